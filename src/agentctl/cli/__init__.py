@@ -1,0 +1,1 @@
+"""Typer commands: parse flags, call the core, print through views."""

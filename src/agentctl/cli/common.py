@@ -1,0 +1,117 @@
+"""Helpers shared by commands: output format, consoles, envelopes, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextvars import ContextVar
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from agentctl.errors import AgentctlError
+from agentctl.results import envelope, error_envelope
+from agentctl.settings import OutputFormat, Settings
+
+# The output format and envelope kind of the running command, so that the
+# error handler can answer in JSON when JSON was asked for.
+_current_output: ContextVar[tuple[OutputFormat, str] | None] = ContextVar("agentctl_output", default=None)
+
+
+def _remember_output(value: OutputFormat) -> OutputFormat:
+    prev = _current_output.get()
+    _current_output.set((value, prev[1] if prev else "Error"))
+    return value
+
+
+OutputOpt = Annotated[
+    OutputFormat,
+    typer.Option(
+        "-o",
+        "--output",
+        help="Output format: text for people, json/yaml (a versioned envelope) for machines.",
+        case_sensitive=False,
+        callback=_remember_output,
+    ),
+]
+
+
+def set_kind(kind: str) -> None:
+    """Name the envelope kind of the running command (for error envelopes)."""
+    cur = _current_output.get()
+    _current_output.set((cur[0] if cur else OutputFormat.text, kind))
+
+
+def settings(ctx: typer.Context | None = None) -> Settings:
+    from agentctl.cli._click import get_current_context
+
+    ctx = ctx or get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    obj = root.obj if root else None
+    return obj if isinstance(obj, Settings) else Settings.resolve(stdout_isatty=sys.stdout.isatty())
+
+
+def console(*, stderr: bool = False, ctx: typer.Context | None = None) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    s = settings(ctx)
+    color = s.color and stream.isatty()
+    return Console(
+        file=stream,
+        no_color=not color,
+        highlight=False,
+        soft_wrap=not stream.isatty(),
+        force_terminal=None if color else False,
+        emoji=False,
+    )
+
+
+def _to_plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_plain(v) for v in value]
+    return value
+
+
+def dump_machine(doc: Any, fmt: OutputFormat) -> str:
+    doc = _to_plain(doc)
+    if fmt is OutputFormat.json:
+        return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    import yaml
+
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def emit(kind: str, data: Any, fmt: OutputFormat, *, ok: bool = True) -> None:
+    """Write the JSON/YAML envelope of a command's result to stdout."""
+    sys.stdout.write(dump_machine(envelope(kind, data, ok=ok), fmt))
+    sys.stdout.flush()
+
+
+def report_error(err: AgentctlError, *, debug: bool = False) -> None:
+    cur = _current_output.get()
+    if cur and cur[0] is not OutputFormat.text:
+        sys.stdout.write(dump_machine(error_envelope(cur[1], err.to_dict()), cur[0]))
+    err_console = console(stderr=True)
+    lines = err.lines()
+    for line in lines:
+        err_console.print(f"[bold red]error:[/] {_escape(line)}")
+    if err.hint:
+        err_console.print(f"[yellow]hint:[/] {_escape(err.hint)}")
+    if debug:
+        import traceback
+
+        traceback.print_exception(err, file=sys.stderr)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

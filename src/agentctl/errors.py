@@ -1,0 +1,136 @@
+"""The one error hierarchy of agentctl.
+
+Core code raises these; ``agentctl.cli.app.main`` is the only place that
+catches them, prints one line (plus an optional hint) and exits with
+``exit_code``. See ``docs/reference/exit-codes.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1  # policy findings / budget or eval gate failed
+EXIT_USAGE = 2  # bad input, bad configuration, usage error
+EXIT_CLUSTER = 3  # cluster/API error
+EXIT_FAILED = 4  # wait timed out, rollout or run failed
+EXIT_INTERRUPTED = 130
+
+
+class AgentctlError(Exception):
+    """Root of every error agentctl reports to a user."""
+
+    exit_code: int = EXIT_USAGE
+    code: str = "error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def lines(self) -> list[str]:
+        return [self.message]
+
+    def to_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"code": self.code, "message": self.message}
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+class UsageError(AgentctlError):
+    exit_code = EXIT_USAGE
+    code = "usage"
+
+
+class ConfigError(AgentctlError):
+    """A configuration file (platform.yaml, settings) is unusable."""
+
+    exit_code = EXIT_USAGE
+    code = "config"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in one input file, located as precisely as we can."""
+
+    file: str
+    line: int
+    column: int
+    path: str  # dotted field path, e.g. spec.tools[0].port; "" for the document
+    message: str
+
+    def format(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+class SpecError(AgentctlError):
+    """An input file (agent.yaml, platform.yaml, a manifest) is invalid.
+
+    Carries every problem found, not just the first.
+    """
+
+    exit_code = EXIT_USAGE
+    code = "invalid-input"
+
+    def __init__(self, problems: list[Problem], *, hint: str | None = None) -> None:
+        if not problems:
+            raise ValueError("SpecError needs at least one problem")
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line, p.column, p.path))
+        first = self.problems[0].format()
+        more = len(self.problems) - 1
+        message = first if not more else f"{first} (and {more} more)"
+        super().__init__(message, hint=hint)
+
+    def lines(self) -> list[str]:
+        return [p.format() for p in self.problems]
+
+    def to_dict(self) -> dict[str, object]:
+        out = super().to_dict()
+        out["problems"] = [p.to_dict() for p in self.problems]
+        return out
+
+
+class RenderError(AgentctlError):
+    """The spec is valid but cannot be rendered (name clash, name too long...)."""
+
+    exit_code = EXIT_USAGE
+    code = "render"
+
+
+class ClusterError(AgentctlError):
+    """The cluster could not be reached, or refused or rejected a request."""
+
+    exit_code = EXIT_CLUSTER
+    code = "cluster"
+
+
+class WaitError(AgentctlError):
+    """A rollout, job or run failed or did not finish in time."""
+
+    exit_code = EXIT_FAILED
+    code = "failed"
+
+
+class GateFailed(AgentctlError):
+    """A quality, budget or policy gate failed (exit 1)."""
+
+    exit_code = EXIT_FINDINGS
+    code = "gate-failed"
+
+
+class TelemetryError(AgentctlError):
+    """A trace source or store is unusable or sent something we cannot read."""
+
+    exit_code = EXIT_USAGE
+    code = "telemetry"

@@ -1,0 +1,265 @@
+"""Load agent.yaml and platform.yaml into models, with file:line:col errors."""
+
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from agentctl.errors import Problem, SpecError, UsageError
+from agentctl.spec import graph
+from agentctl.spec.errors_map import problems_from_validation
+from agentctl.spec.models import Agent, Platform, Workflow, default_platform
+from agentctl.spec.yamlsafe import Located, PathKey, dotted_path, load_one
+
+AGENT_FILENAMES = ("agent.yaml", "agent.yml")
+PLATFORM_FILENAMES = ("platform.yaml", "platform.yml")
+
+
+def display_path(path: Path) -> str:
+    """A path as users should see it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+@dataclass
+class LoadedAgent:
+    """A validated agent with the source location of every field (after overlays)."""
+
+    path: Path
+    file: str  # as displayed
+    agent: Agent
+    doc: Located
+    env: str | None = None
+    # merged data path -> (file, line, col), for findings about the effective spec
+    positions: dict[PathKey, tuple[str, int, int]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.agent.metadata.name
+
+    @property
+    def project_dir(self) -> Path:
+        return self.path.parent
+
+    def locate(self, path: PathKey) -> tuple[str, int, int]:
+        """Best source location for a path of the effective (overlaid) spec."""
+        p = tuple(path)
+        while p:
+            if p in self.positions:
+                return self.positions[p]
+            p = p[:-1]
+        return (self.file, 1, 1)
+
+
+def find_agent_file(target: Path) -> Path:
+    if target.is_dir():
+        for name in AGENT_FILENAMES:
+            candidate = target / name
+            if candidate.is_file():
+                return candidate
+        raise UsageError(
+            f"{display_path(target) or '.'}: no agent.yaml here",
+            hint="run in an agent project, pass PATH or -f FILE, or create one with `agentctl init`",
+        )
+    return target
+
+
+def _deep_merge(base: Any, overlay: Any) -> Any:
+    if isinstance(base, dict) and isinstance(overlay, dict):
+        out = dict(base)
+        for key, value in overlay.items():
+            out[key] = _deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+        return out
+    return copy.deepcopy(overlay)
+
+
+def _overlay_paths(overlay: Any, prefix: PathKey = ()) -> list[PathKey]:
+    out = [prefix]
+    if isinstance(overlay, dict):
+        for k, v in overlay.items():
+            out.extend(_overlay_paths(v, (*prefix, k)))
+    elif isinstance(overlay, list):
+        for i, v in enumerate(overlay):
+            out.extend(_overlay_paths(v, (*prefix, i)))
+    return out
+
+
+class _Positions:
+    """Source positions of a possibly overlaid document."""
+
+    def __init__(self, doc: Located, env: str | None, overlay: Any) -> None:
+        self.doc = doc
+        self.env = env
+        self.overlay = overlay if env is not None else None
+
+    def source_path(self, path: PathKey) -> PathKey:
+        """Where a path of the merged spec came from: the overlay or the base."""
+        if self.overlay is None or len(path) < 2 or path[0] != "spec":
+            return tuple(path)
+        cur: Any = self.overlay
+        for part in path[1:]:
+            if isinstance(cur, dict) and part in cur:
+                cur = cur[part]
+                if not isinstance(cur, dict):
+                    # scalars and lists replace the base value whole
+                    return ("spec", "environments", self.env, *path[1:])
+            else:
+                return tuple(path)
+        return ("spec", "environments", self.env, *path[1:])
+
+    def locate(self, path: PathKey, is_key: bool = False) -> tuple[str, int, int, str]:
+        src = self.source_path(path)
+        line, col = self.doc.position(src, key=is_key)
+        return self.doc.file, line, col, dotted_path(src)
+
+    def table(self, data: Any) -> dict[PathKey, tuple[str, int, int]]:
+        out: dict[PathKey, tuple[str, int, int]] = {}
+        for p in _overlay_paths(data):
+            _, line, col, _ = self.locate(p)
+            out[p] = (self.doc.file, line, col)
+        return out
+
+
+def _validate(doc: Located, data: dict[str, Any], env: str | None, overlay: Any) -> tuple[Agent | None, list[Problem], _Positions]:
+    positions = _Positions(doc, env, overlay)
+    try:
+        agent = Agent.model_validate(data)
+    except ValidationError as exc:
+        problems = problems_from_validation(exc, Agent, data, positions.locate)
+        problems.extend(_graph_problems_best_effort(doc, data, positions))
+        return None, problems, positions
+    problems = []
+    for p, msg in graph.check_agent(agent):
+        file, line, col, dotted = positions.locate(p)
+        problems.append(Problem(file, line, col, dotted, msg))
+    return (agent if not problems else None), problems, positions
+
+
+def _graph_problems_best_effort(doc: Located, data: dict[str, Any], positions: _Positions) -> list[Problem]:
+    """Step-graph problems even when another part of the spec is invalid."""
+    spec = data.get("spec")
+    workflow = spec.get("workflow") if isinstance(spec, dict) else None
+    if not isinstance(workflow, dict):
+        return []
+    try:
+        steps = Workflow.model_validate(workflow).steps
+    except ValidationError:
+        return []
+    out = []
+    for p, msg in graph.check_steps(steps):
+        file, line, col, dotted = positions.locate(p)
+        out.append(Problem(file, line, col, dotted, msg))
+    return out
+
+
+def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
+    """Load, validate and (with ``env``) overlay an agent spec.
+
+    Every overlay is validated too, so a typo in ``environments.prod`` is caught
+    before anyone deploys to prod. All problems are reported together.
+    """
+    path = find_agent_file(Path(target))
+    shown = display_path(path)
+    doc = load_one(path, shown)
+    data: dict[str, Any] = doc.data
+    agent, problems, positions = _validate(doc, data, None, None)
+
+    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
+    overlays = spec.get("environments") if isinstance(spec, dict) else None
+    overlays = overlays if isinstance(overlays, dict) else {}
+    if env is not None and env not in overlays:
+        known = ", ".join(sorted(overlays)) or "none defined"
+        raise UsageError(f"{shown}: no environment {env!r} in spec.environments (known: {known})")
+
+    result: LoadedAgent | None = None
+    if agent is not None:
+        result = LoadedAgent(path, shown, agent, doc, None, positions.table(data))
+    for name, overlay in overlays.items():
+        if not isinstance(overlay, dict):
+            continue  # reported by the model validation
+        if "environments" in overlay:
+            line, col = doc.position(("spec", "environments", name, "environments"), key=True)
+            problems.append(Problem(shown, line, col, f"spec.environments.{name}.environments", "overlays cannot nest"))
+            continue
+        merged = {**data, "spec": _deep_merge({k: v for k, v in spec.items() if k != "environments"}, overlay)}
+        merged["spec"]["environments"] = overlays
+        env_agent, env_problems, env_positions = _validate(doc, merged, name, overlay)
+        problems.extend(p for p in env_problems if p not in problems)
+        if name == env and env_agent is not None:
+            result = LoadedAgent(path, shown, env_agent, doc, name, env_positions.table(merged))
+    if problems:
+        raise SpecError(_dedupe(problems))
+    assert result is not None
+    return result
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[int, int, str, str]] = set()
+    out = []
+    for p in problems:
+        key = (p.line, p.column, p.path, p.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+    return out
+
+
+@dataclass
+class LoadedPlatform:
+    platform: Platform
+    path: Path | None  # None: built-in defaults
+    doc: Located | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return self.path is None
+
+    def locate(self, path: PathKey) -> tuple[str, int, int]:
+        if self.doc is None:
+            return ("<built-in platform defaults>", 1, 1)
+        line, col = self.doc.position(path)
+        return (self.doc.file, line, col)
+
+
+def find_platform_file(explicit: str | Path | None, search_from: Path | None = None) -> Path | None:
+    """--platform FILE > AGENTCTL_PLATFORM > platform.yaml in the directory (or its parents, up to a repo root)."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("AGENTCTL_PLATFORM")
+    if env:
+        return Path(env)
+    start = (search_from or Path.cwd()).resolve()
+    for directory in (start, *start.parents):
+        for name in PLATFORM_FILENAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
+        if (directory / ".git").exists():
+            break
+    return None
+
+
+def load_platform(explicit: str | Path | None = None, search_from: Path | None = None) -> LoadedPlatform:
+    path = find_platform_file(explicit, search_from)
+    if path is None:
+        return LoadedPlatform(default_platform(), None)
+    shown = display_path(path)
+    doc = load_one(path, shown)
+    try:
+        platform = Platform.model_validate(doc.data)
+    except ValidationError as exc:
+
+        def locate(p: PathKey, is_key: bool = False) -> tuple[str, int, int, str]:
+            line, col = doc.position(p, key=is_key)
+            return shown, line, col, dotted_path(p)
+
+        raise SpecError(problems_from_validation(exc, Platform, doc.data, locate)) from None
+    return LoadedPlatform(platform, path, doc)

@@ -1,0 +1,213 @@
+"""Safe YAML loading that keeps the line and column of every value.
+
+PyYAML's SafeLoader composes the node graph (aliases share nodes, so a
+"billion laughs" document composes quickly); we then build plain Python data
+ourselves, counting every node we materialise so that alias expansion is
+bounded, rejecting duplicate keys, and recording ``path -> (line, column)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agentctl.errors import Problem, SpecError
+
+MAX_FILE_BYTES = 1024 * 1024  # 1 MiB: an agent.yaml is a few KB
+MAX_NODES = 100_000  # materialised nodes, aliases counted at every use
+MAX_DEPTH = 64
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """Parsed YAML data with a source position for every path in it."""
+
+    file: str
+    data: Any
+    positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
+        """The closest known position of ``path`` (walking up to the document)."""
+        table = self.key_positions if key else self.positions
+        p = tuple(path)
+        while p:
+            if p in table:
+                return table[p]
+            if p in self.positions:
+                return self.positions[p]
+            p = p[:-1]
+        return self.positions.get((), (1, 1))
+
+    def problem(self, path: PathKey, message: str, *, key: bool = False, dotted: str | None = None) -> Problem:
+        line, col = self.position(path, key=key)
+        return Problem(self.file, line, col, dotted if dotted is not None else dotted_path(path), message)
+
+
+def dotted_path(path: PathKey) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.count = 0
+        self.positions: dict[PathKey, tuple[int, int]] = {}
+        self.key_positions: dict[PathKey, tuple[int, int]] = {}
+        self.problems: list[Problem] = []
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def _pos(self, node: yaml.Node) -> tuple[int, int]:
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def build(self, node: yaml.Node, path: PathKey, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            line, col = self._pos(node)
+            raise SpecError(
+                [
+                    Problem(
+                        self.file,
+                        line,
+                        col,
+                        dotted_path(path),
+                        f"document expands to more than {MAX_NODES} values (YAML alias bomb?); refused",
+                    )
+                ]
+            )
+        if depth > MAX_DEPTH:
+            line, col = self._pos(node)
+            raise SpecError([Problem(self.file, line, col, dotted_path(path), f"nesting deeper than {MAX_DEPTH} levels")])
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            # A block under a key is best located at its key ("resources:").
+            self.positions.setdefault(path, self.key_positions.get(path, self._pos(node)))
+        else:
+            self.positions.setdefault(path, self._pos(node))
+        if isinstance(node, yaml.MappingNode):
+            self.constructor.flatten_mapping(node)
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.constructor.construct_object(key_node, deep=True)
+                if not isinstance(key, str | int | float | bool) or key is None:
+                    line, col = self._pos(key_node)
+                    self.problems.append(Problem(self.file, line, col, dotted_path(path), "mapping keys must be plain strings"))
+                    continue
+                key = str(key) if not isinstance(key, str) else key
+                child = (*path, key)
+                if key in out:
+                    line, col = self._pos(key_node)
+                    first = self.key_positions.get(child, (0, 0))[0]
+                    self.problems.append(
+                        Problem(self.file, line, col, dotted_path(child), f"duplicate key {key!r} (first defined on line {first})")
+                    )
+                    continue
+                self.key_positions[child] = self._pos(key_node)
+                out[key] = self.build(value_node, child, depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        try:
+            value = self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            line, col = self._pos(node)
+            self.problems.append(Problem(self.file, line, col, dotted_path(path), _short(exc)))
+            return None
+        # Timestamps and binary become strings: the spec has no such types, and
+        # a date like 2027-03-31 is validated by the field that expects it.
+        if not isinstance(value, str | int | float | bool) and value is not None:
+            value = node.value
+        return value
+
+
+def _short(exc: yaml.YAMLError) -> str:
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    text = f"{context}, {problem}" if context else str(problem)
+    return " ".join(text.split())
+
+
+def _mark_problem(file: str, exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    message = _short(exc)
+    if "\t" in message or "found character '\\t'" in message:
+        message = "tab characters are not allowed for indentation in YAML; use spaces"
+    return Problem(file, line, col, "", f"invalid YAML: {message}")
+
+
+def read_text(path: Path, display: str | None = None, *, max_bytes: int = MAX_FILE_BYTES) -> str:
+    """Read a UTF-8 text file with a size bound; every failure is a located SpecError."""
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise SpecError([Problem(name, 1, 1, "", "file not found")]) from None
+    except OSError as exc:
+        raise SpecError([Problem(name, 1, 1, "", f"cannot read: {exc.strerror}")]) from None
+    if path.is_dir():
+        raise SpecError([Problem(name, 1, 1, "", "is a directory, expected a YAML file")])
+    if size > max_bytes:
+        raise SpecError([Problem(name, 1, 1, "", f"file is {size} bytes; the limit is {max_bytes} bytes")])
+    try:
+        raw = path.read_bytes()[: max_bytes + 1]
+    except OSError as exc:
+        raise SpecError([Problem(name, 1, 1, "", f"cannot read: {exc.strerror}")]) from None
+    return decode(raw, name)
+
+
+def decode(raw: bytes, name: str) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecError([Problem(name, line, col, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]) from None
+    return text.removeprefix("\ufeff")
+
+
+def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[Located]:
+    """Parse YAML text into located documents. Empty documents are skipped."""
+    loader = yaml.SafeLoader(text)
+    docs: list[Located] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            builder = _Builder(file)
+            data = builder.build(node, ())
+            if builder.problems:
+                raise SpecError(builder.problems)
+            docs.append(Located(file, data, builder.positions, builder.key_positions))
+            if not allow_multi and len(docs) > 1:
+                line = node.start_mark.line + 1
+                raise SpecError([Problem(file, line, 1, "", "expected one YAML document, found several ('---')")])
+    except yaml.YAMLError as exc:
+        raise SpecError([_mark_problem(file, exc)]) from None
+    finally:
+        loader.dispose()
+    return docs
+
+
+def load_one(path: Path, display: str | None = None) -> Located:
+    """Load a single-document YAML file that must be a mapping."""
+    name = display or str(path)
+    docs = parse_documents(read_text(path, name), name)
+    if not docs or docs[0].data is None:
+        raise SpecError([Problem(name, 1, 1, "", "file is empty; expected a YAML mapping")])
+    doc = docs[0]
+    if not isinstance(doc.data, dict):
+        kind = type(doc.data).__name__.replace("str", "a string").replace("list", "a list")
+        raise SpecError([Problem(name, 1, 1, "", f"expected a YAML mapping at the top level, found {kind}")])
+    return doc
