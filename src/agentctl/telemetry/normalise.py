@@ -1,0 +1,294 @@
+"""Map raw OTLP span attributes, whatever convention they follow, onto SpanRecord.
+
+Read in order of preference (first present wins):
+
+==================  ===========================================================
+field               keys
+==================  ===========================================================
+operation           ``gen_ai.operation.name``; OpenInference
+                    ``openinference.span.kind``; OpenLLMetry
+                    ``llm.request.type`` / ``traceloop.span.kind``; else the
+                    first word of the span name when it is a GenAI operation
+provider            ``gen_ai.provider.name``, ``gen_ai.system``,
+                    ``llm.provider``, ``llm.system`` (old values aliased)
+request model       ``gen_ai.request.model``, ``llm.request.model``
+response model      ``gen_ai.response.model``, ``llm.response.model``,
+                    ``llm.model_name`` (OpenInference)
+input tokens        ``gen_ai.usage.input_tokens``, ``gen_ai.usage.prompt_tokens``,
+                    ``llm.token_count.prompt``, ``llm.usage.prompt_tokens``
+output tokens       ``gen_ai.usage.output_tokens``,
+                    ``gen_ai.usage.completion_tokens``,
+                    ``llm.token_count.completion``, ``llm.usage.completion_tokens``
+cache read          ``gen_ai.usage.cache_read.input_tokens``,
+                    ``gen_ai.usage.cache_read_input_tokens``,
+                    ``llm.token_count.prompt_details.cache_read``
+cache write         ``gen_ai.usage.cache_write.input_tokens``,
+                    ``gen_ai.usage.cache_creation.input_tokens``,
+                    ``gen_ai.usage.cache_creation_input_tokens``,
+                    ``llm.token_count.prompt_details.cache_write``
+reasoning           ``gen_ai.usage.reasoning.output_tokens``,
+                    ``gen_ai.usage.reasoning_tokens``,
+                    ``llm.token_count.completion_details.reasoning``
+agent               ``gen_ai.agent.name`` on the span, then on the resource
+agent version       ``gen_ai.agent.version`` (span, resource), ``service.version``
+team                ``agentctl.team`` (span, resource)
+conversation        ``gen_ai.conversation.id``, ``session.id``,
+                    ``traceloop.association.properties.session_id``
+tool                ``gen_ai.tool.name``, ``tool.name``
+error type          ``error.type``, else ``exception.type`` of an exception event
+==================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agentctl.spans import (
+    OP_EXECUTE_TOOL,
+    OP_INVOKE_AGENT,
+    OP_INVOKE_WORKFLOW,
+    STATUS_ERROR,
+    STATUS_OK,
+    STATUS_UNSET,
+    SpanEvent,
+    SpanRecord,
+)
+
+KNOWN_OPERATIONS = frozenset(
+    {
+        "chat",
+        "text_completion",
+        "generate_content",
+        "embeddings",
+        "create_agent",
+        "invoke_agent",
+        "invoke_workflow",
+        "execute_tool",
+        "retrieval",
+        "plan",
+        "apply_guardrail",
+        "search_memory",
+        "update_memory",
+        "create_memory",
+        "delete_memory",
+    }
+)
+
+_OPENINFERENCE_KIND = {
+    "llm": "chat",
+    "tool": OP_EXECUTE_TOOL,
+    "agent": OP_INVOKE_AGENT,
+    "chain": OP_INVOKE_WORKFLOW,
+    "embedding": "embeddings",
+    "retriever": "retrieval",
+    "guardrail": "apply_guardrail",
+}
+_OPENLLMETRY_REQUEST_TYPE = {
+    "chat": "chat",
+    "completion": "text_completion",
+    "embedding": "embeddings",
+    "rerank": "retrieval",
+}
+_TRACELOOP_KIND = {
+    "workflow": OP_INVOKE_WORKFLOW,
+    "agent": OP_INVOKE_AGENT,
+    "tool": OP_EXECUTE_TOOL,
+}
+# Older gen_ai.system values and vendor spellings -> current gen_ai.provider.name.
+_PROVIDER_ALIASES = {
+    "az.ai.openai": "azure.ai.openai",
+    "azure_openai": "azure.ai.openai",
+    "azure": "azure.ai.openai",
+    "az.ai.inference": "azure.ai.inference",
+    "vertex_ai": "gcp.vertex_ai",
+    "vertexai": "gcp.vertex_ai",
+    "gemini": "gcp.gemini",
+    "google": "gcp.gemini",
+    "bedrock": "aws.bedrock",
+    "aws_bedrock": "aws.bedrock",
+    "mistralai": "mistral_ai",
+    "mistral": "mistral_ai",
+    "xai": "x_ai",
+    "ibm.watsonx": "ibm.watsonx.ai",
+    "watsonx": "ibm.watsonx.ai",
+}
+
+_K_OPERATION = ("gen_ai.operation.name",)
+_K_PROVIDER = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
+_K_REQUEST_MODEL = ("gen_ai.request.model", "llm.request.model")
+_K_RESPONSE_MODEL = ("gen_ai.response.model", "llm.response.model", "llm.model_name")
+_K_INPUT = (
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.prompt_tokens",
+    "llm.token_count.prompt",
+    "llm.usage.prompt_tokens",
+)
+_K_OUTPUT = (
+    "gen_ai.usage.output_tokens",
+    "gen_ai.usage.completion_tokens",
+    "llm.token_count.completion",
+    "llm.usage.completion_tokens",
+)
+_K_CACHE_READ = (
+    "gen_ai.usage.cache_read.input_tokens",
+    "gen_ai.usage.cache_read_input_tokens",
+    "llm.token_count.prompt_details.cache_read",
+)
+_K_CACHE_WRITE = (
+    "gen_ai.usage.cache_write.input_tokens",
+    "gen_ai.usage.cache_creation.input_tokens",
+    "gen_ai.usage.cache_creation_input_tokens",
+    "llm.token_count.prompt_details.cache_write",
+)
+_K_REASONING = (
+    "gen_ai.usage.reasoning.output_tokens",
+    "gen_ai.usage.reasoning_tokens",
+    "llm.token_count.completion_details.reasoning",
+)
+_K_CONVERSATION = (
+    "gen_ai.conversation.id",
+    "session.id",
+    "traceloop.association.properties.session_id",
+)
+_K_TOOL = ("gen_ai.tool.name", "tool.name")
+
+_STATUS = {0: STATUS_UNSET, 1: STATUS_OK, 2: STATUS_ERROR}
+
+
+def _first(attrs: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for k in keys:
+        v = attrs.get(k)
+        if v is not None and v != "":
+            return v
+    return None
+
+
+def _str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value) if value else None
+    return str(value)
+
+
+def _int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return None
+
+
+def provider_name(value: Any) -> str | None:
+    text = _str(value)
+    if not text:
+        return None
+    low = text.strip().lower()
+    return _PROVIDER_ALIASES.get(low, low)
+
+
+def operation_name(attrs: dict[str, Any], span_name: str) -> str | None:
+    op = _first(attrs, _K_OPERATION)
+    if op:
+        return str(op)
+    kind = attrs.get("openinference.span.kind")
+    if kind:
+        mapped = _OPENINFERENCE_KIND.get(str(kind).lower())
+        if mapped:
+            return mapped
+    req = attrs.get("llm.request.type")
+    if req:
+        mapped = _OPENLLMETRY_REQUEST_TYPE.get(str(req).lower())
+        if mapped:
+            return mapped
+    tl = attrs.get("traceloop.span.kind")
+    if tl:
+        mapped = _TRACELOOP_KIND.get(str(tl).lower())
+        if mapped:
+            return mapped
+    head = span_name.split(" ", 1)[0]
+    return head if head in KNOWN_OPERATIONS else None
+
+
+class ResourceInfo:
+    """Fields derived once per OTLP resource and shared by its spans."""
+
+    __slots__ = ("agent_name", "agent_version", "attributes", "service_name", "team")
+
+    def __init__(self, attributes: dict[str, Any]) -> None:
+        self.attributes = attributes
+        self.service_name = _str(attributes.get("service.name"))
+        self.agent_name = _str(attributes.get("gen_ai.agent.name"))
+        self.agent_version = _str(
+            attributes.get("gen_ai.agent.version") or attributes.get("service.version")
+        )
+        self.team = _str(attributes.get("agentctl.team"))
+
+
+def build_record(
+    *,
+    trace_id: str,
+    span_id: str,
+    parent_span_id: str | None,
+    name: str,
+    kind: int,
+    start: int,
+    end: int,
+    status_code: int,
+    status_message: str,
+    attributes: dict[str, Any],
+    resource: ResourceInfo,
+    events: list[SpanEvent],
+) -> SpanRecord:
+    """One normalised record; ``attributes`` and ``resource`` are already redacted."""
+    a = attributes
+    operation = operation_name(a, name)
+    tool = _str(_first(a, _K_TOOL))
+    if tool is None and operation == OP_EXECUTE_TOOL and a.get("traceloop.entity.name"):
+        tool = _str(a.get("traceloop.entity.name"))
+    if tool is None and operation == OP_EXECUTE_TOOL and name.startswith("execute_tool "):
+        tool = name[len("execute_tool ") :]
+    agent = _str(a.get("gen_ai.agent.name")) or resource.agent_name
+    if agent is None and operation == OP_INVOKE_AGENT and name.startswith("invoke_agent "):
+        agent = name[len("invoke_agent ") :]
+    error_type = _str(a.get("error.type"))
+    status = _STATUS.get(status_code, STATUS_UNSET)
+    if error_type is None and status == STATUS_ERROR:
+        for ev in events:
+            if ev.name == "exception" and ev.attributes.get("exception.type"):
+                error_type = _str(ev.attributes["exception.type"])
+                break
+    return SpanRecord(
+        trace_id=trace_id,
+        span_id=span_id,
+        parent_span_id=parent_span_id or None,
+        name=name,
+        kind=kind,
+        start_unix_nano=start,
+        end_unix_nano=end,
+        status=status,
+        status_message=status_message,
+        service_name=resource.service_name,
+        agent_name=agent,
+        agent_version=_str(a.get("gen_ai.agent.version")) or resource.agent_version,
+        team=_str(a.get("agentctl.team")) or resource.team,
+        conversation_id=_str(_first(a, _K_CONVERSATION)),
+        operation=operation,
+        provider=provider_name(_first(a, _K_PROVIDER)),
+        request_model=_str(_first(a, _K_REQUEST_MODEL)),
+        response_model=_str(_first(a, _K_RESPONSE_MODEL)),
+        input_tokens=_int(_first(a, _K_INPUT)),
+        output_tokens=_int(_first(a, _K_OUTPUT)),
+        cache_read_tokens=_int(_first(a, _K_CACHE_READ)),
+        cache_write_tokens=_int(_first(a, _K_CACHE_WRITE)),
+        reasoning_tokens=_int(_first(a, _K_REASONING)),
+        tool_name=tool,
+        error_type=error_type,
+        attributes=a,
+        resource=resource.attributes,
+        events=events,
+    )

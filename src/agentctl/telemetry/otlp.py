@@ -1,0 +1,331 @@
+"""Decode OTLP trace payloads (protobuf or OTLP/JSON) into normalised SpanRecords.
+
+One parser serves the receiver (``ExportTraceServiceRequest``) and the remote
+sources (Jaeger and Tempo answer with ``TracesData`` in OTLP/JSON, which has the
+same ``resourceSpans`` shape).
+
+OTLP/JSON is read by hand rather than with ``google.protobuf.json_format``:
+trace and span ids are hex there (json_format would base64-decode them into
+garbage), 64-bit integers may be strings, enums are integers, and unknown
+fields must be ignored. Both ``lowerCamelCase`` and ``snake_case`` keys are
+accepted, and ids that arrive base64-encoded (protobuf's canonical JSON) are
+recognised by their length.
+
+Spans with an invalid trace or span id are rejected one by one (counted for
+OTLP ``partial_success``); a payload that cannot be decoded at all raises
+:class:`OtlpDecodeError`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentctl.errors import TelemetryError
+from agentctl.spans import SpanEvent, SpanRecord
+from agentctl.telemetry.normalise import ResourceInfo, build_record
+from agentctl.telemetry.redact import redact_attributes, redact_text
+
+_ZERO_TRACE = "0" * 32
+_ZERO_SPAN = "0" * 16
+_HEX = frozenset("0123456789abcdef")
+_STATUS_NAMES = {"STATUS_CODE_UNSET": 0, "STATUS_CODE_OK": 1, "STATUS_CODE_ERROR": 2}
+_KIND_NAMES = {
+    "SPAN_KIND_UNSPECIFIED": 0,
+    "SPAN_KIND_INTERNAL": 1,
+    "SPAN_KIND_SERVER": 2,
+    "SPAN_KIND_CLIENT": 3,
+    "SPAN_KIND_PRODUCER": 4,
+    "SPAN_KIND_CONSUMER": 5,
+}
+
+
+class OtlpDecodeError(TelemetryError):
+    """The payload is not a decodable OTLP trace export."""
+
+
+@dataclass
+class ParseResult:
+    spans: list[SpanRecord] = field(default_factory=list)
+    rejected: int = 0
+    error: str = ""
+
+    def reject(self, reason: str) -> None:
+        self.rejected += 1
+        if not self.error:
+            self.error = reason
+
+
+# --------------------------------------------------------------------------- protobuf
+
+
+def parse_protobuf(body: bytes) -> ParseResult:
+    from google.protobuf.message import DecodeError
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    try:
+        request = ExportTraceServiceRequest.FromString(body)
+    except (DecodeError, ValueError, RuntimeError) as exc:
+        raise OtlpDecodeError(f"undecodable OTLP protobuf payload: {exc}") from None
+    result = ParseResult()
+    for rs in request.resource_spans:
+        resource = ResourceInfo(redact_attributes(_pb_attrs(rs.resource.attributes)))
+        for ss in rs.scope_spans:
+            for sp in ss.spans:
+                trace_id = sp.trace_id.hex()
+                span_id = sp.span_id.hex()
+                if len(trace_id) != 32 or trace_id == _ZERO_TRACE:
+                    result.reject(f"span {sp.name!r}: invalid trace id")
+                    continue
+                if len(span_id) != 16 or span_id == _ZERO_SPAN:
+                    result.reject(f"span {sp.name!r}: invalid span id")
+                    continue
+                parent = sp.parent_span_id.hex() if sp.parent_span_id else None
+                events = [
+                    SpanEvent(
+                        ev.name, ev.time_unix_nano, redact_attributes(_pb_attrs(ev.attributes))
+                    )
+                    for ev in sp.events
+                ]
+                result.spans.append(
+                    build_record(
+                        trace_id=trace_id,
+                        span_id=span_id,
+                        parent_span_id=parent if parent and parent != _ZERO_SPAN else None,
+                        name=redact_text(sp.name),
+                        kind=sp.kind,
+                        start=sp.start_time_unix_nano,
+                        end=sp.end_time_unix_nano,
+                        status_code=sp.status.code,
+                        status_message=redact_text(sp.status.message),
+                        attributes=redact_attributes(_pb_attrs(sp.attributes)),
+                        resource=resource,
+                        events=events,
+                    )
+                )
+    return result
+
+
+def _pb_attrs(kvs: Iterable[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kv in kvs:
+        out[kv.key] = _pb_value(kv.value)
+    return out
+
+
+def _pb_value(v: Any) -> Any:
+    which = v.WhichOneof("value")
+    if which == "string_value":
+        return v.string_value
+    if which == "int_value":
+        return v.int_value
+    if which == "double_value":
+        return v.double_value
+    if which == "bool_value":
+        return v.bool_value
+    if which == "array_value":
+        return [_pb_value(x) for x in v.array_value.values]
+    if which == "kvlist_value":
+        return _pb_attrs(v.kvlist_value.values)
+    if which == "bytes_value":
+        return v.bytes_value.hex()
+    return None
+
+
+# --------------------------------------------------------------------------- OTLP/JSON
+
+
+def parse_json(body: bytes | str | dict[str, Any]) -> ParseResult:
+    """Parse an ``ExportTraceServiceRequest`` / ``TracesData`` in OTLP/JSON."""
+    if isinstance(body, dict):
+        doc: Any = body
+    else:
+        try:
+            doc = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise OtlpDecodeError(f"undecodable OTLP/JSON payload: {exc}") from None
+    if not isinstance(doc, dict):
+        raise OtlpDecodeError("undecodable OTLP/JSON payload: expected a JSON object")
+    result = ParseResult()
+    try:
+        for rs in _list(doc, "resourceSpans", "resource_spans"):
+            _json_resource_spans(rs, result)
+    except (TypeError, AttributeError, ValueError) as exc:
+        raise OtlpDecodeError(f"malformed OTLP/JSON payload: {exc}") from None
+    return result
+
+
+def _get(d: dict[str, Any], camel: str, snake: str) -> Any:
+    v = d.get(camel)
+    return d.get(snake) if v is None else v
+
+
+def _list(d: Any, camel: str, snake: str) -> list[Any]:
+    if not isinstance(d, dict):
+        raise TypeError("expected an object")
+    v = _get(d, camel, snake)
+    if v is None:
+        return []
+    if not isinstance(v, list):
+        raise TypeError(f"{camel} must be a list")
+    return v
+
+
+def _json_resource_spans(rs: dict[str, Any], result: ParseResult) -> None:
+    res = rs.get("resource") or {}
+    resource = ResourceInfo(redact_attributes(_json_attrs(_list(res, "attributes", "attributes"))))
+    scopes = _list(rs, "scopeSpans", "scope_spans") or _list(
+        rs, "instrumentationLibrarySpans", "instrumentation_library_spans"
+    )
+    for ss in scopes:
+        for sp in _list(ss, "spans", "spans"):
+            name = str(sp.get("name") or "")
+            trace_id = _json_id(_get(sp, "traceId", "trace_id"), 16)
+            span_id = _json_id(_get(sp, "spanId", "span_id"), 8)
+            if trace_id is None or trace_id == _ZERO_TRACE:
+                result.reject(f"span {name!r}: invalid trace id")
+                continue
+            if span_id is None or span_id == _ZERO_SPAN:
+                result.reject(f"span {name!r}: invalid span id")
+                continue
+            parent_raw = _get(sp, "parentSpanId", "parent_span_id")
+            parent = _json_id(parent_raw, 8) if parent_raw else None
+            status = sp.get("status") or {}
+            events = [
+                SpanEvent(
+                    str(ev.get("name") or ""),
+                    _json_int(_get(ev, "timeUnixNano", "time_unix_nano")),
+                    redact_attributes(_json_attrs(_list(ev, "attributes", "attributes"))),
+                )
+                for ev in _list(sp, "events", "events")
+            ]
+            result.spans.append(
+                build_record(
+                    trace_id=trace_id,
+                    span_id=span_id,
+                    parent_span_id=parent if parent and parent != _ZERO_SPAN else None,
+                    name=redact_text(name),
+                    kind=_enum(sp.get("kind"), _KIND_NAMES),
+                    start=_json_int(_get(sp, "startTimeUnixNano", "start_time_unix_nano")),
+                    end=_json_int(_get(sp, "endTimeUnixNano", "end_time_unix_nano")),
+                    status_code=_enum(status.get("code"), _STATUS_NAMES),
+                    status_message=redact_text(str(status.get("message") or "")),
+                    attributes=redact_attributes(
+                        _json_attrs(_list(sp, "attributes", "attributes"))
+                    ),
+                    resource=resource,
+                    events=events,
+                )
+            )
+
+
+def _json_id(value: Any, size: int) -> str | None:
+    """Hex id (OTLP/JSON) or base64 id (protobuf canonical JSON) -> lower-case hex."""
+    if not isinstance(value, str) or not value:
+        return None
+    low = value.lower()
+    if len(low) == size * 2 and set(low) <= _HEX:
+        return low
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return raw.hex() if len(raw) == size else None
+
+
+def _json_int(value: Any) -> int:
+    if value is None or value == "":
+        return 0
+    return int(value)
+
+
+def _enum(value: Any, names: dict[str, int]) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, str) and not value.lstrip("-").isdigit():
+        return names.get(value, 0)
+    return int(value)
+
+
+def _json_attrs(kvs: list[Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for kv in kvs:
+        key = kv.get("key")
+        if isinstance(key, str):
+            out[key] = _json_value(kv.get("value"))
+    return out
+
+
+def _json_value(v: Any) -> Any:
+    if not isinstance(v, dict):
+        return v
+    for key in ("stringValue", "string_value"):
+        if key in v:
+            return v[key]
+    for key in ("intValue", "int_value"):
+        if key in v:
+            return int(v[key])
+    for key in ("doubleValue", "double_value"):
+        if key in v:
+            return float(v[key])
+    for key in ("boolValue", "bool_value"):
+        if key in v:
+            return bool(v[key])
+    arr = _get(v, "arrayValue", "array_value")
+    if arr is not None:
+        return [_json_value(x) for x in (arr.get("values") or [])]
+    kvl = _get(v, "kvlistValue", "kvlist_value")
+    if kvl is not None:
+        return _json_attrs(kvl.get("values") or [])
+    raw = _get(v, "bytesValue", "bytes_value")
+    if raw is not None:
+        try:
+            return base64.b64decode(raw).hex()
+        except (binascii.Error, ValueError):
+            return str(raw)
+    return None
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def export_response(content_json: bool, rejected: int = 0, message: str = "") -> bytes:
+    """An ``ExportTraceServiceResponse`` in the request's encoding."""
+    if content_json:
+        doc: dict[str, Any] = {}
+        if rejected or message:
+            doc["partialSuccess"] = {"rejectedSpans": str(rejected), "errorMessage": message}
+        return json.dumps(doc).encode()
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+    resp = ExportTraceServiceResponse()
+    if rejected or message:
+        resp.partial_success.rejected_spans = rejected
+        resp.partial_success.error_message = message
+    return resp.SerializeToString()
+
+
+def status_body(content_json: bool, code: int, message: str) -> bytes:
+    """A ``google.rpc.Status`` error body in the request's encoding."""
+    if content_json:
+        return json.dumps({"code": code, "message": message}).encode()
+    # google.rpc.Status{code=1 (int32), message=2 (string)}, encoded by hand so that
+    # googleapis-common-protos is not needed at run time.
+    text = message.encode()
+    return b"\x08" + _varint(code) + b"\x12" + _varint(len(text)) + text
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)

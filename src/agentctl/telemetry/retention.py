@@ -1,0 +1,106 @@
+"""Retention for the trace store: drop whole traces by age, then by size.
+
+Traces (never single spans) are deleted oldest first, in small transactions
+so a reader or the receiver's writer is never blocked for long. Freed pages
+are reused by SQLite; the file does not shrink (run ``VACUUM`` by hand for that).
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+
+_CHUNK = 500  # traces per delete transaction
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    traces_deleted: int
+    spans_deleted: int
+    used_bytes: int
+
+
+class RetentionMixin:
+    _conn: sqlite3.Connection
+    _lock: threading.RLock
+
+    def used_bytes(self) -> int:
+        """Bytes of the database file in use (free pages excluded; the WAL not counted)."""
+        with self._lock:
+            c = self._conn
+            pages = c.execute("PRAGMA page_count").fetchone()[0]
+            free = c.execute("PRAGMA freelist_count").fetchone()[0]
+            size = c.execute("PRAGMA page_size").fetchone()[0]
+        return int((pages - free) * size)
+
+    def _delete_oldest(
+        self, *, before_ns: int | None = None, count: int | None = None
+    ) -> tuple[int, int]:
+        traces = spans = 0
+        while count is None or traces < count:
+            n = _CHUNK if count is None else min(_CHUNK, count - traces)
+            with self._lock:
+                c = self._conn
+                c.execute("BEGIN IMMEDIATE")
+                try:
+                    if before_ns is None:
+                        ids = c.execute(
+                            "SELECT trace_id FROM traces ORDER BY start_ns LIMIT ?", (n,)
+                        ).fetchall()
+                    else:
+                        ids = c.execute(
+                            "SELECT trace_id FROM traces WHERE start_ns < ? ORDER BY start_ns LIMIT ?",
+                            (before_ns, n),
+                        ).fetchall()
+                    for (trace_id,) in ids:
+                        spans += c.execute(
+                            "DELETE FROM spans WHERE trace_id = ?", (trace_id,)
+                        ).rowcount
+                    c.executemany("DELETE FROM traces WHERE trace_id = ?", ids)
+                    c.execute("COMMIT")
+                except BaseException:
+                    c.execute("ROLLBACK")
+                    raise
+            traces += len(ids)
+            if len(ids) < n:
+                break
+        return traces, spans
+
+    def apply_retention(
+        self,
+        *,
+        max_age_ns: int | None = None,
+        max_bytes: int | None = None,
+        now_ns: int | None = None,
+    ) -> RetentionResult:
+        """Delete traces that started more than ``max_age_ns`` ago, then the oldest
+        traces until the store uses at most ``max_bytes`` (with 10% headroom)."""
+        traces = spans = 0
+        if max_age_ns is not None:
+            now = time.time_ns() if now_ns is None else now_ns
+            t, s = self._delete_oldest(before_ns=now - max_age_ns)
+            traces, spans = traces + t, spans + s
+        if max_bytes is not None:
+            for _ in range(8):
+                used = self.used_bytes()
+                if used <= max_bytes:
+                    break
+                with self._lock:
+                    total = self._conn.execute("SELECT count(*) FROM traces").fetchone()[0]
+                if not total:
+                    break
+                share = 1 - (max_bytes * 0.9) / used
+                t, s = self._delete_oldest(count=max(1, math.ceil(total * share)))
+                traces, spans = traces + t, spans + s
+        if traces:
+            with self._lock:
+                self._conn.execute(
+                    "DELETE FROM resources WHERE id NOT IN (SELECT DISTINCT resource_id FROM spans"
+                    " WHERE resource_id IS NOT NULL)"
+                )
+                self._resource_ids.clear()  # type: ignore[attr-defined]
+                self._resources.clear()  # type: ignore[attr-defined]
+        return RetentionResult(traces, spans, self.used_bytes())

@@ -1,0 +1,431 @@
+"""The local trace store: one SQLite file (WAL) shared by the receiver and the views.
+
+Location: ``--store PATH``, else ``$AGENTCTL_TRACE_STORE``, else
+``<platformdirs user data dir>/agentctl/traces.db``. The file is created
+``0600`` and a directory we create for it ``0700``. Journal mode WAL with
+``synchronous=NORMAL``: a killed process loses at most the transaction in
+flight and never corrupts the file; readers never block the writer.
+
+Schema (``PRAGMA user_version = 1``), for aggregate SQL over
+:attr:`TraceStore.connection` (read-only use)::
+
+    spans(
+      id INTEGER PRIMARY KEY,            -- arrival order; `trace --follow` polls it
+      trace_id TEXT, span_id TEXT, parent_span_id TEXT, name TEXT, kind INTEGER,
+      start_ns INTEGER, end_ns INTEGER,  -- unix nanoseconds
+      status TEXT,                       -- unset | ok | error
+      status_message TEXT, service_name TEXT,
+      agent_name TEXT, agent_version TEXT, team TEXT, conversation_id TEXT,
+      operation TEXT, provider TEXT, request_model TEXT, response_model TEXT,
+      input_tokens INTEGER, output_tokens INTEGER, cache_read_tokens INTEGER,
+      cache_write_tokens INTEGER, reasoning_tokens INTEGER,
+      tool_name TEXT, error_type TEXT,
+      resource_id INTEGER,               -- -> resources.id
+      attributes TEXT, events TEXT       -- JSON (redacted); events [[name, time_ns, {attrs}], ...]
+    )
+    UNIQUE INDEX spans_trace (trace_id, span_id)   -- re-sent spans are ignored
+    INDEX spans_start (start_ns); INDEX spans_agent (agent_name, start_ns)
+    INDEX spans_model (request_model) ; INDEX spans_conversation (conversation_id)
+
+    resources(id INTEGER PRIMARY KEY, attributes TEXT UNIQUE)   -- JSON, one row per distinct resource
+
+    traces(                               -- maintained on insert, one row per trace
+      trace_id TEXT PRIMARY KEY, start_ns, end_ns, root_span_id, root_name,
+      agent_name, service_name, conversation_id, span_count, llm_calls, tool_calls,
+      error_count, input_tokens, output_tokens, cache_read_tokens,
+      cache_write_tokens, reasoning_tokens
+    )
+    INDEX traces_start (start_ns); INDEX traces_agent (agent_name, start_ns);
+    INDEX traces_conversation (conversation_id, start_ns)
+
+Token columns are NULL when a span did not report them. ``traces`` follows the
+rules of :mod:`agentctl.telemetry.summary` (tokens are summed over LLM calls).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from agentctl.errors import TelemetryError
+from agentctl.spans import SpanEvent, SpanRecord
+from agentctl.telemetry.retention import RetentionMixin
+from agentctl.telemetry.summary import TraceSummary
+
+SCHEMA_VERSION = 1
+STORE_ENV = "AGENTCTL_TRACE_STORE"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, attributes TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS spans (
+  id INTEGER PRIMARY KEY,
+  trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT,
+  name TEXT NOT NULL, kind INTEGER NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+  status TEXT NOT NULL, status_message TEXT, service_name TEXT,
+  agent_name TEXT, agent_version TEXT, team TEXT, conversation_id TEXT,
+  operation TEXT, provider TEXT, request_model TEXT, response_model TEXT,
+  input_tokens INTEGER, output_tokens INTEGER, cache_read_tokens INTEGER,
+  cache_write_tokens INTEGER, reasoning_tokens INTEGER,
+  tool_name TEXT, error_type TEXT, resource_id INTEGER,
+  attributes TEXT, events TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS spans_trace ON spans (trace_id, span_id);
+CREATE INDEX IF NOT EXISTS spans_start ON spans (start_ns);
+CREATE INDEX IF NOT EXISTS spans_agent ON spans (agent_name, start_ns);
+CREATE INDEX IF NOT EXISTS spans_model ON spans (request_model) WHERE request_model IS NOT NULL;
+CREATE INDEX IF NOT EXISTS spans_conversation ON spans (conversation_id) WHERE conversation_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS traces (
+  trace_id TEXT PRIMARY KEY, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+  root_span_id TEXT, root_name TEXT, agent_name TEXT, service_name TEXT, conversation_id TEXT,
+  span_count INTEGER NOT NULL, llm_calls INTEGER NOT NULL, tool_calls INTEGER NOT NULL,
+  error_count INTEGER NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+  cache_read_tokens INTEGER NOT NULL, cache_write_tokens INTEGER NOT NULL,
+  reasoning_tokens INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS traces_start ON traces (start_ns);
+CREATE INDEX IF NOT EXISTS traces_agent ON traces (agent_name, start_ns);
+CREATE INDEX IF NOT EXISTS traces_conversation ON traces (conversation_id, start_ns);
+"""
+
+_SPAN_COLUMNS = (
+    "trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status, status_message, "
+    "service_name, agent_name, agent_version, team, conversation_id, operation, provider, "
+    "request_model, response_model, input_tokens, output_tokens, cache_read_tokens, "
+    "cache_write_tokens, reasoning_tokens, tool_name, error_type, resource_id, attributes, events"
+)
+_INSERT_SPAN = f"INSERT OR IGNORE INTO spans ({_SPAN_COLUMNS}) VALUES ({', '.join('?' * 28)})"
+_TRACE_COLUMNS = (
+    "trace_id, start_ns, end_ns, root_span_id, root_name, agent_name, service_name, conversation_id, "
+    "span_count, llm_calls, tool_calls, error_count, input_tokens, output_tokens, "
+    "cache_read_tokens, cache_write_tokens, reasoning_tokens"
+)
+_UPSERT_TRACE = f"""
+INSERT INTO traces ({_TRACE_COLUMNS}) VALUES ({", ".join("?" * 17)})
+ON CONFLICT (trace_id) DO UPDATE SET
+  start_ns = min(start_ns, excluded.start_ns),
+  end_ns = max(end_ns, excluded.end_ns),
+  root_span_id = coalesce(excluded.root_span_id, root_span_id),
+  root_name = coalesce(excluded.root_name, root_name),
+  agent_name = CASE WHEN excluded.root_span_id IS NOT NULL AND excluded.agent_name IS NOT NULL
+                    THEN excluded.agent_name ELSE coalesce(agent_name, excluded.agent_name) END,
+  service_name = CASE WHEN excluded.root_span_id IS NOT NULL AND excluded.service_name IS NOT NULL
+                    THEN excluded.service_name ELSE coalesce(service_name, excluded.service_name) END,
+  conversation_id = coalesce(conversation_id, excluded.conversation_id),
+  span_count = span_count + excluded.span_count,
+  llm_calls = llm_calls + excluded.llm_calls,
+  tool_calls = tool_calls + excluded.tool_calls,
+  error_count = error_count + excluded.error_count,
+  input_tokens = input_tokens + excluded.input_tokens,
+  output_tokens = output_tokens + excluded.output_tokens,
+  cache_read_tokens = cache_read_tokens + excluded.cache_read_tokens,
+  cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+  reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens
+"""
+_SUMMARY_SELECT = f"SELECT {_TRACE_COLUMNS} FROM traces"
+
+
+def default_store_path() -> Path:
+    """``$AGENTCTL_TRACE_STORE`` or ``<user data dir>/agentctl/traces.db``."""
+    env = os.environ.get(STORE_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return platformdirs.user_data_path("agentctl", appauthor=False) / "traces.db"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _prepare(path: Path) -> None:
+    """Create the file private to the user before SQLite opens it."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+class TraceStore(RetentionMixin):
+    """SQLite trace store; safe to share between threads (one lock per store)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_store_path()
+        self._lock = threading.RLock()
+        self._resource_ids: dict[str, int] = {}
+        self._resources: dict[int, dict[str, Any]] = {}
+        try:
+            _prepare(self.path)
+            self._conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False, timeout=10
+            )
+            self._init_schema()
+        except (sqlite3.Error, OSError) as exc:
+            raise TelemetryError(
+                f"{self.path}: cannot open the trace store: {exc}",
+                hint="pass --store PATH to use another file",
+            ) from None
+
+    def _init_schema(self) -> None:
+        c = self._conn
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"written by a newer agentctl (schema {version})")
+        c.execute("PRAGMA journal_mode=WAL")
+        c.execute("PRAGMA synchronous=NORMAL")
+        c.execute("PRAGMA busy_timeout=10000")
+        c.execute("PRAGMA cache_size=-32000")
+        if version < SCHEMA_VERSION:
+            with self._transaction():
+                c.executescript(
+                    f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._conn
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The SQLite connection, for read-only aggregate queries over the schema above."""
+        return self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> TraceStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ writing
+
+    def _resource_id(self, cur: sqlite3.Cursor, attrs: dict[str, Any]) -> int:
+        text = _dumps(attrs)
+        rid = self._resource_ids.get(text)
+        if rid is None:
+            cur.execute("INSERT OR IGNORE INTO resources (attributes) VALUES (?)", (text,))
+            rid = cur.execute("SELECT id FROM resources WHERE attributes = ?", (text,)).fetchone()[
+                0
+            ]
+            if len(self._resource_ids) > 10_000:
+                self._resource_ids.clear()
+            self._resource_ids[text] = rid
+        return rid
+
+    def insert(self, spans: Sequence[SpanRecord]) -> int:
+        """Store spans in one transaction; returns how many were new (re-sent spans are ignored)."""
+        if not spans:
+            return 0
+        deltas: dict[str, list[Any]] = {}
+        by_resource: dict[int, int] = {}
+        inserted = 0
+        with self._transaction() as c:
+            c.execute("BEGIN IMMEDIATE")
+            cur = c.cursor()
+            for sp in spans:
+                key = id(sp.resource)
+                rid = by_resource.get(key)
+                if rid is None:
+                    rid = by_resource[key] = self._resource_id(cur, sp.resource)
+                events = (
+                    _dumps([[e.name, e.time_unix_nano, e.attributes] for e in sp.events])
+                    if sp.events
+                    else None
+                )
+                cur.execute(
+                    _INSERT_SPAN,
+                    (
+                        sp.trace_id, sp.span_id, sp.parent_span_id, sp.name, sp.kind,
+                        sp.start_unix_nano, sp.end_unix_nano, sp.status, sp.status_message or None,
+                        sp.service_name, sp.agent_name, sp.agent_version, sp.team, sp.conversation_id,
+                        sp.operation, sp.provider, sp.request_model, sp.response_model,
+                        sp.input_tokens, sp.output_tokens, sp.cache_read_tokens, sp.cache_write_tokens,
+                        sp.reasoning_tokens, sp.tool_name, sp.error_type, rid,
+                        _dumps(sp.attributes) if sp.attributes else None, events,
+                    ),
+                )  # fmt: skip
+                if cur.rowcount != 1:
+                    continue
+                inserted += 1
+                _accumulate(deltas, sp)
+            cur.executemany(_UPSERT_TRACE, deltas.values())
+            c.execute("COMMIT")
+        return inserted
+
+    # ------------------------------------------------------------------ reading
+
+    def _resource(self, rid: int | None) -> dict[str, Any]:
+        if rid is None:
+            return {}
+        attrs = self._resources.get(rid)
+        if attrs is None:
+            row = self._conn.execute(
+                "SELECT attributes FROM resources WHERE id = ?", (rid,)
+            ).fetchone()
+            attrs = json.loads(row[0]) if row else {}
+            self._resources[rid] = attrs
+        return attrs
+
+    def _record(self, row: Sequence[Any]) -> SpanRecord:
+        events = [SpanEvent(e[0], e[1], e[2]) for e in json.loads(row[27])] if row[27] else []
+        return SpanRecord(
+            trace_id=row[0], span_id=row[1], parent_span_id=row[2], name=row[3], kind=row[4],
+            start_unix_nano=row[5], end_unix_nano=row[6], status=row[7], status_message=row[8] or "",
+            service_name=row[9], agent_name=row[10], agent_version=row[11], team=row[12],
+            conversation_id=row[13], operation=row[14], provider=row[15], request_model=row[16],
+            response_model=row[17], input_tokens=row[18], output_tokens=row[19],
+            cache_read_tokens=row[20], cache_write_tokens=row[21], reasoning_tokens=row[22],
+            tool_name=row[23], error_type=row[24], resource=self._resource(row[25]),
+            attributes=json.loads(row[26]) if row[26] else {}, events=events,
+        )  # fmt: skip
+
+    def _query(
+        self, sql: str, params: Sequence[Any], *, batch: int = 500
+    ) -> Iterator[Sequence[Any]]:
+        with self._lock:
+            cur = self._conn.execute(sql, params)
+            rows = cur.fetchmany(batch)
+        while rows:
+            yield from rows
+            with self._lock:
+                rows = cur.fetchmany(batch)
+
+    def spans(
+        self,
+        *,
+        since_ns: int | None = None,
+        until_ns: int | None = None,
+        agent: str | None = None,
+        trace_id: str | None = None,
+    ) -> Iterator[SpanRecord]:
+        """Spans in start order, filtered by start time, agent and trace."""
+        where, params = [], []
+        if since_ns is not None:
+            where.append("start_ns >= ?")
+            params.append(since_ns)
+        if until_ns is not None:
+            where.append("start_ns < ?")
+            params.append(until_ns)
+        if agent is not None:
+            where.append("agent_name = ?")
+            params.append(agent)
+        if trace_id is not None:
+            where.append("trace_id = ?")
+            params.append(trace_id.lower())
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        sql = f"SELECT {_SPAN_COLUMNS} FROM spans{clause} ORDER BY start_ns, id"
+        for row in self._query(sql, params):
+            yield self._record(row)
+
+    def trace(self, trace_id: str) -> list[SpanRecord]:
+        return list(self.spans(trace_id=trace_id))
+
+    def last_rowid(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0])
+
+    def spans_after(self, rowid: int, *, limit: int = 1000) -> list[tuple[int, SpanRecord]]:
+        """Spans stored after ``rowid`` in arrival order (for live tails)."""
+        sql = f"SELECT id, {_SPAN_COLUMNS} FROM spans WHERE id > ? ORDER BY id LIMIT ?"
+        with self._lock:
+            rows = self._conn.execute(sql, (rowid, limit)).fetchall()
+        return [(row[0], self._record(row[1:])) for row in rows]
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM spans").fetchone()[0])
+
+    def recent_traces(
+        self,
+        *,
+        limit: int = 20,
+        agent: str | None = None,
+        conversation: str | None = None,
+        status: str | None = None,
+        since_ns: int | None = None,
+    ) -> list[TraceSummary]:
+        """The most recently started traces first."""
+        where, params = [], []
+        if agent is not None:
+            where.append("(agent_name = ? OR (agent_name IS NULL AND service_name = ?))")
+            params += [agent, agent]
+        if conversation is not None:
+            where.append("conversation_id = ?")
+            params.append(conversation)
+        if status == "error":
+            where.append("error_count > 0")
+        elif status == "ok":
+            where.append("error_count = 0")
+        if since_ns is not None:
+            where.append("start_ns >= ?")
+            params.append(since_ns)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        params.append(limit)
+        with self._lock:
+            rows = self._conn.execute(
+                f"{_SUMMARY_SELECT}{clause} ORDER BY start_ns DESC LIMIT ?", params
+            ).fetchall()
+        return [_summary(r) for r in rows]
+
+    def summary(self, trace_id: str) -> TraceSummary | None:
+        with self._lock:
+            row = self._conn.execute(
+                f"{_SUMMARY_SELECT} WHERE trace_id = ?", (trace_id.lower(),)
+            ).fetchone()
+        return _summary(row) if row else None
+
+
+def _accumulate(deltas: dict[str, list[Any]], sp: SpanRecord) -> None:
+    d = deltas.get(sp.trace_id)
+    if d is None:
+        d = deltas[sp.trace_id] = [
+            sp.trace_id, sp.start_unix_nano, sp.end_unix_nano, None, None, sp.agent_name,
+            sp.service_name, sp.conversation_id, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ]  # fmt: skip
+    else:
+        d[1] = min(d[1], sp.start_unix_nano)
+        d[2] = max(d[2], sp.end_unix_nano)
+        d[5] = d[5] or sp.agent_name
+        d[6] = d[6] or sp.service_name
+        d[7] = d[7] or sp.conversation_id
+    if sp.parent_span_id is None:
+        d[3], d[4] = sp.span_id, sp.name
+        d[5] = sp.agent_name or d[5]
+        d[6] = sp.service_name or d[6]
+    d[8] += 1
+    if sp.is_llm_call:
+        d[9] += 1
+        d[12] += sp.input_tokens or 0
+        d[13] += sp.output_tokens or 0
+        d[14] += sp.cache_read_tokens or 0
+        d[15] += sp.cache_write_tokens or 0
+        d[16] += sp.reasoning_tokens or 0
+    if sp.is_tool_call:
+        d[10] += 1
+    if sp.status == "error":
+        d[11] += 1
+
+
+def _summary(r: Sequence[Any]) -> TraceSummary:
+    return TraceSummary(
+        trace_id=r[0], start_unix_nano=r[1], end_unix_nano=r[2], root_name=r[4], agent_name=r[5],
+        service_name=r[6], conversation_id=r[7], status="error" if r[11] else "ok", span_count=r[8],
+        llm_calls=r[9], tool_calls=r[10], error_count=r[11], input_tokens=r[12], output_tokens=r[13],
+        cache_read_tokens=r[14], cache_write_tokens=r[15], reasoning_tokens=r[16],
+    )  # fmt: skip
