@@ -13,7 +13,9 @@ from typing import Any
 ENVELOPE_API_VERSION = "agentctl.dev/v1"
 
 
-def envelope(kind: str, data: Any, *, ok: bool = True, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def envelope(
+    kind: str, data: Any, *, ok: bool = True, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {
         "apiVersion": ENVELOPE_API_VERSION,
         "kind": kind,

@@ -19,7 +19,9 @@ def test_invalid_spec_exits_2_with_location(tmp_path):
     )
     result = run_cli("validate", str(bad))
     assert result.exit_code == 2
-    assert "agent.yaml:8:3: spec.memroy: unknown key 'memroy'; did you mean 'memory'?" in result.stderr
+    assert (
+        "agent.yaml:8:3: spec.memroy: unknown key 'memroy'; did you mean 'memory'?" in result.stderr
+    )
 
 
 def test_json_envelope_on_error(tmp_path):

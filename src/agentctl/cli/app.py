@@ -15,31 +15,33 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperGroup
 
 from agentctl import __version__
 from agentctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, AgentctlError
 from agentctl.settings import Settings
 
-# name -> (module exposing ``app: typer.Typer``, one-line help, help panel)
+# name -> (module exposing ``app: typer.Typer``, one-line help, help panel).
+# One line per command; panels: "Author", "Ship", "Observe". After adding a
+# command, run `python docs/gen_reference.py` (tests/cli/test_docs.py checks).
+# fmt: off
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "schema": (
-        "agentctl.cli.schema_cmd",
-        "Print the JSON Schema of agent.yaml or platform.yaml (for editors and CI).",
-        "Author",
-    ),
-    "validate": (
-        "agentctl.cli.validate_cmd",
-        "Check agent specs against the contract; exit 2 on invalid input.",
-        "Author",
-    ),
+    "schema": ("agentctl.cli.schema_cmd", "Print the JSON Schema of agent.yaml or platform.yaml (for editors and CI).", "Author"),
+    "validate": ("agentctl.cli.validate_cmd", "Check agent specs against the contract; exit 2 on invalid input.", "Author"),
 }
+# fmt: on
+
+
+PANELS = ("Author", "Ship", "Observe")
 
 
 class LazyGroup(TyperGroup):
-    """A group whose subcommands are imported on first use."""
+    """The root group: subcommands are imported on first use.
 
-    _listing: bool = False
+    Its help is formatted plainly from ``COMMANDS`` (grouped by panel), so
+    ``agentctl --help`` imports neither the command modules nor rich; each
+    command's own ``--help`` is typer's rich help.
+    """
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*self.commands, *(n for n in COMMANDS if n not in self.commands)]
@@ -50,9 +52,7 @@ class LazyGroup(TyperGroup):
         entry = COMMANDS.get(cmd_name)
         if entry is None:
             return None
-        module_name, short, panel = entry
-        if self._listing:
-            return TyperCommand(name=cmd_name, help=short, short_help=short, rich_help_panel=panel)
+        module_name, _short, panel = entry
         module = importlib.import_module(module_name)
         command = typer.main.get_command(module.app)
         command.name = cmd_name
@@ -61,12 +61,59 @@ class LazyGroup(TyperGroup):
         self.commands[cmd_name] = command
         return command
 
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        self._listing = True
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        from agentctl.cli._click import exceptions as click_exc
+
         try:
-            super().format_help(ctx, formatter)
-        finally:
-            self._listing = False
+            return self._click_resolve_command(ctx, args)
+        except click_exc.UsageError as exc:
+            import difflib
+
+            matches = difflib.get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if matches:
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {matches[0]!r}?"
+            raise
+
+    def short_help_of(self, name: str) -> tuple[str, str]:
+        """(one-line help, panel) of a command, without importing it."""
+        if name in COMMANDS:
+            _module, short, panel = COMMANDS[name]
+            return short, panel
+        command = self.commands[name]
+        return command.get_short_help_str(limit=120), getattr(
+            command, "rich_help_panel", None
+        ) or "Commands"
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.format_usage(ctx, formatter)
+        self.format_help_text(ctx, formatter)
+        self.format_options(ctx, formatter)
+        self.format_epilog(ctx, formatter)
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        rows = [rv for p in self.get_params(ctx) if (rv := p.get_help_record(ctx)) is not None]
+        if rows:
+            with formatter.section(_heading("Options")):
+                formatter.write_dl(rows)
+        by_panel: dict[str, list[tuple[str, str]]] = {}
+        for name in self.list_commands(ctx):
+            short, panel = self.short_help_of(name)
+            by_panel.setdefault(panel, []).append((name, short))
+        order = [*PANELS, *sorted(p for p in by_panel if p not in PANELS)]
+        for panel in order:
+            if panel in by_panel:
+                with formatter.section(_heading(panel)):
+                    formatter.write_dl(by_panel[panel])
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        formatter.write_paragraph()
+        formatter.write_text("Run 'agentctl COMMAND --help' for a command's options.")
+
+
+def _heading(text: str) -> str:
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" or not sys.stdout.isatty():
+        return text
+    return f"\x1b[1m{text}\x1b[0m"
 
 
 app = typer.Typer(
@@ -106,8 +153,21 @@ def root(
         bool,
         typer.Option("--debug", help="Show tracebacks and debug detail (env: AGENTCTL_DEBUG)."),
     ] = False,
+    platform: Annotated[
+        str | None,
+        typer.Option(
+            "--platform",
+            metavar="FILE",
+            help=(
+                "The platform team's platform.yaml (env: AGENTCTL_PLATFORM; default: platform.yaml "
+                "in the current directory or a parent, up to the repository root)."
+            ),
+        ),
+    ] = None,
 ) -> None:
-    ctx.obj = Settings.resolve(debug=debug or None, stdout_isatty=sys.stdout.isatty())
+    ctx.obj = Settings.resolve(
+        debug=debug or None, platform_file=platform, stdout_isatty=sys.stdout.isatty()
+    )
 
 
 def _debug_requested(argv: list[str]) -> bool:

@@ -18,7 +18,9 @@ from agentctl.settings import OutputFormat, Settings
 
 # The output format and envelope kind of the running command, so that the
 # error handler can answer in JSON when JSON was asked for.
-_current_output: ContextVar[tuple[OutputFormat, str] | None] = ContextVar("agentctl_output", default=None)
+_current_output: ContextVar[tuple[OutputFormat, str] | None] = ContextVar(
+    "agentctl_output", default=None
+)
 
 
 def _remember_output(value: OutputFormat) -> OutputFormat:
@@ -48,8 +50,8 @@ def set_kind(kind: str) -> None:
 def settings(ctx: typer.Context | None = None) -> Settings:
     from agentctl.cli._click import get_current_context
 
-    ctx = ctx or get_current_context(silent=True)
-    root = ctx.find_root() if ctx else None
+    current = ctx or get_current_context(silent=True)
+    root = current.find_root() if current else None
     obj = root.obj if root else None
     return obj if isinstance(obj, Settings) else Settings.resolve(stdout_isatty=sys.stdout.isatty())
 

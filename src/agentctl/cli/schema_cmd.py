@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -12,14 +12,16 @@ import typer
 app = typer.Typer()
 
 
-class Which(str, Enum):
+class Which(StrEnum):
     agent = "agent"
     platform = "platform"
 
 
 @app.command()
 def schema(
-    which: Annotated[Which, typer.Argument(help="Which file's schema: agent or platform.")] = Which.agent,
+    which: Annotated[
+        Which, typer.Argument(help="Which file's schema: agent or platform.")
+    ] = Which.agent,
 ) -> None:
     """Print the JSON Schema (Draft 2020-12) of agent.yaml or platform.yaml.
 

@@ -22,21 +22,29 @@ def collect_targets(paths: list[Path] | None, files: list[Path] | None) -> list[
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Agent project directories or agent.yaml files (default: the current directory)."),
+        typer.Argument(
+            help="Agent project directories or agent.yaml files (default: the current directory)."
+        ),
     ] = None,
     filename: Annotated[
         list[Path] | None, typer.Option("-f", "--filename", help="An agent.yaml file (repeatable).")
     ] = None,
-    env: Annotated[str | None, typer.Option("--env", help="Apply the spec's environment overlay NAME.")] = None,
+    env: Annotated[
+        str | None, typer.Option("--env", help="Apply the spec's environment overlay NAME.")
+    ] = None,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Check agent specs; exit 0 when valid, 2 with file:line:col errors when not."""
     from agentctl.errors import SpecError
-    from agentctl.spec.loader import load_agent
+    from agentctl.spec.loader import load_agent, load_platform
 
     common.set_kind("ValidationReport")
     loaded = []
     problems = []
+    try:
+        load_platform(common.settings().platform_file)
+    except SpecError as err:
+        problems.extend(err.problems)
     for target in collect_targets(paths, filename):
         try:
             loaded.append(load_agent(target, env=env))
@@ -46,7 +54,13 @@ def validate(
         raise SpecError(problems)
     data = {
         "agents": [
-            {"name": a.name, "type": a.agent.spec.type.value, "file": a.file, "env": a.env, "valid": True}
+            {
+                "name": a.name,
+                "type": a.agent.spec.type.value,
+                "file": a.file,
+                "env": a.env,
+                "valid": True,
+            }
             for a in loaded
         ],
         "problems": [],

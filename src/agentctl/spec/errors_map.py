@@ -9,6 +9,7 @@ key for unknown keys.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -20,18 +21,36 @@ from agentctl.errors import Problem
 from agentctl.spec.yamlsafe import PathKey, dotted_path
 
 
+class FieldValueError(ValueError):
+    """A model-level check that is about one field: ``field`` (YAML keys) is
+    appended to the model's location so the error points at that field."""
+
+    def __init__(self, message: str, *field: str | int) -> None:
+        super().__init__(message)
+        self.field: tuple[str | int, ...] = field
+
+
+_ABSENT = object()
+
+
+def _child(cur: Any, part: Any) -> Any:
+    if isinstance(cur, dict) and isinstance(part, str):
+        return cur.get(part, _ABSENT)
+    if isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
+        return cur[part]
+    return _ABSENT
+
+
 def data_path(data: Any, loc: tuple[Any, ...]) -> tuple[PathKey, bool]:
     """Project a Pydantic loc onto the data; returns (path, complete)."""
     path: list[str | int] = []
     cur = data
     complete = True
     for part in loc:
-        if isinstance(cur, dict) and isinstance(part, str) and part in cur:
+        child = _child(cur, part)
+        if child is not _ABSENT:
             path.append(part)
-            cur = cur[part]
-        elif isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur):
-            path.append(part)
-            cur = cur[part]
+            cur = child
         elif isinstance(cur, dict) and isinstance(part, str):
             # A key that is not there (missing field) or a union tag.
             if _is_union_tag(part, cur):
@@ -39,9 +58,7 @@ def data_path(data: Any, loc: tuple[Any, ...]) -> tuple[PathKey, bool]:
             path.append(part)
             complete = False
             cur = None
-        else:
-            # Union member names ("function-after[...]", "str", ...) are skipped.
-            continue
+        # else: union member names ("function-after[...]", "str", ...) are skipped.
     return tuple(path), complete
 
 
@@ -66,6 +83,12 @@ def _unwrap(annotation: Any) -> list[Any]:
 
 def model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The model class whose field set applies at ``loc`` (used for suggestions)."""
+    models = candidates_at(root, loc)
+    return models[0] if len(models) == 1 else None
+
+
+def candidates_at(root: type[BaseModel], loc: tuple[Any, ...]) -> list[type[BaseModel]]:
+    """The model classes that may apply at ``loc`` (several for a union)."""
     candidates: list[Any] = [root]
     for part in loc:
         nxt: list[Any] = []
@@ -88,9 +111,8 @@ def model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | N
                 nxt = tagged
         candidates = [c for c in nxt if c is not type(None)]
         if not candidates:
-            return None
-    models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-    return models[0] if len(models) == 1 else None
+            return []
+    return [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
 
 
 def _field_by_alias(model: type[BaseModel], key: str) -> Any:
@@ -119,30 +141,51 @@ def suggest(key: str, options: list[str]) -> str | None:
         return lowered[key.lower()]
     match = difflib.get_close_matches(key, options, n=1, cutoff=0.6)
     if not match:
-        match = [lowered[m] for m in difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.6)]
+        match = [
+            lowered[m]
+            for m in difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.6)
+        ]
     return match[0] if match else None
 
 
-def _message(err: dict[str, Any], model: type[BaseModel] | None, key: str | None) -> str:
+def _message(
+    err: Any, model: type[BaseModel] | None, key: str | None, union: list[type[BaseModel]]
+) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         text = f"unknown key {key!r}"
         if model is not None and key is not None:
             hint = suggest(key, valid_keys(model))
-            text += f"; did you mean {hint!r}?" if hint else f" (valid keys: {', '.join(valid_keys(model))})"
+            text += (
+                f"; did you mean {hint!r}?"
+                if hint
+                else f" (valid keys: {', '.join(valid_keys(model))})"
+            )
         return text
     if kind == "missing":
         return f"missing required key {key!r}"
     if kind == "union_tag_invalid":
-        ctx = err.get("ctx", {})
-        return f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        ctx = err.get("ctx") or {}
+        field = str(ctx.get("discriminator", "kind")).strip("'")
+        tag = str(ctx.get("tag"))
+        expected = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
+        hint = suggest(tag, expected)
+        tail = f"did you mean {hint!r}?" if hint else f"expected one of {', '.join(expected)}"
+        return f"unknown {field} {tag!r}; {tail}"
     if kind == "union_tag_not_found":
-        return f"missing {err.get('ctx', {}).get('discriminator', 'kind')!s} (which kind of entry this is)"
-    if kind == "literal_error":
-        return f"{err['msg'][0].lower()}{err['msg'][1:]}, got {err.get('input')!r}"
+        field = str((err.get("ctx") or {}).get("discriminator", "kind")).strip("'")
+        tags = [t for t in (_model_tag(c) for c in union) if t]
+        return f"missing {field!r}" + (f": one of {', '.join(tags)}" if tags else "")
+    if kind in ("literal_error", "enum"):
+        expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+        got = err.get("input")
+        text = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got!r}"
+        hint = suggest(got, expected) if isinstance(got, str) and expected else None
+        return f"{text}; did you mean {hint!r}?" if hint else text
     msg = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         msg = msg.removeprefix(prefix)
+    msg = re.sub(r" or instance of \w+$", "", msg)
     return msg[:1].lower() + msg[1:] if msg[:2] != msg[:2].upper() else msg
 
 
@@ -152,22 +195,41 @@ def problems_from_validation(
     data: Any,
     locate: Callable[[PathKey, bool], tuple[str, int, int, str]],
 ) -> list[Problem]:
-    """Map every error of ``exc`` to a Problem; ``locate(path, is_key)`` gives (file, line, col, dotted)."""
-    problems: list[Problem] = []
+    """Map every error of ``exc`` to a Problem; ``locate(path, is_key)`` gives (file, line, col, dotted).
+
+    A missing required key is not reported when an unknown key next to it is
+    its misspelling ("unknown key 'nmae'; did you mean 'name'?" says it all).
+    """
+    found: list[tuple[Problem, str, PathKey]] = []
+    typos: set[tuple[PathKey, str]] = set()
     seen: set[tuple[str, str]] = set()
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldValueError):
+            loc = (*loc, *cause.field)
+        elif err["type"] == "union_tag_invalid":
+            loc = (*loc, str((err.get("ctx") or {}).get("discriminator", "kind")).strip("'"))
         path, complete = data_path(data, loc)
         key = str(path[-1]) if path and isinstance(path[-1], str) else None
         parent_model = model_at(root, loc[:-1]) if loc else root
-        message = _message(err, parent_model, key)
-        is_key = err["type"] in ("extra_forbidden",)
+        union = candidates_at(root, loc) if err["type"] == "union_tag_not_found" else []
+        message = _message(err, parent_model, key, union)
+        is_key = err["type"] == "extra_forbidden"
+        if is_key and parent_model is not None and key is not None:
+            hint = suggest(key, valid_keys(parent_model))
+            if hint:
+                typos.add((path[:-1], hint))
         lookup = path if complete or is_key else path[:-1]
-        file, line, col, dotted = locate(lookup if not is_key else path, is_key)
+        file, line, col, dotted = locate(lookup, is_key)
         shown = dotted_path(path) if dotted == "" or not complete else dotted
         ident = (shown, message)
         if ident in seen:
             continue
         seen.add(ident)
-        problems.append(Problem(file, line, col, shown, message))
-    return problems
+        found.append((Problem(file, line, col, shown, message), err["type"], path))
+    return [
+        problem
+        for problem, kind, path in found
+        if not (kind == "missing" and path and (path[:-1], str(path[-1])) in typos)
+    ]

@@ -23,7 +23,10 @@ def check_agent(agent: Agent) -> Iterator[tuple[PathKey, str]]:
             yield ("spec", "tools", i, "name"), f"duplicate tool name {tool.name!r}"
         tool_names.add(tool.name)
         if tool.executes_code and not (tool.sandbox and tool.reason):
-            yield ("spec", "tools", i, "executesCode"), "a code-executing tool needs sandbox and reason"
+            yield (
+                ("spec", "tools", i, "executesCode"),
+                "a code-executing tool needs sandbox and reason",
+            )
     if spec.model and spec.model.api_key_secret and spec.model.api_key_secret not in secret_names:
         known = ", ".join(secret_names) or "none declared"
         yield (
@@ -33,7 +36,11 @@ def check_agent(agent: Agent) -> Iterator[tuple[PathKey, str]]:
     if spec.type is AgentType.workflow and spec.workflow is not None:
         yield from check_steps(spec.workflow.steps)
     g = spec.guardrails
-    if g.budget.per_run_usd is not None and g.budget.daily_usd is not None and g.budget.per_run_usd > g.budget.daily_usd:
+    if (
+        g.budget.per_run_usd is not None
+        and g.budget.daily_usd is not None
+        and g.budget.per_run_usd > g.budget.daily_usd
+    ):
         yield ("spec", "guardrails", "budget", "perRunUSD"), "perRunUSD is above dailyUSD"
 
 
@@ -47,13 +54,19 @@ def check_steps(steps: list[Step]) -> Iterator[tuple[PathKey, str]]:
     for i, step in enumerate(steps):
         for j, dep in enumerate(step.depends_on):
             if dep not in index:
-                yield (*base, i, "dependsOn", j), f"unknown step {dep!r} (steps: {', '.join(index)})"
+                yield (
+                    (*base, i, "dependsOn", j),
+                    f"unknown step {dep!r} (steps: {', '.join(index)})",
+                )
             elif dep == step.name:
                 yield (*base, i, "dependsOn", j), "a step cannot depend on itself"
     cycle = find_cycle(steps)
     if cycle:
         first = index[cycle[0]]
-        yield (*base, first, "dependsOn"), "dependency cycle: " + " -> ".join([*cycle, cycle[0]]) + " (-> reads: depends on)"
+        yield (
+            (*base, first, "dependsOn"),
+            "dependency cycle: " + " -> ".join([*cycle, cycle[0]]) + " (-> reads: depends on)",
+        )
         return
     for i, step in enumerate(steps):
         if step.for_each is None:

@@ -60,15 +60,18 @@ class LoadedAgent:
 
 
 def find_agent_file(target: Path) -> Path:
+    """The agent.yaml a PATH argument means: the file itself, or the one in a directory."""
     if target.is_dir():
         for name in AGENT_FILENAMES:
             candidate = target / name
             if candidate.is_file():
                 return candidate
         raise UsageError(
-            f"{display_path(target) or '.'}: no agent.yaml here",
+            f"{display_path(target) or '.'}: no agent.yaml in this directory",
             hint="run in an agent project, pass PATH or -f FILE, or create one with `agentctl init`",
         )
+    if not target.exists():
+        raise UsageError(f"{display_path(target)}: no such file or directory")
     return target
 
 
@@ -102,18 +105,20 @@ class _Positions:
 
     def source_path(self, path: PathKey) -> PathKey:
         """Where a path of the merged spec came from: the overlay or the base."""
-        if self.overlay is None or len(path) < 2 or path[0] != "spec":
+        env = self.env
+        if env is None or self.overlay is None or len(path) < 2 or path[0] != "spec":
             return tuple(path)
+        in_overlay: PathKey = ("spec", "environments", env, *path[1:])
         cur: Any = self.overlay
         for part in path[1:]:
             if isinstance(cur, dict) and part in cur:
                 cur = cur[part]
                 if not isinstance(cur, dict):
                     # scalars and lists replace the base value whole
-                    return ("spec", "environments", self.env, *path[1:])
+                    return in_overlay
             else:
                 return tuple(path)
-        return ("spec", "environments", self.env, *path[1:])
+        return in_overlay
 
     def locate(self, path: PathKey, is_key: bool = False) -> tuple[str, int, int, str]:
         src = self.source_path(path)
@@ -128,7 +133,9 @@ class _Positions:
         return out
 
 
-def _validate(doc: Located, data: dict[str, Any], env: str | None, overlay: Any) -> tuple[Agent | None, list[Problem], _Positions]:
+def _validate(
+    doc: Located, data: dict[str, Any], env: str | None, overlay: Any
+) -> tuple[Agent | None, list[Problem], _Positions]:
     positions = _Positions(doc, env, overlay)
     try:
         agent = Agent.model_validate(data)
@@ -143,7 +150,9 @@ def _validate(doc: Located, data: dict[str, Any], env: str | None, overlay: Any)
     return (agent if not problems else None), problems, positions
 
 
-def _graph_problems_best_effort(doc: Located, data: dict[str, Any], positions: _Positions) -> list[Problem]:
+def _graph_problems_best_effort(
+    doc: Located, data: dict[str, Any], positions: _Positions
+) -> list[Problem]:
     """Step-graph problems even when another part of the spec is invalid."""
     spec = data.get("spec")
     workflow = spec.get("workflow") if isinstance(spec, dict) else None
@@ -172,9 +181,10 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
     data: dict[str, Any] = doc.data
     agent, problems, positions = _validate(doc, data, None, None)
 
-    spec = data.get("spec") if isinstance(data.get("spec"), dict) else {}
-    overlays = spec.get("environments") if isinstance(spec, dict) else None
-    overlays = overlays if isinstance(overlays, dict) else {}
+    raw_spec = data.get("spec")
+    spec: dict[str, Any] = raw_spec if isinstance(raw_spec, dict) else {}
+    raw_overlays = spec.get("environments")
+    overlays: dict[str, Any] = raw_overlays if isinstance(raw_overlays, dict) else {}
     if env is not None and env not in overlays:
         known = ", ".join(sorted(overlays)) or "none defined"
         raise UsageError(f"{shown}: no environment {env!r} in spec.environments (known: {known})")
@@ -182,22 +192,38 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
     result: LoadedAgent | None = None
     if agent is not None:
         result = LoadedAgent(path, shown, agent, doc, None, positions.table(data))
+    base_problems = set(problems)
     for name, overlay in overlays.items():
         if not isinstance(overlay, dict):
             continue  # reported by the model validation
         if "environments" in overlay:
             line, col = doc.position(("spec", "environments", name, "environments"), key=True)
-            problems.append(Problem(shown, line, col, f"spec.environments.{name}.environments", "overlays cannot nest"))
+            problems.append(
+                Problem(
+                    shown,
+                    line,
+                    col,
+                    f"spec.environments.{name}.environments",
+                    "overlays cannot nest",
+                )
+            )
             continue
-        merged = {**data, "spec": _deep_merge({k: v for k, v in spec.items() if k != "environments"}, overlay)}
-        merged["spec"]["environments"] = overlays
+        base = {k: v for k, v in spec.items() if k != "environments"}
+        merged = {**data, "spec": {**_deep_merge(base, overlay), "environments": overlays}}
         env_agent, env_problems, env_positions = _validate(doc, merged, name, overlay)
-        problems.extend(p for p in env_problems if p not in problems)
+        for p in env_problems:
+            if p in base_problems:
+                continue
+            if not p.path.startswith(f"spec.environments.{name}"):
+                # Valid alone, invalid with this overlay: say which overlay.
+                p = Problem(p.file, p.line, p.column, p.path, f"{p.message} (with --env {name})")
+            problems.append(p)
         if name == env and env_agent is not None:
             result = LoadedAgent(path, shown, env_agent, doc, name, env_positions.table(merged))
     if problems:
         raise SpecError(_dedupe(problems))
-    assert result is not None
+    if result is None:  # pragma: no cover - every failure above records a problem
+        raise SpecError([Problem(shown, 1, 1, "", "invalid agent spec")])
     return result
 
 
@@ -247,7 +273,9 @@ def find_platform_file(explicit: str | Path | None, search_from: Path | None = N
     return None
 
 
-def load_platform(explicit: str | Path | None = None, search_from: Path | None = None) -> LoadedPlatform:
+def load_platform(
+    explicit: str | Path | None = None, search_from: Path | None = None
+) -> LoadedPlatform:
     path = find_platform_file(explicit, search_from)
     if path is None:
         return LoadedPlatform(default_platform(), None)

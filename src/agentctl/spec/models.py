@@ -10,22 +10,23 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import WithJsonSchema
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import WithJsonSchema
 
 from agentctl.spec import units
+from agentctl.spec.errors_map import FieldValueError
 
 API_VERSION = "agentctl.dev/v1alpha1"
 
@@ -91,7 +92,10 @@ DnsLabel = Annotated[str, AfterValidator(_dns_label)]
 AgentName = Annotated[str, AfterValidator(_agent_name)]
 _QUANTITY_SCHEMA = {
     "anyOf": [
-        {"type": "string", "pattern": r"^[+]?([0-9]+(\.[0-9]+)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$"},
+        {
+            "type": "string",
+            "pattern": r"^[+]?([0-9]+(\.[0-9]+)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$",
+        },
         {"type": "number", "minimum": 0},
     ],
     "description": "Kubernetes quantity, e.g. 500m, 1, 2Gi, 512Mi.",
@@ -104,10 +108,16 @@ _DURATION_SCHEMA = {
     "description": "Duration, e.g. 30s, 20m, 6h, 1h30m, 2d (or seconds).",
 }
 Quantity = Annotated[
-    str, BeforeValidator(_coerce_quantity), AfterValidator(_quantity), WithJsonSchema(_QUANTITY_SCHEMA)
+    str,
+    BeforeValidator(_coerce_quantity),
+    AfterValidator(_quantity),
+    WithJsonSchema(_QUANTITY_SCHEMA),
 ]
 Duration = Annotated[
-    str, BeforeValidator(_coerce_duration), AfterValidator(_duration), WithJsonSchema(_DURATION_SCHEMA)
+    str,
+    BeforeValidator(_coerce_duration),
+    AfterValidator(_duration),
+    WithJsonSchema(_DURATION_SCHEMA),
 ]
 Image = Annotated[str, AfterValidator(_image)]
 Cron = Annotated[str, AfterValidator(_cron)]
@@ -121,7 +131,7 @@ Ratio = Annotated[float, Field(ge=0, le=1)]
 # ---------------------------------------------------------------------------
 
 
-class AgentType(str, Enum):
+class AgentType(StrEnum):
     service = "service"
     stateful = "stateful"
     job = "job"
@@ -129,15 +139,21 @@ class AgentType(str, Enum):
 
 
 class Metadata(Model):
-    name: AgentName = Field(description="DNS-1123 label, at most 40 characters (room for derived names).")
-    team: DnsLabel = Field(description="Owning team: cost allocation, namespace and ownership label.")
+    name: AgentName = Field(
+        description="DNS-1123 label, at most 40 characters (room for derived names)."
+    )
+    team: DnsLabel = Field(
+        description="Owning team: cost allocation, namespace and ownership label."
+    )
     version: str = Field(
         "0.1.0",
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
         description="Agent version (gen_ai.agent.version); the default image tag.",
     )
     description: str | None = None
-    labels: dict[str, str] = Field(default_factory=dict, description="Extra labels on every object (e.g. cost-center).")
+    labels: dict[str, str] = Field(
+        default_factory=dict, description="Extra labels on every object (e.g. cost-center)."
+    )
     annotations: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("labels")
@@ -148,15 +164,23 @@ class Metadata(Model):
             if not re.match(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", name):
                 raise ValueError(f"label key {key!r} is not a valid Kubernetes label name")
             if val and not re.match(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", val):
-                raise ValueError(f"label value {val!r} (key {key!r}) is not a valid Kubernetes label value")
+                raise ValueError(
+                    f"label value {val!r} (key {key!r}) is not a valid Kubernetes label value"
+                )
         return value
 
 
 class ModelSpec(Model):
-    provider: str = Field(description="OTel gen_ai.provider.name: openai, anthropic, gcp.gemini, ... or offline-demo.")
+    provider: str = Field(
+        description="OTel gen_ai.provider.name: openai, anthropic, gcp.gemini, ... or offline-demo."
+    )
     name: str = Field(min_length=1, description="Pinned model id, e.g. gpt-4.1-mini-2025-04-14.")
-    endpoint: str | None = Field(None, description="OpenAI-compatible base URL (https://...); default per provider.")
-    api_key_secret: str | None = Field(None, description="Name of an entry in spec.secrets holding the API key.")
+    endpoint: str | None = Field(
+        None, description="OpenAI-compatible base URL (https://...); default per provider."
+    )
+    api_key_secret: str | None = Field(
+        None, description="Name of an entry in spec.secrets holding the API key."
+    )
     temperature: float | None = Field(None, ge=0, le=2)
     max_output_tokens: int | None = Field(None, ge=1)
 
@@ -175,13 +199,18 @@ class Memory(Model):
     access_mode: Literal["ReadWriteOnce", "ReadWriteOncePod"] = "ReadWriteOnce"
 
 
-
 class ToolBase(Model):
     name: DnsLabel
     description: str | None = None
-    executes_code: bool = Field(False, description="The tool runs shell or code: needs a sandbox and a reason.")
-    sandbox: str | None = Field(None, description="RuntimeClass (e.g. gvisor) for code-executing tools.")
-    reason: str | None = Field(None, description="Why this tool needs what it needs (reviewed by policy).")
+    executes_code: bool = Field(
+        False, description="The tool runs shell or code: needs a sandbox and a reason."
+    )
+    sandbox: str | None = Field(
+        None, description="RuntimeClass (e.g. gvisor) for code-executing tools."
+    )
+    reason: str | None = Field(
+        None, description="Why this tool needs what it needs (reviewed by policy)."
+    )
 
 
 class ServiceTool(ToolBase):
@@ -199,7 +228,9 @@ class ServiceTool(ToolBase):
 class HttpTool(ToolBase):
     kind: Literal["http"]
     url: str = Field(description="Base URL of the external API.")
-    cidrs: list[str] = Field(default_factory=list, description="Egress CIDRs (platform egress mode 'cidr').")
+    cidrs: list[str] = Field(
+        default_factory=list, description="Egress CIDRs (platform egress mode 'cidr')."
+    )
 
     @field_validator("url")
     @classmethod
@@ -240,10 +271,16 @@ class RemoteRef(Model):
 
 class Secret(Model):
     name: DnsLabel
-    store: str = Field(min_length=1, description="SecretStore/ClusterSecretStore named in platform.yaml.")
+    store: str = Field(
+        min_length=1, description="SecretStore/ClusterSecretStore named in platform.yaml."
+    )
     remote_ref: RemoteRef
-    mount: Literal["file", "env"] = Field("file", description="How the agent receives it: a file (preferred) or an env var.")
-    env: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Env var name when mount is env.")
+    mount: Literal["file", "env"] = Field(
+        "file", description="How the agent receives it: a file (preferred) or an env var."
+    )
+    env: str | None = Field(
+        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Env var name when mount is env."
+    )
     refresh_interval: Duration = "1h"
 
 
@@ -254,13 +291,16 @@ class Resources(Model):
     memory_limit: Quantity | None = None
     ephemeral_storage: Quantity = "1Gi"
 
-
     @model_validator(mode="after")
     def _limits(self) -> Resources:
-        if self.cpu_limit is not None and units.cpu_cores(self.cpu_limit) < units.cpu_cores(self.cpu):
-            raise ValueError("cpuLimit is below the cpu request")
-        if self.memory_limit is not None and units.memory_bytes(self.memory_limit) < units.memory_bytes(self.memory):
-            raise ValueError("memoryLimit is below the memory request")
+        if self.cpu_limit is not None and units.cpu_cores(self.cpu_limit) < units.cpu_cores(
+            self.cpu
+        ):
+            raise FieldValueError("cpuLimit is below the cpu request", "cpuLimit")
+        if self.memory_limit is not None and units.memory_bytes(
+            self.memory_limit
+        ) < units.memory_bytes(self.memory):
+            raise FieldValueError("memoryLimit is below the memory request", "memoryLimit")
         return self
 
 
@@ -272,12 +312,17 @@ class Scaling(Model):
     @model_validator(mode="after")
     def _range(self) -> Scaling:
         if self.max_replicas < self.min_replicas:
-            raise ValueError(f"maxReplicas ({self.max_replicas}) is below minReplicas ({self.min_replicas})")
+            raise FieldValueError(
+                f"maxReplicas ({self.max_replicas}) is below minReplicas ({self.min_replicas})",
+                "maxReplicas",
+            )
         return self
 
 
 class ForEach(Model):
-    from_: DnsLabel = Field(alias="from", description="Upstream step whose JSON-list output is fanned out over.")
+    from_: DnsLabel = Field(
+        alias="from", description="Upstream step whose JSON-list output is fanned out over."
+    )
     parallelism: int = Field(5, ge=1, le=1000)
 
 
@@ -312,7 +357,16 @@ class Workflow(Model):
     @classmethod
     def _params(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: (str(v).lower() if isinstance(v, bool) else str(v) if isinstance(v, int | float) else v) for k, v in value.items()}
+            return {
+                k: (
+                    str(v).lower()
+                    if isinstance(v, bool)
+                    else str(v)
+                    if isinstance(v, int | float)
+                    else v
+                )
+                for k, v in value.items()
+            }
         return value
 
 
@@ -322,7 +376,7 @@ class Budget(Model):
 
 
 class Guardrails(Model):
-    budget: Budget = Field(default_factory=Budget)  # type: ignore[arg-type]
+    budget: Budget = Field(default_factory=lambda: Budget.model_validate({}))
     max_steps: int | None = Field(None, ge=1, le=10_000)
     max_tool_calls: int | None = Field(None, ge=0, le=100_000)
     timeout: Duration | None = None
@@ -349,8 +403,12 @@ class Evaluation(Model):
 
 class Observability(Model):
     sample_ratio: Ratio = 1.0
-    capture_content: bool = Field(False, description="Prompts and outputs in spans only when opted in.")
-    otlp_endpoint: str | None = Field(None, description="Overrides platform telemetry.otlpEndpoint.")
+    capture_content: bool = Field(
+        False, description="Prompts and outputs in spans only when opted in."
+    )
+    otlp_endpoint: str | None = Field(
+        None, description="Overrides platform telemetry.otlpEndpoint."
+    )
 
 
 class Suppression(Model):
@@ -374,41 +432,43 @@ class AgentSpecBody(Model):
     tools: list[Tool] = Field(default_factory=list)
     secrets: list[Secret] = Field(default_factory=list)
     env: dict[str, str] = Field(default_factory=dict, description="Plain, non-secret settings.")
-    resources: Resources = Field(default_factory=Resources)  # type: ignore[arg-type]
+    resources: Resources = Field(default_factory=lambda: Resources.model_validate({}))
     scaling: Scaling | None = None
     schedule: Cron | None = None
     workflow: Workflow | None = None
-    guardrails: Guardrails = Field(default_factory=Guardrails)  # type: ignore[arg-type]
+    guardrails: Guardrails = Field(default_factory=lambda: Guardrails.model_validate({}))
     evaluation: Evaluation | None = None
-    observability: Observability = Field(default_factory=Observability)  # type: ignore[arg-type]
+    observability: Observability = Field(default_factory=lambda: Observability.model_validate({}))
     suppressions: list[Suppression] = Field(default_factory=list)
-    environments: dict[str, dict[str, Any]] = Field(
+    environments: dict[DnsLabel, dict[str, Any]] = Field(
         default_factory=dict,
         description="Overlays merged over spec with --env NAME; same keys as spec (except environments).",
     )
-
-    @field_validator("environments")
-    @classmethod
-    def _envs(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-        for name in value:
-            units.check_dns1123_label(name)
-        return value
 
     @model_validator(mode="after")
     def _consistency(self) -> AgentSpecBody:
         t = self.type
         if t in (AgentType.service, AgentType.stateful) and self.port is None:
-            raise ValueError(f"type {t.value} serves requests: set spec.port")
+            raise FieldValueError(f"type {t.value} serves requests: set spec.port", "type")
         if t is AgentType.stateful and self.memory is None:
-            raise ValueError("type stateful needs spec.memory (its long-term memory volume)")
+            raise FieldValueError(
+                "type stateful needs spec.memory (its long-term memory volume)", "type"
+            )
         if t is AgentType.workflow and self.workflow is None:
-            raise ValueError("type workflow needs spec.workflow.steps")
+            raise FieldValueError("type workflow needs spec.workflow.steps", "type")
         if t is not AgentType.workflow and self.workflow is not None:
-            raise ValueError(f"spec.workflow is only for type workflow (this agent is {t.value})")
+            raise FieldValueError(
+                f"only workflow agents have a workflow (this agent is {t.value})", "workflow"
+            )
         if self.schedule is not None and t not in (AgentType.job, AgentType.workflow):
-            raise ValueError(f"spec.schedule is only for job and workflow agents (this agent is {t.value})")
+            raise FieldValueError(
+                f"only job and workflow agents run on a schedule (this agent is {t.value})",
+                "schedule",
+            )
         if self.scaling is not None and t in (AgentType.job, AgentType.workflow):
-            raise ValueError(f"spec.scaling is for service and stateful agents (this agent is {t.value})")
+            raise FieldValueError(
+                f"only service and stateful agents scale (this agent is {t.value})", "scaling"
+            )
         return self
 
 
@@ -445,7 +505,8 @@ class EgressProxy(Model):
 
 class Egress(Model):
     mode: Literal["proxy", "fqdn", "cidr", "none"] = Field(
-        "none", description="How external hosts are restricted; 'none' = port-restricted internet minus private ranges."
+        "none",
+        description="How external hosts are restricted; 'none' = port-restricted internet minus private ranges.",
     )
     proxy: EgressProxy | None = None
     fqdn_flavor: Literal["cilium", "gke"] = "cilium"
@@ -453,7 +514,9 @@ class Egress(Model):
     @model_validator(mode="after")
     def _proxy(self) -> Egress:
         if self.mode == "proxy" and self.proxy is None:
-            raise ValueError("egress.mode proxy needs egress.proxy (service, namespace, port)")
+            raise FieldValueError(
+                "mode proxy needs egress.proxy (service, namespace, port)", "mode"
+            )
         return self
 
 
@@ -465,8 +528,10 @@ class TraceSource(Model):
 class Telemetry(Model):
     otlp_endpoint: str = "http://otel-collector.observability:4318"
     collector_namespace: str = "observability"
-    collector_labels: dict[str, str] = Field(default_factory=lambda: {"app.kubernetes.io/name": "opentelemetry-collector"})
-    traces: TraceSource = Field(default_factory=TraceSource)  # type: ignore[arg-type]
+    collector_labels: dict[str, str] = Field(
+        default_factory=lambda: {"app.kubernetes.io/name": "opentelemetry-collector"}
+    )
+    traces: TraceSource = Field(default_factory=lambda: TraceSource.model_validate({}))
     cost_source: str | None = Field(None, description="OpenCost base URL for compute cost.")
 
 
@@ -478,7 +543,6 @@ class Limits(Model):
     max_replicas: int = Field(20, ge=1)
 
 
-
 class ComputePricing(Model):
     cpu_hour_usd: float = Field(0.0445, ge=0, alias="cpuHourUSD")
     memory_gib_hour_usd: float = Field(0.0049225, ge=0, alias="memoryGiBHourUSD")
@@ -487,7 +551,7 @@ class ComputePricing(Model):
 
 
 class Pricing(Model):
-    compute: ComputePricing = Field(default_factory=ComputePricing)  # type: ignore[arg-type]
+    compute: ComputePricing = Field(default_factory=lambda: ComputePricing.model_validate({}))
 
 
 class Exception_(Model):
@@ -519,22 +583,28 @@ class PolicySettings(Model):
     severity: dict[str, Severity] = Field(default_factory=dict)
     exceptions: list[Exception_] = Field(default_factory=list)
     allow_inline_suppressions: bool = True
-    checks: list[FieldRule] = Field(default_factory=list, description="Declarative organisation checks.")
+    checks: list[FieldRule] = Field(
+        default_factory=list, description="Declarative organisation checks."
+    )
 
 
 class Platform(Model):
     api_version: Literal["agentctl.dev/v1alpha1"] = Field(alias="apiVersion")
     kind: Literal["Platform"]
-    namespace: str = Field("agents-{team}", description="Target namespace; {team} and {agent} are substituted.")
-    registries: list[str] = Field(default_factory=list, description="Allowed image registry prefixes.")
+    namespace: str = Field(
+        "agents-{team}", description="Target namespace; {team} and {agent} are substituted."
+    )
+    registries: list[str] = Field(
+        default_factory=list, description="Allowed image registry prefixes."
+    )
     models: list[ModelAllow] = Field(default_factory=list)
     secret_stores: dict[str, SecretStoreRef] = Field(default_factory=dict)
-    egress: Egress = Field(default_factory=Egress)  # type: ignore[arg-type]
-    telemetry: Telemetry = Field(default_factory=Telemetry)  # type: ignore[arg-type]
-    limits: Limits = Field(default_factory=Limits)  # type: ignore[arg-type]
+    egress: Egress = Field(default_factory=lambda: Egress.model_validate({}))
+    telemetry: Telemetry = Field(default_factory=lambda: Telemetry.model_validate({}))
+    limits: Limits = Field(default_factory=lambda: Limits.model_validate({}))
     required_labels: list[str] = Field(default_factory=list)
-    pricing: Pricing = Field(default_factory=Pricing)  # type: ignore[arg-type]
-    policy: PolicySettings = Field(default_factory=PolicySettings)  # type: ignore[arg-type]
+    pricing: Pricing = Field(default_factory=lambda: Pricing.model_validate({}))
+    policy: PolicySettings = Field(default_factory=lambda: PolicySettings.model_validate({}))
 
     @field_validator("namespace")
     @classmethod
@@ -546,7 +616,9 @@ class Platform(Model):
         return value
 
     def namespace_for(self, agent: Agent) -> str:
-        return self.namespace.replace("{team}", agent.metadata.team).replace("{agent}", agent.metadata.name)
+        return self.namespace.replace("{team}", agent.metadata.team).replace(
+            "{agent}", agent.metadata.name
+        )
 
 
 DEFAULT_PLATFORM_DOC: dict[str, Any] = {"apiVersion": API_VERSION, "kind": "Platform"}

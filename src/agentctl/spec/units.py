@@ -21,7 +21,9 @@ _DECIMAL = {
     "P": Decimal(10**15),
     "E": Decimal(10**18),
 }
-_QUANTITY_RE = re.compile(r"^([+]?[0-9]+(?:\.[0-9]+)?|[+]?\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$")
+_QUANTITY_RE = re.compile(
+    r"^([+]?[0-9]+(?:\.[0-9]+)?|[+]?\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$"
+)
 
 
 def parse_quantity(value: str | int | float) -> Decimal:
@@ -86,7 +88,9 @@ def format_duration(seconds: int) -> str:
 
 
 DNS1123_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+DNS1123_SUBDOMAIN_RE = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
 
 
 def check_dns1123_label(value: str, *, max_length: int = 63) -> str:
@@ -126,7 +130,12 @@ def parse_image(value: str) -> dict[str, str | None]:
     if registry and "." not in registry and ":" not in registry and registry != "localhost":
         path = f"{registry}/{path}"
         registry = None
-    return {"registry": registry or "docker.io", "path": path, "tag": parts["tag"], "digest": parts["digest"]}
+    return {
+        "registry": registry or "docker.io",
+        "path": path,
+        "tag": parts["tag"],
+        "digest": parts["digest"],
+    }
 
 
 _CRON_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}

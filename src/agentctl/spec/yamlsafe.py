@@ -14,13 +14,15 @@ from typing import Any
 
 import yaml
 
-from agentctl.errors import Problem, SpecError
+from agentctl.errors import Problem, SpecError, UsageError
 
 MAX_FILE_BYTES = 1024 * 1024  # 1 MiB: an agent.yaml is a few KB
 MAX_NODES = 100_000  # materialised nodes, aliases counted at every use
 MAX_DEPTH = 64
 
 PathKey = tuple[str | int, ...]
+
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 @dataclass
@@ -44,9 +46,13 @@ class Located:
             p = p[:-1]
         return self.positions.get((), (1, 1))
 
-    def problem(self, path: PathKey, message: str, *, key: bool = False, dotted: str | None = None) -> Problem:
+    def problem(
+        self, path: PathKey, message: str, *, key: bool = False, dotted: str | None = None
+    ) -> Problem:
         line, col = self.position(path, key=key)
-        return Problem(self.file, line, col, dotted if dotted is not None else dotted_path(path), message)
+        return Problem(
+            self.file, line, col, dotted if dotted is not None else dotted_path(path), message
+        )
 
 
 def dotted_path(path: PathKey) -> str:
@@ -67,6 +73,7 @@ class _Builder:
         self.key_positions: dict[PathKey, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.constructor = yaml.constructor.SafeConstructor()
+        self._merged: dict[int, list[tuple[yaml.Node, yaml.Node, bool]]] = {}
 
     def _pos(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1, node.start_mark.column + 1
@@ -88,33 +95,32 @@ class _Builder:
             )
         if depth > MAX_DEPTH:
             line, col = self._pos(node)
-            raise SpecError([Problem(self.file, line, col, dotted_path(path), f"nesting deeper than {MAX_DEPTH} levels")])
+            raise SpecError(
+                [
+                    Problem(
+                        self.file,
+                        line,
+                        col,
+                        dotted_path(path),
+                        f"nesting deeper than {MAX_DEPTH} levels",
+                    )
+                ]
+            )
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
             # A block under a key is best located at its key ("resources:").
             self.positions.setdefault(path, self.key_positions.get(path, self._pos(node)))
         else:
             self.positions.setdefault(path, self._pos(node))
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+            line, col = self._pos(node)
+            self.problems.append(
+                Problem(
+                    self.file, line, col, dotted_path(path), f"unsupported YAML tag {node.tag!r}"
+                )
+            )
+            return None
         if isinstance(node, yaml.MappingNode):
-            self.constructor.flatten_mapping(node)
-            out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                key = self.constructor.construct_object(key_node, deep=True)
-                if not isinstance(key, str | int | float | bool) or key is None:
-                    line, col = self._pos(key_node)
-                    self.problems.append(Problem(self.file, line, col, dotted_path(path), "mapping keys must be plain strings"))
-                    continue
-                key = str(key) if not isinstance(key, str) else key
-                child = (*path, key)
-                if key in out:
-                    line, col = self._pos(key_node)
-                    first = self.key_positions.get(child, (0, 0))[0]
-                    self.problems.append(
-                        Problem(self.file, line, col, dotted_path(child), f"duplicate key {key!r} (first defined on line {first})")
-                    )
-                    continue
-                self.key_positions[child] = self._pos(key_node)
-                out[key] = self.build(value_node, child, depth + 1)
-            return out
+            return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         try:
@@ -128,6 +134,78 @@ class _Builder:
         if not isinstance(value, str | int | float | bool) and value is not None:
             value = node.value
         return value
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node, merged in self._pairs(node):
+            key = self._key(key_node, path)
+            if key is None:
+                continue
+            child = (*path, key)
+            if key in out:
+                if not merged:
+                    line, col = self._pos(key_node)
+                    first = self.key_positions.get(child, (0, 0))[0]
+                    message = f"duplicate key {key!r} (first defined on line {first})"
+                    self.problems.append(Problem(self.file, line, col, dotted_path(child), message))
+                continue
+            self.key_positions[child] = self._pos(key_node)
+            out[key] = self.build(value_node, child, depth + 1)
+        return out
+
+    def _pairs(self, node: yaml.MappingNode) -> list[tuple[yaml.Node, yaml.Node, bool]]:
+        """The entries of a mapping with merge keys (``<<: *base``) resolved.
+
+        Explicit entries come first and win; merged entries follow, the first
+        merged mapping winning, as the YAML merge-key spec says. Unlike PyYAML's
+        ``flatten_mapping`` this never mutates the (shared) nodes, and each
+        mapping's merged entries are computed once, so a chain of merges of
+        merges cannot grow exponentially.
+        """
+        cached = self._merged.get(id(node))
+        if cached is not None:
+            return cached
+        own: list[tuple[yaml.Node, yaml.Node, bool]] = []
+        merged: list[tuple[yaml.Node, yaml.Node, bool]] = []
+        seen: set[tuple[str, Any]] = set()
+        self._merged[id(node)] = own  # a merge cycle sees no entries
+        for key_node, value_node in node.value:
+            if key_node.tag != "tag:yaml.org,2002:merge":
+                own.append((key_node, value_node, False))
+                continue
+            sources = (
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode):
+                    line, col = self._pos(source)
+                    message = "'<<' (merge key) needs a mapping or a list of mappings"
+                    self.problems.append(Problem(self.file, line, col, "", message))
+                    continue
+                for k, v, _ in self._pairs(source):
+                    ident = (k.tag, k.value if isinstance(k, yaml.ScalarNode) else id(k))
+                    if ident not in seen:
+                        seen.add(ident)
+                        merged.append((k, v, True))
+        result = own + merged
+        self._merged[id(node)] = result
+        return result
+
+    def _key(self, key_node: yaml.Node, path: PathKey) -> str | None:
+        if isinstance(key_node, yaml.ScalarNode):
+            try:
+                key = self.constructor.construct_object(key_node, deep=True)
+            except yaml.YAMLError as exc:
+                line, col = self._pos(key_node)
+                self.problems.append(Problem(self.file, line, col, dotted_path(path), _short(exc)))
+                return None
+            if isinstance(key, str | int | float | bool) and key is not None:
+                return key if isinstance(key, str) else str(key_node.value)
+        line, col = self._pos(key_node)
+        self.problems.append(
+            Problem(self.file, line, col, dotted_path(path), "mapping keys must be plain strings")
+        )
+        return None
 
 
 def _short(exc: yaml.YAMLError) -> str:
@@ -147,22 +225,32 @@ def _mark_problem(file: str, exc: yaml.YAMLError) -> Problem:
 
 
 def read_text(path: Path, display: str | None = None, *, max_bytes: int = MAX_FILE_BYTES) -> str:
-    """Read a UTF-8 text file with a size bound; every failure is a located SpecError."""
+    """Read a UTF-8 text file with a size bound.
+
+    A file that cannot be read at all is a UsageError; one that is too big or
+    not UTF-8 is a located SpecError.
+    """
     name = display or str(path)
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise SpecError([Problem(name, 1, 1, "", "file not found")]) from None
+        raise UsageError(f"{name}: no such file or directory") from None
     except OSError as exc:
-        raise SpecError([Problem(name, 1, 1, "", f"cannot read: {exc.strerror}")]) from None
+        raise UsageError(f"{name}: cannot read: {exc.strerror}") from None
     if path.is_dir():
-        raise SpecError([Problem(name, 1, 1, "", "is a directory, expected a YAML file")])
+        raise UsageError(f"{name}: is a directory, expected a YAML file")
     if size > max_bytes:
-        raise SpecError([Problem(name, 1, 1, "", f"file is {size} bytes; the limit is {max_bytes} bytes")])
+        message = f"file is {size} bytes; the limit is {max_bytes} bytes (is this really a spec?)"
+        raise SpecError([Problem(name, 1, 1, "", message)])
     try:
-        raw = path.read_bytes()[: max_bytes + 1]
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
     except OSError as exc:
-        raise SpecError([Problem(name, 1, 1, "", f"cannot read: {exc.strerror}")]) from None
+        raise UsageError(f"{name}: cannot read: {exc.strerror}") from None
+    if len(raw) > max_bytes:  # grew since stat, or a device/pipe reporting size 0
+        raise SpecError(
+            [Problem(name, 1, 1, "", f"file is larger than the limit of {max_bytes} bytes")]
+        )
     return decode(raw, name)
 
 
@@ -172,7 +260,9 @@ def decode(raw: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SpecError([Problem(name, line, col, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]) from None
+        raise SpecError(
+            [Problem(name, line, col, "", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})")]
+        ) from None
     return text.removeprefix("\ufeff")
 
 
@@ -191,13 +281,33 @@ def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[
                 raise SpecError(builder.problems)
             docs.append(Located(file, data, builder.positions, builder.key_positions))
             if not allow_multi and len(docs) > 1:
-                line = node.start_mark.line + 1
-                raise SpecError([Problem(file, line, 1, "", "expected one YAML document, found several ('---')")])
+                line = _separator_line(text, node.start_mark.line)
+                raise SpecError(
+                    [
+                        Problem(
+                            file, line, 1, "", "expected one YAML document, found several ('---')"
+                        )
+                    ]
+                )
     except yaml.YAMLError as exc:
         raise SpecError([_mark_problem(file, exc)]) from None
+    except RecursionError:
+        # PyYAML composes recursively; thousands of nested brackets exhaust the stack.
+        mark = loader.get_mark()
+        message = f"invalid YAML: nested too deeply (the limit is {MAX_DEPTH} levels)"
+        raise SpecError([Problem(file, mark.line + 1, mark.column + 1, "", message)]) from None
     finally:
         loader.dispose()
     return docs
+
+
+def _separator_line(text: str, line0: int) -> int:
+    """The 1-based line of the '---' that starts the document at 0-based ``line0``."""
+    lines = text.splitlines()
+    for i in range(min(line0, len(lines) - 1), -1, -1):
+        if lines[i].startswith("---"):
+            return i + 1
+    return line0 + 1
 
 
 def load_one(path: Path, display: str | None = None) -> Located:
@@ -208,6 +318,15 @@ def load_one(path: Path, display: str | None = None) -> Located:
         raise SpecError([Problem(name, 1, 1, "", "file is empty; expected a YAML mapping")])
     doc = docs[0]
     if not isinstance(doc.data, dict):
-        kind = type(doc.data).__name__.replace("str", "a string").replace("list", "a list")
-        raise SpecError([Problem(name, 1, 1, "", f"expected a YAML mapping at the top level, found {kind}")])
+        kinds = {
+            str: "a string",
+            list: "a list",
+            int: "a number",
+            float: "a number",
+            bool: "a boolean",
+        }
+        kind = kinds.get(type(doc.data), type(doc.data).__name__)
+        line, col = doc.position(())
+        message = f"expected a YAML mapping at the top level, found {kind}"
+        raise SpecError([Problem(name, line, col, "", message)])
     return doc
