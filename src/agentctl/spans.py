@@ -19,6 +19,8 @@ OP_EXECUTE_TOOL = "execute_tool"
 
 # Operations that are one call to a model (counted as "LLM calls", priced by cost).
 LLM_OPERATIONS = frozenset({"chat", "text_completion", "generate_content", "embeddings"})
+# Operations whose token counts are roll-ups of their children, never model calls.
+ROLLUP_OPERATIONS = frozenset({"invoke_agent", "invoke_workflow", "create_agent", "execute_tool"})
 
 STATUS_UNSET = "unset"
 STATUS_OK = "ok"
@@ -77,14 +79,24 @@ class SpanRecord:
 
     @property
     def is_llm_call(self) -> bool:
-        """One model call: a GenAI inference operation, or an unlabelled span with token usage.
-
-        Agent and workflow spans that repeat their children's token totals are not
-        LLM calls, so summing tokens over LLM calls never counts a call twice.
-        """
-        if self.operation is not None:
-            return self.operation in LLM_OPERATIONS
-        return self.input_tokens is not None or self.output_tokens is not None
+        """One model call: a GenAI inference operation, or a span with a model and usage
+        that is not an agent/workflow/tool span (those often repeat their children's usage,
+        so summing tokens over LLM calls never counts a call twice)."""
+        if self.operation in LLM_OPERATIONS:
+            return True
+        if self.operation in ROLLUP_OPERATIONS:
+            return False
+        has_usage = any(
+            n is not None
+            for n in (
+                self.input_tokens,
+                self.output_tokens,
+                self.cache_read_tokens,
+                self.cache_write_tokens,
+                self.reasoning_tokens,
+            )
+        )
+        return self.model is not None and has_usage
 
     @property
     def is_tool_call(self) -> bool:

@@ -12,6 +12,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 _CHUNK = 500  # traces per delete transaction
 
@@ -26,6 +27,8 @@ class RetentionResult:
 class RetentionMixin:
     _conn: sqlite3.Connection
     _lock: threading.RLock
+    _resource_ids: dict[str, int]
+    _resources: dict[int, dict[str, Any]]
 
     def used_bytes(self) -> int:
         """Bytes of the database file in use (free pages excluded; the WAL not counted)."""
@@ -101,6 +104,6 @@ class RetentionMixin:
                     "DELETE FROM resources WHERE id NOT IN (SELECT DISTINCT resource_id FROM spans"
                     " WHERE resource_id IS NOT NULL)"
                 )
-                self._resource_ids.clear()  # type: ignore[attr-defined]
-                self._resources.clear()  # type: ignore[attr-defined]
+                self._resource_ids.clear()
+                self._resources.clear()
         return RetentionResult(traces, spans, self.used_bytes())

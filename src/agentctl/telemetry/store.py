@@ -315,7 +315,8 @@ class TraceStore(RetentionMixin):
         trace_id: str | None = None,
     ) -> Iterator[SpanRecord]:
         """Spans in start order, filtered by start time, agent and trace."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if since_ns is not None:
             where.append("start_ns >= ?")
             params.append(since_ns)
@@ -361,7 +362,8 @@ class TraceStore(RetentionMixin):
         since_ns: int | None = None,
     ) -> list[TraceSummary]:
         """The most recently started traces first."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if agent is not None:
             where.append("(agent_name = ? OR (agent_name IS NULL AND service_name = ?))")
             params += [agent, agent]
@@ -382,6 +384,34 @@ class TraceStore(RetentionMixin):
                 f"{_SUMMARY_SELECT}{clause} ORDER BY start_ns DESC LIMIT ?", params
             ).fetchall()
         return [_summary(r) for r in rows]
+
+    def model_calls(self, trace_ids: Sequence[str]) -> list[SpanRecord]:
+        """The spans of these traces that may be model calls (what pricing needs)."""
+        out: list[SpanRecord] = []
+        ids = list(trace_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            sql = (
+                f"SELECT {_SPAN_COLUMNS} FROM spans WHERE trace_id IN ({', '.join('?' * len(chunk))})"
+                " AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL OR cache_read_tokens IS NOT NULL"
+                " OR cache_write_tokens IS NOT NULL OR reasoning_tokens IS NOT NULL"
+                " OR operation IN ('chat', 'text_completion', 'generate_content', 'embeddings'))"
+            )
+            out.extend(self._record(r) for r in self._query(sql, chunk))
+        return [sp for sp in out if sp.is_llm_call]
+
+    def resolve_trace_id(self, prefix: str) -> list[str]:
+        """Full trace ids starting with ``prefix`` (at most two: enough to tell ambiguity)."""
+        low = prefix.lower()
+        if len(low) >= 32:
+            return [low[:32]]
+        upper = low + "g"  # sorts after every hex digit
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT trace_id FROM traces WHERE trace_id >= ? AND trace_id < ? LIMIT 2",
+                (low, upper),
+            ).fetchall()
+        return [r[0] for r in rows]
 
     def summary(self, trace_id: str) -> TraceSummary | None:
         with self._lock:

@@ -16,7 +16,7 @@ Definitions shared by the SQLite aggregates (``store.py``) and
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from agentctl.spans import STATUS_ERROR, STATUS_OK, SpanRecord
@@ -54,25 +54,39 @@ class TraceSummary:
         return {
             "input": self.input_tokens,
             "output": self.output_tokens,
-            "cache_read": self.cache_read_tokens,
-            "cache_write": self.cache_write_tokens,
+            "cacheRead": self.cache_read_tokens,
+            "cacheWrite": self.cache_write_tokens,
             "reasoning": self.reasoning_tokens,
             "total": self.input_tokens + self.output_tokens,
         }
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        for k in (
-            "input_tokens",
-            "output_tokens",
-            "cache_read_tokens",
-            "cache_write_tokens",
-            "reasoning_tokens",
-        ):
-            d.pop(k)
-        d["duration_ms"] = round(self.duration_ns / 1e6, 3)
-        d["tokens"] = self.tokens()
-        return d
+        """The stable JSON shape (camelCase, like every agentctl envelope)."""
+        return {
+            "traceId": self.trace_id,
+            "start": iso_time(self.start_unix_nano),
+            "startUnixNano": self.start_unix_nano,
+            "durationMs": round(self.duration_ns / 1e6, 3),
+            "rootName": self.root_name,
+            "agent": self.agent,
+            "agentName": self.agent_name,
+            "serviceName": self.service_name,
+            "conversationId": self.conversation_id,
+            "status": self.status,
+            "spans": self.span_count,
+            "llmCalls": self.llm_calls,
+            "toolCalls": self.tool_calls,
+            "errors": self.error_count,
+            "tokens": self.tokens(),
+        }
+
+
+def iso_time(unix_nano: int) -> str:
+    """UTC ISO-8601 with milliseconds, e.g. ``2025-01-31T12:00:00.123Z``."""
+    import datetime as _dt
+
+    t = _dt.datetime.fromtimestamp(unix_nano / 1e9, tz=_dt.UTC)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
 
 def summarise(trace_id: str, spans: Iterable[SpanRecord]) -> TraceSummary:

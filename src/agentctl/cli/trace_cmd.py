@@ -1,0 +1,329 @@
+"""agentctl trace: recent traces, one trace as a tree + waterfall, or a live tail."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from agentctl.cli import common
+from agentctl.settings import OutputFormat
+
+if TYPE_CHECKING:
+    from agentctl.telemetry.sources import Query, TraceSource
+    from agentctl.telemetry.store import TraceStore
+
+app = typer.Typer()
+
+POLL_INTERVAL_S = 0.1
+_PLATFORM_FILES = ("platform.yaml", "platform.yml")
+
+
+class Status(StrEnum):
+    ok = "ok"
+    error = "error"
+
+
+@app.command()
+def trace(
+    trace_id: Annotated[
+        str | None,
+        typer.Option(
+            "--trace-id", "-t", help="Show one trace (full id, or a unique prefix locally)."
+        ),
+    ] = None,
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow",
+            "-f",
+            help="Print new spans as they arrive, grouped by trace (Ctrl-C stops).",
+        ),
+    ] = False,
+    agent: Annotated[
+        str | None, typer.Option("--agent", help="Only traces of this agent (or service).")
+    ] = None,
+    conversation: Annotated[
+        str | None, typer.Option("--conversation", help="Only traces of this conversation id.")
+    ] = None,
+    status: Annotated[
+        Status | None, typer.Option("--status", help="Only traces that ended ok or with an error.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Only traces started within this long (30m, 6h, 7d)."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "--last", "-n", min=1, help="How many traces to list.")
+    ] = 20,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Local trace store (default: $AGENTCTL_TRACE_STORE or the user data dir).",
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="local, a Jaeger/Tempo URL (jaeger+http://..., tempo+http://... or probed), or jaeger|tempo with "
+            "--port-forward (default: platform.yaml telemetry.traces, else local).",
+        ),
+    ] = None,
+    port_forward: Annotated[
+        str | None,
+        typer.Option(
+            "--port-forward",
+            help="Reach an in-cluster backend: svc/NAME[:PORT] or pod/NAME[:PORT].",
+        ),
+    ] = None,
+    namespace: Annotated[
+        str | None,
+        typer.Option(
+            "--namespace",
+            help="Namespace for --port-forward (default: platform collectorNamespace).",
+        ),
+    ] = None,
+    no_cost: Annotated[
+        bool, typer.Option("--no-cost", help="Skip pricing (shows tokens only).")
+    ] = False,
+    output: common.OutputOpt = OutputFormat.text,
+) -> None:
+    """Show agent traces from the local store or a Jaeger/Tempo backend."""
+    from agentctl.cli.collector_cmd import parse_age
+    from agentctl.telemetry.sources import Query
+
+    common.set_kind("TraceSpan" if follow else "Trace" if trace_id else "TraceList")
+    since_ns = time.time_ns() - parse_age(since, "--since") if since else None
+    query = Query(
+        limit=limit,
+        agent=agent,
+        conversation=conversation,
+        status=status.value if status else None,
+        since_ns=since_ns,
+    )
+    if follow:
+        if trace_id:
+            _usage("--follow and --trace-id do not go together")
+        if (source and source != "local") or port_forward:
+            _usage("--follow tails the local store; drop --source/--port-forward")
+        _follow(_open_store(store, must_exist=False), query, output)
+        return
+    forwarder = None
+    try:
+        src, forwarder = _resolve_source(store, source, port_forward, namespace)
+        if src is None:
+            _empty(trace_id, output, store)
+            return
+        if trace_id:
+            _show_trace(src, trace_id, output, no_cost)
+        else:
+            _show_list(src, query, output, no_cost)
+    finally:
+        if forwarder is not None:
+            forwarder.stop()
+
+
+def _out() -> Any:
+    """stdout console; into a pipe or file, wide enough that tables are never cut."""
+    out = common.console()
+    if not out.is_terminal:
+        out.width = max(out.width, 240)
+    return out
+
+
+def _usage(message: str) -> None:
+    from agentctl.errors import UsageError
+
+    raise UsageError(message)
+
+
+def _open_store(path: Path | None, *, must_exist: bool) -> TraceStore:
+    from agentctl.errors import TelemetryError
+    from agentctl.telemetry.store import TraceStore
+
+    if path is not None and must_exist and not path.exists():
+        raise TelemetryError(
+            f"{path}: no trace store there", hint="check --store, or start `agentctl collector`"
+        )
+    return TraceStore(path)
+
+
+def _platform_traces() -> tuple[str, str | None, str] | None:
+    """(source kind, url, collector namespace) from platform.yaml, when one is configured."""
+    s = common.settings()
+    explicit = s.platform_file
+    if not explicit:
+        here = Path.cwd().resolve()
+        for d in (here, *here.parents):
+            if any((d / n).is_file() for n in _PLATFORM_FILES):
+                break
+            if (d / ".git").exists():
+                return None
+        else:
+            return None
+    from agentctl.spec.loader import load_platform
+
+    loaded = load_platform(explicit)
+    tel = loaded.platform.telemetry
+    return tel.traces.source, tel.traces.url, tel.collector_namespace
+
+
+def _resolve_source(
+    store: Path | None, source: str | None, port_forward: str | None, namespace: str | None
+) -> tuple[TraceSource | None, Any]:
+    from agentctl.telemetry.sources import LocalSource, remote_source
+    from agentctl.telemetry.store import default_store_path
+
+    kind: str | None = None
+    url: str | None = None
+    ns = namespace
+    if source in (None, "platform") and store is None:
+        platform = _platform_traces()
+        if platform is not None and platform[0] != "local":
+            kind, url, ns = platform[0], platform[1], namespace or platform[2]
+        elif source == "platform":
+            _usage("--source platform: no platform.yaml with telemetry.traces.source jaeger|tempo")
+    elif source in ("jaeger", "tempo"):
+        kind = source
+    elif source not in (None, "local"):
+        url = source
+    if port_forward:
+        from agentctl.telemetry.portforward import DEFAULT_PORTS, PortForward, parse_target
+
+        if kind is None and url is None:
+            _usage("--port-forward needs the backend kind: add --source jaeger or --source tempo")
+        fwd = PortForward(
+            parse_target(port_forward),
+            ns or "observability",
+            default_port=DEFAULT_PORTS.get(kind or ""),
+        )
+        base = fwd.start()
+        common.console(stderr=True).print(f"[dim]port-forward {port_forward} -> {base}[/]")
+        return remote_source(base, kind), fwd
+    if url is not None:
+        return remote_source(url, kind), None
+    if kind is not None:
+        _usage(
+            f"--source {kind} needs a URL (e.g. {kind}+http://127.0.0.1:PORT) or --port-forward svc/NAME"
+        )
+    path = store or default_store_path()
+    if store is None and not path.exists():
+        return None, None
+    return LocalSource(_open_store(store, must_exist=True)), None
+
+
+def _empty(trace_id: str | None, output: OutputFormat, store: Path | None) -> None:
+    from agentctl.errors import TelemetryError
+    from agentctl.telemetry.store import default_store_path
+
+    where = str(store or default_store_path())
+    if trace_id:
+        raise TelemetryError(f"trace {trace_id} not found: there is no trace store yet at {where}")
+    if output is not OutputFormat.text:
+        common.emit("TraceList", {"source": f"store {where}", "traces": []}, output)
+        return
+    common.console(stderr=True).print(
+        f"no traces yet (no store at {where}); run [bold]agentctl dev[/] or [bold]agentctl collector[/] first"
+    )
+
+
+def _prices(src: TraceSource, trace_ids: list[str], no_cost: bool) -> Any:
+    if no_cost or not trace_ids:
+        return None
+    from agentctl.telemetry.report import price
+
+    return price(src.model_calls(trace_ids))
+
+
+def _show_list(src: TraceSource, query: Query, output: OutputFormat, no_cost: bool) -> None:
+    from agentctl.telemetry.report import list_data
+
+    summaries = src.recent_traces(query)
+    prices = _prices(src, [s.trace_id for s in summaries if s.llm_calls], no_cost)
+    if output is not OutputFormat.text:
+        common.emit("TraceList", list_data(summaries, prices, src.description), output)
+        return
+    if not summaries:
+        common.console(stderr=True).print(f"no traces match in {src.description}")
+        return
+    from agentctl.views import trace_list
+
+    _out().print(trace_list.render(summaries, prices))
+
+
+def _show_trace(src: TraceSource, trace_id: str, output: OutputFormat, no_cost: bool) -> None:
+    from agentctl.errors import TelemetryError, UsageError
+    from agentctl.telemetry.report import detail_data, price
+    from agentctl.telemetry.sources import LocalSource
+
+    wanted = trace_id.strip().lower()
+    if not wanted or any(c not in "0123456789abcdef" for c in wanted) or len(wanted) > 32:
+        raise UsageError(f"--trace-id {trace_id!r}: expected a hex trace id (32 characters)")
+    if isinstance(src, LocalSource) and len(wanted) < 32:
+        matches = src.store.resolve_trace_id(wanted)
+        if len(matches) > 1:
+            raise UsageError(f"--trace-id {trace_id!r} is ambiguous; give more characters")
+        wanted = matches[0] if matches else wanted
+    spans = src.trace(wanted)
+    if not spans:
+        raise TelemetryError(f"trace {trace_id} not found in {src.description}")
+    prices = None if no_cost else price(spans)
+    if output is not OutputFormat.text:
+        common.emit("Trace", detail_data(wanted, spans, prices, src.description), output)
+        return
+    from agentctl.views import trace_tree
+
+    _out().print(trace_tree.render(wanted, spans, prices))
+
+
+def _span_matches(sp: Any, query: Query) -> bool:
+    if query.agent and query.agent not in (sp.agent_name, sp.service_name):
+        return False
+    if query.conversation and sp.conversation_id != query.conversation:
+        return False
+    return not (query.status == "error" and sp.status != "error")
+
+
+def _follow(store: TraceStore, query: Query, output: OutputFormat) -> None:
+    from agentctl.results import envelope
+    from agentctl.telemetry.report import span_dict
+    from agentctl.views.trace_follow import FollowFormatter
+
+    out = _out()
+    fmt = FollowFormatter()
+    last = store.last_rowid()
+    if output is OutputFormat.text:
+        common.console(stderr=True).print(f"[dim]following {store.path} (Ctrl-C stops)[/]")
+    try:
+        while True:
+            batch = store.spans_after(last)
+            for rowid, sp in batch:
+                last = rowid
+                if not _span_matches(sp, query):
+                    continue
+                if output is OutputFormat.text:
+                    for line in fmt.lines(sp):
+                        out.print(line)
+                elif output is OutputFormat.json:
+                    sys.stdout.write(
+                        json.dumps(envelope("TraceSpan", span_dict(sp)), ensure_ascii=False) + "\n"
+                    )
+                else:
+                    sys.stdout.write(
+                        "---\n" + common.dump_machine(envelope("TraceSpan", span_dict(sp)), output)
+                    )
+            if batch:
+                sys.stdout.flush()
+            if len(batch) < 1000:
+                time.sleep(POLL_INTERVAL_S)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()

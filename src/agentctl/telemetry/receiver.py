@@ -1,0 +1,435 @@
+"""An OTLP/HTTP trace receiver on a background thread, writing into a TraceStore.
+
+``agentctl collector`` runs it in the foreground; ``agentctl dev`` embeds it.
+
+- ``POST /v1/traces`` with ``application/x-protobuf`` or ``application/json``,
+  optionally ``Content-Encoding: gzip``; answered in the request's encoding.
+- 200 (with ``partial_success`` when spans were rejected), 400 undecodable,
+  404 unknown path, 411 no length, 413 body or decompressed body too large
+  (a gzip bomb stops at the decompressed limit), 415 other content type or
+  encoding, 429 + ``Retry-After`` when the writer queue is full, 503 when the
+  store fails.
+- ``POST /v1/metrics`` and ``/v1/logs`` are accepted and discarded, so an SDK
+  that exports every signal to one endpoint does not log errors.
+- One writer thread owns all writes: it takes whatever requests are queued
+  (bounded by ``max_queue_spans``), stores them in one transaction and only
+  then lets their requests answer 200, so "200" means "on disk" and a
+  ``kill -9`` loses at most the transaction in flight.
+- Memory is bounded: at most ``max_concurrent`` bodies are decoded at once,
+  each at most ``max_body_bytes`` on the wire and ``max_decompressed_bytes``
+  after gzip.
+
+OTLP/gRPC is not served (it would need grpcio); exporters use http/protobuf.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import queue
+import socket
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from agentctl.spans import SpanRecord
+from agentctl.telemetry.otlp import (
+    OtlpDecodeError,
+    export_response,
+    parse_json,
+    parse_protobuf,
+    status_body,
+)
+from agentctl.telemetry.store import TraceStore
+
+MiB = 1024 * 1024
+_TRACES = "/v1/traces"
+_DISCARDED = frozenset({"/v1/metrics", "/v1/logs"})
+_PROTOBUF = frozenset({"application/x-protobuf", "application/protobuf"})
+_JSON = "application/json"
+# google.rpc.Code values for error bodies
+_INVALID_ARGUMENT, _RESOURCE_EXHAUSTED, _UNAVAILABLE = 3, 8, 14
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (``localhost``, 127.0.0.0/8, ``::1``)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    max_age_ns: int | None = None
+    max_bytes: int | None = None
+    interval_s: float = 300.0
+
+
+@dataclass
+class ReceiverStats:
+    requests: int = 0
+    spans_accepted: int = 0
+    spans_rejected: int = 0
+    throttled: int = 0
+    refused: int = 0  # 4xx other than 429
+    store_errors: int = 0
+
+
+@dataclass
+class _Job:
+    spans: list[SpanRecord]
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class _HttpError(Exception):
+    def __init__(
+        self, status: int, message: str, *, retry_after: int | None = None, close: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.retry_after, self.close = (
+            status,
+            message,
+            retry_after,
+            close,
+        )
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+    receiver: OtlpReceiver
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+class OtlpReceiver:
+    """OTLP/HTTP receiver; ``start()`` returns once the port is bound."""
+
+    def __init__(
+        self,
+        store: TraceStore,
+        host: str = "127.0.0.1",
+        port: int = 4318,
+        *,
+        max_body_bytes: int = 8 * MiB,
+        max_decompressed_bytes: int = 32 * MiB,
+        max_queue_spans: int = 50_000,
+        max_concurrent: int = 4,
+        commit_timeout_s: float = 30.0,
+        retention: RetentionPolicy | None = None,
+    ) -> None:
+        self.store = store
+        self.host = host
+        self.port = port
+        self.max_body_bytes = max_body_bytes
+        self.max_decompressed_bytes = max_decompressed_bytes
+        self.max_queue_spans = max_queue_spans
+        self.commit_timeout_s = commit_timeout_s
+        self.retention = retention
+        self.stats = ReceiverStats()
+        self._decode_slots = threading.BoundedSemaphore(max_concurrent)
+        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._queued = 0
+        self._queued_lock = threading.Lock()
+        self._server: _Server | None = None
+        self._threads: list[threading.Thread] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def traces_url(self) -> str:
+        return self.url + _TRACES
+
+    def start(self) -> None:
+        from agentctl.errors import TelemetryError
+
+        cls = _Server6 if ":" in self.host else _Server
+        try:
+            server = cls((self.host.strip("[]"), self.port), _Handler)
+        except OSError as exc:
+            raise TelemetryError(
+                f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}",
+                hint="pick another port with --listen HOST:PORT (port 0 picks a free one)",
+            ) from None
+        server.receiver = self
+        self._server = server
+        self.port = server.server_address[1]
+        writer = threading.Thread(target=self._write_loop, name="otlp-writer", daemon=True)
+        serve = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.2},
+            name="otlp-http",
+            daemon=True,
+        )
+        self._threads = [writer, serve]
+        writer.start()
+        serve.start()
+
+    def stop(self) -> None:
+        """Stop accepting, store everything already accepted, then return."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._queue.put(None)
+        for t in self._threads:
+            t.join(timeout=30)
+        self._server = None
+        self._threads = []
+
+    def __enter__(self) -> OtlpReceiver:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ writing
+
+    def submit(self, spans: list[SpanRecord]) -> None:
+        """Queue spans for the writer and wait until they are committed."""
+        if not spans:
+            return
+        n = len(spans)
+        with self._queued_lock:
+            if self._queued + n > self.max_queue_spans and self._queued > 0:
+                raise _HttpError(429, "the trace store is behind; retry later", retry_after=1)
+            self._queued += n
+        job = _Job(spans)
+        self._queue.put(job)
+        if not job.done.wait(self.commit_timeout_s):
+            raise _HttpError(503, "the trace store did not commit in time", retry_after=2)
+        if job.error is not None:
+            self.stats.store_errors += 1
+            raise _HttpError(503, f"the trace store failed: {job.error}", retry_after=5)
+
+    def _write_loop(self) -> None:
+        next_retention = time.monotonic()
+        stopping = False
+        while not stopping:
+            try:
+                first: Any = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                first = _IDLE
+            jobs: list[_Job] = []
+            if first is None:
+                stopping = True
+            elif first is not _IDLE:
+                jobs.append(first)
+            size = sum(len(j.spans) for j in jobs)
+            while size < 20_000:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stopping = True
+                    continue
+                jobs.append(nxt)
+                size += len(nxt.spans)
+            if jobs:
+                self._commit(jobs, size)
+            if self.retention and (stopping or time.monotonic() >= next_retention):
+                next_retention = time.monotonic() + self.retention.interval_s
+                try:
+                    self.store.apply_retention(
+                        max_age_ns=self.retention.max_age_ns, max_bytes=self.retention.max_bytes
+                    )
+                except Exception:
+                    self.stats.store_errors += 1
+
+    def _commit(self, jobs: list[_Job], size: int) -> None:
+        spans = jobs[0].spans if len(jobs) == 1 else [s for j in jobs for s in j.spans]
+        error: BaseException | None = None
+        try:
+            self.store.insert(spans)
+        except Exception as exc:
+            error = exc
+        with self._queued_lock:
+            self._queued -= size
+        for j in jobs:
+            j.error = error
+            j.done.set()
+
+
+_IDLE: Any = object()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "agentctl-otlp"
+    timeout = 30
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        if self.path in ("/", "/healthz", "/readyz"):
+            self._send(200, b"ok\n", "text/plain")
+        else:
+            self._send(404, b"not found\n", "text/plain")
+
+    def do_POST(self) -> None:
+        rcv = self.server.receiver
+        self._body_read = False
+        rcv.stats.requests += 1
+        ctype = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        as_json = ctype == _JSON
+        try:
+            path = self.path.split("?", 1)[0]
+            if path != _TRACES and path not in _DISCARDED:
+                raise _HttpError(404, f"unknown path {path}; traces go to {_TRACES}", close=True)
+            if ctype not in _PROTOBUF and not as_json:
+                raise _HttpError(415, f"unsupported content type {ctype or '(none)'}", close=True)
+            if not rcv._decode_slots.acquire(timeout=5):
+                raise _HttpError(
+                    429, "too many concurrent exports; retry later", retry_after=1, close=True
+                )
+            try:
+                body = self._read_body(rcv)
+                if path in _DISCARDED:
+                    self._send(200, b"{}" if as_json else b"", ctype)
+                    return
+                try:
+                    result = parse_json(body) if as_json else parse_protobuf(body)
+                except OtlpDecodeError as exc:
+                    raise _HttpError(400, exc.message) from None
+                del body
+            finally:
+                rcv._decode_slots.release()
+            rcv.submit(result.spans)
+            rcv.stats.spans_accepted += len(result.spans)
+            rcv.stats.spans_rejected += result.rejected
+            self._send(200, export_response(as_json, result.rejected, result.error), ctype)
+        except _HttpError as err:
+            if err.status == 429:
+                rcv.stats.throttled += 1
+            elif err.status < 500:
+                rcv.stats.refused += 1
+            code = _RESOURCE_EXHAUSTED if err.status in (413, 429) else _INVALID_ARGUMENT
+            if err.status >= 500:
+                code = _UNAVAILABLE
+            if err.close and not self._drain(rcv):
+                self.close_connection = True
+            self._send(
+                err.status,
+                status_body(as_json, code, err.message),
+                _JSON if as_json else "application/x-protobuf",
+                retry_after=err.retry_after,
+            )
+
+    def _read_body(self, rcv: OtlpReceiver) -> bytes:
+        raw = self._read_raw(rcv)
+        self._body_read = True
+        encoding = (self.headers.get("Content-Encoding") or "identity").strip().lower()
+        if encoding in ("gzip", "x-gzip", "deflate"):
+            return _inflate(raw, rcv.max_decompressed_bytes, gzip=encoding != "deflate")
+        if encoding != "identity":
+            raise _HttpError(415, f"unsupported content encoding {encoding}")
+        return raw
+
+    def _read_raw(self, rcv: OtlpReceiver) -> bytes:
+        length_header = self.headers.get("Content-Length")
+        if length_header is None:
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                raw = self._read_chunked(rcv.max_body_bytes)
+            else:
+                raise _HttpError(411, "a Content-Length is required", close=True)
+        else:
+            try:
+                length = int(length_header)
+            except ValueError:
+                raise _HttpError(400, "invalid Content-Length", close=True) from None
+            if length < 0:
+                raise _HttpError(400, "invalid Content-Length", close=True)
+            if length > rcv.max_body_bytes:
+                raise _HttpError(
+                    413, f"body of {length} bytes exceeds {rcv.max_body_bytes}", close=True
+                )
+            raw = self.rfile.read(length)
+            if len(raw) != length:
+                self._body_read = True
+                raise _HttpError(400, "truncated body", close=True)
+        return raw
+
+    def _drain(self, rcv: OtlpReceiver) -> bool:
+        """Read and drop an unread body so the connection can be kept; False if unsafe."""
+        if self._body_read:
+            return False
+        try:
+            length = int(self.headers.get("Content-Length") or "-1")
+        except ValueError:
+            return False
+        if length < 0 or length > 4 * rcv.max_body_bytes:
+            return False
+        while length > 0:
+            chunk = self.rfile.read(min(length, 1 << 20))
+            if not chunk:
+                return False
+            length -= len(chunk)
+        self._body_read = True
+        return True
+
+    def _read_chunked(self, limit: int) -> bytes:
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                raise _HttpError(400, "malformed chunked body", close=True) from None
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(parts)
+            total += size
+            if total > limit:
+                raise _HttpError(413, f"body exceeds {limit} bytes", close=True)
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(1024)
+
+    def _send(
+        self, status: int, body: bytes, ctype: str, *, retry_after: int | None = None
+    ) -> None:
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype or "application/x-protobuf")
+            self.send_header("Content-Length", str(len(body)))
+            if retry_after is not None:
+                self.send_header("Retry-After", str(retry_after))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+def _inflate(raw: bytes, limit: int, *, gzip: bool) -> bytes:
+    """Decompress with a hard output limit (a gzip bomb stops at ``limit`` bytes)."""
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
+    try:
+        out = d.decompress(raw, limit + 1)
+    except zlib.error as exc:
+        raise _HttpError(400, f"undecodable compressed body: {exc}") from None
+    if len(out) > limit or d.unconsumed_tail:
+        raise _HttpError(413, f"decompressed body exceeds {limit} bytes")
+    if not d.eof:
+        raise _HttpError(400, "truncated compressed body")
+    return out

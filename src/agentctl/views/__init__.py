@@ -1,0 +1,1 @@
+"""Rich renderables for people: tables, trace trees, waterfalls, live tails, progress."""

@@ -1,0 +1,78 @@
+"""Small formatting helpers shared by the trace views."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from typing import Any
+
+from rich.text import Text
+
+from agentctl.spans import SpanRecord
+
+
+def duration(ns: int) -> str:
+    if ns >= 60_000_000_000:
+        minutes, rest = divmod(ns / 1e9, 60)
+        return f"{int(minutes)}m{rest:04.1f}s"
+    if ns >= 1_000_000_000:
+        return f"{ns / 1e9:.2f}s"
+    if ns >= 1_000_000:
+        return f"{ns / 1e6:.0f}ms" if ns >= 10_000_000 else f"{ns / 1e6:.1f}ms"
+    return f"{ns / 1e3:.0f}µs"
+
+
+def local_time(unix_nano: int, *, with_date: bool = True) -> str:
+    t = _dt.datetime.fromtimestamp(unix_nano / 1e9).astimezone()
+    return (
+        t.strftime("%Y-%m-%d %H:%M:%S")
+        if with_date
+        else t.strftime("%H:%M:%S.") + f"{t.microsecond // 1000:03d}"
+    )
+
+
+def count(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1e6:.1f}M"
+    if n >= 10_000:
+        return f"{n / 1e3:.0f}k"
+    if n >= 1_000:
+        return f"{n / 1e3:.1f}k"
+    return str(n)
+
+
+def short(value: Any, width: int = 100) -> str:
+    """One line, at most ``width`` characters."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def status_text(status: str) -> Text:
+    if status == "error":
+        return Text("error", style="bold red")
+    return Text(status, style="green" if status == "ok" else "dim")
+
+
+def span_tokens(sp: SpanRecord) -> str:
+    if sp.input_tokens is None and sp.output_tokens is None:
+        return ""
+    text = f"in {count(sp.input_tokens or 0)} · out {count(sp.output_tokens or 0)} tok"
+    extra = []
+    if sp.cache_read_tokens:
+        extra.append(f"cache {count(sp.cache_read_tokens)}")
+    if sp.reasoning_tokens:
+        extra.append(f"reasoning {count(sp.reasoning_tokens)}")
+    return text + (f" ({', '.join(extra)})" if extra else "")
+
+
+def span_style(sp: SpanRecord) -> str:
+    if sp.status == "error":
+        return "red"
+    if sp.is_llm_call:
+        return "magenta"
+    if sp.is_tool_call:
+        return "cyan"
+    return "blue"
