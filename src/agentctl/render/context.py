@@ -1,0 +1,140 @@
+"""Shared state of one render: the agent, its platform, names, labels and the objects so far."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentctl.errors import RenderError
+from agentctl.render.bundle import RenderedObject, SpecPath
+from agentctl.spec.loader import LoadedAgent, LoadedPlatform
+from agentctl.spec.models import Agent, AgentSpecBody, AgentType, Platform
+from agentctl.spec.yamlsafe import dotted_path
+
+MANAGED_BY = "agentctl"
+LABEL_AGENT = "agentctl.dev/agent"
+LABEL_TEAM = "agentctl.dev/team"
+RESERVED_LABEL_PREFIXES = ("app.kubernetes.io/", "agentctl.dev/", "pod-security.kubernetes.io/")
+
+# The restricted Pod Security profile, and the uid/gid every container runs as.
+RUN_AS = 10001
+TMP_DIR = "/tmp"
+SECRETS_DIR = "/var/run/secrets/agentctl"
+
+
+@dataclass
+class Ctx:
+    loaded: LoadedAgent
+    lplatform: LoadedPlatform
+    namespace: str
+    kube_version: str
+    objects: list[RenderedObject] = field(default_factory=list)
+
+    # -- shortcuts ------------------------------------------------------------
+
+    @property
+    def agent(self) -> Agent:
+        return self.loaded.agent
+
+    @property
+    def spec(self) -> AgentSpecBody:
+        return self.loaded.agent.spec
+
+    @property
+    def platform(self) -> Platform:
+        return self.lplatform.platform
+
+    @property
+    def name(self) -> str:
+        return self.agent.metadata.name
+
+    @property
+    def team(self) -> str:
+        return self.agent.metadata.team
+
+    @property
+    def type(self) -> AgentType:
+        return self.spec.type
+
+    @property
+    def needs_api(self) -> bool:
+        """The agent's own pods talk to the Kubernetes API (a ``kubernetes`` tool)."""
+        return any(t.kind == "kubernetes" for t in self.spec.tools)
+
+    # -- errors -----------------------------------------------------------------
+
+    def error(self, path: SpecPath, message: str, *, hint: str | None = None) -> RenderError:
+        file, line, col = self.loaded.locate(path)
+        return RenderError(f"{file}:{line}:{col}: {dotted_path(path)}: {message}", hint=hint)
+
+    # -- labels and metadata ------------------------------------------------------
+
+    def labels(
+        self, *, component: str = "agent", app: str | None = None, instance: str | None = None
+    ) -> dict[str, str]:
+        out = {
+            "app.kubernetes.io/name": app or self.name,
+            "app.kubernetes.io/instance": instance or self.name,
+            "app.kubernetes.io/version": self.agent.metadata.version,
+            "app.kubernetes.io/component": component,
+            "app.kubernetes.io/part-of": self.name,
+            "app.kubernetes.io/managed-by": MANAGED_BY,
+            LABEL_AGENT: self.name,
+            LABEL_TEAM: self.team,
+        }
+        for key, value in self.agent.metadata.labels.items():
+            if key.startswith(RESERVED_LABEL_PREFIXES):
+                raise self.error(
+                    ("metadata", "labels", key),
+                    f"label {key!r} is set by agentctl; choose another key",
+                )
+            out[key] = value
+        return out
+
+    def stable_labels(self) -> dict[str, str]:
+        """Labels for immutable fields (StatefulSet volumeClaimTemplates): no version."""
+        out = self.labels()
+        del out["app.kubernetes.io/version"]
+        return out
+
+    def selector(self, *, app: str | None = None, instance: str | None = None) -> dict[str, str]:
+        """Immutable pod selector labels (never the version)."""
+        return {
+            "app.kubernetes.io/name": app or self.name,
+            "app.kubernetes.io/instance": instance or self.name,
+        }
+
+    def meta(
+        self,
+        name: str,
+        *,
+        component: str = "agent",
+        app: str | None = None,
+        instance: str | None = None,
+        namespaced: bool = True,
+        annotations: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": name}
+        if namespaced:
+            out["namespace"] = self.namespace
+        out["labels"] = self.labels(component=component, app=app, instance=instance)
+        merged = {**self.agent.metadata.annotations, **(annotations or {})}
+        if merged:
+            out["annotations"] = merged
+        return out
+
+    def add(
+        self,
+        obj: dict[str, Any],
+        group: str,
+        origin: SpecPath = ("metadata",),
+        field_origins: dict[str, SpecPath] | None = None,
+    ) -> RenderedObject:
+        rendered = RenderedObject(obj, group, tuple(origin), dict(field_origins or {}))
+        self.objects.append(rendered)
+        return rendered
+
+
+def env_key(name: str) -> str:
+    """``web-search`` -> ``WEB_SEARCH`` (tool and secret names in variable names)."""
+    return name.upper().replace("-", "_").replace(".", "_")

@@ -1,0 +1,169 @@
+"""CustomResourceDefinition schemas as strict JSON Schemas.
+
+A CRD's ``openAPIV3Schema`` is a structural OpenAPI v3 schema. To validate a
+custom resource with a JSON Schema validator we drop the ``x-kubernetes-*``
+extension keys (after honouring them: int-or-string accepts both types,
+preserve-unknown-fields keeps an object open), turn ``nullable`` into a null
+type, close every object that lists its properties (``additionalProperties:
+false``, as ``kubectl apply`` with server-side strict field validation
+rejects unknown fields) and check ``metadata`` against Kubernetes' ObjectMeta.
+
+Files are parsed lazily: a kind's group is looked up first in files named
+after it (``<group>_<plural>.yaml``, the controller-gen convention).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from agentctl.errors import ConfigError
+
+_OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _convert(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_convert(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key.startswith("x-kubernetes-") or key in (
+            "nullable",
+            "description",
+            "example",
+            "externalDocs",
+        ):
+            continue
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: _convert(sub) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "not") and isinstance(value, dict):
+            out[key] = _convert(value)
+        elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
+            out[key] = [_convert(v) for v in value]
+        else:
+            out[key] = value
+    if node.get("x-kubernetes-int-or-string"):
+        out.pop("type", None)
+        out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+    if node.get("nullable") and isinstance(out.get("type"), str):
+        out["type"] = [out["type"], "null"]
+    preserve = bool(node.get("x-kubernetes-preserve-unknown-fields"))
+    if (
+        out.get("type") == "object"
+        and "properties" in out
+        and "additionalProperties" not in out
+        and not preserve
+    ):
+        out["additionalProperties"] = False
+    return out
+
+
+def crd_json_schema(
+    open_api: dict[str, Any], api_version: str, kind: str, kube_version: str
+) -> dict[str, Any]:
+    """A strict, self-contained JSON Schema for one version of a CRD."""
+    from agentctl.render.schemas import self_contained
+
+    schema = _convert(open_api)
+    props = schema.setdefault("properties", {})
+    props["apiVersion"] = {"type": "string", "enum": [api_version]}
+    props["kind"] = {"type": "string", "enum": [kind]}
+    props["metadata"] = {"$ref": f"#/$defs/{_OBJECT_META}"}
+    schema["type"] = "object"
+    schema["required"] = sorted({*schema.get("required", []), "apiVersion", "kind"})
+    schema.setdefault("additionalProperties", False)
+    return self_contained(schema, kube_version, {_OBJECT_META})
+
+
+def _load_docs(path: Path) -> list[Any]:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        try:
+            return [json.loads(text)]
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return list(yaml.load_all(text, Loader=loader))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+
+
+@lru_cache(maxsize=64)
+def _crd_versions(path_str: str, mtime_ns: int, size: int) -> tuple[tuple[str, str, str], ...]:
+    """(apiVersion, kind, openAPIV3Schema JSON) of every CRD version in a file (cached per file state)."""
+    out = []
+    for doc in _load_docs(Path(path_str)):
+        if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+            continue
+        spec = doc.get("spec") or {}
+        group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
+        for version in spec.get("versions") or []:
+            schema = ((version or {}).get("schema") or {}).get("openAPIV3Schema")
+            if group and kind and isinstance(schema, dict):
+                out.append((f"{group}/{version['name']}", kind, json.dumps(schema)))
+    return tuple(out)
+
+
+class CrdIndex:
+    """CRDs found in a list of directories (or files), parsed on demand."""
+
+    def __init__(self, dirs: list[Path], kube_version: str) -> None:
+        self.kube_version = kube_version
+        self.files: list[Path] = []
+        for d in dirs:
+            if d.is_file():
+                self.files.append(d)
+            elif d.is_dir():
+                self.files.extend(
+                    sorted(p for p in d.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
+                )
+            else:
+                raise ConfigError(f"CRD directory {d} does not exist")
+        self._found: dict[tuple[str, str], tuple[Path, str]] = {}
+        self._parsed: set[Path] = set()
+        self._schemas: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def _parse(self, path: Path) -> None:
+        if path in self._parsed:
+            return
+        self._parsed.add(path)
+        st = path.stat()
+        for api_version, kind, schema in _crd_versions(str(path), st.st_mtime_ns, st.st_size):
+            self._found.setdefault((api_version, kind), (path, schema))
+
+    def _lookup(self, api_version: str, kind: str) -> tuple[Path, str] | None:
+        key = (api_version, kind)
+        if key in self._found:
+            return self._found[key]
+        group = api_version.split("/", 1)[0] if "/" in api_version else ""
+        if not group:
+            return None  # the core group has no CRDs
+        likely = [p for p in self.files if p.name.startswith(f"{group}_")]
+        for path in [*likely, *(p for p in self.files if p not in likely)]:
+            self._parse(path)
+            if key in self._found:
+                return self._found[key]
+        return None
+
+    def file_for(self, api_version: str, kind: str) -> str | None:
+        found = self._lookup(api_version, kind)
+        return str(found[0]) if found else None
+
+    def schema(self, api_version: str, kind: str) -> dict[str, Any] | None:
+        key = (api_version, kind)
+        if key in self._schemas:
+            return self._schemas[key]
+        found = self._lookup(api_version, kind)
+        if found is None:
+            return None
+        schema = crd_json_schema(json.loads(found[1]), api_version, kind, self.kube_version)
+        self._schemas[key] = schema
+        return schema

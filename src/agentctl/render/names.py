@@ -1,0 +1,130 @@
+"""Derived names must be valid Kubernetes names and must not clash.
+
+Errors point at the agent.yaml line whose value produced the name: a tool's or
+secret's ``name``, else ``metadata.name``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agentctl.errors import RenderError
+from agentctl.render.bundle import Bundle, RenderedObject, SpecPath
+from agentctl.render.context import Ctx
+from agentctl.spec.yamlsafe import dotted_path
+
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$")
+
+# kind -> (max length, pattern, what)
+_NAME_RULES: dict[str, tuple[int, re.Pattern[str], str]] = {
+    "Namespace": (63, _LABEL, "a DNS-1123 label"),
+    "Service": (63, _DNS1035, "a DNS-1035 label (starting with a letter)"),
+    "StatefulSet": (
+        52,
+        _LABEL,
+        "a DNS-1123 label of at most 52 characters (pod and revision names add suffixes)",
+    ),
+    "CronJob": (52, _LABEL, "at most 52 characters (Jobs add an 11-character suffix)"),
+    "CronWorkflow": (52, _LABEL, "at most 52 characters (Argo adds a timestamp suffix)"),
+}
+_CLUSTER_ROLE_NAME = re.compile(r"^[a-z0-9:.-]+$")
+
+
+def _blame(obj: RenderedObject) -> SpecPath:
+    origin = obj.origin
+    if len(origin) >= 3 and origin[:2] in (("spec", "tools"), ("spec", "secrets")):
+        return (*origin[:3], "name")
+    return ("metadata", "name")
+
+
+def _check_name(ctx: Ctx, obj: RenderedObject) -> None:
+    name, kind = obj.name, obj.kind
+    max_len, pattern, what = _NAME_RULES.get(kind, (253, _SUBDOMAIN, "a DNS-1123 subdomain"))
+    if kind in ("ClusterRole", "ClusterRoleBinding"):
+        pattern = _CLUSTER_ROLE_NAME
+    if len(name) > max_len or not pattern.match(name):
+        raise ctx.error(
+            _blame(obj),
+            f"derived {kind} name {name!r} ({len(name)} characters) must be {what}, at most {max_len} characters",
+            hint="shorten the name this comes from",
+        )
+
+
+def _check_labels(ctx: Ctx, obj: RenderedObject, labels: dict[str, Any], where: str) -> None:
+    for key, value in labels.items():
+        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
+            raise ctx.error(
+                _blame(obj),
+                f"derived label {key}={value!r} on {obj.kind} {obj.name!r} ({where}) is not a valid label value "
+                "(at most 63 characters)",
+                hint="shorten the name this comes from",
+            )
+
+
+def _walk_pod_names(ctx: Ctx, obj: RenderedObject, node: Any) -> None:
+    """Container and volume names are DNS-1123 labels (63 characters)."""
+    if isinstance(node, dict):
+        for key in ("containers", "volumes", "volumeMounts"):
+            items = node.get(key)
+            if isinstance(items, list):
+                for item in items:
+                    name = item.get("name") if isinstance(item, dict) else None
+                    if isinstance(name, str) and (len(name) > 63 or not _LABEL.match(name)):
+                        raise ctx.error(
+                            _blame(obj),
+                            f"derived {key[:-1]} name {name!r} must be a DNS-1123 label of at most 63 characters",
+                        )
+        labels = (
+            (node.get("metadata") or {}).get("labels")
+            if isinstance(node.get("metadata"), dict)
+            else None
+        )
+        if isinstance(labels, dict):
+            _check_labels(ctx, obj, labels, "labels")
+        for value in node.values():
+            _walk_pod_names(ctx, obj, value)
+    elif isinstance(node, list):
+        for value in node:
+            _walk_pod_names(ctx, obj, value)
+
+
+def check_objects(ctx: Ctx) -> None:
+    seen: dict[tuple[str, str, str | None, str], RenderedObject] = {}
+    for obj in ctx.objects:
+        _check_name(ctx, obj)
+        _walk_pod_names(ctx, obj, obj.obj)
+        group = obj.obj["apiVersion"].rsplit("/", 1)[0] if "/" in obj.obj["apiVersion"] else ""
+        key = (group, obj.kind, obj.namespace, obj.name)
+        other = seen.get(key)
+        if other is not None:
+            blame = _blame(obj) if _blame(obj) != ("metadata", "name") else _blame(other)
+            raise ctx.error(
+                blame,
+                f"{obj.kind} {obj.name!r} (from {dotted_path(obj.origin)}) clashes with the {other.kind} "
+                f"agentctl derives from {dotted_path(other.origin)}",
+                hint="rename the tool or secret",
+            )
+        seen[key] = obj
+
+
+def check_across(bundles: list[Bundle]) -> None:
+    """Two agents in one build must not render the same object (shared Namespaces excepted)."""
+    owners: dict[tuple[str, str | None, str], Bundle] = {}
+    for bundle in bundles:
+        for obj in bundle.objects:
+            if obj.kind == "Namespace":
+                continue
+            key = (obj.kind, obj.namespace, obj.name)
+            other = owners.get(key)
+            if other is not None and other is not bundle:
+                file, line, col = bundle.loaded.locate(("metadata", "name"))
+                raise RenderError(
+                    f"{file}:{line}:{col}: metadata.name: {obj.kind} {obj.name!r} in namespace {obj.namespace} "
+                    f"is also rendered by {other.loaded.file}",
+                    hint="agent names must be unique per namespace",
+                )
+            owners[key] = bundle

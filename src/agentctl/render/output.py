@@ -1,0 +1,107 @@
+"""Serialise bundles: one file per group plus a kustomization, written atomically.
+
+Output is byte-identical for identical input: objects keep their rendered
+key order, multi-line strings use block style, nothing depends on time,
+randomness or the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from agentctl.errors import UsageError
+from agentctl.render.bundle import GROUPS, Bundle
+
+KUSTOMIZATION = "kustomization.yaml"
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _BlockDumper(_Dumper):  # type: ignore[misc,valid-type]
+    pass
+
+
+def _str(dumper: Any, value: str) -> Any:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_BlockDumper.add_representer(str, _str)
+
+
+def dump_yaml(doc: Any) -> str:
+    return yaml.dump(
+        doc,
+        Dumper=_BlockDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=2**31 - 1,
+    )
+
+
+def dump_documents(docs: list[dict[str, Any]]) -> str:
+    return "".join("---\n" + dump_yaml(d) for d in docs)
+
+
+def file_name(group: str) -> str:
+    return f"{GROUPS.index(group):02d}-{group}.yaml"
+
+
+def bundle_files(bundle: Bundle) -> dict[str, str]:
+    """``file name -> content`` for one agent's directory."""
+    files: dict[str, str] = {}
+    for group, objects in bundle.by_group().items():
+        files[file_name(group)] = dump_documents([o.obj for o in objects])
+    kustomization = {
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "metadata": {"name": bundle.name},
+        "resources": list(files),
+    }
+    files[KUSTOMIZATION] = dump_yaml(kustomization)
+    return files
+
+
+def write_tree(out: Path, trees: dict[str, dict[str, str]]) -> list[Path]:
+    """Write ``{agent: {file: content}}`` under ``out`` atomically per agent directory.
+
+    Everything is written to a temporary directory inside ``out`` first; only
+    when all of it is on disk are the agent directories swapped in (each
+    replaced whole, so stale files of an earlier build never linger).
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot create directory ({exc.strerror})") from None
+    if not out.is_dir():
+        raise UsageError(f"--out {out}: not a directory")
+    staging = Path(tempfile.mkdtemp(prefix=".agentctl-build-", dir=out))
+    written: list[Path] = []
+    try:
+        for agent, files in trees.items():
+            target = staging / agent
+            target.mkdir()
+            for name, content in files.items():
+                (target / name).write_text(content, encoding="utf-8")
+        for agent in trees:
+            final = out / agent
+            old = None
+            if final.exists():
+                old = out / f".agentctl-old-{agent}-{os.getpid()}"
+                os.replace(final, old)
+            os.replace(staging / agent, final)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+            written.append(final)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot write ({exc.strerror})") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return written
