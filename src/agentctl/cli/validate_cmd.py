@@ -1,11 +1,17 @@
-"""agentctl validate: load and check agent specs (the policy gate builds on this)."""
+"""agentctl validate: the policy gate for agents and plain Kubernetes manifests."""
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+import time
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from agentctl.cli import common
 from agentctl.settings import OutputFormat
@@ -13,62 +19,268 @@ from agentctl.settings import OutputFormat
 app = typer.Typer()
 
 
-def collect_targets(paths: list[Path] | None, files: list[Path] | None) -> list[Path]:
-    targets = [*(paths or []), *(files or [])]
-    return targets or [Path.cwd()]
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    yaml = "yaml"
+    sarif = "sarif"
+    junit = "junit"
+    github = "github"
 
 
-@app.command()
+class Level(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+class _OrderedCommand(TyperCommand):
+    """Remember the order of --format/-o and --output-file so they can be paired as written."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+            ctx.meta["agentctl.param_order"] = [getattr(p, "name", None) for p in order]
+        except Exception:  # the real parse below reports the usage error
+            ctx.meta["agentctl.param_order"] = []
+        return super().parse_args(ctx, args)
+
+
+def pair_outputs(
+    order: list[str | None], formats: list[str], files: list[Path]
+) -> list[tuple[str, Path | None]]:
+    """Pair each --output-file with the --format (or -o) written before it.
+
+    Formats without a file go to stdout (at most one may); an --output-file with
+    no format before it is a usage error.
+    """
+    from agentctl.errors import UsageError
+
+    pairs: list[list[Any]] = []
+    fi = oi = 0
+    for name in order:
+        if name in ("format", "output") and fi < len(formats):
+            pairs.append([formats[fi], None])
+            fi += 1
+        elif name == "output_file" and oi < len(files):
+            if not pairs or pairs[-1][1] is not None:
+                raise UsageError(
+                    f"--output-file {files[oi]} has no --format before it",
+                    hint="write pairs in order: --format sarif --output-file results.sarif --format text",
+                )
+            pairs[-1][1] = files[oi]
+            oi += 1
+    pairs.extend([f, None] for f in formats[fi:])
+    if oi < len(files):
+        raise UsageError(f"--output-file {files[oi]} has no --format before it")
+    if not pairs:
+        pairs = [["text", None]]
+    to_stdout = [p[0] for p in pairs if p[1] is None]
+    if len(to_stdout) > 1:
+        raise UsageError(
+            f"only one report can go to stdout, got {', '.join(to_stdout)}",
+            hint="give every other --format an --output-file",
+        )
+    return [(str(f), p) for f, p in pairs]
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render(report: Any, fmt: str, elapsed: float) -> str:
+    """A machine report as text (text itself is rendered by views.findings)."""
+    if fmt in ("json", "yaml"):
+        from agentctl.results import envelope
+
+        return common.dump_machine(
+            envelope("ValidationReport", report.to_dict(), ok=not report.failed), OutputFormat(fmt)
+        )
+    if fmt == "sarif":
+        import json
+
+        from agentctl.policy.sarif import to_sarif
+
+        return json.dumps(to_sarif(report), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "junit":
+        from agentctl.policy.formats import to_junit
+
+        return to_junit(report, elapsed)
+    if fmt == "github":
+        from agentctl.policy.formats import to_github
+
+        return to_github(report)
+    import io
+
+    from rich.console import Console
+
+    from agentctl.views.findings import render_report
+
+    buf = io.StringIO()
+    render_report(
+        report,
+        Console(
+            file=buf, no_color=True, width=160, force_terminal=False, highlight=False, emoji=False
+        ),
+    )
+    return buf.getvalue()
+
+
+@app.command(cls=_OrderedCommand)
 def validate(
+    ctx: typer.Context,
     paths: Annotated[
         list[Path] | None,
         typer.Argument(
-            help="Agent project directories or agent.yaml files (default: the current directory)."
+            help="Agent projects, agent.yaml files or directories holding many (default: the current directory)."
         ),
     ] = None,
     filename: Annotated[
-        list[Path] | None, typer.Option("-f", "--filename", help="An agent.yaml file (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "-f",
+            "--filename",
+            help="Plain Kubernetes manifests: a file, a directory (searched recursively) or - for stdin. Repeatable.",
+        ),
+    ] = None,
+    platform_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--platform",
+            help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
+        ),
     ] = None,
     env: Annotated[
         str | None, typer.Option("--env", help="Apply the spec's environment overlay NAME.")
     ] = None,
-    output: common.OutputOpt = OutputFormat.text,
+    include: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--include",
+            help="Run only these checks (ids or globs such as NET-*; repeatable or comma-separated).",
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Skip these checks (ids or globs).")
+    ] = None,
+    fail_on: Annotated[
+        Level | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 on findings at or above this severity (default: platform policy.failOn, else high).",
+            case_sensitive=False,
+        ),
+    ] = None,
+    no_inline: Annotated[
+        bool,
+        typer.Option("--no-inline-suppressions", help="Ignore suppressions written in agent.yaml."),
+    ] = False,
+    formats: Annotated[
+        list[Format] | None,
+        typer.Option(
+            "--format",
+            help="Report format: text, json, yaml, sarif, junit, github. Repeatable.",
+            case_sensitive=False,
+        ),
+    ] = None,
+    output_files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--output-file", help="Write the report of the --format before it to this file."
+        ),
+    ] = None,
+    output: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "-o", "--output", help="Same as --format (text, json or yaml).", case_sensitive=False
+        ),
+    ] = None,
+    kube_version: Annotated[
+        str | None,
+        typer.Option(
+            "--kube-version",
+            help="Kubernetes version whose schemas SCH-001 uses (default: newest bundled).",
+        ),
+    ] = None,
+    crd_dir: Annotated[
+        list[Path] | None,
+        typer.Option("--crd-dir", help="Directory of extra CRDs for SCH-001 (repeatable)."),
+    ] = None,
+    allow_kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-kind",
+            help="A kind (or apiVersion/kind) SCH-001 accepts without a schema (repeatable).",
+        ),
+    ] = None,
 ) -> None:
-    """Check agent specs; exit 0 when valid, 2 with file:line:col errors when not."""
-    from agentctl.errors import SpecError
-    from agentctl.spec.loader import load_agent, load_platform
+    """Run the policy gate on agents (spec + rendered objects) and on plain manifests.
+
+    Exit 0 when nothing is at or above --fail-on, 1 when something is, 2 when an
+    input or the configuration is unusable. See docs/reference/checks.md.
+    """
+    from agentctl.policy import gate
 
     common.set_kind("ValidationReport")
-    loaded = []
-    problems = []
-    try:
-        load_platform(common.settings().platform_file)
-    except SpecError as err:
-        problems.extend(err.problems)
-    for target in collect_targets(paths, filename):
-        try:
-            loaded.append(load_agent(target, env=env))
-        except SpecError as err:
-            problems.extend(err.problems)
-    if problems:
-        raise SpecError(problems)
-    data = {
-        "agents": [
-            {
-                "name": a.name,
-                "type": a.agent.spec.type.value,
-                "file": a.file,
-                "env": a.env,
-                "valid": True,
-            }
-            for a in loaded
-        ],
-        "problems": [],
-    }
-    if output is not OutputFormat.text:
-        common.emit("ValidationReport", data, output)
-        return
-    out = common.console()
-    for a in loaded:
-        suffix = f" (env {a.env})" if a.env else ""
-        out.print(f"[green]ok[/]  {a.file}: {a.name} ({a.agent.spec.type.value}){suffix} is valid")
+    fmts = [f.value for f in formats or []]
+    if output is not None:
+        fmts.append(output.value)
+    order = ctx.meta.get("agentctl.param_order", [])
+    if output is not None and "output" not in order:
+        order = [*order, "output"]
+    pairs = pair_outputs(order, fmts, list(output_files or []))
+    stdout_fmt = next((f for f, p in pairs if p is None), None)
+    if stdout_fmt in ("json", "yaml"):
+        common._remember_output(OutputFormat(stdout_fmt))
+
+    started = time.perf_counter()
+    report = gate.run(
+        paths=list(paths or []),
+        manifests=list(filename or []),
+        platform_file=platform_file,
+        env=env,
+        include=_split(include),
+        exclude=_split(exclude),
+        fail_on=fail_on.value if fail_on else None,
+        inline_allowed=False if no_inline else None,
+        kube_version=kube_version,
+        crd_dirs=[str(d) for d in crd_dir or []],
+        allow_kinds=_split(allow_kind),
+    )
+    elapsed = time.perf_counter() - started
+    err = common.console(stderr=True)
+    for note in report.notes:
+        err.print(f"[yellow]note:[/] {note}")
+    for fmt, path in pairs:
+        if fmt == "text" and path is None:
+            from agentctl.views.findings import render_report
+
+            render_report(report, common.console())
+            continue
+        text = render(report, fmt, elapsed)
+        if path is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            _write_atomic(path, text)
+            err.print(f"wrote {fmt} report to {path}")
+    if stdout_fmt is None:
+        verdict = "FAILED" if report.failed else "passed"
+        err.print(
+            f"{len(report.active)} findings, {len(report.suppressed)} suppressed; gate {verdict} (fail-on {report.fail_on.name})"
+        )
+    if report.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,75 @@
+"""agentctl checks: the policy catalogue (built-in, plug-in and platform checks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agentctl.cli import common
+from agentctl.settings import OutputFormat
+
+app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
+
+PlatformOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--platform",
+        help="Also list the declarative checks of this platform.yaml (default: found upwards).",
+    ),
+]
+
+
+def _catalogue(platform_file: Path | None) -> list:  # type: ignore[type-arg]
+    from agentctl.policy.declarative import field_rule_checks
+    from agentctl.policy.registry import all_checks
+    from agentctl.spec.loader import load_platform
+
+    return all_checks(field_rule_checks(load_platform(platform_file)))
+
+
+@app.callback()
+def checks(
+    ctx: typer.Context,
+    platform_file: PlatformOpt = None,
+    output: common.OutputOpt = OutputFormat.text,
+) -> None:
+    """List every check validate runs: id, severity, title and where it comes from."""
+    if ctx.invoked_subcommand is not None:
+        return
+    common.set_kind("CheckCatalogue")
+    catalogue = _catalogue(platform_file)
+    if output is not OutputFormat.text:
+        common.emit("CheckCatalogue", {"checks": [c.summary() for c in catalogue]}, output)
+        return
+    from agentctl.views.findings import render_catalogue
+
+    render_catalogue(catalogue, common.console())
+
+
+@app.command()
+def explain(
+    check_id: Annotated[str, typer.Argument(metavar="ID", help="A check id, e.g. NET-003.")],
+    platform_file: PlatformOpt = None,
+    output: common.OutputOpt = OutputFormat.text,
+) -> None:
+    """Print a check's rationale, remediation and an example fix."""
+    from agentctl.errors import UsageError
+
+    common.set_kind("Check")
+    catalogue = _catalogue(platform_file)
+    wanted = check_id.strip().upper()
+    match = next((c for c in catalogue if c.id == wanted), None)
+    if match is None:
+        import difflib
+
+        close = difflib.get_close_matches(wanted, [c.id for c in catalogue], n=1)
+        hint = f"did you mean {close[0]}?" if close else "list the catalogue with `agentctl checks`"
+        raise UsageError(f"no check {check_id!r}", hint=hint)
+    if output is not OutputFormat.text:
+        common.emit("Check", match.summary(), output)
+        return
+    from agentctl.views.findings import render_explain
+
+    render_explain(match, common.console())

@@ -1,0 +1,1 @@
+"""Built-in checks, one module per area; each registers itself with ``registry.check``."""

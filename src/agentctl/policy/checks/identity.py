@@ -1,0 +1,148 @@
+"""ServiceAccounts: one per workload, no token unless the API is needed, and present in the bundle."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from agentctl.policy.model import Hit, Obj, PathKey, Unit
+from agentctl.policy.registry import check
+from agentctl.policy.workloads import (
+    WORKLOAD_KINDS,
+    PodView,
+    agent_of,
+    all_pods,
+    as_dict,
+    as_list,
+    same_namespace,
+    service_account,
+)
+
+BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
+
+
+@check(
+    "SA-001",
+    "Each workload has its own ServiceAccount",
+    "high",
+    kinds=WORKLOAD_KINDS,
+    scope="run",
+    description="Workloads do not run as the namespace's default ServiceAccount, and no ServiceAccount is shared between agents.",
+    rationale=(
+        "The default ServiceAccount collects permissions over time and is shared by everything in the namespace; "
+        "a shared identity means one agent's compromise carries every other agent's permissions."
+    ),
+    remediation="Create a ServiceAccount per agent and set serviceAccountName (agentctl build does this for you).",
+    example="""
+spec:
+  serviceAccountName: research-assistant
+""",
+)
+def own_service_account(units: list[Unit]) -> Iterator[Hit]:
+    users: dict[tuple[str, str], list[tuple[str, PodView, PathKey]]] = defaultdict(list)
+    for unit in units:
+        for view in all_pods(unit.objects):
+            name, path = service_account(view)
+            if name == "default":
+                yield Hit("runs as the namespace's default ServiceAccount", view.obj, path)
+                continue
+            users[(view.obj.namespace, name)].append((agent_of(view.obj), view, path))
+    for (_, name), entries in users.items():
+        agents = sorted({a for a, _, _ in entries})
+        if len(agents) < 2:
+            continue
+        for owner, view, path in entries:
+            others = ", ".join(a for a in agents if a != owner)
+            yield Hit(f"ServiceAccount {name!r} is shared with {others}", view.obj, path)
+
+
+def bound_service_accounts(objects: list[Obj]) -> set[tuple[str, str]]:
+    """(namespace, name) of ServiceAccounts that a binding in the bundle grants a role to."""
+    out: set[tuple[str, str]] = set()
+    for obj in objects:
+        if obj.kind not in BINDING_KINDS:
+            continue
+        for subject in as_list(obj.data.get("subjects")):
+            s = as_dict(subject)
+            if s.get("kind") == "ServiceAccount" and s.get("name"):
+                out.add((str(s.get("namespace") or obj.namespace), str(s["name"])))
+    return out
+
+
+def _find_sa(objects: list[Obj], namespace: str, name: str) -> Obj | None:
+    for obj in objects:
+        if (
+            obj.kind == "ServiceAccount"
+            and obj.name == name
+            and same_namespace(obj.namespace, namespace)
+        ):
+            return obj
+    return None
+
+
+@check(
+    "SA-002",
+    "No API token unless the API is needed",
+    "medium",
+    kinds=WORKLOAD_KINDS,
+    description=(
+        "Pods set automountServiceAccountToken: false (on the pod or its ServiceAccount) unless the ServiceAccount is "
+        "granted a role in the bundle (an agent with a `kubernetes` tool)."
+    ),
+    rationale="A mounted token is a credential for the Kubernetes API in every file read a prompt injection can trigger.",
+    remediation="Set automountServiceAccountToken: false on the pod spec; declare a `kubernetes` tool if the agent really calls the API.",
+    example="""
+spec:
+  automountServiceAccountToken: false
+""",
+)
+def token_automount(unit: Unit) -> Iterator[Hit]:
+    bound = bound_service_accounts(unit.objects)
+    for view in all_pods(unit.objects):
+        value, path = view.field("automountServiceAccountToken")
+        name, _ = service_account(view)
+        ns = view.obj.namespace
+        if any(n == name and same_namespace(bns, ns) for bns, n in bound):
+            continue
+        if value is None:
+            sa = _find_sa(unit.objects, ns, name)
+            if sa is not None and sa.data.get("automountServiceAccountToken") is False:
+                continue
+        if value is not False:
+            yield Hit(
+                f"the ServiceAccount token is mounted but {name!r} is granted no role here",
+                view.obj,
+                path,
+            )
+
+
+@check(
+    "SA-003",
+    "The ServiceAccount is in the bundle",
+    "medium",
+    kinds=WORKLOAD_KINDS,
+    description="Every ServiceAccount a workload (or an Argo executor) runs as is defined in the same bundle.",
+    rationale="A missing ServiceAccount makes pods fail to start, or silently run with whatever account someone created by hand.",
+    remediation="Add the ServiceAccount manifest next to the workload (agentctl build renders one per agent).",
+    example="""
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: research-assistant}
+automountServiceAccountToken: false
+""",
+    tags=("reliability",),
+)
+def account_exists(unit: Unit) -> Iterator[Hit]:
+    seen: set[tuple[str, str]] = set()
+    for view in all_pods(unit.objects):
+        refs = [service_account(view)]
+        executor, epath = view.field("executor")
+        if as_dict(executor).get("serviceAccountName"):
+            refs.append((str(executor["serviceAccountName"]), (*epath, "serviceAccountName")))
+        for name, path in refs:
+            key = (view.obj.ref, name)
+            if name == "default" or key in seen:
+                continue
+            seen.add(key)
+            if _find_sa(unit.objects, view.obj.namespace, name) is None:
+                yield Hit(f"ServiceAccount {name!r} is not defined in the bundle", view.obj, path)

@@ -1,0 +1,171 @@
+"""Labels, tracing, and the platform's own completeness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from agentctl.policy.model import Hit, Obj, Unit
+from agentctl.policy.registry import check
+from agentctl.policy.workloads import WORKLOAD_KINDS, all_pods, as_dict, as_list, get, pods
+
+TEAM_LABELS = ("agentctl.dev/team", "team", "owner")
+AGENT_LABELS = ("agentctl.dev/agent", "app.kubernetes.io/name", "app")
+OTEL_VARS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES")
+
+
+@check(
+    "META-001",
+    "Ownership and platform labels",
+    "low",
+    kinds=("*",),
+    description=(
+        "Every object carries a team label (agentctl.dev/team, team or owner), an agent label (agentctl.dev/agent, "
+        "app.kubernetes.io/name or app) and every label platform.yaml `requiredLabels` names; pod templates carry the required labels too."
+    ),
+    rationale="Labels are how cost is allocated, alerts are routed and an orphaned object is traced back to a team.",
+    remediation="Set metadata.team and metadata.labels in agent.yaml (agentctl build puts them on every object and pod).",
+    example="""
+metadata:
+  name: research-assistant
+  team: search
+  labels: {cost-center: cc-1234}
+""",
+    tags=("cost", "operations"),
+)
+def labels(unit: Unit) -> Iterator[Hit]:
+    required = list(unit.platform.platform.required_labels)
+    if unit.agent is not None:
+        spec_labels = unit.agent.agent.metadata.labels
+        absent = [k for k in required if k not in spec_labels]
+        if absent:
+            yield Hit(
+                f"agent labels lack {', '.join(absent)} (required by the platform)",
+                path=("metadata", "labels"),
+            )
+            required = [k for k in required if k in spec_labels]
+    for obj in unit.objects:
+        present = obj.labels
+        missing = []
+        if not any(present.get(k) for k in TEAM_LABELS):
+            missing.append("a team label")
+        if not any(present.get(k) for k in AGENT_LABELS):
+            missing.append("an agent label")
+        missing.extend(k for k in required if not present.get(k))
+        if missing:
+            yield Hit(f"missing {', '.join(missing)}", obj, ("metadata", "labels"))
+        for view in pods(obj):
+            if not view.labels_paths:
+                continue
+            pod_labels = view.labels()
+            absent = [k for k in required if not pod_labels.get(k)]
+            if absent:
+                yield Hit(f"pod template lacks {', '.join(absent)}", obj, view.labels_paths[-1])
+
+
+def _config_env(unit: Unit, obj: Obj, container: dict[str, Any]) -> dict[str, str]:
+    """Variables a container gets from ConfigMaps in the bundle (envFrom)."""
+    out: dict[str, str] = {}
+    for src in as_list(container.get("envFrom")):
+        name = as_dict(as_dict(src).get("configMapRef")).get("name")
+        prefix = str(as_dict(src).get("prefix") or "")
+        for cm in unit.of_kind("ConfigMap"):
+            if cm.name == name and (
+                not cm.namespace or not obj.namespace or cm.namespace == obj.namespace
+            ):
+                out.update(
+                    {prefix + str(k): str(v) for k, v in as_dict(cm.data.get("data")).items()}
+                )
+    return out
+
+
+@check(
+    "OBS-001",
+    "Tracing is configured",
+    "medium",
+    kinds=WORKLOAD_KINDS,
+    description=(
+        "Every container gets OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES (with "
+        "gen_ai.agent.name), directly or from a ConfigMap in the bundle."
+    ),
+    rationale="Without traces there is no `agentctl trace`, no cost per run and no evaluation: an agent you cannot observe you cannot gate.",
+    remediation="Let agentctl build render the OTel environment, or set the three variables (see docs/reference/runtime-contract.md).",
+    example="""
+env:
+  - {name: OTEL_EXPORTER_OTLP_ENDPOINT, value: "http://otel-collector.observability:4318"}
+  - {name: OTEL_SERVICE_NAME, value: research-assistant}
+  - {name: OTEL_RESOURCE_ATTRIBUTES, value: "gen_ai.agent.name=research-assistant,gen_ai.agent.version=1.4.2"}
+""",
+    tags=("observability",),
+)
+def tracing(unit: Unit) -> Iterator[Hit]:
+    for view in all_pods(unit.objects):
+        for c in view.containers:
+            if c.init:
+                continue
+            env = _config_env(unit, view.obj, c.data)
+            for e in as_list(c.data.get("env")):
+                e = as_dict(e)
+                env[str(e.get("name"))] = str(
+                    e.get("value") or ("<from>" if e.get("valueFrom") else "")
+                )
+            missing = [v for v in OTEL_VARS if not env.get(v)]
+            path = (*c.path, "env")
+            if missing:
+                yield Hit(
+                    f"container {c.name!r} has no {', '.join(missing)}",
+                    view.obj,
+                    path,
+                    container=c.name,
+                )
+            elif (
+                "gen_ai.agent.name=" not in env["OTEL_RESOURCE_ATTRIBUTES"]
+                and env["OTEL_RESOURCE_ATTRIBUTES"] != "<from>"
+            ):
+                yield Hit(
+                    f"container {c.name!r}: OTEL_RESOURCE_ATTRIBUTES lacks gen_ai.agent.name",
+                    view.obj,
+                    path,
+                    container=c.name,
+                )
+
+
+@check(
+    "POL-004",
+    "The platform defines allowlists",
+    "low",
+    description="platform.yaml lists allowed registries (`registries`) and, for agents with a model, allowed models (`models`).",
+    rationale="Without allowlists IMG-002 and GRD-001 accept anything; agentctl's built-in defaults deliberately have none.",
+    remediation="Write a platform.yaml with `registries` and `models` (see docs/reference/platform-yaml.md) and pass it with --platform.",
+    example="""
+registries: [ghcr.io/acme/]
+models:
+  - {provider: openai, name: "gpt-4.1-*"}
+""",
+    tags=("governance",),
+)
+def allowlists(unit: Unit) -> Iterator[Hit]:
+    platform = unit.platform.platform
+    source = (
+        "the built-in platform defaults have" if unit.platform.is_default else "platform.yaml has"
+    )
+    anchor = _anchor(unit)
+    if not platform.registries and anchor is not None:
+        yield Hit(
+            f"{source} no registry allowlist: images from any registry pass IMG-002", **anchor
+        )
+    if unit.agent is not None and unit.agent.agent.spec.model is not None and not platform.models:
+        yield Hit(
+            f"{source} no model allowlist: any model passes GRD-001", path=("spec", "model", "name")
+        )
+
+
+def _anchor(unit: Unit) -> dict[str, Any] | None:
+    """Where the hit goes: spec.image, or a manifest set's first image (None: no images)."""
+    if unit.agent is not None:
+        return {"path": ("spec", "image")}
+    for view in all_pods(unit.objects):
+        for c in view.containers:
+            if get(c.data, ("image",)):
+                return {"obj": view.obj, "path": (*c.path, "image")}
+    return None

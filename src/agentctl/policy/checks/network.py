@@ -1,0 +1,284 @@
+"""NetworkPolicy: every pod covered, default deny, no open egress, no orphan policies."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from typing import Any
+
+from agentctl.policy.model import Hit, Obj, PathKey, Severity, Unit
+from agentctl.policy.registry import check
+from agentctl.policy.workloads import (
+    WORKLOAD_KINDS,
+    PodView,
+    all_pods,
+    as_dict,
+    as_list,
+    same_namespace,
+)
+
+METADATA_V4 = ipaddress.ip_address("169.254.169.254")
+PRIVATE_V4 = [
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16")
+]
+PRIVATE_V6 = [ipaddress.ip_network(n) for n in ("fc00::/7", "fe80::/10")]
+
+
+def selector_matches(selector: Any, labels: dict[str, str]) -> bool:
+    """Kubernetes label-selector semantics; an empty selector matches everything."""
+    sel = as_dict(selector)
+    for key, value in as_dict(sel.get("matchLabels")).items():
+        if labels.get(str(key)) != str(value):
+            return False
+    for expr in as_list(sel.get("matchExpressions")):
+        e = as_dict(expr)
+        key, op, values = (
+            str(e.get("key", "")),
+            e.get("operator"),
+            [str(v) for v in as_list(e.get("values"))],
+        )
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True
+
+
+def policy_types(policy: Obj) -> set[str]:
+    spec = as_dict(policy.data.get("spec"))
+    types = as_list(spec.get("policyTypes"))
+    if types:
+        return {str(t) for t in types}
+    return {"Ingress", *(["Egress"] if "egress" in spec else [])}
+
+
+def _policies_for(unit: Unit, view: PodView) -> list[Obj]:
+    labels = view.labels()
+    return [
+        p
+        for p in unit.of_kind("NetworkPolicy")
+        if same_namespace(p.namespace, view.obj.namespace)
+        and selector_matches(as_dict(p.data.get("spec")).get("podSelector"), labels)
+    ]
+
+
+def _labels_path(view: PodView) -> PathKey:
+    return view.labels_paths[-1] if view.labels_paths else ("metadata", "labels")
+
+
+@check(
+    "NET-001",
+    "Every pod is covered by a NetworkPolicy",
+    "high",
+    kinds=WORKLOAD_KINDS,
+    description="Every pod is selected by NetworkPolicies that together cover both Ingress and Egress.",
+    rationale="A pod no policy selects may talk to anything in the cluster and beyond: the exfiltration path of a prompt-injected agent.",
+    remediation="Add a NetworkPolicy selecting the pod's labels with policyTypes [Ingress, Egress] (agentctl build renders one).",
+    example="""
+kind: NetworkPolicy
+spec:
+  podSelector: {matchLabels: {app.kubernetes.io/name: research-assistant}}
+  policyTypes: [Ingress, Egress]
+""",
+)
+def covered(unit: Unit) -> Iterator[Hit]:
+    for view in all_pods(unit.objects):
+        types: set[str] = set()
+        for p in _policies_for(unit, view):
+            types |= policy_types(p)
+        missing = [t for t in ("Ingress", "Egress") if t not in types]
+        if missing:
+            what = " and ".join(missing)
+            yield Hit(
+                f"no NetworkPolicy restricts {what} for these pods", view.obj, _labels_path(view)
+            )
+
+
+def _is_deny(policy: Obj, direction: str) -> bool:
+    spec = as_dict(policy.data.get("spec"))
+    return direction.capitalize() in policy_types(policy) and not as_list(spec.get(direction))
+
+
+@check(
+    "NET-002",
+    "A default-deny NetworkPolicy",
+    "high",
+    kinds=WORKLOAD_KINDS,
+    description="The bundle has a default-deny policy (no ingress and no egress rules) selecting the agent's pods.",
+    rationale="With a deny-all baseline every allowed flow is an explicit, reviewable rule; without one, a new policy can only add holes.",
+    remediation="Add a NetworkPolicy with policyTypes [Ingress, Egress] and no rules selecting the agent's pods.",
+    example="""
+kind: NetworkPolicy
+metadata: {name: research-assistant-default-deny}
+spec:
+  podSelector: {matchLabels: {agentctl.dev/agent: research-assistant}}
+  policyTypes: [Ingress, Egress]
+""",
+)
+def default_deny(unit: Unit) -> Iterator[Hit]:
+    for view in all_pods(unit.objects):
+        policies = _policies_for(unit, view)
+        missing = [d for d in ("ingress", "egress") if not any(_is_deny(p, d) for p in policies)]
+        if missing:
+            what = " and ".join(missing)
+            yield Hit(
+                f"no default-deny {what} policy selects these pods", view.obj, _labels_path(view)
+            )
+
+
+def _all_ports(rule: dict[str, Any]) -> bool:
+    ports = as_list(rule.get("ports"))
+    return not ports or any(as_dict(p).get("port") is None for p in ports)
+
+
+def _dns_only(rule: dict[str, Any]) -> bool:
+    ports = as_list(rule.get("ports"))
+    return bool(ports) and all(
+        str(as_dict(p).get("port")) in ("53", "dns", "dns-tcp") for p in ports
+    )
+
+
+def _ip_block(peer: dict[str, Any]) -> tuple[Any, list[Any]] | None:
+    block = as_dict(peer.get("ipBlock"))
+    if not block.get("cidr"):
+        return None
+    try:
+        net = ipaddress.ip_network(str(block["cidr"]), strict=False)
+        excepts = [ipaddress.ip_network(str(e), strict=False) for e in as_list(block.get("except"))]
+    except ValueError:
+        return None
+    return net, excepts
+
+
+def _excluded(target: Any, excepts: list[Any]) -> bool:
+    return any(e.version == target.version and target.subnet_of(e) for e in excepts)
+
+
+def _egress_hits(policy: Obj, advice: str) -> Iterator[Hit]:
+    for i, rule in enumerate(as_list(as_dict(policy.data.get("spec")).get("egress"))):
+        rule = as_dict(rule)
+        base: PathKey = ("spec", "egress", i)
+        peers = as_list(rule.get("to"))
+        if not peers:
+            if _dns_only(rule):
+                yield Hit(
+                    f"egress rule {i} allows DNS to any destination; allow DNS only to kube-dns",
+                    policy,
+                    base,
+                    severity=Severity.high,
+                )
+            else:
+                ports = "every port" if _all_ports(rule) else "its ports"
+                yield Hit(f"egress rule {i} has no `to`: any destination on {ports}", policy, base)
+            continue
+        for j, peer in enumerate(peers):
+            parsed = _ip_block(as_dict(peer))
+            if parsed is None:
+                continue
+            net, excepts = parsed
+            path: PathKey = (*base, "to", j, "ipBlock", "cidr")
+            if (
+                net.version == 4
+                and METADATA_V4 in net
+                and not _excluded(ipaddress.ip_network("169.254.169.254/32"), excepts)
+            ):
+                yield Hit(
+                    f"egress rule {i} reaches the cloud metadata address 169.254.169.254 ({net})",
+                    policy,
+                    path,
+                )
+                continue
+            if _dns_only(rule) and net.prefixlen < 16:
+                yield Hit(
+                    f"egress rule {i} allows DNS to {net}; allow DNS only to kube-dns",
+                    policy,
+                    path,
+                    severity=Severity.high,
+                )
+                continue
+            if net.prefixlen != 0:
+                continue
+            if _all_ports(rule):
+                yield Hit(f"egress rule {i} allows {net} on every port", policy, path)
+                continue
+            private = PRIVATE_V4 if net.version == 4 else PRIVATE_V6
+            if not all(_excluded(p, excepts) for p in private):
+                yield Hit(
+                    f"egress rule {i} allows {net} without excluding private ranges", policy, path
+                )
+                continue
+            yield Hit(
+                f"egress rule {i} allows the internet ({net}) on its ports; {advice}",
+                policy,
+                path,
+                severity=Severity.medium,
+            )
+
+
+@check(
+    "NET-003",
+    "No open egress",
+    "critical",
+    kinds=("NetworkPolicy",),
+    description=(
+        "No egress to 0.0.0.0/0 or ::/0 on all ports, no rule without `to`, nothing reaching 169.254.169.254, DNS only "
+        "to kube-dns. Port-restricted internet egress that excludes private ranges and metadata is reported as medium."
+    ),
+    rationale=(
+        "Open egress is how a prompt-injected agent exfiltrates data or reaches the cloud metadata server for node "
+        "credentials; a NetworkPolicy cannot name hostnames, so internet egress must go through a proxy or FQDN policy."
+    ),
+    remediation=(
+        "Allow egress only to the model endpoint and declared tools: set platform.yaml egress.mode to proxy or fqdn, "
+        "or give tools explicit CIDRs (mode cidr); route DNS to kube-dns only."
+    ),
+    example="""
+egress:
+  - to:
+      - namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}
+        podSelector: {matchLabels: {k8s-app: kube-dns}}
+    ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
+""",
+)
+def open_egress(unit: Unit) -> Iterator[Hit]:
+    mode = unit.platform.platform.egress.mode
+    advice = (
+        "use the platform's egress proxy or FQDN mode"
+        if mode in ("none", "cidr")
+        else f"the platform's egress mode is {mode}: send this traffic through it"
+    )
+    for policy in unit.of_kind("NetworkPolicy"):
+        yield from _egress_hits(policy, advice)
+
+
+@check(
+    "NET-004",
+    "NetworkPolicies select a workload",
+    "low",
+    kinds=("NetworkPolicy",),
+    description="Every NetworkPolicy's podSelector matches at least one workload in the bundle.",
+    rationale="A policy that selects nothing protects nothing, and usually means a label was renamed on one side only.",
+    remediation="Fix the podSelector to match the workload's pod template labels, or delete the policy.",
+    example="""
+podSelector:
+  matchLabels: {app.kubernetes.io/name: research-assistant}
+""",
+    tags=("reliability",),
+)
+def selects_something(unit: Unit) -> Iterator[Hit]:
+    views = list(all_pods(unit.objects))
+    for policy in unit.of_kind("NetworkPolicy"):
+        selector = as_dict(policy.data.get("spec")).get("podSelector")
+        if not any(
+            same_namespace(policy.namespace, v.obj.namespace)
+            and selector_matches(selector, v.labels())
+            for v in views
+        ):
+            yield Hit(
+                "podSelector matches no workload in the bundle", policy, ("spec", "podSelector")
+            )

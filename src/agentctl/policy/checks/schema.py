@@ -1,0 +1,67 @@
+"""SCH-001: strict schema validation of every object (core kinds and CRDs)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from agentctl.policy.model import Hit, PathKey, RunOptions, Unit, parse_dotted
+from agentctl.policy.registry import check
+
+
+def validator(options: RunOptions) -> Any:
+    """One SchemaValidator per run: it compiles each (kind, version) schema once."""
+    key = "schema-validator"
+    if key not in options.cache:
+        from agentctl.render.schemas import SchemaValidator
+
+        crd_dirs = list(options.crd_dirs) or None
+        options.cache[key] = SchemaValidator(kube_version=options.kube_version, crd_dirs=crd_dirs)
+    return options.cache[key]
+
+
+def _path(value: Any) -> PathKey:
+    if isinstance(value, list | tuple):
+        return tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in value)
+    return parse_dotted(str(value or ""))
+
+
+@check(
+    "SCH-001",
+    "Objects are valid against their schema",
+    "high",
+    kinds=("*",),
+    description=(
+        "Every object validates against the strict schema of the target Kubernetes version (default: the newest bundled), "
+        "custom resources against their CRD schema (Argo Workflows, External Secrets, or --crd-dir); an unknown kind is a "
+        "finding unless allowed with --allow-kind."
+    ),
+    rationale="The API server rejects invalid objects at deploy time, half-way through a rollout; unknown fields are silently dropped, and with them a security setting.",
+    remediation="Fix the field the message names; for a custom kind pass its CRD with --crd-dir DIR or allow it with --allow-kind KIND.",
+    example="""
+containers:
+  - name: agent
+    resources:
+      limits: {memory: 512Mi}   # not "memroy"
+""",
+    tags=("correctness",),
+)
+def schema_valid(unit: Unit) -> Iterator[Hit]:
+    if not unit.objects:
+        return
+    v = validator(unit.options)
+    allowed = set(unit.options.allow_kinds)
+    for obj in unit.objects:
+        if not obj.kind or not obj.api_version:
+            continue  # reported by the loader
+        if not v.knows(obj.api_version, obj.kind):
+            if obj.kind in allowed or f"{obj.api_version}/{obj.kind}" in allowed:
+                continue
+            yield Hit(
+                f"unknown kind {obj.kind} ({obj.api_version}): no schema to validate it against",
+                obj,
+                ("kind",),
+            )
+            continue
+        for issue in v.validate(obj.data):
+            yield Hit(str(issue.message), obj, _path(issue.path))

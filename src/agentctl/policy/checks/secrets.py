@@ -1,0 +1,255 @@
+"""Secrets: no literals, every reference backed by a secret manager, files over env, no shadowing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from agentctl.policy.model import Hit, Obj, PathKey, Unit
+from agentctl.policy.registry import check
+from agentctl.policy.workloads import WORKLOAD_KINDS, all_pods, as_dict, as_list, same_namespace
+
+CREDENTIAL_NAMES = re.compile(
+    r"^(OPENAI_API_KEY|ANTHROPIC_API_KEY|GEMINI_API_KEY|GOOGLE_API_KEY|AZURE_OPENAI_API_KEY|HF_TOKEN|"
+    r".*_API_KEY|.*_SECRET|.*_TOKEN|.*_PASSWORD|.*_SECRET_ACCESS_KEY)$",
+    re.IGNORECASE,
+)
+CREDENTIAL_SHAPES = (
+    ("an Anthropic API key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{16,}")),
+    ("an OpenAI-style API key", re.compile(r"\bsk-(?:proj-|svcacct-)?[A-Za-z0-9_-]{20,}")),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{30,}")),
+    ("a Hugging Face token", re.compile(r"\bhf_[A-Za-z0-9]{30,}")),
+    (
+        "a GitHub token",
+        re.compile(r"\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,}|\bgithub_pat_[A-Za-z0-9_]{40,}"),
+    ),
+    ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")),
+)
+NOT_A_VALUE = re.compile(r"^(\$\(.*\)|\$\{.*\}|/.*|<.*>|)$")
+
+
+def credential_shape(value: str) -> str | None:
+    for what, pattern in CREDENTIAL_SHAPES:
+        if pattern.search(value):
+            return what
+    return None
+
+
+def _literal(name: str, value: Any) -> str | None:
+    """Why ``name=value`` is a literal credential, or None."""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return None
+    text = str(value)
+    shape = credential_shape(text)
+    if shape:
+        return f"looks like {shape}"
+    if name and CREDENTIAL_NAMES.match(name) and not NOT_A_VALUE.match(text.strip()):
+        return "is a credential by its name and holds a literal value"
+    return None
+
+
+@check(
+    "SEC-001",
+    "No literal credentials",
+    "critical",
+    kinds=(*WORKLOAD_KINDS, "ConfigMap"),
+    description=(
+        "No credential in env values, args, commands or ConfigMaps, recognised by name (OPENAI_API_KEY, "
+        "ANTHROPIC_API_KEY, HF_TOKEN, *_SECRET, *_TOKEN, *_PASSWORD...) or by shape (sk-, sk-ant-, AIza, hf_, ghp_, AWS key ids)."
+    ),
+    rationale="A credential in a manifest lands in git history, CI logs, kubectl describe output and every backup; rotate it now.",
+    remediation="Rotate the credential, store it in the secret manager and reference it from spec.secrets (rendered as an ExternalSecret).",
+    example="""
+# agent.yaml
+spec:
+  model: {provider: openai, name: gpt-4.1-mini-2025-04-14, apiKeySecret: llm-api-key}
+  secrets:
+    - {name: llm-api-key, store: gcp-secret-manager, remoteRef: {key: openai-api-key}}
+""",
+)
+def literal_credentials(unit: Unit) -> Iterator[Hit]:
+    for view in all_pods(unit.objects):
+        for c in view.containers:
+            for i, env in enumerate(as_list(c.data.get("env"))):
+                e = as_dict(env)
+                why = _literal(str(e.get("name", "")), e.get("value"))
+                if why:
+                    yield Hit(
+                        f"env {e.get('name')} in container {c.name!r} {why}",
+                        view.obj,
+                        (*c.path, "env", i, "value"),
+                        container=c.name,
+                    )
+            for key in ("command", "args"):
+                for i, arg in enumerate(as_list(c.data.get(key))):
+                    shape = credential_shape(str(arg))
+                    if shape:
+                        yield Hit(
+                            f"{key}[{i}] of container {c.name!r} looks like {shape}",
+                            view.obj,
+                            (*c.path, key, i),
+                            container=c.name,
+                        )
+    for obj in unit.of_kind("ConfigMap"):
+        for key, value in as_dict(obj.data.get("data")).items():
+            why = _literal(str(key), value)
+            if why:
+                yield Hit(f"ConfigMap key {key} {why}", obj, ("data", key))
+
+
+def _secret_refs(unit: Unit) -> Iterator[tuple[Obj, str, PathKey, str | None]]:
+    """(object, secret name, path, container) for every reference to a Secret."""
+    for view in all_pods(unit.objects):
+        for c in view.containers:
+            for i, env in enumerate(as_list(c.data.get("env"))):
+                ref = as_dict(as_dict(as_dict(env).get("valueFrom")).get("secretKeyRef"))
+                if ref.get("name"):
+                    yield (
+                        view.obj,
+                        str(ref["name"]),
+                        (*c.path, "env", i, "valueFrom", "secretKeyRef", "name"),
+                        c.name,
+                    )
+            for i, src in enumerate(as_list(c.data.get("envFrom"))):
+                ref = as_dict(as_dict(src).get("secretRef"))
+                if ref.get("name"):
+                    yield (
+                        view.obj,
+                        str(ref["name"]),
+                        (*c.path, "envFrom", i, "secretRef", "name"),
+                        c.name,
+                    )
+        for path, vol in view.volumes():
+            secret = as_dict(vol.get("secret"))
+            if secret.get("secretName"):
+                yield view.obj, str(secret["secretName"]), (*path, "secret", "secretName"), None
+            for k, source in enumerate(as_list(as_dict(vol.get("projected")).get("sources"))):
+                ref = as_dict(as_dict(source).get("secret"))
+                if ref.get("name"):
+                    yield (
+                        view.obj,
+                        str(ref["name"]),
+                        (*path, "projected", "sources", k, "secret", "name"),
+                        None,
+                    )
+
+
+def _backed(unit: Unit) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for obj in unit.of_kind("ExternalSecret"):
+        target = as_dict(as_dict(obj.data.get("spec")).get("target"))
+        out.add((obj.namespace, str(target.get("name") or obj.name)))
+    for obj in unit.of_kind("SecretProviderClass"):
+        for so in as_list(as_dict(obj.data.get("spec")).get("secretObjects")):
+            if as_dict(so).get("secretName"):
+                out.add((obj.namespace, str(so["secretName"])))
+    return out
+
+
+@check(
+    "SEC-002",
+    "Secrets come from a secret manager",
+    "high",
+    kinds=(*WORKLOAD_KINDS, "Secret"),
+    description=(
+        "Every Secret a pod references is produced by an ExternalSecret or a CSI SecretProviderClass in the bundle, "
+        "and the bundle contains no `kind: Secret` with data."
+    ),
+    rationale="A Secret manifest with data is a credential in git (base64 is not encryption); a dangling reference is a pod that never starts.",
+    remediation="Declare the secret in agent.yaml spec.secrets (an ExternalSecret is rendered) and delete the Secret manifest.",
+    example="""
+kind: ExternalSecret
+spec:
+  secretStoreRef: {kind: ClusterSecretStore, name: gcp-secret-manager}
+  target: {name: llm-api-key}
+  data: [{secretKey: value, remoteRef: {key: openai-api-key}}]
+""",
+)
+def managed_secrets(unit: Unit) -> Iterator[Hit]:
+    for obj in unit.of_kind("Secret"):
+        for key in ("data", "stringData"):
+            if as_dict(obj.data.get(key)):
+                yield Hit(f"Secret carries {key} in the manifest", obj, (key,))
+    backed = _backed(unit)
+    csi_pods = {
+        v.obj.ref
+        for v in all_pods(unit.objects)
+        for _, vol in v.volumes()
+        if as_dict(vol.get("csi")).get("driver") == "secrets-store.csi.k8s.io"
+    }
+    for obj, name, path, container in _secret_refs(unit):
+        if any(n == name and same_namespace(ns, obj.namespace) for ns, n in backed):
+            continue
+        if obj.ref in csi_pods and any(s.name == name for s in unit.of_kind("SecretProviderClass")):
+            continue
+        yield Hit(
+            f"Secret {name!r} is not produced by an ExternalSecret or SecretProviderClass in the bundle",
+            obj,
+            path,
+            container=container,
+        )
+
+
+@check(
+    "SEC-003",
+    "Secrets mounted as files",
+    "low",
+    kinds=WORKLOAD_KINDS,
+    description="Secrets reach the process as files rather than environment variables, where the agent allows it.",
+    rationale="Environment variables leak into crash dumps, child processes (tool subprocesses!) and debug endpoints; files do not.",
+    remediation="Use `mount: file` (the default) in spec.secrets and read the path from SECRET_<NAME>_FILE.",
+    example="""
+secrets:
+  - {name: llm-api-key, store: gcp-secret-manager, remoteRef: {key: openai-api-key}, mount: file}
+""",
+)
+def secrets_as_files(unit: Unit) -> Iterator[Hit]:
+    for view in all_pods(unit.objects):
+        for c in view.containers:
+            for i, env in enumerate(as_list(c.data.get("env"))):
+                if as_dict(as_dict(env).get("valueFrom")).get("secretKeyRef"):
+                    path = (*c.path, "env", i, "valueFrom", "secretKeyRef")
+                    yield Hit(
+                        f"env {as_dict(env).get('name')} of container {c.name!r} comes from a Secret",
+                        view.obj,
+                        path,
+                        container=c.name,
+                    )
+            for i, src in enumerate(as_list(c.data.get("envFrom"))):
+                if as_dict(src).get("secretRef"):
+                    path = (*c.path, "envFrom", i, "secretRef")
+                    yield Hit(
+                        f"container {c.name!r} loads a whole Secret into its environment",
+                        view.obj,
+                        path,
+                        container=c.name,
+                    )
+
+
+@check(
+    "SEC-004",
+    "No duplicate environment variables",
+    "medium",
+    kinds=WORKLOAD_KINDS,
+    description="No container defines the same environment variable name twice.",
+    rationale="The last definition wins silently: a literal placed after a secret reference shadows the secret.",
+    remediation="Remove the duplicate; keep the secret reference.",
+    example="""
+env:
+  - name: OPENAI_API_KEY_FILE
+    value: /var/run/secrets/agentctl/llm-api-key/value
+""",
+)
+def duplicate_env(unit: Unit) -> Iterator[Hit]:
+    for view in all_pods(unit.objects):
+        for c in view.containers:
+            first: dict[str, int] = {}
+            for i, env in enumerate(as_list(c.data.get("env"))):
+                name = str(as_dict(env).get("name", ""))
+                if name in first:
+                    msg = f"env {name} of container {c.name!r} is defined twice (first at env[{first[name]}])"
+                    yield Hit(msg, view.obj, (*c.path, "env", i, "name"), container=c.name)
+                else:
+                    first[name] = i

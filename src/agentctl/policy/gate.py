@@ -1,0 +1,97 @@
+"""The whole gate in one call: load inputs, render agents, run the selected checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from agentctl.errors import Problem, SpecError, UsageError
+from agentctl.policy import engine
+from agentctl.policy.declarative import field_rule_checks
+from agentctl.policy.model import RunOptions, Unit
+from agentctl.policy.registry import all_checks, select
+from agentctl.policy.sources import agent_unit, find_agent_files, load_manifests, manifest_unit
+
+
+def _is_agent_file(path: Path) -> bool:
+    from agentctl.spec.loader import AGENT_FILENAMES
+    from agentctl.spec.yamlsafe import parse_documents, read_text
+
+    if path.name in AGENT_FILENAMES:
+        return True
+    try:
+        docs = parse_documents(read_text(path), str(path), allow_multi=True)
+    except SpecError:
+        return True  # let the agent loader report it with its location
+    first = docs[0].data if docs else None
+    return isinstance(first, dict) and first.get("kind") == "Agent"
+
+
+def run(
+    *,
+    paths: list[Path],
+    manifests: list[str],
+    platform_file: Path | None = None,
+    env: str | None = None,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    fail_on: str | None = None,
+    inline_allowed: bool | None = None,
+    kube_version: str | None = None,
+    crd_dirs: list[str] | None = None,
+    allow_kinds: list[str] | None = None,
+    plugins: bool = True,
+    today: dt.date | None = None,
+) -> engine.Report:
+    from agentctl.spec.loader import AGENT_FILENAMES, display_path, load_agent, load_platform
+
+    agent_files: list[Path] = []
+    manifest_targets: list[str] = []
+    for m in manifests:
+        (
+            agent_files.append(Path(m))
+            if Path(m).name in AGENT_FILENAMES
+            else manifest_targets.append(m)
+        )
+    if not paths and not manifests:
+        paths = [Path(".")]
+    for target in paths:
+        for found in find_agent_files(target):
+            if found.is_file() and not _is_agent_file(found):
+                raise UsageError(
+                    f"{display_path(found)}: not an agent.yaml (kind Agent)",
+                    hint=f"validate plain Kubernetes manifests with -f {display_path(found)}",
+                )
+            agent_files.append(found)
+
+    search_from = agent_files[0].resolve().parent if agent_files else Path.cwd()
+    platform = load_platform(platform_file, search_from)
+    options = RunOptions(
+        kube_version=kube_version,
+        crd_dirs=tuple(crd_dirs or ()),
+        allow_kinds=tuple(allow_kinds or ()),
+    )
+    checks = select(all_checks(field_rule_checks(platform), plugins=plugins), include, exclude)
+
+    problems: list[Problem] = []
+    loaded = []
+    seen: set[Path] = set()
+    for f in agent_files:
+        if f.resolve() in seen:
+            continue
+        seen.add(f.resolve())
+        try:
+            loaded.append(load_agent(f, env=env))
+        except SpecError as err:
+            problems.extend(err.problems)
+    objects = []
+    try:
+        objects = load_manifests(manifest_targets) if manifest_targets else []
+    except SpecError as err:
+        problems.extend(err.problems)
+    if problems:
+        raise SpecError(problems)
+    units: list[Unit] = [agent_unit(a, platform, options) for a in loaded]
+    if objects:
+        units.append(manifest_unit(objects, platform, options))
+    return engine.run(units, checks, fail_on=fail_on, inline_allowed=inline_allowed, today=today)

@@ -1,0 +1,266 @@
+"""The vocabulary of the policy gate: severities, checks, objects, hits and findings.
+
+A *check* is a function over a :class:`Unit` (one agent's spec and rendered
+objects, or a set of plain manifests) that yields :class:`Hit` s. The engine
+turns hits into located :class:`Finding` s, applies severity overrides,
+exceptions and suppressions, and decides the exit code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agentctl.spec.loader import LoadedAgent, LoadedPlatform
+
+PathKey = tuple[str | int, ...]
+CHECK_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}$")
+
+
+class Severity(IntEnum):
+    low = 1
+    medium = 2
+    high = 3
+    critical = 4
+
+    @classmethod
+    def parse(cls, value: str | Severity) -> Severity:
+        if isinstance(value, Severity):
+            return value
+        try:
+            return cls[str(value).strip().lower()]
+        except KeyError:
+            raise ValueError(f"unknown severity {value!r} (low, medium, high, critical)") from None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Check:
+    """One entry of the catalogue.
+
+    ``fn(unit)`` yields hits for one unit; with ``scope="run"`` it is called
+    once as ``fn(units)`` with every unit of the run (for cross-agent checks).
+    ``kinds`` names the object kinds the check looks at (``()`` = the agent
+    spec itself); it only shapes reports (JUnit test cases, the catalogue).
+    """
+
+    id: str
+    title: str
+    severity: Severity
+    description: str
+    rationale: str
+    remediation: str
+    example: str
+    fn: Callable[..., Iterable[Hit]]
+    kinds: tuple[str, ...] = ()
+    scope: str = "unit"  # unit | run
+    source: str = "built-in"
+    tags: tuple[str, ...] = ("security",)
+
+    def __post_init__(self) -> None:
+        if not CHECK_ID_RE.match(self.id):
+            raise ValueError(f"check id {self.id!r} must look like ABC-123")
+        if self.scope not in ("unit", "run"):
+            raise ValueError(f"check {self.id}: scope must be 'unit' or 'run'")
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity.name,
+            "description": self.description,
+            "rationale": self.rationale,
+            "remediation": self.remediation,
+            "example": self.example,
+            "kinds": list(self.kinds),
+            "source": self.source,
+        }
+
+
+Locator = Callable[[PathKey], tuple[str, int, int]]
+
+
+@dataclass
+class Obj:
+    """A Kubernetes object under check, with a way to place a field path in a source file."""
+
+    data: dict[str, Any]
+    file: str  # the file reports group by (agent.yaml or the manifest file)
+    locator: Locator
+    agent: str | None = None  # the agent it was rendered from (or labelled with)
+    index: int = 0
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("kind") or "")
+
+    @property
+    def api_version(self) -> str:
+        return str(self.data.get("apiVersion") or "")
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        m = self.data.get("metadata")
+        return m if isinstance(m, dict) else {}
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name") or self.meta.get("generateName") or "")
+
+    @property
+    def namespace(self) -> str:
+        return str(self.meta.get("namespace") or "")
+
+    @property
+    def labels(self) -> dict[str, str]:
+        labels = self.meta.get("labels")
+        return labels if isinstance(labels, dict) else {}
+
+    @property
+    def ref(self) -> str:
+        """``Kind/namespace/name`` (``Kind/name`` when cluster-scoped or unset)."""
+        ns = self.namespace
+        return f"{self.kind}/{ns}/{self.name}" if ns else f"{self.kind}/{self.name}"
+
+    def locate(self, path: PathKey) -> tuple[str, int, int]:
+        return self.locator(tuple(path))
+
+
+@dataclass
+class RunOptions:
+    """Settings shared by every unit of one run (and a cache for expensive helpers)."""
+
+    kube_version: str | None = None
+    crd_dirs: tuple[str, ...] = ()
+    allow_kinds: tuple[
+        str, ...
+    ] = ()  # kinds (or apiVersion/kind) that SCH-001 accepts without a schema
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Unit:
+    """What one check invocation sees: one agent (spec + rendered objects) or a manifest set."""
+
+    objects: list[Obj]
+    platform: LoadedPlatform
+    agent: LoadedAgent | None = None
+    label: str = ""  # shown in reports: the agent file or "manifests"
+    options: RunOptions = field(default_factory=RunOptions)
+
+    def of_kind(self, *kinds: str) -> Iterable[Obj]:
+        return (o for o in self.objects if o.kind in kinds)
+
+
+@dataclass
+class Hit:
+    """What a check reports: a message about an object field or a spec field.
+
+    ``obj=None`` means the hit is about the agent spec and ``path`` is a
+    spec path such as ``('spec', 'guardrails', 'budget')``. ``spec_path``
+    overrides where a hit about a rendered object is located in agent.yaml.
+    """
+
+    message: str
+    obj: Obj | None = None
+    path: PathKey = ()
+    severity: Severity | None = None
+    container: str | None = None
+    spec_path: PathKey | None = None
+    location: tuple[str, int, int] | None = None  # explicit (file, line, col)
+    object_ref: str | None = None  # explicit object shown when obj is None
+
+
+@dataclass
+class Suppression:
+    """Why a finding does not count: a platform exception or an inline suppression."""
+
+    kind: str  # "platform" | "inline"
+    reason: str
+    file: str
+    line: int
+    expires: str | None = None
+
+
+@dataclass
+class Finding:
+    check: str
+    severity: Severity
+    title: str
+    message: str
+    remediation: str
+    object: str  # Kind/namespace/name, or Agent/name for spec findings
+    kind: str
+    namespace: str
+    name: str
+    field: str  # dotted field path in the object (or the spec)
+    file: str
+    line: int
+    column: int
+    agent: str | None = None
+    container: str | None = None
+    group: str = ""  # the file reports group by
+    suppressed: Suppression | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "check": self.check,
+            "severity": self.severity.name,
+            "title": self.title,
+            "message": self.message,
+            "remediation": self.remediation,
+            "object": self.object,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "field": self.field,
+            "location": {"file": self.file, "line": self.line, "column": self.column},
+            "agent": self.agent,
+            "container": self.container,
+        }
+        if self.suppressed is not None:
+            out["suppressed"] = {
+                "by": self.suppressed.kind,
+                "reason": self.suppressed.reason,
+                "file": self.suppressed.file,
+                "line": self.suppressed.line,
+                "expires": self.suppressed.expires,
+            }
+        return out
+
+
+def dotted(path: PathKey) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+_DOTTED_RE = re.compile(r"([^.\[\]]+)|\[(\d+|\*)\]")
+
+
+def parse_dotted(text: str) -> PathKey:
+    """``spec.containers[0].image`` -> ``('spec', 'containers', 0, 'image')``.
+
+    Numeric segments written with dots (``containers.0``) are list indexes too;
+    ``[*]`` stays ``'*'`` (a wildcard for declarative checks).
+    """
+    out: list[str | int] = []
+    for name, index in _DOTTED_RE.findall(text):
+        if index:
+            out.append(int(index) if index.isdigit() else "*")
+        elif name.isdigit():
+            out.append(int(name))
+        else:
+            out.append(name)
+    return tuple(out)

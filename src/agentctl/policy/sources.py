@@ -1,0 +1,180 @@
+"""Turn inputs into units: plain manifests (-f) and agents rendered from agent.yaml."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from agentctl.errors import Problem, SpecError, UsageError
+from agentctl.policy.model import Obj, PathKey, RunOptions, Unit, parse_dotted
+
+if TYPE_CHECKING:
+    from agentctl.spec.loader import LoadedAgent, LoadedPlatform
+    from agentctl.spec.yamlsafe import Located
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox"}
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+
+
+def _manifest_files(target: Path) -> list[Path]:
+    if target.is_dir():
+        out = []
+        for root, dirs, files in os.walk(target):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+            out.extend(Path(root) / f for f in sorted(files) if f.endswith(MANIFEST_SUFFIXES))
+        return out
+    return [target]
+
+
+def _doc_objects(doc: Located, index: int) -> list[Obj]:
+    data = doc.data
+
+    def locator(base: PathKey) -> Any:
+        def locate(path: PathKey) -> tuple[str, int, int]:
+            line, col = doc.position((*base, *path))
+            return doc.file, line, col
+
+        return locate
+
+    if not isinstance(data, dict):
+        raise SpecError(
+            [Problem(doc.file, doc.position(())[0], 1, "", "a manifest must be a YAML mapping")]
+        )
+    if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
+        out = []
+        for i, item in enumerate(data["items"]):
+            if isinstance(item, dict):
+                out.append(Obj(item, doc.file, locator(("items", i)), _label_agent(item), index))
+        return out
+    missing = [k for k in ("apiVersion", "kind") if not data.get(k)]
+    if missing:
+        line, col = doc.position(())
+        raise SpecError(
+            [
+                Problem(
+                    doc.file,
+                    line,
+                    col,
+                    "",
+                    f"not a Kubernetes object: no {' and no '.join(missing)}",
+                )
+            ]
+        )
+    return [Obj(data, doc.file, locator(()), _label_agent(data), index)]
+
+
+def _label_agent(data: dict[str, Any]) -> str | None:
+    labels = (
+        data.get("metadata", {}).get("labels") if isinstance(data.get("metadata"), dict) else None
+    )
+    value = labels.get("agentctl.dev/agent") if isinstance(labels, dict) else None
+    return str(value) if value else None
+
+
+def load_manifests(targets: Iterable[str | Path]) -> list[Obj]:
+    """Objects of every manifest file given (files, directories searched recursively, or ``-`` for stdin)."""
+    from agentctl.spec.loader import display_path
+    from agentctl.spec.yamlsafe import parse_documents, read_text
+
+    objects: list[Obj] = []
+    problems: list[Problem] = []
+    for target in targets:
+        sources: list[tuple[str, str | None, Path | None]] = []
+        if str(target) == "-":
+            sources.append(("<stdin>", sys.stdin.read(), None))
+        else:
+            path = Path(target)
+            if not path.exists():
+                raise UsageError(f"{target}: no such file or directory")
+            files = _manifest_files(path)
+            if path.is_dir() and not files:
+                raise UsageError(f"{display_path(path)}: no .yaml, .yml or .json files here")
+            sources.extend((display_path(f), None, f) for f in files)
+        for shown, text, path in sources:
+            try:
+                if text is None and path is not None:
+                    text = read_text(path, shown, max_bytes=MAX_MANIFEST_BYTES)
+                for i, doc in enumerate(parse_documents(text or "", shown, allow_multi=True)):
+                    if doc.data is None:
+                        continue
+                    objects.extend(_doc_objects(doc, i))
+            except SpecError as err:
+                problems.extend(err.problems)
+    if problems:
+        raise SpecError(problems)
+    return objects
+
+
+class _RenderedLocator:
+    """Place an object field on the agent.yaml line that caused it (field_origins, then origin)."""
+
+    def __init__(
+        self, loaded: LoadedAgent, origin: Any, field_origins: dict[str, Any] | None
+    ) -> None:
+        self.loaded = loaded
+        self.origin = tuple(origin) if origin else ()
+        self.raw = field_origins or {}
+        self.table: dict[PathKey, PathKey] | None = None
+
+    def __call__(self, path: PathKey) -> tuple[str, int, int]:
+        if self.table is None:
+            self.table = {parse_dotted(k): tuple(v) for k, v in self.raw.items()}
+        p = tuple(path)
+        while p:
+            if p in self.table:
+                return self.loaded.locate(self.table[p])
+            p = p[:-1]
+        if () in self.table:
+            return self.loaded.locate(self.table[()])
+        return self.loaded.locate(self.origin or ("metadata", "name"))
+
+
+def agent_unit(loaded: LoadedAgent, platform: LoadedPlatform, options: RunOptions) -> Unit:
+    """Render an agent and wrap its objects for the checks."""
+    from agentctl.render import render_agent
+
+    bundle = render_agent(loaded, platform, kube_version=options.kube_version)
+    objects = [
+        Obj(
+            r.obj,
+            loaded.file,
+            _RenderedLocator(loaded, r.origin, getattr(r, "field_origins", None)),
+            loaded.name,
+            i,
+        )
+        for i, r in enumerate(bundle.objects)
+    ]
+    return Unit(objects, platform, loaded, loaded.file, options)
+
+
+def manifest_unit(objects: list[Obj], platform: LoadedPlatform, options: RunOptions) -> Unit:
+    return Unit(objects, platform, None, "manifests", options)
+
+
+def find_agent_files(target: Path) -> list[Path]:
+    """agent.yaml files of a target: the file, the directory's own, or every one below it (a monorepo)."""
+    from agentctl.spec.loader import AGENT_FILENAMES, display_path
+
+    if not target.exists():
+        raise UsageError(f"{target}: no such file or directory")
+    if target.is_file():
+        return [target]
+    for name in AGENT_FILENAMES:
+        if (target / name).is_file():
+            return [target / name]
+    found = []
+    for root, dirs, files in os.walk(target):
+        dirs[:] = sorted(
+            d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and d != "dist"
+        )
+        found.extend(Path(root) / f for f in sorted(files) if f in AGENT_FILENAMES)
+    if not found:
+        raise UsageError(
+            f"{display_path(target) or '.'}: no agent.yaml here or below",
+            hint="pass an agent project, an agent.yaml, or plain manifests with -f",
+        )
+    return found

@@ -1,0 +1,225 @@
+"""Find the pods and containers inside any workload kind (core, batch, Argo).
+
+A :class:`PodView` is one pod template with its containers. For Argo each
+container-running template is a pod whose pod-level fields come from the
+template first and the workflow spec second, as Argo merges them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from agentctl.policy.model import Obj, PathKey
+
+POD_TEMPLATE_PATHS: dict[str, PathKey] = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+ARGO_KINDS = ("Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow")
+WORKLOAD_KINDS = (*POD_TEMPLATE_PATHS, *ARGO_KINDS)
+
+
+def get(data: Any, path: PathKey) -> Any:
+    cur = data
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(cur, list) or part >= len(cur):
+                return None
+            cur = cur[part]
+        else:
+            if not isinstance(cur, dict):
+                return None
+            cur = cur.get(part)
+    return cur
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass
+class Container:
+    name: str
+    path: PathKey
+    data: dict[str, Any]
+    init: bool = False
+
+    def sc(self) -> dict[str, Any]:
+        return as_dict(self.data.get("securityContext"))
+
+    @property
+    def sc_path(self) -> PathKey:
+        return (*self.path, "securityContext")
+
+
+@dataclass
+class PodView:
+    obj: Obj
+    layers: list[tuple[PathKey, dict[str, Any]]]  # most specific first; the last is where fixes go
+    containers: list[Container]
+    labels_paths: tuple[PathKey, ...] = ()  # pod template labels, merged in order (for selectors)
+
+    @property
+    def path(self) -> PathKey:
+        return self.layers[-1][0]
+
+    def field(self, name: str) -> tuple[Any, PathKey]:
+        """Effective pod-level field and where it is set (or where it belongs)."""
+        for path, data in self.layers:
+            if name in data and data[name] is not None:
+                return data[name], (*path, name)
+        return None, (*self.layers[-1][0], name)
+
+    def pod_sc(self, name: str) -> tuple[Any, PathKey]:
+        """An effective field of the pod-level securityContext."""
+        for path, data in self.layers:
+            sc = as_dict(data.get("securityContext"))
+            if name in sc and sc[name] is not None:
+                return sc[name], (*path, "securityContext", name)
+        return None, (*self.layers[-1][0], "securityContext", name)
+
+    def volumes(self) -> Iterator[tuple[PathKey, dict[str, Any]]]:
+        for path, data in self.layers:
+            for i, vol in enumerate(as_list(data.get("volumes"))):
+                if isinstance(vol, dict):
+                    yield (*path, "volumes", i), vol
+
+    def labels(self) -> dict[str, str]:
+        if not self.labels_paths:
+            return self.obj.labels
+        out: dict[str, str] = {}
+        for path in self.labels_paths:
+            out.update({str(k): str(v) for k, v in as_dict(get(self.obj.data, path)).items()})
+        return out
+
+
+def _containers(spec: dict[str, Any], base: PathKey) -> list[Container]:
+    out = []
+    for key, init in (
+        ("initContainers", True),
+        ("containers", False),
+        ("ephemeralContainers", False),
+    ):
+        for i, c in enumerate(as_list(spec.get(key))):
+            if isinstance(c, dict):
+                out.append(Container(str(c.get("name") or f"{key}[{i}]"), (*base, key, i), c, init))
+    return out
+
+
+def _argo_spec(obj: Obj) -> tuple[PathKey, dict[str, Any]]:
+    if obj.kind == "CronWorkflow":
+        return ("spec", "workflowSpec"), as_dict(get(obj.data, ("spec", "workflowSpec")))
+    return ("spec",), as_dict(obj.data.get("spec"))
+
+
+def argo_spec(obj: Obj) -> tuple[PathKey, dict[str, Any]]:
+    """The workflow spec of an Argo object (CronWorkflow: spec.workflowSpec)."""
+    return _argo_spec(obj)
+
+
+def _argo_pods(obj: Obj) -> Iterator[PodView]:
+    wf_path, wf = _argo_spec(obj)
+    for t, tmpl in enumerate(as_list(wf.get("templates"))):
+        if not isinstance(tmpl, dict):
+            continue
+        tpath: PathKey = (*wf_path, "templates", t)
+        containers: list[Container] = []
+        name = str(tmpl.get("name") or f"templates[{t}]")
+        for key in ("container", "script"):
+            if isinstance(tmpl.get(key), dict):
+                containers.append(
+                    Container(str(tmpl[key].get("name") or name), (*tpath, key), tmpl[key])
+                )
+        cset = as_dict(tmpl.get("containerSet"))
+        for i, c in enumerate(as_list(cset.get("containers"))):
+            if isinstance(c, dict):
+                containers.append(
+                    Container(
+                        str(c.get("name") or f"{name}[{i}]"),
+                        (*tpath, "containerSet", "containers", i),
+                        c,
+                    )
+                )
+        for key, init in (("initContainers", True), ("sidecars", False)):
+            for i, c in enumerate(as_list(tmpl.get(key))):
+                if isinstance(c, dict):
+                    containers.append(
+                        Container(str(c.get("name") or f"{key}[{i}]"), (*tpath, key, i), c, init)
+                    )
+        if containers:
+            labels = ((*wf_path, "podMetadata", "labels"), (*tpath, "metadata", "labels"))
+            yield PodView(obj, [(tpath, tmpl), (wf_path, wf)], containers, labels)
+
+
+def pods(obj: Obj) -> list[PodView]:
+    """Every pod template in an object (empty for non-workloads)."""
+    kind = obj.kind
+    if kind in POD_TEMPLATE_PATHS:
+        path = POD_TEMPLATE_PATHS[kind]
+        spec = get(obj.data, path)
+        if not isinstance(spec, dict):
+            return []
+        labels = ((*path[:-1], "metadata", "labels"),) if kind != "Pod" else ()
+        return [PodView(obj, [(path, spec)], _containers(spec, path), labels)]
+    if kind in ARGO_KINDS:
+        return list(_argo_pods(obj))
+    return []
+
+
+def all_pods(objects: Iterable[Obj]) -> Iterator[PodView]:
+    for obj in objects:
+        yield from pods(obj)
+
+
+def is_workload(obj: Obj) -> bool:
+    return obj.kind in WORKLOAD_KINDS
+
+
+def pod_selector_labels(obj: Obj) -> dict[str, str]:
+    """Labels of the pods a workload creates (for NetworkPolicy matching)."""
+    views = pods(obj)
+    merged: dict[str, str] = {}
+    for view in views:
+        merged.update({str(k): str(v) for k, v in view.labels().items()})
+    return merged
+
+
+AGENT_LABELS = ("agentctl.dev/agent", "app.kubernetes.io/instance", "app.kubernetes.io/name", "app")
+
+
+def agent_of(obj: Obj) -> str:
+    """Which agent (or application) an object belongs to, for 'not shared between agents'."""
+    if obj.agent:
+        return obj.agent
+    for key in AGENT_LABELS:
+        value = obj.labels.get(key)
+        if value:
+            return str(value)
+    return obj.ref
+
+
+def service_account(view: PodView) -> tuple[str, PathKey]:
+    """The ServiceAccount a pod runs as ('default' when unset) and where it is set."""
+    value, path = view.field("serviceAccountName")
+    if not value:
+        legacy, lpath = view.field("serviceAccount")
+        if legacy:
+            return str(legacy), lpath
+    return (str(value) if value else "default"), path
+
+
+def same_namespace(a: str, b: str) -> bool:
+    """Namespaces match; an unset namespace (a manifest applied with -n) matches any."""
+    return not a or not b or a == b

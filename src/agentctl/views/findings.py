@@ -1,0 +1,111 @@
+"""Rich rendering of policy reports and the check catalogue."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from agentctl.policy.engine import Report
+    from agentctl.policy.model import Check, Finding
+
+STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan"}
+
+
+def _sev(name: str) -> Text:
+    return Text(name.upper(), style=STYLE.get(name, ""))
+
+
+def _findings_table(findings: list[Finding]) -> Table:
+    table = Table(show_header=False, box=None, pad_edge=False, padding=(0, 1, 0, 0))
+    table.add_column("severity", no_wrap=True, min_width=8)
+    table.add_column("check", no_wrap=True, min_width=8)
+    table.add_column("finding", overflow="fold")
+    for f in findings:
+        cell = Text(f"{f.file}:{f.line}", style="bold")
+        if f.field:
+            cell.append(f"  {f.field}", style="dim")
+        cell.append(f"\n{f.message}")
+        cell.append(f"\nfix: {f.remediation}", style="dim")
+        table.add_row(_sev(f.severity.name), f.check, cell)
+    return table
+
+
+def render_report(report: Report, out: Console) -> None:
+    """Findings grouped by file, then by object, each group with its counts; a summary last."""
+    by_file: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
+    for f in report.active:
+        by_file[f.group or f.file][f.object].append(f)
+    for file, objects in by_file.items():
+        total = sum(len(v) for v in objects.values())
+        out.print(
+            f"[bold]{escape(file)}[/]: {total} finding{'s' if total != 1 else ''} in {len(objects)} object{'s' if len(objects) != 1 else ''}"
+        )
+        for obj, findings in objects.items():
+            worst = max(f.severity for f in findings)
+            out.print(
+                Text.assemble(
+                    "  ",
+                    (obj, "bold"),
+                    f"  {len(findings)} finding{'s' if len(findings) != 1 else ''}, worst ",
+                    _sev(worst.name),
+                )
+            )
+            out.print(Padding(_findings_table(findings), (0, 0, 0, 4)))
+        out.print()
+    counts = report.counts()
+    parts = ", ".join(f"{n} {s}" for s, n in counts.items())
+    objects = sum(len(u.objects) for u in report.units)
+    agents = sum(1 for u in report.units if u.agent is not None)
+    scope = f"{len(report.checks)} checks on {agents} agent{'s' if agents != 1 else ''} and {objects} object{'s' if objects != 1 else ''}"
+    line = f"{len(report.active)} finding{'s' if len(report.active) != 1 else ''} ({parts})"
+    if report.suppressed:
+        line += f", {len(report.suppressed)} suppressed"
+    verdict = (
+        f"[bold red]FAILED[/]: {len(report.failing)} at or above {report.fail_on.name}"
+        if report.failed
+        else f"[green]passed[/] (nothing at or above {report.fail_on.name})"
+    )
+    out.print(f"{line}; {scope}; {verdict}")
+
+
+def render_catalogue(checks: list[Check], out: Console) -> None:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("check", overflow="fold")
+    table.add_column("source", no_wrap=True)
+    for c in checks:
+        table.add_row(c.id, _sev(c.severity.name), c.title, c.source)
+    out.print(table)
+    out.print(
+        f"{len(checks)} checks; `agentctl checks explain ID` for rationale, remediation and an example fix"
+    )
+
+
+def render_explain(check: Check, out: Console) -> None:
+    from rich.syntax import Syntax
+
+    out.print(
+        Text.assemble((check.id, "bold"), "  ", _sev(check.severity.name), f"  {check.title}")
+    )
+    out.print()
+    out.print(f"[bold]What[/]         {escape(check.description)}")
+    out.print(f"[bold]Why[/]          {escape(check.rationale)}")
+    out.print(f"[bold]Fix[/]          {escape(check.remediation)}")
+    if check.kinds:
+        out.print(f"[bold]Looks at[/]     {escape(', '.join(check.kinds))}")
+    else:
+        out.print("[bold]Looks at[/]     agent.yaml")
+    out.print(f"[bold]Source[/]       {escape(check.source)}")
+    if check.example:
+        out.print()
+        out.print("[bold]Example fix[/]")
+        out.print(Syntax(check.example, "yaml", theme="ansi_dark", background_color="default"))
