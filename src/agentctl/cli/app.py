@@ -28,6 +28,7 @@ from agentctl.settings import Settings
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "schema": ("agentctl.cli.schema_cmd", "Print the JSON Schema of agent.yaml or platform.yaml (for editors and CI).", "Author"),
     "validate": ("agentctl.cli.validate_cmd", "The policy gate: check agents and plain manifests; SARIF, JUnit, GitHub reports.", "Author"),
+    "build": ("agentctl.cli.build_cmd", "Render agents into hardened Kubernetes manifests and Argo workflows (dist/<agent>/).", "Ship"),
     "checks": ("agentctl.cli.checks_cmd", "List the policy checks validate runs, or explain one (rationale, fix, example).", "Author"),
     "trace": ("agentctl.cli.trace_cmd", "Show agent traces: recent runs, one run as a tree and waterfall, or a live tail.", "Observe"),
     "collector": ("agentctl.cli.collector_cmd", "Receive OTLP traces on loopback and store them locally (foreground).", "Observe"),

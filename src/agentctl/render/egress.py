@@ -74,6 +74,8 @@ _EXTERNAL_SUFFIXES = frozenset(
     ]
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Private-use names (RFC 6762 .local, ICANN's .internal, common intranet suffixes): private addresses.
+PRIVATE_SUFFIXES = (".internal", ".local", ".lan", ".corp", ".home.arpa", ".intranet", ".private")
 
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8")
 LINK_LOCAL = ("169.254.0.0/16", "169.254.169.254/32")
@@ -94,6 +96,11 @@ class Destination:
     @property
     def external(self) -> bool:
         return self.cluster_namespace is None and self.ip_cidr is None
+
+    @property
+    def private(self) -> bool:
+        """An external host with a private-use name: it resolves to a private address."""
+        return self.external and self.host.rstrip(".").endswith(PRIVATE_SUFFIXES)
 
     @property
     def http(self) -> bool:

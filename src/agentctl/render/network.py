@@ -14,7 +14,9 @@ platform's egress mode:
 - ``cidr``: the destinations' declared ``cidrs``.
 - ``none`` (and any external destination the mode cannot carry, such as a TCP
   host without ``cidrs``): the destination's port to the internet, excluding
-  private ranges, link-local and the cloud metadata address.
+  private ranges, link-local and the cloud metadata address; for hosts with a
+  private-use name (``*.internal``, ``*.local``, ...) the port to the private
+  ranges instead, never the internet.
 
 Egress on every port, or with an empty ``to``, is never rendered.
 """
@@ -129,6 +131,7 @@ class EgressPlan:
         self.no_proxy: list[str] = []
         self.uses_proxy = False
         internet: dict[int, SpecPath] = {}
+        private: dict[int, SpecPath] = {}
         mode = ctx.platform.egress.mode
         collector = collector_destination(ctx)
         dests = [collector, *destinations(ctx)]
@@ -157,6 +160,8 @@ class EgressPlan:
                 self.rules.append(({"to": peers, "ports": [_port(dest.port)]}, dest.origin))
             elif mode == "fqdn":
                 self.fqdn.append(dest)
+            elif dest.private:
+                private.setdefault(dest.port, dest.origin)
             else:
                 internet.setdefault(dest.port, dest.origin)
         if mode == "proxy" and ctx.platform.egress.proxy is not None and self.allowlist:
@@ -180,6 +185,12 @@ class EgressPlan:
                     ({"to": [peer], "ports": [_port(tool.port)]}, ("spec", "tools", i))
                 )
                 self.no_proxy.append(service_tool_name(ctx, tool.name))
+        if private:
+            ports = sorted(private)
+            peers = [{"ipBlock": {"cidr": c}} for c in API_RANGES]
+            self.rules.append(
+                ({"to": peers, "ports": [_port(p) for p in ports]}, private[ports[0]])
+            )
         if internet:
             ports = sorted(internet)
             self.rules.append((_internet_rule(ports), internet[ports[0]]))

@@ -1,0 +1,173 @@
+"""agentctl build: render agents into Kubernetes manifests and Argo workflows."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agentctl.cli import common
+from agentctl.settings import OutputFormat
+
+app = typer.Typer()
+
+_SKIP_DIRS = {"node_modules", "dist", "build", "venv", "__pycache__"}
+
+
+def discover(targets: list[Path]) -> list[Path]:
+    """agent.yaml files: a file itself, a directory's own, or every one below a directory (a monorepo)."""
+    from agentctl.errors import UsageError
+    from agentctl.spec.loader import AGENT_FILENAMES, display_path
+
+    found: list[Path] = []
+    for target in targets or [Path.cwd()]:
+        if not target.exists():
+            raise UsageError(f"{display_path(target)}: no such file or directory")
+        if target.is_file():
+            found.append(target)
+            continue
+        own = [target / n for n in AGENT_FILENAMES if (target / n).is_file()]
+        if own:
+            found.append(own[0])
+            continue
+        below = []
+        for root, dirs, files in os.walk(target):
+            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+            below.extend(Path(root) / f for f in sorted(files) if f in AGENT_FILENAMES)
+        if not below:
+            raise UsageError(
+                f"{display_path(target) or '.'}: no agent.yaml here or below",
+                hint="pass agent project directories, or create one with `agentctl init`",
+            )
+        found.extend(below)
+    unique: dict[Path, Path] = {}
+    for f in found:
+        unique.setdefault(f.resolve(), f)
+    return list(unique.values())
+
+
+def _estimate(bundle: Any) -> Any | None:
+    """The cost estimate of a rendered agent (None when the cost module is unavailable)."""
+    try:
+        from agentctl.cost.estimate import estimate_agent
+    except ImportError:
+        return None
+    return estimate_agent(bundle.loaded.agent, bundle.platform.platform)
+
+
+@app.command()
+def build(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Agent project directories, agent.yaml files, or a monorepo root (default: .)."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Output directory: <out>/<agent>/NN-<group>.yaml + kustomization.yaml (default: dist; with -o yaml, nothing is written unless given).",
+        ),
+    ] = None,
+    env: Annotated[
+        str | None, typer.Option("--env", help="Apply each spec's environment overlay NAME.")
+    ] = None,
+    kube_version: Annotated[
+        str | None,
+        typer.Option(
+            "--kube-version",
+            help="Target Kubernetes version, e.g. 1.31 (default: newest bundled schema).",
+        ),
+    ] = None,
+    platform_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--platform",
+            help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
+        ),
+    ] = None,
+    crd_dirs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--crd-dir",
+            help="Directory of CRD YAML files to validate custom resources against (repeatable; env: AGENTCTL_CRD_DIR).",
+        ),
+    ] = None,
+    output: common.OutputOpt = OutputFormat.text,
+) -> None:
+    """Render agents into hardened manifests, validate them against strict schemas, and write them.
+
+    Nothing is written unless every agent renders and validates.
+    """
+    from agentctl.errors import SpecError
+    from agentctl.render.build import build_all
+    from agentctl.render.output import bundle_files, dump_documents, file_name, write_tree
+    from agentctl.spec.loader import load_agent, load_platform
+
+    common.set_kind("BuildResult")
+    files = discover(list(paths or []))
+    settings = common.settings()
+    explicit_platform = platform_file or (
+        Path(settings.platform_file) if settings.platform_file else None
+    )
+    platform = load_platform(explicit_platform, files[0].resolve().parent)
+    loaded, problems = [], []
+    for f in files:
+        try:
+            loaded.append(load_agent(f, env=env))
+        except SpecError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise SpecError(problems)
+    bundles = build_all(loaded, platform, kube_version=kube_version, crd_dirs=list(crd_dirs or []))
+    estimates = {b.name: e for b in bundles if (e := _estimate(b)) is not None}
+
+    target = out if out is not None else (None if output is OutputFormat.yaml else Path("dist"))
+    dirs: dict[str, str] = {}
+    if target is not None:
+        written = write_tree(target, {b.name: bundle_files(b) for b in bundles})
+        dirs = {p.name: str(p) for p in written}
+
+    if output is OutputFormat.yaml:
+        for b in bundles:
+            typer.echo(dump_documents(b.documents()), nl=False)
+        return
+    if output is OutputFormat.json:
+        data = {
+            "kubeVersion": bundles[0].kube_version if bundles else None,
+            "platform": "built-in defaults" if platform.is_default else str(platform.path),
+            "out": str(target) if target is not None else None,
+            "agents": [
+                {
+                    "name": b.name,
+                    "type": b.loaded.agent.spec.type.value,
+                    "file": b.loaded.file,
+                    "env": b.loaded.env,
+                    "namespace": b.namespace,
+                    "dir": dirs.get(b.name),
+                    "objects": [
+                        {
+                            "file": file_name(o.group),
+                            "group": o.group,
+                            "ref": o.ref,
+                            "object": o.obj,
+                        }
+                        for o in b.objects
+                    ],
+                    "estimate": estimates[b.name].to_dict() if b.name in estimates else None,
+                }
+                for b in bundles
+            ],
+        }
+        common.emit("BuildResult", data, output)
+        return
+    from agentctl.views.build import print_build
+
+    if platform.is_default:
+        common.console(stderr=True).print(
+            "[yellow]note:[/] no platform.yaml found: using safe built-in defaults (namespace agents-{team}, egress mode none)"
+        )
+    print_build(common.console(), bundles, estimates, dirs)
