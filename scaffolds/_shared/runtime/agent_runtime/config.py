@@ -1,0 +1,195 @@
+"""Settings read from the runtime contract's environment variables.
+
+``agentctl build`` renders manifests that set these variables and
+``agentctl dev`` sets the same ones locally, so this module is the only place
+that reads the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger("agent_runtime")
+
+OFFLINE_DEMO = "offline-demo"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+class ConfigError(ValueError):
+    """An environment variable is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class ToolEndpoint:
+    """One entry of ``AGENT_TOOLS``: a tool declared in agent.yaml."""
+
+    name: str
+    kind: str
+    url: str | None = None
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ConfigError(f"{name}={raw!r}: expected true or false")
+
+
+def _number(env: Mapping[str, str], name: str, *, integer: bool = False) -> float | int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value: float | int = int(raw) if integer else float(raw)
+    except ValueError:
+        kind = "an integer" if integer else "a number"
+        raise ConfigError(f"{name}={raw!r}: expected {kind}") from None
+    if value < 0:
+        raise ConfigError(f"{name}={raw!r}: must not be negative")
+    return value
+
+
+def _tools(env: Mapping[str, str]) -> tuple[ToolEndpoint, ...]:
+    raw = env.get("AGENT_TOOLS", "").strip()
+    if not raw:
+        return ()
+    try:
+        items = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"AGENT_TOOLS is not valid JSON: {exc.msg}") from None
+    if not isinstance(items, list):
+        raise ConfigError("AGENT_TOOLS must be a JSON list of {name, kind, url}")
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise ConfigError("AGENT_TOOLS entries need a string 'name'")
+        url = item.get("url")
+        out.append(ToolEndpoint(item["name"], str(item.get("kind", "")), url if isinstance(url, str) else None))
+    return tuple(out)
+
+
+def tool_env_name(name: str) -> str:
+    """``AGENT_TOOL_<NAME>_URL`` for a tool name (upper-cased, ``-`` as ``_``)."""
+    return "AGENT_TOOL_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_URL"
+
+
+def _api_key(env: Mapping[str, str]) -> str | None:
+    path = env.get("AGENT_MODEL_API_KEY_FILE", "").strip()
+    if path:
+        try:
+            key = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"AGENT_MODEL_API_KEY_FILE: cannot read {path}: {exc.strerror}") from None
+        if key:
+            return key
+    key = env.get("AGENT_MODEL_API_KEY", "").strip()
+    return key or None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the runtime contract gives an agent process."""
+
+    agent_name: str = "agent"
+    agent_version: str = "0.0.0"
+    agent_team: str = ""
+    agent_type: str = ""
+    host: str = "0.0.0.0"
+    port: int = 8080
+    model_provider: str = OFFLINE_DEMO
+    model_name: str = OFFLINE_DEMO
+    model_base_url: str | None = None
+    model_api_key: str | None = field(default=None, repr=False)
+    max_steps: int | None = None
+    max_tool_calls: int | None = None
+    timeout_seconds: float | None = None
+    budget_per_run_usd: float | None = None
+    budget_daily_usd: float | None = None
+    price_input_per_mtok_usd: float | None = None
+    price_output_per_mtok_usd: float | None = None
+    memory_dir: Path | None = None
+    tools: tuple[ToolEndpoint, ...] = ()
+    tool_urls: Mapping[str, str] = field(default_factory=dict)
+    capture_content: bool = False
+    task: str | None = None
+    step: str | None = None
+    step_item: str | None = None
+    step_inputs: str | None = None
+    step_output: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        provider = env.get("AGENT_MODEL_PROVIDER", "").strip() or OFFLINE_DEMO
+        model = env.get("AGENT_MODEL_NAME", "").strip() or (OFFLINE_DEMO if provider == OFFLINE_DEMO else "")
+        if not model:
+            raise ConfigError("AGENT_MODEL_NAME is not set (the pinned model id from spec.model.name)")
+        port = _number(env, "AGENT_PORT", integer=True)
+        if port is not None and not 0 <= int(port) <= 65535:
+            raise ConfigError(f"AGENT_PORT={port}: not a TCP port")
+        memory = env.get("AGENT_MEMORY_DIR", "").strip()
+        output = env.get("AGENT_STEP_OUTPUT", "").strip()
+        tool_urls = {
+            key: value.strip()
+            for key, value in env.items()
+            if key.startswith("AGENT_TOOL_") and key.endswith("_URL") and value.strip()
+        }
+        capture = _flag(env, "AGENT_CAPTURE_CONTENT") or (
+            env.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "").strip().lower()
+            in _TRUE | {"span_only", "event_only", "span_and_event"}
+        )
+        return cls(
+            agent_name=env.get("AGENT_NAME", "").strip() or cls.agent_name,
+            agent_version=env.get("AGENT_VERSION", "").strip() or cls.agent_version,
+            agent_team=env.get("AGENT_TEAM", "").strip(),
+            agent_type=env.get("AGENT_TYPE", "").strip(),
+            host=env.get("AGENT_HOST", "").strip() or cls.host,
+            port=int(port) if port is not None else cls.port,
+            model_provider=provider,
+            model_name=model,
+            model_base_url=env.get("AGENT_MODEL_BASE_URL", "").strip() or None,
+            model_api_key=None if provider == OFFLINE_DEMO else _api_key(env),
+            max_steps=_int_or_none(_number(env, "AGENT_MAX_STEPS", integer=True)),
+            max_tool_calls=_int_or_none(_number(env, "AGENT_MAX_TOOL_CALLS", integer=True)),
+            timeout_seconds=_number(env, "AGENT_TIMEOUT_SECONDS"),
+            budget_per_run_usd=_number(env, "AGENT_BUDGET_PER_RUN_USD"),
+            budget_daily_usd=_number(env, "AGENT_BUDGET_DAILY_USD"),
+            price_input_per_mtok_usd=_number(env, "AGENT_PRICE_INPUT_PER_MTOK_USD"),
+            price_output_per_mtok_usd=_number(env, "AGENT_PRICE_OUTPUT_PER_MTOK_USD"),
+            memory_dir=Path(memory) if memory else None,
+            tools=_tools(env),
+            tool_urls=tool_urls,
+            capture_content=capture,
+            task=env.get("AGENT_TASK", "").strip() or None,
+            step=env.get("AGENT_STEP", "").strip() or None,
+            step_item=env.get("AGENT_STEP_ITEM") or None,
+            step_inputs=env.get("AGENT_STEP_INPUTS") or None,
+            step_output=Path(output) if output else None,
+        )
+
+    @property
+    def offline(self) -> bool:
+        return self.model_provider == OFFLINE_DEMO
+
+    def tool_url(self, name: str) -> str | None:
+        """The URL of a declared service/http tool, or None when it is not declared."""
+        url = self.tool_urls.get(tool_env_name(name))
+        if url:
+            return url
+        for endpoint in self.tools:
+            if endpoint.name == name and endpoint.url:
+                return endpoint.url
+        return None
+
+
+def _int_or_none(value: float | int | None) -> int | None:
+    return None if value is None else int(value)

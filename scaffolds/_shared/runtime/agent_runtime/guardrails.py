@@ -1,0 +1,147 @@
+"""Guardrails enforced in code: max steps, max tool calls, timeout, budgets.
+
+The limits come from agent.yaml ``spec.guardrails`` through the environment
+(``AGENT_MAX_STEPS``, ``AGENT_MAX_TOOL_CALLS``, ``AGENT_TIMEOUT_SECONDS``,
+``AGENT_BUDGET_PER_RUN_USD``, ``AGENT_BUDGET_DAILY_USD``). A run that would
+break one stops with :class:`GuardrailExceeded`; its span records
+``error.type = guardrail.<policy>`` and a ``gen_ai.guardrail.result`` event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from agent_runtime.config import Settings
+from agent_runtime.pricing import Price, price_for
+from agent_runtime.storage import atomic_write_json, read_json
+
+POLICIES = ("max_steps", "max_tool_calls", "timeout", "budget_per_run", "budget_daily")
+
+
+class GuardrailExceeded(RuntimeError):
+    """A run hit one of its limits and was stopped."""
+
+    def __init__(self, policy: str, message: str) -> None:
+        super().__init__(message)
+        self.policy = policy
+
+    @property
+    def error_type(self) -> str:
+        return f"guardrail.{self.policy}"
+
+
+class DailyLedger:
+    """Spend of the current UTC day; persisted under the memory dir when there is one."""
+
+    def __init__(self, directory: Path | None = None, *, today: Callable[[], dt.date] | None = None) -> None:
+        self._dir = directory
+        self._today = today or (lambda: dt.datetime.now(dt.UTC).date())
+        self._lock = threading.Lock()
+        self._memory: dict[str, float] = {}
+
+    def _file(self, day: str) -> Path | None:
+        return None if self._dir is None else self._dir / ".agent" / f"spend-{day}.json"
+
+    def spent(self) -> float:
+        day = self._today().isoformat()
+        with self._lock:
+            return self._read(day)
+
+    def add(self, usd: float) -> float:
+        day = self._today().isoformat()
+        with self._lock:
+            total = self._read(day) + usd
+            path = self._file(day)
+            if path is None:
+                self._memory[day] = total
+            else:
+                atomic_write_json(path, {"day": day, "spent_usd": round(total, 9)})
+            return total
+
+    def _read(self, day: str) -> float:
+        path = self._file(day)
+        if path is None:
+            return self._memory.get(day, 0.0)
+        return float(read_json(path, {}).get("spent_usd", 0.0))
+
+
+class RunGuard:
+    """Counts one run's steps, tool calls, time and cost against its limits."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        ledger: DailyLedger | None = None,
+        price: Price | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.ledger = ledger
+        self.price = price or price_for(
+            settings.model_name,
+            input_override=settings.price_input_per_mtok_usd,
+            output_override=settings.price_output_per_mtok_usd,
+        )
+        self._clock = clock
+        self._started = clock()
+        self.steps = 0
+        self.tool_calls = 0
+        self.input_tokens = 0
+        self.output_tokens = 0
+        self.cost_usd = 0.0
+
+    def elapsed(self) -> float:
+        return self._clock() - self._started
+
+    def remaining_seconds(self) -> float | None:
+        limit = self.settings.timeout_seconds
+        return None if limit is None else max(limit - self.elapsed(), 0.0)
+
+    def check_time(self) -> None:
+        limit = self.settings.timeout_seconds
+        if limit is not None and self.elapsed() >= limit:
+            raise GuardrailExceeded("timeout", f"run exceeded its timeout of {limit:g}s")
+
+    def check_daily(self, pending: float = 0.0) -> None:
+        limit = self.settings.budget_daily_usd
+        if limit is None or self.ledger is None:
+            return
+        spent = self.ledger.spent() + pending
+        if spent >= limit:
+            raise GuardrailExceeded("budget_daily", f"daily budget of ${limit:g} used up (${spent:.4f} spent today)")
+
+    def before_step(self) -> None:
+        self.check_time()
+        limit = self.settings.max_steps
+        if limit is not None and self.steps >= limit:
+            raise GuardrailExceeded("max_steps", f"run needed more than {limit} model calls (maxSteps)")
+        self.check_daily(self.cost_usd)
+        self.steps += 1
+
+    def before_tool_call(self) -> None:
+        self.check_time()
+        limit = self.settings.max_tool_calls
+        if limit is not None and self.tool_calls >= limit:
+            raise GuardrailExceeded("max_tool_calls", f"run needed more than {limit} tool calls (maxToolCalls)")
+        self.tool_calls += 1
+
+    def record_usage(self, input_tokens: int, output_tokens: int) -> None:
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+        self.cost_usd += self.price.cost(input_tokens, output_tokens)
+        limit = self.settings.budget_per_run_usd
+        if limit is not None and self.cost_usd > limit:
+            raise GuardrailExceeded(
+                "budget_per_run", f"run cost ${self.cost_usd:.6f} is over its budget of ${limit:g} (perRunUSD)"
+            )
+        self.check_daily(self.cost_usd)
+
+    def settle(self) -> None:
+        """Book this run's cost on the daily ledger (also after a failure: the tokens were spent)."""
+        if self.ledger is not None and self.cost_usd:
+            self.ledger.add(self.cost_usd)

@@ -1,0 +1,203 @@
+"""The agent loop: call the model, run the tools it asks for, repeat, answer.
+
+One run is one ``invoke_agent {name}`` span. Inside it, every model call is a
+``chat {model}`` span (from the openai instrumentation) and every tool call an
+``execute_tool {tool}`` span. Guardrails are checked before every model call
+and tool call and after every usage report.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from opentelemetry import trace
+
+from agent_runtime import telemetry
+from agent_runtime.config import Settings
+from agent_runtime.guardrails import DailyLedger, GuardrailExceeded, RunGuard
+from agent_runtime.model import make_client
+from agent_runtime.tools import Toolbox
+
+log = logging.getLogger("agent_runtime")
+
+
+@dataclass
+class RunResult:
+    output: str
+    conversation_id: str
+    steps: int
+    tool_calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    model: str
+    provider: str
+    trace_id: str | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("messages")
+        data["cost_usd"] = round(self.cost_usd, 8)
+        return data
+
+
+def _assistant_message(message: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": "assistant", "content": message.content}
+    if message.tool_calls:
+        out["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.function.name, "arguments": call.function.arguments},
+            }
+            for call in message.tool_calls
+        ]
+    return out
+
+
+class Agent:
+    """An LLM agent with tools, guardrails and GenAI tracing."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        toolbox: Toolbox | None = None,
+        system_prompt: str = "You are a helpful agent.",
+        *,
+        client: Any = None,
+        ledger: DailyLedger | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.toolbox = toolbox or Toolbox()
+        self.system_prompt = system_prompt
+        self.client = client if client is not None else make_client(settings)
+        self.ledger = ledger if ledger is not None else DailyLedger(settings.memory_dir)
+        self.name = name or settings.agent_name
+
+    def run(
+        self,
+        task: str,
+        *,
+        history: list[dict[str, Any]] | None = None,
+        conversation_id: str | None = None,
+    ) -> RunResult:
+        settings = self.settings
+        conversation_id = conversation_id or uuid.uuid4().hex
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": self.system_prompt},
+            *(history or []),
+            {"role": "user", "content": task},
+        ]
+        attributes: dict[str, Any] = {
+            "gen_ai.operation.name": "invoke_agent",
+            "gen_ai.agent.name": self.name,
+            "gen_ai.agent.version": settings.agent_version,
+            "gen_ai.conversation.id": conversation_id,
+            "gen_ai.provider.name": settings.model_provider,
+            "gen_ai.request.model": settings.model_name,
+        }
+        if settings.capture_content:
+            attributes["gen_ai.system_instructions"] = telemetry.text_messages("system", self.system_prompt)
+            attributes["gen_ai.input.messages"] = telemetry.text_messages("user", task)
+        guard = RunGuard(settings, ledger=self.ledger)
+        with telemetry.tracer().start_as_current_span(
+            f"invoke_agent {self.name}",
+            kind=trace.SpanKind.INTERNAL,
+            attributes=attributes,
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                guard.check_daily()
+                output = self._loop(messages, guard)
+            except GuardrailExceeded as exc:
+                span.add_event(
+                    "gen_ai.guardrail.result",
+                    {
+                        "gen_ai.guardrail.policy.id": exc.policy,
+                        "gen_ai.guardrail.result.type": "blocked",
+                        "gen_ai.guardrail.result.value": str(exc),
+                    },
+                )
+                telemetry.mark_error(span, exc.error_type, str(exc))
+                raise
+            except Exception as exc:
+                telemetry.mark_error(span, type(exc).__qualname__, str(exc))
+                raise
+            finally:
+                guard.settle()
+                span.set_attributes(
+                    {
+                        "agentctl.run.steps": guard.steps,
+                        "agentctl.run.tool_calls": guard.tool_calls,
+                        "agentctl.run.input_tokens": guard.input_tokens,
+                        "agentctl.run.output_tokens": guard.output_tokens,
+                        "agentctl.run.cost_usd": round(guard.cost_usd, 8),
+                        "agentctl.run.price_source": guard.price.source,
+                    }
+                )
+            if settings.capture_content:
+                span.set_attribute("gen_ai.output.messages", telemetry.text_messages("assistant", output))
+            trace_id = format(span.get_span_context().trace_id, "032x") if span.get_span_context().is_valid else None
+        return RunResult(
+            output=output,
+            conversation_id=conversation_id,
+            steps=guard.steps,
+            tool_calls=guard.tool_calls,
+            input_tokens=guard.input_tokens,
+            output_tokens=guard.output_tokens,
+            cost_usd=guard.cost_usd,
+            model=settings.model_name,
+            provider=settings.model_provider,
+            trace_id=trace_id,
+            messages=messages[1:],
+        )
+
+    def _chat(self, request: dict[str, Any]) -> Any:
+        if telemetry.openai_instrumented():
+            return self.client.chat.completions.create(**request)
+        base_url = str(getattr(self.client, "base_url", "") or "")
+        with telemetry.chat_span(self.settings.model_provider, self.settings.model_name, base_url) as span:
+            response = self.client.chat.completions.create(**request)
+            telemetry.record_chat_response(span, response)
+            return response
+
+    def _loop(self, messages: list[dict[str, Any]], guard: RunGuard) -> str:
+        tools = self.toolbox.openai_specs()
+        while True:
+            guard.before_step()
+            request: dict[str, Any] = {"model": self.settings.model_name, "messages": messages}
+            if tools:
+                request["tools"] = tools
+            remaining = guard.remaining_seconds()
+            if remaining is not None:
+                request["timeout"] = max(remaining, 0.001)
+            try:
+                response = self._chat(request)
+            except Exception as exc:
+                # A model call cut short by the run's deadline is the timeout guardrail.
+                limit = self.settings.timeout_seconds
+                if limit is not None and guard.elapsed() >= limit:
+                    raise GuardrailExceeded("timeout", f"run exceeded its timeout of {limit:g}s") from exc
+                raise
+            usage = getattr(response, "usage", None)
+            message = response.choices[0].message
+            messages.append(_assistant_message(message))
+            if usage is not None:
+                guard.record_usage(int(usage.prompt_tokens or 0), int(usage.completion_tokens or 0))
+            if not message.tool_calls:
+                return message.content or ""
+            for call in message.tool_calls:
+                guard.before_tool_call()
+                result = self.toolbox.execute(
+                    call.function.name,
+                    call.function.arguments,
+                    call.id,
+                    capture_content=self.settings.capture_content,
+                )
+                messages.append({"role": "tool", "tool_call_id": call.id, "content": result.content})

@@ -1,0 +1,48 @@
+"""Workflow steps: inputs and outputs per the runtime contract.
+
+``AGENT_STEP`` names the step, ``AGENT_STEP_ITEM`` is the JSON item a fanned-out
+step handles, ``AGENT_STEP_INPUTS`` the JSON object of the direct dependencies'
+outputs, and ``AGENT_STEP_OUTPUT`` the file the step writes its JSON output to.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from agent_runtime.config import ConfigError, Settings
+from agent_runtime.storage import atomic_write_text
+
+
+def item(settings: Settings) -> Any:
+    if settings.step_item is None:
+        raise ConfigError("AGENT_STEP_ITEM is not set (the JSON item this sub-agent handles)")
+    try:
+        return json.loads(settings.step_item)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"AGENT_STEP_ITEM is not valid JSON: {exc.msg}") from None
+
+
+def inputs(settings: Settings) -> dict[str, Any]:
+    if settings.step_inputs is None:
+        return {}
+    try:
+        value = json.loads(settings.step_inputs)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"AGENT_STEP_INPUTS is not valid JSON: {exc.msg}") from None
+    if not isinstance(value, dict):
+        raise ConfigError("AGENT_STEP_INPUTS must be a JSON object {dependency: output}")
+    return value
+
+
+def write_output(settings: Settings, value: Any) -> Path | None:
+    """Write the step's JSON output to ``AGENT_STEP_OUTPUT`` (stdout when unset)."""
+    text = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
+    if settings.step_output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return None
+    atomic_write_text(settings.step_output, text)
+    return settings.step_output

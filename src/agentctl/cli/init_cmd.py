@@ -1,0 +1,115 @@
+"""agentctl init: create an agent project from a golden-path template."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agentctl.cli import common
+from agentctl.settings import OutputFormat
+
+app = typer.Typer()
+
+_NEXT_STEPS = {
+    "stateful": "python -m {pkg}  # serves POST /invoke on :8080",
+    "service": "python -m {pkg}  # serves GET /tools, POST /tools/NAME, POST /invoke on :8080",
+    "job": "python -m {pkg}  # runs today's report once",
+    "workflow": "python -m {pkg} plan kubernetes  # then research, write",
+}
+
+
+@app.command()
+def init(
+    name: Annotated[
+        str | None,
+        typer.Argument(
+            help="Project and agent name (DNS-1123 label, at most 40 characters); prompted on a TTY."
+        ),
+    ] = None,
+    template: Annotated[
+        str,
+        typer.Option(
+            "-t",
+            "--template",
+            help="Built-in template name (see `agentctl templates`), a local directory or a git URL.",
+        ),
+    ] = "stateful-agent",
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "-d", help="Directory to create the project in.")
+    ] = Path("."),
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="Template variable as key=value (repeatable), e.g. --set team=search."
+        ),
+    ] = None,
+    no_input: Annotated[
+        bool,
+        typer.Option(
+            "--no-input",
+            help="Never prompt; use defaults and --set values (implied without a TTY).",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Write into an existing non-empty directory (generated files win)."
+        ),
+    ] = False,
+    checkout: Annotated[
+        str | None, typer.Option("--checkout", help="Branch, tag or commit of a git template.")
+    ] = None,
+    output: common.OutputOpt = OutputFormat.text,
+) -> None:
+    """Create an agent project from a golden-path template (cookiecutter)."""
+    from agentctl.scaffold import generate, variables
+
+    common.set_kind("InitResult")
+    request = generate.InitRequest(
+        template=template,
+        name=name,
+        output_dir=output_dir,
+        sets=variables.parse_sets(set_ or []),
+        interactive=not no_input and sys.stdin.isatty() and output is OutputFormat.text,
+        force=force,
+        checkout=checkout,
+    )
+    result = generate.generate(request)
+    if output is not OutputFormat.text:
+        common.emit("InitResult", result.to_dict(), output)
+        return
+    out = common.console()
+    shown = result.path
+    with contextlib.suppress(ValueError):
+        shown = result.path.relative_to(Path.cwd())
+    verb = "Updated" if result.overwritten else "Created"
+    out.print(
+        f"[green]{verb}[/] {shown}/ from template [bold]{result.template}[/] ({len(result.files)} files)"
+    )
+    pkg = str(result.variables.get("__package", result.name.replace("-", "_")))
+    kind = _agent_type(result.path)
+    run_hint = _NEXT_STEPS.get(kind, "").format(pkg=pkg)
+    out.print("\nNext steps:")
+    out.print(f"  cd {shown}", markup=False)
+    out.print(
+        "  python -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/pytest",
+        markup=False,
+    )
+    out.print("  agentctl validate", markup=False)
+    if run_hint:
+        out.print(f"  AGENT_MODEL_PROVIDER=offline-demo {run_hint}", markup=False)
+
+
+def _agent_type(project: Path) -> str:
+    try:
+        for line in (project / "agent.yaml").read_text(encoding="utf-8").splitlines():
+            stripped = line.strip()
+            if stripped.startswith("type:"):
+                return stripped.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""

@@ -1,0 +1,103 @@
+"""Where templates come from: agentctl's built-ins, a local directory or a git repository."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from agentctl.errors import UsageError
+
+SHARED_DIR = "_shared"
+_GIT_RE = re.compile(r"^(?:gh:|gl:|bb:|git\+|git@|https?://|ssh://|file://)|\.git/?$")
+
+
+def builtin_root() -> Path:
+    """The built-in scaffolds: ``agentctl/_scaffolds`` in a wheel, ``scaffolds/`` in a checkout."""
+    package_dir = Path(__file__).resolve().parents[1]
+    for candidate in (package_dir / "_scaffolds", package_dir.parents[1] / "scaffolds"):
+        if (candidate / SHARED_DIR).is_dir():
+            return candidate
+    raise UsageError(
+        "the built-in templates are missing from this agentctl installation",
+        hint="reinstall agentctl; a wheel carries them as agentctl/_scaffolds",
+    )
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    name: str
+    type: str
+    description: str
+    path: Path
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "type": self.type, "description": self.description}
+
+
+def read_context(template_dir: Path) -> dict[str, Any]:
+    path = template_dir / "cookiecutter.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: not a template (no cookiecutter.json)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: must be a JSON object of template variables")
+    return data
+
+
+def agentctl_meta(context: dict[str, Any]) -> dict[str, Any]:
+    meta = context.get("_agentctl")
+    return meta if isinstance(meta, dict) else {}
+
+
+def list_builtin() -> list[TemplateInfo]:
+    root = builtin_root()
+    out = []
+    for child in sorted(root.iterdir()):
+        if child.name.startswith(("_", ".")) or not (child / "cookiecutter.json").is_file():
+            continue
+        meta = agentctl_meta(read_context(child))
+        out.append(
+            TemplateInfo(
+                name=child.name,
+                type=str(meta.get("type", "")),
+                description=str(meta.get("description", "")),
+                path=child,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    kind: str  # builtin | local | git
+    ref: str  # as given
+    path: Path | None  # builtin/local: the template directory
+
+
+def resolve(template: str) -> TemplateSource:
+    """Classify ``--template``: a built-in name, a local directory, or a git URL."""
+    if not template.strip():
+        raise UsageError("--template must not be empty")
+    builtins = {t.name: t for t in list_builtin()}
+    if template in builtins:
+        return TemplateSource("builtin", template, builtins[template].path)
+    local = Path(template).expanduser()
+    if local.is_dir():
+        if not (local / "cookiecutter.json").is_file():
+            raise UsageError(f"{template}: not a template directory (no cookiecutter.json)")
+        return TemplateSource("local", template, local.resolve())
+    if _GIT_RE.search(template):
+        return TemplateSource("git", template, None)
+    names = ", ".join(sorted(builtins))
+    raise UsageError(
+        f"unknown template {template!r}",
+        hint=f"use a built-in ({names}), a template directory or a git URL; `agentctl templates` lists the built-ins",
+    )

@@ -1,0 +1,137 @@
+"""Checks on the project name and on template variables.
+
+Values end up in file names, YAML, TOML, Dockerfiles and CI scripts, and
+cookiecutter renders values given on the command line as Jinja. So every value
+is held to a conservative character set (no Jinja delimiters, no shell
+metacharacters, no ``..``), variables used in file names may not contain path
+separators, and known variables have their own stricter pattern. A template can
+declare patterns for its own variables in ``_agentctl.variables``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from agentctl.errors import UsageError
+
+MAX_NAME = 40  # agent names leave room for derived object names (see agent.yaml reference)
+MAX_VALUE = 200
+_DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_SAFE_VALUE = re.compile(r"^[\w .,:()!?@#%+=/*-]*$")
+_JINJA = ("{{", "}}", "{%", "%}", "{#", "#}")
+
+# Patterns for the variables of agentctl's built-in templates (and any template that uses these names).
+KNOWN_PATTERNS: dict[str, str] = {
+    "name": r"^[a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?$",
+    "team": r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+    "cost_center": r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
+    "version": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
+    "image_registry": r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$",
+    "model_provider": r"^[a-z][a-z0-9._-]{0,62}$",
+    "model_name": r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$",
+    "model_endpoint": r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*/?$",
+    "secret_store": r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+    "api_key_remote_key": r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$",
+    "memory_size": r"^[0-9]+(Mi|Gi|Ti)$",
+    "tool_service": r"^([a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?)?$",
+    "schedule": r"^([0-9*/,-]+ ){4}[0-9*/,A-Za-z-]+$|^$",
+    "topic": r"^[\w .,:()!?+-]{1,100}$",
+    "description": r"^[\w .,:()!?@#%+=-]{0,200}$",
+}
+
+
+def check_name(name: str) -> str:
+    """NAME of ``agentctl init``: a DNS-1123 label short enough for derived names; never a path."""
+    if not name:
+        raise UsageError("NAME must not be empty")
+    if "/" in name or "\\" in name or ".." in name or name in (".", "~") or name.startswith("~"):
+        raise UsageError(
+            f"NAME {name!r} must be a plain name, not a path",
+            hint="use --output-dir to choose where it goes",
+        )
+    if len(name) > MAX_NAME:
+        raise UsageError(f"NAME {name!r} is longer than {MAX_NAME} characters")
+    if not _DNS1123.match(name):
+        raise UsageError(
+            f"NAME {name!r} is not a DNS-1123 label",
+            hint="lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. my-agent)",
+        )
+    return name
+
+
+def parse_sets(pairs: Iterable[str]) -> dict[str, str]:
+    """``--set key=value`` pairs into a dict (later wins)."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UsageError(f"--set {pair!r}: expected key=value")
+        if not _KEY.match(key):
+            raise UsageError(f"--set {pair!r}: {key!r} is not a template variable name")
+        out[key] = value
+    return out
+
+
+def check_value(key: str, value: Any, patterns: Mapping[str, str], path_vars: set[str]) -> None:
+    """Raise UsageError unless ``value`` is safe for variable ``key``."""
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int | float):
+        value = str(value)
+    if isinstance(value, list | dict):
+        items = value.values() if isinstance(value, dict) else value
+        for item in items:
+            check_value(key, item, patterns, path_vars)
+        return
+    if not isinstance(value, str):
+        raise UsageError(f"variable {key!r}: unsupported value type {type(value).__name__}")
+    where = f"variable {key}={value!r}"
+    if len(value) > MAX_VALUE:
+        raise UsageError(f"variable {key!r}: longer than {MAX_VALUE} characters")
+    if any(ch in value for ch in "\r\n\t\x00") or any(ord(ch) < 32 for ch in value):
+        raise UsageError(f"{where}: control characters are not allowed")
+    if any(token in value for token in _JINJA):
+        raise UsageError(f"{where}: template syntax ({{{{ }}}}, {{% %}}) is not allowed in values")
+    if ".." in value:
+        raise UsageError(f"{where}: '..' is not allowed")
+    if not _SAFE_VALUE.match(value):
+        bad = sorted({ch for ch in value if not _SAFE_VALUE.match(ch)})
+        raise UsageError(
+            f"{where}: character(s) {' '.join(bad)} are not allowed (no quotes, shell or path tricks)"
+        )
+    if value.startswith("-"):
+        raise UsageError(f"{where}: must not start with '-'")
+    if key in path_vars and ("/" in value or "\\" in value or not value.strip()):
+        raise UsageError(f"{where}: used in file names, so it must be a non-empty plain name")
+    pattern = patterns.get(key.lstrip("_"))
+    if pattern and not re.fullmatch(pattern, value):
+        raise UsageError(f"{where}: does not match {pattern}")
+
+
+def patterns_for(meta: Mapping[str, Any]) -> dict[str, str]:
+    declared = meta.get("variables") if isinstance(meta.get("variables"), dict) else {}
+    patterns = dict(KNOWN_PATTERNS)
+    for key, pattern in (declared or {}).items():
+        if isinstance(pattern, str):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise UsageError(
+                    f"template variable pattern for {key!r} is not a valid regex: {exc}"
+                ) from None
+            patterns[key] = pattern
+    return patterns
+
+
+def check_context(
+    values: Mapping[str, Any], patterns: Mapping[str, str], path_vars: set[str]
+) -> None:
+    """Check every public and derived (``__x``) variable; private ``_x`` data is the template's own."""
+    for key, value in values.items():
+        if key.startswith("_") and not key.startswith("__"):
+            continue
+        check_value(key, value, patterns, path_vars)
