@@ -268,6 +268,12 @@ def decode(raw: bytes, name: str) -> str:
 
 def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[Located]:
     """Parse YAML text into located documents. Empty documents are skipped."""
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        message = f"invalid YAML: control character U+{ord(bad.group()):04X} is not allowed"
+        raise SpecError([Problem(file, line, col, "", message)])
     loader = yaml.SafeLoader(text)
     docs: list[Located] = []
     try:

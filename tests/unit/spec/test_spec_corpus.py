@@ -18,7 +18,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from tests.cli.helpers import run_cli
 
 CORPUS = Path(__file__).resolve().parents[2] / "spec_corpus"
@@ -43,7 +42,9 @@ def corpus(kind: str) -> list[Path]:
 
 
 def assert_reported(stderr: str, name: str, line: int, fragment: str) -> None:
-    located = [ln for ln in stderr.splitlines() if re.search(rf"{re.escape(name)}:{line}:\d+: ", ln)]
+    located = [
+        ln for ln in stderr.splitlines() if re.search(rf"{re.escape(name)}:{line}:\d+: ", ln)
+    ]
     assert located, f"no problem reported at {name}:{line}; stderr was:\n{stderr}"
     assert any(fragment in ln for ln in located), (
         f"{name}:{line}: expected {fragment!r}; got:\n" + "\n".join(located)
