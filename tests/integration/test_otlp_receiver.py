@@ -1,0 +1,281 @@
+"""The OTLP/HTTP receiver against real exporters and hostile payloads, on 127.0.0.1."""
+
+from __future__ import annotations
+
+import gzip
+import http.client
+import json
+import os
+import sqlite3
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from google.rpc.status_pb2 import Status
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+from tests.fakes import otlp_payloads as P
+
+from agentctl.telemetry.receiver import OtlpReceiver, is_loopback
+from agentctl.telemetry.store import TraceStore
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[TraceStore]:
+    s = TraceStore(tmp_path / "traces.db")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def receiver(store: TraceStore) -> Iterator[OtlpReceiver]:
+    rx = OtlpReceiver(
+        store, port=0, max_body_bytes=1 * MiB, max_decompressed_bytes=4 * MiB, max_queue_spans=10
+    )
+    rx.start()
+    yield rx
+    rx.stop()
+
+
+def post(
+    rx: OtlpReceiver,
+    body: bytes,
+    ctype: str = "application/x-protobuf",
+    *,
+    path: str = "/v1/traces",
+    headers: dict[str, str] | None = None,
+    conn: http.client.HTTPConnection | None = None,
+) -> tuple[int, dict[str, str], bytes]:
+    u = urllib.parse.urlparse(rx.url)
+    c = conn or http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:
+        c.request("POST", path, body=body, headers={"Content-Type": ctype, **(headers or {})})
+        r = c.getresponse()
+        return r.status, dict(r.getheaders()), r.read()
+    finally:
+        if conn is None:
+            c.close()
+
+
+def assert_still_serving(rx: OtlpReceiver, store: TraceStore) -> None:
+    run = P.agent_run()
+    status, _, _ = post(rx, P.protobuf(run))
+    assert status == 200
+    assert len(store.trace(run[0]["trace_id"].hex())) == 4
+
+
+def test_url_reflects_the_ephemeral_port(receiver: OtlpReceiver) -> None:
+    assert receiver.port != 0 and receiver.url == f"http://127.0.0.1:{receiver.port}"
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("10.1.2.3")
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip"])
+def test_real_sdk_exporter(store: TraceStore, compression: str) -> None:
+    from opentelemetry.exporter.otlp.proto.http import Compression
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    with OtlpReceiver(store, port=0) as rx:
+        exporter = OTLPSpanExporter(
+            endpoint=rx.traces_url,
+            compression=Compression.Gzip if compression == "gzip" else Compression.NoCompression,
+        )
+        tp = TracerProvider(
+            resource=Resource.create({"service.name": "sdk-test", "gen_ai.agent.name": "sdk-agent"})
+        )
+        tp.add_span_processor(
+            BatchSpanProcessor(exporter, max_export_batch_size=512, schedule_delay_millis=50)
+        )
+        tracer = tp.get_tracer("t")
+        for i in range(300):
+            with (
+                tracer.start_as_current_span(
+                    "invoke_agent sdk-agent", attributes={"gen_ai.operation.name": "invoke_agent"}
+                ),
+                tracer.start_as_current_span(
+                    "chat gpt-4o",
+                    attributes={
+                        "gen_ai.operation.name": "chat",
+                        "gen_ai.request.model": "gpt-4o",
+                        "gen_ai.usage.input_tokens": i,
+                    },
+                ),
+            ):
+                pass
+        tp.shutdown()
+        assert rx.stats.spans_accepted == 600
+    assert store.count() == 600
+    traces = store.recent_traces(limit=1000)
+    assert len(traces) == 300
+    assert {t.agent_name for t in traces} == {"sdk-agent"}
+    assert sum(t.input_tokens for t in traces) == sum(range(300))
+
+
+def test_json_round_trip_keeps_hex_ids(receiver: OtlpReceiver, store: TraceStore) -> None:
+    run = P.agent_run()
+    status, headers, body = post(receiver, P.json_bytes(run), "application/json; charset=utf-8")
+    assert (
+        status == 200 and headers["Content-Type"] == "application/json" and json.loads(body) == {}
+    )
+    got = store.trace(run[0]["trace_id"].hex())
+    assert [s.span_id for s in got] == [s["span_id"].hex() for s in run]
+
+
+def test_gzip_protobuf_and_keep_alive(receiver: OtlpReceiver, store: TraceStore) -> None:
+    u = urllib.parse.urlparse(receiver.url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    try:
+        for _ in range(3):  # one connection, several exports
+            run = P.agent_run()
+            status, headers, body = post(
+                receiver,
+                gzip.compress(P.protobuf(run)),
+                headers={"Content-Encoding": "gzip"},
+                conn=conn,
+            )
+            assert status == 200 and headers["Content-Type"] == "application/x-protobuf"
+            assert ExportTraceServiceResponse.FromString(body).partial_success.rejected_spans == 0
+    finally:
+        conn.close()
+    assert store.count() == 12
+
+
+def test_chunked_body(receiver: OtlpReceiver, store: TraceStore) -> None:
+    u = urllib.parse.urlparse(receiver.url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    payload = P.protobuf(P.agent_run())
+    conn.request(
+        "POST",
+        "/v1/traces",
+        body=iter([payload[:50], payload[50:]]),
+        headers={"Content-Type": "application/x-protobuf"},
+        encode_chunked=True,
+    )
+    assert conn.getresponse().status == 200
+    conn.close()
+    assert store.count() == 4
+
+
+def test_partial_success(receiver: OtlpReceiver, store: TraceStore) -> None:
+    good = P.agent_run()
+    bad = [P.span("zero-id", trace_id=b"\0" * 16)]
+    status, _, body = post(receiver, P.protobuf(good + bad))
+    assert status == 200
+    resp = ExportTraceServiceResponse.FromString(body)
+    assert (
+        resp.partial_success.rejected_spans == 1
+        and "invalid trace id" in resp.partial_success.error_message
+    )
+    status, _, body = post(receiver, P.json_bytes(bad), "application/json")
+    assert status == 200 and json.loads(body)["partialSuccess"]["rejectedSpans"] == "1"
+    assert store.count() == 4
+
+
+@pytest.mark.parametrize(
+    ("body", "ctype", "headers", "expected"),
+    [
+        (b"\xff\x00garbage", "application/x-protobuf", {}, 400),
+        (P.protobuf(P.agent_run())[:-7], "application/x-protobuf", {}, 400),  # truncated
+        (b'{"resourceSpans": [', "application/json", {}, 400),
+        (
+            gzip.compress(P.protobuf(P.agent_run()))[:-10],
+            "application/x-protobuf",
+            {"Content-Encoding": "gzip"},
+            400,
+        ),
+        (b"not gzip at all", "application/x-protobuf", {"Content-Encoding": "gzip"}, 400),
+        (os.urandom(2 * MiB), "application/x-protobuf", {}, 413),  # oversized
+        (
+            gzip.compress(b"\0" * (16 * MiB), compresslevel=1),
+            "application/x-protobuf",
+            {"Content-Encoding": "gzip"},
+            413,
+        ),  # bomb
+        (b"spans", "text/plain", {}, 415),
+        (b"", "", {}, 415),
+        (P.protobuf(P.agent_run()), "application/x-protobuf", {"Content-Encoding": "br"}, 415),
+    ],
+    ids=[
+        "corrupt",
+        "truncated",
+        "bad-json",
+        "truncated-gzip",
+        "not-gzip",
+        "oversized",
+        "gzip-bomb",
+        "text",
+        "no-type",
+        "brotli",
+    ],
+)
+def test_bad_payloads_are_refused_and_the_receiver_keeps_serving(
+    receiver: OtlpReceiver,
+    store: TraceStore,
+    body: bytes,
+    ctype: str,
+    headers: dict[str, str],
+    expected: int,
+) -> None:
+    status, _resp_headers, resp = post(receiver, body, ctype, headers=headers)
+    assert status == expected
+    if ctype == "application/json":
+        assert json.loads(resp)["message"]
+    elif expected != 415:
+        assert Status.FromString(resp).message
+    assert store.count() == 0
+    assert_still_serving(receiver, store)
+
+
+def test_paths(receiver: OtlpReceiver, store: TraceStore) -> None:
+    assert post(receiver, b"", path="/v1/metrics")[0] == 200  # accepted and discarded
+    assert post(receiver, b"{}", "application/json", path="/v1/logs")[0] == 200
+    assert post(receiver, P.protobuf(P.agent_run()), path="/v2/traces")[0] == 404
+    assert store.count() == 0
+    assert_still_serving(receiver, store)
+
+
+def test_429_with_retry_after_when_the_store_falls_behind(
+    receiver: OtlpReceiver, store: TraceStore
+) -> None:
+    blocker = sqlite3.connect(store.path, timeout=1)
+    blocker.execute(
+        "BEGIN IMMEDIATE"
+    )  # another writer holds the store: the receiver's writer waits
+    first: dict[str, int] = {}
+    t = threading.Thread(
+        target=lambda: first.update(status=post(receiver, P.protobuf(P.agent_run()))[0])
+    )
+    try:
+        t.start()
+        for _ in range(200):  # until the first batch (4 spans) sits in the writer queue
+            if receiver._queued:
+                break
+            threading.Event().wait(0.01)
+        status, headers, body = post(
+            receiver, P.protobuf(P.agent_run() + P.agent_run())
+        )  # 8 more > limit 10
+        assert status == 429 and headers["Retry-After"] == "1"
+        assert "behind" in Status.FromString(body).message
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+        t.join(timeout=30)
+    assert first["status"] == 200
+    assert store.count() == 4
+    assert receiver.stats.throttled == 1
+    assert_still_serving(receiver, store)
+
+
+def test_stop_stores_everything_accepted(store: TraceStore) -> None:
+    rx = OtlpReceiver(store, port=0)
+    rx.start()
+    for _ in range(5):
+        assert post(rx, P.protobuf(P.agent_run()))[0] == 200
+    rx.stop()
+    assert store.count() == 20

@@ -1,0 +1,154 @@
+"""OTLP decoding: protobuf and OTLP/JSON give the same records; bad spans are rejected one by one."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+import pytest
+from tests.fakes import otlp_payloads as P
+
+from agentctl.telemetry.otlp import (
+    OtlpDecodeError,
+    export_response,
+    parse_json,
+    parse_protobuf,
+    status_body,
+)
+
+
+def test_json_and_protobuf_agree_and_hex_ids_survive() -> None:
+    spans = P.agent_run(conversation="c-7")
+    from_pb = parse_protobuf(P.protobuf(spans)).spans
+    from_json = parse_json(P.json_bytes(spans)).spans
+    assert [s.span_id for s in from_pb] == [s["span_id"].hex() for s in spans]
+    assert from_json == from_pb
+    assert from_json[0].trace_id == spans[0]["trace_id"].hex()
+    assert from_json[1].parent_span_id == spans[0]["span_id"].hex()
+
+
+def test_unknown_fields_and_snake_case_and_string_enums_are_accepted() -> None:
+    tid, sid = os.urandom(16), os.urandom(8)
+    doc = {
+        "resource_spans": [
+            {
+                "resource": {
+                    "attributes": [{"key": "service.name", "value": {"stringValue": "svc"}}],
+                    "futureField": 1,
+                },
+                "scope_spans": [
+                    {
+                        "spans": [
+                            {
+                                "trace_id": tid.hex().upper(),
+                                "span_id": sid.hex(),
+                                "name": "chat m",
+                                "kind": "SPAN_KIND_CLIENT",
+                                "start_time_unix_nano": 1_000,
+                                "end_time_unix_nano": "3000",
+                                "status": {"code": "STATUS_CODE_ERROR"},
+                                "brandNewThing": {"x": [1, 2]},
+                                "attributes": [
+                                    {
+                                        "key": "gen_ai.usage.input_tokens",
+                                        "value": {"intValue": "12"},
+                                    },
+                                    {"key": "weird", "value": {"somethingElse": True}},
+                                ],
+                            }
+                        ]
+                    }
+                ],
+            }
+        ]
+    }
+    (sp,) = parse_json(json.dumps(doc)).spans
+    assert (sp.trace_id, sp.span_id, sp.kind, sp.status) == (tid.hex(), sid.hex(), 3, "error")
+    assert sp.duration_ns == 2000 and sp.input_tokens == 12 and sp.attributes["weird"] is None
+
+
+def test_base64_ids_from_canonical_protobuf_json_are_recognised() -> None:
+    tid, sid = os.urandom(16), os.urandom(8)
+    doc = P.json_doc([P.span("x", trace_id=tid, span_id=sid)])
+    s = doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    s["traceId"] = base64.b64encode(tid).decode()
+    s["spanId"] = base64.b64encode(sid).decode()
+    (sp,) = parse_json(doc).spans
+    assert (sp.trace_id, sp.span_id) == (tid.hex(), sid.hex())
+
+
+def test_invalid_ids_are_rejected_individually() -> None:
+    good = P.span("good", trace_id=os.urandom(16))
+    zero = P.span("zero", trace_id=b"\0" * 16)
+    short = P.span("short", trace_id=os.urandom(16), span_id=b"\1\2\3")
+    result = parse_protobuf(P.protobuf([good, zero, short]))
+    assert [s.name for s in result.spans] == ["good"]
+    assert result.rejected == 2 and "invalid" in result.error
+
+
+@pytest.mark.parametrize("body", [b"\xff\xff\xff\xff", b"\x0a\x05\x0a\x03"])
+def test_undecodable_protobuf(body: bytes) -> None:
+    with pytest.raises(OtlpDecodeError):
+        parse_protobuf(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[1, 2]",
+        b'{"resourceSpans": 5}',
+        b'{"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "0af7651916cd43dd8448eb211c80319c", "spanId": "b7ad6b7169203331", "startTimeUnixNano": "soon"}]}]}]}',
+    ],
+)
+def test_undecodable_json(body: bytes) -> None:
+    with pytest.raises(OtlpDecodeError):
+        parse_json(body)
+
+
+def test_attribute_value_types() -> None:
+    attrs = {"s": "x", "i": 3, "d": 1.5, "b": True, "arr": ["a", 1], "map": {"k": "v"}}
+    (pb,) = parse_protobuf(P.protobuf([P.span("v", trace_id=os.urandom(16), attrs=attrs)])).spans
+    (js,) = parse_json(P.json_bytes([P.span("v", trace_id=os.urandom(16), attrs=attrs)])).spans
+    assert pb.attributes == attrs == js.attributes
+
+
+def test_secrets_are_redacted_while_decoding() -> None:
+    key = "sk-" + "q" * 30
+    spans = [
+        P.span(
+            "call",
+            trace_id=os.urandom(16),
+            attrs={
+                "http.request.header.authorization": "Bearer " + "z" * 20,
+                "prompt": f"use {key}",
+            },
+            status=2,
+            message=f"failed with {key}",
+            events=[("log", {"api_key": "abc"})],
+        )
+    ]
+    for sp in (
+        parse_protobuf(P.protobuf(spans, {"service.name": "s", "OPENAI_API_KEY": "x"})).spans[0],
+        parse_json(P.json_bytes(spans)).spans[0],
+    ):
+        dumped = json.dumps(
+            [sp.attributes, sp.resource, sp.status_message, [e.attributes for e in sp.events]]
+        )
+        assert key not in dumped and "z" * 20 not in dumped and '"abc"' not in dumped
+
+
+def test_responses_in_both_encodings() -> None:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
+
+    assert json.loads(export_response(True)) == {}
+    assert json.loads(export_response(True, 2, "bad ids")) == {
+        "partialSuccess": {"rejectedSpans": "2", "errorMessage": "bad ids"}
+    }
+    resp = ExportTraceServiceResponse.FromString(export_response(False, 3, "why"))
+    assert (resp.partial_success.rejected_spans, resp.partial_success.error_message) == (3, "why")
+    from google.rpc.status_pb2 import Status
+
+    assert Status.FromString(status_body(False, 3, "nope")).message == "nope"
+    assert json.loads(status_body(True, 8, "full")) == {"code": 8, "message": "full"}

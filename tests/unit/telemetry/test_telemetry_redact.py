@@ -1,0 +1,94 @@
+"""Secret-looking values never reach the store: by attribute name and by shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentctl.telemetry.redact import REDACTED, redact_attributes, redact_text, secret_name
+
+# Built at run time: no literal in the repository looks like a real credential.
+OPENAI = "sk-" + "a1B2c3D4" * 4
+ANTHROPIC = "sk-ant-api03-" + "Zz9_" * 8
+GOOGLE = "AIza" + "Sy" + "x" * 33
+HF = "hf_" + "AbCd" * 9
+GITHUB = "ghp_" + "0123456789" * 4
+AWS = "AKIA" + "ABCDEFGHIJKLMNOP"
+JWT = "eyJ" + "a" * 20 + "." + "b" * 20 + "." + "c" * 20
+
+
+@pytest.mark.parametrize("secret", [OPENAI, ANTHROPIC, GOOGLE, HF, GITHUB, AWS, JWT])
+def test_credential_shapes_are_redacted_inside_text(secret: str) -> None:
+    text = f"calling the API with {secret} now"
+    out = redact_text(text)
+    assert secret not in out
+    assert out.startswith("calling the API with ") and out.endswith(" now")
+    assert REDACTED in out
+
+
+def test_bearer_tokens_keep_the_scheme() -> None:
+    out = redact_text("Authorization: Bearer " + "t0k3n" * 5)
+    assert out == f"Authorization: Bearer {REDACTED}"
+
+
+def test_password_in_url_and_json_fields() -> None:
+    assert (
+        redact_text("postgres://app:" + "hunter2hunter2" + "@db:5432/x")
+        == f"postgres://app:{REDACTED}@db:5432/x"
+    )
+    out = redact_text('{"api_key": "' + "v" * 12 + '", "city": "Paris"}')
+    assert "v" * 12 not in out and '"city": "Paris"' in out
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "http.request.header.authorization",
+        "api_key",
+        "openai.api_key",
+        "x-api-key",
+        "db.password",
+        "auth_token",
+        "client_secret",
+    ],
+)
+def test_secret_attribute_names(key: str) -> None:
+    assert secret_name(key)
+    assert redact_attributes({key: "anything at all"})[key] == REDACTED
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "gen_ai.usage.input_tokens",
+        "gen_ai.request.max_tokens",
+        "llm.token_count.prompt",
+        "gen_ai.request.model",
+        "monkey",
+    ],
+)
+def test_ordinary_names_are_kept(key: str) -> None:
+    assert not secret_name(key)
+
+
+def test_numbers_lists_and_maps() -> None:
+    attrs = {
+        "gen_ai.usage.input_tokens": 12,
+        "token": 5,  # a number is never a credential
+        "http.request.header.authorization": ["Bearer abc", "Basic def"],
+        "nested": {"password": "pw-value", "note": "key " + OPENAI},
+    }
+    out = redact_attributes(attrs)
+    assert out["gen_ai.usage.input_tokens"] == 12 and out["token"] == 5
+    assert out["http.request.header.authorization"] == [REDACTED, REDACTED]
+    assert out["nested"]["password"] == REDACTED
+    assert OPENAI not in out["nested"]["note"]
+
+
+def test_clean_attributes_are_returned_unchanged() -> None:
+    attrs = {"gen_ai.request.model": "gpt-4o", "n": 3}
+    assert redact_attributes(attrs) is attrs
+
+
+def test_prose_is_not_mangled() -> None:
+    text = "The key insight: tokens are cheap; see https://example.com/docs and mail me@example.com"
+    assert redact_text(text) == text
