@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,10 +21,17 @@ def validator(options: RunOptions) -> Any:
     return options.cache[key]
 
 
-def _path(value: Any) -> PathKey:
+_UNEXPECTED = re.compile(r"\('([^']+)' (?:was|were) unexpected\)")
+
+
+def _path(value: Any, message: str = "") -> PathKey:
+    """The issue's field path; for an unexpected key, the key itself (so the finding lands on its line)."""
     if isinstance(value, list | tuple):
-        return tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in value)
-    return parse_dotted(str(value or ""))
+        path = tuple(int(p) if isinstance(p, str) and p.isdigit() else p for p in value)
+    else:
+        path = parse_dotted(str(value or ""))
+    m = _UNEXPECTED.search(message)
+    return (*path, m.group(1)) if m else path
 
 
 @check(
@@ -64,4 +72,4 @@ def schema_valid(unit: Unit) -> Iterator[Hit]:
             )
             continue
         for issue in v.validate(obj.data):
-            yield Hit(str(issue.message), obj, _path(issue.path))
+            yield Hit(str(issue.message), obj, _path(issue.path, str(issue.message)))
