@@ -1,0 +1,339 @@
+"""The one module that talks to Kubernetes through the official ``kubernetes`` client.
+
+It loads kubeconfig (``--kubeconfig``, ``KUBECONFIG``, ``~/.kube/config``) or
+the in-cluster service account, sends requests through
+``kubernetes.client.ApiClient`` with bounded connect/read timeouts, retries
+429/5xx/dropped connections with backoff (honouring ``Retry-After``), and turns
+every ``ApiException`` and transport error into an explained
+``agentctl.deploy.errors`` error right here, in one place.
+
+``kubernetes`` and ``urllib3`` are imported inside functions only, so importing
+this module costs nothing at CLI start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from agentctl.deploy import errors as kerr
+from agentctl.deploy.discovery import ResourceMap
+from agentctl.deploy.ops import ObjectOps
+from agentctl.deploy.retry import RetryPolicy
+from agentctl.errors import ClusterError
+
+SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ConnectOptions:
+    kubeconfig: str | None = None  # a path, or several joined with os.pathsep
+    context: str | None = None
+    connect_timeout: float = 5.0
+    request_timeout: float = 30.0
+    max_workers: int = 16
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where requests go and as whom (from kubeconfig), for messages."""
+
+    server: str
+    context: str | None
+    user: str | None
+    namespace: str | None  # the context's namespace, if any
+    in_cluster: bool = False
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    data: Any
+
+
+RetryHook = Callable[[kerr.ApiFailure, int, float], None]
+
+
+def _kubeconfig_paths(explicit: str | None) -> tuple[list[str], str]:
+    if explicit:
+        return [p for p in explicit.split(os.pathsep) if p], "--kubeconfig"
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        return [p for p in env.split(os.pathsep) if p], "KUBECONFIG"
+    return [str(Path.home() / ".kube" / "config")], "the default location"
+
+
+def _in_cluster_available() -> bool:
+    return bool(os.environ.get("KUBERNETES_SERVICE_HOST")) and (SA_DIR / "token").is_file()
+
+
+def connect(opts: ConnectOptions) -> KubeClient:
+    """Load credentials and build a client. Does not contact the server yet."""
+    from kubernetes import client as k8s
+    from kubernetes import config as kcfg
+    from kubernetes.config.config_exception import ConfigException
+
+    cfg = k8s.Configuration()
+    paths, source = _kubeconfig_paths(opts.kubeconfig)
+    existing = [p for p in paths if Path(os.path.expanduser(p)).is_file()]
+    try:
+        if existing:
+            joined = os.pathsep.join(existing)
+            contexts, current = kcfg.list_kube_config_contexts(config_file=joined)
+            names = [c.get("name") for c in contexts or []]
+            name = opts.context or (current or {}).get("name")
+            if opts.context and opts.context not in names:
+                raise kerr.ApiFailure(
+                    f"no context {opts.context!r} in kubeconfig {joined} (known: {', '.join(n for n in names if n) or 'none'})",
+                    hint="list contexts with `kubectl config get-contexts`",
+                )
+            if not name:
+                raise kerr.ApiFailure(
+                    f"kubeconfig {joined} has no current context", hint="pass --context NAME"
+                )
+            ctx = next((c.get("context") or {} for c in contexts if c.get("name") == name), {})
+            kcfg.load_kube_config(
+                config_file=joined, context=name, client_configuration=cfg, persist_config=False
+            )
+            target = Target(cfg.host, name, ctx.get("user"), ctx.get("namespace"))
+        elif opts.kubeconfig is None and _in_cluster_available():
+            kcfg.load_incluster_config(client_configuration=cfg)
+            ns_file = SA_DIR / "namespace"
+            ns = ns_file.read_text().strip() if ns_file.is_file() else None
+            target = Target(cfg.host, None, "the pod's service account", ns, in_cluster=True)
+        else:
+            where = ", ".join(paths)
+            raise kerr.ApiFailure(
+                f"no kubeconfig: {where} ({source}) does not exist and this is not running inside a cluster",
+                hint="point KUBECONFIG or --kubeconfig at a kubeconfig file, or create one (e.g. `kind create cluster`)",
+            )
+    except ConfigException as exc:
+        raise kerr.ApiFailure(
+            f"cannot use the kubeconfig ({', '.join(existing) or 'in-cluster'}): {exc}"
+        ) from None
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise kerr.ApiFailure(f"cannot load credentials for the cluster: {exc}") from None
+    cfg.retries = False  # retries are ours: urllib3 must surface every failure
+    cfg.connection_pool_maxsize = opts.max_workers + 4
+    return KubeClient(k8s.ApiClient(cfg), target, opts)
+
+
+class KubeClient(ObjectOps):
+    def __init__(self, api: Any, target: Target, opts: ConnectOptions) -> None:
+        self.api = api
+        self.target = target
+        self.opts = opts
+        self.retry = opts.retry
+        self.on_retry: RetryHook | None = None
+        self.resources = ResourceMap()
+        self.server_version = ""
+        self.request_count = 0
+        self._reached = False
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, opts.max_workers), thread_name_prefix="agentctl-kube"
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.api.close()
+
+    def __enter__(self) -> KubeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- concurrency ----------------------------------------------------------
+
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """Run ``fn`` over ``items`` on the bounded pool; report every failure, not just the first."""
+        futures = [self._pool.submit(fn, item) for item in items]
+        results: list[R] = []
+        failures: list[ClusterError] = []
+        for f in futures:
+            try:
+                results.append(f.result())
+            except kerr.ManyFailures as err:
+                failures.extend(err.failures)
+            except ClusterError as err:
+                failures.append(err)
+        if failures:
+            raise failures[0] if len(failures) == 1 else kerr.ManyFailures(failures)
+        return results
+
+    # -- requests -------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: dict[str, Any] | None = None,
+        body: Any = None,
+        content_type: str | None = None,
+        accept: str = "application/json",
+        info: kerr.RequestInfo | None = None,
+        idempotent: bool = True,
+        raw: bool = False,
+        stream: bool = False,
+        read_timeout: float | bool | None = True,
+    ) -> Response:
+        info = info or kerr.RequestInfo(method, path)
+        attempt = 0
+        while True:
+            try:
+                return self._once(
+                    method, path, query, body, content_type, accept, info, raw, stream, read_timeout
+                )
+            except kerr.ApiFailure as err:
+                safe = (
+                    idempotent or isinstance(err, kerr.Throttled) or getattr(err, "not_sent", False)
+                )
+                can = (
+                    err.retriable
+                    and safe
+                    and (self._reached or not isinstance(err, kerr.Unreachable))
+                )
+                if not can or attempt + 1 >= self.retry.attempts:
+                    if attempt:
+                        kerr.explain_exhausted(err, attempt + 1)
+                    raise
+                delay = self.retry.delay(attempt, err.retry_after)
+                if self.on_retry is not None:
+                    self.on_retry(err, attempt + 1, delay)
+                self.retry.sleep(delay)
+                attempt += 1
+
+    def _once(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, Any] | None,
+        body: Any,
+        content_type: str | None,
+        accept: str,
+        info: kerr.RequestInfo,
+        raw: bool,
+        stream: bool,
+        read_timeout: float | bool | None,
+    ) -> Response:
+        import urllib3
+        from kubernetes.client.exceptions import ApiException
+
+        headers = {"Accept": accept}
+        if content_type or body is not None:
+            headers["Content-Type"] = content_type or "application/json"
+        params = [
+            (k, str(v).lower() if isinstance(v, bool) else str(v))
+            for k, v in (query or {}).items()
+            if v is not None
+        ]
+        read = (
+            self.opts.request_timeout
+            if read_timeout is True
+            else (None if read_timeout is False else read_timeout)
+        )
+        with self._lock:
+            self.request_count += 1
+        try:
+            serialized = self.api.param_serialize(
+                method=method,
+                resource_path=path,
+                query_params=params,
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+            )
+            resp = self.api.call_api(
+                *serialized, _request_timeout=(self.opts.connect_timeout, read)
+            )
+            if stream and 200 <= resp.status < 300:
+                self._reached = True
+                return Response(resp.status, resp.response)
+            resp.read()
+            result = self.api.response_deserialize(resp, {"2XX": "bytearray" if raw else "object"})
+            self._reached = True
+            return Response(result.status_code, result.data)
+        except ApiException as exc:
+            self._reached = True
+            raise kerr.from_response(
+                int(exc.status or 0),
+                exc.body,
+                exc.headers,
+                info,
+                identity=self.target.user,
+                server=self.target.server,
+                context=self.target.context,
+            ) from None
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._transport(exc) from None
+
+    def _transport(self, exc: BaseException) -> kerr.ApiFailure:
+        import urllib3.exceptions as ue
+
+        if isinstance(exc, ue.MaxRetryError) and exc.reason is not None:
+            exc = exc.reason
+        not_sent = False
+        retriable = True
+        if isinstance(exc, ue.NewConnectionError):
+            text = str(exc).lower()
+            what = "connection refused" if "refused" in text else f"cannot connect ({_short(exc)})"
+            not_sent = True
+        elif isinstance(exc, ue.ConnectTimeoutError):
+            what = f"no connection within {self.opts.connect_timeout:g}s"
+            not_sent = True
+        elif isinstance(exc, ue.ReadTimeoutError):
+            what = "no answer in time (read timeout)"
+        elif isinstance(exc, ue.SSLError):
+            what = f"TLS error ({_short(exc)})"
+            retriable = False
+        elif isinstance(exc, ue.ProtocolError):
+            what = "the connection was dropped"
+        else:
+            what = _short(exc)
+        err = kerr.unreachable(self.target.server, self.target.context, what)
+        err.retriable = retriable
+        err.not_sent = not_sent  # type: ignore[attr-defined]
+        return err
+
+    def stream_lines(self, resp: Any) -> Iterator[bytes]:
+        return _lines(resp)
+
+
+def _lines(resp: Any) -> Iterator[bytes]:
+    """Lines of a streamed (usually chunked) response, as they arrive."""
+    import urllib3
+
+    buf = b""
+    try:
+        chunks = (
+            resp.read_chunked(decode_content=True)
+            if getattr(resp, "chunked", False)
+            else resp.stream(4096)
+        )
+        for chunk in chunks:
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                if line.strip():
+                    yield line
+        if buf.strip():
+            yield buf
+    except (urllib3.exceptions.HTTPError, OSError):
+        return  # the server ended the stream (or it was dropped): callers re-list and resume
+    finally:
+        resp.release_conn()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.split(": ", 1)[-1][:160]

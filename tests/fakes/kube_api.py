@@ -1,0 +1,1234 @@
+"""A fake Kubernetes API server over real HTTP on 127.0.0.1, for testing the deploy commands.
+
+It speaks the protocol the official ``kubernetes`` client speaks: discovery
+(``/version``, ``/api``, ``/apis`` including aggregated discovery v2, and the
+per-group-version resource lists), server-side apply PATCH
+(``application/apply-patch+yaml`` with ``fieldManager``, ``force`` and
+``dryRun``) with managed fields and 409 conflicts, create, get, list with label
+and field selectors, chunked WATCH streams, delete with propagation, pod logs
+(optionally followed) and events. Tests steer it: latency, fault rates
+(429/500/503 with ``Retry-After``), targeted failures, dropped connections,
+RBAC denials (403 naming the user), expired tokens (401), validation errors
+(422) and object statuses (to simulate rollouts and failing pods).
+
+Usage::
+
+    with FakeKube() as kube:
+        kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig")
+        ...
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+import json
+import random
+import secrets as _secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+from tests.fakes import kube_ssa as ssa
+from tests.fakes.kube_resources import BUILTINS, Resource, fixture_crds
+
+AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+DEFAULT_TOKEN = "fake-token-" + "0" * 8
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        code: int,
+        reason: str,
+        message: str,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.code, self.reason, self.message = code, reason, message
+        self.details = details or {}
+        self.headers = headers or {}
+
+    def status(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "code": self.code,
+        }
+        if self.details:
+            out["details"] = self.details
+        return out
+
+
+@dataclass
+class Fault:
+    code: int
+    count: int = 1
+    method: str | None = None
+    path_contains: str | None = None
+    retry_after: int | None = None
+    message: str | None = None
+
+
+@dataclass
+class Stored:
+    resource: Resource
+    obj: dict[str, Any]
+    owners: dict[str, set[Any]] = field(default_factory=dict)
+    operations: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LogStream:
+    lines: list[str] = field(default_factory=list)
+    closed: bool = True
+
+
+@dataclass
+class RequestRecord:
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int
+    content_type: str = ""
+
+
+class FakeKube:
+    def __init__(
+        self,
+        *,
+        crds: tuple[str, ...] = ("argo-workflows", "external-secrets"),
+        git_version: str = "v1.31.2",
+        aggregated_discovery: bool = True,
+        auto_ready: bool | set[str] = True,
+        latency: float = 0.0,
+    ) -> None:
+        self.resources: list[Resource] = [*BUILTINS, *fixture_crds(*crds)]
+        self.git_version = git_version
+        self.aggregated_discovery = aggregated_discovery
+        self.auto_ready = auto_ready
+        self.latency = latency
+        self.fault_rate = 0.0
+        self.fault_codes: tuple[int, ...] = (429, 500, 503)
+        self.fault_retry_after: int | None = 0
+        self.fault_methods: set[str] | None = None
+        self._rng = random.Random(1234)
+        self.faults: list[Fault] = []
+        self.drop_after: int | None = None
+        self.drop_methods: set[str] | None = None
+        self.tokens: dict[str, str] = {DEFAULT_TOKEN: "alice@example.com"}
+        self.expired: set[str] = set()
+        self.denied: list[tuple[str, str, str | None]] = []  # (verb, plural, namespace)
+        self.invalid: list[tuple[str, str | None, str, str]] = []  # (kind, name, field, message)
+        self.on_create: dict[str, Callable[[FakeKube, dict[str, Any]], None]] = {}
+        self.requests: list[RequestRecord] = []
+        self._counted = 0
+        self._lock = threading.RLock()
+        self._changed = threading.Condition(self._lock)
+        self._rv = 100
+        self._store: dict[tuple[str, str, str, str], Stored] = {}
+        self._events: list[tuple[int, str, Resource, dict[str, Any]]] = []
+        self._logs: dict[tuple[str, str, str, bool], LogStream] = {}
+        self._stopping = False
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def start(self) -> FakeKube:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            self._changed.notify_all()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeKube:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def write_kubeconfig(
+        self,
+        path: Path,
+        *,
+        token: str = DEFAULT_TOKEN,
+        namespace: str | None = None,
+        context: str = "fake",
+        user: str = "fake-user",
+    ) -> Path:
+        ctx: dict[str, Any] = {"cluster": "fake-cluster", "user": user}
+        if namespace:
+            ctx["namespace"] = namespace
+        doc = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": "fake-cluster", "cluster": {"server": self.url}}],
+            "users": [{"name": user, "user": {"token": token}}],
+            "contexts": [{"name": context, "context": ctx}],
+            "current-context": context,
+        }
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+        return path
+
+    # -- steering ----------------------------------------------------------
+
+    def set_faults(
+        self,
+        rate: float,
+        *,
+        codes: tuple[int, ...] = (429, 500, 503),
+        retry_after: int | None = 0,
+        seed: int = 1234,
+        methods: set[str] | None = None,
+    ) -> None:
+        with self._lock:
+            self.fault_rate, self.fault_codes, self.fault_retry_after = rate, codes, retry_after
+            self.fault_methods = methods
+            self._rng = random.Random(seed)
+
+    def fail_next(self, code: int, count: int = 1, **kw: Any) -> None:
+        with self._lock:
+            self.faults.append(Fault(code, count, **kw))
+
+    def drop_connections_after(self, n: int | None, methods: set[str] | None = None) -> None:
+        """After ``n`` more API requests (of ``methods``), close every connection unanswered."""
+        with self._lock:
+            self._counted = 0
+            self.drop_after = n
+            self.drop_methods = methods
+
+    def deny(self, verb: str, plural: str, namespace: str | None = None) -> None:
+        self.denied.append((verb, plural, namespace))
+
+    def reject(self, kind: str, field_path: str, message: str, name: str | None = None) -> None:
+        self.invalid.append((kind, name, field_path, message))
+
+    def resource_for(self, kind: str) -> Resource:
+        for r in self.resources:
+            if r.kind == kind:
+                return r
+        raise KeyError(kind)
+
+    def remove_resources(self, group: str) -> None:
+        self.resources = [r for r in self.resources if r.group != group]
+
+    # -- direct state access (what a controller or another client would do) --
+
+    def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
+        r = self.resource_for(kind)
+        with self._lock:
+            s = self._store.get((r.group, r.plural, namespace or "", name))
+            return copy.deepcopy(s.obj) if s else None
+
+    def list(self, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
+        r = self.resource_for(kind)
+        with self._lock:
+            return [
+                copy.deepcopy(s.obj)
+                for (g, p, ns, _), s in sorted(self._store.items())
+                if g == r.group and p == r.plural and (namespace is None or ns == namespace)
+            ]
+
+    def names(self, kind: str, namespace: str | None = None) -> list[str]:
+        return [o["metadata"]["name"] for o in self.list(kind, namespace)]
+
+    def apply_as(
+        self, obj: dict[str, Any], manager: str, *, operation: str = "Apply", force: bool = True
+    ) -> dict[str, Any]:
+        """Write ``obj`` as another field manager (Apply, or Update like kubectl edit)."""
+        r = self._resource_of(obj)
+        ns = obj["metadata"].get("namespace", "") if r.namespaced else ""
+        with self._lock:
+            return self._apply(
+                r,
+                ns,
+                obj["metadata"]["name"],
+                obj,
+                manager,
+                force=force,
+                dry_run=False,
+                operation=operation,
+            )[0]
+
+    def set_status(
+        self,
+        kind: str,
+        namespace: str | None,
+        name: str,
+        status: dict[str, Any],
+        *,
+        merge: bool = False,
+    ) -> None:
+        r = self.resource_for(kind)
+        with self._lock:
+            s = self._store[(r.group, r.plural, namespace or "", name)]
+            new = {**s.obj.get("status", {}), **status} if merge else copy.deepcopy(status)
+            if s.obj.get("status") != new:
+                s.obj["status"] = new
+                self._touch(s, "MODIFIED")
+
+    def add_pod(
+        self,
+        namespace: str,
+        name: str,
+        labels: dict[str, str],
+        *,
+        phase: str = "Running",
+        containers: list[dict[str, Any]] | None = None,
+        conditions: list[dict[str, Any]] | None = None,
+        owner: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        statuses = containers or [
+            {
+                "name": "agent",
+                "ready": phase == "Running",
+                "restartCount": 0,
+                "state": {"running": {}},
+            }
+        ]
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+            "spec": {
+                "containers": [
+                    {"name": c["name"], "image": c.get("image", "example.invalid/agent:1")}
+                    for c in statuses
+                ]
+            },
+        }
+        if owner:
+            pod["metadata"]["ownerReferences"] = [
+                {
+                    "apiVersion": owner["apiVersion"],
+                    "kind": owner["kind"],
+                    "name": owner["metadata"]["name"],
+                    "uid": owner["metadata"]["uid"],
+                    "controller": True,
+                }
+            ]
+        with self._lock:
+            obj = self._create(self.resource_for("Pod"), namespace, pod, "kubelet")
+            self.set_status(
+                "Pod",
+                namespace,
+                name,
+                {"phase": phase, "conditions": conditions or [], "containerStatuses": statuses},
+            )
+            return obj
+
+    def add_event(
+        self,
+        namespace: str,
+        kind: str,
+        name: str,
+        reason: str,
+        message: str,
+        *,
+        type_: str = "Warning",
+    ) -> None:
+        event = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": f"{name}.{_secrets.token_hex(6)}", "namespace": namespace},
+            "involvedObject": {"kind": kind, "name": name, "namespace": namespace},
+            "reason": reason,
+            "message": message,
+            "type": type_,
+            "count": 1,
+            "lastTimestamp": _now(),
+        }
+        with self._lock:
+            self._create(self.resource_for("Event"), namespace, event, "kubelet")
+
+    def set_logs(
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        lines: list[str],
+        *,
+        previous: bool = False,
+        closed: bool = True,
+    ) -> None:
+        with self._lock:
+            self._logs[(namespace, pod, container, previous)] = LogStream(list(lines), closed)
+            self._changed.notify_all()
+
+    def append_log(
+        self, namespace: str, pod: str, container: str, line: str, *, close: bool = False
+    ) -> None:
+        with self._lock:
+            stream = self._logs.setdefault(
+                (namespace, pod, container, False), LogStream(closed=False)
+            )
+            stream.lines.append(line)
+            stream.closed = stream.closed or close
+            self._changed.notify_all()
+
+    def close_logs(self, namespace: str, pod: str, container: str) -> None:
+        with self._lock:
+            self._logs.setdefault((namespace, pod, container, False), LogStream()).closed = True
+            self._changed.notify_all()
+
+    def api_requests(self, method: str | None = None) -> list[RequestRecord]:
+        with self._lock:
+            return [r for r in self.requests if method is None or r.method == method]
+
+    # -- internals -----------------------------------------------------------
+
+    def _resource_of(self, obj: dict[str, Any]) -> Resource:
+        api_version, kind = obj.get("apiVersion", ""), obj.get("kind", "")
+        group, _, version = api_version.rpartition("/")
+        for r in self.resources:
+            if r.group == group and r.version == version and r.kind == kind:
+                return r
+        raise KeyError(f"{api_version} {kind}")
+
+    def _next_rv(self) -> str:
+        self._rv += 1
+        return str(self._rv)
+
+    def _touch(self, s: Stored, event: str) -> None:
+        s.obj["metadata"]["resourceVersion"] = self._next_rv()
+        self._events.append((self._rv, event, s.resource, copy.deepcopy(self._public(s))))
+        self._changed.notify_all()
+
+    def _public(self, s: Stored) -> dict[str, Any]:
+        obj = copy.deepcopy(s.obj)
+        obj["apiVersion"], obj["kind"] = s.resource.group_version, s.resource.kind
+        obj["metadata"]["managedFields"] = [
+            {
+                "manager": m,
+                "operation": s.operations.get(m, "Apply"),
+                "apiVersion": s.resource.group_version,
+                "time": obj["metadata"].get("creationTimestamp", _now()),
+                "fieldsType": "FieldsV1",
+                "fieldsV1": ssa.fields_v1(paths),
+            }
+            for m, paths in sorted(s.owners.items())
+        ]
+        return obj
+
+    def _ensure_namespace(self, r: Resource, ns: str) -> None:
+        if r.namespaced and ("", "namespaces", "", ns) not in self._store:
+            raise ApiError(
+                404, "NotFound", f'namespaces "{ns}" not found', {"name": ns, "kind": "namespaces"}
+            )
+
+    def _validate(self, r: Resource, name: str, obj: dict[str, Any]) -> None:
+        causes = []
+        for kind, only, path, message in self.invalid:
+            if kind == r.kind and only in (None, name):
+                causes.append({"reason": "FieldValueInvalid", "message": message, "field": path})
+        spec = obj.get("spec") or {}
+        template = (
+            (spec.get("jobTemplate") or {}).get("spec", {}).get("template")
+            if r.kind == "CronJob"
+            else spec.get("template")
+        )
+        if r.kind in ("Deployment", "StatefulSet", "Job", "CronJob") and isinstance(template, dict):
+            prefix = "spec.jobTemplate.spec.template" if r.kind == "CronJob" else "spec.template"
+            for i, c in enumerate((template.get("spec") or {}).get("containers") or []):
+                if not c.get("image"):
+                    causes.append(
+                        {
+                            "reason": "FieldValueRequired",
+                            "message": "Required value",
+                            "field": f"{prefix}.spec.containers[{i}].image",
+                        }
+                    )
+        if causes:
+            detail = ", ".join(f"{c['field']}: {c['message']}" for c in causes)
+            raise ApiError(
+                422,
+                "Invalid",
+                f'{r.kind}.{r.group or "core"} "{name}" is invalid: {detail}'.replace(".core", ""),
+                {"name": name, "group": r.group, "kind": r.kind, "causes": causes},
+            )
+
+    def _defaults(self, r: Resource, obj: dict[str, Any]) -> None:
+        spec = (
+            obj.setdefault("spec", {})
+            if r.kind in ("Deployment", "StatefulSet", "Service")
+            else None
+        )
+        if r.kind in ("Deployment", "StatefulSet") and spec is not None:
+            spec.setdefault("replicas", 1)
+            spec.setdefault("revisionHistoryLimit", 10)
+        if r.kind == "Service" and spec is not None:
+            spec.setdefault("type", "ClusterIP")
+            if "clusterIP" not in spec:
+                spec["clusterIP"] = f"10.96.{self._rv % 250}.{(self._rv // 250) % 250 + 1}"
+
+    def _apply(
+        self,
+        r: Resource,
+        ns: str,
+        name: str,
+        body: dict[str, Any],
+        manager: str,
+        *,
+        force: bool,
+        dry_run: bool,
+        operation: str = "Apply",
+    ) -> tuple[dict[str, Any], bool]:
+        if body.get("kind") != r.kind or body.get("apiVersion") != r.group_version:
+            raise ApiError(
+                400,
+                "BadRequest",
+                f"the body of the request was in an unknown format: {body.get('apiVersion')} {body.get('kind')} sent to {r.qualified}",
+            )
+        meta = body.get("metadata") or {}
+        if meta.get("name") != name:
+            raise ApiError(
+                400, "BadRequest", "the name of the object does not match the name on the URL"
+            )
+        self._ensure_namespace(r, ns)
+        self._validate(r, name, body)
+        config = copy.deepcopy(body)
+        if r.status_subresource:
+            config.pop("status", None)
+        key = (r.group, r.plural, ns, name)
+        stored = self._store.get(key)
+        live = copy.deepcopy(stored.obj) if stored else None
+        if (
+            r.kind == "Job"
+            and stored
+            and (config.get("spec") or {}).get("template")
+            not in (None, stored.obj["spec"].get("template"))
+        ):
+            raise ApiError(
+                422,
+                "Invalid",
+                f'Job.batch "{name}" is invalid: spec.template: Invalid value: "...": field is immutable',
+                {
+                    "name": name,
+                    "group": "batch",
+                    "kind": "Job",
+                    "causes": [
+                        {
+                            "reason": "FieldValueInvalid",
+                            "message": 'Invalid value: "...": field is immutable',
+                            "field": "spec.template",
+                        }
+                    ],
+                },
+            )
+        owners = stored.owners if stored else {}
+        try:
+            merged, new_owners = ssa.apply(live, config, manager, owners, force=force)
+        except ssa.ApplyConflict as exc:
+            causes = [
+                {
+                    "reason": "FieldManagerConflict",
+                    "message": f'conflict with "{m}" using {r.group_version}',
+                    "field": ssa.format_path(p),
+                }
+                for m, p in exc.conflicts
+            ]
+            lines = "\n".join(f"- {c['message']}: {c['field']}" for c in causes)
+            n = len(causes)
+            message = (
+                f"Apply failed with {n} conflict{'s' if n != 1 else ''}: {causes[0]['message']}: {causes[0]['field']}"
+                if n == 1
+                else f"Apply failed with {n} conflicts: conflicts with another manager:\n{lines}"
+            )
+            raise ApiError(
+                409,
+                "Conflict",
+                message,
+                {"name": name, "group": r.group, "kind": r.plural, "causes": causes},
+            ) from None
+        if operation == "Update" and stored is not None:
+            new_owners = ssa.update_owners(stored.obj, merged, manager, owners)
+        merged["apiVersion"], merged["kind"] = r.group_version, r.kind
+        md = merged.setdefault("metadata", {})
+        md["name"] = name
+        if r.namespaced:
+            md["namespace"] = ns
+        self._defaults(r, merged)
+        created = stored is None
+        if created:
+            md["uid"] = _secrets.token_hex(16)
+            md["creationTimestamp"] = _now()
+            md["generation"] = 1
+            changed = True
+        else:
+            before = {k: v for k, v in stored.obj.items() if k != "status"}
+            after = {k: v for k, v in merged.items() if k != "status"}
+            changed = before != after or new_owners != owners
+            spec_changed = {k: v for k, v in before.items() if k != "metadata"} != {
+                k: v for k, v in after.items() if k != "metadata"
+            }
+            if spec_changed:
+                md["generation"] = int(stored.obj["metadata"].get("generation", 1)) + 1
+        candidate = Stored(
+            r, merged, new_owners, {**(stored.operations if stored else {}), manager: operation}
+        )
+        if dry_run:
+            return self._public(candidate), created
+        if created or changed:
+            self._store[key] = candidate
+            self._touch(candidate, "ADDED" if created else "MODIFIED")
+            self._settle(candidate)
+        return self._public(self._store[key]), created
+
+    def _create(
+        self, r: Resource, ns: str, body: dict[str, Any], manager: str, *, dry_run: bool = False
+    ) -> dict[str, Any]:
+        obj = copy.deepcopy(body)
+        md = obj.setdefault("metadata", {})
+        if not md.get("name") and md.get("generateName"):
+            md["name"] = md["generateName"] + _secrets.token_hex(3)[:5]
+        name = md.get("name")
+        if not name:
+            raise ApiError(
+                422,
+                "Invalid",
+                f"{r.kind} is invalid: metadata.name: Required value: name or generateName is required",
+            )
+        self._ensure_namespace(r, ns)
+        self._validate(r, name, obj)
+        key = (r.group, r.plural, ns, name)
+        if key in self._store:
+            raise ApiError(
+                409,
+                "AlreadyExists",
+                f'{r.qualified} "{name}" already exists',
+                {"name": name, "group": r.group, "kind": r.plural},
+            )
+        obj["apiVersion"], obj["kind"] = r.group_version, r.kind
+        if r.namespaced:
+            md["namespace"] = ns
+        md.update(uid=_secrets.token_hex(16), creationTimestamp=_now(), generation=1)
+        self._defaults(r, obj)
+        s = Stored(r, obj, {manager: ssa.field_set(obj)}, {manager: "Update"})
+        if dry_run:
+            return self._public(s)
+        self._store[key] = s
+        self._touch(s, "ADDED")
+        hook = self.on_create.get(r.kind)
+        if hook is not None:
+            hook(self, self._public(s))
+        self._settle(s)
+        return self._public(s)
+
+    def _settle(self, s: Stored) -> None:
+        """What controllers would do next when auto_ready: roll out, complete, bind."""
+        kind = s.resource.kind
+        if not (
+            self.auto_ready is True
+            or (isinstance(self.auto_ready, set) and kind in self.auto_ready)
+        ):
+            return
+        md, spec = s.obj["metadata"], s.obj.get("spec") or {}
+        gen = md.get("generation", 1)
+        status: dict[str, Any] | None = None
+        if kind == "Deployment":
+            n = spec.get("replicas", 1)
+            status = {
+                "observedGeneration": gen,
+                "replicas": n,
+                "updatedReplicas": n,
+                "readyReplicas": n,
+                "availableReplicas": n,
+                "conditions": [
+                    {"type": "Available", "status": "True"},
+                    {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"},
+                ],
+            }
+        elif kind == "StatefulSet":
+            n = spec.get("replicas", 1)
+            rev = f"{md['name']}-{gen}"
+            status = {
+                "observedGeneration": gen,
+                "replicas": n,
+                "readyReplicas": n,
+                "currentReplicas": n,
+                "updatedReplicas": n,
+                "availableReplicas": n,
+                "currentRevision": rev,
+                "updateRevision": rev,
+            }
+        elif kind == "Job":
+            status = {
+                "succeeded": 1,
+                "startTime": md.get("creationTimestamp"),
+                "completionTime": _now(),
+                "conditions": [
+                    {"type": "SuccessCriteriaMet", "status": "True"},
+                    {"type": "Complete", "status": "True"},
+                ],
+            }
+        elif kind == "PersistentVolumeClaim":
+            status = {"phase": "Bound"}
+        if status is not None and s.obj.get("status") != status:
+            s.obj["status"] = status
+            self._touch(s, "MODIFIED")
+
+    def _delete(
+        self, r: Resource, ns: str, name: str, propagation: str | None, dry_run: bool
+    ) -> dict[str, Any]:
+        key = (r.group, r.plural, ns, name)
+        s = self._store.get(key)
+        if s is None:
+            raise ApiError(
+                404,
+                "NotFound",
+                f'{r.qualified} "{name}" not found',
+                {"name": name, "group": r.group, "kind": r.plural},
+            )
+        if dry_run:
+            return self._public(s)
+        del self._store[key]
+        gone = self._public(s)
+        self._events.append((int(self._next_rv()), "DELETED", r, gone))
+        policy = propagation or ("Orphan" if r.kind == "Job" else "Background")
+        uid = s.obj["metadata"].get("uid")
+        for k, other in list(self._store.items()):
+            refs = other.obj["metadata"].get("ownerReferences") or []
+            in_ns = r.kind == "Namespace" and k[2] == name
+            if in_ns or (policy != "Orphan" and any(ref.get("uid") == uid for ref in refs)):
+                self._delete(other.resource, k[2], k[3], "Background", False)
+        self._changed.notify_all()
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Success",
+            "details": {"name": name, "group": r.group, "kind": r.plural, "uid": uid},
+        }
+
+    def _matches(self, obj: dict[str, Any], query: dict[str, str]) -> bool:
+        labels = obj.get("metadata", {}).get("labels") or {}
+        return ssa.labels_match(
+            labels, ssa.parse_selector(query.get("labelSelector"))
+        ) and ssa.fields_match(obj, query.get("fieldSelector"))
+
+    def _list(self, r: Resource, ns: str | None, query: dict[str, str]) -> dict[str, Any]:
+        items = []
+        for (g, p, ons, _), s in sorted(self._store.items()):
+            if g == r.group and p == r.plural and (ns is None or ons == ns):
+                obj = self._public(s)
+                if self._matches(obj, query):
+                    obj.pop("apiVersion", None)
+                    obj.pop("kind", None)
+                    items.append(obj)
+        return {
+            "kind": f"{r.kind}List",
+            "apiVersion": r.group_version,
+            "metadata": {"resourceVersion": str(self._rv)},
+            "items": items,
+        }
+
+    def _inject(self, method: str, path: str) -> ApiError | None:
+        with self._lock:
+            for f in self.faults:
+                if (
+                    f.count > 0
+                    and (f.method in (None, method))
+                    and (f.path_contains is None or f.path_contains in path)
+                ):
+                    f.count -= 1
+                    return _fault_error(f.code, f.retry_after, f.message)
+            if (
+                self.fault_rate
+                and (self.fault_methods is None or method in self.fault_methods)
+                and self._rng.random() < self.fault_rate
+            ):
+                return _fault_error(
+                    self._rng.choice(self.fault_codes), self.fault_retry_after, None
+                )
+        return None
+
+    def _should_drop(self, method: str) -> bool:
+        with self._lock:
+            if self.drop_after is None or (
+                self.drop_methods is not None and method not in self.drop_methods
+            ):
+                return False
+            self._counted += 1
+            return self._counted > self.drop_after
+
+
+def _fault_error(code: int, retry_after: int | None, message: str | None) -> ApiError:
+    reasons = {
+        429: "TooManyRequests",
+        500: "InternalError",
+        503: "ServiceUnavailable",
+        504: "Timeout",
+    }
+    default = {
+        429: "Too many requests, please try again later.",
+        500: "Internal error occurred: etcdserver: request timed out",
+        503: "the server is currently unable to handle the request",
+    }
+    headers = (
+        {"Retry-After": str(retry_after)} if retry_after is not None and code in (429, 503) else {}
+    )
+    return ApiError(
+        code,
+        reasons.get(code, "Unknown"),
+        message or default.get(code, f"error {code}"),
+        {"retryAfterSeconds": retry_after} if headers else None,
+        headers,
+    )
+
+
+_VERBS = {"GET": "get", "PATCH": "patch", "POST": "create", "DELETE": "delete", "PUT": "update"}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeKube
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    # plumbing -----------------------------------------------------------
+
+    def _body(self) -> bytes:
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def _send(
+        self,
+        code: int,
+        payload: Any,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _record(self, status: int) -> None:
+        parts = urlsplit(self.path)
+        q = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        with self.fake._lock:
+            self.fake.requests.append(
+                RequestRecord(
+                    self.command, parts.path, q, status, self.headers.get("Content-Type", "")
+                )
+            )
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def _handle(self) -> None:
+        fake = self.fake
+        body = self._body()
+        if fake.latency:
+            time.sleep(fake.latency)
+        if fake._should_drop(self.command):
+            self._record(0)
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(2)
+            return
+        try:
+            self._authenticate()
+            injected = fake._inject(self.command, self.path)
+            if injected is not None:
+                raise injected
+            code, payload, ctype = self._route(body)
+        except ApiError as err:
+            self._record(err.code)
+            self._send(err.code, err.status(), headers=err.headers)
+            return
+        if code == -1:  # streamed
+            return
+        self._record(code)
+        self._send(code, payload, ctype)
+
+    def _authenticate(self) -> None:
+        auth = self.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ").strip()
+        if token in self.fake.expired or token not in self.fake.tokens:
+            raise ApiError(401, "Unauthorized", "Unauthorized")
+        self.user = self.fake.tokens[token]
+
+    def _route(self, body: bytes) -> tuple[int, Any, str]:
+        fake = self.fake
+        parts = urlsplit(self.path)
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        segs = [s for s in parts.path.split("/") if s]
+        accept = self.headers.get("Accept", "")
+        with fake._lock:
+            if segs == ["version"]:
+                major, minor = fake.git_version.lstrip("v").split(".")[:2]
+                return (
+                    200,
+                    {
+                        "major": major,
+                        "minor": minor,
+                        "gitVersion": fake.git_version,
+                        "platform": "linux/amd64",
+                    },
+                    "application/json",
+                )
+            if segs in (["api"], ["apis"]):
+                return self._discovery_root(segs[0], accept)
+            if (segs[:1] == ["api"] and len(segs) == 2) or (segs[:1] == ["apis"] and len(segs) == 3):
+                return self._resource_list(segs)
+            return self._resource(segs, query, body)
+
+    def _discovery_root(self, root: str, accept: str) -> tuple[int, Any, str]:
+        fake = self.fake
+        groups: dict[str, list[Resource]] = {}
+        for r in fake.resources:
+            if (root == "api") == (r.group == ""):
+                groups.setdefault(r.group, []).append(r)
+        if fake.aggregated_discovery and "apidiscovery.k8s.io" in accept:
+            items = []
+            for g, rs in groups.items():
+                versions: dict[str, list[Resource]] = {}
+                for r in rs:
+                    versions.setdefault(r.version, []).append(r)
+                items.append(
+                    {
+                        "metadata": {"name": g, "creationTimestamp": None},
+                        "versions": [
+                            {
+                                "version": v,
+                                "resources": [r.discovery_v2() for r in vr],
+                                "freshness": "Current",
+                            }
+                            for v, vr in versions.items()
+                        ],
+                    }
+                )
+            return (
+                200,
+                {
+                    "kind": "APIGroupDiscoveryList",
+                    "apiVersion": "apidiscovery.k8s.io/v2",
+                    "metadata": {},
+                    "items": items,
+                },
+                AGGREGATED,
+            )
+        if root == "api":
+            return (
+                200,
+                {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []},
+                "application/json",
+            )
+        out = []
+        for g, rs in groups.items():
+            versions = sorted({r.version for r in rs}, reverse=True)
+            out.append(
+                {
+                    "name": g,
+                    "versions": [{"groupVersion": f"{g}/{v}", "version": v} for v in versions],
+                    "preferredVersion": {
+                        "groupVersion": f"{g}/{versions[0]}",
+                        "version": versions[0],
+                    },
+                }
+            )
+        return 200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": out}, "application/json"
+
+    def _resource_list(self, segs: list[str]) -> tuple[int, Any, str]:
+        group, version = ("", segs[1]) if segs[0] == "api" else (segs[1], segs[2])
+        rs = [r for r in self.fake.resources if r.group == group and r.version == version]
+        if not rs:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        gv = f"{group}/{version}" if group else version
+        return (
+            200,
+            {
+                "kind": "APIResourceList",
+                "apiVersion": "v1",
+                "groupVersion": gv,
+                "resources": [a for r in rs for a in r.api_resource()],
+            },
+            "application/json",
+        )
+
+    def _parse(self, segs: list[str]) -> tuple[Resource, str | None, str | None, str | None]:
+        if segs[0] == "api":
+            group, version, rest = "", segs[1], segs[2:]
+        else:
+            group, version, rest = segs[1], segs[2], segs[3:]
+        ns: str | None = None
+        if len(rest) >= 3 and rest[0] == "namespaces":
+            ns, rest = rest[1], rest[2:]
+        elif len(rest) == 2 and rest[0] == "namespaces" and group == "":
+            pass
+        plural, name, sub = (
+            rest[0],
+            (rest[1] if len(rest) > 1 else None),
+            (rest[2] if len(rest) > 2 else None),
+        )
+        for r in self.fake.resources:
+            if r.group == group and r.version == version and r.plural == plural:
+                return r, ns, name, sub
+        raise ApiError(404, "NotFound", "the server could not find the requested resource")
+
+    def _authorize(self, verb: str, r: Resource, ns: str | None, name: str | None) -> None:
+        for dverb, plural, dns in self.fake.denied:
+            if dverb in (verb, "*") and plural in (r.plural, "*") and dns in (None, ns):
+                what = f'{r.qualified} "{name}"' if name else r.qualified
+                where = f' in the namespace "{ns}"' if ns else " at the cluster scope"
+                raise ApiError(
+                    403,
+                    "Forbidden",
+                    f'{what} is forbidden: User "{self.user}" cannot {verb} resource "{r.plural}" in API group "{r.group}"{where}',
+                    {"name": name or "", "group": r.group, "kind": r.plural},
+                )
+
+    def _resource(
+        self, segs: list[str], query: dict[str, str], body: bytes
+    ) -> tuple[int, Any, str]:
+        fake = self.fake
+        if not segs or segs[0] not in ("api", "apis"):
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        r, ns, name, sub = self._parse(segs)
+        method = self.command
+        watching = method == "GET" and query.get("watch") in ("1", "true")
+        verb = (
+            "watch" if watching else "list" if method == "GET" and name is None else _VERBS[method]
+        )
+        self._authorize(verb, r, ns, name)
+        dry_run = query.get("dryRun") == "All"
+        if method == "GET" and sub == "log":
+            return self._logs(ns or "", name or "", query)
+        if method == "GET" and name is None:
+            if watching:
+                self._watch(r, ns, query)
+                return -1, None, ""
+            return 200, fake._list(r, ns, query), "application/json"
+        if method == "GET":
+            s = fake._store.get((r.group, r.plural, ns or "", name or ""))
+            if s is None:
+                raise ApiError(
+                    404,
+                    "NotFound",
+                    f'{r.qualified} "{name}" not found',
+                    {"name": name, "group": r.group, "kind": r.plural},
+                )
+            return 200, fake._public(s), "application/json"
+        if method == "PATCH":
+            ctype = self.headers.get("Content-Type", "")
+            if "apply-patch" not in ctype:
+                raise ApiError(
+                    415,
+                    "UnsupportedMediaType",
+                    f"the fake only speaks server-side apply, not {ctype}",
+                )
+            manager = query.get("fieldManager")
+            if not manager:
+                raise ApiError(
+                    400,
+                    "BadRequest",
+                    'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+                )
+            doc = yaml.safe_load(body.decode()) or {}
+            obj, created = fake._apply(
+                r,
+                ns or "",
+                name or "",
+                doc,
+                manager,
+                force=query.get("force") == "true",
+                dry_run=dry_run,
+            )
+            return (201 if created else 200), obj, "application/json"
+        if method == "POST":
+            doc = json.loads(body.decode() or "{}")
+            if doc.get("kind") != r.kind:
+                raise ApiError(400, "BadRequest", f"kind {doc.get('kind')} sent to {r.qualified}")
+            return (
+                201,
+                fake._create(
+                    r, ns or "", doc, query.get("fieldManager") or "agentctl", dry_run=dry_run
+                ),
+                "application/json",
+            )
+        if method == "DELETE":
+            opts = json.loads(body.decode() or "{}") if body else {}
+            propagation = query.get("propagationPolicy") or opts.get("propagationPolicy")
+            return (
+                200,
+                fake._delete(r, ns or "", name or "", propagation, dry_run),
+                "application/json",
+            )
+        raise ApiError(405, "MethodNotAllowed", f"{method} is not supported by the fake")
+
+    # streaming ----------------------------------------------------------
+
+    def _start_chunked(self, content_type: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.close_connection = True
+
+    def _chunk(self, data: bytes) -> bool:
+        try:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+            return True
+        except OSError:
+            return False
+
+    def _end_chunks(self) -> None:
+        with contextlib.suppress(OSError):
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+    def _watch(self, r: Resource, ns: str | None, query: dict[str, str]) -> None:
+        fake = self.fake
+        timeout = float(query.get("timeoutSeconds") or 300)
+        deadline = time.monotonic() + timeout
+        start = query.get("resourceVersion")
+        pending: list[tuple[str, dict[str, Any]]] = []
+        if not start or start == "0":
+            for (g, p, ons, _), s in sorted(fake._store.items()):
+                if g == r.group and p == r.plural and (ns is None or ons == ns):
+                    obj = fake._public(s)
+                    if fake._matches(obj, query):
+                        pending.append(("ADDED", obj))
+            cursor = fake._rv
+        else:
+            cursor = int(start)
+        self._record(200)
+        self._start_chunked("application/json")
+        fake._lock.release()
+        try:
+            while True:
+                for etype, obj in pending:
+                    if not self._chunk(json.dumps({"type": etype, "object": obj}).encode() + b"\n"):
+                        return
+                pending = []
+                with fake._lock:
+                    while (
+                        not fake._stopping
+                        and time.monotonic() < deadline
+                        and not any(e[0] > cursor for e in fake._events[-200:])
+                    ):
+                        fake._changed.wait(timeout=min(0.2, max(0.0, deadline - time.monotonic())))
+                    if fake._stopping or time.monotonic() >= deadline:
+                        break
+                    for rv, etype, res, obj in fake._events:
+                        if rv <= cursor:
+                            continue
+                        cursor = rv
+                        same = res.group == r.group and res.plural == r.plural
+                        if (
+                            same
+                            and (ns is None or obj["metadata"].get("namespace") == ns)
+                            and fake._matches(obj, query)
+                        ):
+                            pending.append((etype, obj))
+            self._end_chunks()
+        finally:
+            fake._lock.acquire()
+
+    def _logs(self, ns: str, pod: str, query: dict[str, str]) -> tuple[int, Any, str]:
+        fake = self.fake
+        if ("", "pods", ns, pod) not in fake._store:
+            raise ApiError(
+                404, "NotFound", f'pods "{pod}" not found', {"name": pod, "kind": "pods"}
+            )
+        container = (
+            query.get("container")
+            or (fake._store[("", "pods", ns, pod)].obj["spec"]["containers"][0]["name"])
+        )
+        previous = query.get("previous") == "true"
+        stream = fake._logs.get((ns, pod, container, previous))
+        if stream is None:
+            if previous:
+                raise ApiError(
+                    400,
+                    "BadRequest",
+                    f'previous terminated container "{container}" in pod "{pod}" not found',
+                )
+            stream = LogStream()
+        lines = stream.lines
+        tail = query.get("tailLines")
+        if tail is not None:
+            lines = lines[-int(tail) :] if int(tail) else []
+        if query.get("follow") != "true":
+            text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+            return 200, text.encode(), "text/plain"
+        self._record(200)
+        self._start_chunked("text/plain")
+        sent = len(stream.lines) - len(lines)
+        fake._lock.release()
+        try:
+            while True:
+                with fake._lock:
+                    new = stream.lines[sent:]
+                    sent = len(stream.lines)
+                    done = stream.closed or fake._stopping
+                    if not new and not done:
+                        fake._changed.wait(timeout=0.2)
+                        continue
+                for line in new:
+                    if not self._chunk((line if line.endswith("\n") else line + "\n").encode()):
+                        return
+                if done and not new:
+                    break
+            self._end_chunks()
+        finally:
+            fake._lock.acquire()
