@@ -11,18 +11,22 @@
   ``invoke_workflow``, ``create_agent`` and ``execute_tool`` spans (often a
   roll-up of their children) is ignored so nothing is counted twice.
 
-``genai_prices`` is imported lazily (it costs ~0.25 s).
+Prices come from :class:`agentctl.cost.prices.Pricer` (``genai_prices`` is
+imported lazily: it costs ~0.25 s).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.spans import SpanRecord
+
+if TYPE_CHECKING:
+    from agentctl.cost.prices import Pricer
 
 OFFLINE_DEMO = "offline-demo"
 
@@ -160,160 +164,6 @@ def day_time(day: int) -> _dt.datetime:
     return _dt.datetime(1970, 1, 1, 12, tzinfo=_dt.UTC) + _dt.timedelta(days=day)
 
 
-@dataclass
-class _Resolved:
-    provider: Any
-    model: Any
-    time_of_day: bool  # prices vary within a day (off-peak discounts)
-
-
-class Pricer:
-    """Prices usage with genai-prices, caching model lookups (misses included)."""
-
-    def __init__(self) -> None:
-        import genai_prices
-        from genai_prices import data_snapshot
-
-        self._gp = genai_prices
-        self._snapshot = data_snapshot.get_snapshot()
-        self._resolved: dict[tuple[str | None, str], _Resolved | str] = {}
-
-    @property
-    def data_version(self) -> str:
-        """What the prices come from, for stamping reports."""
-        snap = self._snapshot
-        if getattr(snap, "from_auto_update", False):
-            return f"genai-prices {self._gp.__version__} (data updated {snap.timestamp:%Y-%m-%d %H:%M})"
-        return f"genai-prices {self._gp.__version__} (bundled data)"
-
-    def resolve(self, provider: str | None, model: str) -> _Resolved | str:
-        """The genai-prices provider and model, or the reason there are none."""
-        key = (provider, model)
-        hit = self._resolved.get(key)
-        if hit is not None:
-            return hit
-        from genai_prices.types import TimeOfDateConstraint
-
-        candidates: tuple[str | None, ...] = genai_prices_providers(provider) or (None,)
-        result: _Resolved | str = f"genai-prices has no price for {provider or '?'}/{model}"
-        for pid in candidates:
-            try:
-                gp_provider, gp_model = self._snapshot.find_provider_model(model, None, pid, None)
-            except LookupError:
-                continue
-            tod = isinstance(gp_model.prices, list) and any(
-                isinstance(c.constraint, TimeOfDateConstraint) for c in gp_model.prices
-            )
-            result = _Resolved(gp_provider, gp_model, tod)
-            break
-        self._resolved[key] = result
-        return result
-
-    def _calc(self, r: _Resolved, usage: Usage | _AvgUsage, when: _dt.datetime) -> Any:
-        from genai_prices import Usage as GpUsage
-
-        kwargs: dict[str, Any] = {"input_tokens": usage.input, "output_tokens": usage.output}
-        if usage.cache_read:
-            kwargs["cache_read_tokens"] = usage.cache_read
-        if usage.cache_write:
-            kwargs["cache_write_tokens"] = usage.cache_write
-        if usage.reasoning:
-            kwargs["output_reasoning_tokens"] = usage.reasoning
-        return self._gp.calc_price(
-            GpUsage(**kwargs),
-            model_ref=r.model.id,
-            provider_id=r.provider.id,
-            genai_request_timestamp=when,
-        )
-
-    def price(
-        self, provider: str | None, model: str | None, usage: Usage | None, when: _dt.datetime
-    ) -> Price:
-        """Price one model call."""
-        if provider and provider.strip().lower() == OFFLINE_DEMO:
-            return Price(STATUS_FREE, Decimal(0), reason="offline demo model (free)")
-        if usage is None or usage.empty:
-            return Price(STATUS_NO_USAGE, None, reason="no token usage reported")
-        if not model:
-            return Price(STATUS_UNPRICED, None, reason="no model name on the span")
-        r = self.resolve(provider, model)
-        if isinstance(r, str):
-            return Price(STATUS_UNPRICED, None, reason=r)
-        try:
-            calc = self._calc(r, usage, when)
-        except (LookupError, ValueError) as exc:
-            return Price(STATUS_UNPRICED, None, reason=str(exc))
-        return Price(STATUS_PRICED, calc.total_price, r.provider.id, r.model.id)
-
-    def price_group(
-        self,
-        group: UsageGroup,
-        expand: Callable[[UsageGroup], Iterable[tuple[Usage, _dt.datetime]]] | None = None,
-    ) -> Price:
-        """Price ``group.calls`` calls whose usage sums to ``group.usage`` on one UTC day.
-
-        Exact when every call falls in the same price tier (checked with the
-        group's min and max input tokens) and prices do not vary by time of
-        day; otherwise the calls are priced one by one through ``expand``.
-        """
-        when = day_time(group.day)
-        if group.provider and group.provider.strip().lower() == OFFLINE_DEMO:
-            return Price(STATUS_FREE, Decimal(0), reason="offline demo model (free)")
-        if group.usage.empty:
-            return Price(STATUS_NO_USAGE, None, reason="no token usage reported")
-        if not group.model:
-            return Price(STATUS_UNPRICED, None, reason="no model name on the span")
-        r = self.resolve(group.provider, group.model)
-        if isinstance(r, str):
-            return Price(STATUS_UNPRICED, None, reason=r)
-        avg = _AvgUsage.of(group.usage, group.calls)
-        try:
-            calc = self._calc(r, avg, when)
-        except (LookupError, ValueError) as exc:
-            return Price(STATUS_UNPRICED, None, reason=str(exc))
-        tiers = _tier_starts(calc.model_price)
-        straddles = any(group.min_input <= t < group.max_input for t in tiers)
-        if (straddles or r.time_of_day) and expand is not None:
-            total = Decimal(0)
-            for usage, at in expand(group):
-                p = self.price(group.provider, group.model, usage, at)
-                if p.usd is None:
-                    return p
-                total += p.usd
-            return Price(STATUS_PRICED, total, r.provider.id, r.model.id)
-        return Price(STATUS_PRICED, calc.total_price * group.calls, r.provider.id, r.model.id)
-
-
-@dataclass(frozen=True, slots=True)
-class _AvgUsage:
-    input: Decimal
-    output: Decimal
-    cache_read: Decimal
-    cache_write: Decimal
-    reasoning: Decimal
-
-    @classmethod
-    def of(cls, u: Usage, n: int) -> _AvgUsage:
-        d = Decimal(n)
-        return cls(
-            Decimal(u.input) / d,
-            Decimal(u.output) / d,
-            Decimal(u.cache_read) / d,
-            Decimal(u.cache_write) / d,
-            Decimal(u.reasoning) / d,
-        )
-
-
-def _tier_starts(model_price: Any) -> list[int]:
-    from genai_prices.types import TieredPrices
-
-    starts: list[int] = []
-    for value in vars(model_price).values():
-        if isinstance(value, TieredPrices):
-            starts.extend(t.start for t in value.tiers)
-    return starts
-
-
 @dataclass(frozen=True, slots=True)
 class UsageGroup:
     """Model calls aggregated over one UTC day (what the SQL aggregates return)."""
@@ -423,7 +273,10 @@ def price_spans(spans: Iterable[SpanRecord], pricer: Pricer | None = None) -> Pr
     ``priced`` (``usd`` set), ``unpriced`` (unknown model: ``usd`` None, tokens
     kept), ``free`` (offline-demo) or ``no-usage``. Other spans are skipped.
     """
-    pricer = pricer or Pricer()
+    if pricer is None:
+        from agentctl.cost.prices import Pricer
+
+        pricer = Pricer()
     out = PriceResult(price_data=pricer.data_version)
     for s in spans:
         if not is_model_call(s):

@@ -20,13 +20,13 @@ from agentctl.cost.llm import (
     STATUS_NO_USAGE,
     STATUS_PRICED,
     STATUS_UNPRICED,
-    Pricer,
     Usage,
     UsageGroup,
     genai_prices_providers,
     price_spans,
     usage_of,
 )
+from agentctl.cost.prices import Pricer
 
 M = Decimal(1_000_000)
 
@@ -180,7 +180,7 @@ def test_group_pricing_matches_per_call_sum(pricer: Pricer) -> None:
     p = pricer.price_group(g)
     assert p.status == STATUS_PRICED
     per_call = sum(pricer.price("openai", "gpt-4o", u, span_time_of(day)).usd for u in calls)
-    assert abs(p.usd - per_call) < Decimal("1e-15")
+    assert p.usd == per_call
 
 
 def test_group_straddling_a_price_tier_is_expanded(pricer: Pricer) -> None:
@@ -210,3 +210,36 @@ def span_time_of(day: int):
     from agentctl.cost.llm import day_time
 
     return day_time(day)
+
+
+@pytest.mark.parametrize(
+    ("provider", "model"),
+    [
+        ("openai", "gpt-4o"),
+        ("anthropic", "claude-sonnet-4-20250514"),
+        ("gcp.gemini", "gemini-2.5-pro"),
+        ("openai", "o3"),
+        ("x_ai", "grok-3"),
+    ],
+)
+def test_unit_rates_agree_with_genai_prices(pricer: Pricer, provider: str, model: str) -> None:
+    import random
+
+    when = span_time_of(20150)
+    rates = pricer.unit_rates(provider, model, when)
+    assert rates is not None
+    rng = random.Random(3)
+    for _ in range(20):
+        inp = rng.choice([0, 10, 5_000, 199_999, 200_000, 200_001, 450_000])
+        cr, cw = rng.randrange(0, inp // 2 + 1), rng.randrange(0, inp // 4 + 1)
+        out = rng.randrange(0, 5000)
+        rs = rng.randrange(0, out + 1)
+        u = Usage(inp, out, cr, cw, rs)
+        exact = pricer.price(provider, model, u, when).usd
+        assert rates.cost(inp, out, cr, cw, rs) == exact
+
+
+def test_unit_rates_unknown_and_free(pricer: Pricer) -> None:
+    assert pricer.unit_rates("openai", "no-such-model", span_time_of(20150)) is None
+    free = pricer.unit_rates("offline-demo", "demo", span_time_of(20150))
+    assert free is not None and free.cost(100, 100, 0, 0, 0) == 0

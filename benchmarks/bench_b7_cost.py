@@ -1,0 +1,118 @@
+"""B7 (cost): `agentctl cost --since 30d` on a store of 1,000,000 spans, start-up included.
+
+Builds (once, cached under $TMPDIR) a store of synthetic traces spread over
+the last 30 days: 100,000 runs of 10 spans each (an invoke_agent root, five
+model calls across four models and three providers with cached tokens, four
+tool calls), five agents in three teams. Then runs the real CLI in a fresh
+process several times and prints the median wall time against the 1 s target.
+
+    python benchmarks/bench_b7_cost.py [--spans N] [--runs R] [--rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_S = 1.0
+SPANS_PER_TRACE = 10
+AGENTS = [("research-assistant", "search"), ("deep-research", "search"), ("daily-report", "finance"),
+          ("currency-converter", "payments"), ("support-bot", "payments")]  # fmt: skip
+MODELS = [("openai", "gpt-4.1-mini-2025-04-14"), ("openai", "gpt-4o"),
+          ("anthropic", "claude-sonnet-4-20250514"), ("gcp.gemini", "gemini-2.5-flash")]  # fmt: skip
+
+
+def make_store(path: Path, n_spans: int, *, now_ns: int | None = None) -> None:
+    from agentctl.spans import SpanRecord
+    from agentctl.telemetry.store import TraceStore
+
+    rng = random.Random(7)
+    now_ns = now_ns or time.time_ns()
+    window = 29 * 86400 * 10**9
+    store = TraceStore(path)
+    batch: list[SpanRecord] = []
+    resources = {
+        a: {"service.name": a, "gen_ai.agent.name": a, "agentctl.team": t} for a, t in AGENTS
+    }
+    for t in range(n_spans // SPANS_PER_TRACE):
+        agent, team = AGENTS[t % len(AGENTS)]
+        start = now_ns - rng.randrange(window)
+        trace_id = f"{t:032x}"
+        root_id = f"{t * 16 + 1:016x}"
+        dur = rng.randrange(2, 120) * 10**9
+        status = "error" if rng.random() < 0.05 else "ok"
+        common = {"trace_id": trace_id, "kind": 1, "agent_name": agent, "agent_version": "1.0.0",
+                  "team": team, "resource": resources[agent]}  # fmt: skip
+        batch.append(SpanRecord(span_id=root_id, parent_span_id=None, name=f"invoke_agent {agent}",
+                                start_unix_nano=start, end_unix_nano=start + dur, status=status,
+                                operation="invoke_agent", **common))  # fmt: skip
+        for i in range(SPANS_PER_TRACE - 1):
+            sid = f"{t * 16 + 2 + i:016x}"
+            s0 = start + (i + 1) * dur // SPANS_PER_TRACE
+            if i % 2 == 0 and i < 9:
+                provider, model = MODELS[rng.randrange(len(MODELS))]
+                inp = rng.randrange(500, 20000)
+                batch.append(SpanRecord(span_id=sid, parent_span_id=root_id, name=f"chat {model}",
+                                        start_unix_nano=s0, end_unix_nano=s0 + dur // 20, status="unset",
+                                        operation="chat", provider=provider, request_model=model,
+                                        input_tokens=inp, output_tokens=rng.randrange(50, 2000),
+                                        cache_read_tokens=inp // 4, **common))  # fmt: skip
+            else:
+                batch.append(SpanRecord(span_id=sid, parent_span_id=root_id, name="execute_tool web-search",
+                                        start_unix_nano=s0, end_unix_nano=s0 + dur // 50, status="unset",
+                                        operation="execute_tool", tool_name="web-search", **common))  # fmt: skip
+        if len(batch) >= 20_000:
+            store.insert(batch)
+            batch = []
+    if batch:
+        store.insert(batch)
+    store.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--spans", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--rebuild", action="store_true")
+    args = ap.parse_args()
+    path = Path(tempfile.gettempdir()) / f"agentctl-b7-cost-{args.spans}.db"
+    if args.rebuild or not path.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        make_store(path, args.spans)
+        print(f"built {path} ({args.spans:,} spans) in {time.perf_counter() - t0:.1f} s")
+    exe = str(Path(sys.executable).with_name("agentctl"))
+    cmd = [exe, "cost", "--store", str(path), "--since", "30d", "-o", "json"]
+    env = {**os.environ, "NO_COLOR": "1"}
+    times = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, env=env, check=False)
+        times.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            print(proc.stderr.decode(), file=sys.stderr)
+            return 1
+    text_cmd = cmd[:-2]
+    t_text = []
+    for _ in range(args.runs):
+        t0 = time.perf_counter()
+        subprocess.run(text_cmd, capture_output=True, env=env, check=True)
+        t_text.append(time.perf_counter() - t0)
+    med, med_text = statistics.median(times), statistics.median(t_text)
+    print(f"B7 cost --since 30d -o json on {args.spans:,} spans: median {med:.3f} s "
+          f"(min {min(times):.3f}, max {max(times):.3f}); ratio to target {med / TARGET_S:.2f}")  # fmt: skip
+    print(f"B7 cost --since 30d (text) on {args.spans:,} spans: median {med_text:.3f} s; "
+          f"ratio to target {med_text / TARGET_S:.2f}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""The pricing engine over genai-prices.
+
+- :meth:`Pricer.price` prices one call with ``genai_prices.calc_price`` at the
+  call's time.
+- :meth:`Pricer.unit_rates` turns a model's price at a time into exact linear
+  coefficients (a fee per call and a price per token of each kind, per price
+  tier), measured with ``calc_price`` itself and cached per price period, so
+  thousands of aggregated groups are priced with Decimal arithmetic instead of
+  one genai-prices call each.
+- :meth:`Pricer.price_group` prices an aggregate of calls: exact when all of
+  them fall in one price tier and the model has no time-of-day prices;
+  otherwise the calls are priced one by one (``expand``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import metadata
+from typing import Any
+
+from agentctl.cost.llm import (
+    OFFLINE_DEMO,
+    STATUS_FREE,
+    STATUS_NO_USAGE,
+    STATUS_PRICED,
+    STATUS_UNPRICED,
+    Price,
+    Usage,
+    UsageGroup,
+    day_time,
+    genai_prices_providers,
+)
+
+_ZERO = Decimal(0)
+
+
+def data_version() -> str:
+    """The genai-prices release whose bundled price data we use (no import needed)."""
+    try:
+        return f"genai-prices {metadata.version('genai-prices')} (bundled data)"
+    except metadata.PackageNotFoundError:  # pragma: no cover - a declared dependency
+        return "genai-prices (unknown version)"
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRates:
+    """Exact linear USD prices of one model in one price period.
+
+    ``bands[i]`` = (fee per call, input, cache read, cache write, output,
+    reasoning per token) applies when a call's input tokens exceed
+    ``starts[i]`` (the last such band wins; ``starts[0]`` is -1).
+    """
+
+    starts: tuple[int, ...]
+    bands: tuple[tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal], ...]
+
+    def band(self, input_tokens: int | Decimal) -> int:
+        idx = 0
+        for i, start in enumerate(self.starts):
+            if input_tokens > start:
+                idx = i
+        return idx
+
+    def cost(self, inp: int, out: int, cr: int = 0, cw: int = 0, rs: int = 0) -> Decimal:
+        """One call's price (input includes cache, output includes reasoning)."""
+        if cr + cw > inp:
+            inp += cr + cw
+        return self.cost_sum(Usage(inp, max(out, rs), cr, cw, rs), 1, self.band(inp))
+
+    def cost_sum(self, u: Usage, calls: int, band: int) -> Decimal:
+        """The price of ``calls`` calls in one band whose usage sums to ``u``."""
+        fee, r_in, r_cr, r_cw, r_out, r_rs = self.bands[band]
+        return (
+            fee * calls
+            + (u.input - u.cache_read - u.cache_write) * r_in
+            + u.cache_read * r_cr
+            + u.cache_write * r_cw
+            + (u.output - u.reasoning) * r_out
+            + u.reasoning * r_rs
+        )
+
+
+@dataclass
+class _Resolved:
+    provider: Any
+    model: Any
+    time_of_day: bool  # prices vary within a day (off-peak discounts)
+
+
+_FREE_RATES = UnitRates((-1,), ((_ZERO,) * 6,))
+
+
+class Pricer:
+    """Prices usage with genai-prices, caching model lookups (misses included) and rates."""
+
+    def __init__(self) -> None:
+        self._gp: Any = None
+        self._snapshot: Any = None
+        self._resolved: dict[tuple[str | None, str], _Resolved | str] = {}
+        self._rates: dict[tuple[str, str, int], tuple[Any, UnitRates | None]] = {}
+
+    @staticmethod
+    def preload() -> threading.Thread:
+        """Import genai-prices (~0.25 s) in a background thread while SQL runs."""
+        t = threading.Thread(target=_import_genai_prices, name="genai-prices-import", daemon=True)
+        t.start()
+        return t
+
+    @property
+    def snapshot(self) -> Any:
+        if self._snapshot is None:
+            import genai_prices
+            from genai_prices import data_snapshot
+
+            self._gp = genai_prices
+            self._snapshot = data_snapshot.get_snapshot()
+        return self._snapshot
+
+    @property
+    def data_version(self) -> str:
+        """What the prices come from, for stamping reports."""
+        loaded = sys.modules.get("genai_prices.data_snapshot")
+        snap = loaded.get_snapshot() if loaded is not None and self._snapshot is not None else None
+        if snap is not None and getattr(snap, "from_auto_update", False):
+            return f"genai-prices {self._gp.__version__} (data updated {snap.timestamp:%Y-%m-%d %H:%M})"
+        return data_version()
+
+    def resolve(self, provider: str | None, model: str) -> _Resolved | str:
+        """The genai-prices provider and model, or the reason there are none."""
+        key = (provider, model)
+        hit = self._resolved.get(key)
+        if hit is not None:
+            return hit
+        from genai_prices.types import TimeOfDateConstraint
+
+        candidates: tuple[str | None, ...] = genai_prices_providers(provider) or (None,)
+        result: _Resolved | str = f"genai-prices has no price for {provider or '?'}/{model}"
+        for pid in candidates:
+            try:
+                gp_provider, gp_model = self.snapshot.find_provider_model(model, None, pid, None)
+            except LookupError:
+                continue
+            tod = isinstance(gp_model.prices, list) and any(
+                isinstance(c.constraint, TimeOfDateConstraint) for c in gp_model.prices
+            )
+            result = _Resolved(gp_provider, gp_model, tod)
+            break
+        self._resolved[key] = result
+        return result
+
+    def _calc(self, r: _Resolved, usage: Usage, when: _dt.datetime) -> Any:
+        from genai_prices import Usage as GpUsage
+
+        kwargs: dict[str, Any] = {"input_tokens": usage.input, "output_tokens": usage.output}
+        if usage.cache_read:
+            kwargs["cache_read_tokens"] = usage.cache_read
+        if usage.cache_write:
+            kwargs["cache_write_tokens"] = usage.cache_write
+        if usage.reasoning:
+            kwargs["output_reasoning_tokens"] = usage.reasoning
+        _ = self.snapshot
+        return self._gp.calc_price(
+            GpUsage(**kwargs),
+            model_ref=r.model.id,
+            provider_id=r.provider.id,
+            genai_request_timestamp=when,
+        )
+
+    def price(
+        self, provider: str | None, model: str | None, usage: Usage | None, when: _dt.datetime
+    ) -> Price:
+        """Price one model call with ``calc_price`` at ``when``."""
+        if provider and provider.strip().lower() == OFFLINE_DEMO:
+            return Price(STATUS_FREE, _ZERO, reason="offline demo model (free)")
+        if usage is None or usage.empty:
+            return Price(STATUS_NO_USAGE, None, reason="no token usage reported")
+        if not model:
+            return Price(STATUS_UNPRICED, None, reason="no model name on the span")
+        r = self.resolve(provider, model)
+        if isinstance(r, str):
+            return Price(STATUS_UNPRICED, None, reason=r)
+        try:
+            calc = self._calc(r, usage, when)
+        except (LookupError, ValueError) as exc:
+            return Price(STATUS_UNPRICED, None, reason=str(exc))
+        return Price(STATUS_PRICED, calc.total_price, r.provider.id, r.model.id)
+
+    def _unit_rates(self, r: _Resolved, when: _dt.datetime) -> UnitRates | None:
+        model_price = r.model.get_prices(when)
+        key = (r.provider.id, r.model.id, id(model_price))
+        hit = self._rates.get(key)
+        if hit is not None:
+            return hit[1]
+        rates: UnitRates | None
+        try:
+            starts = sorted(set(_tier_starts(model_price)))
+            fee = self._calc(r, Usage(), when).total_price
+            bands = []
+            for lo in [-1, *starts]:
+                x = max(lo + 1, 1)
+                n = Decimal(x)
+                base = self._calc(r, Usage(input=x), when).total_price
+                cr = self._calc(r, Usage(input=x, cache_read=x), when).total_price
+                cw = self._calc(r, Usage(input=x, cache_write=x), when).total_price
+                out = self._calc(r, Usage(input=x, output=x), when).total_price
+                rs = self._calc(r, Usage(input=x, output=x, reasoning=x), when).total_price
+                bands.append(
+                    (
+                        fee,
+                        (base - fee) / n,
+                        (cr - fee) / n,
+                        (cw - fee) / n,
+                        (out - base) / n,
+                        (rs - base) / n,
+                    )
+                )
+            rates = UnitRates((-1, *starts), tuple(bands))
+        except (LookupError, ValueError):
+            rates = None
+        self._rates[key] = (model_price, rates)  # keeps model_price alive: its id stays unique
+        return rates
+
+    def unit_rates(
+        self, provider: str | None, model: str | None, when: _dt.datetime
+    ) -> UnitRates | None:
+        """Linear rates of a model at ``when`` (None when it cannot be priced)."""
+        if provider and provider.strip().lower() == OFFLINE_DEMO:
+            return _FREE_RATES
+        if not model:
+            return None
+        r = self.resolve(provider, model)
+        return None if isinstance(r, str) else self._unit_rates(r, when)
+
+    def price_group(
+        self,
+        group: UsageGroup,
+        expand: Callable[[UsageGroup], Iterable[tuple[Usage, _dt.datetime]]] | None = None,
+    ) -> Price:
+        """Price ``group.calls`` calls whose usage sums to ``group.usage`` on one UTC day.
+
+        Exact when every call falls in one price tier (checked with the group's
+        min and max input tokens) and prices do not change within the day;
+        otherwise the calls are priced one by one through ``expand`` (without
+        it, at the day's rates and the tier of the average call).
+        """
+        when = day_time(group.day)
+        if group.provider and group.provider.strip().lower() == OFFLINE_DEMO:
+            return Price(STATUS_FREE, _ZERO, reason="offline demo model (free)")
+        if group.usage.empty:
+            return Price(STATUS_NO_USAGE, None, reason="no token usage reported")
+        if not group.model:
+            return Price(STATUS_UNPRICED, None, reason="no model name on the span")
+        r = self.resolve(group.provider, group.model)
+        if isinstance(r, str):
+            return Price(STATUS_UNPRICED, None, reason=r)
+        rates = self._unit_rates(r, when)
+        if rates is None:
+            return Price(STATUS_UNPRICED, None, reason=f"genai-prices cannot price {group.model}")
+        lo, hi = rates.band(group.min_input), rates.band(group.max_input)
+        if (lo != hi or r.time_of_day) and expand is not None:
+            total, seen = _ZERO, 0
+            for usage, at in expand(group):
+                p = self.price(group.provider, group.model, usage, at)
+                if p.usd is None and p.status != STATUS_NO_USAGE:
+                    return p
+                total += p.usd or _ZERO
+                seen += 1
+            if seen == group.calls:  # else some spans are gone (retention): price the aggregate
+                return Price(STATUS_PRICED, total, r.provider.id, r.model.id)
+        band = (
+            hi
+            if lo == hi
+            else rates.band(Decimal(group.usage.input) / Decimal(max(group.calls, 1)))
+        )
+        return Price(
+            STATUS_PRICED, rates.cost_sum(group.usage, group.calls, band), r.provider.id, r.model.id
+        )
+
+
+def _import_genai_prices() -> None:
+    import genai_prices.data  # noqa: F401
+
+
+def _tier_starts(model_price: Any) -> list[int]:
+    from genai_prices.types import TieredPrices
+
+    starts: list[int] = []
+    for value in vars(model_price).values():
+        if isinstance(value, TieredPrices):
+            starts.extend(t.start for t in value.tiers)
+    return starts

@@ -1,0 +1,120 @@
+"""SQL aggregates over the trace store for ``agentctl cost`` and budget checks.
+
+The SQL lives in :mod:`agentctl.telemetry.rollup`; this module turns its rows
+into a :class:`agentctl.cost.report.CostReport` with the pure cost logic.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from agentctl.cost.prices import Pricer
+from agentctl.cost.report import RunRow
+from agentctl.telemetry.rollup import CostRollup
+
+
+def top_runs(
+    rollup: CostRollup,
+    since_ns: int,
+    until_ns: int,
+    agent: str | None,
+    n: int,
+    run_usd: Any,
+    max_usd_per_ns: float,
+) -> list[RunRow]:
+    """The ``n`` runs with the highest LLM + compute cost, exactly, without costing every run.
+
+    ``run_usd(row) -> float`` is a run's total. Candidates are the top K runs
+    by LLM cost and the top K by duration; any other run costs at most
+    ``K-th LLM cost + K-th duration x max_usd_per_ns``, so when the n-th
+    candidate is above that bound the answer is exact; otherwise K grows.
+    """
+    if n <= 0:
+        return []
+    k = max(4 * n, 50)
+    walk = rollup.window_share(since_ns, until_ns) > 0.2
+    while True:
+        by_llm = rollup.runs(
+            since_ns, until_ns, agent, order="llm_usd", limit=k, by_order_index=walk
+        )
+        by_dur = rollup.runs(
+            since_ns, until_ns, agent, order="duration", limit=k, by_order_index=walk
+        )
+        cands = {r.trace_id: r for r in (*by_llm, *by_dur)}
+        ranked = sorted(cands.values(), key=lambda r: (-run_usd(r), r.trace_id))
+        if len(by_llm) < k or len(by_dur) < k:
+            return ranked[:n]  # every run in the window was a candidate
+        bound = by_llm[-1].llm_usd + (by_dur[-1].end_ns - by_dur[-1].start_ns) * max_usd_per_ns
+        if len(ranked) >= n and run_usd(ranked[n - 1]) >= bound:
+            return ranked[:n]
+        k *= 4
+
+
+def cost_report(
+    conn: sqlite3.Connection,
+    *,
+    since_ns: int,
+    until_ns: int,
+    agent: str | None = None,
+    card: Any,
+    specs: dict[str, Any] | None = None,
+    allocations: list[Any] | None = None,
+    compute_source: str = "runs x requests",
+    top: int = 10,
+    pricer: Pricer | None = None,
+) -> Any:
+    """The full :class:`agentctl.cost.report.CostReport` for a window of the store."""
+    from decimal import Decimal
+
+    from agentctl.cost.compute import requests_for
+    from agentctl.cost.report import build_report
+
+    if pricer is None:
+        loading = Pricer.preload()  # overlaps the ~0.25 s import with the SQL below
+        pricer = Pricer()
+    else:
+        loading = None
+    rollup = CostRollup(conn, pricer)
+    rollup.refresh(since_ns=since_ns, until_ns=until_ns)
+    usage = rollup.usage_groups(since_ns, until_ns, agent)
+    compute = rollup.compute_groups(since_ns, until_ns, agent)
+
+    per_ns: dict[tuple[str | None, str], float] = {}
+
+    def rate(resource: Any, name: str | None) -> float:
+        key = (name, json.dumps(resource, sort_keys=True, default=str))
+        if key not in per_ns:
+            req = requests_for(resource, name, specs)
+            per_ns[key] = float(req.usd_per_second(card) / Decimal(10**9))
+        return per_ns[key]
+
+    if allocations is None:
+        max_rate = max([rate(c.resource, c.agent) for c in compute] or [0.0])
+
+        def run_usd(r: RunRow) -> float:
+            return r.llm_usd + (r.end_ns - r.start_ns) * rate(r.resource, r.agent)
+    else:
+        max_rate = 0.0
+
+        def run_usd(r: RunRow) -> float:
+            return r.llm_usd
+
+    runs = top_runs(rollup, since_ns, until_ns, agent, top, run_usd, max_rate)
+    if loading is not None:
+        loading.join()
+    return build_report(
+        since_ns=since_ns,
+        until_ns=until_ns,
+        usage_groups=usage,
+        compute_groups=compute,
+        top_runs=runs,
+        pricer=pricer,
+        card=card,
+        specs=specs,
+        allocations=allocations,
+        compute_source=compute_source,
+        expand=rollup.expand,
+        top=top,
+    )

@@ -1,0 +1,416 @@
+"""Cost rollups over the trace store: what ``agentctl cost`` reads instead of a million spans.
+
+Grouping a million spans in SQLite costs seconds (the GROUP BY sorter), so
+cost keeps small *rollups* next to the spans, brought up to date
+incrementally on every query (spans are append-only; ``spans.id`` is
+arrival order):
+
+- ``cost_usage``: model calls per (UTC hour, agent, version, team, provider,
+  model): calls, token sums, min/max input tokens (for price tiers);
+- ``cost_compute``: runs (root spans) per (hour, agent, version, team,
+  resource): count, errors, summed duration;
+- ``cost_runs``: one row per trace: the root span's agent, times, status and
+  resource, and the LLM cost of its calls (linear genai-prices rates, used to
+  rank runs and check per-run budgets).
+
+A report reads whole hours from the rollups and the partial hours at either
+end of the window from ``spans`` directly, so windows are exact to the
+nanosecond. Rollups outlive trace retention: cost history stays when old
+spans are deleted. When the store cannot be written (a read-only file) the
+same rollups are built for the window in SQLite's temp schema instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+from agentctl.cost.llm import Usage, UsageGroup, day_time, span_time
+from agentctl.cost.prices import Pricer
+from agentctl.cost.report import ComputeGroup, RunRow
+
+ROLLUP_VERSION = "1"
+NS_HOUR = 3600 * 10**9
+NS_DAY = 24 * NS_HOUR
+LLM_SQL = (
+    "(operation IN ('chat','text_completion','generate_content','embeddings') "
+    "OR (operation IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL)))"
+)
+AGENT_SQL = "coalesce(agent_name, service_name, '')"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS {s}.cost_state (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS {s}.cost_usage (
+  hour INTEGER NOT NULL, agent TEXT NOT NULL, version TEXT NOT NULL, team TEXT NOT NULL,
+  provider TEXT NOT NULL, model TEXT NOT NULL, calls INTEGER NOT NULL,
+  input INTEGER NOT NULL, output INTEGER NOT NULL, cache_read INTEGER NOT NULL,
+  cache_write INTEGER NOT NULL, reasoning INTEGER NOT NULL, min_input INTEGER NOT NULL, max_input INTEGER NOT NULL,
+  PRIMARY KEY (hour, agent, version, team, provider, model)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS {s}.cost_compute (
+  hour INTEGER NOT NULL, agent TEXT NOT NULL, version TEXT NOT NULL, team TEXT NOT NULL,
+  resource_id INTEGER NOT NULL, runs INTEGER NOT NULL, errors INTEGER NOT NULL, run_ns INTEGER NOT NULL,
+  PRIMARY KEY (hour, agent, version, team, resource_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS {s}.cost_runs (
+  trace_id TEXT PRIMARY KEY, has_root INTEGER NOT NULL DEFAULT 0, start_ns INTEGER, end_ns INTEGER,
+  agent TEXT, version TEXT, team TEXT, status TEXT, resource_id INTEGER,
+  llm_usd REAL NOT NULL DEFAULT 0, llm_calls INTEGER NOT NULL DEFAULT 0,
+  unpriced_calls INTEGER NOT NULL DEFAULT 0, tokens INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS {s}.cost_runs_start ON cost_runs (start_ns);
+CREATE INDEX IF NOT EXISTS {s}.cost_runs_llm ON cost_runs (llm_usd);
+CREATE INDEX IF NOT EXISTS {s}.cost_runs_dur ON cost_runs ((end_ns - start_ns));
+"""
+
+# Token counts as priced: input includes the cache (added back when a span
+# counted it apart, Anthropic style), output includes reasoning.
+_CR = "coalesce(cache_read_tokens, 0)"
+_CW = "coalesce(cache_write_tokens, 0)"
+_RS = "coalesce(reasoning_tokens, 0)"
+_INP = f"(coalesce(input_tokens, 0) + CASE WHEN {_CR} + {_CW} > coalesce(input_tokens, 0) THEN {_CR} + {_CW} ELSE 0 END)"
+_OUT = f"max(coalesce(output_tokens, 0), {_RS})"
+_MODEL = "coalesce(response_model, request_model, '')"
+
+_USAGE_SELECT = f"""SELECT start_ns / {NS_HOUR} AS hour, {AGENT_SQL} AS agent, coalesce(agent_version, '') AS version,
+  coalesce(team, '') AS team, coalesce(provider, '') AS provider, {_MODEL} AS model, count(*) AS calls,
+  sum({_INP}) AS input, sum({_OUT}) AS output, sum({_CR}) AS cache_read, sum({_CW}) AS cache_write,
+  sum({_RS}) AS reasoning, min({_INP}) AS min_input, max({_INP}) AS max_input
+FROM spans WHERE {{where}} AND {LLM_SQL} GROUP BY 1, 2, 3, 4, 5, 6"""
+_COMPUTE_SELECT = f"""SELECT start_ns / {NS_HOUR}, {AGENT_SQL}, coalesce(agent_version, ''), coalesce(team, ''),
+  coalesce(resource_id, 0), count(*), sum(status = 'error'), sum(max(0, end_ns - start_ns))
+FROM spans WHERE {{where}} AND parent_span_id IS NULL GROUP BY 1, 2, 3, 4, 5"""
+
+_UPSERT_USAGE = """INSERT INTO {s}.cost_usage {select}
+ON CONFLICT DO UPDATE SET calls = calls + excluded.calls, input = input + excluded.input,
+  output = output + excluded.output, cache_read = cache_read + excluded.cache_read,
+  cache_write = cache_write + excluded.cache_write, reasoning = reasoning + excluded.reasoning,
+  min_input = min(min_input, excluded.min_input), max_input = max(max_input, excluded.max_input)"""
+_UPSERT_COMPUTE = """INSERT INTO {s}.cost_compute {select}
+ON CONFLICT DO UPDATE SET runs = runs + excluded.runs, errors = errors + excluded.errors,
+  run_ns = run_ns + excluded.run_ns"""
+_UPSERT_ROOTS = f"""INSERT INTO {{s}}.cost_runs (trace_id, has_root, start_ns, end_ns, agent, version, team, status,
+  resource_id)
+SELECT trace_id, 1, start_ns, end_ns, {AGENT_SQL}, coalesce(agent_version, ''), coalesce(team, ''), status,
+  coalesce(resource_id, 0)
+FROM spans WHERE {{where}} AND parent_span_id IS NULL
+ON CONFLICT DO UPDATE SET has_root = 1, start_ns = excluded.start_ns, end_ns = excluded.end_ns,
+  agent = excluded.agent, version = excluded.version, team = excluded.team, status = excluded.status,
+  resource_id = excluded.resource_id"""
+# A call's cost with linear rates; calls without usage cost nothing (no per-request fee guessed).
+_CALL_USD = f"""CASE WHEN {_INP} + {_OUT} = 0 OR r.day IS NULL THEN 0 ELSE
+  r.fee + ({_INP} - {_CR} - {_CW}) * r.r_in + {_CR} * r.r_cr + {_CW} * r.r_cw
+  + ({_OUT} - {_RS}) * r.r_out + {_RS} * r.r_rs END"""
+_UPSERT_RUN_COST = f"""INSERT INTO {{s}}.cost_runs (trace_id, llm_usd, llm_calls, unpriced_calls, tokens)
+SELECT trace_id, sum({_CALL_USD}), count(*), sum(r.day IS NULL AND {_INP} + {_OUT} > 0), sum({_INP} + {_OUT})
+FROM spans LEFT JOIN temp.cost_rates r ON r.provider = coalesce(spans.provider, '') AND r.model = {_MODEL}
+  AND r.day = spans.start_ns / {NS_DAY} AND {_INP} > r.lo AND {_INP} <= r.hi
+WHERE {{where}} AND {LLM_SQL} GROUP BY trace_id
+ON CONFLICT DO UPDATE SET llm_usd = llm_usd + excluded.llm_usd, llm_calls = llm_calls + excluded.llm_calls,
+  unpriced_calls = unpriced_calls + excluded.unpriced_calls, tokens = tokens + excluded.tokens"""
+_RATES_TABLE = """CREATE TEMP TABLE IF NOT EXISTS cost_rates (
+  provider TEXT NOT NULL, model TEXT NOT NULL, day INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL,
+  fee REAL, r_in REAL, r_cr REAL, r_cw REAL, r_out REAL, r_rs REAL, PRIMARY KEY (provider, model, day, lo))"""
+
+
+class CostRollup:
+    """The cost rollups of one store connection (see the module docstring)."""
+
+    def __init__(self, conn: sqlite3.Connection, pricer: Pricer) -> None:
+        self.conn = conn
+        self.pricer = pricer
+        self.schema = "main"
+        self._rated: set[tuple[str, str, int]] = set()
+        self._window = (0, 2**62)
+
+    # -------------------------------------------------------------- building
+
+    def refresh(self, *, since_ns: int | None = None, until_ns: int | None = None) -> None:
+        """Bring the rollups up to date (or, read-only, build them for the window in temp)."""
+        top = int(self.conn.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0])
+        try:
+            self.conn.executescript(_SCHEMA.format(s="main"))
+            state = dict(self.conn.execute("SELECT key, value FROM main.cost_state").fetchall())
+            if (
+                state.get("version") != ROLLUP_VERSION
+                or state.get("prices") != self.pricer.data_version
+            ):
+                state = {}
+            last = int(state.get("last_id", "0"))
+            if last >= top and state:
+                return
+            with self._tx(immediate=True):
+                if not state:
+                    for table in ("cost_state", "cost_usage", "cost_compute", "cost_runs"):
+                        self.conn.execute(f"DELETE FROM main.{table}")
+                self._build("main", "id > ? AND id <= ?", (last, top))
+                self._state("main", top)
+        except sqlite3.OperationalError as exc:
+            if "readonly" not in str(exc) and "read-only" not in str(exc):
+                raise
+            self.schema = "temp"
+            self.conn.executescript(_SCHEMA.format(s="temp"))
+            lo = (since_ns or 0) - NS_DAY
+            hi = (until_ns or 2**62) + NS_DAY
+            with self._tx(immediate=False):
+                self._build("temp", "start_ns >= ? AND start_ns < ?", (lo, hi))
+
+    def _tx(self, *, immediate: bool) -> Any:
+        @contextlib.contextmanager
+        def tx() -> Iterator[None]:
+            self.conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+        return tx()
+
+    def _state(self, schema: str, last_id: int) -> None:
+        self.conn.executemany(
+            f"INSERT OR REPLACE INTO {schema}.cost_state VALUES (?, ?)",
+            [
+                ("version", ROLLUP_VERSION),
+                ("prices", self.pricer.data_version),
+                ("last_id", str(last_id)),
+            ],
+        )
+
+    def _build(self, schema: str, where: str, params: tuple[Any, ...]) -> None:
+        c = self.conn
+        c.execute("DROP TABLE IF EXISTS temp.cost_usage_delta")
+        c.execute(
+            f"CREATE TEMP TABLE cost_usage_delta AS {_USAGE_SELECT.format(where=where)}", params
+        )
+        c.execute(
+            _UPSERT_USAGE.format(s=schema, select="SELECT * FROM temp.cost_usage_delta WHERE true")
+        )
+        c.execute(
+            _UPSERT_COMPUTE.format(s=schema, select=_COMPUTE_SELECT.format(where=where)), params
+        )
+        c.execute(_UPSERT_ROOTS.format(s=schema, where=where), params)
+        keys = c.execute(
+            "SELECT DISTINCT provider, model, hour / 24 FROM temp.cost_usage_delta"
+        ).fetchall()
+        self._rates(keys)
+        c.execute(_UPSERT_RUN_COST.format(s=schema, where=where.replace("id", "spans.id")), params)
+        c.execute("DROP TABLE temp.cost_usage_delta")
+
+    def _rates(self, keys: list[tuple[str, str, int]]) -> None:
+        """Fill temp.cost_rates with the linear rates of each (provider, model, day)."""
+        self.conn.execute(_RATES_TABLE)
+        rows = []
+        for provider, model, day in keys:
+            if (provider, model, day) in self._rated:
+                continue
+            self._rated.add((provider, model, day))
+            rates = self.pricer.unit_rates(provider or None, model or None, day_time(day))
+            if rates is None:
+                continue
+            his = [*rates.starts[1:], 2**62]
+            for lo, hi, band in zip(rates.starts, his, rates.bands, strict=True):
+                rows.append((provider, model, day, lo, hi, *(float(x) for x in band)))
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO temp.cost_rates VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows
+        )
+
+    # -------------------------------------------------------------- reading
+
+    def _edges(self, since_ns: int, until_ns: int) -> tuple[int, int]:
+        """Whole hours [h0, h1) inside the window."""
+        h0 = -(-since_ns // NS_HOUR)
+        h1 = until_ns // NS_HOUR
+        return h0, max(h0, h1)
+
+    def usage_groups(
+        self, since_ns: int, until_ns: int, agent: str | None = None
+    ) -> list[UsageGroup]:
+        """Model calls per (UTC day, agent, version, team, provider, model) in the window."""
+        self._window = (since_ns, until_ns)
+        h0, h1 = self._edges(since_ns, until_ns)
+        acc: dict[tuple[Any, ...], list[int]] = {}
+        af, ap = (" AND agent = ?", (agent,)) if agent is not None else ("", ())
+        rows = self.conn.execute(
+            f"""SELECT hour / 24, agent, version, team, provider, model, sum(calls), sum(input), sum(output),
+              sum(cache_read), sum(cache_write), sum(reasoning), min(min_input), max(max_input)
+            FROM {self.schema}.cost_usage WHERE hour >= ? AND hour < ?{af} GROUP BY 1, 2, 3, 4, 5, 6""",
+            (h0, h1, *ap),
+        ).fetchall()
+        for r in rows:
+            _merge(acc, r[:6], r[6:])
+        for lo, hi in (
+            (since_ns, min(until_ns, h0 * NS_HOUR)),
+            (max(since_ns, h1 * NS_HOUR), until_ns),
+        ):
+            if lo >= hi:
+                continue
+            where = f"start_ns >= ? AND start_ns < ?{af.replace('agent', AGENT_SQL)}"
+            for hour, *rest in self.conn.execute(_USAGE_SELECT.format(where=where), (lo, hi, *ap)):
+                _merge(acc, (hour // 24, *rest[:5]), rest[5:])
+        return [
+            UsageGroup(
+                day=k[0],
+                agent=k[1] or None,
+                version=k[2] or None,
+                team=k[3] or None,
+                provider=k[4] or None,
+                model=k[5] or None,
+                calls=v[0],
+                usage=Usage(v[1], v[2], v[3], v[4], v[5]),
+                min_input=v[6],
+                max_input=v[7],
+            )
+            for k, v in sorted(acc.items())
+        ]
+
+    def expand(self, group: UsageGroup) -> Iterator[tuple[Usage, _dt.datetime]]:
+        """The individual calls of a group (for price tiers and time-of-day prices).
+
+        Limited to the window of the last :meth:`usage_groups` call. Spans
+        already deleted by retention cannot be expanded: their share is then
+        priced at the tier of the average call.
+        """
+        since, until = self._window
+        lo, hi = max(group.day * NS_DAY, since), min((group.day + 1) * NS_DAY, until)
+        sql = f"""SELECT start_ns, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+              reasoning_tokens FROM spans
+            WHERE start_ns >= ? AND start_ns < ? AND {AGENT_SQL} = ? AND coalesce(agent_version, '') = ?
+              AND coalesce(team, '') = ? AND coalesce(provider, '') = ?
+              AND coalesce(response_model, request_model, '') = ? AND {LLM_SQL}"""
+        params = (lo, hi, group.agent or "", group.version or "", group.team or "",
+                  group.provider or "", group.model or "")  # fmt: skip
+        for start, inp, out, cr, cw, rs in self.conn.execute(sql, params):
+            i, o, c_r, c_w, r_s = (max(0, int(x or 0)) for x in (inp, out, cr, cw, rs))
+            if c_r + c_w > i:
+                i += c_r + c_w
+            yield Usage(i, max(o, r_s), c_r, c_w, r_s), span_time(start)
+
+    def compute_groups(
+        self, since_ns: int, until_ns: int, agent: str | None = None
+    ) -> list[ComputeGroup]:
+        """Runs per (UTC day, agent, version, team, resource) in the window."""
+        h0, h1 = self._edges(since_ns, until_ns)
+        af, ap = (" AND agent = ?", (agent,)) if agent is not None else ("", ())
+        acc: dict[tuple[Any, ...], list[int]] = {}
+        rows = self.conn.execute(
+            f"""SELECT hour / 24, agent, version, team, resource_id, sum(runs), sum(errors), sum(run_ns)
+            FROM {self.schema}.cost_compute WHERE hour >= ? AND hour < ?{af} GROUP BY 1, 2, 3, 4, 5""",
+            (h0, h1, *ap),
+        ).fetchall()
+        for r in rows:
+            _merge(acc, r[:5], r[5:])
+        for lo, hi in (
+            (since_ns, min(until_ns, h0 * NS_HOUR)),
+            (max(since_ns, h1 * NS_HOUR), until_ns),
+        ):
+            if lo < hi:
+                for r in self.conn.execute(
+                    f"""SELECT start_ns / {NS_DAY}, agent, version, team, resource_id, count(*),
+                      sum(status = 'error'), sum(max(0, end_ns - start_ns))
+                    FROM {self.schema}.cost_runs WHERE has_root AND start_ns >= ? AND start_ns < ?{af}
+                    GROUP BY 1, 2, 3, 4, 5""",
+                    (lo, hi, *ap),
+                ):
+                    _merge(acc, r[:5], r[5:])
+        resources = self.resources({k[4] for k in acc})
+        return [
+            ComputeGroup(
+                k[0], k[1] or None, k[2] or None, k[3] or None, resources.get(k[4], {}), *v
+            )  # type: ignore[arg-type]
+            for k, v in sorted(acc.items())
+        ]
+
+    def resources(self, ids: set[int]) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        for rid in ids:
+            row = self.conn.execute(
+                "SELECT attributes FROM resources WHERE id = ?", (rid,)
+            ).fetchone()
+            out[rid] = json.loads(row[0]) if row and row[0] else {}
+        return out
+
+    def runs(
+        self,
+        since_ns: int,
+        until_ns: int,
+        agent: str | None = None,
+        *,
+        order: str = "llm_usd",
+        limit: int = 10,
+        min_llm_usd: float | None = None,
+        by_order_index: bool = False,
+    ) -> list[RunRow]:
+        """Runs (traces with a root span) started in the window, by ``order`` descending.
+
+        ``by_order_index`` walks the index of ``order`` instead of the window's
+        (faster when the window holds most runs).
+        """
+        order_sql, index = {
+            "llm_usd": ("llm_usd", "cost_runs_llm"),
+            "duration": ("(end_ns - start_ns)", "cost_runs_dur"),
+        }[order]
+        where = "has_root AND start_ns >= ? AND start_ns < ?"
+        params: list[Any] = [since_ns, until_ns]
+        if agent is not None:
+            where += " AND agent = ?"
+            params.append(agent)
+        if min_llm_usd is not None:
+            where += " AND llm_usd > ?"
+            params.append(min_llm_usd)
+        hint = f" INDEXED BY {index}" if by_order_index else ""
+        rows = self.conn.execute(
+            f"""SELECT trace_id, agent, version, team, start_ns, end_ns, status, resource_id, llm_usd,
+              llm_calls, unpriced_calls, tokens FROM {self.schema}.cost_runs{hint} WHERE {where}
+            ORDER BY {order_sql} DESC LIMIT ?""",
+            (*params, limit),
+        ).fetchall()
+        res = self.resources({r[7] for r in rows})
+        return [
+            RunRow(
+                r[0],
+                r[1] or None,
+                r[2] or None,
+                r[3] or None,
+                r[4],
+                r[5],
+                r[6] or "unset",
+                res.get(r[7], {}),
+                float(r[8]),
+                r[9],
+                r[10],
+                r[11],
+            )
+            for r in rows
+        ]
+
+    def window_share(self, since_ns: int, until_ns: int) -> float:
+        """The share of all runs that started in the window."""
+        c = self.conn
+        total = c.execute(f"SELECT count(*) FROM {self.schema}.cost_runs").fetchone()[0]
+        if not total:
+            return 0.0
+        inside = c.execute(
+            f"SELECT count(*) FROM {self.schema}.cost_runs WHERE start_ns >= ? AND start_ns < ?",
+            (since_ns, until_ns),
+        ).fetchone()[0]
+        return inside / total
+
+
+def _merge(acc: dict[tuple[Any, ...], list[int]], key: tuple[Any, ...], values: Any) -> None:
+    cur = acc.get(key)
+    vals = [int(v or 0) for v in values]
+    if cur is None:
+        acc[key] = vals
+        return
+    n = len(vals)
+    if n == 8:  # usage: sums, then min and max input
+        for i in range(6):
+            cur[i] += vals[i]
+        cur[6] = min(cur[6], vals[6])
+        cur[7] = max(cur[7], vals[7])
+    else:
+        for i in range(n):
+            cur[i] += vals[i]

@@ -1,0 +1,184 @@
+"""The SQL rollups agree with pricing every span directly, incrementally and to the nanosecond."""
+
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from cost_spanfactory import ns, span
+
+from agentctl.cost.compute import requests_for, run_compute_usd
+from agentctl.cost.llm import price_spans
+from agentctl.cost.prices import Pricer
+from agentctl.cost.rates import RateCard
+from agentctl.spans import SpanRecord
+from agentctl.telemetry.aggregates import cost_report
+from agentctl.telemetry.store import TraceStore
+
+T0 = ns(2025, 3, 1, 0, 0)
+HOUR = 3600 * 10**9
+MODELS = [
+    ("openai", "gpt-4o"),
+    ("anthropic", "claude-sonnet-4-20250514"),
+    ("gcp.gemini", "gemini-2.5-pro"),  # tiered above 200k input tokens
+    ("openai", "o3"),  # price change on 2025-06-10
+    ("openai", "my-finetune"),  # unknown: unpriced
+    ("offline-demo", "demo"),  # free
+]
+
+
+def _runs(n: int, seed: int = 1, start: int = T0, spread_h: int = 72) -> list[SpanRecord]:
+    rng = random.Random(seed)
+    out: list[SpanRecord] = []
+    for i in range(n):
+        trace = f"{seed:04x}{i:06x}"
+        t = start + rng.randrange(spread_h * HOUR)
+        agent = rng.choice(["a1", "a2"])
+        res = (
+            {"agentctl.cpu.request": "500m", "agentctl.memory.request": "1Gi"}
+            if agent == "a1"
+            else {}
+        )
+        common = {
+            "agent_name": agent,
+            "team": "t" + agent[-1],
+            "agent_version": "1.0",
+            "resource": res,
+        }
+        root = span(trace=trace, parent=None, op="invoke_agent", provider=None, model=None, start=t,
+                    seconds=rng.randrange(1, 300), span_id=f"{i:08x}00000000",
+                    status=rng.choice(["ok", "ok", "error"]), **common)  # fmt: skip
+        out.append(root)
+        for _ in range(rng.randrange(0, 4)):
+            provider, model = rng.choice(MODELS)
+            inp = rng.choice([100, 5_000, 150_000, 250_000])
+            out.append(
+                span(
+                    trace=trace,
+                    parent=root.span_id,
+                    provider=provider,
+                    model=model,
+                    start=t + rng.randrange(10**9),
+                    input_tokens=inp,
+                    output_tokens=rng.randrange(1, 3000),
+                    cache_read_tokens=rng.randrange(0, inp // 2),
+                    **common,
+                )
+            )
+        if rng.random() < 0.2:  # a call that reports no usage
+            out.append(span(trace=trace, parent=root.span_id, start=t, **common))
+    return out
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> TraceStore:
+    return TraceStore(tmp_path / "traces.db")
+
+
+@pytest.fixture(scope="module")
+def pricer() -> Pricer:
+    return Pricer()
+
+
+def _expected(spans: list[SpanRecord], lo: int, hi: int, pricer: Pricer, card: RateCard):
+    roots = {s.trace_id for s in spans if s.parent_span_id is None and lo <= s.start_unix_nano < hi}
+    in_window = [s for s in spans if lo <= s.start_unix_nano < hi]
+    llm = price_spans(in_window, pricer)
+    compute = sum(
+        (
+            run_compute_usd(s.duration_ns, requests_for(s.resource, s.agent_name), card)
+            for s in spans
+            if s.parent_span_id is None and s.trace_id in roots
+        ),
+        Decimal(0),
+    )
+    unpriced = sum(1 for c in llm.spans.values() if c.price.status == "unpriced")
+    return llm.total_usd, compute, unpriced, len(roots)
+
+
+def _check(store: TraceStore, spans: list[SpanRecord], lo: int, hi: int, pricer: Pricer) -> None:
+    card = RateCard()
+    rep = cost_report(store.connection, since_ns=lo, until_ns=hi, card=card, pricer=pricer, top=5)
+    llm, compute, unpriced, runs = _expected(spans, lo, hi, pricer, card)
+    assert rep.total.llm_usd == llm
+    assert abs(rep.total.compute_usd - compute) < Decimal("1e-12")
+    assert rep.total.unpriced_calls == unpriced
+    assert rep.total.runs == runs
+    assert sum((d.llm_usd for d in rep.by_day), Decimal(0)) == llm
+    assert abs(sum((a.total_usd for a in rep.by_agent), Decimal(0)) - llm - compute) < Decimal(
+        "1e-12"
+    )
+
+
+def test_rollup_matches_direct_pricing_with_exact_window_edges(
+    store: TraceStore, pricer: Pricer
+) -> None:
+    spans = _runs(300)
+    store.insert(spans)
+    # Window edges in the middle of hours: partial hours come from spans, whole hours from the rollup.
+    lo, hi = T0 + 5 * HOUR + 123_456_789, T0 + 50 * HOUR + 987_654_321
+    _check(store, spans, lo, hi, pricer)
+    _check(store, spans, T0, T0 + 100 * HOUR, pricer)
+
+
+def test_rollup_is_incremental(store: TraceStore, pricer: Pricer) -> None:
+    first = _runs(100, seed=1)
+    store.insert(first)
+    _check(store, first, T0, T0 + 100 * HOUR, pricer)
+    second = _runs(100, seed=2)
+    store.insert(second)
+    _check(store, first + second, T0, T0 + 100 * HOUR, pricer)
+    last = store.connection.execute(
+        "SELECT value FROM cost_state WHERE key = 'last_id'"
+    ).fetchone()[0]
+    assert int(last) == store.last_rowid()
+
+
+def test_root_arriving_after_its_children(store: TraceStore, pricer: Pricer) -> None:
+    spans = _runs(40, seed=3)
+    children = [s for s in spans if s.parent_span_id]
+    roots = [s for s in spans if not s.parent_span_id]
+    store.insert(children)
+    cost_report(
+        store.connection, since_ns=T0, until_ns=T0 + 100 * HOUR, card=RateCard(), pricer=pricer
+    )
+    store.insert(roots)
+    _check(store, spans, T0, T0 + 100 * HOUR, pricer)
+
+
+def test_top_runs_are_the_most_expensive(store: TraceStore, pricer: Pricer) -> None:
+    spans = _runs(200, seed=4)
+    store.insert(spans)
+    card = RateCard()
+    rep = cost_report(
+        store.connection, since_ns=T0, until_ns=T0 + 100 * HOUR, card=card, pricer=pricer, top=5
+    )
+    llm = price_spans(spans, pricer)
+    totals = {}
+    for s in spans:
+        if s.parent_span_id is None:
+            c = run_compute_usd(s.duration_ns, requests_for(s.resource, s.agent_name), card)
+            totals[s.trace_id] = llm.for_trace(s.trace_id).usd + c
+    best = sorted(totals.values(), reverse=True)[:5]
+    got = [r.total_usd for r in rep.top_runs]
+    assert [float(x) for x in got] == pytest.approx([float(x) for x in best], rel=1e-9)
+
+
+def test_read_only_connection_falls_back_to_temp_rollups(tmp_path: Path, pricer: Pricer) -> None:
+    import sqlite3
+
+    path = tmp_path / "ro.db"
+    spans = _runs(50, seed=6)
+    with TraceStore(path) as s:
+        s.insert(spans)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    rep = cost_report(conn, since_ns=T0, until_ns=T0 + 100 * HOUR, card=RateCard(), pricer=pricer)
+    llm, _, _, runs = _expected(spans, T0, T0 + 100 * HOUR, pricer, RateCard())
+    assert rep.total.runs == runs == 50
+    assert rep.total.llm_usd == llm
+    assert (
+        conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'cost_usage'").fetchone()[0]
+        == 0
+    )
