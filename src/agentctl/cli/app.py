@@ -159,21 +159,8 @@ def root(
         bool,
         typer.Option("--debug", help="Show tracebacks and debug detail (env: AGENTCTL_DEBUG)."),
     ] = False,
-    platform: Annotated[
-        str | None,
-        typer.Option(
-            "--platform",
-            metavar="FILE",
-            help=(
-                "The platform team's platform.yaml (env: AGENTCTL_PLATFORM; default: platform.yaml "
-                "in the current directory or a parent, up to the repository root)."
-            ),
-        ),
-    ] = None,
 ) -> None:
-    ctx.obj = Settings.resolve(
-        debug=debug or None, platform_file=platform, stdout_isatty=sys.stdout.isatty()
-    )
+    ctx.obj = Settings.resolve(debug=debug or None, stdout_isatty=sys.stdout.isatty())
 
 
 def _debug_requested(argv: list[str]) -> bool:

@@ -6,7 +6,8 @@ problems it must produce::
     # a typo in resources (the classic memroy)
     # expect: 14: unknown key 'memroy'; did you mean 'memory'?
 
-Files under ``agent/`` are passed to ``agentctl validate FILE``; files under
+Files under ``agent/`` are copied to ``<project>/agent.yaml`` and checked with
+``agentctl validate <project>``; files under
 ``platform/`` are used as the platform file (``AGENTCTL_PLATFORM``) while
 validating a good example agent. Inputs too big or too odd to store (a 10 MB
 file, an alias bomb, an empty file) are generated below.
@@ -59,11 +60,15 @@ def test_corpus_is_large_and_every_file_says_what_it_expects():
 
 
 @pytest.mark.parametrize("path", corpus("agent"), ids=lambda p: p.stem)
-def test_bad_agent_file_exits_2_with_file_line(path: Path):
-    result = run_cli("validate", str(path))
+def test_bad_agent_file_exits_2_with_file_line(path: Path, tmp_path: Path):
+    # As a user has it: an agent project directory holding agent.yaml.
+    project = tmp_path / path.stem
+    project.mkdir()
+    (project / "agent.yaml").write_bytes(path.read_bytes())
+    result = run_cli("validate", str(project))
     assert result.exit_code == 2, result.stdout + result.stderr
     for line, fragment in expectations(path):
-        assert_reported(result.stderr, path.name, line, fragment)
+        assert_reported(result.stderr, "agent.yaml", line, fragment)
 
 
 @pytest.mark.parametrize("path", corpus("platform"), ids=lambda p: p.stem)
@@ -75,9 +80,9 @@ def test_bad_platform_file_exits_2_with_file_line(path: Path, monkeypatch: pytes
         assert_reported(result.stderr, path.name, line, fragment)
 
 
-def test_bad_platform_file_via_flag(tmp_path: Path):
+def test_bad_platform_file_via_flag():
     path = CORPUS / "platform" / "typo-top-level.yaml"
-    result = run_cli("--platform", str(path), "validate", str(GOOD_AGENT))
+    result = run_cli("validate", "--platform", str(path), str(GOOD_AGENT))
     assert result.exit_code == 2
     (line, fragment), *_ = expectations(path)
     assert_reported(result.stderr, path.name, line, fragment)
