@@ -171,7 +171,7 @@ class OtlpReceiver:
         writer = threading.Thread(target=self._write_loop, name="otlp-writer", daemon=True)
         serve = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.2},
+            kwargs={"poll_interval": 0.05},
             name="otlp-http",
             daemon=True,
         )

@@ -1,0 +1,231 @@
+"""`agentctl trace` against Jaeger and Tempo fakes answering in their documented formats."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.cli.helpers import run_cli
+from tests.fakes import otlp_payloads as P
+from tests.fakes.kube_api import FakeKube
+from tests.fakes.trace_backends import FakeJaeger, FakeTempo
+
+
+def runs() -> list[list[dict]]:
+    now = time.time_ns()
+    return [
+        P.agent_run(agent="weather-bot", start=now - 300 * 10**9),
+        P.agent_run(agent="weather-bot", conversation="c-9", error=True, start=now - 200 * 10**9),
+        P.agent_run(agent="news-bot", start=now - 100 * 10**9),
+    ]
+
+
+def load(backend, traces: list[list[dict]]) -> None:
+    for run in traces:
+        agent = run[0]["attrs"]["gen_ai.agent.name"]
+        backend.add(P.json_doc(run, {"service.name": agent}))
+
+
+@pytest.fixture
+def jaeger() -> Iterator[tuple[FakeJaeger, list[list[dict]]]]:
+    with FakeJaeger() as fake:
+        traces = runs()
+        load(fake, traces)
+        yield fake, traces
+
+
+@pytest.fixture
+def tempo() -> Iterator[tuple[FakeTempo, list[list[dict]]]]:
+    with FakeTempo() as fake:
+        traces = runs()
+        load(fake, traces)
+        yield fake, traces
+
+
+def ids(result) -> list[str]:
+    assert result.exit_code == 0, result.stderr
+    return [t["traceId"] for t in json.loads(result.stdout)["data"]["traces"]]
+
+
+def hexid(run: list[dict]) -> str:
+    return run[0]["trace_id"].hex()
+
+
+def test_jaeger_list_queries_every_service(jaeger) -> None:
+    fake, traces = jaeger
+    got = ids(run_cli("trace", "--source", f"jaeger+{fake.url}", "-o", "json"))
+    assert got == [hexid(traces[2]), hexid(traces[1]), hexid(traces[0])]
+    searched = {q["query.service_name"] for p, q in fake.requests if p == "/api/v3/traces"}
+    assert searched == {"weather-bot", "news-bot"}
+    data = json.loads(run_cli("trace", "--source", f"jaeger+{fake.url}", "-o", "json").stdout)[
+        "data"
+    ]
+    row = data["traces"][1]
+    assert (row["llmCalls"], row["toolCalls"], row["status"], row["tokens"]["input"]) == (
+        2,
+        1,
+        "error",
+        250,
+    )
+    assert data["source"] == f"Jaeger {fake.url}"
+
+
+def test_jaeger_filters_and_trace_by_id(jaeger) -> None:
+    fake, traces = jaeger
+    assert ids(
+        run_cli("trace", "--source", f"jaeger+{fake.url}", "--agent", "news-bot", "-o", "json")
+    ) == [hexid(traces[2])]
+    assert ids(
+        run_cli("trace", "--source", f"jaeger+{fake.url}", "--status", "error", "-o", "json")
+    ) == [hexid(traces[1])]
+    assert ids(
+        run_cli("trace", "--source", f"jaeger+{fake.url}", "--conversation", "c-9", "-o", "json")
+    ) == [hexid(traces[1])]
+    res = run_cli(
+        "trace", "--source", f"jaeger+{fake.url}", "--trace-id", hexid(traces[1]), "-o", "json"
+    )
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)["data"]
+    assert [s["spanId"] for s in data["spans"]] == [s["span_id"].hex() for s in traces[1]]
+    assert data["output"] == "It is 21C in Paris."
+
+
+def test_jaeger_is_the_default_when_the_url_is_not_tempo(jaeger) -> None:
+    fake, traces = jaeger
+    res = run_cli("trace", "--source", fake.url, "--trace-id", hexid(traces[0]))
+    assert res.exit_code == 0, res.stderr
+    assert "execute_tool get_weather" in res.stdout
+    assert ("/api/echo", {}) in fake.requests
+
+
+def test_unknown_trace_is_a_clear_error(jaeger) -> None:
+    fake, _ = jaeger
+    res = run_cli("trace", "--source", f"jaeger+{fake.url}", "--trace-id", "ab" * 16)
+    assert res.exit_code == 2
+    assert f"trace {'ab' * 16} not found in Jaeger {fake.url}" in res.stderr
+
+
+def test_tempo_is_recognised_and_searched_with_traceql(tempo) -> None:
+    fake, traces = tempo
+    got = ids(run_cli("trace", "--source", fake.url, "-o", "json"))
+    assert got == [hexid(traces[2]), hexid(traces[1]), hexid(traces[0])]
+    got = ids(
+        run_cli(
+            "trace",
+            "--source",
+            fake.url,
+            "--status",
+            "error",
+            "--agent",
+            "weather-bot",
+            "-o",
+            "json",
+        )
+    )
+    assert got == [hexid(traces[1])]
+    q = [q["q"] for p, q in fake.requests if p == "/api/search"][-1]
+    assert 'resource.service.name = "weather-bot"' in q and "{ status = error }" in q
+
+
+def test_tempo_trace_by_id_with_upper_case_ids(tempo) -> None:
+    fake, traces = tempo
+    res = run_cli(
+        "trace",
+        "--source",
+        f"tempo+{fake.url}",
+        "--trace-id",
+        hexid(traces[1]).upper(),
+        "-o",
+        "json",
+    )
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)["data"]
+    assert data["trace"]["traceId"] == hexid(traces[1])
+    assert {s["spanId"] for s in data["spans"]} == {s["span_id"].hex() for s in traces[1]}
+    (tool,) = [s for s in data["spans"] if s["operation"] == "execute_tool"]
+    assert tool["status"] == "error" and tool["errorType"] == "TimeoutError"
+
+
+def test_platform_yaml_chooses_the_backend(
+    tempo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake, _ = tempo
+    platform = tmp_path / "platform.yaml"
+    platform.write_text(
+        "apiVersion: agentctl.dev/v1alpha1\nkind: Platform\n"
+        f"telemetry:\n  traces: {{source: tempo, url: '{fake.url}'}}\n"
+    )
+    monkeypatch.setenv("AGENTCTL_PLATFORM", str(platform))
+    assert len(ids(run_cli("trace", "-o", "json"))) == 3
+    assert any(p == "/api/search" for p, _ in fake.requests)
+    local = run_cli("trace", "--source", "local", "-o", "json")  # an explicit choice wins
+    assert local.exit_code == 0 and json.loads(local.stdout)["data"]["traces"] == []
+
+
+def test_unreachable_backend(tmp_path: Path) -> None:
+    with FakeTempo() as fake:
+        url = fake.url
+    res = run_cli("trace", "--source", f"tempo+{url}")
+    assert res.exit_code == 2
+    assert f"{url}: cannot reach the trace backend" in res.stderr
+
+
+def test_bad_source_values() -> None:
+    res = run_cli("trace", "--source", "ftp://example.invalid")
+    assert res.exit_code == 2 and "expected an http(s) URL" in res.stderr
+    res = run_cli("trace", "--source", "tempo")
+    assert res.exit_code == 2 and "--port-forward" in res.stderr
+    res = run_cli("trace", "--port-forward", "svc/tempo")
+    assert res.exit_code == 2 and "--source jaeger or --source tempo" in res.stderr
+    res = run_cli("trace", "--source", "tempo", "--port-forward", "deployment/tempo")
+    assert res.exit_code == 2 and "svc/NAME" in res.stderr
+
+
+def test_port_forward_cluster_errors_exit_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeKube() as kube:
+        monkeypatch.setenv("KUBECONFIG", str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
+        res = run_cli(
+            "trace",
+            "--source",
+            "tempo",
+            "--port-forward",
+            "svc/tempo",
+            "--namespace",
+            "observability",
+        )
+        assert res.exit_code == 3
+        assert "svc/tempo in namespace observability: not found" in res.stderr
+        kube.apply_as(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "observability"}}, "test"
+        )
+        kube.apply_as(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "tempo", "namespace": "observability"},
+                "spec": {
+                    "selector": {"app": "tempo"},
+                    "ports": [{"name": "http", "port": 3200, "targetPort": 3200}],
+                },
+            },
+            "test",
+        )
+        res = run_cli(
+            "trace",
+            "--source",
+            "tempo",
+            "--port-forward",
+            "svc/tempo",
+            "--namespace",
+            "observability",
+        )
+        assert res.exit_code == 3 and "no running pod behind it" in res.stderr
+    res = run_cli(
+        "trace", "--source", "tempo", "--port-forward", "svc/tempo"
+    )  # the API server is gone
+    assert res.exit_code == 3
