@@ -14,7 +14,14 @@ AGENTS = ["currency-converter", "daily-report", "deep-research", "research-assis
 
 @pytest.mark.parametrize("name", AGENTS)
 def test_every_example_passes_with_the_example_platform(examples, name):
-    result = run_cli("validate", str(examples / name), "--platform", str(examples / "platform.yaml"), "-o", "json")
+    result = run_cli(
+        "validate",
+        str(examples / name),
+        "--platform",
+        str(examples / "platform.yaml"),
+        "-o",
+        "json",
+    )
     assert result.exit_code == 0, result.stdout
     data = json.loads(result.stdout)["data"]
     assert data["summary"]["failed"] is False
@@ -47,7 +54,9 @@ def test_invalid_spec_exits_2_with_location(tmp_path):
     )
     result = run_cli("validate", str(bad))
     assert result.exit_code == 2
-    assert "agent.yaml:8:3: spec.memroy: unknown key 'memroy'; did you mean 'memory'?" in result.stderr
+    assert (
+        "agent.yaml:8:3: spec.memroy: unknown key 'memroy'; did you mean 'memory'?" in result.stderr
+    )
 
 
 def test_json_envelope_on_error(tmp_path):

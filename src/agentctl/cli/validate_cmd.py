@@ -60,10 +60,10 @@ def pair_outputs(
     pairs: list[list[Any]] = []
     fi = oi = 0
     for name in order:
-        if name in ("format", "output") and fi < len(formats):
+        if name in ("formats", "output") and fi < len(formats):
             pairs.append([formats[fi], None])
             fi += 1
-        elif name == "output_file" and oi < len(files):
+        elif name == "output_files" and oi < len(files):
             if not pairs or pairs[-1][1] is not None:
                 raise UsageError(
                     f"--output-file {files[oi]} has no --format before it",

@@ -197,8 +197,10 @@ def run(
         if f.check in overrides:
             f.severity = overrides[f.check]
     findings = _dedupe(findings)
-    order = {f: i for i, f in enumerate(dict.fromkeys(f.group for f in findings))}
-    findings.sort(key=lambda f: (order[f.group], f.file, f.line, f.column, f.check))
+    inputs = _input_order(units)
+    findings.sort(
+        key=lambda f: (inputs.get(f.group, len(inputs)), f.group, f.file, f.line, f.column, f.check)
+    )
     notes = []
     if platform.is_default:
         notes.append(
@@ -210,6 +212,14 @@ def run(
         else (platform.doc.file if platform.doc is not None else str(platform.path))
     )
     return Report(findings, checks, units, fail, allow_inline, shown, notes)
+
+
+def _input_order(units: list[Unit]) -> dict[str, int]:
+    order: dict[str, int] = {}
+    for unit in units:
+        for name in [unit.agent.file] if unit.agent is not None else [o.file for o in unit.objects]:
+            order.setdefault(name, len(order))
+    return order
 
 
 def _dedupe(findings: Iterable[Finding]) -> list[Finding]:

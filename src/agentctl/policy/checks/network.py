@@ -182,6 +182,10 @@ def _egress_hits(policy: Obj, advice: str) -> Iterator[Hit]:
                 continue
             net, excepts = parsed
             path: PathKey = (*base, "to", j, "ipBlock", "cidr")
+            if net.prefixlen == 0 and _all_ports(rule):
+                msg = f"egress rule {i} allows {net} on every port: the internet, private ranges and metadata"
+                yield Hit(msg, policy, path)
+                continue
             if (
                 net.version == 4
                 and METADATA_V4 in net
@@ -202,9 +206,6 @@ def _egress_hits(policy: Obj, advice: str) -> Iterator[Hit]:
                 )
                 continue
             if net.prefixlen != 0:
-                continue
-            if _all_ports(rule):
-                yield Hit(f"egress rule {i} allows {net} on every port", policy, path)
                 continue
             private = PRIVATE_V4 if net.version == 4 else PRIVATE_V6
             if not all(_excluded(p, excepts) for p in private):
