@@ -92,6 +92,7 @@ def exporter_configured(env: Mapping[str, str] | None = None) -> bool:
 
 
 _OPENAI_INSTRUMENTED = False
+_OWNED_PROVIDER: TracerProvider | None = None
 
 
 def openai_instrumented() -> bool:
@@ -187,20 +188,23 @@ def build_provider(settings: Settings, env: Mapping[str, str] | None = None) -> 
 
 def setup(settings: Settings, env: Mapping[str, str] | None = None) -> TracerProvider:
     """Install the process-wide tracer provider and the openai instrumentation (entry points call this once)."""
+    global _OWNED_PROVIDER
     current = trace.get_tracer_provider()
     if isinstance(current, TracerProvider):
         provider = current
     else:
         provider = build_provider(settings, env)
         trace.set_tracer_provider(provider)
+        _OWNED_PROVIDER = provider
     instrument_openai(provider, capture_content=settings.capture_content)
     return provider
 
 
 def shutdown() -> None:
-    """Flush and stop exporting (jobs and workflow steps call this before exiting)."""
-    provider = trace.get_tracer_provider()
-    if isinstance(provider, TracerProvider):
+    """Flush and stop the provider ``setup()`` installed (entry points call this before exiting)."""
+    global _OWNED_PROVIDER
+    provider, _OWNED_PROVIDER = _OWNED_PROVIDER, None
+    if provider is not None:
         provider.force_flush()
         provider.shutdown()
 

@@ -1,0 +1,65 @@
+"""Entry point: ``python -m {{ cookiecutter.__package }} report [--date YYYY-MM-DD]``.
+
+Writes the report for the given day (default: yesterday, UTC) to stdout and,
+with a memory volume, to ``<memory dir>/reports/<date>.md``. Exit codes: 0 done,
+1 stopped by a guardrail or failed, 2 bad configuration or arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+
+from agent_runtime import ConfigError, GuardrailExceeded, Settings, telemetry
+from {{ cookiecutter.__package }}.report import write_report
+
+log = logging.getLogger("{{ cookiecutter.__package }}")
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="{{ cookiecutter.__package }}", description=__doc__.splitlines()[0])
+    parser.add_argument("command", nargs="?", default="report", choices=["report"])
+    parser.add_argument("--date", type=dt.date.fromisoformat, help="Day to report on (default: yesterday, UTC).")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _parse(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:
+        return 0 if exc.code == 0 else 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    day = args.date or (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1))
+    telemetry.setup(settings)
+    try:
+        outcome = write_report(settings, day)
+    except GuardrailExceeded as exc:
+        print(f"stopped by guardrail {exc.policy}: {exc}", file=sys.stderr)
+        return 1
+    except Exception:
+        log.exception("the report failed")
+        return 1
+    finally:
+        telemetry.shutdown()
+    sys.stdout.write(outcome["report"])
+    run = outcome["run"]
+    log.info(
+        "report for %s: %d steps, %d tool calls, $%.6f%s",
+        outcome["date"],
+        run["steps"],
+        run["tool_calls"],
+        run["cost_usd"],
+        f", saved to {outcome['saved']}" if outcome["saved"] else "",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

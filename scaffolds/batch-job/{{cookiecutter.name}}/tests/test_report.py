@@ -1,0 +1,98 @@
+"""The report job: tools, the agent loop, budgets, files and the entry point."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from agent_runtime import GuardrailExceeded
+from agent_runtime.testing import settings_for, tool_call
+from {{ cookiecutter.__package }}.__main__ import main
+from {{ cookiecutter.__package }}.report import Metrics, build_toolbox, sample_metrics, write_report
+
+DAY = dt.date(2025, 3, 14)
+
+
+def test_sample_metrics_are_deterministic():
+    assert sample_metrics(DAY) == sample_metrics(DAY)
+    assert sample_metrics(DAY) != sample_metrics(DAY - dt.timedelta(days=1))
+
+
+def test_metrics_file_wins_over_the_sample(tmp_path):
+    (tmp_path / "metrics-2025-03-14.json").write_text(json.dumps({"requests": 5, "errors": 1}))
+
+    assert Metrics(tmp_path).get(DAY) == {"requests": 5, "errors": 1, "date": "2025-03-14", "source": "metrics-2025-03-14.json"}
+    assert Metrics(tmp_path).get(DAY - dt.timedelta(days=1))["source"] == "sample"
+
+
+def test_compare_with_previous_day():
+    compare = build_toolbox(Metrics(None)).get("compare_with_previous_day")
+
+    result = compare(date="2025-03-14")
+
+    today, before = sample_metrics(DAY), sample_metrics(DAY - dt.timedelta(days=1))
+    assert result["changes"]["requests"]["delta"] == today["requests"] - before["requests"]
+
+
+def test_offline_demo_writes_and_saves_the_report(tmp_path, spans):
+    outcome = write_report(settings_for(None, memory_dir=tmp_path), DAY)
+
+    assert outcome["report"].startswith("# Daily report 2025-03-14\n\n[offline-demo]")
+    assert (tmp_path / "reports" / "2025-03-14.md").read_text() == outcome["report"]
+    assert json.loads((tmp_path / "reports" / "latest.json").read_text())["tool_calls"] == 2
+    assert [s.name for s in spans.named("execute_tool")] == [
+        "execute_tool fetch_metrics",
+        "execute_tool compare_with_previous_day",
+    ]
+    root = spans.one("invoke_agent")
+    assert root.attributes["agentctl.run.cost_usd"] > 0
+
+
+def test_loop_on_a_fake_endpoint(fake_openai, tmp_path):
+    fake_openai.reply(
+        {"tool_calls": [tool_call("fetch_metrics", {"date": "2025-03-14"}, "c1")]},
+        {"content": "All quiet."},
+    )
+
+    outcome = write_report(settings_for(fake_openai, memory_dir=tmp_path), DAY)
+
+    assert outcome["report"] == "# Daily report 2025-03-14\n\nAll quiet.\n"
+    sent = json.loads(fake_openai.requests[1]["messages"][-1]["content"])
+    assert sent == sample_metrics(DAY)
+    assert "2025-03-14" in fake_openai.requests[0]["messages"][1]["content"]
+
+
+def test_per_run_budget(fake_openai, tmp_path, spans):
+    fake_openai.reply({"content": "expensive", "usage": (100_000, 50_000)})
+
+    with pytest.raises(GuardrailExceeded) as err:
+        write_report(settings_for(fake_openai, memory_dir=tmp_path, budget_per_run_usd=0.01), DAY)
+
+    assert err.value.policy == "budget_per_run"
+    assert spans.one("invoke_agent").attributes["error.type"] == "guardrail.budget_per_run"
+
+
+def test_daily_budget_is_kept_across_runs(fake_openai, tmp_path):
+    # gpt-4.1-mini: 1000 in + 1000 out = $0.002 per run
+    fake_openai.reply(*[{"content": "ok", "usage": (1000, 1000)}] * 3)
+    settings = settings_for(fake_openai, memory_dir=tmp_path, budget_daily_usd=0.003)
+
+    write_report(settings, DAY)
+    with pytest.raises(GuardrailExceeded) as err:
+        write_report(settings, DAY)
+
+    assert err.value.policy == "budget_daily"
+    spent = json.loads(next((tmp_path / ".agent").glob("spend-*.json")).read_text())["spent_usd"]
+    assert spent == pytest.approx(0.004)
+
+
+def test_entry_point(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("AGENT_MODEL_PROVIDER", "offline-demo")
+    monkeypatch.setenv("AGENT_MEMORY_DIR", str(tmp_path))
+
+    assert main(["report", "--date", "2025-03-14"]) == 0
+    assert capsys.readouterr().out.startswith("# Daily report 2025-03-14")
+    assert (tmp_path / "reports" / "2025-03-14.md").exists()
+    assert main(["report", "--date", "yesterday"]) == 2

@@ -1,0 +1,92 @@
+"""The HTTP API over a real socket on 127.0.0.1: REST tools, MCP-style JSON-RPC, /invoke."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from agent_runtime import Agent
+from agent_runtime.testing import settings_for
+from {{ cookiecutter.__package }}.server import SYSTEM_PROMPT, make_server
+from {{ cookiecutter.__package }}.tools import build_toolbox
+
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+
+def call(url: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+@pytest.fixture
+def url():
+    settings = settings_for(None)
+    toolbox = build_toolbox()
+    server = make_server(settings, toolbox, Agent(settings, toolbox, SYSTEM_PROMPT), host="127.0.0.1", port=0)
+    server.start()
+    yield server.url
+    server.stop()
+
+
+def test_health_and_tool_listing(url):
+    assert call(f"{url}/healthz") == (200, {"status": "ok"})
+    assert call(f"{url}/readyz")[0] == 200
+    status, body = call(f"{url}/tools")
+    assert status == 200
+    names = [t["name"] for t in body["tools"]]
+    assert names == ["convert_currency", "list_currencies"]
+    assert body["tools"][0]["inputSchema"]["required"] == ["amount", "from_currency", "to_currency"]
+
+
+def test_call_a_tool_and_the_trace_continues(url, spans):
+    arguments = {"amount": 10, "from_currency": "GBP", "to_currency": "EUR"}
+
+    status, body = call(f"{url}/tools/convert_currency", {"arguments": arguments}, {"traceparent": TRACEPARENT})
+
+    assert status == 200
+    assert body["result"]["amount"] == 12.07
+    span = spans.one("execute_tool")
+    assert span.name == "execute_tool convert_currency"
+    assert format(span.context.trace_id, "032x") == TRACEPARENT.split("-")[1]
+
+
+def test_tool_errors_map_to_http_statuses(url, spans):
+    assert call(f"{url}/tools/nope", {"arguments": {}})[0] == 404
+    status, body = call(f"{url}/tools/convert_currency", {"arguments": {"amount": 1}})
+    assert status == 400 and "missing required argument" in body["error"]
+    assert call(f"{url}/tools/convert_currency", [])[0] == 400
+    failed = spans.named("execute_tool")
+    assert {s.attributes["error.type"] for s in failed} == {"ToolNotFound", "ToolArgumentError"}
+
+
+def test_mcp_style_json_rpc(url):
+    rpc = f"{url}/mcp"
+    init = call(rpc, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}})[1]
+    assert init["result"]["capabilities"] == {"tools": {"listChanged": False}}
+    listed = call(rpc, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})[1]
+    assert [t["name"] for t in listed["result"]["tools"]] == ["convert_currency", "list_currencies"]
+    params = {"name": "convert_currency", "arguments": {"amount": 1, "from_currency": "EUR", "to_currency": "JPY"}}
+    called = call(rpc, {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params})[1]["result"]
+    assert called["isError"] is False and called["structuredContent"]["amount"] == 162.74
+    bad = {"name": "convert_currency", "arguments": {}}
+    assert call(rpc, {"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": bad})[1]["result"]["isError"]
+    assert call(rpc, {"jsonrpc": "2.0", "id": 5, "method": "nope"})[1]["error"]["code"] == -32601
+    assert call(rpc, {"jsonrpc": "2.0", "method": "notifications/initialized"})[0] == 202
+
+
+def test_invoke_answers_with_the_offline_demo(url, spans):
+    status, body = call(f"{url}/invoke", {"input": "Convert 250 USD to CHF"})
+
+    assert status == 200
+    assert "227.55" in body["output"]
+    assert body["tool_calls"] == 1
+    assert spans.one("execute_tool").attributes["gen_ai.tool.name"] == "convert_currency"
+    assert spans.one("invoke_agent").attributes["gen_ai.provider.name"] == "offline-demo"

@@ -1,0 +1,80 @@
+"""The steps as the workflow engine runs them: entry point, env contract, output files, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+from {{ cookiecutter.__package }}.__main__ import main
+
+BASE_ENV = {
+    "AGENT_NAME": "{{ cookiecutter.name }}",
+    "AGENT_VERSION": "{{ cookiecutter.version }}",
+    "AGENT_MODEL_PROVIDER": "offline-demo",
+    "AGENT_MODEL_NAME": "offline-demo",
+    "AGENT_MAX_STEPS": "10",
+    "AGENT_MAX_TOOL_CALLS": "20",
+    "AGENT_BUDGET_PER_RUN_USD": "0.5",
+}
+
+
+def run(monkeypatch, tmp_path, step, *args, **env):
+    output = tmp_path / "outputs" / f"{step}.json"
+    for key, value in {**BASE_ENV, "AGENT_STEP": step, "AGENT_STEP_OUTPUT": str(output), **env}.items():
+        monkeypatch.setenv(key, value)
+    code = main([step, *args])
+    return code, (json.loads(output.read_text()) if output.exists() else None)
+
+
+def test_plan_fan_out_and_write(monkeypatch, tmp_path, spans):
+    code, questions = run(monkeypatch, tmp_path, "plan", "kubernetes")
+    assert code == 0 and len(questions) == 3
+
+    outputs = []
+    for question in questions:
+        code, output = run(monkeypatch, tmp_path, "research", AGENT_STEP_ITEM=json.dumps(question))
+        assert code == 0
+        outputs.append(output)
+    assert outputs[0]["sources"]
+
+    code, report = run(monkeypatch, tmp_path, "write", "kubernetes", AGENT_STEP_INPUTS=json.dumps({"research": outputs}))
+    assert code == 0
+    assert report["topic"] == "kubernetes"
+    assert "## Sources" in report["report"]
+
+    roots = [s for s in spans.all() if s.parent is None]
+    assert [s.name for s in roots] == ["invoke_workflow {{ cookiecutter.name }}"] * 5
+    assert [s.attributes["agentctl.workflow.step"] for s in roots] == ["plan", "research", "research", "research", "write"]
+    agents = spans.named("invoke_agent")
+    assert len(agents) == 5 and all(a.parent is not None for a in agents)
+
+
+def test_trace_continues_from_traceparent(monkeypatch, tmp_path, spans):
+    traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+    code, _ = run(monkeypatch, tmp_path, "plan", "agents", TRACEPARENT=traceparent)
+
+    assert code == 0
+    workflow = spans.one("invoke_workflow")
+    assert format(workflow.context.trace_id, "032x") == "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def test_guardrail_failure_exits_1(monkeypatch, tmp_path, spans):
+    code, output = run(monkeypatch, tmp_path, "plan", "kubernetes", AGENT_MAX_TOOL_CALLS="0")
+
+    assert (code, output) == (1, None)
+    assert spans.one("invoke_workflow").attributes["error.type"] == "guardrail.max_tool_calls"
+
+
+def test_bad_input_exits_2(monkeypatch, tmp_path):
+    monkeypatch.delenv("AGENT_STEP_ITEM", raising=False)
+    assert run(monkeypatch, tmp_path, "research")[0] == 2
+    assert run(monkeypatch, tmp_path, "research", AGENT_STEP_ITEM="not json")[0] == 2
+    assert run(monkeypatch, tmp_path, "write", AGENT_STEP_INPUTS="[]")[0] == 2
+    assert main(["dance"]) == 2
+
+
+def test_run_everything_locally(monkeypatch, tmp_path, capsys):
+    code, report = run(monkeypatch, tmp_path, "run", "OpenTelemetry GenAI")
+
+    assert code == 0
+    assert report["report"].startswith("[offline-demo]")
