@@ -44,6 +44,7 @@ class ProcSpec:
     cwd: Path
     kind: str = "agent"  # agent | tool | step | job
     url: str | None = None  # where it serves, if it does
+    pass_fds: tuple[int, ...] = ()  # inherited descriptors (in-memory secret files)
     meta: dict[str, str] = field(default_factory=dict)
 
 
@@ -86,6 +87,7 @@ class ManagedProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 close_fds=True,
+                pass_fds=self.spec.pass_fds,
             )
         except OSError as exc:
             self.status = FAILED
@@ -224,6 +226,7 @@ def run_to_end(
     on_status: StatusSink | None = None,
     cancel: threading.Event | None = None,
     register: Callable[[ManagedProcess], None] | None = None,
+    started: Callable[[ManagedProcess], None] | None = None,
     grace: float = 5.0,
 ) -> tuple[ManagedProcess, bool]:
     """Run a process to its end; returns (process, timed_out).
@@ -234,6 +237,8 @@ def run_to_end(
     if register is not None:
         register(proc)
     proc.start()
+    if started is not None:
+        started(proc)
     deadline = None if timeout is None else time.monotonic() + timeout
     timed_out = False
     while True:

@@ -7,7 +7,9 @@ The same ``spec.workflow`` that ``agentctl build`` renders drives this runner:
   output, at most ``forEach.parallelism`` at a time (and at most
   ``workflow.parallelism`` processes in the whole run);
 - a failed attempt is retried up to ``retry.limit`` times, waiting
-  ``backoff x factor^(n-1)`` (capped by ``maxBackoff``) between attempts;
+  ``backoff x factor^(n-1)`` (capped by ``maxBackoff``) between attempts; a
+  step without ``retry`` gets the default policy, as in the rendered template;
+- a step without ``args`` gets its name as its only argument (as rendered);
 - ``timeout`` bounds each attempt, ``workflow.deadline`` the whole run;
 - once a step has failed no new step starts (Argo's fail-fast), running
   ones finish, and the run fails with that step's reason.
@@ -174,38 +176,13 @@ class WorkflowRunner:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         pending = [s.name for s in self.workflow.steps]
         running: dict[Future[StepResult], str] = {}
-        failure: StepResult | None = None
-        deadline_hit = False
         with ThreadPoolExecutor(max_workers=len(steps), thread_name_prefix="step") as pool:
-            while pending or running:
-                if failure is None and not self.cancel.is_set():
-                    for name in list(pending):
-                        deps = steps[name].depends_on
-                        if all(results[d].status == SUCCEEDED for d in deps):
-                            pending.remove(name)
-                            inputs = {d: results[d].output for d in deps}
-                            with self._lock:
-                                self._started.append(name)
-                            running[pool.submit(self._run_step, steps[name], inputs, results)] = (
-                                name
-                            )
-                if not running:
-                    break
-                left = self._deadline_at - time.monotonic()
-                done, _ = wait(
-                    list(running), timeout=max(0.0, min(left, 0.5)), return_when=FIRST_COMPLETED
-                )
-                for fut in done:
-                    name = running.pop(fut)
-                    res = fut.result()
-                    results[name] = res
-                    with self._lock:
-                        self._finished.append(name)
-                    if res.status in (FAILED, CANCELLED) and failure is None:
-                        failure = res
-                if time.monotonic() >= self._deadline_at and running and not deadline_hit:
-                    deadline_hit = True
-                    self.cancel.set()
+            try:
+                deadline_hit, failure = self._schedule(pool, steps, results, pending, running)
+            except BaseException:
+                # Ctrl-C in the main thread: let every step thread stop its process first.
+                self.cancel.set()
+                raise
         for name in pending:
             results[name].reason = "not started"
         if deadline_hit:
@@ -225,6 +202,45 @@ class WorkflowRunner:
             self.run_dir,
             self.parameters,
         )
+
+    def _schedule(
+        self,
+        pool: ThreadPoolExecutor,
+        steps: dict[str, Step],
+        results: dict[str, StepResult],
+        pending: list[str],
+        running: dict[Future[StepResult], str],
+    ) -> tuple[bool, StepResult | None]:
+        failure: StepResult | None = None
+        deadline_hit = False
+        while pending or running:
+            if failure is None and not self.cancel.is_set():
+                for name in list(pending):
+                    deps = steps[name].depends_on
+                    if all(results[d].status == SUCCEEDED for d in deps):
+                        pending.remove(name)
+                        inputs = {d: results[d].output for d in deps}
+                        with self._lock:
+                            self._started.append(name)
+                        running[pool.submit(self._run_step, steps[name], inputs, results)] = name
+            if not running:
+                break
+            left = self._deadline_at - time.monotonic()
+            done, _ = wait(
+                list(running), timeout=max(0.05, min(left, 0.5)), return_when=FIRST_COMPLETED
+            )
+            for fut in done:
+                name = running.pop(fut)
+                res = fut.result()
+                results[name] = res
+                with self._lock:
+                    self._finished.append(name)
+                if res.status in (FAILED, CANCELLED) and failure is None:
+                    failure = res
+            if time.monotonic() >= self._deadline_at and running and not deadline_hit:
+                deadline_hit = True
+                self.cancel.set()
+        return deadline_hit, failure
 
     # -- one step ----------------------------------------------------------
 
@@ -293,7 +309,8 @@ class WorkflowRunner:
     def _with_retries(
         self, step: Step, label: str, item: Any, inputs_json: str, out_dir: Path
     ) -> tuple[StepOutcome, int]:
-        delays = backoff_delays(step.retry)
+        # Like the rendered template: a step without ``retry`` gets the default policy.
+        delays = backoff_delays(step.retry or Retry())
         step_timeout = float(units.parse_duration(step.timeout)) if step.timeout else None
         attempt = 0
         while True:
@@ -316,7 +333,7 @@ class WorkflowRunner:
                 step=step,
                 label=label,
                 attempt=attempt,
-                args=substitute(step.args, self.parameters, item),
+                args=substitute(step.args or [step.name], self.parameters, item),
                 env=env,
                 output_path=output_path,
                 timeout=max(0.0, timeout),

@@ -74,7 +74,7 @@ def test_dag_order_fan_out_and_outputs(tmp_path: Path) -> None:
     assert result.started_order == ["plan", "research", "write"]
     assert result.steps["research"].output == ["a!", "b!", "c!", "d!"]
     assert result.steps["research"].items == 4
-    assert result.output() == {"inputs": {"research": ["a!", "b!", "c!", "d!"]}, "args": []}
+    assert result.output() == {"inputs": {"research": ["a!", "b!", "c!", "d!"]}, "args": ["write"]}
     plan_call = launcher.calls[0]
     assert plan_call.args == ["plan", "k8s"]
     assert plan_call.env["AGENT_STEP"] == "plan"
@@ -107,7 +107,10 @@ def test_independent_steps_run_in_parallel_and_parameters_override(tmp_path: Pat
     assert result.ok, result.reason
     assert result.steps["left"].output == ["b"]
     assert result.started_order[-1] == "join"
-    assert json.loads(launcher.calls[-1].env["AGENT_STEP_INPUTS"]) == {"left": ["b"], "right": []}
+    assert json.loads(launcher.calls[-1].env["AGENT_STEP_INPUTS"]) == {
+        "left": ["b"],
+        "right": ["right"],
+    }
 
 
 def test_failing_step_retries_then_fails_the_run(tmp_path: Path) -> None:
@@ -147,7 +150,9 @@ def test_failed_item_fails_the_fan_out_step(tmp_path: Path) -> None:
         req.output_path.write_text(json.dumps(item))
         return StepOutcome(True)
 
-    result = WorkflowRunner(wf(STEPS), Recorder({"research": research}), tmp_path).run()
+    steps = [dict(s) for s in STEPS]
+    steps[1]["retry"] = {"limit": 0}
+    result = WorkflowRunner(wf(steps), Recorder({"research": research}), tmp_path).run()
     assert result.status == FAILED
     assert result.reason == "step research failed: item 2: exit code 1"
     assert "write" not in result.started_order

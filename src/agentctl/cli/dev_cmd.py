@@ -1,0 +1,207 @@
+"""agentctl dev: run an agent project on this machine as the cluster would."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agentctl.cli import common
+from agentctl.settings import OutputFormat
+
+app = typer.Typer()
+
+
+def parse_params(values: list[str]) -> dict[str, str]:
+    from agentctl.errors import UsageError
+
+    out = {}
+    for value in values:
+        key, sep, val = value.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param {value!r}: expected KEY=VALUE")
+        out[key.strip()] = val
+    return out
+
+
+@app.command()
+def dev(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Agent project directory or agent.yaml (default: the current directory)."
+        ),
+    ] = None,
+    invoke: Annotated[
+        str | None,
+        typer.Option(
+            "--invoke",
+            "-i",
+            help="Send one task (service/stateful agents; to a running `agentctl dev` when there is one), "
+            "or run the job or workflow once with it; print the answer, the trace tree and the cost, then stop.",
+        ),
+    ] = None,
+    offline_model: Annotated[
+        bool,
+        typer.Option(
+            "--offline-model",
+            help="Use the deterministic offline demo model (AGENT_MODEL_PROVIDER=offline-demo): no API key, no network.",
+        ),
+    ] = False,
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="Workflow parameter KEY=VALUE (repeatable)."),
+    ] = None,
+    env: Annotated[
+        str | None, typer.Option("--env", help="Apply the spec's environment overlay NAME.")
+    ] = None,
+    env_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--env-file", help="Local settings and secrets (default: <project>/.env). Only read."
+        ),
+    ] = None,
+    python: Annotated[
+        str | None,
+        typer.Option(
+            "--python",
+            help="Interpreter for the project's code (default: <project>/.venv, else this one).",
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Trace store file (default: AGENTCTL_TRACE_STORE or the user data directory).",
+        ),
+    ] = None,
+    platform_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--platform", help="platform.yaml (default: AGENTCTL_PLATFORM, or found upwards)."
+        ),
+    ] = None,
+    otlp_port: Annotated[
+        int,
+        typer.Option(
+            "--otlp-port",
+            help="Port of the embedded OTLP/HTTP receiver (0: a free port).",
+            min=0,
+            max=65535,
+        ),
+    ] = 0,
+    ready_timeout: Annotated[
+        float,
+        typer.Option(
+            "--ready-timeout", help="Seconds to wait for the agent and tools to be ready.", min=1
+        ),
+    ] = 60.0,
+    output: common.OutputOpt = OutputFormat.text,
+) -> None:
+    """Run the agent and its service tools locally with the runtime-contract environment.
+
+    Spans go to an embedded trace receiver and the local store. Service and
+    stateful agents run until Ctrl-C; job and workflow agents run once.
+    """
+    from agentctl.run.session import DevOptions
+    from agentctl.spec.loader import load_agent
+
+    common.set_kind("DevRun")
+    loaded = load_agent(path or Path.cwd(), env=env)
+    settings = common.settings()
+    platform = platform_file or (Path(settings.platform_file) if settings.platform_file else None)
+    options = DevOptions(
+        offline_model=offline_model,
+        python=python,
+        store_path=store,
+        env_file=env_file,
+        parameters=parse_params(param or []),
+        ready_timeout=ready_timeout,
+        receiver_port=otlp_port,
+        platform_file=platform,
+    )
+    run_dev(loaded, options, invoke, output)
+
+
+def run_dev(loaded: Any, options: Any, task: str | None, output: OutputFormat) -> None:
+    from agentctl.run import invoke as invokemod
+    from agentctl.run.session import DevSession
+    from agentctl.run.signals import interrupt_on_sigterm
+    from agentctl.run.state import find_running
+    from agentctl.spec.models import AgentType
+    from agentctl.views.dev import DevView
+
+    agent = loaded.agent
+    serves = agent.spec.type in (AgentType.service, AgentType.stateful)
+    if task is not None and serves:
+        running = find_running(loaded.project_dir.resolve() / ".agentctl", agent.spec.ready_path)
+        if running is not None:
+            common.console(stderr=True).print(
+                f"[dim]sending to the running agentctl dev (pid {running['pid']}) at {running['url']}[/]"
+            )
+            report_run(invokemod.invoke_running(running, task), agent.metadata.name, output)
+            return
+    err = common.console(stderr=True)
+    view = DevView(err, live=err.is_terminal and output is OutputFormat.text)
+    view.title = f"agentctl dev {agent.metadata.name} ({agent.spec.type.value})"
+    session = DevSession(loaded, options, on_event=view.handle)
+    report = None
+    with interrupt_on_sigterm():
+        try:
+            with view, session:
+                session.prepare()
+                session.tail_spans(view.add_spans)
+                session.start_services()
+                if agent.spec.type is AgentType.job:
+                    report = invokemod.run_job(session, task)
+                elif agent.spec.type is AgentType.workflow:
+                    report = invokemod.run_workflow(session, task)
+                elif task is not None:
+                    report = invokemod.invoke_service(session, task)
+                else:
+                    session.publish_state()
+                    view.handle_info(
+                        f"{agent.metadata.name} ready at {session.agent_url} (Ctrl-C stops everything)"
+                    )
+                    with contextlib.suppress(KeyboardInterrupt):
+                        session.watch(_never())
+        finally:
+            left = session.leftover_processes()
+            if left:
+                err.print(f"[bold red]error:[/] processes still running after stop: {left}")
+    if report is None:
+        err.print(
+            f"stopped {len(session.processes)} process(es); traces are in {options.store_path or 'the default store'}"
+        )
+        return
+    report_run(report, agent.metadata.name, output)
+
+
+def _never() -> Any:
+    import threading
+
+    return threading.Event()
+
+
+def report_run(report: Any, agent: str, output: OutputFormat) -> None:
+    """Print (or emit) one run's answer, trace and cost; exit 4 when it failed."""
+    from agentctl.cost.llm import price_spans
+
+    prices = price_spans(report.spans)
+    if output is not OutputFormat.text:
+        data = {"agent": agent, **report.to_dict(), "cost": prices.to_dict()}
+        common.emit("DevRun", data, output, ok=report.ok)
+        if not report.ok:
+            raise typer.Exit(4)
+        return
+    from agentctl.views.dev_result import print_run
+
+    print_run(common.console(), report, prices, agent=agent)
+    if not report.ok:
+        from agentctl.errors import WaitError
+
+        raise WaitError(
+            f"{report.kind} of {agent} failed: {report.reason or 'see the log lines above'}"
+        )

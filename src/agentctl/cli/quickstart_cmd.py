@@ -1,0 +1,209 @@
+"""agentctl quickstart: the whole golden path on this machine in one command, offline."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agentctl.cli import common
+from agentctl.settings import OutputFormat
+
+app = typer.Typer()
+
+
+def _shown(path: Path) -> str:
+    from agentctl.spec.loader import display_path
+
+    return display_path(path.resolve())
+
+
+@app.command()
+def quickstart(
+    dir_: Annotated[
+        Path | None,
+        typer.Option(
+            "--dir",
+            help="Directory to create the demo project in (default: a fresh ./agentctl-quickstart[-N]).",
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Trace store file (default: AGENTCTL_TRACE_STORE or the user data directory).",
+        ),
+    ] = None,
+    output: common.OutputOpt = OutputFormat.text,
+) -> None:
+    """Scaffold a demo agent, validate it, build it, run it with the offline demo model, show its trace and cost.
+
+    Needs no cluster, no API key, no network and no input; leaves nothing running.
+    """
+    from agentctl.run import quickstart as qs
+
+    common.set_kind("QuickstartResult")
+    text = output is OutputFormat.text
+    out = common.console()
+    started = time.monotonic()
+
+    def step(n: int, title: str) -> None:
+        if text:
+            out.print()
+            out.rule(f"[bold]{n}/5  {title}[/]", align="left")
+
+    step(1, "Scaffold a demo agent (agentctl init)")
+    workspace = qs.workspace(dir_, Path.cwd())
+    project = qs.scaffold(workspace)
+    if text:
+        out.print(
+            f"created [bold]{_shown(project)}/[/] from template {qs.TEMPLATE}: agent.yaml, code, tests, Dockerfile, CI"
+        )
+
+    step(2, "Validate it: the policy gate (agentctl validate)")
+    report = _validate(project, out if text else None)
+
+    step(3, "Build it: Kubernetes manifests and a cost estimate (agentctl build)")
+    build = _build(project, out if text else None)
+
+    step(4, "Run it locally with the offline demo model (agentctl dev --invoke)")
+    run = _run(project, store, out if text else None)
+
+    prices = run["prices"]
+    if text:
+        from agentctl.views.dev_result import print_run
+
+        step(5, "The trace and the cost of that run (agentctl trace)")
+        print_run(out, run["report"], prices, agent=qs.AGENT_NAME)
+        _next_steps(out, project, store, time.monotonic() - started)
+    else:
+        data = {
+            "project": str(project),
+            "validation": report,
+            "build": build,
+            "run": {**run["report"].to_dict(), "cost": prices.to_dict()},
+            "store": run["store"],
+            "seconds": round(time.monotonic() - started, 3),
+        }
+        common.emit("QuickstartResult", data, output, ok=run["report"].ok)
+    if not run["report"].ok:
+        from agentctl.errors import WaitError
+
+        raise WaitError(f"the demo run failed: {run['report'].reason}")
+
+
+def _validate(project: Path, out: Any) -> dict[str, Any]:
+    from agentctl.policy import gate
+
+    report = gate.run(paths=[project], manifests=[])
+    if out is not None:
+        from agentctl.views.findings import render_report
+
+        render_report(report, out)
+        verdict = "[bold red]FAILED[/]" if report.failed else "[green]passed[/]"
+        out.print(
+            f"gate {verdict} (fail-on {report.fail_on.name}): the platform's rules decide what blocks a deploy; "
+            "low and medium findings are advice"
+        )
+    return {
+        "findings": len(report.active),
+        "failed": bool(report.failed),
+        "failOn": report.fail_on.name,
+    }
+
+
+def _build(project: Path, out: Any) -> dict[str, Any]:
+    from agentctl.cost.estimate import estimate_agent
+    from agentctl.render.build import build_all
+    from agentctl.render.output import bundle_files, write_tree
+    from agentctl.spec.loader import load_agent, load_platform
+
+    loaded = load_agent(project)
+    platform = load_platform(None, project)
+    bundles = build_all([loaded], platform)
+    estimates = {b.name: estimate_agent(b.loaded.agent, b.platform.platform) for b in bundles}
+    written = write_tree(project / "dist", {b.name: bundle_files(b) for b in bundles})
+    dirs = {p.name: _shown(p) for p in written}
+    if out is not None:
+        from agentctl.views.build import print_build
+
+        print_build(out, bundles, estimates, dirs)
+    bundle = bundles[0]
+    return {
+        "objects": [{"kind": o.kind, "name": o.name} for o in bundle.objects],
+        "dir": dirs.get(bundle.name),
+        "estimate": estimates[bundle.name].to_dict(),
+    }
+
+
+def _run(project: Path, store: Path | None, out: Any) -> dict[str, Any]:
+    from agentctl.cost.llm import price_spans
+    from agentctl.run import invoke
+    from agentctl.run import quickstart as qs
+    from agentctl.run.session import DevOptions, DevSession
+    from agentctl.run.signals import interrupt_on_sigterm
+    from agentctl.spec.loader import load_agent
+
+    loaded = load_agent(project)
+    events: list[Any] = []
+
+    def on_event(event: Any) -> None:
+        events.append(event)
+        if (
+            out is not None
+            and event.kind == "status"
+            and event.status in ("ready", "stopped", "failed")
+        ):
+            out.print(
+                f"  {event.source}: {event.status} {event.text}", markup=False, highlight=False
+            )
+        elif out is not None and event.kind == "warning":
+            out.print(f"  [yellow]warning:[/] {event.text}")
+
+    options = DevOptions(offline_model=True, store_path=store, ready_timeout=45.0, grace=3.0)
+    session = DevSession(loaded, options, on_event=on_event)
+    with interrupt_on_sigterm(), session:
+        session.prepare()
+        if out is not None:
+            out.print(
+                f"  traces: embedded OTLP receiver {session.receiver.url} -> {session.store.path}"
+            )
+        session.start_services()
+        if out is not None:
+            out.print(f"  task: {qs.SAMPLE_TASK}", markup=False)
+        report = invoke.invoke_service(session, qs.SAMPLE_TASK, timeout=45.0)
+        store_path = str(session.store.path)
+    if not report.ok:
+        report.log_tail = [e.text for e in events if e.kind == "log"][-15:]
+    if out is not None:
+        left = session.leftover_processes()
+        state = "nothing left running" if not left else f"still running: {left}"
+        out.print(f"  stopped the agent and the receiver: {state}")
+    return {"report": report, "prices": price_spans(report.spans), "store": store_path}
+
+
+def _next_steps(out: Any, project: Path, store: Path | None, seconds: float) -> None:
+    shown = _shown(project)
+    store_opt = f" --store {store}" if store else ""
+    out.print()
+    out.rule(f"[bold]Done in {seconds:.0f}s. Next steps[/]", align="left")
+    lines = [
+        ("Edit the agent (instructions, tools):", f"{shown}/src/quickstart_agent/agent.py"),
+        ("Run it locally and talk to it:", f"agentctl dev {shown} --offline-model{store_opt}"),
+        (
+            "Ask it one more thing:",
+            f'agentctl dev {shown} --offline-model --invoke "what do you remember?"{store_opt}',
+        ),
+        ("Browse the traces:", f"agentctl trace{store_opt}"),
+        (
+            "Use a real model:",
+            f"put SECRET_LLM_API_KEY=... in {shown}/.env and drop --offline-model",
+        ),
+        ("Ship it to a cluster:", f"agentctl deploy {shown}   (manifests are in {shown}/dist/)"),
+    ]
+    from rich.markup import escape
+
+    for label, command in lines:
+        out.print(f"  {label:<40} [bold]{escape(command)}[/]", highlight=False)

@@ -1,0 +1,415 @@
+"""A local run of an agent project: receiver, tool services, the agent, its runs.
+
+``DevSession`` owns everything it starts and stops all of it in ``stop()``
+(also on errors and interrupts, through the context manager): processes in
+reverse start order, each with SIGTERM, a grace period and SIGKILL for its
+whole process group; then the embedded OTLP receiver (after a short wait for
+the last spans); then the trace store and the secret file descriptors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentctl.errors import UsageError, WaitError
+from agentctl.run import env as envmod
+from agentctl.run import plan as planmod
+from agentctl.run.dotenv import load_dotenv
+from agentctl.run.ports import free_ports
+from agentctl.run.process import EXITED, FAILED, ManagedProcess, ProcSpec, group_members, run_to_end
+from agentctl.run.secrets import SecretDelivery, resolve_secrets
+from agentctl.run.signals import shielded
+from agentctl.run.state import remove_state, write_state
+from agentctl.spec.loader import LoadedAgent, LoadedPlatform, load_platform
+from agentctl.spec.models import AgentType, ServiceTool
+
+LOCAL_DIR = ".agentctl"
+
+
+@dataclass
+class DevOptions:
+    offline_model: bool = False
+    python: str | None = None  # interpreter override
+    store_path: Path | None = None  # None: the default trace store
+    env_file: Path | None = None  # None: <project>/.env
+    parameters: dict[str, str] = field(default_factory=dict)  # workflow parameter overrides
+    ready_timeout: float = 60.0
+    grace: float = 5.0
+    receiver_port: int = 0  # 0: any free port
+    platform_file: Path | None = None  # None: found as build finds it
+
+
+@dataclass
+class DevEvent:
+    kind: str  # log | status | step | info | warning
+    source: str  # a process or step name, or "agentctl"
+    text: str = ""
+    status: str | None = None
+
+
+EventSink = Callable[[DevEvent], None]
+
+
+class ProcessCrashed(WaitError):
+    """A local process ended on its own; carries its last log lines."""
+
+    code = "process-crashed"
+
+    def __init__(self, name: str, how: str, tail: list[str], *, when: str = "") -> None:
+        super().__init__(
+            f"{name} {when + ' ' if when else ''}ended unexpectedly ({how})",
+            hint="its last log lines are above; fix the error and run agentctl dev again",
+        )
+        self.name = name
+        self.tail = tail
+
+    def lines(self) -> list[str]:
+        return [self.message, *(f"  {self.name} | {line}" for line in self.tail)]
+
+    def to_dict(self) -> dict[str, object]:
+        out = super().to_dict()
+        out["process"] = self.name
+        out["lastLines"] = self.tail
+        return out
+
+
+def _http_ok(url: str, timeout: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return 200 <= resp.status < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+class DevSession:
+    """Everything ``agentctl dev`` runs for one project."""
+
+    def __init__(
+        self,
+        loaded: LoadedAgent,
+        options: DevOptions | None = None,
+        on_event: EventSink | None = None,
+        shell_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.loaded = loaded
+        self.agent = loaded.agent
+        self.project_dir = loaded.project_dir.resolve()
+        self.options = options or DevOptions()
+        self.on_event = on_event
+        self.shell_env = dict(os.environ if shell_env is None else shell_env)
+        self.local_dir = self.project_dir / LOCAL_DIR
+        self.processes: list[ManagedProcess] = []
+        self.all_pgids: list[int] = []
+        self.store: Any = None
+        self.receiver: Any = None
+        self.places: envmod.LocalPlaces | None = None
+        self.secrets = SecretDelivery()
+        self.base: dict[str, str] = {}
+        self.commands: planmod.Commands | None = None
+        self.platform: LoadedPlatform | None = None
+        self.agent_url: str | None = None
+        self.warnings: list[str] = []
+        self.cancel = threading.Event()
+        self._lock = threading.Lock()
+        self._stopped = False
+        self._published = False
+
+    # -- events ------------------------------------------------------------
+
+    def emit(self, kind: str, source: str, text: str = "", status: str | None = None) -> None:
+        if self.on_event is not None:
+            with contextlib.suppress(Exception):
+                self.on_event(DevEvent(kind, source, text, status))
+
+    def warn(self, text: str) -> None:
+        self.warnings.append(text)
+        self.emit("warning", "agentctl", text)
+
+    def _on_line(self, name: str, line: str) -> None:
+        self.emit("log", name, line)
+
+    def _on_status(self, proc: ManagedProcess) -> None:
+        detail = proc.describe_exit() if proc.returncode is not None else (proc.spec.url or "")
+        self.emit("status", proc.name, detail, proc.status)
+
+    def _register(self, proc: ManagedProcess) -> None:
+        with self._lock:
+            self.processes.append(proc)
+
+    def _started(self, proc: ManagedProcess) -> None:
+        if proc.pgid is not None:
+            with self._lock:
+                self.all_pgids.append(proc.pgid)
+
+    # -- start -------------------------------------------------------------
+
+    def __enter__(self) -> DevSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def memory_dir(self) -> Path:
+        return self.local_dir / "memory"
+
+    def prepare(self) -> None:
+        """Resolve commands, secrets and ports; start the trace receiver."""
+        from agentctl.telemetry.receiver import OtlpReceiver
+        from agentctl.telemetry.store import TraceStore
+
+        spec = self.agent.spec
+        self.platform = load_platform(self.options.platform_file, self.project_dir)
+        self.commands = planmod.commands(self.agent, self.project_dir, self.options.python)
+        env_file = self.options.env_file or self.project_dir / ".env"
+        if self.options.env_file is not None and not env_file.is_file():
+            raise UsageError(f"{env_file}: no such env file")
+        dotenv = load_dotenv(env_file)
+        sources = {**dotenv, **self.shell_env}
+        self.secrets = resolve_secrets(self.agent, sources)
+        model_secret = spec.model.api_key_secret if spec.model else None
+        for name in self.secrets.missing:
+            if name == model_secret and (self.options.offline_model or _offline(spec)):
+                continue
+            key = name.upper().replace("-", "_")
+            hint = " (or use --offline-model)" if name == model_secret else ""
+            self.warn(
+                f"secret {name} has no local value: set SECRET_{key} or SECRET_{key}_FILE in the shell or .env{hint}"
+            )
+        self.base = envmod.base_env(self.shell_env, dotenv, self.secrets.consumed)
+        self.base["PYTHONPATH"] = envmod.python_path(
+            self.project_dir, self.shell_env.get("PYTHONPATH")
+        )
+        self.base["PYTHONUNBUFFERED"] = "1"
+
+        service_tools = [t for t in spec.tools if isinstance(t, ServiceTool)]
+        serves = spec.type in (AgentType.service, AgentType.stateful)
+        ports = free_ports(len(service_tools) + (1 if serves else 0))
+        tool_urls = {
+            t.name: f"http://127.0.0.1:{p}" for t, p in zip(service_tools, ports, strict=False)
+        }
+        memory_dir = None
+        if spec.memory is not None:
+            memory_dir = self.memory_dir
+            memory_dir.mkdir(parents=True, exist_ok=True)
+
+        self.store = TraceStore(self.options.store_path)
+        self.receiver = OtlpReceiver(self.store, "127.0.0.1", self.options.receiver_port)
+        self.receiver.start()
+        self.places = envmod.LocalPlaces(
+            otlp_endpoint=self.receiver.url,
+            agent_port=ports[-1] if serves else None,
+            tool_urls=tool_urls,
+            memory_dir=memory_dir,
+        )
+        self.emit(
+            "info", "agentctl", f"trace receiver on {self.receiver.url}, store {self.store.path}"
+        )
+
+    def agent_env(self) -> dict[str, str]:
+        assert self.places is not None and self.platform is not None
+        local = envmod.agent_env(
+            self.loaded, self.platform, self.places, offline_model=self.options.offline_model
+        )
+        env = {**self.base, **local}
+        env.update(self.secrets.env)
+        return env
+
+    def _spawn(self, spec: ProcSpec) -> ManagedProcess:
+        proc = ManagedProcess(spec, on_line=self._on_line, on_status=self._on_status)
+        self._register(proc)
+        proc.start()
+        self._started(proc)
+        return proc
+
+    def _wait_ready(self, proc: ManagedProcess, url: str) -> None:
+        deadline = time.monotonic() + self.options.ready_timeout
+        while time.monotonic() < deadline:
+            if self.cancel.is_set():
+                raise KeyboardInterrupt
+            if not proc.alive():
+                proc.poll()
+                proc.join_logs()
+                raise ProcessCrashed(
+                    proc.name, proc.describe_exit(), proc.last_lines(), when="during start-up"
+                )
+            if _http_ok(url):
+                proc.mark_ready()
+                return
+            time.sleep(0.1)
+        raise WaitError(
+            f"{proc.name} did not answer {url} within {self.options.ready_timeout:g}s",
+            hint="check its log lines above; the agent must serve the ready path on AGENT_PORT",
+        )
+
+    def start_services(self) -> None:
+        """Start the service tools and (for service/stateful agents) the agent; wait until ready."""
+        assert self.places is not None and self.commands is not None
+        spec = self.agent.spec
+        for tool in spec.tools:
+            if not isinstance(tool, ServiceTool):
+                continue
+            argv = self.commands.tools.get(tool.name)
+            url = self.places.tool_urls[tool.name]
+            if argv is None:
+                self.warn(
+                    f"tool {tool.name}: no command and no module tools/{planmod.module_name(tool.name)} "
+                    "in the project, so it does not run locally (calls to it will fail)"
+                )
+                continue
+            port = int(url.rsplit(":", 1)[1])
+            env = {**self.base, **envmod.tool_env(self.agent, tool, port, self.places)}
+            proc = self._spawn(
+                ProcSpec(tool.name, argv, env, self.project_dir, kind="tool", url=url, pass_fds=())
+            )
+            self._wait_ready(proc, url + tool.health_path)
+        if spec.type in (AgentType.service, AgentType.stateful):
+            url = f"http://127.0.0.1:{self.places.agent_port}"
+            argv = [*self.commands.agent, *(spec.args or [])]
+            proc = self._spawn(
+                ProcSpec(
+                    self.agent.metadata.name,
+                    argv,
+                    self.agent_env(),
+                    self.project_dir,
+                    kind="agent",
+                    url=url,
+                    pass_fds=tuple(self.secrets.pass_fds),
+                )
+            )
+            self._wait_ready(proc, url + spec.ready_path)
+            self.agent_url = url
+
+    # -- watching ----------------------------------------------------------
+
+    def crashed(self) -> ManagedProcess | None:
+        """A long-running process that ended on its own, if any."""
+        with self._lock:
+            procs = [p for p in self.processes if p.spec.kind in ("agent", "tool")]
+        for proc in procs:
+            if proc.poll() is not None and proc.status in (FAILED, EXITED):
+                proc.join_logs()
+                return proc
+        return None
+
+    def watch(self, stop: threading.Event, tick: Callable[[], None] | None = None) -> None:
+        """Block until ``stop`` is set; raise ProcessCrashed when a process dies."""
+        while not stop.wait(0.2):
+            if tick is not None:
+                tick()
+            proc = self.crashed()
+            if proc is not None:
+                raise ProcessCrashed(proc.name, proc.describe_exit(), proc.last_lines())
+
+    def tail_spans(self, sink: Callable[[list[Any]], None], interval: float = 0.5) -> None:
+        """Feed newly stored spans to ``sink`` from a background thread until stop()."""
+        mark = self.store.last_rowid()
+
+        def loop() -> None:
+            rowid = mark
+            while not self.cancel.wait(interval):
+                try:
+                    batch = self.store.spans_after(rowid)
+                except Exception:  # the store is closing
+                    return
+                if batch:
+                    rowid = batch[-1][0]
+                    with contextlib.suppress(Exception):
+                        sink([span for _, span in batch])
+
+        threading.Thread(target=loop, name="span-tail", daemon=True).start()
+
+    def publish_state(self) -> None:
+        """Let ``agentctl dev --invoke`` in another terminal find this session."""
+        if self.agent_url is None:
+            return
+        write_state(
+            self.local_dir,
+            {
+                "agent": self.agent.metadata.name,
+                "url": self.agent_url,
+                "store": str(self.store.path),
+                "otlpEndpoint": self.receiver.url,
+            },
+        )
+        self._published = True
+
+    # -- one-off processes (jobs, workflow steps) ---------------------------
+
+    def run_process(
+        self,
+        name: str,
+        argv: list[str],
+        extra_env: Mapping[str, str],
+        timeout: float | None,
+        kind: str,
+    ) -> tuple[ManagedProcess, bool]:
+        env = {**self.agent_env(), **extra_env}
+        spec = ProcSpec(
+            name, argv, env, self.project_dir, kind=kind, pass_fds=tuple(self.secrets.pass_fds)
+        )
+        return run_to_end(
+            spec,
+            timeout=timeout,
+            on_line=self._on_line,
+            on_status=self._on_status,
+            cancel=self.cancel,
+            register=self._register,
+            started=self._started,
+            grace=self.options.grace,
+        )
+
+    # -- stop --------------------------------------------------------------
+
+    def leftover_processes(self) -> list[int]:
+        """Pids still alive in any process group this session started."""
+        with self._lock:
+            pgids = list(self.all_pgids)
+        return group_members(pgids)
+
+    def stop(self) -> None:
+        """Stop everything this session started; safe to call twice.
+
+        SIGINT and SIGTERM are ignored meanwhile, so a second Ctrl-C cannot
+        leave a process behind.
+        """
+        if self._stopped:
+            return
+        self._stopped = True
+        with shielded():
+            self._stop_all()
+
+    def _stop_all(self) -> None:
+        self.cancel.set()
+        if self._published:
+            remove_state(self.local_dir)
+        with self._lock:
+            procs = list(reversed(self.processes))
+        errors: list[BaseException] = []
+        for proc in procs:
+            try:
+                proc.stop(self.options.grace)
+            except Exception as exc:  # pragma: no cover - keep stopping the others
+                errors.append(exc)
+        if self.receiver is not None:
+            with contextlib.suppress(Exception):
+                self.receiver.stop()
+        if self.store is not None:
+            with contextlib.suppress(Exception):
+                self.store.close()
+        self.secrets.close()
+        if errors:
+            raise errors[0]
+
+
+def _offline(spec: Any) -> bool:
+    return spec.model is not None and spec.model.provider == envmod.OFFLINE_PROVIDER
