@@ -33,7 +33,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "build": ("agentctl.cli.build_cmd", "Render agents into hardened Kubernetes manifests and Argo workflows (dist/<agent>/).", "Ship"),
     "checks": ("agentctl.cli.checks_cmd", "List the policy checks validate runs, or explain one (rationale, fix, example).", "Author"),
     "trace": ("agentctl.cli.trace_cmd", "Show agent traces: recent runs, one run as a tree and waterfall, or a live tail.", "Observe"),
+    "cost": ("agentctl.cli.cost_cmd", "LLM and compute spend by agent, model, team, run and day; budget checks; estimates.", "Observe"),
     "collector": ("agentctl.cli.collector_cmd", "Receive OTLP traces on loopback and store them locally (foreground).", "Observe"),
+    "dev": ("agentctl.cli.dev_cmd", "Run an agent and its tools locally with the cluster's environment; traces to the local store.", "Author"),
+    "quickstart": ("agentctl.cli.quickstart_cmd", "See the whole golden path in one offline run: scaffold, validate, build, run, trace, cost.", "Author"),
 }
 # fmt: on
 
