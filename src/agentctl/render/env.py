@@ -154,15 +154,17 @@ def config_data(ctx: Ctx, proxy_env: dict[str, str]) -> dict[str, tuple[str, Spe
     data.update(otel_data(ctx, ctx.name))
     for key, value in proxy_env.items():
         data[key] = (value, ("metadata",))
+    secret_names = set(secret_env_names(ctx))
     for key, value in spec.env.items():
-        if (
-            key in data
-            or key in {d for d, _ in DOWNWARD}
-            or key in {"OTEL_RESOURCE_ATTRIBUTES", *secret_env_names(ctx)}
-        ):
+        if key in data or key in {d for d, _ in DOWNWARD} or key == "OTEL_RESOURCE_ATTRIBUTES":
             raise ctx.error(
                 ("spec", "env", key),
                 f"{key} is set by agentctl (runtime contract); remove it from spec.env",
+            )
+        if key in secret_names:
+            raise ctx.error(
+                ("spec", "env", key),
+                f"{key} is also a secret's env variable: a literal would shadow it",
             )
         data[key] = (value, ("spec", "env", key))
     return dict(sorted(data.items()))

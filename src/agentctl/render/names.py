@@ -41,6 +41,17 @@ def _blame(obj: RenderedObject) -> SpecPath:
     return ("metadata", "name")
 
 
+def _blame_item(ctx: Ctx, obj: RenderedObject, name: str) -> SpecPath:
+    """The spec entry a container or volume name comes from (a tool, a secret), else the object's."""
+    for i, secret in enumerate(ctx.spec.secrets):
+        if name == f"secret-{secret.name}":
+            return ("spec", "secrets", i, "name")
+    for i, tool in enumerate(ctx.spec.tools):
+        if name == tool.name:
+            return ("spec", "tools", i, "name")
+    return _blame(obj)
+
+
 def _check_name(ctx: Ctx, obj: RenderedObject) -> None:
     name, kind = obj.name, obj.kind
     max_len, pattern, what = _NAME_RULES.get(kind, (253, _SUBDOMAIN, "a DNS-1123 subdomain"))
@@ -75,7 +86,7 @@ def _walk_pod_names(ctx: Ctx, obj: RenderedObject, node: Any) -> None:
                     name = item.get("name") if isinstance(item, dict) else None
                     if isinstance(name, str) and (len(name) > 63 or not _LABEL.match(name)):
                         raise ctx.error(
-                            _blame(obj),
+                            _blame_item(ctx, obj, name),
                             f"derived {key[:-1]} name {name!r} must be a DNS-1123 label of at most 63 characters",
                         )
         labels = (

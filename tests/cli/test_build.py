@@ -1,0 +1,190 @@
+"""agentctl build: files, streams, envelopes, exit codes and atomic output."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cli.helpers import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+PLATFORM = EXAMPLES / "platform.yaml"
+AGENTS = sorted(p.parent.name for p in EXAMPLES.glob("*/agent.yaml"))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the examples (a small monorepo) without a platform file."""
+    root = tmp_path / "repo"
+    shutil.copytree(EXAMPLES, root)
+    (root / "platform.yaml").unlink()
+    (root / ".git").mkdir()  # stop the platform.yaml search here
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _no_crd_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AGENTCTL_CRD_DIR", raising=False)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_build_writes_one_directory_per_agent(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    result = run_cli("build", str(project), "--out", str(out), "--platform", str(PLATFORM))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == AGENTS
+    files = sorted(p.name for p in (out / "research-assistant").iterdir())
+    assert files == [
+        "00-namespace.yaml",
+        "01-rbac.yaml",
+        "02-config.yaml",
+        "03-secrets.yaml",
+        "05-network.yaml",
+        "06-services.yaml",
+        "07-workloads.yaml",
+        "kustomization.yaml",
+    ]
+    kustomization = yaml.safe_load((out / "research-assistant" / "kustomization.yaml").read_text())
+    assert kustomization["kind"] == "Kustomization"
+    assert kustomization["resources"] == files[:-1]
+    docs = list(yaml.safe_load_all((out / "deep-research" / "08-workflows.yaml").read_text()))
+    assert [d["kind"] for d in docs] == ["WorkflowTemplate", "CronWorkflow"]
+    assert "research-assistant" in result.stdout and "estimate: compute" in result.stdout
+
+
+def test_build_is_byte_identical(project: Path, tmp_path: Path) -> None:
+    for out in ("a", "b"):
+        assert run_cli("build", str(project), "--out", str(tmp_path / out)).exit_code == 0
+    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+
+
+def test_rebuild_replaces_stale_files(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    stale = out / "daily-report" / "99-stale.yaml"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
+    assert run_cli("build", str(project / "daily-report"), "--out", str(out)).exit_code == 0
+    assert not stale.exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")], "no staging leftovers"
+
+
+def test_yaml_streams_every_object_and_writes_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    result = run_cli("build", "currency-converter", "daily-report", "-o", "yaml")
+    assert result.exit_code == 0, result.stderr
+    docs = list(yaml.safe_load_all(result.stdout))
+    assert {d["metadata"]["labels"]["agentctl.dev/agent"] for d in docs} == {
+        "currency-converter",
+        "daily-report",
+    }
+    assert not (project / "dist").exists()
+
+
+def test_json_envelope_has_objects_and_estimates(project: Path, tmp_path: Path) -> None:
+    result = run_cli(
+        "build",
+        str(project / "research-assistant"),
+        "--out",
+        str(tmp_path / "d"),
+        "-o",
+        "json",
+        "--env",
+        "prod",
+    )
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert (
+        doc["apiVersion"] == "agentctl.dev/v1"
+        and doc["kind"] == "BuildResult"
+        and doc["ok"] is True
+    )
+    (agent,) = doc["data"]["agents"]
+    assert agent["name"] == "research-assistant" and agent["env"] == "prod"
+    sts = next(o["object"] for o in agent["objects"] if o["ref"].startswith("StatefulSet/"))
+    assert sts["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"] == "1"
+    assert agent["estimate"]["compute"]["monthlyHighUSD"] > 0
+    assert agent["dir"] == str(tmp_path / "d" / "research-assistant")
+
+
+def test_kube_version_is_honoured(project: Path, tmp_path: Path) -> None:
+    result = run_cli(
+        "build",
+        str(project / "daily-report"),
+        "--out",
+        str(tmp_path / "d"),
+        "--kube-version",
+        "1.29",
+        "-o",
+        "json",
+    )
+    assert json.loads(result.stdout)["data"]["kubeVersion"] == "1.29"
+    bad = run_cli("build", str(project / "daily-report"), "--kube-version", "2.0")
+    assert bad.exit_code == 2 and "schemas are bundled for" in bad.stderr
+
+
+def test_crd_dir_validates_custom_resources(project: Path, tmp_path: Path) -> None:
+    crds = ROOT.parent / "shared" / "fixtures" / "crds"
+    result = run_cli(
+        "build",
+        str(project / "deep-research"),
+        "--out",
+        str(tmp_path / "d"),
+        "--crd-dir",
+        str(crds),
+    )
+    assert result.exit_code == 0, result.stderr
+
+
+def _too_long_tool(project: Path) -> Path:
+    spec = project / "research-assistant" / "agent.yaml"
+    text = spec.read_text().replace("name: currency-converter", "name: " + "c" * 50)
+    spec.write_text(text)
+    return spec
+
+
+def test_render_error_points_at_the_line_and_writes_nothing(project: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    assert run_cli("build", str(project), "--out", str(out)).exit_code == 0
+    before = _tree(out)
+    spec = _too_long_tool(project)
+    line = next(i for i, text in enumerate(spec.read_text().splitlines(), 1) if "c" * 50 in text)
+    result = run_cli("build", str(project), "--out", str(out))
+    assert result.exit_code == 2
+    assert f"agent.yaml:{line}:" in result.stderr and "spec.tools[0].name" in result.stderr
+    assert _tree(out) == before, "nothing half-written: the earlier build is untouched"
+
+
+def test_render_error_in_json_is_an_error_envelope(project: Path, tmp_path: Path) -> None:
+    _too_long_tool(project)
+    result = run_cli(
+        "build", str(project / "research-assistant"), "--out", str(tmp_path / "d"), "-o", "json"
+    )
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False and doc["errors"][0]["code"] == "render"
+    assert not (tmp_path / "d").exists()
+
+
+def test_invalid_spec_exit_2_with_every_problem(project: Path) -> None:
+    (project / "daily-report" / "agent.yaml").write_text(
+        (project / "daily-report" / "agent.yaml").read_text().replace("type: job", "type: jobb")
+    )
+    result = run_cli("build", str(project), "-o", "yaml")
+    assert result.exit_code == 2 and "spec.type" in result.stderr
+
+
+def test_no_agent_here(tmp_path: Path) -> None:
+    result = run_cli("build", str(tmp_path))
+    assert result.exit_code == 2 and "no agent.yaml here or below" in result.stderr

@@ -1,0 +1,131 @@
+"""The hardening contract holds for every example and for edge-case specs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from render_helpers import WORKFLOW, agent_doc, check_invariants, containers, one
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[3] / "examples").glob("*/agent.yaml"))
+PLATFORMS = {
+    "default": None,
+    "proxy": {
+        "egress": {
+            "mode": "proxy",
+            "proxy": {"service": "squid", "namespace": "egress", "port": 3128},
+        }
+    },
+    "fqdn": {"egress": {"mode": "fqdn"}},
+    "cidr": {"egress": {"mode": "cidr"}},
+}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS, ids=list(PLATFORMS))
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.parent.name for p in EXAMPLES])
+def test_examples_are_hardened_and_schema_valid(example, platform, platform_from, crd_validator):
+    from agentctl.render import render_agent
+    from agentctl.spec.loader import load_agent
+
+    bundle = render_agent(load_agent(example), platform_from(PLATFORMS[platform]))
+    check_invariants(bundle)
+    for obj in bundle.objects:
+        assert crd_validator.validate(obj.obj) == [], obj.ref
+
+
+EDGE_SPECS = {
+    "workflow-with-everything": agent_doc(
+        type="workflow",
+        port=None,
+        schedule="@daily",
+        memory={"size": "1Gi"},
+        workflow=WORKFLOW,
+        tools=[
+            {
+                "name": "k8s",
+                "kind": "kubernetes",
+                "rules": [{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get"]}],
+            }
+        ],
+        secrets=[
+            {
+                "name": "llm-key",
+                "store": "vault",
+                "remoteRef": {"key": "a"},
+                "mount": "env",
+                "env": "OPENAI_API_KEY",
+            },
+        ],
+    ),
+    "job-offline-model": agent_doc(
+        type="job", port=None, model={"provider": "offline-demo", "name": "demo"}, secrets=[]
+    ),
+    "no-model-no-secrets": agent_doc(model=None, secrets=[]),
+    "in-cluster-model-and-ip-tool": agent_doc(
+        model={"provider": "openai", "name": "llama-3", "endpoint": "http://vllm.models:8000/v1"},
+        secrets=[],
+        tools=[
+            {"name": "ip", "kind": "tcp", "host": "10.1.2.3", "port": 6379},
+            {
+                "name": "cidr",
+                "kind": "http",
+                "url": "https://api.example.com",
+                "cidrs": ["203.0.113.0/24"],
+            },
+            {"name": "local-svc", "kind": "http", "url": "http://search:9200"},
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS, ids=list(PLATFORMS))
+@pytest.mark.parametrize("name", EDGE_SPECS, ids=list(EDGE_SPECS))
+def test_edge_specs_are_hardened_and_schema_valid(name, platform, render, crd_validator):
+    bundle = render(EDGE_SPECS[name], platform=PLATFORMS[platform])
+    check_invariants(bundle)
+    for obj in bundle.objects:
+        assert crd_validator.validate(obj.obj) == [], obj.ref
+
+
+def test_limits_default_from_requests_and_respect_platform_maximums(render):
+    doc = agent_doc(resources={"cpu": "3", "memory": "1Gi"})
+    res = one(render(doc, platform={"limits": {"maxCPU": "4"}}), "Deployment")["spec"]["template"][
+        "spec"
+    ]["containers"][0]["resources"]
+    assert res["limits"] == {"cpu": "4", "memory": "1Gi", "ephemeral-storage": "1Gi"}, (
+        "2x cpu capped at maxCPU; memory = request"
+    )
+    doc = agent_doc(
+        resources={
+            "cpu": "250m",
+            "memory": "512Mi",
+            "cpuLimit": "300m",
+            "memoryLimit": "1Gi",
+            "ephemeralStorage": "2Gi",
+        }
+    )
+    res = one(render(doc), "Deployment")["spec"]["template"]["spec"]["containers"][0]["resources"]
+    assert res["limits"] == {"cpu": "300m", "memory": "1Gi", "ephemeral-storage": "2Gi"}
+    assert res["requests"] == {"cpu": "250m", "memory": "512Mi", "ephemeral-storage": "2Gi"}
+
+
+def test_workflow_token_automount_follows_kubernetes_tools(render):
+    doc = EDGE_SPECS["workflow-with-everything"]
+    wt = one(render(doc), "WorkflowTemplate")["spec"]
+    assert wt["automountServiceAccountToken"] is True, "a kubernetes tool needs the API"
+    env_names = [
+        e["name"] for c in containers(one(render(doc), "WorkflowTemplate")) for e in c["env"]
+    ]
+    assert "AGENT_MODEL_API_KEY" in env_names and "OPENAI_API_KEY" in env_names
+
+
+def test_user_labels_cannot_override_standard_labels(render):
+    from agentctl.errors import RenderError
+
+    doc = agent_doc()
+    doc["metadata"]["labels"]["app.kubernetes.io/name"] = "other"
+    with pytest.raises(
+        RenderError,
+        match=r"metadata\.labels\.app\.kubernetes\.io/name: label .* is set by agentctl",
+    ):
+        render(doc)

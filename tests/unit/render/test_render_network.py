@@ -1,0 +1,247 @@
+"""Egress: default deny, then exactly the destinations the spec implies, per platform egress mode."""
+
+from __future__ import annotations
+
+import json
+
+from render_helpers import agent_doc, one
+
+PROXY = {
+    "egress": {"mode": "proxy", "proxy": {"service": "squid", "namespace": "egress", "port": 3128}}
+}
+TOOLS = [
+    {"name": "search", "kind": "http", "url": "https://api.search.example.com/v1"},
+    {"name": "orders", "kind": "tcp", "host": "orders.db.internal", "port": 5432},
+    {"name": "calc", "kind": "service", "image": "ghcr.io/acme/calc:1.0.0", "port": 9000},
+]
+
+
+def _egress(bundle, name="demo"):
+    return one(bundle, "NetworkPolicy", name)["spec"]["egress"]
+
+
+def _peers(rule):
+    return rule["to"]
+
+
+def _ports(rule):
+    return sorted(p["port"] for p in rule["ports"])
+
+
+def test_mode_none_opens_only_the_needed_ports_to_the_internet_minus_private_and_metadata(render):
+    egress = _egress(render(agent_doc(tools=TOOLS)))
+    dns, collector, calc, private, internet = egress
+    assert _ports(dns) == [53, 53]
+    assert collector["to"][0]["namespaceSelector"] == {
+        "matchLabels": {"kubernetes.io/metadata.name": "observability"}
+    }
+    assert collector["to"][0]["podSelector"] == {
+        "matchLabels": {"app.kubernetes.io/name": "opentelemetry-collector"}
+    }
+    assert _ports(collector) == [4318]
+    assert calc["to"] == [
+        {
+            "podSelector": {
+                "matchLabels": {
+                    "app.kubernetes.io/name": "calc",
+                    "app.kubernetes.io/instance": "demo-calc",
+                }
+            }
+        }
+    ]
+    assert _ports(calc) == [9000]
+    assert [p["ipBlock"]["cidr"] for p in private["to"]] == [
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+    ]
+    assert _ports(private) == [5432], "*.internal hosts are private: never the internet"
+    block = internet["to"][0]["ipBlock"]
+    assert block["cidr"] == "0.0.0.0/0"
+    assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.169.254/32"} <= set(
+        block["except"]
+    )
+    assert _ports(internet) == [443], "model endpoint and http tool share port 443"
+
+
+def test_mode_proxy_sends_http_through_the_proxy_and_publishes_the_allowlist(render):
+    bundle = render(agent_doc(tools=TOOLS), platform=PROXY)
+    egress = _egress(bundle)
+    assert not any(p.get("ipBlock", {}).get("cidr") == "0.0.0.0/0" for r in egress for p in r["to"])
+    proxy_rules = [
+        r
+        for r in egress
+        if r["to"][0]
+        .get("namespaceSelector", {})
+        .get("matchLabels", {})
+        .get("kubernetes.io/metadata.name")
+        == "egress"
+    ]
+    assert len(proxy_rules) == 1 and _ports(proxy_rules[0]) == [3128]
+    allow = one(bundle, "ConfigMap", "demo-egress-allowlist")
+    assert allow["metadata"]["labels"]["agentctl.dev/egress-allowlist"] == "true"
+    hosts = json.loads(allow["data"]["allowlist.json"])["hosts"]
+    assert hosts == [
+        {"host": "api.openai.com", "port": 443},
+        {"host": "api.search.example.com", "port": 443},
+    ]
+    assert allow["data"]["hosts.txt"] == "api.openai.com:443\napi.search.example.com:443\n"
+    config = one(bundle, "ConfigMap", "demo-config")["data"]
+    assert config["HTTPS_PROXY"] == "http://squid.egress:3128" == config["https_proxy"]
+    no_proxy = config["NO_PROXY"].split(",")
+    assert (
+        "demo-calc" in no_proxy
+        and "otel-collector.observability" in no_proxy
+        and ".svc" in no_proxy
+    )
+
+
+def test_mode_proxy_without_external_http_hosts_needs_no_proxy(render):
+    bundle = render(agent_doc(model=None, secrets=[]), platform=PROXY)
+    assert not bundle.find("ConfigMap", "demo-egress-allowlist")
+    assert "HTTPS_PROXY" not in one(bundle, "ConfigMap", "demo-config")["data"]
+
+
+def test_mode_fqdn_renders_a_cilium_hostname_policy(render):
+    bundle = render(agent_doc(tools=TOOLS), platform={"egress": {"mode": "fqdn"}})
+    assert not any(p.get("ipBlock") for r in _egress(bundle) for p in r["to"])
+    cnp = one(bundle, "CiliumNetworkPolicy", "demo-fqdn")["spec"]
+    assert cnp["endpointSelector"] == {
+        "matchLabels": {"app.kubernetes.io/name": "demo", "app.kubernetes.io/instance": "demo"}
+    }
+    dns, https, pg = cnp["egress"]
+    assert dns["toPorts"][0]["rules"] == {"dns": [{"matchPattern": "*"}]}
+    assert https["toFQDNs"] == [
+        {"matchName": "api.openai.com"},
+        {"matchName": "api.search.example.com"},
+    ]
+    assert pg["toFQDNs"] == [{"matchName": "orders.db.internal"}]
+    assert pg["toPorts"] == [{"ports": [{"port": "5432", "protocol": "TCP"}]}]
+
+
+def test_mode_fqdn_gke_flavor(render):
+    bundle = render(
+        agent_doc(tools=TOOLS[:1]), platform={"egress": {"mode": "fqdn", "fqdnFlavor": "gke"}}
+    )
+    spec = one(bundle, "FQDNNetworkPolicy", "demo-fqdn")["spec"]
+    assert spec["egress"] == [
+        {
+            "matches": [{"name": "api.openai.com"}, {"name": "api.search.example.com"}],
+            "ports": [{"protocol": "TCP", "port": 443}],
+        }
+    ]
+
+
+def test_mode_cidr_uses_declared_cidrs(render):
+    tools = [
+        {
+            "name": "search",
+            "kind": "http",
+            "url": "https://api.search.example.com",
+            "cidrs": ["203.0.113.0/24", "198.51.100.7/32"],
+        }
+    ]
+    egress = _egress(
+        render(
+            agent_doc(model=None, secrets=[], tools=tools), platform={"egress": {"mode": "cidr"}}
+        )
+    )
+    rule = egress[-1]
+    assert rule["to"] == [
+        {"ipBlock": {"cidr": "203.0.113.0/24"}},
+        {"ipBlock": {"cidr": "198.51.100.7/32"}},
+    ]
+    assert _ports(rule) == [443]
+
+
+def test_ip_literal_and_in_cluster_hosts_are_exact(render):
+    doc = agent_doc(
+        model={
+            "provider": "openai",
+            "name": "m",
+            "endpoint": "http://vllm.models.svc.cluster.local:8000/v1",
+        },
+        secrets=[],
+        tools=[{"name": "cache", "kind": "tcp", "host": "10.1.2.3", "port": 6379}],
+    )
+    egress = _egress(render(doc))
+    assert {
+        "to": [{"ipBlock": {"cidr": "10.1.2.3/32"}}],
+        "ports": [{"protocol": "TCP", "port": 6379}],
+    } in egress
+    model = next(r for r in egress if _ports(r) == [8000])
+    assert model["to"] == [
+        {
+            "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "models"}},
+            "podSelector": {},
+        }
+    ]
+    assert not any(p.get("ipBlock", {}).get("cidr") == "0.0.0.0/0" for r in egress for p in r["to"])
+
+
+def test_api_access_only_to_private_ranges(render):
+    tools = [
+        {
+            "name": "k8s",
+            "kind": "kubernetes",
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}],
+        }
+    ]
+    egress = _egress(render(agent_doc(model=None, secrets=[], tools=tools)))
+    api = egress[-1]
+    assert _ports(api) == [443, 6443]
+    assert all(not p["ipBlock"]["cidr"].startswith("0.") for p in api["to"])
+
+
+def test_agent_ingress_on_its_port_and_tools_only_from_their_agent(render):
+    bundle = render(agent_doc(tools=TOOLS))
+    agent = one(bundle, "NetworkPolicy", "demo")["spec"]
+    assert agent["ingress"] == [
+        {"from": [{"namespaceSelector": {}}], "ports": [{"protocol": "TCP", "port": 8080}]}
+    ]
+    tool = one(bundle, "NetworkPolicy", "demo-calc")["spec"]
+    assert tool["ingress"] == [
+        {
+            "from": [
+                {
+                    "podSelector": {
+                        "matchLabels": {
+                            "app.kubernetes.io/name": "demo",
+                            "app.kubernetes.io/instance": "demo",
+                        }
+                    }
+                }
+            ],
+            "ports": [{"protocol": "TCP", "port": 9000}],
+        }
+    ]
+    assert [_ports(r) for r in tool["egress"]] == [[53, 53], [4318]], (
+        "tools reach DNS and the collector only"
+    )
+
+
+def test_jobs_accept_no_ingress(render):
+    bundle = render(agent_doc(type="job", port=None))
+    assert one(bundle, "NetworkPolicy", "demo")["spec"]["ingress"] == []
+
+
+def test_external_collector_is_an_external_destination(render):
+    doc = agent_doc(
+        model=None,
+        secrets=[],
+        observability={"otlpEndpoint": "https://otlp.vendor.example.net:4318"},
+    )
+    egress = _egress(render(doc))
+    assert _ports(egress[-1]) == [4318] and egress[-1]["to"][0]["ipBlock"]["cidr"] == "0.0.0.0/0"
+
+
+def test_unknown_provider_without_endpoint_cannot_render(render):
+    import pytest
+
+    from agentctl.errors import RenderError
+
+    with pytest.raises(
+        RenderError, match=r"spec\.model\.provider: no default endpoint for provider 'acme-ai'"
+    ):
+        render(agent_doc(model={"provider": "acme-ai", "name": "m1"}, secrets=[]))

@@ -1,0 +1,234 @@
+"""The reusable strict schema validator (also behind policy check SCH-001)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+from render_helpers import CRD_DIR
+
+from agentctl.render.schemas import (
+    SchemaIssue,
+    SchemaValidator,
+    default_kube_version,
+    resolve_kube_version,
+)
+
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "web", "namespace": "ns"},
+    "spec": {
+        "selector": {"matchLabels": {"app": "web"}},
+        "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {
+                "containers": [
+                    {"name": "web", "image": "nginx:1.27", "ports": [{"containerPort": 80}]}
+                ]
+            },
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def validator() -> SchemaValidator:
+    return SchemaValidator()
+
+
+def test_valid_object_has_no_issues(validator):
+    assert validator.validate(DEPLOYMENT) == []
+    assert validator.knows("apps/v1", "Deployment")
+
+
+def test_unknown_field_is_an_issue_with_its_path(validator):
+    bad = copy.deepcopy(DEPLOYMENT)
+    bad["spec"]["template"]["spec"]["containers"][0]["imagePolicy"] = "Always"
+    issues = validator.validate(bad)
+    assert len(issues) == 1
+    assert issues[0].path == "spec.template.spec.containers[0]"
+    assert "imagePolicy" in issues[0].message
+
+
+def test_wrong_type_is_an_issue(validator):
+    bad = copy.deepcopy(DEPLOYMENT)
+    bad["spec"]["replicas"] = "three"
+    assert [i.path for i in validator.validate(bad)] == ["spec.replicas"]
+
+
+def test_missing_name_and_kind(validator):
+    assert validator.validate({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {}}) == [
+        SchemaIssue("metadata.name", "metadata.name is required")
+    ]
+    assert validator.validate({"metadata": {"name": "x"}}) == [
+        SchemaIssue("", "apiVersion and kind are required")
+    ]
+
+
+def test_unknown_kind_is_one_issue(validator):
+    issues = validator.validate(
+        {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    )
+    assert len(issues) == 1 and "no schema for Widget (example.com/v1)" in issues[0].message
+    assert not validator.knows("example.com/v1", "Widget")
+
+
+def test_group_must_match_not_just_the_kind(validator):
+    assert not validator.knows("apps.example.com/v1", "Deployment")
+
+
+def test_kube_versions():
+    assert resolve_kube_version(None) == default_kube_version()
+    assert resolve_kube_version("v1.30.4") == "1.30"
+    from agentctl.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="schemas are bundled for"):
+        resolve_kube_version("1.99")
+    with pytest.raises(ConfigError, match="expected a version"):
+        resolve_kube_version("latest")
+
+
+def test_older_kube_version_rejects_newer_fields():
+    """Pod-level resources exist only in the newer bundled schemas."""
+    old, new = SchemaValidator("1.25"), SchemaValidator()
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p"},
+        "spec": {"containers": [{"name": "c", "image": "i"}], "resources": {}},
+    }
+    assert new.validate(pod) == [], "pod-level resources exist in newer versions"
+    assert [i.path for i in old.validate(pod)] == ["spec"]
+
+
+def test_crd_schemas_are_strict(crd_validator):
+    wt = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": "w"},
+        "spec": {
+            "entrypoint": "main",
+            "templates": [
+                {"name": "main", "container": {"image": "x"}, "retryStrategy": {"limit": 2}}
+            ],
+        },
+    }
+    assert crd_validator.validate(wt) == []
+    assert crd_validator.source("argoproj.io/v1alpha1", "WorkflowTemplate").startswith("crd:")
+    wt2 = copy.deepcopy(wt)
+    wt2["spec"]["templates"][0]["retryStrategy"]["limit"] = "2"
+    assert crd_validator.validate(wt2) == [], "int-or-string accepts both"
+    wt2["spec"]["templates"][0]["retryStrategy"]["limitt"] = 1
+    assert [i.path for i in crd_validator.validate(wt2)] == ["spec.templates[0].retryStrategy"]
+    wt3 = copy.deepcopy(wt)
+    wt3["metadata"]["labelz"] = {}
+    assert [i.path for i in crd_validator.validate(wt3)] == ["metadata"], "metadata is ObjectMeta"
+
+
+def test_crd_from_a_directory_and_the_environment(tmp_path, monkeypatch):
+    crd = {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.example.com"},
+        "spec": {
+            "group": "example.com",
+            "names": {"kind": "Widget", "plural": "widgets"},
+            "scope": "Namespaced",
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "properties": {
+                                "spec": {
+                                    "type": "object",
+                                    "properties": {
+                                        "size": {"x-kubernetes-int-or-string": True},
+                                        "note": {"type": "string", "nullable": True},
+                                        "extra": {
+                                            "type": "object",
+                                            "x-kubernetes-preserve-unknown-fields": True,
+                                            "properties": {"a": {"type": "string"}},
+                                        },
+                                    },
+                                }
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+    }
+    (tmp_path / "example.com_widgets.yaml").write_text(yaml.safe_dump(crd))
+    monkeypatch.setenv("AGENTCTL_CRD_DIR", str(tmp_path))
+    v = SchemaValidator()
+    ok = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w"},
+        "spec": {"size": "10%", "note": None, "extra": {"b": 1}},
+    }
+    assert v.validate(ok) == []
+    bad = copy.deepcopy(ok)
+    bad["spec"]["colour"] = "red"
+    assert [i.path for i in v.validate(bad)] == ["spec"]
+
+
+def test_missing_crd_dir_is_a_config_error(tmp_path):
+    from agentctl.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="does not exist"):
+        SchemaValidator(crd_dirs=[tmp_path / "nope"])
+
+
+def test_builtin_schemas_without_crds(validator):
+    es = {
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ExternalSecret",
+        "metadata": {"name": "s"},
+        "spec": {
+            "secretStoreRef": {"name": "Bad_Store", "kind": "ClusterSecretStore"},
+            "data": [{"secretKey": "v", "remoteRef": {"key": "k"}}],
+        },
+    }
+    assert validator.source("external-secrets.io/v1", "ExternalSecret") == "builtin"
+    assert [i.path for i in validator.validate(es)] == ["spec.secretStoreRef.name"]
+    wt = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": {"name": "w"},
+        "spec": {
+            "templates": [
+                {
+                    "name": "m",
+                    "container": {"image": "x", "securityContext": {"runAsNonRoot": "yes"}},
+                }
+            ]
+        },
+    }
+    assert [i.path for i in validator.validate(wt)] == [
+        "spec.templates[0].container.securityContext.runAsNonRoot"
+    ]
+
+
+def test_every_bundled_kind_compiles_once(validator):
+    """Validators are cached per (apiVersion, kind)."""
+    validator.validate(DEPLOYMENT)
+    first = validator._validators[("apps/v1", "Deployment")]
+    validator.validate(DEPLOYMENT)
+    assert validator._validators[("apps/v1", "Deployment")] is first
+
+
+def test_fixture_crds_are_found(crd_validator):
+    for api, kind in [
+        ("argoproj.io/v1alpha1", "WorkflowTemplate"),
+        ("argoproj.io/v1alpha1", "CronWorkflow"),
+        ("external-secrets.io/v1", "ExternalSecret"),
+    ]:
+        assert Path(crd_validator.source(api, kind)[4:]).parent.parent == CRD_DIR
