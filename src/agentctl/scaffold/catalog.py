@@ -14,9 +14,9 @@ SHARED_DIR = "_shared"
 _GIT_RE = re.compile(r"^(?:gh:|gl:|bb:|git\+|git@|https?://|ssh://|file://)|\.git/?$")
 
 
-def builtin_root() -> Path:
+def builtin_root(package_dir: Path | None = None) -> Path:
     """The built-in scaffolds: ``agentctl/_scaffolds`` in a wheel, ``scaffolds/`` in a checkout."""
-    package_dir = Path(__file__).resolve().parents[1]
+    package_dir = package_dir or Path(__file__).resolve().parents[1]
     for candidate in (package_dir / "_scaffolds", package_dir.parents[1] / "scaffolds"):
         if (candidate / SHARED_DIR).is_dir():
             return candidate

@@ -74,11 +74,24 @@ def _one_line(exc: BaseException) -> str:
 
 @contextlib.contextmanager
 def _cookiecutter_errors(template: str) -> Iterator[None]:
+    import logging
+    import subprocess
+
     from cookiecutter import exceptions as cc
     from jinja2 import TemplateError
 
+    # cookiecutter logs failures itself (tracebacks included); we report one line instead.
+    cc_logger = logging.getLogger("cookiecutter")
+    saved = cc_logger.propagate, cc_logger.handlers[:]
+    cc_logger.propagate, cc_logger.handlers = False, [logging.NullHandler()]
     try:
         yield
+    except subprocess.CalledProcessError as exc:
+        output = (exc.output or b"").decode("utf-8", "replace").strip().splitlines()
+        detail = output[-1] if output else f"exit status {exc.returncode}"
+        raise UsageError(
+            f"template {template!r} not found: {' '.join(map(str, exc.cmd[:2]))} failed: {detail}"
+        ) from None
     except cc.FailedHookException as exc:
         raise UsageError(f"template {template!r}: hook failed: {_one_line(exc)}") from None
     except cc.UndefinedVariableInTemplate as exc:
@@ -96,6 +109,8 @@ def _cookiecutter_errors(template: str) -> Iterator[None]:
         ) from None
     except ValueError as exc:  # cookiecutter reports bad choices for choice variables this way
         raise UsageError(f"template {template!r}: {_one_line(exc)}") from None
+    finally:
+        cc_logger.propagate, cc_logger.handlers = saved
 
 
 def _is_empty_dir(path: Path) -> bool:
@@ -117,6 +132,20 @@ def _check_tree(root: Path) -> list[str]:
                     )
         files.extend((Path(dirpath) / f).relative_to(root).as_posix() for f in filenames)
     return sorted(files)
+
+
+def _check_template_links(repo_dir: Path) -> None:
+    """Refuse templates with links out of themselves (they would copy host files into the project)."""
+    real_root = repo_dir.resolve()
+    for dirpath, dirnames, filenames in os.walk(repo_dir):
+        for entry in (*dirnames, *filenames):
+            path = Path(dirpath) / entry
+            if path.is_symlink():
+                target = path.resolve()
+                if target != real_root and real_root not in target.parents:
+                    raise UsageError(
+                        f"template {path.relative_to(repo_dir)} links outside the template (to {target}); refusing it"
+                    )
 
 
 def _fetch(source: catalog.TemplateSource, staging: Path, checkout: str | None) -> Path:
@@ -143,6 +172,10 @@ def generate(request: InitRequest) -> InitResult:
         variables.check_name(request.name)
     for key, value in request.sets.items():
         variables.check_value(key, value, variables.KNOWN_PATTERNS, set())
+    if request.checkout is not None and not re.fullmatch(
+        r"[A-Za-z0-9][A-Za-z0-9._/-]{0,199}", request.checkout
+    ):
+        raise UsageError(f"--checkout {request.checkout!r}: not a branch, tag or commit name")
     source = catalog.resolve(request.template)
     output_dir = request.output_dir.expanduser().absolute()
     if output_dir.exists() and not output_dir.is_dir():
@@ -179,6 +212,7 @@ def _generate_in(
 
     with _cookiecutter_errors(request.template):
         repo_dir = _fetch(source, staging, request.checkout)
+        _check_template_links(repo_dir)
         raw = catalog.read_context(repo_dir)
         meta = catalog.agentctl_meta(raw)
         public = {k for k in raw if not k.startswith("_")}

@@ -1,0 +1,51 @@
+"""Finding templates: built-ins in a checkout or a wheel, local directories, git URLs."""
+
+from __future__ import annotations
+
+import pytest
+
+from agentctl.errors import UsageError
+from agentctl.scaffold import catalog
+
+BUILTINS = ["batch-job", "stateful-agent", "tool-service", "workflow-agent"]
+
+
+def test_builtins_are_listed_with_type_and_description():
+    found = {t.name: t for t in catalog.list_builtin()}
+    assert sorted(found) == BUILTINS
+    assert {t.type for t in found.values()} == {"stateful", "service", "workflow", "job"}
+    assert all(t.description for t in found.values())
+
+
+def test_builtin_root_in_a_wheel_layout(tmp_path):
+    package = tmp_path / "site-packages" / "agentctl"
+    (package / "_scaffolds" / "_shared").mkdir(parents=True)
+    assert catalog.builtin_root(package) == package / "_scaffolds"
+
+
+def test_builtin_root_missing(tmp_path):
+    with pytest.raises(UsageError, match="missing"):
+        catalog.builtin_root(tmp_path / "a" / "b" / "agentctl")
+
+
+def test_resolve(tmp_path):
+    assert catalog.resolve("tool-service").kind == "builtin"
+    (tmp_path / "cookiecutter.json").write_text("{}")
+    assert catalog.resolve(str(tmp_path)).kind == "local"
+    for url in [
+        "https://github.com/acme/golden-paths.git",
+        "gh:acme/golden",
+        "git@github.com:acme/x.git",
+    ]:
+        assert catalog.resolve(url).kind == "git"
+
+
+def test_resolve_refusals(tmp_path):
+    with pytest.raises(UsageError, match="unknown template") as err:
+        catalog.resolve("no-such-template")
+    assert "agentctl templates" in (err.value.hint or "")
+    with pytest.raises(UsageError, match=r"no cookiecutter\.json"):
+        catalog.resolve(str(tmp_path))
+    (tmp_path / "cookiecutter.json").write_text("{broken")
+    with pytest.raises(UsageError, match="invalid JSON"):
+        catalog.read_context(tmp_path)
