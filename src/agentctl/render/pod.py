@@ -74,6 +74,48 @@ def resources(res: Resources, limits: Limits) -> dict[str, Any]:
     }
 
 
+API_TOKEN_VOLUME = "kube-api-access"
+API_TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+
+def api_token_volume() -> dict[str, Any]:
+    """What token automount would add, as an explicit projected volume for the agent container only.
+
+    ServiceAccounts and pods keep ``automountServiceAccountToken: false``; an
+    agent with a ``kubernetes`` tool gets a short-lived, audience-bound token
+    at the standard path, which Kubernetes client libraries read as usual.
+    """
+    return {
+        "name": API_TOKEN_VOLUME,
+        "projected": {
+            "defaultMode": 0o444,
+            "sources": [
+                {"serviceAccountToken": {"path": "token", "expirationSeconds": 3607}},
+                {
+                    "configMap": {
+                        "name": "kube-root-ca.crt",
+                        "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                    }
+                },
+                {
+                    "downwardAPI": {
+                        "items": [
+                            {
+                                "path": "namespace",
+                                "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"},
+                            }
+                        ]
+                    }
+                },
+            ],
+        },
+    }
+
+
+def api_token_mount() -> dict[str, Any]:
+    return {"name": API_TOKEN_VOLUME, "mountPath": API_TOKEN_DIR, "readOnly": True}
+
+
 def tmp_volume(res: Resources) -> dict[str, Any]:
     return {"name": "tmp", "emptyDir": {"sizeLimit": res.ephemeral_storage}}
 

@@ -92,6 +92,8 @@ def _step_env(ctx: Ctx, index: int, step: Step, m: Any) -> list[Any]:
 def _container(ctx: Ctx, index: int, step: Step, m: Any, Container: Any, Parameter: Any) -> Any:
     spec = ctx.spec
     mounts = [pod.tmp_mount(), *secret_volumes(ctx)[1]]
+    if ctx.needs_api:
+        mounts.append(pod.api_token_mount())
     if spec.memory is not None:
         mounts.append({"name": MEMORY_VOLUME, "mountPath": spec.memory.mount_path})
     inputs = [Parameter(name="inputs")]
@@ -130,6 +132,8 @@ def _build(ctx: Ctx, cls: Any, cfg_hash: str, extra: dict[str, Any]) -> dict[str
     wf = ctx.spec.workflow
     assert wf is not None  # the spec model requires spec.workflow for workflow agents
     volumes = [pod.tmp_volume(ctx.spec.resources), *secret_volumes(ctx)[0]]
+    if ctx.needs_api:
+        volumes.append(pod.api_token_volume())
     if ctx.spec.memory is not None:
         volumes.append(
             {"name": MEMORY_VOLUME, "persistentVolumeClaim": {"claimName": memory_claim_name(ctx)}}
@@ -143,7 +147,7 @@ def _build(ctx: Ctx, cls: Any, cfg_hash: str, extra: dict[str, Any]) -> dict[str
         entrypoint="main",
         arguments=[Parameter(name=k, value=v) for k, v in wf.parameters.items()] or None,
         service_account_name=ctx.name,
-        automount_service_account_token=ctx.needs_api,
+        automount_service_account_token=False,
         executor=m.ExecutorConfig(service_account_name=executor_name(ctx)),
         security_context=m.PodSecurityContext.model_validate(pod.pod_security_context()),
         pod_metadata=m.Metadata(labels=ctx.labels(), annotations=annotations),
@@ -210,7 +214,6 @@ def _field_origins(ctx: Ctx, prefix: str) -> dict[str, SpecPath]:
         f"{prefix}parallelism": (*base, "parallelism"),
         f"{prefix}ttlStrategy": (*base, "ttlAfterFinished"),
         f"{prefix}arguments": (*base, "parameters"),
-        f"{prefix}automountServiceAccountToken": ("spec", "tools"),
     }
     fanouts = [s for s in wf.steps if s.for_each is not None]
     for k, step in enumerate(fanouts):

@@ -61,6 +61,8 @@ def agent_container(
     c["securityContext"] = pod.container_security_context()
     _, secret_mounts = secret_volumes(ctx)
     mounts = [pod.tmp_mount(), *secret_mounts]
+    if ctx.needs_api:
+        mounts.append(pod.api_token_mount())
     if spec.memory is not None:
         mounts.append({"name": MEMORY_VOLUME, "mountPath": spec.memory.mount_path})
         origins["volumeMounts"] = ("spec", "memory")
@@ -75,6 +77,8 @@ def agent_container(
 
 def agent_volumes(ctx: Ctx, *, claim: bool) -> list[dict[str, Any]]:
     volumes = [pod.tmp_volume(ctx.spec.resources), *secret_volumes(ctx)[0]]
+    if ctx.needs_api:
+        volumes.append(pod.api_token_volume())
     if claim and ctx.spec.memory is not None:
         volumes.append(
             {"name": MEMORY_VOLUME, "persistentVolumeClaim": {"claimName": memory_claim_name(ctx)}}
@@ -88,7 +92,7 @@ def pod_template(
     container, c_origins = agent_container(ctx, config_name=f"{ctx.name}-config")
     spec = pod.pod_spec(
         service_account=ctx.name,
-        automount=ctx.needs_api,
+        automount=False,
         containers=[container],
         volumes=agent_volumes(ctx, claim=claim),
         restart_policy=restart_policy,
@@ -101,7 +105,8 @@ def pod_template(
         "spec": spec,
     }
     origins = {f"spec.containers[0].{k}": v for k, v in c_origins.items()}
-    origins["spec.automountServiceAccountToken"] = ("spec", "tools")
+    if ctx.needs_api:
+        origins["spec.volumes"] = api_tool_origin(ctx)
     return template, origins
 
 
@@ -304,3 +309,11 @@ def render_job(ctx: Ctx, cfg_hash: str) -> None:
         "spec.jobTemplate.spec.activeDeadlineSeconds": deadline_origin,
     }
     ctx.add(cron, "workloads", ("spec", "schedule"), field_origins)
+
+
+def api_tool_origin(ctx: Ctx) -> SpecPath:
+    """The first ``kubernetes`` tool: why the agent container gets an API token."""
+    return next(
+        (("spec", "tools", i) for i, t in enumerate(ctx.spec.tools) if t.kind == "kubernetes"),
+        ("spec", "tools"),
+    )

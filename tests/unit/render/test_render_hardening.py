@@ -109,14 +109,26 @@ def test_limits_default_from_requests_and_respect_platform_maximums(render):
     assert res["requests"] == {"cpu": "250m", "memory": "512Mi", "ephemeral-storage": "2Gi"}
 
 
-def test_workflow_token_automount_follows_kubernetes_tools(render):
+def test_kubernetes_tool_gets_a_projected_token_never_automount(render):
     doc = EDGE_SPECS["workflow-with-everything"]
-    wt = one(render(doc), "WorkflowTemplate")["spec"]
-    assert wt["automountServiceAccountToken"] is True, "a kubernetes tool needs the API"
-    env_names = [
-        e["name"] for c in containers(one(render(doc), "WorkflowTemplate")) for e in c["env"]
-    ]
+    bundle = render(doc)
+    wt = one(bundle, "WorkflowTemplate")["spec"]
+    assert wt["automountServiceAccountToken"] is False
+    assert one(bundle, "ServiceAccount", "demo")["automountServiceAccountToken"] is False
+    token = next(v for v in wt["volumes"] if v["name"] == "kube-api-access")
+    assert token["projected"]["sources"][0] == {
+        "serviceAccountToken": {"path": "token", "expirationSeconds": 3607}
+    }
+    for c in containers(one(bundle, "WorkflowTemplate")):
+        assert {
+            "name": "kube-api-access",
+            "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+            "readOnly": True,
+        } in c["volumeMounts"]
+    env_names = [e["name"] for c in containers(one(bundle, "WorkflowTemplate")) for e in c["env"]]
     assert "AGENT_MODEL_API_KEY" in env_names and "OPENAI_API_KEY" in env_names
+    plain = render(agent_doc(type="workflow", port=None, workflow=WORKFLOW))
+    assert "kube-api-access" not in str(one(plain, "WorkflowTemplate"))
 
 
 def test_user_labels_cannot_override_standard_labels(render):

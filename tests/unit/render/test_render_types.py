@@ -278,7 +278,15 @@ def test_kubernetes_tool_gets_role_binding_and_token(render):
         },
     ]
     bundle = render(agent_doc(tools=tools))
-    assert one(bundle, "ServiceAccount", "demo")["automountServiceAccountToken"] is True
+    assert one(bundle, "ServiceAccount", "demo")["automountServiceAccountToken"] is False
+    pod = one(bundle, "Deployment")["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    assert any(v["name"] == "kube-api-access" and "projected" in v for v in pod["volumes"])
+    assert {
+        "name": "kube-api-access",
+        "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+        "readOnly": True,
+    } in (pod["containers"][0]["volumeMounts"])
     assert one(bundle, "Role", "demo")["rules"] == [
         {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}
     ]
