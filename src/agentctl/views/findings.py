@@ -100,10 +100,9 @@ def render_explain(check: Check, out: Console) -> None:
     out.print(f"[bold]What[/]         {escape(check.description)}")
     out.print(f"[bold]Why[/]          {escape(check.rationale)}")
     out.print(f"[bold]Fix[/]          {escape(check.remediation)}")
-    if check.kinds:
-        out.print(f"[bold]Looks at[/]     {escape(', '.join(check.kinds))}")
-    else:
-        out.print("[bold]Looks at[/]     agent.yaml")
+    from agentctl.policy.docs import looks_at
+
+    out.print(f"[bold]Looks at[/]     {escape(looks_at(check))}")
     out.print(f"[bold]Source[/]       {escape(check.source)}")
     if check.example:
         out.print()

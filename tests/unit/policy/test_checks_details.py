@@ -1,0 +1,129 @@
+"""Check details not covered by the fixtures: Argo pods, selectors, credential shapes, allowlists."""
+
+from __future__ import annotations
+
+from tests.conftest import EXAMPLES
+from tests.unit.policy.helpers import POLICY_FIXTURES
+
+from agentctl.policy import gate
+from agentctl.policy.checks.network import selector_matches
+from agentctl.policy.checks.secrets import credential_shape
+from agentctl.policy.engine import run
+from agentctl.policy.model import RunOptions
+from agentctl.policy.registry import builtin_checks
+from agentctl.policy.sources import agent_unit
+from agentctl.spec.loader import load_agent, load_platform
+
+
+def test_selectors():
+    labels = {"app": "web", "tier": "agent"}
+    assert selector_matches({}, labels)
+    assert selector_matches({"matchLabels": {"app": "web"}}, labels)
+    assert not selector_matches({"matchLabels": {"app": "db"}}, labels)
+    assert selector_matches(
+        {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["agent"]}]}, labels
+    )
+    assert not selector_matches(
+        {"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["agent"]}]}, labels
+    )
+    assert selector_matches(
+        {"matchExpressions": [{"key": "zone", "operator": "DoesNotExist"}]}, labels
+    )
+    assert not selector_matches(
+        {"matchExpressions": [{"key": "zone", "operator": "Exists"}]}, labels
+    )
+
+
+def test_credential_shapes_built_at_runtime():
+    fake = {
+        "an OpenAI-style API key": "sk-" + "x" * 24,
+        "an Anthropic API key": "sk-ant-" + "x" * 24,
+        "a Google API key": "AIza" + "x" * 35,
+        "a Hugging Face token": "hf_" + "x" * 34,
+        "a GitHub token": "ghp_" + "x" * 36,
+        "an AWS access key id": "AKIA" + "X" * 16,
+    }
+    for what, value in fake.items():
+        assert credential_shape(f"Bearer {value}") == what
+    assert credential_shape("sk-short") is None and credential_shape("/var/run/secrets/key") is None
+
+
+def test_credential_by_shape_in_args(tmp_path):
+    manifest = tmp_path / "pod.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec:\n  containers:\n"
+        f"    - name: c\n      image: ghcr.io/acme/c:1.0.0\n      args: [--key, {'sk-' + 'x' * 24}]\n"
+    )
+    report = gate.run(paths=[], manifests=[str(manifest)], include=["SEC-001"])
+    assert [(f.line, f.field) for f in report.active] == [(8, "spec.containers[0].args[1]")]
+
+
+def test_argo_templates_are_pods(tmp_path):
+    wf = tmp_path / "wf.yaml"
+    wf.write_text(
+        """\
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata: {name: wf, namespace: a}
+spec:
+  entrypoint: main
+  securityContext: {runAsNonRoot: true}
+  templates:
+    - name: main
+      steps: [[{name: s, template: work}]]
+    - name: work
+      container:
+        image: ghcr.io/acme/w:1.0.0
+        securityContext:
+          privileged: true
+"""
+    )
+    report = gate.run(paths=[], manifests=[str(wf)], include=["PSS-001", "PSS-005"])
+    assert [(f.check, f.line, f.container) for f in report.active] == [("PSS-005", 14, "work")]
+
+
+def test_unused_proxy_allowlist_entry_is_reported():
+    platform = load_platform(EXAMPLES / "platform.yaml")
+    options = RunOptions()
+    unit = agent_unit(load_agent(EXAMPLES / "research-assistant"), platform, options)
+    allowlist = next(
+        o for o in unit.objects if o.labels.get("agentctl.dev/egress-allowlist") == "true"
+    )
+    allowlist.data["data"]["hosts.txt"] += "paste.example.net:443\n"
+    check = next(c for c in builtin_checks() if c.id == "GRD-004")
+    report = run([unit], [check])
+    assert [f.message for f in report.active] == [
+        "egress allowlist entry paste.example.net:443 is not used by the model or any tool"
+    ]
+    assert report.active[0].file == "examples/research-assistant/agent.yaml" or report.active[
+        0
+    ].file.endswith("agent.yaml")
+
+
+def test_findings_from_rendered_objects_point_at_agent_yaml(tmp_path):
+    agent = tmp_path / "agent.yaml"
+    agent.write_text(
+        (POLICY_FIXTURES / "checks" / "GRD-003" / "pass" / "agent.yaml")
+        .read_text()
+        .replace("port: 8080", 'port: 8080\n  resources: {cpu: "3", memory: 512Mi}')
+    )
+    report = gate.run(
+        paths=[agent],
+        manifests=[],
+        platform_file=POLICY_FIXTURES / "platform.yaml",
+        include=["RES-002"],
+    )
+    lines = {f.line for f in report.active}
+    cpu_line = next(n for n, t in enumerate(agent.read_text().splitlines(), 1) if 'cpu: "3"' in t)
+    assert lines == {cpu_line}
+    assert all(f.object.startswith("Deployment/agents-search/") for f in report.active)
+
+
+def test_manifest_units_locate_list_items(tmp_path):
+    manifest = tmp_path / "list.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {name: p}\n    spec:\n"
+        "      containers:\n        - {name: c, image: 'nginx'}\n"
+    )
+    report = gate.run(paths=[], manifests=[str(manifest)], include=["IMG-001"])
+    assert [(f.object, f.line) for f in report.active] == [("Pod/p", 9)]
