@@ -15,13 +15,14 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib import metadata
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from agentctl.cost.llm import (
     OFFLINE_DEMO,
@@ -40,7 +41,15 @@ _ZERO = Decimal(0)
 
 
 def data_version() -> str:
-    """The genai-prices release whose bundled price data we use (no import needed)."""
+    """The genai-prices release whose bundled price data we use (found without importing it)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("genai_prices")
+    if spec is not None and spec.origin:
+        for info in Path(spec.origin).parent.parent.glob("genai_prices-*.dist-info"):
+            return f"genai-prices {info.name[len('genai_prices-') : -len('.dist-info')]} (bundled data)"
+    from importlib import metadata
+
     try:
         return f"genai-prices {metadata.version('genai-prices')} (bundled data)"
     except metadata.PackageNotFoundError:  # pragma: no cover - a declared dependency
@@ -85,6 +94,50 @@ class UnitRates:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class RateEntry:
+    """A model's prices on one UTC day, as cached."""
+
+    rates: UnitRates | None  # None: cannot be priced (``reason`` says why)
+    provider_id: str | None  # genai-prices ids
+    model_id: str | None
+    time_of_day: bool  # prices change within the day: price calls one by one
+    reason: str | None
+
+    def to_json(self) -> str:
+        r = self.rates
+        return json.dumps(
+            {
+                "starts": list(r.starts) if r else None,
+                "bands": [[str(x) for x in b] for b in r.bands] if r else None,
+                "provider": self.provider_id,
+                "model": self.model_id,
+                "timeOfDay": self.time_of_day,
+                "reason": self.reason,
+            },
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> RateEntry:
+        d = json.loads(text)
+        rates = None
+        if d.get("starts") is not None:
+            bands = tuple(tuple(Decimal(x) for x in b) for b in d["bands"])
+            rates = UnitRates(tuple(d["starts"]), bands)  # type: ignore[arg-type]
+        return cls(
+            rates, d.get("provider"), d.get("model"), bool(d.get("timeOfDay")), d.get("reason")
+        )
+
+
+class RateCache(Protocol):
+    """Where :class:`Pricer` keeps rate entries between runs (keyed by provider, model, UTC day)."""
+
+    def get(self, key: tuple[str, str, int]) -> RateEntry | None: ...
+
+    def put(self, key: tuple[str, str, int], entry: RateEntry) -> None: ...
+
+
 @dataclass
 class _Resolved:
     provider: Any
@@ -98,7 +151,8 @@ _FREE_RATES = UnitRates((-1,), ((_ZERO,) * 6,))
 class Pricer:
     """Prices usage with genai-prices, caching model lookups (misses included) and rates."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: RateCache | None = None) -> None:
+        self.cache = cache
         self._gp: Any = None
         self._snapshot: Any = None
         self._resolved: dict[tuple[str | None, str], _Resolved | str] = {}
@@ -225,16 +279,37 @@ class Pricer:
         self._rates[key] = (model_price, rates)  # keeps model_price alive: its id stays unique
         return rates
 
+    def entry(self, provider: str | None, model: str | None, day: int) -> RateEntry:
+        """What a model costs on a UTC day: linear rates, or why it cannot be priced.
+
+        Served from the rate cache when one is given (no genai-prices import
+        needed), else measured with genai-prices and put in the cache.
+        """
+        if provider and provider.strip().lower() == OFFLINE_DEMO:
+            return RateEntry(_FREE_RATES, None, None, False, None)
+        if not model:
+            return RateEntry(None, None, None, False, "no model name on the span")
+        key = (provider or "", model, day)
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is not None:
+            return hit
+        r = self.resolve(provider, model)
+        if isinstance(r, str):
+            found = RateEntry(None, None, None, False, r)
+        else:
+            rates = self._unit_rates(r, day_time(day))
+            reason = None if rates is not None else f"genai-prices cannot price {model}"
+            found = RateEntry(rates, r.provider.id, r.model.id, r.time_of_day, reason)
+        if self.cache is not None:
+            self.cache.put(key, found)
+        return found
+
     def unit_rates(
         self, provider: str | None, model: str | None, when: _dt.datetime
     ) -> UnitRates | None:
         """Linear rates of a model at ``when`` (None when it cannot be priced)."""
-        if provider and provider.strip().lower() == OFFLINE_DEMO:
-            return _FREE_RATES
-        if not model:
-            return None
-        r = self.resolve(provider, model)
-        return None if isinstance(r, str) else self._unit_rates(r, when)
+        day = int(when.timestamp() // 86400)
+        return self.entry(provider, model, day).rates
 
     def price_group(
         self,
@@ -248,21 +323,16 @@ class Pricer:
         otherwise the calls are priced one by one through ``expand`` (without
         it, at the day's rates and the tier of the average call).
         """
-        when = day_time(group.day)
         if group.provider and group.provider.strip().lower() == OFFLINE_DEMO:
             return Price(STATUS_FREE, _ZERO, reason="offline demo model (free)")
         if group.usage.empty:
             return Price(STATUS_NO_USAGE, None, reason="no token usage reported")
-        if not group.model:
-            return Price(STATUS_UNPRICED, None, reason="no model name on the span")
-        r = self.resolve(group.provider, group.model)
-        if isinstance(r, str):
-            return Price(STATUS_UNPRICED, None, reason=r)
-        rates = self._unit_rates(r, when)
-        if rates is None:
-            return Price(STATUS_UNPRICED, None, reason=f"genai-prices cannot price {group.model}")
+        e = self.entry(group.provider, group.model, group.day)
+        if e.rates is None:
+            return Price(STATUS_UNPRICED, None, reason=e.reason)
+        rates = e.rates
         lo, hi = rates.band(group.min_input), rates.band(group.max_input)
-        if (lo != hi or r.time_of_day) and expand is not None:
+        if (lo != hi or e.time_of_day) and expand is not None:
             total, seen = _ZERO, 0
             for usage, at in expand(group):
                 p = self.price(group.provider, group.model, usage, at)
@@ -271,14 +341,14 @@ class Pricer:
                 total += p.usd or _ZERO
                 seen += 1
             if seen == group.calls:  # else some spans are gone (retention): price the aggregate
-                return Price(STATUS_PRICED, total, r.provider.id, r.model.id)
+                return Price(STATUS_PRICED, total, e.provider_id, e.model_id)
         band = (
             hi
             if lo == hi
             else rates.band(Decimal(group.usage.input) / Decimal(max(group.calls, 1)))
         )
         return Price(
-            STATUS_PRICED, rates.cost_sum(group.usage, group.calls, band), r.provider.id, r.model.id
+            STATUS_PRICED, rates.cost_sum(group.usage, group.calls, band), e.provider_id, e.model_id
         )
 
 

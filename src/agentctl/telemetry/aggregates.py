@@ -71,11 +71,7 @@ def cost_report(
     from agentctl.cost.compute import requests_for
     from agentctl.cost.report import build_report
 
-    if pricer is None:
-        loading = Pricer.preload()  # overlaps the ~0.25 s import with the SQL below
-        pricer = Pricer()
-    else:
-        loading = None
+    pricer = pricer or Pricer()
     rollup = CostRollup(conn, pricer)
     rollup.refresh(since_ns=since_ns, until_ns=until_ns)
     usage = rollup.usage_groups(since_ns, until_ns, agent)
@@ -102,9 +98,7 @@ def cost_report(
             return r.llm_usd
 
     runs = top_runs(rollup, since_ns, until_ns, agent, top, run_usd, max_rate)
-    if loading is not None:
-        loading.join()
-    return build_report(
+    report = build_report(
         since_ns=since_ns,
         until_ns=until_ns,
         usage_groups=usage,
@@ -118,3 +112,29 @@ def cost_report(
         expand=rollup.expand,
         top=top,
     )
+    rollup.cache.flush()
+    return report
+
+
+def runs_over_budget(
+    conn: sqlite3.Connection,
+    *,
+    since_ns: int,
+    until_ns: int,
+    limits: dict[str, float],
+    pricer: Pricer | None = None,
+    cap: int = 20,
+) -> tuple[dict[str, list[tuple[str, Any]]], dict[str, int]]:
+    """Per agent: the (trace id, LLM USD) of its most expensive runs above its limit, and how many there are."""
+    from decimal import Decimal
+
+    rollup = CostRollup(conn, pricer or Pricer())
+    rollup.refresh(since_ns=since_ns, until_ns=until_ns)
+    runs: dict[str, list[tuple[str, Any]]] = {}
+    counts: dict[str, int] = {}
+    for agent, limit in limits.items():
+        rows = rollup.runs(since_ns, until_ns, agent, order="llm_usd", limit=cap, min_llm_usd=limit)
+        if rows:
+            runs[agent] = [(r.trace_id, Decimal(repr(r.llm_usd))) for r in rows]
+            counts[agent] = rollup.count_runs(since_ns, until_ns, agent, limit)
+    return runs, counts

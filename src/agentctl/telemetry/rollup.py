@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from agentctl.cost.llm import Usage, UsageGroup, day_time, span_time
-from agentctl.cost.prices import Pricer
+from agentctl.cost.prices import Pricer, RateEntry
 from agentctl.cost.report import ComputeGroup, RunRow
 
 ROLLUP_VERSION = "1"
@@ -59,6 +59,9 @@ CREATE TABLE IF NOT EXISTS {s}.cost_runs (
   agent TEXT, version TEXT, team TEXT, status TEXT, resource_id INTEGER,
   llm_usd REAL NOT NULL DEFAULT 0, llm_calls INTEGER NOT NULL DEFAULT 0,
   unpriced_calls INTEGER NOT NULL DEFAULT 0, tokens INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS {s}.cost_prices (
+  provider TEXT NOT NULL, model TEXT NOT NULL, day INTEGER NOT NULL, entry TEXT NOT NULL,
+  PRIMARY KEY (provider, model, day)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS {s}.cost_runs_start ON cost_runs (start_ns);
 CREATE INDEX IF NOT EXISTS {s}.cost_runs_llm ON cost_runs (llm_usd);
 CREATE INDEX IF NOT EXISTS {s}.cost_runs_dur ON cost_runs ((end_ns - start_ns));
@@ -109,9 +112,61 @@ FROM spans LEFT JOIN temp.cost_rates r ON r.provider = coalesce(spans.provider, 
 WHERE {{where}} AND {LLM_SQL} GROUP BY trace_id
 ON CONFLICT DO UPDATE SET llm_usd = llm_usd + excluded.llm_usd, llm_calls = llm_calls + excluded.llm_calls,
   unpriced_calls = unpriced_calls + excluded.unpriced_calls, tokens = tokens + excluded.tokens"""
+_TABLES = ("cost_state", "cost_usage", "cost_compute", "cost_runs", "cost_prices")
 _RATES_TABLE = """CREATE TEMP TABLE IF NOT EXISTS cost_rates (
   provider TEXT NOT NULL, model TEXT NOT NULL, day INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL,
   fee REAL, r_in REAL, r_cr REAL, r_cw REAL, r_out REAL, r_rs REAL, PRIMARY KEY (provider, model, day, lo))"""
+
+
+class SqlRateCache:
+    """Rate entries kept in ``cost_prices``, so a warm report never imports genai-prices."""
+
+    def __init__(self, rollup: CostRollup) -> None:
+        self.rollup = rollup
+        self._entries: dict[tuple[str, str, int], RateEntry] = {}
+        self._pending: dict[tuple[str, str, int], RateEntry] = {}
+
+    def get(self, key: tuple[str, str, int]) -> RateEntry | None:
+        hit = self._entries.get(key)
+        if hit is None:
+            try:
+                row = self.rollup.conn.execute(
+                    f"SELECT entry FROM {self.rollup.schema}.cost_prices WHERE provider = ? AND model = ? AND day = ?",
+                    key,
+                ).fetchone()
+            except sqlite3.OperationalError:  # no rollup tables (read-only store never rolled up)
+                row = None
+            if row is not None:
+                hit = self._entries[key] = RateEntry.from_json(row[0])
+        return hit
+
+    def put(self, key: tuple[str, str, int], entry: RateEntry) -> None:
+        self._entries[key] = entry
+        self._pending[key] = entry
+
+    def flush(self) -> None:
+        """Write new entries (best effort: a read-only or busy store keeps them in memory)."""
+        if not self._pending:
+            return
+        rows = [(*k, e.to_json()) for k, e in self._pending.items()]
+        conn = self.rollup.conn
+        try:
+            if conn.in_transaction:
+                conn.executemany(
+                    f"INSERT OR REPLACE INTO {self.rollup.schema}.cost_prices VALUES (?,?,?,?)",
+                    rows,
+                )
+            else:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(
+                    f"INSERT OR REPLACE INTO {self.rollup.schema}.cost_prices VALUES (?,?,?,?)",
+                    rows,
+                )
+                conn.execute("COMMIT")
+            self._pending.clear()
+        except sqlite3.OperationalError:
+            if conn.in_transaction and not self.rollup.building:
+                conn.execute("ROLLBACK")
 
 
 class CostRollup:
@@ -121,6 +176,10 @@ class CostRollup:
         self.conn = conn
         self.pricer = pricer
         self.schema = "main"
+        self.building = False
+        self.cache = SqlRateCache(self)
+        if pricer.cache is None:
+            pricer.cache = self.cache
         self._rated: set[tuple[str, str, int]] = set()
         self._window = (0, 2**62)
 
@@ -142,7 +201,7 @@ class CostRollup:
                 return
             with self._tx(immediate=True):
                 if not state:
-                    for table in ("cost_state", "cost_usage", "cost_compute", "cost_runs"):
+                    for table in _TABLES:
                         self.conn.execute(f"DELETE FROM main.{table}")
                 self._build("main", "id > ? AND id <= ?", (last, top))
                 self._state("main", top)
@@ -150,6 +209,8 @@ class CostRollup:
             if "readonly" not in str(exc) and "read-only" not in str(exc):
                 raise
             self.schema = "temp"
+            for table in _TABLES:
+                self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
             self.conn.executescript(_SCHEMA.format(s="temp"))
             lo = (since_ns or 0) - NS_DAY
             hi = (until_ns or 2**62) + NS_DAY
@@ -198,6 +259,11 @@ class CostRollup:
         self._rates(keys)
         c.execute(_UPSERT_RUN_COST.format(s=schema, where=where.replace("id", "spans.id")), params)
         c.execute("DROP TABLE temp.cost_usage_delta")
+        self.building = True
+        try:
+            self.cache.flush()
+        finally:
+            self.building = False
 
     def _rates(self, keys: list[tuple[str, str, int]]) -> None:
         """Fill temp.cost_rates with the linear rates of each (provider, model, day)."""
@@ -385,6 +451,21 @@ class CostRollup:
             )
             for r in rows
         ]
+
+    def count_runs(
+        self, since_ns: int, until_ns: int, agent: str | None, min_llm_usd: float
+    ) -> int:
+        """How many runs in the window spent more than ``min_llm_usd`` on LLM calls."""
+        where = "has_root AND start_ns >= ? AND start_ns < ? AND llm_usd > ?"
+        params: list[Any] = [since_ns, until_ns, min_llm_usd]
+        if agent is not None:
+            where += " AND agent = ?"
+            params.append(agent)
+        return int(
+            self.conn.execute(
+                f"SELECT count(*) FROM {self.schema}.cost_runs WHERE {where}", params
+            ).fetchone()[0]
+        )
 
     def window_share(self, since_ns: int, until_ns: int) -> float:
         """The share of all runs that started in the window."""

@@ -1,0 +1,340 @@
+"""agentctl cost: LLM and compute spend from traces, budget checks and monthly estimates."""
+
+from __future__ import annotations
+
+import sys
+import time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agentctl.cli import common
+from agentctl.settings import OutputFormat
+
+app = typer.Typer()
+
+
+class CostFormat(StrEnum):
+    text = "text"
+    json = "json"
+    yaml = "yaml"
+    csv = "csv"
+
+
+def _remember(value: CostFormat) -> CostFormat:
+    common._remember_output(
+        OutputFormat(value.value) if value is not CostFormat.csv else OutputFormat.text
+    )
+    return value
+
+
+def parse_when(value: str, flag: str, now_ns: int) -> int:
+    """``7d``/``36h`` ago, or an ISO 8601 date or time (UTC unless it says otherwise), in ns."""
+    import datetime as dt
+
+    from agentctl.errors import UsageError
+    from agentctl.spec.units import parse_duration
+
+    try:
+        return now_ns - parse_duration(value) * 10**9
+    except ValueError:
+        pass
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"{flag} {value!r}: expected a duration (7d, 36h) or an ISO date/time (2025-03-01)"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return int(when.timestamp()) * 10**9 + when.microsecond * 1000
+
+
+_AGENT_FILES = ("agent.yaml", "agent.yml")
+_PLATFORM_FILES = ("platform.yaml", "platform.yml")
+
+
+def _load_agents(paths: list[Path] | None, env: str | None) -> list[Any]:
+    if not paths:
+        here = Path.cwd()
+        if not any((here / n).is_file() for n in _AGENT_FILES):
+            return []  # nothing in scope: the spec models are not even imported
+        paths = [here]
+    from agentctl.spec.loader import load_agent
+
+    return [load_agent(p, env=env) for p in paths]
+
+
+def _find_platform(explicit: Path | None, start: Path) -> Path | None:
+    """--platform > AGENTCTL_PLATFORM > platform.yaml upwards to a repo root (as spec.loader finds it)."""
+    explicit = explicit or (
+        Path(common.settings().platform_file) if common.settings().platform_file else None
+    )
+    if explicit is not None:
+        return explicit
+    start = start.resolve()
+    for d in (start, *start.parents):
+        for name in _PLATFORM_FILES:
+            if (d / name).is_file():
+                return d / name
+        if (d / ".git").exists():
+            break
+    return None
+
+
+def _platform(platform_file: Path | None, agents: list[Any], *, need_model: bool) -> Any | None:
+    """The LoadedPlatform, or None when there is no platform.yaml and defaults will do."""
+    start = agents[0].path.resolve().parent if agents else Path.cwd()
+    path = _find_platform(platform_file, start)
+    if path is None and not need_model:
+        return None
+    from agentctl.spec.loader import load_platform
+
+    return load_platform(path, start)
+
+
+@app.command()
+def cost(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Agent projects or agent.yaml files in scope: budgets, requests and --estimate (default: ./agent.yaml if any)."
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store", help="Trace store (default: $AGENTCTL_TRACE_STORE or the user data dir)."
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="OpenCost API base URL for compute cost (default: platform telemetry.costSource; else runs x requests).",
+        ),
+    ] = None,
+    since: Annotated[
+        str, typer.Option("--since", help="Window start: 7d, 36h ago, or an ISO date/time.")
+    ] = "7d",
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Window end (default: now); same forms as --since."),
+    ] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent.")] = None,
+    top: Annotated[
+        int, typer.Option("--top", min=0, help="How many of the most expensive runs to list.")
+    ] = 10,
+    budget_check: Annotated[
+        bool,
+        typer.Option(
+            "--budget-check",
+            help="Compare spend with agent.yaml budgets and platform limits; exit 1 on a breach.",
+        ),
+    ] = False,
+    estimate: Annotated[
+        bool,
+        typer.Option(
+            "--estimate",
+            help="Projected monthly cost of the agents in scope from their spec (nothing deployed).",
+        ),
+    ] = False,
+    env: Annotated[
+        str | None, typer.Option("--env", help="Apply each spec's environment overlay NAME.")
+    ] = None,
+    platform_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--platform",
+            help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
+        ),
+    ] = None,
+    output: Annotated[
+        CostFormat,
+        typer.Option(
+            "-o",
+            "--output",
+            help="text, json/yaml (envelope) or csv.",
+            case_sensitive=False,
+            callback=_remember,
+        ),
+    ] = CostFormat.text,
+) -> None:
+    """Report LLM and compute spend by agent, model, team, run and day."""
+    agents = _load_agents(paths, env)
+    platform = _platform(platform_file, agents, need_model=bool(agents) or budget_check or estimate)
+    if estimate:
+        _estimate(agents, platform, output)
+        return
+    common.set_kind("BudgetCheck" if budget_check else "CostReport")
+    now = time.time_ns()
+    since_ns = parse_when(since, "--since", now)
+    until_ns = parse_when(until, "--until", now) if until else now
+    if since_ns >= until_ns:
+        from agentctl.errors import UsageError
+
+        raise UsageError(f"--since {since} is not before --until {until or 'now'}")
+    cost_source = platform.platform.telemetry.cost_source if platform is not None else None
+    report = _report(store, source or cost_source, since_ns, until_ns, agent, top, agents, platform)
+    if budget_check:
+        _budget(report, store, agents, platform, agent, output)
+        return
+    if output is CostFormat.csv:
+        from agentctl.views.cost import to_csv
+
+        sys.stdout.write(to_csv(report))
+    elif output is not CostFormat.text:
+        common.emit("CostReport", report.to_dict(), OutputFormat(output.value))
+    else:
+        from agentctl.views.cost import render
+
+        out = common.console()
+        if not out.is_terminal:
+            out.width = max(out.width, 200)  # into a pipe or file: never cut a table
+        render(report, out)
+
+
+def _report(store: Path | None, source: str | None, since_ns: int, until_ns: int, agent: str | None, top: int,
+            agents: list[Any], platform: Any) -> Any:  # fmt: skip
+    from agentctl.cost.rates import RateCard
+    from agentctl.errors import TelemetryError
+    from agentctl.telemetry.store import TraceStore, default_store_path
+
+    card = RateCard.from_platform(platform.platform if platform is not None else None)
+    specs = {a.agent.metadata.name: a.agent.spec.resources for a in agents}
+    allocations = None
+    compute_source = "runs x requests"
+    if source:
+        from agentctl.telemetry.opencost import fetch_allocations
+
+        allocations = [
+            a
+            for a in fetch_allocations(source, since_ns, until_ns)
+            if agent is None or a.agent == agent
+        ]
+        compute_source = f"OpenCost {source}"
+    path = store or default_store_path()
+    if not path.exists():
+        if store is not None:
+            raise TelemetryError(
+                f"{store}: no trace store there",
+                hint="check --store, or start `agentctl collector`",
+            )
+        return _empty_report(since_ns, until_ns, card, allocations, compute_source, path)
+    from agentctl.telemetry.aggregates import cost_report
+
+    with TraceStore(path) as st:
+        return cost_report(st.connection, since_ns=since_ns, until_ns=until_ns, agent=agent, card=card, specs=specs,
+                           allocations=allocations, compute_source=compute_source, top=top)  # fmt: skip
+
+
+def _empty_report(
+    since_ns: int, until_ns: int, card: Any, allocations: Any, compute_source: str, path: Path
+) -> Any:
+    from agentctl.cost.prices import Pricer
+    from agentctl.cost.report import build_report
+
+    rep = build_report(since_ns=since_ns, until_ns=until_ns, usage_groups=[], compute_groups=[], top_runs=[],
+                       pricer=Pricer(), card=card, allocations=allocations, compute_source=compute_source)  # fmt: skip
+    rep.notes.append(
+        f"no trace store yet at {path}: run `agentctl dev` or `agentctl collector` first"
+    )
+    return rep
+
+
+def _budget(report: Any, store: Path | None, agents: list[Any], platform: Any, agent: str | None,
+            output: CostFormat) -> None:  # fmt: skip
+    from agentctl.cost.budget import budgets_for, check_budgets
+    from agentctl.cost.report import UNKNOWN
+    from agentctl.errors import GateFailed
+    from agentctl.telemetry.store import TraceStore, default_store_path
+
+    seen = [
+        a.key for a in report.by_agent if a.key != UNKNOWN and (agent is None or a.key == agent)
+    ]
+    in_scope = [a.agent for a in agents if agent is None or a.agent.metadata.name == agent]
+    budgets = budgets_for(in_scope, platform.platform, seen)
+    limits = {b.agent: float(b.per_run.usd) for b in budgets if b.per_run is not None}
+    runs: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    path = store or default_store_path()
+    if path.exists() and limits:
+        from agentctl.telemetry.aggregates import runs_over_budget
+
+        with TraceStore(path) as st:
+            runs, counts = runs_over_budget(st.connection, since_ns=report.since_ns, until_ns=report.until_ns,
+                                            limits=limits)  # fmt: skip
+    result = check_budgets(budgets, report.daily_llm_by_agent, runs, counts)
+    data = {
+        "window": report.to_dict()["window"],
+        "priceData": report.price_data,
+        **result.to_dict(),
+    }
+    if output in (CostFormat.json, CostFormat.yaml):
+        common.emit("BudgetCheck", data, OutputFormat(output.value), ok=result.ok)
+        if not result.ok:
+            raise typer.Exit(1)
+        return
+    if output is CostFormat.csv:
+        import csv
+
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(["agent", "kind", "key", "limit_usd", "actual_usd", "source"])
+        for b in result.breaches:
+            w.writerow([b.agent, b.kind, b.key, f"{b.limit:.6f}", f"{b.actual:.6f}", b.source])
+        if not result.ok:
+            raise typer.Exit(1)
+        return
+    from agentctl.views.cost import render_budgets
+
+    render_budgets(result, common.console(), common.console(stderr=True))
+    if not result.ok:
+        n = len(result.breaches)
+        raise GateFailed(
+            f"{n} budget breach{'es' if n != 1 else ''}: {result.breaches[0].describe()}"
+        )
+
+
+def _estimate(agents: list[Any], platform: Any, output: CostFormat) -> None:
+    from agentctl.cost.estimate import estimate_agent
+    from agentctl.errors import UsageError
+
+    common.set_kind("CostEstimate")
+    if not agents:
+        raise UsageError("--estimate needs an agent: run in an agent project or pass PATH")
+    estimates = [estimate_agent(a.agent, platform.platform) for a in agents]
+    if output in (CostFormat.json, CostFormat.yaml):
+        common.emit(
+            "CostEstimate",
+            {"estimates": [e.to_dict() for e in estimates]},
+            OutputFormat(output.value),
+        )
+        return
+    if output is CostFormat.csv:
+        import csv
+
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(["agent", "workload", "kind", "cpu", "memory_gib", "replicas_min", "replicas_max", "pods_per_run",
+                    "hours_per_run", "storage_gib", "per_run_usd", "monthly_low_usd", "monthly_high_usd"])  # fmt: skip
+        for e in estimates:
+            for ln in e.to_dict()["compute"]["lines"]:
+                w.writerow([e.agent, ln["name"], ln["kind"], ln.get("cpu", ""), ln.get("memoryGiB", ""),
+                            ln.get("replicasMin", ""), ln.get("replicasMax", ""), ln.get("podsPerRun", ""),
+                            ln.get("hoursPerRun", ""), ln.get("storageGiB", ""), ln.get("perRunUSD", ""),
+                            ln["monthlyLowUSD"], ln["monthlyHighUSD"]])  # fmt: skip
+        return
+    from agentctl.views.cost_estimate import render_estimate
+
+    out = common.console()
+    if not out.is_terminal:
+        out.width = max(out.width, 200)
+    if platform.is_default:
+        common.console(stderr=True).print(
+            "[yellow]note:[/] no platform.yaml found: the default rate card applies"
+        )
+    for i, e in enumerate(estimates):
+        if i:
+            out.print()
+        render_estimate(e, out)
