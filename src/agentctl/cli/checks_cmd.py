@@ -10,7 +10,7 @@ import typer
 from agentctl.cli import common
 from agentctl.settings import OutputFormat
 
-app = typer.Typer(invoke_without_command=True, no_args_is_help=False)
+app = typer.Typer(invoke_without_command=True, no_args_is_help=False, add_completion=False)
 
 PlatformOpt = Annotated[
     Path | None,

@@ -16,7 +16,7 @@ from typer.core import TyperCommand
 from agentctl.cli import common
 from agentctl.settings import OutputFormat
 
-app = typer.Typer()
+app = typer.Typer(add_completion=False)
 
 
 class Format(StrEnum):
