@@ -1,137 +1,47 @@
-"""The agent.yaml and platform.yaml contract as Pydantic models.
+"""The agent.yaml contract as Pydantic models (platform.yaml: ``platform_models``).
 
 YAML keys are camelCase (``minReplicas``); Python attributes are snake_case.
 Unknown keys are errors everywhere: a typo must never silently drop a guardrail.
-See docs/reference/agent-yaml.md and docs/reference/platform-yaml.md.
+Every field has a description: docs/reference/agent-yaml.md is generated from
+these models by docs/gen_reference.py.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
-from pydantic.alias_generators import to_camel
-from pydantic.json_schema import WithJsonSchema
+from pydantic import Field, field_validator, model_validator
 
 from agentctl.spec import units
 from agentctl.spec.errors_map import FieldValueError
+from agentctl.spec.types import (
+    API_VERSION,
+    MAX_AGENT_NAME,
+    USD,
+    AgentName,
+    CheckId,
+    Cron,
+    DnsLabel,
+    Duration,
+    Image,
+    Model,
+    Port,
+    Quantity,
+    Ratio,
+    Severity,
+    TypeDoc,
+    Url,
+)
 
-API_VERSION = "agentctl.dev/v1alpha1"
-
-# Room for derived names: "<agent>-<tool>", "<agent>-memory-<agent>-<n>" (PVC), CronJob's 11-char job suffix.
-MAX_AGENT_NAME = 40
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        alias_generator=to_camel,
-        populate_by_name=True,
-        validate_default=True,
-        use_enum_values=False,
-    )
-
-
-def _dns_label(value: str) -> str:
-    return units.check_dns1123_label(value)
-
-
-def _agent_name(value: str) -> str:
-    return units.check_dns1123_label(value, max_length=MAX_AGENT_NAME)
-
-
-def _quantity(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError("expected a quantity such as 500m, 1 or 2Gi")
-    units.parse_quantity(value)
-    return str(value)
-
-
-def _duration(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError("expected a duration such as 30s, 20m or 6h")
-    units.parse_duration(value)
-    return str(value) if isinstance(value, str) else f"{value}s"
-
-
-def _image(value: str) -> str:
-    units.parse_image(value)
-    return value
-
-
-def _cron(value: str) -> str:
-    return units.check_cron(value)
-
-
-def _coerce_quantity(value: Any) -> Any:
-    # Accept YAML numbers for quantities (cpu: 1, cpu: 0.5) as Kubernetes does.
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def _coerce_duration(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value}s"
-    return value
-
-
-DnsLabel = Annotated[str, AfterValidator(_dns_label)]
-AgentName = Annotated[str, AfterValidator(_agent_name)]
-_QUANTITY_SCHEMA = {
-    "anyOf": [
-        {
-            "type": "string",
-            "pattern": r"^[+]?([0-9]+(\.[0-9]+)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$",
-        },
-        {"type": "number", "minimum": 0},
-    ],
-    "description": "Kubernetes quantity, e.g. 500m, 1, 2Gi, 512Mi.",
-}
-_DURATION_SCHEMA = {
-    "anyOf": [
-        {"type": "string", "pattern": r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"},
-        {"type": "integer", "minimum": 1},
-    ],
-    "description": "Duration, e.g. 30s, 20m, 6h, 1h30m, 2d (or seconds).",
-}
-Quantity = Annotated[
-    str,
-    BeforeValidator(_coerce_quantity),
-    AfterValidator(_quantity),
-    WithJsonSchema(_QUANTITY_SCHEMA),
-]
-Duration = Annotated[
-    str,
-    BeforeValidator(_coerce_duration),
-    AfterValidator(_duration),
-    WithJsonSchema(_DURATION_SCHEMA),
-]
-Image = Annotated[str, AfterValidator(_image)]
-Cron = Annotated[str, AfterValidator(_cron)]
-Port = Annotated[int, Field(ge=1, le=65535)]
-USD = Annotated[Decimal, Field(ge=0, decimal_places=6)]
-Ratio = Annotated[float, Field(ge=0, le=1)]
-
-
-# ---------------------------------------------------------------------------
-# agent.yaml
-# ---------------------------------------------------------------------------
+_LABEL_RE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
 
 
 class AgentType(StrEnum):
+    """What the agent becomes on the cluster."""
+
     service = "service"
     stateful = "stateful"
     job = "job"
@@ -139,31 +49,35 @@ class AgentType(StrEnum):
 
 
 class Metadata(Model):
+    """Who the agent is: its name, owning team, version and labels."""
+
     name: AgentName = Field(
-        description="DNS-1123 label, at most 40 characters (room for derived names)."
+        description="The agent's name: a DNS-1123 label of at most 40 characters (room for derived names such as <name>-tools)."
     )
     team: DnsLabel = Field(
-        description="Owning team: cost allocation, namespace and ownership label."
+        description="Owning team: cost allocation, the default namespace (agents-{team}) and the agentctl.dev/team label."
     )
     version: str = Field(
         "0.1.0",
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
-        description="Agent version (gen_ai.agent.version); the default image tag.",
+        description="Agent version (gen_ai.agent.version, app.kubernetes.io/version); the default image tag.",
     )
-    description: str | None = None
+    description: str | None = Field(None, description="One line about what the agent does.")
     labels: dict[str, str] = Field(
-        default_factory=dict, description="Extra labels on every object (e.g. cost-center)."
+        default_factory=dict,
+        description="Extra labels on every rendered object (e.g. cost-center); values must be valid label values.",
     )
-    annotations: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(
+        default_factory=dict, description="Extra annotations on every rendered object."
+    )
 
     @field_validator("labels")
     @classmethod
     def _labels(cls, value: dict[str, str]) -> dict[str, str]:
         for key, val in value.items():
-            name = key.rsplit("/", 1)[-1]
-            if not re.match(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", name):
+            if not _LABEL_RE.match(key.rsplit("/", 1)[-1]):
                 raise ValueError(f"label key {key!r} is not a valid Kubernetes label name")
-            if val and not re.match(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", val):
+            if val and not _LABEL_RE.match(val):
                 raise ValueError(
                     f"label value {val!r} (key {key!r}) is not a valid Kubernetes label value"
                 )
@@ -171,125 +85,54 @@ class Metadata(Model):
 
 
 class ModelSpec(Model):
+    """The LLM the agent calls."""
+
     provider: str = Field(
-        description="OTel gen_ai.provider.name: openai, anthropic, gcp.gemini, ... or offline-demo."
+        min_length=1,
+        description="OTel gen_ai.provider.name: openai, anthropic, gcp.gemini, ... or offline-demo (a deterministic local model).",
     )
-    name: str = Field(min_length=1, description="Pinned model id, e.g. gpt-4.1-mini-2025-04-14.")
-    endpoint: str | None = Field(
-        None, description="OpenAI-compatible base URL (https://...); default per provider."
+    name: str = Field(
+        min_length=1, description="Pinned model id, e.g. gpt-4.1-mini-2025-04-14 (not an alias)."
+    )
+    endpoint: Url | None = Field(
+        None, description="OpenAI-compatible base URL; default: the provider's public endpoint."
     )
     api_key_secret: str | None = Field(
-        None, description="Name of an entry in spec.secrets holding the API key."
+        None, description="Name of the entry in spec.secrets holding the API key."
     )
-    temperature: float | None = Field(None, ge=0, le=2)
-    max_output_tokens: int | None = Field(None, ge=1)
-
-    @field_validator("endpoint")
-    @classmethod
-    def _endpoint(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
+    temperature: float | None = Field(
+        None, ge=0, le=2, description="Sampling temperature passed to the agent."
+    )
+    max_output_tokens: int | None = Field(
+        None, ge=1, description="Upper bound on output tokens per model call."
+    )
 
 
 class Memory(Model):
-    size: Annotated[Quantity, Field(description="PVC size, e.g. 5Gi.")]
-    storage_class: str | None = None
-    mount_path: str = Field("/data", pattern=r"^/.*$")
-    access_mode: Literal["ReadWriteOnce", "ReadWriteOncePod"] = "ReadWriteOnce"
+    """Long-term memory: a persistent volume per replica (stateful agents)."""
 
-
-class ToolBase(Model):
-    name: DnsLabel
-    description: str | None = None
-    executes_code: bool = Field(
-        False, description="The tool runs shell or code: needs a sandbox and a reason."
+    size: Quantity = Field(description="Volume size, e.g. 5Gi.")
+    storage_class: str | None = Field(
+        None, description="StorageClass of the volume; default: the cluster's default class."
     )
-    sandbox: str | None = Field(
-        None, description="RuntimeClass (e.g. gvisor) for code-executing tools."
+    mount_path: str = Field(
+        "/data", pattern=r"^/.*$", description="Where the volume is mounted in the agent."
     )
-    reason: str | None = Field(
-        None, description="Why this tool needs what it needs (reviewed by policy)."
+    access_mode: Literal["ReadWriteOnce", "ReadWriteOncePod"] = Field(
+        "ReadWriteOnce", description="Volume access mode."
     )
-
-
-class ServiceTool(ToolBase):
-    kind: Literal["service"]
-    image: Image
-    port: Port = 8080
-    command: list[str] | None = None
-    args: list[str] | None = None
-    resources: Resources | None = None
-    scaling: Scaling | None = None
-    env: dict[str, str] = Field(default_factory=dict)
-    health_path: str = Field("/healthz", pattern=r"^/")
-
-
-class HttpTool(ToolBase):
-    kind: Literal["http"]
-    url: str = Field(description="Base URL of the external API.")
-    cidrs: list[str] = Field(
-        default_factory=list, description="Egress CIDRs (platform egress mode 'cidr')."
-    )
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not re.match(r"^https?://[A-Za-z0-9.\-\[\]:]+(/.*)?$", value):
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return value
-
-
-class TcpTool(ToolBase):
-    kind: Literal["tcp"]
-    host: str = Field(min_length=1)
-    port: Port
-    cidrs: list[str] = Field(default_factory=list)
-
-
-class PolicyRule(Model):
-    api_groups: list[str]
-    resources: list[str] = Field(min_length=1)
-    verbs: list[str] = Field(min_length=1)
-    resource_names: list[str] | None = None
-
-
-class KubernetesTool(ToolBase):
-    kind: Literal["kubernetes"]
-    rules: list[PolicyRule] = Field(min_length=1)
-    cluster_scoped: bool = False
-
-
-Tool = Annotated[ServiceTool | HttpTool | TcpTool | KubernetesTool, Field(discriminator="kind")]
-
-
-class RemoteRef(Model):
-    key: str = Field(min_length=1)
-    version: str | None = None
-    property: str | None = None
-
-
-class Secret(Model):
-    name: DnsLabel
-    store: str = Field(
-        min_length=1, description="SecretStore/ClusterSecretStore named in platform.yaml."
-    )
-    remote_ref: RemoteRef
-    mount: Literal["file", "env"] = Field(
-        "file", description="How the agent receives it: a file (preferred) or an env var."
-    )
-    env: str | None = Field(
-        None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="Env var name when mount is env."
-    )
-    refresh_interval: Duration = "1h"
 
 
 class Resources(Model):
-    cpu: Quantity = "250m"
-    memory: Quantity = "512Mi"
-    cpu_limit: Quantity | None = None
-    memory_limit: Quantity | None = None
-    ephemeral_storage: Quantity = "1Gi"
+    """CPU and memory requests (and optional limits) of a container."""
+
+    cpu: Quantity = Field("250m", description="CPU request.")
+    memory: Quantity = Field("512Mi", description="Memory request (also the memory limit).")
+    cpu_limit: Quantity | None = Field(None, description="CPU limit; default: no CPU limit.")
+    memory_limit: Quantity | None = Field(
+        None, description="Memory limit; default: the memory request."
+    )
+    ephemeral_storage: Quantity = Field("1Gi", description="Ephemeral storage request.")
 
     @model_validator(mode="after")
     def _limits(self) -> Resources:
@@ -305,9 +148,17 @@ class Resources(Model):
 
 
 class Scaling(Model):
-    min_replicas: int = Field(1, ge=0, le=1000)
-    max_replicas: int = Field(3, ge=1, le=1000)
-    target_cpu_utilization: int = Field(70, ge=1, le=100, alias="targetCPUUtilization")
+    """Horizontal autoscaling (service and stateful agents)."""
+
+    min_replicas: int = Field(1, ge=0, le=1000, description="Fewest replicas.")
+    max_replicas: int = Field(3, ge=1, le=1000, description="Most replicas.")
+    target_cpu_utilization: int = Field(
+        70,
+        ge=1,
+        le=100,
+        alias="targetCPUUtilization",
+        description="Average CPU utilisation (% of the request) the autoscaler aims for.",
+    )
 
     @model_validator(mode="after")
     def _range(self) -> Scaling:
@@ -319,73 +170,221 @@ class Scaling(Model):
         return self
 
 
+class ToolBase(Model):
+    name: DnsLabel = Field(description="Tool name, unique in the agent.")
+    description: str | None = Field(None, description="What the tool is for.")
+    executes_code: bool = Field(
+        False, description="The tool runs shell commands or code: needs sandbox and reason."
+    )
+    sandbox: str | None = Field(
+        None, description="RuntimeClass (e.g. gvisor) that isolates a code-executing tool."
+    )
+    reason: str | None = Field(
+        None, description="Why the tool needs what it needs (read by reviewers and policy)."
+    )
+
+
+class ServiceTool(ToolBase):
+    """A stateless tool this project deploys: its own Deployment, Service and NetworkPolicy."""
+
+    kind: Literal["service"] = Field(description="service")
+    image: Image = Field(description="The tool's container image.")
+    port: Port = Field(8080, description="Port the tool serves on.")
+    command: list[str] | None = Field(None, description="Container entrypoint override.")
+    args: list[str] | None = Field(None, description="Container arguments.")
+    resources: Resources | None = Field(
+        None, description="Requests/limits; default: the Resources defaults."
+    )
+    scaling: Scaling | None = Field(None, description="Autoscaling; default: one replica.")
+    env: dict[str, str] = Field(default_factory=dict, description="Plain environment variables.")
+    health_path: str = Field(
+        "/healthz", pattern=r"^/", description="HTTP path of the liveness and readiness probes."
+    )
+
+
+class HttpTool(ToolBase):
+    """An external HTTP API the agent may call (egress to its host and port)."""
+
+    kind: Literal["http"] = Field(description="http")
+    url: Url = Field(description="Base URL of the API.")
+    cidrs: list[str] = Field(
+        default_factory=list,
+        description="Destination CIDRs (used when the platform's egress mode is cidr).",
+    )
+
+
+class TcpTool(ToolBase):
+    """A database or other TCP endpoint the agent may reach."""
+
+    kind: Literal["tcp"] = Field(description="tcp")
+    host: str = Field(min_length=1, description="Host name or IP address.")
+    port: Port = Field(description="TCP port.")
+    cidrs: list[str] = Field(
+        default_factory=list,
+        description="Destination CIDRs (used when the platform's egress mode is cidr).",
+    )
+
+
+class PolicyRule(Model):
+    """One Kubernetes RBAC rule."""
+
+    api_groups: list[str] = Field(description='API groups ("" is the core group).')
+    resources: list[str] = Field(min_length=1, description="Resource types, e.g. configmaps.")
+    verbs: list[str] = Field(min_length=1, description="Verbs, e.g. get, list, watch.")
+    resource_names: list[str] | None = Field(
+        None, description="Restrict the rule to these object names."
+    )
+
+
+class KubernetesTool(ToolBase):
+    """The agent acts on the Kubernetes API: a Role/RoleBinding with exactly these rules."""
+
+    kind: Literal["kubernetes"] = Field(description="kubernetes")
+    rules: list[PolicyRule] = Field(min_length=1, description="RBAC rules granted to the agent.")
+    cluster_scoped: bool = Field(
+        False, description="Grant through a ClusterRole instead of a namespaced Role."
+    )
+
+
+Tool = Annotated[
+    ServiceTool | HttpTool | TcpTool | KubernetesTool,
+    Field(discriminator="kind"),
+    TypeDoc("tool", "one of the tool kinds below, chosen by kind"),
+]
+
+
+class RemoteRef(Model):
+    """Where the value lives in the external secret store."""
+
+    key: str = Field(min_length=1, description="Key (name) of the secret in the store.")
+    version: str | None = Field(None, description="Version to read; default: the latest.")
+    property: str | None = Field(None, description="A property inside a structured secret.")
+
+
+class Secret(Model):
+    """A secret synced from an external store (External Secrets Operator); never in a manifest."""
+
+    name: DnsLabel = Field(description="Secret name, referenced by e.g. model.apiKeySecret.")
+    store: str = Field(
+        min_length=1,
+        description="SecretStore/ClusterSecretStore to read from (named in platform.yaml secretStores).",
+    )
+    remote_ref: RemoteRef = Field(description="Where the value lives in the store.")
+    mount: Literal["file", "env"] = Field(
+        "file", description="How the agent receives it: a file (preferred) or an env var."
+    )
+    env: str | None = Field(
+        None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Environment variable name when mount is env.",
+    )
+    refresh_interval: Duration = Field("1h", description="How often the value is re-synced.")
+
+
 class ForEach(Model):
+    """Fan-out: one pod per item of an upstream step's JSON-list output."""
+
     from_: DnsLabel = Field(
         alias="from", description="Upstream step whose JSON-list output is fanned out over."
     )
-    parallelism: int = Field(5, ge=1, le=1000)
+    parallelism: int = Field(5, ge=1, le=1000, description="Most items processed at once.")
 
 
 class Retry(Model):
-    limit: int = Field(2, ge=0, le=20)
-    backoff: Duration = "10s"
-    factor: int = Field(2, ge=1, le=10)
-    max_backoff: Duration | None = None
+    """Retries of a failed step with exponential backoff."""
+
+    limit: int = Field(2, ge=0, le=20, description="Retries after the first attempt.")
+    backoff: Duration = Field("10s", description="Wait before the first retry.")
+    factor: int = Field(2, ge=1, le=10, description="Backoff multiplier per retry.")
+    max_backoff: Duration | None = Field(None, description="Cap on the wait between retries.")
 
 
 class Step(Model):
-    name: DnsLabel
-    args: list[str] = Field(default_factory=list)
-    command: list[str] | None = None
-    image: Image | None = Field(None, description="Defaults to the agent's image.")
-    depends_on: list[DnsLabel] = Field(default_factory=list)
-    for_each: ForEach | None = None
-    retry: Retry | None = None
-    timeout: Duration | None = None
-    resources: Resources | None = None
-    env: dict[str, str] = Field(default_factory=dict)
+    """One step of a workflow; runs the agent's image unless it names another."""
+
+    name: DnsLabel = Field(description="Step name, unique in the workflow.")
+    args: list[str] = Field(
+        default_factory=list,
+        description="Arguments; may use {{workflow.parameters.NAME}} and {{item}} (in forEach steps).",
+    )
+    command: list[str] | None = Field(None, description="Entrypoint override.")
+    image: Image | None = Field(None, description="Image; default: the agent's image.")
+    depends_on: list[DnsLabel] = Field(
+        default_factory=list, description="Steps that must succeed before this one starts."
+    )
+    for_each: ForEach | None = Field(
+        None, description="Fan out over an upstream step's output (sub-agents)."
+    )
+    retry: Retry | None = Field(None, description="Retry policy; default: no retries.")
+    timeout: Duration | None = Field(None, description="Deadline of one attempt.")
+    resources: Resources | None = Field(
+        None, description="Requests/limits; default: spec.resources."
+    )
+    env: dict[str, str] = Field(
+        default_factory=dict, description="Extra plain environment variables."
+    )
 
 
 class Workflow(Model):
-    steps: list[Step] = Field(min_length=1)
-    parameters: dict[str, str] = Field(default_factory=dict)
-    deadline: Duration = "6h"
-    parallelism: int = Field(10, ge=1, le=1000)
-    ttl_after_finished: Duration = "1d"
+    """A multi-step process (type workflow): an Argo WorkflowTemplate."""
+
+    steps: list[Step] = Field(min_length=1, description="The steps; dependsOn forms a DAG.")
+    parameters: dict[str, str] = Field(
+        default_factory=dict, description="Workflow parameters and their default values."
+    )
+    deadline: Duration = Field("6h", description="Deadline of a whole run.")
+    parallelism: int = Field(10, ge=1, le=1000, description="Most pods of one run at once.")
+    ttl_after_finished: Duration = Field(
+        "1d", description="How long finished runs are kept on the cluster."
+    )
 
     @field_validator("parameters", mode="before")
     @classmethod
     def _params(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {
-                k: (
-                    str(v).lower()
-                    if isinstance(v, bool)
-                    else str(v)
-                    if isinstance(v, int | float)
-                    else v
-                )
-                for k, v in value.items()
-            }
-        return value
+        if not isinstance(value, dict):
+            return value
+        out = {}
+        for k, v in value.items():
+            if isinstance(v, bool):
+                v = str(v).lower()
+            elif isinstance(v, int | float):
+                v = str(v)
+            out[k] = v
+        return out
 
 
 class Budget(Model):
-    per_run_usd: USD | None = Field(None, alias="perRunUSD")
-    daily_usd: USD | None = Field(None, alias="dailyUSD")
+    """LLM spend limits the agent runtime enforces."""
+
+    per_run_usd: USD | None = Field(
+        None, alias="perRunUSD", description="Most a single run may spend."
+    )
+    daily_usd: USD | None = Field(
+        None, alias="dailyUSD", description="Most the agent may spend per day."
+    )
 
 
 class Guardrails(Model):
-    budget: Budget = Field(default_factory=lambda: Budget.model_validate({}))
-    max_steps: int | None = Field(None, ge=1, le=10_000)
-    max_tool_calls: int | None = Field(None, ge=0, le=100_000)
-    timeout: Duration | None = None
+    """Limits on one run of the agent (passed to the runtime, checked by policy)."""
+
+    budget: Budget = Field(
+        default_factory=lambda: Budget.model_validate({}), description="Spend limits."
+    )
+    max_steps: int | None = Field(
+        None, ge=1, le=10_000, description="Most reasoning steps (model calls) per run."
+    )
+    max_tool_calls: int | None = Field(
+        None, ge=0, le=100_000, description="Most tool calls per run."
+    )
+    timeout: Duration | None = Field(None, description="Wall-clock limit of a run.")
 
 
 class Gate(Model):
-    min: Ratio | None = None
-    max: Ratio | None = None
-    min_samples: int = Field(20, ge=1)
+    """A threshold over an evaluation metric computed from traces."""
+
+    min: Ratio | None = Field(None, description="Fail when the metric is below this.")
+    max: Ratio | None = Field(None, description="Fail when the metric is above this.")
+    min_samples: int = Field(20, ge=1, description="Runs needed before the gate is decided.")
 
     @model_validator(mode="after")
     def _one(self) -> Gate:
@@ -395,54 +394,101 @@ class Gate(Model):
 
 
 class Evaluation(Model):
-    task_success_rate: Gate | None = None
-    tool_use_accuracy: Gate | None = None
-    hallucination_rate: Gate | None = None
-    guardrail_adherence: Gate | None = None
+    """Continuous-evaluation gates over the agent's traces (agentctl eval)."""
+
+    task_success_rate: Gate | None = Field(None, description="Share of runs that succeed.")
+    tool_use_accuracy: Gate | None = Field(
+        None, description="Share of tool calls that are valid and succeed."
+    )
+    hallucination_rate: Gate | None = Field(
+        None, description="Share of answers flagged as unsupported."
+    )
+    guardrail_adherence: Gate | None = Field(
+        None, description="Share of runs within every guardrail."
+    )
 
 
 class Observability(Model):
-    sample_ratio: Ratio = 1.0
+    """Tracing of the agent (OpenTelemetry GenAI conventions)."""
+
+    sample_ratio: Ratio = Field(1.0, description="Share of runs traced.")
     capture_content: bool = Field(
-        False, description="Prompts and outputs in spans only when opted in."
+        False, description="Put prompts and outputs in spans (only when opted in)."
     )
-    otlp_endpoint: str | None = Field(
-        None, description="Overrides platform telemetry.otlpEndpoint."
+    otlp_endpoint: Url | None = Field(
+        None, description="OTLP/HTTP endpoint; default: the platform's telemetry.otlpEndpoint."
     )
 
 
 class Suppression(Model):
-    check: str = Field(pattern=r"^[A-Z]+-[0-9]{3}$")
+    """An accepted policy finding, with the reason it is accepted."""
+
+    check: CheckId = Field(description="Check id, e.g. NET-003.")
     reason: str = Field(min_length=3, description="Mandatory: why this finding is accepted.")
-    object: str | None = Field(None, description="Kind/name of the object, or a glob.")
-    container: str | None = None
-    expires: _dt.date | None = None
+    object: str | None = Field(
+        None, description="Kind/name of the rendered object, or a glob; default: all."
+    )
+    container: str | None = Field(None, description="Container name; default: all.")
+    expires: _dt.date | None = Field(
+        None, description="Date (YYYY-MM-DD) after which the suppression stops applying."
+    )
 
 
 class AgentSpecBody(Model):
-    type: AgentType
-    image: Image
-    command: list[str] | None = None
-    args: list[str] | None = None
-    port: Port | None = None
-    health_path: str = Field("/healthz", pattern=r"^/")
-    ready_path: str = Field("/readyz", pattern=r"^/")
-    model: ModelSpec | None = None
-    memory: Memory | None = None
-    tools: list[Tool] = Field(default_factory=list)
-    secrets: list[Secret] = Field(default_factory=list)
-    env: dict[str, str] = Field(default_factory=dict, description="Plain, non-secret settings.")
-    resources: Resources = Field(default_factory=lambda: Resources.model_validate({}))
-    scaling: Scaling | None = None
-    schedule: Cron | None = None
-    workflow: Workflow | None = None
-    guardrails: Guardrails = Field(default_factory=lambda: Guardrails.model_validate({}))
-    evaluation: Evaluation | None = None
-    observability: Observability = Field(default_factory=lambda: Observability.model_validate({}))
-    suppressions: list[Suppression] = Field(default_factory=list)
+    """What the agent is and needs: everything else is derived from it."""
+
+    type: AgentType = Field(description="service | stateful | job | workflow.")
+    image: Image = Field(description="Container image, by tag or @sha256 digest.")
+    command: list[str] | None = Field(None, description="Container entrypoint override.")
+    args: list[str] | None = Field(None, description="Container arguments.")
+    port: Port | None = Field(
+        None, description="Port the agent serves on (required for service and stateful)."
+    )
+    health_path: str = Field(
+        "/healthz", pattern=r"^/", description="HTTP path of the liveness probe."
+    )
+    ready_path: str = Field(
+        "/readyz", pattern=r"^/", description="HTTP path of the readiness probe."
+    )
+    model: ModelSpec | None = Field(None, description="The LLM the agent calls.")
+    memory: Memory | None = Field(
+        None, description="Long-term memory volume (required for stateful)."
+    )
+    tools: list[Tool] = Field(
+        default_factory=list, description="Tools the agent may use; nothing else is reachable."
+    )
+    secrets: list[Secret] = Field(default_factory=list, description="Secrets from external stores.")
+    env: dict[str, str] = Field(
+        default_factory=dict, description="Plain, non-secret environment variables."
+    )
+    resources: Resources = Field(
+        default_factory=lambda: Resources.model_validate({}),
+        description="Requests and limits of the agent's container.",
+    )
+    scaling: Scaling | None = Field(
+        None, description="Autoscaling (service and stateful); default: one replica."
+    )
+    schedule: Cron | None = Field(
+        None, description="Run on a schedule (job and workflow): a CronJob or CronWorkflow."
+    )
+    workflow: Workflow | None = Field(None, description="The steps (required for workflow).")
+    guardrails: Guardrails = Field(
+        default_factory=lambda: Guardrails.model_validate({}),
+        description="Limits on one run: budget, steps, tool calls, time.",
+    )
+    evaluation: Evaluation | None = Field(
+        None, description="Quality gates over traces (agentctl eval)."
+    )
+    observability: Observability = Field(
+        default_factory=lambda: Observability.model_validate({}),
+        description="Tracing settings.",
+    )
+    suppressions: list[Suppression] = Field(
+        default_factory=list, description="Accepted policy findings, each with a reason."
+    )
     environments: dict[DnsLabel, dict[str, Any]] = Field(
         default_factory=dict,
-        description="Overlays merged over spec with --env NAME; same keys as spec (except environments).",
+        description="Overlays merged over spec with --env NAME: any spec keys except environments; mappings merge, lists and values replace. Every overlay is validated.",
     )
 
     @model_validator(mode="after")
@@ -473,157 +519,91 @@ class AgentSpecBody(Model):
 
 
 class Agent(Model):
-    api_version: Literal["agentctl.dev/v1alpha1"] = Field(alias="apiVersion")
-    kind: Literal["Agent"]
-    metadata: Metadata
-    spec: AgentSpecBody
+    """An agent.yaml file."""
 
-
-# Forward references (tools use Resources/Scaling declared later).
-ServiceTool.model_rebuild()
-
-
-# ---------------------------------------------------------------------------
-# platform.yaml
-# ---------------------------------------------------------------------------
-
-
-class ModelAllow(Model):
-    provider: str
-    name: str = Field(description="Model id or glob (gpt-4.1-*).")
-
-
-class SecretStoreRef(Model):
-    kind: Literal["SecretStore", "ClusterSecretStore"] = "ClusterSecretStore"
-
-
-class EgressProxy(Model):
-    service: DnsLabel
-    namespace: DnsLabel
-    port: Port = 3128
-
-
-class Egress(Model):
-    mode: Literal["proxy", "fqdn", "cidr", "none"] = Field(
-        "none",
-        description="How external hosts are restricted; 'none' = port-restricted internet minus private ranges.",
+    api_version: Literal["agentctl.dev/v1alpha1"] = Field(
+        alias="apiVersion", description=f"Always {API_VERSION}."
     )
-    proxy: EgressProxy | None = None
-    fqdn_flavor: Literal["cilium", "gke"] = "cilium"
-
-    @model_validator(mode="after")
-    def _proxy(self) -> Egress:
-        if self.mode == "proxy" and self.proxy is None:
-            raise FieldValueError(
-                "mode proxy needs egress.proxy (service, namespace, port)", "mode"
-            )
-        return self
+    kind: Literal["Agent"] = Field(description="Always Agent.")
+    metadata: Metadata = Field(description="Who the agent is.")
+    spec: AgentSpecBody = Field(description="What the agent is and needs.")
 
 
-class TraceSource(Model):
-    source: Literal["jaeger", "tempo", "local"] = "local"
-    url: str | None = None
+# The platform.yaml models live in their own module; re-exported for callers
+# that import everything from here.
+from agentctl.spec.platform_models import (  # noqa: E402
+    DEFAULT_PLATFORM_DOC,
+    ComputePricing,
+    Egress,
+    EgressProxy,
+    Exception_,
+    FieldRule,
+    Limits,
+    ModelAllow,
+    Platform,
+    PolicySettings,
+    Pricing,
+    SecretStoreRef,
+    Telemetry,
+    TraceSource,
+    default_platform,
+)
 
-
-class Telemetry(Model):
-    otlp_endpoint: str = "http://otel-collector.observability:4318"
-    collector_namespace: str = "observability"
-    collector_labels: dict[str, str] = Field(
-        default_factory=lambda: {"app.kubernetes.io/name": "opentelemetry-collector"}
-    )
-    traces: TraceSource = Field(default_factory=lambda: TraceSource.model_validate({}))
-    cost_source: str | None = Field(None, description="OpenCost base URL for compute cost.")
-
-
-class Limits(Model):
-    max_budget_per_run_usd: USD = Field(Decimal("5"), alias="maxBudgetPerRunUSD")
-    max_daily_budget_usd: USD = Field(Decimal("100"), alias="maxDailyBudgetUSD")
-    max_cpu: Quantity = Field("4", alias="maxCPU")
-    max_memory: Quantity = "8Gi"
-    max_replicas: int = Field(20, ge=1)
-
-
-class ComputePricing(Model):
-    cpu_hour_usd: float = Field(0.0445, ge=0, alias="cpuHourUSD")
-    memory_gib_hour_usd: float = Field(0.0049225, ge=0, alias="memoryGiBHourUSD")
-    storage_gib_month_usd: float = Field(0.04, ge=0, alias="storageGiBMonthUSD")
-    name: str = "GKE Autopilot general-purpose, us-central1 (on-demand)"
-
-
-class Pricing(Model):
-    compute: ComputePricing = Field(default_factory=lambda: ComputePricing.model_validate({}))
-
-
-class Exception_(Model):
-    check: str = Field(pattern=r"^[A-Z]+-[0-9]{3}$")
-    reason: str = Field(min_length=3)
-    agent: str | None = None
-    object: str | None = None
-    container: str | None = None
-    expires: _dt.date | None = None
-
-
-class FieldRule(Model):
-    id: str = Field(pattern=r"^[A-Z]+-[0-9]{3}$")
-    kinds: list[str] = Field(min_length=1)
-    path: str = Field(min_length=1, description="Dotted path; [*] for every list item.")
-    match: str | None = None
-    not_match: str | None = None
-    exists: bool | None = None
-    severity: Literal["low", "medium", "high", "critical"] = "medium"
-    message: str = ""
-    remediation: str = ""
-
-
-Severity = Literal["low", "medium", "high", "critical"]
-
-
-class PolicySettings(Model):
-    fail_on: Severity = "high"
-    severity: dict[str, Severity] = Field(default_factory=dict)
-    exceptions: list[Exception_] = Field(default_factory=list)
-    allow_inline_suppressions: bool = True
-    checks: list[FieldRule] = Field(
-        default_factory=list, description="Declarative organisation checks."
-    )
-
-
-class Platform(Model):
-    api_version: Literal["agentctl.dev/v1alpha1"] = Field(alias="apiVersion")
-    kind: Literal["Platform"]
-    namespace: str = Field(
-        "agents-{team}", description="Target namespace; {team} and {agent} are substituted."
-    )
-    registries: list[str] = Field(
-        default_factory=list, description="Allowed image registry prefixes."
-    )
-    models: list[ModelAllow] = Field(default_factory=list)
-    secret_stores: dict[str, SecretStoreRef] = Field(default_factory=dict)
-    egress: Egress = Field(default_factory=lambda: Egress.model_validate({}))
-    telemetry: Telemetry = Field(default_factory=lambda: Telemetry.model_validate({}))
-    limits: Limits = Field(default_factory=lambda: Limits.model_validate({}))
-    required_labels: list[str] = Field(default_factory=list)
-    pricing: Pricing = Field(default_factory=lambda: Pricing.model_validate({}))
-    policy: PolicySettings = Field(default_factory=lambda: PolicySettings.model_validate({}))
-
-    @field_validator("namespace")
-    @classmethod
-    def _ns(cls, value: str) -> str:
-        probe = value.replace("{team}", "team").replace("{agent}", "agent")
-        units.check_dns1123_label(probe)
-        if probe == "default":
-            raise ValueError("agents never go to the 'default' namespace")
-        return value
-
-    def namespace_for(self, agent: Agent) -> str:
-        return self.namespace.replace("{team}", agent.metadata.team).replace(
-            "{agent}", agent.metadata.name
-        )
-
-
-DEFAULT_PLATFORM_DOC: dict[str, Any] = {"apiVersion": API_VERSION, "kind": "Platform"}
-
-
-def default_platform() -> Platform:
-    """Safe built-ins used when no platform.yaml is given (and reported as such)."""
-    return Platform.model_validate(DEFAULT_PLATFORM_DOC)
+__all__ = [
+    "API_VERSION",
+    "DEFAULT_PLATFORM_DOC",
+    "MAX_AGENT_NAME",
+    "USD",
+    "Agent",
+    "AgentName",
+    "AgentSpecBody",
+    "AgentType",
+    "Budget",
+    "ComputePricing",
+    "Cron",
+    "DnsLabel",
+    "Duration",
+    "Egress",
+    "EgressProxy",
+    "Evaluation",
+    "Exception_",
+    "FieldRule",
+    "ForEach",
+    "Gate",
+    "Guardrails",
+    "HttpTool",
+    "Image",
+    "KubernetesTool",
+    "Limits",
+    "Memory",
+    "Metadata",
+    "Model",
+    "ModelAllow",
+    "ModelSpec",
+    "Observability",
+    "Platform",
+    "PolicyRule",
+    "PolicySettings",
+    "Port",
+    "Pricing",
+    "Quantity",
+    "Ratio",
+    "RemoteRef",
+    "Resources",
+    "Retry",
+    "Scaling",
+    "Secret",
+    "SecretStoreRef",
+    "ServiceTool",
+    "Severity",
+    "Step",
+    "Suppression",
+    "TcpTool",
+    "Telemetry",
+    "Tool",
+    "ToolBase",
+    "TraceSource",
+    "Url",
+    "Workflow",
+    "default_platform",
+]

@@ -1,0 +1,256 @@
+"""The platform.yaml contract: the platform team's golden-path rules and defaults.
+
+docs/reference/platform-yaml.md is generated from these models.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from agentctl.spec import units
+from agentctl.spec.errors_map import FieldValueError
+from agentctl.spec.types import (
+    API_VERSION,
+    USD,
+    CheckId,
+    DnsLabel,
+    Model,
+    Port,
+    Quantity,
+    Severity,
+    Url,
+)
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Agent
+
+
+class ModelAllow(Model):
+    """One allowed model (an entry of the allowlist)."""
+
+    provider: str = Field(min_length=1, description="Provider name, e.g. openai.")
+    name: str = Field(min_length=1, description="Model id or glob, e.g. gpt-4.1-*.")
+
+
+class SecretStoreRef(Model):
+    """An External Secrets Operator store agents may read from."""
+
+    kind: Literal["SecretStore", "ClusterSecretStore"] = Field(
+        "ClusterSecretStore", description="Kind of the store object."
+    )
+
+
+class EgressProxy(Model):
+    """The platform's egress proxy (egress mode proxy)."""
+
+    service: DnsLabel = Field(description="Service name of the proxy.")
+    namespace: DnsLabel = Field(description="Namespace of the proxy.")
+    port: Port = Field(3128, description="Proxy port.")
+
+
+class Egress(Model):
+    """How egress to external hosts (model endpoint, http/tcp tools) is restricted."""
+
+    mode: Literal["proxy", "fqdn", "cidr", "none"] = Field(
+        "none",
+        description="proxy: only via the egress proxy; fqdn: CNI hostname policies; cidr: declared CIDRs; none: the declared ports to the internet minus private ranges and metadata addresses.",
+    )
+    proxy: EgressProxy | None = Field(None, description="The proxy (required for mode proxy).")
+    fqdn_flavor: Literal["cilium", "gke"] = Field(
+        "cilium",
+        description="Hostname policy kind for mode fqdn: CiliumNetworkPolicy or GKE FQDNNetworkPolicy.",
+    )
+
+    @model_validator(mode="after")
+    def _proxy(self) -> Egress:
+        if self.mode == "proxy" and self.proxy is None:
+            raise FieldValueError(
+                "mode proxy needs egress.proxy (service, namespace, port)", "mode"
+            )
+        return self
+
+
+class TraceSource(Model):
+    """Where `agentctl trace` reads traces from."""
+
+    source: Literal["jaeger", "tempo", "local"] = Field(
+        "local", description="Backend kind; local is agentctl's own trace store."
+    )
+    url: Url | None = Field(None, description="Backend query URL (jaeger and tempo).")
+
+
+class Telemetry(Model):
+    """The OpenTelemetry collector agents export to, and where traces are read."""
+
+    otlp_endpoint: Url = Field(
+        "http://otel-collector.observability:4318",
+        description="OTLP/HTTP endpoint of the collector (OTEL_EXPORTER_OTLP_ENDPOINT).",
+    )
+    collector_namespace: str = Field(
+        "observability", description="Namespace of the collector (for NetworkPolicy egress)."
+    )
+    collector_labels: dict[str, str] = Field(
+        default_factory=lambda: {"app.kubernetes.io/name": "opentelemetry-collector"},
+        description="Pod labels of the collector (for NetworkPolicy egress).",
+    )
+    traces: TraceSource = Field(
+        default_factory=lambda: TraceSource.model_validate({}),
+        description="Where agentctl trace reads.",
+    )
+    cost_source: Url | None = Field(None, description="OpenCost base URL for compute cost.")
+
+
+class Limits(Model):
+    """Maximums every agent must stay within (checked by validate)."""
+
+    max_budget_per_run_usd: USD = Field(
+        Decimal("5"), alias="maxBudgetPerRunUSD", description="Highest allowed perRunUSD."
+    )
+    max_daily_budget_usd: USD = Field(
+        Decimal("100"), alias="maxDailyBudgetUSD", description="Highest allowed dailyUSD."
+    )
+    max_cpu: Quantity = Field("4", alias="maxCPU", description="Highest CPU request or limit.")
+    max_memory: Quantity = Field("8Gi", description="Highest memory request or limit.")
+    max_replicas: int = Field(20, ge=1, description="Highest scaling.maxReplicas.")
+
+
+class ComputePricing(Model):
+    """Rate card for compute cost estimates."""
+
+    cpu_hour_usd: float = Field(
+        0.0445, ge=0, alias="cpuHourUSD", description="Price of one vCPU-hour."
+    )
+    memory_gib_hour_usd: float = Field(
+        0.0049225, ge=0, alias="memoryGiBHourUSD", description="Price of one GiB-hour of memory."
+    )
+    storage_gib_month_usd: float = Field(
+        0.04, ge=0, alias="storageGiBMonthUSD", description="Price of one GiB-month of storage."
+    )
+    name: str = Field(
+        "GKE Autopilot general-purpose, us-central1 (on-demand)",
+        description="Where the rates come from (shown in cost reports).",
+    )
+
+
+class Pricing(Model):
+    """Prices for cost estimates (LLM prices come from genai-prices)."""
+
+    compute: ComputePricing = Field(
+        default_factory=lambda: ComputePricing.model_validate({}),
+        description="Compute rate card.",
+    )
+
+
+class Exception_(Model):
+    """A platform-granted exception to a policy check."""
+
+    check: CheckId = Field(description="Check id, e.g. NET-003.")
+    reason: str = Field(min_length=3, description="Mandatory: why the exception is granted.")
+    agent: str | None = Field(None, description="Agent name or glob; default: every agent.")
+    object: str | None = Field(None, description="Kind/name of the object, or a glob.")
+    container: str | None = Field(None, description="Container name.")
+    expires: _dt.date | None = Field(
+        None, description="Date (YYYY-MM-DD) after which the exception stops applying."
+    )
+
+
+class FieldRule(Model):
+    """A declarative organisation check over rendered objects."""
+
+    id: CheckId = Field(description="Check id, e.g. ORG-001.")
+    kinds: list[str] = Field(min_length=1, description="Object kinds the rule applies to.")
+    path: str = Field(min_length=1, description="Dotted field path; [*] for every list item.")
+    match: str | None = Field(None, description="Regular expression the value must match.")
+    not_match: str | None = Field(None, description="Regular expression the value must not match.")
+    exists: bool | None = Field(None, description="The field must (true) or must not exist.")
+    severity: Severity = Field("medium", description="Severity of a finding.")
+    message: str = Field("", description="Finding message.")
+    remediation: str = Field("", description="How to fix it.")
+
+
+class PolicySettings(Model):
+    """How validate's policy gate behaves for this organisation."""
+
+    fail_on: Severity = Field("high", description="Default --fail-on severity.")
+    severity: dict[str, Severity] = Field(
+        default_factory=dict, description="Severity overrides per check id."
+    )
+    exceptions: list[Exception_] = Field(
+        default_factory=list, description="Granted exceptions, each with a reason."
+    )
+    allow_inline_suppressions: bool = Field(
+        True, description="Whether suppressions in agent.yaml are honoured."
+    )
+    checks: list[FieldRule] = Field(
+        default_factory=list, description="Declarative organisation checks."
+    )
+
+
+class Platform(Model):
+    """A platform.yaml file."""
+
+    api_version: Literal["agentctl.dev/v1alpha1"] = Field(
+        alias="apiVersion", description=f"Always {API_VERSION}."
+    )
+    kind: Literal["Platform"] = Field(description="Always Platform.")
+    namespace: str = Field(
+        "agents-{team}",
+        description="Target namespace; {team} and {agent} are substituted. Never default.",
+    )
+    registries: list[str] = Field(
+        default_factory=list,
+        description="Allowed image registry prefixes; empty: any (reported as a low finding).",
+    )
+    models: list[ModelAllow] = Field(
+        default_factory=list, description="Allowed models; empty: any (reported as a low finding)."
+    )
+    secret_stores: dict[str, SecretStoreRef] = Field(
+        default_factory=dict, description="Secret stores agents may name in spec.secrets."
+    )
+    egress: Egress = Field(
+        default_factory=lambda: Egress.model_validate({}),
+        description="How external egress is restricted.",
+    )
+    telemetry: Telemetry = Field(
+        default_factory=lambda: Telemetry.model_validate({}),
+        description="Collector and trace source.",
+    )
+    limits: Limits = Field(
+        default_factory=lambda: Limits.model_validate({}), description="Maximums for every agent."
+    )
+    required_labels: list[str] = Field(
+        default_factory=list, description="Labels every agent must set in metadata.labels."
+    )
+    pricing: Pricing = Field(
+        default_factory=lambda: Pricing.model_validate({}), description="Rate cards."
+    )
+    policy: PolicySettings = Field(
+        default_factory=lambda: PolicySettings.model_validate({}),
+        description="Policy gate settings.",
+    )
+
+    @field_validator("namespace")
+    @classmethod
+    def _ns(cls, value: str) -> str:
+        probe = value.replace("{team}", "team").replace("{agent}", "agent")
+        units.check_dns1123_label(probe)
+        if probe == "default":
+            raise ValueError("agents never go to the 'default' namespace")
+        return value
+
+    def namespace_for(self, agent: Agent) -> str:
+        return self.namespace.replace("{team}", agent.metadata.team).replace(
+            "{agent}", agent.metadata.name
+        )
+
+
+DEFAULT_PLATFORM_DOC: dict[str, Any] = {"apiVersion": API_VERSION, "kind": "Platform"}
+
+
+def default_platform() -> Platform:
+    """Safe built-ins used when no platform.yaml is given (and reported as such)."""
+    return Platform.model_validate(DEFAULT_PLATFORM_DOC)

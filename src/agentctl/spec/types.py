@@ -1,0 +1,167 @@
+"""Field types shared by the agent.yaml and platform.yaml models.
+
+Each constrained string type carries a ``TypeDoc`` in its metadata: the name
+the reference docs and error messages use for it ("quantity", "duration").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+from pydantic.json_schema import WithJsonSchema
+
+from agentctl.spec import units
+
+API_VERSION = "agentctl.dev/v1alpha1"
+
+# Room for derived names: "<agent>-<tool>", "<agent>-memory-<agent>-<n>" (PVC),
+# and the 11-character suffix a CronJob adds to its Jobs.
+MAX_AGENT_NAME = 40
+
+
+class Model(BaseModel):
+    """Base of every spec model: camelCase keys, unknown keys are errors."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        validate_default=True,
+        use_enum_values=False,
+    )
+
+
+@dataclass(frozen=True)
+class TypeDoc:
+    """How a constrained type is named and explained in the reference docs."""
+
+    name: str
+    doc: str
+
+
+def _dns_label(value: str) -> str:
+    return units.check_dns1123_label(value)
+
+
+def _agent_name(value: str) -> str:
+    return units.check_dns1123_label(value, max_length=MAX_AGENT_NAME)
+
+
+def _quantity(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError("expected a quantity such as 500m, 1 or 2Gi")
+    units.parse_quantity(value)
+    return str(value)
+
+
+def _duration(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError("expected a duration such as 30s, 20m or 6h")
+    units.parse_duration(value)
+    return str(value) if isinstance(value, str) else f"{value}s"
+
+
+def _image(value: str) -> str:
+    units.parse_image(value)
+    return value
+
+
+def _cron(value: str) -> str:
+    return units.check_cron(value)
+
+
+def _url(value: str) -> str:
+    if not re.match(r"^https?://[A-Za-z0-9.\-\[\]:_]+(/\S*)?$", value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value
+
+
+def _coerce_quantity(value: Any) -> Any:
+    # Accept YAML numbers for quantities (cpu: 1, cpu: 0.5) as Kubernetes does.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _coerce_duration(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value}s"
+    return value
+
+
+_DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+_QUANTITY_PATTERN = r"^[+]?([0-9]+(\.[0-9]+)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$"
+_DURATION_PATTERN = r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
+
+DnsLabel = Annotated[
+    str,
+    AfterValidator(_dns_label),
+    WithJsonSchema({"type": "string", "pattern": _DNS_LABEL_PATTERN, "maxLength": 63}),
+    TypeDoc("name", "DNS-1123 label: lower-case letters, digits and '-', at most 63 characters"),
+]
+AgentName = Annotated[
+    str,
+    AfterValidator(_agent_name),
+    WithJsonSchema({"type": "string", "pattern": _DNS_LABEL_PATTERN, "maxLength": MAX_AGENT_NAME}),
+    TypeDoc("name", f"DNS-1123 label of at most {MAX_AGENT_NAME} characters"),
+]
+Quantity = Annotated[
+    str,
+    BeforeValidator(_coerce_quantity),
+    AfterValidator(_quantity),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _QUANTITY_PATTERN},
+                {"type": "number", "minimum": 0},
+            ]
+        }
+    ),
+    TypeDoc("quantity", "Kubernetes quantity: 500m, 1, 2Gi, 512Mi"),
+]
+Duration = Annotated[
+    str,
+    BeforeValidator(_coerce_duration),
+    AfterValidator(_duration),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": _DURATION_PATTERN, "minLength": 2},
+                {"type": "integer", "minimum": 1},
+            ]
+        }
+    ),
+    TypeDoc("duration", "30s, 20m, 6h, 1h30m, 2d (a bare number is seconds)"),
+]
+Image = Annotated[
+    str,
+    AfterValidator(_image),
+    WithJsonSchema({"type": "string", "minLength": 1}),
+    TypeDoc("image", "image reference: registry/path:tag or registry/path@sha256:digest"),
+]
+Cron = Annotated[
+    str,
+    AfterValidator(_cron),
+    WithJsonSchema({"type": "string", "minLength": 1}),
+    TypeDoc("cron", "five-field cron expression (minute hour day month weekday) or @daily"),
+]
+Url = Annotated[
+    str,
+    AfterValidator(_url),
+    WithJsonSchema({"type": "string", "pattern": "^https?://"}),
+    TypeDoc("URL", "http:// or https:// URL"),
+]
+Port = Annotated[int, Field(ge=1, le=65535), TypeDoc("port", "1-65535")]
+USD = Annotated[Decimal, Field(ge=0, decimal_places=6), TypeDoc("USD", "amount in US dollars")]
+Ratio = Annotated[float, Field(ge=0, le=1), TypeDoc("ratio", "0.0-1.0")]
+CheckId = Annotated[
+    str,
+    Field(pattern=r"^[A-Z]+-[0-9]{3}$"),
+    TypeDoc("check id", "a policy check id such as NET-003"),
+]
+Severity = Literal["low", "medium", "high", "critical"]
