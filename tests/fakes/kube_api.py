@@ -148,6 +148,9 @@ class FakeKube:
         self._logs: dict[tuple[str, str, str, bool], LogStream] = {}
         self._stopping = False
         self._server: ThreadingHTTPServer | None = None
+        self.kubeconfig: Path | None = None
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------
@@ -208,6 +211,7 @@ class FakeKube:
         }
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+        self.kubeconfig = path
         return path
 
     # -- steering ----------------------------------------------------------
@@ -822,6 +826,8 @@ _VERBS = {"GET": "get", "PATCH": "patch", "POST": "create", "DELETE": "delete", 
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeKube
     protocol_version = "HTTP/1.1"
+    wbufsize = 1 << 16  # one write per response (flushed by the server after each request)
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -875,6 +881,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         fake = self.fake
+        with fake._lock:
+            fake.in_flight += 1
+            fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+        try:
+            self._handle_counted()
+        finally:
+            with fake._lock:
+                fake.in_flight -= 1
+
+    def _handle_counted(self) -> None:
+        fake = self.fake
         body = self._body()
         if fake.latency:
             time.sleep(fake.latency)
@@ -927,7 +944,9 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             if segs in (["api"], ["apis"]):
                 return self._discovery_root(segs[0], accept)
-            if (segs[:1] == ["api"] and len(segs) == 2) or (segs[:1] == ["apis"] and len(segs) == 3):
+            if (segs[:1] == ["api"] and len(segs) == 2) or (
+                segs[:1] == ["apis"] and len(segs) == 3
+            ):
                 return self._resource_list(segs)
             return self._resource(segs, query, body)
 
@@ -1121,6 +1140,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        self.wfile.flush()
         self.close_connection = True
 
     def _chunk(self, data: bytes) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,6 +150,7 @@ BUILTINS: list[Resource] = [
 _LINE = re.compile(r"^(?P<indent> *)(?P<dash>- )?(?P<key>[A-Za-z]+):\s*(?P<value>.*)$")
 
 
+@functools.cache
 def crd_resources(path: Path) -> list[Resource]:
     """Read group/kind/plural/scope/served versions of a CRD file without a full YAML parse.
 

@@ -167,7 +167,11 @@ class KubeClient(ObjectOps):
             except ClusterError as err:
                 failures.append(err)
         if failures:
-            raise failures[0] if len(failures) == 1 else kerr.ManyFailures(failures)
+            if len(failures) == 1 or all(isinstance(f, kerr.Unreachable) for f in failures):
+                raise failures[
+                    0
+                ]  # one unreachable cluster is one error, however many requests saw it
+            raise kerr.ManyFailures(failures)
         return results
 
     # -- requests -------------------------------------------------------------

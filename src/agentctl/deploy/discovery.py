@@ -158,6 +158,13 @@ class ResourceMap:
 
     # -- queries --------------------------------------------------------------
 
+    def group_versions(self) -> list[str]:
+        return [
+            f"{g}/{v}" if g else v
+            for g, versions in sorted(self._versions.items())
+            for v in versions
+        ]
+
     def serves_group_version(self, group: str, version: str) -> bool:
         return version in self._versions.get(group, [])
 

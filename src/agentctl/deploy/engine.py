@@ -25,11 +25,12 @@ from typing import Any
 from agentctl.deploy import errors as kerr
 from agentctl.deploy import inventory as inv
 from agentctl.deploy.client import KubeClient
-from agentctl.deploy.discovery import ResourceMap, well_known
-from agentctl.deploy.objects import FIELD_MANAGER, LEVEL_NAMES, ObjectRef, levels, same_content
-from agentctl.deploy.source import AgentBundle, AgentSource
+from agentctl.deploy.discovery import well_known
+from agentctl.deploy.objects import LEVEL_NAMES, ObjectRef, levels, same_content
+from agentctl.deploy.preflight import preflight
+from agentctl.deploy.source import AgentSource
 from agentctl.deploy.wait import WaitResult, WaitState, wait_for
-from agentctl.errors import ConfigError, UsageError
+from agentctl.errors import AgentctlError
 
 
 @dataclass(frozen=True)
@@ -117,29 +118,6 @@ class Events:
     def on_wait(self, states: list[WaitState]) -> None: ...
 
 
-def _render(source: AgentSource, version: str) -> AgentBundle:
-    try:
-        return source.render(version)
-    except ConfigError:
-        # the cluster is newer (or older) than the schemas bundled for rendering:
-        # render for the newest bundled version instead of refusing to deploy
-        return source.render(None)
-
-
-def _check_namespaces(bundle: AgentBundle, rmap: ResourceMap) -> None:
-    for obj in bundle.objects:
-        ref = ObjectRef.of(obj)
-        if ref.kind == "Namespace":
-            continue
-        info = rmap.for_ref(ref)
-        if info.namespaced and ref.namespace != bundle.namespace:
-            raise UsageError(
-                f"{ref.display} is in namespace {ref.namespace or '(none)'}, the agent in {bundle.namespace}"
-            )
-        if not info.namespaced and ref.namespace:
-            raise UsageError(f"{ref.display} is cluster-scoped but names namespace {ref.namespace}")
-
-
 def deploy(
     client: KubeClient, source: AgentSource, opts: DeployOptions, events: Events | None = None
 ) -> DeployResult:
@@ -147,223 +125,150 @@ def deploy(
     t0 = time.monotonic()
     requests0 = client.request_count
     client.on_retry = lambda err, n, delay: ev.on_retry(f"{err.message}: retry {n} in {delay:.1f}s")
-    cm_res, ns_res = well_known("", "ConfigMap"), well_known("", "Namespace")
-
-    # round 1: version, discovery, inventory and namespace, concurrently
-    def round1(task: tuple[str, str]) -> Any:
-        what, arg = task
-        if what == "version":
-            return client.version()
-        if what == "discovery":
-            return client.request("GET", arg, accept=_accept()).data
-        if what == "inventory":
-            return client.get(cm_res, source.namespace, inv.parent_name(source.agent))
-        return client.get(ns_res, None, arg)
-
-    version, api_doc, apis_doc, inv_cm, ns_obj = client.map(
-        round1,
-        [
-            ("version", ""),
-            ("discovery", "/api"),
-            ("discovery", "/apis"),
-            ("inventory", ""),
-            ("namespace", source.namespace),
-        ],
-    )
-    rmap = _resource_map(client, version, api_doc, apis_doc)
-
-    bundle = _render(source, version)
-    if bundle.namespace != source.namespace:  # the renderer decided otherwise: look again
-        inv_cm = client.get(cm_res, bundle.namespace, inv.parent_name(bundle.agent))
-        ns_obj = client.get(ns_res, None, bundle.namespace)
-    ns = bundle.namespace
-    refs = [ObjectRef.of(o) for o in bundle.objects]
-    client.complete_discovery(refs)
-    rmap.check(bundle.objects, where=f" at {client.target.server}")
-    _check_namespaces(bundle, rmap)
-
-    old = inv.Inventory.from_configmap(inv_cm) if inv_cm else None
-    new = inv.Inventory(bundle.agent, ns, bundle.team, bundle.type, bundle.version)
-    for ref in refs:
-        new.add(ref)
-    to_apply = [inv.mark_member(o, new.id) for o in bundle.objects]
+    cm_res = well_known("", "ConfigMap")
+    pre = preflight(client, source)
+    rmap, bundle, refs, old, new = pre.rmap, pre.bundle, pre.refs, pre.old, pre.new
+    ns, ns_obj, to_apply = pre.namespace, pre.namespace_obj, pre.objects
     widened = new.union(old)
     need_widen = not opts.dry_run and not (old is not None and new.members <= old.members)
     stored = old
-
-    # which kinds to list: everything we render plus everything the inventory says we rendered before
-    gks = {(r.group, r.kind) for r in refs if inv.is_member_kind(r.kind)}
-    if old is not None:
-        gks |= set(old.listed_group_kinds())
-    list_infos = [i for i in (rmap.for_kind(g, k) for g, k in sorted(gks)) if i is not None]
+    list_infos = pre.member_kinds()
 
     result = DeployResult(bundle.agent, ns, opts.dry_run)
-    by_level = levels(to_apply)
-    before: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-    if ns_obj is not None:
-        before[ObjectRef.of(ns_obj).key] = ns_obj
-    ns_exists = ns_obj is not None
 
-    def apply_one(obj: dict[str, Any], level: int) -> ObjectResult:
-        ref = ObjectRef.of(obj)
-        if opts.dry_run and not ns_exists and rmap.for_ref(ref).namespaced:
-            res = ObjectResult(
-                ref, "created", level, f"not validated: namespace {ns} does not exist yet"
-            )
-            ev.on_object(res)
-            return res
-        info = rmap.for_ref(ref)
-        note = ""
-        try:
-            resp = client.apply(info, obj, dry_run=opts.dry_run, force=opts.force_conflicts)
-        except kerr.Invalid as err:
-            # a Job's pod template is immutable: a changed Job is replaced, as a re-run
-            if ref.kind != "Job" or not any("immutable" in line for line in err.lines()):
-                raise
-            if opts.dry_run:
+    def body() -> None:
+        nonlocal stored
+        by_level = levels(to_apply)
+        before: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        if ns_obj is not None:
+            before[ObjectRef.of(ns_obj).key] = ns_obj
+        ns_exists = ns_obj is not None
+
+        def apply_one(obj: dict[str, Any], level: int) -> ObjectResult:
+            ref = ObjectRef.of(obj)
+            if opts.dry_run and not ns_exists and rmap.for_ref(ref).namespaced:
                 res = ObjectResult(
-                    ref, "configured", level, "would be replaced: a Job's template is immutable"
+                    ref, "created", level, f"not validated: namespace {ns} does not exist yet"
                 )
                 ev.on_object(res)
                 return res
-            client.delete(info, ref.namespace or None, ref.name, propagation="Background")
-            resp = client.apply(info, obj, force=opts.force_conflicts)
-            note = "replaced: a Job's template is immutable"
-        prior = before.get(ref.key)
-        if resp.status == 201 and not note:
-            action = "created"
-        elif prior is not None and same_content(prior, resp.data):
-            action = "unchanged"
-        else:
-            action = "configured"
-        res = ObjectResult(ref, action, level, note)
-        ev.on_object(res)
-        return res
+            info = rmap.for_ref(ref)
+            note = ""
+            try:
+                resp = client.apply(info, obj, dry_run=opts.dry_run, force=opts.force_conflicts)
+            except kerr.Invalid as err:
+                # a Job's pod template is immutable: a changed Job is replaced, as a re-run
+                if ref.kind != "Job" or not any("immutable" in line for line in err.lines()):
+                    raise
+                if opts.dry_run:
+                    res = ObjectResult(
+                        ref, "configured", level, "would be replaced: a Job's template is immutable"
+                    )
+                    ev.on_object(res)
+                    return res
+                client.delete(info, ref.namespace or None, ref.name, propagation="Background")
+                resp = client.apply(info, obj, force=opts.force_conflicts)
+                note = "replaced: a Job's template is immutable"
+            prior = before.get(ref.key)
+            if resp.status == 201 and not note:
+                action = "created"
+            elif prior is not None and same_content(prior, resp.data):
+                action = "unchanged"
+            else:
+                action = "configured"
+            res = ObjectResult(ref, action, level, note)
+            ev.on_object(res)
+            return res
 
-    # round 2: the namespace, the before-state and (namespace permitting) the widened inventory
-    first_objs = by_level[0][1] if by_level and by_level[0][0] == 0 else []
-    rest_levels = by_level[1:] if first_objs else by_level
-    tasks: list[tuple[str, Any]] = [("apply", o) for o in first_objs] + [
-        ("list", i) for i in list_infos
-    ]
-    if need_widen and ns_exists:
-        tasks.append(("inventory", widened))
+        # round 2: the namespace, the before-state and (namespace permitting) the widened inventory
+        first_objs = by_level[0][1] if by_level and by_level[0][0] == 0 else []
+        rest_levels = by_level[1:] if first_objs else by_level
+        tasks: list[tuple[str, Any]] = [("apply", o) for o in first_objs] + [
+            ("list", i) for i in list_infos
+        ]
+        if need_widen and ns_exists:
+            tasks.append(("inventory", widened))
 
-    def round2(task: tuple[str, Any]) -> Any:
-        what, arg = task
-        if what == "apply":
-            return apply_one(arg, 0)
-        if what == "list":
-            if arg.namespaced and not ns_exists:
-                return []
-            return client.list(
-                arg, ns if arg.namespaced else None, labels=f"{inv.PART_OF}={new.id}"
-            )[0]
-        return client.apply(cm_res, arg.to_configmap())
+        def round2(task: tuple[str, Any]) -> Any:
+            what, arg = task
+            if what == "apply":
+                return apply_one(arg, 0)
+            if what == "list":
+                if arg.namespaced and not ns_exists:
+                    return []
+                return client.list(
+                    arg, ns if arg.namespaced else None, labels=f"{inv.PART_OF}={new.id}"
+                )[0]
+            return client.apply(cm_res, arg.to_configmap())
 
-    if first_objs:
-        ev.on_level(0, LEVEL_NAMES[0], [ObjectRef.of(o) for o in first_objs])
-    out2 = client.map(round2, tasks)
-    result.objects.extend(r for r in out2 if isinstance(r, ObjectResult))
-    live_members: list[dict[str, Any]] = [o for r in out2 if isinstance(r, list) for o in r]
-    for o in live_members:
-        before[ObjectRef.of(o).key] = o
-    if need_widen and ns_exists:
-        stored = widened
-    orphans = _orphans(live_members, {r.key for r in refs}, old) if opts.prune else []
-    ev.on_plan(
-        DeployPlan(
-            bundle.agent,
-            ns,
-            client.target.server,
-            client.target.context,
-            client.server_version,
-            [(LEVEL_NAMES[lvl], [ObjectRef.of(o) for o in objs]) for lvl, objs in by_level],
-            orphans,
-            opts.dry_run,
-            ns_exists,
+        if first_objs:
+            ev.on_level(0, LEVEL_NAMES[0], [ObjectRef.of(o) for o in first_objs])
+        out2 = client.map(round2, tasks)
+        result.objects.extend(r for r in out2 if isinstance(r, ObjectResult))
+        live_members: list[dict[str, Any]] = [o for r in out2 if isinstance(r, list) for o in r]
+        for o in live_members:
+            before[ObjectRef.of(o).key] = o
+        if need_widen and ns_exists:
+            stored = widened
+        orphans = inv.orphans(live_members, {r.key for r in refs}, old) if opts.prune else []
+        ev.on_plan(
+            DeployPlan(
+                bundle.agent,
+                ns,
+                client.target.server,
+                client.target.context,
+                client.server_version,
+                [(LEVEL_NAMES[lvl], [ObjectRef.of(o) for o in objs]) for lvl, objs in by_level],
+                orphans,
+                opts.dry_run,
+                ns_exists,
+            )
         )
-    )
-    if need_widen and not ns_exists and not opts.dry_run:  # round 3, only when the namespace is new
-        client.apply(cm_res, widened.to_configmap())
-        stored = widened
+        if (
+            need_widen and not ns_exists and not opts.dry_run
+        ):  # round 3, only when the namespace is new
+            client.apply(cm_res, widened.to_configmap())
+            stored = widened
 
-    for level, objs in rest_levels:
-        ev.on_level(level, LEVEL_NAMES[level], [ObjectRef.of(o) for o in objs])
-        result.objects.extend(client.map(lambda o, lvl=level: apply_one(o, lvl), objs))
+        for level, objs in rest_levels:
+            ev.on_level(level, LEVEL_NAMES[level], [ObjectRef.of(o) for o in objs])
+            result.objects.extend(client.map(lambda o, lvl=level: apply_one(o, lvl), objs))
 
-    if orphans:
-        ev.on_level(-1, "prune", orphans)
+        if orphans:
+            ev.on_level(-1, "prune", orphans)
 
-        def prune_one(ref: ObjectRef) -> ObjectResult:
-            res = rmap.for_kind(ref.group, ref.kind)
-            assert res is not None
-            if not opts.dry_run:
-                client.delete(res, ref.namespace or None, ref.name, propagation="Background")
-            out = ObjectResult(ref, "pruned", -1)
-            ev.on_object(out)
-            return out
+            def prune_one(ref: ObjectRef) -> ObjectResult:
+                res = rmap.for_kind(ref.group, ref.kind)
+                assert res is not None
+                if not opts.dry_run:
+                    client.delete(res, ref.namespace or None, ref.name, propagation="Background")
+                out = ObjectResult(ref, "pruned", -1)
+                ev.on_object(out)
+                return out
 
-        result.objects.extend(client.map(prune_one, orphans))
-    if not opts.dry_run and not new.same_as(stored):
-        client.apply(cm_res, new.to_configmap())
+            result.objects.extend(client.map(prune_one, orphans))
+        if not opts.dry_run and not new.same_as(stored):
+            client.apply(cm_res, new.to_configmap())
 
-    if opts.wait and not opts.dry_run:
-        result.wait = wait_for(
-            client,
-            rmap,
-            refs,
-            ns,
-            bundle.agent,
-            timeout=opts.timeout,
-            poll=opts.poll,
-            on_update=ev.on_wait,
-        )
+        if opts.wait and not opts.dry_run:
+            result.wait = wait_for(
+                client,
+                rmap,
+                refs,
+                ns,
+                bundle.agent,
+                timeout=opts.timeout,
+                poll=opts.poll,
+                on_update=ev.on_wait,
+            )
+
+    try:
+        body()
+    except AgentctlError as exc:
+        result.requests = client.request_count - requests0
+        result.seconds = time.monotonic() - t0
+        exc.partial = result  # type: ignore[attr-defined]  # what was applied before the failure
+        raise
     result.requests = client.request_count - requests0
     result.seconds = time.monotonic() - t0
     return result
-
-
-def applied_by_agentctl(obj: dict[str, Any]) -> bool:
-    return any(
-        mf.get("manager") == FIELD_MANAGER
-        for mf in (obj.get("metadata") or {}).get("managedFields") or []
-    )
-
-
-def _orphans(
-    live: list[dict[str, Any]], keep: set[tuple[str, str, str, str]], old: inv.Inventory | None
-) -> list[ObjectRef]:
-    """Members agentctl applied before and no longer renders; never anything it did not create.
-
-    A candidate carries this agent's ApplySet label *and* is either recorded in
-    the inventory or was applied by agentctl's field manager: a label copied
-    onto someone else's object is not enough.
-    """
-    recorded = old.members if old is not None else set()
-    out = set()
-    for obj in live:
-        ref = ObjectRef.of(obj)
-        if ref.key in keep or not inv.is_member_kind(ref.kind):
-            continue
-        if ref.key in recorded or applied_by_agentctl(obj):
-            out.add(ref)
-    return sorted(out)
-
-
-def _accept() -> str:
-    from agentctl.deploy.discovery import AGGREGATED_ACCEPT
-
-    return AGGREGATED_ACCEPT
-
-
-def _resource_map(client: KubeClient, version: str, api_doc: Any, apis_doc: Any) -> ResourceMap:
-    rmap = ResourceMap(version)
-    docs = [d for d in (api_doc, apis_doc) if isinstance(d, dict)]
-    if len(docs) == 2 and all(d.get("kind") == "APIGroupDiscoveryList" for d in docs):
-        for d in docs:
-            rmap.add_aggregated(d)
-    else:
-        rmap.add_group_list(api_doc, apis_doc)
-    client.resources = rmap
-    return rmap

@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentctl import __version__
-from agentctl.deploy.objects import AGENT_LABEL, MANAGED_BY, TEAM_LABEL, ObjectRef, split_gk
+from agentctl.deploy.objects import (
+    AGENT_LABEL,
+    FIELD_MANAGER,
+    MANAGED_BY,
+    TEAM_LABEL,
+    ObjectRef,
+    split_gk,
+)
 
 PART_OF = "applyset.kubernetes.io/part-of"
 APPLYSET_ID = "applyset.kubernetes.io/id"
@@ -180,3 +187,30 @@ def agent_type_of(kinds: set[str]) -> str:
     if kinds & {"Job", "CronJob"}:
         return "job"
     return "service"
+
+
+def applied_by_agentctl(obj: dict[str, Any]) -> bool:
+    return any(
+        mf.get("manager") == FIELD_MANAGER
+        for mf in (obj.get("metadata") or {}).get("managedFields") or []
+    )
+
+
+def orphans(
+    live: list[dict[str, Any]], keep: set[tuple[str, str, str, str]], old: Inventory | None
+) -> list[ObjectRef]:
+    """Members agentctl applied before and no longer renders; never anything it did not create.
+
+    A candidate carries this agent's ApplySet label *and* is either recorded in
+    the inventory or was applied by agentctl's field manager: a label copied
+    onto someone else's object is not enough.
+    """
+    recorded = old.members if old is not None else set()
+    out = set()
+    for obj in live:
+        ref = ObjectRef.of(obj)
+        if ref.key in keep or not is_member_kind(ref.kind):
+            continue
+        if ref.key in recorded or applied_by_agentctl(obj):
+            out.add(ref)
+    return sorted(out)

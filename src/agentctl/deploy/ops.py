@@ -44,25 +44,31 @@ class ObjectOps:
         return self.server_version
 
     def discover(self) -> ResourceMap:
-        """Aggregated discovery of /api and /apis (two requests, concurrently)."""
-        docs = self.map(
-            lambda p: (
-                self.request(
-                    "GET",
-                    p,
-                    accept=AGGREGATED_ACCEPT,
-                    info=kerr.RequestInfo("GET", p, "get", "discovery"),
-                ).data
-            ),
-            ["/api", "/apis"],
-        )
+        """Server version plus aggregated discovery of /api and /apis, concurrently.
+
+        Servers without aggregated discovery get one resource-list request per
+        served group/version (a second, concurrent round).
+        """
+
+        def fetch(path: str) -> Any:
+            if path == "/version":
+                return self.version()
+            info = kerr.RequestInfo("GET", path, "get", "discovery")
+            return self.request("GET", path, accept=AGGREGATED_ACCEPT, info=info).data
+
+        _, api, apis = self.map(fetch, ["/version", "/api", "/apis"])
         rmap = ResourceMap(self.server_version)
-        if all(isinstance(d, dict) and d.get("kind") == "APIGroupDiscoveryList" for d in docs):
-            for d in docs:
-                rmap.add_aggregated(d)
-        else:
-            rmap.add_group_list(docs[0], docs[1])
         self.resources = rmap
+        if all(
+            isinstance(d, dict) and d.get("kind") == "APIGroupDiscoveryList" for d in (api, apis)
+        ):
+            rmap.add_aggregated(api)
+            rmap.add_aggregated(apis)
+            return rmap
+        rmap.add_group_list(api, apis)
+        paths = [f"/apis/{gv}" if "/" in gv else f"/api/{gv}" for gv in rmap.group_versions()]
+        for doc in self.map(lambda p: fetch(p) or {}, paths):
+            rmap.add_resource_list(doc)
         return rmap
 
     def complete_discovery(self, refs: list[ObjectRef]) -> None:

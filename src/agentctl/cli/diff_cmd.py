@@ -1,0 +1,72 @@
+"""agentctl diff: what deploy would change, from a server-side dry run (exit 1 when anything would)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from agentctl.cli import common
+from agentctl.cli.deploy_cmd import (
+    ContextOpt,
+    EnvOpt,
+    ForceOpt,
+    FromOpt,
+    KubeconfigOpt,
+    NamespaceOpt,
+    PathArg,
+    PlatformOpt,
+    check_namespace,
+    connect_client,
+    sources,
+)
+from agentctl.settings import OutputFormat
+
+app = typer.Typer()
+
+
+@app.command()
+def diff(
+    path: PathArg = None,
+    from_dir: FromOpt = None,
+    env: EnvOpt = None,
+    force_conflicts: ForceOpt = False,
+    prune: Annotated[
+        bool, typer.Option("--prune/--no-prune", help="Show what deploy would prune as removals.")
+    ] = True,
+    platform: PlatformOpt = None,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    namespace: NamespaceOpt = None,
+    output: common.OutputOpt = OutputFormat.text,
+) -> None:
+    """Compare a server-side dry run of the agent with the live objects (managed fields stripped).
+
+    Exit 0 when nothing would change, 1 when something would (like `kubectl diff`),
+    3 on cluster errors.
+    """
+    from agentctl.deploy.diff import diff as run_diff
+    from agentctl.views.deploy_diff import print_diff, summary
+
+    common.set_kind("DiffResult")
+    srcs = sources(path, from_dir, env, platform)
+    for src in srcs:
+        check_namespace(namespace, src)
+    results = []
+    with connect_client(kubeconfig, context) as client:
+        for src in srcs:
+            results.append(run_diff(client, src, force_conflicts=force_conflicts, prune=prune))
+    changed = any(r.changed for r in results)
+    if output is not OutputFormat.text:
+        data = (
+            results[0].to_dict()
+            if len(results) == 1
+            else {"agents": [r.to_dict() for r in results], "changed": changed}
+        )
+        common.emit("DiffResult", data, output)
+    else:
+        out, err = common.console(), common.console(stderr=True)
+        for r in results:
+            print_diff(out, r)
+            err.print(summary(r))
+    raise typer.Exit(1 if changed else 0)

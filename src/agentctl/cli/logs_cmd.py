@@ -1,0 +1,94 @@
+"""agentctl logs: logs of all of an agent's pods, prefixed by pod and container."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agentctl.cli import common
+from agentctl.cli.deploy_cmd import (
+    ContextOpt,
+    KubeconfigOpt,
+    NamespaceOpt,
+    PlatformOpt,
+    connect_client,
+    duration,
+    platform_file,
+)
+
+app = typer.Typer()
+
+
+@app.command()
+def logs(
+    name: Annotated[str, typer.Argument(help="The agent.")],
+    follow: Annotated[
+        bool,
+        typer.Option(
+            "--follow", "-f", help="Stream new lines (and new pods) until every pod has finished."
+        ),
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only lines newer than this (e.g. 10m, 1h).")
+    ] = None,
+    tail: Annotated[
+        int | None, typer.Option("--tail", help="Only the last N lines of each container.")
+    ] = None,
+    container: Annotated[
+        str | None, typer.Option("-c", "--container", help="Only this container.")
+    ] = None,
+    platform: PlatformOpt = None,
+    kubeconfig: KubeconfigOpt = None,
+    context: ContextOpt = None,
+    namespace: NamespaceOpt = None,
+) -> None:
+    """Print the logs of every pod of an agent, each line prefixed with [pod/container]."""
+    import threading
+
+    from agentctl.deploy import logs as klogs
+    from agentctl.deploy.locate import find_agent, resolve_namespace
+
+    since_seconds = int(duration(since, "--since")) if since else None
+    out = sys.stdout
+    lock = threading.Lock()
+    color = common.settings().color and out.isatty()
+
+    def emit(prefix: str, line: str) -> None:
+        tag = f"\x1b[36m[{prefix}]\x1b[0m" if color else f"[{prefix}]"
+        with lock:
+            out.write(f"{tag} {line}\n")
+            out.flush()
+
+    with connect_client(kubeconfig, context) as client:
+        ns = resolve_namespace(client, namespace, name, Path.cwd(), platform_file(platform))
+        deployed = find_agent(client, name, ns)
+        if not follow:
+            n = klogs.read(
+                client,
+                deployed.namespace,
+                name,
+                emit,
+                since_seconds=since_seconds,
+                tail=tail,
+                container=container,
+            )
+            if n == 0:
+                common.console(stderr=True).print(f"{name} has no pods in {deployed.namespace}")
+            return
+        stop = threading.Event()
+        try:
+            klogs.follow(
+                client,
+                deployed.namespace,
+                name,
+                emit,
+                since_seconds=since_seconds,
+                tail=tail,
+                container=container,
+                stop=stop,
+            )
+        except KeyboardInterrupt:
+            stop.set()

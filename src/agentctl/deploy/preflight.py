@@ -1,0 +1,125 @@
+"""The first round trip of deploy and diff, and the checks made before anything is sent.
+
+Concurrently: the server version, aggregated discovery of ``/api`` and
+``/apis``, the agent's inventory and its namespace. Then the agent is rendered
+for that version and every apiVersion/kind is checked against discovery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from agentctl.deploy import inventory as inv
+from agentctl.deploy.client import KubeClient
+from agentctl.deploy.discovery import AGGREGATED_ACCEPT, ResourceInfo, ResourceMap, well_known
+from agentctl.deploy.objects import ObjectRef
+from agentctl.deploy.source import AgentBundle, AgentSource
+from agentctl.errors import ConfigError, UsageError
+
+
+@dataclass
+class Preflight:
+    rmap: ResourceMap
+    bundle: AgentBundle
+    refs: list[ObjectRef]
+    old: inv.Inventory | None  # what the cluster records from the last deploy
+    new: inv.Inventory  # what this deploy renders
+    namespace_obj: dict[str, Any] | None
+    objects: list[dict[str, Any]]  # as applied: labelled as ApplySet members
+
+    @property
+    def namespace(self) -> str:
+        return self.bundle.namespace
+
+    @property
+    def namespace_exists(self) -> bool:
+        return self.namespace_obj is not None
+
+    def member_kinds(self) -> list[ResourceInfo]:
+        """Kinds to list for members: what is rendered now plus what the inventory says was rendered before."""
+        gks = {(r.group, r.kind) for r in self.refs if inv.is_member_kind(r.kind)}
+        if self.old is not None:
+            gks |= set(self.old.listed_group_kinds())
+        return [i for i in (self.rmap.for_kind(g, k) for g, k in sorted(gks)) if i is not None]
+
+    def list_members(self, client: KubeClient, info: ResourceInfo) -> list[dict[str, Any]]:
+        if info.namespaced and not self.namespace_exists:
+            return []
+        ns = self.namespace if info.namespaced else None
+        return client.list(info, ns, labels=f"{inv.PART_OF}={self.new.id}")[0]
+
+
+def render(source: AgentSource, version: str) -> AgentBundle:
+    try:
+        return source.render(version)
+    except ConfigError:
+        # the cluster is newer (or older) than the schemas bundled for rendering:
+        # render for the newest bundled version rather than refuse to deploy
+        return source.render(None)
+
+
+def resource_map(client: KubeClient, version: str, api_doc: Any, apis_doc: Any) -> ResourceMap:
+    rmap = ResourceMap(version)
+    docs = [d for d in (api_doc, apis_doc) if isinstance(d, dict)]
+    if len(docs) == 2 and all(d.get("kind") == "APIGroupDiscoveryList" for d in docs):
+        for d in docs:
+            rmap.add_aggregated(d)
+    else:
+        rmap.add_group_list(api_doc, apis_doc)
+    client.resources = rmap
+    return rmap
+
+
+def check_namespaces(bundle: AgentBundle, rmap: ResourceMap) -> None:
+    for obj in bundle.objects:
+        ref = ObjectRef.of(obj)
+        if ref.kind == "Namespace":
+            continue
+        info = rmap.for_ref(ref)
+        if info.namespaced and ref.namespace != bundle.namespace:
+            raise UsageError(
+                f"{ref.display} is in namespace {ref.namespace or '(none)'}, the agent in {bundle.namespace}"
+            )
+        if not info.namespaced and ref.namespace:
+            raise UsageError(f"{ref.display} is cluster-scoped but names namespace {ref.namespace}")
+
+
+def preflight(client: KubeClient, source: AgentSource) -> Preflight:
+    cm_res, ns_res = well_known("", "ConfigMap"), well_known("", "Namespace")
+
+    def first(task: tuple[str, str]) -> Any:
+        what, arg = task
+        if what == "version":
+            return client.version()
+        if what == "discovery":
+            return client.request("GET", arg, accept=AGGREGATED_ACCEPT).data
+        if what == "inventory":
+            return client.get(cm_res, source.namespace, inv.parent_name(source.agent))
+        return client.get(ns_res, None, arg)
+
+    version, api_doc, apis_doc, inv_cm, ns_obj = client.map(
+        first,
+        [
+            ("version", ""),
+            ("discovery", "/api"),
+            ("discovery", "/apis"),
+            ("inventory", ""),
+            ("namespace", source.namespace),
+        ],
+    )
+    rmap = resource_map(client, version, api_doc, apis_doc)
+    bundle = render(source, version)
+    if bundle.namespace != source.namespace:  # the renderer decided otherwise: look again
+        inv_cm = client.get(cm_res, bundle.namespace, inv.parent_name(bundle.agent))
+        ns_obj = client.get(ns_res, None, bundle.namespace)
+    refs = [ObjectRef.of(o) for o in bundle.objects]
+    client.complete_discovery(refs)
+    rmap.check(bundle.objects, where=f" at {client.target.server}")
+    check_namespaces(bundle, rmap)
+    old = inv.Inventory.from_configmap(inv_cm) if inv_cm else None
+    new = inv.Inventory(bundle.agent, bundle.namespace, bundle.team, bundle.type, bundle.version)
+    for ref in refs:
+        new.add(ref)
+    objects = [inv.mark_member(o, new.id) for o in bundle.objects]
+    return Preflight(rmap, bundle, refs, old, new, ns_obj, objects)

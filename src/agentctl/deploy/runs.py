@@ -1,0 +1,412 @@
+"""``run``: start a run of a job or workflow agent and follow it node by node.
+
+A workflow agent runs as an Argo ``Workflow`` referencing its
+``WorkflowTemplate`` (``spec.workflowTemplateRef``) with ``-p`` values as
+arguments; a job agent runs as a ``Job`` made from its CronJob's job template
+(as ``kubectl create job --from=cronjob/...`` does) or from its Job's template,
+with ``-p`` values in ``AGENT_PARAMS`` (JSON).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentctl.deploy import errors as kerr
+from agentctl.deploy.client import KubeClient
+from agentctl.deploy.diagnose import diagnose
+from agentctl.deploy.discovery import ResourceInfo, well_known
+from agentctl.deploy.locate import Deployed
+from agentctl.deploy.objects import AGENT_LABEL, MANAGED_BY, RUN_LABEL, TEAM_LABEL
+from agentctl.deploy.status import run_phase
+from agentctl.errors import UsageError, WaitError
+
+DONE = {"Succeeded", "Failed", "Error"}
+PARAMS_ENV = "AGENT_PARAMS"
+_CONTROLLER_LABELS = (
+    "controller-uid",
+    "job-name",
+    "batch.kubernetes.io/controller-uid",
+    "batch.kubernetes.io/job-name",
+)
+
+
+@dataclass
+class RunNode:
+    id: str
+    name: str
+    type: str
+    phase: str
+    started: str | None = None
+    finished: str | None = None
+    message: str = ""
+    children: list[str] = field(default_factory=list)
+
+    def seconds(self) -> float | None:
+        return _span(self.started, self.finished)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": self.type,
+            "phase": self.phase,
+            "startedAt": self.started,
+            "finishedAt": self.finished,
+            "message": self.message,
+            "children": self.children,
+        }
+
+
+@dataclass
+class RunState:
+    kind: str  # Workflow | Job
+    name: str
+    namespace: str
+    agent: str
+    phase: str = "Pending"
+    message: str = ""
+    started: str | None = None
+    finished: str | None = None
+    nodes: dict[str, RunNode] = field(default_factory=dict)
+    root: str | None = None
+    resource_version: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.phase in DONE
+
+    @property
+    def failed(self) -> bool:
+        return self.phase in ("Failed", "Error")
+
+    def failing_nodes(self) -> list[RunNode]:
+        bad = [
+            n
+            for n in self.nodes.values()
+            if n.phase in ("Failed", "Error") and n.type in ("Pod", "Container")
+        ]
+        return sorted(bad, key=lambda n: n.finished or "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "namespace": self.namespace,
+            "agent": self.agent,
+            "phase": self.phase,
+            "message": self.message,
+            "startedAt": self.started,
+            "finishedAt": self.finished,
+            "seconds": _span(self.started, self.finished),
+            "nodes": [n.to_dict() for n in self.nodes.values()],
+        }
+
+
+class RunFailed(WaitError):
+    def __init__(self, message: str, details: list[str], state: RunState) -> None:
+        super().__init__(message)
+        self.details = details
+        self.state = state
+
+    def lines(self) -> list[str]:
+        return [self.message, *self.details]
+
+    def to_dict(self) -> dict[str, object]:
+        out = super().to_dict()
+        out["details"] = self.details
+        out["run"] = self.state.to_dict()
+        return out
+
+
+def _span(start: str | None, end: str | None) -> float | None:
+    import datetime as dt
+
+    if not start:
+        return None
+    try:
+        a = dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
+        b = (
+            dt.datetime.fromisoformat(end.replace("Z", "+00:00"))
+            if end
+            else dt.datetime.now(dt.UTC)
+        )
+    except ValueError:
+        return None
+    return max(0.0, (b - a).total_seconds())
+
+
+def from_workflow(obj: dict[str, Any], agent: str) -> RunState:
+    md, st = obj.get("metadata") or {}, obj.get("status") or {}
+    state = RunState(
+        "Workflow",
+        str(md.get("name")),
+        str(md.get("namespace")),
+        agent,
+        str(st.get("phase") or "Pending"),
+    )
+    state.message = str(st.get("message") or "")
+    state.started, state.finished = st.get("startedAt"), st.get("finishedAt")
+    state.resource_version = md.get("resourceVersion")
+    for nid, n in (st.get("nodes") or {}).items():
+        state.nodes[nid] = RunNode(
+            nid,
+            str(n.get("displayName") or n.get("name") or nid),
+            str(n.get("type") or ""),
+            str(n.get("phase") or "Pending"),
+            n.get("startedAt"),
+            n.get("finishedAt"),
+            str(n.get("message") or ""),
+            list(n.get("children") or []),
+        )
+    state.root = state.name if state.name in state.nodes else next(iter(state.nodes), None)
+    return state
+
+
+def from_job(job: dict[str, Any], pods: list[dict[str, Any]], agent: str) -> RunState:
+    md, st = job.get("metadata") or {}, job.get("status") or {}
+    state = RunState("Job", str(md.get("name")), str(md.get("namespace")), agent, run_phase(job))
+    state.started, state.finished = st.get("startTime"), st.get("completionTime")
+    state.resource_version = md.get("resourceVersion")
+    failed = next(
+        (
+            c
+            for c in st.get("conditions") or []
+            if c.get("type") == "Failed" and c.get("status") == "True"
+        ),
+        None,
+    )
+    if failed:
+        state.message = f"{failed.get('reason', '')}: {failed.get('message', '')}".strip(": ")
+        state.finished = state.finished or failed.get("lastTransitionTime")
+    root = RunNode(
+        state.name, state.name, "Job", state.phase, state.started, state.finished, state.message
+    )
+    state.nodes[root.id], state.root = root, root.id
+    for p in sorted(
+        pods, key=lambda p: str((p.get("metadata") or {}).get("creationTimestamp") or "")
+    ):
+        pmd, pst = p.get("metadata") or {}, p.get("status") or {}
+        name = str(pmd.get("name"))
+        ends = [
+            (cs.get("state") or {}).get("terminated", {}).get("finishedAt")
+            for cs in pst.get("containerStatuses") or []
+            if (cs.get("state") or {}).get("terminated")
+        ]
+        msg = ""
+        for cs in pst.get("containerStatuses") or []:
+            waiting = (cs.get("state") or {}).get("waiting") or {}
+            term = (cs.get("state") or {}).get("terminated") or {}
+            if waiting.get("reason"):
+                msg = str(waiting["reason"])
+            elif term and term.get("exitCode") not in (0, None):
+                msg = f"exit code {term.get('exitCode')} ({term.get('reason', 'Error')})"
+        phase = str(pst.get("phase") or "Pending")
+        state.nodes[name] = RunNode(
+            name,
+            name,
+            "Pod",
+            "Failed" if phase == "Failed" else phase,
+            pst.get("startTime"),
+            max(ends) if ends else None,
+            msg,
+        )
+        root.children.append(name)
+    return state
+
+
+def _template_of(
+    client: KubeClient, res: ResourceInfo | None, ns: str, name: str
+) -> dict[str, Any]:
+    obj = client.get(res, ns, name) if res is not None else None
+    if obj is None:
+        raise kerr.NotFound(
+            f"{res.kind if res else 'template'}/{name} in namespace {ns} is gone",
+            hint="deploy the agent again",
+        )
+    return obj
+
+
+def start(client: KubeClient, deployed: Deployed, params: dict[str, str]) -> RunState:
+    inv, ns = deployed.inventory, deployed.namespace
+    refs = inv.refs()
+    rmap = client.resources
+    labels = {MANAGED_BY: "agentctl", AGENT_LABEL: inv.agent, RUN_LABEL: "manual"}
+    if inv.team:
+        labels[TEAM_LABEL] = inv.team
+    wt = next((r for r in refs if r.kind == "WorkflowTemplate"), None)
+    if wt is not None:
+        template = _template_of(
+            client, rmap.for_kind("argoproj.io", "WorkflowTemplate"), ns, wt.name
+        )
+        declared = [
+            p.get("name")
+            for p in ((template.get("spec") or {}).get("arguments") or {}).get("parameters") or []
+        ]
+        unknown = sorted(set(params) - set(declared))
+        if unknown:
+            raise UsageError(
+                f"-p {', '.join(unknown)}: not a parameter of {inv.agent} (parameters: {', '.join(str(d) for d in declared) or 'none'})"
+            )
+        wf: dict[str, Any] = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Workflow",
+            "metadata": {"generateName": f"{inv.agent}-", "namespace": ns, "labels": labels},
+            "spec": {
+                "workflowTemplateRef": {"name": wt.name},
+                "podMetadata": {"labels": {AGENT_LABEL: inv.agent}},
+            },
+        }
+        if params:
+            wf["spec"]["arguments"] = {
+                "parameters": [{"name": k, "value": v} for k, v in params.items()]
+            }
+        res = rmap.for_kind("argoproj.io", "Workflow")
+        if res is None:
+            raise kerr.NotServed(
+                "the cluster does not serve argoproj.io Workflow", [], hint="install Argo Workflows"
+            )
+        return from_workflow(client.create(res, ns, wf), inv.agent)
+    job_res = rmap.for_kind("batch", "Job") or ResourceInfo("batch", "v1", "Job", "jobs", True)
+    cron = next((r for r in refs if r.kind == "CronJob"), None)
+    job = next((r for r in refs if r.kind == "Job"), None)
+    meta: dict[str, Any] = {"generateName": f"{inv.agent}-run-", "namespace": ns, "labels": labels}
+    if cron is not None:
+        cj = _template_of(client, rmap.for_kind("batch", "CronJob"), ns, cron.name)
+        jt = (cj.get("spec") or {}).get("jobTemplate") or {}
+        spec = copy.deepcopy(jt.get("spec") or {})
+        meta["labels"] = {**((jt.get("metadata") or {}).get("labels") or {}), **labels}
+        meta["annotations"] = {"cronjob.kubernetes.io/instantiate": "manual"}
+        cmd = cj.get("metadata") or {}
+        meta["ownerReferences"] = [
+            {
+                "apiVersion": cj.get("apiVersion", "batch/v1"),
+                "kind": "CronJob",
+                "name": cmd.get("name"),
+                "uid": cmd.get("uid"),
+                "controller": True,
+            }
+        ]
+    elif job is not None:
+        spec = copy.deepcopy(_template_of(client, job_res, ns, job.name).get("spec") or {})
+        spec.pop("selector", None)
+        spec.pop("manualSelector", None)
+        tlabels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+        for key in _CONTROLLER_LABELS:
+            tlabels.pop(key, None)
+    else:
+        raise UsageError(
+            f"{inv.agent} is a {inv.type or 'long-running'} agent: it is not run, it runs",
+            hint="`agentctl run` starts job and workflow agents; see `agentctl status` and `agentctl logs` for this one",
+        )
+    if params:
+        for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []:
+            c["env"] = [e for e in c.get("env") or [] if e.get("name") != PARAMS_ENV] + [
+                {"name": PARAMS_ENV, "value": json.dumps(params, sort_keys=True)}
+            ]
+    body = {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": spec}
+    return from_job(client.create(job_res, ns, body), [], inv.agent)
+
+
+def watch(
+    client: KubeClient,
+    run: RunState,
+    *,
+    on_update: Callable[[RunState], None] | None = None,
+    timeout: float | None = None,
+    poll: float = 1.0,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RunState:
+    """Follow a run until it ends; RunFailed (exit 4) when it fails, WaitError when it outlives ``timeout``."""
+    deadline = None if timeout is None else clock() + timeout
+    update = on_update or (lambda _s: None)
+    state = run
+    update(state)
+    if run.kind == "Workflow":
+        res = client.resources.for_kind("argoproj.io", "Workflow")
+        assert res is not None
+        rv = run.resource_version
+        while not state.done:
+            remaining = None if deadline is None else deadline - clock()
+            if remaining is not None and remaining <= 0:
+                break
+            window = int(min(60, remaining)) if remaining is not None else 60
+            for event in client.watch(
+                res,
+                run.namespace,
+                fields=f"metadata.name={run.name}",
+                resource_version=rv,
+                timeout_seconds=max(1, window),
+            ):
+                obj = event.get("object") or {}
+                if event.get("type") == "ERROR":  # e.g. 410 Gone: our resourceVersion is too old
+                    rv = None
+                    break
+                rv = (obj.get("metadata") or {}).get("resourceVersion") or rv
+                if event.get("type") == "BOOKMARK":
+                    continue
+                if event.get("type") == "DELETED":
+                    raise RunFailed(f"Workflow {run.name} was deleted while running", [], state)
+                state = from_workflow(obj, run.agent)
+                update(state)
+                if state.done:
+                    break
+            if not state.done:
+                live = client.get(res, run.namespace, run.name)
+                if live is None:
+                    raise RunFailed(f"Workflow {run.name} was deleted while running", [], state)
+                state = from_workflow(live, run.agent)
+                rv = state.resource_version
+                update(state)
+    else:
+        job_res = client.resources.for_kind("batch", "Job") or well_known("", "Pod")
+        pods_res = well_known("", "Pod")
+        while True:
+            job, (pods, _) = client.map(
+                lambda i: (
+                    client.get(job_res, run.namespace, run.name)
+                    if i == 0
+                    else client.list(pods_res, run.namespace, labels=f"job-name={run.name}")
+                ),
+                [0, 1],
+            )
+            if job is None:
+                raise RunFailed(f"Job {run.name} was deleted while running", [], state)
+            state = from_job(job, pods, run.agent)
+            update(state)
+            if state.done or (deadline is not None and clock() >= deadline):
+                break
+            sleep(poll if deadline is None else max(0.0, min(poll, deadline - clock())))
+        if state.failed:
+            raise RunFailed(
+                f"Job {run.name} failed: {state.message or 'see the pods below'}",
+                diagnose(client, run.namespace, [job], pods),
+                state,
+            )
+    if not state.done:
+        raise WaitError(
+            f"{run.kind} {run.name} still {state.phase.lower()} after {timeout:g}s",
+            hint="it keeps running; follow it with `agentctl logs --follow`",
+        )
+    if state.failed:
+        bad = state.failing_nodes()
+        if bad:
+            first = bad[0]
+            msg = (
+                f"{run.kind} {run.name} failed at step {first.name}: {first.message or first.phase}"
+            )
+            details = [f"step {n.name}: {n.phase}: {n.message}" for n in bad[1:]]
+        else:
+            msg, details = (
+                f"{run.kind} {run.name} {state.phase.lower()}: {state.message or 'no message'}",
+                [],
+            )
+        if state.message and bad:
+            details.append(f"workflow: {state.message}")
+        raise RunFailed(msg, details, state)
+    return state

@@ -1,0 +1,221 @@
+"""What ``agentctl deploy`` shows: the plan, progress per step, rollout waiting, the summary.
+
+On a terminal the current step is a spinner and the rollout a live table;
+otherwise every step and every change of a rollout's state is one plain line
+(for CI logs). Progress goes to stderr; the summary table is the result, on
+stdout.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from rich.live import Live
+from rich.markup import escape
+from rich.spinner import Spinner
+from rich.table import Table
+from rich.text import Text
+
+from agentctl.deploy.engine import Events
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from agentctl.deploy.engine import DeployPlan, DeployResult, ObjectResult
+    from agentctl.deploy.objects import ObjectRef
+    from agentctl.deploy.wait import WaitState
+
+ACTION_STYLE = {"created": "green", "configured": "yellow", "unchanged": "dim", "pruned": "red"}
+
+
+def _refs(refs: list[ObjectRef], limit: int = 6) -> str:
+    shown = ", ".join(r.display for r in refs[:limit])
+    return shown + (f" and {len(refs) - limit} more" if len(refs) > limit else "")
+
+
+class DeployProgress(Events):
+    """Receives engine events (``agentctl.deploy.engine.Events``), possibly from worker threads."""
+
+    def __init__(self, console: Console, *, live: bool) -> None:
+        self.console = console
+        self.live = live and console.is_terminal
+        self._lock = threading.Lock()
+        self._steps = 0
+        self._step = 0
+        self._status = None
+        self._wait_live: Live | None = None
+        self._last: dict[tuple[str, str, str, str], str] = {}
+        self._done = 0
+        self._level_size = 0
+        self._level_name = ""
+        self._planned = False
+        self._held: list[str] = []  # step lines printed once the plan is known
+
+    # header and plan ----------------------------------------------------------
+
+    def header(
+        self,
+        agent: str,
+        namespace: str,
+        context: str | None,
+        server: str,
+        origin: str,
+        dry_run: bool,
+    ) -> None:
+        verb = "Checking (server dry run)" if dry_run else "Deploying"
+        ctx = f"context {context}, " if context else ""
+        self.console.print(
+            f"[bold]{verb} {escape(agent)}[/] from {escape(origin)} to namespace [bold]{escape(namespace)}[/] ({escape(ctx)}{escape(server)})"
+        )
+
+    def on_plan(self, plan: DeployPlan) -> None:
+        n = sum(len(refs) for _, refs in plan.levels)
+        self._steps = len(plan.levels)
+        with self._lock:
+            version = f", Kubernetes {plan.server_version}" if plan.server_version else ""
+            self.console.print(f"  plan: {n} objects in {len(plan.levels)} steps{escape(version)}")
+            if plan.prune:
+                verb = "would prune" if plan.dry_run else "prune"
+                self.console.print(
+                    f"  [red]{verb} {len(plan.prune)}[/] no longer rendered: {escape(_refs(plan.prune, 20))}"
+                )
+
+    # steps ----------------------------------------------------------------------
+
+    def on_level(self, index: int, name: str, refs: list[ObjectRef]) -> None:
+        with self._lock:
+            self._stop_status()
+            if index < 0:
+                label = f"{name}: {len(refs)} object{'s' if len(refs) != 1 else ''}"
+            else:
+                self._step += 1
+                total = f"/{self._steps}" if self._steps else ("" if self.live else "/{steps}")
+                label = f"step {self._step}{total} {name}: {len(refs)} object{'s' if len(refs) != 1 else ''}"
+            self._level_name, self._level_size, self._done = label, len(refs), 0
+            if self.live:
+                self._status = self.console.status(escape(label))
+                self._status.start()
+            elif self._planned:
+                self.console.print(f"  {escape(label)}")
+            else:
+                self._held.append(f"  {escape(label)}")
+
+    def on_object(self, result: ObjectResult) -> None:
+        with self._lock:
+            self._done += 1
+            if self._status is not None:
+                self._status.update(escape(f"{self._level_name} ({self._done}/{self._level_size})"))
+            if result.note:
+                self._print_above(f"    {result.ref.display}: {result.note}")
+
+    def on_retry(self, message: str) -> None:
+        with self._lock:
+            self._print_above(f"  [dim]{escape(message)}[/]")
+
+    # waiting --------------------------------------------------------------------
+
+    def on_wait(self, states: list[WaitState]) -> None:
+        with self._lock:
+            self._stop_status()
+            if self.live:
+                table = self._wait_table(states)
+                if self._wait_live is None:
+                    self._wait_live = Live(
+                        table, console=self.console, refresh_per_second=8, transient=False
+                    )
+                    self._wait_live.start()
+                else:
+                    self._wait_live.update(table)
+                return
+            if not self._last:
+                self.console.print(
+                    f"  waiting for {len(states)} object{'s' if len(states) != 1 else ''} to be ready"
+                )
+            for s in states:
+                key = s.ref.key
+                if self._last.get(key) != s.message:
+                    self._last[key] = s.message
+                    mark = "ready" if s.ready else ("failed" if s.failed else "waiting")
+                    self.console.print(
+                        f"    {mark:<7} {escape(s.ref.display)}: {escape(s.message)}"
+                    )
+
+    def _wait_table(self, states: list[WaitState]) -> Table:
+        table = Table.grid(padding=(0, 1))
+        for s in states:
+            icon = (
+                Text("✓", style="green")
+                if s.ready
+                else Text("✗", style="red")
+                if s.failed
+                else Spinner("dots")
+            )
+            table.add_row(
+                icon,
+                Text(s.ref.display, style="bold"),
+                Text(s.message, style="dim" if s.ready else ""),
+            )
+        return table
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop_status()
+            if self._wait_live is not None:
+                self._wait_live.stop()
+                self._wait_live = None
+
+    def _stop_status(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    def _print_above(self, markup: str) -> None:
+        self.console.print(markup)
+
+
+def summary_table(result: DeployResult) -> Table:
+    title = f"{result.agent} in {result.namespace}" + (
+        " (server dry run: nothing persisted)" if result.dry_run else ""
+    )
+    table = Table(title=escape(title), title_justify="left", pad_edge=False)
+    table.add_column("object", overflow="fold")
+    table.add_column("action", no_wrap=True)
+    notes = any(r.note for r in result.objects)
+    if notes:
+        table.add_column("note", overflow="fold", style="dim")
+    order = {"pruned": 1}
+    for r in sorted(
+        result.objects, key=lambda r: (order.get(r.action, 0), r.level, r.ref.kind, r.ref.name)
+    ):
+        action = r.action if not result.dry_run else f"{r.action} (dry run)"
+        table.add_row(
+            escape(r.ref.display), f"[{ACTION_STYLE.get(r.action, '')}]{action}[/]", escape(r.note)
+        )
+    return table
+
+
+def summary_line(result: DeployResult) -> str:
+    counts = result.counts()
+    n = len([o for o in result.objects if o.action != "pruned"])
+    if not result.changed:
+        head = f"No changes: all {n} objects unchanged"
+    else:
+        parts = [
+            f"{counts[k]} {k}"
+            for k in ("created", "configured", "unchanged", "pruned")
+            if counts.get(k)
+        ]
+        head = f"{n} objects: " + ", ".join(parts)
+    if result.dry_run:
+        head += " (server dry run, nothing persisted)"
+    tail = f" in {result.seconds:.1f}s ({result.requests} requests)"
+    if result.wait is not None and result.wait.states:
+        tail += f"; {len(result.wait.states)} ready after {result.wait.seconds:.1f}s"
+    return head + tail + "."
+
+
+def print_result(console: Console, result: DeployResult, *, table: bool) -> None:
+    if table and result.changed:
+        console.print(summary_table(result))
+    console.print(escape(summary_line(result)))
