@@ -283,8 +283,25 @@ def _show_trace(src: TraceSource, trace_id: str, output: OutputFormat, no_cost: 
     _out().print(trace_tree.render(wanted, spans, prices))
 
 
-def _span_matches(sp: Any, query: Query) -> bool:
-    if query.agent and query.agent not in (sp.agent_name, sp.service_name):
+class _TraceAgents:
+    """The agent of a span's trace (spans often name it only on the root or resource)."""
+
+    def __init__(self, store: TraceStore) -> None:
+        self.store = store
+        self.known: dict[str, str | None] = {}
+
+    def of(self, sp: Any) -> set[str | None]:
+        names = {sp.agent_name, sp.service_name}
+        if sp.trace_id not in self.known or self.known[sp.trace_id] is None:
+            if len(self.known) > 10_000:
+                self.known.clear()
+            summary = self.store.summary(sp.trace_id)
+            self.known[sp.trace_id] = summary.agent if summary else None
+        return names | {self.known[sp.trace_id]}
+
+
+def _span_matches(sp: Any, query: Query, agents: _TraceAgents) -> bool:
+    if query.agent and query.agent not in agents.of(sp):
         return False
     if query.conversation and sp.conversation_id != query.conversation:
         return False
@@ -298,15 +315,15 @@ def _follow(store: TraceStore, query: Query, output: OutputFormat) -> None:
 
     out = _out()
     fmt = FollowFormatter()
+    agents = _TraceAgents(store)
     last = store.last_rowid()
-    if output is OutputFormat.text:
-        common.console(stderr=True).print(f"[dim]following {store.path} (Ctrl-C stops)[/]")
+    common.console(stderr=True).print(f"[dim]following {store.path} (Ctrl-C stops)[/]")
     try:
         while True:
             batch = store.spans_after(last)
             for rowid, sp in batch:
                 last = rowid
-                if not _span_matches(sp, query):
+                if not _span_matches(sp, query, agents):
                     continue
                 if output is OutputFormat.text:
                     for line in fmt.lines(sp):
