@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "delete": ("agentctl.cli.delete_cmd", "Remove what agentctl deployed for an agent (memory kept unless --delete-data).", "Ship"),
     "checks": ("agentctl.cli.checks_cmd", "List the policy checks validate runs, or explain one (rationale, fix, example).", "Author"),
     "trace": ("agentctl.cli.trace_cmd", "Show agent traces: recent runs, one run as a tree and waterfall, or a live tail.", "Observe"),
+    "eval": ("agentctl.cli.eval_cmd", "Quality from traces: task success, tool use, guardrails, hallucination; agent.yaml gates.", "Observe"),
     "cost": ("agentctl.cli.cost_cmd", "LLM and compute spend by agent, model, team, run and day; budget checks; estimates.", "Observe"),
     "collector": ("agentctl.cli.collector_cmd", "Receive OTLP traces on loopback and store them locally (foreground).", "Observe"),
     "dev": ("agentctl.cli.dev_cmd", "Run an agent and its tools locally with the cluster's environment; traces to the local store.", "Author"),

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from typing import Any
 
 from agentctl.cost.prices import Pricer
 from agentctl.cost.report import RunRow
+from agentctl.spans import SpanEvent, SpanRecord
 from agentctl.telemetry.rollup import CostRollup
 
 
@@ -138,3 +140,31 @@ def runs_over_budget(
             runs[agent] = [(r.trace_id, Decimal(repr(r.llm_usd))) for r in rows]
             counts[agent] = rollup.count_runs(since_ns, until_ns, agent, limit)
     return runs, counts
+
+
+_EVAL_SQL = """SELECT trace_id, span_id, parent_span_id, name, start_ns, end_ns, status, agent_name,
+  agent_version, operation, tool_name, error_type, events
+FROM spans WHERE start_ns >= ? AND start_ns < ?{agent}
+  AND (operation IN ('invoke_agent', 'invoke_workflow', 'execute_tool') OR error_type LIKE 'guardrail.%'
+       OR (events IS NOT NULL AND (events LIKE '%gen_ai.evaluation.result%' OR events LIKE '%gen_ai.guardrail.result%')))"""
+
+
+def eval_spans(
+    conn: sqlite3.Connection, *, since_ns: int, until_ns: int, agent: str | None = None
+) -> Iterator[SpanRecord]:
+    """The spans evaluation reads (agent, tool and guardrail spans, spans with evaluation or guardrail events).
+
+    Light records: no attributes or resource, events only where present.
+    """
+    params: list[Any] = [since_ns, until_ns]
+    where = ""
+    if agent is not None:
+        where = " AND trace_id IN (SELECT trace_id FROM spans WHERE start_ns >= ? AND start_ns < ? AND coalesce(agent_name, service_name) = ?)"
+        params += [since_ns, until_ns, agent]
+    for r in conn.execute(_EVAL_SQL.format(agent=where), params):
+        events = [SpanEvent(e[0], e[1], e[2] or {}) for e in json.loads(r[12])] if r[12] else []
+        yield SpanRecord(
+            trace_id=r[0], span_id=r[1], parent_span_id=r[2], name=r[3], kind=0, start_unix_nano=r[4],
+            end_unix_nano=r[5], status=r[6], agent_name=r[7], agent_version=r[8], operation=r[9],
+            tool_name=r[10], error_type=r[11], events=events,
+        )  # fmt: skip

@@ -1,0 +1,215 @@
+"""agentctl eval: quality metrics from traces, agent.yaml gates and version comparisons."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agentctl.cli import common
+from agentctl.settings import OutputFormat
+
+app = typer.Typer()
+
+
+@app.command("eval")
+def eval_(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Agent projects or agent.yaml files: gates and declared tools (default: ./agent.yaml if any)."
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store", help="Trace store (default: $AGENTCTL_TRACE_STORE or the user data dir)."
+        ),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            help="A Jaeger or Tempo URL (jaeger+http://..., tempo+http://... or probed) instead of the store.",
+        ),
+    ] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent.")] = None,
+    since: Annotated[
+        str, typer.Option("--since", help="Window start: 7d, 36h ago, or an ISO date/time.")
+    ] = "7d",
+    until: Annotated[str | None, typer.Option("--until", help="Window end (default: now).")] = None,
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version", help="Gate this agent version (default: metadata.version of the spec)."
+        ),
+    ] = None,
+    compare: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--compare",
+            metavar="VERSION_A VERSION_B",
+            help="Metrics and cost per run of two versions side by side.",
+        ),
+    ] = None,
+    allow_insufficient: Annotated[
+        bool,
+        typer.Option(
+            "--allow-insufficient", help="Let gates with too few samples pass (reported as such)."
+        ),
+    ] = False,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="With --source: how many recent traces to read.")
+    ] = 500,
+    env: Annotated[
+        str | None, typer.Option("--env", help="Apply each spec's environment overlay NAME.")
+    ] = None,
+    output: common.OutputOpt = OutputFormat.text,
+) -> None:
+    """Task success, tool-use accuracy, guardrail adherence and hallucination rate, with gates."""
+    from agentctl.cli.cost_cmd import _load_agents, parse_when
+    from agentctl.errors import GateFailed, UsageError
+    from agentctl.eval.gates import check_gates
+    from agentctl.eval.metrics import compute_metrics, facts_from_spans
+
+    common.set_kind("EvalReport")
+    now = time.time_ns()
+    since_ns = parse_when(since, "--since", now)
+    until_ns = parse_when(until, "--until", now) if until else now
+    if since_ns >= until_ns:
+        raise UsageError(f"--since {since} is not before --until {until or 'now'}")
+    if store is not None and source is not None:
+        raise UsageError("--store and --source do not go together")
+    loaded = _load_agents(paths, env)
+    agents = [a.agent for a in loaded]
+    if agent is not None:
+        agents = [a for a in agents if a.metadata.name == agent]
+    spans, described = _spans(store, source, since_ns, until_ns, agent, limit)
+    declared = {a.metadata.name: {t.name for t in a.spec.tools} for a in agents}
+    metrics = compute_metrics(facts_from_spans(spans), declared)
+    if agent is not None:
+        metrics = [m for m in metrics if m.agent == agent]
+    gates = check_gates(metrics, agents, allow_insufficient=allow_insufficient, version=version)
+    comparison = None
+    if compare:
+        costs_from = store if source is None else None
+        comparison = _compare(metrics, loaded, agent, compare, costs_from, since_ns, until_ns)
+    data: dict[str, Any] = {
+        "window": {"since": _iso(since_ns), "until": _iso(until_ns)},
+        "source": described,
+        "agents": [m.to_dict() for m in metrics],
+        **gates.to_dict(),
+    }
+    if comparison is not None:
+        data["compare"] = comparison
+    if output is not OutputFormat.text:
+        common.emit("EvalReport", data, output, ok=gates.ok)
+        if not gates.ok:
+            raise typer.Exit(1)
+        return
+    from agentctl.views import eval as view
+
+    out = common.console()
+    if not out.is_terminal:
+        out.width = max(out.width, 200)
+    out.print(f"[bold]Evaluation[/] {_iso(since_ns)} .. {_iso(until_ns)}  [dim]{described}[/]")
+    view.render_metrics(metrics, out)
+    if comparison is not None:
+        view.render_compare(comparison, out)
+    view.render_gates(gates, out)
+    if not gates.ok:
+        failed = gates.failures
+        raise GateFailed(
+            f"{len(failed)} of {len(gates.results)} quality gates failed: {failed[0].describe()}"
+        )
+
+
+def _iso(ns: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ns / 1e9, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _spans(store: Path | None, source: str | None, since_ns: int, until_ns: int, agent: str | None,
+           limit: int) -> tuple[list[Any], str]:  # fmt: skip
+    from agentctl.errors import TelemetryError
+
+    if source is not None:
+        from agentctl.telemetry.sources import Query, remote_source
+
+        src = remote_source(source)
+        summaries = src.recent_traces(Query(limit=limit, agent=agent, since_ns=since_ns))
+        spans: list[Any] = []
+        for s in summaries:
+            if s.start_unix_nano < until_ns:
+                spans.extend(src.trace(s.trace_id))
+        return spans, f"{src.description} ({len(summaries)} recent traces)"
+    from agentctl.telemetry.aggregates import eval_spans
+    from agentctl.telemetry.store import TraceStore, default_store_path
+
+    path = store or default_store_path()
+    if not path.exists():
+        if store is not None:
+            raise TelemetryError(
+                f"{store}: no trace store there",
+                hint="check --store, or start `agentctl collector`",
+            )
+        return [], f"no trace store yet at {path}"
+    with TraceStore(path) as st:
+        return list(
+            eval_spans(st.connection, since_ns=since_ns, until_ns=until_ns, agent=agent)
+        ), f"store {path}"
+
+
+def _compare(
+    metrics: list[Any],
+    loaded: list[Any],
+    agent: str | None,
+    versions: tuple[str, str],
+    store: Path | None,
+    since_ns: int,
+    until_ns: int,
+) -> dict[str, Any]:
+    from agentctl.errors import UsageError
+    from agentctl.eval.gates import compare_versions
+
+    names = {m.agent for m in metrics}
+    name = agent or (loaded[0].name if len(loaded) == 1 else None)
+    name = name or (next(iter(names)) if len(names) == 1 else None)
+    if name is None:
+        raise UsageError("--compare needs one agent: add --agent NAME")
+    costs = _costs(store, name, loaded, since_ns, until_ns)
+    return compare_versions(metrics, name, versions[0], versions[1], costs)
+
+
+def _costs(
+    store: Path | None, agent: str, loaded: list[Any], since_ns: int, until_ns: int
+) -> dict[str, Any]:
+    """Cost per run of each version of ``agent`` from the local store (none for remote sources)."""
+    from agentctl.cli.cost_cmd import _platform
+    from agentctl.cost.rates import RateCard
+    from agentctl.eval.gates import CostPerRun
+    from agentctl.telemetry.aggregates import cost_report
+    from agentctl.telemetry.store import TraceStore, default_store_path
+
+    path = store or default_store_path()
+    if not path.exists():
+        return {}
+    platform = _platform(None, loaded, need_model=False)
+    card = RateCard.from_platform(platform.platform if platform is not None else None)
+    specs = {a.name: a.agent.spec.resources for a in loaded}
+    with TraceStore(path) as st:
+        rep = cost_report(
+            st.connection,
+            since_ns=since_ns,
+            until_ns=until_ns,
+            agent=agent,
+            card=card,
+            specs=specs,
+            top=0,
+        )
+    return {
+        v.extra["version"]: CostPerRun(v.runs, v.llm_usd, v.compute_usd) for v in rep.by_version
+    }

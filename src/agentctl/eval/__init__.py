@@ -1,0 +1,1 @@
+"""Continuous evaluation: quality metrics from traces and the gates of agent.yaml (pure)."""

@@ -1,0 +1,311 @@
+"""Quality metrics from traces, each with its sample size and a Wilson 95% interval.
+
+Definitions (docs/explanation/finops-and-evaluation.md):
+
+- **run**: a trace with an ``invoke_agent``/``invoke_workflow`` span; its
+  *agent span* is the earliest such span (the top-most one).
+- **task success rate**: runs whose agent span did not end in error, or, when
+  the run carries a task-success evaluation result (an evaluation named like
+  ``task_success``/``task_completion``/``goal``), that result.
+- **tool-use accuracy**: ``execute_tool`` calls that did not fail and named a
+  declared tool (``spec.tools`` of the agent.yaml in scope; ``-`` and ``_``
+  are the same; without a spec only failures count).
+- **guardrail adherence**: runs with no guardrail violation: no span with
+  ``error.type`` ``guardrail.*`` (budgets, max steps, max tool calls,
+  timeout) and no ``gen_ai.guardrail.result`` event whose result is not a
+  pass (``allow``, ``allowed``, ``pass``, ``passed``, ``ok``, ``none``, ``safe``).
+- **hallucination rate**: evaluated responses (``gen_ai.evaluation.result``
+  events named like hallucination, faithfulness or groundedness) that
+  failed: a failing label, else a score >= 0.5 for hallucination-named and
+  < 0.5 for faithfulness/groundedness-named evaluations.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentctl.spans import (
+    OP_EXECUTE_TOOL,
+    OP_INVOKE_AGENT,
+    OP_INVOKE_WORKFLOW,
+    STATUS_ERROR,
+    SpanRecord,
+)
+
+Z95 = 1.959963984540054
+ALL_VERSIONS = "*"
+
+EVAL_EVENT = "gen_ai.evaluation.result"
+GUARDRAIL_EVENT = "gen_ai.guardrail.result"
+GUARDRAIL_PASS = frozenset({"allow", "allowed", "pass", "passed", "ok", "none", "safe", "approved"})
+_FAIL_LABELS = frozenset(
+    {"fail", "failed", "failure", "hallucinated", "hallucination", "unfaithful", "not_faithful", "incorrect",
+     "no", "false", "ungrounded", "not_grounded", "unsupported", "bad"}
+)  # fmt: skip
+_PASS_LABELS = frozenset(
+    {"pass", "passed", "success", "faithful", "grounded", "correct", "yes", "true", "factual",
+     "not_hallucinated", "supported", "good", "ok"}
+)  # fmt: skip
+_HALLUCINATION = re.compile(r"halluc", re.I)
+_FAITHFUL = re.compile(r"faithful|grounded", re.I)
+_TASK = re.compile(r"task[._ -]?(success|completion|complete)|goal", re.I)
+
+METRICS = ("task_success_rate", "tool_use_accuracy", "guardrail_adherence", "hallucination_rate")
+LABELS = {
+    "task_success_rate": "task success",
+    "tool_use_accuracy": "tool-use accuracy",
+    "guardrail_adherence": "guardrail adherence",
+    "hallucination_rate": "hallucination rate",
+}
+UNITS = {
+    "task_success_rate": "runs",
+    "tool_use_accuracy": "tool calls",
+    "guardrail_adherence": "runs",
+    "hallucination_rate": "evaluated responses",
+}
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for k successes in n trials (0..1 when n is 0)."""
+    if n <= 0:
+        return 0.0, 1.0
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class Rate:
+    metric: str
+    k: int  # events counted by the metric (successes, or failures for the hallucination rate)
+    n: int  # sample size
+
+    @property
+    def value(self) -> float | None:
+        return self.k / self.n if self.n else None
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        return wilson(self.k, self.n)
+
+    def to_dict(self) -> dict[str, Any]:
+        lo, hi = self.interval
+        return {
+            "value": round(self.value, 6) if self.value is not None else None,
+            "count": self.k,
+            "samples": self.n,
+            "unit": UNITS[self.metric],
+            "interval95": [round(lo, 6), round(hi, 6)] if self.n else None,
+        }
+
+
+@dataclass
+class RunFacts:
+    trace_id: str
+    agent: str | None
+    version: str | None
+    ok: bool
+    explicit_success: bool | None = None
+    violations: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ToolFacts:
+    trace_id: str
+    agent: str | None
+    version: str | None
+    tool: str | None
+    ok: bool
+
+
+@dataclass(frozen=True)
+class EvalFacts:
+    trace_id: str
+    agent: str | None
+    version: str | None
+    name: str
+    failed: bool
+
+
+@dataclass
+class Facts:
+    runs: list[RunFacts] = field(default_factory=list)
+    tools: list[ToolFacts] = field(default_factory=list)
+    evaluations: list[EvalFacts] = field(default_factory=list)
+
+
+def _norm_tool(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+def _label(attrs: dict[str, Any], *keys: str) -> str | None:
+    for k in keys:
+        v = attrs.get(k)
+        if v is not None and str(v).strip():
+            return str(v).strip().lower().replace(" ", "_").replace("-", "_")
+    return None
+
+
+def evaluation_failed(name: str, attrs: dict[str, Any]) -> bool | None:
+    """Whether an evaluation result failed (None when it says neither)."""
+    label = _label(attrs, "gen_ai.evaluation.score.label")
+    if label in _FAIL_LABELS:
+        return True
+    if label in _PASS_LABELS:
+        return False
+    value = attrs.get("gen_ai.evaluation.score.value")
+    try:
+        score = float(value) if value is not None else None
+    except (TypeError, ValueError):
+        score = None
+    if score is None:
+        return None
+    if _HALLUCINATION.search(name):
+        return score >= 0.5
+    return score < 0.5
+
+
+def guardrail_violation(attrs: dict[str, Any]) -> str | None:
+    """The policy a ``gen_ai.guardrail.result`` event reports as violated, or None when it passed."""
+    result = _label(attrs, "gen_ai.guardrail.result.type", "gen_ai.guardrail.result.value")
+    if result is None or result in GUARDRAIL_PASS:
+        return None
+    return str(attrs.get("gen_ai.guardrail.policy.id") or result)
+
+
+def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
+    """Runs, tool calls and evaluation results of the given spans (any order, many traces)."""
+    agent_spans: dict[str, SpanRecord] = {}
+    other_agent: dict[str, tuple[str | None, str | None]] = {}
+    violations: dict[str, list[str]] = {}
+    tools: list[SpanRecord] = []
+    evals: list[tuple[SpanRecord, str, dict[str, Any]]] = []
+    for s in spans:
+        if s.operation in (OP_INVOKE_AGENT, OP_INVOKE_WORKFLOW):
+            cur = agent_spans.get(s.trace_id)
+            if cur is None or (s.start_unix_nano, bool(s.parent_span_id)) < (
+                cur.start_unix_nano,
+                bool(cur.parent_span_id),
+            ):
+                agent_spans[s.trace_id] = s
+        elif s.agent_name and s.trace_id not in other_agent:
+            other_agent[s.trace_id] = (s.agent_name, s.agent_version)
+        if s.operation == OP_EXECUTE_TOOL:
+            tools.append(s)
+        if s.error_type and s.error_type.startswith("guardrail."):
+            violations.setdefault(s.trace_id, []).append(s.error_type.removeprefix("guardrail."))
+        for e in s.events:
+            if e.name == GUARDRAIL_EVENT:
+                policy = guardrail_violation(e.attributes)
+                if policy:
+                    violations.setdefault(s.trace_id, []).append(policy)
+            elif e.name == EVAL_EVENT:
+                name = str(e.attributes.get("gen_ai.evaluation.name") or "")
+                evals.append((s, name, e.attributes))
+
+    def who(trace_id: str, s: SpanRecord | None = None) -> tuple[str | None, str | None]:
+        a = agent_spans.get(trace_id)
+        if a is not None and a.agent_name:
+            return a.agent_name, a.agent_version
+        if s is not None and s.agent_name:
+            return s.agent_name, s.agent_version
+        return other_agent.get(trace_id, (None, None))
+
+    facts = Facts()
+    explicit: dict[str, bool] = {}
+    for s, name, attrs in evals:
+        failed = evaluation_failed(name, attrs)
+        if failed is None:
+            continue
+        agent, version = who(s.trace_id, s)
+        if _TASK.search(name):
+            explicit[s.trace_id] = explicit.get(s.trace_id, True) and not failed
+        elif _HALLUCINATION.search(name) or _FAITHFUL.search(name):
+            facts.evaluations.append(EvalFacts(s.trace_id, agent, version, name, failed))
+    for trace_id, a in agent_spans.items():
+        agent, version = who(trace_id)
+        facts.runs.append(
+            RunFacts(
+                trace_id,
+                agent,
+                version,
+                a.status != STATUS_ERROR,
+                explicit.get(trace_id),
+                sorted(set(violations.get(trace_id, []))),
+            )
+        )
+    for t in tools:
+        agent, version = who(t.trace_id, t)
+        facts.tools.append(
+            ToolFacts(t.trace_id, agent, version, t.tool_name, t.status != STATUS_ERROR)
+        )
+    return facts
+
+
+@dataclass
+class AgentMetrics:
+    agent: str
+    version: str  # ALL_VERSIONS for every version together
+    rates: dict[str, Rate]
+    undeclared_tools: dict[str, int] = field(default_factory=dict)
+    tools_checked: bool = False  # declared tools known
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "agent": self.agent,
+            "version": None if self.version == ALL_VERSIONS else self.version,
+            "metrics": {m: r.to_dict() for m, r in self.rates.items()},
+            "declaredToolsChecked": self.tools_checked,
+            "undeclaredTools": dict(sorted(self.undeclared_tools.items())),
+        }
+
+
+def compute_metrics(
+    facts: Facts, declared: dict[str, set[str]] | None = None
+) -> list[AgentMetrics]:
+    """Metrics per agent (all versions, ``version == "*"``) and per agent version."""
+    declared = {a: {_norm_tool(t) for t in tools} for a, tools in (declared or {}).items()}
+    groups: dict[tuple[str, str], dict[str, list[int]]] = {}
+    undeclared: dict[tuple[str, str], dict[str, int]] = {}
+
+    def bump(agent: str | None, version: str | None, metric: str, good: bool) -> None:
+        name = agent or "(unknown)"
+        for key in ((name, ALL_VERSIONS), (name, version or "(unknown)")):
+            counts = groups.setdefault(key, {m: [0, 0] for m in METRICS})[metric]
+            counts[0] += good
+            counts[1] += 1
+
+    for r in facts.runs:
+        success = r.explicit_success if r.explicit_success is not None else r.ok
+        bump(r.agent, r.version, "task_success_rate", success)
+        bump(r.agent, r.version, "guardrail_adherence", not r.violations)
+    for t in facts.tools:
+        names = declared.get(t.agent or "")
+        known = names is None or (t.tool is not None and _norm_tool(t.tool) in names)
+        if not known:
+            for key in (
+                (t.agent or "(unknown)", ALL_VERSIONS),
+                (t.agent or "(unknown)", t.version or "(unknown)"),
+            ):
+                u = undeclared.setdefault(key, {})
+                u[t.tool or "(unnamed)"] = u.get(t.tool or "(unnamed)", 0) + 1
+        bump(t.agent, t.version, "tool_use_accuracy", t.ok and known)
+    for e in facts.evaluations:
+        bump(e.agent, e.version, "hallucination_rate", e.failed)
+    out = []
+    for (agent, version), counts in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != ALL_VERSIONS, kv[0][1])
+    ):
+        rates = {m: Rate(m, k, n) for m, (k, n) in counts.items()}
+        out.append(
+            AgentMetrics(
+                agent, version, rates, undeclared.get((agent, version), {}), agent in declared
+            )
+        )
+    return out

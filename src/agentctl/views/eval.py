@@ -1,0 +1,100 @@
+"""Rendering of ``agentctl eval``: metrics with intervals, gates and version comparisons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from agentctl.eval.gates import FAIL, INSUFFICIENT, PASS
+from agentctl.eval.metrics import ALL_VERSIONS, LABELS, METRICS
+
+
+def _rate(r: Any) -> str:
+    if not r.n:
+        return "-"
+    lo, hi = r.interval
+    return f"{r.value:.1%} [{lo:.0%}-{hi:.0%}] n={r.n:,}"
+
+
+def _table(title: str, *columns: str) -> Table:
+    t = Table(
+        title=title,
+        title_justify="left",
+        title_style="bold",
+        box=None,
+        pad_edge=False,
+        show_edge=False,
+    )
+    for i, c in enumerate(columns):
+        t.add_column(c, justify="left" if i < 2 else "right", no_wrap=True)
+    return t
+
+
+def render_metrics(metrics: list[Any], console: Console) -> None:
+    if not metrics:
+        console.print("no runs in this window")
+        return
+    t = _table("Quality (95% Wilson intervals)", "agent", "version", *(LABELS[m] for m in METRICS))
+    for m in metrics:
+        version = "all" if m.version == ALL_VERSIONS else m.version
+        t.add_row(escape(m.agent), escape(version), *(_rate(m.rates[k]) for k in METRICS))
+    console.print(t)
+    for m in metrics:
+        if m.version == ALL_VERSIONS and m.undeclared_tools:
+            names = ", ".join(f"{k} ({v})" for k, v in m.undeclared_tools.items())
+            console.print(
+                f"[yellow]undeclared tools[/] called by {escape(m.agent)}: {escape(names)}"
+            )
+
+
+_MARK = {PASS: "[green]pass[/]", FAIL: "[red]FAIL[/]", INSUFFICIENT: "[yellow]insufficient data[/]"}
+
+
+def render_gates(report: Any, console: Console) -> None:
+    if not report.results:
+        console.print(
+            "[dim]no gates: pass an agent.yaml with an evaluation: section to gate on quality[/]"
+        )
+        return
+    console.print()
+    console.print("[bold]Gates[/]")
+    for r in report.results:
+        mark = _MARK[r.status]
+        if r.status == INSUFFICIENT and r.passed:
+            mark += " (allowed)"
+        console.print(f"  {mark}  {escape(r.describe())}")
+
+
+def render_compare(data: dict[str, Any], console: Console) -> None:
+    a, b = data["versionA"], data["versionB"]
+    t = _table(f"{data['agent']}: {a} vs {b}", "metric", "", a, b, "change", "")
+    for row in data["metrics"]:
+        ra, rb = row["a"], row["b"]
+
+        def cell(x: dict[str, Any]) -> str:
+            if not x["samples"]:
+                return "-"
+            lo, hi = x["interval95"]
+            return f"{x['value']:.1%} [{lo:.0%}-{hi:.0%}] n={x['samples']:,}"
+
+        delta = f"{row['delta'] * 100:+.1f} pts" if row["delta"] is not None else ""
+        note = (
+            ""
+            if row["intervalsOverlap"] is None
+            else ("within noise" if row["intervalsOverlap"] else "significant")
+        )
+        t.add_row(LABELS[row["metric"]], "", cell(ra), cell(rb), delta, note)
+    ca, cb = data["costPerRun"]["a"], data["costPerRun"]["b"]
+
+    def usd(x: dict[str, Any]) -> str:
+        return f"${x['perRunUSD']:.4f} ({x['runs']:,} runs)" if x["perRunUSD"] is not None else "-"
+
+    change = ""
+    if ca["perRunUSD"] and cb["perRunUSD"] is not None:
+        change = f"{(cb['perRunUSD'] / ca['perRunUSD'] - 1) * 100:+.1f}%"
+    t.add_row("cost per run", "", usd(ca), usd(cb), change, "")
+    console.print()
+    console.print(t)

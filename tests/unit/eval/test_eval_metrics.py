@@ -1,0 +1,124 @@
+"""Metric definitions on synthetic traces, with hand-counted expectations."""
+
+from __future__ import annotations
+
+import pytest
+from eval_spanfactory import evaluation, guardrail, run
+
+from agentctl.eval.metrics import ALL_VERSIONS, compute_metrics, facts_from_spans, wilson
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "lo", "hi"),
+    [
+        (8, 10, 0.4902, 0.9433),
+        (0, 10, 0.0, 0.2775),
+        (10, 10, 0.7225, 1.0),
+        (45, 50, 0.7864, 0.9565),
+    ],
+)
+def test_wilson_interval(k: int, n: int, lo: float, hi: float) -> None:
+    got = wilson(k, n)
+    assert got[0] == pytest.approx(lo, abs=1e-4)
+    assert got[1] == pytest.approx(hi, abs=1e-4)
+
+
+def test_wilson_without_samples_is_uninformative() -> None:
+    assert wilson(0, 0) == (0.0, 1.0)
+
+
+def _metrics(spans, declared=None):
+    by = {(m.agent, m.version): m for m in compute_metrics(facts_from_spans(spans), declared)}
+    return by
+
+
+def test_task_success_from_status_and_explicit_evaluations() -> None:
+    spans = [
+        *run("a"),  # ok
+        *run("b", status="unset"),  # unset counts as ended ok
+        *run("c", status="error"),
+        *run("d", events=[evaluation("task_success", label="fail")]),  # ok span, failed task
+        *run(
+            "e", status="error", events=[evaluation("task.completion", score=1.0)]
+        ),  # explicit success wins
+    ]
+    r = _metrics(spans)[("bot", ALL_VERSIONS)].rates["task_success_rate"]
+    assert (r.k, r.n) == (3, 5)
+    assert r.value == pytest.approx(0.6)
+
+
+def test_tool_use_accuracy_with_declared_tools() -> None:
+    spans = [
+        *run("a", tools=[("web_search", "unset"), ("web-search", "ok"), ("calculator", "ok")]),
+        *run("b", tools=[("web-search", "error")]),
+    ]
+    without_spec = _metrics(spans)[("bot", ALL_VERSIONS)]
+    assert (
+        without_spec.rates["tool_use_accuracy"].k,
+        without_spec.rates["tool_use_accuracy"].n,
+    ) == (3, 4)
+    assert not without_spec.tools_checked
+    with_spec = _metrics(spans, {"bot": {"web-search"}})[("bot", ALL_VERSIONS)]
+    # web_search == web-search (declared, ok) x2; calculator undeclared; one failed call
+    assert (with_spec.rates["tool_use_accuracy"].k, with_spec.rates["tool_use_accuracy"].n) == (
+        2,
+        4,
+    )
+    assert with_spec.undeclared_tools == {"calculator": 1}
+    assert with_spec.tools_checked
+
+
+def test_guardrail_adherence() -> None:
+    spans = [
+        *run("a"),
+        *run("b", child_error_type="guardrail.budget_per_run"),
+        *run("c", events=[guardrail("blocked")]),
+        *run("d", events=[guardrail("allowed")]),  # a pass is no violation
+        *run(
+            "e", status="error", child_error_type="TimeoutError"
+        ),  # an error that is not a guardrail
+    ]
+    facts = facts_from_spans(spans)
+    assert {r.trace_id[0]: r.violations for r in facts.runs}["b"] == ["budget_per_run"]
+    assert {r.trace_id[0]: r.violations for r in facts.runs}["c"] == ["pii"]
+    r = _metrics(spans)[("bot", ALL_VERSIONS)].rates["guardrail_adherence"]
+    assert (r.k, r.n) == (3, 5)
+
+
+def test_hallucination_rate() -> None:
+    spans = [
+        *run("a", events=[evaluation("hallucination", label="fail")]),
+        *run("b", events=[evaluation("hallucination", score=0.8)]),  # likely hallucinated
+        *run("c", events=[evaluation("hallucination", score=0.1)]),
+        *run("d", events=[evaluation("faithfulness", score=0.9)]),
+        *run("e", events=[evaluation("Groundedness", label="ungrounded")]),
+        *run("f", events=[evaluation("hallucination")]),  # neither label nor score: not counted
+        *run("g", events=[evaluation("relevance", score=0.0)]),  # another evaluation: not counted
+    ]
+    r = _metrics(spans)[("bot", ALL_VERSIONS)].rates["hallucination_rate"]
+    assert (r.k, r.n) == (3, 5)
+
+
+def test_per_agent_and_version() -> None:
+    spans = [
+        *run("a", version="1.0"),
+        *run("b", version="2.0", status="error"),
+        *run("c", agent="other"),
+    ]
+    by = _metrics(spans)
+    assert by[("bot", ALL_VERSIONS)].rates["task_success_rate"].n == 2
+    assert by[("bot", "1.0")].rates["task_success_rate"].value == 1.0
+    assert by[("bot", "2.0")].rates["task_success_rate"].value == 0.0
+    assert ("other", ALL_VERSIONS) in by
+    d = by[("bot", "2.0")].to_dict()
+    assert d["metrics"]["task_success_rate"]["samples"] == 1
+    assert d["metrics"]["task_success_rate"]["interval95"][1] == pytest.approx(0.7935, abs=1e-4)
+    assert d["metrics"]["hallucination_rate"]["interval95"] is None  # no samples
+
+
+def test_run_agent_is_the_topmost_agent_span() -> None:
+    outer = run("a", agent="planner")
+    inner = run("a", agent="researcher", status="error", start=outer[0].start_unix_nano + 5)
+    inner[0].parent_span_id = outer[0].span_id
+    facts = facts_from_spans([*inner, *outer])
+    assert len(facts.runs) == 1 and facts.runs[0].agent == "planner" and facts.runs[0].ok
