@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -95,8 +96,11 @@ class Obj:
     locator: Locator
     agent: str | None = None  # the agent it was rendered from (or labelled with)
     index: int = 0
+    cache: dict[str, Any] = field(
+        default_factory=dict, repr=False, compare=False
+    )  # derived views (pods)
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return str(self.data.get("kind") or "")
 

@@ -164,7 +164,14 @@ def _argo_pods(obj: Obj) -> Iterator[PodView]:
 
 
 def pods(obj: Obj) -> list[PodView]:
-    """Every pod template in an object (empty for non-workloads)."""
+    """Every pod template in an object (empty for non-workloads); computed once per object."""
+    cached = obj.cache.get("pods")
+    if cached is None:
+        cached = obj.cache["pods"] = _pods(obj)
+    return cached
+
+
+def _pods(obj: Obj) -> list[PodView]:
     kind = obj.kind
     if kind in POD_TEMPLATE_PATHS:
         path = POD_TEMPLATE_PATHS[kind]
