@@ -70,6 +70,7 @@ class LazyGroup(TyperGroup):
             return None
         module_name, _short, panel = entry
         module = importlib.import_module(module_name)
+        module.app._add_completion = False  # a subcommand, not a program of its own
         command = typer.main.get_command(module.app)
         command.name = cmd_name
         if getattr(command, "rich_help_panel", None) is None:

@@ -25,8 +25,10 @@ def schema(
 ) -> None:
     """Print the JSON Schema (Draft 2020-12) of agent.yaml or platform.yaml.
 
-    Point your editor at it (yaml-language-server) for completion and
-    inline errors; see docs/how-to/editor-schema.md.
+    Save it and point your editor at it for completion and inline errors:
+    agentctl schema agent > agent.schema.json, then start agent.yaml with
+    # yaml-language-server: $schema=agent.schema.json
+    (see "Check agent.yaml in your editor" in the how-to guides).
     """
     from agentctl.spec.jsonschema import schema_for
 

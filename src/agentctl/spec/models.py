@@ -437,7 +437,9 @@ class Suppression(Model):
 class AgentSpecBody(Model):
     """What the agent is and needs: everything else is derived from it."""
 
-    type: AgentType = Field(description="service | stateful | job | workflow.")
+    type: AgentType = Field(
+        description="What the agent becomes: service (Deployment, Service, autoscaler), stateful (StatefulSet with a memory volume per replica), job (Job, or CronJob with schedule) or workflow (Argo WorkflowTemplate, or CronWorkflow with schedule)."
+    )
     image: Image = Field(description="Container image, by tag or @sha256 digest.")
     command: list[str] | None = Field(None, description="Container entrypoint override.")
     args: list[str] | None = Field(None, description="Container arguments.")
