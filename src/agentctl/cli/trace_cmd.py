@@ -234,19 +234,25 @@ def _empty(trace_id: str | None, output: OutputFormat, store: Path | None) -> No
     )
 
 
-def _prices(src: TraceSource, trace_ids: list[str], no_cost: bool) -> Any:
-    if no_cost or not trace_ids:
+def _prices(src: TraceSource, summaries: list[Any], no_cost: bool) -> Any:
+    if no_cost or not any(s.llm_calls for s in summaries):
         return None
+    from agentctl.telemetry.sources import LocalSource
+
+    if isinstance(src, LocalSource):
+        from agentctl.telemetry.pricecache import list_prices
+
+        return list_prices(src.store, summaries)
     from agentctl.telemetry.report import price
 
-    return price(src.model_calls(trace_ids))
+    return price(src.model_calls([s.trace_id for s in summaries if s.llm_calls]))
 
 
 def _show_list(src: TraceSource, query: Query, output: OutputFormat, no_cost: bool) -> None:
     from agentctl.telemetry.report import list_data
 
     summaries = src.recent_traces(query)
-    prices = _prices(src, [s.trace_id for s in summaries if s.llm_calls], no_cost)
+    prices = _prices(src, summaries, no_cost)
     if output is not OutputFormat.text:
         common.emit("TraceList", list_data(summaries, prices, src.description), output)
         return

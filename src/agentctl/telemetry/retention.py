@@ -63,6 +63,7 @@ class RetentionMixin:
                             "DELETE FROM spans WHERE trace_id = ?", (trace_id,)
                         ).rowcount
                     c.executemany("DELETE FROM traces WHERE trace_id = ?", ids)
+                    c.executemany("DELETE FROM trace_costs WHERE trace_id = ?", ids)
                     c.execute("COMMIT")
                 except BaseException:
                     c.execute("ROLLBACK")

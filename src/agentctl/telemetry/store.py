@@ -6,7 +6,7 @@ Location: ``--store PATH``, else ``$AGENTCTL_TRACE_STORE``, else
 ``synchronous=NORMAL``: a killed process loses at most the transaction in
 flight and never corrupts the file; readers never block the writer.
 
-Schema (``PRAGMA user_version = 1``), for aggregate SQL over
+Schema (``PRAGMA user_version = 2``), for aggregate SQL over
 :attr:`TraceStore.connection` (read-only use)::
 
     spans(
@@ -38,6 +38,9 @@ Schema (``PRAGMA user_version = 1``), for aggregate SQL over
     INDEX traces_start (start_ns); INDEX traces_agent (agent_name, start_ns);
     INDEX traces_conversation (conversation_id, start_ns)
 
+    trace_costs(trace_id PRIMARY KEY, span_count, price_key, price_data, usd, calls,
+      unpriced, free, no_usage)   -- the trace list's cost cache (telemetry/pricecache.py)
+
 Token columns are NULL when a span did not report them. ``traces`` follows the
 rules of :mod:`agentctl.telemetry.summary` (tokens are summed over LLM calls).
 """
@@ -58,7 +61,7 @@ from agentctl.spans import SpanEvent, SpanRecord
 from agentctl.telemetry.retention import RetentionMixin
 from agentctl.telemetry.summary import TraceSummary
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: trace_costs
 STORE_ENV = "AGENTCTL_TRACE_STORE"
 
 _SCHEMA = """
@@ -91,6 +94,11 @@ CREATE TABLE IF NOT EXISTS traces (
 CREATE INDEX IF NOT EXISTS traces_start ON traces (start_ns);
 CREATE INDEX IF NOT EXISTS traces_agent ON traces (agent_name, start_ns);
 CREATE INDEX IF NOT EXISTS traces_conversation ON traces (conversation_id, start_ns);
+CREATE TABLE IF NOT EXISTS trace_costs (
+  trace_id TEXT PRIMARY KEY, span_count INTEGER NOT NULL, price_key TEXT NOT NULL, price_data TEXT NOT NULL,
+  usd TEXT NOT NULL, calls INTEGER NOT NULL, unpriced INTEGER NOT NULL, free INTEGER NOT NULL,
+  no_usage INTEGER NOT NULL
+);
 """
 
 _SPAN_COLUMNS = (
@@ -197,6 +205,14 @@ class TraceStore(RetentionMixin):
                 if self._conn.in_transaction:
                     self._conn.execute("ROLLBACK")
                 raise
+
+    @contextlib.contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``), rolled back on error."""
+        with self._transaction() as c:
+            c.execute("BEGIN IMMEDIATE")
+            yield
+            c.execute("COMMIT")
 
     @property
     def connection(self) -> sqlite3.Connection:

@@ -1,0 +1,109 @@
+"""Per-trace LLM cost for ``agentctl trace`` lists, remembered in the store.
+
+Pricing needs genai-prices, whose import alone costs about a quarter of a
+second; a list of recent traces is asked for again and again. So the list
+view keeps each trace's cost in the ``trace_costs`` table, keyed by the
+trace's span count (a trace that grew is priced again) and by the installed
+genai-prices version (new price data prices again). Only traces missing from
+the cache are priced, through :func:`agentctl.cost.llm.price_spans`.
+
+A store that cannot be written (read-only file) is simply not cached into.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from agentctl.telemetry.store import TraceStore
+from agentctl.telemetry.summary import TraceSummary
+
+
+def price_key() -> str | None:
+    """What a cached price depends on: the genai-prices release; None without agentctl.cost."""
+    try:
+        import importlib.metadata
+
+        import agentctl.cost.llm  # noqa: F401 - pricing must be available at all
+    except ImportError:
+        return None
+    try:
+        return "genai-prices " + importlib.metadata.version("genai-prices")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+class ListPrices:
+    """The part of ``agentctl.cost.llm.PriceResult`` the list views use."""
+
+    def __init__(self, traces: dict[str, Any], price_data: str) -> None:
+        self.traces = traces
+        self.price_data = price_data
+
+    def for_trace(self, trace_id: str) -> Any:
+        from agentctl.cost.llm import TraceCost
+
+        return self.traces.get(trace_id, TraceCost())
+
+    def for_span(self, span_id: str) -> None:
+        return None
+
+
+def list_prices(store: TraceStore, summaries: Sequence[TraceSummary]) -> ListPrices | None:
+    """Costs of the listed traces (cached where possible), or None when pricing is unavailable."""
+    key = price_key()
+    if key is None:
+        return None
+    from agentctl.cost.llm import TraceCost
+
+    wanted = {s.trace_id: s.span_count for s in summaries if s.llm_calls}
+    traces: dict[str, Any] = {}
+    price_data = ""
+    conn = store.connection
+    rows = conn.execute(
+        f"SELECT trace_id, span_count, price_data, usd, calls, unpriced, free, no_usage FROM trace_costs"
+        f" WHERE price_key = ? AND trace_id IN ({', '.join('?' * len(wanted))})",
+        (key, *wanted),
+    ).fetchall()
+    for tid, count, data, usd, calls, unpriced, free, no_usage in rows:
+        if wanted.get(tid) == count:
+            traces[tid] = TraceCost(Decimal(usd), calls, unpriced, free, no_usage)
+            price_data = data
+    missing = [tid for tid in wanted if tid not in traces]
+    if missing:
+        from agentctl.cost.llm import price_spans
+
+        result = price_spans(store.model_calls(missing))
+        price_data = result.price_data
+        fresh = {tid: result.for_trace(tid) for tid in missing}
+        traces.update(fresh)
+        _remember(store, key, price_data, fresh, wanted)
+    return ListPrices(traces, price_data)
+
+
+def _remember(
+    store: TraceStore, key: str, price_data: str, costs: dict[str, Any], counts: dict[str, int]
+) -> None:
+    rows = [
+        (
+            tid,
+            counts[tid],
+            key,
+            price_data,
+            str(c.usd),
+            c.calls,
+            c.unpriced_calls,
+            c.free_calls,
+            c.no_usage_calls,
+        )
+        for tid, c in costs.items()
+    ]
+    try:
+        with store.write_lock():
+            store.connection.executemany(
+                "INSERT OR REPLACE INTO trace_costs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+    except sqlite3.Error:
+        return  # read-only or busy store: prices are recomputed next time
