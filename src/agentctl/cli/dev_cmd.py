@@ -14,14 +14,14 @@ from agentctl.settings import OutputFormat
 app = typer.Typer()
 
 
-def parse_params(values: list[str]) -> dict[str, str]:
+def parse_params(values: list[str], flag: str = "--param") -> dict[str, str]:
     from agentctl.errors import UsageError
 
     out = {}
     for value in values:
         key, sep, val = value.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"--param {value!r}: expected KEY=VALUE")
+            raise UsageError(f"{flag} {value!r}: expected KEY=VALUE")
         out[key.strip()] = val
     return out
 
@@ -50,6 +50,13 @@ def dev(
             help="Use the deterministic offline demo model (AGENT_MODEL_PROVIDER=offline-demo): no API key, no network.",
         ),
     ] = False,
+    tool: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tool",
+            help="Run service tool NAME from its own agentctl project: NAME=DIR (repeatable).",
+        ),
+    ] = None,
     param: Annotated[
         list[str] | None,
         typer.Option("--param", "-p", help="Workflow parameter KEY=VALUE (repeatable)."),
@@ -121,6 +128,7 @@ def dev(
         ready_timeout=ready_timeout,
         receiver_port=otlp_port,
         platform_file=platform,
+        tool_dirs={k: Path(v) for k, v in parse_params(tool or [], "--tool").items()},
     )
     run_dev(loaded, options, invoke, output)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from agentctl.spec.loader import LoadedAgent, LoadedPlatform
 from agentctl.spec.models import Agent, AgentType, HttpTool, ServiceTool, TcpTool
 
+LOOPBACK = "127.0.0.1"  # local servers listen on loopback only
 OFFLINE_PROVIDER = "offline-demo"
 OFFLINE_MODEL = "offline-demo"
 
@@ -165,6 +166,7 @@ def agent_env(
         env["AGENT_MODEL_NAME"] = OFFLINE_MODEL
         env.pop("AGENT_MODEL_BASE_URL", None)
     env.update(otel_env(agent, agent.metadata.name, places.otlp_endpoint))
+    env["AGENT_HOST"] = LOOPBACK
     return env
 
 
@@ -178,6 +180,7 @@ def tool_env(agent: Agent, tool: ServiceTool, port: int, places: LocalPlaces) ->
             "AGENT_TEAM": agent.metadata.team,
             "AGENT_TOOL_NAME": tool.name,
             "AGENT_PORT": str(port),
+            "AGENT_HOST": LOOPBACK,
             "PORT": str(port),
         }
     )

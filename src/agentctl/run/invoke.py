@@ -98,27 +98,38 @@ def post_invoke(url: str, task: str, timeout: float) -> tuple[int, dict[str, Any
 
 
 def collect_spans(
-    store: Any, mark: int, trace_ids: list[str] | None, *, timeout: float = 10.0
+    store: Any, mark: int, trace_ids: list[str] | None, *, timeout: float = 10.0, settle: float = 0.5
 ) -> tuple[list[str], list[SpanRecord]]:
-    """Spans that arrived after ``mark``: of ``trace_ids`` once each has its root, or all new ones."""
+    """Spans that arrived after ``mark``.
+
+    With ``trace_ids``: those traces, once each has its root span (or at
+    ``timeout``). Without: every new span, once none arrived for ``settle``
+    seconds (an agent that exports nothing costs ``timeout`` at most).
+    """
     deadline = time.monotonic() + timeout
     seen: dict[str, SpanRecord] = {}
     rowid = mark
+    last_new = time.monotonic()
     while True:
-        for rid, span in store.spans_after(rowid):
+        batch = store.spans_after(rowid)
+        for rid, span in batch:
             rowid = max(rowid, rid)
             seen[span.span_id] = span
-        ids = trace_ids or sorted({s.trace_id for s in seen.values()})
-        wanted = [s for s in seen.values() if s.trace_id in ids]
-        have_roots = {s.trace_id for s in wanted if s.is_root}
-        if ids and all(t in have_roots for t in ids):
+        now = time.monotonic()
+        if batch:
+            last_new = now
+        if trace_ids:
+            roots = {s.trace_id for s in seen.values() if s.is_root}
+            if all(t in roots for t in trace_ids):
+                break
+        elif seen and now - last_new >= settle:
             break
-        if time.monotonic() >= deadline:
+        if now >= deadline:
             break
         time.sleep(0.1)
-    spans = sorted(wanted, key=lambda s: (s.start_unix_nano, s.span_id))
-    order = list(dict.fromkeys(s.trace_id for s in spans))
-    return order, spans
+    ids = set(trace_ids) if trace_ids else {s.trace_id for s in seen.values()}
+    spans = sorted((s for s in seen.values() if s.trace_id in ids), key=lambda s: (s.start_unix_nano, s.span_id))
+    return list(dict.fromkeys(s.trace_id for s in spans)), spans
 
 
 def invoke_url(url: str, store: Any, task: str, *, timeout: float = 300.0) -> RunReport:
@@ -128,7 +139,7 @@ def invoke_url(url: str, store: Any, task: str, *, timeout: float = 300.0) -> Ru
     status, data = post_invoke(url, task, timeout)
     seconds = time.monotonic() - started
     trace_id = data.get("trace_id") if isinstance(data.get("trace_id"), str) else None
-    ids, spans = collect_spans(store, mark, [trace_id] if trace_id else None)
+    ids, spans = collect_spans(store, mark, [trace_id] if trace_id else None, timeout=10.0 if trace_id else 3.0)
     ok = 200 <= status < 300
     reason = "" if ok else f"HTTP {status}: {data.get('error', '')}".rstrip(": ")
     return RunReport("invoke", ok, data.get("output"), reason, ids, spans, seconds, data)
@@ -165,7 +176,7 @@ def run_job(session: DevSession, task: str | None) -> RunReport:
     argv = [*session.commands.agent, *(spec.args or [])]
     proc, timed_out = session.run_process(session.agent.metadata.name, argv, extra, timeout, "job")
     seconds = time.monotonic() - started
-    ids, spans = collect_spans(session.store, mark, None, timeout=2.0)
+    ids, spans = collect_spans(session.store, mark, None, timeout=1.0)
     tail = proc.last_lines(20)
     if timed_out:
         reason = f"timed out after {spec.guardrails.timeout} (guardrails.timeout)"
@@ -174,24 +185,19 @@ def run_job(session: DevSession, task: str | None) -> RunReport:
     else:
         reason = proc.describe_exit()
     ok = proc.returncode == 0 and not timed_out
-    answer = _job_answer(tail) if ok else None
+    answer = job_answer(proc.stdout_text()) if ok else None
     return RunReport("job", ok, answer, reason, ids, spans, seconds, log_tail=tail)
 
 
-def _job_answer(tail: list[str]) -> Any:
-    """A job's result: the JSON document it printed last, else its last line."""
-    text = "\n".join(tail)
-    start = text.rfind("\n{")
-    for candidate in (
-        text[start + 1 :] if start >= 0 else "",
-        text if text.startswith("{") else "",
-    ):
-        if candidate:
-            try:
-                return json.loads(candidate)
-            except json.JSONDecodeError:
-                continue
-    return tail[-1] if tail else None
+def job_answer(stdout: str) -> Any:
+    """A job's result: what it printed on stdout (parsed when it is one JSON document)."""
+    text = stdout.strip()
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def workflow_parameters(session: DevSession, task: str | None) -> dict[str, str]:
@@ -281,7 +287,7 @@ def run_workflow(session: DevSession, task: str | None) -> RunReport:
         },
     )
     session.receiver.submit([root])
-    ids, spans = collect_spans(session.store, mark, None, timeout=2.0)
+    ids, spans = collect_spans(session.store, mark, None, timeout=1.0)
     if trace_id in ids:
         ids.remove(trace_id)
         ids.insert(0, trace_id)

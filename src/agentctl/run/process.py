@@ -16,9 +16,10 @@ import subprocess
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from agentctl.errors import UsageError
 
@@ -34,6 +35,7 @@ LineSink = Callable[[str, str], None]  # (process name, line)
 StatusSink = Callable[["ManagedProcess"], None]
 
 TAIL_LINES = 40
+STDOUT_LINES = 2000  # what a job printed (its answer), bounded
 
 
 @dataclass
@@ -65,7 +67,8 @@ class ManagedProcess:
         self._tail: deque[str] = deque(maxlen=tail)
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
-        self._reader: threading.Thread | None = None
+        self._readers: list[threading.Thread] = []
+        self._stdout: deque[str] = deque(maxlen=STDOUT_LINES)
         self._stopping = False
         self.status = STARTING
         self.returncode: int | None = None
@@ -84,7 +87,7 @@ class ManagedProcess:
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
+                stderr=subprocess.PIPE,
                 start_new_session=True,
                 close_fds=True,
                 pass_fds=self.spec.pass_fds,
@@ -98,8 +101,23 @@ class ManagedProcess:
             ) from None
         self.started_at = time.monotonic()
         self._set_status(RUNNING)
-        self._reader = threading.Thread(target=self._pump, name=f"log-{self.name}", daemon=True)
-        self._reader.start()
+        assert self._proc.stdout is not None and self._proc.stderr is not None
+        self._readers = [
+            threading.Thread(
+                target=self._pump,
+                args=(self._proc.stdout, True),
+                name=f"out-{self.name}",
+                daemon=True,
+            ),
+            threading.Thread(
+                target=self._pump,
+                args=(self._proc.stderr, False),
+                name=f"err-{self.name}",
+                daemon=True,
+            ),
+        ]
+        for reader in self._readers:
+            reader.start()
         return self
 
     @property
@@ -167,18 +185,23 @@ class ManagedProcess:
         with self._lock:
             return list(self._tail)[-n:]
 
+    def stdout_text(self) -> str:
+        """What the process wrote to stdout (the last STDOUT_LINES lines); its logs go to stderr."""
+        with self._lock:
+            return "\n".join(self._stdout)
+
     def join_logs(self, timeout: float = 2.0) -> None:
         """Wait until every line the process wrote has been read."""
-        if self._reader is not None:
-            self._reader.join(timeout)
+        for reader in self._readers:
+            reader.join(timeout)
 
-    def _pump(self) -> None:
-        assert self._proc is not None and self._proc.stdout is not None
-        stream = self._proc.stdout
+    def _pump(self, stream: IO[bytes], is_stdout: bool) -> None:
         for raw in iter(stream.readline, b""):
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             with self._lock:
                 self._tail.append(line)
+                if is_stdout:
+                    self._stdout.append(line)
             if self._on_line is not None:
                 with contextlib.suppress(Exception):
                     self._on_line(self.name, line)
@@ -283,8 +306,24 @@ def group_members(pgids: Sequence[int]) -> list[int]:
     return found
 
 
-def merged_env(base: Mapping[str, str], *overlays: Mapping[str, str]) -> dict[str, str]:
-    out = dict(base)
-    for overlay in overlays:
-        out.update(overlay)
-    return out
+def processes_under(directory: Path) -> list[int]:
+    """Live pids whose working directory is ``directory`` or below it (Linux /proc).
+
+    Finds what a run left behind even after it was re-parented to init.
+    """
+    root = directory.resolve()
+    found = []
+    proc_root = Path("/proc")
+    if not proc_root.is_dir():
+        return []
+    for entry in proc_root.iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cwd = Path(os.readlink(entry / "cwd"))
+            state = (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0]
+        except OSError:
+            continue
+        if state != "Z" and (cwd == root or root in cwd.parents):
+            found.append(int(entry.name))
+    return found

@@ -46,6 +46,7 @@ class DevOptions:
     grace: float = 5.0
     receiver_port: int = 0  # 0: any free port
     platform_file: Path | None = None  # None: found as build finds it
+    tool_dirs: dict[str, Path] = field(default_factory=dict)  # service tool -> its own project
 
 
 @dataclass
@@ -138,6 +139,8 @@ class DevSession:
         self.emit("log", name, line)
 
     def _on_status(self, proc: ManagedProcess) -> None:
+        if proc.spec.kind == "step":
+            return  # the workflow runner reports steps (with attempts and reasons)
         detail = proc.describe_exit() if proc.returncode is not None else (proc.spec.url or "")
         self.emit("status", proc.name, detail, proc.status)
 
@@ -168,6 +171,7 @@ class DevSession:
         from agentctl.telemetry.store import TraceStore
 
         spec = self.agent.spec
+        self.check_tool_dirs()
         self.platform = load_platform(self.options.platform_file, self.project_dir)
         self.commands = planmod.commands(self.agent, self.project_dir, self.options.python)
         env_file = self.options.env_file or self.project_dir / ".env"
@@ -260,16 +264,26 @@ class DevSession:
                 continue
             argv = self.commands.tools.get(tool.name)
             url = self.places.tool_urls[tool.name]
+            cwd = self.project_dir
+            base = self.base
+            tool_dir = self.options.tool_dirs.get(tool.name)
+            if tool_dir is not None:
+                argv, cwd = self._tool_project(tool.name, tool_dir)
+                base = {
+                    **base,
+                    "PYTHONPATH": envmod.python_path(cwd, self.shell_env.get("PYTHONPATH")),
+                }
             if argv is None:
                 self.warn(
                     f"tool {tool.name}: no command and no module tools/{planmod.module_name(tool.name)} "
-                    "in the project, so it does not run locally (calls to it will fail)"
+                    f"in the project, so it does not run locally (calls to it will fail; "
+                    f"--tool {tool.name}=DIR runs it from its own project)"
                 )
                 continue
             port = int(url.rsplit(":", 1)[1])
-            env = {**self.base, **envmod.tool_env(self.agent, tool, port, self.places)}
+            env = {**base, **envmod.tool_env(self.agent, tool, port, self.places)}
             proc = self._spawn(
-                ProcSpec(tool.name, argv, env, self.project_dir, kind="tool", url=url, pass_fds=())
+                ProcSpec(tool.name, argv, env, cwd, kind="tool", url=url, pass_fds=())
             )
             self._wait_ready(proc, url + tool.health_path)
         if spec.type in (AgentType.service, AgentType.stateful):
@@ -288,6 +302,25 @@ class DevSession:
             )
             self._wait_ready(proc, url + spec.ready_path)
             self.agent_url = url
+
+    def _tool_project(self, name: str, directory: Path) -> tuple[list[str], Path]:
+        """The command of a service tool that is an agentctl project of its own (``--tool NAME=DIR``)."""
+        from agentctl.spec.loader import load_agent
+
+        tool_loaded = load_agent(directory)
+        tool_dir = tool_loaded.project_dir.resolve()
+        python = planmod.project_python(tool_dir, self.options.python)
+        argv = planmod.agent_command(tool_loaded.agent, tool_dir, python)
+        return [*argv, *(tool_loaded.agent.spec.args or [])], tool_dir
+
+    def check_tool_dirs(self) -> None:
+        service_tools = {t.name for t in self.agent.spec.tools if isinstance(t, ServiceTool)}
+        for name in self.options.tool_dirs:
+            if name not in service_tools:
+                known = ", ".join(sorted(service_tools)) or "none declared"
+                raise UsageError(
+                    f"--tool {name}: not a service tool of {self.agent.metadata.name} (service tools: {known})"
+                )
 
     # -- watching ----------------------------------------------------------
 

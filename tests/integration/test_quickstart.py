@@ -1,0 +1,80 @@
+"""agentctl quickstart end to end, as a user runs it: a subprocess, no TTY, no network, no input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentctl.run.process import processes_under
+
+pytestmark = pytest.mark.slow
+
+
+def quickstart(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "agentctl", "quickstart", *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_quickstart_end_to_end(tmp_path: Path) -> None:
+    store = tmp_path / "traces.db"
+    result = quickstart(tmp_path, "--dir", str(tmp_path / "demo"), "--store", str(store))
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    project = tmp_path / "demo" / "quickstart-agent"
+    assert (project / "agent.yaml").is_file()
+    # every step shows its result
+    for heading in ("1/5", "2/5", "3/5", "4/5", "5/5", "Next steps"):
+        assert heading in out
+    assert "gate passed" in out
+    assert "StatefulSet" in out and "estimate: compute $" in out
+    assert (project / "dist" / "quickstart-agent" / "kustomization.yaml").is_file()
+    assert "invoke_agent quickstart-agent" in out and "execute_tool calculate" in out
+    assert "cost: offline-demo (free)" in out
+    assert "agentctl trace --store" in out and "agentctl deploy" in out
+    # the store holds the run's trace with the agent, model and tool spans
+    from agentctl.telemetry.store import TraceStore
+
+    with TraceStore(store) as ts:
+        spans = list(ts.spans())
+    ops = {s.operation for s in spans}
+    assert {"invoke_agent", "chat", "execute_tool"} <= ops
+    assert len({s.trace_id for s in spans}) == 1
+    # nothing left running: no process works in the demo project any more
+    assert processes_under(tmp_path) == []
+
+
+def test_quickstart_names_a_fresh_directory_and_speaks_json(tmp_path: Path) -> None:
+    (tmp_path / "agentctl-quickstart").mkdir()  # taken: the next free name is used
+    result = quickstart(tmp_path, "--store", str(tmp_path / "t.db"), "-o", "json")
+    assert result.returncode == 0, result.stderr[-3000:]
+    doc = json.loads(result.stdout)
+    assert doc["kind"] == "QuickstartResult" and doc["ok"] is True
+    data = doc["data"]
+    assert Path(data["project"]) == tmp_path / "agentctl-quickstart-2" / "quickstart-agent"
+    assert data["validation"]["failed"] is False
+    assert any(o["kind"] == "StatefulSet" for o in data["build"]["objects"])
+    assert data["run"]["ok"] is True and data["run"]["traceIds"]
+    assert data["run"]["cost"]["traces"][data["run"]["traceIds"][0]]["freeCalls"] >= 1
+    assert processes_under(tmp_path) == []
+
+
+def test_quickstart_refuses_a_used_directory(tmp_path: Path) -> None:
+    used = tmp_path / "demo" / "quickstart-agent"
+    used.mkdir(parents=True)
+    (used / "keep.txt").write_text("mine")
+    result = quickstart(
+        tmp_path, "--dir", str(tmp_path / "demo"), "--store", str(tmp_path / "t.db")
+    )
+    assert result.returncode == 2
+    assert "already exists and is not empty" in result.stderr
+    assert (used / "keep.txt").read_text() == "mine"
