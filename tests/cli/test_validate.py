@@ -67,3 +67,133 @@ def test_json_envelope_on_error(tmp_path):
     doc = json.loads(result.stdout)
     assert doc["ok"] is False and doc["kind"] == "ValidationReport"
     assert doc["errors"][0]["problems"][0]["line"] == 1
+
+
+def _rel(p):
+    from tests.conftest import REPO_ROOT
+
+    return p.relative_to(REPO_ROOT).as_posix()
+
+
+def test_text_report_groups_by_object_with_counts(monkeypatch):
+    from tests.conftest import REPO_ROOT
+    from tests.unit.policy.helpers import POLICY_FIXTURES
+
+    monkeypatch.chdir(REPO_ROOT)
+    insecure = POLICY_FIXTURES / "insecure"
+    result = run_cli("validate", "-f", _rel(insecure))
+    assert result.exit_code == 1
+    out = result.stdout
+    assert f"{_rel(insecure / 'workload.yaml')}: " in out
+    assert "Deployment/agents/yolo-agent  " in out and "worst CRITICAL" in out
+    assert f"{_rel(insecure / 'rbac.yaml')}:24" in out  # the cluster-admin binding, with its line
+    assert "fix: Bind a Role" in out
+    assert (
+        out.rstrip().splitlines()[-1].startswith(tuple("0123456789"))
+        and "FAILED" in out.splitlines()[-1]
+    )
+    assert "built-in platform defaults" in result.stderr
+
+
+def test_fail_on_flag_sets_the_gate():
+    from tests.unit.policy.helpers import POLICY_FIXTURES
+
+    fixture = str(POLICY_FIXTURES / "checks" / "FS-001" / "fail.yaml")
+    assert run_cli("validate", "-f", fixture, "--include", "FS-001").exit_code == 0  # medium < high
+    assert (
+        run_cli("validate", "-f", fixture, "--include", "FS-001", "--fail-on", "medium").exit_code
+        == 1
+    )
+    assert (
+        run_cli("validate", "-f", fixture, "--include", "FS-001", "--fail-on", "critical").exit_code
+        == 0
+    )
+
+
+def test_manifests_from_stdin(monkeypatch):
+    import io
+
+    from tests.unit.policy.helpers import POLICY_FIXTURES
+
+    text = (POLICY_FIXTURES / "checks" / "IMG-001" / "fail.yaml").read_text()
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    result = run_cli("validate", "-f", "-", "--include", "IMG-001", "-o", "json")
+    assert result.exit_code == 1
+    files = {f["location"]["file"] for f in json.loads(result.stdout)["data"]["findings"]}
+    assert files == {"<stdin>"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("kind: Pod\nmetadata: {name: p\n", "invalid YAML"),
+        ("apiVersion: v1\nmetadata: {name: p}\n", "not a Kubernetes object: no kind"),
+        ("- a\n- b\n", "a manifest must be a YAML mapping"),
+    ],
+)
+def test_unusable_manifests_exit_2_with_location(tmp_path, content, message):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(content)
+    result = run_cli("validate", "-f", str(bad))
+    assert result.exit_code == 2
+    assert "bad.yaml:" in result.stderr and message in result.stderr
+
+
+def test_missing_inputs_exit_2(tmp_path):
+    assert run_cli("validate", "-f", str(tmp_path / "nope.yaml")).exit_code == 2
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_cli("validate", str(empty))
+    assert result.exit_code == 2 and "no agent.yaml here or below" in result.stderr
+
+
+def test_a_manifest_given_as_path_suggests_f(tmp_path):
+    from tests.unit.policy.helpers import POLICY_FIXTURES
+
+    manifest = tmp_path / "deploy.yaml"
+    manifest.write_text((POLICY_FIXTURES / "good" / "bundle.yaml").read_text())
+    result = run_cli("validate", str(manifest))
+    assert result.exit_code == 2
+    assert "not an agent.yaml" in result.stderr and "-f" in result.stderr
+
+
+def test_a_monorepo_directory_validates_every_agent(examples, tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    for name in AGENTS:
+        shutil.copytree(examples / name, repo / "agents" / name)
+    shutil.copy(examples / "platform.yaml", repo / "platform.yaml")
+    (repo / ".git").mkdir()
+    monkeypatch.chdir(repo)
+    result = run_cli("validate", "agents", "-o", "json")
+    assert result.exit_code == 0, result.stdout
+    data = json.loads(result.stdout)["data"]
+    assert sorted(a["name"] for a in data["agents"]) == sorted(AGENTS)
+    assert data["platform"]["file"] == "platform.yaml"
+
+
+def test_agents_and_manifests_in_one_run(examples):
+    from tests.unit.policy.helpers import POLICY_FIXTURES
+
+    result = run_cli(
+        "validate", str(examples / "currency-converter"), "-f", str(POLICY_FIXTURES / "insecure" / "rbac.yaml"),
+        "--platform", str(examples / "platform.yaml"), "-o", "json",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)["data"]
+    assert [a["name"] for a in data["agents"]] == ["currency-converter"]
+    assert {f["check"] for f in data["findings"]} >= {"RBAC-001", "RBAC-002", "RBAC-003"}
+
+
+def test_checks_lists_and_explains():
+    listed = run_cli("checks")
+    assert (
+        listed.exit_code == 0 and "NET-003" in listed.stdout and "critical".upper() in listed.stdout
+    )
+    doc = json.loads(run_cli("checks", "-o", "json").stdout)
+    assert doc["kind"] == "CheckCatalogue" and len(doc["data"]["checks"]) >= 39
+    explained = run_cli("checks", "explain", "pss-005")
+    assert explained.exit_code == 0
+    for part in ("Why", "Fix", "Example fix", "hostNetwork: false"):
+        assert part in explained.stdout
+    unknown = run_cli("checks", "explain", "NET-033")
+    assert unknown.exit_code == 2 and "did you mean NET-003?" in unknown.stderr
