@@ -178,8 +178,7 @@ class CostRollup:
         self.schema = "main"
         self.building = False
         self.cache = SqlRateCache(self)
-        if pricer.cache is None:
-            pricer.cache = self.cache
+        pricer.cache = self.cache  # rates of this store (a pricer may outlive an earlier one)
         self._rated: set[tuple[str, str, int]] = set()
         self._window = (0, 2**62)
 

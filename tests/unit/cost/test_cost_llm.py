@@ -243,3 +243,21 @@ def test_unit_rates_unknown_and_free(pricer: Pricer) -> None:
     assert pricer.unit_rates("openai", "no-such-model", span_time_of(20150)) is None
     free = pricer.unit_rates("offline-demo", "demo", span_time_of(20150))
     assert free is not None and free.cost(100, 100, 0, 0, 0) == 0
+
+
+def test_time_of_day_prices_are_priced_call_by_call(pricer: Pricer) -> None:
+    # deepseek-chat: 0.27/1.1 per MTok from 00:30 to 16:30 UTC, 0.135/0.55 off-peak.
+    peak, off = ns(2025, 3, 1, 10), ns(2025, 3, 1, 20)
+    u = Usage(input=1_000_000, output=1_000_000)
+    day = peak // (86400 * 10**9)
+    g = UsageGroup(day, "a", "t", "deepseek", "deepseek-chat", 2, u + u, u.input, u.input)
+    calls = [(u, span_time_of_ns(peak)), (u, span_time_of_ns(off))]
+    assert pricer.price_group(g, expand=lambda _g: calls).usd == Decimal("0.27") + Decimal(
+        "1.1"
+    ) + Decimal("0.135") + Decimal("0.55")
+
+
+def span_time_of_ns(start: int):
+    from agentctl.cost.llm import span_time
+
+    return span_time(start)

@@ -182,3 +182,21 @@ def test_read_only_connection_falls_back_to_temp_rollups(tmp_path: Path, pricer:
         conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'cost_usage'").fetchone()[0]
         == 0
     )
+
+
+def test_rollups_are_rebuilt_when_the_price_data_changes(store: TraceStore, pricer: Pricer) -> None:
+    spans = _runs(30, seed=7)
+    store.insert(spans)
+    _check(store, spans, T0, T0 + 100 * HOUR, pricer)
+    c = store.connection
+    c.execute(
+        "UPDATE cost_state SET value = 'genai-prices 0.0.1 (bundled data)' WHERE key = 'prices'"
+    )
+    c.execute("UPDATE cost_runs SET llm_usd = llm_usd * 2")  # stale figures from the old prices
+    c.execute("INSERT INTO cost_prices VALUES ('openai', 'gpt-4o', 0, '{}')")
+    _check(store, spans, T0, T0 + 100 * HOUR, pricer)
+    assert (
+        c.execute("SELECT value FROM cost_state WHERE key = 'prices'").fetchone()[0]
+        == pricer.data_version
+    )
+    assert c.execute("SELECT count(*) FROM cost_prices WHERE day = 0").fetchone()[0] == 0
