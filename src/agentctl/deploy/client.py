@@ -167,11 +167,13 @@ class KubeClient(ObjectOps):
             except ClusterError as err:
                 failures.append(err)
         if failures:
-            if len(failures) == 1 or all(isinstance(f, kerr.Unreachable) for f in failures):
-                raise failures[
-                    0
-                ]  # one unreachable cluster is one error, however many requests saw it
-            raise kerr.ManyFailures(failures)
+            # one unreachable cluster (or one bad credential) is one error, however many requests saw it
+            distinct = list({(type(f), f.message): f for f in failures}.values())
+            if len(distinct) == 1 or all(
+                isinstance(f, kerr.Unreachable | kerr.Unauthorized) for f in failures
+            ):
+                raise failures[0]
+            raise kerr.ManyFailures(distinct)
         return results
 
     # -- requests -------------------------------------------------------------

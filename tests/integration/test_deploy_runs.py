@@ -1,0 +1,266 @@
+"""run, logs and delete end to end against the API fake (in-process CLI)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.cli.helpers import run_cli
+from tests.fakes.kube_api import FakeKube
+from tests.fakes.kube_fixtures import project, running_fake
+
+NS = "agents-search"
+
+
+@pytest.fixture
+def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
+    with running_fake(tmp_path, monkeypatch) as fake:
+        monkeypatch.chdir(tmp_path)
+        yield fake
+
+
+def deployed(tmp_path: Path, example: str) -> Path:
+    proj = project(tmp_path, example)
+    res = run_cli("deploy", str(proj), "--no-wait")
+    assert res.exit_code == 0, res.stderr
+    return proj
+
+
+def node(
+    name: str, type_: str, phase: str, children: list[str] | None = None, message: str = ""
+) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": name,
+        "name": name,
+        "displayName": name.split(".")[-1],
+        "type": type_,
+        "phase": phase,
+        "startedAt": "2026-01-01T00:00:00Z",
+        "children": children or [],
+    }
+    if phase in ("Succeeded", "Failed", "Error"):
+        out["finishedAt"] = "2026-01-01T00:00:07Z"
+    if message:
+        out["message"] = message
+    return out
+
+
+def script_workflow(fake: FakeKube, *, fail: bool) -> None:
+    """Play an Argo controller: the workflow created by `run` goes Running, then ends."""
+
+    def progress(wf: dict[str, Any]) -> None:
+        name = wf["metadata"]["name"]
+        steps = [
+            {
+                "phase": "Running",
+                "nodes": {
+                    name: node(name, "DAG", "Running", [f"{name}.plan"]),
+                    f"{name}.plan": node(f"{name}.plan", "Pod", "Running"),
+                },
+            },
+            {
+                "phase": "Running",
+                "nodes": {
+                    name: node(name, "DAG", "Running", [f"{name}.plan"]),
+                    f"{name}.plan": node(f"{name}.plan", "Pod", "Succeeded", [f"{name}.research"]),
+                    f"{name}.research": node(
+                        f"{name}.research", "TaskGroup", "Running", [f"{name}.research(0)"]
+                    ),
+                    f"{name}.research(0)": node(f"{name}.research(0)", "Pod", "Running"),
+                },
+            },
+        ]
+        end = "Failed" if fail else "Succeeded"
+        research = node(
+            f"{name}.research(0)",
+            "Pod",
+            end,
+            message="Error (exit code 1): budget exceeded" if fail else "",
+        )
+        final_nodes = {
+            name: node(name, "DAG", end, [f"{name}.plan"]),
+            f"{name}.plan": node(f"{name}.plan", "Pod", "Succeeded", [f"{name}.research"]),
+            f"{name}.research": node(f"{name}.research", "TaskGroup", end, [f"{name}.research(0)"]),
+            f"{name}.research(0)": research,
+        }
+        if not fail:
+            final_nodes[f"{name}.research"]["children"] = [f"{name}.research(0)"]
+            final_nodes[f"{name}.research(0)"]["children"] = [f"{name}.write"]
+            final_nodes[f"{name}.write"] = node(f"{name}.write", "Pod", "Succeeded")
+        steps.append(
+            {
+                "phase": end,
+                "startedAt": "2026-01-01T00:00:00Z",
+                "finishedAt": "2026-01-01T00:00:09Z",
+                "nodes": final_nodes,
+                **({"message": "child 'research(0)' failed"} if fail else {}),
+            }
+        )
+
+        def play() -> None:
+            for status in steps:
+                threading.Event().wait(0.1)
+                fake.set_status("Workflow", NS, name, status)
+
+        threading.Thread(target=play, daemon=True).start()
+
+    fake.on_create["Workflow"] = lambda _fake, wf: progress(wf)
+
+
+def test_run_watch_follows_a_workflow_to_success(kube: FakeKube, tmp_path: Path) -> None:
+    deployed(tmp_path, "deep-research")
+    script_workflow(kube, fail=False)
+    res = run_cli("run", "deep-research", "-p", "topic=agents", "--watch")
+    assert res.exit_code == 0, res.stderr
+    wf = kube.list("Workflow", NS)[0]
+    assert wf["spec"]["workflowTemplateRef"] == {"name": "deep-research"}
+    assert wf["spec"]["arguments"]["parameters"] == [{"name": "topic", "value": "agents"}]
+    assert wf["metadata"]["labels"]["agentctl.dev/agent"] == "deep-research"
+    for step in ("plan: Succeeded", "research(0): Running", "write: Succeeded"):
+        assert step in res.stderr
+    assert res.stdout.strip().endswith(": Succeeded")
+
+
+def test_run_watch_exits_4_with_the_failing_step(kube: FakeKube, tmp_path: Path) -> None:
+    deployed(tmp_path, "deep-research")
+    script_workflow(kube, fail=True)
+    res = run_cli("run", "deep-research", "--watch", "-o", "json")
+    assert res.exit_code == 4
+    assert "failed at step research(0): Error (exit code 1): budget exceeded" in res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["ok"] is False and doc["errors"][0]["run"]["phase"] == "Failed"
+
+
+def test_run_rejects_unknown_parameters(kube: FakeKube, tmp_path: Path) -> None:
+    deployed(tmp_path, "deep-research")
+    res = run_cli("run", "deep-research", "-p", "topicc=x")
+    assert res.exit_code == 2
+    assert "-p topicc: not a parameter of deep-research (parameters: topic)" in res.stderr
+    assert run_cli("run", "deep-research", "-p", "novalue").exit_code == 2
+    assert kube.list("Workflow", NS) == []
+
+
+def test_run_a_job_agent_from_its_cronjob(kube: FakeKube, tmp_path: Path) -> None:
+    deployed(tmp_path, "daily-report")
+    res = run_cli("run", "daily-report", "-p", "day=monday", "--watch")
+    assert res.exit_code == 0, res.stderr
+    jobs = kube.list("Job", "agents-finance")
+    assert len(jobs) == 1
+    job = jobs[0]
+    assert job["metadata"]["name"].startswith("daily-report-run-")
+    assert job["metadata"]["ownerReferences"][0]["kind"] == "CronJob"
+    assert job["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"] == "manual"
+    env = {
+        e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert json.loads(env["AGENT_PARAMS"]) == {"day": "monday"}
+    status = json.loads(run_cli("status", "daily-report", "-o", "json").stdout)["data"]["agents"][0]
+    assert (
+        status["lastRun"]["name"] == job["metadata"]["name"]
+        and status["lastRun"]["result"] == "Succeeded"
+    )
+
+
+def test_run_refuses_long_running_agents(kube: FakeKube, tmp_path: Path) -> None:
+    deployed(tmp_path, "research-assistant")
+    res = run_cli("run", "research-assistant")
+    assert res.exit_code == 2
+    assert "research-assistant is a stateful agent: it is not run, it runs" in res.stderr
+
+
+def add_agent_pod(
+    fake: FakeKube, name: str, lines: list[str], *, closed: bool = True, container: str = "agent"
+) -> None:
+    labels = {
+        "agentctl.dev/agent": "research-assistant",
+        "app.kubernetes.io/name": "research-assistant",
+    }
+    fake.add_pod(
+        NS,
+        name,
+        labels,
+        containers=[
+            {"name": container, "ready": True, "restartCount": 0, "state": {"running": {}}}
+        ],
+    )
+    fake.set_logs(NS, name, container, lines, closed=closed)
+
+
+def test_logs_prefix_every_line_with_pod_and_container(kube: FakeKube, tmp_path: Path) -> None:
+    deployed(tmp_path, "research-assistant")
+    add_agent_pod(kube, "research-assistant-0", ["ready on :8080", "answered 3 questions"])
+    add_agent_pod(kube, "research-assistant-1", ["ready on :8080"])
+    res = run_cli("logs", "research-assistant", "--since", "10m", "--tail", "50")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.splitlines() == [
+        "[research-assistant-0/agent] ready on :8080",
+        "[research-assistant-0/agent] answered 3 questions",
+        "[research-assistant-1/agent] ready on :8080",
+    ]
+    queries = [r.query for r in kube.api_requests("GET") if r.path.endswith("/log")]
+    assert all(q.get("sinceSeconds") == "600" and q.get("tailLines") == "50" for q in queries)
+
+
+def test_logs_follow_streams_until_the_pods_finish(kube: FakeKube, tmp_path: Path) -> None:
+    deployed(tmp_path, "research-assistant")
+    add_agent_pod(kube, "research-assistant-0", ["first"], closed=False)
+
+    def later() -> None:
+        threading.Event().wait(0.3)
+        kube.append_log(NS, "research-assistant-0", "agent", "second")
+        kube.append_log(NS, "research-assistant-0", "agent", "done", close=True)
+        kube.set_status("Pod", NS, "research-assistant-0", {"phase": "Succeeded"}, merge=True)
+
+    threading.Thread(target=later, daemon=True).start()
+    res = run_cli("logs", "research-assistant", "--follow")
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.splitlines() == [
+        "[research-assistant-0/agent] first",
+        "[research-assistant-0/agent] second",
+        "[research-assistant-0/agent] done",
+    ]
+
+
+def test_delete_needs_yes_off_a_terminal_and_keeps_memory(kube: FakeKube, tmp_path: Path) -> None:
+    deployed(tmp_path, "research-assistant")
+    deployed(tmp_path, "deep-research")
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {
+            "name": "memory-research-assistant-0",
+            "namespace": NS,
+            "labels": {"agentctl.dev/agent": "research-assistant"},
+        },
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "5Gi"}}},
+    }
+    kube.apply_as(claim, "kube-controller-manager")
+    refused = run_cli("delete", "research-assistant")
+    assert refused.exit_code == 2 and "--yes" in refused.stderr
+    assert kube.get("StatefulSet", NS, "research-assistant") is not None
+    res = run_cli("delete", "research-assistant", "--yes")
+    assert res.exit_code == 0, res.stderr
+    assert (
+        "deleted 16 objects of research-assistant from agents-search; kept 1 memory claim"
+        in res.stdout
+    )
+    assert kube.get("StatefulSet", NS, "research-assistant") is None
+    assert kube.names("PersistentVolumeClaim", NS) == [
+        "deep-research-memory",
+        "memory-research-assistant-0",
+    ]
+    assert kube.get("Namespace", None, NS) is not None
+    assert "deep-research-config" in kube.names("ConfigMap", NS)  # the other agent is untouched
+    again = run_cli("delete", "research-assistant", "--yes", "--delete-data", "-o", "json")
+    assert again.exit_code == 0, again.stderr
+    assert [d["name"] for d in json.loads(again.stdout)["data"]["deleted"]] == [
+        "memory-research-assistant-0"
+    ]
+    assert kube.names("PersistentVolumeClaim", NS) == ["deep-research-memory"]
+    gone = run_cli("delete", "research-assistant", "--yes")
+    assert gone.exit_code == 3 and "no agent research-assistant deployed by agentctl" in gone.stderr
+    assert run_cli("delete", "research-assistant", "--yes", "--ignore-not-found").exit_code == 0
