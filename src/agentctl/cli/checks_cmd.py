@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,7 +21,7 @@ PlatformOpt = Annotated[
 ]
 
 
-def _catalogue(platform_file: Path | None) -> list:  # type: ignore[type-arg]
+def _catalogue(platform_file: Path | None) -> list[Any]:
     from agentctl.policy.declarative import field_rule_checks
     from agentctl.policy.registry import all_checks
     from agentctl.spec.loader import load_platform

@@ -8,6 +8,7 @@ exceptions and suppressions, and decides the exit code.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -211,7 +212,7 @@ class Finding:
     container: str | None = None
     group: str = ""  # the file reports group by
     suppressed: Suppression | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -22,7 +22,7 @@ MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 
 def _manifest_files(target: Path) -> list[Path]:
     if target.is_dir():
-        out = []
+        out: list[Path] = []
         for root, dirs, files in os.walk(target):
             dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
             out.extend(Path(root) / f for f in sorted(files) if f.endswith(MANIFEST_SUFFIXES))
@@ -94,10 +94,10 @@ def load_manifests(targets: Iterable[str | Path]) -> list[Obj]:
             if path.is_dir() and not files:
                 raise UsageError(f"{display_path(path)}: no .yaml, .yml or .json files here")
             sources.extend((display_path(f), None, f) for f in files)
-        for shown, text, path in sources:
+        for shown, text, source in sources:
             try:
-                if text is None and path is not None:
-                    text = read_text(path, shown, max_bytes=MAX_MANIFEST_BYTES)
+                if text is None and source is not None:
+                    text = read_text(source, shown, max_bytes=MAX_MANIFEST_BYTES)
                 for i, doc in enumerate(parse_documents(text or "", shown, allow_multi=True)):
                     if doc.data is None:
                         continue
@@ -166,7 +166,7 @@ def find_agent_files(target: Path) -> list[Path]:
     for name in AGENT_FILENAMES:
         if (target / name).is_file():
             return [target / name]
-    found = []
+    found: list[Path] = []
     for root, dirs, files in os.walk(target):
         dirs[:] = sorted(
             d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and d != "dist"

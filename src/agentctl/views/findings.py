@@ -62,9 +62,9 @@ def render_report(report: Report, out: Console) -> None:
         out.print()
     counts = report.counts()
     parts = ", ".join(f"{n} {s}" for s, n in counts.items())
-    objects = sum(len(u.objects) for u in report.units)
+    n_objects = sum(len(u.objects) for u in report.units)
     agents = sum(1 for u in report.units if u.agent is not None)
-    scope = f"{len(report.checks)} checks on {agents} agent{'s' if agents != 1 else ''} and {objects} object{'s' if objects != 1 else ''}"
+    scope = f"{len(report.checks)} checks on {agents} agent{'s' if agents != 1 else ''} and {n_objects} object{'s' if n_objects != 1 else ''}"
     line = f"{len(report.active)} finding{'s' if len(report.active) != 1 else ''} ({parts})"
     if report.suppressed:
         line += f", {len(report.suppressed)} suppressed"

@@ -246,10 +246,10 @@ def _published(unit: Unit, mode: str) -> list[tuple[str, int, Obj, PathKey]]:
                     for p in as_list(as_dict(tp).get("ports"))
                 ]
                 ports += [as_dict(p).get("port") for p in as_list(rule.get("ports"))]
-                for name in filter(None, names):
-                    for port in ports:
-                        if str(port).isdigit():
-                            out.append((str(name), int(str(port)), obj, ("spec", "egress", i)))
+                for fqdn in filter(None, names):
+                    for number in ports:
+                        if str(number).isdigit():
+                            out.append((str(fqdn), int(str(number)), obj, ("spec", "egress", i)))
     return out
 
 

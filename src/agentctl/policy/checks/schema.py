@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from agentctl.policy.model import Hit, PathKey, RunOptions, Unit, parse_dotted
@@ -16,7 +17,7 @@ def validator(options: RunOptions) -> Any:
     if key not in options.cache:
         from agentctl.render.schemas import SchemaValidator
 
-        crd_dirs = list(options.crd_dirs) or None
+        crd_dirs = [Path(d) for d in options.crd_dirs] or None
         options.cache[key] = SchemaValidator(kube_version=options.kube_version, crd_dirs=crd_dirs)
     return options.cache[key]
 
