@@ -196,7 +196,11 @@ class CostRollup:
             ):
                 state = {}
             last = int(state.get("last_id", "0"))
-            if last >= top and state:
+            if top < last:
+                # The store was emptied (every span deleted) and refilled: SQLite reuses ids
+                # then, and every span present arrived after the rollups last read it.
+                last = 0
+            elif last == top and state:
                 return
             with self._tx(immediate=True):
                 if not state:

@@ -200,3 +200,18 @@ def test_rollups_are_rebuilt_when_the_price_data_changes(store: TraceStore, pric
         == pricer.data_version
     )
     assert c.execute("SELECT count(*) FROM cost_prices WHERE day = 0").fetchone()[0] == 0
+
+
+def test_a_store_emptied_and_refilled_is_read_again(store: TraceStore, pricer: Pricer) -> None:
+    first = _runs(20, seed=8)
+    store.insert(first)
+    cost_report(
+        store.connection, since_ns=T0, until_ns=T0 + 100 * HOUR, card=RateCard(), pricer=pricer
+    )
+    store.connection.execute("DELETE FROM spans")
+    second = _runs(5, seed=9)
+    store.insert(second)  # ids start again from 1
+    rep = cost_report(
+        store.connection, since_ns=T0, until_ns=T0 + 100 * HOUR, card=RateCard(), pricer=pricer
+    )
+    assert rep.total.runs == 25  # the rollups keep the deleted history and add the new spans
