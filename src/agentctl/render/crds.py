@@ -8,13 +8,17 @@ type, close every object that lists its properties (``additionalProperties:
 false``, as ``kubectl apply`` with server-side strict field validation
 rejects unknown fields) and check ``metadata`` against Kubernetes' ObjectMeta.
 
-Files are parsed lazily: a kind's group is looked up first in files named
-after it (``<group>_<plural>.yaml``, the controller-gen convention).
+Files are parsed lazily: a kind is looked up first in the file named after it
+(``<group>_<plural>.yaml``, the controller-gen convention), then in the
+group's other files, then in the rest. Parsed CRDs are cached on disk under
+the user cache directory.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,7 @@ from agentctl.errors import ConfigError
 
 _OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 _SUFFIXES = (".yaml", ".yml", ".json")
+CACHE_VERSION = 1
 
 
 def _convert(node: Any) -> Any:
@@ -96,9 +101,43 @@ def _load_docs(path: Path) -> list[Any]:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
 
 
+def _cache_file(path_str: str, mtime_ns: int, size: int) -> Path | None:
+    try:
+        from platformdirs import user_cache_dir
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    key = hashlib.sha256(f"{CACHE_VERSION}\0{path_str}\0{mtime_ns}\0{size}".encode()).hexdigest()[
+        :32
+    ]
+    return Path(user_cache_dir("agentctl")) / "crd-schemas" / f"{key}.json"
+
+
 @lru_cache(maxsize=64)
 def _crd_versions(path_str: str, mtime_ns: int, size: int) -> tuple[tuple[str, str, str], ...]:
-    """(apiVersion, kind, openAPIV3Schema JSON) of every CRD version in a file (cached per file state)."""
+    """(apiVersion, kind, openAPIV3Schema JSON) of every CRD version in a file.
+
+    Cached per process and on disk (keyed by path, size and mtime): parsing a
+    multi-megabyte CRD takes most of a second, reading the cache milliseconds.
+    """
+    cache = _cache_file(path_str, mtime_ns, size)
+    if cache is not None and cache.is_file():
+        try:
+            return tuple(tuple(entry) for entry in json.loads(cache.read_text(encoding="utf-8")))  # type: ignore[misc]
+        except (OSError, ValueError):
+            pass
+    out = _parse_crd_versions(path_str)
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(out), encoding="utf-8")
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a cache is an optimisation, never a failure
+    return out
+
+
+def _parse_crd_versions(path_str: str) -> tuple[tuple[str, str, str], ...]:
     out = []
     for doc in _load_docs(Path(path_str)):
         if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
@@ -146,8 +185,11 @@ class CrdIndex:
         group = api_version.split("/", 1)[0] if "/" in api_version else ""
         if not group:
             return None  # the core group has no CRDs
-        likely = [p for p in self.files if p.name.startswith(f"{group}_")]
-        for path in [*likely, *(p for p in self.files if p not in likely)]:
+        guess = f"{group}_{kind.lower()}s"
+        exact = [p for p in self.files if p.stem == guess]
+        likely = [p for p in self.files if p.name.startswith(f"{group}_") and p not in exact]
+        rest = [p for p in self.files if p not in exact and p not in likely]
+        for path in [*exact, *likely, *rest]:
             self._parse(path)
             if key in self._found:
                 return self._found[key]

@@ -57,7 +57,7 @@ def _check_name(ctx: Ctx, obj: RenderedObject) -> None:
     max_len, pattern, what = _NAME_RULES.get(kind, (253, _SUBDOMAIN, "a DNS-1123 subdomain"))
     if kind in ("ClusterRole", "ClusterRoleBinding"):
         pattern = _CLUSTER_ROLE_NAME
-    if len(name) > max_len or not pattern.match(name):
+    if len(name) > max_len or not pattern.fullmatch(name):
         raise ctx.error(
             _blame(obj),
             f"derived {kind} name {name!r} ({len(name)} characters) must be {what}, at most {max_len} characters",
@@ -67,7 +67,7 @@ def _check_name(ctx: Ctx, obj: RenderedObject) -> None:
 
 def _check_labels(ctx: Ctx, obj: RenderedObject, labels: dict[str, Any], where: str) -> None:
     for key, value in labels.items():
-        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.match(value):
+        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.fullmatch(value):
             raise ctx.error(
                 _blame(obj),
                 f"derived label {key}={value!r} on {obj.kind} {obj.name!r} ({where}) is not a valid label value "
@@ -76,38 +76,54 @@ def _check_labels(ctx: Ctx, obj: RenderedObject, labels: dict[str, Any], where: 
             )
 
 
-def _walk_pod_names(ctx: Ctx, obj: RenderedObject, node: Any) -> None:
-    """Container and volume names are DNS-1123 labels (63 characters)."""
-    if isinstance(node, dict):
-        for key in ("containers", "volumes", "volumeMounts"):
-            items = node.get(key)
-            if isinstance(items, list):
-                for item in items:
-                    name = item.get("name") if isinstance(item, dict) else None
-                    if isinstance(name, str) and (len(name) > 63 or not _LABEL.match(name)):
-                        raise ctx.error(
-                            _blame_item(ctx, obj, name),
-                            f"derived {key[:-1]} name {name!r} must be a DNS-1123 label of at most 63 characters",
-                        )
-        labels = (
-            (node.get("metadata") or {}).get("labels")
-            if isinstance(node.get("metadata"), dict)
-            else None
-        )
-        if isinstance(labels, dict):
-            _check_labels(ctx, obj, labels, "labels")
-        for value in node.values():
-            _walk_pod_names(ctx, obj, value)
-    elif isinstance(node, list):
-        for value in node:
-            _walk_pod_names(ctx, obj, value)
+def _pod_parts(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pod-shaped parts of an object: pod specs, and Argo's workflow spec and templates."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return []
+    kind = obj.get("kind")
+    if kind in ("Deployment", "StatefulSet", "Job"):
+        return [spec["template"]["spec"]]
+    if kind == "CronJob":
+        return [spec["jobTemplate"]["spec"]["template"]["spec"]]
+    if kind in ("WorkflowTemplate", "CronWorkflow"):
+        wf = spec.get("workflowSpec", spec)
+        return [
+            wf,
+            *(
+                t["container"] | {"name": t["name"]}
+                for t in wf.get("templates", [])
+                if "container" in t
+            ),
+        ]
+    return []
+
+
+def _check_pod_names(ctx: Ctx, obj: RenderedObject) -> None:
+    """Container, volume and mount names are DNS-1123 labels (63 characters)."""
+    for part in _pod_parts(obj.obj):
+        items = [("container", c) for c in part.get("containers", [])]
+        items += [("volume", v) for v in part.get("volumes", [])]
+        items += [
+            ("volumeMount", m)
+            for c in part.get("containers", [part])
+            for m in c.get("volumeMounts", [])
+        ]
+        for what, item in items:
+            name = item.get("name")
+            if isinstance(name, str) and (len(name) > 63 or not _LABEL.fullmatch(name)):
+                raise ctx.error(
+                    _blame_item(ctx, obj, name),
+                    f"derived {what} name {name!r} must be a DNS-1123 label of at most 63 characters",
+                )
 
 
 def check_objects(ctx: Ctx) -> None:
     seen: dict[tuple[str, str, str | None, str], RenderedObject] = {}
     for obj in ctx.objects:
         _check_name(ctx, obj)
-        _walk_pod_names(ctx, obj, obj.obj)
+        _check_labels(ctx, obj, obj.obj["metadata"].get("labels", {}), "labels")
+        _check_pod_names(ctx, obj)
         group = obj.obj["apiVersion"].rsplit("/", 1)[0] if "/" in obj.obj["apiVersion"] else ""
         key = (group, obj.kind, obj.namespace, obj.name)
         other = seen.get(key)

@@ -2,7 +2,7 @@
 
 Output is byte-identical for identical input: objects keep their rendered
 key order, multi-line strings use block style, nothing depends on time,
-randomness or the machine.
+randomness or the machine (``fastyaml`` is plain Python, not libyaml).
 """
 
 from __future__ import annotations
@@ -13,37 +13,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from agentctl.errors import UsageError
+from agentctl.render import fastyaml
 from agentctl.render.bundle import GROUPS, Bundle
 
 KUSTOMIZATION = "kustomization.yaml"
-_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _BlockDumper(_Dumper):  # type: ignore[misc,valid-type]
-    pass
-
-
-def _str(dumper: Any, value: str) -> Any:
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
-
-
-_BlockDumper.add_representer(str, _str)
 
 
 def dump_yaml(doc: Any) -> str:
-    return yaml.dump(
-        doc,
-        Dumper=_BlockDumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=2**31 - 1,
-    )
+    return fastyaml.dump(doc)
 
 
 def dump_documents(docs: list[dict[str, Any]]) -> str:

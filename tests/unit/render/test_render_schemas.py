@@ -232,3 +232,21 @@ def test_fixture_crds_are_found(crd_validator):
         ("external-secrets.io/v1", "ExternalSecret"),
     ]:
         assert Path(crd_validator.source(api, kind)[4:]).parent.parent == CRD_DIR
+
+
+def test_parsed_crds_are_cached_on_disk(tmp_path, monkeypatch):
+    from agentctl.render import crds
+
+    src = CRD_DIR / "external-secrets" / "external-secrets.io_externalsecrets.yaml"
+    local = tmp_path / "crds"
+    local.mkdir()
+    (local / src.name).write_bytes(src.read_bytes())
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    crds._crd_versions.cache_clear()
+    first = SchemaValidator(crd_dirs=[local])
+    assert first.knows("external-secrets.io/v1", "ExternalSecret")
+    cached = list((tmp_path / "cache").rglob("*.json"))
+    assert len(cached) == 1
+    cached[0].write_text("not json")  # a broken cache is ignored, never an error
+    crds._crd_versions.cache_clear()
+    assert SchemaValidator(crd_dirs=[local]).knows("external-secrets.io/v1", "ExternalSecret")

@@ -1,0 +1,147 @@
+"""A small, fast YAML emitter for plain JSON-like data (dicts, lists, str, int, float, bool, None).
+
+PyYAML's representer is pure Python and dominates the time to write a large
+build; Kubernetes objects need none of YAML's generality. Block style, two
+spaces, keys in insertion order. A string is written plain only when it is
+unambiguous (PyYAML's own resolver must read it back as a string), as a
+literal block when it is a multi-line text, single-quoted when it is
+printable ASCII, and otherwise double-quoted with escapes. ``yaml.safe_load(dump(x)) == x`` holds for
+every input (tested with hypothesis).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./@:+=%~-]*$")
+_PRINTABLE_BLOCK = re.compile(
+    r"^[\t\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*$"
+)
+_SINGLE = re.compile(r"^[\x20-\x7e]*$")  # printable ASCII: single quotes need only '' for '
+_STR_TAG = "tag:yaml.org,2002:str"
+_resolver = yaml.resolver.Resolver()
+
+
+def _quoted(value: str) -> str:
+    """A YAML double-quoted scalar: JSON escapes, plus \\u / \\U for everything beyond ASCII."""
+    text = json.dumps(value, ensure_ascii=False)
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return "".join(
+        c if ord(c) < 0x7F else (f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}")
+        for c in text
+    )
+
+
+@lru_cache(maxsize=8192)
+def _scalar_str(value: str) -> str:
+    if (
+        value
+        and _PLAIN.fullmatch(value)
+        and not value.endswith(":")
+        and _resolver.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG
+    ):
+        return value
+    if _SINGLE.fullmatch(value):
+        return "'" + value.replace("'", "''") + "'"
+    return _quoted(value)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return _scalar_str(value)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return yaml.safe_dump(value, default_flow_style=True).removesuffix("\n...\n").strip()
+    raise TypeError(f"cannot write {type(value).__name__} as YAML")
+
+
+def _block(value: str, indent: str) -> str | None:
+    """A literal block for multi-line text that round-trips exactly, else None."""
+    if "\n" not in value or not value.endswith("\n") or value.endswith("\n\n"):
+        return None
+    if value[0] in " \t\n" or "\r" in value or not _PRINTABLE_BLOCK.fullmatch(value):
+        return None
+    lines = value[:-1].split("\n")
+    return "|\n" + "".join(f"{indent}{line}\n" if line else "\n" for line in lines)
+
+
+def _value(value: Any, indent: str, out: list[str]) -> None:
+    """Write what follows ``key:`` or ``- `` (the caller wrote no newline yet)."""
+    if isinstance(value, dict):
+        if not value:
+            out.append(" {}\n")
+            return
+        out.append("\n")
+        _mapping(value, indent, out)
+    elif isinstance(value, list):
+        if not value:
+            out.append(" []\n")
+            return
+        out.append("\n")
+        _sequence(value, indent, out)
+    elif isinstance(value, str) and "\n" in value:
+        block = _block(value, indent)
+        out.append(" " + block if block is not None else " " + _scalar_str(value) + "\n")
+    else:
+        out.append(" " + _scalar(value) + "\n")
+
+
+def _mapping(data: dict[str, Any], indent: str, out: list[str]) -> None:
+    for key, value in data.items():
+        out.append(f"{indent}{_scalar(key)}:")
+        if isinstance(value, list) and value:
+            out.append("\n")
+            _sequence(value, indent, out)
+        else:
+            _value(value, indent + "  ", out)
+
+
+def _sequence(items: list[Any], indent: str, out: list[str]) -> None:
+    for item in items:
+        if isinstance(item, dict) and item:
+            first = True
+            for key, value in item.items():
+                prefix = f"{indent}- " if first else f"{indent}  "
+                first = False
+                out.append(f"{prefix}{_scalar(key)}:")
+                if isinstance(value, list) and value:
+                    out.append("\n")
+                    _sequence(value, indent + "  ", out)
+                else:
+                    _value(value, indent + "    ", out)
+        elif isinstance(item, list) and item:
+            out.append(f"{indent}-\n")
+            _sequence(item, indent + "  ", out)
+        else:
+            out.append(f"{indent}-")
+            _value(item, indent + "  ", out)
+
+
+def dump(data: Any) -> str:
+    """One YAML document (without ``---``)."""
+    out: list[str] = []
+    if isinstance(data, dict) and data:
+        _mapping(data, "", out)
+    elif isinstance(data, list) and data:
+        _sequence(data, "", out)
+    else:
+        out.append(
+            _scalar(data)
+            if not isinstance(data, dict | list)
+            else ("{}" if isinstance(data, dict) else "[]")
+        )
+        out.append("\n")
+    return "".join(out)

@@ -1,0 +1,86 @@
+"""The fast YAML emitter reads back exactly what it was given."""
+
+from __future__ import annotations
+
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from agentctl.render.fastyaml import dump
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53), max_value=2**53)
+    | st.floats(allow_nan=False, allow_infinity=False, width=32)
+    | st.text(max_size=30)
+    | st.sampled_from(
+        [
+            "yes",
+            "No",
+            "on",
+            "null",
+            "~",
+            "1.0",
+            "0x1F",
+            "012",
+            "1e3",
+            ".inf",
+            "2024-01-01",
+            "a: b",
+            "- x",
+            "#c",
+            "x:",
+            "{{item}}",
+            "plan {{workflow.parameters.topic}}",
+            "text\n",
+            "two\nlines\n",
+            " lead\n",
+            "tail\n\n",
+            "\u2028",
+            "ünïcode",
+            "*",
+            "&a",
+            "!tag",
+            "@x",
+            "`x`",
+            "%x",
+            "'q'",
+            '"q"',
+            "",
+            " ",
+            "<<",
+            "=",
+        ]
+    )
+)
+keys = st.text(max_size=12) | st.sampled_from(["apiVersion", "kind", "yes", "1", "a.b/c", "on"])
+documents = st.recursive(
+    scalars,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(documents)
+def test_round_trip(doc):
+    assert yaml.safe_load(dump(doc)) == doc
+
+
+def test_kubernetes_shapes_are_readable():
+    doc = {
+        "metadata": {"name": "x", "labels": {"a": "1", "b": "true"}},
+        "data": {"script": "line one\nline two\n", "empty": ""},
+        "spec": {
+            "containers": [
+                {"name": "c", "args": ["--x", "{{inputs.parameters.item}}"], "ports": []}
+            ],
+            "sel": {},
+        },
+    }
+    text = dump(doc)
+    assert text.startswith("metadata:\n  name: x\n  labels:\n    a: '1'\n    b: 'true'\n")
+    assert "  script: |\n    line one\n    line two\n" in text
+    assert "- name: c\n" in text and "ports: []" in text and "sel: {}" in text
+    assert yaml.safe_load(text) == doc
