@@ -53,8 +53,8 @@ def field_set(obj: Any, prefix: Path = ()) -> set[Path]:
     if _keyed(obj):
         for item in obj:
             item_path = (*prefix, ("name", item["name"]))
-            out.add(item_path)
-            out |= field_set(item, item_path)
+            out.add(item_path)  # the item itself (its key field goes with it)
+            out |= field_set({k: v for k, v in item.items() if k != "name"}, item_path)
         return out
     if prefix:
         out.add(prefix)
