@@ -13,6 +13,7 @@ import datetime as dt
 import fnmatch
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from agentctl.policy.model import Finding, Hit, Suppression, Unit
 from agentctl.policy.registry import check
@@ -165,7 +166,7 @@ def forbidden_hits(entries: list[Entry], why: str) -> Iterator[tuple[str, Hit]]:
 
 
 def _ref(e: Entry) -> str:
-    return f"Platform/{e.file}" if e.kind == "platform" else f"Agent/{e.agent}"
+    return f"Platform/{PurePath(e.file).name}" if e.kind == "platform" else f"Agent/{e.agent}"
 
 
 def _none(_: Unit) -> Iterator[Hit]:

@@ -127,3 +127,22 @@ def test_manifest_units_locate_list_items(tmp_path):
     )
     report = gate.run(paths=[], manifests=[str(manifest)], include=["IMG-001"])
     assert [(f.object, f.line) for f in report.active] == [("Pod/p", 9)]
+
+
+def test_fqdn_mode_allowlist_matches_the_spec(tmp_path):
+    platform = tmp_path / "platform.yaml"
+    text = (EXAMPLES / "platform.yaml").read_text()
+    text = text.replace(
+        "mode: proxy\n  proxy: {service: egress-proxy, namespace: platform, port: 3128}",
+        "mode: fqdn",
+    )
+    assert "mode: fqdn" in text
+    platform.write_text(text)
+    report = gate.run(
+        paths=[EXAMPLES / "research-assistant"],
+        manifests=[],
+        platform_file=platform,
+        include=["GRD-004", "NET-003"],
+    )
+    assert [f.message for f in report.active] == []
+    assert any(o.kind == "CiliumNetworkPolicy" for u in report.units for o in u.objects)
