@@ -1,0 +1,97 @@
+"""Start-up stays light: what `agentctl --help` and the command modules import.
+
+Not a timing test (benchmarks/bench_b1_startup.py measures time): these check,
+in fresh interpreters, that nothing heavy is imported where it must not be.
+`python -X importtime -m agentctl --help` shows who imports what.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from agentctl.cli.app import COMMANDS
+
+# Never at start-up, nor at the top level of a command module.
+HEAVY = {
+    "kubernetes",
+    "hera",
+    "cookiecutter",
+    "genai_prices",
+    "pydantic",
+    "pydantic_core",
+    "opentelemetry",
+    "jsonschema_rs",
+    "jsonschema",
+    "kubernetes_validate",
+    "croniter",
+}
+# The root help and --version are plain text: not even rich.
+NOT_FOR_HELP = HEAVY | {"rich", "markdown_it", "yaml"}
+
+
+def imported_by(*args: str) -> set[str]:
+    """Top-level package names imported by `python -X importtime -m agentctl ARGS`."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "agentctl", *args],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=False,
+    )
+    assert proc.returncode in (0, 2), proc.stderr[-2000:]
+    names = set()
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    assert "agentctl" in names, "no -X importtime output"
+    return names
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+@pytest.mark.parametrize("args", [("--help",), ("--version",), ("-h",), ()], ids=repr)
+def test_root_help_and_version_import_nothing_heavy(args: tuple[str, ...]):
+    loaded = imported_by(*args)
+    assert not loaded & NOT_FOR_HELP, (
+        f"agentctl {' '.join(args)} imports {sorted(loaded & NOT_FOR_HELP)}"
+    )
+
+
+def test_every_command_module_imports_nothing_heavy_and_exposes_a_typer_app():
+    # One interpreter, modules imported in turn: each is charged with the heavy
+    # packages that appear while it is imported.
+    script = (
+        "import importlib, json, sys, typer\n"
+        "out = {}\n"
+        "for module in sys.argv[1:]:\n"
+        "    before = {m.split('.')[0] for m in sys.modules}\n"
+        "    m = importlib.import_module(module)\n"
+        "    assert isinstance(getattr(m, 'app', None), typer.Typer), f'{module}: no app = typer.Typer()'\n"
+        "    out[module] = sorted({m.split('.')[0] for m in sys.modules} - before)\n"
+        "print(json.dumps(out))\n"
+    )
+    modules = [module for module, _short, _panel in COMMANDS.values()]
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *modules],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    offenders = {
+        m: sorted(set(new) & HEAVY)
+        for m, new in json.loads(proc.stdout).items()
+        if set(new) & HEAVY
+    }
+    assert not offenders, (
+        f"import these inside the functions that need them, not at module top level: {offenders}"
+    )
