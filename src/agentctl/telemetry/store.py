@@ -148,8 +148,8 @@ def default_store_path() -> Path:
     return platformdirs.user_data_path("agentctl", appauthor=False) / "traces.db"
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+# One encoder for every row (json.dumps with options builds a new one per call).
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
 
 
 def _prepare(path: Path) -> None:
@@ -190,6 +190,7 @@ class TraceStore(RetentionMixin):
         c.execute("PRAGMA synchronous=NORMAL")
         c.execute("PRAGMA busy_timeout=10000")
         c.execute("PRAGMA cache_size=-32000")
+        c.execute("PRAGMA wal_autocheckpoint=4000")  # fewer, larger checkpoints (each one syncs)
         if version < SCHEMA_VERSION:
             with self._transaction():
                 c.executescript(
@@ -250,10 +251,10 @@ class TraceStore(RetentionMixin):
             return 0
         deltas: dict[str, list[Any]] = {}
         by_resource: dict[int, int] = {}
-        inserted = 0
         with self._transaction() as c:
             c.execute("BEGIN IMMEDIATE")
             cur = c.cursor()
+            rows = []
             for sp in spans:
                 key = id(sp.resource)
                 rid = by_resource.get(key)
@@ -264,25 +265,32 @@ class TraceStore(RetentionMixin):
                     if sp.events
                     else None
                 )
-                cur.execute(
-                    _INSERT_SPAN,
-                    (
-                        sp.trace_id, sp.span_id, sp.parent_span_id, sp.name, sp.kind,
-                        sp.start_unix_nano, sp.end_unix_nano, sp.status, sp.status_message or None,
-                        sp.service_name, sp.agent_name, sp.agent_version, sp.team, sp.conversation_id,
-                        sp.operation, sp.provider, sp.request_model, sp.response_model,
-                        sp.input_tokens, sp.output_tokens, sp.cache_read_tokens, sp.cache_write_tokens,
-                        sp.reasoning_tokens, sp.tool_name, sp.error_type, rid,
-                        _dumps(sp.attributes) if sp.attributes else None, events,
-                    ),
-                )  # fmt: skip
-                if cur.rowcount != 1:
-                    continue
-                inserted += 1
+                rows.append((
+                    sp.trace_id, sp.span_id, sp.parent_span_id, sp.name, sp.kind,
+                    sp.start_unix_nano, sp.end_unix_nano, sp.status, sp.status_message or None,
+                    sp.service_name, sp.agent_name, sp.agent_version, sp.team, sp.conversation_id,
+                    sp.operation, sp.provider, sp.request_model, sp.response_model,
+                    sp.input_tokens, sp.output_tokens, sp.cache_read_tokens, sp.cache_write_tokens,
+                    sp.reasoning_tokens, sp.tool_name, sp.error_type, rid,
+                    _dumps(sp.attributes) if sp.attributes else None, events,
+                ))  # fmt: skip
+            before = c.total_changes
+            cur.executemany(_INSERT_SPAN, rows)
+            if c.total_changes - before == len(rows):  # the usual case: every span is new
+                new = list(spans)
+            else:  # some were re-sent: find out which, row by row
+                c.execute("ROLLBACK")
+                c.execute("BEGIN IMMEDIATE")
+                new = []
+                for sp, row in zip(spans, rows, strict=True):
+                    cur.execute(_INSERT_SPAN, row)
+                    if cur.rowcount == 1:
+                        new.append(sp)
+            for sp in new:
                 _accumulate(deltas, sp)
             cur.executemany(_UPSERT_TRACE, deltas.values())
             c.execute("COMMIT")
-        return inserted
+        return len(new)
 
     # ------------------------------------------------------------------ reading
 

@@ -1,0 +1,91 @@
+"""B7 (trace): `agentctl trace --last 20` on a store of 1,000,000 spans, start-up included.
+
+Uses the same cached synthetic store as bench_b7_cost.py (100,000 agent runs
+of 10 spans over 30 days; built once under $TMPDIR). Each figure is the
+median wall time of a fresh `agentctl` process; the peer is a bare
+`python -c "import typer"` measured in the same run. The first run after the
+store is built prices the listed traces (importing genai-prices) and caches
+the result in the store; later runs read the cache, so both are shown.
+
+    python benchmarks/bench_b7_trace.py [--spans N] [--runs R] [--rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_b7_cost import make_store
+
+TARGET_S = 0.3
+
+
+def wall(cmd: list[str], runs: int, env: dict[str, str]) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, env=env, check=True)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--spans", type=int, default=1_000_000)
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--rebuild", action="store_true")
+    args = ap.parse_args()
+    shared = Path(tempfile.gettempdir()) / f"agentctl-b7-cost-{args.spans}.db"
+    if args.rebuild or not shared.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{shared}{suffix}").unlink(missing_ok=True)
+        t0 = time.perf_counter()
+        make_store(shared, args.spans)
+        print(f"built {shared} ({args.spans:,} spans) in {time.perf_counter() - t0:.1f} s")
+    env = {**os.environ, "NO_COLOR": "1"}
+    exe = str(Path(sys.executable).with_name("agentctl"))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Path(tmp) / "traces.db"
+        shutil.copyfile(shared, store)  # a private copy: the price cache starts cold
+        base = [exe, "trace", "--store", str(store), "--last", "20"]
+        cold = wall(base, 1, env)[0]
+        warm = wall(base, args.runs, env)
+        no_cost = wall([*base, "--no-cost"], args.runs, env)
+        as_json = wall([*base, "-o", "json"], args.runs, env)
+        peer = wall([sys.executable, "-c", "import typer"], args.runs, env)
+        detail_id = subprocess.run(
+            [*base, "-o", "json", "--no-cost"], capture_output=True, env=env, check=True
+        )
+        import json
+
+        trace_id = json.loads(detail_id.stdout)["data"]["traces"][0]["traceId"]
+        detail = wall([exe, "trace", "--store", str(store), "--trace-id", trace_id], args.runs, env)
+    med = statistics.median(warm)
+    p = statistics.median(peer)
+    print(
+        f"B7 trace --last 20 on {args.spans:,} spans (nproc={os.cpu_count()}, Python {sys.version.split()[0]}):"
+    )
+    print(f"  text, costs cached: median {med * 1000:.0f} ms (min {min(warm) * 1000:.0f}); "
+          f"ratio to target {med / TARGET_S:.2f}; ratio to `import typer` {med / p:.2f}")  # fmt: skip
+    print(f"  first run (prices 20 traces, imports genai-prices): {cold * 1000:.0f} ms")
+    print(
+        f"  --no-cost: median {statistics.median(no_cost) * 1000:.0f} ms; -o json: median {statistics.median(as_json) * 1000:.0f} ms"
+    )
+    print(
+        f"  --trace-id (tree + waterfall, priced): median {statistics.median(detail) * 1000:.0f} ms"
+    )
+    print(f"  peer `python -c 'import typer'`: median {p * 1000:.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
