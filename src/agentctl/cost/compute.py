@@ -97,5 +97,5 @@ def requests_for(
 
 def run_compute_usd(duration_ns: int, requests: Requests, card: RateCard) -> Decimal:
     """Requests x duration x rate card, per second (GKE Autopilot bills per second, no minimum)."""
-    seconds = Decimal(max(0, duration_ns)) / Decimal(10**9)
-    return requests.usd_per_second(card) * seconds
+    hourly = card.hourly(requests.cpu, requests.memory_gib)
+    return hourly * Decimal(max(0, duration_ns)) / Decimal(3600 * 10**9)
