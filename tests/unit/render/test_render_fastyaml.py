@@ -62,7 +62,7 @@ documents = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(documents)
 def test_round_trip(doc):
     assert yaml.safe_load(dump(doc)) == doc
