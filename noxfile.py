@@ -1,4 +1,9 @@
-"""Developer sessions: tests, lint, typecheck, docs, bench."""
+"""Developer sessions: tests, lint, typecheck, docs, bench.
+
+nox -s lint typecheck tests      # the default sessions
+nox -s docs                      # reference pages current + mkdocs --strict
+nox -s bench -- b1               # benchmarks whose file name contains "b1"
+"""
 
 from __future__ import annotations
 
@@ -7,39 +12,46 @@ import nox
 nox.options.sessions = ["lint", "typecheck", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
+CODE = ["src", "tests", "benchmarks", "docs/gen_reference.py", "noxfile.py"]
+
+
+def _install(session: nox.Session) -> None:
+    session.install("-e", ".[dev]")
+
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The whole test suite (the same command CI runs)."""
-    session.install("-e", ".[dev]")
+    """The whole test suite (the command CI and the README run)."""
+    _install(session)
     session.run("pytest", "-n", "2", *session.posargs)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff check, ruff format --check, and the import-linter layer contracts."""
-    session.install("-e", ".[dev]")
-    session.run("ruff", "check", "src", "tests", "benchmarks")
-    session.run("ruff", "format", "--check", "src", "tests", "benchmarks")
+    _install(session)
+    session.run("ruff", "check", *CODE)
+    session.run("ruff", "format", "--check", *CODE)
     session.run("lint-imports")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[dev]")
+    """mypy over the package."""
+    _install(session)
     session.run("mypy", "src/agentctl")
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the documentation with mkdocs --strict."""
-    session.install("-e", ".[dev]")
-    session.run("python", "docs/gen_reference.py")
-    session.run("mkdocs", "build", "--strict")
+    """Fail on stale generated reference pages, then build the site strictly."""
+    _install(session)
+    session.run("python", "docs/gen_reference.py", "--check")
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(session.create_tmp() + "/site"))
 
 
 @nox.session
 def bench(session: nox.Session) -> None:
     """Run every benchmark in benchmarks/ and print figures (never asserted)."""
-    session.install("-e", ".[dev]")
+    _install(session)
     session.run("python", "benchmarks/run_all.py", *session.posargs)

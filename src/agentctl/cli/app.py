@@ -117,10 +117,13 @@ class LazyGroup(TyperGroup):
             short, panel = self.short_help_of(name)
             by_panel.setdefault(panel, []).append((name, short))
         order = [*PANELS, *sorted(p for p in by_panel if p not in PANELS)]
+        width = max((len(name) for rows in by_panel.values() for name, _ in rows), default=0)
         for panel in order:
             if panel in by_panel:
                 with formatter.section(_heading(panel)):
-                    formatter.write_dl(by_panel[panel])
+                    formatter.write_dl(
+                        [(name.ljust(width), short) for name, short in by_panel[panel]]
+                    )
 
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         formatter.write_paragraph()
