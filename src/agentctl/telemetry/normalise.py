@@ -113,7 +113,6 @@ _PROVIDER_ALIASES = {
     "watsonx": "ibm.watsonx.ai",
 }
 
-_K_OPERATION = ("gen_ai.operation.name",)
 _K_PROVIDER = ("gen_ai.provider.name", "gen_ai.system", "llm.provider", "llm.system")
 _K_REQUEST_MODEL = ("gen_ai.request.model", "llm.request.model")
 _K_RESPONSE_MODEL = ("gen_ai.response.model", "llm.response.model", "llm.model_name")
@@ -154,6 +153,41 @@ _K_TOOL = ("gen_ai.tool.name", "tool.name")
 
 _STATUS = {0: STATUS_UNSET, 1: STATUS_OK, 2: STATUS_ERROR}
 
+# One pass over a span's attributes instead of probing every alias: key -> (field, rank);
+# the lowest rank present wins, as in the table above.
+_F_PROVIDER, _F_REQ, _F_RESP, _F_IN, _F_OUT, _F_CR, _F_CW, _F_RS, _F_CONV, _F_TOOL = range(10)
+_FIELD_OF: dict[str, tuple[int, int]] = {
+    key: (field, rank)
+    for field, keys in (
+        (_F_PROVIDER, _K_PROVIDER),
+        (_F_REQ, _K_REQUEST_MODEL),
+        (_F_RESP, _K_RESPONSE_MODEL),
+        (_F_IN, _K_INPUT),
+        (_F_OUT, _K_OUTPUT),
+        (_F_CR, _K_CACHE_READ),
+        (_F_CW, _K_CACHE_WRITE),
+        (_F_RS, _K_REASONING),
+        (_F_CONV, _K_CONVERSATION),
+        (_F_TOOL, _K_TOOL),
+    )
+    for rank, key in enumerate(keys)
+}
+
+
+def _fields(attrs: dict[str, Any]) -> list[Any]:
+    found: list[Any] = [None] * 10
+    ranks = [99] * 10
+    get = _FIELD_OF.get
+    for key, value in attrs.items():
+        hit = get(key)
+        if hit is None or value is None or value == "":
+            continue
+        field, rank = hit
+        if rank < ranks[field]:
+            found[field] = value
+            ranks[field] = rank
+    return found
+
 
 def _first(attrs: dict[str, Any], keys: tuple[str, ...]) -> Any:
     for k in keys:
@@ -192,7 +226,7 @@ def provider_name(value: Any) -> str | None:
 
 
 def operation_name(attrs: dict[str, Any], span_name: str) -> str | None:
-    op = _first(attrs, _K_OPERATION)
+    op = attrs.get("gen_ai.operation.name")
     if op:
         return str(op)
     kind = attrs.get("openinference.span.kind")
@@ -246,8 +280,9 @@ def build_record(
 ) -> SpanRecord:
     """One normalised record; ``attributes`` and ``resource`` are already redacted."""
     a = attributes
+    f = _fields(a)
     operation = operation_name(a, name)
-    tool = _str(_first(a, _K_TOOL))
+    tool = _str(f[_F_TOOL])
     if tool is None and operation == OP_EXECUTE_TOOL and a.get("traceloop.entity.name"):
         tool = _str(a.get("traceloop.entity.name"))
     if tool is None and operation == OP_EXECUTE_TOOL and name.startswith("execute_tool "):
@@ -276,16 +311,16 @@ def build_record(
         agent_name=agent,
         agent_version=_str(a.get("gen_ai.agent.version")) or resource.agent_version,
         team=_str(a.get("agentctl.team")) or resource.team,
-        conversation_id=_str(_first(a, _K_CONVERSATION)),
+        conversation_id=_str(f[_F_CONV]),
         operation=operation,
-        provider=provider_name(_first(a, _K_PROVIDER)),
-        request_model=_str(_first(a, _K_REQUEST_MODEL)),
-        response_model=_str(_first(a, _K_RESPONSE_MODEL)),
-        input_tokens=_int(_first(a, _K_INPUT)),
-        output_tokens=_int(_first(a, _K_OUTPUT)),
-        cache_read_tokens=_int(_first(a, _K_CACHE_READ)),
-        cache_write_tokens=_int(_first(a, _K_CACHE_WRITE)),
-        reasoning_tokens=_int(_first(a, _K_REASONING)),
+        provider=provider_name(f[_F_PROVIDER]),
+        request_model=_str(f[_F_REQ]),
+        response_model=_str(f[_F_RESP]),
+        input_tokens=_int(f[_F_IN]),
+        output_tokens=_int(f[_F_OUT]),
+        cache_read_tokens=_int(f[_F_CR]),
+        cache_write_tokens=_int(f[_F_CW]),
+        reasoning_tokens=_int(f[_F_RS]),
         tool_name=tool,
         error_type=error_type,
         attributes=a,

@@ -116,10 +116,14 @@ def redact_attributes(attrs: dict[str, Any]) -> dict[str, Any]:
     """Return ``attrs`` with secret-looking values replaced (a new dict only when needed)."""
     out: dict[str, Any] | None = None
     for key, value in attrs.items():
-        if isinstance(value, bool | int | float) or value is None:
+        kind = type(value)
+        if kind is str:
+            new: Any = (REDACTED if value else value) if secret_name(key) else redact_text(value)
+        elif kind is list or kind is dict:
+            new = redact_value(key, value)
+        else:
             continue
-        new = redact_value(key, value)
-        if new != value:
+        if new is not value and new != value:
             if out is None:
                 out = dict(attrs)
             out[key] = new
