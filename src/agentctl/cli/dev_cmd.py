@@ -175,14 +175,14 @@ def run_dev(loaded: Any, options: Any, task: str | None, output: OutputFormat) -
                     )
                     with contextlib.suppress(KeyboardInterrupt):
                         session.watch(_never())
+                    view.title = f"agentctl dev {agent.metadata.name}: stopped"
         finally:
             left = session.leftover_processes()
             if left:
                 err.print(f"[bold red]error:[/] processes still running after stop: {left}")
     if report is None:
-        err.print(
-            f"stopped {len(session.processes)} process(es); traces are in {options.store_path or 'the default store'}"
-        )
+        where = session.store.path if session.store is not None else "the trace store"
+        err.print(f"stopped {len(session.processes)} process(es); traces are in {where}")
         return
     report_run(report, agent.metadata.name, output)
 

@@ -194,7 +194,7 @@ def _next_steps(out: Any, project: Path, store: Path | None, seconds: float) -> 
         ("Run it locally and talk to it:", f"agentctl dev {shown} --offline-model{store_opt}"),
         (
             "Ask it one more thing:",
-            f'agentctl dev {shown} --offline-model --invoke "what do you remember?"{store_opt}',
+            f'agentctl dev {shown} --offline-model --invoke "search your notes about the budget"{store_opt}',
         ),
         ("Browse the traces:", f"agentctl trace{store_opt}"),
         (

@@ -90,6 +90,7 @@ class DevView:
         if self._live is not None:
             self._live.__exit__(None, None, None)
             self._live = None
+            self.console.print(Text(self.title, style="bold"))
             self.console.print(self.process_table())
 
     def __rich__(self) -> RenderableType:
@@ -164,9 +165,7 @@ class DevView:
     # -- rendering ---------------------------------------------------------
 
     def process_table(self) -> Table:
-        table = Table(
-            title=self.title, title_justify="left", expand=False, box=None, pad_edge=False
-        )
+        table = Table(box=None, pad_edge=False)
         table.add_column("process")
         table.add_column("status")
         table.add_column("detail", overflow="fold")
@@ -182,15 +181,16 @@ class DevView:
             spans = list(self.spans)
             logs = list(self.logs)
             count = self.span_count
-        traces = Table(
-            title=f"trace tail ({count} spans)", title_justify="left", box=None, pad_edge=False
-        )
-        traces.add_column("span")
+        traces = Text()
+        traces.append(f"trace tail ({count} spans)\n", style="bold")
         for span in spans:
             style = "red" if span.status == STATUS_ERROR else ""
-            traces.add_row(Text(span_line(span), style=style))
+            traces.append(span_line(span) + "\n", style=style)
         log_text = Text()
+        log_text.append("logs\n", style="bold")
         for source, line in logs:
             log_text.append(f"{source} | ", style="bold")
             log_text.append(line + "\n")
-        return Group(self.process_table(), Text(""), traces, Text(""), log_text)
+        return Group(
+            Text(self.title, style="bold"), self.process_table(), Text(""), traces, log_text
+        )

@@ -130,7 +130,9 @@ def render_run(report: Any, prices: Any, *, agent: str) -> RenderableType:
     status.append(
         "succeeded" if report.ok else "failed", style="green" if report.ok else "bold red"
     )
-    status.append(f"  {report.seconds:.1f}s" if report.seconds >= 1 else f"  {report.seconds * 1000:.0f}ms")
+    status.append(
+        f"  {report.seconds:.1f}s" if report.seconds >= 1 else f"  {report.seconds * 1000:.0f}ms"
+    )
     if report.reason:
         status.append(f"  {report.reason}", style="red")
     parts.append(status)
