@@ -32,7 +32,7 @@ def discover(targets: list[Path]) -> list[Path]:
         if own:
             found.append(own[0])
             continue
-        below = []
+        below: list[Path] = []
         for root, dirs, files in os.walk(target):
             dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
             below.extend(Path(root) / f for f in sorted(files) if f in AGENT_FILENAMES)

@@ -122,7 +122,7 @@ def _crd_versions(path_str: str, mtime_ns: int, size: int) -> tuple[tuple[str, s
     cache = _cache_file(path_str, mtime_ns, size)
     if cache is not None and cache.is_file():
         try:
-            return tuple(tuple(entry) for entry in json.loads(cache.read_text(encoding="utf-8")))  # type: ignore[misc]
+            return tuple(tuple(entry) for entry in json.loads(cache.read_text(encoding="utf-8")))
         except (OSError, ValueError):
             pass
     out = _parse_crd_versions(path_str)

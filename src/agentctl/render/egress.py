@@ -173,4 +173,4 @@ def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     ip = _ip_cidr(host)
-    return bool(ip) and ipaddress.ip_network(ip).is_loopback
+    return ip is not None and ipaddress.ip_network(ip).is_loopback

@@ -92,7 +92,7 @@ def render_executor_rbac(ctx: Ctx, sa_name: str) -> None:
     service_account(
         ctx, sa_name, automount=False, origin=("spec", "workflow"), component="workflow-executor"
     )
-    rules = [
+    rules: list[tuple[dict[str, Any], SpecPath]] = [
         (
             {
                 "apiGroups": ["argoproj.io"],

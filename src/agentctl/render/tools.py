@@ -30,9 +30,10 @@ def render_service_tool(ctx: Ctx, index: int, tool: ServiceTool) -> None:
             raise ctx.error(
                 (*base, "env", key), f"{key} is set by agentctl for tool services; remove it"
             )
-    labels = {"app": tool.name, "instance": name}
-    service_account(ctx, name, automount=False, origin=base, component="tool", **labels)
-    res = tool.resources or Resources()
+    service_account(
+        ctx, name, automount=False, origin=base, component="tool", app=tool.name, instance=name
+    )
+    res = tool.resources or Resources.model_validate({})
     container: dict[str, Any] = {
         "name": tool.name,
         "image": tool.image,
@@ -62,13 +63,13 @@ def render_service_tool(ctx: Ctx, index: int, tool: ServiceTool) -> None:
     dep_spec.update(
         {
             "revisionHistoryLimit": 5,
-            "selector": {"matchLabels": ctx.selector(**labels)},
+            "selector": {"matchLabels": ctx.selector(app=tool.name, instance=name)},
             "strategy": {
                 "type": "RollingUpdate",
                 "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": 0},
             },
             "template": {
-                "metadata": {"labels": ctx.labels(component="tool", **labels)},
+                "metadata": {"labels": ctx.labels(component="tool", app=tool.name, instance=name)},
                 "spec": spec,
             },
         }
@@ -76,7 +77,7 @@ def render_service_tool(ctx: Ctx, index: int, tool: ServiceTool) -> None:
     deployment = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": ctx.meta(name, component="tool", **labels),
+        "metadata": ctx.meta(name, component="tool", app=tool.name, instance=name),
         "spec": dep_spec,
     }
     prefix = "spec.template.spec.containers[0]"
@@ -96,10 +97,10 @@ def render_service_tool(ctx: Ctx, index: int, tool: ServiceTool) -> None:
     service = {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": ctx.meta(name, component="tool", **labels),
+        "metadata": ctx.meta(name, component="tool", app=tool.name, instance=name),
         "spec": {
             "type": "ClusterIP",
-            "selector": ctx.selector(**labels),
+            "selector": ctx.selector(app=tool.name, instance=name),
             "ports": [
                 {
                     "name": TOOL_PORT_NAME,
@@ -115,7 +116,7 @@ def render_service_tool(ctx: Ctx, index: int, tool: ServiceTool) -> None:
         hpa = {
             "apiVersion": "autoscaling/v2",
             "kind": "HorizontalPodAutoscaler",
-            "metadata": ctx.meta(name, component="tool", **labels),
+            "metadata": ctx.meta(name, component="tool", app=tool.name, instance=name),
             "spec": {
                 "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
                 "minReplicas": scaling.min_replicas,

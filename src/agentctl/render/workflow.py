@@ -120,7 +120,7 @@ def _container(ctx: Ctx, index: int, step: Step, m: Any, Container: Any, Paramet
         outputs=[
             Parameter(name="result", value_from=m.ValueFrom(path=STEP_OUTPUT, default="null"))
         ],
-        retry_strategy=_retry(m, step.retry or Retry()),
+        retry_strategy=_retry(m, step.retry or Retry.model_validate({})),
         **kwargs,
     )
 

@@ -115,7 +115,7 @@ def _prefixed(prefix: str, origins: dict[str, SpecPath]) -> dict[str, SpecPath]:
 
 
 def scaling_of(ctx: Ctx) -> Scaling:
-    return ctx.spec.scaling or Scaling()
+    return ctx.spec.scaling or Scaling.model_validate({})
 
 
 def _replicas_fields(scaling: Scaling) -> dict[str, Any]:
