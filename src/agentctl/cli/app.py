@@ -191,7 +191,9 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; never raises for user errors."""
     from agentctl.cli._click import exceptions as click_exc
 
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = list(sys.argv[1:] if argv is None else argv) or [
+        "--help"
+    ]  # bare `agentctl`: help, exit 0
     debug = _debug_requested(args)
     try:
         rv = app(args=args, prog_name="agentctl", standalone_mode=False)
@@ -214,7 +216,9 @@ def run(argv: list[str] | None = None) -> int:
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
         return 0
-    return rv if isinstance(rv, int) else 0
+    if rv == EXIT_INTERRUPTED:  # typer turns Ctrl-C inside a command into exit code 130
+        typer.echo("Interrupted.", err=True)
+    return rv if type(rv) is int else 0  # a command may return any value; only ints are codes
 
 
 def main() -> None:
