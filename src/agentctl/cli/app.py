@@ -191,9 +191,8 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; never raises for user errors."""
     from agentctl.cli._click import exceptions as click_exc
 
-    args = list(sys.argv[1:] if argv is None else argv) or [
-        "--help"
-    ]  # bare `agentctl`: help, exit 0
+    # A bare `agentctl` prints the help and exits 0.
+    args = list(sys.argv[1:] if argv is None else argv) or ["--help"]
     debug = _debug_requested(args)
     try:
         rv = app(args=args, prog_name="agentctl", standalone_mode=False)
