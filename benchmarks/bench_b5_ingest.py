@@ -142,6 +142,12 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (load on a shared machine stretches wall time, not this)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stored(store: Path) -> int:
     from agentctl.telemetry.store import TraceStore
 
@@ -157,10 +163,11 @@ def stop(proc: subprocess.Popen[str]) -> None:
     proc.wait(timeout=60)
 
 
-def run_exporters(n_spans: int, senders: int) -> tuple[float, float, bool]:
+def run_exporters(n_spans: int, senders: int) -> tuple[float, float, bool, float]:
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "traces.db"
         proc, url = start_collector(store)
+        idle_cpu = cpu_seconds(proc.pid)
         ctx = mp.get_context("spawn")
         ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
         per = n_spans // senders
@@ -178,13 +185,15 @@ def run_exporters(n_spans: int, senders: int) -> tuple[float, float, bool]:
             p.join()
         t0, t1 = min(o[0] for o in out), max(o[1] for o in out)
         rss = peak_rss_mb(proc.pid)
+        cpu = cpu_seconds(proc.pid) - idle_cpu
         stop(proc)
         total = stored(store)
         failed = sum(o[2] for o in out)
-        return per * senders / (t1 - t0), rss, total == per * senders and failed == 0
+        n = per * senders
+        return n / (t1 - t0), rss, total == n and failed == 0, n / cpu
 
 
-def run_lean(n_spans: int) -> tuple[float, float, bool]:
+def run_lean(n_spans: int) -> tuple[float, float, bool, float]:
     """The same exporter-encoded payloads, posted from one keep-alive connection."""
     from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 
@@ -195,6 +204,7 @@ def run_lean(n_spans: int) -> tuple[float, float, bool]:
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "traces.db"
         proc, url = start_collector(store)
+        idle_cpu = cpu_seconds(proc.pid)
         u = urllib.parse.urlparse(url)
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
         t0 = time.perf_counter()
@@ -209,8 +219,9 @@ def run_lean(n_spans: int) -> tuple[float, float, bool]:
         rate = len(spans) / (time.perf_counter() - t0)
         conn.close()
         rss = peak_rss_mb(proc.pid)
+        cpu = cpu_seconds(proc.pid) - idle_cpu
         stop(proc)
-        return rate, rss, ok and stored(store) == len(spans)
+        return rate, rss, ok and stored(store) == len(spans), len(spans) / cpu
 
 
 def main() -> int:
@@ -221,22 +232,27 @@ def main() -> int:
     args = ap.parse_args()
     print(f"B5 ingest: {args.spans:,} spans per run, batches of {BATCH}, {args.senders} exporter processes, "
           f"nproc={os.cpu_count()}, Python {sys.version.split()[0]}")  # fmt: skip
-    rates, rss, complete = [], [], True
+    rates, rss, per_cpu, complete = [], [], [], True
     for _ in range(args.runs):
-        r, m, ok = run_exporters(args.spans, args.senders)
+        r, m, ok, c = run_exporters(args.spans, args.senders)
         rates.append(r)
         rss.append(m)
+        per_cpu.append(c)
         complete &= ok
     med = statistics.median(rates)
     print(f"  real exporter: median {med:,.0f} spans/s (min {min(rates):,.0f}, max {max(rates):,.0f}); "
           f"ratio to target {med / TARGET_SPANS_S:.2f}")  # fmt: skip
     print(f"  collector peak RSS: median {statistics.median(rss):.0f} MB (max {max(rss):.0f}); "
           f"ratio to target {max(rss) / TARGET_RSS_MB:.2f}")  # fmt: skip
+    print(f"  collector CPU: median {statistics.median(per_cpu):,.0f} spans per CPU-second "
+          "(its capacity when it has a core to itself)")  # fmt: skip
     print(f"  every span stored: {'yes' if complete else 'NO'}")
     lean = [run_lean(args.spans) for _ in range(args.runs)]
     lmed = statistics.median(x[0] for x in lean)
+    lcpu = statistics.median(x[3] for x in lean)
     print(f"  receiver ceiling (pre-encoded payloads, one connection): median {lmed:,.0f} spans/s, "
-          f"peak RSS {max(x[1] for x in lean):.0f} MB, every span stored: {'yes' if all(x[2] for x in lean) else 'NO'}")  # fmt: skip
+          f"{lcpu:,.0f} spans per collector CPU-second, peak RSS {max(x[1] for x in lean):.0f} MB, "
+          f"every span stored: {'yes' if all(x[2] for x in lean) else 'NO'}")  # fmt: skip
     return 0 if complete else 1
 
 

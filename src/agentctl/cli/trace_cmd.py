@@ -249,11 +249,11 @@ def _prices(src: TraceSource, summaries: list[Any], no_cost: bool) -> Any:
 
 
 def _show_list(src: TraceSource, query: Query, output: OutputFormat, no_cost: bool) -> None:
-    from agentctl.telemetry.report import list_data
-
     summaries = src.recent_traces(query)
     prices = _prices(src, summaries, no_cost)
     if output is not OutputFormat.text:
+        from agentctl.telemetry.report import list_data
+
         common.emit("TraceList", list_data(summaries, prices, src.description), output)
         return
     if not summaries:
