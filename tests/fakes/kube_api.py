@@ -21,7 +21,6 @@ Usage::
 from __future__ import annotations
 
 import contextlib
-import copy
 import datetime as dt
 import json
 import random
@@ -262,13 +261,13 @@ class FakeKube:
         r = self.resource_for(kind)
         with self._lock:
             s = self._store.get((r.group, r.plural, namespace or "", name))
-            return copy.deepcopy(s.obj) if s else None
+            return ssa.clone(s.obj) if s else None
 
     def list(self, kind: str, namespace: str | None = None) -> list[dict[str, Any]]:
         r = self.resource_for(kind)
         with self._lock:
             return [
-                copy.deepcopy(s.obj)
+                ssa.clone(s.obj)
                 for (g, p, ns, _), s in sorted(self._store.items())
                 if g == r.group and p == r.plural and (namespace is None or ns == namespace)
             ]
@@ -306,7 +305,7 @@ class FakeKube:
         r = self.resource_for(kind)
         with self._lock:
             s = self._store[(r.group, r.plural, namespace or "", name)]
-            new = {**s.obj.get("status", {}), **status} if merge else copy.deepcopy(status)
+            new = {**s.obj.get("status", {}), **status} if merge else ssa.clone(status)
             if s.obj.get("status") != new:
                 s.obj["status"] = new
                 self._touch(s, "MODIFIED")
@@ -435,11 +434,11 @@ class FakeKube:
 
     def _touch(self, s: Stored, event: str) -> None:
         s.obj["metadata"]["resourceVersion"] = self._next_rv()
-        self._events.append((self._rv, event, s.resource, copy.deepcopy(self._public(s))))
+        self._events.append((self._rv, event, s.resource, ssa.clone(self._public(s))))
         self._changed.notify_all()
 
     def _public(self, s: Stored) -> dict[str, Any]:
-        obj = copy.deepcopy(s.obj)
+        obj = ssa.clone(s.obj)
         obj["apiVersion"], obj["kind"] = s.resource.group_version, s.resource.kind
         obj["metadata"]["managedFields"] = [
             {
@@ -530,12 +529,12 @@ class FakeKube:
             )
         self._ensure_namespace(r, ns)
         self._validate(r, name, body)
-        config = copy.deepcopy(body)
+        config = ssa.clone(body)
         if r.status_subresource:
             config.pop("status", None)
         key = (r.group, r.plural, ns, name)
         stored = self._store.get(key)
-        live = copy.deepcopy(stored.obj) if stored else None
+        live = ssa.clone(stored.obj) if stored else None
         if (
             r.kind == "Job"
             and stored
@@ -621,7 +620,7 @@ class FakeKube:
     def _create(
         self, r: Resource, ns: str, body: dict[str, Any], manager: str, *, dry_run: bool = False
     ) -> dict[str, Any]:
-        obj = copy.deepcopy(body)
+        obj = ssa.clone(body)
         md = obj.setdefault("metadata", {})
         if not md.get("name") and md.get("generateName"):
             md["name"] = md["generateName"] + _secrets.token_hex(3)[:5]

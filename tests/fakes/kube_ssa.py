@@ -15,7 +15,6 @@ test a client against:
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from typing import Any
@@ -74,6 +73,15 @@ def format_path(path: Path) -> str:
 _MISSING = object()
 
 
+def clone(value: Any) -> Any:
+    """A deep copy of plain JSON data (much faster than copy.deepcopy)."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
 def get_path(obj: Any, path: Path) -> Any:
     cur = obj
     for p in path:
@@ -105,7 +113,7 @@ def _set_path(obj: dict[str, Any], path: Path, value: Any) -> None:
             cur = item
             continue
         if last:
-            cur[p] = copy.deepcopy(value)
+            cur[p] = clone(value)
             return
         want_list = isinstance(nxt, tuple)
         if p not in cur or not isinstance(cur[p], list if want_list else dict):
@@ -162,7 +170,7 @@ def apply(
 ) -> tuple[dict[str, Any], dict[str, set[Path]]]:
     """Merge ``config`` applied by ``manager`` into ``live``; returns (object, owners)."""
     result = (
-        copy.deepcopy(live)
+        clone(live)
         if live
         else {"apiVersion": config.get("apiVersion"), "kind": config.get("kind")}
     )
