@@ -188,3 +188,35 @@ def test_invalid_spec_exit_2_with_every_problem(project: Path) -> None:
 def test_no_agent_here(tmp_path: Path) -> None:
     result = run_cli("build", str(tmp_path))
     assert result.exit_code == 2 and "no agent.yaml here or below" in result.stderr
+
+
+def test_output_does_not_depend_on_hash_seed(project: Path, tmp_path: Path) -> None:
+    """Byte-identical across processes too: no set or dict order leaks into the files."""
+    import os
+    import subprocess
+    import sys
+
+    trees = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"out-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed, "NO_COLOR": "1"}
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "agentctl",
+                "build",
+                str(project),
+                "--out",
+                str(out),
+                "-o",
+                "json",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        trees.append(_tree(out))
+    assert trees[0] == trees[1]

@@ -123,7 +123,9 @@ def build(
     if problems:
         raise SpecError(problems)
     bundles = build_all(loaded, platform, kube_version=kube_version, crd_dirs=list(crd_dirs or []))
-    estimates = {b.name: e for b in bundles if (e := _estimate(b)) is not None}
+    # The YAML stream carries objects only (for `| kubectl apply -f -`): no estimate to compute.
+    wants_estimate = output is not OutputFormat.yaml
+    estimates = {b.name: e for b in bundles if wants_estimate and (e := _estimate(b)) is not None}
 
     target = out if out is not None else (None if output is OutputFormat.yaml else Path("dist"))
     dirs: dict[str, str] = {}
