@@ -18,7 +18,9 @@ Round trips, not objects, are what a deploy costs. The sequence:
 
 from __future__ import annotations
 
+import functools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -232,7 +234,7 @@ def deploy(
 
         for level, objs in rest_levels:
             ev.on_level(level, LEVEL_NAMES[level], [ObjectRef.of(o) for o in objs])
-            result.objects.extend(client.map(lambda o, lvl=level: apply_one(o, lvl), objs))
+            result.objects.extend(client.map(functools.partial(_swap, apply_one, level), objs))
 
         if orphans:
             ev.on_level(-1, "prune", orphans)
@@ -272,3 +274,9 @@ def deploy(
     result.requests = client.request_count - requests0
     result.seconds = time.monotonic() - t0
     return result
+
+
+def _swap(
+    fn: Callable[[dict[str, Any], int], ObjectResult], level: int, obj: dict[str, Any]
+) -> ObjectResult:
+    return fn(obj, level)

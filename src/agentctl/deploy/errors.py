@@ -178,7 +178,8 @@ def from_response(
     doc = _status_body(body)
     message = str(doc.get("message") or doc.get("reason") or f"HTTP {status}")
     reason = str(doc.get("reason") or "")
-    details = doc.get("details") if isinstance(doc.get("details"), dict) else {}
+    raw_details = doc.get("details")
+    details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
     causes = [c for c in (details.get("causes") or []) if isinstance(c, dict)]
     retry_after = parse_retry_after((headers or {}).get("Retry-After"))
     if retry_after is None and isinstance(details.get("retryAfterSeconds"), int):

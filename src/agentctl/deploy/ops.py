@@ -25,8 +25,7 @@ class ObjectOps:
     resources: ResourceMap
     server_version: str
 
-    def request(self, method: str, path: str, **kw: Any) -> Response:  # implemented by KubeClient
-        raise TypeError("ObjectOps is a mixin of KubeClient")
+    request: Callable[..., Response]  # implemented by KubeClient
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         raise TypeError("ObjectOps is a mixin of KubeClient")

@@ -367,14 +367,13 @@ def watch(
         job_res = client.resources.for_kind("batch", "Job") or well_known("", "Pod")
         pods_res = well_known("", "Pod")
         while True:
-            job, (pods, _) = client.map(
-                lambda i: (
-                    client.get(job_res, run.namespace, run.name)
-                    if i == 0
-                    else client.list(pods_res, run.namespace, labels=f"job-name={run.name}")
-                ),
-                [0, 1],
-            )
+
+            def fetch(i: int) -> Any:
+                if i == 0:
+                    return client.get(job_res, run.namespace, run.name)
+                return client.list(pods_res, run.namespace, labels=f"job-name={run.name}")[0]
+
+            job, pods = client.map(fetch, [0, 1])
             if job is None:
                 raise RunFailed(f"Job {run.name} was deleted while running", [], state)
             state = from_job(job, pods, run.agent)

@@ -21,6 +21,7 @@ from agentctl.deploy.engine import Events
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.status import Status
 
     from agentctl.deploy.engine import DeployPlan, DeployResult, ObjectResult
     from agentctl.deploy.objects import ObjectRef
@@ -43,7 +44,7 @@ class DeployProgress(Events):
         self._lock = threading.Lock()
         self._steps = 0
         self._step = 0
-        self._status = None
+        self._status: Status | None = None
         self._wait_live: Live | None = None
         self._last: dict[tuple[str, str, str, str], str] = {}
         self._done = 0
