@@ -190,9 +190,8 @@ def summary_table(result: DeployResult) -> Table:
         result.objects, key=lambda r: (order.get(r.action, 0), r.level, r.ref.kind, r.ref.name)
     ):
         action = r.action if not result.dry_run else f"{r.action} (dry run)"
-        table.add_row(
-            escape(r.ref.display), f"[{ACTION_STYLE.get(r.action, '')}]{action}[/]", escape(r.note)
-        )
+        cells = [escape(r.ref.display), f"[{ACTION_STYLE.get(r.action, '')}]{action}[/]"]
+        table.add_row(*cells, *([escape(r.note)] if notes else []))
     return table
 
 
