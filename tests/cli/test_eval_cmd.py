@@ -101,13 +101,19 @@ def test_failing_gate_exits_1_and_names_it(store: Path, tmp_path: Path) -> None:
     assert j.exit_code == 1 and json.loads(j.stdout)["ok"] is False
 
 
-def test_tool_accuracy_uses_declared_tools(store: Path, tmp_path: Path) -> None:
+def test_tool_accuracy_counts_failures_and_declared_tools_on_request(
+    store: Path, tmp_path: Path
+) -> None:
     d = _agent(tmp_path, "2.0", "{toolUseAccuracy: {min: 0.95, minSamples: 5}}")
     r = run_cli("eval", str(d), "--store", str(store), *WINDOW, "-o", "json")
-    assert r.exit_code == 1  # 9 of 10 calls named a declared tool
-    gate = json.loads(r.stdout)["data"]["gates"][0]
+    assert r.exit_code == 0  # every call succeeded
+    strict = run_cli(
+        "eval", str(d), "--store", str(store), *WINDOW, "--declared-tools", "-o", "json"
+    )
+    assert strict.exit_code == 1  # 9 of 10 calls named a declared tool
+    gate = json.loads(strict.stdout)["data"]["gates"][0]
     assert (gate["count"], gate["samples"], gate["status"]) == (9, 10, "fail")
-    agents = {(a["agent"], a["version"]): a for a in json.loads(r.stdout)["data"]["agents"]}
+    agents = {(a["agent"], a["version"]): a for a in json.loads(strict.stdout)["data"]["agents"]}
     assert agents[("bot", "2.0")]["undeclaredTools"] == {"shell": 1}
 
 

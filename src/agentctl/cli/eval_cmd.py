@@ -54,6 +54,13 @@ def eval_(
             help="Metrics and cost per run of two versions side by side.",
         ),
     ] = None,
+    declared_tools: Annotated[
+        bool,
+        typer.Option(
+            "--declared-tools",
+            help="Tool-use accuracy also requires calls to name a tool of the agent.yaml's spec.tools.",
+        ),
+    ] = False,
     allow_insufficient: Annotated[
         bool,
         typer.Option(
@@ -87,7 +94,11 @@ def eval_(
     if agent is not None:
         agents = [a for a in agents if a.metadata.name == agent]
     spans, described = _spans(store, source, since_ns, until_ns, agent, limit)
-    declared = {a.metadata.name: {t.name for t in a.spec.tools} for a in agents}
+    declared = (
+        {a.metadata.name: {t.name for t in a.spec.tools} for a in agents}
+        if declared_tools
+        else None
+    )
     metrics = compute_metrics(facts_from_spans(spans), declared)
     if agent is not None:
         metrics = [m for m in metrics if m.agent == agent]

@@ -7,9 +7,13 @@ Definitions (docs/explanation/finops-and-evaluation.md):
 - **task success rate**: runs whose agent span did not end in error, or, when
   the run carries a task-success evaluation result (an evaluation named like
   ``task_success``/``task_completion``/``goal``), that result.
-- **tool-use accuracy**: ``execute_tool`` calls that did not fail and named a
-  declared tool (``spec.tools`` of the agent.yaml in scope; ``-`` and ``_``
-  are the same; without a spec only failures count).
+- **tool-use accuracy**: ``execute_tool`` calls that did not fail. A call
+  naming a tool the agent does not offer, or with arguments that do not match
+  the tool's schema, fails in the scaffolded runtime (``error.type``
+  ``ToolNotFound``, ``ToolArgumentError``); failures are counted by
+  ``error.type``. With declared tools given (``--declared-tools``), a call
+  must also name one of the agent.yaml's ``spec.tools`` (``-`` and ``_`` are
+  the same).
 - **guardrail adherence**: runs with no guardrail violation: no span with
   ``error.type`` ``guardrail.*`` (budgets, max steps, max tool calls,
   timeout) and no ``gen_ai.guardrail.result`` event whose result is not a
@@ -122,6 +126,7 @@ class ToolFacts:
     version: str | None
     tool: str | None
     ok: bool
+    error_type: str | None = None
 
 
 @dataclass(frozen=True)
@@ -242,8 +247,16 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
         )
     for t in tools:
         agent, version = who(t.trace_id, t)
+        ok = t.status != STATUS_ERROR
         facts.tools.append(
-            ToolFacts(t.trace_id, agent, version, t.tool_name, t.status != STATUS_ERROR)
+            ToolFacts(
+                t.trace_id,
+                agent,
+                version,
+                t.tool_name,
+                ok,
+                None if ok else (t.error_type or "error"),
+            )
         )
     return facts
 
@@ -254,7 +267,8 @@ class AgentMetrics:
     version: str  # ALL_VERSIONS for every version together
     rates: dict[str, Rate]
     undeclared_tools: dict[str, int] = field(default_factory=dict)
-    tools_checked: bool = False  # declared tools known
+    tools_checked: bool = False  # declared tools enforced
+    tool_errors: dict[str, int] = field(default_factory=dict)  # failed tool calls by error.type
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -263,16 +277,21 @@ class AgentMetrics:
             "metrics": {m: r.to_dict() for m, r in self.rates.items()},
             "declaredToolsChecked": self.tools_checked,
             "undeclaredTools": dict(sorted(self.undeclared_tools.items())),
+            "toolErrors": dict(sorted(self.tool_errors.items())),
         }
 
 
 def compute_metrics(
     facts: Facts, declared: dict[str, set[str]] | None = None
 ) -> list[AgentMetrics]:
-    """Metrics per agent (all versions, ``version == "*"``) and per agent version."""
+    """Metrics per agent (all versions, ``version == "*"``) and per agent version.
+
+    ``declared`` (agent -> tool names) makes tool-use accuracy also require a declared tool.
+    """
     declared = {a: {_norm_tool(t) for t in tools} for a, tools in (declared or {}).items()}
     groups: dict[tuple[str, str], dict[str, list[int]]] = {}
     undeclared: dict[tuple[str, str], dict[str, int]] = {}
+    errors: dict[tuple[str, str], dict[str, int]] = {}
 
     def bump(agent: str | None, version: str | None, metric: str, good: bool) -> None:
         name = agent or "(unknown)"
@@ -295,6 +314,13 @@ def compute_metrics(
             ):
                 u = undeclared.setdefault(key, {})
                 u[t.tool or "(unnamed)"] = u.get(t.tool or "(unnamed)", 0) + 1
+        if t.error_type:
+            for key in (
+                (t.agent or "(unknown)", ALL_VERSIONS),
+                (t.agent or "(unknown)", t.version or "(unknown)"),
+            ):
+                e = errors.setdefault(key, {})
+                e[t.error_type] = e.get(t.error_type, 0) + 1
         bump(t.agent, t.version, "tool_use_accuracy", t.ok and known)
     for e in facts.evaluations:
         bump(e.agent, e.version, "hallucination_rate", e.failed)
@@ -305,7 +331,12 @@ def compute_metrics(
         rates = {m: Rate(m, k, n) for m, (k, n) in counts.items()}
         out.append(
             AgentMetrics(
-                agent, version, rates, undeclared.get((agent, version), {}), agent in declared
+                agent,
+                version,
+                rates,
+                undeclared.get((agent, version), {}),
+                agent in declared,
+                errors.get((agent, version), {}),
             )
         )
     return out

@@ -43,7 +43,13 @@ def render_metrics(metrics: list[Any], console: Console) -> None:
         t.add_row(escape(m.agent), escape(version), *(_rate(m.rates[k]) for k in METRICS))
     console.print(t)
     for m in metrics:
-        if m.version == ALL_VERSIONS and m.undeclared_tools:
+        if m.version != ALL_VERSIONS:
+            continue
+        if m.tool_errors:
+            errors = sorted(m.tool_errors.items(), key=lambda kv: -kv[1])
+            text = ", ".join(f"{k} ({v})" for k, v in errors)
+            console.print(f"failed tool calls of {escape(m.agent)}: {escape(text)}")
+        if m.undeclared_tools:
             names = ", ".join(f"{k} ({v})" for k, v in m.undeclared_tools.items())
             console.print(
                 f"[yellow]undeclared tools[/] called by {escape(m.agent)}: {escape(names)}"

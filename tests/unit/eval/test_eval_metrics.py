@@ -47,6 +47,15 @@ def test_task_success_from_status_and_explicit_evaluations() -> None:
     assert r.value == pytest.approx(0.6)
 
 
+def test_tool_use_accuracy_counts_failed_calls_by_error_type() -> None:
+    spans = [*run("a", tools=[("calculate", "ok"), ("save_note", "unset"), ("nope", "error")])]
+    spans[-1].error_type = "ToolNotFound"
+    m = _metrics(spans)[("bot", ALL_VERSIONS)]
+    assert (m.rates["tool_use_accuracy"].k, m.rates["tool_use_accuracy"].n) == (2, 3)
+    assert m.tool_errors == {"ToolNotFound": 1}
+    assert not m.tools_checked and m.undeclared_tools == {}
+
+
 def test_tool_use_accuracy_with_declared_tools() -> None:
     spans = [
         *run("a", tools=[("web_search", "unset"), ("web-search", "ok"), ("calculator", "ok")]),
@@ -66,6 +75,7 @@ def test_tool_use_accuracy_with_declared_tools() -> None:
     )
     assert with_spec.undeclared_tools == {"calculator": 1}
     assert with_spec.tools_checked
+    assert with_spec.tool_errors == {"error": 1}
 
 
 def test_guardrail_adherence() -> None:
