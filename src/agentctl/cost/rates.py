@@ -76,6 +76,8 @@ def fmt_usd(value: Decimal | float | None) -> str:
     if value is None:
         return "-"
     v = Decimal(str(value))
+    if 0 < abs(v) < Decimal("0.0001"):
+        return "<$0.0001" if v > 0 else ">-$0.0001"
     if v != 0 and abs(v) < Decimal("0.01"):
         return f"${v:.4f}"
     return f"${v:,.2f}"

@@ -148,3 +148,18 @@ def test_to_dict_is_json_serialisable() -> None:
         if d.is_dir():
             e = estimate_agent(load_agent(d).agent)
             json.dumps(e.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (Decimal(0), "$0.00"),
+        (Decimal("0.00002"), "<$0.0001"),
+        (Decimal("0.0042"), "$0.0042"),
+        (Decimal("1234.5"), "$1,234.50"),
+    ],
+)
+def test_money_for_people(value: Decimal, text: str) -> None:
+    from agentctl.cost.rates import fmt_usd
+
+    assert fmt_usd(value) == text
