@@ -222,11 +222,16 @@ def from_job(job: dict[str, Any], pods: list[dict[str, Any]], agent: str) -> Run
 def _template_of(
     client: KubeClient, res: ResourceInfo | None, ns: str, name: str
 ) -> dict[str, Any]:
-    obj = client.get(res, ns, name) if res is not None else None
+    if res is None:
+        raise kerr.NotServed(
+            f"the cluster no longer serves the kind of {name}'s template",
+            [],
+            hint="install Argo Workflows (https://argo-workflows.readthedocs.io/en/latest/installation/)",
+        )
+    obj = client.get(res, ns, name)
     if obj is None:
         raise kerr.NotFound(
-            f"{res.kind if res else 'template'}/{name} in namespace {ns} is gone",
-            hint="deploy the agent again",
+            f"{res.kind}/{name} in namespace {ns} is gone", hint="deploy the agent again"
         )
     return obj
 
