@@ -139,7 +139,17 @@ def check_objects(ctx: Ctx) -> None:
 
 
 def check_across(bundles: list[Bundle]) -> None:
-    """Two agents in one build must not render the same object (shared Namespaces excepted)."""
+    """Agents of one build have distinct names and never render the same object (shared Namespaces aside)."""
+    by_name: dict[str, Bundle] = {}
+    for bundle in bundles:
+        first = by_name.setdefault(bundle.name, bundle)
+        if first is not bundle:
+            file, line, col = bundle.loaded.locate(("metadata", "name"))
+            raise RenderError(
+                f"{file}:{line}:{col}: metadata.name: agent {bundle.name!r} is also defined in {first.loaded.file}; "
+                f"both would be written to <out>/{bundle.name}/",
+                hint="agent names must be unique in one build",
+            )
     owners: dict[tuple[str, str | None, str], Bundle] = {}
     for bundle in bundles:
         for obj in bundle.objects:

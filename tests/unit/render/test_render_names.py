@@ -74,12 +74,32 @@ def test_secret_volume_name_too_long(render):
         render(agent_doc(secrets=secrets, model=None))
 
 
-def test_two_agents_with_the_same_name_in_one_namespace(write_agent, platform_from):
+def test_two_agents_with_the_same_name(write_agent, platform_from):
     from agentctl.render.build import build_all
     from agentctl.spec.loader import load_agent
 
     first = load_agent(write_agent(agent_doc(), "one"))
     second = load_agent(write_agent(agent_doc(), "two"))
+    with pytest.raises(
+        RenderError,
+        match=r"two/agent\.yaml:\d+:\d+: metadata\.name: agent 'demo' is also defined in",
+    ):
+        build_all([first, second], platform_from(None))
+    other_team = agent_doc()
+    other_team["metadata"]["team"] = "other"
+    third = load_agent(write_agent(other_team, "three"))
+    with pytest.raises(RenderError, match=r"both would be written to <out>/demo/"):
+        build_all([first, third], platform_from(None))
+
+
+def test_same_object_from_two_agents(write_agent, platform_from):
+    """Distinct agents whose derived objects collide (agent `a` with tool `b-x` vs agent `a-b` ...)."""
+    from agentctl.render.build import build_all
+    from agentctl.spec.loader import load_agent
+
+    tool = [{"name": "config", "kind": "service", "image": "ghcr.io/acme/t:1.0.0"}]
+    first = load_agent(write_agent(agent_doc(name="shop", tools=tool), "one"))
+    second = load_agent(write_agent(agent_doc(name="shop-config"), "two"))
     with pytest.raises(
         RenderError, match=r"two/agent\.yaml:\d+:\d+: metadata\.name: .* is also rendered by"
     ):
