@@ -69,9 +69,8 @@ def _load_agents(paths: list[Path] | None, env: str | None) -> list[Any]:
 
 def _find_platform(explicit: Path | None, start: Path) -> Path | None:
     """--platform > AGENTCTL_PLATFORM > platform.yaml upwards to a repo root (as spec.loader finds it)."""
-    explicit = explicit or (
-        Path(common.settings().platform_file) if common.settings().platform_file else None
-    )
+    configured = common.settings().platform_file
+    explicit = explicit or (Path(configured) if configured else None)
     if explicit is not None:
         return explicit
     start = start.resolve()

@@ -212,7 +212,7 @@ def _replicas(scaling: Any | None) -> tuple[int, int]:
     if scaling is None:
         from agentctl.spec.models import Scaling
 
-        scaling = Scaling()
+        scaling = Scaling.model_validate({})
     return scaling.min_replicas, scaling.max_replicas
 
 
@@ -331,7 +331,7 @@ def estimate_agent(
         if isinstance(tool, ServiceTool):
             from agentctl.spec.models import Resources
 
-            res = tool.resources or Resources()
+            res = tool.resources or Resources.model_validate({})
             lines.append(
                 _long_running(f"{name}-{tool.name}", "tool-deployment", res, tool.scaling, card)
             )

@@ -319,8 +319,8 @@ def compute_metrics(
                 (t.agent or "(unknown)", ALL_VERSIONS),
                 (t.agent or "(unknown)", t.version or "(unknown)"),
             ):
-                e = errors.setdefault(key, {})
-                e[t.error_type] = e.get(t.error_type, 0) + 1
+                by_type = errors.setdefault(key, {})
+                by_type[t.error_type] = by_type.get(t.error_type, 0) + 1
         bump(t.agent, t.version, "tool_use_accuracy", t.ok and known)
     for e in facts.evaluations:
         bump(e.agent, e.version, "hallucination_rate", e.failed)

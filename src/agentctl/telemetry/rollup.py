@@ -388,7 +388,7 @@ class CostRollup:
         return [
             ComputeGroup(
                 k[0], k[1] or None, k[2] or None, k[3] or None, resources.get(k[4], {}), *v
-            )  # type: ignore[arg-type]
+            )
             for k, v in sorted(acc.items())
         ]
 
