@@ -27,6 +27,7 @@ import urllib.parse
 from pathlib import Path
 
 TARGET_SPANS_S = 20_000
+EXPORTER_CPU: list[float] = []  # exporter CPU seconds per span, per run
 TARGET_RSS_MB = 150
 BATCH = 512
 
@@ -102,11 +103,12 @@ def sender(url: str, n: int, seed: int, ready, go, results) -> None:  # type: ig
     ready.put(seed)
     go.wait()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     failed = 0
     for i in range(0, len(spans), BATCH):
         if exporter.export(spans[i : i + BATCH]) is not SpanExportResult.SUCCESS:
             failed += len(spans[i : i + BATCH])
-    results.put((t0, time.perf_counter(), failed))
+    results.put((t0, time.perf_counter(), failed, time.process_time() - c0))
     exporter.shutdown()
 
 
@@ -190,6 +192,7 @@ def run_exporters(n_spans: int, senders: int) -> tuple[float, float, bool, float
         total = stored(store)
         failed = sum(o[2] for o in out)
         n = per * senders
+        EXPORTER_CPU.append(sum(o[3] for o in out) / n)
         return n / (t1 - t0), rss, total == n and failed == 0, n / cpu
 
 
@@ -246,6 +249,10 @@ def main() -> int:
           f"ratio to target {max(rss) / TARGET_RSS_MB:.2f}")  # fmt: skip
     print(f"  collector CPU: median {statistics.median(per_cpu):,.0f} spans per CPU-second "
           "(its capacity when it has a core to itself)")  # fmt: skip
+    exp = statistics.median(EXPORTER_CPU)
+    rcv = 1 / statistics.median(per_cpu)
+    print(f"  exporter CPU: {exp * 1e6:.0f} µs per span; collector CPU: {rcv * 1e6:.0f} µs per span; "
+          f"so 2 cores shared by both sides top out near {2 / (exp + rcv):,.0f} spans/s")  # fmt: skip
     print(f"  every span stored: {'yes' if complete else 'NO'}")
     lean = [run_lean(args.spans) for _ in range(args.runs)]
     lmed = statistics.median(x[0] for x in lean)

@@ -279,3 +279,28 @@ def test_stop_stores_everything_accepted(store: TraceStore) -> None:
         assert post(rx, P.protobuf(P.agent_run()))[0] == 200
     rx.stop()
     assert store.count() == 20
+
+
+def test_unstorable_text_is_refused_without_failing_the_store(
+    receiver: OtlpReceiver, store: TraceStore
+) -> None:
+    doc = P.json_doc([P.span("x", trace_id=os.urandom(16))])
+    body = json.dumps(doc).replace('"name": "x"', '"name": "bad \\ud800 name"').encode()
+    status, _, resp = post(receiver, body, "application/json")
+    assert status == 400 and "cannot be stored" in json.loads(resp)["message"]
+    assert_still_serving(receiver, store)
+
+
+def test_out_of_range_numbers_are_clamped_or_dropped(
+    receiver: OtlpReceiver, store: TraceStore
+) -> None:
+    tid = os.urandom(16)
+    doc = P.json_doc([P.span("chat m", trace_id=tid, attrs={"gen_ai.operation.name": "chat"})])
+    sp = doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    sp["startTimeUnixNano"] = str(2**64 - 1)  # fixed64 allows it, SQLite does not
+    sp["endTimeUnixNano"] = str(2**64 - 1)
+    sp["attributes"].append({"key": "gen_ai.usage.input_tokens", "value": {"intValue": str(2**70)}})
+    assert post(receiver, json.dumps(doc).encode(), "application/json")[0] == 200
+    (got,) = store.trace(tid.hex())
+    assert got.start_unix_nano == 2**63 - 1 and got.input_tokens is None
+    assert got.attributes["gen_ai.usage.input_tokens"] == 2**70  # kept as an attribute

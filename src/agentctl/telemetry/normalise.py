@@ -205,16 +205,21 @@ def _str(value: Any) -> str | None:
     return str(value)
 
 
+_MAX_INT = 2**63 - 1  # SQLite integers are signed 64-bit
+
+
 def _int(value: Any) -> int | None:
+    """A non-negative count, or None when absent or not a storable count."""
     if value is None or isinstance(value, bool):
         return None
     try:
-        return int(value)
+        n = int(value)
     except (TypeError, ValueError):
         try:
-            return int(float(value))
-        except (TypeError, ValueError):
+            n = int(float(value))
+        except (TypeError, ValueError, OverflowError):
             return None
+    return n if 0 <= n <= _MAX_INT else None
 
 
 def provider_name(value: Any) -> str | None:
@@ -297,6 +302,8 @@ def build_record(
             if ev.name == "exception" and ev.attributes.get("exception.type"):
                 error_type = _str(ev.attributes["exception.type"])
                 break
+    start = min(max(start, 0), _MAX_INT)
+    end = min(max(end, 0), _MAX_INT)
     return SpanRecord(
         trace_id=trace_id,
         span_id=span_id,

@@ -213,6 +213,8 @@ class OtlpReceiver:
         self._queue.put(job)
         if not job.done.wait(self.commit_timeout_s):
             raise _HttpError(503, "the trace store did not commit in time", retry_after=2)
+        if isinstance(job.error, ValueError | OverflowError):  # e.g. text SQLite cannot store
+            raise _HttpError(400, f"spans cannot be stored: {job.error}")
         if job.error is not None:
             self.stats.store_errors += 1
             raise _HttpError(503, f"the trace store failed: {job.error}", retry_after=5)
@@ -254,15 +256,20 @@ class OtlpReceiver:
 
     def _commit(self, jobs: list[_Job], size: int) -> None:
         spans = jobs[0].spans if len(jobs) == 1 else [s for j in jobs for s in j.spans]
-        error: BaseException | None = None
         try:
             self.store.insert(spans)
         except Exception as exc:
-            error = exc
+            if len(jobs) == 1:
+                jobs[0].error = exc
+            else:  # one bad request must not fail the others merged with it
+                for j in jobs:
+                    try:
+                        self.store.insert(j.spans)
+                    except Exception as one:
+                        j.error = one
         with self._queued_lock:
             self._queued -= size
         for j in jobs:
-            j.error = error
             j.done.set()
 
 
