@@ -32,90 +32,7 @@ from typing import Any
 from agentctl.cost.llm import Usage, UsageGroup, day_time, span_time
 from agentctl.cost.prices import Pricer, RateEntry
 from agentctl.cost.report import ComputeGroup, RunRow
-
-ROLLUP_VERSION = "1"
-NS_HOUR = 3600 * 10**9
-NS_DAY = 24 * NS_HOUR
-LLM_SQL = (
-    "(operation IN ('chat','text_completion','generate_content','embeddings') "
-    "OR (operation IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL)))"
-)
-AGENT_SQL = "coalesce(agent_name, service_name, '')"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS {s}.cost_state (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS {s}.cost_usage (
-  hour INTEGER NOT NULL, agent TEXT NOT NULL, version TEXT NOT NULL, team TEXT NOT NULL,
-  provider TEXT NOT NULL, model TEXT NOT NULL, calls INTEGER NOT NULL,
-  input INTEGER NOT NULL, output INTEGER NOT NULL, cache_read INTEGER NOT NULL,
-  cache_write INTEGER NOT NULL, reasoning INTEGER NOT NULL, min_input INTEGER NOT NULL, max_input INTEGER NOT NULL,
-  PRIMARY KEY (hour, agent, version, team, provider, model)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS {s}.cost_compute (
-  hour INTEGER NOT NULL, agent TEXT NOT NULL, version TEXT NOT NULL, team TEXT NOT NULL,
-  resource_id INTEGER NOT NULL, runs INTEGER NOT NULL, errors INTEGER NOT NULL, run_ns INTEGER NOT NULL,
-  PRIMARY KEY (hour, agent, version, team, resource_id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS {s}.cost_runs (
-  trace_id TEXT PRIMARY KEY, has_root INTEGER NOT NULL DEFAULT 0, start_ns INTEGER, end_ns INTEGER,
-  agent TEXT, version TEXT, team TEXT, status TEXT, resource_id INTEGER,
-  llm_usd REAL NOT NULL DEFAULT 0, llm_calls INTEGER NOT NULL DEFAULT 0,
-  unpriced_calls INTEGER NOT NULL DEFAULT 0, tokens INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS {s}.cost_prices (
-  provider TEXT NOT NULL, model TEXT NOT NULL, day INTEGER NOT NULL, entry TEXT NOT NULL,
-  PRIMARY KEY (provider, model, day)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS {s}.cost_runs_start ON cost_runs (start_ns);
-CREATE INDEX IF NOT EXISTS {s}.cost_runs_llm ON cost_runs (llm_usd);
-CREATE INDEX IF NOT EXISTS {s}.cost_runs_dur ON cost_runs ((end_ns - start_ns));
-"""
-
-# Token counts as priced: input includes the cache (added back when a span
-# counted it apart, Anthropic style), output includes reasoning.
-_CR = "coalesce(cache_read_tokens, 0)"
-_CW = "coalesce(cache_write_tokens, 0)"
-_RS = "coalesce(reasoning_tokens, 0)"
-_INP = f"(coalesce(input_tokens, 0) + CASE WHEN {_CR} + {_CW} > coalesce(input_tokens, 0) THEN {_CR} + {_CW} ELSE 0 END)"
-_OUT = f"max(coalesce(output_tokens, 0), {_RS})"
-_MODEL = "coalesce(response_model, request_model, '')"
-
-_USAGE_SELECT = f"""SELECT start_ns / {NS_HOUR} AS hour, {AGENT_SQL} AS agent, coalesce(agent_version, '') AS version,
-  coalesce(team, '') AS team, coalesce(provider, '') AS provider, {_MODEL} AS model, count(*) AS calls,
-  sum({_INP}) AS input, sum({_OUT}) AS output, sum({_CR}) AS cache_read, sum({_CW}) AS cache_write,
-  sum({_RS}) AS reasoning, min({_INP}) AS min_input, max({_INP}) AS max_input
-FROM spans WHERE {{where}} AND {LLM_SQL} GROUP BY 1, 2, 3, 4, 5, 6"""
-_COMPUTE_SELECT = f"""SELECT start_ns / {NS_HOUR}, {AGENT_SQL}, coalesce(agent_version, ''), coalesce(team, ''),
-  coalesce(resource_id, 0), count(*), sum(status = 'error'), sum(max(0, end_ns - start_ns))
-FROM spans WHERE {{where}} AND parent_span_id IS NULL GROUP BY 1, 2, 3, 4, 5"""
-
-_UPSERT_USAGE = """INSERT INTO {s}.cost_usage {select}
-ON CONFLICT DO UPDATE SET calls = calls + excluded.calls, input = input + excluded.input,
-  output = output + excluded.output, cache_read = cache_read + excluded.cache_read,
-  cache_write = cache_write + excluded.cache_write, reasoning = reasoning + excluded.reasoning,
-  min_input = min(min_input, excluded.min_input), max_input = max(max_input, excluded.max_input)"""
-_UPSERT_COMPUTE = """INSERT INTO {s}.cost_compute {select}
-ON CONFLICT DO UPDATE SET runs = runs + excluded.runs, errors = errors + excluded.errors,
-  run_ns = run_ns + excluded.run_ns"""
-_UPSERT_ROOTS = f"""INSERT INTO {{s}}.cost_runs (trace_id, has_root, start_ns, end_ns, agent, version, team, status,
-  resource_id)
-SELECT trace_id, 1, start_ns, end_ns, {AGENT_SQL}, coalesce(agent_version, ''), coalesce(team, ''), status,
-  coalesce(resource_id, 0)
-FROM spans WHERE {{where}} AND parent_span_id IS NULL
-ON CONFLICT DO UPDATE SET has_root = 1, start_ns = excluded.start_ns, end_ns = excluded.end_ns,
-  agent = excluded.agent, version = excluded.version, team = excluded.team, status = excluded.status,
-  resource_id = excluded.resource_id"""
-# A call's cost with linear rates; calls without usage cost nothing (no per-request fee guessed).
-_CALL_USD = f"""CASE WHEN {_INP} + {_OUT} = 0 OR r.day IS NULL THEN 0 ELSE
-  r.fee + ({_INP} - {_CR} - {_CW}) * r.r_in + {_CR} * r.r_cr + {_CW} * r.r_cw
-  + ({_OUT} - {_RS}) * r.r_out + {_RS} * r.r_rs END"""
-_UPSERT_RUN_COST = f"""INSERT INTO {{s}}.cost_runs (trace_id, llm_usd, llm_calls, unpriced_calls, tokens)
-SELECT trace_id, sum({_CALL_USD}), count(*), sum(r.day IS NULL AND {_INP} + {_OUT} > 0), sum({_INP} + {_OUT})
-FROM spans LEFT JOIN temp.cost_rates r ON r.provider = coalesce(spans.provider, '') AND r.model = {_MODEL}
-  AND r.day = spans.start_ns / {NS_DAY} AND {_INP} > r.lo AND {_INP} <= r.hi
-WHERE {{where}} AND {LLM_SQL} GROUP BY trace_id
-ON CONFLICT DO UPDATE SET llm_usd = llm_usd + excluded.llm_usd, llm_calls = llm_calls + excluded.llm_calls,
-  unpriced_calls = unpriced_calls + excluded.unpriced_calls, tokens = tokens + excluded.tokens"""
-_TABLES = ("cost_state", "cost_usage", "cost_compute", "cost_runs", "cost_prices")
-_RATES_TABLE = """CREATE TEMP TABLE IF NOT EXISTS cost_rates (
-  provider TEXT NOT NULL, model TEXT NOT NULL, day INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL,
-  fee REAL, r_in REAL, r_cr REAL, r_cw REAL, r_out REAL, r_rs REAL, PRIMARY KEY (provider, model, day, lo))"""
+from agentctl.telemetry import rollup_sql as Q
 
 
 class SqlRateCache:
@@ -188,10 +105,10 @@ class CostRollup:
         """Bring the rollups up to date (or, read-only, build them for the window in temp)."""
         top = int(self.conn.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0])
         try:
-            self.conn.executescript(_SCHEMA.format(s="main"))
+            self.conn.executescript(Q.SCHEMA.format(s="main"))
             state = dict(self.conn.execute("SELECT key, value FROM main.cost_state").fetchall())
             if (
-                state.get("version") != ROLLUP_VERSION
+                state.get("version") != Q.ROLLUP_VERSION
                 or state.get("prices") != self.pricer.data_version
             ):
                 state = {}
@@ -204,7 +121,7 @@ class CostRollup:
                 return
             with self._tx(immediate=True):
                 if not state:
-                    for table in _TABLES:
+                    for table in Q.TABLES:
                         self.conn.execute(f"DELETE FROM main.{table}")
                 self._build("main", "id > ? AND id <= ?", (last, top))
                 self._state("main", top)
@@ -212,11 +129,11 @@ class CostRollup:
             if "readonly" not in str(exc) and "read-only" not in str(exc):
                 raise
             self.schema = "temp"
-            for table in _TABLES:
+            for table in Q.TABLES:
                 self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
-            self.conn.executescript(_SCHEMA.format(s="temp"))
-            lo = (since_ns or 0) - NS_DAY
-            hi = (until_ns or 2**62) + NS_DAY
+            self.conn.executescript(Q.SCHEMA.format(s="temp"))
+            lo = (since_ns or 0) - Q.NS_DAY
+            hi = (until_ns or 2**62) + Q.NS_DAY
             with self._tx(immediate=False):
                 self._build("temp", "start_ns >= ? AND start_ns < ?", (lo, hi))
 
@@ -237,7 +154,7 @@ class CostRollup:
         self.conn.executemany(
             f"INSERT OR REPLACE INTO {schema}.cost_state VALUES (?, ?)",
             [
-                ("version", ROLLUP_VERSION),
+                ("version", Q.ROLLUP_VERSION),
                 ("prices", self.pricer.data_version),
                 ("last_id", str(last_id)),
             ],
@@ -247,20 +164,20 @@ class CostRollup:
         c = self.conn
         c.execute("DROP TABLE IF EXISTS temp.cost_usage_delta")
         c.execute(
-            f"CREATE TEMP TABLE cost_usage_delta AS {_USAGE_SELECT.format(where=where)}", params
+            f"CREATE TEMP TABLE cost_usage_delta AS {Q.USAGE_SELECT.format(where=where)}", params
         )
         c.execute(
-            _UPSERT_USAGE.format(s=schema, select="SELECT * FROM temp.cost_usage_delta WHERE true")
+            Q.UPSERT_USAGE.format(s=schema, select="SELECT * FROM temp.cost_usage_delta WHERE true")
         )
         c.execute(
-            _UPSERT_COMPUTE.format(s=schema, select=_COMPUTE_SELECT.format(where=where)), params
+            Q.UPSERT_COMPUTE.format(s=schema, select=Q.COMPUTE_SELECT.format(where=where)), params
         )
-        c.execute(_UPSERT_ROOTS.format(s=schema, where=where), params)
+        c.execute(Q.UPSERT_ROOTS.format(s=schema, where=where), params)
         keys = c.execute(
             "SELECT DISTINCT provider, model, hour / 24 FROM temp.cost_usage_delta"
         ).fetchall()
         self._rates(keys)
-        c.execute(_UPSERT_RUN_COST.format(s=schema, where=where.replace("id", "spans.id")), params)
+        c.execute(Q.UPSERT_RUN_COST.format(s=schema, where=where.replace("id", "spans.id")), params)
         c.execute("DROP TABLE temp.cost_usage_delta")
         self.building = True
         try:
@@ -270,7 +187,7 @@ class CostRollup:
 
     def _rates(self, keys: list[tuple[str, str, int]]) -> None:
         """Fill temp.cost_rates with the linear rates of each (provider, model, day)."""
-        self.conn.execute(_RATES_TABLE)
+        self.conn.execute(Q.RATES_TABLE)
         rows = []
         for provider, model, day in keys:
             if (provider, model, day) in self._rated:
@@ -290,8 +207,8 @@ class CostRollup:
 
     def _edges(self, since_ns: int, until_ns: int) -> tuple[int, int]:
         """Whole hours [h0, h1) inside the window."""
-        h0 = -(-since_ns // NS_HOUR)
-        h1 = until_ns // NS_HOUR
+        h0 = -(-since_ns // Q.NS_HOUR)
+        h1 = until_ns // Q.NS_HOUR
         return h0, max(h0, h1)
 
     def usage_groups(
@@ -311,13 +228,13 @@ class CostRollup:
         for r in rows:
             _merge(acc, r[:6], r[6:])
         for lo, hi in (
-            (since_ns, min(until_ns, h0 * NS_HOUR)),
-            (max(since_ns, h1 * NS_HOUR), until_ns),
+            (since_ns, min(until_ns, h0 * Q.NS_HOUR)),
+            (max(since_ns, h1 * Q.NS_HOUR), until_ns),
         ):
             if lo >= hi:
                 continue
-            where = f"start_ns >= ? AND start_ns < ?{af.replace('agent', AGENT_SQL)}"
-            for hour, *rest in self.conn.execute(_USAGE_SELECT.format(where=where), (lo, hi, *ap)):
+            where = f"start_ns >= ? AND start_ns < ?{af.replace('agent', Q.AGENT_SQL)}"
+            for hour, *rest in self.conn.execute(Q.USAGE_SELECT.format(where=where), (lo, hi, *ap)):
                 _merge(acc, (hour // 24, *rest[:5]), rest[5:])
         return [
             UsageGroup(
@@ -343,12 +260,12 @@ class CostRollup:
         priced at the tier of the average call.
         """
         since, until = self._window
-        lo, hi = max(group.day * NS_DAY, since), min((group.day + 1) * NS_DAY, until)
+        lo, hi = max(group.day * Q.NS_DAY, since), min((group.day + 1) * Q.NS_DAY, until)
         sql = f"""SELECT start_ns, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
               reasoning_tokens FROM spans
-            WHERE start_ns >= ? AND start_ns < ? AND {AGENT_SQL} = ? AND coalesce(agent_version, '') = ?
+            WHERE start_ns >= ? AND start_ns < ? AND {Q.AGENT_SQL} = ? AND coalesce(agent_version, '') = ?
               AND coalesce(team, '') = ? AND coalesce(provider, '') = ?
-              AND coalesce(response_model, request_model, '') = ? AND {LLM_SQL}"""
+              AND coalesce(response_model, request_model, '') = ? AND {Q.LLM_SQL}"""
         params = (lo, hi, group.agent or "", group.version or "", group.team or "",
                   group.provider or "", group.model or "")  # fmt: skip
         for start, inp, out, cr, cw, rs in self.conn.execute(sql, params):
@@ -372,12 +289,12 @@ class CostRollup:
         for r in rows:
             _merge(acc, r[:5], r[5:])
         for lo, hi in (
-            (since_ns, min(until_ns, h0 * NS_HOUR)),
-            (max(since_ns, h1 * NS_HOUR), until_ns),
+            (since_ns, min(until_ns, h0 * Q.NS_HOUR)),
+            (max(since_ns, h1 * Q.NS_HOUR), until_ns),
         ):
             if lo < hi:
                 for r in self.conn.execute(
-                    f"""SELECT start_ns / {NS_DAY}, agent, version, team, resource_id, count(*),
+                    f"""SELECT start_ns / {Q.NS_DAY}, agent, version, team, resource_id, count(*),
                       sum(status = 'error'), sum(max(0, end_ns - start_ns))
                     FROM {self.schema}.cost_runs WHERE has_root AND start_ns >= ? AND start_ns < ?{af}
                     GROUP BY 1, 2, 3, 4, 5""",
