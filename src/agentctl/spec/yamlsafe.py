@@ -8,6 +8,7 @@ bounded, rejecting duplicate keys, and recording ``path -> (line, column)``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ MAX_NODES = 100_000  # materialised nodes, aliases counted at every use
 MAX_DEPTH = 64
 
 PathKey = tuple[str | int, ...]
+
+# libyaml's parser when PyYAML was built with it (about 5x faster), else pure Python.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
@@ -215,12 +219,19 @@ def _short(exc: yaml.YAMLError) -> str:
     return " ".join(text.split())
 
 
-def _mark_problem(file: str, exc: yaml.YAMLError) -> Problem:
+def _mark_problem(file: str, exc: yaml.YAMLError, text: str) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     message = _short(exc)
-    if "\t" in message or "found character '\\t'" in message:
+    lines = text.splitlines()
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in here[: len(here) - len(here.lstrip(" \t"))] or "'\\t'" in message:
         message = "tab characters are not allowed for indentation in YAML; use spaces"
+    elif "maximum nesting depth" in message:
+        message = f"nested too deeply (the limit is {MAX_DEPTH} levels)"
+    elif message.endswith("found undefined alias"):  # libyaml does not name it
+        alias = re.match(r"\*([^\s,\]}]+)", here[col - 1 :])
+        message += f" {alias.group(1)!r}" if alias else ""
     return Problem(file, line, col, "", f"invalid YAML: {message}")
 
 
@@ -274,7 +285,7 @@ def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[
         col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         message = f"invalid YAML: control character U+{ord(bad.group()):04X} is not allowed"
         raise SpecError([Problem(file, line, col, "", message)])
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     docs: list[Located] = []
     try:
         while loader.check_node():
@@ -296,15 +307,26 @@ def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[
                     ]
                 )
     except yaml.YAMLError as exc:
-        raise SpecError([_mark_problem(file, exc)]) from None
+        raise SpecError([_mark_problem(file, exc, text)]) from None
     except RecursionError:
-        # PyYAML composes recursively; thousands of nested brackets exhaust the stack.
-        mark = loader.get_mark()
+        # The pure-Python composer is recursive; thousands of nested brackets
+        # exhaust the stack (libyaml stops at 1000 levels with a ScannerError).
         message = f"invalid YAML: nested too deeply (the limit is {MAX_DEPTH} levels)"
-        raise SpecError([Problem(file, mark.line + 1, mark.column + 1, "", message)]) from None
+        raise SpecError([Problem(file, *_deep_position(text), "", message)]) from None
     finally:
         loader.dispose()
     return docs
+
+
+def _deep_position(text: str) -> tuple[int, int]:
+    """Where flow nesting first exceeds MAX_DEPTH (approximate: brackets in quotes count)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += 1 if ch in "[{" else -1 if ch in "]}" else 0
+        if depth > MAX_DEPTH:
+            line = text.count("\n", 0, i) + 1
+            return line, i - (text.rfind("\n", 0, i) + 1) + 1
+    return 1, 1
 
 
 def _separator_line(text: str, line0: int) -> int:

@@ -191,3 +191,33 @@ def test_bom_is_accepted(tmp_path: Path):
     f = tmp_path / "agent.yaml"
     f.write_bytes(b"\xef\xbb\xbf" + SERVICE.encode())
     assert load_agent(f).name == "demo"
+
+
+@pytest.mark.parametrize("loader", ["libyaml", "python"])
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("a: 1\nb:\n\tc: 2\n", 3, "tab characters are not allowed"),
+        ("a: [1, 2\nb: 3\n", 2, "invalid YAML"),
+        ("a: *nope\n", 1, "found undefined alias 'nope'"),
+        ("a: 1\na: 2\n", 2, "duplicate key 'a'"),
+        ("a: " + "[" * 3000 + "]" * 3000 + "\n", 1, "nested too deeply"),
+        ("x: !!python/name:os.system\n", 1, "python/name:os.system"),
+    ],
+)
+def test_both_yaml_parsers_report_alike(
+    monkeypatch: pytest.MonkeyPatch, loader, text, line, fragment
+):
+    import yaml
+
+    from agentctl.spec import yamlsafe
+
+    if loader == "libyaml" and not hasattr(yaml, "CSafeLoader"):
+        pytest.skip("PyYAML built without libyaml")
+    monkeypatch.setattr(
+        yamlsafe, "_LOADER", yaml.CSafeLoader if loader == "libyaml" else yaml.SafeLoader
+    )
+    with pytest.raises(SpecError) as info:
+        parse_documents(text, "f.yaml")
+    (problem,) = info.value.problems
+    assert problem.line == line and fragment in problem.message, problem.format()
