@@ -16,6 +16,8 @@ CODE = ["src", "tests", "benchmarks", "docs/gen_reference.py", "noxfile.py"]
 
 
 def _install(session: nox.Session) -> None:
+    if session.venv_backend == "none":  # `nox --no-venv`: use the current environment as is
+        return
     session.install("-e", ".[dev]")
 
 
