@@ -349,3 +349,22 @@ def test_a_changed_job_is_replaced(kube: FakeKube, tmp_path: Path) -> None:
     job = {o.ref.display: o for o in result.objects}["Job/daily-report"]
     assert job.action == "configured" and "replaced" in job.note
     assert kube.get("Job", "agents-finance", "daily-report")["metadata"]["uid"] != uid
+
+
+def test_what_no_prune_keeps_stays_recorded_and_is_pruned_later(
+    kube: FakeKube, tmp_path: Path
+) -> None:
+    proj = project(tmp_path)
+    run(kube, proj)
+    edit(
+        proj,
+        lambda d: d["spec"].update(tools=[t for t in d["spec"]["tools"] if t["kind"] != "service"]),
+    )
+    kept = run(kube, proj, DeployOptions(wait=False, prune=False))
+    assert not [o for o in kept.objects if o.action == "pruned"]
+    assert kube.get("Deployment", NS, "research-assistant-currency-converter") is not None
+    later = run(kube, proj)
+    assert "Deployment/research-assistant-currency-converter" in {
+        o.ref.display for o in later.objects if o.action == "pruned"
+    }
+    assert kube.get("Deployment", NS, "research-assistant-currency-converter") is None

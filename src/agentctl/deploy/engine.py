@@ -29,7 +29,7 @@ from agentctl.deploy import inventory as inv
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import well_known
 from agentctl.deploy.objects import LEVEL_NAMES, ObjectRef, levels, same_content
-from agentctl.deploy.preflight import preflight
+from agentctl.deploy.preflight import Preflight, preflight
 from agentctl.deploy.source import AgentSource
 from agentctl.deploy.wait import WaitResult, WaitState, wait_for
 from agentctl.errors import AgentctlError
@@ -123,157 +123,177 @@ class Events:
 def deploy(
     client: KubeClient, source: AgentSource, opts: DeployOptions, events: Events | None = None
 ) -> DeployResult:
+    """Deploy one agent; on failure the error carries ``partial``: what was applied before it."""
     ev = events or Events()
-    t0 = time.monotonic()
-    requests0 = client.request_count
+    t0, requests0 = time.monotonic(), client.request_count
     client.on_retry = lambda err, n, delay: ev.on_retry(f"{err.message}: retry {n} in {delay:.1f}s")
-    cm_res = well_known("", "ConfigMap")
-    pre = preflight(client, source)
-    rmap, bundle, refs, old, new = pre.rmap, pre.bundle, pre.refs, pre.old, pre.new
-    ns, ns_obj, to_apply = pre.namespace, pre.namespace_obj, pre.objects
-    widened = new.union(old)
-    need_widen = not opts.dry_run and not (old is not None and new.members <= old.members)
-    stored = old
-    list_infos = pre.member_kinds()
+    run = _Deployment(client, preflight(client, source), opts, ev)
+    try:
+        run.run()
+    except AgentctlError as exc:
+        exc.partial = run.finish(t0, requests0)  # type: ignore[attr-defined]
+        raise
+    return run.finish(t0, requests0)
 
-    result = DeployResult(bundle.agent, ns, opts.dry_run)
 
-    def body() -> None:
-        nonlocal stored
-        by_level = levels(to_apply)
-        before: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-        if ns_obj is not None:
-            before[ObjectRef.of(ns_obj).key] = ns_obj
-        ns_exists = ns_obj is not None
+class _Deployment:
+    """One deploy after preflight: the rounds of the module docstring, steps 3 to 5."""
 
-        def apply_one(obj: dict[str, Any], level: int) -> ObjectResult:
-            ref = ObjectRef.of(obj)
-            if opts.dry_run and not ns_exists and rmap.for_ref(ref).namespaced:
-                res = ObjectResult(
-                    ref, "created", level, f"not validated: namespace {ns} does not exist yet"
-                )
-                ev.on_object(res)
-                return res
-            info = rmap.for_ref(ref)
-            note = ""
-            try:
-                resp = client.apply(info, obj, dry_run=opts.dry_run, force=opts.force_conflicts)
-            except kerr.Invalid as err:
-                # a Job's pod template is immutable: a changed Job is replaced, as a re-run
-                if ref.kind != "Job" or not any("immutable" in line for line in err.lines()):
-                    raise
-                if opts.dry_run:
-                    res = ObjectResult(
-                        ref, "configured", level, "would be replaced: a Job's template is immutable"
-                    )
-                    ev.on_object(res)
-                    return res
-                client.delete(info, ref.namespace or None, ref.name, propagation="Background")
-                resp = client.apply(info, obj, force=opts.force_conflicts)
-                note = "replaced: a Job's template is immutable"
-            prior = before.get(ref.key)
-            if resp.status == 201 and not note:
-                action = "created"
-            elif prior is not None and same_content(prior, resp.data):
-                action = "unchanged"
-            else:
-                action = "configured"
-            res = ObjectResult(ref, action, level, note)
-            ev.on_object(res)
-            return res
+    def __init__(self, client: KubeClient, pre: Preflight, opts: DeployOptions, ev: Events) -> None:
+        self.client, self.pre, self.opts, self.ev = client, pre, opts, ev
+        self.result = DeployResult(pre.bundle.agent, pre.namespace, opts.dry_run)
+        self.before: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+        if pre.namespace_obj is not None:
+            self.before[ObjectRef.of(pre.namespace_obj).key] = pre.namespace_obj
+        # the inventory as the cluster holds it; widened to old + new before anything is applied
+        self.stored = pre.old
+        self.widened = pre.new.union(pre.old)
+        self.cm = well_known("", "ConfigMap")
 
-        # round 2: the namespace, the before-state and (namespace permitting) the widened inventory
-        first_objs = by_level[0][1] if by_level and by_level[0][0] == 0 else []
-        rest_levels = by_level[1:] if first_objs else by_level
-        tasks: list[tuple[str, Any]] = [("apply", o) for o in first_objs] + [
-            ("list", i) for i in list_infos
-        ]
-        if need_widen and ns_exists:
-            tasks.append(("inventory", widened))
+    def finish(self, t0: float, requests0: int) -> DeployResult:
+        self.result.requests = self.client.request_count - requests0
+        self.result.seconds = time.monotonic() - t0
+        return self.result
 
-        def round2(task: tuple[str, Any]) -> Any:
-            what, arg = task
-            if what == "apply":
-                return apply_one(arg, 0)
-            if what == "list":
-                if arg.namespaced and not ns_exists:
-                    return []
-                return client.list(
-                    arg, ns if arg.namespaced else None, labels=f"{inv.PART_OF}={new.id}"
-                )[0]
-            return client.apply(cm_res, arg.to_configmap())
-
-        if first_objs:
-            ev.on_level(0, LEVEL_NAMES[0], [ObjectRef.of(o) for o in first_objs])
-        out2 = client.map(round2, tasks)
-        result.objects.extend(r for r in out2 if isinstance(r, ObjectResult))
-        live_members: list[dict[str, Any]] = [o for r in out2 if isinstance(r, list) for o in r]
-        for o in live_members:
-            before[ObjectRef.of(o).key] = o
-        if need_widen and ns_exists:
-            stored = widened
-        orphans = inv.orphans(live_members, {r.key for r in refs}, old) if opts.prune else []
-        ev.on_plan(
-            DeployPlan(
-                bundle.agent,
-                ns,
-                client.target.server,
-                client.target.context,
-                client.server_version,
-                [(LEVEL_NAMES[lvl], [ObjectRef.of(o) for o in objs]) for lvl, objs in by_level],
-                orphans,
-                opts.dry_run,
-                ns_exists,
-            )
+    def _need_widen(self) -> bool:
+        old = self.pre.old
+        return not self.opts.dry_run and not (
+            old is not None and self.pre.new.members <= old.members
         )
-        if (
-            need_widen and not ns_exists and not opts.dry_run
-        ):  # round 3, only when the namespace is new
-            client.apply(cm_res, widened.to_configmap())
-            stored = widened
 
-        for level, objs in rest_levels:
-            ev.on_level(level, LEVEL_NAMES[level], [ObjectRef.of(o) for o in objs])
-            result.objects.extend(client.map(functools.partial(_swap, apply_one, level), objs))
+    def _write_inventory(self, inventory: inv.Inventory) -> None:
+        self.client.apply(self.cm, inventory.to_configmap())
+        self.stored = inventory
+
+    def run(self) -> None:
+        pre, opts, client = self.pre, self.opts, self.client
+        by_level = levels(pre.objects)
+        first = by_level[0][1] if by_level and by_level[0][0] == 0 else []
+        rest = by_level[1:] if first else by_level
+
+        # the namespace, the before-state and (when the namespace exists) the widened inventory
+        tasks: list[tuple[str, Any]] = [("apply", o) for o in first]
+        tasks += [("list", i) for i in pre.member_kinds()]
+        widen_now = self._need_widen() and pre.namespace_exists
+        if widen_now:
+            tasks.append(("inventory", None))
+        if first:
+            self.ev.on_level(0, LEVEL_NAMES[0], [ObjectRef.of(o) for o in first])
+        out = client.map(functools.partial(_call, self._round2), tasks)
+        self.result.objects.extend(r for r in out if isinstance(r, ObjectResult))
+        live = [o for r in out if isinstance(r, list) for o in r]
+        for o in live:
+            self.before[ObjectRef.of(o).key] = o
+        if widen_now:
+            self.stored = self.widened
+        orphans = inv.orphans(live, {r.key for r in pre.refs}, pre.old) if opts.prune else []
+        self.ev.on_plan(self._plan(by_level, orphans))
+        if (
+            self._need_widen() and not pre.namespace_exists
+        ):  # a new namespace: only now can it hold the inventory
+            self._write_inventory(self.widened)
+
+        for level, objs in rest:
+            self.ev.on_level(level, LEVEL_NAMES[level], [ObjectRef.of(o) for o in objs])
+            self.result.objects.extend(
+                client.map(functools.partial(_swap, self._apply, level), objs)
+            )
 
         if orphans:
-            ev.on_level(-1, "prune", orphans)
-
-            def prune_one(ref: ObjectRef) -> ObjectResult:
-                res = rmap.for_kind(ref.group, ref.kind)
-                assert res is not None
-                if not opts.dry_run:
-                    client.delete(res, ref.namespace or None, ref.name, propagation="Background")
-                out = ObjectResult(ref, "pruned", -1)
-                ev.on_object(out)
-                return out
-
-            result.objects.extend(client.map(prune_one, orphans))
-        if not opts.dry_run and not new.same_as(stored):
-            client.apply(cm_res, new.to_configmap())
+            self.ev.on_level(-1, "prune", orphans)
+            self.result.objects.extend(client.map(self._prune, orphans))
+        # narrowed to what is rendered now (what --no-prune kept stays recorded, to be pruned later)
+        final = pre.new if opts.prune else self.widened
+        if not opts.dry_run and not final.same_as(self.stored):
+            self._write_inventory(final)
 
         if opts.wait and not opts.dry_run:
-            result.wait = wait_for(
+            self.result.wait = wait_for(
                 client,
-                rmap,
-                refs,
-                ns,
-                bundle.agent,
+                pre.rmap,
+                pre.refs,
+                pre.namespace,
+                pre.bundle.agent,
                 timeout=opts.timeout,
                 poll=opts.poll,
-                on_update=ev.on_wait,
+                on_update=self.ev.on_wait,
             )
 
-    try:
-        body()
-    except AgentctlError as exc:
-        result.requests = client.request_count - requests0
-        result.seconds = time.monotonic() - t0
-        exc.partial = result  # type: ignore[attr-defined]  # what was applied before the failure
-        raise
-    result.requests = client.request_count - requests0
-    result.seconds = time.monotonic() - t0
-    return result
+    def _round2(self, what: str, arg: Any) -> Any:
+        if what == "apply":
+            return self._apply(arg, 0)
+        if what == "list":
+            return self.pre.list_members(self.client, arg)
+        self._write_inventory(self.widened)
+        return None
+
+    def _plan(
+        self, by_level: list[tuple[int, list[dict[str, Any]]]], orphans: list[ObjectRef]
+    ) -> DeployPlan:
+        pre, target = self.pre, self.client.target
+        return DeployPlan(
+            pre.bundle.agent,
+            pre.namespace,
+            target.server,
+            target.context,
+            self.client.server_version,
+            [(LEVEL_NAMES[lvl], [ObjectRef.of(o) for o in objs]) for lvl, objs in by_level],
+            orphans,
+            self.opts.dry_run,
+            pre.namespace_exists,
+        )
+
+    def _done(self, res: ObjectResult) -> ObjectResult:
+        self.ev.on_object(res)
+        return res
+
+    def _apply(self, obj: dict[str, Any], level: int) -> ObjectResult:
+        pre, opts, client = self.pre, self.opts, self.client
+        ref = ObjectRef.of(obj)
+        info = pre.rmap.for_ref(ref)
+        if opts.dry_run and not pre.namespace_exists and info.namespaced:
+            return self._done(
+                ObjectResult(
+                    ref,
+                    "created",
+                    level,
+                    f"not validated: namespace {pre.namespace} does not exist yet",
+                )
+            )
+        note = ""
+        try:
+            resp = client.apply(info, obj, dry_run=opts.dry_run, force=opts.force_conflicts)
+        except kerr.Invalid as err:
+            # a Job's pod template is immutable: a changed Job is replaced, as a re-run
+            if ref.kind != "Job" or not any("immutable" in line for line in err.lines()):
+                raise
+            if opts.dry_run:
+                return self._done(
+                    ObjectResult(
+                        ref, "configured", level, "would be replaced: a Job's template is immutable"
+                    )
+                )
+            client.delete(info, ref.namespace or None, ref.name, propagation="Background")
+            resp = client.apply(info, obj, force=opts.force_conflicts)
+            note = "replaced: a Job's template is immutable"
+        prior = self.before.get(ref.key)
+        if resp.status == 201 and not note:
+            action = "created"
+        elif prior is not None and same_content(prior, resp.data):
+            action = "unchanged"
+        else:
+            action = "configured"
+        return self._done(ObjectResult(ref, action, level, note))
+
+    def _prune(self, ref: ObjectRef) -> ObjectResult:
+        info = self.pre.rmap.for_kind(ref.group, ref.kind)
+        if info is not None and not self.opts.dry_run:
+            self.client.delete(info, ref.namespace or None, ref.name, propagation="Background")
+        return self._done(ObjectResult(ref, "pruned", -1))
+
+
+def _call(fn: Callable[[str, Any], Any], task: tuple[str, Any]) -> Any:
+    return fn(*task)
 
 
 def _swap(
