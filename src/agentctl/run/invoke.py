@@ -98,7 +98,12 @@ def post_invoke(url: str, task: str, timeout: float) -> tuple[int, dict[str, Any
 
 
 def collect_spans(
-    store: Any, mark: int, trace_ids: list[str] | None, *, timeout: float = 10.0, settle: float = 0.5
+    store: Any,
+    mark: int,
+    trace_ids: list[str] | None,
+    *,
+    timeout: float = 10.0,
+    settle: float = 0.5,
 ) -> tuple[list[str], list[SpanRecord]]:
     """Spans that arrived after ``mark``.
 
@@ -128,7 +133,10 @@ def collect_spans(
             break
         time.sleep(0.1)
     ids = set(trace_ids) if trace_ids else {s.trace_id for s in seen.values()}
-    spans = sorted((s for s in seen.values() if s.trace_id in ids), key=lambda s: (s.start_unix_nano, s.span_id))
+    spans = sorted(
+        (s for s in seen.values() if s.trace_id in ids),
+        key=lambda s: (s.start_unix_nano, s.span_id),
+    )
     return list(dict.fromkeys(s.trace_id for s in spans)), spans
 
 
@@ -139,7 +147,9 @@ def invoke_url(url: str, store: Any, task: str, *, timeout: float = 300.0) -> Ru
     status, data = post_invoke(url, task, timeout)
     seconds = time.monotonic() - started
     trace_id = data.get("trace_id") if isinstance(data.get("trace_id"), str) else None
-    ids, spans = collect_spans(store, mark, [trace_id] if trace_id else None, timeout=10.0 if trace_id else 3.0)
+    ids, spans = collect_spans(
+        store, mark, [trace_id] if trace_id else None, timeout=10.0 if trace_id else 3.0
+    )
     ok = 200 <= status < 300
     reason = "" if ok else f"HTTP {status}: {data.get('error', '')}".rstrip(": ")
     return RunReport("invoke", ok, data.get("output"), reason, ids, spans, seconds, data)

@@ -38,6 +38,7 @@ FAILED = "failed"
 SKIPPED = "skipped"
 CANCELLED = "cancelled"
 
+DEFAULT_RETRY = Retry.model_validate({})  # what the rendered template uses without ``retry``
 _PARAM = re.compile(r"\{\{\s*workflow\.parameters\.([A-Za-z0-9_.-]+)\s*\}\}")
 _ITEM = re.compile(r"\{\{\s*(?:item|inputs\.parameters\.item)\s*\}\}")
 
@@ -310,7 +311,7 @@ class WorkflowRunner:
         self, step: Step, label: str, item: Any, inputs_json: str, out_dir: Path
     ) -> tuple[StepOutcome, int]:
         # Like the rendered template: a step without ``retry`` gets the default policy.
-        delays = backoff_delays(step.retry or Retry())
+        delays = backoff_delays(step.retry or DEFAULT_RETRY)
         step_timeout = float(units.parse_duration(step.timeout)) if step.timeout else None
         attempt = 0
         while True:
