@@ -3,8 +3,9 @@
 ``DevSession`` owns everything it starts and stops all of it in ``stop()``
 (also on errors and interrupts, through the context manager): processes in
 reverse start order, each with SIGTERM, a grace period and SIGKILL for its
-whole process group; then the embedded OTLP receiver (after a short wait for
-the last spans); then the trace store and the secret file descriptors.
+whole process group; then the embedded OTLP receiver (every process has
+exited by then, so their last spans are in); then the trace store and the
+secret file descriptors.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from agentctl.errors import UsageError, WaitError
 from agentctl.run import env as envmod
 from agentctl.run import plan as planmod
 from agentctl.run.dotenv import load_dotenv
+from agentctl.run.options import DevEvent, DevOptions, EventSink, ProcessCrashed
 from agentctl.run.ports import free_ports
 from agentctl.run.process import EXITED, FAILED, ManagedProcess, ProcSpec, group_members, run_to_end
 from agentctl.run.secrets import SecretDelivery, resolve_secrets
@@ -33,54 +34,7 @@ from agentctl.spec.loader import LoadedAgent, LoadedPlatform, load_platform
 from agentctl.spec.models import AgentType, ServiceTool
 
 LOCAL_DIR = ".agentctl"
-
-
-@dataclass
-class DevOptions:
-    offline_model: bool = False
-    python: str | None = None  # interpreter override
-    store_path: Path | None = None  # None: the default trace store
-    env_file: Path | None = None  # None: <project>/.env
-    parameters: dict[str, str] = field(default_factory=dict)  # workflow parameter overrides
-    ready_timeout: float = 60.0
-    grace: float = 5.0
-    receiver_port: int = 0  # 0: any free port
-    platform_file: Path | None = None  # None: found as build finds it
-    tool_dirs: dict[str, Path] = field(default_factory=dict)  # service tool -> its own project
-
-
-@dataclass
-class DevEvent:
-    kind: str  # log | status | step | info | warning
-    source: str  # a process or step name, or "agentctl"
-    text: str = ""
-    status: str | None = None
-
-
-EventSink = Callable[[DevEvent], None]
-
-
-class ProcessCrashed(WaitError):
-    """A local process ended on its own; carries its last log lines."""
-
-    code = "process-crashed"
-
-    def __init__(self, name: str, how: str, tail: list[str], *, when: str = "") -> None:
-        super().__init__(
-            f"{name} {when + ' ' if when else ''}ended unexpectedly ({how})",
-            hint="its last log lines are above; fix the error and run agentctl dev again",
-        )
-        self.name = name
-        self.tail = tail
-
-    def lines(self) -> list[str]:
-        return [self.message, *(f"  {self.name} | {line}" for line in self.tail)]
-
-    def to_dict(self) -> dict[str, object]:
-        out = super().to_dict()
-        out["process"] = self.name
-        out["lastLines"] = self.tail
-        return out
+__all__ = ["DevEvent", "DevOptions", "DevSession", "EventSink", "ProcessCrashed"]
 
 
 def _http_ok(url: str, timeout: float = 1.0) -> bool:
