@@ -117,7 +117,7 @@ def to_finding(check: Check, hit: Hit, unit: Unit) -> Finding:
     return Finding(
         check.id, severity, check.title, hit.message, check.remediation, ref, kind, "", name,
         dotted(hit.path), file, max(line, 1), max(col, 1), agent.name if agent else None, hit.container,
-        agent.file if agent else file,
+        file if hit.location is not None or agent is None else agent.file,
     )  # fmt: skip
 
 
