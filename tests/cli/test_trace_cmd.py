@@ -132,6 +132,7 @@ def test_filters_and_json_totals(db: Path) -> None:
         (["--limit", "0"], "--limit"),
         (["--follow", "--trace-id", "ab"], "--follow and --trace-id"),
         (["--trace-id", "xyz"], "expected a hex trace id"),
+        (["--source", "http://127.0.0.1:9"], "does not go with --source"),
     ],
 )
 def test_usage_errors(db: Path, args: list[str], message: str) -> None:

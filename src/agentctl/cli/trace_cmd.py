@@ -184,6 +184,8 @@ def _resolve_source(
     kind: str | None = None
     url: str | None = None
     ns = namespace
+    if store is not None and (source not in (None, "local") or port_forward):
+        _usage("--store reads a local store; it does not go with --source or --port-forward")
     if source in (None, "platform") and store is None:
         platform = _platform_traces()
         if platform is not None and platform[0] != "local":
