@@ -125,8 +125,9 @@ def _container(ctx: Ctx, index: int, step: Step, m: Any, Container: Any, Paramet
     )
 
 
-def _build(ctx: Ctx, cls: Any, cfg_hash: str, extra: dict[str, Any]) -> dict[str, Any]:
-    from hera.workflows import DAG, Container, Parameter, Task
+def _build(ctx: Ctx, cfg_hash: str) -> Any:
+    """The WorkflowTemplate as Hera's model (``hera.workflows.models.WorkflowTemplate``)."""
+    from hera.workflows import DAG, Container, Parameter, Task, WorkflowTemplate
     from hera.workflows import models as m
 
     wf = ctx.spec.workflow
@@ -139,7 +140,7 @@ def _build(ctx: Ctx, cls: Any, cfg_hash: str, extra: dict[str, Any]) -> dict[str
             {"name": MEMORY_VOLUME, "persistentVolumeClaim": {"claimName": memory_claim_name(ctx)}}
         )
     annotations = {**ctx.agent.metadata.annotations, "agentctl.dev/config-hash": cfg_hash}
-    with cls(
+    with WorkflowTemplate(
         name=ctx.name,
         namespace=ctx.namespace,
         labels=ctx.labels(),
@@ -158,7 +159,6 @@ def _build(ctx: Ctx, cls: Any, cfg_hash: str, extra: dict[str, Any]) -> dict[str
             seconds_after_completion=units.parse_duration(wf.ttl_after_finished)
         ),
         volumes=[m.Volume.model_validate(v) for v in volumes],
-        **extra,
     ) as w:
         with DAG(name="main"):
             for step in wf.steps:
@@ -202,7 +202,7 @@ def _build(ctx: Ctx, cls: Any, cfg_hash: str, extra: dict[str, Any]) -> dict[str
                 )
         for i, step in enumerate(wf.steps):
             _container(ctx, i, step, m, Container, Parameter)
-    return w.to_dict()
+    return w.build()
 
 
 def _field_origins(ctx: Ctx, prefix: str) -> dict[str, SpecPath]:
@@ -236,21 +236,34 @@ def _field_origins(ctx: Ctx, prefix: str) -> dict[str, SpecPath]:
 
 
 def render_workflow(ctx: Ctx, cfg_hash: str) -> None:
-    from hera.workflows import CronWorkflow, WorkflowTemplate
+    """The WorkflowTemplate, and with a schedule a CronWorkflow carrying the same spec inline.
 
-    template = _build(ctx, WorkflowTemplate, cfg_hash, {})
+    Hera builds the template once; the CronWorkflow wraps that built spec in
+    Hera's CronWorkflow model (building the whole DAG twice would double the
+    cost of every scheduled workflow agent).
+    """
+    from hera.workflows import models as m
+
+    model = _build(ctx, cfg_hash)
+    template = model.model_dump(exclude_none=True, by_alias=True)
     ctx.add(template, "workflows", ("spec", "workflow"), _field_origins(ctx, "spec."))
     if ctx.spec.schedule is None:
         return
-    cron_extra = {
-        "schedules": [ctx.spec.schedule],
-        "timezone": "Etc/UTC",
-        "concurrency_policy": "Forbid",
-        "starting_deadline_seconds": 600,
-        "successful_jobs_history_limit": 3,
-        "failed_jobs_history_limit": 3,
-    }
-    cron = _build(ctx, CronWorkflow, cfg_hash, cron_extra)
+    cron_model = m.CronWorkflow(
+        api_version="argoproj.io/v1alpha1",
+        kind="CronWorkflow",
+        metadata=model.metadata,
+        spec=m.CronWorkflowSpec(
+            schedules=[ctx.spec.schedule],
+            timezone="Etc/UTC",
+            concurrency_policy="Forbid",
+            starting_deadline_seconds=600,
+            successful_jobs_history_limit=3,
+            failed_jobs_history_limit=3,
+            workflow_spec=model.spec,
+        ),
+    )
+    cron = cron_model.model_dump(exclude_none=True, by_alias=True)
     origins = _field_origins(ctx, "spec.workflowSpec.")
     origins["spec.schedules"] = ("spec", "schedule")
     ctx.add(cron, "workflows", ("spec", "schedule"), origins)
