@@ -136,11 +136,53 @@ def timed(args: list[str], cwd: Path) -> float:
     return elapsed
 
 
+def phases(repo: Path, dist: Path) -> dict[str, float]:
+    """In-process time of each phase of `agentctl build` (where the time goes)."""
+    from agentctl.cli.build_cmd import _estimate, discover
+    from agentctl.render import render_agent
+    from agentctl.render.names import check_across
+    from agentctl.render.output import bundle_files, write_tree
+    from agentctl.render.schemas import SchemaValidator
+    from agentctl.spec.loader import load_agent, load_platform
+
+    out: dict[str, float] = {}
+
+    def lap(name: str, start: float) -> float:
+        now = time.perf_counter()
+        out[name] = now - start
+        return now
+
+    t = time.perf_counter()
+    files = discover([repo / "agents"])
+    platform = load_platform(repo / "platform.yaml")
+    loaded = [load_agent(f) for f in files]
+    t = lap("load agent.yaml (spec)", t)
+    bundles = [render_agent(a, platform) for a in loaded]
+    check_across(bundles)
+    t = lap("render", t)
+    validator = SchemaValidator()
+    for b in bundles:
+        for o in b.objects:
+            validator.validate(o.obj)
+    t = lap("schema validation", t)
+    trees = {b.name: bundle_files(b) for b in bundles}
+    t = lap("serialise YAML", t)
+    write_tree(dist, trees)
+    t = lap("write (atomic)", t)
+    for b in bundles:
+        _estimate(b)
+    lap("cost estimate (cost.estimate)", t)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-validate", action="store_true", help="only time build")
+    parser.add_argument(
+        "--phases", action="store_true", help="also break the largest build down by phase"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(
@@ -167,6 +209,12 @@ def main() -> None:
                 results["validate"][n] = statistics.median(runs)
                 line += f"  validate {results['validate'][n]:7.2f} s ({results['validate'][n] / n * 1000:6.1f} ms/agent)"
             print(line, flush=True)
+        if args.phases:
+            n = max(sizes)
+            repo = make_monorepo(Path(tmp) / f"phases-{n}", n)
+            print(f"  phases of one in-process build of {n} agents:")
+            for name, seconds in phases(repo, Path(tmp) / "phases-dist").items():
+                print(f"    {name:<32} {seconds:7.2f} s")
     for what, by_size in results.items():
         ordered = sorted(by_size)
         for a, b in itertools.pairwise(ordered):

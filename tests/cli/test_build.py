@@ -220,3 +220,23 @@ def test_output_does_not_depend_on_hash_seed(project: Path, tmp_path: Path) -> N
         assert proc.returncode == 0, proc.stderr
         trees.append(_tree(out))
     assert trees[0] == trees[1]
+
+
+def test_monorepo_text_output_is_one_line_per_agent(tmp_path: Path) -> None:
+    repo = tmp_path / "mono"
+    (repo / ".git").mkdir(parents=True)
+    source = (EXAMPLES / "currency-converter" / "agent.yaml").read_text()
+    for i in range(7):
+        d = repo / "agents" / f"a{i}"
+        d.mkdir(parents=True)
+        (d / "agent.yaml").write_text(source.replace("name: currency-converter", f"name: conv-{i}"))
+    result = run_cli("build", str(repo), "--out", str(tmp_path / "dist"))
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 8
+    assert (
+        lines[0].startswith("conv-0  service")
+        and "9 objects" in lines[0]
+        and "compute $" in lines[0]
+    )
+    assert lines[-1].startswith("7 agents, 63 objects, valid for Kubernetes ")

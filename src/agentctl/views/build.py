@@ -1,4 +1,9 @@
-"""Rich rendering of ``agentctl build`` results: objects per agent and the cost estimate."""
+"""Rich rendering of ``agentctl build`` results: objects per agent and the cost estimate.
+
+A few agents get a table of objects each; a monorepo build (more than
+``DETAIL_LIMIT`` agents) gets one line per agent, which stays readable and
+fast for a thousand agents.
+"""
 
 from __future__ import annotations
 
@@ -12,10 +17,15 @@ if TYPE_CHECKING:
 
     from agentctl.render.bundle import Bundle
 
+DETAIL_LIMIT = 5
+
 
 def print_build(
     console: Console, bundles: list[Bundle], estimates: dict[str, Any], dirs: dict[str, str]
 ) -> None:
+    if len(bundles) > DETAIL_LIMIT:
+        _summary(console, bundles, estimates, dirs)
+        return
     from agentctl.render.output import file_name
 
     for bundle in bundles:
@@ -40,3 +50,21 @@ def print_build(
         if estimate is not None:
             console.print(f"  estimate: {escape(estimate.summary())}")
         console.print()
+
+
+def _summary(
+    console: Console, bundles: list[Bundle], estimates: dict[str, Any], dirs: dict[str, str]
+) -> None:
+    width = max(len(b.name) for b in bundles)
+    lines = []
+    for b in bundles:
+        where = dirs.get(b.name, "-")
+        line = f"{b.name:<{width}}  {b.loaded.agent.spec.type.value:<8}  {b.namespace}  {len(b.objects):>3} objects  {where}"
+        estimate = estimates.get(b.name)
+        if estimate is not None:
+            line += f"  {estimate.summary()}"
+        lines.append(line)
+    total = sum(len(b.objects) for b in bundles)
+    kube = bundles[0].kube_version
+    lines.append(f"{len(bundles)} agents, {total} objects, valid for Kubernetes {kube}")
+    console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
