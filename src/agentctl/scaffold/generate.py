@@ -119,7 +119,7 @@ def _is_empty_dir(path: Path) -> bool:
 
 def _check_tree(root: Path) -> list[str]:
     """Every generated path stays inside ``root`` (no symlink escapes); returns relative files."""
-    files = []
+    files: list[str] = []
     real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
         for entry in (*dirnames, *filenames):

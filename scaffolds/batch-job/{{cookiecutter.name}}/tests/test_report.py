@@ -23,7 +23,8 @@ def test_sample_metrics_are_deterministic():
 def test_metrics_file_wins_over_the_sample(tmp_path):
     (tmp_path / "metrics-2025-03-14.json").write_text(json.dumps({"requests": 5, "errors": 1}))
 
-    assert Metrics(tmp_path).get(DAY) == {"requests": 5, "errors": 1, "date": "2025-03-14", "source": "metrics-2025-03-14.json"}
+    expected = {"requests": 5, "errors": 1, "date": "2025-03-14", "source": "metrics-2025-03-14.json"}
+    assert Metrics(tmp_path).get(DAY) == expected
     assert Metrics(tmp_path).get(DAY - dt.timedelta(days=1))["source"] == "sample"
 
 

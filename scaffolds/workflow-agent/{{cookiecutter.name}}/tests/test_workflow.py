@@ -36,14 +36,16 @@ def test_plan_fan_out_and_write(monkeypatch, tmp_path, spans):
         outputs.append(output)
     assert outputs[0]["sources"]
 
-    code, report = run(monkeypatch, tmp_path, "write", "kubernetes", AGENT_STEP_INPUTS=json.dumps({"research": outputs}))
+    inputs = json.dumps({"research": outputs})
+    code, report = run(monkeypatch, tmp_path, "write", "kubernetes", AGENT_STEP_INPUTS=inputs)
     assert code == 0
     assert report["topic"] == "kubernetes"
     assert "## Sources" in report["report"]
 
     roots = [s for s in spans.all() if s.parent is None]
     assert [s.name for s in roots] == ["invoke_workflow {{ cookiecutter.name }}"] * 5
-    assert [s.attributes["agentctl.workflow.step"] for s in roots] == ["plan", "research", "research", "research", "write"]
+    steps = [s.attributes["agentctl.workflow.step"] for s in roots]
+    assert steps == ["plan", "research", "research", "research", "write"]
     agents = spans.named("invoke_agent")
     assert len(agents) == 5 and all(a.parent is not None for a in agents)
 

@@ -21,6 +21,7 @@ Fetch the day's metrics and compare them with the previous day using the tools,
 then write a short Markdown report: a one-line summary, the key numbers, what
 changed and anything that needs attention. Never invent numbers."""
 _DATE = {"type": "string", "format": "date", "description": "Day in YYYY-MM-DD."}
+_DATE_ONLY = {"type": "object", "properties": {"date": _DATE}, "required": ["date"], "additionalProperties": False}
 
 
 def _day(value: str) -> dt.date:
@@ -62,14 +63,14 @@ class Metrics:
 def build_toolbox(metrics: Metrics) -> Toolbox:
     @tool(
         description="Fetch the daily operations metrics (requests, errors, latency, cost) for a date.",
-        parameters={"type": "object", "properties": {"date": _DATE}, "required": ["date"], "additionalProperties": False},
+        parameters=_DATE_ONLY,
     )
     def fetch_metrics(date: str) -> dict[str, Any]:
         return metrics.get(_day(date))
 
     @tool(
         description="Compare a day's metrics with the previous day: absolute and relative changes.",
-        parameters={"type": "object", "properties": {"date": _DATE}, "required": ["date"], "additionalProperties": False},
+        parameters=_DATE_ONLY,
     )
     def compare_with_previous_day(date: str) -> dict[str, Any]:
         day = _day(date)
@@ -98,6 +99,7 @@ def write_report(settings: Settings, day: dt.date, *, client: Any = None) -> dic
     if settings.memory_dir is not None:
         target = settings.memory_dir / "reports" / f"{day.isoformat()}.md"
         atomic_write_text(target, report)
-        atomic_write_json(settings.memory_dir / "reports" / "latest.json", {"date": day.isoformat(), **result.to_dict()})
+        summary = {"date": day.isoformat(), **result.to_dict()}
+        atomic_write_json(settings.memory_dir / "reports" / "latest.json", summary)
         saved = str(target)
     return {"date": day.isoformat(), "report": report, "saved": saved, "run": result.to_dict()}

@@ -1,0 +1,274 @@
+"""The shared agent runtime: settings, guardrails, tools, demo model, memory, telemetry."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+from agent_runtime import Agent, ConfigError, GuardrailExceeded, Settings, Toolbox, telemetry, tool
+from agent_runtime.demo_model import OfflineDemoModel, build_arguments
+from agent_runtime.guardrails import DailyLedger, RunGuard
+from agent_runtime.memory import MemoryStore, MemoryStoreError
+from agent_runtime.pricing import price_for
+from agent_runtime.testing import settings_for, tool_call
+
+
+@tool(
+    description="Echo the text back, for tests.",
+    parameters={
+        "type": "object",
+        "properties": {"text": {"type": "string"}},
+        "required": ["text"],
+        "additionalProperties": False,
+    },
+)
+def echo(text: str) -> dict:
+    return {"echo": text}
+
+
+def test_settings_follow_the_runtime_contract(tmp_path):
+    key_file = tmp_path / "key"
+    key_file.write_text("test-" + "k" * 10 + "\n")
+    env = {
+        "AGENT_NAME": "a",
+        "AGENT_MODEL_PROVIDER": "openai",
+        "AGENT_MODEL_NAME": "gpt-4.1-mini-2025-04-14",
+        "AGENT_MODEL_BASE_URL": "https://example.invalid/v1",
+        "AGENT_MODEL_API_KEY_FILE": str(key_file),
+        "AGENT_MAX_STEPS": "5",
+        "AGENT_MAX_TOOL_CALLS": "7",
+        "AGENT_TIMEOUT_SECONDS": "30",
+        "AGENT_BUDGET_PER_RUN_USD": "0.5",
+        "AGENT_BUDGET_DAILY_USD": "10",
+        "AGENT_MEMORY_DIR": str(tmp_path),
+        "AGENT_TOOLS": json.dumps([{"name": "web-search", "kind": "http", "url": "https://s.invalid"}]),
+        "AGENT_TOOL_WEB_SEARCH_URL": "https://s.invalid",
+        "AGENT_CAPTURE_CONTENT": "false",
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true",
+    }
+    s = Settings.from_env(env)
+    assert (s.model_provider, s.model_name, s.model_base_url) == (
+        "openai",
+        "gpt-4.1-mini-2025-04-14",
+        env["AGENT_MODEL_BASE_URL"],
+    )
+    assert s.model_api_key == "test-" + "k" * 10
+    assert (s.max_steps, s.max_tool_calls, s.timeout_seconds) == (5, 7, 30.0)
+    assert (s.budget_per_run_usd, s.budget_daily_usd) == (0.5, 10.0)
+    assert s.memory_dir == tmp_path
+    assert s.tool_url("web-search") == "https://s.invalid"
+    assert s.capture_content is True
+    assert "k" * 10 not in repr(s)
+
+
+def test_env_key_is_used_when_there_is_no_key_file():
+    s = Settings.from_env(
+        {"AGENT_MODEL_PROVIDER": "openai", "AGENT_MODEL_NAME": "m", "AGENT_MODEL_API_KEY": "t-" + "x" * 8}
+    )
+    assert s.model_api_key == "t-" + "x" * 8
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"AGENT_MAX_STEPS": "many"}, "AGENT_MAX_STEPS"),
+        ({"AGENT_BUDGET_PER_RUN_USD": "-1"}, "negative"),
+        ({"AGENT_CAPTURE_CONTENT": "perhaps"}, "AGENT_CAPTURE_CONTENT"),
+        ({"AGENT_TOOLS": "{"}, "AGENT_TOOLS"),
+        ({"AGENT_MODEL_PROVIDER": "openai"}, "AGENT_MODEL_NAME"),
+        (
+            {"AGENT_MODEL_PROVIDER": "openai", "AGENT_MODEL_NAME": "m", "AGENT_MODEL_API_KEY_FILE": "/nonexistent/key"},
+            "cannot read",
+        ),
+    ],
+)
+def test_bad_settings_are_reported(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
+
+
+def test_unset_model_means_the_offline_demo():
+    s = Settings.from_env({})
+    assert (s.model_provider, s.model_name, s.offline) == ("offline-demo", "offline-demo", True)
+
+
+def test_prices():
+    assert price_for("gpt-4.1-mini-2025-04-14").input_per_mtok == 0.40
+    assert price_for("gpt-4.1-2025-04-14").output_per_mtok == 8.00
+    assert price_for("some-new-model").source == "fallback"
+    configured = price_for("some-new-model", input_override=1, output_override=2)
+    assert (configured.cost(1_000_000, 1_000_000), configured.source) == (3.0, "configured")
+
+
+def test_run_guard_limits():
+    now = [0.0]
+    guard = RunGuard(settings_for(None, max_steps=2, max_tool_calls=1, timeout_seconds=10), clock=lambda: now[0])
+    guard.before_step()
+    guard.before_step()
+    with pytest.raises(GuardrailExceeded, match="maxSteps"):
+        guard.before_step()
+    guard.before_tool_call()
+    with pytest.raises(GuardrailExceeded) as err:
+        guard.before_tool_call()
+    assert err.value.error_type == "guardrail.max_tool_calls"
+    now[0] = 11
+    with pytest.raises(GuardrailExceeded) as err:
+        guard.check_time()
+    assert err.value.policy == "timeout"
+
+
+def test_daily_ledger_persists(tmp_path):
+    DailyLedger(tmp_path).add(0.25)
+    DailyLedger(tmp_path).add(0.5)
+    assert DailyLedger(tmp_path).spent() == pytest.approx(0.75)
+    assert [p.name for p in (tmp_path / ".agent").iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_timeout_stops_a_run(fake_openai, spans):
+    fake_openai.reply(*[{"tool_calls": [tool_call("echo", {"text": "x"})]}] * 3)
+    agent = Agent(settings_for(fake_openai, timeout_seconds=0), Toolbox([echo]))
+
+    with pytest.raises(GuardrailExceeded) as err:
+        agent.run("loop")
+
+    assert err.value.policy == "timeout"
+    assert fake_openai.requests == []
+
+
+def test_model_errors_mark_the_spans(fake_openai, spans):
+    fake_openai.reply({"status": 500, "error": "boom"})
+    agent = Agent(settings_for(fake_openai), Toolbox([echo]), client=None)
+    agent.client = agent.client.with_options(max_retries=0)
+
+    with pytest.raises(Exception) as err:
+        agent.run("hello")
+
+    assert type(err.value).__module__.startswith("openai")
+    root = spans.one("invoke_agent")
+    assert root.attributes["error.type"] == type(err.value).__qualname__
+    chat = spans.one("chat ")
+    assert chat.status.status_code.name == "ERROR"
+    assert chat.attributes["error.type"]
+
+
+def test_content_is_captured_only_when_opted_in(fake_openai, spans):
+    for capture in (False, True):
+        fake_openai.reply({"tool_calls": [tool_call("echo", {"text": "secret plan"})]}, {"content": "done"})
+        Agent(settings_for(fake_openai, capture_content=capture), Toolbox([echo])).run("the prompt")
+    plain, captured = spans.named("execute_tool")
+    assert "gen_ai.tool.call.arguments" not in plain.attributes
+    assert json.loads(captured.attributes["gen_ai.tool.call.arguments"]) == {"text": "secret plan"}
+    roots = spans.named("invoke_agent")
+    assert "gen_ai.input.messages" not in roots[0].attributes
+    assert "the prompt" in roots[1].attributes["gen_ai.input.messages"]
+
+
+def test_tool_failures_go_back_to_the_model(fake_openai, spans):
+    fake_openai.reply(
+        {"tool_calls": [tool_call("echo", {"wrong": 1}), tool_call("missing", {})]},
+        {"content": "recovered"},
+    )
+
+    result = Agent(settings_for(fake_openai), Toolbox([echo])).run("go")
+
+    assert result.output == "recovered"
+    results = [json.loads(m["content"]) for m in fake_openai.requests[1]["messages"] if m["role"] == "tool"]
+    assert all("error" in r for r in results)
+    assert sorted(s.attributes["error.type"] for s in spans.named("execute_tool")) == [
+        "ToolArgumentError",
+        "ToolNotFound",
+    ]
+
+
+def test_own_chat_spans_when_the_instrumentation_is_off(fake_openai, spans):
+    telemetry.uninstrument_openai()
+    try:
+        fake_openai.reply({"content": "hi", "usage": (3, 2)})
+        Agent(settings_for(fake_openai)).run("hello")
+    finally:
+        telemetry.instrument_openai(None)
+    chat = spans.one("chat ")
+    assert chat.instrumentation_scope.name == telemetry.TRACER_NAME
+    assert (chat.attributes["gen_ai.usage.input_tokens"], chat.attributes["gen_ai.usage.output_tokens"]) == (3, 2)
+    assert chat.attributes["gen_ai.provider.name"] == "openai"
+
+
+def test_demo_model_is_deterministic_and_calls_tools():
+    request = {
+        "model": "offline-demo",
+        "messages": [{"role": "user", "content": "Please echo hello"}],
+        "tools": [echo.openai_spec()],
+    }
+    first, second = OfflineDemoModel().complete(request), OfflineDemoModel().complete(request)
+    assert first == second
+    call = first["choices"][0]["message"]["tool_calls"][0]
+    assert call["function"]["name"] == "echo"
+    assert first["usage"]["prompt_tokens"] > 0 and first["usage"]["completion_tokens"] > 0
+
+
+def test_demo_arguments_come_from_the_request():
+    schema = {
+        "type": "object",
+        "properties": {
+            "amount": {"type": "number"},
+            "from": {"type": "string", "enum": ["USD", "EUR"]},
+            "to": {"type": "string", "enum": ["USD", "EUR"]},
+            "day": {"type": "string", "format": "date"},
+        },
+        "required": ["amount", "from", "to", "day"],
+    }
+    args = build_arguments(schema, "Convert 12.5 EUR to USD on 2025-01-31")
+    assert args == {"amount": 12.5, "from": "EUR", "to": "USD", "day": "2025-01-31"}
+
+
+def test_offline_demo_end_to_end(spans):
+    result = Agent(settings_for(None), Toolbox([echo])).run("echo this text")
+    assert result.output.startswith("[offline-demo] Based on echo")
+    assert result.tool_calls == 1 and result.cost_usd > 0
+    assert [s.name for s in spans.all()][-1] == "invoke_agent test-agent"
+
+
+def test_memory_store(tmp_path):
+    store = MemoryStore(tmp_path)
+    store.save_conversation("c1", [{"role": "user", "content": "hi"}])
+    store.add_note("Kubernetes schedules pods", ["k8s"])
+    reopened = MemoryStore(tmp_path)
+    assert reopened.load_conversation("c1") == [{"role": "user", "content": "hi"}]
+    assert reopened.search_notes("which pods?")[0]["text"] == "Kubernetes schedules pods"
+    assert reopened.conversation_ids() == ["c1"]
+    with pytest.raises(MemoryStoreError):
+        reopened.load_conversation("../escape")
+    assert not [p for p in tmp_path.rglob("*.tmp")]
+
+
+def test_no_exporter_without_an_endpoint():
+    s = settings_for(None)
+    provider = telemetry.build_provider(s, {})
+    assert not any(isinstance(p, BatchSpanProcessor) for p in provider._active_span_processor._span_processors)
+    assert provider.resource.attributes["service.name"] == "test-agent"
+
+
+def test_otlp_exporter_from_the_standard_variables():
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318",
+        "OTEL_SERVICE_NAME": "from-env",
+        "OTEL_RESOURCE_ATTRIBUTES": "gen_ai.agent.name=from-env",
+    }
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        provider = telemetry.build_provider(settings_for(None), env)
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    processors = provider._active_span_processor._span_processors
+    assert any(isinstance(p, BatchSpanProcessor) for p in processors)
+    assert provider.resource.attributes["service.name"] == "from-env"
+    assert provider.resource.attributes["gen_ai.agent.name"] == "from-env"
+    provider.shutdown()

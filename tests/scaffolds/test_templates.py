@@ -1,0 +1,249 @@
+"""Every built-in template: generate it, load its agent.yaml, compare with goldens, lint it.
+
+The slow test installs each generated project in a fresh venv and runs its own
+test suite. Regenerate goldens after an intended change with
+``AGENTCTL_REGEN_GOLDEN=1 pytest tests/scaffolds`` (refused when ``CI`` is set); golden
+files carry a ``.golden`` suffix so linters and pytest leave them alone.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agentctl.scaffold.catalog import builtin_root
+from agentctl.scaffold.generate import InitRequest, generate
+
+HERE = Path(__file__).resolve().parent
+GOLDEN = HERE / "golden"
+TEMPLATES = {
+    "stateful-agent": "stateful",
+    "tool-service": "service",
+    "workflow-agent": "workflow",
+    "batch-job": "job",
+}
+SHARED_COPIES = {"src": "runtime", "tests/runtime": "tests"}  # project dir -> scaffolds/_shared dir
+# Captured at import time, before the autouse fixture points HOME at a temp dir:
+# reuse the machine's pip cache so fresh venvs install quickly (and offline from a mirror).
+PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
+
+
+def _regen() -> bool:
+    if os.environ.get("AGENTCTL_REGEN_GOLDEN") != "1":
+        return False
+    if os.environ.get("CI"):
+        pytest.fail(
+            "AGENTCTL_REGEN_GOLDEN is refused when CI is set: regenerate locally and commit the files"
+        )
+    return True
+
+
+def _generate(template: str, out: Path) -> Path:
+    return generate(InitRequest(template=template, name=None, output_dir=out)).path
+
+
+def _own_files(project: Path) -> dict[str, str]:
+    """The template's own files (the shared runtime copies are checked separately)."""
+    files = {}
+    for path in sorted(project.rglob("*")):
+        rel = path.relative_to(project).as_posix()
+        if path.is_file() and not rel.startswith(("src/agent_runtime/", "tests/runtime/")):
+            files[rel] = path.read_text(encoding="utf-8")
+    return files
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_generated_agent_yaml_is_valid(template, tmp_path):
+    from agentctl.spec.loader import load_agent
+
+    project = _generate(template, tmp_path)
+
+    loaded = load_agent(project)
+    assert loaded.agent.spec.type.value == TEMPLATES[template]
+    spec = loaded.agent.spec
+    assert ":" in spec.image.rsplit("/", 1)[-1] and not spec.image.endswith(":latest")
+    assert loaded.agent.metadata.labels["cost-center"]
+    assert spec.guardrails.budget.per_run_usd and spec.guardrails.budget.daily_usd
+    assert spec.guardrails.max_steps and spec.guardrails.max_tool_calls and spec.guardrails.timeout
+    assert spec.resources.cpu_limit and spec.resources.memory_limit
+    assert spec.model and spec.model.api_key_secret in {s.name for s in spec.secrets}
+    assert all(s.store and s.remote_ref.key for s in spec.secrets)
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_generated_files_match_the_goldens(template, tmp_path):
+    files = _own_files(_generate(template, tmp_path))
+    golden = GOLDEN / template
+    if _regen():
+        shutil.rmtree(golden, ignore_errors=True)
+        for rel, text in files.items():
+            (golden / f"{rel}.golden").parent.mkdir(parents=True, exist_ok=True)
+            (golden / f"{rel}.golden").write_text(text, encoding="utf-8")
+    expected = {
+        p.relative_to(golden).as_posix().removesuffix(".golden"): p.read_text(encoding="utf-8")
+        for p in golden.rglob("*.golden")
+    }
+    assert sorted(files) == sorted(expected)
+    for rel, text in files.items():
+        assert text == expected[rel], f"{template}/{rel} differs from its golden file"
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_shared_runtime_is_copied_verbatim(template, tmp_path):
+    project = _generate(template, tmp_path)
+    shared = builtin_root() / "_shared"
+    for dest, src in SHARED_COPIES.items():
+        for path in (shared / src).rglob("*.py"):
+            if "__pycache__" in path.parts:
+                continue
+            copy = project / dest / path.relative_to(shared / src)
+            assert copy.read_bytes() == path.read_bytes(), copy
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_generated_project_has_the_golden_path_files(template, tmp_path):
+    project = _generate(template, tmp_path)
+    for rel in [
+        "README.md",
+        ".gitignore",
+        ".pre-commit-config.yaml",
+        "pyproject.toml",
+        "Dockerfile",
+        ".github/workflows/agent.yml",
+        ".gitlab-ci.yml",
+    ]:
+        assert (project / rel).is_file(), rel
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "FROM python:3.12-slim-bookworm" in dockerfile and "USER 10001:10001" in dockerfile
+    assert "PYTHONDONTWRITEBYTECODE=1" in dockerfile
+    for ci in (".github/workflows/agent.yml", ".gitlab-ci.yml"):
+        text = (project / ci).read_text()
+        assert "agentctl validate --format sarif --output-file agentctl.sarif" in text
+        assert "agentctl build --out dist/" in text and "agentctl deploy" in text
+    for path in project.rglob("*"):
+        if path.is_file() and path.name != "agent.yaml":
+            text = path.read_text(encoding="utf-8")
+            assert "{{ cookiecutter" not in text and "{%" not in text, path
+
+
+def test_generated_projects_are_lint_clean(tmp_path):
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed")
+    for template in TEMPLATES:
+        project = _generate(template, tmp_path / template)
+        result = subprocess.run(
+            [ruff, "check", "--no-cache", "--select", "E,F,W,I,B,UP", "."],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, f"{template}:\n{result.stdout}{result.stderr}"
+        formatted = subprocess.run(
+            [ruff, "format", "--check", "--no-cache", "."],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert formatted.returncode == 0, f"{template}:\n{formatted.stdout}{formatted.stderr}"
+
+
+def _clean_env() -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_", "PYTHON", "VIRTUAL_ENV", "OTEL_", "AGENT_", "COV_"))
+    }
+    env["PIP_CACHE_DIR"] = PIP_CACHE
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Wheels of the generated projects' dependencies, fetched once and shared by all xdist workers.
+
+    Every built-in template has the same dependencies (the shared pyproject.toml), so
+    one ``pip wheel`` serves the four fresh venvs, which then install offline from it.
+    """
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    house = root / "scaffold-wheelhouse"
+    with open(root / "scaffold-wheelhouse.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (house / ".complete").exists():
+            project = _generate("batch-job", root / "scaffold-wheelhouse-src")
+            fetched = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "wheel",
+                    "--quiet",
+                    "--wheel-dir",
+                    str(house),
+                    f"{project}[test]",
+                    "hatchling",
+                    "editables",
+                ],
+                env=_clean_env(),
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            assert fetched.returncode == 0, fetched.stderr[-3000:]
+            (house / ".complete").touch()
+    return house
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_generated_project_passes_its_own_tests(template, tmp_path, wheelhouse):
+    project = _generate(template, tmp_path / "project")
+    venv = tmp_path / "venv"
+    env = _clean_env()
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=env)
+    python = str(venv / "bin" / "python")
+    install = subprocess.run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-compile",
+            "--no-index",
+            "--find-links",
+            str(wheelhouse),
+            "-e",
+            ".[test]",
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    tests = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert tests.returncode == 0, tests.stdout[-5000:] + tests.stderr[-2000:]
+    assert " passed" in tests.stdout
