@@ -229,3 +229,20 @@ def test_port_forward_cluster_errors_exit_3(
         "trace", "--source", "tempo", "--port-forward", "svc/tempo"
     )  # the API server is gone
     assert res.exit_code == 3
+
+
+def test_port_forward_reads_the_current_kubeconfig(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The kubernetes package reads $KUBECONFIG once, when first imported; we must not rely on that.
+    for name in ("a", "b"):
+        with FakeKube() as kube:
+            monkeypatch.setenv(
+                "KUBECONFIG", str(kube.write_kubeconfig(tmp_path / name / "kubeconfig"))
+            )
+            res = run_cli(
+                "trace", "--source", "tempo", "--port-forward", "svc/tempo", "--namespace", "obs"
+            )
+            assert res.exit_code == 3 and "svc/tempo in namespace obs: not found" in res.stderr, (
+                res.stderr
+            )

@@ -9,9 +9,11 @@ only, inside functions; its errors become :class:`ClusterError` (exit 3).
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from agentctl.errors import ClusterError, UsageError
@@ -93,8 +95,9 @@ class PortForward:
             raise ClusterError(f"the kubernetes client is not installed: {exc}") from None
         what = f"{self.target.kind}/{self.target.name} in namespace {self.namespace}"
         try:
-            config.load_kube_config(context=self.context)
-            self._api = client.CoreV1Api()
+            self._api = client.CoreV1Api(
+                client.ApiClient(_configuration(client, config, self.context))
+            )
             self.pod, self.remote_port = self._resolve()
         except ConfigException as exc:
             raise ClusterError(
@@ -216,6 +219,21 @@ class PortForward:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _configuration(client: Any, config: Any, context: str | None) -> Any:
+    """A client configuration of its own (the kubernetes package's global one is shared, and
+    reads $KUBECONFIG only once, at import): $KUBECONFIG, ~/.kube/config, or in-cluster."""
+    cfg = client.Configuration()
+    paths = os.environ.get("KUBECONFIG") or str(Path("~/.kube/config").expanduser())
+    exists = any(Path(p).is_file() for p in paths.split(os.pathsep) if p)
+    if not exists and os.environ.get("KUBERNETES_SERVICE_HOST"):
+        config.load_incluster_config(client_configuration=cfg)
+    else:
+        config.load_kube_config(
+            config_file=paths, context=context, client_configuration=cfg, persist_config=False
+        )
+    return cfg
 
 
 def _service_port(svc: Any, wanted: int | None) -> Any:
