@@ -38,7 +38,7 @@ STEP_CODE = textwrap.dedent(
     elif step == "broken":
         print("boom: cannot reach the database", file=sys.stderr)
         sys.exit(3)
-    elif step == "slow":
+    elif step.startswith("slow"):
         time.sleep(60)
         out = None
     else:
@@ -245,3 +245,38 @@ def test_job_runs_once_with_memory_that_survives(tmp_path: Path, task: str | Non
     code, second = dev_json(*args)
     assert second["data"]["answer"]["run"] == 2  # .agentctl/memory is kept between runs
     assert (project / ".agentctl" / "memory" / "runs.txt").read_text() == "2"
+
+
+def test_sigint_during_a_workflow_run_stops_every_step(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    steps = """\
+      - name: slow
+        retry: {limit: 0}
+      - name: slow-too
+        retry: {limit: 0}
+"""
+    project = make_project(tmp_path, steps)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentctl", "dev", str(project), "--store", str(tmp_path / "t.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len([e for e in events(tmp_path) if e["ev"] == "start"]) < 2:
+            assert time.monotonic() < deadline and proc.poll() is None, "steps did not start"
+            time.sleep(0.1)
+        assert len(processes_under(project)) == 2
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert processes_under(project) == []
