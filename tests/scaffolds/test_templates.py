@@ -167,83 +167,81 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
-def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Wheels of the generated projects' dependencies, fetched once and shared by all xdist workers.
+def _run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, env=_clean_env(), capture_output=True, text=True, check=False, **kwargs
+    )  # type: ignore[call-overload]
 
-    Every built-in template has the same dependencies (the shared pyproject.toml), so
-    one ``pip wheel`` serves the four fresh venvs, which then install offline from it.
+
+@pytest.fixture(scope="session")
+def shared_deps(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generated projects' dependencies, installed once and shared by every fresh venv.
+
+    All built-in templates have the same dependencies (the shared pyproject.toml).
+    They are installed once (``pip install --target``, from the configured index or
+    mirror) into a directory that each fresh venv sees through a ``.pth`` file, as
+    ``--system-site-packages`` would; each project is then installed into its own
+    venv with ``pip install -e .`` and runs its own tests there. A file lock makes
+    xdist workers share the one install.
     """
+    import tomllib
+
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    house = root / "scaffold-wheelhouse"
-    with open(root / "scaffold-wheelhouse.lock", "w") as lock:
+    deps = root / "scaffold-deps"
+    with open(root / "scaffold-deps.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (house / ".complete").exists():
-            project = _generate("batch-job", root / "scaffold-wheelhouse-src")
-            fetched = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "wheel",
-                    "--quiet",
-                    "--wheel-dir",
-                    str(house),
-                    f"{project}[test]",
-                    "hatchling",
-                    "editables",
-                ],
-                env=_clean_env(),
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
-            assert fetched.returncode == 0, fetched.stderr[-3000:]
-            (house / ".complete").touch()
-    return house
+        if not (deps / ".complete").exists():
+            project = _generate("batch-job", root / "scaffold-deps-src")
+            meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+            wanted = [
+                *meta["dependencies"],
+                *meta["optional-dependencies"]["test"],
+                "hatchling",
+                "editables",
+            ]
+            pip = [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-compile",
+                "--target",
+                str(deps),
+            ]
+            done = _run([*pip, *wanted], timeout=600)
+            assert done.returncode == 0, done.stderr[-3000:]
+            (deps / ".complete").touch()
+    return deps
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
-def test_generated_project_passes_its_own_tests(template, tmp_path, wheelhouse):
+def test_generated_project_passes_its_own_tests(template, tmp_path, shared_deps):
     project = _generate(template, tmp_path / "project")
     venv = tmp_path / "venv"
-    env = _clean_env()
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=env)
+    assert _run([sys.executable, "-m", "venv", str(venv)]).returncode == 0
     python = str(venv / "bin" / "python")
-    install = subprocess.run(
-        [
-            python,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-compile",
-            "--no-index",
-            "--find-links",
-            str(wheelhouse),
-            "-e",
-            ".[test]",
-        ],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    site = _run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+    ).stdout.strip()
+    Path(site, "shared_deps.pth").write_text(f"{shared_deps}\n")
+    pip = [
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-compile",
+        "--no-index",
+        "--no-build-isolation",
+    ]
+    install = _run([*pip, "--no-deps", "-e", "."], cwd=project, timeout=300)
     assert install.returncode == 0, install.stderr[-3000:]
-    tests = subprocess.run(
-        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    check = _run([python, "-m", "pip", "check"], cwd=project, timeout=120)
+    assert check.returncode == 0, check.stdout[-3000:]
+    tests = _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project, timeout=240)
     assert tests.returncode == 0, tests.stdout[-5000:] + tests.stderr[-2000:]
     assert " passed" in tests.stdout
