@@ -146,6 +146,7 @@ class FakeKube:
         self.kubeconfig: Path | None = None
         self.in_flight = 0
         self.max_in_flight = 0
+        self.waves = 0  # times a request arrived with none in flight: sequential round trips
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------

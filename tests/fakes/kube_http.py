@@ -84,6 +84,8 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         fake = self.fake
         with fake._lock:
+            if fake.in_flight == 0:
+                fake.waves += 1
             fake.in_flight += 1
             fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
         try:

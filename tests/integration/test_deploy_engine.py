@@ -368,3 +368,42 @@ def test_what_no_prune_keeps_stays_recorded_and_is_pruned_later(
         o.ref.display for o in later.objects if o.action == "pruned"
     }
     assert kube.get("Deployment", NS, "research-assistant-currency-converter") is None
+
+
+def test_a_first_deploy_whose_inventory_never_landed_is_still_pruned_later(
+    kube: FakeKube, tmp_path: Path
+) -> None:
+    """In a new namespace the inventory goes out with the RBAC level; if it is lost, listing finds the members."""
+    proj = project(tmp_path)
+    kube.fail_next(403, 1, method="PATCH", path_contains=parent_name("research-assistant"))
+    with pytest.raises(kerr.Forbidden):
+        run(kube, proj)
+    assert kube.get("ConfigMap", NS, parent_name("research-assistant")) is None
+    assert "research-assistant" in kube.names("Role", NS)  # applied in the same round
+    edit(
+        proj,
+        lambda d: d["spec"].update(
+            tools=[t for t in d["spec"]["tools"] if t["kind"] != "kubernetes"]
+        ),
+    )
+    result = run(kube, proj)
+    assert {o.ref.display for o in result.objects if o.action == "pruned"} == {
+        "Role/research-assistant",
+        "RoleBinding/research-assistant",
+    }
+    assert kube.names("Role", NS) == []
+
+
+@pytest.mark.parametrize("namespace_exists", [False, True])
+def test_a_deploy_costs_levels_plus_two_round_trips(
+    kube: FakeKube, tmp_path: Path, namespace_exists: bool
+) -> None:
+    proj = project(tmp_path)
+    if namespace_exists:
+        run(kube, proj)
+    kube.latency = 0.2  # every request of a round is in flight with the others
+    kube.waves = 0
+    result = run(kube, proj, DeployOptions(poll=0.01))
+    n_levels = len({o.level for o in result.objects})
+    assert n_levels == 5
+    assert kube.waves == n_levels + 2  # preflight, one per level, one wait poll

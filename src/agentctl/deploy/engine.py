@@ -188,16 +188,20 @@ class _Deployment:
             self.stored = self.widened
         orphans = inv.orphans(live, {r.key for r in pre.refs}, pre.old) if opts.prune else []
         self.ev.on_plan(self._plan(by_level, orphans))
-        if (
-            self._need_widen() and not pre.namespace_exists
-        ):  # a new namespace: only now can it hold the inventory
-            self._write_inventory(self.widened)
-
+        # A new namespace can hold the inventory only now: it goes out with the first level
+        # after the namespace (a deploy that stops before it lands leaves labelled members,
+        # which the next deploy finds by listing every kind agentctl renders; see Preflight).
+        inventory_due = self._need_widen() and not pre.namespace_exists
         for level, objs in rest:
             self.ev.on_level(level, LEVEL_NAMES[level], [ObjectRef.of(o) for o in objs])
-            self.result.objects.extend(
-                client.map(functools.partial(_swap, self._apply, level), objs)
-            )
+            level_tasks: list[Any] = [("apply", o, level) for o in objs]
+            if inventory_due:
+                level_tasks.append(("inventory", None, level))
+                inventory_due = False
+            done = client.map(functools.partial(_call, self._level_task), level_tasks)
+            self.result.objects.extend(r for r in done if isinstance(r, ObjectResult))
+        if inventory_due:
+            self._write_inventory(self.widened)
 
         if orphans:
             self.ev.on_level(-1, "prune", orphans)
@@ -218,6 +222,12 @@ class _Deployment:
                 poll=opts.poll,
                 on_update=self.ev.on_wait,
             )
+
+    def _level_task(self, what: str, obj: Any, level: int) -> Any:
+        if what == "apply":
+            return self._apply(obj, level)
+        self._write_inventory(self.widened)
+        return None
 
     def _round2(self, what: str, arg: Any) -> Any:
         if what == "apply":
@@ -292,11 +302,5 @@ class _Deployment:
         return self._done(ObjectResult(ref, "pruned", -1))
 
 
-def _call(fn: Callable[[str, Any], Any], task: tuple[str, Any]) -> Any:
+def _call(fn: Callable[..., Any], task: tuple[Any, ...]) -> Any:
     return fn(*task)
-
-
-def _swap(
-    fn: Callable[[dict[str, Any], int], ObjectResult], level: int, obj: dict[str, Any]
-) -> ObjectResult:
-    return fn(obj, level)

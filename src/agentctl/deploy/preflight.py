@@ -10,12 +10,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from agentctl.deploy import errors as kerr
 from agentctl.deploy import inventory as inv
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import AGGREGATED_ACCEPT, ResourceInfo, ResourceMap, well_known
 from agentctl.deploy.objects import ObjectRef
 from agentctl.deploy.source import AgentBundle, AgentSource
 from agentctl.errors import ConfigError, UsageError
+
+# Every kind agentctl renders (group, kind), listed when there is no inventory to say which.
+RENDERED_KINDS = [
+    ("", "ServiceAccount"),
+    ("rbac.authorization.k8s.io", "Role"),
+    ("rbac.authorization.k8s.io", "RoleBinding"),
+    ("", "ConfigMap"),
+    ("", "Secret"),
+    ("external-secrets.io", "ExternalSecret"),
+    ("", "PersistentVolumeClaim"),
+    ("", "Service"),
+    ("networking.k8s.io", "NetworkPolicy"),
+    ("cilium.io", "CiliumNetworkPolicy"),
+    ("networking.gke.io", "FQDNNetworkPolicy"),
+    ("apps", "Deployment"),
+    ("apps", "StatefulSet"),
+    ("batch", "Job"),
+    ("batch", "CronJob"),
+    ("autoscaling", "HorizontalPodAutoscaler"),
+    ("policy", "PodDisruptionBudget"),
+    ("argoproj.io", "WorkflowTemplate"),
+    ("argoproj.io", "CronWorkflow"),
+]
 
 
 @dataclass
@@ -37,17 +61,35 @@ class Preflight:
         return self.namespace_obj is not None
 
     def member_kinds(self) -> list[ResourceInfo]:
-        """Kinds to list for members: what is rendered now plus what the inventory says was rendered before."""
+        """Kinds to list for members: what is rendered now plus what the inventory says was rendered before.
+
+        Without an inventory (a first deploy, or one that stopped before its
+        inventory landed) every kind agentctl renders is listed, so labelled
+        members of an interrupted first deploy are found all the same.
+        """
         gks = {(r.group, r.kind) for r in self.refs if inv.is_member_kind(r.kind)}
         if self.old is not None:
             gks |= set(self.old.listed_group_kinds())
+        elif self.namespace_exists:
+            gks |= {(g, k) for g, k in RENDERED_KINDS if self.rmap.for_kind(g, k) is not None}
         return [i for i in (self.rmap.for_kind(g, k) for g, k in sorted(gks)) if i is not None]
 
     def list_members(self, client: KubeClient, info: ResourceInfo) -> list[dict[str, Any]]:
         if info.namespaced and not self.namespace_exists:
             return []
         ns = self.namespace if info.namespaced else None
-        return client.list(info, ns, labels=f"{inv.PART_OF}={self.new.id}")[0]
+        try:
+            return client.list(info, ns, labels=f"{inv.PART_OF}={self.new.id}")[0]
+        except (kerr.Forbidden, kerr.NotFound):
+            if self._expected(info):
+                raise
+            return []  # a kind listed only in case: not being allowed to list it is no error
+
+    def _expected(self, info: ResourceInfo) -> bool:
+        """Rendered now or recorded before (as opposed to listed only in case)."""
+        rendered = {(r.group, r.kind) for r in self.refs}
+        recorded = set(self.old.listed_group_kinds()) if self.old is not None else set()
+        return (info.group, info.kind) in rendered | recorded
 
 
 def render(source: AgentSource, version: str) -> AgentBundle:
