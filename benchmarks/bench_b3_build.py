@@ -196,7 +196,7 @@ def main() -> None:
             builds = []
             for _ in range(args.repeat):
                 shutil.rmtree(dist, ignore_errors=True)
-                builds.append(timed(["build", "agents", "--out", str(dist), "-o", "json"], repo))
+                builds.append(timed(["build", "agents", "--out", str(dist)], repo))
             results["build"][n] = statistics.median(builds)
             objects = sum(
                 1 for p in dist.rglob("*.yaml") if p.name != "kustomization.yaml" for _ in [0]
