@@ -189,3 +189,11 @@ def test_crash_while_running_is_reported_and_everything_stops(tmp_path: Path) ->
     assert proc.returncode == 4
     assert "error: echo ended unexpectedly (exit code 9)" in err
     assert wait_gone(children) == []
+
+
+def test_param_is_refused_for_a_service_agent(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    result = run_cli("dev", str(project), "--store", str(tmp_path / "t.db"), "--param", "a=1")
+    assert result.exit_code == 2
+    assert "--param is for job and workflow agents (echo is stateful)" in result.stderr
+    assert processes_under(project) == []

@@ -228,7 +228,8 @@ runs = memory / "runs.txt"
 count = int(runs.read_text()) + 1 if runs.exists() else 1
 runs.write_text(str(count))
 print("working...", file=sys.stderr)
-print(json.dumps({"task": os.environ.get("AGENT_TASK"), "args": sys.argv[1:], "run": count}))
+params = json.loads(os.environ.get("AGENT_PARAMS", "{}"))
+print(json.dumps({"task": os.environ.get("AGENT_TASK"), "args": sys.argv[1:], "run": count, "params": params}))
 """
 
 
@@ -239,9 +240,16 @@ def test_job_runs_once_with_memory_that_survives(tmp_path: Path, task: str | Non
     (project / "agent.yaml").write_text(JOB)
     (project / "job.py").write_text(JOB_CODE)
     args = [str(project), "--store", str(tmp_path / "t.db")] + (["--invoke", task] if task else [])
+    args += ["--param", "day=2025-01-01"] if task else []
     code, first = dev_json(*args)
     assert code == 0, first
-    assert first["data"]["answer"] == {"task": task, "args": ["--report", "daily"], "run": 1}
+    params = {"day": "2025-01-01"} if task else {}
+    assert first["data"]["answer"] == {
+        "task": task,
+        "args": ["--report", "daily"],
+        "run": 1,
+        "params": params,
+    }
     code, second = dev_json(*args)
     assert second["data"]["answer"]["run"] == 2  # .agentctl/memory is kept between runs
     assert (project / ".agentctl" / "memory" / "runs.txt").read_text() == "2"

@@ -59,7 +59,11 @@ def dev(
     ] = None,
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", "-p", help="Workflow parameter KEY=VALUE (repeatable)."),
+        typer.Option(
+            "--param",
+            "-p",
+            help="Workflow parameter (or, for a job, an entry of AGENT_PARAMS) KEY=VALUE (repeatable).",
+        ),
     ] = None,
     env: Annotated[
         str | None, typer.Option("--env", help="Apply the spec's environment overlay NAME.")
@@ -143,6 +147,13 @@ def run_dev(loaded: Any, options: Any, task: str | None, output: OutputFormat) -
 
     agent = loaded.agent
     serves = agent.spec.type in (AgentType.service, AgentType.stateful)
+    if serves and options.parameters:
+        from agentctl.errors import UsageError
+
+        raise UsageError(
+            f"--param is for job and workflow agents ({agent.metadata.name} is {agent.spec.type.value})",
+            hint="send the input with --invoke instead",
+        )
     if task is not None and serves:
         running = find_running(loaded.project_dir.resolve() / ".agentctl", agent.spec.ready_path)
         if running is not None:

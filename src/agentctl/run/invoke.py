@@ -2,7 +2,8 @@
 
 - service/stateful agents: ``POST <agent>/invoke`` with ``{"input": TASK}``
   (the golden-path HTTP API); the answer is the response's ``output``.
-- job agents: one run of the agent's command with ``AGENT_TASK=TASK``.
+- job agents: one run of the agent's command with ``AGENT_TASK=TASK`` (and
+  ``--param`` values as the JSON object ``AGENT_PARAMS``).
 - workflow agents: one run of the step DAG (:mod:`agentctl.run.workflow`),
   ``TASK`` given to every step as ``AGENT_TASK`` and, when the workflow
   declares a ``task`` or ``topic`` parameter, as that parameter. agentctl
@@ -181,6 +182,9 @@ def run_job(session: DevSession, task: str | None) -> RunReport:
         float(units.parse_duration(spec.guardrails.timeout)) if spec.guardrails.timeout else None
     )
     extra = {"AGENT_TASK": task} if task else {}
+    if session.options.parameters:
+        # as `agentctl run -p` does on the cluster (runtime contract)
+        extra["AGENT_PARAMS"] = json.dumps(session.options.parameters, separators=(",", ":"))
     mark = session.store.last_rowid()
     started = time.monotonic()
     argv = [*session.commands.agent, *(spec.args or [])]
