@@ -246,3 +246,38 @@ def test_port_forward_reads_the_current_kubeconfig(
             assert res.exit_code == 3 and "svc/tempo in namespace obs: not found" in res.stderr, (
                 res.stderr
             )
+
+
+def test_port_forward_reaches_an_in_cluster_tempo(
+    tempo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes.kube_portforward import FakePortForwardKube
+
+    fake, traces = tempo
+    backend_port = int(fake.url.rsplit(":", 1)[1])
+    with FakePortForwardKube() as kube:
+        kube.add_service(
+            "observability",
+            "tempo",
+            selector={"app": "tempo"},
+            port=3200,
+            pod="tempo-0",
+            backend_port=backend_port,
+        )
+        monkeypatch.setenv("KUBECONFIG", str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
+        res = run_cli("trace", "--source", "tempo", "--port-forward", "svc/tempo", "-o", "json")
+        assert res.exit_code == 0, res.stderr
+        assert ids(res) == [hexid(traces[2]), hexid(traces[1]), hexid(traces[0])]
+        assert "port-forward svc/tempo -> http://127.0.0.1:" in res.stderr
+        assert set(kube.forwards) == {("observability", "tempo-0", 3200)}
+        detail = run_cli(
+            "trace",
+            "--source",
+            "tempo",
+            "--port-forward",
+            "svc/tempo",
+            "--trace-id",
+            hexid(traces[1]),
+        )
+        assert detail.exit_code == 0, detail.stderr
+        assert "execute_tool get_weather" in detail.stdout
