@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _CHUNK = 500  # traces per delete transaction
+_RESOURCES_WORTH_SCANNING = 1000
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,29 @@ class RetentionMixin:
                 break
         return traces, spans
 
+    def _drop_unused_resources(self) -> None:
+        """Forget resources no span uses any more, when there are enough to matter: finding
+        them scans every span, so it is not worth it for the usual handful of pods."""
+        with self._lock:
+            c = self._conn
+            if (
+                c.execute("SELECT count(*) FROM resources").fetchone()[0]
+                < _RESOURCES_WORTH_SCANNING
+            ):
+                return
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.execute(
+                    "DELETE FROM resources WHERE id NOT IN (SELECT DISTINCT resource_id FROM spans"
+                    " WHERE resource_id IS NOT NULL)"
+                )
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+            self._resource_ids.clear()
+            self._resources.clear()
+
     def apply_retention(
         self,
         *,
@@ -100,11 +124,5 @@ class RetentionMixin:
                 t, s = self._delete_oldest(count=max(1, math.ceil(total * share)))
                 traces, spans = traces + t, spans + s
         if traces:
-            with self._lock:
-                self._conn.execute(
-                    "DELETE FROM resources WHERE id NOT IN (SELECT DISTINCT resource_id FROM spans"
-                    " WHERE resource_id IS NOT NULL)"
-                )
-                self._resource_ids.clear()
-                self._resources.clear()
+            self._drop_unused_resources()
         return RetentionResult(traces, spans, self.used_bytes())

@@ -181,3 +181,26 @@ def test_connection_supports_aggregate_sql(store: TraceStore) -> None:
         "SELECT request_model, sum(input_tokens), sum(output_tokens) FROM spans WHERE operation = 'chat' GROUP BY 1"
     ).fetchone()
     assert row == ("gpt-4o-mini", 250, 30)
+
+
+def test_retention_forgets_unused_resources_when_there_are_many(store: TraceStore) -> None:
+    old = time.time_ns() - 30 * 86400 * 10**9
+    for i in range(1000):  # one pod each, all long gone
+        store.insert(
+            records(
+                [P.span("x", trace_id=os.urandom(16), start=old)],
+                {"service.name": "s", "k8s.pod.name": f"p-{i}"},
+            )
+        )
+    keep = P.agent_run()
+    store.insert(records(keep, {"service.name": "s", "k8s.pod.name": "alive"}))
+    assert store.connection.execute("SELECT count(*) FROM resources").fetchone()[0] == 1001
+    store.apply_retention(max_age_ns=7 * 86400 * 10**9)
+    assert store.connection.execute("SELECT attributes FROM resources").fetchall() == [
+        ('{"service.name":"s","k8s.pod.name":"alive"}',)
+    ]
+    assert store.trace(keep[0]["trace_id"].hex())[0].resource["k8s.pod.name"] == "alive"
+    store.insert(
+        records(P.agent_run(), {"service.name": "s", "k8s.pod.name": "alive"})
+    )  # cache was reset
+    assert store.connection.execute("SELECT count(*) FROM resources").fetchone()[0] == 1
