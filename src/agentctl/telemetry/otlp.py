@@ -85,12 +85,17 @@ def parse_protobuf(body: bytes) -> ParseResult:
                     result.reject(f"span {sp.name!r}: invalid span id")
                     continue
                 parent = sp.parent_span_id.hex() if sp.parent_span_id else None
-                events = [
-                    SpanEvent(
-                        ev.name, ev.time_unix_nano, redact_attributes(_pb_attrs(ev.attributes))
-                    )
-                    for ev in sp.events
-                ]
+                events = (
+                    [
+                        SpanEvent(
+                            ev.name, ev.time_unix_nano, redact_attributes(_pb_attrs(ev.attributes))
+                        )
+                        for ev in sp.events
+                    ]
+                    if sp.events
+                    else []
+                )
+                status = sp.status
                 result.spans.append(
                     build_record(
                         trace_id=trace_id,
@@ -100,8 +105,8 @@ def parse_protobuf(body: bytes) -> ParseResult:
                         kind=sp.kind,
                         start=sp.start_time_unix_nano,
                         end=sp.end_time_unix_nano,
-                        status_code=sp.status.code,
-                        status_message=redact_text(sp.status.message),
+                        status_code=status.code,
+                        status_message=redact_text(status.message) if status.message else "",
                         attributes=redact_attributes(_pb_attrs(sp.attributes)),
                         resource=resource,
                         events=events,
@@ -110,25 +115,23 @@ def parse_protobuf(body: bytes) -> ParseResult:
     return result
 
 
+_SCALARS = frozenset({"string_value", "int_value", "double_value", "bool_value"})
+
+
 def _pb_attrs(kvs: Iterable[Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for kv in kvs:
-        out[kv.key] = _pb_value(kv.value)
+        v = kv.value
+        which = v.WhichOneof("value")
+        out[kv.key] = getattr(v, which) if which in _SCALARS else _pb_value(v, which)
     return out
 
 
-def _pb_value(v: Any) -> Any:
-    which = v.WhichOneof("value")
-    if which == "string_value":
-        return v.string_value
-    if which == "int_value":
-        return v.int_value
-    if which == "double_value":
-        return v.double_value
-    if which == "bool_value":
-        return v.bool_value
+def _pb_value(v: Any, which: str | None) -> Any:
+    if which in _SCALARS:
+        return getattr(v, which or "")
     if which == "array_value":
-        return [_pb_value(x) for x in v.array_value.values]
+        return [_pb_value(x, x.WhichOneof("value")) for x in v.array_value.values]
     if which == "kvlist_value":
         return _pb_attrs(v.kvlist_value.values)
     if which == "bytes_value":
