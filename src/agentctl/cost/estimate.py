@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -179,8 +180,13 @@ def _num(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+@functools.lru_cache(maxsize=1024)
 def runs_per_month(schedule: str) -> Decimal:
-    """Average runs in a 30-day month of a cron schedule (counted over a year, UTC)."""
+    """Average runs in a 30-day month of a cron schedule (counted over a year, UTC).
+
+    Pure in the schedule string and costly (a year of cron fires), so cached:
+    a monorepo shares a handful of schedules across hundreds of agents.
+    """
     from croniter import croniter
 
     it = croniter(schedule, _CRON_EPOCH - _dt.timedelta(microseconds=1))
