@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,11 +130,20 @@ _NOISE_META = (
 )
 
 
+def clone(value: Any) -> Any:
+    """A deep copy of plain JSON data (several times faster than copy.deepcopy)."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
 def strip_server_fields(obj: dict[str, Any] | None, *, keep_status: bool = False) -> dict[str, Any]:
     """A copy without managed fields and server bookkeeping (what diff and compare look at)."""
     if not obj:
         return {}
-    out = copy.deepcopy(obj)
+    out = clone(obj)
     md = out.get("metadata") or {}
     for key in _NOISE_META:
         md.pop(key, None)
