@@ -29,28 +29,14 @@ import queue
 import socket
 import threading
 import time
-import zlib
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from agentctl.spans import SpanRecord
-from agentctl.telemetry.otlp import (
-    OtlpDecodeError,
-    export_response,
-    parse_json,
-    parse_protobuf,
-    status_body,
-)
+from agentctl.telemetry.otlp_http import TRACES_PATH, Handler, HttpError, ServerBase
 from agentctl.telemetry.store import TraceStore
 
 MiB = 1024 * 1024
-_TRACES = "/v1/traces"
-_DISCARDED = frozenset({"/v1/metrics", "/v1/logs"})
-_PROTOBUF = frozenset({"application/x-protobuf", "application/protobuf"})
-_JSON = "application/json"
-# google.rpc.Code values for error bodies
-_INVALID_ARGUMENT, _RESOURCE_EXHAUSTED, _UNAVAILABLE = 3, 8, 14
 
 
 def is_loopback(host: str) -> bool:
@@ -87,20 +73,7 @@ class _Job:
     error: BaseException | None = None
 
 
-class _HttpError(Exception):
-    def __init__(
-        self, status: int, message: str, *, retry_after: int | None = None, close: bool = False
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.retry_after, self.close = (
-            status,
-            message,
-            retry_after,
-            close,
-        )
-
-
-class _Server(ThreadingHTTPServer):
+class _Server(ServerBase):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 64
@@ -152,14 +125,14 @@ class OtlpReceiver:
 
     @property
     def traces_url(self) -> str:
-        return self.url + _TRACES
+        return self.url + TRACES_PATH
 
     def start(self) -> None:
         from agentctl.errors import TelemetryError
 
         cls = _Server6 if ":" in self.host else _Server
         try:
-            server = cls((self.host.strip("[]"), self.port), _Handler)
+            server = cls((self.host.strip("[]"), self.port), Handler)
         except OSError as exc:
             raise TelemetryError(
                 f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}",
@@ -207,17 +180,17 @@ class OtlpReceiver:
         n = len(spans)
         with self._queued_lock:
             if self._queued + n > self.max_queue_spans and self._queued > 0:
-                raise _HttpError(429, "the trace store is behind; retry later", retry_after=1)
+                raise HttpError(429, "the trace store is behind; retry later", retry_after=1)
             self._queued += n
         job = _Job(spans)
         self._queue.put(job)
         if not job.done.wait(self.commit_timeout_s):
-            raise _HttpError(503, "the trace store did not commit in time", retry_after=2)
+            raise HttpError(503, "the trace store did not commit in time", retry_after=2)
         if isinstance(job.error, ValueError | OverflowError):  # e.g. text SQLite cannot store
-            raise _HttpError(400, f"spans cannot be stored: {job.error}")
+            raise HttpError(400, f"spans cannot be stored: {job.error}")
         if job.error is not None:
             self.stats.store_errors += 1
-            raise _HttpError(503, f"the trace store failed: {job.error}", retry_after=5)
+            raise HttpError(503, f"the trace store failed: {job.error}", retry_after=5)
 
     def _write_loop(self) -> None:
         next_retention = time.monotonic()
@@ -274,169 +247,3 @@ class OtlpReceiver:
 
 
 _IDLE: Any = object()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "agentctl-otlp"
-    timeout = 30
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-    def do_GET(self) -> None:
-        if self.path in ("/", "/healthz", "/readyz"):
-            self._send(200, b"ok\n", "text/plain")
-        else:
-            self._send(404, b"not found\n", "text/plain")
-
-    def do_POST(self) -> None:
-        rcv = self.server.receiver
-        self._body_read = False
-        rcv.stats.requests += 1
-        ctype = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
-        as_json = ctype == _JSON
-        try:
-            path = self.path.split("?", 1)[0]
-            if path != _TRACES and path not in _DISCARDED:
-                raise _HttpError(404, f"unknown path {path}; traces go to {_TRACES}", close=True)
-            if ctype not in _PROTOBUF and not as_json:
-                raise _HttpError(415, f"unsupported content type {ctype or '(none)'}", close=True)
-            if not rcv._decode_slots.acquire(timeout=5):
-                raise _HttpError(
-                    429, "too many concurrent exports; retry later", retry_after=1, close=True
-                )
-            try:
-                body = self._read_body(rcv)
-                if path in _DISCARDED:
-                    self._send(200, b"{}" if as_json else b"", ctype)
-                    return
-                try:
-                    result = parse_json(body) if as_json else parse_protobuf(body)
-                except OtlpDecodeError as exc:
-                    raise _HttpError(400, exc.message) from None
-                del body
-            finally:
-                rcv._decode_slots.release()
-            rcv.submit(result.spans)
-            rcv.stats.spans_accepted += len(result.spans)
-            rcv.stats.spans_rejected += result.rejected
-            self._send(200, export_response(as_json, result.rejected, result.error), ctype)
-        except _HttpError as err:
-            if err.status == 429:
-                rcv.stats.throttled += 1
-            elif err.status < 500:
-                rcv.stats.refused += 1
-            code = _RESOURCE_EXHAUSTED if err.status in (413, 429) else _INVALID_ARGUMENT
-            if err.status >= 500:
-                code = _UNAVAILABLE
-            if err.close and not self._drain(rcv):
-                self.close_connection = True
-            self._send(
-                err.status,
-                status_body(as_json, code, err.message),
-                _JSON if as_json else "application/x-protobuf",
-                retry_after=err.retry_after,
-            )
-
-    def _read_body(self, rcv: OtlpReceiver) -> bytes:
-        raw = self._read_raw(rcv)
-        self._body_read = True
-        encoding = (self.headers.get("Content-Encoding") or "identity").strip().lower()
-        if encoding in ("gzip", "x-gzip", "deflate"):
-            return _inflate(raw, rcv.max_decompressed_bytes, gzip=encoding != "deflate")
-        if encoding != "identity":
-            raise _HttpError(415, f"unsupported content encoding {encoding}")
-        return raw
-
-    def _read_raw(self, rcv: OtlpReceiver) -> bytes:
-        length_header = self.headers.get("Content-Length")
-        if length_header is None:
-            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-                raw = self._read_chunked(rcv.max_body_bytes)
-            else:
-                raise _HttpError(411, "a Content-Length is required", close=True)
-        else:
-            try:
-                length = int(length_header)
-            except ValueError:
-                raise _HttpError(400, "invalid Content-Length", close=True) from None
-            if length < 0:
-                raise _HttpError(400, "invalid Content-Length", close=True)
-            if length > rcv.max_body_bytes:
-                raise _HttpError(
-                    413, f"body of {length} bytes exceeds {rcv.max_body_bytes}", close=True
-                )
-            raw = self.rfile.read(length)
-            if len(raw) != length:
-                self._body_read = True
-                raise _HttpError(400, "truncated body", close=True)
-        return raw
-
-    def _drain(self, rcv: OtlpReceiver) -> bool:
-        """Read and drop an unread body so the connection can be kept; False if unsafe."""
-        if self._body_read:
-            return False
-        try:
-            length = int(self.headers.get("Content-Length") or "-1")
-        except ValueError:
-            return False
-        if length < 0 or length > 4 * rcv.max_body_bytes:
-            return False
-        while length > 0:
-            chunk = self.rfile.read(min(length, 1 << 20))
-            if not chunk:
-                return False
-            length -= len(chunk)
-        self._body_read = True
-        return True
-
-    def _read_chunked(self, limit: int) -> bytes:
-        parts: list[bytes] = []
-        total = 0
-        while True:
-            line = self.rfile.readline(1024)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise _HttpError(400, "malformed chunked body", close=True) from None
-            if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(parts)
-            total += size
-            if total > limit:
-                raise _HttpError(413, f"body exceeds {limit} bytes", close=True)
-            parts.append(self.rfile.read(size))
-            self.rfile.readline(1024)
-
-    def _send(
-        self, status: int, body: bytes, ctype: str, *, retry_after: int | None = None
-    ) -> None:
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype or "application/x-protobuf")
-            self.send_header("Content-Length", str(len(body)))
-            if retry_after is not None:
-                self.send_header("Retry-After", str(retry_after))
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-
-def _inflate(raw: bytes, limit: int, *, gzip: bool) -> bytes:
-    """Decompress with a hard output limit (a gzip bomb stops at ``limit`` bytes)."""
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
-    try:
-        out = d.decompress(raw, limit + 1)
-    except zlib.error as exc:
-        raise _HttpError(400, f"undecodable compressed body: {exc}") from None
-    if len(out) > limit or d.unconsumed_tail:
-        raise _HttpError(413, f"decompressed body exceeds {limit} bytes")
-    if not d.eof:
-        raise _HttpError(400, "truncated compressed body")
-    return out
