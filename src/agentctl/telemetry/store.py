@@ -6,7 +6,7 @@ Location: ``--store PATH``, else ``$AGENTCTL_TRACE_STORE``, else
 ``synchronous=NORMAL``: a killed process loses at most the transaction in
 flight and never corrupts the file; readers never block the writer.
 
-Schema (``PRAGMA user_version = 2``), for aggregate SQL over
+Schema (``PRAGMA user_version = 3``), for aggregate SQL over
 :attr:`TraceStore.connection` (read-only use)::
 
     spans(
@@ -25,7 +25,6 @@ Schema (``PRAGMA user_version = 2``), for aggregate SQL over
     )
     UNIQUE INDEX spans_trace (trace_id, span_id)   -- re-sent spans are ignored
     INDEX spans_start (start_ns); INDEX spans_agent (agent_name, start_ns)
-    INDEX spans_model (request_model) ; INDEX spans_conversation (conversation_id)
 
     resources(id INTEGER PRIMARY KEY, attributes TEXT UNIQUE)   -- JSON, one row per distinct resource
 
@@ -70,7 +69,7 @@ from agentctl.telemetry.store_sql import (
 )
 from agentctl.telemetry.summary import TraceSummary
 
-SCHEMA_VERSION = 2  # 2: trace_costs
+SCHEMA_VERSION = 3  # 2: trace_costs; 3: fewer span indexes (conversations are found through traces)
 STORE_ENV = "AGENTCTL_TRACE_STORE"
 
 

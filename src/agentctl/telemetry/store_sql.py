@@ -29,8 +29,8 @@ CREATE TABLE IF NOT EXISTS spans (
 CREATE UNIQUE INDEX IF NOT EXISTS spans_trace ON spans (trace_id, span_id);
 CREATE INDEX IF NOT EXISTS spans_start ON spans (start_ns);
 CREATE INDEX IF NOT EXISTS spans_agent ON spans (agent_name, start_ns);
-CREATE INDEX IF NOT EXISTS spans_model ON spans (request_model) WHERE request_model IS NOT NULL;
-CREATE INDEX IF NOT EXISTS spans_conversation ON spans (conversation_id) WHERE conversation_id IS NOT NULL;
+DROP INDEX IF EXISTS spans_model;
+DROP INDEX IF EXISTS spans_conversation;
 CREATE TABLE IF NOT EXISTS traces (
   trace_id TEXT PRIMARY KEY, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
   root_span_id TEXT, root_name TEXT, agent_name TEXT, service_name TEXT, conversation_id TEXT,
