@@ -17,6 +17,7 @@ from agentctl.deploy.objects import FIELD_MANAGER, ObjectRef
 if TYPE_CHECKING:
     from agentctl.deploy.client import Response
 
+APPLY_PATCH = "application/apply-patch+yaml"
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -162,7 +163,7 @@ class ObjectOps:
             path,
             query=query,
             body=obj,
-            content_type="application/apply-patch+yaml",
+            content_type=APPLY_PATCH,
             info=self._info(res, "patch", "PATCH", path, ns, name),
         )
 
