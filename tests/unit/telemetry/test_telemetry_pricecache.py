@@ -41,4 +41,3 @@ def test_costs_are_cached_per_trace_and_span_count(tmp_path: Path) -> None:
     again = list_prices(store, [grown]).for_trace(grown.trace_id)
     assert again.usd != 42 and again.calls == 3
     store.close()
-
