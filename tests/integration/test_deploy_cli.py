@@ -97,6 +97,11 @@ def test_conflict_exits_3_and_names_the_manager(kube: FakeKube, proj: Path) -> N
         in res.stderr
     )
     assert "--force-conflicts" in res.stderr
+    as_json = run_cli("deploy", "--no-wait", "-o", "json")
+    assert as_json.exit_code == 3
+    error = envelope(as_json.stdout)["errors"][0]
+    assert error["code"] == "conflict" and error["status"] == 409
+    assert error["applied"]["counts"]["unchanged"] >= 3  # the levels before the conflicting one
     assert run_cli("deploy", "--no-wait", "--force-conflicts").exit_code == 0
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from agentctl.cli import common
+from agentctl.errors import AgentctlError
 from agentctl.settings import OutputFormat
 
 if TYPE_CHECKING:
@@ -116,6 +117,21 @@ def duration(value: str, flag: str) -> float:
         raise UsageError(f"{flag} {value!r}: {exc}") from None
 
 
+class PartlyDeployed(AgentctlError):
+    """A deploy error whose JSON envelope also says what was applied before it."""
+
+    def __init__(self, cause: AgentctlError, applied: dict[str, Any]) -> None:
+        super().__init__(cause.message, hint=cause.hint)
+        self.exit_code, self.code = cause.exit_code, cause.code
+        self.cause, self.applied = cause, applied
+
+    def lines(self) -> list[str]:
+        return self.cause.lines()
+
+    def to_dict(self) -> dict[str, object]:
+        return {**self.cause.to_dict(), "applied": self.applied}
+
+
 @app.command()
 def deploy(
     path: PathArg = None,
@@ -156,7 +172,7 @@ def deploy(
     """
     from agentctl.deploy.engine import DeployOptions
     from agentctl.deploy.engine import deploy as run_deploy
-    from agentctl.errors import AgentctlError, UsageError
+    from agentctl.errors import UsageError
     from agentctl.views.deploy import DeployProgress, print_result
 
     common.set_kind("DeployResult")
@@ -196,6 +212,8 @@ def deploy(
                 partial = getattr(exc, "partial", None)
                 if text and partial is not None and partial.objects:
                     print_result(common.console(), partial, table=True)
+                if not text and partial is not None:
+                    raise PartlyDeployed(exc, partial.to_dict()) from exc
                 raise
             progress.close()
             results.append(result)
