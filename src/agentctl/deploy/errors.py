@@ -124,6 +124,9 @@ class NotServed(ClusterError):
     def lines(self) -> list[str]:
         return [self.message, *self.details]
 
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "details": self.details}
+
 
 class ManyFailures(ClusterError):
     """Several objects of one step failed; every failure is reported."""
