@@ -407,3 +407,10 @@ def test_a_deploy_costs_levels_plus_two_round_trips(
     n_levels = len({o.level for o in result.objects})
     assert n_levels == 5
     assert kube.waves == n_levels + 2  # preflight, one per level, one wait poll
+
+
+def test_a_cluster_newer_than_the_bundled_schemas_still_deploys(tmp_path: Path) -> None:
+    with FakeKube(git_version="v1.99.0-gke.1200") as fake:
+        fake.write_kubeconfig(tmp_path / "kubeconfig")
+        result = run(fake, project(tmp_path))
+    assert result.counts()["created"] == len(result.objects)
