@@ -261,10 +261,8 @@ def start(client: KubeClient, deployed: Deployed, params: dict[str, str]) -> Run
             "apiVersion": "argoproj.io/v1alpha1",
             "kind": "Workflow",
             "metadata": {"generateName": f"{inv.agent}-", "namespace": ns, "labels": labels},
-            "spec": {
-                "workflowTemplateRef": {"name": wt.name},
-                "podMetadata": {"labels": {AGENT_LABEL: inv.agent}},
-            },
+            # the template's podMetadata labels the pods with the agent (for logs); nothing to add
+            "spec": {"workflowTemplateRef": {"name": wt.name}},
         }
         if params:
             wf["spec"]["arguments"] = {
