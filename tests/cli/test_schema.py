@@ -41,6 +41,7 @@ SCHEMA_CATCHES = {
         "wrong-api-version",
         "wrong-kind",
         "name-uppercase",
+        "name-function-tool",
         "quantity-memory-gb",
         "duration-words",
     ],
@@ -112,3 +113,20 @@ def test_schema_of_unknown_file_is_a_usage_error():
     result = run_cli("schema", "manifest")
     assert result.exit_code == 2
     assert "manifest" in result.stderr
+
+
+def test_function_tools_are_in_the_schema(validators):
+    data = load_one(EXAMPLES / "research-assistant" / "agent.yaml").data
+    data["spec"]["tools"] = [
+        {"name": "save_note", "kind": "function", "description": "remember a fact"},
+        {
+            "name": "run-python",
+            "kind": "function",
+            "executesCode": True,
+            "sandbox": "gvisor",
+            "reason": "analyst snippets",
+        },
+    ]
+    assert not [e.message for e in validators["agent"].iter_errors(data)]
+    data["spec"]["tools"][0]["url"] = "https://api.example.com"  # functions have no url
+    assert not validators["agent"].is_valid(data)

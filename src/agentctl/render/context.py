@@ -61,6 +61,18 @@ class Ctx:
         """The agent's own pods talk to the Kubernetes API (a ``kubernetes`` tool)."""
         return any(t.kind == "kubernetes" for t in self.spec.tools)
 
+    @property
+    def sandbox(self) -> tuple[str, SpecPath] | None:
+        """The RuntimeClass of the agent's own pods: the sandbox of its ``function`` tools, if any.
+
+        A function tool runs in the agent's process, so its sandbox can only be
+        the agent pod's; the spec checks allow one sandbox per agent.
+        """
+        for i, tool in enumerate(self.spec.tools):
+            if tool.kind == "function" and tool.sandbox:
+                return tool.sandbox, ("spec", "tools", i, "sandbox")
+        return None
+
     # -- errors -----------------------------------------------------------------
 
     def error(self, path: SpecPath, message: str, *, hint: str | None = None) -> RenderError:

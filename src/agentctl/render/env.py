@@ -45,7 +45,10 @@ def service_tool_name(ctx: Ctx, tool_name: str) -> str:
     return f"{ctx.name}-{tool_name}"
 
 
-def tool_url(ctx: Ctx, tool: Any) -> str:
+def tool_url(ctx: Ctx, tool: Any) -> str | None:
+    """Where a tool is reached (None for ``function`` tools: they run in the agent's process)."""
+    if tool.kind == "function":
+        return None
     if tool.kind == "service":
         return f"http://{service_tool_name(ctx, tool.name)}:{tool.port}"
     if tool.kind == "http":
@@ -53,6 +56,15 @@ def tool_url(ctx: Ctx, tool: Any) -> str:
     if tool.kind == "tcp":
         return f"{tool.host}:{tool.port}"
     return "https://kubernetes.default.svc"
+
+
+def tool_entry(ctx: Ctx, tool: Any) -> dict[str, str]:
+    """One ``AGENT_TOOLS`` entry: name and kind, and the url of tools reached over the network."""
+    entry = {"name": tool.name, "kind": tool.kind}
+    url = tool_url(ctx, tool)
+    if url is not None:
+        entry["url"] = url
+    return entry
 
 
 def _money(value: Decimal) -> str:
@@ -137,14 +149,12 @@ def config_data(ctx: Ctx, proxy_env: dict[str, str]) -> dict[str, tuple[str, Spe
         )
     if spec.memory is not None:
         data["AGENT_MEMORY_DIR"] = (spec.memory.mount_path, ("spec", "memory", "mountPath"))
-    tools = [{"name": t.name, "kind": t.kind, "url": tool_url(ctx, t)} for t in spec.tools]
+    tools = [tool_entry(ctx, t) for t in spec.tools]
     data["AGENT_TOOLS"] = (json.dumps(tools, separators=(",", ":")), ("spec", "tools"))
     for i, tool in enumerate(spec.tools):
-        if tool.kind in ("service", "http"):
-            data[f"AGENT_TOOL_{env_key(tool.name)}_URL"] = (
-                tool_url(ctx, tool),
-                ("spec", "tools", i),
-            )
+        url = tool_url(ctx, tool)
+        if tool.kind in ("service", "http") and url is not None:
+            data[f"AGENT_TOOL_{env_key(tool.name)}_URL"] = (url, ("spec", "tools", i))
     for i, secret in enumerate(spec.secrets):
         if secret.mount == "file":
             data[f"SECRET_{env_key(secret.name)}_FILE"] = (

@@ -23,6 +23,7 @@ Hera is imported only here, and only when a workflow agent is rendered.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from agentctl.render import pod
@@ -140,6 +141,9 @@ def _build(ctx: Ctx, cfg_hash: str) -> Any:
             {"name": MEMORY_VOLUME, "persistentVolumeClaim": {"claimName": memory_claim_name(ctx)}}
         )
     annotations = {**ctx.agent.metadata.annotations, "agentctl.dev/config-hash": cfg_hash}
+    # Argo templates have no runtimeClassName: a function tool's sandbox reaches every step's pod as a patch.
+    sandbox = ctx.sandbox
+    patch = json.dumps({"runtimeClassName": sandbox[0]}) if sandbox else None
     with WorkflowTemplate(
         name=ctx.name,
         namespace=ctx.namespace,
@@ -159,6 +163,7 @@ def _build(ctx: Ctx, cfg_hash: str) -> Any:
             seconds_after_completion=units.parse_duration(wf.ttl_after_finished)
         ),
         volumes=[m.Volume.model_validate(v) for v in volumes],
+        pod_spec_patch=patch,
     ) as w:
         with DAG(name="main"):
             for step in wf.steps:
@@ -232,6 +237,9 @@ def _field_origins(ctx: Ctx, prefix: str) -> dict[str, SpecPath]:
         out[f"{t}.container.args"] = (*s, "args")
         out[f"{t}.retryStrategy"] = (*s, "retry")
         out[f"{t}.activeDeadlineSeconds"] = (*s, "timeout")
+    sandbox = ctx.sandbox
+    if sandbox:
+        out[f"{prefix}podSpecPatch"] = sandbox[1]
     return out
 
 

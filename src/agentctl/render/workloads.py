@@ -90,12 +90,14 @@ def pod_template(
     ctx: Ctx, cfg_hash: str, *, restart_policy: str | None, claim: bool
 ) -> tuple[dict[str, Any], dict[str, SpecPath]]:
     container, c_origins = agent_container(ctx, config_name=f"{ctx.name}-config")
+    sandbox = ctx.sandbox
     spec = pod.pod_spec(
         service_account=ctx.name,
         automount=False,
         containers=[container],
         volumes=agent_volumes(ctx, claim=claim),
         restart_policy=restart_policy,
+        runtime_class=sandbox[0] if sandbox else None,
     )
     template = {
         "metadata": {
@@ -107,6 +109,8 @@ def pod_template(
     origins = {f"spec.containers[0].{k}": v for k, v in c_origins.items()}
     if ctx.needs_api:
         origins["spec.volumes"] = api_tool_origin(ctx)
+    if sandbox:
+        origins["spec.runtimeClassName"] = sandbox[1]
     return template, origins
 
 

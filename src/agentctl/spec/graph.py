@@ -17,16 +17,29 @@ def check_agent(agent: Agent) -> Iterator[tuple[PathKey, str]]:
         secret_names.setdefault(secret.name, i)
         if secret.mount == "env" and not secret.env:
             yield ("spec", "secrets", i), "mount: env needs env: VARIABLE_NAME"
-    tool_names: set[str] = set()
+    tool_names: dict[str, str] = {}
+    sandboxes: dict[str, str] = {}
     for i, tool in enumerate(spec.tools):
-        if tool.name in tool_names:
-            yield ("spec", "tools", i, "name"), f"duplicate tool name {tool.name!r}"
-        tool_names.add(tool.name)
+        key = tool_key(tool.name)
+        if key in tool_names:
+            same = tool_names[key]
+            also = "" if same == tool.name else f" (the same as {same!r}: '-' and '_' are one)"
+            yield ("spec", "tools", i, "name"), f"duplicate tool name {tool.name!r}{also}"
+        tool_names.setdefault(key, tool.name)
         if tool.executes_code and not (tool.sandbox and tool.reason):
             yield (
                 ("spec", "tools", i, "executesCode"),
                 "a code-executing tool needs sandbox and reason",
             )
+        if tool.kind == "function" and tool.sandbox:
+            other = next((n for n, box in sandboxes.items() if box != tool.sandbox), None)
+            if other is not None:
+                yield (
+                    ("spec", "tools", i, "sandbox"),
+                    f"function tools run in the agent's pod, which has one RuntimeClass: "
+                    f"{tool.sandbox!r} differs from {sandboxes[other]!r} of tool {other!r}",
+                )
+            sandboxes.setdefault(tool.name, tool.sandbox)
     if spec.model and spec.model.api_key_secret and spec.model.api_key_secret not in secret_names:
         known = ", ".join(secret_names) or "none declared"
         yield (
@@ -42,6 +55,11 @@ def check_agent(agent: Agent) -> Iterator[tuple[PathKey, str]]:
         and g.budget.per_run_usd > g.budget.daily_usd
     ):
         yield ("spec", "guardrails", "budget", "perRunUSD"), "perRunUSD is above dailyUSD"
+
+
+def tool_key(name: str) -> str:
+    """Tool names compare case-insensitively with '-' and '_' as one (``web_search`` is ``web-search``)."""
+    return name.strip().lower().replace("_", "-")
 
 
 def check_steps(steps: list[Step]) -> Iterator[tuple[PathKey, str]]:

@@ -26,6 +26,7 @@ from agentctl.spec.types import (
     Cron,
     DnsLabel,
     Duration,
+    FunctionName,
     Image,
     Model,
     Port,
@@ -246,8 +247,22 @@ class KubernetesTool(ToolBase):
     )
 
 
+class FunctionTool(ToolBase):
+    """A function in the agent's own code that the model may call: no network, renders no objects.
+
+    Declaring it makes it visible to review and policy; the scaffolded runtime
+    refuses to offer the model a tool that agent.yaml does not declare. When it
+    executes code, its sandbox is the RuntimeClass of the agent's own pods.
+    """
+
+    kind: Literal["function"] = Field(description="function")
+    name: FunctionName = Field(
+        description="The name the model calls it by (the @tool name in code), unique in the agent; '-' and '_' count as the same."
+    )
+
+
 Tool = Annotated[
-    ServiceTool | HttpTool | TcpTool | KubernetesTool,
+    ServiceTool | HttpTool | TcpTool | KubernetesTool | FunctionTool,
     Field(discriminator="kind"),
     TypeDoc("tool", "one of the tool kinds below, chosen by kind"),
 ]
@@ -571,6 +586,7 @@ __all__ = [
     "Exception_",
     "FieldRule",
     "ForEach",
+    "FunctionTool",
     "Gate",
     "Guardrails",
     "HttpTool",

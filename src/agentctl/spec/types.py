@@ -48,6 +48,15 @@ def _dns_label(value: str) -> str:
     return units.check_dns1123_label(value)
 
 
+def _function_name(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]{0,63}", value):
+        raise ValueError(
+            f"{value!r} is not a function name: a letter or '_' first, then letters, digits, "
+            "'_' or '-', at most 64 characters"
+        )
+    return value
+
+
 def _agent_name(value: str) -> str:
     return units.check_dns1123_label(value, max_length=MAX_AGENT_NAME)
 
@@ -95,6 +104,8 @@ def _coerce_duration(value: Any) -> Any:
 
 
 _DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+# What OpenAI-compatible APIs accept as a function (tool) name.
+_FUNCTION_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
 _QUANTITY_PATTERN = r"^[+]?([0-9]+(\.[0-9]+)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$"
 _DURATION_PATTERN = r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
 
@@ -103,6 +114,15 @@ DnsLabel = Annotated[
     AfterValidator(_dns_label),
     WithJsonSchema({"type": "string", "pattern": _DNS_LABEL_PATTERN, "maxLength": 63}),
     TypeDoc("name", "DNS-1123 label: lower-case letters, digits and '-', at most 63 characters"),
+]
+FunctionName = Annotated[
+    str,
+    AfterValidator(_function_name),
+    WithJsonSchema({"type": "string", "pattern": _FUNCTION_NAME_PATTERN}),
+    TypeDoc(
+        "function name",
+        "the name the model calls: letters, digits, '_' and '-', at most 64 characters",
+    ),
 ]
 AgentName = Annotated[
     str,

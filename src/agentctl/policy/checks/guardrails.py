@@ -64,8 +64,10 @@ def model_pinned(unit: Unit) -> Iterator[Hit]:
     "Tools are declared and code execution is sandboxed",
     "high",
     description=(
-        "Every tool is declared in spec.tools; tools that run shell or code (executesCode, or named like shell/exec/repl) "
-        "have a sandbox RuntimeClass and a reason; Kubernetes tools that write or are cluster-scoped have a reason."
+        "Every tool is declared in spec.tools (in-process functions as kind function, which the scaffolded runtime "
+        "refuses to offer the model otherwise); tools that run shell or code (executesCode, or named like "
+        "shell/exec/repl) have a sandbox RuntimeClass and a reason (a function tool's sandbox is the agent pod's); "
+        "Kubernetes tools that write or are cluster-scoped have a reason."
     ),
     rationale="A code-executing tool turns a prompt injection into remote code execution; a sandbox (gVisor, Kata) and a reviewed reason contain it.",
     remediation="Set executesCode: true, sandbox: gvisor and a reason on the tool; give write or cluster-scoped Kubernetes tools a reason.",
@@ -84,7 +86,8 @@ def tools_declared(unit: Unit) -> Iterator[Hit]:
         return
     for i, tool in enumerate(unit.agent.agent.spec.tools):
         base = ("spec", "tools", i)
-        looks_like_code = any(w in tool.name for w in CODE_TOOL_WORDS)
+        name = tool.name.lower().replace("_", "-")
+        looks_like_code = any(w in name for w in CODE_TOOL_WORDS)
         if tool.executes_code or looks_like_code:
             if not tool.executes_code:
                 yield Hit(
@@ -259,8 +262,9 @@ def _published(unit: Unit, mode: str) -> list[tuple[str, int, Obj, PathKey]]:
     "medium",
     kinds=("ConfigMap", "CiliumNetworkPolicy", "FQDNNetworkPolicy"),
     description=(
-        "Every external host the agent uses (model endpoint, http and tcp tools) is in the egress allowlist the platform's "
-        "egress mode enforces (proxy allowlist, FQDN policy, or tool CIDRs), and no allowlist entry is unused."
+        "Every external host the agent uses (model endpoint, http and tcp tools; function tools run in-process and "
+        "need none) is in the egress allowlist the platform's egress mode enforces (proxy allowlist, FQDN policy, "
+        "or tool CIDRs), and no allowlist entry is unused."
     ),
     rationale="A host missing from the allowlist fails at run time; an entry nobody uses is an exfiltration route nobody reviews.",
     remediation=(
