@@ -29,6 +29,22 @@ def test_every_example_passes_with_the_example_platform(examples, name):
     assert [f for f in data["findings"] if f["severity"] in ("high", "critical")] == []
 
 
+def test_the_examples_together_have_no_finding_at_all(examples):
+    """Not even a low one: the example platform's policy has nothing stale in it."""
+    result = run_cli(
+        "validate",
+        *(str(examples / name) for name in AGENTS),
+        "--platform",
+        str(examples / "platform.yaml"),
+        "-o",
+        "json",
+    )
+    assert result.exit_code == 0, result.stdout
+    data = json.loads(result.stdout)["data"]
+    assert [(f["check"], f["message"]) for f in data["findings"]] == []
+    assert data["suppressed"] == []
+
+
 @pytest.mark.parametrize("name", AGENTS)
 def test_every_example_passes_with_builtin_defaults(examples, tmp_path, monkeypatch, name):
     project = tmp_path / name
