@@ -213,3 +213,20 @@ def test_checks_lists_and_explains():
         assert part in explained.stdout
     unknown = run_cli("checks", "explain", "NET-033")
     assert unknown.exit_code == 2 and "did you mean NET-003?" in unknown.stderr
+
+
+def test_allowed_kinds_from_the_platform_and_the_flag(tmp_path):
+    from tests.unit.policy.helpers import POLICY_FIXTURES
+
+    manifest = tmp_path / "widget.yaml"
+    manifest.write_text(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: agents}\n"
+    )
+    platform = tmp_path / "platform.yaml"
+    platform.write_text((POLICY_FIXTURES / "platform.yaml").read_text())
+    args = ("validate", "-f", str(manifest), "--platform", str(platform), "--include", "SCH-001")
+    refused = run_cli(*args)
+    assert refused.exit_code == 1 and "unknown kind Widget" in refused.stdout
+    assert run_cli(*args, "--allow-kind", "example.com/Widget").exit_code == 0
+    platform.write_text(platform.read_text() + "policy:\n  allowKinds: [example.com/Widget]\n")
+    assert run_cli(*args).exit_code == 0

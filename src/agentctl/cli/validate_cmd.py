@@ -223,7 +223,7 @@ def validate(
         list[str] | None,
         typer.Option(
             "--allow-kind",
-            help="A kind (or apiVersion/kind) SCH-001 accepts without a schema (repeatable).",
+            help="Kind, group/Kind or apiVersion/Kind that SCH-001 accepts without a schema (repeatable; added to platform.yaml policy.allowKinds).",
         ),
     ] = None,
 ) -> None:

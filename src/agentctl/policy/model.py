@@ -143,9 +143,9 @@ class RunOptions:
 
     kube_version: str | None = None
     crd_dirs: tuple[str, ...] = ()
-    allow_kinds: tuple[
-        str, ...
-    ] = ()  # kinds (or apiVersion/kind) that SCH-001 accepts without a schema
+    # Kind, group/Kind or apiVersion/Kind that SCH-001 accepts without a schema
+    # (--allow-kind; platform.yaml policy.allowKinds is read from the unit's platform)
+    allow_kinds: tuple[str, ...] = ()
     cache: dict[str, Any] = field(default_factory=dict)
 
 

@@ -6,10 +6,12 @@ docs/reference/platform-yaml.md is generated from these models.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic.json_schema import WithJsonSchema
 
 from agentctl.spec import units
 from agentctl.spec.errors_map import FieldValueError
@@ -22,11 +24,36 @@ from agentctl.spec.types import (
     Port,
     Quantity,
     Severity,
+    TypeDoc,
     Url,
 )
 
 if TYPE_CHECKING:
     from agentctl.spec.models import Agent
+
+
+# Kind, group/Kind or apiVersion/Kind (group/version/Kind; v1/Kind for the core group).
+_KIND_REF_PATTERN = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/){0,2}[A-Z][A-Za-z0-9]*$"
+
+
+def _kind_ref(value: str) -> str:
+    if not re.fullmatch(_KIND_REF_PATTERN, value):
+        raise ValueError(
+            f"{value!r} is not a kind: write Kind, group/Kind or apiVersion/Kind "
+            "(e.g. Widget, example.com/Widget, example.com/v1/Widget)"
+        )
+    return value
+
+
+KindRef = Annotated[
+    str,
+    AfterValidator(_kind_ref),
+    WithJsonSchema({"type": "string", "pattern": _KIND_REF_PATTERN}),
+    TypeDoc(
+        "kind",
+        "Kind, group/Kind or apiVersion/Kind: Widget, example.com/Widget, example.com/v1/Widget",
+    ),
+]
 
 
 class ModelAllow(Model):
@@ -187,6 +214,10 @@ class PolicySettings(Model):
     )
     checks: list[FieldRule] = Field(
         default_factory=list, description="Declarative organisation checks."
+    )
+    allow_kinds: list[KindRef] = Field(
+        default_factory=list,
+        description="Kinds SCH-001 accepts without a schema (as --allow-kind does), e.g. custom resources whose CRD is not at hand.",
     )
 
 

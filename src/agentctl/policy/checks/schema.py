@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,16 @@ def _path(value: Any, message: str = "") -> PathKey:
     return (*path, m.group(1)) if m else path
 
 
+def kind_allowed(api_version: str, kind: str, allowed: Iterable[str]) -> bool:
+    """Whether ``Kind``, ``group/Kind`` or ``apiVersion/Kind`` in ``allowed`` names this kind."""
+    group = api_version.rpartition("/")[0]
+    for entry in allowed:
+        prefix, _, name = entry.rpartition("/")
+        if name == kind and (not prefix or prefix == api_version or (group and prefix == group)):
+            return True
+    return False
+
+
 @check(
     "SCH-001",
     "Objects are valid against their schema",
@@ -43,10 +53,10 @@ def _path(value: Any, message: str = "") -> PathKey:
     description=(
         "Every object validates against the strict schema of the target Kubernetes version (default: the newest bundled), "
         "custom resources against their CRD schema (Argo Workflows, External Secrets, or --crd-dir); an unknown kind is a "
-        "finding unless allowed with --allow-kind."
+        "finding unless allowed with --allow-kind or platform.yaml policy.allowKinds."
     ),
     rationale="The API server rejects invalid objects at deploy time, half-way through a rollout; unknown fields are silently dropped, and with them a security setting.",
-    remediation="Fix the field the message names; for a custom kind pass its CRD with --crd-dir DIR or allow it with --allow-kind KIND.",
+    remediation="Fix the field the message names; for a custom kind pass its CRD with --crd-dir DIR or allow it with --allow-kind KIND (or platform.yaml policy.allowKinds).",
     example="""
 containers:
   - name: agent
@@ -59,12 +69,12 @@ def schema_valid(unit: Unit) -> Iterator[Hit]:
     if not unit.objects:
         return
     v = validator(unit.options)
-    allowed = set(unit.options.allow_kinds)
+    allowed = {*unit.options.allow_kinds, *unit.platform.platform.policy.allow_kinds}
     for obj in unit.objects:
         if not obj.kind or not obj.api_version:
             continue  # reported by the loader
         if not v.knows(obj.api_version, obj.kind):
-            if obj.kind in allowed or f"{obj.api_version}/{obj.kind}" in allowed:
+            if kind_allowed(obj.api_version, obj.kind, allowed):
                 continue
             yield Hit(
                 f"unknown kind {obj.kind} ({obj.api_version}): no schema to validate it against",
