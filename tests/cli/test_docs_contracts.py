@@ -8,6 +8,7 @@ the source reads.
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import re
 from pathlib import Path
@@ -85,12 +86,36 @@ def test_envelope_page_matches_results_module():
     assert failure == error_envelope(failure["kind"], err.to_dict())
 
 
+def _wraps_another(cls: type[AgentctlError]) -> bool:
+    """An error that carries the code and exit code of the error it wraps (``cause``)."""
+    return "cause" in inspect.signature(cls.__init__).parameters
+
+
 def test_envelope_page_lists_every_error_code():
     text = (REFERENCE / "json-envelope.md").read_text(encoding="utf-8")
     rows = table_rows(text, "| `code` | exit code |")
     documented = {code.strip("`"): int(exit_code) for code, exit_code, _ in rows}
-    actual = {cls.code: cls.exit_code for cls in all_error_classes()}
+    actual = {cls.code: cls.exit_code for cls in all_error_classes() if not _wraps_another(cls)}
     assert documented == actual
+
+
+def test_envelope_page_describes_every_error_key():
+    """Every key an error's to_dict writes has a row in the Failure section's table."""
+    text = (REFERENCE / "json-envelope.md").read_text(encoding="utf-8")
+    failure = text[text.index("## Failure") : text.index("## Error codes")]
+    documented = {
+        key.strip("` ")
+        for row in re.findall(r"^\| ([^|]+) \|", failure, re.M)
+        for key in row.split(",")
+    }
+    keys = {"code", "message", "hint"}
+    for cls in [AgentctlError, *all_error_classes()]:
+        if "to_dict" in vars(cls):
+            source = inspect.getsource(cls.to_dict)
+            for pair in re.findall(r'out\["(\w+)"\]|"(\w+)":', source):
+                keys.update(k for k in pair if k)
+    missing = sorted(keys - documented)
+    assert not missing, f"document these error keys in docs/reference/json-envelope.md: {missing}"
 
 
 def test_every_agentctl_environment_variable_is_documented():
