@@ -8,7 +8,17 @@ import os
 import pytest
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from agent_runtime import Agent, ConfigError, GuardrailExceeded, Settings, Toolbox, telemetry, tool
+from agent_runtime import (
+    Agent,
+    ConfigError,
+    GuardrailExceeded,
+    Settings,
+    Tool,
+    Toolbox,
+    UndeclaredToolError,
+    telemetry,
+    tool,
+)
 from agent_runtime.demo_model import OfflineDemoModel, build_arguments
 from agent_runtime.guardrails import DailyLedger, RunGuard
 from agent_runtime.memory import MemoryStore, MemoryStoreError
@@ -125,6 +135,49 @@ def test_daily_ledger_persists(tmp_path):
     DailyLedger(tmp_path).add(0.5)
     assert DailyLedger(tmp_path).spent() == pytest.approx(0.75)
     assert [p.name for p in (tmp_path / ".agent").iterdir() if p.name.endswith(".tmp")] == []
+
+
+def _declaring(*tools: dict) -> Settings:
+    return Settings.from_env({"AGENT_TOOLS": json.dumps(list(tools))})
+
+
+def test_an_agent_offers_the_model_only_declared_tools():
+    @tool(description="Shout the text.", parameters={"type": "object", "properties": {}})
+    def shout() -> str:
+        return "HEY"
+
+    @tool(description="Search the web.", parameters={"type": "object", "properties": {}})
+    def web_search() -> str:
+        return "found"
+
+    declared = _declaring({"name": "echo", "kind": "function"}, {"name": "web-search", "kind": "http", "url": "x"})
+    Agent(declared, Toolbox([echo, web_search]))  # web_search is the client of the http tool web-search
+    with pytest.raises(UndeclaredToolError) as err:
+        Agent(declared, Toolbox([echo, shout]))
+    assert err.value.names == ["shout"]
+    assert "tool shout is not declared in agent.yaml" in str(err.value)
+    assert "{name: shout, kind: function}" in str(err.value)
+    assert isinstance(err.value, ConfigError)  # entry points exit 2 on it, before any model call
+    with pytest.raises(UndeclaredToolError, match="tools echo, shout are not declared"):
+        Agent(_declaring(), Toolbox([echo, shout]))  # AGENT_TOOLS=[]: nothing may be offered
+
+
+def test_without_agent_tools_nothing_is_enforced():
+    settings = Settings.from_env({})
+    assert settings.tools_declared is False
+    Agent(settings, Toolbox([echo]))
+
+
+def test_a_tool_service_declares_the_tools_it_serves(spans):
+    declared = _declaring({"name": "calc-service", "kind": "service", "url": "http://127.0.0.1:1"})
+    remote = Tool("add", "Add numbers.", {"type": "object", "properties": {}}, lambda: 3, "extension", "calc-service")
+    stray = Tool("sub", "Subtract.", {"type": "object", "properties": {}}, lambda: 1, "extension", "other-service")
+    Agent(declared, Toolbox([remote]))
+    with pytest.raises(UndeclaredToolError, match="tool sub"):
+        Agent(declared, Toolbox([remote, stray]))
+    Toolbox([remote]).execute("add", "{}", "call_1")
+    attrs = spans.one("execute_tool add").attributes
+    assert attrs["gen_ai.tool.type"] == "extension" and attrs["agentctl.tool.service"] == "calc-service"
 
 
 def test_timeout_stops_a_run(fake_openai, spans):

@@ -7,7 +7,7 @@ the environment described in agentctl's runtime contract
 OpenTelemetry settings.
 """
 
-from agent_runtime.config import OFFLINE_DEMO, ConfigError, Settings
+from agent_runtime.config import OFFLINE_DEMO, ConfigError, Settings, UndeclaredToolError
 from agent_runtime.guardrails import GuardrailExceeded
 from agent_runtime.loop import Agent, RunResult
 from agent_runtime.tools import Tool, Toolbox, ToolError, tool
@@ -24,5 +24,6 @@ __all__ = [
     "Tool",
     "ToolError",
     "Toolbox",
+    "UndeclaredToolError",
     "tool",
 ]

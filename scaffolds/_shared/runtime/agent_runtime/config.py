@@ -77,6 +77,25 @@ def _tools(env: Mapping[str, str]) -> tuple[ToolEndpoint, ...]:
     return tuple(out)
 
 
+def tool_key(name: str) -> str:
+    """Tool names compare as agentctl compares them: case-insensitive, ``-`` and ``_`` as one."""
+    return name.strip().lower().replace("_", "-")
+
+
+class UndeclaredToolError(ConfigError):
+    """The agent would offer the model tools that agent.yaml does not declare."""
+
+    def __init__(self, names: list[str]) -> None:
+        self.names = names
+        listed = ", ".join(names)
+        what = f"tool {listed} is" if len(names) == 1 else f"tools {listed} are"
+        example = names[0] if len(names) == 1 else "NAME"
+        super().__init__(
+            f"{what} not declared in agent.yaml (AGENT_TOOLS): add "
+            f"{{name: {example}, kind: function}} to spec.tools; the model is offered only declared tools"
+        )
+
+
 def tool_env_name(name: str) -> str:
     """``AGENT_TOOL_<NAME>_URL`` for a tool name (upper-cased, ``-`` as ``_``)."""
     return "AGENT_TOOL_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_URL"
@@ -118,6 +137,7 @@ class Settings:
     price_output_per_mtok_usd: float | None = None
     memory_dir: Path | None = None
     tools: tuple[ToolEndpoint, ...] = ()
+    tools_declared: bool = False  # AGENT_TOOLS is set: the model may be offered only the tools it lists
     tool_urls: Mapping[str, str] = field(default_factory=dict)
     capture_content: bool = False
     task: str | None = None
@@ -167,6 +187,7 @@ class Settings:
             price_output_per_mtok_usd=_number(env, "AGENT_PRICE_OUTPUT_PER_MTOK_USD"),
             memory_dir=Path(memory) if memory else None,
             tools=_tools(env),
+            tools_declared=bool(env.get("AGENT_TOOLS", "").strip()),
             tool_urls=tool_urls,
             capture_content=capture,
             task=env.get("AGENT_TASK", "").strip() or None,
@@ -179,6 +200,11 @@ class Settings:
     @property
     def offline(self) -> bool:
         return self.model_provider == OFFLINE_DEMO
+
+    def declares(self, name: str) -> bool:
+        """Whether ``AGENT_TOOLS`` lists a tool of this name (``web_search`` matches ``web-search``)."""
+        key = tool_key(name)
+        return any(tool_key(endpoint.name) == key for endpoint in self.tools)
 
     def tool_url(self, name: str) -> str | None:
         """The URL of a declared service/http tool, or None when it is not declared."""

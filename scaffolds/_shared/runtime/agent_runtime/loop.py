@@ -1,5 +1,7 @@
 """The agent loop: call the model, run the tools it asks for, repeat, answer.
 
+An agent offers the model only tools that agent.yaml declares (``AGENT_TOOLS``,
+when set): an undeclared tool is a startup error, not a silent extra.
 One run is one ``invoke_agent {name}`` span. Inside it, every model call is a
 ``chat {model}`` span (from the openai instrumentation) and every tool call an
 ``execute_tool {tool}`` span. Guardrails are checked before every model call
@@ -16,7 +18,7 @@ from typing import Any
 from opentelemetry import trace
 
 from agent_runtime import telemetry
-from agent_runtime.config import Settings
+from agent_runtime.config import Settings, UndeclaredToolError
 from agent_runtime.guardrails import DailyLedger, GuardrailExceeded, RunGuard
 from agent_runtime.model import make_client
 from agent_runtime.tools import Toolbox
@@ -74,6 +76,10 @@ class Agent:
     ) -> None:
         self.settings = settings
         self.toolbox = toolbox or Toolbox()
+        undeclared = self.toolbox.undeclared(settings)
+        if undeclared:
+            # Governance in code: what the platform cannot see, the model is not offered.
+            raise UndeclaredToolError(undeclared)
         self.system_prompt = system_prompt
         self.client = client if client is not None else make_client(settings)
         self.ledger = ledger if ledger is not None else DailyLedger(settings.memory_dir)

@@ -4,6 +4,8 @@ A ``service`` tool declared in agent.yaml is reachable at its URL. If it speaks
 the tool-service protocol (``GET /tools`` lists tools with their JSON schema,
 ``POST /tools/{name}`` with ``{"arguments": {...}}`` runs one), its tools are
 offered to the model like local ones, and the trace continues across the call.
+Declaring the service tool declares the tools it serves: their ``execute_tool``
+spans name it in ``agentctl.tool.service``.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def _request(url: str, body: Any | None, timeout: float) -> Any:
         return json.loads(resp.read() or b"null")
 
 
-def _remote_tool(base: str, listing: dict[str, Any], timeout: float) -> Tool:
+def _remote_tool(base: str, listing: dict[str, Any], timeout: float, source: str) -> Tool:
     name = str(listing["name"])
 
     def call(**arguments: Any) -> Any:
@@ -55,6 +57,8 @@ def _remote_tool(base: str, listing: dict[str, Any], timeout: float) -> Tool:
         description=str(listing.get("description", "")),
         parameters=listing.get("inputSchema") or {"type": "object", "properties": {}},
         func=call,
+        type="extension",
+        source=source,
     )
 
 
@@ -77,5 +81,5 @@ def discover(settings: Settings, *, timeout: float = 5.0, skip: set[str] | None 
             if not isinstance(item, dict) or "name" not in item or item["name"] in taken:
                 continue
             taken.add(item["name"])
-            found.append(_remote_tool(base, item, timeout))
+            found.append(_remote_tool(base, item, timeout, endpoint.name))
     return found

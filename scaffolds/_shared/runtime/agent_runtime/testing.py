@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from agent_runtime import telemetry
-from agent_runtime.config import Settings
+from agent_runtime.config import Settings, ToolEndpoint
 
 
 def tool_call(name: str, arguments: dict[str, Any], call_id: str | None = None) -> dict[str, Any]:
@@ -125,6 +126,26 @@ def settings_for(fake: FakeOpenAI | None = None, **overrides: Any) -> Settings:
         env["AGENT_MODEL_API_KEY"] = "test-" + "x" * 12
     base = Settings.from_env(env)
     return Settings(**{**base.__dict__, **overrides})
+
+
+def agent_tools(agent_yaml: str | Path = "agent.yaml") -> list[dict[str, str]]:
+    """The ``AGENT_TOOLS`` entries (name and kind) of agent.yaml's ``spec.tools``, without URLs."""
+    import yaml
+
+    doc = yaml.safe_load(Path(agent_yaml).read_text(encoding="utf-8")) or {}
+    tools = (doc.get("spec") or {}).get("tools") or []
+    return [{"name": str(t["name"]), "kind": str(t.get("kind", ""))} for t in tools]
+
+
+def declared_tools(agent_yaml: str | Path = "agent.yaml") -> dict[str, Any]:
+    """``settings_for`` overrides that declare the tools of agent.yaml, as ``AGENT_TOOLS`` does when deployed.
+
+    ``settings_for(fake, **declared_tools(PROJECT / "agent.yaml"))`` gives an
+    agent that refuses, as on the platform, any tool the file does not declare.
+    Service tools get no URL here, so no tool service is called.
+    """
+    endpoints = tuple(ToolEndpoint(t["name"], t["kind"]) for t in agent_tools(agent_yaml))
+    return {"tools": endpoints, "tools_declared": True}
 
 
 _EXPORTER: InMemorySpanExporter | None = None

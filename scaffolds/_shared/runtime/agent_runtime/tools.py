@@ -17,6 +17,7 @@ from typing import Any
 from opentelemetry import trace
 
 from agent_runtime import telemetry
+from agent_runtime.config import Settings
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -42,7 +43,8 @@ class Tool:
     description: str
     parameters: dict[str, Any]
     func: Callable[..., Any] = field(repr=False)
-    type: str = "function"
+    type: str = "function"  # gen_ai.tool.type: function (in this process) or extension (a tool service's)
+    source: str | None = None  # the declared service tool a remote tool is served by
 
     def openai_spec(self) -> dict[str, Any]:
         return {
@@ -146,6 +148,17 @@ class Toolbox:
     def get(self, name: str) -> Tool | None:
         return self._tools.get(name)
 
+    def undeclared(self, settings: Settings) -> list[str]:
+        """Tools that ``AGENT_TOOLS`` does not declare (none when it is not set).
+
+        A tool is declared by its own name (a ``function`` tool, or the
+        in-process client of an ``http`` tool), or, for a tool a tool service
+        serves, by the declared ``service`` tool it comes from.
+        """
+        if not settings.tools_declared:
+            return []
+        return [t.name for t in self._tools.values() if not settings.declares(t.source or t.name)]
+
     def openai_specs(self) -> list[dict[str, Any]]:
         return [t.openai_spec() for t in self._tools.values()]
 
@@ -160,16 +173,18 @@ class Toolbox:
         *,
         capture_content: bool = False,
     ) -> ToolResult:
+        found = self._tools.get(name)
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": "execute_tool",
             "gen_ai.tool.name": name,
-            "gen_ai.tool.type": "function",
+            "gen_ai.tool.type": found.type if found is not None else "function",
         }
         if call_id:
             attributes["gen_ai.tool.call.id"] = call_id
-        found = self._tools.get(name)
         if found is not None:
             attributes["gen_ai.tool.description"] = found.description
+            if found.source:
+                attributes["agentctl.tool.service"] = found.source
         with telemetry.tracer().start_as_current_span(
             f"execute_tool {name}", kind=trace.SpanKind.INTERNAL, attributes=attributes
         ) as span:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 
 from agent_runtime import GuardrailExceeded
-from agent_runtime.testing import settings_for, tool_call
+from agent_runtime.testing import agent_tools, declared_tools, settings_for, tool_call
 from {{ cookiecutter.__package }}.__main__ import main
 from {{ cookiecutter.__package }}.report import Metrics, build_toolbox, sample_metrics, write_report
 
 DAY = dt.date(2025, 3, 14)
+AGENT_YAML = Path(__file__).resolve().parents[1] / "agent.yaml"
 
 
 def test_sample_metrics_are_deterministic():
@@ -97,3 +99,24 @@ def test_entry_point(monkeypatch, tmp_path, capsys):
     assert capsys.readouterr().out.startswith("# Daily report 2025-03-14")
     assert (tmp_path / "reports" / "2025-03-14.md").exists()
     assert main(["report", "--date", "yesterday"]) == 2
+
+
+def test_every_tool_offered_to_the_model_is_declared_in_agent_yaml(fake_openai, tmp_path):
+    settings = settings_for(fake_openai, memory_dir=tmp_path, **declared_tools(AGENT_YAML))
+
+    write_report(settings, DAY)  # would raise UndeclaredToolError otherwise
+
+    offered = {t["function"]["name"] for t in fake_openai.requests[0]["tools"]}
+    assert offered == {t["name"] for t in agent_tools(AGENT_YAML)}
+
+
+def test_an_undeclared_tool_stops_the_job_before_any_model_call(monkeypatch, tmp_path, capsys, spans):
+    monkeypatch.setenv("AGENT_MODEL_PROVIDER", "offline-demo")
+    monkeypatch.setenv("AGENT_MEMORY_DIR", str(tmp_path))
+    declared = [t for t in agent_tools(AGENT_YAML) if t["name"] != "compare_with_previous_day"]
+    monkeypatch.setenv("AGENT_TOOLS", json.dumps(declared))
+
+    assert main(["report", "--date", "2025-03-14"]) == 2
+    assert "tool compare_with_previous_day is not declared in agent.yaml" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()
+    assert spans.named("chat ") == []

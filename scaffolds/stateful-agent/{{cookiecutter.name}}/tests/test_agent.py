@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from opentelemetry.trace import StatusCode
 
-from agent_runtime import GuardrailExceeded
-from agent_runtime.testing import settings_for, tool_call
+from agent_runtime import GuardrailExceeded, UndeclaredToolError
+from agent_runtime.testing import declared_tools, settings_for, tool_call
+from {{ cookiecutter.__package }}.__main__ import main
 from {{ cookiecutter.__package }}.agent import Assistant
+
+AGENT_YAML = Path(__file__).resolve().parents[1] / "agent.yaml"
 
 
 def test_tool_loop_and_spans(fake_openai, spans, tmp_path):
@@ -86,3 +91,25 @@ def test_offline_demo_reports_usage_and_cost(spans, tmp_path):
     assert result["cost_usd"] > 0
     assert {s.attributes["gen_ai.provider.name"] for s in spans.named("chat ")} == {"offline-demo"}
     assert spans.one("execute_tool").name == "execute_tool calculate"
+
+
+def test_every_tool_offered_to_the_model_is_declared_in_agent_yaml(fake_openai, tmp_path):
+    settings = settings_for(fake_openai, memory_dir=tmp_path, **declared_tools(AGENT_YAML))
+
+    assistant = Assistant(settings)  # would raise UndeclaredToolError otherwise
+    assistant.ask("Hello")
+
+    offered = {t["function"]["name"] for t in fake_openai.requests[0]["tools"]}
+    assert offered == {"search_notes", "save_note", "calculate", "current_time"}
+
+
+def test_an_undeclared_tool_stops_the_agent_at_startup(monkeypatch, tmp_path, capsys, spans):
+    declared = declared_tools(AGENT_YAML)
+    without = tuple(t for t in declared["tools"] if t.name != "calculate")
+    with pytest.raises(UndeclaredToolError, match="tool calculate is not declared"):
+        Assistant(settings_for(None, memory_dir=tmp_path, tools=without, tools_declared=True))
+
+    monkeypatch.setenv("AGENT_MEMORY_DIR", str(tmp_path))
+    monkeypatch.setenv("AGENT_TOOLS", '[{"name": "save_note", "kind": "function"}]')
+    assert main(["ask", "What is 2 + 2?"]) == 2
+    assert "search_notes, calculate, current_time are not declared" in capsys.readouterr().err

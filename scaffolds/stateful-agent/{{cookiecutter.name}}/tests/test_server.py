@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from agent_runtime.config import ToolEndpoint
 from agent_runtime.httpserver import JsonServer
-from agent_runtime.testing import settings_for, tool_call
+from agent_runtime.testing import declared_tools, settings_for, tool_call
 from {{ cookiecutter.__package }}.agent import Assistant
 from {{ cookiecutter.__package }}.server import make_server
 
@@ -72,7 +73,7 @@ def test_guardrail_answers_422(serve, tmp_path):
     assert body["guardrail"] == "max_tool_calls"
 
 
-def test_tools_of_a_declared_tool_service_are_offered(fake_openai, tmp_path):
+def test_tools_of_a_declared_tool_service_are_offered(fake_openai, tmp_path, spans):
     seen = []
 
     def listing(request):
@@ -87,8 +88,11 @@ def test_tools_of_a_declared_tool_service_are_offered(fake_openai, tmp_path):
     tools.start()
     try:
         fake_openai.reply({"tool_calls": [tool_call("weather", {"city": "Oslo"})]}, {"content": "Sunny."})
+        # Declaring the tool service declares the tools it serves (the model may call "weather").
         endpoint = ToolEndpoint("weather-service", "service", tools.url)
-        settings = settings_for(fake_openai, memory_dir=tmp_path, tools=(endpoint,))
+        own = declared_tools(Path(__file__).resolve().parents[1] / "agent.yaml")["tools"]
+        own = tuple(t for t in own if t.kind == "function")
+        settings = settings_for(fake_openai, memory_dir=tmp_path, tools=(*own, endpoint), tools_declared=True)
         result = Assistant(settings).ask("Weather in Oslo?")
     finally:
         tools.stop()
@@ -97,3 +101,6 @@ def test_tools_of_a_declared_tool_service_are_offered(fake_openai, tmp_path):
     assert seen[0][:2] == ("weather", {"arguments": {"city": "Oslo"}})
     assert seen[0][2]  # the trace continues into the tool service
     assert "weather" in [t["function"]["name"] for t in fake_openai.requests[0]["tools"]]
+    tool_span = spans.one("execute_tool weather")
+    assert tool_span.attributes["agentctl.tool.service"] == "weather-service"
+    assert tool_span.attributes["gen_ai.tool.type"] == "extension"

@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-from agent_runtime import Agent
-from agent_runtime.testing import settings_for
+from agent_runtime import Agent, UndeclaredToolError, tool
+from agent_runtime.testing import declared_tools, settings_for
 from {{ cookiecutter.__package }}.server import SYSTEM_PROMPT, make_server
 from {{ cookiecutter.__package }}.tools import build_toolbox
 
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+AGENT_YAML = Path(__file__).resolve().parents[1] / "agent.yaml"
 
 
 def call(url: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
@@ -28,7 +30,7 @@ def call(url: str, body: dict | None = None, headers: dict | None = None) -> tup
 
 @pytest.fixture
 def url():
-    settings = settings_for(None)
+    settings = settings_for(None, **declared_tools(AGENT_YAML))  # as deployed: only declared tools
     toolbox = build_toolbox()
     server = make_server(settings, toolbox, Agent(settings, toolbox, SYSTEM_PROMPT), host="127.0.0.1", port=0)
     server.start()
@@ -90,3 +92,14 @@ def test_invoke_answers_with_the_offline_demo(url, spans):
     assert body["tool_calls"] == 1
     assert spans.one("execute_tool").attributes["gen_ai.tool.name"] == "convert_currency"
     assert spans.one("invoke_agent").attributes["gen_ai.provider.name"] == "offline-demo"
+
+
+def test_a_tool_agent_yaml_does_not_declare_is_refused():
+    @tool(description="Convert to bitcoin.", parameters={"type": "object", "properties": {}})
+    def convert_to_bitcoin() -> str:
+        return "no"
+
+    toolbox = build_toolbox()
+    toolbox.add(convert_to_bitcoin)
+    with pytest.raises(UndeclaredToolError, match="tool convert_to_bitcoin is not declared"):
+        Agent(settings_for(None, **declared_tools(AGENT_YAML)), toolbox, SYSTEM_PROMPT)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
 from agent_runtime import GuardrailExceeded
-from agent_runtime.testing import settings_for, tool_call
+from agent_runtime.config import ToolEndpoint
+from agent_runtime.testing import declared_tools, settings_for, tool_call
 from {{ cookiecutter.__package }}.steps import MAX_ITEMS, parse_plan, plan, research, write
 
 
@@ -72,7 +74,11 @@ def test_research_uses_web_search_when_declared(fake_openai):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-        settings = settings_for(fake_openai, tool_urls={"AGENT_TOOL_WEB_SEARCH_URL": url})
+        # web_search is the in-process client of the declared http tool web-search.
+        own = declared_tools(Path(__file__).resolve().parents[1] / "agent.yaml")["tools"]
+        tools = (*own, ToolEndpoint("web-search", "http", url))
+        urls = {"AGENT_TOOL_WEB_SEARCH_URL": url}
+        settings = settings_for(fake_openai, tool_urls=urls, tools=tools, tools_declared=True)
         fake_openai.reply({"tool_calls": [tool_call("web_search", {"query": "gke autopilot"})]}, {"content": "ok"})
         result = research(settings, "What is GKE Autopilot?")
     finally:

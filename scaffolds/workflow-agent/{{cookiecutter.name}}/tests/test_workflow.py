@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from agent_runtime.testing import agent_tools
 from {{ cookiecutter.__package }}.__main__ import main
 
+AGENT_YAML = Path(__file__).resolve().parents[1] / "agent.yaml"
 BASE_ENV = {
     "AGENT_NAME": "{{ cookiecutter.name }}",
     "AGENT_VERSION": "{{ cookiecutter.version }}",
@@ -14,6 +17,7 @@ BASE_ENV = {
     "AGENT_MAX_STEPS": "10",
     "AGENT_MAX_TOOL_CALLS": "20",
     "AGENT_BUDGET_PER_RUN_USD": "0.5",
+    "AGENT_TOOLS": json.dumps(agent_tools(AGENT_YAML)),  # as deployed: only declared tools are offered
 }
 
 
@@ -80,3 +84,13 @@ def test_run_everything_locally(monkeypatch, tmp_path, capsys):
 
     assert code == 0
     assert report["report"].startswith("[offline-demo]")
+
+
+def test_a_step_with_an_undeclared_tool_exits_2(monkeypatch, tmp_path, capsys, spans):
+    declared = [t for t in agent_tools(AGENT_YAML) if t["name"] != "search_knowledge"]
+
+    code, output = run(monkeypatch, tmp_path, "research", AGENT_STEP_ITEM='"q?"', AGENT_TOOLS=json.dumps(declared))
+
+    assert (code, output) == (2, None)
+    assert "tool search_knowledge is not declared in agent.yaml" in capsys.readouterr().err
+    assert spans.named("chat ") == []

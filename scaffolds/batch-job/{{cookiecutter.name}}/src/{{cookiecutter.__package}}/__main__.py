@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     except GuardrailExceeded as exc:
         print(f"stopped by guardrail {exc.policy}: {exc}", file=sys.stderr)
         return 1
+    except ConfigError as exc:  # e.g. a tool agent.yaml does not declare
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
     except Exception:
         log.exception("the report failed")
         return 1

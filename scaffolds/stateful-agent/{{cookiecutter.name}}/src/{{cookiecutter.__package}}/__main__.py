@@ -25,7 +25,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     telemetry.setup(settings)
     try:
-        assistant = Assistant(settings)
+        try:
+            assistant = Assistant(settings)
+        except ConfigError as exc:  # e.g. a tool agent.yaml does not declare
+            print(f"configuration error: {exc}", file=sys.stderr)
+            return 2
         if args[:1] == ["ask"]:
             task = " ".join(args[1:]) or settings.task
             if not task:

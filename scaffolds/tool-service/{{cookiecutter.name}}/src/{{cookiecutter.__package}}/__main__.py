@@ -30,7 +30,11 @@ def main(argv: list[str] | None = None) -> int:
             result = toolbox.execute(args[1], args[2] if len(args) == 3 else "{}")
             print(result.content)
             return 0 if result.ok else 1
-        agent = Agent(settings, toolbox, SYSTEM_PROMPT)
+        try:
+            agent = Agent(settings, toolbox, SYSTEM_PROMPT)
+        except ConfigError as exc:  # e.g. a tool agent.yaml does not declare
+            print(f"configuration error: {exc}", file=sys.stderr)
+            return 2
         if args[:1] == ["ask"]:
             try:
                 print(json.dumps(agent.run(" ".join(args[1:]) or settings.task or "").to_dict(), indent=2))
