@@ -72,9 +72,7 @@ def build(
             help="Output directory: <out>/<agent>/NN-<group>.yaml + kustomization.yaml (default: dist; with -o yaml, nothing is written unless given).",
         ),
     ] = None,
-    env: Annotated[
-        str | None, typer.Option("--env", help="Apply each spec's environment overlay NAME.")
-    ] = None,
+    env: common.EnvEachOpt = None,
     kube_version: Annotated[
         str | None,
         typer.Option(
@@ -82,13 +80,7 @@ def build(
             help="Target Kubernetes version, e.g. 1.31 (default: newest bundled schema).",
         ),
     ] = None,
-    platform_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--platform",
-            help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
-        ),
-    ] = None,
+    platform_file: common.PlatformOpt = None,
     crd_dirs: Annotated[
         list[Path] | None,
         typer.Option(
@@ -109,11 +101,7 @@ def build(
 
     common.set_kind("BuildResult")
     files = discover(list(paths or []))
-    settings = common.settings()
-    explicit_platform = platform_file or (
-        Path(settings.platform_file) if settings.platform_file else None
-    )
-    platform = load_platform(explicit_platform, files[0].resolve().parent)
+    platform = load_platform(common.platform_path(platform_file), files[0].resolve().parent)
     loaded, problems = [], []
     for f in files:
         try:

@@ -41,6 +41,39 @@ OutputOpt = Annotated[
 ]
 
 
+# Options several commands share, declared once so their flags and help agree.
+PlatformOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--platform",
+        help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
+    ),
+]
+EnvOpt = Annotated[
+    str | None, typer.Option("--env", help="Apply the spec's environment overlay NAME.")
+]
+EnvEachOpt = Annotated[  # for commands that take several agents
+    str | None, typer.Option("--env", help="Apply each spec's environment overlay NAME.")
+]
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="Trace store (default: $AGENTCTL_TRACE_STORE or the user data dir)."
+    ),
+]
+SinceOpt = Annotated[
+    str, typer.Option("--since", help="Window start: 7d, 36h ago, or an ISO date/time.")
+]
+
+
+def platform_path(explicit: Path | None) -> Path | None:
+    """--platform, else AGENTCTL_PLATFORM; None leaves the search upwards to the loader."""
+    if explicit is not None:
+        return explicit
+    configured = settings().platform_file
+    return Path(configured) if configured else None
+
+
 def set_kind(kind: str) -> None:
     """Name the envelope kind of the running command (for error envelopes)."""
     cur = _current_output.get()

@@ -69,8 +69,7 @@ def _load_agents(paths: list[Path] | None, env: str | None) -> list[Any]:
 
 def _find_platform(explicit: Path | None, start: Path) -> Path | None:
     """--platform > AGENTCTL_PLATFORM > platform.yaml upwards to a repo root (as spec.loader finds it)."""
-    configured = common.settings().platform_file
-    explicit = explicit or (Path(configured) if configured else None)
+    explicit = common.platform_path(explicit)
     if explicit is not None:
         return explicit
     start = start.resolve()
@@ -102,12 +101,7 @@ def cost(
             help="Agent projects or agent.yaml files in scope: budgets, requests and --estimate (default: ./agent.yaml if any)."
         ),
     ] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store", help="Trace store (default: $AGENTCTL_TRACE_STORE or the user data dir)."
-        ),
-    ] = None,
+    store: common.StoreOpt = None,
     source: Annotated[
         str | None,
         typer.Option(
@@ -115,9 +109,7 @@ def cost(
             help="OpenCost API base URL for compute cost (default: platform telemetry.costSource; else runs x requests).",
         ),
     ] = None,
-    since: Annotated[
-        str, typer.Option("--since", help="Window start: 7d, 36h ago, or an ISO date/time.")
-    ] = "7d",
+    since: common.SinceOpt = "7d",
     until: Annotated[
         str | None,
         typer.Option("--until", help="Window end (default: now); same forms as --since."),
@@ -140,16 +132,8 @@ def cost(
             help="Projected monthly cost of the agents in scope from their spec (nothing deployed).",
         ),
     ] = False,
-    env: Annotated[
-        str | None, typer.Option("--env", help="Apply each spec's environment overlay NAME.")
-    ] = None,
-    platform_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--platform",
-            help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
-        ),
-    ] = None,
+    env: common.EnvEachOpt = None,
+    platform_file: common.PlatformOpt = None,
     output: Annotated[
         CostFormat,
         typer.Option(

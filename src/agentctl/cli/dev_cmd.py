@@ -65,9 +65,7 @@ def dev(
             help="Workflow parameter (or, for a job, an entry of AGENT_PARAMS) KEY=VALUE (repeatable).",
         ),
     ] = None,
-    env: Annotated[
-        str | None, typer.Option("--env", help="Apply the spec's environment overlay NAME.")
-    ] = None,
+    env: common.EnvOpt = None,
     env_file: Annotated[
         Path | None,
         typer.Option(
@@ -121,8 +119,7 @@ def dev(
 
     common.set_kind("DevRun")
     loaded = load_agent(path or Path.cwd(), env=env)
-    settings = common.settings()
-    platform = platform_file or (Path(settings.platform_file) if settings.platform_file else None)
+    platform = common.platform_path(platform_file)
     options = DevOptions(
         offline_model=offline_model,
         python=python,

@@ -22,12 +22,7 @@ def eval_(
             help="Agent projects or agent.yaml files: gates and declared tools (default: ./agent.yaml if any)."
         ),
     ] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store", help="Trace store (default: $AGENTCTL_TRACE_STORE or the user data dir)."
-        ),
-    ] = None,
+    store: common.StoreOpt = None,
     source: Annotated[
         str | None,
         typer.Option(
@@ -36,9 +31,7 @@ def eval_(
         ),
     ] = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Only this agent.")] = None,
-    since: Annotated[
-        str, typer.Option("--since", help="Window start: 7d, 36h ago, or an ISO date/time.")
-    ] = "7d",
+    since: common.SinceOpt = "7d",
     until: Annotated[str | None, typer.Option("--until", help="Window end (default: now).")] = None,
     version: Annotated[
         str | None,
@@ -70,9 +63,7 @@ def eval_(
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="With --source: how many recent traces to read.")
     ] = 500,
-    env: Annotated[
-        str | None, typer.Option("--env", help="Apply each spec's environment overlay NAME.")
-    ] = None,
+    env: common.EnvEachOpt = None,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Task success, tool-use accuracy, guardrail adherence and hallucination rate, with gates."""

@@ -156,16 +156,8 @@ def validate(
             help="Plain Kubernetes manifests: a file, a directory (searched recursively) or - for stdin. Repeatable.",
         ),
     ] = None,
-    platform_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--platform",
-            help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
-        ),
-    ] = None,
-    env: Annotated[
-        str | None, typer.Option("--env", help="Apply the spec's environment overlay NAME.")
-    ] = None,
+    platform_file: common.PlatformOpt = None,
+    env: common.EnvOpt = None,
     include: Annotated[
         list[str] | None,
         typer.Option(

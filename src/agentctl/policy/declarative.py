@@ -15,7 +15,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import ConfigError
-from agentctl.policy.model import Check, Hit, PathKey, Severity, Unit, dotted, parse_dotted
+from agentctl.policy.model import Check, Hit, PathKey, Severity, Unit, parse_dotted
+from agentctl.spec.yamlsafe import dotted_path
 
 if TYPE_CHECKING:
     from agentctl.spec.loader import LoadedPlatform
@@ -70,10 +71,10 @@ def _run(
         for where, value, found in resolve(obj.data, path):
             if not found:
                 if rule.exists is True:
-                    yield Hit(rule.message or f"{dotted(where)} is not set", obj, where)
+                    yield Hit(rule.message or f"{dotted_path(where)} is not set", obj, where)
                 continue
             if rule.exists is False:
-                yield Hit(rule.message or f"{dotted(where)} must not be set", obj, where)
+                yield Hit(rule.message or f"{dotted_path(where)} must not be set", obj, where)
                 continue
             if isinstance(value, dict | list):
                 continue

@@ -10,8 +10,9 @@ from typing import Any
 
 from agentctl.errors import ConfigError
 from agentctl.policy import suppress
-from agentctl.policy.model import Check, Finding, Hit, Severity, Unit, dotted
+from agentctl.policy.model import Check, Finding, Hit, Severity, Unit
 from agentctl.policy.registry import all_checks
+from agentctl.spec.yamlsafe import dotted_path
 
 
 @dataclass
@@ -102,7 +103,7 @@ def to_finding(check: Check, hit: Hit, unit: Unit) -> Finding:
             file, line, col = obj.locate(hit.path)
         return Finding(
             check.id, severity, check.title, hit.message, check.remediation, obj.ref, obj.kind, obj.namespace, obj.name,
-            dotted(hit.path), file, max(line, 1), max(col, 1), obj.agent, hit.container, obj.file,
+            dotted_path(hit.path), file, max(line, 1), max(col, 1), obj.agent, hit.container, obj.file,
         )  # fmt: skip
     if hit.location is not None:
         file, line, col = hit.location
@@ -116,7 +117,7 @@ def to_finding(check: Check, hit: Hit, unit: Unit) -> Finding:
     kind, _, name = ref.partition("/")
     return Finding(
         check.id, severity, check.title, hit.message, check.remediation, ref, kind, "", name,
-        dotted(hit.path), file, max(line, 1), max(col, 1), agent.name if agent else None, hit.container,
+        dotted_path(hit.path), file, max(line, 1), max(col, 1), agent.name if agent else None, hit.container,
         file if hit.location is not None or agent is None else agent.file,
     )  # fmt: skip
 

@@ -241,16 +241,6 @@ class Finding:
         return out
 
 
-def dotted(path: PathKey) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
 _DOTTED_RE = re.compile(r"([^.\[\]]+)|\[(\d+|\*)\]")
 
 

@@ -128,6 +128,15 @@ def _finish(groups: dict[str, list[SpanRecord]], q: Query) -> list[TraceSummary]
     return sums[: q.limit]
 
 
+def _one_trace(http: _Http, path: str, key: str) -> list[SpanRecord]:
+    """The spans of one trace (empty when the backend does not know it), by start time."""
+    body = http.get(path, missing_ok=True)
+    spans: list[SpanRecord] = []
+    for doc in _documents(body or b""):
+        spans.extend(_spans_of(doc, key))
+    return sorted(spans, key=lambda s: s.start_unix_nano)
+
+
 def _rfc3339(ns: int) -> str:
     return _dt.datetime.fromtimestamp(ns / 1e9, tz=_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -165,11 +174,7 @@ class JaegerSource(_Remembering):
         return _finish(self._remember(groups), query)
 
     def trace(self, trace_id: str) -> list[SpanRecord]:
-        body = self.http.get(f"/api/v3/traces/{urllib.parse.quote(trace_id)}", missing_ok=True)
-        spans: list[SpanRecord] = []
-        for doc in _documents(body or b""):
-            spans.extend(_spans_of(doc, "result"))
-        return sorted(spans, key=lambda s: s.start_unix_nano)
+        return _one_trace(self.http, f"/api/v3/traces/{urllib.parse.quote(trace_id)}", "result")
 
 
 def traceql(query: Query) -> str:
@@ -216,11 +221,7 @@ class TempoSource(_Remembering):
         return _finish(self._remember(groups), query)
 
     def trace(self, trace_id: str) -> list[SpanRecord]:
-        body = self.http.get(f"/api/v2/traces/{urllib.parse.quote(trace_id)}", missing_ok=True)
-        spans: list[SpanRecord] = []
-        for doc in _documents(body or b""):
-            spans.extend(_spans_of(doc, "trace"))
-        return sorted(spans, key=lambda s: s.start_unix_nano)
+        return _one_trace(self.http, f"/api/v2/traces/{urllib.parse.quote(trace_id)}", "trace")
 
 
 def probe_is_tempo(url: str, timeout: float) -> bool:

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agentctl.cost.rates import fmt_usd
+from agentctl.views.tables import titled_table
 
 BAR_WIDTH = 40
 CSV_COLUMNS = (
@@ -39,23 +40,9 @@ def _llm_cell(line: Any) -> str:
     return f"{text} +{line.unpriced_calls} unpriced" if line.unpriced_calls else text
 
 
-def _table(title: str, *columns: str) -> Table:
-    t = Table(
-        title=title,
-        title_justify="left",
-        title_style="bold",
-        box=None,
-        pad_edge=False,
-        show_edge=False,
-    )
-    for i, c in enumerate(columns):
-        t.add_column(c, justify="left" if i == 0 else "right", no_wrap=i == 0)
-    return t
-
-
 def daily_chart(days: list[Any]) -> Table:
     """One bar per UTC day, LLM then compute, scaled to the most expensive day."""
-    t = _table("Daily", "day", "", "total")
+    t = titled_table("Daily", "day", "", "total")
     top = max((d.total_usd for d in days), default=0)
     for d in days:
         bar = Text()
@@ -96,13 +83,13 @@ def render(report: Any, console: Console) -> None:
         console.print("no spend in this window")
         return
     parts: list[Any] = []
-    t = _table("By agent", "agent", "team", "runs", "calls", "LLM", "compute", "total")
+    t = titled_table("By agent", "agent", "team", "runs", "calls", "LLM", "compute", "total")
     for a in report.by_agent:
         t.add_row(escape(a.key), escape(a.extra.get("team") or "-"), _n(a.runs), _n(a.calls), _llm_cell(a),
                   fmt_usd(a.compute_usd), fmt_usd(a.total_usd))  # fmt: skip
     parts.append(t)
     if len({v.extra["agent"] for v in report.by_version}) < len(report.by_version):
-        t = _table("By version", "agent@version", "runs", "calls", "LLM", "compute", "total")
+        t = titled_table("By version", "agent@version", "runs", "calls", "LLM", "compute", "total")
         for v in report.by_version:
             t.add_row(
                 escape(v.key),
@@ -113,7 +100,7 @@ def render(report: Any, console: Console) -> None:
                 fmt_usd(v.total_usd),
             )
         parts.append(t)
-    t = _table("By model", "model", "calls", "input", "cached", "output", "LLM")
+    t = titled_table("By model", "model", "calls", "input", "cached", "output", "LLM")
     for m in report.by_model:
         t.add_row(
             escape(m.key),
@@ -124,7 +111,7 @@ def render(report: Any, console: Console) -> None:
             _llm_cell(m),
         )
     parts.append(t)
-    t = _table("By team", "team", "runs", "calls", "LLM", "compute", "total")
+    t = titled_table("By team", "team", "runs", "calls", "LLM", "compute", "total")
     for tm in report.by_team:
         t.add_row(
             escape(tm.key),
@@ -137,7 +124,7 @@ def render(report: Any, console: Console) -> None:
     parts.append(t)
     parts.append(daily_chart(report.by_day))
     if report.top_runs:
-        t = _table(
+        t = titled_table(
             "Most expensive runs", "trace", "agent", "start", "duration", "LLM", "compute", "total"
         )
         for r in report.top_runs:
@@ -205,7 +192,7 @@ def to_csv(report: Any) -> str:
 
 
 def render_budgets(result: Any, console: Console, err: Console) -> None:
-    t = _table("Budgets (LLM spend)", "agent", "per run", "daily", "runs over")
+    t = titled_table("Budgets (LLM spend)", "agent", "per run", "daily", "runs over")
     for b in result.budgets:
         per = f"{fmt_usd(b.per_run.usd)} ({b.per_run.source})" if b.per_run else "-"
         day = f"{fmt_usd(b.daily.usd)} ({b.daily.source})" if b.daily else "-"

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from agentctl.eval.gates import FAIL, INSUFFICIENT, PASS
 from agentctl.eval.metrics import ALL_VERSIONS, LABELS, METRICS
+from agentctl.views.tables import titled_table
 
 
 def _rate(r: Any) -> str:
@@ -20,17 +21,7 @@ def _rate(r: Any) -> str:
 
 
 def _table(title: str, *columns: str) -> Table:
-    t = Table(
-        title=title,
-        title_justify="left",
-        title_style="bold",
-        box=None,
-        pad_edge=False,
-        show_edge=False,
-    )
-    for i, c in enumerate(columns):
-        t.add_column(c, justify="left" if i < 2 else "right", no_wrap=True)
-    return t
+    return titled_table(title, *columns, left=2, no_wrap=True)
 
 
 def render_metrics(metrics: list[Any], console: Console) -> None:

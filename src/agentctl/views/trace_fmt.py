@@ -50,6 +50,12 @@ def short(value: Any, width: int = 100) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def error_reason(sp: SpanRecord, width: int = 100) -> str:
+    """Why a failed span failed, on one line: its error type and status message."""
+    reason = ": ".join(x for x in (sp.error_type, sp.status_message) if x) or "failed"
+    return short(reason, width)
+
+
 def status_text(status: str) -> Text:
     if status == "error":
         return Text("error", style="bold red")

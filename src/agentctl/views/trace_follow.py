@@ -10,7 +10,13 @@ from __future__ import annotations
 from rich.text import Text
 
 from agentctl.spans import SpanRecord
-from agentctl.views.trace_fmt import duration, local_time, short, span_style, span_tokens
+from agentctl.views.trace_fmt import (
+    duration,
+    error_reason,
+    local_time,
+    span_style,
+    span_tokens,
+)
 
 
 class FollowFormatter:
@@ -50,8 +56,7 @@ class FollowFormatter:
         elif sp.is_tool_call and sp.tool_name and sp.tool_name not in sp.name:
             line.append(f"  tool {sp.tool_name}")
         if sp.status == "error":
-            reason = ": ".join(x for x in (sp.error_type, sp.status_message) if x) or "failed"
-            line.append(f"  ERROR {short(reason, 100)}", style="bold red")
+            line.append(f"  ERROR {error_reason(sp, 100)}", style="bold red")
         elif sp.is_root:
             line.append("  done", style="green")
         out.append(line)

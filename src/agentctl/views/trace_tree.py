@@ -15,7 +15,15 @@ from agentctl.spans import SpanRecord
 from agentctl.telemetry import content
 from agentctl.telemetry.report import Node, build_tree, final_output, walk
 from agentctl.telemetry.summary import summarise
-from agentctl.views.trace_fmt import count, duration, local_time, short, span_style, span_tokens
+from agentctl.views.trace_fmt import (
+    count,
+    duration,
+    error_reason,
+    local_time,
+    short,
+    span_style,
+    span_tokens,
+)
 
 BAR_WIDTH = 48
 
@@ -43,8 +51,7 @@ def _label(sp: SpanRecord, prices: Any | None) -> Text:
     elif sp.agent_name and sp.is_root and sp.agent_name not in sp.name:
         text.append(f"  agent {sp.agent_name}")
     if sp.status == "error":
-        reason = ": ".join(x for x in (sp.error_type, sp.status_message) if x) or "failed"
-        text.append(f"  ERROR {short(reason, 120)}", style="bold red")
+        text.append(f"  ERROR {error_reason(sp, 120)}", style="bold red")
     return text
 
 
