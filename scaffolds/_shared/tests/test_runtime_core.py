@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 
 import pytest
@@ -57,7 +58,7 @@ def test_settings_follow_the_runtime_contract(tmp_path):
         "AGENT_TOOLS": json.dumps([{"name": "web-search", "kind": "http", "url": "https://s.invalid"}]),
         "AGENT_TOOL_WEB_SEARCH_URL": "https://s.invalid",
         "AGENT_CAPTURE_CONTENT": "false",
-        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true",
+        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "SPAN_ONLY",
     }
     s = Settings.from_env(env)
     assert (s.model_provider, s.model_name, s.model_base_url) == (
@@ -217,6 +218,64 @@ def test_content_is_captured_only_when_opted_in(fake_openai, spans):
     roots = spans.named("invoke_agent")
     assert "gen_ai.input.messages" not in roots[0].attributes
     assert "the prompt" in roots[1].attributes["gen_ai.input.messages"]
+
+
+@pytest.mark.parametrize(
+    ("agent_flag", "mode", "captured"),
+    [("false", "NO_CONTENT", False), ("true", "SPAN_ONLY", True), ("false", "SPAN_ONLY", True)],
+)
+def test_content_capture_follows_the_contract(agent_flag, mode, captured):
+    env = {"AGENT_CAPTURE_CONTENT": agent_flag, "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": mode}
+    assert Settings.from_env(env).capture_content is captured
+
+
+MODE = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
+
+
+@pytest.mark.parametrize(
+    ("before", "capture", "after"),
+    [
+        ({}, False, {}),
+        ({}, True, {MODE: "SPAN_ONLY"}),
+        ({MODE: "false"}, False, {MODE: "NO_CONTENT"}),  # left by older manifests
+        ({MODE: "true"}, True, {MODE: "SPAN_ONLY"}),
+        ({MODE: "EVENT_ONLY"}, True, {MODE: "EVENT_ONLY"}),  # an explicit mode wins
+        ({OPT_IN: "http"}, False, {OPT_IN: "http,gen_ai_latest_experimental"}),
+    ],
+)
+def test_genai_instrumentation_settings(before, capture, after):
+    env = dict(before)
+    telemetry.configure_genai_env(capture, env)
+    assert env == {OPT_IN: "gen_ai_latest_experimental", **before, **after}
+
+
+@pytest.mark.parametrize("capture", [False, True])
+def test_the_instrumentation_reads_the_rendered_content_mode_without_warnings(
+    capture, fake_openai, spans, monkeypatch, caplog
+):
+    # As agentctl build and agentctl dev render them (runtime contract); the openai
+    # instrumentation reads them when it is turned on, at startup.
+    monkeypatch.setenv("OTEL_SEMCONV_STABILITY_OPT_IN", "gen_ai_latest_experimental")
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "SPAN_ONLY" if capture else "NO_CONTENT")
+    telemetry.uninstrument_openai()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="opentelemetry"):
+            assert telemetry.instrument_openai(None, capture_content=capture)
+            fake_openai.reply({"content": "done"})
+            Agent(settings_for(fake_openai, capture_content=capture), Toolbox([echo])).run("the prompt")
+    finally:
+        telemetry.uninstrument_openai()
+        monkeypatch.undo()
+        telemetry.instrument_openai(None)
+
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    chat = spans.one("chat ")
+    assert chat.instrumentation_scope.name != telemetry.TRACER_NAME  # the official instrumentation's span
+    assert chat.attributes["gen_ai.provider.name"] == "openai"
+    assert ("gen_ai.input.messages" in chat.attributes) is capture
+    if capture:
+        assert "the prompt" in chat.attributes["gen_ai.input.messages"]
 
 
 def test_tool_failures_go_back_to_the_model(fake_openai, spans):

@@ -20,6 +20,10 @@ from agentctl.spec.models import AgentType, Secret
 
 OTLP_PROTOCOL = "http/protobuf"
 SAMPLER = "parentbased_traceidratio"
+# The latest GenAI conventions (gen_ai.provider.name, gen_ai.input.messages...), which agentctl
+# follows; on them the GenAI instrumentations take a content mode, not true/false.
+SEMCONV_OPT_IN = "gen_ai_latest_experimental"
+CONTENT_ON, CONTENT_OFF = "SPAN_ONLY", "NO_CONTENT"
 
 # (variable, fieldPath) exposed through the downward API before the attributes that use them.
 DOWNWARD = (
@@ -90,9 +94,19 @@ def otel_data(ctx: Ctx, service_name: str) -> dict[str, tuple[str, SpecPath]]:
             repr(float(obs.sample_ratio)),
             ("spec", "observability", "sampleRatio"),
         ),
+        **{
+            key: (value, ("spec", "observability", "captureContent"))
+            for key, value in genai_env(obs.capture_content).items()
+        },
+    }
+
+
+def genai_env(capture_content: bool) -> dict[str, str]:
+    """What the OpenTelemetry GenAI instrumentations read: conventions and content mode."""
+    return {
+        "OTEL_SEMCONV_STABILITY_OPT_IN": SEMCONV_OPT_IN,
         "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": (
-            _bool(obs.capture_content),
-            ("spec", "observability", "captureContent"),
+            CONTENT_ON if capture_content else CONTENT_OFF
         ),
     }
 

@@ -90,6 +90,8 @@ def tools_list(agent: Agent, places: LocalPlaces) -> list[dict[str, str]]:
 
 
 def otel_env(agent: Agent, service_name: str, endpoint: str) -> dict[str, str]:
+    from agentctl.render.env import genai_env
+
     meta = agent.metadata
     obs = agent.spec.observability
     attrs = {
@@ -106,9 +108,7 @@ def otel_env(agent: Agent, service_name: str, endpoint: str) -> dict[str, str]:
         "OTEL_RESOURCE_ATTRIBUTES": ",".join(f"{k}={v}" for k, v in attrs.items()),
         "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
         "OTEL_TRACES_SAMPLER_ARG": repr(float(obs.sample_ratio)),
-        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "true"
-        if obs.capture_content
-        else "false",
+        **genai_env(obs.capture_content),
         # Local only: export batches quickly so the live view shows spans as they end.
         "OTEL_BSP_SCHEDULE_DELAY": "200",
     }

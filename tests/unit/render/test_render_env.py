@@ -29,7 +29,8 @@ CONTRACT = {
     "OTEL_SERVICE_NAME": "demo",
     "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
     "OTEL_TRACES_SAMPLER_ARG": "1.0",
-    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "false",
+    "OTEL_SEMCONV_STABILITY_OPT_IN": "gen_ai_latest_experimental",
+    "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT": "NO_CONTENT",
     "AGENT_TOOLS": "[]",
 }
 
@@ -83,11 +84,10 @@ def test_tools_and_observability_settings(render):
     assert data["AGENT_TOOL_WEB_SEARCH_URL"] == "https://api.search.example.com/v1"
     assert "AGENT_TOOL_DB_URL" not in data
     assert data["OTEL_TRACES_SAMPLER_ARG"] == "0.25"
-    assert (
-        data["AGENT_CAPTURE_CONTENT"]
-        == data["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"]
-        == "true"
-    )
+    # Our own flag is a boolean; the GenAI instrumentations (latest conventions) take a mode.
+    assert data["AGENT_CAPTURE_CONTENT"] == "true"
+    assert data["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] == "SPAN_ONLY"
+    assert data["OTEL_SEMCONV_STABILITY_OPT_IN"] == "gen_ai_latest_experimental"
     assert data["LOG_LEVEL"] == "debug"
     assert list(data) == sorted(data), "stable order"
 

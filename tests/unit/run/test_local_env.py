@@ -77,6 +77,8 @@ def test_agent_env_is_the_rendered_config_pointed_at_this_machine(loaded, tmp_pa
     assert env["AGENT_BUDGET_PER_RUN_USD"] == "0.5" and env["AGENT_BUDGET_DAILY_USD"] == "20"
     assert env["AGENT_MEMORY_DIR"] == str(tmp_path / ".agentctl" / "memory")
     assert env["AGENT_CAPTURE_CONTENT"] == "true"
+    assert env["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] == "SPAN_ONLY"
+    assert env["OTEL_SEMCONV_STABILITY_OPT_IN"] == "gen_ai_latest_experimental"
     assert env["LOG_LEVEL"] == "debug"
     assert json.loads(env["AGENT_TOOLS"]) == [
         {"name": "rates", "kind": "service", "url": "http://127.0.0.1:5002"},

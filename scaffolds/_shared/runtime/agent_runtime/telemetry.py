@@ -9,6 +9,10 @@
   ``execute_tool {tool}`` spans are this runtime's own.
 - Export is OTLP/HTTP, configured only from the standard ``OTEL_*`` variables;
   with no ``OTEL_EXPORTER_OTLP_ENDPOINT`` there is no exporter at all.
+- The instrumentation follows the latest GenAI conventions
+  (``OTEL_SEMCONV_STABILITY_OPT_IN=gen_ai_latest_experimental``) and takes its
+  content mode (``NO_CONTENT``/``SPAN_ONLY``...) from
+  ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`` when it is turned on.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import contextlib
 import json
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -100,11 +104,36 @@ def openai_instrumented() -> bool:
     return _OPENAI_INSTRUMENTED
 
 
+CAPTURE_MODE_VAR = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+SEMCONV_VAR = "OTEL_SEMCONV_STABILITY_OPT_IN"
+SEMCONV_GENAI = "gen_ai_latest_experimental"
+CAPTURE_MODES = frozenset({"no_content", "span_only", "event_only", "span_and_event"})
+
+
+def configure_genai_env(capture_content: bool, env: MutableMapping[str, str] | None = None) -> None:
+    """Set what the GenAI instrumentations read: the latest conventions and a content mode they know.
+
+    On the latest conventions (``gen_ai_latest_experimental``, which this
+    runtime's own spans follow) ``opentelemetry-util-genai`` takes
+    ``NO_CONTENT|SPAN_ONLY|EVENT_ONLY|SPAN_AND_EVENT`` and warns on every
+    model call about anything else; a ``true``/``false`` left from older
+    manifests becomes ``SPAN_ONLY``/``NO_CONTENT``. An explicit mode wins.
+    """
+    env = os.environ if env is None else env
+    opted = [p.strip() for p in env.get(SEMCONV_VAR, "").split(",") if p.strip()]
+    if SEMCONV_GENAI not in opted:
+        env[SEMCONV_VAR] = ",".join([*opted, SEMCONV_GENAI])
+    current = env.get(CAPTURE_MODE_VAR, "").strip()
+    if current.lower() in CAPTURE_MODES:
+        return
+    if current or capture_content:
+        env[CAPTURE_MODE_VAR] = "SPAN_ONLY" if capture_content else "NO_CONTENT"
+
+
 def instrument_openai(provider: TracerProvider | None = None, *, capture_content: bool = False) -> bool:
     """Turn on the official openai instrumentation once per process; False when it is unavailable."""
     global _OPENAI_INSTRUMENTED
-    if capture_content:
-        os.environ.setdefault("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")
+    configure_genai_env(capture_content)
     try:
         from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
     except ImportError as exc:
