@@ -101,20 +101,42 @@ def test_failing_gate_exits_1_and_names_it(store: Path, tmp_path: Path) -> None:
     assert j.exit_code == 1 and json.loads(j.stdout)["ok"] is False
 
 
-def test_tool_accuracy_counts_failures_and_declared_tools_on_request(
+def test_tool_accuracy_requires_declared_tools_unless_turned_off(
     store: Path, tmp_path: Path
 ) -> None:
     d = _agent(tmp_path, "2.0", "{toolUseAccuracy: {min: 0.95, minSamples: 5}}")
     r = run_cli("eval", str(d), "--store", str(store), *WINDOW, "-o", "json")
-    assert r.exit_code == 0  # every call succeeded
-    strict = run_cli(
-        "eval", str(d), "--store", str(store), *WINDOW, "--declared-tools", "-o", "json"
-    )
-    assert strict.exit_code == 1  # 9 of 10 calls named a declared tool
-    gate = json.loads(strict.stdout)["data"]["gates"][0]
+    assert r.exit_code == 1  # 9 of 10 calls named a tool the agent.yaml declares
+    gate = json.loads(r.stdout)["data"]["gates"][0]
     assert (gate["count"], gate["samples"], gate["status"]) == (9, 10, "fail")
-    agents = {(a["agent"], a["version"]): a for a in json.loads(strict.stdout)["data"]["agents"]}
+    agents = {(a["agent"], a["version"]): a for a in json.loads(r.stdout)["data"]["agents"]}
     assert agents[("bot", "2.0")]["undeclaredTools"] == {"shell": 1}
+    assert agents[("bot", "2.0")]["declaredToolsChecked"] is True
+    lenient = run_cli(
+        "eval", str(d), "--store", str(store), *WINDOW, "--no-declared-tools", "-o", "json"
+    )
+    assert lenient.exit_code == 0  # every call succeeded
+    assert json.loads(lenient.stdout)["data"]["agents"][0]["declaredToolsChecked"] is False
+    without_spec = run_cli("eval", "--store", str(store), *WINDOW, "-o", "json")
+    assert {
+        a["declaredToolsChecked"] for a in json.loads(without_spec.stdout)["data"]["agents"]
+    } == {False}
+
+
+def test_tools_a_declared_service_tool_serves_count_as_declared(tmp_path: Path) -> None:
+    spans: list[SpanRecord] = []
+    for i in range(6):
+        run = _run(i, "2.0", ok=True, tool="convert_currency")
+        run[-1].attributes = {"agentctl.tool.service": "web-search"}  # served by the declared tool
+        spans += run
+    path = tmp_path / "served.db"
+    with TraceStore(path) as st:
+        st.insert(spans)
+    d = _agent(tmp_path, "2.0", "{toolUseAccuracy: {min: 0.95, minSamples: 5}}")
+    r = run_cli("eval", str(d), "--store", str(path), *WINDOW, "-o", "json")
+    assert r.exit_code == 0, r.stdout
+    gate = json.loads(r.stdout)["data"]["gates"][0]
+    assert (gate["count"], gate["samples"], gate["status"]) == (6, 6, "pass")
 
 
 def test_insufficient_data_fails_unless_allowed(store: Path, tmp_path: Path) -> None:

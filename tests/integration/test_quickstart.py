@@ -49,6 +49,16 @@ def test_quickstart_end_to_end(tmp_path: Path) -> None:
     ops = {s.operation for s in spans}
     assert {"invoke_agent", "chat", "execute_tool"} <= ops
     assert len({s.trace_id for s in spans}) == 1
+    # every tool the demo agent called is one its agent.yaml declares
+    evaluated = subprocess.run(
+        [sys.executable, "-m", "agentctl", "eval", str(project), "--store", str(store),
+         "--since", "1h", "--allow-insufficient", "-o", "json"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    [row] = [a for a in json.loads(evaluated.stdout)["data"]["agents"] if a["version"] is None]
+    assert row["declaredToolsChecked"] is True and row["undeclaredTools"] == {}
+    assert row["metrics"]["tool_use_accuracy"]["value"] == 1.0
     # nothing left running: no process works in the demo project any more
     assert processes_under(tmp_path) == []
 

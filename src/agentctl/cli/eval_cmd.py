@@ -50,10 +50,11 @@ def eval_(
     declared_tools: Annotated[
         bool,
         typer.Option(
-            "--declared-tools",
-            help="Tool-use accuracy also requires calls to name a tool of the agent.yaml's spec.tools.",
+            "--declared-tools/--no-declared-tools",
+            help="Tool-use accuracy requires calls to name a tool the agent.yaml in scope declares "
+            "(spec.tools, or one a declared service tool serves); off: every successful call counts.",
         ),
-    ] = False,
+    ] = True,
     allow_insufficient: Annotated[
         bool,
         typer.Option(

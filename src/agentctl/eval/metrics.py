@@ -11,9 +11,10 @@ Definitions (docs/explanation/finops-and-evaluation.md):
   naming a tool the agent does not offer, or with arguments that do not match
   the tool's schema, fails in the scaffolded runtime (``error.type``
   ``ToolNotFound``, ``ToolArgumentError``); failures are counted by
-  ``error.type``. With declared tools given (``--declared-tools``), a call
-  must also name one of the agent.yaml's ``spec.tools`` (``-`` and ``_`` are
-  the same).
+  ``error.type``. With declared tools given (the agent.yaml in scope, unless
+  ``--no-declared-tools``), a call must also name one of its ``spec.tools``
+  (``-`` and ``_`` are the same), or be served by a declared ``service`` tool
+  (``agentctl.tool.service`` on the span).
 - **guardrail adherence**: runs with no guardrail violation: no span with
   ``error.type`` ``guardrail.*`` (budgets, max steps, max tool calls,
   timeout) and no ``gen_ai.guardrail.result`` event whose result is not a
@@ -45,6 +46,8 @@ ALL_VERSIONS = "*"
 
 EVAL_EVENT = "gen_ai.evaluation.result"
 GUARDRAIL_EVENT = "gen_ai.guardrail.result"
+# On execute_tool spans of tools that a declared service tool serves.
+TOOL_SERVICE = "agentctl.tool.service"
 GUARDRAIL_PASS = frozenset({"allow", "allowed", "pass", "passed", "ok", "none", "safe", "approved"})
 _FAIL_LABELS = frozenset(
     {"fail", "failed", "failure", "hallucinated", "hallucination", "unfaithful", "not_faithful", "incorrect",
@@ -127,6 +130,7 @@ class ToolFacts:
     tool: str | None
     ok: bool
     error_type: str | None = None
+    service: str | None = None  # the service tool that served the call (agentctl.tool.service)
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,10 @@ class Facts:
     runs: list[RunFacts] = field(default_factory=list)
     tools: list[ToolFacts] = field(default_factory=list)
     evaluations: list[EvalFacts] = field(default_factory=list)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
 
 
 def _norm_tool(name: str) -> str:
@@ -256,6 +264,7 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
                 t.tool_name,
                 ok,
                 None if ok else (t.error_type or "error"),
+                _str_or_none(t.attributes.get(TOOL_SERVICE)),
             )
         )
     return facts
@@ -306,7 +315,9 @@ def compute_metrics(
         bump(r.agent, r.version, "guardrail_adherence", not r.violations)
     for t in facts.tools:
         names = declared.get(t.agent or "")
-        known = names is None or (t.tool is not None and _norm_tool(t.tool) in names)
+        known = names is None or any(
+            n is not None and _norm_tool(n) in names for n in (t.tool, t.service)
+        )
         if not known:
             for key in (
                 (t.agent or "(unknown)", ALL_VERSIONS),

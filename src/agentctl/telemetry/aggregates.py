@@ -143,7 +143,9 @@ def runs_over_budget(
 
 
 _EVAL_SQL = """SELECT trace_id, span_id, parent_span_id, name, start_ns, end_ns, status, agent_name,
-  agent_version, operation, tool_name, error_type, events
+  agent_version, operation, tool_name, error_type, events,
+  CASE WHEN operation = 'execute_tool' AND attributes LIKE '%agentctl.tool.service%'
+       THEN json_extract(attributes, '$."agentctl.tool.service"') END
 FROM spans WHERE start_ns >= ? AND start_ns < ?{agent}
   AND (operation IN ('invoke_agent', 'invoke_workflow', 'execute_tool') OR error_type LIKE 'guardrail.%'
        OR (events IS NOT NULL AND (events LIKE '%gen_ai.evaluation.result%' OR events LIKE '%gen_ai.guardrail.result%')))"""
@@ -154,7 +156,8 @@ def eval_spans(
 ) -> Iterator[SpanRecord]:
     """The spans evaluation reads (agent, tool and guardrail spans, spans with evaluation or guardrail events).
 
-    Light records: no attributes or resource, events only where present.
+    Light records: no resource, events only where present, and of the attributes only
+    ``agentctl.tool.service`` (the declared service tool that served a tool call).
     """
     params: list[Any] = [since_ns, until_ns]
     where = ""
@@ -167,4 +170,5 @@ def eval_spans(
             trace_id=r[0], span_id=r[1], parent_span_id=r[2], name=r[3], kind=0, start_unix_nano=r[4],
             end_unix_nano=r[5], status=r[6], agent_name=r[7], agent_version=r[8], operation=r[9],
             tool_name=r[10], error_type=r[11], events=events,
+            attributes={"agentctl.tool.service": r[13]} if r[13] is not None else {},
         )  # fmt: skip

@@ -78,6 +78,17 @@ def test_tool_use_accuracy_with_declared_tools() -> None:
     assert with_spec.tool_errors == {"error": 1}
 
 
+def test_calls_served_by_a_declared_service_tool_are_declared() -> None:
+    spans = run(
+        "a", tools=[("convert_currency", "ok"), ("convert_currency", "ok"), ("calculate", "ok")]
+    )
+    spans[2].attributes["agentctl.tool.service"] = "currency-converter"
+    spans[3].attributes["agentctl.tool.service"] = "someone-elses-service"
+    m = _metrics(spans, {"bot": {"currency-converter", "calculate"}})[("bot", ALL_VERSIONS)]
+    assert (m.rates["tool_use_accuracy"].k, m.rates["tool_use_accuracy"].n) == (2, 3)
+    assert m.undeclared_tools == {"convert_currency": 1}
+
+
 def test_guardrail_adherence() -> None:
     spans = [
         *run("a"),
