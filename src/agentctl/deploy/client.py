@@ -77,54 +77,67 @@ def _in_cluster_available() -> bool:
 
 
 def connect(opts: ConnectOptions) -> KubeClient:
-    """Load credentials and build a client. Does not contact the server yet."""
+    """Load credentials and build a client. Does not contact the server yet.
+
+    Every kubeconfig problem is a ``KubeconfigError`` naming the file (and the
+    line, when the problem has one): the files are read and checked here
+    before the ``kubernetes`` loader, which assumes a well-formed file, sees them.
+    """
     from kubernetes import client as k8s
     from kubernetes import config as kcfg
-    from kubernetes.config.config_exception import ConfigException
+
+    from agentctl.deploy import kubeconfig
 
     cfg = k8s.Configuration()
     paths, source = _kubeconfig_paths(opts.kubeconfig)
     existing = [p for p in paths if Path(os.path.expanduser(p)).is_file()]
-    try:
-        if existing:
-            joined = os.pathsep.join(existing)
-            contexts, current = kcfg.list_kube_config_contexts(config_file=joined)
-            names = [c.get("name") for c in contexts or []]
-            name = opts.context or (current or {}).get("name")
-            if opts.context and opts.context not in names:
-                raise kerr.ApiFailure(
-                    f"no context {opts.context!r} in kubeconfig {joined} (known: {', '.join(n for n in names if n) or 'none'})",
-                    hint="list contexts with `kubectl config get-contexts`",
-                )
-            if not name:
-                raise kerr.ApiFailure(
-                    f"kubeconfig {joined} has no current context", hint="pass --context NAME"
-                )
-            ctx = next((c.get("context") or {} for c in contexts if c.get("name") == name), {})
+    merged = kubeconfig.read([os.path.expanduser(p) for p in existing])
+    if merged is not None:
+        ctx = merged.context(opts.context)
+        try:
             kcfg.load_kube_config(
-                config_file=joined, context=name, client_configuration=cfg, persist_config=False
+                config_file=os.pathsep.join(merged.files),
+                context=ctx.name,
+                client_configuration=cfg,
+                persist_config=False,
             )
-            target = Target(cfg.host, name, ctx.get("user"), ctx.get("namespace"))
-        elif opts.kubeconfig is None and _in_cluster_available():
+        except Exception as exc:  # the loader's failures have no common base (ConfigException, OSError, ValueError...)
+            raise kerr.KubeconfigError(
+                f"cannot use kubeconfig {merged.joined} (context {ctx.name}): {_short_config(exc)}"
+            ) from None
+        target = Target(cfg.host, ctx.name, ctx.body.get("user"), ctx.body.get("namespace"))
+    elif opts.kubeconfig is None and _in_cluster_available():
+        try:
             kcfg.load_incluster_config(client_configuration=cfg)
             ns_file = SA_DIR / "namespace"
             ns = ns_file.read_text().strip() if ns_file.is_file() else None
-            target = Target(cfg.host, None, "the pod's service account", ns, in_cluster=True)
-        else:
-            where = ", ".join(paths)
-            raise kerr.ApiFailure(
-                f"no kubeconfig: {where} ({source}) does not exist and this is not running inside a cluster",
-                hint="point KUBECONFIG or --kubeconfig at a kubeconfig file, or create one (e.g. `kind create cluster`)",
-            )
-    except ConfigException as exc:
-        raise kerr.ApiFailure(
-            f"cannot use the kubeconfig ({', '.join(existing) or 'in-cluster'}): {exc}"
-        ) from None
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise kerr.ApiFailure(f"cannot load credentials for the cluster: {exc}") from None
+        except Exception as exc:  # ConfigException or OSError from the service account files
+            raise kerr.KubeconfigError(
+                f"cannot use the in-cluster service account ({SA_DIR}): {_short_config(exc)}"
+            ) from None
+        target = Target(cfg.host, None, "the pod's service account", ns, in_cluster=True)
+    elif existing:
+        raise kerr.KubeconfigError(
+            f"kubeconfig {', '.join(existing)} is empty",
+            hint="point KUBECONFIG or --kubeconfig at a kubeconfig with a context, or create one (e.g. `kind create cluster`)",
+        )
+    else:
+        where = ", ".join(paths)
+        raise kerr.KubeconfigError(
+            f"no kubeconfig: {where} ({source}) does not exist and this is not running inside a cluster",
+            hint="point KUBECONFIG or --kubeconfig at a kubeconfig file, or create one (e.g. `kind create cluster`)",
+        )
     cfg.retries = False  # retries are ours: urllib3 must surface every failure
     cfg.connection_pool_maxsize = opts.max_workers + 4
     return KubeClient(k8s.ApiClient(cfg), target, opts)
+
+
+def _short_config(exc: BaseException) -> str:
+    """The loader's message on one line, without its 'Invalid kube-config file.' preamble."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    for prefix in ("Invalid kube-config file.", "Invalid kube-config."):
+        text = text.removeprefix(prefix).strip()
+    return text[:300] or type(exc).__name__
 
 
 class KubeClient(ObjectOps):

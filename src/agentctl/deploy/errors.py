@@ -112,6 +112,14 @@ class ServerError(ApiFailure):
     retriable = True
 
 
+class KubeconfigError(ClusterError):
+    """No usable kubeconfig: missing, not YAML, not shaped like a kubeconfig, or naming what it lacks.
+
+    Exit 3 like every problem reaching the cluster (docs/reference/exit-codes.md);
+    the message names the file, and the line when the problem has one.
+    """
+
+
 class NotServed(ClusterError):
     """The cluster does not serve an apiVersion/kind the bundle needs."""
 

@@ -1,0 +1,246 @@
+"""Read and check kubeconfig files before the ``kubernetes`` client loads them.
+
+The client's loader assumes a well-formed file: a YAML syntax error escapes as
+a ``yaml`` exception and ``clusters: 5`` as a ``TypeError`` from deep inside
+it. Here every file is parsed with positions kept, so a broken kubeconfig is
+one line naming the file, line and column and what is wrong there, and the
+files are merged the way kubectl merges them (the first file to define a name
+or a current context wins; empty files are skipped).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agentctl.deploy.errors import KubeconfigError
+
+# The three lists of a kubeconfig and the key of each entry's body.
+SECTIONS = {"clusters": "cluster", "contexts": "context", "users": "user"}
+_STRINGS = {
+    "cluster": ("server", "certificate-authority", "certificate-authority-data", "proxy-url"),
+    "context": ("cluster", "user", "namespace"),
+    "user": (
+        "client-certificate",
+        "client-certificate-data",
+        "client-key",
+        "client-key-data",
+        "token",
+        "tokenFile",
+        "username",
+        "password",
+    ),
+}
+_MAPPINGS = {"user": ("exec", "auth-provider")}
+NULL, STR = "tag:yaml.org,2002:null", "tag:yaml.org,2002:str"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One named cluster, context or user, and where it was defined."""
+
+    name: str
+    body: dict[str, Any]
+    file: str
+    line: int
+    column: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass
+class Kubeconfig:
+    """The merged view of one or more kubeconfig files."""
+
+    files: list[str]
+    clusters: dict[str, Entry] = field(default_factory=dict)
+    contexts: dict[str, Entry] = field(default_factory=dict)
+    users: dict[str, Entry] = field(default_factory=dict)
+    current: str | None = None
+
+    @property
+    def joined(self) -> str:
+        return ", ".join(self.files)
+
+    def context(self, explicit: str | None) -> Entry:
+        """The context to use (``--context`` or the current one), its cluster and user checked."""
+        name = explicit or self.current
+        if explicit and explicit not in self.contexts:
+            known = ", ".join(self.contexts) or "none"
+            raise KubeconfigError(
+                f"no context {explicit!r} in kubeconfig {self.joined} (known: {known})",
+                hint="list contexts with `kubectl config get-contexts`",
+            )
+        if not name:
+            raise KubeconfigError(
+                f"kubeconfig {self.joined} has no current context", hint="pass --context NAME"
+            )
+        ctx = self.contexts.get(name)
+        if ctx is None:
+            known = ", ".join(self.contexts) or "none"
+            raise KubeconfigError(
+                f"kubeconfig {self.joined}: the current context {name!r} is not defined (known: {known})",
+                hint="pass --context NAME, or fix current-context (`kubectl config use-context NAME`)",
+            )
+        for key, table in (("cluster", self.clusters), ("user", self.users)):
+            ref = ctx.body.get(key)
+            if key == "cluster" and not ref:
+                raise KubeconfigError(f"kubeconfig {ctx.where}: context {name!r} names no cluster")
+            if ref and ref not in table:
+                raise KubeconfigError(
+                    f"kubeconfig {ctx.where}: context {name!r} names {key} {ref!r}, "
+                    f"which is not defined (known: {', '.join(table) or 'none'})"
+                )
+        cluster = self.clusters[ctx.body["cluster"]]
+        if not cluster.body.get("server"):
+            raise KubeconfigError(
+                f"kubeconfig {cluster.where}: cluster {cluster.name!r} has no server"
+            )
+        return ctx
+
+
+def read(paths: list[str]) -> Kubeconfig | None:
+    """The merged kubeconfig of the existing, non-empty files among ``paths`` (None: none)."""
+    merged: Kubeconfig | None = None
+    for path in paths:
+        doc = _parse(path)
+        if doc is None:
+            continue
+        merged = merged or Kubeconfig([])
+        merged.files.append(path)
+        _merge(merged, path, doc)
+    return merged
+
+
+def _parse(path: str) -> Any:
+    """The file's YAML as nodes (with positions), None when it is empty; KubeconfigError otherwise."""
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise KubeconfigError(f"kubeconfig {path} is not a text file (not UTF-8)") from None
+    except OSError as exc:
+        raise KubeconfigError(f"cannot read kubeconfig {path}: {exc.strerror or exc}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        yaml.safe_load(text)  # constructor errors too (bad tags, unhashable keys)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else path
+        problem = exc.problem or exc.context or "not valid YAML"
+        if exc.context and exc.problem and exc.problem.startswith("but "):
+            problem = f"{exc.context}, {exc.problem}"  # "expected a single document..., but found another"
+        raise KubeconfigError(f"kubeconfig {where}: not valid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise KubeconfigError(f"kubeconfig {path}: not valid YAML: {exc}") from None
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.value.strip() in ("", "~")):
+        return None
+    return node
+
+
+def _describe(node: Any) -> str:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    if node.tag == NULL:
+        return "nothing"
+    value = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+    return repr(value) if node.tag == STR else value
+
+
+def _fail(path: str, node: Any, message: str) -> KubeconfigError:
+    m = node.start_mark
+    return KubeconfigError(f"kubeconfig {path}:{m.line + 1}:{m.column + 1}: {message}")
+
+
+def _items(node: Any) -> list[tuple[str, Any, Any]]:
+    """(key, key node, value node) of a mapping node with scalar keys."""
+    return [(k.value if hasattr(k, "value") else "", k, v) for k, v in node.value]
+
+
+def _scalar(path: str, node: Any, where: str) -> str:
+    """A string value; null is the empty string (as kubectl reads it)."""
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
+        return ""
+    if not isinstance(node, yaml.ScalarNode) or node.tag != STR:
+        raise _fail(path, node, f"{where}: expected a string, found {_describe(node)}")
+    return str(node.value)
+
+
+def _merge(into: Kubeconfig, path: str, root: Any) -> None:
+    import yaml
+
+    if not isinstance(root, yaml.MappingNode):
+        raise _fail(
+            path,
+            root,
+            "expected a kubeconfig (a mapping with clusters, contexts, users, current-context), "
+            f"found {_describe(root)}",
+        )
+    for key, _knode, value in _items(root):
+        if key in SECTIONS:
+            _merge_section(into, path, key, value)
+        elif key == "current-context":
+            current = _scalar(path, value, key)
+            if current and into.current is None:
+                into.current = current
+        elif key == "preferences" and not isinstance(value, yaml.MappingNode | yaml.ScalarNode):
+            raise _fail(path, value, f"preferences: expected a mapping, found {_describe(value)}")
+
+
+def _merge_section(into: Kubeconfig, path: str, section: str, node: Any) -> None:
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
+        return  # `users:` with nothing under it, as kubectl writes it
+    body_key = SECTIONS[section]
+    table: dict[str, Entry] = getattr(into, section)
+    if not isinstance(node, yaml.SequenceNode):
+        raise _fail(
+            path,
+            node,
+            f"{section}: expected a list of {{name, {body_key}}} entries, found {_describe(node)}",
+        )
+    for i, item in enumerate(node.value):
+        where = f"{section}[{i}]"
+        if not isinstance(item, yaml.MappingNode):
+            raise _fail(
+                path,
+                item,
+                f"{where}: expected a mapping with name and {body_key}, found {_describe(item)}",
+            )
+        fields = {k: v for k, _, v in _items(item)}
+        if "name" not in fields:
+            raise _fail(path, item, f"{where}: no name")
+        name = _scalar(path, fields["name"], f"{where}.name")
+        body_node = fields.get(body_key)
+        if body_node is None or (isinstance(body_node, yaml.ScalarNode) and body_node.tag == NULL):
+            if body_key == "user":
+                body_node = None  # a user without credentials is allowed (anonymous)
+            else:
+                raise _fail(path, item, f"{where} ({name}): no {body_key}")
+        if body_node is not None and not isinstance(body_node, yaml.MappingNode):
+            raise _fail(
+                path,
+                body_node,
+                f"{where}.{body_key} ({name}): expected a mapping, found {_describe(body_node)}",
+            )
+        body: dict[str, Any] = {}
+        for key, _k, value in _items(body_node) if body_node is not None else []:
+            label = f"{where}.{body_key}.{key} ({name})"
+            if key in _STRINGS[body_key]:
+                body[key] = _scalar(path, value, label)
+            elif key in _MAPPINGS.get(body_key, ()) and not isinstance(value, yaml.MappingNode):
+                raise _fail(path, value, f"{label}: expected a mapping, found {_describe(value)}")
+        if name not in table:
+            m = item.start_mark
+            table[name] = Entry(name, body, path, m.line + 1, m.column + 1)

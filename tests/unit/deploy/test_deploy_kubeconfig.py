@@ -1,0 +1,181 @@
+"""A broken kubeconfig is one line naming the file (and line), exit 3, never a traceback."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from agentctl.deploy.client import ConnectOptions, connect
+from agentctl.deploy.errors import KubeconfigError
+from agentctl.errors import ClusterError
+
+GOOD = {
+    "apiVersion": "v1",
+    "kind": "Config",
+    "clusters": [{"name": "c", "cluster": {"server": "https://127.0.0.1:6443"}}],
+    "users": [{"name": "u", "user": {"token": "fake-" + "t" * 8}}],
+    "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u", "namespace": "team"}}],
+    "current-context": "x",
+}
+
+
+@pytest.fixture(autouse=True)
+def _outside_a_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+
+
+def broken(tmp_path: Path, text: str) -> tuple[str, KubeconfigError]:
+    path = tmp_path / "kc"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(KubeconfigError) as info:
+        connect(ConnectOptions(kubeconfig=str(path)))
+    return str(path), info.value
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "says"),
+    [
+        ("garbage: [", ":1:11:", "not valid YAML: expected the node content"),
+        (
+            "clusters: 5\n",
+            ":1:11:",
+            "clusters: expected a list of {name, cluster} entries, found 5",
+        ),
+        ("- a\n- b\n", ":1:1:", "expected a kubeconfig (a mapping"),
+        ("just a string\n", ":1:1:", "found 'just a string'"),
+        ("contexts:\n- 7\n", ":2:3:", "contexts[0]: expected a mapping with name and context"),
+        ("users:\n- user: {}\n", ":2:3:", "users[0]: no name"),
+        ("clusters:\n- name: c\n", ":2:3:", "clusters[0] (c): no cluster"),
+        (
+            "clusters:\n- name: c\n  cluster: [1]\n",
+            ":3:12:",
+            "clusters[0].cluster (c): expected a mapping, found a list",
+        ),
+        (
+            "clusters:\n- name: c\n  cluster: {server: 5}\n",
+            ":3:21:",
+            "clusters[0].cluster.server (c): expected a string, found 5",
+        ),
+        (
+            "users:\n- name: u\n  user: {exec: yes}\n",
+            ":3:16:",
+            "users[0].user.exec (u): expected a mapping",
+        ),
+        ("a: !!python/object:os.system x\n", ":1:4:", "could not determine a constructor"),
+        ("a: 1\n---\nb: 2\n", ":2:1:", "expected a single document"),
+    ],
+)
+def test_structural_and_syntax_errors_name_file_line_and_column(
+    tmp_path: Path, text: str, where: str, says: str
+) -> None:
+    path, err = broken(tmp_path, text)
+    assert err.message.startswith(f"kubeconfig {path}{where} "), err.message
+    assert says in err.message
+    assert "\n" not in err.message
+    assert err.exit_code == 3 and err.code == "cluster"
+
+
+def test_contexts_that_name_what_is_not_there(tmp_path: Path) -> None:
+    doc = {**GOOD, "current-context": "gone"}
+    path, err = broken(tmp_path, yaml.safe_dump(doc))
+    assert err.message == f"kubeconfig {path}: the current context 'gone' is not defined (known: x)"
+    doc = {**GOOD, "contexts": [{"name": "x", "context": {"cluster": "nope", "user": "u"}}]}
+    _, err = broken(tmp_path, yaml.safe_dump(doc, sort_keys=False))
+    assert "context 'x' names cluster 'nope', which is not defined (known: c)" in err.message
+    doc = {**GOOD, "clusters": [{"name": "c", "cluster": {"insecure-skip-tls-verify": True}}]}
+    _, err = broken(tmp_path, yaml.safe_dump(doc))
+    assert "cluster 'c' has no server" in err.message
+    doc = {**GOOD, "current-context": ""}
+    _, err = broken(tmp_path, yaml.safe_dump(doc))
+    assert err.message == f"kubeconfig {path} has no current context"
+
+
+def test_what_the_client_loader_refuses_still_names_the_file(tmp_path: Path) -> None:
+    doc = yaml.safe_load(yaml.safe_dump(GOOD))
+    doc["clusters"][0]["cluster"]["certificate-authority-data"] = "!!!notbase64"
+    path, err = broken(tmp_path, yaml.safe_dump(doc))
+    assert err.message.startswith(f"cannot use kubeconfig {path} (context x): ")
+    doc["clusters"][0]["cluster"]["certificate-authority-data"] = None
+    doc["clusters"][0]["cluster"]["certificate-authority"] = str(tmp_path / "missing-ca.crt")
+    _, err = broken(tmp_path, yaml.safe_dump(doc))
+    assert err.message.startswith(f"cannot use kubeconfig {path} (context x): ")
+    assert "missing-ca.crt" in err.message
+
+
+def test_files_merge_like_kubectl_and_empty_ones_are_skipped(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.write_text("", encoding="utf-8")
+    first = tmp_path / "first"
+    first.write_text(yaml.safe_dump(GOOD), encoding="utf-8")
+    second = tmp_path / "second"
+    other = {
+        **GOOD,
+        "contexts": [{"name": "y", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "y",
+    }
+    second.write_text(yaml.safe_dump(other), encoding="utf-8")
+    joined = os.pathsep.join(str(p) for p in (empty, first, second))
+    with connect(ConnectOptions(kubeconfig=joined)) as client:
+        assert client.target.context == "x"  # the first current-context wins
+        assert client.target.namespace == "team" and client.target.user == "u"
+    with connect(ConnectOptions(kubeconfig=joined, context="y")) as client:
+        assert client.target.context == "y"
+    with pytest.raises(KubeconfigError) as info:
+        connect(ConnectOptions(kubeconfig=str(empty)))
+    assert info.value.message == f"kubeconfig {empty} is empty"
+
+
+_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["", "c", "x", "u", "http://h"])
+)
+_keys = st.sampled_from(
+    [
+        "name",
+        "cluster",
+        "context",
+        "user",
+        "server",
+        "token",
+        "namespace",
+        "exec",
+        "clusters",
+        "contexts",
+        "users",
+        "current-context",
+        "certificate-authority-data",
+    ]
+)
+_value = st.recursive(
+    _leaf,
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_keys, inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    doc=st.fixed_dictionaries(
+        {},
+        optional={
+            "clusters": _value,
+            "contexts": _value,
+            "users": _value,
+            "current-context": _value,
+        },
+    )
+)
+def test_any_shape_is_a_client_or_one_cluster_error(tmp_path: Path, doc: dict) -> None:
+    path = tmp_path / "fuzzed"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    try:
+        connect(ConnectOptions(kubeconfig=str(path))).close()
+    except ClusterError as err:
+        assert str(path) in err.message and "\n" not in err.message
+        assert err.exit_code == 3
