@@ -28,7 +28,12 @@ TEMPLATES = {
     "workflow-agent": "workflow",
     "batch-job": "job",
 }
-SHARED_COPIES = {"src": "runtime", "tests/runtime": "tests"}  # project dir -> scaffolds/_shared dir
+PACKAGES = {
+    "stateful-agent": "research_assistant",
+    "tool-service": "currency_converter",
+    "workflow-agent": "deep_research",
+    "batch-job": "daily_report",
+}
 # Captured at import time, before the autouse fixture points HOME at a temp dir:
 # reuse the machine's pip cache so fresh venvs install quickly (and offline from a mirror).
 PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or str(Path.home() / ".cache" / "pip")
@@ -53,7 +58,8 @@ def _own_files(project: Path) -> dict[str, str]:
     files = {}
     for path in sorted(project.rglob("*")):
         rel = path.relative_to(project).as_posix()
-        if path.is_file() and not rel.startswith(("src/agent_runtime/", "tests/runtime/")):
+        shared = rel.startswith("tests/runtime/") or "/_runtime/" in rel
+        if path.is_file() and not shared:
             files[rel] = path.read_text(encoding="utf-8")
     return files
 
@@ -95,15 +101,48 @@ def test_generated_files_match_the_goldens(template, tmp_path):
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
-def test_shared_runtime_is_copied_verbatim(template, tmp_path):
+def test_shared_runtime_is_vendored_inside_the_project_package(template, tmp_path):
     project = _generate(template, tmp_path)
+    package = PACKAGES[template]
     shared = builtin_root() / "_shared"
-    for dest, src in SHARED_COPIES.items():
-        for path in (shared / src).rglob("*.py"):
-            if "__pycache__" in path.parts:
-                continue
-            copy = project / dest / path.relative_to(shared / src)
-            assert copy.read_bytes() == path.read_bytes(), copy
+    runtime = sorted(p for p in (shared / "runtime").rglob("*.py") if "__pycache__" not in p.parts)
+    assert runtime
+    for path in runtime:  # copied verbatim, as a subpackage of the project's own package
+        copy = project / "src" / package / "_runtime" / path.relative_to(shared / "runtime")
+        assert copy.read_bytes() == path.read_bytes(), copy
+    for path in runtime:  # relative imports only: no top-level name two projects could share
+        text = path.read_text(encoding="utf-8")
+        assert "import agent_runtime" not in text and "from agent_runtime" not in text, path
+    assert not (project / "src" / "agent_runtime").exists()
+    assert sorted(p.name for p in (project / "src").iterdir()) == [package]
+    for path in (shared / "tests").rglob("*.py"):  # rendered: they import the project's runtime
+        text = path.read_text(encoding="utf-8")
+        copy = project / "tests" / "runtime" / path.relative_to(shared / "tests")
+        expected = text.replace("{{ cookiecutter.__package }}", package)
+        assert copy.read_text(encoding="utf-8") == expected, copy
+    pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
+    assert f'packages = ["src/{package}"]' in pyproject
+    assert f"-p {package}._runtime.testing" in pyproject
+
+
+def test_two_generated_projects_keep_their_own_runtime(tmp_path):
+    """Installed side by side (as on one PYTHONPATH), each project imports its own runtime."""
+    a = _generate("batch-job", tmp_path / "a")
+    b = generate(
+        InitRequest(template="batch-job", name="weekly-report", output_dir=tmp_path / "b")
+    ).path
+    with (b / "src" / "weekly_report" / "_runtime" / "pricing.py").open("a") as changed:
+        changed.write("MARK = 'weekly'\n")  # one project changes its copy of the runtime
+    code = (
+        "import daily_report._runtime.pricing as a, weekly_report._runtime.pricing as b; "
+        "print(hasattr(a, 'MARK'), b.MARK)"
+    )
+    env = {**_clean_env(), "PYTHONPATH": os.pathsep.join([str(a / "src"), str(b / "src")])}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "weekly"]
 
 
 @pytest.mark.parametrize("template", sorted(TEMPLATES))

@@ -9,7 +9,7 @@ import os
 import pytest
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from agent_runtime import (
+from {{ cookiecutter.__package }}._runtime import (
     Agent,
     ConfigError,
     GuardrailExceeded,
@@ -20,11 +20,11 @@ from agent_runtime import (
     telemetry,
     tool,
 )
-from agent_runtime.demo_model import OfflineDemoModel, build_arguments
-from agent_runtime.guardrails import DailyLedger, RunGuard
-from agent_runtime.memory import MemoryStore, MemoryStoreError
-from agent_runtime.pricing import price_for
-from agent_runtime.testing import settings_for, tool_call
+from {{ cookiecutter.__package }}._runtime.demo_model import OfflineDemoModel, build_arguments
+from {{ cookiecutter.__package }}._runtime.guardrails import DailyLedger, RunGuard
+from {{ cookiecutter.__package }}._runtime.memory import MemoryStore, MemoryStoreError
+from {{ cookiecutter.__package }}._runtime.pricing import price_for
+from {{ cookiecutter.__package }}._runtime.testing import settings_for, tool_call
 
 
 @tool(

@@ -234,6 +234,9 @@ def _generate_in(
         path_vars = set().union(
             *(_path_variables(d) | set(_PATH_VAR.findall(d.name)) for d in template_dirs)
         )
+        for entry in meta.get("shared") or []:  # shared files may go to a path made of variables
+            if isinstance(entry, dict) and isinstance(entry.get("to"), str):
+                path_vars.update(_PATH_VAR.findall(entry["to"]))
         variables.check_context(values, patterns, path_vars)
         name = request.name or str(values.get("name", ""))
         variables.check_name(name)

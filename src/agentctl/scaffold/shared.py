@@ -3,12 +3,14 @@
 A template lists what it takes in ``cookiecutter.json``::
 
     "_agentctl": {"shared": [
-        {"from": "runtime", "to": "src"},                   # copied as is
+        {"from": "runtime", "to": "src/{{ cookiecutter.__package }}/_runtime"},  # copied as is
         {"from": "project", "to": ".", "render": true}      # rendered with the template's variables
     ]}
 
-Files the template itself produced win over shared ones, so a template can
-replace any shared file by shipping its own.
+``to`` may use the template's variables (the runtime goes inside the project's
+own package); it must stay inside the project once rendered. Files the
+template itself produced win over shared ones, so a template can replace any
+shared file by shipping its own.
 """
 
 from __future__ import annotations
@@ -54,25 +56,34 @@ def apply_shared(project: Path, meta: dict[str, Any], context: dict[str, Any]) -
     if not entries:
         return
     root = builtin_root() / SHARED_DIR
-    env = None
+    env: Any = None
+
+    def environment() -> Any:
+        nonlocal env
+        if env is None:
+            from cookiecutter.environment import StrictEnvironment
+
+            env = StrictEnvironment(context=context, keep_trailing_newline=True)
+        return env
+
     for entry in entries:
         if not isinstance(entry, dict):
             raise UsageError("_agentctl.shared entries must be objects {from, to, render}")
         src = root / _relative(entry.get("from"), "from")
-        dest = (
-            project / _relative(entry.get("to", "."), "to")
-            if entry.get("to") not in (None, ".")
-            else project
-        )
+        to = entry.get("to")
+        if isinstance(to, str) and ("{{" in to or "{%" in to):
+            try:
+                to = environment().from_string(to).render(**context)
+            except Exception as exc:
+                raise UsageError(f"_agentctl.shared: to {entry.get('to')!r}: {exc}") from None
+        dest = project / _relative(to, "to") if to not in (None, ".") else project
         if not src.is_dir():
             raise UsageError(
                 f"_agentctl.shared: agentctl has no shared directory {entry.get('from')!r}"
             )
         render = bool(entry.get("render", False))
-        if render and env is None:
-            from cookiecutter.environment import StrictEnvironment
-
-            env = StrictEnvironment(context=context, keep_trailing_newline=True)
+        if render:
+            environment()
         for rel in _files(src):
             out = dest / rel
             if out.exists():

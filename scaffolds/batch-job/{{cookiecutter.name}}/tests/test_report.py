@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from agent_runtime import GuardrailExceeded
-from agent_runtime.testing import agent_tools, declared_tools, settings_for, tool_call
 from {{ cookiecutter.__package }}.__main__ import main
+from {{ cookiecutter.__package }}._runtime import GuardrailExceeded
+from {{ cookiecutter.__package }}._runtime.testing import agent_tools, declared_tools, settings_for, tool_call
 from {{ cookiecutter.__package }}.report import Metrics, build_toolbox, sample_metrics, write_report
 
 DAY = dt.date(2025, 3, 14)

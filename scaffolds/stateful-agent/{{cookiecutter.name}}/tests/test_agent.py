@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from opentelemetry.trace import StatusCode
 
-from agent_runtime import GuardrailExceeded, UndeclaredToolError
-from agent_runtime.testing import declared_tools, settings_for, tool_call
 from {{ cookiecutter.__package }}.__main__ import main
+from {{ cookiecutter.__package }}._runtime import GuardrailExceeded, UndeclaredToolError
+from {{ cookiecutter.__package }}._runtime.testing import declared_tools, settings_for, tool_call
 from {{ cookiecutter.__package }}.agent import Assistant
 
 AGENT_YAML = Path(__file__).resolve().parents[1] / "agent.yaml"

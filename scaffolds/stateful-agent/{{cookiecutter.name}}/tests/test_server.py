@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from agent_runtime.config import ToolEndpoint
-from agent_runtime.httpserver import JsonServer
-from agent_runtime.testing import declared_tools, settings_for, tool_call
+from {{ cookiecutter.__package }}._runtime.config import ToolEndpoint
+from {{ cookiecutter.__package }}._runtime.httpserver import JsonServer
+from {{ cookiecutter.__package }}._runtime.testing import declared_tools, settings_for, tool_call
 from {{ cookiecutter.__package }}.agent import Assistant
 from {{ cookiecutter.__package }}.server import make_server
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from agent_runtime import Agent, UndeclaredToolError, tool
-from agent_runtime.testing import declared_tools, settings_for
+from {{ cookiecutter.__package }}._runtime import Agent, UndeclaredToolError, tool
+from {{ cookiecutter.__package }}._runtime.testing import declared_tools, settings_for
 from {{ cookiecutter.__package }}.server import SYSTEM_PROMPT, make_server
 from {{ cookiecutter.__package }}.tools import build_toolbox
 

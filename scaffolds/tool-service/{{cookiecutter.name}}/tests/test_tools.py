@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent_runtime import ToolError
-from agent_runtime.tools import ToolArgumentError, validate_arguments
+from {{ cookiecutter.__package }}._runtime import ToolError
+from {{ cookiecutter.__package }}._runtime.tools import ToolArgumentError, validate_arguments
 from {{ cookiecutter.__package }}.tools import build_toolbox, convert_currency
 
 

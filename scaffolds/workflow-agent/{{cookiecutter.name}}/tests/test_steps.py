@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from agent_runtime import GuardrailExceeded
-from agent_runtime.config import ToolEndpoint
-from agent_runtime.testing import declared_tools, settings_for, tool_call
+from {{ cookiecutter.__package }}._runtime import GuardrailExceeded
+from {{ cookiecutter.__package }}._runtime.config import ToolEndpoint
+from {{ cookiecutter.__package }}._runtime.testing import declared_tools, settings_for, tool_call
 from {{ cookiecutter.__package }}.steps import MAX_ITEMS, parse_plan, plan, research, write
 
 

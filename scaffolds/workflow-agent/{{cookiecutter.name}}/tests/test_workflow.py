@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agent_runtime.testing import agent_tools
 from {{ cookiecutter.__package }}.__main__ import main
+from {{ cookiecutter.__package }}._runtime.testing import agent_tools
 
 AGENT_YAML = Path(__file__).resolve().parents[1] / "agent.yaml"
 BASE_ENV = {

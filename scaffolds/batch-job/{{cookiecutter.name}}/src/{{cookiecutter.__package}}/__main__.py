@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 import sys
 
-from agent_runtime import ConfigError, GuardrailExceeded, Settings, telemetry
+from {{ cookiecutter.__package }}._runtime import ConfigError, GuardrailExceeded, Settings, telemetry
 from {{ cookiecutter.__package }}.report import write_report
 
 log = logging.getLogger("{{ cookiecutter.__package }}")

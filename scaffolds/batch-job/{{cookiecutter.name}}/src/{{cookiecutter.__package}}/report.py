@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agent_runtime import Agent, Settings, Toolbox, ToolError, tool
-from agent_runtime.storage import atomic_write_json, atomic_write_text
+from {{ cookiecutter.__package }}._runtime import Agent, Settings, Toolbox, ToolError, tool
+from {{ cookiecutter.__package }}._runtime.storage import atomic_write_json, atomic_write_text
 
 SYSTEM_PROMPT = """You write the daily operations report of {{ cookiecutter.team }}.
 Fetch the day's metrics and compare them with the previous day using the tools,

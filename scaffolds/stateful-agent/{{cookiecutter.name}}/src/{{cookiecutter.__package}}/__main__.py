@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 
-from agent_runtime import ConfigError, GuardrailExceeded, Settings, telemetry
+from {{ cookiecutter.__package }}._runtime import ConfigError, GuardrailExceeded, Settings, telemetry
 from {{ cookiecutter.__package }}.agent import Assistant
 from {{ cookiecutter.__package }}.server import make_server
 

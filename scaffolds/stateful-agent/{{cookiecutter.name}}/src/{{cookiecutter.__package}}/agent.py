@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from agent_runtime import Agent, Settings, Toolbox, ToolError, tool
-from agent_runtime.memory import MemoryStore, MemoryStoreError
-from agent_runtime.remote_tools import discover
+from {{ cookiecutter.__package }}._runtime import Agent, Settings, Toolbox, ToolError, tool
+from {{ cookiecutter.__package }}._runtime.memory import MemoryStore, MemoryStoreError
+from {{ cookiecutter.__package }}._runtime.remote_tools import discover
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 
-from agent_runtime import GuardrailExceeded, Settings
-from agent_runtime.httpserver import HTTPError, JsonServer, Request, require_json_object, trace_context
-from agent_runtime.memory import MemoryStoreError
+from {{ cookiecutter.__package }}._runtime import GuardrailExceeded, Settings
+from {{ cookiecutter.__package }}._runtime.httpserver import HTTPError, JsonServer, Request, require_json_object, trace_context
+from {{ cookiecutter.__package }}._runtime.memory import MemoryStoreError
 from {{ cookiecutter.__package }}.agent import Assistant
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 
-from agent_runtime import Agent, ConfigError, GuardrailExceeded, Settings, telemetry
+from {{ cookiecutter.__package }}._runtime import Agent, ConfigError, GuardrailExceeded, Settings, telemetry
 from {{ cookiecutter.__package }}.server import SYSTEM_PROMPT, make_server
 from {{ cookiecutter.__package }}.tools import build_toolbox
 

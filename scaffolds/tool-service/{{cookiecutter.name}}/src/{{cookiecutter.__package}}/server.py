@@ -16,9 +16,9 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 
-from agent_runtime import Agent, GuardrailExceeded, Settings, Toolbox
-from agent_runtime.httpserver import HTTPError, JsonServer, Request, require_json_object, trace_context
 from {{ cookiecutter.__package }} import __version__
+from {{ cookiecutter.__package }}._runtime import Agent, GuardrailExceeded, Settings, Toolbox
+from {{ cookiecutter.__package }}._runtime.httpserver import HTTPError, JsonServer, Request, require_json_object, trace_context
 
 log = logging.getLogger(__name__)
 

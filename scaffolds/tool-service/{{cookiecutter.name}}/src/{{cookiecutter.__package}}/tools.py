@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from agent_runtime import Toolbox, ToolError, tool
+from {{ cookiecutter.__package }}._runtime import Toolbox, ToolError, tool
 
 RATES_AS_OF = "2025-01-02"
 # Units of each currency per 1 EUR (sample values).

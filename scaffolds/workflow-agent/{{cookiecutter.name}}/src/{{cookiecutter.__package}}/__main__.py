@@ -18,8 +18,8 @@ from typing import Any
 
 from opentelemetry import trace
 
-from agent_runtime import ConfigError, GuardrailExceeded, Settings, steps, telemetry
 from {{ cookiecutter.__package }} import steps as workflow
+from {{ cookiecutter.__package }}._runtime import ConfigError, GuardrailExceeded, Settings, steps, telemetry
 
 log = logging.getLogger("{{ cookiecutter.__package }}")
 STEPS = ("plan", "research", "write", "run")

@@ -13,8 +13,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from agent_runtime import Agent, Settings, Toolbox, ToolError, tool
 from {{ cookiecutter.__package }} import knowledge
+from {{ cookiecutter.__package }}._runtime import Agent, Settings, Toolbox, ToolError, tool
 
 MAX_ITEMS = 5  # bounds the fan-out (and so the cost) of one workflow run
 ANGLES = ("What is {topic} and what problem does it solve?", "How is {topic} used in practice?",

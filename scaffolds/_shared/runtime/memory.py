@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from agent_runtime.storage import atomic_write_json, read_json
+from .storage import atomic_write_json, read_json
 
 CONVERSATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 MAX_MESSAGES = 40  # kept per conversation: bounds the context sent to the model

@@ -15,9 +15,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agent_runtime.config import Settings
-from agent_runtime.pricing import Price, price_for
-from agent_runtime.storage import atomic_write_json, read_json
+from .config import Settings
+from .pricing import Price, price_for
+from .storage import atomic_write_json, read_json
 
 POLICIES = ("max_steps", "max_tool_calls", "timeout", "budget_per_run", "budget_daily")
 

@@ -29,7 +29,7 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
 
-from agent_runtime.config import Settings
+from .config import Settings
 
 log = logging.getLogger("agent_runtime")
 

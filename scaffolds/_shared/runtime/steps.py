@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from agent_runtime.config import ConfigError, Settings
-from agent_runtime.storage import atomic_write_text
+from .config import ConfigError, Settings
+from .storage import atomic_write_text
 
 
 def item(settings: Settings) -> Any:

@@ -17,11 +17,11 @@ from typing import Any
 
 from opentelemetry import trace
 
-from agent_runtime import telemetry
-from agent_runtime.config import Settings, UndeclaredToolError
-from agent_runtime.guardrails import DailyLedger, GuardrailExceeded, RunGuard
-from agent_runtime.model import make_client
-from agent_runtime.tools import Toolbox
+from . import telemetry
+from .config import Settings, UndeclaredToolError
+from .guardrails import DailyLedger, GuardrailExceeded, RunGuard
+from .model import make_client
+from .tools import Toolbox
 
 log = logging.getLogger("agent_runtime")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from agent_runtime import demo_model
-from agent_runtime.config import Settings
+from . import demo_model
+from .config import Settings
 
 log = logging.getLogger("agent_runtime")
 

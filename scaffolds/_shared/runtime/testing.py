@@ -1,8 +1,8 @@
 """Test helpers: an OpenAI-compatible fake on loopback and in-memory spans.
 
-Used by the project's own pytest suite (``pytest_plugins = ["agent_runtime.testing"]``
-in ``tests/conftest.py``) to test the loop, tools, guardrails and spans without
-a network or an API key.
+Used by the project's own pytest suite (``-p <package>._runtime.testing`` in
+``pyproject.toml``'s pytest ``addopts``) to test the loop, tools, guardrails and
+spans without a network or an API key.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from agent_runtime import telemetry
-from agent_runtime.config import Settings, ToolEndpoint
+from . import telemetry
+from .config import Settings, ToolEndpoint
 
 
 def tool_call(name: str, arguments: dict[str, Any], call_id: str | None = None) -> dict[str, Any]:

@@ -16,8 +16,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from agent_runtime.config import Settings
-from agent_runtime.tools import Tool, ToolError
+from .config import Settings
+from .tools import Tool, ToolError
 
 log = logging.getLogger("agent_runtime")
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from opentelemetry import trace
 
-from agent_runtime import telemetry
-from agent_runtime.config import Settings
+from . import telemetry
+from .config import Settings
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
