@@ -59,7 +59,14 @@ def test_deploy_json_envelope(kube: FakeKube, proj: Path) -> None:
     assert res.exit_code == 0, res.stderr
     doc = envelope(res.stdout)
     assert doc["kind"] == "DeployResult" and doc["ok"] is True
-    assert doc["data"]["counts"] == {"created": 17, "configured": 0, "unchanged": 0, "pruned": 0}
+    assert doc["data"]["counts"] == {
+        "created": 17,
+        "configured": 0,
+        "unchanged": 0,
+        "pruned": 0,
+        "failed": 0,
+    }
+    assert doc["data"]["planned"] == 17 and "failedAt" not in doc["data"]
     assert doc["data"]["wait"] is None
     assert {
         "apiVersion": "apps/v1",
@@ -140,7 +147,12 @@ def test_wait_failure_exits_4_with_the_reason(kube: FakeKube, proj: Path) -> Non
     assert res.exit_code == 4
     assert "StatefulSet/research-assistant" in res.stderr and "not ready after 1s" in res.stderr
     assert "container agent: ErrImagePull: not found" in res.stderr
-    assert "17 objects: 17 created" in res.stdout  # what was applied is still reported
+    # what was applied is still reported, as a failure
+    assert (
+        "Deploy failed while waiting for readiness: 17 of 17 objects applied (17 created) but not all ready."
+        in res.stdout
+    )
+    assert "No changes" not in res.stdout
 
 
 def test_no_kubeconfig_is_one_line_exit_3(

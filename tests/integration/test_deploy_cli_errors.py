@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from tests.cli.helpers import run_cli
 from tests.fakes.kube_api import FakeKube
 from tests.fakes.kube_fixtures import project, running_fake
@@ -86,3 +87,108 @@ def test_an_empty_file_in_kubeconfig_is_skipped_like_kubectl_does(
     res = run_cli("status")
     assert res.exit_code == 3
     assert error_lines(res.stderr) == [f"error: kubeconfig {empty} is empty"]
+
+
+def summary_of(stdout: str) -> str:
+    lines = stdout.strip().splitlines()
+    assert lines, "nothing on stdout"
+    return lines[-1]
+
+
+def rows_of(stdout: str) -> dict[str, str]:
+    """object -> action, from the summary table."""
+    out = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.strip("│ ").split("│")]
+        if len(cells) >= 2 and "/" in cells[0] and cells[1]:
+            out[cells[0]] = cells[1]
+    return out
+
+
+def conflict_on_config(kube: FakeKube) -> None:
+    cm = kube.get("ConfigMap", NS, "research-assistant-config")
+    key = sorted(cm["data"])[0]
+    cm["data"][key] = "changed by hand"
+    kube.apply_as(cm, "kubectl-edit", operation="Update")
+
+
+@pytest.mark.parametrize("status", [409, 403])
+def test_a_refused_deploy_says_it_failed_and_what_it_applied(
+    kube: FakeKube, proj: Path, status: int
+) -> None:
+    assert run_cli("deploy", "--no-wait").exit_code == 0
+    if status == 409:
+        conflict_on_config(kube)
+        failed = ["ConfigMap/research-assistant-config"]
+    else:
+        kube.deny("patch", "configmaps", NS)
+        failed = [
+            "ConfigMap/research-assistant-config",
+            "ConfigMap/research-assistant-egress-allowlist",
+        ]
+    res = run_cli("deploy", "--no-wait")
+    assert res.exit_code == 3
+    assert "No changes" not in res.stdout
+    summary = summary_of(res.stdout)
+    assert summary.startswith(
+        f"Deploy failed at step 3/5 (configuration and secrets): {len(failed)} failed; "
+        f"{8 - len(failed)} of 17 objects applied ({8 - len(failed)} unchanged); 9 not applied. "
+        "Stopped after "
+    ), summary
+    rows = rows_of(res.stdout)
+    assert all(rows[name] == "failed" for name in failed)
+    # applied before the failing step, and alongside the failed object in its step
+    assert rows["Namespace/agents-search"] == "unchanged"
+    assert rows["ExternalSecret/research-assistant-llm-api-key"] == "unchanged"
+    assert "StatefulSet/research-assistant" not in rows  # never attempted
+
+
+def test_a_rejected_object_is_shown_failed_not_left_out(kube: FakeKube, proj: Path) -> None:
+    assert run_cli("deploy", "--no-wait").exit_code == 0
+    doc = yaml.safe_load((proj / "agent.yaml").read_text())
+    doc["spec"]["resources"]["cpu"] = "750m"  # the StatefulSet is configured...
+    (proj / "agent.yaml").write_text(yaml.safe_dump(doc))
+    kube.reject(
+        "Deployment", "spec.replicas", "must be >= 0"
+    )  # ...and the tool's Deployment refused
+    res = run_cli("deploy", "--no-wait")
+    assert res.exit_code == 3
+    rows = rows_of(res.stdout)
+    assert rows["Deployment/research-assistant-currency-converter"] == "failed"
+    assert rows["StatefulSet/research-assistant"] == "configured"
+    assert len(rows) == 17
+    assert summary_of(res.stdout).startswith(
+        "Deploy failed at step 5/5 (workloads): 1 failed; 16 of 17 objects applied "
+        "(1 configured, 15 unchanged). Stopped after "
+    )
+    as_json = run_cli("deploy", "--no-wait", "-o", "json")
+    assert as_json.exit_code == 3
+    applied = envelope(as_json.stdout)["errors"][0]["applied"]
+    assert applied["failedAt"] == "step 5/5 (workloads)" and applied["planned"] == 17
+    assert applied["counts"] == {
+        "created": 0,
+        "configured": 0,
+        "unchanged": 16,
+        "pruned": 0,
+        "failed": 1,
+    }
+    failed = [o for o in applied["objects"] if o["action"] == "failed"]
+    assert [(o["kind"], o["name"]) for o in failed] == [
+        ("Deployment", "research-assistant-currency-converter")
+    ]
+    assert failed[0]["note"].startswith("rejected by the API server: ")
+
+
+def test_a_first_deploy_refused_at_the_namespace_applies_nothing(
+    kube: FakeKube, proj: Path
+) -> None:
+    kube.deny("patch", "namespaces")
+    res = run_cli("deploy", "--no-wait")
+    assert res.exit_code == 3
+    assert rows_of(res.stdout) == {"Namespace/agents-search": "failed"}
+    assert summary_of(res.stdout).startswith(
+        "Deploy failed at step 1/5 (namespace): 1 failed; 0 of 17 objects applied; 16 not applied."
+    )
+    dry = run_cli("deploy", "--dry-run=server")
+    assert dry.exit_code == 3
+    assert summary_of(dry.stdout).startswith("Server dry run failed at step 1/5 (namespace): ")

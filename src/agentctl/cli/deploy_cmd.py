@@ -210,7 +210,9 @@ def deploy(
             except AgentctlError as exc:
                 progress.close()
                 partial = getattr(exc, "partial", None)
-                if text and partial is not None and partial.objects:
+                if (
+                    text and partial is not None
+                ):  # what was applied, what failed, never "No changes"
                     print_result(common.console(), partial, table=True)
                 if not text and partial is not None:
                     raise PartlyDeployed(exc, partial.to_dict()) from exc

@@ -19,6 +19,7 @@ Round trips, not objects, are what a deploy costs. The sequence:
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from agentctl.deploy.objects import LEVEL_NAMES, ObjectRef, levels, same_content
 from agentctl.deploy.preflight import Preflight, preflight
 from agentctl.deploy.source import AgentSource
 from agentctl.deploy.wait import WaitResult, WaitState, wait_for
-from agentctl.errors import AgentctlError
+from agentctl.errors import AgentctlError, ClusterError
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class DeployOptions:
 @dataclass
 class ObjectResult:
     ref: ObjectRef
-    action: str  # created | configured | unchanged | pruned (dry runs: the same, as would-be)
+    action: str  # created | configured | unchanged | pruned | failed (dry runs: as would-be)
     level: int = -1
     note: str = ""
 
@@ -81,29 +82,42 @@ class DeployResult:
     wait: WaitResult | None = None
     requests: int = 0
     seconds: float = 0.0
+    planned: int = 0  # objects rendered to be applied
+    failed_at: str | None = (
+        None  # where a failed deploy stopped: "step 3/5 (configuration)", "prune", "wait"
+    )
 
     def counts(self) -> dict[str, int]:
-        out = {"created": 0, "configured": 0, "unchanged": 0, "pruned": 0}
+        out = {"created": 0, "configured": 0, "unchanged": 0, "pruned": 0, "failed": 0}
         for o in self.objects:
             out[o.action] = out.get(o.action, 0) + 1
         return out
 
     @property
     def changed(self) -> bool:
-        return any(o.action != "unchanged" for o in self.objects)
+        return any(o.action in ("created", "configured", "pruned") for o in self.objects)
+
+    @property
+    def applied(self) -> list[ObjectResult]:
+        """Objects the server accepted (created, configured or unchanged)."""
+        return [o for o in self.objects if o.action not in ("pruned", "failed")]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "agent": self.agent,
             "namespace": self.namespace,
             "dryRun": self.dry_run,
             "changed": self.changed,
             "counts": self.counts(),
+            "planned": self.planned,
             "objects": [o.to_dict() for o in self.objects],
             "wait": self.wait.to_dict() if self.wait else None,
             "requests": self.requests,
             "seconds": round(self.seconds, 3),
         }
+        if self.failed_at is not None:
+            out["failedAt"] = self.failed_at
+        return out
 
 
 class Events:
@@ -123,7 +137,12 @@ class Events:
 def deploy(
     client: KubeClient, source: AgentSource, opts: DeployOptions, events: Events | None = None
 ) -> DeployResult:
-    """Deploy one agent; on failure the error carries ``partial``: what was applied before it."""
+    """Deploy one agent.
+
+    On failure the error carries ``partial``: a result listing what was applied
+    before it, the objects that failed (action ``failed``, the error as note)
+    and ``failed_at``, where the deploy stopped.
+    """
     ev = events or Events()
     t0, requests0 = time.monotonic(), client.request_count
     client.on_retry = lambda err, n, delay: ev.on_retry(f"{err.message}: retry {n} in {delay:.1f}s")
@@ -131,6 +150,7 @@ def deploy(
     try:
         run.run()
     except AgentctlError as exc:
+        run.result.failed_at = run.stage
         exc.partial = run.finish(t0, requests0)  # type: ignore[attr-defined]
         raise
     return run.finish(t0, requests0)
@@ -141,7 +161,16 @@ class _Deployment:
 
     def __init__(self, client: KubeClient, pre: Preflight, opts: DeployOptions, ev: Events) -> None:
         self.client, self.pre, self.opts, self.ev = client, pre, opts, ev
-        self.result = DeployResult(pre.bundle.agent, pre.namespace, opts.dry_run)
+        self.result = DeployResult(
+            pre.bundle.agent, pre.namespace, opts.dry_run, planned=len(pre.objects)
+        )
+        self.stage = "start"
+        self._lock = threading.Lock()
+        # results are reported in apply order (levels, then rendering order), pruned last
+        self._order = {
+            ObjectRef.of(o).key: i
+            for i, o in enumerate(o for _, objs in levels(pre.objects) for o in objs)
+        }
         self.before: dict[tuple[str, str, str, str], dict[str, Any]] = {}
         if pre.namespace_obj is not None:
             self.before[ObjectRef.of(pre.namespace_obj).key] = pre.namespace_obj
@@ -151,6 +180,10 @@ class _Deployment:
         self.cm = well_known("", "ConfigMap")
 
     def finish(self, t0: float, requests0: int) -> DeployResult:
+        last = len(self._order)
+        self.result.objects.sort(
+            key=lambda r: last + 1 if r.level < 0 else self._order.get(r.ref.key, last)
+        )
         self.result.requests = self.client.request_count - requests0
         self.result.seconds = time.monotonic() - t0
         return self.result
@@ -177,10 +210,11 @@ class _Deployment:
         widen_now = self._need_widen() and pre.namespace_exists
         if widen_now:
             tasks.append(("inventory", None))
+        steps = len(by_level)
+        self.stage = f"step 1/{steps} ({LEVEL_NAMES[0]})" if first else "start"
         if first:
             self.ev.on_level(0, LEVEL_NAMES[0], [ObjectRef.of(o) for o in first])
         out = client.map(functools.partial(_call, self._round2), tasks)
-        self.result.objects.extend(r for r in out if isinstance(r, ObjectResult))
         live = [o for r in out if isinstance(r, list) for o in r]
         for o in live:
             self.before[ObjectRef.of(o).key] = o
@@ -192,26 +226,28 @@ class _Deployment:
         # after the namespace (a deploy that stops before it lands leaves labelled members,
         # which the next deploy finds by listing every kind agentctl renders; see Preflight).
         inventory_due = self._need_widen() and not pre.namespace_exists
-        for level, objs in rest:
+        for i, (level, objs) in enumerate(rest, start=steps - len(rest) + 1):
+            self.stage = f"step {i}/{steps} ({LEVEL_NAMES[level]})"
             self.ev.on_level(level, LEVEL_NAMES[level], [ObjectRef.of(o) for o in objs])
             level_tasks: list[Any] = [("apply", o, level) for o in objs]
             if inventory_due:
                 level_tasks.append(("inventory", None, level))
                 inventory_due = False
-            done = client.map(functools.partial(_call, self._level_task), level_tasks)
-            self.result.objects.extend(r for r in done if isinstance(r, ObjectResult))
+            client.map(functools.partial(_call, self._level_task), level_tasks)
         if inventory_due:
             self._write_inventory(self.widened)
 
         if orphans:
+            self.stage = "prune"
             self.ev.on_level(-1, "prune", orphans)
-            self.result.objects.extend(client.map(self._prune, orphans))
+            client.map(self._prune, orphans)
         # narrowed to what is rendered now (what --no-prune kept stays recorded, to be pruned later)
         final = pre.new if opts.prune else self.widened
         if not opts.dry_run and not final.same_as(self.stored):
             self._write_inventory(final)
 
         if opts.wait and not opts.dry_run:
+            self.stage = "wait"
             self.result.wait = wait_for(
                 client,
                 pre.rmap,
@@ -254,10 +290,19 @@ class _Deployment:
         )
 
     def _done(self, res: ObjectResult) -> ObjectResult:
+        with self._lock:
+            self.result.objects.append(res)
         self.ev.on_object(res)
         return res
 
     def _apply(self, obj: dict[str, Any], level: int) -> ObjectResult:
+        try:
+            return self._apply_one(obj, level)
+        except ClusterError as err:
+            self._done(ObjectResult(ObjectRef.of(obj), "failed", level, err.message))
+            raise
+
+    def _apply_one(self, obj: dict[str, Any], level: int) -> ObjectResult:
         pre, opts, client = self.pre, self.opts, self.client
         ref = ObjectRef.of(obj)
         info = pre.rmap.for_ref(ref)
@@ -298,7 +343,11 @@ class _Deployment:
     def _prune(self, ref: ObjectRef) -> ObjectResult:
         info = self.pre.rmap.for_kind(ref.group, ref.kind)
         if info is not None and not self.opts.dry_run:
-            self.client.delete(info, ref.namespace or None, ref.name, propagation="Background")
+            try:
+                self.client.delete(info, ref.namespace or None, ref.name, propagation="Background")
+            except ClusterError as err:
+                self._done(ObjectResult(ref, "failed", -1, f"prune: {err.message}"))
+                raise
         return self._done(ObjectResult(ref, "pruned", -1))
 
 

@@ -27,7 +27,13 @@ if TYPE_CHECKING:
     from agentctl.deploy.objects import ObjectRef
     from agentctl.deploy.wait import WaitState
 
-ACTION_STYLE = {"created": "green", "configured": "yellow", "unchanged": "dim", "pruned": "red"}
+ACTION_STYLE = {
+    "created": "green",
+    "configured": "yellow",
+    "unchanged": "dim",
+    "pruned": "red",
+    "failed": "bold red",
+}
 
 
 def _refs(refs: list[ObjectRef], limit: int = 6) -> str:
@@ -107,7 +113,7 @@ class DeployProgress(Events):
             self._done += 1
             if self._status is not None:
                 self._status.update(escape(f"{self._level_name} ({self._done}/{self._level_size})"))
-            if result.note:
+            if result.note and result.action != "failed":  # a failure is the error printed last
                 self._print_above(f"    {result.ref.display}: {result.note}")
 
     def on_retry(self, message: str) -> None:
@@ -179,34 +185,37 @@ def summary_table(result: DeployResult) -> Table:
     title = f"{result.agent} in {result.namespace}" + (
         " (server dry run: nothing persisted)" if result.dry_run else ""
     )
+    if result.failed_at is not None:
+        title += f": failed {_where(result)}"
     table = Table(title=escape(title), title_justify="left", pad_edge=False)
     table.add_column("object", overflow="fold")
     table.add_column("action", no_wrap=True)
     notes = any(r.note for r in result.objects)
     if notes:
         table.add_column("note", overflow="fold", style="dim")
-    order = {"pruned": 1}
-    for r in sorted(
-        result.objects, key=lambda r: (order.get(r.action, 0), r.level, r.ref.kind, r.ref.name)
-    ):
+    # by level, then kind and name; what was pruned (or failed to be) last
+    for r in sorted(result.objects, key=lambda r: (r.level < 0, r.level, r.ref.kind, r.ref.name)):
         action = r.action if not result.dry_run else f"{r.action} (dry run)"
         cells = [escape(r.ref.display), f"[{ACTION_STYLE.get(r.action, '')}]{action}[/]"]
         table.add_row(*cells, *([escape(r.note)] if notes else []))
     return table
 
 
+def _breakdown(counts: dict[str, int], keys: tuple[str, ...]) -> str:
+    return ", ".join(f"{counts[k]} {k}" for k in keys if counts.get(k))
+
+
 def summary_line(result: DeployResult) -> str:
+    if result.failed_at is not None:
+        return failure_line(result)
     counts = result.counts()
-    n = len([o for o in result.objects if o.action != "pruned"])
+    n = len(result.applied)
     if not result.changed:
         head = f"No changes: all {n} objects unchanged"
     else:
-        parts = [
-            f"{counts[k]} {k}"
-            for k in ("created", "configured", "unchanged", "pruned")
-            if counts.get(k)
-        ]
-        head = f"{n} objects: " + ", ".join(parts)
+        head = f"{n} objects: " + _breakdown(
+            counts, ("created", "configured", "unchanged", "pruned")
+        )
     if result.dry_run:
         head += " (server dry run, nothing persisted)"
     tail = f" in {result.seconds:.1f}s ({result.requests} requests)"
@@ -215,7 +224,35 @@ def summary_line(result: DeployResult) -> str:
     return head + tail + "."
 
 
+def _where(result: DeployResult) -> str:
+    return "while waiting for readiness" if result.failed_at == "wait" else f"at {result.failed_at}"
+
+
+def failure_line(result: DeployResult) -> str:
+    """What a deploy that stopped on an error did: never worded like a success."""
+    counts = result.counts()
+    applied = len(result.applied)
+    head = f"{'Server dry run' if result.dry_run else 'Deploy'} failed {_where(result)}"
+    parts = [f"{counts['failed']} failed"] if counts["failed"] else []
+    done = _breakdown(counts, ("created", "configured", "unchanged"))
+    parts.append(f"{applied} of {result.planned} objects applied" + (f" ({done})" if done else ""))
+    if result.failed_at == "wait":
+        parts[-1] += " but not all ready"
+    untried = (
+        result.planned
+        - applied
+        - len([o for o in result.objects if o.action == "failed" and o.level >= 0])
+    )
+    if untried > 0:
+        parts.append(f"{untried} not applied")
+    if counts["pruned"]:
+        parts.append(f"{counts['pruned']} pruned")
+    stopped = f"Stopped after {result.seconds:.1f}s ({result.requests} requests)."
+    return f"{head}: " + "; ".join(parts) + ". " + stopped
+
+
 def print_result(console: Console, result: DeployResult, *, table: bool) -> None:
-    if table and result.changed:
+    """The summary on stdout: the table when something changed or failed, then one line."""
+    if table and (result.changed or result.failed_at is not None) and result.objects:
         console.print(summary_table(result))
     console.print(escape(summary_line(result)))
