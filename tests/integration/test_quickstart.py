@@ -40,6 +40,11 @@ def test_quickstart_end_to_end(tmp_path: Path) -> None:
     assert (project / "dist" / "quickstart-agent" / "kustomization.yaml").is_file()
     assert "invoke_agent quickstart-agent" in out and "execute_tool calculate" in out
     assert "cost: offline-demo (free)" in out
+    # into a pipe nothing is cut at 80 columns: the trace summary line is whole
+    [head] = [line for line in out.splitlines() if line.startswith("trace ")]
+    assert head.endswith("tokens · offline-demo (free)")
+    rules = [line for line in out.splitlines() if line.startswith(("1/5", "5/5", "Done in"))]
+    assert len(rules) == 3 and all(len(line) == 80 for line in rules)
     assert "agentctl trace --store" in out and "agentctl deploy" in out
     # the store holds the run's trace with the agent, model and tool spans
     from agentctl.telemetry.store import TraceStore

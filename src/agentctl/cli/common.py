@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextvars import ContextVar
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -89,15 +90,35 @@ def settings(ctx: typer.Context | None = None) -> Settings:
     return obj if isinstance(obj, Settings) else Settings.resolve(stdout_isatty=sys.stdout.isatty())
 
 
-def console(*, stderr: bool = False, ctx: typer.Context | None = None) -> Console:
-    stream = sys.stderr if stderr else sys.stdout
-    s = settings(ctx)
-    color = s.color and stream.isatty()
+# Text written to a pipe or a file (CI logs, `| grep`, --output-file) has no
+# terminal to fit: like kubectl, do not squeeze it into 80 columns. Tables are
+# laid out for this width; lines outside tables are never wrapped or cut there.
+WIDE_COLUMNS = 240
+
+
+def text_width(stream: TextIO) -> int | None:
+    """Columns to lay text out in: COLUMNS when set, the terminal's own width on
+    a TTY (None lets rich ask the terminal), else WIDE_COLUMNS."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return None if stream.isatty() else WIDE_COLUMNS
+
+
+def console(
+    *, stderr: bool = False, ctx: typer.Context | None = None, file: TextIO | None = None
+) -> Console:
+    """A console for stdout (or stderr, or ``file``): colour only on a TTY and
+    when NO_COLOR/--no-color allow it; off a TTY, wide and soft-wrapped."""
+    stream = file if file is not None else sys.stderr if stderr else sys.stdout
+    tty = stream.isatty()
+    color = settings(ctx).color and tty
     return Console(
         file=stream,
+        width=text_width(stream),
         no_color=not color,
         highlight=False,
-        soft_wrap=not stream.isatty(),
+        soft_wrap=not tty,
         force_terminal=None if color else False,
         emoji=False,
     )

@@ -173,10 +173,7 @@ def cost(
     else:
         from agentctl.views.cost import render
 
-        out = common.console()
-        if not out.is_terminal:
-            out.width = max(out.width, 200)  # into a pipe or file: never cut a table
-        render(report, out)
+        render(report, common.console())
 
 
 def _report(store: Path | None, source: str | None, since_ns: int, until_ns: int, agent: str | None, top: int,
@@ -311,8 +308,6 @@ def _estimate(agents: list[Any], platform: Any, output: CostFormat) -> None:
     from agentctl.views.cost_estimate import render_estimate
 
     out = common.console()
-    if not out.is_terminal:
-        out.width = max(out.width, 200)
     if platform.is_default:
         common.console(stderr=True).print(
             "[yellow]note:[/] no platform.yaml found: the default rate card applies"

@@ -115,8 +115,6 @@ def eval_(
     from agentctl.views import eval as view
 
     out = common.console()
-    if not out.is_terminal:
-        out.width = max(out.width, 200)
     out.print(f"[bold]Evaluation[/] {_iso(since_ns)} .. {_iso(until_ns)}  [dim]{described}[/]")
     view.render_metrics(metrics, out)
     if comparison is not None:

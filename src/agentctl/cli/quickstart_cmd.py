@@ -14,6 +14,13 @@ from agentctl.settings import OutputFormat
 app = typer.Typer()
 
 
+def _rule(out: Any, title: str) -> None:
+    """A heading rule: across the terminal, or 80 columns wide in a pipe or log."""
+    from rich.rule import Rule
+
+    out.print(Rule(title, align="left"), width=out.width if out.is_terminal else min(out.width, 80))
+
+
 def _shown(path: Path) -> str:
     from agentctl.spec.loader import display_path
 
@@ -52,7 +59,7 @@ def quickstart(
     def step(n: int, title: str) -> None:
         if text:
             out.print()
-            out.rule(f"[bold]{n}/5  {title}[/]", align="left")
+            _rule(out, f"[bold]{n}/5  {title}[/]")
 
     step(1, "Scaffold a demo agent (agentctl init)")
     workspace = qs.workspace(dir_, Path.cwd())
@@ -188,7 +195,7 @@ def _next_steps(out: Any, project: Path, store: Path | None, seconds: float) -> 
     shown = _shown(project)
     store_opt = f" --store {store}" if store else ""
     out.print()
-    out.rule(f"[bold]Done in {seconds:.0f}s. Next steps[/]", align="left")
+    _rule(out, f"[bold]Done in {seconds:.0f}s. Next steps[/]")
     lines = [
         ("Edit the agent (instructions, tools):", f"{shown}/src/quickstart_agent/agent.py"),
         ("Run it locally and talk to it:", f"agentctl dev {shown} --offline-model{store_opt}"),

@@ -131,11 +131,8 @@ def trace(
 
 
 def _out() -> Any:
-    """stdout console; into a pipe or file, wide enough that tables are never cut."""
-    out = common.console()
-    if not out.is_terminal:
-        out.width = max(out.width, 240)
-    return out
+    """stdout console (into a pipe or file it is wide: tables are never cut)."""
+    return common.console()
 
 
 def _usage(message: str) -> None:

@@ -125,17 +125,10 @@ def render(report: Any, fmt: str, elapsed: float) -> str:
         return to_github(report)
     import io
 
-    from rich.console import Console
-
     from agentctl.views.findings import render_report
 
     buf = io.StringIO()
-    render_report(
-        report,
-        Console(
-            file=buf, no_color=True, width=160, force_terminal=False, highlight=False, emoji=False
-        ),
-    )
+    render_report(report, common.console(file=buf))
     return buf.getvalue()
 
 

@@ -157,18 +157,8 @@ def render_run(report: Any, prices: Any, *, agent: str) -> RenderableType:
     return Group(*parts)
 
 
-WIDE = 160
-
-
 def print_run(console: Console, report: Any, prices: Any, *, agent: str) -> None:
-    # Logs and CI have no terminal width: do not crop trace lines at 80 columns there.
-    saved = console.width
-    if not console.is_terminal and saved < WIDE:
-        console.width = WIDE
-    try:
-        console.print(render_run(report, prices, agent=agent))
-    finally:
-        console.width = saved
+    console.print(render_run(report, prices, agent=agent))
 
 
 def print_warning(console: Console, text: str) -> None:

@@ -58,7 +58,7 @@ def render_report(report: Report, out: Console) -> None:
                     _sev(worst.name),
                 )
             )
-            out.print(Padding(_findings_table(findings), (0, 0, 0, 4)))
+            out.print(Padding(_findings_table(findings), (0, 0, 0, 4), expand=False))
         out.print()
     counts = report.counts()
     parts = ", ".join(f"{n} {s}" for s, n in counts.items())

@@ -100,10 +100,13 @@ def render_tree(trace_id: str, spans: Sequence[SpanRecord], prices: Any | None) 
     )
     if prices is not None:
         head.append(f" · {prices.for_trace(trace_id).label}")
-    tree = Tree(head, guide_style="dim")
+    # The summary is a line of its own, not the tree's label: a tree crops its
+    # labels at the console width, and the summary must read whole in logs. The
+    # root's label (an empty group) renders no line, so the roots keep their guides.
+    tree = Tree(Group(), guide_style="dim")
     for root in build_tree(spans):
         _add(tree, root, prices)
-    parts: list[RenderableType] = [tree]
+    parts: list[RenderableType] = [head, tree]
     answer = final_output(spans)
     if answer:
         parts.append(Text.assemble(("\noutput  ", "bold"), short(answer, 400)))
