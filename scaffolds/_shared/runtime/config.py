@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("agent_runtime")
 
@@ -75,6 +76,19 @@ def _tools(env: Mapping[str, str]) -> tuple[ToolEndpoint, ...]:
         url = item.get("url")
         out.append(ToolEndpoint(item["name"], str(item.get("kind", "")), url if isinstance(url, str) else None))
     return tuple(out)
+
+
+def _params(env: Mapping[str, str]) -> dict[str, Any]:
+    raw = env.get("AGENT_PARAMS", "").strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"AGENT_PARAMS is not valid JSON: {exc.msg}") from None
+    if not isinstance(value, dict):
+        raise ConfigError("AGENT_PARAMS must be a JSON object of run parameters {name: value}")
+    return value
 
 
 def tool_key(name: str) -> str:
@@ -141,6 +155,7 @@ class Settings:
     tool_urls: Mapping[str, str] = field(default_factory=dict)
     capture_content: bool = False
     task: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)  # AGENT_PARAMS: agentctl run -p / dev --param
     step: str | None = None
     step_item: str | None = None
     step_inputs: str | None = None
@@ -191,6 +206,7 @@ class Settings:
             tool_urls=tool_urls,
             capture_content=capture,
             task=env.get("AGENT_TASK", "").strip() or None,
+            params=_params(env),
             step=env.get("AGENT_STEP", "").strip() or None,
             step_item=env.get("AGENT_STEP_ITEM") or None,
             step_inputs=env.get("AGENT_STEP_INPUTS") or None,

@@ -89,6 +89,7 @@ def test_env_key_is_used_when_there_is_no_key_file():
         ({"AGENT_BUDGET_PER_RUN_USD": "-1"}, "negative"),
         ({"AGENT_CAPTURE_CONTENT": "perhaps"}, "AGENT_CAPTURE_CONTENT"),
         ({"AGENT_TOOLS": "{"}, "AGENT_TOOLS"),
+        ({"AGENT_PARAMS": '["a"]'}, "AGENT_PARAMS must be a JSON object"),
         ({"AGENT_MODEL_PROVIDER": "openai"}, "AGENT_MODEL_NAME"),
         (
             {"AGENT_MODEL_PROVIDER": "openai", "AGENT_MODEL_NAME": "m", "AGENT_MODEL_API_KEY_FILE": "/nonexistent/key"},
@@ -99,6 +100,14 @@ def test_env_key_is_used_when_there_is_no_key_file():
 def test_bad_settings_are_reported(env, message):
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+def test_run_parameters_come_from_agent_params():
+    assert Settings.from_env({"AGENT_PARAMS": '{"date": "2025-03-14", "topic": "cost"}'}).params == {
+        "date": "2025-03-14",
+        "topic": "cost",
+    }
+    assert Settings.from_env({}).params == {}
 
 
 def test_unset_model_means_the_offline_demo():

@@ -120,3 +120,58 @@ def test_an_undeclared_tool_stops_the_job_before_any_model_call(monkeypatch, tmp
     assert "tool compare_with_previous_day is not declared in agent.yaml" in capsys.readouterr().err
     assert not (tmp_path / "reports").exists()
     assert spans.named("chat ") == []
+
+
+def _point_at(monkeypatch, fake, tmp_path):
+    for key, value in {
+        "AGENT_MODEL_PROVIDER": "openai",
+        "AGENT_MODEL_NAME": "gpt-4.1-mini-2025-04-14",
+        "AGENT_MODEL_BASE_URL": fake.base_url,
+        "AGENT_MODEL_API_KEY": "test-" + "x" * 12,
+        "AGENT_MEMORY_DIR": str(tmp_path),
+    }.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_agent_params_choose_the_day_and_the_topic(monkeypatch, fake_openai, tmp_path, capsys, spans):
+    # As `agentctl run NAME -p date=2025-03-14 -p topic=latency` (or `agentctl dev --param`) sets them.
+    _point_at(monkeypatch, fake_openai, tmp_path)
+    monkeypatch.setenv("AGENT_PARAMS", json.dumps({"date": "2025-03-14", "topic": "latency"}))
+    fake_openai.reply({"content": "Latency held steady."})
+
+    assert main(["report"]) == 0
+
+    assert capsys.readouterr().out == "# Daily report 2025-03-14\n\nLatency held steady.\n"
+    task = fake_openai.requests[0]["messages"][1]["content"]
+    assert "2025-03-14" in task and "Pay particular attention to latency." in task
+    assert json.loads((tmp_path / "reports" / "latest.json").read_text())["topic"] == "latency"
+
+
+def test_the_date_option_wins_over_agent_params(monkeypatch, fake_openai, tmp_path, capsys, spans):
+    _point_at(monkeypatch, fake_openai, tmp_path)
+    monkeypatch.setenv("AGENT_PARAMS", json.dumps({"date": "2025-03-14"}))
+
+    assert main(["report", "--date", "2025-03-10"]) == 0
+
+    assert capsys.readouterr().out.startswith("# Daily report 2025-03-10")
+    assert "Pay particular attention" not in fake_openai.requests[0]["messages"][1]["content"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ('{"day": "2025-03-14"}', "unknown parameter 'day'; this job takes date"),
+        ('{"date": "last tuesday"}', "date 'last tuesday' is not a day in YYYY-MM-DD"),
+        ('["2025-03-14"]', "AGENT_PARAMS must be a JSON object"),
+        ("date=2025-03-14", "AGENT_PARAMS is not valid JSON"),
+    ],
+)
+def test_bad_agent_params_exit_2_before_any_model_call(monkeypatch, tmp_path, capsys, spans, params, message):
+    monkeypatch.setenv("AGENT_MODEL_PROVIDER", "offline-demo")
+    monkeypatch.setenv("AGENT_MEMORY_DIR", str(tmp_path))
+    monkeypatch.setenv("AGENT_PARAMS", params)
+
+    assert main(["report"]) == 2
+
+    assert message in capsys.readouterr().err
+    assert spans.named("chat ") == [] and not (tmp_path / "reports").exists()

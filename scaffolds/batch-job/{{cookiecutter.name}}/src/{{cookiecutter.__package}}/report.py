@@ -3,6 +3,11 @@
 Metrics come from ``<memory dir>/data/metrics-<date>.json`` when that file
 exists (write it from your warehouse export), otherwise from a deterministic
 sample generator so the job runs out of the box; the tool result says which.
+
+A run takes parameters from ``AGENT_PARAMS`` (``agentctl run NAME -p
+date=2025-03-14 -p topic=latency`` on a cluster, ``agentctl dev --param`` on
+your machine): ``date``, the day to report on, and ``topic``, a subject the
+report should pay particular attention to.
 """
 
 from __future__ import annotations
@@ -10,16 +15,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from {{ cookiecutter.__package }}._runtime import Agent, Settings, Toolbox, ToolError, tool
+from {{ cookiecutter.__package }}._runtime import Agent, ConfigError, Settings, Toolbox, ToolError, tool
 from {{ cookiecutter.__package }}._runtime.storage import atomic_write_json, atomic_write_text
 
 SYSTEM_PROMPT = """You write the daily operations report of {{ cookiecutter.team }}.
 Fetch the day's metrics and compare them with the previous day using the tools,
 then write a short Markdown report: a one-line summary, the key numbers, what
 changed and anything that needs attention. Never invent numbers."""
+PARAMS = {"date": "the day to report on (YYYY-MM-DD)", "topic": "a subject to pay particular attention to"}
 _DATE = {"type": "string", "format": "date", "description": "Day in YYYY-MM-DD."}
 _DATE_ONLY = {"type": "object", "properties": {"date": _DATE}, "required": ["date"], "additionalProperties": False}
 
@@ -29,6 +36,33 @@ def _day(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise ToolError(f"{value!r} is not a date in YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """The parameters of one run, from ``AGENT_PARAMS``."""
+
+    date: dt.date | None = None
+    topic: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RunParams:
+        """Read and check ``settings.params``; a ConfigError names what is wrong (the job exits 2)."""
+        params = settings.params
+        unknown = sorted(set(params) - set(PARAMS))
+        if unknown:
+            known = ", ".join(f"{k} ({v})" for k, v in PARAMS.items())
+            raise ConfigError(f"AGENT_PARAMS: unknown parameter {unknown[0]!r}; this job takes {known}")
+        day = None
+        if params.get("date") not in (None, ""):
+            try:
+                day = dt.date.fromisoformat(str(params["date"]))
+            except ValueError:
+                raise ConfigError(f"AGENT_PARAMS: date {params['date']!r} is not a day in YYYY-MM-DD") from None
+        topic = str(params.get("topic") or "").strip() or None
+        if topic is not None and len(topic) > 200:
+            raise ConfigError("AGENT_PARAMS: topic is longer than 200 characters")
+        return cls(day, topic)
 
 
 def sample_metrics(day: dt.date) -> dict[str, Any]:
@@ -86,20 +120,23 @@ def build_toolbox(metrics: Metrics) -> Toolbox:
     return Toolbox([fetch_metrics, compare_with_previous_day])
 
 
-def write_report(settings: Settings, day: dt.date, *, client: Any = None) -> dict[str, Any]:
+def write_report(settings: Settings, day: dt.date, *, topic: str | None = None, client: Any = None) -> dict[str, Any]:
     """One run: the agent writes the report; it is saved under the memory dir when there is one."""
     data_dir = settings.memory_dir / "data" if settings.memory_dir else None
     agent = Agent(settings, build_toolbox(Metrics(data_dir)), SYSTEM_PROMPT, client=client)
-    result = agent.run(
+    task = (
         f"Write the daily operations report for {day.isoformat()}: fetch the metrics and compare them "
         "with the previous day."
     )
+    if topic:
+        task += f" Pay particular attention to {topic}."
+    result = agent.run(task)
     report = f"# Daily report {day.isoformat()}\n\n{result.output.strip()}\n"
     saved = None
     if settings.memory_dir is not None:
         target = settings.memory_dir / "reports" / f"{day.isoformat()}.md"
         atomic_write_text(target, report)
-        summary = {"date": day.isoformat(), **result.to_dict()}
+        summary = {"date": day.isoformat(), "topic": topic, **result.to_dict()}
         atomic_write_json(settings.memory_dir / "reports" / "latest.json", summary)
         saved = str(target)
-    return {"date": day.isoformat(), "report": report, "saved": saved, "run": result.to_dict()}
+    return {"date": day.isoformat(), "topic": topic, "report": report, "saved": saved, "run": result.to_dict()}
