@@ -355,3 +355,26 @@ def test_opencost_unreachable_names_the_endpoint(store: Path) -> None:
     r = run_cli("cost", "--store", str(store), *WINDOW, "--source", "http://127.0.0.1:9/opencost")
     assert r.exit_code == 2
     assert "127.0.0.1:9/opencost/allocation" in r.stderr
+
+
+def test_run_status_is_the_trace_status(tmp_path: Path) -> None:
+    """A run whose tool call failed is an error in cost as in trace (any span errored)."""
+    path = tmp_path / "traces.db"
+    failed = _run("f1", "alpha", T0 + HOUR, 60, [("openai", "gpt-4o", 1000, 100)])
+    tool = _span("f1", "t0f1", "rf1", T0 + HOUR + 5, 1, operation="execute_tool",
+                 tool_name="search", status="error", agent_name="alpha")  # fmt: skip
+    fine = _run("f2", "alpha", T0 + 2 * HOUR, 60, [("openai", "gpt-4o", 1000, 100)])
+    with TraceStore(path) as st:
+        st.insert([*failed, tool, *fine])
+    traces = run_cli("trace", "--store", str(path), "-o", "json")
+    assert traces.exit_code == 0, traces.stderr
+    said = {t["traceId"][:2]: t["status"] for t in json.loads(traces.stdout)["data"]["traces"]}
+    assert said == {"f1": "error", "f2": "ok"}
+
+    r = run_cli("cost", "--store", str(path), *WINDOW, "-o", "json")
+    assert r.exit_code == 0, r.stderr
+    top = {t["traceId"][:2]: t["status"] for t in json.loads(r.stdout)["data"]["topRuns"]}
+    assert top == said
+    r = run_cli("cost", "--store", str(path), *WINDOW, "-o", "csv")
+    rows = [row for row in csv.DictReader(io.StringIO(r.stdout)) if row["breakdown"] == "run"]
+    assert {row["trace_id"][:2]: row["status"] for row in rows} == said

@@ -37,7 +37,6 @@ class ComputeGroup:
     team: str | None
     resource: Mapping[str, Any]
     runs: int
-    errors: int
     run_ns: int  # summed root span durations
 
 
@@ -49,7 +48,7 @@ class RunRow:
     team: str | None
     start_ns: int
     end_ns: int
-    status: str
+    status: str  # the trace's: error when any of its spans errored (telemetry.summary)
     resource: Mapping[str, Any]
     llm_usd: float
     llm_calls: int = 0

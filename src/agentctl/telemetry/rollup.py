@@ -8,10 +8,11 @@ arrival order):
 - ``cost_usage``: model calls per (UTC hour, agent, version, team, provider,
   model): calls, token sums, min/max input tokens (for price tiers);
 - ``cost_compute``: runs (root spans) per (hour, agent, version, team,
-  resource): count, errors, summed duration;
-- ``cost_runs``: one row per trace: the root span's agent, times, status and
-  resource, and the LLM cost of its calls (linear genai-prices rates, used to
-  rank runs and check per-run budgets).
+  resource): count, summed duration;
+- ``cost_runs``: one row per trace: the root span's agent, times and
+  resource, the trace's status (error when any span errored, as
+  ``agentctl trace`` says) and the LLM cost of its calls (linear genai-prices
+  rates, used to rank runs and check per-run budgets).
 
 A report reads whole hours from the rollups and the partial hours at either
 end of the window from ``spans`` directly, so windows are exact to the
@@ -32,6 +33,7 @@ from typing import Any
 from agentctl.cost.llm import Usage, UsageGroup, day_time, span_time
 from agentctl.cost.prices import Pricer, RateEntry
 from agentctl.cost.report import ComputeGroup, RunRow
+from agentctl.spans import STATUS_OK
 from agentctl.telemetry import rollup_sql as Q
 
 
@@ -105,6 +107,7 @@ class CostRollup:
         """Bring the rollups up to date (or, read-only, build them for the window in temp)."""
         top = int(self.conn.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0])
         try:
+            self._drop_outdated()
             self.conn.executescript(Q.SCHEMA.format(s="main"))
             state = dict(self.conn.execute("SELECT key, value FROM main.cost_state").fetchall())
             if (
@@ -136,6 +139,20 @@ class CostRollup:
             hi = (until_ns or 2**62) + Q.NS_DAY
             with self._tx(immediate=False):
                 self._build("temp", "start_ns >= ? AND start_ns < ?", (lo, hi))
+
+    def _drop_outdated(self) -> None:
+        """Drop rollups of another ROLLUP_VERSION: their tables may have another shape."""
+        try:
+            row = self.conn.execute(
+                "SELECT value FROM main.cost_state WHERE key = 'version'"
+            ).fetchone()
+        except sqlite3.OperationalError:  # no rollups yet
+            return
+        if row is not None and row[0] == Q.ROLLUP_VERSION:
+            return
+        with self._tx(immediate=True):
+            for table in Q.TABLES:
+                self.conn.execute(f"DROP TABLE IF EXISTS main.{table}")
 
     def _tx(self, *, immediate: bool) -> Any:
         @contextlib.contextmanager
@@ -173,6 +190,7 @@ class CostRollup:
             Q.UPSERT_COMPUTE.format(s=schema, select=Q.COMPUTE_SELECT.format(where=where)), params
         )
         c.execute(Q.UPSERT_ROOTS.format(s=schema, where=where), params)
+        c.execute(Q.UPSERT_ERRORS.format(s=schema, where=where), params)
         keys = c.execute(
             "SELECT DISTINCT provider, model, hour / 24 FROM temp.cost_usage_delta"
         ).fetchall()
@@ -282,7 +300,7 @@ class CostRollup:
         af, ap = (" AND agent = ?", (agent,)) if agent is not None else ("", ())
         acc: dict[tuple[Any, ...], list[int]] = {}
         rows = self.conn.execute(
-            f"""SELECT hour / 24, agent, version, team, resource_id, sum(runs), sum(errors), sum(run_ns)
+            f"""SELECT hour / 24, agent, version, team, resource_id, sum(runs), sum(run_ns)
             FROM {self.schema}.cost_compute WHERE hour >= ? AND hour < ?{af} GROUP BY 1, 2, 3, 4, 5""",
             (h0, h1, *ap),
         ).fetchall()
@@ -295,7 +313,7 @@ class CostRollup:
             if lo < hi:
                 for r in self.conn.execute(
                     f"""SELECT start_ns / {Q.NS_DAY}, agent, version, team, resource_id, count(*),
-                      sum(status = 'error'), sum(max(0, end_ns - start_ns))
+                      sum(max(0, end_ns - start_ns))
                     FROM {self.schema}.cost_runs WHERE has_root AND start_ns >= ? AND start_ns < ?{af}
                     GROUP BY 1, 2, 3, 4, 5""",
                     (lo, hi, *ap),
@@ -362,7 +380,7 @@ class CostRollup:
                 r[3] or None,
                 r[4],
                 r[5],
-                r[6] or "unset",
+                r[6] or STATUS_OK,
                 res.get(r[7], {}),
                 float(r[8]),
                 r[9],

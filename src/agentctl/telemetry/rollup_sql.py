@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-ROLLUP_VERSION = "1"
+# Bump when a table's shape or meaning changes: the rollups are then dropped and
+# rebuilt from the spans present. 2: cost_runs.status is the trace's status
+# (telemetry.summary: error when any span errored), cost_compute has no errors.
+ROLLUP_VERSION = "2"
 NS_HOUR = 3600 * 10**9
 NS_DAY = 24 * NS_HOUR
 LLM_SQL = (
@@ -21,7 +24,7 @@ CREATE TABLE IF NOT EXISTS {s}.cost_usage (
   PRIMARY KEY (hour, agent, version, team, provider, model)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS {s}.cost_compute (
   hour INTEGER NOT NULL, agent TEXT NOT NULL, version TEXT NOT NULL, team TEXT NOT NULL,
-  resource_id INTEGER NOT NULL, runs INTEGER NOT NULL, errors INTEGER NOT NULL, run_ns INTEGER NOT NULL,
+  resource_id INTEGER NOT NULL, runs INTEGER NOT NULL, run_ns INTEGER NOT NULL,
   PRIMARY KEY (hour, agent, version, team, resource_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS {s}.cost_runs (
   trace_id TEXT PRIMARY KEY, has_root INTEGER NOT NULL DEFAULT 0, start_ns INTEGER, end_ns INTEGER,
@@ -51,7 +54,7 @@ USAGE_SELECT = f"""SELECT start_ns / {NS_HOUR} AS hour, {AGENT_SQL} AS agent, co
   sum({RS}) AS reasoning, min({INP}) AS min_input, max({INP}) AS max_input
 FROM spans WHERE {{where}} AND {LLM_SQL} GROUP BY 1, 2, 3, 4, 5, 6"""
 COMPUTE_SELECT = f"""SELECT start_ns / {NS_HOUR}, {AGENT_SQL}, coalesce(agent_version, ''), coalesce(team, ''),
-  coalesce(resource_id, 0), count(*), sum(status = 'error'), sum(max(0, end_ns - start_ns))
+  coalesce(resource_id, 0), count(*), sum(max(0, end_ns - start_ns))
 FROM spans WHERE {{where}} AND parent_span_id IS NULL GROUP BY 1, 2, 3, 4, 5"""
 
 UPSERT_USAGE = """INSERT INTO {s}.cost_usage {select}
@@ -60,16 +63,22 @@ ON CONFLICT DO UPDATE SET calls = calls + excluded.calls, input = input + exclud
   cache_write = cache_write + excluded.cache_write, reasoning = reasoning + excluded.reasoning,
   min_input = min(min_input, excluded.min_input), max_input = max(max_input, excluded.max_input)"""
 UPSERT_COMPUTE = """INSERT INTO {s}.cost_compute {select}
-ON CONFLICT DO UPDATE SET runs = runs + excluded.runs, errors = errors + excluded.errors,
-  run_ns = run_ns + excluded.run_ns"""
+ON CONFLICT DO UPDATE SET runs = runs + excluded.runs, run_ns = run_ns + excluded.run_ns"""
+# A run's status is its trace's (the definition in telemetry.summary): error
+# when any span of the trace ended in error, else ok. Spans arrive in any
+# order, so an error seen once sticks, whichever span brings it.
 UPSERT_ROOTS = f"""INSERT INTO {{s}}.cost_runs (trace_id, has_root, start_ns, end_ns, agent, version, team, status,
   resource_id)
-SELECT trace_id, 1, start_ns, end_ns, {AGENT_SQL}, coalesce(agent_version, ''), coalesce(team, ''), status,
-  coalesce(resource_id, 0)
+SELECT trace_id, 1, start_ns, end_ns, {AGENT_SQL}, coalesce(agent_version, ''), coalesce(team, ''),
+  CASE WHEN status = 'error' THEN 'error' ELSE 'ok' END, coalesce(resource_id, 0)
 FROM spans WHERE {{where}} AND parent_span_id IS NULL
 ON CONFLICT DO UPDATE SET has_root = 1, start_ns = excluded.start_ns, end_ns = excluded.end_ns,
-  agent = excluded.agent, version = excluded.version, team = excluded.team, status = excluded.status,
+  agent = excluded.agent, version = excluded.version, team = excluded.team,
+  status = CASE WHEN cost_runs.status = 'error' THEN 'error' ELSE excluded.status END,
   resource_id = excluded.resource_id"""
+UPSERT_ERRORS = """INSERT INTO {s}.cost_runs (trace_id, status)
+SELECT DISTINCT trace_id, 'error' FROM spans WHERE {where} AND status = 'error'
+ON CONFLICT DO UPDATE SET status = 'error'"""
 # A call's cost with linear rates; calls without usage cost nothing (no per-request fee guessed).
 CALL_USD = f"""CASE WHEN {INP} + {OUT} = 0 OR r.day IS NULL THEN 0 ELSE
   r.fee + ({INP} - {CR} - {CW}) * r.r_in + {CR} * r.r_cr + {CW} * r.r_cw

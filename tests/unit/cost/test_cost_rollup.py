@@ -215,3 +215,63 @@ def test_a_store_emptied_and_refilled_is_read_again(store: TraceStore, pricer: P
         store.connection, since_ns=T0, until_ns=T0 + 100 * HOUR, card=RateCard(), pricer=pricer
     )
     assert rep.total.runs == 25  # the rollups keep the deleted history and add the new spans
+
+
+def _statuses(store: TraceStore, pricer: Pricer) -> dict[str, str]:
+    rep = cost_report(store.connection, since_ns=T0, until_ns=T0 + 100 * HOUR, card=RateCard(),
+                      pricer=pricer, top=100)  # fmt: skip
+    return {r.trace_id[:4]: r.status for r in rep.top_runs}
+
+
+def _trace(trace: str, *, error_in: str | None) -> list[SpanRecord]:
+    """A root (ok, unset or error) with a model call and a tool call; ``error_in`` fails one."""
+    root_status = "error" if error_in == "root" else "unset"
+    root = span(trace=trace, parent=None, op="invoke_agent", provider=None, model=None, start=T0,
+                seconds=5, span_id=f"{trace}00000000", status=root_status, agent_name="a")  # fmt: skip
+    call = span(trace=trace, parent=root.span_id, start=T0 + 1, input_tokens=10, output_tokens=1,
+                agent_name="a", status="ok")  # fmt: skip
+    tool = span(trace=trace, parent=root.span_id, op="execute_tool", provider=None, model=None,
+                start=T0 + 2, agent_name="a", status="error" if error_in == "tool" else "unset")  # fmt: skip
+    return [root, call, tool]
+
+
+def test_run_status_is_error_when_any_span_errored(store: TraceStore, pricer: Pricer) -> None:
+    from agentctl.telemetry.summary import summarise
+
+    spans = [*_trace("aaaa", error_in=None), *_trace("bbbb", error_in="tool"),
+             *_trace("cccc", error_in="root")]  # fmt: skip
+    store.insert(spans)
+    got = _statuses(store, pricer)
+    assert got == {"aaaa": "ok", "bbbb": "error", "cccc": "error"}
+    for trace, status in got.items():  # the same words as `agentctl trace`
+        assert summarise(trace, [s for s in spans if s.trace_id.startswith(trace)]).status == status
+
+
+def test_a_late_error_span_turns_its_run_to_error(store: TraceStore, pricer: Pricer) -> None:
+    root, call, tool = _trace("dddd", error_in="tool")
+    store.insert([root, call])
+    assert _statuses(store, pricer) == {"dddd": "ok"}
+    store.insert([tool])  # the failed tool span arrives after the run was rolled up
+    assert _statuses(store, pricer) == {"dddd": "error"}
+    first, *rest = _trace("eeee", error_in="tool")
+    store.insert(rest)  # the error before its root: it still counts when the root comes
+    _statuses(store, pricer)
+    store.insert([first])
+    assert _statuses(store, pricer)["eeee"] == "error"
+
+
+def test_rollups_of_an_older_version_are_rebuilt(store: TraceStore, pricer: Pricer) -> None:
+    spans = _trace("ffff", error_in="tool")
+    store.insert(spans)
+    c = store.connection
+    # rollups as version 1 left them: another table shape, and the root's status only
+    c.executescript(
+        """CREATE TABLE cost_state (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE cost_compute (hour INTEGER NOT NULL, agent TEXT NOT NULL, version TEXT NOT NULL,
+          team TEXT NOT NULL, resource_id INTEGER NOT NULL, runs INTEGER NOT NULL, errors INTEGER NOT NULL,
+          run_ns INTEGER NOT NULL, PRIMARY KEY (hour, agent, version, team, resource_id)) WITHOUT ROWID;
+        INSERT INTO cost_state VALUES ('version', '1'), ('last_id', '0');"""
+    )
+    assert _statuses(store, pricer) == {"ffff": "error"}
+    cols = [r[1] for r in c.execute("PRAGMA table_info(cost_compute)")]
+    assert "errors" not in cols
