@@ -9,7 +9,8 @@ and field selectors, chunked WATCH streams, delete with propagation, pod logs
 (optionally followed) and events. Tests steer it: latency, fault rates
 (429/500/503 with ``Retry-After``), targeted failures, dropped connections,
 RBAC denials (403 naming the user), expired tokens (401), validation errors
-(422) and object statuses (to simulate rollouts and failing pods).
+(422), object statuses (to simulate rollouts and failing pods) and raw
+answers that no API server gives (a web server or proxy at its address).
 
 Usage::
 
@@ -74,6 +75,8 @@ class FakeKube(StoreMixin):
         self.denied: list[tuple[str, str, str | None]] = []  # (verb, plural, namespace)
         self.invalid: list[tuple[str, str | None, str, str]] = []  # (kind, name, field, message)
         self.on_create: dict[str, Callable[[FakeKube, dict[str, Any]], None]] = {}
+        # (path prefix, status, content type, body): answered as is, like a web server or proxy
+        self.raw_answers: list[tuple[str, int, str, bytes]] = []
         self.requests: list[RequestRecord] = []
         self._counted = 0
         self._lock = threading.RLock()
@@ -182,6 +185,18 @@ class FakeKube(StoreMixin):
 
     def deny(self, verb: str, plural: str, namespace: str | None = None) -> None:
         self.denied.append((verb, plural, namespace))
+
+    def answer_raw(
+        self,
+        status: int,
+        body: bytes,
+        *,
+        content_type: str = "text/html",
+        path_prefix: str = "/",
+    ) -> None:
+        """Answer requests under ``path_prefix`` with this response, as something else than an API server would."""
+        with self._lock:
+            self.raw_answers.append((path_prefix, status, content_type, body))
 
     def reject(self, kind: str, field_path: str, message: str, name: str | None = None) -> None:
         self.invalid.append((kind, name, field_path, message))

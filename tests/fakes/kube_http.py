@@ -105,6 +105,11 @@ class Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(2)
             return
+        raw = next((a for a in fake.raw_answers if self.path.startswith(a[0])), None)
+        if raw is not None:
+            self._record(raw[1])
+            self._send(raw[1], raw[3], raw[2])
+            return
         try:
             self._authenticate()
             injected = fake._inject(self.command, self.path)

@@ -192,3 +192,101 @@ def test_a_first_deploy_refused_at_the_namespace_applies_nothing(
     dry = run_cli("deploy", "--dry-run=server")
     assert dry.exit_code == 3
     assert summary_of(dry.stdout).startswith("Server dry run failed at step 1/5 (namespace): ")
+
+
+NOT_KUBE = "this does not look like a Kubernetes API server"
+
+
+@pytest.mark.parametrize(
+    ("status", "ctype", "body", "answered"),
+    [
+        (
+            404,
+            "text/html",
+            b"<html>Not Found</html>",
+            '404 Not Found (text/html: "<html>Not Found</html>")',
+        ),
+        (400, "text/plain", b"Bad Request", '400 Bad Request (text/plain: "Bad Request")'),
+        (
+            200,
+            "text/html",
+            b"<p>welcome</p>",
+            '200 OK (text/html: "<p>welcome</p>"), not a JSON object',
+        ),
+        (
+            200,
+            "application/octet-stream",
+            b"\x00\x01\x02",
+            "200 OK (application/octet-stream, 3 bytes), not a JSON object",
+        ),
+        (
+            200,
+            "application/json",
+            b'{"hello": "world"}',
+            "200 with a JSON object without gitVersion",
+        ),
+    ],
+)
+def test_a_server_that_is_no_kubernetes_api_is_named_with_its_answer(
+    kube: FakeKube, proj: Path, status: int, ctype: str, body: bytes, answered: str
+) -> None:
+    kube.answer_raw(status, body, content_type=ctype)
+    for args in (["status"], ["deploy"], ["diff"]):
+        res = run_cli(*args)
+        assert res.exit_code == 3, (args, res.stderr)
+        assert error_lines(res.stderr) == [
+            f"error: {kube.url}/version (context fake) answered {answered}: {NOT_KUBE}"
+        ], args
+        assert "HTTP 0" not in res.stderr and "Traceback" not in res.stderr
+    doc = envelope(run_cli("status", "-o", "json").stdout)
+    assert doc["errors"][0]["code"] == "cluster" and doc["errors"][0]["status"] == status
+    assert "proxy" in doc["errors"][0]["hint"]
+
+
+def test_commands_that_skip_discovery_say_so_too(kube: FakeKube, proj: Path) -> None:
+    kube.answer_raw(200, b'{"hello": "world"}', content_type="application/json")
+    res = run_cli("logs", "research-assistant")
+    assert res.exit_code == 3
+    path = "/api/v1/namespaces/agents-search/configmaps/agentctl-inventory-research-assistant"
+    assert error_lines(res.stderr) == [
+        f"error: {kube.url}{path} (context fake) answered 200 with a JSON object that is not a ConfigMap: {NOT_KUBE}"
+    ]
+
+
+def test_discovery_answered_by_something_else_names_that_endpoint(
+    kube: FakeKube, proj: Path
+) -> None:
+    kube.answer_raw(404, b"404 page not found\n", content_type="text/plain", path_prefix="/apis")
+    res = run_cli("deploy")
+    assert res.exit_code == 3
+    assert error_lines(res.stderr) == [
+        f'error: {kube.url}/apis (context fake) answered 404 Not Found (text/plain: "404 page not found"): {NOT_KUBE}'
+    ]
+
+
+def test_plain_http_to_an_https_server_says_to_use_https(kube: FakeKube, proj: Path) -> None:
+    kube.answer_raw(
+        400, b"Client sent an HTTP request to an HTTPS server.\n", content_type="text/plain"
+    )
+    res = run_cli("status")
+    assert res.exit_code == 3
+    assert error_lines(res.stderr) == [
+        f"error: {kube.url}/version answered 400: the server speaks HTTPS, not HTTP"
+    ]
+    assert "hint: use https://" in res.stderr
+
+
+def test_tls_to_a_plain_http_server_is_explained_not_http_0(
+    kube: FakeKube, proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert kube.kubeconfig is not None
+    https = kube.url.replace("http://", "https://")
+    kc = tmp_path / "tls-kubeconfig"
+    kc.write_text(kube.kubeconfig.read_text().replace(kube.url, https), encoding="utf-8")
+    monkeypatch.setenv("KUBECONFIG", str(kc))
+    res = run_cli("status")
+    assert res.exit_code == 3
+    assert error_lines(res.stderr) == [
+        f"error: cannot reach the cluster at {https} (context fake): TLS handshake failed (wrong version number)"
+    ]
+    assert "does not speak TLS" in res.stderr and "HTTP 0" not in res.stderr

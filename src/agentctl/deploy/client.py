@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from agentctl.deploy import answers
 from agentctl.deploy import errors as kerr
 from agentctl.deploy.discovery import ResourceMap
 from agentctl.deploy.ops import APPLY_PATCH, ObjectOps
@@ -183,6 +184,10 @@ class KubeClient(ObjectOps):
         if failures:
             # one unreachable cluster (or one bad credential) is one error, however many requests saw it
             distinct = list({(type(f), f.message): f for f in failures}.values())
+            # something other than an API server at the address explains every other failure
+            impostor = next((f for f in failures if isinstance(f, kerr.NotKubernetes)), None)
+            if impostor is not None:
+                raise impostor
             if len(distinct) == 1 or all(
                 isinstance(f, kerr.Unreachable | kerr.Unauthorized) for f in failures
             ):
@@ -279,23 +284,24 @@ class KubeClient(ObjectOps):
             if stream and 200 <= resp.status < 300:
                 self._reached = True
                 return Response(resp.status, resp.response)
-            resp.read()
-            result = self.api.response_deserialize(resp, {"2XX": "bytearray" if raw else "object"})
-            self._reached = True
-            return Response(result.status_code, result.data)
+            body = resp.read()
         except ApiException as exc:
-            self._reached = True
-            raise kerr.from_response(
-                int(exc.status or 0),
-                exc.body,
-                exc.headers,
-                info,
-                identity=self.target.user,
-                server=self.target.server,
-                context=self.target.context,
-            ) from None
+            if not exc.status:  # the client's way of saying the TLS handshake failed
+                raise answers.status0(self.target, exc.reason) from None
+            raise  # the client raises for statuses only when deserialising, which is ours
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._transport(exc) from None
+        self._reached = True
+        if not 200 <= resp.status < 300:
+            raise answers.error(
+                self.target, path, resp.status, resp.reason, resp.headers, body, info
+            )
+        if raw:
+            return Response(resp.status, body)
+        return Response(
+            resp.status,
+            answers.interpret(self.target, path, resp.status, resp.reason, resp.headers, body),
+        )
 
     def _transport(self, exc: BaseException) -> kerr.ApiFailure:
         import urllib3.exceptions as ue

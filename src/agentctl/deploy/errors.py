@@ -78,6 +78,10 @@ class Unreachable(ApiFailure):
     retriable = True
 
 
+class NotKubernetes(ApiFailure):
+    """Something answered at the server's address, but not the way a Kubernetes API server does."""
+
+
 class Unauthorized(ApiFailure):
     code = "unauthorized"
 
@@ -157,7 +161,7 @@ class ManyFailures(ClusterError):
         return out
 
 
-def _status_body(body: str | bytes | None) -> dict[str, Any]:
+def status_body(body: str | bytes | None) -> dict[str, Any]:
     if not body:
         return {}
     try:
@@ -186,7 +190,7 @@ def from_response(
     context: str | None = None,
 ) -> ApiFailure:
     """Turn an error response into one explained error."""
-    doc = _status_body(body)
+    doc = status_body(body)
     message = str(doc.get("message") or doc.get("reason") or f"HTTP {status}")
     reason = str(doc.get("reason") or "")
     raw_details = doc.get("details")

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from agentctl.deploy import answers
 from agentctl.deploy import errors as kerr
 from agentctl.deploy.discovery import AGGREGATED_ACCEPT, ResourceInfo, ResourceMap, well_known
 from agentctl.deploy.objects import FIELD_MANAGER, ObjectRef
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
     from agentctl.deploy.client import Response
 
 APPLY_PATCH = "application/apply-patch+yaml"
+# What the discovery roots answer on every Kubernetes API server (aggregated or not).
+ROOT_KINDS = {
+    "/api": ("APIVersions", "APIGroupDiscoveryList"),
+    "/apis": ("APIGroupList", "APIGroupDiscoveryList"),
+}
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -25,6 +31,7 @@ R = TypeVar("R")
 class ObjectOps:
     resources: ResourceMap
     server_version: str
+    target: Any  # client.Target: the server and context, for messages
 
     request: Callable[..., Response]  # implemented by KubeClient
 
@@ -40,8 +47,26 @@ class ObjectOps:
         data = self.request(
             "GET", "/version", info=kerr.RequestInfo("GET", "/version", "get", "version")
         ).data
-        self.server_version = str((data or {}).get("gitVersion") or "")
+        version = (data or {}).get("gitVersion")
+        if not isinstance(version, str) or not version:
+            raise self._not_kubernetes("/version", "a JSON object without gitVersion")
+        self.server_version = version
         return self.server_version
+
+    def discovery_root(self, path: str) -> dict[str, Any]:
+        """``/api`` or ``/apis`` (aggregated when the server offers it), checked to be discovery."""
+        info = kerr.RequestInfo("GET", path, "get", "discovery")
+        data = self.request("GET", path, accept=AGGREGATED_ACCEPT, info=info).data or {}
+        kind = data.get("kind")
+        if kind not in ROOT_KINDS[path]:
+            expected = " or ".join(ROOT_KINDS[path])
+            raise self._not_kubernetes(
+                path, f"a JSON object of kind {kind or '(none)'} rather than {expected}"
+            )
+        return dict(data)
+
+    def _not_kubernetes(self, path: str, what: str) -> kerr.NotKubernetes:
+        return answers.not_kubernetes(self.target, path, f"200 with {what}", status=200)
 
     def discover(self) -> ResourceMap:
         """Server version plus aggregated discovery of /api and /apis, concurrently.
@@ -53,6 +78,8 @@ class ObjectOps:
         def fetch(path: str) -> Any:
             if path == "/version":
                 return self.version()
+            if path in ROOT_KINDS:
+                return self.discovery_root(path)
             info = kerr.RequestInfo("GET", path, "get", "discovery")
             return self.request("GET", path, accept=AGGREGATED_ACCEPT, info=info).data
 
@@ -107,13 +134,18 @@ class ObjectOps:
     def get(self, res: ResourceInfo, namespace: str | None, name: str) -> dict[str, Any] | None:
         path = res.path(namespace, name)
         try:
-            return dict(
-                self.request(
-                    "GET", path, info=self._info(res, "get", "GET", path, namespace, name)
-                ).data
-            )
+            data = self.request(
+                "GET", path, info=self._info(res, "get", "GET", path, namespace, name)
+            ).data
         except kerr.NotFound:
             return None
+        if (
+            not isinstance(data, dict)
+            or "metadata" not in data
+            or data.get("kind", res.kind) != res.kind
+        ):
+            raise self._not_kubernetes(path, f"a JSON object that is not a {res.kind}")
+        return data
 
     def list(
         self,
@@ -134,6 +166,8 @@ class ObjectOps:
             ).data
             or {}
         )
+        if not isinstance(data.get("items", []), list | None) or "metadata" not in data:
+            raise self._not_kubernetes(path, f"a JSON object that is not a list of {res.plural}")
         items = []
         for item in data.get("items") or []:
             item.setdefault("apiVersion", res.api_version)

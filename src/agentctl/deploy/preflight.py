@@ -13,7 +13,7 @@ from typing import Any
 from agentctl.deploy import errors as kerr
 from agentctl.deploy import inventory as inv
 from agentctl.deploy.client import KubeClient
-from agentctl.deploy.discovery import AGGREGATED_ACCEPT, ResourceInfo, ResourceMap, well_known
+from agentctl.deploy.discovery import ResourceInfo, ResourceMap, well_known
 from agentctl.deploy.objects import ObjectRef
 from agentctl.deploy.source import AgentBundle, AgentSource
 from agentctl.errors import ConfigError, UsageError
@@ -135,7 +135,7 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
         if what == "version":
             return client.version()
         if what == "discovery":
-            return client.request("GET", arg, accept=AGGREGATED_ACCEPT).data
+            return client.discovery_root(arg)
         if what == "inventory":
             return client.get(cm_res, source.namespace, inv.parent_name(source.agent))
         return client.get(ns_res, None, arg)
