@@ -176,6 +176,72 @@ def test_compare_versions(store: Path) -> None:
     assert "bot: 1.0 vs 2.0" in text.stdout and "cost per run" in text.stdout
 
 
+def _guarded(tmp_path: Path, guardrails: str, name: str = "bot") -> Path:
+    d = tmp_path / f"{name}-guarded"
+    d.mkdir(parents=True)
+    (d / "agent.yaml").write_text(
+        "apiVersion: agentctl.dev/v1alpha1\nkind: Agent\n"
+        f"metadata: {{name: {name}, team: t, version: '1.0'}}\n"
+        "spec:\n  type: job\n  image: ghcr.io/acme/bot:1\n"
+        "  tools: [{name: web-search, kind: http, url: 'https://search.example.com'}]\n"
+        f"  guardrails: {guardrails}\n"
+        "  evaluation: {guardrailAdherence: {min: 0.9, minSamples: 2}}\n"
+    )
+    return d
+
+
+def test_guardrail_adherence_counts_runs_over_their_budget(tmp_path: Path) -> None:
+    # Two runs of $0.0035 each (see test_compare_versions) that the runtime did not stop.
+    path = tmp_path / "over.db"
+    with TraceStore(path) as st:
+        st.insert([*_run(1, "1.0", ok=True), *_run(2, "1.0", ok=True)])
+    d = _guarded(tmp_path, "{budget: {perRunUSD: 0.002}}")
+    budget = run_cli("cost", str(d), "--store", str(path), *WINDOW, "--budget-check")
+    assert budget.exit_code == 1 and "2 budget breaches" in budget.stderr
+    r = run_cli("eval", str(d), "--store", str(path), *WINDOW, "-o", "json")
+    assert r.exit_code == 1, r.stdout  # the same two runs breach the guardrail gate
+    data = json.loads(r.stdout)["data"]
+    row = next(a for a in data["agents"] if a["version"] is None)
+    assert (row["metrics"]["guardrail_adherence"]["count"], row["metrics"]["guardrail_adherence"]["samples"]) == (0, 2)  # fmt: skip
+    assert row["guardrailViolations"] == {"budget_per_run": 2}
+    assert row["guardrailLimitsChecked"] is True
+    assert data["guardrailLimits"] == {
+        "bot": {"perRunUSD": 0.002, "perRunSource": "agent.yaml", "maxSteps": None, "maxToolCalls": None}
+    }  # fmt: skip
+    text = run_cli("eval", str(d), "--store", str(path), *WINDOW)
+    assert "guardrail violations of bot: budget_per_run (2 runs)" in text.stdout
+    within = _guarded(tmp_path / "within", "{budget: {perRunUSD: 0.004}}")
+    ok = run_cli("eval", str(within), "--store", str(path), *WINDOW, "-o", "json")
+    assert ok.exit_code == 0, ok.stdout
+
+
+def test_guardrail_adherence_counts_step_and_tool_call_breaches(tmp_path: Path) -> None:
+    first, second = _run(1, "1.0", ok=True), _run(2, "1.0", ok=True)
+    extra_chat = SpanRecord(first[0].trace_id, "00000001dddddddd", first[0].span_id, "chat gpt-4o", 3, T0, T0 + 1,
+                            operation="chat", agent_name="bot", agent_version="1.0")  # fmt: skip
+    extra_tool = SpanRecord(second[0].trace_id, "00000002dddddddd", second[0].span_id, "execute_tool web-search",
+                            1, T0, T0 + 1, operation="execute_tool", tool_name="web-search",
+                            agent_name="bot", agent_version="1.0")  # fmt: skip
+    path = tmp_path / "steps.db"
+    with TraceStore(path) as st:
+        st.insert([*first, *second, extra_chat, extra_tool])
+    d = _guarded(tmp_path, "{maxSteps: 1, maxToolCalls: 1}")
+    r = run_cli("eval", str(d), "--store", str(path), *WINDOW, "-o", "json")
+    assert r.exit_code == 1, r.stdout
+    row = next(a for a in json.loads(r.stdout)["data"]["agents"] if a["version"] is None)
+    assert row["guardrailViolations"] == {"max_steps": 1, "max_tool_calls": 1}
+    assert row["metrics"]["guardrail_adherence"]["count"] == 0
+
+
+def test_without_a_spec_only_guardrail_events_count(store: Path) -> None:
+    r = run_cli("eval", "--store", str(store), *WINDOW, "-o", "json")
+    data = json.loads(r.stdout)["data"]
+    assert data["guardrailLimits"] == {}
+    assert {a["guardrailLimitsChecked"] for a in data["agents"]} == {False}
+    text = run_cli("eval", "--store", str(store), *WINDOW)
+    assert "guardrail adherence of bot counts guardrail events only" in text.stdout
+
+
 def test_usage_errors(store: Path, tmp_path: Path) -> None:
     assert run_cli("eval", "--store", str(store), "--source", "http://127.0.0.1:9").exit_code == 2
     assert run_cli("eval", "--store", str(tmp_path / "missing.db")).exit_code == 2
@@ -204,3 +270,22 @@ def test_remote_tempo_source() -> None:
         row["metrics"]["tool_use_accuracy"]["count"],
         row["metrics"]["tool_use_accuracy"]["samples"],
     ) == (2, 3)
+
+
+def test_remote_source_prices_runs_against_their_budget(tmp_path: Path) -> None:
+    from tests.fakes import otlp_payloads as P
+    from tests.fakes.trace_backends import FakeTempo
+
+    # Each run: two gpt-4o-mini calls of 100 in + 10 out tokens ($0.000021 each) and one tool call.
+    d = _guarded(tmp_path, "{budget: {perRunUSD: 0.00003}, maxSteps: 2}", name="weather-bot")
+    now = time.time_ns()
+    with FakeTempo() as fake:
+        for k in range(2):
+            run = P.agent_run(agent="weather-bot", start=now - (300 - k) * 10**9)
+            fake.add(
+                P.json_doc(run, {"service.name": "weather-bot", "gen_ai.agent.name": "weather-bot"})
+            )
+        r = run_cli("eval", str(d), "--source", f"tempo+{fake.url}", "--since", "1h", "-o", "json")
+    assert r.exit_code == 1, r.stdout
+    row = next(a for a in json.loads(r.stdout)["data"]["agents"] if a["version"] is None)
+    assert row["guardrailViolations"] == {"budget_per_run": 2}  # two steps are within maxSteps

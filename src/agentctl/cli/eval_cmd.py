@@ -71,7 +71,7 @@ def eval_(
     from agentctl.cli.cost_cmd import _load_agents, parse_when
     from agentctl.errors import GateFailed, UsageError
     from agentctl.eval.gates import check_gates
-    from agentctl.eval.metrics import compute_metrics, facts_from_spans
+    from agentctl.eval.metrics import apply_limits, compute_metrics, facts_from_spans
 
     common.set_kind("EvalReport")
     now = time.time_ns()
@@ -91,7 +91,11 @@ def eval_(
         if declared_tools
         else None
     )
-    metrics = compute_metrics(facts_from_spans(spans), declared)
+    facts = facts_from_spans(spans)
+    limits, described_limits = _guardrail_limits(loaded, agents)
+    spend = _run_spend(limits, store, source, spans, since_ns, until_ns, len(facts.runs))
+    apply_limits(facts, limits, spend)
+    metrics = compute_metrics(facts, declared)
     if agent is not None:
         metrics = [m for m in metrics if m.agent == agent]
     gates = check_gates(metrics, agents, allow_insufficient=allow_insufficient, version=version)
@@ -103,6 +107,7 @@ def eval_(
         "window": {"since": _iso(since_ns), "until": _iso(until_ns)},
         "source": described,
         "agents": [m.to_dict() for m in metrics],
+        "guardrailLimits": described_limits,
         **gates.to_dict(),
     }
     if comparison is not None:
@@ -162,6 +167,69 @@ def _spans(store: Path | None, source: str | None, since_ns: int, until_ns: int,
         return list(
             eval_spans(st.connection, since_ns=since_ns, until_ns=until_ns, agent=agent)
         ), f"store {path}"
+
+
+def _guardrail_limits(
+    loaded: list[Any], agents: list[Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The per-run limits of each agent in scope, and their JSON description.
+
+    The per-run budget is the one `cost --budget-check` holds a run to: the
+    tighter of the agent's ``perRunUSD`` and the platform limit. Agents
+    without their agent.yaml in scope get none: only guardrail events count.
+    """
+    if not agents:
+        return {}, {}
+    from agentctl.cli.cost_cmd import _platform
+    from agentctl.cost.budget import budgets_for
+    from agentctl.cost.rates import usd
+    from agentctl.eval.metrics import RunLimits
+
+    platform = _platform(None, loaded, need_model=False)
+    budgets = {
+        b.agent: b.per_run
+        for b in budgets_for(agents, platform.platform if platform is not None else None, ())
+    }
+    limits: dict[str, Any] = {}
+    described: dict[str, Any] = {}
+    for a in agents:
+        name, g, per_run = a.metadata.name, a.spec.guardrails, budgets.get(a.metadata.name)
+        limits[name] = RunLimits(per_run.usd if per_run else None, g.max_steps, g.max_tool_calls)
+        described[name] = {
+            "perRunUSD": usd(per_run.usd) if per_run else None,
+            "perRunSource": per_run.source if per_run else None,
+            "maxSteps": g.max_steps,
+            "maxToolCalls": g.max_tool_calls,
+        }
+    return limits, described
+
+
+def _run_spend(limits: dict[str, Any], store: Path | None, source: str | None, spans: list[Any],
+               since_ns: int, until_ns: int, runs: int) -> dict[str, Any]:  # fmt: skip
+    """LLM spend of the runs that may be over their per-run budget, priced as `cost` prices it.
+
+    From the store: the cost rollup's per-run spend that `cost --budget-check`
+    reads. From a remote source: the spans read, priced call by call.
+    """
+    per_run = {
+        a: float(lim.per_run_usd) for a, lim in limits.items() if lim.per_run_usd is not None
+    }
+    if not per_run or not runs:
+        return {}
+    if source is not None:
+        from agentctl.cost.llm import price_spans
+
+        return {trace: cost.usd for trace, cost in price_spans(spans).traces.items()}
+    from agentctl.telemetry.aggregates import runs_over_budget
+    from agentctl.telemetry.store import TraceStore, default_store_path
+
+    path = store or default_store_path()
+    if not path.exists():
+        return {}
+    with TraceStore(path) as st:
+        over, _ = runs_over_budget(st.connection, since_ns=since_ns, until_ns=until_ns, limits=per_run,
+                                   cap=runs)  # fmt: skip
+    return {trace: spent for rows in over.values() for trace, spent in rows}
 
 
 def _compare(

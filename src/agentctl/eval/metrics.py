@@ -17,8 +17,12 @@ Definitions (docs/explanation/finops-and-evaluation.md):
   (``agentctl.tool.service`` on the span).
 - **guardrail adherence**: runs with no guardrail violation: no span with
   ``error.type`` ``guardrail.*`` (budgets, max steps, max tool calls,
-  timeout) and no ``gen_ai.guardrail.result`` event whose result is not a
-  pass (``allow``, ``allowed``, ``pass``, ``passed``, ``ok``, ``none``, ``safe``).
+  timeout), no ``gen_ai.guardrail.result`` event whose result is not a
+  pass (``allow``, ``allowed``, ``pass``, ``passed``, ``ok``, ``none``,
+  ``safe``), and, for an agent whose limits are given (:func:`apply_limits`,
+  the agent.yaml in scope), no breach the traces show whatever the runtime
+  reported: LLM spend over ``perRunUSD``, more model calls than
+  ``maxSteps``, more ``execute_tool`` calls than ``maxToolCalls``.
 - **hallucination rate**: evaluated responses (``gen_ai.evaluation.result``
   events named like hallucination, faithfulness or groundedness) that
   failed: a failing label, else a score >= 0.5 for hallucination-named and
@@ -29,8 +33,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from agentctl.spans import (
@@ -48,6 +53,12 @@ EVAL_EVENT = "gen_ai.evaluation.result"
 GUARDRAIL_EVENT = "gen_ai.guardrail.result"
 # On execute_tool spans of tools that a declared service tool serves.
 TOOL_SERVICE = "agentctl.tool.service"
+# Model calls: what the runtime counts as steps against maxSteps (embeddings are not steps).
+STEP_OPS = frozenset({"chat", "text_completion", "generate_content"})
+# Policy names of breaches, as the scaffolded runtime names them (error.type guardrail.<policy>).
+BUDGET_PER_RUN = "budget_per_run"
+MAX_STEPS = "max_steps"
+MAX_TOOL_CALLS = "max_tool_calls"
 GUARDRAIL_PASS = frozenset({"allow", "allowed", "pass", "passed", "ok", "none", "safe", "approved"})
 _FAIL_LABELS = frozenset(
     {"fail", "failed", "failure", "hallucinated", "hallucination", "unfaithful", "not_faithful", "incorrect",
@@ -120,6 +131,8 @@ class RunFacts:
     ok: bool
     explicit_success: bool | None = None
     violations: list[str] = field(default_factory=list)
+    steps: int = 0  # model calls (STEP_OPS spans)
+    tool_calls: int = 0  # execute_tool spans
 
 
 @dataclass(frozen=True)
@@ -147,6 +160,16 @@ class Facts:
     runs: list[RunFacts] = field(default_factory=list)
     tools: list[ToolFacts] = field(default_factory=list)
     evaluations: list[EvalFacts] = field(default_factory=list)
+    limits_checked: set[str] = field(default_factory=set)  # agents whose RunLimits were applied
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    """The per-run limits of an agent (its agent.yaml ``guardrails``) that traces can show breached."""
+
+    per_run_usd: Decimal | None = None
+    max_steps: int | None = None
+    max_tool_calls: int | None = None
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -197,6 +220,8 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
     agent_spans: dict[str, SpanRecord] = {}
     other_agent: dict[str, tuple[str | None, str | None]] = {}
     violations: dict[str, list[str]] = {}
+    steps: dict[str, int] = {}
+    tool_calls: dict[str, int] = {}
     tools: list[SpanRecord] = []
     evals: list[tuple[SpanRecord, str, dict[str, Any]]] = []
     for s in spans:
@@ -211,6 +236,9 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
             other_agent[s.trace_id] = (s.agent_name, s.agent_version)
         if s.operation == OP_EXECUTE_TOOL:
             tools.append(s)
+            tool_calls[s.trace_id] = tool_calls.get(s.trace_id, 0) + 1
+        elif s.operation in STEP_OPS:
+            steps[s.trace_id] = steps.get(s.trace_id, 0) + 1
         if s.error_type and s.error_type.startswith("guardrail."):
             violations.setdefault(s.trace_id, []).append(s.error_type.removeprefix("guardrail."))
         for e in s.events:
@@ -251,6 +279,8 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
                 a.status != STATUS_ERROR,
                 explicit.get(trace_id),
                 sorted(set(violations.get(trace_id, []))),
+                steps.get(trace_id, 0),
+                tool_calls.get(trace_id, 0),
             )
         )
     for t in tools:
@@ -270,6 +300,34 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
     return facts
 
 
+def apply_limits(
+    facts: Facts, limits: Mapping[str, RunLimits], llm_usd: Mapping[str, Decimal]
+) -> None:
+    """Add the breaches of each agent's ``limits`` to its runs' violations.
+
+    ``llm_usd`` maps a trace id to its LLM spend, priced by the cost module
+    (every run whose spend may exceed its agent's ``per_run_usd``; a missing
+    trace spent nothing that counts). A breach is named as the runtime names
+    its guardrail (``budget_per_run``, ``max_steps``, ``max_tool_calls``), so
+    a breach the runtime also reported counts once.
+    """
+    for r in facts.runs:
+        lim = limits.get(r.agent or "")
+        if lim is None:
+            continue
+        found: list[str] = []
+        spent = llm_usd.get(r.trace_id)
+        if lim.per_run_usd is not None and spent is not None and spent > lim.per_run_usd:
+            found.append(BUDGET_PER_RUN)
+        if lim.max_steps is not None and r.steps > lim.max_steps:
+            found.append(MAX_STEPS)
+        if lim.max_tool_calls is not None and r.tool_calls > lim.max_tool_calls:
+            found.append(MAX_TOOL_CALLS)
+        if found:
+            r.violations = sorted({*r.violations, *found})
+    facts.limits_checked |= set(limits)
+
+
 @dataclass
 class AgentMetrics:
     agent: str
@@ -278,6 +336,8 @@ class AgentMetrics:
     undeclared_tools: dict[str, int] = field(default_factory=dict)
     tools_checked: bool = False  # declared tools enforced
     tool_errors: dict[str, int] = field(default_factory=dict)  # failed tool calls by error.type
+    limits_checked: bool = False  # budget and step limits applied, not only guardrail events
+    guardrail_violations: dict[str, int] = field(default_factory=dict)  # runs by violated policy
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -287,6 +347,8 @@ class AgentMetrics:
             "declaredToolsChecked": self.tools_checked,
             "undeclaredTools": dict(sorted(self.undeclared_tools.items())),
             "toolErrors": dict(sorted(self.tool_errors.items())),
+            "guardrailLimitsChecked": self.limits_checked,
+            "guardrailViolations": dict(sorted(self.guardrail_violations.items())),
         }
 
 
@@ -301,6 +363,7 @@ def compute_metrics(
     groups: dict[tuple[str, str], dict[str, list[int]]] = {}
     undeclared: dict[tuple[str, str], dict[str, int]] = {}
     errors: dict[tuple[str, str], dict[str, int]] = {}
+    violated: dict[tuple[str, str], dict[str, int]] = {}
 
     def bump(agent: str | None, version: str | None, metric: str, good: bool) -> None:
         name = agent or "(unknown)"
@@ -313,6 +376,13 @@ def compute_metrics(
         success = r.explicit_success if r.explicit_success is not None else r.ok
         bump(r.agent, r.version, "task_success_rate", success)
         bump(r.agent, r.version, "guardrail_adherence", not r.violations)
+        for key in (
+            (r.agent or "(unknown)", ALL_VERSIONS),
+            (r.agent or "(unknown)", r.version or "(unknown)"),
+        ):
+            by_policy = violated.setdefault(key, {})
+            for policy in r.violations:
+                by_policy[policy] = by_policy.get(policy, 0) + 1
     for t in facts.tools:
         names = declared.get(t.agent or "")
         known = names is None or any(
@@ -348,6 +418,8 @@ def compute_metrics(
                 undeclared.get((agent, version), {}),
                 agent in declared,
                 errors.get((agent, version), {}),
+                agent in facts.limits_checked,
+                violated.get((agent, version), {}),
             )
         )
     return out

@@ -147,14 +147,17 @@ _EVAL_SQL = """SELECT trace_id, span_id, parent_span_id, name, start_ns, end_ns,
   CASE WHEN operation = 'execute_tool' AND attributes LIKE '%agentctl.tool.service%'
        THEN json_extract(attributes, '$."agentctl.tool.service"') END
 FROM spans WHERE start_ns >= ? AND start_ns < ?{agent}
-  AND (operation IN ('invoke_agent', 'invoke_workflow', 'execute_tool') OR error_type LIKE 'guardrail.%'
+  AND (operation IN ('invoke_agent', 'invoke_workflow', 'execute_tool', 'chat', 'text_completion',
+                     'generate_content') OR error_type LIKE 'guardrail.%'
        OR (events IS NOT NULL AND (events LIKE '%gen_ai.evaluation.result%' OR events LIKE '%gen_ai.guardrail.result%')))"""
 
 
 def eval_spans(
     conn: sqlite3.Connection, *, since_ns: int, until_ns: int, agent: str | None = None
 ) -> Iterator[SpanRecord]:
-    """The spans evaluation reads (agent, tool and guardrail spans, spans with evaluation or guardrail events).
+    """The spans evaluation reads (agent, tool, model-call and guardrail spans, spans with
+    evaluation or guardrail events): model and tool calls are counted against maxSteps and
+    maxToolCalls.
 
     Light records: no resource, events only where present, and of the attributes only
     ``agentctl.tool.service`` (the declared service tool that served a tool call).

@@ -45,6 +45,17 @@ def render_metrics(metrics: list[Any], console: Console) -> None:
             console.print(
                 f"[yellow]undeclared tools[/] called by {escape(m.agent)}: {escape(names)}"
             )
+        if m.guardrail_violations:
+            runs = ", ".join(
+                f"{k} ({v} run{'' if v == 1 else 's'})"
+                for k, v in sorted(m.guardrail_violations.items(), key=lambda kv: -kv[1])
+            )
+            console.print(f"guardrail violations of {escape(m.agent)}: {escape(runs)}")
+        if not m.limits_checked:
+            console.print(
+                f"[dim]guardrail adherence of {escape(m.agent)} counts guardrail events only: "
+                "no agent.yaml in scope for its perRunUSD, maxSteps and maxToolCalls[/]"
+            )
 
 
 _MARK = {PASS: "[green]pass[/]", FAIL: "[red]FAIL[/]", INSUFFICIENT: "[yellow]insufficient data[/]"}

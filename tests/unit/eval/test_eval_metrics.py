@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
+
 import pytest
 from eval_spanfactory import evaluation, guardrail, run
 
-from agentctl.eval.metrics import ALL_VERSIONS, compute_metrics, facts_from_spans, wilson
+from agentctl.eval.metrics import (
+    ALL_VERSIONS,
+    RunLimits,
+    apply_limits,
+    compute_metrics,
+    facts_from_spans,
+    wilson,
+)
 
 
 @pytest.mark.parametrize(
@@ -104,6 +114,48 @@ def test_guardrail_adherence() -> None:
     assert {r.trace_id[0]: r.violations for r in facts.runs}["c"] == ["pii"]
     r = _metrics(spans)[("bot", ALL_VERSIONS)].rates["guardrail_adherence"]
     assert (r.k, r.n) == (3, 5)
+
+
+def _steps(spans, n):
+    """``n`` more model calls in the run of ``spans`` (one is already there)."""
+    chat = spans[1]
+    return [*spans, *(dataclasses.replace(chat, span_id=f"{i:016x}") for i in range(n))]
+
+
+def test_guardrail_adherence_counts_breaches_the_runtime_did_not_report() -> None:
+    spans = [
+        *run("a", tools=[("t", "ok")]),  # within every limit
+        *_steps(run("b"), 2),  # 3 model calls > maxSteps 2
+        *run("c", tools=[("t", "ok")] * 4),  # 4 tool calls > maxToolCalls 3
+        *run("d"),  # over perRunUSD
+        *run(
+            "e", child_error_type="guardrail.budget_per_run"
+        ),  # the runtime stopped it: one breach
+        *run("f", agent="other"),  # no limits in scope: events only
+    ]
+    facts = facts_from_spans(spans)
+    by_id = {r.trace_id[0]: r for r in facts.runs}
+    assert (by_id["b"].steps, by_id["c"].tool_calls) == (3, 4)
+    limits = {"bot": RunLimits(Decimal("0.01"), 2, 3)}
+    spend = {by_id["d"].trace_id: Decimal("0.02"), by_id["e"].trace_id: Decimal("0.05"),
+             by_id["a"].trace_id: Decimal("0.01"), by_id["f"].trace_id: Decimal("9")}  # fmt: skip
+    apply_limits(facts, limits, spend)
+    assert {k: r.violations for k, r in by_id.items()} == {
+        "a": [],  # at the limit is within it
+        "b": ["max_steps"],
+        "c": ["max_tool_calls"],
+        "d": ["budget_per_run"],
+        "e": ["budget_per_run"],
+        "f": [],
+    }
+    by = {(m.agent, m.version): m for m in compute_metrics(facts)}
+    bot, other = by[("bot", ALL_VERSIONS)], by[("other", ALL_VERSIONS)]
+    assert (bot.rates["guardrail_adherence"].k, bot.rates["guardrail_adherence"].n) == (1, 5)
+    assert bot.guardrail_violations == {"budget_per_run": 2, "max_steps": 1, "max_tool_calls": 1}
+    assert bot.limits_checked and not other.limits_checked
+    assert other.rates["guardrail_adherence"].value == 1.0
+    d = bot.to_dict()
+    assert d["guardrailLimitsChecked"] is True and d["guardrailViolations"]["max_steps"] == 1
 
 
 def test_hallucination_rate() -> None:
