@@ -272,11 +272,28 @@ def test_collector_receives_and_stops_cleanly(db: Path) -> None:
         )
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert resp.status == 200
+        # metrics (twice) and logs are refused, and the operator is told once per signal
+        base = url.rsplit("/v1/", 1)[0]
+        points = {"gauge": {"dataPoints": [{"asInt": "1"}, {"asInt": "2"}]}}
+        metrics = json.dumps({"resourceMetrics": [{"scopeMetrics": [{"metrics": [points]}]}]})
+        for path, body in (
+            ("/v1/metrics", metrics.encode()),
+            ("/v1/metrics", b"{}"),
+            ("/v1/logs", b"{}"),
+        ):
+            req = urllib.request.Request(
+                base + path, data=body, headers={"Content-Type": "application/json"}
+            )
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                assert "partialSuccess" in json.loads(resp.read())
     finally:
         code = _stop(proc)
     assert code == 0
-    rest = [err.next(5) for _ in range(2)]
-    assert "stopped: 4 spans stored from 1 requests" in rest[-1]
+    rest = [err.next(5) for _ in range(4)]
+    notes = [line for line in rest if line.startswith("note:")]
+    assert [n.split()[1] for n in notes] == ["metrics", "logs"]
+    assert "not stored (this receiver stores traces only)" in notes[0]
+    assert "stopped: 4 spans stored from 4 requests, 2 metric data points not stored" in rest[-1]
     res = run_cli("trace", "--store", str(db), "-o", "json", "--no-cost")
     assert len(json.loads(res.stdout)["data"]["traces"]) == 1
 

@@ -233,11 +233,103 @@ def test_bad_payloads_are_refused_and_the_receiver_keeps_serving(
 
 
 def test_paths(receiver: OtlpReceiver, store: TraceStore) -> None:
-    assert post(receiver, b"", path="/v1/metrics")[0] == 200  # accepted and discarded
-    assert post(receiver, b"{}", "application/json", path="/v1/logs")[0] == 200
-    assert post(receiver, P.protobuf(P.agent_run()), path="/v2/traces")[0] == 404
+    status, headers, body = post(receiver, P.protobuf(P.agent_run()), path="/v2/traces")
+    assert status == 404 and "unknown path /v2/traces" in Status.FromString(body).message
+    status, headers, body = post(receiver, b"{}", "application/json", path="/v1/trace")
+    assert status == 404 and headers["Content-Type"] == "application/json"
+    assert json.loads(body)["message"] == "unknown path /v1/trace; traces go to /v1/traces"
     assert store.count() == 0
     assert_still_serving(receiver, store)
+
+
+def _metrics_request(points: int) -> bytes:
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+        ExportMetricsServiceRequest,
+    )
+
+    req = ExportMetricsServiceRequest()
+    metrics = req.resource_metrics.add().scope_metrics.add().metrics
+    gauge = metrics.add(name="queue.depth").gauge
+    for i in range(points - 1):
+        gauge.data_points.add(as_int=i)
+    metrics.add(name="requests").sum.data_points.add(as_int=1)
+    return req.SerializeToString()
+
+
+def test_metrics_and_logs_are_refused_by_partial_success(store: TraceStore) -> None:
+    """Not stored, and said so: 200 + partial_success (never retried), a notice once per signal."""
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+        ExportMetricsServiceResponse,
+    )
+
+    notices: list[str] = []
+    with OtlpReceiver(store, port=0, on_unstored_signal=notices.append) as rx:
+        status, headers, body = post(rx, _metrics_request(3), path="/v1/metrics")
+        assert status == 200 and headers["Content-Type"] == "application/x-protobuf"
+        partial = ExportMetricsServiceResponse.FromString(body).partial_success
+        assert partial.rejected_data_points == 3
+        assert "stores traces only: 3 metric data points not stored" in partial.error_message
+        assert "OTEL_METRICS_EXPORTER=none" in partial.error_message
+        assert post(rx, _metrics_request(2), path="/v1/metrics")[0] == 200
+
+        logs = {
+            "resourceLogs": [{"scopeLogs": [{"logRecords": [{"body": {"stringValue": "hi"}}] * 2}]}]
+        }
+        status, headers, body = post(
+            rx, json.dumps(logs).encode(), "application/json", path="/v1/logs"
+        )
+        assert status == 200 and headers["Content-Type"] == "application/json"
+        doc = json.loads(body)["partialSuccess"]
+        assert (
+            doc["rejectedLogRecords"] == "2" and "2 log records not stored" in doc["errorMessage"]
+        )
+        status, _, body = post(rx, b"", path="/v1/logs")  # an empty export: nothing rejected
+        assert ExportLogsServiceResponse.FromString(body).partial_success.rejected_log_records == 0
+
+        # not an export of that signal at all: bad data, as for traces
+        status, _, body = post(rx, b"\xff\xff", path="/v1/metrics")
+        assert status == 400 and "metrics" in Status.FromString(body).message
+        status, _, body = post(rx, b'{"resourceLogs": 3}', "application/json", path="/v1/logs")
+        assert status == 400 and "resourceLogs must be a list" in json.loads(body)["message"]
+
+        assert rx.stats.not_stored == {"metrics": 5, "logs": 2}
+        assert rx.stats.spans_accepted == 0
+    assert [n.split()[0] for n in notices] == ["metrics", "logs"]  # once per signal
+    assert store.count() == 0
+
+
+def test_real_sdk_exporters_of_metrics_and_logs_do_not_fail(
+    store: TraceStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.sdk._logs import LoggerProvider
+    from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+
+    with OtlpReceiver(store, port=0) as rx:
+        reader = InMemoryMetricReader()
+        provider = MeterProvider(metric_readers=[reader])
+        provider.get_meter("m").create_counter("calls").add(3)
+        exporter = OTLPMetricExporter(endpoint=rx.url + "/v1/metrics")
+        data = reader.get_metrics_data()
+        assert data is not None
+        result = exporter.export(data)
+        assert result.name == "SUCCESS"
+        provider.shutdown()
+        exporter.shutdown()
+
+        log_exporter = OTLPLogExporter(endpoint=rx.url + "/v1/logs")
+        logs = LoggerProvider()
+        logs.add_log_record_processor(SimpleLogRecordProcessor(log_exporter))
+        logs.get_logger("l").emit(body="one record")
+        logs.shutdown()
+        requests = rx.stats.requests
+        assert rx.stats.not_stored == {"metrics": 1, "logs": 1}
+    assert requests == 2  # one request each: nothing was retried
+    assert not [r for r in caplog.records if r.levelname in ("ERROR", "WARNING")]
 
 
 def test_429_with_retry_after_when_the_store_falls_behind(

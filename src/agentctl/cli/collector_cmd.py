@@ -90,6 +90,7 @@ def collector(
     ] = "1Gi",
 ) -> None:
     """Receive OTLP traces on loopback and store them locally, in the foreground (Ctrl-C stops)."""
+    from agentctl.telemetry import otlp_signals
     from agentctl.telemetry.receiver import OtlpReceiver, RetentionPolicy, is_loopback
     from agentctl.telemetry.store import TraceStore
 
@@ -104,7 +105,13 @@ def collector(
             "it can write traces (there is no authentication); prefer 127.0.0.1 with a port-forward"
         )
     trace_store = TraceStore(store)
-    receiver = OtlpReceiver(trace_store, host, port, retention=policy)
+
+    def unstored(signal: str) -> None:
+        err.print(f"[yellow]note:[/] {otlp_signals.notice(signal)}")
+        if not sys.stderr.isatty():
+            sys.stderr.flush()
+
+    receiver = OtlpReceiver(trace_store, host, port, retention=policy, on_unstored_signal=unstored)
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -129,4 +136,9 @@ def collector(
         f"stopped: {s.spans_accepted} spans stored from {s.requests} requests"
         + (f", {s.spans_rejected} rejected" if s.spans_rejected else "")
         + (f", {s.throttled} throttled" if s.throttled else "")
+        + "".join(
+            f", {n} {otlp_signals.UNITS[signal]} not stored"
+            for signal, n in s.not_stored.items()
+            if n
+        )
     )

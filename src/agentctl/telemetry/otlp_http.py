@@ -11,6 +11,7 @@ import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from agentctl.telemetry import otlp_signals
 from agentctl.telemetry.otlp import (
     OtlpDecodeError,
     export_response,
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from agentctl.telemetry.receiver import OtlpReceiver
 
 TRACES_PATH = "/v1/traces"
-_DISCARDED = frozenset({"/v1/metrics", "/v1/logs"})
 _PROTOBUF = frozenset({"application/x-protobuf", "application/protobuf"})
 _JSON = "application/json"
 # google.rpc.Code values for error bodies
@@ -70,7 +70,8 @@ class Handler(BaseHTTPRequestHandler):
         as_json = ctype == _JSON
         try:
             path = self.path.split("?", 1)[0]
-            if path != TRACES_PATH and path not in _DISCARDED:
+            signal = otlp_signals.PATHS.get(path)
+            if path != TRACES_PATH and signal is None:
                 raise HttpError(404, f"unknown path {path}; traces go to {TRACES_PATH}", close=True)
             if ctype not in _PROTOBUF and not as_json:
                 raise HttpError(415, f"unsupported content type {ctype or '(none)'}", close=True)
@@ -80,8 +81,8 @@ class Handler(BaseHTTPRequestHandler):
                 )
             try:
                 body = self._read_body(rcv)
-                if path in _DISCARDED:
-                    self._send(200, b"{}" if as_json else b"", ctype)
+                if signal is not None:
+                    self._not_stored(rcv, signal, body, as_json, ctype)
                     return
                 try:
                     result = parse_json(body) if as_json else parse_protobuf(body)
@@ -110,6 +111,17 @@ class Handler(BaseHTTPRequestHandler):
                 _JSON if as_json else "application/x-protobuf",
                 retry_after=err.retry_after,
             )
+
+    def _not_stored(
+        self, rcv: OtlpReceiver, signal: str, body: bytes, as_json: bool, ctype: str
+    ) -> None:
+        """Metrics or logs: a partial_success that rejects every item, saying why."""
+        try:
+            count = otlp_signals.count_items(signal, body, as_json)
+        except OtlpDecodeError as exc:
+            raise HttpError(400, exc.message) from None
+        rcv.not_stored(signal, count)
+        self._send(200, otlp_signals.rejection_response(signal, as_json, count), ctype)
 
     def _read_body(self, rcv: OtlpReceiver) -> bytes:
         raw = self._read_raw(rcv)

@@ -9,8 +9,11 @@
   (a gzip bomb stops at the decompressed limit), 415 other content type or
   encoding, 429 + ``Retry-After`` when the writer queue is full, 503 when the
   store fails.
-- ``POST /v1/metrics`` and ``/v1/logs`` are accepted and discarded, so an SDK
-  that exports every signal to one endpoint does not log errors.
+- ``POST /v1/metrics`` and ``/v1/logs`` are not stored: they are answered 200
+  with an OTLP ``partial_success`` that rejects every data point or log record
+  and says why (see :mod:`agentctl.telemetry.otlp_signals`), so an SDK that
+  exports every signal to one endpoint neither retries nor fails, and
+  ``on_unstored_signal`` tells the operator once per signal.
 - One writer thread owns all writes: it takes whatever requests are queued
   (bounded by ``max_queue_spans``), stores them in one transaction and only
   then lets their requests answer 200, so "200" means "on disk" and a
@@ -29,6 +32,7 @@ import queue
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +68,7 @@ class ReceiverStats:
     throttled: int = 0
     refused: int = 0  # 4xx other than 429
     store_errors: int = 0
+    not_stored: dict[str, int] = field(default_factory=dict)  # signal -> items refused
 
 
 @dataclass
@@ -99,7 +104,10 @@ class OtlpReceiver:
         max_concurrent: int = 4,
         commit_timeout_s: float = 30.0,
         retention: RetentionPolicy | None = None,
+        on_unstored_signal: Callable[[str], None] | None = None,
     ) -> None:
+        """``on_unstored_signal(signal)`` is called once per signal ("metrics",
+        "logs") the first time an export of it arrives (on a server thread)."""
         self.store = store
         self.host = host
         self.port = port
@@ -109,6 +117,8 @@ class OtlpReceiver:
         self.commit_timeout_s = commit_timeout_s
         self.retention = retention
         self.stats = ReceiverStats()
+        self.on_unstored_signal = on_unstored_signal
+        self._stats_lock = threading.Lock()
         self._decode_slots = threading.BoundedSemaphore(max_concurrent)
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._queued = 0
@@ -172,6 +182,14 @@ class OtlpReceiver:
         self.stop()
 
     # ------------------------------------------------------------------ writing
+
+    def not_stored(self, signal: str, count: int) -> None:
+        """Count an export of a signal this receiver does not store."""
+        with self._stats_lock:
+            first = signal not in self.stats.not_stored
+            self.stats.not_stored[signal] = self.stats.not_stored.get(signal, 0) + count
+        if first and self.on_unstored_signal is not None:
+            self.on_unstored_signal(signal)
 
     def submit(self, spans: list[SpanRecord]) -> None:
         """Queue spans for the writer and wait until they are committed."""
