@@ -242,6 +242,34 @@ def test_without_a_spec_only_guardrail_events_count(store: Path) -> None:
     assert "guardrail adherence of bot counts guardrail events only" in text.stdout
 
 
+@pytest.mark.parametrize(
+    ("versions", "message"),
+    [
+        (("3.0", "4.0"), "no runs of bot versions 3.0 and 4.0 in the window: nothing to compare"),
+        (("1.0", "3.0"), "no runs of bot version 3.0 in the window: nothing to compare"),
+    ],
+)
+def test_compare_versions_without_runs_is_nothing_to_compare(
+    store: Path, versions: tuple[str, str], message: str
+) -> None:
+    args = ("eval", "--store", str(store), *WINDOW, "--agent", "bot", "--compare", *versions)
+    r = run_cli(*args)
+    assert r.exit_code == 2 and r.stdout == ""  # no table of "-"
+    assert message in r.stderr
+    assert "versions of bot with runs in the window: 1.0 (30 runs), 2.0 (10 runs)" in r.stderr
+    j = run_cli(*args, "-o", "json")
+    assert j.exit_code == 2
+    err = json.loads(j.stdout)
+    assert err["ok"] is False and message in json.dumps(err)
+
+
+def test_compare_an_agent_without_runs(store: Path) -> None:
+    r = run_cli(
+        "eval", "--store", str(store), *WINDOW, "--agent", "nobody", "--compare", "1.0", "2.0"
+    )
+    assert r.exit_code == 2 and "nobody has no runs in the window" in r.stderr
+
+
 def test_usage_errors(store: Path, tmp_path: Path) -> None:
     assert run_cli("eval", "--store", str(store), "--source", "http://127.0.0.1:9").exit_code == 2
     assert run_cli("eval", "--store", str(tmp_path / "missing.db")).exit_code == 2

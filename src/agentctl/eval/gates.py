@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from agentctl.errors import UsageError
 from agentctl.eval.metrics import ALL_VERSIONS, LABELS, METRICS, UNITS, AgentMetrics, Rate
 
 PASS = "pass"
@@ -161,12 +162,16 @@ def compare_versions(
 
     ``overlap`` is False when the two 95% intervals are disjoint (a difference
     the samples support), True when the samples cannot tell them apart.
+    A version without runs leaves nothing to compare: :class:`UsageError`
+    naming it and the versions that have runs.
     """
     by_version = {m.version: m for m in metrics if m.agent == agent}
+    missing = [v for v in dict.fromkeys((version_a, version_b)) if v not in by_version]
+    if missing:
+        raise _nothing_to_compare(agent, missing, by_version)
     rows = []
     for metric in METRICS:
-        a = by_version[version_a].rates[metric] if version_a in by_version else Rate(metric, 0, 0)
-        b = by_version[version_b].rates[metric] if version_b in by_version else Rate(metric, 0, 0)
+        a, b = by_version[version_a].rates[metric], by_version[version_b].rates[metric]
         delta = b.value - a.value if a.value is not None and b.value is not None else None
         overlap = None
         if a.n and b.n:
@@ -198,3 +203,23 @@ def compare_versions(
         "metrics": rows,
         "costPerRun": cost,
     }
+
+
+def _nothing_to_compare(
+    agent: str, missing: list[str], by_version: Mapping[str, AgentMetrics]
+) -> UsageError:
+    which = (
+        f"version {missing[0]}" if len(missing) == 1 else f"versions {missing[0]} and {missing[1]}"
+    )
+    seen = {v: m.rates["task_success_rate"].n for v, m in by_version.items() if v != ALL_VERSIONS}
+    named = {v: n for v, n in seen.items() if v != "(unknown)"}
+    if named:
+        runs = ", ".join(f"{v} ({n} run{'' if n == 1 else 's'})" for v, n in sorted(named.items()))
+        hint = f"versions of {agent} with runs in the window: {runs}"
+    elif seen:
+        hint = f"the runs of {agent} in the window carry no version (gen_ai.agent.version)"
+    else:
+        hint = f"{agent} has no runs in the window: widen --since/--until, or check --agent"
+    return UsageError(
+        f"--compare: no runs of {agent} {which} in the window: nothing to compare", hint=hint
+    )

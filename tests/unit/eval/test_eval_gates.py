@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from eval_spanfactory import evaluation, run
 
+from agentctl.errors import UsageError
 from agentctl.eval.gates import FAIL, INSUFFICIENT, PASS, CostPerRun, check_gates, compare_versions
 from agentctl.eval.metrics import compute_metrics, facts_from_spans
 from agentctl.spec.models import Agent
@@ -102,3 +104,14 @@ def test_compare_versions() -> None:
     )
     halluc = next(r for r in data["metrics"] if r["metric"] == "hallucination_rate")
     assert halluc["a"]["samples"] == 0 and halluc["intervalsOverlap"] is None
+
+
+def test_compare_versions_without_runs_is_a_usage_error() -> None:
+    metrics = compute_metrics(facts_from_spans(_spans_for("1.0")))
+    with pytest.raises(UsageError, match=r"no runs of bot version 2\.0 in the window") as e:
+        compare_versions(metrics, "bot", "1.0", "2.0")
+    assert e.value.hint == "versions of bot with runs in the window: 1.0 (20 runs)"
+    unversioned = compute_metrics(facts_from_spans(run("u", version="")))
+    with pytest.raises(UsageError, match=r"versions 1\.0 and 2\.0") as e:
+        compare_versions(unversioned, "bot", "1.0", "2.0")
+    assert e.value.hint and "carry no version" in e.value.hint
