@@ -35,7 +35,7 @@ def init(
         typer.Option(
             "-t",
             "--template",
-            help="Built-in template name (see `agentctl templates`), a local directory or a git URL.",
+            help="Built-in template name (see `agentctl templates`), a local directory or file:// URL, or a git URL.",
         ),
     ] = "stateful-agent",
     output_dir: Annotated[

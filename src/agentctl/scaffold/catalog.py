@@ -11,7 +11,7 @@ from typing import Any
 from agentctl.errors import UsageError
 
 SHARED_DIR = "_shared"
-_GIT_RE = re.compile(r"^(?:gh:|gl:|bb:|git\+|git@|https?://|ssh://|file://)|\.git/?$")
+_GIT_RE = re.compile(r"^(?:gh:|gl:|bb:|git\+|git@|https?://|ssh://)|\.git/?$")
 
 
 def builtin_root(package_dir: Path | None = None) -> Path:
@@ -89,6 +89,8 @@ def resolve(template: str) -> TemplateSource:
     builtins = {t.name: t for t in list_builtin()}
     if template in builtins:
         return TemplateSource("builtin", template, builtins[template].path)
+    if template.lower().startswith("file:"):
+        return _file_url(template)
     local = Path(template).expanduser()
     if local.is_dir():
         if not (local / "cookiecutter.json").is_file():
@@ -101,3 +103,26 @@ def resolve(template: str) -> TemplateSource:
         f"unknown template {template!r}",
         hint=f"use a built-in ({names}), a template directory or a git URL; `agentctl templates` lists the built-ins",
     )
+
+
+def _file_url(template: str) -> TemplateSource:
+    """``file://`` names a local template directory (``git+file://`` names a git repository)."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(template)
+    if parts.netloc not in ("", "localhost") or not parts.path:
+        raise UsageError(
+            f"--template {template}: a file:// URL must name a local directory, as file:///path/to/template"
+        )
+    local = Path(unquote(parts.path))
+    if not local.is_dir():
+        raise UsageError(f"--template {template}: {local} is not a directory")
+    if not (local / "cookiecutter.json").is_file():
+        hint = None
+        if (local / "HEAD").is_file() or (local / ".git").exists():
+            hint = f"for a git repository use git+{template}"
+        raise UsageError(
+            f"--template {template}: {local} is not a template directory (no cookiecutter.json)",
+            hint=hint,
+        )
+    return TemplateSource("local", template, local.resolve())

@@ -49,3 +49,30 @@ def test_resolve_refusals(tmp_path):
     (tmp_path / "cookiecutter.json").write_text("{broken")
     with pytest.raises(UsageError, match="invalid JSON"):
         catalog.read_context(tmp_path)
+
+
+def test_resolve_file_url_is_a_local_directory(tmp_path):
+    template = tmp_path / "golden paths"
+    template.mkdir()
+    (template / "cookiecutter.json").write_text("{}")
+
+    source = catalog.resolve(template.as_uri())
+
+    assert source.kind == "local" and source.path == template.resolve()
+    assert catalog.resolve("file://localhost" + template.as_posix()).path == template.resolve()
+
+
+def test_resolve_file_url_refusals_name_the_path(tmp_path):
+    missing = tmp_path / "nowhere"
+    with pytest.raises(UsageError, match=f"{missing} is not a directory"):
+        catalog.resolve(missing.as_uri())
+    with pytest.raises(UsageError, match=rf"{tmp_path} is not a template directory"):
+        catalog.resolve(tmp_path.as_uri())
+    with pytest.raises(UsageError, match="must name a local directory"):
+        catalog.resolve("file://otherhost/srv/templates")
+    bare = tmp_path / "golden.git"
+    bare.mkdir()
+    (bare / "HEAD").write_text("ref: refs/heads/main\n")
+    with pytest.raises(UsageError, match="not a template directory") as err:
+        catalog.resolve(bare.as_uri())
+    assert err.value.hint == f"for a git repository use git+{bare.as_uri()}"

@@ -155,7 +155,7 @@ def test_git_template(tmp_path, simple):
     subprocess.run([*git, "commit", "-q", "-m", "template"], check=True)
     out = tmp_path / "out"
 
-    result = generate(InitRequest(f"file://{repo}", "from-git", out))
+    result = generate(InitRequest(f"git+file://{repo}", "from-git", out))
 
     assert result.source == "git"
     assert (out / "from-git" / "README.md").exists()
@@ -164,7 +164,27 @@ def test_git_template(tmp_path, simple):
 
 def test_missing_git_template_is_a_clean_error(tmp_path):
     with pytest.raises(UsageError, match="not found"):
-        generate(InitRequest(f"file://{tmp_path}/nothing.git", "x", tmp_path / "out"))
+        generate(InitRequest(f"git+file://{tmp_path}/nothing.git", "x", tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
+def test_file_url_names_a_local_template(tmp_path, simple):
+    out = tmp_path / "out"
+
+    result = generate(InitRequest(simple.as_uri(), "from-url", out))
+
+    assert result.source == "local"
+    assert (out / "from-url" / "README.md").read_text().startswith("# from-url")
+    assert entries(out) == ["from-url"]
+
+
+def test_cli_file_url_to_no_template_is_one_line(tmp_path):
+    missing = tmp_path / "nowhere"
+    result = run_cli("init", "x", "-t", missing.as_uri(), "-d", str(tmp_path / "out"), "--no-input")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == (
+        f"error: --template {missing.as_uri()}: {missing} is not a directory"
+    )
     assert not (tmp_path / "out").exists()
 
 
