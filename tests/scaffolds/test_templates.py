@@ -82,6 +82,25 @@ def test_generated_agent_yaml_is_valid(template, tmp_path):
     assert all(s.store and s.remote_ref.key for s in spec.secrets)
 
 
+def test_stateful_agent_runs_on_its_own_unless_a_tool_service_is_asked_for(tmp_path):
+    """A service tool needs another project running, so the default declares none."""
+    from agentctl.spec.loader import load_agent
+    from agentctl.spec.models import ServiceTool
+
+    default = load_agent(_generate("stateful-agent", tmp_path / "a")).agent
+    assert [t for t in default.spec.tools if isinstance(t, ServiceTool)] == []
+    assert {t.name for t in default.spec.tools} >= {"save_note", "search_notes", "calculate"}
+
+    project = generate(
+        InitRequest("stateful-agent", None, tmp_path / "b", {"tool_service": "rates"})
+    ).path
+    services = [t for t in load_agent(project).agent.spec.tools if isinstance(t, ServiceTool)]
+    assert [t.name for t in services] == ["rates"]
+    assert (
+        "agentctl dev --offline-model --tool rates=../rates" in (project / "README.md").read_text()
+    )
+
+
 @pytest.mark.parametrize("template", sorted(TEMPLATES))
 def test_generated_files_match_the_goldens(template, tmp_path):
     files = _own_files(_generate(template, tmp_path))
