@@ -88,8 +88,11 @@ CHECKS = [
 
 A `Hit` names the object and the field path (a tuple); agentctl turns it into
 a finding on the right line of the manifest or of agent.yaml, and applies
-severity overrides, exceptions and suppressions as for built-in checks. A
-plug-in that fails to load or raises is a configuration error (exit 2).
+severity overrides, exceptions and suppressions as for built-in checks. When
+the fix depends on what was found, give the check `fixes=(("case", "how to
+fix that case"), ...)` and the hit `fix="case"`: the finding then carries that
+case's fix instead of `remediation`. A plug-in that fails to load or raises is
+a configuration error (exit 2).
 """
 
 
@@ -131,6 +134,9 @@ def catalogue_markdown(checks: list[Check]) -> str:
             "",
             f"*Fix:* {c.remediation}",
         ]
+        if c.fixes:
+            body += ["", "The fix a finding names, by what it found:", ""]
+            body += [f"- `{case}`: {text}" for case, text in c.fixes]
         if c.example:
             body += ["", "```yaml", c.example, "```"]
         sections.append("\n".join(body))

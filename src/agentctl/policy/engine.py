@@ -102,7 +102,8 @@ def to_finding(check: Check, hit: Hit, unit: Unit) -> Finding:
         else:
             file, line, col = obj.locate(hit.path)
         return Finding(
-            check.id, severity, check.title, hit.message, check.remediation, obj.ref, obj.kind, obj.namespace, obj.name,
+            check.id, severity, check.title, hit.message, check.remediation_for(hit.fix), obj.ref, obj.kind,
+            obj.namespace, obj.name,
             dotted_path(hit.path), file, max(line, 1), max(col, 1), obj.agent, hit.container, obj.file,
         )  # fmt: skip
     if hit.location is not None:
@@ -116,7 +117,7 @@ def to_finding(check: Check, hit: Hit, unit: Unit) -> Finding:
     )
     kind, _, name = ref.partition("/")
     return Finding(
-        check.id, severity, check.title, hit.message, check.remediation, ref, kind, "", name,
+        check.id, severity, check.title, hit.message, check.remediation_for(hit.fix), ref, kind, "", name,
         dotted_path(hit.path), file, max(line, 1), max(col, 1), agent.name if agent else None, hit.container,
         file if hit.location is not None or agent is None else agent.file,
     )  # fmt: skip

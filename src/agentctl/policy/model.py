@@ -50,6 +50,9 @@ class Check:
     once as ``fn(units)`` with every unit of the run (for cross-agent checks).
     ``kinds`` names the object kinds the check looks at (``()`` = the agent
     spec itself); it only shapes reports (JUnit test cases, the catalogue).
+    ``fixes`` are remediations for particular cases, as (case, text) pairs: a
+    hit naming a case (``Hit.fix``) gets that text instead of ``remediation``,
+    so a finding's fix speaks of what was found.
     """
 
     id: str
@@ -64,12 +67,21 @@ class Check:
     scope: str = "unit"  # unit | run
     source: str = "built-in"
     tags: tuple[str, ...] = ("security",)
+    fixes: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not CHECK_ID_RE.match(self.id):
             raise ValueError(f"check id {self.id!r} must look like ABC-123")
         if self.scope not in ("unit", "run"):
             raise ValueError(f"check {self.id}: scope must be 'unit' or 'run'")
+
+    def remediation_for(self, case: str | None) -> str:
+        """The fix of ``case`` (see ``fixes``), else the check's remediation."""
+        if case is not None:
+            for name, text in self.fixes:
+                if name == case:
+                    return text
+        return self.remediation
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -79,6 +91,7 @@ class Check:
             "description": self.description,
             "rationale": self.rationale,
             "remediation": self.remediation,
+            "fixes": dict(self.fixes),
             "example": self.example,
             "kinds": list(self.kinds),
             "source": self.source,
@@ -180,6 +193,7 @@ class Hit:
     spec_path: PathKey | None = None
     location: tuple[str, int, int] | None = None  # explicit (file, line, col)
     object_ref: str | None = None  # explicit object shown when obj is None
+    fix: str | None = None  # a case of Check.fixes: the remediation for what was found
 
 
 @dataclass

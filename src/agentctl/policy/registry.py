@@ -49,6 +49,7 @@ def check(
     kinds: tuple[str, ...] = (),
     scope: str = "unit",
     tags: tuple[str, ...] = ("security",),
+    fixes: dict[str, str] | None = None,
 ) -> Callable[[Callable[..., Iterable[Hit]]], Callable[..., Iterable[Hit]]]:
     """Register a built-in check (used by the modules in ``agentctl.policy.checks``)."""
 
@@ -65,6 +66,7 @@ def check(
             kinds=kinds,
             scope=scope,
             tags=tags,
+            fixes=tuple((fixes or {}).items()),
         )
         return fn
 

@@ -100,6 +100,8 @@ def render_explain(check: Check, out: Console) -> None:
     out.print(f"[bold]What[/]         {escape(check.description)}")
     out.print(f"[bold]Why[/]          {escape(check.rationale)}")
     out.print(f"[bold]Fix[/]          {escape(check.remediation)}")
+    for case, text in check.fixes:
+        out.print(f"  [bold]{escape(case)}[/]: {escape(text)}")
     from agentctl.policy.docs import looks_at
 
     out.print(f"[bold]Looks at[/]     {escape(looks_at(check))}")

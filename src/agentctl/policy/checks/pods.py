@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from agentctl.policy.model import Hit, Unit
+from agentctl.policy.model import Hit, Obj, Unit
 from agentctl.policy.registry import check
 from agentctl.policy.workloads import WORKLOAD_KINDS, Container, PodView, all_pods, as_dict, as_list
 
@@ -202,6 +202,39 @@ def seccomp(unit: Unit) -> Iterator[Hit]:
             )
 
 
+_NO_SUBSTITUTE = (
+    "Remove {name}: an agent has no need for {what} and there is no safe substitute; "
+    "a dependency that asks for it does not belong in the agent's pod."
+)
+PSS_005_FIXES = {
+    "hostNetwork": (
+        "Remove hostNetwork: the pod gets its own network namespace; expose the agent through a "
+        "Service (agentctl build renders one), and reach the node's services through theirs."
+    ),
+    "hostPID": _NO_SUBSTITUTE.format(name="hostPID", what="the node's processes"),
+    "hostIPC": _NO_SUBSTITUTE.format(name="hostIPC", what="the node's shared memory"),
+    "hostPath": (
+        "Replace the hostPath volume: a PersistentVolumeClaim for data that must last, an "
+        "emptyDir for scratch space."
+    ),
+    "sysctl": (
+        "Remove the sysctl, or use one of the safe set the restricted profile allows: "
+        + ", ".join(sorted(SAFE_SYSCTLS))
+        + "."
+    ),
+    "hostProcess": "Remove windowsOptions.hostProcess: run an ordinary Windows container.",
+    "privileged": (
+        "Remove privileged: true (a privileged container is root on the node); keep "
+        "capabilities dropped and change the process so it needs none beyond NET_BIND_SERVICE."
+    ),
+    "procMount": "Remove procMount (or set it to Default), so /proc stays masked.",
+    "hostPort": (
+        "Remove hostPort: reach the container through a Service (agentctl build renders one) "
+        "or kubectl port-forward, not a port on the node."
+    ),
+}
+
+
 @check(
     "PSS-005",
     "No host access or privileged mode",
@@ -209,7 +242,12 @@ def seccomp(unit: Unit) -> Iterator[Hit]:
     kinds=WORKLOAD_KINDS,
     description="No privileged containers, hostNetwork/hostPID/hostIPC, hostPath volumes, hostPort, unsafe sysctls or Unmasked procMount.",
     rationale="Each of these hands the pod part of the node: a compromised agent becomes a compromised node and every pod on it.",
-    remediation="Remove the setting; use a Service instead of hostPort/hostNetwork and a PVC or emptyDir instead of hostPath.",
+    remediation=(
+        "Remove the setting. Only hostNetwork, hostPort and hostPath have substitutes (a Service; a "
+        "PVC or emptyDir); privileged, hostPID, hostIPC, unsafe sysctls and procMount have none. "
+        "Each finding names the fix for what it found."
+    ),
+    fixes=PSS_005_FIXES,
     example="""
 spec:
   hostNetwork: false
@@ -225,53 +263,81 @@ def host_access(unit: Unit) -> Iterator[Hit]:
         for name in ("hostNetwork", "hostPID", "hostIPC"):
             value, path = view.field(name)
             if value is True:
-                yield Hit(f"{name}: true shares the node's {name[4:].lower()} namespace", obj, path)
+                yield Hit(f"{name}: true {_HOST_NS[name]}", obj, path, fix=name)
         for path, vol in view.volumes():
             if "hostPath" in vol:
                 where = as_dict(vol["hostPath"]).get("path", "?")
                 yield Hit(
-                    f"volume {vol.get('name')!r} mounts host path {where}", obj, (*path, "hostPath")
+                    f"volume {vol.get('name')!r} mounts the node's {where}",
+                    obj,
+                    (*path, "hostPath"),
+                    fix="hostPath",
                 )
         sysctls, spath = view.pod_sc("sysctls")
         for i, sysctl in enumerate(as_list(sysctls)):
             name = str(as_dict(sysctl).get("name", ""))
             if name not in SAFE_SYSCTLS:
-                yield Hit(f"unsafe sysctl {name}", obj, (*spath, i, "name"))
+                yield Hit(
+                    f"sysctl {name} is not in the safe set: it can change the node's kernel",
+                    obj,
+                    (*spath, i, "name"),
+                    fix="sysctl",
+                )
         win, wpath = view.pod_sc("windowsOptions")
         if as_dict(win).get("hostProcess") is True:
             yield Hit(
-                "windowsOptions.hostProcess: true runs on the host", obj, (*wpath, "hostProcess")
+                "windowsOptions.hostProcess: true runs on the host",
+                obj,
+                (*wpath, "hostProcess"),
+                fix="hostProcess",
             )
         for c in view.containers:
-            sc = c.sc()
-            if sc.get("privileged") is True:
-                yield Hit(
-                    f"container {c.name!r} is privileged",
-                    obj,
-                    (*c.sc_path, "privileged"),
-                    container=c.name,
-                )
-            if sc.get("procMount") not in (None, "Default"):
-                yield Hit(
-                    f"container {c.name!r} uses procMount {sc['procMount']}",
-                    obj,
-                    (*c.sc_path, "procMount"),
-                    container=c.name,
-                )
-            if as_dict(sc.get("windowsOptions")).get("hostProcess") is True:
-                path = (*c.sc_path, "windowsOptions", "hostProcess")
-                yield Hit(
-                    f"container {c.name!r} runs as a host process", obj, path, container=c.name
-                )
-            for i, port in enumerate(as_list(c.data.get("ports"))):
-                if as_dict(port).get("hostPort"):
-                    path = (*c.path, "ports", i, "hostPort")
-                    yield Hit(
-                        f"container {c.name!r} binds host port {port['hostPort']}",
-                        obj,
-                        path,
-                        container=c.name,
-                    )
+            yield from _container_host_access(obj, c)
+
+
+_HOST_NS = {
+    "hostNetwork": "puts the pod on the node's network: it reaches every local-only service there",
+    "hostPID": "shows the pod every process on the node, to read and signal",
+    "hostIPC": "shares the node's IPC namespace: the pod reads other processes' shared memory",
+}
+
+
+def _container_host_access(obj: Obj, c: Container) -> Iterator[Hit]:
+    sc = c.sc()
+    if sc.get("privileged") is True:
+        yield Hit(
+            f"container {c.name!r} is privileged: every device and capability of the node",
+            obj,
+            (*c.sc_path, "privileged"),
+            container=c.name,
+            fix="privileged",
+        )
+    if sc.get("procMount") not in (None, "Default"):
+        yield Hit(
+            f"container {c.name!r} uses procMount {sc['procMount']}: /proc is not masked",
+            obj,
+            (*c.sc_path, "procMount"),
+            container=c.name,
+            fix="procMount",
+        )
+    if as_dict(sc.get("windowsOptions")).get("hostProcess") is True:
+        path = (*c.sc_path, "windowsOptions", "hostProcess")
+        yield Hit(
+            f"container {c.name!r} runs as a host process",
+            obj,
+            path,
+            container=c.name,
+            fix="hostProcess",
+        )
+    for i, port in enumerate(as_list(c.data.get("ports"))):
+        if as_dict(port).get("hostPort"):
+            yield Hit(
+                f"container {c.name!r} binds port {port['hostPort']} on the node",
+                obj,
+                (*c.path, "ports", i, "hostPort"),
+                container=c.name,
+                fix="hostPort",
+            )
 
 
 @check(

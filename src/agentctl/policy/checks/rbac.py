@@ -87,7 +87,45 @@ def no_cluster_admin(unit: Unit) -> Iterator[Hit]:
             yield Hit(f"binds ClusterRole {name!r}, which grants `*`", obj, ("roleRef", "name"))
 
 
-def _dangerous(rule: dict[str, object]) -> list[str]:
+# What each dangerous permission lets the holder do, and how to do without it.
+_SECRETS_FIX = (
+    "Drop the secrets rule; give the agent the specific secret it needs through "
+    "spec.secrets (an ExternalSecret mounted into its pod) instead."
+)
+_EXEC_FIX = (
+    "Drop {sub}: {how} another pod borrows its identity and its secrets. Expose what the "
+    "agent needs from that pod as an API and declare it as a service or http tool."
+)
+_PRIVILEGE_FIX = (
+    "Drop the {verb} verb; list in the agent's `kubernetes` tool exactly the rules it needs, "
+    "and have an administrator grant them."
+)
+RBAC_003_FIXES = {
+    "secrets": _SECRETS_FIX,
+    "pods": (
+        "Drop pods create: a pod the agent creates may run any image as any ServiceAccount of "
+        "the namespace. Run extra work as workflow steps (type: workflow) or behind a declared "
+        "service tool."
+    ),
+    "pods/exec": _EXEC_FIX.format(sub="pods/exec", how="running commands in"),
+    "pods/attach": _EXEC_FIX.format(sub="pods/attach", how="attaching to the processes of"),
+    "bind": _PRIVILEGE_FIX.format(verb="bind"),
+    "escalate": _PRIVILEGE_FIX.format(verb="escalate"),
+    "impersonate": _PRIVILEGE_FIX.format(verb="impersonate"),
+    "admin/edit": (
+        "Bind a Role with only the rules the agent's `kubernetes` tool declares, not the "
+        "built-in admin or edit ClusterRole."
+    ),
+}
+_PRIVILEGE_WHAT = {
+    "bind": "may bind roles it does not hold",
+    "escalate": "may grant itself permissions it does not hold",
+    "impersonate": "may act as any user, group or ServiceAccount",
+}
+
+
+def _dangerous(rule: dict[str, object]) -> list[tuple[str, str]]:
+    """(what the rule allows, the case of RBAC_003_FIXES) for each dangerous permission."""
     verbs = {v.lower() for v in _strs(rule.get("verbs"))}
     resources = set(_strs(rule.get("resources")))
     core = (
@@ -97,14 +135,16 @@ def _dangerous(rule: dict[str, object]) -> list[str]:
     )
     out = []
     if core and "secrets" in resources and verbs & READ_VERBS:
-        out.append("reads secrets")
+        read = ", ".join(sorted(verbs & READ_VERBS))
+        out.append((f"reads secrets ({read}): every secret in its scope", "secrets"))
     if core and "pods" in resources and verbs & {"create", "*"}:
-        out.append("creates pods")
-    for sub in ("pods/exec", "pods/attach"):
-        if core and sub in resources and verbs:
-            out.append(f"uses {sub}")
+        out.append(("creates pods: any image, as any ServiceAccount of the namespace", "pods"))
+    if core and "pods/exec" in resources and verbs:
+        out.append(("uses pods/exec: runs commands inside other pods", "pods/exec"))
+    if core and "pods/attach" in resources and verbs:
+        out.append(("uses pods/attach: drives other pods' running processes", "pods/attach"))
     for verb in sorted(verbs & PRIVILEGE_VERBS):
-        out.append(f"has verb {verb}")
+        out.append((f"has verb {verb}: {_PRIVILEGE_WHAT[verb]}", verb))
     return out
 
 
@@ -121,19 +161,31 @@ def _dangerous(rule: dict[str, object]) -> list[str]:
         "Each of these is a path to more privilege: reading every secret in the namespace, or running code in "
         "another pod with its identity. An LLM that can be prompt-injected must not hold them."
     ),
-    remediation="Drop the permission; give the agent the specific secret it needs through spec.secrets (an ExternalSecret) instead.",
+    remediation=(
+        "Drop the permission: a secret the agent needs comes through spec.secrets (an "
+        "ExternalSecret); anything else it needs from the cluster is an exact rule of its "
+        "`kubernetes` tool. Each finding names the fix for what it found."
+    ),
+    fixes=RBAC_003_FIXES,
     example="""
-rules:
-  - apiGroups: [""]
-    resources: [configmaps]
-    verbs: [get]
+spec:
+  # instead of reading secrets: the one secret the agent needs, from the external store
+  secrets:
+    - name: llm-api-key
+      store: gcp-secret-manager
+      remoteRef: {key: openai-api-key}
+  # instead of pods/exec, pods create or admin: exactly the rules its tool needs
+  tools:
+    - name: cluster-reader
+      kind: kubernetes
+      rules: [{apiGroups: [""], resources: [configmaps], verbs: [get]}]
 """,
 )
 def no_dangerous(unit: Unit) -> Iterator[Hit]:
     for obj in unit.of_kind(*ROLE_KINDS):
         for i, rule in _rules(obj):
-            for what in _dangerous(rule):
-                yield Hit(f"rule {i} {what}", obj, ("rules", i))
+            for what, case in _dangerous(rule):
+                yield Hit(f"rule {i} {what}", obj, ("rules", i), fix=case)
     for obj in unit.of_kind(*BINDING_KINDS):
         ref = as_dict(obj.data.get("roleRef"))
         name = str(ref.get("name", ""))
@@ -142,4 +194,5 @@ def no_dangerous(unit: Unit) -> Iterator[Hit]:
                 f"binds the built-in {name!r} ClusterRole (reads secrets, execs into pods)",
                 obj,
                 ("roleRef", "name"),
+                fix="admin/edit",
             )
