@@ -290,3 +290,23 @@ def test_tls_to_a_plain_http_server_is_explained_not_http_0(
         f"error: cannot reach the cluster at {https} (context fake): TLS handshake failed (wrong version number)"
     ]
     assert "does not speak TLS" in res.stderr and "HTTP 0" not in res.stderr
+
+
+def test_persistent_5xx_is_one_line_within_the_request_timeout(kube: FakeKube, proj: Path) -> None:
+    kube.set_faults(1.0, codes=(503,))
+    res = run_cli("deploy", "--request-timeout", "2s")
+    assert res.exit_code == 3
+    lines = error_lines(res.stderr)
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith(
+        "error: the API server kept failing: gave up on 5 requests (GET /version, GET /api, "
+        "GET /apis and 2 more) after "
+    )
+    assert lines[0].endswith(
+        "; last answer: 503 ServiceUnavailable: the server is currently unable to handle the request"
+    )
+    assert "allow each request longer with --request-timeout (now 2s)" in res.stderr
+    assert len(kube.api_requests()) <= 5 * 8  # every request within its attempts
+    doc = envelope(run_cli("status", "-o", "json", "--request-timeout", "1s").stdout)
+    assert doc["errors"][0]["code"] == "server-error" and doc["errors"][0]["status"] == 503
+    assert run_cli("status", "--request-timeout", "soon").exit_code == 2

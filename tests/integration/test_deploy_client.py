@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from tests.fakes.kube_fixtures import client_for, running_fake
 from agentctl.deploy import errors as kerr
 from agentctl.deploy.client import ConnectOptions, connect
 from agentctl.deploy.discovery import well_known
+from agentctl.deploy.retry import RetryPolicy
 
 NS = "team"
 
@@ -126,3 +128,73 @@ def test_connect_timeout_is_bounded_and_explained(tmp_path: Path) -> None:
         info.value.message
         == f"cannot reach the cluster at http://127.0.0.1:{port} (context fake): no connection within 0.5s"
     )
+
+
+class FakeClock:
+    """A clock that only moves when the client sleeps between retries."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+        self.slept: list[float] = []
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.t += seconds
+
+
+def test_retries_stop_at_the_request_timeout_before_the_attempts_run_out(
+    kube: FakeKube,
+) -> None:
+    assert kube.kubeconfig is not None
+    clock = FakeClock()
+    policy = RetryPolicy(
+        attempts=8, base=1.0, cap=8.0, rng=random.Random(3), sleep=clock.sleep, clock=clock.now
+    )
+    kube.set_faults(1.0, codes=(503,))
+    opts = ConnectOptions(kubeconfig=str(kube.kubeconfig), retry=policy, request_timeout=6.0)
+    with connect(opts) as client, pytest.raises(kerr.ServerError) as info:
+        client.version()
+    attempts = len(kube.api_requests("GET"))
+    assert 1 < attempts < 8  # the deadline, not the attempt count, ended it
+    assert sum(clock.slept) < 6.0  # no retry was started past the deadline
+    err = info.value
+    assert err.gave_up is not None and err.gave_up.attempts == (attempts,)
+    assert err.message.endswith(f"(gave up after {attempts} attempts in {sum(clock.slept):.1f}s)")
+    assert "--request-timeout (now 6s)" in (err.hint or "")
+
+
+def test_a_retry_after_past_the_request_timeout_gives_up_at_once(kube: FakeKube) -> None:
+    assert kube.kubeconfig is not None
+    kube.fail_next(429, 1, retry_after=60)
+    with (
+        client_for(kube.kubeconfig) as client,  # fast retries, 30 s per request
+        pytest.raises(kerr.Throttled) as info,
+    ):
+        client.version()
+    assert len(kube.api_requests("GET")) == 1
+    assert "(gave up after 1 attempt in 0.0s; the server asked to wait 60s more)" in (
+        info.value.message
+    )
+    assert (info.value.hint or "").startswith("the API server is rate-limiting requests")
+
+
+def test_requests_that_each_gave_up_are_one_error(kube: FakeKube) -> None:
+    assert kube.kubeconfig is not None
+    kube.set_faults(1.0, codes=(500, 503))
+    retry = RetryPolicy(attempts=3, base=0.001, cap=0.002)
+    with (
+        client_for(kube.kubeconfig, retry=retry) as client,
+        pytest.raises(kerr.ServerError) as info,
+    ):
+        client.discover()
+    err = info.value
+    assert not isinstance(err, kerr.ManyFailures)
+    assert err.message.startswith(
+        "the API server kept failing: gave up on 3 requests (GET /version, GET /api, GET /apis) "
+        "after 3 attempts each in "
+    )
+    assert "; last answer: 50" in err.message and "\n" not in err.message
+    assert len(kube.api_requests("GET")) == 9

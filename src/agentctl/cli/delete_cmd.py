@@ -14,6 +14,7 @@ from agentctl.cli.deploy_cmd import (
     KubeconfigOpt,
     NamespaceOpt,
     PlatformOpt,
+    RequestTimeoutOpt,
     connect_client,
     platform_file,
 )
@@ -44,6 +45,7 @@ def delete(
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     namespace: NamespaceOpt = None,
+    request_timeout: RequestTimeoutOpt = "30s",
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Delete an agent's objects and runs; the shared namespace stays, and so does memory unless --delete-data."""
@@ -56,7 +58,7 @@ def delete(
     common.set_kind("DeleteResult")
     text = output is OutputFormat.text
     err = common.console(stderr=True)
-    with connect_client(kubeconfig, context) as client:
+    with connect_client(kubeconfig, context, request_timeout) as client:
         ns = resolve_namespace(client, namespace, name, Path.cwd(), platform_file(platform))
         client.discover()
         try:

@@ -33,6 +33,14 @@ KubeconfigOpt = Annotated[
 ContextOpt = Annotated[
     str | None, typer.Option("--context", help="Kubeconfig context (default: the current one).")
 ]
+RequestTimeoutOpt = Annotated[
+    str,
+    typer.Option(
+        "--request-timeout",
+        help="Give up on a request to the API server after this long, its retries of "
+        "429/5xx answers and dropped connections included (at most 8 attempts).",
+    ),
+]
 NamespaceOpt = Annotated[
     str | None,
     typer.Option(
@@ -71,10 +79,13 @@ ForceOpt = Annotated[
 ]
 
 
-def connect_client(kubeconfig: str | None, context: str | None) -> KubeClient:
+def connect_client(
+    kubeconfig: str | None, context: str | None, request_timeout: str = "30s"
+) -> KubeClient:
     from agentctl.deploy.client import ConnectOptions, connect
 
-    return connect(ConnectOptions(kubeconfig=kubeconfig, context=context))
+    budget = duration(request_timeout, "--request-timeout")
+    return connect(ConnectOptions(kubeconfig=kubeconfig, context=context, request_timeout=budget))
 
 
 def platform_file(explicit: Path | None) -> str | None:
@@ -163,6 +174,7 @@ def deploy(
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     namespace: NamespaceOpt = None,
+    request_timeout: RequestTimeoutOpt = "30s",
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Apply an agent to the cluster with server-side apply: ordered, concurrent, pruned, waited for.
@@ -193,7 +205,7 @@ def deploy(
     text = output is OutputFormat.text
     err = common.console(stderr=True)
     results: list[Any] = []
-    with connect_client(kubeconfig, context) as client:
+    with connect_client(kubeconfig, context, request_timeout) as client:
         for src in srcs:
             progress = DeployProgress(err, live=text and sys.stderr.isatty())
             if text:

@@ -16,6 +16,7 @@ from agentctl.cli.deploy_cmd import (
     NamespaceOpt,
     PathArg,
     PlatformOpt,
+    RequestTimeoutOpt,
     check_namespace,
     connect_client,
     sources,
@@ -38,6 +39,7 @@ def diff(
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     namespace: NamespaceOpt = None,
+    request_timeout: RequestTimeoutOpt = "30s",
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Compare a server-side dry run of the agent with the live objects (managed fields stripped).
@@ -53,7 +55,7 @@ def diff(
     for src in srcs:
         check_namespace(namespace, src)
     results = []
-    with connect_client(kubeconfig, context) as client:
+    with connect_client(kubeconfig, context, request_timeout) as client:
         for src in srcs:
             results.append(run_diff(client, src, force_conflicts=force_conflicts, prune=prune))
     changed = any(r.changed for r in results)

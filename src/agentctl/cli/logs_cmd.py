@@ -14,6 +14,7 @@ from agentctl.cli.deploy_cmd import (
     KubeconfigOpt,
     NamespaceOpt,
     PlatformOpt,
+    RequestTimeoutOpt,
     connect_client,
     duration,
     platform_file,
@@ -44,6 +45,7 @@ def logs(
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     namespace: NamespaceOpt = None,
+    request_timeout: RequestTimeoutOpt = "30s",
 ) -> None:
     """Print the logs of every pod of an agent, each line prefixed with [pod/container]."""
     import threading
@@ -62,7 +64,7 @@ def logs(
             out.write(f"{tag} {line}\n")
             out.flush()
 
-    with connect_client(kubeconfig, context) as client:
+    with connect_client(kubeconfig, context, request_timeout) as client:
         ns = resolve_namespace(client, namespace, name, Path.cwd(), platform_file(platform))
         deployed = find_agent(client, name, ns)
         if not follow:

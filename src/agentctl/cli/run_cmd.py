@@ -14,6 +14,7 @@ from agentctl.cli.deploy_cmd import (
     KubeconfigOpt,
     NamespaceOpt,
     PlatformOpt,
+    RequestTimeoutOpt,
     connect_client,
     duration,
     platform_file,
@@ -52,6 +53,7 @@ def run(
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     namespace: NamespaceOpt = None,
+    request_timeout: RequestTimeoutOpt = "30s",
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Start a Workflow from the agent's WorkflowTemplate, or a Job from its CronJob/Job template.
@@ -66,7 +68,7 @@ def run(
     params = parse_params(param)
     limit = duration(timeout, "--timeout") if timeout else None
     text = output is OutputFormat.text
-    with connect_client(kubeconfig, context) as client:
+    with connect_client(kubeconfig, context, request_timeout) as client:
         ns = resolve_namespace(client, namespace, name, Path.cwd(), platform_file(platform))
         client.discover()
         deployed = find_agent(client, name, ns)

@@ -13,6 +13,7 @@ from agentctl.cli.deploy_cmd import (
     KubeconfigOpt,
     NamespaceOpt,
     PlatformOpt,
+    RequestTimeoutOpt,
     connect_client,
     platform_file,
 )
@@ -33,6 +34,7 @@ def status(
     kubeconfig: KubeconfigOpt = None,
     context: ContextOpt = None,
     namespace: NamespaceOpt = None,
+    request_timeout: RequestTimeoutOpt = "30s",
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Show agents agentctl deployed: type, version, ready/desired replicas, last run and result, age."""
@@ -44,7 +46,7 @@ def status(
     common.set_kind("AgentStatusList")
     if all_namespaces and namespace:
         raise UsageError("-A and -n exclude each other")
-    with connect_client(kubeconfig, context) as client:
+    with connect_client(kubeconfig, context, request_timeout) as client:
         ns = (
             None
             if all_namespaces

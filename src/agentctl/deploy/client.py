@@ -14,6 +14,7 @@ this module costs nothing at CLI start-up.
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -39,6 +40,7 @@ class ConnectOptions:
     kubeconfig: str | None = None  # a path, or several joined with os.pathsep
     context: str | None = None
     connect_timeout: float = 5.0
+    # seconds one request may take, its retries of 429/5xx/dropped connections included (0: no limit)
     request_timeout: float = 30.0
     max_workers: int = 16
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -182,12 +184,19 @@ class KubeClient(ObjectOps):
             except ClusterError as err:
                 failures.append(err)
         if failures:
-            # one unreachable cluster (or one bad credential) is one error, however many requests saw it
-            distinct = list({(type(f), f.message): f for f in failures}.values())
             # something other than an API server at the address explains every other failure
             impostor = next((f for f in failures if isinstance(f, kerr.NotKubernetes)), None)
             if impostor is not None:
                 raise impostor
+            # requests that each ran out of retries are one error, not one line per request
+            gave_up = [f for f in failures if isinstance(f, kerr.ApiFailure) and f.gave_up]
+            if len(gave_up) > 1:
+                failures = [
+                    kerr.gave_up_together(gave_up),
+                    *(f for f in failures if f not in gave_up),
+                ]
+            # one unreachable cluster (or one bad credential) is one error, however many requests saw it
+            distinct = list({(type(f), f.message): f for f in failures}.values())
             if len(distinct) == 1 or all(
                 isinstance(f, kerr.Unreachable | kerr.Unauthorized) for f in failures
             ):
@@ -212,12 +221,30 @@ class KubeClient(ObjectOps):
         stream: bool = False,
         read_timeout: float | bool | None = True,
     ) -> Response:
+        """One request, retried with backoff on 429, 5xx and dropped connections.
+
+        Bounded twice: at most ``retry.attempts`` attempts, and no retry starts
+        (and no attempt reads) past ``opts.request_timeout`` seconds after the
+        first attempt began. Giving up says so, with the attempts and the time.
+        """
         info = info or kerr.RequestInfo(method, path)
+        clock, budget = self.retry.clock, self.opts.request_timeout
+        start = clock()
+        deadline = start + budget if budget > 0 else math.inf
         attempt = 0
         while True:
             try:
                 return self._once(
-                    method, path, query, body, content_type, accept, info, raw, stream, read_timeout
+                    method,
+                    path,
+                    query,
+                    body,
+                    content_type,
+                    accept,
+                    info,
+                    raw,
+                    stream,
+                    self._read_timeout(read_timeout, deadline),
                 )
             except kerr.ApiFailure as err:
                 safe = (
@@ -228,15 +255,33 @@ class KubeClient(ObjectOps):
                     and safe
                     and (self._reached or not isinstance(err, kerr.Unreachable))
                 )
-                if not can or attempt + 1 >= self.retry.attempts:
-                    if attempt:
-                        kerr.explain_exhausted(err, attempt + 1)
+                if not can:
                     raise
                 delay = self.retry.delay(attempt, err.retry_after)
+                out_of_time = clock() + delay >= deadline
+                if attempt + 1 >= self.retry.attempts or out_of_time:
+                    if self.retry.attempts > 1:
+                        kerr.explain_exhausted(
+                            err,
+                            info,
+                            attempt + 1,
+                            clock() - start,
+                            budget,
+                            waits=err.retry_after if out_of_time else None,
+                        )
+                    raise
                 if self.on_retry is not None:
                     self.on_retry(err, attempt + 1, delay)
                 self.retry.sleep(delay)
                 attempt += 1
+
+    def _read_timeout(self, asked: float | bool | None, deadline: float) -> float | None:
+        """An attempt's read timeout: what was asked (True: until the request's deadline)."""
+        if asked is not True:
+            return None if asked is False else asked
+        if deadline == math.inf:
+            return None
+        return max(0.5, deadline - self.retry.clock())
 
     def _once(
         self,
@@ -249,7 +294,7 @@ class KubeClient(ObjectOps):
         info: kerr.RequestInfo,
         raw: bool,
         stream: bool,
-        read_timeout: float | bool | None,
+        read: float | None,
     ) -> Response:
         import urllib3
         from kubernetes.client.exceptions import ApiException
@@ -262,11 +307,6 @@ class KubeClient(ObjectOps):
             for k, v in (query or {}).items()
             if v is not None
         ]
-        read = (
-            self.opts.request_timeout
-            if read_timeout is True
-            else (None if read_timeout is False else read_timeout)
-        )
         with self._lock:
             self.request_count += 1
         try:

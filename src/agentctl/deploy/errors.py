@@ -55,12 +55,15 @@ class ApiFailure(ClusterError):
         hint: str | None = None,
         retry_after: float | None = None,
         details: list[str] | None = None,
+        said: str = "",
     ) -> None:
         super().__init__(message, hint=hint)
         self.status = status
         self.reason = reason
         self.retry_after = retry_after
         self.details = details or []
+        self.said = said  # the server's own message (or what happened to the connection)
+        self.gave_up: GaveUp | None = None  # set when retries of this request ran out
 
     def lines(self) -> list[str]:
         return [self.message, *self.details]
@@ -278,6 +281,7 @@ def from_response(
             status=status,
             reason=reason,
             retry_after=retry_after,
+            said=message,
         )
     if status in RETRIABLE_STATUS or status >= 500:
         return ServerError(
@@ -285,6 +289,7 @@ def from_response(
             status=status,
             reason=reason,
             retry_after=retry_after,
+            said=message,
         )
     return ApiFailure(
         f"{req.target}: {status} {reason}: {message}".replace(":  ", ": "),
@@ -297,12 +302,100 @@ def unreachable(server: str, context: str | None, what: str) -> Unreachable:
     ctx = f" (context {context})" if context else ""
     return Unreachable(
         f"cannot reach the cluster at {server}{ctx}: {what}",
-        hint="check the kubeconfig context (--context), VPN or network, and that the cluster is running",
+        hint=UNREACHABLE_HINT,
+        said=what,
     )
 
 
-def explain_exhausted(err: ApiFailure, attempts: int) -> ApiFailure:
-    """The same error, saying retries did not help."""
-    err.message = f"{err.message} (gave up after {attempts} attempts)"
+UNREACHABLE_HINT = (
+    "check the kubeconfig context (--context), VPN or network, and that the cluster is running"
+)
+
+
+@dataclass(frozen=True)
+class GaveUp:
+    """Requests whose retries ran out: how many attempts, over how long, within which budget."""
+
+    requests: tuple[str, ...]  # "GET /version", "patch ConfigMap/x in namespace y"
+    attempts: tuple[int, ...]  # per request
+    seconds: float  # the longest
+    budget: float  # --request-timeout (0: none)
+
+
+def _request(info: RequestInfo) -> str:
+    if info.kind and info.name:
+        return f"{info.verb or info.method.lower()} {info.target}"
+    return f"{info.method} {info.path}"
+
+
+def _give_up_hint(err: ApiFailure, budget: float) -> str:
+    longer = (
+        f"; allow each request longer with --request-timeout (now {budget:g}s)" if budget else ""
+    )
+    if isinstance(err, Throttled):
+        return "the API server is rate-limiting requests: retry later" + longer
+    if isinstance(err, Unreachable):
+        return UNREACHABLE_HINT + longer
+    return (
+        "the API server, or a proxy in front of it, keeps failing: check its health "
+        "(`kubectl get --raw /readyz`) and retry" + longer
+    )
+
+
+def _attempts(gave: GaveUp) -> str:
+    lo, hi = min(gave.attempts), max(gave.attempts)
+    n = f"{lo}" if lo == hi else f"{lo}-{hi}"
+    return f"{n} attempt{'s' if hi != 1 else ''}"
+
+
+def explain_exhausted(
+    err: ApiFailure,
+    info: RequestInfo,
+    attempts: int,
+    seconds: float,
+    budget: float,
+    *,
+    waits: float | None = None,
+) -> ApiFailure:
+    """The same error, saying that retrying did not help: how often, for how long, and why it stopped."""
+    err.gave_up = GaveUp((_request(info),), (attempts,), seconds, budget)
+    why = f"gave up after {_attempts(err.gave_up)} in {seconds:.1f}s"
+    if waits:
+        why += f"; the server asked to wait {waits:g}s more"
+    err.message = f"{err.message} ({why})"
     err.args = (err.message,)
+    err.hint = _give_up_hint(err, budget)
+    return err
+
+
+def gave_up_together(failures: list[ApiFailure]) -> ApiFailure:
+    """Several requests whose retries ran out, as one error: which, how often, the last answer."""
+    gaves = [f.gave_up for f in failures if f.gave_up is not None]
+    requests = tuple(r for g in gaves for r in g.requests)
+    merged = GaveUp(
+        requests,
+        tuple(a for g in gaves for a in g.attempts),
+        max(g.seconds for g in gaves),
+        max(g.budget for g in gaves),
+    )
+    last = failures[-1]
+    kinds = {type(f) for f in failures}
+    cls: type[ApiFailure] = kinds.pop() if len(kinds) == 1 else ServerError
+    who = {
+        Throttled: "the API server kept throttling",
+        Unreachable: "the connection to the API server kept failing",
+    }.get(cls, "the API server kept failing")
+    shown = ", ".join(requests[:3]) + (
+        f" and {len(requests) - 3} more" if len(requests) > 3 else ""
+    )
+    answer = f"{last.status} {last.reason}".strip() + ": " if last.status else ""
+    err = cls(
+        f"{who}: gave up on {len(requests)} requests ({shown}) after "
+        f"{_attempts(merged)} each in {merged.seconds:.1f}s; last answer: {answer}{last.said or last.message}",
+        status=last.status,
+        reason=last.reason,
+        said=last.said,
+    )
+    err.gave_up = merged
+    err.hint = _give_up_hint(err, merged.budget)
     return err

@@ -1,7 +1,8 @@
 """Retry policy for API requests: exponential backoff with full jitter, honouring Retry-After.
 
-Pure logic (no I/O besides the injectable ``sleep``); the client decides what
-is retriable: 429, 5xx and transport failures, never other 4xx.
+Pure logic (no I/O besides the injectable ``sleep`` and ``clock``); the client
+decides what is retriable (429, 5xx and transport failures, never other 4xx)
+and bounds each request, retries included, by ``--request-timeout``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class RetryPolicy:
     cap: float = 10.0  # longest backoff between two tries
     max_retry_after: float = 30.0  # never wait longer than this for a Retry-After
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic  # for the request deadline (--request-timeout)
     rng: random.Random = field(default_factory=random.Random, compare=False)
 
     def delay(self, retry: int, retry_after: float | None = None) -> float:
