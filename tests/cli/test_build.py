@@ -132,6 +132,10 @@ def test_kube_version_is_honoured(project: Path, tmp_path: Path) -> None:
     assert json.loads(result.stdout)["data"]["kubeVersion"] == "1.29"
     bad = run_cli("build", str(project / "daily-report"), "--kube-version", "2.0")
     assert bad.exit_code == 2 and "schemas are bundled for" in bad.stderr
+    assert "2.0 is newer than the newest bundled schemas" in bad.stderr
+    old = run_cli("build", str(project / "daily-report"), "--kube-version", "1.20")
+    assert old.exit_code == 2 and "1.20 is older than the oldest bundled schemas" in old.stderr
+    assert "upgrade kubernetes-validate" not in old.stderr
 
 
 def test_crd_dir_validates_custom_resources(project: Path, tmp_path: Path) -> None:

@@ -78,9 +78,20 @@ def resolve_kube_version(requested: str | None) -> str:
     wanted = (int(m.group(1)), int(m.group(2)))
     usable = [v for v in versions if _version_key(v) <= wanted]
     if not usable or wanted > _version_key(versions[-1]):
+        oldest, newest = versions[0], versions[-1]
+        if not usable:
+            hint = (
+                f"{requested} is older than the oldest bundled schemas ({oldest}): "
+                f"pass --kube-version {oldest} or newer"
+            )
+        else:
+            hint = (
+                f"{requested} is newer than the newest bundled schemas ({newest}): upgrade "
+                f"kubernetes-validate for its schemas, or pass --kube-version {newest}"
+            )
         raise ConfigError(
-            f"--kube-version {requested}: schemas are bundled for {versions[0]} to {versions[-1]}",
-            hint="upgrade kubernetes-validate for newer versions",
+            f"--kube-version {requested}: schemas are bundled for {oldest} to {newest}",
+            hint=hint,
         )
     return usable[-1]
 

@@ -12,6 +12,7 @@ from render_helpers import CRD_DIR
 from agentctl.render.schemas import (
     SchemaIssue,
     SchemaValidator,
+    _bundled_versions,
     default_kube_version,
     resolve_kube_version,
 )
@@ -85,8 +86,20 @@ def test_kube_versions():
     assert resolve_kube_version("v1.30.4") == "1.30"
     from agentctl.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="schemas are bundled for"):
+    oldest, newest = _bundled_versions()[0], default_kube_version()
+    with pytest.raises(ConfigError, match="schemas are bundled for") as newer:
         resolve_kube_version("1.99")
+    assert newer.value.hint == (
+        f"1.99 is newer than the newest bundled schemas ({newest}): upgrade "
+        f"kubernetes-validate for its schemas, or pass --kube-version {newest}"
+    )
+    with pytest.raises(ConfigError, match=f"bundled for {oldest} to {newest}") as older:
+        resolve_kube_version("1.20")
+    assert older.value.hint == (
+        f"1.20 is older than the oldest bundled schemas ({oldest}): "
+        f"pass --kube-version {oldest} or newer"
+    )
+    assert "upgrade" not in (older.value.hint or "")
     with pytest.raises(ConfigError, match="expected a version"):
         resolve_kube_version("latest")
 
