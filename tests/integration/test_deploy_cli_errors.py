@@ -310,3 +310,50 @@ def test_persistent_5xx_is_one_line_within_the_request_timeout(kube: FakeKube, p
     doc = envelope(run_cli("status", "-o", "json", "--request-timeout", "1s").stdout)
     assert doc["errors"][0]["code"] == "server-error" and doc["errors"][0]["status"] == 503
     assert run_cli("status", "--request-timeout", "soon").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["logs"],
+        ["delete", "--yes"],
+        ["status"],
+        ["run"],
+    ],
+)
+def test_an_agent_that_is_not_deployed_is_bad_input_exit_2(
+    kube: FakeKube, proj: Path, args: list[str]
+) -> None:
+    assert run_cli("deploy", "--no-wait").exit_code == 0
+    command, *flags = args
+    res = run_cli(command, "nope", *flags)
+    assert res.exit_code == 2, res.stderr
+    assert error_lines(res.stderr) == [
+        "error: no agent nope deployed by agentctl in any namespace (deployed: research-assistant)"
+    ]
+    typo = run_cli(command, "research-asistant", "-n", NS, *flags)
+    assert typo.exit_code == 2
+    assert error_lines(typo.stderr) == [
+        f"error: no agent research-asistant deployed by agentctl in namespace {NS}; "
+        "did you mean research-assistant?"
+    ]
+
+
+def test_not_deployed_in_json_and_with_ignore_not_found(kube: FakeKube, proj: Path) -> None:
+    res = run_cli("status", "nope", "-o", "json")
+    assert res.exit_code == 2
+    error = envelope(res.stdout)["errors"][0]
+    assert error["code"] == "usage"
+    assert error["message"] == "no agent nope deployed by agentctl in any namespace"
+    gone = run_cli("delete", "nope", "--yes", "--ignore-not-found", "-o", "json")
+    assert gone.exit_code == 0
+    assert envelope(gone.stdout)["data"]["found"] is False
+
+
+def test_not_deployed_is_still_a_cluster_error_when_the_cluster_fails(
+    kube: FakeKube, proj: Path
+) -> None:
+    kube.deny("list", "configmaps")
+    res = run_cli("logs", "nope")
+    assert res.exit_code == 3  # could not look: the cluster refused, so no verdict on "nope"
+    assert "forbidden" in res.stderr

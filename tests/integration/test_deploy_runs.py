@@ -262,5 +262,5 @@ def test_delete_needs_yes_off_a_terminal_and_keeps_memory(kube: FakeKube, tmp_pa
     ]
     assert kube.names("PersistentVolumeClaim", NS) == ["deep-research-memory"]
     gone = run_cli("delete", "research-assistant", "--yes")
-    assert gone.exit_code == 3 and "no agent research-assistant deployed by agentctl" in gone.stderr
+    assert gone.exit_code == 2 and "no agent research-assistant deployed by agentctl" in gone.stderr
     assert run_cli("delete", "research-assistant", "--yes", "--ignore-not-found").exit_code == 0

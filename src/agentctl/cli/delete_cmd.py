@@ -50,7 +50,7 @@ def delete(
 ) -> None:
     """Delete an agent's objects and runs; the shared namespace stays, and so does memory unless --delete-data."""
     from agentctl.deploy import delete as kdelete
-    from agentctl.deploy.errors import NotFound
+    from agentctl.deploy.errors import NotDeployed
     from agentctl.deploy.locate import find_agent, resolve_namespace
     from agentctl.errors import UsageError
     from agentctl.views.deploy_delete import preview
@@ -63,7 +63,7 @@ def delete(
         client.discover()
         try:
             deployed = find_agent(client, name, ns)
-        except NotFound as exc:
+        except NotDeployed as exc:
             if not ignore_not_found:
                 raise
             if text:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentctl.deploy.retry import RETRIABLE_STATUS, parse_retry_after
-from agentctl.errors import ClusterError
+from agentctl.errors import ClusterError, UsageError
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,15 @@ class KubeconfigError(ClusterError):
 
     Exit 3 like every problem reaching the cluster (docs/reference/exit-codes.md);
     the message names the file, and the line when the problem has one.
+    """
+
+
+class NotDeployed(UsageError):
+    """The agent named on the command line is not deployed (where it was looked for).
+
+    Exit 2, like any argument naming something that is not there (an unknown
+    trace id, check or --env): the cluster answered fine, so it is no cluster
+    error (3), and scripts can tell "not there" from "cluster trouble".
     """
 
 

@@ -11,7 +11,7 @@ from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import well_known
 from agentctl.deploy.inventory import INVENTORY_LABEL, Inventory, parent_name
 from agentctl.deploy.objects import AGENT_LABEL
-from agentctl.errors import AgentctlError, UsageError
+from agentctl.errors import AgentctlError, ClusterError, UsageError
 
 
 @dataclass
@@ -65,20 +65,24 @@ def find_inventories(client: KubeClient, namespace: str | None, name: str | None
 
 
 def find_agent(client: KubeClient, name: str, namespace: str | None) -> Deployed:
-    """The one deployed agent called ``name`` (searching every namespace when none is given)."""
+    """The one deployed agent called ``name`` (searching every namespace when none is given).
+
+    Raises NotDeployed (exit 2) naming where it looked and what is deployed there.
+    """
     if namespace is not None:
         cm = client.get(well_known("", "ConfigMap"), namespace, parent_name(name))
         if cm is None:
-            raise kerr.NotFound(
-                f"no agent {name} deployed by agentctl in namespace {namespace}",
-                hint="list deployed agents with `agentctl status -n NAMESPACE`",
+            raise kerr.NotDeployed(
+                f"no agent {name} deployed by agentctl in namespace {namespace}"
+                + _others(client, name, namespace),
+                hint="list deployed agents with `agentctl status -n NAMESPACE`, or pass -n",
             )
         return Deployed(Inventory.from_configmap(cm), cm)
     found = find_inventories(client, None, name)
     if not found:
-        raise kerr.NotFound(
-            f"no agent {name} deployed by agentctl in any namespace",
-            hint="deploy it with `agentctl deploy`",
+        raise kerr.NotDeployed(
+            f"no agent {name} deployed by agentctl in any namespace" + _others(client, name, None),
+            hint="list deployed agents with `agentctl status -A`; deploy it with `agentctl deploy`",
         )
     if len(found) > 1:
         where = ", ".join(d.namespace for d in found)
@@ -87,6 +91,23 @@ def find_agent(client: KubeClient, name: str, namespace: str | None) -> Deployed
             hint="pick one with -n NAMESPACE",
         )
     return found[0]
+
+
+def _others(client: KubeClient, name: str, namespace: str | None) -> str:
+    """What is deployed where we looked, the closest name first (empty when it cannot be listed)."""
+    import difflib
+
+    try:
+        names = sorted({d.agent for d in find_inventories(client, namespace, None)})
+    except ClusterError:
+        return ""
+    if not names:
+        return ""
+    close = difflib.get_close_matches(name, names, n=1)
+    if close:
+        return f"; did you mean {close[0]}?"
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f" (deployed: {shown})"
 
 
 def resolve_namespace(
