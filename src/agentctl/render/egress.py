@@ -12,10 +12,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from agentctl.render.bundle import SpecPath
 from agentctl.spec.models import ModelSpec
+
+if TYPE_CHECKING:
+    from agentctl.render.context import Ctx
 
 # OpenAI-compatible base URLs of providers when spec.model.endpoint is unset.
 MODEL_ENDPOINTS: dict[str, str] = {
@@ -81,6 +85,12 @@ PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/1
 LINK_LOCAL = ("169.254.0.0/16", "169.254.169.254/32")
 INTERNET_EXCEPT = (*PRIVATE_RANGES, *LINK_LOCAL)
 
+# Port 53 is DNS, which goes to kube-dns only (POLICIES.md NET-003). Another
+# destination on it must be one exact service: no network broader than this
+# prefix (NET-003's own threshold), never the internet or a private range.
+DNS_PORT = 53
+DNS_MIN_PREFIX = 16
+
 
 @dataclass(frozen=True)
 class Destination:
@@ -105,6 +115,46 @@ class Destination:
     @property
     def http(self) -> bool:
         return self.scheme in ("http", "https")
+
+    @property
+    def port_origin(self) -> SpecPath:
+        """The spec field that sets the port: a tool's ``port`` or ``url``, else the origin."""
+        if self.origin[:2] == ("spec", "tools") and len(self.origin) == 3:
+            return (*self.origin, "port" if self.scheme == "tcp" else "url")
+        return self.origin
+
+
+def _broader_than_dns_allows(cidr: str) -> bool:
+    """Whether ``cidr`` spans more than one service's addresses may on port 53 (unparsable: no)."""
+    try:
+        return ipaddress.ip_network(cidr, strict=False).prefixlen < DNS_MIN_PREFIX
+    except ValueError:
+        return False
+
+
+def refuse_dns_to_a_range(ctx: Ctx, dest: Destination) -> None:
+    """Port 53 to the internet, a private range or broad ``cidrs`` would be DNS past kube-dns."""
+    if dest.port != DNS_PORT:
+        return
+    broad = [c for c in dest.cidrs if _broader_than_dns_allows(c)]
+    if dest.cidrs and not broad:
+        return
+    if broad:
+        reach = f"cidrs {', '.join(broad)} (broader than a /16)"
+        hint = "narrow `cidrs` to the addresses of the DNS-speaking service"
+    else:
+        reach = "the private ranges" if dest.private else "the internet"
+        hint = (
+            "give the tool explicit `cidrs` if it is a real DNS-speaking service"
+            if dest.origin[:2] == ("spec", "tools")
+            else "reach it by IP address or in-cluster Service name, or on another port"
+        )
+    raise ctx.error(
+        dest.port_origin,
+        f"port 53 egress is DNS; agents resolve through kube-dns only, "
+        f"so {dest.what} ({dest.host}:53) cannot be opened to {reach}",
+        hint=hint,
+    )
 
 
 def model_endpoint(model: ModelSpec) -> str | None:

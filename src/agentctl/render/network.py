@@ -18,7 +18,11 @@ platform's egress mode:
   private-use name (``*.internal``, ``*.local``, ...) the port to the private
   ranges instead, never the internet.
 
-Egress on every port, or with an empty ``to``, is never rendered.
+Egress on every port, or with an empty ``to``, is never rendered. Port 53 is
+DNS, to kube-dns only: another destination on it renders only when it is exact
+(an in-cluster Service, an IP literal, an FQDN-policy host, ``cidrs`` no
+broader than a /16); one that would open port 53 to the internet or a private
+range is a RenderError at the field that sets the port.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from agentctl.render.egress import (
     destination,
     is_loopback,
     model_endpoint,
+    refuse_dns_to_a_range,
     url_destination,
 )
 from agentctl.render.env import otlp_endpoint, service_tool_name
@@ -156,14 +161,14 @@ class EgressPlan:
             elif mode == "proxy" and dest.http:
                 self.allowlist.append(dest)
             elif dest.cidrs:
+                refuse_dns_to_a_range(ctx, dest)
                 peers = [{"ipBlock": _cidr_block(c)} for c in dest.cidrs]
                 self.rules.append(({"to": peers, "ports": [_port(dest.port)]}, dest.origin))
             elif mode == "fqdn":
                 self.fqdn.append(dest)
-            elif dest.private:
-                private.setdefault(dest.port, dest.origin)
             else:
-                internet.setdefault(dest.port, dest.origin)
+                refuse_dns_to_a_range(ctx, dest)
+                (private if dest.private else internet).setdefault(dest.port, dest.origin)
         if mode == "proxy" and ctx.platform.egress.proxy is not None and self.allowlist:
             proxy = ctx.platform.egress.proxy
             rule = {
@@ -297,6 +302,7 @@ def render_tool_policy(ctx: Ctx, index: int, tool: Any) -> None:
             {"to": [{"ipBlock": {"cidr": collector.ip_cidr}}], "ports": [_port(collector.port)]}
         )
     else:
+        refuse_dns_to_a_range(ctx, collector)
         egress.append(_internet_rule([collector.port]))
     obj = _policy(
         ctx,

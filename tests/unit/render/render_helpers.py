@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -206,13 +207,14 @@ def check_invariants(bundle: Any) -> None:
                 if block:
                     assert not block["cidr"].startswith("169.254."), "never the metadata address"
             if any(port["port"] == 53 for port in rule["ports"]):
-                assert rule["to"] == [
-                    {
-                        "namespaceSelector": {
-                            "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
-                        },
-                        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
-                    }
-                ], "DNS only to kube-dns"
+                # DNS only to kube-dns (NET-003): another rule on port 53 reaches one exact
+                # destination (selectors, an IP literal, cidrs no broader than a /16), never
+                # the internet or a private range.
+                for peer in rule["to"]:
+                    block = peer.get("ipBlock")
+                    assert block is None or (
+                        ipaddress.ip_network(block["cidr"]).prefixlen >= 16
+                        and not block.get("except")
+                    ), f"{p['metadata']['name']}: DNS only to kube-dns, not {block}"
     secrets = {o.name for o in bundle.objects if o.kind == "ExternalSecret"}
     assert secrets == {f"{agent.metadata.name}-{s.name}" for s in agent.spec.secrets}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from render_helpers import agent_doc, one
 
@@ -245,3 +246,88 @@ def test_unknown_provider_without_endpoint_cannot_render(render):
         RenderError, match=r"spec\.model\.provider: no default endpoint for provider 'acme-ai'"
     ):
         render(agent_doc(model={"provider": "acme-ai", "name": "m1"}, secrets=[]))
+
+
+# Port 53 is DNS, to kube-dns only (NET-003): a destination on it renders only when exact.
+
+
+def _dns_refusal(render, tools, platform=None, **spec):
+    import pytest
+
+    from agentctl.errors import RenderError
+
+    doc = agent_doc(model=spec.pop("model", None), secrets=[], tools=tools, **spec)
+    with pytest.raises(RenderError) as err:
+        render(doc, platform=platform)
+    return err.value
+
+
+def _line_of(message):
+    import re
+
+    file, line = re.match(r"(.+?):(\d+):\d+: ", message).groups()
+    return Path(file).read_text().splitlines()[int(line) - 1].strip()
+
+
+def test_tcp_tool_on_port_53_to_the_internet_is_refused_at_its_port(render):
+    tools = [{"name": "resolver", "kind": "tcp", "host": "dns.example.com", "port": 53}]
+    for platform in (None, {"egress": {"mode": "cidr"}}, PROXY):  # none, cidr, proxy: the internet
+        err = _dns_refusal(render, tools, platform)
+        assert (
+            ": spec.tools[0].port: port 53 egress is DNS; agents resolve through kube-dns only"
+            in err.message
+        )
+        assert "tool resolver (dns.example.com:53) cannot be opened to the internet" in err.message
+        assert _line_of(err.message) == "port: 53"
+        assert err.hint == "give the tool explicit `cidrs` if it is a real DNS-speaking service"
+
+
+def test_http_tool_on_port_53_is_refused_at_its_url(render):
+    tools = [{"name": "doh", "kind": "http", "url": "https://doh.example.com:53/dns-query"}]
+    err = _dns_refusal(render, tools)
+    assert ": spec.tools[0].url: port 53 egress is DNS" in err.message
+    assert _line_of(err.message).startswith("url: https://doh.example.com:53")
+
+
+def test_private_host_on_port_53_is_refused_too(render):
+    tools = [{"name": "resolver", "kind": "tcp", "host": "ns1.corp.internal", "port": 53}]
+    err = _dns_refusal(render, tools)
+    assert "cannot be opened to the private ranges" in err.message
+
+
+def test_broad_cidrs_on_port_53_are_refused(render):
+    tools = [{"name": "resolver", "kind": "tcp", "host": "dns.example.com", "port": 53,
+              "cidrs": ["198.51.100.53/32", "0.0.0.0/0"]}]  # fmt: skip
+    err = _dns_refusal(render, tools)
+    assert "cannot be opened to cidrs 0.0.0.0/0 (broader than a /16)" in err.message
+    assert err.hint == "narrow `cidrs` to the addresses of the DNS-speaking service"
+
+
+def test_model_endpoint_on_port_53_names_the_endpoint(render):
+    model = {"provider": "openai", "name": "m", "endpoint": "http://llm.example.com:53/v1"}
+    err = _dns_refusal(render, [], model=model)
+    assert ": spec.model.endpoint: port 53 egress is DNS" in err.message
+    assert "reach it by IP address or in-cluster Service name" in (err.hint or "")
+
+
+def test_exact_destinations_on_port_53_render(render):
+    tools = [
+        {"name": "resolver", "kind": "tcp", "host": "dns.example.com", "port": 53,
+         "cidrs": ["198.51.100.53/32"]},
+        {"name": "lab", "kind": "tcp", "host": "10.2.3.4", "port": 53},
+        {"name": "coredns", "kind": "tcp", "host": "coredns.infra", "port": 53},
+    ]  # fmt: skip
+    egress = _egress(render(agent_doc(model=None, secrets=[], tools=tools)))
+    on_53 = [r["to"] for r in egress if 53 in _ports(r)][1:]  # after the kube-dns rule
+    assert on_53 == [
+        [{"ipBlock": {"cidr": "198.51.100.53/32"}}],
+        [{"ipBlock": {"cidr": "10.2.3.4/32"}}],
+        [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "infra"}}, "podSelector": {}}],
+    ]  # fmt: skip
+    fqdn = render(
+        agent_doc(model=None, secrets=[], tools=[{"name": "r", "kind": "tcp", "host": "dns.example.com", "port": 53}]),
+        platform={"egress": {"mode": "fqdn"}},
+    )  # fmt: skip
+    rules = one(fqdn, "CiliumNetworkPolicy", "demo-fqdn")["spec"]["egress"]
+    assert {"toFQDNs": [{"matchName": "dns.example.com"}],
+            "toPorts": [{"ports": [{"port": "53", "protocol": "TCP"}]}]} in rules  # fmt: skip

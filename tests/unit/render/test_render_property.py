@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -37,6 +40,11 @@ hosts = st.sampled_from(
     ]
 )
 ports = st.integers(min_value=1, max_value=65535)
+# Port 53 is DNS (NET-003: to kube-dns only), drawn often: a tool on it renders only when
+# the rule reaches it exactly, else render refuses it (see dns_refusal).
+tool_ports = st.one_of(ports, st.just(53))
+# Hosts a NetworkPolicy reaches exactly: IP literals and in-cluster Services.
+EXACT_HOSTS = frozenset({"10.2.3.4", "redis.cache", "svc.other.svc.cluster.local", "search"})
 
 
 @st.composite
@@ -60,11 +68,10 @@ def tools(draw: Any) -> list[dict[str, Any]]:
                 }
         elif kind == "http":
             scheme = draw(st.sampled_from(["http", "https"]))
-            tool = {"name": name, "kind": kind, "url": f"{scheme}://{draw(hosts)}:{draw(ports)}/v1"}
-            if draw(st.booleans()):
-                tool["cidrs"] = ["203.0.113.0/24"]
+            url = f"{scheme}://{draw(hosts)}:{draw(tool_ports)}/v1"
+            tool = {"name": name, "kind": kind, "url": url}
         elif kind == "tcp":
-            tool = {"name": name, "kind": kind, "host": draw(hosts), "port": draw(ports)}
+            tool = {"name": name, "kind": kind, "host": draw(hosts), "port": draw(tool_ports)}
         else:
             verbs = draw(
                 st.lists(st.sampled_from(["get", "list", "watch"]), min_size=1, unique=True)
@@ -75,6 +82,8 @@ def tools(draw: Any) -> list[dict[str, Any]]:
                 "clusterScoped": draw(st.booleans()),
                 "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": verbs}],
             }
+        if kind in ("http", "tcp") and draw(st.booleans()):
+            tool["cidrs"] = draw(st.sampled_from([["203.0.113.0/24"], ["0.0.0.0/0"]]))
         out.append(tool)
     return out
 
@@ -196,16 +205,56 @@ PLATFORMS = st.sampled_from(
 )
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(doc=agents(), platform=PLATFORMS)
-def test_generated_specs_render_to_schema_valid_objects(doc, platform, crd_validator):
+def dns_refusal(doc: dict[str, Any], platform: dict[str, Any]) -> str | None:
+    """The spec field render must refuse, if any: the first tool on port 53 only a range reaches.
+
+    Exact destinations render: an IP literal or in-cluster host, an HTTP host behind the
+    proxy, an FQDN-policy host, cidrs no broader than a /16. The internet, the private
+    ranges (what a host falls back to) or a broad cidr on port 53 would be DNS past kube-dns.
+    """
+    mode = platform["egress"]["mode"]
+    for i, tool in enumerate(doc["spec"]["tools"]):
+        if tool["kind"] == "http":
+            parts = urlsplit(tool["url"])
+            host, port, field = parts.hostname, parts.port, "url"
+        elif tool["kind"] == "tcp":
+            host, port, field = tool["host"], tool["port"], "port"
+        else:
+            continue
+        if port != 53 or host in EXACT_HOSTS or (mode == "proxy" and tool["kind"] == "http"):
+            continue
+        cidrs = tool.get("cidrs", [])
+        if cidrs and all(ipaddress.ip_network(c).prefixlen >= 16 for c in cidrs):
+            continue
+        if not cidrs and mode == "fqdn":
+            continue
+        return f"spec.tools[{i}].{field}"
+    return None
+
+
+@st.composite
+def agents_with_a_port_53_tool(draw: Any) -> dict[str, Any]:
+    """A generated agent plus one http or tcp tool on port 53, anywhere among its tools."""
+    doc = draw(agents())
+    host = draw(hosts)
+    if draw(st.booleans()):
+        tool: dict[str, Any] = {"name": "zdns", "kind": "http", "url": f"https://{host}:53/v1"}
+    else:
+        tool = {"name": "zdns", "kind": "tcp", "host": host, "port": 53}
+    if draw(st.booleans()):
+        tool["cidrs"] = draw(st.sampled_from([["203.0.113.0/24"], ["0.0.0.0/0"]]))
+    tools = doc["spec"]["tools"]
+    tools.insert(draw(st.integers(0, len(tools))), tool)
+    return doc
+
+
+def _render_or_refuse(doc: dict[str, Any], platform: dict[str, Any], crd_validator: Any) -> None:
+    """Render the spec: refused exactly when dns_refusal says so, else hardened and schema-valid."""
+    from agentctl.errors import RenderError
     from agentctl.render import render_agent
     from agentctl.spec.loader import load_agent, load_platform
 
+    refused = dns_refusal(doc, platform)
     with tempfile.TemporaryDirectory() as tmp:
         agent_file = Path(tmp) / "agent.yaml"
         agent_file.write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -213,7 +262,35 @@ def test_generated_specs_render_to_schema_valid_objects(doc, platform, crd_valid
         platform_file.write_text(
             yaml.safe_dump({"apiVersion": "agentctl.dev/v1alpha1", "kind": "Platform", **platform})
         )
-        bundle = render_agent(load_agent(agent_file), load_platform(platform_file))
+        loaded = (load_agent(agent_file), load_platform(platform_file))
+        if refused is not None:
+            with pytest.raises(RenderError) as err:
+                render_agent(*loaded)
+            assert f": {refused}: port 53 egress is DNS; agents resolve through kube-dns only" in (
+                err.value.message
+            )
+            return
+        bundle = render_agent(*loaded)
     check_invariants(bundle)
     for obj in bundle.objects:
         assert crd_validator.validate(obj.obj) == [], (obj.ref, crd_validator.validate(obj.obj)[:3])
+
+
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@SETTINGS
+@given(doc=agents(), platform=PLATFORMS)
+def test_generated_specs_render_to_schema_valid_objects(doc, platform, crd_validator):
+    _render_or_refuse(doc, platform, crd_validator)
+
+
+@SETTINGS
+@given(doc=agents_with_a_port_53_tool(), platform=PLATFORMS)
+def test_port_53_egress_renders_exactly_or_is_refused(doc, platform, crd_validator):
+    """DNS only to kube-dns: a tool on port 53 renders to one exact destination, or not at all."""
+    _render_or_refuse(doc, platform, crd_validator)
