@@ -78,25 +78,47 @@ def check_steps(steps: list[Step]) -> Iterator[tuple[PathKey, str]]:
                 )
             elif dep == step.name:
                 yield (*base, i, "dependsOn", j), "a step cannot depend on itself"
-    cycle = find_cycle(steps)
-    if cycle:
-        first = index[cycle[0]]
+    for cycle in find_cycles(steps):
         yield (
-            (*base, first, "dependsOn"),
+            (*base, index[cycle[0]], "dependsOn"),
             "dependency cycle: " + " -> ".join([*cycle, cycle[0]]) + " (-> reads: depends on)",
         )
-        return
+    # forEach is judged on the acyclic part of the graph: a source that does not
+    # reach the step at all is reported; one in the same cycle as the step has
+    # no order to judge, and its cycle is reported above.
     for i, step in enumerate(steps):
         if step.for_each is None:
             continue
         src = step.for_each.from_
         if src not in index:
-            yield (*base, i, "forEach", "from"), f"unknown step {src!r}"
+            yield (
+                (*base, i, "forEach", "from"),
+                f"unknown step {src!r} (steps: {', '.join(index)})",
+            )
         elif src not in ancestors(steps, step.name):
             yield (
                 (*base, i, "forEach", "from"),
                 f"{src!r} must run before {step.name!r}: add it (or a step after it) to dependsOn",
             )
+
+
+def find_cycles(steps: list[Step]) -> list[list[str]]:
+    """One cycle in each group of steps that depend on each other, in step order."""
+    upstream = {s.name: ancestors(steps, s.name) for s in steps}
+    out: list[list[str]] = []
+    seen: set[str] = set()
+    for name, above in upstream.items():
+        if name in seen:
+            continue
+        group = {n for n in above if n != name and name in upstream[n]}
+        if not group:
+            continue
+        group.add(name)
+        seen |= group
+        cycle = find_cycle([s for s in steps if s.name in group])
+        if cycle:
+            out.append(cycle)
+    return out
 
 
 def find_cycle(steps: list[Step]) -> list[str] | None:

@@ -177,3 +177,36 @@ def test_for_each_from_must_be_an_ancestor():
             "'mid' must run before 'other': add it (or a step after it) to dependsOn",
         )
     ]
+
+
+def test_a_cycle_does_not_hide_for_each_problems():
+    def step(name: str, deps: list[str], src: str | None = None) -> Step:
+        doc: dict = {"name": name, "dependsOn": deps}
+        if src is not None:
+            doc["forEach"] = {"from": src}
+        return Step.model_validate(doc)
+
+    s = [
+        step("plan", []),
+        step("a", ["b"], src="b"),  # a and b: a cycle; forEach inside it is left to the cycle
+        step("b", ["a", "plan"]),
+        step("c", ["d"]),
+        step("d", ["c"]),  # a second, separate cycle
+        step("fan", ["a"], src="plan"),  # plan runs before fan only through the cycle: upstream
+        step("lost", [], src="nowhere"),
+        step("early", [], src="plan"),
+    ]
+    base = ("spec", "workflow", "steps")
+    assert list(graph.check_steps(s)) == [
+        ((*base, 1, "dependsOn"), "dependency cycle: a -> b -> a (-> reads: depends on)"),
+        ((*base, 3, "dependsOn"), "dependency cycle: c -> d -> c (-> reads: depends on)"),
+        (
+            (*base, 6, "forEach", "from"),
+            "unknown step 'nowhere' (steps: plan, a, b, c, d, fan, lost, early)",
+        ),
+        (
+            (*base, 7, "forEach", "from"),
+            "'plan' must run before 'early': add it (or a step after it) to dependsOn",
+        ),
+    ]
+    assert [sorted(c) for c in graph.find_cycles(s)] == [["a", "b"], ["c", "d"]]
