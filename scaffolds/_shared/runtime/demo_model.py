@@ -7,8 +7,9 @@ against a real endpoint. What it does, always the same way for the same input:
 
 1. On a new user request it calls the tools whose name or description shares
    words with the request (best match first, at most 3 per request, one per
-   step), filling required arguments from the request: numbers, ISO dates,
-   enum values mentioned in it, otherwise the request text itself. With no
+   step), filling required arguments from the request: numbers (the first
+   the parameter's ``minimum``/``maximum`` allow), ISO dates, enum values
+   mentioned in it, otherwise the request text itself. With no
    matching tool it calls the first one.
 2. Once it has tool results it answers: with the last result as JSON when the
    request or the system prompt asks for JSON, otherwise with a short summary
@@ -178,7 +179,7 @@ def build_arguments(schema: dict[str, Any], task: str) -> dict[str, Any]:
             choice = mentioned.pop(0) if mentioned else spec.get("default", spec["enum"][0])
             args[name] = choice
         elif kind in ("number", "integer"):
-            value = numbers.pop(0) if numbers else spec.get("default", spec.get("minimum", 1))
+            value = _pick_number(numbers, spec, integer=kind == "integer")
             args[name] = int(value) if kind == "integer" else float(value)
         elif kind == "boolean":
             args[name] = bool(spec.get("default", False))
@@ -191,6 +192,31 @@ def build_arguments(schema: dict[str, Any], task: str) -> dict[str, Any]:
         else:
             args[name] = task[:200] if task else spec.get("default", "")
     return args
+
+
+def _pick_number(numbers: list[float], spec: dict[str, Any], *, integer: bool) -> float:
+    """The first number of the request the schema accepts (taken from ``numbers``), else a fallback.
+
+    A number the schema would refuse (outside ``minimum``/``maximum``, or not
+    whole for an integer) is skipped: it belongs to some other part of the
+    request, such as a version in a topic.
+    """
+    low, high = spec.get("minimum"), spec.get("maximum")
+
+    def fits(value: float) -> bool:
+        return (
+            (low is None or value >= low)
+            and (high is None or value <= high)
+            and (not integer or float(value).is_integer())
+        )
+
+    for i, value in enumerate(numbers):
+        if fits(value):
+            return numbers.pop(i)
+    fallback = spec.get("default", low if low is not None else 1)
+    if high is not None and fallback > high:
+        fallback = high
+    return fallback
 
 
 def _http_module() -> Any:

@@ -345,6 +345,16 @@ def test_demo_arguments_come_from_the_request():
     assert args == {"amount": 12.5, "from": "EUR", "to": "USD", "day": "2025-01-31"}
 
 
+def test_demo_numbers_stay_within_the_schema_bounds():
+    index = {"type": "object", "properties": {"index": {"type": "integer", "minimum": 0, "maximum": 2}}}
+    # numbers the schema refuses (a count, a version in the topic) are skipped
+    assert build_arguments(index, "Report on the top 5 risks of python 3.12, index 0 to 2") == {"index": 0}
+    assert build_arguments(index, "Report on the top 5 risks") == {"index": 0}
+    bounded = {"type": "object", "properties": {"n": {"type": "number", "minimum": 10, "maximum": 20}}}
+    assert build_arguments(bounded, "between 3 and 15") == {"n": 15.0}
+    assert build_arguments(bounded, "no numbers here") == {"n": 10.0}
+
+
 def test_offline_demo_end_to_end(spans):
     result = Agent(settings_for(None), Toolbox([echo])).run("echo this text")
     assert result.output.startswith("[offline-demo] Based on echo")

@@ -86,6 +86,18 @@ def test_run_everything_locally(monkeypatch, tmp_path, capsys):
     assert report["report"].startswith("[offline-demo]")
 
 
+def test_the_offline_demo_runs_without_tool_errors(monkeypatch, tmp_path, spans):
+    """Numbers in the topic must not become get_findings indexes the research does not have."""
+    code, report = run(monkeypatch, tmp_path, "run", "top 5 risks of kubernetes 1.30")
+
+    assert code == 0
+    tools = spans.named("execute_tool")
+    assert {s.name for s in tools} >= {"execute_tool search_knowledge", "execute_tool get_findings"}
+    assert [s.name for s in tools if s.status.status_code.name == "ERROR" or "error.type" in s.attributes] == []
+    assert '"error"' not in report["report"]
+    assert report["report"].startswith("[offline-demo] Based on get_findings")
+
+
 def test_a_step_with_an_undeclared_tool_exits_2(monkeypatch, tmp_path, capsys, spans):
     declared = [t for t in agent_tools(AGENT_YAML) if t["name"] != "search_knowledge"]
 

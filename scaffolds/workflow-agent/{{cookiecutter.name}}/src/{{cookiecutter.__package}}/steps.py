@@ -121,17 +121,21 @@ def research(settings: Settings, question: str, *, client: Any = None) -> dict[s
 
 
 def write(settings: Settings, topic: str, findings: list[dict[str, Any]], *, client: Any = None) -> dict[str, Any]:
+    index_schema: dict[str, Any] = {"type": "integer", "minimum": 0}
+    if findings:  # the valid range is part of the tool's schema, so the model can see it
+        index_schema["maximum"] = len(findings) - 1
+
     @tool(
         description="Read the research findings of one item (by index) to write the report.",
         parameters={
             "type": "object",
-            "properties": {"index": {"type": "integer", "minimum": 0}},
+            "properties": {"index": index_schema},
             "required": ["index"],
             "additionalProperties": False,
         },
     )
     def get_findings(index: int) -> dict[str, Any]:
-        if index >= len(findings):
+        if not 0 <= index < len(findings):
             raise ToolError(f"there are {len(findings)} findings (index 0 to {len(findings) - 1})")
         item = findings[index]
         return {"question": item.get("question"), "findings": item.get("findings")}
