@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from agentctl.errors import UsageError
 from agentctl.scaffold.catalog import builtin_root
 from agentctl.scaffold.generate import InitRequest, generate
 
@@ -184,10 +185,29 @@ def test_generated_project_has_the_golden_path_files(template, tmp_path):
         text = (project / ci).read_text()
         assert "agentctl validate --format sarif --output-file agentctl.sarif" in text
         assert "agentctl build --out dist/" in text and "agentctl deploy" in text
+        # never `pip install agentctl` (whatever owns the name on PyPI): the pinned spec
+        assert "run: pip install agentctl" not in text and "- pip install agentctl" not in text
+        assert text.count('pip install "$AGENTCTL_PIP_SPEC"') == 3
+        assert "https://github.com/acme/agentctl/archive/refs/tags/v0.1.0.tar.gz" in text
     for path in project.rglob("*"):
         if path.is_file() and path.name != "agent.yaml":
             text = path.read_text(encoding="utf-8")
             assert "{{ cookiecutter" not in text and "{%" not in text, path
+
+
+def test_ci_installs_agentctl_from_the_pinned_spec(tmp_path):
+    import yaml
+
+    spec = "git+https://git.example.com/platform/agentctl@v2.3.0"
+    project = generate(InitRequest("batch-job", None, tmp_path, {"agentctl_pip_spec": spec})).path
+    github = yaml.safe_load((project / ".github/workflows/agent.yml").read_text())
+    assert github["env"]["AGENTCTL_PIP_SPEC"] == ("${{ vars.AGENTCTL_PIP_SPEC || '" + spec + "' }}")
+    gitlab = yaml.safe_load((project / ".gitlab-ci.yml").read_text())
+    assert gitlab["variables"]["AGENTCTL_PIP_SPEC"] == spec
+    for bad in ["agentctl; curl x", "agentctl --index-url http://x", "$(id)"]:
+        with pytest.raises(UsageError):
+            generate(InitRequest("batch-job", "x", tmp_path / "bad", {"agentctl_pip_spec": bad}))
+    assert not (tmp_path / "bad" / "x").exists()
 
 
 def test_generated_projects_are_lint_clean(tmp_path):
