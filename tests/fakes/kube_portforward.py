@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import socket
@@ -211,7 +212,8 @@ class FakePortForwardKube:
                     except OSError:
                         pass
 
-                threading.Thread(target=pump, daemon=True).start()
+                pumping = threading.Thread(target=pump, daemon=True)
+                pumping.start()
                 try:
                     while (frame := _read_frame(self.rfile)) is not None:
                         opcode, data = frame
@@ -222,6 +224,11 @@ class FakePortForwardKube:
                         elif opcode == 2 and data[:1] == b"\x00" and len(data) > 1:
                             upstream.sendall(data[1:])
                 finally:
+                    # The pump writes to this handler's wfile, which is closed once we return:
+                    # wake it (shutdown ends a blocked recv) and wait for it first.
+                    with contextlib.suppress(OSError):
+                        upstream.shutdown(socket.SHUT_RDWR)
+                    pumping.join()
                     upstream.close()
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -281,3 +282,5 @@ def test_port_forward_reaches_an_in_cluster_tempo(
         )
         assert detail.exit_code == 0, detail.stderr
         assert "execute_tool get_weather" in detail.stdout
+        # the command waited for its forwarding threads: nothing of it outlives it
+        assert [t.name for t in threading.enumerate() if t.name.startswith("port-forward")] == []

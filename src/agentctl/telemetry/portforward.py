@@ -12,6 +12,7 @@ import contextlib
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,9 @@ class PortForward:
         self._listener: socket.socket | None = None
         self._stop = threading.Event()
         self._api: Any = None
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._conns: set[socket.socket] = set()
 
     @property
     def url(self) -> str:
@@ -117,8 +121,15 @@ class PortForward:
         listener.settimeout(0.5)
         self._listener = listener
         self.local_port = listener.getsockname()[1]
-        threading.Thread(target=self._accept_loop, name="port-forward", daemon=True).start()
+        self._spawn(self._accept_loop, listener, name="port-forward")
         return self.url
+
+    def _spawn(self, target: Any, *args: Any, name: str) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        with self._lock:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            self._threads.append(thread)
+        thread.start()
 
     def _resolve(self) -> tuple[str, int]:
         api = self._api
@@ -156,18 +167,32 @@ class PortForward:
             )
         return pod.metadata.name, int(remote)
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None
+    def _accept_loop(self, listener: socket.socket) -> None:
+        # The listener is passed in, never read from self: stop() may clear that at any moment.
         while not self._stop.is_set():
             try:
-                conn, _ = self._listener.accept()
+                conn, _ = listener.accept()
             except TimeoutError:
                 continue
             except OSError:
                 return
-            threading.Thread(target=self._pipe, args=(conn,), daemon=True).start()
+            with self._lock:
+                if self._stop.is_set():
+                    conn.close()
+                    return
+                self._conns.add(conn)
+            self._spawn(self._pipe, conn, name="port-forward-conn")
 
     def _pipe(self, conn: socket.socket) -> None:
+        try:
+            self._forward(conn)
+        finally:
+            with self._lock:
+                self._conns.discard(conn)
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def _forward(self, conn: socket.socket) -> None:
         from kubernetes.stream import portforward
 
         try:
@@ -179,8 +204,7 @@ class PortForward:
             )
             remote = pf.socket(self.remote_port)
         except Exception:
-            conn.close()
-            return
+            return  # the client sees its connection closed
         done = threading.Event()
 
         def copy(src: Any, dst: Any) -> None:
@@ -202,16 +226,27 @@ class PortForward:
         t.start()
         copy(conn, remote)
         t.join(timeout=5)
-        with contextlib.suppress(OSError):
-            conn.close()
         with contextlib.suppress(Exception):
             pf.close()
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._listener is not None:
-            self._listener.close()
-            self._listener = None
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop listening, end the connections being piped and wait for their threads."""
+        with self._lock:
+            self._stop.set()
+            listener, self._listener = self._listener, None
+            conns = list(self._conns)
+            threads = list(self._threads)
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes a blocked accept() on Linux
+            listener.close()
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join(max(0.0, deadline - time.monotonic()))
 
     def __enter__(self) -> PortForward:
         self.start()
