@@ -284,3 +284,15 @@ def test_port_forward_reaches_an_in_cluster_tempo(
         assert "execute_tool get_weather" in detail.stdout
         # the command waited for its forwarding threads: nothing of it outlives it
         assert [t.name for t in threading.enumerate() if t.name.startswith("port-forward")] == []
+
+
+def test_port_forward_broken_kubeconfig_is_one_line_exit_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "kubeconfig"
+    broken.write_text("garbage: [\n")
+    monkeypatch.setenv("KUBECONFIG", str(broken))
+    res = run_cli("trace", "--source", "tempo", "--port-forward", "svc/tempo")
+    assert res.exit_code == 3
+    assert "Traceback" not in res.stderr
+    assert f"kubeconfig {broken}:" in res.stderr and "not valid YAML" in res.stderr

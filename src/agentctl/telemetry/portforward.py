@@ -265,6 +265,14 @@ def _configuration(client: Any, config: Any, context: str | None) -> Any:
     if not exists and os.environ.get("KUBERNETES_SERVICE_HOST"):
         config.load_incluster_config(client_configuration=cfg)
     else:
+        # The same checks as the deploy commands: a broken kubeconfig is one
+        # line naming the file (and line), exit 3, never a parser traceback.
+        from agentctl.deploy import kubeconfig
+
+        existing = [p for p in paths.split(os.pathsep) if p and Path(p).is_file()]
+        merged = kubeconfig.read(existing)
+        if merged is not None:
+            merged.context(context)
         config.load_kube_config(
             config_file=paths, context=context, client_configuration=cfg, persist_config=False
         )
