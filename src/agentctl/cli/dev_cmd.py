@@ -177,11 +177,13 @@ def run_dev(loaded: Any, options: Any, task: str | None, output: OutputFormat) -
                 elif task is not None:
                     report = invokemod.invoke_service(session, task)
                 else:
-                    session.publish_state()
-                    view.handle_info(
-                        f"{agent.metadata.name} ready at {session.agent_url} (Ctrl-C stops everything)"
-                    )
+                    # Ready from the moment the state file exists: a Ctrl-C from then on is
+                    # the ordinary way to stop, never an interruption of start-up.
                     with contextlib.suppress(KeyboardInterrupt):
+                        session.publish_state()
+                        view.handle_info(
+                            f"{agent.metadata.name} ready at {session.agent_url} (Ctrl-C stops everything)"
+                        )
                         session.watch(_never())
                     view.title = f"agentctl dev {agent.metadata.name}: stopped"
         finally:

@@ -167,10 +167,23 @@ class ManagedProcess:
             except subprocess.TimeoutExpired:
                 self._signal_group(signal.SIGKILL)
                 self._proc.wait()
-        # The leader is gone; its children may not be: kill what is left of the group.
+        # The leader is gone; its children may not be: kill what is left of the group, and
+        # wait until the kernel has ended them (a SIGKILL is not instant on a busy machine).
         self._signal_group(signal.SIGKILL)
+        self._wait_group_gone(grace)
         self._finish(self._proc.returncode)
+        # Every writer of its pipes is gone now: let the readers pass on the last lines.
+        self.join_logs(grace)
         return self.returncode
+
+    def _wait_group_gone(self, timeout: float) -> None:
+        pgid = self.pgid
+        if pgid is None:
+            return
+        deadline = time.monotonic() + timeout
+        while group_members([pgid]) and time.monotonic() < deadline:
+            self._signal_group(signal.SIGKILL)
+            time.sleep(0.02)
 
     def _signal_group(self, sig: int) -> None:
         pgid = self.pgid
@@ -190,10 +203,11 @@ class ManagedProcess:
         with self._lock:
             return "\n".join(self._stdout)
 
-    def join_logs(self, timeout: float = 2.0) -> None:
-        """Wait until every line the process wrote has been read."""
+    def join_logs(self, timeout: float = 5.0) -> None:
+        """Wait (``timeout`` seconds at most, in all) until every line the process wrote was read."""
+        deadline = time.monotonic() + timeout
         for reader in self._readers:
-            reader.join(timeout)
+            reader.join(max(0.0, deadline - time.monotonic()))
 
     def _pump(self, stream: IO[bytes], is_stdout: bool) -> None:
         for raw in iter(stream.readline, b""):

@@ -50,8 +50,14 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def find_running(local_dir: Path, ready_path: str = "/readyz") -> dict[str, Any] | None:
-    """The state of a live ``agentctl dev`` for this project whose agent answers, if any."""
+def find_running(
+    local_dir: Path, ready_path: str = "/readyz", timeout: float = 15.0
+) -> dict[str, Any] | None:
+    """The state of a live ``agentctl dev`` for this project whose agent answers, if any.
+
+    Its process is alive, so a slow answer is a busy agent, not a dead one: ``timeout``
+    is generous, or a loaded machine would start a second session beside the first.
+    """
     try:
         data = json.loads(state_path(local_dir).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -65,7 +71,7 @@ def find_running(local_dir: Path, ready_path: str = "/readyz") -> dict[str, Any]
     if data["pid"] == os.getpid() or not _pid_alive(data["pid"]):
         return None
     try:
-        with urllib.request.urlopen(data["url"] + ready_path, timeout=2) as resp:
+        with urllib.request.urlopen(data["url"] + ready_path, timeout=timeout) as resp:
             if resp.status != 200:
                 return None
     except (urllib.error.URLError, OSError, ValueError):
