@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import yaml
 from tests.cli.helpers import run_cli
 from tests.fakes.kube_api import DEFAULT_TOKEN, FakeKube
 from tests.fakes.kube_fixtures import project, running_fake
+from tests.fakes.ports import refused_port
 
 NS = "agents-search"
 
@@ -170,15 +170,13 @@ def test_no_kubeconfig_is_one_line_exit_3(
 def test_unreachable_cluster_is_one_line_exit_3(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proj: Path
 ) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    fake = FakeKube()
-    fake._server = type("S", (), {"server_address": ("127.0.0.1", port)})()  # type: ignore[assignment]
-    kc = fake.write_kubeconfig(tmp_path / "dead")
-    fake._server = None
-    monkeypatch.setenv("KUBECONFIG", str(kc))
-    res = run_cli("deploy")
+    with refused_port() as port:
+        fake = FakeKube()
+        fake._server = type("S", (), {"server_address": ("127.0.0.1", port)})()  # type: ignore[assignment]
+        kc = fake.write_kubeconfig(tmp_path / "dead")
+        fake._server = None
+        monkeypatch.setenv("KUBECONFIG", str(kc))
+        res = run_cli("deploy")
     assert res.exit_code == 3
     assert (
         f"cannot reach the cluster at http://127.0.0.1:{port} (context fake): connection refused"

@@ -9,9 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from tests.cli.helpers import run_cli
 from tests.fakes import otlp_payloads as P
 from tests.fakes.kube_api import FakeKube
+from tests.fakes.ports import refused_port
 from tests.fakes.trace_backends import FakeJaeger, FakeTempo
 
 
@@ -167,9 +169,9 @@ def test_platform_yaml_chooses_the_backend(
 
 
 def test_unreachable_backend(tmp_path: Path) -> None:
-    with FakeTempo() as fake:
-        url = fake.url
-    res = run_cli("trace", "--source", f"tempo+{url}")
+    with refused_port() as port:
+        url = f"http://127.0.0.1:{port}"
+        res = run_cli("trace", "--source", f"tempo+{url}")
     assert res.exit_code == 2
     assert f"{url}: cannot reach the trace backend" in res.stderr
 
@@ -226,10 +228,15 @@ def test_port_forward_cluster_errors_exit_3(
             "observability",
         )
         assert res.exit_code == 3 and "no running pod behind it" in res.stderr
-    res = run_cli(
-        "trace", "--source", "tempo", "--port-forward", "svc/tempo"
-    )  # the API server is gone
+        kubeconfig = kube.kubeconfig
+    assert kubeconfig is not None
+    with refused_port() as port:  # the API server is gone
+        doc = yaml.safe_load(kubeconfig.read_text())
+        doc["clusters"][0]["cluster"]["server"] = f"http://127.0.0.1:{port}"
+        kubeconfig.write_text(yaml.safe_dump(doc))
+        res = run_cli("trace", "--source", "tempo", "--port-forward", "svc/tempo")
     assert res.exit_code == 3
+    assert "that the cluster is reachable" in res.stderr
 
 
 def test_port_forward_reads_the_current_kubeconfig(
