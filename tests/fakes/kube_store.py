@@ -333,6 +333,8 @@ class StoreMixin:
             self._store[key] = candidate
             self._touch(candidate, "ADDED" if created else "MODIFIED")
             self._settle(candidate)
+            if created:
+                self._on_create(candidate)
         return self._public(self._store[key]), created
 
     def _create(
@@ -369,11 +371,17 @@ class StoreMixin:
             return self._public(s)
         self._store[key] = s
         self._touch(s, "ADDED")
-        hook = self.on_create.get(r.kind)
+        self._settle(s)
+        self._on_create(s)
+        return self._public(s)
+
+    def _on_create(self, s: Stored) -> None:
+        """A test's controller for this kind, run within the request that created the object
+        (created by apply or by create) and after the built-in ones (``auto_ready``): no client
+        can see the object before it acted, and what it sets wins."""
+        hook = self.on_create.get(s.resource.kind)
         if hook is not None:
             hook(self, self._public(s))
-        self._settle(s)
-        return self._public(s)
 
     def _settle(self, s: Stored) -> None:
         """What controllers would do next when auto_ready: roll out, complete, bind."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -120,29 +119,25 @@ def test_wait_failure_exits_4_with_the_reason(kube: FakeKube, proj: Path) -> Non
         "agentctl.dev/agent": "research-assistant",
     }
 
-    def on_sts() -> None:
-        for _ in range(500):
-            if kube.list("StatefulSet", NS):
-                kube.add_pod(
-                    NS,
-                    "research-assistant-0",
-                    labels,
-                    phase="Pending",
-                    containers=[
-                        {
-                            "name": "agent",
-                            "ready": False,
-                            "restartCount": 0,
-                            "state": {
-                                "waiting": {"reason": "ErrImagePull", "message": "not found"}
-                            },
-                        }
-                    ],
-                )
-                return
-            threading.Event().wait(0.01)
+    def on_sts(fake: FakeKube, sts: dict[str, Any]) -> None:
+        # The pod appears with its StatefulSet (as a controller would make it), not whenever a
+        # polling thread gets to it: on a busy machine that could be after the 1 s wait ended.
+        fake.add_pod(
+            NS,
+            "research-assistant-0",
+            labels,
+            phase="Pending",
+            containers=[
+                {
+                    "name": "agent",
+                    "ready": False,
+                    "restartCount": 0,
+                    "state": {"waiting": {"reason": "ErrImagePull", "message": "not found"}},
+                }
+            ],
+        )
 
-    threading.Thread(target=on_sts, daemon=True).start()
+    kube.on_create["StatefulSet"] = on_sts
     res = run_cli("deploy", "--timeout", "1s")
     assert res.exit_code == 4
     assert "StatefulSet/research-assistant" in res.stderr and "not ready after 1s" in res.stderr

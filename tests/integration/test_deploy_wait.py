@@ -51,18 +51,18 @@ def waiting(reason: str, message: str = "", restarts: int = 0, **extra: Any) -> 
     }
 
 
-def on_apply(fake: FakeKube, kind: str, fn: Any) -> None:
-    """Run ``fn`` once ``kind`` exists (what a controller reacting to the apply would do)."""
+def on_apply(fake: FakeKube, kind: str, fn: Any, ns: str = NS) -> None:
+    """Run ``fn`` the moment ``kind`` is created in ``ns``, as a controller reacting to the apply.
 
-    def poll() -> None:
-        for _ in range(400):
-            obj = fake.list(kind, NS)
-            if obj:
-                fn(obj[0])
-                return
-            threading.Event().wait(0.01)
+    It runs inside the fake's request, so the deploy never sees the object without it: a
+    thread polling for the object could act after a short wait had already ended.
+    """
 
-    threading.Thread(target=poll, daemon=True).start()
+    def created(_fake: FakeKube, obj: dict[str, Any]) -> None:
+        if obj["metadata"].get("namespace") == ns:
+            fn(obj)
+
+    fake.on_create[kind] = created
 
 
 def test_rollout_that_finishes_is_waited_for(kube: FakeKube, tmp_path: Path) -> None:
@@ -73,21 +73,24 @@ def test_rollout_that_finishes_is_waited_for(kube: FakeKube, tmp_path: Path) -> 
             seen.extend(f"{s.ref.display}: {s.message}" for s in states)
 
     def roll_out(sts: dict[str, Any]) -> None:
-        threading.Event().wait(0.2)
-        rev = "research-assistant-1"
-        kube.set_status(
-            "StatefulSet",
-            NS,
-            STS,
-            {
-                "observedGeneration": 1,
-                "replicas": 1,
-                "readyReplicas": 1,
-                "updatedReplicas": 1,
-                "currentRevision": rev,
-                "updateRevision": rev,
-            },
-        )
+        def later() -> None:  # the rollout takes a moment: the deploy waits for it
+            threading.Event().wait(0.2)
+            rev = "research-assistant-1"
+            kube.set_status(
+                "StatefulSet",
+                NS,
+                STS,
+                {
+                    "observedGeneration": 1,
+                    "replicas": 1,
+                    "readyReplicas": 1,
+                    "updatedReplicas": 1,
+                    "currentRevision": rev,
+                    "updateRevision": rev,
+                },
+            )
+
+        threading.Thread(target=later, daemon=True).start()
 
     on_apply(kube, "StatefulSet", roll_out)
     result = deploy_and_wait(kube, project(tmp_path), timeout=10, events=Record())
@@ -237,22 +240,13 @@ def test_failed_job_fails_the_wait(kube: FakeKube, tmp_path: Path) -> None:
             },
         )
 
-    threading.Thread(target=lambda: _when(kube, "Job", "agents-finance", fail), daemon=True).start()
+    on_apply(kube, "Job", fail, ns="agents-finance")
     with pytest.raises(WaitFailed) as info:
         deploy_and_wait(kube, proj, timeout=30)
     assert (
         info.value.message
         == "Job/daily-report (failed: BackoffLimitExceeded Job has reached the specified backoff limit): failed"
     )
-
-
-def _when(fake: FakeKube, kind: str, ns: str, fn: Any) -> None:
-    for _ in range(400):
-        items = fake.list(kind, ns)
-        if items:
-            fn(items[0])
-            return
-        threading.Event().wait(0.01)
 
 
 def test_claims_waiting_for_their_first_consumer_count_as_ready(
@@ -271,9 +265,7 @@ def test_claims_waiting_for_their_first_consumer_count_as_ready(
             type_="Normal",
         )
 
-    threading.Thread(
-        target=lambda: _when(kube, "PersistentVolumeClaim", NS, first_consumer), daemon=True
-    ).start()
+    on_apply(kube, "PersistentVolumeClaim", first_consumer)
     result = deploy_and_wait(kube, proj, timeout=10)
     assert [(s.ref.display, s.message) for s in result.wait.states] == [
         ("PersistentVolumeClaim/deep-research-memory", "waits for its first consumer")
