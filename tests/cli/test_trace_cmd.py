@@ -289,7 +289,7 @@ def test_collector_receives_and_stops_cleanly(db: Path) -> None:
     finally:
         code = _stop(proc)
     assert code == 0
-    rest = [err.next(5) for _ in range(4)]
+    rest = [err.next() for _ in range(4)]  # already written: the deadline is only a guard
     notes = [line for line in rest if line.startswith("note:")]
     assert [n.split()[1] for n in notes] == ["metrics", "logs"]
     assert "not stored (this receiver stores traces only)" in notes[0]

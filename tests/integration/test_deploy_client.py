@@ -51,14 +51,18 @@ def test_watch_streams_added_modified_deleted_with_resource_versions(kube: FakeK
             client.apply(res, cm("a", "2"))
             client.delete(res, NS, "a")
 
-        threading.Thread(target=changes, daemon=True).start()
+        changer = threading.Thread(target=changes, daemon=True)
+        changer.start()
         events = []
-        for event in client.watch(res, NS, labels="app=x", resource_version=rv, timeout_seconds=5):
+        # the watch outlasts the changes however slowly the machine runs them (it ends at DELETED)
+        for event in client.watch(res, NS, labels="app=x", resource_version=rv, timeout_seconds=60):
             events.append(
                 (event["type"], event["object"]["metadata"]["name"], event["object"]["data"]["v"])
             )
             if event["type"] == "DELETED":
                 break
+        changer.join(timeout=60)  # its last call may still be reading its answer: not after close
+        assert not changer.is_alive()
     assert events == [("ADDED", "a", "1"), ("MODIFIED", "a", "2"), ("DELETED", "a", "2")]
 
 

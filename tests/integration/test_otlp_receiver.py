@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -345,10 +346,10 @@ def test_429_with_retry_after_when_the_store_falls_behind(
     )
     try:
         t.start()
-        for _ in range(200):  # until the first batch (4 spans) sits in the writer queue
-            if receiver._queued:
-                break
+        deadline = time.monotonic() + 60  # until the first batch (4 spans) sits in the queue
+        while not receiver._queued and time.monotonic() < deadline:
             threading.Event().wait(0.01)
+        assert receiver._queued == 4
         status, headers, body = post(
             receiver, P.protobuf(P.agent_run() + P.agent_run())
         )  # 8 more > limit 10
