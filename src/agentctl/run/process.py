@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from agentctl.errors import UsageError
+from agentctl.run.signals import deferred
 
 # status values
 STARTING = "starting"
@@ -81,17 +82,19 @@ class ManagedProcess:
         env = dict(self.spec.env)
         env.setdefault("PYTHONUNBUFFERED", "1")
         try:
-            self._proc = subprocess.Popen(
-                self.spec.argv,
-                cwd=str(self.spec.cwd),
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-                close_fds=True,
-                pass_fds=self.spec.pass_fds,
-            )
+            # A Ctrl-C while the child is being started acts once it is ours to stop.
+            with deferred():
+                self._proc = subprocess.Popen(
+                    self.spec.argv,
+                    cwd=str(self.spec.cwd),
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    start_new_session=True,
+                    close_fds=True,
+                    pass_fds=self.spec.pass_fds,
+                )
         except OSError as exc:
             self.status = FAILED
             self.returncode = 127

@@ -37,6 +37,35 @@ def interrupt_on_sigterm() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back for the block, then act on them as usual.
+
+    For starting a child: a KeyboardInterrupt raised inside ``subprocess.Popen``
+    after the fork loses the new process (Popen never returns it), and since it
+    runs in a group of its own, nothing would ever stop it.
+    """
+    if not _main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def _hold(signum: int, frame: Any) -> None:
+        held.append(signum)
+
+    sigs = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.getsignal(sig) for sig in sigs}
+    for sig in sigs:
+        signal.signal(sig, _hold)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if held:
+            signal.raise_signal(held[0])  # now delivered to the handler it would have reached
+
+
+@contextlib.contextmanager
 def shielded() -> Iterator[None]:
     """Ignore SIGINT and SIGTERM for the duration of the block (a clean stop)."""
     if not _main_thread():
