@@ -127,7 +127,9 @@ class DevSession:
         spec = self.agent.spec
         self.check_tool_dirs()
         self.platform = load_platform(self.options.platform_file, self.project_dir)
-        self.commands = planmod.commands(self.agent, self.project_dir, self.options.python)
+        self.commands = planmod.commands(
+            self.agent, self.project_dir, self._python(self.project_dir)
+        )
         env_file = self.options.env_file or self.project_dir / ".env"
         if self.options.env_file is not None and not env_file.is_file():
             raise UsageError(f"{env_file}: no such env file")
@@ -263,9 +265,13 @@ class DevSession:
 
         tool_loaded = load_agent(directory)
         tool_dir = tool_loaded.project_dir.resolve()
-        python = planmod.project_python(tool_dir, self.options.python)
+        python = planmod.project_python(tool_dir, self._python(tool_dir))
         argv = planmod.agent_command(tool_loaded.agent, tool_dir, python)
         return [*argv, *(tool_loaded.agent.spec.args or [])], tool_dir
+
+    def _python(self, project_dir: Path) -> str | None:
+        """The interpreter prepared for a project directory (``projectenv``), else ``--python``."""
+        return self.options.pythons.get(project_dir) or self.options.python
 
     def check_tool_dirs(self) -> None:
         service_tools = {t.name for t in self.agent.spec.tools if isinstance(t, ServiceTool)}
