@@ -196,7 +196,9 @@ def _check_explicit(explicit: str) -> str:
 def _create(venv: Path, progress: Progress | None) -> None:
     import shutil
 
-    if venv.is_dir() and read_stamp(venv) is not None:
+    if venv.is_symlink() and not venv.exists():
+        venv.unlink()  # a link to a shared environment that was removed
+    elif venv.is_dir() and not venv.is_symlink() and read_stamp(venv) is not None:
         shutil.rmtree(venv, ignore_errors=True)  # agentctl's own, broken venv
     venv.parent.mkdir(parents=True, exist_ok=True)
     if progress is not None:

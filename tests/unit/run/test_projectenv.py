@@ -273,3 +273,23 @@ def test_a_failing_install_is_one_line_with_pips_last_lines(
         "pyprojectSha256": None,
     }
     assert os.environ.get("PIP_NO_INDEX") == "1"
+
+
+def test_a_link_to_a_removed_shared_environment_is_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = _project(tmp_path, '"x"')
+    shared = tmp_path / "cache" / "quickstart-venv"
+    (project / ".venv").symlink_to(shared, target_is_directory=True)  # shared one removed
+    made: list[Path] = []
+
+    def create(venv: Path, progress: object) -> None:
+        made.append(venv)
+        _fake_venv(venv, None)
+
+    monkeypatch.setattr(projectenv, "_run", lambda argv, *a, **k: None)
+    monkeypatch.setattr(projectenv, "_create", create)
+    env = projectenv.ensure(project, shared_venv=shared)
+    assert made == [shared] and env.action == "created"
+    assert (project / ".venv").resolve() == shared.resolve()
+    assert projectenv.ensure(project, shared_venv=shared).action == "reused"
