@@ -63,8 +63,17 @@ def main() -> None:
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         }
         env.pop("VIRTUAL_ENV", None)
+        print(
+            f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+            f"load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         install = _timed("python3 -m venv .venv && .venv/bin/pip install -q -e .", clone, env)
+        print(f"venv + pip install -e . (cold cache)      {install:6.1f} s", flush=True)
         quick = _timed(".venv/bin/agentctl quickstart", clone, env)
+        print(f"first agentctl quickstart (project venv)  {quick:6.1f} s", flush=True)
+        total = install + quick
+        print(f"README first command, total               {total:6.1f} s  (goal <= {GOAL_S:.0f} s)")
         port = _closed_port()
         offline = {
             **env,
@@ -72,14 +81,8 @@ def main() -> None:
             "PIP_INDEX_URL": f"http://127.0.0.1:{port}/simple",
         }
         again = _timed(".venv/bin/agentctl quickstart", clone, offline)
-    total = install + quick
-    print(
-        f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}"
-    )
-    print(f"venv + pip install -e . (cold cache)      {install:6.1f} s")
-    print(f"first agentctl quickstart (project venv)  {quick:6.1f} s")
-    print(f"README first command, total               {total:6.1f} s  (goal <= {GOAL_S:.0f} s)")
-    print(f"second quickstart, network closed         {again:6.1f} s")
+        print(f"second quickstart, network closed         {again:6.1f} s")
+        print(f"load at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agentctl.run.localhttp import no_proxy_for_loopback
 from agentctl.spec.loader import LoadedAgent, LoadedPlatform
 from agentctl.spec.models import Agent, AgentType, HttpTool, ServiceTool, TcpTool
 
@@ -72,6 +73,7 @@ def base_env(
     out = {k: shell[k] for k in PASSTHROUGH if k in shell}
     out.update({k: shell[k] for k in shell if k.startswith("LC_")})
     out.update({k: v for k, v in dotenv.items() if k not in consumed})
+    out.update(no_proxy_for_loopback(out))  # spans and tool calls go to 127.0.0.1
     return out
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from agentctl.errors import UsageError, WaitError
 from agentctl.run import env as envmod
+from agentctl.run import localhttp
 from agentctl.run import plan as planmod
 from agentctl.run.dotenv import load_dotenv
 from agentctl.run.options import DevEvent, DevOptions, EventSink, ProcessCrashed
@@ -39,7 +40,7 @@ __all__ = ["DevEvent", "DevOptions", "DevSession", "EventSink", "ProcessCrashed"
 
 def _http_ok(url: str, timeout: float = 1.0) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with localhttp.urlopen(url, timeout=timeout) as resp:
             return 200 <= resp.status < 300
     except (urllib.error.URLError, OSError, ValueError):
         return False
