@@ -65,6 +65,19 @@ StoreOpt = Annotated[
 SinceOpt = Annotated[
     str, typer.Option("--since", help="Window start: 7d, 36h ago, or an ISO date/time.")
 ]
+AgentPathsArg = Annotated[  # for commands that read the agents in scope (cost, eval)
+    list[Path] | None,
+    typer.Argument(
+        help="Agent projects or agent.yaml files in scope: budgets, gates, declared tools, "
+        "requests (default: the project the working directory is in, if any).",
+        show_default=False,
+    ),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option("--until", help="Window end (default: now); same forms as --since."),
+]
+AgentFilterOpt = Annotated[str | None, typer.Option("--agent", help="Only this agent.")]
 
 
 def platform_path(explicit: Path | None) -> Path | None:

@@ -235,7 +235,7 @@ def validate(
     report = gate.run(
         paths=list(paths or []),
         manifests=list(filename or []),
-        platform_file=platform_file,
+        platform_file=common.platform_path(platform_file),
         env=env,
         include=_split(include),
         exclude=_split(exclude),

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from agentctl.telemetry.store import TraceStore
-from agentctl.telemetry.summary import TraceSummary
+from agentctl.traces.summary import TraceSummary
 
 
 def price_key() -> str | None:
