@@ -25,7 +25,7 @@ class CostFormat(StrEnum):
 
 
 def _remember(value: CostFormat) -> CostFormat:
-    common._remember_output(
+    common.remember_output(
         OutputFormat(value.value) if value is not CostFormat.csv else OutputFormat.text
     )
     return value

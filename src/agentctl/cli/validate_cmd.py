@@ -229,7 +229,7 @@ def validate(
     pairs = pair_outputs(order, fmts, list(output_files or []))
     stdout_fmt = next((f for f, p in pairs if p is None), None)
     if stdout_fmt in ("json", "yaml"):
-        common._remember_output(OutputFormat(stdout_fmt))
+        common.remember_output(OutputFormat(stdout_fmt))
 
     started = time.perf_counter()
     report = gate.run(
