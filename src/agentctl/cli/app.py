@@ -19,7 +19,7 @@ from typer.core import TyperGroup
 
 from agentctl import __version__
 from agentctl.cli.output import OutputState, output_scope
-from agentctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, AgentctlError
+from agentctl.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, AgentctlError
 from agentctl.settings import Settings, truthy
 
 # name -> (module exposing ``app: typer.Typer``, one-line help, help panel).
@@ -155,7 +155,7 @@ app = typer.Typer(
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"agentctl {__version__}")
-        raise typer.Exit(0)
+        raise typer.Exit(EXIT_OK)
 
 
 @app.callback()
@@ -202,7 +202,7 @@ def _run(args: list[str], output: OutputState, debug: bool) -> int:
         common.report_error(err, output, debug=debug)
         return err.exit_code
     except typer.Exit as exc:
-        return int(exc.exit_code or 0)
+        return int(exc.exit_code or EXIT_OK)
     except typer.Abort:
         typer.echo("Aborted.", err=True)
         return EXIT_INTERRUPTED
@@ -216,10 +216,10 @@ def _run(args: list[str], output: OutputState, debug: bool) -> int:
         # Output piped into `head` and the reader went away: not an error.
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        return 0
+        return EXIT_OK
     if rv == EXIT_INTERRUPTED:  # typer turns Ctrl-C inside a command into exit code 130
         typer.echo("Interrupted.", err=True)
-    return rv if type(rv) is int else 0  # a command may return any value; only ints are codes
+    return rv if type(rv) is int else EXIT_OK  # a command may return any value; only ints are codes
 
 
 def main() -> None:

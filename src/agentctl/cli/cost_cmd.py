@@ -12,6 +12,7 @@ import typer
 
 from agentctl.cli import common
 from agentctl.cli.inputs import load_agents, load_platform_for, parse_when
+from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -187,7 +188,7 @@ def _budget(report: Any, store: Path | None, agents: list[Any], platform: Any, a
     if output in (CostFormat.json, CostFormat.yaml):
         common.emit("BudgetCheck", data, OutputFormat(output.value), ok=result.ok)
         if not result.ok:
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_FINDINGS)
         return
     if output is CostFormat.csv:
         import csv
@@ -197,7 +198,7 @@ def _budget(report: Any, store: Path | None, agents: list[Any], platform: Any, a
         for b in result.breaches:
             w.writerow([b.agent, b.kind, b.key, f"{b.limit:.6f}", f"{b.actual:.6f}", b.source])
         if not result.ok:
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_FINDINGS)
         return
     from agentctl.views.cost import render_budgets
 

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from agentctl.cli import cluster, common
+from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -80,7 +81,7 @@ def delete(
                 default=False,
                 err=True,
             ):
-                raise typer.Exit(1)
+                raise typer.Exit(EXIT_FINDINGS)
         gone = kdelete.execute(client, plan)
     if not text:
         common.emit(

@@ -107,7 +107,7 @@ def deploy(
                 result = run_deploy(client, src, opts, progress)
             except AgentctlError as exc:
                 progress.close()
-                partial = getattr(exc, "partial", None)
+                partial = exc.partial
                 if (
                     text and partial is not None
                 ):  # what was applied, what failed, never "No changes"

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from agentctl.cli import cluster, common
+from agentctl.errors import EXIT_FINDINGS, EXIT_OK
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -57,4 +58,4 @@ def diff(
         for r in results:
             print_diff(out, r)
             err.print(summary(r))
-    raise typer.Exit(1 if changed else 0)
+    raise typer.Exit(EXIT_FINDINGS if changed else EXIT_OK)

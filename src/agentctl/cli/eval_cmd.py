@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from agentctl.cli import common
+from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -110,7 +111,7 @@ def eval_(
     if output is not OutputFormat.text:
         common.emit("EvalReport", data, output, ok=gates.ok)
         if not gates.ok:
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_FINDINGS)
         return
     from agentctl.views import eval as view
 

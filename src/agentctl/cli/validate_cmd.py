@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperCommand
 
 from agentctl.cli import common
+from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
 app = typer.Typer(add_completion=False)
@@ -268,4 +269,4 @@ def validate(
             f"{len(report.active)} findings, {len(report.suppressed)} suppressed; gate {verdict} (fail-on {report.fail_on.name})"
         )
     if report.failed:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)
