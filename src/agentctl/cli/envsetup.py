@@ -55,7 +55,7 @@ def prepare(
     shared_venv: Path | None = None,
 ) -> dict[Path, str]:
     """project directory -> interpreter, creating or updating each project's ``.venv`` as needed."""
-    from agentctl.run import projectenv
+    from agentctl.local import projectenv
 
     out: dict[Path, str] = {}
     for directory in project_dirs:

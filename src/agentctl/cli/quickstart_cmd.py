@@ -59,7 +59,7 @@ def quickstart(
     installs the demo project's dependencies into its own .venv from the package
     index (or use --python); nothing else touches the network.
     """
-    from agentctl.run import quickstart as qs
+    from agentctl.local import quickstart as qs
 
     common.set_kind("QuickstartResult")
     text = output is OutputFormat.text
@@ -138,7 +138,7 @@ def _build(project: Path, out: Any) -> dict[str, Any]:
     from agentctl.spec.loader import load_agent, load_platform
 
     loaded = load_agent(project)
-    platform = load_platform(None, project)
+    platform = load_platform(common.platform_path(None), project)
     bundles = build_all([loaded], platform)
     estimates = {b.name: estimate_agent(b.loaded.agent, b.platform.platform) for b in bundles}
     written = write_tree(project / "dist", {b.name: bundle_files(b) for b in bundles})
@@ -157,10 +157,10 @@ def _build(project: Path, out: Any) -> dict[str, Any]:
 
 def _run(project: Path, store: Path | None, python: str | None, out: Any) -> dict[str, Any]:
     from agentctl.cost.llm import price_spans
-    from agentctl.run import invoke
-    from agentctl.run import quickstart as qs
-    from agentctl.run.session import DevOptions, DevSession
-    from agentctl.run.signals import interrupt_on_sigterm
+    from agentctl.local import invoke
+    from agentctl.local import quickstart as qs
+    from agentctl.local.session import DevOptions, DevSession
+    from agentctl.local.signals import interrupt_on_sigterm
     from agentctl.spec.loader import load_agent
 
     loaded = load_agent(project)
@@ -187,6 +187,7 @@ def _run(project: Path, store: Path | None, python: str | None, out: Any) -> dic
     options = DevOptions(
         offline_model=True,
         python=python,
+        platform_file=common.platform_path(None),
         store_path=store,
         ready_timeout=45.0,
         grace=3.0,

@@ -16,7 +16,7 @@ import pytest
 from tests.cli.helpers import run_cli
 
 from agentctl.errors import EXIT_USAGE, UsageError
-from agentctl.run import projectenv
+from agentctl.local import projectenv
 
 PYPROJECT = """\
 [project]

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from agentctl.run import localhttp
+from agentctl.local import localhttp
 
 STATE_FILE = "dev.json"
 

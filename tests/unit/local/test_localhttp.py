@@ -10,8 +10,8 @@ import urllib.request
 
 import pytest
 
-from agentctl.run import localhttp
-from agentctl.run.env import base_env
+from agentctl.local import localhttp
+from agentctl.local.env import base_env
 
 
 class _Ok(http.server.BaseHTTPRequestHandler):
