@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import socket
 import subprocess
 import sys
@@ -37,12 +38,20 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _timed(cmd: str, cwd: Path, env: dict[str, str]) -> float:
+    """Wall seconds of ``cmd``; prints the CPU seconds it and its children used too."""
+    c0 = _cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(
         cmd, shell=True, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
     )
     elapsed = time.perf_counter() - t0
+    print(f"  ({_cpu() - c0:.1f} CPU s)", end=" ", flush=True)
     if proc.returncode != 0:
         sys.exit(
             f"{cmd!r} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
