@@ -176,6 +176,7 @@ def _managed(
         return ProjectEnv(sys.executable, "current")
     # none yet, or ours with its base interpreter gone: make it (again)
     digest = pyproject_hash(pyproject)
+    requirements(pyproject)  # a pyproject.toml that cannot be read fails before any venv exists
     _create(venv, progress)
     _install(project_dir, venv, pyproject, digest, progress)
     return ProjectEnv(str(venv_python(venv)), "created")
@@ -280,6 +281,8 @@ def _run(argv: list[str], failure: str, progress: Progress | None, *, hint: str)
         raise
     finally:
         timer.cancel()
+        if proc.stdout is not None:
+            proc.stdout.close()
     if expired.is_set():
         raise ProjectEnvError(
             f"{failure}: still running after {INSTALL_TIMEOUT:.0f}s", list(tail), hint=hint
