@@ -293,3 +293,15 @@ def test_a_link_to_a_removed_shared_environment_is_made_again(
     assert made == [shared] and env.action == "created"
     assert (project / ".venv").resolve() == shared.resolve()
     assert projectenv.ensure(project, shared_venv=shared).action == "reused"
+
+
+def test_a_bad_pyproject_leaves_no_venv_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "bad"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[project\n")
+    _no_subprocess(monkeypatch)
+    with pytest.raises(UsageError, match="not valid TOML"):
+        projectenv.ensure(project)
+    assert not (project / ".venv").exists()
