@@ -41,8 +41,9 @@ def test_local_requests_bypass_a_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv("no_proxy", raising=False)
         monkeypatch.delenv("NO_PROXY", raising=False)
         url = f"http://127.0.0.1:{server.server_port}/readyz"
-        with pytest.raises(urllib.error.URLError):  # what plain urllib does with that shell
-            urllib.request.urlopen(url, timeout=5)
+        # What urllib does with that shell (a fresh opener: urlopen's global one is cached).
+        with pytest.raises(urllib.error.URLError):
+            urllib.request.build_opener().open(url, timeout=5)
         with localhttp.urlopen(url, timeout=5) as resp:
             assert resp.status == 200 and resp.read() == b"ok"
     finally:
