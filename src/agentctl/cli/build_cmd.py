@@ -80,17 +80,12 @@ def build(
     from agentctl.errors import SpecError
     from agentctl.render.build import build_all
     from agentctl.render.output import bundle_files, dump_documents, file_name, write_tree
-    from agentctl.spec.loader import load_agent, load_platform
+    from agentctl.spec.loader import load_agents, load_platform
 
     common.set_kind("BuildResult")
     files = discover(list(paths or []))
     platform = load_platform(common.platform_path(platform_file), files[0].resolve().parent)
-    loaded, problems = [], []
-    for f in files:
-        try:
-            loaded.append(load_agent(f, env=env))
-        except SpecError as err:
-            problems.extend(err.problems)
+    loaded, problems = load_agents(files, env)
     if problems:
         raise SpecError(problems)
     bundles = build_all(loaded, platform, kube_version=kube_version, crd_dirs=list(crd_dirs or []))
