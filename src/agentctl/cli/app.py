@@ -73,6 +73,7 @@ class LazyGroup(TyperGroup):
         module = importlib.import_module(module_name)
         module.app._add_completion = False  # a subcommand, not a program of its own
         command = typer.main.get_command(module.app)
+        _plain_metavars(command)
         command.name = cmd_name
         if getattr(command, "rich_help_panel", None) is None:
             command.rich_help_panel = panel  # type: ignore[attr-defined]
@@ -129,6 +130,41 @@ class LazyGroup(TyperGroup):
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         formatter.write_paragraph()
         formatter.write_text("Run 'agentctl COMMAND --help' for a command's options.")
+
+
+def _plain_metavars(command: Any) -> None:
+    """Placeholders as kubectl and helm show them: ``--since SINCE``,
+    ``-o text|json|yaml``, nothing after a flag; never typer's ``<str>``/``<bool>``."""
+    for param in getattr(command, "params", []):
+        if param.metavar is not None or getattr(param, "hidden", False):
+            continue
+        if getattr(param, "param_type_name", "") == "argument":
+            param.metavar = (param.name or "arg").upper()
+            param.display_type_rich = lambda ctx: None  # the name says it; no <str> after it
+        elif getattr(param, "is_flag", False) or getattr(param, "count", False):
+            param.metavar = ""
+        elif choices := _choices(param):
+            param.metavar = "|".join(str(getattr(c, "value", c)) for c in choices)
+        else:
+            param.metavar = (param.name or "value").upper()
+    help_option = command.get_help_option
+
+    def plain_help_option(ctx: Any) -> Any:
+        option = help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = plain_help_option
+    for sub in getattr(command, "commands", {}).values():
+        _plain_metavars(sub)
+
+
+def _choices(param: Any) -> Any:
+    desc = getattr(param, "type_descriptor", None)  # typer >= 0.2x keeps the type here
+    if desc is not None:
+        return desc.choices if desc.is_choice else None
+    return getattr(getattr(param, "type", None), "choices", None)
 
 
 def _heading(text: str) -> str:

@@ -216,7 +216,7 @@ def validate(
     """Run the policy gate on agents (spec + rendered objects) and on plain manifests.
 
     Exit 0 when nothing is at or above --fail-on, 1 when something is, 2 when an
-    input or the configuration is unusable. See docs/reference/checks.md.
+    input or the configuration is unusable. `agentctl checks` lists the checks and explains each.
     """
     from agentctl.policy import gate
 

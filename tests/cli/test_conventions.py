@@ -1,0 +1,41 @@
+"""The command-line conventions every command keeps (kubectl's, where it has one)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from agentctl.cli.app import COMMANDS
+from tests.cli.helpers import run_cli
+
+NAMESPACED = ("deploy", "diff", "status", "run", "logs", "delete", "trace")
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_help_has_no_type_placeholders(name: str) -> None:
+    res = run_cli(name, "--help")
+    assert res.exit_code == 0, res.stderr
+    assert not re.search(r"<(str|bool|int|float|path|int range)>", res.stdout), res.stdout
+
+
+@pytest.mark.parametrize("name", NAMESPACED)
+def test_dash_n_is_the_namespace_everywhere(name: str) -> None:
+    res = run_cli(name, "--help")
+    (line,) = [ln for ln in res.stdout.splitlines() if "--namespace" in ln]
+    assert re.search(r"(^|[^\w-])-n([^\w-]|$)", line), line
+
+
+def test_trace_limit_has_its_own_short_flag() -> None:
+    out = run_cli("trace", "--help").stdout
+    (line,) = [ln for ln in out.splitlines() if "--limit" in ln]
+    assert "-l" in line and "-n " not in line
+
+
+def test_logs_help_shows_the_line_prefix_literally() -> None:
+    assert "[pod/container]" in " ".join(run_cli("logs", "--help").stdout.split())
+
+
+def test_validate_help_points_to_the_cli_not_a_repository_path() -> None:
+    out = run_cli("validate", "--help").stdout
+    assert "docs/" not in out and "agentctl checks" in out
