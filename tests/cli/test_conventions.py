@@ -39,3 +39,14 @@ def test_logs_help_shows_the_line_prefix_literally() -> None:
 def test_validate_help_points_to_the_cli_not_a_repository_path() -> None:
     out = run_cli("validate", "--help").stdout
     assert "docs/" not in out and "agentctl checks" in out
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "expected"),
+    [(0, "tool call", "0 tool calls"), (1, "tool call", "1 tool call"), (2, "run", "2 runs")],
+)
+def test_counts_are_plural_unless_one(n: int, noun: str, expected: str) -> None:
+    from agentctl.views.words import counted
+
+    assert counted(n, noun) == expected
+    assert counted(12345, "span", sep=",") == "12,345 spans"

@@ -149,7 +149,7 @@ def test_trace_tree_and_waterfall(db: Path) -> None:
     res = run_cli("trace", "--store", str(db), "--trace-id", tid, "--no-cost")
     assert res.exit_code == 0, res.stderr
     out = res.stdout
-    assert f"trace {tid}" in out and "2 LLM calls · 1 tool calls" in out
+    assert f"trace {tid}" in out and "2 LLM calls · 1 tool call" in out
     assert "└── invoke_agent weather-bot" in out
     assert "→ calls get_weather" in out and 'args    {"city": "Paris"}' in out
     assert "ERROR TimeoutError: upstream timed out" in out

@@ -16,6 +16,7 @@ from typer.core import TyperCommand
 from agentctl.cli import common
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
+from agentctl.views.words import counted
 
 app = typer.Typer(add_completion=False)
 
@@ -266,7 +267,7 @@ def validate(
     if stdout_fmt is None:
         verdict = "FAILED" if report.failed else "passed"
         err.print(
-            f"{len(report.active)} findings, {len(report.suppressed)} suppressed; gate {verdict} (fail-on {report.fail_on.name})"
+            f"{counted(len(report.active), 'finding')}, {len(report.suppressed)} suppressed; gate {verdict} (fail-on {report.fail_on.name})"
         )
     if report.failed:
         raise typer.Exit(EXIT_FINDINGS)

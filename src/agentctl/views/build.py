@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from rich.table import Table
 
+from agentctl.views.words import counted
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -44,7 +46,7 @@ def print_build(
         where = dirs.get(bundle.name)
         if where:
             console.print(
-                f"  wrote {len(bundle.objects)} objects to [bold]{escape(where)}[/] (kubectl apply -k {escape(where)})"
+                f"  wrote {counted(len(bundle.objects), 'object')} to [bold]{escape(where)}[/] (kubectl apply -k {escape(where)})"
             )
         estimate = estimates.get(bundle.name)
         if estimate is not None:
@@ -66,5 +68,7 @@ def _summary(
         lines.append(line)
     total = sum(len(b.objects) for b in bundles)
     kube = bundles[0].kube_version
-    lines.append(f"{len(bundles)} agents, {total} objects, valid for Kubernetes {kube}")
+    lines.append(
+        f"{counted(len(bundles), 'agent')}, {counted(total, 'object')}, valid for Kubernetes {kube}"
+    )
     console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
