@@ -50,3 +50,12 @@ def test_counts_are_plural_unless_one(n: int, noun: str, expected: str) -> None:
 
     assert counted(n, noun) == expected
     assert counted(12345, "span", sep=",") == "12,345 spans"
+
+
+def test_init_without_a_name_says_the_name_it_chose(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    res = run_cli("init", "--no-input", "-t", "tool-service")
+    assert res.exit_code == 0, res.stderr
+    (made,) = [p.name for p in tmp_path.iterdir()]
+    assert f"named it {made}" in res.stdout
+    assert "1 files" not in res.stdout
