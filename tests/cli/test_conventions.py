@@ -58,4 +58,4 @@ def test_init_without_a_name_says_the_name_it_chose(tmp_path, monkeypatch) -> No
     assert res.exit_code == 0, res.stderr
     (made,) = [p.name for p in tmp_path.iterdir()]
     assert f"named it {made}" in res.stdout
-    assert "1 files" not in res.stdout
+    assert " 1 files" not in res.stdout
