@@ -59,3 +59,18 @@ def test_init_without_a_name_says_the_name_it_chose(tmp_path, monkeypatch) -> No
     (made,) = [p.name for p in tmp_path.iterdir()]
     assert f"named it {made}" in res.stdout
     assert " 1 files" not in res.stdout
+
+
+def test_tables_into_a_pipe_carry_no_trailing_padding() -> None:
+    for args in (("templates",), ("checks",)):
+        out = run_cli(*args).stdout
+        assert out.strip() and not [ln for ln in out.splitlines() if ln != ln.rstrip()], args
+
+
+def test_force_color_colours_output_into_a_pipe(monkeypatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert "\x1b[" not in run_cli("templates").stdout
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b[" in run_cli("templates").stdout
+    monkeypatch.setenv("NO_COLOR", "1")  # NO_COLOR wins
+    assert "\x1b[" not in run_cli("templates").stdout

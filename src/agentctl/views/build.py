@@ -36,7 +36,7 @@ def print_build(
             f"[bold]{escape(bundle.name)}[/] ({bundle.loaded.agent.spec.type.value}{env}) "
             f"-> namespace {escape(bundle.namespace)}, Kubernetes {bundle.kube_version}"
         )
-        table = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
+        table = Table(title=title, title_justify="left", show_lines=False)
         table.add_column("file", no_wrap=True, style="dim")
         table.add_column("kind", no_wrap=True)
         table.add_column("name", overflow="fold")

@@ -190,7 +190,7 @@ def summary_table(result: DeployResult) -> Table:
     )
     if result.failed_at is not None:
         title += f": failed {_where(result)}"
-    table = Table(title=escape(title), title_justify="left", pad_edge=False)
+    table = Table(title=escape(title), title_justify="left")
     table.add_column("object", overflow="fold")
     table.add_column("action", no_wrap=True)
     notes = any(r.note for r in result.objects)
