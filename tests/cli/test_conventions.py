@@ -74,3 +74,23 @@ def test_force_color_colours_output_into_a_pipe(monkeypatch) -> None:
     assert "\x1b[" in run_cli("templates").stdout
     monkeypatch.setenv("NO_COLOR", "1")  # NO_COLOR wins
     assert "\x1b[" not in run_cli("templates").stdout
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_prints_a_script_for_the_shell(shell: str) -> None:
+    res = run_cli("completion", shell)
+    assert res.exit_code == 0 and "_AGENTCTL_COMPLETE" in res.stdout
+    assert run_cli("completion", "tcsh").exit_code == 2
+
+
+def test_completion_completes_commands_and_install_is_offered() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "_AGENTCTL_COMPLETE": "complete_bash", "COMP_WORDS": "agentctl sta",
+           "COMP_CWORD": "1"}  # fmt: skip
+    out = subprocess.run([sys.executable, "-m", "agentctl"], env=env, capture_output=True,
+                         text=True, timeout=60).stdout  # fmt: skip
+    assert out.split() == ["status"]
+    assert "--install-completion" in run_cli("--help").stdout

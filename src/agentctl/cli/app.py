@@ -23,7 +23,7 @@ from agentctl.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, AgentctlError
 from agentctl.settings import Settings, truthy
 
 # name -> (module exposing ``app: typer.Typer``, one-line help, help panel).
-# One line per command; panels: "Author", "Ship", "Observe". After adding a
+# One line per command; panels: "Author", "Ship", "Observe", "Other". After adding a
 # command, run `python docs/gen_reference.py` (tests/cli/test_docs.py checks).
 # fmt: off
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -44,12 +44,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "cost": ("agentctl.cli.cost_cmd", "LLM and compute spend by agent, model, team, run and day; budget checks; estimates.", "Observe"),
     "collector": ("agentctl.cli.collector_cmd", "Receive OTLP traces on loopback and store them locally (foreground).", "Observe"),
     "dev": ("agentctl.cli.dev_cmd", "Run an agent and its tools locally with the cluster's environment; traces to the local store.", "Author"),
+    "completion": ("agentctl.cli.completion_cmd", "Print the shell completion script (bash, zsh, fish, powershell).", "Other"),
     "quickstart": ("agentctl.cli.quickstart_cmd", "See the whole golden path in one offline run: scaffold, validate, build, run, trace, cost.", "Author"),
 }
 # fmt: on
 
 
-PANELS = ("Author", "Ship", "Observe")
+PANELS = ("Author", "Ship", "Observe", "Other")
 
 
 class LazyGroup(TyperGroup):
@@ -181,7 +182,7 @@ app = typer.Typer(
         "deploy, trace, cost and evaluate from one agent.yaml."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
