@@ -67,6 +67,7 @@ def collector(
         Path | None,
         typer.Option(
             "--store",
+            metavar="FILE",
             help="Trace store file (default: $AGENTCTL_TRACE_STORE or the user data dir).",
         ),
     ] = None,

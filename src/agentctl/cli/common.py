@@ -36,6 +36,7 @@ PlatformOpt = Annotated[
     Path | None,
     typer.Option(
         "--platform",
+        metavar="FILE",
         help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
     ),
 ]
@@ -48,7 +49,9 @@ EnvEachOpt = Annotated[  # for commands that take several agents
 StoreOpt = Annotated[
     Path | None,
     typer.Option(
-        "--store", help="Trace store (default: $AGENTCTL_TRACE_STORE or the user data dir)."
+        "--store",
+        metavar="FILE",
+        help="Trace store (default: $AGENTCTL_TRACE_STORE or the user data dir).",
     ),
 ]
 SinceOpt = Annotated[

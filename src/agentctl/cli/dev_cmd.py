@@ -84,15 +84,11 @@ def dev(
         Path | None,
         typer.Option(
             "--store",
+            metavar="FILE",
             help="Trace store file (default: AGENTCTL_TRACE_STORE or the user data directory).",
         ),
     ] = None,
-    platform_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--platform", help="platform.yaml (default: AGENTCTL_PLATFORM, or found upwards)."
-        ),
-    ] = None,
+    platform_file: common.PlatformOpt = None,
     otlp_port: Annotated[
         int,
         typer.Option(

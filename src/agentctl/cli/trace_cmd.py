@@ -84,6 +84,7 @@ def trace(
         Path | None,
         typer.Option(
             "--store",
+            metavar="FILE",
             help="Local trace store (default: $AGENTCTL_TRACE_STORE or the user data dir).",
         ),
     ] = None,
