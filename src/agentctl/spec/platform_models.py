@@ -259,6 +259,10 @@ class Platform(Model):
     pricing: Pricing = Field(
         default_factory=lambda: Pricing.model_validate({}), description="Rate cards."
     )
+    trusted_templates: list[str] = Field(
+        default_factory=list,
+        description="Templates (git URL or directory, or a prefix ending in /) whose cookiecutter hooks run without asking; others need --trust.",
+    )
     policy: PolicySettings = Field(
         default_factory=lambda: PolicySettings.model_validate({}),
         description="Policy gate settings.",
