@@ -18,7 +18,14 @@ from opentelemetry import context as otel_context
 
 from {{ cookiecutter.__package }} import __version__
 from {{ cookiecutter.__package }}._runtime import Agent, GuardrailExceeded, Settings, Toolbox
-from {{ cookiecutter.__package }}._runtime.httpserver import HTTPError, JsonServer, Request, require_json_object, trace_context
+from {{ cookiecutter.__package }}._runtime.httpserver import (
+    HTTPError,
+    JsonServer,
+    Request,
+    request_timeout,
+    require_json_object,
+    trace_context,
+)
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +108,7 @@ def make_server(
             raise HTTPError(400, "'input' must be a non-empty string")
         token = otel_context.attach(trace_context(request))
         try:
-            return 200, agent.run(text[:20_000]).to_dict()
+            return 200, agent.run(text[:20_000], progress=request.emit).to_dict()
         except GuardrailExceeded as exc:
             return (429 if exc.policy == "budget_daily" else 422), {"error": str(exc), "guardrail": exc.policy}
         except Exception as exc:
@@ -121,6 +128,8 @@ def make_server(
             ("POST", "/mcp"): mcp,
             ("POST", "/invoke"): invoke,
         },
+        streaming={("POST", "/invoke")},
+        request_timeout=request_timeout(settings),
     )
 
 
