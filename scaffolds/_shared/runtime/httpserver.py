@@ -93,7 +93,7 @@ class JsonServer:
         *,
         ready: Callable[[], bool] = lambda: True,
         streaming: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
-        mounts: dict[str, Any] | None = None,
+        apps: list[Any] | None = None,
         max_body: int = MAX_BODY,
         request_timeout: float | None = None,
         drain_seconds: float | None = None,
@@ -106,7 +106,7 @@ class JsonServer:
             for (method, pattern), handler in routes.items()
         ]
         self._ready = ready
-        self._mounts = dict(mounts or {})
+        self._apps = list(apps or [])
         self.max_body = max_body
         self.request_timeout = request_timeout
         self.drain_seconds = _env_seconds("AGENT_DRAIN_SECONDS", 5.0) if drain_seconds is None else drain_seconds
@@ -128,18 +128,17 @@ class JsonServer:
         import contextlib
 
         from starlette.applications import Starlette
-        from starlette.routing import Mount, Route
+        from starlette.routing import Route
 
-        routes: list[Any] = [Mount(prefix, app=app) for prefix, app in self._mounts.items()]
+        # other Starlette apps' routes (e.g. an MCP endpoint) come first, the JSON routes after
+        routes: list[Any] = [route for app in self._apps for route in app.routes]
         routes.append(Route("/{path:path}", self._asgi, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
 
         @contextlib.asynccontextmanager
         async def lifespan(app: Any) -> Any:
             async with contextlib.AsyncExitStack() as stack:
-                for mounted in self._mounts.values():  # mounted apps' own lifespans (e.g. an MCP session manager)
-                    context = getattr(getattr(mounted, "router", None), "lifespan_context", None)
-                    if context is not None:
-                        await stack.enter_async_context(context(mounted))
+                for other in self._apps:  # their own lifespans (e.g. an MCP session manager)
+                    await stack.enter_async_context(other.router.lifespan_context(other))
                 yield
 
         return Starlette(routes=routes, lifespan=lifespan)
@@ -278,7 +277,7 @@ class JsonServer:
             port=self.requested_port,
             log_config=None,
             access_log=False,
-            lifespan="on" if self._mounts else "off",
+            lifespan="on" if self._apps else "off",
             timeout_keep_alive=5,
             timeout_graceful_shutdown=int(self.shutdown_timeout) or None,
             server_header=False,
