@@ -16,7 +16,7 @@ app = typer.Typer()
 
 _NEXT_STEPS = {
     "stateful": "python -m {pkg}  # serves POST /invoke on :8080",
-    "service": "python -m {pkg}  # serves GET /tools, POST /tools/NAME, POST /invoke on :8080",
+    "service": "python -m {pkg}  # serves GET /tools, POST /tools/NAME, MCP at /mcp, POST /invoke on :8080",
     "job": "python -m {pkg}  # runs today's report once",
     "workflow": "python -m {pkg} plan kubernetes  # then research, write",
 }
