@@ -189,6 +189,7 @@ def agent_env(
         env.pop("AGENT_MODEL_BASE_URL", None)
     env.update(otel_env(agent, agent.metadata.name, places.otlp_endpoint))
     env["AGENT_HOST"] = LOOPBACK
+    env["AGENT_DRAIN_SECONDS"] = "0"  # no load balancer to drain from locally: stop at once
     return env
 
 
@@ -206,6 +207,7 @@ def tool_env(
             "AGENT_TOOL_NAME": tool.name,
             "AGENT_PORT": str(port),
             "AGENT_HOST": LOOPBACK,
+            "AGENT_DRAIN_SECONDS": "0",
             "PORT": str(port),
         }
     )
