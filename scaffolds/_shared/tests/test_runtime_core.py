@@ -411,3 +411,17 @@ def test_otlp_exporter_from_the_standard_variables():
     assert provider.resource.attributes["service.name"] == "from-env"
     assert provider.resource.attributes["gen_ai.agent.name"] == "from-env"
     provider.shutdown()
+
+
+def test_an_mcp_tool_sends_its_declared_secret_as_a_bearer_token(tmp_path, monkeypatch):
+    from {{ cookiecutter.__package }}._runtime.remote_tools import _bearer
+
+    token = tmp_path / "value"
+    token.write_text("s3cret\n")
+    monkeypatch.setenv("SECRET_MCP_TOKEN_FILE", str(token))
+    settings = settings_for(None)
+
+    assert _bearer(settings, "mcp-token") == {"Authorization": "Bearer s3cret"}
+    assert _bearer(settings, None) == {}
+    monkeypatch.delenv("SECRET_MCP_TOKEN_FILE")
+    assert _bearer(settings, "mcp-token") == {}  # no value: no header (the server refuses, not us)
