@@ -318,13 +318,17 @@ def test_hooks_of_an_untrusted_template_need_trust(tmp_path):
 
 def test_cookiecutterrc_default_context_applies(tmp_path, monkeypatch, template_repo):
     rc = tmp_path / "cookiecutterrc"
-    rc.write_text("default_context:\n  team: platform\n")
+    replay = tmp_path / "replay"
+    rc.write_text(f"default_context:\n  team: platform\nreplay_dir: {replay}\n")
     monkeypatch.setenv("COOKIECUTTER_CONFIG", str(rc))
 
     project = generate(InitRequest(str(template_repo), "svc", tmp_path / "out")).path
 
     assert (project / "README.md").read_text() == "# svc (platform)\n"
     assert versions.read_record(project).answers["team"] == "platform"
+    # cookiecutter's own replay file, as `cookiecutter --replay` reads it
+    (written,) = replay.glob("*.json")
+    assert json.loads(written.read_text())["cookiecutter"]["team"] == "platform"
 
 
 def test_bad_records_are_one_line_errors(tmp_path):
