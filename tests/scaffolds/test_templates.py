@@ -60,7 +60,8 @@ def _own_files(project: Path) -> dict[str, str]:
     for path in sorted(project.rglob("*")):
         rel = path.relative_to(project).as_posix()
         shared = rel.startswith("tests/runtime/") or "/_runtime/" in rel
-        if path.is_file() and not shared:
+        # the template record names the commit agentctl's checkout is at: checked in tests/unit/scaffold
+        if path.is_file() and not shared and rel != ".agentctl-template.json":
             files[rel] = path.read_text(encoding="utf-8")
     return files
 
