@@ -17,7 +17,7 @@ from typing import Any
 
 from opentelemetry import trace
 
-from . import telemetry
+from . import groundedness, telemetry
 from .config import Settings, UndeclaredToolError
 from .guardrails import DailyLedger, GuardrailExceeded, RunGuard
 from .model import make_client
@@ -59,6 +59,19 @@ def _assistant_message(message: Any) -> dict[str, Any]:
             for call in message.tool_calls
         ]
     return out
+
+
+def _record_groundedness(span: Any, output: str, messages: list[dict[str, Any]], *, with_content: bool) -> None:
+    """The answer's groundedness in what the run saw, as a ``gen_ai.evaluation.result`` event.
+
+    Only the verdict leaves the process (the claims themselves only with content
+    capture on), so the hallucination rate is measured without storing content.
+    """
+    try:
+        verdict = groundedness.check(output, groundedness.message_texts(messages))
+        span.add_event(groundedness.EVENT_NAME, verdict.attributes(with_content=with_content))
+    except Exception:  # an evaluation never fails the run it evaluates
+        log.warning("groundedness check failed", exc_info=True)
 
 
 class Agent:
@@ -149,6 +162,7 @@ class Agent:
                 )
             if settings.capture_content:
                 span.set_attribute("gen_ai.output.messages", telemetry.text_messages("assistant", output))
+            _record_groundedness(span, output, messages, with_content=settings.capture_content)
             trace_id = format(span.get_span_context().trace_id, "032x") if span.get_span_context().is_valid else None
         return RunResult(
             output=output,

@@ -403,3 +403,34 @@ def test_otlp_exporter_from_the_standard_variables():
     assert provider.resource.attributes["service.name"] == "from-env"
     assert provider.resource.attributes["gen_ai.agent.name"] == "from-env"
     provider.shutdown()
+
+
+def _groundedness(span):
+    events = [e for e in span.events if e.name == "gen_ai.evaluation.result"]
+    assert len(events) == 1
+    return events[0].attributes
+
+
+def test_every_answer_carries_its_groundedness_and_never_its_content(fake_openai, spans):
+    looked_up = {"tool_calls": [tool_call("echo", {"text": "revenue 1234.5 EUR on 2024-03-05"})]}
+    fake_openai.reply(looked_up, {"content": "Revenue was €1,234.5 on March 5, 2024."})
+    fake_openai.reply(looked_up, {"content": "Revenue was €4,321 on March 5, 2024."})
+    agent = Agent(settings_for(fake_openai), Toolbox([echo]))
+    agent.run("revenue?")
+    agent.run("revenue?")
+
+    grounded, invented = (_groundedness(s) for s in spans.named("invoke_agent"))
+    assert grounded["gen_ai.evaluation.name"] == "groundedness"
+    assert (grounded["gen_ai.evaluation.score.label"], grounded["gen_ai.evaluation.score.value"]) == ("grounded", 1.0)
+    assert invented["gen_ai.evaluation.score.label"] == "ungrounded"
+    assert invented["gen_ai.evaluation.score.value"] == 0.5
+    assert "1 number" in invented["gen_ai.evaluation.explanation"]
+    assert "4,321" not in json.dumps(dict(invented))  # content capture is off: only the verdict
+
+
+def test_with_content_capture_the_verdict_names_the_unsupported_claim(fake_openai, spans):
+    fake_openai.reply({"content": "It is 42 km to Oslo."})
+    Agent(settings_for(fake_openai, capture_content=True), Toolbox([echo])).run("How far is Oslo?")
+    verdict = _groundedness(spans.one("invoke_agent"))
+    assert verdict["gen_ai.evaluation.score.label"] == "ungrounded"
+    assert "42 km" in verdict["gen_ai.evaluation.explanation"]

@@ -61,6 +61,15 @@ def eval_(
             "--allow-insufficient", help="Let gates with too few samples pass (reported as such)."
         ),
     ] = False,
+    groundedness: Annotated[
+        bool,
+        typer.Option(
+            "--groundedness/--no-groundedness",
+            help="Check the answers of stored runs that captured their content and carry no "
+            "groundedness verdict yet (the runtime's own check, offline), and store the verdict "
+            "on the run: it counts in the hallucination rate.",
+        ),
+    ] = True,
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="With --source: how many recent traces to read.")
     ] = 500,
@@ -85,6 +94,9 @@ def eval_(
     agents = [a.agent for a in loaded]
     if agent is not None:
         agents = [a for a in agents if a.metadata.name == agent]
+    grounded = (
+        _ground(store, since_ns, until_ns, agent) if groundedness and source is None else None
+    )
     spans, described = _spans(store, source, since_ns, until_ns, agent, limit)
     declared = (
         {a.metadata.name: {t.name for t in a.spec.tools} for a in agents}
@@ -112,6 +124,8 @@ def eval_(
     }
     if comparison is not None:
         data["compare"] = comparison
+    if grounded is not None:
+        data["groundedness"] = grounded
     if output is not OutputFormat.text:
         common.emit("EvalReport", data, output, ok=gates.ok)
         if not gates.ok:
@@ -167,6 +181,20 @@ def _spans(store: Path | None, source: str | None, since_ns: int, until_ns: int,
         return list(
             eval_spans(st.connection, since_ns=since_ns, until_ns=until_ns, agent=agent)
         ), f"store {path}"
+
+
+def _ground(
+    store: Path | None, since_ns: int, until_ns: int, agent: str | None
+) -> dict[str, int] | None:
+    """Check and record the groundedness of stored runs that captured their content."""
+    from agentctl.telemetry.grounding import ground_runs
+    from agentctl.telemetry.store import TraceStore, default_store_path
+
+    path = store or default_store_path()
+    if not path.exists():
+        return None
+    with TraceStore(path) as st:
+        return ground_runs(st, since_ns=since_ns, until_ns=until_ns, agent=agent).to_dict()
 
 
 def _guardrail_limits(
