@@ -114,7 +114,7 @@ def dev(
     Spans go to an embedded trace receiver and the local store. Service and
     stateful agents run until Ctrl-C; job and workflow agents run once.
     """
-    from agentctl.run.session import DevOptions
+    from agentctl.local.session import DevOptions
     from agentctl.spec.loader import load_agent
 
     common.set_kind("DevRun")
@@ -135,10 +135,10 @@ def dev(
 
 
 def run_dev(loaded: Any, options: Any, task: str | None, output: OutputFormat) -> None:
-    from agentctl.run import invoke as invokemod
-    from agentctl.run.session import DevSession
-    from agentctl.run.signals import interrupt_on_sigterm
-    from agentctl.run.state import find_running
+    from agentctl.local import invoke as invokemod
+    from agentctl.local.session import DevSession
+    from agentctl.local.signals import interrupt_on_sigterm
+    from agentctl.local.state import find_running
     from agentctl.spec.models import AgentType
     from agentctl.views.dev import DevView
 

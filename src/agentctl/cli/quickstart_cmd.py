@@ -49,7 +49,7 @@ def quickstart(
 
     Needs no cluster, no API key, no network and no input; leaves nothing running.
     """
-    from agentctl.run import quickstart as qs
+    from agentctl.local import quickstart as qs
 
     common.set_kind("QuickstartResult")
     text = output is OutputFormat.text
@@ -147,10 +147,10 @@ def _build(project: Path, out: Any) -> dict[str, Any]:
 
 def _run(project: Path, store: Path | None, out: Any) -> dict[str, Any]:
     from agentctl.cost.llm import price_spans
-    from agentctl.run import invoke
-    from agentctl.run import quickstart as qs
-    from agentctl.run.session import DevOptions, DevSession
-    from agentctl.run.signals import interrupt_on_sigterm
+    from agentctl.local import invoke
+    from agentctl.local import quickstart as qs
+    from agentctl.local.session import DevOptions, DevSession
+    from agentctl.local.signals import interrupt_on_sigterm
     from agentctl.spec.loader import load_agent
 
     loaded = load_agent(project)
