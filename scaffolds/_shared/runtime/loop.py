@@ -10,6 +10,7 @@ and tool call and after every usage report.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -59,6 +60,25 @@ def _assistant_message(message: Any) -> dict[str, Any]:
             for call in message.tool_calls
         ]
     return out
+
+
+OUTCOME_ATTRIBUTE = "agentctl.run.outcome"
+_outcome: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("agentctl_run_outcome", default=None)
+
+
+def report_outcome(outcome: str) -> None:
+    """Say how the current run ended, ``success`` or ``failure``, whatever its span status.
+
+    Call it from a tool or the agent's code during ``Agent.run``; it lands on the
+    run's ``invoke_agent`` span as ``agentctl.run.outcome`` and decides the run's
+    task success in ``agentctl eval`` (docs: finops-and-evaluation, task success).
+    """
+    if outcome not in ("success", "failure"):
+        raise ValueError(f"outcome must be 'success' or 'failure', not {outcome!r}")
+    reported = _outcome.get()
+    if reported is None:
+        raise RuntimeError("report_outcome() is for use during Agent.run")
+    reported.append(outcome)
 
 
 def _record_groundedness(span: Any, output: str, messages: list[dict[str, Any]], *, with_content: bool) -> None:
@@ -124,6 +144,8 @@ class Agent:
             attributes["gen_ai.system_instructions"] = telemetry.text_messages("system", self.system_prompt)
             attributes["gen_ai.input.messages"] = telemetry.text_messages("user", task)
         guard = RunGuard(settings, ledger=self.ledger)
+        reported: list[str] = []
+        token = _outcome.set(reported)
         with telemetry.tracer().start_as_current_span(
             f"invoke_agent {self.name}",
             kind=trace.SpanKind.INTERNAL,
@@ -149,6 +171,9 @@ class Agent:
                 telemetry.mark_error(span, type(exc).__qualname__, str(exc))
                 raise
             finally:
+                _outcome.reset(token)
+                if reported:
+                    span.set_attribute(OUTCOME_ATTRIBUTE, reported[-1])
                 guard.settle()
                 span.set_attributes(
                     {

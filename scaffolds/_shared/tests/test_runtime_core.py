@@ -434,3 +434,18 @@ def test_with_content_capture_the_verdict_names_the_unsupported_claim(fake_opena
     verdict = _groundedness(spans.one("invoke_agent"))
     assert verdict["gen_ai.evaluation.score.label"] == "ungrounded"
     assert "42 km" in verdict["gen_ai.evaluation.explanation"]
+
+
+def test_an_agent_reports_the_outcome_of_its_run(fake_openai, spans):
+    from {{ cookiecutter.__package }}._runtime import report_outcome
+
+    @tool(description="Give up.", parameters={"type": "object", "properties": {}, "additionalProperties": False})
+    def give_up() -> dict:
+        report_outcome("failure")
+        return {"gave_up": True}
+
+    fake_openai.reply({"tool_calls": [tool_call("give_up", {})]}, {"content": "I could not do it."})
+    Agent(settings_for(fake_openai), Toolbox([give_up])).run("try")
+    assert spans.one("invoke_agent").attributes["agentctl.run.outcome"] == "failure"
+    with pytest.raises(RuntimeError):
+        report_outcome("success")
