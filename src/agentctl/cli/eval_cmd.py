@@ -7,14 +7,55 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from agentctl.cli import common
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
 
+# `eval` is a group whose bare form is the command below: `agentctl eval PATH...` reads
+# traces; `agentctl eval run ...` runs the eval set (agentctl.cli.eval_run_cmd).
+SUBCOMMANDS = {"run": "agentctl.cli.eval_run_cmd"}
+_SUB = "agentctl.eval.subcommand"
 
-@app.command("eval")
+
+class EvalCommand(TyperCommand):
+    """The bare ``eval`` command, which hands ``eval run ...`` to its subcommand."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(SUBCOMMANDS)
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        import importlib
+
+        module = SUBCOMMANDS.get(name)
+        if module is None:
+            return None
+        sub = importlib.import_module(module).app
+        sub._add_completion = False
+        command = typer.main.get_command(sub)
+        command.name = name
+        return command
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] in SUBCOMMANDS:
+            ctx.meta[_SUB] = (args[0], list(args[1:]))
+            ctx.args = []
+            return []
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        chosen = ctx.meta.pop(_SUB, None)
+        if chosen is None:
+            return super().invoke(ctx)
+        name, rest = chosen
+        command = self.get_command(ctx, name)
+        with command.make_context(f"{ctx.info_name} {name}", rest, parent=ctx.parent) as sub_ctx:
+            return command.invoke(sub_ctx)
+
+
+@app.command("eval", cls=EvalCommand)
 def eval_(
     paths: Annotated[
         list[Path] | None,
@@ -76,7 +117,10 @@ def eval_(
     env: common.EnvEachOpt = None,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
-    """Task success, tool-use accuracy, guardrail adherence and hallucination rate, with gates."""
+    """Task success, tool-use accuracy, guardrail adherence and hallucination rate, with gates.
+
+    `agentctl eval run` runs the project's eval set instead (see `agentctl eval run --help`).
+    """
     from agentctl.cli.cost_cmd import _load_agents, parse_when
     from agentctl.errors import GateFailed, UsageError
     from agentctl.eval.gates import check_gates
