@@ -106,7 +106,7 @@ def eval_run(
     """
     from agentctl.errors import GateFailed, UsageError
     from agentctl.eval import evalset_report as rep
-    from agentctl.local.evalrun import load_cases, run_cases, save_last_run
+    from agentctl.local.evalrun import load_cases, run_cases, run_spans, save_last_run
     from agentctl.local.options import DevOptions
     from agentctl.spec.loader import load_agent
 
@@ -139,7 +139,7 @@ def eval_run(
     runs = run_cases(loaded, options, cases, repeat=repeat, parallel=parallel, on_result=progress)
     elapsed = time.monotonic() - started
     store_path = _store_path(store)
-    report = rep.build_report(loaded.agent, cases, runs, _spans(store_path, runs),
+    report = rep.build_report(loaded.agent, cases, runs, run_spans(store_path, runs),
                               allow_insufficient=allow_insufficient)  # fmt: skip
     if compare is not None:
         from agentctl.local.evalrun import load_last_run
@@ -171,14 +171,3 @@ def _store_path(store: Path | None) -> Path:
     from agentctl.telemetry.store import default_store_path
 
     return store or default_store_path()
-
-
-def _spans(store: Path, runs: list[Any]) -> list[Any]:
-    """The evaluation spans of every run's traces, as `eval` reads them from the store."""
-    from agentctl.telemetry.store import TraceStore
-
-    ids = sorted({t for r in runs for t in r.trace_ids})
-    if not ids or not store.exists():
-        return []
-    with TraceStore(store) as st:
-        return [s for t in ids for s in st.trace(t)]

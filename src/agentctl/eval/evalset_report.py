@@ -17,17 +17,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from dataclasses import dataclass, field
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from agentctl.eval.cases import CaseRun, LoadedCase, fisher_one_sided
+from agentctl.spans import OP_INVOKE_AGENT, OP_INVOKE_WORKFLOW
 from agentctl.eval.gates import GateReport, check_gates
 from agentctl.eval.metrics import (
     ALL_VERSIONS,
     METRICS,
     AgentMetrics,
     Rate,
+    RunLimits,
+    apply_limits,
     compute_metrics,
     facts_from_spans,
     wilson,

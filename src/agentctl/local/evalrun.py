@@ -137,6 +137,18 @@ def run_cases(
     return results
 
 
+def run_spans(store: Path | None, runs: Sequence[CaseRun]) -> list[Any]:
+    """Every span of the runs' traces, read back from the trace store they landed in."""
+    from agentctl.telemetry.store import TraceStore, default_store_path
+
+    path = store or default_store_path()
+    ids = sorted({t for r in runs for t in r.trace_ids})
+    if not ids or not path.exists():
+        return []
+    with TraceStore(path) as st:
+        return [s for t in ids for s in st.trace(t)]
+
+
 def save_last_run(project_dir: Path, version: str, data: dict[str, Any]) -> Path:
     """Keep this version's last eval-set run, the baseline a later ``--compare`` reads."""
     root = project_dir / ".agentctl" / "evals"
