@@ -17,13 +17,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from agentctl.eval.cases import CaseRun, LoadedCase, fisher_one_sided
-from agentctl.spans import OP_INVOKE_AGENT, OP_INVOKE_WORKFLOW
 from agentctl.eval.gates import GateReport, check_gates
 from agentctl.eval.metrics import (
     ALL_VERSIONS,
@@ -36,6 +35,7 @@ from agentctl.eval.metrics import (
     facts_from_spans,
     wilson,
 )
+from agentctl.spans import OP_INVOKE_AGENT, OP_INVOKE_WORKFLOW
 
 
 @dataclass
@@ -163,10 +163,18 @@ def build_report(
         for c in cases
     ]
     declared = {name: {t.name for t in agent.spec.tools}}
+    facts = facts_from_spans(spans)
+    g = agent.spec.guardrails
+    per_run = g.budget.per_run_usd if g.budget is not None else None
+    limits = RunLimits(per_run, g.max_steps, g.max_tool_calls)
+    spend = {  # what the runtime counted for each run (the offline demo model is free)
+        s.trace_id: Decimal(str(s.attributes.get("agentctl.run.cost_usd") or 0))
+        for s in spans
+        if s.operation in (OP_INVOKE_AGENT, OP_INVOKE_WORKFLOW) and not s.parent_span_id
+    }
+    apply_limits(facts, {name: limits}, spend)
     rows = [
-        m
-        for m in compute_metrics(facts_from_spans(spans), declared)
-        if m.agent == name and m.version == ALL_VERSIONS
+        m for m in compute_metrics(facts, declared) if m.agent == name and m.version == ALL_VERSIONS
     ]
     metrics = (
         rows[0] if rows else AgentMetrics(name, ALL_VERSIONS, {m: Rate(m, 0, 0) for m in METRICS})
