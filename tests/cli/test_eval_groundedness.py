@@ -83,3 +83,68 @@ def test_no_groundedness_leaves_the_store_alone(tmp_path: Path) -> None:
     data = _eval(store, "--no-groundedness")
     assert "groundedness" not in data
     assert data["agents"][0]["metrics"]["hallucination_rate"]["samples"] == 0
+
+
+class _Judge:
+    """A judge on the loopback fake: unfaithful when the answer invents 7.5 °C."""
+
+    def __init__(self) -> None:
+        from tests.fakes.openai_server import FakeOpenAI
+
+        outer = self
+
+        class Fake(FakeOpenAI):
+            def chat(self, body: dict[str, Any], n: int) -> dict[str, Any]:
+                prompt = body["messages"][-1]["content"]
+                outer.prompts.append(prompt)
+                bad = "7.5" in prompt.split("ANSWER:")[-1]
+                verdict = {"score": 0.0 if bad else 1.0, "label": "unfaithful" if bad else "faithful",
+                           "reason": "invents a temperature" if bad else "supported"}  # fmt: skip
+                self.reply = json.dumps(verdict)
+                return super().chat(body, n)
+
+        self.prompts: list[str] = []
+        self.fake = Fake()
+
+
+def test_an_llm_judge_scores_faithfulness_with_its_cost_and_never_shows_its_key(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    store = tmp_path / "traces.db"
+    with TraceStore(store) as st:
+        st.insert(_run(1, "It is 4.5 °C in Oslo."))
+        st.insert(_run(3, "It is 7.5 °C in Oslo."))
+    key = "sk-judge-" + "q" * 24
+    monkeypatch.setenv("AGENTCTL_JUDGE_API_KEY", key)
+    judge = _Judge()
+    with judge.fake as fake:
+        data = _eval(store, "--no-groundedness", "--judge", "gpt-4.1-mini-2025-04-14",
+                     "--judge-url", fake.base_url)  # fmt: skip
+        text = run_cli("eval", "--store", str(store), *WINDOW, "--judge", "gpt-4.1-mini-2025-04-14",
+                       "--judge-url", fake.base_url)  # fmt: skip
+    assert data["judge"]["judged"] == 2 and data["judge"]["unfaithful"] == 1
+    assert data["judge"]["costUSD"] > 0 and data["judge"]["inputTokens"] > 0
+    assert data["judge"]["keyFrom"] == "AGENTCTL_JUDGE_API_KEY"
+    rate = data["agents"][0]["metrics"]["hallucination_rate"]
+    assert (rate["count"], rate["samples"]) == (1, 2)
+    assert all(r["_authorized"] for r in fake.requests)
+    assert TOOL_RESULT in judge.prompts[0]  # the judge saw what the run saw
+    # verdicts are stored: the second call judged nothing new
+    assert "0 run(s) judged" in text.stdout
+    assert key not in text.stdout + text.stderr + json.dumps(data)
+    with TraceStore(store) as st:
+        stored = json.dumps([[e.attributes for e in s.events] for s in st.spans()])
+    assert key not in stored and "invents a temperature" in stored
+
+
+def test_an_unreachable_judge_is_one_line_naming_the_endpoint(tmp_path: Path) -> None:
+    from tests.fakes.ports import refused_port
+
+    store = tmp_path / "traces.db"
+    with TraceStore(store) as st:
+        st.insert(_run(1, "It is 4.5 °C in Oslo."))
+    with refused_port() as port:
+        url = f"http://127.0.0.1:{port}/v1"
+        result = run_cli("eval", "--store", str(store), *WINDOW, "--judge", "m", "--judge-url", url)
+    assert result.exit_code != 0 and "Traceback" not in result.stderr
+    assert f"{url}/chat/completions: the judge endpoint is unreachable" in result.stderr

@@ -100,7 +100,9 @@ def test_stateful_agent_runs_are_checked_for_groundedness_and_eval_reports_the_r
         answers = {}
         for reply in ("The 2025 travel budget is €4,200.", "The 2025 travel budget is €4,800."):
             fake.reply = reply
-            data = run_cli("dev", str(project), "--store", str(store), "--invoke", task, "-o", "json")
+            data = run_cli(
+                "dev", str(project), "--store", str(store), "--invoke", task, "-o", "json"
+            )
             assert data.exit_code == 0, data.stderr[-3000:]
             answers[json.loads(data.stdout)["data"]["traceIds"][0]] = reply
     assert all("sk-test" not in str(r) for r in fake.requests)

@@ -111,6 +111,37 @@ def eval_(
             "on the run: it counts in the hallucination rate.",
         ),
     ] = True,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            metavar="MODEL",
+            help="Also have MODEL judge the faithfulness of stored runs that captured their "
+            "content (an OpenAI-compatible chat-completions endpoint, --judge-url); its verdicts "
+            "are stored on the runs and its cost is reported.",
+        ),
+    ] = None,
+    judge_url: Annotated[
+        str,
+        typer.Option(
+            "--judge-url",
+            envvar="AGENTCTL_JUDGE_BASE_URL",
+            help="Base URL of the judge's OpenAI-compatible API.",
+        ),
+    ] = "https://api.openai.com/v1",
+    judge_key_env: Annotated[
+        str,
+        typer.Option(
+            "--judge-key-env",
+            help="Environment variable holding the judge's API key (never printed).",
+        ),
+    ] = "AGENTCTL_JUDGE_API_KEY",
+    judge_limit: Annotated[
+        int,
+        typer.Option(
+            "--judge-limit", min=1, max=10000, help="At most this many runs judged per call."
+        ),
+    ] = 50,
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="With --source: how many recent traces to read.")
     ] = 500,
@@ -141,6 +172,13 @@ def eval_(
     grounded = (
         _ground(store, since_ns, until_ns, agent) if groundedness and source is None else None
     )
+    judged = None
+    if judge is not None:
+        if source is not None:
+            raise UsageError("--judge reads the local store: it does not go with --source")
+        judged = _judge(
+            store, judge, judge_url, judge_key_env, since_ns, until_ns, agent, judge_limit
+        )
     spans, described = _spans(store, source, since_ns, until_ns, agent, limit)
     declared = (
         {a.metadata.name: {t.name for t in a.spec.tools} for a in agents}
@@ -170,6 +208,8 @@ def eval_(
         data["compare"] = comparison
     if grounded is not None:
         data["groundedness"] = grounded
+    if judged is not None:
+        data["judge"] = judged
     if output is not OutputFormat.text:
         common.emit("EvalReport", data, output, ok=gates.ok)
         if not gates.ok:
@@ -182,6 +222,8 @@ def eval_(
     view.render_metrics(metrics, out)
     if comparison is not None:
         view.render_compare(comparison, out)
+    if judged is not None:
+        view.render_judge(judged, out)
     view.render_gates(gates, out)
     if not gates.ok:
         failed = gates.failures
@@ -239,6 +281,27 @@ def _ground(
         return None
     with TraceStore(path) as st:
         return ground_runs(st, since_ns=since_ns, until_ns=until_ns, agent=agent).to_dict()
+
+
+def _judge(store: Path | None, model: str, url: str, key_env: str, since_ns: int, until_ns: int,
+           agent: str | None, limit: int) -> dict[str, Any]:  # fmt: skip
+    """Have ``model`` judge the faithfulness of stored runs; the key is read from ``key_env``."""
+    import os
+
+    from agentctl.errors import TelemetryError
+    from agentctl.telemetry.judge import judge_runs
+    from agentctl.telemetry.store import TraceStore, default_store_path
+
+    path = store or default_store_path()
+    if not path.exists():
+        raise TelemetryError(f"{path}: no trace store there", hint="check --store")
+    key = os.environ.get(key_env) or None
+    with TraceStore(path) as st:
+        result = judge_runs(st, model=model, base_url=url, key=key, since_ns=since_ns,
+                            until_ns=until_ns, agent=agent, limit=limit)  # fmt: skip
+    data = result.to_dict()
+    data["keyFrom"] = key_env if key else None
+    return data
 
 
 def _guardrail_limits(

@@ -233,7 +233,10 @@ def _next_steps(out: Any, project: Path, store: Path | None, seconds: float) -> 
             f'agentctl dev {shown} --offline-model --invoke "search your notes about the budget"{store_opt}',
         ),
         ("Browse the traces:", f"agentctl trace{store_opt}"),
-        ("Add eval cases, run them:", f"{shown}/evals/basic.yaml, agentctl eval run {shown}{store_opt}"),
+        (
+            "Add eval cases, run them:",
+            f"{shown}/evals/basic.yaml, agentctl eval run {shown}{store_opt}",
+        ),
         (
             "Use a real model:",
             f"put SECRET_LLM_API_KEY=... in {shown}/.env and drop --offline-model",

@@ -95,7 +95,7 @@ def run_context(checker: Any, spans: list[SpanRecord], agent_span: SpanRecord) -
     return out
 
 
-def _agent_span(spans: list[SpanRecord]) -> SpanRecord | None:
+def agent_span(spans: list[SpanRecord]) -> SpanRecord | None:
     agents = [s for s in spans if s.operation == OP_INVOKE_AGENT]
     return min(agents, key=lambda s: (s.start_unix_nano, bool(s.parent_span_id)), default=None)
 
@@ -121,7 +121,7 @@ def ground_runs(
     events: list[tuple[str, str, SpanEvent]] = []
     for trace_id, span_id in rows:
         spans = store.trace(trace_id)
-        top = _agent_span(spans)
+        top = agent_span(spans)
         if top is None or top.span_id != span_id:
             continue  # a nested agent: its run is judged by the top-most agent's answer
         if any(

@@ -142,3 +142,14 @@ def render_eval_run(report: Any, console: Console) -> None:
     console.print(
         f"\neval set {verdict}: {len(report.cases) - len(report.failed_cases)} of {len(report.cases)} cases passed"
     )
+
+
+def render_judge(data: dict[str, Any], console: Console) -> None:
+    """The LLM judge's work: runs judged, verdicts and what it cost."""
+    cost = f"${data['costUSD']:.6f}" if data["costUSD"] is not None else data["priceStatus"]
+    console.print(
+        f"judge {escape(data['model'])}: {data['judged']} run(s) judged, {data['unfaithful']} unfaithful; "
+        f"{data['inputTokens']:,} in / {data['outputTokens']:,} out tokens, cost {escape(cost)}"
+    )
+    for err in data["errors"][:5]:
+        console.print(f"  [yellow]warning:[/] {escape(err)}")
