@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from agentctl.cli import common
+from agentctl.errors import EXIT_FAILED
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -212,7 +213,7 @@ def report_run(report: Any, agent: str, output: OutputFormat) -> None:
         data = {"agent": agent, **report.to_dict(), "cost": prices.to_dict()}
         common.emit("DevRun", data, output, ok=report.ok)
         if not report.ok:
-            raise typer.Exit(4)
+            raise typer.Exit(EXIT_FAILED)
         return
     from agentctl.views.dev_result import print_run
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from agentctl.cli import common
+from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -158,7 +159,7 @@ def eval_run(
     if output is not OutputFormat.text:
         common.emit("EvalRunReport", data, output, ok=report.ok)
         if not report.ok:
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_FINDINGS)
         return
     from agentctl.views import eval as view
 

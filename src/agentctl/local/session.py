@@ -26,7 +26,14 @@ from agentctl.local import plan as planmod
 from agentctl.local.dotenv import load_dotenv
 from agentctl.local.options import DevEvent, DevOptions, EventSink, ProcessCrashed
 from agentctl.local.ports import free_ports
-from agentctl.local.process import EXITED, FAILED, ManagedProcess, ProcSpec, group_members, run_to_end
+from agentctl.local.process import (
+    EXITED,
+    FAILED,
+    ManagedProcess,
+    ProcSpec,
+    group_members,
+    run_to_end,
+)
 from agentctl.local.secrets import SecretDelivery, resolve_secrets
 from agentctl.local.signals import shielded
 from agentctl.local.state import remove_state, write_state
