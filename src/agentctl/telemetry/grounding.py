@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentctl.spans import OP_EXECUTE_TOOL, OP_INVOKE_AGENT, SpanEvent, SpanRecord
-from agentctl.telemetry import content
+from agentctl.traces import content
 from agentctl.telemetry.store import TraceStore
 
 EVAL_EVENT = "gen_ai.evaluation.result"

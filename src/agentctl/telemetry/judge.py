@@ -26,7 +26,7 @@ from typing import Any
 
 from agentctl.errors import TelemetryError, UsageError
 from agentctl.spans import OP_INVOKE_AGENT, SpanEvent, SpanRecord
-from agentctl.telemetry import content
+from agentctl.traces import content
 from agentctl.telemetry.grounding import EVAL_EVENT, agent_span, run_context
 from agentctl.telemetry.store import TraceStore
 
