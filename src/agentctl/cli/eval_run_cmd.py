@@ -126,6 +126,13 @@ def eval_run(
         env_file=env_file,
         platform_file=common.platform_path(platform_file),
     )
+    baseline = None
+    if compare is not None:  # before running anything: a missing baseline is a usage error
+        from agentctl.local.evalrun import load_last_run
+
+        baseline = load_last_run(loaded.project_dir, compare)
+    if junit is not None and not junit.parent.is_dir():
+        raise UsageError(f"{junit}: cannot write the JUnit report (no directory {junit.parent})")
     err = common.console(stderr=True)
     started = time.monotonic()
     quiet = output is not OutputFormat.text
@@ -142,10 +149,7 @@ def eval_run(
     store_path = _store_path(store)
     report = rep.build_report(loaded.agent, cases, runs, run_spans(store_path, runs),
                               allow_insufficient=allow_insufficient)  # fmt: skip
-    if compare is not None:
-        from agentctl.local.evalrun import load_last_run
-
-        baseline = load_last_run(loaded.project_dir, compare)
+    if compare is not None and baseline is not None:
         report.compare = rep.compare_runs(baseline, report, compare, SIGNIFICANCE, MIN_COMPARE_RUNS)
     data = report.to_dict()
     data["seconds"] = round(elapsed, 3)
