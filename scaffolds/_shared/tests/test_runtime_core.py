@@ -449,3 +449,27 @@ def test_an_agent_reports_the_outcome_of_its_run(fake_openai, spans):
     assert spans.one("invoke_agent").attributes["agentctl.run.outcome"] == "failure"
     with pytest.raises(RuntimeError):
         report_outcome("success")
+
+
+def _spend(directory: str, times: int) -> None:
+    ledger = DailyLedger(__import__("pathlib").Path(directory))
+    for _ in range(times):
+        ledger.add(0.01)
+
+
+def test_the_daily_ledger_adds_up_across_processes_and_restarts(tmp_path):
+    """Two replicas on one memory volume both spend; a restarted one still sees the day's total."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_spend, args=(str(tmp_path), 50)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+        assert w.exitcode == 0
+    restarted = DailyLedger(tmp_path)
+    assert round(restarted.spent(), 6) == 1.0
+    guard = RunGuard(settings_for(None, budget_daily_usd=1.0), ledger=restarted)
+    with pytest.raises(GuardrailExceeded, match="daily budget"):
+        guard.check_daily()
