@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentctl.spans import OP_EXECUTE_TOOL, OP_INVOKE_AGENT, SpanEvent, SpanRecord
-from agentctl.traces import content
 from agentctl.telemetry.store import TraceStore
+from agentctl.traces import content
 
 EVAL_EVENT = "gen_ai.evaluation.result"
 # At most this many runs are checked per call, newest first (each reads its whole trace).

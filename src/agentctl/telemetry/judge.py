@@ -26,9 +26,9 @@ from typing import Any
 
 from agentctl.errors import TelemetryError, UsageError
 from agentctl.spans import OP_INVOKE_AGENT, SpanEvent, SpanRecord
-from agentctl.traces import content
 from agentctl.telemetry.grounding import EVAL_EVENT, agent_span, run_context
 from agentctl.telemetry.store import TraceStore
+from agentctl.traces import content
 
 EVALUATION_NAME = "faithfulness"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
