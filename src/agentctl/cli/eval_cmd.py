@@ -121,6 +121,7 @@ def eval_(
         str,
         typer.Option(
             "--judge-url",
+            metavar="URL",
             envvar="AGENTCTL_JUDGE_BASE_URL",
             help="Base URL of the judge's OpenAI-compatible API.",
         ),
@@ -129,13 +130,18 @@ def eval_(
         str,
         typer.Option(
             "--judge-key-env",
+            metavar="NAME",
             help="Environment variable holding the judge's API key (never printed).",
         ),
     ] = "AGENTCTL_JUDGE_API_KEY",
     judge_limit: Annotated[
         int,
         typer.Option(
-            "--judge-limit", min=1, max=10000, help="At most this many runs judged per call."
+            "--judge-limit",
+            metavar="N",
+            min=1,
+            max=10000,
+            help="At most this many runs judged per call.",
         ),
     ] = 50,
     limit: Annotated[

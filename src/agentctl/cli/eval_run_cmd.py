@@ -25,24 +25,33 @@ def eval_run(
     path: Annotated[
         Path | None,
         typer.Argument(
-            help="Agent project directory or agent.yaml (default: the current directory)."
+            metavar="PATH",
+            help="Agent project directory or agent.yaml (default: the current directory).",
         ),
     ] = None,
     files: Annotated[
         list[Path] | None,
-        typer.Option("--file", "-f", help="Eval set file(s) (default: <project>/evals/*.yaml)."),
+        typer.Option(
+            "--file",
+            "-f",
+            metavar="FILE",
+            help="Eval set file(s) (default: <project>/evals/*.yaml).",
+        ),
     ] = None,
     case: Annotated[
         list[str] | None,
-        typer.Option("--case", help="Only the cases with these names (repeatable)."),
+        typer.Option(
+            "--case", metavar="NAME", help="Only the cases with these names (repeatable)."
+        ),
     ] = None,
     repeat: Annotated[
-        int, typer.Option("--repeat", "-n", min=1, max=1000, help="Runs of each case.")
+        int, typer.Option("--repeat", "-n", metavar="N", min=1, max=1000, help="Runs of each case.")
     ] = 1,
     parallel: Annotated[
         int,
         typer.Option(
             "--parallel",
+            metavar="N",
             min=1,
             max=32,
             help="Cases in flight at once (service and stateful agents).",
@@ -66,7 +75,8 @@ def eval_run(
         ),
     ] = None,
     junit: Annotated[
-        Path | None, typer.Option("--junit", help="Also write a JUnit XML report to this file.")
+        Path | None,
+        typer.Option("--junit", metavar="FILE", help="Also write a JUnit XML report to this file."),
     ] = None,
     allow_insufficient: Annotated[
         bool,
@@ -79,22 +89,22 @@ def eval_run(
     env: common.EnvOpt = None,
     env_file: Annotated[
         Path | None,
-        typer.Option("--env-file", help="Local settings and secrets (default: <project>/.env)."),
+        typer.Option(
+            "--env-file",
+            metavar="FILE",
+            help="Local settings and secrets (default: <project>/.env).",
+        ),
     ] = None,
     python: Annotated[
         str | None,
         typer.Option(
             "--python",
+            metavar="PYTHON",
             help="Interpreter for the project's code (default: <project>/.venv, else this one).",
         ),
     ] = None,
     store: common.StoreOpt = None,
-    platform_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--platform", help="platform.yaml (default: AGENTCTL_PLATFORM, or found upwards)."
-        ),
-    ] = None,
+    platform_file: common.PlatformOpt = None,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Run the eval set (evals/*.yaml) locally and judge every case; exit 1 when one fails.
