@@ -41,4 +41,5 @@ def test_the_dev_extra_carries_the_scaffolds_runtime():
         .replace("{{ cookiecutter.description }}", "x")
         .replace("{{ cookiecutter.__package }}", "x")
     )["project"]["dependencies"]
-    assert set(_names(runtime)) <= set(_names(PROJECT["optional-dependencies"]["dev"]))
+    installed = PROJECT["dependencies"] + PROJECT["optional-dependencies"]["dev"]
+    assert set(_names(runtime)) <= set(_names(installed))

@@ -119,3 +119,44 @@ def test_stateful_agent_calls_the_tool_service_over_mcp(tmp_path: Path) -> None:
     served = [s for s in spans if s.name == "execute_tool convert_currency" and s is not calls[0]]
     assert served and served[0].attributes["gen_ai.tool.type"] == "function"
     assert processes_under(tmp_path) == []
+
+
+def test_stateful_agent_runs_are_checked_for_groundedness_and_eval_reports_the_rate(
+    tmp_path: Path,
+) -> None:
+    """dev with content capture on, then eval: an invented number is a hallucination."""
+    from tests.fakes.openai_server import FakeOpenAI
+
+    store = tmp_path / "traces.db"
+    with FakeOpenAI() as fake:
+        project = scaffold(tmp_path, "stateful-agent", "helper", f"model_endpoint={fake.base_url}")
+        spec = project / "agent.yaml"
+        spec.write_text(spec.read_text().replace("captureContent: false", "captureContent: true"))
+        (project / ".env").write_text("SECRET_LLM_API_KEY=sk-test-" + "x" * 24 + "\n")
+        task = "Our travel budget for 2025 is 4,200 EUR. Remind me what it is."
+        answers = {}
+        for reply in ("The 2025 travel budget is €4,200.", "The 2025 travel budget is €4,800."):
+            fake.reply = reply
+            data = run_cli(
+                "dev", str(project), "--store", str(store), "--invoke", task, "-o", "json"
+            )
+            assert data.exit_code == 0, data.stderr[-3000:]
+            answers[json.loads(data.stdout)["data"]["traceIds"][0]] = reply
+    assert all("sk-test" not in str(r) for r in fake.requests)
+
+    result = run_cli("eval", str(project), "--store", str(store), "--since", "1h",
+                     "--allow-insufficient", "-o", "json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)["data"]
+    rate = data["agents"][0]["metrics"]["hallucination_rate"]
+    assert (rate["count"], rate["samples"]) == (1, 2)
+    # the runtime itself judged both runs: nothing was left for eval to check
+    assert data["groundedness"]["checked"] == 0
+    from agentctl.telemetry.store import TraceStore
+
+    with TraceStore(store) as ts:
+        for trace_id, reply in answers.items():
+            root = next(s for s in ts.trace(trace_id) if s.operation == "invoke_agent")
+            (verdict,) = [e for e in root.events if e.name == "gen_ai.evaluation.result"]
+            label = verdict.attributes["gen_ai.evaluation.score.label"]
+            assert label == ("ungrounded" if "4,800" in reply else "grounded")

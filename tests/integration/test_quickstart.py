@@ -35,7 +35,7 @@ def test_quickstart_end_to_end(tmp_path: Path) -> None:
     project = tmp_path / "demo" / "quickstart-agent"
     assert (project / "agent.yaml").is_file()
     # every step shows its result
-    for heading in ("1/5", "2/5", "3/5", "4/5", "5/5", "Next steps"):
+    for heading in ("1/6", "2/6", "3/6", "4/6", "5/6", "6/6", "Next steps"):
         assert heading in out
     assert "gate passed" in out
     assert "StatefulSet" in out and "estimate: compute $" in out
@@ -45,9 +45,11 @@ def test_quickstart_end_to_end(tmp_path: Path) -> None:
     # into a pipe nothing is cut at 80 columns: the trace summary line is whole
     [head] = [line for line in out.splitlines() if line.startswith("trace ")]
     assert head.endswith("tokens · offline-demo (free)")
-    rules = [line for line in out.splitlines() if line.startswith(("1/5", "5/5", "Done in"))]
+    rules = [line for line in out.splitlines() if line.startswith(("1/6", "6/6", "Done in"))]
     assert len(rules) == 3 and all(len(line) == 80 for line in rules)
     assert "agentctl trace --store" in out and "agentctl deploy" in out
+    # the eval set ran offline and its report is shown
+    assert "eval set passed: 3 of 3 cases passed" in out
     # the store holds the run's trace with the agent, model and tool spans
     from agentctl.telemetry.store import TraceStore
 
@@ -55,7 +57,7 @@ def test_quickstart_end_to_end(tmp_path: Path) -> None:
         spans = list(ts.spans())
     ops = {s.operation for s in spans}
     assert {"invoke_agent", "chat", "execute_tool"} <= ops
-    assert len({s.trace_id for s in spans}) == 1
+    assert len({s.trace_id for s in spans}) == 1 + 3  # the demo run and one per eval case
     # every tool the demo agent called is one its agent.yaml declares
     evaluated = subprocess.run(
         [sys.executable, "-m", "agentctl", "eval", str(project), "--store", str(store),
@@ -82,6 +84,7 @@ def test_quickstart_names_a_fresh_directory_and_speaks_json(tmp_path: Path) -> N
     assert any(o["kind"] == "StatefulSet" for o in data["build"]["objects"])
     assert data["run"]["ok"] is True and data["run"]["traceIds"]
     assert data["run"]["cost"]["traces"][data["run"]["traceIds"][0]]["freeCalls"] >= 1
+    assert data["eval"]["ok"] is True and len(data["eval"]["cases"]) == 3
     assert processes_under(tmp_path) == []
 
 

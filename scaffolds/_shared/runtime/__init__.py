@@ -11,7 +11,7 @@ OpenTelemetry settings.
 
 from .config import OFFLINE_DEMO, ConfigError, Settings, UndeclaredToolError
 from .guardrails import GuardrailExceeded
-from .loop import Agent, RunResult
+from .loop import Agent, RunResult, report_outcome
 from .tools import Tool, Toolbox, ToolError, tool
 
 __version__ = "0.1.0"
@@ -27,5 +27,6 @@ __all__ = [
     "ToolError",
     "Toolbox",
     "UndeclaredToolError",
+    "report_outcome",
     "tool",
 ]

@@ -9,10 +9,11 @@ break one stops with :class:`GuardrailExceeded`; its span records
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .config import Settings
@@ -53,7 +54,7 @@ class DailyLedger:
 
     def add(self, usd: float) -> float:
         day = self._today().isoformat()
-        with self._lock:
+        with self._lock, self._file_lock(day):
             total = self._read(day) + usd
             path = self._file(day)
             if path is None:
@@ -61,6 +62,28 @@ class DailyLedger:
             else:
                 atomic_write_json(path, {"day": day, "spent_usd": round(total, 9)})
             return total
+
+    @contextlib.contextmanager
+    def _file_lock(self, day: str) -> Iterator[None]:
+        """Every process that shares the memory directory (replicas on a shared volume, a
+        restarted pod, concurrent runs) adds to the day's total under one lock, so no
+        update is lost between a read and the write that follows it."""
+        path = self._file(day)
+        if path is None:
+            yield
+            return
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: the in-process lock is all there is
+            yield
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path.with_suffix(".lock"), "a+b") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def _read(self, day: str) -> float:
         path = self._file(day)

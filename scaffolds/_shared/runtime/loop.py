@@ -10,6 +10,7 @@ and tool call and after every usage report.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import uuid
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any
 
 from opentelemetry import trace
 
-from . import telemetry
+from . import groundedness, telemetry
 from .config import Settings, UndeclaredToolError
 from .guardrails import DailyLedger, GuardrailExceeded, RunGuard
 from .model import make_client
@@ -64,6 +65,38 @@ def _assistant_message(message: Any) -> dict[str, Any]:
 
 def _no_progress(event: str, data: dict[str, Any]) -> None:
     return None
+
+
+OUTCOME_ATTRIBUTE = "agentctl.run.outcome"
+_outcome: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("agentctl_run_outcome", default=None)
+
+
+def report_outcome(outcome: str) -> None:
+    """Say how the current run ended, ``success`` or ``failure``, whatever its span status.
+
+    Call it from a tool or the agent's code during ``Agent.run``; it lands on the
+    run's ``invoke_agent`` span as ``agentctl.run.outcome`` and decides the run's
+    task success in ``agentctl eval`` (docs: finops-and-evaluation, task success).
+    """
+    if outcome not in ("success", "failure"):
+        raise ValueError(f"outcome must be 'success' or 'failure', not {outcome!r}")
+    reported = _outcome.get()
+    if reported is None:
+        raise RuntimeError("report_outcome() is for use during Agent.run")
+    reported.append(outcome)
+
+
+def _record_groundedness(span: Any, output: str, messages: list[dict[str, Any]], *, with_content: bool) -> None:
+    """The answer's groundedness in what the run saw, as a ``gen_ai.evaluation.result`` event.
+
+    Only the verdict leaves the process (the claims themselves only with content
+    capture on), so the hallucination rate is measured without storing content.
+    """
+    try:
+        verdict = groundedness.check(output, groundedness.message_texts(messages))
+        span.add_event(groundedness.EVENT_NAME, verdict.attributes(with_content=with_content))
+    except Exception:  # an evaluation never fails the run it evaluates
+        log.warning("groundedness check failed", exc_info=True)
 
 
 class Agent:
@@ -118,6 +151,8 @@ class Agent:
             attributes["gen_ai.system_instructions"] = telemetry.text_messages("system", self.system_prompt)
             attributes["gen_ai.input.messages"] = telemetry.text_messages("user", task)
         guard = RunGuard(settings, ledger=self.ledger)
+        reported: list[str] = []
+        token = _outcome.set(reported)
         with telemetry.tracer().start_as_current_span(
             f"invoke_agent {self.name}",
             kind=trace.SpanKind.INTERNAL,
@@ -143,6 +178,9 @@ class Agent:
                 telemetry.mark_error(span, type(exc).__qualname__, str(exc))
                 raise
             finally:
+                _outcome.reset(token)
+                if reported:
+                    span.set_attribute(OUTCOME_ATTRIBUTE, reported[-1])
                 guard.settle()
                 span.set_attributes(
                     {
@@ -156,6 +194,7 @@ class Agent:
                 )
             if settings.capture_content:
                 span.set_attribute("gen_ai.output.messages", telemetry.text_messages("assistant", output))
+            _record_groundedness(span, output, messages, with_content=settings.capture_content)
             trace_id = format(span.get_span_context().trace_id, "032x") if span.get_span_context().is_valid else None
         return RunResult(
             output=output,

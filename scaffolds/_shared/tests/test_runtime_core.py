@@ -425,3 +425,73 @@ def test_an_mcp_tool_sends_its_declared_secret_as_a_bearer_token(tmp_path, monke
     assert _bearer(settings, None) == {}
     monkeypatch.delenv("SECRET_MCP_TOKEN_FILE")
     assert _bearer(settings, "mcp-token") == {}  # no value: no header (the server refuses, not us)
+
+
+def _groundedness(span):
+    events = [e for e in span.events if e.name == "gen_ai.evaluation.result"]
+    assert len(events) == 1
+    return events[0].attributes
+
+
+def test_every_answer_carries_its_groundedness_and_never_its_content(fake_openai, spans):
+    looked_up = {"tool_calls": [tool_call("echo", {"text": "revenue 1234.5 EUR on 2024-03-05"})]}
+    fake_openai.reply(looked_up, {"content": "Revenue was €1,234.5 on March 5, 2024."})
+    fake_openai.reply(looked_up, {"content": "Revenue was €4,321 on March 5, 2024."})
+    agent = Agent(settings_for(fake_openai), Toolbox([echo]))
+    agent.run("revenue?")
+    agent.run("revenue?")
+
+    grounded, invented = (_groundedness(s) for s in spans.named("invoke_agent"))
+    assert grounded["gen_ai.evaluation.name"] == "groundedness"
+    assert (grounded["gen_ai.evaluation.score.label"], grounded["gen_ai.evaluation.score.value"]) == ("grounded", 1.0)
+    assert invented["gen_ai.evaluation.score.label"] == "ungrounded"
+    assert invented["gen_ai.evaluation.score.value"] == 0.5
+    assert "1 number" in invented["gen_ai.evaluation.explanation"]
+    assert "4,321" not in json.dumps(dict(invented))  # content capture is off: only the verdict
+
+
+def test_with_content_capture_the_verdict_names_the_unsupported_claim(fake_openai, spans):
+    fake_openai.reply({"content": "It is 42 km to Oslo."})
+    Agent(settings_for(fake_openai, capture_content=True), Toolbox([echo])).run("How far is Oslo?")
+    verdict = _groundedness(spans.one("invoke_agent"))
+    assert verdict["gen_ai.evaluation.score.label"] == "ungrounded"
+    assert "42 km" in verdict["gen_ai.evaluation.explanation"]
+
+
+def test_an_agent_reports_the_outcome_of_its_run(fake_openai, spans):
+    from {{ cookiecutter.__package }}._runtime import report_outcome
+
+    @tool(description="Give up.", parameters={"type": "object", "properties": {}, "additionalProperties": False})
+    def give_up() -> dict:
+        report_outcome("failure")
+        return {"gave_up": True}
+
+    fake_openai.reply({"tool_calls": [tool_call("give_up", {})]}, {"content": "I could not do it."})
+    Agent(settings_for(fake_openai), Toolbox([give_up])).run("try")
+    assert spans.one("invoke_agent").attributes["agentctl.run.outcome"] == "failure"
+    with pytest.raises(RuntimeError):
+        report_outcome("success")
+
+
+def _spend(directory: str, times: int) -> None:
+    ledger = DailyLedger(__import__("pathlib").Path(directory))
+    for _ in range(times):
+        ledger.add(0.01)
+
+
+def test_the_daily_ledger_adds_up_across_processes_and_restarts(tmp_path):
+    """Two replicas on one memory volume both spend; a restarted one still sees the day's total."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_spend, args=(str(tmp_path), 50)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+        assert w.exitcode == 0
+    restarted = DailyLedger(tmp_path)
+    assert round(restarted.spent(), 6) == 1.0
+    guard = RunGuard(settings_for(None, budget_daily_usd=1.0), ledger=restarted)
+    with pytest.raises(GuardrailExceeded, match="daily budget"):
+        guard.check_daily()

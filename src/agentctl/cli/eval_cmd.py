@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from agentctl.cli import common
 from agentctl.errors import EXIT_FINDINGS
@@ -14,8 +15,48 @@ from agentctl.settings import OutputFormat
 
 app = typer.Typer()
 
+# `eval` is a group whose bare form is the command below: `agentctl eval PATH...` reads
+# traces; `agentctl eval run ...` runs the eval set (agentctl.cli.eval_run_cmd).
+SUBCOMMANDS = {"run": "agentctl.cli.eval_run_cmd"}
+_SUB = "agentctl.eval.subcommand"
 
-@app.command("eval")
+
+class EvalCommand(TyperCommand):
+    """The bare ``eval`` command, which hands ``eval run ...`` to its subcommand."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(SUBCOMMANDS)
+
+    def get_command(self, ctx: Any, name: str) -> Any:
+        import importlib
+
+        module = SUBCOMMANDS.get(name)
+        if module is None:
+            return None
+        sub = importlib.import_module(module).app
+        sub._add_completion = False
+        command = typer.main.get_command(sub)
+        command.name = name
+        return command
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] in SUBCOMMANDS:
+            ctx.meta[_SUB] = (args[0], list(args[1:]))
+            ctx.args = []
+            return []
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        chosen = ctx.meta.pop(_SUB, None)
+        if chosen is None:
+            return super().invoke(ctx)
+        name, rest = chosen
+        command = self.get_command(ctx, name)
+        with command.make_context(f"{ctx.info_name} {name}", rest, parent=ctx.parent) as sub_ctx:
+            return command.invoke(sub_ctx)
+
+
+@app.command("eval", cls=EvalCommand)
 def eval_(
     paths: common.AgentPathsArg = None,
     store: common.StoreOpt = None,
@@ -57,13 +98,62 @@ def eval_(
             "--allow-insufficient", help="Let gates with too few samples pass (reported as such)."
         ),
     ] = False,
+    groundedness: Annotated[
+        bool,
+        typer.Option(
+            "--groundedness/--no-groundedness",
+            help="Check the answers of stored runs that captured their content and carry no "
+            "groundedness verdict yet (the runtime's own check, offline), and store the verdict "
+            "on the run: it counts in the hallucination rate.",
+        ),
+    ] = True,
+    judge: Annotated[
+        str | None,
+        typer.Option(
+            "--judge",
+            metavar="MODEL",
+            help="Also have MODEL judge the faithfulness of stored runs that captured their "
+            "content (an OpenAI-compatible chat-completions endpoint, --judge-url); its verdicts "
+            "are stored on the runs and its cost is reported.",
+        ),
+    ] = None,
+    judge_url: Annotated[
+        str,
+        typer.Option(
+            "--judge-url",
+            metavar="URL",
+            envvar="AGENTCTL_JUDGE_BASE_URL",
+            help="Base URL of the judge's OpenAI-compatible API.",
+        ),
+    ] = "https://api.openai.com/v1",
+    judge_key_env: Annotated[
+        str,
+        typer.Option(
+            "--judge-key-env",
+            metavar="NAME",
+            help="Environment variable holding the judge's API key (never printed).",
+        ),
+    ] = "AGENTCTL_JUDGE_API_KEY",
+    judge_limit: Annotated[
+        int,
+        typer.Option(
+            "--judge-limit",
+            metavar="N",
+            min=1,
+            max=10000,
+            help="At most this many runs judged per call.",
+        ),
+    ] = 50,
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="With --source: how many recent traces to read.")
     ] = 500,
     env: common.EnvEachOpt = None,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
-    """Task success, tool-use accuracy, guardrail adherence and hallucination rate, with gates."""
+    """Task success, tool-use accuracy, guardrail adherence and hallucination rate, with gates.
+
+    `agentctl eval run` runs the project's eval set instead (see `agentctl eval run --help`).
+    """
     from agentctl.cli.inputs import load_agents, parse_when
     from agentctl.errors import GateFailed, UsageError
     from agentctl.eval.gates import check_gates
@@ -81,6 +171,16 @@ def eval_(
     agents = [a.agent for a in loaded]
     if agent is not None:
         agents = [a for a in agents if a.metadata.name == agent]
+    grounded = (
+        _ground(store, since_ns, until_ns, agent) if groundedness and source is None else None
+    )
+    judged = None
+    if judge is not None:
+        if source is not None:
+            raise UsageError("--judge reads the local store: it does not go with --source")
+        judged = _judge(
+            store, judge, judge_url, judge_key_env, since_ns, until_ns, agent, judge_limit
+        )
     spans, described = _spans(store, source, since_ns, until_ns, agent, limit)
     declared = (
         {a.metadata.name: {t.name for t in a.spec.tools} for a in agents}
@@ -108,6 +208,10 @@ def eval_(
     }
     if comparison is not None:
         data["compare"] = comparison
+    if grounded is not None:
+        data["groundedness"] = grounded
+    if judged is not None:
+        data["judge"] = judged
     if output is not OutputFormat.text:
         common.emit("EvalReport", data, output, ok=gates.ok)
         if not gates.ok:
@@ -120,6 +224,8 @@ def eval_(
     view.render_metrics(metrics, out)
     if comparison is not None:
         view.render_compare(comparison, out)
+    if judged is not None:
+        view.render_judge(judged, out)
     view.render_gates(gates, out)
     if not gates.ok:
         failed = gates.failures
@@ -163,6 +269,41 @@ def _spans(store: Path | None, source: str | None, since_ns: int, until_ns: int,
         return list(
             eval_spans(st.connection, since_ns=since_ns, until_ns=until_ns, agent=agent)
         ), f"store {path}"
+
+
+def _ground(
+    store: Path | None, since_ns: int, until_ns: int, agent: str | None
+) -> dict[str, int] | None:
+    """Check and record the groundedness of stored runs that captured their content."""
+    from agentctl.telemetry.grounding import ground_runs
+    from agentctl.telemetry.store import TraceStore, default_store_path
+
+    path = store or default_store_path()
+    if not path.exists():
+        return None
+    with TraceStore(path) as st:
+        return ground_runs(st, since_ns=since_ns, until_ns=until_ns, agent=agent).to_dict()
+
+
+def _judge(store: Path | None, model: str, url: str, key_env: str, since_ns: int, until_ns: int,
+           agent: str | None, limit: int) -> dict[str, Any]:  # fmt: skip
+    """Have ``model`` judge the faithfulness of stored runs; the key is read from ``key_env``."""
+    import os
+
+    from agentctl.errors import TelemetryError
+    from agentctl.telemetry.judge import judge_runs
+    from agentctl.telemetry.store import TraceStore, default_store_path
+
+    path = store or default_store_path()
+    if not path.exists():
+        raise TelemetryError(f"{path}: no trace store there", hint="check --store")
+    key = os.environ.get(key_env) or None
+    with TraceStore(path) as st:
+        result = judge_runs(st, model=model, base_url=url, key=key, since_ns=since_ns,
+                            until_ns=until_ns, agent=agent, limit=limit)  # fmt: skip
+    data = result.to_dict()
+    data["keyFrom"] = key_env if key else None
+    return data
 
 
 def _guardrail_limits(

@@ -69,7 +69,7 @@ def quickstart(
     def step(n: int, title: str) -> None:
         if text:
             out.print()
-            _rule(out, f"[bold]{n}/5  {title}[/]")
+            _rule(out, f"[bold]{n}/6  {title}[/]")
 
     step(1, "Scaffold a demo agent (agentctl init)")
     workspace = qs.workspace(dir_, Path.cwd())
@@ -94,6 +94,9 @@ def quickstart(
 
         step(5, "The trace and the cost of that run (agentctl trace)")
         print_run(out, run["report"], prices, agent=qs.AGENT_NAME)
+        step(6, "Its eval set, offline: evals/*.yaml (agentctl eval run)")
+    evaluation = _eval(project, store, out if text else None)
+    if text:
         _next_steps(out, project, store, time.monotonic() - started)
     else:
         data = {
@@ -101,14 +104,19 @@ def quickstart(
             "validation": report,
             "build": build,
             "run": {**run["report"].to_dict(), "cost": prices.to_dict()},
+            "eval": evaluation.to_dict(),
             "store": run["store"],
             "seconds": round(time.monotonic() - started, 3),
         }
-        common.emit("QuickstartResult", data, output, ok=run["report"].ok)
+        common.emit("QuickstartResult", data, output, ok=run["report"].ok and evaluation.ok)
     if not run["report"].ok:
         from agentctl.errors import WaitError
 
         raise WaitError(f"the demo run failed: {run['report'].reason}")
+    if not evaluation.ok:
+        from agentctl.errors import GateFailed
+
+        raise GateFailed(f"the demo's eval set failed: {evaluation.failure_summary()}")
 
 
 def _validate(project: Path, out: Any) -> dict[str, Any]:
@@ -214,6 +222,27 @@ def _run(project: Path, store: Path | None, python: str | None, out: Any) -> dic
     return {"report": report, "prices": price_spans(report.spans), "store": store_path}
 
 
+def _eval(project: Path, store: Path | None, out: Any) -> Any:
+    """The demo's own eval set through the same runtime, offline, and its report."""
+    from agentctl.eval.evalset_report import build_report
+    from agentctl.local.evalrun import load_cases, run_cases, run_spans
+    from agentctl.local.options import DevOptions
+    from agentctl.local.signals import interrupt_on_sigterm
+    from agentctl.spec.loader import load_agent
+
+    loaded = load_agent(project)
+    cases = load_cases(project)
+    options = DevOptions(offline_model=True, store_path=store, ready_timeout=45.0, grace=3.0)
+    with interrupt_on_sigterm():
+        runs = run_cases(loaded, options, cases)
+    report = build_report(loaded.agent, cases, runs, run_spans(store, runs))
+    if out is not None:
+        from agentctl.views.eval import render_eval_run
+
+        render_eval_run(report, out)
+    return report
+
+
 def _next_steps(out: Any, project: Path, store: Path | None, seconds: float) -> None:
     shown = _shown(project)
     store_opt = f" --store {store}" if store else ""
@@ -227,6 +256,10 @@ def _next_steps(out: Any, project: Path, store: Path | None, seconds: float) -> 
             f'agentctl dev {shown} --offline-model --invoke "search your notes about the budget"{store_opt}',
         ),
         ("Browse the traces:", f"agentctl trace{store_opt}"),
+        (
+            "Add eval cases, run them:",
+            f"{shown}/evals/basic.yaml, agentctl eval run {shown}{store_opt}",
+        ),
         (
             "Use a real model:",
             f"put SECRET_LLM_API_KEY=... in {shown}/.env and drop --offline-model",

@@ -4,9 +4,13 @@ Definitions (docs/explanation/finops-and-evaluation.md):
 
 - **run**: a trace with an ``invoke_agent``/``invoke_workflow`` span; its
   *agent span* is the earliest such span (the top-most one).
-- **task success rate**: runs whose agent span did not end in error, or, when
-  the run carries a task-success evaluation result (an evaluation named like
-  ``task_success``/``task_completion``/``goal``), that result.
+- **task success rate**: see :func:`run_succeeded`, the one definition that
+  ``trace``, ``cost`` and ``eval`` share: an explicit outcome when the run
+  has one (the agent span's ``agentctl.run.outcome``, or a task-success
+  evaluation result named like ``task_success``/``task_completion``/``goal``),
+  otherwise the agent span did not end in error *and* the answer did not come
+  right after a failed tool call that nothing retried successfully (an
+  unrecovered tool failure: the answer is the tool's error).
 - **tool-use accuracy**: ``execute_tool`` calls that did not fail. A call
   naming a tool the agent does not offer, or with arguments that do not match
   the tool's schema, fails in the scaffolded runtime (``error.type``
@@ -55,6 +59,12 @@ GUARDRAIL_EVENT = "gen_ai.guardrail.result"
 TOOL_SERVICE = "agentctl.tool.service"
 # Model calls: what the runtime counts as steps against maxSteps (embeddings are not steps).
 STEP_OPS = frozenset({"chat", "text_completion", "generate_content"})
+# The outcome an agent may report for its run, on its invoke_agent/invoke_workflow span.
+OUTCOME_ATTRIBUTE = "agentctl.run.outcome"
+_OUTCOME_SUCCESS = frozenset({"success", "succeeded", "ok", "pass", "passed", "completed", "done"})
+_OUTCOME_FAILURE = frozenset(
+    {"failure", "failed", "fail", "error", "incomplete", "aborted", "gave_up"}
+)
 # Policy names of breaches, as the scaffolded runtime names them (error.type guardrail.<policy>).
 BUDGET_PER_RUN = "budget_per_run"
 MAX_STEPS = "max_steps"
@@ -133,6 +143,35 @@ class RunFacts:
     violations: list[str] = field(default_factory=list)
     steps: int = 0  # model calls (STEP_OPS spans)
     tool_calls: int = 0  # execute_tool spans
+    unrecovered_tool: str | None = None  # the failed tool call the answer came right after
+
+    @property
+    def failure(self) -> str | None:
+        """Why the run did not succeed (None when it did)."""
+        if run_succeeded(self):
+            return None
+        if self.explicit_success is False:
+            return "the run reported failure (agentctl.run.outcome or a task-success evaluation)"
+        if not self.ok:
+            return "the run ended in error"
+        return f"the answer came after an unrecovered failure of tool {self.unrecovered_tool}"
+
+
+def run_succeeded(run: RunFacts) -> bool:
+    """Task success, the one definition (docs/explanation/finops-and-evaluation.md)."""
+    if run.explicit_success is not None:
+        return run.explicit_success
+    return run.ok and run.unrecovered_tool is None
+
+
+def outcome_of(attrs: Mapping[str, Any]) -> bool | None:
+    """The explicit outcome an agent reported (``agentctl.run.outcome``), if any."""
+    value = _label(dict(attrs), OUTCOME_ATTRIBUTE)
+    if value in _OUTCOME_SUCCESS:
+        return True
+    if value in _OUTCOME_FAILURE:
+        return False
+    return None
 
 
 @dataclass(frozen=True)
@@ -223,6 +262,7 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
     steps: dict[str, int] = {}
     tool_calls: dict[str, int] = {}
     tools: list[SpanRecord] = []
+    last_tools: dict[str, list[SpanRecord]] = {}
     evals: list[tuple[SpanRecord, str, dict[str, Any]]] = []
     for s in spans:
         if s.operation in (OP_INVOKE_AGENT, OP_INVOKE_WORKFLOW):
@@ -236,6 +276,7 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
             other_agent[s.trace_id] = (s.agent_name, s.agent_version)
         if s.operation == OP_EXECUTE_TOOL:
             tools.append(s)
+            last_tools.setdefault(s.trace_id, []).append(s)
             tool_calls[s.trace_id] = tool_calls.get(s.trace_id, 0) + 1
         elif s.operation in STEP_OPS:
             steps[s.trace_id] = steps.get(s.trace_id, 0) + 1
@@ -271,6 +312,9 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
             facts.evaluations.append(EvalFacts(s.trace_id, agent, version, name, failed))
     for trace_id, a in agent_spans.items():
         agent, version = who(trace_id)
+        reported = outcome_of(a.attributes)
+        if reported is not None:
+            explicit[trace_id] = reported
         facts.runs.append(
             RunFacts(
                 trace_id,
@@ -281,6 +325,7 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
                 sorted(set(violations.get(trace_id, []))),
                 steps.get(trace_id, 0),
                 tool_calls.get(trace_id, 0),
+                _unrecovered(last_tools.get(trace_id, [])),
             )
         )
     for t in tools:
@@ -298,6 +343,16 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
             )
         )
     return facts
+
+
+def _unrecovered(calls: list[SpanRecord]) -> str | None:
+    """The tool whose failed call was the run's last, with no later successful call of it."""
+    if not calls:
+        return None
+    last = max(calls, key=lambda s: (s.end_unix_nano, s.start_unix_nano))
+    if last.status != STATUS_ERROR:
+        return None
+    return last.tool_name or "(unnamed)"
 
 
 def apply_limits(
@@ -373,7 +428,7 @@ def compute_metrics(
             counts[1] += 1
 
     for r in facts.runs:
-        success = r.explicit_success if r.explicit_success is not None else r.ok
+        success = run_succeeded(r)
         bump(r.agent, r.version, "task_success_rate", success)
         bump(r.agent, r.version, "guardrail_adherence", not r.violations)
         for key in (

@@ -145,7 +145,9 @@ def runs_over_budget(
 _EVAL_SQL = """SELECT trace_id, span_id, parent_span_id, name, start_ns, end_ns, status, agent_name,
   agent_version, operation, tool_name, error_type, events,
   CASE WHEN operation = 'execute_tool' AND attributes LIKE '%agentctl.tool.service%'
-       THEN json_extract(attributes, '$."agentctl.tool.service"') END
+       THEN json_extract(attributes, '$."agentctl.tool.service"') END,
+  CASE WHEN operation IN ('invoke_agent', 'invoke_workflow') AND attributes LIKE '%agentctl.run.outcome%'
+       THEN json_extract(attributes, '$."agentctl.run.outcome"') END
 FROM spans WHERE start_ns >= ? AND start_ns < ?{agent}
   AND (operation IN ('invoke_agent', 'invoke_workflow', 'execute_tool', 'chat', 'text_completion',
                      'generate_content') OR error_type LIKE 'guardrail.%'
@@ -160,7 +162,8 @@ def eval_spans(
     maxToolCalls.
 
     Light records: no resource, events only where present, and of the attributes only
-    ``agentctl.tool.service`` (the declared service tool that served a tool call).
+    ``agentctl.tool.service`` (the declared service tool that served a tool call) and
+    ``agentctl.run.outcome`` (the outcome an agent reported for its run).
     """
     params: list[Any] = [since_ns, until_ns]
     where = ""
@@ -173,5 +176,6 @@ def eval_spans(
             trace_id=r[0], span_id=r[1], parent_span_id=r[2], name=r[3], kind=0, start_unix_nano=r[4],
             end_unix_nano=r[5], status=r[6], agent_name=r[7], agent_version=r[8], operation=r[9],
             tool_name=r[10], error_type=r[11], events=events,
-            attributes={"agentctl.tool.service": r[13]} if r[13] is not None else {},
+            attributes={k: v for k, v in (("agentctl.tool.service", r[13]), ("agentctl.run.outcome", r[14]))
+                        if v is not None},
         )  # fmt: skip

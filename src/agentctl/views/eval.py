@@ -111,3 +111,50 @@ def render_compare(data: dict[str, Any], console: Console) -> None:
     t.add_row("cost per run", "", usd(ca), usd(cb), change, "")
     console.print()
     console.print(t)
+
+
+def render_eval_run(report: Any, console: Console) -> None:
+    """``agentctl eval run``: cases, metrics, gates and the regression test."""
+    t = _table(f"Eval set of {report.agent} {report.version}", "case", "result", "passed", "why")
+    for c in report.cases:
+        mark = "[green]pass[/]" if c.ok else "[red]FAIL[/]"
+        reasons = c.reasons()
+        t.add_row(
+            escape(c.name), mark, f"{c.passed}/{len(c.runs)}", escape(reasons[0] if reasons else "")
+        )
+    console.print(t)
+    render_metrics([report.metrics], console)
+    render_gates(report.gates, console)
+    if report.compare is not None:
+        cmp = report.compare
+        console.print()
+        console.print(
+            f"[bold]Compared with {escape(str(cmp['baseline']))}[/] ({escape(cmp['test'])}, "
+            f"alpha {cmp['alpha']}, at least {cmp['minRunsEachSide']} runs a side)"
+        )
+        for row in [*cmp["cases"], {"case": "all cases", **cmp["overall"]}]:
+            base = row.get("baseline")
+            cur = row.get("current")
+            p = row.get("p")
+            status = row["status"]
+            colour = {"regression": "red", "ok": "green"}.get(status, "yellow")
+            console.print(
+                f"  [{colour}]{status}[/]  {escape(row['case'])}: "
+                f"{f'{base[0]}/{base[1]}' if base else '-'} -> {f'{cur[0]}/{cur[1]}' if cur else '-'}"
+                + (f"  p={p:.4g}" if p is not None else "")
+            )
+    verdict = "[green]passed[/]" if report.ok else "[red]failed[/]"
+    console.print(
+        f"\neval set {verdict}: {len(report.cases) - len(report.failed_cases)} of {len(report.cases)} cases passed"
+    )
+
+
+def render_judge(data: dict[str, Any], console: Console) -> None:
+    """The LLM judge's work: runs judged, verdicts and what it cost."""
+    cost = f"${data['costUSD']:.6f}" if data["costUSD"] is not None else data["priceStatus"]
+    console.print(
+        f"judge {escape(data['model'])}: {data['judged']} run(s) judged, {data['unfaithful']} unfaithful; "
+        f"{data['inputTokens']:,} in / {data['outputTokens']:,} out tokens, cost {escape(cost)}"
+    )
+    for err in data["errors"][:5]:
+        console.print(f"  [yellow]warning:[/] {escape(err)}")

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from agentctl.eval.metrics import evaluation_failed
 from agentctl.spans import SpanRecord
 from agentctl.traces import content
 from agentctl.traces.report import Node, build_tree, final_output, walk
@@ -78,7 +79,28 @@ def _details(sp: SpanRecord) -> list[Text]:
         result = content.tool_result(sp)
         if result is not None:
             lines.append(Text.assemble(("result  ", "dim"), short(result)))
+    for ev in sp.events:
+        if ev.name == "gen_ai.evaluation.result":
+            lines.append(_evaluation(ev.attributes))
     return lines
+
+
+def _evaluation(attrs: dict[str, Any]) -> Text:
+    """One ``gen_ai.evaluation.result`` event: name, label, score and explanation."""
+    label = attrs.get("gen_ai.evaluation.score.label")
+    score = attrs.get("gen_ai.evaluation.score.value")
+    bad = evaluation_failed(str(attrs.get("gen_ai.evaluation.name") or ""), attrs)
+    text = Text.assemble(
+        ("eval    ", "dim"), (str(attrs.get("gen_ai.evaluation.name") or "?"), "bold")
+    )
+    if label is not None:
+        text.append(f" {label}", style="red" if bad else "green")
+    if score is not None:
+        text.append(f" score {score}")
+    explanation = attrs.get("gen_ai.evaluation.explanation")
+    if explanation:
+        text.append(f"  {short(explanation, 120)}", style="dim")
+    return text
 
 
 def _add(tree: Tree, node: Node, prices: Any | None) -> None:

@@ -195,3 +195,27 @@ def test_run_agent_is_the_topmost_agent_span() -> None:
     inner[0].parent_span_id = outer[0].span_id
     facts = facts_from_spans([*inner, *outer])
     assert len(facts.runs) == 1 and facts.runs[0].agent == "planner" and facts.runs[0].ok
+
+
+def test_task_success_is_one_definition_for_answers_built_on_tool_errors() -> None:
+    from agentctl.eval.metrics import facts_from_spans, run_succeeded
+
+    failed_last = run("a1", tools=[("search", "ok"), ("calc", "error")])
+    recovered = run("a2", tools=[("calc", "error"), ("calc", "ok")])
+    for spans in (failed_last, recovered):  # tool calls one after the other
+        for i, s in enumerate(spans[2:]):
+            s.start_unix_nano += 10 * i
+            s.end_unix_nano += 10 * i
+    reported = run("a3", tools=[("calc", "error")])
+    reported[0].attributes["agentctl.run.outcome"] = "success"  # the agent says it coped
+    gave_up = run("a4")
+    gave_up[0].attributes["agentctl.run.outcome"] = "failure"
+    facts = facts_from_spans([*failed_last, *recovered, *reported, *gave_up])
+    by_trace = {r.trace_id[:2]: r for r in facts.runs}
+    assert not run_succeeded(by_trace["a1"])
+    assert "unrecovered failure of tool calc" in (by_trace["a1"].failure or "")
+    assert run_succeeded(by_trace["a2"])
+    assert run_succeeded(by_trace["a3"])
+    assert not run_succeeded(by_trace["a4"]) and "reported failure" in (
+        by_trace["a4"].failure or ""
+    )

@@ -1,0 +1,188 @@
+"""agentctl eval run: the project's eval set through the local runtime, judged case by case."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agentctl.cli import common
+from agentctl.errors import EXIT_FINDINGS
+from agentctl.settings import OutputFormat
+
+app = typer.Typer()
+
+# --compare: a case (or the whole set) regresses when Fisher's exact test says its pass rate
+# fell with p below this, given at least MIN_COMPARE_RUNS runs on each side.
+SIGNIFICANCE = 0.05
+MIN_COMPARE_RUNS = 10
+
+
+@app.command("run")
+def eval_run(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="PATH",
+            help="Agent project directory or agent.yaml (default: the current directory).",
+        ),
+    ] = None,
+    files: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--file",
+            "-f",
+            metavar="FILE",
+            help="Eval set file(s) (default: <project>/evals/*.yaml).",
+        ),
+    ] = None,
+    case: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--case", metavar="NAME", help="Only the cases with these names (repeatable)."
+        ),
+    ] = None,
+    repeat: Annotated[
+        int, typer.Option("--repeat", "-n", metavar="N", min=1, max=1000, help="Runs of each case.")
+    ] = 1,
+    parallel: Annotated[
+        int,
+        typer.Option(
+            "--parallel",
+            metavar="N",
+            min=1,
+            max=32,
+            help="Cases in flight at once (service and stateful agents).",
+        ),
+    ] = 4,
+    offline_model: Annotated[
+        bool,
+        typer.Option(
+            "--offline-model/--spec-model",
+            help="The deterministic offline demo model (default), or the model agent.yaml names "
+            "(its key from .env, as for `agentctl dev`).",
+        ),
+    ] = True,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            metavar="VERSION",
+            help="Regression gate against the last eval-set run of VERSION (one-sided Fisher exact "
+            f"test per case and overall, p < {SIGNIFICANCE}, at least {MIN_COMPARE_RUNS} runs a side).",
+        ),
+    ] = None,
+    junit: Annotated[
+        Path | None,
+        typer.Option("--junit", metavar="FILE", help="Also write a JUnit XML report to this file."),
+    ] = None,
+    allow_insufficient: Annotated[
+        bool,
+        typer.Option(
+            "--allow-insufficient/--require-samples",
+            help="spec.evaluation gates with fewer runs than their minSamples pass (labelled), "
+            "or fail.",
+        ),
+    ] = True,
+    env: common.EnvOpt = None,
+    env_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--env-file",
+            metavar="FILE",
+            help="Local settings and secrets (default: <project>/.env).",
+        ),
+    ] = None,
+    python: Annotated[
+        str | None,
+        typer.Option(
+            "--python",
+            metavar="PYTHON",
+            help="Interpreter for the project's code (default: <project>/.venv, else this one).",
+        ),
+    ] = None,
+    store: common.StoreOpt = None,
+    platform_file: common.PlatformOpt = None,
+    output: common.OutputOpt = OutputFormat.text,
+) -> None:
+    """Run the eval set (evals/*.yaml) locally and judge every case; exit 1 when one fails.
+
+    Each case runs --repeat times through the same runtime as `agentctl dev`
+    (offline demo model by default), its trace lands in the store, and the
+    report gives every case's pass rate and the four metrics with 95% Wilson
+    intervals. Exit 1 when a case fails, a spec.evaluation gate fails, or
+    --compare finds a regression.
+    """
+    from agentctl.errors import GateFailed, UsageError
+    from agentctl.eval import evalset_report as rep
+    from agentctl.local.evalrun import load_cases, run_cases, run_spans, save_last_run
+    from agentctl.local.options import DevOptions
+    from agentctl.spec.loader import load_agent
+
+    common.set_kind("EvalRunReport")
+    loaded = load_agent(path or Path.cwd(), env=env)
+    cases = load_cases(loaded.project_dir, files)
+    if case:
+        unknown = sorted(set(case) - {c.case.name for c in cases})
+        if unknown:
+            raise UsageError(f"no case named {unknown[0]!r} in the eval set")
+        cases = [c for c in cases if c.case.name in set(case)]
+    options = DevOptions(
+        offline_model=offline_model,
+        python=python,
+        store_path=store,
+        env_file=env_file,
+        platform_file=common.platform_path(platform_file),
+    )
+    baseline = None
+    if compare is not None:  # before running anything: a missing baseline is a usage error
+        from agentctl.local.evalrun import load_last_run
+
+        baseline = load_last_run(loaded.project_dir, compare)
+    if junit is not None and not junit.parent.is_dir():
+        raise UsageError(f"{junit}: cannot write the JUnit report (no directory {junit.parent})")
+    err = common.console(stderr=True)
+    started = time.monotonic()
+    quiet = output is not OutputFormat.text
+
+    def progress(r: Any) -> None:
+        if not quiet:
+            mark = "[green]pass[/]" if r.passed else "[red]FAIL[/]"
+            err.print(f"  {mark} {r.case} #{r.attempt}  {r.seconds:.1f}s")
+
+    if not quiet:
+        err.print(f"[bold]eval run[/] {loaded.name}: {len(cases)} case(s) x {repeat}")
+    runs = run_cases(loaded, options, cases, repeat=repeat, parallel=parallel, on_result=progress)
+    elapsed = time.monotonic() - started
+    store_path = _store_path(store)
+    report = rep.build_report(loaded.agent, cases, runs, run_spans(store_path, runs),
+                              allow_insufficient=allow_insufficient)  # fmt: skip
+    if compare is not None and baseline is not None:
+        report.compare = rep.compare_runs(baseline, report, compare, SIGNIFICANCE, MIN_COMPARE_RUNS)
+    data = report.to_dict()
+    data["seconds"] = round(elapsed, 3)
+    data["store"] = str(store_path)
+    save_last_run(loaded.project_dir, loaded.agent.metadata.version, report.record())
+    if junit is not None:
+        try:
+            junit.write_text(rep.to_junit(report, elapsed), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{junit}: cannot write the JUnit report ({exc.strerror})") from None
+    if output is not OutputFormat.text:
+        common.emit("EvalRunReport", data, output, ok=report.ok)
+        if not report.ok:
+            raise typer.Exit(EXIT_FINDINGS)
+        return
+    from agentctl.views import eval as view
+
+    view.render_eval_run(report, common.console())
+    if not report.ok:
+        raise GateFailed(report.failure_summary())
+
+
+def _store_path(store: Path | None) -> Path:
+    from agentctl.telemetry.store import default_store_path
+
+    return store or default_store_path()

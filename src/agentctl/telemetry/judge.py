@@ -1,0 +1,236 @@
+"""An LLM judge of faithfulness for stored runs that captured their content.
+
+``agentctl eval --judge MODEL`` sends each run's answer and what the run saw
+(the same context the groundedness check reads, :func:`run_context`) to any
+OpenAI-compatible chat-completions endpoint, over plain HTTP with the
+standard library, and records the verdict as a ``gen_ai.evaluation.result``
+event named ``faithfulness`` on the run's agent span. The key comes from an
+environment variable and is sent only in the ``Authorization`` header: it is
+never printed, stored or put in an error message.
+
+The rubric (:data:`RUBRIC`) asks for a JSON object: a score from 0 to 1, a
+label ``faithful`` or ``unfaithful`` and a one-sentence reason. A run is
+*unfaithful* (a hallucination) when its answer states something the context
+does not support or contradicts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from agentctl.errors import TelemetryError, UsageError
+from agentctl.spans import OP_INVOKE_AGENT, SpanEvent, SpanRecord
+from agentctl.telemetry.grounding import EVAL_EVENT, agent_span, run_context
+from agentctl.telemetry.store import TraceStore
+from agentctl.traces import content
+
+EVALUATION_NAME = "faithfulness"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+KEY_ENV = "AGENTCTL_JUDGE_API_KEY"
+MAX_CONTEXT_CHARS = 24_000  # sent to the judge per run
+MAX_RESPONSE_BYTES = 1 << 20
+TIMEOUT_SECONDS = 60.0
+
+RUBRIC = """You judge the FAITHFULNESS of an AI agent's answer to the context the agent saw
+(its instructions, the user's request and the results of the tools it called).
+Rubric:
+- 1.0: every factual statement in the answer is supported by the context.
+- 0.5: the answer is mostly supported but adds a minor unsupported detail.
+- 0.0: the answer states facts (numbers, dates, names, quotes, links, events) that the
+  context does not contain or that contradict it, or it presents a tool error as a result.
+Paraphrase, rounding to the precision shown and unit conversions count as supported.
+Statements of uncertainty, questions and refusals are faithful.
+Reply with one JSON object and nothing else:
+{"score": <number 0..1>, "label": "faithful" | "unfaithful", "reason": "<one sentence>"}
+Use "unfaithful" whenever score < 0.5."""
+
+_CANDIDATES = """
+SELECT trace_id, span_id FROM spans
+WHERE operation = ? AND start_ns >= ? AND start_ns < ? {agent}
+  AND coalesce(json_extract(attributes, '$."gen_ai.output.messages"'),
+               json_extract(attributes, '$."output.value"')) IS NOT NULL
+  AND (events IS NULL OR events NOT LIKE '%"gen_ai.evaluation.name":"faithfulness"%')
+ORDER BY start_ns DESC LIMIT ?
+"""
+
+
+@dataclass
+class JudgeResult:
+    model: str
+    endpoint: str
+    judged: int = 0
+    unfaithful: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: Decimal | None = Decimal(0)
+    price_status: str = "priced"
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "endpoint": self.endpoint,
+            "judged": self.judged,
+            "unfaithful": self.unfaithful,
+            "inputTokens": self.input_tokens,
+            "outputTokens": self.output_tokens,
+            "costUSD": float(self.cost_usd) if self.cost_usd is not None else None,
+            "priceStatus": self.price_status,
+            "errors": self.errors,
+        }
+
+
+def _chat(base_url: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:
+    url = base_url.rstrip("/") + "/chat/completions"
+    headers = {"Content-Type": "application/json"}
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            raw = response.read(MAX_RESPONSE_BYTES + 1)
+    except urllib.error.HTTPError as err:
+        raise TelemetryError(f"{url}: the judge endpoint answered HTTP {err.code}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise TelemetryError(f"{url}: the judge endpoint is unreachable ({reason})") from None
+    if len(raw) > MAX_RESPONSE_BYTES:
+        raise TelemetryError(f"{url}: the judge's response is larger than 1 MiB")
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise TelemetryError(f"{url}: the judge's response is not JSON") from None
+    if not isinstance(data, dict):
+        raise TelemetryError(f"{url}: the judge's response is not a JSON object")
+    return data
+
+
+def parse_verdict(text: str) -> tuple[float, str, str]:
+    """(score, label, reason) from the judge's reply; ValueError when it is not one."""
+    text = text.strip()
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("no JSON object in the judge's reply")
+    doc = json.loads(text[start : end + 1])
+    score = float(doc["score"])
+    if not 0.0 <= score <= 1.0:
+        raise ValueError(f"score {score} is outside 0..1")
+    label = str(doc.get("label") or ("faithful" if score >= 0.5 else "unfaithful")).strip().lower()
+    if label not in ("faithful", "unfaithful"):
+        raise ValueError(f"label {label!r} is neither faithful nor unfaithful")
+    if score < 0.5:
+        label = "unfaithful"
+    return score, label, str(doc.get("reason") or "")[:500]
+
+
+def _context_text(texts: list[str]) -> str:
+    joined = "\n---\n".join(t for t in texts if t)
+    if len(joined) > MAX_CONTEXT_CHARS:
+        joined = joined[:MAX_CONTEXT_CHARS] + "\n[context cut short]"
+    return joined
+
+
+def judge_runs(
+    store: TraceStore,
+    *,
+    model: str,
+    base_url: str,
+    key: str | None,
+    since_ns: int,
+    until_ns: int,
+    agent: str | None = None,
+    limit: int = 50,
+) -> JudgeResult:
+    """Judge up to ``limit`` runs in the window that have content and no faithfulness verdict."""
+    from agentctl.scaffold.runtime import runtime_module
+
+    if not base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--judge-url {base_url}: not an http(s) URL")
+    result = JudgeResult(model, base_url.rstrip("/"))
+    params: list[Any] = [OP_INVOKE_AGENT, since_ns, until_ns]
+    where = ""
+    if agent is not None:
+        where = "AND coalesce(agent_name, service_name) = ?"
+        params.append(agent)
+    params.append(limit)
+    rows = store.connection.execute(_CANDIDATES.format(agent=where), params).fetchall()
+    if not rows:
+        return result
+    checker = runtime_module("groundedness")
+    events: list[tuple[str, str, SpanEvent]] = []
+    calls: list[SpanRecord] = []
+    for trace_id, span_id in rows:
+        spans = store.trace(trace_id)
+        top = agent_span(spans)
+        if top is None or top.span_id != span_id:
+            continue
+        answer = content.output_text(top)
+        if answer is None:
+            continue
+        body = {
+            "model": model,
+            "temperature": 0,
+            "messages": [
+                {"role": "system", "content": RUBRIC},
+                {
+                    "role": "user",
+                    "content": "CONTEXT:\n" + _context_text(run_context(checker, spans, top))
+                    + "\n\nANSWER:\n" + answer[:8000],
+                },
+            ],
+        }  # fmt: skip
+        data = _chat(base_url, key, body)
+        raw_usage = data.get("usage")
+        usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
+        tokens_in, tokens_out = (
+            int(usage.get("prompt_tokens") or 0),
+            int(usage.get("completion_tokens") or 0),
+        )
+        result.input_tokens += tokens_in
+        result.output_tokens += tokens_out
+        now = time.time_ns()
+        calls.append(SpanRecord(trace_id, f"{len(calls) + 1:016x}", None, f"chat {model}", 3, now, now,
+                                operation="chat", provider="openai", request_model=str(data.get("model") or model),
+                                input_tokens=tokens_in, output_tokens=tokens_out))  # fmt: skip
+        try:
+            reply = data["choices"][0]["message"]["content"]
+            score, label, reason = parse_verdict(str(reply))
+        except (KeyError, IndexError, TypeError, ValueError) as err:
+            result.errors.append(f"trace {trace_id}: unusable verdict ({err})")
+            continue
+        attrs = {
+            "gen_ai.evaluation.name": EVALUATION_NAME,
+            "gen_ai.evaluation.score.value": round(score, 4),
+            "gen_ai.evaluation.score.label": label,
+            "gen_ai.evaluation.explanation": f"judge {model}: {reason}"
+            if reason
+            else f"judge {model}",
+        }
+        events.append((trace_id, span_id, SpanEvent(EVAL_EVENT, now, attrs)))
+        result.judged += 1
+        result.unfaithful += label == "unfaithful"
+    store.add_events(events)
+    _price(result, calls)
+    return result
+
+
+def _price(result: JudgeResult, calls: list[SpanRecord]) -> None:
+    """The judge's own spend, priced as `agentctl cost` prices model calls (genai-prices)."""
+    if not calls:
+        return
+    from agentctl.cost.llm import price_spans
+
+    priced = price_spans(calls)
+    unpriced = sum(t.unpriced_calls for t in priced.traces.values())
+    result.cost_usd = priced.total_usd if not unpriced else None
+    result.price_status = (
+        "priced" if not unpriced else f"unpriced: no price for model {result.model}"
+    )
