@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import common, source_auth
 from agentctl.settings import OutputFormat
 
 if TYPE_CHECKING:
@@ -93,6 +93,10 @@ def trace(
     no_cost: Annotated[
         bool, typer.Option("--no-cost", help="Skip pricing (shows tokens only).")
     ] = False,
+    source_token: source_auth.TokenOpt = None,
+    source_user: source_auth.UserOpt = None,
+    source_password: source_auth.PasswordOpt = None,
+    source_org: source_auth.OrgOpt = None,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Show agent traces from the local store or a Jaeger/Tempo backend."""
@@ -117,7 +121,8 @@ def trace(
         return
     forwarder = None
     try:
-        src, forwarder = _resolve_source(store, source, port_forward, namespace)
+        auth = source_auth.source_auth(source_token, source_user, source_password, source_org)
+        src, forwarder = _resolve_source(store, source, port_forward, namespace, auth)
         if src is None:
             _empty(trace_id, output, store)
             return
@@ -173,7 +178,11 @@ def _platform_traces() -> tuple[str, str | None, str] | None:
 
 
 def _resolve_source(
-    store: Path | None, source: str | None, port_forward: str | None, namespace: str | None
+    store: Path | None,
+    source: str | None,
+    port_forward: str | None,
+    namespace: str | None,
+    auth: Any = None,
 ) -> tuple[TraceSource | None, Any]:
     from agentctl.telemetry.sources import LocalSource, remote_source
     from agentctl.telemetry.store import default_store_path
@@ -205,9 +214,9 @@ def _resolve_source(
         )
         base = fwd.start()
         common.console(stderr=True).print(f"[dim]port-forward {port_forward} -> {base}[/]")
-        return remote_source(base, kind), fwd
+        return remote_source(base, kind, auth=auth), fwd
     if url is not None:
-        return remote_source(url, kind), None
+        return remote_source(url, kind, auth=auth), None
     if kind is not None:
         _usage(
             f"--source {kind} needs a URL (e.g. {kind}+http://127.0.0.1:PORT) or --port-forward svc/NAME"
