@@ -7,11 +7,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from tests.cli.helpers import run_cli
-from tests.fakes import otlp_payloads as P
 
 from agentctl.telemetry.otlp import parse_protobuf
 from agentctl.telemetry.store import TraceStore
+from tests.cli.helpers import run_cli
+from tests.fakes import otlp_payloads as P
 
 
 def foreign_db(path: Path) -> bytes:
