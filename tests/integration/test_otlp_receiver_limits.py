@@ -191,3 +191,37 @@ def test_json_that_would_build_too_many_objects_is_refused_before_parsing(
         assert status == 413 and "use application/x-protobuf" in json.loads(resp)["message"]
         assert rx.budget.used == 0
         assert_still_serving(rx, store)
+
+
+def test_content_is_dropped_at_ingest_unless_capture_is_allowed(store: TraceStore) -> None:
+    from agentctl.telemetry.capture import DROPPED
+
+    def run_with_content() -> list[dict]:
+        run = P.agent_run()
+        run[1]["attrs"]["gen_ai.input.messages"] = json.dumps(
+            [{"role": "user", "parts": [{"type": "text", "content": "my secret plan"}]}]
+        )
+        run[1]["events"].append(("gen_ai.choice", {"message": "the secret answer"}))
+        run[1]["events"].append(("exception", {"exception.type": "Timeout"}))
+        run[2]["attrs"]["gen_ai.tool.call.arguments"] = '{"city": "Paris"}'
+        return run
+
+    with OtlpReceiver(store, port=0, capture_content=False) as rx:
+        run = run_with_content()
+        assert post(rx, P.protobuf(run))[0] == 200
+    spans = {s.span_id: s for s in store.trace(run[0]["trace_id"].hex())}
+    chat, tool = (spans[run[i]["span_id"].hex()] for i in (1, 2))
+    assert (
+        "gen_ai.input.messages" not in chat.attributes
+        and "gen_ai.output.messages" not in chat.attributes
+    )
+    assert chat.attributes[DROPPED] is True and chat.input_tokens == 100  # usage is kept
+    assert [e.name for e in chat.events] == ["exception"]
+    assert "gen_ai.tool.call.arguments" not in tool.attributes and tool.tool_name == "get_weather"
+    assert DROPPED not in spans[run[0]["span_id"].hex()].attributes
+    with OtlpReceiver(store, port=0) as rx:  # allowed: kept
+        run = run_with_content()
+        assert post(rx, P.protobuf(run))[0] == 200
+    chat = {s.span_id: s for s in store.trace(run[0]["trace_id"].hex())}[run[1]["span_id"].hex()]
+    assert "my secret plan" in chat.attributes["gen_ai.input.messages"]
+    assert DROPPED not in chat.attributes

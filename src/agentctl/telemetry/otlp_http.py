@@ -211,7 +211,7 @@ class Handler(BaseHTTPRequestHandler):
                 "send smaller batches or use application/x-protobuf",
             )
         reserved, self._reserved = self._reserved, 0  # the writer releases it now
-        result = rcv.submit(body, as_json, reserved)
+        result = rcv.submit_body(body, as_json, reserved)
         rcv.stats.spans_accepted += len(result.spans)
         rcv.stats.spans_rejected += result.rejected
         self._send(200, export_response(as_json, result.rejected, result.error), ctype)

@@ -33,6 +33,9 @@
   and refused (413) before it is decoded. OTLP/JSON nested deeper than
   :data:`agentctl.telemetry.otlp.MAX_JSON_DEPTH` is refused (400) before
   parsing.
+- Content is kept only when ``capture_content`` allows it: otherwise the
+  attributes and events carrying prompts, outputs and tool arguments are
+  dropped before storage (:mod:`agentctl.telemetry.capture`).
 - Threads are bounded: ``workers`` threads serve connections from a queue of
   ``backlog``; beyond that a connection is answered 503 and closed. A request
   must arrive within ``request_timeout_s`` and an idle keep-alive connection
@@ -53,6 +56,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentctl.spans import SpanRecord
+from agentctl.telemetry.capture import drop_content
 from agentctl.telemetry.otlp import (
     OtlpDecodeError,
     OtlpTooLarge,
@@ -155,6 +160,7 @@ class OtlpReceiver:
         request_timeout_s: float = 30.0,
         idle_timeout_s: float = 10.0,
         commit_timeout_s: float = 30.0,
+        capture_content: bool = True,
         retention: RetentionPolicy | None = None,
         on_unstored_signal: Callable[[str], None] | None = None,
     ) -> None:
@@ -174,6 +180,7 @@ class OtlpReceiver:
         self.idle_timeout_s = idle_timeout_s
         self.budget = ByteBudget(max_queue_bytes)
         self.commit_timeout_s = commit_timeout_s
+        self.capture_content = capture_content
         self.retention = retention
         self.stats = ReceiverStats()
         self.on_unstored_signal = on_unstored_signal
@@ -252,10 +259,18 @@ class OtlpReceiver:
         if first and self.on_unstored_signal is not None:
             self.on_unstored_signal(signal)
 
-    def submit(self, body: bytes, as_json: bool, reserved: int) -> ParseResult:
+    def submit(self, spans: list[SpanRecord]) -> None:
+        """Store spans made in this process (e.g. a workflow's root span) through the
+        writer, and wait until they are committed."""
+        if spans:
+            self._wait(_Job(b"", False, 0, result=ParseResult(spans=list(spans))))
+
+    def submit_body(self, body: bytes, as_json: bool, reserved: int) -> ParseResult:
         """Queue an export body (``reserved`` bytes of the budget, released once it is
         stored) and wait until its spans are committed."""
-        job = _Job(body, as_json, reserved)
+        return self._wait(_Job(body, as_json, reserved))
+
+    def _wait(self, job: _Job) -> ParseResult:
         self._queue.put(job)
         if not job.done.wait(self.commit_timeout_s):
             raise HttpError(503, "the trace store did not commit in time", retry_after=2)
@@ -275,6 +290,8 @@ class OtlpReceiver:
     def _decode(self, job: _Job) -> tuple[int, int]:
         """Decode a queued body into its result (or error): (spans, body bytes)."""
         size = len(job.body)
+        if job.result is not None:  # made in this process: nothing to decode
+            return len(job.result.spans), 0
         try:
             parse = parse_json if job.as_json else parse_protobuf
             job.result = parse(job.body, max_spans=self.max_spans_per_request)
@@ -283,6 +300,9 @@ class OtlpReceiver:
             return 0, size
         finally:
             job.body = b""
+        if not self.capture_content:
+            for span in job.result.spans:
+                drop_content(span)
         return len(job.result.spans), size
 
     def _write_loop(self) -> None:
