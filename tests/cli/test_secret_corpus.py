@@ -265,7 +265,7 @@ def test_no_output_shows_a_secret(store_path: tuple[Path, str], args: list[str])
 def test_agent_logs_printed_by_dev_are_redacted(tmp_path: Path) -> None:
     import sys
 
-    from agentctl.run.process import ManagedProcess, ProcSpec
+    from agentctl.local.process import ManagedProcess, ProcSpec
 
     key = j("sk-", "proj-", rand(40))
     script = tmp_path / "agent.py"
