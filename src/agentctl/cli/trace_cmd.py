@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer()
 
-POLL_INTERVAL_S = 0.1
+POLL_INTERVAL_S = 0.05  # a new span shows within ~50 ms; one indexed query per poll
 
 
 class Status(StrEnum):
