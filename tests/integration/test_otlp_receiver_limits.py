@@ -225,3 +225,19 @@ def test_content_is_dropped_at_ingest_unless_capture_is_allowed(store: TraceStor
     chat = {s.span_id: s for s in store.trace(run[0]["trace_id"].hex())}[run[1]["span_id"].hex()]
     assert "my secret plan" in chat.attributes["gen_ai.input.messages"]
     assert DROPPED not in chat.attributes
+
+
+def test_metrics_and_logs_bodies_have_the_same_bounds(store: TraceStore) -> None:
+    with OtlpReceiver(store, port=0) as rx:
+        deep = b'{"resourceMetrics":' + b"[" * 1000 + b"]" * 1000 + b"}"
+        status, _, resp = post(rx, deep, "application/json", path="/v1/metrics")
+        assert status == 400 and "nested more than 128" in json.loads(resp)["message"]
+        many = (
+            b'{"resourceLogs":[{"scopeLogs":[{"logRecords":['
+            + b",".join([b"{}"] * 200_000)
+            + b"]}]}]}"
+        )
+        status, _, resp = post(rx, many, "application/json", path="/v1/logs")
+        assert status == 413 and "objects and arrays" in json.loads(resp)["message"]
+        assert rx.budget.used == 0
+        assert_still_serving(rx, store)

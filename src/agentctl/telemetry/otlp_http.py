@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 
 from agentctl.telemetry import otlp_signals
-from agentctl.telemetry.otlp import OtlpDecodeError, export_response, status_body
+from agentctl.telemetry.otlp import OtlpDecodeError, OtlpTooLarge, export_response, status_body
 
 if TYPE_CHECKING:
     from agentctl.telemetry.receiver import OtlpReceiver
@@ -201,15 +201,15 @@ class Handler(BaseHTTPRequestHandler):
         if ctype not in _PROTOBUF and not as_json:
             raise HttpError(415, f"unsupported content type {ctype or '(none)'}", close=True)
         body = self._read_body(rcv)
-        if signal is not None:
-            self._not_stored(rcv, signal, body, as_json, ctype)
-            return
         if as_json and len(body) > rcv.max_json_bytes:
             raise HttpError(
                 413,
                 f"OTLP/JSON body of {len(body)} bytes exceeds {rcv.max_json_bytes}; "
                 "send smaller batches or use application/x-protobuf",
             )
+        if signal is not None:
+            self._not_stored(rcv, signal, body, as_json, ctype)
+            return
         reserved, self._reserved = self._reserved, 0  # the writer releases it now
         result = rcv.submit_body(body, as_json, reserved)
         rcv.stats.spans_accepted += len(result.spans)
@@ -258,7 +258,10 @@ class Handler(BaseHTTPRequestHandler):
     ) -> None:
         """Metrics or logs: a partial_success that rejects every item, saying why."""
         try:
-            count = otlp_signals.count_items(signal, body, as_json)
+            with rcv.signal_lock:  # one decode at a time, as for traces
+                count = otlp_signals.count_items(signal, body, as_json)
+        except OtlpTooLarge as exc:
+            raise HttpError(413, exc.message) from None
         except OtlpDecodeError as exc:
             raise HttpError(400, exc.message) from None
         rcv.not_stored(signal, count)

@@ -185,6 +185,7 @@ class OtlpReceiver:
         self.stats = ReceiverStats()
         self.on_unstored_signal = on_unstored_signal
         self._stats_lock = threading.Lock()
+        self.signal_lock = threading.Lock()  # metrics/logs bodies are counted one at a time
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._server: _Server | None = None
         self._threads: list[threading.Thread] = []
