@@ -241,3 +241,25 @@ def test_metrics_and_logs_bodies_have_the_same_bounds(store: TraceStore) -> None
         assert status == 413 and "objects and arrays" in json.loads(resp)["message"]
         assert rx.budget.used == 0
         assert_still_serving(rx, store)
+
+
+def test_stop_does_not_wait_for_idle_kept_alive_connections(store: TraceStore) -> None:
+    import http.client
+
+    rx = OtlpReceiver(store, port=0, idle_timeout_s=60)
+    rx.start()
+    conns = [http.client.HTTPConnection("127.0.0.1", rx.port, timeout=30) for _ in range(4)]
+    for c in conns:  # each leaves a worker waiting for its next request
+        c.request(
+            "POST",
+            "/v1/traces",
+            body=P.protobuf(P.agent_run()),
+            headers={"Content-Type": "application/x-protobuf"},
+        )
+        assert c.getresponse().read() is not None
+    started = time.monotonic()
+    rx.stop()
+    assert time.monotonic() - started < 5
+    assert store.count() == 16
+    for c in conns:
+        c.close()

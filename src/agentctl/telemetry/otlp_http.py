@@ -15,6 +15,7 @@ connections wait), so slow senders cannot hold workers.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import queue
@@ -69,6 +70,8 @@ class ServerBase(HTTPServer):
 
     def server_activate(self) -> None:
         super().server_activate()
+        self.idle: set[socket.socket] = set()  # kept-alive connections waiting for a request
+        self._idle_lock = threading.Lock()
         self._pending: queue.Queue[tuple[socket.socket, Any] | None] = queue.Queue(self.backlog)
         self._pool = [
             threading.Thread(target=self._work, name=f"otlp-worker-{i}", daemon=True)
@@ -109,15 +112,27 @@ class ServerBase(HTTPServer):
     def handle_error(self, request: Any, client_address: Any, exc: Any = None) -> None:
         log.warning("OTLP connection from %s failed: %s", client_address[0], exc)
 
+    def set_idle(self, conn: socket.socket, idle: bool) -> None:
+        with self._idle_lock:
+            if idle:
+                self.idle.add(conn)
+            else:
+                self.idle.discard(conn)
+
     def server_close(self) -> None:
         super().server_close()
         pending = getattr(self, "_pending", None)
         if pending is None:
             return
+        with self._idle_lock:  # wake workers waiting on kept-alive connections
+            for conn in self.idle:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RD)
         for _ in self._pool:
             pending.put(None)
+        deadline = time.monotonic() + 5
         for t in self._pool:
-            t.join(timeout=5)
+            t.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -153,10 +168,15 @@ class Handler(BaseHTTPRequestHandler):
         # waiting for the next request on a kept-alive connection
         idle = rcv.idle_timeout_s if not self.server.busy() else min(rcv.idle_timeout_s, 1.0)
         self._reader.deadline = time.monotonic() + idle
-        super().handle_one_request()
+        self.server.set_idle(self.connection, True)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.set_idle(self.connection, False)
 
     def parse_request(self) -> bool:
         # the request line has arrived: headers and body must follow in time
+        self.server.set_idle(self.connection, False)
         self._reader.deadline = time.monotonic() + self.server.receiver.request_timeout_s
         return super().parse_request()
 
