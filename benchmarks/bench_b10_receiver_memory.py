@@ -1,4 +1,4 @@
-"""B9: the collector's peak RSS under hostile input and many concurrent senders.
+"""B10: the collector's peak RSS under hostile input and many concurrent senders.
 
 `agentctl collector` runs in its own process with its default limits. Each
 phase throws one kind of input at it from many threads at once and reports
@@ -12,7 +12,7 @@ may carry); a 4 MiB OTLP/JSON body of numbers (the most Python objects the JSON
 limits admit); JSON nested 1,000 levels deep; 3,000 connections that
 send nothing; then 32 senders of ordinary 512-span batches.
 
-    python benchmarks/bench_b9_receiver_memory.py [--senders K]
+    python benchmarks/bench_b10_receiver_memory.py [--senders K]
 """
 
 from __future__ import annotations
