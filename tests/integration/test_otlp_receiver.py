@@ -34,7 +34,11 @@ def store(tmp_path: Path) -> Iterator[TraceStore]:
 @pytest.fixture
 def receiver(store: TraceStore) -> Iterator[OtlpReceiver]:
     rx = OtlpReceiver(
-        store, port=0, max_body_bytes=1 * MiB, max_decompressed_bytes=4 * MiB, max_queue_spans=10
+        store,
+        port=0,
+        max_body_bytes=1 * MiB,
+        max_decompressed_bytes=4 * MiB,
+        max_queue_bytes=8 * MiB,
     )
     rx.start()
     yield rx
@@ -335,36 +339,37 @@ def test_real_sdk_exporters_of_metrics_and_logs_do_not_fail(
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "WARNING")]
 
 
-def test_429_with_retry_after_when_the_store_falls_behind(
-    receiver: OtlpReceiver, store: TraceStore
-) -> None:
+def test_429_with_retry_after_when_the_store_falls_behind(store: TraceStore) -> None:
+    body = P.protobuf(P.agent_run())
+    rx = OtlpReceiver(store, port=0, max_queue_bytes=len(body) + 100)
+    rx.start()
     blocker = sqlite3.connect(store.path, timeout=1)
     blocker.execute(
         "BEGIN IMMEDIATE"
     )  # another writer holds the store: the receiver's writer waits
     first: dict[str, int] = {}
-    t = threading.Thread(
-        target=lambda: first.update(status=post(receiver, P.protobuf(P.agent_run()))[0])
-    )
+    t = threading.Thread(target=lambda: first.update(status=post(rx, body)[0]))
     try:
         t.start()
-        deadline = time.monotonic() + 60  # until the first batch (4 spans) sits in the queue
-        while not receiver._queued and time.monotonic() < deadline:
+        deadline = time.monotonic() + 60  # until the first body sits in the queue
+        while not rx.budget.used and time.monotonic() < deadline:
             threading.Event().wait(0.01)
-        assert receiver._queued == 4
-        status, headers, body = post(
-            receiver, P.protobuf(P.agent_run() + P.agent_run())
-        )  # 8 more > limit 10
+        assert rx.budget.used == len(body)
+        status, headers, resp = post(rx, body)  # does not fit beside the first
         assert status == 429 and headers["Retry-After"] == "1"
-        assert "behind" in Status.FromString(body).message
+        assert "queue is full" in Status.FromString(resp).message
     finally:
         blocker.execute("COMMIT")
         blocker.close()
         t.join(timeout=30)
-    assert first["status"] == 200
-    assert store.count() == 4
-    assert receiver.stats.throttled == 1
-    assert_still_serving(receiver, store)
+    try:
+        assert first["status"] == 200
+        assert store.count() == 4
+        assert rx.stats.throttled == 1
+        assert rx.budget.used == 0
+        assert_still_serving(rx, store)
+    finally:
+        rx.stop()
 
 
 def test_stop_stores_everything_accepted(store: TraceStore) -> None:

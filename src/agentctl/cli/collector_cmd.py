@@ -80,6 +80,14 @@ def collector(
             "--max-size", help="Delete the oldest traces when the store exceeds this (e.g. 1Gi)."
         ),
     ] = "1Gi",
+    capture_content: Annotated[
+        bool,
+        typer.Option(
+            "--capture-content/--no-capture-content",
+            help="Keep prompts, outputs and tool arguments that exporters send (default: drop them "
+            "before storage; agents opt in with spec.observability.captureContent).",
+        ),
+    ] = False,
 ) -> None:
     """Receive OTLP traces on loopback and store them locally, in the foreground (Ctrl-C stops)."""
     from agentctl.telemetry import otlp_signals
@@ -103,14 +111,22 @@ def collector(
         if not sys.stderr.isatty():
             sys.stderr.flush()
 
-    receiver = OtlpReceiver(trace_store, host, port, retention=policy, on_unstored_signal=unstored)
+    receiver = OtlpReceiver(
+        trace_store,
+        host,
+        port,
+        retention=policy,
+        on_unstored_signal=unstored,
+        capture_content=capture_content,
+    )
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         receiver.start()
         err.print(f"receiving OTLP/HTTP on {receiver.traces_url}")
         err.print(
-            f"storing traces in {trace_store.path} (retention {retention}, max {max_size}); Ctrl-C stops"
+            f"storing traces in {trace_store.path} (retention {retention}, max {max_size}, "
+            f"content {'kept' if capture_content else 'dropped'}); Ctrl-C stops"
         )
         if not sys.stderr.isatty():
             sys.stderr.flush()

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from agentctl.cli import common
+from agentctl.cli import common, source_auth
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
@@ -148,6 +148,10 @@ def eval_(
         int, typer.Option("--limit", min=1, help="With --source: how many recent traces to read.")
     ] = 500,
     env: common.EnvEachOpt = None,
+    source_token: source_auth.TokenOpt = None,
+    source_user: source_auth.UserOpt = None,
+    source_password: source_auth.PasswordOpt = None,
+    source_org: source_auth.OrgOpt = None,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Task success, tool-use accuracy, guardrail adherence and hallucination rate, with gates.
@@ -181,7 +185,8 @@ def eval_(
         judged = _judge(
             store, judge, judge_url, judge_key_env, since_ns, until_ns, agent, judge_limit
         )
-    spans, described = _spans(store, source, since_ns, until_ns, agent, limit)
+    auth = source_auth.source_auth(source_token, source_user, source_password, source_org)
+    spans, described = _spans(store, source, since_ns, until_ns, agent, limit, auth)
     declared = (
         {a.metadata.name: {t.name for t in a.spec.tools} for a in agents}
         if declared_tools
@@ -241,13 +246,13 @@ def _iso(ns: int) -> str:
 
 
 def _spans(store: Path | None, source: str | None, since_ns: int, until_ns: int, agent: str | None,
-           limit: int) -> tuple[list[Any], str]:  # fmt: skip
+           limit: int, auth: Any = None) -> tuple[list[Any], str]:  # fmt: skip
     from agentctl.errors import TelemetryError
 
     if source is not None:
         from agentctl.telemetry.sources import Query, remote_source
 
-        src = remote_source(source)
+        src = remote_source(source, auth=auth)
         summaries = src.recent_traces(Query(limit=limit, agent=agent, since_ns=since_ns))
         spans: list[Any] = []
         for s in summaries:

@@ -97,6 +97,8 @@ def connect(opts: ConnectOptions) -> KubeClient:
     merged = kubeconfig.read([os.path.expanduser(p) for p in existing])
     if merged is not None:
         ctx = merged.context(opts.context)
+        kubeconfig.bound_exec_plugins(opts.request_timeout if opts.request_timeout > 0 else 60.0)
+        kubeconfig.EXEC_TIMEOUTS.clear()
         try:
             kcfg.load_kube_config(
                 config_file=os.pathsep.join(merged.files),
@@ -104,6 +106,8 @@ def connect(opts: ConnectOptions) -> KubeClient:
                 client_configuration=cfg,
                 persist_config=False,
             )
+            if kubeconfig.EXEC_TIMEOUTS:  # logged and ignored by the loader
+                raise TimeoutError(kubeconfig.EXEC_TIMEOUTS[-1])
         except Exception as exc:  # the loader's failures have no common base (ConfigException, OSError, ValueError...)
             raise kerr.KubeconfigError(
                 f"cannot use kubeconfig {merged.joined} (context {ctx.name}): {_short_config(exc)}"

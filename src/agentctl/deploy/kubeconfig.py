@@ -6,15 +6,23 @@ it. Here every file is parsed with positions kept, so a broken kubeconfig is
 one line naming the file, line and column and what is wrong there, and the
 files are merged the way kubectl merges them (the first file to define a name
 or a current context wins; empty files are skipped).
+
+Bounds, checked before the loader sees a file: at most :data:`MAX_BYTES`
+per file, and YAML aliases may not expand the document past
+:data:`MAX_NODES` nodes (the loader copies what aliases share, so a small
+"billion laughs" file would take gigabytes there). ``exec`` credential
+plugins are run with a time bound (:func:`bound_exec_plugins`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from agentctl.deploy.errors import KubeconfigError
+
+MAX_BYTES = 4 * 1024 * 1024  # kubectl-written files are kilobytes, with embedded certificates tens
+MAX_NODES = 100_000  # YAML nodes after expanding aliases
 
 # The three lists of a kubeconfig and the key of each entry's body.
 SECTIONS = {"clusters": "cluster", "contexts": "context", "users": "user"}
@@ -120,13 +128,26 @@ def _parse(path: str) -> Any:
     import yaml
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise KubeconfigError(
+                f"kubeconfig {path} is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
+                "not read (kubeconfigs are kilobytes)"
+            )
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise KubeconfigError(f"kubeconfig {path} is not a text file (not UTF-8)") from None
     except OSError as exc:
         raise KubeconfigError(f"cannot read kubeconfig {path}: {exc.strerror or exc}") from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        expanded = _expanded_size(node)
+        if expanded > MAX_NODES:
+            raise KubeconfigError(
+                f"kubeconfig {path}: YAML aliases expand it to more than {MAX_NODES} nodes; "
+                "not loaded (an alias bomb?)"
+            )
         yaml.safe_load(text)  # constructor errors too (bad tags, unhashable keys)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -140,6 +161,69 @@ def _parse(path: str) -> Any:
     if node is None or (isinstance(node, yaml.ScalarNode) and node.value.strip() in ("", "~")):
         return None
     return node
+
+
+def _expanded_size(root: Any) -> int:
+    """Nodes in the document once every alias is copied out (stops early past MAX_NODES)."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Any, depth: int) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if depth > 200:
+            return MAX_NODES + 1
+        total = 1
+        children = node.value if isinstance(node.value, list) else []
+        for child in children:
+            parts = child if isinstance(child, tuple) else (child,)
+            for part in parts:
+                total += size(part, depth + 1)
+                if total > MAX_NODES:
+                    break
+        sizes[id(node)] = total
+        return total
+
+    return 0 if root is None else size(root, 0)
+
+
+EXEC_TIMEOUTS: list[str] = []  # what timed out since the list was last cleared
+
+
+def bound_exec_plugins(bound: float) -> None:
+    """Make the ``kubernetes`` loader's ``exec`` credential plugins time out.
+
+    The loader runs a plugin and waits for it without a limit, at load time
+    and again whenever the credential expires. Its module's ``subprocess`` is
+    replaced by one whose processes are killed after ``timeout`` seconds, with
+    an error naming the plugin. The loader logs that error and carries on
+    without credentials, so it is also kept in :data:`EXEC_TIMEOUTS` for the
+    caller to report.
+    """
+    import subprocess
+    import types
+
+    from kubernetes.config import exec_provider
+    from kubernetes.config.config_exception import ConfigException
+
+    class BoundedPopen(subprocess.Popen):
+        def communicate(self, input: Any = None, timeout: float | None = None) -> Any:
+            try:
+                return super().communicate(input, timeout if timeout is not None else bound)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                super().communicate()
+                name = self.args[0] if isinstance(self.args, list | tuple) else self.args
+                message = (
+                    f"exec credential plugin {name!r} did not answer within {bound:g} s "
+                    "(the request timeout); was it waiting for a login?"
+                )
+                EXEC_TIMEOUTS.append(message)
+                raise ConfigException(message) from None
+
+    shim = types.SimpleNamespace(**{k: getattr(subprocess, k) for k in subprocess.__all__})
+    shim.Popen = BoundedPopen
+    exec_provider.subprocess = shim  # type: ignore[assignment]
 
 
 def _describe(node: Any) -> str:

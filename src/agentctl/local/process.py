@@ -23,6 +23,7 @@ from typing import IO
 
 from agentctl.errors import UsageError
 from agentctl.local.signals import deferred
+from agentctl.telemetry.redact import redact_text
 
 # status values
 STARTING = "starting"
@@ -214,7 +215,8 @@ class ManagedProcess:
 
     def _pump(self, stream: IO[bytes], is_stdout: bool) -> None:
         for raw in iter(stream.readline, b""):
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            # an agent's log may echo a credential (a 401 body quoting the key): never keep or show it
+            line = redact_text(raw.decode("utf-8", "replace").rstrip("\r\n"))
             with self._lock:
                 self._tail.append(line)
                 if is_stdout:

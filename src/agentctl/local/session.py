@@ -177,7 +177,12 @@ class DevSession:
             memory_dir.mkdir(parents=True, exist_ok=True)
 
         self.store = TraceStore(self.options.store_path)
-        self.receiver = OtlpReceiver(self.store, "127.0.0.1", self.options.receiver_port)
+        self.receiver = OtlpReceiver(
+            self.store,
+            "127.0.0.1",
+            self.options.receiver_port,
+            capture_content=spec.observability.capture_content,
+        )
         self.receiver.start()
         self.places = envmod.LocalPlaces(
             otlp_endpoint=self.receiver.url,

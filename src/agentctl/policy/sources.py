@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,14 +77,18 @@ def _label_agent(data: dict[str, Any]) -> str | None:
 def load_manifests(targets: Iterable[str | Path]) -> list[Obj]:
     """Objects of every manifest file given (files, directories searched recursively, or ``-`` for stdin)."""
     from agentctl.spec.loader import display_path
-    from agentctl.spec.yamlsafe import parse_documents, read_text
+    from agentctl.spec.yamlsafe import parse_documents, read_stdin, read_text
 
     objects: list[Obj] = []
     problems: list[Problem] = []
     for target in targets:
         sources: list[tuple[str, str | None, Path | None]] = []
         if str(target) == "-":
-            sources.append(("<stdin>", sys.stdin.read(), None))
+            try:
+                sources.append(("<stdin>", read_stdin(MAX_MANIFEST_BYTES), None))
+            except SpecError as err:
+                problems.extend(err.problems)
+                continue
         else:
             path = Path(target)
             if not path.exists():

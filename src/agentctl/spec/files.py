@@ -72,6 +72,11 @@ def find_agent_files(target: Path, *, hint: str, upwards: bool = False) -> list[
         raise UsageError(f"{display_path(target)}: no such file or directory")
     if target.is_file():
         return [target]
+    if not target.is_dir():  # a FIFO would block the read until something writes to it
+        raise UsageError(
+            f"{display_path(target)}: not a regular file (a FIFO, socket or device); "
+            "expected an agent.yaml or a directory"
+        )
     own = _own_agent_file(target)
     if own is not None:
         return [own]

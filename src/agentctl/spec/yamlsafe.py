@@ -78,25 +78,28 @@ class _Builder:
         self.problems: list[Problem] = []
         self.constructor = yaml.constructor.SafeConstructor()
         self._merged: dict[int, list[tuple[yaml.Node, yaml.Node, bool]]] = {}
+        self._seen: set[int] = set()  # nodes built so far: one seen twice came through an alias
+        self.aliased = False
 
     def _pos(self, node: yaml.Node) -> tuple[int, int]:
         return node.start_mark.line + 1, node.start_mark.column + 1
 
     def build(self, node: yaml.Node, path: PathKey, depth: int = 0) -> Any:
         self.count += 1
+        if id(node) in self._seen:
+            self.aliased = True
+        else:
+            self._seen.add(id(node))
         if self.count > MAX_NODES:
             line, col = self._pos(node)
-            raise SpecError(
-                [
-                    Problem(
-                        self.file,
-                        line,
-                        col,
-                        dotted_path(path),
-                        f"document expands to more than {MAX_NODES} values (YAML alias bomb?); refused",
-                    )
-                ]
+            message = (
+                f"document expands to more than {MAX_NODES} values through YAML aliases "
+                "(an alias bomb?); refused"
+                if self.aliased
+                else f"document has more than {MAX_NODES} values; refused (split it into "
+                "smaller documents)"
             )
+            raise SpecError([Problem(self.file, line, col, dotted_path(path), message)])
         if depth > MAX_DEPTH:
             line, col = self._pos(node)
             raise SpecError(
@@ -250,6 +253,11 @@ def read_text(path: Path, display: str | None = None, *, max_bytes: int = MAX_FI
         raise UsageError(f"{name}: cannot read: {exc.strerror}") from None
     if path.is_dir():
         raise UsageError(f"{name}: is a directory, expected a YAML file")
+    if not path.is_file():  # a FIFO would block the read until something writes to it
+        raise UsageError(
+            f"{name}: not a regular file (a FIFO, socket or device); expected a YAML file",
+            hint="to read standard input, pass - where the command accepts it",
+        )
     if size > max_bytes:
         message = f"file is {size} bytes; the limit is {max_bytes} bytes (is this really a spec?)"
         raise SpecError([Problem(name, 1, 1, "", message)])
@@ -261,6 +269,22 @@ def read_text(path: Path, display: str | None = None, *, max_bytes: int = MAX_FI
     if len(raw) > max_bytes:  # grew since stat, or a device/pipe reporting size 0
         raise SpecError(
             [Problem(name, 1, 1, "", f"file is larger than the limit of {max_bytes} bytes")]
+        )
+    return decode(raw, name)
+
+
+def read_stdin(max_bytes: int, name: str = "<stdin>") -> str:
+    """Standard input, with the same size bound and decoding as a file."""
+    import sys
+
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        raw = buffer.read(max_bytes + 1)
+    else:  # replaced by a text stream (tests, embedding)
+        raw = sys.stdin.read(max_bytes + 1).encode("utf-8", "surrogateescape")
+    if len(raw) > max_bytes:
+        raise SpecError(
+            [Problem(name, 1, 1, "", f"input is larger than the limit of {max_bytes} bytes")]
         )
     return decode(raw, name)
 

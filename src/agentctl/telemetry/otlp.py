@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,15 @@ class OtlpDecodeError(TelemetryError):
     """The payload is not a decodable OTLP trace export."""
 
 
+class OtlpTooLarge(OtlpDecodeError):
+    """The payload carries more spans than one request may."""
+
+
+# A valid span carries at least a 16-byte trace id and an 8-byte span id, each
+# with a tag and a length byte: no body of n bytes holds more than n // 28 spans.
+_MIN_SPAN_BYTES = 28
+
+
 @dataclass
 class ParseResult:
     spans: list[SpanRecord] = field(default_factory=list)
@@ -63,14 +73,83 @@ class ParseResult:
 # --------------------------------------------------------------------------- protobuf
 
 
-def parse_protobuf(body: bytes) -> ParseResult:
+def parse_protobuf(body: bytes, *, max_spans: int | None = None) -> ParseResult:
+    """Decode an ``ExportTraceServiceRequest``.
+
+    With ``max_spans``, a body that may hold more spans is counted on the wire
+    first and refused with :class:`OtlpTooLarge` before anything is decoded, so
+    memory follows the span limit rather than the body size.
+    """
     from google.protobuf.message import DecodeError
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+    if max_spans is not None and len(body) > max_spans * _MIN_SPAN_BYTES:
+        count = count_protobuf_spans(body)
+        if count > max_spans:
+            raise OtlpTooLarge(f"{count} spans in one request exceed the limit of {max_spans}")
     try:
         request = ExportTraceServiceRequest.FromString(body)
-    except (DecodeError, ValueError, RuntimeError) as exc:
+    except (DecodeError, ValueError, RuntimeError, RecursionError) as exc:
         raise OtlpDecodeError(f"undecodable OTLP protobuf payload: {exc}") from None
+    try:
+        return _pb_request(request)
+    except RecursionError:
+        raise OtlpDecodeError("OTLP payload nested too deeply") from None
+
+
+def count_protobuf_spans(body: bytes) -> int:
+    """Spans in an encoded ``ExportTraceServiceRequest``, read from the wire format alone.
+
+    resource_spans (1) -> scope_spans (2) -> spans (2); every other field is skipped.
+    """
+    view = memoryview(body)
+    count = 0
+    for rs_start, rs_end in _len_fields(view, 0, len(view), 1):
+        for ss_start, ss_end in _len_fields(view, rs_start, rs_end, 2):
+            for _ in _len_fields(view, ss_start, ss_end, 2):
+                count += 1
+    return count
+
+
+def _read_varint(buf: memoryview, i: int, end: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if i >= end or shift > 63:
+            raise OtlpDecodeError("undecodable OTLP protobuf payload: bad varint")
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        if b < 0x80:
+            return value, i
+        shift += 7
+
+
+def _len_fields(buf: memoryview, i: int, end: int, wanted: int) -> Iterable[tuple[int, int]]:
+    """(start, end) of each length-delimited field numbered ``wanted`` in buf[i:end]."""
+    while i < end:
+        key, i = _read_varint(buf, i, end)
+        wire = key & 7
+        if wire == 0:
+            _, i = _read_varint(buf, i, end)
+            continue
+        if wire == 1:
+            i += 8
+        elif wire == 5:
+            i += 4
+        elif wire == 2:
+            size, i = _read_varint(buf, i, end)
+            if i + size > end:
+                break
+            if key >> 3 == wanted:
+                yield i, i + size
+            i += size
+        else:
+            raise OtlpDecodeError(f"undecodable OTLP protobuf payload: wire type {wire}")
+    if i != end:
+        raise OtlpDecodeError("undecodable OTLP protobuf payload: truncated message")
+
+
+def _pb_request(request: Any) -> ParseResult:
     result = ParseResult()
     for rs in request.resource_spans:
         resource = ResourceInfo(redact_attributes(_pb_attrs(rs.resource.attributes)))
@@ -142,24 +221,104 @@ def _pb_value(v: Any, which: str | None) -> Any:
 # --------------------------------------------------------------------------- OTLP/JSON
 
 
-def parse_json(body: bytes | str | dict[str, Any]) -> ParseResult:
-    """Parse an ``ExportTraceServiceRequest`` / ``TracesData`` in OTLP/JSON."""
-    if isinstance(body, dict):
-        doc: Any = body
-    else:
-        try:
-            doc = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise OtlpDecodeError(f"undecodable OTLP/JSON payload: {exc}") from None
+MAX_JSON_DEPTH = 128  # OTLP/JSON needs 8 levels, and 4 more per level of nested attribute values
+
+
+def load_json(body: bytes | bytearray | str, what: str = "OTLP/JSON payload") -> Any:
+    """``json.loads`` that refuses deep nesting before parsing (no RecursionError)."""
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise OtlpDecodeError(
+            f"undecodable {what}: JSON nested more than {MAX_JSON_DEPTH} levels deep"
+        )
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise OtlpDecodeError(f"undecodable {what}: {exc}") from None
+
+
+_BRACKETS = re.compile(rb'[\[\]{}]|"(?:[^"\\]|\\.)*"')
+
+
+def json_depth(body: bytes | bytearray | str) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (strings skipped)."""
+    raw = body.encode() if isinstance(body, str) else body
+    if b"[" not in raw and b"{" not in raw:
+        return 0
+    depth = deepest = 0
+    for m in _BRACKETS.finditer(raw):
+        c = m.group()[0]
+        if c in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    return deepest
+        elif c in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+# What one OTLP/JSON body may build when parsed: each object or array and each
+# string becomes a Python object far larger than its text (``{}`` is 2 bytes and
+# 64 in memory), so they are counted (over-counted: brackets and quotes inside
+# strings count too) before parsing. 512 GenAI spans need about a fifth of this.
+MAX_JSON_CONTAINERS = 131_072
+MAX_JSON_STRINGS = 262_144
+
+
+def check_json_shape(body: bytes | bytearray) -> None:
+    """Refuse (:class:`OtlpTooLarge`) a JSON body that would build too many objects."""
+    containers = body.count(b"{") + body.count(b"[")
+    if containers > MAX_JSON_CONTAINERS:
+        raise OtlpTooLarge(
+            f"OTLP/JSON payload with {containers} objects and arrays exceeds the limit of "
+            f"{MAX_JSON_CONTAINERS}; send smaller batches"
+        )
+    strings = body.count(b'"') // 2
+    if strings > MAX_JSON_STRINGS:
+        raise OtlpTooLarge(
+            f"OTLP/JSON payload with {strings} strings exceeds the limit of {MAX_JSON_STRINGS}; "
+            "send smaller batches"
+        )
+
+
+def parse_json(
+    body: bytes | bytearray | str | dict[str, Any], *, max_spans: int | None = None
+) -> ParseResult:
+    """Parse an ``ExportTraceServiceRequest`` / ``TracesData`` in OTLP/JSON.
+
+    With ``max_spans`` (the receiver), the body's shape is bounded before it
+    is parsed (:func:`check_json_shape`) and its spans are counted before any
+    record is built.
+    """
+    if max_spans is not None and isinstance(body, bytes | bytearray):
+        check_json_shape(body)
+    doc: Any = body if isinstance(body, dict) else load_json(body)
     if not isinstance(doc, dict):
         raise OtlpDecodeError("undecodable OTLP/JSON payload: expected a JSON object")
     result = ParseResult()
     try:
+        if max_spans is not None:
+            count = sum(
+                len(_list(ss, "spans", "spans"))
+                for rs in _list(doc, "resourceSpans", "resource_spans")
+                for ss in _scopes(rs)
+            )
+            if count > max_spans:
+                raise OtlpTooLarge(f"{count} spans in one request exceed the limit of {max_spans}")
         for rs in _list(doc, "resourceSpans", "resource_spans"):
             _json_resource_spans(rs, result)
     except (TypeError, AttributeError, ValueError) as exc:
         raise OtlpDecodeError(f"malformed OTLP/JSON payload: {exc}") from None
+    except RecursionError:
+        raise OtlpDecodeError("malformed OTLP/JSON payload: nested too deeply") from None
     return result
+
+
+def _scopes(rs: Any) -> list[Any]:
+    return _list(rs, "scopeSpans", "scope_spans") or _list(
+        rs, "instrumentationLibrarySpans", "instrumentation_library_spans"
+    )
 
 
 def _get(d: dict[str, Any], camel: str, snake: str) -> Any:
@@ -181,10 +340,7 @@ def _list(d: Any, camel: str, snake: str) -> list[Any]:
 def _json_resource_spans(rs: dict[str, Any], result: ParseResult) -> None:
     res = rs.get("resource") or {}
     resource = ResourceInfo(redact_attributes(_json_attrs(_list(res, "attributes", "attributes"))))
-    scopes = _list(rs, "scopeSpans", "scope_spans") or _list(
-        rs, "instrumentationLibrarySpans", "instrumentation_library_spans"
-    )
-    for ss in scopes:
+    for ss in _scopes(rs):
         for sp in _list(ss, "spans", "spans"):
             name = str(sp.get("name") or "")
             trace_id = _json_id(_get(sp, "traceId", "trace_id"), 16)

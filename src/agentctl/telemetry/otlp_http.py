@@ -1,24 +1,33 @@
 """The HTTP side of the OTLP receiver: one request in, one OTLP answer out.
 
-Content types, encodings, size limits and the status codes of
-:mod:`agentctl.telemetry.receiver` live here; the receiver owns the queue and
-the writer thread.
+Content types, encodings, size limits, the connection pool and the status
+codes of :mod:`agentctl.telemetry.receiver` live here; the receiver owns the
+byte budget, the queue and the writer thread.
+
+Connections are served by a fixed pool of worker threads fed from a bounded
+queue: when every worker is busy and the queue is full, a new connection is
+answered ``503`` with ``Retry-After`` and closed, so thousands of connections
+cost sockets, not threads. Every request must arrive whole (request line,
+headers and body) within ``request_timeout_s`` of its first byte, and an idle
+keep-alive connection is closed after ``idle_timeout_s`` (sooner when other
+connections wait), so slow senders cannot hold workers.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+import queue
+import socket
+import threading
+import time
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import TYPE_CHECKING, Any
 
 from agentctl.telemetry import otlp_signals
-from agentctl.telemetry.otlp import (
-    OtlpDecodeError,
-    export_response,
-    parse_json,
-    parse_protobuf,
-    status_body,
-)
+from agentctl.telemetry.otlp import OtlpDecodeError, OtlpTooLarge, export_response, status_body
 
 if TYPE_CHECKING:
     from agentctl.telemetry.receiver import OtlpReceiver
@@ -27,7 +36,10 @@ TRACES_PATH = "/v1/traces"
 _PROTOBUF = frozenset({"application/x-protobuf", "application/protobuf"})
 _JSON = "application/json"
 # google.rpc.Code values for error bodies
-_INVALID_ARGUMENT, _RESOURCE_EXHAUSTED, _UNAVAILABLE = 3, 8, 14
+_INVALID_ARGUMENT, _RESOURCE_EXHAUSTED, _UNAVAILABLE, _INTERNAL = 3, 8, 14, 13
+_INFLATE_STEP = 1 << 20
+
+log = logging.getLogger("agentctl.telemetry.receiver")
 
 
 class HttpError(Exception):
@@ -43,18 +55,136 @@ class HttpError(Exception):
         )
 
 
-class ServerBase(ThreadingHTTPServer):
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
+    b"Content-Length: 36\r\nConnection: close\r\n\r\ntoo many connections; retry later\r\n\r\n"
+)
+
+
+class ServerBase(HTTPServer):
+    """An HTTP server with a fixed pool of workers and a bounded connection queue."""
+
     receiver: OtlpReceiver
+    workers = 16
+    backlog = 64
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        self.idle: set[socket.socket] = set()  # kept-alive connections waiting for a request
+        self._idle_lock = threading.Lock()
+        self._pending: queue.Queue[tuple[socket.socket, Any] | None] = queue.Queue(self.backlog)
+        self._pool = [
+            threading.Thread(target=self._work, name=f"otlp-worker-{i}", daemon=True)
+            for i in range(self.workers)
+        ]
+        for t in self._pool:
+            t.start()
+
+    def busy(self) -> bool:
+        """True when connections wait for a worker."""
+        return not self._pending.empty()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        try:
+            self._pending.put_nowait((request, client_address))
+        except queue.Full:
+            self.receiver.stats.connections_refused += 1
+            try:
+                request.setblocking(False)
+                request.send(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+
+    def _work(self) -> None:
+        while True:
+            item = self._pending.get()
+            if item is None:
+                return
+            request, address = item
+            try:
+                self.finish_request(request, address)
+            except Exception as exc:
+                self.handle_error(request, address, exc)
+            finally:
+                self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any, exc: Any = None) -> None:
+        log.warning("OTLP connection from %s failed: %s", client_address[0], exc)
+
+    def set_idle(self, conn: socket.socket, idle: bool) -> None:
+        with self._idle_lock:
+            if idle:
+                self.idle.add(conn)
+            else:
+                self.idle.discard(conn)
+
+    def server_close(self) -> None:
+        super().server_close()
+        pending = getattr(self, "_pending", None)
+        if pending is None:
+            return
+        with self._idle_lock:  # wake workers waiting on kept-alive connections
+            for conn in self.idle:
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RD)
+        for _ in self._pool:
+            pending.put(None)
+        deadline = time.monotonic() + 5
+        for t in self._pool:
+            t.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket reader that fails with TimeoutError once its deadline has passed."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.deadline = time.monotonic() + 30.0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request did not arrive in time")
+        self.sock.settimeout(left)
+        return self.sock.recv_into(b)
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "agentctl-otlp"
-    timeout = 30
     server: ServerBase
+
+    def setup(self) -> None:
+        super().setup()
+        self._reader = _DeadlineReader(self.connection)
+        self.rfile = io.BufferedReader(self._reader, 64 * 1024)
+
+    def handle_one_request(self) -> None:
+        rcv = self.server.receiver
+        # waiting for the next request on a kept-alive connection
+        idle = rcv.idle_timeout_s if not self.server.busy() else min(rcv.idle_timeout_s, 1.0)
+        self._reader.deadline = time.monotonic() + idle
+        self.server.set_idle(self.connection, True)
+        try:
+            super().handle_one_request()
+        finally:
+            self.server.set_idle(self.connection, False)
+
+    def parse_request(self) -> bool:
+        # the request line has arrived: headers and body must follow in time
+        self.server.set_idle(self.connection, False)
+        self._reader.deadline = time.monotonic() + self.server.receiver.request_timeout_s
+        return super().parse_request()
 
     def log_message(self, format: str, *args: Any) -> None:
         return
+
+    def log_error(self, format: str, *args: Any) -> None:
+        log.info("OTLP request from %s: %s", self.client_address[0], format % args)
 
     def do_GET(self) -> None:
         if self.path in ("/", "/healthz", "/readyz"):
@@ -65,96 +195,156 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         rcv = self.server.receiver
         self._body_read = False
+        self._reserved = 0
         rcv.stats.requests += 1
         ctype = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
         as_json = ctype == _JSON
         try:
-            path = self.path.split("?", 1)[0]
-            signal = otlp_signals.PATHS.get(path)
-            if path != TRACES_PATH and signal is None:
-                raise HttpError(404, f"unknown path {path}; traces go to {TRACES_PATH}", close=True)
-            if ctype not in _PROTOBUF and not as_json:
-                raise HttpError(415, f"unsupported content type {ctype or '(none)'}", close=True)
-            if not rcv._decode_slots.acquire(timeout=5):
-                raise HttpError(
-                    429, "too many concurrent exports; retry later", retry_after=1, close=True
-                )
             try:
-                body = self._read_body(rcv)
-                if signal is not None:
-                    self._not_stored(rcv, signal, body, as_json, ctype)
-                    return
-                try:
-                    result = parse_json(body) if as_json else parse_protobuf(body)
-                except OtlpDecodeError as exc:
-                    raise HttpError(400, exc.message) from None
-                del body
+                self._post(rcv, ctype, as_json)
             finally:
-                rcv._decode_slots.release()
-            rcv.submit(result.spans)
-            rcv.stats.spans_accepted += len(result.spans)
-            rcv.stats.spans_rejected += result.rejected
-            self._send(200, export_response(as_json, result.rejected, result.error), ctype)
+                rcv.budget.release(self._reserved)
+                self._reserved = 0
         except HttpError as err:
-            if err.status == 429:
-                rcv.stats.throttled += 1
-            elif err.status < 500:
-                rcv.stats.refused += 1
-            code = _RESOURCE_EXHAUSTED if err.status in (413, 429) else _INVALID_ARGUMENT
-            if err.status >= 500:
-                code = _UNAVAILABLE
-            if err.close and not self._drain(rcv):
-                self.close_connection = True
-            self._send(
-                err.status,
-                status_body(as_json, code, err.message),
-                _JSON if as_json else "application/x-protobuf",
-                retry_after=err.retry_after,
+            self._refuse(rcv, err, as_json)
+        except TimeoutError:
+            raise
+        except Exception as exc:  # a bug must not print a traceback or kill the worker
+            log.warning("OTLP request from %s failed: %r", self.client_address[0], exc)
+            self._refuse(rcv, HttpError(500, "internal error", close=True), as_json)
+
+    def _post(self, rcv: OtlpReceiver, ctype: str, as_json: bool) -> None:
+        path = self.path.split("?", 1)[0]
+        signal = otlp_signals.PATHS.get(path)
+        if path != TRACES_PATH and signal is None:
+            raise HttpError(404, f"unknown path {path}; traces go to {TRACES_PATH}", close=True)
+        if ctype not in _PROTOBUF and not as_json:
+            raise HttpError(415, f"unsupported content type {ctype or '(none)'}", close=True)
+        body = self._read_body(rcv)
+        if as_json and len(body) > rcv.max_json_bytes:
+            raise HttpError(
+                413,
+                f"OTLP/JSON body of {len(body)} bytes exceeds {rcv.max_json_bytes}; "
+                "send smaller batches or use application/x-protobuf",
             )
+        if signal is not None:
+            self._not_stored(rcv, signal, body, as_json, ctype)
+            return
+        reserved, self._reserved = self._reserved, 0  # the writer releases it now
+        result = rcv.submit_body(body, as_json, reserved)
+        rcv.stats.spans_accepted += len(result.spans)
+        rcv.stats.spans_rejected += result.rejected
+        self._send(200, export_response(as_json, result.rejected, result.error), ctype)
+
+    def _refuse(self, rcv: OtlpReceiver, err: HttpError, as_json: bool) -> None:
+        if err.status == 429:
+            rcv.stats.throttled += 1
+        elif err.status < 500:
+            rcv.stats.refused += 1
+            log.info(
+                "refused OTLP request from %s: %d %s",
+                self.client_address[0],
+                err.status,
+                err.message,
+            )
+        code = _RESOURCE_EXHAUSTED if err.status in (413, 429) else _INVALID_ARGUMENT
+        if err.status >= 500:
+            code = _INTERNAL if err.status == 500 else _UNAVAILABLE
+        if err.close and not self._drain(rcv):
+            self.close_connection = True
+        self._send(
+            err.status,
+            status_body(as_json, code, err.message),
+            _JSON if as_json else "application/x-protobuf",
+            retry_after=err.retry_after,
+        )
+
+    def _reserve(self, rcv: OtlpReceiver, n: int, what: str) -> None:
+        """Count ``n`` more bytes of this request against the receiver's byte budget."""
+        if self._reserved + n > rcv.max_queue_bytes:
+            raise HttpError(
+                413,
+                f"{what} exceeds the receiver's queue of {rcv.max_queue_bytes} bytes",
+                close=True,
+            )
+        if not rcv.budget.reserve(n):
+            raise HttpError(
+                429, "the receiver's queue is full; retry later", retry_after=1, close=True
+            )
+        self._reserved += n
 
     def _not_stored(
         self, rcv: OtlpReceiver, signal: str, body: bytes, as_json: bool, ctype: str
     ) -> None:
         """Metrics or logs: a partial_success that rejects every item, saying why."""
         try:
-            count = otlp_signals.count_items(signal, body, as_json)
+            with rcv.signal_lock:  # one decode at a time, as for traces
+                count = otlp_signals.count_items(signal, body, as_json)
+        except OtlpTooLarge as exc:
+            raise HttpError(413, exc.message) from None
         except OtlpDecodeError as exc:
             raise HttpError(400, exc.message) from None
         rcv.not_stored(signal, count)
         self._send(200, otlp_signals.rejection_response(signal, as_json, count), ctype)
 
     def _read_body(self, rcv: OtlpReceiver) -> bytes:
+        encoding = (self.headers.get("Content-Encoding") or "identity").strip().lower()
+        if encoding not in ("gzip", "x-gzip", "deflate", "identity"):
+            raise HttpError(415, f"unsupported content encoding {encoding}", close=True)
         raw = self._read_raw(rcv)
         self._body_read = True
-        encoding = (self.headers.get("Content-Encoding") or "identity").strip().lower()
-        if encoding in ("gzip", "x-gzip", "deflate"):
-            return _inflate(raw, rcv.max_decompressed_bytes, gzip=encoding != "deflate")
-        if encoding != "identity":
-            raise HttpError(415, f"unsupported content encoding {encoding}")
-        return raw
+        if encoding == "identity":
+            return raw
+        return self._inflate(rcv, raw, gzip=encoding != "deflate")
+
+    def _inflate(self, rcv: OtlpReceiver, raw: bytes, *, gzip: bool) -> bytes:
+        """Decompress in steps, each one counted against the budget before it is made;
+        a gzip bomb stops at ``max_decompressed_bytes``."""
+        limit = rcv.max_decompressed_bytes
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
+        out = bytearray()
+        pending = raw
+        try:
+            while True:
+                step = min(_INFLATE_STEP, limit + 1 - len(out))  # one byte over shows a bomb
+                self._reserve(rcv, step, "the decompressed body")
+                piece = d.decompress(pending, step)
+                pending = d.unconsumed_tail
+                out += piece
+                if len(out) > limit:
+                    raise HttpError(413, f"decompressed body exceeds {limit} bytes")
+                if d.eof or (not pending and len(piece) < step):
+                    break
+        except zlib.error as exc:
+            raise HttpError(400, f"undecodable compressed body: {exc}") from None
+        if not d.eof:
+            raise HttpError(400, "truncated compressed body")
+        # the compressed copy is dropped: give back what it held beyond the output
+        unused = self._reserved - len(out)
+        if unused > 0:
+            rcv.budget.release(unused)
+            self._reserved -= unused
+        return bytes(out)
 
     def _read_raw(self, rcv: OtlpReceiver) -> bytes:
         length_header = self.headers.get("Content-Length")
         if length_header is None:
             if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-                raw = self._read_chunked(rcv.max_body_bytes)
-            else:
-                raise HttpError(411, "a Content-Length is required", close=True)
-        else:
-            try:
-                length = int(length_header)
-            except ValueError:
-                raise HttpError(400, "invalid Content-Length", close=True) from None
-            if length < 0:
-                raise HttpError(400, "invalid Content-Length", close=True)
-            if length > rcv.max_body_bytes:
-                raise HttpError(
-                    413, f"body of {length} bytes exceeds {rcv.max_body_bytes}", close=True
-                )
-            raw = self.rfile.read(length)
-            if len(raw) != length:
-                self._body_read = True
-                raise HttpError(400, "truncated body", close=True)
+                return self._read_chunked(rcv)
+            raise HttpError(411, "a Content-Length is required", close=True)
+        try:
+            length = int(length_header)
+        except ValueError:
+            raise HttpError(400, "invalid Content-Length", close=True) from None
+        if length < 0:
+            raise HttpError(400, "invalid Content-Length", close=True)
+        if length > rcv.max_body_bytes:
+            raise HttpError(413, f"body of {length} bytes exceeds {rcv.max_body_bytes}", close=True)
+        self._reserve(rcv, length, f"a body of {length} bytes")
+        raw = self.rfile.read(length)
+        if len(raw) != length:
+            self._body_read = True
+            raise HttpError(400, "truncated body", close=True)
         return raw
 
     def _drain(self, rcv: OtlpReceiver) -> bool:
@@ -165,17 +355,21 @@ class Handler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or "-1")
         except ValueError:
             return False
-        if length < 0 or length > 4 * rcv.max_body_bytes:
+        if length < 0 or length > 4 * rcv.max_body_bytes:  # read and dropped in small pieces
             return False
-        while length > 0:
-            chunk = self.rfile.read(min(length, 1 << 20))
-            if not chunk:
-                return False
-            length -= len(chunk)
+        try:
+            while length > 0:
+                chunk = self.rfile.read(min(length, 1 << 16))
+                if not chunk:
+                    return False
+                length -= len(chunk)
+        except OSError:
+            return False
         self._body_read = True
         return True
 
-    def _read_chunked(self, limit: int) -> bytes:
+    def _read_chunked(self, rcv: OtlpReceiver) -> bytes:
+        limit = rcv.max_body_bytes
         parts: list[bytes] = []
         total = 0
         while True:
@@ -189,14 +383,17 @@ class Handler(BaseHTTPRequestHandler):
                     pass
                 return b"".join(parts)
             total += size
-            if total > limit:
+            if size < 0 or total > limit:
                 raise HttpError(413, f"body exceeds {limit} bytes", close=True)
+            self._reserve(rcv, size, f"a body of more than {total - size} bytes")
             parts.append(self.rfile.read(size))
             self.rfile.readline(1024)
 
     def _send(
         self, status: int, body: bytes, ctype: str, *, retry_after: int | None = None
     ) -> None:
+        if self.server.busy():  # free this worker for a waiting connection
+            self.close_connection = True
         try:
             self.send_response(status)
             self.send_header("Content-Type", ctype or "application/x-protobuf")
@@ -207,19 +404,5 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:
             self.close_connection = True
-
-
-def _inflate(raw: bytes, limit: int, *, gzip: bool) -> bytes:
-    """Decompress with a hard output limit (a gzip bomb stops at ``limit`` bytes)."""
-    d = zlib.decompressobj(16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS)
-    try:
-        out = d.decompress(raw, limit + 1)
-    except zlib.error as exc:
-        raise HttpError(400, f"undecodable compressed body: {exc}") from None
-    if len(out) > limit or d.unconsumed_tail:
-        raise HttpError(413, f"decompressed body exceeds {limit} bytes")
-    if not d.eof:
-        raise HttpError(400, "truncated compressed body")
-    return out

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentctl.telemetry.otlp import OtlpDecodeError
+from agentctl.telemetry.otlp import OtlpDecodeError, check_json_shape, load_json
 
 # path -> signal name
 PATHS = {"/v1/metrics": "metrics", "/v1/logs": "logs"}
@@ -72,10 +72,8 @@ def count_items(signal: str, body: bytes, as_json: bool) -> int:
 
 
 def _count_json(signal: str, body: bytes) -> int:
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise OtlpDecodeError(f"undecodable OTLP/JSON {signal} payload: {exc}") from None
+    check_json_shape(body)
+    doc = load_json(body, f"OTLP/JSON {signal} payload")
     try:
         if signal == "metrics":
             n = 0

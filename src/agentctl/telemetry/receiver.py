@@ -14,13 +14,33 @@
   and says why (see :mod:`agentctl.telemetry.otlp_signals`), so an SDK that
   exports every signal to one endpoint neither retries nor fails, and
   ``on_unstored_signal`` tells the operator once per signal.
-- One writer thread owns all writes: it takes whatever requests are queued
-  (bounded by ``max_queue_spans``), stores them in one transaction and only
-  then lets their requests answer 200, so "200" means "on disk" and a
+- One writer thread owns decoding and writes: it takes whatever request
+  bodies are queued, decodes them, stores their spans in one transaction and
+  only then lets their requests answer 200, so "200" means "on disk" and a
   ``kill -9`` loses at most the transaction in flight.
-- Memory is bounded: at most ``max_concurrent`` bodies are decoded at once,
-  each at most ``max_body_bytes`` on the wire and ``max_decompressed_bytes``
-  after gzip.
+- Memory is bounded by a byte budget, not by luck. Every body is counted
+  against ``max_queue_bytes`` before it is read (its ``Content-Length``) and
+  while it is decompressed (step by step, so a gzip bomb stops at
+  ``max_decompressed_bytes``); what does not fit is answered 429 with
+  ``Retry-After``, and a request that could never fit (more than
+  ``max_body_bytes`` on the wire, ``max_decompressed_bytes`` decompressed or
+  ``max_queue_bytes`` in all) is answered 413, even when the queue is empty.
+  OTLP/JSON builds far more Python objects per byte than protobuf does, so
+  it is held to ``max_json_bytes`` and to a count of objects, arrays and
+  strings (:func:`agentctl.telemetry.otlp.check_json_shape`).
+  Bodies wait undecoded; the one writer decodes one at a time, and a body
+  carrying more than ``max_spans_per_request`` spans is counted on the wire
+  and refused (413) before it is decoded. OTLP/JSON nested deeper than
+  :data:`agentctl.telemetry.otlp.MAX_JSON_DEPTH` is refused (400) before
+  parsing.
+- Content is kept only when ``capture_content`` allows it: otherwise the
+  attributes and events carrying prompts, outputs and tool arguments are
+  dropped before storage (:mod:`agentctl.telemetry.capture`).
+- Threads are bounded: ``workers`` threads serve connections from a queue of
+  ``backlog``; beyond that a connection is answered 503 and closed. A request
+  must arrive within ``request_timeout_s`` and an idle keep-alive connection
+  is closed after ``idle_timeout_s``. Refusals are logged one line each on
+  the ``agentctl.telemetry.receiver`` logger; no input prints a traceback.
 
 OTLP/gRPC is not served (it would need grpcio); exporters use http/protobuf.
 """
@@ -37,6 +57,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentctl.spans import SpanRecord
+from agentctl.telemetry.capture import drop_content
+from agentctl.telemetry.otlp import (
+    OtlpDecodeError,
+    OtlpTooLarge,
+    ParseResult,
+    parse_json,
+    parse_protobuf,
+)
 from agentctl.telemetry.otlp_http import TRACES_PATH, Handler, HttpError, ServerBase
 from agentctl.telemetry.store import TraceStore
 
@@ -67,21 +95,45 @@ class ReceiverStats:
     spans_rejected: int = 0
     throttled: int = 0
     refused: int = 0  # 4xx other than 429
+    connections_refused: int = 0  # every worker busy and the connection queue full
     store_errors: int = 0
     not_stored: dict[str, int] = field(default_factory=dict)  # signal -> items refused
 
 
+class ByteBudget:
+    """Bytes of request bodies the receiver holds (read, decompressed or queued)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def reserve(self, n: int) -> bool:
+        with self._lock:
+            if self.used + n > self.capacity:
+                return False
+            self.used += n
+            return True
+
+    def release(self, n: int) -> None:
+        if n:
+            with self._lock:
+                self.used -= n
+
+
 @dataclass
 class _Job:
-    spans: list[SpanRecord]
+    body: bytes
+    as_json: bool
+    reserved: int
     done: threading.Event = field(default_factory=threading.Event)
+    result: ParseResult | None = None
     error: BaseException | None = None
 
 
 class _Server(ServerBase):
-    daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 64
+    request_queue_size = 128
     receiver: OtlpReceiver
 
 
@@ -99,10 +151,16 @@ class OtlpReceiver:
         port: int = 4318,
         *,
         max_body_bytes: int = 8 * MiB,
-        max_decompressed_bytes: int = 32 * MiB,
-        max_queue_spans: int = 50_000,
-        max_concurrent: int = 4,
+        max_decompressed_bytes: int = 8 * MiB,
+        max_queue_bytes: int = 24 * MiB,
+        max_json_bytes: int = 4 * MiB,
+        max_spans_per_request: int = 8192,
+        workers: int = 16,
+        backlog: int = 64,
+        request_timeout_s: float = 30.0,
+        idle_timeout_s: float = 10.0,
         commit_timeout_s: float = 30.0,
+        capture_content: bool = True,
         retention: RetentionPolicy | None = None,
         on_unstored_signal: Callable[[str], None] | None = None,
     ) -> None:
@@ -113,16 +171,22 @@ class OtlpReceiver:
         self.port = port
         self.max_body_bytes = max_body_bytes
         self.max_decompressed_bytes = max_decompressed_bytes
-        self.max_queue_spans = max_queue_spans
+        self.max_queue_bytes = max_queue_bytes
+        self.max_json_bytes = max_json_bytes
+        self.max_spans_per_request = max_spans_per_request
+        self.workers = workers
+        self.backlog = backlog
+        self.request_timeout_s = request_timeout_s
+        self.idle_timeout_s = idle_timeout_s
+        self.budget = ByteBudget(max_queue_bytes)
         self.commit_timeout_s = commit_timeout_s
+        self.capture_content = capture_content
         self.retention = retention
         self.stats = ReceiverStats()
         self.on_unstored_signal = on_unstored_signal
         self._stats_lock = threading.Lock()
-        self._decode_slots = threading.BoundedSemaphore(max_concurrent)
+        self.signal_lock = threading.Lock()  # metrics/logs bodies are counted one at a time
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._queued = 0
-        self._queued_lock = threading.Lock()
         self._server: _Server | None = None
         self._threads: list[threading.Thread] = []
 
@@ -140,15 +204,20 @@ class OtlpReceiver:
     def start(self) -> None:
         from agentctl.errors import TelemetryError
 
+        _return_freed_memory()
         cls = _Server6 if ":" in self.host else _Server
+        server = cls((self.host.strip("[]"), self.port), Handler, bind_and_activate=False)
+        server.receiver = self
+        server.workers, server.backlog = self.workers, self.backlog
         try:
-            server = cls((self.host.strip("[]"), self.port), Handler)
+            server.server_bind()
+            server.server_activate()
         except OSError as exc:
+            server.server_close()
             raise TelemetryError(
                 f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}",
                 hint="pick another port with --listen HOST:PORT (port 0 picks a free one)",
             ) from None
-        server.receiver = self
         self._server = server
         self.port = server.server_address[1]
         writer = threading.Thread(target=self._write_loop, name="otlp-writer", daemon=True)
@@ -192,23 +261,50 @@ class OtlpReceiver:
             self.on_unstored_signal(signal)
 
     def submit(self, spans: list[SpanRecord]) -> None:
-        """Queue spans for the writer and wait until they are committed."""
-        if not spans:
-            return
-        n = len(spans)
-        with self._queued_lock:
-            if self._queued + n > self.max_queue_spans and self._queued > 0:
-                raise HttpError(429, "the trace store is behind; retry later", retry_after=1)
-            self._queued += n
-        job = _Job(spans)
+        """Store spans made in this process (e.g. a workflow's root span) through the
+        writer, and wait until they are committed."""
+        if spans:
+            self._wait(_Job(b"", False, 0, result=ParseResult(spans=list(spans))))
+
+    def submit_body(self, body: bytes, as_json: bool, reserved: int) -> ParseResult:
+        """Queue an export body (``reserved`` bytes of the budget, released once it is
+        stored) and wait until its spans are committed."""
+        return self._wait(_Job(body, as_json, reserved))
+
+    def _wait(self, job: _Job) -> ParseResult:
         self._queue.put(job)
         if not job.done.wait(self.commit_timeout_s):
             raise HttpError(503, "the trace store did not commit in time", retry_after=2)
-        if isinstance(job.error, ValueError | OverflowError):  # e.g. text SQLite cannot store
-            raise HttpError(400, f"spans cannot be stored: {job.error}")
-        if job.error is not None:
+        error = job.error
+        if isinstance(error, OtlpTooLarge):
+            raise HttpError(413, error.message)
+        if isinstance(error, OtlpDecodeError):
+            raise HttpError(400, error.message)
+        if isinstance(error, ValueError | OverflowError):  # e.g. text SQLite cannot store
+            raise HttpError(400, f"spans cannot be stored: {error}")
+        if error is not None:
             self.stats.store_errors += 1
-            raise HttpError(503, f"the trace store failed: {job.error}", retry_after=5)
+            raise HttpError(503, f"the trace store failed: {error}", retry_after=5)
+        assert job.result is not None
+        return job.result
+
+    def _decode(self, job: _Job) -> tuple[int, int]:
+        """Decode a queued body into its result (or error): (spans, body bytes)."""
+        size = len(job.body)
+        if job.result is not None:  # made in this process: nothing to decode
+            return len(job.result.spans), 0
+        try:
+            parse = parse_json if job.as_json else parse_protobuf
+            job.result = parse(job.body, max_spans=self.max_spans_per_request)
+        except (OtlpDecodeError, RecursionError, ValueError) as exc:
+            job.error = exc if isinstance(exc, OtlpDecodeError) else OtlpDecodeError(str(exc))
+            return 0, size
+        finally:
+            job.body = b""
+        if not self.capture_content:
+            for span in job.result.spans:
+                drop_content(span)
+        return len(job.result.spans), size
 
     def _write_loop(self) -> None:
         next_retention = time.monotonic()
@@ -219,12 +315,13 @@ class OtlpReceiver:
             except queue.Empty:
                 first = _IDLE
             jobs: list[_Job] = []
+            spans = size = 0
             if first is None:
                 stopping = True
             elif first is not _IDLE:
                 jobs.append(first)
-            size = sum(len(j.spans) for j in jobs)
-            while size < 20_000:
+                spans, size = self._decode(first)
+            while spans < _BATCH_SPANS and size < _BATCH_BYTES:
                 try:
                     nxt = self._queue.get_nowait()
                 except queue.Empty:
@@ -233,9 +330,10 @@ class OtlpReceiver:
                     stopping = True
                     continue
                 jobs.append(nxt)
-                size += len(nxt.spans)
+                more, more_size = self._decode(nxt)
+                spans, size = spans + more, size + more_size
             if jobs:
-                self._commit(jobs, size)
+                self._commit(jobs)
             if self.retention and (stopping or time.monotonic() >= next_retention):
                 next_retention = time.monotonic() + self.retention.interval_s
                 try:
@@ -245,23 +343,52 @@ class OtlpReceiver:
                 except Exception:
                     self.stats.store_errors += 1
 
-    def _commit(self, jobs: list[_Job], size: int) -> None:
-        spans = jobs[0].spans if len(jobs) == 1 else [s for j in jobs for s in j.spans]
+    def _commit(self, jobs: list[_Job]) -> None:
+        good = [j for j in jobs if j.result is not None and j.result.spans]
         try:
-            self.store.insert(spans)
+            if len(good) == 1:
+                self.store.insert(good[0].result.spans)  # type: ignore[union-attr]
+            elif good:
+                self.store.insert([s for j in good for s in j.result.spans])  # type: ignore[union-attr]
         except Exception as exc:
-            if len(jobs) == 1:
-                jobs[0].error = exc
+            if len(good) == 1:
+                good[0].error = exc
             else:  # one bad request must not fail the others merged with it
-                for j in jobs:
+                for j in good:
                     try:
-                        self.store.insert(j.spans)
+                        self.store.insert(j.result.spans)  # type: ignore[union-attr]
                     except Exception as one:
                         j.error = one
-        with self._queued_lock:
-            self._queued -= size
         for j in jobs:
+            self.budget.release(j.reserved)
+            j.reserved = 0
             j.done.set()
 
 
+# Decoded spans held for one transaction (bounds the writer's memory).
+_BATCH_SPANS = 8192
+_BATCH_BYTES = 4 * MiB
 _IDLE: Any = object()
+
+
+def _return_freed_memory() -> None:
+    """Make glibc give large freed buffers back to the system.
+
+    Request bodies are megabytes each and freed by other threads than the ones
+    that allocated them; by default glibc raises its mmap threshold after the
+    first such free and keeps one heap per thread, so freed bodies stay in
+    the process and RSS creeps towards workers x budget. A fixed 128 KiB
+    threshold (bodies are mmapped and unmapped when freed) and two heaps keep
+    RSS near what is actually held. Elsewhere than glibc this does nothing.
+    """
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD (fixed: no dynamic raise)
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        return

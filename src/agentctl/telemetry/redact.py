@@ -5,11 +5,16 @@ Two rules, applied to every attribute of a span, its resource and its events:
 - an attribute whose *name* says it holds a secret (``authorization``,
   ``api_key``, ``x-api-key``, ``password``, ``token``, ``secret``, ``cookie``,
   ...) has its string value replaced by :data:`REDACTED`, whatever it is;
-- any other string value is scanned for well-known credential shapes (OpenAI
-  and Anthropic keys, ``Bearer`` tokens, Google ``AIza`` keys, Hugging Face
-  ``hf_`` tokens, GitHub tokens, AWS access key ids, Slack tokens, JWTs,
-  passwords in URLs, ``"api_key": "..."`` inside JSON text) and only the
-  secret part is replaced, so the rest of a prompt stays readable.
+- any other string value is scanned for credentials and only the secret part
+  is replaced, so the rest of a prompt stays readable: keys recognisable by
+  their shape (OpenAI, Anthropic, AWS, GitHub, GitLab, Slack, Stripe, Google,
+  Hugging Face, JWTs and others from public secret-scanner rule sets), PEM
+  private keys, ``Bearer``/``Basic`` credentials, passwords in URLs, secret
+  query parameters (``?api_key=``), command-line flags (``--api-key X``;
+  ``["--token", "X"]`` in list attributes), environment-style assignments
+  (``OPENAI_API_KEY=X``) and assignments to secret names in any notation
+  (``password: X``, ``api_key='X'``, ``"client_secret": "X"``,
+  ``Password=X;``), whatever the value looks like.
 
 Numbers and booleans are never touched: ``gen_ai.usage.input_tokens`` is a
 count, not a token.
@@ -34,33 +39,99 @@ _SECRET_NAME = re.compile(
     )$""",
 )
 
+# Credentials recognisable by their shape alone (after public secret-scanner
+# rule sets: gitleaks, detect-secrets), replaced whole.
+_PROVIDER_KEYS = "|".join(
+    [
+        r"\bsk-ant-[A-Za-z0-9_\-]{8,}",  # Anthropic
+        r"\bsk-[A-Za-z0-9_\-]{16,}",  # OpenAI (sk-, sk-proj-, sk-svcacct-)
+        r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}",  # Stripe secret / restricted
+        r"\bAIza[0-9A-Za-z_\-]{30,}",  # Google API key
+        r"\bGOCSPX-[A-Za-z0-9_\-]{20,}",  # Google OAuth client secret
+        r"\bhf_[A-Za-z0-9]{20,}",  # Hugging Face
+        r"\bgh[pousr]_[A-Za-z0-9]{30,}",  # GitHub
+        r"\bgithub_pat_[A-Za-z0-9_]{20,}",
+        r"\bglpat-[A-Za-z0-9_\-]{20,}",  # GitLab
+        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b",  # AWS key ids
+        r"\bxox[abprse]-[A-Za-z0-9\-]{10,}",  # Slack tokens
+        r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_\-]+",
+        r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",  # JWT
+        r"\bnpm_[A-Za-z0-9]{36}\b",
+        r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{20,}",
+        r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}",  # SendGrid
+        r"\bSK[0-9a-fA-F]{32}\b",  # Twilio
+        r"\bkey-[0-9a-z]{32}\b",  # Mailgun
+        r"\bdapi[a-h0-9]{32}\b",  # Databricks
+        r"\bdo[por]_v1_[a-f0-9]{64}\b",  # DigitalOcean
+        r"\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b",  # Shopify
+        r"\bdp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,}",  # Doppler
+        r"\bgsk_[A-Za-z0-9]{40,}",  # Groq
+        r"\br8_[A-Za-z0-9]{30,}",  # Replicate
+        r"\bpplx-[A-Za-z0-9]{40,}",  # Perplexity
+        r"\blin_api_[A-Za-z0-9]{30,}",  # Linear
+        r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b",  # Postman
+        r"\bATATT3[A-Za-z0-9_\-=]{30,}",  # Atlassian
+        r"\b\d{8,10}:AA[A-Za-z0-9_\-]{33}\b",  # Telegram bot
+    ]
+)
+# Names that say the value beside them is a secret, in assignments, flags and URLs.
+_NAMES = (
+    r"api[_-]?key|apikey|access[_-]?key(?:[_-]?id)?|secret[_-]?(?:access[_-]?)?key|secret"
+    r"|(?:access|refresh|id|auth|session|bearer)[_-]?token|token|password|passwd|pwd|passphrase"
+    r"|private[_-]?key|client[_-]?secret|credentials?|account[_-]?key|shared[_-]?access[_-]?key"
+    r"|connection[_-]?string"
+)
+_FLAG_NAME = re.compile(rf"(?i)^--?[\w.-]*(?:{_NAMES})$")
+
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    # Anthropic first (sk-ant-...), then OpenAI-style sk-/sk-proj- keys.
-    (re.compile(r"\bsk-ant-[A-Za-z0-9_\-]{8,}"), REDACTED),
-    (re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}"), REDACTED),
-    (re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*"), r"\1\2" + REDACTED),
-    (re.compile(r"\bAIza[0-9A-Za-z_\-]{30,}"), REDACTED),
-    (re.compile(r"\bhf_[A-Za-z0-9]{20,}"), REDACTED),
-    (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{20,})"), REDACTED),
-    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), REDACTED),
-    (re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"), REDACTED),
-    (re.compile(r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"), REDACTED),
-    # user:password@ in URLs
-    (re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^@\s/]+@"), r"\1" + REDACTED + "@"),
-    # "api_key": "value" / 'password': 'value' inside JSON or Python reprs
+    # PEM private keys, also inside JSON strings (with \n escapes) or cut short
     (
         re.compile(
-            r"""(?ix)(["'](?:api[_-]?key|apikey|x-api-key|access[_-]?token|refresh[_-]?token|token|secret|client[_-]?secret|password|authorization)["']\s*:\s*["'])[^"']+(["'])"""
+            r"(-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END[A-Z0-9 ]*PRIVATE KEY-----|$)"
         ),
         r"\1" + REDACTED + r"\2",
+    ),
+    (re.compile(_PROVIDER_KEYS), REDACTED),
+    (re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*"), r"\1\2" + REDACTED),
+    # user:password@ in URLs
+    (re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^@\s/]+@"), r"\1" + REDACTED + "@"),
+    # ?api_key=... &token=... &sig=... in URLs
+    (
+        re.compile(rf"(?i)([?&;][\w.-]*(?:{_NAMES}|sig|signature)=)[^&#\s\"'<>]+"),
+        r"\1" + REDACTED,
+    ),
+    # command lines: --api-key X, --token=X, --password 'X'
+    (
+        re.compile(
+            rf"(?i)((?<![\w-])--?[\w.-]*(?:{_NAMES})(?:=|\s+))([\"']?)(?!\[REDACTED\])[^\s\"']+"
+        ),
+        r"\1\2" + REDACTED,
+    ),
+    # OPENAI_API_KEY=X, DB_PASSWORD="X" (environment style)
+    (
+        re.compile(
+            r"\b([A-Z][A-Z0-9_]*(?:_KEY|_TOKEN|_SECRET|_PASSWORD|_PASS|_PWD|_CREDENTIALS?)"
+            r"\s*[=:]\s*)([\"']?)(?!\[REDACTED\])[^\s\"',;]+"
+        ),
+        r"\1\2" + REDACTED,
+    ),
+    # password: X, api_key='X', "client_secret": "X", Password=X; aws_secret_access_key = X
+    (
+        re.compile(
+            rf"(?i)((?<![\w-])[\w.-]*(?:{_NAMES})(?![A-Za-z0-9])[\"']?\s*[:=]\s*)([\"']?)"
+            r"(?!\[REDACTED\])[^\s\"',;}&]{2,}"
+        ),
+        r"\1\2" + REDACTED,
     ),
 ]
 
 # Cheap pre-check: a value that matches none of these substrings cannot match any
 # pattern above, so most attribute values skip the full scan.
 _HINT = re.compile(
-    r"sk-|[Bb]earer|[Bb]asic|[Tt]oken|TOKEN|AIza|hf_|gh[pousr]_|github_pat_|AKIA|ASIA|xox|eyJ|@|"
-    r"[Kk]ey|KEY|[Ss]ecret|SECRET|[Pp]assword|PASSWORD|[Aa]uthorization"
+    r"(?i)key|token|secret|passw|pwd|passphrase|credential|bearer|basic|sk-|[sr]k_|aiza|gocspx|"
+    r"hf_|gh[pousr]_|github_pat_|glpat|akia|asia|agpa|aida|aroa|anpa|xox|hooks\.slack|eyj|npm_|"
+    r"pypi-|sg\.|sk[0-9a-f]|dapi|do[por]_v1|shp|dp\.|gsk_|r8_|pplx-|lin_api|pmak|atatt|:aa|sig|"
+    r"connection|@"
 )
 # Attribute keys and short values repeat endlessly (model names, operation
 # names, URLs): remember their verdicts, within bounds.
@@ -106,7 +177,12 @@ def redact_value(key: str, value: Any) -> Any:
             return REDACTED if value else value
         return redact_text(value)
     if isinstance(value, list):
-        return [redact_value(key, v) for v in value]
+        out = [redact_value(key, v) for v in value]
+        for i in range(1, len(out)):  # ["--token", "X"]: a flag naming a secret, then its value
+            prev = value[i - 1]
+            if isinstance(prev, str) and isinstance(out[i], str) and _FLAG_NAME.match(prev):
+                out[i] = REDACTED
+        return out
     if isinstance(value, dict):
         return {k: redact_value(k, v) for k, v in value.items()}
     return value

@@ -12,12 +12,26 @@ redaction applies to remote spans too.
   (``{"traces": [{"traceID": ...}]}``), ``GET /api/v2/traces/{id}``
   (``{"trace": {"resourceSpans": [...]}}``; older ``{"batches": [...]}``
   accepted too).
+
+Answers are bounded: at most :data:`MAX_RESPONSE_BYTES` are read from one
+response and JSON nested deeper than :data:`agentctl.telemetry.otlp.MAX_JSON_DEPTH`
+is refused before parsing; an answer of the wrong shape (an array where an
+object belongs, a non-object span list) is a :class:`TelemetryError` (exit 2)
+naming the endpoint and what it answered.
+
+Authentication (:class:`SourceAuth`): a bearer token, or basic auth, and
+Tempo's ``X-Scope-OrgID`` tenant header, from ``--source-token``,
+``--source-user``/``--source-password`` and ``--source-org`` or their
+environment variables (``AGENTCTL_SOURCE_TOKEN`` and so on). Credentials are sent as headers
+only; they never appear in messages (user info in a URL is masked too).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
 import json
+import re
 import time
 import urllib.error
 import urllib.parse
@@ -28,12 +42,57 @@ from typing import Any
 
 from agentctl.errors import TelemetryError
 from agentctl.spans import SpanRecord
-from agentctl.telemetry.otlp import OtlpDecodeError, parse_json
+from agentctl.telemetry.otlp import MAX_JSON_DEPTH, OtlpDecodeError, json_depth, parse_json
+from agentctl.telemetry.redact import redact_text
 from agentctl.telemetry.sources import Query
 from agentctl.traces.summary import TraceSummary, summarise
 
 DEFAULT_WINDOW_NS = 24 * 3600 * 1_000_000_000  # remote searches look back one day by default
 _MAX_SERVICES = 50
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
+
+
+def mask_url(url: str) -> str:
+    """``url`` without user info (``http://user:pass@host`` -> ``http://***@host``)."""
+    return _USERINFO.sub("***@", url)
+
+
+class SourceAuth:
+    """Credentials for a remote trace backend; ``repr`` and messages never show them."""
+
+    def __init__(
+        self,
+        token: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        org_id: str | None = None,
+    ) -> None:
+        if token and user:
+            raise TelemetryError(
+                "--source-token and --source-user do not go together (bearer or basic auth)"
+            )
+        if password and not user:
+            raise TelemetryError("--source-password needs --source-user")
+        self._token, self._user, self._password, self.org_id = token, user, password, org_id
+
+    def __repr__(self) -> str:
+        kind = "bearer" if self._token else "basic" if self._user else "none"
+        return f"SourceAuth({kind}, org_id={self.org_id!r})"
+
+    def headers(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if self._token:
+            out["Authorization"] = f"Bearer {self._token}"
+        elif self._user:
+            pair = f"{self._user}:{self._password or ''}".encode()
+            out["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+        if self.org_id:
+            out["X-Scope-OrgID"] = self.org_id
+        return out
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self._token, self._password) if s]
 
 
 class _Remembering:
@@ -51,9 +110,16 @@ class _Remembering:
 
 
 class _Http:
-    def __init__(self, base_url: str, timeout: float) -> None:
+    def __init__(self, base_url: str, timeout: float, auth: SourceAuth | None = None) -> None:
         self.base = base_url.rstrip("/")
+        self.shown = mask_url(self.base)
         self.timeout = timeout
+        self.auth = auth or SourceAuth()
+
+    def _clean(self, text: str) -> str:
+        for secret in self.auth.secrets():
+            text = text.replace(secret, "[REDACTED]")
+        return redact_text(text)
 
     def get(
         self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False
@@ -61,25 +127,61 @@ class _Http:
         url = self.base + path
         if params:
             url += "?" + urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
-        req = urllib.request.Request(url, headers={"Accept": "application/json"})
+        shown = self.shown + path
+        headers = {"Accept": "application/json", **self.auth.headers()}
+        req = urllib.request.Request(url, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return bytes(resp.read())
+                length = resp.headers.get("Content-Length")
+                if length and length.isdigit() and int(length) > MAX_RESPONSE_BYTES:
+                    raise _too_large(shown)
+                body = bytes(resp.read(MAX_RESPONSE_BYTES + 1))
+                if len(body) > MAX_RESPONSE_BYTES:
+                    raise _too_large(shown)
+                return body
         except urllib.error.HTTPError as exc:
             if missing_ok and exc.code == 404:
                 return None
-            detail = exc.read(300).decode("utf-8", "replace").strip()
-            raise TelemetryError(f"{url}: HTTP {exc.code} {detail}".rstrip()) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
+            detail = self._clean(exc.read(300).decode("utf-8", "replace").strip())
+            hint = None
+            if exc.code in (401, 403):
+                hint = (
+                    "pass credentials with --source-token, or --source-user and "
+                    "--source-password (or AGENTCTL_SOURCE_TOKEN, AGENTCTL_SOURCE_USER, "
+                    "AGENTCTL_SOURCE_PASSWORD); Tempo tenants with --source-org"
+                )
+            raise TelemetryError(f"{shown}: HTTP {exc.code} {detail}".rstrip(), hint=hint) from None
+        except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+            reason = self._clean(str(getattr(exc, "reason", exc)))
             raise TelemetryError(
-                f"{self.base}: cannot reach the trace backend: {reason}",
+                f"{self.shown}: cannot reach the trace backend: {reason}",
                 hint="check --source, or reach an in-cluster backend with --port-forward svc/NAME",
             ) from None
+
+    def documents(
+        self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False
+    ) -> list[Any]:
+        """The JSON documents of one answer (none for a missing one), checked for depth."""
+        body = self.get(path, params, missing_ok=missing_ok)
+        try:
+            return list(_documents(body or b""))
+        except OtlpDecodeError as exc:
+            raise TelemetryError(f"{self.shown}{path}: {exc.message}") from None
+
+
+def _too_large(shown: str) -> TelemetryError:
+    return TelemetryError(
+        f"{shown}: the trace backend answered more than {MAX_RESPONSE_BYTES} bytes",
+        hint="narrow the query (--since, --agent, --limit)",
+    )
 
 
 def _documents(body: bytes) -> Iterable[Any]:
     """One or more JSON documents back to back (grpc-gateway streams chunks that way)."""
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise OtlpDecodeError(
+            f"the trace backend answered JSON nested more than {MAX_JSON_DEPTH} levels deep"
+        )
     text = body.decode("utf-8", "replace")
     decoder = json.JSONDecoder()
     i, n = 0, len(text)
@@ -90,18 +192,44 @@ def _documents(body: bytes) -> Iterable[Any]:
             break
         try:
             doc, i = decoder.raw_decode(text, i)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise OtlpDecodeError(f"the trace backend answered with invalid JSON: {exc}") from None
         yield doc
 
 
-def _spans_of(doc: Any, *keys: str) -> list[SpanRecord]:
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "a JSON array"
+    if isinstance(value, dict):
+        return "a JSON object"
+    return f"JSON {type(value).__name__} {str(value)[:40]!r}" if value is not None else "null"
+
+
+def _object(doc: Any, where: str, what: str) -> dict[str, Any]:
+    if not isinstance(doc, dict):
+        raise TelemetryError(f"{where}: expected {what} (a JSON object), got {_describe(doc)}")
+    return doc
+
+
+def _array(value: Any, where: str, what: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TelemetryError(f"{where}: expected {what} (a JSON array), got {_describe(value)}")
+    return value
+
+
+def _spans_of(doc: Any, where: str, *keys: str) -> list[SpanRecord]:
+    doc = _object(doc, where, "a trace document")
     for key in keys:
-        if isinstance(doc, dict) and isinstance(doc.get(key), dict):
-            doc = doc[key]
-    if isinstance(doc, dict) and "batches" in doc and "resourceSpans" not in doc:
+        if key in doc:
+            doc = _object(doc[key], where, f'"{key}"')
+    if "batches" in doc and "resourceSpans" not in doc:
         doc = {"resourceSpans": doc["batches"]}
-    return parse_json(doc).spans if isinstance(doc, dict) else []
+    try:
+        return parse_json(doc).spans
+    except OtlpDecodeError as exc:
+        raise TelemetryError(f"{where}: {exc.message}") from None
 
 
 def _group(spans: Iterable[SpanRecord]) -> dict[str, list[SpanRecord]]:
@@ -130,10 +258,9 @@ def _finish(groups: dict[str, list[SpanRecord]], q: Query) -> list[TraceSummary]
 
 def _one_trace(http: _Http, path: str, key: str) -> list[SpanRecord]:
     """The spans of one trace (empty when the backend does not know it), by start time."""
-    body = http.get(path, missing_ok=True)
     spans: list[SpanRecord] = []
-    for doc in _documents(body or b""):
-        spans.extend(_spans_of(doc, key))
+    for doc in http.documents(path, missing_ok=True):
+        spans.extend(_spans_of(doc, http.shown + path, key))
     return sorted(spans, key=lambda s: s.start_unix_nano)
 
 
@@ -142,23 +269,27 @@ def _rfc3339(ns: int) -> str:
 
 
 class JaegerSource(_Remembering):
-    def __init__(self, base_url: str, *, timeout: float = 15.0) -> None:
+    def __init__(
+        self, base_url: str, *, timeout: float = 15.0, auth: SourceAuth | None = None
+    ) -> None:
         super().__init__()
-        self.http = _Http(base_url, timeout)
-        self.description = f"Jaeger {self.http.base}"
+        self.http = _Http(base_url, timeout, auth)
+        self.description = f"Jaeger {self.http.shown}"
 
     def services(self) -> list[str]:
-        body = self.http.get("/api/v3/services") or b"{}"
-        doc: Any = next(iter(_documents(body)), {})
-        return [str(s) for s in (doc.get("services") or [])][:_MAX_SERVICES]
+        where = self.http.shown + "/api/v3/services"
+        docs = self.http.documents("/api/v3/services") or [{}]
+        doc = _object(docs[0], where, "the list of services")
+        return [str(s) for s in _array(doc.get("services"), where, '"services"')][:_MAX_SERVICES]
 
     def recent_traces(self, query: Query) -> list[TraceSummary]:
         now = time.time_ns()
         since = query.since_ns or now - DEFAULT_WINDOW_NS
         services = [query.agent] if query.agent else self.services()
+        where = self.http.shown + "/api/v3/traces"
         groups: dict[str, list[SpanRecord]] = {}
         for service in services:
-            body = self.http.get(
+            docs = self.http.documents(
                 "/api/v3/traces",
                 {
                     "query.service_name": service,
@@ -168,8 +299,8 @@ class JaegerSource(_Remembering):
                 },
                 missing_ok=True,
             )
-            for doc in _documents(body or b""):
-                for tid, spans in _group(_spans_of(doc, "result")).items():
+            for doc in docs:
+                for tid, spans in _group(_spans_of(doc, where, "result")).items():
                     groups.setdefault(tid, []).extend(spans)
         return _finish(self._remember(groups), query)
 
@@ -193,15 +324,17 @@ def traceql(query: Query) -> str:
 
 
 class TempoSource(_Remembering):
-    def __init__(self, base_url: str, *, timeout: float = 15.0) -> None:
+    def __init__(
+        self, base_url: str, *, timeout: float = 15.0, auth: SourceAuth | None = None
+    ) -> None:
         super().__init__()
-        self.http = _Http(base_url, timeout)
-        self.description = f"Tempo {self.http.base}"
+        self.http = _Http(base_url, timeout, auth)
+        self.description = f"Tempo {self.http.shown}"
 
     def recent_traces(self, query: Query) -> list[TraceSummary]:
         now = time.time_ns()
         since = query.since_ns or now - DEFAULT_WINDOW_NS
-        body = self.http.get(
+        docs = self.http.documents(
             "/api/search",
             {
                 "q": traceql(query),
@@ -210,9 +343,12 @@ class TempoSource(_Remembering):
                 "end": now // 1_000_000_000 + 60,
             },
         )
-        doc: Any = next(iter(_documents(body or b"")), {})
+        where = self.http.shown + "/api/search"
+        doc = _object(docs[0] if docs else {}, where, "search results")
         ids = [
-            str(t.get("traceID") or "") for t in (doc.get("traces") or []) if isinstance(t, dict)
+            str(t.get("traceID") or "")
+            for t in _array(doc.get("traces"), where, '"traces"')
+            if isinstance(t, dict)
         ]
         ids = [i for i in ids if i]
         with ThreadPoolExecutor(max_workers=8) as pool:
@@ -224,10 +360,10 @@ class TempoSource(_Remembering):
         return _one_trace(self.http, f"/api/v2/traces/{urllib.parse.quote(trace_id)}", "trace")
 
 
-def probe_is_tempo(url: str, timeout: float) -> bool:
+def probe_is_tempo(url: str, timeout: float, auth: SourceAuth | None = None) -> bool:
     """Tempo answers ``GET /api/echo`` with ``echo``; Jaeger does not."""
     try:
-        answer = _Http(url, timeout).get("/api/echo", missing_ok=True)
+        answer = _Http(url, timeout, auth).get("/api/echo", missing_ok=True)
     except TelemetryError:
         return False
     return answer is not None and answer.strip() == b"echo"

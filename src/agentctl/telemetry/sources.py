@@ -21,7 +21,7 @@ from agentctl.telemetry.store import TraceStore
 from agentctl.traces.summary import TraceSummary
 
 if TYPE_CHECKING:
-    from agentctl.telemetry.remote import JaegerSource, TempoSource
+    from agentctl.telemetry.remote import JaegerSource, SourceAuth, TempoSource
 
 
 @dataclass(frozen=True)
@@ -65,22 +65,22 @@ class LocalSource:
 
 
 def remote_source(
-    url: str, kind: str | None = None, *, timeout: float = 15.0
+    url: str, kind: str | None = None, *, timeout: float = 15.0, auth: SourceAuth | None = None
 ) -> JaegerSource | TempoSource:
     """A Jaeger or Tempo source for ``url`` (``jaeger+http://...``, ``tempo+http://...`` or probed)."""
-    from agentctl.telemetry.remote import JaegerSource, TempoSource, probe_is_tempo
+    from agentctl.telemetry.remote import JaegerSource, TempoSource, mask_url, probe_is_tempo
 
     scheme, sep, rest = url.partition("+")
     if sep and scheme in ("jaeger", "tempo") and rest.startswith(("http://", "https://")):
         kind, url = scheme, rest
     if not url.startswith(("http://", "https://")):
         raise TelemetryError(
-            f"--source {url!r}: expected an http(s) URL, e.g. http://127.0.0.1:16686"
+            f"--source {mask_url(url)!r}: expected an http(s) URL, e.g. http://127.0.0.1:16686"
         )
     if kind is None:
-        kind = "tempo" if probe_is_tempo(url, min(timeout, 5.0)) else "jaeger"
+        kind = "tempo" if probe_is_tempo(url, min(timeout, 5.0), auth) else "jaeger"
     if kind == "tempo":
-        return TempoSource(url, timeout=timeout)
+        return TempoSource(url, timeout=timeout, auth=auth)
     if kind == "jaeger":
-        return JaegerSource(url, timeout=timeout)
+        return JaegerSource(url, timeout=timeout, auth=auth)
     raise TelemetryError(f"unknown trace source kind {kind!r} (expected jaeger or tempo)")

@@ -2,7 +2,11 @@
 
 Location: ``--store PATH``, else ``$AGENTCTL_TRACE_STORE``, else
 ``<platformdirs user data dir>/agentctl/traces.db``. The file is created
-``0600`` and a directory we create for it ``0700``. Journal mode WAL with
+``0600`` and a directory we create for it ``0700``. A file is created only
+when the path does not exist; an existing file that is not a trace store (an
+SQLite database with other tables, a FIFO, a directory) is refused with a
+:class:`TelemetryError` before anything is written to it, and a row changed
+by something else is reported as damaged rather than misread. Journal mode WAL with
 ``synchronous=NORMAL``: a killed process loses at most the transaction in
 flight and never corrupts the file; readers never block the writer.
 
@@ -88,12 +92,49 @@ _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str
 
 
 def _prepare(path: Path) -> None:
-    """Create the file private to the user before SQLite opens it."""
+    """Create the file private to the user before SQLite opens it (only when it does not exist)."""
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        if not path.is_file():
+            raise TelemetryError(
+                f"{path}: not a regular file, so not a trace store",
+                hint="pass --store with the path of a trace store or of a file to create",
+            ) from None
+        return
+    os.close(fd)
+
+
+class _Damaged(Exception):
+    """A stored row that does not have the shape this module writes."""
+
+
+def _object(text: Any, column: str) -> dict[str, Any]:
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise _Damaged(f"{column} is not a JSON object")
+    return value
+
+
+def _events(text: Any) -> list[SpanEvent]:
+    """The events column: ``[[name, time_ns, {attributes}], ...]``."""
+    value = json.loads(text)
+    if not isinstance(value, list):
+        raise _Damaged("events is not a JSON array")
+    out = []
+    for e in value:
+        if not (
+            isinstance(e, list)
+            and len(e) == 3
+            and isinstance(e[0], str)
+            and isinstance(e[1], int)
+            and isinstance(e[2], dict)
+        ):
+            raise _Damaged("an event is not [name, time_ns, {attributes}]")
+        out.append(SpanEvent(e[0], e[1], e[2]))
+    return out
 
 
 class TraceStore(RetentionMixin):
@@ -109,7 +150,11 @@ class TraceStore(RetentionMixin):
             self._conn = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=False, timeout=10
             )
-            self._init_schema()
+            try:
+                self._init_schema()
+            except BaseException:
+                self._conn.close()
+                raise
         except (sqlite3.Error, OSError) as exc:
             raise TelemetryError(
                 f"{self.path}: cannot open the trace store: {exc}",
@@ -119,6 +164,14 @@ class TraceStore(RetentionMixin):
     def _init_schema(self) -> None:
         c = self._conn
         version = c.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if (version == 0 and tables) or (version > 0 and "spans" not in tables):
+            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            raise TelemetryError(
+                f"{self.path}: not an agentctl trace store (an SQLite database with tables "
+                f"{shown or '(none)'}, user_version {version}); it was left untouched",
+                hint="pass --store with the path of a trace store, or of a new file to create",
+            )
         if version > SCHEMA_VERSION:
             raise sqlite3.DatabaseError(f"written by a newer agentctl (schema {version})")
         c.execute("PRAGMA journal_mode=WAL")
@@ -262,12 +315,25 @@ class TraceStore(RetentionMixin):
             row = self._conn.execute(
                 "SELECT attributes FROM resources WHERE id = ?", (rid,)
             ).fetchone()
-            attrs = json.loads(row[0]) if row else {}
+            attrs = _object(row[0], "resource attributes") if row else {}
             self._resources[rid] = attrs
         return attrs
 
     def _record(self, row: Sequence[Any]) -> SpanRecord:
-        events = [SpanEvent(e[0], e[1], e[2]) for e in json.loads(row[27])] if row[27] else []
+        try:
+            return self._decode_row(row)
+        except (_Damaged, ValueError, TypeError, IndexError, KeyError) as exc:
+            raise TelemetryError(
+                f"{self.path}: span {row[1]!r} of trace {row[0]!r} is damaged: {exc}",
+                hint="the file was changed by something other than agentctl; "
+                "delete the trace with sqlite3, or use another --store",
+            ) from None
+
+    def _decode_row(self, row: Sequence[Any]) -> SpanRecord:
+        events = _events(row[27]) if row[27] else []
+        attributes = _object(row[26], "attributes") if row[26] else {}
+        if not isinstance(row[0], str) or not isinstance(row[1], str):
+            raise _Damaged("trace or span id is not text")
         return SpanRecord(
             trace_id=row[0], span_id=row[1], parent_span_id=row[2], name=row[3], kind=row[4],
             start_unix_nano=row[5], end_unix_nano=row[6], status=row[7], status_message=row[8] or "",
@@ -276,7 +342,7 @@ class TraceStore(RetentionMixin):
             response_model=row[17], input_tokens=row[18], output_tokens=row[19],
             cache_read_tokens=row[20], cache_write_tokens=row[21], reasoning_tokens=row[22],
             tool_name=row[23], error_type=row[24], resource=self._resource(row[25]),
-            attributes=json.loads(row[26]) if row[26] else {}, events=events,
+            attributes=attributes, events=events,
         )  # fmt: skip
 
     def _query(

@@ -1,0 +1,63 @@
+"""Credential options for a remote trace ``--source`` (Jaeger, Tempo), shared by commands.
+
+Each option also reads an environment variable, which is the better place for
+a secret: command lines are visible to other users of the machine. Values are
+sent as request headers only and never printed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from agentctl.telemetry.remote import SourceAuth
+
+TokenOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source-token",
+        envvar="AGENTCTL_SOURCE_TOKEN",
+        show_envvar=True,
+        help="Bearer token for --source (prefer the environment variable).",
+    ),
+]
+UserOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source-user",
+        envvar="AGENTCTL_SOURCE_USER",
+        show_envvar=True,
+        help="Basic-auth user for --source.",
+    ),
+]
+PasswordOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source-password",
+        envvar="AGENTCTL_SOURCE_PASSWORD",
+        show_envvar=True,
+        help="Basic-auth password for --source (prefer the environment variable).",
+    ),
+]
+OrgOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source-org",
+        envvar="AGENTCTL_SOURCE_ORG_ID",
+        show_envvar=True,
+        help="Tenant for a multi-tenant Tempo (sent as X-Scope-OrgID).",
+    ),
+]
+
+
+def source_auth(
+    token: str | None, user: str | None, password: str | None, org: str | None
+) -> SourceAuth | None:
+    """The credentials given, or None."""
+    if not (token or user or password or org):
+        return None
+    from agentctl.telemetry.remote import SourceAuth
+
+    return SourceAuth(token=token, user=user, password=password, org_id=org)
