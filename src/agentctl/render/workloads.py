@@ -42,7 +42,11 @@ def agent_container(
 ) -> tuple[dict[str, Any], dict[str, SpecPath]]:
     spec = ctx.spec
     origins: dict[str, SpecPath] = {"image": ("spec", "image")}
-    c: dict[str, Any] = {"name": CONTAINER, "image": spec.image, "imagePullPolicy": "IfNotPresent"}
+    c: dict[str, Any] = {
+        "name": CONTAINER,
+        "image": spec.image,
+        "imagePullPolicy": pod.pull_policy(spec.image),
+    }
     if spec.command:
         c["command"] = list(spec.command)
         origins["command"] = ("spec", "command")
@@ -114,6 +118,12 @@ def pod_template(
     return template, origins
 
 
+def spread_replicas(template: dict[str, Any], scaling: Scaling, selector: dict[str, str]) -> None:
+    """Spread the pods over zones and nodes when more than one replica can exist."""
+    if scaling.max_replicas > 1:
+        template["spec"]["topologySpreadConstraints"] = pod.spread(selector)
+
+
 def _prefixed(prefix: str, origins: dict[str, SpecPath]) -> dict[str, SpecPath]:
     return {f"{prefix}.{k}": v for k, v in origins.items()}
 
@@ -133,6 +143,7 @@ def _replicas_fields(scaling: Scaling) -> dict[str, Any]:
 def render_service(ctx: Ctx, cfg_hash: str) -> None:
     template, origins = pod_template(ctx, cfg_hash, restart_policy=None, claim=False)
     scaling = scaling_of(ctx)
+    spread_replicas(template, scaling, ctx.selector())
     spec: dict[str, Any] = {
         **_replicas_fields(scaling),
         "revisionHistoryLimit": 5,
@@ -163,6 +174,7 @@ def render_stateful(ctx: Ctx, cfg_hash: str) -> None:
     assert memory is not None  # the spec model requires memory for stateful agents
     template, origins = pod_template(ctx, cfg_hash, restart_policy=None, claim=False)
     scaling = scaling_of(ctx)
+    spread_replicas(template, scaling, ctx.selector())
     claim_spec: dict[str, Any] = {
         "accessModes": [memory.access_mode],
         "resources": {"requests": {"storage": memory.size}},
@@ -235,7 +247,7 @@ def render_autoscaling(ctx: Ctx, kind: str, scaling: Scaling) -> None:
             },
         }
         ctx.add(hpa, "workloads", origin)
-    if scaling.max_replicas > 0:
+    if scaling.max_replicas > 1:  # with one replica a PDB only blocks node drains
         pdb = {
             "apiVersion": "policy/v1",
             "kind": "PodDisruptionBudget",

@@ -25,6 +25,7 @@ from agentctl.spec.types import (
     CheckId,
     Cron,
     DnsLabel,
+    DnsSubdomain,
     Duration,
     FunctionName,
     Image,
@@ -280,8 +281,7 @@ class Secret(Model):
     """A secret synced from an external store (External Secrets Operator); never in a manifest."""
 
     name: DnsLabel = Field(description="Secret name, referenced by e.g. model.apiKeySecret.")
-    store: str = Field(
-        min_length=1,
+    store: DnsSubdomain = Field(
         description="SecretStore/ClusterSecretStore to read from (named in platform.yaml secretStores).",
     )
     remote_ref: RemoteRef = Field(description="Where the value lives in the store.")

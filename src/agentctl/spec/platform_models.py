@@ -20,6 +20,7 @@ from agentctl.spec.types import (
     USD,
     CheckId,
     DnsLabel,
+    DnsSubdomain,
     Model,
     Port,
     Quantity,
@@ -61,6 +62,14 @@ class ModelAllow(Model):
 
     provider: str = Field(min_length=1, description="Provider name, e.g. openai.")
     name: str = Field(min_length=1, description="Model id or glob, e.g. gpt-4.1-*.")
+
+
+DEFAULT_SECRET_STORE = "gcp-secret-manager"
+
+
+def _default_stores() -> Any:
+    # a plain mapping (validated like a written one), so the generated docs can print it
+    return {DEFAULT_SECRET_STORE: {"kind": "ClusterSecretStore"}}
 
 
 class SecretStoreRef(Model):
@@ -129,6 +138,10 @@ class Telemetry(Model):
         description="Where agentctl trace reads.",
     )
     cost_source: Url | None = Field(None, description="OpenCost base URL for compute cost.")
+    allow_capture_content: bool = Field(
+        False,
+        description="Whether agents may set observability.captureContent (prompts and outputs in spans, kept as long as the trace store keeps spans); otherwise OBS-002 is a high finding.",
+    )
 
 
 class Limits(Model):
@@ -215,6 +228,10 @@ class PolicySettings(Model):
     checks: list[FieldRule] = Field(
         default_factory=list, description="Declarative organisation checks."
     )
+    allow_no_gate: bool = Field(
+        False,
+        description="Whether build and deploy accept --no-gate (the gate's findings are then printed, not enforced; literal credentials are refused regardless).",
+    )
     allow_kinds: list[KindRef] = Field(
         default_factory=list,
         description="Kinds SCH-001 accepts without a schema (as --allow-kind does), e.g. custom resources whose CRD is not at hand.",
@@ -239,8 +256,9 @@ class Platform(Model):
     models: list[ModelAllow] = Field(
         default_factory=list, description="Allowed models; empty: any (reported as a low finding)."
     )
-    secret_stores: dict[str, SecretStoreRef] = Field(
-        default_factory=dict, description="Secret stores agents may name in spec.secrets."
+    secret_stores: dict[DnsSubdomain, SecretStoreRef] = Field(
+        default_factory=_default_stores,
+        description=f"The only secret stores agents may name in spec.secrets (SEC-005); default: {DEFAULT_SECRET_STORE} (a ClusterSecretStore).",
     )
     egress: Egress = Field(
         default_factory=lambda: Egress.model_validate({}),

@@ -26,6 +26,11 @@ CREDENTIAL_SHAPES = (
     ),
     ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
     ("a private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")),
+    # scheme://user:password@host; a $(VAR) or ${VAR} placeholder is not a password
+    (
+        "a password in a connection string",
+        re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:(?![$<])[^\s/@]+@"),
+    ),
 )
 NOT_A_VALUE = re.compile(r"^(\$\(.*\)|\$\{.*\}|/.*|<.*>|)$")
 
@@ -63,7 +68,8 @@ def _literal(name: str, value: Any) -> str | None:
     kinds=(*WORKLOAD_KINDS, "ConfigMap"),
     description=(
         "No credential in env values, args, commands or ConfigMaps, recognised by name (OPENAI_API_KEY, "
-        "ANTHROPIC_API_KEY, HF_TOKEN, *_SECRET, *_TOKEN, *_PASSWORD...) or by shape (sk-, sk-ant-, AIza, hf_, ghp_, AWS key ids)."
+        "ANTHROPIC_API_KEY, HF_TOKEN, *_SECRET, *_TOKEN, *_PASSWORD...) or by shape (sk-, sk-ant-, AIza, hf_, ghp_, AWS key ids, "
+        "a password in a connection string such as postgresql://app:PASSWORD@host). build and deploy refuse such a value even with --no-gate."
     ),
     rationale="A credential in a manifest lands in git history, CI logs, kubectl describe output and every backup; rotate it now.",
     remediation="Rotate the credential, store it in the secret manager and reference it from spec.secrets (rendered as an ExternalSecret).",
@@ -259,3 +265,48 @@ def duplicate_env(unit: Unit) -> Iterator[Hit]:
                     yield Hit(msg, view.obj, (*c.path, "env", i, "name"), container=c.name)
                 else:
                     first[name] = i
+
+
+@check(
+    "SEC-005",
+    "Secret stores the platform allows",
+    "high",
+    kinds=("ExternalSecret",),
+    description=(
+        "Every spec.secrets[].store (and every ExternalSecret's secretStoreRef) names a store listed in platform.yaml "
+        "`secretStores`, with the kind listed there; without a list only the platform default store (gcp-secret-manager) is allowed."
+    ),
+    rationale=(
+        "A ClusterSecretStore is readable from every namespace: naming another team's store reads that team's secrets. "
+        "The platform's list is the only set of stores agents are meant to read."
+    ),
+    remediation="Use a store listed in platform.yaml secretStores, or ask the platform team to add the store there.",
+    example="""
+# platform.yaml
+secretStores:
+  gcp-secret-manager: {kind: ClusterSecretStore}
+# agent.yaml
+secrets:
+  - {name: llm-api-key, store: gcp-secret-manager, remoteRef: {key: search-openai-api-key}}
+""",
+)
+def allowed_stores(unit: Unit) -> Iterator[Hit]:
+    stores = unit.platform.platform.secret_stores
+    listed = ", ".join(sorted(stores)) or "none"
+    for obj in unit.of_kind("ExternalSecret"):
+        ref = as_dict(as_dict(obj.data.get("spec")).get("secretStoreRef"))
+        name = str(ref.get("name") or "")
+        kind = str(ref.get("kind") or "SecretStore")
+        allowed = stores.get(name)
+        if allowed is None:
+            yield Hit(
+                f"secret store {name!r} is not in the platform's secretStores (allowed: {listed})",
+                obj,
+                ("spec", "secretStoreRef", "name"),
+            )
+        elif allowed.kind != kind:
+            yield Hit(
+                f"secret store {name!r} is a {allowed.kind} on this platform, not a {kind}",
+                obj,
+                ("spec", "secretStoreRef", "kind"),
+            )
