@@ -337,3 +337,176 @@ def test_pdb_and_spread_only_where_more_than_one_replica_can_exist(tmp_path):
     spread = dep["spec"]["template"]["spec"]["topologySpreadConstraints"]
     assert {s["topologyKey"] for s in spread} >= {"kubernetes.io/hostname"}
     assert all(s["labelSelector"]["matchLabels"] for s in spread)
+
+
+# -- network ---------------------------------------------------------------------------------
+
+
+def _policies(docs):
+    return {d["metadata"]["name"]: d for d in docs if d["kind"] == "NetworkPolicy"}
+
+
+def test_ingress_only_from_the_namespace_declared_callers_and_platform_namespaces(tmp_path):
+    agent = _service(callers=[{"namespace": "web", "agent": "frontend"}, {"namespace": "batch"}])
+    platform = {**PLATFORM, "network": {"ingressNamespaces": ["gateway"]}}
+    docs = _build_docs(tmp_path, agent, platform)
+    (rule,) = _policies(docs)["probe"]["spec"]["ingress"]
+    ns = "kubernetes.io/metadata.name"
+    assert rule["from"] == [
+        {"podSelector": {}},
+        {
+            "namespaceSelector": {"matchLabels": {ns: "web"}},
+            "podSelector": {"matchLabels": {"agentctl.dev/agent": "frontend"}},
+        },
+        {"namespaceSelector": {"matchLabels": {ns: "batch"}}, "podSelector": {}},
+        {"namespaceSelector": {"matchLabels": {ns: "gateway"}}},
+    ]
+    assert all(p.get("namespaceSelector") != {} for p in rule["from"])
+
+
+def test_ingress_from_every_namespace_is_net006(tmp_path):
+    manifest = tmp_path / "np.yaml"
+    manifest.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": "open", "namespace": "agents-x", "labels": {"team": "x"}},
+                "spec": {
+                    "podSelector": {},
+                    "policyTypes": ["Ingress"],
+                    "ingress": [{"from": [{"namespaceSelector": {}}]}],
+                },
+            }
+        )
+    )
+    result = run_cli("validate", "-f", str(manifest), "-o", "json", "--include", "NET-006")
+    assert result.exit_code == 1
+    assert _checks(json.loads(result.stdout)["data"]) == ["NET-006"]
+
+
+def test_a_namespace_wide_default_deny_is_rendered(tmp_path):
+    deny = _policies(_build_docs(tmp_path, _service()))["agentctl-namespace-default-deny"]
+    assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+TCP = {"name": "orders-db", "kind": "tcp", "host": "orders.db.internal", "port": 5432}
+KUBE = {
+    "name": "reader",
+    "kind": "kubernetes",
+    "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}],
+}
+
+
+@pytest.mark.parametrize(
+    ("tool", "severity"), [(TCP, "high"), (KUBE, "medium")], ids=["tcp", "kubernetes"]
+)
+def test_a_tool_without_an_exact_destination_is_net005(tmp_path, tool, severity):
+    project, pf = _project(tmp_path, _service(tools=[tool]))
+    code, data = _validate(project, pf)
+    assert code == (1 if severity == "high" else 0)
+    hits = [f for f in data["findings"] if f["check"] == "NET-005"]
+    assert hits and "10.0.0.0/8" in hits[0]["message"]
+    assert {f["severity"] for f in hits} == {severity}
+    # a platform that gates on medium refuses the API server's whole ranges too
+    platform = {**PLATFORM, "policy": {"failOn": "medium"}}
+    project, pf = _project(tmp_path, _service(tools=[tool]), platform)
+    result = run_cli("build", str(project), "--platform", str(pf), "--out", str(tmp_path / "d"))
+    assert result.exit_code == 1 and "NET-005" in result.stderr
+
+
+def test_exact_destinations_pass_net005(tmp_path):
+    tools = [
+        {**TCP, "host": "orders-db.data.svc.cluster.local"},
+        {**TCP, "name": "warehouse", "cidrs": ["10.20.0.15/32"]},
+        KUBE,
+    ]
+    platform = {
+        **PLATFORM,
+        "network": {"allowedCidrs": ["10.20.0.0/24"], "apiServerCidrs": ["172.16.0.2/32"]},
+    }
+    project, pf = _project(tmp_path, _service(tools=tools), platform)
+    _, data = _validate(project, pf)
+    assert "NET-005" not in _checks(data)
+    # a cidr outside what the platform allows is not exact enough
+    tools[1]["cidrs"] = ["10.0.0.0/9"]
+    project, pf = _project(tmp_path, _service(tools=tools), platform)
+    code, data = _validate(project, pf)
+    assert code == 1 and "NET-005" in _checks(data)
+
+
+# -- identity and secret scoping -------------------------------------------------------------
+
+
+def _service_account(docs):
+    return next(
+        d for d in docs if d["kind"] == "ServiceAccount" and d["metadata"]["name"] == "probe"
+    )
+
+
+@pytest.mark.parametrize(
+    ("identity", "key", "value"),
+    [
+        (
+            {"provider": "gke", "projectId": "acme-agents"},
+            "iam.gke.io/gcp-service-account",
+            "probe@acme-agents.iam.gserviceaccount.com",
+        ),
+        (
+            {"provider": "eks", "roleArn": "arn:aws:iam::123456789012:role/agents-{team}-{agent}"},
+            "eks.amazonaws.com/role-arn",
+            "arn:aws:iam::123456789012:role/agents-search-probe",
+        ),
+        (
+            {"provider": "azure", "clientId": "00000000-1111-2222-3333-444444444444"},
+            "azure.workload.identity/client-id",
+            "00000000-1111-2222-3333-444444444444",
+        ),
+    ],
+    ids=["gke", "eks", "azure"],
+)
+def test_workload_identity_annotates_the_service_account(tmp_path, identity, key, value):
+    docs = _build_docs(tmp_path, _service(), {**PLATFORM, "workloadIdentity": identity})
+    assert _service_account(docs)["metadata"]["annotations"][key] == value
+    pod = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["metadata"]
+    assert (pod["labels"].get("azure.workload.identity/use") == "true") == (
+        identity["provider"] == "azure"
+    )
+
+
+def test_the_spec_can_name_its_cloud_identity(tmp_path):
+    platform = {**PLATFORM, "workloadIdentity": {"provider": "gke", "projectId": "acme-agents"}}
+    agent = _service(cloudIdentity="search-bot@acme-agents.iam.gserviceaccount.com")
+    docs = _build_docs(tmp_path, agent, platform)
+    annotations = _service_account(docs)["metadata"]["annotations"]
+    assert annotations["iam.gke.io/gcp-service-account"].startswith("search-bot@")
+
+
+def test_an_incomplete_workload_identity_is_a_platform_error(tmp_path):
+    project, pf = _project(
+        tmp_path, _service(), {**PLATFORM, "workloadIdentity": {"provider": "gke"}}
+    )
+    result = run_cli("validate", str(project), "--platform", str(pf))
+    assert result.exit_code == 2
+    assert "workloadIdentity" in result.stderr and "projectId" in result.stderr
+
+
+def test_an_agent_cannot_name_another_teams_key(tmp_path):
+    platform = {
+        **PLATFORM,
+        "secretStores": {
+            "gcp-secret-manager": {"kind": "ClusterSecretStore", "keyPrefix": "{team}-"}
+        },
+    }
+    project, pf = _project(
+        tmp_path, _service(secrets=[_secret(key="billing-db-password")]), platform
+    )
+    code, data = _validate(project, pf)
+    assert code == 1
+    hit = next(f for f in data["findings"] if f["check"] == "SEC-006")
+    assert "billing-db-password" in hit["message"] and "'search-'" in hit["message"]
+    build = run_cli("build", str(project), "--platform", str(pf), "--out", str(tmp_path / "d"))
+    assert build.exit_code == 1 and "SEC-006" in build.stderr
+    project, pf = _project(tmp_path, _service(secrets=[_secret(key="search-openai-key")]), platform)
+    _, data = _validate(project, pf)
+    assert "SEC-006" not in _checks(data)

@@ -207,6 +207,12 @@ class _Deployment:
         # the namespace, the before-state and (when the namespace exists) the widened inventory
         tasks: list[tuple[str, Any]] = [("apply", o) for o in first]
         tasks += [("list", i) for i in pre.member_kinds()]
+        # namespace-owned objects are no member: read their before-state one by one
+        tasks += [
+            ("shared", o)
+            for o in pre.objects
+            if o.get("kind") != "Namespace" and not inv.is_member(*_kind_name(o))
+        ]
         widen_now = self._need_widen() and pre.namespace_exists
         if widen_now:
             tasks.append(("inventory", None))
@@ -270,6 +276,10 @@ class _Deployment:
             return self._apply(arg, 0)
         if what == "list":
             return self.pre.list_members(self.client, arg)
+        if what == "shared":
+            ref = ObjectRef.of(arg)
+            live = self.client.get(self.pre.rmap.for_ref(ref), ref.namespace or None, ref.name)
+            return [live] if live else []
         self._write_inventory(self.widened)
         return None
 
@@ -353,3 +363,7 @@ class _Deployment:
 
 def _call(fn: Callable[..., Any], task: tuple[Any, ...]) -> Any:
     return fn(*task)
+
+
+def _kind_name(obj: dict[str, Any]) -> tuple[str, str]:
+    return str(obj.get("kind")), str((obj.get("metadata") or {}).get("name"))

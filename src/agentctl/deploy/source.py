@@ -47,8 +47,10 @@ class AgentSource:
 
 
 def shared_namespace(obj: dict[str, Any]) -> dict[str, Any]:
-    """A Namespace as agentctl applies it: team-level labels only."""
-    if obj.get("kind") != "Namespace":
+    """A namespace-owned object (the Namespace, its default deny) as applied: team-level labels only."""
+    from agentctl.deploy.inventory import is_member
+
+    if is_member(str(obj.get("kind")), str((obj.get("metadata") or {}).get("name"))):
         return obj
     md = dict(obj.get("metadata") or {})
     labels = md.get("labels") or {}

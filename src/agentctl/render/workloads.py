@@ -103,9 +103,13 @@ def pod_template(
         restart_policy=restart_policy,
         runtime_class=sandbox[0] if sandbox else None,
     )
+    labels = ctx.labels()
+    wi = ctx.platform.workload_identity
+    if wi is not None and wi.provider == "azure":  # the Entra Workload ID webhook injects tokens
+        labels["azure.workload.identity/use"] = "true"
     template = {
         "metadata": {
-            "labels": ctx.labels(),
+            "labels": labels,
             "annotations": {**ctx.agent.metadata.annotations, "agentctl.dev/config-hash": cfg_hash},
         },
         "spec": spec,

@@ -269,6 +269,16 @@ Tool = Annotated[
 ]
 
 
+class Caller(Model):
+    """Who may call a service or stateful agent, besides the pods of its own namespace."""
+
+    namespace: DnsLabel = Field(description="Namespace of the callers.")
+    agent: AgentName | None = Field(
+        None,
+        description="Only the pods of this agent (agentctl.dev/agent); default: every pod of the namespace.",
+    )
+
+
 class RemoteRef(Model):
     """Where the value lives in the external secret store."""
 
@@ -474,6 +484,15 @@ class AgentSpecBody(Model):
     tools: list[Tool] = Field(
         default_factory=list, description="Tools the agent may use; nothing else is reachable."
     )
+    cloud_identity: str | None = Field(
+        None,
+        min_length=1,
+        description="The cloud identity of the agent's ServiceAccount (GCP service account email, AWS role ARN or Azure client id); default: derived from platform.yaml workloadIdentity.",
+    )
+    callers: list[Caller] = Field(
+        default_factory=list,
+        description="Namespaces (or agents in them) allowed to call a service or stateful agent, besides its own namespace and the platform's network.ingressNamespaces.",
+    )
     secrets: list[Secret] = Field(default_factory=list, description="Secrets from external stores.")
     env: dict[str, str] = Field(
         default_factory=dict, description="Plain, non-secret environment variables."
@@ -576,6 +595,7 @@ __all__ = [
     "AgentSpecBody",
     "AgentType",
     "Budget",
+    "Caller",
     "ComputePricing",
     "Cron",
     "DnsLabel",

@@ -310,3 +310,42 @@ def allowed_stores(unit: Unit) -> Iterator[Hit]:
                 obj,
                 ("spec", "secretStoreRef", "kind"),
             )
+
+
+@check(
+    "SEC-006",
+    "Secret keys are the agent's own",
+    "high",
+    description=(
+        "Every spec.secrets[].remoteRef.key starts with the keyPrefix platform.yaml sets on its store "
+        "(secretStores.NAME.keyPrefix, with {team} and {agent} substituted)."
+    ),
+    rationale=(
+        "Every agent syncs through the same store with the store's own identity: without a naming rule any agent can "
+        "name any key, another team's database password included. A per-team prefix, with the secret manager's "
+        "IAM granting the store's identity only what it needs, makes the boundary visible and enforced before deploy."
+    ),
+    remediation="Store the secret under your team's prefix (e.g. search-openai-api-key) and reference that key.",
+    example="""
+# platform.yaml
+secretStores:
+  gcp-secret-manager: {kind: ClusterSecretStore, keyPrefix: "{team}-"}
+# agent.yaml (team search)
+secrets:
+  - {name: llm-api-key, store: gcp-secret-manager, remoteRef: {key: search-openai-api-key}}
+""",
+)
+def own_keys(unit: Unit) -> Iterator[Hit]:
+    if unit.agent is None:
+        return
+    agent = unit.agent.agent
+    stores = unit.platform.platform.secret_stores
+    for i, secret in enumerate(agent.spec.secrets):
+        store = stores.get(secret.store)
+        prefix = store.prefix_for(agent.metadata.team, agent.metadata.name) if store else None
+        if prefix is not None and not secret.remote_ref.key.startswith(prefix):
+            yield Hit(
+                f"key {secret.remote_ref.key!r} is outside this agent's keys in store {secret.store!r} "
+                f"(they start with {prefix!r})",
+                path=("spec", "secrets", i, "remoteRef", "key"),
+            )
