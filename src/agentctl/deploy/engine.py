@@ -172,8 +172,10 @@ class _Deployment:
             for i, o in enumerate(o for _, objs in levels(pre.objects) for o in objs)
         }
         self.before: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-        if pre.namespace_obj is not None:
-            self.before[ObjectRef.of(pre.namespace_obj).key] = pre.namespace_obj
+        # namespace-owned objects are no members (never listed as such): read by name in preflight
+        for shared in (pre.namespace_obj, pre.namespace_deny):
+            if shared is not None:
+                self.before[ObjectRef.of(shared).key] = shared
         # the inventory as the cluster holds it; widened to old + new before anything is applied
         self.stored = pre.old
         self.widened = pre.new.union(pre.old)
@@ -207,12 +209,6 @@ class _Deployment:
         # the namespace, the before-state and (when the namespace exists) the widened inventory
         tasks: list[tuple[str, Any]] = [("apply", o) for o in first]
         tasks += [("list", i) for i in pre.member_kinds()]
-        # namespace-owned objects are no member: read their before-state one by one
-        tasks += [
-            ("shared", o)
-            for o in pre.objects
-            if o.get("kind") != "Namespace" and not inv.is_member(*_kind_name(o))
-        ]
         widen_now = self._need_widen() and pre.namespace_exists
         if widen_now:
             tasks.append(("inventory", None))
@@ -276,10 +272,6 @@ class _Deployment:
             return self._apply(arg, 0)
         if what == "list":
             return self.pre.list_members(self.client, arg)
-        if what == "shared":
-            ref = ObjectRef.of(arg)
-            live = self.client.get(self.pre.rmap.for_ref(ref), ref.namespace or None, ref.name)
-            return [live] if live else []
         self._write_inventory(self.widened)
         return None
 
@@ -363,7 +355,3 @@ class _Deployment:
 
 def _call(fn: Callable[..., Any], task: tuple[Any, ...]) -> Any:
     return fn(*task)
-
-
-def _kind_name(obj: dict[str, Any]) -> tuple[str, str]:
-    return str(obj.get("kind")), str((obj.get("metadata") or {}).get("name"))
