@@ -7,7 +7,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from agentctl.cli.output import OutputState, output_scope, remember_output, set_
 from agentctl.errors import AgentctlError
 from agentctl.results import envelope, error_envelope
 from agentctl.settings import OutputFormat, Settings
+
+if TYPE_CHECKING:
+    from agentctl.scaffold.generate import HookTrust
 
 __all__ = ["OutputState", "output_scope", "remember_output", "set_kind"]
 
@@ -36,6 +39,7 @@ PlatformOpt = Annotated[
     Path | None,
     typer.Option(
         "--platform",
+        metavar="FILE",
         help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
     ),
 ]
@@ -48,7 +52,9 @@ EnvEachOpt = Annotated[  # for commands that take several agents
 StoreOpt = Annotated[
     Path | None,
     typer.Option(
-        "--store", help="Trace store (default: $AGENTCTL_TRACE_STORE or the user data dir)."
+        "--store",
+        metavar="FILE",
+        help="Trace store (default: $AGENTCTL_TRACE_STORE or the user data dir).",
     ),
 ]
 SinceOpt = Annotated[
@@ -124,21 +130,51 @@ def text_width(stream: TextIO) -> int | None:
     return None if stream.isatty() else WIDE_COLUMNS
 
 
+class _TrimmedLines:
+    """A text stream that drops the spaces rich pads lines with (table cells
+    filled out to the column width) before they reach a pipe or a file."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        if lines:
+            self._stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._partial:
+            self._stream.write(self._partial)
+            self._partial = ""
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+
 def console(
     *, stderr: bool = False, ctx: typer.Context | None = None, file: TextIO | None = None
 ) -> Console:
-    """A console for stdout (or stderr, or ``file``): colour only on a TTY and
-    when NO_COLOR/--no-color allow it; off a TTY, wide and soft-wrapped."""
+    """A console for stdout (or stderr, or ``file``): colour on a TTY when
+    NO_COLOR/TERM allow it, or anywhere FORCE_COLOR asks for it; off a TTY,
+    wide, soft-wrapped and without trailing padding."""
     stream = file if file is not None else sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
-    color = settings(ctx).color and tty
+    current = settings(ctx)
+    color = current.color and (tty or current.force_color)
     return Console(
-        file=stream,
+        file=stream if tty else _TrimmedLines(stream),  # type: ignore[arg-type]
         width=text_width(stream),
         no_color=not color,
         highlight=False,
         soft_wrap=not tty,
-        force_terminal=None if color else False,
+        force_terminal=(not tty or None) if color else False,
         emoji=False,
     )
 
@@ -192,3 +228,26 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+def hook_trust(
+    trust: bool, platform: Path | None, search_from: Path, output: OutputFormat
+) -> HookTrust:
+    """Hooks of untrusted templates: --trust, else a question on a TTY, else a refusal."""
+    from agentctl.scaffold.generate import HookTrust
+
+    def confirm(template: str, hooks: list[str]) -> bool:
+        return typer.confirm(
+            f"Template {template} runs {', '.join(hooks)} on this machine. Run them?",
+            default=False,
+            err=True,
+        )
+
+    interactive = sys.stdin.isatty() and sys.stderr.isatty() and output is OutputFormat.text
+    platform_file = platform_path(platform)
+    return HookTrust(
+        trust=trust,
+        platform_file=str(platform_file) if platform_file else None,
+        search_from=search_from.expanduser().absolute(),
+        confirm=confirm if interactive else None,
+    )

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentctl.errors import GateFailed, Problem, SpecError, UsageError
+from agentctl.errors import GateFailed, SpecError, UsageError
 from agentctl.policy import engine
 from agentctl.policy.declarative import field_rule_checks
 from agentctl.policy.model import Finding, RunOptions, Unit
@@ -51,7 +51,7 @@ def run(
     plugins: bool = True,
     today: dt.date | None = None,
 ) -> engine.Report:
-    from agentctl.spec.loader import load_platform
+    from agentctl.spec.loader import load_agents, load_platform
 
     agent_files: list[Path] = []
     manifest_targets: list[str] = []
@@ -86,17 +86,7 @@ def run(
     )
     checks = select(all_checks(field_rule_checks(platform), plugins=plugins), include, exclude)
 
-    problems: list[Problem] = []
-    loaded = []
-    seen: set[Path] = set()
-    for f in agent_files:
-        if f.resolve() in seen:
-            continue
-        seen.add(f.resolve())
-        try:
-            loaded.extend(load_with_overlays(f, env))
-        except SpecError as err:
-            problems.extend(err.problems)
+    loaded, problems = load_agents(agent_files, env)
     objects = []
     try:
         objects = load_manifests(manifest_targets) if manifest_targets else []
@@ -104,25 +94,28 @@ def run(
         problems.extend(err.problems)
     if problems:
         raise SpecError(problems)
-    units: list[Unit] = [_unit(a, overlay, platform, options) for a, overlay in loaded]
+    units: list[Unit] = [
+        _unit(a, overlay, platform, options)
+        for one in loaded
+        for a, overlay in with_overlays(one, env)
+    ]
     if objects:
         units.append(manifest_unit(objects, platform, options))
     return engine.run(units, checks, fail_on=fail_on, inline_allowed=inline_allowed, today=today)
 
 
-def load_with_overlays(path: Path, env: str | None) -> list[tuple[LoadedAgent, str | None]]:
-    """The agent as --env selects it; without --env, the base spec and every overlay.
+def with_overlays(loaded: LoadedAgent, env: str | None) -> list[tuple[LoadedAgent, str | None]]:
+    """The agent as --env selected it; without --env, the base spec and every overlay.
 
     Each pair is (agent, overlay): overlay names an environment gated in
     addition to the base spec (None for what --env selected, or the base).
     """
     from agentctl.spec.loader import load_agent
 
-    first = load_agent(path, env=env)
-    out: list[tuple[LoadedAgent, str | None]] = [(first, None)]
+    out: list[tuple[LoadedAgent, str | None]] = [(loaded, None)]
     if env is None:
-        for name in first.agent.spec.environments:
-            out.append((load_agent(path, env=name), name))
+        for name in loaded.agent.spec.environments:
+            out.append((load_agent(loaded.path, env=name), name))
     return out
 
 

@@ -191,3 +191,9 @@ def check_cron(value: str) -> str:
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a schedule Kubernetes accepts: {exc}") from None
     return value
+
+
+def env_key(name: str) -> str:
+    """``web-search`` -> ``WEB_SEARCH``: a tool or secret name inside an
+    environment variable name (the runtime contract's <NAME>)."""
+    return name.upper().replace("-", "_").replace(".", "_")
