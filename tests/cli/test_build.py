@@ -240,10 +240,10 @@ def test_monorepo_text_output_is_one_line_per_agent(tmp_path: Path) -> None:
     assert len(lines) == 8
     assert (
         lines[0].startswith("conv-0  service")
-        and "9 objects" in lines[0]
+        and "10 objects" in lines[0]
         and "compute $" in lines[0]
     )
-    assert lines[-1].startswith("7 agents, 63 objects, valid for Kubernetes ")
+    assert lines[-1].startswith("7 agents, 70 objects, valid for Kubernetes ")
 
 
 def test_build_path_writes_dist_inside_the_project(

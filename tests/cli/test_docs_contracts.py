@@ -38,7 +38,9 @@ def table_rows(text: str, header: str) -> list[list[str]]:
 def all_error_classes() -> list[type[AgentctlError]]:
     """Every AgentctlError subclass in the package, wherever it is defined."""
     for path in (ROOT / "src" / "agentctl").rglob("*.py"):
-        if re.search(r"^class \w+\(.*Error\b.*\):", path.read_text(encoding="utf-8"), re.M):
+        if re.search(
+            r"^class \w+\(.*(?:Error|Failed)\b.*\):", path.read_text(encoding="utf-8"), re.M
+        ):
             rel = path.relative_to(ROOT / "src").with_suffix("")
             importlib.import_module(".".join(rel.parts).removesuffix(".__init__"))
     out, todo = [], [AgentctlError]

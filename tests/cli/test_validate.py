@@ -183,7 +183,11 @@ def test_a_monorepo_directory_validates_every_agent(examples, tmp_path, monkeypa
     result = run_cli("validate", "agents", "-o", "json")
     assert result.exit_code == 0, result.stdout
     data = json.loads(result.stdout)["data"]
-    assert sorted(a["name"] for a in data["agents"]) == sorted(AGENTS)
+    assert sorted(a["name"] for a in data["agents"] if a["env"] is None) == sorted(AGENTS)
+    # every declared environment is gated too
+    assert [(a["name"], a["env"]) for a in data["agents"] if a["env"]] == [
+        ("research-assistant", "prod")
+    ]
     assert data["platform"]["file"] == "platform.yaml"
 
 

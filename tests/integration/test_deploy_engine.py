@@ -204,6 +204,10 @@ def test_prune_removes_exactly_the_orphans_and_nothing_it_did_not_create(
     after = {k: set(kube.names(k, NS)) for k in everything}
     gone = {f"{k}/{n}" for k in everything for n in everything[k] - after[k]}
     assert gone == pruned
+    # the namespace-wide default deny is the namespace's: applied, never one agent's member
+    assert "agentctl-namespace-default-deny" in after["NetworkPolicy"]
+    deny = kube.get("NetworkPolicy", NS, "agentctl-namespace-default-deny")
+    assert PART_OF not in deny["metadata"].get("labels", {})
     assert {"hand-made", "copied-label", "deep-research-config"} <= after["ConfigMap"]
     assert kube.get("Namespace", None, NS) is not None
     assert not run(kube, proj).changed

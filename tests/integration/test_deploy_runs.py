@@ -254,6 +254,10 @@ def test_delete_needs_yes_off_a_terminal_and_keeps_memory(kube: FakeKube, tmp_pa
         "memory-research-assistant-0",
     ]
     assert kube.get("Namespace", None, NS) is not None
+    # the namespace's default deny belongs to the namespace, not to one agent
+    deny = kube.get("NetworkPolicy", NS, "agentctl-namespace-default-deny")
+    assert deny is not None and deny["spec"]["podSelector"] == {}
+    assert "agentctl.dev/agent" not in deny["metadata"].get("labels", {})
     assert "deep-research-config" in kube.names("ConfigMap", NS)  # the other agent is untouched
     again = run_cli("delete", "research-assistant", "--yes", "--delete-data", "-o", "json")
     assert again.exit_code == 0, again.stderr

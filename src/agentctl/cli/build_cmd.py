@@ -82,11 +82,13 @@ def build(
             help="Directory of CRD YAML files to validate custom resources against (repeatable; env: AGENTCTL_CRD_DIR).",
         ),
     ] = None,
+    no_gate: common.NoGateOpt = False,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
-    """Render agents into hardened manifests, validate them against strict schemas, and write them.
+    """Render agents into hardened manifests, validate them against strict schemas and the policy gate, and write them.
 
-    Nothing is written unless every agent renders and validates.
+    Nothing is written unless every agent renders, validates and passes the
+    same policy gate as `agentctl validate` (exit 1 with the findings otherwise).
     """
     from agentctl.errors import SpecError
     from agentctl.render.build import build_all
@@ -100,6 +102,18 @@ def build(
     if problems:
         raise SpecError(problems)
     bundles = build_all(loaded, platform, kube_version=kube_version, crd_dirs=list(crd_dirs or []))
+    from agentctl.policy.gate import enforce
+
+    report = enforce(
+        "build",
+        loaded,
+        platform,
+        kube_version=kube_version,
+        crd_dirs=[str(d) for d in crd_dirs or []],
+        no_gate=no_gate,
+    )
+    if no_gate:
+        common.warn_gate_skipped(report)
     # The YAML stream carries objects only (for `| kubectl apply -f -`): no estimate to compute.
     wants_estimate = output is not OutputFormat.yaml
     estimates = {b.name: e for b in bundles if wants_estimate and (e := _estimate(b)) is not None}

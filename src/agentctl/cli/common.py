@@ -75,6 +75,29 @@ UntilOpt = Annotated[
 AgentFilterOpt = Annotated[str | None, typer.Option("--agent", help="Only this agent.")]
 
 
+NoGateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-gate",
+        help="Skip the policy gate's verdict (only where platform.yaml policy.allowNoGate is true; findings are still printed, literal credentials still refused).",
+    ),
+]
+
+
+def warn_gate_skipped(report: Any) -> None:
+    """--no-gate was allowed: say so loudly, with what the gate would have refused."""
+    err = console(stderr=True)
+    failing = report.failing
+    err.print(
+        f"[bold red]warning: policy gate skipped[/] (--no-gate, allowed by platform.yaml policy.allowNoGate): "
+        f"{len(failing)} finding(s) at or above {report.fail_on.name} are NOT enforced"
+    )
+    for f in failing:
+        err.print(
+            f"[red]warning:[/] {_escape(f'{f.file}:{f.line}:{f.column}: {f.check} {f.severity.name}: {f.message}')}"
+        )
+
+
 def platform_path(explicit: Path | None) -> Path | None:
     """--platform, else AGENTCTL_PLATFORM; None leaves the search upwards to the loader."""
     if explicit is not None:

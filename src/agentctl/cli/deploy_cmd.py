@@ -61,12 +61,15 @@ def deploy(
     context: cluster.ContextOpt = None,
     namespace: cluster.NamespaceOpt = None,
     request_timeout: cluster.RequestTimeoutOpt = "30s",
+    no_gate: common.NoGateOpt = False,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Apply an agent to the cluster with server-side apply: ordered, concurrent, pruned, waited for.
 
-    Exit 0 when applied (and ready), 2 on invalid input, 3 when the cluster
-    refuses or cannot be reached, 4 when a rollout fails or times out.
+    The policy gate `agentctl validate` runs comes first: exit 1 (nothing
+    applied) when it fails. Exit 0 when applied (and ready), 2 on invalid
+    input, 3 when the cluster refuses or cannot be reached, 4 when a rollout
+    fails or times out.
     """
     from agentctl.deploy.engine import DeployOptions
     from agentctl.deploy.engine import deploy as run_deploy
@@ -85,7 +88,7 @@ def deploy(
         wait=wait,
         timeout=cluster.duration(timeout, "--timeout"),
     )
-    srcs = cluster.sources(path, from_dir, env, platform)
+    srcs = cluster.sources(path, from_dir, env, platform, gate="deploy", no_gate=no_gate)
     for src in srcs:
         cluster.check_namespace(namespace, src)
     text = output is OutputFormat.text

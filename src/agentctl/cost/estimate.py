@@ -12,7 +12,7 @@
   bound). Jobs use ``guardrails.timeout`` (1h when unset); workflow steps use
   their ``timeout``, else the run's limit (``workflow.deadline``, or
   ``guardrails.timeout`` when shorter), and a ``forEach`` step counts
-  ``parallelism`` pods. Runs per month come from ``schedule`` (croniter);
+  ``parallelism`` pods. Runs per month come from ``schedule`` (parsed as Kubernetes does, counted with croniter);
   without a schedule, runs are on demand and only the per-run figure is known.
 - ``memory`` volumes are billed per GiB-month: one PVC per replica for
   stateful agents, one PVC otherwise.
@@ -189,7 +189,15 @@ def runs_per_month(schedule: str) -> Decimal:
     """
     from croniter import croniter
 
-    it = croniter(schedule, _CRON_EPOCH - _dt.timedelta(microseconds=1))
+    from agentctl.spec import cron
+
+    parsed = cron.parse(schedule)
+    if parsed.every_seconds is not None:
+        per = Decimal(DAYS_PER_MONTH * 86400) / Decimal(str(parsed.every_seconds))
+        return per.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if parsed.never:
+        return Decimal(0)
+    it = croniter(parsed.canonical(), _CRON_EPOCH - _dt.timedelta(microseconds=1))
     year_end = _CRON_EPOCH + _dt.timedelta(days=365)
     fires = 0
     last = _CRON_EPOCH

@@ -48,6 +48,7 @@ WELL_KNOWN: dict[tuple[str, str], tuple[str, str, bool]] = {
     ("", "Pod"): ("v1", "pods", True),
     ("", "Event"): ("v1", "events", True),
     ("", "PersistentVolumeClaim"): ("v1", "persistentvolumeclaims", True),
+    ("networking.k8s.io", "NetworkPolicy"): ("v1", "networkpolicies", True),
 }
 
 

@@ -172,8 +172,10 @@ class _Deployment:
             for i, o in enumerate(o for _, objs in levels(pre.objects) for o in objs)
         }
         self.before: dict[tuple[str, str, str, str], dict[str, Any]] = {}
-        if pre.namespace_obj is not None:
-            self.before[ObjectRef.of(pre.namespace_obj).key] = pre.namespace_obj
+        # namespace-owned objects are no members (never listed as such): read by name in preflight
+        for shared in (pre.namespace_obj, pre.namespace_deny):
+            if shared is not None:
+                self.before[ObjectRef.of(shared).key] = shared
         # the inventory as the cluster holds it; widened to old + new before anything is applied
         self.stored = pre.old
         self.widened = pre.new.union(pre.old)

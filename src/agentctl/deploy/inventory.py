@@ -31,6 +31,7 @@ from agentctl.deploy.objects import (
     ObjectRef,
     split_gk,
 )
+from agentctl.render.names import namespace_owned
 
 PART_OF = "applyset.kubernetes.io/part-of"
 APPLYSET_ID = "applyset.kubernetes.io/id"
@@ -52,6 +53,15 @@ def applyset_id(name: str, namespace: str, kind: str = "ConfigMap", group: str =
 
 def is_member_kind(kind: str) -> bool:
     return kind not in NEVER_MEMBERS
+
+
+def is_member(kind: str, name: str) -> bool:
+    """Whether one agent owns the object (so its deploy prunes it and its delete deletes it).
+
+    The Namespace and the namespace-wide default-deny NetworkPolicy belong to
+    the namespace a team's agents share: applied, never pruned or deleted.
+    """
+    return is_member_kind(kind) and not namespace_owned(kind, name)
 
 
 @dataclass
@@ -83,7 +93,7 @@ class Inventory:
         return [ObjectRef(g, k, ns, n) for g, k, ns, n in sorted(self.members)]
 
     def add(self, ref: ObjectRef) -> None:
-        if is_member_kind(ref.kind):
+        if is_member(ref.kind, ref.name):
             self.members.add((ref.group, ref.kind, ref.namespace, ref.name))
 
     def union(self, other: Inventory | None) -> Inventory:
@@ -169,7 +179,7 @@ class Inventory:
 
 def mark_member(obj: dict[str, Any], set_id: str) -> dict[str, Any]:
     """The object as it is applied: labelled as a member of the agent's ApplySet."""
-    if not is_member_kind(str(obj.get("kind"))):
+    if not is_member(str(obj.get("kind")), str((obj.get("metadata") or {}).get("name"))):
         return obj
     out = dict(obj)
     md = dict(out.get("metadata") or {})
@@ -209,7 +219,7 @@ def orphans(
     out = set()
     for obj in live:
         ref = ObjectRef.of(obj)
-        if ref.key in keep or not is_member_kind(ref.kind):
+        if ref.key in keep or not is_member(ref.kind, ref.name):
             continue
         if ref.key in recorded or applied_by_agentctl(obj):
             out.add(ref)

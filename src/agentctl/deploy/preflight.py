@@ -17,6 +17,7 @@ from agentctl.deploy.discovery import ResourceInfo, ResourceMap, well_known
 from agentctl.deploy.objects import ObjectRef
 from agentctl.deploy.source import AgentBundle, AgentSource
 from agentctl.errors import ConfigError, UsageError
+from agentctl.render.names import NAMESPACE_DENY
 
 # Every kind agentctl renders (group, kind), listed when there is no inventory to say which.
 RENDERED_KINDS = [
@@ -51,6 +52,7 @@ class Preflight:
     new: inv.Inventory  # what this deploy renders
     namespace_obj: dict[str, Any] | None
     objects: list[dict[str, Any]]  # as applied: labelled as ApplySet members
+    namespace_deny: dict[str, Any] | None = None  # the namespace's own default deny, as live
 
     @property
     def namespace(self) -> str:
@@ -129,6 +131,7 @@ def check_namespaces(bundle: AgentBundle, rmap: ResourceMap) -> None:
 
 def preflight(client: KubeClient, source: AgentSource) -> Preflight:
     cm_res, ns_res = well_known("", "ConfigMap"), well_known("", "Namespace")
+    np_res = well_known("networking.k8s.io", "NetworkPolicy")
 
     def first(task: tuple[str, str]) -> Any:
         what, arg = task
@@ -138,9 +141,11 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
             return client.discovery_root(arg)
         if what == "inventory":
             return client.get(cm_res, source.namespace, inv.parent_name(source.agent))
+        if what == "deny":
+            return client.get(np_res, source.namespace, NAMESPACE_DENY)
         return client.get(ns_res, None, arg)
 
-    version, api_doc, apis_doc, inv_cm, ns_obj = client.map(
+    version, api_doc, apis_doc, inv_cm, ns_obj, deny = client.map(
         first,
         [
             ("version", ""),
@@ -148,6 +153,7 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
             ("discovery", "/apis"),
             ("inventory", ""),
             ("namespace", source.namespace),
+            ("deny", ""),
         ],
     )
     rmap = resource_map(client, version, api_doc, apis_doc)
@@ -155,6 +161,7 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
     if bundle.namespace != source.namespace:  # the renderer decided otherwise: look again
         inv_cm = client.get(cm_res, bundle.namespace, inv.parent_name(bundle.agent))
         ns_obj = client.get(ns_res, None, bundle.namespace)
+        deny = client.get(np_res, bundle.namespace, NAMESPACE_DENY)
     refs = [ObjectRef.of(o) for o in bundle.objects]
     client.complete_discovery(refs)
     rmap.check(bundle.objects, where=f" at {client.target.server}")
@@ -164,4 +171,5 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
     for ref in refs:
         new.add(ref)
     objects = [inv.mark_member(o, new.id) for o in bundle.objects]
-    return Preflight(rmap, bundle, refs, old, new, ns_obj, objects)
+    rendered_deny = any(r.kind == "NetworkPolicy" and r.name == NAMESPACE_DENY for r in refs)
+    return Preflight(rmap, bundle, refs, old, new, ns_obj, objects, deny if rendered_deny else None)

@@ -47,8 +47,10 @@ class AgentSource:
 
 
 def shared_namespace(obj: dict[str, Any]) -> dict[str, Any]:
-    """A Namespace as agentctl applies it: team-level labels only."""
-    if obj.get("kind") != "Namespace":
+    """A namespace-owned object (the Namespace, its default deny) as applied: team-level labels only."""
+    from agentctl.deploy.inventory import is_member
+
+    if is_member(str(obj.get("kind")), str((obj.get("metadata") or {}).get("name"))):
         return obj
     md = dict(obj.get("metadata") or {})
     labels = md.get("labels") or {}
@@ -125,16 +127,32 @@ def _minor(git_version: str | None) -> str | None:
     return f"{parts[0]}.{minor}" if minor else None
 
 
-def _read_manifests(directory: Path) -> list[tuple[str, dict[str, Any]]]:
-    import yaml
-
-    out: list[tuple[str, dict[str, Any]]] = []
-    files = sorted(
+def _object_files(directory: Path) -> list[Path]:
+    return sorted(
         p
         for p in directory.glob("*.y*ml")
         if p.name not in ("kustomization.yaml", "kustomization.yml")
     )
-    for file in files:
+
+
+def _build_dirs(directory: Path) -> list[Path]:
+    return (
+        [directory]
+        if any(directory.glob("*.y*ml"))
+        else sorted(d for d in directory.iterdir() if d.is_dir())
+    )
+
+
+def manifest_files(directory: Path) -> list[Path]:
+    """The object files of a build output (``dist/`` or ``dist/<agent>/``), kustomization left out."""
+    return [f for d in _build_dirs(directory) for f in _object_files(d)]
+
+
+def _read_manifests(directory: Path) -> list[tuple[str, dict[str, Any]]]:
+    import yaml
+
+    out: list[tuple[str, dict[str, Any]]] = []
+    for file in _object_files(directory):
         try:
             docs = list(yaml.safe_load_all(file.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
@@ -158,13 +176,8 @@ def from_build(directory: Path) -> list[AgentSource]:
         raise UsageError(
             f"{directory}: no such build directory", hint="run `agentctl build --out dist/` first"
         )
-    dirs = (
-        [directory]
-        if any(directory.glob("*.y*ml"))
-        else sorted(d for d in directory.iterdir() if d.is_dir())
-    )
     sources: list[AgentSource] = []
-    for d in dirs:
+    for d in _build_dirs(directory):
         docs = _read_manifests(d)
         if not docs:
             continue

@@ -91,6 +91,13 @@ class Report:
 
 
 def to_finding(check: Check, hit: Hit, unit: Unit) -> Finding:
+    finding = _to_finding(check, hit, unit)
+    if unit.overlay is not None:
+        finding.extra["overlay"] = unit.overlay
+    return finding
+
+
+def _to_finding(check: Check, hit: Hit, unit: Unit) -> Finding:
     severity = hit.severity or check.severity
     agent = unit.agent
     if hit.obj is not None:
@@ -171,9 +178,10 @@ def run(
         else:
             for unit in units:
                 findings.extend(to_finding(check, hit, unit) for hit in _call(check, unit))
+    findings = _overlay_findings(findings, units)
 
     entries = suppress.platform_entries(units)
-    inline = [e for u in units for e in suppress.inline_entries(u)]
+    inline = [e for u in units if u.overlay is None for e in suppress.inline_entries(u)]
     if allow_inline:
         entries += inline
     suppress.apply(findings, entries, today)
@@ -214,6 +222,26 @@ def run(
         else (platform.doc.file if platform.doc is not None else str(platform.path))
     )
     return Report(findings, checks, units, fail, allow_inline, shown, notes)
+
+
+def _overlay_findings(findings: list[Finding], units: list[Unit]) -> list[Finding]:
+    """Name the environment of findings that only an overlay has; drop those the base spec has too."""
+    if not any(u.overlay for u in units):
+        return findings
+    base = {
+        (f.check, f.object, f.file, f.line, f.message)
+        for f in findings
+        if f.extra.get("overlay") is None
+    }
+    out = []
+    for f in findings:
+        env = f.extra.get("overlay")
+        if env is not None:
+            if (f.check, f.object, f.file, f.line, f.message) in base:
+                continue
+            f.message = f"{f.message} (env {env})"
+        out.append(f)
+    return out
 
 
 def _input_order(units: list[Unit]) -> dict[str, int]:

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agentctl.errors import SpecError, UsageError
+from agentctl.errors import GateFailed, SpecError, UsageError
 from agentctl.policy import engine
 from agentctl.policy.declarative import field_rule_checks
-from agentctl.policy.model import RunOptions, Unit
+from agentctl.policy.model import Finding, RunOptions, Unit
 from agentctl.policy.registry import all_checks, select
 from agentctl.policy.sources import agent_unit, load_manifests, manifest_unit
 from agentctl.spec.files import AGENT_FILENAMES, display_path, find_agent_files
+
+if TYPE_CHECKING:
+    from agentctl.spec.loader import LoadedAgent, LoadedPlatform
+
+# Checks whose findings build and deploy never let through, whatever failOn,
+# exceptions, suppressions or --no-gate say: the value would be written out.
+ALWAYS_REFUSED = ("SEC-001",)
 
 
 def _is_agent_file(path: Path) -> bool:
@@ -86,7 +94,98 @@ def run(
         problems.extend(err.problems)
     if problems:
         raise SpecError(problems)
-    units: list[Unit] = [agent_unit(a, platform, options) for a in loaded]
+    units: list[Unit] = [
+        _unit(a, overlay, platform, options)
+        for one in loaded
+        for a, overlay in with_overlays(one, env)
+    ]
     if objects:
         units.append(manifest_unit(objects, platform, options))
     return engine.run(units, checks, fail_on=fail_on, inline_allowed=inline_allowed, today=today)
+
+
+def with_overlays(loaded: LoadedAgent, env: str | None) -> list[tuple[LoadedAgent, str | None]]:
+    """The agent as --env selected it; without --env, the base spec and every overlay.
+
+    Each pair is (agent, overlay): overlay names an environment gated in
+    addition to the base spec (None for what --env selected, or the base).
+    """
+    from agentctl.spec.loader import load_agent
+
+    out: list[tuple[LoadedAgent, str | None]] = [(loaded, None)]
+    if env is None:
+        for name in loaded.agent.spec.environments:
+            out.append((load_agent(loaded.path, env=name), name))
+    return out
+
+
+def _unit(
+    loaded: LoadedAgent, overlay: str | None, platform: LoadedPlatform, options: RunOptions
+) -> Unit:
+    unit = agent_unit(loaded, platform, options)
+    unit.overlay = overlay
+    return unit
+
+
+class GateRefused(GateFailed):
+    """build or deploy refused what the policy gate does not pass (exit 1, every finding listed)."""
+
+    code = "gate-refused"
+
+    def __init__(self, command: str, report: engine.Report, findings: list[Finding]) -> None:
+        self.findings = findings
+        self.report = report
+        super().__init__(
+            f"{command} refused: {len(findings)} policy finding(s) block it "
+            f"(fail-on {report.fail_on.name}; the same gate as `agentctl validate`)",
+            hint="fix them (agentctl checks explain ID), or see them all with `agentctl validate`",
+        )
+
+    def lines(self) -> list[str]:
+        return [self.message] + [
+            f"{f.file}:{f.line}:{f.column}: {f.check} {f.severity.name}: {f.message}"
+            for f in self.findings
+        ]
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "findings": [f.to_dict() for f in self.findings]}
+
+
+def enforce(
+    command: str,
+    loaded: list[LoadedAgent],
+    platform: LoadedPlatform,
+    *,
+    kube_version: str | None = None,
+    crd_dirs: list[str] | None = None,
+    no_gate: bool = False,
+) -> engine.Report:
+    """The gate build and deploy run on what they are about to write or apply.
+
+    Same catalogue, platform and failOn as validate; refuses (GateRefused) when
+    it fails. ``no_gate`` needs platform.yaml policy.allowNoGate and still
+    refuses literal credentials (ALWAYS_REFUSED), suppressed or not.
+    """
+    if no_gate and not platform.platform.policy.allow_no_gate:
+        raise no_gate_refused(command)
+    options = RunOptions(kube_version=kube_version, crd_dirs=tuple(crd_dirs or ()))
+    checks = all_checks(field_rule_checks(platform))
+    units = [agent_unit(a, platform, options) for a in loaded]
+    return verdict(command, engine.run(units, checks), no_gate=no_gate)
+
+
+def verdict(command: str, report: engine.Report, *, no_gate: bool = False) -> engine.Report:
+    """Refuse (GateRefused) what the report does not pass; literal credentials always."""
+    secrets = [f for f in report.findings if f.check in ALWAYS_REFUSED]
+    if secrets:
+        raise GateRefused(command, report, secrets)
+    if report.failed and not no_gate:
+        raise GateRefused(command, report, report.failing)
+    return report
+
+
+def no_gate_refused(command: str) -> UsageError:
+    return UsageError(
+        f"{command} --no-gate: this platform does not allow skipping the policy gate",
+        hint="platform.yaml policy.allowNoGate: true allows it (the platform team decides)",
+    )

@@ -171,6 +171,9 @@ class Unit:
     agent: LoadedAgent | None = None
     label: str = ""  # shown in reports: the agent file or "manifests"
     options: RunOptions = field(default_factory=RunOptions)
+    # The environment this unit gates in addition to the agent's base spec (validate
+    # without --env gates every overlay): its findings say so, and repeat none of the base's.
+    overlay: str | None = None
 
     def of_kind(self, *kinds: str) -> Iterable[Obj]:
         return (o for o in self.objects if o.kind in kinds)

@@ -138,6 +138,18 @@ def check_objects(ctx: Ctx) -> None:
         seen[key] = obj
 
 
+# The namespace's own default deny: every pod of the namespace, not one agent's. It
+# belongs to the namespace (like the Namespace object): every agent of the namespace
+# renders the same one, and deploy applies it with team-level labels only and never
+# prunes or deletes it with one agent.
+NAMESPACE_DENY = "agentctl-namespace-default-deny"
+
+
+def namespace_owned(kind: str, name: str) -> bool:
+    """Objects a namespace's agents share: the Namespace and its default deny."""
+    return kind == "Namespace" or (kind == "NetworkPolicy" and name == NAMESPACE_DENY)
+
+
 def check_across(bundles: list[Bundle]) -> None:
     """Agents of one build have distinct names and never render the same object (shared Namespaces aside)."""
     by_name: dict[str, Bundle] = {}
@@ -153,7 +165,7 @@ def check_across(bundles: list[Bundle]) -> None:
     owners: dict[tuple[str, str | None, str], Bundle] = {}
     for bundle in bundles:
         for obj in bundle.objects:
-            if obj.kind == "Namespace":
+            if namespace_owned(obj.kind, obj.name):
                 continue
             key = (obj.kind, obj.namespace, obj.name)
             other = owners.get(key)

@@ -43,6 +43,7 @@ from agentctl.render.egress import (
     url_destination,
 )
 from agentctl.render.env import mcp_url, otlp_endpoint, service_tool_name
+from agentctl.render.names import NAMESPACE_DENY
 
 NS_LABEL = "kubernetes.io/metadata.name"
 API_PORTS = (443, 6443)
@@ -214,12 +215,13 @@ class EgressPlan:
         """The Kubernetes API server, which a NetworkPolicy cannot name.
 
         Policies apply after the ``kubernetes`` Service is translated to the API
-        server's endpoint address, which is a private address on private
-        clusters (kubeadm, EKS, GKE/AKS private endpoints): allow its ports to
-        the private ranges only, never to the internet.
+        server's endpoint address: platform.yaml network.apiServerCidrs names
+        it exactly; without it, its ports to the private ranges (reported as
+        NET-005), never to the internet.
         """
+        exact = self.ctx.platform.network.api_server_cidrs
         return {
-            "to": [{"ipBlock": {"cidr": c}} for c in API_RANGES],
+            "to": [{"ipBlock": {"cidr": c}} for c in (exact or API_RANGES)],
             "ports": [_port(p) for p in API_PORTS],
         }
 
@@ -258,7 +260,14 @@ def _policy(
 
 
 def render_default_deny(ctx: Ctx) -> None:
-    """Deny all ingress and egress for every pod of the agent (its tools included)."""
+    """Deny all ingress and egress for every pod of the namespace and of the agent (its tools included)."""
+    namespace_wide = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": ctx.meta(NAMESPACE_DENY),
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+    }
+    ctx.add(namespace_wide, "network")
     obj = {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -275,8 +284,8 @@ def render_agent_policy(ctx: Ctx, plan: EgressPlan, *, needs_api: bool, serves: 
     ingress: list[dict[str, Any]] = []
     origins: dict[str, SpecPath] = {}
     if serves and ctx.spec.port is not None:
-        ingress.append({"from": [{"namespaceSelector": {}}], "ports": [_port(ctx.spec.port)]})
-        origins["spec.ingress[0]"] = ("spec", "port")
+        ingress.append({"from": callers(ctx), "ports": [_port(ctx.spec.port)]})
+        origins["spec.ingress[0]"] = ("spec", "callers") if ctx.spec.callers else ("spec", "port")
     egress = []
     for i, (rule, origin) in enumerate(plan.rules):
         egress.append(rule)
@@ -286,6 +295,20 @@ def render_agent_policy(ctx: Ctx, plan: EgressPlan, *, needs_api: bool, serves: 
         egress.append(plan.api_rule())
     obj = _policy(ctx, ctx.name, ctx.selector(), component="agent", ingress=ingress, egress=egress)
     ctx.add(obj, "network", ("metadata",), origins)
+
+
+def callers(ctx: Ctx) -> list[dict[str, Any]]:
+    """Who may call the agent: its own namespace, spec.callers and the platform's ingress namespaces."""
+    peers: list[dict[str, Any]] = [{"podSelector": {}}]  # every pod of the agent's namespace
+    for caller in ctx.spec.callers:
+        peer: dict[str, Any] = {"namespaceSelector": {"matchLabels": {NS_LABEL: caller.namespace}}}
+        peer["podSelector"] = (
+            {"matchLabels": {"agentctl.dev/agent": caller.agent}} if caller.agent else {}
+        )
+        peers.append(peer)
+    for ns in ctx.platform.network.ingress_namespaces:
+        peers.append({"namespaceSelector": {"matchLabels": {NS_LABEL: ns}}})
+    return peers
 
 
 def _api_origin(ctx: Ctx) -> SpecPath:

@@ -124,6 +124,24 @@ def tmp_mount() -> dict[str, Any]:
     return {"name": "tmp", "mountPath": TMP_DIR}
 
 
+def pull_policy(image: str) -> str:
+    """Always for a tag (a moved tag is picked up, and the registry checks pull rights); IfNotPresent for a digest."""
+    return "IfNotPresent" if "@" in image else "Always"
+
+
+def spread(selector: dict[str, str]) -> list[dict[str, Any]]:
+    """Spread replicas over nodes and zones (only where more than one replica can exist)."""
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "labelSelector": {"matchLabels": dict(selector)},
+        }
+        for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+    ]
+
+
 DEFAULT_GRACE_SECONDS = 30
 # Scaffolded servers drain for 5 s (readiness false), then give runs in flight the run
 # timeout plus 10 s to finish; 5 s more covers the exit itself.

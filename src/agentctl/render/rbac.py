@@ -17,14 +17,26 @@ def service_account(
     component: str = "agent",
     app: str | None = None,
     instance: str | None = None,
+    identity: tuple[str, str] | None = None,
 ) -> None:
+    meta = ctx.meta(name, component=component, app=app, instance=instance)
+    if identity is not None:
+        meta["annotations"] = {**meta.get("annotations", {}), identity[0]: identity[1]}
     obj = {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
-        "metadata": ctx.meta(name, component=component, app=app, instance=instance),
+        "metadata": meta,
         "automountServiceAccountToken": automount,
     }
     ctx.add(obj, "rbac", origin)
+
+
+def cloud_identity(ctx: Ctx) -> tuple[str, str] | None:
+    """The workload-identity annotation of the agent's ServiceAccount (platform.yaml workloadIdentity)."""
+    wi = ctx.platform.workload_identity
+    if wi is None:
+        return None
+    return wi.annotation(ctx.agent.metadata.team, ctx.name, ctx.spec.cloud_identity)
 
 
 def _rule(rule: Any) -> dict[str, Any]:

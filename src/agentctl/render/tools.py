@@ -37,7 +37,7 @@ def render_service_tool(ctx: Ctx, index: int, tool: ServiceTool) -> None:
     container: dict[str, Any] = {
         "name": tool.name,
         "image": tool.image,
-        "imagePullPolicy": "IfNotPresent",
+        "imagePullPolicy": pod.pull_policy(tool.image),
     }
     if tool.command:
         container["command"] = list(tool.command)
@@ -57,6 +57,8 @@ def render_service_tool(ctx: Ctx, index: int, tool: ServiceTool) -> None:
         runtime_class=tool.sandbox,
     )
     scaling = tool.scaling
+    if scaling is not None and scaling.max_replicas > 1:
+        spec["topologySpreadConstraints"] = pod.spread(ctx.selector(app=tool.name, instance=name))
     dep_spec: dict[str, Any] = {}
     if scaling is None or scaling.min_replicas == scaling.max_replicas or scaling.min_replicas == 0:
         dep_spec["replicas"] = scaling.min_replicas if scaling is not None else 1

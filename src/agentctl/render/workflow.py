@@ -107,7 +107,7 @@ def _container(ctx: Ctx, index: int, step: Step, m: Any, Container: Any, Paramet
     return Container(
         name=step_template(step),
         image=step.image or spec.image,
-        image_pull_policy="IfNotPresent",
+        image_pull_policy=pod.pull_policy(step.image or spec.image),
         command=list(command) if command else None,
         args=list(step.args) if step.args else [step.name],
         env=_step_env(ctx, index, step, m),

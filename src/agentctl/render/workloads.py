@@ -42,7 +42,11 @@ def agent_container(
 ) -> tuple[dict[str, Any], dict[str, SpecPath]]:
     spec = ctx.spec
     origins: dict[str, SpecPath] = {"image": ("spec", "image")}
-    c: dict[str, Any] = {"name": CONTAINER, "image": spec.image, "imagePullPolicy": "IfNotPresent"}
+    c: dict[str, Any] = {
+        "name": CONTAINER,
+        "image": spec.image,
+        "imagePullPolicy": pod.pull_policy(spec.image),
+    }
     if spec.command:
         c["command"] = list(spec.command)
         origins["command"] = ("spec", "command")
@@ -105,9 +109,13 @@ def pod_template(
         runtime_class=sandbox[0] if sandbox else None,
         grace_seconds=pod.grace_period(_timeout_seconds(ctx)),
     )
+    labels = ctx.labels()
+    wi = ctx.platform.workload_identity
+    if wi is not None and wi.provider == "azure":  # the Entra Workload ID webhook injects tokens
+        labels["azure.workload.identity/use"] = "true"
     template = {
         "metadata": {
-            "labels": ctx.labels(),
+            "labels": labels,
             "annotations": {**ctx.agent.metadata.annotations, "agentctl.dev/config-hash": cfg_hash},
         },
         "spec": spec,
@@ -118,6 +126,12 @@ def pod_template(
     if sandbox:
         origins["spec.runtimeClassName"] = sandbox[1]
     return template, origins
+
+
+def spread_replicas(template: dict[str, Any], scaling: Scaling, selector: dict[str, str]) -> None:
+    """Spread the pods over zones and nodes when more than one replica can exist."""
+    if scaling.max_replicas > 1:
+        template["spec"]["topologySpreadConstraints"] = pod.spread(selector)
 
 
 def _prefixed(prefix: str, origins: dict[str, SpecPath]) -> dict[str, SpecPath]:
@@ -139,6 +153,7 @@ def _replicas_fields(scaling: Scaling) -> dict[str, Any]:
 def render_service(ctx: Ctx, cfg_hash: str) -> None:
     template, origins = pod_template(ctx, cfg_hash, restart_policy=None, claim=False)
     scaling = scaling_of(ctx)
+    spread_replicas(template, scaling, ctx.selector())
     spec: dict[str, Any] = {
         **_replicas_fields(scaling),
         "revisionHistoryLimit": 5,
@@ -169,6 +184,7 @@ def render_stateful(ctx: Ctx, cfg_hash: str) -> None:
     assert memory is not None  # the spec model requires memory for stateful agents
     template, origins = pod_template(ctx, cfg_hash, restart_policy=None, claim=False)
     scaling = scaling_of(ctx)
+    spread_replicas(template, scaling, ctx.selector())
     claim_spec: dict[str, Any] = {
         "accessModes": [memory.access_mode],
         "resources": {"requests": {"storage": memory.size}},
@@ -241,7 +257,7 @@ def render_autoscaling(ctx: Ctx, kind: str, scaling: Scaling) -> None:
             },
         }
         ctx.add(hpa, "workloads", origin)
-    if scaling.max_replicas > 0:
+    if scaling.max_replicas > 1:  # with one replica a PDB only blocks node drains
         pdb = {
             "apiVersion": "policy/v1",
             "kind": "PodDisruptionBudget",

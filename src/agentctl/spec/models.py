@@ -25,6 +25,7 @@ from agentctl.spec.types import (
     CheckId,
     Cron,
     DnsLabel,
+    DnsSubdomain,
     Duration,
     FunctionName,
     Image,
@@ -307,6 +308,16 @@ Tool = Annotated[
 ]
 
 
+class Caller(Model):
+    """Who may call a service or stateful agent, besides the pods of its own namespace."""
+
+    namespace: DnsLabel = Field(description="Namespace of the callers.")
+    agent: AgentName | None = Field(
+        None,
+        description="Only the pods of this agent (agentctl.dev/agent); default: every pod of the namespace.",
+    )
+
+
 class RemoteRef(Model):
     """Where the value lives in the external secret store."""
 
@@ -319,8 +330,7 @@ class Secret(Model):
     """A secret synced from an external store (External Secrets Operator); never in a manifest."""
 
     name: DnsLabel = Field(description="Secret name, referenced by e.g. model.apiKeySecret.")
-    store: str = Field(
-        min_length=1,
+    store: DnsSubdomain = Field(
         description="SecretStore/ClusterSecretStore to read from (named in platform.yaml secretStores).",
     )
     remote_ref: RemoteRef = Field(description="Where the value lives in the store.")
@@ -513,6 +523,15 @@ class AgentSpecBody(Model):
     tools: list[Tool] = Field(
         default_factory=list, description="Tools the agent may use; nothing else is reachable."
     )
+    cloud_identity: str | None = Field(
+        None,
+        min_length=1,
+        description="The cloud identity of the agent's ServiceAccount (GCP service account email, AWS role ARN or Azure client id); default: derived from platform.yaml workloadIdentity.",
+    )
+    callers: list[Caller] = Field(
+        default_factory=list,
+        description="Namespaces (or agents in them) allowed to call a service or stateful agent, besides its own namespace and the platform's network.ingressNamespaces.",
+    )
     secrets: list[Secret] = Field(default_factory=list, description="Secrets from external stores.")
     env: dict[str, str] = Field(
         default_factory=dict, description="Plain, non-secret environment variables."
@@ -615,6 +634,7 @@ __all__ = [
     "AgentSpecBody",
     "AgentType",
     "Budget",
+    "Caller",
     "ComputePricing",
     "Cron",
     "DnsLabel",

@@ -20,6 +20,7 @@ from agentctl.spec.types import (
     USD,
     CheckId,
     DnsLabel,
+    DnsSubdomain,
     Model,
     Port,
     Quantity,
@@ -63,12 +64,81 @@ class ModelAllow(Model):
     name: str = Field(min_length=1, description="Model id or glob, e.g. gpt-4.1-*.")
 
 
+DEFAULT_SECRET_STORE = "gcp-secret-manager"
+
+
+def _default_stores() -> Any:
+    # a plain mapping (validated like a written one), so the generated docs can print it
+    return {DEFAULT_SECRET_STORE: {"kind": "ClusterSecretStore"}}
+
+
 class SecretStoreRef(Model):
     """An External Secrets Operator store agents may read from."""
 
     kind: Literal["SecretStore", "ClusterSecretStore"] = Field(
         "ClusterSecretStore", description="Kind of the store object."
     )
+    key_prefix: str | None = Field(
+        None,
+        description="Prefix every remoteRef.key read from this store must start with; {team} and {agent} are substituted (e.g. '{team}-'): an agent cannot name another team's key (SEC-006).",
+    )
+
+    def prefix_for(self, team: str, agent: str) -> str | None:
+        if self.key_prefix is None:
+            return None
+        return self.key_prefix.replace("{team}", team).replace("{agent}", agent)
+
+
+class WorkloadIdentity(Model):
+    """The cloud identity each agent's ServiceAccount acts as (annotated on it).
+
+    gke: GKE Workload Identity (iam.gke.io/gcp-service-account); eks: IAM roles
+    for service accounts (eks.amazonaws.com/role-arn); azure: Microsoft Entra
+    Workload ID (azure.workload.identity/client-id). See
+    docs/explanation/workload-identity.md for the IAM binding to create.
+    """
+
+    provider: Literal["gke", "eks", "azure"] = Field(description="Which cloud's workload identity.")
+    project_id: str | None = Field(
+        None,
+        pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
+        description="gke: the Google Cloud project of the agents' service accounts (<agent>@<projectId>.iam.gserviceaccount.com).",
+    )
+    role_arn: str | None = Field(
+        None,
+        pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/{}-]+$",
+        description="eks: the IAM role ARN pattern; {team} and {agent} are substituted (arn:aws:iam::123456789012:role/agents-{team}-{agent}).",
+    )
+    client_id: str | None = Field(
+        None,
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        description="azure: the client id of the user-assigned managed identity (or app registration).",
+    )
+
+    @model_validator(mode="after")
+    def _needs(self) -> WorkloadIdentity:
+        need = {"gke": "project_id", "eks": "role_arn", "azure": "client_id"}[self.provider]
+        if getattr(self, need) is None:
+            alias = {"project_id": "projectId", "role_arn": "roleArn", "client_id": "clientId"}[
+                need
+            ]
+            raise FieldValueError(f"provider {self.provider} needs {alias}", "provider")
+        return self
+
+    def annotation(self, team: str, agent: str, explicit: str | None) -> tuple[str, str]:
+        """(annotation key, value) for one agent's ServiceAccount."""
+        if self.provider == "gke":
+            return (
+                "iam.gke.io/gcp-service-account",
+                explicit or f"{agent}@{self.project_id}.iam.gserviceaccount.com",
+            )
+        if self.provider == "eks":
+            pattern = str(self.role_arn)
+            return (
+                "eks.amazonaws.com/role-arn",
+                explicit or pattern.replace("{team}", team).replace("{agent}", agent),
+            )
+        return ("azure.workload.identity/client-id", explicit or str(self.client_id))
 
 
 class EgressProxy(Model):
@@ -101,6 +171,35 @@ class Egress(Model):
         return self
 
 
+class NetworkSettings(Model):
+    """Who may reach agents, and which in-cluster addresses their egress may name exactly."""
+
+    ingress_namespaces: list[DnsLabel] = Field(
+        default_factory=list,
+        description="Namespaces allowed to call every service and stateful agent (e.g. the ingress gateway's); default: none besides the agent's own namespace and its spec.callers.",
+    )
+    allowed_cidrs: list[str] = Field(
+        default_factory=list,
+        description="Private CIDRs tcp and http tools may name in cidrs (e.g. a database subnet); a private destination outside them is NET-005.",
+    )
+    api_server_cidrs: list[str] = Field(
+        default_factory=list,
+        description="The Kubernetes API server's addresses (e.g. [172.16.0.2/32]) for kubernetes tools' egress; default: unknown, so the private ranges on 443/6443 (NET-005).",
+    )
+
+    @field_validator("allowed_cidrs", "api_server_cidrs")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=True)
+            except ValueError as exc:
+                raise ValueError(f"{cidr!r} is not a CIDR: {exc}") from None
+        return value
+
+
 class TraceSource(Model):
     """Where `agentctl trace` reads traces from."""
 
@@ -129,6 +228,10 @@ class Telemetry(Model):
         description="Where agentctl trace reads.",
     )
     cost_source: Url | None = Field(None, description="OpenCost base URL for compute cost.")
+    allow_capture_content: bool = Field(
+        False,
+        description="Whether agents may set observability.captureContent (prompts and outputs in spans, kept as long as the trace store keeps spans); otherwise OBS-002 is a high finding.",
+    )
 
 
 class Limits(Model):
@@ -215,6 +318,10 @@ class PolicySettings(Model):
     checks: list[FieldRule] = Field(
         default_factory=list, description="Declarative organisation checks."
     )
+    allow_no_gate: bool = Field(
+        False,
+        description="Whether build and deploy accept --no-gate (the gate's findings are then printed, not enforced; literal credentials are refused regardless).",
+    )
     allow_kinds: list[KindRef] = Field(
         default_factory=list,
         description="Kinds SCH-001 accepts without a schema (as --allow-kind does), e.g. custom resources whose CRD is not at hand.",
@@ -239,16 +346,25 @@ class Platform(Model):
     models: list[ModelAllow] = Field(
         default_factory=list, description="Allowed models; empty: any (reported as a low finding)."
     )
-    secret_stores: dict[str, SecretStoreRef] = Field(
-        default_factory=dict, description="Secret stores agents may name in spec.secrets."
+    secret_stores: dict[DnsSubdomain, SecretStoreRef] = Field(
+        default_factory=_default_stores,
+        description=f"The only secret stores agents may name in spec.secrets (SEC-005); default: {DEFAULT_SECRET_STORE} (a ClusterSecretStore).",
     )
     egress: Egress = Field(
         default_factory=lambda: Egress.model_validate({}),
         description="How external egress is restricted.",
     )
+    workload_identity: WorkloadIdentity | None = Field(
+        None,
+        description="The cloud identity agents' ServiceAccounts carry (gke, eks or azure); default: none.",
+    )
     telemetry: Telemetry = Field(
         default_factory=lambda: Telemetry.model_validate({}),
         description="Collector and trace source.",
+    )
+    network: NetworkSettings = Field(
+        default_factory=lambda: NetworkSettings.model_validate({}),
+        description="Ingress to agents and exact in-cluster egress destinations.",
     )
     limits: Limits = Field(
         default_factory=lambda: Limits.model_validate({}), description="Maximums for every agent."

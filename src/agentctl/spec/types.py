@@ -64,7 +64,7 @@ def _agent_name(value: str) -> str:
 def _quantity(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise ValueError("expected a quantity such as 500m, 1 or 2Gi")
-    units.parse_quantity(value)
+    units.check_quantity_range(value, units.parse_quantity(value))
     return str(value)
 
 
@@ -115,6 +115,18 @@ DnsLabel = Annotated[
     WithJsonSchema({"type": "string", "pattern": _DNS_LABEL_PATTERN, "maxLength": 63}),
     TypeDoc("name", "DNS-1123 label: lower-case letters, digits and '-', at most 63 characters"),
 ]
+DnsSubdomain = Annotated[
+    str,
+    AfterValidator(units.check_dns1123_subdomain),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": units.DNS1123_SUBDOMAIN_RE.pattern,
+            "maxLength": 253,
+        }
+    ),
+    TypeDoc("object name", "DNS-1123 subdomain: lower-case letters, digits, '-' and '.'"),
+]
 FunctionName = Annotated[
     str,
     AfterValidator(_function_name),
@@ -138,7 +150,7 @@ Quantity = Annotated[
         {
             "anyOf": [
                 {"type": "string", "pattern": _QUANTITY_PATTERN},
-                {"type": "number", "minimum": 0},
+                {"type": "number", "exclusiveMinimum": 0},
             ]
         }
     ),

@@ -48,6 +48,23 @@ def parse_quantity(value: str | int | float) -> Decimal:
     return number * _DECIMAL[suffix]
 
 
+# Kubernetes keeps quantities as int64 in milli-units (Quantity.MilliValue): anything
+# larger overflows on the server or is silently clamped.
+MAX_QUANTITY = Decimal(2**63 - 1) / 1000
+
+
+def check_quantity_range(value: object, number: Decimal) -> Decimal:
+    """A resource quantity must be above zero (0 means "no limit") and fit Kubernetes' int64."""
+    if number <= 0:
+        raise ValueError(
+            f"{value!r} is not above zero: a zero request or limit means none at all; "
+            "give a positive quantity such as 250m or 512Mi"
+        )
+    if number > MAX_QUANTITY:
+        raise ValueError(f"{value!r} is larger than Kubernetes can hold (at most 8Ei)")
+    return number
+
+
 def cpu_cores(value: str | int | float) -> float:
     return float(parse_quantity(value))
 
@@ -66,7 +83,7 @@ def parse_duration(value: str | int) -> int:
     if isinstance(value, int):
         if value <= 0:
             raise ValueError("a duration must be positive")
-        return value
+        return _in_range(value, value)
     text = str(value).strip()
     m = _DURATION_RE.match(text)
     if not text or not m or not any(m.groups()):
@@ -75,7 +92,20 @@ def parse_duration(value: str | int) -> int:
     total = d * 86400 + h * 3600 + mi * 60 + s
     if total <= 0:
         raise ValueError("a duration must be positive")
-    return total
+    return _in_range(value, total)
+
+
+# The narrowest field a duration is rendered into is int32 seconds
+# (ttlSecondsAfterFinished): about 68 years.
+MAX_DURATION_SECONDS = 2**31 - 1
+
+
+def _in_range(value: object, seconds: int) -> int:
+    if seconds > MAX_DURATION_SECONDS:
+        raise ValueError(
+            f"{value!r} is longer than Kubernetes accepts (at most {MAX_DURATION_SECONDS} seconds, about 68 years)"
+        )
+    return seconds
 
 
 def format_duration(seconds: int) -> str:
@@ -88,6 +118,9 @@ def format_duration(seconds: int) -> str:
 
 
 DNS1123_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS1123_SUBDOMAIN_RE = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
 
 
 def check_dns1123_label(value: str, *, max_length: int = 63) -> str:
@@ -99,6 +132,20 @@ def check_dns1123_label(value: str, *, max_length: int = 63) -> str:
         raise ValueError(
             f"{value!r} is not a DNS-1123 label: lower-case letters, digits and '-', "
             "starting and ending with a letter or digit"
+        )
+    return value
+
+
+def check_dns1123_subdomain(value: str) -> str:
+    """A Kubernetes object name such as a secret store's: lower-case labels joined by dots."""
+    if not value:
+        raise ValueError("must not be empty")
+    if len(value) > 253:
+        raise ValueError(f"must be at most 253 characters (got {len(value)})")
+    if not DNS1123_SUBDOMAIN_RE.match(value):
+        raise ValueError(
+            f"{value!r} is not a Kubernetes object name (DNS-1123 subdomain): lower-case "
+            "letters, digits, '-' and '.', starting and ending with a letter or digit"
         )
     return value
 
@@ -135,24 +182,15 @@ def parse_image(value: str) -> dict[str, str | None]:
     }
 
 
-_CRON_MACROS = {"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
-
-
 def check_cron(value: str) -> str:
-    """Accept a standard five-field cron expression (or a macro), as Kubernetes CronJob does."""
-    text = (value or "").strip()
-    if text in _CRON_MACROS:
-        return text
-    fields = text.split()
-    if len(fields) != 5:
-        raise ValueError(
-            f"{value!r} is not a cron expression: expected 5 fields (minute hour day month weekday), got {len(fields)}"
-        )
-    from croniter import croniter  # small, pure Python; only needed when a schedule is given
+    """Accept a schedule exactly as Kubernetes' CronJob (robfig/cron v3 ParseStandard) does."""
+    from agentctl.spec import cron
 
-    if not croniter.is_valid(text):
-        raise ValueError(f"{value!r} is not a valid cron expression")
-    return text
+    try:
+        cron.parse(value)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a schedule Kubernetes accepts: {exc}") from None
+    return value
 
 
 def env_key(name: str) -> str:

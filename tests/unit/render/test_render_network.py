@@ -199,7 +199,7 @@ def test_agent_ingress_on_its_port_and_tools_only_from_their_agent(render):
     bundle = render(agent_doc(tools=TOOLS))
     agent = one(bundle, "NetworkPolicy", "demo")["spec"]
     assert agent["ingress"] == [
-        {"from": [{"namespaceSelector": {}}], "ports": [{"protocol": "TCP", "port": 8080}]}
+        {"from": [{"podSelector": {}}], "ports": [{"protocol": "TCP", "port": 8080}]}
     ]
     tool = one(bundle, "NetworkPolicy", "demo-calc")["spec"]
     assert tool["ingress"] == [

@@ -17,6 +17,7 @@ def test_service_agent_gets_deployment_service_hpa_pdb(render):
         "ExternalSecret",
         "NetworkPolicy",
         "NetworkPolicy",
+        "NetworkPolicy",
         "Service",
         "Deployment",
         "HorizontalPodAutoscaler",

@@ -131,6 +131,43 @@ def tracing(unit: Unit) -> Iterator[Hit]:
 
 
 @check(
+    "OBS-002",
+    "Prompts and outputs stay out of traces",
+    "high",
+    description=(
+        "spec.observability.captureContent is false unless platform.yaml sets telemetry.allowCaptureContent: true."
+    ),
+    rationale=(
+        "With captureContent the runtime puts every prompt, tool argument and model output in span attributes: "
+        "personal data and secrets users paste then live in the trace backend (and `agentctl trace`'s local store) "
+        "for as long as it keeps spans, readable by everyone who can read traces."
+    ),
+    remediation=(
+        "Set observability.captureContent: false, or have the platform team allow it "
+        "(telemetry.allowCaptureContent) once the trace backend's retention and access fit the data."
+    ),
+    example="""
+observability:
+  sampleRatio: 1.0
+  captureContent: false
+""",
+    tags=("privacy", "observability"),
+)
+def content_capture(unit: Unit) -> Iterator[Hit]:
+    if unit.agent is None or not unit.agent.agent.spec.observability.capture_content:
+        return
+    if unit.platform.platform.telemetry.allow_capture_content:
+        return
+    source = (
+        "the built-in platform defaults do" if unit.platform.is_default else "platform.yaml does"
+    )
+    yield Hit(
+        f"captureContent puts prompts and outputs in spans; {source} not allow it (telemetry.allowCaptureContent)",
+        path=("spec", "observability", "captureContent"),
+    )
+
+
+@check(
     "POL-004",
     "The platform defines allowlists",
     "low",

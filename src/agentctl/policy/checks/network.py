@@ -283,3 +283,132 @@ def selects_something(unit: Unit) -> Iterator[Hit]:
             yield Hit(
                 "podSelector matches no workload in the bundle", policy, ("spec", "podSelector")
             )
+
+
+# Private ranges an agent's egress may not open wholesale (RFC 1918 and shared address space).
+BROAD_PRIVATE = [
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+]
+# The narrowest private block that still counts as a "range" rather than a destination.
+EXACT_PREFIX = 24
+
+
+def _allowed_networks(unit: Unit) -> list[ipaddress.IPv4Network]:
+    net = unit.platform.platform.network
+    out = [ipaddress.ip_network(c) for c in (*net.allowed_cidrs, *net.api_server_cidrs)]
+    return [n for n in out if isinstance(n, ipaddress.IPv4Network)]
+
+
+@check(
+    "NET-005",
+    "Private egress names an exact destination",
+    "high",
+    kinds=("NetworkPolicy",),
+    description=(
+        "No egress rule opens a private range (10/8, 172.16/12, 192.168/16, 100.64/10 or any private block wider than "
+        "a /24) unless platform.yaml network.allowedCidrs or network.apiServerCidrs contains it. tcp and http tools "
+        "reach in-cluster Services by name (host: NAME.NAMESPACE.svc) or declared cidrs; kubernetes tools (and Argo "
+        "executors) reach the API server through network.apiServerCidrs. A rule on the API server's ports only "
+        "(443, 6443) is medium: its address is the platform's to give."
+    ),
+    rationale=(
+        "A tcp tool or a kubernetes tool without an exact destination opens its port to every private address: every "
+        "database, every node and every other team's pods on that port are one prompt injection away."
+    ),
+    remediation=(
+        "Point the tool at a Service (host: orders-db.data.svc.cluster.local) or give it cidrs inside the platform's "
+        "network.allowedCidrs; for kubernetes tools set platform.yaml network.apiServerCidrs to the API server's address."
+    ),
+    fixes={
+        "api": "Set platform.yaml network.apiServerCidrs to the API server's address (kubectl get endpoints kubernetes -n default).",
+    },
+    example="""
+# agent.yaml
+tools:
+  - {name: orders-db, kind: tcp, host: orders-db.data.svc.cluster.local, port: 5432}
+# platform.yaml
+network:
+  apiServerCidrs: [172.16.0.2/32]
+""",
+)
+def exact_private_egress(unit: Unit) -> Iterator[Hit]:
+    allowed = _allowed_networks(unit)
+    for policy in unit.of_kind("NetworkPolicy"):
+        for i, rule in enumerate(as_list(as_dict(policy.data.get("spec")).get("egress"))):
+            ports = sorted(str(as_dict(p).get("port")) for p in as_list(as_dict(rule).get("ports")))
+            broad = []
+            for peer in as_list(as_dict(rule).get("to")):
+                cidr = as_dict(as_dict(peer).get("ipBlock")).get("cidr")
+                try:
+                    net = ipaddress.ip_network(str(cidr), strict=False)
+                except ValueError:
+                    continue
+                # wider than a private range (0.0.0.0/0...) is open egress: NET-003's finding
+                if not isinstance(net, ipaddress.IPv4Network) or not any(
+                    net.subnet_of(b) for b in BROAD_PRIVATE
+                ):
+                    continue
+                if net.prefixlen >= EXACT_PREFIX:
+                    continue
+                if not any(net.subnet_of(a) for a in allowed):
+                    broad.append(str(net))
+            if broad:
+                # only the API server's ports: its address is the platform's to give
+                api = bool(ports) and set(ports) <= {"443", "6443"}
+                yield Hit(
+                    f"egress on port(s) {', '.join(ports) or 'all'} to private range(s) {', '.join(broad)}: not an exact destination",
+                    policy,
+                    ("spec", "egress", i),
+                    severity=Severity.medium if api else None,
+                    fix="api" if api else None,
+                )
+
+
+@check(
+    "NET-006",
+    "Ingress only from known callers",
+    "high",
+    kinds=("NetworkPolicy",),
+    description=(
+        "No ingress rule admits every namespace (`namespaceSelector: {}`) or every source (a rule without `from`): "
+        "callers are the agent's own namespace, spec.callers and platform.yaml network.ingressNamespaces."
+    ),
+    rationale="An agent reachable from every namespace can be driven (and its budget spent) by any workload in the cluster.",
+    remediation="Declare who calls the agent in spec.callers, or the gateway's namespace in platform.yaml network.ingressNamespaces.",
+    example="""
+# agent.yaml
+callers:
+  - {namespace: web, agent: frontend}
+""",
+)
+def known_callers(unit: Unit) -> Iterator[Hit]:
+    for policy in unit.of_kind("NetworkPolicy"):
+        for i, rule in enumerate(as_list(as_dict(policy.data.get("spec")).get("ingress"))):
+            sources = as_dict(rule).get("from")
+            if not sources:
+                yield Hit(
+                    "an ingress rule without `from` admits every source",
+                    policy,
+                    ("spec", "ingress", i),
+                )
+                continue
+            for j, peer in enumerate(as_list(sources)):
+                p = as_dict(peer)
+                if (
+                    "namespaceSelector" in p
+                    and not as_dict(p["namespaceSelector"])
+                    and not as_dict(p.get("podSelector"))
+                ):
+                    yield Hit(
+                        "ingress from every namespace",
+                        policy,
+                        ("spec", "ingress", i, "from", j, "namespaceSelector"),
+                    )
+                cidr = as_dict(p.get("ipBlock")).get("cidr")
+                if cidr in ("0.0.0.0/0", "::/0"):
+                    yield Hit(
+                        "ingress from every address",
+                        policy,
+                        ("spec", "ingress", i, "from", j, "ipBlock"),
+                    )

@@ -26,6 +26,11 @@ CREDENTIAL_SHAPES = (
     ),
     ("an AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
     ("a private key", re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")),
+    # scheme://user:password@host; a $(VAR) or ${VAR} placeholder is not a password
+    (
+        "a password in a connection string",
+        re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:(?![$<])[^\s/@]+@"),
+    ),
 )
 NOT_A_VALUE = re.compile(r"^(\$\(.*\)|\$\{.*\}|/.*|<.*>|)$")
 
@@ -63,7 +68,8 @@ def _literal(name: str, value: Any) -> str | None:
     kinds=(*WORKLOAD_KINDS, "ConfigMap"),
     description=(
         "No credential in env values, args, commands or ConfigMaps, recognised by name (OPENAI_API_KEY, "
-        "ANTHROPIC_API_KEY, HF_TOKEN, *_SECRET, *_TOKEN, *_PASSWORD...) or by shape (sk-, sk-ant-, AIza, hf_, ghp_, AWS key ids)."
+        "ANTHROPIC_API_KEY, HF_TOKEN, *_SECRET, *_TOKEN, *_PASSWORD...) or by shape (sk-, sk-ant-, AIza, hf_, ghp_, AWS key ids, "
+        "a password in a connection string such as postgresql://app:PASSWORD@host). build and deploy refuse such a value even with --no-gate."
     ),
     rationale="A credential in a manifest lands in git history, CI logs, kubectl describe output and every backup; rotate it now.",
     remediation="Rotate the credential, store it in the secret manager and reference it from spec.secrets (rendered as an ExternalSecret).",
@@ -259,3 +265,87 @@ def duplicate_env(unit: Unit) -> Iterator[Hit]:
                     yield Hit(msg, view.obj, (*c.path, "env", i, "name"), container=c.name)
                 else:
                     first[name] = i
+
+
+@check(
+    "SEC-005",
+    "Secret stores the platform allows",
+    "high",
+    kinds=("ExternalSecret",),
+    description=(
+        "Every spec.secrets[].store (and every ExternalSecret's secretStoreRef) names a store listed in platform.yaml "
+        "`secretStores`, with the kind listed there; without a list only the platform default store (gcp-secret-manager) is allowed."
+    ),
+    rationale=(
+        "A ClusterSecretStore is readable from every namespace: naming another team's store reads that team's secrets. "
+        "The platform's list is the only set of stores agents are meant to read."
+    ),
+    remediation="Use a store listed in platform.yaml secretStores, or ask the platform team to add the store there.",
+    example="""
+# platform.yaml
+secretStores:
+  gcp-secret-manager: {kind: ClusterSecretStore}
+# agent.yaml
+secrets:
+  - {name: llm-api-key, store: gcp-secret-manager, remoteRef: {key: search-openai-api-key}}
+""",
+)
+def allowed_stores(unit: Unit) -> Iterator[Hit]:
+    stores = unit.platform.platform.secret_stores
+    listed = ", ".join(sorted(stores)) or "none"
+    for obj in unit.of_kind("ExternalSecret"):
+        ref = as_dict(as_dict(obj.data.get("spec")).get("secretStoreRef"))
+        name = str(ref.get("name") or "")
+        kind = str(ref.get("kind") or "SecretStore")
+        allowed = stores.get(name)
+        if allowed is None:
+            yield Hit(
+                f"secret store {name!r} is not in the platform's secretStores (allowed: {listed})",
+                obj,
+                ("spec", "secretStoreRef", "name"),
+            )
+        elif allowed.kind != kind:
+            yield Hit(
+                f"secret store {name!r} is a {allowed.kind} on this platform, not a {kind}",
+                obj,
+                ("spec", "secretStoreRef", "kind"),
+            )
+
+
+@check(
+    "SEC-006",
+    "Secret keys are the agent's own",
+    "high",
+    description=(
+        "Every spec.secrets[].remoteRef.key starts with the keyPrefix platform.yaml sets on its store "
+        "(secretStores.NAME.keyPrefix, with {team} and {agent} substituted)."
+    ),
+    rationale=(
+        "Every agent syncs through the same store with the store's own identity: without a naming rule any agent can "
+        "name any key, another team's database password included. A per-team prefix, with the secret manager's "
+        "IAM granting the store's identity only what it needs, makes the boundary visible and enforced before deploy."
+    ),
+    remediation="Store the secret under your team's prefix (e.g. search-openai-api-key) and reference that key.",
+    example="""
+# platform.yaml
+secretStores:
+  gcp-secret-manager: {kind: ClusterSecretStore, keyPrefix: "{team}-"}
+# agent.yaml (team search)
+secrets:
+  - {name: llm-api-key, store: gcp-secret-manager, remoteRef: {key: search-openai-api-key}}
+""",
+)
+def own_keys(unit: Unit) -> Iterator[Hit]:
+    if unit.agent is None:
+        return
+    agent = unit.agent.agent
+    stores = unit.platform.platform.secret_stores
+    for i, secret in enumerate(agent.spec.secrets):
+        store = stores.get(secret.store)
+        prefix = store.prefix_for(agent.metadata.team, agent.metadata.name) if store else None
+        if prefix is not None and not secret.remote_ref.key.startswith(prefix):
+            yield Hit(
+                f"key {secret.remote_ref.key!r} is outside this agent's keys in store {secret.store!r} "
+                f"(they start with {prefix!r})",
+                path=("spec", "secrets", i, "remoteRef", "key"),
+            )
