@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from agentctl.spec.units import memory_bytes
 from tests.fakes import kube_ssa as ssa
 from tests.fakes.kube_resources import Resource
 
@@ -253,29 +254,6 @@ class StoreMixin:
         key = (r.group, r.plural, ns, name)
         stored = self._store.get(key)
         live = ssa.clone(stored.obj) if stored else None
-        if (
-            r.kind == "Job"
-            and stored
-            and (config.get("spec") or {}).get("template")
-            not in (None, stored.obj["spec"].get("template"))
-        ):
-            raise ApiError(
-                422,
-                "Invalid",
-                f'Job.batch "{name}" is invalid: spec.template: Invalid value: "...": field is immutable',
-                {
-                    "name": name,
-                    "group": "batch",
-                    "kind": "Job",
-                    "causes": [
-                        {
-                            "reason": "FieldValueInvalid",
-                            "message": 'Invalid value: "...": field is immutable',
-                            "field": "spec.template",
-                        }
-                    ],
-                },
-            )
         owners = stored.owners if stored else {}
         try:
             merged, new_owners = ssa.apply(live, config, manager, owners, force=force)
@@ -301,6 +279,10 @@ class StoreMixin:
                 message,
                 {"name": name, "group": r.group, "kind": r.plural, "causes": causes},
             ) from None
+        if stored is not None:
+            immutable_changes(r, name, stored.obj, merged)
+            if r.kind == "PersistentVolumeClaim":
+                self._check_resize(name, stored.obj, merged)
         if operation == "Update" and stored is not None:
             new_owners = ssa.update_owners(stored.obj, merged, manager, owners)
         merged["apiVersion"], merged["kind"] = r.group_version, r.kind
@@ -431,10 +413,31 @@ class StoreMixin:
                 ],
             }
         elif kind == "PersistentVolumeClaim":
-            status = {"phase": "Bound"}
+            size = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+            status = {"phase": "Bound", "accessModes": spec.get("accessModes") or []}
+            if size:
+                status["capacity"] = {"storage": size}
         if status is not None and s.obj.get("status") != status:
             s.obj["status"] = status
             self._touch(s, "MODIFIED")
+
+    def _check_resize(self, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """The PersistentVolumeClaimResize admission plugin: only claims of a StorageClass
+        with allowVolumeExpansion may grow."""
+        before = memory_bytes(_storage(old) or "0")
+        after = memory_bytes(_storage(new) or "0")
+        if after <= before:
+            return
+        sc_name = (old.get("spec") or {}).get("storageClassName") or ""
+        sc = self._store.get(("storage.k8s.io", "storageclasses", "", sc_name))
+        if sc is None or not sc.obj.get("allowVolumeExpansion"):
+            raise ApiError(
+                403,
+                "Forbidden",
+                f'persistentvolumeclaims "{name}" is forbidden: only dynamically provisioned pvc '
+                "can be resized and the storageclass that provisions the pvc must support resize",
+                {"name": name, "kind": "persistentvolumeclaims"},
+            )
 
     def _delete(
         self, r: Resource, ns: str, name: str, propagation: str | None, dry_run: bool
@@ -457,6 +460,15 @@ class StoreMixin:
         uid = s.obj["metadata"].get("uid")
         for k, other in list(self._store.items()):
             refs = other.obj["metadata"].get("ownerReferences") or []
+            if policy == "Orphan" and any(ref.get("uid") == uid for ref in refs):
+                # the garbage collector's orphan finalizer: dependents stay, their owner goes
+                kept = [ref for ref in refs if ref.get("uid") != uid]
+                if kept:
+                    other.obj["metadata"]["ownerReferences"] = kept
+                else:
+                    other.obj["metadata"].pop("ownerReferences", None)
+                self._touch(other, "MODIFIED")
+                continue
             in_ns = r.kind == "Namespace" and k[2] == name
             if in_ns or (policy != "Orphan" and any(ref.get("uid") == uid for ref in refs)):
                 self._delete(other.resource, k[2], k[3], "Background", False)
@@ -517,3 +529,78 @@ class StoreMixin:
                 return False
             self._counted += 1
             return self._counted > self.drop_after
+
+
+STS_MUTABLE = {
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "revisionHistoryLimit",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+}
+
+
+def _storage(obj: dict[str, Any]) -> str | None:
+    return (((obj.get("spec") or {}).get("resources") or {}).get("requests") or {}).get("storage")
+
+
+def _invalid(r: Resource, name: str, field_path: str, message: str) -> ApiError:
+    qualified = f"{r.kind}.{r.group}" if r.group else r.kind
+    return ApiError(
+        422,
+        "Invalid",
+        f'{qualified} "{name}" is invalid: {field_path}: {message}',
+        {
+            "name": name,
+            "group": r.group,
+            "kind": r.kind,
+            "causes": [{"reason": "FieldValueForbidden", "message": message, "field": field_path}],
+        },
+    )
+
+
+def immutable_changes(r: Resource, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """What kube-apiserver's update validation refuses (the fields agentctl renders)."""
+    ospec, nspec = old.get("spec") or {}, new.get("spec") or {}
+    if r.kind == "StatefulSet":
+        changed = [
+            k
+            for k in set(ospec) | set(nspec)
+            if k not in STS_MUTABLE and ospec.get(k) != nspec.get(k)
+        ]
+        if changed:
+            raise _invalid(
+                r,
+                name,
+                "spec",
+                "Forbidden: updates to statefulset spec for fields other than 'replicas', "
+                "'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', "
+                "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+            )
+    elif r.kind == "Job":
+        if nspec.get("template") != ospec.get("template"):
+            raise _invalid(r, name, "spec.template", 'Invalid value: "...": field is immutable')
+    elif r.kind == "Deployment":
+        if nspec.get("selector") != ospec.get("selector"):
+            raise _invalid(r, name, "spec.selector", 'Invalid value: "...": field is immutable')
+    elif r.kind == "PersistentVolumeClaim":
+        before, after = _storage(old), _storage(new)
+        if before and after and memory_bytes(after) < memory_bytes(before):
+            raise _invalid(
+                r,
+                name,
+                "spec.resources.requests.storage",
+                "Forbidden: field can not be less than status.capacity",
+            )
+        rest_old = {k: v for k, v in ospec.items() if k not in ("resources", "volumeName")}
+        rest_new = {k: v for k, v in nspec.items() if k not in ("resources", "volumeName")}
+        if rest_old != rest_new:
+            raise _invalid(
+                r,
+                name,
+                "spec",
+                "Forbidden: spec is immutable after creation except resources.requests and "
+                "volumeAttributesClassName for bound claims",
+            )
