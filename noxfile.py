@@ -3,6 +3,7 @@
 nox -s lint typecheck tests      # the default sessions
 nox -s docs                      # reference pages current + mkdocs --strict
 nox -s bench -- b1               # benchmarks whose file name contains "b1"
+nox -s cluster                   # build (or reuse) a local control plane, run tests/cluster
 """
 
 from __future__ import annotations
@@ -57,3 +58,25 @@ def bench(session: nox.Session) -> None:
     """Run every benchmark in benchmarks/ and print figures (never asserted)."""
     _install(session)
     session.run("python", "benchmarks/run_all.py", *session.posargs)
+
+
+@nox.session
+def cluster(session: nox.Session) -> None:
+    """Build (or reuse) the local Kubernetes control plane, then run the cluster tests on it.
+
+    A cold build compiles kube-apiserver and friends from the Go module proxy (tens of minutes
+    on 2 cores); later runs reuse the binaries cached under ~/.cache/agentctl/cluster.
+    """
+    _install(session)
+    out = session.run("bash", "hack/cluster/build.sh", external=True, silent=True)
+    bin_dir = str(out or "").strip().splitlines()[-1]
+    session.run(
+        "pytest",
+        "-m",
+        "cluster",
+        "tests/cluster",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"AGENTCTL_CLUSTER_BIN": bin_dir},
+    )

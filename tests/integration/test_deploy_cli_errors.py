@@ -132,7 +132,7 @@ def test_a_refused_deploy_says_it_failed_and_what_it_applied(
     summary = summary_of(res.stdout)
     assert summary.startswith(
         f"Deploy failed at step 3/5 (configuration and secrets): {len(failed)} failed; "
-        f"{8 - len(failed)} of 17 objects applied ({8 - len(failed)} unchanged); 9 not applied. "
+        f"{8 - len(failed)} of 18 objects applied ({8 - len(failed)} unchanged); 10 not applied. "
         "Stopped after "
     ), summary
     rows = rows_of(res.stdout)
@@ -156,19 +156,19 @@ def test_a_rejected_object_is_shown_failed_not_left_out(kube: FakeKube, proj: Pa
     rows = rows_of(res.stdout)
     assert rows["Deployment/research-assistant-currency-converter"] == "failed"
     assert rows["StatefulSet/research-assistant"] == "configured"
-    assert len(rows) == 17
+    assert len(rows) == 18
     assert summary_of(res.stdout).startswith(
-        "Deploy failed at step 5/5 (workloads): 1 failed; 16 of 17 objects applied "
-        "(1 configured, 15 unchanged). Stopped after "
+        "Deploy failed at step 5/5 (workloads): 1 failed; 17 of 18 objects applied "
+        "(1 configured, 16 unchanged). Stopped after "
     )
     as_json = run_cli("deploy", "--no-wait", "-o", "json")
     assert as_json.exit_code == 3
     applied = envelope(as_json.stdout)["errors"][0]["applied"]
-    assert applied["failedAt"] == "step 5/5 (workloads)" and applied["planned"] == 17
+    assert applied["failedAt"] == "step 5/5 (workloads)" and applied["planned"] == 18
     assert applied["counts"] == {
         "created": 0,
         "configured": 0,
-        "unchanged": 16,
+        "unchanged": 17,
         "pruned": 0,
         "failed": 1,
     }
@@ -187,7 +187,7 @@ def test_a_first_deploy_refused_at_the_namespace_applies_nothing(
     assert res.exit_code == 3
     assert rows_of(res.stdout) == {"Namespace/agents-search": "failed"}
     assert summary_of(res.stdout).startswith(
-        "Deploy failed at step 1/5 (namespace): 1 failed; 0 of 17 objects applied; 16 not applied."
+        "Deploy failed at step 1/5 (namespace): 1 failed; 0 of 18 objects applied; 17 not applied."
     )
     dry = run_cli("deploy", "--dry-run=server")
     assert dry.exit_code == 3
@@ -299,8 +299,8 @@ def test_persistent_5xx_is_one_line_within_the_request_timeout(kube: FakeKube, p
     lines = error_lines(res.stderr)
     assert len(lines) == 1, res.stderr
     assert lines[0].startswith(
-        "error: the API server kept failing: gave up on 5 requests (GET /version, GET /api, "
-        "GET /apis and 2 more) after "
+        "error: the API server kept failing: gave up on 7 requests (GET /version, GET /api, "
+        "GET /apis and 4 more) after "
     )
     assert lines[0].endswith(
         "; last answer: 503 ServiceUnavailable: the server is currently unable to handle the request"

@@ -52,6 +52,11 @@ def deployed_with_replicas(kube: FakeKube, tmp_path: Path, replicas: int = 2) ->
     """The stateful example deployed, with what its controller would have made: pods and one
     claim per replica (the StatefulSet controller's names and labels)."""
     proj = project(tmp_path, AGENT)
+    edit_memory(proj, accessMode="ReadWriteOnce")
+    doc = yaml.safe_load((proj / "agent.yaml").read_text())
+    doc["spec"]["scaling"] = {"minReplicas": 1, "maxReplicas": 1}
+    doc["spec"].pop("environments", None)
+    (proj / "agent.yaml").write_text(yaml.safe_dump(doc))
     res = run_cli("deploy", str(proj), "--no-wait")
     assert res.exit_code == 0, res.stderr
     sts = kube.get("StatefulSet", NS, AGENT)

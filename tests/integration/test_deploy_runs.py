@@ -245,20 +245,22 @@ def test_delete_needs_yes_off_a_terminal_and_keeps_memory(kube: FakeKube, tmp_pa
     res = run_cli("delete", "research-assistant", "--yes")
     assert res.exit_code == 0, res.stderr
     assert (
-        "deleted 16 objects of research-assistant from agents-search; kept 1 memory claim"
+        "deleted 16 objects of research-assistant from agents-search; kept 2 memory claims"
         in res.stdout
     )
     assert kube.get("StatefulSet", NS, "research-assistant") is None
     assert kube.names("PersistentVolumeClaim", NS) == [
         "deep-research-memory",
         "memory-research-assistant-0",
+        "research-assistant-memory",  # its shared (ReadWriteMany) memory
     ]
     assert kube.get("Namespace", None, NS) is not None
     assert "deep-research-config" in kube.names("ConfigMap", NS)  # the other agent is untouched
     again = run_cli("delete", "research-assistant", "--yes", "--delete-data", "-o", "json")
     assert again.exit_code == 0, again.stderr
-    assert [d["name"] for d in json.loads(again.stdout)["data"]["deleted"]] == [
-        "memory-research-assistant-0"
+    assert sorted(d["name"] for d in json.loads(again.stdout)["data"]["deleted"]) == [
+        "memory-research-assistant-0",
+        "research-assistant-memory",
     ]
     assert kube.names("PersistentVolumeClaim", NS) == ["deep-research-memory"]
     gone = run_cli("delete", "research-assistant", "--yes")
