@@ -78,5 +78,5 @@ def cluster(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         *session.posargs,
-        env={"AGENTCTL_CLUSTER_BIN": bin_dir},
+        env={"AGENTCTL_CLUSTER_BIN": bin_dir, "AGENTCTL_RECORD_CONTRACTS": "1"},
     )

@@ -3,6 +3,7 @@
 #
 #   hack/cluster/build.sh            build what is missing, print the bin directory
 #   hack/cluster/build.sh --check    exit 0 if every binary is already built, 1 otherwise (no build)
+#   hack/cluster/build.sh --only etcd kwok   build just these
 #
 # k8s.io/kubernetes cannot be `go install`ed: its go.mod replaces the staging modules
 # (k8s.io/api, k8s.io/apimachinery, ...) with ./staging/src paths. A small build module requires
@@ -24,6 +25,11 @@ BINARIES=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
 
 missing=()
 for b in "${BINARIES[@]}"; do [ -x "$OUT/$b" ] || missing+=("$b"); done
+if [ "${1:-}" = --only ]; then   # --only NAME...: build just these (when missing)
+  shift; only=" $* "; keep=()
+  for b in "${missing[@]}"; do [[ "$only" == *" $b "* ]] && keep+=("$b"); done
+  missing=("${keep[@]}"); set --
+fi
 if [ "${1:-}" = --check ]; then
   [ ${#missing[@]} -eq 0 ] && { echo "$OUT"; exit 0; }
   echo "not built: ${missing[*]} (in $OUT)" >&2; exit 1
@@ -99,7 +105,7 @@ if want kwok; then
   "$GO" build -p 2 -trimpath -ldflags "-s -w" -o "$OUT/kwok" sigs.k8s.io/kwok/cmd/kwok
 fi
 
-for b in "${BINARIES[@]}"; do
+for b in "${missing[@]}"; do
   [ -x "$OUT/$b" ] || { echo "build finished without $OUT/$b" >&2; exit 1; }
 done
 echo "$K8S_VERSION" > "$ROOT/VERSION"

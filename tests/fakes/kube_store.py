@@ -335,6 +335,8 @@ class StoreMixin:
             )
         self._ensure_namespace(r, ns)
         self._validate(r, name, obj)
+        if r.kind == "Pod":
+            self._pod_security(ns, name, obj)
         key = (r.group, r.plural, ns, name)
         if key in self._store:
             raise ApiError(
@@ -420,6 +422,23 @@ class StoreMixin:
         if status is not None and s.obj.get("status") != status:
             s.obj["status"] = status
             self._touch(s, "MODIFIED")
+
+    def _pod_security(self, ns: str, name: str, pod: dict[str, Any]) -> None:
+        """PodSecurity admission at the namespace's enforce level (the restricted checks)."""
+        stored = self._store.get(("", "namespaces", "", ns))
+        labels = (stored.obj["metadata"].get("labels") or {}) if stored else {}
+        level = labels.get("pod-security.kubernetes.io/enforce", "privileged")
+        if level != "restricted":
+            return
+        problems = restricted_violations(pod.get("spec") or {})
+        if problems:
+            raise ApiError(
+                403,
+                "Forbidden",
+                f'pods "{name}" is forbidden: violates PodSecurity "restricted:latest": '
+                + ", ".join(problems),
+                {"name": name, "kind": "pods"},
+            )
 
     def _check_resize(self, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
         """The PersistentVolumeClaimResize admission plugin: only claims of a StorageClass
@@ -604,3 +623,56 @@ def immutable_changes(r: Resource, name: str, old: dict[str, Any], new: dict[str
                 "Forbidden: spec is immutable after creation except resources.requests and "
                 "volumeAttributesClassName for bound claims",
             )
+
+
+def restricted_violations(spec: dict[str, Any]) -> list[str]:
+    """The Pod Security Standards' restricted checks kube-apiserver reports, in its words."""
+    containers = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+    pod_sc = spec.get("securityContext") or {}
+    out = []
+
+    def names(pred: Callable[[dict[str, Any]], bool]) -> list[str]:
+        return [c.get("name", "") for c in containers if pred(c.get("securityContext") or {})]
+
+    def quoted(ns: list[str]) -> str:
+        return ", ".join(f'"{n}"' for n in ns)
+
+    def containers_word(ns: list[str]) -> str:
+        return f"container {quoted(ns)} must" if len(ns) == 1 else f"containers {quoted(ns)} must"
+
+    bad = names(lambda sc: sc.get("privileged") is True)
+    if bad:
+        out.append(f"privileged ({containers_word(bad)} not set securityContext.privileged=true)")
+    bad = names(lambda sc: sc.get("allowPrivilegeEscalation") is not False)
+    if bad:
+        out.append(
+            f"allowPrivilegeEscalation != false ({containers_word(bad)} set "
+            "securityContext.allowPrivilegeEscalation=false)"
+        )
+    bad = names(lambda sc: "ALL" not in ((sc.get("capabilities") or {}).get("drop") or []))
+    if bad:
+        out.append(
+            f'unrestricted capabilities ({containers_word(bad)} set securityContext.capabilities.drop=["ALL"])'
+        )
+    if pod_sc.get("runAsNonRoot") is not True:
+        bad = names(lambda sc: sc.get("runAsNonRoot") is not True)
+        if bad:
+            out.append(
+                "runAsNonRoot != true (pod or "
+                + containers_word(bad).replace(" must", "")
+                + " must set securityContext.runAsNonRoot=true)"
+            )
+    if ((pod_sc.get("seccompProfile") or {}).get("type")) not in ("RuntimeDefault", "Localhost"):
+        bad = names(
+            lambda sc: (
+                ((sc.get("seccompProfile") or {}).get("type"))
+                not in ("RuntimeDefault", "Localhost")
+            )
+        )
+        if bad:
+            out.append(
+                "seccompProfile (pod or "
+                + containers_word(bad).replace(" must", "")
+                + ' must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")'
+            )
+    return out
