@@ -23,6 +23,7 @@ def test_contract_scenario_on_the_real_server(cluster_kubeconfig: Path, scenario
             version = client.version()
         finally:
             client.delete(scenarios.NS, None, ns)
+    assert (got["status"], got["reason"]) == scenarios.EXPECTED[scenario], got
     if os.environ.get("AGENTCTL_RECORD_CONTRACTS") == "1":
         scenarios.record(scenario, got, version)
     real = scenarios.recorded(scenario)

@@ -152,6 +152,22 @@ SCENARIOS: dict[str, Callable[[KubeClient, str], None]] = {
 }
 
 
+# What kube-apiserver answers each scenario's last request (its validation and admission code):
+# checked against the real server by tests/cluster/test_cluster_contract.py.
+EXPECTED: dict[str, tuple[int, str]] = {
+    "sts-volume-claim-templates-immutable": (422, "Invalid"),
+    "sts-service-name-immutable": (422, "Invalid"),
+    "job-template-immutable": (422, "Invalid"),
+    "pod-security-restricted-rejects": (403, "Forbidden"),
+    "pod-security-restricted-admits": (200, ""),
+    "ssa-conflict-with-another-manager": (409, "Conflict"),
+}
+
+
+def recordings() -> list[str]:
+    return sorted(p.stem for p in RECORDED.glob("*.json"))
+
+
 def answer(client: KubeClient, scenario: str, ns: str) -> dict[str, Any]:
     """What the server answered the scenario's last request (status 200 when it succeeded)."""
     try:

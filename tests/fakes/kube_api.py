@@ -347,7 +347,7 @@ class FakeKube(StoreMixin):
                 }
             ]
         with self._lock:
-            obj = self._create(self.resource_for("Pod"), namespace, pod, "kubelet")
+            obj = self._create(self.resource_for("Pod"), namespace, pod, "kubelet", admit=False)
             self.set_status(
                 "Pod",
                 namespace,

@@ -320,8 +320,17 @@ class StoreMixin:
         return self._public(self._store[key]), created
 
     def _create(
-        self, r: Resource, ns: str, body: dict[str, Any], manager: str, *, dry_run: bool = False
+        self,
+        r: Resource,
+        ns: str,
+        body: dict[str, Any],
+        manager: str,
+        *,
+        dry_run: bool = False,
+        admit: bool = True,
     ) -> dict[str, Any]:
+        """Create as a request does (``admit``: through admission, PodSecurity included);
+        tests playing a controller create without it, as a controller's compliant pods pass."""
         obj = ssa.clone(body)
         md = obj.setdefault("metadata", {})
         if not md.get("name") and md.get("generateName"):
@@ -335,7 +344,7 @@ class StoreMixin:
             )
         self._ensure_namespace(r, ns)
         self._validate(r, name, obj)
-        if r.kind == "Pod":
+        if r.kind == "Pod" and admit:
             self._pod_security(ns, name, obj)
         key = (r.group, r.plural, ns, name)
         if key in self._store:

@@ -165,6 +165,19 @@ def test_run_a_job_agent_from_its_cronjob(kube: FakeKube, tmp_path: Path) -> Non
     )
 
 
+def test_run_watch_timing_out_suggests_a_command_that_works(kube: FakeKube, tmp_path: Path) -> None:
+    deployed(tmp_path, "daily-report")
+    kube.auto_ready = {
+        "Deployment",
+        "StatefulSet",
+        "PersistentVolumeClaim",
+    }  # the Job keeps running
+    res = run_cli("run", "daily-report", "--watch", "--timeout", "1s")
+    assert res.exit_code == 4, res.stderr
+    assert "still pending after 1s" in res.stderr or "still running after 1s" in res.stderr
+    assert "`agentctl logs daily-report -n agents-finance --follow`" in res.stderr
+
+
 def test_run_refuses_long_running_agents(kube: FakeKube, tmp_path: Path) -> None:
     deployed(tmp_path, "research-assistant")
     res = run_cli("run", "research-assistant")
