@@ -21,10 +21,12 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,11 +252,7 @@ class ControlPlane:
             (self.root / f"{component}.kubeconfig").write_text(
                 yaml.safe_dump(kubeconfig(self.server, pki, component))
             )
-        api = self.api()
-        self._wait(
-            "kube-apiserver /readyz",
-            lambda: api.call_api("/readyz", "GET", _preload_content=False).status == 200,
-        )
+        self._wait("kube-apiserver /readyz", lambda: self.get("/readyz") == b"ok")
         cm_kc = self.root / "kube-controller-manager.kubeconfig"
         self._launch(
             "kube-controller-manager",
@@ -301,6 +299,14 @@ class ControlPlane:
         self._provisioner = Provisioner(self)
         self._provisioner.start()
         return self
+
+    def get(self, path: str) -> bytes:
+        """GET a path as the admin user (for health checks before any client is set up)."""
+        pki = self.root / "pki"
+        ctx = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+        ctx.load_cert_chain(str(pki / "admin.crt"), str(pki / "admin.key"))
+        with urllib.request.urlopen(self.server + path, context=ctx, timeout=5) as resp:
+            return bytes(resp.read())
 
     def api(self) -> Any:
         from kubernetes import config
