@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperCommand
 
 from agentctl.cli import common
+from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
 app = typer.Typer(add_completion=False)
@@ -229,13 +230,13 @@ def validate(
     pairs = pair_outputs(order, fmts, list(output_files or []))
     stdout_fmt = next((f for f, p in pairs if p is None), None)
     if stdout_fmt in ("json", "yaml"):
-        common._remember_output(OutputFormat(stdout_fmt))
+        common.remember_output(OutputFormat(stdout_fmt))
 
     started = time.perf_counter()
     report = gate.run(
         paths=list(paths or []),
         manifests=list(filename or []),
-        platform_file=platform_file,
+        platform_file=common.platform_path(platform_file),
         env=env,
         include=_split(include),
         exclude=_split(exclude),
@@ -268,4 +269,4 @@ def validate(
             f"{len(report.active)} findings, {len(report.suppressed)} suppressed; gate {verdict} (fail-on {report.fail_on.name})"
         )
     if report.failed:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)
