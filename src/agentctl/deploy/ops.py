@@ -82,12 +82,7 @@ class ObjectOps:
         """
 
         def fetch(path: str) -> Any:
-            if path == "/version":
-                return self.version()
-            if path in ROOT_KINDS:
-                return self.discovery_root(path)
-            info = kerr.RequestInfo("GET", path, "get", "discovery")
-            return self.request("GET", path, accept=AGGREGATED_ACCEPT, info=info).data
+            return self.version() if path == "/version" else self.discovery_root(path)
 
         _, api, apis = self.map(fetch, ["/version", "/api", "/apis"])
         rmap = ResourceMap(self.server_version)
