@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from tests.cli.helpers import run_cli
 
 from agentctl.local.process import processes_under
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.agent_runtime]
 
 
 def scaffold(tmp_path: Path, template: str, name: str, *sets: str) -> Path:
@@ -24,7 +25,16 @@ def scaffold(tmp_path: Path, template: str, name: str, *sets: str) -> Path:
 
 def dev(project: Path, store: Path, *extra: str) -> dict:
     result = run_cli(
-        "dev", str(project), "--offline-model", "--store", str(store), *extra, "-o", "json"
+        "dev",
+        str(project),
+        "--offline-model",
+        "--store",
+        str(store),
+        "--python",
+        sys.executable,  # the dev extra holds the scaffolds' runtime: no project venv needed
+        *extra,
+        "-o",
+        "json",
     )
     assert result.exit_code == 0, result.stderr[-3000:]
     return json.loads(result.stdout)["data"]

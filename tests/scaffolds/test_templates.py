@@ -145,6 +145,7 @@ def test_shared_runtime_is_vendored_inside_the_project_package(template, tmp_pat
     assert f"-p {package}._runtime.testing" in pyproject
 
 
+@pytest.mark.agent_runtime
 def test_two_generated_projects_keep_their_own_runtime(tmp_path):
     """Installed side by side (as on one PYTHONPATH), each project imports its own runtime."""
     a = _generate("batch-job", tmp_path / "a")

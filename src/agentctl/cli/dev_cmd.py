@@ -77,22 +77,19 @@ def dev(
         str | None,
         typer.Option(
             "--python",
-            help="Interpreter for the project's code (default: <project>/.venv, else this one).",
+            help="Interpreter for the project's code (default: <project>/.venv, created from the "
+            "project's pyproject.toml on first use and reused after).",
         ),
     ] = None,
     store: Annotated[
         Path | None,
         typer.Option(
             "--store",
+            metavar="FILE",
             help="Trace store file (default: AGENTCTL_TRACE_STORE or the user data directory).",
         ),
     ] = None,
-    platform_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--platform", help="platform.yaml (default: AGENTCTL_PLATFORM, or found upwards)."
-        ),
-    ] = None,
+    platform_file: common.PlatformOpt = None,
     otlp_port: Annotated[
         int,
         typer.Option(
@@ -119,7 +116,10 @@ def dev(
     from agentctl.spec.loader import load_agent
 
     common.set_kind("DevRun")
-    loaded = load_agent(path or Path.cwd(), env=env)
+    from agentctl.spec.files import project_agent_file
+
+    # run from a subdirectory of a project, the project's agent.yaml (as validate, build)
+    loaded = load_agent(path or project_agent_file(Path.cwd()) or Path.cwd(), env=env)
     platform = common.platform_path(platform_file)
     options = DevOptions(
         offline_model=offline_model,
@@ -161,6 +161,11 @@ def run_dev(loaded: Any, options: Any, task: str | None, output: OutputFormat) -
             report_run(invokemod.invoke_running(running, task), agent.metadata.name, output)
             return
     err = common.console(stderr=True)
+    from agentctl.cli import envsetup
+
+    options.pythons = envsetup.prepare(
+        [loaded.project_dir, *envsetup.tool_project_dirs(options.tool_dirs)], options.python, err
+    )
     view = DevView(err, live=err.is_terminal and output is OutputFormat.text)
     view.title = f"agentctl dev {agent.metadata.name} ({agent.spec.type.value})"
     session = DevSession(loaded, options, on_event=view.handle)

@@ -16,6 +16,7 @@ from typer.core import TyperCommand
 from agentctl.cli import common
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
+from agentctl.views.words import counted
 
 app = typer.Typer(add_completion=False)
 
@@ -216,7 +217,7 @@ def validate(
     """Run the policy gate on agents (spec + rendered objects) and on plain manifests.
 
     Exit 0 when nothing is at or above --fail-on, 1 when something is, 2 when an
-    input or the configuration is unusable. See docs/reference/checks.md.
+    input or the configuration is unusable. `agentctl checks` lists the checks and explains each.
     """
     from agentctl.policy import gate
 
@@ -266,7 +267,7 @@ def validate(
     if stdout_fmt is None:
         verdict = "FAILED" if report.failed else "passed"
         err.print(
-            f"{len(report.active)} findings, {len(report.suppressed)} suppressed; gate {verdict} (fail-on {report.fail_on.name})"
+            f"{counted(len(report.active), 'finding')}, {len(report.suppressed)} suppressed; gate {verdict} (fail-on {report.fail_on.name})"
         )
     if report.failed:
         raise typer.Exit(EXIT_FINDINGS)

@@ -16,8 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agentctl.local.localhttp import no_proxy_for_loopback
 from agentctl.spec.loader import LoadedAgent, LoadedPlatform
 from agentctl.spec.models import Agent, AgentType, HttpTool, ServiceTool, TcpTool
+from agentctl.spec.units import env_key
 
 LOOPBACK = "127.0.0.1"  # local servers listen on loopback only
 OFFLINE_PROVIDER = "offline-demo"
@@ -49,10 +51,6 @@ PASSTHROUGH = (
 )
 
 
-def tool_env_key(name: str) -> str:
-    return name.upper().replace("-", "_")
-
-
 @dataclass
 class LocalPlaces:
     """Where things are on this machine."""
@@ -72,6 +70,7 @@ def base_env(
     out = {k: shell[k] for k in PASSTHROUGH if k in shell}
     out.update({k: shell[k] for k in shell if k.startswith("LC_")})
     out.update({k: v for k, v in dotenv.items() if k not in consumed})
+    out.update(no_proxy_for_loopback(out))  # spans and tool calls go to 127.0.0.1
     return out
 
 
@@ -160,7 +159,7 @@ def agent_env(
     env["AGENT_TOOLS"] = json.dumps(tools, separators=(",", ":"))
     for tool in tools:
         if tool["kind"] in ("service", "http"):
-            env[f"AGENT_TOOL_{tool_env_key(tool['name'])}_URL"] = tool["url"]
+            env[f"AGENT_TOOL_{env_key(tool['name'])}_URL"] = tool["url"]
     if offline_model:
         env["AGENT_MODEL_PROVIDER"] = OFFLINE_PROVIDER
         env["AGENT_MODEL_NAME"] = OFFLINE_MODEL

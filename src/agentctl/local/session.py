@@ -22,6 +22,7 @@ from typing import Any
 
 from agentctl.errors import UsageError, WaitError
 from agentctl.local import env as envmod
+from agentctl.local import localhttp
 from agentctl.local import plan as planmod
 from agentctl.local.dotenv import load_dotenv
 from agentctl.local.options import DevEvent, DevOptions, EventSink, ProcessCrashed
@@ -46,7 +47,7 @@ __all__ = ["DevEvent", "DevOptions", "DevSession", "EventSink", "ProcessCrashed"
 
 def _http_ok(url: str, timeout: float = 1.0) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with localhttp.urlopen(url, timeout=timeout) as resp:
             return 200 <= resp.status < 300
     except (urllib.error.URLError, OSError, ValueError):
         return False
@@ -134,7 +135,9 @@ class DevSession:
         spec = self.agent.spec
         self.check_tool_dirs()
         self.platform = load_platform(self.options.platform_file, self.project_dir)
-        self.commands = planmod.commands(self.agent, self.project_dir, self.options.python)
+        self.commands = planmod.commands(
+            self.agent, self.project_dir, self._python(self.project_dir)
+        )
         env_file = self.options.env_file or self.project_dir / ".env"
         if self.options.env_file is not None and not env_file.is_file():
             raise UsageError(f"{env_file}: no such env file")
@@ -270,9 +273,13 @@ class DevSession:
 
         tool_loaded = load_agent(directory)
         tool_dir = tool_loaded.project_dir.resolve()
-        python = planmod.project_python(tool_dir, self.options.python)
+        python = planmod.project_python(tool_dir, self._python(tool_dir))
         argv = planmod.agent_command(tool_loaded.agent, tool_dir, python)
         return [*argv, *(tool_loaded.agent.spec.args or [])], tool_dir
+
+    def _python(self, project_dir: Path) -> str | None:
+        """The interpreter prepared for a project directory (``projectenv``), else ``--python``."""
+        return self.options.pythons.get(project_dir) or self.options.python
 
     def check_tool_dirs(self) -> None:
         service_tools = {t.name for t in self.agent.spec.tools if isinstance(t, ServiceTool)}

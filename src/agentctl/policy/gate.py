@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from agentctl.errors import Problem, SpecError, UsageError
+from agentctl.errors import SpecError, UsageError
 from agentctl.policy import engine
 from agentctl.policy.declarative import field_rule_checks
 from agentctl.policy.model import RunOptions, Unit
@@ -43,7 +43,7 @@ def run(
     plugins: bool = True,
     today: dt.date | None = None,
 ) -> engine.Report:
-    from agentctl.spec.loader import load_agent, load_platform
+    from agentctl.spec.loader import load_agents, load_platform
 
     agent_files: list[Path] = []
     manifest_targets: list[str] = []
@@ -78,17 +78,7 @@ def run(
     )
     checks = select(all_checks(field_rule_checks(platform), plugins=plugins), include, exclude)
 
-    problems: list[Problem] = []
-    loaded = []
-    seen: set[Path] = set()
-    for f in agent_files:
-        if f.resolve() in seen:
-            continue
-        seen.add(f.resolve())
-        try:
-            loaded.append(load_agent(f, env=env))
-        except SpecError as err:
-            problems.extend(err.problems)
+    loaded, problems = load_agents(agent_files, env)
     objects = []
     try:
         objects = load_manifests(manifest_targets) if manifest_targets else []
