@@ -4,6 +4,7 @@ nox -s lint typecheck tests      # the default sessions
 nox -s docs                      # reference pages current + mkdocs --strict
 nox -s bench -- b1               # benchmarks whose file name contains "b1"
 nox -s lowest                    # the suite with every dependency at its declared floor
+nox -s cluster                   # build (or reuse) a local control plane, run tests/cluster
 """
 
 from __future__ import annotations
@@ -157,7 +158,29 @@ def lowest(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         "-m",
-        "not agent_runtime",
+        "not agent_runtime and not cluster",
         *deselect,
         *session.posargs,
+    )
+
+
+@nox.session
+def cluster(session: nox.Session) -> None:
+    """Build (or reuse) the local Kubernetes control plane, then run the cluster tests on it.
+
+    A cold build compiles kube-apiserver and friends from the Go module proxy (tens of minutes
+    on 2 cores); later runs reuse the binaries cached under ~/.cache/agentctl/cluster.
+    """
+    _install(session)
+    out = session.run("bash", "hack/cluster/build.sh", external=True, silent=True)
+    bin_dir = str(out or "").strip().splitlines()[-1]
+    session.run(
+        "pytest",
+        "-m",
+        "cluster",
+        "tests/cluster",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"AGENTCTL_CLUSTER_BIN": bin_dir, "AGENTCTL_RECORD_CONTRACTS": "1"},
     )

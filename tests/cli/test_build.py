@@ -49,6 +49,7 @@ def test_build_writes_one_directory_per_agent(project: Path, tmp_path: Path) -> 
         "01-rbac.yaml",
         "02-config.yaml",
         "03-secrets.yaml",
+        "04-storage.yaml",
         "05-network.yaml",
         "06-services.yaml",
         "07-workloads.yaml",

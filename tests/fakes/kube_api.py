@@ -58,6 +58,9 @@ class FakeKube(StoreMixin):
         latency: float = 0.0,
     ) -> None:
         self.resources: list[Resource] = [*BUILTINS, *fixture_crds(*crds)]
+        # group -> discovery answers still to lag: a CRD group just installed is listed in
+        # /apis but answers 404 (and is missing from aggregated discovery) for a moment
+        self.lagging: dict[str, int] = {}
         self.git_version = git_version
         self.aggregated_discovery = aggregated_discovery
         self.auto_ready = auto_ready
@@ -206,6 +209,50 @@ class FakeKube(StoreMixin):
     def remove_resources(self, group: str) -> None:
         self.resources = [r for r in self.resources if r.group != group]
 
+    def install_crds(self, name: str, *, lag: int = 0) -> None:
+        """Install a fixture CRD set (e.g. "external-secrets") the way an operator's install
+        does; for the next ``lag`` discovery answers its group is listed but not served yet."""
+        added = fixture_crds(name)
+        with self._lock:
+            self.resources = [*self.resources, *added]
+            for r in added:
+                if lag:
+                    self.lagging[r.group] = lag
+
+    def custom_resource_definitions(self) -> list[dict[str, Any]]:
+        """The CRD objects behind the fixture resources (group, names, served versions)."""
+        builtin = {id(r) for r in BUILTINS}
+        crds: dict[str, dict[str, Any]] = {}
+        for r in self.resources:
+            if id(r) in builtin:
+                continue
+            crd = crds.setdefault(
+                f"{r.plural}.{r.group}",
+                {
+                    "apiVersion": "apiextensions.k8s.io/v1",
+                    "kind": "CustomResourceDefinition",
+                    "metadata": {"name": f"{r.plural}.{r.group}"},
+                    "spec": {
+                        "group": r.group,
+                        "names": {"kind": r.kind, "plural": r.plural},
+                        "scope": "Namespaced" if r.namespaced else "Cluster",
+                        "versions": [],
+                    },
+                    "status": {"conditions": [{"type": "Established", "status": "True"}]},
+                },
+            )
+            crd["spec"]["versions"].append({"name": r.version, "served": True})
+        return list(crds.values())
+
+    def lags(self, group: str) -> bool:
+        """Whether this discovery answer for ``group`` lags (and count it)."""
+        with self._lock:
+            left = self.lagging.get(group, 0)
+            if left <= 0:
+                return False
+            self.lagging[group] = left - 1
+            return True
+
     # -- direct state access (what a controller or another client would do) --
 
     def get(self, kind: str, namespace: str | None, name: str) -> dict[str, Any] | None:
@@ -302,7 +349,7 @@ class FakeKube(StoreMixin):
                 }
             ]
         with self._lock:
-            obj = self._create(self.resource_for("Pod"), namespace, pod, "kubelet")
+            obj = self._create(self.resource_for("Pod"), namespace, pod, "kubelet", admit=False)
             self.set_status(
                 "Pod",
                 namespace,

@@ -193,6 +193,13 @@ class Handler(BaseHTTPRequestHandler):
                 segs[:1] == ["apis"] and len(segs) == 3
             ):
                 return self._resource_list(segs)
+            if segs == ["apis", "apiextensions.k8s.io", "v1", "customresourcedefinitions"]:
+                items = fake.custom_resource_definitions()
+                return (
+                    200,
+                    {"kind": "CustomResourceDefinitionList", "items": items},
+                    "application/json",
+                )
             return self._resource(segs, query, body)
 
     def _discovery_root(self, root: str, accept: str) -> tuple[int, Any, str]:
@@ -204,6 +211,8 @@ class Handler(BaseHTTPRequestHandler):
         if fake.aggregated_discovery and "apidiscovery.k8s.io" in accept:
             items = []
             for g, rs in groups.items():
+                if fake.lags(g):  # a just-installed CRD group: not in aggregated discovery yet
+                    continue
                 versions: dict[str, list[Resource]] = {}
                 for r in rs:
                     versions.setdefault(r.version, []).append(r)
@@ -253,6 +262,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _resource_list(self, segs: list[str]) -> tuple[int, Any, str]:
         group, version = ("", segs[1]) if segs[0] == "api" else (segs[1], segs[2])
+        if self.fake.lags(group):  # listed, not served yet: what kube-apiserver answers then
+            return 404, b"404 page not found\n", "text/plain; charset=utf-8"
         rs = [r for r in self.fake.resources if r.group == group and r.version == version]
         if not rs:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")

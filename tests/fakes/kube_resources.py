@@ -131,6 +131,15 @@ BUILTINS: list[Resource] = [
     ),
     Resource("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", short_names=("pdb",)),
     Resource(
+        "storage.k8s.io",
+        "v1",
+        "StorageClass",
+        "storageclasses",
+        namespaced=False,
+        status_subresource=False,
+        short_names=("sc",),
+    ),
+    Resource(
         "autoscaling",
         "v2",
         "HorizontalPodAutoscaler",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from agentctl.spec.units import memory_bytes
 from tests.fakes import kube_ssa as ssa
 from tests.fakes.kube_resources import Resource
 
@@ -253,29 +254,6 @@ class StoreMixin:
         key = (r.group, r.plural, ns, name)
         stored = self._store.get(key)
         live = ssa.clone(stored.obj) if stored else None
-        if (
-            r.kind == "Job"
-            and stored
-            and (config.get("spec") or {}).get("template")
-            not in (None, stored.obj["spec"].get("template"))
-        ):
-            raise ApiError(
-                422,
-                "Invalid",
-                f'Job.batch "{name}" is invalid: spec.template: Invalid value: "...": field is immutable',
-                {
-                    "name": name,
-                    "group": "batch",
-                    "kind": "Job",
-                    "causes": [
-                        {
-                            "reason": "FieldValueInvalid",
-                            "message": 'Invalid value: "...": field is immutable',
-                            "field": "spec.template",
-                        }
-                    ],
-                },
-            )
         owners = stored.owners if stored else {}
         try:
             merged, new_owners = ssa.apply(live, config, manager, owners, force=force)
@@ -301,6 +279,10 @@ class StoreMixin:
                 message,
                 {"name": name, "group": r.group, "kind": r.plural, "causes": causes},
             ) from None
+        if stored is not None:
+            immutable_changes(r, name, stored.obj, merged)
+            if r.kind == "PersistentVolumeClaim":
+                self._check_resize(name, stored.obj, merged)
         if operation == "Update" and stored is not None:
             new_owners = ssa.update_owners(stored.obj, merged, manager, owners)
         merged["apiVersion"], merged["kind"] = r.group_version, r.kind
@@ -338,8 +320,17 @@ class StoreMixin:
         return self._public(self._store[key]), created
 
     def _create(
-        self, r: Resource, ns: str, body: dict[str, Any], manager: str, *, dry_run: bool = False
+        self,
+        r: Resource,
+        ns: str,
+        body: dict[str, Any],
+        manager: str,
+        *,
+        dry_run: bool = False,
+        admit: bool = True,
     ) -> dict[str, Any]:
+        """Create as a request does (``admit``: through admission, PodSecurity included);
+        tests playing a controller create without it, as a controller's compliant pods pass."""
         obj = ssa.clone(body)
         md = obj.setdefault("metadata", {})
         if not md.get("name") and md.get("generateName"):
@@ -353,6 +344,8 @@ class StoreMixin:
             )
         self._ensure_namespace(r, ns)
         self._validate(r, name, obj)
+        if r.kind == "Pod" and admit:
+            self._pod_security(ns, name, obj)
         key = (r.group, r.plural, ns, name)
         if key in self._store:
             raise ApiError(
@@ -431,10 +424,48 @@ class StoreMixin:
                 ],
             }
         elif kind == "PersistentVolumeClaim":
-            status = {"phase": "Bound"}
+            size = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+            status = {"phase": "Bound", "accessModes": spec.get("accessModes") or []}
+            if size:
+                status["capacity"] = {"storage": size}
         if status is not None and s.obj.get("status") != status:
             s.obj["status"] = status
             self._touch(s, "MODIFIED")
+
+    def _pod_security(self, ns: str, name: str, pod: dict[str, Any]) -> None:
+        """PodSecurity admission at the namespace's enforce level (the restricted checks)."""
+        stored = self._store.get(("", "namespaces", "", ns))
+        labels = (stored.obj["metadata"].get("labels") or {}) if stored else {}
+        level = labels.get("pod-security.kubernetes.io/enforce", "privileged")
+        if level != "restricted":
+            return
+        problems = restricted_violations(pod.get("spec") or {})
+        if problems:
+            raise ApiError(
+                403,
+                "Forbidden",
+                f'pods "{name}" is forbidden: violates PodSecurity "restricted:latest": '
+                + ", ".join(problems),
+                {"name": name, "kind": "pods"},
+            )
+
+    def _check_resize(self, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+        """The PersistentVolumeClaimResize admission plugin: only claims of a StorageClass
+        with allowVolumeExpansion may grow."""
+        before = memory_bytes(_storage(old) or "0")
+        after = memory_bytes(_storage(new) or "0")
+        if after <= before:
+            return
+        sc_name = (old.get("spec") or {}).get("storageClassName") or ""
+        sc = self._store.get(("storage.k8s.io", "storageclasses", "", sc_name))
+        if sc is None or not sc.obj.get("allowVolumeExpansion"):
+            raise ApiError(
+                403,
+                "Forbidden",
+                f'persistentvolumeclaims "{name}" is forbidden: only dynamically provisioned pvc '
+                "can be resized and the storageclass that provisions the pvc must support resize",
+                {"name": name, "kind": "persistentvolumeclaims"},
+            )
 
     def _delete(
         self, r: Resource, ns: str, name: str, propagation: str | None, dry_run: bool
@@ -457,6 +488,15 @@ class StoreMixin:
         uid = s.obj["metadata"].get("uid")
         for k, other in list(self._store.items()):
             refs = other.obj["metadata"].get("ownerReferences") or []
+            if policy == "Orphan" and any(ref.get("uid") == uid for ref in refs):
+                # the garbage collector's orphan finalizer: dependents stay, their owner goes
+                kept = [ref for ref in refs if ref.get("uid") != uid]
+                if kept:
+                    other.obj["metadata"]["ownerReferences"] = kept
+                else:
+                    other.obj["metadata"].pop("ownerReferences", None)
+                self._touch(other, "MODIFIED")
+                continue
             in_ns = r.kind == "Namespace" and k[2] == name
             if in_ns or (policy != "Orphan" and any(ref.get("uid") == uid for ref in refs)):
                 self._delete(other.resource, k[2], k[3], "Background", False)
@@ -517,3 +557,131 @@ class StoreMixin:
                 return False
             self._counted += 1
             return self._counted > self.drop_after
+
+
+STS_MUTABLE = {
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "revisionHistoryLimit",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+}
+
+
+def _storage(obj: dict[str, Any]) -> str | None:
+    return (((obj.get("spec") or {}).get("resources") or {}).get("requests") or {}).get("storage")
+
+
+def _invalid(r: Resource, name: str, field_path: str, message: str) -> ApiError:
+    qualified = f"{r.kind}.{r.group}" if r.group else r.kind
+    return ApiError(
+        422,
+        "Invalid",
+        f'{qualified} "{name}" is invalid: {field_path}: {message}',
+        {
+            "name": name,
+            "group": r.group,
+            "kind": r.kind,
+            "causes": [{"reason": "FieldValueForbidden", "message": message, "field": field_path}],
+        },
+    )
+
+
+def immutable_changes(r: Resource, name: str, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """What kube-apiserver's update validation refuses (the fields agentctl renders)."""
+    ospec, nspec = old.get("spec") or {}, new.get("spec") or {}
+    if r.kind == "StatefulSet":
+        changed = [
+            k
+            for k in set(ospec) | set(nspec)
+            if k not in STS_MUTABLE and ospec.get(k) != nspec.get(k)
+        ]
+        if changed:
+            raise _invalid(
+                r,
+                name,
+                "spec",
+                "Forbidden: updates to statefulset spec for fields other than 'replicas', "
+                "'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', "
+                "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+            )
+    elif r.kind == "Job":
+        if nspec.get("template") != ospec.get("template"):
+            raise _invalid(r, name, "spec.template", 'Invalid value: "...": field is immutable')
+    elif r.kind == "Deployment":
+        if nspec.get("selector") != ospec.get("selector"):
+            raise _invalid(r, name, "spec.selector", 'Invalid value: "...": field is immutable')
+    elif r.kind == "PersistentVolumeClaim":
+        before, after = _storage(old), _storage(new)
+        if before and after and memory_bytes(after) < memory_bytes(before):
+            raise _invalid(
+                r,
+                name,
+                "spec.resources.requests.storage",
+                "Forbidden: field can not be less than status.capacity",
+            )
+        rest_old = {k: v for k, v in ospec.items() if k not in ("resources", "volumeName")}
+        rest_new = {k: v for k, v in nspec.items() if k not in ("resources", "volumeName")}
+        if rest_old != rest_new:
+            raise _invalid(
+                r,
+                name,
+                "spec",
+                "Forbidden: spec is immutable after creation except resources.requests and "
+                "volumeAttributesClassName for bound claims",
+            )
+
+
+def restricted_violations(spec: dict[str, Any]) -> list[str]:
+    """The Pod Security Standards' restricted checks kube-apiserver reports, in its words."""
+    containers = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+    pod_sc = spec.get("securityContext") or {}
+    out = []
+
+    def names(pred: Callable[[dict[str, Any]], bool]) -> list[str]:
+        return [c.get("name", "") for c in containers if pred(c.get("securityContext") or {})]
+
+    def quoted(ns: list[str]) -> str:
+        return ", ".join(f'"{n}"' for n in ns)
+
+    def containers_word(ns: list[str]) -> str:
+        return f"container {quoted(ns)} must" if len(ns) == 1 else f"containers {quoted(ns)} must"
+
+    bad = names(lambda sc: sc.get("privileged") is True)
+    if bad:
+        out.append(f"privileged ({containers_word(bad)} not set securityContext.privileged=true)")
+    bad = names(lambda sc: sc.get("allowPrivilegeEscalation") is not False)
+    if bad:
+        out.append(
+            f"allowPrivilegeEscalation != false ({containers_word(bad)} set "
+            "securityContext.allowPrivilegeEscalation=false)"
+        )
+    bad = names(lambda sc: "ALL" not in ((sc.get("capabilities") or {}).get("drop") or []))
+    if bad:
+        out.append(
+            f'unrestricted capabilities ({containers_word(bad)} set securityContext.capabilities.drop=["ALL"])'
+        )
+    if pod_sc.get("runAsNonRoot") is not True:
+        bad = names(lambda sc: sc.get("runAsNonRoot") is not True)
+        if bad:
+            out.append(
+                "runAsNonRoot != true (pod or "
+                + containers_word(bad).replace(" must", "")
+                + " must set securityContext.runAsNonRoot=true)"
+            )
+    if ((pod_sc.get("seccompProfile") or {}).get("type")) not in ("RuntimeDefault", "Localhost"):
+        bad = names(
+            lambda sc: (
+                ((sc.get("seccompProfile") or {}).get("type"))
+                not in ("RuntimeDefault", "Localhost")
+            )
+        )
+        if bad:
+            out.append(
+                "seccompProfile (pod or "
+                + containers_word(bad).replace(" must", "")
+                + ' must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")'
+            )
+    return out

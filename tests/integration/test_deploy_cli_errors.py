@@ -299,8 +299,8 @@ def test_persistent_5xx_is_one_line_within_the_request_timeout(kube: FakeKube, p
     lines = error_lines(res.stderr)
     assert len(lines) == 1, res.stderr
     assert lines[0].startswith(
-        "error: the API server kept failing: gave up on 6 requests (GET /version, GET /api, "
-        "GET /apis and 3 more) after "
+        "error: the API server kept failing: gave up on 8 requests (GET /version, GET /api, "
+        "GET /apis and 5 more) after "
     )
     assert lines[0].endswith(
         "; last answer: 503 ServiceUnavailable: the server is currently unable to handle the request"

@@ -165,6 +165,19 @@ def test_run_a_job_agent_from_its_cronjob(kube: FakeKube, tmp_path: Path) -> Non
     )
 
 
+def test_run_watch_timing_out_suggests_a_command_that_works(kube: FakeKube, tmp_path: Path) -> None:
+    deployed(tmp_path, "daily-report")
+    kube.auto_ready = {
+        "Deployment",
+        "StatefulSet",
+        "PersistentVolumeClaim",
+    }  # the Job keeps running
+    res = run_cli("run", "daily-report", "--watch", "--timeout", "1s")
+    assert res.exit_code == 4, res.stderr
+    assert "still pending after 1s" in res.stderr or "still running after 1s" in res.stderr
+    assert "`agentctl logs daily-report -n agents-finance --follow`" in res.stderr
+
+
 def test_run_refuses_long_running_agents(kube: FakeKube, tmp_path: Path) -> None:
     deployed(tmp_path, "research-assistant")
     res = run_cli("run", "research-assistant")
@@ -245,13 +258,14 @@ def test_delete_needs_yes_off_a_terminal_and_keeps_memory(kube: FakeKube, tmp_pa
     res = run_cli("delete", "research-assistant", "--yes")
     assert res.exit_code == 0, res.stderr
     assert (
-        "deleted 16 objects of research-assistant from agents-search; kept 1 memory claim"
+        "deleted 16 objects of research-assistant from agents-search; kept 2 memory claims"
         in res.stdout
     )
     assert kube.get("StatefulSet", NS, "research-assistant") is None
     assert kube.names("PersistentVolumeClaim", NS) == [
         "deep-research-memory",
         "memory-research-assistant-0",
+        "research-assistant-memory",  # its shared (ReadWriteMany) memory
     ]
     assert kube.get("Namespace", None, NS) is not None
     # the namespace's default deny belongs to the namespace, not to one agent
@@ -261,8 +275,9 @@ def test_delete_needs_yes_off_a_terminal_and_keeps_memory(kube: FakeKube, tmp_pa
     assert "deep-research-config" in kube.names("ConfigMap", NS)  # the other agent is untouched
     again = run_cli("delete", "research-assistant", "--yes", "--delete-data", "-o", "json")
     assert again.exit_code == 0, again.stderr
-    assert [d["name"] for d in json.loads(again.stdout)["data"]["deleted"]] == [
-        "memory-research-assistant-0"
+    assert sorted(d["name"] for d in json.loads(again.stdout)["data"]["deleted"]) == [
+        "memory-research-assistant-0",
+        "research-assistant-memory",
     ]
     assert kube.names("PersistentVolumeClaim", NS) == ["deep-research-memory"]
     gone = run_cli("delete", "research-assistant", "--yes")

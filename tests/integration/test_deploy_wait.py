@@ -95,6 +95,7 @@ def test_rollout_that_finishes_is_waited_for(kube: FakeKube, tmp_path: Path) -> 
     on_apply(kube, "StatefulSet", roll_out)
     result = deploy_and_wait(kube, project(tmp_path), timeout=10, events=Record())
     assert {s.ref.display: s.ready for s in result.wait.states} == {
+        "PersistentVolumeClaim/research-assistant-memory": True,
         "Deployment/research-assistant-currency-converter": True,
         "StatefulSet/research-assistant": True,
     }

@@ -97,10 +97,14 @@ def diff(
                 f"namespace {ns} does not exist yet: not validated by the server",
             )
         live = client.get(info, ref.namespace or None, ref.name)
+        rep = pre.replacements.get(ref.key)
+        if rep is not None and rep.replace and live is not None:
+            # the server refuses this change in place (immutable fields): show the plan
+            return ObjectDiff(ref, "update", unified(ref, live, _as_live(live, arg)), rep.summary())
         dry = client.apply(info, arg, dry_run=True, force=force_conflicts).data
         text = unified(ref, live, dry)
         action = "create" if live is None else ("update" if text else "unchanged")
-        return ObjectDiff(ref, action, text)
+        return ObjectDiff(ref, action, text, rep.summary() if rep is not None else "")
 
     tasks: list[tuple[str, Any]] = [("object", o) for o in pre.objects]
     if prune:
@@ -122,3 +126,11 @@ def diff(
         key=lambda d: (level_of(d.ref.kind) if d.action != "delete" else 99, d.ref.kind, d.ref.name)
     )
     return DiffResult(pre.bundle.agent, ns, out)
+
+
+def _as_live(live: dict[str, Any], rendered: dict[str, Any]) -> dict[str, Any]:
+    """The rendered object shown the way the live one is: its spec over the live object, so the
+    diff shows what the replace changes rather than server bookkeeping."""
+    out = {k: v for k, v in live.items() if k not in ("spec", "status")}
+    out["spec"] = {**(live.get("spec") or {}), **(rendered.get("spec") or {})}
+    return out

@@ -204,6 +204,11 @@ class ResourceMap:
             return well_known(group, kind)
         return None
 
+    def unserved(self, objects: list[dict[str, Any]]) -> list[ObjectRef]:
+        """The objects whose apiVersion/kind the map does not serve."""
+        refs = [ObjectRef.of(obj) for obj in objects]
+        return [r for r in refs if self.lookup(r.group, r.version, r.kind) is None]
+
     def check(self, objects: list[dict[str, Any]], *, where: str = "") -> None:
         """Raise NotServed naming every object whose apiVersion/kind the cluster does not serve."""
         problems: list[str] = []
@@ -219,6 +224,8 @@ class ResourceMap:
                 if ref.group in PROVIDERS:
                     installs[ref.group] = PROVIDERS[ref.group]
                     detail += f" ({PROVIDERS[ref.group][0]} is not installed)"
+                elif ref.group:
+                    detail += " (is its CRD installed?)"
             elif ref.version not in served:
                 detail = f"{ref.group or 'core'} is served only as {', '.join(served)}"
             else:

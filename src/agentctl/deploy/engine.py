@@ -27,6 +27,7 @@ from typing import Any
 
 from agentctl.deploy import errors as kerr
 from agentctl.deploy import inventory as inv
+from agentctl.deploy import replace
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import well_known
 from agentctl.deploy.objects import LEVEL_NAMES, ObjectRef, levels, same_content
@@ -318,6 +319,16 @@ class _Deployment:
                 )
             )
         note = ""
+        rep = pre.replacements.get(ref.key)
+        if rep is not None and rep.replace:
+            if opts.dry_run:  # the server would refuse the change in place: nothing to validate
+                return self._done(ObjectResult(ref, "configured", level, f"would {rep.summary()}"))
+            replace.expand_claims(client, pre.namespace, rep)
+            replace.orphan_delete(client, info, ref)
+            client.apply(info, obj, force=opts.force_conflicts)
+            return self._done(ObjectResult(ref, "configured", level, rep.summary()))
+        if rep is not None:
+            note = ("would " if opts.dry_run else "") + rep.summary()
         try:
             resp = client.apply(info, obj, dry_run=opts.dry_run, force=opts.force_conflicts)
         except kerr.Invalid as err:

@@ -7,6 +7,7 @@ error translation live in ``client.py``).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,12 +27,17 @@ ROOT_KINDS = {
 }
 T = TypeVar("T")
 R = TypeVar("R")
+# How long a group/version that is listed but not served yet (a CRD established a moment ago)
+# is retried before the error: API servers take a few seconds to serve a new CRD group.
+DISCOVERY_LAG_SECONDS = 20.0
+DISCOVERY_POLL_SECONDS = 0.5
 
 
 class ObjectOps:
     resources: ResourceMap
     server_version: str
     target: Any  # client.Target: the server and context, for messages
+    discovery_lag: float = DISCOVERY_LAG_SECONDS
 
     request: Callable[..., Response]  # implemented by KubeClient
 
@@ -76,12 +82,7 @@ class ObjectOps:
         """
 
         def fetch(path: str) -> Any:
-            if path == "/version":
-                return self.version()
-            if path in ROOT_KINDS:
-                return self.discovery_root(path)
-            info = kerr.RequestInfo("GET", path, "get", "discovery")
-            return self.request("GET", path, accept=AGGREGATED_ACCEPT, info=info).data
+            return self.version() if path == "/version" else self.discovery_root(path)
 
         _, api, apis = self.map(fetch, ["/version", "/api", "/apis"])
         rmap = ResourceMap(self.server_version)
@@ -93,10 +94,29 @@ class ObjectOps:
             rmap.add_aggregated(apis)
             return rmap
         rmap.add_group_list(api, apis)
-        paths = [f"/apis/{gv}" if "/" in gv else f"/api/{gv}" for gv in rmap.group_versions()]
-        for doc in self.map(lambda p: fetch(p) or {}, paths):
+        for doc in self.map(self.group_version_resources, rmap.group_versions()):
             rmap.add_resource_list(doc)
         return rmap
+
+    def group_version_resources(self, gv: str) -> dict[str, Any]:
+        """The resource list of a listed group/version, waiting out discovery lag.
+
+        A CRD group is listed a moment before its resources are served (404): that is
+        retried for ``discovery_lag`` seconds; if it persists, the error names the
+        group/version rather than blaming the server for not being Kubernetes.
+        """
+        path = f"/apis/{gv}" if "/" in gv else f"/api/{gv}"
+        info = kerr.RequestInfo("GET", path, "get", "discovery")
+        deadline = time.monotonic() + self.discovery_lag
+        while True:
+            try:
+                return dict(self.request("GET", path, info=info).data or {})
+            except (kerr.NotFound, kerr.NotKubernetes) as err:
+                if err.status != 404:
+                    raise
+                if time.monotonic() >= deadline:
+                    raise not_served_yet(gv, self.discovery_lag) from None
+            time.sleep(DISCOVERY_POLL_SECONDS)
 
     def complete_discovery(self, refs: list[ObjectRef]) -> None:
         """Fetch resource lists of served group/versions the map lacks (servers without aggregated discovery)."""
@@ -104,17 +124,29 @@ class ObjectOps:
         if not missing:
             return
 
-        def fetch(gv: str) -> dict[str, Any]:
-            path = f"/apis/{gv}" if "/" in gv else f"/api/{gv}"
-            return dict(
-                self.request(
-                    "GET", path, info=kerr.RequestInfo("GET", path, "get", "discovery")
-                ).data
-                or {}
-            )
-
-        for doc in self.map(fetch, missing):
+        for doc in self.map(self.group_version_resources, missing):
             self.resources.add_resource_list(doc)
+
+    def installed_crd_kinds(self, refs: list[ObjectRef]) -> set[tuple[str, str]]:
+        """Which of ``refs``' group/kinds have a CustomResourceDefinition (none when CRDs cannot be listed)."""
+        wanted = {(r.group, r.kind) for r in refs if r.group}
+        if not wanted:
+            return set()
+        path = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+        info = kerr.RequestInfo(
+            "GET", path, "list", "customresourcedefinitions.apiextensions.k8s.io"
+        )
+        try:
+            items = (self.request("GET", path, info=info).data or {}).get("items") or []
+        except kerr.ApiFailure:
+            return set()  # not allowed to list CRDs, or no such API: nothing to wait for
+        found = set()
+        for crd in items:
+            spec = crd.get("spec") or {}
+            key = (spec.get("group") or "", (spec.get("names") or {}).get("kind") or "")
+            if key in wanted:
+                found.add(key)
+        return found
 
     # -- objects --------------------------------------------------------------
 
@@ -319,3 +351,14 @@ class ObjectOps:
         ).data
         for line in self.stream_lines(resp):
             yield line.decode("utf-8", errors="replace")
+
+
+def not_served_yet(gv: str, waited: float) -> kerr.NotServed:
+    group = gv.rpartition("/")[0] or "core"
+    return kerr.NotServed(
+        f"the cluster lists {gv} but does not serve it (404 for {waited:g}s): "
+        f"the API group {group} is not served",
+        [],
+        hint=f"is the CRD for {group} installed and Established? "
+        "(`kubectl get crd` lists them; a CRD takes a few seconds to be served)",
+    )

@@ -7,7 +7,8 @@ for that version and every apiVersion/kind is checked against discovery.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from agentctl.deploy import errors as kerr
@@ -15,6 +16,9 @@ from agentctl.deploy import inventory as inv
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import ResourceInfo, ResourceMap, well_known
 from agentctl.deploy.objects import ObjectRef
+from agentctl.deploy.ops import DISCOVERY_POLL_SECONDS
+from agentctl.deploy.replace import Replacement, live_candidates
+from agentctl.deploy.replace import plan as plan_replacements
 from agentctl.deploy.source import AgentBundle, AgentSource
 from agentctl.errors import ConfigError, UsageError
 from agentctl.render.names import NAMESPACE_DENY
@@ -53,6 +57,8 @@ class Preflight:
     namespace_obj: dict[str, Any] | None
     objects: list[dict[str, Any]]  # as applied: labelled as ApplySet members
     namespace_deny: dict[str, Any] | None = None  # the namespace's own default deny, as live
+    # objects whose immutable fields change, and how (see replace.py), keyed by ref key
+    replacements: dict[Any, Replacement] = field(default_factory=dict)
 
     @property
     def namespace(self) -> str:
@@ -115,6 +121,30 @@ def resource_map(client: KubeClient, version: str, api_doc: Any, apis_doc: Any) 
     return rmap
 
 
+def await_new_crds(
+    client: KubeClient, version: str, rmap: ResourceMap, objects: list[dict[str, Any]]
+) -> ResourceMap:
+    """Wait (bounded) for kinds whose CRD is installed but not served yet to be served.
+
+    A CRD is served a few seconds after it is created; deploying right after installing
+    an operator would otherwise be told the operator is missing.
+    """
+    unserved = rmap.unserved(objects)
+    if not unserved:
+        return rmap
+    pending = client.installed_crd_kinds(unserved)
+    deadline = time.monotonic() + client.discovery_lag
+    while pending and time.monotonic() < deadline:
+        time.sleep(DISCOVERY_POLL_SECONDS)
+        api_doc, apis_doc = client.map(client.discovery_root, ["/api", "/apis"])
+        rmap = resource_map(client, version, api_doc, apis_doc)
+        unserved_now = rmap.unserved(objects)
+        client.complete_discovery(unserved_now)
+        unserved_now = rmap.unserved(objects)
+        pending = {(r.group, r.kind) for r in unserved_now} & pending
+    return rmap
+
+
 def check_namespaces(bundle: AgentBundle, rmap: ResourceMap) -> None:
     for obj in bundle.objects:
         ref = ObjectRef.of(obj)
@@ -143,9 +173,16 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
             return client.get(cm_res, source.namespace, inv.parent_name(source.agent))
         if what == "deny":
             return client.get(np_res, source.namespace, NAMESPACE_DENY)
+        if what == "live":
+            res, name = candidates[int(arg)]
+            try:
+                return client.get(res, source.namespace, name)
+            except kerr.Forbidden:
+                return None  # not allowed to read it: the server judges the apply
         return client.get(ns_res, None, arg)
 
-    version, api_doc, apis_doc, inv_cm, ns_obj, deny = client.map(
+    candidates = live_candidates(source.agent)
+    version, api_doc, apis_doc, inv_cm, ns_obj, deny, *live_objs = client.map(
         first,
         [
             ("version", ""),
@@ -154,6 +191,7 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
             ("inventory", ""),
             ("namespace", source.namespace),
             ("deny", ""),
+            *(("live", str(i)) for i in range(len(candidates))),
         ],
     )
     rmap = resource_map(client, version, api_doc, apis_doc)
@@ -164,6 +202,7 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
         deny = client.get(np_res, bundle.namespace, NAMESPACE_DENY)
     refs = [ObjectRef.of(o) for o in bundle.objects]
     client.complete_discovery(refs)
+    rmap = await_new_crds(client, version, rmap, bundle.objects)
     rmap.check(bundle.objects, where=f" at {client.target.server}")
     check_namespaces(bundle, rmap)
     old = inv.Inventory.from_configmap(inv_cm) if inv_cm else None
@@ -172,4 +211,11 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
         new.add(ref)
     objects = [inv.mark_member(o, new.id) for o in bundle.objects]
     rendered_deny = any(r.kind == "NetworkPolicy" and r.name == NAMESPACE_DENY for r in refs)
-    return Preflight(rmap, bundle, refs, old, new, ns_obj, objects, deny if rendered_deny else None)
+    live = {}
+    if bundle.namespace == source.namespace:
+        live = {(res.kind, name): o for (res, name), o in zip(candidates, live_objs, strict=True)}
+    replacements = plan_replacements(client, objects, live)
+    return Preflight(
+        rmap, bundle, refs, old, new, ns_obj, objects,
+        deny if rendered_deny else None, replacements,
+    )  # fmt: skip

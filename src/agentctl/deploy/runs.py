@@ -393,7 +393,10 @@ def watch(
     if not state.done:
         raise WaitError(
             f"{run.kind} {run.name} still {state.phase.lower()} after {timeout:g}s",
-            hint="it keeps running; follow it with `agentctl logs --follow`",
+            hint=(
+                f"it keeps running; follow it with `agentctl logs {run.agent} -n {run.namespace}"
+                " --follow`"
+            ),
         )
     if state.failed:
         bad = state.failing_nodes()

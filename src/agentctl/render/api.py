@@ -72,7 +72,8 @@ def render_agent(
     )
     network.render_allowlist(ctx, plan)
     secrets.render_external_secrets(ctx)
-    if spec.type in (AgentType.job, AgentType.workflow):
+    shared_memory = spec.memory is not None and spec.memory.shared
+    if spec.type in (AgentType.job, AgentType.workflow) or shared_memory:
         workloads.render_memory_claim(ctx)
 
     network.render_default_deny(ctx)

@@ -139,7 +139,13 @@ def _prefixed(prefix: str, origins: dict[str, SpecPath]) -> dict[str, SpecPath]:
 
 
 def scaling_of(ctx: Ctx) -> Scaling:
-    return ctx.spec.scaling or Scaling.model_validate({})
+    if ctx.spec.scaling is not None:
+        return ctx.spec.scaling
+    memory = ctx.spec.memory
+    if ctx.spec.type is AgentType.stateful and memory is not None and not memory.shared:
+        # one replica on one volume: more would split the agent's memory between them
+        return Scaling.model_validate({"minReplicas": 1, "maxReplicas": 1})
+    return Scaling.model_validate({})
 
 
 def _replicas_fields(scaling: Scaling) -> dict[str, Any]:
@@ -182,7 +188,9 @@ def render_service(ctx: Ctx, cfg_hash: str) -> None:
 def render_stateful(ctx: Ctx, cfg_hash: str) -> None:
     memory = ctx.spec.memory
     assert memory is not None  # the spec model requires memory for stateful agents
-    template, origins = pod_template(ctx, cfg_hash, restart_policy=None, claim=False)
+    # shared memory (ReadWriteMany): every replica mounts the one claim; otherwise one
+    # replica and its claim from the template
+    template, origins = pod_template(ctx, cfg_hash, restart_policy=None, claim=memory.shared)
     scaling = scaling_of(ctx)
     spread_replicas(template, scaling, ctx.selector())
     claim_spec: dict[str, Any] = {
@@ -201,8 +209,9 @@ def render_stateful(ctx: Ctx, cfg_hash: str) -> None:
         "updateStrategy": {"type": "RollingUpdate"},
         "persistentVolumeClaimRetentionPolicy": {"whenDeleted": "Retain", "whenScaled": "Retain"},
         "template": template,
-        "volumeClaimTemplates": [claim],
     }
+    if not memory.shared:
+        spec["volumeClaimTemplates"] = [claim]
     obj = {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
@@ -212,8 +221,9 @@ def render_stateful(ctx: Ctx, cfg_hash: str) -> None:
     field_origins = {
         **_prefixed("spec.template", origins),
         "spec.replicas": ("spec", "scaling", "minReplicas"),
-        "spec.volumeClaimTemplates": ("spec", "memory"),
     }
+    if not memory.shared:
+        field_origins["spec.volumeClaimTemplates"] = ("spec", "memory")
     ctx.add(obj, "workloads", ("spec", "type"), field_origins)
     render_service_object(ctx, headless=True)
     render_autoscaling(ctx, "StatefulSet", scaling)

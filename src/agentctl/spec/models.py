@@ -111,7 +111,8 @@ class ModelSpec(Model):
 
 
 class Memory(Model):
-    """Long-term memory: a persistent volume per replica (stateful agents)."""
+    """Long-term memory: one persistent volume (stateful agents run one replica on it), or one
+    ReadWriteMany volume shared by every replica or parallel step."""
 
     size: Quantity = Field(description="Volume size, e.g. 5Gi.")
     storage_class: str | None = Field(
@@ -120,9 +121,16 @@ class Memory(Model):
     mount_path: str = Field(
         "/data", pattern=r"^/.*$", description="Where the volume is mounted in the agent."
     )
-    access_mode: Literal["ReadWriteOnce", "ReadWriteOncePod"] = Field(
-        "ReadWriteOnce", description="Volume access mode."
+    access_mode: Literal["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"] = Field(
+        "ReadWriteOnce",
+        description="Volume access mode. ReadWriteMany shares one volume between the replicas of "
+        "a stateful agent (which may then scale) or the parallel steps of a workflow; it needs "
+        "a StorageClass that supports it (NFS, CephFS, EFS, Filestore, Azure Files).",
     )
+
+    @property
+    def shared(self) -> bool:
+        return self.access_mode == "ReadWriteMany"
 
 
 class Resources(Model):
@@ -590,7 +598,50 @@ class AgentSpecBody(Model):
             raise FieldValueError(
                 f"only service and stateful agents scale (this agent is {t.value})", "scaling"
             )
+        if (
+            t is AgentType.stateful
+            and self.memory is not None
+            and not self.memory.shared
+            and self.scaling is not None
+            and self.scaling.max_replicas > 1
+        ):
+            raise FieldValueError(
+                f"maxReplicas {self.scaling.max_replicas} would split memory: each replica of a "
+                "stateful agent would remember only the conversations it served, on its own "
+                f"{self.memory.access_mode} volume; run one replica (scaling: {{minReplicas: 1, "
+                "maxReplicas: 1}) or share one volume between replicas (memory.accessMode: "
+                "ReadWriteMany)",
+                "scaling",
+                "maxReplicas",
+            )
+        if t is AgentType.workflow and self.memory is not None and not self.memory.shared:
+            parallel = _parallel_steps(self.workflow)
+            if parallel:
+                raise FieldValueError(
+                    f"memory ({self.memory.access_mode}) is mounted by every step, and "
+                    f"{parallel} runs pods in parallel: a {self.memory.access_mode} volume "
+                    "attaches to one node at a time, so parallel pods fail to start "
+                    "(Multi-Attach); set memory.accessMode: ReadWriteMany",
+                    "memory",
+                    "accessMode",
+                )
         return self
+
+
+def _parallel_steps(workflow: Workflow | None) -> str:
+    """A description of the steps of a workflow that run pods at the same time ("" if none)."""
+    if workflow is None:
+        return ""
+    fan_out = [
+        s.name for s in workflow.steps if s.for_each is not None and s.for_each.parallelism > 1
+    ]
+    if fan_out:
+        return f"step {fan_out[0]} (forEach)"
+    by_deps: dict[tuple[str, ...], list[str]] = {}
+    for s in workflow.steps:
+        by_deps.setdefault(tuple(sorted(s.depends_on)), []).append(s.name)
+    siblings = next((names for names in by_deps.values() if len(names) > 1), None)
+    return f"steps {' and '.join(siblings[:2])} (same dependencies)" if siblings else ""
 
 
 class Agent(Model):

@@ -12,20 +12,13 @@ from rich.live import Live
 from rich.markup import escape
 from rich.tree import Tree
 
+from agentctl.views.phases import styled_phase
+
 if TYPE_CHECKING:
     from rich.console import Console
 
     from agentctl.deploy.runs import RunNode, RunState
 
-PHASE_STYLE = {
-    "Succeeded": "green",
-    "Failed": "red",
-    "Error": "red",
-    "Running": "cyan",
-    "Pending": "dim",
-    "Skipped": "dim",
-    "Omitted": "dim",
-}
 HIDDEN_TYPES = {
     "StepGroup",
     "TaskGroup",
@@ -43,8 +36,7 @@ def duration(seconds: float | None) -> str:
 
 
 def _label(node: RunNode) -> str:
-    style = PHASE_STYLE.get(node.phase, "")
-    text = f"[bold]{escape(node.name)}[/] [{style}]{escape(node.phase)}[/]"
+    text = f"[bold]{escape(node.name)}[/] {styled_phase(node.phase)}"
     d = duration(node.seconds())
     if d:
         text += f" [dim]{d}[/]"
@@ -54,7 +46,7 @@ def _label(node: RunNode) -> str:
 
 
 def run_tree(state: RunState) -> Tree:
-    head = f"{state.kind} [bold]{escape(state.name)}[/] [{PHASE_STYLE.get(state.phase, '')}]{escape(state.phase)}[/]"
+    head = f"{escape(state.kind)} [bold]{escape(state.name)}[/] {styled_phase(state.phase)}"
     total = duration(_total(state))
     if total:
         head += f" [dim]{total}[/]"

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from rich.table import Table
 
+from agentctl.views.phases import styled_phase
+
 if TYPE_CHECKING:
     from agentctl.deploy.status import AgentStatus
-
-RESULT_STYLE = {"Succeeded": "green", "Failed": "red", "Error": "red", "Running": "cyan"}
 
 
 def age(seconds: float | None) -> str:
@@ -38,11 +38,7 @@ def status_table(rows: list[AgentStatus], *, show_namespace: bool) -> Table:
                 ready += f" [dim]{escape(r.rollout)}[/]"
         else:
             ready = f"[dim]{escape(r.rollout)}[/]" if r.rollout else "-"
-        if r.last_run:
-            result = r.last_result or "?"
-            last = f"{escape(r.last_run)} [{RESULT_STYLE.get(result, '')}]{result}[/]"
-        else:
-            last = "-"
+        last = f"{escape(r.last_run)} {styled_phase(r.last_result or '?')}" if r.last_run else "-"
         cells = [escape(r.name)]
         if show_namespace:
             cells.append(escape(r.namespace))

@@ -38,7 +38,7 @@ EDGE_SPECS = {
         type="workflow",
         port=None,
         schedule="@daily",
-        memory={"size": "1Gi"},
+        memory={"size": "1Gi", "accessMode": "ReadWriteMany"},
         workflow=WORKFLOW,
         tools=[
             {

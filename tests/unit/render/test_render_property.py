@@ -135,6 +135,10 @@ def agents(draw: Any) -> dict[str, Any]:
             }
     if kind == "stateful" or (kind in ("job", "workflow") and draw(st.booleans())):
         spec["memory"] = {"size": draw(st.sampled_from(["1Gi", "5Gi"])), "mountPath": "/data"}
+        # memory shared by replicas or parallel steps must be ReadWriteMany (the spec says so)
+        scaled = (spec.get("scaling") or {}).get("maxReplicas", 1) > 1
+        if kind == "workflow" or scaled or draw(st.booleans()):
+            spec["memory"]["accessMode"] = "ReadWriteMany"
     if kind in ("job", "workflow") and draw(st.booleans()):
         spec["schedule"] = draw(st.sampled_from(["0 6 * * *", "*/15 * * * *", "@hourly"]))
     if kind == "workflow":

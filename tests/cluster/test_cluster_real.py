@@ -1,0 +1,216 @@
+"""Against the real control plane: every example deploys and settles, durable memory grows
+without touching pods or claims, and a just-installed CRD group is waited for."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from tests.cli.helpers import run_cli
+from tests.cluster import harness
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+
+pytestmark = [pytest.mark.cluster]
+
+
+def crd_files(name: str) -> list[Path]:
+    from tests.fakes.kube_resources import CRD_DIR
+
+    return sorted((CRD_DIR / name).glob("*.yaml"))
+
+
+def kube_api(kubeconfig: Path) -> Any:
+    from kubernetes import config
+
+    return config.new_client_from_config(str(kubeconfig))
+
+
+def install_crds(kubeconfig: Path, name: str) -> None:
+    """Create (or keep) the CRDs of a fixture set, as an operator's install does; no waiting."""
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    ext = client.ApiextensionsV1Api(kube_api(kubeconfig))
+    for path in crd_files(name):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if not doc or doc.get("kind") != "CustomResourceDefinition":
+                continue
+            try:
+                ext.create_custom_resource_definition(doc)
+            except ApiException as exc:
+                if exc.status != 409:
+                    raise
+
+
+def project(tmp_path: Path, example: str, namespace: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    proj = tmp_path / example
+    proj.mkdir()
+    shutil.copy(EXAMPLES / example / "agent.yaml", proj / "agent.yaml")
+    platform = yaml.safe_load((EXAMPLES / "platform.yaml").read_text())
+    platform["namespace"] = namespace
+    platform.pop("egress", None)  # no egress proxy in the test cluster
+    (proj / "platform.yaml").write_text(yaml.safe_dump(platform))
+    (proj / ".git").mkdir()
+    monkeypatch.chdir(proj)
+    return proj
+
+
+def edit(proj: Path, path: tuple[str, ...], value: Any) -> None:
+    doc = yaml.safe_load((proj / "agent.yaml").read_text())
+    node = doc
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+    (proj / "agent.yaml").write_text(yaml.safe_dump(doc))
+
+
+def objects(kubeconfig: Path, namespace: str, kind: str) -> list[dict[str, Any]]:
+    from kubernetes import client
+
+    api = kube_api(kubeconfig)
+    if kind == "Pod":
+        items = client.CoreV1Api(api).list_namespaced_pod(namespace).items
+    else:
+        items = client.CoreV1Api(api).list_namespaced_persistent_volume_claim(namespace).items
+    return [api.sanitize_for_serialization(i) for i in items]
+
+
+def test_a_just_installed_crd_group_is_waited_for(
+    cluster_kubeconfig: Path, namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Install the External Secrets CRDs and deploy at once (what a user does): no
+    'not a Kubernetes API server', no 'not installed'; deploy waits out the discovery lag."""
+    install_crds(cluster_kubeconfig, "external-secrets")
+    project(tmp_path, "research-assistant", namespace, monkeypatch)
+    res = run_cli("deploy", "--no-wait", "-o", "json")
+    assert res.exit_code == 0, res.stderr
+    kinds = {o["kind"] for o in json.loads(res.stdout)["data"]["objects"]}
+    assert "ExternalSecret" in kinds
+
+
+@pytest.mark.parametrize(
+    "example", ["currency-converter", "research-assistant", "daily-report", "deep-research"]
+)
+def test_every_example_deploys_settles_and_redeploys_unchanged(
+    cluster_kubeconfig: Path,
+    namespace: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    example: str,
+) -> None:
+    install_crds(cluster_kubeconfig, "external-secrets")
+    install_crds(cluster_kubeconfig, "argo-workflows")
+    project(tmp_path, example, namespace, monkeypatch)
+    first = run_cli("deploy", "--timeout", "120s")
+    assert first.exit_code == 0, first.stdout + first.stderr
+    second = run_cli("deploy", "--no-wait")
+    assert second.exit_code == 0, second.stderr
+    assert second.stdout.startswith("No changes"), second.stdout
+    assert run_cli("diff").exit_code == 0
+    status = json.loads(run_cli("status", "-n", namespace, "-o", "json").stdout)["data"]["agents"]
+    assert [a["name"] for a in status] == [example]
+
+
+def wait_until(what: str, check: Any, timeout: float = 60.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_growing_memory_keeps_pods_and_claims(
+    cluster_kubeconfig: Path,
+    control_plane: harness.ControlPlane | None,
+    namespace: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if control_plane is None:
+        pytest.skip("needs the harness's expandable StorageClass and provisioner")
+    install_crds(cluster_kubeconfig, "external-secrets")
+    proj = project(tmp_path, "research-assistant", namespace, monkeypatch)
+    edit(proj, ("spec", "scaling"), {"minReplicas": 1, "maxReplicas": 1})
+    edit(proj, ("spec", "memory", "accessMode"), "ReadWriteOnce")
+    res = run_cli("deploy", "--timeout", "120s")
+    assert res.exit_code == 0, res.stdout + res.stderr
+    pods = {
+        p["metadata"]["name"]: p["metadata"]["uid"]
+        for p in objects(cluster_kubeconfig, namespace, "Pod")
+        if p["metadata"]["name"].startswith("research-assistant-")
+        and "currency" not in p["metadata"]["name"]
+    }
+    claims = {
+        c["metadata"]["name"]: c["metadata"]["uid"]
+        for c in objects(cluster_kubeconfig, namespace, "PVC")
+    }
+    assert list(claims) == ["memory-research-assistant-0"], claims
+    assert list(pods) == ["research-assistant-0"], pods
+
+    edit(proj, ("spec", "memory", "size"), "20Gi")
+    diff = run_cli("diff", "-o", "json")
+    assert diff.exit_code == 1, diff.stderr
+    notes = [
+        o.get("note", "")
+        for o in json.loads(diff.stdout)["data"]["objects"]
+        if o["kind"] == "StatefulSet"
+    ]
+    assert notes[0].startswith(
+        "replace StatefulSet, keep pods and claims; expand 1 claim 5Gi -> 20Gi"
+    ), notes
+    res = run_cli("deploy", "--timeout", "120s")
+    assert res.exit_code == 0, res.stdout + res.stderr
+
+    def grown() -> bool:
+        pvc = objects(cluster_kubeconfig, namespace, "PVC")[0]
+        return pvc["status"].get("capacity", {}).get("storage") == "20Gi"
+
+    wait_until("the claim's capacity to reach 20Gi", grown)
+    after_claims = {
+        c["metadata"]["name"]: c["metadata"]["uid"]
+        for c in objects(cluster_kubeconfig, namespace, "PVC")
+    }
+    assert after_claims == claims
+    after_pods = {
+        p["metadata"]["name"]: p["metadata"]["uid"]
+        for p in objects(cluster_kubeconfig, namespace, "Pod")
+        if p["metadata"]["name"] in pods
+    }
+    assert after_pods == pods
+    # the new StatefulSet adopted the pod
+    pod = next(
+        p
+        for p in objects(cluster_kubeconfig, namespace, "Pod")
+        if p["metadata"]["name"] == "research-assistant-0"
+    )
+    wait_until(
+        "the pod to be adopted",
+        lambda: any(
+            r["kind"] == "StatefulSet"
+            for r in (
+                next(
+                    p
+                    for p in objects(cluster_kubeconfig, namespace, "Pod")
+                    if p["metadata"]["name"] == "research-assistant-0"
+                )["metadata"].get("ownerReferences")
+                or []
+            )
+        ),
+    )
+    assert pod["metadata"]["uid"] == pods["research-assistant-0"]
+    again = run_cli("deploy", "--no-wait")
+    assert again.exit_code == 0 and again.stdout.startswith("No changes"), again.stdout
+
+    edit(proj, ("spec", "memory", "size"), "1Gi")
+    shrink = run_cli("deploy", "--no-wait")
+    assert shrink.exit_code == 2, shrink.stdout + shrink.stderr
+    assert "memory cannot shrink (20Gi -> 1Gi)" in shrink.stderr
