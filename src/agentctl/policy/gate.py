@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from agentctl.errors import Problem, SpecError, UsageError
+from agentctl.errors import Problem, RenderError, SpecError, UsageError
 from agentctl.policy import engine
 from agentctl.policy.declarative import field_rule_checks
-from agentctl.policy.model import RunOptions, Unit
+from agentctl.policy.model import Check, RunOptions, Unit
 from agentctl.policy.registry import all_checks, select
 from agentctl.policy.sources import agent_unit, find_agent_files, load_manifests, manifest_unit
 
@@ -42,7 +42,14 @@ def run(
     allow_kinds: list[str] | None = None,
     plugins: bool = True,
     today: dt.date | None = None,
+    keep_going: bool = False,
 ) -> engine.Report:
+    """Validate agents and manifests.
+
+    An unusable input raises SpecError, unless ``keep_going``: then every other
+    input is still checked and the problems are returned in ``Report.errors``
+    (the caller reports both and exits 2).
+    """
     from agentctl.spec.loader import AGENT_FILENAMES, display_path, load_agent, load_platform
 
     agent_files: list[Path] = []
@@ -65,7 +72,13 @@ def run(
             agent_files.append(found)
 
     search_from = agent_files[0].resolve().parent if agent_files else Path.cwd()
-    platform = load_platform(platform_file, search_from)
+    try:
+        platform = load_platform(platform_file, search_from)
+    except SpecError as err:
+        if not keep_going:
+            raise
+        checks = select(all_checks(plugins=plugins), include, exclude)
+        return _unchecked(err.problems, checks, fail_on)
     options = RunOptions(
         kube_version=kube_version,
         crd_dirs=tuple(crd_dirs or ()),
@@ -89,9 +102,28 @@ def run(
         objects = load_manifests(manifest_targets) if manifest_targets else []
     except SpecError as err:
         problems.extend(err.problems)
-    if problems:
+    if problems and not keep_going:
         raise SpecError(problems)
-    units: list[Unit] = [agent_unit(a, platform, options) for a in loaded]
+    units: list[Unit] = []
+    for agent in loaded:
+        try:
+            units.append(agent_unit(agent, platform, options))
+        except RenderError as err:
+            if not keep_going:
+                raise
+            problems.append(Problem(agent.file, 1, 1, "", err.message))
     if objects:
         units.append(manifest_unit(objects, platform, options))
-    return engine.run(units, checks, fail_on=fail_on, inline_allowed=inline_allowed, today=today)
+    if not units:
+        return _unchecked(problems, checks, fail_on or str(platform.platform.policy.fail_on))
+    report = engine.run(units, checks, fail_on=fail_on, inline_allowed=inline_allowed, today=today)
+    report.errors = sorted(problems, key=lambda p: (p.file, p.line, p.column, p.path))
+    return report
+
+
+def _unchecked(problems: list[Problem], checks: list[Check], fail_on: str | None) -> engine.Report:
+    """A report of a run where no input could be checked: only its errors."""
+    from agentctl.policy.model import Severity
+
+    ordered = sorted(problems, key=lambda p: (p.file, p.line, p.column, p.path))
+    return engine.Report([], checks, [], Severity.parse(fail_on or "high"), errors=ordered)
