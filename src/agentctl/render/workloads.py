@@ -42,7 +42,11 @@ def agent_container(
 ) -> tuple[dict[str, Any], dict[str, SpecPath]]:
     spec = ctx.spec
     origins: dict[str, SpecPath] = {"image": ("spec", "image")}
-    c: dict[str, Any] = {"name": CONTAINER, "image": spec.image, "imagePullPolicy": "IfNotPresent"}
+    c: dict[str, Any] = {
+        "name": CONTAINER,
+        "image": ctx.image(spec.image),
+        "imagePullPolicy": "IfNotPresent",
+    }
     if spec.command:
         c["command"] = list(spec.command)
         origins["command"] = ("spec", "command")
