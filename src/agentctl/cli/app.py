@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "schema": ("agentctl.cli.schema_cmd", "Print the JSON Schema of agent.yaml or platform.yaml (for editors and CI).", "Author"),
     "validate": ("agentctl.cli.validate_cmd", "The policy gate: check agents and plain manifests; SARIF, JUnit, GitHub reports.", "Author"),
     "build": ("agentctl.cli.build_cmd", "Render agents into hardened Kubernetes manifests and Argo workflows (dist/<agent>/).", "Ship"),
+    "image": ("agentctl.cli.image_cmd", "Build and push an agent's container image; record the pushed digest in image.lock.json.", "Ship"),
     "deploy": ("agentctl.cli.deploy_cmd", "Server-side apply an agent in dependency order; prune what it no longer renders; wait.", "Ship"),
     "diff": ("agentctl.cli.diff_cmd", "Show what deploy would change (server dry run vs live); exit 1 when something would.", "Ship"),
     "status": ("agentctl.cli.status_cmd", "Deployed agents: type, version, ready replicas, last run and result, age.", "Ship"),
