@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from tests.cli.helpers import run_cli
 from tests.fakes.kube_api import DEFAULT_TOKEN, FakeKube
 from tests.fakes.kube_fixtures import project, running_fake
