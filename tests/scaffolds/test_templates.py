@@ -188,7 +188,9 @@ def test_generated_project_has_the_golden_path_files(template, tmp_path):
         assert "agentctl build --out dist/" in text and "agentctl deploy" in text
         # never `pip install agentctl` (whatever owns the name on PyPI): the pinned spec
         assert "run: pip install agentctl" not in text and "- pip install agentctl" not in text
-        assert text.count('pip install "$AGENTCTL_PIP_SPEC"') == 5  # validate, image, build, deploy, verify
+        assert (
+            text.count('pip install "$AGENTCTL_PIP_SPEC"') == 5
+        )  # validate, image, build, deploy, verify
         assert "https://github.com/acme/agentctl/archive/refs/tags/v0.1.0.tar.gz" in text
     for path in project.rglob("*"):
         if path.is_file() and path.name != "agent.yaml":
