@@ -8,6 +8,7 @@ catches them, prints one line (plus an optional hint) and exits with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # policy findings / budget or eval gate failed
@@ -22,6 +23,9 @@ class AgentctlError(Exception):
 
     exit_code: int = EXIT_USAGE
     code: str = "error"
+    # What an operation of several steps had done when it failed (a deploy's
+    # result listing what was applied before the error), for the report.
+    partial: Any = None
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)

@@ -17,7 +17,7 @@ class OutputFormat(StrEnum):
     yaml = "yaml"
 
 
-def _truthy(value: str | None) -> bool:
+def truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
@@ -39,7 +39,7 @@ class Settings:
         env = os.environ if environ is None else environ
         no_color = "NO_COLOR" in env and env.get("NO_COLOR", "") != ""
         return cls(
-            debug=debug if debug is not None else _truthy(env.get("AGENTCTL_DEBUG")),
+            debug=debug if debug is not None else truthy(env.get("AGENTCTL_DEBUG")),
             color=stdout_isatty and not no_color and env.get("TERM") != "dumb",
             platform_file=platform_file or env.get("AGENTCTL_PLATFORM") or None,
         )

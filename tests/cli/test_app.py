@@ -100,6 +100,34 @@ def test_debug_adds_the_traceback(boom, monkeypatch: pytest.MonkeyPatch):
     assert "Traceback" in run_cli("boom", "usage").stderr
 
 
+@pytest.mark.parametrize("value", ["on", "ON", "true", "yes", "1"])
+def test_agentctl_debug_values_documented_all_work(
+    boom, monkeypatch: pytest.MonkeyPatch, value: str
+):
+    monkeypatch.setenv("AGENTCTL_DEBUG", value)
+    assert "Traceback" in run_cli("boom", "usage").stderr
+    monkeypatch.setenv("AGENTCTL_DEBUG", "off")
+    assert "Traceback" not in run_cli("boom", "usage").stderr
+
+
+def test_output_format_does_not_leak_into_the_next_run(boom, tmp_path, monkeypatch):
+    # one process, two runs (as tests and embedding programs do): the second
+    # run's error is text, not the first run's JSON envelope
+    first = run_cli("boom", "spec", "-o", "json")
+    assert json.loads(first.stdout)["ok"] is False
+    second = run_cli("boom", "usage")
+    assert second.exit_code == 2
+    assert second.stdout == "" and "error: no such thing" in second.stderr
+    # the same with real commands: `status -o json`, then `logs x`
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "missing"))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    status = run_cli("status", "-o", "json")
+    assert status.exit_code == 3 and json.loads(status.stdout)["kind"] == "AgentStatusList"
+    logs = run_cli("logs", "x")
+    assert logs.exit_code == 3
+    assert logs.stdout == "" and "no kubeconfig" in logs.stderr
+
+
 def test_json_output_puts_the_error_in_the_envelope(boom):
     result = run_cli("boom", "spec", "-o", "json")
     assert result.exit_code == 2

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tests.cli.helpers import run_cli
 
-from agentctl.run.process import processes_under
+from agentctl.local.process import processes_under
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from tests.cli.helpers import run_cli
 
-from agentctl.run.process import processes_under
+from agentctl.local.process import processes_under
 
 # A service agent on the standard library: serves the runtime contract's port and
 # the golden-path HTTP API, and starts a helper that ignores SIGTERM (only a

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tests.cli.helpers import run_cli
 
-from agentctl.run.process import processes_under
+from agentctl.local.process import processes_under
 
 # A workflow agent written against the runtime contract with the standard library only.
 STEP_CODE = textwrap.dedent(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agentctl.run.process import processes_under
+from agentctl.local.process import processes_under
 
 pytestmark = pytest.mark.slow
 

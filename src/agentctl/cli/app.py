@@ -18,8 +18,9 @@ import typer
 from typer.core import TyperGroup
 
 from agentctl import __version__
-from agentctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, AgentctlError
-from agentctl.settings import Settings
+from agentctl.cli.output import OutputState, output_scope
+from agentctl.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, AgentctlError
+from agentctl.settings import Settings, truthy
 
 # name -> (module exposing ``app: typer.Typer``, one-line help, help panel).
 # One line per command; panels: "Author", "Ship", "Observe". After adding a
@@ -155,7 +156,7 @@ app = typer.Typer(
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"agentctl {__version__}")
-        raise typer.Exit(0)
+        raise typer.Exit(EXIT_OK)
 
 
 @app.callback()
@@ -179,29 +180,30 @@ def root(
 
 
 def _debug_requested(argv: list[str]) -> bool:
-    return "--debug" in argv or os.environ.get("AGENTCTL_DEBUG", "").lower() in {"1", "true", "yes"}
-
-
-def _report(err: AgentctlError, debug: bool) -> None:
-    from agentctl.cli import common
-
-    common.report_error(err, debug=debug)
+    return "--debug" in argv or truthy(os.environ.get("AGENTCTL_DEBUG"))
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; never raises for user errors."""
-    from agentctl.cli._click import exceptions as click_exc
-
     # A bare `agentctl` prints the help and exits 0.
     args = list(sys.argv[1:] if argv is None else argv) or ["--help"]
     debug = _debug_requested(args)
+    with output_scope() as output:
+        return _run(args, output, debug)
+
+
+def _run(args: list[str], output: OutputState, debug: bool) -> int:
+    from agentctl.cli._click import exceptions as click_exc
+
     try:
         rv = app(args=args, prog_name="agentctl", standalone_mode=False)
     except AgentctlError as err:
-        _report(err, debug)
+        from agentctl.cli import common
+
+        common.report_error(err, output, debug=debug)
         return err.exit_code
     except typer.Exit as exc:
-        return int(exc.exit_code or 0)
+        return int(exc.exit_code or EXIT_OK)
     except typer.Abort:
         typer.echo("Aborted.", err=True)
         return EXIT_INTERRUPTED
@@ -215,10 +217,10 @@ def run(argv: list[str] | None = None) -> int:
         # Output piped into `head` and the reader went away: not an error.
         with contextlib.suppress(Exception):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115
-        return 0
+        return EXIT_OK
     if rv == EXIT_INTERRUPTED:  # typer turns Ctrl-C inside a command into exit code 130
         typer.echo("Interrupted.", err=True)
-    return rv if type(rv) is int else 0  # a command may return any value; only ints are codes
+    return rv if type(rv) is int else EXIT_OK  # a command may return any value; only ints are codes
 
 
 def main() -> None:

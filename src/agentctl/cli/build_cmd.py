@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,35 +12,21 @@ from agentctl.settings import OutputFormat
 
 app = typer.Typer()
 
-_SKIP_DIRS = {"node_modules", "dist", "build", "venv", "__pycache__"}
-
 
 def discover(targets: list[Path]) -> list[Path]:
-    """agent.yaml files: a file itself, a directory's own, or every one below a directory (a monorepo)."""
-    from agentctl.errors import UsageError
-    from agentctl.spec.loader import AGENT_FILENAMES, display_path
+    """agent.yaml files: a file itself, a directory's own, or every one below a
+    directory (a monorepo); with no target, the project the working directory is in."""
+    from agentctl.spec.files import find_agent_files
 
     found: list[Path] = []
     for target in targets or [Path.cwd()]:
-        if not target.exists():
-            raise UsageError(f"{display_path(target)}: no such file or directory")
-        if target.is_file():
-            found.append(target)
-            continue
-        own = [target / n for n in AGENT_FILENAMES if (target / n).is_file()]
-        if own:
-            found.append(own[0])
-            continue
-        below: list[Path] = []
-        for root, dirs, files in os.walk(target):
-            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-            below.extend(Path(root) / f for f in sorted(files) if f in AGENT_FILENAMES)
-        if not below:
-            raise UsageError(
-                f"{display_path(target) or '.'}: no agent.yaml here or below",
+        found.extend(
+            find_agent_files(
+                target,
                 hint="pass agent project directories, or create one with `agentctl init`",
+                upwards=not targets,
             )
-        found.extend(below)
+        )
     unique: dict[Path, Path] = {}
     for f in found:
         unique.setdefault(f.resolve(), f)
@@ -49,11 +34,9 @@ def discover(targets: list[Path]) -> list[Path]:
 
 
 def _estimate(bundle: Any) -> Any | None:
-    """The cost estimate of a rendered agent (None when the cost module is unavailable)."""
-    try:
-        from agentctl.cost.estimate import estimate_agent
-    except ImportError:
-        return None
+    """The cost estimate of a rendered agent."""
+    from agentctl.cost.estimate import estimate_agent
+
     return estimate_agent(bundle.loaded.agent, bundle.platform.platform)
 
 

@@ -26,7 +26,7 @@ def _catalogue(platform_file: Path | None) -> list[Any]:
     from agentctl.policy.registry import all_checks
     from agentctl.spec.loader import load_platform
 
-    return all_checks(field_rule_checks(load_platform(platform_file)))
+    return all_checks(field_rule_checks(load_platform(common.platform_path(platform_file))))
 
 
 @app.callback()

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from agentctl.cli import common
+from agentctl.cli.inputs import parse_age
 
 app = typer.Typer()
 
@@ -51,17 +52,6 @@ def parse_size(value: str) -> int:
     if size <= 0:
         raise UsageError(f"--max-size {value!r}: must be positive")
     return size
-
-
-def parse_age(value: str, flag: str) -> int:
-    """A duration (``30m``, ``6h``, ``7d``) in nanoseconds."""
-    from agentctl.errors import UsageError
-    from agentctl.spec.units import parse_duration
-
-    try:
-        return parse_duration(value) * 1_000_000_000
-    except ValueError as exc:
-        raise UsageError(f"{flag} {value!r}: {exc}") from None
 
 
 @app.command()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from contextvars import ContextVar
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -13,22 +12,12 @@ from typing import Annotated, Any, TextIO
 import typer
 from rich.console import Console
 
+from agentctl.cli.output import OutputState, output_scope, remember_output, set_kind
 from agentctl.errors import AgentctlError
 from agentctl.results import envelope, error_envelope
 from agentctl.settings import OutputFormat, Settings
 
-# The output format and envelope kind of the running command, so that the
-# error handler can answer in JSON when JSON was asked for.
-_current_output: ContextVar[tuple[OutputFormat, str] | None] = ContextVar(
-    "agentctl_output", default=None
-)
-
-
-def _remember_output(value: OutputFormat) -> OutputFormat:
-    prev = _current_output.get()
-    _current_output.set((value, prev[1] if prev else "Error"))
-    return value
-
+__all__ = ["OutputState", "output_scope", "remember_output", "set_kind"]
 
 OutputOpt = Annotated[
     OutputFormat,
@@ -37,7 +26,7 @@ OutputOpt = Annotated[
         "--output",
         help="Output format: text for people, json/yaml (a versioned envelope) for machines.",
         case_sensitive=False,
-        callback=_remember_output,
+        callback=remember_output,
     ),
 ]
 
@@ -65,6 +54,19 @@ StoreOpt = Annotated[
 SinceOpt = Annotated[
     str, typer.Option("--since", help="Window start: 7d, 36h ago, or an ISO date/time.")
 ]
+AgentPathsArg = Annotated[  # for commands that read the agents in scope (cost, eval)
+    list[Path] | None,
+    typer.Argument(
+        help="Agent projects or agent.yaml files in scope: budgets, gates, declared tools, "
+        "requests (default: the project the working directory is in, if any).",
+        show_default=False,
+    ),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option("--until", help="Window end (default: now); same forms as --since."),
+]
+AgentFilterOpt = Annotated[str | None, typer.Option("--agent", help="Only this agent.")]
 
 
 def platform_path(explicit: Path | None) -> Path | None:
@@ -73,12 +75,6 @@ def platform_path(explicit: Path | None) -> Path | None:
         return explicit
     configured = settings().platform_file
     return Path(configured) if configured else None
-
-
-def set_kind(kind: str) -> None:
-    """Name the envelope kind of the running command (for error envelopes)."""
-    cur = _current_output.get()
-    _current_output.set((cur[0] if cur else OutputFormat.text, kind))
 
 
 def settings(ctx: typer.Context | None = None) -> Settings:
@@ -151,10 +147,12 @@ def emit(kind: str, data: Any, fmt: OutputFormat, *, ok: bool = True) -> None:
     sys.stdout.flush()
 
 
-def report_error(err: AgentctlError, *, debug: bool = False) -> None:
-    cur = _current_output.get()
-    if cur and cur[0] is not OutputFormat.text:
-        sys.stdout.write(dump_machine(error_envelope(cur[1], err.to_dict()), cur[0]))
+def report_error(
+    err: AgentctlError, output: OutputState | None = None, *, debug: bool = False
+) -> None:
+    """The error on stderr; with ``-o json|yaml`` also its envelope on stdout."""
+    if output is not None and output.format is not OutputFormat.text:
+        sys.stdout.write(dump_machine(error_envelope(output.kind, err.to_dict()), output.format))
     err_console = console(stderr=True)
     lines = err.lines()
     for line in lines:

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 import typer
 
 from agentctl.cli import common
+from agentctl.cli.inputs import load_agents, load_platform_for, parse_when
+from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -24,83 +26,15 @@ class CostFormat(StrEnum):
 
 
 def _remember(value: CostFormat) -> CostFormat:
-    common._remember_output(
+    common.remember_output(
         OutputFormat(value.value) if value is not CostFormat.csv else OutputFormat.text
     )
     return value
 
 
-def parse_when(value: str, flag: str, now_ns: int) -> int:
-    """``7d``/``36h`` ago, or an ISO 8601 date or time (UTC unless it says otherwise), in ns."""
-    import datetime as dt
-
-    from agentctl.errors import UsageError
-    from agentctl.spec.units import parse_duration
-
-    try:
-        return now_ns - parse_duration(value) * 10**9
-    except ValueError:
-        pass
-    try:
-        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"{flag} {value!r}: expected a duration (7d, 36h) or an ISO date/time (2025-03-01)"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return int(when.timestamp()) * 10**9 + when.microsecond * 1000
-
-
-_AGENT_FILES = ("agent.yaml", "agent.yml")
-_PLATFORM_FILES = ("platform.yaml", "platform.yml")
-
-
-def _load_agents(paths: list[Path] | None, env: str | None) -> list[Any]:
-    if not paths:
-        here = Path.cwd()
-        if not any((here / n).is_file() for n in _AGENT_FILES):
-            return []  # nothing in scope: the spec models are not even imported
-        paths = [here]
-    from agentctl.spec.loader import load_agent
-
-    return [load_agent(p, env=env) for p in paths]
-
-
-def _find_platform(explicit: Path | None, start: Path) -> Path | None:
-    """--platform > AGENTCTL_PLATFORM > platform.yaml upwards to a repo root (as spec.loader finds it)."""
-    explicit = common.platform_path(explicit)
-    if explicit is not None:
-        return explicit
-    start = start.resolve()
-    for d in (start, *start.parents):
-        for name in _PLATFORM_FILES:
-            if (d / name).is_file():
-                return d / name
-        if (d / ".git").exists():
-            break
-    return None
-
-
-def _platform(platform_file: Path | None, agents: list[Any], *, need_model: bool) -> Any | None:
-    """The LoadedPlatform, or None when there is no platform.yaml and defaults will do."""
-    start = agents[0].path.resolve().parent if agents else Path.cwd()
-    path = _find_platform(platform_file, start)
-    if path is None and not need_model:
-        return None
-    from agentctl.spec.loader import load_platform
-
-    return load_platform(path, start)
-
-
 @app.command()
 def cost(
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(
-            help="Agent projects or agent.yaml files in scope: budgets, requests and --estimate (default: ./agent.yaml if any)."
-        ),
-    ] = None,
+    paths: common.AgentPathsArg = None,
     store: common.StoreOpt = None,
     source: Annotated[
         str | None,
@@ -110,11 +44,8 @@ def cost(
         ),
     ] = None,
     since: common.SinceOpt = "7d",
-    until: Annotated[
-        str | None,
-        typer.Option("--until", help="Window end (default: now); same forms as --since."),
-    ] = None,
-    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent.")] = None,
+    until: common.UntilOpt = None,
+    agent: common.AgentFilterOpt = None,
     top: Annotated[
         int, typer.Option("--top", min=0, help="How many of the most expensive runs to list.")
     ] = 10,
@@ -146,8 +77,10 @@ def cost(
     ] = CostFormat.text,
 ) -> None:
     """Report LLM and compute spend by agent, model, team, run and day."""
-    agents = _load_agents(paths, env)
-    platform = _platform(platform_file, agents, need_model=bool(agents) or budget_check or estimate)
+    agents = load_agents(paths, env)
+    platform = load_platform_for(
+        platform_file, agents, need_model=bool(agents) or budget_check or estimate
+    )
     if estimate:
         _estimate(agents, platform, output)
         return
@@ -255,7 +188,7 @@ def _budget(report: Any, store: Path | None, agents: list[Any], platform: Any, a
     if output in (CostFormat.json, CostFormat.yaml):
         common.emit("BudgetCheck", data, OutputFormat(output.value), ok=result.ok)
         if not result.ok:
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_FINDINGS)
         return
     if output is CostFormat.csv:
         import csv
@@ -265,7 +198,7 @@ def _budget(report: Any, store: Path | None, agents: list[Any], platform: Any, a
         for b in result.breaches:
             w.writerow([b.agent, b.kind, b.key, f"{b.limit:.6f}", f"{b.actual:.6f}", b.source])
         if not result.ok:
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_FINDINGS)
         return
     from agentctl.views.cost import render_budgets
 

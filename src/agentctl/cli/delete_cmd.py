@@ -8,16 +8,8 @@ from typing import Annotated
 
 import typer
 
-from agentctl.cli import common
-from agentctl.cli.deploy_cmd import (
-    ContextOpt,
-    KubeconfigOpt,
-    NamespaceOpt,
-    PlatformOpt,
-    RequestTimeoutOpt,
-    connect_client,
-    platform_file,
-)
+from agentctl.cli import cluster, common
+from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -41,11 +33,11 @@ def delete(
     ignore_not_found: Annotated[
         bool, typer.Option("--ignore-not-found", help="Exit 0 when the agent is not deployed.")
     ] = False,
-    platform: PlatformOpt = None,
-    kubeconfig: KubeconfigOpt = None,
-    context: ContextOpt = None,
-    namespace: NamespaceOpt = None,
-    request_timeout: RequestTimeoutOpt = "30s",
+    platform: cluster.PlatformOpt = None,
+    kubeconfig: cluster.KubeconfigOpt = None,
+    context: cluster.ContextOpt = None,
+    namespace: cluster.NamespaceOpt = None,
+    request_timeout: cluster.RequestTimeoutOpt = "30s",
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Delete an agent's objects and runs; the shared namespace stays, and so does memory unless --delete-data."""
@@ -58,8 +50,8 @@ def delete(
     common.set_kind("DeleteResult")
     text = output is OutputFormat.text
     err = common.console(stderr=True)
-    with connect_client(kubeconfig, context, request_timeout) as client:
-        ns = resolve_namespace(client, namespace, name, Path.cwd(), platform_file(platform))
+    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
+        ns = resolve_namespace(client, namespace, name, Path.cwd(), cluster.platform_file(platform))
         client.discover()
         try:
             deployed = find_agent(client, name, ns)
@@ -89,7 +81,7 @@ def delete(
                 default=False,
                 err=True,
             ):
-                raise typer.Exit(1)
+                raise typer.Exit(EXIT_FINDINGS)
         gone = kdelete.execute(client, plan)
     if not text:
         common.emit(

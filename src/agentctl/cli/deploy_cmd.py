@@ -1,131 +1,17 @@
-"""agentctl deploy: server-side apply of what build renders, in order, with prune and wait.
-
-Also home of the cluster options every cluster command shares (``--kubeconfig``,
-``--context``, ``-n``) and of the helpers that connect and resolve namespaces.
-"""
+"""agentctl deploy: server-side apply of what build renders, in order, with prune and wait."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import cluster, common
 from agentctl.errors import AgentctlError
 from agentctl.settings import OutputFormat
 
-if TYPE_CHECKING:
-    from agentctl.deploy.client import KubeClient
-    from agentctl.deploy.source import AgentSource
-
 app = typer.Typer()
-
-KubeconfigOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--kubeconfig",
-        help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster service account).",
-        show_default=False,
-    ),
-]
-ContextOpt = Annotated[
-    str | None, typer.Option("--context", help="Kubeconfig context (default: the current one).")
-]
-RequestTimeoutOpt = Annotated[
-    str,
-    typer.Option(
-        "--request-timeout",
-        help="Give up on a request to the API server after this long, its retries of "
-        "429/5xx answers and dropped connections included (at most 8 attempts).",
-    ),
-]
-NamespaceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "-n",
-        "--namespace",
-        help="Namespace (default: the agent project's, the context's, or every namespace).",
-    ),
-]
-PlatformOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--platform",
-        help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
-    ),
-]
-PathArg = Annotated[
-    Path | None,
-    typer.Argument(help="Agent project directory or agent.yaml (default: the current directory)."),
-]
-FromOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--from",
-        help="Apply a previous `agentctl build --out DIR` (DIR or DIR/<agent>) instead of rendering.",
-    ),
-]
-EnvOpt = Annotated[
-    str | None, typer.Option("--env", help="Apply the spec's environment overlay NAME.")
-]
-ForceOpt = Annotated[
-    bool,
-    typer.Option(
-        "--force-conflicts",
-        help="Take over fields another field manager owns (server-side apply force).",
-    ),
-]
-
-
-def connect_client(
-    kubeconfig: str | None, context: str | None, request_timeout: str = "30s"
-) -> KubeClient:
-    from agentctl.deploy.client import ConnectOptions, connect
-
-    budget = duration(request_timeout, "--request-timeout")
-    return connect(ConnectOptions(kubeconfig=kubeconfig, context=context, request_timeout=budget))
-
-
-def platform_file(explicit: Path | None) -> str | None:
-    if explicit:
-        return str(explicit)
-    s = common.settings()
-    return s.platform_file
-
-
-def sources(
-    path: Path | None, from_dir: Path | None, env: str | None, platform: Path | None
-) -> list[AgentSource]:
-    from agentctl.deploy.source import from_build, from_spec
-    from agentctl.errors import UsageError
-
-    if from_dir is not None:
-        if path is not None or env is not None:
-            raise UsageError("--from applies a build output: do not pass PATH or --env with it")
-        return from_build(from_dir)
-    return [from_spec(path or Path.cwd(), env=env, platform_file=platform_file(platform))]
-
-
-def check_namespace(explicit: str | None, src: AgentSource) -> None:
-    from agentctl.errors import UsageError
-
-    if explicit and explicit != src.namespace:
-        raise UsageError(
-            f"-n {explicit}: {src.agent} deploys to namespace {src.namespace}",
-            hint="the namespace comes from platform.yaml (`namespace:`); -n can only confirm it",
-        )
-
-
-def duration(value: str, flag: str) -> float:
-    from agentctl.errors import UsageError
-    from agentctl.spec.units import parse_duration
-
-    try:
-        return float(parse_duration(value.strip()))
-    except ValueError as exc:
-        raise UsageError(f"{flag} {value!r}: {exc}") from None
 
 
 class PartlyDeployed(AgentctlError):
@@ -145,9 +31,9 @@ class PartlyDeployed(AgentctlError):
 
 @app.command()
 def deploy(
-    path: PathArg = None,
-    from_dir: FromOpt = None,
-    env: EnvOpt = None,
+    path: cluster.PathArg = None,
+    from_dir: cluster.FromOpt = None,
+    env: cluster.EnvOpt = None,
     dry_run: Annotated[
         str | None,
         typer.Option(
@@ -155,7 +41,7 @@ def deploy(
             help="server: the API server validates and merges everything, nothing is persisted.",
         ),
     ] = None,
-    force_conflicts: ForceOpt = False,
+    force_conflicts: cluster.ForceOpt = False,
     prune: Annotated[
         bool,
         typer.Option(
@@ -170,11 +56,11 @@ def deploy(
     timeout: Annotated[
         str, typer.Option("--timeout", help="How long to wait for readiness (e.g. 90s, 5m).")
     ] = "5m",
-    platform: PlatformOpt = None,
-    kubeconfig: KubeconfigOpt = None,
-    context: ContextOpt = None,
-    namespace: NamespaceOpt = None,
-    request_timeout: RequestTimeoutOpt = "30s",
+    platform: cluster.PlatformOpt = None,
+    kubeconfig: cluster.KubeconfigOpt = None,
+    context: cluster.ContextOpt = None,
+    namespace: cluster.NamespaceOpt = None,
+    request_timeout: cluster.RequestTimeoutOpt = "30s",
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Apply an agent to the cluster with server-side apply: ordered, concurrent, pruned, waited for.
@@ -197,15 +83,15 @@ def deploy(
         force_conflicts=force_conflicts,
         prune=prune,
         wait=wait,
-        timeout=duration(timeout, "--timeout"),
+        timeout=cluster.duration(timeout, "--timeout"),
     )
-    srcs = sources(path, from_dir, env, platform)
+    srcs = cluster.sources(path, from_dir, env, platform)
     for src in srcs:
-        check_namespace(namespace, src)
+        cluster.check_namespace(namespace, src)
     text = output is OutputFormat.text
     err = common.console(stderr=True)
     results: list[Any] = []
-    with connect_client(kubeconfig, context, request_timeout) as client:
+    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
         for src in srcs:
             progress = DeployProgress(err, live=text and sys.stderr.isatty())
             if text:
@@ -221,7 +107,7 @@ def deploy(
                 result = run_deploy(client, src, opts, progress)
             except AgentctlError as exc:
                 progress.close()
-                partial = getattr(exc, "partial", None)
+                partial = exc.partial
                 if (
                     text and partial is not None
                 ):  # what was applied, what failed, never "No changes"

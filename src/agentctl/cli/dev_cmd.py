@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from agentctl.cli import common
+from agentctl.errors import EXIT_FAILED
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -114,7 +115,7 @@ def dev(
     Spans go to an embedded trace receiver and the local store. Service and
     stateful agents run until Ctrl-C; job and workflow agents run once.
     """
-    from agentctl.run.session import DevOptions
+    from agentctl.local.session import DevOptions
     from agentctl.spec.loader import load_agent
 
     common.set_kind("DevRun")
@@ -135,10 +136,10 @@ def dev(
 
 
 def run_dev(loaded: Any, options: Any, task: str | None, output: OutputFormat) -> None:
-    from agentctl.run import invoke as invokemod
-    from agentctl.run.session import DevSession
-    from agentctl.run.signals import interrupt_on_sigterm
-    from agentctl.run.state import find_running
+    from agentctl.local import invoke as invokemod
+    from agentctl.local.session import DevSession
+    from agentctl.local.signals import interrupt_on_sigterm
+    from agentctl.local.state import find_running
     from agentctl.spec.models import AgentType
     from agentctl.views.dev import DevView
 
@@ -212,7 +213,7 @@ def report_run(report: Any, agent: str, output: OutputFormat) -> None:
         data = {"agent": agent, **report.to_dict(), "cost": prices.to_dict()}
         common.emit("DevRun", data, output, ok=report.ok)
         if not report.ok:
-            raise typer.Exit(4)
+            raise typer.Exit(EXIT_FAILED)
         return
     from agentctl.views.dev_result import print_run
 

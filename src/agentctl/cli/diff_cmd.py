@@ -6,21 +6,8 @@ from typing import Annotated
 
 import typer
 
-from agentctl.cli import common
-from agentctl.cli.deploy_cmd import (
-    ContextOpt,
-    EnvOpt,
-    ForceOpt,
-    FromOpt,
-    KubeconfigOpt,
-    NamespaceOpt,
-    PathArg,
-    PlatformOpt,
-    RequestTimeoutOpt,
-    check_namespace,
-    connect_client,
-    sources,
-)
+from agentctl.cli import cluster, common
+from agentctl.errors import EXIT_FINDINGS, EXIT_OK
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -28,18 +15,18 @@ app = typer.Typer()
 
 @app.command()
 def diff(
-    path: PathArg = None,
-    from_dir: FromOpt = None,
-    env: EnvOpt = None,
-    force_conflicts: ForceOpt = False,
+    path: cluster.PathArg = None,
+    from_dir: cluster.FromOpt = None,
+    env: cluster.EnvOpt = None,
+    force_conflicts: cluster.ForceOpt = False,
     prune: Annotated[
         bool, typer.Option("--prune/--no-prune", help="Show what deploy would prune as removals.")
     ] = True,
-    platform: PlatformOpt = None,
-    kubeconfig: KubeconfigOpt = None,
-    context: ContextOpt = None,
-    namespace: NamespaceOpt = None,
-    request_timeout: RequestTimeoutOpt = "30s",
+    platform: cluster.PlatformOpt = None,
+    kubeconfig: cluster.KubeconfigOpt = None,
+    context: cluster.ContextOpt = None,
+    namespace: cluster.NamespaceOpt = None,
+    request_timeout: cluster.RequestTimeoutOpt = "30s",
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Compare a server-side dry run of the agent with the live objects (managed fields stripped).
@@ -51,11 +38,11 @@ def diff(
     from agentctl.views.deploy_diff import print_diff, summary
 
     common.set_kind("DiffResult")
-    srcs = sources(path, from_dir, env, platform)
+    srcs = cluster.sources(path, from_dir, env, platform)
     for src in srcs:
-        check_namespace(namespace, src)
+        cluster.check_namespace(namespace, src)
     results = []
-    with connect_client(kubeconfig, context, request_timeout) as client:
+    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
         for src in srcs:
             results.append(run_diff(client, src, force_conflicts=force_conflicts, prune=prune))
     changed = any(r.changed for r in results)
@@ -71,4 +58,4 @@ def diff(
         for r in results:
             print_diff(out, r)
             err.print(summary(r))
-    raise typer.Exit(1 if changed else 0)
+    raise typer.Exit(EXIT_FINDINGS if changed else EXIT_OK)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from agentctl.cli import common
+from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -16,12 +17,7 @@ app = typer.Typer()
 
 @app.command("eval")
 def eval_(
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(
-            help="Agent projects or agent.yaml files: gates and declared tools (default: ./agent.yaml if any)."
-        ),
-    ] = None,
+    paths: common.AgentPathsArg = None,
     store: common.StoreOpt = None,
     source: Annotated[
         str | None,
@@ -30,9 +26,9 @@ def eval_(
             help="A Jaeger or Tempo URL (jaeger+http://..., tempo+http://... or probed) instead of the store.",
         ),
     ] = None,
-    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent.")] = None,
+    agent: common.AgentFilterOpt = None,
     since: common.SinceOpt = "7d",
-    until: Annotated[str | None, typer.Option("--until", help="Window end (default: now).")] = None,
+    until: common.UntilOpt = None,
     version: Annotated[
         str | None,
         typer.Option(
@@ -68,7 +64,7 @@ def eval_(
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Task success, tool-use accuracy, guardrail adherence and hallucination rate, with gates."""
-    from agentctl.cli.cost_cmd import _load_agents, parse_when
+    from agentctl.cli.inputs import load_agents, parse_when
     from agentctl.errors import GateFailed, UsageError
     from agentctl.eval.gates import check_gates
     from agentctl.eval.metrics import apply_limits, compute_metrics, facts_from_spans
@@ -81,7 +77,7 @@ def eval_(
         raise UsageError(f"--since {since} is not before --until {until or 'now'}")
     if store is not None and source is not None:
         raise UsageError("--store and --source do not go together")
-    loaded = _load_agents(paths, env)
+    loaded = load_agents(paths, env)
     agents = [a.agent for a in loaded]
     if agent is not None:
         agents = [a for a in agents if a.metadata.name == agent]
@@ -115,7 +111,7 @@ def eval_(
     if output is not OutputFormat.text:
         common.emit("EvalReport", data, output, ok=gates.ok)
         if not gates.ok:
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_FINDINGS)
         return
     from agentctl.views import eval as view
 
@@ -180,12 +176,12 @@ def _guardrail_limits(
     """
     if not agents:
         return {}, {}
-    from agentctl.cli.cost_cmd import _platform
+    from agentctl.cli.inputs import load_platform_for
     from agentctl.cost.budget import budgets_for
     from agentctl.cost.rates import usd
     from agentctl.eval.metrics import RunLimits
 
-    platform = _platform(None, loaded, need_model=False)
+    platform = load_platform_for(None, loaded, need_model=False)
     budgets = {
         b.agent: b.per_run
         for b in budgets_for(agents, platform.platform if platform is not None else None, ())
@@ -257,7 +253,7 @@ def _costs(
     store: Path | None, agent: str, loaded: list[Any], since_ns: int, until_ns: int
 ) -> dict[str, Any]:
     """Cost per run of each version of ``agent`` from the local store (none for remote sources)."""
-    from agentctl.cli.cost_cmd import _platform
+    from agentctl.cli.inputs import load_platform_for
     from agentctl.cost.rates import RateCard
     from agentctl.eval.gates import CostPerRun
     from agentctl.telemetry.aggregates import cost_report
@@ -266,7 +262,7 @@ def _costs(
     path = store or default_store_path()
     if not path.exists():
         return {}
-    platform = _platform(None, loaded, need_model=False)
+    platform = load_platform_for(None, loaded, need_model=False)
     card = RateCard.from_platform(platform.platform if platform is not None else None)
     specs = {a.name: a.agent.spec.resources for a in loaded}
     with TraceStore(path) as st:

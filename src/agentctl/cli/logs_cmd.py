@@ -8,17 +8,7 @@ from typing import Annotated
 
 import typer
 
-from agentctl.cli import common
-from agentctl.cli.deploy_cmd import (
-    ContextOpt,
-    KubeconfigOpt,
-    NamespaceOpt,
-    PlatformOpt,
-    RequestTimeoutOpt,
-    connect_client,
-    duration,
-    platform_file,
-)
+from agentctl.cli import cluster, common
 
 app = typer.Typer()
 
@@ -41,11 +31,11 @@ def logs(
     container: Annotated[
         str | None, typer.Option("-c", "--container", help="Only this container.")
     ] = None,
-    platform: PlatformOpt = None,
-    kubeconfig: KubeconfigOpt = None,
-    context: ContextOpt = None,
-    namespace: NamespaceOpt = None,
-    request_timeout: RequestTimeoutOpt = "30s",
+    platform: cluster.PlatformOpt = None,
+    kubeconfig: cluster.KubeconfigOpt = None,
+    context: cluster.ContextOpt = None,
+    namespace: cluster.NamespaceOpt = None,
+    request_timeout: cluster.RequestTimeoutOpt = "30s",
 ) -> None:
     """Print the logs of every pod of an agent, each line prefixed with [pod/container]."""
     import threading
@@ -53,7 +43,7 @@ def logs(
     from agentctl.deploy import logs as klogs
     from agentctl.deploy.locate import find_agent, resolve_namespace
 
-    since_seconds = int(duration(since, "--since")) if since else None
+    since_seconds = int(cluster.duration(since, "--since")) if since else None
     out = sys.stdout
     lock = threading.Lock()
     color = common.settings().color and out.isatty()
@@ -64,8 +54,8 @@ def logs(
             out.write(f"{tag} {line}\n")
             out.flush()
 
-    with connect_client(kubeconfig, context, request_timeout) as client:
-        ns = resolve_namespace(client, namespace, name, Path.cwd(), platform_file(platform))
+    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
+        ns = resolve_namespace(client, namespace, name, Path.cwd(), cluster.platform_file(platform))
         deployed = find_agent(client, name, ns)
         if not follow:
             n = klogs.read(

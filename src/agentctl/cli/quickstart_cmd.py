@@ -49,7 +49,7 @@ def quickstart(
 
     Needs no cluster, no API key, no network and no input; leaves nothing running.
     """
-    from agentctl.run import quickstart as qs
+    from agentctl.local import quickstart as qs
 
     common.set_kind("QuickstartResult")
     text = output is OutputFormat.text
@@ -128,7 +128,7 @@ def _build(project: Path, out: Any) -> dict[str, Any]:
     from agentctl.spec.loader import load_agent, load_platform
 
     loaded = load_agent(project)
-    platform = load_platform(None, project)
+    platform = load_platform(common.platform_path(None), project)
     bundles = build_all([loaded], platform)
     estimates = {b.name: estimate_agent(b.loaded.agent, b.platform.platform) for b in bundles}
     written = write_tree(project / "dist", {b.name: bundle_files(b) for b in bundles})
@@ -147,10 +147,10 @@ def _build(project: Path, out: Any) -> dict[str, Any]:
 
 def _run(project: Path, store: Path | None, out: Any) -> dict[str, Any]:
     from agentctl.cost.llm import price_spans
-    from agentctl.run import invoke
-    from agentctl.run import quickstart as qs
-    from agentctl.run.session import DevOptions, DevSession
-    from agentctl.run.signals import interrupt_on_sigterm
+    from agentctl.local import invoke
+    from agentctl.local import quickstart as qs
+    from agentctl.local.session import DevOptions, DevSession
+    from agentctl.local.signals import interrupt_on_sigterm
     from agentctl.spec.loader import load_agent
 
     loaded = load_agent(project)
@@ -169,7 +169,13 @@ def _run(project: Path, store: Path | None, out: Any) -> dict[str, Any]:
         elif out is not None and event.kind == "warning":
             out.print(f"  [yellow]warning:[/] {event.text}")
 
-    options = DevOptions(offline_model=True, store_path=store, ready_timeout=45.0, grace=3.0)
+    options = DevOptions(
+        offline_model=True,
+        platform_file=common.platform_path(None),
+        store_path=store,
+        ready_timeout=45.0,
+        grace=3.0,
+    )
     session = DevSession(loaded, options, on_event=on_event)
     with interrupt_on_sigterm(), session:
         session.prepare()

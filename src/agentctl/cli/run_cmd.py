@@ -8,17 +8,7 @@ from typing import Annotated
 
 import typer
 
-from agentctl.cli import common
-from agentctl.cli.deploy_cmd import (
-    ContextOpt,
-    KubeconfigOpt,
-    NamespaceOpt,
-    PlatformOpt,
-    RequestTimeoutOpt,
-    connect_client,
-    duration,
-    platform_file,
-)
+from agentctl.cli import cluster, common
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -49,11 +39,11 @@ def run(
         str | None,
         typer.Option("--timeout", help="With --watch: give up waiting after this long (e.g. 30m)."),
     ] = None,
-    platform: PlatformOpt = None,
-    kubeconfig: KubeconfigOpt = None,
-    context: ContextOpt = None,
-    namespace: NamespaceOpt = None,
-    request_timeout: RequestTimeoutOpt = "30s",
+    platform: cluster.PlatformOpt = None,
+    kubeconfig: cluster.KubeconfigOpt = None,
+    context: cluster.ContextOpt = None,
+    namespace: cluster.NamespaceOpt = None,
+    request_timeout: cluster.RequestTimeoutOpt = "30s",
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Start a Workflow from the agent's WorkflowTemplate, or a Job from its CronJob/Job template.
@@ -66,10 +56,10 @@ def run(
 
     common.set_kind("Run")
     params = parse_params(param)
-    limit = duration(timeout, "--timeout") if timeout else None
+    limit = cluster.duration(timeout, "--timeout") if timeout else None
     text = output is OutputFormat.text
-    with connect_client(kubeconfig, context, request_timeout) as client:
-        ns = resolve_namespace(client, namespace, name, Path.cwd(), platform_file(platform))
+    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
+        ns = resolve_namespace(client, namespace, name, Path.cwd(), cluster.platform_file(platform))
         client.discover()
         deployed = find_agent(client, name, ns)
         state = runs.start(client, deployed, params)

@@ -7,16 +7,7 @@ from typing import Annotated
 
 import typer
 
-from agentctl.cli import common
-from agentctl.cli.deploy_cmd import (
-    ContextOpt,
-    KubeconfigOpt,
-    NamespaceOpt,
-    PlatformOpt,
-    RequestTimeoutOpt,
-    connect_client,
-    platform_file,
-)
+from agentctl.cli import cluster, common
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -30,11 +21,11 @@ def status(
     all_namespaces: Annotated[
         bool, typer.Option("-A", "--all-namespaces", help="Agents in every namespace.")
     ] = False,
-    platform: PlatformOpt = None,
-    kubeconfig: KubeconfigOpt = None,
-    context: ContextOpt = None,
-    namespace: NamespaceOpt = None,
-    request_timeout: RequestTimeoutOpt = "30s",
+    platform: cluster.PlatformOpt = None,
+    kubeconfig: cluster.KubeconfigOpt = None,
+    context: cluster.ContextOpt = None,
+    namespace: cluster.NamespaceOpt = None,
+    request_timeout: cluster.RequestTimeoutOpt = "30s",
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Show agents agentctl deployed: type, version, ready/desired replicas, last run and result, age."""
@@ -46,11 +37,13 @@ def status(
     common.set_kind("AgentStatusList")
     if all_namespaces and namespace:
         raise UsageError("-A and -n exclude each other")
-    with connect_client(kubeconfig, context, request_timeout) as client:
+    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
         ns = (
             None
             if all_namespaces
-            else resolve_namespace(client, namespace, name, Path.cwd(), platform_file(platform))
+            else resolve_namespace(
+                client, namespace, name, Path.cwd(), cluster.platform_file(platform)
+            )
         )
         rows = run_status(client, ns, name)
     if output is not OutputFormat.text:

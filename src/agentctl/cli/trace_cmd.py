@@ -11,17 +11,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import cluster, common
 from agentctl.settings import OutputFormat
 
 if TYPE_CHECKING:
+    from agentctl.deploy.client import ConnectOptions
     from agentctl.telemetry.sources import Query, TraceSource
     from agentctl.telemetry.store import TraceStore
 
 app = typer.Typer()
 
 POLL_INTERVAL_S = 0.1
-_PLATFORM_FILES = ("platform.yaml", "platform.yml")
 
 
 class Status(StrEnum):
@@ -56,10 +56,13 @@ def trace(
     ] = None,
     since: Annotated[
         str | None,
-        typer.Option("--since", help="Only traces started within this long (30m, 6h, 7d)."),
+        typer.Option(
+            "--since",
+            help="Only traces started within this long (30m, 6h, 7d) or since an ISO date/time.",
+        ),
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", "--last", "-n", min=1, help="How many traces to list.")
+        int, typer.Option("--limit", "--last", "-l", min=1, help="How many traces to list.")
     ] = 20,
     store: Annotated[
         Path | None,
@@ -86,21 +89,24 @@ def trace(
     namespace: Annotated[
         str | None,
         typer.Option(
+            "-n",
             "--namespace",
             help="Namespace for --port-forward (default: platform collectorNamespace).",
         ),
     ] = None,
+    kubeconfig: cluster.KubeconfigOpt = None,
+    context: cluster.ContextOpt = None,
     no_cost: Annotated[
         bool, typer.Option("--no-cost", help="Skip pricing (shows tokens only).")
     ] = False,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Show agent traces from the local store or a Jaeger/Tempo backend."""
-    from agentctl.cli.collector_cmd import parse_age
+    from agentctl.cli.inputs import parse_when
     from agentctl.telemetry.sources import Query
 
     common.set_kind("TraceSpan" if follow else "Trace" if trace_id else "TraceList")
-    since_ns = time.time_ns() - parse_age(since, "--since") if since else None
+    since_ns = parse_when(since, "--since", time.time_ns()) if since else None
     query = Query(
         limit=limit,
         agent=agent,
@@ -117,7 +123,8 @@ def trace(
         return
     forwarder = None
     try:
-        src, forwarder = _resolve_source(store, source, port_forward, namespace)
+        connect = cluster.connect_options(kubeconfig, context) if port_forward else None
+        src, forwarder = _resolve_source(store, source, port_forward, namespace, connect)
         if src is None:
             _empty(trace_id, output, store)
             return
@@ -154,26 +161,24 @@ def _open_store(path: Path | None, *, must_exist: bool) -> TraceStore:
 
 def _platform_traces() -> tuple[str, str | None, str] | None:
     """(source kind, url, collector namespace) from platform.yaml, when one is configured."""
-    s = common.settings()
-    explicit = s.platform_file
-    if not explicit:
-        here = Path.cwd().resolve()
-        for d in (here, *here.parents):
-            if any((d / n).is_file() for n in _PLATFORM_FILES):
-                break
-            if (d / ".git").exists():
-                return None
-        else:
-            return None
+    from agentctl.spec.files import find_platform_file
+
+    path = find_platform_file(common.platform_path(None))
+    if path is None:
+        return None
     from agentctl.spec.loader import load_platform
 
-    loaded = load_platform(explicit)
+    loaded = load_platform(path)
     tel = loaded.platform.telemetry
     return tel.traces.source, tel.traces.url, tel.collector_namespace
 
 
 def _resolve_source(
-    store: Path | None, source: str | None, port_forward: str | None, namespace: str | None
+    store: Path | None,
+    source: str | None,
+    port_forward: str | None,
+    namespace: str | None,
+    connect: ConnectOptions | None = None,
 ) -> tuple[TraceSource | None, Any]:
     from agentctl.telemetry.sources import LocalSource, remote_source
     from agentctl.telemetry.store import default_store_path
@@ -194,7 +199,7 @@ def _resolve_source(
     elif source not in (None, "local"):
         url = source
     if port_forward:
-        from agentctl.telemetry.portforward import DEFAULT_PORTS, PortForward, parse_target
+        from agentctl.deploy.portforward import DEFAULT_PORTS, PortForward, parse_target
 
         if kind is None and url is None:
             _usage("--port-forward needs the backend kind: add --source jaeger or --source tempo")
@@ -202,6 +207,7 @@ def _resolve_source(
             parse_target(port_forward),
             ns or "observability",
             default_port=DEFAULT_PORTS.get(kind or ""),
+            connect_options=connect,
         )
         base = fwd.start()
         common.console(stderr=True).print(f"[dim]port-forward {port_forward} -> {base}[/]")
@@ -242,16 +248,16 @@ def _prices(src: TraceSource, summaries: list[Any], no_cost: bool) -> Any:
         from agentctl.telemetry.pricecache import list_prices
 
         return list_prices(src.store, summaries)
-    from agentctl.telemetry.report import price
+    from agentctl.cost.llm import price_spans
 
-    return price(src.model_calls([s.trace_id for s in summaries if s.llm_calls]))
+    return price_spans(src.model_calls([s.trace_id for s in summaries if s.llm_calls]))
 
 
 def _show_list(src: TraceSource, query: Query, output: OutputFormat, no_cost: bool) -> None:
     summaries = src.recent_traces(query)
     prices = _prices(src, summaries, no_cost)
     if output is not OutputFormat.text:
-        from agentctl.telemetry.report import list_data
+        from agentctl.traces.report import list_data
 
         common.emit("TraceList", list_data(summaries, prices, src.description), output)
         return
@@ -264,9 +270,10 @@ def _show_list(src: TraceSource, query: Query, output: OutputFormat, no_cost: bo
 
 
 def _show_trace(src: TraceSource, trace_id: str, output: OutputFormat, no_cost: bool) -> None:
+    from agentctl.cost.llm import price_spans
     from agentctl.errors import TelemetryError, UsageError
-    from agentctl.telemetry.report import detail_data, price
     from agentctl.telemetry.sources import LocalSource
+    from agentctl.traces.report import detail_data
 
     wanted = trace_id.strip().lower()
     if not wanted or any(c not in "0123456789abcdef" for c in wanted) or len(wanted) > 32:
@@ -279,7 +286,7 @@ def _show_trace(src: TraceSource, trace_id: str, output: OutputFormat, no_cost: 
     spans = src.trace(wanted)
     if not spans:
         raise TelemetryError(f"trace {trace_id} not found in {src.description}")
-    prices = None if no_cost else price(spans)
+    prices = None if no_cost else price_spans(spans)
     if output is not OutputFormat.text:
         common.emit("Trace", detail_data(wanted, spans, prices, src.description), output)
         return
@@ -315,7 +322,7 @@ def _span_matches(sp: Any, query: Query, agents: _TraceAgents) -> bool:
 
 def _follow(store: TraceStore, query: Query, output: OutputFormat) -> None:
     from agentctl.results import envelope
-    from agentctl.telemetry.report import span_dict
+    from agentctl.traces.report import span_dict
     from agentctl.views.trace_follow import FollowFormatter
 
     out = _out()

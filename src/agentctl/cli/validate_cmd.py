@@ -12,6 +12,7 @@ import typer
 from typer.core import TyperCommand
 
 from agentctl.cli import common
+from agentctl.errors import EXIT_FINDINGS
 from agentctl.files import write_text_atomic
 from agentctl.settings import OutputFormat
 
@@ -223,13 +224,13 @@ def validate(
     pairs = pair_outputs(order, fmts, list(output_files or []))
     stdout_fmt = next((f for f, p in pairs if p is None), None)
     if stdout_fmt in ("json", "yaml"):
-        common._remember_output(OutputFormat(stdout_fmt))
+        common.remember_output(OutputFormat(stdout_fmt))
 
     started = time.perf_counter()
     report = gate.run(
         paths=list(paths or []),
         manifests=list(filename or []),
-        platform_file=platform_file,
+        platform_file=common.platform_path(platform_file),
         env=env,
         include=_split(include),
         exclude=_split(exclude),
@@ -270,4 +271,4 @@ def validate(
             err.print(f"[bold red]error:[/] {common._escape(line)}")
         raise typer.Exit(EXIT_USAGE)
     if report.failed:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FINDINGS)

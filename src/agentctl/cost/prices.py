@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import sys
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -157,13 +156,6 @@ class Pricer:
         self._snapshot: Any = None
         self._resolved: dict[tuple[str | None, str], _Resolved | str] = {}
         self._rates: dict[tuple[str, str, int], tuple[Any, UnitRates | None]] = {}
-
-    @staticmethod
-    def preload() -> threading.Thread:
-        """Import genai-prices (~0.25 s) in a background thread while SQL runs."""
-        t = threading.Thread(target=_import_genai_prices, name="genai-prices-import", daemon=True)
-        t.start()
-        return t
 
     @property
     def snapshot(self) -> Any:
@@ -350,10 +342,6 @@ class Pricer:
         return Price(
             STATUS_PRICED, rates.cost_sum(group.usage, group.calls, band), e.provider_id, e.model_id
         )
-
-
-def _import_genai_prices() -> None:
-    import genai_prices.data  # noqa: F401
 
 
 def _tier_starts(model_price: Any) -> list[int]:

@@ -48,7 +48,7 @@ class RunRow:
     team: str | None
     start_ns: int
     end_ns: int
-    status: str  # the trace's: error when any of its spans errored (telemetry.summary)
+    status: str  # the trace's: error when any of its spans errored (traces.summary)
     resource: Mapping[str, Any]
     llm_usd: float
     llm_calls: int = 0

@@ -151,7 +151,7 @@ def deploy(
         run.run()
     except AgentctlError as exc:
         run.result.failed_at = run.stage
-        exc.partial = run.finish(t0, requests0)  # type: ignore[attr-defined]
+        exc.partial = run.finish(t0, requests0)
         raise
     return run.finish(t0, requests0)
 

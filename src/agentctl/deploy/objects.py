@@ -165,7 +165,3 @@ def same_content(before: dict[str, Any] | None, after: dict[str, Any] | None) ->
         doc.pop("apiVersion", None)
         doc.pop("kind", None)
     return a == b
-
-
-def labels_of(obj: dict[str, Any]) -> dict[str, str]:
-    return dict((obj.get("metadata") or {}).get("labels") or {})

@@ -34,9 +34,6 @@ class RetryPolicy:
         return max(min(retry_after, self.max_retry_after), backoff)
 
 
-NO_RETRY = RetryPolicy(attempts=1)
-
-
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110)."""
     if value is None:

@@ -11,7 +11,8 @@ from typing import Any
 from agentctl.errors import UsageError
 from agentctl.image.builders import Builder, BuildRequest
 from agentctl.spec import imagelock
-from agentctl.spec.loader import LoadedAgent, LoadedPlatform, display_path
+from agentctl.spec.files import display_path
+from agentctl.spec.loader import LoadedAgent, LoadedPlatform
 
 
 @dataclass

@@ -10,11 +10,11 @@ from agentctl.policy import engine
 from agentctl.policy.declarative import field_rule_checks
 from agentctl.policy.model import Check, RunOptions, Unit
 from agentctl.policy.registry import all_checks, select
-from agentctl.policy.sources import agent_unit, find_agent_files, load_manifests, manifest_unit
+from agentctl.policy.sources import agent_unit, load_manifests, manifest_unit
+from agentctl.spec.files import AGENT_FILENAMES, display_path, find_agent_files
 
 
 def _is_agent_file(path: Path) -> bool:
-    from agentctl.spec.loader import AGENT_FILENAMES
     from agentctl.spec.yamlsafe import parse_documents, read_text
 
     if path.name in AGENT_FILENAMES:
@@ -50,7 +50,7 @@ def run(
     input is still checked and the problems are returned in ``Report.errors``
     (the caller reports both and exits 2).
     """
-    from agentctl.spec.loader import AGENT_FILENAMES, display_path, load_agent, load_platform
+    from agentctl.spec.loader import load_agent, load_platform
 
     agent_files: list[Path] = []
     manifest_targets: list[str] = []
@@ -60,10 +60,15 @@ def run(
             if Path(m).name in AGENT_FILENAMES
             else manifest_targets.append(m)
         )
-    if not paths and not manifests:
+    implicit = not paths and not manifests
+    if implicit:
         paths = [Path(".")]
     for target in paths:
-        for found in find_agent_files(target):
+        for found in find_agent_files(
+            target,
+            hint="pass an agent project, an agent.yaml, or plain manifests with -f",
+            upwards=implicit,
+        ):
             if found.is_file() and not _is_agent_file(found):
                 raise UsageError(
                     f"{display_path(found)}: not an agent.yaml (kind Agent)",

@@ -153,28 +153,3 @@ def agent_unit(loaded: LoadedAgent, platform: LoadedPlatform, options: RunOption
 
 def manifest_unit(objects: list[Obj], platform: LoadedPlatform, options: RunOptions) -> Unit:
     return Unit(objects, platform, None, "manifests", options)
-
-
-def find_agent_files(target: Path) -> list[Path]:
-    """agent.yaml files of a target: the file, the directory's own, or every one below it (a monorepo)."""
-    from agentctl.spec.loader import AGENT_FILENAMES, display_path
-
-    if not target.exists():
-        raise UsageError(f"{target}: no such file or directory")
-    if target.is_file():
-        return [target]
-    for name in AGENT_FILENAMES:
-        if (target / name).is_file():
-            return [target / name]
-    found: list[Path] = []
-    for root, dirs, files in os.walk(target):
-        dirs[:] = sorted(
-            d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and d != "dist"
-        )
-        found.extend(Path(root) / f for f in sorted(files) if f in AGENT_FILENAMES)
-    if not found:
-        raise UsageError(
-            f"{display_path(target) or '.'}: no agent.yaml here or below",
-            hint="pass an agent project, an agent.yaml, or plain manifests with -f",
-        )
-    return found

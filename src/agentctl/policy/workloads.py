@@ -190,19 +190,6 @@ def all_pods(objects: Iterable[Obj]) -> Iterator[PodView]:
         yield from pods(obj)
 
 
-def is_workload(obj: Obj) -> bool:
-    return obj.kind in WORKLOAD_KINDS
-
-
-def pod_selector_labels(obj: Obj) -> dict[str, str]:
-    """Labels of the pods a workload creates (for NetworkPolicy matching)."""
-    views = pods(obj)
-    merged: dict[str, str] = {}
-    for view in views:
-        merged.update({str(k): str(v) for k, v in view.labels().items()})
-    return merged
-
-
 AGENT_LABELS = ("agentctl.dev/agent", "app.kubernetes.io/instance", "app.kubernetes.io/name", "app")
 
 

@@ -336,10 +336,6 @@ _BUILTIN: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
-def builtin_kinds() -> list[tuple[str, str]]:
-    return sorted(_BUILTIN)
-
-
 def builtin_schema(api_version: str, kind: str, kube_version: str) -> dict[str, Any] | None:
     """A self-contained built-in schema for a custom kind, or None."""
     schema = _BUILTIN.get((api_version, kind))

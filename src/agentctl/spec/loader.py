@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,20 +12,11 @@ from pydantic import ValidationError
 from agentctl.errors import Problem, SpecError, UsageError
 from agentctl.spec import graph
 from agentctl.spec.errors_map import problems_from_validation
+from agentctl.spec.files import AGENT_FILENAMES, display_path, find_agent_file, find_platform_file
 from agentctl.spec.models import Agent, Platform, Workflow, default_platform
 from agentctl.spec.yamlsafe import Located, PathKey, dotted_path, load_one
 
-AGENT_FILENAMES = ("agent.yaml", "agent.yml")
-PLATFORM_FILENAMES = ("platform.yaml", "platform.yml")
-
-
-def display_path(path: Path) -> str:
-    """A path as users should see it: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
+__all__ = ["AGENT_FILENAMES", "display_path", "find_agent_file", "find_platform_file"]
 
 
 @dataclass
@@ -59,22 +49,6 @@ class LoadedAgent:
                 return self.positions[p]
             p = p[:-1]
         return (self.file, 1, 1)
-
-
-def find_agent_file(target: Path) -> Path:
-    """The agent.yaml a PATH argument means: the file itself, or the one in a directory."""
-    if target.is_dir():
-        for name in AGENT_FILENAMES:
-            candidate = target / name
-            if candidate.is_file():
-                return candidate
-        raise UsageError(
-            f"{display_path(target) or '.'}: no agent.yaml in this directory",
-            hint="run in an agent project, pass PATH or -f FILE, or create one with `agentctl init`",
-        )
-    if not target.exists():
-        raise UsageError(f"{display_path(target)}: no such file or directory")
-    return target
 
 
 def _deep_merge(base: Any, overlay: Any) -> Any:
@@ -260,24 +234,6 @@ class LoadedPlatform:
             return ("<built-in platform defaults>", 1, 1)
         line, col = self.doc.position(path)
         return (self.doc.file, line, col)
-
-
-def find_platform_file(explicit: str | Path | None, search_from: Path | None = None) -> Path | None:
-    """--platform FILE > AGENTCTL_PLATFORM > platform.yaml in the directory (or its parents, up to a repo root)."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("AGENTCTL_PLATFORM")
-    if env:
-        return Path(env)
-    start = (search_from or Path.cwd()).resolve()
-    for directory in (start, *start.parents):
-        for name in PLATFORM_FILENAMES:
-            candidate = directory / name
-            if candidate.is_file():
-                return candidate
-        if (directory / ".git").exists():
-            break
-    return None
 
 
 def load_platform(

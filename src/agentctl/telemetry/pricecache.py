@@ -18,17 +18,13 @@ from decimal import Decimal
 from typing import Any
 
 from agentctl.telemetry.store import TraceStore
-from agentctl.telemetry.summary import TraceSummary
+from agentctl.traces.summary import TraceSummary
 
 
 def price_key() -> str | None:
-    """What a cached price depends on: the genai-prices release; None without agentctl.cost."""
-    try:
-        import importlib.metadata
+    """What a cached price depends on: the genai-prices release (None when it is not installed)."""
+    import importlib.metadata
 
-        import agentctl.cost.llm  # noqa: F401 - pricing must be available at all
-    except ImportError:
-        return None
     try:
         return "genai-prices " + importlib.metadata.version("genai-prices")
     except importlib.metadata.PackageNotFoundError:

@@ -30,7 +30,7 @@ from agentctl.errors import TelemetryError
 from agentctl.spans import SpanRecord
 from agentctl.telemetry.otlp import OtlpDecodeError, parse_json
 from agentctl.telemetry.sources import Query
-from agentctl.telemetry.summary import TraceSummary, summarise
+from agentctl.traces.summary import TraceSummary, summarise
 
 DEFAULT_WINDOW_NS = 24 * 3600 * 1_000_000_000  # remote searches look back one day by default
 _MAX_SERVICES = 50

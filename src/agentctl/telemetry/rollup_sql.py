@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # Bump when a table's shape or meaning changes: the rollups are then dropped and
 # rebuilt from the spans present. 2: cost_runs.status is the trace's status
-# (telemetry.summary: error when any span errored), cost_compute has no errors.
+# (traces.summary: error when any span errored), cost_compute has no errors.
 ROLLUP_VERSION = "2"
 NS_HOUR = 3600 * 10**9
 NS_DAY = 24 * NS_HOUR
@@ -64,7 +64,7 @@ ON CONFLICT DO UPDATE SET calls = calls + excluded.calls, input = input + exclud
   min_input = min(min_input, excluded.min_input), max_input = max(max_input, excluded.max_input)"""
 UPSERT_COMPUTE = """INSERT INTO {s}.cost_compute {select}
 ON CONFLICT DO UPDATE SET runs = runs + excluded.runs, run_ns = run_ns + excluded.run_ns"""
-# A run's status is its trace's (the definition in telemetry.summary): error
+# A run's status is its trace's (the definition in traces.summary): error
 # when any span of the trace ended in error, else ok. Spans arrive in any
 # order, so an error seen once sticks, whichever span brings it.
 UPSERT_ROOTS = f"""INSERT INTO {{s}}.cost_runs (trace_id, has_root, start_ns, end_ns, agent, version, team, status,

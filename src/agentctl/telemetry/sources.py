@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 from agentctl.errors import TelemetryError
 from agentctl.spans import SpanRecord
 from agentctl.telemetry.store import TraceStore
-from agentctl.telemetry.summary import TraceSummary
+from agentctl.traces.summary import TraceSummary
 
 if TYPE_CHECKING:
     from agentctl.telemetry.remote import JaegerSource, TempoSource

@@ -41,7 +41,7 @@ Schema (``PRAGMA user_version = 3``), for aggregate SQL over
       unpriced, free, no_usage)   -- the trace list's cost cache (telemetry/pricecache.py)
 
 Token columns are NULL when a span did not report them. ``traces`` follows the
-rules of :mod:`agentctl.telemetry.summary` (tokens are summed over LLM calls).
+rules of :mod:`agentctl.traces.summary` (tokens are summed over LLM calls).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ from agentctl.telemetry.store_sql import (
     accumulate,
     summary_row,
 )
-from agentctl.telemetry.summary import TraceSummary
+from agentctl.traces.summary import TraceSummary
 
 SCHEMA_VERSION = 3  # 2: trace_costs; 3: fewer span indexes (conversations are found through traces)
 STORE_ENV = "AGENTCTL_TRACE_STORE"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentctl.spans import SpanRecord
-from agentctl.telemetry.summary import TraceSummary
+from agentctl.traces.summary import TraceSummary
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, attributes TEXT NOT NULL UNIQUE);

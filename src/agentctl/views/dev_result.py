@@ -9,7 +9,6 @@ from typing import Any
 
 from rich import box
 from rich.console import Console, Group, RenderableType
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -159,7 +158,3 @@ def render_run(report: Any, prices: Any, *, agent: str) -> RenderableType:
 
 def print_run(console: Console, report: Any, prices: Any, *, agent: str) -> None:
     console.print(render_run(report, prices, agent=agent))
-
-
-def print_warning(console: Console, text: str) -> None:
-    console.print(f"[yellow]warning:[/] {escape(text)}")

@@ -9,7 +9,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from agentctl.telemetry.summary import TraceSummary
+from agentctl.traces.summary import TraceSummary
 from agentctl.views.trace_fmt import count, duration, local_time, status_text
 
 

@@ -12,9 +12,9 @@ from rich.text import Text
 from rich.tree import Tree
 
 from agentctl.spans import SpanRecord
-from agentctl.telemetry import content
-from agentctl.telemetry.report import Node, build_tree, final_output, walk
-from agentctl.telemetry.summary import summarise
+from agentctl.traces import content
+from agentctl.traces.report import Node, build_tree, final_output, walk
+from agentctl.traces.summary import summarise
 from agentctl.views.trace_fmt import (
     count,
     duration,

@@ -236,7 +236,7 @@ def _trace(trace: str, *, error_in: str | None) -> list[SpanRecord]:
 
 
 def test_run_status_is_error_when_any_span_errored(store: TraceStore, pricer: Pricer) -> None:
-    from agentctl.telemetry.summary import summarise
+    from agentctl.traces.summary import summarise
 
     spans = [*_trace("aaaa", error_in=None), *_trace("bbbb", error_in="tool"),
              *_trace("cccc", error_in="root")]  # fmt: skip

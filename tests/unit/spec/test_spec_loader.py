@@ -73,10 +73,16 @@ def test_platform_search_stops_at_the_repo_root(tmp_path: Path):
     assert find_platform_file(None, repo) is None
 
 
-def test_platform_env_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_platform_env_var_is_read_once_by_the_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from agentctl.settings import Settings
+
     f = write(tmp_path, "apiVersion: agentctl.dev/v1alpha1\nkind: Platform\n", "org.yaml")
     monkeypatch.setenv("AGENTCTL_PLATFORM", str(f))
-    assert find_platform_file(None, tmp_path) == f
+    # the loader takes what the settings resolved; it reads no environment itself
+    assert find_platform_file(None, tmp_path) is None
+    assert find_platform_file(Settings.resolve().platform_file, tmp_path) == f
 
 
 def test_overlay_merges_and_locates_into_the_overlay():

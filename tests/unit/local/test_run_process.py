@@ -8,7 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from agentctl.run.process import (
+from agentctl.local.process import (
     EXITED,
     FAILED,
     STOPPED,

@@ -2,21 +2,23 @@
 
 A loopback listener on ``127.0.0.1:<free port>`` accepts connections and pipes
 each one through its own port-forward stream to a running pod behind the
-Service (or to the named pod). The ``kubernetes`` package is imported here
-only, inside functions; its errors become :class:`ClusterError` (exit 3).
+Service (or to the named pod). The connection is the deploy commands' own
+(:func:`agentctl.deploy.client.connect`: the same kubeconfig handling,
+``--kubeconfig``/``--context``, retries and errors, exit 3).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from agentctl.deploy import errors as kerr
+from agentctl.deploy.client import ConnectOptions, KubeClient, connect
 from agentctl.errors import ClusterError, UsageError
 
 DEFAULT_PORTS = {"tempo": 3200, "jaeger": 16686}
@@ -46,21 +48,6 @@ def parse_target(value: str) -> Target:
     return Target(kind, name, port)
 
 
-def _cluster_error(exc: BaseException, what: str) -> ClusterError:
-    status = getattr(exc, "status", None)
-    text = str(exc).strip()
-    reason = getattr(exc, "reason", None) or (text.splitlines()[0] if text else type(exc).__name__)
-    if status == 404:
-        return ClusterError(f"{what}: not found", hint="check the name and --namespace")
-    if status in (401, 403):
-        return ClusterError(
-            f"{what}: forbidden ({reason})", hint="your kubeconfig user needs pods/portforward"
-        )
-    return ClusterError(
-        f"{what}: {reason}", hint="check KUBECONFIG and that the cluster is reachable"
-    )
-
-
 class PortForward:
     """Forward ``127.0.0.1:<local_port>`` to a pod port; ``start()`` resolves the target first."""
 
@@ -70,17 +57,18 @@ class PortForward:
         namespace: str,
         *,
         default_port: int | None = None,
-        context: str | None = None,
+        connect_options: ConnectOptions | None = None,
     ):
         self.target = target
         self.namespace = namespace
         self.default_port = default_port
-        self.context = context
+        self.connect_options = connect_options or ConnectOptions()
         self.local_port = 0
         self.pod = ""
         self.remote_port = 0
         self._listener: socket.socket | None = None
         self._stop = threading.Event()
+        self._kube: KubeClient | None = None
         self._api: Any = None
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -91,32 +79,22 @@ class PortForward:
         return f"http://127.0.0.1:{self.local_port}"
 
     def start(self) -> str:
-        try:
-            from kubernetes import client, config
-            from kubernetes.client.exceptions import ApiException
-            from kubernetes.config.config_exception import ConfigException
-        except ImportError as exc:  # pragma: no cover - a declared dependency
-            raise ClusterError(f"the kubernetes client is not installed: {exc}") from None
+        from kubernetes import client
+
         what = f"{self.target.kind}/{self.target.name} in namespace {self.namespace}"
+        kube = connect(self.connect_options)
         try:
-            self._api = client.CoreV1Api(
-                client.ApiClient(_configuration(client, config, self.context))
-            )
-            self.pod, self.remote_port = self._resolve()
-        except ConfigException as exc:
+            self.pod, self.remote_port = self._resolve(kube)
+        except kerr.NotFound:
+            kube.close()
             raise ClusterError(
-                f"no usable kubeconfig: {exc}", hint="set KUBECONFIG or run inside a cluster"
+                f"{what}: not found", hint="check the name and --namespace"
             ) from None
-        except ApiException as exc:
-            raise _cluster_error(exc, what) from None
-        except (OSError, ValueError) as exc:
-            raise _cluster_error(exc, what) from None
-        except (
-            Exception
-        ) as exc:  # urllib3 errors (connection refused, TLS) have no common base here
-            if type(exc).__module__.startswith("urllib3"):
-                raise _cluster_error(exc, what) from None
+        except BaseException:
+            kube.close()
             raise
+        self._kube = kube
+        self._api = client.CoreV1Api(kube.api)
         listener = socket.create_server(("127.0.0.1", 0))
         listener.settimeout(0.5)
         self._listener = listener
@@ -131,41 +109,47 @@ class PortForward:
             self._threads.append(thread)
         thread.start()
 
-    def _resolve(self) -> tuple[str, int]:
-        api = self._api
+    def _get(self, kube: KubeClient, path: str, **query: Any) -> dict[str, Any]:
+        data = kube.request(
+            "GET", f"/api/v1/namespaces/{quote(self.namespace)}/{path}", query=query
+        ).data
+        return data if isinstance(data, dict) else {}
+
+    def _resolve(self, kube: KubeClient) -> tuple[str, int]:
         port = self.target.port
         if self.target.kind == "pod":
-            pod = api.read_namespaced_pod(self.target.name, self.namespace)
+            pod = self._get(kube, f"pods/{quote(self.target.name)}")
             port = port or self.default_port or _first_container_port(pod)
             if not port:
                 raise ClusterError(
                     f"pod/{self.target.name}: no port given and none declared; use pod/NAME:PORT"
                 )
             return self.target.name, port
-        svc = api.read_namespaced_service(self.target.name, self.namespace)
-        selector = svc.spec.selector or {}
+        svc = self._get(kube, f"services/{quote(self.target.name)}")
+        spec = svc.get("spec") or {}
+        selector = spec.get("selector") or {}
         if not selector:
             raise ClusterError(
                 f"svc/{self.target.name} has no selector; port-forward to a pod instead"
             )
-        svc_port = _service_port(svc, port or self.default_port)
+        svc_port = _service_port(spec, port or self.default_port)
         label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-        pods = api.list_namespaced_pod(self.namespace, label_selector=label_selector).items
-        running = [p for p in pods if (p.status and p.status.phase == "Running")]
+        pods = self._get(kube, "pods", labelSelector=label_selector).get("items") or []
+        running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
         if not running:
             raise ClusterError(
                 f"svc/{self.target.name}: no running pod behind it ({label_selector})"
             )
         pod = running[0]
-        target = svc_port.target_port if svc_port is not None else None
+        target = svc_port.get("targetPort") if svc_port is not None else None
         if isinstance(target, str) and not target.isdigit():
             target = _named_port(pod, target)
-        remote = int(target) if target else (svc_port.port if svc_port is not None else port)
+        remote = int(target) if target else (svc_port.get("port") if svc_port is not None else port)
         if not remote:
             raise ClusterError(
                 f"svc/{self.target.name}: cannot tell which port to forward; use svc/NAME:PORT"
             )
-        return pod.metadata.name, int(remote)
+        return str((pod.get("metadata") or {}).get("name", "")), int(remote)
 
     def _accept_loop(self, listener: socket.socket) -> None:
         # The listener is passed in, never read from self: stop() may clear that at any moment.
@@ -247,6 +231,9 @@ class PortForward:
         for thread in threads:
             if thread is not threading.current_thread():
                 thread.join(max(0.0, deadline - time.monotonic()))
+        kube, self._kube = self._kube, None
+        if kube is not None:
+            kube.close()
 
     def __enter__(self) -> PortForward:
         self.start()
@@ -256,48 +243,29 @@ class PortForward:
         self.stop()
 
 
-def _configuration(client: Any, config: Any, context: str | None) -> Any:
-    """A client configuration of its own (the kubernetes package's global one is shared, and
-    reads $KUBECONFIG only once, at import): $KUBECONFIG, ~/.kube/config, or in-cluster."""
-    cfg = client.Configuration()
-    paths = os.environ.get("KUBECONFIG") or str(Path("~/.kube/config").expanduser())
-    exists = any(Path(p).is_file() for p in paths.split(os.pathsep) if p)
-    if not exists and os.environ.get("KUBERNETES_SERVICE_HOST"):
-        config.load_incluster_config(client_configuration=cfg)
-    else:
-        # The same checks as the deploy commands: a broken kubeconfig is one
-        # line naming the file (and line), exit 3, never a parser traceback.
-        from agentctl.deploy import kubeconfig
-
-        existing = [p for p in paths.split(os.pathsep) if p and Path(p).is_file()]
-        merged = kubeconfig.read(existing)
-        if merged is not None:
-            merged.context(context)
-        config.load_kube_config(
-            config_file=paths, context=context, client_configuration=cfg, persist_config=False
-        )
-    return cfg
-
-
-def _service_port(svc: Any, wanted: int | None) -> Any:
-    ports = list(svc.spec.ports or [])
+def _service_port(spec: dict[str, Any], wanted: int | None) -> dict[str, Any] | None:
+    ports = list(spec.get("ports") or [])
     if not ports:
         return None
     if wanted:
-        return next((p for p in ports if p.port == wanted), None)
-    return ports[0]
+        return next((p for p in ports if p.get("port") == wanted), None)
+    return dict(ports[0])
 
 
-def _named_port(pod: Any, name: str) -> int | None:
-    for c in pod.spec.containers or []:
-        for p in c.ports or []:
-            if p.name == name:
-                return int(p.container_port)
+def _containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
+    return list((pod.get("spec") or {}).get("containers") or [])
+
+
+def _named_port(pod: dict[str, Any], name: str) -> int | None:
+    for c in _containers(pod):
+        for p in c.get("ports") or []:
+            if p.get("name") == name:
+                return int(p["containerPort"])
     return None
 
 
-def _first_container_port(pod: Any) -> int | None:
-    for c in pod.spec.containers or []:
-        for p in c.ports or []:
-            return int(p.container_port)
+def _first_container_port(pod: dict[str, Any]) -> int | None:
+    for c in _containers(pod):
+        for p in c.get("ports") or []:
+            return int(p["containerPort"])
     return None

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from agentctl.errors import UsageError
-from agentctl.run.signals import deferred
+from agentctl.local.signals import deferred
 
 # status values
 STARTING = "starting"

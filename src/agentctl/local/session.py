@@ -21,15 +21,22 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.errors import UsageError, WaitError
-from agentctl.run import env as envmod
-from agentctl.run import plan as planmod
-from agentctl.run.dotenv import load_dotenv
-from agentctl.run.options import DevEvent, DevOptions, EventSink, ProcessCrashed
-from agentctl.run.ports import free_ports
-from agentctl.run.process import EXITED, FAILED, ManagedProcess, ProcSpec, group_members, run_to_end
-from agentctl.run.secrets import SecretDelivery, resolve_secrets
-from agentctl.run.signals import shielded
-from agentctl.run.state import remove_state, write_state
+from agentctl.local import env as envmod
+from agentctl.local import plan as planmod
+from agentctl.local.dotenv import load_dotenv
+from agentctl.local.options import DevEvent, DevOptions, EventSink, ProcessCrashed
+from agentctl.local.ports import free_ports
+from agentctl.local.process import (
+    EXITED,
+    FAILED,
+    ManagedProcess,
+    ProcSpec,
+    group_members,
+    run_to_end,
+)
+from agentctl.local.secrets import SecretDelivery, resolve_secrets
+from agentctl.local.signals import shielded
+from agentctl.local.state import remove_state, write_state
 from agentctl.spec.loader import LoadedAgent, LoadedPlatform, load_platform
 from agentctl.spec.models import AgentType, ServiceTool
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from agentctl.errors import UsageError
-from agentctl.run.dotenv import load_dotenv, parse_dotenv
+from agentctl.local.dotenv import load_dotenv, parse_dotenv
 
 
 def test_common_syntax() -> None:

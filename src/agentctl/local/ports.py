@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import random
 import socket
-import time
 from pathlib import Path
 
 LOWEST = 10_000  # above the usual fixed ports of local services (8080, 5432, 6379, ...)
@@ -64,16 +63,4 @@ def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
     with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=timeout):
         return True
-    return False
-
-
-def wait_port(host: str, port: int, timeout: float, alive: object = None) -> bool:
-    """Wait until something accepts connections on host:port."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if port_open(host, port):
-            return True
-        if callable(alive) and not alive():
-            return False
-        time.sleep(0.05)
     return False

@@ -4,7 +4,7 @@ This follows docs/reference/runtime-contract.md exactly; only the values that
 name places differ from the cluster's: ``OTEL_EXPORTER_OTLP_ENDPOINT`` is the
 embedded receiver, tool URLs are loopback ports, ``AGENT_PORT`` is a free
 local port, ``AGENT_MEMORY_DIR`` is a directory in the project, and secrets
-come from :mod:`agentctl.run.secrets`. The downward-API resource attributes
+come from :mod:`agentctl.local.secrets`. The downward-API resource attributes
 (``k8s.*``) have no local meaning and are left out.
 """
 
@@ -142,7 +142,7 @@ def agent_env(
 
     Starts from the rendered ConfigMap data, then points every place at this
     machine: the receiver, loopback tool ports, the local memory directory and
-    the agent's local port. Secret locations come from :mod:`agentctl.run.secrets`.
+    the agent's local port. Secret locations come from :mod:`agentctl.local.secrets`.
     """
     agent = loaded.agent
     spec = agent.spec

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from agentctl.errors import UsageError
-from agentctl.run import env as envmod
-from agentctl.run import plan
-from agentctl.run.secrets import resolve_secrets
+from agentctl.local import env as envmod
+from agentctl.local import plan
+from agentctl.local.secrets import resolve_secrets
 from agentctl.spec.loader import load_agent, load_platform
 
 AGENT = """\
@@ -201,7 +201,7 @@ def test_agent_without_command_needs_its_package(tmp_path: Path) -> None:
 def test_session_warns_about_missing_secrets_without_starting_anything(
     loaded, tmp_path: Path
 ) -> None:
-    from agentctl.run.session import DevOptions, DevSession
+    from agentctl.local.session import DevOptions, DevSession
 
     session = DevSession(
         loaded, DevOptions(store_path=tmp_path / "t.db"), shell_env={"PATH": "/bin"}
@@ -223,7 +223,7 @@ def test_session_warns_about_missing_secrets_without_starting_anything(
 
 
 def test_unknown_tool_dir_is_a_usage_error(loaded, tmp_path: Path) -> None:
-    from agentctl.run.session import DevOptions, DevSession
+    from agentctl.local.session import DevOptions, DevSession
 
     options = DevOptions(store_path=tmp_path / "t.db", tool_dirs={"nope": tmp_path})
     with (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from agentctl.run.ports import LOWEST, ephemeral_range, free_port, free_ports
+from agentctl.local.ports import LOWEST, ephemeral_range, free_port, free_ports
 
 
 def test_ports_are_distinct_bindable_and_never_ephemeral() -> None:

@@ -1,8 +1,8 @@
 """Plain data for ``agentctl trace`` output: the JSON shapes and the span tree.
 
 The views render these; ``-o json`` emits them inside the usual envelope.
-Costs come from :mod:`agentctl.cost.llm` when it is importable (it is
-optional here: without it the views show tokens only).
+Costs are passed in (an :class:`agentctl.cost.llm` pricing, or None to show
+tokens only).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentctl.spans import SpanRecord
-from agentctl.telemetry import content
-from agentctl.telemetry.summary import TraceSummary, iso_time, summarise
+from agentctl.traces import content
+from agentctl.traces.summary import TraceSummary, iso_time, summarise
 
 _LLM_COLUMNS = (
     "input_tokens",
@@ -22,15 +22,6 @@ _LLM_COLUMNS = (
     "cache_write_tokens",
     "reasoning_tokens",
 )
-
-
-def price(spans: Iterable[SpanRecord]) -> Any | None:
-    """``agentctl.cost.llm.price_spans(spans)`` or None when costs are unavailable."""
-    try:
-        from agentctl.cost.llm import price_spans
-    except ImportError:
-        return None
-    return price_spans(spans)
 
 
 def span_tokens(sp: SpanRecord) -> dict[str, int] | None:

@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from agentctl.run.signals import deferred, interrupt_on_sigterm
+from agentctl.local.signals import deferred, interrupt_on_sigterm
 
 
 def test_ctrl_c_inside_the_block_interrupts_after_it() -> None:

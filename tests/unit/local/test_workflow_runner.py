@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from agentctl.run.workflow import (
+from agentctl.local.workflow import (
     CANCELLED,
     FAILED,
     SUCCEEDED,

@@ -4,7 +4,7 @@
   (the golden-path HTTP API); the answer is the response's ``output``.
 - job agents: one run of the agent's command with ``AGENT_TASK=TASK`` (and
   ``--param`` values as the JSON object ``AGENT_PARAMS``).
-- workflow agents: one run of the step DAG (:mod:`agentctl.run.workflow`),
+- workflow agents: one run of the step DAG (:mod:`agentctl.local.workflow`),
   ``TASK`` given to every step as ``AGENT_TASK`` and, when the workflow
   declares a ``task`` or ``topic`` parameter, as that parameter. agentctl
   records the run's ``invoke_workflow`` span and hands its context to every
@@ -27,8 +27,8 @@ from agentctl.errors import UsageError, WaitError
 from agentctl.spans import OP_INVOKE_WORKFLOW, STATUS_ERROR, STATUS_OK, SpanRecord
 
 if TYPE_CHECKING:
-    from agentctl.run.session import DevSession
-    from agentctl.run.workflow import WorkflowResult
+    from agentctl.local.session import DevSession
+    from agentctl.local.workflow import WorkflowResult
 
 TASK_PARAMETERS = ("task", "topic", "question", "input")
 SPAN_KIND_INTERNAL = 1
@@ -231,7 +231,7 @@ def workflow_parameters(session: DevSession, task: str | None) -> dict[str, str]
 
 
 def run_workflow(session: DevSession, task: str | None) -> RunReport:
-    from agentctl.run.workflow import StepOutcome, StepRequest, WorkflowRunner
+    from agentctl.local.workflow import StepOutcome, StepRequest, WorkflowRunner
 
     assert session.commands is not None and session.agent.spec.workflow is not None
     spec = session.agent.spec
@@ -313,7 +313,7 @@ def run_workflow(session: DevSession, task: str | None) -> RunReport:
 
 
 def planmod_command(session: DevSession, step_command: list[str] | None) -> list[str]:
-    from agentctl.run.plan import resolve_command
+    from agentctl.local.plan import resolve_command
 
     assert session.commands is not None
     if step_command:

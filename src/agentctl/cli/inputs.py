@@ -1,0 +1,77 @@
+"""Reading command-line input the same way in every command: times and
+durations (``--since``, ``--timeout``, ``--retention``), the agents in scope
+and the platform file they use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from agentctl.cli import common
+
+
+def duration(value: str, flag: str) -> float:
+    """A duration (``30s``, ``5m``, ``6h``, ``7d``) in seconds."""
+    from agentctl.errors import UsageError
+    from agentctl.spec.units import parse_duration
+
+    try:
+        return float(parse_duration(value.strip()))
+    except ValueError as exc:
+        raise UsageError(f"{flag} {value!r}: {exc}") from None
+
+
+def parse_age(value: str, flag: str) -> int:
+    """A duration (``30m``, ``6h``, ``7d``) in nanoseconds."""
+    return int(duration(value, flag)) * 1_000_000_000
+
+
+def parse_when(value: str, flag: str, now_ns: int) -> int:
+    """``7d``/``36h`` ago, or an ISO 8601 date or time (UTC unless it says otherwise), in ns."""
+    import datetime as dt
+
+    from agentctl.errors import UsageError
+    from agentctl.spec.units import parse_duration
+
+    try:
+        return now_ns - parse_duration(value) * 10**9
+    except ValueError:
+        pass
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"{flag} {value!r}: expected a duration (7d, 36h) or an ISO date/time (2025-03-01)"
+        ) from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return int(when.timestamp()) * 10**9 + when.microsecond * 1000
+
+
+def load_agents(paths: list[Path] | None, env: str | None) -> list[Any]:
+    """The agents in scope: those named, else the project the working directory is in (if any)."""
+    from agentctl.spec.files import project_agent_file
+
+    if not paths:
+        own = project_agent_file(Path.cwd())
+        if own is None:
+            return []  # nothing in scope: the spec models are not even imported
+        paths = [own]
+    from agentctl.spec.loader import load_agent
+
+    return [load_agent(p, env=env) for p in paths]
+
+
+def load_platform_for(
+    platform_file: Path | None, agents: list[Any], *, need_model: bool
+) -> Any | None:
+    """The LoadedPlatform, or None when there is no platform.yaml and defaults will do."""
+    start = agents[0].path.resolve().parent if agents else Path.cwd()
+    from agentctl.spec.files import find_platform_file
+
+    path = find_platform_file(common.platform_path(platform_file), start)
+    if path is None and not need_model:
+        return None
+    from agentctl.spec.loader import load_platform
+
+    return load_platform(path, start)

@@ -1,0 +1,104 @@
+"""Where agent.yaml and platform.yaml are: the one place that finds them.
+
+Cheap to import (no Pydantic), so commands that only need to know whether a
+file exists do not pay for the spec models.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from agentctl.errors import UsageError
+
+AGENT_FILENAMES = ("agent.yaml", "agent.yml")
+PLATFORM_FILENAMES = ("platform.yaml", "platform.yml")
+# Directories never searched for agent.yaml (besides hidden ones): dependencies,
+# virtualenvs, caches and build outputs.
+SKIP_DIRS = frozenset({"node_modules", "venv", "__pycache__", "dist", "build"})
+
+
+def display_path(path: Path) -> str:
+    """A path as users should see it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def _own_agent_file(directory: Path) -> Path | None:
+    for name in AGENT_FILENAMES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def project_agent_file(start: Path) -> Path | None:
+    """The agent.yaml of the project ``start`` is in: its own, or the nearest one
+    above it, not past a repository root (a ``.git``)."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        found = _own_agent_file(directory)
+        if found is not None:
+            return found
+        if (directory / ".git").exists():
+            break
+    return None
+
+
+def find_agent_file(target: Path, *, upwards: bool = False) -> Path:
+    """The agent.yaml a PATH argument means: the file itself, or the one in a
+    directory (with ``upwards``, also the project's a subdirectory is in)."""
+    if target.is_dir():
+        found = _own_agent_file(target) or (project_agent_file(target) if upwards else None)
+        if found is not None:
+            return found
+        raise UsageError(
+            f"{display_path(target) or '.'}: no agent.yaml in this directory",
+            hint="run in an agent project, pass PATH or -f FILE, or create one with `agentctl init`",
+        )
+    if not target.exists():
+        raise UsageError(f"{display_path(target)}: no such file or directory")
+    return target
+
+
+def find_agent_files(target: Path, *, hint: str, upwards: bool = False) -> list[Path]:
+    """agent.yaml files of a target: the file, the directory's own, or every one
+    below it (a monorepo); with ``upwards``, the project's of a subdirectory
+    that has none below it."""
+    if not target.exists():
+        raise UsageError(f"{display_path(target)}: no such file or directory")
+    if target.is_file():
+        return [target]
+    own = _own_agent_file(target)
+    if own is not None:
+        return [own]
+    found: list[Path] = []
+    for root, dirs, files in os.walk(target):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        found.extend(Path(root) / f for f in sorted(files) if f in AGENT_FILENAMES)
+    if not found and upwards:
+        above = project_agent_file(target)
+        if above is not None:
+            return [above]
+    if not found:
+        raise UsageError(f"{display_path(target) or '.'}: no agent.yaml here or below", hint=hint)
+    return found
+
+
+def find_platform_file(explicit: str | Path | None, search_from: Path | None = None) -> Path | None:
+    """``explicit`` (--platform, or AGENTCTL_PLATFORM as the settings read it),
+    else platform.yaml in the directory or its parents, up to a repository root."""
+    if explicit:
+        return Path(explicit)
+    start = (search_from or Path.cwd()).resolve()
+    for directory in (start, *start.parents):
+        for name in PLATFORM_FILENAMES:
+            candidate = directory / name
+            if candidate.is_file():
+                return candidate
+        if (directory / ".git").exists():
+            break
+    return None

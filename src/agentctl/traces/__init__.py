@@ -1,0 +1,1 @@
+"""The trace model: pure functions over SpanRecord (summaries, trees, content, report data)."""
