@@ -77,6 +77,9 @@ class FakeKube(StoreMixin):
         self.on_create: dict[str, Callable[[FakeKube, dict[str, Any]], None]] = {}
         # (path prefix, status, content type, body): answered as is, like a web server or proxy
         self.raw_answers: list[tuple[str, int, str, bytes]] = []
+        # (namespace, service name) -> http://127.0.0.1:PORT: where the services/proxy
+        # subresource sends requests (simulated nodes run no pods: a local process stands in)
+        self.service_backends: dict[tuple[str, str], str] = {}
         self.requests: list[RequestRecord] = []
         self._counted = 0
         self._lock = threading.RLock()

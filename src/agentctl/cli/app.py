@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "deploy": ("agentctl.cli.deploy_cmd", "Server-side apply an agent in dependency order; prune what it no longer renders; wait.", "Ship"),
     "diff": ("agentctl.cli.diff_cmd", "Show what deploy would change (server dry run vs live); exit 1 when something would.", "Ship"),
     "status": ("agentctl.cli.status_cmd", "Deployed agents: type, version, ready replicas, last run and result, age.", "Ship"),
+    "invoke": ("agentctl.cli.invoke_cmd", "Send a task to a deployed agent (service proxy) and print the answer and trace id.", "Ship"),
     "run": ("agentctl.cli.run_cmd", "Start a run of a job or workflow agent; --watch follows it node by node.", "Ship"),
     "logs": ("agentctl.cli.logs_cmd", "Logs of all of an agent's pods, prefixed by pod; --follow streams them.", "Ship"),
     "delete": ("agentctl.cli.delete_cmd", "Remove what agentctl deployed for an agent (memory kept unless --delete-data).", "Ship"),

@@ -169,3 +169,16 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+def parse_params(values: list[str] | None) -> dict[str, str]:
+    """-p key=value options (run, invoke) as a dict; a usage error for an item without '='."""
+    from agentctl.errors import UsageError
+
+    out: dict[str, str] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"-p {item!r}: expected key=value")
+        out[key.strip()] = value
+    return out

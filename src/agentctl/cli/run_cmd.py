@@ -14,18 +14,6 @@ from agentctl.settings import OutputFormat
 app = typer.Typer()
 
 
-def parse_params(values: list[str] | None) -> dict[str, str]:
-    from agentctl.errors import UsageError
-
-    out: dict[str, str] = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"-p {item!r}: expected key=value")
-        out[key.strip()] = value
-    return out
-
-
 @app.command()
 def run(
     name: Annotated[str, typer.Argument(help="The agent to run (a job or workflow agent).")],
@@ -55,7 +43,7 @@ def run(
     from agentctl.views.deploy_run import RunWatcher
 
     common.set_kind("Run")
-    params = parse_params(param)
+    params = common.parse_params(param)
     limit = cluster.duration(timeout, "--timeout") if timeout else None
     text = output is OutputFormat.text
     with cluster.connect_client(kubeconfig, context, request_timeout) as client:
