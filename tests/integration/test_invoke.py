@@ -179,3 +179,35 @@ def test_an_answer_streamed_as_server_sent_events_is_printed_as_it_comes(service
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _Refuse(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = json.dumps({"error": "daily budget of 5.00 USD used up"}).encode()
+        self.send_response(429)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_run_the_agent_refuses_is_exit_4_with_the_reason(service, kube):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refuse)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        (svc,) = [s for s in kube.list("Service") if s["metadata"]["name"] == "currency-converter"]
+        ns = svc["metadata"]["namespace"]
+        kube.service_backends[(ns, "currency-converter")] = f"http://127.0.0.1:{server.server_port}"
+        result = run_cli("invoke", "currency-converter", "--input", "hi")
+        assert result.exit_code == 4, result.stderr
+        assert "daily budget is used up (HTTP 429)" in result.stderr
+        # a non-idempotent POST is sent once, never retried
+        assert len([r for r in kube.requests if "/proxy/invoke" in r.path]) == 1
+    finally:
+        server.shutdown()
+        server.server_close()

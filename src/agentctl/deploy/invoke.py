@@ -129,6 +129,7 @@ def invoke(
             info=info,
             idempotent=False,
             stream=True,
+            retry=False,
         )
     except kerr.ApiFailure as err:
         status = getattr(err, "status", 0)
