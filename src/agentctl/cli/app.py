@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "status": ("agentctl.cli.status_cmd", "Deployed agents: type, version, ready replicas, last run and result, age.", "Ship"),
     "invoke": ("agentctl.cli.invoke_cmd", "Send a task to a deployed agent (service proxy) and print the answer and trace id.", "Ship"),
     "run": ("agentctl.cli.run_cmd", "Start a run of a job or workflow agent; --watch follows it node by node.", "Ship"),
+    "runs": ("agentctl.cli.runs_cmd", "Recent runs of a job or workflow agent (phase, duration, cost); stop or resubmit one.", "Ship"),
     "logs": ("agentctl.cli.logs_cmd", "Logs of all of an agent's pods, prefixed by pod; --follow streams them.", "Ship"),
     "delete": ("agentctl.cli.delete_cmd", "Remove what agentctl deployed for an agent (memory kept unless --delete-data).", "Ship"),
     "checks": ("agentctl.cli.checks_cmd", "List the policy checks validate runs, or explain one (rationale, fix, example).", "Author"),
