@@ -272,6 +272,7 @@ class FakeKube(StoreMixin):
         containers: list[dict[str, Any]] | None = None,
         conditions: list[dict[str, Any]] | None = None,
         owner: dict[str, Any] | None = None,
+        annotations: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         statuses = containers or [
             {
@@ -284,7 +285,12 @@ class FakeKube(StoreMixin):
         pod = {
             "apiVersion": "v1",
             "kind": "Pod",
-            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "labels": dict(labels),
+                **({"annotations": dict(annotations)} if annotations else {}),
+            },
             "spec": {
                 "containers": [
                     {"name": c["name"], "image": c.get("image", "example.invalid/agent:1")}

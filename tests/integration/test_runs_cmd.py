@@ -121,3 +121,76 @@ def test_an_unknown_run_is_a_usage_error(kube, tmp_path):
     res = run_cli("runs", "stop", "nope", "-n", NS)
     assert res.exit_code == 2
     assert "no run nope in namespace agents-search" in res.stderr
+
+
+def _step_pod(
+    kube: FakeKube, wf: str, step: str, lines: list[str], phase: str = "Succeeded"
+) -> None:
+    pod = f"{wf}-{step.replace('(', '-').replace(')', '')}-1234"
+    kube.add_pod(
+        NS,
+        pod,
+        {"agentctl.dev/agent": "deep-research", "workflows.argoproj.io/workflow": wf},
+        phase=phase,
+        containers=[
+            {"name": "main", "ready": False, "restartCount": 0, "state": {"terminated": {}}}
+        ],
+        annotations={"workflows.argoproj.io/node-name": f"{wf}.{step}"},
+    )
+    kube.set_logs(NS, pod, "main", lines, closed=True)
+
+
+def test_logs_of_one_run_by_step_and_of_the_latest(kube, tmp_path):
+    _deploy(tmp_path, "deep-research")
+    old = _start("deep-research", "-p", "topic=a")
+    new = _start("deep-research", "-p", "topic=b")
+    kube.set_status(
+        "Workflow", NS, old, {"phase": "Succeeded", "startedAt": "2026-01-01T00:00:00Z"}
+    )
+    kube.set_status("Workflow", NS, new, {"phase": "Running", "startedAt": "2026-01-02T00:00:00Z"})
+    _step_pod(kube, old, "plan", ["old plan"])
+    _step_pod(kube, new, "plan", ["planned 3 questions"])
+    _step_pod(kube, new, "research(0)", ["searched"])
+    res = run_cli("logs", "deep-research", "--run", old, "-n", NS)
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.splitlines() == ["[plan/main] old plan"]
+    latest = run_cli("logs", "deep-research", "--run", "@latest", "-n", NS)
+    assert latest.exit_code == 0, latest.stderr
+    assert sorted(latest.stdout.splitlines()) == [
+        "[plan/main] planned 3 questions",
+        "[research(0)/main] searched",
+    ]
+    other = run_cli("logs", "deep-research", "--run", "nope", "-n", NS)
+    assert other.exit_code == 2 and "no run nope" in other.stderr
+
+
+def test_logs_run_latest_without_runs_says_how_to_start_one(kube, tmp_path):
+    _deploy(tmp_path, "deep-research")
+    res = run_cli("logs", "deep-research", "--run", "@latest", "-n", NS)
+    assert res.exit_code == 2
+    assert "has no runs yet" in res.stderr and "agentctl run deep-research" in res.stderr
+
+
+def test_run_log_requires_watch(kube, tmp_path):
+    _deploy(tmp_path, "deep-research")
+    res = run_cli("run", "deep-research", "--log")
+    assert res.exit_code == 2 and "add --watch" in res.stderr
+    assert kube.list("Workflow") == []  # refused before anything started
+
+
+def test_run_watch_log_prints_the_steps_logs_while_it_runs(kube, tmp_path):
+    from tests.integration.test_deploy_runs import script_workflow
+
+    _deploy(tmp_path, "deep-research")
+    script_workflow(kube, fail=False)
+    scripted = kube.on_create["Workflow"]
+
+    def with_pods(fake: FakeKube, wf: dict) -> None:
+        scripted(fake, wf)
+        _step_pod(fake, wf["metadata"]["name"], "plan", ["planned 3 questions"])
+
+    kube.on_create["Workflow"] = with_pods
+    res = run_cli("run", "deep-research", "-p", "topic=agents", "--watch", "--log")
+    assert res.exit_code == 0, res.stderr
+    assert "[plan/main] planned 3 questions" in res.stdout.splitlines()
+    assert res.stdout.splitlines()[-1].endswith(": Succeeded")

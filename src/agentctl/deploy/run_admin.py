@@ -203,3 +203,30 @@ def resubmit(client: KubeClient, res: ResourceInfo, obj: dict[str, Any]) -> RunS
         "spec": spec,
     }
     return _state({**client.create(res, str(md.get("namespace")), body), "kind": obj.get("kind")})
+
+
+def run_selector(client: KubeClient, deployed: Deployed, run: str) -> tuple[str, str]:
+    """(run name, label selector of its pods); ``@latest`` is the agent's newest run."""
+    from agentctl.cost.rates import RateCard
+
+    if run == "@latest":
+        rows = list_runs(client, deployed, RateCard(), limit=1)
+        if not rows:
+            raise UsageError(
+                f"{deployed.agent} has no runs yet",
+                hint=f"start one with: agentctl run {deployed.agent}",
+            )
+        kind, name = rows[0].kind, rows[0].name
+    else:
+        _, obj = find_run(client, run, deployed.namespace)
+        if _agent_of(obj) != deployed.agent:
+            raise UsageError(
+                f"{run} is a run of {_agent_of(obj) or 'another agent'}, not of {deployed.agent}"
+            )
+        kind, name = str(obj.get("kind")), run
+    return name, pod_selector(kind, name)
+
+
+def pod_selector(kind: str, name: str) -> str:
+    """The label selector of a run's pods (Argo labels a Workflow's; Kubernetes a Job's)."""
+    return f"workflows.argoproj.io/workflow={name}" if kind == "Workflow" else f"job-name={name}"
