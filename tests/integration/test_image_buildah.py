@@ -94,8 +94,11 @@ def registry(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def buildah_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Private vfs storage, chroot isolation: nothing shared with other builds on the machine."""
+def buildah_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Private vfs storage, chroot isolation: nothing shared with other builds on the machine.
+
+    vfs copies every layer whole: the storage is removed afterwards, not left in the temp dirs.
+    """
     storage = tmp_path / "containers"
     conf = tmp_path / "storage.conf"
     conf.write_text(
@@ -104,6 +107,8 @@ def buildah_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONTAINERS_STORAGE_CONF", str(conf))
     monkeypatch.setenv("STORAGE_DRIVER", "vfs")
     monkeypatch.setenv("BUILDAH_ISOLATION", "chroot")
+    yield
+    shutil.rmtree(storage, ignore_errors=True)
 
 
 def _git(project: Path) -> str:
