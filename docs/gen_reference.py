@@ -51,7 +51,7 @@ def render(cmd, name, parent):
     plain(cmd)
     ctx = cmd.make_context(name, [], parent=parent, resilient_parsing=True,
                            terminal_width=WIDTH, max_content_width=WIDTH)
-    text = MARKUP.sub("", cmd.get_help(ctx)).rstrip() + "\n"
+    text = MARKUP.sub("", cmd.get_help(ctx)).replace("\\[", "[").rstrip() + "\n"
     out = {"name": name, "path": ctx.command_path, "help": text, "subcommands": []}
     if hasattr(cmd, "list_commands"):
         for sub in cmd.list_commands(ctx):

@@ -26,6 +26,7 @@ class Settings:
     debug: bool = False
     color: bool = True
     platform_file: str | None = None
+    force_color: bool = False  # FORCE_COLOR: colour even off a terminal (CI logs)
 
     @classmethod
     def resolve(
@@ -38,8 +39,10 @@ class Settings:
     ) -> Settings:
         env = os.environ if environ is None else environ
         no_color = "NO_COLOR" in env and env.get("NO_COLOR", "") != ""
+        force = not no_color and env.get("FORCE_COLOR", "") not in ("", "0", "false")
         return cls(
             debug=debug if debug is not None else truthy(env.get("AGENTCTL_DEBUG")),
-            color=stdout_isatty and not no_color and env.get("TERM") != "dumb",
+            color=(stdout_isatty or force) and not no_color and env.get("TERM") != "dumb",
+            force_color=force,
             platform_file=platform_file or env.get("AGENTCTL_PLATFORM") or None,
         )

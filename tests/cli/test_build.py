@@ -244,3 +244,34 @@ def test_monorepo_text_output_is_one_line_per_agent(tmp_path: Path) -> None:
         and "compute $" in lines[0]
     )
     assert lines[-1].startswith("7 agents, 63 objects, valid for Kubernetes ")
+
+
+def test_build_path_writes_dist_inside_the_project(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = run_cli("build", str(project / "currency-converter"))
+    assert result.exit_code == 0, result.stderr
+    assert (project / "currency-converter" / "dist" / "currency-converter").is_dir()
+    assert not (elsewhere / "dist").exists()
+
+
+def test_validate_build_and_dev_find_agent_yaml_upwards(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agent_dir = project / "currency-converter"
+    sub = agent_dir / "src" / "pkg"
+    sub.mkdir(parents=True)
+    monkeypatch.chdir(sub)
+    validated = run_cli("validate", "-o", "json")
+    assert validated.exit_code in (0, 1), validated.stderr
+    assert "currency-converter" in validated.stdout
+    built = run_cli("build")
+    assert built.exit_code == 0, built.stderr
+    assert (agent_dir / "dist" / "currency-converter").is_dir()
+    assert not (sub / "dist").exists()
+    # dev finds the project too (and stops at its first error here: no such env overlay)
+    dev = run_cli("dev", "--env", "no-such-env")
+    assert dev.exit_code == 2 and "no environment 'no-such-env'" in dev.stderr, dev.stderr

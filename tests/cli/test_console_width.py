@@ -94,7 +94,7 @@ def test_trace_summary_line_is_never_cut(
     res = run_cli("trace", "--store", str(db), "--trace-id", tid)
     assert res.exit_code == 0, res.stderr
     [head] = [line for line in res.stdout.splitlines() if line.startswith(f"trace {tid}")]
-    assert agent in head and "2 LLM calls · 1 tool calls" in head
+    assert agent in head and "2 LLM calls · 1 tool call" in head
     assert head.endswith("in 250 / out 30 tokens · <$0.0001")  # the cost label closes it, whole
     assert "└── invoke_agent an-agent-with-a-rather-long-name-" in res.stdout
 

@@ -58,7 +58,7 @@ def test_list_text(db: Path) -> None:
         P.agent_run(agent="weather-bot", start=now - 10**9),
         P.agent_run(agent="news-bot", error=True, start=now),
     )
-    res = run_cli("trace", "--store", str(db), "--no-cost")
+    res = run_cli("trace", "--store", str(db), "--no-cost", "-o", "wide")
     assert res.exit_code == 0, res.stderr
     lines = res.stdout.splitlines()
     assert lines[0].split() == [
@@ -149,7 +149,7 @@ def test_trace_tree_and_waterfall(db: Path) -> None:
     res = run_cli("trace", "--store", str(db), "--trace-id", tid, "--no-cost")
     assert res.exit_code == 0, res.stderr
     out = res.stdout
-    assert f"trace {tid}" in out and "2 LLM calls · 1 tool calls" in out
+    assert f"trace {tid}" in out and "2 LLM calls · 1 tool call" in out
     assert "└── invoke_agent weather-bot" in out
     assert "→ calls get_weather" in out and 'args    {"city": "Paris"}' in out
     assert "ERROR TimeoutError: upstream timed out" in out
@@ -323,3 +323,26 @@ def test_collector_refuses_a_busy_port_and_warns_off_loopback(db: Path) -> None:
 def test_collector_usage_errors(args: list[str], message: str) -> None:
     res = run_cli("collector", *args)
     assert res.exit_code == 2 and message in res.stderr
+
+
+def test_list_fits_80_columns_with_short_ids_that_t_accepts(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = time.time_ns()
+    runs = [P.agent_run(agent=f"weather-bot-{i}", start=now - i * 10**9) for i in range(3)]
+    fill(db, *runs)
+    monkeypatch.setenv("COLUMNS", "80")
+    res = run_cli("trace", "--store", str(db))
+    assert res.exit_code == 0, res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0].split() == [
+        "TRACE", "AGENT", "START", "DURATION", "STATUS", "LLM", "TOOLS", "COST"
+    ]  # fmt: skip
+    assert all(len(line) <= 80 for line in lines), res.stdout
+    short = lines[2].split()[0]
+    assert 8 <= len(short) < 32 and "…" not in res.stdout
+    detail = run_cli("trace", "--store", str(db), "-t", short)
+    assert detail.exit_code == 0 and short in detail.stdout
+    monkeypatch.setenv("COLUMNS", "200")  # wide output is as wide as it needs
+    wide = run_cli("trace", "--store", str(db), "-o", "wide").stdout.splitlines()
+    assert len(wide[2].split()[0]) == 32 and "TOKENS" in wide[0]

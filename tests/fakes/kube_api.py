@@ -91,6 +91,8 @@ class FakeKube(StoreMixin):
         self._stopping = False
         self._server: ThreadingHTTPServer | None = None
         self.kubeconfig: Path | None = None
+        self.port_backends: dict[tuple[str, str, int], int] = {}  # (ns, pod, port) -> local port
+        self.forwards: list[tuple[str, str, int]] = []  # port-forward streams opened
         self.in_flight = 0
         self.max_in_flight = 0
         self.waves = 0  # times a request arrived with none in flight: sequential round trips
@@ -317,6 +319,10 @@ class FakeKube(StoreMixin):
                 {"phase": phase, "conditions": conditions or [], "containerStatuses": statuses},
             )
             return obj
+
+    def forward_port(self, namespace: str, pod: str, port: int, local_port: int) -> None:
+        """Port-forwards to ``pod``'s ``port`` reach ``127.0.0.1:local_port``."""
+        self.port_backends[(namespace, pod, port)] = local_port
 
     def add_event(
         self,

@@ -7,8 +7,13 @@ chunked watch and log streams, dropped connections when asked to).
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import json
+import socket
+import struct
+import threading
 import time
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
@@ -23,6 +28,37 @@ if TYPE_CHECKING:
     from tests.fakes.kube_api import FakeKube
 
 _VERBS = {"GET": "get", "PATCH": "patch", "POST": "create", "DELETE": "delete", "PUT": "update"}
+
+
+# -- pods/portforward: a WebSocket speaking v4.channel.k8s.io, as the kubernetes client asks
+_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def _frame(opcode: int, data: bytes) -> bytes:
+    n = len(data)
+    if n < 126:
+        head = struct.pack(">BB", 0x80 | opcode, n)
+    elif n < 1 << 16:
+        head = struct.pack(">BBH", 0x80 | opcode, 126, n)
+    else:
+        head = struct.pack(">BBQ", 0x80 | opcode, 127, n)
+    return head + data
+
+
+def _read_frame(rfile: Any) -> tuple[int, bytes] | None:
+    head = rfile.read(2)
+    if len(head) < 2:
+        return None
+    opcode, n, masked = head[0] & 0x0F, head[1] & 0x7F, head[1] & 0x80
+    if n == 126:
+        n = struct.unpack(">H", rfile.read(2))[0]
+    elif n == 127:
+        n = struct.unpack(">Q", rfile.read(8))[0]
+    mask = rfile.read(4) if masked else b""
+    data = rfile.read(n)
+    if masked:
+        data = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+    return opcode, data
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -331,6 +367,9 @@ class Handler(BaseHTTPRequestHandler):
         )
         self._authorize(verb, r, ns, name)
         dry_run = query.get("dryRun") == "All"
+        if method == "GET" and sub == "portforward":
+            self._portforward(ns or "", name or "", int(query.get("ports", "0") or 0))
+            return -1, None, ""
         if method == "GET" and sub == "log":
             return self._logs(ns or "", name or "", query)
         if method == "GET" and name is None:
@@ -514,6 +553,59 @@ class Handler(BaseHTTPRequestHandler):
             self._end_chunks()
         finally:
             fake._lock.acquire()
+
+    def _portforward(self, ns: str, pod: str, port: int) -> None:
+        backend = self.fake.port_backends.get((ns, pod, port))
+        key = self.headers.get("Sec-WebSocket-Key")
+        if backend is None or not key:
+            raise ApiError(404, "NotFound", f"pod {pod} port {port}: nothing listens there")
+        self.fake.forwards.append((ns, pod, port))
+        accept = base64.b64encode(hashlib.sha1((key + _GUID).encode()).digest()).decode()
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.send_header("Sec-WebSocket-Protocol", "v4.channel.k8s.io")
+        self.end_headers()
+        self.close_connection = True
+        lock = threading.Lock()
+
+        def send(opcode: int, data: bytes) -> None:
+            with lock:
+                self.wfile.write(_frame(opcode, data))
+                self.wfile.flush()
+
+        port_le = struct.pack("<H", port)
+        send(2, b"\x00" + port_le)
+        send(2, b"\x01" + port_le)
+        upstream = socket.create_connection(("127.0.0.1", backend))
+
+        def pump() -> None:
+            try:
+                while data := upstream.recv(65536):
+                    send(2, b"\x00" + data)
+                send(8, struct.pack(">H", 1000))
+            except OSError:
+                pass
+
+        pumping = threading.Thread(target=pump, daemon=True)
+        pumping.start()
+        try:
+            while (frame := _read_frame(self.rfile)) is not None:
+                opcode, data = frame
+                if opcode == 8:
+                    break
+                if opcode == 9:
+                    send(10, data)
+                elif opcode == 2 and data[:1] == b"\x00" and len(data) > 1:
+                    upstream.sendall(data[1:])
+        finally:
+            # The pump writes to this handler's wfile, which is closed once we return:
+            # wake it (shutdown ends a blocked recv) and wait for it first.
+            with contextlib.suppress(OSError):
+                upstream.shutdown(socket.SHUT_RDWR)
+            pumping.join()
+            upstream.close()
 
 
 def _yaml_or_json(body: bytes) -> dict[str, Any]:

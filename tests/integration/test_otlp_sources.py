@@ -261,19 +261,27 @@ def test_port_forward_reads_the_current_kubeconfig(
 def test_port_forward_reaches_an_in_cluster_tempo(
     tempo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.fakes.kube_portforward import FakePortForwardKube
-
     fake, traces = tempo
     backend_port = int(fake.url.rsplit(":", 1)[1])
-    with FakePortForwardKube() as kube:
-        kube.add_service(
-            "observability",
-            "tempo",
-            selector={"app": "tempo"},
-            port=3200,
-            pod="tempo-0",
-            backend_port=backend_port,
+    # the same Kubernetes fake as the deploy commands: services, pods and port-forward streams
+    with FakeKube() as kube:
+        kube.apply_as(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "observability"}}, "test"
         )
+        kube.apply_as(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "tempo", "namespace": "observability"},
+                "spec": {
+                    "selector": {"app": "tempo"},
+                    "ports": [{"name": "http", "port": 3200, "targetPort": 3200}],
+                },
+            },
+            "test",
+        )
+        kube.add_pod("observability", "tempo-0", {"app": "tempo"})
+        kube.forward_port("observability", "tempo-0", 3200, backend_port)
         monkeypatch.setenv("KUBECONFIG", str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
         res = run_cli("trace", "--source", "tempo", "--port-forward", "svc/tempo", "-o", "json")
         assert res.exit_code == 0, res.stderr
@@ -291,6 +299,10 @@ def test_port_forward_reaches_an_in_cluster_tempo(
         )
         assert detail.exit_code == 0, detail.stderr
         assert "execute_tool get_weather" in detail.stdout
+        # --context and --kubeconfig are the deploy commands' own
+        other = run_cli("trace", "--source", "tempo", "--port-forward", "svc/tempo",
+                        "--context", "no-such-context")  # fmt: skip
+        assert other.exit_code == 3 and "no-such-context" in other.stderr, other.stderr
         # the command waited for its forwarding threads: nothing of it outlives it
         assert [t.name for t in threading.enumerate() if t.name.startswith("port-forward")] == []
 

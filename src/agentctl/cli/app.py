@@ -23,7 +23,7 @@ from agentctl.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, AgentctlError
 from agentctl.settings import Settings, truthy
 
 # name -> (module exposing ``app: typer.Typer``, one-line help, help panel).
-# One line per command; panels: "Author", "Ship", "Observe". After adding a
+# One line per command; panels: "Author", "Ship", "Observe", "Other". After adding a
 # command, run `python docs/gen_reference.py` (tests/cli/test_docs.py checks).
 # fmt: off
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -47,12 +47,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "cost": ("agentctl.cli.cost_cmd", "LLM and compute spend by agent, model, team, run and day; budget checks; estimates.", "Observe"),
     "collector": ("agentctl.cli.collector_cmd", "Receive OTLP traces on loopback and store them locally (foreground).", "Observe"),
     "dev": ("agentctl.cli.dev_cmd", "Run an agent and its tools locally with the cluster's environment; traces to the local store.", "Author"),
+    "completion": ("agentctl.cli.completion_cmd", "Print the shell completion script (bash, zsh, fish, powershell).", "Other"),
     "quickstart": ("agentctl.cli.quickstart_cmd", "See the whole golden path in one offline run: scaffold, validate, build, run, trace, cost.", "Author"),
 }
 # fmt: on
 
 
-PANELS = ("Author", "Ship", "Observe")
+PANELS = ("Author", "Ship", "Observe", "Other")
 
 
 class LazyGroup(TyperGroup):
@@ -76,6 +77,7 @@ class LazyGroup(TyperGroup):
         module = importlib.import_module(module_name)
         module.app._add_completion = False  # a subcommand, not a program of its own
         command = typer.main.get_command(module.app)
+        _plain_metavars(command)
         command.name = cmd_name
         if getattr(command, "rich_help_panel", None) is None:
             command.rich_help_panel = panel  # type: ignore[attr-defined]
@@ -134,6 +136,41 @@ class LazyGroup(TyperGroup):
         formatter.write_text("Run 'agentctl COMMAND --help' for a command's options.")
 
 
+def _plain_metavars(command: Any) -> None:
+    """Placeholders as kubectl and helm show them: ``--since SINCE``,
+    ``-o text|json|yaml``, nothing after a flag; never typer's ``<str>``/``<bool>``."""
+    for param in getattr(command, "params", []):
+        if param.metavar is not None or getattr(param, "hidden", False):
+            continue
+        if getattr(param, "param_type_name", "") == "argument":
+            param.metavar = (param.name or "arg").upper()
+            param.display_type_rich = lambda ctx: None  # the name says it; no <str> after it
+        elif getattr(param, "is_flag", False) or getattr(param, "count", False):
+            param.metavar = ""
+        elif choices := _choices(param):
+            param.metavar = "|".join(str(getattr(c, "value", c)) for c in choices)
+        else:
+            param.metavar = (param.name or "value").upper()
+    help_option = command.get_help_option
+
+    def plain_help_option(ctx: Any) -> Any:
+        option = help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = plain_help_option
+    for sub in getattr(command, "commands", {}).values():
+        _plain_metavars(sub)
+
+
+def _choices(param: Any) -> Any:
+    desc = getattr(param, "type_descriptor", None)  # typer >= 0.2x keeps the type here
+    if desc is not None:
+        return desc.choices if desc.is_choice else None
+    return getattr(getattr(param, "type", None), "choices", None)
+
+
 def _heading(text: str) -> str:
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" or not sys.stdout.isatty():
         return text
@@ -148,7 +185,7 @@ app = typer.Typer(
         "deploy, trace, cost and evaluate from one agent.yaml."
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},

@@ -33,6 +33,17 @@ def discover(targets: list[Path]) -> list[Path]:
     return list(unique.values())
 
 
+def _default_out(paths: list[Path], files: list[Path]) -> Path:
+    """dist/ of the project built: PATH's (or the project the working directory is
+    in); with several PATHs, dist/ here."""
+    if len(paths) == 1:
+        only = paths[0]
+        return (only if only.is_dir() else only.parent) / "dist"
+    if not paths and len(files) == 1:
+        return files[0].parent / "dist"
+    return Path("dist")
+
+
 def _estimate(bundle: Any) -> Any | None:
     """The cost estimate of a rendered agent."""
     from agentctl.cost.estimate import estimate_agent
@@ -52,7 +63,7 @@ def build(
         Path | None,
         typer.Option(
             "--out",
-            help="Output directory: <out>/<agent>/NN-<group>.yaml + kustomization.yaml (default: dist; with -o yaml, nothing is written unless given).",
+            help="Output directory: <out>/<agent>/NN-<group>.yaml + kustomization.yaml (default: dist/ in the project built, as PATH/dist; with -o yaml, nothing is written unless given).",
         ),
     ] = None,
     env: common.EnvEachOpt = None,
@@ -80,17 +91,12 @@ def build(
     from agentctl.errors import SpecError
     from agentctl.render.build import build_all
     from agentctl.render.output import bundle_files, dump_documents, file_name, write_tree
-    from agentctl.spec.loader import load_agent, load_platform
+    from agentctl.spec.loader import load_agents, load_platform
 
     common.set_kind("BuildResult")
     files = discover(list(paths or []))
     platform = load_platform(common.platform_path(platform_file), files[0].resolve().parent)
-    loaded, problems = [], []
-    for f in files:
-        try:
-            loaded.append(load_agent(f, env=env))
-        except SpecError as err:
-            problems.extend(err.problems)
+    loaded, problems = load_agents(files, env)
     if problems:
         raise SpecError(problems)
     bundles = build_all(loaded, platform, kube_version=kube_version, crd_dirs=list(crd_dirs or []))
@@ -98,7 +104,11 @@ def build(
     wants_estimate = output is not OutputFormat.yaml
     estimates = {b.name: e for b in bundles if wants_estimate and (e := _estimate(b)) is not None}
 
-    target = out if out is not None else (None if output is OutputFormat.yaml else Path("dist"))
+    target = (
+        out
+        if out is not None
+        else (None if output is OutputFormat.yaml else _default_out(list(paths or []), files))
+    )
     dirs: dict[str, str] = {}
     if target is not None:
         written = write_tree(target, {b.name: bundle_files(b) for b in bundles})

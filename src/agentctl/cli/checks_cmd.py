@@ -16,6 +16,7 @@ PlatformOpt = Annotated[
     Path | None,
     typer.Option(
         "--platform",
+        metavar="FILE",
         help="Also list the declarative checks of this platform.yaml (default: found upwards).",
     ),
 ]

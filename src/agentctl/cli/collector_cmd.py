@@ -12,6 +12,7 @@ import typer
 
 from agentctl.cli import common
 from agentctl.cli.inputs import parse_age
+from agentctl.views.words import counted
 
 app = typer.Typer()
 
@@ -66,6 +67,7 @@ def collector(
         Path | None,
         typer.Option(
             "--store",
+            metavar="FILE",
             help="Trace store file (default: $AGENTCTL_TRACE_STORE or the user data dir).",
         ),
     ] = None,
@@ -123,7 +125,7 @@ def collector(
         trace_store.close()
     s = receiver.stats
     err.print(
-        f"stopped: {s.spans_accepted} spans stored from {s.requests} requests"
+        f"stopped: {counted(s.spans_accepted, 'span')} stored from {counted(s.requests, 'request')}"
         + (f", {s.spans_rejected} rejected" if s.spans_rejected else "")
         + (f", {s.throttled} throttled" if s.throttled else "")
         + "".join(

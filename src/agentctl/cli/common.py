@@ -36,6 +36,7 @@ PlatformOpt = Annotated[
     Path | None,
     typer.Option(
         "--platform",
+        metavar="FILE",
         help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
     ),
 ]
@@ -48,7 +49,9 @@ EnvEachOpt = Annotated[  # for commands that take several agents
 StoreOpt = Annotated[
     Path | None,
     typer.Option(
-        "--store", help="Trace store (default: $AGENTCTL_TRACE_STORE or the user data dir)."
+        "--store",
+        metavar="FILE",
+        help="Trace store (default: $AGENTCTL_TRACE_STORE or the user data dir).",
     ),
 ]
 SinceOpt = Annotated[
@@ -101,21 +104,51 @@ def text_width(stream: TextIO) -> int | None:
     return None if stream.isatty() else WIDE_COLUMNS
 
 
+class _TrimmedLines:
+    """A text stream that drops the spaces rich pads lines with (table cells
+    filled out to the column width) before they reach a pipe or a file."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        lines = (self._partial + text).split("\n")
+        self._partial = lines.pop()
+        if lines:
+            self._stream.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._partial:
+            self._stream.write(self._partial)
+            self._partial = ""
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+
 def console(
     *, stderr: bool = False, ctx: typer.Context | None = None, file: TextIO | None = None
 ) -> Console:
-    """A console for stdout (or stderr, or ``file``): colour only on a TTY and
-    when NO_COLOR/--no-color allow it; off a TTY, wide and soft-wrapped."""
+    """A console for stdout (or stderr, or ``file``): colour on a TTY when
+    NO_COLOR/TERM allow it, or anywhere FORCE_COLOR asks for it; off a TTY,
+    wide, soft-wrapped and without trailing padding."""
     stream = file if file is not None else sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
-    color = settings(ctx).color and tty
+    current = settings(ctx)
+    color = current.color and (tty or current.force_color)
     return Console(
-        file=stream,
+        file=stream if tty else _TrimmedLines(stream),  # type: ignore[arg-type]
         width=text_width(stream),
         no_color=not color,
         highlight=False,
         soft_wrap=not tty,
-        force_terminal=None if color else False,
+        force_terminal=(not tty or None) if color else False,
         emoji=False,
     )
 

@@ -11,6 +11,7 @@ import typer
 from agentctl.cli import cluster, common
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
+from agentctl.views.words import counted
 
 app = typer.Typer()
 
@@ -77,7 +78,7 @@ def delete(
                     hint="pass --yes",
                 )
             if not typer.confirm(
-                f"Delete {len(plan.delete)} objects of {name} from {plan.namespace}?",
+                f"Delete {counted(len(plan.delete), 'object')} of {name} from {plan.namespace}?",
                 default=False,
                 err=True,
             ):
@@ -95,4 +96,6 @@ def delete(
         if plan.keep
         else ""
     )
-    common.console().print(f"deleted {len(gone)} objects of {name} from {plan.namespace}{kept}")
+    common.console().print(
+        f"deleted {counted(len(gone), 'object')} of {name} from {plan.namespace}{kept}"
+    )

@@ -84,15 +84,11 @@ def dev(
         Path | None,
         typer.Option(
             "--store",
+            metavar="FILE",
             help="Trace store file (default: AGENTCTL_TRACE_STORE or the user data directory).",
         ),
     ] = None,
-    platform_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--platform", help="platform.yaml (default: AGENTCTL_PLATFORM, or found upwards)."
-        ),
-    ] = None,
+    platform_file: common.PlatformOpt = None,
     otlp_port: Annotated[
         int,
         typer.Option(
@@ -119,7 +115,10 @@ def dev(
     from agentctl.spec.loader import load_agent
 
     common.set_kind("DevRun")
-    loaded = load_agent(path or Path.cwd(), env=env)
+    from agentctl.spec.files import project_agent_file
+
+    # run from a subdirectory of a project, the project's agent.yaml (as validate, build)
+    loaded = load_agent(path or project_agent_file(Path.cwd()) or Path.cwd(), env=env)
     platform = common.platform_path(platform_file)
     options = DevOptions(
         offline_model=offline_model,

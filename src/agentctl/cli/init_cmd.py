@@ -11,6 +11,7 @@ import typer
 
 from agentctl.cli import common
 from agentctl.settings import OutputFormat
+from agentctl.views.words import counted
 
 app = typer.Typer()
 
@@ -87,8 +88,11 @@ def init(
     with contextlib.suppress(ValueError):
         shown = result.path.relative_to(Path.cwd())
     verb = "Updated" if result.overwritten else "Created"
+    if name is None and not request.interactive:
+        # nothing named it: say which name the template's default gave it
+        out.print(f"no NAME given: named it {result.name} (pass NAME to choose)", markup=False)
     out.print(
-        f"[green]{verb}[/] {shown}/ from template [bold]{result.template}[/] ({len(result.files)} files)"
+        f"[green]{verb}[/] {shown}/ from template [bold]{result.template}[/] ({counted(len(result.files), 'file')})"
     )
     pkg = str(result.variables.get("__package", result.name.replace("-", "_")))
     kind = _agent_type(result.path)

@@ -44,7 +44,7 @@ def logs(
     namespace: cluster.NamespaceOpt = None,
     request_timeout: cluster.RequestTimeoutOpt = "30s",
 ) -> None:
-    """Print the logs of every pod of an agent, each line prefixed with [pod/container]."""
+    """Print the logs of every pod of an agent, each line prefixed with \\[pod/container]."""
     import threading
 
     from agentctl.deploy import logs as klogs

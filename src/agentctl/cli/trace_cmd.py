@@ -24,6 +24,22 @@ app = typer.Typer()
 POLL_INTERVAL_S = 0.1
 
 
+class TraceFormat(StrEnum):
+    text = "text"
+    wide = "wide"
+    json = "json"
+    yaml = "yaml"
+
+
+def _remember(value: TraceFormat) -> TraceFormat:
+    common.remember_output(_machine(value))
+    return value
+
+
+def _machine(value: TraceFormat) -> OutputFormat:
+    return OutputFormat.text if value is TraceFormat.wide else OutputFormat(value.value)
+
+
 class Status(StrEnum):
     ok = "ok"
     error = "error"
@@ -68,6 +84,7 @@ def trace(
         Path | None,
         typer.Option(
             "--store",
+            metavar="FILE",
             help="Local trace store (default: $AGENTCTL_TRACE_STORE or the user data dir).",
         ),
     ] = None,
@@ -99,13 +116,24 @@ def trace(
     no_cost: Annotated[
         bool, typer.Option("--no-cost", help="Skip pricing (shows tokens only).")
     ] = False,
-    output: common.OutputOpt = OutputFormat.text,
+    output_choice: Annotated[
+        TraceFormat,
+        typer.Option(
+            "-o",
+            "--output",
+            help="text (fits 80 columns: short trace ids), wide (every column, full ids), "
+            "json/yaml (a versioned envelope).",
+            case_sensitive=False,
+            callback=_remember,
+        ),
+    ] = TraceFormat.text,
 ) -> None:
     """Show agent traces from the local store or a Jaeger/Tempo backend."""
     from agentctl.cli.inputs import parse_when
     from agentctl.telemetry.sources import Query
 
     common.set_kind("TraceSpan" if follow else "Trace" if trace_id else "TraceList")
+    output, wide = _machine(output_choice), output_choice is TraceFormat.wide
     since_ns = parse_when(since, "--since", time.time_ns()) if since else None
     query = Query(
         limit=limit,
@@ -131,7 +159,7 @@ def trace(
         if trace_id:
             _show_trace(src, trace_id, output, no_cost)
         else:
-            _show_list(src, query, output, no_cost)
+            _show_list(src, query, output, no_cost, wide=wide)
     finally:
         if forwarder is not None:
             forwarder.stop()
@@ -253,7 +281,9 @@ def _prices(src: TraceSource, summaries: list[Any], no_cost: bool) -> Any:
     return price_spans(src.model_calls([s.trace_id for s in summaries if s.llm_calls]))
 
 
-def _show_list(src: TraceSource, query: Query, output: OutputFormat, no_cost: bool) -> None:
+def _show_list(
+    src: TraceSource, query: Query, output: OutputFormat, no_cost: bool, *, wide: bool = False
+) -> None:
     summaries = src.recent_traces(query)
     prices = _prices(src, summaries, no_cost)
     if output is not OutputFormat.text:
@@ -266,7 +296,7 @@ def _show_list(src: TraceSource, query: Query, output: OutputFormat, no_cost: bo
         return
     from agentctl.views import trace_list
 
-    _out().print(trace_list.render(summaries, prices))
+    _out().print(trace_list.render(summaries, prices, wide=wide))
 
 
 def _show_trace(src: TraceSource, trace_id: str, output: OutputFormat, no_cost: bool) -> None:

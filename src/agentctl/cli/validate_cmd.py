@@ -15,6 +15,7 @@ from agentctl.cli import common
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.files import write_text_atomic
 from agentctl.settings import OutputFormat
+from agentctl.views.words import counted
 
 app = typer.Typer(add_completion=False)
 
@@ -210,7 +211,7 @@ def validate(
     """Run the policy gate on agents (spec + rendered objects) and on plain manifests.
 
     Exit 0 when nothing is at or above --fail-on, 1 when something is, 2 when an
-    input or the configuration is unusable. See docs/reference/checks.md.
+    input or the configuration is unusable. `agentctl checks` lists the checks and explains each.
     """
     from agentctl.policy import gate
 
@@ -261,7 +262,7 @@ def validate(
     if stdout_fmt is None:
         verdict = "FAILED" if report.failed or report.errors else "passed"
         err.print(
-            f"{len(report.active)} findings, {len(report.suppressed)} suppressed; gate {verdict} (fail-on {report.fail_on.name})"
+            f"{counted(len(report.active), 'finding')}, {len(report.suppressed)} suppressed; gate {verdict} (fail-on {report.fail_on.name})"
         )
     if report.errors:
         # Every report above already names these; the error lines and exit 2 say the run was incomplete.

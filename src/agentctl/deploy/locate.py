@@ -94,20 +94,22 @@ def find_agent(client: KubeClient, name: str, namespace: str | None) -> Deployed
 
 
 def _others(client: KubeClient, name: str, namespace: str | None) -> str:
-    """What is deployed where we looked, the closest name first (empty when it cannot be listed)."""
-    import difflib
-
+    """A deployed agent with a similar name, where we looked (empty when none is
+    similar, or the agents cannot be listed): a suggestion, never a listing."""
     try:
         names = sorted({d.agent for d in find_inventories(client, namespace, None)})
     except ClusterError:
         return ""
-    if not names:
-        return ""
+    close = similar_name(name, names)
+    return f"; did you mean {close}?" if close else ""
+
+
+def similar_name(name: str, names: list[str]) -> str | None:
+    """The one of ``names`` that ``name`` is probably a typo of, if any."""
+    import difflib
+
     close = difflib.get_close_matches(name, names, n=1)
-    if close:
-        return f"; did you mean {close[0]}?"
-    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    return f" (deployed: {shown})"
+    return close[0] if close else None
 
 
 def resolve_namespace(

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from agentctl.spec.loader import LoadedAgent, LoadedPlatform
 from agentctl.spec.models import Agent, AgentType, HttpTool, ServiceTool, TcpTool
+from agentctl.spec.units import env_key
 
 LOOPBACK = "127.0.0.1"  # local servers listen on loopback only
 OFFLINE_PROVIDER = "offline-demo"
@@ -47,10 +48,6 @@ PASSTHROUGH = (
     "no_proxy",
     "VIRTUAL_ENV",
 )
-
-
-def tool_env_key(name: str) -> str:
-    return name.upper().replace("-", "_")
 
 
 @dataclass
@@ -160,7 +157,7 @@ def agent_env(
     env["AGENT_TOOLS"] = json.dumps(tools, separators=(",", ":"))
     for tool in tools:
         if tool["kind"] in ("service", "http"):
-            env[f"AGENT_TOOL_{tool_env_key(tool['name'])}_URL"] = tool["url"]
+            env[f"AGENT_TOOL_{env_key(tool['name'])}_URL"] = tool["url"]
     if offline_model:
         env["AGENT_MODEL_PROVIDER"] = OFFLINE_PROVIDER
         env["AGENT_MODEL_NAME"] = OFFLINE_MODEL

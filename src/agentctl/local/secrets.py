@@ -25,11 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentctl.spec.models import Agent
-
-
-def env_key(name: str) -> str:
-    """``llm-api-key`` -> ``LLM_API_KEY`` (the runtime contract's <NAME>)."""
-    return name.upper().replace("-", "_").replace(".", "_")
+from agentctl.spec.units import env_key
 
 
 @dataclass

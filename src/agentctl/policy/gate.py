@@ -50,7 +50,7 @@ def run(
     input is still checked and the problems are returned in ``Report.errors``
     (the caller reports both and exits 2).
     """
-    from agentctl.spec.loader import load_agent, load_platform
+    from agentctl.spec.loader import load_agents, load_platform
 
     agent_files: list[Path] = []
     manifest_targets: list[str] = []
@@ -91,17 +91,7 @@ def run(
     )
     checks = select(all_checks(field_rule_checks(platform), plugins=plugins), include, exclude)
 
-    problems: list[Problem] = []
-    loaded = []
-    seen: set[Path] = set()
-    for f in agent_files:
-        if f.resolve() in seen:
-            continue
-        seen.add(f.resolve())
-        try:
-            loaded.append(load_agent(f, env=env))
-        except SpecError as err:
-            problems.extend(err.problems)
+    loaded, problems = load_agents(agent_files, env)
     objects = []
     try:
         objects = load_manifests(manifest_targets) if manifest_targets else []

@@ -150,8 +150,3 @@ class Ctx:
         rendered = RenderedObject(obj, group, tuple(origin), dict(field_origins or {}))
         self.objects.append(rendered)
         return rendered
-
-
-def env_key(name: str) -> str:
-    """``web-search`` -> ``WEB_SEARCH`` (tool and secret names in variable names)."""
-    return name.upper().replace("-", "_").replace(".", "_")

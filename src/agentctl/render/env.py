@@ -13,10 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from agentctl.render.bundle import SpecPath
-from agentctl.render.context import SECRETS_DIR, Ctx, env_key
+from agentctl.render.context import SECRETS_DIR, Ctx
 from agentctl.render.egress import model_endpoint, split_url
 from agentctl.spec import units
 from agentctl.spec.models import AgentType, Secret
+from agentctl.spec.units import env_key
 
 OTLP_PROTOCOL = "http/protobuf"
 SAMPLER = "parentbased_traceidratio"

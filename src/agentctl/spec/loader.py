@@ -208,6 +208,25 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
     return result
 
 
+def load_agents(
+    files: list[Path], env: str | None = None
+) -> tuple[list[LoadedAgent], list[Problem]]:
+    """Load every agent.yaml (each file once), collecting every problem of every
+    file instead of stopping at the first bad one."""
+    loaded: list[LoadedAgent] = []
+    problems: list[Problem] = []
+    seen: set[Path] = set()
+    for f in files:
+        if f.resolve() in seen:
+            continue
+        seen.add(f.resolve())
+        try:
+            loaded.append(load_agent(f, env=env))
+        except SpecError as err:
+            problems.extend(err.problems)
+    return loaded, problems
+
+
 def _dedupe(problems: list[Problem]) -> list[Problem]:
     seen: set[tuple[int, int, str, str]] = set()
     out = []

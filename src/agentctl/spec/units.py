@@ -153,3 +153,9 @@ def check_cron(value: str) -> str:
     if not croniter.is_valid(text):
         raise ValueError(f"{value!r} is not a valid cron expression")
     return text
+
+
+def env_key(name: str) -> str:
+    """``web-search`` -> ``WEB_SEARCH``: a tool or secret name inside an
+    environment variable name (the runtime contract's <NAME>)."""
+    return name.upper().replace("-", "_").replace(".", "_")

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from rich.markup import escape
 from rich.table import Table
 
+from agentctl.views.words import counted
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -34,7 +36,7 @@ def print_build(
             f"[bold]{escape(bundle.name)}[/] ({bundle.loaded.agent.spec.type.value}{env}) "
             f"-> namespace {escape(bundle.namespace)}, Kubernetes {bundle.kube_version}"
         )
-        table = Table(title=title, title_justify="left", show_lines=False, pad_edge=False)
+        table = Table(title=title, title_justify="left", show_lines=False)
         table.add_column("file", no_wrap=True, style="dim")
         table.add_column("kind", no_wrap=True)
         table.add_column("name", overflow="fold")
@@ -44,7 +46,7 @@ def print_build(
         where = dirs.get(bundle.name)
         if where:
             console.print(
-                f"  wrote {len(bundle.objects)} objects to [bold]{escape(where)}[/] (kubectl apply -k {escape(where)})"
+                f"  wrote {counted(len(bundle.objects), 'object')} to [bold]{escape(where)}[/] (kubectl apply -k {escape(where)})"
             )
         estimate = estimates.get(bundle.name)
         if estimate is not None:
@@ -66,5 +68,7 @@ def _summary(
         lines.append(line)
     total = sum(len(b.objects) for b in bundles)
     kube = bundles[0].kube_version
-    lines.append(f"{len(bundles)} agents, {total} objects, valid for Kubernetes {kube}")
+    lines.append(
+        f"{counted(len(bundles), 'agent')}, {counted(total, 'object')}, valid for Kubernetes {kube}"
+    )
     console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)

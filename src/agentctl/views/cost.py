@@ -14,6 +14,7 @@ from rich.text import Text
 
 from agentctl.cost.rates import fmt_usd
 from agentctl.views.tables import titled_table
+from agentctl.views.words import counted
 
 BAR_WIDTH = 40
 CSV_COLUMNS = (
@@ -65,17 +66,17 @@ def render(report: Any, console: Console) -> None:
     )
     console.print(
         f"[bold]Total {fmt_usd(tot.total_usd)}[/]  (LLM {fmt_usd(tot.llm_usd)}, compute {fmt_usd(tot.compute_usd)})"
-        f"  {_n(tot.runs)} runs, {_n(tot.calls)} model calls"
+        f"  {counted(tot.runs, 'run', sep=',')}, {counted(tot.calls, 'model call', sep=',')}"
     )
     for u in report.unpriced:
         console.print(
-            f"[yellow]unpriced:[/] {escape(u.key)}: {_n(u.calls)} calls, {_n(u.usage.input)} input / "
+            f"[yellow]unpriced:[/] {escape(u.key)}: {counted(u.calls, 'call', sep=',')}, {_n(u.usage.input)} input / "
             f"{_n(u.usage.output)} output tokens; not counted (not $0): {escape(u.extra.get('reason') or '')}"
         )
     if report.free is not None:
         f = report.free
         console.print(
-            f"offline-demo (free): {_n(f.calls)} calls, {_n(f.usage.input)} input / {_n(f.usage.output)} output tokens, $0.00"
+            f"offline-demo (free): {counted(f.calls, 'call', sep=',')}, {_n(f.usage.input)} input / {_n(f.usage.output)} output tokens, $0.00"
         )
     for note in report.notes:
         console.print(f"[dim]note: {escape(note)}[/]")

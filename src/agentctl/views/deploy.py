@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agentctl.deploy.engine import Events
+from agentctl.views.words import counted
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -81,7 +82,9 @@ class DeployProgress(Events):
         self._steps = len(plan.levels)
         with self._lock:
             version = f", Kubernetes {plan.server_version}" if plan.server_version else ""
-            self.console.print(f"  plan: {n} objects in {len(plan.levels)} steps{escape(version)}")
+            self.console.print(
+                f"  plan: {counted(n, 'object')} in {counted(len(plan.levels), 'step')}{escape(version)}"
+            )
             if plan.prune:
                 verb = "would prune" if plan.dry_run else "prune"
                 self.console.print(
@@ -187,7 +190,7 @@ def summary_table(result: DeployResult) -> Table:
     )
     if result.failed_at is not None:
         title += f": failed {_where(result)}"
-    table = Table(title=escape(title), title_justify="left", pad_edge=False)
+    table = Table(title=escape(title), title_justify="left")
     table.add_column("object", overflow="fold")
     table.add_column("action", no_wrap=True)
     notes = any(r.note for r in result.objects)
@@ -213,7 +216,7 @@ def summary_line(result: DeployResult) -> str:
     if not result.changed:
         head = f"No changes: all {n} objects unchanged"
     else:
-        head = f"{n} objects: " + _breakdown(
+        head = f"{counted(n, 'object')}: " + _breakdown(
             counts, ("created", "configured", "unchanged", "pruned")
         )
     if result.dry_run:
@@ -235,7 +238,9 @@ def failure_line(result: DeployResult) -> str:
     head = f"{'Server dry run' if result.dry_run else 'Deploy'} failed {_where(result)}"
     parts = [f"{counts['failed']} failed"] if counts["failed"] else []
     done = _breakdown(counts, ("created", "configured", "unchanged"))
-    parts.append(f"{applied} of {result.planned} objects applied" + (f" ({done})" if done else ""))
+    parts.append(
+        f"{applied} of {counted(result.planned, 'object')} applied" + (f" ({done})" if done else "")
+    )
     if result.failed_at == "wait":
         parts[-1] += " but not all ready"
     untried = (

@@ -15,7 +15,6 @@ def preview(plan: DeletePlan) -> Table:
     table = Table(
         title=f"delete {escape(plan.agent)} from {escape(plan.namespace)}",
         title_justify="left",
-        pad_edge=False,
     )
     table.add_column("object", overflow="fold")
     table.add_column("", no_wrap=True)

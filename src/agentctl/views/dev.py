@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agentctl.spans import STATUS_ERROR, SpanRecord
+from agentctl.views.words import counted
 
 STATUS_STYLE = {
     "starting": "yellow",
@@ -182,7 +183,7 @@ class DevView:
             logs = list(self.logs)
             count = self.span_count
         traces = Text()
-        traces.append(f"trace tail ({count} spans)\n", style="bold")
+        traces.append(f"trace tail ({counted(count, 'span')})\n", style="bold")
         for span in spans:
             style = "red" if span.status == STATUS_ERROR else ""
             traces.append(span_line(span) + "\n", style=style)

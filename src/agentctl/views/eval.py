@@ -11,6 +11,7 @@ from rich.table import Table
 from agentctl.eval.gates import FAIL, INSUFFICIENT, PASS
 from agentctl.eval.metrics import ALL_VERSIONS, LABELS, METRICS
 from agentctl.views.tables import titled_table
+from agentctl.views.words import counted
 
 
 def _rate(r: Any) -> str:
@@ -98,7 +99,11 @@ def render_compare(data: dict[str, Any], console: Console) -> None:
     ca, cb = data["costPerRun"]["a"], data["costPerRun"]["b"]
 
     def usd(x: dict[str, Any]) -> str:
-        return f"${x['perRunUSD']:.4f} ({x['runs']:,} runs)" if x["perRunUSD"] is not None else "-"
+        return (
+            f"${x['perRunUSD']:.4f} ({counted(x['runs'], 'run', sep=',')})"
+            if x["perRunUSD"] is not None
+            else "-"
+        )
 
     change = ""
     if ca["perRunUSD"] and cb["perRunUSD"] is not None:

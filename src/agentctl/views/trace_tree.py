@@ -24,6 +24,7 @@ from agentctl.views.trace_fmt import (
     span_style,
     span_tokens,
 )
+from agentctl.views.words import counted
 
 BAR_WIDTH = 48
 
@@ -95,7 +96,7 @@ def render_tree(trace_id: str, spans: Sequence[SpanRecord], prices: Any | None) 
     head.append(f"  {s.agent or '-'}  {local_time(s.start_unix_nano)}  {duration(s.duration_ns)}  ")
     head.append(s.status, style="bold red" if s.status == "error" else "green")
     head.append(
-        f"  {s.llm_calls} LLM calls · {s.tool_calls} tool calls · "
+        f"  {counted(s.llm_calls, 'LLM call')} · {counted(s.tool_calls, 'tool call')} · "
         f"in {count(s.input_tokens)} / out {count(s.output_tokens)} tokens"
     )
     if prices is not None:
