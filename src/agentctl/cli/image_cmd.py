@@ -88,7 +88,7 @@ def build(
     insecure: InsecureOpt = False,
     file: Annotated[
         Path | None,
-        typer.Option("--file", "-f", help="Dockerfile (default: PATH/Dockerfile)."),
+        typer.Option("--file", "-f", metavar="FILE", help="Dockerfile (default: PATH/Dockerfile)."),
     ] = None,
     platform_file: common.PlatformOpt = None,
     env: common.EnvOpt = None,

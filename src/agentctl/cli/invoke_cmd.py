@@ -43,7 +43,8 @@ def invoke(
         str | None, typer.Option("--input", "-i", help="The task (the request's input).")
     ] = None,
     file: Annotated[
-        Path | None, typer.Option("-f", "--file", help="Read the task from FILE (- for stdin).")
+        Path | None,
+        typer.Option("-f", "--file", metavar="FILE", help="Read the task from FILE (- for stdin)."),
     ] = None,
     param: Annotated[
         list[str] | None,
