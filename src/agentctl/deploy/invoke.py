@@ -125,7 +125,7 @@ def invoke(
             path,
             body=body,
             content_type="application/json",
-            accept="text/event-stream, application/json",
+            accept="application/json",
             info=info,
             idempotent=False,
             stream=True,
@@ -151,7 +151,7 @@ def invoke(
             elif event == "error":
                 message = payload.get("error") if isinstance(payload, dict) else payload
                 raise WaitError(f"{deployed.agent}: {message}")
-            else:
+            elif event in ("message", "delta", "token"):
                 chunk = (
                     payload.get("delta", payload.get("output", ""))
                     if isinstance(payload, dict)
@@ -163,6 +163,10 @@ def invoke(
                 parts.append(text)
                 if on_chunk is not None:
                     on_chunk(text)
+        # other events (progress, tool calls) report work in flight, not the answer
+        if not parts and result.output is not None and on_chunk is not None:
+            out = result.output
+            on_chunk(out if isinstance(out, str) else json.dumps(out, ensure_ascii=False))
         if result.output is None:
             result.output = "".join(parts)
         return result
