@@ -138,3 +138,17 @@ class TelemetryError(AgentctlError):
 
     exit_code = EXIT_USAGE
     code = "telemetry"
+
+
+class ToolMissing(AgentctlError):
+    """An external program agentctl drives (an image builder) is not installed (exit 3)."""
+
+    exit_code = EXIT_CLUSTER
+    code = "tool-missing"
+
+
+class ToolFailed(AgentctlError):
+    """An external program agentctl drives (an image build or push) failed (exit 4)."""
+
+    exit_code = EXIT_FAILED
+    code = "tool-failed"

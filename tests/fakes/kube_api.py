@@ -80,6 +80,9 @@ class FakeKube(StoreMixin):
         self.on_create: dict[str, Callable[[FakeKube, dict[str, Any]], None]] = {}
         # (path prefix, status, content type, body): answered as is, like a web server or proxy
         self.raw_answers: list[tuple[str, int, str, bytes]] = []
+        # (namespace, service name) -> http://127.0.0.1:PORT: where the services/proxy
+        # subresource sends requests (simulated nodes run no pods: a local process stands in)
+        self.service_backends: dict[tuple[str, str], str] = {}
         self.requests: list[RequestRecord] = []
         self._counted = 0
         self._lock = threading.RLock()
@@ -318,6 +321,7 @@ class FakeKube(StoreMixin):
         containers: list[dict[str, Any]] | None = None,
         conditions: list[dict[str, Any]] | None = None,
         owner: dict[str, Any] | None = None,
+        annotations: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         statuses = containers or [
             {
@@ -330,7 +334,12 @@ class FakeKube(StoreMixin):
         pod = {
             "apiVersion": "v1",
             "kind": "Pod",
-            "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "labels": dict(labels),
+                **({"annotations": dict(annotations)} if annotations else {}),
+            },
             "spec": {
                 "containers": [
                     {"name": c["name"], "image": c.get("image", "example.invalid/agent:1")}

@@ -151,6 +151,9 @@ class Handler(BaseHTTPRequestHandler):
             injected = fake._inject(self.command, self.path)
             if injected is not None:
                 raise injected
+            if "/proxy" in urlsplit(self.path).path and "/services/" in self.path:
+                self._proxy(body)
+                return
             code, payload, ctype = self._route(body)
         except ApiError as err:
             self._record(err.code)
@@ -160,6 +163,56 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._record(code)
         self._send(code, payload, ctype)
+
+    def _proxy(self, body: bytes) -> None:
+        """services/NAME[:PORT]/proxy/REST: forward to the backend registered for the Service."""
+        import http.client
+
+        parts = urlsplit(self.path)
+        segs = parts.path.split("/")
+        # ['', 'api', 'v1', 'namespaces', NS, 'services', NAME[:PORT], 'proxy', ...rest]
+        if len(segs) < 8 or segs[1:4] != ["api", "v1", "namespaces"] or segs[7] != "proxy":
+            raise ApiError(404, "NotFound", f"the server could not find {parts.path}")
+        ns, name = segs[4], segs[6].split(":")[0]
+        fake = self.fake
+        with fake._lock:
+            if fake.get("Service", ns, name) is None:
+                raise ApiError(404, "NotFound", f'services "{name}" not found')
+            backend = fake.service_backends.get((ns, name))
+        if backend is None:
+            raise ApiError(
+                503, "ServiceUnavailable", f'no endpoints available for service "{name}"'
+            )
+        target = urlsplit(backend)
+        rest = "/" + "/".join(segs[8:]) + (f"?{parts.query}" if parts.query else "")
+        conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+        try:
+            headers = {
+                k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")
+            }
+            conn.request(self.command, rest, body=body or None, headers=headers)
+            resp = conn.getresponse()
+            self._record(resp.status)
+            self.send_response(resp.status)
+            for k, v in resp.getheaders():
+                if k.lower() in ("content-type", "content-length"):
+                    self.send_header(k, v)
+            if resp.getheader("Content-Length") is None:
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            self.end_headers()
+            while True:
+                chunk = resp.read1(4096)
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+                self.wfile.flush()
+        except OSError as exc:
+            raise ApiError(
+                503, "ServiceUnavailable", f"error trying to reach service: {exc}"
+            ) from None
+        finally:
+            conn.close()
 
     def _authenticate(self) -> None:
         auth = self.headers.get("Authorization", "")

@@ -181,17 +181,18 @@ def test_generated_project_has_the_golden_path_files(template, tmp_path):
     ]:
         assert (project / rel).is_file(), rel
     dockerfile = (project / "Dockerfile").read_text()
-    assert "FROM python:3.12-slim-bookworm" in dockerfile and "USER 10001:10001" in dockerfile
+    assert "ARG BASE_IMAGE=python:3.12-slim-bookworm" in dockerfile
+    assert dockerfile.count("FROM ${BASE_IMAGE}") == 2 and "USER 10001:10001" in dockerfile
     assert "PYTHONDONTWRITEBYTECODE=1" in dockerfile
     for ci in (".github/workflows/agent.yml", ".gitlab-ci.yml"):
         text = (project / ci).read_text()
-        assert "agentctl validate --format sarif --output-file agentctl.sarif" in text
+        assert "agentctl validate --format" in text and "--output-file agentctl.sarif" in text
         assert "agentctl build --out dist/" in text and "agentctl deploy" in text
         # never `pip install agentctl` (whatever owns the name on PyPI): the pinned spec
         assert "run: pip install agentctl" not in text and "- pip install agentctl" not in text
         assert (
-            text.count('pip install "$AGENTCTL_PIP_SPEC"') == 4
-        )  # test (eval set), validate, build, deploy
+            text.count('pip install "$AGENTCTL_PIP_SPEC"') == 6
+        )  # test (eval set), validate, image, build, deploy, verify
         assert "agentctl eval run --junit eval-junit.xml" in text  # the eval set runs before deploy
         assert "https://github.com/acme/agentctl/archive/refs/tags/v0.1.0.tar.gz" in text
     for path in project.rglob("*"):

@@ -230,6 +230,19 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
+def parse_params(values: list[str] | None) -> dict[str, str]:
+    """-p key=value options (run, invoke) as a dict; a usage error for an item without '='."""
+    from agentctl.errors import UsageError
+
+    out: dict[str, str] = {}
+    for item in values or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"-p {item!r}: expected key=value")
+        out[key.strip()] = value
+    return out
+
+
 def hook_trust(
     trust: bool, platform: Path | None, search_from: Path, output: OutputFormat
 ) -> HookTrust:

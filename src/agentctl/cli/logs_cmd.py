@@ -31,6 +31,13 @@ def logs(
     container: Annotated[
         str | None, typer.Option("-c", "--container", help="Only this container.")
     ] = None,
+    run: Annotated[
+        str | None,
+        typer.Option(
+            "--run",
+            help="Only the pods of this run (a Workflow or Job name, or @latest), prefixed by step.",
+        ),
+    ] = None,
     platform: cluster.PlatformOpt = None,
     kubeconfig: cluster.KubeconfigOpt = None,
     context: cluster.ContextOpt = None,
@@ -57,6 +64,12 @@ def logs(
     with cluster.connect_client(kubeconfig, context, request_timeout) as client:
         ns = resolve_namespace(client, namespace, name, Path.cwd(), cluster.platform_file(platform))
         deployed = find_agent(client, name, ns)
+        selector = None
+        if run is not None:
+            from agentctl.deploy.run_admin import run_selector
+
+            client.discover()
+            _, selector = run_selector(client, deployed, run)
         if not follow:
             n = klogs.read(
                 client,
@@ -66,6 +79,7 @@ def logs(
                 since_seconds=since_seconds,
                 tail=tail,
                 container=container,
+                run=selector,
             )
             if n == 0:
                 common.console(stderr=True).print(f"{name} has no pods in {deployed.namespace}")
@@ -81,6 +95,7 @@ def logs(
                 tail=tail,
                 container=container,
                 stop=stop,
+                run=selector,
             )
         except KeyboardInterrupt:
             stop.set()

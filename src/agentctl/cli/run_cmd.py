@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,18 +14,6 @@ from agentctl.cli import cluster, common
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
-
-
-def parse_params(values: list[str] | None) -> dict[str, str]:
-    from agentctl.errors import UsageError
-
-    out: dict[str, str] = {}
-    for item in values or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"-p {item!r}: expected key=value")
-        out[key.strip()] = value
-    return out
 
 
 @app.command()
@@ -34,6 +24,12 @@ def run(
     ] = None,
     watch: Annotated[
         bool, typer.Option("--watch", "-w", help="Follow the run node by node until it ends.")
+    ] = False,
+    log: Annotated[
+        bool,
+        typer.Option(
+            "--log", help="With --watch: print the run's logs as they come, prefixed by step."
+        ),
     ] = False,
     timeout: Annotated[
         str | None,
@@ -55,9 +51,13 @@ def run(
     from agentctl.views.deploy_run import RunWatcher
 
     common.set_kind("Run")
-    params = parse_params(param)
+    params = common.parse_params(param)
     limit = cluster.duration(timeout, "--timeout") if timeout else None
     text = output is OutputFormat.text
+    if log and not watch:
+        from agentctl.errors import UsageError
+
+        raise UsageError("--log follows the run's logs while watching it: add --watch")
     with cluster.connect_client(kubeconfig, context, request_timeout) as client:
         ns = resolve_namespace(client, namespace, name, Path.cwd(), cluster.platform_file(platform))
         client.discover()
@@ -66,6 +66,7 @@ def run(
         err = common.console(stderr=True)
         if text:
             err.print(f"started {state.kind} [bold]{state.name}[/] in {state.namespace}")
+        logs_done = _follow_logs(client, state) if log else None
         if watch:
             watcher = RunWatcher(
                 err if text else common.console(stderr=True), live=text and sys.stderr.isatty()
@@ -76,9 +77,45 @@ def run(
                 )
             finally:
                 watcher.close()
+                if logs_done is not None:
+                    logs_done()
     if not text:
         common.emit("Run", state.to_dict(), output)
     elif watch:
         common.console().print(f"{state.kind} {state.name}: {state.phase}")
     else:
         common.console().print(state.name)
+
+
+def _follow_logs(client: Any, state: Any) -> Callable[[], None]:
+    """Stream the run's pod logs to stdout from a thread; returns the function that stops it."""
+    import threading
+
+    from agentctl.deploy import logs as klogs
+    from agentctl.deploy.run_admin import pod_selector
+
+    selector = pod_selector(state.kind, state.name)
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def emit(prefix: str, line: str) -> None:
+        with lock:
+            sys.stdout.write(f"[{prefix}] {line}\n")
+            sys.stdout.flush()
+
+    def worker() -> None:
+        # a log stream that fails must not end the watch: the run's phase decides
+        with contextlib.suppress(Exception):
+            klogs.follow(
+                client, state.namespace, state.agent, emit, stop=stop, run=selector, rescan=1.0
+            )
+
+    thread = threading.Thread(target=worker, daemon=True, name="run-logs")
+    thread.start()
+
+    def done() -> None:
+        thread.join(timeout=5)  # the pods have ended: let the last lines arrive
+        stop.set()
+        thread.join(timeout=5)
+
+    return done

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +13,7 @@ from typer.core import TyperCommand
 
 from agentctl.cli import common
 from agentctl.errors import EXIT_FINDINGS
+from agentctl.files import write_text_atomic
 from agentctl.settings import OutputFormat
 from agentctl.views.words import counted
 
@@ -91,26 +90,21 @@ def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def render(report: Any, fmt: str, elapsed: float) -> str:
     """A machine report as text (text itself is rendered by views.findings)."""
     if fmt in ("json", "yaml"):
+        from agentctl.errors import SpecError
         from agentctl.results import envelope
 
-        return common.dump_machine(
-            envelope("ValidationReport", report.to_dict(), ok=not report.failed), OutputFormat(fmt)
+        # Files that could not be checked: the same error entry a failed command carries.
+        errors = [SpecError(report.errors).to_dict()] if report.errors else None
+        doc = envelope(
+            "ValidationReport",
+            report.to_dict(),
+            ok=not (report.failed or report.errors),
+            errors=errors,
         )
+        return common.dump_machine(doc, OutputFormat(fmt))
     if fmt == "sarif":
         import json
 
@@ -246,6 +240,7 @@ def validate(
         kube_version=kube_version,
         crd_dirs=[str(d) for d in crd_dir or []],
         allow_kinds=_split(allow_kind),
+        keep_going=True,
     )
     elapsed = time.perf_counter() - started
     err = common.console(stderr=True)
@@ -262,12 +257,19 @@ def validate(
             sys.stdout.write(text)
             sys.stdout.flush()
         else:
-            _write_atomic(path, text)
+            write_text_atomic(path, text)
             err.print(f"wrote {fmt} report to {path}")
     if stdout_fmt is None:
-        verdict = "FAILED" if report.failed else "passed"
+        verdict = "FAILED" if report.failed or report.errors else "passed"
         err.print(
             f"{counted(len(report.active), 'finding')}, {len(report.suppressed)} suppressed; gate {verdict} (fail-on {report.fail_on.name})"
         )
+    if report.errors:
+        # Every report above already names these; the error lines and exit 2 say the run was incomplete.
+        from agentctl.errors import EXIT_USAGE, SpecError
+
+        for line in SpecError(report.errors).lines():
+            err.print(f"[bold red]error:[/] {common._escape(line)}")
+        raise typer.Exit(EXIT_USAGE)
     if report.failed:
         raise typer.Exit(EXIT_FINDINGS)

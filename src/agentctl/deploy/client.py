@@ -224,8 +224,12 @@ class KubeClient(ObjectOps):
         raw: bool = False,
         stream: bool = False,
         read_timeout: float | bool | None = True,
+        retry: bool = True,
     ) -> Response:
         """One request, retried with backoff on 429, 5xx and dropped connections.
+
+        ``retry=False``: one attempt, whatever the answer (a request through the
+        service proxy, where a 429 is the agent's own answer, not the API server's).
 
         Bounded twice: at most ``retry.attempts`` attempts, and no retry starts
         (and no attempt reads) past ``opts.request_timeout`` seconds after the
@@ -255,7 +259,8 @@ class KubeClient(ObjectOps):
                     idempotent or isinstance(err, kerr.Throttled) or getattr(err, "not_sent", False)
                 )
                 can = (
-                    err.retriable
+                    retry
+                    and err.retriable
                     and safe
                     and (self._reached or not isinstance(err, kerr.Unreachable))
                 )

@@ -23,18 +23,26 @@ Emit = Callable[[str, str], None]  # (prefix, line)
 FINISHED = {"Succeeded", "Failed"}
 
 
+NODE_NAME = "workflows.argoproj.io/node-name"
+
+
 @dataclass(frozen=True)
 class Stream:
     pod: str
     container: str
+    label: str = ""  # shown instead of the pod name (a workflow step)
 
     @property
     def prefix(self) -> str:
-        return f"{self.pod}/{self.container}"
+        return f"{self.label or self.pod}/{self.container}"
 
 
-def agent_pods(client: KubeClient, namespace: str, agent: str) -> list[dict[str, Any]]:
-    pods, _ = client.list(well_known("", "Pod"), namespace, labels=f"{AGENT_LABEL}={agent}")
+def agent_pods(
+    client: KubeClient, namespace: str, agent: str, run: str | None = None
+) -> list[dict[str, Any]]:
+    """The agent's pods; with ``run`` (a label selector of one run), only that run's."""
+    selector = f"{AGENT_LABEL}={agent}" + (f",{run}" if run else "")
+    pods, _ = client.list(well_known("", "Pod"), namespace, labels=selector)
     return sorted(
         pods,
         key=lambda p: (
@@ -44,14 +52,20 @@ def agent_pods(client: KubeClient, namespace: str, agent: str) -> list[dict[str,
     )
 
 
-def streams_of(pod: dict[str, Any], container: str | None = None) -> list[Stream]:
+def streams_of(
+    pod: dict[str, Any], container: str | None = None, *, by_step: bool = False
+) -> list[Stream]:
     spec = pod.get("spec") or {}
+    label = ""
+    if by_step:  # an Argo pod's node name is <workflow>.<step>[(<item>)]
+        node = str(((pod.get("metadata") or {}).get("annotations") or {}).get(NODE_NAME) or "")
+        label = node.partition(".")[2] or node
     names = [
         c.get("name")
         for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
     ]
     return [
-        Stream(pod["metadata"]["name"], str(n))
+        Stream(pod["metadata"]["name"], str(n), label)
         for n in names
         if n and (container is None or n == container)
     ]
@@ -66,10 +80,11 @@ def read(
     since_seconds: int | None = None,
     tail: int | None = None,
     container: str | None = None,
+    run: str | None = None,
 ) -> int:
-    """Print the current logs of every pod; returns the number of pods."""
-    pods = agent_pods(client, namespace, agent)
-    streams = [s for p in pods for s in streams_of(p, container)]
+    """Print the current logs of every pod (of one run: by step); returns the number of pods."""
+    pods = agent_pods(client, namespace, agent, run)
+    streams = [s for p in pods for s in streams_of(p, container, by_step=run is not None)]
 
     def one(s: Stream) -> list[str]:
         try:
@@ -104,6 +119,7 @@ def follow(
     container: str | None = None,
     stop: threading.Event | None = None,
     rescan: float = 2.0,
+    run: str | None = None,
 ) -> None:
     """Stream logs until every pod finished or ``stop`` is set."""
     stop = stop or threading.Event()
@@ -135,7 +151,7 @@ def follow(
 
     def scan(first: bool) -> bool:
         """Start readers for new containers; True while some pod has not finished."""
-        pods = agent_pods(client, namespace, agent)
+        pods = agent_pods(client, namespace, agent, run)
         alive = False
         for p in pods:
             phase = (p.get("status") or {}).get("phase") or "Pending"
@@ -143,7 +159,7 @@ def follow(
             alive = alive or phase not in FINISHED
             if waiting:
                 continue
-            for s in streams_of(p, container):
+            for s in streams_of(p, container, by_step=run is not None):
                 if s in started:
                     continue
                 started.add(s)

@@ -236,7 +236,18 @@ def _template_of(
     return obj
 
 
-def start(client: KubeClient, deployed: Deployed, params: dict[str, str]) -> RunState:
+TASK_PARAMETERS = ("task", "topic", "question", "input")
+TASK_ENV = "AGENT_TASK"
+
+
+def start(
+    client: KubeClient, deployed: Deployed, params: dict[str, str], task: str | None = None
+) -> RunState:
+    """Start a run; ``task`` (agentctl invoke) goes where agentctl dev --invoke puts it.
+
+    A workflow gets it as its first declared task-like parameter (task, topic,
+    question, input) unless -p gives that one; a job as AGENT_TASK.
+    """
     inv, ns = deployed.inventory, deployed.namespace
     refs = inv.refs()
     rmap = client.resources
@@ -252,6 +263,9 @@ def start(client: KubeClient, deployed: Deployed, params: dict[str, str]) -> Run
             p.get("name")
             for p in ((template.get("spec") or {}).get("arguments") or {}).get("parameters") or []
         ]
+        slot = next((n for n in TASK_PARAMETERS if n in declared), None)
+        if task is not None and slot is not None and slot not in params:
+            params = {**params, slot: task}
         unknown = sorted(set(params) - set(declared))
         if unknown:
             raise UsageError(
@@ -306,10 +320,13 @@ def start(client: KubeClient, deployed: Deployed, params: dict[str, str]) -> Run
             f"{inv.agent} is a {inv.type or 'long-running'} agent: it is not run, it runs",
             hint="`agentctl run` starts job and workflow agents; see `agentctl status` and `agentctl logs` for this one",
         )
-    if params:
-        for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []:
-            c["env"] = [e for e in c.get("env") or [] if e.get("name") != PARAMS_ENV] + [
-                {"name": PARAMS_ENV, "value": json.dumps(params, sort_keys=True)}
+    extra = {PARAMS_ENV: json.dumps(params, sort_keys=True)} if params else {}
+    if task is not None:
+        extra[TASK_ENV] = task
+    for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []:
+        if extra:
+            c["env"] = [e for e in c.get("env") or [] if e.get("name") not in extra] + [
+                {"name": k, "value": v} for k, v in extra.items()
             ]
     body = {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": spec}
     return from_job(client.create(job_res, ns, body), [], inv.agent)

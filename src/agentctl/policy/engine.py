@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentctl.errors import ConfigError
+from agentctl.errors import ConfigError, Problem
 from agentctl.policy import suppress
 from agentctl.policy.model import Check, Finding, Hit, Severity, Unit
 from agentctl.policy.registry import all_checks
@@ -24,6 +24,8 @@ class Report:
     inline_allowed: bool = True
     platform_file: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Input problems (a typo in one agent.yaml): those files were not checked, the others were.
+    errors: list[Problem] = field(default_factory=list)
 
     @property
     def active(self) -> list[Finding]:
@@ -47,7 +49,7 @@ class Report:
 
     def files(self) -> list[str]:
         """Every input file of the run, in order (agent.yaml files and manifests)."""
-        out: list[str] = []
+        out: list[str] = list(dict.fromkeys(p.file for p in self.errors))
         for unit in self.units:
             names = [unit.agent.file] if unit.agent is not None else []
             names += [o.file for o in unit.objects if unit.agent is None]
@@ -85,6 +87,7 @@ class Report:
                 for f in dict.fromkeys(o.file for o in u.objects)
             ],
             "notes": self.notes,
+            "errors": [p.to_dict() for p in self.errors],
             "findings": [f.to_dict() for f in self.active],
             "suppressed": [f.to_dict() for f in self.suppressed],
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+from agentctl.errors import Problem
 from agentctl.policy.engine import Report
 from agentctl.policy.model import Check, Finding, Obj, Severity
 
@@ -40,6 +41,33 @@ def _cases(report: Report) -> dict[str, dict[tuple[str, str], list[Finding]]]:
     return files
 
 
+def _error_suites(report: Report, root: ET.Element, totals: dict[str, int]) -> None:
+    """A file that could not be checked: one failed testcase naming every problem in it."""
+    from agentctl.policy.sarif import INPUT_RULE, INPUT_TITLE
+
+    by_file: dict[str, list[Problem]] = defaultdict(list)
+    for p in report.errors:
+        by_file[p.file].append(p)
+    for file, problems in by_file.items():
+        suite = ET.SubElement(
+            root, "testsuite", name=file, tests="1", failures="1", errors="0", skipped="0", time="0"
+        )
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"Input/{file}",
+            name=f"{INPUT_RULE} {INPUT_TITLE}",
+            file=file,
+            line=str(problems[0].line),
+            time="0",
+        )
+        ET.SubElement(
+            case, "failure", message=problems[0].format(), type="invalid-input"
+        ).text = "\n".join(p.format() for p in problems)
+        totals["tests"] += 1
+        totals["failures"] += 1
+
+
 def to_junit(report: Report, elapsed: float = 0.0) -> str:
     """One testsuite per file, one testcase per object and check; suppressed findings are skipped.
 
@@ -52,6 +80,7 @@ def to_junit(report: Report, elapsed: float = 0.0) -> str:
     per_case = elapsed / total_cases
     root = ET.Element("testsuites", name="agentctl validate")
     totals = {"tests": 0, "failures": 0, "skipped": 0}
+    _error_suites(report, root, totals)
     for file, pairs in cases.items():
         suite = ET.SubElement(root, "testsuite", name=file, errors="0")
         counts = {"tests": 0, "failures": 0, "skipped": 0}
@@ -109,6 +138,10 @@ def _escape_prop(text: str) -> str:
 def to_github(report: Report) -> str:
     """GitHub Actions workflow commands: one annotation per active finding."""
     lines = []
+    for p in report.errors:
+        props = f"file={_escape_prop(p.file)},line={p.line},col={p.column},title={_escape_prop('INPUT-001 not checked')}"
+        text = f"{p.path}: {p.message}" if p.path else p.message
+        lines.append(f"::error {props}::{_escape_data(text)}")
     for f in report.active:
         level = GITHUB_LEVEL[f.severity]
         props = f"file={_escape_prop(f.file)},line={f.line},col={f.column},title={_escape_prop(f'{f.check} {f.object}')}"
@@ -120,7 +153,9 @@ def to_github(report: Report) -> str:
         lines.append(f"::{level} {props}::{_escape_data(message)}")
     counts = report.counts()
     summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
-    verdict = "failed" if report.failed else "passed"
+    verdict = "failed" if report.failed or report.errors else "passed"
+    if report.errors:
+        summary += f"; {len({p.file for p in report.errors})} file(s) not checked"
     lines.append(
         f"::notice title=agentctl validate::{_escape_data(f'{summary}; gate {verdict} (fail-on {report.fail_on.name})')}"
     )

@@ -6,10 +6,10 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agentctl.errors import GateFailed, SpecError, UsageError
+from agentctl.errors import GateFailed, Problem, RenderError, SpecError, UsageError
 from agentctl.policy import engine
 from agentctl.policy.declarative import field_rule_checks
-from agentctl.policy.model import Finding, RunOptions, Unit
+from agentctl.policy.model import Check, Finding, RunOptions, Unit
 from agentctl.policy.registry import all_checks, select
 from agentctl.policy.sources import agent_unit, load_manifests, manifest_unit
 from agentctl.spec.files import AGENT_FILENAMES, display_path, find_agent_files
@@ -50,7 +50,14 @@ def run(
     allow_kinds: list[str] | None = None,
     plugins: bool = True,
     today: dt.date | None = None,
+    keep_going: bool = False,
 ) -> engine.Report:
+    """Validate agents and manifests.
+
+    An unusable input raises SpecError, unless ``keep_going``: then every other
+    input is still checked and the problems are returned in ``Report.errors``
+    (the caller reports both and exits 2).
+    """
     from agentctl.spec.loader import load_agents, load_platform
 
     agent_files: list[Path] = []
@@ -78,7 +85,13 @@ def run(
             agent_files.append(found)
 
     search_from = agent_files[0].resolve().parent if agent_files else Path.cwd()
-    platform = load_platform(platform_file, search_from)
+    try:
+        platform = load_platform(platform_file, search_from)
+    except SpecError as err:
+        if not keep_going:
+            raise
+        checks = select(all_checks(plugins=plugins), include, exclude)
+        return _unchecked(err.problems, checks, fail_on)
     options = RunOptions(
         kube_version=kube_version,
         crd_dirs=tuple(crd_dirs or ()),
@@ -92,16 +105,24 @@ def run(
         objects = load_manifests(manifest_targets) if manifest_targets else []
     except SpecError as err:
         problems.extend(err.problems)
-    if problems:
+    if problems and not keep_going:
         raise SpecError(problems)
-    units: list[Unit] = [
-        _unit(a, overlay, platform, options)
-        for one in loaded
-        for a, overlay in with_overlays(one, env)
-    ]
+    units: list[Unit] = []
+    for one in loaded:
+        for a, overlay in with_overlays(one, env):
+            try:
+                units.append(_unit(a, overlay, platform, options))
+            except RenderError as err:
+                if not keep_going:
+                    raise
+                problems.append(Problem(a.file, 1, 1, "", err.message))
     if objects:
         units.append(manifest_unit(objects, platform, options))
-    return engine.run(units, checks, fail_on=fail_on, inline_allowed=inline_allowed, today=today)
+    if not units:
+        return _unchecked(problems, checks, fail_on or str(platform.platform.policy.fail_on))
+    report = engine.run(units, checks, fail_on=fail_on, inline_allowed=inline_allowed, today=today)
+    report.errors = sorted(problems, key=lambda p: (p.file, p.line, p.column, p.path))
+    return report
 
 
 def with_overlays(loaded: LoadedAgent, env: str | None) -> list[tuple[LoadedAgent, str | None]]:
@@ -189,3 +210,11 @@ def no_gate_refused(command: str) -> UsageError:
         f"{command} --no-gate: this platform does not allow skipping the policy gate",
         hint="platform.yaml policy.allowNoGate: true allows it (the platform team decides)",
     )
+
+
+def _unchecked(problems: list[Problem], checks: list[Check], fail_on: str | None) -> engine.Report:
+    """A report of a run where no input could be checked: only its errors."""
+    from agentctl.policy.model import Severity
+
+    ordered = sorted(problems, key=lambda p: (p.file, p.line, p.column, p.path))
+    return engine.Report([], checks, [], Severity.parse(fail_on or "high"), errors=ordered)

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from agentctl import __version__
+from agentctl.errors import Problem
 from agentctl.policy.engine import Report
 from agentctl.policy.model import Check, Finding, Severity
 
@@ -115,6 +116,67 @@ def _result(f: Finding, index: int, cwd: Path | None) -> dict[str, Any]:
     return result
 
 
+INPUT_RULE = "INPUT-001"
+INPUT_TITLE = "Input file is valid"
+
+
+def _input_rule() -> dict[str, Any]:
+    text = "agentctl could not read or understand this file, so no check ran on it."
+    return {
+        "id": INPUT_RULE,
+        "name": "InputFileIsValid",
+        "shortDescription": {"text": INPUT_TITLE},
+        "fullDescription": {"text": text},
+        "help": {"text": f"{text} Fix the field named in the message."},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": ["agentctl", "input"], "problem.severity": "error"},
+    }
+
+
+def _location(p: Problem, cwd: Path | None) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": artifact_uri(p.file, cwd)},
+            "region": {"startLine": max(1, p.line), "startColumn": max(1, p.column)},
+        }
+    }
+
+
+def _problem_message(p: Problem) -> str:
+    return f"{p.path}: {p.message}" if p.path else p.message
+
+
+def _invocation(report: Report, cwd: Path | None) -> dict[str, Any]:
+    """executionSuccessful is false when a file could not be checked; each such file is a notification."""
+    invocation: dict[str, Any] = {"executionSuccessful": not report.errors}
+    if report.errors:
+        invocation["toolExecutionNotifications"] = [
+            {
+                "level": "error",
+                "message": {"text": f"not checked: {_problem_message(p)}"},
+                "locations": [_location(p, cwd)],
+                "descriptor": {"id": INPUT_RULE},
+            }
+            for p in report.errors
+        ]
+    return invocation
+
+
+def _input_result(p: Problem, index: int, cwd: Path | None) -> dict[str, Any]:
+    key = "\x1f".join((INPUT_RULE, p.file, p.path, p.message))
+    return {
+        "ruleId": INPUT_RULE,
+        "ruleIndex": index,
+        "level": "error",
+        "message": {"text": _problem_message(p)},
+        "locations": [_location(p, cwd)],
+        "partialFingerprints": {
+            "agentctlFinding/v1": hashlib.sha256(key.encode()).hexdigest()[:32]
+        },
+        "properties": {"field": p.path},
+    }
+
+
 def to_sarif(report: Report, *, cwd: Path | None = None) -> dict[str, Any]:
     overrides = report.units[0].platform.platform.policy.severity if report.units else {}
     checks = list(report.checks)
@@ -122,6 +184,9 @@ def to_sarif(report: Report, *, cwd: Path | None = None) -> dict[str, Any]:
     rules = [_rule(c, Severity.parse(overrides.get(c.id, c.severity.name))) for c in checks]
     index = {c.id: i for i, c in enumerate(checks)}
     results = [_result(f, index[f.check], cwd) for f in report.findings if f.check in known]
+    if report.errors:
+        rules.append(_input_rule())
+        results = [_input_result(p, len(rules) - 1, cwd) for p in report.errors] + results
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -135,6 +200,7 @@ def to_sarif(report: Report, *, cwd: Path | None = None) -> dict[str, Any]:
                         "rules": rules,
                     }
                 },
+                "invocations": [_invocation(report, cwd)],
                 "results": results,
                 "columnKind": "unicodeCodePoints",
             }

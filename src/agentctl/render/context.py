@@ -48,6 +48,11 @@ class Ctx:
     def name(self) -> str:
         return self.agent.metadata.name
 
+    def image(self, ref: str) -> str:
+        """``ref`` pinned to the digest image.lock.json records for it (else ``ref`` as written)."""
+        digest = self.loaded.image_digests.get(ref)
+        return ref if digest is None or "@" in ref else f"{ref}@{digest}"
+
     @property
     def team(self) -> str:
         return self.agent.metadata.team

@@ -106,8 +106,8 @@ def _container(ctx: Ctx, index: int, step: Step, m: Any, Container: Any, Paramet
         kwargs["active_deadline_seconds"] = units.parse_duration(step.timeout)
     return Container(
         name=step_template(step),
-        image=step.image or spec.image,
-        image_pull_policy=pod.pull_policy(step.image or spec.image),
+        image=ctx.image(step.image or spec.image),
+        image_pull_policy=pod.pull_policy(ctx.image(step.image or spec.image)),
         command=list(command) if command else None,
         args=list(step.args) if step.args else [step.name],
         env=_step_env(ctx, index, step, m),

@@ -44,8 +44,8 @@ def agent_container(
     origins: dict[str, SpecPath] = {"image": ("spec", "image")}
     c: dict[str, Any] = {
         "name": CONTAINER,
-        "image": spec.image,
-        "imagePullPolicy": pod.pull_policy(spec.image),
+        "image": ctx.image(spec.image),
+        "imagePullPolicy": pod.pull_policy(ctx.image(spec.image)),
     }
     if spec.command:
         c["command"] = list(spec.command)

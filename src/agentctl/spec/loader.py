@@ -30,6 +30,8 @@ class LoadedAgent:
     env: str | None = None
     # merged data path -> (file, line, col), for findings about the effective spec
     positions: dict[PathKey, tuple[str, int, int]] = field(default_factory=dict)
+    # image reference -> pushed digest, from image.lock.json beside agent.yaml
+    image_digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -198,6 +200,11 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
         raise SpecError(_dedupe(problems))
     if result is None:  # pragma: no cover - every failure above records a problem
         raise SpecError([Problem(shown, 1, 1, "", "invalid agent spec")])
+    from agentctl.spec import imagelock
+
+    lock_shown = display_path(imagelock.lock_path(path.parent))
+    locked = imagelock.read(path.parent, lock_shown)
+    result.image_digests = {ref: entry.digest for ref, entry in locked.items()}
     return result
 
 

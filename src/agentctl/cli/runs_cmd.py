@@ -1,0 +1,138 @@
+"""agentctl runs: an agent's recent runs; stop or resubmit one (as Argo CLI users expect)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agentctl.cli import cluster, common
+from agentctl.settings import OutputFormat
+
+app = typer.Typer(no_args_is_help=True)
+
+RunArg = Annotated[
+    str, typer.Argument(help="The run: a Workflow or Job name (agentctl runs list).")
+]
+
+
+def _namespace(client: Any, explicit: str | None, platform: Path | None) -> str:
+    from agentctl.deploy.locate import resolve_namespace
+    from agentctl.errors import UsageError
+
+    ns = resolve_namespace(client, explicit, None, Path.cwd(), cluster.platform_file(platform))
+    if not ns:
+        raise UsageError("which namespace is the run in? give -n NAMESPACE")
+    return ns
+
+
+@app.command("list")
+def list_runs(
+    name: Annotated[str, typer.Argument(help="The agent (a job or workflow agent).")],
+    limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many (0: all).")] = 20,
+    platform: cluster.PlatformOpt = None,
+    kubeconfig: cluster.KubeconfigOpt = None,
+    context: cluster.ContextOpt = None,
+    namespace: cluster.NamespaceOpt = None,
+    request_timeout: cluster.RequestTimeoutOpt = "30s",
+    output: common.OutputOpt = OutputFormat.text,
+) -> None:
+    """Recent runs of an agent, newest first: phase, duration and compute cost."""
+    from agentctl.cost.rates import RateCard, fmt_usd
+    from agentctl.deploy import run_admin
+    from agentctl.deploy.locate import find_agent, resolve_namespace
+    from agentctl.spec.units import format_duration
+    from agentctl.views.tables import titled_table
+
+    common.set_kind("RunList")
+    card = RateCard()
+    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
+        ns = resolve_namespace(client, namespace, name, Path.cwd(), cluster.platform_file(platform))
+        client.discover()
+        deployed = find_agent(client, name, ns)
+        rows = run_admin.list_runs(client, deployed, card, limit)
+    if output is not OutputFormat.text:
+        common.emit("RunList", {"agent": name, "runs": [r.to_dict() for r in rows]}, output)
+        return
+    if not rows:
+        common.console(stderr=True).print(
+            f"no runs of {name} yet: start one with agentctl run {name}"
+        )
+        return
+    table = titled_table(f"runs of {name}", "RUN", "KIND", "PHASE", "STARTED", "DURATION", "COST")
+    for r in rows:
+        table.add_row(
+            r.name,
+            r.kind,
+            r.phase,
+            r.started or "-",
+            format_duration(int(r.seconds)) if r.seconds is not None else "-",
+            fmt_usd(r.cost_usd) if r.cost_usd is not None else "-",
+        )
+    common.console().print(table)
+
+
+def _act(
+    action: str,
+    run: str,
+    platform: Path | None,
+    kubeconfig: str | None,
+    context: str | None,
+    namespace: str | None,
+    request_timeout: str,
+    output: OutputFormat,
+) -> None:
+    from agentctl.deploy import run_admin
+
+    common.set_kind("Run")
+    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
+        ns = _namespace(client, namespace, platform)
+        client.discover()
+        res, obj = run_admin.find_run(client, run, ns)
+        fn = run_admin.stop if action == "stop" else run_admin.resubmit
+        state = fn(client, res, obj)
+    if output is not OutputFormat.text:
+        common.emit("Run", state.to_dict(), output)
+        return
+    if action == "stop":
+        common.console().print(f"{state.kind} {run}: stopping")
+    else:
+        common.console(stderr=True).print(
+            f"resubmitted {run} as {state.kind} [bold]{state.name}[/]; "
+            f"follow it with: agentctl logs {state.agent} --follow"
+        )
+        common.console().print(state.name)
+
+
+def _command(action: str, doc: str) -> Any:
+    """stop and resubmit take the same options: one signature, two commands."""
+
+    def command(
+        run: RunArg,
+        platform: cluster.PlatformOpt = None,
+        kubeconfig: cluster.KubeconfigOpt = None,
+        context: cluster.ContextOpt = None,
+        namespace: cluster.NamespaceOpt = None,
+        request_timeout: cluster.RequestTimeoutOpt = "30s",
+        output: common.OutputOpt = OutputFormat.text,
+    ) -> None:
+        _act(action, run, platform, kubeconfig, context, namespace, request_timeout, output)
+
+    command.__doc__ = doc
+    command.__name__ = action
+    return command
+
+
+app.command("stop")(
+    _command(
+        "stop",
+        "Stop a running run: a Workflow runs no new step (its exit handlers still run); a Job is suspended.",
+    )
+)
+app.command("resubmit")(
+    _command(
+        "resubmit",
+        "Start a new run with the same template and arguments as RUN (labelled with the run it repeats).",
+    )
+)

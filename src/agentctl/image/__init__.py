@@ -1,0 +1,1 @@
+"""Build and push an agent's container image with the builder at hand."""

@@ -1,0 +1,156 @@
+"""validate with one broken agent among several: every requested report is still written.
+
+A typo in one agent.yaml must not silence the CI gate: the SARIF, JUnit and
+GitHub reports name the typo's file and line, the other agents are still
+checked and reported, and the exit code is 2.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from tests.cli.helpers import run_cli
+from tests.unit.policy.helpers import POLICY_FIXTURES
+
+SARIF_SCHEMA = json.loads((POLICY_FIXTURES / "sarif-schema-2.1.0.json").read_text())
+
+
+@pytest.fixture
+def two_agents(examples, tmp_path, monkeypatch) -> Path:
+    """currency-converter (valid) and daily-report with 'memroy' on line 28."""
+    for name in ("currency-converter", "daily-report"):
+        shutil.copytree(examples / name, tmp_path / "agents" / name)
+    broken = tmp_path / "agents" / "daily-report" / "agent.yaml"
+    text = broken.read_text()
+    assert "{cpu: 250m, memory: 512Mi}" in text.splitlines()[27]
+    broken.write_text(text.replace("{cpu: 250m, memory: 512Mi}", "{cpu: 250m, memroy: 512Mi}"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+BROKEN = "agents/daily-report/agent.yaml"
+GOOD = "agents/currency-converter/agent.yaml"
+
+
+def test_typo_in_one_of_two_agents_writes_sarif_and_junit_and_exits_2(two_agents):
+    result = run_cli(
+        "validate",
+        "agents",
+        "--format",
+        "sarif",
+        "--output-file",
+        "r.sarif",
+        "--format",
+        "junit",
+        "--output-file",
+        "r.xml",
+    )
+    assert result.exit_code == 2, result.stderr
+    assert f"{BROKEN}:28" in result.stderr and "memroy" in result.stderr
+
+    sarif_path, junit_path = two_agents / "r.sarif", two_agents / "r.xml"
+    for path in (sarif_path, junit_path):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+    doc = json.loads(sarif_path.read_text())
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(doc)
+    run = doc["runs"][0]
+    invocation = run["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    notes = invocation["toolExecutionNotifications"]
+    assert [n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for n in notes] == [
+        BROKEN
+    ]
+    typo = [r for r in run["results"] if r["ruleId"] == "INPUT-001"]
+    assert len(typo) == 1 and typo[0]["level"] == "error"
+    where = typo[0]["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"]["uri"] == BROKEN
+    assert where["region"]["startLine"] == 28
+    assert "memroy" in typo[0]["message"]["text"]
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert rules[typo[0]["ruleIndex"]] == "INPUT-001"
+    # the good agent was still checked: its findings (no allowlists in the defaults) are there
+    others = [
+        r
+        for r in run["results"]
+        if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == GOOD
+    ]
+    assert others and {r["ruleId"] for r in others} >= {"POL-004"}
+
+    root = ET.parse(junit_path).getroot()
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert set(suites) >= {BROKEN, GOOD}
+    failed = suites[BROKEN].find("testcase")
+    assert failed is not None and failed.get("line") == "28"
+    failure = failed.find("failure")
+    assert failure is not None and "memroy" in (failure.text or "")
+    assert int(suites[GOOD].get("tests", "0")) > 1
+    assert int(root.get("failures", "0")) >= 1
+    assert int(root.get("tests", "0")) == sum(int(s.get("tests", "0")) for s in suites.values())
+
+
+def test_github_annotations_name_the_typo_and_the_other_agents_findings(two_agents):
+    result = run_cli("validate", "agents", "--format", "github")
+    assert result.exit_code == 2
+    lines = result.stdout.splitlines()
+    assert any(
+        line.startswith("::error ") and f"file={BROKEN},line=28," in line and "memroy" in line
+        for line in lines
+    ), lines
+    assert any(f"file={GOOD}," in line for line in lines)
+    assert "not checked" in lines[-1] and "gate failed" in lines[-1]
+
+
+def test_json_report_carries_the_errors_once(two_agents):
+    result = run_cli("validate", "agents", "-o", "json")
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)  # one document: no error envelope appended
+    assert doc["ok"] is False
+    assert [(e["file"], e["line"]) for e in doc["data"]["errors"]] == [(BROKEN, 28)]
+    assert [a["name"] for a in doc["data"]["agents"]] == ["currency-converter"]
+
+
+def test_only_broken_agents_still_write_the_reports(two_agents):
+    shutil.rmtree(two_agents / "agents" / "currency-converter")
+    result = run_cli("validate", "agents", "--format", "sarif", "--output-file", "r.sarif")
+    assert result.exit_code == 2
+    doc = json.loads((two_agents / "r.sarif").read_text())
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(doc)
+    assert doc["runs"][0]["invocations"][0]["executionSuccessful"] is False
+    assert [r["ruleId"] for r in doc["runs"][0]["results"]] == ["INPUT-001"]
+
+
+def test_a_broken_platform_file_is_reported_in_every_report(two_agents):
+    (two_agents / "platform.yaml").write_text(
+        "apiVersion: agentctl.dev/v1\nkind: Platform\nspce: {}\n"
+    )
+    result = run_cli(
+        "validate",
+        "agents/currency-converter",
+        "--platform",
+        "platform.yaml",
+        "--format",
+        "junit",
+        "--output-file",
+        "r.xml",
+    )
+    assert result.exit_code == 2, result.stderr
+    root = ET.parse(two_agents / "r.xml").getroot()
+    assert [s.get("name") for s in root.iter("testsuite")] == ["platform.yaml"]
+
+
+def test_a_clean_run_says_execution_succeeded(examples, monkeypatch):
+    monkeypatch.chdir(examples)
+    result = run_cli(
+        "validate", "currency-converter", "--platform", "platform.yaml", "--format", "sarif"
+    )
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["runs"][0]["invocations"] == [{"executionSuccessful": True}]

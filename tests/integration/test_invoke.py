@@ -1,0 +1,213 @@
+"""agentctl invoke against a deployed agent: the API server's service proxy to a real agent process.
+
+Simulated clusters run no pods, so the fake API server's services/proxy
+subresource forwards to the scaffold's own runtime started here on 127.0.0.1
+(offline demo model): the same POST /invoke contract `agentctl dev --invoke`
+speaks. Job and workflow agents get a run, as `agentctl run` starts one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from tests.cli.helpers import run_cli
+from tests.conftest import EXAMPLES
+from tests.fakes.kube_api import FakeKube
+from tests.fakes.kube_fixtures import running_fake
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with running_fake(tmp_path, monkeypatch) as fake:
+        yield fake
+
+
+def _scaffold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: str, name: str) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AGENTCTL_CRD_DIR", raising=False)
+    assert run_cli("init", name, "-t", template, "--no-input").exit_code == 0
+    project = tmp_path / name
+    shutil.copy(EXAMPLES / "platform.yaml", project / "platform.yaml")
+    (project / ".git").mkdir()
+    return project
+
+
+@pytest.fixture
+def service(tmp_path, monkeypatch, kube) -> Iterator[Path]:
+    """The tool-service scaffold deployed to the fake, its Service routed to the real runtime."""
+    project = _scaffold(tmp_path, monkeypatch, "tool-service", "currency-converter")
+    deployed = run_cli("deploy", str(project), "--no-wait")
+    assert deployed.exit_code == 0, deployed.stderr
+    (svc,) = [s for s in kube.list("Service") if s["metadata"]["name"] == "currency-converter"]
+    namespace = svc["metadata"]["namespace"]
+    port = _free_port()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "AGENT_HOST": "127.0.0.1",
+        "AGENT_PORT": str(port),
+        "PORT": str(port),
+        "PYTHONPATH": str(project / "src"),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "currency_converter"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("the scaffold's runtime did not start")
+                time.sleep(0.2)
+        kube.service_backends[(namespace, "currency-converter")] = f"http://127.0.0.1:{port}"
+        yield project
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_invoke_prints_the_answer_and_the_trace_id(service, kube):
+    result = run_cli("invoke", "currency-converter", "--input", "convert 10 USD to EUR")
+    assert result.exit_code == 0, result.stderr
+    assert "EUR" in result.stdout
+    trace = [line for line in result.stderr.splitlines() if line.startswith("trace: ")]
+    assert trace and "agentctl trace -t " in trace[0]
+    trace_id = trace[0].split()[1]
+    assert len(trace_id) == 32 and int(trace_id, 16)
+    proxied = [r for r in kube.requests if "/proxy/invoke" in r.path]
+    assert [(r.method, r.status) for r in proxied] == [("POST", 200)]
+    assert (
+        proxied[0].path.startswith("/api/v1/namespaces/")
+        and "/services/currency-converter:" in proxied[0].path
+    )
+
+
+def test_invoke_json_and_a_task_from_a_file(service, tmp_path):
+    task = tmp_path / "task.txt"
+    task.write_text("convert 3 USD to EUR")
+    result = run_cli("invoke", "currency-converter", "-f", str(task), "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)["data"]
+    assert "EUR" in data["output"] and data["traceId"] and data["conversationId"]
+    assert data["response"]["tool_calls"] >= 1
+
+
+def test_invoke_without_a_backend_is_a_clear_error(service, kube):
+    kube.service_backends.clear()
+    result = run_cli("invoke", "currency-converter", "--input", "hi")
+    assert result.exit_code == 3
+    assert "Traceback" not in result.stderr and result.stderr.startswith("error:")
+
+
+def test_invoke_usage_errors(kube, tmp_path, monkeypatch):
+    assert run_cli("invoke", "x").exit_code == 2
+    both = run_cli("invoke", "x", "--input", "a", "-f", str(tmp_path / "t"))
+    assert both.exit_code == 2 and "not both" in both.stderr
+    missing = run_cli("invoke", "x", "-f", str(tmp_path / "missing.txt"))
+    assert missing.exit_code == 2 and "missing.txt" in missing.stderr
+
+
+def test_a_job_agent_gets_a_run_with_the_task(tmp_path, monkeypatch, kube):
+    project = _scaffold(tmp_path, monkeypatch, "batch-job", "daily-report")
+    assert run_cli("deploy", str(project), "--no-wait").exit_code == 0
+    result = run_cli("invoke", "daily-report", "--input", "summarise today", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["kind"] == "Run"
+    (job,) = kube.list("Job")
+    env = {
+        e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert env["AGENT_TASK"] == "summarise today"
+
+
+class _SSE(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        task = json.loads(self.rfile.read(length))["input"]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for word in task.split():
+            self.wfile.write(f"data: {json.dumps({'delta': word + ' '})}\n\n".encode())
+            self.wfile.flush()
+        done = {"output": task, "trace_id": "ab" * 16, "conversation_id": "c1"}
+        self.wfile.write(f"event: done\ndata: {json.dumps(done)}\n\n".encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_answer_streamed_as_server_sent_events_is_printed_as_it_comes(service, kube):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SSE)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        (svc,) = [s for s in kube.list("Service") if s["metadata"]["name"] == "currency-converter"]
+        ns = svc["metadata"]["namespace"]
+        kube.service_backends[(ns, "currency-converter")] = f"http://127.0.0.1:{server.server_port}"
+        result = run_cli("invoke", "currency-converter", "--input", "one two three")
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout.strip() == "one two three"
+        assert f"trace: {'ab' * 16}" in result.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Refuse(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = json.dumps({"error": "daily budget of 5.00 USD used up"}).encode()
+        self.send_response(429)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_run_the_agent_refuses_is_exit_4_with_the_reason(service, kube):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refuse)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        (svc,) = [s for s in kube.list("Service") if s["metadata"]["name"] == "currency-converter"]
+        ns = svc["metadata"]["namespace"]
+        kube.service_backends[(ns, "currency-converter")] = f"http://127.0.0.1:{server.server_port}"
+        result = run_cli("invoke", "currency-converter", "--input", "hi")
+        assert result.exit_code == 4, result.stderr
+        assert "daily budget is used up (HTTP 429)" in result.stderr
+        # a non-idempotent POST is sent once, never retried
+        assert len([r for r in kube.requests if "/proxy/invoke" in r.path]) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
