@@ -121,8 +121,10 @@ def lowest(session: nox.Session) -> None:
     Fails when a declared floor is not what gets installed (a floor that a
     dependency's own requirements raise is not a true floor), then runs every
     test except those that execute agent code with this interpreter (marker
-    `agent_runtime`: they need the scaffolded projects' runtime) and those in
-    LOWEST_DESELECT.
+    `agent_runtime`: they need the scaffolded projects' runtime), the `slow`
+    end-to-end tests (image builds, the Checkov scan, generated projects' own
+    suites: they exercise external tools, not agentctl's dependency floors, and
+    the full suite runs them at the newest versions) and those in LOWEST_DESELECT.
     """
     uv = _uv(session)
     env = {"VIRTUAL_ENV": str(session.virtualenv.location)}
@@ -158,7 +160,7 @@ def lowest(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         "-m",
-        "not agent_runtime and not cluster",
+        "not agent_runtime and not cluster and not slow",
         *deselect,
         *session.posargs,
     )

@@ -1,7 +1,7 @@
 """Checkov, the independent scanner, in its own cached virtual environment.
 
 Checkov is heavy (hundreds of dependencies) and no part of agentctl: it is
-installed from PyPI once into ``.cache/tools/checkov`` (pinned to VERSION) in the
+installed from PyPI once into ``$AGENTCTL_TEST_CACHE/tools/checkov`` (default ``~/.cache/agentctl-tests``) (pinned to VERSION) in the
 checkout, never into the package's or the dev environment. The scan runs
 offline (``--skip-download``): nothing but PyPI at install time is contacted.
 """
@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 VERSION = "3.3.30"
-CACHE = Path(__file__).resolve().parents[2] / ".cache" / "tools"
+# Outside the checkout (CI tests a fresh clone each time), so one install serves every run.
+CACHE = Path(os.environ.get("AGENTCTL_TEST_CACHE") or Path.home() / ".cache" / "agentctl-tests") / "tools"
 INSTALL_TIMEOUT_S = 1200
 
 

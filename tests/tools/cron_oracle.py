@@ -2,7 +2,7 @@
 
 Builds ``tests/tools/cronoracle`` (a few lines of Go around ``cron.ParseStandard``)
 with Go from the module proxy, once: the binary is cached under
-``.cache/tools/`` in the checkout, keyed by the hash of its sources, so later
+``$AGENTCTL_TEST_CACHE/tools/`` (default ``~/.cache/agentctl-tests``), keyed by the hash of its sources, so later
 runs start it in milliseconds. Without ``go`` on PATH the caller skips.
 """
 
@@ -16,7 +16,8 @@ import subprocess
 from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parent / "cronoracle"
-CACHE = Path(__file__).resolve().parents[2] / ".cache" / "tools"
+# Outside the checkout (CI tests a fresh clone each time), so one install serves every run.
+CACHE = Path(os.environ.get("AGENTCTL_TEST_CACHE") or Path.home() / ".cache" / "agentctl-tests") / "tools"
 BUILD_TIMEOUT_S = 600
 
 
