@@ -3,7 +3,7 @@
 Renders the examples and a generated monorepo of mixed agents, then validates
 every object with ``agentctl.render.schemas.SchemaValidator`` (strict
 Kubernetes schemas from kubernetes-validate, Argo and External Secrets CRDs
-from ../shared/fixtures/crds when present). Reports the cold figure (schemas
+from tests/fixtures/crds). Reports the cold figure (schemas
 compiled on first use) and the warm median over several rounds, against
 kubernetes-validate as shipped (which re-reads its schema on every call),
 measured in the same run on a sample of the Kubernetes objects.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-CRDS = ROOT.parent / "shared" / "fixtures" / "crds"
+CRDS = ROOT / "tests" / "fixtures" / "crds"
 TARGET = 2000.0
 
 

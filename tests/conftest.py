@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,47 @@ if os.environ.get("CI"):
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO_ROOT / "examples"
-SHARED = REPO_ROOT.parent / "shared"
+# Upstream CRDs (Argo Workflows, External Secrets), copied in unmodified: see its README.
+CRD_DIR = REPO_ROOT / "tests" / "fixtures" / "crds"
+
+# Reference material for people may sit beside a checkout (../shared); a test
+# that reads it would pass here and fail in a bare clone. The audit hook refuses
+# such reads and records them, and every test fails that made one
+# (tests/test_self_contained.py also scans the code for such paths).
+_BESIDE = os.path.join(str(REPO_ROOT.parent), "shared")  # the fence
+_OUTSIDE_READS: list[tuple[str, str]] = []
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if event not in ("open", "os.listdir", "os.scandir") or not args:
+        return
+    path = args[0]
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    if not isinstance(path, str):
+        return  # a file descriptor, or listing the current directory
+    full = os.path.abspath(path)
+    if full == _BESIDE or full.startswith(_BESIDE + os.sep):
+        _OUTSIDE_READS.append((full, event))
+        raise PermissionError(f"{full}: tests read nothing outside the repository")
+
+
+def take_outside_reads() -> list[tuple[str, str]]:
+    """The reads outside the repository recorded so far (and forget them)."""
+    out = list(_OUTSIDE_READS)
+    _OUTSIDE_READS.clear()
+    return out
+
+
+sys.addaudithook(_audit)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_read_outside_the_repository() -> object:
+    yield
+    reads = take_outside_reads()
+    if reads:
+        pytest.fail(f"the test read outside the repository: {reads}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +87,3 @@ def _isolated_home(
 @pytest.fixture
 def examples() -> Path:
     return EXAMPLES
-
-
-@pytest.fixture
-def shared() -> Path:
-    return SHARED

@@ -139,7 +139,7 @@ def test_kube_version_is_honoured(project: Path, tmp_path: Path) -> None:
 
 
 def test_crd_dir_validates_custom_resources(project: Path, tmp_path: Path) -> None:
-    crds = ROOT.parent / "shared" / "fixtures" / "crds"
+    crds = ROOT / "tests" / "fixtures" / "crds"
     result = run_cli(
         "build",
         str(project / "deep-research"),

@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import run_cli
-from tests.conftest import SHARED
-
-CRDS = SHARED / "fixtures" / "crds"
+from tests.conftest import CRD_DIR as CRDS
 
 
 def _templates() -> list[str]:

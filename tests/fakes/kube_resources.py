@@ -7,8 +7,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-CRD_DIR = SHARED / "fixtures" / "crds"
+CRD_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "crds"
 
 ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 

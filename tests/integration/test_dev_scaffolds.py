@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from tests.cli.helpers import run_cli
 
 from agentctl.local.process import processes_under
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.agent_runtime]
 
 
 def scaffold(tmp_path: Path, template: str, name: str, *sets: str) -> Path:
@@ -24,7 +25,16 @@ def scaffold(tmp_path: Path, template: str, name: str, *sets: str) -> Path:
 
 def dev(project: Path, store: Path, *extra: str) -> dict:
     result = run_cli(
-        "dev", str(project), "--offline-model", "--store", str(store), *extra, "-o", "json"
+        "dev",
+        str(project),
+        "--offline-model",
+        "--store",
+        str(store),
+        "--python",
+        sys.executable,  # the dev extra holds the scaffolds' runtime: no project venv needed
+        *extra,
+        "-o",
+        "json",
     )
     assert result.exit_code == 0, result.stderr[-3000:]
     return json.loads(result.stdout)["data"]
@@ -82,3 +92,30 @@ def test_workflow_agent_runs_its_dag(tmp_path: Path) -> None:
     assert ops.count("invoke_agent") == 2 + steps["research"]["items"]
     assert data["answer"]["topic"] == "kubernetes"
     assert processes_under(project) == []
+
+
+def test_stateful_agent_calls_the_tool_service_over_mcp(tmp_path: Path) -> None:
+    from agentctl.telemetry.store import TraceStore
+
+    tool = scaffold(tmp_path, "tool-service", "rates")
+    agent = scaffold(tmp_path, "stateful-agent", "helper", "mcp_server=rates")
+    store = tmp_path / "traces.db"
+
+    data = dev(agent, store, "--tool", f"rates={tool}", "--invoke", "convert 100 USD to EUR")
+
+    assert data["ok"] and "convert_currency" in data["answer"] and "96.89" in data["answer"]
+    with TraceStore(store) as ts:
+        spans = ts.trace(data["traceIds"][0])
+    calls = [
+        s
+        for s in spans
+        if s.name == "execute_tool convert_currency"
+        and s.attributes
+        and s.attributes.get("agentctl.tool.mcp_server") == "rates"
+    ]
+    assert len(calls) == 1  # the agent's MCP tool call, named after the MCP tool
+    assert calls[0].attributes["gen_ai.tool.type"] == "extension"
+    # the call crossed over MCP: the tool service's own span joined the trace
+    served = [s for s in spans if s.name == "execute_tool convert_currency" and s is not calls[0]]
+    assert served and served[0].attributes["gen_ai.tool.type"] == "function"
+    assert processes_under(tmp_path) == []

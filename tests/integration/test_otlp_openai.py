@@ -17,6 +17,8 @@ from tests.fakes.openai_server import FakeOpenAI
 from agentctl.telemetry.receiver import OtlpReceiver
 from agentctl.telemetry.store import TraceStore
 
+pytestmark = pytest.mark.agent_runtime
+
 TOOLS = [
     {
         "type": "function",

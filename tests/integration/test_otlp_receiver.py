@@ -74,6 +74,7 @@ def test_url_reflects_the_ephemeral_port(receiver: OtlpReceiver) -> None:
     assert not is_loopback("0.0.0.0") and not is_loopback("10.1.2.3")
 
 
+@pytest.mark.agent_runtime
 @pytest.mark.parametrize("compression", ["none", "gzip"])
 def test_real_sdk_exporter(store: TraceStore, compression: str) -> None:
     from opentelemetry.exporter.otlp.proto.http import Compression
@@ -300,6 +301,7 @@ def test_metrics_and_logs_are_refused_by_partial_success(store: TraceStore) -> N
     assert store.count() == 0
 
 
+@pytest.mark.agent_runtime
 def test_real_sdk_exporters_of_metrics_and_logs_do_not_fail(
     store: TraceStore, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -11,12 +11,14 @@ import pytest
 
 from agentctl.local.process import processes_under
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.agent_runtime]
 
 
 def quickstart(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "agentctl", "quickstart", *args],
+        # The dev extra holds the scaffolds' runtime: run the demo with this interpreter
+        # (tests/unit/run/test_projectenv.py covers creating a project's own venv).
+        [sys.executable, "-m", "agentctl", "quickstart", "--python", sys.executable, *args],
         cwd=cwd,
         stdin=subprocess.DEVNULL,
         capture_output=True,

@@ -34,6 +34,8 @@ class ToolEndpoint:
     name: str
     kind: str
     url: str | None = None
+    allow: tuple[str, ...] = ()  # mcp: the only tools of the server the model may call (empty: all)
+    auth: str | None = None  # mcp: the declared secret whose value is sent as a bearer token
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -74,7 +76,19 @@ def _tools(env: Mapping[str, str]) -> tuple[ToolEndpoint, ...]:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise ConfigError("AGENT_TOOLS entries need a string 'name'")
         url = item.get("url")
-        out.append(ToolEndpoint(item["name"], str(item.get("kind", "")), url if isinstance(url, str) else None))
+        allow = item.get("tools") or []
+        if not isinstance(allow, list) or not all(isinstance(a, str) for a in allow):
+            raise ConfigError(f"AGENT_TOOLS entry {item['name']!r}: 'tools' must be a list of tool names")
+        auth = item.get("auth")
+        out.append(
+            ToolEndpoint(
+                item["name"],
+                str(item.get("kind", "")),
+                url if isinstance(url, str) else None,
+                tuple(allow),
+                auth if isinstance(auth, str) and auth else None,
+            )
+        )
     return tuple(out)
 
 

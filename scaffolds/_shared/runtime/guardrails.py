@@ -84,6 +84,7 @@ class RunGuard:
         self.ledger = ledger
         self.price = price or price_for(
             settings.model_name,
+            provider=settings.model_provider,
             input_override=settings.price_input_per_mtok_usd,
             output_override=settings.price_output_per_mtok_usd,
         )

@@ -1,27 +1,44 @@
-"""A small JSON-over-HTTP server on the standard library (ThreadingHTTPServer).
+"""The agent's HTTP server: JSON handlers on Starlette, served by uvicorn.
 
-Routes are ``(method, pattern)`` where a pattern may end in ``{name}``.
-``GET /healthz`` (liveness) and ``GET /readyz`` (readiness) are built in.
+Routes are ``(method, pattern)`` where a pattern may end in ``{name}``; a
+handler takes a :class:`Request` and returns ``(status, body)``. Handlers are
+plain functions (the agent loop blocks on model calls), run in a worker
+thread. Built in:
+
+- ``GET /healthz`` (liveness) and ``GET /readyz`` (readiness: 503 while the
+  project says it is not ready, and while draining);
+- request bodies above ``max_body`` bytes are refused with 413, requests that
+  take longer than ``request_timeout`` seconds answer 504;
+- a route listed in ``streaming`` answers as server-sent events when the client
+  asks for them (``Accept: text/event-stream``): one event for each thing the
+  handler reports through ``Request.emit`` (the agent loop reports ``step`` and
+  ``tool_call``), comment lines as keep-alives, and one final ``event: result``
+  (``{"status", "body"}``);
+- SIGTERM starts a drain: readiness turns false at once, new requests are still
+  served for ``drain_seconds`` (so the Service stops routing here), then the
+  listener closes and runs in flight get up to ``shutdown_timeout`` seconds to
+  finish. A second signal stops at once.
+
 Requests carry W3C trace context, which handlers continue.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
 import re
-import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 log = logging.getLogger("agent_runtime")
 
 MAX_BODY = 1024 * 1024
+_HEARTBEAT = 10.0
 
 
 class HTTPError(Exception):
@@ -39,6 +56,8 @@ class Request:
     headers: dict[str, str]
     body: Any
     params: dict[str, str] = field(default_factory=dict)
+    emit: Callable[[str, Any], None] = field(default=lambda event, data: None, repr=False)
+    """Send a progress event to a streaming client (a no-op for a plain JSON request)."""
 
 
 Handler = Callable[[Request], tuple[int, Any]]
@@ -50,6 +69,21 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(f"^{regex}$")
 
 
+def _env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        log.warning("%s=%r is not a number of seconds; using %s", name, raw, default)
+        return default
+    return max(value, 0.0)
+
+
+def _sse(event: str, data: Any) -> bytes:
+    text = json.dumps(data, ensure_ascii=False)
+    return f"event: {event}\ndata: {text}\n\n".encode()
+
+
 class JsonServer:
     def __init__(
         self,
@@ -58,84 +92,114 @@ class JsonServer:
         routes: dict[tuple[str, str], Handler],
         *,
         ready: Callable[[], bool] = lambda: True,
+        streaming: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset(),
+        apps: list[Any] | None = None,
+        max_body: int = MAX_BODY,
+        request_timeout: float | None = None,
+        drain_seconds: float | None = None,
+        shutdown_timeout: float | None = None,
     ) -> None:
-        self._routes = [(method, _compile(pattern), handler) for (method, pattern), handler in routes.items()]
+        self.host = host
+        self.requested_port = port
+        self._routes = [
+            (method, _compile(pattern), handler, (method, pattern) in streaming)
+            for (method, pattern), handler in routes.items()
+        ]
         self._ready = ready
-        server = self
+        self._apps = list(apps or [])
+        self.max_body = max_body
+        self.request_timeout = request_timeout
+        self.drain_seconds = _env_seconds("AGENT_DRAIN_SECONDS", 5.0) if drain_seconds is None else drain_seconds
+        # runs in flight may take as long as a request may (the run timeout plus a margin)
+        default_shutdown = max(30.0, request_timeout or 0.0)
+        self.shutdown_timeout = (
+            _env_seconds("AGENT_SHUTDOWN_TIMEOUT_SECONDS", default_shutdown)
+            if shutdown_timeout is None
+            else shutdown_timeout
+        )
+        self.draining = False
+        self.app = self._build_app()
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
 
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            server_version = "agent-runtime"
+    # -- the ASGI application -------------------------------------------------
 
-            def do_GET(self) -> None:
-                server._dispatch(self, "GET")
+    def _build_app(self) -> Any:
+        import contextlib
 
-            def do_POST(self) -> None:
-                server._dispatch(self, "POST")
+        from starlette.applications import Starlette
+        from starlette.routing import Route
 
-            def log_message(self, format: str, *args: Any) -> None:
-                log.debug("%s " + format, self.address_string(), *args)
+        # other Starlette apps' routes (e.g. an MCP endpoint) come first, the JSON routes after
+        routes: list[Any] = [route for app in self._apps for route in app.routes]
+        routes.append(Route("/{path:path}", self._asgi, methods=["GET", "POST", "PUT", "DELETE", "PATCH"]))
 
-        self.httpd = ThreadingHTTPServer((host, port), _Handler)
-        self.httpd.daemon_threads = True
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Any) -> Any:
+            async with contextlib.AsyncExitStack() as stack:
+                for other in self._apps:  # their own lifespans (e.g. an MCP session manager)
+                    await stack.enter_async_context(other.router.lifespan_context(other))
+                yield
 
-    @property
-    def port(self) -> int:
-        return int(self.httpd.server_address[1])
+        return Starlette(routes=routes, lifespan=lifespan)
 
-    @property
-    def url(self) -> str:
-        host = self.httpd.server_address[0]
-        return f"http://{host}:{self.port}"
+    async def _asgi(self, request: Any) -> Any:
+        from starlette.responses import JSONResponse
 
-    def _dispatch(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        split = urlsplit(handler.path)
+        method, path = request.method, request.url.path
         try:
-            status, body = self._route(handler, method, split.path, parse_qs(split.query))
+            if method == "GET" and path == "/healthz":
+                return JSONResponse({"status": "ok"})
+            if method == "GET" and path == "/readyz":
+                if self.draining:
+                    return JSONResponse({"status": "draining"}, status_code=503)
+                ready = await _in_thread(self._ready)
+                return JSONResponse({"status": "ready" if ready else "not ready"}, status_code=200 if ready else 503)
+            handler, params, streams = self._match(method, path)
+            body = await self._body(request) if method == "POST" else None
+            query: dict[str, list[str]] = {}
+            for key, value in request.query_params.multi_items():
+                query.setdefault(key, []).append(value)
+            req = Request(method, path, query, {k.lower(): v for k, v in request.headers.items()}, body, params)
+            if streams and "text/event-stream" in request.headers.get("accept", ""):
+                return self._stream(handler, req)
+            status, answer = await self._run(handler, req)
         except HTTPError as exc:
-            status, body = exc.status, {"error": exc.message}
+            status, answer = exc.status, {"error": exc.message}
         except Exception:
-            log.exception("unhandled error in %s %s", method, split.path)
-            status, body = 500, {"error": "internal error"}
-        data = json.dumps(body, ensure_ascii=False).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+            log.exception("unhandled error in %s %s", method, path)
+            status, answer = 500, {"error": "internal error"}
+        return JSONResponse(answer, status_code=status)
 
-    def _route(
-        self, handler: BaseHTTPRequestHandler, method: str, path: str, query: dict[str, list[str]]
-    ) -> tuple[int, Any]:
-        if method == "GET" and path == "/healthz":
-            return 200, {"status": "ok"}
-        if method == "GET" and path == "/readyz":
-            ready = self._ready()
-            return (200 if ready else 503), {"status": "ready" if ready else "not ready"}
+    def _match(self, method: str, path: str) -> tuple[Handler, dict[str, str], bool]:
         allowed = []
-        for route_method, regex, route in self._routes:
+        for route_method, regex, handler, streams in self._routes:
             match = regex.match(path)
             if not match:
                 continue
             if route_method != method:
                 allowed.append(route_method)
                 continue
-            body = self._body(handler) if method == "POST" else None
-            headers = {k.lower(): v for k, v in handler.headers.items()}
-            return route(Request(method, path, query, headers, body, match.groupdict()))
+            return handler, match.groupdict(), streams
         if allowed:
             raise HTTPError(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} not allowed on {path}")
         raise HTTPError(HTTPStatus.NOT_FOUND, f"no route {path}")
 
-    @staticmethod
-    def _body(handler: BaseHTTPRequestHandler) -> Any:
-        try:
-            length = int(handler.headers.get("Content-Length") or 0)
-        except ValueError:
-            raise HTTPError(400, "bad Content-Length") from None
-        if length > MAX_BODY:
-            raise HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {MAX_BODY} bytes")
-        raw = handler.rfile.read(length) if length else b""
+    async def _body(self, request: Any) -> Any:
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            try:
+                if int(declared) > self.max_body:
+                    raise HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {self.max_body} bytes")
+            except ValueError:
+                raise HTTPError(400, "bad Content-Length") from None
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                raise HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {self.max_body} bytes")
+            chunks.append(chunk)
+        raw = b"".join(chunks)
         if not raw:
             return {}
         try:
@@ -143,29 +207,130 @@ class JsonServer:
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise HTTPError(400, "body is not valid JSON") from None
 
-    def start(self) -> threading.Thread:
+    async def _run(self, handler: Handler, req: Request) -> tuple[int, Any]:
+        task = asyncio.ensure_future(_in_thread(handler, req))
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.request_timeout)
+        except TimeoutError:
+            # the worker thread cannot be interrupted; it finishes (within its own guardrails) unobserved
+            log.warning("%s %s took longer than %ss", req.method, req.path, self.request_timeout)
+            raise HTTPError(HTTPStatus.GATEWAY_TIMEOUT, f"no answer within {self.request_timeout:g}s") from None
+
+    def _stream(self, handler: Handler, req: Request) -> Any:
+        from starlette.responses import StreamingResponse
+
+        loop = asyncio.get_running_loop()
+        events: asyncio.Queue[bytes] = asyncio.Queue()
+        req.emit = lambda event, data: loop.call_soon_threadsafe(events.put_nowait, _sse(event, data))
+
+        async def body() -> Any:
+            run = asyncio.ensure_future(self._run(handler, req))
+            while True:
+                getter = asyncio.ensure_future(events.get())
+                done, _ = await asyncio.wait({run, getter}, timeout=_HEARTBEAT, return_when=asyncio.FIRST_COMPLETED)
+                if getter in done:
+                    yield getter.result()
+                    continue
+                getter.cancel()
+                if run in done:
+                    break
+                yield b": keep-alive\n\n"
+            while not events.empty():
+                yield events.get_nowait()
+            try:
+                status, answer = run.result()
+            except HTTPError as exc:
+                status, answer = exc.status, {"error": exc.message}
+            except Exception:
+                log.exception("unhandled error in %s %s", req.method, req.path)
+                status, answer = 500, {"error": "internal error"}
+            yield _sse("result", {"status": status, "body": answer})
+
+        headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        return StreamingResponse(body(), media_type="text/event-stream", headers=headers)
+
+    # -- serving ----------------------------------------------------------------
+
+    def _uvicorn(self) -> Any:
+        import uvicorn
+
+        owner = self
+
+        class _Server(uvicorn.Server):
+            def handle_exit(self, sig: int, frame: Any) -> None:
+                if owner.draining:  # a second signal: stop now
+                    self.force_exit = True
+                    self.should_exit = True
+                    return
+                owner.draining = True
+                log.info("draining: not ready; closing in %ss", owner.drain_seconds)
+                if owner.drain_seconds <= 0:
+                    self.should_exit = True
+                else:
+                    timer = threading.Timer(owner.drain_seconds, lambda: setattr(self, "should_exit", True))
+                    timer.daemon = True
+                    timer.start()
+
+        config = uvicorn.Config(
+            self.app,
+            host=self.host,
+            port=self.requested_port,
+            log_config=None,
+            access_log=False,
+            lifespan="on" if self._apps else "off",
+            timeout_keep_alive=5,
+            timeout_graceful_shutdown=int(self.shutdown_timeout) or None,
+            server_header=False,
+        )
+        return _Server(config)
+
+    @property
+    def port(self) -> int:
+        if self._server is not None and self._server.servers:
+            return int(self._server.servers[0].sockets[0].getsockname()[1])
+        return self.requested_port
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> threading.Thread:
         """Serve in a background thread (tests); ``stop()`` ends it."""
-        thread = threading.Thread(target=self.httpd.serve_forever, name="agent-http", daemon=True)
-        thread.start()
-        return thread
+        import time
+
+        self._server = self._uvicorn()
+        self._thread = threading.Thread(target=self._server.run, name="agent-http", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the HTTP server did not start on {self.host}:{self.requested_port}")
+            time.sleep(0.01)
+        return self._thread
 
     def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
 
     def serve(self) -> None:
-        """Serve until SIGTERM or SIGINT (Kubernetes stops pods with SIGTERM)."""
+        """Serve until SIGTERM or SIGINT (Kubernetes stops pods with SIGTERM), draining first."""
+        self._server = self._uvicorn()
+        log.info("listening on %s:%s", self.host, self.requested_port)
+        self._server.run()
 
-        def _stop(signum: int, frame: Any) -> None:
-            threading.Thread(target=self.httpd.shutdown, daemon=True).start()
 
-        signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, _stop)
-        log.info("listening on %s", self.url)
-        try:
-            self.httpd.serve_forever()
-        finally:
-            self.httpd.server_close()
+async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(function, *args)
+
+
+def request_timeout(settings: Any, margin: float = 10.0) -> float | None:
+    """How long a request may take: the run's own timeout guardrail plus a margin (None: no limit)."""
+    limit = getattr(settings, "timeout_seconds", None)
+    return None if limit is None else float(limit) + margin
 
 
 def require_json_object(request: Request) -> dict[str, Any]:

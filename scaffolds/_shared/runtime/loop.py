@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -61,6 +62,10 @@ def _assistant_message(message: Any) -> dict[str, Any]:
     return out
 
 
+def _no_progress(event: str, data: dict[str, Any]) -> None:
+    return None
+
+
 class Agent:
     """An LLM agent with tools, guardrails and GenAI tracing."""
 
@@ -91,7 +96,9 @@ class Agent:
         *,
         history: list[dict[str, Any]] | None = None,
         conversation_id: str | None = None,
+        progress: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> RunResult:
+        """One run of the loop; ``progress(event, data)`` hears of each step and tool call as it happens."""
         settings = self.settings
         conversation_id = conversation_id or uuid.uuid4().hex
         messages: list[dict[str, Any]] = [
@@ -120,7 +127,7 @@ class Agent:
         ) as span:
             try:
                 guard.check_daily()
-                output = self._loop(messages, guard)
+                output = self._loop(messages, guard, progress or _no_progress)
             except GuardrailExceeded as exc:
                 span.add_event(
                     "gen_ai.guardrail.result",
@@ -173,10 +180,13 @@ class Agent:
             telemetry.record_chat_response(span, response)
             return response
 
-    def _loop(self, messages: list[dict[str, Any]], guard: RunGuard) -> str:
+    def _loop(
+        self, messages: list[dict[str, Any]], guard: RunGuard, progress: Callable[[str, dict[str, Any]], None]
+    ) -> str:
         tools = self.toolbox.openai_specs()
         while True:
             guard.before_step()
+            progress("step", {"step": guard.steps})
             request: dict[str, Any] = {"model": self.settings.model_name, "messages": messages}
             if tools:
                 request["tools"] = tools
@@ -207,3 +217,4 @@ class Agent:
                     capture_content=self.settings.capture_content,
                 )
                 messages.append({"role": "tool", "tool_call_id": call.id, "content": result.content})
+                progress("tool_call", {"name": call.function.name, "ok": result.ok})

@@ -1,44 +1,23 @@
-"""A small built-in price table, used to enforce per-run and daily budgets.
+"""Model prices for the in-code budget guard, from genai-prices.
 
-Prices are USD per million tokens (input, output), list prices at the time
-this runtime was written. Override them for your model with
-``AGENT_PRICE_INPUT_PER_MTOK_USD`` and ``AGENT_PRICE_OUTPUT_PER_MTOK_USD``.
-The authoritative cost report is ``agentctl cost``, which prices traces with
-maintained price data; this table only has to be good enough to stop a
-runaway run.
+The guard prices each model call with the same data ``agentctl cost`` uses
+(the ``genai-prices`` package), so a run costs the same in the agent's own
+guardrails as in the cost report. The ``offline-demo`` model is free in both.
+A model genai-prices does not know is priced like the most expensive model a
+budget is likely to meet: a guard that overestimates stops a run early, one
+that underestimates does not stop it. ``AGENT_PRICE_INPUT_PER_MTOK_USD`` and
+``AGENT_PRICE_OUTPUT_PER_MTOK_USD`` override the price (e.g. a negotiated rate).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-# Longest matching prefix wins; dated snapshots (gpt-4.1-mini-2025-04-14) match their family.
-PRICES_PER_MTOK: dict[str, tuple[float, float]] = {
-    "gpt-4.1-nano": (0.10, 0.40),
-    "gpt-4.1-mini": (0.40, 1.60),
-    "gpt-4.1": (2.00, 8.00),
-    "gpt-4o-mini": (0.15, 0.60),
-    "gpt-4o": (2.50, 10.00),
-    "gpt-5-nano": (0.05, 0.40),
-    "gpt-5-mini": (0.25, 2.00),
-    "gpt-5": (1.25, 10.00),
-    "o4-mini": (1.10, 4.40),
-    "o3": (2.00, 8.00),
-    "claude-opus-4": (15.00, 75.00),
-    "claude-sonnet-4": (3.00, 15.00),
-    "claude-3-5-haiku": (0.80, 4.00),
-    "claude-haiku-4": (1.00, 5.00),
-    "gemini-2.5-pro": (1.25, 10.00),
-    "gemini-2.5-flash": (0.30, 2.50),
-    "mistral-large": (2.00, 6.00),
-    "mistral-small": (0.10, 0.30),
-    # Fictional price for the offline demo model, so budgets and cost reports
-    # have something to show when no real model is called.
-    "offline-demo": (1.00, 4.00),
-}
+OFFLINE_DEMO = "offline-demo"
+MTOK = 1_000_000
 
-# Unknown models are priced like the most expensive entry: a budget guard
-# that overestimates stops a run early, one that underestimates does not stop it.
+# Unknown models: priced high on purpose (see the module docstring).
 FALLBACK_PER_MTOK = (15.00, 75.00)
 
 
@@ -46,26 +25,44 @@ FALLBACK_PER_MTOK = (15.00, 75.00)
 class Price:
     input_per_mtok: float
     output_per_mtok: float
-    source: str  # "configured" | "table" | "fallback"
+    source: str  # "configured" | "genai-prices" | "free" | "fallback"
 
     def cost(self, input_tokens: int, output_tokens: int) -> float:
-        return (input_tokens * self.input_per_mtok + output_tokens * self.output_per_mtok) / 1_000_000
+        return (input_tokens * self.input_per_mtok + output_tokens * self.output_per_mtok) / MTOK
 
 
-def price_for(model: str, *, input_override: float | None = None, output_override: float | None = None) -> Price:
+@functools.lru_cache(maxsize=64)
+def _genai_prices(model: str, provider: str | None) -> tuple[float, float] | None:
+    """USD per million input and output tokens, or None when genai-prices has no price."""
+    try:
+        from genai_prices import Usage, calc_price
+    except ImportError:
+        return None
+    for provider_id in dict.fromkeys((provider, None)):
+        try:
+            inp = calc_price(Usage(input_tokens=MTOK), model, provider_id=provider_id).total_price
+            out = calc_price(Usage(output_tokens=MTOK), model, provider_id=provider_id).total_price
+        except (LookupError, ValueError):
+            continue
+        return float(inp), float(out)
+    return None
+
+
+def price_for(
+    model: str,
+    *,
+    provider: str | None = None,
+    input_override: float | None = None,
+    output_override: float | None = None,
+) -> Price:
     if input_override is not None and output_override is not None:
         return Price(input_override, output_override, "configured")
-    name = model.lower().rsplit("/", 1)[-1]
-    best = ""
-    for prefix in PRICES_PER_MTOK:
-        if name.startswith(prefix) and len(prefix) > len(best):
-            best = prefix
-    if best:
-        inp, out = PRICES_PER_MTOK[best]
-        source = "table"
+    if (provider or "").strip().lower() == OFFLINE_DEMO or model == OFFLINE_DEMO:
+        inp, out, source = 0.0, 0.0, "free"
     else:
-        inp, out = FALLBACK_PER_MTOK
-        source = "fallback"
+        found = _genai_prices(model, (provider or "").strip().lower() or None)
+        inp, out = found or FALLBACK_PER_MTOK
+        source = "genai-prices" if found else "fallback"
     if input_override is not None or output_override is not None:
         source = "configured"
     return Price(

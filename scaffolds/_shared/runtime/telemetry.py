@@ -99,6 +99,33 @@ _OPENAI_INSTRUMENTED = False
 _OWNED_PROVIDER: TracerProvider | None = None
 
 
+def _error_types_as_names() -> None:
+    """The openai instrumentation reports a failed call's ``error.type`` as the exception *class*;
+    span attributes must be strings (the SDK drops the value and warns "Invalid type"), so record
+    the class's qualified name, as the semantic conventions ask."""
+    try:
+        from opentelemetry.instrumentation.openai_v2 import patch
+        from opentelemetry.util.genai.types import Error
+    except ImportError:
+        return
+    if getattr(patch, "Error", None) is not Error:
+        return  # already wrapped, or a version without it
+
+    class NamedError(Error):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            if isinstance(self.type, type):
+                self.type = error_type_name(self.type)
+
+    patch.Error = NamedError
+
+
+def error_type_name(cls: type) -> str:
+    """``error.type`` for an exception class: its qualified name, module-prefixed unless built in."""
+    module = getattr(cls, "__module__", "") or ""
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+
+
 def openai_instrumented() -> bool:
     """Whether ``chat`` spans come from the official instrumentation (else the loop makes its own)."""
     return _OPENAI_INSTRUMENTED
@@ -140,6 +167,7 @@ def instrument_openai(provider: TracerProvider | None = None, *, capture_content
         log.warning("openai instrumentation unavailable (%s); recording chat spans without it", exc)
         _OPENAI_INSTRUMENTED = False
         return False
+    _error_types_as_names()
     instrumentor = OpenAIInstrumentor()
     if not instrumentor.is_instrumented_by_opentelemetry:
         instrumentor.instrument(tracer_provider=provider)

@@ -45,6 +45,7 @@ class Tool:
     func: Callable[..., Any] = field(repr=False)
     type: str = "function"  # gen_ai.tool.type: function (in this process) or extension (a tool service's)
     source: str | None = None  # the declared service tool a remote tool is served by
+    attributes: dict[str, str] = field(default_factory=dict)  # extra span attributes of its calls
 
     def openai_spec(self) -> dict[str, Any]:
         return {
@@ -185,6 +186,7 @@ class Toolbox:
             attributes["gen_ai.tool.description"] = found.description
             if found.source:
                 attributes["agentctl.tool.service"] = found.source
+            attributes.update(found.attributes)
         with telemetry.tracer().start_as_current_span(
             f"execute_tool {name}", kind=trace.SpanKind.INTERNAL, attributes=attributes
         ) as span:

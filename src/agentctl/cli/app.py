@@ -29,6 +29,7 @@ from agentctl.settings import Settings, truthy
 # fmt: off
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "init": ("agentctl.cli.init_cmd", "Create an agent project from a golden-path template (built-in, directory or git URL).", "Author"),
+    "upgrade": ("agentctl.cli.upgrade_cmd", "Merge a newer version of a project's template into the project (three-way).", "Author"),
     "templates": ("agentctl.cli.templates_cmd", "List the built-in golden-path templates with one-line descriptions.", "Author"),
     "schema": ("agentctl.cli.schema_cmd", "Print the JSON Schema of agent.yaml or platform.yaml (for editors and CI).", "Author"),
     "validate": ("agentctl.cli.validate_cmd", "The policy gate: check agents and plain manifests; SARIF, JUnit, GitHub reports.", "Author"),

@@ -7,7 +7,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -16,6 +16,9 @@ from agentctl.cli.output import OutputState, output_scope, remember_output, set_
 from agentctl.errors import AgentctlError
 from agentctl.results import envelope, error_envelope
 from agentctl.settings import OutputFormat, Settings
+
+if TYPE_CHECKING:
+    from agentctl.scaffold.generate import HookTrust
 
 __all__ = ["OutputState", "output_scope", "remember_output", "set_kind"]
 
@@ -202,3 +205,26 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+def hook_trust(
+    trust: bool, platform: Path | None, search_from: Path, output: OutputFormat
+) -> HookTrust:
+    """Hooks of untrusted templates: --trust, else a question on a TTY, else a refusal."""
+    from agentctl.scaffold.generate import HookTrust
+
+    def confirm(template: str, hooks: list[str]) -> bool:
+        return typer.confirm(
+            f"Template {template} runs {', '.join(hooks)} on this machine. Run them?",
+            default=False,
+            err=True,
+        )
+
+    interactive = sys.stdin.isatty() and sys.stderr.isatty() and output is OutputFormat.text
+    platform_file = platform_path(platform)
+    return HookTrust(
+        trust=trust,
+        platform_file=str(platform_file) if platform_file else None,
+        search_from=search_from.expanduser().absolute(),
+        confirm=confirm if interactive else None,
+    )

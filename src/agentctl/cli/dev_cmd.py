@@ -77,7 +77,8 @@ def dev(
         str | None,
         typer.Option(
             "--python",
-            help="Interpreter for the project's code (default: <project>/.venv, else this one).",
+            help="Interpreter for the project's code (default: <project>/.venv, created from the "
+            "project's pyproject.toml on first use and reused after).",
         ),
     ] = None,
     store: Annotated[
@@ -160,6 +161,11 @@ def run_dev(loaded: Any, options: Any, task: str | None, output: OutputFormat) -
             report_run(invokemod.invoke_running(running, task), agent.metadata.name, output)
             return
     err = common.console(stderr=True)
+    from agentctl.cli import envsetup
+
+    options.pythons = envsetup.prepare(
+        [loaded.project_dir, *envsetup.tool_project_dirs(options.tool_dirs)], options.python, err
+    )
     view = DevView(err, live=err.is_terminal and output is OutputFormat.text)
     view.title = f"agentctl dev {agent.metadata.name} ({agent.spec.type.value})"
     session = DevSession(loaded, options, on_event=view.handle)

@@ -17,7 +17,7 @@ app = typer.Typer()
 
 _NEXT_STEPS = {
     "stateful": "python -m {pkg}  # serves POST /invoke on :8080",
-    "service": "python -m {pkg}  # serves GET /tools, POST /tools/NAME, POST /invoke on :8080",
+    "service": "python -m {pkg}  # serves GET /tools, POST /tools/NAME, MCP at /mcp, POST /invoke on :8080",
     "job": "python -m {pkg}  # runs today's report once",
     "workflow": "python -m {pkg} plan kubernetes  # then research, write",
 }
@@ -58,18 +58,47 @@ def init(
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Write into an existing non-empty directory (generated files win)."
+            "--force",
+            help="Write into an existing non-empty directory; refuses to replace files that differ from the template (see --overwrite, `agentctl upgrade`).",
+        ),
+    ] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite",
+            help="With --force: replace files that differ from the template (each one is named).",
         ),
     ] = False,
     checkout: Annotated[
-        str | None, typer.Option("--checkout", help="Branch, tag or commit of a git template.")
+        str | None,
+        typer.Option(
+            "--checkout", help="Branch, tag or commit of a git (or git-tracked) template."
+        ),
     ] = None,
+    directory: Annotated[
+        str | None,
+        typer.Option(
+            "--directory", help="The template's directory inside the repository or directory given."
+        ),
+    ] = None,
+    trust: Annotated[
+        bool,
+        typer.Option(
+            "--trust",
+            help="Run the template's hooks without asking (templates outside platform.yaml trustedTemplates).",
+        ),
+    ] = False,
+    platform: common.PlatformOpt = None,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Create an agent project from a golden-path template (cookiecutter)."""
     from agentctl.scaffold import generate, variables
 
     common.set_kind("InitResult")
+    if overwrite and not force:
+        from agentctl.errors import UsageError
+
+        raise UsageError("--overwrite applies only with --force")
     request = generate.InitRequest(
         template=template,
         name=name,
@@ -78,6 +107,9 @@ def init(
         interactive=not no_input and sys.stdin.isatty() and output is OutputFormat.text,
         force=force,
         checkout=checkout,
+        directory=directory,
+        overwrite=overwrite,
+        hooks=common.hook_trust(trust, platform, output_dir, output),
     )
     result = generate.generate(request)
     if output is not OutputFormat.text:
@@ -92,8 +124,10 @@ def init(
         # nothing named it: say which name the template's default gave it
         out.print(f"no NAME given: named it {result.name} (pass NAME to choose)", markup=False)
     out.print(
-        f"[green]{verb}[/] {shown}/ from template [bold]{result.template}[/] ({counted(len(result.files), 'file')})"
+        f"[green]{verb}[/] {shown}/ from template [bold]{result.template}[/] ({result.version}, {counted(len(result.files), 'file')})"
     )
+    for rel in result.replaced:
+        out.print(f"  replaced {rel}", markup=False)
     pkg = str(result.variables.get("__package", result.name.replace("-", "_")))
     kind = _agent_type(result.path)
     run_hint = _NEXT_STEPS.get(kind, "").format(pkg=pkg)

@@ -43,11 +43,21 @@ def quickstart(
             help="Trace store file (default: AGENTCTL_TRACE_STORE or the user data directory).",
         ),
     ] = None,
+    python: Annotated[
+        str | None,
+        typer.Option(
+            "--python",
+            help="Interpreter for the demo project's code (default: <project>/.venv, created from "
+            "its pyproject.toml).",
+        ),
+    ] = None,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Scaffold a demo agent, validate it, build it, run it with the offline demo model, show its trace and cost.
 
-    Needs no cluster, no API key, no network and no input; leaves nothing running.
+    Needs no cluster, no API key and no input; leaves nothing running. The first run
+    installs the demo project's dependencies into its own .venv from the package
+    index (or use --python); nothing else touches the network.
     """
     from agentctl.local import quickstart as qs
 
@@ -76,7 +86,7 @@ def quickstart(
     build = _build(project, out if text else None)
 
     step(4, "Run it locally with the offline demo model (agentctl dev --invoke)")
-    run = _run(project, store, out if text else None)
+    run = _run(project, store, python, out if text else None)
 
     prices = run["prices"]
     if text:
@@ -145,7 +155,7 @@ def _build(project: Path, out: Any) -> dict[str, Any]:
     }
 
 
-def _run(project: Path, store: Path | None, out: Any) -> dict[str, Any]:
+def _run(project: Path, store: Path | None, python: str | None, out: Any) -> dict[str, Any]:
     from agentctl.cost.llm import price_spans
     from agentctl.local import invoke
     from agentctl.local import quickstart as qs
@@ -169,12 +179,19 @@ def _run(project: Path, store: Path | None, out: Any) -> dict[str, Any]:
         elif out is not None and event.kind == "warning":
             out.print(f"  [yellow]warning:[/] {event.text}")
 
+    from agentctl.cli import envsetup
+
+    pythons = envsetup.prepare(
+        [project], python, out or common.console(stderr=True), shared_venv=qs.shared_venv()
+    )
     options = DevOptions(
         offline_model=True,
+        python=python,
         platform_file=common.platform_path(None),
         store_path=store,
         ready_timeout=45.0,
         grace=3.0,
+        pythons=pythons,
     )
     session = DevSession(loaded, options, on_event=on_event)
     with interrupt_on_sigterm(), session:

@@ -15,9 +15,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from agentctl.local.localhttp import no_proxy_for_loopback
 from agentctl.spec.loader import LoadedAgent, LoadedPlatform
-from agentctl.spec.models import Agent, AgentType, HttpTool, ServiceTool, TcpTool
+from agentctl.spec.models import Agent, AgentType, HttpTool, McpTool, ServiceTool, TcpTool
 from agentctl.spec.units import env_key
 
 LOOPBACK = "127.0.0.1"  # local servers listen on loopback only
@@ -58,7 +60,7 @@ class LocalPlaces:
     agent_port: int | None = None
     tool_urls: dict[str, str] = field(
         default_factory=dict
-    )  # service tools -> http://127.0.0.1:port
+    )  # service tools (and mcp tools run with --tool) -> http://127.0.0.1:port
     memory_dir: Path | None = None
 
 
@@ -69,19 +71,41 @@ def base_env(
     out = {k: shell[k] for k in PASSTHROUGH if k in shell}
     out.update({k: shell[k] for k in shell if k.startswith("LC_")})
     out.update({k: v for k, v in dotenv.items() if k not in consumed})
+    out.update(no_proxy_for_loopback(out))  # spans and tool calls go to 127.0.0.1
     return out
 
 
-def tools_list(agent: Agent, places: LocalPlaces) -> list[dict[str, str]]:
+def local_mcp_url(tool: McpTool, places: LocalPlaces, namespace: str) -> str:
+    """Where an mcp tool is reached locally: the project run with ``--tool``, else its own URL."""
+    from urllib.parse import urlsplit
+
+    from agentctl.render.env import mcp_url
+
+    base = places.tool_urls.get(tool.name)
+    if base is None:
+        return mcp_url(namespace, tool)
+    path = tool.service.path if tool.service is not None else urlsplit(str(tool.url)).path
+    return base + (path or "/mcp")
+
+
+def tools_list(
+    agent: Agent, places: LocalPlaces, namespace: str = "default"
+) -> list[dict[str, Any]]:
     out = []
     for tool in agent.spec.tools:
-        entry = {"name": tool.name, "kind": tool.kind}
+        entry: dict[str, Any] = {"name": tool.name, "kind": tool.kind}
         if isinstance(tool, ServiceTool):
             entry["url"] = places.tool_urls.get(tool.name, "")
         elif isinstance(tool, HttpTool):
             entry["url"] = tool.url
         elif isinstance(tool, TcpTool):
             entry["url"] = f"{tool.host}:{tool.port}"
+        elif isinstance(tool, McpTool):
+            entry["url"] = local_mcp_url(tool, places, namespace)
+            if tool.tools:
+                entry["tools"] = list(tool.tools)
+            if tool.auth_secret:
+                entry["auth"] = tool.auth_secret
         out.append(entry)
     return out
 
@@ -153,10 +177,10 @@ def agent_env(
         env["AGENT_PORT"] = str(places.agent_port)
     if spec.memory is not None and places.memory_dir is not None:
         env["AGENT_MEMORY_DIR"] = str(places.memory_dir)
-    tools = tools_list(agent, places)
+    tools = tools_list(agent, places, platform.platform.namespace_for(agent))
     env["AGENT_TOOLS"] = json.dumps(tools, separators=(",", ":"))
     for tool in tools:
-        if tool["kind"] in ("service", "http"):
+        if tool["kind"] in ("service", "http", "mcp"):
             env[f"AGENT_TOOL_{env_key(tool['name'])}_URL"] = tool["url"]
     if offline_model:
         env["AGENT_MODEL_PROVIDER"] = OFFLINE_PROVIDER
@@ -164,12 +188,16 @@ def agent_env(
         env.pop("AGENT_MODEL_BASE_URL", None)
     env.update(otel_env(agent, agent.metadata.name, places.otlp_endpoint))
     env["AGENT_HOST"] = LOOPBACK
+    env["AGENT_DRAIN_SECONDS"] = "0"  # no load balancer to drain from locally: stop at once
     return env
 
 
-def tool_env(agent: Agent, tool: ServiceTool, port: int, places: LocalPlaces) -> dict[str, str]:
-    """A ``service`` tool's process: its own settings, its port and OTel identity."""
-    env = dict(tool.env)
+def tool_env(
+    agent: Agent, tool: ServiceTool | McpTool, port: int, places: LocalPlaces
+) -> dict[str, str]:
+    """A ``service`` tool's process (or an ``mcp`` tool's project run with ``--tool``): its own
+    settings, its port and OTel identity."""
+    env = dict(tool.env) if isinstance(tool, ServiceTool) else {}
     env.update(
         {
             "AGENT_NAME": agent.metadata.name,
@@ -178,6 +206,7 @@ def tool_env(agent: Agent, tool: ServiceTool, port: int, places: LocalPlaces) ->
             "AGENT_TOOL_NAME": tool.name,
             "AGENT_PORT": str(port),
             "AGENT_HOST": LOOPBACK,
+            "AGENT_DRAIN_SECONDS": "0",
             "PORT": str(port),
         }
     )

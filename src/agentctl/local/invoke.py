@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import UsageError, WaitError
+from agentctl.local import localhttp
 from agentctl.spans import OP_INVOKE_WORKFLOW, STATUS_ERROR, STATUS_OK, SpanRecord
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def post_invoke(url: str, task: str, timeout: float) -> tuple[int, dict[str, Any
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:
+        with localhttp.urlopen(request, timeout=timeout) as resp:
             status, raw = resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         status, raw = exc.code, exc.read()

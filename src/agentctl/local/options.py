@@ -21,6 +21,8 @@ class DevOptions:
     receiver_port: int = 0  # 0: any free port
     platform_file: Path | None = None  # None: found as build finds it
     tool_dirs: dict[str, Path] = field(default_factory=dict)  # service tool -> its own project
+    # resolved project directory -> its interpreter (projectenv.ensure), set before the run
+    pythons: dict[Path, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -29,6 +29,14 @@ TEMPLATE_VALUES = {
 }
 
 
+def shared_venv() -> Path:
+    """Where every quickstart's demo project keeps its environment (the demo's pyproject.toml
+    is the same each time, so only the first quickstart installs anything)."""
+    import platformdirs
+
+    return platformdirs.user_cache_path("agentctl", appauthor=False) / "quickstart-venv"
+
+
 def fresh_workspace(base: Path) -> Path:
     """A new directory ``agentctl-quickstart[-N]`` in ``base`` (or in the temp dir when base is read-only)."""
     if os.access(base, os.W_OK):

@@ -22,6 +22,7 @@ from typing import Any
 
 from agentctl.errors import UsageError, WaitError
 from agentctl.local import env as envmod
+from agentctl.local import localhttp
 from agentctl.local import plan as planmod
 from agentctl.local.dotenv import load_dotenv
 from agentctl.local.options import DevEvent, DevOptions, EventSink, ProcessCrashed
@@ -38,7 +39,7 @@ from agentctl.local.secrets import SecretDelivery, resolve_secrets
 from agentctl.local.signals import shielded
 from agentctl.local.state import remove_state, write_state
 from agentctl.spec.loader import LoadedAgent, LoadedPlatform, load_platform
-from agentctl.spec.models import AgentType, ServiceTool
+from agentctl.spec.models import AgentType, McpTool, ServiceTool
 
 LOCAL_DIR = ".agentctl"
 __all__ = ["DevEvent", "DevOptions", "DevSession", "EventSink", "ProcessCrashed"]
@@ -46,7 +47,7 @@ __all__ = ["DevEvent", "DevOptions", "DevSession", "EventSink", "ProcessCrashed"
 
 def _http_ok(url: str, timeout: float = 1.0) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with localhttp.urlopen(url, timeout=timeout) as resp:
             return 200 <= resp.status < 300
     except (urllib.error.URLError, OSError, ValueError):
         return False
@@ -134,7 +135,9 @@ class DevSession:
         spec = self.agent.spec
         self.check_tool_dirs()
         self.platform = load_platform(self.options.platform_file, self.project_dir)
-        self.commands = planmod.commands(self.agent, self.project_dir, self.options.python)
+        self.commands = planmod.commands(
+            self.agent, self.project_dir, self._python(self.project_dir)
+        )
         env_file = self.options.env_file or self.project_dir / ".env"
         if self.options.env_file is not None and not env_file.is_file():
             raise UsageError(f"{env_file}: no such env file")
@@ -156,7 +159,13 @@ class DevSession:
         )
         self.base["PYTHONUNBUFFERED"] = "1"
 
-        service_tools = [t for t in spec.tools if isinstance(t, ServiceTool)]
+        service_tools: list[ServiceTool | McpTool] = [
+            t for t in spec.tools if isinstance(t, ServiceTool)
+        ]
+        # an mcp tool runs locally when --tool NAME=DIR names its project
+        service_tools += [
+            t for t in spec.tools if isinstance(t, McpTool) and t.name in self.options.tool_dirs
+        ]
         serves = spec.type in (AgentType.service, AgentType.stateful)
         ports = free_ports(len(service_tools) + (1 if serves else 0))
         tool_urls = {
@@ -221,7 +230,10 @@ class DevSession:
         assert self.places is not None and self.commands is not None
         spec = self.agent.spec
         for tool in spec.tools:
-            if not isinstance(tool, ServiceTool):
+            if isinstance(tool, McpTool) and tool.name not in self.places.tool_urls:
+                self._mcp_not_local(tool)
+                continue
+            if not isinstance(tool, ServiceTool | McpTool):
                 continue
             argv = self.commands.tools.get(tool.name)
             url = self.places.tool_urls[tool.name]
@@ -246,7 +258,8 @@ class DevSession:
             proc = self._spawn(
                 ProcSpec(tool.name, argv, env, cwd, kind="tool", url=url, pass_fds=())
             )
-            self._wait_ready(proc, url + tool.health_path)
+            health = tool.health_path if isinstance(tool, ServiceTool) else "/healthz"
+            self._wait_ready(proc, url + health)
         if spec.type in (AgentType.service, AgentType.stateful):
             url = f"http://127.0.0.1:{self.places.agent_port}"
             argv = [*self.commands.agent, *(spec.args or [])]
@@ -264,23 +277,36 @@ class DevSession:
             self._wait_ready(proc, url + spec.ready_path)
             self.agent_url = url
 
+    def _mcp_not_local(self, tool: McpTool) -> None:
+        if tool.service is not None:
+            self.warn(
+                f"tool {tool.name}: its MCP server is the in-cluster Service {tool.service.name}, which is not "
+                f"reachable here; --tool {tool.name}=DIR runs that server's project locally"
+            )
+
     def _tool_project(self, name: str, directory: Path) -> tuple[list[str], Path]:
         """The command of a service tool that is an agentctl project of its own (``--tool NAME=DIR``)."""
         from agentctl.spec.loader import load_agent
 
         tool_loaded = load_agent(directory)
         tool_dir = tool_loaded.project_dir.resolve()
-        python = planmod.project_python(tool_dir, self.options.python)
+        python = planmod.project_python(tool_dir, self._python(tool_dir))
         argv = planmod.agent_command(tool_loaded.agent, tool_dir, python)
         return [*argv, *(tool_loaded.agent.spec.args or [])], tool_dir
 
+    def _python(self, project_dir: Path) -> str | None:
+        """The interpreter prepared for a project directory (``projectenv``), else ``--python``."""
+        return self.options.pythons.get(project_dir) or self.options.python
+
     def check_tool_dirs(self) -> None:
-        service_tools = {t.name for t in self.agent.spec.tools if isinstance(t, ServiceTool)}
+        service_tools = {
+            t.name for t in self.agent.spec.tools if isinstance(t, ServiceTool | McpTool)
+        }
         for name in self.options.tool_dirs:
             if name not in service_tools:
                 known = ", ".join(sorted(service_tools)) or "none declared"
                 raise UsageError(
-                    f"--tool {name}: not a service tool of {self.agent.metadata.name} (service tools: {known})"
+                    f"--tool {name}: not a service or mcp tool of {self.agent.metadata.name} (those tools: {known})"
                 )
 
     # -- watching ----------------------------------------------------------

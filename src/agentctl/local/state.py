@@ -16,6 +16,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from agentctl.local import localhttp
+
 STATE_FILE = "dev.json"
 
 
@@ -71,7 +73,7 @@ def find_running(
     if data["pid"] == os.getpid() or not _pid_alive(data["pid"]):
         return None
     try:
-        with urllib.request.urlopen(data["url"] + ready_path, timeout=timeout) as resp:
+        with localhttp.urlopen(data["url"] + ready_path, timeout=timeout) as resp:
             if resp.status != 200:
                 return None
     except (urllib.error.URLError, OSError, ValueError):

@@ -60,15 +60,30 @@ def tool_url(ctx: Ctx, tool: Any) -> str | None:
         return str(tool.url)
     if tool.kind == "tcp":
         return f"{tool.host}:{tool.port}"
+    if tool.kind == "mcp":
+        return mcp_url(ctx.namespace, tool)
     return "https://kubernetes.default.svc"
 
 
-def tool_entry(ctx: Ctx, tool: Any) -> dict[str, str]:
+def mcp_url(namespace: str, tool: Any) -> str:
+    """The endpoint of an ``mcp`` tool: its url, or its in-cluster Service's."""
+    if tool.url is not None:
+        return str(tool.url)
+    svc = tool.service
+    return f"http://{svc.name}.{svc.namespace or namespace}.svc.cluster.local:{svc.port}{svc.path}"
+
+
+def tool_entry(ctx: Ctx, tool: Any) -> dict[str, Any]:
     """One ``AGENT_TOOLS`` entry: name and kind, and the url of tools reached over the network."""
-    entry = {"name": tool.name, "kind": tool.kind}
+    entry: dict[str, Any] = {"name": tool.name, "kind": tool.kind}
     url = tool_url(ctx, tool)
     if url is not None:
         entry["url"] = url
+    if tool.kind == "mcp":
+        if tool.tools:
+            entry["tools"] = list(tool.tools)
+        if tool.auth_secret:
+            entry["auth"] = tool.auth_secret
     return entry
 
 
@@ -168,7 +183,7 @@ def config_data(ctx: Ctx, proxy_env: dict[str, str]) -> dict[str, tuple[str, Spe
     data["AGENT_TOOLS"] = (json.dumps(tools, separators=(",", ":")), ("spec", "tools"))
     for i, tool in enumerate(spec.tools):
         url = tool_url(ctx, tool)
-        if tool.kind in ("service", "http") and url is not None:
+        if tool.kind in ("service", "http", "mcp") and url is not None:
             data[f"AGENT_TOOL_{env_key(tool.name)}_URL"] = (url, ("spec", "tools", i))
     for i, secret in enumerate(spec.secrets):
         if secret.mount == "file":

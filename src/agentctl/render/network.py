@@ -42,7 +42,7 @@ from agentctl.render.egress import (
     refuse_dns_to_a_range,
     url_destination,
 )
-from agentctl.render.env import otlp_endpoint, service_tool_name
+from agentctl.render.env import mcp_url, otlp_endpoint, service_tool_name
 
 NS_LABEL = "kubernetes.io/metadata.name"
 API_PORTS = (443, 6443)
@@ -67,6 +67,16 @@ def destinations(ctx: Ctx) -> list[Destination]:
         if tool.kind == "http":
             out.append(
                 url_destination(f"tool {tool.name}", ("spec", "tools", i), tool.url, ns, tool.cidrs)
+            )
+        elif tool.kind == "mcp":
+            out.append(
+                url_destination(
+                    f"MCP server {tool.name}",
+                    ("spec", "tools", i),
+                    mcp_url(ns, tool),
+                    ns,
+                    tool.cidrs,
+                )
             )
         elif tool.kind == "tcp":
             out.append(

@@ -124,6 +124,19 @@ def tmp_mount() -> dict[str, Any]:
     return {"name": "tmp", "mountPath": TMP_DIR}
 
 
+DEFAULT_GRACE_SECONDS = 30
+# Scaffolded servers drain for 5 s (readiness false), then give runs in flight the run
+# timeout plus 10 s to finish; 5 s more covers the exit itself.
+GRACE_MARGIN_SECONDS = 5 + 10 + 5
+
+
+def grace_period(timeout_seconds: int | None) -> int:
+    """terminationGracePeriodSeconds for an agent whose runs last up to ``timeout_seconds``."""
+    if timeout_seconds is None:
+        return DEFAULT_GRACE_SECONDS
+    return max(DEFAULT_GRACE_SECONDS, timeout_seconds + GRACE_MARGIN_SECONDS)
+
+
 def pod_spec(
     *,
     service_account: str,
@@ -132,13 +145,14 @@ def pod_spec(
     volumes: list[dict[str, Any]],
     restart_policy: str | None = None,
     runtime_class: str | None = None,
+    grace_seconds: int = DEFAULT_GRACE_SECONDS,
 ) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "serviceAccountName": service_account,
         "automountServiceAccountToken": automount,
         "enableServiceLinks": False,
         "securityContext": pod_security_context(),
-        "terminationGracePeriodSeconds": 30,
+        "terminationGracePeriodSeconds": grace_seconds,
     }
     if restart_policy:
         spec["restartPolicy"] = restart_policy

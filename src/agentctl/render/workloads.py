@@ -86,6 +86,11 @@ def agent_volumes(ctx: Ctx, *, claim: bool) -> list[dict[str, Any]]:
     return volumes
 
 
+def _timeout_seconds(ctx: Ctx) -> int | None:
+    timeout = ctx.spec.guardrails.timeout
+    return None if timeout is None else int(units.parse_duration(timeout))
+
+
 def pod_template(
     ctx: Ctx, cfg_hash: str, *, restart_policy: str | None, claim: bool
 ) -> tuple[dict[str, Any], dict[str, SpecPath]]:
@@ -98,6 +103,7 @@ def pod_template(
         volumes=agent_volumes(ctx, claim=claim),
         restart_policy=restart_policy,
         runtime_class=sandbox[0] if sandbox else None,
+        grace_seconds=pod.grace_period(_timeout_seconds(ctx)),
     )
     template = {
         "metadata": {

@@ -37,18 +37,24 @@ class TemplateInfo:
         return {"name": self.name, "type": self.type, "description": self.description}
 
 
-def read_context(template_dir: Path) -> dict[str, Any]:
-    path = template_dir / "cookiecutter.json"
+def read_json_object(path: Path, missing: str, hint: str | None = None) -> dict[str, Any]:
+    """A JSON object from ``path``; every failure is one line naming the file (and line)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UsageError(f"{path}: not a template (no cookiecutter.json)") from None
+        raise UsageError(f"{path}: {missing}", hint=hint) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     if not isinstance(data, dict):
-        raise UsageError(f"{path}: must be a JSON object of template variables")
+        raise UsageError(f"{path}: must be a JSON object")
+    return data
+
+
+def read_context(template_dir: Path) -> dict[str, Any]:
+    path = template_dir / "cookiecutter.json"
+    data = read_json_object(path, "not a template (no cookiecutter.json)")
     return data
 
 

@@ -12,13 +12,13 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from agentctl.errors import UsageError
-from agentctl.scaffold import catalog, variables
+from agentctl.scaffold import catalog, variables, versions
 from agentctl.scaffold.shared import apply_shared
 
 _PATH_VAR = re.compile(r"cookiecutter\.(\w+)")
@@ -33,6 +33,9 @@ class InitRequest:
     interactive: bool = False
     force: bool = False
     checkout: str | None = None
+    directory: str | None = None
+    overwrite: bool = False  # with force: replace files that differ from the template
+    hooks: HookTrust | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class InitResult:
     files: list[str]
     variables: dict[str, Any]
     overwritten: bool
+    replaced: list[str] = field(default_factory=list)
+    version: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +59,8 @@ class InitResult:
             "files": self.files,
             "variables": self.variables,
             "overwritten": self.overwritten,
+            "replaced": self.replaced,
+            "version": self.version,
         }
 
 
@@ -148,22 +155,127 @@ def _check_template_links(repo_dir: Path) -> None:
                     )
 
 
-def _fetch(source: catalog.TemplateSource, staging: Path, checkout: str | None) -> Path:
-    if source.path is not None:
-        return source.path
-    from cookiecutter.config import BUILTIN_ABBREVIATIONS
-    from cookiecutter.repository import determine_repo_dir
+def template_hooks(template_dir: Path) -> list[str]:
+    """The cookiecutter hooks a template would run (``hooks/pre_prompt.py`` and friends)."""
+    hooks_dir = template_dir / "hooks"
+    if not hooks_dir.is_dir():
+        return []
+    names = {"pre_prompt", "pre_gen_project", "post_gen_project"}
+    return sorted(f"hooks/{p.name}" for p in hooks_dir.iterdir() if p.is_file() and p.stem in names)
 
-    clones = staging / "clone"
-    clones.mkdir()
-    repo_dir, _ = determine_repo_dir(
-        template=source.ref,
-        abbreviations=BUILTIN_ABBREVIATIONS,
-        clone_to_dir=clones,
-        checkout=checkout,
-        no_input=True,
-    )
-    return Path(repo_dir)
+
+@dataclass(frozen=True)
+class HookTrust:
+    """Whether a template's hooks may run: built-ins and trusted templates yes, others when accepted."""
+
+    trust: bool = False  # --trust
+    platform_file: str | None = None
+    search_from: Path | None = None
+    confirm: Callable[[str, list[str]], bool] | None = None  # asks on a TTY
+
+    def trusted_by_platform(self, template: str, source: catalog.TemplateSource) -> bool:
+        from agentctl.spec.loader import load_platform
+
+        allowed = load_platform(self.platform_file, self.search_from).platform.trusted_templates
+        candidates = {template}
+        if source.path is not None:
+            candidates.add(str(source.path))
+        return any(c == a or c.startswith(a.rstrip("/") + "/") for c in candidates for a in allowed)
+
+    def accept(self, template: str, source: catalog.TemplateSource, hooks: list[str]) -> bool:
+        if not hooks or source.kind == "builtin" or self.trust:
+            return True
+        if self.trusted_by_platform(template, source):
+            return True
+        if self.confirm is not None:
+            if self.confirm(template, hooks):
+                return True
+            raise UsageError(f"template {template!r}: its hooks were not accepted; nothing written")
+        raise UsageError(
+            f"template {template!r} runs hooks ({', '.join(hooks)}) and is not in platform.yaml trustedTemplates",
+            hint="review the hooks, then pass --trust (or list the template under trustedTemplates)",
+        )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    project: Path
+    values: dict[str, Any]  # every cookiecutter variable, private ones included
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return {k: v for k, v in self.values.items() if not k.startswith("_")}
+
+
+def render(
+    fetched: versions.Fetched,
+    template: str,
+    out: Path,
+    *,
+    sets: Mapping[str, Any],
+    name: str | None,
+    interactive: bool,
+    accept_hooks: bool,
+    strict_sets: bool = True,
+) -> Rendered:
+    """Render one template version into ``out`` through cookiecutter's public entry point.
+
+    The answers are resolved first (template defaults < ``~/.cookiecutterrc``
+    default context < ``sets``, then prompts on a TTY) and checked, so a bad value
+    never reaches a file name; cookiecutter then renders with them, running the
+    template's hooks when ``accept_hooks`` and writing its replay file.
+    """
+    from cookiecutter.config import get_user_config
+    from cookiecutter.generate import generate_context
+    from cookiecutter.main import cookiecutter
+    from cookiecutter.prompt import prompt_for_config
+
+    with _cookiecutter_errors(template):
+        repo_dir = fetched.template_dir
+        _check_template_links(repo_dir)
+        raw = catalog.read_context(repo_dir)
+        meta = catalog.agentctl_meta(raw)
+        public = {k for k in raw if not k.startswith("_")}
+        unknown = sorted(set(sets) - public)
+        if unknown and strict_sets:
+            raise UsageError(
+                f"--set {unknown[0]}: template {template!r} has no such variable",
+                hint="variables: " + ", ".join(sorted(public)),
+            )
+        extra = {k: v for k, v in sets.items() if k in public}
+        if name is not None and "name" in public:
+            extra["name"] = name
+        config = get_user_config()
+        context = generate_context(
+            context_file=str(repo_dir / "cookiecutter.json"),
+            default_context=config.get("default_context") or {},
+            extra_context=extra,
+        )
+        values = prompt_for_config(context, no_input=not interactive)
+        patterns = variables.patterns_for(meta)
+        template_dirs = [p for p in repo_dir.iterdir() if p.is_dir() and "cookiecutter." in p.name]
+        path_vars = set().union(
+            *(_path_variables(d) | set(_PATH_VAR.findall(d.name)) for d in template_dirs)
+        )
+        for entry in meta.get("shared") or []:  # shared files may go to a path made of variables
+            if isinstance(entry, dict) and isinstance(entry.get("to"), str):
+                path_vars.update(_PATH_VAR.findall(entry["to"]))
+        variables.check_context(values, patterns, path_vars)
+        variables.check_name(name or str(values.get("name", "")))
+        out.mkdir(parents=True, exist_ok=True)
+        project = Path(
+            cookiecutter(
+                str(repo_dir),
+                no_input=True,
+                extra_context={k: v for k, v in values.items() if k in public},
+                output_dir=str(out),
+                accept_hooks=accept_hooks,
+            )
+        )
+        context["cookiecutter"] = {**values, "_template": template, "_output_dir": str(out)}
+        context["_cookiecutter"] = {k: v for k, v in values.items() if not k.startswith("_")}
+        apply_shared(project, meta, context, fetched.shared_root)
+    return Rendered(project, values)
 
 
 def generate(request: InitRequest) -> InitResult:
@@ -172,11 +284,13 @@ def generate(request: InitRequest) -> InitResult:
         variables.check_name(request.name)
     for key, value in request.sets.items():
         variables.check_value(key, value, variables.KNOWN_PATTERNS, set())
-    if request.checkout is not None and not re.fullmatch(
-        r"[A-Za-z0-9][A-Za-z0-9._/-]{0,199}", request.checkout
-    ):
-        raise UsageError(f"--checkout {request.checkout!r}: not a branch, tag or commit name")
+    versions.check_ref(request.checkout, "--checkout")
+    versions.check_directory(request.directory)
     source = catalog.resolve(request.template)
+    if source.kind == "builtin" and (request.directory or request.checkout):
+        raise UsageError(
+            f"--directory and --checkout apply to a template directory or repository, not the built-in {request.template!r}"
+        )
     output_dir = request.output_dir.expanduser().absolute()
     if output_dir.exists() and not output_dir.is_dir():
         raise UsageError(f"--output-dir {request.output_dir}: not a directory")
@@ -200,61 +314,71 @@ def _check_target(target: Path, force: bool) -> None:
     if target.is_dir() and not _is_empty_dir(target) and not force:
         raise UsageError(
             f"{target} exists and is not empty",
-            hint="choose another NAME or --output-dir, or pass --force",
+            hint="choose another NAME or --output-dir, or pass --force; `agentctl upgrade` merges template changes into a project",
         )
+
+
+def _recorded_template(request: InitRequest, source: catalog.TemplateSource) -> str:
+    """How the record names the template: a local directory as an absolute path."""
+    if source.kind == "local" and not request.template.lower().startswith("file:"):
+        assert source.path is not None
+        return str(source.path)
+    return request.template
+
+
+def _modified(target: Path, project: Path, files: list[str]) -> list[str]:
+    """Files in ``target`` that the generated project would replace with different content."""
+    changed = []
+    for rel in files:
+        if rel == versions.RECORD_FILE:
+            continue
+        existing = target / rel
+        if existing.is_file() and existing.read_bytes() != (project / rel).read_bytes():
+            changed.append(rel)
+    return changed
 
 
 def _generate_in(
     request: InitRequest, source: catalog.TemplateSource, output_dir: Path, staging: Path
 ) -> InitResult:
-    from cookiecutter.generate import generate_context, generate_files
-    from cookiecutter.prompt import prompt_for_config
-
     with _cookiecutter_errors(request.template):
-        repo_dir = _fetch(source, staging, request.checkout)
-        _check_template_links(repo_dir)
-        raw = catalog.read_context(repo_dir)
-        meta = catalog.agentctl_meta(raw)
-        public = {k for k in raw if not k.startswith("_")}
-        unknown = sorted(set(request.sets) - public)
-        if unknown:
-            raise UsageError(
-                f"--set {unknown[0]}: template {request.template!r} has no such variable",
-                hint="variables: " + ", ".join(sorted(public)),
-            )
-        extra = dict(request.sets)
-        if request.name is not None and "name" in public:
-            extra["name"] = request.name
-        context = generate_context(
-            context_file=str(repo_dir / "cookiecutter.json"), extra_context=extra
-        )
-        values = prompt_for_config(context, no_input=not request.interactive)
-        patterns = variables.patterns_for(meta)
-        template_dirs = [p for p in repo_dir.iterdir() if p.is_dir() and "cookiecutter." in p.name]
-        path_vars = set().union(
-            *(_path_variables(d) | set(_PATH_VAR.findall(d.name)) for d in template_dirs)
-        )
-        for entry in meta.get("shared") or []:  # shared files may go to a path made of variables
-            if isinstance(entry, dict) and isinstance(entry.get("to"), str):
-                path_vars.update(_PATH_VAR.findall(entry["to"]))
-        variables.check_context(values, patterns, path_vars)
-        name = request.name or str(values.get("name", ""))
-        variables.check_name(name)
-        target = output_dir / name
-        _check_target(target, request.force)
-        values["_template"] = request.template
-        values["_output_dir"] = str(staging / "out")
-        values["_repo_dir"] = str(repo_dir)
-        values["_checkout"] = request.checkout
-        context["cookiecutter"] = values
-        context["_cookiecutter"] = {k: v for k, v in values.items() if not k.startswith("_")}
-        (staging / "out").mkdir()
-        project = Path(
-            generate_files(repo_dir=str(repo_dir), context=context, output_dir=str(staging / "out"))
-        )
-        apply_shared(project, meta, context)
+        fetched = versions.fetch_current(source, request.checkout, request.directory, staging)
+    trust = request.hooks or HookTrust(search_from=output_dir)
+    accept = trust.accept(request.template, source, template_hooks(fetched.template_dir))
+    rendered = render(
+        fetched,
+        request.template,
+        staging / "out",
+        sets=request.sets,
+        name=request.name,
+        interactive=request.interactive,
+        accept_hooks=accept,
+    )
+    project = rendered.project
+    name = project.name
+    target = output_dir / name
+    _check_target(target, request.force)
+    record = versions.Record(
+        template=_recorded_template(request, source),
+        source=source.kind,
+        answers=rendered.answers,
+        commit=fetched.commit,
+        checkout=request.checkout,
+        directory=request.directory,
+        dirty=fetched.dirty,
+    )
+    (project / versions.RECORD_FILE).write_text(record.text(), encoding="utf-8")
     files = _check_tree(project)
     overwritten = target.exists() and not _is_empty_dir(target)
+    replaced = _modified(target, project, files) if overwritten else []
+    if replaced and not request.overwrite:
+        shown = ", ".join(replaced[:5]) + (
+            f" and {len(replaced) - 5} more" if len(replaced) > 5 else ""
+        )
+        raise UsageError(
+            f"{target}: --force would overwrite {len(replaced)} file(s) that differ from the template: {shown}",
+            hint="`agentctl upgrade` merges template changes into your edits; --overwrite replaces these files",
+        )
     _move_into_place(project, target, staging)
     return InitResult(
         name=name,
@@ -262,8 +386,10 @@ def _generate_in(
         source=source.kind,
         path=target,
         files=files,
-        variables={k: v for k, v in values.items() if not k.startswith("_")},
+        variables=rendered.answers,
         overwritten=overwritten,
+        replaced=replaced,
+        version=record.version_label(),
     )
 
 

@@ -49,13 +49,16 @@ def _files(root: Path) -> list[Path]:
     return out
 
 
-def apply_shared(project: Path, meta: dict[str, Any], context: dict[str, Any]) -> None:
+def apply_shared(
+    project: Path, meta: dict[str, Any], context: dict[str, Any], root: Path | None = None
+) -> None:
+    """Copy (or render) the shared files a template lists; ``root`` defaults to the installed ones."""
     entries = meta.get("shared") or []
     if not isinstance(entries, list):
         raise UsageError("_agentctl.shared must be a list of {from, to, render}")
     if not entries:
         return
-    root = builtin_root() / SHARED_DIR
+    root = root or builtin_root() / SHARED_DIR
     env: Any = None
 
     def environment() -> Any:

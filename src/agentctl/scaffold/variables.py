@@ -37,6 +37,7 @@ KNOWN_PATTERNS: dict[str, str] = {
     "api_key_remote_key": r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,254}$",
     "memory_size": r"^[0-9]+(Mi|Gi|Ti)$",
     "tool_service": r"^([a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?)?$",
+    "mcp_server": r"^([a-z0-9]([-a-z0-9]{0,38}[a-z0-9])?)?$",
     # a pip requirement without spaces: a git URL with a tag, name==version, an index URL's wheel
     "agentctl_pip_spec": r"^[A-Za-z0-9][A-Za-z0-9._+:/@=#%-]{0,199}$",
     "schedule": r"^([0-9*/,-]+ ){4}[0-9*/,A-Za-z-]+$|^$",

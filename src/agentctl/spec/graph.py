@@ -40,6 +40,13 @@ def check_agent(agent: Agent) -> Iterator[tuple[PathKey, str]]:
                     f"{tool.sandbox!r} differs from {sandboxes[other]!r} of tool {other!r}",
                 )
             sandboxes.setdefault(tool.name, tool.sandbox)
+    for i, tool in enumerate(spec.tools):
+        if tool.kind == "mcp" and tool.auth_secret and tool.auth_secret not in secret_names:
+            known = ", ".join(secret_names) or "none declared"
+            yield (
+                ("spec", "tools", i, "authSecret"),
+                f"{tool.auth_secret!r} is not in spec.secrets (declared: {known})",
+            )
     if spec.model and spec.model.api_key_secret and spec.model.api_key_secret not in secret_names:
         known = ", ".join(secret_names) or "none declared"
         yield (

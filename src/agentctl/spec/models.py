@@ -226,6 +226,45 @@ class TcpTool(ToolBase):
     )
 
 
+class McpService(Model):
+    """An MCP server in the cluster, by its Service."""
+
+    name: DnsLabel = Field(description="Service name.")
+    namespace: DnsLabel | None = Field(None, description="Its namespace; default: the agent's.")
+    port: Port = Field(80, description="Service port.")
+    path: str = Field(
+        "/mcp", pattern=r"^/[A-Za-z0-9._~/-]*$", description="Path of the MCP endpoint."
+    )
+
+
+class McpTool(ToolBase):
+    """A remote MCP server (Streamable HTTP) whose tools the model may call; egress to it only."""
+
+    kind: Literal["mcp"] = Field(description="mcp")
+    url: Url | None = Field(None, description="The MCP endpoint, e.g. https://mcp.example.com/mcp.")
+    service: McpService | None = Field(
+        None, description="Or: an in-cluster Service serving MCP (exactly one of url and service)."
+    )
+    tools: list[str] = Field(
+        default_factory=list,
+        description="The server's tools the model may call (an allowlist); empty: every tool it lists.",
+    )
+    auth_secret: str | None = Field(
+        None,
+        description="A secret in spec.secrets whose value is sent as a bearer token (Authorization header).",
+    )
+    cidrs: list[str] = Field(
+        default_factory=list,
+        description="Destination CIDRs (used when the platform's egress mode is cidr).",
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> McpTool:
+        if (self.url is None) == (self.service is None):
+            raise FieldValueError("an mcp tool needs exactly one of url and service", "url")
+        return self
+
+
 class PolicyRule(Model):
     """One Kubernetes RBAC rule."""
 
@@ -262,7 +301,7 @@ class FunctionTool(ToolBase):
 
 
 Tool = Annotated[
-    ServiceTool | HttpTool | TcpTool | KubernetesTool | FunctionTool,
+    ServiceTool | HttpTool | TcpTool | KubernetesTool | FunctionTool | McpTool,
     Field(discriminator="kind"),
     TypeDoc("tool", "one of the tool kinds below, chosen by kind"),
 ]

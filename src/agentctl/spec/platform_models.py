@@ -259,6 +259,14 @@ class Platform(Model):
     pricing: Pricing = Field(
         default_factory=lambda: Pricing.model_validate({}), description="Rate cards."
     )
+    mcp_servers: list[str] = Field(
+        default_factory=list,
+        description="MCP servers agents may use: endpoint URLs (http://rates.tools.svc.cluster.local:80/mcp) or globs (https://mcp.example.com/*). An mcp tool elsewhere is a GRD-006 finding.",
+    )
+    trusted_templates: list[str] = Field(
+        default_factory=list,
+        description="Templates (git URL or directory, or a prefix ending in /) whose cookiecutter hooks run without asking; others need --trust.",
+    )
     policy: PolicySettings = Field(
         default_factory=lambda: PolicySettings.model_validate({}),
         description="Policy gate settings.",

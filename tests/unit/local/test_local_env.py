@@ -70,6 +70,7 @@ def test_agent_env_is_the_rendered_config_pointed_at_this_machine(loaded, tmp_pa
     )
     assert env["AGENT_TYPE"] == "stateful"
     assert env["AGENT_PORT"] == "5001" and env["AGENT_HOST"] == "127.0.0.1"
+    assert env["AGENT_DRAIN_SECONDS"] == "0"  # nothing routes to it locally: stop at once
     assert env["AGENT_MODEL_PROVIDER"] == "openai" and env["AGENT_MODEL_NAME"] == "gpt-4.1-mini"
     assert env["AGENT_MODEL_BASE_URL"] == cluster["AGENT_MODEL_BASE_URL"]
     assert env["AGENT_MAX_STEPS"] == "12" and env["AGENT_MAX_TOOL_CALLS"] == "20"
@@ -228,6 +229,6 @@ def test_unknown_tool_dir_is_a_usage_error(loaded, tmp_path: Path) -> None:
     options = DevOptions(store_path=tmp_path / "t.db", tool_dirs={"nope": tmp_path})
     with (
         DevSession(loaded, options) as session,
-        pytest.raises(UsageError, match="--tool nope: not a service tool"),
+        pytest.raises(UsageError, match="--tool nope: not a service or mcp tool"),
     ):
         session.prepare()

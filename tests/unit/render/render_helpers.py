@@ -7,8 +7,7 @@ import ipaddress
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[3].parent / "shared"
-CRD_DIR = SHARED / "fixtures" / "crds"
+CRD_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "crds"
 
 BASE_AGENT: dict[str, Any] = {
     "apiVersion": "agentctl.dev/v1alpha1",

@@ -331,3 +331,56 @@ def test_exact_destinations_on_port_53_render(render):
     rules = one(fqdn, "CiliumNetworkPolicy", "demo-fqdn")["spec"]["egress"]
     assert {"toFQDNs": [{"matchName": "dns.example.com"}],
             "toPorts": [{"ports": [{"port": "53", "protocol": "TCP"}]}]} in rules  # fmt: skip
+
+
+def test_an_mcp_tool_opens_egress_to_its_server_only(render):
+    doc = agent_doc(
+        model={"provider": "offline-demo", "name": "offline-demo"},
+        secrets=[],
+        tools=[
+            {
+                "name": "rates",
+                "kind": "mcp",
+                "service": {"name": "currency-converter", "namespace": "tools", "port": 8080},
+                "tools": ["convert_currency"],
+            }
+        ],
+    )
+    bundle = render(doc)
+    egress = _egress(bundle)
+
+    to_server = [r for r in egress if _ports(r) == [8080]]
+    assert to_server == [
+        {
+            "to": [
+                {
+                    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "tools"}},
+                    "podSelector": {},
+                }
+            ],
+            "ports": [{"protocol": "TCP", "port": 8080}],
+        }
+    ]
+    # nothing else but DNS and the collector: no internet, no other port
+    assert not any("ipBlock" in p for r in egress for p in r["to"])
+    assert sorted({port for r in egress for port in _ports(r)}) == sorted({53, 8080, 4318})
+    tools = json.loads(one(bundle, "ConfigMap", "demo-config")["data"]["AGENT_TOOLS"])
+    assert tools == [
+        {
+            "name": "rates",
+            "kind": "mcp",
+            "url": "http://currency-converter.tools.svc.cluster.local:8080/mcp",
+            "tools": ["convert_currency"],
+        }
+    ]
+
+
+def test_an_external_mcp_server_is_an_external_destination(render):
+    doc = agent_doc(
+        model={"provider": "offline-demo", "name": "offline-demo"},
+        secrets=[],
+        tools=[{"name": "docs", "kind": "mcp", "url": "https://mcp.example.com/mcp"}],
+    )
+    egress = _egress(render(doc))
+    assert [r for r in egress if _ports(r) == [443]]
+    assert not [r for r in egress if 80 in _ports(r)]

@@ -10,7 +10,7 @@ import pytest
 from tests.cli.helpers import run_cli
 
 from agentctl.errors import UsageError
-from agentctl.scaffold.generate import InitRequest, generate
+from agentctl.scaffold.generate import HookTrust, InitRequest, generate
 
 
 def make_template(
@@ -50,7 +50,7 @@ def test_local_template_with_sets(simple, tmp_path):
 
     assert result.path == out / "svc"
     assert (out / "svc" / "README.md").read_text() == "# svc by search (mint)\n"
-    assert result.files == ["README.md"] and result.source == "local"
+    assert result.files == [".agentctl-template.json", "README.md"] and result.source == "local"
     assert entries(out) == ["svc"]  # no staging directory left behind
 
 
@@ -65,8 +65,16 @@ def test_refuses_a_non_empty_target_unless_forced(simple, tmp_path):
     assert "--force" in (err.value.hint or "")
     assert (target / "README.md").read_text() == "old"
 
-    result = generate(InitRequest(str(simple), "svc", tmp_path / "out", force=True))
-    assert result.overwritten
+    # --force refuses to replace a file that differs, and points to upgrade
+    with pytest.raises(
+        UsageError, match=r"--force would overwrite 1 file\(s\) .*: README\.md"
+    ) as err:
+        generate(InitRequest(str(simple), "svc", tmp_path / "out", force=True))
+    assert "agentctl upgrade" in (err.value.hint or "") and "--overwrite" in (err.value.hint or "")
+    assert (target / "README.md").read_text() == "old"
+
+    result = generate(InitRequest(str(simple), "svc", tmp_path / "out", force=True, overwrite=True))
+    assert result.overwritten and result.replaced == ["README.md"]
     assert (target / "mine.txt").read_text() == "keep me"
     assert (target / "README.md").read_text().startswith("# svc")
     assert entries(tmp_path / "out") == ["svc"]
@@ -74,7 +82,7 @@ def test_refuses_a_non_empty_target_unless_forced(simple, tmp_path):
 
 def test_an_empty_target_is_fine(simple, tmp_path):
     (tmp_path / "out" / "svc").mkdir(parents=True)
-    assert generate(InitRequest(str(simple), "svc", tmp_path / "out")).files == ["README.md"]
+    assert "README.md" in generate(InitRequest(str(simple), "svc", tmp_path / "out")).files
 
 
 def test_a_file_in_the_way_is_refused_even_with_force(simple, tmp_path):
@@ -110,7 +118,7 @@ def test_failing_hook_leaves_nothing(tmp_path):
     out.mkdir()
 
     with pytest.raises(UsageError, match="hook failed"):
-        generate(InitRequest(str(template), "svc", out))
+        generate(InitRequest(str(template), "svc", out, hooks=HookTrust(trust=True)))
 
     assert entries(out) == []
 

@@ -50,7 +50,7 @@ def test_offline_demo_writes_and_saves_the_report(tmp_path, spans):
         "execute_tool compare_with_previous_day",
     ]
     root = spans.one("invoke_agent")
-    assert root.attributes["agentctl.run.cost_usd"] > 0
+    assert root.attributes["agentctl.run.cost_usd"] == 0  # the offline demo model is free
 
 
 def test_loop_on_a_fake_endpoint(fake_openai, tmp_path):

@@ -104,3 +104,52 @@ def test_tools_of_a_declared_tool_service_are_offered(fake_openai, tmp_path, spa
     tool_span = spans.one("execute_tool weather")
     assert tool_span.attributes["agentctl.tool.service"] == "weather-service"
     assert tool_span.attributes["gen_ai.tool.type"] == "extension"
+
+
+def sse_events(url: str, body: dict) -> list[tuple[str, object]]:
+    """POST asking for server-sent events; the (event, data) pairs in order."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Accept": "text/event-stream"},
+    )
+    events = []
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers["Content-Type"].startswith("text/event-stream")
+        event = None
+        for raw in response:
+            line = raw.decode().rstrip("\n")
+            if line.startswith("event: "):
+                event = line[len("event: ") :]
+            elif line.startswith("data: "):
+                events.append((event, json.loads(line[len("data: ") :])))
+    return events
+
+
+def test_invoke_streams_progress_and_the_answer(serve, tmp_path):
+    url = serve(settings_for(None, memory_dir=tmp_path))
+
+    events = sse_events(f"{url}/invoke", {"input": "Calculate 6 * 7"})
+
+    names = [name for name, _ in events]
+    assert names[0] == "step" and names[-1] == "result"
+    assert ("tool_call", {"name": "calculate", "ok": True}) in events
+    result = events[-1][1]
+    assert result["status"] == 200 and "42" in result["body"]["output"]
+
+
+def test_streamed_errors_arrive_as_the_result_event(serve, tmp_path):
+    url = serve(settings_for(None, memory_dir=tmp_path, max_tool_calls=0))
+
+    events = sse_events(f"{url}/invoke", {"input": "Calculate 1 + 1"})
+
+    assert events[-1][0] == "result"
+    assert events[-1][1]["status"] == 422 and events[-1][1]["body"]["guardrail"] == "max_tool_calls"
+
+
+def test_oversized_bodies_are_refused(serve, tmp_path):
+    url = serve(settings_for(None, memory_dir=tmp_path))
+
+    status, body = call(f"{url}/invoke", {"input": "x" * (2 * 1024 * 1024)})
+
+    assert status == 413 and "larger than" in body["error"]

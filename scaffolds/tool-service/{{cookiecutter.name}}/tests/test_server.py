@@ -1,4 +1,4 @@
-"""The HTTP API over a real socket on 127.0.0.1: REST tools, MCP-style JSON-RPC, /invoke."""
+"""The HTTP API over a real socket on 127.0.0.1: REST tools, MCP (official SDK), /invoke."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.__package }}._runtime import Agent, UndeclaredToolError, tool
+from {{ cookiecutter.__package }}._runtime import Agent, Toolbox, ToolError, UndeclaredToolError, tool
+from {{ cookiecutter.__package }}._runtime.config import ToolEndpoint
+from {{ cookiecutter.__package }}._runtime.remote_tools import discover
 from {{ cookiecutter.__package }}._runtime.testing import declared_tools, settings_for
 from {{ cookiecutter.__package }}.server import SYSTEM_PROMPT, make_server
 from {{ cookiecutter.__package }}.tools import build_toolbox
@@ -69,19 +71,28 @@ def test_tool_errors_map_to_http_statuses(url, spans):
     assert {s.attributes["error.type"] for s in failed} == {"ToolNotFound", "ToolArgumentError"}
 
 
-def test_mcp_style_json_rpc(url):
-    rpc = f"{url}/mcp"
-    init = call(rpc, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}})[1]
-    assert init["result"]["capabilities"] == {"tools": {"listChanged": False}}
-    listed = call(rpc, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})[1]
-    assert [t["name"] for t in listed["result"]["tools"]] == ["convert_currency", "list_currencies"]
-    params = {"name": "convert_currency", "arguments": {"amount": 1, "from_currency": "EUR", "to_currency": "JPY"}}
-    called = call(rpc, {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": params})[1]["result"]
-    assert called["isError"] is False and called["structuredContent"]["amount"] == 162.74
-    bad = {"name": "convert_currency", "arguments": {}}
-    assert call(rpc, {"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": bad})[1]["result"]["isError"]
-    assert call(rpc, {"jsonrpc": "2.0", "id": 5, "method": "nope"})[1]["error"]["code"] == -32601
-    assert call(rpc, {"jsonrpc": "2.0", "method": "notifications/initialized"})[0] == 202
+def test_tools_over_mcp_with_the_official_sdk(url, spans):
+    # the runtime's MCP client (the official SDK) against this service's MCP endpoint
+    endpoint = ToolEndpoint("rates", "mcp", f"{url}/mcp", ("convert_currency",))
+    settings = settings_for(None, tools=(endpoint,), tools_declared=True)
+
+    found = discover(settings)
+
+    assert [t.name for t in found] == ["convert_currency"]  # only what agent.yaml allows
+    toolbox = Toolbox(found)
+    result = toolbox.execute("convert_currency", {"amount": 1, "from_currency": "EUR", "to_currency": "JPY"})
+    assert result.ok and json.loads(result.content)["amount"] == 162.74
+    span = spans.named("execute_tool convert_currency")[-1]
+    assert span.attributes["agentctl.tool.mcp_server"] == "rates"
+    assert span.attributes["gen_ai.tool.type"] == "extension"
+    # the service refuses (isError over MCP): the caller hears why
+    with pytest.raises(ToolError, match="to_currency.* must be one of"):
+        found[0](amount=1, from_currency="EUR", to_currency="XXX")
+
+
+def test_an_unreachable_mcp_server_is_skipped():
+    endpoint = ToolEndpoint("rates", "mcp", "http://127.0.0.1:9/mcp")
+    assert discover(settings_for(None, tools=(endpoint,), tools_declared=True), timeout=2) == []
 
 
 def test_invoke_answers_with_the_offline_demo(url, spans):

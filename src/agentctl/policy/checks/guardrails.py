@@ -214,6 +214,17 @@ def _external_destinations(
                     f"tool {tool.name!r}",
                 )
             )
+        elif tool.kind == "mcp":
+            from agentctl.render.env import mcp_url
+
+            path = ("spec", "tools", i, "url" if tool.url is not None else "service")
+            dests.append(
+                (
+                    url_destination(tool.name, path, mcp_url(ns, tool), ns, tool.cidrs),
+                    path,
+                    f"MCP tool {tool.name!r}",
+                )
+            )
         elif tool.kind == "tcp":
             path = ("spec", "tools", i, "host")
             dests.append(
@@ -224,6 +235,49 @@ def _external_destinations(
                 )
             )
     return [(d.host, d.port, d.http, d.cidrs, p, what) for d, p, what in dests if d.external]
+
+
+@check(
+    "GRD-006",
+    "MCP servers are on the platform's list",
+    "high",
+    description="Every mcp tool's server (its URL, or its in-cluster Service's URL) matches an entry of platform.yaml `mcpServers`.",
+    rationale=(
+        "An MCP server hands the model tools the agent's reviewers never saw, and the server can change them; "
+        "the platform's list is where a server was reviewed once for every agent."
+    ),
+    remediation="Use a server platform.yaml `mcpServers` lists, or have it added there; narrow the tools with `tools:`.",
+    example="""
+tools:
+  - name: rates
+    kind: mcp
+    service: {name: currency-converter, namespace: tools, port: 80}
+    tools: [convert_currency]
+""",
+)
+def mcp_servers_listed(unit: Unit) -> Iterator[Hit]:
+    if unit.agent is None:
+        return
+    from agentctl.render.env import mcp_url
+
+    agent = unit.agent.agent
+    allowed = unit.platform.platform.mcp_servers
+    ns = unit.platform.platform.namespace_for(agent)
+    for i, tool in enumerate(agent.spec.tools):
+        if tool.kind != "mcp":
+            continue
+        url = mcp_url(ns, tool)
+        path: PathKey = ("spec", "tools", i, "url" if tool.url is not None else "service")
+        if not allowed:
+            yield Hit(
+                f"MCP tool {tool.name!r} ({url}): platform.yaml lists no MCP servers (mcpServers)",
+                path=path,
+            )
+        elif not any(url == a or fnmatch.fnmatchcase(url, a) for a in allowed):
+            yield Hit(
+                f"MCP tool {tool.name!r}: {url} is not in platform.yaml mcpServers ({', '.join(allowed)})",
+                path=path,
+            )
 
 
 def _published(unit: Unit, mode: str) -> list[tuple[str, int, Obj, PathKey]]:

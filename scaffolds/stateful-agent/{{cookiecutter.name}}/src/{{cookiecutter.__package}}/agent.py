@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 import operator
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,8 +130,13 @@ class Assistant:
         self.memory = MemoryStore(memory_dir(settings))
         self.agent = Agent(settings, build_toolbox(self.memory, settings), SYSTEM_PROMPT, client=client)
 
-    def ask(self, text: str, conversation_id: str | None = None) -> dict[str, Any]:
+    def ask(
+        self,
+        text: str,
+        conversation_id: str | None = None,
+        progress: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
         history = self.memory.load_conversation(conversation_id) if conversation_id else []
-        result = self.agent.run(text, history=history, conversation_id=conversation_id)
+        result = self.agent.run(text, history=history, conversation_id=conversation_id, progress=progress)
         self.memory.save_conversation(result.conversation_id, result.messages)
         return result.to_dict()

@@ -1,4 +1,4 @@
-"""HTTP API: GET /healthz, GET /readyz, POST /invoke, GET /conversations/{id}, GET /notes."""
+"""HTTP API: GET /healthz, GET /readyz, POST /invoke (JSON or SSE), GET /conversations/{id}, GET /notes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ from typing import Any
 from opentelemetry import context as otel_context
 
 from {{ cookiecutter.__package }}._runtime import GuardrailExceeded, Settings
-from {{ cookiecutter.__package }}._runtime.httpserver import HTTPError, JsonServer, Request, require_json_object, trace_context
+from {{ cookiecutter.__package }}._runtime.httpserver import (
+    HTTPError,
+    JsonServer,
+    Request,
+    request_timeout,
+    require_json_object,
+    trace_context,
+)
 from {{ cookiecutter.__package }}._runtime.memory import MemoryStoreError
 from {{ cookiecutter.__package }}.agent import Assistant
 
@@ -33,7 +40,7 @@ def make_server(
             raise HTTPError(400, "'conversation_id' must be a string")
         token = otel_context.attach(trace_context(request))
         try:
-            return 200, assistant.ask(text, conversation_id)
+            return 200, assistant.ask(text, conversation_id, progress=request.emit)
         except MemoryStoreError as exc:
             raise HTTPError(400, str(exc)) from None
         except GuardrailExceeded as exc:
@@ -72,4 +79,6 @@ def make_server(
             ("GET", "/notes"): notes,
         },
         ready=ready,
+        streaming={("POST", "/invoke")},
+        request_timeout=request_timeout(settings),
     )
