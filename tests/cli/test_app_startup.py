@@ -116,6 +116,14 @@ def test_trivial_commands_import_no_pydantic(args: tuple[str, ...], tmp_path, mo
     assert not loaded & TRIVIAL, f"agentctl {' '.join(args)} imports {sorted(loaded & TRIVIAL)}"
 
 
+@pytest.mark.parametrize("args", [("templates",), ("trace", "--last", "20")], ids=" ".join)
+def test_plain_output_off_a_terminal_needs_no_rich(args: tuple[str, ...], tmp_path, monkeypatch):
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    loaded = imported_by(*args)
+    assert "rich" not in loaded, f"agentctl {' '.join(args)} imports rich for plain text"
+
+
 def test_checks_lists_the_same_catalogue_without_loading_the_built_in_platform():
     # `checks` skips loading the built-in platform because it declares no field
     # rules; if it ever does, the shortcut would hide them.
