@@ -95,3 +95,38 @@ def test_every_command_module_imports_nothing_heavy_and_exposes_a_typer_app():
     assert not offenders, (
         f"import these inside the functions that need them, not at module top level: {offenders}"
     )
+
+
+# Commands with trivial work: typer coerces their options without pydantic
+# (agentctl.cli._coerce) and they load no spec models.
+TRIVIAL = {"pydantic", "pydantic_core", "kubernetes", "hera", "yaml", "jsonschema"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("templates",), ("checks",), ("trace", "--last", "20"), ("status", "--help")],
+    ids=" ".join,
+)
+def test_trivial_commands_import_no_pydantic(args: tuple[str, ...], tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no platform.yaml found upwards
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))  # an empty store
+    monkeypatch.delenv("AGENTCTL_PLATFORM", raising=False)
+    (tmp_path / ".git").mkdir()  # the search for platform.yaml stops here
+    loaded = imported_by(*args)
+    assert not loaded & TRIVIAL, f"agentctl {' '.join(args)} imports {sorted(loaded & TRIVIAL)}"
+
+
+@pytest.mark.parametrize("args", [("templates",), ("trace", "--last", "20")], ids=" ".join)
+def test_plain_output_off_a_terminal_needs_no_rich(args: tuple[str, ...], tmp_path, monkeypatch):
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    loaded = imported_by(*args)
+    assert "rich" not in loaded, f"agentctl {' '.join(args)} imports rich for plain text"
+
+
+def test_checks_lists_the_same_catalogue_without_loading_the_built_in_platform():
+    # `checks` skips loading the built-in platform because it declares no field
+    # rules; if it ever does, the shortcut would hide them.
+    from agentctl.spec.platform_models import default_platform
+
+    assert default_platform().policy.checks == []

@@ -234,3 +234,32 @@ def test_allowed_kinds_from_the_platform_and_the_flag(tmp_path):
     assert run_cli(*args, "--allow-kind", "example.com/Widget").exit_code == 0
     platform.write_text(platform.read_text() + "policy:\n  allowKinds: [example.com/Widget]\n")
     assert run_cli(*args).exit_code == 0
+
+
+def test_validate_f_on_a_build_output_skips_the_kustomization(examples, tmp_path):
+    # `build` writes kustomization.yaml next to the manifests: kustomize's
+    # configuration, not an object for the cluster, so no schema or label finding.
+    dist = tmp_path / "dist"
+    built = run_cli(
+        "build",
+        str(examples / "currency-converter"),
+        "--platform",
+        str(examples / "platform.yaml"),
+        "--out",
+        str(dist),
+    )
+    assert built.exit_code == 0, built.stdout
+    assert list(dist.glob("*/kustomization.yaml"))
+    result = run_cli(
+        "validate", "-f", str(dist), "--platform", str(examples / "platform.yaml"), "-o", "json"
+    )
+    data = json.loads(result.stdout)["data"]
+    assert [f for f in data["findings"] if "kustomization" in f["file"]] == []
+    assert result.exit_code == 0, [(f["check"], f["file"]) for f in data["findings"]]
+    objects = sum(
+        1
+        for f in dist.glob("*/0*.yaml")
+        for line in f.read_text().splitlines()
+        if line.startswith("kind:")
+    )
+    assert data["summary"]["objects"] == objects

@@ -18,6 +18,7 @@ import typer
 from typer.core import TyperGroup
 
 from agentctl import __version__
+from agentctl.cli import _coerce
 from agentctl.cli.output import OutputState, output_scope
 from agentctl.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, AgentctlError
 from agentctl.settings import Settings, truthy
@@ -79,11 +80,16 @@ class LazyGroup(TyperGroup):
         module.app._add_completion = False  # a subcommand, not a program of its own
         command = typer.main.get_command(module.app)
         _plain_metavars(command)
+        _coerce.install(command)
         command.name = cmd_name
         if getattr(command, "rich_help_panel", None) is None:
             command.rich_help_panel = panel  # type: ignore[attr-defined]
         self.commands[cmd_name] = command
         return command
+
+    def parse_args(self, ctx: Any, args: list[str]) -> Any:
+        _coerce.install(self)  # the root's own options: no pydantic for them either
+        return super().parse_args(ctx, args)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         from agentctl.cli._click import exceptions as click_exc

@@ -23,11 +23,18 @@ PlatformOpt = Annotated[
 
 
 def _catalogue(platform_file: Path | None) -> list[Any]:
-    from agentctl.policy.declarative import field_rule_checks
     from agentctl.policy.registry import all_checks
+    from agentctl.spec.files import find_platform_file
+
+    found = find_platform_file(common.platform_path(platform_file))
+    if found is None:
+        # The built-in platform declares no field rules: no need to load the
+        # spec models (pydantic) just to list the registry's checks.
+        return all_checks()
+    from agentctl.policy.declarative import field_rule_checks
     from agentctl.spec.loader import load_platform
 
-    return all_checks(field_rule_checks(load_platform(common.platform_path(platform_file))))
+    return all_checks(field_rule_checks(load_platform(found)))
 
 
 @app.callback()

@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
-from rich.console import Console
 
 from agentctl.cli.output import OutputState, output_scope, remember_output, set_kind
 from agentctl.errors import AgentctlError
 from agentctl.results import envelope, error_envelope
 from agentctl.settings import OutputFormat, Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 if TYPE_CHECKING:
     from agentctl.scaffold.generate import HookTrust
@@ -164,6 +166,8 @@ def console(
     """A console for stdout (or stderr, or ``file``): colour on a TTY when
     NO_COLOR/TERM allow it, or anywhere FORCE_COLOR asks for it; off a TTY,
     wide, soft-wrapped and without trailing padding."""
+    from rich.console import Console
+
     stream = file if file is not None else sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
     current = settings(ctx)
@@ -176,6 +180,32 @@ def console(
         soft_wrap=not tty,
         force_terminal=(not tty or None) if color else False,
         emoji=False,
+    )
+
+
+def plain_stream(*, stderr: bool = False) -> TextIO | None:
+    """The stream itself when :func:`console` would write plain text to it (off
+    a TTY, no colour): text without markup can then skip rich. Else None."""
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty() or (settings().color and settings().force_color):
+        return None
+    return stream
+
+
+def plain_table(headers: list[str], rows: list[list[str]]) -> str | None:
+    """A borderless table as rich lays it out off a TTY (columns two spaces apart,
+    no trailing spaces), or None when rich must lay it out (wider than the
+    width, non-ASCII or markup in a cell, a cell over several lines)."""
+    cells = [headers, *rows]
+    if any(not c.isascii() or not c.isprintable() or "[" in c for row in cells for c in row):
+        return None
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    limit = text_width(sys.stdout) or WIDE_COLUMNS
+    if sum(widths) + 2 * (len(widths) - 1) > limit:
+        return None
+    return "".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip(" ") + "\n"
+        for row in cells
     )
 
 

@@ -20,6 +20,16 @@ def templates(output: common.OutputOpt = OutputFormat.text) -> None:
     if output is not OutputFormat.text:
         common.emit("TemplateList", {"templates": [t.to_dict() for t in found]}, output)
         return
+    footer = (
+        "\nUse one: agentctl init NAME --template TEMPLATE (or a directory or git URL of your own)."
+    )
+    stream = common.plain_stream()
+    if stream is not None:
+        rows = [[item.name, item.type, item.description] for item in found]
+        text = common.plain_table(["TEMPLATE", "TYPE", "DESCRIPTION"], rows)
+        if text is not None:
+            stream.write(text + footer + "\n")
+            return
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, show_edge=False)
@@ -30,6 +40,4 @@ def templates(output: common.OutputOpt = OutputFormat.text) -> None:
         table.add_row(item.name, item.type, item.description)
     out = common.console()
     out.print(table)
-    out.print(
-        "\nUse one: agentctl init NAME --template TEMPLATE (or a directory or git URL of your own)."
-    )
+    out.print(footer)

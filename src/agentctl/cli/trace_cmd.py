@@ -268,6 +268,12 @@ def _empty(trace_id: str | None, output: OutputFormat, store: Path | None) -> No
     if output is not OutputFormat.text:
         common.emit("TraceList", {"source": f"store {where}", "traces": []}, output)
         return
+    stream = common.plain_stream(stderr=True)
+    if stream is not None:
+        stream.write(
+            f"no traces yet (no store at {where}); run agentctl dev or agentctl collector first\n"
+        )
+        return
     common.console(stderr=True).print(
         f"no traces yet (no store at {where}); run [bold]agentctl dev[/] or [bold]agentctl collector[/] first"
     )

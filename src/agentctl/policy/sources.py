@@ -17,6 +17,15 @@ if TYPE_CHECKING:
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox"}
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+# kustomize's own configuration (the kustomization.yaml that `build` writes next to
+# the manifests, a Component): read by kustomize, never sent to a cluster.
+KUSTOMIZE_API_GROUP = "kustomize.config.k8s.io/"
+
+
+def _is_kustomize_config(data: Any) -> bool:
+    return isinstance(data, dict) and str(data.get("apiVersion", "")).startswith(
+        KUSTOMIZE_API_GROUP
+    )
 
 
 def _manifest_files(target: Path) -> list[Path]:
@@ -102,7 +111,7 @@ def load_manifests(targets: Iterable[str | Path]) -> list[Obj]:
                 if text is None and source is not None:
                     text = read_text(source, shown, max_bytes=MAX_MANIFEST_BYTES)
                 for i, doc in enumerate(parse_documents(text or "", shown, allow_multi=True)):
-                    if doc.data is None:
+                    if doc.data is None or _is_kustomize_config(doc.data):
                         continue
                     objects.extend(_doc_objects(doc, i))
             except SpecError as err:

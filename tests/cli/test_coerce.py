@@ -1,0 +1,111 @@
+"""The direct coercion of plain parameters gives what typer's own coercion gives.
+
+agentctl.cli._coerce skips typer's per-parameter pydantic TypeAdapter for
+plain values; every value it does not handle goes to typer's coercion. Each
+case here runs the same command twice, with and without the direct coercion,
+and expects the same result, exit code and message.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from agentctl.cli import _coerce
+
+
+class Color(enum.StrEnum):
+    red = "red"
+    green = "green"
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.command()
+    def cmd(
+        count: Annotated[int, typer.Option(min=1, max=50)] = 20,
+        ratio: float = 0.5,
+        clamped: Annotated[int, typer.Option(min=0, max=9, clamp=True)] = 3,
+        color: Color = Color.red,
+        mode: Annotated[str, typer.Option()] = "text",
+        level: Literal["low", "high"] = "low",
+        path: Annotated[Path | None, typer.Option(exists=True, dir_okay=False)] = None,
+        out: Annotated[Path, typer.Option()] = Path("dist"),
+        tag: Annotated[list[str] | None, typer.Option()] = None,
+        flag: bool = False,
+    ) -> None:
+        values = [count, ratio, clamped, color, mode, level, path, out, tag, flag]
+        typer.echo(repr([(type(v).__name__, v) for v in values]))
+
+    return app
+
+
+def _with_direct_coercion(monkeypatch) -> None:
+    import typer.testing
+
+    def get_command(app: typer.Typer):
+        command = typer.main.get_command(app)
+        _coerce.install(command)
+        return command
+
+    monkeypatch.setattr(typer.testing, "_get_command", get_command)
+
+
+CASES = [
+    [],
+    ["--count", "7"],
+    ["--count", "0"],
+    ["--count", "99"],
+    ["--count", " 8"],
+    ["--count", "+8"],
+    ["--count", "x"],
+    ["--count", "٣"],
+    ["--ratio", "2"],
+    ["--ratio", "1e3"],
+    ["--ratio", "nope"],
+    ["--clamped", "42"],
+    ["--clamped", "-1"],
+    ["--color", "green"],
+    ["--color", "GREEN"],
+    ["--color", "blue"],
+    ["--mode", ""],
+    ["--level", "high"],
+    ["--level", "mid"],
+    ["--path", "missing.yaml"],
+    ["--path", "."],
+    ["--path", "present.txt"],
+    ["--out", "build/x"],
+    ["--out", ""],
+    ["--tag", "a", "--tag", "b"],
+    ["--flag"],
+]
+
+
+@pytest.mark.parametrize("args", CASES, ids=lambda a: " ".join(a) or "defaults")
+def test_direct_coercion_matches_typer(args: list[str], tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "present.txt").write_text("x")
+    runner = CliRunner()
+    want = runner.invoke(_app(), args)
+    _with_direct_coercion(monkeypatch)
+    got = runner.invoke(_app(), args)
+    assert (got.exit_code, got.output) == (want.exit_code, want.output)
+
+
+def test_plain_values_need_no_type_adapter(monkeypatch):
+    from typer import _coercion
+
+    def refuse(descriptor):
+        raise AssertionError(f"built a TypeAdapter for {descriptor.annotation}")
+
+    monkeypatch.setattr(_coercion, "build_runtime_param", refuse)
+    _with_direct_coercion(monkeypatch)
+    result = CliRunner().invoke(_app(), ["--count", "3", "--color", "green", "--tag", "a"])
+    assert result.exit_code == 0, result.output
+    assert "('int', 3)" in result.output and "Color.green" in result.output
