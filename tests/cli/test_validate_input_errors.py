@@ -24,18 +24,19 @@ SARIF_SCHEMA = json.loads((POLICY_FIXTURES / "sarif-schema-2.1.0.json").read_tex
 
 @pytest.fixture
 def two_agents(examples, tmp_path, monkeypatch) -> Path:
-    """currency-converter (valid) and daily-report with 'memroy' on line 28."""
+    """currency-converter (valid) and daily-report with 'memroy' on line TYPO_LINE."""
     for name in ("currency-converter", "daily-report"):
         shutil.copytree(examples / name, tmp_path / "agents" / name)
     broken = tmp_path / "agents" / "daily-report" / "agent.yaml"
     text = broken.read_text()
-    assert "{cpu: 250m, memory: 512Mi}" in text.splitlines()[27]
+    assert "{cpu: 250m, memory: 512Mi}" in text.splitlines()[TYPO_LINE - 1]
     broken.write_text(text.replace("{cpu: 250m, memory: 512Mi}", "{cpu: 250m, memroy: 512Mi}"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
 
 BROKEN = "agents/daily-report/agent.yaml"
+TYPO_LINE = 29  # the line of daily-report's resources in examples/
 GOOD = "agents/currency-converter/agent.yaml"
 
 
@@ -53,7 +54,7 @@ def test_typo_in_one_of_two_agents_writes_sarif_and_junit_and_exits_2(two_agents
         "r.xml",
     )
     assert result.exit_code == 2, result.stderr
-    assert f"{BROKEN}:28" in result.stderr and "memroy" in result.stderr
+    assert f"{BROKEN}:{TYPO_LINE}" in result.stderr and "memroy" in result.stderr
 
     sarif_path, junit_path = two_agents / "r.sarif", two_agents / "r.xml"
     for path in (sarif_path, junit_path):
@@ -72,7 +73,7 @@ def test_typo_in_one_of_two_agents_writes_sarif_and_junit_and_exits_2(two_agents
     assert len(typo) == 1 and typo[0]["level"] == "error"
     where = typo[0]["locations"][0]["physicalLocation"]
     assert where["artifactLocation"]["uri"] == BROKEN
-    assert where["region"]["startLine"] == 28
+    assert where["region"]["startLine"] == TYPO_LINE
     assert "memroy" in typo[0]["message"]["text"]
     rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert rules[typo[0]["ruleIndex"]] == "INPUT-001"
@@ -88,7 +89,7 @@ def test_typo_in_one_of_two_agents_writes_sarif_and_junit_and_exits_2(two_agents
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert set(suites) >= {BROKEN, GOOD}
     failed = suites[BROKEN].find("testcase")
-    assert failed is not None and failed.get("line") == "28"
+    assert failed is not None and failed.get("line") == str(TYPO_LINE)
     failure = failed.find("failure")
     assert failure is not None and "memroy" in (failure.text or "")
     assert int(suites[GOOD].get("tests", "0")) > 1
@@ -101,7 +102,7 @@ def test_github_annotations_name_the_typo_and_the_other_agents_findings(two_agen
     assert result.exit_code == 2
     lines = result.stdout.splitlines()
     assert any(
-        line.startswith("::error ") and f"file={BROKEN},line=28," in line and "memroy" in line
+        line.startswith("::error ") and f"file={BROKEN},line={TYPO_LINE}," in line and "memroy" in line
         for line in lines
     ), lines
     assert any(f"file={GOOD}," in line for line in lines)
@@ -113,7 +114,7 @@ def test_json_report_carries_the_errors_once(two_agents):
     assert result.exit_code == 2
     doc = json.loads(result.stdout)  # one document: no error envelope appended
     assert doc["ok"] is False
-    assert [(e["file"], e["line"]) for e in doc["data"]["errors"]] == [(BROKEN, 28)]
+    assert [(e["file"], e["line"]) for e in doc["data"]["errors"]] == [(BROKEN, TYPO_LINE)]
     assert [a["name"] for a in doc["data"]["agents"]] == ["currency-converter"]
 
 

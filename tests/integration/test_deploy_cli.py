@@ -42,15 +42,15 @@ def test_deploy_prints_a_summary_and_a_second_run_says_nothing_changed(
 ) -> None:
     first = run_cli("deploy")
     assert first.exit_code == 0, first.stderr
-    assert "18 objects: 18 created" in first.stdout
+    assert "19 objects: 19 created" in first.stdout
     assert "StatefulSet/research-assistant" in first.stdout
     assert (
         "Deploying research-assistant" in first.stderr
-        and "plan: 18 objects in 5 steps" in first.stderr
+        and "plan: 19 objects in 5 steps" in first.stderr
     )
     second = run_cli("deploy")
     assert second.exit_code == 0
-    assert second.stdout.startswith("No changes: all 18 objects unchanged")
+    assert second.stdout.startswith("No changes: all 19 objects unchanged")
 
 
 def test_deploy_json_envelope(kube: FakeKube, proj: Path) -> None:
@@ -59,13 +59,13 @@ def test_deploy_json_envelope(kube: FakeKube, proj: Path) -> None:
     doc = envelope(res.stdout)
     assert doc["kind"] == "DeployResult" and doc["ok"] is True
     assert doc["data"]["counts"] == {
-        "created": 18,
+        "created": 19,
         "configured": 0,
         "unchanged": 0,
         "pruned": 0,
         "failed": 0,
     }
-    assert doc["data"]["planned"] == 18 and "failedAt" not in doc["data"]
+    assert doc["data"]["planned"] == 19 and "failedAt" not in doc["data"]
     assert doc["data"]["wait"] is None
     assert {
         "apiVersion": "apps/v1",
@@ -144,7 +144,7 @@ def test_wait_failure_exits_4_with_the_reason(kube: FakeKube, proj: Path) -> Non
     assert "container agent: ErrImagePull: not found" in res.stderr
     # what was applied is still reported, as a failure
     assert (
-        "Deploy failed while waiting for readiness: 18 of 18 objects applied (18 created) but not all ready."
+        "Deploy failed while waiting for readiness: 19 of 19 objects applied (19 created) but not all ready."
         in res.stdout
     )
     assert "No changes" not in res.stdout
@@ -260,7 +260,7 @@ def test_deploy_from_a_build_matches_deploying_the_spec(
     assert built.exit_code == 0, built.stderr
     res = run_cli("deploy", "--from", str(dist), "--no-wait")
     assert res.exit_code == 0, res.stderr
-    assert "18 objects: 18 created" in res.stdout
+    assert "19 objects: 19 created" in res.stdout
     again = run_cli("deploy", "--no-wait")
     assert again.stdout.startswith("No changes"), again.stdout
     assert run_cli("deploy", str(proj), "--from", str(dist)).exit_code == 2
