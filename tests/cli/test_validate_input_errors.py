@@ -102,7 +102,9 @@ def test_github_annotations_name_the_typo_and_the_other_agents_findings(two_agen
     assert result.exit_code == 2
     lines = result.stdout.splitlines()
     assert any(
-        line.startswith("::error ") and f"file={BROKEN},line={TYPO_LINE}," in line and "memroy" in line
+        line.startswith("::error ")
+        and f"file={BROKEN},line={TYPO_LINE}," in line
+        and "memroy" in line
         for line in lines
     ), lines
     assert any(f"file={GOOD}," in line for line in lines)

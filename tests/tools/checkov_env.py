@@ -18,7 +18,10 @@ from typing import Any
 
 VERSION = "3.3.30"
 # Outside the checkout (CI tests a fresh clone each time), so one install serves every run.
-CACHE = Path(os.environ.get("AGENTCTL_TEST_CACHE") or Path.home() / ".cache" / "agentctl-tests") / "tools"
+CACHE = (
+    Path(os.environ.get("AGENTCTL_TEST_CACHE") or Path.home() / ".cache" / "agentctl-tests")
+    / "tools"
+)
 INSTALL_TIMEOUT_S = 1200
 
 

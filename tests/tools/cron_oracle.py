@@ -17,7 +17,10 @@ from pathlib import Path
 
 SOURCE = Path(__file__).resolve().parent / "cronoracle"
 # Outside the checkout (CI tests a fresh clone each time), so one install serves every run.
-CACHE = Path(os.environ.get("AGENTCTL_TEST_CACHE") or Path.home() / ".cache" / "agentctl-tests") / "tools"
+CACHE = (
+    Path(os.environ.get("AGENTCTL_TEST_CACHE") or Path.home() / ".cache" / "agentctl-tests")
+    / "tools"
+)
 BUILD_TIMEOUT_S = 600
 
 

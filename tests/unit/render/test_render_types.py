@@ -76,7 +76,9 @@ def test_stateful_agent_gets_statefulset_with_memory_claims_and_headless_service
     assert {"name": "memory", "mountPath": "/mem"} in mounts
     assert one(bundle, "Service")["spec"]["clusterIP"] == "None"
     assert one(bundle, "ConfigMap", "demo-config")["data"]["AGENT_MEMORY_DIR"] == "/mem"
-    assert "PodDisruptionBudget" not in kinds(bundle)  # one replica (ReadWriteOnce memory): nothing to budget
+    assert "PodDisruptionBudget" not in kinds(
+        bundle
+    )  # one replica (ReadWriteOnce memory): nothing to budget
 
 
 def test_service_agent_with_memory_cannot_render(render):
