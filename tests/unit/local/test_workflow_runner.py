@@ -280,3 +280,15 @@ def test_without_a_budget_no_budget_is_passed(tmp_path: Path) -> None:
     result = WorkflowRunner(wf(STEPS), launcher, tmp_path).run()
     assert result.ok and result.spent_usd == 0.0 and result.budget_usd is None
     assert all("AGENT_RUN_BUDGET_REMAINING_USD" not in c.env for c in launcher.calls)
+
+
+def test_a_spend_report_that_is_missing_or_nonsense_counts_as_nothing(tmp_path: Path) -> None:
+    from agentctl.local.workflow import read_spend
+
+    path = tmp_path / "spend.json"
+    assert read_spend(path) == (0.0, None)
+    for text in ("not json", "[1]", '{"costUSD": -1}', '{"costUSD": true}', '{"costUSD": "2"}'):
+        path.write_text(text)
+        assert read_spend(path) == (0.0, None), text
+    path.write_text('{"costUSD": 0.25, "stoppedBy": "budget_per_run"}')
+    assert read_spend(path) == (0.25, "budget_per_run")
