@@ -160,3 +160,57 @@ def test_stateful_agent_runs_are_checked_for_groundedness_and_eval_reports_the_r
             (verdict,) = [e for e in root.events if e.name == "gen_ai.evaluation.result"]
             label = verdict.attributes["gen_ai.evaluation.score.label"]
             assert label == ("ungrounded" if "4,800" in reply else "grounded")
+
+
+def _workflow_run_under_budget(tmp_path: Path, per_run_usd: str) -> tuple[dict, dict, Path]:
+    """dev on the workflow scaffold against a priced loopback model, then cost --budget-check."""
+    from tests.fakes.openai_server import FakeOpenAI
+
+    store = tmp_path / "traces.db"
+    with FakeOpenAI() as fake:
+        project = scaffold(tmp_path, "workflow-agent", "wf", f"model_endpoint={fake.base_url}")
+        spec = project / "agent.yaml"
+        text = spec.read_text()
+        assert "perRunUSD: 0.50" in text
+        spec.write_text(text.replace("perRunUSD: 0.50", f"perRunUSD: {per_run_usd}"))
+        (project / ".env").write_text("SECRET_LLM_API_KEY=sk-test-" + "x" * 24 + "\n")
+        ran = run_cli("dev", str(project), "--store", str(store), "--python", sys.executable,
+                      "--param", "topic=kubernetes", "-o", "json")  # fmt: skip
+    assert fake.requests, "the steps called the priced model"
+    run = json.loads(ran.stdout)["data"]
+    run["exitCode"] = ran.exit_code
+    checked = run_cli("cost", str(project), "--store", str(store), "--since", "1h",
+                      "--budget-check", "-o", "json")  # fmt: skip
+    check = json.loads(checked.stdout)["data"]
+    check["exitCode"] = checked.exit_code
+    return run, check, store
+
+
+def test_a_workflow_run_the_runtime_lets_through_is_within_its_budget(tmp_path: Path) -> None:
+    run, check, _ = _workflow_run_under_budget(tmp_path, "0.0003")
+    assert run["exitCode"] == 0 and run["ok"], run["reason"]
+    assert 0 < run["spentUSD"] <= 0.0003
+    assert check["exitCode"] == 0 and check["breaches"] == []
+
+
+def test_the_runtime_stops_a_workflow_over_its_run_budget_and_cost_agrees(tmp_path: Path) -> None:
+    """perRunUSD is the whole run's: each step gets what remains; the step that would cross it is
+    stopped by the budget guardrail, the run fails, and cost --budget-check names that run."""
+    run, check, store = _workflow_run_under_budget(tmp_path, "0.00015")
+    assert run["exitCode"] != 0 and not run["ok"]
+    assert "stopped by guardrail budget_per_run" in run["reason"]
+    failed = [s for s in run["steps"] if s["status"] == "failed"]
+    assert len(failed) == 1 and failed[0]["attempts"] == 1  # not retried
+    trace_id = run["traceIds"][0]
+    assert check["exitCode"] == 1
+    (breach,) = check["breaches"]
+    assert (breach["kind"], breach["key"], breach["limitUSD"]) == ("per-run", trace_id, 0.00015)
+    # the runtime reported what it spent; the cost report priced the same calls
+    assert abs(breach["actualUSD"] - run["spentUSD"]) < 1e-6
+    from agentctl.telemetry.store import TraceStore
+
+    with TraceStore(store) as ts:
+        events = [
+            e for s in ts.trace(trace_id) for e in s.events if e.name == "gen_ai.guardrail.result"
+        ]
+    assert [e.attributes["gen_ai.guardrail.policy.id"] for e in events] == ["budget_per_run"]

@@ -161,6 +161,7 @@ class Settings:
     timeout_seconds: float | None = None
     budget_per_run_usd: float | None = None
     budget_daily_usd: float | None = None
+    run_budget_remaining_usd: float | None = None  # a workflow step: what remains of the run's perRunUSD
     price_input_per_mtok_usd: float | None = None
     price_output_per_mtok_usd: float | None = None
     memory_dir: Path | None = None
@@ -174,6 +175,7 @@ class Settings:
     step_item: str | None = None
     step_inputs: str | None = None
     step_output: Path | None = None
+    step_spend_output: Path | None = None  # where a workflow step reports what it spent
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -187,6 +189,7 @@ class Settings:
             raise ConfigError(f"AGENT_PORT={port}: not a TCP port")
         memory = env.get("AGENT_MEMORY_DIR", "").strip()
         output = env.get("AGENT_STEP_OUTPUT", "").strip()
+        spend = env.get("AGENT_STEP_SPEND_OUTPUT", "").strip()
         tool_urls = {
             key: value.strip()
             for key, value in env.items()
@@ -212,6 +215,7 @@ class Settings:
             timeout_seconds=_number(env, "AGENT_TIMEOUT_SECONDS"),
             budget_per_run_usd=_number(env, "AGENT_BUDGET_PER_RUN_USD"),
             budget_daily_usd=_number(env, "AGENT_BUDGET_DAILY_USD"),
+            run_budget_remaining_usd=_number(env, "AGENT_RUN_BUDGET_REMAINING_USD"),
             price_input_per_mtok_usd=_number(env, "AGENT_PRICE_INPUT_PER_MTOK_USD"),
             price_output_per_mtok_usd=_number(env, "AGENT_PRICE_OUTPUT_PER_MTOK_USD"),
             memory_dir=Path(memory) if memory else None,
@@ -225,6 +229,7 @@ class Settings:
             step_item=env.get("AGENT_STEP_ITEM") or None,
             step_inputs=env.get("AGENT_STEP_INPUTS") or None,
             step_output=Path(output) if output else None,
+            step_spend_output=Path(spend) if spend else None,
         )
 
     @property

@@ -5,6 +5,12 @@ The limits come from agent.yaml ``spec.guardrails`` through the environment
 ``AGENT_BUDGET_PER_RUN_USD``, ``AGENT_BUDGET_DAILY_USD``). A run that would
 break one stops with :class:`GuardrailExceeded`; its span records
 ``error.type = guardrail.<policy>`` and a ``gen_ai.guardrail.result`` event.
+
+``perRunUSD`` caps the whole run. A workflow run spans many step processes, so
+the workflow engine hands each step what remains of the run's budget
+(``AGENT_RUN_BUDGET_REMAINING_USD``); the step's model calls stop once they
+would spend more than that, and the step reports what it spent to
+``AGENT_STEP_SPEND_OUTPUT`` so the engine can pass the rest on.
 """
 
 from __future__ import annotations
@@ -92,6 +98,25 @@ class DailyLedger:
         return float(read_json(path, {}).get("spent_usd", 0.0))
 
 
+class StepSpend:
+    """What this process (one workflow step) has spent over all its agent runs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.cost_usd = 0.0
+        self.stopped_by: str | None = None
+
+    def add(self, usd: float, stopped_by: str | None, path: Path | None) -> None:
+        with self._lock:
+            self.cost_usd += usd
+            self.stopped_by = self.stopped_by or stopped_by
+            if path is not None:
+                atomic_write_json(path, {"costUSD": round(self.cost_usd, 9), "stoppedBy": self.stopped_by})
+
+
+STEP_SPEND = StepSpend()
+
+
 class RunGuard:
     """Counts one run's steps, tool calls, time and cost against its limits."""
 
@@ -102,8 +127,10 @@ class RunGuard:
         ledger: DailyLedger | None = None,
         price: Price | None = None,
         clock: Callable[[], float] = time.monotonic,
+        step_spend: StepSpend | None = None,
     ) -> None:
         self.settings = settings
+        self.step_spend = step_spend or STEP_SPEND
         self.ledger = ledger
         self.price = price or price_for(
             settings.model_name,
@@ -118,6 +145,19 @@ class RunGuard:
         self.input_tokens = 0
         self.output_tokens = 0
         self.cost_usd = 0.0
+        self.stopped_by: str | None = None
+        self.per_run_limit, self.limit_is_remaining = self._per_run_limit(settings)
+
+    def _per_run_limit(self, settings: Settings) -> tuple[float | None, bool]:
+        """The tighter of ``perRunUSD`` and what remains of the workflow run's budget."""
+        own = settings.budget_per_run_usd
+        remaining = settings.run_budget_remaining_usd
+        if remaining is None:
+            return own, False
+        remaining = max(remaining - self.step_spend.cost_usd, 0.0)
+        if own is not None and own < remaining:
+            return own, False
+        return remaining, True
 
     def elapsed(self) -> float:
         return self._clock() - self._started
@@ -141,6 +181,9 @@ class RunGuard:
 
     def before_step(self) -> None:
         self.check_time()
+        if self.limit_is_remaining and self.per_run_limit is not None and self.per_run_limit <= 0:
+            self.stopped_by = "budget_per_run"
+            raise GuardrailExceeded("budget_per_run", "nothing is left of the workflow run's budget (perRunUSD)")
         limit = self.settings.max_steps
         if limit is not None and self.steps >= limit:
             raise GuardrailExceeded("max_steps", f"run needed more than {limit} model calls (maxSteps)")
@@ -158,10 +201,18 @@ class RunGuard:
         self.input_tokens += input_tokens
         self.output_tokens += output_tokens
         self.cost_usd += self.price.cost(input_tokens, output_tokens)
-        limit = self.settings.budget_per_run_usd
+        limit = self.per_run_limit
         if limit is not None and self.cost_usd > limit:
+            self.stopped_by = "budget_per_run"
+            if self.limit_is_remaining:
+                raise GuardrailExceeded(
+                    "budget_per_run",
+                    f"step cost ${self.cost_usd:.6f} is over the ${limit:g} left of the workflow run's "
+                    "budget (perRunUSD)",
+                )
             raise GuardrailExceeded(
-                "budget_per_run", f"run cost ${self.cost_usd:.6f} is over its budget of ${limit:g} (perRunUSD)"
+                "budget_per_run",
+                f"run cost ${self.cost_usd:.6f} is over its budget of ${limit:g} (perRunUSD)",
             )
         self.check_daily(self.cost_usd)
 
@@ -169,3 +220,5 @@ class RunGuard:
         """Book this run's cost on the daily ledger (also after a failure: the tokens were spent)."""
         if self.ledger is not None and self.cost_usd:
             self.ledger.add(self.cost_usd)
+        if self.settings.step_spend_output is not None or self.settings.run_budget_remaining_usd is not None:
+            self.step_spend.add(self.cost_usd, self.stopped_by, self.settings.step_spend_output)

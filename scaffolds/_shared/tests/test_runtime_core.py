@@ -495,3 +495,51 @@ def test_the_daily_ledger_adds_up_across_processes_and_restarts(tmp_path):
     guard = RunGuard(settings_for(None, budget_daily_usd=1.0), ledger=restarted)
     with pytest.raises(GuardrailExceeded, match="daily budget"):
         guard.check_daily()
+
+
+def test_a_workflow_step_spends_at_most_what_remains_of_the_run_budget(tmp_path):
+    from {{ cookiecutter.__package }}._runtime.guardrails import StepSpend
+
+    spend_file = tmp_path / "spend.json"
+    spend = StepSpend()
+    settings = settings_for(
+        None,
+        budget_per_run_usd=1.0,
+        run_budget_remaining_usd=0.003,
+        step_spend_output=spend_file,
+        price_input_per_mtok_usd=1000.0,
+        price_output_per_mtok_usd=1000.0,
+    )
+    first = RunGuard(settings, step_spend=spend)
+    first.before_step()
+    first.record_usage(1, 1)  # $0.002 of the $0.003 left
+    first.settle()
+    assert json.loads(spend_file.read_text()) == {"costUSD": 0.002, "stoppedBy": None}
+    # a second agent run in the same step gets only what the first left
+    second = RunGuard(settings, step_spend=spend)
+    assert second.per_run_limit == pytest.approx(0.001)
+    second.before_step()
+    with pytest.raises(GuardrailExceeded, match="left of the workflow run's budget") as err:
+        second.record_usage(1, 1)
+    assert err.value.policy == "budget_per_run"
+    second.settle()
+    assert json.loads(spend_file.read_text()) == {"costUSD": 0.004, "stoppedBy": "budget_per_run"}
+    # nothing left: the step stops before calling the model
+    third = RunGuard(settings, step_spend=spend)
+    with pytest.raises(GuardrailExceeded, match="nothing is left"):
+        third.before_step()
+
+
+def test_the_tighter_of_per_run_and_the_remaining_run_budget_applies():
+    from {{ cookiecutter.__package }}._runtime.guardrails import StepSpend
+
+    own_settings = settings_for(None, budget_per_run_usd=0.5, run_budget_remaining_usd=2.0)
+    own = RunGuard(own_settings, step_spend=StepSpend())
+    assert (own.per_run_limit, own.limit_is_remaining) == (0.5, False)
+    alone = RunGuard(settings_for(None, budget_per_run_usd=0.5), step_spend=StepSpend())
+    assert (alone.per_run_limit, alone.limit_is_remaining) == (0.5, False)
+    env = {"AGENT_RUN_BUDGET_REMAINING_USD": "0.25", "AGENT_STEP_SPEND_OUTPUT": "spend.json"}
+    parsed = Settings.from_env(env)
+    assert (parsed.run_budget_remaining_usd, str(parsed.step_spend_output)) == (0.25, "spend.json")
+    with pytest.raises(ConfigError, match="AGENT_RUN_BUDGET_REMAINING_USD"):
+        Settings.from_env({"AGENT_RUN_BUDGET_REMAINING_USD": "-1"})

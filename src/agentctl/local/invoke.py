@@ -67,9 +67,12 @@ class RunReport:
                     "attempts": s.attempts,
                     "items": s.items,
                     "reason": s.reason,
+                    "spentUSD": round(s.spent_usd, 9),
                 }
                 for s in self.workflow.steps.values()
             ]
+            out["spentUSD"] = round(self.workflow.spent_usd, 9)
+            out["budgetUSD"] = self.workflow.budget_usd
         return out
 
 
@@ -270,7 +273,7 @@ def run_workflow(session: DevSession, task: str | None) -> RunReport:
     started = time.monotonic()
     runner = WorkflowRunner(
         workflow, launch, session.local_dir / "runs" / run_id, parameters=params,
-        on_event=on_event, cancel=session.cancel,
+        on_event=on_event, cancel=session.cancel, run_budget_usd=run_budget_usd(session),
     )  # fmt: skip
     result = runner.run()
     seconds = time.monotonic() - started
@@ -311,6 +314,12 @@ def run_workflow(session: DevSession, task: str | None) -> RunReport:
         "workflow", result.ok, result.output() if result.ok else None, result.reason, ids, spans, seconds,
         workflow=result, log_tail=failed.log_tail if failed else [],
     )  # fmt: skip
+
+
+def run_budget_usd(session: DevSession) -> float | None:
+    """The workflow run's ``perRunUSD``: the runner shares it out over the steps."""
+    per_run = session.agent.spec.guardrails.budget.per_run_usd
+    return None if per_run is None else float(per_run)
 
 
 def planmod_command(session: DevSession, step_command: list[str] | None) -> list[str]:

@@ -16,6 +16,17 @@ The same ``spec.workflow`` that ``agentctl build`` renders drives this runner:
 
 Steps talk through the runtime contract: ``AGENT_STEP``, ``AGENT_STEP_ITEM``,
 ``AGENT_STEP_INPUTS`` and ``AGENT_STEP_OUTPUT`` (docs/reference/runtime-contract.md).
+
+``perRunUSD`` caps the whole run. With ``run_budget_usd`` set, every attempt is
+told what it may still spend (``AGENT_RUN_BUDGET_REMAINING_USD``) and reports what
+it spent (``AGENT_STEP_SPEND_OUTPUT``):
+
+- steps that start together split what is left (the budget less what finished
+  steps spent and what running steps hold) evenly; a fan-out splits its step's
+  share evenly over its items;
+- a step hands back what it did not spend when it finishes;
+- an attempt that spent what it was given (its runtime stopped it with the
+  ``budget_per_run`` guardrail) is not retried: the step and the run fail.
 """
 
 from __future__ import annotations
@@ -64,6 +75,7 @@ class StepOutcome:
     output: Any = None
     log_tail: list[str] = field(default_factory=list)
     cancelled: bool = False
+    spent_usd: float = 0.0  # what the step reported spending, over its attempts so far
 
 
 Launcher = Callable[[StepRequest], StepOutcome]
@@ -88,6 +100,8 @@ class StepResult:
     started: float | None = None
     ended: float | None = None
     log_tail: list[str] = field(default_factory=list)
+    spent_usd: float = 0.0
+    budget_usd: float | None = None  # what the step was given of the run's budget
 
 
 @dataclass
@@ -99,6 +113,8 @@ class WorkflowResult:
     finished_order: list[str]
     run_dir: Path
     parameters: dict[str, str]
+    spent_usd: float = 0.0
+    budget_usd: float | None = None
 
     @property
     def ok(self) -> bool:
@@ -152,6 +168,7 @@ class WorkflowRunner:
         on_event: Callable[[RunEvent], None] | None = None,
         cancel: threading.Event | None = None,
         deadline_s: float | None = None,
+        run_budget_usd: float | None = None,
     ) -> None:
         self.workflow = workflow
         self.launcher = launcher
@@ -167,6 +184,9 @@ class WorkflowRunner:
         self._started: list[str] = []
         self._finished: list[str] = []
         self._deadline_at = 0.0
+        self.run_budget_usd = run_budget_usd
+        self._spent = 0.0  # what finished attempts reported
+        self._reserved = 0.0  # what running steps were given and have not handed back
 
     # -- the DAG -----------------------------------------------------------
 
@@ -202,6 +222,8 @@ class WorkflowRunner:
             list(self._finished),
             self.run_dir,
             self.parameters,
+            round(self._spent, 9),
+            self.run_budget_usd,
         )
 
     def _schedule(
@@ -216,14 +238,19 @@ class WorkflowRunner:
         deadline_hit = False
         while pending or running:
             if failure is None and not self.cancel.is_set():
-                for name in list(pending):
-                    deps = steps[name].depends_on
-                    if all(results[d].status == SUCCEEDED for d in deps):
-                        pending.remove(name)
-                        inputs = {d: results[d].output for d in deps}
-                        with self._lock:
-                            self._started.append(name)
-                        running[pool.submit(self._run_step, steps[name], inputs, results)] = name
+                ready = [
+                    n
+                    for n in pending
+                    if all(results[d].status == SUCCEEDED for d in steps[n].depends_on)
+                ]
+                shares = self._share(len(ready))
+                for name in ready:
+                    pending.remove(name)
+                    inputs = {d: results[d].output for d in steps[name].depends_on}
+                    with self._lock:
+                        self._started.append(name)
+                    fut = pool.submit(self._run_step, steps[name], inputs, results, shares)
+                    running[fut] = name
             if not running:
                 break
             left = self._deadline_at - time.monotonic()
@@ -234,6 +261,9 @@ class WorkflowRunner:
                 name = running.pop(fut)
                 res = fut.result()
                 results[name] = res
+                if res.budget_usd is not None:
+                    with self._lock:
+                        self._reserved = max(self._reserved - res.budget_usd, 0.0)
                 with self._lock:
                     self._finished.append(name)
                 if res.status in (FAILED, CANCELLED) and failure is None:
@@ -243,17 +273,38 @@ class WorkflowRunner:
                 self.cancel.set()
         return deadline_hit, failure
 
+    # -- the run's budget ----------------------------------------------------
+
+    def _share(self, count: int) -> float | None:
+        """Reserve an even share of what is left of the run's budget for each of ``count`` steps."""
+        if self.run_budget_usd is None or count == 0:
+            return None
+        with self._lock:
+            left = max(self.run_budget_usd - self._spent - self._reserved, 0.0)
+            share = left / count
+            self._reserved += share * count
+        return share
+
+    def _book(self, usd: float) -> None:
+        with self._lock:
+            self._spent += usd
+
     # -- one step ----------------------------------------------------------
 
     def _run_step(
-        self, step: Step, inputs: dict[str, Any], results: dict[str, StepResult]
+        self,
+        step: Step,
+        inputs: dict[str, Any],
+        results: dict[str, StepResult],
+        budget: float | None = None,
     ) -> StepResult:
-        res = StepResult(step.name, started=time.monotonic())
+        res = StepResult(step.name, started=time.monotonic(), budget_usd=budget)
         inputs_json = json.dumps(inputs)
         if step.for_each is None:
             outcome, attempts = self._with_retries(
-                step, step.name, None, inputs_json, self.run_dir / step.name
+                step, step.name, None, inputs_json, self.run_dir / step.name, budget
             )
+            res.spent_usd = outcome.spent_usd
             res.attempts = attempts
             res.output = outcome.output
             res.log_tail = outcome.log_tail
@@ -273,6 +324,7 @@ class WorkflowRunner:
         outcomes: list[StepOutcome | None] = [None] * len(source)
         total_attempts = 0
         workers = max(1, min(step.for_each.parallelism, len(source) or 1))
+        item_budget = None if budget is None else budget / max(len(source), 1)
         with ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix=f"{step.name}-item"
         ) as pool:
@@ -284,6 +336,7 @@ class WorkflowRunner:
                     item,
                     inputs_json,
                     self.run_dir / step.name / str(i),
+                    item_budget,
                 ): i
                 for i, item in enumerate(source)
             }
@@ -292,6 +345,7 @@ class WorkflowRunner:
                 outcomes[i] = outcome
                 outputs[i] = outcome.output
                 total_attempts += attempts
+                res.spent_usd += outcome.spent_usd
         res.attempts = total_attempts
         res.ended = time.monotonic()
         bad = [(i, o) for i, o in enumerate(outcomes) if o is not None and not o.ok]
@@ -308,12 +362,19 @@ class WorkflowRunner:
         return res
 
     def _with_retries(
-        self, step: Step, label: str, item: Any, inputs_json: str, out_dir: Path
+        self,
+        step: Step,
+        label: str,
+        item: Any,
+        inputs_json: str,
+        out_dir: Path,
+        budget: float | None = None,
     ) -> tuple[StepOutcome, int]:
         # Like the rendered template: a step without ``retry`` gets the default policy.
         delays = backoff_delays(step.retry or DEFAULT_RETRY)
         step_timeout = float(units.parse_duration(step.timeout)) if step.timeout else None
         attempt = 0
+        spent = 0.0  # over this step's (or item's) attempts
         while True:
             attempt += 1
             if self.cancel.is_set():
@@ -330,6 +391,10 @@ class WorkflowRunner:
             }
             if item is not None:
                 env["AGENT_STEP_ITEM"] = json.dumps(item)
+            spend_path = out_dir / f"spend-{attempt}.json"
+            if budget is not None:
+                env["AGENT_RUN_BUDGET_REMAINING_USD"] = f"{max(budget - spent, 0.0):.9f}"
+                env["AGENT_STEP_SPEND_OUTPUT"] = str(spend_path)
             request = StepRequest(
                 step=step,
                 label=label,
@@ -347,6 +412,23 @@ class WorkflowRunner:
                 outcome = self.launcher(request)
                 if outcome.ok and outcome.output is None:
                     outcome.output = read_output(output_path)
+            used, stopped_by = read_spend(spend_path) if budget is not None else (0.0, None)
+            spent += used
+            outcome.spent_usd = spent
+            self._book(used)
+            if (
+                not outcome.ok
+                and budget is not None
+                and (stopped_by == "budget_per_run" or spent >= budget)
+            ):
+                # The runtime stopped the step at its share of the run's budget:
+                # another attempt would have nothing to spend.
+                outcome.reason = (
+                    f"stopped by guardrail budget_per_run: spent ${spent:.6f} of the "
+                    f"${budget:.6f} it was given of the run's perRunUSD ({outcome.reason})"
+                )
+                self._emit(RunEvent(label, FAILED, attempt, outcome.reason))
+                return outcome, attempt
             if outcome.ok:
                 self._emit(RunEvent(label, SUCCEEDED, attempt))
                 return outcome, attempt
@@ -393,6 +475,22 @@ class _Slot:
     def __exit__(self, *exc: object) -> None:
         if self.held:
             self.sem.release()
+
+
+def read_spend(path: Path) -> tuple[float, str | None]:
+    """What an attempt reported spending (``AGENT_STEP_SPEND_OUTPUT``) and the guardrail that
+    stopped it; (0, None) when it reported nothing (it made no model call) or wrote nonsense."""
+    value = read_output(path)
+    if not isinstance(value, dict):
+        return 0.0, None
+    cost = value.get("costUSD")
+    stopped = value.get("stoppedBy")
+    usd = (
+        float(cost)
+        if isinstance(cost, int | float) and not isinstance(cost, bool) and cost >= 0
+        else 0.0
+    )
+    return usd, stopped if isinstance(stopped, str) else None
 
 
 def read_output(path: Path) -> Any:

@@ -212,3 +212,83 @@ def test_substitute_parameters_and_item() -> None:
         '{"q": 1}',
         "{{workflow.parameters.missing}}",
     ]
+
+
+class Spender(Recorder):
+    """Steps that spend like the runtime: up to what they were given, then stop."""
+
+    def __init__(self, costs: dict[str, float]) -> None:
+        super().__init__()
+        self.costs = costs
+
+    def __call__(self, req: StepRequest) -> StepOutcome:
+        given = float(req.env["AGENT_RUN_BUDGET_REMAINING_USD"])
+        want = self.costs.get(req.step.name, 0.0)
+        stopped = want > given
+        Path(req.env["AGENT_STEP_SPEND_OUTPUT"]).write_text(
+            json.dumps(
+                {
+                    "costUSD": min(want, given + 0.001),
+                    "stoppedBy": "budget_per_run" if stopped else None,
+                }
+            )
+        )
+        if stopped:
+            with self.lock:
+                self.calls.append(req)
+            return StepOutcome(False, "exit code 1")
+        return super().__call__(req)
+
+
+def test_steps_get_what_remains_of_the_run_budget(tmp_path: Path) -> None:
+    launcher = Spender({"plan": 0.4, "research": 0.1, "write": 0.2})
+    result = WorkflowRunner(wf(STEPS), launcher, tmp_path, run_budget_usd=1.0).run()
+    assert result.status == SUCCEEDED, result.reason
+    given = {
+        (c.step.name, c.env.get("AGENT_STEP_ITEM")): float(c.env["AGENT_RUN_BUDGET_REMAINING_USD"])
+        for c in launcher.calls
+    }
+    assert given[("plan", None)] == 1.0
+    # the fan-out shares what plan left: 0.6 over 4 items
+    assert {v for (n, _), v in given.items() if n == "research"} == {0.15}
+    # write gets what research handed back: 1 - 0.4 - 4 x 0.1
+    assert round(given[("write", None)], 6) == 0.2
+    assert round(result.spent_usd, 6) == 1.0
+    assert result.steps["research"].spent_usd == 0.4
+
+
+def test_a_step_over_what_remains_stops_the_run_without_retrying(tmp_path: Path) -> None:
+    launcher = Spender({"plan": 0.4, "research": 0.1, "write": 0.5})
+    steps = [*STEPS[:2], {**STEPS[2], "retry": {"limit": 3, "backoff": "1s"}}]
+    result = WorkflowRunner(wf(steps), launcher, tmp_path, run_budget_usd=1.0).run()
+    assert result.status == FAILED
+    assert "step write failed: stopped by guardrail budget_per_run" in result.reason
+    assert result.steps["write"].attempts == 1  # another attempt would have nothing to spend
+    assert result.spent_usd > 1.0  # the call that crossed the line was paid for: a breach
+
+
+def test_a_fan_out_item_over_its_share_fails_the_step(tmp_path: Path) -> None:
+    launcher = Spender({"plan": 0.0, "research": 0.3})  # 4 x 0.3 > 1.0: each item gets 0.25
+    result = WorkflowRunner(wf(STEPS), launcher, tmp_path, run_budget_usd=1.0).run()
+    assert result.status == FAILED
+    assert "step research failed: item" in result.reason and "budget_per_run" in result.reason
+    assert "write" in result.steps and result.steps["write"].status == "skipped"
+
+
+def test_without_a_budget_no_budget_is_passed(tmp_path: Path) -> None:
+    launcher = Recorder()
+    result = WorkflowRunner(wf(STEPS), launcher, tmp_path).run()
+    assert result.ok and result.spent_usd == 0.0 and result.budget_usd is None
+    assert all("AGENT_RUN_BUDGET_REMAINING_USD" not in c.env for c in launcher.calls)
+
+
+def test_a_spend_report_that_is_missing_or_nonsense_counts_as_nothing(tmp_path: Path) -> None:
+    from agentctl.local.workflow import read_spend
+
+    path = tmp_path / "spend.json"
+    assert read_spend(path) == (0.0, None)
+    for text in ("not json", "[1]", '{"costUSD": -1}', '{"costUSD": true}', '{"costUSD": "2"}'):
+        path.write_text(text)
+        assert read_spend(path) == (0.0, None), text
+    path.write_text('{"costUSD": 0.25, "stoppedBy": "budget_per_run"}')
+    assert read_spend(path) == (0.25, "budget_per_run")
