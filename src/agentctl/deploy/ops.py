@@ -44,7 +44,7 @@ class ObjectOps:
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         raise TypeError("ObjectOps is a mixin of KubeClient")
 
-    def stream_lines(self, resp: Any) -> Iterator[bytes]:
+    def stream_lines(self, resp: Any, *, keep_blank: bool = False) -> Iterator[bytes]:
         raise TypeError("ObjectOps is a mixin of KubeClient")
 
     # -- discovery ------------------------------------------------------------
