@@ -409,6 +409,14 @@ class Handler(BaseHTTPRequestHandler):
             return 200, fake._public(s), "application/json"
         if method == "PATCH":
             ctype = self.headers.get("Content-Type", "")
+            if "merge-patch+json" in ctype and not dry_run:
+                patch = json.loads(body.decode() or "{}")
+                manager = query.get("fieldManager") or "unknown"
+                return (
+                    200,
+                    fake._merge_patch(r, ns or "", name or "", patch, manager),
+                    ("application/json"),
+                )
             if "apply-patch" not in ctype:
                 raise ApiError(
                     415,

@@ -233,6 +233,30 @@ class ObjectOps:
             info=self._info(res, "patch", "PATCH", path, ns, name),
         )
 
+    def merge_patch(
+        self,
+        res: ResourceInfo,
+        namespace: str | None,
+        name: str,
+        patch: dict[str, Any],
+        *,
+        manager: str = FIELD_MANAGER,
+    ) -> dict[str, Any]:
+        """A JSON merge patch (null removes a key); a ``metadata.resourceVersion`` in
+        the patch makes it conditional (409 Conflict when the object has changed)."""
+        path = res.path(namespace, name)
+        return dict(
+            self.request(
+                "PATCH",
+                path,
+                query={"fieldManager": manager},
+                body=patch,
+                content_type="application/merge-patch+json",
+                info=self._info(res, "patch", "PATCH", path, namespace, name),
+                idempotent=False,
+            ).data
+        )
+
     def create(
         self, res: ResourceInfo, namespace: str | None, obj: dict[str, Any]
     ) -> dict[str, Any]:
