@@ -27,6 +27,9 @@ from tests.conftest import EXAMPLES
 from tests.fakes.kube_api import FakeKube
 from tests.fakes.kube_fixtures import running_fake
 
+# The deployed agent behind the proxy is the scaffold's real runtime, run with this interpreter.
+pytestmark = pytest.mark.agent_runtime
+
 
 def _free_port() -> int:
     with socket.socket() as s:

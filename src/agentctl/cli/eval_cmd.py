@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ app = typer.Typer()
 # `eval` is a group whose bare form is the command below: `agentctl eval PATH...` reads
 # traces; `agentctl eval run ...` runs the eval set (agentctl.cli.eval_run_cmd).
 SUBCOMMANDS = {"run": "agentctl.cli.eval_run_cmd"}
+JUDGE_URL_DEFAULT = "https://api.openai.com/v1"
 _SUB = "agentctl.eval.subcommand"
 
 
@@ -125,7 +127,7 @@ def eval_(
             envvar="AGENTCTL_JUDGE_BASE_URL",
             help="Base URL of the judge's OpenAI-compatible API.",
         ),
-    ] = "https://api.openai.com/v1",
+    ] = JUDGE_URL_DEFAULT,
     judge_key_env: Annotated[
         str,
         typer.Option(
@@ -182,6 +184,8 @@ def eval_(
     if judge is not None:
         if source is not None:
             raise UsageError("--judge reads the local store: it does not go with --source")
+        if judge_url == JUDGE_URL_DEFAULT:  # envvar= is not honoured by every typer release
+            judge_url = os.environ.get("AGENTCTL_JUDGE_BASE_URL") or judge_url
         judged = _judge(
             store, judge, judge_url, judge_key_env, since_ns, until_ns, agent, judge_limit
         )

@@ -7,6 +7,7 @@ sent as request headers only and never printed.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -55,7 +56,15 @@ OrgOpt = Annotated[
 def source_auth(
     token: str | None, user: str | None, password: str | None, org: str | None
 ) -> SourceAuth | None:
-    """The credentials given, or None."""
+    """The credentials given (flags, else their environment variables), or None.
+
+    The variables are read here too, not only by the options' ``envvar``: typer
+    releases differ in whether ``envvar`` is honoured with newer click.
+    """
+    token = token or os.environ.get("AGENTCTL_SOURCE_TOKEN") or None
+    user = user or os.environ.get("AGENTCTL_SOURCE_USER") or None
+    password = password or os.environ.get("AGENTCTL_SOURCE_PASSWORD") or None
+    org = org or os.environ.get("AGENTCTL_SOURCE_ORG_ID") or None
     if not (token or user or password or org):
         return None
     from agentctl.telemetry.remote import SourceAuth

@@ -352,7 +352,9 @@ def test_bad_records_are_one_line_errors(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_local_template_outside_git_cannot_be_upgraded(tmp_path):
+def test_local_template_outside_git_cannot_be_upgraded(tmp_path, monkeypatch):
+    # git must not find a repository above the temp dir (it can sit inside a checkout)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
     template = tmp_path / "tpl"
     template.mkdir()
     write_template(template, {"a.txt": "a\n"})
