@@ -195,22 +195,31 @@ class Handler(BaseHTTPRequestHandler):
             self._record(resp.status)
             self.send_response(resp.status)
             for k, v in resp.getheaders():
-                if k.lower() in ("content-type", "content-length"):
+                if k.lower() in ("content-type", "content-length", "cache-control"):
                     self.send_header(k, v)
-            if resp.getheader("Content-Length") is None:
-                self.send_header("Connection", "close")
-                self.close_connection = True
+            # like the API server's proxy: a body of unknown length is relayed in
+            # chunks (HTTP/1.1 chunked encoding), each as soon as the backend sends it
+            chunked = resp.getheader("Content-Length") is None
+            if chunked:
+                self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
-            while True:
-                chunk = resp.read1(4096)
-                if not chunk:
-                    break
-                self.wfile.write(chunk)
-                self.wfile.flush()
         except OSError as exc:
+            conn.close()
             raise ApiError(
                 503, "ServiceUnavailable", f"error trying to reach service: {exc}"
             ) from None
+        try:
+            while True:
+                chunk = resp.read1(65536)
+                if not chunk:
+                    break
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk) if chunked else chunk)
+                self.wfile.flush()
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+        except OSError:  # either side went away mid-answer: the status is sent, so just end
+            self.close_connection = True
         finally:
             conn.close()
 
@@ -400,6 +409,14 @@ class Handler(BaseHTTPRequestHandler):
             return 200, fake._public(s), "application/json"
         if method == "PATCH":
             ctype = self.headers.get("Content-Type", "")
+            if "merge-patch+json" in ctype and not dry_run:
+                patch = json.loads(body.decode() or "{}")
+                manager = query.get("fieldManager") or "unknown"
+                return (
+                    200,
+                    fake._merge_patch(r, ns or "", name or "", patch, manager),
+                    ("application/json"),
+                )
             if "apply-patch" not in ctype:
                 raise ApiError(
                     415,

@@ -319,6 +319,42 @@ class StoreMixin:
                 self._on_create(candidate)
         return self._public(self._store[key]), created
 
+    def _merge_patch(
+        self, r: Resource, ns: str, name: str, patch: dict[str, Any], manager: str
+    ) -> dict[str, Any]:
+        """A JSON merge patch (RFC 7386): null removes a key; a resourceVersion in the
+        patch must match (409 Conflict otherwise), as the API server checks it."""
+        s = self._store.get((r.group, r.plural, ns, name))
+        if s is None:
+            raise ApiError(404, "NotFound", f'{r.qualified} "{name}" not found')
+        want = (patch.get("metadata") or {}).get("resourceVersion")
+        if want is not None and want != s.obj["metadata"].get("resourceVersion"):
+            raise ApiError(
+                409,
+                "Conflict",
+                f'Operation cannot be fulfilled on {r.qualified} "{name}": the object has been '
+                "modified; please apply your changes to the latest version and try again",
+            )
+
+        def merge(target: Any, change: Any) -> Any:
+            if not isinstance(change, dict):
+                return ssa.clone(change)
+            out = dict(target) if isinstance(target, dict) else {}
+            for key, value in change.items():
+                if value is None:
+                    out.pop(key, None)
+                else:
+                    out[key] = merge(out.get(key), value)
+            return out
+
+        body = {k: v for k, v in patch.items() if k not in ("apiVersion", "kind")}
+        merged = merge(s.obj, body)
+        merged["metadata"]["resourceVersion"] = s.obj["metadata"].get("resourceVersion")
+        s.obj = merged
+        s.operations.setdefault(manager, "Update")
+        self._touch(s, "MODIFIED")
+        return self._public(s)
+
     def _create(
         self,
         r: Resource,

@@ -103,6 +103,11 @@ def test_invoke_prints_the_answer_and_the_trace_id(service, kube):
     assert trace and "agentctl trace -t " in trace[0]
     trace_id = trace[0].split()[1]
     assert len(trace_id) == 32 and int(trace_id, 16)
+    # the runtime streamed (it was asked for events): its progress came before the answer
+    progress = result.stderr.splitlines()
+    assert "step 1" in progress
+    assert any(line.startswith("tool ") and line.endswith(": ok") for line in progress)
+    assert progress.index("step 1") < progress.index(trace[0])
     proxied = [r for r in kube.requests if "/proxy/invoke" in r.path]
     assert [(r.method, r.status) for r in proxied] == [("POST", 200)]
     assert (
@@ -179,6 +184,120 @@ def test_an_answer_streamed_as_server_sent_events_is_printed_as_it_comes(service
         assert result.exit_code == 0, result.stderr
         assert result.stdout.strip() == "one two three"
         assert f"trace: {'ab' * 16}" in result.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Gated(BaseHTTPRequestHandler):
+    """Sends one progress event, then waits until the client has shown it (or 10 s)."""
+
+    protocol_version = "HTTP/1.1"  # chunked, as uvicorn streams
+    gate = threading.Event()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+        def send(data: bytes) -> None:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+
+        send(b'event: step\r\ndata: {"step": 1}\r\n\r\n')
+        answer = "on time" if type(self).gate.wait(10) else "late: nothing arrived before the end"
+        body = {"output": answer, "trace_id": "cd" * 16}
+        send(b": keep-alive\r\n\r\n")
+        send(f"event: result\r\ndata: {json.dumps({'status': 200, 'body': body})}\r\n".encode())
+        send(b"\r\n")
+        self.wfile.write(b"0\r\n\r\n")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _Backend(ThreadingHTTPServer):
+    """A stand-in agent; a client that hangs up early (as invoke does on an error event)
+    is not an error of the test."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+def _route_to(kube: FakeKube, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    server = _Backend(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    (svc,) = [s for s in kube.list("Service") if s["metadata"]["name"] == "currency-converter"]
+    ns = svc["metadata"]["namespace"]
+    kube.service_backends[(ns, "currency-converter")] = f"http://127.0.0.1:{server.server_port}"
+    return server
+
+
+def test_events_reach_the_caller_while_the_agent_is_still_running(service, kube):
+    """Through the proxy chunk by chunk: the first event is seen before the agent answers."""
+    from tests.fakes.kube_fixtures import client_for
+
+    from agentctl.deploy.invoke import invoke
+    from agentctl.deploy.locate import find_agent
+
+    _Gated.gate = threading.Event()
+    server = _route_to(kube, _Gated)
+    seen: list[tuple[str, object]] = []
+
+    def on_event(event: str, data: object) -> None:
+        seen.append((event, data))
+        _Gated.gate.set()
+
+    try:
+        with client_for(Path(os.environ["KUBECONFIG"])) as client:
+            client.discover()
+            deployed = find_agent(client, "currency-converter", None)
+            result = invoke(client, deployed, "hi", on_event=on_event)
+        assert seen == [("step", {"step": 1})]
+        assert result.output == "on time" and result.trace_id == "cd" * 16 and result.streamed
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Broken(BaseHTTPRequestHandler):
+    """A streamed run that fails (the runtime reports the status in the result event)."""
+
+    status = 429
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        self.wfile.write(b'event: step\ndata: {"step": 1}\n\n')
+        if type(self).status:
+            result = {"status": type(self).status, "body": {"error": "budget used up"}}
+            self.wfile.write(f"event: result\ndata: {json.dumps(result)}\n\n".encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (429, "daily budget is used up (HTTP 429)"),
+        (500, "budget used up (HTTP 500)"),
+        (0, "the stream ended before the answer"),
+    ],
+)
+def test_a_streamed_run_that_fails_or_breaks_off_is_exit_4(service, kube, status, message):
+    _Broken.status = status
+    server = _route_to(kube, _Broken)
+    try:
+        result = run_cli("invoke", "currency-converter", "--input", "hi")
+        assert result.exit_code == 4, result.stderr
+        assert message in result.stderr and "Traceback" not in result.stderr
+        assert result.stdout == ""
     finally:
         server.shutdown()
         server.server_close()

@@ -194,3 +194,153 @@ def test_run_watch_log_prints_the_steps_logs_while_it_runs(kube, tmp_path):
     assert res.exit_code == 0, res.stderr
     assert "[plan/main] planned 3 questions" in res.stdout.splitlines()
     assert res.stdout.splitlines()[-1].endswith(": Succeeded")
+
+
+def _node(wf: str, node_id: str, name: str, kind: str, phase: str) -> dict[str, object]:
+    node: dict[str, object] = {
+        "id": node_id,
+        "name": f"{wf}{name}",
+        "displayName": name.strip(".") or wf,
+        "type": kind,
+        "phase": phase,
+    }
+    if phase not in ("Running", "Pending"):
+        node["finishedAt"] = "2026-01-01T00:05:00Z"
+        node["message"] = "exit code 1" if phase == "Failed" else ""
+    return node
+
+
+def _failed_workflow(kube: FakeKube, wf: str) -> None:
+    """plan and research(0) succeeded, research(1) failed; the exit handler ran."""
+    nodes = [
+        _node(wf, wf, "", "Steps", "Failed"),
+        _node(wf, f"{wf}-1", "[0]", "StepGroup", "Succeeded"),
+        _node(wf, f"{wf}-2", ".plan", "Pod", "Succeeded"),
+        _node(wf, f"{wf}-3", "[1]", "StepGroup", "Failed"),
+        _node(wf, f"{wf}-4", ".research(0)", "Pod", "Succeeded"),
+        _node(wf, f"{wf}-5", ".research(1)", "Pod", "Failed"),
+        _node(wf, f"{wf}-6", ".onExit", "Pod", "Succeeded"),
+    ]
+    kube.set_status(
+        "Workflow",
+        NS,
+        wf,
+        {
+            "phase": "Failed",
+            "message": "child 'research(1)' failed",
+            "startedAt": "2026-01-01T00:00:00Z",
+            "finishedAt": "2026-01-01T00:05:00Z",
+            "nodes": {n["id"]: n for n in nodes},
+        },
+    )
+    for node_id, step in ((f"{wf}-2", "plan"), (f"{wf}-5", "research-1"), (f"{wf}-6", "onexit")):
+        kube.add_pod(
+            NS,
+            f"{wf}-{step}-99",
+            {"agentctl.dev/agent": "deep-research", "workflows.argoproj.io/workflow": wf},
+            phase="Succeeded",
+            annotations={"workflows.argoproj.io/node-id": node_id},
+        )
+
+
+def test_retry_runs_the_failed_steps_again_and_keeps_the_succeeded_ones(kube, tmp_path):
+    _deploy(tmp_path, "deep-research")
+    wf = _start("deep-research", "-p", "topic=a")
+    _failed_workflow(kube, wf)
+    assert run_cli("runs", "stop", wf, "-n", NS).exit_code == 2  # already ended
+    res = run_cli("runs", "retry", wf, "-n", NS)
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.strip() == wf and f"retrying the failed steps of {wf}" in res.stderr
+    after = kube.get("Workflow", NS, wf)
+    assert after is not None
+    st = after["status"]
+    assert st["phase"] == "Running" and "finishedAt" not in st and "message" not in st
+    nodes = st["nodes"]
+    # succeeded steps kept as they were; the failed step and the exit handler dropped
+    assert sorted(nodes) == [wf, f"{wf}-1", f"{wf}-2", f"{wf}-3", f"{wf}-4"]
+    assert nodes[f"{wf}-2"]["phase"] == "Succeeded" and nodes[f"{wf}-2"]["finishedAt"]
+    # the groups that held the failed step run again
+    for held in (wf, f"{wf}-3"):
+        assert nodes[held]["phase"] == "Running"
+        assert "finishedAt" not in nodes[held] and "message" not in nodes[held]
+    assert after["metadata"]["labels"]["workflows.argoproj.io/phase"] == "Running"
+    assert after["spec"]["workflowTemplateRef"] == {"name": "deep-research"}
+    # the failed step's pod (and the exit handler's) are gone, the succeeded step's stays
+    pods = {p["metadata"]["name"] for p in kube.list("Pod") if wf in p["metadata"]["name"]}
+    assert pods == {f"{wf}-plan-99"}
+    patches = [r for r in kube.requests if r.method == "PATCH" and r.path.endswith(f"/{wf}")]
+    assert [(r.query.get("fieldManager"), r.status) for r in patches] == [
+        ("agentctl-run-control", 200)
+    ]
+    # retried: it is running now, so it cannot be retried again
+    again = run_cli("runs", "retry", wf, "-n", NS)
+    assert again.exit_code == 2 and "only a Failed or Error run can be retried" in again.stderr
+
+
+def test_retry_of_a_stopped_workflow_lifts_the_shutdown(kube, tmp_path):
+    _deploy(tmp_path, "deep-research")
+    wf = _start("deep-research", "-p", "topic=a")
+    kube.set_status("Workflow", NS, wf, {"phase": "Running"})
+    assert run_cli("runs", "stop", wf, "-n", NS).exit_code == 0
+    _failed_workflow(kube, wf)
+    res = run_cli("runs", "retry", wf, "-n", NS, "-o", "json")
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)["data"]["name"] == wf
+    after = kube.get("Workflow", NS, wf)
+    assert after is not None and "shutdown" not in after["spec"]
+
+
+def test_retry_refuses_a_workflow_with_a_step_still_running_or_offloaded(kube, tmp_path):
+    _deploy(tmp_path, "deep-research")
+    wf = _start("deep-research", "-p", "topic=a")
+    _failed_workflow(kube, wf)
+    busy = _node(wf, f"{wf}-7", ".research(2)", "Pod", "Running")
+    kube.set_status("Workflow", NS, wf, {"nodes": {f"{wf}-7": busy}}, merge=True)
+    res = run_cli("runs", "retry", wf, "-n", NS)
+    assert res.exit_code == 2 and "research(2) is still Running" in res.stderr
+    kube.set_status("Workflow", NS, wf, {"phase": "Failed", "offloadNodeStatusVersion": "abc"})
+    off = run_cli("runs", "retry", wf, "-n", NS)
+    assert off.exit_code == 2 and "offloaded" in off.stderr and "Traceback" not in off.stderr
+    # nothing was changed by the refusals
+    assert not [r for r in kube.requests if r.method in ("PATCH", "DELETE") and wf in r.path]
+
+
+def test_retry_of_a_failed_job_is_a_new_job_and_a_succeeded_one_is_refused(kube, tmp_path):
+    _deploy(tmp_path, "daily-report")
+    name = _start("daily-report", "-p", "day=monday")
+    ns = kube.list("Job")[0]["metadata"]["namespace"]
+    kube.set_status("Job", ns, name, {"conditions": [{"type": "Failed", "status": "True"}]})
+    res = run_cli("runs", "retry", name, "-n", ns, "-o", "json")
+    assert res.exit_code == 0, res.stderr
+    new = json.loads(res.stdout)["data"]["name"]
+    assert new != name
+    fresh = kube.get("Job", ns, new)
+    assert fresh is not None
+    assert fresh["metadata"]["labels"]["agentctl.dev/resubmitted-from"] == name
+    kube.set_status("Job", ns, new, {"conditions": [{"type": "Complete", "status": "True"}]})
+    done = run_cli("runs", "retry", new, "-n", ns)
+    assert done.exit_code == 2 and "only a failed run can be retried" in done.stderr
+
+
+def test_retry_of_a_workflow_changed_meanwhile_is_a_conflict_not_an_overwrite(
+    kube, tmp_path, monkeypatch
+):
+    from agentctl.deploy import run_admin
+
+    _deploy(tmp_path, "deep-research")
+    wf = _start("deep-research", "-p", "topic=a")
+    _failed_workflow(kube, wf)
+    real = run_admin.find_run
+
+    def stale(client, name, namespace):  # type: ignore[no-untyped-def]
+        found = real(client, name, namespace)
+        kube.set_status("Workflow", NS, wf, {"message": "changed by the controller"}, merge=True)
+        return found
+
+    monkeypatch.setattr(run_admin, "find_run", stale)
+    res = run_cli("runs", "retry", wf, "-n", NS)
+    assert res.exit_code == 3, res.stderr
+    assert "conflict" in res.stderr.lower() and "Traceback" not in res.stderr
+    after = kube.get("Workflow", NS, wf)
+    assert after is not None and after["status"]["phase"] == "Failed"
+    assert after["status"]["message"] == "changed by the controller"

@@ -64,8 +64,10 @@ def invoke(
     """Send a task to a deployed service or stateful agent and print its answer and trace id.
 
     The request goes through the API server's service proxy (the runtime
-    contract's POST /invoke, as `agentctl dev --invoke`); an answer streamed as
-    Server-Sent Events is printed as it arrives. A job or workflow agent gets a
+    contract's POST /invoke, as `agentctl dev --invoke`), asking for
+    Server-Sent Events: the agent's progress (each model step, each tool call)
+    is printed to stderr as it happens, then the answer to stdout; an agent
+    that answers with plain JSON is printed when it answers. A job or workflow agent gets a
     run instead, as `agentctl run` starts one (the task as its `task`
     parameter when it declares one).
     """
@@ -99,8 +101,12 @@ def invoke(
                 sys.stdout.write(chunk)
                 sys.stdout.flush()
 
+        def progress(event: str, data: Any) -> None:
+            if text:
+                err.print(deploy_invoke.describe_event(event, data), markup=False)
+
         result = deploy_invoke.invoke(
-            client, deployed, task, conversation_id=conversation, on_chunk=show
+            client, deployed, task, conversation_id=conversation, on_chunk=show, on_event=progress
         )
     if not text:
         common.emit("Invocation", result.to_dict(), output)

@@ -1,4 +1,4 @@
-"""agentctl runs: an agent's recent runs; stop or resubmit one (as Argo CLI users expect)."""
+"""agentctl runs: an agent's recent runs; stop, retry or resubmit one (as Argo CLI users expect)."""
 
 from __future__ import annotations
 
@@ -90,13 +90,19 @@ def _act(
         ns = _namespace(client, namespace, platform)
         client.discover()
         res, obj = run_admin.find_run(client, run, ns)
-        fn = run_admin.stop if action == "stop" else run_admin.resubmit
+        fn = {"stop": run_admin.stop, "retry": run_admin.retry}.get(action, run_admin.resubmit)
         state = fn(client, res, obj)
     if output is not OutputFormat.text:
         common.emit("Run", state.to_dict(), output)
         return
     if action == "stop":
         common.console().print(f"{state.kind} {run}: stopping")
+    elif action == "retry" and state.name == run:
+        common.console(stderr=True).print(
+            f"retrying the failed steps of {run}; "
+            f"follow it with: agentctl runs list {state.agent}, agentctl logs {state.agent} --run {run}"
+        )
+        common.console().print(state.name)
     else:
         common.console(stderr=True).print(
             f"resubmitted {run} as {state.kind} [bold]{state.name}[/]; "
@@ -106,7 +112,7 @@ def _act(
 
 
 def _command(action: str, doc: str) -> Any:
-    """stop and resubmit take the same options: one signature, two commands."""
+    """stop, retry and resubmit take the same options: one signature, three commands."""
 
     def command(
         run: RunArg,
@@ -128,6 +134,14 @@ app.command("stop")(
     _command(
         "stop",
         "Stop a running run: a Workflow runs no new step (its exit handlers still run); a Job is suspended.",
+    )
+)
+app.command("retry")(
+    _command(
+        "retry",
+        "Run a Failed or Error Workflow's failed steps again, keeping the ones that "
+        "succeeded (as argo retry). A Job cannot be resumed: retrying a failed Job starts "
+        "a new Job from its template, as resubmit does.",
     )
 )
 app.command("resubmit")(

@@ -380,26 +380,37 @@ class KubeClient(ObjectOps):
         err.not_sent = not_sent  # type: ignore[attr-defined]
         return err
 
-    def stream_lines(self, resp: Any) -> Iterator[bytes]:
-        return _lines(resp)
+    def stream_lines(self, resp: Any, *, keep_blank: bool = False) -> Iterator[bytes]:
+        return _lines(resp, keep_blank=keep_blank)
 
 
-def _lines(resp: Any) -> Iterator[bytes]:
-    """Lines of a streamed (usually chunked) response, as they arrive."""
+def _arriving(resp: Any) -> Iterator[bytes]:
+    """A response body's bytes as they arrive: each chunk of a chunked body, or
+    whatever one read of the socket gives (``stream(n)`` would wait for n bytes)."""
+    if getattr(resp, "chunked", False):
+        yield from resp.read_chunked(decode_content=True)
+        return
+    if not hasattr(resp, "read1"):
+        yield from resp.stream(4096)
+        return
+    while chunk := resp.read1(65536):
+        yield chunk
+
+
+def _lines(resp: Any, *, keep_blank: bool = False) -> Iterator[bytes]:
+    """Lines of a streamed (usually chunked) response, as they arrive.
+
+    Blank lines are dropped unless ``keep_blank`` (Server-Sent Events end each
+    event with one)."""
     import urllib3
 
     buf = b""
     try:
-        chunks = (
-            resp.read_chunked(decode_content=True)
-            if getattr(resp, "chunked", False)
-            else resp.stream(4096)
-        )
-        for chunk in chunks:
+        for chunk in _arriving(resp):
             buf += chunk
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
-                if line.strip():
+                if keep_blank or line.strip():
                     yield line
         if buf.strip():
             yield buf

@@ -86,20 +86,32 @@ def service_port(client: KubeClient, deployed: Deployed) -> tuple[str, int]:
     return ref.name, int(chosen.get("port"))
 
 
-def _sse_events(lines: Iterator[bytes]) -> Iterator[tuple[str, str]]:
-    """(event, data) of a text/event-stream whose events are one ``data:`` line each.
+def sse_events(lines: Iterator[bytes]) -> Iterator[tuple[str, str]]:
+    """(event, data) of a text/event-stream, as the HTML standard frames it.
 
-    The line reader drops blank lines (the usual event separator), so each
-    ``data:`` line ends its event; ``event:`` names the next one.
+    ``lines`` keeps the blank lines that end events; ``\r\n`` and ``\n`` both
+    end a line, ``data:`` lines of one event join with newlines, comment lines
+    (``: keep-alive``) and unknown fields are skipped, and an event without data
+    is no event. The type is ``message`` unless ``event:`` names one.
     """
-    event = "message"
+    event, data = "", list[str]()
     for raw in lines:
-        line = raw.decode("utf-8", "replace").rstrip("\r\n")
-        if line.startswith("event:"):
-            event = line[6:].strip() or "message"
-        elif line.startswith("data:"):
-            yield event, line[5:].removeprefix(" ")
-            event = "message"
+        line = raw.decode("utf-8", "replace").removesuffix("\r")
+        if not line:
+            if data:
+                yield event or "message", "\n".join(data)
+            event, data = "", []
+            continue
+        if line.startswith(":"):
+            continue
+        key, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if key == "event":
+            event = value
+        elif key == "data":
+            data.append(value)
+    if data:  # the stream ended without the last blank line
+        yield event or "message", "\n".join(data)
 
 
 def invoke(
@@ -109,8 +121,15 @@ def invoke(
     *,
     conversation_id: str | None = None,
     on_chunk: Callable[[str], None] | None = None,
+    on_event: Callable[[str, Any], None] | None = None,
 ) -> InvokeResult:
-    """POST the task to the agent's /invoke through the service proxy."""
+    """POST the task to the agent's /invoke through the service proxy.
+
+    The request asks for Server-Sent Events first (the runtime contract streams
+    ``POST /invoke`` when asked) and takes JSON from an agent that does not
+    stream. Text the agent streams goes to ``on_chunk`` as it arrives; progress
+    events (the runtime's ``step`` and ``tool_call``) go to ``on_event``.
+    """
     name, port = service_port(client, deployed)
     ns = deployed.namespace
     path = f"/api/v1/namespaces/{ns}/services/{name}:{port}/proxy/invoke"
@@ -125,7 +144,7 @@ def invoke(
             path,
             body=body,
             content_type="application/json",
-            accept="application/json",
+            accept="text/event-stream, application/json;q=0.9",
             info=info,
             idempotent=False,
             stream=True,
@@ -134,41 +153,18 @@ def invoke(
     except kerr.ApiFailure as err:
         status = getattr(err, "status", 0)
         if status in AGENT_STATUSES:
-            raise WaitError(
-                f"{deployed.agent}: {AGENT_STATUSES[status]} (HTTP {status})",
-                hint=f"the run's trace: agentctl trace --agent {deployed.agent} --last 1",
-            ) from None
+            raise _refused(deployed, status, None) from None
         raise
     raw = resp.data
     ctype = str(getattr(raw, "headers", {}).get("Content-Type", ""))
     if "text/event-stream" in ctype:
-        result.streamed = True
-        parts: list[str] = []
-        for event, data in _sse_events(client.stream_lines(raw)):
-            payload = _json_or_text(data)
-            if event in ("done", "result", "end") and isinstance(payload, dict):
-                _take(result, payload)
-            elif event == "error":
-                message = payload.get("error") if isinstance(payload, dict) else payload
-                raise WaitError(f"{deployed.agent}: {message}")
-            elif event in ("message", "delta", "token"):
-                chunk = (
-                    payload.get("delta", payload.get("output", ""))
-                    if isinstance(payload, dict)
-                    else payload
-                )
-                if isinstance(payload, dict) and payload.get("trace_id"):
-                    result.trace_id = str(payload["trace_id"])
-                text = chunk if isinstance(chunk, str) else json.dumps(chunk)
-                parts.append(text)
-                if on_chunk is not None:
-                    on_chunk(text)
-        # other events (progress, tool calls) report work in flight, not the answer
-        if not parts and result.output is not None and on_chunk is not None:
-            out = result.output
-            on_chunk(out if isinstance(out, str) else json.dumps(out, ensure_ascii=False))
-        if result.output is None:
-            result.output = "".join(parts)
+        try:
+            _read_events(client, raw, deployed, result, on_chunk, on_event)
+        except BaseException:
+            # a stream left unread must not go back to the pool for the next request
+            if hasattr(raw, "close"):
+                raw.close()
+            raise
         return result
     data = raw.read(MAX_ANSWER_BYTES + 1) if hasattr(raw, "read") else raw
     if isinstance(data, bytes | bytearray) and len(data) > MAX_ANSWER_BYTES:
@@ -181,9 +177,98 @@ def invoke(
     else:
         result.output = payload
     if on_chunk is not None and result.output is not None:
-        out = result.output
-        on_chunk(out if isinstance(out, str) else json.dumps(out, ensure_ascii=False))
+        on_chunk(_text(result.output))
     return result
+
+
+def _read_events(
+    client: KubeClient,
+    raw: Any,
+    deployed: Deployed,
+    result: InvokeResult,
+    on_chunk: Callable[[str], None] | None,
+    on_event: Callable[[str, Any], None] | None,
+) -> None:
+    """Follow a streamed answer to its end.
+
+    The runtime contract's stream is progress events (``step``, ``tool_call``)
+    and one final ``result`` event ``{"status", "body"}`` carrying what the JSON
+    request would have answered. Agents that stream text instead send it as
+    ``message``/``delta``/``token`` events and may end with ``done``.
+    """
+    result.streamed = True
+    parts: list[str] = []
+    seen = 0
+    ended = False
+    for event, data in sse_events(client.stream_lines(raw, keep_blank=True)):
+        seen += len(data)
+        if seen > MAX_ANSWER_BYTES:
+            raise WaitError(f"{deployed.agent}: the answer is larger than {MAX_ANSWER_BYTES} bytes")
+        payload = _json_or_text(data)
+        if event == "result" and isinstance(payload, dict) and "status" in payload:
+            status, answer = payload.get("status"), payload.get("body")
+            if not isinstance(status, int) or status >= 400:
+                message = answer.get("error") if isinstance(answer, dict) else answer
+                raise _refused(deployed, status if isinstance(status, int) else 0, message)
+            if isinstance(answer, dict):
+                _take(result, answer)
+            else:
+                result.output = answer
+            ended = True
+        elif event in ("done", "result", "end"):
+            if isinstance(payload, dict):
+                _take(result, payload)
+            ended = True
+        elif event == "error":
+            message = payload.get("error") if isinstance(payload, dict) else payload
+            raise WaitError(f"{deployed.agent}: {message}")
+        elif event in ("message", "delta", "token"):
+            chunk = (
+                payload.get("delta", payload.get("output", ""))
+                if isinstance(payload, dict)
+                else payload
+            )
+            if isinstance(payload, dict) and payload.get("trace_id"):
+                result.trace_id = str(payload["trace_id"])
+            text = _text(chunk)
+            parts.append(text)
+            if on_chunk is not None:
+                on_chunk(text)
+        elif on_event is not None:
+            on_event(event, payload)
+    if not ended:
+        raise WaitError(
+            f"{deployed.agent}: the stream ended before the answer",
+            hint=f"the run's trace: agentctl trace --agent {deployed.agent} --last 1",
+        )
+    if not parts and result.output is not None and on_chunk is not None:
+        on_chunk(_text(result.output))
+    if result.output is None:
+        result.output = "".join(parts)
+
+
+def describe_event(event: str, data: Any) -> str:
+    """One line for a progress event of the runtime contract's stream."""
+    if isinstance(data, dict):
+        if event == "step" and "step" in data:
+            return f"step {data['step']}"
+        if event == "tool_call" and "name" in data:
+            return f"tool {data['name']}: {'ok' if data.get('ok') else 'failed'}"
+    line = f"{event}: {_text(data)}"
+    return line if len(line) <= 200 else line[:199] + "…"
+
+
+def _refused(deployed: Deployed, status: int, message: Any) -> WaitError:
+    """The agent answered but did not run the task (the runtime contract's statuses)."""
+    reason = AGENT_STATUSES.get(status) or (str(message) if message else "the run failed")
+    return WaitError(
+        f"{deployed.agent}: {reason} (HTTP {status})",
+        hint=f"the run's trace: agentctl trace --agent {deployed.agent} --last 1",
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _take(result: InvokeResult, payload: dict[str, Any]) -> None:

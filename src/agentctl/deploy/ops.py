@@ -44,7 +44,7 @@ class ObjectOps:
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         raise TypeError("ObjectOps is a mixin of KubeClient")
 
-    def stream_lines(self, resp: Any) -> Iterator[bytes]:
+    def stream_lines(self, resp: Any, *, keep_blank: bool = False) -> Iterator[bytes]:
         raise TypeError("ObjectOps is a mixin of KubeClient")
 
     # -- discovery ------------------------------------------------------------
@@ -231,6 +231,30 @@ class ObjectOps:
             body=obj,
             content_type=APPLY_PATCH,
             info=self._info(res, "patch", "PATCH", path, ns, name),
+        )
+
+    def merge_patch(
+        self,
+        res: ResourceInfo,
+        namespace: str | None,
+        name: str,
+        patch: dict[str, Any],
+        *,
+        manager: str = FIELD_MANAGER,
+    ) -> dict[str, Any]:
+        """A JSON merge patch (null removes a key); a ``metadata.resourceVersion`` in
+        the patch makes it conditional (409 Conflict when the object has changed)."""
+        path = res.path(namespace, name)
+        return dict(
+            self.request(
+                "PATCH",
+                path,
+                query={"fieldManager": manager},
+                body=patch,
+                content_type="application/merge-patch+json",
+                info=self._info(res, "patch", "PATCH", path, namespace, name),
+                idempotent=False,
+            ).data
         )
 
     def create(

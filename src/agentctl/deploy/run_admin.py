@@ -7,6 +7,14 @@ manager, so it never fights deploy over fields: a Workflow gets
 as ``argo stop`` does), a Job ``spec.suspend: true`` (its pods are ended).
 Resubmitting creates a new run from the old one's template and arguments,
 as ``argo resubmit`` does; the new run is labelled with the one it repeats.
+
+Retrying continues a Failed or Error Workflow in place, as ``argo retry`` does
+(without argo-server): the pods of the failed steps are deleted, and one JSON
+merge patch, conditional on the Workflow's resourceVersion, drops the failed
+step nodes from ``status.nodes``, sets the failed Steps/DAG nodes that held them
+back to Running, and the Workflow to Running; Argo's controller then runs the
+failed steps again and keeps the succeeded ones. A Job cannot be resumed, so
+retrying a failed Job starts a new Job from its template, as resubmit does.
 """
 
 from __future__ import annotations
@@ -203,6 +211,109 @@ def resubmit(client: KubeClient, res: ResourceInfo, obj: dict[str, Any]) -> RunS
         "spec": spec,
     }
     return _state({**client.create(res, str(md.get("namespace")), body), "kind": obj.get("kind")})
+
+
+# Argo's node types that hold other nodes: a failed one is set running again, not dropped
+_CONTAINER_NODES = frozenset({"Steps", "StepGroup", "DAG", "TaskGroup"})
+_ENDED_NODES = frozenset({"Succeeded", "Skipped", "Failed", "Error", "Omitted"})
+_COMPLETED_LABELS = (
+    "workflows.argoproj.io/completed",
+    "workflows.argoproj.io/workflow-archiving-status",
+)
+
+
+def retry_plan(obj: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """(merge patch, ids of the pod nodes to run again) for retrying a Failed Workflow.
+
+    Succeeded and skipped steps are kept; failed, errored and omitted ones are
+    dropped (their Steps/DAG parents set Running again) and so is the exit
+    handler, which runs again when the Workflow ends.
+    """
+    md = obj.get("metadata") or {}
+    name = str(md.get("name"))
+    st = obj.get("status") or {}
+    phase = run_phase(obj)
+    if phase not in ("Failed", "Error"):
+        raise UsageError(
+            f"Workflow {name} is {phase}: only a Failed or Error run can be retried",
+            hint=f"start it again from the start with: agentctl runs resubmit {name}",
+        )
+    nodes = st.get("nodes") or {}
+    if st.get("offloadNodeStatusVersion") and not nodes:
+        raise UsageError(
+            f"Workflow {name} keeps its step status in Argo's database (offloaded), "
+            "which only argo-server can read",
+            hint=f"retry it with argo retry {name}, or start it again: agentctl runs resubmit {name}",
+        )
+    on_exit = f"{name}.onExit"
+    changes: dict[str, Any] = {}
+    pods: list[str] = []
+    for node_id, node in sorted(nodes.items()):
+        node_phase, node_type = node.get("phase"), node.get("type")
+        exit_handler = str(node.get("name", "")).startswith(on_exit)
+        if node_phase not in _ENDED_NODES:
+            raise UsageError(
+                f"Workflow {name} cannot be retried: its step {node.get('displayName') or node_id} "
+                f"is still {node_phase or 'pending'}"
+            )
+        if node_phase in ("Succeeded", "Skipped") and not exit_handler:
+            continue
+        if (
+            node_phase not in ("Succeeded", "Skipped")
+            and not exit_handler
+            and (node_type in _CONTAINER_NODES)
+        ):
+            changes[node_id] = {"phase": "Running", "message": None, "finishedAt": None}
+            continue
+        changes[node_id] = None
+        if node_type == "Pod":
+            pods.append(node_id)
+    spec_patch: dict[str, Any] = {"shutdown": None}
+    if (obj.get("spec") or {}).get("activeDeadlineSeconds") == 0:
+        spec_patch["activeDeadlineSeconds"] = None  # a terminated run: lift the zero deadline
+    patch = {
+        "metadata": {
+            "resourceVersion": md.get("resourceVersion"),
+            "labels": {
+                **dict.fromkeys(_COMPLETED_LABELS),
+                "workflows.argoproj.io/phase": "Running",
+            },
+        },
+        "spec": spec_patch,
+        "status": {
+            "phase": "Running",
+            "message": None,
+            "finishedAt": None,
+            "nodes": changes,
+        },
+    }
+    return patch, pods
+
+
+def retry(client: KubeClient, res: ResourceInfo, obj: dict[str, Any]) -> RunState:
+    """Run a failed run's failed steps again (Workflow), or a failed Job again as a new Job."""
+    md = obj.get("metadata") or {}
+    name, ns = str(md.get("name")), str(md.get("namespace"))
+    if obj.get("kind") != "Workflow":
+        if run_phase(obj) not in ("Failed", "Error"):
+            raise UsageError(
+                f"Job {name} is {run_phase(obj)}: only a failed run can be retried",
+                hint=f"start it again with: agentctl runs resubmit {name}",
+            )
+        return resubmit(client, res, obj)
+    patch, pod_nodes = retry_plan(obj)
+    if pod_nodes:
+        pod_res = client.resources.for_kind("", "Pod")
+        if pod_res is not None:
+            wanted = set(pod_nodes)
+            pods, _ = client.list(pod_res, ns, labels=pod_selector("Workflow", name))
+            for pod in pods:
+                pmd = pod.get("metadata") or {}
+                node_id = (pmd.get("annotations") or {}).get("workflows.argoproj.io/node-id")
+                if node_id in wanted or pmd.get("name") in wanted:
+                    client.delete(pod_res, ns, str(pmd.get("name")))
+    updated = client.merge_patch(res, ns, name, patch, manager=CONTROL_MANAGER)
+    return _state({**updated, "kind": "Workflow"})
 
 
 def run_selector(client: KubeClient, deployed: Deployed, run: str) -> tuple[str, str]:
