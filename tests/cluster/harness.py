@@ -35,6 +35,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "hack" / "cluster" / "build.sh"
+KWOK_STAGES = REPO / "hack" / "cluster" / "kwok-stages.yaml"
 K8S_VERSION = os.environ.get("AGENTCTL_K8S_VERSION", "v1.37.2")
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 PROVISIONER = "agentctl.test/hostpath"
@@ -285,6 +286,7 @@ class ControlPlane:
         )
         self._launch(
             "kwok",
+            f"--config={KWOK_STAGES}",
             f"--kubeconfig={self.kubeconfig}",
             "--manage-all-nodes=false",
             "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
