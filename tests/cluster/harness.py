@@ -39,6 +39,8 @@ KWOK_STAGES = REPO / "hack" / "cluster" / "kwok-stages.yaml"
 K8S_VERSION = os.environ.get("AGENTCTL_K8S_VERSION", "v1.37.2")
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 PROVISIONER = "agentctl.test/hostpath"
+# what each simulated node offers; agents request ephemeral-storage, so it must be listed
+NODE_RESOURCES = {"cpu": "32", "memory": "256Gi", "ephemeral-storage": "1Ti", "pods": "110"}
 NODES = int(os.environ.get("AGENTCTL_CLUSTER_NODES", "3"))
 
 
@@ -339,8 +341,8 @@ class ControlPlane:
                         },
                     },
                     "status": {
-                        "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
-                        "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+                        "allocatable": NODE_RESOURCES,
+                        "capacity": NODE_RESOURCES,
                     },
                 }
             )
