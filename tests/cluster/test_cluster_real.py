@@ -141,6 +141,7 @@ def test_growing_memory_keeps_pods_and_claims(
     proj = project(tmp_path, "research-assistant", namespace, monkeypatch)
     edit(proj, ("spec", "scaling"), {"minReplicas": 1, "maxReplicas": 1})
     edit(proj, ("spec", "memory", "accessMode"), "ReadWriteOnce")
+    edit(proj, ("spec", "environments"), {})  # prod scales to 6, which would split RWO memory
     res = run_cli("deploy", "--timeout", "120s")
     assert res.exit_code == 0, res.stdout + res.stderr
     pods = {
