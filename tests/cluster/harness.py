@@ -35,9 +35,12 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "hack" / "cluster" / "build.sh"
+KWOK_STAGES = REPO / "hack" / "cluster" / "kwok-stages.yaml"
 K8S_VERSION = os.environ.get("AGENTCTL_K8S_VERSION", "v1.37.2")
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 PROVISIONER = "agentctl.test/hostpath"
+# what each simulated node offers; agents request ephemeral-storage, so it must be listed
+NODE_RESOURCES = {"cpu": "32", "memory": "256Gi", "ephemeral-storage": "1Ti", "pods": "110"}
 NODES = int(os.environ.get("AGENTCTL_CLUSTER_NODES", "3"))
 
 
@@ -285,6 +288,7 @@ class ControlPlane:
         )
         self._launch(
             "kwok",
+            f"--config={KWOK_STAGES}",
             f"--kubeconfig={self.kubeconfig}",
             "--manage-all-nodes=false",
             "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
@@ -337,8 +341,8 @@ class ControlPlane:
                         },
                     },
                     "status": {
-                        "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
-                        "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+                        "allocatable": NODE_RESOURCES,
+                        "capacity": NODE_RESOURCES,
                     },
                 }
             )

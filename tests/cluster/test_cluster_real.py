@@ -3,6 +3,7 @@ without touching pods or claims, and a just-installed CRD group is waited for.""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import time
@@ -32,21 +33,45 @@ def kube_api(kubeconfig: Path) -> Any:
     return config.new_client_from_config(str(kubeconfig))
 
 
-def install_crds(kubeconfig: Path, name: str) -> None:
-    """Create (or keep) the CRDs of a fixture set, as an operator's install does; no waiting."""
+@functools.cache
+def crd_docs(name: str) -> tuple[dict[str, Any], ...]:
+    """The CustomResourceDefinitions of a fixture set, parsed once (Argo's are megabytes)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return tuple(
+        doc
+        for path in crd_files(name)
+        for doc in yaml.load_all(path.read_text(), Loader=loader)
+        if doc and doc.get("kind") == "CustomResourceDefinition"
+    )
+
+
+def install_crds(kubeconfig: Path, name: str, *, fresh: bool = False) -> None:
+    """Create (or keep) the CRDs of a fixture set, as an operator's install does; no waiting.
+
+    ``fresh`` first deletes any of them an earlier test installed and waits until they are
+    gone, so the group is created (and its discovery lags) in front of the caller.
+    """
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
 
     ext = client.ApiextensionsV1Api(kube_api(kubeconfig))
-    for path in crd_files(name):
-        for doc in yaml.safe_load_all(path.read_text()):
-            if not doc or doc.get("kind") != "CustomResourceDefinition":
-                continue
-            try:
-                ext.create_custom_resource_definition(doc)
-            except ApiException as exc:
-                if exc.status != 409:
-                    raise
+
+    def exists(crd: str) -> bool:
+        try:
+            ext.read_custom_resource_definition(crd)
+        except ApiException as exc:
+            if exc.status != 404:
+                raise
+            return False
+        return True
+
+    for doc in crd_docs(name):
+        crd = doc["metadata"]["name"]
+        if fresh and exists(crd):
+            ext.delete_custom_resource_definition(crd)
+            wait_until(f"CRD {crd} to be deleted", lambda crd=crd: not exists(crd))
+        if not exists(crd):
+            ext.create_custom_resource_definition(doc)
 
 
 def project(tmp_path: Path, example: str, namespace: str, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -87,7 +112,7 @@ def test_a_just_installed_crd_group_is_waited_for(
 ) -> None:
     """Install the External Secrets CRDs and deploy at once (what a user does): no
     'not a Kubernetes API server', no 'not installed'; deploy waits out the discovery lag."""
-    install_crds(cluster_kubeconfig, "external-secrets")
+    install_crds(cluster_kubeconfig, "external-secrets", fresh=True)
     project(tmp_path, "research-assistant", namespace, monkeypatch)
     res = run_cli("deploy", "--no-wait", "-o", "json")
     assert res.exit_code == 0, res.stderr
@@ -141,6 +166,7 @@ def test_growing_memory_keeps_pods_and_claims(
     proj = project(tmp_path, "research-assistant", namespace, monkeypatch)
     edit(proj, ("spec", "scaling"), {"minReplicas": 1, "maxReplicas": 1})
     edit(proj, ("spec", "memory", "accessMode"), "ReadWriteOnce")
+    edit(proj, ("spec", "environments"), {})  # prod scales to 6, which would split RWO memory
     res = run_cli("deploy", "--timeout", "120s")
     assert res.exit_code == 0, res.stdout + res.stderr
     pods = {

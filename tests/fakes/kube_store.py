@@ -7,6 +7,7 @@ this mixin holds what a request does to the state, under the fake's lock.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets as _secrets
 import threading
 from collections.abc import Callable
@@ -595,15 +596,9 @@ class StoreMixin:
             return self._counted > self.drop_after
 
 
-STS_MUTABLE = {
-    "replicas",
-    "ordinals",
-    "template",
-    "updateStrategy",
-    "revisionHistoryLimit",
-    "persistentVolumeClaimRetentionPolicy",
-    "minReadySeconds",
-}
+# kube-apiserver's ValidateStatefulSetUpdate (v1.37): these spec fields are immutable, each
+# refused on its own path; every other spec field may change.
+STS_IMMUTABLE = ("selector", "volumeClaimTemplates", "serviceName", "podManagementPolicy")
 
 
 def _storage(obj: dict[str, Any]) -> str | None:
@@ -611,16 +606,31 @@ def _storage(obj: dict[str, Any]) -> str | None:
 
 
 def _invalid(r: Resource, name: str, field_path: str, message: str) -> ApiError:
+    return _invalid_all(r, name, [(field_path, message, "FieldValueForbidden")])
+
+
+def _immutable(path: str, value: Any) -> tuple[str, str, str]:
+    shown = json.dumps(value, separators=(",", ":"), sort_keys=True)
+    return path, f"Invalid value: {shown}: field is immutable", "FieldValueInvalid"
+
+
+def _invalid_all(r: Resource, name: str, errors: list[tuple[str, str, str]]) -> ApiError:
+    """A 422 naming every refused field, worded as kube-apiserver words it."""
     qualified = f"{r.kind}.{r.group}" if r.group else r.kind
+    said = [f"{path}: {message}" for path, message, _ in errors]
+    listed = said[0] if len(said) == 1 else f"[{', '.join(said)}]"
     return ApiError(
         422,
         "Invalid",
-        f'{qualified} "{name}" is invalid: {field_path}: {message}',
+        f'{qualified} "{name}" is invalid: {listed}',
         {
             "name": name,
             "group": r.group,
             "kind": r.kind,
-            "causes": [{"reason": "FieldValueForbidden", "message": message, "field": field_path}],
+            "causes": [
+                {"reason": reason, "message": message, "field": path}
+                for path, message, reason in errors
+            ],
         },
     )
 
@@ -630,25 +640,23 @@ def immutable_changes(r: Resource, name: str, old: dict[str, Any], new: dict[str
     ospec, nspec = old.get("spec") or {}, new.get("spec") or {}
     if r.kind == "StatefulSet":
         changed = [
-            k
-            for k in set(ospec) | set(nspec)
-            if k not in STS_MUTABLE and ospec.get(k) != nspec.get(k)
+            _immutable(f"spec.{k}", nspec.get(k))
+            for k in STS_IMMUTABLE
+            if ospec.get(k) != nspec.get(k)
         ]
         if changed:
-            raise _invalid(
-                r,
-                name,
-                "spec",
-                "Forbidden: updates to statefulset spec for fields other than 'replicas', "
-                "'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', "
-                "'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
-            )
+            raise _invalid_all(r, name, changed)
     elif r.kind == "Job":
         if nspec.get("template") != ospec.get("template"):
-            raise _invalid(r, name, "spec.template", 'Invalid value: "...": field is immutable')
+            # a suspended Job's pod template is checked field by field (its resources may change)
+            if ospec.get("suspend") is True:
+                path, value = "spec.template.spec", (nspec.get("template") or {}).get("spec")
+            else:
+                path, value = "spec.template", nspec.get("template")
+            raise _invalid_all(r, name, [_immutable(path, value)])
     elif r.kind == "Deployment":
         if nspec.get("selector") != ospec.get("selector"):
-            raise _invalid(r, name, "spec.selector", 'Invalid value: "...": field is immutable')
+            raise _invalid_all(r, name, [_immutable("spec.selector", nspec.get("selector"))])
     elif r.kind == "PersistentVolumeClaim":
         before, after = _storage(old), _storage(new)
         if before and after and memory_bytes(after) < memory_bytes(before):

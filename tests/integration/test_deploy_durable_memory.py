@@ -164,7 +164,9 @@ def test_the_fake_refuses_what_the_api_server_refuses(kube: FakeKube, tmp_path: 
     sts = kube.get("StatefulSet", NS, AGENT)
     assert sts is not None
     sts["spec"]["serviceName"] = "other"
-    with pytest.raises(Exception, match="updates to statefulset spec for fields other than"):
+    with pytest.raises(
+        Exception, match=r'spec\.serviceName: Invalid value: "other": field is immutable'
+    ):
         kube.apply_as(sts, "someone")
     claim = kube.get("PersistentVolumeClaim", NS, f"memory-{AGENT}-0")
     assert claim is not None
