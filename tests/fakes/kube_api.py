@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 import secrets as _secrets
+import sys
 import threading
 from collections.abc import Callable
 from http.server import ThreadingHTTPServer
@@ -45,6 +46,15 @@ from tests.fakes.kube_store import (  # noqa: F401 - re-exported for kube_http a
 
 AGGREGATED = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 DEFAULT_TOKEN = "fake-token-" + "0" * 8
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client hanging up (as invoke does after a streamed error) is no error of the fake:
+    the real API server just closes that connection too."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class FakeKube(StoreMixin):
@@ -107,7 +117,7 @@ class FakeKube(StoreMixin):
         from tests.fakes.kube_http import Handler
 
         handler = type("BoundHandler", (Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _QuietServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
