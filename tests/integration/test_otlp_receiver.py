@@ -66,8 +66,17 @@ def post(
 
 
 def assert_still_serving(rx: OtlpReceiver, store: TraceStore) -> None:
+    """The receiver accepts a normal export again, as an OTLP exporter would see it: a 503 with
+    Retry-After (connections it refused a moment ago may still be draining) is retried, within a
+    bounded time."""
     run = P.agent_run()
-    status, _, _ = post(rx, P.protobuf(run))
+    deadline = time.monotonic() + 20
+    while True:
+        status, headers, _ = post(rx, P.protobuf(run))
+        if status != 503 or time.monotonic() > deadline:
+            break
+        assert headers.get("Retry-After") == "1"
+        time.sleep(0.2)
     assert status == 200
     assert len(store.trace(run[0]["trace_id"].hex())) == 4
 
