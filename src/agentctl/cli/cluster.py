@@ -1,15 +1,20 @@
 """The cluster options every cluster command shares and the one way to connect.
 
 ``--kubeconfig``, ``--context``, ``-n/--namespace`` and ``--request-timeout``
-are declared once here, so deploy, diff, status, run, logs, delete and
-``trace --port-forward`` spell and explain them alike and reach the cluster
-through :func:`connect_client` (or :func:`connect_options`).
+are declared once here, so deploy, diff, status, run, runs, logs, delete,
+invoke and ``trace --port-forward`` spell and explain them alike and reach the
+cluster through :func:`connect_client` (or :func:`connect_options`). A command
+registered with :func:`command` takes them all as one :class:`Target`.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -22,6 +27,8 @@ if TYPE_CHECKING:
     from agentctl.deploy.source import AgentSource
 
 __all__ = ["EnvOpt", "PlatformOpt", "duration"]
+
+R = TypeVar("R")
 
 KubeconfigOpt = Annotated[
     str | None,
@@ -69,6 +76,89 @@ ForceOpt = Annotated[
         help="Take over fields another field manager owns (server-side apply force).",
     ),
 ]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a cluster command goes: the platform file and the connection flags, as given.
+
+    A command declares ``target: cluster.Target = cluster.TARGET`` (or a
+    ``Target`` with another ``request_timeout`` default) and is decorated with
+    :func:`options`, which puts ``--platform``, ``--kubeconfig``, ``--context``,
+    ``-n/--namespace`` and ``--request-timeout`` in that parameter's place.
+    """
+
+    platform: Path | None = None
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespace: str | None = None
+    request_timeout: str = "30s"
+
+    def connect(self) -> KubeClient:
+        return connect_client(self.kubeconfig, self.context, self.request_timeout)
+
+    def platform_file(self) -> str | None:
+        return platform_file(self.platform)
+
+    def namespace_of(self, client: KubeClient, agent: str | None) -> str | None:
+        """-n, else the agent project's namespace, the context's, or None (every namespace)."""
+        from agentctl.deploy.locate import resolve_namespace
+
+        return resolve_namespace(client, self.namespace, agent, Path.cwd(), self.platform_file())
+
+
+TARGET = Target()
+
+_TARGET_OPTS: dict[str, Any] = {
+    "platform": PlatformOpt,
+    "kubeconfig": KubeconfigOpt,
+    "context": ContextOpt,
+    "namespace": NamespaceOpt,
+    "request_timeout": RequestTimeoutOpt,
+}
+
+
+def options(func: Callable[..., R]) -> Callable[..., R]:
+    """Replace ``func``'s :class:`Target` parameter by the five cluster options (same order, same help)."""
+    sig = inspect.signature(func, eval_str=True)
+    name = next(n for n, p in sig.parameters.items() if isinstance(p.default, Target))
+    default: Target = sig.parameters[name].default
+    params: list[inspect.Parameter] = []
+    for p in sig.parameters.values():
+        if p.name != name:
+            params.append(p)
+            continue
+        for f in fields(Target):
+            params.append(
+                inspect.Parameter(
+                    f.name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=getattr(default, f.name),
+                    annotation=_TARGET_OPTS[f.name],
+                )
+            )
+    new_sig = sig.replace(
+        parameters=[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params]
+    )
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> R:
+        kwargs[name] = Target(**{f.name: kwargs.pop(f.name) for f in fields(Target)})
+        return func(**kwargs)
+
+    del wrapper.__wrapped__  # typer reads the signature below, not func's
+    wrapper.__signature__ = new_sig  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in new_sig.parameters.values()}
+    return wrapper
+
+
+def command(app: typer.Typer, name: str | None = None) -> Callable[[Callable[..., R]], Any]:
+    """``@app.command(name)`` for a cluster command: its :class:`Target` becomes the cluster options."""
+
+    def register(func: Callable[..., R]) -> Any:
+        return app.command(name)(options(func))
+
+    return register
 
 
 def connect_options(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,7 +15,7 @@ from agentctl.views.words import counted
 app = typer.Typer()
 
 
-@app.command()
+@cluster.command(app)
 def delete(
     name: Annotated[str, typer.Argument(help="The agent to remove.")],
     delete_data: Annotated[
@@ -34,25 +33,21 @@ def delete(
     ignore_not_found: Annotated[
         bool, typer.Option("--ignore-not-found", help="Exit 0 when the agent is not deployed.")
     ] = False,
-    platform: cluster.PlatformOpt = None,
-    kubeconfig: cluster.KubeconfigOpt = None,
-    context: cluster.ContextOpt = None,
-    namespace: cluster.NamespaceOpt = None,
-    request_timeout: cluster.RequestTimeoutOpt = "30s",
+    target: cluster.Target = cluster.TARGET,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Delete an agent's objects and runs; the shared namespace stays, and so does memory unless --delete-data."""
     from agentctl.deploy import delete as kdelete
     from agentctl.deploy.errors import NotDeployed
-    from agentctl.deploy.locate import find_agent, resolve_namespace
+    from agentctl.deploy.locate import find_agent
     from agentctl.errors import UsageError
     from agentctl.views.deploy_delete import preview
 
     common.set_kind("DeleteResult")
     text = output is OutputFormat.text
     err = common.console(stderr=True)
-    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
-        ns = resolve_namespace(client, namespace, name, Path.cwd(), cluster.platform_file(platform))
+    with target.connect() as client:
+        ns = target.namespace_of(client, name)
         client.discover()
         try:
             deployed = find_agent(client, name, ns)

@@ -29,7 +29,7 @@ class PartlyDeployed(AgentctlError):
         return {**self.cause.to_dict(), "applied": self.applied}
 
 
-@app.command()
+@cluster.command(app)
 def deploy(
     path: cluster.PathArg = None,
     from_dir: cluster.FromOpt = None,
@@ -56,11 +56,7 @@ def deploy(
     timeout: Annotated[
         str, typer.Option("--timeout", help="How long to wait for readiness (e.g. 90s, 5m).")
     ] = "5m",
-    platform: cluster.PlatformOpt = None,
-    kubeconfig: cluster.KubeconfigOpt = None,
-    context: cluster.ContextOpt = None,
-    namespace: cluster.NamespaceOpt = None,
-    request_timeout: cluster.RequestTimeoutOpt = "30s",
+    target: cluster.Target = cluster.TARGET,
     no_gate: common.NoGateOpt = False,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
@@ -88,13 +84,13 @@ def deploy(
         wait=wait,
         timeout=cluster.duration(timeout, "--timeout"),
     )
-    srcs = cluster.sources(path, from_dir, env, platform, gate="deploy", no_gate=no_gate)
+    srcs = cluster.sources(path, from_dir, env, target.platform, gate="deploy", no_gate=no_gate)
     for src in srcs:
-        cluster.check_namespace(namespace, src)
+        cluster.check_namespace(target.namespace, src)
     text = output is OutputFormat.text
     err = common.console(stderr=True)
     results: list[Any] = []
-    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
+    with target.connect() as client:
         for src in srcs:
             progress = DeployProgress(err, live=text and sys.stderr.isatty())
             if text:

@@ -13,7 +13,7 @@ from agentctl.settings import OutputFormat
 app = typer.Typer()
 
 
-@app.command()
+@cluster.command(app)
 def diff(
     path: cluster.PathArg = None,
     from_dir: cluster.FromOpt = None,
@@ -22,11 +22,7 @@ def diff(
     prune: Annotated[
         bool, typer.Option("--prune/--no-prune", help="Show what deploy would prune as removals.")
     ] = True,
-    platform: cluster.PlatformOpt = None,
-    kubeconfig: cluster.KubeconfigOpt = None,
-    context: cluster.ContextOpt = None,
-    namespace: cluster.NamespaceOpt = None,
-    request_timeout: cluster.RequestTimeoutOpt = "30s",
+    target: cluster.Target = cluster.TARGET,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Compare a server-side dry run of the agent with the live objects (managed fields stripped).
@@ -38,11 +34,11 @@ def diff(
     from agentctl.views.deploy_diff import print_diff, summary
 
     common.set_kind("DiffResult")
-    srcs = cluster.sources(path, from_dir, env, platform)
+    srcs = cluster.sources(path, from_dir, env, target.platform)
     for src in srcs:
-        cluster.check_namespace(namespace, src)
+        cluster.check_namespace(target.namespace, src)
     results = []
-    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
+    with target.connect() as client:
         for src in srcs:
             results.append(run_diff(client, src, force_conflicts=force_conflicts, prune=prune))
     changed = any(r.changed for r in results)

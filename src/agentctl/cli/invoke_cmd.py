@@ -36,7 +36,7 @@ def _task(text: str | None, file: Path | None) -> str:
     return text
 
 
-@app.command()
+@cluster.command(app)
 def invoke(
     name: Annotated[str, typer.Argument(help="The deployed agent.")],
     input_text: Annotated[
@@ -54,11 +54,7 @@ def invoke(
         str | None,
         typer.Option("--conversation-id", help="Continue this conversation (stateful agents)."),
     ] = None,
-    platform: cluster.PlatformOpt = None,
-    kubeconfig: cluster.KubeconfigOpt = None,
-    context: cluster.ContextOpt = None,
-    namespace: cluster.NamespaceOpt = None,
-    request_timeout: cluster.RequestTimeoutOpt = "300s",
+    target: cluster.Target = cluster.Target(request_timeout="300s"),
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Send a task to a deployed service or stateful agent and print its answer and trace id.
@@ -72,15 +68,15 @@ def invoke(
     parameter when it declares one).
     """
     from agentctl.deploy import invoke as deploy_invoke
-    from agentctl.deploy.locate import find_agent, resolve_namespace
+    from agentctl.deploy.locate import find_agent
 
     common.set_kind("Invocation")
     params = common.parse_params(param)
     task = _task(input_text, file)
     text = output is OutputFormat.text
     err = common.console(stderr=True)
-    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
-        ns = resolve_namespace(client, namespace, name, Path.cwd(), cluster.platform_file(platform))
+    with target.connect() as client:
+        ns = target.namespace_of(client, name)
         client.discover()
         deployed = find_agent(client, name, ns)
         kinds = {r.kind for r in deployed.inventory.refs()}

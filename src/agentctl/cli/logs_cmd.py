@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,7 +12,7 @@ from agentctl.cli import cluster, common
 app = typer.Typer()
 
 
-@app.command()
+@cluster.command(app)
 def logs(
     name: Annotated[str, typer.Argument(help="The agent.")],
     follow: Annotated[
@@ -38,17 +37,13 @@ def logs(
             help="Only the pods of this run (a Workflow or Job name, or @latest), prefixed by step.",
         ),
     ] = None,
-    platform: cluster.PlatformOpt = None,
-    kubeconfig: cluster.KubeconfigOpt = None,
-    context: cluster.ContextOpt = None,
-    namespace: cluster.NamespaceOpt = None,
-    request_timeout: cluster.RequestTimeoutOpt = "30s",
+    target: cluster.Target = cluster.TARGET,
 ) -> None:
     """Print the logs of every pod of an agent, each line prefixed with \\[pod/container]."""
     import threading
 
     from agentctl.deploy import logs as klogs
-    from agentctl.deploy.locate import find_agent, resolve_namespace
+    from agentctl.deploy.locate import find_agent
 
     since_seconds = int(cluster.duration(since, "--since")) if since else None
     out = sys.stdout
@@ -61,8 +56,8 @@ def logs(
             out.write(f"{tag} {line}\n")
             out.flush()
 
-    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
-        ns = resolve_namespace(client, namespace, name, Path.cwd(), cluster.platform_file(platform))
+    with target.connect() as client:
+        ns = target.namespace_of(client, name)
         deployed = find_agent(client, name, ns)
         selector = None
         if run is not None:

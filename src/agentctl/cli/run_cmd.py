@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +15,7 @@ from agentctl.settings import OutputFormat
 app = typer.Typer()
 
 
-@app.command()
+@cluster.command(app)
 def run(
     name: Annotated[str, typer.Argument(help="The agent to run (a job or workflow agent).")],
     param: Annotated[
@@ -35,11 +34,7 @@ def run(
         str | None,
         typer.Option("--timeout", help="With --watch: give up waiting after this long (e.g. 30m)."),
     ] = None,
-    platform: cluster.PlatformOpt = None,
-    kubeconfig: cluster.KubeconfigOpt = None,
-    context: cluster.ContextOpt = None,
-    namespace: cluster.NamespaceOpt = None,
-    request_timeout: cluster.RequestTimeoutOpt = "30s",
+    target: cluster.Target = cluster.TARGET,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Start a Workflow from the agent's WorkflowTemplate, or a Job from its CronJob/Job template.
@@ -47,7 +42,7 @@ def run(
     With --watch: exit 0 when the run succeeds, 4 when it fails (naming the failing step).
     """
     from agentctl.deploy import runs
-    from agentctl.deploy.locate import find_agent, resolve_namespace
+    from agentctl.deploy.locate import find_agent
     from agentctl.views.deploy_run import RunWatcher
 
     common.set_kind("Run")
@@ -58,8 +53,8 @@ def run(
         from agentctl.errors import UsageError
 
         raise UsageError("--log follows the run's logs while watching it: add --watch")
-    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
-        ns = resolve_namespace(client, namespace, name, Path.cwd(), cluster.platform_file(platform))
+    with target.connect() as client:
+        ns = target.namespace_of(client, name)
         client.discover()
         deployed = find_agent(client, name, ns)
         state = runs.start(client, deployed, params)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,38 +16,33 @@ RunArg = Annotated[
 ]
 
 
-def _namespace(client: Any, explicit: str | None, platform: Path | None) -> str:
-    from agentctl.deploy.locate import resolve_namespace
+def _namespace(client: Any, target: cluster.Target) -> str:
     from agentctl.errors import UsageError
 
-    ns = resolve_namespace(client, explicit, None, Path.cwd(), cluster.platform_file(platform))
+    ns = target.namespace_of(client, None)
     if not ns:
         raise UsageError("which namespace is the run in? give -n NAMESPACE")
     return ns
 
 
-@app.command("list")
+@cluster.command(app, "list")
 def list_runs(
     name: Annotated[str, typer.Argument(help="The agent (a job or workflow agent).")],
     limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many (0: all).")] = 20,
-    platform: cluster.PlatformOpt = None,
-    kubeconfig: cluster.KubeconfigOpt = None,
-    context: cluster.ContextOpt = None,
-    namespace: cluster.NamespaceOpt = None,
-    request_timeout: cluster.RequestTimeoutOpt = "30s",
+    target: cluster.Target = cluster.TARGET,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Recent runs of an agent, newest first: phase, duration and compute cost."""
     from agentctl.cost.rates import RateCard, fmt_usd
     from agentctl.deploy import run_admin
-    from agentctl.deploy.locate import find_agent, resolve_namespace
+    from agentctl.deploy.locate import find_agent
     from agentctl.spec.units import format_duration
     from agentctl.views.tables import titled_table
 
     common.set_kind("RunList")
     card = RateCard()
-    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
-        ns = resolve_namespace(client, namespace, name, Path.cwd(), cluster.platform_file(platform))
+    with target.connect() as client:
+        ns = target.namespace_of(client, name)
         client.discover()
         deployed = find_agent(client, name, ns)
         rows = run_admin.list_runs(client, deployed, card, limit)
@@ -76,18 +70,14 @@ def list_runs(
 def _act(
     action: str,
     run: str,
-    platform: Path | None,
-    kubeconfig: str | None,
-    context: str | None,
-    namespace: str | None,
-    request_timeout: str,
+    target: cluster.Target,
     output: OutputFormat,
 ) -> None:
     from agentctl.deploy import run_admin
 
     common.set_kind("Run")
-    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
-        ns = _namespace(client, namespace, platform)
+    with target.connect() as client:
+        ns = _namespace(client, target)
         client.discover()
         res, obj = run_admin.find_run(client, run, ns)
         fn = {"stop": run_admin.stop, "retry": run_admin.retry}.get(action, run_admin.resubmit)
@@ -116,18 +106,14 @@ def _command(action: str, doc: str) -> Any:
 
     def command(
         run: RunArg,
-        platform: cluster.PlatformOpt = None,
-        kubeconfig: cluster.KubeconfigOpt = None,
-        context: cluster.ContextOpt = None,
-        namespace: cluster.NamespaceOpt = None,
-        request_timeout: cluster.RequestTimeoutOpt = "30s",
+        target: cluster.Target = cluster.TARGET,
         output: common.OutputOpt = OutputFormat.text,
     ) -> None:
-        _act(action, run, platform, kubeconfig, context, namespace, request_timeout, output)
+        _act(action, run, target, output)
 
     command.__doc__ = doc
     command.__name__ = action
-    return command
+    return cluster.options(command)
 
 
 app.command("stop")(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,7 +12,7 @@ from agentctl.settings import OutputFormat
 app = typer.Typer()
 
 
-@app.command()
+@cluster.command(app)
 def status(
     name: Annotated[
         str | None, typer.Argument(help="An agent (default: every agent in the namespace).")
@@ -21,30 +20,19 @@ def status(
     all_namespaces: Annotated[
         bool, typer.Option("-A", "--all-namespaces", help="Agents in every namespace.")
     ] = False,
-    platform: cluster.PlatformOpt = None,
-    kubeconfig: cluster.KubeconfigOpt = None,
-    context: cluster.ContextOpt = None,
-    namespace: cluster.NamespaceOpt = None,
-    request_timeout: cluster.RequestTimeoutOpt = "30s",
+    target: cluster.Target = cluster.TARGET,
     output: common.OutputOpt = OutputFormat.text,
 ) -> None:
     """Show agents agentctl deployed: type, version, ready/desired replicas, last run and result, age."""
-    from agentctl.deploy.locate import resolve_namespace
     from agentctl.deploy.status import status as run_status
     from agentctl.errors import UsageError
     from agentctl.views.deploy_status import status_table
 
     common.set_kind("AgentStatusList")
-    if all_namespaces and namespace:
+    if all_namespaces and target.namespace:
         raise UsageError("-A and -n exclude each other")
-    with cluster.connect_client(kubeconfig, context, request_timeout) as client:
-        ns = (
-            None
-            if all_namespaces
-            else resolve_namespace(
-                client, namespace, name, Path.cwd(), cluster.platform_file(platform)
-            )
-        )
+    with target.connect() as client:
+        ns = None if all_namespaces else target.namespace_of(client, name)
         rows = run_status(client, ns, name)
     if output is not OutputFormat.text:
         common.emit(
