@@ -21,7 +21,7 @@ from agentctl import __version__
 from agentctl.cli import _coerce
 from agentctl.cli.output import OutputState, output_scope
 from agentctl.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, AgentctlError
-from agentctl.settings import Settings, truthy
+from agentctl.settings import Settings, debug_requested
 
 # name -> (module exposing ``app: typer.Typer``, one-line help, help panel).
 # One line per command; panels: "Author", "Ship", "Observe", "Other". After adding a
@@ -179,7 +179,7 @@ def _choices(param: Any) -> Any:
 
 
 def _heading(text: str) -> str:
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" or not sys.stdout.isatty():
+    if not Settings.resolve(stdout_isatty=sys.stdout.isatty()).color:
         return text
     return f"\x1b[1m{text}\x1b[0m"
 
@@ -226,7 +226,7 @@ def root(
 
 
 def _debug_requested(argv: list[str]) -> bool:
-    return "--debug" in argv or truthy(os.environ.get("AGENTCTL_DEBUG"))
+    return "--debug" in argv or debug_requested()
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -101,7 +101,10 @@ def build(
     loaded, problems = load_agents(files, env)
     if problems:
         raise SpecError(problems)
-    bundles = build_all(loaded, platform, kube_version=kube_version, crd_dirs=list(crd_dirs or []))
+    crds = common.crd_dirs(crd_dirs)
+    bundles = build_all(
+        loaded, platform, kube_version=kube_version, crd_dirs=[Path(d) for d in crds]
+    )
     from agentctl.policy.gate import enforce
 
     report = enforce(
@@ -109,7 +112,7 @@ def build(
         loaded,
         platform,
         kube_version=kube_version,
-        crd_dirs=[str(d) for d in crd_dirs or []],
+        crd_dirs=crds,
         no_gate=no_gate,
     )
     if no_gate:

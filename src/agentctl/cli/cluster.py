@@ -218,7 +218,7 @@ def _gate_spec(
     loaded = load_agent(path, env=env)
     pf = platform_file(platform)
     lp = load_platform(Path(pf) if pf else None, loaded.project_dir)
-    report = enforce(command, [loaded], lp, no_gate=no_gate)
+    report = enforce(command, [loaded], lp, crd_dirs=common.crd_dirs(None), no_gate=no_gate)
     if no_gate:
         common.warn_gate_skipped(report)
 
@@ -230,7 +230,12 @@ def _gate_build(command: str, from_dir: Path, platform: Path | None, no_gate: bo
 
     pf = platform_file(platform)
     files = [str(f) for f in manifest_files(from_dir)]
-    report = gate.run(paths=[], manifests=files, platform_file=Path(pf) if pf else None)
+    report = gate.run(
+        paths=[],
+        manifests=files,
+        platform_file=Path(pf) if pf else None,
+        crd_dirs=common.crd_dirs(None),
+    )
     if no_gate and not report.units[0].platform.platform.policy.allow_no_gate:
         raise gate.no_gate_refused(command)
     gate.verdict(command, report, no_gate=no_gate)

@@ -104,7 +104,7 @@ def collector(
             f"[yellow]warning:[/] listening on {host}, reachable from other machines: anyone who can reach "
             "it can write traces (there is no authentication); prefer 127.0.0.1 with a port-forward"
         )
-    trace_store = TraceStore(store)
+    trace_store = TraceStore(common.store_path(store))
 
     def unstored(signal: str) -> None:
         err.print(f"[yellow]note:[/] {otlp_signals.notice(signal)}")

@@ -108,6 +108,23 @@ def platform_path(explicit: Path | None) -> Path | None:
     return Path(configured) if configured else None
 
 
+def store_path(explicit: Path | None) -> Path:
+    """--store, else AGENTCTL_TRACE_STORE, else the store in the user data directory."""
+    if explicit is not None:
+        return explicit
+    configured = settings().trace_store
+    if configured:
+        return Path(configured).expanduser()
+    from agentctl.telemetry.store import default_store_path
+
+    return default_store_path()
+
+
+def crd_dirs(explicit: list[Path] | None) -> list[str]:
+    """--crd-dir (each), then the directories AGENTCTL_CRD_DIR names."""
+    return [str(d) for d in explicit or []] + list(settings().crd_dirs)
+
+
 def settings(ctx: typer.Context | None = None) -> Settings:
     from agentctl.cli._click import get_current_context
 

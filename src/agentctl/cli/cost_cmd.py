@@ -113,7 +113,7 @@ def _report(store: Path | None, source: str | None, since_ns: int, until_ns: int
             agents: list[Any], platform: Any) -> Any:  # fmt: skip
     from agentctl.cost.rates import RateCard
     from agentctl.errors import TelemetryError
-    from agentctl.telemetry.store import TraceStore, default_store_path
+    from agentctl.telemetry.store import TraceStore
 
     card = RateCard.from_platform(platform.platform if platform is not None else None)
     specs = {a.agent.metadata.name: a.agent.spec.resources for a in agents}
@@ -128,7 +128,7 @@ def _report(store: Path | None, source: str | None, since_ns: int, until_ns: int
             if agent is None or a.agent == agent
         ]
         compute_source = f"OpenCost {source}"
-    path = store or default_store_path()
+    path = common.store_path(store)
     if not path.exists():
         if store is not None:
             raise TelemetryError(
@@ -162,7 +162,7 @@ def _budget(report: Any, store: Path | None, agents: list[Any], platform: Any, a
     from agentctl.cost.budget import budgets_for, check_budgets
     from agentctl.cost.report import UNKNOWN
     from agentctl.errors import GateFailed
-    from agentctl.telemetry.store import TraceStore, default_store_path
+    from agentctl.telemetry.store import TraceStore
 
     seen = [
         a.key for a in report.by_agent if a.key != UNKNOWN and (agent is None or a.key == agent)
@@ -172,7 +172,7 @@ def _budget(report: Any, store: Path | None, agents: list[Any], platform: Any, a
     limits = {b.agent: float(b.per_run.usd) for b in budgets if b.per_run is not None}
     runs: dict[str, Any] = {}
     counts: dict[str, int] = {}
-    path = store or default_store_path()
+    path = common.store_path(store)
     if path.exists() and limits:
         from agentctl.telemetry.aggregates import runs_over_budget
 

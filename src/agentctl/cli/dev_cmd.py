@@ -124,7 +124,7 @@ def dev(
     options = DevOptions(
         offline_model=offline_model,
         python=python,
-        store_path=store,
+        store_path=common.store_path(store),
         env_file=env_file,
         parameters=parse_params(param or []),
         ready_timeout=ready_timeout,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -185,7 +184,7 @@ def eval_(
         if source is not None:
             raise UsageError("--judge reads the local store: it does not go with --source")
         if judge_url == JUDGE_URL_DEFAULT:  # envvar= is not honoured by every typer release
-            judge_url = os.environ.get("AGENTCTL_JUDGE_BASE_URL") or judge_url
+            judge_url = common.settings().judge_base_url or judge_url
         judged = _judge(
             store, judge, judge_url, judge_key_env, since_ns, until_ns, agent, judge_limit
         )
@@ -264,9 +263,9 @@ def _spans(store: Path | None, source: str | None, since_ns: int, until_ns: int,
                 spans.extend(src.trace(s.trace_id))
         return spans, f"{src.description} ({len(summaries)} recent traces)"
     from agentctl.telemetry.aggregates import eval_spans
-    from agentctl.telemetry.store import TraceStore, default_store_path
+    from agentctl.telemetry.store import TraceStore
 
-    path = store or default_store_path()
+    path = common.store_path(store)
     if not path.exists():
         if store is not None:
             raise TelemetryError(
@@ -285,9 +284,9 @@ def _ground(
 ) -> dict[str, int] | None:
     """Check and record the groundedness of stored runs that captured their content."""
     from agentctl.telemetry.grounding import ground_runs
-    from agentctl.telemetry.store import TraceStore, default_store_path
+    from agentctl.telemetry.store import TraceStore
 
-    path = store or default_store_path()
+    path = common.store_path(store)
     if not path.exists():
         return None
     with TraceStore(path) as st:
@@ -297,16 +296,15 @@ def _ground(
 def _judge(store: Path | None, model: str, url: str, key_env: str, since_ns: int, until_ns: int,
            agent: str | None, limit: int) -> dict[str, Any]:  # fmt: skip
     """Have ``model`` judge the faithfulness of stored runs; the key is read from ``key_env``."""
-    import os
-
     from agentctl.errors import TelemetryError
+    from agentctl.settings import secret_from
     from agentctl.telemetry.judge import judge_runs
-    from agentctl.telemetry.store import TraceStore, default_store_path
+    from agentctl.telemetry.store import TraceStore
 
-    path = store or default_store_path()
+    path = common.store_path(store)
     if not path.exists():
         raise TelemetryError(f"{path}: no trace store there", hint="check --store")
-    key = os.environ.get(key_env) or None
+    key = secret_from(key_env)
     with TraceStore(path) as st:
         result = judge_runs(st, model=model, base_url=url, key=key, since_ns=since_ns,
                             until_ns=until_ns, agent=agent, limit=limit)  # fmt: skip
@@ -367,9 +365,9 @@ def _run_spend(limits: dict[str, Any], store: Path | None, source: str | None, s
 
         return {trace: cost.usd for trace, cost in price_spans(spans).traces.items()}
     from agentctl.telemetry.aggregates import runs_over_budget
-    from agentctl.telemetry.store import TraceStore, default_store_path
+    from agentctl.telemetry.store import TraceStore
 
-    path = store or default_store_path()
+    path = common.store_path(store)
     if not path.exists():
         return {}
     with TraceStore(path) as st:
@@ -407,9 +405,9 @@ def _costs(
     from agentctl.cost.rates import RateCard
     from agentctl.eval.gates import CostPerRun
     from agentctl.telemetry.aggregates import cost_report
-    from agentctl.telemetry.store import TraceStore, default_store_path
+    from agentctl.telemetry.store import TraceStore
 
-    path = store or default_store_path()
+    path = common.store_path(store)
     if not path.exists():
         return {}
     platform = load_platform_for(None, loaded, need_model=False)

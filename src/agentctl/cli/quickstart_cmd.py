@@ -86,7 +86,7 @@ def quickstart(
     build = _build(project, out if text else None)
 
     step(4, "Run it locally with the offline demo model (agentctl dev --invoke)")
-    run = _run(project, store, python, out if text else None)
+    run = _run(project, common.store_path(store), python, out if text else None)
 
     prices = run["prices"]
     if text:
@@ -95,7 +95,7 @@ def quickstart(
         step(5, "The trace and the cost of that run (agentctl trace)")
         print_run(out, run["report"], prices, agent=qs.AGENT_NAME)
         step(6, "Its eval set, offline: evals/*.yaml (agentctl eval run)")
-    evaluation = _eval(project, store, out if text else None)
+    evaluation = _eval(project, common.store_path(store), out if text else None)
     if text:
         _next_steps(out, project, store, time.monotonic() - started)
     else:
@@ -122,7 +122,7 @@ def quickstart(
 def _validate(project: Path, out: Any) -> dict[str, Any]:
     from agentctl.policy import gate
 
-    report = gate.run(paths=[project], manifests=[])
+    report = gate.run(paths=[project], manifests=[], crd_dirs=common.crd_dirs(None))
     if out is not None:
         from agentctl.views.findings import render_report
 
@@ -147,7 +147,7 @@ def _build(project: Path, out: Any) -> dict[str, Any]:
 
     loaded = load_agent(project)
     platform = load_platform(common.platform_path(None), project)
-    bundles = build_all([loaded], platform)
+    bundles = build_all([loaded], platform, crd_dirs=[Path(d) for d in common.crd_dirs(None)])
     estimates = {b.name: estimate_agent(b.loaded.agent, b.platform.platform) for b in bundles}
     written = write_tree(project / "dist", {b.name: bundle_files(b) for b in bundles})
     dirs = {p.name: _shown(p) for p in written}
@@ -163,7 +163,7 @@ def _build(project: Path, out: Any) -> dict[str, Any]:
     }
 
 
-def _run(project: Path, store: Path | None, python: str | None, out: Any) -> dict[str, Any]:
+def _run(project: Path, store: Path, python: str | None, out: Any) -> dict[str, Any]:
     from agentctl.cost.llm import price_spans
     from agentctl.local import invoke
     from agentctl.local import quickstart as qs
@@ -222,7 +222,7 @@ def _run(project: Path, store: Path | None, python: str | None, out: Any) -> dic
     return {"report": report, "prices": price_spans(report.spans), "store": store_path}
 
 
-def _eval(project: Path, store: Path | None, out: Any) -> Any:
+def _eval(project: Path, store: Path, out: Any) -> Any:
     """The demo's own eval set through the same runtime, offline, and its report."""
     from agentctl.eval.evalset_report import build_report
     from agentctl.local.evalrun import load_cases, run_cases, run_spans

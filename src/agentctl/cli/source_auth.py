@@ -7,7 +7,6 @@ sent as request headers only and never printed.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -58,13 +57,17 @@ def source_auth(
 ) -> SourceAuth | None:
     """The credentials given (flags, else their environment variables), or None.
 
-    The variables are read here too, not only by the options' ``envvar``: typer
-    releases differ in whether ``envvar`` is honoured with newer click.
+    The variables are taken from the settings too, not only by the options'
+    ``envvar``: typer releases differ in whether ``envvar`` is honoured with
+    newer click.
     """
-    token = token or os.environ.get("AGENTCTL_SOURCE_TOKEN") or None
-    user = user or os.environ.get("AGENTCTL_SOURCE_USER") or None
-    password = password or os.environ.get("AGENTCTL_SOURCE_PASSWORD") or None
-    org = org or os.environ.get("AGENTCTL_SOURCE_ORG_ID") or None
+    from agentctl.cli.common import settings
+
+    s = settings()
+    token = token or s.source_token
+    user = user or s.source_user
+    password = password or s.source_password
+    org = org or s.source_org
     if not (token or user or password or org):
         return None
     from agentctl.telemetry.remote import SourceAuth

@@ -189,7 +189,7 @@ def _open_store(path: Path | None, *, must_exist: bool) -> TraceStore:
         raise TelemetryError(
             f"{path}: no trace store there", hint="check --store, or start `agentctl collector`"
         )
-    return TraceStore(path)
+    return TraceStore(common.store_path(path))
 
 
 def _platform_traces() -> tuple[str, str | None, str] | None:
@@ -215,7 +215,6 @@ def _resolve_source(
     auth: Any = None,
 ) -> tuple[TraceSource | None, Any]:
     from agentctl.telemetry.sources import LocalSource, remote_source
-    from agentctl.telemetry.store import default_store_path
 
     kind: str | None = None
     url: str | None = None
@@ -252,7 +251,7 @@ def _resolve_source(
         _usage(
             f"--source {kind} needs a URL (e.g. {kind}+http://127.0.0.1:PORT) or --port-forward svc/NAME"
         )
-    path = store or default_store_path()
+    path = common.store_path(store)
     if store is None and not path.exists():
         return None, None
     return LocalSource(_open_store(store, must_exist=True)), None
@@ -260,9 +259,8 @@ def _resolve_source(
 
 def _empty(trace_id: str | None, output: OutputFormat, store: Path | None) -> None:
     from agentctl.errors import TelemetryError
-    from agentctl.telemetry.store import default_store_path
 
-    where = str(store or default_store_path())
+    where = str(common.store_path(store))
     if trace_id:
         raise TelemetryError(f"trace {trace_id} not found: there is no trace store yet at {where}")
     if output is not OutputFormat.text:

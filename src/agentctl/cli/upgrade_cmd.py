@@ -72,6 +72,7 @@ def upgrade(
         write=not (dry_run or diff),
         mark_resolved=mark_resolved,
         hooks=common.hook_trust(trust, platform, path, output),
+        repository=common.settings().template_repository,
     )
     if output is not OutputFormat.text:
         common.emit("UpgradeResult", result.to_dict(), output, ok=not result.conflicts)

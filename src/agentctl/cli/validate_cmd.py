@@ -238,7 +238,7 @@ def validate(
         fail_on=fail_on.value if fail_on else None,
         inline_allowed=False if no_inline else None,
         kube_version=kube_version,
-        crd_dirs=[str(d) for d in crd_dir or []],
+        crd_dirs=common.crd_dirs(crd_dir),
         allow_kinds=_split(allow_kind),
         keep_going=True,
     )

@@ -16,7 +16,6 @@ validation fast (thousands of objects per second in one process).
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,7 +25,6 @@ from typing import Any
 
 from agentctl.errors import ConfigError
 
-CRD_DIR_ENV = "AGENTCTL_CRD_DIR"
 _REF_PREFIX = "/api/_definitions.json#/$defs/"
 _MAX_MESSAGE = 240
 
@@ -170,24 +168,19 @@ def _short(message: str) -> str:
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
 
 
-def crd_dirs_from_env() -> list[Path]:
-    raw = os.environ.get(CRD_DIR_ENV, "")
-    return [Path(p) for p in raw.split(os.pathsep) if p.strip()]
-
-
 class SchemaValidator:
     """Validate objects against strict schemas; compile each schema once.
 
     ``kube_version`` picks the bundled Kubernetes schemas (default: newest).
-    ``crd_dirs`` (plus ``AGENTCTL_CRD_DIR``, ``os.pathsep``-separated) hold
-    CRD YAML files for custom resources.
+    ``crd_dirs`` hold CRD YAML files for custom resources (the command line
+    adds the directories ``AGENTCTL_CRD_DIR`` names to ``--crd-dir``).
     """
 
     def __init__(self, kube_version: str | None = None, crd_dirs: list[Path] | None = None) -> None:
         from agentctl.render.crds import CrdIndex
 
         self.kube_version = resolve_kube_version(kube_version)
-        dirs = [Path(d) for d in (crd_dirs or [])] + crd_dirs_from_env()
+        dirs = [Path(d) for d in (crd_dirs or [])]
         self.crds = CrdIndex(dirs, self.kube_version)
         self._validators: dict[tuple[str, str], Any] = {}
         self._unknown: set[tuple[str, str]] = set()

@@ -251,8 +251,13 @@ def upgrade(
     write: bool = True,
     mark_resolved: bool = False,
     hooks: HookTrust | None = None,
+    repository: str | None = None,
 ) -> UpgradeResult:
-    """Merge the template's changes since the recorded version into ``project``."""
+    """Merge the template's changes since the recorded version into ``project``.
+
+    ``repository``: agentctl's source repository, where a built-in template's
+    other versions come from (``AGENTCTL_TEMPLATE_REPOSITORY``).
+    """
     versions.check_ref(to, "--to")
     project = project.expanduser().absolute()
     if not project.is_dir():
@@ -264,7 +269,7 @@ def upgrade(
 
     with tempfile.TemporaryDirectory(prefix="agentctl-upgrade-") as tmp:
         work = Path(tmp)
-        new = versions.fetch_new(record, to, work / "new")
+        new = versions.fetch_new(record, to, work / "new", repository)
         new_label = _label(new, record, f"agentctl {__version__}")
         accept = _accept(trust, record, source, new)
         rendered_new = _render(record, new, work / "render-new", accept)
@@ -283,7 +288,7 @@ def upgrade(
             return result
         if _same_version(record, new, to, __version__):
             return result
-        old = versions.fetch_recorded(record, work / "old")
+        old = versions.fetch_recorded(record, work / "old", repository)
         old_label = _label(old, record, f"agentctl {record.agentctl}")
         result.from_version = old_label
         rendered_old = _render(

@@ -271,8 +271,14 @@ def fetch_at(
     work: Path,
     *,
     builtin_version: str | None = None,
+    repository: str | None = None,
 ) -> Fetched:
-    """A template at a commit, tag or branch ``ref``."""
+    """A template at a commit, tag or branch ``ref``.
+
+    A built-in at another version comes from ``repository`` (agentctl's source
+    repository, ``AGENTCTL_TEMPLATE_REPOSITORY``), else from the git checkout
+    agentctl runs from.
+    """
     if source.kind == "git":
         found = clone(source.ref, ref, work / "clone", directory)
         return Fetched(found, None, commit_of(found))
@@ -289,9 +295,8 @@ def fetch_at(
         return Fetched(_with_directory(root, directory, source.ref), None, at)
     # a built-in at another version: from agentctl's source repository
     name = source.path.name
-    url = os.environ.get(REPOSITORY_ENV)
-    if url:
-        found = clone(url, ref, work / "clone", f"scaffolds/{name}")
+    if repository:
+        found = clone(repository, ref, work / "clone", f"scaffolds/{name}")
         scaffolds = found.parent
         commit = commit_of(found)
     else:
@@ -330,15 +335,27 @@ def source_of(record: Record) -> catalog.TemplateSource:
     return catalog.TemplateSource("git", record.template, None)
 
 
-def fetch_recorded(record: Record, work: Path) -> Fetched:
+def fetch_recorded(record: Record, work: Path, repository: str | None = None) -> Fetched:
     """The version the project was made from (or last upgraded to)."""
     source = source_of(record)
     if record.commit:
         return fetch_at(
-            source, record.commit, record.directory, work, builtin_version=record.agentctl
+            source,
+            record.commit,
+            record.directory,
+            work,
+            builtin_version=record.agentctl,
+            repository=repository,
         )
     if source.kind == "builtin":
-        return fetch_at(source, f"v{record.agentctl}", None, work, builtin_version=record.agentctl)
+        return fetch_at(
+            source,
+            f"v{record.agentctl}",
+            None,
+            work,
+            builtin_version=record.agentctl,
+            repository=repository,
+        )
     raise UsageError(
         f"{RECORD_FILE}: no commit recorded for template {record.template!r}, so the version the project "
         "was made from cannot be rendered",
@@ -346,7 +363,9 @@ def fetch_recorded(record: Record, work: Path) -> Fetched:
     )
 
 
-def fetch_new(record: Record, to: str | None, work: Path) -> Fetched:
+def fetch_new(
+    record: Record, to: str | None, work: Path, repository: str | None = None
+) -> Fetched:
     """The version to upgrade to: ``--to REF``, else the recorded branch, else the newest."""
     source = source_of(record)
     if source.kind == "git":
@@ -354,5 +373,5 @@ def fetch_new(record: Record, to: str | None, work: Path) -> Fetched:
         return Fetched(found, None, commit_of(found))
     ref = to or (record.checkout if source.kind == "local" else None)
     if ref is not None:
-        return fetch_at(source, ref, record.directory, work)
+        return fetch_at(source, ref, record.directory, work, repository=repository)
     return fetch_current(source, None, record.directory, work)

@@ -74,14 +74,10 @@ from agentctl.telemetry.store_sql import (
 from agentctl.traces.summary import TraceSummary
 
 SCHEMA_VERSION = 3  # 2: trace_costs; 3: fewer span indexes (conversations are found through traces)
-STORE_ENV = "AGENTCTL_TRACE_STORE"
 
 
 def default_store_path() -> Path:
-    """``$AGENTCTL_TRACE_STORE`` or ``<user data dir>/agentctl/traces.db``."""
-    env = os.environ.get(STORE_ENV)
-    if env:
-        return Path(env).expanduser()
+    """``<user data dir>/agentctl/traces.db`` (the command line puts ``$AGENTCTL_TRACE_STORE`` first)."""
     import platformdirs
 
     return platformdirs.user_data_path("agentctl", appauthor=False) / "traces.db"

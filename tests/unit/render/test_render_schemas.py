@@ -141,7 +141,7 @@ def test_crd_schemas_are_strict(crd_validator):
     assert [i.path for i in crd_validator.validate(wt3)] == ["metadata"], "metadata is ObjectMeta"
 
 
-def test_crd_from_a_directory_and_the_environment(tmp_path, monkeypatch):
+def test_crd_from_a_directory(tmp_path):
     crd = {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
@@ -179,8 +179,7 @@ def test_crd_from_a_directory_and_the_environment(tmp_path, monkeypatch):
         },
     }
     (tmp_path / "example.com_widgets.yaml").write_text(yaml.safe_dump(crd))
-    monkeypatch.setenv("AGENTCTL_CRD_DIR", str(tmp_path))
-    v = SchemaValidator()
+    v = SchemaValidator(crd_dirs=[tmp_path])
     ok = {
         "apiVersion": "example.com/v1",
         "kind": "Widget",

@@ -223,7 +223,6 @@ def test_builtin_template_upgrade_from_the_source_repository(tmp_path, monkeypat
     git(source, "init", "-q", "-b", "main")
     commit(source, "release")
     git(source, "tag", f"v{__version__}")
-    monkeypatch.setenv(versions.REPOSITORY_ENV, f"git+file://{source}")
     project = generate(InitRequest("tool-service", "svc", tmp_path / "out")).path
     record = versions.read_record(project)
     assert record.source == "builtin" and record.agentctl == __version__
@@ -234,7 +233,7 @@ def test_builtin_template_upgrade_from_the_source_repository(tmp_path, monkeypat
     readme.write_text(readme.read_text() + "\nA line from the next release.\n")
     commit(source, "next")
 
-    result = upgrade(project, to="main")
+    result = upgrade(project, to="main", repository=f"git+file://{source}")
 
     assert [(c.path, c.action) for c in result.changes] == [("README.md", "updated")]
     assert (project / "README.md").read_text().endswith("A line from the next release.\n")

@@ -36,8 +36,12 @@ def test_default_path_is_private_under_the_user_data_dir(tmp_path: Path) -> None
 
 
 def test_env_var_overrides_the_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentctl.cli.common import store_path
+
     monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "x.db"))
-    assert default_store_path() == tmp_path / "x.db"
+    assert store_path(None) == tmp_path / "x.db"
+    assert store_path(tmp_path / "y.db") == tmp_path / "y.db"  # --store first
+    assert default_store_path() != tmp_path / "x.db"  # the store module never reads it
 
 
 def test_summary_of_an_agent_run(store: TraceStore) -> None:
