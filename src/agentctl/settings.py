@@ -37,7 +37,7 @@ class Settings:
     crd_dirs: tuple[str, ...] = ()  # AGENTCTL_CRD_DIR (os.pathsep-separated), after --crd-dir
     template_repository: str | None = None  # AGENTCTL_TEMPLATE_REPOSITORY: agentctl's git source
     judge_base_url: str | None = None  # AGENTCTL_JUDGE_BASE_URL: the default --judge-url
-    # AGENTCTL_SOURCE_*: credentials for a remote trace --source (never shown in a repr)
+    # credentials for a remote trace --source, AGENTCTL_SOURCE_TOKEN and the like (no repr)
     source_token: str | None = field(default=None, repr=False)
     source_user: str | None = field(default=None, repr=False)
     source_password: str | None = field(default=None, repr=False)

@@ -116,12 +116,31 @@ def test_trivial_commands_import_no_pydantic(args: tuple[str, ...], tmp_path, mo
     assert not loaded & TRIVIAL, f"agentctl {' '.join(args)} imports {sorted(loaded & TRIVIAL)}"
 
 
-@pytest.mark.parametrize("args", [("templates",), ("trace", "--last", "20")], ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("templates",),
+        ("trace", "--last", "20"),
+        ("checks",),
+        ("status", "--help"),
+        ("deploy", "--help"),
+        ("eval", "run", "--help"),
+    ],
+    ids=" ".join,
+)
 def test_plain_output_off_a_terminal_needs_no_rich(args: tuple[str, ...], tmp_path, monkeypatch):
     monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     loaded = imported_by(*args)
     assert "rich" not in loaded, f"agentctl {' '.join(args)} imports rich for plain text"
+
+
+def test_checks_without_plugins_does_not_import_importlib_metadata(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    monkeypatch.delenv("AGENTCTL_PLATFORM", raising=False)
+    loaded = imported_by("checks")
+    assert "email" not in loaded, "importlib.metadata (and email) only when a plug-in is declared"
 
 
 def test_checks_lists_the_same_catalogue_without_loading_the_built_in_platform():

@@ -12,11 +12,33 @@ from tests.cli.helpers import run_cli
 NAMESPACED = ("deploy", "diff", "status", "run", "logs", "delete", "trace")
 
 
-@pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_help_has_no_type_placeholders(name: str) -> None:
-    res = run_cli(name, "--help")
+# every command, and the subcommands of the groups
+EVERY = [(n,) for n in sorted(COMMANDS)] + [
+    ("eval", "run"),
+    ("runs", "list"),
+    ("runs", "stop"),
+    ("checks", "explain"),
+    ("image", "build"),
+]
+
+
+@pytest.mark.parametrize("words", EVERY, ids=" ".join)
+def test_help_has_no_type_placeholders(words: tuple[str, ...]) -> None:
+    res = run_cli(*words, "--help")
     assert res.exit_code == 0, res.stderr
     assert not re.search(r"<(str|bool|int|float|path|int range)>", res.stdout), res.stdout
+    assert not re.search(r"\{[A-Z_]+\}", res.stdout), "a required argument is NAME, not {NAME}"
+
+
+@pytest.mark.parametrize("words", EVERY, ids=" ".join)
+def test_command_help_has_the_root_help_style(words: tuple[str, ...]) -> None:
+    """Usage line, text, then `Options:`-style sections, as `agentctl --help` has: no rich panels."""
+    root = run_cli("--help").stdout
+    res = run_cli(*words, "--help")
+    assert res.stdout.startswith(f"Usage: agentctl {' '.join(words)} "), res.stdout[:200]
+    assert "\nOptions:\n" in res.stdout and "\nOptions:\n" in root
+    assert not set("╭╮╰╯│─") & set(res.stdout), "typer's rich panels"
+    assert "  -h, --help" in res.stdout and "  -h, --help" in root
 
 
 @pytest.mark.parametrize("name", NAMESPACED)

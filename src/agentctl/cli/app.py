@@ -9,6 +9,7 @@ or pydantic. Listing commands in ``--help`` uses the one-line help kept in
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib
 import os
 import sys
@@ -19,6 +20,7 @@ from typer.core import TyperGroup
 
 from agentctl import __version__
 from agentctl.cli import _coerce
+from agentctl.cli._click import Context, HelpFormatter
 from agentctl.cli.output import OutputState, output_scope
 from agentctl.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, AgentctlError
 from agentctl.settings import Settings, debug_requested
@@ -58,13 +60,28 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 PANELS = ("Author", "Ship", "Observe", "Other")
 
 
+class _HelpFormatter(HelpFormatter):
+    """click's formatter, with section headings in bold where colour is on."""
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_heading(heading))
+
+
+class _HelpContext(Context):
+    formatter_class = _HelpFormatter
+
+
 class LazyGroup(TyperGroup):
     """The root group: subcommands are imported on first use.
 
     Its help is formatted plainly from ``COMMANDS`` (grouped by panel), so
-    ``agentctl --help`` imports neither the command modules nor rich; each
-    command's own ``--help`` is typer's rich help.
+    ``agentctl --help`` imports neither the command modules nor rich. Each
+    command's own ``--help`` is formatted the same way (click's layout, bold
+    headings on a terminal), not with typer's rich panels: one style, and
+    ``agentctl COMMAND --help`` does not import rich either.
     """
+
+    context_class = _HelpContext
 
     def list_commands(self, ctx: Any) -> list[str]:
         return [*self.commands, *(n for n in COMMANDS if n not in self.commands)]
@@ -78,12 +95,10 @@ class LazyGroup(TyperGroup):
         module_name, _short, panel = entry
         module = importlib.import_module(module_name)
         module.app._add_completion = False  # a subcommand, not a program of its own
-        command = typer.main.get_command(module.app)
-        _plain_metavars(command)
-        _coerce.install(command)
+        command = prepare(typer.main.get_command(module.app))
         command.name = cmd_name
         if getattr(command, "rich_help_panel", None) is None:
-            command.rich_help_panel = panel  # type: ignore[attr-defined]
+            command.rich_help_panel = panel
         self.commands[cmd_name] = command
         return command
 
@@ -123,7 +138,7 @@ class LazyGroup(TyperGroup):
     def format_options(self, ctx: Any, formatter: Any) -> None:
         rows = [rv for p in self.get_params(ctx) if (rv := p.get_help_record(ctx)) is not None]
         if rows:
-            with formatter.section(_heading("Options")):
+            with formatter.section("Options"):
                 formatter.write_dl(rows)
         by_panel: dict[str, list[tuple[str, str]]] = {}
         for name in self.list_commands(ctx):
@@ -133,7 +148,7 @@ class LazyGroup(TyperGroup):
         width = max((len(name) for rows in by_panel.values() for name, _ in rows), default=0)
         for panel in order:
             if panel in by_panel:
-                with formatter.section(_heading(panel)):
+                with formatter.section(panel):
                     formatter.write_dl(
                         [(name.ljust(width), short) for name, short in by_panel[panel]]
                     )
@@ -143,15 +158,36 @@ class LazyGroup(TyperGroup):
         formatter.write_text("Run 'agentctl COMMAND --help' for a command's options.")
 
 
+def prepare(command: Any) -> Any:
+    """A command as agentctl shows and runs it: kubectl-style placeholders, help
+    in the root's style, parameters coerced without pydantic."""
+    _plain_metavars(command)
+    _plain_help(command)
+    _coerce.install(command)
+    return command
+
+
+def _plain_help(command: Any) -> None:
+    """Help in the root's style: click's layout instead of typer's rich panels."""
+    if hasattr(command, "rich_markup_mode"):
+        command.rich_markup_mode = None
+    command.context_class = _HelpContext
+    for sub in getattr(command, "commands", {}).values():
+        _plain_help(sub)
+
+
 def _plain_metavars(command: Any) -> None:
     """Placeholders as kubectl and helm show them: ``--since SINCE``,
     ``-o text|json|yaml``, nothing after a flag; never typer's ``<str>``/``<bool>``."""
     for param in getattr(command, "params", []):
-        if param.metavar is not None or getattr(param, "hidden", False):
+        if getattr(param, "hidden", False):
             continue
         if getattr(param, "param_type_name", "") == "argument":
-            param.metavar = (param.name or "arg").upper()
+            param.metavar = param.metavar or (param.name or "arg").upper()
             param.display_type_rich = lambda ctx: None  # the name says it; no <str> after it
+            param._usage_display_name = functools.partial(_usage_name, param)  # NAME, not {NAME}
+        elif param.metavar is not None:
+            continue
         elif getattr(param, "is_flag", False) or getattr(param, "count", False):
             param.metavar = ""
         elif choices := _choices(param):
@@ -169,6 +205,12 @@ def _plain_metavars(command: Any) -> None:
     command.get_help_option = plain_help_option
     for sub in getattr(command, "commands", {}).values():
         _plain_metavars(sub)
+
+
+def _usage_name(param: Any) -> str:
+    """An argument in the usage line as kubectl shows it: NAME required, [NAME] optional."""
+    name = param.metavar if param.required else f"[{param.metavar}]"
+    return name + ("..." if param.nargs != 1 else "")
 
 
 def _choices(param: Any) -> Any:

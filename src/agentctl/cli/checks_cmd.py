@@ -51,9 +51,17 @@ def checks(
     if output is not OutputFormat.text:
         common.emit("CheckCatalogue", {"checks": [c.summary() for c in catalogue]}, output)
         return
+    footer = f"{len(catalogue)} checks; `agentctl checks explain ID` for rationale, remediation and an example fix"
+    stream = common.plain_stream()
+    if stream is not None:  # into a pipe: the same table, without loading rich
+        rows = [[c.id, c.severity.name.upper(), c.title, c.source] for c in catalogue]
+        text = common.plain_table(["id", "severity", "check", "source"], rows)
+        if text is not None:
+            stream.write(text + footer + "\n")
+            return
     from agentctl.views.findings import render_catalogue
 
-    render_catalogue(catalogue, common.console())
+    render_catalogue(catalogue, common.console(), footer)
 
 
 @app.command()

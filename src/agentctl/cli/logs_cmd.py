@@ -39,7 +39,7 @@ def logs(
     ] = None,
     target: cluster.Target = cluster.TARGET,
 ) -> None:
-    """Print the logs of every pod of an agent, each line prefixed with \\[pod/container]."""
+    """Print the logs of every pod of an agent, each line prefixed with [pod/container]."""
     import threading
 
     from agentctl.deploy import logs as klogs

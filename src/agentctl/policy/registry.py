@@ -94,8 +94,42 @@ def _coerce(value: Any, where: str) -> list[Check]:
     )
 
 
+def _declared(group: str) -> bool:
+    """Whether a distribution on ``sys.path`` may declare entry points in ``group``.
+
+    Reading the ``entry_points.txt`` files takes a few milliseconds; importing
+    ``importlib.metadata`` (and the email package under it) costs more than
+    listing the whole catalogue, so it is imported only when one names the
+    group. A path entry that is not a directory (a zip) is left to it.
+    """
+    import os
+    import sys
+
+    needle = f"[{group}]"
+    for entry in sys.path:
+        try:
+            with os.scandir(entry or ".") as found:
+                dists = [d.path for d in found if d.name.endswith((".dist-info", ".egg-info"))]
+        except NotADirectoryError:
+            return True
+        except OSError:
+            continue
+        for dist in dists:
+            try:
+                with open(os.path.join(dist, "entry_points.txt"), encoding="utf-8") as f:
+                    if needle in f.read():
+                        return True
+            except UnicodeDecodeError:
+                return True  # importlib.metadata reports what is wrong with it
+            except OSError:
+                continue
+    return False
+
+
 def entry_point_checks() -> list[Check]:
     """Checks contributed by installed distributions (group ``agentctl.checks``)."""
+    if not _declared(ENTRY_POINT_GROUP):
+        return []
     from dataclasses import replace
     from importlib.metadata import entry_points
 

@@ -363,9 +363,7 @@ def fetch_recorded(record: Record, work: Path, repository: str | None = None) ->
     )
 
 
-def fetch_new(
-    record: Record, to: str | None, work: Path, repository: str | None = None
-) -> Fetched:
+def fetch_new(record: Record, to: str | None, work: Path, repository: str | None = None) -> Fetched:
     """The version to upgrade to: ``--to REF``, else the recorded branch, else the newest."""
     source = source_of(record)
     if source.kind == "git":

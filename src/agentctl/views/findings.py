@@ -76,7 +76,7 @@ def render_report(report: Report, out: Console) -> None:
     out.print(f"{line}; {scope}; {verdict}")
 
 
-def render_catalogue(checks: list[Check], out: Console) -> None:
+def render_catalogue(checks: list[Check], out: Console, footer: str) -> None:
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("id", no_wrap=True)
     table.add_column("severity", no_wrap=True)
@@ -85,9 +85,7 @@ def render_catalogue(checks: list[Check], out: Console) -> None:
     for c in checks:
         table.add_row(c.id, _sev(c.severity.name), c.title, c.source)
     out.print(table)
-    out.print(
-        f"{len(checks)} checks; `agentctl checks explain ID` for rationale, remediation and an example fix"
-    )
+    out.print(footer, markup=False)
 
 
 def render_explain(check: Check, out: Console) -> None:
