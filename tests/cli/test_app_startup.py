@@ -135,6 +135,16 @@ def test_plain_output_off_a_terminal_needs_no_rich(args: tuple[str, ...], tmp_pa
     assert "rich" not in loaded, f"agentctl {' '.join(args)} imports rich for plain text"
 
 
+def test_trace_on_an_empty_store_loads_no_database(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))  # not created
+    monkeypatch.delenv("AGENTCTL_PLATFORM", raising=False)
+    loaded = imported_by("trace", "--last", "20")
+    assert "sqlite3" not in loaded, "no store yet: nothing to open"
+    assert not (tmp_path / "traces.db").exists()
+
+
 def test_checks_without_plugins_does_not_import_importlib_metadata(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".git").mkdir()

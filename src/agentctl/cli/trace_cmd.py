@@ -134,24 +134,28 @@ def trace(
 ) -> None:
     """Show agent traces from the local store or a Jaeger/Tempo backend."""
     from agentctl.cli.inputs import parse_when
-    from agentctl.telemetry.sources import Query
 
     common.set_kind("TraceSpan" if follow else "Trace" if trace_id else "TraceList")
     output, wide = _machine(output_choice), output_choice is TraceFormat.wide
     since_ns = parse_when(since, "--since", time.time_ns()) if since else None
-    query = Query(
-        limit=limit,
-        agent=agent,
-        conversation=conversation,
-        status=status.value if status else None,
-        since_ns=since_ns,
-    )
+
+    def query() -> Query:  # built where there is a store to ask: an empty one needs no sqlite
+        from agentctl.telemetry.sources import Query
+
+        return Query(
+            limit=limit,
+            agent=agent,
+            conversation=conversation,
+            status=status.value if status else None,
+            since_ns=since_ns,
+        )
+
     if follow:
         if trace_id:
             _usage("--follow and --trace-id do not go together")
         if (source and source != "local") or port_forward:
             _usage("--follow tails the local store; drop --source/--port-forward")
-        _follow(_open_store(store, must_exist=False), query, output)
+        _follow(_open_store(store, must_exist=False), query(), output)
         return
     forwarder = None
     try:
@@ -164,7 +168,7 @@ def trace(
         if trace_id:
             _show_trace(src, trace_id, output, no_cost)
         else:
-            _show_list(src, query, output, no_cost, wide=wide)
+            _show_list(src, query(), output, no_cost, wide=wide)
     finally:
         if forwarder is not None:
             forwarder.stop()
@@ -214,8 +218,6 @@ def _resolve_source(
     connect: ConnectOptions | None = None,
     auth: Any = None,
 ) -> tuple[TraceSource | None, Any]:
-    from agentctl.telemetry.sources import LocalSource, remote_source
-
     kind: str | None = None
     url: str | None = None
     ns = namespace
@@ -244,8 +246,12 @@ def _resolve_source(
         )
         base = fwd.start()
         common.console(stderr=True).print(f"[dim]port-forward {port_forward} -> {base}[/]")
+        from agentctl.telemetry.sources import remote_source
+
         return remote_source(base, kind, auth=auth), fwd
     if url is not None:
+        from agentctl.telemetry.sources import remote_source
+
         return remote_source(url, kind, auth=auth), None
     if kind is not None:
         _usage(
@@ -253,7 +259,9 @@ def _resolve_source(
         )
     path = common.store_path(store)
     if store is None and not path.exists():
-        return None, None
+        return None, None  # no store yet: nothing to open (nor sqlite to load)
+    from agentctl.telemetry.sources import LocalSource
+
     return LocalSource(_open_store(store, must_exist=True)), None
 
 
