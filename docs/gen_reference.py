@@ -8,7 +8,9 @@ Writes ``docs/reference/cli/<command>.md`` for every command in
 command's ``--help`` (rendered plain, without colour, at a fixed width, in a
 clean environment); prose written around the block is kept, and a missing
 page is created. Also ``docs/reference/cli/index.md`` and
-``docs/reference/agent-yaml.md`` / ``platform-yaml.md`` (from the spec models).
+``docs/reference/agent-yaml.md`` / ``platform-yaml.md`` (from the spec models),
+and ``src/agentctl/policy/catalogue.json`` (the built-in checks' summaries that
+``agentctl checks`` lists without importing every check module).
 ``tests/cli/test_docs.py`` fails when any of them is out of date.
 """
 
@@ -396,9 +398,19 @@ def spec_pages() -> dict[Path, str]:
     }
 
 
+def check_catalogue() -> dict[Path, str]:
+    """The built-in checks' summaries ``agentctl checks`` lists without importing them."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from agentctl.policy import registry
+
+    return {
+        ROOT / "src" / "agentctl" / "policy" / registry.CATALOGUE_FILE: registry.catalogue_json()
+    }
+
+
 def generate() -> dict[Path, str]:
     """Every generated page: path -> content."""
-    return {**cli_pages(), **spec_pages()}
+    return {**cli_pages(), **spec_pages(), **check_catalogue()}
 
 
 def stale(pages: dict[Path, str]) -> tuple[list[Path], list[Path]]:

@@ -51,6 +51,21 @@ def imported_by(*args: str) -> set[str]:
     return names
 
 
+def _modules_by(*args: str) -> set[str]:
+    """Every module `agentctl ARGS` has loaded when it exits (importtime misses import_module)."""
+    code = (
+        "import sys, atexit, json\n"
+        "atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))\n"
+        "from agentctl.cli.app import run\n"
+        f"sys.exit(run({list(args)!r}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=_env(), check=False
+    )
+    assert proc.returncode in (0, 2), proc.stderr[-2000:]
+    return set(json.loads(proc.stderr.strip().splitlines()[-1]))
+
+
 def _env() -> dict[str, str]:
     import os
 
@@ -151,6 +166,7 @@ def test_checks_without_plugins_does_not_import_importlib_metadata(tmp_path, mon
     monkeypatch.delenv("AGENTCTL_PLATFORM", raising=False)
     loaded = imported_by("checks")
     assert "email" not in loaded, "importlib.metadata (and email) only when a plug-in is declared"
+    assert "agentctl.policy.checks" not in _modules_by("checks"), "listed from catalogue.json"
 
 
 def test_checks_lists_the_same_catalogue_without_loading_the_built_in_platform():

@@ -22,6 +22,17 @@ PlatformOpt = Annotated[
 ]
 
 
+def _summaries(platform_file: Path | None) -> list[dict[str, Any]]:
+    """What `checks` lists: the catalogue's summaries (the built-in platform declares no checks)."""
+    from agentctl.spec.files import find_platform_file
+
+    if find_platform_file(common.platform_path(platform_file)) is None:
+        from agentctl.policy.registry import catalogue
+
+        return catalogue()
+    return [c.summary() for c in _catalogue(platform_file)]
+
+
 def _catalogue(platform_file: Path | None) -> list[Any]:
     from agentctl.policy.registry import all_checks
     from agentctl.spec.files import find_platform_file
@@ -47,14 +58,14 @@ def checks(
     if ctx.invoked_subcommand is not None:
         return
     common.set_kind("CheckCatalogue")
-    catalogue = _catalogue(platform_file)
+    catalogue = _summaries(platform_file)
     if output is not OutputFormat.text:
-        common.emit("CheckCatalogue", {"checks": [c.summary() for c in catalogue]}, output)
+        common.emit("CheckCatalogue", {"checks": catalogue}, output)
         return
     footer = f"{len(catalogue)} checks; `agentctl checks explain ID` for rationale, remediation and an example fix"
     stream = common.plain_stream()
     if stream is not None:  # into a pipe: the same table, without loading rich
-        rows = [[c.id, c.severity.name.upper(), c.title, c.source] for c in catalogue]
+        rows = [[c["id"], c["severity"].upper(), c["title"], c["source"]] for c in catalogue]
         text = common.plain_table(["id", "severity", "check", "source"], rows)
         if text is not None:
             stream.write(text + footer + "\n")

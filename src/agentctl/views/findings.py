@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 from rich.padding import Padding
@@ -76,14 +76,15 @@ def render_report(report: Report, out: Console) -> None:
     out.print(f"{line}; {scope}; {verdict}")
 
 
-def render_catalogue(checks: list[Check], out: Console, footer: str) -> None:
+def render_catalogue(checks: list[dict[str, Any]], out: Console, footer: str) -> None:
+    """The catalogue's summaries (``Check.summary``) as a table."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("id", no_wrap=True)
     table.add_column("severity", no_wrap=True)
     table.add_column("check", overflow="fold")
     table.add_column("source", no_wrap=True)
     for c in checks:
-        table.add_row(c.id, _sev(c.severity.name), c.title, c.source)
+        table.add_row(c["id"], _sev(c["severity"]), c["title"], c["source"])
     out.print(table)
     out.print(footer, markup=False)
 

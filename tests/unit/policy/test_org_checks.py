@@ -236,3 +236,10 @@ def test_plugin_search_reads_entry_points_files_before_importing_metadata(tmp_pa
     zipped.write_bytes(b"PK\x05\x06" + b"\0" * 18)
     monkeypatch.setattr("sys.path", [str(zipped)])
     assert _declared(ENTRY_POINT_GROUP)  # a zip on the path: importlib.metadata decides
+
+
+def test_the_catalogue_file_lists_what_the_check_modules_define():
+    """`agentctl checks` lists catalogue.json: the same summaries the modules give."""
+    from agentctl.policy.registry import all_checks, catalogue
+
+    assert catalogue() == [c.summary() for c in all_checks()]
