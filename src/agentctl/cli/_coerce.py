@@ -56,12 +56,12 @@ def _install_one(param: Any) -> None:
         return
     fast = _direct(descriptor)
     if fast is not None:
-        param._runtime_param = _runtime_param_class()(
-            parameter_info=descriptor.parameter_info,
-            annotation=descriptor.annotation,
-            descriptor=descriptor,
-            direct=fast,
+        runtime = _runtime_param_class()(
+            parameter_info=descriptor.parameter_info, annotation=descriptor.annotation
         )
+        object.__setattr__(runtime, "descriptor", descriptor)  # frozen, as typer's own
+        object.__setattr__(runtime, "direct", fast)
+        param._runtime_param = runtime
 
 
 def _direct(descriptor: Any) -> Any:
@@ -144,15 +144,17 @@ _CLASS: list[type] = []
 
 
 def _runtime_param_class() -> type:
-    """A ``RuntimeParam`` that tries the direct coercion, then typer's own."""
+    """A ``RuntimeParam`` that tries the direct coercion, then typer's own.
+
+    Not a dataclass of its own (generating one costs more than a trivial
+    command): ``descriptor`` and ``direct`` are set on each instance.
+    """
     if _CLASS:
         return _CLASS[0]
-    from dataclasses import dataclass
 
-    @dataclass(frozen=True)
     class DirectRuntimeParam(_coercion.RuntimeParam):
-        descriptor: Any = None
-        direct: Any = None
+        descriptor: Any
+        direct: Any
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
             rv = self.direct(value, ctx, param)

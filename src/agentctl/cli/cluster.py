@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -78,7 +77,6 @@ ForceOpt = Annotated[
 ]
 
 
-@dataclass(frozen=True)
 class Target:
     """Where a cluster command goes: the platform file and the connection flags, as given.
 
@@ -86,13 +84,25 @@ class Target:
     ``Target`` with another ``request_timeout`` default) and is decorated with
     :func:`options`, which puts ``--platform``, ``--kubeconfig``, ``--context``,
     ``-n/--namespace`` and ``--request-timeout`` in that parameter's place.
+    (A plain class: generating a dataclass costs more than ``status --help``.)
     """
 
-    platform: Path | None = None
-    kubeconfig: str | None = None
-    context: str | None = None
-    namespace: str | None = None
-    request_timeout: str = "30s"
+    FIELDS = ("platform", "kubeconfig", "context", "namespace", "request_timeout")
+    __slots__ = FIELDS
+
+    def __init__(
+        self,
+        platform: Path | None = None,
+        kubeconfig: str | None = None,
+        context: str | None = None,
+        namespace: str | None = None,
+        request_timeout: str = "30s",
+    ) -> None:
+        self.platform = platform
+        self.kubeconfig = kubeconfig
+        self.context = context
+        self.namespace = namespace
+        self.request_timeout = request_timeout
 
     def connect(self) -> KubeClient:
         return connect_client(self.kubeconfig, self.context, self.request_timeout)
@@ -128,13 +138,13 @@ def options(func: Callable[..., R]) -> Callable[..., R]:
         if p.name != name:
             params.append(p)
             continue
-        for f in fields(Target):
+        for field in Target.FIELDS:
             params.append(
                 inspect.Parameter(
-                    f.name,
+                    field,
                     inspect.Parameter.KEYWORD_ONLY,
-                    default=getattr(default, f.name),
-                    annotation=_TARGET_OPTS[f.name],
+                    default=getattr(default, field),
+                    annotation=_TARGET_OPTS[field],
                 )
             )
     new_sig = sig.replace(
@@ -143,7 +153,7 @@ def options(func: Callable[..., R]) -> Callable[..., R]:
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> R:
-        kwargs[name] = Target(**{f.name: kwargs.pop(f.name) for f in fields(Target)})
+        kwargs[name] = Target(**{field: kwargs.pop(field) for field in Target.FIELDS})
         return func(**kwargs)
 
     del wrapper.__wrapped__  # typer reads the signature below, not func's
