@@ -95,7 +95,7 @@ class LazyGroup(TyperGroup):
         module_name, _short, panel = entry
         module = importlib.import_module(module_name)
         module.app._add_completion = False  # a subcommand, not a program of its own
-        command = prepare(typer.main.get_command(module.app))
+        command = prepare(typer.main.get_command(evaluated(module.app)))
         command.name = cmd_name
         if getattr(command, "rich_help_panel", None) is None:
             command.rich_help_panel = panel
@@ -156,6 +156,32 @@ class LazyGroup(TyperGroup):
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         formatter.write_paragraph()
         formatter.write_text("Run 'agentctl COMMAND --help' for a command's options.")
+
+
+def evaluated(typer_app: Any) -> Any:
+    """Evaluate the commands' annotations once, before typer reads them.
+
+    The command modules use ``from __future__ import annotations``, so every
+    ``Annotated[..., typer.Option(...)]`` is a string; typer evaluates each of
+    them four times per command (two signatures, two ``get_type_hints``),
+    which costs more than a trivial command's work. With ``__signature__``
+    and ``__annotations__`` already evaluated, it reads them as they are.
+    """
+    import inspect
+
+    infos = [*typer_app.registered_commands, typer_app.registered_callback]
+    for info in infos:
+        func = getattr(info, "callback", None)
+        if func is None or "__signature__" in getattr(func, "__dict__", {}):
+            continue
+        sig = inspect.signature(func, eval_str=True)
+        func.__signature__ = sig
+        func.__annotations__ = {
+            name: p.annotation for name, p in sig.parameters.items() if p.annotation is not p.empty
+        }
+    for group in typer_app.registered_groups:
+        evaluated(group.typer_instance)
+    return typer_app
 
 
 def prepare(command: Any) -> Any:

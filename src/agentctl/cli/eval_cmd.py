@@ -34,11 +34,11 @@ class EvalCommand(TyperCommand):
         module = SUBCOMMANDS.get(name)
         if module is None:
             return None
-        from agentctl.cli.app import prepare
+        from agentctl.cli.app import evaluated, prepare
 
         sub = importlib.import_module(module).app
         sub._add_completion = False
-        command = prepare(typer.main.get_command(sub))
+        command = prepare(typer.main.get_command(evaluated(sub)))
         command.name = name
         return command
 
