@@ -166,7 +166,9 @@ def test_checks_without_plugins_does_not_import_importlib_metadata(tmp_path, mon
     monkeypatch.delenv("AGENTCTL_PLATFORM", raising=False)
     loaded = imported_by("checks")
     assert "email" not in loaded, "importlib.metadata (and email) only when a plug-in is declared"
-    assert "agentctl.policy.checks" not in _modules_by("checks"), "listed from catalogue.json"
+    modules = _modules_by("checks")
+    assert "agentctl.policy.checks" not in modules, "listed from catalogue.json"
+    assert "agentctl.policy.model" not in modules
 
 
 def test_checks_lists_the_same_catalogue_without_loading_the_built_in_platform():

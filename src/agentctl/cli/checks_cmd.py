@@ -27,7 +27,7 @@ def _summaries(platform_file: Path | None) -> list[dict[str, Any]]:
     from agentctl.spec.files import find_platform_file
 
     if find_platform_file(common.platform_path(platform_file)) is None:
-        from agentctl.policy.registry import catalogue
+        from agentctl.policy.catalogue import catalogue
 
         return catalogue()
     return [c.summary() for c in _catalogue(platform_file)]

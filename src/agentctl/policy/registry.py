@@ -17,9 +17,18 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from agentctl.errors import ConfigError
+from agentctl.policy.catalogue import CATALOGUE_FILE, ENTRY_POINT_GROUP, declared
 from agentctl.policy.model import Check, Hit, Severity
 
-ENTRY_POINT_GROUP = "agentctl.checks"
+__all__ = [
+    "CATALOGUE_FILE",
+    "ENTRY_POINT_GROUP",
+    "all_checks",
+    "builtin_checks",
+    "catalogue_json",
+    "check",
+]
+
 _CHECK_MODULES = (
     "agentctl.policy.checks.schema",
     "agentctl.policy.checks.identity",
@@ -79,35 +88,6 @@ def builtin_checks() -> list[Check]:
     return sorted(_BUILTIN.values(), key=lambda c: c.id)
 
 
-# The built-in checks' summaries, written by docs/gen_reference.py (tests check it
-# is current): listing the catalogue needs no check module imported.
-CATALOGUE_FILE = "catalogue.json"
-
-
-def catalogue() -> list[dict[str, Any]]:
-    """Every built-in and plug-in check's summary, as ``Check.summary`` gives it.
-
-    Without plug-ins this is ``catalogue.json``, read in a millisecond instead
-    of importing every check module (which costs more than the rest of
-    ``agentctl checks``).
-    """
-    if _declared(ENTRY_POINT_GROUP):
-        return [c.summary() for c in all_checks()]
-    import json
-    from pathlib import Path
-
-    text = (Path(__file__).parent / CATALOGUE_FILE).read_text(encoding="utf-8")
-    summaries: list[dict[str, Any]] = json.loads(text)
-    return summaries
-
-
-def catalogue_json() -> str:
-    """``catalogue.json`` as the built-in checks give it now."""
-    import json
-
-    return json.dumps([c.summary() for c in builtin_checks()], indent=1, ensure_ascii=False) + "\n"
-
-
 def _coerce(value: Any, where: str) -> list[Check]:
     if isinstance(value, Check):
         return [value]
@@ -123,41 +103,16 @@ def _coerce(value: Any, where: str) -> list[Check]:
     )
 
 
-def _declared(group: str) -> bool:
-    """Whether a distribution on ``sys.path`` may declare entry points in ``group``.
+def catalogue_json() -> str:
+    """``catalogue.json`` as the built-in checks give it now (docs/gen_reference.py writes it)."""
+    import json
 
-    Reading the ``entry_points.txt`` files takes a few milliseconds; importing
-    ``importlib.metadata`` (and the email package under it) costs more than
-    listing the whole catalogue, so it is imported only when one names the
-    group. A path entry that is not a directory (a zip) is left to it.
-    """
-    import os
-    import sys
-
-    needle = f"[{group}]"
-    for entry in sys.path:
-        try:
-            with os.scandir(entry or ".") as found:
-                dists = [d.path for d in found if d.name.endswith((".dist-info", ".egg-info"))]
-        except NotADirectoryError:
-            return True
-        except OSError:
-            continue
-        for dist in dists:
-            try:
-                with open(os.path.join(dist, "entry_points.txt"), encoding="utf-8") as f:
-                    if needle in f.read():
-                        return True
-            except UnicodeDecodeError:
-                return True  # importlib.metadata reports what is wrong with it
-            except OSError:
-                continue
-    return False
+    return json.dumps([c.summary() for c in builtin_checks()], indent=1, ensure_ascii=False) + "\n"
 
 
 def entry_point_checks() -> list[Check]:
     """Checks contributed by installed distributions (group ``agentctl.checks``)."""
-    if not _declared(ENTRY_POINT_GROUP):
+    if not declared(ENTRY_POINT_GROUP):
         return []
     from dataclasses import replace
     from importlib.metadata import entry_points

@@ -220,26 +220,27 @@ def test_bad_declarative_checks_exit_2(tmp_path, rule, message):
 
 def test_plugin_search_reads_entry_points_files_before_importing_metadata(tmp_path, monkeypatch):
     """No distribution names the group: no plug-ins, and importlib.metadata is not needed."""
-    from agentctl.policy.registry import ENTRY_POINT_GROUP, _declared
+    from agentctl.policy.catalogue import ENTRY_POINT_GROUP, declared
 
     other = tmp_path / "other"
     (other / "tool-1.0.dist-info").mkdir(parents=True)
     (other / "tool-1.0.dist-info" / "entry_points.txt").write_text("[console_scripts]\nt = t:m\n")
     monkeypatch.setattr("sys.path", [str(other), str(tmp_path / "missing")])
-    assert not _declared(ENTRY_POINT_GROUP)
+    assert not declared(ENTRY_POINT_GROUP)
     (other / "acme-1.0.dist-info").mkdir()
     (other / "acme-1.0.dist-info" / "entry_points.txt").write_text(
         f"[{ENTRY_POINT_GROUP}]\nacme = acme:CHECKS\n"
     )
-    assert _declared(ENTRY_POINT_GROUP)
+    assert declared(ENTRY_POINT_GROUP)
     zipped = tmp_path / "plugins.zip"
     zipped.write_bytes(b"PK\x05\x06" + b"\0" * 18)
     monkeypatch.setattr("sys.path", [str(zipped)])
-    assert _declared(ENTRY_POINT_GROUP)  # a zip on the path: importlib.metadata decides
+    assert declared(ENTRY_POINT_GROUP)  # a zip on the path: importlib.metadata decides
 
 
 def test_the_catalogue_file_lists_what_the_check_modules_define():
     """`agentctl checks` lists catalogue.json: the same summaries the modules give."""
-    from agentctl.policy.registry import all_checks, catalogue
+    from agentctl.policy.catalogue import catalogue
+    from agentctl.policy.registry import all_checks
 
     assert catalogue() == [c.summary() for c in all_checks()]
