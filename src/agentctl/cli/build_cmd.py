@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -42,13 +42,6 @@ def _default_out(paths: list[Path], files: list[Path]) -> Path:
     if not paths and len(files) == 1:
         return files[0].parent / "dist"
     return Path("dist")
-
-
-def _estimate(bundle: Any) -> Any | None:
-    """The cost estimate of a rendered agent."""
-    from agentctl.cost.estimate import estimate_agent
-
-    return estimate_agent(bundle.loaded.agent, bundle.platform.platform)
 
 
 @app.command()
@@ -91,9 +84,9 @@ def build(
     same policy gate as `agentctl validate` (exit 1 with the findings otherwise).
     """
     from agentctl.errors import SpecError
-    from agentctl.render.build import build_all
-    from agentctl.render.output import bundle_files, dump_documents, file_name, write_tree
+    from agentctl.render.output import dump_documents, file_name
     from agentctl.spec.loader import load_agents, load_platform
+    from agentctl.usecases.build import build as run_build
 
     common.set_kind("BuildResult")
     files = discover(list(paths or []))
@@ -101,35 +94,25 @@ def build(
     loaded, problems = load_agents(files, env)
     if problems:
         raise SpecError(problems)
-    crds = common.crd_dirs(crd_dirs)
-    bundles = build_all(
-        loaded, platform, kube_version=kube_version, crd_dirs=[Path(d) for d in crds]
-    )
-    from agentctl.policy.gate import enforce
-
-    report = enforce(
-        "build",
-        loaded,
-        platform,
-        kube_version=kube_version,
-        crd_dirs=crds,
-        no_gate=no_gate,
-    )
-    if no_gate:
-        common.warn_gate_skipped(report)
-    # The YAML stream carries objects only (for `| kubectl apply -f -`): no estimate to compute.
-    wants_estimate = output is not OutputFormat.yaml
-    estimates = {b.name: e for b in bundles if wants_estimate and (e := _estimate(b)) is not None}
-
     target = (
         out
         if out is not None
         else (None if output is OutputFormat.yaml else _default_out(list(paths or []), files))
     )
-    dirs: dict[str, str] = {}
-    if target is not None:
-        written = write_tree(target, {b.name: bundle_files(b) for b in bundles})
-        dirs = {p.name: str(p) for p in written}
+    built = run_build(
+        loaded,
+        platform,
+        out=target,
+        kube_version=kube_version,
+        crd_dirs=common.crd_dirs(crd_dirs),
+        no_gate=no_gate,
+        # The YAML stream carries objects only (for `| kubectl apply -f -`): no estimate.
+        estimate=output is not OutputFormat.yaml,
+    )
+    if no_gate:
+        common.warn_gate_skipped(built.report)
+    bundles, estimates = built.bundles, built.estimates
+    dirs = {name: str(p) for name, p in built.written.items()}
 
     if output is OutputFormat.yaml:
         for b in bundles:

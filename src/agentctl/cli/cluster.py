@@ -204,53 +204,20 @@ def sources(
     no_gate: bool = False,
 ) -> list[AgentSource]:
     """What to apply; with ``gate`` (the command's name), only after the policy gate passed it."""
-    from agentctl.deploy.source import from_build, from_spec
-    from agentctl.errors import UsageError
+    from agentctl.usecases.sources import sources as find
 
-    if from_dir is not None:
-        if path is not None or env is not None:
-            raise UsageError("--from applies a build output: do not pass PATH or --env with it")
-        found = from_build(from_dir)
-        if gate is not None:
-            _gate_build(gate, from_dir, platform, no_gate)
-        return found
-    if gate is not None:
-        _gate_spec(gate, path or Path.cwd(), env, platform, no_gate)
-    return [from_spec(path or Path.cwd(), env=env, platform_file=platform_file(platform))]
-
-
-def _gate_spec(
-    command: str, path: Path, env: str | None, platform: Path | None, no_gate: bool
-) -> None:
-    from agentctl.policy.gate import enforce
-    from agentctl.spec.loader import load_agent, load_platform
-
-    loaded = load_agent(path, env=env)
-    pf = platform_file(platform)
-    lp = load_platform(Path(pf) if pf else None, loaded.project_dir)
-    report = enforce(command, [loaded], lp, crd_dirs=common.crd_dirs(None), no_gate=no_gate)
-    if no_gate:
-        common.warn_gate_skipped(report)
-
-
-def _gate_build(command: str, from_dir: Path, platform: Path | None, no_gate: bool) -> None:
-    """A build output is gated as plain manifests (the object checks; its spec is not at hand)."""
-    from agentctl.deploy.source import manifest_files
-    from agentctl.policy import gate
-
-    pf = platform_file(platform)
-    files = [str(f) for f in manifest_files(from_dir)]
-    report = gate.run(
-        paths=[],
-        manifests=files,
-        platform_file=Path(pf) if pf else None,
+    found, report = find(
+        path,
+        from_dir,
+        env,
+        platform_file(platform),
+        gate=gate,
+        no_gate=no_gate,
         crd_dirs=common.crd_dirs(None),
     )
-    if no_gate and not report.units[0].platform.platform.policy.allow_no_gate:
-        raise gate.no_gate_refused(command)
-    gate.verdict(command, report, no_gate=no_gate)
-    if no_gate:
+    if no_gate and report is not None:
         common.warn_gate_skipped(report)
+    return found
 
 
 def check_namespace(explicit: str | None, src: AgentSource) -> None:

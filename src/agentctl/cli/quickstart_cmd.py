@@ -140,17 +140,17 @@ def _validate(project: Path, out: Any) -> dict[str, Any]:
 
 
 def _build(project: Path, out: Any) -> dict[str, Any]:
-    from agentctl.cost.estimate import estimate_agent
-    from agentctl.render.build import build_all
-    from agentctl.render.output import bundle_files, write_tree
     from agentctl.spec.loader import load_agent, load_platform
+    from agentctl.usecases.build import build
 
     loaded = load_agent(project)
     platform = load_platform(common.platform_path(None), project)
-    bundles = build_all([loaded], platform, crd_dirs=[Path(d) for d in common.crd_dirs(None)])
-    estimates = {b.name: estimate_agent(b.loaded.agent, b.platform.platform) for b in bundles}
-    written = write_tree(project / "dist", {b.name: bundle_files(b) for b in bundles})
-    dirs = {p.name: _shown(p) for p in written}
+    # the gate's verdict was step 2's (shown, not enforced): the demo goes on either way
+    built = build(
+        [loaded], platform, out=project / "dist", crd_dirs=common.crd_dirs(None), gate=None
+    )
+    bundles, estimates = built.bundles, built.estimates
+    dirs = {name: _shown(p) for name, p in built.written.items()}
     if out is not None:
         from agentctl.views.build import print_build
 
