@@ -132,7 +132,7 @@ def eval_run(
     options = DevOptions(
         offline_model=offline_model,
         python=python,
-        store_path=common.store_path(store),
+        store_path=_store_path(store),
         env_file=env_file,
         platform_file=common.platform_path(platform_file),
     )
@@ -156,7 +156,7 @@ def eval_run(
         err.print(f"[bold]eval run[/] {loaded.name}: {len(cases)} case(s) x {repeat}")
     runs = run_cases(loaded, options, cases, repeat=repeat, parallel=parallel, on_result=progress)
     elapsed = time.monotonic() - started
-    store_path = common.store_path(store)
+    store_path = _store_path(store)
     report = rep.build_report(loaded.agent, cases, runs, run_spans(store_path, runs),
                               allow_insufficient=allow_insufficient)  # fmt: skip
     if compare is not None and baseline is not None:
@@ -180,3 +180,7 @@ def eval_run(
     view.render_eval_run(report, common.console())
     if not report.ok:
         raise GateFailed(report.failure_summary())
+
+
+def _store_path(store: Path | None) -> Path:
+    return common.store_path(store)
