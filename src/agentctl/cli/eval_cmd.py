@@ -161,10 +161,11 @@ def eval_(
 
     `agentctl eval run` runs the project's eval set instead (see `agentctl eval run --help`).
     """
-    from agentctl.cli.inputs import load_agents, parse_when
+    from agentctl.cli.inputs import load_agents, load_platform_for, parse_when
     from agentctl.errors import GateFailed, UsageError
     from agentctl.eval.gates import check_gates
     from agentctl.eval.metrics import apply_limits, compute_metrics, facts_from_spans
+    from agentctl.usecases import evaluate
 
     common.set_kind("EvalReport")
     now = time.time_ns()
@@ -198,8 +199,10 @@ def eval_(
         else None
     )
     facts = facts_from_spans(spans)
-    limits, described_limits = _guardrail_limits(loaded, agents)
-    spend = _run_spend(limits, store, source, spans, since_ns, until_ns, len(facts.runs))
+    platform = load_platform_for(None, loaded, need_model=False) if agents else None
+    limits, described_limits = evaluate.guardrail_limits(agents, platform)
+    local = common.store_path(store) if source is None else None
+    spend = evaluate.run_spend(limits, local, spans, since_ns, until_ns, len(facts.runs))
     apply_limits(facts, limits, spend)
     metrics = compute_metrics(facts, declared)
     if agent is not None:
@@ -313,69 +316,6 @@ def _judge(store: Path | None, model: str, url: str, key_env: str, since_ns: int
     data = result.to_dict()
     data["keyFrom"] = key_env if key else None
     return data
-
-
-def _guardrail_limits(
-    loaded: list[Any], agents: list[Any]
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The per-run limits of each agent in scope, and their JSON description.
-
-    The per-run budget is the one `cost --budget-check` holds a run to: the
-    tighter of the agent's ``perRunUSD`` and the platform limit. Agents
-    without their agent.yaml in scope get none: only guardrail events count.
-    """
-    if not agents:
-        return {}, {}
-    from agentctl.cli.inputs import load_platform_for
-    from agentctl.cost.budget import budgets_for
-    from agentctl.cost.rates import usd
-    from agentctl.eval.metrics import RunLimits
-
-    platform = load_platform_for(None, loaded, need_model=False)
-    budgets = {
-        b.agent: b.per_run
-        for b in budgets_for(agents, platform.platform if platform is not None else None, ())
-    }
-    limits: dict[str, Any] = {}
-    described: dict[str, Any] = {}
-    for a in agents:
-        name, g, per_run = a.metadata.name, a.spec.guardrails, budgets.get(a.metadata.name)
-        limits[name] = RunLimits(per_run.usd if per_run else None, g.max_steps, g.max_tool_calls)
-        described[name] = {
-            "perRunUSD": usd(per_run.usd) if per_run else None,
-            "perRunSource": per_run.source if per_run else None,
-            "maxSteps": g.max_steps,
-            "maxToolCalls": g.max_tool_calls,
-        }
-    return limits, described
-
-
-def _run_spend(limits: dict[str, Any], store: Path | None, source: str | None, spans: list[Any],
-               since_ns: int, until_ns: int, runs: int) -> dict[str, Any]:  # fmt: skip
-    """LLM spend of the runs that may be over their per-run budget, priced as `cost` prices it.
-
-    From the store: the cost rollup's per-run spend that `cost --budget-check`
-    reads. From a remote source: the spans read, priced call by call.
-    """
-    per_run = {
-        a: float(lim.per_run_usd) for a, lim in limits.items() if lim.per_run_usd is not None
-    }
-    if not per_run or not runs:
-        return {}
-    if source is not None:
-        from agentctl.cost.llm import price_spans
-
-        return {trace: cost.usd for trace, cost in price_spans(spans).traces.items()}
-    from agentctl.telemetry.aggregates import runs_over_budget
-    from agentctl.telemetry.store import TraceStore
-
-    path = common.store_path(store)
-    if not path.exists():
-        return {}
-    with TraceStore(path) as st:
-        over, _ = runs_over_budget(st.connection, since_ns=since_ns, until_ns=until_ns, limits=per_run,
-                                   cap=runs)  # fmt: skip
-    return {trace: spent for rows in over.values() for trace, spent in rows}
 
 
 def _compare(
