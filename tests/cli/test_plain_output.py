@@ -32,6 +32,34 @@ def test_trace_on_an_empty_store_says_so_plainly(monkeypatch, tmp_path):
     assert "no traces yet" in plain.stderr
 
 
+def test_checks_catalogue_is_rich_s_layout(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no platform.yaml upwards
+    (tmp_path / ".git").mkdir()
+    monkeypatch.delenv("COLUMNS", raising=False)
+    plain, rich = _both(monkeypatch, "checks")
+    assert plain.exit_code == rich.exit_code == 0
+    assert plain.stdout == rich.stdout
+    assert plain.stdout.startswith("id ") and "checks; `agentctl checks explain ID`" in plain.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", "no-such-dir"),  # an error with a hint
+        ("logs", "x", "--since", "soon"),  # a usage error
+        ("checks", "explain", "NET-00"),  # an error with a suggestion
+        ("trace", "--store", "missing [dir]/t.db"),  # markup-like text stays literal
+    ],
+    ids=" ".join,
+)
+def test_errors_are_the_lines_rich_writes(monkeypatch, tmp_path, args):
+    monkeypatch.chdir(tmp_path)
+    plain, rich = _both(monkeypatch, *args)
+    assert plain.exit_code == rich.exit_code != 0
+    assert plain.stderr == rich.stderr
+    assert plain.stderr.startswith("error: ")
+
+
 @pytest.mark.parametrize(
     "rows",
     [

@@ -259,16 +259,29 @@ def report_error(
     """The error on stderr; with ``-o json|yaml`` also its envelope on stdout."""
     if output is not None and output.format is not OutputFormat.text:
         sys.stdout.write(dump_machine(error_envelope(output.kind, err.to_dict()), output.format))
-    err_console = console(stderr=True)
     lines = err.lines()
-    for line in lines:
-        err_console.print(f"[bold red]error:[/] {_escape(line)}")
-    if err.hint:
-        err_console.print(f"[yellow]hint:[/] {_escape(err.hint)}")
+    stream = plain_stream(stderr=True)
+    shown = [*lines, err.hint or ""]
+    if stream is not None and all(text.isprintable() for text in shown):
+        # into a pipe or a file, as rich would write it, without loading rich
+        stream.write("".join(f"error: {line.rstrip(' ')}\n" for line in lines))
+        if err.hint:
+            stream.write(f"hint: {err.hint.rstrip(' ')}\n")
+        stream.flush()
+    else:
+        _rich_error(lines, err.hint)
     if debug:
         import traceback
 
         traceback.print_exception(err, file=sys.stderr)
+
+
+def _rich_error(lines: list[str], hint: str | None) -> None:
+    err_console = console(stderr=True)
+    for line in lines:
+        err_console.print(f"[bold red]error:[/] {_escape(line)}")
+    if hint:
+        err_console.print(f"[yellow]hint:[/] {_escape(hint)}")
 
 
 def _escape(text: str) -> str:
