@@ -15,7 +15,6 @@ from agentctl.cli import cluster, common, source_auth
 from agentctl.settings import OutputFormat
 
 if TYPE_CHECKING:
-    from agentctl.deploy.client import ConnectOptions
     from agentctl.telemetry.sources import Query, TraceSource
     from agentctl.telemetry.store import TraceStore
 
@@ -134,6 +133,7 @@ def trace(
 ) -> None:
     """Show agent traces from the local store or a Jaeger/Tempo backend."""
     from agentctl.cli.inputs import parse_when
+    from agentctl.usecases import trace_source
 
     common.set_kind("TraceSpan" if follow else "Trace" if trace_id else "TraceList")
     output, wide = _machine(output_choice), output_choice is TraceFormat.wide
@@ -161,7 +161,19 @@ def trace(
     try:
         auth = source_auth.source_auth(source_token, source_user, source_password, source_org)
         connect = cluster.connect_options(kubeconfig, context) if port_forward else None
-        src, forwarder = _resolve_source(store, source, port_forward, namespace, connect, auth)
+        src, forwarder = trace_source.resolve(
+            store=store,
+            store_path=common.store_path(store),
+            source=source,
+            port_forward=port_forward,
+            namespace=namespace,
+            platform_file=common.platform_path(None),
+            connect=connect,
+            auth=auth,
+            on_forward=lambda base: common.console(stderr=True).print(
+                f"[dim]port-forward {port_forward} -> {base}[/]"
+            ),
+        )
         if src is None:
             _empty(trace_id, output, store)
             return
@@ -194,75 +206,6 @@ def _open_store(path: Path | None, *, must_exist: bool) -> TraceStore:
             f"{path}: no trace store there", hint="check --store, or start `agentctl collector`"
         )
     return TraceStore(common.store_path(path))
-
-
-def _platform_traces() -> tuple[str, str | None, str] | None:
-    """(source kind, url, collector namespace) from platform.yaml, when one is configured."""
-    from agentctl.spec.files import find_platform_file
-
-    path = find_platform_file(common.platform_path(None))
-    if path is None:
-        return None
-    from agentctl.spec.loader import load_platform
-
-    loaded = load_platform(path)
-    tel = loaded.platform.telemetry
-    return tel.traces.source, tel.traces.url, tel.collector_namespace
-
-
-def _resolve_source(
-    store: Path | None,
-    source: str | None,
-    port_forward: str | None,
-    namespace: str | None,
-    connect: ConnectOptions | None = None,
-    auth: Any = None,
-) -> tuple[TraceSource | None, Any]:
-    kind: str | None = None
-    url: str | None = None
-    ns = namespace
-    if store is not None and (source not in (None, "local") or port_forward):
-        _usage("--store reads a local store; it does not go with --source or --port-forward")
-    if source in (None, "platform") and store is None:
-        platform = _platform_traces()
-        if platform is not None and platform[0] != "local":
-            kind, url, ns = platform[0], platform[1], namespace or platform[2]
-        elif source == "platform":
-            _usage("--source platform: no platform.yaml with telemetry.traces.source jaeger|tempo")
-    elif source in ("jaeger", "tempo"):
-        kind = source
-    elif source not in (None, "local"):
-        url = source
-    if port_forward:
-        from agentctl.deploy.portforward import DEFAULT_PORTS, PortForward, parse_target
-
-        if kind is None and url is None:
-            _usage("--port-forward needs the backend kind: add --source jaeger or --source tempo")
-        fwd = PortForward(
-            parse_target(port_forward),
-            ns or "observability",
-            default_port=DEFAULT_PORTS.get(kind or ""),
-            connect_options=connect,
-        )
-        base = fwd.start()
-        common.console(stderr=True).print(f"[dim]port-forward {port_forward} -> {base}[/]")
-        from agentctl.telemetry.sources import remote_source
-
-        return remote_source(base, kind, auth=auth), fwd
-    if url is not None:
-        from agentctl.telemetry.sources import remote_source
-
-        return remote_source(url, kind, auth=auth), None
-    if kind is not None:
-        _usage(
-            f"--source {kind} needs a URL (e.g. {kind}+http://127.0.0.1:PORT) or --port-forward svc/NAME"
-        )
-    path = common.store_path(store)
-    if store is None and not path.exists():
-        return None, None  # no store yet: nothing to open (nor sqlite to load)
-    from agentctl.telemetry.sources import LocalSource
-
-    return LocalSource(_open_store(store, must_exist=True)), None
 
 
 def _empty(trace_id: str | None, output: OutputFormat, store: Path | None) -> None:
