@@ -120,6 +120,22 @@ def store_path(explicit: Path | None) -> Path:
     return default_store_path()
 
 
+def existing_store(explicit: Path | None) -> Path | None:
+    """The trace store to read, or None when the default one does not exist yet
+    (nothing recorded: not an error); a --store that does not exist is one."""
+    path = store_path(explicit)
+    if path.exists():
+        return path
+    if explicit is not None:
+        from agentctl.errors import TelemetryError
+
+        raise TelemetryError(
+            f"{explicit}: no trace store there",
+            hint="check --store, or start `agentctl collector`",
+        )
+    return None
+
+
 def crd_dirs(explicit: list[Path] | None) -> list[str]:
     """--crd-dir (each), then the directories AGENTCTL_CRD_DIR names."""
     return [str(d) for d in explicit or []] + list(settings().crd_dirs)

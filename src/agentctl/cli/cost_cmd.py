@@ -32,17 +32,20 @@ def _remember(value: CostFormat) -> CostFormat:
     return value
 
 
+OpenCostOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="OpenCost API base URL for compute cost (default: platform telemetry.costSource; else runs x requests).",
+    ),
+]
+
+
 @app.command()
 def cost(
     paths: common.AgentPathsArg = None,
     store: common.StoreOpt = None,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source",
-            help="OpenCost API base URL for compute cost (default: platform telemetry.costSource; else runs x requests).",
-        ),
-    ] = None,
+    source: OpenCostOpt = None,
     since: common.SinceOpt = "7d",
     until: common.UntilOpt = None,
     agent: common.AgentFilterOpt = None,
@@ -112,7 +115,6 @@ def cost(
 def _report(store: Path | None, source: str | None, since_ns: int, until_ns: int, agent: str | None, top: int,
             agents: list[Any], platform: Any) -> Any:  # fmt: skip
     from agentctl.cost.rates import RateCard
-    from agentctl.errors import TelemetryError
     from agentctl.telemetry.store import TraceStore
 
     card = RateCard.from_platform(platform.platform if platform is not None else None)
@@ -128,14 +130,11 @@ def _report(store: Path | None, source: str | None, since_ns: int, until_ns: int
             if agent is None or a.agent == agent
         ]
         compute_source = f"OpenCost {source}"
-    path = common.store_path(store)
-    if not path.exists():
-        if store is not None:
-            raise TelemetryError(
-                f"{store}: no trace store there",
-                hint="check --store, or start `agentctl collector`",
-            )
-        return _empty_report(since_ns, until_ns, card, allocations, compute_source, path)
+    path = common.existing_store(store)
+    if path is None:
+        return _empty_report(
+            since_ns, until_ns, card, allocations, compute_source, common.store_path(store)
+        )
     from agentctl.telemetry.aggregates import cost_report
 
     with TraceStore(path) as st:

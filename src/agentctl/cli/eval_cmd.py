@@ -59,17 +59,20 @@ class EvalCommand(TyperCommand):
             return command.invoke(sub_ctx)
 
 
+TraceSourceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help="A Jaeger or Tempo URL (jaeger+http://..., tempo+http://... or probed) instead of the store.",
+    ),
+]
+
+
 @app.command("eval", cls=EvalCommand)
 def eval_(
     paths: common.AgentPathsArg = None,
     store: common.StoreOpt = None,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source",
-            help="A Jaeger or Tempo URL (jaeger+http://..., tempo+http://... or probed) instead of the store.",
-        ),
-    ] = None,
+    source: TraceSourceOpt = None,
     agent: common.AgentFilterOpt = None,
     since: common.SinceOpt = "7d",
     until: common.UntilOpt = None,
@@ -255,7 +258,6 @@ def _iso(ns: int) -> str:
 
 def _spans(store: Path | None, source: str | None, since_ns: int, until_ns: int, agent: str | None,
            limit: int, auth: Any = None) -> tuple[list[Any], str]:  # fmt: skip
-    from agentctl.errors import TelemetryError
 
     if source is not None:
         from agentctl.telemetry.sources import Query, remote_source
@@ -270,14 +272,9 @@ def _spans(store: Path | None, source: str | None, since_ns: int, until_ns: int,
     from agentctl.telemetry.aggregates import eval_spans
     from agentctl.telemetry.store import TraceStore
 
-    path = common.store_path(store)
-    if not path.exists():
-        if store is not None:
-            raise TelemetryError(
-                f"{store}: no trace store there",
-                hint="check --store, or start `agentctl collector`",
-            )
-        return [], f"no trace store yet at {path}"
+    path = common.existing_store(store)
+    if path is None:
+        return [], f"no trace store yet at {common.store_path(store)}"
     with TraceStore(path) as st:
         return list(
             eval_spans(st.connection, since_ns=since_ns, until_ns=until_ns, agent=agent)

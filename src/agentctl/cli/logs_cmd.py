@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -65,32 +65,19 @@ def logs(
 
             client.discover()
             _, selector = run_selector(client, deployed, run)
+        which: dict[str, Any] = {
+            "since_seconds": since_seconds,
+            "tail": tail,
+            "container": container,
+            "run": selector,
+        }
         if not follow:
-            n = klogs.read(
-                client,
-                deployed.namespace,
-                name,
-                emit,
-                since_seconds=since_seconds,
-                tail=tail,
-                container=container,
-                run=selector,
-            )
+            n = klogs.read(client, deployed.namespace, name, emit, **which)
             if n == 0:
                 common.console(stderr=True).print(f"{name} has no pods in {deployed.namespace}")
             return
         stop = threading.Event()
         try:
-            klogs.follow(
-                client,
-                deployed.namespace,
-                name,
-                emit,
-                since_seconds=since_seconds,
-                tail=tail,
-                container=container,
-                stop=stop,
-                run=selector,
-            )
+            klogs.follow(client, deployed.namespace, name, emit, stop=stop, **which)
         except KeyboardInterrupt:
             stop.set()

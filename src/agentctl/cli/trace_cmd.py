@@ -155,7 +155,7 @@ def trace(
             _usage("--follow and --trace-id do not go together")
         if (source and source != "local") or port_forward:
             _usage("--follow tails the local store; drop --source/--port-forward")
-        _follow(_open_store(store, must_exist=False), query(), output)
+        _follow(_open_store(store), query(), output)
         return
     forwarder = None
     try:
@@ -197,14 +197,10 @@ def _usage(message: str) -> None:
     raise UsageError(message)
 
 
-def _open_store(path: Path | None, *, must_exist: bool) -> TraceStore:
-    from agentctl.errors import TelemetryError
+def _open_store(path: Path | None) -> TraceStore:
+    """The store to follow (created when it does not exist yet: --follow waits for spans)."""
     from agentctl.telemetry.store import TraceStore
 
-    if path is not None and must_exist and not path.exists():
-        raise TelemetryError(
-            f"{path}: no trace store there", hint="check --store, or start `agentctl collector`"
-        )
     return TraceStore(common.store_path(path))
 
 
