@@ -113,6 +113,8 @@ def generate_pki(pki: Path) -> None:
     cert("kube-controller-manager", "/CN=system:kube-controller-manager", "ca", "clientAuth")
     cert("kubelet-client", "/O=system:masters/CN=kube-apiserver-kubelet-client", "ca", "clientAuth")
     cert("front-proxy-client", "/CN=front-proxy-client", "front-proxy-ca", "clientAuth")
+    # kwok's kubelet-like server (logs, port-forward), which the API server dials at 127.0.0.1
+    cert("kwok-kubelet", "/CN=kwok-kubelet", "ca", "serverAuth", "IP:127.0.0.1,DNS:localhost")
     _openssl("genrsa", "-out", "sa.key", "2048", cwd=pki)
     _openssl("rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub", cwd=pki)
 
@@ -156,7 +158,9 @@ class ControlPlane:
     nodes: int = NODES
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     api_port: int = 0
+    kubelet_port: int = 0
     _provisioner: Provisioner | None = None
+    _relay: Relay | None = None
 
     @property
     def server(self) -> str:
@@ -170,6 +174,23 @@ class ControlPlane:
     def limited_kubeconfig(self) -> Path:
         """A user with only the rights tests grant it (RBAC): for 403s."""
         return self.root / "limited.kubeconfig"
+
+    @property
+    def pod_log(self) -> Path:
+        """The file kwok serves as every container's log (CRI format): see ``write_pod_log``."""
+        return self.root / "pod.log"
+
+    def write_pod_log(self, *lines: str, stream: str = "stdout") -> None:
+        """Append lines to what every simulated container logs (kwok's ClusterLogs)."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        with self.pod_log.open("a", encoding="utf-8") as f:
+            for line in lines:
+                f.write(f"{stamp}.{time.time_ns() % 10**9:09d}Z {stream} F {line}\n")
+
+    def forward_to(self, port: int | None) -> None:
+        """Where a port-forward to any simulated pod lands: 127.0.0.1:port (None: refused)."""
+        assert self._relay is not None, "start the control plane first"
+        self._relay.target = port
 
     def logs(self, name: str) -> str:
         path = self.root / "logs" / f"{name}.log"
@@ -286,9 +307,19 @@ class ControlPlane:
             "--leader-elect=false",
             "--v=1",
         )
+        self.kubelet_port = free_port()
+        self._relay = Relay()
+        self.pod_log.touch()
+        debug = self.root / "kwok-debugging.yaml"
+        debug.write_text(yaml.safe_dump_all(kwok_debugging(self.pod_log, self._relay.port)))
         self._launch(
             "kwok",
             f"--config={KWOK_STAGES}",
+            f"--config={debug}",
+            f"--server-address=127.0.0.1:{self.kubelet_port}",
+            f"--node-port={self.kubelet_port}",
+            f"--tls-cert-file={pki / 'kwok-kubelet.crt'}",
+            f"--tls-private-key-file={pki / 'kwok-kubelet.key'}",
             f"--kubeconfig={self.kubeconfig}",
             "--manage-all-nodes=false",
             "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
@@ -384,6 +415,8 @@ class ControlPlane:
     def stop(self) -> None:
         if self._provisioner is not None:
             self._provisioner.stop()
+        if self._relay is not None:
+            self._relay.close()
         for name in ("kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
             proc = self.procs.pop(name, None)
             if proc is None or proc.poll() is not None:
@@ -401,6 +434,69 @@ class ControlPlane:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def kwok_debugging(log_file: Path, forward_port: int) -> list[dict[str, Any]]:
+    """kwok's ClusterLogs and ClusterPortForward (kwok.x-k8s.io/v1alpha1, loaded by --config):
+    every simulated container's log is ``log_file``, and a port-forward to any port of any
+    simulated pod is a TCP connection to 127.0.0.1:``forward_port`` (the harness's relay)."""
+    return [
+        {
+            "apiVersion": "kwok.x-k8s.io/v1alpha1",
+            "kind": "ClusterLogs",
+            "metadata": {"name": "agentctl-test-logs"},
+            "spec": {"logs": [{"logsFile": str(log_file), "follow": True}]},
+        },
+        {
+            "apiVersion": "kwok.x-k8s.io/v1alpha1",
+            "kind": "ClusterPortForward",
+            "metadata": {"name": "agentctl-test-port-forward"},
+            "spec": {"forwards": [{"target": {"address": "127.0.0.1", "port": forward_port}}]},
+        },
+    ]
+
+
+class Relay:
+    """A TCP relay on 127.0.0.1 that kwok's port-forwards dial; tests point it at a local
+    process with ``ControlPlane.forward_to`` (kwok's configuration is fixed when it starts)."""
+
+    def __init__(self) -> None:
+        self.target: int | None = None
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self._listener.getsockname()[1])
+        self._closed = False
+        threading.Thread(target=self._accept, name="test-relay", daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            target = self.target
+            if target is None:
+                conn.close()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", target), timeout=5)
+            except OSError:
+                conn.close()
+                continue
+            upstream.settimeout(None)
+            for a, b in ((conn, upstream), (upstream, conn)):
+                threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
+
+    def close(self) -> None:
+        self._closed = True
+        self._listener.close()
+
+
+def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := src.recv(65536):
+            dst.sendall(data)
+    with contextlib.suppress(OSError):
+        dst.shutdown(socket.SHUT_WR)
 
 
 class Provisioner:
