@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,45 @@ def test_logs_of_every_replica_through_the_api_server(
     status = json.loads(run_cli("status", "-o", "json").stdout)["data"]["agents"]
     assert [(a["name"], a["type"]) for a in status] == [("currency-converter", "service")]
     assert status[0]["ready"] == status[0]["desired"] == len(pods), status
+    # --follow: lines written after the streams opened arrive, from every replica
+    live = follow_until(
+        cp, cluster_kubeconfig, namespace, "currency-converter", f"live {marker}", len(pods)
+    )
+    assert sorted(live) == sorted(f"{pod}/agent" for pod in pods)
+
+
+def follow_until(
+    cp: harness.ControlPlane, kubeconfig: Path, ns: str, agent: str, text: str, streams: int
+) -> set[str]:
+    """Follow the agent's logs (what `agentctl logs --follow` runs) from now on, appending
+    ``text`` to the simulated containers' log until every stream has shown it."""
+    from agentctl.deploy import logs as klogs
+    from agentctl.deploy.client import ConnectOptions, connect
+
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def emit(prefix: str, line: str) -> None:
+        if text in line:
+            seen.add(prefix)
+
+    with connect(ConnectOptions(kubeconfig=str(kubeconfig))) as client:
+        follower = threading.Thread(
+            target=klogs.follow,
+            args=(client, ns, agent, emit),
+            kwargs={"stop": stop, "tail": 0, "rescan": 0.5},
+            daemon=True,
+        )
+        follower.start()
+        deadline = time.monotonic() + 60
+        while len(seen) < streams and time.monotonic() < deadline:
+            cp.write_pod_log(text)
+            time.sleep(0.5)
+        stop.set()
+        cp.write_pod_log("end")  # wakes the readers so they see the stop
+        follower.join(timeout=15)
+    assert not follower.is_alive()
+    return seen
 
 
 def test_run_watch_follows_a_job_to_the_end_with_its_logs(
