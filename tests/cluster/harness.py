@@ -7,7 +7,11 @@ Job pods Succeeded). kwok runs no containers and there is no storage
 provisioner, so the harness adds the small one kwok users add: it binds each
 claim of the ``standard`` StorageClass to a volume it creates, and completes
 expansions (the volume's and the claim's capacity grow, as the API shows a
-finished resize). Binaries come from ``hack/cluster/build.sh``.
+finished resize). kwok also serves what a kubelet serves, on 127.0.0.1 at the
+nodes' advertised port: pod logs (its ClusterLogs: every simulated container
+logs ``ControlPlane.pod_log``) and port-forwards (its ClusterPortForward: to a
+relay that tests point at a local process). Binaries come from
+``hack/cluster/build.sh``.
 
 Every process is started in its own session, recorded by pid, and stopped by
 that pid only. ``python -m tests.cluster.harness`` starts one and waits (Ctrl-C stops it).
