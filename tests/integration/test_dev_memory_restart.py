@@ -92,4 +92,3 @@ def test_memory_survives_a_killed_agent_and_a_new_dev_session(tmp_path: Path) ->
     notes = list((project / ".agentctl" / "memory").rglob("*"))
     assert notes, "the memory lives in the project's .agentctl/memory"
     wait_gone(project)
-
