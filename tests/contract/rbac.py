@@ -1,9 +1,10 @@
 """A contract scenario at the command line: an RBAC-limited user runs deploy, status and delete.
 
-The user may only get, list and watch in one namespace (a Role and a RoleBinding, created by
-an admin). ``status`` works; ``deploy`` and ``delete`` stop with exit 3 and one line naming
-the verb and the resource. The cluster tests run the steps against a real kube-apiserver and
-record what each command answered (``recorded/cli/cli-rbac-read-only-user.json``, re-recorded by
+First the user may only get, list and watch in one namespace (a Role and a RoleBinding,
+created by an admin): ``status`` works; ``deploy`` and ``delete`` stop with exit 3 and one
+line naming the verb and the resource. Then the Role allows every verb in the namespace (and
+still nothing at cluster scope): deploy and delete work. The cluster tests run the steps against a real kube-apiserver and
+record what each command answered (``recorded/cli/cli-rbac-namespace-user.json``, re-recorded by
 ``nox -s cluster``); the ordinary suite runs them against the fake, whose RBAC evaluates the
 same Role and RoleBinding, and requires the same answers.
 """
@@ -21,37 +22,42 @@ from typing import Any
 from tests.cli.helpers import run_cli
 from tests.contract.scenarios import RECORDED
 
-SCENARIO = "cli-rbac-read-only-user"
+SCENARIO = "cli-rbac-namespace-user"
 USER = "limited-user"  # the harness's limited client certificate's CN
 AGENT = "currency-converter"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 RBAC = "rbac.authorization.k8s.io"
 
-# (step, arguments, run as the limited user): the admin deploys first, so there is something
-# to read and to delete
-STEPS: list[tuple[str, list[str], bool]] = [
-    ("admin deploys", ["deploy", "--no-wait"], False),
-    ("status", ["status", "-o", "json"], True),
-    ("deploy a change", ["deploy", "--no-wait"], True),
-    ("delete", ["delete", AGENT, "--yes"], True),
-    ("admin status", ["status", "-o", "json"], False),
+READ = ["get", "list", "watch"]
+# (step, arguments, run as the limited user, the verbs its Role allows from this step on):
+# the admin deploys first, so there is something to read and to delete; then the user may
+# read in the namespace; then do anything in it (a namespace admin)
+STEPS: list[tuple[str, list[str], bool, list[str] | None]] = [
+    ("admin deploys", ["deploy", "--no-wait"], False, None),
+    ("status", ["status", "-o", "json"], True, READ),
+    ("deploy a change", ["deploy", "--no-wait"], True, None),
+    ("delete", ["delete", AGENT, "--yes"], True, None),
+    ("admin status", ["status", "-o", "json"], False, None),
+    ("namespace admin deploys", ["deploy", "--no-wait"], True, ["*"]),
+    ("namespace admin deletes", ["delete", AGENT, "--yes"], True, None),
+    ("status after delete", ["status", "-o", "json"], True, None),
 ]
 
 
-def read_only(ns: str) -> list[dict[str, Any]]:
-    """A Role allowing get, list and watch of everything in ``ns``, bound to the user."""
+def role(ns: str, verbs: list[str]) -> list[dict[str, Any]]:
+    """A Role allowing ``verbs`` on everything in ``ns``, bound to the user."""
     return [
         {
             "apiVersion": f"{RBAC}/v1",
             "kind": "Role",
-            "metadata": {"name": "read-only", "namespace": ns},
-            "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get", "list", "watch"]}],
+            "metadata": {"name": "agent-user", "namespace": ns},
+            "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": verbs}],
         },
         {
             "apiVersion": f"{RBAC}/v1",
             "kind": "RoleBinding",
-            "metadata": {"name": "read-only", "namespace": ns},
-            "roleRef": {"apiGroup": RBAC, "kind": "Role", "name": "read-only"},
+            "metadata": {"name": "agent-user", "namespace": ns},
+            "roleRef": {"apiGroup": RBAC, "kind": "Role", "name": "agent-user"},
             "subjects": [{"apiGroup": RBAC, "kind": "User", "name": USER}],
         },
     ]
@@ -87,9 +93,9 @@ def run(
     cwd = Path.cwd()
     os.chdir(proj)
     try:
-        for i, (step, args, as_limited) in enumerate(STEPS):
-            if i == 1:
-                grant(read_only(ns))
+        for step, args, as_limited, verbs in STEPS:
+            if verbs is not None:
+                grant(role(ns, verbs))
             if step == "deploy a change":
                 doc = (proj / "agent.yaml").read_text()
                 (proj / "agent.yaml").write_text(doc.replace("version: 2.1.0", "version: 2.2.0"))
@@ -156,3 +162,8 @@ def check(answers: list[dict[str, Any]]) -> None:
         assert first.startswith(f'error: forbidden: user "{USER}" may not {verb} '), got
         assert got["stderr"][-1].startswith("hint: ask a cluster admin"), got
     assert by["admin status"] == {"step": "admin status", "exit": 0, "agents": [AGENT]}
+    # rights in the namespace are enough to deploy and delete there: the Namespace object
+    # itself is authorized in the namespace
+    assert by["namespace admin deploys"]["exit"] == 0, by["namespace admin deploys"]
+    assert by["namespace admin deletes"]["exit"] == 0, by["namespace admin deletes"]
+    assert by["status after delete"]["agents"] == [], by["status after delete"]

@@ -1,6 +1,6 @@
 """A read-only user's deploy, status and delete answer on the fake as on kube-apiserver: the
 fake's RBAC evaluates the same Role and RoleBinding, and the commands print the lines recorded
-from a real server (tests/contract/recorded/cli/cli-rbac-read-only-user.json)."""
+from a real server (tests/contract/recorded/cli/cli-rbac-namespace-user.json)."""
 
 from __future__ import annotations
 
