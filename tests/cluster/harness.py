@@ -194,7 +194,7 @@ class ControlPlane:
     def forward_to(self, port: int | None) -> None:
         """Where a port-forward to any simulated pod lands: 127.0.0.1:port (None: refused)."""
         assert self._relay is not None, "start the control plane first"
-        self._relay.target = port
+        self._relay.point_at(port)
 
     def logs(self, name: str) -> str:
         path = self.root / "logs" / f"{name}.log"
@@ -462,26 +462,38 @@ def kwok_debugging(log_file: Path, forward_port: int) -> list[dict[str, Any]]:
 
 class Relay:
     """A TCP relay on 127.0.0.1 that kwok's port-forwards dial; tests point it at a local
-    process with ``ControlPlane.forward_to`` (kwok's configuration is fixed when it starts)."""
+    process with ``ControlPlane.forward_to`` (kwok's configuration is fixed when it starts).
+    Without a target it does not listen, so kwok's dial is refused, as a pod's closed port is."""
 
     def __init__(self) -> None:
+        self.port = free_port()
         self.target: int | None = None
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self._listener.getsockname()[1])
-        self._closed = False
-        threading.Thread(target=self._accept, name="test-relay", daemon=True).start()
+        self._listener: socket.socket | None = None
 
-    def _accept(self) -> None:
-        while not self._closed:
+    def point_at(self, target: int | None) -> None:
+        self.target = target
+        if target is None:
+            self.close()
+        elif self._listener is None:
+            listener = socket.socket()
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", self.port))
+            listener.listen(16)
+            self._listener = listener
+            threading.Thread(
+                target=self._accept, args=(listener,), name="test-relay", daemon=True
+            ).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
             try:
-                conn, _ = self._listener.accept()
+                conn, _ = listener.accept()
             except OSError:
                 return
             target = self.target
-            if target is None:
-                conn.close()
-                continue
             try:
+                if target is None:
+                    raise ConnectionRefusedError
                 upstream = socket.create_connection(("127.0.0.1", target), timeout=5)
             except OSError:
                 conn.close()
@@ -491,8 +503,11 @@ class Relay:
                 threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
 
     def close(self) -> None:
-        self._closed = True
-        self._listener.close()
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
 
 
 def _pipe(src: socket.socket, dst: socket.socket) -> None:

@@ -206,3 +206,10 @@ def test_port_forward_through_the_api_server_reaches_an_in_cluster_tempo(
     assert "port-forward svc/tempo -> http://127.0.0.1:" in res.stderr
     traces = json.loads(res.stdout)["data"]["traces"]
     assert [t["traceId"] for t in traces] == [run[0]["trace_id"].hex()]
+    # nothing listens behind the pod's port any more: kwok's dial is refused, the forwarded
+    # connection is closed, and trace says it cannot reach the backend (exit 2), in one line
+    refused = run_cli("trace", "--source", "tempo", "--port-forward", "svc/tempo", "-n", namespace)
+    assert refused.exit_code == 2, refused.stdout + refused.stderr
+    errors = [line for line in refused.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "cannot reach the trace backend" in errors[0], refused.stderr
+    assert "Traceback" not in refused.stderr
