@@ -195,9 +195,9 @@ def unchanged_by_apply(
 ) -> bool:
     """True when applying ``sent`` changed nothing of what ``before`` showed.
 
-    Either the object is the same, or another writer changed it between the read and the apply
-    (a HorizontalPodAutoscaler scaling a new Deployment, a controller's annotation) while the
-    apply itself kept the same owned fields with the same values.
+    Either the object is the same, or another writer (a controller, an autoscaler) changed it
+    between the read and the apply while the apply itself kept the same owned fields with the
+    same values.
     """
     if same_content(before, after):
         return True
