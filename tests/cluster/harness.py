@@ -7,7 +7,11 @@ Job pods Succeeded). kwok runs no containers and there is no storage
 provisioner, so the harness adds the small one kwok users add: it binds each
 claim of the ``standard`` StorageClass to a volume it creates, and completes
 expansions (the volume's and the claim's capacity grow, as the API shows a
-finished resize). Binaries come from ``hack/cluster/build.sh``.
+finished resize). kwok also serves what a kubelet serves, on 127.0.0.1 at the
+nodes' advertised port: pod logs (its ClusterLogs: every simulated container
+logs ``ControlPlane.pod_log``) and port-forwards (its ClusterPortForward: to a
+relay that tests point at a local process). Binaries come from
+``hack/cluster/build.sh``.
 
 Every process is started in its own session, recorded by pid, and stopped by
 that pid only. ``python -m tests.cluster.harness`` starts one and waits (Ctrl-C stops it).
@@ -113,6 +117,8 @@ def generate_pki(pki: Path) -> None:
     cert("kube-controller-manager", "/CN=system:kube-controller-manager", "ca", "clientAuth")
     cert("kubelet-client", "/O=system:masters/CN=kube-apiserver-kubelet-client", "ca", "clientAuth")
     cert("front-proxy-client", "/CN=front-proxy-client", "front-proxy-ca", "clientAuth")
+    # kwok's kubelet-like server (logs, port-forward), which the API server dials at 127.0.0.1
+    cert("kwok-kubelet", "/CN=kwok-kubelet", "ca", "serverAuth", "IP:127.0.0.1,DNS:localhost")
     _openssl("genrsa", "-out", "sa.key", "2048", cwd=pki)
     _openssl("rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub", cwd=pki)
 
@@ -156,7 +162,9 @@ class ControlPlane:
     nodes: int = NODES
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     api_port: int = 0
+    kubelet_port: int = 0
     _provisioner: Provisioner | None = None
+    _relay: Relay | None = None
 
     @property
     def server(self) -> str:
@@ -170,6 +178,23 @@ class ControlPlane:
     def limited_kubeconfig(self) -> Path:
         """A user with only the rights tests grant it (RBAC): for 403s."""
         return self.root / "limited.kubeconfig"
+
+    @property
+    def pod_log(self) -> Path:
+        """The file kwok serves as every container's log (CRI format): see ``write_pod_log``."""
+        return self.root / "pod.log"
+
+    def write_pod_log(self, *lines: str, stream: str = "stdout") -> None:
+        """Append lines to what every simulated container logs (kwok's ClusterLogs)."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        with self.pod_log.open("a", encoding="utf-8") as f:
+            for line in lines:
+                f.write(f"{stamp}.{time.time_ns() % 10**9:09d}Z {stream} F {line}\n")
+
+    def forward_to(self, port: int | None) -> None:
+        """Where a port-forward to any simulated pod lands: 127.0.0.1:port (None: refused)."""
+        assert self._relay is not None, "start the control plane first"
+        self._relay.point_at(port)
 
     def logs(self, name: str) -> str:
         path = self.root / "logs" / f"{name}.log"
@@ -286,9 +311,19 @@ class ControlPlane:
             "--leader-elect=false",
             "--v=1",
         )
+        self.kubelet_port = free_port()
+        self._relay = Relay()
+        self.pod_log.touch()
+        debug = self.root / "kwok-debugging.yaml"
+        debug.write_text(yaml.safe_dump_all(kwok_debugging(self.pod_log, self._relay.port)))
         self._launch(
             "kwok",
             f"--config={KWOK_STAGES}",
+            f"--config={debug}",
+            f"--server-address=127.0.0.1:{self.kubelet_port}",
+            f"--node-port={self.kubelet_port}",
+            f"--tls-cert-file={pki / 'kwok-kubelet.crt'}",
+            f"--tls-private-key-file={pki / 'kwok-kubelet.key'}",
             f"--kubeconfig={self.kubeconfig}",
             "--manage-all-nodes=false",
             "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
@@ -384,6 +419,8 @@ class ControlPlane:
     def stop(self) -> None:
         if self._provisioner is not None:
             self._provisioner.stop()
+        if self._relay is not None:
+            self._relay.close()
         for name in ("kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
             proc = self.procs.pop(name, None)
             if proc is None or proc.poll() is not None:
@@ -401,6 +438,84 @@ class ControlPlane:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def kwok_debugging(log_file: Path, forward_port: int) -> list[dict[str, Any]]:
+    """kwok's ClusterLogs and ClusterPortForward (kwok.x-k8s.io/v1alpha1, loaded by --config):
+    every simulated container's log is ``log_file``, and a port-forward to any port of any
+    simulated pod is a TCP connection to 127.0.0.1:``forward_port`` (the harness's relay)."""
+    return [
+        {
+            "apiVersion": "kwok.x-k8s.io/v1alpha1",
+            "kind": "ClusterLogs",
+            "metadata": {"name": "agentctl-test-logs"},
+            "spec": {"logs": [{"logsFile": str(log_file), "follow": True}]},
+        },
+        {
+            "apiVersion": "kwok.x-k8s.io/v1alpha1",
+            "kind": "ClusterPortForward",
+            "metadata": {"name": "agentctl-test-port-forward"},
+            "spec": {"forwards": [{"target": {"address": "127.0.0.1", "port": forward_port}}]},
+        },
+    ]
+
+
+class Relay:
+    """A TCP relay on 127.0.0.1 that kwok's port-forwards dial; tests point it at a local
+    process with ``ControlPlane.forward_to`` (kwok's configuration is fixed when it starts).
+    Without a target it does not listen, so kwok's dial is refused, as a pod's closed port is."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.target: int | None = None
+        self._listener: socket.socket | None = None
+
+    def point_at(self, target: int | None) -> None:
+        self.target = target
+        if target is None:
+            self.close()
+        elif self._listener is None:
+            listener = socket.socket()
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", self.port))
+            listener.listen(16)
+            self._listener = listener
+            threading.Thread(
+                target=self._accept, args=(listener,), name="test-relay", daemon=True
+            ).start()
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            target = self.target
+            try:
+                if target is None:
+                    raise ConnectionRefusedError
+                upstream = socket.create_connection(("127.0.0.1", target), timeout=5)
+            except OSError:
+                conn.close()
+                continue
+            upstream.settimeout(None)
+            for a, b in ((conn, upstream), (upstream, conn)):
+                threading.Thread(target=_pipe, args=(a, b), daemon=True).start()
+
+    def close(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
+            listener.close()
+
+
+def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := src.recv(65536):
+            dst.sendall(data)
+    with contextlib.suppress(OSError):
+        dst.shutdown(socket.SHUT_WR)
 
 
 class Provisioner:

@@ -86,6 +86,9 @@ class FakeKube(StoreMixin):
         self.tokens: dict[str, str] = {DEFAULT_TOKEN: "alice@example.com"}
         self.expired: set[str] = set()
         self.denied: list[tuple[str, str, str | None]] = []  # (verb, plural, namespace)
+        # users whose rights are only what Roles/ClusterRoles bound to them allow (RBAC is an
+        # allow-list, as on a real server); every other user may do anything not ``denied``
+        self.rbac_users: set[str] = set()
         self.invalid: list[tuple[str, str | None, str, str]] = []  # (kind, name, field, message)
         self.on_create: dict[str, Callable[[FakeKube, dict[str, Any]], None]] = {}
         # (path prefix, status, content type, body): answered as is, like a web server or proxy
@@ -203,6 +206,44 @@ class FakeKube(StoreMixin):
 
     def deny(self, verb: str, plural: str, namespace: str | None = None) -> None:
         self.denied.append((verb, plural, namespace))
+
+    def add_rbac_user(self, user: str, token: str) -> None:
+        """A user authenticated by ``token`` whose rights are only what the Roles and
+        ClusterRoles bound to it (RoleBinding, ClusterRoleBinding objects in the fake) allow."""
+        with self._lock:
+            self.tokens[token] = user
+            self.rbac_users.add(user)
+
+    def rbac_allows(self, user: str, verb: str, group: str, plural: str, ns: str | None) -> bool:
+        """Whether RBAC objects grant ``user`` the verb on the resource, as the RBAC authorizer
+        evaluates them: a RoleBinding grants in its namespace, a ClusterRoleBinding everywhere."""
+
+        def bound(binding: dict[str, Any]) -> bool:
+            return any(
+                s.get("kind") == "User" and s.get("name") == user
+                for s in binding.get("subjects") or []
+            )
+
+        def grants(role: dict[str, Any] | None) -> bool:
+            return any(
+                any(v in (verb, "*") for v in rule.get("verbs") or [])
+                and any(g in (group, "*") for g in rule.get("apiGroups") or [])
+                and any(r in (plural, "*") for r in rule.get("resources") or [])
+                for rule in (role or {}).get("rules") or []
+            )
+
+        def role_of(binding: dict[str, Any], ns: str | None) -> dict[str, Any] | None:
+            ref = binding.get("roleRef") or {}
+            if ref.get("kind") == "ClusterRole":
+                return self.get("ClusterRole", None, str(ref.get("name")))
+            return self.get("Role", ns, str(ref.get("name")))
+
+        with self._lock:
+            cluster = [b for b in self.list("ClusterRoleBinding") if bound(b)]
+            local = [b for b in self.list("RoleBinding", ns) if bound(b)] if ns else []
+            return any(grants(role_of(b, None)) for b in cluster) or any(
+                grants(role_of(b, ns)) for b in local
+            )
 
     def answer_raw(
         self,

@@ -362,7 +362,13 @@ class Handler(BaseHTTPRequestHandler):
         raise ApiError(404, "NotFound", "the server could not find the requested resource")
 
     def _authorize(self, verb: str, r: Resource, ns: str | None, name: str | None) -> None:
-        for dverb, plural, dns in self.fake.denied:
+        if r.group == "" and r.plural == "namespaces" and name:
+            # kube-apiserver authorizes a request for one Namespace as one in that namespace:
+            # a RoleBinding there may grant get (or patch) of the Namespace object itself
+            ns = name
+        limited = self.user in self.fake.rbac_users
+        denied = limited and not self.fake.rbac_allows(self.user, verb, r.group, r.plural, ns)
+        for dverb, plural, dns in [*self.fake.denied, *([("*", "*", None)] if denied else [])]:
             if dverb in (verb, "*") and plural in (r.plural, "*") and dns in (None, ns):
                 what = f'{r.qualified} "{name}"' if name else r.qualified
                 where = f' in the namespace "{ns}"' if ns else " at the cluster scope"

@@ -30,7 +30,7 @@ from agentctl.deploy import inventory as inv
 from agentctl.deploy import replace
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import well_known
-from agentctl.deploy.objects import LEVEL_NAMES, ObjectRef, levels, same_content
+from agentctl.deploy.objects import LEVEL_NAMES, ObjectRef, levels, unchanged_by_apply
 from agentctl.deploy.preflight import Preflight, preflight
 from agentctl.deploy.source import AgentSource
 from agentctl.deploy.wait import WaitResult, WaitState, wait_for
@@ -347,7 +347,7 @@ class _Deployment:
         prior = self.before.get(ref.key)
         if resp.status == 201 and not note:
             action = "created"
-        elif prior is not None and same_content(prior, resp.data):
+        elif prior is not None and unchanged_by_apply(prior, resp.data, obj):
             action = "unchanged"
         else:
             action = "configured"

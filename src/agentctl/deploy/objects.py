@@ -165,3 +165,47 @@ def same_content(before: dict[str, Any] | None, after: dict[str, Any] | None) ->
         doc.pop("apiVersion", None)
         doc.pop("kind", None)
     return a == b
+
+
+def _applied_fields(obj: dict[str, Any], manager: str) -> Any:
+    """The fields ``manager`` owns by server-side apply (its managedFields entry), or None."""
+    for entry in (obj.get("metadata") or {}).get("managedFields") or []:
+        if (
+            entry.get("manager") == manager
+            and entry.get("operation") == "Apply"
+            and not entry.get("subresource")
+        ):
+            return entry.get("fieldsV1")
+    return None
+
+
+def _project(live: Any, sent: Any) -> Any:
+    """``live`` cut down to the keys of ``sent`` (maps recursively; lists and values whole)."""
+    if isinstance(sent, dict):
+        live = live if isinstance(live, dict) else {}
+        return {k: _project(live.get(k), v) for k, v in sent.items()}
+    return live
+
+
+def unchanged_by_apply(
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    sent: dict[str, Any],
+    manager: str = FIELD_MANAGER,
+) -> bool:
+    """True when applying ``sent`` changed nothing of what ``before`` showed.
+
+    Either the object is the same, or another writer (a controller, an autoscaler) changed it
+    between the read and the apply while the apply itself kept the same owned fields with the
+    same values.
+    """
+    if same_content(before, after):
+        return True
+    if before is None or after is None:
+        return False
+    owned = _applied_fields(before, manager)
+    return (
+        owned is not None
+        and owned == _applied_fields(after, manager)
+        and _project(before, sent) == _project(after, sent)
+    )
