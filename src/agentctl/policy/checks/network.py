@@ -67,6 +67,14 @@ class _Selection:
             for p in unit.of_kind("NetworkPolicy")
         ]
         self.known: dict[Any, list[Obj]] = {}
+        self.types: dict[int, set[str]] = {}
+
+    def types_of(self, policy: Obj) -> set[str]:
+        """``policy_types(policy)``, worked out once per policy."""
+        types = self.types.get(id(policy))
+        if types is None:
+            types = self.types[id(policy)] = policy_types(policy)
+        return types
 
     @classmethod
     def of(cls, unit: Unit) -> _Selection:
@@ -120,8 +128,9 @@ spec:
 def covered(unit: Unit) -> Iterator[Hit]:
     for view in all_pods(unit.objects):
         types: set[str] = set()
-        for p in _policies_for(unit, view):
-            types |= policy_types(p)
+        selection = _Selection.of(unit)
+        for p in selection.policies_for(view):
+            types |= selection.types_of(p)
         missing = [t for t in ("Ingress", "Egress") if t not in types]
         if missing:
             what = " and ".join(missing)
@@ -130,9 +139,9 @@ def covered(unit: Unit) -> Iterator[Hit]:
             )
 
 
-def _is_deny(policy: Obj, direction: str) -> bool:
+def _is_deny(selection: _Selection, policy: Obj, direction: str) -> bool:
     spec = as_dict(policy.data.get("spec"))
-    return direction.capitalize() in policy_types(policy) and not as_list(spec.get(direction))
+    return direction.capitalize() in selection.types_of(policy) and not as_list(spec.get(direction))
 
 
 @check(
@@ -153,8 +162,11 @@ spec:
 )
 def default_deny(unit: Unit) -> Iterator[Hit]:
     for view in all_pods(unit.objects):
-        policies = _policies_for(unit, view)
-        missing = [d for d in ("ingress", "egress") if not any(_is_deny(p, d) for p in policies)]
+        selection = _Selection.of(unit)
+        policies = selection.policies_for(view)
+        missing = [
+            d for d in ("ingress", "egress") if not any(_is_deny(selection, p, d) for p in policies)
+        ]
         if missing:
             what = " and ".join(missing)
             yield Hit(
