@@ -60,7 +60,12 @@ def agent_doc(i: int) -> dict:
         "secrets": [{"name": "llm-key", "store": "vault", "remoteRef": {"key": f"{name}/openai"}}],
         "tools": [
             {"name": "search", "kind": "http", "url": "https://api.search.example.com/v1"},
-            {"name": "orders", "kind": "tcp", "host": "orders-db.data.svc.cluster.local", "port": 5432},
+            {
+                "name": "orders",
+                "kind": "tcp",
+                "host": "orders-db.data.svc.cluster.local",
+                "port": 5432,
+            },
         ],
         "resources": {"cpu": "250m", "memory": "512Mi"},
         "guardrails": {
