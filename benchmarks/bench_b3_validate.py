@@ -27,7 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_b3_build import TARGET_1000_S, make_monorepo
+from bench_b3_build import make_monorepo
+
+TARGET_1000_S = 15.0  # `agentctl validate` alone, 1,000 agents
 
 B2_TARGET = 2000.0  # objects/s in one process
 

@@ -1,11 +1,19 @@
-"""The one module that talks to Kubernetes through the official ``kubernetes`` client.
+"""The one module that talks to the Kubernetes API server.
 
 It loads kubeconfig (``--kubeconfig``, ``KUBECONFIG``, ``~/.kube/config``) or
-the in-cluster service account, sends requests through
-``kubernetes.client.ApiClient`` with bounded connect/read timeouts, retries
-429/5xx/dropped connections with backoff (honouring ``Retry-After``), and turns
-every ``ApiException`` and transport error into an explained
-``agentctl.deploy.errors`` error right here, in one place.
+the in-cluster service account, sends requests with bounded connect/read
+timeouts, retries 429/5xx/dropped connections with backoff (honouring
+``Retry-After``), and turns every failed answer and transport error into an
+explained ``agentctl.deploy.errors`` error right here, in one place.
+
+Two transports carry the requests. A kubeconfig that names only a server, its
+CA, a client certificate and key and/or a bearer token is sent through
+urllib3 directly (:class:`_Direct`): importing the official ``kubernetes``
+client costs more CPU than a whole deploy's own work. Every other kubeconfig
+(exec and auth-provider credentials, token files, basic auth, proxies) and the
+in-cluster service account go through ``kubernetes.client.ApiClient`` and its
+loader (:class:`_Official`), as does anything that needs the client's API
+classes (port-forward, through :attr:`KubeClient.api`).
 
 ``kubernetes`` and ``urllib3`` are imported inside functions only, so importing
 this module costs nothing at CLI start-up.
@@ -86,15 +94,32 @@ def connect(opts: ConnectOptions) -> KubeClient:
     line, when the problem has one): the files are read and checked here
     before the ``kubernetes`` loader, which assumes a well-formed file, sees them.
     """
+    from agentctl.deploy import kubeconfig
+
+    paths, source = _kubeconfig_paths(opts.kubeconfig)
+    existing = [p for p in paths if Path(os.path.expanduser(p)).is_file()]
+    merged = kubeconfig.read([os.path.expanduser(p) for p in existing])
+    if merged is not None:
+        ctx = merged.context(opts.context)
+        direct = _Direct.of(merged, ctx, opts)
+        if direct is not None:
+            target = Target(direct.host, ctx.name, ctx.body.get("user"), ctx.body.get("namespace"))
+            official = lambda: _official(opts, merged, existing, paths, source)[0]  # noqa: E731
+            return KubeClient(direct, target, opts, official=official)
+    api, target = _official(opts, merged, existing, paths, source)
+    return KubeClient(_Official(api), target, opts)
+
+
+def _official(
+    opts: ConnectOptions, merged: Any, existing: list[str], paths: list[str], source: str
+) -> tuple[Any, Target]:
+    """An ``ApiClient`` of the official client, set up by its own loader."""
     from kubernetes import client as k8s
     from kubernetes import config as kcfg
 
     from agentctl.deploy import kubeconfig
 
     cfg = k8s.Configuration()
-    paths, source = _kubeconfig_paths(opts.kubeconfig)
-    existing = [p for p in paths if Path(os.path.expanduser(p)).is_file()]
-    merged = kubeconfig.read([os.path.expanduser(p) for p in existing])
     if merged is not None:
         ctx = merged.context(opts.context)
         kubeconfig.bound_exec_plugins(opts.request_timeout if opts.request_timeout > 0 else 60.0)
@@ -136,7 +161,184 @@ def connect(opts: ConnectOptions) -> KubeClient:
         )
     cfg.retries = False  # retries are ours: urllib3 must surface every failure
     cfg.connection_pool_maxsize = opts.max_workers + 4
-    return KubeClient(k8s.ApiClient(cfg), target, opts)
+    return k8s.ApiClient(cfg), target
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One HTTP request as a transport sends it."""
+
+    method: str
+    path: str
+    params: list[tuple[str, str]]
+    headers: dict[str, str]
+    body: Any
+    timeout: tuple[float, float | None]  # connect, read (None: no limit)
+
+
+class _Status0(Exception):
+    """No HTTP status at all: the TLS handshake failed (``reason`` says how)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Official:
+    """Requests through the official client's ``ApiClient``."""
+
+    def __init__(self, api: Any) -> None:
+        self.api = api
+
+    def send(self, req: _Request) -> Any:
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            serialized = self.api.param_serialize(
+                method=req.method,
+                resource_path=req.path,
+                query_params=req.params,
+                header_params=req.headers,
+                body=req.body,
+                auth_settings=["BearerToken"],
+            )
+            return self.api.call_api(*serialized, _request_timeout=req.timeout)
+        except ApiException as exc:
+            if not exc.status:  # the client's way of saying the TLS handshake failed
+                raise _Status0(exc.reason) from None
+            raise  # the client raises for statuses only when deserialising, which is ours
+
+    def close(self) -> None:
+        self.api.close()
+
+
+# What the direct transport understands of a kubeconfig; anything else goes through the client.
+_DIRECT_CLUSTER = frozenset({"server", "certificate-authority", "certificate-authority-data"})
+_DIRECT_USER = frozenset(
+    {"client-certificate", "client-certificate-data", "client-key", "client-key-data", "token"}
+)
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy", "no_proxy"})
+
+
+class _Direct:
+    """Requests sent with urllib3, set up as the official client would set up its own."""
+
+    def __init__(self, host: str, pool: Any, headers: dict[str, str]) -> None:
+        self.host = host
+        self.pool = pool
+        self.headers = headers
+
+    @classmethod
+    def of(cls, merged: Any, ctx: Any, opts: ConnectOptions) -> _Direct | None:
+        """The direct transport for this context, or None when the client has more to do."""
+        if any(k.lower() in _PROXY_VARIABLES for k in os.environ):
+            return None
+        cluster = merged.clusters[ctx.body["cluster"]]
+        user = merged.users.get(ctx.body.get("user") or "")
+        user_body = user.body if user is not None else {}
+        if cluster.keys - _DIRECT_CLUSTER or (user is not None and user.keys - _DIRECT_USER):
+            return None
+        server = cluster.body.get("server")
+        if not isinstance(server, str) or not server.startswith(("http://", "https://")):
+            return None
+        headers = {"User-Agent": "agentctl"}
+        token = user_body.get("token")
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        host = server.rstrip("/")
+        import urllib3
+
+        pool_args: dict[str, Any] = {"retries": False, "maxsize": opts.max_workers + 4}
+        if host.startswith("https"):
+            context = _tls_context(cluster, user)
+            if context is None:
+                return None
+            pool_args["ssl_context"] = context
+        return cls(host, urllib3.PoolManager(**pool_args), headers)
+
+    def send(self, req: _Request) -> Any:
+        """As ``ApiClient`` sends it: values quoted, JSON bodies encoded, no redirects."""
+        import re
+        from urllib.parse import quote
+
+        import urllib3
+
+        url = self.host + req.path
+        if req.params:
+            url += "?" + "&".join(f"{k}={quote(v)}" for k, v in req.params)
+        body = req.body
+        if body is not None and re.search("json", req.headers.get("Content-Type", ""), re.I):
+            body = json.dumps(body)
+        try:
+            resp = self.pool.request(
+                req.method,
+                url,
+                body=body,
+                headers={**self.headers, **req.headers},
+                timeout=urllib3.Timeout(connect=req.timeout[0], read=req.timeout[1]),
+                preload_content=False,
+                redirect=False,
+            )
+        except urllib3.exceptions.SSLError as exc:
+            raise _Status0("\n".join([type(exc).__name__, str(exc)])) from None
+        return _Answer(resp)
+
+    def close(self) -> None:
+        self.pool.clear()
+
+
+class _Answer:
+    """A urllib3 response as ``ApiClient.call_api`` returns it."""
+
+    def __init__(self, resp: Any) -> None:
+        self.response = resp
+        self.status = resp.status
+        self.reason = resp.reason
+        self.headers = resp.headers
+
+    def read(self) -> bytes:
+        return bytes(self.response.data)
+
+
+def _tls_context(cluster: Any, user: Any) -> Any:
+    """The TLS set-up of a cluster and user, or None when a file is missing or unreadable
+    (the client's loader then says what is wrong, as it always has)."""
+    import base64
+    import binascii
+    import ssl
+    import tempfile
+
+    def material(entry: Any, name: str) -> bytes | None:
+        if entry is None:
+            return None
+        data = entry.body.get(f"{name}-data")
+        if data:
+            return base64.standard_b64decode(str(data).encode())
+        file = entry.body.get(name)
+        if not file:
+            return None
+        path = Path(os.path.dirname(os.path.abspath(entry.file))) / os.path.expanduser(file)
+        return path.read_bytes()
+
+    try:
+        ca = material(cluster, "certificate-authority")
+        cert = material(user, "client-certificate")
+        key = material(user, "client-key")
+        context = ssl.create_default_context(cadata=ca.decode() if ca else None)
+        if cert and key:
+            # the ssl module loads a certificate and key only from files: kept for the
+            # moment it reads them, in a directory only this user can read
+            with tempfile.TemporaryDirectory(prefix="agentctl-tls-") as tmp:
+                cert_file, key_file = Path(tmp) / "client.crt", Path(tmp) / "client.key"
+                for file, data in ((cert_file, cert), (key_file, key)):
+                    with open(os.open(file, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as fh:
+                        fh.write(data)
+                context.load_cert_chain(cert_file, key_file)
+        elif cert or key:
+            return None
+    except (OSError, ValueError, binascii.Error, ssl.SSLError, UnicodeDecodeError):
+        return None
+    return context
 
 
 def _short_config(exc: BaseException) -> str:
@@ -148,8 +350,17 @@ def _short_config(exc: BaseException) -> str:
 
 
 class KubeClient(ObjectOps):
-    def __init__(self, api: Any, target: Target, opts: ConnectOptions) -> None:
-        self.api = api
+    def __init__(
+        self,
+        transport: _Official | _Direct,
+        target: Target,
+        opts: ConnectOptions,
+        *,
+        official: Callable[[], Any] | None = None,
+    ) -> None:
+        self.transport = transport
+        self._official = official  # builds an ApiClient when the direct transport is in use
+        self._api: Any = None
         self.target = target
         self.opts = opts
         self.retry = opts.retry
@@ -163,9 +374,21 @@ class KubeClient(ObjectOps):
             max_workers=max(1, opts.max_workers), thread_name_prefix="agentctl-kube"
         )
 
+    @property
+    def api(self) -> Any:
+        """The official client's ``ApiClient`` on the same connection settings (for its API classes)."""
+        if isinstance(self.transport, _Official):
+            return self.transport.api
+        if self._api is None:
+            assert self._official is not None
+            self._api = self._official()
+        return self._api
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self.api.close()
+        self.transport.close()
+        if self._api is not None:
+            self._api.close()
 
     def __enter__(self) -> KubeClient:
         return self
@@ -306,7 +529,6 @@ class KubeClient(ObjectOps):
         read: float | None,
     ) -> Response:
         import urllib3
-        from kubernetes.client.exceptions import ApiException
 
         headers = {"Accept": accept}
         if content_type or body is not None:
@@ -319,25 +541,22 @@ class KubeClient(ObjectOps):
         with self._lock:
             self.request_count += 1
         try:
-            serialized = self.api.param_serialize(
-                method=method,
-                resource_path=path,
-                query_params=params,
-                header_params=headers,
-                body=_apply_body(body) if content_type == APPLY_PATCH else body,
-                auth_settings=["BearerToken"],
-            )
-            resp = self.api.call_api(
-                *serialized, _request_timeout=(self.opts.connect_timeout, read)
+            resp = self.transport.send(
+                _Request(
+                    method,
+                    path,
+                    params,
+                    headers,
+                    _apply_body(body) if content_type == APPLY_PATCH else body,
+                    (self.opts.connect_timeout, read),
+                )
             )
             if stream and 200 <= resp.status < 300:
                 self._reached = True
                 return Response(resp.status, resp.response)
             body = resp.read()
-        except ApiException as exc:
-            if not exc.status:  # the client's way of saying the TLS handshake failed
-                raise answers.status0(self.target, exc.reason) from None
-            raise  # the client raises for statuses only when deserialising, which is ours
+        except _Status0 as exc:
+            raise answers.status0(self.target, exc.reason) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._transport(exc) from None
         self._reached = True

@@ -53,6 +53,7 @@ class Entry:
     file: str
     line: int
     column: int
+    keys: frozenset[str] = frozenset()  # every key of the body, read or not
 
     @property
     def where(self) -> str:
@@ -327,4 +328,5 @@ def _merge_section(into: Kubeconfig, path: str, section: str, node: Any) -> None
                 raise _fail(path, value, f"{label}: expected a mapping, found {_describe(value)}")
         if name not in table:
             m = item.start_mark
-            table[name] = Entry(name, body, path, m.line + 1, m.column + 1)
+            keys = frozenset(k for k, _k, _v in _items(body_node)) if body_node else frozenset()
+            table[name] = Entry(name, body, path, m.line + 1, m.column + 1, keys)

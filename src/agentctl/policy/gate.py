@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agentctl.bulk import gc_paused
 from agentctl.errors import GateFailed, Problem, RenderError, SpecError, UsageError
 from agentctl.policy import engine
 from agentctl.policy.declarative import field_rule_checks
@@ -35,6 +36,7 @@ def _is_agent_file(path: Path) -> bool:
     return isinstance(first, dict) and first.get("kind") == "Agent"
 
 
+@gc_paused
 def run(
     *,
     paths: list[Path],
@@ -172,6 +174,7 @@ class GateRefused(GateFailed):
         return {**super().to_dict(), "findings": [f.to_dict() for f in self.findings]}
 
 
+@gc_paused
 def enforce(
     command: str,
     loaded: list[LoadedAgent],

@@ -174,6 +174,8 @@ class Unit:
     # The environment this unit gates in addition to the agent's base spec (validate
     # without --env gates every overlay): its findings say so, and repeat none of the base's.
     overlay: str | None = None
+    # what checks derive from the whole unit once (which policies select which pods)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def of_kind(self, *kinds: str) -> Iterable[Obj]:
         return (o for o in self.objects if o.kind in kinds)

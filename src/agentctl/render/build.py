@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from agentctl.bulk import gc_paused
 from agentctl.errors import RenderError
 from agentctl.render.bundle import Bundle
 from agentctl.spec.loader import LoadedAgent, LoadedPlatform
 from agentctl.spec.yamlsafe import dotted_path
 
 
+@gc_paused
 def build_all(
     loaded: list[LoadedAgent],
     platform: LoadedPlatform,

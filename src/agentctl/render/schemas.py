@@ -15,6 +15,7 @@ validation fast (thousands of objects per second in one process).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from dataclasses import dataclass
@@ -36,7 +37,12 @@ class SchemaIssue:
 
 
 def _schema_root() -> Path:
-    return Path(str(resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")))
+    # found without importing the package, whose __init__ imports jsonschema (~0.1 s)
+    spec = importlib.util.find_spec("kubernetes_validate")
+    locations = spec.submodule_search_locations if spec is not None else None
+    if not locations:
+        return Path(str(resources.files("kubernetes_validate").joinpath("kubernetes-json-schema")))
+    return Path(next(iter(locations))) / "kubernetes-json-schema"
 
 
 def _version_key(text: str) -> tuple[int, ...]:

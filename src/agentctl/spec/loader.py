@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from agentctl.bulk import gc_paused
 from agentctl.errors import Problem, SpecError, UsageError
 from agentctl.spec import graph
 from agentctl.spec.errors_map import problems_from_validation
@@ -208,6 +209,7 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
     return result
 
 
+@gc_paused
 def load_agents(
     files: list[Path], env: str | None = None
 ) -> tuple[list[LoadedAgent], list[Problem]]:

@@ -9,11 +9,20 @@ bounded, rejecting duplicate keys, and recording ``path -> (line, column)``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.events import (
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 from agentctl.errors import Problem, SpecError, UsageError
 
@@ -29,26 +38,55 @@ _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
-@dataclass
 class Located:
-    """Parsed YAML data with a source position for every path in it."""
+    """Parsed YAML data with a source position for every path in it.
 
-    file: str
-    data: Any
-    positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    Documents parsed on the fast path (see :func:`parse_documents`) get their
+    positions on first use, by parsing that document again with positions.
+    """
+
+    def __init__(
+        self,
+        file: str,
+        data: Any,
+        positions: dict[PathKey, tuple[int, int]] | None = None,
+        key_positions: dict[PathKey, tuple[int, int]] | None = None,
+        *,
+        source: Callable[[], Located] | None = None,
+    ) -> None:
+        self.file = file
+        self.data = data
+        self._positions = positions if positions is not None else {}
+        self._key_positions = key_positions if key_positions is not None else {}
+        self._source = source
+
+    def _located(self) -> None:
+        if self._source is not None:
+            full, self._source = self._source(), None
+            self._positions, self._key_positions = full.positions, full.key_positions
+
+    @property
+    def positions(self) -> dict[PathKey, tuple[int, int]]:
+        self._located()
+        return self._positions
+
+    @property
+    def key_positions(self) -> dict[PathKey, tuple[int, int]]:
+        self._located()
+        return self._key_positions
 
     def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
         """The closest known position of ``path`` (walking up to the document)."""
-        table = self.key_positions if key else self.positions
+        positions = self.positions
+        table = self.key_positions if key else positions
         p = tuple(path)
         while p:
             if p in table:
                 return table[p]
-            if p in self.positions:
-                return self.positions[p]
+            if p in positions:
+                return positions[p]
             p = p[:-1]
-        return self.positions.get((), (1, 1))
+        return positions.get((), (1, 1))
 
     def problem(
         self, path: PathKey, message: str, *, key: bool = False, dotted: str | None = None
@@ -302,13 +340,211 @@ def decode(raw: bytes, name: str) -> str:
 
 
 def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[Located]:
-    """Parse YAML text into located documents. Empty documents are skipped."""
+    """Parse YAML text into located documents. Empty documents are skipped.
+
+    Most documents are plain (no aliases, tags, merge keys or duplicate keys):
+    they are built straight from libyaml's events, and their positions come
+    from a second, position-tracking parse of that document only when
+    something asks where a field is (a finding, an error). Anything else goes
+    through the position-tracking builder, which reports every problem.
+    """
     bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         message = f"invalid YAML: control character U+{ord(bad.group()):04X} is not allowed"
         raise SpecError([Problem(file, line, col, "", message)])
+    fast = _fast_documents(text, allow_multi)
+    if fast is None:
+        return _parse_located(text, file, allow_multi)
+    return [
+        Located(file, data, source=_reparse(text, file, i, span))
+        for i, (data, span) in enumerate(fast)
+    ]
+
+
+def _reparse(text: str, file: str, index: int, span: tuple[int, int, int]) -> Callable[[], Located]:
+    """Document ``index`` of ``text`` with the positions of its values and keys."""
+
+    def located() -> Located:
+        line, start, end = span
+        found = _event_positions(text[start:end], line)
+        if found is None:  # not expected of a document the fast path read: parse it all
+            return _parse_located(text, file, True)[index]
+        return Located(file, None, *found)
+
+    return located
+
+
+def _event_positions(
+    text: str, line: int
+) -> tuple[dict[PathKey, tuple[int, int]], dict[PathKey, tuple[int, int]]] | None:
+    """The positions :class:`_Builder` records, for one plain document that starts
+    at the beginning of 0-based line ``line``: from libyaml's events, nothing built."""
+    positions: dict[PathKey, tuple[int, int]] = {}
+    key_positions: dict[PathKey, tuple[int, int]] = {}
+    paths: list[PathKey] = []  # the path of each open collection
+    slots: list[Any] = []  # per open collection: the next list index, or the key read (None)
+    loader = _LOADER(text)
+    try:
+        get = loader.get_event
+        get()  # the stream's start
+        get()  # the document's start
+        while True:
+            event = get()
+            cls = event.__class__
+            if cls is MappingEndEvent or cls is SequenceEndEvent:
+                paths.pop()
+                slots.pop()
+                continue
+            if cls is DocumentEndEvent:
+                break
+            if cls not in (ScalarEvent, MappingStartEvent, SequenceStartEvent):
+                return None  # an alias: not a document the fast path reads
+            mark = event.start_mark
+            here = (mark.line + line + 1, mark.column + 1)
+            if not paths:
+                path: PathKey = ()
+            elif slots[-1].__class__ is int:
+                path = (*paths[-1], slots[-1])
+                slots[-1] += 1
+            elif slots[-1] is None:  # a mapping's key
+                key = _plain(event.value)[1] if event.implicit[0] else event.value
+                slots[-1] = (key,)
+                key_positions[(*paths[-1], key)] = here
+                continue
+            else:
+                path = (*paths[-1], slots[-1][0])
+                slots[-1] = None
+            if cls is ScalarEvent:
+                positions.setdefault(path, here)
+            else:
+                positions.setdefault(path, key_positions.get(path, here))
+                paths.append(path)
+                slots.append(None if cls is MappingStartEvent else 0)
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return positions, key_positions
+
+
+_FALLBACK: Any = object()  # this scalar (or key) needs the position-tracking builder
+_FAST_TAGS = {
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")
+}
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_PLAIN: dict[str, tuple[Any, Any]] = {}  # plain scalar -> (as a value, as a key)
+
+
+def _plain(text: str) -> tuple[Any, Any]:
+    """A plain scalar as :class:`_Builder` makes it, as a value and as a mapping key."""
+    known = _PLAIN.get(text)
+    if known is not None:
+        return known
+    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (True, False))
+    value: Any = _FALLBACK
+    key: Any = _FALLBACK
+    if tag in _FAST_TAGS:
+        try:
+            value = _CONSTRUCTOR.construct_object(yaml.ScalarNode(tag, text), deep=True)
+        except yaml.YAMLError:
+            value = _FALLBACK
+        finally:
+            _CONSTRUCTOR.constructed_objects.clear()
+        if isinstance(value, str):
+            key = value
+        elif isinstance(value, int | float | bool):
+            key = text
+        elif value is not None and value is not _FALLBACK:
+            value = text  # timestamps stay strings (see _Builder.build)
+    if len(_PLAIN) >= 50_000:
+        _PLAIN.clear()
+    _PLAIN[text] = (value, key)
+    return value, key
+
+
+def _fast_documents(text: str, allow_multi: bool) -> list[tuple[Any, tuple[int, int, int]]] | None:
+    """Each document's data and (line, start, end) in ``text``, built from events without
+    positions; None when anything needs the position-tracking builder (an anchor or
+    alias, a tag, a merge or duplicate key, a non-string key, the size or depth limits, a YAML error)."""
+    loader = _LOADER(text)
+    try:
+        return _from_events(loader.get_event, allow_multi)
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+
+
+def _from_events(
+    get: Callable[[], Any], allow_multi: bool
+) -> list[tuple[Any, tuple[int, int, int]]] | None:
+    no_key: Any = _FALLBACK
+    docs: list[tuple[Any, tuple[int, int, int]]] = []
+    get()  # the stream's start
+    while True:
+        event = get()
+        if event.__class__ is StreamEndEvent:
+            return docs
+        if docs and not allow_multi:
+            return None
+        mark = event.start_mark
+        root: Any = None
+        stack: list[Any] = []  # open collections
+        keys: list[Any] = []  # the key waiting for its value in each open mapping
+        count = 0
+        while True:
+            event = get()
+            cls = event.__class__
+            if cls is ScalarEvent:
+                if event.tag is not None or event.anchor is not None:
+                    return None
+                if event.implicit[0]:
+                    value, as_key = _PLAIN.get(event.value) or _plain(event.value)
+                    if value is _FALLBACK:
+                        return None
+                else:
+                    value = as_key = event.value
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                if event.tag is not None or event.anchor is not None:
+                    return None
+                value = {} if cls is MappingStartEvent else []
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                stack.pop()
+                keys.pop()
+                continue
+            elif cls is DocumentEndEvent:
+                break
+            else:  # an alias
+                return None
+            count += 1
+            if count > MAX_NODES or len(stack) > MAX_DEPTH:
+                return None
+            if stack:
+                top = stack[-1]
+                if top.__class__ is list:
+                    top.append(value)
+                else:
+                    key = keys[-1]
+                    if key is no_key:  # this scalar is a key
+                        if cls is not ScalarEvent or as_key is _FALLBACK or as_key in top:
+                            return None
+                        keys[-1] = as_key
+                        continue
+                    top[key] = value
+                    keys[-1] = no_key
+            else:
+                root = value
+            if cls is not ScalarEvent:
+                stack.append(value)
+                keys.append(no_key)
+        docs.append((root, (mark.line, mark.index - mark.column, event.end_mark.index)))
+
+
+def _parse_located(text: str, file: str, allow_multi: bool) -> list[Located]:
+    """The position-tracking parse: every value's line and column, every problem reported."""
     loader = _LOADER(text)
     docs: list[Located] = []
     try:

@@ -66,13 +66,16 @@ def labels(unit: Unit) -> Iterator[Hit]:
 def _config_env(unit: Unit, obj: Obj, container: dict[str, Any]) -> dict[str, str]:
     """Variables a container gets from ConfigMaps in the bundle (envFrom)."""
     out: dict[str, str] = {}
+    by_name = unit.cache.get("config-maps-by-name")
+    if by_name is None:  # indexed once per unit: every container of every workload asks
+        by_name = unit.cache["config-maps-by-name"] = {}
+        for cm in unit.of_kind("ConfigMap"):
+            by_name.setdefault(cm.name, []).append(cm)
     for src in as_list(container.get("envFrom")):
         name = as_dict(as_dict(src).get("configMapRef")).get("name")
         prefix = str(as_dict(src).get("prefix") or "")
-        for cm in unit.of_kind("ConfigMap"):
-            if cm.name == name and (
-                not cm.namespace or not obj.namespace or cm.namespace == obj.namespace
-            ):
+        for cm in by_name.get(name, []) if isinstance(name, str) else []:
+            if not cm.namespace or not obj.namespace or cm.namespace == obj.namespace:
                 out.update(
                     {prefix + str(k): str(v) for k, v in as_dict(cm.data.get("data")).items()}
                 )

@@ -57,14 +57,53 @@ def policy_types(policy: Obj) -> set[str]:
     return {"Ingress", *(["Egress"] if "egress" in spec else [])}
 
 
+class _Selection:
+    """Which NetworkPolicies of a unit select a pod, worked out once per namespace and
+    set of labels (copies of one workload share the answer) and kept on the unit."""
+
+    def __init__(self, unit: Unit) -> None:
+        self.policies = [
+            (p, p.namespace, as_dict(p.data.get("spec")).get("podSelector"))
+            for p in unit.of_kind("NetworkPolicy")
+        ]
+        self.known: dict[Any, list[Obj]] = {}
+        self.types: dict[int, set[str]] = {}
+
+    def types_of(self, policy: Obj) -> set[str]:
+        """``policy_types(policy)``, worked out once per policy."""
+        types = self.types.get(id(policy))
+        if types is None:
+            types = self.types[id(policy)] = policy_types(policy)
+        return types
+
+    @classmethod
+    def of(cls, unit: Unit) -> _Selection:
+        selection = unit.cache.get("network-policy-selection")
+        if selection is None:
+            selection = unit.cache["network-policy-selection"] = cls(unit)
+        return selection
+
+    def policies_for(self, view: PodView) -> list[Obj]:
+        labels = view.labels()
+        namespace = view.obj.namespace
+        try:
+            key: Any = (namespace, frozenset(labels.items()))
+            known = self.known.get(key)
+        except TypeError:  # a label value that is a list or a mapping
+            key, known = None, None
+        if known is None:
+            known = [
+                p
+                for p, ns, selector in self.policies
+                if same_namespace(ns, namespace) and selector_matches(selector, labels)
+            ]
+            if key is not None:
+                self.known[key] = known
+        return known
+
+
 def _policies_for(unit: Unit, view: PodView) -> list[Obj]:
-    labels = view.labels()
-    return [
-        p
-        for p in unit.of_kind("NetworkPolicy")
-        if same_namespace(p.namespace, view.obj.namespace)
-        and selector_matches(as_dict(p.data.get("spec")).get("podSelector"), labels)
-    ]
+    return _Selection.of(unit).policies_for(view)
 
 
 def _labels_path(view: PodView) -> PathKey:
@@ -89,8 +128,9 @@ spec:
 def covered(unit: Unit) -> Iterator[Hit]:
     for view in all_pods(unit.objects):
         types: set[str] = set()
-        for p in _policies_for(unit, view):
-            types |= policy_types(p)
+        selection = _Selection.of(unit)
+        for p in selection.policies_for(view):
+            types |= selection.types_of(p)
         missing = [t for t in ("Ingress", "Egress") if t not in types]
         if missing:
             what = " and ".join(missing)
@@ -99,9 +139,9 @@ def covered(unit: Unit) -> Iterator[Hit]:
             )
 
 
-def _is_deny(policy: Obj, direction: str) -> bool:
+def _is_deny(selection: _Selection, policy: Obj, direction: str) -> bool:
     spec = as_dict(policy.data.get("spec"))
-    return direction.capitalize() in policy_types(policy) and not as_list(spec.get(direction))
+    return direction.capitalize() in selection.types_of(policy) and not as_list(spec.get(direction))
 
 
 @check(
@@ -122,8 +162,11 @@ spec:
 )
 def default_deny(unit: Unit) -> Iterator[Hit]:
     for view in all_pods(unit.objects):
-        policies = _policies_for(unit, view)
-        missing = [d for d in ("ingress", "egress") if not any(_is_deny(p, d) for p in policies)]
+        selection = _Selection.of(unit)
+        policies = selection.policies_for(view)
+        missing = [
+            d for d in ("ingress", "egress") if not any(_is_deny(selection, p, d) for p in policies)
+        ]
         if missing:
             what = " and ".join(missing)
             yield Hit(
@@ -272,14 +315,9 @@ podSelector:
     tags=("reliability",),
 )
 def selects_something(unit: Unit) -> Iterator[Hit]:
-    views = list(all_pods(unit.objects))
+    selected = {id(p) for view in all_pods(unit.objects) for p in _policies_for(unit, view)}
     for policy in unit.of_kind("NetworkPolicy"):
-        selector = as_dict(policy.data.get("spec")).get("podSelector")
-        if not any(
-            same_namespace(policy.namespace, v.obj.namespace)
-            and selector_matches(selector, v.labels())
-            for v in views
-        ):
+        if id(policy) not in selected:
             yield Hit(
                 "podSelector matches no workload in the bundle", policy, ("spec", "podSelector")
             )

@@ -1,0 +1,117 @@
+"""Which transport a kubeconfig gets: urllib3 directly for a server, CA, client
+certificate and token; the official client for everything else."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from agentctl.deploy import client as kc
+from agentctl.deploy.client import ConnectOptions, connect
+from agentctl.deploy.errors import KubeconfigError
+
+BASE: dict[str, Any] = {
+    "apiVersion": "v1",
+    "kind": "Config",
+    "clusters": [{"name": "c", "cluster": {"server": "http://127.0.0.1:6443/"}}],
+    "users": [{"name": "u", "user": {"token": "fake-" + "t" * 8}}],
+    "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u", "namespace": "team"}}],
+    "current-context": "x",
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_no_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+def client_for(tmp_path: Path, doc: dict[str, Any]) -> kc.KubeClient:
+    path = tmp_path / "kc"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return connect(ConnectOptions(kubeconfig=str(path)))
+
+
+def with_user(**user: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(BASE)
+    doc["users"][0]["user"] = user
+    return doc
+
+
+def test_a_server_and_a_token_go_direct(tmp_path: Path) -> None:
+    with client_for(tmp_path, BASE) as kube:
+        assert isinstance(kube.transport, kc._Direct)
+        assert kube.target.server == "http://127.0.0.1:6443"
+        assert kube.transport.headers["authorization"] == "Bearer fake-tttttttt"
+        assert (kube.target.context, kube.target.user, kube.target.namespace) == ("x", "u", "team")
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "true"}},
+        {"tokenFile": "/dev/null"},
+        {"username": "a", "password": "b"},
+    ],
+)
+def test_other_credentials_go_through_the_client(tmp_path: Path, user: dict[str, Any]) -> None:
+    with client_for(tmp_path, with_user(**user)) as kube:
+        assert isinstance(kube.transport, kc._Official)
+
+
+def test_auth_providers_are_the_loaders_to_judge(tmp_path: Path) -> None:
+    doc = with_user(**{"auth-provider": {"name": "oidc", "config": {}}})
+    with pytest.raises(KubeconfigError, match="Expected key id-token"):
+        client_for(tmp_path, doc)
+
+
+def test_proxies_and_cluster_options_go_through_the_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = copy.deepcopy(BASE)
+    doc["clusters"][0]["cluster"]["insecure-skip-tls-verify"] = True
+    with client_for(tmp_path, doc) as kube:
+        assert isinstance(kube.transport, kc._Official)
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    with client_for(tmp_path, BASE) as kube:
+        assert isinstance(kube.transport, kc._Official)
+
+
+def test_a_missing_ca_file_is_still_the_loaders_error(tmp_path: Path) -> None:
+    doc = copy.deepcopy(BASE)
+    doc["clusters"][0]["cluster"] = {
+        "server": "https://127.0.0.1:6443",
+        "certificate-authority": "ca.pem",
+    }
+    with pytest.raises(KubeconfigError, match=r"ca\.pem"):
+        client_for(tmp_path, doc)
+
+
+def test_the_official_client_is_built_only_when_its_api_classes_are_needed(
+    tmp_path: Path,
+) -> None:
+    with client_for(tmp_path, BASE) as kube:
+        assert kube._api is None
+        api = kube.api
+        assert api.configuration.host == "http://127.0.0.1:6443"
+        assert kube.api is api
+
+
+def test_a_direct_connection_does_not_import_the_kubernetes_client(tmp_path: Path) -> None:
+    path = tmp_path / "kc"
+    path.write_text(yaml.safe_dump(BASE), encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from agentctl.deploy.client import ConnectOptions, connect\n"
+        f"connect(ConnectOptions(kubeconfig={str(path)!r})).close()\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'kubernetes'], 'kubernetes imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
