@@ -23,6 +23,7 @@ count, not a token.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -83,25 +84,64 @@ _NAMES = (
 )
 _FLAG_NAME = re.compile(rf"(?i)^--?[\w.-]*(?:{_NAMES})$")
 
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+# Literals each pattern needs to match: a value without them cannot match it, so
+# the pattern is not run (scanning prose with every pattern costs far more than
+# a few substring tests). Lower-case literals are looked for in the value folded
+# as the ``(?i)`` patterns fold it, the others in the value as it is.
+_NAME_WORDS = (
+    "key", "token", "secret", "passw", "pwd", "passphrase", "credential", "connection",
+)  # fmt: skip
+_PROVIDER_LITERALS = (
+    "sk-", "k_live_", "k_test_", "AIza", "GOCSPX-", "hf_", "ghp_", "gho_", "ghu_", "ghs_",
+    "ghr_", "github_pat_", "glpat-", "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "xox",
+    "hooks.slack.com/", "eyJ", "npm_", "pypi-AgEIcHlwaS5vcmc", "SG.", "SK", "key-", "dapi",
+    "_v1_", "shpat_", "shpss_", "shpca_", "shppa_", "dp.", "gsk_", "r8_", "pplx-", "lin_api_",
+    "PMAK-", "ATATT3", ":AA",
+)  # fmt: skip
+_ENV_LITERALS = ("_KEY", "_TOKEN", "_SECRET", "_PASS", "_PWD", "_CREDENTIAL")
+# The characters other than ASCII letters that ``(?i)`` matches to an ASCII letter.
+_FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
+_FOLDED = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _any(literals: tuple[str, ...], text: str) -> bool:
+    for lit in literals:  # noqa: SIM110 (a plain loop: any() over a generator costs twice as much)
+        if lit in text:
+            return True
+    return False
+
+
+# (gate, pattern, replacement): gate(text, folded, has_name) is False when the pattern cannot match.
+_PATTERNS: list[tuple[Callable[[str, str, bool], bool], re.Pattern[str], str]] = [
     # PEM private keys, also inside JSON strings (with \n escapes) or cut short
     (
+        lambda t, f, n: "-----BEGIN" in t,
         re.compile(
             r"(-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END[A-Z0-9 ]*PRIVATE KEY-----|$)"
         ),
         r"\1" + REDACTED + r"\2",
     ),
-    (re.compile(_PROVIDER_KEYS), REDACTED),
-    (re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*"), r"\1\2" + REDACTED),
+    (lambda t, f, n: _any(_PROVIDER_LITERALS, t), re.compile(_PROVIDER_KEYS), REDACTED),
+    (
+        lambda t, f, n: "bearer" in f or "basic" in f or "token" in f,
+        re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*"),
+        r"\1\2" + REDACTED,
+    ),
     # user:password@ in URLs
-    (re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^@\s/]+@"), r"\1" + REDACTED + "@"),
+    (
+        lambda t, f, n: "://" in t and "@" in t,
+        re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^@\s/]+@"),
+        r"\1" + REDACTED + "@",
+    ),
     # ?api_key=... &token=... &sig=... in URLs
     (
+        lambda t, f, n: "=" in t and (n or "sig" in f),
         re.compile(rf"(?i)([?&;][\w.-]*(?:{_NAMES}|sig|signature)=)[^&#\s\"'<>]+"),
         r"\1" + REDACTED,
     ),
     # command lines: --api-key X, --token=X, --password 'X'
     (
+        lambda t, f, n: n and "-" in t,
         re.compile(
             rf"(?i)((?<![\w-])--?[\w.-]*(?:{_NAMES})(?:=|\s+))([\"']?)(?!\[REDACTED\])[^\s\"']+"
         ),
@@ -109,6 +149,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     # OPENAI_API_KEY=X, DB_PASSWORD="X" (environment style)
     (
+        lambda t, f, n: _any(_ENV_LITERALS, t),
         re.compile(
             r"\b([A-Z][A-Z0-9_]*(?:_KEY|_TOKEN|_SECRET|_PASSWORD|_PASS|_PWD|_CREDENTIALS?)"
             r"\s*[=:]\s*)([\"']?)(?!\[REDACTED\])[^\s\"',;]+"
@@ -117,6 +158,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     # password: X, api_key='X', "client_secret": "X", Password=X; aws_secret_access_key = X
     (
+        lambda t, f, n: n and (":" in t or "=" in t),
         re.compile(
             rf"(?i)((?<![\w-])[\w.-]*(?:{_NAMES})(?![A-Za-z0-9])[\"']?\s*[:=]\s*)([\"']?)"
             r"(?!\[REDACTED\])[^\s\"',;}&]{2,}"
@@ -125,14 +167,6 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
 ]
 
-# Cheap pre-check: a value that matches none of these substrings cannot match any
-# pattern above, so most attribute values skip the full scan.
-_HINT = re.compile(
-    r"(?i)key|token|secret|passw|pwd|passphrase|credential|bearer|basic|sk-|[sr]k_|aiza|gocspx|"
-    r"hf_|gh[pousr]_|github_pat_|glpat|akia|asia|agpa|aida|aroa|anpa|xox|hooks\.slack|eyj|npm_|"
-    r"pypi-|sg\.|sk[0-9a-f]|dapi|do[por]_v1|shp|dp\.|gsk_|r8_|pplx-|lin_api|pmak|atatt|:aa|sig|"
-    r"connection|@"
-)
 # Attribute keys and short values repeat endlessly (model names, operation
 # names, URLs): remember their verdicts, within bounds.
 _CACHE_LIMIT = 8192
@@ -152,10 +186,13 @@ def secret_name(key: str) -> bool:
 
 
 def _scan(text: str) -> str:
-    if _HINT.search(text) is None:
-        return text
-    for pattern, repl in _PATTERNS:
-        text = pattern.sub(repl, text)
+    folded = text.lower()
+    if not text.isascii() and _FOLDED.search(text):
+        folded = text.translate(_FOLD).lower()
+    has_name = _any(_NAME_WORDS, folded)
+    for gate, pattern, repl in _PATTERNS:
+        if gate(text, folded, has_name):
+            text = pattern.sub(repl, text)
     return text
 
 
