@@ -101,6 +101,9 @@ def _every_pattern(text: str) -> str:
     from agentctl.telemetry import redact
 
     for _, pattern, repl in redact._PATTERNS:
+        if pattern is redact._SHAPES_STEP:
+            for _, shape in redact._SHAPED:
+                text = shape.sub(repl, text)
         text = pattern.sub(repl, text)
     return text
 
@@ -114,9 +117,12 @@ def _texts() -> list[str]:
         "bearer", "Basic", "--api-key", "-p", "=", ":", "'", '"', "@", "://", "?", "&", ";",
         "sk-", "SK", "AKIA", "eyJ", "-----BEGIN", "PRIVATE KEY-----", "_KEY", "_TOKEN",
         "\u017fecret", "\u212aey", "to\u0130en", "pa\u017f\u017fword", "caf\u00e9", "prose",
-        "https://user:pw@host/x", "hooks.slack.com/services/T0/B0/xyz",
+        "https://user:pw@host/x", "hooks.slack.com/services/T0/B0/xyz", " " * 70, "\t\n" * 40,
+        "api_key", "access_key_id", "connection_string", "credentials",
     ]  # fmt: skip
     out = [around(secret) for _, secret, around in SHAPES]
+    out += [f"api_key{' ' * n}= hunter2hunter2" for n in (0, 1, 55, 62, 63, 64, 65, 200)]
+    out += [f"x.credentials'{' ' * n}: hunter2hunter2" for n in (0, 60, 61, 62, 70)]
     for _ in range(3000):
         parts = [rng.choice(words) if rng.random() < 0.6 else rand_word(rng) for _ in range(8)]
         out.append(rng.choice(["", " ", "=", ": "]).join(parts))
@@ -139,6 +145,8 @@ def test_no_gate_literal_appears_in_the_replacement() -> None:
     """A replacement made by one pattern cannot open a gate that was closed for the next."""
     from agentctl.telemetry import redact
 
-    literals = (*redact._NAME_WORDS, *redact._PROVIDER_LITERALS, *redact._ENV_LITERALS)
+    prefixes = [p for group, _ in redact._PROVIDER_KEYS for p in group]
+    others = [lit for group, _ in redact._OTHER_KEYS for lit in group]
+    literals = (*redact._NAME_WORDS, *prefixes, *others, *redact._ENV_LITERALS)
     for lit in (*literals, "bearer", "basic", "sig", "://", "@", "=", ":", "-----BEGIN"):
         assert lit not in REDACTED and lit.lower() not in REDACTED.lower()
