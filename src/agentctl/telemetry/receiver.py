@@ -65,7 +65,7 @@ from agentctl.telemetry.otlp import (
     parse_json,
     parse_protobuf,
 )
-from agentctl.telemetry.otlp_http import TRACES_PATH, Handler, HttpError, ServerBase
+from agentctl.telemetry.otlp_http import TRACES_PATH, Handler, HttpError, ServerBase, log
 from agentctl.telemetry.store import TraceStore
 
 MiB = 1024 * 1024
@@ -161,6 +161,7 @@ class OtlpReceiver:
         idle_timeout_s: float = 10.0,
         commit_timeout_s: float = 30.0,
         capture_content: bool = True,
+        keep_rollups: bool = True,
         retention: RetentionPolicy | None = None,
         on_unstored_signal: Callable[[str], None] | None = None,
     ) -> None:
@@ -181,6 +182,7 @@ class OtlpReceiver:
         self.budget = ByteBudget(max_queue_bytes)
         self.commit_timeout_s = commit_timeout_s
         self.capture_content = capture_content
+        self.keep_rollups = keep_rollups
         self.retention = retention
         self.stats = ReceiverStats()
         self.on_unstored_signal = on_unstored_signal
@@ -306,7 +308,23 @@ class OtlpReceiver:
                 drop_content(span)
         return len(job.result.spans), size
 
+    def _keep_rollups(self) -> None:
+        """Maintain the cost rollups in every insert's transaction, after catching up with
+        spans stored before (so the first ``cost`` after a bulk ingest has nothing to build)."""
+        from agentctl.cost.prices import Pricer
+        from agentctl.telemetry.rollup import CostRollup
+
+        rollup = CostRollup(self.store.connection, Pricer())
+        try:
+            with self.store.write_lock():
+                rollup.catch_up()
+        except Exception as exc:
+            log.warning("%s: cost rollups not brought up to date (%s)", self.store.path, exc)
+        self.store.after_insert = rollup.catch_up
+
     def _write_loop(self) -> None:
+        if self.keep_rollups:
+            self._keep_rollups()
         next_retention = time.monotonic()
         stopping = False
         while not stopping:
