@@ -33,6 +33,10 @@
   and refused (413) before it is decoded. OTLP/JSON nested deeper than
   :data:`agentctl.telemetry.otlp.MAX_JSON_DEPTH` is refused (400) before
   parsing.
+- The cost rollups (:mod:`agentctl.telemetry.rollup`) are kept current in the
+  transaction that stores each batch (``keep_rollups``), after catching up
+  with spans stored before the receiver started, so the first ``cost`` after
+  a bulk ingest reads them as they are.
 - Content is kept only when ``capture_content`` allows it: otherwise the
   attributes and events carrying prompts, outputs and tool arguments are
   dropped before storage (:mod:`agentctl.telemetry.capture`).
@@ -42,7 +46,8 @@
   is closed after ``idle_timeout_s``. Refusals are logged one line each on
   the ``agentctl.telemetry.receiver`` logger; no input prints a traceback.
 
-OTLP/gRPC is not served (it would need grpcio); exporters use http/protobuf.
+OTLP/gRPC is not served (it would need grpcio; the reasons are in
+docs/explanation/telemetry.md); exporters use http/protobuf.
 """
 
 from __future__ import annotations
