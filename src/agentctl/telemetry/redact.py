@@ -220,7 +220,9 @@ _PATTERNS: list[tuple[Callable[[str, str, bool], bool], re.Pattern[str], str]] =
 ]
 
 # Attribute keys and short values repeat endlessly (model names, operation
-# names, URLs): remember their verdicts, within bounds.
+# names, URLs): remember their verdicts, within bounds. A full cache starts
+# again rather than freezing, so unique ids seen early (response and call ids)
+# do not keep the values that repeat out of it for the rest of a collector's life.
 _CACHE_LIMIT = 8192
 _SHORT = 96
 _name_cache: dict[str, bool] = {}
@@ -232,8 +234,9 @@ def secret_name(key: str) -> bool:
     hit = _name_cache.get(key)
     if hit is None:
         hit = bool(_SECRET_NAME.match(key.rsplit(".", 1)[-1]))
-        if len(_name_cache) < _CACHE_LIMIT:
-            _name_cache[key] = hit
+        if len(_name_cache) >= _CACHE_LIMIT:
+            _name_cache.clear()
+        _name_cache[key] = hit
     return hit
 
 
@@ -259,8 +262,9 @@ def redact_text(text: str) -> str:
     hit = _text_cache.get(text)
     if hit is None:
         hit = _scan(text)
-        if len(_text_cache) < _CACHE_LIMIT:
-            _text_cache[text] = hit
+        if len(_text_cache) >= _CACHE_LIMIT:
+            _text_cache.clear()
+        _text_cache[text] = hit
     return hit
 
 

@@ -150,3 +150,16 @@ def test_no_gate_literal_appears_in_the_replacement() -> None:
     literals = (*redact._NAME_WORDS, *prefixes, *others, *redact._ENV_LITERALS)
     for lit in (*literals, "bearer", "basic", "sig", "://", "@", "=", ":", "-----BEGIN"):
         assert lit not in REDACTED and lit.lower() not in REDACTED.lower()
+
+
+def test_the_verdict_caches_stay_bounded_and_keep_learning() -> None:
+    from agentctl.telemetry import redact
+
+    for i in range(redact._CACHE_LIMIT + 10):
+        redact_text(f"chatcmpl-{i}")
+        secret_name(f"attr.{i}")
+    assert len(redact._text_cache) <= redact._CACHE_LIMIT
+    assert len(redact._name_cache) <= redact._CACHE_LIMIT
+    redact_text("gpt-4o-mini-2024-07-18")
+    assert "gpt-4o-mini-2024-07-18" in redact._text_cache  # learnt after the cache filled up
+    assert redact_text("key " + OPENAI) == "key " + REDACTED
