@@ -27,6 +27,7 @@ import urllib.parse
 from pathlib import Path
 
 TARGET_SPANS_S = 20_000
+TARGET_RATIO = 0.8  # of the same exporters into a receiver that stores nothing
 EXPORTER_CPU: list[float] = []  # exporter CPU seconds per span, per run
 TARGET_RSS_MB = 150
 BATCH = 512
@@ -165,34 +166,79 @@ def stop(proc: subprocess.Popen[str]) -> None:
     proc.wait(timeout=60)
 
 
+def null_receiver(ports) -> None:  # type: ignore[no-untyped-def]
+    """A receiver that stores nothing: reads each body and answers 200 (the peer)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ports.put(server.server_address[1])
+    server.serve_forever()
+
+
+def run_null(n_spans: int, senders: int) -> float:
+    """spans/s of the same exporters into the do-nothing receiver."""
+    ctx = mp.get_context("spawn")
+    ports = ctx.Queue()
+    server = ctx.Process(target=null_receiver, args=(ports,), daemon=True)
+    server.start()
+    url = f"http://127.0.0.1:{ports.get(timeout=60)}"
+    try:
+        t0, t1, _failed, _ = export_all(url, n_spans, senders)
+    finally:
+        server.kill()
+        server.join()
+    return (n_spans // senders) * senders / (t1 - t0)
+
+
+def export_all(url: str, n_spans: int, senders: int) -> tuple[float, float, int, float]:
+    """Run the exporter processes against url: (first start, last end, failed, exporter CPU)."""
+    ctx = mp.get_context("spawn")
+    ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    per = n_spans // senders
+    procs = [
+        ctx.Process(target=sender, args=(url, per, k, ready, go, results)) for k in range(senders)
+    ]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        ready.get(timeout=600)
+    go.set()
+    out = [results.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join()
+    return (
+        min(o[0] for o in out),
+        max(o[1] for o in out),
+        sum(o[2] for o in out),
+        sum(o[3] for o in out),
+    )
+
+
 def run_exporters(n_spans: int, senders: int) -> tuple[float, float, bool, float]:
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "traces.db"
         proc, url = start_collector(store)
         idle_cpu = cpu_seconds(proc.pid)
-        ctx = mp.get_context("spawn")
-        ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
-        per = n_spans // senders
-        procs = [
-            ctx.Process(target=sender, args=(url, per, k, ready, go, results))
-            for k in range(senders)
-        ]
-        for p in procs:
-            p.start()
-        for _ in procs:
-            ready.get(timeout=600)
-        go.set()
-        out = [results.get(timeout=600) for _ in procs]
-        for p in procs:
-            p.join()
-        t0, t1 = min(o[0] for o in out), max(o[1] for o in out)
+        t0, t1, failed, exporter_cpu = export_all(url, n_spans, senders)
         rss = peak_rss_mb(proc.pid)
         cpu = cpu_seconds(proc.pid) - idle_cpu
         stop(proc)
         total = stored(store)
-        failed = sum(o[2] for o in out)
-        n = per * senders
-        EXPORTER_CPU.append(sum(o[3] for o in out) / n)
+        n = (n_spans // senders) * senders
+        EXPORTER_CPU.append(exporter_cpu / n)
         return n / (t1 - t0), rss, total == n and failed == 0, n / cpu
 
 
@@ -235,14 +281,18 @@ def main() -> int:
     args = ap.parse_args()
     print(f"B5 ingest: {args.spans:,} spans per run, batches of {BATCH}, {args.senders} exporter processes, "
           f"nproc={os.cpu_count()}, Python {sys.version.split()[0]}")  # fmt: skip
-    rates, rss, per_cpu, complete = [], [], [], True
-    for _ in range(args.runs):
+    rates, rss, per_cpu, complete, null = [], [], [], True, []
+    for _ in range(args.runs):  # interleaved with the peer, so both see the same load
+        null.append(run_null(args.spans, args.senders))
         r, m, ok, c = run_exporters(args.spans, args.senders)
         rates.append(r)
         rss.append(m)
         per_cpu.append(c)
         complete &= ok
     med = statistics.median(rates)
+    nmed = statistics.median(null)
+    print(f"  do-nothing receiver, same exporters: median {nmed:,.0f} spans/s; "
+          f"collector / do-nothing = {med / nmed:.2f} (target >= {TARGET_RATIO})")  # fmt: skip
     print(f"  real exporter: median {med:,.0f} spans/s (min {min(rates):,.0f}, max {max(rates):,.0f}); "
           f"ratio to target {med / TARGET_SPANS_S:.2f}")  # fmt: skip
     print(f"  collector peak RSS: median {statistics.median(rss):.0f} MB (max {max(rss):.0f}); "

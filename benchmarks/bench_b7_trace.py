@@ -57,7 +57,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--rebuild", action="store_true")
     args = ap.parse_args()
-    shared = Path(tempfile.gettempdir()) / f"agentctl-b7-cost-{args.spans}.db"
+    shared = Path(tempfile.gettempdir()) / f"agentctl-b7-cost-{args.spans}-rollups.db"
     if args.rebuild or not shared.exists():
         for suffix in ("", "-wal", "-shm"):
             Path(f"{shared}{suffix}").unlink(missing_ok=True)

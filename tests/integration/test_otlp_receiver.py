@@ -413,3 +413,35 @@ def test_out_of_range_numbers_are_clamped_or_dropped(
     (got,) = store.trace(tid.hex())
     assert got.start_unix_nano == 2**63 - 1 and got.input_tokens is None
     assert got.attributes["gen_ai.usage.input_tokens"] == 2**70  # kept as an attribute
+
+
+def test_cost_rollups_are_current_when_an_export_is_acknowledged(
+    store: TraceStore, tmp_path: Path
+) -> None:
+    """Spans stored before the receiver started are caught up with when it starts; each export
+    adds its spans to the rollups in the transaction that stores them, so the first `cost` after
+    an ingest has nothing left to build."""
+    from agentctl.cost.prices import Pricer
+    from agentctl.cost.rates import RateCard
+    from agentctl.telemetry.aggregates import cost_report
+    from agentctl.telemetry.otlp import parse_protobuf
+    from agentctl.telemetry.rollup import CostRollup
+
+    before = parse_protobuf(P.protobuf(P.agent_run(agent="early"))).spans
+    store.insert(before)  # stored by other means: no rollups yet
+    with OtlpReceiver(store, port=0) as rx:
+        for _ in range(3):
+            assert post(rx, P.protobuf(P.agent_run() + P.agent_run(error=True)))[0] == 200
+            last = store.connection.execute(
+                "SELECT value FROM cost_state WHERE key = 'last_id'"
+            ).fetchone()[0]
+            assert int(last) == store.last_rowid()
+    pricer = Pricer()
+    assert CostRollup(store.connection, pricer)._current()
+    now = time.time_ns()
+    rep = cost_report(
+        store.connection, since_ns=now - 3600 * 10**9, until_ns=now + 10**9, card=RateCard(),
+        pricer=pricer,
+    )  # fmt: skip
+    assert rep.total.runs == 7
+    assert {"early", "weather-bot"} <= {a.key for a in rep.by_agent}

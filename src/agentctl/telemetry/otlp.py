@@ -29,7 +29,13 @@ from typing import Any
 from agentctl.errors import TelemetryError
 from agentctl.spans import SpanEvent, SpanRecord
 from agentctl.telemetry.normalise import ResourceInfo, build_record
-from agentctl.telemetry.redact import redact_attributes, redact_text
+from agentctl.telemetry.redact import (
+    REDACTED,
+    redact_attributes,
+    redact_text,
+    redact_value,
+    secret_name,
+)
 
 _ZERO_TRACE = "0" * 32
 _ZERO_SPAN = "0" * 16
@@ -152,7 +158,7 @@ def _len_fields(buf: memoryview, i: int, end: int, wanted: int) -> Iterable[tupl
 def _pb_request(request: Any) -> ParseResult:
     result = ParseResult()
     for rs in request.resource_spans:
-        resource = ResourceInfo(redact_attributes(_pb_attrs(rs.resource.attributes)))
+        resource = ResourceInfo(_pb_redacted(rs.resource.attributes))
         for ss in rs.scope_spans:
             for sp in ss.spans:
                 trace_id = sp.trace_id.hex()
@@ -166,9 +172,7 @@ def _pb_request(request: Any) -> ParseResult:
                 parent = sp.parent_span_id.hex() if sp.parent_span_id else None
                 events = (
                     [
-                        SpanEvent(
-                            ev.name, ev.time_unix_nano, redact_attributes(_pb_attrs(ev.attributes))
-                        )
+                        SpanEvent(ev.name, ev.time_unix_nano, _pb_redacted(ev.attributes))
                         for ev in sp.events
                     ]
                     if sp.events
@@ -186,7 +190,7 @@ def _pb_request(request: Any) -> ParseResult:
                         end=sp.end_time_unix_nano,
                         status_code=status.code,
                         status_message=redact_text(status.message) if status.message else "",
-                        attributes=redact_attributes(_pb_attrs(sp.attributes)),
+                        attributes=_pb_redacted(sp.attributes),
                         resource=resource,
                         events=events,
                     )
@@ -195,6 +199,23 @@ def _pb_request(request: Any) -> ParseResult:
 
 
 _SCALARS = frozenset({"string_value", "int_value", "double_value", "bool_value"})
+
+
+def _pb_redacted(kvs: Iterable[Any]) -> dict[str, Any]:
+    """``redact_attributes(_pb_attrs(kvs))`` in one pass (the attributes of every span and event)."""
+    out: dict[str, Any] = {}
+    for kv in kvs:
+        v = kv.value
+        which = v.WhichOneof("value")
+        key = kv.key
+        if which == "string_value":
+            text = v.string_value
+            out[key] = (REDACTED if text else text) if secret_name(key) else redact_text(text)
+        elif which in _SCALARS:
+            out[key] = getattr(v, which)
+        else:
+            out[key] = redact_value(key, _pb_value(v, which))
+    return out
 
 
 def _pb_attrs(kvs: Iterable[Any]) -> dict[str, Any]:

@@ -33,6 +33,10 @@
   and refused (413) before it is decoded. OTLP/JSON nested deeper than
   :data:`agentctl.telemetry.otlp.MAX_JSON_DEPTH` is refused (400) before
   parsing.
+- The cost rollups (:mod:`agentctl.telemetry.rollup`) are kept current in the
+  transaction that stores each batch (``keep_rollups``), after catching up
+  with spans stored before the receiver started, so the first ``cost`` after
+  a bulk ingest reads them as they are.
 - Content is kept only when ``capture_content`` allows it: otherwise the
   attributes and events carrying prompts, outputs and tool arguments are
   dropped before storage (:mod:`agentctl.telemetry.capture`).
@@ -42,7 +46,8 @@
   is closed after ``idle_timeout_s``. Refusals are logged one line each on
   the ``agentctl.telemetry.receiver`` logger; no input prints a traceback.
 
-OTLP/gRPC is not served (it would need grpcio); exporters use http/protobuf.
+OTLP/gRPC is not served (it would need grpcio; the reasons are in
+docs/explanation/telemetry.md); exporters use http/protobuf.
 """
 
 from __future__ import annotations
@@ -65,7 +70,7 @@ from agentctl.telemetry.otlp import (
     parse_json,
     parse_protobuf,
 )
-from agentctl.telemetry.otlp_http import TRACES_PATH, Handler, HttpError, ServerBase
+from agentctl.telemetry.otlp_http import TRACES_PATH, Handler, HttpError, ServerBase, log
 from agentctl.telemetry.store import TraceStore
 
 MiB = 1024 * 1024
@@ -161,6 +166,7 @@ class OtlpReceiver:
         idle_timeout_s: float = 10.0,
         commit_timeout_s: float = 30.0,
         capture_content: bool = True,
+        keep_rollups: bool = True,
         retention: RetentionPolicy | None = None,
         on_unstored_signal: Callable[[str], None] | None = None,
     ) -> None:
@@ -181,6 +187,7 @@ class OtlpReceiver:
         self.budget = ByteBudget(max_queue_bytes)
         self.commit_timeout_s = commit_timeout_s
         self.capture_content = capture_content
+        self.keep_rollups = keep_rollups
         self.retention = retention
         self.stats = ReceiverStats()
         self.on_unstored_signal = on_unstored_signal
@@ -306,7 +313,23 @@ class OtlpReceiver:
                 drop_content(span)
         return len(job.result.spans), size
 
+    def _keep_rollups(self) -> None:
+        """Maintain the cost rollups in every insert's transaction, after catching up with
+        spans stored before (so the first ``cost`` after a bulk ingest has nothing to build)."""
+        from agentctl.cost.prices import Pricer
+        from agentctl.telemetry.rollup import CostRollup
+
+        rollup = CostRollup(self.store.connection, Pricer())
+        try:
+            with self.store.write_lock():
+                rollup.catch_up()
+        except Exception as exc:
+            log.warning("%s: cost rollups not brought up to date (%s)", self.store.path, exc)
+        self.store.after_insert = rollup.catch_up
+
     def _write_loop(self) -> None:
+        if self.keep_rollups:
+            self._keep_rollups()
         next_retention = time.monotonic()
         stopping = False
         while not stopping:

@@ -23,6 +23,7 @@ count, not a token.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 REDACTED = "[REDACTED]"
@@ -40,40 +41,57 @@ _SECRET_NAME = re.compile(
 )
 
 # Credentials recognisable by their shape alone (after public secret-scanner
-# rule sets: gitleaks, detect-secrets), replaced whole.
-_PROVIDER_KEYS = "|".join(
-    [
-        r"\bsk-ant-[A-Za-z0-9_\-]{8,}",  # Anthropic
-        r"\bsk-[A-Za-z0-9_\-]{16,}",  # OpenAI (sk-, sk-proj-, sk-svcacct-)
-        r"\b[sr]k_(?:live|test)_[A-Za-z0-9]{16,}",  # Stripe secret / restricted
-        r"\bAIza[0-9A-Za-z_\-]{30,}",  # Google API key
-        r"\bGOCSPX-[A-Za-z0-9_\-]{20,}",  # Google OAuth client secret
-        r"\bhf_[A-Za-z0-9]{20,}",  # Hugging Face
-        r"\bgh[pousr]_[A-Za-z0-9]{30,}",  # GitHub
-        r"\bgithub_pat_[A-Za-z0-9_]{20,}",
-        r"\bglpat-[A-Za-z0-9_\-]{20,}",  # GitLab
-        r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[0-9A-Z]{16}\b",  # AWS key ids
-        r"\bxox[abprse]-[A-Za-z0-9\-]{10,}",  # Slack tokens
+# rule sets: gitleaks, detect-secrets), replaced whole: (prefixes, the rest).
+# Each starts at a word boundary, i.e. its prefix follows no word character.
+_PROVIDER_KEYS: list[tuple[tuple[str, ...], str]] = [
+    (("sk-ant-",), r"[A-Za-z0-9_\-]{8,}"),  # Anthropic
+    (("sk-",), r"[A-Za-z0-9_\-]{16,}"),  # OpenAI (sk-, sk-proj-, sk-svcacct-)
+    (("sk_live_", "sk_test_", "rk_live_", "rk_test_"), r"[A-Za-z0-9]{16,}"),  # Stripe
+    (("AIza",), r"[0-9A-Za-z_\-]{30,}"),  # Google API key
+    (("GOCSPX-",), r"[A-Za-z0-9_\-]{20,}"),  # Google OAuth client secret
+    (("hf_",), r"[A-Za-z0-9]{20,}"),  # Hugging Face
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), r"[A-Za-z0-9]{30,}"),  # GitHub
+    (("github_pat_",), r"[A-Za-z0-9_]{20,}"),
+    (("glpat-",), r"[A-Za-z0-9_\-]{20,}"),  # GitLab
+    (("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA"), r"[0-9A-Z]{16}\b"),  # AWS key ids
+    (("xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-", "xoxe-"), r"[A-Za-z0-9\-]{10,}"),  # Slack
+    (("eyJ",), r"[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),  # JWT
+    (("npm_",), r"[A-Za-z0-9]{36}\b"),
+    (("pypi-AgEIcHlwaS5vcmc",), r"[A-Za-z0-9_\-]{20,}"),
+    (("SG.",), r"[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}"),  # SendGrid
+    (("SK",), r"[0-9a-fA-F]{32}\b"),  # Twilio
+    (("key-",), r"[0-9a-z]{32}\b"),  # Mailgun
+    (("dapi",), r"[a-h0-9]{32}\b"),  # Databricks
+    (("dop_v1_", "doo_v1_", "dor_v1_"), r"[a-f0-9]{64}\b"),  # DigitalOcean
+    (("shpat_", "shpss_", "shpca_", "shppa_"), r"[a-fA-F0-9]{32}\b"),  # Shopify
+    (
+        ("dp.pt.", "dp.st.", "dp.sa.", "dp.ct.", "dp.scim.", "dp.audit."),
+        r"[A-Za-z0-9]{40,}",
+    ),  # Doppler
+    (("gsk_",), r"[A-Za-z0-9]{40,}"),  # Groq
+    (("r8_",), r"[A-Za-z0-9]{30,}"),  # Replicate
+    (("pplx-",), r"[A-Za-z0-9]{40,}"),  # Perplexity
+    (("lin_api_",), r"[A-Za-z0-9]{30,}"),  # Linear
+    (("PMAK-",), r"[a-f0-9]{24}-[a-f0-9]{34}\b"),  # Postman
+    (("ATATT3",), r"[A-Za-z0-9_\-=]{30,}"),  # Atlassian
+]
+# Shapes that do not start with a fixed prefix: (literals they contain, pattern).
+_OTHER_KEYS: list[tuple[tuple[str, ...], str]] = [
+    (
+        ("https://hooks.slack.com/",),
         r"https://hooks\.slack\.com/(?:services|workflows)/[A-Za-z0-9/_\-]+",
-        r"\beyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",  # JWT
-        r"\bnpm_[A-Za-z0-9]{36}\b",
-        r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{20,}",
-        r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}",  # SendGrid
-        r"\bSK[0-9a-fA-F]{32}\b",  # Twilio
-        r"\bkey-[0-9a-z]{32}\b",  # Mailgun
-        r"\bdapi[a-h0-9]{32}\b",  # Databricks
-        r"\bdo[por]_v1_[a-f0-9]{64}\b",  # DigitalOcean
-        r"\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}\b",  # Shopify
-        r"\bdp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,}",  # Doppler
-        r"\bgsk_[A-Za-z0-9]{40,}",  # Groq
-        r"\br8_[A-Za-z0-9]{30,}",  # Replicate
-        r"\bpplx-[A-Za-z0-9]{40,}",  # Perplexity
-        r"\blin_api_[A-Za-z0-9]{30,}",  # Linear
-        r"\bPMAK-[a-f0-9]{24}-[a-f0-9]{34}\b",  # Postman
-        r"\bATATT3[A-Za-z0-9_\-=]{30,}",  # Atlassian
-        r"\b\d{8,10}:AA[A-Za-z0-9_\-]{33}\b",  # Telegram bot
-    ]
-)
+    ),
+    ((":AA",), r"\b\d{8,10}:AA[A-Za-z0-9_\-]{33}\b"),  # Telegram bot
+]
+
+
+def _prefixed(prefix: str, rest: str) -> str:
+    r"""``\bPREFIX REST`` with the boundary checked after the prefix: a pattern that starts
+    with a literal is searched for as one, which is what makes scanning prose cheap."""
+    p = re.escape(prefix)
+    return f"{p}(?<!\\w{p}){rest}"
+
+
 # Names that say the value beside them is a secret, in assignments, flags and URLs.
 _NAMES = (
     r"api[_-]?key|apikey|access[_-]?key(?:[_-]?id)?|secret[_-]?(?:access[_-]?)?key|secret"
@@ -83,32 +101,107 @@ _NAMES = (
 )
 _FLAG_NAME = re.compile(rf"(?i)^--?[\w.-]*(?:{_NAMES})$")
 
-_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+# Literals each pattern needs to match: a value without them cannot match it, so
+# the pattern is not run (scanning prose with every pattern costs far more than
+# a few substring tests). Lower-case literals are looked for in the value folded
+# as the ``(?i)`` patterns fold it, the others in the value as it is.
+_NAME_WORDS = (
+    "key", "token", "secret", "passw", "pwd", "passphrase", "credential", "connection",
+)  # fmt: skip
+_ENV_LITERALS = ("_KEY", "_TOKEN", "_SECRET", "_PASS", "_PWD", "_CREDENTIAL")
+# The characters other than ASCII letters that ``(?i)`` matches to an ASCII letter.
+_FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
+_FOLDED = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+# How a name of _NAMES ends, and the separator an assignment puts after it.
+_NAME_ENDINGS = (
+    "key", "id", "secret", "token", "password", "passwd", "pwd", "passphrase", "credential",
+    "credentials", "string",
+)  # fmt: skip
+_SEPARATOR = re.compile("[:=]")
+
+
+def _name_assigned(folded: str) -> bool:
+    """Whether some ``:`` or ``=`` follows a word ending like a secret's name (then a quote
+    and spaces at most): the assignment pattern cannot match otherwise, and running it over
+    prose costs a scan of every word at every offset."""
+    for m in _SEPARATOR.finditer(folded):
+        k = m.start()
+        start = max(0, k - 64)
+        tail = folded[start:k].rstrip()
+        if start and len(tail) < 13:  # long whitespace: look further back
+            tail = folded[:k].rstrip()
+        if tail.endswith(("'", '"')):
+            tail = tail[:-1]
+        if tail.endswith(_NAME_ENDINGS):
+            return True
+    return False
+
+
+# (literal, pattern): every credential shape, to be run only when its literal is present.
+_SHAPED: list[tuple[str, re.Pattern[str]]] = [
+    *(
+        (prefix, re.compile(_prefixed(prefix, rest)))
+        for prefixes, rest in _PROVIDER_KEYS
+        for prefix in prefixes
+    ),
+    *((lits[0], re.compile(rx)) for lits, rx in _OTHER_KEYS),
+]
+_SHAPES_STEP = re.compile("(?!)")  # stands for the _SHAPED step in _PATTERNS
+
+
+def _shapes_gate(t: str, f: str, n: bool) -> bool:
+    return True
+
+
+def _any(literals: tuple[str, ...], text: str) -> bool:
+    for lit in literals:  # noqa: SIM110 (a plain loop: any() over a generator costs twice as much)
+        if lit in text:
+            return True
+    return False
+
+
+# (gate, pattern, replacement): gate(text, folded, has_name) is False when the pattern cannot match.
+_PATTERNS: list[tuple[Callable[[str, str, bool], bool], re.Pattern[str], str]] = [
     # PEM private keys, also inside JSON strings (with \n escapes) or cut short
     (
+        lambda t, f, n: "-----BEGIN" in t,
         re.compile(
             r"(-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END[A-Z0-9 ]*PRIVATE KEY-----|$)"
         ),
         r"\1" + REDACTED + r"\2",
     ),
-    (re.compile(_PROVIDER_KEYS), REDACTED),
-    (re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*"), r"\1\2" + REDACTED),
+    (_shapes_gate, _SHAPES_STEP, REDACTED),  # the shapes of _SHAPED, each behind its literal
+    (
+        lambda t, f, n: "bearer" in f or "basic" in f or "token" in f,
+        re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*"),
+        r"\1\2" + REDACTED,
+    ),
     # user:password@ in URLs
-    (re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^@\s/]+@"), r"\1" + REDACTED + "@"),
+    (
+        lambda t, f, n: "://" in t and "@" in t,
+        re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^@\s/]+@"),
+        r"\1" + REDACTED + "@",
+    ),
     # ?api_key=... &token=... &sig=... in URLs
     (
+        lambda t, f, n: "=" in t and (n or "sig" in f),
         re.compile(rf"(?i)([?&;][\w.-]*(?:{_NAMES}|sig|signature)=)[^&#\s\"'<>]+"),
         r"\1" + REDACTED,
     ),
     # command lines: --api-key X, --token=X, --password 'X'
     (
+        lambda t, f, n: n and "-" in t,
         re.compile(
-            rf"(?i)((?<![\w-])--?[\w.-]*(?:{_NAMES})(?:=|\s+))([\"']?)(?!\[REDACTED\])[^\s\"']+"
+            # (?<![\w-])- written as -(?<![\w-]-): the same test, after a literal
+            rf"(?i)(-(?<![\w-]-)-?[\w.-]*(?:{_NAMES})(?:=|\s+))([\"']?)(?!\[REDACTED\])[^\s\"']+"
         ),
         r"\1\2" + REDACTED,
     ),
     # OPENAI_API_KEY=X, DB_PASSWORD="X" (environment style)
     (
+        lambda t, f, n: _any(_ENV_LITERALS, t),
         re.compile(
             r"\b([A-Z][A-Z0-9_]*(?:_KEY|_TOKEN|_SECRET|_PASSWORD|_PASS|_PWD|_CREDENTIALS?)"
             r"\s*[=:]\s*)([\"']?)(?!\[REDACTED\])[^\s\"',;]+"
@@ -117,6 +210,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     # password: X, api_key='X', "client_secret": "X", Password=X; aws_secret_access_key = X
     (
+        lambda t, f, n: n and _name_assigned(f),
         re.compile(
             rf"(?i)((?<![\w-])[\w.-]*(?:{_NAMES})(?![A-Za-z0-9])[\"']?\s*[:=]\s*)([\"']?)"
             r"(?!\[REDACTED\])[^\s\"',;}&]{2,}"
@@ -125,16 +219,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
 ]
 
-# Cheap pre-check: a value that matches none of these substrings cannot match any
-# pattern above, so most attribute values skip the full scan.
-_HINT = re.compile(
-    r"(?i)key|token|secret|passw|pwd|passphrase|credential|bearer|basic|sk-|[sr]k_|aiza|gocspx|"
-    r"hf_|gh[pousr]_|github_pat_|glpat|akia|asia|agpa|aida|aroa|anpa|xox|hooks\.slack|eyj|npm_|"
-    r"pypi-|sg\.|sk[0-9a-f]|dapi|do[por]_v1|shp|dp\.|gsk_|r8_|pplx-|lin_api|pmak|atatt|:aa|sig|"
-    r"connection|@"
-)
 # Attribute keys and short values repeat endlessly (model names, operation
-# names, URLs): remember their verdicts, within bounds.
+# names, URLs): remember their verdicts, within bounds. A full cache starts
+# again rather than freezing, so unique ids seen early (response and call ids)
+# do not keep the values that repeat out of it for the rest of a collector's life.
 _CACHE_LIMIT = 8192
 _SHORT = 96
 _name_cache: dict[str, bool] = {}
@@ -146,16 +234,24 @@ def secret_name(key: str) -> bool:
     hit = _name_cache.get(key)
     if hit is None:
         hit = bool(_SECRET_NAME.match(key.rsplit(".", 1)[-1]))
-        if len(_name_cache) < _CACHE_LIMIT:
-            _name_cache[key] = hit
+        if len(_name_cache) >= _CACHE_LIMIT:
+            _name_cache.clear()
+        _name_cache[key] = hit
     return hit
 
 
 def _scan(text: str) -> str:
-    if _HINT.search(text) is None:
-        return text
-    for pattern, repl in _PATTERNS:
-        text = pattern.sub(repl, text)
+    folded = text.lower()
+    if not text.isascii() and _FOLDED.search(text):
+        folded = text.translate(_FOLD).lower()
+    has_name = _any(_NAME_WORDS, folded)
+    for gate, pattern, repl in _PATTERNS:
+        if pattern is _SHAPES_STEP:
+            for literal, shape in _SHAPED:  # one loop: a gate call per shape costs more
+                if literal in text:
+                    text = shape.sub(REDACTED, text)
+        elif gate(text, folded, has_name):
+            text = pattern.sub(repl, text)
     return text
 
 
@@ -166,8 +262,9 @@ def redact_text(text: str) -> str:
     hit = _text_cache.get(text)
     if hit is None:
         hit = _scan(text)
-        if len(_text_cache) < _CACHE_LIMIT:
-            _text_cache[text] = hit
+        if len(_text_cache) >= _CACHE_LIMIT:
+            _text_cache.clear()
+        _text_cache[text] = hit
     return hit
 
 

@@ -105,29 +105,11 @@ class CostRollup:
 
     def refresh(self, *, since_ns: int | None = None, until_ns: int | None = None) -> None:
         """Bring the rollups up to date (or, read-only, build them for the window in temp)."""
-        top = int(self.conn.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0])
         try:
-            self._drop_outdated()
-            self.conn.executescript(Q.SCHEMA.format(s="main"))
-            state = dict(self.conn.execute("SELECT key, value FROM main.cost_state").fetchall())
-            if (
-                state.get("version") != Q.ROLLUP_VERSION
-                or state.get("prices") != self.pricer.data_version
-            ):
-                state = {}
-            last = int(state.get("last_id", "0"))
-            if top < last:
-                # The store was emptied (every span deleted) and refilled: SQLite reuses ids
-                # then, and every span present arrived after the rollups last read it.
-                last = 0
-            elif last == top and state:
+            if self._current():
                 return
             with self._tx(immediate=True):
-                if not state:
-                    for table in Q.TABLES:
-                        self.conn.execute(f"DELETE FROM main.{table}")
-                self._build("main", "id > ? AND id <= ?", (last, top))
-                self._state("main", top)
+                self.catch_up()
         except sqlite3.OperationalError as exc:
             if "readonly" not in str(exc) and "read-only" not in str(exc):
                 raise
@@ -140,6 +122,49 @@ class CostRollup:
             with self._tx(immediate=False):
                 self._build("temp", "start_ns >= ? AND start_ns < ?", (lo, hi))
 
+    def _current(self) -> bool:
+        """Whether the rollups already cover every span (read without a write lock)."""
+        try:
+            state = dict(self.conn.execute("SELECT key, value FROM main.cost_state").fetchall())
+        except sqlite3.OperationalError:  # no rollups yet
+            return False
+        top = int(self.conn.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0])
+        return (
+            state.get("version") == Q.ROLLUP_VERSION
+            and state.get("prices") == self.pricer.data_version
+            and state.get("last_id") == str(top)
+        )
+
+    def catch_up(self) -> None:
+        """Add the spans stored since the rollups last read them, inside the caller's write
+        transaction: the receiver calls it in the transaction that stores a batch of spans,
+        so the rollups never fall behind what was acknowledged, and ``cost`` calls it for
+        spans stored by other means."""
+        c = self.conn
+        self._drop_outdated()
+        for statement in Q.SCHEMA.format(s="main").split(";"):
+            if statement.strip():
+                c.execute(statement)
+        state = dict(c.execute("SELECT key, value FROM main.cost_state").fetchall())
+        if (
+            state.get("version") != Q.ROLLUP_VERSION
+            or state.get("prices") != self.pricer.data_version
+        ):
+            state = {}
+        top = int(c.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0])
+        last = int(state.get("last_id", "0"))
+        if top < last:
+            # The store was emptied (every span deleted) and refilled: SQLite reuses ids
+            # then, and every span present arrived after the rollups last read it.
+            last = 0
+        elif last == top and state:
+            return
+        if not state:
+            for table in Q.TABLES:
+                c.execute(f"DELETE FROM main.{table}")
+        self._build("main", "id > ? AND id <= ?", (last, top))
+        self._state("main", top)
+
     def _drop_outdated(self) -> None:
         """Drop rollups of another ROLLUP_VERSION: their tables may have another shape."""
         try:
@@ -150,9 +175,8 @@ class CostRollup:
             return
         if row is not None and row[0] == Q.ROLLUP_VERSION:
             return
-        with self._tx(immediate=True):
-            for table in Q.TABLES:
-                self.conn.execute(f"DROP TABLE IF EXISTS main.{table}")
+        for table in Q.TABLES:
+            self.conn.execute(f"DROP TABLE IF EXISTS main.{table}")
 
     def _tx(self, *, immediate: bool) -> Any:
         @contextlib.contextmanager

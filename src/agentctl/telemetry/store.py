@@ -52,10 +52,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,7 @@ from agentctl.telemetry.store_sql import (
 from agentctl.traces.summary import TraceSummary
 
 SCHEMA_VERSION = 3  # 2: trace_costs; 3: fewer span indexes (conversations are found through traces)
+log = logging.getLogger("agentctl.telemetry.store")
 
 
 def default_store_path() -> Path:
@@ -141,6 +143,11 @@ class TraceStore(RetentionMixin):
         self._lock = threading.RLock()
         self._resource_ids: dict[str, int] = {}
         self._resources: dict[int, dict[str, Any]] = {}
+        # Called inside each insert's transaction once its spans are written (the receiver
+        # keeps the cost rollups current this way); a failure there is logged and undone
+        # alone, never costing the spans.
+        self.after_insert: Callable[[], None] | None = None
+        self._after_insert_failed = False
         try:
             _prepare(self.path)
             self._conn = sqlite3.connect(
@@ -273,8 +280,24 @@ class TraceStore(RetentionMixin):
             for sp in new:
                 accumulate(deltas, sp)
             cur.executemany(UPSERT_TRACE, deltas.values())
+            if new and self.after_insert is not None:
+                self._after_insert(c)
             c.execute("COMMIT")
         return len(new)
+
+    def _after_insert(self, c: sqlite3.Connection) -> None:
+        assert self.after_insert is not None
+        c.execute("SAVEPOINT after_insert")
+        try:
+            self.after_insert()
+        except Exception as exc:  # the spans matter more than what is derived from them
+            c.execute("ROLLBACK TO after_insert")
+            if not self._after_insert_failed:
+                self._after_insert_failed = True
+                log.warning(
+                    "%s: cost rollups not updated (%s); `cost` will catch up", self.path, exc
+                )
+        c.execute("RELEASE after_insert")
 
     def add_events(self, events: Sequence[tuple[str, str, SpanEvent]]) -> int:
         """Append events to stored spans, given as (trace id, span id, event); returns how many

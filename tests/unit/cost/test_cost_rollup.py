@@ -275,3 +275,50 @@ def test_rollups_of_an_older_version_are_rebuilt(store: TraceStore, pricer: Pric
     assert _statuses(store, pricer) == {"ffff": "error"}
     cols = [r[1] for r in c.execute("PRAGMA table_info(cost_compute)")]
     assert "errors" not in cols
+
+
+def _last_id(store: TraceStore) -> int:
+    row = store.connection.execute("SELECT value FROM cost_state WHERE key = 'last_id'").fetchone()
+    return int(row[0])
+
+
+def test_rollups_kept_in_each_insert_transaction(store: TraceStore, pricer: Pricer) -> None:
+    """What the receiver does: every insert brings the rollups along, so a report builds nothing."""
+    from agentctl.telemetry.rollup import CostRollup
+
+    rollup = CostRollup(store.connection, pricer)
+    store.after_insert = rollup.catch_up
+    spans = _runs(120, seed=11)
+    roots = [s for s in spans if not s.parent_span_id]
+    children = [s for s in spans if s.parent_span_id]
+    for batch in (children[: len(children) // 2], roots, children[len(children) // 2 :]):
+        store.insert(batch)
+        assert _last_id(store) == store.last_rowid()
+    store.insert(roots)  # re-sent: nothing new, nothing to add
+    assert CostRollup(store.connection, pricer)._current()
+    _check(store, spans, T0, T0 + 100 * HOUR, pricer)
+    _check(store, spans, T0 + 7 * HOUR + 1, T0 + 40 * HOUR - 1, pricer)
+
+
+def test_a_failing_rollup_never_costs_the_spans(
+    store: TraceStore, pricer: Pricer, caplog: pytest.LogCaptureFixture
+) -> None:
+    from agentctl.telemetry.rollup import CostRollup
+
+    first = _runs(30, seed=12)
+    rollup = CostRollup(store.connection, pricer)
+    store.after_insert = rollup.catch_up
+    store.insert(first)
+    kept = _last_id(store)
+
+    def broken() -> None:
+        store.connection.execute("DELETE FROM cost_usage")  # undone with the failure
+        raise RuntimeError("disk quota")
+
+    store.after_insert = broken
+    second = _runs(30, seed=13)
+    assert store.insert(second) == len(second)
+    assert store.count() == len(first) + len(second)
+    assert _last_id(store) == kept
+    assert "cost rollups not updated (disk quota)" in caplog.text
+    _check(store, first + second, T0, T0 + 100 * HOUR, pricer)  # the report catches up

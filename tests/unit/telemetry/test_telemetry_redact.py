@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from agentctl.telemetry.redact import REDACTED, redact_attributes, redact_text, secret_name
@@ -92,3 +94,72 @@ def test_clean_attributes_are_returned_unchanged() -> None:
 def test_prose_is_not_mangled() -> None:
     text = "The key insight: tokens are cheap; see https://example.com/docs and mail me@example.com"
     assert redact_text(text) == text
+
+
+def _every_pattern(text: str) -> str:
+    """The scan without its literal gates: every pattern over every value."""
+    from agentctl.telemetry import redact
+
+    for _, pattern, repl in redact._PATTERNS:
+        if pattern is redact._SHAPES_STEP:
+            for _, shape in redact._SHAPED:
+                text = shape.sub(repl, text)
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _texts() -> list[str]:
+    from tests.cli.test_secret_corpus import SHAPES
+
+    rng = random.Random(5)
+    words = [
+        "key", "Token", "SECRET", "pass", "passwd", "Pwd", "credential", "connection", "sig",
+        "bearer", "Basic", "--api-key", "-p", "=", ":", "'", '"', "@", "://", "?", "&", ";",
+        "sk-", "SK", "AKIA", "eyJ", "-----BEGIN", "PRIVATE KEY-----", "_KEY", "_TOKEN",
+        "\u017fecret", "\u212aey", "to\u0130en", "pa\u017f\u017fword", "caf\u00e9", "prose",
+        "https://user:pw@host/x", "hooks.slack.com/services/T0/B0/xyz", " " * 70, "\t\n" * 40,
+        "api_key", "access_key_id", "connection_string", "credentials",
+    ]  # fmt: skip
+    out = [around(secret) for _, secret, around in SHAPES]
+    out += [f"api_key{' ' * n}= hunter2hunter2" for n in (0, 1, 55, 62, 63, 64, 65, 200)]
+    out += [f"x.credentials'{' ' * n}: hunter2hunter2" for n in (0, 60, 61, 62, 70)]
+    for _ in range(3000):
+        parts = [rng.choice(words) if rng.random() < 0.6 else rand_word(rng) for _ in range(8)]
+        out.append(rng.choice(["", " ", "=", ": "]).join(parts))
+    return out
+
+
+def rand_word(rng: random.Random) -> str:
+    return "".join(rng.choice("abcXYZ019_-.") for _ in range(rng.randrange(1, 40)))
+
+
+def test_the_literal_gates_never_skip_a_pattern_that_matches() -> None:
+    """Gating each pattern on the literals it needs changes no result, only the cost."""
+    from agentctl.telemetry import redact
+
+    for text in _texts():
+        assert redact._scan(text) == _every_pattern(text), text
+
+
+def test_no_gate_literal_appears_in_the_replacement() -> None:
+    """A replacement made by one pattern cannot open a gate that was closed for the next."""
+    from agentctl.telemetry import redact
+
+    prefixes = [p for group, _ in redact._PROVIDER_KEYS for p in group]
+    others = [lit for group, _ in redact._OTHER_KEYS for lit in group]
+    literals = (*redact._NAME_WORDS, *prefixes, *others, *redact._ENV_LITERALS)
+    for lit in (*literals, "bearer", "basic", "sig", "://", "@", "=", ":", "-----BEGIN"):
+        assert lit not in REDACTED and lit.lower() not in REDACTED.lower()
+
+
+def test_the_verdict_caches_stay_bounded_and_keep_learning() -> None:
+    from agentctl.telemetry import redact
+
+    for i in range(redact._CACHE_LIMIT + 10):
+        redact_text(f"chatcmpl-{i}")
+        secret_name(f"attr.{i}")
+    assert len(redact._text_cache) <= redact._CACHE_LIMIT
+    assert len(redact._name_cache) <= redact._CACHE_LIMIT
+    redact_text("gpt-4o-mini-2024-07-18")
+    assert "gpt-4o-mini-2024-07-18" in redact._text_cache  # learnt after the cache filled up
+    assert redact_text("key " + OPENAI) == "key " + REDACTED
