@@ -86,6 +86,16 @@ def eval_run(
             "or fail.",
         ),
     ] = True,
+    judge: Annotated[
+        str | None,
+        common.judge_option(
+            "The model that scores answers against the cases' rubrics (expect.answer.judge), "
+            "at an OpenAI-compatible endpoint (--judge-url); its cost is reported. Required "
+            "when a case has a rubric.",
+        ),
+    ] = None,
+    judge_url: common.JudgeUrlOpt = common.JUDGE_URL_DEFAULT,
+    judge_key_env: common.JudgeKeyEnvOpt = "AGENTCTL_JUDGE_API_KEY",
     env: common.EnvOpt = None,
     env_file: Annotated[
         Path | None,
@@ -129,6 +139,7 @@ def eval_run(
         if unknown:
             raise UsageError(f"no case named {unknown[0]!r} in the eval set")
         cases = [c for c in cases if c.case.name in set(case)]
+    scorer = _scorer(cases, judge, judge_url, judge_key_env)
     options = DevOptions(
         offline_model=offline_model,
         python=python,
@@ -154,7 +165,8 @@ def eval_run(
 
     if not quiet:
         err.print(f"[bold]eval run[/] {loaded.name}: {len(cases)} case(s) x {repeat}")
-    runs = run_cases(loaded, options, cases, repeat=repeat, parallel=parallel, on_result=progress)
+    runs = run_cases(loaded, options, cases, repeat=repeat, parallel=parallel,
+                     on_result=progress, rubric_judge=scorer)  # fmt: skip
     elapsed = time.monotonic() - started
     store_path = _store_path(store)
     report = rep.build_report(loaded.agent, cases, runs, run_spans(store_path, runs),
@@ -164,6 +176,11 @@ def eval_run(
     data = report.to_dict()
     data["seconds"] = round(elapsed, 3)
     data["store"] = str(store_path)
+    judged = None
+    if scorer is not None:
+        judged = scorer.result().to_dict()
+        del judged["unfaithful"]  # rubric scores: the cases' failures say which fell short
+        data["judge"] = judged
     save_last_run(loaded.project_dir, loaded.agent.metadata.version, report.record())
     if junit is not None:
         try:
@@ -178,8 +195,31 @@ def eval_run(
     from agentctl.views import eval as view
 
     view.render_eval_run(report, common.console())
+    if judged is not None:
+        view.render_judge(judged, common.console())
     if not report.ok:
         raise GateFailed(report.failure_summary())
+
+
+def _scorer(cases: list[Any], model: str | None, url: str, key_env: str) -> Any:
+    """The rubric judge, when a case needs one; a case with a rubric and no --judge is refused
+    before anything runs."""
+    from agentctl.errors import UsageError
+
+    rubrics = [c for c in cases if c.case.expect.answer.judge is not None]
+    if model is None:
+        if rubrics:
+            c = rubrics[0]
+            raise UsageError(
+                f"{c.file}:{c.line}: case {c.case.name!r} expects a judge's score "
+                "(expect.answer.judge): pass --judge MODEL",
+                hint="--judge-url and --judge-key-env say where the judge is and where its key is",
+            )
+        return None
+    from agentctl.telemetry.judge import RubricScorer
+
+    base_url, key = common.judge_endpoint(url, key_env)
+    return RubricScorer(model, base_url, key)
 
 
 def _store_path(store: Path | None) -> Path:
