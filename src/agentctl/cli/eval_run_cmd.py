@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import cluster, common
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
@@ -86,6 +87,37 @@ def eval_run(
             "or fail.",
         ),
     ] = True,
+    deployed: Annotated[
+        bool,
+        typer.Option(
+            "--deployed",
+            help="Run the cases against the deployed agent (service or stateful) through the "
+            "invoke path, one at a time; each run's trace is read from the platform's trace "
+            "backend (telemetry.traces, or --source) into the store.",
+        ),
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            metavar="URL",
+            help="With --deployed: the Jaeger or Tempo query URL the runs' traces are read from, "
+            "or local: the store, fed by `agentctl collector` (default: platform.yaml "
+            "telemetry.traces).",
+        ),
+    ] = None,
+    trace_wait: Annotated[
+        str,
+        typer.Option(
+            "--trace-wait",
+            metavar="DURATION",
+            help="With --deployed: how long to wait for each run's trace to reach the backend.",
+        ),
+    ] = "60s",
+    kubeconfig: cluster.KubeconfigOpt = None,
+    context: cluster.ContextOpt = None,
+    namespace: cluster.NamespaceOpt = None,
+    request_timeout: cluster.RequestTimeoutOpt = "300s",
     judge: Annotated[
         str | None,
         common.judge_option(
@@ -165,8 +197,13 @@ def eval_run(
 
     if not quiet:
         err.print(f"[bold]eval run[/] {loaded.name}: {len(cases)} case(s) x {repeat}")
-    runs = run_cases(loaded, options, cases, repeat=repeat, parallel=parallel,
-                     on_result=progress, rubric_judge=scorer)  # fmt: skip
+    if deployed:
+        target = _Deployed(kubeconfig, context, namespace, request_timeout, source,
+                           cluster.duration(trace_wait, "--trace-wait"), platform_file)  # fmt: skip
+        runs = _run_deployed(loaded, cases, repeat, target, _store_path(store), scorer, progress)
+    else:
+        runs = run_cases(loaded, options, cases, repeat=repeat, parallel=parallel,
+                         on_result=progress, rubric_judge=scorer)  # fmt: skip
     elapsed = time.monotonic() - started
     store_path = _store_path(store)
     report = rep.build_report(loaded.agent, cases, runs, run_spans(store_path, runs),
@@ -220,6 +257,125 @@ def _scorer(cases: list[Any], model: str | None, url: str, key_env: str) -> Any:
 
     base_url, key = common.judge_endpoint(url, key_env)
     return RubricScorer(model, base_url, key)
+
+
+@dataclass
+class _Deployed:
+    kubeconfig: str | None
+    context: str | None
+    namespace: str | None
+    request_timeout: str
+    source: str | None
+    trace_wait: float
+    platform: Path | None
+
+
+def _trace_source(loaded: Any, target: _Deployed, store: Any) -> Any:
+    """Where the deployed runs' traces are read: --source, else platform.yaml telemetry.traces
+    (local: the store itself, which `agentctl collector` feeds)."""
+    from agentctl.errors import UsageError
+    from agentctl.spec.loader import load_platform
+    from agentctl.telemetry.sources import LocalSource, remote_source
+
+    url, kind = target.source, None
+    if url == "local":
+        return LocalSource(store)
+    if url is None:
+        pf = cluster.platform_file(target.platform)
+        traces = load_platform(
+            Path(pf) if pf else None, loaded.project_dir
+        ).platform.telemetry.traces
+        if traces.source != "local":
+            if traces.url is None:
+                raise UsageError(
+                    f"platform.yaml telemetry.traces.source is {traces.source} but has no url",
+                    hint="set telemetry.traces.url, or give --source URL",
+                )
+            url, kind = str(traces.url), traces.source
+    return LocalSource(store) if url is None else remote_source(url, kind)
+
+
+def _wait_for_trace(source: Any, trace_id: str, wait: float) -> list[Any]:
+    """The run's spans once its agent span has reached the backend; [] after ``wait`` seconds."""
+    from agentctl.spans import OP_INVOKE_AGENT
+
+    deadline = time.monotonic() + wait
+    while True:
+        spans = list(source.trace(trace_id))
+        if any(s.operation == OP_INVOKE_AGENT for s in spans) or time.monotonic() >= deadline:
+            return spans if any(s.operation == OP_INVOKE_AGENT for s in spans) else []
+        time.sleep(0.25)
+
+
+def _observe(client: Any, found: Any, task: str, source: Any, store: Any, wait: float) -> Any:
+    """One run of the deployed agent: its answer (`agentctl invoke`'s path) and its trace."""
+    from agentctl.deploy import invoke as deploy_invoke
+    from agentctl.errors import WaitError
+    from agentctl.eval.cases import RunObservation
+
+    started = time.monotonic()
+    try:
+        res = deploy_invoke.invoke(client, found, task)
+    except WaitError as err:  # the agent answered but did not run the task
+        return RunObservation(False, None, [], time.monotonic() - started, err.message)
+    if res.trace_id is None:
+        reason = "the agent's answer names no trace id"
+        return RunObservation(False, res.output, [], time.monotonic() - started, reason)
+    spans = _wait_for_trace(source, res.trace_id, wait)
+    store.insert(spans)  # a run read from the store itself is not stored twice
+    reason = (
+        "" if spans else f"trace {res.trace_id} did not reach {source.description} within {wait:g}s"
+    )
+    return RunObservation(bool(spans), res.output, spans, time.monotonic() - started, reason)
+
+
+def _run_deployed(
+    loaded: Any,
+    cases: list[Any],
+    repeat: int,
+    target: _Deployed,
+    store_path: Path,
+    scorer: Any,
+    progress: Any,
+) -> list[Any]:
+    """Each case ``repeat`` times against the deployed agent, through `agentctl invoke`'s path;
+    each run's trace copied into the store and judged like a local run."""
+    from agentctl.deploy.locate import find_agent, resolve_namespace
+    from agentctl.errors import Problem, SpecError, UsageError
+    from agentctl.eval.cases import judge
+    from agentctl.spec.models import AgentType
+    from agentctl.telemetry.store import TraceStore
+
+    agent = loaded.agent
+    if agent.spec.type not in (AgentType.service, AgentType.stateful):
+        raise UsageError(
+            f"--deployed runs cases against a service or stateful agent; {agent.metadata.name} is "
+            f"{agent.spec.type.value}",
+            hint="run the eval set locally (without --deployed), or start runs with `agentctl run`",
+        )
+    for c in cases:
+        if c.case.params:
+            message = (
+                f"case {c.case.name!r}: params are for job and workflow agents; give the input"
+            )
+            raise SpecError([Problem(c.file, c.line, 1, "cases.params", message)])
+    results = []
+    with (
+        TraceStore(store_path) as store,
+        cluster.connect_client(target.kubeconfig, target.context, target.request_timeout) as client,
+    ):
+        source = _trace_source(loaded, target, store)
+        ns = resolve_namespace(client, target.namespace, agent.metadata.name, loaded.project_dir,
+                               cluster.platform_file(target.platform))  # fmt: skip
+        client.discover()
+        found = find_agent(client, agent.metadata.name, ns)
+        for c in cases:
+            for attempt in range(1, repeat + 1):
+                obs = _observe(client, found, c.case.input, source, store, target.trace_wait)
+                result = judge(c.case, obs, attempt, scorer)
+                progress(result)
+                results.append(result)
+    return results
 
 
 def _store_path(store: Path | None) -> Path:
