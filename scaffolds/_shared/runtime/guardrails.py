@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .cluster_ledger import ClusterLedger
 from .config import Settings
 from .pricing import Price, price_for
 from .storage import atomic_write_json, read_json
@@ -156,7 +157,7 @@ class RunGuard:
         self,
         settings: Settings,
         *,
-        ledger: DailyLedger | None = None,
+        ledger: DailyLedger | ClusterLedger | None = None,
         price: Price | None = None,
         clock: Callable[[], float] = time.monotonic,
         step_spend: StepSpend | None = None,

@@ -416,3 +416,25 @@ def test_workflow_without_a_run_budget_passes_none(render):
     assert "budget" not in str([t.get("inputs") for t in wt["templates"]])
     env = {e["name"] for t in wt["templates"] if "container" in t for e in t["container"]["env"]}
     assert "AGENT_RUN_BUDGET" not in env and "AGENT_RUN_ID" in env
+
+
+def test_a_cluster_spend_ledger_is_one_configmap_the_agent_may_get_and_patch_alone(render):
+    doc = agent_doc()
+    doc["spec"]["guardrails"]["budget"]["dailyLedger"] = "cluster"
+    bundle = render(doc)
+    ledger = one(bundle, "ConfigMap", "demo-spend")
+    assert "data" not in ledger  # the runtime's; deploy never resets it
+    assert one(bundle, "ConfigMap", "demo-config")["data"]["AGENT_SPEND_CONFIGMAP"] == "demo-spend"
+    role = one(bundle, "Role", "demo-spend")
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["demo-spend"],
+         "verbs": ["get", "patch"]}
+    ]  # fmt: skip
+    binding = one(bundle, "RoleBinding", "demo-spend")
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "demo", "namespace": "agents-search"}
+    ]
+    pod = one(bundle, "Deployment")["spec"]["template"]["spec"]
+    assert any(v["name"] == "kube-api-access" for v in pod["volumes"])  # a token, for that object
+    # without it (the default), no token, no role
+    assert "Role" not in kinds(render(agent_doc()))
