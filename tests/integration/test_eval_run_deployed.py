@@ -149,6 +149,20 @@ def test_traces_are_read_from_the_platform_backend_into_the_store(
             result = run_cli("eval", "run", str(deployed["project"]), "--deployed", "--store", str(store),
                              "--source", f"jaeger+{jaeger.url}", "--case", "converts-usd-to-eur",
                              "-o", "json", "--trace-wait", "20s")  # fmt: skip
+            # the backend in the cluster, reached through the API server as `trace` reaches it
+            kube = deployed["kube"]
+            ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "observability"}}
+            kube.apply_as(ns, "test")
+            svc = {"apiVersion": "v1", "kind": "Service",
+                   "metadata": {"name": "jaeger", "namespace": "observability"},
+                   "spec": {"selector": {"app": "jaeger"},
+                            "ports": [{"name": "http", "port": 16686, "targetPort": 16686}]}}  # fmt: skip
+            kube.apply_as(svc, "test")
+            kube.add_pod("observability", "jaeger-0", {"app": "jaeger"})
+            kube.forward_port("observability", "jaeger-0", 16686, int(jaeger.url.rsplit(":", 1)[1]))
+            forwarded = run_cli("eval", "run", str(deployed["project"]), "--deployed", "--store",
+                                str(store), "--source", "jaeger", "--port-forward", "svc/jaeger",
+                                "--case", "lists-currencies", "--trace-wait", "20s")  # fmt: skip
         finally:
             otlp.shutdown()
             otlp.server_close()
@@ -158,6 +172,9 @@ def test_traces_are_read_from_the_platform_backend_into_the_store(
     assert any(path == f"/api/v3/traces/{trace_id}" for path, _ in jaeger.requests)
     with TraceStore(store) as ts:  # copied into the store, where the report read it
         assert {s.operation for s in ts.trace(trace_id)} >= {"invoke_agent", "execute_tool"}
+    assert forwarded.exit_code == 0, forwarded.stderr[-3000:] + forwarded.stdout[-3000:]
+    assert set(deployed["kube"].forwards) == {("observability", "jaeger-0", 16686)}
+    assert [t.name for t in threading.enumerate() if t.name.startswith("port-forward")] == []
 
 
 def test_deployed_refuses_a_job_agent_and_a_missing_trace_is_a_failed_run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -101,9 +102,18 @@ def eval_run(
         typer.Option(
             "--source",
             metavar="URL",
-            help="With --deployed: the Jaeger or Tempo query URL the runs' traces are read from, "
-            "or local: the store, fed by `agentctl collector` (default: platform.yaml "
-            "telemetry.traces).",
+            help="With --deployed: the Jaeger or Tempo query URL the runs' traces are read from "
+            "(jaeger or tempo alone with --port-forward), or local: the store, fed by "
+            "`agentctl collector` (default: platform.yaml telemetry.traces).",
+        ),
+    ] = None,
+    port_forward: Annotated[
+        str | None,
+        typer.Option(
+            "--port-forward",
+            metavar="svc/NAME[:PORT]",
+            help="With --deployed: reach the in-cluster trace backend through the API server "
+            "(in platform.yaml telemetry.collectorNamespace).",
         ),
     ] = None,
     trace_wait: Annotated[
@@ -198,7 +208,7 @@ def eval_run(
     if not quiet:
         err.print(f"[bold]eval run[/] {loaded.name}: {len(cases)} case(s) x {repeat}")
     if deployed:
-        target = _Deployed(kubeconfig, context, namespace, request_timeout, source,
+        target = _Deployed(kubeconfig, context, namespace, request_timeout, source, port_forward,
                            cluster.duration(trace_wait, "--trace-wait"), platform_file)  # fmt: skip
         runs = _run_deployed(loaded, cases, repeat, target, _store_path(store), scorer, progress)
     else:
@@ -266,33 +276,49 @@ class _Deployed:
     namespace: str | None
     request_timeout: str
     source: str | None
+    port_forward: str | None
     trace_wait: float
     platform: Path | None
 
 
-def _trace_source(loaded: Any, target: _Deployed, store: Any) -> Any:
-    """Where the deployed runs' traces are read: --source, else platform.yaml telemetry.traces
-    (local: the store itself, which `agentctl collector` feeds)."""
+def _trace_source(loaded: Any, target: _Deployed, store: Any, stack: ExitStack) -> Any:
+    """Where the deployed runs' traces are read: --source (through --port-forward), else
+    platform.yaml telemetry.traces (local: the store itself, which `agentctl collector` feeds)."""
     from agentctl.errors import UsageError
     from agentctl.spec.loader import load_platform
     from agentctl.telemetry.sources import LocalSource, remote_source
 
+    pf = cluster.platform_file(target.platform)
+    telemetry = load_platform(Path(pf) if pf else None, loaded.project_dir).platform.telemetry
     url, kind = target.source, None
-    if url == "local":
+    if url in ("jaeger", "tempo"):
+        url, kind = None, target.source
+    elif url is None and telemetry.traces.source != "local":
+        kind = telemetry.traces.source
+        url = str(telemetry.traces.url) if telemetry.traces.url is not None else None
+    if target.port_forward:
+        from agentctl.deploy.portforward import DEFAULT_PORTS, PortForward, parse_target
+
+        if kind is None:
+            raise UsageError(
+                "--port-forward needs the backend kind: add --source jaeger or --source tempo"
+            )
+        fwd = PortForward(
+            parse_target(target.port_forward),
+            telemetry.collector_namespace,
+            default_port=DEFAULT_PORTS[kind],
+            connect_options=cluster.connect_options(target.kubeconfig, target.context),
+        )
+        url = fwd.start()
+        stack.callback(fwd.stop)
+    if url == "local" or (url is None and kind is None):
         return LocalSource(store)
     if url is None:
-        pf = cluster.platform_file(target.platform)
-        traces = load_platform(
-            Path(pf) if pf else None, loaded.project_dir
-        ).platform.telemetry.traces
-        if traces.source != "local":
-            if traces.url is None:
-                raise UsageError(
-                    f"platform.yaml telemetry.traces.source is {traces.source} but has no url",
-                    hint="set telemetry.traces.url, or give --source URL",
-                )
-            url, kind = str(traces.url), traces.source
-    return LocalSource(store) if url is None else remote_source(url, kind)
+        raise UsageError(
+            f"the traces are in {kind} but no URL is known",
+            hint="give --source URL, --port-forward svc/NAME, or set telemetry.traces.url",
+        )
+    return remote_source(url, kind)
 
 
 def _wait_for_trace(source: Any, trace_id: str, wait: float) -> list[Any]:
@@ -361,10 +387,11 @@ def _run_deployed(
             raise SpecError([Problem(c.file, c.line, 1, "cases.params", message)])
     results = []
     with (
+        ExitStack() as stack,
         TraceStore(store_path) as store,
         cluster.connect_client(target.kubeconfig, target.context, target.request_timeout) as client,
     ):
-        source = _trace_source(loaded, target, store)
+        source = _trace_source(loaded, target, store, stack)
         ns = resolve_namespace(client, target.namespace, agent.metadata.name, loaded.project_dir,
                                cluster.platform_file(target.platform))  # fmt: skip
         client.discover()
