@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -285,7 +286,7 @@ def _left(value: object) -> float:
     if isinstance(value, bool):
         return 0.0
     if isinstance(value, int | float):
-        return max(float(value), 0.0)
+        return max(float(value), 0.0) if math.isfinite(value) else 0.0  # JSON allows Infinity
     if isinstance(value, list):
         return sum(_left(v) for v in value)
     if isinstance(value, dict):

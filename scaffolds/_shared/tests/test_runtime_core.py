@@ -562,6 +562,7 @@ def test_an_argo_step_works_out_its_share_from_the_hand_off():
     assert handoff_budget(fan) == pytest.approx((0.2, 0.2))
     # a report that is missing (Argo's default) or unreadable hands nothing on
     assert handoff_budget('{"from": [[null, 1], ["oops", 1]], "attempts": 1}') == (0.0, 0.0)
+    assert handoff_budget('{"from": [[{"leftUSD": Infinity}, 1], [NaN, 1]], "attempts": 1}') == (0.0, 0.0)
     assert handoff_budget('{"from": [[0.5, 1]], "items": null, "attempts": 1}') == (0.0, 0.0)
     for bad in ("{", '{"from": [[1.0, 0]]}', '{"from": 1}', '{"from": [[1, 1]], "attempts": 0}'):
         with pytest.raises(ConfigError, match="AGENT_RUN_BUDGET"):
