@@ -60,6 +60,15 @@ def test_a_rubric_is_scored_by_the_judge_with_its_cost_and_the_key_stays_hidden(
     data = json.loads(good.stdout)["data"]
     (case,) = data["cases"]
     assert case["results"][0]["judgeScore"] == 0.9
+    from agentctl.telemetry.store import TraceStore
+
+    with TraceStore(store) as ts:  # the verdict is on the run's trace, for `trace -t`
+        spans = ts.trace(case["results"][0]["traceIds"][0])
+        (verdict,) = [e for s in spans for e in s.events if e.name == "gen_ai.evaluation.result"
+                      and e.attributes["gen_ai.evaluation.name"] == "rubric"]  # fmt: skip
+    assert verdict.attributes["gen_ai.evaluation.score.value"] == 0.9
+    assert verdict.attributes["gen_ai.evaluation.score.label"] == "pass"
+    assert "gives 92 EUR" in verdict.attributes["gen_ai.evaluation.explanation"]
     assert data["judge"]["judged"] == 1 and data["judge"]["costUSD"] > 0
     assert data["judge"]["inputTokens"] > 0 and data["judge"]["priceStatus"] == "priced"
     # the judge saw the rubric, the case's input and the agent's answer, with the key as a header

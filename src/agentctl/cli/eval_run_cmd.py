@@ -225,6 +225,7 @@ def eval_run(
     data["store"] = str(store_path)
     judged = None
     if scorer is not None:
+        _record_verdicts(scorer, store_path, cases, runs)
         judged = scorer.result().to_dict()
         del judged["unfaithful"]  # rubric scores: the cases' failures say which fell short
         data["judge"] = judged
@@ -267,6 +268,21 @@ def _scorer(cases: list[Any], model: str | None, url: str, key_env: str) -> Any:
 
     base_url, key = common.judge_endpoint(url, key_env)
     return RubricScorer(model, base_url, key)
+
+
+def _record_verdicts(scorer: Any, store_path: Path, cases: list[Any], runs: list[Any]) -> None:
+    """The judge's scores, on the runs' traces in the store."""
+    from agentctl.telemetry.store import TraceStore
+
+    rubric = {c.case.name: c.case.expect.answer.judge for c in cases}
+    verdicts = [
+        (r.trace_ids[0], r.case, r.judge_score, rubric[r.case].min_score, r.judge_reason)
+        for r in runs
+        if r.judge_score is not None and r.trace_ids and rubric.get(r.case) is not None
+    ]
+    if verdicts and store_path.exists():
+        with TraceStore(store_path) as store:
+            scorer.record(store, verdicts)
 
 
 @dataclass

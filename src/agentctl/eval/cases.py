@@ -168,6 +168,7 @@ class CaseRun:
     steps: int = 0
     tools: list[str] = field(default_factory=list)
     judge_score: float | None = None
+    judge_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         extra = {} if self.judge_score is None else {"judgeScore": round(self.judge_score, 4)}
@@ -305,7 +306,7 @@ def judge(
         failures.append(f"answer does not match /{e.answer.regex}/")
     if e.answer.json_schema is not None:
         failures += _schema_failures(e.answer.json_schema, obs.answer)
-    score = None
+    score, reason = None, ""
     if e.answer.judge is not None and obs.ok and rubric_judge is not None:
         try:
             score, reason = rubric_judge(e.answer.judge.rubric, case.input, text)
@@ -337,6 +338,7 @@ def judge(
         steps,
         calls,
         score,
+        reason,
     )
 
 

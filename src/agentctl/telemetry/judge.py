@@ -207,6 +207,25 @@ class RubricScorer:
             raise ValueError("the judge's response has no message") from None
         return parse_score(str(reply))
 
+    def record(self, store: TraceStore, verdicts: list[tuple[str, str, float, float, str]]) -> int:
+        """Attach each verdict (trace id, case, score, minScore, reason) to its run's agent span
+        as a ``gen_ai.evaluation.result`` event named ``rubric`` (so `trace -t` shows it; the
+        name counts towards neither hallucination rate nor task success)."""
+        events = []
+        for trace_id, case, score, min_score, reason in verdicts:
+            top = agent_span(store.trace(trace_id))
+            if top is None:
+                continue
+            attrs = {
+                "gen_ai.evaluation.name": "rubric",
+                "gen_ai.evaluation.score.value": round(score, 4),
+                "gen_ai.evaluation.score.label": "pass" if score >= min_score else "fail",
+                "gen_ai.evaluation.explanation": f"judge {self.model} on case {case} "
+                f"(minScore {min_score:g})" + (f": {reason}" if reason else ""),
+            }
+            events.append((trace_id, top.span_id, SpanEvent(EVAL_EVENT, time.time_ns(), attrs)))
+        return store.add_events(events)
+
     def result(self) -> JudgeResult:
         result = JudgeResult(self.model, self.base_url, judged=len(self._calls))
         result.input_tokens = sum(c.input_tokens or 0 for c in self._calls)
