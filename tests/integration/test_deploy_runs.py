@@ -283,3 +283,35 @@ def test_delete_needs_yes_off_a_terminal_and_keeps_memory(kube: FakeKube, tmp_pa
     gone = run_cli("delete", "research-assistant", "--yes")
     assert gone.exit_code == 2 and "no agent research-assistant deployed by agentctl" in gone.stderr
     assert run_cli("delete", "research-assistant", "--yes", "--ignore-not-found").exit_code == 0
+
+
+def test_run_hands_each_agent_run_its_per_run_budget(kube: FakeKube, tmp_path: Path) -> None:
+    """perRunUSD on a cluster run: a job's pod is one agent run and reads perRunUSD from the
+    agent's config; a workflow run is the template's, whose steps hand the budget forward."""
+    from agentctl.deploy.runs import PARAMS_ENV, TASK_ENV
+
+    deployed(tmp_path, "daily-report")
+    assert run_cli("run", "daily-report", "-p", "day=monday").exit_code == 0
+    (job,) = kube.list("Job", "agents-finance")
+    (container,) = job["spec"]["template"]["spec"]["containers"]
+    (source,) = [e["configMapRef"]["name"] for e in container["envFrom"]]
+    config = kube.get("ConfigMap", "agents-finance", source)
+    assert config is not None and float(config["data"]["AGENT_BUDGET_PER_RUN_USD"]) == 1.0
+    names = {e["name"] for e in container["env"]}
+    assert PARAMS_ENV in names and TASK_ENV not in names
+    assert not names & {"AGENT_RUN_BUDGET", "AGENT_RUN_BUDGET_REMAINING_USD"}, (
+        "a job pod is a whole run: it gets all of perRunUSD"
+    )
+
+    deployed(tmp_path, "deep-research")
+    assert run_cli("run", "deep-research", "-p", "topic=agents").exit_code == 0
+    (wf,) = kube.list("Workflow", NS)
+    template = kube.get("WorkflowTemplate", NS, wf["spec"]["workflowTemplateRef"]["name"])
+    assert template is not None
+    (main,) = [t for t in template["spec"]["templates"] if t["name"] == "main"]
+    budgets = {
+        t["name"]: {p["name"]: p["value"] for p in t["arguments"]["parameters"]}["budget"]
+        for t in main["dag"]["tasks"]
+    }
+    assert budgets["plan"].startswith('{"from": [[5, 1]]')  # the run's perRunUSD, at the root
+    assert "{{tasks.plan.outputs.parameters.spend}}" in budgets["research"]

@@ -11,12 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,17 +20,12 @@ from pathlib import Path
 import pytest
 from tests.cli.helpers import run_cli
 from tests.conftest import EXAMPLES
+from tests.fakes.agent_process import start_agent
 from tests.fakes.kube_api import FakeKube
 from tests.fakes.kube_fixtures import running_fake
 
 # The deployed agent behind the proxy is the scaffold's real runtime, run with this interpreter.
 pytestmark = pytest.mark.agent_runtime
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -62,32 +53,8 @@ def service(tmp_path, monkeypatch, kube) -> Iterator[Path]:
     assert deployed.exit_code == 0, deployed.stderr
     (svc,) = [s for s in kube.list("Service") if s["metadata"]["name"] == "currency-converter"]
     namespace = svc["metadata"]["namespace"]
-    port = _free_port()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "AGENT_HOST": "127.0.0.1",
-        "AGENT_PORT": str(port),
-        "PORT": str(port),
-        "PYTHONPATH": str(project / "src"),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "currency_converter"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc, port = start_agent(project, "currency_converter", tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the scaffold's runtime did not start")
-                time.sleep(0.2)
         kube.service_backends[(namespace, "currency-converter")] = f"http://127.0.0.1:{port}"
         yield project
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -162,6 +163,7 @@ class Settings:
     budget_per_run_usd: float | None = None
     budget_daily_usd: float | None = None
     run_budget_remaining_usd: float | None = None  # a workflow step: what remains of the run's perRunUSD
+    run_budget_handon_usd: float | None = None  # what the step hands on if it spends nothing (AGENT_RUN_BUDGET)
     price_input_per_mtok_usd: float | None = None
     price_output_per_mtok_usd: float | None = None
     memory_dir: Path | None = None
@@ -199,6 +201,7 @@ class Settings:
             env.get("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "").strip().lower()
             in _TRUE | {"span_only", "event_only", "span_and_event"}
         )
+        remaining, handon = _run_budget(env)
         return cls(
             agent_name=env.get("AGENT_NAME", "").strip() or cls.agent_name,
             agent_version=env.get("AGENT_VERSION", "").strip() or cls.agent_version,
@@ -215,7 +218,8 @@ class Settings:
             timeout_seconds=_number(env, "AGENT_TIMEOUT_SECONDS"),
             budget_per_run_usd=_number(env, "AGENT_BUDGET_PER_RUN_USD"),
             budget_daily_usd=_number(env, "AGENT_BUDGET_DAILY_USD"),
-            run_budget_remaining_usd=_number(env, "AGENT_RUN_BUDGET_REMAINING_USD"),
+            run_budget_remaining_usd=remaining,
+            run_budget_handon_usd=handon,
             price_input_per_mtok_usd=_number(env, "AGENT_PRICE_INPUT_PER_MTOK_USD"),
             price_output_per_mtok_usd=_number(env, "AGENT_PRICE_OUTPUT_PER_MTOK_USD"),
             memory_dir=Path(memory) if memory else None,
@@ -250,6 +254,91 @@ class Settings:
             if endpoint.name == name and endpoint.url:
                 return endpoint.url
         return None
+
+
+def _run_budget(env: Mapping[str, str]) -> tuple[float | None, float | None]:
+    """A workflow step's share of the run's budget: given (``AGENT_RUN_BUDGET_REMAINING_USD``,
+    by ``agentctl dev``) or worked out from the hand-off (``AGENT_RUN_BUDGET``, in Argo)."""
+    remaining = _number(env, "AGENT_RUN_BUDGET_REMAINING_USD")
+    if remaining is not None:
+        return remaining, None
+    handoff = env.get("AGENT_RUN_BUDGET", "").strip()
+    if not handoff:
+        return None, None
+    retry = _number(env, "AGENT_STEP_RETRY", integer=True)
+    return handoff_budget(handoff, int(retry or 0))
+
+
+def _report(value: object) -> object:
+    """A step's report as handed over: JSON text (Argo substitutes it raw or as a string)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return None
+    return value
+
+
+def _left(value: object) -> float:
+    """What a report hands on: ``leftUSD`` of one step, the sum over a fan-out's item reports,
+    a plain number for the run's own budget; nothing for a missing or unreadable report."""
+    value = _report(value)
+    if isinstance(value, bool):
+        return 0.0
+    if isinstance(value, int | float):
+        return max(float(value), 0.0) if math.isfinite(value) else 0.0  # JSON allows Infinity
+    if isinstance(value, list):
+        return sum(_left(v) for v in value)
+    if isinstance(value, dict):
+        return _left(value.get("leftUSD"))
+    return 0.0
+
+
+def _items(value: object) -> int:
+    """How many items a ``forEach`` over this step's output runs (0 when unknown)."""
+    value = _report(value)
+    if isinstance(value, list):
+        return len(value)
+    if isinstance(value, dict):
+        n = value.get("outputItems")
+        return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else 0
+    return 0
+
+
+def handoff_budget(text: str, retry: int = 0) -> tuple[float, float]:
+    """This attempt's share of the run's ``perRunUSD`` from an Argo step's ``AGENT_RUN_BUDGET``.
+
+    ``{"from": [[REPORT, SPLIT], ...], "items": REPORT, "attempts": N}``: each
+    REPORT is what a dependency handed on (its ``AGENT_STEP_SPEND_OUTPUT``; the
+    run's whole ``perRunUSD`` for a step without dependencies), shared by the
+    SPLIT steps that depend on it. With ``items`` (a ``forEach`` step) the share
+    is split again over the items of that step's output. The share is split
+    over the step's N attempts (retries included), since an attempt cannot know
+    what a failed one spent: attempt ``retry`` may spend ``share / N`` and hands
+    on ``share - retry * share / N`` less what it spends. A report that is
+    missing or unreadable hands on nothing, so the run can only spend less.
+
+    Returns (what this attempt may spend, what it hands on if it spends nothing).
+    """
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"AGENT_RUN_BUDGET is not valid JSON: {exc.msg}") from None
+    parts = doc.get("from") if isinstance(doc, dict) else None
+    if not isinstance(parts, list) or not all(
+        isinstance(p, list) and len(p) == 2 and isinstance(p[1], int) and p[1] > 0 for p in parts
+    ):
+        raise ConfigError('AGENT_RUN_BUDGET must be {"from": [[report, split], ...], ...} (split: a positive integer)')
+    attempts = doc.get("attempts", 1)
+    if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
+        raise ConfigError("AGENT_RUN_BUDGET: attempts must be a positive integer")
+    share = sum(_left(report) / split for report, split in parts)
+    if "items" in doc:
+        n = _items(doc["items"])
+        share = share / n if n else 0.0
+    retry = min(max(retry, 0), attempts - 1)
+    allowance = share / attempts
+    return allowance, allowance * (attempts - retry)
 
 
 def _int_or_none(value: float | int | None) -> int | None:

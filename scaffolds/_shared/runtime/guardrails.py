@@ -11,6 +11,11 @@ the workflow engine hands each step what remains of the run's budget
 (``AGENT_RUN_BUDGET_REMAINING_USD``); the step's model calls stop once they
 would spend more than that, and the step reports what it spent to
 ``AGENT_STEP_SPEND_OUTPUT`` so the engine can pass the rest on.
+
+An Argo workflow has no engine that does arithmetic, so its steps receive the
+hand-off itself (``AGENT_RUN_BUDGET``, see ``config.handoff_budget``): the
+reports of the steps they depend on, and how many ways each report is split.
+Each step works out its own share and reports what it hands on (``leftUSD``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .cluster_ledger import ClusterLedger
 from .config import Settings
 from .pricing import Price, price_for
 from .storage import atomic_write_json, read_json
@@ -99,19 +105,46 @@ class DailyLedger:
 
 
 class StepSpend:
-    """What this process (one workflow step) has spent over all its agent runs."""
+    """What this process (one workflow step) has spent over all its agent runs.
+
+    Its report (``AGENT_STEP_SPEND_OUTPUT``) is what the workflow engine reads:
+    ``costUSD`` spent, ``stoppedBy`` (the guardrail that stopped a run, if one
+    did), ``budgetUSD`` this attempt was given, ``leftUSD`` it hands on to the
+    steps after it, and ``outputItems`` when its output is a JSON list (the
+    number of items a ``forEach`` over it shares its budget between).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.cost_usd = 0.0
         self.stopped_by: str | None = None
+        self.output_items: int | None = None
 
-    def add(self, usd: float, stopped_by: str | None, path: Path | None) -> None:
+    def add(self, usd: float, stopped_by: str | None, settings: Settings) -> None:
         with self._lock:
             self.cost_usd += usd
             self.stopped_by = self.stopped_by or stopped_by
-            if path is not None:
-                atomic_write_json(path, {"costUSD": round(self.cost_usd, 9), "stoppedBy": self.stopped_by})
+            self._write(settings)
+
+    def output(self, settings: Settings, value: object) -> None:
+        """The step wrote its output: report (also when it spent nothing, so the budget is handed on)."""
+        with self._lock:
+            self.output_items = len(value) if isinstance(value, list) else None
+            self._write(settings)
+
+    def _write(self, settings: Settings) -> None:
+        path = settings.step_spend_output
+        if path is None:
+            return
+        report: dict[str, object] = {"costUSD": round(self.cost_usd, 9), "stoppedBy": self.stopped_by}
+        if settings.run_budget_remaining_usd is not None:
+            handon = settings.run_budget_handon_usd
+            base = settings.run_budget_remaining_usd if handon is None else handon
+            report["budgetUSD"] = round(settings.run_budget_remaining_usd, 9)
+            report["leftUSD"] = round(max(base - self.cost_usd, 0.0), 9)
+        if self.output_items is not None:
+            report["outputItems"] = self.output_items
+        atomic_write_json(path, report)
 
 
 STEP_SPEND = StepSpend()
@@ -124,7 +157,7 @@ class RunGuard:
         self,
         settings: Settings,
         *,
-        ledger: DailyLedger | None = None,
+        ledger: DailyLedger | ClusterLedger | None = None,
         price: Price | None = None,
         clock: Callable[[], float] = time.monotonic,
         step_spend: StepSpend | None = None,
@@ -221,4 +254,4 @@ class RunGuard:
         if self.ledger is not None and self.cost_usd:
             self.ledger.add(self.cost_usd)
         if self.settings.step_spend_output is not None or self.settings.run_budget_remaining_usd is not None:
-            self.step_spend.add(self.cost_usd, self.stopped_by, self.settings.step_spend_output)
+            self.step_spend.add(self.cost_usd, self.stopped_by, self.settings)

@@ -20,6 +20,7 @@ from typing import Any
 from opentelemetry import trace
 
 from . import groundedness, telemetry
+from .cluster_ledger import ClusterLedger
 from .config import Settings, UndeclaredToolError
 from .guardrails import DailyLedger, GuardrailExceeded, RunGuard
 from .model import make_client
@@ -109,7 +110,7 @@ class Agent:
         system_prompt: str = "You are a helpful agent.",
         *,
         client: Any = None,
-        ledger: DailyLedger | None = None,
+        ledger: DailyLedger | ClusterLedger | None = None,
         name: str | None = None,
     ) -> None:
         self.settings = settings
@@ -120,7 +121,9 @@ class Agent:
             raise UndeclaredToolError(undeclared)
         self.system_prompt = system_prompt
         self.client = client if client is not None else make_client(settings)
-        self.ledger = ledger if ledger is not None else DailyLedger(settings.memory_dir)
+        # dailyUSD: in the cluster when agentctl rendered a ledger there (every replica sees it),
+        # else under the memory directory (every process sharing it sees it)
+        self.ledger = ledger or ClusterLedger.from_env() or DailyLedger(settings.memory_dir)
         self.name = name or settings.agent_name
 
     def run(

@@ -1,7 +1,8 @@
 """Workflow steps: inputs and outputs per the runtime contract.
 
 ``AGENT_STEP`` names the step, ``AGENT_STEP_ITEM`` is the JSON item a fanned-out
-step handles, ``AGENT_STEP_INPUTS`` the JSON object of the direct dependencies'
+step handles (Argo hands a string item over as the bare string: text that is not
+JSON is that string), ``AGENT_STEP_INPUTS`` the JSON object of the direct dependencies'
 outputs, and ``AGENT_STEP_OUTPUT`` the file the step writes its JSON output to.
 """
 
@@ -21,8 +22,9 @@ def item(settings: Settings) -> Any:
         raise ConfigError("AGENT_STEP_ITEM is not set (the JSON item this sub-agent handles)")
     try:
         return json.loads(settings.step_item)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"AGENT_STEP_ITEM is not valid JSON: {exc.msg}") from None
+    except json.JSONDecodeError:
+        # Argo substitutes a string item as the string itself, without JSON quotes
+        return settings.step_item
 
 
 def inputs(settings: Settings) -> dict[str, Any]:
@@ -38,7 +40,11 @@ def inputs(settings: Settings) -> dict[str, Any]:
 
 
 def write_output(settings: Settings, value: Any) -> Path | None:
-    """Write the step's JSON output to ``AGENT_STEP_OUTPUT`` (stdout when unset)."""
+    """Write the step's JSON output to ``AGENT_STEP_OUTPUT`` (stdout when unset), and report
+    the step's spend (``AGENT_STEP_SPEND_OUTPUT``) so the rest of the run's budget is handed on."""
+    from .guardrails import STEP_SPEND
+
+    STEP_SPEND.output(settings, value)
     text = json.dumps(value, ensure_ascii=False, indent=2) + "\n"
     if settings.step_output is None:
         sys.stdout.write(text)

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
 from .config import Settings
 
@@ -231,7 +232,11 @@ def build_provider(settings: Settings, env: Mapping[str, str] | None = None) -> 
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     env = os.environ if env is None else env
-    provider = TracerProvider(resource=Resource.create(_resource_attributes(settings, env)))
+    run_id = run_trace_id(env)
+    provider = TracerProvider(
+        resource=Resource.create(_resource_attributes(settings, env)),
+        id_generator=RunIdGenerator(run_id) if run_id is not None else None,
+    )
     provider.add_span_processor(ProviderNameProcessor())
     if exporter_configured(env):
         protocol = env.get("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL") or env.get("OTEL_EXPORTER_OTLP_PROTOCOL") or ""
@@ -278,6 +283,26 @@ def parent_context_from_env(env: Mapping[str, str] | None = None) -> Context | N
     if env.get("TRACESTATE"):
         carrier["tracestate"] = env["TRACESTATE"]
     return TraceContextTextMapPropagator().extract(carrier)
+
+
+def run_trace_id(env: Mapping[str, str]) -> int | None:
+    """The trace id of the workflow run ``AGENT_RUN_ID`` names (Argo's workflow uid, a UUID)."""
+    hexid = env.get("AGENT_RUN_ID", "").strip().replace("-", "").lower()
+    if len(hexid) != 32 or not all(c in "0123456789abcdef" for c in hexid):
+        return None
+    return int(hexid, 16) or None
+
+
+class RunIdGenerator(RandomIdGenerator):
+    """New traces get the workflow run's trace id, so every step of one run (each a process,
+    none holding the others' context) records its spans in one trace, as roots of it;
+    the trace-id ratio sampler then samples all of a run's steps alike."""
+
+    def __init__(self, trace_id: int) -> None:
+        self._trace_id = trace_id
+
+    def generate_trace_id(self) -> int:
+        return self._trace_id
 
 
 def text_messages(role: str, text: str) -> str:

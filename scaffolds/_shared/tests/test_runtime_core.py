@@ -514,7 +514,8 @@ def test_a_workflow_step_spends_at_most_what_remains_of_the_run_budget(tmp_path)
     first.before_step()
     first.record_usage(1, 1)  # $0.002 of the $0.003 left
     first.settle()
-    assert json.loads(spend_file.read_text()) == {"costUSD": 0.002, "stoppedBy": None}
+    report = {"costUSD": 0.002, "stoppedBy": None, "budgetUSD": 0.003, "leftUSD": 0.001}
+    assert json.loads(spend_file.read_text()) == report
     # a second agent run in the same step gets only what the first left
     second = RunGuard(settings, step_spend=spend)
     assert second.per_run_limit == pytest.approx(0.001)
@@ -523,7 +524,8 @@ def test_a_workflow_step_spends_at_most_what_remains_of_the_run_budget(tmp_path)
         second.record_usage(1, 1)
     assert err.value.policy == "budget_per_run"
     second.settle()
-    assert json.loads(spend_file.read_text()) == {"costUSD": 0.004, "stoppedBy": "budget_per_run"}
+    report = {"costUSD": 0.004, "stoppedBy": "budget_per_run", "budgetUSD": 0.003, "leftUSD": 0.0}
+    assert json.loads(spend_file.read_text()) == report
     # nothing left: the step stops before calling the model
     third = RunGuard(settings, step_spend=spend)
     with pytest.raises(GuardrailExceeded, match="nothing is left"):
@@ -543,3 +545,60 @@ def test_the_tighter_of_per_run_and_the_remaining_run_budget_applies():
     assert (parsed.run_budget_remaining_usd, str(parsed.step_spend_output)) == (0.25, "spend.json")
     with pytest.raises(ConfigError, match="AGENT_RUN_BUDGET_REMAINING_USD"):
         Settings.from_env({"AGENT_RUN_BUDGET_REMAINING_USD": "-1"})
+
+
+def test_an_argo_step_works_out_its_share_from_the_hand_off():
+    from {{ cookiecutter.__package }}._runtime.config import handoff_budget
+
+    # a step without dependencies: perRunUSD shared by the two such steps, over 2 attempts
+    assert handoff_budget('{"from": [[1.0, 2]], "attempts": 2}', 0) == (0.25, 0.5)
+    # the retry: its own slice; it hands on only that slice, the first is assumed spent
+    assert handoff_budget('{"from": [[1.0, 2]], "attempts": 2}', 1) == (0.25, 0.25)
+    # what two dependencies handed on (one shared with another step), Argo's string or raw JSON
+    text = '{"from": [[{"leftUSD": 0.4}, 2], ["{\\"leftUSD\\": 0.1}", 1]], "attempts": 1}'
+    assert handoff_budget(text) == pytest.approx((0.3, 0.3))
+    # a fan-out: what a forEach over a 4-item output shares; a fan-out's report is its items' list
+    fan = '{"from": [[[{"leftUSD": 0.2}, {"leftUSD": 0.6}], 1]], "items": {"outputItems": 4}, "attempts": 1}'
+    assert handoff_budget(fan) == pytest.approx((0.2, 0.2))
+    # a report that is missing (Argo's default) or unreadable hands nothing on
+    assert handoff_budget('{"from": [[null, 1], ["oops", 1]], "attempts": 1}') == (0.0, 0.0)
+    assert handoff_budget('{"from": [[{"leftUSD": Infinity}, 1], [NaN, 1]], "attempts": 1}') == (0.0, 0.0)
+    assert handoff_budget('{"from": [[0.5, 1]], "items": null, "attempts": 1}') == (0.0, 0.0)
+    for bad in ("{", '{"from": [[1.0, 0]]}', '{"from": 1}', '{"from": [[1, 1]], "attempts": 0}'):
+        with pytest.raises(ConfigError, match="AGENT_RUN_BUDGET"):
+            handoff_budget(bad)
+    settings = Settings.from_env({"AGENT_RUN_BUDGET": '{"from": [[0.9, 1]], "attempts": 3}', "AGENT_STEP_RETRY": "1"})
+    assert (settings.run_budget_remaining_usd, settings.run_budget_handon_usd) == pytest.approx((0.3, 0.6))
+
+
+def test_an_argo_step_reports_what_it_hands_on_even_without_a_model_call(tmp_path):
+    from {{ cookiecutter.__package }}._runtime import steps
+    from {{ cookiecutter.__package }}._runtime.guardrails import STEP_SPEND
+
+    spend = tmp_path / "spend.json"
+    settings = Settings.from_env(
+        {
+            "AGENT_RUN_BUDGET": '{"from": [[0.6, 1]], "attempts": 2}',
+            "AGENT_STEP_SPEND_OUTPUT": str(spend),
+            "AGENT_STEP_OUTPUT": str(tmp_path / "out.json"),
+        }
+    )
+    steps.write_output(settings, ["a", "b", "c"])
+    spent = STEP_SPEND.cost_usd  # the process's own: other tests' runs count too
+    assert json.loads(spend.read_text()) == {
+        "costUSD": round(spent, 9), "stoppedBy": STEP_SPEND.stopped_by, "budgetUSD": 0.3,
+        "leftUSD": round(max(0.6 - spent, 0.0), 9), "outputItems": 3,
+    }  # fmt: skip
+    # Argo hands a string item over bare
+    assert steps.item(settings_for(None, step_item="what is kubernetes?")) == "what is kubernetes?"
+    assert steps.item(settings_for(None, step_item='{"q": 1}')) == {"q": 1}
+
+
+def test_every_step_of_one_workflow_run_records_into_the_run_trace():
+    uid = "5f0c6a52-0c1e-4d4f-9a55-3b2e2f6c1d7e"
+    assert telemetry.run_trace_id({"AGENT_RUN_ID": uid}) == int(uid.replace("-", ""), 16)
+    assert telemetry.run_trace_id({"AGENT_RUN_ID": "not-a-uid"}) is None
+    assert telemetry.run_trace_id({}) is None
+    provider = telemetry.build_provider(settings_for(None), {"AGENT_RUN_ID": uid})
+    with provider.get_tracer("t").start_as_current_span("step") as span:
+        assert format(span.get_span_context().trace_id, "032x") == uid.replace("-", "")

@@ -76,6 +76,43 @@ UntilOpt = Annotated[
 ]
 AgentFilterOpt = Annotated[str | None, typer.Option("--agent", help="Only this agent.")]
 
+# The LLM judge of `eval` and `eval run`: any OpenAI-compatible chat-completions endpoint.
+JUDGE_URL_DEFAULT = "https://api.openai.com/v1"
+
+
+def judge_option(help: str) -> Any:
+    """``--judge MODEL``: what the judge does differs between `eval` and `eval run`."""
+    return typer.Option("--judge", metavar="MODEL", help=help)
+
+
+JudgeUrlOpt = Annotated[
+    str,
+    typer.Option(
+        "--judge-url",
+        metavar="URL",
+        envvar="AGENTCTL_JUDGE_BASE_URL",
+        help="Base URL of the judge's OpenAI-compatible API.",
+    ),
+]
+JudgeKeyEnvOpt = Annotated[
+    str,
+    typer.Option(
+        "--judge-key-env",
+        metavar="NAME",
+        help="Environment variable holding the judge's API key (never printed).",
+    ),
+]
+
+
+def judge_endpoint(url: str, key_env: str) -> tuple[str, str | None]:
+    """The judge's base URL (``$AGENTCTL_JUDGE_BASE_URL`` from the settings when --judge-url was
+    not given: envvar= is not honoured by every typer release) and its key, read from ``key_env``."""
+    from agentctl.settings import secret_from
+
+    if url == JUDGE_URL_DEFAULT:
+        url = settings().judge_base_url or url
+    return url, secret_from(key_env)
+
 
 NoGateOpt = Annotated[
     bool,

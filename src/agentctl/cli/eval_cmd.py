@@ -18,7 +18,6 @@ app = typer.Typer()
 # `eval` is a group whose bare form is the command below: `agentctl eval PATH...` reads
 # traces; `agentctl eval run ...` runs the eval set (agentctl.cli.eval_run_cmd).
 SUBCOMMANDS = {"run": "agentctl.cli.eval_run_cmd"}
-JUDGE_URL_DEFAULT = "https://api.openai.com/v1"
 _SUB = "agentctl.eval.subcommand"
 
 
@@ -115,31 +114,14 @@ def eval_(
     ] = True,
     judge: Annotated[
         str | None,
-        typer.Option(
-            "--judge",
-            metavar="MODEL",
-            help="Also have MODEL judge the faithfulness of stored runs that captured their "
+        common.judge_option(
+            "Also have MODEL judge the faithfulness of stored runs that captured their "
             "content (an OpenAI-compatible chat-completions endpoint, --judge-url); its verdicts "
             "are stored on the runs and its cost is reported.",
         ),
     ] = None,
-    judge_url: Annotated[
-        str,
-        typer.Option(
-            "--judge-url",
-            metavar="URL",
-            envvar="AGENTCTL_JUDGE_BASE_URL",
-            help="Base URL of the judge's OpenAI-compatible API.",
-        ),
-    ] = JUDGE_URL_DEFAULT,
-    judge_key_env: Annotated[
-        str,
-        typer.Option(
-            "--judge-key-env",
-            metavar="NAME",
-            help="Environment variable holding the judge's API key (never printed).",
-        ),
-    ] = "AGENTCTL_JUDGE_API_KEY",
+    judge_url: common.JudgeUrlOpt = common.JUDGE_URL_DEFAULT,
+    judge_key_env: common.JudgeKeyEnvOpt = "AGENTCTL_JUDGE_API_KEY",
     judge_limit: Annotated[
         int,
         typer.Option(
@@ -189,8 +171,6 @@ def eval_(
     if judge is not None:
         if source is not None:
             raise UsageError("--judge reads the local store: it does not go with --source")
-        if judge_url == JUDGE_URL_DEFAULT:  # envvar= is not honoured by every typer release
-            judge_url = common.settings().judge_base_url or judge_url
         judged = _judge(
             store, judge, judge_url, judge_key_env, since_ns, until_ns, agent, judge_limit
         )
@@ -299,14 +279,13 @@ def _judge(store: Path | None, model: str, url: str, key_env: str, since_ns: int
            agent: str | None, limit: int) -> dict[str, Any]:  # fmt: skip
     """Have ``model`` judge the faithfulness of stored runs; the key is read from ``key_env``."""
     from agentctl.errors import TelemetryError
-    from agentctl.settings import secret_from
     from agentctl.telemetry.judge import judge_runs
     from agentctl.telemetry.store import TraceStore
 
     path = common.store_path(store)
     if not path.exists():
         raise TelemetryError(f"{path}: no trace store there", hint="check --store")
-    key = secret_from(key_env)
+    url, key = common.judge_endpoint(url, key_env)
     with TraceStore(path) as st:
         result = judge_runs(st, model=model, base_url=url, key=key, since_ns=since_ns,
                             until_ns=until_ns, agent=agent, limit=limit)  # fmt: skip

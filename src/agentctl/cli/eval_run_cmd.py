@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import cluster, common
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
@@ -86,6 +88,56 @@ def eval_run(
             "or fail.",
         ),
     ] = True,
+    deployed: Annotated[
+        bool,
+        typer.Option(
+            "--deployed",
+            help="Run the cases against the deployed agent (service or stateful) through the "
+            "invoke path, one at a time; each run's trace is read from the platform's trace "
+            "backend (telemetry.traces, or --source) into the store.",
+        ),
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            metavar="URL",
+            help="With --deployed: the Jaeger or Tempo query URL the runs' traces are read from "
+            "(jaeger or tempo alone with --port-forward), or local: the store, fed by "
+            "`agentctl collector` (default: platform.yaml telemetry.traces).",
+        ),
+    ] = None,
+    port_forward: Annotated[
+        str | None,
+        typer.Option(
+            "--port-forward",
+            metavar="svc/NAME[:PORT]",
+            help="With --deployed: reach the in-cluster trace backend through the API server "
+            "(in platform.yaml telemetry.collectorNamespace).",
+        ),
+    ] = None,
+    trace_wait: Annotated[
+        str,
+        typer.Option(
+            "--trace-wait",
+            metavar="DURATION",
+            help="With --deployed: how long to wait for each run's trace to reach the backend.",
+        ),
+    ] = "60s",
+    kubeconfig: cluster.KubeconfigOpt = None,
+    context: cluster.ContextOpt = None,
+    namespace: cluster.NamespaceOpt = None,
+    request_timeout: cluster.RequestTimeoutOpt = "300s",
+    judge: Annotated[
+        str | None,
+        common.judge_option(
+            "The model that scores answers against the cases' rubrics (expect.answer.judge), "
+            "at an OpenAI-compatible endpoint (--judge-url); its cost is reported. Required "
+            "when a case has a rubric.",
+        ),
+    ] = None,
+    judge_url: common.JudgeUrlOpt = common.JUDGE_URL_DEFAULT,
+    judge_key_env: common.JudgeKeyEnvOpt = "AGENTCTL_JUDGE_API_KEY",
     env: common.EnvOpt = None,
     env_file: Annotated[
         Path | None,
@@ -129,6 +181,7 @@ def eval_run(
         if unknown:
             raise UsageError(f"no case named {unknown[0]!r} in the eval set")
         cases = [c for c in cases if c.case.name in set(case)]
+    scorer = _scorer(cases, judge, judge_url, judge_key_env)
     options = DevOptions(
         offline_model=offline_model,
         python=python,
@@ -154,7 +207,13 @@ def eval_run(
 
     if not quiet:
         err.print(f"[bold]eval run[/] {loaded.name}: {len(cases)} case(s) x {repeat}")
-    runs = run_cases(loaded, options, cases, repeat=repeat, parallel=parallel, on_result=progress)
+    if deployed:
+        target = _Deployed(kubeconfig, context, namespace, request_timeout, source, port_forward,
+                           cluster.duration(trace_wait, "--trace-wait"), platform_file)  # fmt: skip
+        runs = _run_deployed(loaded, cases, repeat, target, _store_path(store), scorer, progress)
+    else:
+        runs = run_cases(loaded, options, cases, repeat=repeat, parallel=parallel,
+                         on_result=progress, rubric_judge=scorer)  # fmt: skip
     elapsed = time.monotonic() - started
     store_path = _store_path(store)
     report = rep.build_report(loaded.agent, cases, runs, run_spans(store_path, runs),
@@ -164,6 +223,12 @@ def eval_run(
     data = report.to_dict()
     data["seconds"] = round(elapsed, 3)
     data["store"] = str(store_path)
+    judged = None
+    if scorer is not None:
+        _record_verdicts(scorer, store_path, cases, runs)
+        judged = scorer.result().to_dict()
+        del judged["unfaithful"]  # rubric scores: the cases' failures say which fell short
+        data["judge"] = judged
     save_last_run(loaded.project_dir, loaded.agent.metadata.version, report.record())
     if junit is not None:
         try:
@@ -178,8 +243,182 @@ def eval_run(
     from agentctl.views import eval as view
 
     view.render_eval_run(report, common.console())
+    if judged is not None:
+        view.render_judge(judged, common.console())
     if not report.ok:
         raise GateFailed(report.failure_summary())
+
+
+def _scorer(cases: list[Any], model: str | None, url: str, key_env: str) -> Any:
+    """The rubric judge, when a case needs one; a case with a rubric and no --judge is refused
+    before anything runs."""
+    from agentctl.errors import UsageError
+
+    rubrics = [c for c in cases if c.case.expect.answer.judge is not None]
+    if model is None:
+        if rubrics:
+            c = rubrics[0]
+            raise UsageError(
+                f"{c.file}:{c.line}: case {c.case.name!r} expects a judge's score "
+                "(expect.answer.judge): pass --judge MODEL",
+                hint="--judge-url and --judge-key-env say where the judge is and where its key is",
+            )
+        return None
+    from agentctl.telemetry.judge import RubricScorer
+
+    base_url, key = common.judge_endpoint(url, key_env)
+    return RubricScorer(model, base_url, key)
+
+
+def _record_verdicts(scorer: Any, store_path: Path, cases: list[Any], runs: list[Any]) -> None:
+    """The judge's scores, on the runs' traces in the store."""
+    from agentctl.telemetry.store import TraceStore
+
+    rubric = {c.case.name: c.case.expect.answer.judge for c in cases}
+    verdicts = [
+        (r.trace_ids[0], r.case, r.judge_score, rubric[r.case].min_score, r.judge_reason)
+        for r in runs
+        if r.judge_score is not None and r.trace_ids and rubric.get(r.case) is not None
+    ]
+    if verdicts and store_path.exists():
+        with TraceStore(store_path) as store:
+            scorer.record(store, verdicts)
+
+
+@dataclass
+class _Deployed:
+    kubeconfig: str | None
+    context: str | None
+    namespace: str | None
+    request_timeout: str
+    source: str | None
+    port_forward: str | None
+    trace_wait: float
+    platform: Path | None
+
+
+def _trace_source(loaded: Any, target: _Deployed, store: Any, stack: ExitStack) -> Any:
+    """Where the deployed runs' traces are read: --source (through --port-forward), else
+    platform.yaml telemetry.traces (local: the store itself, which `agentctl collector` feeds)."""
+    from agentctl.errors import UsageError
+    from agentctl.spec.loader import load_platform
+    from agentctl.telemetry.sources import LocalSource, remote_source
+
+    pf = cluster.platform_file(target.platform)
+    telemetry = load_platform(Path(pf) if pf else None, loaded.project_dir).platform.telemetry
+    url, kind = target.source, None
+    if url in ("jaeger", "tempo"):
+        url, kind = None, target.source
+    elif url is None and telemetry.traces.source != "local":
+        kind = telemetry.traces.source
+        url = str(telemetry.traces.url) if telemetry.traces.url is not None else None
+    if target.port_forward:
+        from agentctl.deploy.portforward import DEFAULT_PORTS, PortForward, parse_target
+
+        if kind is None:
+            raise UsageError(
+                "--port-forward needs the backend kind: add --source jaeger or --source tempo"
+            )
+        fwd = PortForward(
+            parse_target(target.port_forward),
+            telemetry.collector_namespace,
+            default_port=DEFAULT_PORTS[kind],
+            connect_options=cluster.connect_options(target.kubeconfig, target.context),
+        )
+        url = fwd.start()
+        stack.callback(fwd.stop)
+    if url == "local" or (url is None and kind is None):
+        return LocalSource(store)
+    if url is None:
+        raise UsageError(
+            f"the traces are in {kind} but no URL is known",
+            hint="give --source URL, --port-forward svc/NAME, or set telemetry.traces.url",
+        )
+    return remote_source(url, kind)
+
+
+def _wait_for_trace(source: Any, trace_id: str, wait: float) -> list[Any]:
+    """The run's spans once its agent span has reached the backend; [] after ``wait`` seconds."""
+    from agentctl.spans import OP_INVOKE_AGENT
+
+    deadline = time.monotonic() + wait
+    while True:
+        spans = list(source.trace(trace_id))
+        if any(s.operation == OP_INVOKE_AGENT for s in spans) or time.monotonic() >= deadline:
+            return spans if any(s.operation == OP_INVOKE_AGENT for s in spans) else []
+        time.sleep(0.25)
+
+
+def _observe(client: Any, found: Any, task: str, source: Any, store: Any, wait: float) -> Any:
+    """One run of the deployed agent: its answer (`agentctl invoke`'s path) and its trace."""
+    from agentctl.deploy import invoke as deploy_invoke
+    from agentctl.errors import WaitError
+    from agentctl.eval.cases import RunObservation
+
+    started = time.monotonic()
+    try:
+        res = deploy_invoke.invoke(client, found, task)
+    except WaitError as err:  # the agent answered but did not run the task
+        return RunObservation(False, None, [], time.monotonic() - started, err.message)
+    if res.trace_id is None:
+        reason = "the agent's answer names no trace id"
+        return RunObservation(False, res.output, [], time.monotonic() - started, reason)
+    spans = _wait_for_trace(source, res.trace_id, wait)
+    store.insert(spans)  # a run read from the store itself is not stored twice
+    reason = (
+        "" if spans else f"trace {res.trace_id} did not reach {source.description} within {wait:g}s"
+    )
+    return RunObservation(bool(spans), res.output, spans, time.monotonic() - started, reason)
+
+
+def _run_deployed(
+    loaded: Any,
+    cases: list[Any],
+    repeat: int,
+    target: _Deployed,
+    store_path: Path,
+    scorer: Any,
+    progress: Any,
+) -> list[Any]:
+    """Each case ``repeat`` times against the deployed agent, through `agentctl invoke`'s path;
+    each run's trace copied into the store and judged like a local run."""
+    from agentctl.deploy.locate import find_agent, resolve_namespace
+    from agentctl.errors import Problem, SpecError, UsageError
+    from agentctl.eval.cases import judge
+    from agentctl.spec.models import AgentType
+    from agentctl.telemetry.store import TraceStore
+
+    agent = loaded.agent
+    if agent.spec.type not in (AgentType.service, AgentType.stateful):
+        raise UsageError(
+            f"--deployed runs cases against a service or stateful agent; {agent.metadata.name} is "
+            f"{agent.spec.type.value}",
+            hint="run the eval set locally (without --deployed), or start runs with `agentctl run`",
+        )
+    for c in cases:
+        if c.case.params:
+            message = (
+                f"case {c.case.name!r}: params are for job and workflow agents; give the input"
+            )
+            raise SpecError([Problem(c.file, c.line, 1, "cases.params", message)])
+    results = []
+    with (
+        ExitStack() as stack,
+        TraceStore(store_path) as store,
+        cluster.connect_client(target.kubeconfig, target.context, target.request_timeout) as client,
+    ):
+        source = _trace_source(loaded, target, store, stack)
+        ns = resolve_namespace(client, target.namespace, agent.metadata.name, loaded.project_dir,
+                               cluster.platform_file(target.platform))  # fmt: skip
+        client.discover()
+        found = find_agent(client, agent.metadata.name, ns)
+        for c in cases:
+            for attempt in range(1, repeat + 1):
+                obs = _observe(client, found, c.case.input, source, store, target.trace_wait)
+                result = judge(c.case, obs, attempt, scorer)
+                progress(result)
+                results.append(result)
+    return results
 
 
 def _store_path(store: Path | None) -> Path:

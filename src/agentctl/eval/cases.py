@@ -17,6 +17,9 @@ parameters) and its expectations::
             notContains: [error]
             regex: '\\d+\\.\\d+'
             jsonSchema: {type: object, required: [amount]}
+            judge:                       # scored by `eval run --judge MODEL`
+              rubric: The answer states the amount in EUR with two decimals.
+              minScore: 0.7              # default 0.5
           maxSteps: 4                    # model calls
           maxToolCalls: 4
           maxCostUSD: 0.01
@@ -32,6 +35,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -54,11 +58,24 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class JudgeExpect(_Model):
+    """The answer, scored 0..1 against a rubric by the ``--judge`` model, must reach ``minScore``."""
+
+    rubric: str = Field(min_length=1, max_length=4000)
+    min_score: float = Field(default=0.5, alias="minScore", ge=0, le=1)
+
+
 class AnswerExpect(_Model):
     contains: list[str] = Field(default_factory=list)
     not_contains: list[str] = Field(default_factory=list, alias="notContains")
     regex: str | None = None
     json_schema: dict[str, Any] | None = Field(default=None, alias="jsonSchema")
+    judge: JudgeExpect | None = None
+
+
+# (rubric, the case's input, the answer) -> (score 0..1, the judge's reason); ValueError when
+# the judge's reply is no verdict
+RubricJudge = Callable[[str, str, str], tuple[float, str]]
 
 
 class Expect(_Model):
@@ -150,9 +167,13 @@ class CaseRun:
     cost_usd: float = 0.0
     steps: int = 0
     tools: list[str] = field(default_factory=list)
+    judge_score: float | None = None
+    judge_reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {} if self.judge_score is None else {"judgeScore": round(self.judge_score, 4)}
         return {
+            **extra,
             "attempt": self.attempt,
             "passed": self.passed,
             "failures": self.failures,
@@ -226,8 +247,14 @@ def run_outcome(spans: list[SpanRecord]) -> tuple[bool, str]:
     return True, ""
 
 
-def judge(case: Case, obs: RunObservation, attempt: int) -> CaseRun:
-    """Whether one run met its case's expectations, and which ones it missed."""
+def judge(
+    case: Case, obs: RunObservation, attempt: int, rubric_judge: RubricJudge | None = None
+) -> CaseRun:
+    """Whether one run met its case's expectations, and which ones it missed.
+
+    ``rubric_judge`` scores the answer of a case with ``expect.answer.judge``
+    (the caller refuses such a case without one); a run that failed is not sent.
+    """
     e = case.expect
     failures: list[str] = []
     if not obs.ok:
@@ -279,6 +306,18 @@ def judge(case: Case, obs: RunObservation, attempt: int) -> CaseRun:
         failures.append(f"answer does not match /{e.answer.regex}/")
     if e.answer.json_schema is not None:
         failures += _schema_failures(e.answer.json_schema, obs.answer)
+    score, reason = None, ""
+    if e.answer.judge is not None and obs.ok and rubric_judge is not None:
+        try:
+            score, reason = rubric_judge(e.answer.judge.rubric, case.input, text)
+        except ValueError as err:
+            failures.append(f"the judge gave no usable verdict ({err})")
+        else:
+            if score < e.answer.judge.min_score:
+                failures.append(
+                    f"the judge scored the answer {score:.2f}, below minScore "
+                    f"{e.answer.judge.min_score:g}" + (f": {reason}" if reason else "")
+                )
     if e.max_steps is not None and steps > e.max_steps:
         failures.append(f"{steps} model calls, more than maxSteps {e.max_steps}")
     if e.max_tool_calls is not None and len(calls) > e.max_tool_calls:
@@ -289,7 +328,17 @@ def judge(case: Case, obs: RunObservation, attempt: int) -> CaseRun:
         failures.append(f"took {obs.seconds:.1f}s, more than maxSeconds {e.max_seconds:g}")
     trace_ids = list(dict.fromkeys(s.trace_id for s in spans))
     return CaseRun(
-        case.name, attempt, not failures, failures, trace_ids, obs.seconds, cost, steps, calls
+        case.name,
+        attempt,
+        not failures,
+        failures,
+        trace_ids,
+        obs.seconds,
+        cost,
+        steps,
+        calls,
+        score,
+        reason,
     )
 
 

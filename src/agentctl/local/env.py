@@ -149,7 +149,14 @@ def cluster_config(loaded: LoadedAgent, platform: LoadedPlatform) -> dict[str, s
 
 # Cluster values that name places on the cluster; replaced (or dropped) locally.
 _CLUSTER_ONLY_PREFIXES = ("SECRET_",)
-_CLUSTER_ONLY = {"AGENT_MODEL_API_KEY_FILE", "AGENT_MEMORY_DIR", "AGENT_PORT"}
+# AGENT_SPEND_CONFIGMAP: there is no cluster ledger locally; the day's spend is counted under
+# the local memory directory (or per process).
+_CLUSTER_ONLY = {
+    "AGENT_MODEL_API_KEY_FILE",
+    "AGENT_MEMORY_DIR",
+    "AGENT_PORT",
+    "AGENT_SPEND_CONFIGMAP",
+}
 
 
 def agent_env(

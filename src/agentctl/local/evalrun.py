@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.errors import Problem, SpecError, UsageError
-from agentctl.eval.cases import CaseRun, LoadedCase, RunObservation, judge, parse_eval_set
+from agentctl.eval.cases import (
+    CaseRun,
+    LoadedCase,
+    RubricJudge,
+    RunObservation,
+    judge,
+    parse_eval_set,
+)
 from agentctl.local.options import DevOptions, EventSink
 from agentctl.spec.loader import LoadedAgent
 from agentctl.spec.yamlsafe import parse_documents, read_text
@@ -83,8 +90,10 @@ def run_cases(
     parallel: int = 4,
     on_event: EventSink | None = None,
     on_result: Callable[[CaseRun], None] | None = None,
+    rubric_judge: RubricJudge | None = None,
 ) -> list[CaseRun]:
-    """Run every case ``repeat`` times; return each run judged against its case."""
+    """Run every case ``repeat`` times; return each run judged against its case
+    (``rubric_judge`` scores the answers of cases with ``expect.answer.judge``)."""
     from agentctl.local import invoke as invokemod
     from agentctl.local.session import DevSession
     from agentctl.spec.models import AgentType
@@ -121,7 +130,7 @@ def run_cases(
             report.seconds or time.monotonic() - started,
             report.reason,
         )
-        result = judge(c.case, obs, attempt)
+        result = judge(c.case, obs, attempt, rubric_judge)
         if on_result is not None:
             on_result(result)
         return result

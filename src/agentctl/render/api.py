@@ -43,6 +43,7 @@ def render_agent(
     _namespace(ctx)
     rbac.service_account(ctx, ctx.name, automount=False, identity=rbac.cloud_identity(ctx))
     rbac.render_tool_rbac(ctx)
+    rbac.render_spend_ledger(ctx)
     if spec.type is AgentType.workflow:
         from agentctl.render.workflow import executor_name
 

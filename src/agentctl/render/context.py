@@ -63,8 +63,14 @@ class Ctx:
 
     @property
     def needs_api(self) -> bool:
-        """The agent's own pods talk to the Kubernetes API (a ``kubernetes`` tool)."""
-        return any(t.kind == "kubernetes" for t in self.spec.tools)
+        """The agent's own pods talk to the Kubernetes API: a ``kubernetes`` tool, or the
+        ledger of the day's spend (``dailyUSD``), which every replica reads and updates."""
+        return self.spend_ledger or any(t.kind == "kubernetes" for t in self.spec.tools)
+
+    @property
+    def spend_ledger(self) -> bool:
+        budget = self.spec.guardrails.budget
+        return budget.daily_usd is not None and budget.daily_ledger == "cluster"
 
     @property
     def sandbox(self) -> tuple[str, SpecPath] | None:

@@ -42,6 +42,11 @@ def secret_file(secret: Secret) -> str:
     return f"{SECRETS_DIR}/{secret.name}/value"
 
 
+def spend_ledger_name(ctx: Ctx) -> str:
+    """The ConfigMap that holds the agent's spend per UTC day (``dailyUSD`` across replicas)."""
+    return f"{ctx.name}-spend"
+
+
 def otlp_endpoint(ctx: Ctx) -> str:
     return ctx.spec.observability.otlp_endpoint or ctx.platform.telemetry.otlp_endpoint
 
@@ -176,6 +181,11 @@ def config_data(ctx: Ctx, proxy_env: dict[str, str]) -> dict[str, tuple[str, Spe
         data["AGENT_BUDGET_DAILY_USD"] = (
             _money(g.budget.daily_usd),
             ("spec", "guardrails", "budget", "dailyUSD"),
+        )
+    if ctx.spend_ledger:
+        data["AGENT_SPEND_CONFIGMAP"] = (
+            spend_ledger_name(ctx),
+            ("spec", "guardrails", "budget", "dailyLedger"),
         )
     if spec.memory is not None:
         data["AGENT_MEMORY_DIR"] = (spec.memory.mount_path, ("spec", "memory", "mountPath"))

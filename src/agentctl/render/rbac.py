@@ -71,6 +71,23 @@ def render_tool_rbac(ctx: Ctx) -> None:
         )
 
 
+def render_spend_ledger(ctx: Ctx) -> None:
+    """The ConfigMap the runtime keeps the day's spend in, and a Role that lets the agent's
+    ServiceAccount read and patch that one object (the runtime never creates or lists)."""
+    from agentctl.render.env import spend_ledger_name
+
+    if not ctx.spend_ledger:
+        return
+    name = spend_ledger_name(ctx)
+    origin: SpecPath = ("spec", "guardrails", "budget", "dailyLedger")
+    ledger = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": ctx.meta(name)}
+    ctx.add(ledger, "config", origin)
+    rule = {"apiGroups": [""], "resources": ["configmaps"], "resourceNames": [name],
+            "verbs": ["get", "patch"]}  # fmt: skip
+    subject = [{"kind": "ServiceAccount", "name": ctx.name, "namespace": ctx.namespace}]
+    _role_pair(ctx, "Role", name, [(rule, origin)], subject, namespaced_objects=True)
+
+
 def _role_pair(
     ctx: Ctx,
     kind: str,

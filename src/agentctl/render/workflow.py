@@ -12,7 +12,18 @@ Shape of the rendered workflow:
   the items' results (a JSON list).
 
 Every step gets ``AGENT_STEP_INPUTS``: a JSON object of its direct
-dependencies' results, assembled by Argo from task output parameters.
+dependencies' results, assembled by Argo from task output parameters, and
+``AGENT_RUN_ID`` (the workflow's uid), from which the runtime makes every step
+one trace of the run.
+
+With ``perRunUSD`` set, the run's budget is handed forward through the DAG:
+each step's input parameter ``budget`` (``AGENT_RUN_BUDGET``) carries the
+``spend`` reports of its dependencies (``AGENT_STEP_SPEND_OUTPUT``, read back
+as the output parameter ``spend``) and how many steps share each one; a step
+without dependencies gets ``perRunUSD`` shared by all such steps; a fan-out
+passes its ``budget`` to every item, with the source step's report to split
+it by. The runtime does the arithmetic (simple tags only, no Argo
+expressions): see the runtime contract.
 
 The executor (Argo's ``wait`` container) runs as ``<agent>-executor``, whose
 token Argo mounts from ``<agent>-executor.service-account-token``; the
@@ -36,7 +47,17 @@ from agentctl.spec.models import Retry, Step
 
 STEP_OUTPUT = "/tmp/outputs/result.json"
 POD_GC = "OnPodSuccess"
-STEP_ENV = ("AGENT_STEP", "AGENT_STEP_ITEM", "AGENT_STEP_INPUTS", "AGENT_STEP_OUTPUT")
+STEP_SPEND = "/tmp/outputs/spend.json"
+STEP_ENV = (
+    "AGENT_STEP",
+    "AGENT_STEP_ITEM",
+    "AGENT_STEP_INPUTS",
+    "AGENT_STEP_OUTPUT",
+    "AGENT_RUN_ID",
+    "AGENT_RUN_BUDGET",
+    "AGENT_STEP_RETRY",
+    "AGENT_STEP_SPEND_OUTPUT",
+)
 
 
 def executor_name(ctx: Ctx) -> str:
@@ -54,6 +75,31 @@ def fanout_template(step: Step) -> str:
 def _inputs_json(step: Step) -> str:
     parts = [f'"{d}": {{{{tasks.{d}.outputs.parameters.result}}}}' for d in step.depends_on]
     return "{" + ", ".join(parts) + "}"
+
+
+def _budgeted(ctx: Ctx) -> bool:
+    return ctx.spec.guardrails.budget.per_run_usd is not None
+
+
+def _budget_json(ctx: Ctx, step: Step) -> str:
+    """A step's ``AGENT_RUN_BUDGET``: what its dependencies hand on and how many steps share each.
+
+    Only simple tags: Argo substitutes each dependency's ``spend`` report as
+    it was written, and the runtime adds it up.
+    """
+    wf = ctx.spec.workflow
+    assert wf is not None
+    if step.depends_on:
+        sharers = {d: sum(d in s.depends_on for s in wf.steps) for d in step.depends_on}
+        parts = [f"[{{{{tasks.{d}.outputs.parameters.spend}}}}, {n}]" for d, n in sharers.items()]
+    else:
+        roots = sum(not s.depends_on for s in wf.steps)
+        parts = [f"[{ctx.spec.guardrails.budget.per_run_usd}, {roots}]"]
+    attempts = (step.retry or Retry.model_validate({})).limit + 1
+    items = ""
+    if step.for_each is not None:
+        items = f', "items": {{{{tasks.{step.for_each.from_}.outputs.parameters.spend}}}}'
+    return f'{{"from": [{", ".join(parts)}]{items}, "attempts": {attempts}}}'
 
 
 def _seconds(value: str) -> str:
@@ -79,6 +125,11 @@ def _step_env(ctx: Ctx, index: int, step: Step, m: Any) -> list[Any]:
         env.append({"name": "AGENT_STEP_ITEM", "value": "{{inputs.parameters.item}}"})
     env.append({"name": "AGENT_STEP_INPUTS", "value": "{{inputs.parameters.inputs}}"})
     env.append({"name": "AGENT_STEP_OUTPUT", "value": STEP_OUTPUT})
+    env.append({"name": "AGENT_RUN_ID", "value": "{{workflow.uid}}"})
+    if _budgeted(ctx):
+        env.append({"name": "AGENT_RUN_BUDGET", "value": "{{inputs.parameters.budget}}"})
+        env.append({"name": "AGENT_STEP_RETRY", "value": "{{retries}}"})
+        env.append({"name": "AGENT_STEP_SPEND_OUTPUT", "value": STEP_SPEND})
     taken = {e["name"] for e in env}
     for key, value in step.env.items():
         if key in taken or key in STEP_ENV:
@@ -100,6 +151,13 @@ def _container(ctx: Ctx, index: int, step: Step, m: Any, Container: Any, Paramet
     inputs = [Parameter(name="inputs")]
     if step.for_each is not None:
         inputs.append(Parameter(name="item"))
+    outputs = [Parameter(name="result", value_from=m.ValueFrom(path=STEP_OUTPUT, default="null"))]
+    if _budgeted(ctx):
+        inputs.append(Parameter(name="budget"))
+        # a step that reports nothing hands nothing on: the run can only spend less
+        outputs.append(
+            Parameter(name="spend", value_from=m.ValueFrom(path=STEP_SPEND, default="null"))
+        )
     command = step.command or spec.command
     kwargs: dict[str, Any] = {}
     if step.timeout:
@@ -118,9 +176,7 @@ def _container(ctx: Ctx, index: int, step: Step, m: Any, Container: Any, Paramet
         security_context=m.SecurityContext.model_validate(pod.container_security_context()),
         volume_mounts=[m.VolumeMount.model_validate(v) for v in mounts],
         inputs=inputs,
-        outputs=[
-            Parameter(name="result", value_from=m.ValueFrom(path=STEP_OUTPUT, default="null"))
-        ],
+        outputs=outputs,
         retry_strategy=_retry(m, step.retry or Retry.model_validate({})),
         **kwargs,
     )
@@ -144,6 +200,11 @@ def _build(ctx: Ctx, cfg_hash: str) -> Any:
     # Argo templates have no runtimeClassName: a function tool's sandbox reaches every step's pod as a patch.
     sandbox = ctx.sandbox
     patch = json.dumps({"runtimeClassName": sandbox[0]}) if sandbox else None
+    budgeted = _budgeted(ctx)
+
+    def arguments(step: Step, **args: str) -> dict[str, str]:
+        return {**args, "budget": _budget_json(ctx, step)} if budgeted else args
+
     with WorkflowTemplate(
         name=ctx.name,
         namespace=ctx.namespace,
@@ -173,7 +234,7 @@ def _build(ctx: Ctx, cfg_hash: str) -> Any:
                         name=step.name,
                         template=step_template(step),
                         dependencies=deps,
-                        arguments={"inputs": _inputs_json(step)},
+                        arguments=arguments(step, inputs=_inputs_json(step)),
                     )
                 else:
                     items = f"{{{{tasks.{step.for_each.from_}.outputs.parameters.result}}}}"
@@ -181,29 +242,35 @@ def _build(ctx: Ctx, cfg_hash: str) -> Any:
                         name=step.name,
                         template=fanout_template(step),
                         dependencies=deps,
-                        arguments={"items": items, "inputs": _inputs_json(step)},
+                        arguments=arguments(step, items=items, inputs=_inputs_json(step)),
                     )
         for step in wf.steps:
             if step.for_each is None:
                 continue
+            passed = ["items", "inputs", *(["budget"] if budgeted else [])]
+            aggregated = ["result", *(["spend"] if budgeted else [])]
             with DAG(
                 name=fanout_template(step),
-                inputs=[Parameter(name="items"), Parameter(name="inputs")],
+                inputs=[Parameter(name=p) for p in passed],
                 parallelism=step.for_each.parallelism,
                 outputs=[
                     Parameter(
-                        name="result",
+                        name=p,
                         value_from=m.ValueFrom(
-                            parameter="{{tasks.each.outputs.parameters.result}}"
+                            parameter=f"{{{{tasks.each.outputs.parameters.{p}}}}}"
                         ),
                     )
+                    for p in aggregated
                 ],
             ):
                 Task(
                     name="each",
                     template=step_template(step),
                     with_param="{{inputs.parameters.items}}",
-                    arguments={"item": "{{item}}", "inputs": "{{inputs.parameters.inputs}}"},
+                    arguments={
+                        "item": "{{item}}",
+                        **{p: f"{{{{inputs.parameters.{p}}}}}" for p in passed[1:]},
+                    },
                 )
         for i, step in enumerate(wf.steps):
             _container(ctx, i, step, m, Container, Parameter)

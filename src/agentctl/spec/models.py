@@ -434,6 +434,14 @@ class Budget(Model):
     daily_usd: USD | None = Field(
         None, alias="dailyUSD", description="Most the agent may spend per day."
     )
+    daily_ledger: Literal["memory", "cluster"] = Field(
+        "memory",
+        alias="dailyLedger",
+        description="Where the day's spend is kept: memory (a file under the memory volume; "
+        "shared by the processes that share it) or cluster (a ConfigMap every replica, restart "
+        "and run reads and patches; the pods get a token for that object alone and egress to "
+        "the API server).",
+    )
 
 
 class Guardrails(Model):

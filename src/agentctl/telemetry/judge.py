@@ -12,11 +12,16 @@ The rubric (:data:`RUBRIC`) asks for a JSON object: a score from 0 to 1, a
 label ``faithful`` or ``unfaithful`` and a one-sentence reason. A run is
 *unfaithful* (a hallucination) when its answer states something the context
 does not support or contradicts.
+
+``agentctl eval run --judge MODEL`` uses the same endpoint to score eval-set
+answers against each case's own rubric (:class:`RubricScorer`,
+:data:`CASE_RUBRIC`).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -49,6 +54,12 @@ Statements of uncertainty, questions and refusals are faithful.
 Reply with one JSON object and nothing else:
 {"score": <number 0..1>, "label": "faithful" | "unfaithful", "reason": "<one sentence>"}
 Use "unfaithful" whenever score < 0.5."""
+
+CASE_RUBRIC = """You grade an AI agent's ANSWER to a TASK against a RUBRIC written by the agent's
+developers. Score how fully the answer meets the rubric: 1.0 when it meets every point,
+0.0 when it meets none, in between in proportion. Judge only against the rubric.
+Reply with one JSON object and nothing else:
+{"score": <number 0..1>, "reason": "<one sentence>"}"""
 
 _CANDIDATES = """
 SELECT trace_id, span_id FROM spans
@@ -111,15 +122,20 @@ def _chat(base_url: str, key: str | None, body: dict[str, Any]) -> dict[str, Any
     return data
 
 
-def parse_verdict(text: str) -> tuple[float, str, str]:
-    """(score, label, reason) from the judge's reply; ValueError when it is not one."""
+def _json_object(text: str) -> Any:
+    """The JSON object in a judge's reply (also inside a code fence); ValueError without one."""
     text = text.strip()
     if text.startswith("```"):
         text = text.strip("`").removeprefix("json").strip()
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end < start:
         raise ValueError("no JSON object in the judge's reply")
-    doc = json.loads(text[start : end + 1])
+    return json.loads(text[start : end + 1])
+
+
+def parse_verdict(text: str) -> tuple[float, str, str]:
+    """(score, label, reason) from the judge's reply; ValueError when it is not one."""
+    doc = _json_object(text)
     score = float(doc["score"])
     if not 0.0 <= score <= 1.0:
         raise ValueError(f"score {score} is outside 0..1")
@@ -129,6 +145,93 @@ def parse_verdict(text: str) -> tuple[float, str, str]:
     if score < 0.5:
         label = "unfaithful"
     return score, label, str(doc.get("reason") or "")[:500]
+
+
+def parse_score(text: str) -> tuple[float, str]:
+    """(score, reason) from a rubric judge's reply; ValueError when it is not one."""
+    try:
+        doc = _json_object(text)
+        score = float(doc["score"])
+    except (ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"no score in the judge's reply ({err})") from None
+    if not 0.0 <= score <= 1.0:
+        raise ValueError(f"score {score} is outside 0..1")
+    return score, str(doc.get("reason") or "")[:500]
+
+
+def _usage(data: dict[str, Any]) -> tuple[int, int]:
+    raw = data.get("usage")
+    usage: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+
+
+def _call_record(n: int, model: str, data: dict[str, Any], tokens: tuple[int, int]) -> SpanRecord:
+    """The judge's call as a model-call span, for pricing it as `agentctl cost` does."""
+    now = time.time_ns()
+    return SpanRecord(f"{n:032x}", f"{n:016x}", None, f"chat {model}", 3, now, now,
+                      operation="chat", provider="openai", request_model=str(data.get("model") or model),
+                      input_tokens=tokens[0], output_tokens=tokens[1])  # fmt: skip
+
+
+class RubricScorer:
+    """Scores eval-set answers against their cases' rubrics (``eval run --judge``); counts its
+    own tokens and prices them. Safe to call from the threads that run cases in parallel."""
+
+    def __init__(self, model: str, base_url: str, key: str | None) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise UsageError(f"--judge-url {base_url}: not an http(s) URL")
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self._key = key
+        self._lock = threading.Lock()
+        self._calls: list[SpanRecord] = []
+
+    def __call__(self, rubric: str, task: str, answer: str) -> tuple[float, str]:
+        body = {
+            "model": self.model,
+            "temperature": 0,
+            "messages": [
+                {"role": "system", "content": CASE_RUBRIC},
+                {
+                    "role": "user",
+                    "content": f"RUBRIC:\n{rubric}\n\nTASK:\n{task[:8000]}\n\nANSWER:\n{answer[:8000]}",
+                },
+            ],
+        }
+        data = _chat(self.base_url, self._key, body)
+        with self._lock:
+            self._calls.append(_call_record(len(self._calls) + 1, self.model, data, _usage(data)))
+        try:
+            reply = data["choices"][0]["message"]["content"]
+        except (KeyError, IndexError, TypeError):
+            raise ValueError("the judge's response has no message") from None
+        return parse_score(str(reply))
+
+    def record(self, store: TraceStore, verdicts: list[tuple[str, str, float, float, str]]) -> int:
+        """Attach each verdict (trace id, case, score, minScore, reason) to its run's agent span
+        as a ``gen_ai.evaluation.result`` event named ``rubric`` (so `trace -t` shows it; the
+        name counts towards neither hallucination rate nor task success)."""
+        events = []
+        for trace_id, case, score, min_score, reason in verdicts:
+            top = agent_span(store.trace(trace_id))
+            if top is None:
+                continue
+            attrs = {
+                "gen_ai.evaluation.name": "rubric",
+                "gen_ai.evaluation.score.value": round(score, 4),
+                "gen_ai.evaluation.score.label": "pass" if score >= min_score else "fail",
+                "gen_ai.evaluation.explanation": f"judge {self.model} on case {case} "
+                f"(minScore {min_score:g})" + (f": {reason}" if reason else ""),
+            }
+            events.append((trace_id, top.span_id, SpanEvent(EVAL_EVENT, time.time_ns(), attrs)))
+        return store.add_events(events)
+
+    def result(self) -> JudgeResult:
+        result = JudgeResult(self.model, self.base_url, judged=len(self._calls))
+        result.input_tokens = sum(c.input_tokens or 0 for c in self._calls)
+        result.output_tokens = sum(c.output_tokens or 0 for c in self._calls)
+        _price(result, self._calls)
+        return result
 
 
 def _context_text(texts: list[str]) -> str:
@@ -188,18 +291,11 @@ def judge_runs(
             ],
         }  # fmt: skip
         data = _chat(base_url, key, body)
-        raw_usage = data.get("usage")
-        usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
-        tokens_in, tokens_out = (
-            int(usage.get("prompt_tokens") or 0),
-            int(usage.get("completion_tokens") or 0),
-        )
-        result.input_tokens += tokens_in
-        result.output_tokens += tokens_out
+        tokens = _usage(data)
+        result.input_tokens += tokens[0]
+        result.output_tokens += tokens[1]
+        calls.append(_call_record(len(calls) + 1, model, data, tokens))
         now = time.time_ns()
-        calls.append(SpanRecord(trace_id, f"{len(calls) + 1:016x}", None, f"chat {model}", 3, now, now,
-                                operation="chat", provider="openai", request_model=str(data.get("model") or model),
-                                input_tokens=tokens_in, output_tokens=tokens_out))  # fmt: skip
         try:
             reply = data["choices"][0]["message"]["content"]
             score, label, reason = parse_verdict(str(reply))

@@ -152,8 +152,9 @@ def render_eval_run(report: Any, console: Console) -> None:
 def render_judge(data: dict[str, Any], console: Console) -> None:
     """The LLM judge's work: runs judged, verdicts and what it cost."""
     cost = f"${data['costUSD']:.6f}" if data["costUSD"] is not None else data["priceStatus"]
+    verdicts = f", {data['unfaithful']} unfaithful" if "unfaithful" in data else ""
     console.print(
-        f"judge {escape(data['model'])}: {data['judged']} run(s) judged, {data['unfaithful']} unfaithful; "
+        f"judge {escape(data['model'])}: {data['judged']} run(s) judged{verdicts}; "
         f"{data['inputTokens']:,} in / {data['outputTokens']:,} out tokens, cost {escape(cost)}"
     )
     for err in data["errors"][:5]:

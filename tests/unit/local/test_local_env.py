@@ -232,3 +232,17 @@ def test_unknown_tool_dir_is_a_usage_error(loaded, tmp_path: Path) -> None:
         pytest.raises(UsageError, match="--tool nope: not a service or mcp tool"),
     ):
         session.prepare()
+
+
+def test_a_cluster_spend_ledger_stays_on_the_cluster(tmp_path: Path) -> None:
+    """dailyLedger: cluster names a ConfigMap in the pod's namespace: locally there is none,
+    and the day's spend is counted under the local memory directory instead."""
+    project = tmp_path / "helper"
+    project.mkdir()
+    (project / "agent.yaml").write_text(
+        AGENT.replace("dailyUSD: 20}", "dailyUSD: 20, dailyLedger: cluster}")
+    )
+    loaded = load_agent(project)
+    platform = load_platform(None, tmp_path)
+    assert envmod.cluster_config(loaded, platform)["AGENT_SPEND_CONFIGMAP"] == "helper-spend"
+    assert "AGENT_SPEND_CONFIGMAP" not in envmod.agent_env(loaded, platform, places(tmp_path))

@@ -367,3 +367,74 @@ def test_namespace_from_platform_with_pod_security_labels(render):
         for o in bundle.objects
         if o.kind not in ("Namespace", "ClusterRole")
     )
+
+
+def _budget_args(spec: dict) -> dict[str, str]:
+    main = {t["name"]: t for t in spec["templates"] if t["name"] == "main"}["main"]["dag"]["tasks"]
+    return {
+        t["name"]: next(p["value"] for p in t["arguments"]["parameters"] if p["name"] == "budget")
+        for t in main
+    }
+
+
+def test_workflow_hands_the_run_budget_forward_through_the_dag(render):
+    """perRunUSD is the run's: each task is handed its dependencies' spend reports and how many
+    steps share each (simple tags only, the runtime does the arithmetic)."""
+    wt = one(_workflow_bundle(render), "WorkflowTemplate")["spec"]
+    templates = {t["name"]: t for t in wt["templates"]}
+    budget = _budget_args(wt)
+    assert budget["plan"] == '{"from": [[1, 1]], "attempts": 3}'  # the root; default retry: 2
+    spend = "{{tasks.plan.outputs.parameters.spend}}"
+    # plan's rest is shared by research and write; research splits its share over plan's items
+    assert budget["research"] == f'{{"from": [[{spend}, 2]], "items": {spend}, "attempts": 4}}'
+    assert budget["write"] == (
+        '{"from": [[{{tasks.research.outputs.parameters.spend}}, 1], '
+        f'[{spend}, 2]], "attempts": 3}}'
+    )
+    assert "{{=" not in str(wt), "no Argo expressions: simple tags only"
+    env = {e["name"]: e.get("value") for e in templates["step-research"]["container"]["env"]}
+    assert env["AGENT_RUN_BUDGET"] == "{{inputs.parameters.budget}}"
+    assert env["AGENT_STEP_RETRY"] == "{{retries}}"
+    assert env["AGENT_STEP_SPEND_OUTPUT"] == "/tmp/outputs/spend.json"
+    assert env["AGENT_RUN_ID"] == "{{workflow.uid}}"
+    outputs = {
+        p["name"]: p["valueFrom"] for p in templates["step-research"]["outputs"]["parameters"]
+    }
+    assert outputs["spend"] == {"path": "/tmp/outputs/spend.json", "default": "null"}
+    fanout = templates["fanout-research"]
+    assert [p["name"] for p in fanout["inputs"]["parameters"]] == ["items", "inputs", "budget"]
+    each = {p["name"]: p["value"] for p in fanout["dag"]["tasks"][0]["arguments"]["parameters"]}
+    assert each["budget"] == "{{inputs.parameters.budget}}"
+    aggregated = {p["name"]: p["valueFrom"]["parameter"] for p in fanout["outputs"]["parameters"]}
+    assert aggregated["spend"] == "{{tasks.each.outputs.parameters.spend}}"
+
+
+def test_workflow_without_a_run_budget_passes_none(render):
+    doc = agent_doc(type="workflow", port=None, workflow=WORKFLOW)
+    doc["spec"]["guardrails"]["budget"] = {"dailyUSD": 10}
+    wt = one(render(doc), "WorkflowTemplate")["spec"]
+    assert "budget" not in str([t.get("inputs") for t in wt["templates"]])
+    env = {e["name"] for t in wt["templates"] if "container" in t for e in t["container"]["env"]}
+    assert "AGENT_RUN_BUDGET" not in env and "AGENT_RUN_ID" in env
+
+
+def test_a_cluster_spend_ledger_is_one_configmap_the_agent_may_get_and_patch_alone(render):
+    doc = agent_doc()
+    doc["spec"]["guardrails"]["budget"]["dailyLedger"] = "cluster"
+    bundle = render(doc)
+    ledger = one(bundle, "ConfigMap", "demo-spend")
+    assert "data" not in ledger  # the runtime's; deploy never resets it
+    assert one(bundle, "ConfigMap", "demo-config")["data"]["AGENT_SPEND_CONFIGMAP"] == "demo-spend"
+    role = one(bundle, "Role", "demo-spend")
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["demo-spend"],
+         "verbs": ["get", "patch"]}
+    ]  # fmt: skip
+    binding = one(bundle, "RoleBinding", "demo-spend")
+    assert binding["subjects"] == [
+        {"kind": "ServiceAccount", "name": "demo", "namespace": "agents-search"}
+    ]
+    pod = one(bundle, "Deployment")["spec"]["template"]["spec"]
+    assert any(v["name"] == "kube-api-access" for v in pod["volumes"])  # a token, for that object
+    # without it (the default), no token, no role
+    assert "Role" not in kinds(render(agent_doc()))

@@ -74,7 +74,8 @@ def test_guardrail_failure_exits_1(monkeypatch, tmp_path, spans):
 def test_bad_input_exits_2(monkeypatch, tmp_path):
     monkeypatch.delenv("AGENT_STEP_ITEM", raising=False)
     assert run(monkeypatch, tmp_path, "research")[0] == 2
-    assert run(monkeypatch, tmp_path, "research", AGENT_STEP_ITEM="not json")[0] == 2
+    assert run(monkeypatch, tmp_path, "research", AGENT_STEP_ITEM="42")[0] == 2  # not a question
+    assert run(monkeypatch, tmp_path, "research", AGENT_STEP_ITEM='"  "')[0] == 2
     assert run(monkeypatch, tmp_path, "write", AGENT_STEP_INPUTS="[]")[0] == 2
     assert main(["dance"]) == 2
 
