@@ -113,6 +113,25 @@ def _log_says(cp: harness.ControlPlane, name: str, *needles: str) -> Callable[[]
     return lambda: any(n in cp.logs(name) for n in needles)
 
 
+def argo_config(executor_security_context: bool = True) -> dict[str, str]:
+    """The workflow-controller's configmap data: metrics and telemetry off, and (as a platform
+    serving restricted namespaces must set) a security context for Argo's own containers."""
+    config = {"metricsConfig": "enabled: false\n", "telemetryConfig": "enabled: false\n"}
+    if executor_security_context:
+        config["executor"] = yaml.safe_dump({"securityContext": EXECUTOR_SECURITY_CONTEXT})
+    return config
+
+
+def set_argo_config(cp: harness.ControlPlane, data: dict[str, str]) -> None:
+    """Replace the configmap's data; the controller watches it and applies it without a restart."""
+    from kubernetes import client
+
+    body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": ARGO_CONFIGMAP}}
+    client.CoreV1Api(cp.api()).replace_namespaced_config_map(
+        ARGO_CONFIGMAP, "default", {**body, "data": data}
+    )
+
+
 def start_workflow_controller(cp: harness.ControlPlane) -> None:
     """Argo's workflow-controller, cluster-wide, no leader election, its configmap in the
     kubeconfig's namespace (default). It also listens on :6060 (health; hard-coded upstream)."""
@@ -122,11 +141,6 @@ def start_workflow_controller(cp: harness.ControlPlane) -> None:
     # the fixtures' (agentctl renders against them), then the controller's own extra kinds
     ensure_crds(cp, crd_docs(sorted((CRD_DIR / "argo-workflows").glob("*.yaml"))))
     ensure_crds(cp, crd_docs(sorted(crd_dir(ARGO).glob("*.yaml"))))
-    config = {
-        "executor": yaml.safe_dump({"securityContext": EXECUTOR_SECURITY_CONTEXT}),
-        "metricsConfig": "enabled: false\n",
-        "telemetryConfig": "enabled: false\n",
-    }
     core = client.CoreV1Api(cp.api())
     with contextlib.suppress(client.exceptions.ApiException):
         core.delete_namespaced_config_map(ARGO_CONFIGMAP, "default")
@@ -136,7 +150,7 @@ def start_workflow_controller(cp: harness.ControlPlane) -> None:
             "apiVersion": "v1",
             "kind": "ConfigMap",
             "metadata": {"name": ARGO_CONFIGMAP},
-            "data": config,
+            "data": argo_config(),
         },
     )
     cp._launch(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,30 @@ def test_a_step_without_its_outputs_stays_running(
     nodes = wfs[0]["status"]["nodes"].values()
     assert [n["templateName"] for n in nodes if n["type"] == "Pod"] == ["step-plan"]
     assert all(n["phase"] == "Running" for n in nodes if n["type"] == "Pod"), list(nodes)
+
+
+def test_restricted_namespaces_reject_step_pods_without_an_executor_security_context(
+    argo: harness.ControlPlane, namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Why the platform must configure Argo's executor: with no `executor.securityContext` in
+    the controller's configmap, Argo's init and wait containers break the restricted Pod
+    Security Standard agentctl's namespaces enforce, the API server refuses the step pod, and
+    `run --watch` fails (exit 4)."""
+    project(tmp_path, "deep-research", namespace, monkeypatch)
+    assert run_cli("deploy", "--timeout", "120s").exit_code == 0
+    controllers.set_argo_config(argo, controllers.argo_config(executor_security_context=False))
+    try:
+        time.sleep(3)  # the controller's configmap watch applies the change
+        run = run_cli("run", "deep-research", "--watch", "--timeout", "90s", "-o", "json")
+    finally:
+        controllers.set_argo_config(argo, controllers.argo_config())
+    assert run.exit_code == 4, run.stdout + run.stderr
+    wf = custom(argo).list_namespaced_custom_object(
+        "argoproj.io", "v1alpha1", namespace, "workflows"
+    )["items"][0]
+    messages = " ".join(n.get("message", "") for n in wf["status"]["nodes"].values())
+    assert "violates PodSecurity" in messages, wf["status"]
+    assert '"wait"' in messages, messages
 
 
 def test_an_external_secret_syncs_into_a_secret_that_deploy_waits_for(
