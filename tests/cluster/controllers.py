@@ -104,13 +104,16 @@ def ensure_crds(cp: harness.ControlPlane, docs: list[dict[str, Any]]) -> None:
     cp._wait("the controllers' CRDs to be Established", established)
 
 
-def _start(cp: harness.ControlPlane, name: str, ready: Callable[[], bool], *args: str) -> None:
-    cp._launch(name, *args, env={"KUBECONFIG": str(cp.kubeconfig)})
-    cp._wait(f"{name} to start", ready, timeout=90.0)
-
-
-def _log_says(cp: harness.ControlPlane, name: str, *needles: str) -> Callable[[], bool]:
-    return lambda: any(n in cp.logs(name) for n in needles)
+def _start(
+    cp: harness.ControlPlane,
+    name: str,
+    started: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+) -> None:
+    """Launch a controller with the admin kubeconfig; wait until its log says ``started``."""
+    cp._launch(name, *args, env={"KUBECONFIG": str(cp.kubeconfig), **(env or {})})
+    cp._wait(f"{name} to start", lambda: started in cp.logs(name), timeout=90.0)
 
 
 def argo_config(executor_security_context: bool = True) -> dict[str, str]:
@@ -123,48 +126,40 @@ def argo_config(executor_security_context: bool = True) -> dict[str, str]:
 
 
 def set_argo_config(cp: harness.ControlPlane, data: dict[str, str]) -> None:
-    """Replace the configmap's data; the controller watches it and applies it without a restart."""
+    """Create or replace the configmap; a running controller watches it and applies a change
+    without a restart."""
     from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
 
+    core = client.CoreV1Api(cp.api())
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": ARGO_CONFIGMAP}}
-    client.CoreV1Api(cp.api()).replace_namespaced_config_map(
-        ARGO_CONFIGMAP, "default", {**body, "data": data}
-    )
+    try:
+        core.replace_namespaced_config_map(ARGO_CONFIGMAP, "default", {**body, "data": data})
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+        core.create_namespaced_config_map("default", {**body, "data": data})
 
 
 def start_workflow_controller(cp: harness.ControlPlane) -> None:
     """Argo's workflow-controller, cluster-wide, no leader election, its configmap in the
     kubeconfig's namespace (default). It also listens on :6060 (health; hard-coded upstream)."""
-    from kubernetes import client
     from tests.fakes.kube_resources import CRD_DIR
 
     # the fixtures' (agentctl renders against them), then the controller's own extra kinds
     ensure_crds(cp, crd_docs(sorted((CRD_DIR / "argo-workflows").glob("*.yaml"))))
     ensure_crds(cp, crd_docs(sorted(crd_dir(ARGO).glob("*.yaml"))))
-    core = client.CoreV1Api(cp.api())
-    with contextlib.suppress(client.exceptions.ApiException):
-        core.delete_namespaced_config_map(ARGO_CONFIGMAP, "default")
-    core.create_namespaced_config_map(
-        "default",
-        {
-            "apiVersion": "v1",
-            "kind": "ConfigMap",
-            "metadata": {"name": ARGO_CONFIGMAP},
-            "data": argo_config(),
-        },
-    )
-    cp._launch(
+    set_argo_config(cp, argo_config())
+    _start(
+        cp,
         ARGO,
-        f"--kubeconfig={cp.kubeconfig}",
+        "Starting Workflow Controller",
         f"--configmap={ARGO_CONFIGMAP}",
         f"--executor-image={EXECUTOR_IMAGE}",
         "--workflow-workers=4",
         "--pod-cleanup-workers=2",
         "--loglevel=info",
         env={"LEADER_ELECTION_DISABLE": "true"},
-    )
-    cp._wait(
-        f"{ARGO} to start", _log_says(cp, ARGO, "Starting Workflow Controller", "Started"), 90.0
     )
 
 
@@ -177,7 +172,7 @@ def start_external_secrets(cp: harness.ControlPlane) -> None:
     _start(
         cp,
         ESO,
-        _log_says(cp, ESO, "Starting workers"),
+        "Starting workers",
         "--metrics-addr=0",
         "--enable-leader-election=false",
         "--concurrent=2",
