@@ -12,9 +12,11 @@
 # controller watches kinds the agentctl fixtures do not carry, such as Argo's
 # WorkflowTaskResult or External Secrets' generators).
 #
-# Versions: the Go module proxy serves github.com/argoproj/argo-workflows/v4 v4.0.5 (no v3.x line
-# is served there), so the workflow-controller is v4.0.5; it only ever talks to the loopback test
-# API server. External Secrets is github.com/external-secrets/external-secrets v0.16.2.
+# Versions: the Go module proxy serves github.com/argoproj/argo-workflows/v4 v4.0.5 only (no v3.x
+# module is served there), so the workflow-controller is v4.0.5. Security reports are known
+# against v4.0.5: only the controller is built (no argo server, no executor), and it only ever
+# talks to the loopback test API server. External Secrets is v0.16.2, the newest release the proxy
+# serves whole (it serves external-secrets.io/v1, which agentctl renders).
 #
 # External Secrets links every provider (AWS, Azure, GCP, Vault, ...) through
 # pkg/provider/register (and every generator through pkg/generator/register), which import each
