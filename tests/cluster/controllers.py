@@ -133,12 +133,24 @@ def set_argo_config(cp: harness.ControlPlane, data: dict[str, str]) -> None:
 
     core = client.CoreV1Api(cp.api())
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": ARGO_CONFIGMAP}}
+    applied = _argo_config_updates(cp)
     try:
         core.replace_namespaced_config_map(ARGO_CONFIGMAP, "default", {**body, "data": data})
     except ApiException as exc:
         if exc.status != 404:
             raise
         core.create_namespaced_config_map("default", {**body, "data": data})
+    if ARGO in cp.procs:  # running: wait until it says it applied the change
+        harness.wait_until(
+            f"{ARGO} to apply its new configmap",
+            lambda: _argo_config_updates(cp) > applied,
+            30.0,
+        )
+
+
+def _argo_config_updates(cp: harness.ControlPlane) -> int:
+    log = cp.root / "logs" / f"{ARGO}.log"
+    return log.read_text(errors="replace").count("Configuration updated") if log.exists() else 0
 
 
 def start_workflow_controller(cp: harness.ControlPlane) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,7 +157,6 @@ def test_restricted_namespaces_reject_step_pods_without_an_executor_security_con
     assert run_cli("deploy", "--timeout", "120s").exit_code == 0
     controllers.set_argo_config(argo, controllers.argo_config(executor_security_context=False))
     try:
-        time.sleep(3)  # the controller's configmap watch applies the change
         run = run_cli("run", "deep-research", "--watch", "--timeout", "90s", "-o", "json")
     finally:
         controllers.set_argo_config(argo, controllers.argo_config())
