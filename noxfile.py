@@ -172,7 +172,9 @@ def cluster(session: nox.Session) -> None:
     """Build (or reuse) the local Kubernetes control plane, then run the cluster tests on it.
 
     A cold build compiles kube-apiserver and friends from the Go module proxy (tens of minutes
-    on 2 cores); later runs reuse the binaries cached under ~/.cache/agentctl/cluster.
+    on 2 cores), then the Argo workflow-controller and the External Secrets operator
+    (hack/cluster/build-controllers.sh; their tests skip when they did not build); later runs
+    reuse the binaries cached under ~/.cache/agentctl/cluster.
     """
     _install(session)
     out = session.run("bash", "hack/cluster/build.sh", external=True, silent=True)

@@ -5,6 +5,11 @@
 #   hack/cluster/build.sh --check    exit 0 if every binary is already built, 1 otherwise (no build)
 #   hack/cluster/build.sh --only etcd kwok   build just these
 #
+# A full build (no --only) then runs hack/cluster/build-controllers.sh, which builds the Argo
+# workflow-controller and the External Secrets operator beside these binaries (its own --check;
+# the tests that need them skip, saying why, when they are not built). A failure there is
+# reported and does not fail this script. AGENTCTL_CLUSTER_CONTROLLERS=0 skips it.
+#
 # k8s.io/kubernetes cannot be `go install`ed: its go.mod replaces the staging modules
 # (k8s.io/api, k8s.io/apimachinery, ...) with ./staging/src paths. A small build module requires
 # it and replaces every staging module with its published v0.<minor>.<patch> release, the way
@@ -25,8 +30,9 @@ BINARIES=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
 
 missing=()
 for b in "${BINARIES[@]}"; do [ -x "$OUT/$b" ] || missing+=("$b"); done
+full=1
 if [ "${1:-}" = --only ]; then   # --only NAME...: build just these (when missing)
-  shift; only=" $* "; keep=()
+  full=0; shift; only=" $* "; keep=()
   for b in "${missing[@]}"; do [[ "$only" == *" $b "* ]] && keep+=("$b"); done
   missing=("${keep[@]}"); set --
 fi
@@ -34,7 +40,12 @@ if [ "${1:-}" = --check ]; then
   [ ${#missing[@]} -eq 0 ] && { echo "$OUT"; exit 0; }
   echo "not built: ${missing[*]} (in $OUT)" >&2; exit 1
 fi
-[ ${#missing[@]} -eq 0 ] && { echo "$OUT"; exit 0; }
+controllers() {  # the optional controllers, after a full build; their stdout is not ours
+  [ "$full" = 1 ] && [ "${AGENTCTL_CLUSTER_CONTROLLERS:-1}" != 0 ] || return 0
+  bash "$(dirname "${BASH_SOURCE[0]}")/build-controllers.sh" >&2 \
+    || echo "build.sh: the controllers did not build (their tests will skip); see above" >&2
+}
+[ ${#missing[@]} -eq 0 ] && { controllers; echo "$OUT"; exit 0; }
 
 GO=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
 export CGO_ENABLED=0 GO111MODULE=on GOFLAGS="-mod=mod" GOTOOLCHAIN=${GOTOOLCHAIN:-local}
@@ -110,4 +121,5 @@ for b in "${missing[@]}"; do
 done
 echo "$K8S_VERSION" > "$ROOT/VERSION"
 log "done"
+controllers
 echo "$OUT"

@@ -45,3 +45,40 @@ def namespace(cluster_kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> Iter
 
     with connect(ConnectOptions(kubeconfig=str(cluster_kubeconfig))) as client:
         client.delete(well_known("", "Namespace"), None, ns)
+
+
+@pytest.fixture(scope="session")
+def external_secrets(control_plane: harness.ControlPlane | None) -> Iterator[None]:
+    """The External Secrets operator for the session, beside the harness's control plane
+    (an external cluster brings its own). Skipped, saying why, when it is not built."""
+    from tests.cluster import controllers
+
+    if control_plane is None:
+        yield
+        return
+    why = controllers.not_built(controllers.ESO, control_plane.bin_dir)
+    if why:
+        pytest.skip(f"{why}; deploy waits for ExternalSecrets to be synced")
+    controllers.start_external_secrets(control_plane)
+    try:
+        yield
+    finally:
+        control_plane.stop_process(controllers.ESO)
+
+
+@pytest.fixture
+def secret_store(external_secrets: None, cluster_kubeconfig: Path) -> dict[str, str]:
+    """The examples' store (platform.yaml's `gcp-secret-manager`) as a ClusterSecretStore of the
+    External Secrets `fake` provider, serving a fresh random value for every key the examples
+    read. Returns those values (tests check they land in Secrets and nowhere else)."""
+    from kubernetes.client.exceptions import ApiException
+    from tests.cluster import controllers
+
+    values = {key: f"test-{secrets.token_hex(12)}" for key in controllers.EXAMPLE_KEYS}
+    try:
+        controllers.fake_secret_store(cluster_kubeconfig, controllers.EXAMPLE_STORE, values)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+        pytest.skip("the cluster serves no ClusterSecretStores: install External Secrets")
+    return values

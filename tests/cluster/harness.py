@@ -40,6 +40,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 BUILD = REPO / "hack" / "cluster" / "build.sh"
 KWOK_STAGES = REPO / "hack" / "cluster" / "kwok-stages.yaml"
+KWOK_STAGES_ARGO = REPO / "hack" / "cluster" / "kwok-stages-argo.yaml"
 K8S_VERSION = os.environ.get("AGENTCTL_K8S_VERSION", "v1.37.2")
 BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok")
 PROVISIONER = "agentctl.test/hostpath"
@@ -200,7 +201,7 @@ class ControlPlane:
         path = self.root / "logs" / f"{name}.log"
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
-    def _launch(self, name: str, *args: str) -> None:
+    def _launch(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
         logs = self.root / "logs"
         logs.mkdir(exist_ok=True)
         out = (logs / f"{name}.log").open("ab")
@@ -210,6 +211,7 @@ class ControlPlane:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            env=None if env is None else {**os.environ, **env},
         )
         self.procs[name] = proc
         (self.root / f"{name}.pid").write_text(str(proc.pid))
@@ -319,6 +321,7 @@ class ControlPlane:
         self._launch(
             "kwok",
             f"--config={KWOK_STAGES}",
+            f"--config={KWOK_STAGES_ARGO}",
             f"--config={debug}",
             f"--server-address=127.0.0.1:{self.kubelet_port}",
             f"--node-port={self.kubelet_port}",
@@ -421,17 +424,22 @@ class ControlPlane:
             self._provisioner.stop()
         if self._relay is not None:
             self._relay.close()
-        for name in ("kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"):
-            proc = self.procs.pop(name, None)
-            if proc is None or proc.poll() is not None:
-                continue
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
+        core = ("kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd")
+        for name in [n for n in self.procs if n not in core] + list(core):  # controllers first
+            self.stop_process(name)
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def stop_process(self, name: str) -> None:
+        """Stop one process this control plane started, by its pid."""
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
 
     def __enter__(self) -> ControlPlane:
         return self.start()
@@ -595,6 +603,17 @@ class Provisioner:
                     pvc.metadata.namespace,
                     {"status": {"capacity": {"storage": want}, "conditions": None}},
                 )
+
+
+def wait_until(what: str, check: Any, timeout: float = 60.0) -> Any:
+    """Poll ``check`` until it returns something truthy (returned), or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def client_conflict() -> type[Exception]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import json
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 import yaml
 from tests.cli.helpers import run_cli
 from tests.cluster import harness
+from tests.cluster.harness import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -129,10 +129,13 @@ def test_every_example_deploys_settles_and_redeploys_unchanged(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     example: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     install_crds(cluster_kubeconfig, "external-secrets")
     install_crds(cluster_kubeconfig, "argo-workflows")
-    project(tmp_path, example, namespace, monkeypatch)
+    proj = project(tmp_path, example, namespace, monkeypatch)
+    if yaml.safe_load((proj / "agent.yaml").read_text())["spec"].get("secrets"):
+        request.getfixturevalue("secret_store")  # deploy waits for its ExternalSecrets to sync
     first = run_cli("deploy", "--timeout", "120s")
     assert first.exit_code == 0, first.stdout + first.stderr
     second = run_cli("deploy", "--no-wait")
@@ -143,17 +146,8 @@ def test_every_example_deploys_settles_and_redeploys_unchanged(
     assert [a["name"] for a in status] == [example]
 
 
-def wait_until(what: str, check: Any, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_growing_memory_keeps_pods_and_claims(
+    secret_store: dict[str, str],
     cluster_kubeconfig: Path,
     control_plane: harness.ControlPlane | None,
     namespace: str,

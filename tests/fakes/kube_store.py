@@ -460,6 +460,21 @@ class StoreMixin:
                     {"type": "Complete", "status": "True"},
                 ],
             }
+        elif kind == "ExternalSecret":
+            # what the External Secrets operator reports once it synced this generation
+            status = {
+                "refreshTime": _now(),
+                "syncedResourceVersion": f"{gen}-fake",
+                "binding": {"name": ((spec.get("target") or {}).get("name")) or md["name"]},
+                "conditions": [
+                    {
+                        "type": "Ready",
+                        "status": "True",
+                        "reason": "SecretSynced",
+                        "message": "secret synced",
+                    }
+                ],
+            }
         elif kind == "PersistentVolumeClaim":
             size = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
             status = {"phase": "Bound", "accessModes": spec.get("accessModes") or []}

@@ -26,9 +26,11 @@ POD_LABELS = {
 
 @pytest.fixture
 def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
-    # Deployments roll out by themselves; the StatefulSet is up to each test
+    # Deployments roll out and ExternalSecrets sync by themselves; the StatefulSet is up to each test
     with running_fake(
-        tmp_path, monkeypatch, auto_ready={"Deployment", "Job", "PersistentVolumeClaim"}
+        tmp_path,
+        monkeypatch,
+        auto_ready={"Deployment", "Job", "PersistentVolumeClaim", "ExternalSecret"},
     ) as fake:
         yield fake
 
@@ -98,6 +100,7 @@ def test_rollout_that_finishes_is_waited_for(kube: FakeKube, tmp_path: Path) -> 
         "PersistentVolumeClaim/research-assistant-memory": True,
         "Deployment/research-assistant-currency-converter": True,
         "StatefulSet/research-assistant": True,
+        "ExternalSecret/research-assistant-llm-api-key": True,
     }
     assert any(
         "waiting for the controller" in s or "0/1" in s for s in seen if s.startswith("StatefulSet")
@@ -253,7 +256,7 @@ def test_failed_job_fails_the_wait(kube: FakeKube, tmp_path: Path) -> None:
 def test_claims_waiting_for_their_first_consumer_count_as_ready(
     kube: FakeKube, tmp_path: Path
 ) -> None:
-    kube.auto_ready = {"Deployment"}
+    kube.auto_ready = {"Deployment", "ExternalSecret"}
     proj = project(tmp_path, "deep-research")
 
     def first_consumer(pvc: dict[str, Any]) -> None:
@@ -269,5 +272,6 @@ def test_claims_waiting_for_their_first_consumer_count_as_ready(
     on_apply(kube, "PersistentVolumeClaim", first_consumer)
     result = deploy_and_wait(kube, proj, timeout=10)
     assert [(s.ref.display, s.message) for s in result.wait.states] == [
-        ("PersistentVolumeClaim/deep-research-memory", "waits for its first consumer")
+        ("ExternalSecret/deep-research-llm-api-key", "synced"),
+        ("PersistentVolumeClaim/deep-research-memory", "waits for its first consumer"),
     ]

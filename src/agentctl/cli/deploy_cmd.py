@@ -51,7 +51,10 @@ def deploy(
     ] = True,
     wait: Annotated[
         bool,
-        typer.Option("--wait/--no-wait", help="Wait for rollouts, jobs and claims to be ready."),
+        typer.Option(
+            "--wait/--no-wait",
+            help="Wait for rollouts, jobs, claims and external secrets to be ready.",
+        ),
     ] = True,
     timeout: Annotated[
         str, typer.Option("--timeout", help="How long to wait for readiness (e.g. 90s, 5m).")

@@ -21,7 +21,14 @@ from agentctl.deploy.discovery import ResourceMap, well_known
 from agentctl.deploy.objects import AGENT_LABEL, ObjectRef
 from agentctl.errors import WaitError
 
-WAITABLE = {"Deployment", "StatefulSet", "DaemonSet", "Job", "PersistentVolumeClaim"}
+WAITABLE = {
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "PersistentVolumeClaim",
+    "ExternalSecret",
+}
 
 
 @dataclass
@@ -90,6 +97,8 @@ def assess(obj: dict[str, Any] | None, ref: ObjectRef) -> WaitState:
         state.ready, state.failed = phase == "Bound", phase == "Lost"
         state.message = "bound" if state.ready else f"claim {phase.lower()}"
         return state
+    if kind == "ExternalSecret":
+        return _external_secret(obj, state, gen)
     if kind == "Job":
         if _cond(obj, "Complete").get("status") == "True":
             state.ready, state.message = True, "complete"
@@ -152,6 +161,25 @@ def assess(obj: dict[str, Any] | None, ref: ObjectRef) -> WaitState:
         state.message = f"{updated}/{replicas} updated"
         return state
     state.ready, state.message = True, f"{ready_n}/{replicas} ready"
+    return state
+
+
+def _external_secret(obj: dict[str, Any], state: WaitState, gen: int) -> WaitState:
+    """Synced when the External Secrets operator reports Ready for this generation of the spec
+    (its ``status.syncedResourceVersion`` starts with the generation it synced). A Ready=False
+    (the store refused, the key is missing) is waited out like a slow rollout: the operator
+    retries, and the timeout names its reason."""
+    ready = _cond(obj, "Ready")
+    synced = str((obj.get("status") or {}).get("syncedResourceVersion") or "")
+    if not ready:
+        state.message = "not synced yet (is the External Secrets operator running?)"
+    elif ready.get("status") != "True":
+        why = ": ".join(x for x in (ready.get("reason"), ready.get("message")) if x)
+        state.message = f"not synced: {why}" if why else "not synced"
+    elif gen and synced and synced.split("-", 1)[0] != str(gen):
+        state.message = "waiting for the operator to sync the new spec"
+    else:
+        state.ready, state.message = True, "synced"
     return state
 
 

@@ -114,3 +114,38 @@ def test_pod_views_name_the_reason() -> None:
     assert not view_pod(pod).hopeless  # a first crash may be a slow dependency
     owner = {"kind": "StatefulSet", "spec": {"selector": {"matchLabels": {"app": "db"}}}}
     assert pods_of(owner, [pod, {"metadata": {"name": "x", "labels": {"app": "web"}}}]) == [pod]
+
+
+ES = ObjectRef("external-secrets.io", "ExternalSecret", "ns", "web-llm-api-key")
+
+
+def external_secret(gen: int = 2, synced: str = "2-ab12", **ready: str) -> dict:
+    conditions = [{"type": "Ready", **ready}] if ready else []
+    return {
+        "kind": "ExternalSecret",
+        "metadata": {"generation": gen},
+        "spec": {"target": {"name": "web-llm-api-key"}},
+        "status": {"syncedResourceVersion": synced, "conditions": conditions},
+    }
+
+
+def test_external_secret_is_ready_once_the_operator_synced_this_generation() -> None:
+    untouched = assess({"metadata": {"generation": 1}, "spec": {}}, ES)
+    assert not untouched.ready and not untouched.failed
+    assert untouched.message == "not synced yet (is the External Secrets operator running?)"
+    refused = assess(
+        external_secret(
+            status="False", reason="SecretSyncedError", message="could not get secret data"
+        ),
+        ES,
+    )
+    # the operator retries: waited out like a slow rollout, its reason kept for the timeout
+    assert not refused.ready and not refused.failed
+    assert refused.message == "not synced: SecretSyncedError: could not get secret data"
+    stale = assess(external_secret(gen=3, status="True", reason="SecretSynced"), ES)
+    assert not stale.ready and stale.message == "waiting for the operator to sync the new spec"
+    done = assess(external_secret(status="True", reason="SecretSynced"), ES)
+    assert done.ready and done.message == "synced"
+    # an ExternalSecret has no pods: none of the namespace's are attributed to it
+    pod = {"metadata": {"name": "web-0", "labels": {"app": "web"}}}
+    assert pods_of(external_secret(), [pod]) == []
