@@ -128,6 +128,7 @@ def test_run_watch_follows_a_job_to_the_end_with_its_logs(
     namespace: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    secret_store: dict[str, str],  # daily-report reads a key: deploy waits for it to sync
 ) -> None:
     install_crds(cluster_kubeconfig, "external-secrets")
     project(tmp_path, "daily-report", namespace, monkeypatch)
