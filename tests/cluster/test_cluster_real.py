@@ -146,6 +146,46 @@ def test_every_example_deploys_settles_and_redeploys_unchanged(
     assert [a["name"] for a in status] == [example]
 
 
+def _scaffolds() -> list[str]:
+    from agentctl.scaffold.catalog import list_builtin
+
+    return [t.name for t in list_builtin()]
+
+
+@pytest.mark.parametrize("template", _scaffolds())
+def test_every_scaffold_deploys_settles_and_redeploys_unchanged(
+    secret_store: dict[str, str],
+    cluster_kubeconfig: Path,
+    namespace: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    template: str,
+) -> None:
+    """What `agentctl init` writes deploys as it is: everything ready, then nothing to change."""
+    install_crds(cluster_kubeconfig, "external-secrets")
+    install_crds(cluster_kubeconfig, "argo-workflows")
+    monkeypatch.chdir(tmp_path)
+    name = "s-" + template
+    created = run_cli("init", name, "-t", template, "--no-input")
+    assert created.exit_code == 0, created.stderr
+    proj = tmp_path / name
+    platform = yaml.safe_load((EXAMPLES / "platform.yaml").read_text())
+    platform["namespace"] = namespace
+    platform.pop("egress", None)  # no egress proxy in the test cluster
+    (proj / "platform.yaml").write_text(yaml.safe_dump(platform))
+    monkeypatch.chdir(proj)
+    first = run_cli("deploy", "--timeout", "120s")
+    assert first.exit_code == 0, first.stdout + first.stderr
+    second = run_cli("deploy", "--no-wait")
+    assert second.exit_code == 0, second.stderr
+    assert second.stdout.startswith("No changes"), second.stdout
+    assert run_cli("diff").exit_code == 0
+    status = json.loads(run_cli("status", "-n", namespace, "-o", "json").stdout)["data"]["agents"]
+    assert [a["name"] for a in status] == [name]
+    out = first.stdout + first.stderr + second.stdout
+    assert not any(value in out for value in secret_store.values())
+
+
 def test_growing_memory_keeps_pods_and_claims(
     secret_store: dict[str, str],
     cluster_kubeconfig: Path,
