@@ -139,13 +139,7 @@ def _prefixed(prefix: str, origins: dict[str, SpecPath]) -> dict[str, SpecPath]:
 
 
 def scaling_of(ctx: Ctx) -> Scaling:
-    if ctx.spec.scaling is not None:
-        return ctx.spec.scaling
-    memory = ctx.spec.memory
-    if ctx.spec.type is AgentType.stateful and memory is not None and not memory.shared:
-        # one replica on one volume: more would split the agent's memory between them
-        return Scaling.model_validate({"minReplicas": 1, "maxReplicas": 1})
-    return Scaling.model_validate({})
+    return ctx.spec.effective_scaling()
 
 
 def _replicas_fields(scaling: Scaling) -> dict[str, Any]:

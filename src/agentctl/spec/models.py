@@ -635,6 +635,16 @@ class AgentSpecBody(Model):
                 )
         return self
 
+    def effective_scaling(self) -> Scaling:
+        """The replicas the agent runs with: ``scaling``, or its default (one replica for a
+        stateful agent on a volume of its own, else the Scaling defaults)."""
+        if self.scaling is not None:
+            return self.scaling
+        if self.type is AgentType.stateful and self.memory is not None and not self.memory.shared:
+            # one replica on one volume: more would split the agent's memory between them
+            return Scaling.model_validate({"minReplicas": 1, "maxReplicas": 1})
+        return Scaling.model_validate({})
+
 
 def _parallel_steps(workflow: Workflow | None) -> str:
     """A description of the steps of a workflow that run pods at the same time ("" if none)."""

@@ -42,6 +42,7 @@ CATALOGUE = {
     "GRD-003": "high",
     "GRD-004": "medium",
     "GRD-005": "medium",
+    "GRD-007": "low",
     "ARGO-001": "high",
     "ARGO-002": "medium",
     "META-001": "low",

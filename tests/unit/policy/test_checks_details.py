@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from tests.conftest import EXAMPLES
 from tests.unit.policy.helpers import POLICY_FIXTURES
 
@@ -146,3 +147,85 @@ def test_fqdn_mode_allowlist_matches_the_spec(tmp_path):
     )
     assert [f.message for f in report.active] == []
     assert any(o.kind == "CiliumNetworkPolicy" for u in report.units for o in u.objects)
+
+
+DAILY_AGENT = """apiVersion: agentctl.dev/v1alpha1
+kind: Agent
+metadata: {name: chat, team: search, labels: {cost-center: cc-1}}
+spec:
+  image: ghcr.io/acme/chat:1.0.0
+  guardrails:
+    budget: {perRunUSD: 1, BUDGET}
+    maxSteps: 10
+    maxToolCalls: 10
+    timeout: 5m
+"""
+ONE_STEP = "  workflow:\n    steps: [{name: a}]\n"
+TWO_PARALLEL = "  workflow:\n    steps: [{name: a}, {name: b}]\n"
+RWO = "  memory: {size: 1Gi}\n"
+RWX = "  memory: {size: 1Gi, accessMode: ReadWriteMany}\n"
+
+
+def _daily_findings(tmp_path, body: str, budget: str = "dailyUSD: 10") -> list[tuple[int, str]]:
+    agent = tmp_path / "agent.yaml"
+    agent.write_text(DAILY_AGENT.replace("BUDGET", budget) + body)
+    report = gate.run(
+        paths=[agent],
+        manifests=[],
+        platform_file=POLICY_FIXTURES / "platform.yaml",
+        include=["GRD-007"],
+    )
+    assert not report.failed  # low: never changes the verdict at the default fail-on
+    return [(f.line, f.message, f.remediation) for f in report.active]
+
+
+@pytest.mark.parametrize(
+    ("body", "why", "fix"),
+    [
+        ("  type: service\n  port: 8080\n", "each of up to 3 replicas", "one ConfigMap"),
+        (
+            "  type: service\n  port: 8080\n  scaling: {minReplicas: 2, maxReplicas: 6}\n",
+            "may spend 6 times dailyUSD",
+            "one ConfigMap",
+        ),
+        (
+            "  type: service\n  port: 8080\n  scaling: {minReplicas: 1, maxReplicas: 1}\n",
+            "a restart (deploy, eviction, crash) resets it",
+            "outlives the pod",
+        ),
+        ("  type: job\n", "each run is a fresh pod", "every run mounts the same volume"),
+        ("  type: job\n  schedule: '0 6 * * *'\n", "each run is a fresh pod", "spec.memory"),
+        ("  type: workflow\n" + TWO_PARALLEL, "each step of each run", "spec.memory"),
+    ],
+)
+def test_daily_budget_not_shared_is_reported(tmp_path, body, why, fix):
+    [(line, message, remediation)] = _daily_findings(tmp_path, body)
+    assert line == 7  # spec.guardrails.budget.dailyUSD
+    assert message.startswith("dailyUSD 10 does not hold with dailyLedger memory: ")
+    assert why in message and message.endswith("set dailyLedger: cluster")
+    assert fix in remediation and "dailyLedger: cluster" in remediation
+
+
+@pytest.mark.parametrize(
+    ("body", "budget"),
+    [
+        # the cluster ledger: every replica, restart and run reads one ConfigMap
+        ("  type: service\n  port: 8080\n", "dailyUSD: 10, dailyLedger: cluster"),
+        ("  type: job\n", "dailyUSD: 10, dailyLedger: cluster"),
+        ("  type: workflow\n" + TWO_PARALLEL, "dailyUSD: 10, dailyLedger: cluster"),
+        # no daily budget: nothing to hold
+        ("  type: service\n  port: 8080\n", "dailyLedger: memory"),
+        ("  type: workflow\n" + TWO_PARALLEL, "dailyLedger: memory"),
+        # memory every process mounts: one replica on its volume, ReadWriteMany, one claim per run
+        ("  type: stateful\n  port: 8080\n" + RWO, "dailyUSD: 10"),
+        (
+            "  type: stateful\n  port: 8080\n  scaling: {minReplicas: 1, maxReplicas: 4}\n" + RWX,
+            "dailyUSD: 10",
+        ),
+        ("  type: job\n" + RWO, "dailyUSD: 10"),
+        ("  type: workflow\n" + ONE_STEP + RWO, "dailyUSD: 10"),
+        ("  type: workflow\n" + TWO_PARALLEL + RWX, "dailyUSD: 10"),
+    ],
+)
+def test_daily_budget_shared_or_unset_is_not_reported(tmp_path, body, budget):
+    assert _daily_findings(tmp_path, body, budget) == []

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from agentctl.policy.model import Hit, Obj, PathKey, Severity, Unit
 from agentctl.policy.registry import check
 from agentctl.policy.workloads import as_dict, as_list, get
+from agentctl.spec.models import AgentSpecBody, AgentType
 
 CODE_TOOL_WORDS = (
     "shell",
@@ -149,6 +150,100 @@ def budgets(unit: Unit) -> Iterator[Hit]:
             path=(*base, "perRunUSD"),
             severity=Severity.medium,
         )
+
+
+def _unshared_daily_count(spec: AgentSpecBody) -> tuple[str, str] | None:
+    """(case, why) when the runtime's day count (``dailyLedger: memory``) is not shared by
+    every process that spends, so ``dailyUSD`` does not hold; None when it is.
+
+    The count lives in a file under the memory volume, or in the process without one.
+    Every valid spec with memory shares it: a stateful agent on a volume of its own runs
+    one replica, jobs and workflows mount one claim every run sees, and parallel steps
+    need a ReadWriteMany volume (the spec model refuses the other combinations).
+    """
+    if spec.memory is not None:
+        return None
+    if spec.type in (AgentType.job, AgentType.workflow):
+        pods = "each step of each run" if spec.type is AgentType.workflow else "each run"
+        return (
+            "runs",
+            f"without spec.memory {pods} is a fresh pod that counts the day from zero, "
+            "so the day's total is never reached",
+        )
+    replicas = spec.effective_scaling().max_replicas
+    if replicas > 1:
+        return (
+            "replicas",
+            f"without shared memory each of up to {replicas} replicas counts only its own "
+            f"spend, so the agent may spend {replicas} times dailyUSD a day, and a restart "
+            "resets a replica's count",
+        )
+    return (
+        "restart",
+        "without spec.memory the count lives in the pod and a restart (deploy, eviction, "
+        "crash) resets it",
+    )
+
+
+@check(
+    "GRD-007",
+    "The daily budget is counted where every replica and run sees it",
+    "low",
+    description=(
+        "With spec.guardrails.budget.dailyUSD and the default dailyLedger (memory), the spend "
+        "is shared: the agent has a memory volume every process that spends mounts (one "
+        "replica on its own volume, a ReadWriteMany volume, or the claim every Job and "
+        "workflow run mounts)."
+    ),
+    rationale=(
+        "The runtime keeps the day's spend under the memory volume, or in the process without "
+        "one: replicas without shared memory each get the whole budget, a restart resets it, "
+        "and every Job, CronJob or workflow run starts the day at zero. dailyUSD then holds "
+        "only in `agentctl cost --budget-check`, after the money is spent."
+    ),
+    remediation=(
+        "Set guardrails.budget.dailyLedger: cluster (the day's spend in one ConfigMap every "
+        "replica, restart and run reads), or give the agent memory every process shares "
+        "(spec.memory, with accessMode: ReadWriteMany for replicas or parallel steps)."
+    ),
+    fixes={
+        "runs": (
+            "Set guardrails.budget.dailyLedger: cluster, or give the agent spec.memory: every "
+            "run mounts the same volume and adds to one count."
+        ),
+        "replicas": (
+            "Set guardrails.budget.dailyLedger: cluster: every replica reads and books the "
+            "day's spend in one ConfigMap (a stateful agent may instead share a ReadWriteMany "
+            "memory volume)."
+        ),
+        "restart": (
+            "Set guardrails.budget.dailyLedger: cluster, or make the agent stateful with "
+            "spec.memory so the count outlives the pod."
+        ),
+    },
+    example="""
+guardrails:
+  budget: {perRunUSD: 0.05, dailyUSD: 5, dailyLedger: cluster}
+""",
+    tags=("cost",),
+)
+def daily_budget_shared(unit: Unit) -> Iterator[Hit]:
+    if unit.agent is None:
+        return
+    spec = unit.agent.agent.spec
+    budget = spec.guardrails.budget
+    if budget.daily_usd is None or budget.daily_ledger == "cluster":
+        return
+    unshared = _unshared_daily_count(spec)
+    if unshared is None:
+        return
+    case, why = unshared
+    yield Hit(
+        f"dailyUSD {budget.daily_usd} does not hold with dailyLedger memory: {why}; "
+        "set dailyLedger: cluster",
+        path=("spec", "guardrails", "budget", "dailyUSD"),
+        fix=case,
+    )
 
 
 @check(
