@@ -140,13 +140,8 @@ class _SSE(BaseHTTPRequestHandler):
 
 
 def test_an_answer_streamed_as_server_sent_events_is_printed_as_it_comes(service, kube):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SSE)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = _route_to(kube, _SSE)
     try:
-        (svc,) = [s for s in kube.list("Service") if s["metadata"]["name"] == "currency-converter"]
-        ns = svc["metadata"]["namespace"]
-        kube.service_backends[(ns, "currency-converter")] = f"http://127.0.0.1:{server.server_port}"
         result = run_cli("invoke", "currency-converter", "--input", "one two three")
         assert result.exit_code == 0, result.stderr
         assert result.stdout.strip() == "one two three"
@@ -285,13 +280,8 @@ class _Refuse(BaseHTTPRequestHandler):
 
 
 def test_a_run_the_agent_refuses_is_exit_4_with_the_reason(service, kube):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Refuse)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = _route_to(kube, _Refuse)
     try:
-        (svc,) = [s for s in kube.list("Service") if s["metadata"]["name"] == "currency-converter"]
-        ns = svc["metadata"]["namespace"]
-        kube.service_backends[(ns, "currency-converter")] = f"http://127.0.0.1:{server.server_port}"
         result = run_cli("invoke", "currency-converter", "--input", "hi")
         assert result.exit_code == 4, result.stderr
         assert "daily budget is used up (HTTP 429)" in result.stderr
