@@ -387,7 +387,10 @@ class Step(Model):
     for_each: ForEach | None = Field(
         None, description="Fan out over an upstream step's output (sub-agents)."
     )
-    retry: Retry | None = Field(None, description="Retry policy; default: no retries.")
+    retry: Retry | None = Field(
+        None,
+        description="Retry policy; default: 2 retries after the first attempt, 10s then 20s apart.",
+    )
     timeout: Duration | None = Field(None, description="Deadline of one attempt.")
     resources: Resources | None = Field(
         None, description="Requests/limits; default: spec.resources."
