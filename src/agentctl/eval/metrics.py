@@ -30,7 +30,9 @@ Definitions (docs/explanation/finops-and-evaluation.md):
 - **hallucination rate**: evaluated responses (``gen_ai.evaluation.result``
   events named like hallucination, faithfulness or groundedness) that
   failed: a failing label, else a score >= 0.5 for hallucination-named and
-  < 0.5 for faithfulness/groundedness-named evaluations.
+  < 0.5 for faithfulness/groundedness-named evaluations. A response is the
+  span the events are on (and its ``gen_ai.response.id`` when given): one
+  evaluated by several of these counts once, failed if any of them failed.
 """
 
 from __future__ import annotations
@@ -301,6 +303,9 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
 
     facts = Facts()
     explicit: dict[str, bool] = {}
+    # One response evaluated twice (an LLM judge and the groundedness check) is one response:
+    # it counts once, failed if any of its evaluations failed.
+    responses: dict[tuple[str, str, str], EvalFacts] = {}
     for s, name, attrs in evals:
         failed = evaluation_failed(name, attrs)
         if failed is None:
@@ -309,7 +314,11 @@ def facts_from_spans(spans: Iterable[SpanRecord]) -> Facts:
         if _TASK.search(name):
             explicit[s.trace_id] = explicit.get(s.trace_id, True) and not failed
         elif _HALLUCINATION.search(name) or _FAITHFUL.search(name):
-            facts.evaluations.append(EvalFacts(s.trace_id, agent, version, name, failed))
+            key = (s.trace_id, s.span_id, str(attrs.get("gen_ai.response.id") or ""))
+            seen = responses.get(key)
+            if seen is None or (failed and not seen.failed):
+                responses[key] = EvalFacts(s.trace_id, agent, version, name, failed)
+    facts.evaluations.extend(responses.values())
     for trace_id, a in agent_spans.items():
         agent, version = who(trace_id)
         reported = outcome_of(a.attributes)

@@ -172,6 +172,44 @@ def test_hallucination_rate() -> None:
     assert (r.k, r.n) == (3, 5)
 
 
+def test_a_response_evaluated_twice_counts_once() -> None:
+    """A judge's verdict and the groundedness check on one answer are one evaluated response,
+    failed if either failed; answers with their own response ids stay separate."""
+    spans = [
+        # both pass: one response, not failed
+        *run(
+            "a",
+            events=[evaluation("hallucination", score=0.1), evaluation("groundedness", score=1.0)],
+        ),
+        # the judge passes, groundedness fails: one response, failed
+        *run(
+            "b",
+            events=[
+                evaluation("hallucination", score=0.0),
+                evaluation("groundedness", label="ungrounded"),
+            ],
+        ),
+        # the judge fails first, groundedness passes: still one failed response
+        *run(
+            "c",
+            events=[
+                evaluation("hallucination", label="fail"),
+                evaluation("groundedness", score=1.0),
+            ],
+        ),
+    ]
+    r = _metrics(spans)[("bot", ALL_VERSIONS)].rates["hallucination_rate"]
+    assert (r.k, r.n) == (2, 3)
+
+    two = run(
+        "d", events=[evaluation("groundedness", score=1.0), evaluation("groundedness", score=0.0)]
+    )
+    for i, e in enumerate(two[1].events):
+        e.attributes["gen_ai.response.id"] = f"resp-{i}"
+    r = _metrics(two)[("bot", ALL_VERSIONS)].rates["hallucination_rate"]
+    assert (r.k, r.n) == (1, 2)
+
+
 def test_per_agent_and_version() -> None:
     spans = [
         *run("a", version="1.0"),
