@@ -13,68 +13,27 @@ import functools
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
 from agentctl.cli import common
-from agentctl.cli.common import EnvOpt, PlatformOpt
 from agentctl.cli.inputs import duration
+from agentctl.cli.options import (
+    ContextOpt,
+    KubeconfigOpt,
+    NamespaceOpt,
+    PlatformOpt,
+    RequestTimeoutOpt,
+)
 
 if TYPE_CHECKING:
     from agentctl.deploy.client import ConnectOptions, KubeClient
     from agentctl.deploy.source import AgentSource
 
-__all__ = ["EnvOpt", "PlatformOpt", "duration"]
+__all__ = ["duration"]
 
 R = TypeVar("R")
-
-KubeconfigOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--kubeconfig",
-        metavar="FILE",
-        help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster service account).",
-        show_default=False,
-    ),
-]
-ContextOpt = Annotated[
-    str | None, typer.Option("--context", help="Kubeconfig context (default: the current one).")
-]
-RequestTimeoutOpt = Annotated[
-    str,
-    typer.Option(
-        "--request-timeout",
-        help="Give up on a request to the API server after this long, its retries of "
-        "429/5xx answers and dropped connections included (at most 8 attempts).",
-    ),
-]
-NamespaceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "-n",
-        "--namespace",
-        help="Namespace (default: the agent project's, the context's, or every namespace).",
-    ),
-]
-PathArg = Annotated[
-    Path | None,
-    typer.Argument(help="Agent project directory or agent.yaml (default: the current directory)."),
-]
-FromOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--from",
-        help="Apply a previous `agentctl build --out DIR` (DIR or DIR/<agent>) instead of rendering.",
-    ),
-]
-ForceOpt = Annotated[
-    bool,
-    typer.Option(
-        "--force-conflicts",
-        help="Take over fields another field manager owns (server-side apply force).",
-    ),
-]
 
 
 class Target:

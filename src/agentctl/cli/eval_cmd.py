@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from agentctl.cli import common, source_auth
+from agentctl.cli import common, options, source_auth
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
@@ -69,12 +69,12 @@ TraceSourceOpt = Annotated[
 
 @app.command("eval", cls=EvalCommand)
 def eval_(
-    paths: common.AgentPathsArg = None,
-    store: common.StoreOpt = None,
+    paths: options.AgentPathsArg = None,
+    store: options.StoreOpt = None,
     source: TraceSourceOpt = None,
-    agent: common.AgentFilterOpt = None,
-    since: common.SinceOpt = "7d",
-    until: common.UntilOpt = None,
+    agent: options.AgentFilterOpt = None,
+    since: options.SinceOpt = "7d",
+    until: options.UntilOpt = None,
     version: Annotated[
         str | None,
         typer.Option(
@@ -114,14 +114,14 @@ def eval_(
     ] = True,
     judge: Annotated[
         str | None,
-        common.judge_option(
+        options.judge_option(
             "Also have MODEL judge the faithfulness of stored runs that captured their "
             "content (an OpenAI-compatible chat-completions endpoint, --judge-url); its verdicts "
             "are stored on the runs and its cost is reported.",
         ),
     ] = None,
-    judge_url: common.JudgeUrlOpt = common.JUDGE_URL_DEFAULT,
-    judge_key_env: common.JudgeKeyEnvOpt = "AGENTCTL_JUDGE_API_KEY",
+    judge_url: options.JudgeUrlOpt = options.JUDGE_URL_DEFAULT,
+    judge_key_env: options.JudgeKeyEnvOpt = options.JUDGE_KEY_ENV_DEFAULT,
     judge_limit: Annotated[
         int,
         typer.Option(
@@ -135,12 +135,12 @@ def eval_(
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="With --source: how many recent traces to read.")
     ] = 500,
-    env: common.EnvEachOpt = None,
-    source_token: source_auth.TokenOpt = None,
-    source_user: source_auth.UserOpt = None,
-    source_password: source_auth.PasswordOpt = None,
-    source_org: source_auth.OrgOpt = None,
-    output: common.OutputOpt = OutputFormat.text,
+    env: options.EnvEachOpt = None,
+    source_token: options.SourceTokenOpt = None,
+    source_user: options.SourceUserOpt = None,
+    source_password: options.SourcePasswordOpt = None,
+    source_org: options.SourceOrgOpt = None,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Task success, tool-use accuracy, guardrail adherence and hallucination rate, with gates.
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import cluster, common
+from agentctl.cli import cluster, common, options
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
@@ -24,13 +24,7 @@ MIN_COMPARE_RUNS = 10
 
 @app.command("run")
 def eval_run(
-    path: Annotated[
-        Path | None,
-        typer.Argument(
-            metavar="PATH",
-            help="Agent project directory or agent.yaml (default: the current directory).",
-        ),
-    ] = None,
+    path: options.PathArg = None,
     files: Annotated[
         list[Path] | None,
         typer.Option(
@@ -47,7 +41,7 @@ def eval_run(
         ),
     ] = None,
     repeat: Annotated[
-        int, typer.Option("--repeat", "-n", metavar="N", min=1, max=1000, help="Runs of each case.")
+        int, typer.Option("--repeat", metavar="N", min=1, max=1000, help="Runs of each case.")
     ] = 1,
     parallel: Annotated[
         int,
@@ -124,29 +118,22 @@ def eval_run(
             help="With --deployed: how long to wait for each run's trace to reach the backend.",
         ),
     ] = "60s",
-    kubeconfig: cluster.KubeconfigOpt = None,
-    context: cluster.ContextOpt = None,
-    namespace: cluster.NamespaceOpt = None,
-    request_timeout: cluster.RequestTimeoutOpt = "300s",
+    kubeconfig: options.KubeconfigOpt = None,
+    context: options.ContextOpt = None,
+    namespace: options.NamespaceOpt = None,
+    request_timeout: options.RequestTimeoutOpt = "300s",
     judge: Annotated[
         str | None,
-        common.judge_option(
+        options.judge_option(
             "The model that scores answers against the cases' rubrics (expect.answer.judge), "
             "at an OpenAI-compatible endpoint (--judge-url); its cost is reported. Required "
             "when a case has a rubric.",
         ),
     ] = None,
-    judge_url: common.JudgeUrlOpt = common.JUDGE_URL_DEFAULT,
-    judge_key_env: common.JudgeKeyEnvOpt = "AGENTCTL_JUDGE_API_KEY",
-    env: common.EnvOpt = None,
-    env_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--env-file",
-            metavar="FILE",
-            help="Local settings and secrets (default: <project>/.env).",
-        ),
-    ] = None,
+    judge_url: options.JudgeUrlOpt = options.JUDGE_URL_DEFAULT,
+    judge_key_env: options.JudgeKeyEnvOpt = options.JUDGE_KEY_ENV_DEFAULT,
+    env: options.EnvOpt = None,
+    env_file: options.EnvFileOpt = None,
     python: Annotated[
         str | None,
         typer.Option(
@@ -155,9 +142,9 @@ def eval_run(
             help="Interpreter for the project's code (default: <project>/.venv, else this one).",
         ),
     ] = None,
-    store: common.StoreOpt = None,
-    platform_file: common.PlatformOpt = None,
-    output: common.OutputOpt = OutputFormat.text,
+    store: options.StoreOpt = None,
+    platform_file: options.PlatformOpt = None,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Run the eval set (evals/*.yaml) locally and judge every case; exit 1 when one fails.
 

@@ -7,49 +7,10 @@ sent as request headers only and never printed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
-
-import typer
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from agentctl.telemetry.remote import SourceAuth
-
-TokenOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--source-token",
-        envvar="AGENTCTL_SOURCE_TOKEN",
-        show_envvar=True,
-        help="Bearer token for --source (prefer the environment variable).",
-    ),
-]
-UserOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--source-user",
-        envvar="AGENTCTL_SOURCE_USER",
-        show_envvar=True,
-        help="Basic-auth user for --source.",
-    ),
-]
-PasswordOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--source-password",
-        envvar="AGENTCTL_SOURCE_PASSWORD",
-        show_envvar=True,
-        help="Basic-auth password for --source (prefer the environment variable).",
-    ),
-]
-OrgOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--source-org",
-        envvar="AGENTCTL_SOURCE_ORG_ID",
-        show_envvar=True,
-        help="Tenant for a multi-tenant Tempo (sent as X-Scope-OrgID).",
-    ),
-]
 
 
 def source_auth(

@@ -1,0 +1,260 @@
+"""The options and arguments several commands take, declared once.
+
+An option that more than one command has is spelled, typed and explained here,
+so `--store` or `-n/--namespace` reads the same in every command's help and a
+change to it reaches them all. A command's own options (those no other command
+has) stay in its signature, beside the code that reads them. Where commands
+give one flag different meanings (`--since` of `logs` is a duration, of `trace`
+a filter, of `cost` a window), the aliases are distinct and named for their
+command.
+
+Nothing here imports more than typer: every command module imports this one.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agentctl.cli.output import remember_output
+from agentctl.settings import OutputFormat
+
+# Output: -o/--output.
+
+OutputOpt = Annotated[
+    OutputFormat,
+    typer.Option(
+        "-o",
+        "--output",
+        help="Output format: text for people, json/yaml (a versioned envelope) for machines.",
+        case_sensitive=False,
+        callback=remember_output,
+    ),
+]
+
+
+def machine_format(choice: StrEnum) -> OutputFormat:
+    """What an -o with choices of its own (csv, wide) means for envelopes and errors:
+    json and yaml are themselves, every other choice is text."""
+    return OutputFormat._value2member_map_.get(choice.value, OutputFormat.text)  # type: ignore[return-value]
+
+
+def remember_choice(choice: Any) -> Any:
+    """The callback of an -o with choices of its own: remember its machine format."""
+    remember_output(machine_format(choice))
+    return choice
+
+
+def output_choice(help: str) -> Any:
+    """``-o/--output`` over a command's own choices (``cost``'s csv, ``trace``'s wide)."""
+    return typer.Option("-o", "--output", help=help, case_sensitive=False, callback=remember_choice)
+
+
+# Where the agents are: the project, the platform file, the environment overlay.
+
+PathArg = Annotated[
+    Path | None,
+    typer.Argument(help="Agent project directory or agent.yaml (default: the current directory)."),
+]
+AgentPathsArg = Annotated[  # for commands that read the agents in scope (cost, eval)
+    list[Path] | None,
+    typer.Argument(
+        help="Agent projects or agent.yaml files in scope: budgets, gates, declared tools, "
+        "requests (default: the project the working directory is in, if any).",
+        show_default=False,
+    ),
+]
+PlatformOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--platform",
+        metavar="FILE",
+        help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
+    ),
+]
+EnvOpt = Annotated[
+    str | None, typer.Option("--env", help="Apply the spec's environment overlay NAME.")
+]
+EnvEachOpt = Annotated[  # for commands that take several agents
+    str | None, typer.Option("--env", help="Apply each spec's environment overlay NAME.")
+]
+CrdDirOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--crd-dir",
+        help="Directory of CRD YAML files to validate custom resources against "
+        "(repeatable; env: AGENTCTL_CRD_DIR).",
+    ),
+]
+KubeVersionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kube-version",
+        help="Target Kubernetes version, e.g. 1.31: the schemas SCH-001 checks against "
+        "(default: the newest bundled).",
+    ),
+]
+NoGateOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-gate",
+        help="Skip the policy gate's verdict (only where platform.yaml policy.allowNoGate is true; findings are still printed, literal credentials still refused).",
+    ),
+]
+TrustOpt = Annotated[
+    bool,
+    typer.Option(
+        "--trust",
+        help="Run the template's hooks without asking (templates outside platform.yaml trustedTemplates).",
+    ),
+]
+
+# Running an agent's code on this machine (dev, eval run).
+
+EnvFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--env-file",
+        metavar="FILE",
+        help="Local settings and secrets (default: <project>/.env). Only read.",
+    ),
+]
+
+# The cluster: connection, namespace, what to apply.
+
+KubeconfigOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kubeconfig",
+        metavar="FILE",
+        help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster service account).",
+        show_default=False,
+    ),
+]
+ContextOpt = Annotated[
+    str | None, typer.Option("--context", help="Kubeconfig context (default: the current one).")
+]
+RequestTimeoutOpt = Annotated[
+    str,
+    typer.Option(
+        "--request-timeout",
+        help="Give up on a request to the API server after this long, its retries of "
+        "429/5xx answers and dropped connections included (at most 8 attempts).",
+    ),
+]
+NamespaceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "-n",
+        "--namespace",
+        help="Namespace (default: the agent project's, the context's, or every namespace).",
+    ),
+]
+FromOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--from",
+        help="Apply a previous `agentctl build --out DIR` (DIR or DIR/<agent>) instead of rendering.",
+    ),
+]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force-conflicts",
+        help="Take over fields another field manager owns (server-side apply force).",
+    ),
+]
+ParamOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "-p", "--param", help="A parameter key=value of a job or workflow agent's run (repeatable)."
+    ),
+]
+
+# Traces: the local store, a remote backend and its credentials, the time window.
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        metavar="FILE",
+        help="Trace store file (default: $AGENTCTL_TRACE_STORE or the user data dir).",
+    ),
+]
+SinceOpt = Annotated[
+    str, typer.Option("--since", help="Window start: 7d, 36h ago, or an ISO date/time.")
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option("--until", help="Window end (default: now); same forms as --since."),
+]
+AgentFilterOpt = Annotated[str | None, typer.Option("--agent", help="Only this agent.")]
+
+
+def _credential(flag: str, envvar: str, help: str) -> Any:
+    """A credential for a remote trace ``--source`` (Jaeger, Tempo): its environment
+    variable is the better place for a secret (command lines are visible to other
+    users of the machine); sent as a request header only, never printed."""
+    return typer.Option(flag, envvar=envvar, show_envvar=True, help=help)
+
+
+SourceTokenOpt = Annotated[
+    str | None,
+    _credential(
+        "--source-token",
+        "AGENTCTL_SOURCE_TOKEN",
+        "Bearer token for --source (prefer the environment variable).",
+    ),
+]
+SourceUserOpt = Annotated[
+    str | None,
+    _credential("--source-user", "AGENTCTL_SOURCE_USER", "Basic-auth user for --source."),
+]
+SourcePasswordOpt = Annotated[
+    str | None,
+    _credential(
+        "--source-password",
+        "AGENTCTL_SOURCE_PASSWORD",
+        "Basic-auth password for --source (prefer the environment variable).",
+    ),
+]
+SourceOrgOpt = Annotated[
+    str | None,
+    _credential(
+        "--source-org",
+        "AGENTCTL_SOURCE_ORG_ID",
+        "Tenant for a multi-tenant Tempo (sent as X-Scope-OrgID).",
+    ),
+]
+
+# The LLM judge of `eval` and `eval run`: any OpenAI-compatible chat-completions endpoint.
+
+JUDGE_URL_DEFAULT = "https://api.openai.com/v1"
+JUDGE_KEY_ENV_DEFAULT = "AGENTCTL_JUDGE_API_KEY"
+
+
+def judge_option(help: str) -> Any:
+    """``--judge MODEL``: what the judge does differs between `eval` and `eval run`."""
+    return typer.Option("--judge", metavar="MODEL", help=help)
+
+
+JudgeUrlOpt = Annotated[
+    str,
+    typer.Option(
+        "--judge-url",
+        metavar="URL",
+        envvar="AGENTCTL_JUDGE_BASE_URL",
+        help="Base URL of the judge's OpenAI-compatible API.",
+    ),
+]
+JudgeKeyEnvOpt = Annotated[
+    str,
+    typer.Option(
+        "--judge-key-env",
+        metavar="NAME",
+        help="Environment variable holding the judge's API key (never printed).",
+    ),
+]
