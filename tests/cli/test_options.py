@@ -7,6 +7,8 @@ its own wording, or gives one short flag two meanings fails here.
 
 from __future__ import annotations
 
+import base64
+import inspect
 import typing
 from collections.abc import Iterator
 from enum import StrEnum
@@ -122,3 +124,30 @@ def test_an_own_output_choice_maps_to_its_machine_format(
     choice: _Choice, machine: OutputFormat
 ) -> None:
     assert options.machine_format(choice) is machine
+
+
+def test_a_group_becomes_its_options_and_comes_back_as_one_object() -> None:
+    seen = {}
+
+    def command(name: str, credentials: options.SourceCredentials = options.NO_CREDENTIALS) -> None:
+        seen["credentials"] = credentials
+
+    wrapped = options.expand(command)
+    params = list(inspect.signature(wrapped).parameters)
+    assert params == ["name", *options.SourceCredentials.FIELDS]
+    wrapped(name="x", source_token="t", source_user=None, source_password=None, source_org="o")
+    got = seen["credentials"]
+    assert isinstance(got, options.SourceCredentials)
+    assert (got.source_token, got.source_org) == ("t", "o")
+
+
+def test_credentials_come_from_the_flags_else_the_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("TOKEN", "USER", "PASSWORD", "ORG_ID"):
+        monkeypatch.delenv(f"AGENTCTL_SOURCE_{name}", raising=False)
+    assert options.NO_CREDENTIALS.auth() is None
+    monkeypatch.setenv("AGENTCTL_SOURCE_USER", "reader")
+    auth = options.SourceCredentials(source_password="pw").auth()
+    assert auth is not None
+    assert auth.headers()["Authorization"] == "Basic " + base64.b64encode(b"reader:pw").decode()

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from agentctl.cli import common, options, source_auth
+from agentctl.cli import common, options
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
@@ -68,6 +68,7 @@ TraceSourceOpt = Annotated[
 
 
 @app.command("eval", cls=EvalCommand)
+@options.expand
 def eval_(
     paths: options.AgentPathsArg = None,
     store: options.StoreOpt = None,
@@ -136,10 +137,7 @@ def eval_(
         int, typer.Option("--limit", min=1, help="With --source: how many recent traces to read.")
     ] = 500,
     env: options.EnvEachOpt = None,
-    source_token: options.SourceTokenOpt = None,
-    source_user: options.SourceUserOpt = None,
-    source_password: options.SourcePasswordOpt = None,
-    source_org: options.SourceOrgOpt = None,
+    credentials: options.SourceCredentials = options.NO_CREDENTIALS,
     output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Task success, tool-use accuracy, guardrail adherence and hallucination rate, with gates.
@@ -174,7 +172,7 @@ def eval_(
         judged = _judge(
             store, judge, judge_url, judge_key_env, since_ns, until_ns, agent, judge_limit
         )
-    auth = source_auth.source_auth(source_token, source_user, source_password, source_org)
+    auth = credentials.auth()
     spans, described = _spans(store, source, since_ns, until_ns, agent, limit, auth)
     declared = (
         {a.metadata.name: {t.name for t in a.spec.tools} for a in agents}

@@ -13,14 +13,73 @@ Nothing here imports more than typer: every command module imports this one.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
 
 import typer
 
 from agentctl.cli.output import remember_output
 from agentctl.settings import OutputFormat
+
+if TYPE_CHECKING:
+    from agentctl.telemetry.remote import SourceAuth
+
+R = TypeVar("R")
+
+
+class Group:
+    """Options that go together, taken by a command as one parameter.
+
+    A command declares ``target: cluster.Target = cluster.TARGET`` or
+    ``credentials: options.SourceCredentials = options.NO_CREDENTIALS`` and is
+    wrapped by :func:`expand`, which puts the group's options in that
+    parameter's place (same order, same help) and hands the command one object
+    built from their values. A subclass names its ``FIELDS`` (its attributes,
+    with their defaults set by ``__init__``) and the option each is (``OPTIONS``).
+    Plain classes: generating a dataclass costs more than ``status --help``.
+    """
+
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+    OPTIONS: ClassVar[dict[str, Any]] = {}
+    __slots__ = ()
+
+
+def expand(func: Callable[..., R]) -> Callable[..., R]:
+    """``func`` with each :class:`Group` parameter replaced by the group's options."""
+    sig = inspect.signature(func, eval_str=True)
+    groups = {n: p.default for n, p in sig.parameters.items() if isinstance(p.default, Group)}
+    params: list[inspect.Parameter] = []
+    for p in sig.parameters.values():
+        group = groups.get(p.name)
+        if group is None:
+            params.append(p.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+            continue
+        for field in group.FIELDS:
+            params.append(
+                inspect.Parameter(
+                    field,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=getattr(group, field),
+                    annotation=group.OPTIONS[field],
+                )
+            )
+    new_sig = sig.replace(parameters=params)
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> R:
+        for name, group in groups.items():
+            kwargs[name] = type(group)(**{field: kwargs.pop(field) for field in group.FIELDS})
+        return func(**kwargs)
+
+    del wrapper.__wrapped__  # typer reads the signature below, not func's
+    wrapper.__signature__ = new_sig  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in new_sig.parameters.values()}
+    return wrapper
+
 
 # Output: -o/--output.
 
@@ -229,6 +288,54 @@ SourceOrgOpt = Annotated[
         "Tenant for a multi-tenant Tempo (sent as X-Scope-OrgID).",
     ),
 ]
+
+
+class SourceCredentials(Group):
+    """``--source-token``, ``--source-user``, ``--source-password`` and ``--source-org``."""
+
+    FIELDS = ("source_token", "source_user", "source_password", "source_org")
+    OPTIONS: ClassVar[dict[str, Any]] = {
+        "source_token": SourceTokenOpt,
+        "source_user": SourceUserOpt,
+        "source_password": SourcePasswordOpt,
+        "source_org": SourceOrgOpt,
+    }
+    __slots__ = FIELDS
+
+    def __init__(
+        self,
+        source_token: str | None = None,
+        source_user: str | None = None,
+        source_password: str | None = None,
+        source_org: str | None = None,
+    ) -> None:
+        self.source_token = source_token
+        self.source_user = source_user
+        self.source_password = source_password
+        self.source_org = source_org
+
+    def auth(self) -> SourceAuth | None:
+        """The credentials given (flags, else their environment variables), or None.
+
+        The variables are taken from the settings too, not only by the options'
+        ``envvar``: typer releases differ in whether ``envvar`` is honoured with
+        newer click.
+        """
+        from agentctl.cli.common import settings
+
+        s = settings()
+        token = self.source_token or s.source_token
+        user = self.source_user or s.source_user
+        password = self.source_password or s.source_password
+        org = self.source_org or s.source_org
+        if not (token or user or password or org):
+            return None
+        from agentctl.telemetry.remote import SourceAuth
+
+        return SourceAuth(token=token, user=user, password=password, org_id=org)
+
+
+NO_CREDENTIALS = SourceCredentials()
 
 # The LLM judge of `eval` and `eval run`: any OpenAI-compatible chat-completions endpoint.
 

@@ -113,7 +113,7 @@ def _command(action: str, doc: str) -> Any:
 
     command.__doc__ = doc
     command.__name__ = action
-    return cluster.options(command)
+    return options.expand(command)
 
 
 app.command("stop")(

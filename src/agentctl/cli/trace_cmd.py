@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agentctl.cli import cluster, common, options, source_auth
+from agentctl.cli import cluster, common, options
 from agentctl.settings import OutputFormat
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ class Status(StrEnum):
 
 
 @app.command()
+@options.expand
 def trace(
     trace_id: Annotated[
         str | None,
@@ -99,10 +100,7 @@ def trace(
     no_cost: Annotated[
         bool, typer.Option("--no-cost", help="Skip pricing (shows tokens only).")
     ] = False,
-    source_token: options.SourceTokenOpt = None,
-    source_user: options.SourceUserOpt = None,
-    source_password: options.SourcePasswordOpt = None,
-    source_org: options.SourceOrgOpt = None,
+    credentials: options.SourceCredentials = options.NO_CREDENTIALS,
     output_choice: Annotated[
         TraceFormat,
         options.output_choice(
@@ -139,7 +137,7 @@ def trace(
         return
     forwarder = None
     try:
-        auth = source_auth.source_auth(source_token, source_user, source_password, source_org)
+        auth = credentials.auth()
         connect = cluster.connect_options(kubeconfig, context) if port_forward else None
         src, forwarder = trace_source.resolve(
             store=store,
