@@ -151,3 +151,8 @@ def test_credentials_come_from_the_flags_else_the_settings(
     auth = options.SourceCredentials(source_password="pw").auth()
     assert auth is not None
     assert auth.headers()["Authorization"] == "Basic " + base64.b64encode(b"reader:pw").decode()
+
+
+def test_a_group_refuses_a_field_it_does_not_have() -> None:
+    with pytest.raises(TypeError, match="no field source_tokn"):
+        options.SourceCredentials(source_tokn="t")

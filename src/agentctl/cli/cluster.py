@@ -45,21 +45,13 @@ class Target(options.Group):
         "namespace": options.NamespaceOpt,
         "request_timeout": options.RequestTimeoutOpt,
     }
+    DEFAULTS: ClassVar[dict[str, Any]] = {"request_timeout": "30s"}
     __slots__ = FIELDS
-
-    def __init__(
-        self,
-        platform: Path | None = None,
-        kubeconfig: str | None = None,
-        context: str | None = None,
-        namespace: str | None = None,
-        request_timeout: str = "30s",
-    ) -> None:
-        self.platform = platform
-        self.kubeconfig = kubeconfig
-        self.context = context
-        self.namespace = namespace
-        self.request_timeout = request_timeout
+    platform: Path | None
+    kubeconfig: str | None
+    context: str | None
+    namespace: str | None
+    request_timeout: str
 
     def connect(self) -> KubeClient:
         return connect_client(self.kubeconfig, self.context, self.request_timeout)

@@ -38,14 +38,22 @@ class Group:
     ``credentials: options.SourceCredentials = options.NO_CREDENTIALS`` and is
     wrapped by :func:`expand`, which puts the group's options in that
     parameter's place (same order, same help) and hands the command one object
-    built from their values. A subclass names its ``FIELDS`` (its attributes,
-    with their defaults set by ``__init__``) and the option each is (``OPTIONS``).
+    built from their values. A subclass names its ``FIELDS`` (its attributes),
+    the option each is (``OPTIONS``) and the defaults that are not None.
     Plain classes: generating a dataclass costs more than ``status --help``.
     """
 
     FIELDS: ClassVar[tuple[str, ...]] = ()
     OPTIONS: ClassVar[dict[str, Any]] = {}
+    DEFAULTS: ClassVar[dict[str, Any]] = {}  # a field not named here defaults to None
     __slots__ = ()
+
+    def __init__(self, **values: Any) -> None:
+        unknown = set(values) - set(self.FIELDS)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {', '.join(sorted(unknown))}")
+        for field in self.FIELDS:
+            setattr(self, field, values.get(field, self.DEFAULTS.get(field)))
 
 
 def expand(func: Callable[..., R]) -> Callable[..., R]:
@@ -301,18 +309,10 @@ class SourceCredentials(Group):
         "source_org": SourceOrgOpt,
     }
     __slots__ = FIELDS
-
-    def __init__(
-        self,
-        source_token: str | None = None,
-        source_user: str | None = None,
-        source_password: str | None = None,
-        source_org: str | None = None,
-    ) -> None:
-        self.source_token = source_token
-        self.source_user = source_user
-        self.source_password = source_password
-        self.source_org = source_org
+    source_token: str | None
+    source_user: str | None
+    source_password: str | None
+    source_org: str | None
 
     def auth(self) -> SourceAuth | None:
         """The credentials given (flags, else their environment variables), or None.
