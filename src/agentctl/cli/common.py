@@ -25,17 +25,6 @@ if TYPE_CHECKING:
 __all__ = ["OutputState", "output_scope", "remember_output", "set_kind"]
 
 
-def judge_endpoint(url: str, key_env: str) -> tuple[str, str | None]:
-    """The judge's base URL (``$AGENTCTL_JUDGE_BASE_URL`` from the settings when --judge-url was
-    not given: envvar= is not honoured by every typer release) and its key, read from ``key_env``."""
-    from agentctl.cli.options import JUDGE_URL_DEFAULT
-    from agentctl.settings import secret_from
-
-    if url == JUDGE_URL_DEFAULT:
-        url = settings().judge_base_url or url
-    return url, secret_from(key_env)
-
-
 def warn_gate_skipped(report: Any) -> None:
     """--no-gate was allowed: say so loudly, with what the gate would have refused."""
     err = console(stderr=True)

@@ -113,16 +113,7 @@ def eval_(
             "on the run: it counts in the hallucination rate.",
         ),
     ] = True,
-    judge: Annotated[
-        str | None,
-        options.judge_option(
-            "Also have MODEL judge the faithfulness of stored runs that captured their "
-            "content (an OpenAI-compatible chat-completions endpoint, --judge-url); its verdicts "
-            "are stored on the runs and its cost is reported.",
-        ),
-    ] = None,
-    judge_url: options.JudgeUrlOpt = options.JUDGE_URL_DEFAULT,
-    judge_key_env: options.JudgeKeyEnvOpt = options.JUDGE_KEY_ENV_DEFAULT,
+    judge: options.FaithfulnessJudge = options.FaithfulnessJudge(),
     judge_limit: Annotated[
         int,
         typer.Option(
@@ -166,12 +157,10 @@ def eval_(
         _ground(store, since_ns, until_ns, agent) if groundedness and source is None else None
     )
     judged = None
-    if judge is not None:
+    if judge.judge_model is not None:
         if source is not None:
             raise UsageError("--judge reads the local store: it does not go with --source")
-        judged = _judge(
-            store, judge, judge_url, judge_key_env, since_ns, until_ns, agent, judge_limit
-        )
+        judged = _judge(store, judge.judge_model, judge, since_ns, until_ns, agent, judge_limit)
     auth = credentials.auth()
     spans, described = _spans(store, source, since_ns, until_ns, agent, limit, auth)
     declared = (
@@ -273,9 +262,9 @@ def _ground(
         return ground_runs(st, since_ns=since_ns, until_ns=until_ns, agent=agent).to_dict()
 
 
-def _judge(store: Path | None, model: str, url: str, key_env: str, since_ns: int, until_ns: int,
+def _judge(store: Path | None, model: str, judge: options.Judge, since_ns: int, until_ns: int,
            agent: str | None, limit: int) -> dict[str, Any]:  # fmt: skip
-    """Have ``model`` judge the faithfulness of stored runs; the key is read from ``key_env``."""
+    """Have ``model`` judge the faithfulness of stored runs, at the judge's endpoint."""
     from agentctl.errors import TelemetryError
     from agentctl.telemetry.judge import judge_runs
     from agentctl.telemetry.store import TraceStore
@@ -283,12 +272,12 @@ def _judge(store: Path | None, model: str, url: str, key_env: str, since_ns: int
     path = common.store_path(store)
     if not path.exists():
         raise TelemetryError(f"{path}: no trace store there", hint="check --store")
-    url, key = common.judge_endpoint(url, key_env)
+    url, key = judge.endpoint()
     with TraceStore(path) as st:
         result = judge_runs(st, model=model, base_url=url, key=key, since_ns=since_ns,
                             until_ns=until_ns, agent=agent, limit=limit)  # fmt: skip
     data = result.to_dict()
-    data["keyFrom"] = key_env if key else None
+    data["keyFrom"] = judge.judge_key_env if key else None
     return data
 
 

@@ -23,6 +23,7 @@ MIN_COMPARE_RUNS = 10
 
 
 @app.command("run")
+@options.expand
 def eval_run(
     path: options.PathArg = None,
     files: Annotated[
@@ -122,16 +123,7 @@ def eval_run(
     context: options.ContextOpt = None,
     namespace: options.NamespaceOpt = None,
     request_timeout: options.RequestTimeoutOpt = "300s",
-    judge: Annotated[
-        str | None,
-        options.judge_option(
-            "The model that scores answers against the cases' rubrics (expect.answer.judge), "
-            "at an OpenAI-compatible endpoint (--judge-url); its cost is reported. Required "
-            "when a case has a rubric.",
-        ),
-    ] = None,
-    judge_url: options.JudgeUrlOpt = options.JUDGE_URL_DEFAULT,
-    judge_key_env: options.JudgeKeyEnvOpt = options.JUDGE_KEY_ENV_DEFAULT,
+    judge: options.RubricJudge = options.RubricJudge(),
     env: options.EnvOpt = None,
     env_file: options.EnvFileOpt = None,
     python: Annotated[
@@ -168,7 +160,7 @@ def eval_run(
         if unknown:
             raise UsageError(f"no case named {unknown[0]!r} in the eval set")
         cases = [c for c in cases if c.case.name in set(case)]
-    scorer = _scorer(cases, judge, judge_url, judge_key_env)
+    scorer = _scorer(cases, judge)
     options = DevOptions(
         offline_model=offline_model,
         python=python,
@@ -236,13 +228,13 @@ def eval_run(
         raise GateFailed(report.failure_summary())
 
 
-def _scorer(cases: list[Any], model: str | None, url: str, key_env: str) -> Any:
+def _scorer(cases: list[Any], judge: options.Judge) -> Any:
     """The rubric judge, when a case needs one; a case with a rubric and no --judge is refused
     before anything runs."""
     from agentctl.errors import UsageError
 
     rubrics = [c for c in cases if c.case.expect.answer.judge is not None]
-    if model is None:
+    if judge.judge_model is None:
         if rubrics:
             c = rubrics[0]
             raise UsageError(
@@ -253,8 +245,8 @@ def _scorer(cases: list[Any], model: str | None, url: str, key_env: str) -> Any:
         return None
     from agentctl.telemetry.judge import RubricScorer
 
-    base_url, key = common.judge_endpoint(url, key_env)
-    return RubricScorer(model, base_url, key)
+    base_url, key = judge.endpoint()
+    return RubricScorer(judge.judge_model, base_url, key)
 
 
 def _record_verdicts(scorer: Any, store_path: Path, cases: list[Any], runs: list[Any]) -> None:

@@ -342,12 +342,6 @@ NO_CREDENTIALS = SourceCredentials()
 JUDGE_URL_DEFAULT = "https://api.openai.com/v1"
 JUDGE_KEY_ENV_DEFAULT = "AGENTCTL_JUDGE_API_KEY"
 
-
-def judge_option(help: str) -> Any:
-    """``--judge MODEL``: what the judge does differs between `eval` and `eval run`."""
-    return typer.Option("--judge", metavar="MODEL", help=help)
-
-
 JudgeUrlOpt = Annotated[
     str,
     typer.Option(
@@ -365,3 +359,62 @@ JudgeKeyEnvOpt = Annotated[
         help="Environment variable holding the judge's API key (never printed).",
     ),
 ]
+
+
+class Judge(Group):
+    """``--judge MODEL``, ``--judge-url`` and ``--judge-key-env``; what the judge does (and so
+    the help of ``--judge``) differs between `eval` and `eval run`: the subclasses."""
+
+    FIELDS = ("judge_model", "judge_url", "judge_key_env")
+    DEFAULTS: ClassVar[dict[str, Any]] = {
+        "judge_url": JUDGE_URL_DEFAULT,
+        "judge_key_env": JUDGE_KEY_ENV_DEFAULT,
+    }
+    __slots__ = FIELDS
+    judge_model: str | None
+    judge_url: str
+    judge_key_env: str
+
+    @staticmethod
+    def _options(model_help: str) -> dict[str, Any]:
+        return {
+            "judge_model": Annotated[
+                str | None, typer.Option("--judge", metavar="MODEL", help=model_help)
+            ],
+            "judge_url": JudgeUrlOpt,
+            "judge_key_env": JudgeKeyEnvOpt,
+        }
+
+    def endpoint(self) -> tuple[str, str | None]:
+        """The judge's base URL (``$AGENTCTL_JUDGE_BASE_URL`` from the settings when --judge-url
+        was not given: envvar= is not honoured by every typer release) and its key, read from
+        the variable --judge-key-env names."""
+        from agentctl.cli.common import settings
+        from agentctl.settings import secret_from
+
+        url = self.judge_url
+        if url == JUDGE_URL_DEFAULT:
+            url = settings().judge_base_url or url
+        return url, secret_from(self.judge_key_env)
+
+
+class FaithfulnessJudge(Judge):
+    """`eval`'s judge: the faithfulness of stored runs."""
+
+    __slots__ = ()
+    OPTIONS = Judge._options(
+        "Also have MODEL judge the faithfulness of stored runs that captured their "
+        "content (an OpenAI-compatible chat-completions endpoint, --judge-url); its verdicts "
+        "are stored on the runs and its cost is reported."
+    )
+
+
+class RubricJudge(Judge):
+    """`eval run`'s judge: answers against the cases' rubrics."""
+
+    __slots__ = ()
+    OPTIONS = Judge._options(
+        "The model that scores answers against the cases' rubrics (expect.answer.judge), "
+        "at an OpenAI-compatible endpoint (--judge-url); its cost is reported. Required "
+        "when a case has a rubric."
+    )
