@@ -59,11 +59,15 @@ class Target(options.Group):
     def platform_file(self) -> str | None:
         return platform_file(self.platform)
 
-    def namespace_of(self, client: KubeClient, agent: str | None) -> str | None:
-        """-n, else the agent project's namespace, the context's, or None (every namespace)."""
+    def namespace_of(
+        self, client: KubeClient, agent: str | None, project_dir: Path | None = None
+    ) -> str | None:
+        """-n, else the namespace of the agent project (``project_dir``, else the one the
+        working directory is in), the context's, or None (every namespace)."""
         from agentctl.deploy.locate import resolve_namespace
 
-        return resolve_namespace(client, self.namespace, agent, Path.cwd(), self.platform_file())
+        where = project_dir or Path.cwd()
+        return resolve_namespace(client, self.namespace, agent, where, self.platform_file())
 
 
 TARGET = Target()

@@ -119,10 +119,7 @@ def eval_run(
             help="With --deployed: how long to wait for each run's trace to reach the backend.",
         ),
     ] = "60s",
-    kubeconfig: options.KubeconfigOpt = None,
-    context: options.ContextOpt = None,
-    namespace: options.NamespaceOpt = None,
-    request_timeout: options.RequestTimeoutOpt = "300s",
+    target: cluster.Target = cluster.Target(request_timeout="300s"),
     judge: options.RubricJudge = options.RubricJudge(),
     env: options.EnvOpt = None,
     env_file: options.EnvFileOpt = None,
@@ -135,7 +132,6 @@ def eval_run(
         ),
     ] = None,
     store: options.StoreOpt = None,
-    platform_file: options.PlatformOpt = None,
     output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Run the eval set (evals/*.yaml) locally and judge every case; exit 1 when one fails.
@@ -161,12 +157,12 @@ def eval_run(
             raise UsageError(f"no case named {unknown[0]!r} in the eval set")
         cases = [c for c in cases if c.case.name in set(case)]
     scorer = _scorer(cases, judge)
-    options = DevOptions(
+    run_options = DevOptions(
         offline_model=offline_model,
         python=python,
         store_path=_store_path(store),
         env_file=env_file,
-        platform_file=common.platform_path(platform_file),
+        platform_file=common.platform_path(target.platform),
     )
     baseline = None
     if compare is not None:  # before running anything: a missing baseline is a usage error
@@ -187,11 +183,14 @@ def eval_run(
     if not quiet:
         err.print(f"[bold]eval run[/] {loaded.name}: {len(cases)} case(s) x {repeat}")
     if deployed:
-        target = _Deployed(kubeconfig, context, namespace, request_timeout, source, port_forward,
-                           cluster.duration(trace_wait, "--trace-wait"), platform_file)  # fmt: skip
-        runs = _run_deployed(loaded, cases, repeat, target, _store_path(store), scorer, progress)
+        deployed_at = _Deployed(
+            target, source, port_forward, cluster.duration(trace_wait, "--trace-wait")
+        )
+        runs = _run_deployed(
+            loaded, cases, repeat, deployed_at, _store_path(store), scorer, progress
+        )
     else:
-        runs = run_cases(loaded, options, cases, repeat=repeat, parallel=parallel,
+        runs = run_cases(loaded, run_options, cases, repeat=repeat, parallel=parallel,
                          on_result=progress, rubric_judge=scorer)  # fmt: skip
     elapsed = time.monotonic() - started
     store_path = _store_path(store)
@@ -266,14 +265,12 @@ def _record_verdicts(scorer: Any, store_path: Path, cases: list[Any], runs: list
 
 @dataclass
 class _Deployed:
-    kubeconfig: str | None
-    context: str | None
-    namespace: str | None
-    request_timeout: str
+    """--deployed: the cluster the agent runs in and where its traces are read."""
+
+    cluster: cluster.Target
     source: str | None
     port_forward: str | None
     trace_wait: float
-    platform: Path | None
 
 
 def _trace_source(loaded: Any, target: _Deployed, store: Any, stack: ExitStack) -> Any:
@@ -283,7 +280,7 @@ def _trace_source(loaded: Any, target: _Deployed, store: Any, stack: ExitStack) 
     from agentctl.spec.loader import load_platform
     from agentctl.telemetry.sources import LocalSource, remote_source
 
-    pf = cluster.platform_file(target.platform)
+    pf = target.cluster.platform_file()
     telemetry = load_platform(Path(pf) if pf else None, loaded.project_dir).platform.telemetry
     url, kind = target.source, None
     if url in ("jaeger", "tempo"):
@@ -302,7 +299,9 @@ def _trace_source(loaded: Any, target: _Deployed, store: Any, stack: ExitStack) 
             parse_target(target.port_forward),
             telemetry.collector_namespace,
             default_port=DEFAULT_PORTS[kind],
-            connect_options=cluster.connect_options(target.kubeconfig, target.context),
+            connect_options=cluster.connect_options(
+                target.cluster.kubeconfig, target.cluster.context
+            ),
         )
         url = fwd.start()
         stack.callback(fwd.stop)
@@ -361,7 +360,7 @@ def _run_deployed(
 ) -> list[Any]:
     """Each case ``repeat`` times against the deployed agent, through `agentctl invoke`'s path;
     each run's trace copied into the store and judged like a local run."""
-    from agentctl.deploy.locate import find_agent, resolve_namespace
+    from agentctl.deploy.locate import find_agent
     from agentctl.errors import Problem, SpecError, UsageError
     from agentctl.eval.cases import judge
     from agentctl.spec.models import AgentType
@@ -384,11 +383,10 @@ def _run_deployed(
     with (
         ExitStack() as stack,
         TraceStore(store_path) as store,
-        cluster.connect_client(target.kubeconfig, target.context, target.request_timeout) as client,
+        target.cluster.connect() as client,
     ):
         source = _trace_source(loaded, target, store, stack)
-        ns = resolve_namespace(client, target.namespace, agent.metadata.name, loaded.project_dir,
-                               cluster.platform_file(target.platform))  # fmt: skip
+        ns = target.cluster.namespace_of(client, agent.metadata.name, loaded.project_dir)
         client.discover()
         found = find_agent(client, agent.metadata.name, ns)
         for c in cases:
