@@ -36,6 +36,23 @@ OWN_MEANING = {
     ("validate", "--output"): "the same as --format, which has more formats",
 }
 
+# Flags several commands spell alike but each gives a meaning of its own.
+DISTINCT = {
+    "--allow-insufficient": "eval: metric gates; eval run: --require-samples' opposite, the eval set's",
+    "--compare": "eval: two versions side by side; eval run: a gate against one version's runs",
+    "--dry-run": "deploy: a value (server); upgrade: a switch that writes nothing",
+    "--file": "a Dockerfile (image build), the task (invoke), eval sets (eval run)",
+    "--follow": "new log lines (logs), new spans (trace)",
+    "--limit": "runs listed (runs list, 0: all), traces listed (trace), traces read (eval)",
+    "--offline-model": "dev: a switch; eval run: --offline-model/--spec-model, on by default",
+    "--port-forward": "trace: svc/ or pod/ of any backend; eval run: only with --deployed",
+    "--prune": "deploy deletes what it pruned; diff shows it as removals",
+    "--python": "dev prepares <project>/.venv, quickstart a shared demo environment, "
+    "eval run uses the project's .venv when there is one",
+    "--source": "a trace backend (trace, eval, eval run: each its own forms), OpenCost (cost)",
+    "--timeout": "readiness (deploy), a watched run (run)",
+}
+
 
 def _commands() -> Iterator[tuple[str, Any]]:
     root = typer.main.get_command(app)
@@ -53,10 +70,15 @@ def _shared() -> dict[str, set[str | None]]:
     """Long flag -> the help of its declarations in cli/options.py (`--env` has two:
     one agent's overlay, each agent's)."""
     out: dict[str, set[str | None]] = {}
+    infos = []
     for value in vars(options).values():
         if typing.get_origin(value) is not typing.Annotated:
             continue
-        info = value.__metadata__[0]
+        infos.append(value.__metadata__[0])
+    for group in vars(options).values():
+        if isinstance(group, type) and issubclass(group, options.Group):
+            infos += [a.__metadata__[0] for a in group.OPTIONS.values()]
+    for info in infos:
         if isinstance(info, typer.models.OptionInfo):
             # typer.Option("-o", "--output"): the first declaration lands in ``default``
             decls = [info.default, *info.param_decls]
@@ -84,6 +106,27 @@ def test_a_shared_flag_reads_as_options_py_declares_it(name: str, command: Any) 
         if flag is None or (name.split()[0], flag) in OWN_MEANING:
             continue
         assert param.help in shared[flag], f"{name} {flag}: declare it as in cli/options.py"
+
+
+def test_a_flag_several_commands_take_has_one_home_or_a_reason() -> None:
+    """Every flag two commands spell alike is declared once in cli/options.py, or each
+    command's meaning of it is its own (DISTINCT, OWN_MEANING say which and why)."""
+    shared = _shared()
+    uses: dict[str, list[tuple[str, str | None]]] = {}
+    for name, command in COMMANDS_BUILT:
+        for param in command.params:
+            if param.param_type_name == "option":
+                flag = next((f for f in param.opts if f.startswith("--")), param.opts[0])
+                uses.setdefault(flag, []).append((name.split()[0], param.help))
+    stray = [
+        (name, flag)
+        for flag, found in uses.items()
+        if len({help_ for _, help_ in found}) > 1 and flag not in DISTINCT
+        for name, help_ in found
+        if help_ not in shared.get(flag, set()) and (name, flag) not in OWN_MEANING
+    ]
+    assert not stray, "declare these in cli/options.py, or say why they differ"
+    assert set(DISTINCT) <= set(uses), "DISTINCT names a flag no command has"
 
 
 @pytest.mark.parametrize("name,command", COMMANDS_BUILT, ids=[n for n, _ in COMMANDS_BUILT])
