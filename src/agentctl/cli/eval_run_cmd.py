@@ -157,10 +157,11 @@ def eval_run(
             raise UsageError(f"no case named {unknown[0]!r} in the eval set")
         cases = [c for c in cases if c.case.name in set(case)]
     scorer = _scorer(cases, judge)
+    store_path = common.store_path(store)
     run_options = DevOptions(
         offline_model=offline_model,
         python=python,
-        store_path=_store_path(store),
+        store_path=store_path,
         env_file=env_file,
         platform_file=common.platform_path(target.platform),
     )
@@ -186,14 +187,11 @@ def eval_run(
         deployed_at = _Deployed(
             target, source, port_forward, cluster.duration(trace_wait, "--trace-wait")
         )
-        runs = _run_deployed(
-            loaded, cases, repeat, deployed_at, _store_path(store), scorer, progress
-        )
+        runs = _run_deployed(loaded, cases, repeat, deployed_at, store_path, scorer, progress)
     else:
         runs = run_cases(loaded, run_options, cases, repeat=repeat, parallel=parallel,
                          on_result=progress, rubric_judge=scorer)  # fmt: skip
     elapsed = time.monotonic() - started
-    store_path = _store_path(store)
     report = rep.build_report(loaded.agent, cases, runs, run_spans(store_path, runs),
                               allow_insufficient=allow_insufficient)  # fmt: skip
     if compare is not None and baseline is not None:
@@ -396,7 +394,3 @@ def _run_deployed(
                 progress(result)
                 results.append(result)
     return results
-
-
-def _store_path(store: Path | None) -> Path:
-    return common.store_path(store)
