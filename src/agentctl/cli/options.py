@@ -3,12 +3,13 @@
 An option that more than one command has is spelled, typed and explained here,
 so `--store` or `-n/--namespace` reads the same in every command's help and a
 change to it reaches them all. A command's own options (those no other command
-has) stay in its signature, beside the code that reads them. Where commands
-give one flag different meanings (`--since` of `logs` is a duration, of `trace`
-a filter, of `cost` a window), the aliases are distinct and named for their
-command.
+has) stay in its signature, beside the code that reads them, and so do the
+flags commands spell alike but mean differently (`--since` of `logs` is a
+duration, of `trace` a filter, of `cost` a window): tests/cli/test_options.py
+names each of those and why, and fails on any other repeated declaration.
 
-Nothing here imports more than typer: every command module imports this one.
+It imports typer and the settings only: every command module imports it, so
+what it costs is paid by every command's start-up.
 """
 
 from __future__ import annotations
