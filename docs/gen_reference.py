@@ -49,16 +49,40 @@ def plain(cmd):
     if hasattr(cmd, "rich_markup_mode"):
         cmd.rich_markup_mode = None
 
-def render(cmd, name, parent):
+def render(cmd, name, parent, words=()):
+    words = (*words, name)
     plain(cmd)
     ctx = cmd.make_context(name, [], parent=parent, resilient_parsing=True,
                            terminal_width=WIDTH, max_content_width=WIDTH)
     text = MARKUP.sub("", cmd.get_help(ctx)).replace("\\[", "[").rstrip() + "\n"
     out = {"name": name, "path": ctx.command_path, "help": text, "subcommands": []}
+    for param in cmd.params:
+        if param.param_type_name == "option" and param.help:
+            OPTIONS_SEEN.setdefault((tuple(param.opts), param.help), []).append(" ".join(words))
     if hasattr(cmd, "list_commands"):
         for sub in cmd.list_commands(ctx):
-            out["subcommands"].append(render(cmd.get_command(ctx, sub), sub, ctx))
+            out["subcommands"].append(render(cmd.get_command(ctx, sub), sub, ctx, words))
     return out
+
+OPTIONS_SEEN = {}
+
+
+def shared_options():  # the options cli/options.py declares, with the commands that take each
+    import typing
+    from agentctl.cli import options
+
+    declared = [v for v in vars(options).values() if typing.get_origin(v) is typing.Annotated]
+    for group in vars(options).values():
+        if isinstance(group, type) and issubclass(group, options.Group):
+            declared += list(group.OPTIONS.values())
+    helps = {a.__metadata__[0].help for a in declared}
+    rows = []
+    for (opts, help_), paths in OPTIONS_SEEN.items():
+        if help_ in helps and len(paths) > 1:
+            names = sorted(set(paths))
+            rows.append({"opts": list(opts), "help": help_, "commands": names})
+    return sorted(rows, key=lambda r: r["opts"][-1].lstrip("-"))
+
 
 root = typer.main.get_command(app)
 root_ctx = root.make_context("agentctl", [], resilient_parsing=True,
@@ -68,6 +92,7 @@ for name, (module, short, panel) in COMMANDS.items():
     entry = render(root.get_command(root_ctx, name), name, root_ctx)
     entry.update(short=short, panel=panel, module=module)
     result["commands"].append(entry)
+result["shared"] = shared_options()
 json.dump(result, sys.stdout)
 """
 
@@ -157,6 +182,20 @@ def _index_page(helps: dict[str, Any]) -> str:
             f"| [`{c['name']}`]({c['name']}.md) | {_cell(c['short'])} |" for c in by_panel[panel]
         ]
         out.append("")
+    out += ["## Options several commands share", ""]
+    out += [
+        "Declared once (`src/agentctl/cli/options.py`), so they are spelled and explained "
+        "alike wherever they appear.",
+        "",
+        "| option | meaning | commands |",
+        "|---|---|---|",
+    ]
+    out += [
+        f"| `{', '.join(o['opts'])}` | {_cell(o['help'])} | "
+        f"{', '.join(f'`{c}`' for c in o['commands'])} |"
+        for o in helps["shared"]
+    ]
+    out.append("")
     out += ["## agentctl", "", _fence(helps["root"])]
     return "\n".join(out).rstrip() + "\n"
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from agentctl import errors
-from agentctl.cli import common
+from agentctl.cli import common, options
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -37,7 +37,7 @@ ERRORS = {
 @app.command()
 def boom(
     what: Annotated[str, typer.Argument(help="Which error to raise.")],
-    output: common.OutputOpt = OutputFormat.text,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Raise an error (test helper)."""
     common.set_kind("Boom")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import common, options
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -59,24 +59,12 @@ def build(
             help="Output directory: <out>/<agent>/NN-<group>.yaml + kustomization.yaml (default: dist/ in the project built, as PATH/dist; with -o yaml, nothing is written unless given).",
         ),
     ] = None,
-    env: common.EnvEachOpt = None,
-    kube_version: Annotated[
-        str | None,
-        typer.Option(
-            "--kube-version",
-            help="Target Kubernetes version, e.g. 1.31 (default: newest bundled schema).",
-        ),
-    ] = None,
-    platform_file: common.PlatformOpt = None,
-    crd_dirs: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--crd-dir",
-            help="Directory of CRD YAML files to validate custom resources against (repeatable; env: AGENTCTL_CRD_DIR).",
-        ),
-    ] = None,
-    no_gate: common.NoGateOpt = False,
-    output: common.OutputOpt = OutputFormat.text,
+    env: options.EnvEachOpt = None,
+    kube_version: options.KubeVersionOpt = None,
+    platform_file: options.PlatformOpt = None,
+    crd_dirs: options.CrdDirOpt = None,
+    no_gate: options.NoGateOpt = False,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Render agents into hardened manifests, validate them against strict schemas and the policy gate, and write them.
 

@@ -7,19 +7,10 @@ from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import common, options
 from agentctl.settings import OutputFormat
 
 app = typer.Typer(invoke_without_command=True, no_args_is_help=False, add_completion=False)
-
-PlatformOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--platform",
-        metavar="FILE",
-        help="Also list the declarative checks of this platform.yaml (default: found upwards).",
-    ),
-]
 
 
 def _summaries(platform_file: Path | None) -> list[dict[str, Any]]:
@@ -51,10 +42,10 @@ def _catalogue(platform_file: Path | None) -> list[Any]:
 @app.callback()
 def checks(
     ctx: typer.Context,
-    platform_file: PlatformOpt = None,
-    output: common.OutputOpt = OutputFormat.text,
+    platform_file: options.PlatformOpt = None,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
-    """List every check validate runs: id, severity, title and where it comes from."""
+    """List every check validate runs (built-in, plug-ins, platform.yaml): id, severity, title, source."""
     if ctx.invoked_subcommand is not None:
         return
     common.set_kind("CheckCatalogue")
@@ -78,8 +69,8 @@ def checks(
 @app.command()
 def explain(
     check_id: Annotated[str, typer.Argument(metavar="ID", help="A check id, e.g. NET-003.")],
-    platform_file: PlatformOpt = None,
-    output: common.OutputOpt = OutputFormat.text,
+    platform_file: options.PlatformOpt = None,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Print a check's rationale, remediation and an example fix."""
     from agentctl.errors import UsageError

@@ -1,108 +1,57 @@
-"""The cluster options every cluster command shares and the one way to connect.
+"""Where a cluster command goes and the one way to connect.
 
 ``--kubeconfig``, ``--context``, ``-n/--namespace`` and ``--request-timeout``
-are declared once here, so deploy, diff, status, run, runs, logs, delete,
-invoke and ``trace --port-forward`` spell and explain them alike and reach the
-cluster through :func:`connect_client` (or :func:`connect_options`). A command
-registered with :func:`command` takes them all as one :class:`Target`.
+(declared in :mod:`agentctl.cli.options`) reach the cluster through
+:func:`connect_client` (or :func:`connect_options`) in deploy, diff, status,
+run, runs, logs, delete, invoke and ``trace --port-forward``. A command
+registered with :func:`command` takes them, with ``--platform``, as one
+:class:`Target`.
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import typer
 
-from agentctl.cli import common
-from agentctl.cli.common import EnvOpt, PlatformOpt
+from agentctl.cli import common, options
 from agentctl.cli.inputs import duration
 
 if TYPE_CHECKING:
     from agentctl.deploy.client import ConnectOptions, KubeClient
     from agentctl.deploy.source import AgentSource
 
-__all__ = ["EnvOpt", "PlatformOpt", "duration"]
+__all__ = ["duration"]
 
 R = TypeVar("R")
 
-KubeconfigOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--kubeconfig",
-        metavar="FILE",
-        help="Kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the in-cluster service account).",
-        show_default=False,
-    ),
-]
-ContextOpt = Annotated[
-    str | None, typer.Option("--context", help="Kubeconfig context (default: the current one).")
-]
-RequestTimeoutOpt = Annotated[
-    str,
-    typer.Option(
-        "--request-timeout",
-        help="Give up on a request to the API server after this long, its retries of "
-        "429/5xx answers and dropped connections included (at most 8 attempts).",
-    ),
-]
-NamespaceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "-n",
-        "--namespace",
-        help="Namespace (default: the agent project's, the context's, or every namespace).",
-    ),
-]
-PathArg = Annotated[
-    Path | None,
-    typer.Argument(help="Agent project directory or agent.yaml (default: the current directory)."),
-]
-FromOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--from",
-        help="Apply a previous `agentctl build --out DIR` (DIR or DIR/<agent>) instead of rendering.",
-    ),
-]
-ForceOpt = Annotated[
-    bool,
-    typer.Option(
-        "--force-conflicts",
-        help="Take over fields another field manager owns (server-side apply force).",
-    ),
-]
 
-
-class Target:
+class Target(options.Group):
     """Where a cluster command goes: the platform file and the connection flags, as given.
 
     A command declares ``target: cluster.Target = cluster.TARGET`` (or a
-    ``Target`` with another ``request_timeout`` default) and is decorated with
-    :func:`options`, which puts ``--platform``, ``--kubeconfig``, ``--context``,
+    ``Target`` with another ``request_timeout`` default) and is registered with
+    :func:`command`, which puts ``--platform``, ``--kubeconfig``, ``--context``,
     ``-n/--namespace`` and ``--request-timeout`` in that parameter's place.
-    (A plain class: generating a dataclass costs more than ``status --help``.)
     """
 
     FIELDS = ("platform", "kubeconfig", "context", "namespace", "request_timeout")
+    OPTIONS: ClassVar[dict[str, Any]] = {
+        "platform": options.PlatformOpt,
+        "kubeconfig": options.KubeconfigOpt,
+        "context": options.ContextOpt,
+        "namespace": options.NamespaceOpt,
+        "request_timeout": options.RequestTimeoutOpt,
+    }
+    DEFAULTS: ClassVar[dict[str, Any]] = {"request_timeout": "30s"}
     __slots__ = FIELDS
-
-    def __init__(
-        self,
-        platform: Path | None = None,
-        kubeconfig: str | None = None,
-        context: str | None = None,
-        namespace: str | None = None,
-        request_timeout: str = "30s",
-    ) -> None:
-        self.platform = platform
-        self.kubeconfig = kubeconfig
-        self.context = context
-        self.namespace = namespace
-        self.request_timeout = request_timeout
+    platform: Path | None
+    kubeconfig: str | None
+    context: str | None
+    namespace: str | None
+    request_timeout: str
 
     def connect(self) -> KubeClient:
         return connect_client(self.kubeconfig, self.context, self.request_timeout)
@@ -110,63 +59,25 @@ class Target:
     def platform_file(self) -> str | None:
         return platform_file(self.platform)
 
-    def namespace_of(self, client: KubeClient, agent: str | None) -> str | None:
-        """-n, else the agent project's namespace, the context's, or None (every namespace)."""
+    def namespace_of(
+        self, client: KubeClient, agent: str | None, project_dir: Path | None = None
+    ) -> str | None:
+        """-n, else the namespace of the agent project (``project_dir``, else the one the
+        working directory is in), the context's, or None (every namespace)."""
         from agentctl.deploy.locate import resolve_namespace
 
-        return resolve_namespace(client, self.namespace, agent, Path.cwd(), self.platform_file())
+        where = project_dir or Path.cwd()
+        return resolve_namespace(client, self.namespace, agent, where, self.platform_file())
 
 
 TARGET = Target()
-
-_TARGET_OPTS: dict[str, Any] = {
-    "platform": PlatformOpt,
-    "kubeconfig": KubeconfigOpt,
-    "context": ContextOpt,
-    "namespace": NamespaceOpt,
-    "request_timeout": RequestTimeoutOpt,
-}
-
-
-def options(func: Callable[..., R]) -> Callable[..., R]:
-    """Replace ``func``'s :class:`Target` parameter by the five cluster options (same order, same help)."""
-    sig = inspect.signature(func, eval_str=True)
-    name = next(n for n, p in sig.parameters.items() if isinstance(p.default, Target))
-    default: Target = sig.parameters[name].default
-    params: list[inspect.Parameter] = []
-    for p in sig.parameters.values():
-        if p.name != name:
-            params.append(p)
-            continue
-        for field in Target.FIELDS:
-            params.append(
-                inspect.Parameter(
-                    field,
-                    inspect.Parameter.KEYWORD_ONLY,
-                    default=getattr(default, field),
-                    annotation=_TARGET_OPTS[field],
-                )
-            )
-    new_sig = sig.replace(
-        parameters=[p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in params]
-    )
-
-    @functools.wraps(func)
-    def wrapper(**kwargs: Any) -> R:
-        kwargs[name] = Target(**{field: kwargs.pop(field) for field in Target.FIELDS})
-        return func(**kwargs)
-
-    del wrapper.__wrapped__  # typer reads the signature below, not func's
-    wrapper.__signature__ = new_sig  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {p.name: p.annotation for p in new_sig.parameters.values()}
-    return wrapper
 
 
 def command(app: typer.Typer, name: str | None = None) -> Callable[[Callable[..., R]], Any]:
     """``@app.command(name)`` for a cluster command: its :class:`Target` becomes the cluster options."""
 
     def register(func: Callable[..., R]) -> Any:
-        return app.command(name)(options(func))
+        return app.command(name)(options.expand(func))
 
     return register
 

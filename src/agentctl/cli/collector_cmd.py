@@ -5,12 +5,11 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import common, options
 from agentctl.cli.inputs import parse_age
 from agentctl.views.words import counted
 
@@ -63,14 +62,7 @@ def collector(
             "--listen", help="Address for OTLP/HTTP (POST /v1/traces); port 0 picks a free one."
         ),
     ] = "127.0.0.1:4318",
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            metavar="FILE",
-            help="Trace store file (default: $AGENTCTL_TRACE_STORE or the user data dir).",
-        ),
-    ] = None,
+    store: options.StoreOpt = None,
     retention: Annotated[
         str, typer.Option("--retention", help="Delete traces older than this (e.g. 12h, 7d).")
     ] = "7d",

@@ -7,7 +7,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
 
@@ -23,104 +23,6 @@ if TYPE_CHECKING:
     from agentctl.scaffold.generate import HookTrust
 
 __all__ = ["OutputState", "output_scope", "remember_output", "set_kind"]
-
-OutputOpt = Annotated[
-    OutputFormat,
-    typer.Option(
-        "-o",
-        "--output",
-        help="Output format: text for people, json/yaml (a versioned envelope) for machines.",
-        case_sensitive=False,
-        callback=remember_output,
-    ),
-]
-
-
-# Options several commands share, declared once so their flags and help agree.
-PlatformOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--platform",
-        metavar="FILE",
-        help="platform.yaml (default: AGENTCTL_PLATFORM, or platform.yaml found upwards).",
-    ),
-]
-EnvOpt = Annotated[
-    str | None, typer.Option("--env", help="Apply the spec's environment overlay NAME.")
-]
-EnvEachOpt = Annotated[  # for commands that take several agents
-    str | None, typer.Option("--env", help="Apply each spec's environment overlay NAME.")
-]
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--store",
-        metavar="FILE",
-        help="Trace store (default: $AGENTCTL_TRACE_STORE or the user data dir).",
-    ),
-]
-SinceOpt = Annotated[
-    str, typer.Option("--since", help="Window start: 7d, 36h ago, or an ISO date/time.")
-]
-AgentPathsArg = Annotated[  # for commands that read the agents in scope (cost, eval)
-    list[Path] | None,
-    typer.Argument(
-        help="Agent projects or agent.yaml files in scope: budgets, gates, declared tools, "
-        "requests (default: the project the working directory is in, if any).",
-        show_default=False,
-    ),
-]
-UntilOpt = Annotated[
-    str | None,
-    typer.Option("--until", help="Window end (default: now); same forms as --since."),
-]
-AgentFilterOpt = Annotated[str | None, typer.Option("--agent", help="Only this agent.")]
-
-# The LLM judge of `eval` and `eval run`: any OpenAI-compatible chat-completions endpoint.
-JUDGE_URL_DEFAULT = "https://api.openai.com/v1"
-
-
-def judge_option(help: str) -> Any:
-    """``--judge MODEL``: what the judge does differs between `eval` and `eval run`."""
-    return typer.Option("--judge", metavar="MODEL", help=help)
-
-
-JudgeUrlOpt = Annotated[
-    str,
-    typer.Option(
-        "--judge-url",
-        metavar="URL",
-        envvar="AGENTCTL_JUDGE_BASE_URL",
-        help="Base URL of the judge's OpenAI-compatible API.",
-    ),
-]
-JudgeKeyEnvOpt = Annotated[
-    str,
-    typer.Option(
-        "--judge-key-env",
-        metavar="NAME",
-        help="Environment variable holding the judge's API key (never printed).",
-    ),
-]
-
-
-def judge_endpoint(url: str, key_env: str) -> tuple[str, str | None]:
-    """The judge's base URL (``$AGENTCTL_JUDGE_BASE_URL`` from the settings when --judge-url was
-    not given: envvar= is not honoured by every typer release) and its key, read from ``key_env``."""
-    from agentctl.settings import secret_from
-
-    if url == JUDGE_URL_DEFAULT:
-        url = settings().judge_base_url or url
-    return url, secret_from(key_env)
-
-
-NoGateOpt = Annotated[
-    bool,
-    typer.Option(
-        "--no-gate",
-        help="Skip the policy gate's verdict (only where platform.yaml policy.allowNoGate is true; findings are still printed, literal credentials still refused).",
-    ),
-]
 
 
 def warn_gate_skipped(report: Any) -> None:
@@ -343,15 +245,16 @@ def _escape(text: str) -> str:
     return escape(text)
 
 
-def parse_params(values: list[str] | None) -> dict[str, str]:
-    """-p key=value options (run, invoke) as a dict; a usage error for an item without '='."""
+def parse_params(values: list[str] | None, flag: str = "-p") -> dict[str, str]:
+    """KEY=VALUE options (``-p`` of run, invoke and dev, ``--tool``, ``--build-arg``) as a
+    dict, later items winning; a usage error naming ``flag`` for an item without '=' or key."""
     from agentctl.errors import UsageError
 
     out: dict[str, str] = {}
     for item in values or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"-p {item!r}: expected key=value")
+            raise UsageError(f"{flag} {item!r}: expected KEY=VALUE")
         out[key.strip()] = value
     return out
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import common, options
 from agentctl.cli.inputs import load_agents, load_platform_for, parse_when
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
@@ -25,13 +25,6 @@ class CostFormat(StrEnum):
     csv = "csv"
 
 
-def _remember(value: CostFormat) -> CostFormat:
-    common.remember_output(
-        OutputFormat(value.value) if value is not CostFormat.csv else OutputFormat.text
-    )
-    return value
-
-
 OpenCostOpt = Annotated[
     str | None,
     typer.Option(
@@ -43,12 +36,12 @@ OpenCostOpt = Annotated[
 
 @app.command()
 def cost(
-    paths: common.AgentPathsArg = None,
-    store: common.StoreOpt = None,
+    paths: options.AgentPathsArg = None,
+    store: options.StoreOpt = None,
     source: OpenCostOpt = None,
-    since: common.SinceOpt = "7d",
-    until: common.UntilOpt = None,
-    agent: common.AgentFilterOpt = None,
+    since: options.SinceOpt = "7d",
+    until: options.UntilOpt = None,
+    agent: options.AgentFilterOpt = None,
     top: Annotated[
         int, typer.Option("--top", min=0, help="How many of the most expensive runs to list.")
     ] = 10,
@@ -66,17 +59,10 @@ def cost(
             help="Projected monthly cost of the agents in scope from their spec (nothing deployed).",
         ),
     ] = False,
-    env: common.EnvEachOpt = None,
-    platform_file: common.PlatformOpt = None,
+    env: options.EnvEachOpt = None,
+    platform_file: options.PlatformOpt = None,
     output: Annotated[
-        CostFormat,
-        typer.Option(
-            "-o",
-            "--output",
-            help="text, json/yaml (envelope) or csv.",
-            case_sensitive=False,
-            callback=_remember,
-        ),
+        CostFormat, options.output_choice("text, json/yaml (envelope) or csv.")
     ] = CostFormat.text,
 ) -> None:
     """Report LLM and compute spend by agent, model, team, run and day."""

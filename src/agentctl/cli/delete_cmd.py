@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from agentctl.cli import cluster, common
+from agentctl.cli import cluster, common, options
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 from agentctl.views.words import counted
@@ -34,7 +34,7 @@ def delete(
         bool, typer.Option("--ignore-not-found", help="Exit 0 when the agent is not deployed.")
     ] = False,
     target: cluster.Target = cluster.TARGET,
-    output: common.OutputOpt = OutputFormat.text,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Delete an agent's objects and runs; the shared namespace stays, and so does memory unless --delete-data."""
     from agentctl.deploy import delete as kdelete

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import cluster, common
+from agentctl.cli import cluster, common, options
 from agentctl.errors import AgentctlError
 from agentctl.settings import OutputFormat
 
@@ -31,9 +31,9 @@ class PartlyDeployed(AgentctlError):
 
 @cluster.command(app)
 def deploy(
-    path: cluster.PathArg = None,
-    from_dir: cluster.FromOpt = None,
-    env: cluster.EnvOpt = None,
+    path: options.PathArg = None,
+    from_dir: options.FromOpt = None,
+    env: options.EnvOpt = None,
     dry_run: Annotated[
         str | None,
         typer.Option(
@@ -41,7 +41,7 @@ def deploy(
             help="server: the API server validates and merges everything, nothing is persisted.",
         ),
     ] = None,
-    force_conflicts: cluster.ForceOpt = False,
+    force_conflicts: options.ForceOpt = False,
     prune: Annotated[
         bool,
         typer.Option(
@@ -60,8 +60,8 @@ def deploy(
         str, typer.Option("--timeout", help="How long to wait for readiness (e.g. 90s, 5m).")
     ] = "5m",
     target: cluster.Target = cluster.TARGET,
-    no_gate: common.NoGateOpt = False,
-    output: common.OutputOpt = OutputFormat.text,
+    no_gate: options.NoGateOpt = False,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Apply an agent to the cluster with server-side apply: ordered, concurrent, pruned, waited for.
 

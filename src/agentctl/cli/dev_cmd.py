@@ -8,33 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import common, options
 from agentctl.errors import EXIT_FAILED
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
 
 
-def parse_params(values: list[str], flag: str = "--param") -> dict[str, str]:
-    from agentctl.errors import UsageError
-
-    out = {}
-    for value in values:
-        key, sep, val = value.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"{flag} {value!r}: expected KEY=VALUE")
-        out[key.strip()] = val
-    return out
-
-
 @app.command()
 def dev(
-    path: Annotated[
-        Path | None,
-        typer.Argument(
-            help="Agent project directory or agent.yaml (default: the current directory)."
-        ),
-    ] = None,
+    path: options.PathArg = None,
     invoke: Annotated[
         str | None,
         typer.Option(
@@ -66,13 +49,8 @@ def dev(
             help="Workflow parameter (or, for a job, an entry of AGENT_PARAMS) KEY=VALUE (repeatable).",
         ),
     ] = None,
-    env: common.EnvOpt = None,
-    env_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--env-file", help="Local settings and secrets (default: <project>/.env). Only read."
-        ),
-    ] = None,
+    env: options.EnvOpt = None,
+    env_file: options.EnvFileOpt = None,
     python: Annotated[
         str | None,
         typer.Option(
@@ -81,15 +59,8 @@ def dev(
             "project's pyproject.toml on first use and reused after).",
         ),
     ] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            metavar="FILE",
-            help="Trace store file (default: AGENTCTL_TRACE_STORE or the user data directory).",
-        ),
-    ] = None,
-    platform_file: common.PlatformOpt = None,
+    store: options.StoreOpt = None,
+    platform_file: options.PlatformOpt = None,
     otlp_port: Annotated[
         int,
         typer.Option(
@@ -105,7 +76,7 @@ def dev(
             "--ready-timeout", help="Seconds to wait for the agent and tools to be ready.", min=1
         ),
     ] = 60.0,
-    output: common.OutputOpt = OutputFormat.text,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Run the agent and its service tools locally with the runtime-contract environment.
 
@@ -126,11 +97,11 @@ def dev(
         python=python,
         store_path=common.store_path(store),
         env_file=env_file,
-        parameters=parse_params(param or []),
+        parameters=common.parse_params(param, "--param"),
         ready_timeout=ready_timeout,
         receiver_port=otlp_port,
         platform_file=platform,
-        tool_dirs={k: Path(v) for k, v in parse_params(tool or [], "--tool").items()},
+        tool_dirs={k: Path(v) for k, v in common.parse_params(tool, "--tool").items()},
     )
     run_dev(loaded, options, invoke, output)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from agentctl.cli import cluster, common
+from agentctl.cli import cluster, common, options
 from agentctl.errors import EXIT_FINDINGS, EXIT_OK
 from agentctl.settings import OutputFormat
 
@@ -15,15 +15,15 @@ app = typer.Typer()
 
 @cluster.command(app)
 def diff(
-    path: cluster.PathArg = None,
-    from_dir: cluster.FromOpt = None,
-    env: cluster.EnvOpt = None,
-    force_conflicts: cluster.ForceOpt = False,
+    path: options.PathArg = None,
+    from_dir: options.FromOpt = None,
+    env: options.EnvOpt = None,
+    force_conflicts: options.ForceOpt = False,
     prune: Annotated[
         bool, typer.Option("--prune/--no-prune", help="Show what deploy would prune as removals.")
     ] = True,
     target: cluster.Target = cluster.TARGET,
-    output: common.OutputOpt = OutputFormat.text,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Compare a server-side dry run of the agent with the live objects (managed fields stripped).
 

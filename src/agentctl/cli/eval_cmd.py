@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from agentctl.cli import common, source_auth
+from agentctl.cli import common, options
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
@@ -68,13 +68,14 @@ TraceSourceOpt = Annotated[
 
 
 @app.command("eval", cls=EvalCommand)
+@options.expand
 def eval_(
-    paths: common.AgentPathsArg = None,
-    store: common.StoreOpt = None,
+    paths: options.AgentPathsArg = None,
+    store: options.StoreOpt = None,
     source: TraceSourceOpt = None,
-    agent: common.AgentFilterOpt = None,
-    since: common.SinceOpt = "7d",
-    until: common.UntilOpt = None,
+    agent: options.AgentFilterOpt = None,
+    since: options.SinceOpt = "7d",
+    until: options.UntilOpt = None,
     version: Annotated[
         str | None,
         typer.Option(
@@ -112,16 +113,7 @@ def eval_(
             "on the run: it counts in the hallucination rate.",
         ),
     ] = True,
-    judge: Annotated[
-        str | None,
-        common.judge_option(
-            "Also have MODEL judge the faithfulness of stored runs that captured their "
-            "content (an OpenAI-compatible chat-completions endpoint, --judge-url); its verdicts "
-            "are stored on the runs and its cost is reported.",
-        ),
-    ] = None,
-    judge_url: common.JudgeUrlOpt = common.JUDGE_URL_DEFAULT,
-    judge_key_env: common.JudgeKeyEnvOpt = "AGENTCTL_JUDGE_API_KEY",
+    judge: options.FaithfulnessJudge = options.FaithfulnessJudge(),
     judge_limit: Annotated[
         int,
         typer.Option(
@@ -135,12 +127,9 @@ def eval_(
     limit: Annotated[
         int, typer.Option("--limit", min=1, help="With --source: how many recent traces to read.")
     ] = 500,
-    env: common.EnvEachOpt = None,
-    source_token: source_auth.TokenOpt = None,
-    source_user: source_auth.UserOpt = None,
-    source_password: source_auth.PasswordOpt = None,
-    source_org: source_auth.OrgOpt = None,
-    output: common.OutputOpt = OutputFormat.text,
+    env: options.EnvEachOpt = None,
+    credentials: options.SourceCredentials = options.NO_CREDENTIALS,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Task success, tool-use accuracy, guardrail adherence and hallucination rate, with gates.
 
@@ -168,13 +157,11 @@ def eval_(
         _ground(store, since_ns, until_ns, agent) if groundedness and source is None else None
     )
     judged = None
-    if judge is not None:
+    if judge.judge_model is not None:
         if source is not None:
             raise UsageError("--judge reads the local store: it does not go with --source")
-        judged = _judge(
-            store, judge, judge_url, judge_key_env, since_ns, until_ns, agent, judge_limit
-        )
-    auth = source_auth.source_auth(source_token, source_user, source_password, source_org)
+        judged = _judge(store, judge.judge_model, judge, since_ns, until_ns, agent, judge_limit)
+    auth = credentials.auth()
     spans, described = _spans(store, source, since_ns, until_ns, agent, limit, auth)
     declared = (
         {a.metadata.name: {t.name for t in a.spec.tools} for a in agents}
@@ -275,9 +262,9 @@ def _ground(
         return ground_runs(st, since_ns=since_ns, until_ns=until_ns, agent=agent).to_dict()
 
 
-def _judge(store: Path | None, model: str, url: str, key_env: str, since_ns: int, until_ns: int,
+def _judge(store: Path | None, model: str, judge: options.Judge, since_ns: int, until_ns: int,
            agent: str | None, limit: int) -> dict[str, Any]:  # fmt: skip
-    """Have ``model`` judge the faithfulness of stored runs; the key is read from ``key_env``."""
+    """Have ``model`` judge the faithfulness of stored runs, at the judge's endpoint."""
     from agentctl.errors import TelemetryError
     from agentctl.telemetry.judge import judge_runs
     from agentctl.telemetry.store import TraceStore
@@ -285,12 +272,12 @@ def _judge(store: Path | None, model: str, url: str, key_env: str, since_ns: int
     path = common.store_path(store)
     if not path.exists():
         raise TelemetryError(f"{path}: no trace store there", hint="check --store")
-    url, key = common.judge_endpoint(url, key_env)
+    url, key = judge.endpoint()
     with TraceStore(path) as st:
         result = judge_runs(st, model=model, base_url=url, key=key, since_ns=since_ns,
                             until_ns=until_ns, agent=agent, limit=limit)  # fmt: skip
     data = result.to_dict()
-    data["keyFrom"] = key_env if key else None
+    data["keyFrom"] = judge.judge_key_env if key else None
     return data
 
 

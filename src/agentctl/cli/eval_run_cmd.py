@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import cluster, common
+from agentctl.cli import cluster, common, options
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
@@ -23,14 +23,9 @@ MIN_COMPARE_RUNS = 10
 
 
 @app.command("run")
+@options.expand
 def eval_run(
-    path: Annotated[
-        Path | None,
-        typer.Argument(
-            metavar="PATH",
-            help="Agent project directory or agent.yaml (default: the current directory).",
-        ),
-    ] = None,
+    path: options.PathArg = None,
     files: Annotated[
         list[Path] | None,
         typer.Option(
@@ -47,7 +42,7 @@ def eval_run(
         ),
     ] = None,
     repeat: Annotated[
-        int, typer.Option("--repeat", "-n", metavar="N", min=1, max=1000, help="Runs of each case.")
+        int, typer.Option("--repeat", metavar="N", min=1, max=1000, help="Runs of each case.")
     ] = 1,
     parallel: Annotated[
         int,
@@ -124,29 +119,10 @@ def eval_run(
             help="With --deployed: how long to wait for each run's trace to reach the backend.",
         ),
     ] = "60s",
-    kubeconfig: cluster.KubeconfigOpt = None,
-    context: cluster.ContextOpt = None,
-    namespace: cluster.NamespaceOpt = None,
-    request_timeout: cluster.RequestTimeoutOpt = "300s",
-    judge: Annotated[
-        str | None,
-        common.judge_option(
-            "The model that scores answers against the cases' rubrics (expect.answer.judge), "
-            "at an OpenAI-compatible endpoint (--judge-url); its cost is reported. Required "
-            "when a case has a rubric.",
-        ),
-    ] = None,
-    judge_url: common.JudgeUrlOpt = common.JUDGE_URL_DEFAULT,
-    judge_key_env: common.JudgeKeyEnvOpt = "AGENTCTL_JUDGE_API_KEY",
-    env: common.EnvOpt = None,
-    env_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--env-file",
-            metavar="FILE",
-            help="Local settings and secrets (default: <project>/.env).",
-        ),
-    ] = None,
+    target: cluster.Target = cluster.Target(request_timeout="300s"),
+    judge: options.RubricJudge = options.RubricJudge(),
+    env: options.EnvOpt = None,
+    env_file: options.EnvFileOpt = None,
     python: Annotated[
         str | None,
         typer.Option(
@@ -155,9 +131,8 @@ def eval_run(
             help="Interpreter for the project's code (default: <project>/.venv, else this one).",
         ),
     ] = None,
-    store: common.StoreOpt = None,
-    platform_file: common.PlatformOpt = None,
-    output: common.OutputOpt = OutputFormat.text,
+    store: options.StoreOpt = None,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Run the eval set (evals/*.yaml) locally and judge every case; exit 1 when one fails.
 
@@ -181,13 +156,14 @@ def eval_run(
         if unknown:
             raise UsageError(f"no case named {unknown[0]!r} in the eval set")
         cases = [c for c in cases if c.case.name in set(case)]
-    scorer = _scorer(cases, judge, judge_url, judge_key_env)
-    options = DevOptions(
+    scorer = _scorer(cases, judge)
+    store_path = common.store_path(store)
+    run_options = DevOptions(
         offline_model=offline_model,
         python=python,
-        store_path=_store_path(store),
+        store_path=store_path,
         env_file=env_file,
-        platform_file=common.platform_path(platform_file),
+        platform_file=common.platform_path(target.platform),
     )
     baseline = None
     if compare is not None:  # before running anything: a missing baseline is a usage error
@@ -208,14 +184,14 @@ def eval_run(
     if not quiet:
         err.print(f"[bold]eval run[/] {loaded.name}: {len(cases)} case(s) x {repeat}")
     if deployed:
-        target = _Deployed(kubeconfig, context, namespace, request_timeout, source, port_forward,
-                           cluster.duration(trace_wait, "--trace-wait"), platform_file)  # fmt: skip
-        runs = _run_deployed(loaded, cases, repeat, target, _store_path(store), scorer, progress)
+        deployed_at = _Deployed(
+            target, source, port_forward, cluster.duration(trace_wait, "--trace-wait")
+        )
+        runs = _run_deployed(loaded, cases, repeat, deployed_at, store_path, scorer, progress)
     else:
-        runs = run_cases(loaded, options, cases, repeat=repeat, parallel=parallel,
+        runs = run_cases(loaded, run_options, cases, repeat=repeat, parallel=parallel,
                          on_result=progress, rubric_judge=scorer)  # fmt: skip
     elapsed = time.monotonic() - started
-    store_path = _store_path(store)
     report = rep.build_report(loaded.agent, cases, runs, run_spans(store_path, runs),
                               allow_insufficient=allow_insufficient)  # fmt: skip
     if compare is not None and baseline is not None:
@@ -249,13 +225,13 @@ def eval_run(
         raise GateFailed(report.failure_summary())
 
 
-def _scorer(cases: list[Any], model: str | None, url: str, key_env: str) -> Any:
+def _scorer(cases: list[Any], judge: options.Judge) -> Any:
     """The rubric judge, when a case needs one; a case with a rubric and no --judge is refused
     before anything runs."""
     from agentctl.errors import UsageError
 
     rubrics = [c for c in cases if c.case.expect.answer.judge is not None]
-    if model is None:
+    if judge.judge_model is None:
         if rubrics:
             c = rubrics[0]
             raise UsageError(
@@ -266,8 +242,8 @@ def _scorer(cases: list[Any], model: str | None, url: str, key_env: str) -> Any:
         return None
     from agentctl.telemetry.judge import RubricScorer
 
-    base_url, key = common.judge_endpoint(url, key_env)
-    return RubricScorer(model, base_url, key)
+    base_url, key = judge.endpoint()
+    return RubricScorer(judge.judge_model, base_url, key)
 
 
 def _record_verdicts(scorer: Any, store_path: Path, cases: list[Any], runs: list[Any]) -> None:
@@ -287,14 +263,12 @@ def _record_verdicts(scorer: Any, store_path: Path, cases: list[Any], runs: list
 
 @dataclass
 class _Deployed:
-    kubeconfig: str | None
-    context: str | None
-    namespace: str | None
-    request_timeout: str
+    """--deployed: the cluster the agent runs in and where its traces are read."""
+
+    cluster: cluster.Target
     source: str | None
     port_forward: str | None
     trace_wait: float
-    platform: Path | None
 
 
 def _trace_source(loaded: Any, target: _Deployed, store: Any, stack: ExitStack) -> Any:
@@ -304,7 +278,7 @@ def _trace_source(loaded: Any, target: _Deployed, store: Any, stack: ExitStack) 
     from agentctl.spec.loader import load_platform
     from agentctl.telemetry.sources import LocalSource, remote_source
 
-    pf = cluster.platform_file(target.platform)
+    pf = target.cluster.platform_file()
     telemetry = load_platform(Path(pf) if pf else None, loaded.project_dir).platform.telemetry
     url, kind = target.source, None
     if url in ("jaeger", "tempo"):
@@ -323,7 +297,9 @@ def _trace_source(loaded: Any, target: _Deployed, store: Any, stack: ExitStack) 
             parse_target(target.port_forward),
             telemetry.collector_namespace,
             default_port=DEFAULT_PORTS[kind],
-            connect_options=cluster.connect_options(target.kubeconfig, target.context),
+            connect_options=cluster.connect_options(
+                target.cluster.kubeconfig, target.cluster.context
+            ),
         )
         url = fwd.start()
         stack.callback(fwd.stop)
@@ -382,7 +358,7 @@ def _run_deployed(
 ) -> list[Any]:
     """Each case ``repeat`` times against the deployed agent, through `agentctl invoke`'s path;
     each run's trace copied into the store and judged like a local run."""
-    from agentctl.deploy.locate import find_agent, resolve_namespace
+    from agentctl.deploy.locate import find_agent
     from agentctl.errors import Problem, SpecError, UsageError
     from agentctl.eval.cases import judge
     from agentctl.spec.models import AgentType
@@ -405,11 +381,10 @@ def _run_deployed(
     with (
         ExitStack() as stack,
         TraceStore(store_path) as store,
-        cluster.connect_client(target.kubeconfig, target.context, target.request_timeout) as client,
+        target.cluster.connect() as client,
     ):
         source = _trace_source(loaded, target, store, stack)
-        ns = resolve_namespace(client, target.namespace, agent.metadata.name, loaded.project_dir,
-                               cluster.platform_file(target.platform))  # fmt: skip
+        ns = target.cluster.namespace_of(client, agent.metadata.name, loaded.project_dir)
         client.discover()
         found = find_agent(client, agent.metadata.name, ns)
         for c in cases:
@@ -419,7 +394,3 @@ def _run_deployed(
                 progress(result)
                 results.append(result)
     return results
-
-
-def _store_path(store: Path | None) -> Path:
-    return common.store_path(store)

@@ -7,17 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import common, options
 from agentctl.settings import OutputFormat
 
 app = typer.Typer(add_completion=False, no_args_is_help=True)
 
-PathArg = Annotated[
-    Path | None,
-    typer.Argument(
-        help="The agent project (a directory with agent.yaml, or the file; default: .)."
-    ),
-]
 InsecureOpt = Annotated[
     bool,
     typer.Option(
@@ -43,18 +37,6 @@ def _load(path: Path | None, platform_file: Path | None, env: str | None) -> tup
     return loaded, platform
 
 
-def _build_args(values: list[str] | None) -> dict[str, str]:
-    from agentctl.errors import UsageError
-
-    out: dict[str, str] = {}
-    for value in values or []:
-        key, sep, val = value.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--build-arg {value!r}: expected KEY=VALUE")
-        out[key] = val
-    return out
-
-
 def _show(result: Any, output: OutputFormat) -> None:
     data = result.to_dict()
     if output is not OutputFormat.text:
@@ -69,7 +51,7 @@ def _show(result: Any, output: OutputFormat) -> None:
 
 @app.command("build")
 def build(
-    path: PathArg = None,
+    path: options.PathArg = None,
     builder: BuilderOpt = None,
     push: Annotated[
         bool, typer.Option("--push", help="Push every tag and record the digest.")
@@ -90,9 +72,9 @@ def build(
         Path | None,
         typer.Option("--file", "-f", metavar="FILE", help="Dockerfile (default: PATH/Dockerfile)."),
     ] = None,
-    platform_file: common.PlatformOpt = None,
-    env: common.EnvOpt = None,
-    output: common.OutputOpt = OutputFormat.text,
+    platform_file: options.PlatformOpt = None,
+    env: options.EnvOpt = None,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Build the project's image from its Dockerfile, tagged with spec.image, the version and the git commit.
 
@@ -108,7 +90,11 @@ def build(
     loaded, platform = _load(path, platform_file, env)
     wanted = [p.strip() for p in (platforms or "").split(",") if p.strip()]
     plan = image_project.plan(
-        loaded, platform, dockerfile=file, build_args=_build_args(build_arg), platforms=wanted
+        loaded,
+        platform,
+        dockerfile=file,
+        build_args=common.parse_params(build_arg, "--build-arg"),
+        platforms=wanted,
     )
     err = common.console(stderr=True)
     for note in plan.notes:
@@ -118,12 +104,12 @@ def build(
 
 @app.command("push")
 def push(
-    path: PathArg = None,
+    path: options.PathArg = None,
     builder: BuilderOpt = None,
     insecure: InsecureOpt = False,
-    platform_file: common.PlatformOpt = None,
-    env: common.EnvOpt = None,
-    output: common.OutputOpt = OutputFormat.text,
+    platform_file: options.PlatformOpt = None,
+    env: options.EnvOpt = None,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Push an image built by `agentctl image build` and record its digest in image.lock.json."""
     from agentctl.image import builders

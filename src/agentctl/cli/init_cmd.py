@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import common, options
 from agentctl.settings import OutputFormat
 from agentctl.views.words import counted
 
@@ -81,15 +81,9 @@ def init(
             "--directory", help="The template's directory inside the repository or directory given."
         ),
     ] = None,
-    trust: Annotated[
-        bool,
-        typer.Option(
-            "--trust",
-            help="Run the template's hooks without asking (templates outside platform.yaml trustedTemplates).",
-        ),
-    ] = False,
-    platform: common.PlatformOpt = None,
-    output: common.OutputOpt = OutputFormat.text,
+    trust: options.TrustOpt = False,
+    platform: options.PlatformOpt = None,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Create an agent project from a golden-path template (cookiecutter)."""
     from agentctl.scaffold import generate, variables

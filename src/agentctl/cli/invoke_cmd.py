@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import cluster, common
+from agentctl.cli import cluster, common, options
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -46,16 +46,13 @@ def invoke(
         Path | None,
         typer.Option("-f", "--file", metavar="FILE", help="Read the task from FILE (- for stdin)."),
     ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option("-p", "--param", help="Job and workflow agents: a parameter key=value."),
-    ] = None,
+    param: options.ParamOpt = None,
     conversation: Annotated[
         str | None,
         typer.Option("--conversation-id", help="Continue this conversation (stateful agents)."),
     ] = None,
     target: cluster.Target = cluster.Target(request_timeout="300s"),
-    output: common.OutputOpt = OutputFormat.text,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Send a task to a deployed service or stateful agent and print its answer and trace id.
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import common, options
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -36,13 +36,7 @@ def quickstart(
             help="Directory to create the demo project in (default: a fresh ./agentctl-quickstart[-N]).",
         ),
     ] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            help="Trace store file (default: AGENTCTL_TRACE_STORE or the user data directory).",
-        ),
-    ] = None,
+    store: options.StoreOpt = None,
     python: Annotated[
         str | None,
         typer.Option(
@@ -51,7 +45,7 @@ def quickstart(
             "its pyproject.toml).",
         ),
     ] = None,
-    output: common.OutputOpt = OutputFormat.text,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Scaffold a demo agent, validate it, build it, run it with the offline demo model, show its trace and cost.
 

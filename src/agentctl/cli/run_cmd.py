@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import cluster, common
+from agentctl.cli import cluster, common, options
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -18,9 +18,7 @@ app = typer.Typer()
 @cluster.command(app)
 def run(
     name: Annotated[str, typer.Argument(help="The agent to run (a job or workflow agent).")],
-    param: Annotated[
-        list[str] | None, typer.Option("-p", "--param", help="A parameter key=value (repeatable).")
-    ] = None,
+    param: options.ParamOpt = None,
     watch: Annotated[
         bool, typer.Option("--watch", "-w", help="Follow the run node by node until it ends.")
     ] = False,
@@ -35,7 +33,7 @@ def run(
         typer.Option("--timeout", help="With --watch: give up waiting after this long (e.g. 30m)."),
     ] = None,
     target: cluster.Target = cluster.TARGET,
-    output: common.OutputOpt = OutputFormat.text,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Start a Workflow from the agent's WorkflowTemplate, or a Job from its CronJob/Job template.
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import cluster, common
+from agentctl.cli import cluster, common, options
 from agentctl.settings import OutputFormat
 
 app = typer.Typer(no_args_is_help=True)
@@ -30,7 +30,7 @@ def list_runs(
     name: Annotated[str, typer.Argument(help="The agent (a job or workflow agent).")],
     limit: Annotated[int, typer.Option("--limit", min=0, help="At most this many (0: all).")] = 20,
     target: cluster.Target = cluster.TARGET,
-    output: common.OutputOpt = OutputFormat.text,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Recent runs of an agent, newest first: phase, duration and compute cost."""
     from agentctl.cost.rates import RateCard, fmt_usd
@@ -107,13 +107,13 @@ def _command(action: str, doc: str) -> Any:
     def command(
         run: RunArg,
         target: cluster.Target = cluster.TARGET,
-        output: common.OutputOpt = OutputFormat.text,
+        output: options.OutputOpt = OutputFormat.text,
     ) -> None:
         _act(action, run, target, output)
 
     command.__doc__ = doc
     command.__name__ = action
-    return cluster.options(command)
+    return options.expand(command)
 
 
 app.command("stop")(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from agentctl.cli import cluster, common
+from agentctl.cli import cluster, common, options
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
@@ -21,7 +21,7 @@ def status(
         bool, typer.Option("-A", "--all-namespaces", help="Agents in every namespace.")
     ] = False,
     target: cluster.Target = cluster.TARGET,
-    output: common.OutputOpt = OutputFormat.text,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Show agents agentctl deployed: type, version, ready/desired replicas, last run and result, age."""
     from agentctl.deploy.status import status as run_status

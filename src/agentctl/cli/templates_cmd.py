@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import common, options
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
 
 
 @app.command()
-def templates(output: common.OutputOpt = OutputFormat.text) -> None:
+def templates(output: options.OutputOpt = OutputFormat.text) -> None:
     """List the built-in templates `agentctl init --template` accepts."""
     from agentctl.scaffold import catalog
 

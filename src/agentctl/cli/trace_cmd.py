@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from agentctl.cli import cluster, common, source_auth
+from agentctl.cli import cluster, common, options
 from agentctl.settings import OutputFormat
 
 if TYPE_CHECKING:
@@ -30,21 +30,13 @@ class TraceFormat(StrEnum):
     yaml = "yaml"
 
 
-def _remember(value: TraceFormat) -> TraceFormat:
-    common.remember_output(_machine(value))
-    return value
-
-
-def _machine(value: TraceFormat) -> OutputFormat:
-    return OutputFormat.text if value is TraceFormat.wide else OutputFormat(value.value)
-
-
 class Status(StrEnum):
     ok = "ok"
     error = "error"
 
 
 @app.command()
+@options.expand
 def trace(
     trace_id: Annotated[
         str | None,
@@ -79,14 +71,7 @@ def trace(
     limit: Annotated[
         int, typer.Option("--limit", "--last", "-l", min=1, help="How many traces to list.")
     ] = 20,
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            metavar="FILE",
-            help="Local trace store (default: $AGENTCTL_TRACE_STORE or the user data dir).",
-        ),
-    ] = None,
+    store: options.StoreOpt = None,
     source: Annotated[
         str | None,
         typer.Option(
@@ -110,24 +95,17 @@ def trace(
             help="Namespace for --port-forward (default: platform collectorNamespace).",
         ),
     ] = None,
-    kubeconfig: cluster.KubeconfigOpt = None,
-    context: cluster.ContextOpt = None,
+    kubeconfig: options.KubeconfigOpt = None,
+    context: options.ContextOpt = None,
     no_cost: Annotated[
         bool, typer.Option("--no-cost", help="Skip pricing (shows tokens only).")
     ] = False,
-    source_token: source_auth.TokenOpt = None,
-    source_user: source_auth.UserOpt = None,
-    source_password: source_auth.PasswordOpt = None,
-    source_org: source_auth.OrgOpt = None,
+    credentials: options.SourceCredentials = options.NO_CREDENTIALS,
     output_choice: Annotated[
         TraceFormat,
-        typer.Option(
-            "-o",
-            "--output",
-            help="text (fits 80 columns: short trace ids), wide (every column, full ids), "
-            "json/yaml (a versioned envelope).",
-            case_sensitive=False,
-            callback=_remember,
+        options.output_choice(
+            "text (fits 80 columns: short trace ids), wide (every column, full ids), "
+            "json/yaml (a versioned envelope)."
         ),
     ] = TraceFormat.text,
 ) -> None:
@@ -136,7 +114,7 @@ def trace(
     from agentctl.usecases import trace_source
 
     common.set_kind("TraceSpan" if follow else "Trace" if trace_id else "TraceList")
-    output, wide = _machine(output_choice), output_choice is TraceFormat.wide
+    output, wide = options.machine_format(output_choice), output_choice is TraceFormat.wide
     since_ns = parse_when(since, "--since", time.time_ns()) if since else None
 
     def query() -> Query:  # built where there is a store to ask: an empty one needs no sqlite
@@ -159,7 +137,7 @@ def trace(
         return
     forwarder = None
     try:
-        auth = source_auth.source_auth(source_token, source_user, source_password, source_org)
+        auth = credentials.auth()
         connect = cluster.connect_options(kubeconfig, context) if port_forward else None
         src, forwarder = trace_source.resolve(
             store=store,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agentctl.cli import common
+from agentctl.cli import common, options
 from agentctl.settings import OutputFormat
 
 if TYPE_CHECKING:
@@ -52,11 +52,9 @@ def upgrade(
             help="After resolving the conflicts of an upgrade: record the new template version.",
         ),
     ] = False,
-    trust: Annotated[
-        bool, typer.Option("--trust", help="Run the template's hooks without asking.")
-    ] = False,
-    platform: common.PlatformOpt = None,
-    output: common.OutputOpt = OutputFormat.text,
+    trust: options.TrustOpt = False,
+    platform: options.PlatformOpt = None,
+    output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Upgrade a project to a newer version of its template (a three-way merge).
 

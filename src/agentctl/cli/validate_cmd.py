@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from agentctl.cli import common
+from agentctl.cli import common, options
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.files import write_text_atomic
 from agentctl.settings import OutputFormat
@@ -145,8 +145,8 @@ def validate(
             help="Plain Kubernetes manifests: a file, a directory (searched recursively) or - for stdin. Repeatable.",
         ),
     ] = None,
-    platform_file: common.PlatformOpt = None,
-    env: common.EnvOpt = None,
+    platform_file: options.PlatformOpt = None,
+    env: options.EnvOpt = None,
     include: Annotated[
         list[str] | None,
         typer.Option(
@@ -189,17 +189,8 @@ def validate(
             "-o", "--output", help="Same as --format (text, json or yaml).", case_sensitive=False
         ),
     ] = None,
-    kube_version: Annotated[
-        str | None,
-        typer.Option(
-            "--kube-version",
-            help="Kubernetes version whose schemas SCH-001 uses (default: newest bundled).",
-        ),
-    ] = None,
-    crd_dir: Annotated[
-        list[Path] | None,
-        typer.Option("--crd-dir", help="Directory of extra CRDs for SCH-001 (repeatable)."),
-    ] = None,
+    kube_version: options.KubeVersionOpt = None,
+    crd_dir: options.CrdDirOpt = None,
     allow_kind: Annotated[
         list[str] | None,
         typer.Option(
