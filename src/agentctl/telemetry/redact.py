@@ -151,22 +151,84 @@ _SHAPED: list[tuple[str, re.Pattern[str]]] = [
 _SHAPES_STEP = re.compile("(?!)")  # stands for the _SHAPED step in _PATTERNS
 
 
-def _shapes_gate(t: str, f: str, n: bool) -> bool:
+def _shapes_gate(t: str, f: str, p: frozenset[str]) -> bool:
     return True
 
 
-def _any(literals: tuple[str, ...], text: str) -> bool:
-    for lit in literals:  # noqa: SIM110 (a plain loop: any() over a generator costs twice as much)
-        if lit in text:
-            return True
-    return False
+def _named(present: frozenset[str]) -> bool:
+    """Whether a word of a secret's name (:data:`_NAME_WORDS`) is in the value."""
+    return not present.isdisjoint(_NAME_WORDS)
 
 
-# (gate, pattern, replacement): gate(text, folded, has_name) is False when the pattern cannot match.
-_PATTERNS: list[tuple[Callable[[str, str, bool], bool], re.Pattern[str], str]] = [
+# Every literal of more than one character a gate looks for: those with upper-case letters in
+# the value as it is, the others in the value folded. Single characters (``-``, ``=``, ``@``)
+# are tested by the gates themselves, in the value as it is when each pattern runs.
+_CASED = frozenset(
+    {"-----BEGIN", *_ENV_LITERALS, *(lit for lit, _ in _SHAPED if lit != lit.lower())}
+)
+_FOLDED_LITERALS = frozenset(
+    {"://", "bearer", "basic", "token", "sig", *_NAME_WORDS}
+    | {lit for lit, _ in _SHAPED if lit == lit.lower()}
+)
+_LITERALS = _CASED | _FOLDED_LITERALS
+
+
+def _found_each(text: str, folded: str) -> frozenset[str]:
+    """The literals of :data:`_LITERALS` in the value: one substring search per literal."""
+    return frozenset(
+        [lit for lit in _CASED if lit in text] + [lit for lit in _FOLDED_LITERALS if lit in folded]
+    )
+
+
+class _OnePass:
+    """The same answer as :func:`_found_each` from one pass over the value: an Aho-Corasick
+    automaton (``ahocorasick_rs``) of every literal in lower case runs over the folded value,
+    and the few literals with upper-case letters it finds are confirmed in the value as it is
+    (a literal's lower-case form is in the folded value wherever the literal is in the value,
+    so nothing is missed). Built on first use, so only what redacts imports it."""
+
+    def __init__(self) -> None:
+        import ahocorasick_rs
+
+        lowered = sorted({lit.lower() for lit in _LITERALS})
+        self._find = ahocorasick_rs.AhoCorasick(lowered).find_matches_as_strings
+        self._cased: dict[str, list[str]] = {}
+        for lit in _CASED:
+            self._cased.setdefault(lit.lower(), []).append(lit)
+
+    def __call__(self, text: str, folded: str) -> frozenset[str]:
+        hits = set(self._find(folded, overlapping=True))
+        if not hits:
+            return _NONE
+        out = hits & _FOLDED_LITERALS
+        for low in hits:
+            for lit in self._cased.get(low, ()):
+                if lit in text:
+                    out.add(lit)
+        return frozenset(out)
+
+
+_NONE: frozenset[str] = frozenset()
+_found: Callable[[str, str], frozenset[str]] | None = None
+
+
+def _finder() -> Callable[[str, str], frozenset[str]]:
+    """The one-pass search when ``ahocorasick_rs`` is installed, else one search per literal."""
+    global _found
+    if _found is None:
+        try:
+            _found = _OnePass()
+        except ImportError:
+            _found = _found_each
+    return _found
+
+
+# (gate, pattern, replacement): gate(text, folded, present) is False when the pattern cannot
+# match; ``present`` holds the literals of :data:`_LITERALS` found in the value (see _found).
+_PATTERNS: list[tuple[Callable[[str, str, frozenset[str]], bool], re.Pattern[str], str]] = [
     # PEM private keys, also inside JSON strings (with \n escapes) or cut short
     (
-        lambda t, f, n: "-----BEGIN" in t,
+        lambda t, f, p: "-----BEGIN" in p,
         re.compile(
             r"(-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END[A-Z0-9 ]*PRIVATE KEY-----|$)"
         ),
@@ -174,25 +236,25 @@ _PATTERNS: list[tuple[Callable[[str, str, bool], bool], re.Pattern[str], str]] =
     ),
     (_shapes_gate, _SHAPES_STEP, REDACTED),  # the shapes of _SHAPED, each behind its literal
     (
-        lambda t, f, n: "bearer" in f or "basic" in f or "token" in f,
+        lambda t, f, p: "bearer" in p or "basic" in p or "token" in p,
         re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*"),
         r"\1\2" + REDACTED,
     ),
     # user:password@ in URLs
     (
-        lambda t, f, n: "://" in t and "@" in t,
+        lambda t, f, p: "://" in p and "@" in t,
         re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^@\s/]+@"),
         r"\1" + REDACTED + "@",
     ),
     # ?api_key=... &token=... &sig=... in URLs
     (
-        lambda t, f, n: "=" in t and (n or "sig" in f),
+        lambda t, f, p: "=" in t and (_named(p) or "sig" in p),
         re.compile(rf"(?i)([?&;][\w.-]*(?:{_NAMES}|sig|signature)=)[^&#\s\"'<>]+"),
         r"\1" + REDACTED,
     ),
     # command lines: --api-key X, --token=X, --password 'X'
     (
-        lambda t, f, n: n and "-" in t,
+        lambda t, f, p: "-" in t and _named(p),
         re.compile(
             # (?<![\w-])- written as -(?<![\w-]-): the same test, after a literal
             rf"(?i)(-(?<![\w-]-)-?[\w.-]*(?:{_NAMES})(?:=|\s+))([\"']?)(?!\[REDACTED\])[^\s\"']+"
@@ -201,7 +263,7 @@ _PATTERNS: list[tuple[Callable[[str, str, bool], bool], re.Pattern[str], str]] =
     ),
     # OPENAI_API_KEY=X, DB_PASSWORD="X" (environment style)
     (
-        lambda t, f, n: _any(_ENV_LITERALS, t),
+        lambda t, f, p: not p.isdisjoint(_ENV_LITERALS),
         re.compile(
             r"\b([A-Z][A-Z0-9_]*(?:_KEY|_TOKEN|_SECRET|_PASSWORD|_PASS|_PWD|_CREDENTIALS?)"
             r"\s*[=:]\s*)([\"']?)(?!\[REDACTED\])[^\s\"',;]+"
@@ -210,7 +272,7 @@ _PATTERNS: list[tuple[Callable[[str, str, bool], bool], re.Pattern[str], str]] =
     ),
     # password: X, api_key='X', "client_secret": "X", Password=X; aws_secret_access_key = X
     (
-        lambda t, f, n: n and _name_assigned(f),
+        lambda t, f, p: _named(p) and _name_assigned(f),
         re.compile(
             rf"(?i)((?<![\w-])[\w.-]*(?:{_NAMES})(?![A-Za-z0-9])[\"']?\s*[:=]\s*)([\"']?)"
             r"(?!\[REDACTED\])[^\s\"',;}&]{2,}"
@@ -244,13 +306,15 @@ def _scan(text: str) -> str:
     folded = text.lower()
     if not text.isascii() and _FOLDED.search(text):
         folded = text.translate(_FOLD).lower()
-    has_name = _any(_NAME_WORDS, folded)
+    present = (_found or _finder())(text, folded)
+    if not present:  # every gate needs one of the literals
+        return text
     for gate, pattern, repl in _PATTERNS:
         if pattern is _SHAPES_STEP:
             for literal, shape in _SHAPED:  # one loop: a gate call per shape costs more
-                if literal in text:
+                if literal in present:
                     text = shape.sub(REDACTED, text)
-        elif gate(text, folded, has_name):
+        elif gate(text, folded, present):
             text = pattern.sub(repl, text)
     return text
 
