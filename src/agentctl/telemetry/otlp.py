@@ -28,6 +28,7 @@ from typing import Any
 
 from agentctl.errors import TelemetryError
 from agentctl.spans import SpanEvent, SpanRecord
+from agentctl.telemetry import redact
 from agentctl.telemetry.normalise import ResourceInfo, build_record
 from agentctl.telemetry.redact import (
     REDACTED,
@@ -202,15 +203,28 @@ _SCALARS = frozenset({"string_value", "int_value", "double_value", "bool_value"}
 
 
 def _pb_redacted(kvs: Iterable[Any]) -> dict[str, Any]:
-    """``redact_attributes(_pb_attrs(kvs))`` in one pass (the attributes of every span and event)."""
+    """``redact_attributes(_pb_attrs(kvs))`` in one pass (the attributes of every span and event).
+
+    The verdicts cached by :mod:`agentctl.telemetry.redact` for names and short values are
+    read here directly: a call per attribute costs more than the lookup."""
     out: dict[str, Any] = {}
+    names = redact.name_cache
+    texts = redact.text_cache
+    short = redact.SHORT
     for kv in kvs:
         v = kv.value
         which = v.WhichOneof("value")
         key = kv.key
         if which == "string_value":
             text = v.string_value
-            out[key] = (REDACTED if text else text) if secret_name(key) else redact_text(text)
+            secret = names.get(key)
+            if secret is None:
+                secret = secret_name(key)
+            if secret:
+                out[key] = REDACTED if text else text
+            else:
+                hit = texts.get(text) if len(text) <= short else None
+                out[key] = redact_text(text) if hit is None else hit
         elif which in _SCALARS:
             out[key] = getattr(v, which)
         else:

@@ -197,7 +197,10 @@ class _OnePass:
             self._cased.setdefault(lit.lower(), []).append(lit)
 
     def __call__(self, text: str, folded: str) -> frozenset[str]:
-        hits = set(self._find(folded, overlapping=True))
+        try:
+            hits = set(self._find(folded, overlapping=True))
+        except ValueError:  # text that is not valid Unicode (lone surrogates)
+            return _found_each(text, folded)
         if not hits:
             return _NONE
         out = hits & _FOLDED_LITERALS
@@ -286,19 +289,19 @@ _PATTERNS: list[tuple[Callable[[str, str, frozenset[str]], bool], re.Pattern[str
 # again rather than freezing, so unique ids seen early (response and call ids)
 # do not keep the values that repeat out of it for the rest of a collector's life.
 _CACHE_LIMIT = 8192
-_SHORT = 96
-_name_cache: dict[str, bool] = {}
-_text_cache: dict[str, str] = {}
+SHORT = 96  # values up to this long have their verdict cached
+name_cache: dict[str, bool] = {}  # cleared in place when full: readers may hold it
+text_cache: dict[str, str] = {}
 
 
 def secret_name(key: str) -> bool:
     """True when an attribute name says its value is a secret."""
-    hit = _name_cache.get(key)
+    hit = name_cache.get(key)
     if hit is None:
         hit = bool(_SECRET_NAME.match(key.rsplit(".", 1)[-1]))
-        if len(_name_cache) >= _CACHE_LIMIT:
-            _name_cache.clear()
-        _name_cache[key] = hit
+        if len(name_cache) >= _CACHE_LIMIT:
+            name_cache.clear()
+        name_cache[key] = hit
     return hit
 
 
@@ -321,14 +324,14 @@ def _scan(text: str) -> str:
 
 def redact_text(text: str) -> str:
     """Replace credential-shaped substrings of ``text``."""
-    if len(text) > _SHORT:
+    if len(text) > SHORT:
         return _scan(text)
-    hit = _text_cache.get(text)
+    hit = text_cache.get(text)
     if hit is None:
         hit = _scan(text)
-        if len(_text_cache) >= _CACHE_LIMIT:
-            _text_cache.clear()
-        _text_cache[text] = hit
+        if len(text_cache) >= _CACHE_LIMIT:
+            text_cache.clear()
+        text_cache[text] = hit
     return hit
 
 

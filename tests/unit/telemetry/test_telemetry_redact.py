@@ -158,10 +158,10 @@ def test_the_verdict_caches_stay_bounded_and_keep_learning() -> None:
     for i in range(redact._CACHE_LIMIT + 10):
         redact_text(f"chatcmpl-{i}")
         secret_name(f"attr.{i}")
-    assert len(redact._text_cache) <= redact._CACHE_LIMIT
-    assert len(redact._name_cache) <= redact._CACHE_LIMIT
+    assert len(redact.text_cache) <= redact._CACHE_LIMIT
+    assert len(redact.name_cache) <= redact._CACHE_LIMIT
     redact_text("gpt-4o-mini-2024-07-18")
-    assert "gpt-4o-mini-2024-07-18" in redact._text_cache  # learnt after the cache filled up
+    assert "gpt-4o-mini-2024-07-18" in redact.text_cache  # learnt after the cache filled up
     assert redact_text("key " + OPENAI) == "key " + REDACTED
 
 
@@ -171,6 +171,7 @@ def _corpus_and_texts() -> list[str]:
     texts = _texts()
     texts += [secret for _, secret, _ in SHAPES]
     texts += ["K\u212aey=" + OPENAI, "TO\u0130KEN " + "x" * 20, "ask the desk", "SKU " + "ab" * 16]
+    texts += ["token \ud800 " + OPENAI, "\udfff"]  # not valid Unicode: the fallback answers
     return texts
 
 
