@@ -150,6 +150,7 @@ _SHAPED: list[tuple[str, re.Pattern[str]]] = [
     *((lits[0], re.compile(rx)) for lits, rx in _OTHER_KEYS),
 ]
 _SHAPES_STEP = re.compile("(?!)")  # stands for the _SHAPED step in _PATTERNS
+_SHAPE_LITERALS = frozenset(lit for lit, _ in _SHAPED)
 
 
 def _shapes_gate(t: str, f: str, p: frozenset[str]) -> bool:
@@ -205,23 +206,19 @@ class _OnePass:
             hits = set(self._find(folded, overlapping=True))
         except ValueError:  # text that is not valid Unicode (lone surrogates)
             return _found_each(text, folded)
-        return self._confirm(text, hits)
+        return self.confirm(text, hits)
 
-    def each(self, texts: list[str], folded: list[str]) -> list[frozenset[str]]:
-        """``[self(t, f) ...]`` from one pass over the folded values joined by NUL (no literal
-        holds one, so no match spans two values); raises ValueError for invalid Unicode."""
-        starts = []
-        at = 0
-        for f in folded:
-            starts.append(at)
-            at += len(f) + 1
+    def each(self, texts: list[str], starts: list[int], folded: str) -> list[set[str]]:
+        """The lower-case literals in each value, from one pass over ``folded``: the values
+        folded and joined by NUL (no literal holds one, so no match spans two values), value
+        ``i`` starting at ``starts[i]``. Raises ValueError for invalid Unicode."""
         hits: list[set[str]] = [set() for _ in texts]
         lowered = self._lowered
-        for index, start, _ in self._find_at("\0".join(folded), overlapping=True):
+        for index, start, _ in self._find_at(folded, overlapping=True):
             hits[bisect_right(starts, start) - 1].add(lowered[index])
-        return [self._confirm(t, h) for t, h in zip(texts, hits, strict=True)]
+        return hits
 
-    def _confirm(self, text: str, hits: set[str]) -> frozenset[str]:
+    def confirm(self, text: str, hits: set[str]) -> frozenset[str]:
         """The literals of lower-case ``hits``, those with capitals confirmed in ``text``."""
         if not hits:
             return _NONE
@@ -345,6 +342,8 @@ def _apply(text: str, folded: str, present: frozenset[str]) -> str:
         return text
     for gate, pattern, repl in _PATTERNS:
         if pattern is _SHAPES_STEP:
+            if present.isdisjoint(_SHAPE_LITERALS):
+                continue
             for literal, shape in _SHAPED:  # one loop: a gate call per shape costs more
                 if literal in present:
                     text = shape.sub(REDACTED, text)
@@ -372,12 +371,25 @@ def redact_texts(texts: list[str]) -> list[str]:
     found = _found or _finder()
     if len(texts) < 2 or not isinstance(found, _OnePass):
         return [redact_text(t) for t in texts]
-    folded = [_folded(t) for t in texts]
+    starts = []
+    at = 0
+    for t in texts:
+        starts.append(at)
+        at += len(t) + 1
+    # Folding keeps every character's place (U+0130, the one character lower() makes two
+    # of, is translated first), so each value's folded text is a slice of the whole.
+    folded = _folded("\0".join(texts))
     try:
-        present = found.each(texts, folded)
+        hits = found.each(texts, starts, folded)
     except ValueError:  # text that is not valid Unicode (lone surrogates)
         return [redact_text(t) for t in texts]
-    return [_apply(t, f, p) for t, f, p in zip(texts, folded, present, strict=True)]
+    out = []
+    for t, at, h in zip(texts, starts, hits, strict=True):
+        if h:
+            out.append(_apply(t, folded[at : at + len(t)], found.confirm(t, h)))
+        else:
+            out.append(t)
+    return out
 
 
 def redact_value(key: str, value: Any) -> Any:

@@ -208,7 +208,24 @@ def test_redact_texts_matches_redact_text_on_the_corpus() -> None:
 
     texts = [around(secret) * 3 for _, secret, around in SHAPES]
     texts += ["", "plain prose " * 20, "K\u212aey = " + "x" * 120, "token " + "y" * 100]
+    # U+0130 is the one character lower() makes two of: the values after it must still be
+    # found at their place in the folded whole
+    texts += ["\u0130" * 9 + " to\u0130en " + "z" * 100, "password: " + "hunter2" * 20]
     assert redact_texts(texts) == [redact_text(t) for t in texts]
     assert redact_texts([*texts, "bad \ud800 " * 30]) == [
         redact_text(t) for t in [*texts, "bad \ud800 " * 30]
     ]
+
+
+def test_folding_keeps_every_character_in_place_but_one() -> None:
+    """redact_texts slices each value's folded text out of the folded whole."""
+    import sys
+
+    from agentctl.telemetry import redact
+
+    grows = [
+        c
+        for c in range(sys.maxunicode + 1)
+        if not 0xD800 <= c < 0xE000 and len(chr(c).lower()) != 1
+    ]
+    assert grows == [0x130] and 0x130 in redact._FOLD
