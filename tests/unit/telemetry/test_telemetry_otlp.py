@@ -229,3 +229,25 @@ def test_folding_keeps_every_character_in_place_but_one() -> None:
         if not 0xD800 <= c < 0xE000 and len(chr(c).lower()) != 1
     ]
     assert grows == [0x130] and 0x130 in redact._FOLD
+
+
+def test_redact_texts_searches_in_bounded_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values are searched together a bounded number of characters at a time (the copies
+    that search makes stay small), with the same results whatever the bound."""
+    from tests.cli.test_secret_corpus import SHAPES
+
+    from agentctl.telemetry import redact
+
+    texts = [f"{'prose ' * 30}{around(secret)}" for _, secret, around in SHAPES] * 3
+    expected = [redact.redact_text(t) for t in texts]
+    calls: list[int] = []
+    joined = redact._redact_joined
+
+    def spy(found: redact._OnePass, part: list[str]) -> list[str]:
+        calls.append(sum(len(t) + 1 for t in part))
+        return joined(found, part)
+
+    monkeypatch.setattr(redact, "_redact_joined", spy)
+    monkeypatch.setattr(redact, "_JOINED_CHARS", 1000)
+    assert redact.redact_texts(texts) == expected
+    assert len(calls) > 10 and max(calls) < 1000 + 600
