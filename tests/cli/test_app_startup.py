@@ -28,6 +28,8 @@ HEAVY = {
     "jsonschema",
     "kubernetes_validate",
     "croniter",
+    "ahocorasick_rs",
+    "orjson",
 }
 # The root help and --version are plain text: not even rich.
 NOT_FOR_HELP = HEAVY | {"rich", "markdown_it", "yaml"}

@@ -174,6 +174,27 @@ _FIELD_OF: dict[str, tuple[int, int]] = {
 }
 
 
+# Every attribute key whose value build_record (and ResourceInfo) reads: the receiver
+# redacts these values before building a record, and may redact the others after.
+READ_KEYS = frozenset(
+    {
+        *_FIELD_OF,
+        "gen_ai.operation.name",
+        "openinference.span.kind",
+        "llm.request.type",
+        "traceloop.span.kind",
+        "traceloop.entity.name",
+        "gen_ai.agent.name",
+        "gen_ai.agent.version",
+        "agentctl.team",
+        "error.type",
+        "exception.type",
+        "service.name",
+        "service.version",
+    }
+)
+
+
 def _fields(attrs: dict[str, Any]) -> list[Any]:
     found: list[Any] = [None] * 10
     ranks = [99] * 10

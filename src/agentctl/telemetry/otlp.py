@@ -28,11 +28,13 @@ from typing import Any
 
 from agentctl.errors import TelemetryError
 from agentctl.spans import SpanEvent, SpanRecord
-from agentctl.telemetry.normalise import ResourceInfo, build_record
+from agentctl.telemetry import redact
+from agentctl.telemetry.normalise import READ_KEYS, ResourceInfo, build_record
 from agentctl.telemetry.redact import (
     REDACTED,
     redact_attributes,
     redact_text,
+    redact_texts,
     redact_value,
     secret_name,
 )
@@ -157,6 +159,7 @@ def _len_fields(buf: memoryview, i: int, end: int, wanted: int) -> Iterable[tupl
 
 def _pb_request(request: Any) -> ParseResult:
     result = ParseResult()
+    later: list[tuple[dict[str, Any], str, str]] = []  # long values redacted together
     for rs in request.resource_spans:
         resource = ResourceInfo(_pb_redacted(rs.resource.attributes))
         for ss in rs.scope_spans:
@@ -170,14 +173,7 @@ def _pb_request(request: Any) -> ParseResult:
                     result.reject(f"span {sp.name!r}: invalid span id")
                     continue
                 parent = sp.parent_span_id.hex() if sp.parent_span_id else None
-                events = (
-                    [
-                        SpanEvent(ev.name, ev.time_unix_nano, _pb_redacted(ev.attributes))
-                        for ev in sp.events
-                    ]
-                    if sp.events
-                    else []
-                )
+                events = sp.events
                 status = sp.status
                 result.spans.append(
                     build_record(
@@ -190,27 +186,62 @@ def _pb_request(request: Any) -> ParseResult:
                         end=sp.end_time_unix_nano,
                         status_code=status.code,
                         status_message=redact_text(status.message) if status.message else "",
-                        attributes=_pb_redacted(sp.attributes),
+                        attributes=_pb_redacted(sp.attributes, later),
                         resource=resource,
-                        events=events,
+                        events=[
+                            SpanEvent(
+                                ev.name, ev.time_unix_nano, _pb_redacted(ev.attributes, later)
+                            )
+                            for ev in events
+                        ]
+                        if events
+                        else [],
                     )
                 )
+    if later:
+        redacted = redact_texts([text for _, _, text in later])
+        for (attrs, key, text), new in zip(later, redacted, strict=True):
+            if attrs[key] is text:  # not replaced since by a later duplicate of the key
+                attrs[key] = new
     return result
 
 
 _SCALARS = frozenset({"string_value", "int_value", "double_value", "bool_value"})
 
 
-def _pb_redacted(kvs: Iterable[Any]) -> dict[str, Any]:
-    """``redact_attributes(_pb_attrs(kvs))`` in one pass (the attributes of every span and event)."""
+def _pb_redacted(
+    kvs: Iterable[Any], later: list[tuple[dict[str, Any], str, str]] | None = None
+) -> dict[str, Any]:
+    """``redact_attributes(_pb_attrs(kvs))`` in one pass (the attributes of every span and event).
+
+    The verdicts cached by :mod:`agentctl.telemetry.redact` for names and short values are
+    read here directly: a call per attribute costs more than the lookup. With ``later``,
+    long string values that normalisation does not read (prompts, messages, tool arguments)
+    are left as they are and appended as (attributes, key, value), for the caller to redact
+    together before the result is returned."""
     out: dict[str, Any] = {}
+    names = redact.name_cache
+    texts = redact.text_cache
+    short = redact.SHORT
     for kv in kvs:
         v = kv.value
         which = v.WhichOneof("value")
         key = kv.key
         if which == "string_value":
             text = v.string_value
-            out[key] = (REDACTED if text else text) if secret_name(key) else redact_text(text)
+            secret = names.get(key)
+            if secret is None:
+                secret = secret_name(key)
+            if secret:
+                out[key] = REDACTED if text else text
+            elif len(text) <= short:
+                hit = texts.get(text)
+                out[key] = redact_text(text) if hit is None else hit
+            elif later is not None and key not in READ_KEYS:
+                out[key] = text
+                later.append((out, key, text))
+            else:
+                out[key] = redact_text(text)
         elif which in _SCALARS:
             out[key] = getattr(v, which)
         else:

@@ -23,6 +23,7 @@ count, not a token.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -149,24 +150,107 @@ _SHAPED: list[tuple[str, re.Pattern[str]]] = [
     *((lits[0], re.compile(rx)) for lits, rx in _OTHER_KEYS),
 ]
 _SHAPES_STEP = re.compile("(?!)")  # stands for the _SHAPED step in _PATTERNS
+_SHAPE_LITERALS = frozenset(lit for lit, _ in _SHAPED)
 
 
-def _shapes_gate(t: str, f: str, n: bool) -> bool:
+def _shapes_gate(t: str, f: str, p: frozenset[str]) -> bool:
     return True
 
 
-def _any(literals: tuple[str, ...], text: str) -> bool:
-    for lit in literals:  # noqa: SIM110 (a plain loop: any() over a generator costs twice as much)
-        if lit in text:
-            return True
-    return False
+def _named(present: frozenset[str]) -> bool:
+    """Whether a word of a secret's name (:data:`_NAME_WORDS`) is in the value."""
+    return not present.isdisjoint(_NAME_WORDS)
 
 
-# (gate, pattern, replacement): gate(text, folded, has_name) is False when the pattern cannot match.
-_PATTERNS: list[tuple[Callable[[str, str, bool], bool], re.Pattern[str], str]] = [
+# Every literal of more than one character a gate looks for: those with upper-case letters in
+# the value as it is, the others in the value folded. Single characters (``-``, ``=``, ``@``)
+# are tested by the gates themselves, in the value as it is when each pattern runs.
+_CASED = frozenset(
+    {"-----BEGIN", *_ENV_LITERALS, *(lit for lit, _ in _SHAPED if lit != lit.lower())}
+)
+_FOLDED_LITERALS = frozenset(
+    {"://", "bearer", "basic", "token", "sig", *_NAME_WORDS}
+    | {lit for lit, _ in _SHAPED if lit == lit.lower()}
+)
+_LITERALS = _CASED | _FOLDED_LITERALS
+
+
+def _found_each(text: str, folded: str) -> frozenset[str]:
+    """The literals of :data:`_LITERALS` in the value: one substring search per literal."""
+    return frozenset(
+        [lit for lit in _CASED if lit in text] + [lit for lit in _FOLDED_LITERALS if lit in folded]
+    )
+
+
+class _OnePass:
+    """The same answer as :func:`_found_each` from one pass over the value: an Aho-Corasick
+    automaton (``ahocorasick_rs``) of every literal in lower case runs over the folded value,
+    and the few literals with upper-case letters it finds are confirmed in the value as it is
+    (a literal's lower-case form is in the folded value wherever the literal is in the value,
+    so nothing is missed). Built on first use, so only what redacts imports it."""
+
+    def __init__(self) -> None:
+        import ahocorasick_rs
+
+        lowered = sorted({lit.lower() for lit in _LITERALS})
+        automaton = ahocorasick_rs.AhoCorasick(lowered)
+        self._find = automaton.find_matches_as_strings
+        self._find_at = automaton.find_matches_as_indexes
+        self._lowered = lowered
+        self._cased: dict[str, list[str]] = {}
+        for lit in _CASED:
+            self._cased.setdefault(lit.lower(), []).append(lit)
+
+    def __call__(self, text: str, folded: str) -> frozenset[str]:
+        try:
+            hits = set(self._find(folded, overlapping=True))
+        except ValueError:  # text that is not valid Unicode (lone surrogates)
+            return _found_each(text, folded)
+        return self.confirm(text, hits)
+
+    def each(self, texts: list[str], starts: list[int], folded: str) -> list[set[str]]:
+        """The lower-case literals in each value, from one pass over ``folded``: the values
+        folded and joined by NUL (no literal holds one, so no match spans two values), value
+        ``i`` starting at ``starts[i]``. Raises ValueError for invalid Unicode."""
+        hits: list[set[str]] = [set() for _ in texts]
+        lowered = self._lowered
+        for index, start, _ in self._find_at(folded, overlapping=True):
+            hits[bisect_right(starts, start) - 1].add(lowered[index])
+        return hits
+
+    def confirm(self, text: str, hits: set[str]) -> frozenset[str]:
+        """The literals of lower-case ``hits``, those with capitals confirmed in ``text``."""
+        if not hits:
+            return _NONE
+        out = hits & _FOLDED_LITERALS
+        for low in hits:
+            for lit in self._cased.get(low, ()):
+                if lit in text:
+                    out.add(lit)
+        return frozenset(out)
+
+
+_NONE: frozenset[str] = frozenset()
+_found: Callable[[str, str], frozenset[str]] | None = None
+
+
+def _finder() -> Callable[[str, str], frozenset[str]]:
+    """The one-pass search when ``ahocorasick_rs`` is installed, else one search per literal."""
+    global _found
+    if _found is None:
+        try:
+            _found = _OnePass()
+        except ImportError:
+            _found = _found_each
+    return _found
+
+
+# (gate, pattern, replacement): gate(text, folded, present) is False when the pattern cannot
+# match; ``present`` holds the literals of :data:`_LITERALS` found in the value (see _found).
+_PATTERNS: list[tuple[Callable[[str, str, frozenset[str]], bool], re.Pattern[str], str]] = [
     # PEM private keys, also inside JSON strings (with \n escapes) or cut short
     (
-        lambda t, f, n: "-----BEGIN" in t,
+        lambda t, f, p: "-----BEGIN" in p,
         re.compile(
             r"(-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----)[\s\S]*?(-----END[A-Z0-9 ]*PRIVATE KEY-----|$)"
         ),
@@ -174,25 +258,25 @@ _PATTERNS: list[tuple[Callable[[str, str, bool], bool], re.Pattern[str], str]] =
     ),
     (_shapes_gate, _SHAPES_STEP, REDACTED),  # the shapes of _SHAPED, each behind its literal
     (
-        lambda t, f, n: "bearer" in f or "basic" in f or "token" in f,
+        lambda t, f, p: "bearer" in p or "basic" in p or "token" in p,
         re.compile(r"(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/\-]{8,}=*"),
         r"\1\2" + REDACTED,
     ),
     # user:password@ in URLs
     (
-        lambda t, f, n: "://" in t and "@" in t,
+        lambda t, f, p: "://" in p and "@" in t,
         re.compile(r"(\b[a-z][a-z0-9+.\-]*://[^/\s:@]+:)[^@\s/]+@"),
         r"\1" + REDACTED + "@",
     ),
     # ?api_key=... &token=... &sig=... in URLs
     (
-        lambda t, f, n: "=" in t and (n or "sig" in f),
+        lambda t, f, p: "=" in t and (_named(p) or "sig" in p),
         re.compile(rf"(?i)([?&;][\w.-]*(?:{_NAMES}|sig|signature)=)[^&#\s\"'<>]+"),
         r"\1" + REDACTED,
     ),
     # command lines: --api-key X, --token=X, --password 'X'
     (
-        lambda t, f, n: n and "-" in t,
+        lambda t, f, p: "-" in t and _named(p),
         re.compile(
             # (?<![\w-])- written as -(?<![\w-]-): the same test, after a literal
             rf"(?i)(-(?<![\w-]-)-?[\w.-]*(?:{_NAMES})(?:=|\s+))([\"']?)(?!\[REDACTED\])[^\s\"']+"
@@ -201,7 +285,7 @@ _PATTERNS: list[tuple[Callable[[str, str, bool], bool], re.Pattern[str], str]] =
     ),
     # OPENAI_API_KEY=X, DB_PASSWORD="X" (environment style)
     (
-        lambda t, f, n: _any(_ENV_LITERALS, t),
+        lambda t, f, p: not p.isdisjoint(_ENV_LITERALS),
         re.compile(
             r"\b([A-Z][A-Z0-9_]*(?:_KEY|_TOKEN|_SECRET|_PASSWORD|_PASS|_PWD|_CREDENTIALS?)"
             r"\s*[=:]\s*)([\"']?)(?!\[REDACTED\])[^\s\"',;]+"
@@ -210,7 +294,7 @@ _PATTERNS: list[tuple[Callable[[str, str, bool], bool], re.Pattern[str], str]] =
     ),
     # password: X, api_key='X', "client_secret": "X", Password=X; aws_secret_access_key = X
     (
-        lambda t, f, n: n and _name_assigned(f),
+        lambda t, f, p: _named(p) and _name_assigned(f),
         re.compile(
             rf"(?i)((?<![\w-])[\w.-]*(?:{_NAMES})(?![A-Za-z0-9])[\"']?\s*[:=]\s*)([\"']?)"
             r"(?!\[REDACTED\])[^\s\"',;}&]{2,}"
@@ -224,48 +308,105 @@ _PATTERNS: list[tuple[Callable[[str, str, bool], bool], re.Pattern[str], str]] =
 # again rather than freezing, so unique ids seen early (response and call ids)
 # do not keep the values that repeat out of it for the rest of a collector's life.
 _CACHE_LIMIT = 8192
-_SHORT = 96
-_name_cache: dict[str, bool] = {}
-_text_cache: dict[str, str] = {}
+SHORT = 96  # values up to this long have their verdict cached
+name_cache: dict[str, bool] = {}  # cleared in place when full: readers may hold it
+text_cache: dict[str, str] = {}
 
 
 def secret_name(key: str) -> bool:
     """True when an attribute name says its value is a secret."""
-    hit = _name_cache.get(key)
+    hit = name_cache.get(key)
     if hit is None:
         hit = bool(_SECRET_NAME.match(key.rsplit(".", 1)[-1]))
-        if len(_name_cache) >= _CACHE_LIMIT:
-            _name_cache.clear()
-        _name_cache[key] = hit
+        if len(name_cache) >= _CACHE_LIMIT:
+            name_cache.clear()
+        name_cache[key] = hit
     return hit
 
 
-def _scan(text: str) -> str:
-    folded = text.lower()
+def _folded(text: str) -> str:
+    """The value as the ``(?i)`` patterns see it (see :data:`_FOLD`)."""
     if not text.isascii() and _FOLDED.search(text):
-        folded = text.translate(_FOLD).lower()
-    has_name = _any(_NAME_WORDS, folded)
+        return text.translate(_FOLD).lower()
+    return text.lower()
+
+
+def _scan(text: str) -> str:
+    folded = _folded(text)
+    return _apply(text, folded, (_found or _finder())(text, folded))
+
+
+def _apply(text: str, folded: str, present: frozenset[str]) -> str:
+    """Run the patterns whose gates the literals ``present`` in the value open."""
+    if not present:  # every gate needs one of the literals
+        return text
     for gate, pattern, repl in _PATTERNS:
         if pattern is _SHAPES_STEP:
+            if present.isdisjoint(_SHAPE_LITERALS):
+                continue
             for literal, shape in _SHAPED:  # one loop: a gate call per shape costs more
-                if literal in text:
+                if literal in present:
                     text = shape.sub(REDACTED, text)
-        elif gate(text, folded, has_name):
+        elif gate(text, folded, present):
             text = pattern.sub(repl, text)
     return text
 
 
 def redact_text(text: str) -> str:
     """Replace credential-shaped substrings of ``text``."""
-    if len(text) > _SHORT:
+    if len(text) > SHORT:
         return _scan(text)
-    hit = _text_cache.get(text)
+    hit = text_cache.get(text)
     if hit is None:
         hit = _scan(text)
-        if len(_text_cache) >= _CACHE_LIMIT:
-            _text_cache.clear()
-        _text_cache[text] = hit
+        if len(text_cache) >= _CACHE_LIMIT:
+            text_cache.clear()
+        text_cache[text] = hit
     return hit
+
+
+# Characters searched together by redact_texts: the joined and folded copies it makes stay
+# small next to the bodies the receiver holds (a request may carry 8 MiB of messages).
+_JOINED_CHARS = 256 * 1024
+
+
+def redact_texts(texts: list[str]) -> list[str]:
+    """``[redact_text(t) for t in texts]``, with one search for the literals of many of them
+    (one call into ahocorasick_rs per 256 K characters instead of one per value)."""
+    found = _found or _finder()
+    if len(texts) < 2 or not isinstance(found, _OnePass):
+        return [redact_text(t) for t in texts]
+    out: list[str] = []
+    first = size = 0
+    for i, t in enumerate(texts):
+        size += len(t) + 1
+        if size >= _JOINED_CHARS or i == len(texts) - 1:
+            out += _redact_joined(found, texts[first : i + 1])
+            first, size = i + 1, 0
+    return out
+
+
+def _redact_joined(found: _OnePass, texts: list[str]) -> list[str]:
+    """``[redact_text(t) for t in texts]`` from one search over them all."""
+    starts = []
+    at = 0
+    for t in texts:
+        starts.append(at)
+        at += len(t) + 1
+    # Folding keeps every character's place (U+0130, the one character lower() makes two
+    # of, is translated first), so each value's folded text is a slice of the whole.
+    folded = _folded("\0".join(texts))
+    try:
+        hits = found.each(texts, starts, folded)
+    except ValueError:  # text that is not valid Unicode (lone surrogates)
+        return [redact_text(t) for t in texts]
+    out = []
+    for t, at, h in zip(texts, starts, hits, strict=True):
+        if h:
+            out.append(_apply(t, folded[at : at + len(t)], found.confirm(t, h)))
+        else:
+            out.append(t)
+    return out
 
 
 def redact_value(key: str, value: Any) -> Any:

@@ -182,3 +182,18 @@ def test_string_token_counts_are_numbers() -> None:
         }
     )
     assert sp.input_tokens == 17 and sp.output_tokens is None
+
+
+def test_every_key_normalisation_reads_is_redacted_before_it_is_read() -> None:
+    """The receiver redacts long values under READ_KEYS before building a record and the
+    rest after: every attribute key named in normalise.py must be among them."""
+    import inspect
+    import re
+
+    from agentctl.telemetry import normalise
+
+    source = inspect.getsource(normalise)
+    named = set(re.findall(r'"((?:[a-z_]+\.)+[a-z_]+)"', source))
+    aliases = normalise._PROVIDER_ALIASES
+    named -= {*aliases, *aliases.values()}  # provider names: values, not keys
+    assert named and named <= normalise.READ_KEYS, sorted(named - normalise.READ_KEYS)

@@ -152,3 +152,102 @@ def test_responses_in_both_encodings() -> None:
 
     assert Status.FromString(status_body(False, 3, "nope")).message == "nope"
     assert json.loads(status_body(True, 8, "full")) == {"code": 8, "message": "full"}
+
+
+def _long_value_request() -> tuple[bytes, list[str]]:
+    """Spans whose long values (prompts, messages, tool results) carry secrets, some under
+    keys normalisation reads, some under a duplicated key."""
+    from opentelemetry.proto.common.v1 import common_pb2
+    from tests.cli.test_secret_corpus import SHAPES
+
+    prose = "Plan a three-day trip to Lisbon; answer as a short itinerary. " * 3
+    secrets = [secret for _, secret, _ in SHAPES]
+    tid = os.urandom(16)
+    spans = []
+    for i, (_, secret, around) in enumerate(SHAPES):
+        attrs = {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.input.messages": f"{prose} {around(secret)}",
+            "gen_ai.output.messages": prose,
+            "gen_ai.conversation.id": f"{prose} conv {around(secret)}",  # read by normalise
+            "gen_ai.tool.call.result": prose + "https://user:" + "pw" * 6 + "@host/x",
+        }
+        events = [("gen_ai.user.message", {"content": f"{prose}{around(secret)}"})]
+        spans.append(P.span(f"chat {i}", trace_id=tid, attrs=attrs, events=events))
+    req = P.request(spans)
+    sp = req.resource_spans[0].scope_spans[0].spans[0]
+    for text in (f"{prose} first {secrets[0]}", f"{prose} second {secrets[1]}", "short"):
+        sp.attributes.append(
+            common_pb2.KeyValue(key="dup", value=common_pb2.AnyValue(string_value=text))
+        )
+    return req.SerializeToString(), secrets
+
+
+def test_long_values_redacted_together_store_what_one_by_one_stores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Redacting a request's long values in one search changes no stored result."""
+    from agentctl.telemetry import otlp
+
+    body, secrets = _long_value_request()
+    together = parse_protobuf(body).spans
+    plain = otlp._pb_redacted
+    monkeypatch.setattr(otlp, "_pb_redacted", lambda kvs, later=None: plain(kvs))
+    one_by_one = parse_protobuf(body).spans
+    assert together == one_by_one
+    assert together[0].attributes["dup"] == "short"  # the last duplicate wins, as before
+    stored = repr(together)
+    assert [s for s in secrets if s in stored] == []
+    assert all(sp.conversation_id and "conv" in sp.conversation_id for sp in together)
+
+
+def test_redact_texts_matches_redact_text_on_the_corpus() -> None:
+    from tests.cli.test_secret_corpus import SHAPES
+
+    from agentctl.telemetry.redact import redact_text, redact_texts
+
+    texts = [around(secret) * 3 for _, secret, around in SHAPES]
+    texts += ["", "plain prose " * 20, "K\u212aey = " + "x" * 120, "token " + "y" * 100]
+    # U+0130 is the one character lower() makes two of: the values after it must still be
+    # found at their place in the folded whole
+    texts += ["\u0130" * 9 + " to\u0130en " + "z" * 100, "password: " + "hunter2" * 20]
+    assert redact_texts(texts) == [redact_text(t) for t in texts]
+    assert redact_texts([*texts, "bad \ud800 " * 30]) == [
+        redact_text(t) for t in [*texts, "bad \ud800 " * 30]
+    ]
+
+
+def test_folding_keeps_every_character_in_place_but_one() -> None:
+    """redact_texts slices each value's folded text out of the folded whole."""
+    import sys
+
+    from agentctl.telemetry import redact
+
+    grows = [
+        c
+        for c in range(sys.maxunicode + 1)
+        if not 0xD800 <= c < 0xE000 and len(chr(c).lower()) != 1
+    ]
+    assert grows == [0x130] and 0x130 in redact._FOLD
+
+
+def test_redact_texts_searches_in_bounded_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Values are searched together a bounded number of characters at a time (the copies
+    that search makes stay small), with the same results whatever the bound."""
+    from tests.cli.test_secret_corpus import SHAPES
+
+    from agentctl.telemetry import redact
+
+    texts = [f"{'prose ' * 30}{around(secret)}" for _, secret, around in SHAPES] * 3
+    expected = [redact.redact_text(t) for t in texts]
+    calls: list[int] = []
+    joined = redact._redact_joined
+
+    def spy(found: redact._OnePass, part: list[str]) -> list[str]:
+        calls.append(sum(len(t) + 1 for t in part))
+        return joined(found, part)
+
+    monkeypatch.setattr(redact, "_redact_joined", spy)
+    monkeypatch.setattr(redact, "_JOINED_CHARS", 1000)
+    assert redact.redact_texts(texts) == expected
+    assert len(calls) > 10 and max(calls) < 1000 + 600

@@ -158,8 +158,54 @@ def test_the_verdict_caches_stay_bounded_and_keep_learning() -> None:
     for i in range(redact._CACHE_LIMIT + 10):
         redact_text(f"chatcmpl-{i}")
         secret_name(f"attr.{i}")
-    assert len(redact._text_cache) <= redact._CACHE_LIMIT
-    assert len(redact._name_cache) <= redact._CACHE_LIMIT
+    assert len(redact.text_cache) <= redact._CACHE_LIMIT
+    assert len(redact.name_cache) <= redact._CACHE_LIMIT
     redact_text("gpt-4o-mini-2024-07-18")
-    assert "gpt-4o-mini-2024-07-18" in redact._text_cache  # learnt after the cache filled up
+    assert "gpt-4o-mini-2024-07-18" in redact.text_cache  # learnt after the cache filled up
     assert redact_text("key " + OPENAI) == "key " + REDACTED
+
+
+def _corpus_and_texts() -> list[str]:
+    from tests.cli.test_secret_corpus import SHAPES
+
+    texts = _texts()
+    texts += [secret for _, secret, _ in SHAPES]
+    texts += ["K\u212aey=" + OPENAI, "TO\u0130KEN " + "x" * 20, "ask the desk", "SKU " + "ab" * 16]
+    texts += ["token \ud800 " + OPENAI, "\udfff"]  # not valid Unicode: the fallback answers
+    return texts
+
+
+def test_the_one_pass_search_finds_exactly_what_one_search_per_literal_finds() -> None:
+    """The Aho-Corasick finder and its pure-Python fallback agree on every value."""
+    from agentctl.telemetry import redact
+
+    one_pass = redact._OnePass()
+    for text in _corpus_and_texts():
+        for folded in (text.lower(), text.translate(redact._FOLD).lower()):
+            assert one_pass(text, folded) == redact._found_each(text, folded), text
+
+
+def test_redaction_is_identical_with_and_without_the_one_pass_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Stored results do not depend on whether ahocorasick_rs is installed."""
+    from agentctl.telemetry import redact
+
+    texts = _corpus_and_texts()
+    monkeypatch.setattr(redact, "_found", redact._OnePass())
+    fast = [redact._scan(t) for t in texts]
+    monkeypatch.setattr(redact, "_found", redact._found_each)
+    slow = [redact._scan(t) for t in texts]
+    assert fast == slow
+    assert sum(f != t for f, t in zip(fast, texts, strict=True)) > 100  # redaction did happen
+
+
+def test_without_ahocorasick_rs_the_fallback_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from agentctl.telemetry import redact
+
+    monkeypatch.setitem(sys.modules, "ahocorasick_rs", None)  # import fails
+    monkeypatch.setattr(redact, "_found", None)
+    assert redact._finder() is redact._found_each
+    assert redact._scan("key " + OPENAI) == "key " + REDACTED

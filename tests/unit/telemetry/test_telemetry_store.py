@@ -208,3 +208,60 @@ def test_retention_forgets_unused_resources_when_there_are_many(store: TraceStor
         records(P.agent_run(), {"service.name": "s", "k8s.pod.name": "alive"})
     )  # cache was reset
     assert store.connection.execute("SELECT count(*) FROM resources").fetchone()[0] == 1
+
+
+def _row_values() -> list[object]:
+    import dataclasses
+    import datetime as dt
+    import enum
+    import json
+
+    from agentctl.spans import SpanEvent
+
+    class Level(enum.IntEnum):
+        HIGH = 2
+
+    class Text(str):
+        pass
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    spans = parse_protobuf(P.protobuf(P.agent_run(error=True))).spans
+    values: list[object] = [sp.attributes for sp in spans]
+    values += [[[e.name, e.time_unix_nano, e.attributes] for e in sp.events] for sp in spans]
+    values += [
+        {"nan": float("nan"), "inf": float("inf"), "ninf": float("-inf"), "f": 2.5e16},
+        {"none": None, "text": "null and void", "empty": "", "list": [None, 1, "x"]},
+        {"lone": "\ud800", "big": 2**70, "neg": -(2**63), "bytes": b"\x00\xff"},
+        {"ctl": 'a\x00b\x1f\u2028\u2029"\\/', "uni": "caf\u00e9 \U0001f600", "t": True},
+        {"when": dt.datetime(2026, 1, 2, 3, 4, 5), "level": Level.HIGH, "sub": Text("s")},
+        {"point": Point(1), "nested": {"a": [{"b": [1.5, -0.0, 1e-300]}]}},
+        [[SpanEvent("e", 1, {}).name, 1, {"k": "v"}]],
+        json.loads('{"deep": [[[[["x"]]]]], "n": 12345678901234567890}'),
+    ]
+    return values
+
+
+def test_the_fast_row_encoder_stores_what_json_stores() -> None:
+    """orjson or json: a reader loads the same attributes and events (NaN included)."""
+    import json
+
+    from agentctl.telemetry import store as S
+
+    fast = S._row_encoder()
+    assert fast is not S._dumps  # orjson is installed with agentctl
+    for value in _row_values():
+        assert repr(json.loads(fast(value))) == repr(json.loads(S._dumps(value))), value
+        assert isinstance(fast(value), str)
+
+
+def test_without_orjson_rows_are_encoded_by_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from agentctl.telemetry import store as S
+
+    monkeypatch.setitem(sys.modules, "orjson", None)
+    monkeypatch.setattr(S, "_fast_dumps", None)
+    assert S._row_encoder() is S._dumps
