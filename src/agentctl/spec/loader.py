@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,10 +31,21 @@ class LoadedAgent:
     agent: Agent
     doc: Located
     env: str | None = None
-    # merged data path -> (file, line, col), for findings about the effective spec
-    positions: dict[PathKey, tuple[str, int, int]] = field(default_factory=dict)
+    # builds the table of merged data path -> (file, line, col) that `locate` reads, for
+    # findings about the effective spec; on first use (a clean agent never needs it, and
+    # it costs a second pass over agent.yaml for its positions)
+    position_table: Callable[[], dict[PathKey, tuple[str, int, int]]] | None = None
     # image reference -> pushed digest, from image.lock.json beside agent.yaml
     image_digests: dict[str, str] = field(default_factory=dict)
+    _positions: dict[PathKey, tuple[str, int, int]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    @property
+    def positions(self) -> dict[PathKey, tuple[str, int, int]]:
+        if self._positions is None:
+            self._positions = self.position_table() if self.position_table is not None else {}
+        return self._positions
 
     @property
     def name(self) -> str:
@@ -44,10 +57,11 @@ class LoadedAgent:
 
     def locate(self, path: PathKey) -> tuple[str, int, int]:
         """Best source location for a path of the effective (overlaid) spec."""
+        positions = self.positions
         p = tuple(path)
         while p:
-            if p in self.positions:
-                return self.positions[p]
+            if p in positions:
+                return positions[p]
             p = p[:-1]
         return (self.file, 1, 1)
 
@@ -168,7 +182,9 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
 
     result: LoadedAgent | None = None
     if agent is not None:
-        result = LoadedAgent(path, shown, agent, doc, None, positions.table(data))
+        result = LoadedAgent(
+            path, shown, agent, doc, None, functools.partial(positions.table, data)
+        )
     base_problems = set(problems)
     for name, overlay in overlays.items():
         if not isinstance(overlay, dict):
@@ -196,7 +212,9 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
                 p = Problem(p.file, p.line, p.column, p.path, f"{p.message} (with --env {name})")
             problems.append(p)
         if name == env and env_agent is not None:
-            result = LoadedAgent(path, shown, env_agent, doc, name, env_positions.table(merged))
+            result = LoadedAgent(
+                path, shown, env_agent, doc, name, functools.partial(env_positions.table, merged)
+            )
     if problems:
         raise SpecError(_dedupe(problems))
     if result is None:  # pragma: no cover - every failure above records a problem

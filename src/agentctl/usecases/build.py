@@ -59,6 +59,7 @@ def build(
             kube_version=kube_version,
             crd_dirs=list(crd_dirs),
             no_gate=no_gate,
+            bundles=bundles,  # what is about to be written, rendered once
         )
     if estimate:
         from agentctl.cost.estimate import estimate_agent
