@@ -78,6 +78,7 @@ LOWEST_TEST_TOOLS = [
     "hypothesis",
     "jsonschema",
     "croniter",  # the reference of the cron fire count's differential test
+    "hera",  # the reference of the rendered workflow objects' differential test
     "googleapis-common-protos",
     "mkdocs",
     "check-jsonschema",  # the CI-pipeline schema tests use its vendored schemas
