@@ -31,21 +31,11 @@ class LoadedAgent:
     agent: Agent
     doc: Located
     env: str | None = None
-    # builds the table of merged data path -> (file, line, col) that `locate` reads, for
-    # findings about the effective spec; on first use (a clean agent never needs it, and
-    # it costs a second pass over agent.yaml for its positions)
-    position_table: Callable[[], dict[PathKey, tuple[str, int, int]]] | None = None
+    # the source position of one path of the merged data, None when the data has no such
+    # path: for findings about the effective spec (positions are read on first use only)
+    position_of: Callable[[PathKey], tuple[str, int, int] | None] | None = None
     # image reference -> pushed digest, from image.lock.json beside agent.yaml
     image_digests: dict[str, str] = field(default_factory=dict)
-    _positions: dict[PathKey, tuple[str, int, int]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
-
-    @property
-    def positions(self) -> dict[PathKey, tuple[str, int, int]]:
-        if self._positions is None:
-            self._positions = self.position_table() if self.position_table is not None else {}
-        return self._positions
 
     @property
     def name(self) -> str:
@@ -56,13 +46,15 @@ class LoadedAgent:
         return self.path.parent
 
     def locate(self, path: PathKey) -> tuple[str, int, int]:
-        """Best source location for a path of the effective (overlaid) spec."""
-        positions = self.positions
+        """Best source location for a path of the effective (overlaid) spec: the path's,
+        else its closest ancestor's that the spec has."""
         p = tuple(path)
-        while p:
-            if p in positions:
-                return positions[p]
-            p = p[:-1]
+        if self.position_of is not None:
+            while p:
+                found = self.position_of(p)
+                if found is not None:
+                    return found
+                p = p[:-1]
         return (self.file, 1, 1)
 
 
@@ -73,17 +65,6 @@ def _deep_merge(base: Any, overlay: Any) -> Any:
             out[key] = _deep_merge(base[key], value) if key in base else copy.deepcopy(value)
         return out
     return copy.deepcopy(overlay)
-
-
-def _overlay_paths(overlay: Any, prefix: PathKey = ()) -> list[PathKey]:
-    out = [prefix]
-    if isinstance(overlay, dict):
-        for k, v in overlay.items():
-            out.extend(_overlay_paths(v, (*prefix, k)))
-    elif isinstance(overlay, list):
-        for i, v in enumerate(overlay):
-            out.extend(_overlay_paths(v, (*prefix, i)))
-    return out
 
 
 class _Positions:
@@ -116,12 +97,19 @@ class _Positions:
         line, col = self.doc.position(src, key=is_key)
         return self.doc.file, line, col, dotted_path(src)
 
-    def table(self, data: Any) -> dict[PathKey, tuple[str, int, int]]:
-        out: dict[PathKey, tuple[str, int, int]] = {}
-        for p in _overlay_paths(data):
-            _, line, col, _ = self.locate(p)
-            out[p] = (self.doc.file, line, col)
-        return out
+    def within(self, data: Any, path: PathKey) -> tuple[str, int, int] | None:
+        """Where ``path`` of ``data`` (the merged spec) came from; None if ``data`` has no such path."""
+        cur = data
+        for part in path:
+            in_dict = isinstance(cur, dict) and part in cur
+            if not (
+                in_dict
+                or (isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur))
+            ):
+                return None
+            cur = cur[part]
+        _, line, col, _ = self.locate(path)
+        return (self.doc.file, line, col)
 
 
 def _validate(
@@ -183,7 +171,7 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
     result: LoadedAgent | None = None
     if agent is not None:
         result = LoadedAgent(
-            path, shown, agent, doc, None, functools.partial(positions.table, data)
+            path, shown, agent, doc, None, functools.partial(positions.within, data)
         )
     base_problems = set(problems)
     for name, overlay in overlays.items():
@@ -213,7 +201,7 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
             problems.append(p)
         if name == env and env_agent is not None:
             result = LoadedAgent(
-                path, shown, env_agent, doc, name, functools.partial(env_positions.table, merged)
+                path, shown, env_agent, doc, name, functools.partial(env_positions.within, merged)
             )
     if problems:
         raise SpecError(_dedupe(problems))
