@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentctl.bulk import gc_paused
+
 if TYPE_CHECKING:
     from agentctl.render.bundle import Bundle
     from agentctl.spec.loader import LoadedAgent, LoadedPlatform
@@ -24,6 +26,7 @@ class Built:
     report: Any = None  # the policy gate's report, when it ran
 
 
+@gc_paused
 def build(
     loaded: Sequence[LoadedAgent],
     platform: LoadedPlatform,
