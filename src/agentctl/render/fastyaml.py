@@ -98,28 +98,15 @@ def _line(value: str) -> str | None:
 
 def _value(value: Any, indent: str, out: list[str]) -> None:
     """Write what follows ``key:`` or ``- `` (the caller wrote no newline yet)."""
-    kind = type(value)
-    if kind is str:
+    if type(value) is str:
         line = _line(value)
         out.append(line if line is not None else " " + str(_block(value, indent)))
-    elif kind is dict:
-        if not value:
-            out.append(" {}\n")
-            return
-        out.append("\n")
-        _mapping(value, indent, out)
-    elif kind is list:
-        if not value:
-            out.append(" []\n")
-            return
-        out.append("\n")
-        _sequence(value, indent, out)
     else:
         _value_any(value, indent, out)
 
 
 def _value_any(value: Any, indent: str, out: list[str]) -> None:
-    """``_value`` for anything but a plain str, dict or list (subclasses, numbers, None)."""
+    """``_value`` for anything but a plain str (containers, numbers, None, str subclasses)."""
     if isinstance(value, dict):
         if not value:
             out.append(" {}\n")
