@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from agentctl.render.bundle import Bundle
+    from agentctl.render.schemas import SchemaValidator
     from agentctl.spec.loader import LoadedAgent, LoadedPlatform
 
 # Checks whose findings build and deploy never let through, whatever failOn,
@@ -187,6 +188,7 @@ def enforce(
     crd_dirs: list[str] | None = None,
     no_gate: bool = False,
     bundles: Sequence[Bundle] | None = None,
+    schemas: SchemaValidator | None = None,
 ) -> engine.Report:
     """The gate build and deploy run on what they are about to write or apply.
 
@@ -195,11 +197,17 @@ def enforce(
     refuses literal credentials (ALWAYS_REFUSED), suppressed or not.
     ``bundles``, when the caller rendered ``loaded`` already (one bundle per
     agent, in order, for the same ``kube_version``), are checked as they are
-    instead of rendering every agent a second time.
+    instead of rendering every agent a second time; ``schemas``, the
+    SchemaValidator that validated them (for the same ``kube_version`` and
+    ``crd_dirs``), serves SCH-001 with its compiled schemas.
     """
     if no_gate and not platform.platform.policy.allow_no_gate:
         raise no_gate_refused(command)
     options = RunOptions(kube_version=kube_version, crd_dirs=tuple(crd_dirs or ()))
+    if schemas is not None:
+        from agentctl.policy.checks.schema import share_validator
+
+        share_validator(options, schemas)
     checks = all_checks(field_rule_checks(platform))
     rendered: Sequence[Bundle | None] = bundles if bundles is not None else [None] * len(loaded)
     units = [agent_unit(a, platform, options, b) for a, b in zip(loaded, rendered, strict=True)]

@@ -47,10 +47,11 @@ def build(
     """
     from agentctl.render.build import build_all
     from agentctl.render.output import bundle_files, write_tree
+    from agentctl.render.schemas import SchemaValidator
 
-    bundles = build_all(
-        list(loaded), platform, kube_version=kube_version, crd_dirs=[Path(d) for d in crd_dirs]
-    )
+    # one validator for build's strict check and the gate's SCH-001: each schema compiled once
+    schemas = SchemaValidator(kube_version, [Path(d) for d in crd_dirs])
+    bundles = build_all(list(loaded), platform, kube_version=kube_version, validator=schemas)
     result = Built(bundles)
     if gate is not None:
         from agentctl.policy.gate import enforce
@@ -63,6 +64,7 @@ def build(
             crd_dirs=list(crd_dirs),
             no_gate=no_gate,
             bundles=bundles,  # what is about to be written, rendered once
+            schemas=schemas,
         )
     if estimate:
         from agentctl.cost.estimate import estimate_agent

@@ -83,3 +83,21 @@ def test_the_gate_checks_the_objects_build_writes(tmp_path: Path, monkeypatch) -
     with pytest.raises(GateRefused):
         build([loaded], load_platform(None, project), out=tmp_path / "dist2")
     assert not (tmp_path / "dist2").exists()
+
+
+def test_build_and_its_gate_share_one_schema_validator(tmp_path: Path, monkeypatch) -> None:
+    """Each schema is compiled once per build: the strict check and SCH-001 use one validator."""
+    from agentctl.render import schemas
+
+    made: list[object] = []
+    real_init = schemas.SchemaValidator.__init__
+
+    def counting(self, *args, **kw):  # type: ignore[no-untyped-def]
+        made.append(self)
+        real_init(self, *args, **kw)
+
+    monkeypatch.setattr(schemas.SchemaValidator, "__init__", counting)
+    project = _project(tmp_path)
+    built = build([load_agent(project)], load_platform(None, project), out=None)
+    assert len(made) == 1
+    assert built.report is not None and not built.report.failed
