@@ -228,7 +228,7 @@ def main() -> None:
             n = max(sizes)
             repo = make_monorepo(Path(tmp) / f"phases-{n}", n)
             print(
-                f"  phases of one in-process build of {n} agents (CPU, imports warmed by the runs above only in part):"
+                f"  phases of one in-process build of {n} agents (CPU time; a phase includes importing what it first uses):"
             )
             for name, seconds in phases(repo, Path(tmp) / "phases-dist").items():
                 print(f"    {name:<32} {seconds:7.2f} s")
