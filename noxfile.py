@@ -77,6 +77,8 @@ LOWEST_TEST_TOOLS = [
     "pytest-xdist",
     "hypothesis",
     "jsonschema",
+    "croniter",  # the reference of the cron fire count's differential test
+    "hera",  # the reference of the rendered workflow objects' differential test
     "googleapis-common-protos",
     "mkdocs",
     "check-jsonschema",  # the CI-pipeline schema tests use its vendored schemas

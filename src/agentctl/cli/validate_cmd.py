@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
+from agentctl.bulk import paused
 from agentctl.cli import common, options
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.files import write_text_atomic
@@ -237,19 +238,20 @@ def validate(
     err = common.console(stderr=True)
     for note in report.notes:
         err.print(f"[yellow]note:[/] {note}")
-    for fmt, path in pairs:
-        if fmt == "text" and path is None:
-            from agentctl.views.findings import render_report
+    with paused():  # a report of every agent's findings is bulk work too
+        for fmt, path in pairs:
+            if fmt == "text" and path is None:
+                from agentctl.views.findings import render_report
 
-            render_report(report, common.console())
-            continue
-        text = render(report, fmt, elapsed)
-        if path is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        else:
-            write_text_atomic(path, text)
-            err.print(f"wrote {fmt} report to {path}")
+                render_report(report, common.console())
+                continue
+            text = render(report, fmt, elapsed)
+            if path is None:
+                sys.stdout.write(text)
+                sys.stdout.flush()
+            else:
+                write_text_atomic(path, text)
+                err.print(f"wrote {fmt} report to {path}")
     if stdout_fmt is None:
         verdict = "FAILED" if report.failed or report.errors else "passed"
         err.print(

@@ -12,7 +12,7 @@
   bound). Jobs use ``guardrails.timeout`` (1h when unset); workflow steps use
   their ``timeout``, else the run's limit (``workflow.deadline``, or
   ``guardrails.timeout`` when shorter), and a ``forEach`` step counts
-  ``parallelism`` pods. Runs per month come from ``schedule`` (parsed as Kubernetes does, counted with croniter);
+  ``parallelism`` pods. Runs per month come from ``schedule`` (parsed as Kubernetes does, its fires in a year counted);
   without a schedule, runs are on demand and only the per-run figure is known.
 - ``memory`` volumes are billed per GiB-month: one PVC per replica for
   stateful agents, one PVC otherwise.
@@ -27,14 +27,18 @@ import datetime as _dt
 import functools
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.cost.rates import DAYS_PER_MONTH, HOURS_PER_MONTH, RateCard, cpu, gib, usd
 from agentctl.spec import units
 
+if TYPE_CHECKING:
+    from agentctl.spec.cron import Schedule
+
 DEFAULT_JOB_TIMEOUT_S = 3600
 # A fixed, ordinary year to count cron fires in, so estimates are reproducible.
 _CRON_EPOCH = _dt.datetime(2025, 1, 1, tzinfo=_dt.UTC)
+_CRON_YEAR_DAYS = 365
 _CRON_MAX_FIRES = 400
 
 
@@ -184,11 +188,10 @@ def _num(value: Decimal) -> str:
 def runs_per_month(schedule: str) -> Decimal:
     """Average runs in a 30-day month of a cron schedule (counted over a year, UTC).
 
-    Pure in the schedule string and costly (a year of cron fires), so cached:
-    a monorepo shares a handful of schedules across hundreds of agents.
+    The fires are counted from the parsed fields (``fires``): no cron iterator
+    walks the calendar. Cached: a monorepo shares a handful of schedules across
+    hundreds of agents.
     """
-    from croniter import croniter
-
     from agentctl.spec import cron
 
     parsed = cron.parse(schedule)
@@ -197,25 +200,45 @@ def runs_per_month(schedule: str) -> Decimal:
         return per.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if parsed.never:
         return Decimal(0)
-    it = croniter(parsed.canonical(), _CRON_EPOCH - _dt.timedelta(microseconds=1))
-    year_end = _CRON_EPOCH + _dt.timedelta(days=365)
-    fires = 0
-    last = _CRON_EPOCH
-    while fires < _CRON_MAX_FIRES:
-        nxt = it.get_next(_dt.datetime)
-        if nxt >= year_end:
-            last = year_end
-            break
-        fires += 1
-        last = nxt
-    else:
+    times = fires(parsed, _CRON_MAX_FIRES)
+    if len(times) == _CRON_MAX_FIRES:
         # Frequent schedule: the rate over the first fires is the rate.
-        fires -= 1
-    span_s = (last - _CRON_EPOCH).total_seconds()
-    if fires <= 0 or span_s <= 0:
+        count, span_s = _CRON_MAX_FIRES - 1, times[-1]
+    else:
+        count, span_s = len(times), _CRON_YEAR_DAYS * 86400
+    if count <= 0 or span_s <= 0:
         return Decimal(0)
-    per_month = Decimal(fires) * Decimal(DAYS_PER_MONTH * 86400) / Decimal(span_s)
+    per_month = Decimal(count) * Decimal(DAYS_PER_MONTH * 86400) / Decimal(span_s)
     return per_month.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def fires(parsed: Schedule, limit: int) -> list[int]:
+    """The first ``limit`` fires of a five-field schedule in the counting year, in
+    seconds from its start (UTC, so every day has 24 hours).
+
+    A day fires as robfig/cron (Kubernetes) decides: when day-of-month or
+    day-of-week is ``*``, both must match; when both are restricted, either
+    does. On a firing day every listed hour and minute fires, in order.
+    """
+    minute, hour, dom, month, dow = parsed.fields
+    minutes = sorted(minute) if minute is not None else range(60)
+    hours = sorted(hour) if hour is not None else range(24)
+    either = dom is not None and dow is not None
+    per_day = [h * 3600 + m * 60 for h in hours for m in minutes]
+    out: list[int] = []
+    first = _CRON_EPOCH.date()
+    weekday = first.isoweekday() % 7  # Sunday is 0, as in cron
+    for offset in range(_CRON_YEAR_DAYS):
+        day = first + _dt.timedelta(days=offset)
+        if month is None or day.month in month:
+            on_dom = dom is None or day.day in dom
+            on_dow = dow is None or (weekday + offset) % 7 in dow
+            if (on_dom or on_dow) if either else (on_dom and on_dow):
+                base = offset * 86400
+                out.extend(base + t for t in per_day[: limit - len(out)])
+                if len(out) >= limit:
+                    break
+    return out
 
 
 def _hours(seconds: int) -> Decimal:

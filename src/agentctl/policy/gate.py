@@ -16,6 +16,10 @@ from agentctl.policy.sources import agent_unit, load_manifests, manifest_unit
 from agentctl.spec.files import AGENT_FILENAMES, display_path, find_agent_files
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from agentctl.render.bundle import Bundle
+    from agentctl.render.schemas import SchemaValidator
     from agentctl.spec.loader import LoadedAgent, LoadedPlatform
 
 # Checks whose findings build and deploy never let through, whatever failOn,
@@ -183,18 +187,30 @@ def enforce(
     kube_version: str | None = None,
     crd_dirs: list[str] | None = None,
     no_gate: bool = False,
+    bundles: Sequence[Bundle] | None = None,
+    schemas: SchemaValidator | None = None,
 ) -> engine.Report:
     """The gate build and deploy run on what they are about to write or apply.
 
     Same catalogue, platform and failOn as validate; refuses (GateRefused) when
     it fails. ``no_gate`` needs platform.yaml policy.allowNoGate and still
     refuses literal credentials (ALWAYS_REFUSED), suppressed or not.
+    ``bundles``, when the caller rendered ``loaded`` already (one bundle per
+    agent, in order, for the same ``kube_version``), are checked as they are
+    instead of rendering every agent a second time; ``schemas``, the
+    SchemaValidator that validated them (for the same ``kube_version`` and
+    ``crd_dirs``), serves SCH-001 with its compiled schemas.
     """
     if no_gate and not platform.platform.policy.allow_no_gate:
         raise no_gate_refused(command)
     options = RunOptions(kube_version=kube_version, crd_dirs=tuple(crd_dirs or ()))
+    if schemas is not None:
+        from agentctl.policy.checks.schema import share_validator
+
+        share_validator(options, schemas)
     checks = all_checks(field_rule_checks(platform))
-    units = [agent_unit(a, platform, options) for a in loaded]
+    rendered: Sequence[Bundle | None] = bundles if bundles is not None else [None] * len(loaded)
+    units = [agent_unit(a, platform, options, b) for a, b in zip(loaded, rendered, strict=True)]
     return verdict(command, engine.run(units, checks), no_gate=no_gate)
 
 

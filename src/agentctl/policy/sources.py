@@ -11,6 +11,7 @@ from agentctl.errors import Problem, SpecError, UsageError
 from agentctl.policy.model import Obj, PathKey, RunOptions, Unit, parse_dotted
 
 if TYPE_CHECKING:
+    from agentctl.render.bundle import Bundle
     from agentctl.spec.loader import LoadedAgent, LoadedPlatform
     from agentctl.spec.yamlsafe import Located
 
@@ -145,11 +146,17 @@ class _RenderedLocator:
         return self.loaded.locate(self.origin or ("metadata", "name"))
 
 
-def agent_unit(loaded: LoadedAgent, platform: LoadedPlatform, options: RunOptions) -> Unit:
-    """Render an agent and wrap its objects for the checks."""
-    from agentctl.render import render_agent
+def agent_unit(
+    loaded: LoadedAgent,
+    platform: LoadedPlatform,
+    options: RunOptions,
+    bundle: Bundle | None = None,
+) -> Unit:
+    """Render an agent (unless ``bundle`` is its rendering already) and wrap its objects for the checks."""
+    if bundle is None:
+        from agentctl.render import render_agent
 
-    bundle = render_agent(loaded, platform, kube_version=options.kube_version)
+        bundle = render_agent(loaded, platform, kube_version=options.kube_version)
     objects = [
         Obj(
             r.obj,

@@ -10,6 +10,16 @@ if TYPE_CHECKING:
 
 SpecPath = tuple[str | int, ...]
 
+
+def clone(value: Any) -> Any:
+    """A deep copy of plain JSON data (several times faster than copy.deepcopy)."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
 # Output file groups, in apply order: a policy exists before the pods it restricts.
 GROUPS: tuple[str, ...] = (
     "namespace",

@@ -78,8 +78,35 @@ def _block(value: str, indent: str) -> str | None:
     return "|\n" + "".join(f"{indent}{line}\n" if line else "\n" for line in lines)
 
 
+_LINES: dict[str, str] = {}  # string -> " <scalar>\n", for the strings that repeat in every object
+_LINES_MAX = 65536
+
+
+def _line(value: str) -> str | None:
+    """`` <value>\n`` for a plain ``str`` (what follows ``key:`` or ``-``); None when it is
+    written as a literal block, whose lines depend on the indent."""
+    line = _LINES.get(value)
+    if line is None:
+        if "\n" in value and _block(value, "") is not None:
+            return None
+        line = " " + _scalar_str(value) + "\n"
+        if len(_LINES) >= _LINES_MAX:
+            _LINES.clear()
+        _LINES[value] = line
+    return line
+
+
 def _value(value: Any, indent: str, out: list[str]) -> None:
     """Write what follows ``key:`` or ``- `` (the caller wrote no newline yet)."""
+    if type(value) is str:
+        line = _line(value)
+        out.append(line if line is not None else " " + str(_block(value, indent)))
+    else:
+        _value_any(value, indent, out)
+
+
+def _value_any(value: Any, indent: str, out: list[str]) -> None:
+    """``_value`` for anything but a plain str (containers, numbers, None, str subclasses)."""
     if isinstance(value, dict):
         if not value:
             out.append(" {}\n")
@@ -99,35 +126,40 @@ def _value(value: Any, indent: str, out: list[str]) -> None:
         out.append(" " + _scalar(value) + "\n")
 
 
+def _key(key: Any) -> str:
+    return _scalar_str(key) if type(key) is str else _scalar(key)
+
+
 def _mapping(data: dict[str, Any], indent: str, out: list[str]) -> None:
+    inner = indent + "  "
     for key, value in data.items():
-        out.append(f"{indent}{_scalar(key)}:")
+        out.append(f"{indent}{_key(key)}:")
         if isinstance(value, list) and value:
             out.append("\n")
             _sequence(value, indent, out)
         else:
-            _value(value, indent + "  ", out)
+            _value(value, inner, out)
 
 
 def _sequence(items: list[Any], indent: str, out: list[str]) -> None:
+    dash, rest, nested, deeper = f"{indent}- ", f"{indent}  ", indent + "  ", indent + "    "
     for item in items:
         if isinstance(item, dict) and item:
-            first = True
+            prefix = dash
             for key, value in item.items():
-                prefix = f"{indent}- " if first else f"{indent}  "
-                first = False
-                out.append(f"{prefix}{_scalar(key)}:")
+                out.append(f"{prefix}{_key(key)}:")
+                prefix = rest
                 if isinstance(value, list) and value:
                     out.append("\n")
-                    _sequence(value, indent + "  ", out)
+                    _sequence(value, nested, out)
                 else:
-                    _value(value, indent + "    ", out)
+                    _value(value, deeper, out)
         elif isinstance(item, list) and item:
             out.append(f"{indent}-\n")
-            _sequence(item, indent + "  ", out)
+            _sequence(item, nested, out)
         else:
             out.append(f"{indent}-")
-            _value(item, indent + "  ", out)
+            _value(item, nested, out)
 
 
 def dump(data: Any) -> str:

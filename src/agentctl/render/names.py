@@ -7,6 +7,7 @@ secret's ``name``, else ``metadata.name``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from agentctl.errors import RenderError
@@ -65,9 +66,20 @@ def _check_name(ctx: Ctx, obj: RenderedObject) -> None:
         )
 
 
+@lru_cache(maxsize=4096)
+def _label_value_ok(value: str) -> bool:
+    """A valid label value (the same few values recur on every object of an agent)."""
+    return len(value) <= 63 and _LABEL_VALUE.fullmatch(value) is not None
+
+
+@lru_cache(maxsize=4096)
+def _dns_label_ok(name: str) -> bool:
+    return len(name) <= 63 and _LABEL.fullmatch(name) is not None
+
+
 def _check_labels(ctx: Ctx, obj: RenderedObject, labels: dict[str, Any], where: str) -> None:
     for key, value in labels.items():
-        if not isinstance(value, str) or len(value) > 63 or not _LABEL_VALUE.fullmatch(value):
+        if not isinstance(value, str) or not _label_value_ok(value):
             raise ctx.error(
                 _blame(obj),
                 f"derived label {key}={value!r} on {obj.kind} {obj.name!r} ({where}) is not a valid label value "
@@ -111,7 +123,7 @@ def _check_pod_names(ctx: Ctx, obj: RenderedObject) -> None:
         ]
         for what, item in items:
             name = item.get("name")
-            if isinstance(name, str) and (len(name) > 63 or not _LABEL.fullmatch(name)):
+            if isinstance(name, str) and not _dns_label_ok(name):
                 raise ctx.error(
                     _blame_item(ctx, obj, name),
                     f"derived {what} name {name!r} must be a DNS-1123 label of at most 63 characters",

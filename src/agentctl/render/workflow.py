@@ -1,4 +1,4 @@
-"""``workflow`` agents as an Argo WorkflowTemplate (+ CronWorkflow), built with Hera.
+"""``workflow`` agents as an Argo WorkflowTemplate (+ CronWorkflow).
 
 Shape of the rendered workflow:
 
@@ -29,7 +29,8 @@ The executor (Argo's ``wait`` container) runs as ``<agent>-executor``, whose
 token Argo mounts from ``<agent>-executor.service-account-token``; the
 agent's own token is not mounted unless a ``kubernetes`` tool needs it.
 
-Hera is imported only here, and only when a workflow agent is rendered.
+The objects are written as plain dicts in the shape Argo's clients emit (Hera
+among them: a test renders every variant with Hera too and compares).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import json
 from typing import Any
 
 from agentctl.render import pod
-from agentctl.render.bundle import SpecPath
+from agentctl.render.bundle import SpecPath, clone
 from agentctl.render.context import Ctx
 from agentctl.render.env import downward_env, secret_env, secret_volumes
 from agentctl.render.workloads import MEMORY_VOLUME, memory_claim_name
@@ -106,19 +107,44 @@ def _seconds(value: str) -> str:
     return f"{units.parse_duration(value)}s"
 
 
-def _retry(m: Any, retry: Retry) -> Any:
-    backoff: dict[str, Any] = {
-        "duration": _seconds(retry.backoff),
-        "factor": m.IntOrString(retry.factor),
-    }
+# Fields whose values are maps (keys as written); every other mapping of an Argo
+# object is one of its models, whose fields Argo's OpenAPI lists, and so its
+# clients (kubectl, Hera, the Argo UI) emit, in alphabetical order.
+_MAPS = frozenset({"labels", "annotations", "limits", "requests"})
+
+
+def _model(value: Any) -> Any:
+    """A Kubernetes/Argo model in its canonical shape: fields in alphabetical order,
+    unset (None) fields left out, maps (``_MAPS``) as they are. Returns new containers."""
+    if isinstance(value, dict):
+        return {
+            k: (dict(v) if k in _MAPS else _model(v))
+            for k, v in sorted(value.items())
+            if v is not None
+        }
+    if isinstance(value, list):
+        return [_model(v) for v in value]
+    return value
+
+
+def _params(**values: str) -> dict[str, Any]:
+    return {"parameters": [{"name": k, "value": v} for k, v in values.items()]}
+
+
+def _names(names: list[str]) -> dict[str, Any]:
+    return {"parameters": [{"name": n} for n in names]}
+
+
+def _retry(retry: Retry) -> dict[str, Any]:
+    backoff: dict[str, Any] = {}
     if retry.max_backoff:
         backoff["cap"] = _seconds(retry.max_backoff)
-    return m.RetryStrategy(
-        limit=m.IntOrString(retry.limit), retry_policy="Always", backoff=m.Backoff(**backoff)
-    )
+    backoff["duration"] = _seconds(retry.backoff)
+    backoff["factor"] = retry.factor
+    return {"backoff": backoff, "limit": retry.limit, "retryPolicy": "Always"}
 
 
-def _step_env(ctx: Ctx, index: int, step: Step, m: Any) -> list[Any]:
+def _step_env(ctx: Ctx, index: int, step: Step) -> list[dict[str, Any]]:
     env: list[dict[str, Any]] = [*downward_env(ctx), *secret_env(ctx)]
     env.append({"name": "AGENT_STEP", "value": step.name})
     if step.for_each is not None:
@@ -138,57 +164,11 @@ def _step_env(ctx: Ctx, index: int, step: Step, m: Any) -> list[Any]:
                 path, f"{key} is set by agentctl (runtime contract); remove it from the step's env"
             )
         env.append({"name": key, "value": value})
-    return [m.EnvVar.model_validate(e) for e in env]
+    return env
 
 
-def _container(ctx: Ctx, index: int, step: Step, m: Any, Container: Any, Parameter: Any) -> Any:
-    spec = ctx.spec
-    mounts = [pod.tmp_mount(), *secret_volumes(ctx)[1]]
-    if ctx.needs_api:
-        mounts.append(pod.api_token_mount())
-    if spec.memory is not None:
-        mounts.append({"name": MEMORY_VOLUME, "mountPath": spec.memory.mount_path})
-    inputs = [Parameter(name="inputs")]
-    if step.for_each is not None:
-        inputs.append(Parameter(name="item"))
-    outputs = [Parameter(name="result", value_from=m.ValueFrom(path=STEP_OUTPUT, default="null"))]
-    if _budgeted(ctx):
-        inputs.append(Parameter(name="budget"))
-        # a step that reports nothing hands nothing on: the run can only spend less
-        outputs.append(
-            Parameter(name="spend", value_from=m.ValueFrom(path=STEP_SPEND, default="null"))
-        )
-    command = step.command or spec.command
-    kwargs: dict[str, Any] = {}
-    if step.timeout:
-        kwargs["active_deadline_seconds"] = units.parse_duration(step.timeout)
-    return Container(
-        name=step_template(step),
-        image=ctx.image(step.image or spec.image),
-        image_pull_policy=pod.pull_policy(ctx.image(step.image or spec.image)),
-        command=list(command) if command else None,
-        args=list(step.args) if step.args else [step.name],
-        env=_step_env(ctx, index, step, m),
-        env_from=[m.EnvFromSource(config_map_ref=m.ConfigMapEnvSource(name=f"{ctx.name}-config"))],
-        resources=m.ResourceRequirements.model_validate(
-            pod.resources(step.resources or spec.resources, ctx.platform.limits)
-        ),
-        security_context=m.SecurityContext.model_validate(pod.container_security_context()),
-        volume_mounts=[m.VolumeMount.model_validate(v) for v in mounts],
-        inputs=inputs,
-        outputs=outputs,
-        retry_strategy=_retry(m, step.retry or Retry.model_validate({})),
-        **kwargs,
-    )
-
-
-def _build(ctx: Ctx, cfg_hash: str) -> Any:
-    """The WorkflowTemplate as Hera's model (``hera.workflows.models.WorkflowTemplate``)."""
-    from hera.workflows import DAG, Container, Parameter, Task, WorkflowTemplate
-    from hera.workflows import models as m
-
-    wf = ctx.spec.workflow
-    assert wf is not None  # the spec model requires spec.workflow for workflow agents
+def workflow_volumes(ctx: Ctx) -> list[dict[str, Any]]:
+    """The volumes of every step's pod: scratch space, secret files, the API token, memory."""
     volumes = [pod.tmp_volume(ctx.spec.resources), *secret_volumes(ctx)[0]]
     if ctx.needs_api:
         volumes.append(pod.api_token_volume())
@@ -196,85 +176,146 @@ def _build(ctx: Ctx, cfg_hash: str) -> Any:
         volumes.append(
             {"name": MEMORY_VOLUME, "persistentVolumeClaim": {"claimName": memory_claim_name(ctx)}}
         )
+    return volumes
+
+
+def step_mounts(ctx: Ctx) -> list[dict[str, Any]]:
+    mounts = [pod.tmp_mount(), *secret_volumes(ctx)[1]]
+    if ctx.needs_api:
+        mounts.append(pod.api_token_mount())
+    if ctx.spec.memory is not None:
+        mounts.append({"name": MEMORY_VOLUME, "mountPath": ctx.spec.memory.mount_path})
+    return mounts
+
+
+def _container_template(ctx: Ctx, index: int, step: Step) -> dict[str, Any]:
+    """``step-<name>``: the step's container, its parameters and its retries."""
+    spec = ctx.spec
+    inputs = ["inputs", *(["item"] if step.for_each is not None else [])]
+    outputs = [{"name": "result", "valueFrom": {"default": "null", "path": STEP_OUTPUT}}]
+    if _budgeted(ctx):
+        inputs.append("budget")
+        # a step that reports nothing hands nothing on: the run can only spend less
+        outputs.append({"name": "spend", "valueFrom": {"default": "null", "path": STEP_SPEND}})
+    command = step.command or spec.command
+    image = ctx.image(step.image or spec.image)
+    container: dict[str, Any] = {"args": list(step.args) if step.args else [step.name]}
+    if command:
+        container["command"] = list(command)
+    container["env"] = _model(_step_env(ctx, index, step))
+    container["envFrom"] = [{"configMapRef": {"name": f"{ctx.name}-config"}}]
+    container["image"] = image
+    container["imagePullPolicy"] = pod.pull_policy(image)
+    container["resources"] = _model(
+        pod.resources(step.resources or spec.resources, ctx.platform.limits)
+    )
+    container["securityContext"] = _model(pod.container_security_context())
+    container["volumeMounts"] = _model(step_mounts(ctx))
+    template: dict[str, Any] = {}
+    if step.timeout:
+        template["activeDeadlineSeconds"] = units.parse_duration(step.timeout)
+    template["container"] = container
+    template["inputs"] = _names(inputs)
+    template["name"] = step_template(step)
+    template["outputs"] = {"parameters": outputs}
+    template["retryStrategy"] = _retry(step.retry or Retry.model_validate({}))
+    return template
+
+
+def _dag_templates(ctx: Ctx) -> list[dict[str, Any]]:
+    """``main`` (one task per step) and a ``fanout-<name>`` DAG per ``forEach`` step."""
+    wf = ctx.spec.workflow
+    assert wf is not None
+    budgeted = _budgeted(ctx)
+
+    def task(step: Step, template: str, **args: str) -> dict[str, Any]:
+        if budgeted:
+            args["budget"] = _budget_json(ctx, step)
+        out: dict[str, Any] = {"arguments": _params(**args)}
+        if step.depends_on:
+            out["dependencies"] = list(step.depends_on)
+        out["name"] = step.name
+        out["template"] = template
+        return out
+
+    tasks = []
+    for step in wf.steps:
+        if step.for_each is None:
+            tasks.append(task(step, step_template(step), inputs=_inputs_json(step)))
+        else:
+            items = f"{{{{tasks.{step.for_each.from_}.outputs.parameters.result}}}}"
+            tasks.append(task(step, fanout_template(step), items=items, inputs=_inputs_json(step)))
+    templates: list[dict[str, Any]] = [{"dag": {"tasks": tasks}, "name": "main"}]
+    for step in wf.steps:
+        if step.for_each is None:
+            continue
+        passed = ["items", "inputs", *(["budget"] if budgeted else [])]
+        aggregated = ["result", *(["spend"] if budgeted else [])]
+        each = {
+            "arguments": _params(
+                item="{{item}}", **{p: f"{{{{inputs.parameters.{p}}}}}" for p in passed[1:]}
+            ),
+            "name": "each",
+            "template": step_template(step),
+            "withParam": "{{inputs.parameters.items}}",
+        }
+        fanout: dict[str, Any] = {
+            "dag": {"tasks": [each]},
+            "inputs": _names(passed),
+            "name": fanout_template(step),
+            "outputs": {
+                "parameters": [
+                    {
+                        "name": p,
+                        "valueFrom": {"parameter": f"{{{{tasks.each.outputs.parameters.{p}}}}}"},
+                    }
+                    for p in aggregated
+                ]
+            },
+        }
+        if step.for_each.parallelism is not None:
+            fanout["parallelism"] = step.for_each.parallelism
+        templates.append(fanout)
+    return templates
+
+
+def _workflow_spec(ctx: Ctx, cfg_hash: str) -> dict[str, Any]:
+    """The WorkflowTemplate's ``spec`` (also the CronWorkflow's ``workflowSpec``)."""
+    wf = ctx.spec.workflow
+    assert wf is not None  # the spec model requires spec.workflow for workflow agents
     annotations = {**ctx.agent.metadata.annotations, "agentctl.dev/config-hash": cfg_hash}
     # Argo templates have no runtimeClassName: a function tool's sandbox reaches every step's pod as a patch.
     sandbox = ctx.sandbox
-    patch = json.dumps({"runtimeClassName": sandbox[0]}) if sandbox else None
-    budgeted = _budgeted(ctx)
+    spec: dict[str, Any] = {"activeDeadlineSeconds": units.parse_duration(wf.deadline)}
+    if wf.parameters:
+        spec["arguments"] = _params(**wf.parameters)
+    spec["automountServiceAccountToken"] = False
+    spec["entrypoint"] = "main"
+    spec["executor"] = {"serviceAccountName": executor_name(ctx)}
+    spec["parallelism"] = wf.parallelism
+    spec["podGC"] = {"strategy": POD_GC}
+    spec["podMetadata"] = {"annotations": annotations, "labels": ctx.labels()}
+    if sandbox:
+        spec["podSpecPatch"] = json.dumps({"runtimeClassName": sandbox[0]})
+    spec["securityContext"] = _model(pod.pod_security_context())
+    spec["serviceAccountName"] = ctx.name
+    spec["templates"] = [
+        *_dag_templates(ctx),
+        *(_container_template(ctx, i, step) for i, step in enumerate(wf.steps)),
+    ]
+    spec["ttlStrategy"] = {"secondsAfterCompletion": units.parse_duration(wf.ttl_after_finished)}
+    spec["volumes"] = _model(workflow_volumes(ctx))
+    return spec
 
-    def arguments(step: Step, **args: str) -> dict[str, str]:
-        return {**args, "budget": _budget_json(ctx, step)} if budgeted else args
 
-    with WorkflowTemplate(
-        name=ctx.name,
-        namespace=ctx.namespace,
-        labels=ctx.labels(),
-        annotations=ctx.agent.metadata.annotations or None,
-        entrypoint="main",
-        arguments=[Parameter(name=k, value=v) for k, v in wf.parameters.items()] or None,
-        service_account_name=ctx.name,
-        automount_service_account_token=False,
-        executor=m.ExecutorConfig(service_account_name=executor_name(ctx)),
-        security_context=m.PodSecurityContext.model_validate(pod.pod_security_context()),
-        pod_metadata=m.Metadata(labels=ctx.labels(), annotations=annotations),
-        active_deadline_seconds=units.parse_duration(wf.deadline),
-        parallelism=wf.parallelism,
-        pod_gc=m.PodGC(strategy=POD_GC),
-        ttl_strategy=m.TTLStrategy(
-            seconds_after_completion=units.parse_duration(wf.ttl_after_finished)
-        ),
-        volumes=[m.Volume.model_validate(v) for v in volumes],
-        pod_spec_patch=patch,
-    ) as w:
-        with DAG(name="main"):
-            for step in wf.steps:
-                deps = list(step.depends_on) or None
-                if step.for_each is None:
-                    Task(
-                        name=step.name,
-                        template=step_template(step),
-                        dependencies=deps,
-                        arguments=arguments(step, inputs=_inputs_json(step)),
-                    )
-                else:
-                    items = f"{{{{tasks.{step.for_each.from_}.outputs.parameters.result}}}}"
-                    Task(
-                        name=step.name,
-                        template=fanout_template(step),
-                        dependencies=deps,
-                        arguments=arguments(step, items=items, inputs=_inputs_json(step)),
-                    )
-        for step in wf.steps:
-            if step.for_each is None:
-                continue
-            passed = ["items", "inputs", *(["budget"] if budgeted else [])]
-            aggregated = ["result", *(["spend"] if budgeted else [])]
-            with DAG(
-                name=fanout_template(step),
-                inputs=[Parameter(name=p) for p in passed],
-                parallelism=step.for_each.parallelism,
-                outputs=[
-                    Parameter(
-                        name=p,
-                        value_from=m.ValueFrom(
-                            parameter=f"{{{{tasks.each.outputs.parameters.{p}}}}}"
-                        ),
-                    )
-                    for p in aggregated
-                ],
-            ):
-                Task(
-                    name="each",
-                    template=step_template(step),
-                    with_param="{{inputs.parameters.items}}",
-                    arguments={
-                        "item": "{{item}}",
-                        **{p: f"{{{{inputs.parameters.{p}}}}}" for p in passed[1:]},
-                    },
-                )
-        for i, step in enumerate(wf.steps):
-            _container(ctx, i, step, m, Container, Parameter)
-    return w.build()
+def _metadata(ctx: Ctx) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    if ctx.agent.metadata.annotations:
+        meta["annotations"] = dict(ctx.agent.metadata.annotations)
+    meta["labels"] = ctx.labels()
+    meta["name"] = ctx.name
+    meta["namespace"] = ctx.namespace
+    return meta
 
 
 def _field_origins(ctx: Ctx, prefix: str) -> dict[str, SpecPath]:
@@ -313,32 +354,33 @@ def _field_origins(ctx: Ctx, prefix: str) -> dict[str, SpecPath]:
 def render_workflow(ctx: Ctx, cfg_hash: str) -> None:
     """The WorkflowTemplate, and with a schedule a CronWorkflow carrying the same spec inline.
 
-    Hera builds the template once; the CronWorkflow wraps that built spec in
-    Hera's CronWorkflow model (building the whole DAG twice would double the
-    cost of every scheduled workflow agent).
+    Both are written as Argo's own API objects (every model's fields in
+    alphabetical order, unset fields left out: what Argo's clients emit).
     """
-    from hera.workflows import models as m
-
-    model = _build(ctx, cfg_hash)
-    template = model.model_dump(exclude_none=True, by_alias=True)
+    spec = _workflow_spec(ctx, cfg_hash)
+    template = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "WorkflowTemplate",
+        "metadata": _metadata(ctx),
+        "spec": spec,
+    }
     ctx.add(template, "workflows", ("spec", "workflow"), _field_origins(ctx, "spec."))
     if ctx.spec.schedule is None:
         return
-    cron_model = m.CronWorkflow(
-        api_version="argoproj.io/v1alpha1",
-        kind="CronWorkflow",
-        metadata=model.metadata,
-        spec=m.CronWorkflowSpec(
-            schedules=[ctx.spec.schedule],
-            timezone="Etc/UTC",
-            concurrency_policy="Forbid",
-            starting_deadline_seconds=600,
-            successful_jobs_history_limit=3,
-            failed_jobs_history_limit=3,
-            workflow_spec=model.spec,
-        ),
-    )
-    cron = cron_model.model_dump(exclude_none=True, by_alias=True)
+    cron = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "CronWorkflow",
+        "metadata": _metadata(ctx),
+        "spec": {
+            "concurrencyPolicy": "Forbid",
+            "failedJobsHistoryLimit": 3,
+            "schedules": [ctx.spec.schedule],
+            "startingDeadlineSeconds": 600,
+            "successfulJobsHistoryLimit": 3,
+            "timezone": "Etc/UTC",
+            "workflowSpec": clone(spec),
+        },
+    }
     origins = _field_origins(ctx, "spec.workflowSpec.")
     origins["spec.schedules"] = ("spec", "schedule")
     ctx.add(cron, "workflows", ("spec", "schedule"), origins)

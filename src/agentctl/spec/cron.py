@@ -71,7 +71,7 @@ class Schedule:
         return any(values is not None and not values for values in self.fields)
 
     def canonical(self) -> str:
-        """The same schedule in plain five-field syntax (explicit lists), for croniter.
+        """The same schedule in plain five-field syntax (explicit lists), for other cron tools.
 
         Only for five-field schedules that fire (not ``@every``, not ``never``).
         """

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,8 +31,9 @@ class LoadedAgent:
     agent: Agent
     doc: Located
     env: str | None = None
-    # merged data path -> (file, line, col), for findings about the effective spec
-    positions: dict[PathKey, tuple[str, int, int]] = field(default_factory=dict)
+    # the source position of one path of the merged data, None when the data has no such
+    # path: for findings about the effective spec (positions are read on first use only)
+    position_of: Callable[[PathKey], tuple[str, int, int] | None] | None = None
     # image reference -> pushed digest, from image.lock.json beside agent.yaml
     image_digests: dict[str, str] = field(default_factory=dict)
 
@@ -43,12 +46,15 @@ class LoadedAgent:
         return self.path.parent
 
     def locate(self, path: PathKey) -> tuple[str, int, int]:
-        """Best source location for a path of the effective (overlaid) spec."""
+        """Best source location for a path of the effective (overlaid) spec: the path's,
+        else its closest ancestor's that the spec has."""
         p = tuple(path)
-        while p:
-            if p in self.positions:
-                return self.positions[p]
-            p = p[:-1]
+        if self.position_of is not None:
+            while p:
+                found = self.position_of(p)
+                if found is not None:
+                    return found
+                p = p[:-1]
         return (self.file, 1, 1)
 
 
@@ -59,17 +65,6 @@ def _deep_merge(base: Any, overlay: Any) -> Any:
             out[key] = _deep_merge(base[key], value) if key in base else copy.deepcopy(value)
         return out
     return copy.deepcopy(overlay)
-
-
-def _overlay_paths(overlay: Any, prefix: PathKey = ()) -> list[PathKey]:
-    out = [prefix]
-    if isinstance(overlay, dict):
-        for k, v in overlay.items():
-            out.extend(_overlay_paths(v, (*prefix, k)))
-    elif isinstance(overlay, list):
-        for i, v in enumerate(overlay):
-            out.extend(_overlay_paths(v, (*prefix, i)))
-    return out
 
 
 class _Positions:
@@ -102,12 +97,19 @@ class _Positions:
         line, col = self.doc.position(src, key=is_key)
         return self.doc.file, line, col, dotted_path(src)
 
-    def table(self, data: Any) -> dict[PathKey, tuple[str, int, int]]:
-        out: dict[PathKey, tuple[str, int, int]] = {}
-        for p in _overlay_paths(data):
-            _, line, col, _ = self.locate(p)
-            out[p] = (self.doc.file, line, col)
-        return out
+    def within(self, data: Any, path: PathKey) -> tuple[str, int, int] | None:
+        """Where ``path`` of ``data`` (the merged spec) came from; None if ``data`` has no such path."""
+        cur = data
+        for part in path:
+            in_dict = isinstance(cur, dict) and part in cur
+            if not (
+                in_dict
+                or (isinstance(cur, list) and isinstance(part, int) and 0 <= part < len(cur))
+            ):
+                return None
+            cur = cur[part]
+        _, line, col, _ = self.locate(path)
+        return (self.doc.file, line, col)
 
 
 def _validate(
@@ -168,7 +170,9 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
 
     result: LoadedAgent | None = None
     if agent is not None:
-        result = LoadedAgent(path, shown, agent, doc, None, positions.table(data))
+        result = LoadedAgent(
+            path, shown, agent, doc, None, functools.partial(positions.within, data)
+        )
     base_problems = set(problems)
     for name, overlay in overlays.items():
         if not isinstance(overlay, dict):
@@ -196,7 +200,9 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
                 p = Problem(p.file, p.line, p.column, p.path, f"{p.message} (with --env {name})")
             problems.append(p)
         if name == env and env_agent is not None:
-            result = LoadedAgent(path, shown, env_agent, doc, name, env_positions.table(merged))
+            result = LoadedAgent(
+                path, shown, env_agent, doc, name, functools.partial(env_positions.within, merged)
+            )
     if problems:
         raise SpecError(_dedupe(problems))
     if result is None:  # pragma: no cover - every failure above records a problem

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentctl.bulk import gc_paused
+
 if TYPE_CHECKING:
     from agentctl.render.bundle import Bundle
     from agentctl.spec.loader import LoadedAgent, LoadedPlatform
@@ -24,6 +26,7 @@ class Built:
     report: Any = None  # the policy gate's report, when it ran
 
 
+@gc_paused
 def build(
     loaded: Sequence[LoadedAgent],
     platform: LoadedPlatform,
@@ -44,10 +47,11 @@ def build(
     """
     from agentctl.render.build import build_all
     from agentctl.render.output import bundle_files, write_tree
+    from agentctl.render.schemas import SchemaValidator
 
-    bundles = build_all(
-        list(loaded), platform, kube_version=kube_version, crd_dirs=[Path(d) for d in crd_dirs]
-    )
+    # one validator for build's strict check and the gate's SCH-001: each schema compiled once
+    schemas = SchemaValidator(kube_version, [Path(d) for d in crd_dirs])
+    bundles = build_all(list(loaded), platform, kube_version=kube_version, validator=schemas)
     result = Built(bundles)
     if gate is not None:
         from agentctl.policy.gate import enforce
@@ -59,6 +63,8 @@ def build(
             kube_version=kube_version,
             crd_dirs=list(crd_dirs),
             no_gate=no_gate,
+            bundles=bundles,  # what is about to be written, rendered once
+            schemas=schemas,
         )
     if estimate:
         from agentctl.cost.estimate import estimate_agent

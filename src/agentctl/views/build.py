@@ -71,4 +71,5 @@ def _summary(
     lines.append(
         f"{counted(len(bundles), 'agent')}, {counted(total, 'object')}, valid for Kubernetes {kube}"
     )
-    console.print("\n".join(lines), markup=False, highlight=False, soft_wrap=True)
+    # console.out: no markup, highlighting or wrapping to compute over a thousand lines
+    console.out("\n".join(lines), highlight=False)

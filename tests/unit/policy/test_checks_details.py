@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from tests.conftest import EXAMPLES
 from tests.unit.policy.helpers import POLICY_FIXTURES
 
 from agentctl.policy import gate
 from agentctl.policy.checks.network import selector_matches
-from agentctl.policy.checks.secrets import credential_shape
+from agentctl.policy.checks.secrets import CREDENTIAL_SHAPES, SHAPE_NEEDLES, credential_shape
 from agentctl.policy.engine import run
 from agentctl.policy.model import RunOptions
 from agentctl.policy.registry import builtin_checks
@@ -47,6 +49,16 @@ def test_credential_shapes_built_at_runtime():
     for what, value in fake.items():
         assert credential_shape(f"Bearer {value}") == what
     assert credential_shape("sk-short") is None and credential_shape("/var/run/secrets/key") is None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_every_credential_shape_holds_one_of_the_needles_searched_first(data) -> None:
+    """The fast literal search never rules out a value one of the shapes matches."""
+    for _, pattern in CREDENTIAL_SHAPES:
+        value = data.draw(st.from_regex(pattern))
+        assert SHAPE_NEEDLES.search(value), (pattern.pattern, value)
+        assert credential_shape(value) is not None
 
 
 def test_credential_by_shape_in_args(tmp_path):

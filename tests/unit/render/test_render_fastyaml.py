@@ -84,3 +84,31 @@ def test_kubernetes_shapes_are_readable():
     assert "  script: |\n    line one\n    line two\n" in text
     assert "- name: c\n" in text and "ports: []" in text and "sel: {}" in text
     assert yaml.safe_load(text) == doc
+
+
+class _Str(str):
+    pass
+
+
+class _Dict(dict):
+    pass
+
+
+class _List(list):
+    pass
+
+
+def _subclassed(doc):
+    """The same data through str/dict/list subclasses: the emitter's general path."""
+    if isinstance(doc, dict):
+        return _Dict({_Str(k) if isinstance(k, str) else k: _subclassed(v) for k, v in doc.items()})
+    if isinstance(doc, list):
+        return _List(_subclassed(v) for v in doc)
+    return _Str(doc) if isinstance(doc, str) else doc
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents)
+def test_the_fast_path_for_plain_types_writes_what_the_general_path_writes(doc):
+    assert dump(doc) == dump(_subclassed(doc))
+    assert dump(doc) == dump(doc)  # the second time from the line cache

@@ -227,3 +227,38 @@ def test_both_yaml_parsers_report_alike(
         parse_documents(text, "f.yaml")
     (problem,) = info.value.problems
     assert problem.line == line and fragment in problem.message, problem.format()
+
+
+def _all_paths(data: object, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix]
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out.extend(_all_paths(v, (*prefix, k)))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out.extend(_all_paths(v, (*prefix, i)))
+    return out
+
+
+@pytest.mark.parametrize("env", [None, "prod"])
+def test_locate_reads_one_path_as_the_whole_position_table_did(env: str | None) -> None:
+    """Every path of the effective spec is located where its source is, and a path the
+    spec lacks at its closest ancestor's (what a table of every path gave)."""
+    from agentctl.spec.loader import _deep_merge, _Positions
+
+    loaded = load_agent(EXAMPLES / "research-assistant", env=env)
+    data = loaded.doc.data
+    if env is not None:
+        spec = data["spec"]
+        base = {k: v for k, v in spec.items() if k != "environments"}
+        merged = {**data, "spec": {**_deep_merge(base, spec["environments"][env])}}
+        merged["spec"]["environments"] = spec["environments"]
+        data = merged
+    positions = _Positions(loaded.doc, env, data["spec"]["environments"].get(env) if env else None)
+    table = {p: positions.locate(p)[:3] for p in _all_paths(data)}
+    for path, where in table.items():
+        if path:
+            assert loaded.locate(path) == where, path
+            assert loaded.locate((*path, "no-such-field", 3)) == where, path
+    assert loaded.locate(()) == (loaded.file, 1, 1)
+    assert loaded.locate(("no-such-field",)) == (loaded.file, 1, 1)

@@ -50,3 +50,54 @@ def test_a_refused_agent_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(GateRefused):
         build([load_agent(project)], load_platform(None, project), out=tmp_path / "dist")
     assert not (tmp_path / "dist").exists()
+
+
+def test_the_gate_checks_the_objects_build_writes(tmp_path: Path, monkeypatch) -> None:
+    """build renders each agent once: the gate sees the very objects that get written."""
+    import agentctl.render.build as render_build
+    from agentctl.render import api
+
+    project = _project(tmp_path)
+    renders: list[str] = []
+    real_render = api.render_agent
+
+    def counting(loaded, platform, **kw):  # type: ignore[no-untyped-def]
+        renders.append(loaded.name)
+        return real_render(loaded, platform, **kw)
+
+    monkeypatch.setattr(api, "render_agent", counting)
+    loaded = load_agent(project)
+    build([loaded], load_platform(None, project), out=tmp_path / "dist")
+    assert renders == [loaded.name]
+
+    # a credential slipped into a rendered object (not the spec) is what the gate refuses
+    real_build_all = render_build.build_all
+
+    def tampered(*args, **kw):  # type: ignore[no-untyped-def]
+        bundles = real_build_all(*args, **kw)
+        config = next(o.obj for o in bundles[0].objects if o.obj["kind"] == "ConfigMap")
+        config["data"]["OPENAI_API_KEY"] = "sk-proj-" + "A1b2C3d4E5f6G7h8I9j0K1l2"
+        return bundles
+
+    monkeypatch.setattr(render_build, "build_all", tampered)
+    with pytest.raises(GateRefused):
+        build([loaded], load_platform(None, project), out=tmp_path / "dist2")
+    assert not (tmp_path / "dist2").exists()
+
+
+def test_build_and_its_gate_share_one_schema_validator(tmp_path: Path, monkeypatch) -> None:
+    """Each schema is compiled once per build: the strict check and SCH-001 use one validator."""
+    from agentctl.render import schemas
+
+    made: list[object] = []
+    real_init = schemas.SchemaValidator.__init__
+
+    def counting(self, *args, **kw):  # type: ignore[no-untyped-def]
+        made.append(self)
+        real_init(self, *args, **kw)
+
+    monkeypatch.setattr(schemas.SchemaValidator, "__init__", counting)
+    project = _project(tmp_path)
+    built = build([load_agent(project)], load_platform(None, project), out=None)
+    assert len(made) == 1
+    assert built.report is not None and not built.report.failed

@@ -10,10 +10,18 @@ from typing import Any
 from agentctl.policy.model import Hit, PathKey, RunOptions, Unit, parse_dotted
 from agentctl.policy.registry import check
 
+_VALIDATOR = "schema-validator"
+
+
+def share_validator(options: RunOptions, validator: Any) -> None:
+    """Let SCH-001 use ``validator`` (made for ``options``' Kubernetes version and CRDs),
+    whose schemas a caller compiled already."""
+    options.cache[_VALIDATOR] = validator
+
 
 def validator(options: RunOptions) -> Any:
     """One SchemaValidator per run: it compiles each (kind, version) schema once."""
-    key = "schema-validator"
+    key = _VALIDATOR
     if key not in options.cache:
         from agentctl.render.schemas import SchemaValidator
 

@@ -40,8 +40,15 @@ _ANY_SHAPE = re.compile(
 )
 
 
+# A literal that every shape above contains: most values hold none of them, and
+# searching for these alone is many times faster than the shapes themselves.
+SHAPE_NEEDLES = re.compile(r"sk-|AIza|hf_|gh[porsu]_|github_pat_|AKIA|ASIA|PRIVATE KEY|://")
+
+
 def credential_shape(value: str) -> str | None:
     """What kind of credential ``value`` contains, by its shape (one regex pass)."""
+    if SHAPE_NEEDLES.search(value) is None:
+        return None
     m = _ANY_SHAPE.search(value)
     if m is None:
         return None
