@@ -283,8 +283,64 @@ class _Direct:
             raise _Status0("\n".join([type(exc).__name__, str(exc)])) from None
         return _Answer(resp)
 
+    def open_connection(self, timeout: float) -> None:
+        """Open one more connection (TCP and TLS handshakes) and leave it idle in the pool.
+
+        Requests of one round each take a connection; the ones that find none idle
+        open their own and pay the handshakes inside the round. Opened during an
+        earlier round, the handshakes overlap it instead. A failure is left to the
+        requests to find and report."""
+        import ssl
+        import time
+
+        import urllib3
+
+        pool = self.pool.connection_from_url(self.host)
+        # urllib3's own checkout and return: the connection stays the pool's
+        idle: list[Any] = []  # open ones, idle: passed over to open another beside them
+        conn = pool._get_conn()
+        while getattr(conn, "sock", None) is not None and len(idle) < 64:
+            idle.append(conn)
+            conn = pool._get_conn()
+        for open_conn in idle:
+            pool._put_conn(open_conn)
+        try:
+            conn.timeout = timeout
+            start = time.monotonic()
+            conn.connect()
+            if isinstance(conn.sock, ssl.SSLSocket):
+                _read_tickets(conn.sock, time.monotonic() - start)
+        except (OSError, urllib3.exceptions.HTTPError):
+            conn.close()
+        finally:
+            pool._put_conn(conn)
+
     def close(self) -> None:
         self.pool.clear()
+
+
+def _read_tickets(sock: Any, wait: float) -> None:
+    """Read the session tickets a TLS 1.3 server sends after the handshake (within ``wait``).
+
+    Unread, they leave the idle socket readable, which the pool takes for a connection
+    the server closed: it would discard it and open another. Anything else arriving
+    (data, a close) raises ``ConnectionError``: the connection is not worth keeping."""
+    import ssl
+
+    from urllib3.util.wait import wait_for_read
+
+    timeout = sock.gettimeout()
+    try:
+        while wait_for_read(sock, timeout=wait):
+            sock.setblocking(False)
+            try:
+                sock.recv(1)
+            except ssl.SSLWantReadError:
+                wait = 0.005  # a ticket, read; another may follow at once
+                continue
+            raise ConnectionError("the server sent data or closed an idle connection")
+    finally:
+        sock.settimeout(timeout)
 
 
 class _Answer:
@@ -397,6 +453,11 @@ class KubeClient(ObjectOps):
         self.close()
 
     # -- concurrency ----------------------------------------------------------
+
+    def open_connection(self) -> None:
+        """One more idle connection to the server, for a later round (see ``_Direct``)."""
+        if isinstance(self.transport, _Direct):
+            self.transport.open_connection(self.opts.connect_timeout)
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Run ``fn`` over ``items`` on the bounded pool; report every failure, not just the first."""
