@@ -31,6 +31,7 @@ import http.client
 import json
 import os
 import re
+import resource
 import shutil
 import ssl
 import statistics
@@ -91,13 +92,19 @@ def proxied_kubeconfig(cp: harness.ControlPlane, port: int, path: Path) -> Path:
     return path
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+Run = tuple[float, float]  # (wall seconds, CPU seconds of the process: user + system)
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[Run, subprocess.CompletedProcess[str]]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=120, check=False)
     seconds = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:3])} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return seconds, proc
+    return (seconds, cpu), proc
 
 
 class Runner:
@@ -112,31 +119,32 @@ class Runner:
         self.n += 1
         return f"b4-{tool}-{agent[:12]}-{self.n}"
 
-    def kubectl(self, file: Path, cache: Path, *extra: str) -> tuple[float, str]:
+    def kubectl(self, file: Path, cache: Path, *extra: str) -> tuple[Run, str]:
         cmd = [str(kubectl_path()), "apply", "--server-side", "-f", str(file)]
         cmd += ["--cache-dir", str(cache), "--kubeconfig", str(self.kubeconfig), *extra]
-        seconds, proc = timed(cmd, self.env)
-        return seconds, proc.stderr
+        run, proc = timed(cmd, self.env)
+        return run, proc.stderr
 
-    def kubectl_pair(self, agent: str, *, warm: bool) -> tuple[float, float]:
-        """(first, re-deploy) seconds of kubectl apply into a fresh namespace."""
+    def kubectl_pair(self, agent: str, *, warm: bool) -> tuple[Run, Run]:
+        """(first, re-deploy) of kubectl apply into a fresh namespace."""
         file, _ = rendered(self.tmp, agent, self.name(agent, "k"))
-        cache = self.warm_cache
-        if not warm:
-            cache = Path(tempfile.mkdtemp(dir=self.tmp, prefix="kubectl-cache-"))
-        first, _ = self.kubectl(file, cache)
-        if not warm:
-            shutil.rmtree(cache)
-        again, _ = self.kubectl(file, cache)
-        return first, again
+        runs = []
+        for _ in range(2):
+            cache = self.warm_cache
+            if not warm:
+                cache = Path(tempfile.mkdtemp(dir=self.tmp, prefix="kubectl-cache-"))
+            runs.append(self.kubectl(file, cache)[0])
+            if not warm:
+                shutil.rmtree(cache)
+        return runs[0], runs[1]
 
-    def agentctl(self, proj: Path) -> tuple[float, dict[str, Any]]:
+    def agentctl(self, proj: Path) -> tuple[Run, dict[str, Any]]:
         cmd = [str(AGENTCTL), "deploy", str(proj), "--no-wait", "-o", "json"]
         cmd += ["--kubeconfig", str(self.kubeconfig)]
-        seconds, proc = timed(cmd, self.env)
-        return seconds, json.loads(proc.stdout)["data"]
+        run, proc = timed(cmd, self.env)
+        return run, json.loads(proc.stdout)["data"]
 
-    def agentctl_pair(self, agent: str) -> tuple[tuple[float, float], tuple[dict[str, Any], ...]]:
+    def agentctl_pair(self, agent: str) -> tuple[tuple[Run, Run], tuple[dict[str, Any], ...]]:
         proj = project(self.tmp, agent, self.name(agent, "a"))
         first, d1 = self.agentctl(proj)
         again, d2 = self.agentctl(proj)
@@ -145,7 +153,8 @@ class Runner:
         return (first, again), (d1, d2)
 
     def kubectl_requests(self, agent: str, *, warm: bool) -> tuple[int, int]:
-        """Requests kubectl sends (first, re-deploy), from its -v=6 log."""
+        """Requests kubectl makes (first, re-deploy), from its -v=6 log (with a warm cache the
+        OpenAPI documents it validates against come from the cache: logged, not sent)."""
         file, _ = rendered(self.tmp, agent, self.name(agent, "k"))
         cache = self.warm_cache
         counts = []
@@ -153,7 +162,7 @@ class Runner:
             if not warm:
                 cache = Path(tempfile.mkdtemp(dir=self.tmp, prefix="kubectl-cache-"))
             _, log = self.kubectl(file, cache, "-v=6")
-            counts.append(len(re.findall(r"\b(GET|PATCH|POST|PUT|DELETE) https://", log)))
+            counts.append(len(re.findall(r'verb="[A-Z]+" url="https://', log)))
         return counts[0], counts[1]
 
 
@@ -215,38 +224,42 @@ def main() -> int:
                 file, n_obj = rendered(tmp, agent, runner.name(agent, "warmup"))
                 runner.kubectl(file, runner.warm_cache)  # fills the warm cache
                 runner.agentctl(project(tmp, agent, runner.name(agent, "warmup")))  # bytecode
-                rows: dict[str, list[tuple[float, float]]] = {
-                    "cold": [],
-                    "warm": [],
-                    "agentctl": [],
-                }
+                rows: dict[str, list[tuple[Run, Run]]] = {"cold": [], "warm": [], "agentctl": []}
                 engine: list[tuple[float, float]] = []
                 for _ in range(args.runs):
                     rows["cold"].append(runner.kubectl_pair(agent, warm=False))
                     rows["warm"].append(runner.kubectl_pair(agent, warm=True))
-                    walls, data = runner.agentctl_pair(agent)
-                    rows["agentctl"].append(walls)
+                    runs, data = runner.agentctl_pair(agent)
+                    rows["agentctl"].append(runs)
                     engine.append((data[0]["seconds"], data[1]["seconds"]))
                 a_req = (data[0]["requests"], data[1]["requests"])
-                k_cold = runner.kubectl_requests(agent, warm=False)
-                k_warm = runner.kubectl_requests(agent, warm=True)
+                k_req = {
+                    "cold": runner.kubectl_requests(agent, warm=False),
+                    "warm": runner.kubectl_requests(agent, warm=True),
+                }
                 print(f"  {agent}: {n_obj} objects")
                 for i, case in enumerate(("first deploy", "re-deploy, unchanged")):
-                    med = {k: statistics.median(r[i] for r in v) for k, v in rows.items()}
+                    wall = {k: statistics.median(r[i][0] for r in v) for k, v in rows.items()}
+                    cpu = {k: statistics.median(r[i][1] for r in v) for k, v in rows.items()}
                     eng = statistics.median(e[i] for e in engine)
+                    print(
+                        f"    {case}: agentctl {wall['agentctl'] * 1000:.0f} ms "
+                        f"(CPU {cpu['agentctl'] * 1000:.0f} ms; the engine {eng * 1000:.0f} ms, "
+                        f"{a_req[i]} requests)"
+                    )
                     for cache in ("cold", "warm"):
-                        ratio = med["agentctl"] / med[cache]
+                        ratio = wall["agentctl"] / wall[cache]
                         if cache == "warm":
                             worst = max(worst, ratio)
                         print(
-                            f"    {case:<21} kubectl ({cache} cache) {med[cache] * 1000:5.0f} ms, "
-                            f"{(k_cold if cache == 'cold' else k_warm)[i]:>2} requests; "
-                            f"agentctl {med['agentctl'] * 1000:5.0f} ms ({eng * 1000:.0f} ms "
-                            f"connected, {a_req[i]} requests): {ratio:.2f}x "
+                            f"      kubectl, {cache} cache: {wall[cache] * 1000:.0f} ms "
+                            f"(CPU {cpu[cache] * 1000:.0f} ms, {k_req[cache][i]} requests); "
+                            f"agentctl / kubectl {ratio:.2f}x "
                             f"({'met' if ratio <= 0.8 else 'not met'}, target <= 0.8x)"
                         )
             print(f"  worst agentctl / kubectl (warm cache): {worst:.2f}x; "
-                  f"connections through the proxy: {proxy.connections}")  # fmt: skip
+                  f"connections through the proxy: {proxy.connections}; "
+                  f"load average at the end {os.getloadavg()[0]:.1f}")  # fmt: skip
     return 0
 
 
