@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import ssl
+import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from tests.cluster.latency_proxy import LatencyProxy
 from tests.fakes.kube_api import FakeKube
 from tests.fakes.kube_fixtures import client_for, project, running_fake
@@ -104,3 +111,77 @@ def test_a_binding_is_applied_only_after_its_role_landed(kube: FakeKube, tmp_pat
     binding = min(i for i, p in enumerate(patches) if "/rolebindings/" in p)
     first_workload = min(i for i, p in enumerate(patches) if "/statefulsets/" in p)
     assert role < binding < first_workload
+
+
+class _TlsServer(ThreadingHTTPServer):
+    """HTTPS with TLS 1.3 (Python's server sends two session tickets after each handshake)."""
+
+    daemon_threads = True
+
+    def __init__(self, ctx: ssl.SSLContext) -> None:
+        super().__init__(("127.0.0.1", 0), _Version)
+        self.ctx, self.accepted = ctx, 0
+
+    def get_request(self) -> tuple[Any, Any]:
+        sock, addr = super().get_request()
+        self.accepted += 1
+        return self.ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
+
+
+class _Version(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        body = json.dumps({"gitVersion": "v1.37.2"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_connections_opened_early_stay_open_over_tls(tmp_path: Path) -> None:
+    """The session tickets a TLS 1.3 server sends after the handshake are read, so the pool does
+    not take the idle connection for a closed one and open another for the next request."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server = _TlsServer(ctx)
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
+    ca = base64.b64encode((tmp_path / "cert.pem").read_bytes()).decode()
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "c", "cluster": {
+                    "server": f"https://127.0.0.1:{server.server_address[1]}",
+                    "certificate-authority-data": ca}}],
+                "users": [{"name": "u", "user": {"token": "fake-" + "t" * 8}}],
+                "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+                "current-context": "x",
+            }
+        )
+    )  # fmt: skip
+    try:
+        with client_for(kubeconfig) as client:
+            client.map(lambda _: client.open_connection(), range(3))
+            assert server.accepted == 3
+            for _ in range(2):
+                assert client.map(lambda _: client.version(), range(3)) == ["v1.37.2"] * 3
+            assert server.accepted == 3
+    finally:
+        server.shutdown()
+        server.server_close()
