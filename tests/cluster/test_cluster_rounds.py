@@ -5,7 +5,6 @@ deployer who may not bind any role."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,23 +14,15 @@ from tests.cluster import harness
 from tests.cluster.latency_proxy import LatencyProxy
 from tests.cluster.test_cluster_real import install_crds, project
 from tests.fakes.kube_fixtures import client_for
+from tests.integration.test_deploy_rounds import LevelStarts
 
 from agentctl.deploy.discovery import ResourceInfo
-from agentctl.deploy.engine import DeployOptions, Events, deploy
-from agentctl.deploy.objects import ObjectRef
+from agentctl.deploy.engine import DeployOptions, deploy
 from agentctl.deploy.preflight import round_sizes
 from agentctl.deploy.source import from_spec
 
 pytestmark = [pytest.mark.cluster]
 RBAC = "rbac.authorization.k8s.io"
-
-
-class LevelStarts(Events):
-    def __init__(self) -> None:
-        self.started: list[float] = []
-
-    def on_level(self, index: int, name: str, refs: list[ObjectRef]) -> None:
-        self.started.append(time.monotonic())
 
 
 def test_every_connection_is_opened_in_the_first_round_over_tls(
