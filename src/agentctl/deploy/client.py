@@ -21,6 +21,7 @@ this module costs nothing at CLI start-up.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -254,7 +255,9 @@ class _Direct:
             if context is None:
                 return None
             pool_args["ssl_context"] = context
-        return cls(host, urllib3.PoolManager(**pool_args), headers)
+        pool = urllib3.PoolManager(**pool_args)
+        pool.pool_classes_by_scheme = {**pool.pool_classes_by_scheme, "https": _tls_pool_class()}
+        return cls(host, pool, headers)
 
     def send(self, req: _Request) -> Any:
         """As ``ApiClient`` sends it: values quoted, JSON bodies encoded, no redirects."""
@@ -290,9 +293,6 @@ class _Direct:
         open their own and pay the handshakes inside the round. Opened during an
         earlier round, the handshakes overlap it instead. A failure is left to the
         requests to find and report."""
-        import ssl
-        import time
-
         import urllib3
 
         pool = self.pool.connection_from_url(self.host)
@@ -306,10 +306,7 @@ class _Direct:
             pool._put_conn(open_conn)
         try:
             conn.timeout = timeout
-            start = time.monotonic()
             conn.connect()
-            if isinstance(conn.sock, ssl.SSLSocket):
-                _read_tickets(conn.sock, time.monotonic() - start)
         except (OSError, urllib3.exceptions.HTTPError):
             conn.close()
         finally:
@@ -319,28 +316,51 @@ class _Direct:
         self.pool.clear()
 
 
-def _read_tickets(sock: Any, wait: float) -> None:
-    """Read the session tickets a TLS 1.3 server sends after the handshake (within ``wait``).
+@functools.cache
+def _tls_pool_class() -> type:
+    """urllib3's HTTPS pool, whose idle connections read what TLS alone sent them.
 
-    Unread, they leave the idle socket readable, which the pool takes for a connection
-    the server closed: it would discard it and open another. Anything else arriving
-    (data, a close) raises ``ConnectionError``: the connection is not worth keeping."""
+    A TLS 1.3 server sends session tickets after the handshake; on a connection
+    that has not carried a request yet (one opened ahead of a round), they are
+    still unread when a request takes it, and urllib3 takes a readable idle
+    socket for one the server closed: it would close it and open another,
+    paying the handshakes again."""
+    from urllib3.connection import HTTPSConnection
+    from urllib3.connectionpool import HTTPSConnectionPool
+
+    class _Connection(HTTPSConnection):
+        @property
+        def is_connected(self) -> bool:
+            return self.sock is not None and _open_when_idle(self.sock)
+
+    class _Pool(HTTPSConnectionPool):
+        ConnectionCls = _Connection
+
+    return _Pool
+
+
+def _open_when_idle(sock: Any) -> bool:
+    """Whether an idle connection is still usable: nothing to read, or only TLS records
+    (session tickets, read here); data or a close means it is not."""
     import ssl
 
     from urllib3.util.wait import wait_for_read
 
+    if not wait_for_read(sock, timeout=0.0):
+        return True
+    if not isinstance(sock, ssl.SSLSocket):
+        return False
     timeout = sock.gettimeout()
     try:
-        while wait_for_read(sock, timeout=wait):
-            sock.setblocking(False)
-            try:
-                sock.recv(1)
-            except ssl.SSLWantReadError:
-                wait = 0.005  # a ticket, read; another may follow at once
-                continue
-            raise ConnectionError("the server sent data or closed an idle connection")
+        sock.setblocking(False)
+        sock.recv(1)
+    except ssl.SSLWantReadError:
+        return True  # TLS records only, now read: nothing for the application
+    except OSError:
+        return False
     finally:
         sock.settimeout(timeout)
+    return False  # data nobody asked for, or the server closed it
 
 
 class _Answer:
