@@ -4,6 +4,11 @@
 #   hack/cluster/build.sh            build what is missing, print the bin directory
 #   hack/cluster/build.sh --check    exit 0 if every binary is already built, 1 otherwise (no build)
 #   hack/cluster/build.sh --only etcd kwok   build just these
+#   hack/cluster/build.sh --only kubectl --check   exit 0 if just these are built
+#
+# kubectl (k8s.io/kubernetes cmd/kubectl, same version and staging pins) is built by a full
+# build and by --only kubectl, but --check without --only leaves it out: the cluster tests do
+# not need it; the deploy-latency benchmark compares against it.
 #
 # A full build (no --only) then runs hack/cluster/build-controllers.sh, which builds the Argo
 # workflow-controller and the External Secrets operator beside these binaries (its own --check;
@@ -27,16 +32,27 @@ CACHE=${AGENTCTL_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agentctl/cluster
 ROOT=$CACHE/$K8S_VERSION
 OUT=$ROOT/bin
 BINARIES=(kube-apiserver kube-controller-manager kube-scheduler etcd kwok)
+OPTIONAL=(kubectl)   # built by a full build or --only; not required by a bare --check
 
+check=0; full=1; only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --check) check=1; shift ;;
+    --only) full=0; shift
+      while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do only="$only $1"; shift; done ;;
+    *) echo "build.sh: unknown argument $1 (use --check, --only NAME...)" >&2; exit 2 ;;
+  esac
+done
+wanted=("${BINARIES[@]}")
+[ "$check" = 1 ] && [ "$full" = 1 ] || wanted+=("${OPTIONAL[@]}")
 missing=()
-for b in "${BINARIES[@]}"; do [ -x "$OUT/$b" ] || missing+=("$b"); done
-full=1
-if [ "${1:-}" = --only ]; then   # --only NAME...: build just these (when missing)
-  full=0; shift; only=" $* "; keep=()
-  for b in "${missing[@]}"; do [[ "$only" == *" $b "* ]] && keep+=("$b"); done
-  missing=("${keep[@]}"); set --
+for b in "${wanted[@]}"; do [ -x "$OUT/$b" ] || missing+=("$b"); done
+if [ "$full" = 0 ]; then   # --only NAME...: just these (when missing)
+  keep=()
+  for b in "${missing[@]}"; do [[ " $only " == *" $b "* ]] && keep+=("$b"); done
+  missing=("${keep[@]}")
 fi
-if [ "${1:-}" = --check ]; then
+if [ "$check" = 1 ]; then
   [ ${#missing[@]} -eq 0 ] && { echo "$OUT"; exit 0; }
   echo "not built: ${missing[*]} (in $OUT)" >&2; exit 1
 fi
@@ -57,7 +73,7 @@ log() { echo "[build $(( $(date +%s) - t0 ))s] $*" >&2; }
 want() { [[ " ${missing[*]} " == *" $1 "* ]]; }
 
 # --- Kubernetes control plane
-if want kube-apiserver || want kube-controller-manager || want kube-scheduler; then
+if want kube-apiserver || want kube-controller-manager || want kube-scheduler || want kubectl; then
   INFO=$("$GO" mod download -json "k8s.io/kubernetes@$K8S_VERSION")
   KMOD=$(python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("GoMod") or "")' <<<"$INFO")
   [ -f "$KMOD" ] || { echo "cannot fetch k8s.io/kubernetes@$K8S_VERSION from the Go module proxy" >&2; exit 1; }
@@ -82,6 +98,7 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
   log "resolving the Kubernetes $K8S_VERSION module graph (staging modules at $STAGING)"
@@ -90,9 +107,12 @@ GO
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     LD="$LD -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=${MINOR%%.*} -X $p.gitTreeState=clean"
   done
-  log "building kube-apiserver, kube-controller-manager, kube-scheduler"
-  "$GO" build -p 2 -trimpath -tags "selinux,notest" -ldflags "$LD" -o "$OUT/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+  pkgs=()
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    want "$b" && pkgs+=("k8s.io/kubernetes/cmd/$b")
+  done
+  log "building ${pkgs[*]##*/}"
+  "$GO" build -p 2 -trimpath -tags "selinux,notest" -ldflags "$LD" -o "$OUT/" "${pkgs[@]}"
   log "built the Kubernetes binaries"
 fi
 

@@ -46,7 +46,7 @@ def test_deploy_prints_a_summary_and_a_second_run_says_nothing_changed(
     assert "StatefulSet/research-assistant" in first.stdout
     assert (
         "Deploying research-assistant" in first.stderr
-        and "plan: 19 objects in 5 steps" in first.stderr
+        and "plan: 19 objects in 4 steps" in first.stderr
     )
     second = run_cli("deploy")
     assert second.exit_code == 0

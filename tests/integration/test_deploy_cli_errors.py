@@ -131,8 +131,9 @@ def test_a_refused_deploy_says_it_failed_and_what_it_applied(
     assert "No changes" not in res.stdout
     summary = summary_of(res.stdout)
     assert summary.startswith(
-        f"Deploy failed at step 3/5 (configuration and secrets): {len(failed)} failed; "
-        f"{8 - len(failed)} of 19 objects applied ({8 - len(failed)} unchanged); 11 not applied. "
+        f"Deploy failed at step 2/4 (identity, configuration, storage and network): "
+        f"{len(failed)} failed; {14 - len(failed)} of 19 objects applied "
+        f"({14 - len(failed)} unchanged); 5 not applied. "
         "Stopped after "
     ), summary
     rows = rows_of(res.stdout)
@@ -158,13 +159,13 @@ def test_a_rejected_object_is_shown_failed_not_left_out(kube: FakeKube, proj: Pa
     assert rows["StatefulSet/research-assistant"] == "configured"
     assert len(rows) == 19
     assert summary_of(res.stdout).startswith(
-        "Deploy failed at step 5/5 (workloads): 1 failed; 18 of 19 objects applied "
+        "Deploy failed at step 4/4 (workloads): 1 failed; 18 of 19 objects applied "
         "(1 configured, 17 unchanged). Stopped after "
     )
     as_json = run_cli("deploy", "--no-wait", "-o", "json")
     assert as_json.exit_code == 3
     applied = envelope(as_json.stdout)["errors"][0]["applied"]
-    assert applied["failedAt"] == "step 5/5 (workloads)" and applied["planned"] == 19
+    assert applied["failedAt"] == "step 4/4 (workloads)" and applied["planned"] == 19
     assert applied["counts"] == {
         "created": 0,
         "configured": 0,
@@ -187,11 +188,11 @@ def test_a_first_deploy_refused_at_the_namespace_applies_nothing(
     assert res.exit_code == 3
     assert rows_of(res.stdout) == {"Namespace/agents-search": "failed"}
     assert summary_of(res.stdout).startswith(
-        "Deploy failed at step 1/5 (namespace): 1 failed; 0 of 19 objects applied; 18 not applied."
+        "Deploy failed at step 1/4 (namespace): 1 failed; 0 of 19 objects applied; 18 not applied."
     )
     dry = run_cli("deploy", "--dry-run=server")
     assert dry.exit_code == 3
-    assert summary_of(dry.stdout).startswith("Server dry run failed at step 1/5 (namespace): ")
+    assert summary_of(dry.stdout).startswith("Server dry run failed at step 1/4 (namespace): ")
 
 
 NOT_KUBE = "this does not look like a Kubernetes API server"

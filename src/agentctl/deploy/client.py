@@ -21,6 +21,7 @@ this module costs nothing at CLI start-up.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -254,7 +255,9 @@ class _Direct:
             if context is None:
                 return None
             pool_args["ssl_context"] = context
-        return cls(host, urllib3.PoolManager(**pool_args), headers)
+        pool = urllib3.PoolManager(**pool_args)
+        pool.pool_classes_by_scheme = {**pool.pool_classes_by_scheme, "https": _tls_pool_class()}
+        return cls(host, pool, headers)
 
     def send(self, req: _Request) -> Any:
         """As ``ApiClient`` sends it: values quoted, JSON bodies encoded, no redirects."""
@@ -283,8 +286,81 @@ class _Direct:
             raise _Status0("\n".join([type(exc).__name__, str(exc)])) from None
         return _Answer(resp)
 
+    def open_connection(self, timeout: float) -> None:
+        """Open one more connection (TCP and TLS handshakes) and leave it idle in the pool.
+
+        Requests of one round each take a connection; the ones that find none idle
+        open their own and pay the handshakes inside the round. Opened during an
+        earlier round, the handshakes overlap it instead. A failure is left to the
+        requests to find and report."""
+        import urllib3
+
+        pool = self.pool.connection_from_url(self.host)
+        # urllib3's own checkout and return: the connection stays the pool's
+        idle: list[Any] = []  # open ones, idle: passed over to open another beside them
+        conn = pool._get_conn()
+        while getattr(conn, "sock", None) is not None and len(idle) < 64:
+            idle.append(conn)
+            conn = pool._get_conn()
+        for open_conn in idle:
+            pool._put_conn(open_conn)
+        try:
+            conn.timeout = timeout
+            conn.connect()
+        except (OSError, urllib3.exceptions.HTTPError):
+            conn.close()
+        finally:
+            pool._put_conn(conn)
+
     def close(self) -> None:
         self.pool.clear()
+
+
+@functools.cache
+def _tls_pool_class() -> type:
+    """urllib3's HTTPS pool, whose idle connections read what TLS alone sent them.
+
+    A TLS 1.3 server sends session tickets after the handshake; on a connection
+    that has not carried a request yet (one opened ahead of a round), they are
+    still unread when a request takes it, and urllib3 takes a readable idle
+    socket for one the server closed: it would close it and open another,
+    paying the handshakes again."""
+    from urllib3.connection import HTTPSConnection
+    from urllib3.connectionpool import HTTPSConnectionPool
+
+    class _Connection(HTTPSConnection):
+        @property
+        def is_connected(self) -> bool:
+            return self.sock is not None and _open_when_idle(self.sock)
+
+    class _Pool(HTTPSConnectionPool):
+        ConnectionCls = _Connection
+
+    return _Pool
+
+
+def _open_when_idle(sock: Any) -> bool:
+    """Whether an idle connection is still usable: nothing to read, or only TLS records
+    (session tickets, read here); data or a close means it is not."""
+    import ssl
+
+    from urllib3.util.wait import wait_for_read
+
+    if not wait_for_read(sock, timeout=0.0):
+        return True
+    if not isinstance(sock, ssl.SSLSocket):
+        return False
+    timeout = sock.gettimeout()
+    try:
+        sock.setblocking(False)
+        sock.recv(1)
+    except ssl.SSLWantReadError:
+        return True  # TLS records only, now read: nothing for the application
+    except OSError:
+        return False
+    finally:
+        sock.settimeout(timeout)
+    return False  # data nobody asked for, or the server closed it
 
 
 class _Answer:
@@ -397,6 +473,11 @@ class KubeClient(ObjectOps):
         self.close()
 
     # -- concurrency ----------------------------------------------------------
+
+    def open_connection(self) -> None:
+        """One more idle connection to the server, for a later round (see ``_Direct``)."""
+        if isinstance(self.transport, _Direct):
+            self.transport.open_connection(self.opts.connect_timeout)
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Run ``fn`` over ``items`` on the bounded pool; report every failure, not just the first."""

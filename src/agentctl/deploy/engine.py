@@ -2,16 +2,19 @@
 
 Round trips, not objects, are what a deploy costs. The sequence:
 
-1. concurrently: server version, aggregated discovery (``/api``, ``/apis``),
-   the agent's inventory and its namespace;
-2. render for that version; check every kind is served (one clear error
-   naming what to install otherwise);
+1. render (for the newest bundled schemas: rendering does not wait for the
+   server unless its version needs other schemas), then concurrently: server
+   version, aggregated discovery (``/api``, ``/apis``), the agent's inventory
+   and its namespace, and as many more connections as the widest later round
+   needs, so their handshakes overlap this round;
+2. check every kind is served (one clear error naming what to install otherwise);
 3. concurrently: apply the namespace, list the current members of the
    agent's ApplySet (before-state and prune candidates) and, when the
    namespace exists, widen the inventory to old + new members;
-4. one round per level (identity and RBAC; configuration and secrets;
-   storage, services and network policies; workloads; workflow templates),
-   every object of a level applied concurrently on a bounded pool;
+4. one round per level after it (identity, configuration, storage and network;
+   bindings and tokens; workloads), every object of a level applied
+   concurrently on a bounded pool, a level only after the one it references
+   (see ``objects.LEVEL_NAMES``);
 5. delete the orphans (members agentctl applied before and no longer
    renders), narrow the inventory, and wait for rollouts.
 """
@@ -85,7 +88,7 @@ class DeployResult:
     seconds: float = 0.0
     planned: int = 0  # objects rendered to be applied
     failed_at: str | None = (
-        None  # where a failed deploy stopped: "step 3/5 (configuration)", "prune", "wait"
+        None  # where a failed deploy stopped: "step 2/4 (identity, ...)", "prune", "wait"
     )
 
     def counts(self) -> dict[str, int]:

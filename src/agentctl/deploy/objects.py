@@ -67,57 +67,64 @@ def split_gk(gk: str) -> tuple[str, str]:
     return group, kind
 
 
-# The apply order. The CRD check happens before level 0 (see discovery).
-# Network policies go with storage and services, before any workload: no pod
-# ever runs without the policy that restricts it (and it saves a round trip).
+# The apply order: each level holds what the next ones reference, and nothing that
+# references another object of its own level, so a level's objects go out together.
+# The CRD check happens before level 0 (see discovery).
+# - A RoleBinding comes after its Role: unless the deployer may bind any role, the
+#   server checks the Role's rules when the binding is created, and refuses one
+#   whose Role does not exist yet.
+# - A service-account token Secret comes after its ServiceAccount: the token
+#   controller deletes a token whose account it cannot find.
+# - Workloads come after everything they use: accounts and bindings, configuration,
+#   secrets, claims, and the network policies that restrict them, so no pod ever
+#   runs without its policy and none starts against a missing reference.
 LEVEL_NAMES = [
     "namespace",
-    "identity and RBAC",
-    "configuration and secrets",
-    "storage, services and network policies",
+    "identity, configuration, storage and network",
+    "bindings and tokens",
     "workloads",
-    "workflow templates",
 ]
 _LEVELS: dict[str, int] = {
     "Namespace": 0,
     "ServiceAccount": 1,
     "Role": 1,
-    "RoleBinding": 1,
     "ClusterRole": 1,
-    "ClusterRoleBinding": 1,
-    "ConfigMap": 2,
-    "Secret": 2,
-    "ExternalSecret": 2,
-    "SecretStore": 2,
-    "PersistentVolumeClaim": 3,
-    "Service": 3,
-    "NetworkPolicy": 3,
-    "CiliumNetworkPolicy": 3,
-    "FQDNNetworkPolicy": 3,
-    "Deployment": 4,
-    "StatefulSet": 4,
-    "DaemonSet": 4,
-    "Job": 4,
-    "CronJob": 4,
-    "HorizontalPodAutoscaler": 4,
-    "PodDisruptionBudget": 4,
-    "WorkflowTemplate": 5,
-    "CronWorkflow": 5,
-    "ClusterWorkflowTemplate": 5,
+    "ConfigMap": 1,
+    "Secret": 1,
+    "ExternalSecret": 1,
+    "SecretStore": 1,
+    "PersistentVolumeClaim": 1,
+    "Service": 1,
+    "NetworkPolicy": 1,
+    "CiliumNetworkPolicy": 1,
+    "FQDNNetworkPolicy": 1,
+    "RoleBinding": 2,
+    "ClusterRoleBinding": 2,
 }
-WORKLOAD_LEVEL = 4
+BINDING_LEVEL = 2
+WORKLOAD_LEVEL = 3
+SERVICE_ACCOUNT_TOKEN = "kubernetes.io/service-account-token"
 
 
 def level_of(kind: str) -> int:
-    """Apply level of a kind; anything unknown goes with the workloads."""
+    """Apply level of a kind; anything not listed (workloads, workflow templates,
+    autoscalers, disruption budgets, unknown kinds) goes with the workloads."""
     return _LEVELS.get(kind, WORKLOAD_LEVEL)
+
+
+def object_level(obj: dict[str, Any]) -> int:
+    """Apply level of one object: its kind's, except a token Secret, which waits for its account."""
+    kind = str(obj.get("kind"))
+    if kind == "Secret" and obj.get("type") == SERVICE_ACCOUNT_TOKEN:
+        return BINDING_LEVEL
+    return level_of(kind)
 
 
 def levels(objects: list[dict[str, Any]]) -> list[tuple[int, list[dict[str, Any]]]]:
     """Objects grouped by level, in apply order, keeping bundle order inside a level."""
     by: dict[int, list[dict[str, Any]]] = {}
     for obj in objects:
-        by.setdefault(level_of(str(obj.get("kind"))), []).append(obj)
+        by.setdefault(object_level(obj), []).append(obj)
     return sorted(by.items())
 
 

@@ -15,7 +15,7 @@ from agentctl.deploy import errors as kerr
 from agentctl.deploy import inventory as inv
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import ResourceInfo, ResourceMap, well_known
-from agentctl.deploy.objects import ObjectRef
+from agentctl.deploy.objects import ObjectRef, levels
 from agentctl.deploy.ops import DISCOVERY_POLL_SECONDS
 from agentctl.deploy.replace import Replacement, live_candidates
 from agentctl.deploy.replace import plan as plan_replacements
@@ -109,6 +109,26 @@ def render(source: AgentSource, version: str) -> AgentBundle:
         return source.render(None)
 
 
+def render_for(source: AgentSource, early: AgentBundle, version: str) -> AgentBundle:
+    """The bundle for the server's ``version``: ``early`` (rendered for the newest bundled
+    schemas before the server answered) when the server's version resolves to the same."""
+    from agentctl.render.schemas import resolve_kube_version
+
+    try:
+        same = resolve_kube_version(version) == early.kube_version
+    except ConfigError:
+        same = True  # outside the bundled versions: rendered for the newest, as ``early`` is
+    return early if same else render(source, version)
+
+
+def round_sizes(objects: list[dict[str, Any]]) -> list[int]:
+    """Requests each round after the first sends at most (before prune): the namespace
+    level with one list per member kind, then each level with the inventory beside it."""
+    by_level = levels(objects)
+    member_kinds = {(r.group, r.kind) for r in map(ObjectRef.of, objects)} - {("", "Namespace")}
+    return [1 + len(member_kinds)] + [len(objs) + 1 for _, objs in by_level]
+
+
 def resource_map(client: KubeClient, version: str, api_doc: Any, apis_doc: Any) -> ResourceMap:
     rmap = ResourceMap(version)
     docs = [d for d in (api_doc, apis_doc) if isinstance(d, dict)]
@@ -179,23 +199,31 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
                 return client.get(res, source.namespace, name)
             except kerr.Forbidden:
                 return None  # not allowed to read it: the server judges the apply
+        if what == "connect":
+            client.open_connection()
+            return None
         return client.get(ns_res, None, arg)
 
+    # rendered before the server's version is known (rendering does not depend on it unless
+    # the bundled schemas differ, see render_for), so the first round can open as many
+    # connections as the widest later round needs: their handshakes overlap this round
+    early = source.render(None)
     candidates = live_candidates(source.agent)
-    version, api_doc, apis_doc, inv_cm, ns_obj, deny, *live_objs = client.map(
-        first,
-        [
-            ("version", ""),
-            ("discovery", "/api"),
-            ("discovery", "/apis"),
-            ("inventory", ""),
-            ("namespace", source.namespace),
-            ("deny", ""),
-            *(("live", str(i)) for i in range(len(candidates))),
-        ],
-    )
+    tasks = [
+        ("version", ""),
+        ("discovery", "/api"),
+        ("discovery", "/apis"),
+        ("inventory", ""),
+        ("namespace", source.namespace),
+        ("deny", ""),
+        *(("live", str(i)) for i in range(len(candidates))),
+    ]
+    widest = min(client.opts.max_workers, max(round_sizes(early.objects)))
+    tasks += [("connect", "")] * max(0, widest - len(tasks))
+    version, api_doc, apis_doc, inv_cm, ns_obj, deny, *live_objs = client.map(first, tasks)
+    live_objs = live_objs[: len(candidates)]
     rmap = resource_map(client, version, api_doc, apis_doc)
-    bundle = render(source, version)
+    bundle = render_for(source, early, version)
     if bundle.namespace != source.namespace:  # the renderer decided otherwise: look again
         inv_cm = client.get(cm_res, bundle.namespace, inv.parent_name(bundle.agent))
         ns_obj = client.get(ns_res, None, bundle.namespace)
