@@ -1,8 +1,8 @@
 """Root command, lazy command registry and the one error handler.
 
 Commands are registered by module path and imported only when invoked, so
-``agentctl --help`` never loads kubernetes, cookiecutter, genai-prices or
-pydantic. Listing commands in ``--help`` uses the one-line help kept in
+``agentctl --help`` never loads kubernetes, hera, cookiecutter, genai-prices
+or pydantic. Listing commands in ``--help`` uses the one-line help kept in
 ``COMMANDS`` instead of importing the modules.
 """
 

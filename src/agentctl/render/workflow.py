@@ -1,9 +1,4 @@
-"""``workflow`` agents as an Argo WorkflowTemplate (+ CronWorkflow), written as plain objects.
-
-The objects are laid out as Argo's generated models lay them out (see
-:func:`argo_object`), which is what Hera built here before: the test suite
-renders workflows both ways and requires identical objects, key order
-included. Not importing Hera saves a workflow agent's deploy about 0.4 s of CPU.
+"""``workflow`` agents as an Argo WorkflowTemplate (+ CronWorkflow), built with Hera.
 
 Shape of the rendered workflow:
 
@@ -33,6 +28,8 @@ expressions): see the runtime contract.
 The executor (Argo's ``wait`` container) runs as ``<agent>-executor``, whose
 token Argo mounts from ``<agent>-executor.service-account-token``; the
 agent's own token is not mounted unless a ``kubernetes`` tool needs it.
+
+Hera is imported only here, and only when a workflow agent is rendered.
 """
 
 from __future__ import annotations
@@ -109,42 +106,19 @@ def _seconds(value: str) -> str:
     return f"{units.parse_duration(value)}s"
 
 
-def volumes(ctx: Ctx) -> list[dict[str, Any]]:
-    """The volumes of every step's pod: /tmp, file secrets, the API token, the memory claim."""
-    out = [pod.tmp_volume(ctx.spec.resources), *secret_volumes(ctx)[0]]
-    if ctx.needs_api:
-        out.append(pod.api_token_volume())
-    if ctx.spec.memory is not None:
-        out.append(
-            {"name": MEMORY_VOLUME, "persistentVolumeClaim": {"claimName": memory_claim_name(ctx)}}
-        )
-    return out
-
-
-def step_mounts(ctx: Ctx) -> list[dict[str, Any]]:
-    """Where a step's container mounts :func:`volumes`."""
-    mounts = [pod.tmp_mount(), *secret_volumes(ctx)[1]]
-    if ctx.needs_api:
-        mounts.append(pod.api_token_mount())
-    if ctx.spec.memory is not None:
-        mounts.append({"name": MEMORY_VOLUME, "mountPath": ctx.spec.memory.mount_path})
-    return mounts
-
-
-def pod_spec_patch(ctx: Ctx) -> str | None:
-    """Argo templates have no runtimeClassName: a function tool's sandbox reaches every step's pod as a patch."""
-    sandbox = ctx.sandbox
-    return json.dumps({"runtimeClassName": sandbox[0]}) if sandbox else None
-
-
-def _retry(retry: Retry) -> dict[str, Any]:
-    backoff: dict[str, Any] = {"duration": _seconds(retry.backoff), "factor": retry.factor}
+def _retry(m: Any, retry: Retry) -> Any:
+    backoff: dict[str, Any] = {
+        "duration": _seconds(retry.backoff),
+        "factor": m.IntOrString(retry.factor),
+    }
     if retry.max_backoff:
         backoff["cap"] = _seconds(retry.max_backoff)
-    return {"limit": retry.limit, "retryPolicy": "Always", "backoff": backoff}
+    return m.RetryStrategy(
+        limit=m.IntOrString(retry.limit), retry_policy="Always", backoff=m.Backoff(**backoff)
+    )
 
 
-def _step_env(ctx: Ctx, index: int, step: Step) -> list[dict[str, Any]]:
+def _step_env(ctx: Ctx, index: int, step: Step, m: Any) -> list[Any]:
     env: list[dict[str, Any]] = [*downward_env(ctx), *secret_env(ctx)]
     env.append({"name": "AGENT_STEP", "value": step.name})
     if step.for_each is not None:
@@ -164,155 +138,143 @@ def _step_env(ctx: Ctx, index: int, step: Step) -> list[dict[str, Any]]:
                 path, f"{key} is set by agentctl (runtime contract); remove it from the step's env"
             )
         env.append({"name": key, "value": value})
-    return env
+    return [m.EnvVar.model_validate(e) for e in env]
 
 
-def _params(*names: str) -> dict[str, Any]:
-    return {"parameters": [{"name": n} for n in names]}
-
-
-def _arguments(args: dict[str, str]) -> dict[str, Any]:
-    return {"parameters": [{"name": k, "value": v} for k, v in args.items()]}
-
-
-def _container(ctx: Ctx, index: int, step: Step) -> dict[str, Any]:
-    """The container template ``step-<name>`` of one step."""
+def _container(ctx: Ctx, index: int, step: Step, m: Any, Container: Any, Parameter: Any) -> Any:
     spec = ctx.spec
-    inputs = ["inputs"]
+    mounts = [pod.tmp_mount(), *secret_volumes(ctx)[1]]
+    if ctx.needs_api:
+        mounts.append(pod.api_token_mount())
+    if spec.memory is not None:
+        mounts.append({"name": MEMORY_VOLUME, "mountPath": spec.memory.mount_path})
+    inputs = [Parameter(name="inputs")]
     if step.for_each is not None:
-        inputs.append("item")
-    outputs = [{"name": "result", "valueFrom": {"path": STEP_OUTPUT, "default": "null"}}]
+        inputs.append(Parameter(name="item"))
+    outputs = [Parameter(name="result", value_from=m.ValueFrom(path=STEP_OUTPUT, default="null"))]
     if _budgeted(ctx):
-        inputs.append("budget")
+        inputs.append(Parameter(name="budget"))
         # a step that reports nothing hands nothing on: the run can only spend less
-        outputs.append({"name": "spend", "valueFrom": {"path": STEP_SPEND, "default": "null"}})
+        outputs.append(
+            Parameter(name="spend", value_from=m.ValueFrom(path=STEP_SPEND, default="null"))
+        )
     command = step.command or spec.command
-    image = ctx.image(step.image or spec.image)
-    return {
-        "name": step_template(step),
-        "container": {
-            "image": image,
-            "imagePullPolicy": pod.pull_policy(image),
-            "command": list(command) if command else None,
-            "args": list(step.args) if step.args else [step.name],
-            "env": _step_env(ctx, index, step),
-            "envFrom": [{"configMapRef": {"name": f"{ctx.name}-config"}}],
-            "resources": pod.resources(step.resources or spec.resources, ctx.platform.limits),
-            "securityContext": pod.container_security_context(),
-            "volumeMounts": step_mounts(ctx),
-        },
-        "inputs": _params(*inputs),
-        "outputs": {"parameters": outputs},
-        "retryStrategy": _retry(step.retry or Retry.model_validate({})),
-        "activeDeadlineSeconds": units.parse_duration(step.timeout) if step.timeout else None,
-    }
-
-
-def _fanout(step: Step, budgeted: bool) -> dict[str, Any]:
-    """The DAG template ``fanout-<name>``: ``step-<name>`` once per item, results aggregated."""
-    assert step.for_each is not None
-    passed = ["items", "inputs", *(["budget"] if budgeted else [])]
-    aggregated = ["result", *(["spend"] if budgeted else [])]
-    each = {
-        "name": "each",
-        "template": step_template(step),
-        "withParam": "{{inputs.parameters.items}}",
-        "arguments": _arguments(
-            {"item": "{{item}}", **{p: f"{{{{inputs.parameters.{p}}}}}" for p in passed[1:]}}
+    kwargs: dict[str, Any] = {}
+    if step.timeout:
+        kwargs["active_deadline_seconds"] = units.parse_duration(step.timeout)
+    return Container(
+        name=step_template(step),
+        image=ctx.image(step.image or spec.image),
+        image_pull_policy=pod.pull_policy(ctx.image(step.image or spec.image)),
+        command=list(command) if command else None,
+        args=list(step.args) if step.args else [step.name],
+        env=_step_env(ctx, index, step, m),
+        env_from=[m.EnvFromSource(config_map_ref=m.ConfigMapEnvSource(name=f"{ctx.name}-config"))],
+        resources=m.ResourceRequirements.model_validate(
+            pod.resources(step.resources or spec.resources, ctx.platform.limits)
         ),
-    }
-    return {
-        "name": fanout_template(step),
-        "inputs": _params(*passed),
-        "parallelism": step.for_each.parallelism,
-        "outputs": {
-            "parameters": [
-                {
-                    "name": p,
-                    "valueFrom": {"parameter": f"{{{{tasks.each.outputs.parameters.{p}}}}}"},
-                }
-                for p in aggregated
-            ]
-        },
-        "dag": {"tasks": [each]},
-    }
+        security_context=m.SecurityContext.model_validate(pod.container_security_context()),
+        volume_mounts=[m.VolumeMount.model_validate(v) for v in mounts],
+        inputs=inputs,
+        outputs=outputs,
+        retry_strategy=_retry(m, step.retry or Retry.model_validate({})),
+        **kwargs,
+    )
 
 
-def _build(ctx: Ctx, cfg_hash: str) -> dict[str, Any]:
-    """The WorkflowTemplate: the DAG ``main``, then the fan-outs, then one container per step."""
+def _build(ctx: Ctx, cfg_hash: str) -> Any:
+    """The WorkflowTemplate as Hera's model (``hera.workflows.models.WorkflowTemplate``)."""
+    from hera.workflows import DAG, Container, Parameter, Task, WorkflowTemplate
+    from hera.workflows import models as m
+
     wf = ctx.spec.workflow
     assert wf is not None  # the spec model requires spec.workflow for workflow agents
+    volumes = [pod.tmp_volume(ctx.spec.resources), *secret_volumes(ctx)[0]]
+    if ctx.needs_api:
+        volumes.append(pod.api_token_volume())
+    if ctx.spec.memory is not None:
+        volumes.append(
+            {"name": MEMORY_VOLUME, "persistentVolumeClaim": {"claimName": memory_claim_name(ctx)}}
+        )
     annotations = {**ctx.agent.metadata.annotations, "agentctl.dev/config-hash": cfg_hash}
+    # Argo templates have no runtimeClassName: a function tool's sandbox reaches every step's pod as a patch.
+    sandbox = ctx.sandbox
+    patch = json.dumps({"runtimeClassName": sandbox[0]}) if sandbox else None
     budgeted = _budgeted(ctx)
 
-    def arguments(step: Step, **args: str) -> dict[str, Any]:
-        return _arguments({**args, "budget": _budget_json(ctx, step)} if budgeted else args)
+    def arguments(step: Step, **args: str) -> dict[str, str]:
+        return {**args, "budget": _budget_json(ctx, step)} if budgeted else args
 
-    tasks = []
-    for step in wf.steps:
-        task: dict[str, Any] = {"name": step.name, "dependencies": list(step.depends_on) or None}
-        if step.for_each is None:
-            task["template"] = step_template(step)
-            task["arguments"] = arguments(step, inputs=_inputs_json(step))
-        else:
-            items = f"{{{{tasks.{step.for_each.from_}.outputs.parameters.result}}}}"
-            task["template"] = fanout_template(step)
-            task["arguments"] = arguments(step, items=items, inputs=_inputs_json(step))
-        tasks.append(task)
-    templates = [
-        {"name": "main", "dag": {"tasks": tasks}},
-        *(_fanout(s, budgeted) for s in wf.steps if s.for_each is not None),
-        *(_container(ctx, i, s) for i, s in enumerate(wf.steps)),
-    ]
-    parameters = [{"name": k, "value": v} for k, v in wf.parameters.items()]
-    return {
-        "apiVersion": "argoproj.io/v1alpha1",
-        "kind": "WorkflowTemplate",
-        "metadata": {
-            "name": ctx.name,
-            "namespace": ctx.namespace,
-            "labels": ctx.labels(),
-            "annotations": ctx.agent.metadata.annotations or None,
-        },
-        "spec": {
-            "entrypoint": "main",
-            "arguments": {"parameters": parameters} if parameters else None,
-            "serviceAccountName": ctx.name,
-            "automountServiceAccountToken": False,
-            "executor": {"serviceAccountName": executor_name(ctx)},
-            "securityContext": pod.pod_security_context(),
-            "podMetadata": {"labels": ctx.labels(), "annotations": annotations},
-            "activeDeadlineSeconds": units.parse_duration(wf.deadline),
-            "parallelism": wf.parallelism,
-            "podGC": {"strategy": POD_GC},
-            "ttlStrategy": {"secondsAfterCompletion": units.parse_duration(wf.ttl_after_finished)},
-            "volumes": volumes(ctx),
-            "podSpecPatch": pod_spec_patch(ctx),
-            "templates": templates,
-        },
-    }
-
-
-# Maps of user data (names to values): their keys keep the order they were written in.
-_FREE_MAPS = frozenset({"labels", "annotations", "limits", "requests"})
-
-
-def argo_object(value: Any) -> Any:
-    """``value`` laid out as Argo's API objects are: fields in name order, unset (None) fields left out.
-
-    This is the layout of the generated Argo models (Hera's, the Go types'
-    OpenAPI): every object's fields sorted by name; maps of user data
-    (labels, annotations, resource amounts) keep their own order.
-    """
-    if isinstance(value, dict):
-        return {
-            k: dict(value[k]) if k in _FREE_MAPS else argo_object(value[k])
-            for k in sorted(value)
-            if value[k] is not None
-        }
-    if isinstance(value, list):
-        return [argo_object(v) for v in value]
-    return value
+    with WorkflowTemplate(
+        name=ctx.name,
+        namespace=ctx.namespace,
+        labels=ctx.labels(),
+        annotations=ctx.agent.metadata.annotations or None,
+        entrypoint="main",
+        arguments=[Parameter(name=k, value=v) for k, v in wf.parameters.items()] or None,
+        service_account_name=ctx.name,
+        automount_service_account_token=False,
+        executor=m.ExecutorConfig(service_account_name=executor_name(ctx)),
+        security_context=m.PodSecurityContext.model_validate(pod.pod_security_context()),
+        pod_metadata=m.Metadata(labels=ctx.labels(), annotations=annotations),
+        active_deadline_seconds=units.parse_duration(wf.deadline),
+        parallelism=wf.parallelism,
+        pod_gc=m.PodGC(strategy=POD_GC),
+        ttl_strategy=m.TTLStrategy(
+            seconds_after_completion=units.parse_duration(wf.ttl_after_finished)
+        ),
+        volumes=[m.Volume.model_validate(v) for v in volumes],
+        pod_spec_patch=patch,
+    ) as w:
+        with DAG(name="main"):
+            for step in wf.steps:
+                deps = list(step.depends_on) or None
+                if step.for_each is None:
+                    Task(
+                        name=step.name,
+                        template=step_template(step),
+                        dependencies=deps,
+                        arguments=arguments(step, inputs=_inputs_json(step)),
+                    )
+                else:
+                    items = f"{{{{tasks.{step.for_each.from_}.outputs.parameters.result}}}}"
+                    Task(
+                        name=step.name,
+                        template=fanout_template(step),
+                        dependencies=deps,
+                        arguments=arguments(step, items=items, inputs=_inputs_json(step)),
+                    )
+        for step in wf.steps:
+            if step.for_each is None:
+                continue
+            passed = ["items", "inputs", *(["budget"] if budgeted else [])]
+            aggregated = ["result", *(["spend"] if budgeted else [])]
+            with DAG(
+                name=fanout_template(step),
+                inputs=[Parameter(name=p) for p in passed],
+                parallelism=step.for_each.parallelism,
+                outputs=[
+                    Parameter(
+                        name=p,
+                        value_from=m.ValueFrom(
+                            parameter=f"{{{{tasks.each.outputs.parameters.{p}}}}}"
+                        ),
+                    )
+                    for p in aggregated
+                ],
+            ):
+                Task(
+                    name="each",
+                    template=step_template(step),
+                    with_param="{{inputs.parameters.items}}",
+                    arguments={
+                        "item": "{{item}}",
+                        **{p: f"{{{{inputs.parameters.{p}}}}}" for p in passed[1:]},
+                    },
+                )
+        for i, step in enumerate(wf.steps):
+            _container(ctx, i, step, m, Container, Parameter)
+    return w.build()
 
 
 def _field_origins(ctx: Ctx, prefix: str) -> dict[str, SpecPath]:
@@ -349,27 +311,34 @@ def _field_origins(ctx: Ctx, prefix: str) -> dict[str, SpecPath]:
 
 
 def render_workflow(ctx: Ctx, cfg_hash: str) -> None:
-    """The WorkflowTemplate, and with a schedule a CronWorkflow carrying the same spec inline."""
-    template = argo_object(_build(ctx, cfg_hash))
+    """The WorkflowTemplate, and with a schedule a CronWorkflow carrying the same spec inline.
+
+    Hera builds the template once; the CronWorkflow wraps that built spec in
+    Hera's CronWorkflow model (building the whole DAG twice would double the
+    cost of every scheduled workflow agent).
+    """
+    from hera.workflows import models as m
+
+    model = _build(ctx, cfg_hash)
+    template = model.model_dump(exclude_none=True, by_alias=True)
     ctx.add(template, "workflows", ("spec", "workflow"), _field_origins(ctx, "spec."))
     if ctx.spec.schedule is None:
         return
-    cron = argo_object(
-        {
-            "apiVersion": "argoproj.io/v1alpha1",
-            "kind": "CronWorkflow",
-            "metadata": template["metadata"],
-            "spec": {
-                "schedules": [ctx.spec.schedule],
-                "timezone": "Etc/UTC",
-                "concurrencyPolicy": "Forbid",
-                "startingDeadlineSeconds": 600,
-                "successfulJobsHistoryLimit": 3,
-                "failedJobsHistoryLimit": 3,
-                "workflowSpec": template["spec"],
-            },
-        }
+    cron_model = m.CronWorkflow(
+        api_version="argoproj.io/v1alpha1",
+        kind="CronWorkflow",
+        metadata=model.metadata,
+        spec=m.CronWorkflowSpec(
+            schedules=[ctx.spec.schedule],
+            timezone="Etc/UTC",
+            concurrency_policy="Forbid",
+            starting_deadline_seconds=600,
+            successful_jobs_history_limit=3,
+            failed_jobs_history_limit=3,
+            workflow_spec=model.spec,
+        ),
     )
+    cron = cron_model.model_dump(exclude_none=True, by_alias=True)
     origins = _field_origins(ctx, "spec.workflowSpec.")
     origins["spec.schedules"] = ("spec", "schedule")
     ctx.add(cron, "workflows", ("spec", "schedule"), origins)
