@@ -1,4 +1,4 @@
-"""deploy into a pipe: the text rich would write, without loading rich (or Hera)."""
+"""deploy into a pipe: the text rich would write, without loading rich."""
 
 from __future__ import annotations
 
@@ -54,15 +54,13 @@ try:
     main()
 except SystemExit as exc:
     code = exc.code
-heavy = sorted(m for m in ("rich", "hera", "kubernetes") if m in sys.modules)
+heavy = sorted(m for m in ("rich", "kubernetes") if m in sys.modules)
 print("loaded:", heavy, file=sys.stderr)
 sys.exit(code)
 """
 
 
-def test_a_deploy_into_a_pipe_loads_no_rich_hera_or_kubernetes(
-    kube: FakeKube, tmp_path: Path
-) -> None:
+def test_a_deploy_into_a_pipe_loads_no_rich_or_kubernetes(kube: FakeKube, tmp_path: Path) -> None:
     proj = project(tmp_path, "deep-research")
     proc = subprocess.run(
         [sys.executable, "-c", SCRIPT, "deploy", str(proj)],
