@@ -19,8 +19,8 @@ from agentctl.settings import OutputFormat, Settings
 if TYPE_CHECKING:
     from rich.console import Console
 
-if TYPE_CHECKING:
     from agentctl.scaffold.generate import HookTrust
+    from agentctl.views.plain import PlainConsole
 
 __all__ = ["OutputState", "output_scope", "remember_output", "set_kind"]
 
@@ -162,6 +162,18 @@ def plain_stream(*, stderr: bool = False) -> TextIO | None:
     if stream.isatty() or (settings().color and settings().force_color):
         return None
     return stream
+
+
+def plain_console(*, stderr: bool = False) -> Console | PlainConsole:
+    """A console that writes plain text without loading rich where :func:`plain_stream` allows
+    (rich is loaded only for what it alone can lay out), else :func:`console`."""
+    stream = plain_stream(stderr=stderr)
+    if stream is None:
+        return console(stderr=stderr)
+    from agentctl.views.plain import PlainConsole
+
+    width = text_width(stream) or WIDE_COLUMNS
+    return PlainConsole(stream, width, lambda: console(stderr=stderr))
 
 
 def plain_table(headers: list[str], rows: list[list[str]]) -> str | None:

@@ -91,7 +91,7 @@ def deploy(
     for src in srcs:
         cluster.check_namespace(target.namespace, src)
     text = output is OutputFormat.text
-    err = common.console(stderr=True)
+    err = common.plain_console(stderr=True)
     results: list[Any] = []
     with target.connect() as client:
         for src in srcs:
@@ -113,14 +113,14 @@ def deploy(
                 if (
                     text and partial is not None
                 ):  # what was applied, what failed, never "No changes"
-                    print_result(common.console(), partial, table=True)
+                    print_result(common.plain_console(), partial, table=True)
                 if not text and partial is not None:
                     raise PartlyDeployed(exc, partial.to_dict()) from exc
                 raise
             progress.close()
             results.append(result)
             if text:
-                print_result(common.console(), result, table=True)
+                print_result(common.plain_console(), result, table=True)
     if not text:
         data = (
             results[0].to_dict()

@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.deploy.inventory import agent_type_of
 from agentctl.deploy.objects import AGENT_LABEL, MANAGED_BY, TEAM_LABEL
 from agentctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from agentctl.spec.loader import LoadedAgent, LoadedPlatform
 
 VERSION_LABEL = "app.kubernetes.io/version"
 # Labels a shared namespace keeps: team-level ones, never one agent's identity,
@@ -93,7 +96,11 @@ def from_spec(
     from agentctl.spec.loader import load_agent, load_platform
 
     loaded = load_agent(path, env=env)
-    platform = load_platform(platform_file, search_from=loaded.project_dir)
+    return from_loaded(loaded, load_platform(platform_file, search_from=loaded.project_dir))
+
+
+def from_loaded(loaded: LoadedAgent, platform: LoadedPlatform) -> AgentSource:
+    """An agent already loaded (and gated) with its platform; rendering waits for the cluster's version."""
     namespace = platform.platform.namespace_for(loaded.agent)
 
     def render(kube_version: str | None) -> AgentBundle:

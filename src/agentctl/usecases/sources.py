@@ -27,7 +27,7 @@ def sources(
     crd_dirs: Sequence[str] = (),
 ) -> tuple[list[AgentSource], Any]:
     """(what to apply, the gate's report or None when no gate ran)."""
-    from agentctl.deploy.source import from_build, from_spec
+    from agentctl.deploy.source import from_build, from_loaded, from_spec
     from agentctl.errors import UsageError
 
     if from_dir is not None:
@@ -40,20 +40,16 @@ def sources(
             else None
         )
         return found, report
-    report = None
-    if gate is not None:
-        report = _gate_spec(gate, path or Path.cwd(), env, platform_file, no_gate, crd_dirs)
-    return [from_spec(path or Path.cwd(), env=env, platform_file=platform_file)], report
-
-
-def _gate_spec(command: str, path: Path, env: str | None, platform_file: str | None,
-               no_gate: bool, crd_dirs: Sequence[str]) -> Any:  # fmt: skip
+    if gate is None:
+        return [from_spec(path or Path.cwd(), env=env, platform_file=platform_file)], None
     from agentctl.policy.gate import enforce
     from agentctl.spec.loader import load_agent, load_platform
 
-    loaded = load_agent(path, env=env)
+    # loaded once: what the gate passed is what is applied
+    loaded = load_agent(path or Path.cwd(), env=env)
     lp = load_platform(Path(platform_file) if platform_file else None, loaded.project_dir)
-    return enforce(command, [loaded], lp, crd_dirs=list(crd_dirs), no_gate=no_gate)
+    report = enforce(gate, [loaded], lp, crd_dirs=list(crd_dirs), no_gate=no_gate)
+    return [from_loaded(loaded, lp)], report
 
 
 def _gate_build(command: str, from_dir: Path, platform_file: str | None, no_gate: bool,

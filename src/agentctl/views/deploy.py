@@ -11,18 +11,15 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from rich.live import Live
-from rich.markup import escape
-from rich.spinner import Spinner
-from rich.table import Table
-from rich.text import Text
-
 from agentctl.deploy.engine import Events
+from agentctl.views.plain import BoxTable, PlainConsole, escape
 from agentctl.views.words import counted
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.live import Live
     from rich.status import Status
+    from rich.table import Table
 
     from agentctl.deploy.engine import DeployPlan, DeployResult, ObjectResult
     from agentctl.deploy.objects import ObjectRef
@@ -45,7 +42,7 @@ def _refs(refs: list[ObjectRef], limit: int = 6) -> str:
 class DeployProgress(Events):
     """Receives engine events (``agentctl.deploy.engine.Events``), possibly from worker threads."""
 
-    def __init__(self, console: Console, *, live: bool) -> None:
+    def __init__(self, console: Console | PlainConsole, *, live: bool) -> None:
         self.console = console
         self.live = live and console.is_terminal
         self._lock = threading.Lock()
@@ -104,6 +101,7 @@ class DeployProgress(Events):
                 label = f"step {self._step}{total} {name}: {len(refs)} object{'s' if len(refs) != 1 else ''}"
             self._level_name, self._level_size, self._done = label, len(refs), 0
             if self.live:
+                assert not isinstance(self.console, PlainConsole)  # live needs a terminal
                 self._status = self.console.status(escape(label))
                 self._status.start()
             elif self._planned:
@@ -131,6 +129,9 @@ class DeployProgress(Events):
             if self.live:
                 table = self._wait_table(states)
                 if self._wait_live is None:
+                    from rich.live import Live
+
+                    assert not isinstance(self.console, PlainConsole)  # live needs a terminal
                     self._wait_live = Live(
                         table, console=self.console, refresh_per_second=8, transient=False
                     )
@@ -152,6 +153,10 @@ class DeployProgress(Events):
                     )
 
     def _wait_table(self, states: list[WaitState]) -> Table:
+        from rich.spinner import Spinner
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table.grid(padding=(0, 1))
         for s in states:
             icon = (
@@ -184,23 +189,30 @@ class DeployProgress(Events):
         self.console.print(markup)
 
 
-def summary_table(result: DeployResult) -> Table:
+def summary_box(title: str, *, notes: bool) -> BoxTable:
+    """The empty summary table: object, action (never wrapped) and, when any object has one, note."""
+    return BoxTable(
+        title,
+        ["object", "action", *(["note"] if notes else [])],
+        overflow={0: "fold", 2: "fold"},
+        no_wrap={1},
+        column_styles={2: "dim"},
+    )
+
+
+def summary_table(result: DeployResult) -> BoxTable:
     title = f"{result.agent} in {result.namespace}" + (
         " (server dry run: nothing persisted)" if result.dry_run else ""
     )
     if result.failed_at is not None:
         title += f": failed {_where(result)}"
-    table = Table(title=escape(title), title_justify="left")
-    table.add_column("object", overflow="fold")
-    table.add_column("action", no_wrap=True)
     notes = any(r.note for r in result.objects)
-    if notes:
-        table.add_column("note", overflow="fold", style="dim")
+    table = summary_box(title, notes=notes)
     # by level, then kind and name; what was pruned (or failed to be) last
     for r in sorted(result.objects, key=lambda r: (r.level < 0, r.level, r.ref.kind, r.ref.name)):
         action = r.action if not result.dry_run else f"{r.action} (dry run)"
-        cells = [escape(r.ref.display), f"[{ACTION_STYLE.get(r.action, '')}]{action}[/]"]
-        table.add_row(*cells, *([escape(r.note)] if notes else []))
+        table.cell_styles[(len(table.rows), 1)] = ACTION_STYLE.get(r.action, "")
+        table.rows.append([r.ref.display, action, *([r.note or ""] if notes else [])])
     return table
 
 
@@ -256,8 +268,9 @@ def failure_line(result: DeployResult) -> str:
     return f"{head}: " + "; ".join(parts) + ". " + stopped
 
 
-def print_result(console: Console, result: DeployResult, *, table: bool) -> None:
+def print_result(console: Console | PlainConsole, result: DeployResult, *, table: bool) -> None:
     """The summary on stdout: the table when something changed or failed, then one line."""
     if table and (result.changed or result.failed_at is not None) and result.objects:
-        console.print(summary_table(result))
+        summary = summary_table(result)
+        console.print(summary if isinstance(console, PlainConsole) else summary.rich())
     console.print(escape(summary_line(result)))

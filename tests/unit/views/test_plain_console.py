@@ -1,0 +1,134 @@
+"""The plain console writes exactly what rich writes off a terminal, or lets rich write it."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.markup import escape as rich_escape
+
+from agentctl.cli import common
+from agentctl.views.deploy import summary_box
+from agentctl.views.plain import BoxTable, PlainConsole, escape, plain_text
+
+# text that looks like markup: brackets, tag names, backslashes, spaces, the odd non-ASCII
+TEXT = st.text(alphabet="ab/[]\\ #@=-:.é\t", max_size=24)
+MARKUP = st.lists(
+    st.one_of(TEXT.map(escape), st.sampled_from(["[bold]", "[/]", "[red]", "[dim]", "[/dim]"])),
+    max_size=6,
+).map("".join)
+
+
+def _rich(item: object) -> str:
+    buf = io.StringIO()
+    common.console(file=buf).print(item)
+    return buf.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+@given(TEXT)
+def test_escape_is_rich_s(text: str) -> None:
+    assert escape(text) == rich_escape(text)
+
+
+@settings(max_examples=300)
+@given(st.tuples(TEXT, st.sampled_from(["bold", "red", "dim", "bold red"]), TEXT))
+def test_plain_text_is_what_rich_writes(parts: tuple[str, str, str]) -> None:
+    before, style, after = parts
+    markup = f"{escape(before)}[{style}]{escape(after)}[/]  "
+    line = plain_text(markup)
+    if line is not None:
+        assert line + "\n" == _rich(markup)
+
+
+@given(MARKUP)
+def test_balanced_or_not_plain_text_never_disagrees_with_rich(markup: str) -> None:
+    try:
+        expected = _rich(markup)
+    except Exception:  # rich refuses unbalanced closing tags; plain never sees those
+        return
+    line = plain_text(markup)
+    if line is not None:
+        assert line + "\n" == expected
+
+
+@pytest.mark.parametrize(
+    ("markup", "plain"),
+    [
+        ("[bold]Deploying x[/] from a/agent.yaml", "Deploying x from a/agent.yaml"),
+        ("  [red]prune 2[/] no longer rendered: a, b", "  prune 2 no longer rendered: a, b"),
+        ("list [1] stays", "list [1] stays"),
+        (escape("a [b] c"), None),  # escaped: rich decides
+        ("caf\u00e9", None),
+        ("tab\there", None),
+    ],
+)
+def test_plain_text_cases(markup: str, plain: str | None) -> None:
+    assert plain_text(markup) == plain
+    if plain is not None:
+        assert _rich(markup) == plain + "\n"
+
+
+CELL = st.text(alphabet="abcXYZ-/.0 ", min_size=0, max_size=30)
+
+
+@settings(max_examples=150)
+@given(
+    title=st.text(alphabet="abc -:()", max_size=70),
+    rows=st.lists(st.tuples(CELL, st.sampled_from(["created", "unchanged (dry run)"]), CELL)),
+    notes=st.booleans(),
+)
+def test_box_table_is_rich_s_layout(
+    title: str, rows: list[tuple[str, str, str]], notes: bool
+) -> None:
+    table = summary_box(title, notes=notes)
+    for i, (obj, action, note) in enumerate(rows):
+        table.cell_styles[(i, 1)] = "green"
+        table.rows.append([obj, action, *([note] if notes else [])])
+    plain = table.plain(common.WIDE_COLUMNS)
+    if plain is not None:
+        assert plain == _rich(table.rich())
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["x" * 300, "caf\u00e9", "two\nlines", "[b]"],
+    ids=["wider than the page", "non-ascii", "newline", "bracket"],
+)
+def test_box_table_leaves_hard_cases_to_rich(cell: str) -> None:
+    table = BoxTable("t", ["object", "action"], [[cell, "created"]])
+    if cell == "[b]":  # plain text itself, escaped for rich
+        assert table.plain(200) == _rich(table.rich())
+    else:
+        assert table.plain(200) is None
+
+
+def test_a_long_title_is_left_to_rich() -> None:
+    table = BoxTable("a title longer than the table itself", ["object"], [["x"]])
+    assert table.plain(200) is None
+
+
+def test_what_plain_cannot_say_goes_to_rich_in_order() -> None:
+    out = io.StringIO()
+    made: list[int] = []
+
+    def rich_console():
+        made.append(1)
+        return common.console(file=out)
+
+    console = PlainConsole(out, 200, rich_console)
+    console.print("[bold]one[/]")
+    assert made == []  # rich not needed yet
+    console.print(escape("two [x] three"))
+    console.print(BoxTable("t", ["object"], [["caf\u00e9"]]))
+    console.print("four")
+    assert made == [1]
+    assert out.getvalue().splitlines()[:2] == ["one", "two [x] three"]
+    assert out.getvalue().splitlines()[-1] == "four"
