@@ -52,6 +52,12 @@ class _QuietServer(ThreadingHTTPServer):
     """A client hanging up (as invoke does after a streamed error) is no error of the fake:
     the real API server just closes that connection too."""
 
+    # socketserver's default backlog is 5. A deploy opens a connection per object of its widest
+    # round at once; on a busy machine the accept thread falls behind, the kernel drops the SYNs
+    # past the backlog and the client sends them again a second later. A real API server listens
+    # with the kernel's own limit.
+    request_queue_size = 128
+
     def handle_error(self, request: object, client_address: object) -> None:
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)  # type: ignore[arg-type]
