@@ -229,3 +229,37 @@ def test_daily_budget_not_shared_is_reported(tmp_path, body, why, fix):
 )
 def test_daily_budget_shared_or_unset_is_not_reported(tmp_path, body, budget):
     assert _daily_findings(tmp_path, body, budget) == []
+
+
+def _pod_and_accounts(tmp_path, accounts: str):
+    fixture = (POLICY_FIXTURES / "checks" / "SA-003" / "fail.yaml").read_text()
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        fixture.replace("      automountServiceAccountToken: false\n", "") + accounts
+    )
+    report = gate.run(
+        paths=[],
+        manifests=[str(manifest)],
+        platform_file=POLICY_FIXTURES / "platform.yaml",
+        include=["SA-002", "SA-003"],
+    )
+    return sorted(f.check for f in report.active)
+
+
+def test_service_account_lookup_honours_namespaces(tmp_path):
+    # The pod runs as "web" in namespace "agents" and leaves the token to its account.
+    sa = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: web{ns}}}\n{mount}"
+    off = "automountServiceAccountToken: false\n"
+    assert _pod_and_accounts(tmp_path, "") == ["SA-002", "SA-003"]
+    # an account of that name in another namespace is not the pod's
+    assert _pod_and_accounts(tmp_path, sa.format(ns=", namespace: other", mount=off)) == [
+        "SA-002",
+        "SA-003",
+    ]
+    # the pod's own namespace, or none (applied with -n), is; its automount setting counts
+    assert _pod_and_accounts(tmp_path, sa.format(ns=", namespace: agents", mount=off)) == []
+    assert _pod_and_accounts(tmp_path, sa.format(ns="", mount=off)) == []
+    assert _pod_and_accounts(tmp_path, sa.format(ns="", mount="")) == ["SA-002"]
+    # the first account that matches decides, as before the lookup was indexed
+    both = sa.format(ns=", namespace: other", mount="") + sa.format(ns="", mount=off)
+    assert _pod_and_accounts(tmp_path, both) == []
