@@ -28,6 +28,7 @@ HEAVY = {
     "jsonschema",
     "kubernetes_validate",
     "croniter",
+    "yaml_rs",
 }
 # The root help and --version are plain text: not even rich.
 NOT_FOR_HELP = HEAVY | {"rich", "markdown_it", "yaml"}

@@ -339,7 +339,9 @@ def decode(raw: bytes, name: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[Located]:
+def parse_documents(
+    text: str, file: str, *, allow_multi: bool = False, native: bool = False
+) -> list[Located]:
     """Parse YAML text into located documents. Empty documents are skipped.
 
     Most documents are plain (no aliases, tags, merge keys or duplicate keys):
@@ -347,6 +349,10 @@ def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[
     from a second, position-tracking parse of that document only when
     something asks where a field is (a finding, an error). Anything else goes
     through the position-tracking builder, which reports every problem.
+
+    ``native`` (``validate -f``) first tries a parser that builds the data in
+    native code (:func:`_native_documents`), kept only where its data are
+    provably what the builder makes.
     """
     bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
     if bad:
@@ -354,7 +360,9 @@ def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[
         col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         message = f"invalid YAML: control character U+{ord(bad.group()):04X} is not allowed"
         raise SpecError([Problem(file, line, col, "", message)])
-    fast = _fast_documents(text, allow_multi)
+    fast = _native_documents(text) if native and allow_multi else None
+    if fast is None:
+        fast = _fast_documents(text, allow_multi)
     if fast is None:
         return _parse_located(text, file, allow_multi)
     return [
@@ -541,6 +549,180 @@ def _from_events(
                 stack.append(value)
                 keys.append(no_key)
         docs.append((root, (mark.line, mark.index - mark.column, event.end_mark.index)))
+
+
+# The native parser (yaml_rs: YAML 1.2, in Rust, building the Python data itself)
+# is used only where its data are those the builder makes from YAML 1.1. Text it
+# never sees (_native_refused): tabs and the line breaks YAML 1.1 adds to \n,
+# directives, '...', a document marker with content after it, anchors, aliases,
+# tags, merge keys, and block nesting past _NATIVE_COLUMNS columns (its builder
+# recurses: deep enough nesting would exhaust the native stack). Where it types
+# scalars differently, checked once per distinct scalar: plain numbers (1e3, 0o7,
+# 017, -.5, .nAn are numbers to it, strings or other numbers to YAML 1.1) are
+# found in the text before parsing (_token_agrees); words it leaves as strings
+# that YAML 1.1 types (yes, on, 12:30, 1_000, a timestamp key) are found in its
+# data, unless it would type that word itself, in which case the string was
+# quoted (_native_data_agrees). Anything else goes the libyaml way.
+_NATIVE_COLUMNS = 200
+_NATIVE_NEVER = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff", "<<", "\n%", "\n...")
+_PROPERTY = re.compile(r"[&*!]")
+_DEEP = re.compile(r"\n[ ?:-]{" + str(_NATIVE_COLUMNS) + "}")
+_MARKER_LINE = re.compile(r"---[ ]*(?:#[^\n]*)?(?:\n|\Z)")
+_NUMBERISH = re.compile(r"[ \n\[{,:](?:[-+.][^\s,\[\]{}#]|[0-9])[^\s,\[\]{}#]*")
+_BLANK = re.compile(r"(?:[ ]*(?:#[^\n]*)?\n)*[ ]*(?:#[^\n]*)?")
+_NATIVE_TOKENS: dict[str, bool] = {}  # number-like token -> typed alike by both
+_NATIVE_TYPED: dict[str, bool] = {}  # string -> the native parser types it when plain
+_NATIVE_VALUES: set[str] = set()  # strings known to be the builder's, as values
+_NATIVE_KEYS: set[str] = set()  # and as keys
+
+
+def _bounded_put(table: Any, key: str, value: Any = None) -> None:
+    if len(table) >= 50_000:
+        table.clear()
+    if isinstance(table, set):
+        table.add(key)
+    else:
+        table[key] = value
+
+
+def _native_value(text: str) -> tuple[bool, Any]:
+    """How the native parser reads ``text`` as a plain mapping value: (parsed, value)."""
+    import yaml_rs
+
+    try:
+        data: Any = yaml_rs.loads(f"k: {text}\n", parse_datetime=False)
+        return True, data["k"]
+    except Exception:  # anything it refuses is "not the same"
+        return False, None
+
+
+def _token_agrees(token: str) -> bool:
+    """A number-like plain scalar is read alike by the native parser and YAML 1.1."""
+    known = _NATIVE_TOKENS.get(token)
+    if known is None:
+        parsed, native = _native_value(token)
+        mine = _plain(token)[0]
+        if not parsed:
+            known = False
+        elif native.__class__ is str:
+            known = True  # a string to it: _native_data_agrees sees it
+        elif isinstance(native, float) and isinstance(mine, float) and native != native:
+            known = mine != mine  # both NaN
+        else:
+            known = native.__class__ is mine.__class__ and native == mine
+        _bounded_put(_NATIVE_TOKENS, token, known)
+    return known
+
+
+def _native_types(text: str) -> bool:
+    """The native parser reads plain ``text`` as something other than a string."""
+    known = _NATIVE_TYPED.get(text)
+    if known is None:
+        parsed, native = _native_value(text)
+        known = parsed and native.__class__ is not str
+        _bounded_put(_NATIVE_TYPED, text, known)
+    return known
+
+
+def _native_refused(text: str) -> bool:
+    """``text`` holds something the native parser is not trusted with (see above)."""
+    if text[:1] in ("%", "&", "*", "!") or text.startswith("..."):
+        return True
+    if any(never in text for never in _NATIVE_NEVER):
+        return True
+    if "&" in text or "*" in text or "!" in text:
+        for found in _PROPERTY.finditer(text):
+            i = found.start()
+            if text[i] != "!" and text[i + 1 : i + 2] in ("", " ", "\n", "[", "]", "{", "}", ","):
+                continue  # '* ' is content ("0 6 * * *"), not an alias
+            j = i - 1
+            while j >= 0 and text[j] == " ":
+                j -= 1
+            if j < 0 or text[j] in "\n-:?,[{":  # where a node, and so its properties, starts
+                return True
+    return _DEEP.search("\n" + text) is not None
+
+
+def _native_data_agrees(root: dict[str, Any]) -> bool:
+    """Every string and key of one natively parsed document is what the builder makes,
+    and the document is inside the builder's size and depth limits."""
+    values_ok, keys_ok = _NATIVE_VALUES, _NATIVE_KEYS
+    count = 0
+    stack: list[Any] = [root]
+    depths = [0]
+    while stack:
+        node = stack.pop()
+        depth = depths.pop() + 1
+        if depth >= MAX_DEPTH:
+            return False
+        if node.__class__ is dict:
+            for key in node:
+                if key not in keys_ok:
+                    if key.__class__ is not str:
+                        return False
+                    if _plain(key)[1] != key and not _native_types(key):
+                        return False
+                    _bounded_put(keys_ok, key)
+            values = node.values()
+        else:
+            values = node
+        for value in values:
+            count += 1
+            cls = value.__class__
+            if cls is str:
+                if value not in values_ok:
+                    if _plain(value)[0] != value and not _native_types(value):
+                        return False
+                    _bounded_put(values_ok, value)
+            elif cls is dict or cls is list:
+                stack.append(value)
+                depths.append(depth)
+        if count >= MAX_NODES:
+            return False
+    return True
+
+
+def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | None:
+    """Each document's data and (line, start, end) in ``text``, parsed by the native
+    parser; None unless every document is a mapping whose data provably match the
+    builder's."""
+    if _native_refused(text):
+        return None
+    agrees = _NATIVE_TOKENS.get
+    for token in set(_NUMBERISH.findall("\n" + text)):
+        token = token[1:]
+        if not (agrees(token) or _token_agrees(token)):
+            return None
+    markers = [0] if text.startswith("---") else []
+    at = text.find("\n---")
+    while at != -1:
+        markers.append(at + 1)
+        at = text.find("\n---", at + 1)
+    bounds = [0]  # start, end of each stretch between document markers
+    for at in markers:
+        marker = _MARKER_LINE.match(text, at)
+        if marker is None:  # '---x' or '--- content': the libyaml way
+            return None
+        bounds += [at, marker.end()]
+    bounds.append(len(text))
+    import yaml_rs
+
+    docs: list[tuple[Any, tuple[int, int, int]]] = []
+    line, counted = 0, 0
+    for n in range(0, len(bounds), 2):
+        start, end = bounds[n], bounds[n + 1]
+        if n == 0 and _BLANK.fullmatch(text, start, end):
+            continue  # nothing before the first '---'
+        try:
+            data: Any = yaml_rs.loads(text[start:end], parse_datetime=False)
+        except Exception:  # the libyaml way reports the problem
+            return None
+        if data.__class__ is not dict or not _native_data_agrees(data):
+            return None
+        line += text.count("\n", counted, start)
+        counted = start
+        docs.append((data, (line, start, end)))
+    return docs
 
 
 def _parse_located(text: str, file: str, allow_multi: bool) -> list[Located]:

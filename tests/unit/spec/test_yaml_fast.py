@@ -38,10 +38,10 @@ def _outcome(parse: Any, text: str, multi: bool) -> tuple[Any, Any]:
     return docs, None
 
 
-def assert_same(text: str, multi: bool = True) -> None:
+def assert_same(text: str, multi: bool = True, native: bool = False) -> None:
     slow, slow_err = _outcome(yamlsafe._parse_located, text, multi)
     fast, fast_err = _outcome(
-        lambda t, f, m: yamlsafe.parse_documents(t, f, allow_multi=m), text, multi
+        lambda t, f, m: yamlsafe.parse_documents(t, f, allow_multi=m, native=native), text, multi
     )
     assert fast_err == slow_err
     if slow is None:
@@ -137,3 +137,210 @@ def test_generated_documents_match_the_builder(docs: list[Any], flow: bool, mult
     text = yaml.safe_dump_all(docs, default_flow_style=flow, allow_unicode=True)
     if not yaml.reader.Reader.NON_PRINTABLE.search(text):
         assert_same(text, multi)
+
+
+# The native parser (validate -f): the same data, positions and errors as the
+# builder, whatever the text; it is trusted only where that is provable.
+NATIVE_CASES = [
+    *CASES,
+    # numbers it reads as YAML 1.2 (and its own way) where YAML 1.1 differs
+    "a: [017, 0o17, 0O17, 0X1F, 0x1f, 0b101, -0b1, 1_000, 1e3, 1E3, 1e+3, 1.5e3, 1.5e+3]\n",
+    "a: [-.5, +.5, .5, 5., .nAn, .NaN, .Inf, -.inf, +.inf, 1e400, -1e400, 0e0, 00, 00.5]\n",
+    "a: [99999999999999999999999, -0, +12, 12:30, 1:30.5, 190:20:30, 0x_1F, 1__0]\n",
+    "- 017\n- 1e3\n- .nAn\n",
+    "k: 017\n",
+    "k:\n  017\n",
+    "k: \"017\"\nj: '1e3'\n",
+    # words YAML 1.1 types and it does not, plain and quoted
+    "a: yes\nb: 'yes'\nc: \"on\"\nd: Off\ne: NO\nf: y\ng: n\n",
+    "on: push\n'yes': 1\n",
+    "a: [yes, no, on, off, True, tRue, Null, nUll, ~, '']\n",
+    "2001-12-14 : x\n",  # a timestamp key: refused by the builder
+    "'2001-12-14': x\n",
+    "'~': a\n\"null\": b\n",
+    "~: a\n",
+    "null: a\n",
+    "1: a\n'1': b\n",
+    "? a\n: b\n",
+    # anchors, aliases, tags, merges: only "* " is content
+    "schedule: 0 6 * * *\nb: '*x'\nc: a *b\n",
+    "a: *x\n",
+    "a: &x 1\n",
+    "a: [&x 1, *x]\n",
+    "{a: &x 1, b: *x}\n",
+    "a: !!int '1'\n",
+    "a: ! x\n",
+    "a: b!c\n",
+    "a: {<<: {b: 1}}\n",
+    # document markers, directives, line breaks
+    "---\na: 1\n",
+    "# c\n---\na: 1\n---\nb: 2\n",
+    "a: 1\n---\n",
+    "a: 1\n--- # c\nb: 2\n",
+    "---\n---\na: 1\n",
+    "a: 1\n---x: 2\n",
+    "a: 1\n--- {b: 2}\n",
+    "a: 1\n...\n---\nb: 2\n",
+    "---\n~\n---\na: 1\n",
+    "---\n- a\n- b\n",
+    "%TAG ! tag:example.com,2000:\n---\na: 1\n",
+    "a: 1\r\nb: 2\r\n",
+    "a: x\x85y\n",
+    "a: x\u2028y\n",
+    "a:\n\tb: 1\n",
+    "a: 'x\n\n  y'\nb: \"\\x41\\u00e9\"\nc: |\n  l1\n\n  l2\nd: >\n  f\n   g\n",
+    "a: 1\na: 2\n",
+    "a: {b: 1, b: 2}\n",
+    "a: [b, c]]\n",
+    "a: b: c\n",
+    "'a':1\n",
+    '{"a":1, "b":017}\n',
+    "a: - b\n",
+    "a: 'x" + "y" * 100_000 + "'\n",  # a huge scalar
+    "".join(" " * i + f"k{i}:\n" for i in range(300)) + " " * 300 + "v\n",  # deep block nesting
+    "".join(" " * i + "k:\n" for i in range(20_000)),  # would exhaust the native stack
+    "- " * 20_000 + "x\n",
+    "{a: " * 2_000 + "1" + "}" * 2_000 + "\n",
+]
+
+
+@pytest.mark.parametrize("text", NATIVE_CASES)
+def test_native_edge_cases_match_the_builder(text: str) -> None:
+    assert_same(text, True, native=True)
+
+
+def test_native_parser_reads_plain_manifests() -> None:
+    # Not a vacuous comparison: the build output of the examples is what it reads.
+    files = sorted((REPO / "tests" / "golden" / "expected").rglob("0*.yaml"))
+    assert len(files) > 20
+    read = [f for f in files if yamlsafe._native_documents(f.read_text()) is not None]
+    assert len(read) >= 0.9 * len(files)
+    for path in read:
+        assert_same(path.read_text(), True, native=True)
+
+
+def test_native_parser_leaves_doubtful_text_to_libyaml() -> None:
+    # 'yes' quoted is the same string to it as yes plain: which one was it?
+    doubtful = ("a: yes\n", "a: 'yes'\n", "a: 017\n", "a: .nAn\n", "a: *x\n", "a: 1\n...\n")
+    for text in doubtful:
+        assert yamlsafe._native_documents(text) is None, text
+    for text in ("a: 'true'\n", "a: '017'\n", "a: 17\n", "s: 0 6 * * *\n", "---\na: 1\n"):
+        assert yamlsafe._native_documents(text) is not None, text
+
+
+def test_repository_yaml_matches_the_builder_natively() -> None:
+    files = [
+        p
+        for top in ("examples", "scaffolds", "tests/golden", "tests/fixtures", "tests/policy")
+        for p in sorted((REPO / top).rglob("*.y*ml"))
+    ]
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if not yaml.reader.Reader.NON_PRINTABLE.search(text):
+            assert_same(text, True, native=True)
+
+
+tricky = st.sampled_from(
+    [
+        "yes",
+        "On",
+        "NO",
+        "y",
+        "~",
+        "null",
+        "Null",
+        "",
+        "017",
+        "0o7",
+        "0O7",
+        "0x1F",
+        "0X1F",
+        "0b11",
+        "1_0",
+        "1e3",
+        "1.5e3",
+        "1.5e+3",
+        "-.5",
+        "+.5",
+        ".5",
+        ".nAn",
+        ".NaN",
+        ".inf",
+        "-.Inf",
+        "1e400",
+        "12:30",
+        "2001-12-14",
+        "2001-12-14 21:59:43.10 -5",
+        "=",
+        "<<",
+        "* *",
+        "a *b",
+        "x!y",
+        "---",
+        "...",
+        "- x",
+        "a: b",
+        "#c",
+        "'q'",
+        '"d"',
+        "0",
+        "-0",
+        "+1",
+        "1.",
+        "99999999999999999999",
+        "true",
+        "TRUE",
+        "tRue",
+        "0.5",
+        "00.5",
+    ]
+)
+tricky_text = st.one_of(tricky, st.text(alphabet="ab01.-+:eE_ox*&!'\" ", max_size=6))
+hostile = st.recursive(
+    tricky_text,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.one_of(tricky_text, keys), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+def _emit(value: Any, indent: int, style: int) -> str:
+    """Hand-written YAML of ``value`` with scalars left plain (hostile on purpose)."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "\n" + "".join(
+            f"{pad}{k}:{' ' if not isinstance(v, dict | list) or not v else ''}"
+            f"{_emit(v, indent + 2, style)}\n".replace(":\n\n", ":\n")
+            for k, v in value.items()
+        ).rstrip("\n")
+    if isinstance(value, list):
+        if not value or style:
+            return "[" + ", ".join(_emit(v, indent, 1) for v in value) + "]"
+        return "\n" + "\n".join(f"{pad}- {_emit(v, indent + 2, style)}" for v in value)
+    return str(value)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(hostile, min_size=1, max_size=3), st.integers(0, 1), st.booleans())
+def test_generated_hostile_text_matches_the_builder_natively(
+    docs: list[Any], style: int, marker: bool
+) -> None:
+    text = ("---\n" if marker else "") + "\n---\n".join(
+        f"root:{_emit(d, 2, style)}\n" for d in docs
+    )
+    if not yaml.reader.Reader.NON_PRINTABLE.search(text):  # refused before any parser
+        assert_same(text, True, native=True)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(values, min_size=1, max_size=3), st.booleans())
+def test_generated_documents_match_the_builder_natively(docs: list[Any], flow: bool) -> None:
+    text = yaml.safe_dump_all(
+        [{"root": d} for d in docs], default_flow_style=flow, allow_unicode=True
+    )
+    if not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        assert_same(text, True, native=True)
