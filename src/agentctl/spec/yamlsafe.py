@@ -9,7 +9,7 @@ bounded, rejecting duplicate keys, and recording ``path -> (line, column)``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +42,8 @@ class Located:
     """Parsed YAML data with a source position for every path in it.
 
     Documents parsed on the fast path (see :func:`parse_documents`) get their
-    positions on first use, by parsing that document again with positions.
+    positions on first use, by reading that document's events again, only as
+    far as the path asked for (:class:`_PositionScan`).
     """
 
     def __init__(
@@ -52,7 +53,7 @@ class Located:
         positions: dict[PathKey, tuple[int, int]] | None = None,
         key_positions: dict[PathKey, tuple[int, int]] | None = None,
         *,
-        source: Callable[[], Located] | None = None,
+        source: _PositionScan | None = None,
     ) -> None:
         self.file = file
         self.data = data
@@ -60,10 +61,13 @@ class Located:
         self._key_positions = key_positions if key_positions is not None else {}
         self._source = source
 
-    def _located(self) -> None:
-        if self._source is not None:
-            full, self._source = self._source(), None
-            self._positions, self._key_positions = full.positions, full.key_positions
+    def _located(self, path: PathKey | None = None) -> None:
+        """Positions known for ``path`` and its ancestors (None: for every path)."""
+        scan = self._source
+        if scan is not None and scan.until(path):
+            self._source = None
+        if scan is not None:
+            self._positions, self._key_positions = scan.positions, scan.key_positions
 
     @property
     def positions(self) -> dict[PathKey, tuple[int, int]]:
@@ -77,9 +81,10 @@ class Located:
 
     def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
         """The closest known position of ``path`` (walking up to the document)."""
-        positions = self.positions
-        table = self.key_positions if key else positions
         p = tuple(path)
+        self._located(p)
+        positions = self._positions
+        table = self._key_positions if key else positions
         while p:
             if p in table:
                 return table[p]
@@ -371,70 +376,97 @@ def parse_documents(
     ]
 
 
-def _reparse(text: str, file: str, index: int, span: tuple[int, int, int]) -> Callable[[], Located]:
-    """Document ``index`` of ``text`` with the positions of its values and keys."""
+def _reparse(text: str, file: str, index: int, span: tuple[int, int, int]) -> _PositionScan:
+    """Document ``index`` of ``text``, whose own text is ``span``: its positions, on demand."""
+    line, start, end = span
 
-    def located() -> Located:
-        line, start, end = span
-        found = _event_positions(text[start:end], line)
-        if found is None:  # not expected of a document the fast path read: parse it all
-            return _parse_located(text, file, True)[index]
-        return Located(file, None, *found)
+    def whole() -> Located:
+        return _parse_located(text, file, True)[index]
 
-    return located
+    return _PositionScan(text[start:end], line, whole)
 
 
-def _event_positions(
-    text: str, line: int
-) -> tuple[dict[PathKey, tuple[int, int]], dict[PathKey, tuple[int, int]]] | None:
-    """The positions :class:`_Builder` records, for one plain document that starts
-    at the beginning of 0-based line ``line``: from libyaml's events, nothing built."""
-    positions: dict[PathKey, tuple[int, int]] = {}
-    key_positions: dict[PathKey, tuple[int, int]] = {}
-    paths: list[PathKey] = []  # the path of each open collection
-    slots: list[Any] = []  # per open collection: the next list index, or the key read (None)
-    loader = _LOADER(text)
-    try:
-        get = loader.get_event
-        get()  # the stream's start
-        get()  # the document's start
-        while True:
-            event = get()
-            cls = event.__class__
-            if cls is MappingEndEvent or cls is SequenceEndEvent:
-                paths.pop()
-                slots.pop()
-                continue
-            if cls is DocumentEndEvent:
-                break
-            if cls not in (ScalarEvent, MappingStartEvent, SequenceStartEvent):
-                return None  # an alias: not a document the fast path reads
-            mark = event.start_mark
-            here = (mark.line + line + 1, mark.column + 1)
-            if not paths:
-                path: PathKey = ()
-            elif slots[-1].__class__ is int:
-                path = (*paths[-1], slots[-1])
-                slots[-1] += 1
-            elif slots[-1] is None:  # a mapping's key
-                key = _plain(event.value)[1] if event.implicit[0] else event.value
-                slots[-1] = (key,)
-                key_positions[(*paths[-1], key)] = here
-                continue
-            else:
-                path = (*paths[-1], slots[-1][0])
-                slots[-1] = None
-            if cls is ScalarEvent:
-                positions.setdefault(path, here)
-            else:
-                positions.setdefault(path, key_positions.get(path, here))
-                paths.append(path)
-                slots.append(None if cls is MappingStartEvent else 0)
-    except yaml.YAMLError:
-        return None
-    finally:
-        loader.dispose()
-    return positions, key_positions
+class _PositionScan:
+    """The positions :class:`_Builder` records, for one plain document that starts at
+    the beginning of 0-based line ``line`` of the file: read from libyaml's events,
+    nothing built, and only as far as a caller needs."""
+
+    def __init__(self, text: str, line: int, whole: Callable[[], Located]) -> None:
+        self.positions: dict[PathKey, tuple[int, int]] = {}
+        self.key_positions: dict[PathKey, tuple[int, int]] = {}
+        self._steps = self._scan(text, line)
+        self._whole = whole
+
+    def until(self, path: PathKey | None) -> bool:
+        """Read until the position of ``path`` is known, or known to be absent (the
+        collection that would hold it has ended); None reads it all. True when done."""
+        if path is not None and path in self.positions:
+            return False
+        depth = -1 if path is None else len(path)
+        try:
+            for here, ended in self._steps:
+                if ended:
+                    if len(here) < depth and path[: len(here)] == here:  # type: ignore[index]
+                        return False
+                elif here == path:
+                    return False
+        except _NotPlain:  # not expected of a document the fast path read: parse it all
+            full = self._whole()
+            self.positions, self.key_positions = full.positions, full.key_positions
+        return True
+
+    def _scan(self, text: str, line: int) -> Iterator[tuple[PathKey, bool]]:
+        """Record each value's position; yield its path (False), and the path of each
+        collection that ends (True)."""
+        positions, key_positions = self.positions, self.key_positions
+        paths: list[PathKey] = []  # the path of each open collection
+        slots: list[Any] = []  # per open collection: the next list index, or the key read (None)
+        loader = _LOADER(text)
+        try:
+            get = loader.get_event
+            get()  # the stream's start
+            get()  # the document's start
+            while True:
+                event = get()
+                cls = event.__class__
+                if cls is MappingEndEvent or cls is SequenceEndEvent:
+                    slots.pop()
+                    yield paths.pop(), True
+                    continue
+                if cls is DocumentEndEvent:
+                    return
+                if cls not in (ScalarEvent, MappingStartEvent, SequenceStartEvent):
+                    raise _NotPlain  # an alias
+                mark = event.start_mark
+                here = (mark.line + line + 1, mark.column + 1)
+                if not paths:
+                    path: PathKey = ()
+                elif slots[-1].__class__ is int:
+                    path = (*paths[-1], slots[-1])
+                    slots[-1] += 1
+                elif slots[-1] is None:  # a mapping's key
+                    key = _plain(event.value)[1] if event.implicit[0] else event.value
+                    slots[-1] = (key,)
+                    key_positions[(*paths[-1], key)] = here
+                    continue
+                else:
+                    path = (*paths[-1], slots[-1][0])
+                    slots[-1] = None
+                if cls is ScalarEvent:
+                    positions.setdefault(path, here)
+                else:
+                    positions.setdefault(path, key_positions.get(path, here))
+                    paths.append(path)
+                    slots.append(None if cls is MappingStartEvent else 0)
+                yield path, False
+        except yaml.YAMLError:
+            raise _NotPlain from None
+        finally:
+            loader.dispose()
+
+
+class _NotPlain(Exception):
+    """A document the position scan cannot read (the whole file is parsed instead)."""
 
 
 _FALLBACK: Any = object()  # this scalar (or key) needs the position-tracking builder
@@ -558,7 +590,7 @@ def _from_events(
 # tags, merge keys, and block nesting past _NATIVE_COLUMNS columns (its builder
 # recurses: deep enough nesting would exhaust the native stack). Where it types
 # scalars differently, checked once per distinct scalar: plain numbers (1e3, 0o7,
-# 017, -.5, .nAn are numbers to it, strings or other numbers to YAML 1.1) are
+# 017, -.5, .nAn, _0 are numbers to it, strings or other numbers to YAML 1.1) are
 # found in the text before parsing (_token_agrees); words it leaves as strings
 # that YAML 1.1 types (yes, on, 12:30, 1_000, a timestamp key) are found in its
 # data, unless it would type that word itself, in which case the string was
@@ -568,7 +600,9 @@ _NATIVE_NEVER = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff", "<<", "\n%", 
 _PROPERTY = re.compile(r"[&*!]")
 _DEEP = re.compile(r"\n[ ?:-]{" + str(_NATIVE_COLUMNS) + "}")
 _MARKER_LINE = re.compile(r"---[ ]*(?:#[^\n]*)?(?:\n|\Z)")
-_NUMBERISH = re.compile(r"[ \n\[{,:](?:[-+.][^\s,\[\]{}#]|[0-9])[^\s,\[\]{}#]*")
+# Where a plain scalar that the native parser types can start: a digit, a sign, '.',
+# '_' (it reads _0 as 0) or '~' (words it types, true/false/null, read as YAML 1.1 does).
+_NUMBERISH = re.compile(r"[ \n\[{,:](?:[-+._~][^\s,\[\]{}#]|[0-9])[^\s,\[\]{}#]*")
 _BLANK = re.compile(r"(?:[ ]*(?:#[^\n]*)?\n)*[ ]*(?:#[^\n]*)?")
 _NATIVE_TOKENS: dict[str, bool] = {}  # number-like token -> typed alike by both
 _NATIVE_TYPED: dict[str, bool] = {}  # string -> the native parser types it when plain

@@ -49,6 +49,16 @@ def assert_same(text: str, multi: bool = True, native: bool = False) -> None:
     assert len(fast) == len(slow)
     for f, s in zip(fast, slow, strict=True):
         assert _same(f.data, s.data)
+    # Positions asked one path at a time (read only as far as each needs), in an
+    # order that jumps back and forth, and for paths that are not there.
+    asked = yamlsafe.parse_documents(text, "f.yaml", allow_multi=multi, native=native)
+    for f, s in zip(asked, slow, strict=True):
+        paths = sorted(s.positions, key=lambda p: (len(p) % 3, repr(p)))
+        for path in paths[:40]:
+            for probe in (path, (*path, "absent"), (*path, 0, "x")):
+                assert f.position(probe) == s.position(probe), probe
+                assert f.position(probe, key=True) == s.position(probe, key=True), probe
+    for f, s in zip(fast, slow, strict=True):
         assert f.positions == s.positions
         assert f.key_positions == s.key_positions
 
@@ -110,9 +120,14 @@ def test_positions_are_read_only_when_asked() -> None:
     docs = yamlsafe.parse_documents(text, "f.yaml", allow_multi=True)
     assert docs[1].data == {"kind": "Pod", "metadata": {"name": "x", "labels": {"app": "y"}}}
     assert docs[1]._source is not None  # nothing located yet
-    assert docs[1].position(("metadata", "labels", "app")) == (6, 17)
+    assert docs[1]._positions == {}
     assert docs[1].position(("metadata", "name"), key=True) == (5, 3)
-    assert docs[1]._source is None
+    assert ("metadata", "labels") not in docs[1]._positions  # read only as far as asked
+    assert docs[1].position(("metadata", "labels", "app")) == (6, 17)
+    assert docs[1].position(("metadata", "labels", "tier")) == (6, 3)  # absent: its mapping
+    assert docs[1]._source is not None
+    assert docs[1].positions[("kind",)] == (3, 7)
+    assert docs[1]._source is None  # read to the end
 
 
 scalars = st.one_of(
@@ -295,7 +310,9 @@ tricky = st.sampled_from(
         "00.5",
     ]
 )
-tricky_text = st.one_of(tricky, st.text(alphabet="ab01.-+:eE_ox*&!'\" ", max_size=6))
+tricky_text = st.one_of(
+    tricky, st.text(alphabet="ab01789.-+:eE_oOxXbB~nNaAiIfF*&!'\" #", max_size=6)
+)
 hostile = st.recursive(
     tricky_text,
     lambda inner: (
