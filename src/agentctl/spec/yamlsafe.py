@@ -9,7 +9,7 @@ bounded, rejecting duplicate keys, and recording ``path -> (line, column)``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -394,75 +394,78 @@ class _PositionScan:
     def __init__(self, text: str, line: int, whole: Callable[[], Located]) -> None:
         self.positions: dict[PathKey, tuple[int, int]] = {}
         self.key_positions: dict[PathKey, tuple[int, int]] = {}
-        self._steps = self._scan(text, line)
-        self._whole = whole
+        self._text, self._line, self._whole = text, line, whole
+        self._get: Callable[[], Any] | None = None
+        self._paths: list[PathKey] = []  # the path of each open collection
+        self._slots: list[Any] = []  # per open collection: the next list index, or the key read
+        self._done = False
 
     def until(self, path: PathKey | None) -> bool:
         """Read until the position of ``path`` is known, or known to be absent (the
         collection that would hold it has ended); None reads it all. True when done."""
+        if self._done:
+            return True
         if path is not None and path in self.positions:
             return False
-        depth = -1 if path is None else len(path)
         try:
-            for here, ended in self._steps:
-                if ended:
-                    if len(here) < depth and path[: len(here)] == here:  # type: ignore[index]
-                        return False
-                elif here == path:
-                    return False
-        except _NotPlain:  # not expected of a document the fast path read: parse it all
+            if self._read(path):
+                return False
+        except (_NotPlain, yaml.YAMLError):  # not expected of a document the fast path read
             full = self._whole()
             self.positions, self.key_positions = full.positions, full.key_positions
+        self._done, self._get = True, None
         return True
 
-    def _scan(self, text: str, line: int) -> Iterator[tuple[PathKey, bool]]:
-        """Record each value's position; yield its path (False), and the path of each
-        collection that ends (True)."""
-        positions, key_positions = self.positions, self.key_positions
-        paths: list[PathKey] = []  # the path of each open collection
-        slots: list[Any] = []  # per open collection: the next list index, or the key read (None)
-        loader = _LOADER(text)
-        try:
-            get = loader.get_event
+    def _read(self, target: PathKey | None) -> bool:
+        """Record positions up to ``target``: True when it is resolved, False at the end."""
+        get = self._get
+        if get is None:
+            get = self._get = _LOADER(self._text).get_event
             get()  # the stream's start
             get()  # the document's start
-            while True:
-                event = get()
-                cls = event.__class__
-                if cls is MappingEndEvent or cls is SequenceEndEvent:
-                    slots.pop()
-                    yield paths.pop(), True
-                    continue
-                if cls is DocumentEndEvent:
-                    return
-                if cls not in (ScalarEvent, MappingStartEvent, SequenceStartEvent):
-                    raise _NotPlain  # an alias
-                mark = event.start_mark
-                here = (mark.line + line + 1, mark.column + 1)
-                if not paths:
-                    path: PathKey = ()
-                elif slots[-1].__class__ is int:
-                    path = (*paths[-1], slots[-1])
-                    slots[-1] += 1
-                elif slots[-1] is None:  # a mapping's key
-                    key = _plain(event.value)[1] if event.implicit[0] else event.value
-                    slots[-1] = (key,)
-                    key_positions[(*paths[-1], key)] = here
-                    continue
-                else:
-                    path = (*paths[-1], slots[-1][0])
-                    slots[-1] = None
-                if cls is ScalarEvent:
-                    positions.setdefault(path, here)
-                else:
-                    positions.setdefault(path, key_positions.get(path, here))
-                    paths.append(path)
-                    slots.append(None if cls is MappingStartEvent else 0)
-                yield path, False
-        except yaml.YAMLError:
-            raise _NotPlain from None
-        finally:
-            loader.dispose()
+        positions, key_positions = self.positions, self.key_positions
+        paths, slots, line = self._paths, self._slots, self._line
+        depth = -1 if target is None else len(target)
+        while True:
+            event = get()
+            cls = event.__class__
+            if cls is MappingEndEvent or cls is SequenceEndEvent:
+                slots.pop()
+                ended = paths.pop()
+                if len(ended) < depth and target[: len(ended)] == ended:  # type: ignore[index]
+                    return True  # the collection that would hold it
+                continue
+            if cls is DocumentEndEvent:
+                return False
+            if (
+                cls is not ScalarEvent
+                and cls is not MappingStartEvent
+                and cls is not SequenceStartEvent
+            ):
+                raise _NotPlain  # an alias
+            mark = event.start_mark
+            here = (mark.line + line + 1, mark.column + 1)
+            if not paths:
+                path: PathKey = ()
+            elif slots[-1].__class__ is int:
+                path = (*paths[-1], slots[-1])
+                slots[-1] += 1
+            elif slots[-1] is None:  # a mapping's key
+                key = _plain(event.value)[1] if event.implicit[0] else event.value
+                slots[-1] = (key,)
+                key_positions[(*paths[-1], key)] = here
+                continue
+            else:
+                path = (*paths[-1], slots[-1][0])
+                slots[-1] = None
+            if cls is ScalarEvent:
+                positions.setdefault(path, here)
+            else:
+                positions.setdefault(path, key_positions.get(path, here))
+                paths.append(path)
+                slots.append(None if cls is MappingStartEvent else 0)
+            if path == target:
+                return True
 
 
 class _NotPlain(Exception):
