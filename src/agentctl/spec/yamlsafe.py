@@ -599,6 +599,7 @@ def _from_events(
 # data, unless it would type that word itself, in which case the string was
 # quoted (_native_data_agrees). Anything else goes the libyaml way.
 _NATIVE_COLUMNS = 200
+_NATIVE_MAX_TOKENS = 20_000  # distinct number-like scalars in one file
 _NATIVE_NEVER = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff", "<<", "\n%", "\n...")
 _PROPERTY = re.compile(r"[&*!]")
 _DEEP = re.compile(r"\n[ ?:-]{" + str(_NATIVE_COLUMNS) + "}")
@@ -693,18 +694,19 @@ def _native_data_agrees(root: dict[str, Any]) -> bool:
         if depth >= MAX_DEPTH:
             return False
         if node.__class__ is dict:
-            for key in node:
-                if key not in keys_ok:
-                    if key.__class__ is not str:
-                        return False
-                    if _plain(key)[1] != key and not _native_types(key):
-                        return False
-                    _bounded_put(keys_ok, key)
+            if not keys_ok.issuperset(node):  # most keys were seen before
+                for key in node:
+                    if key not in keys_ok:
+                        if key.__class__ is not str:
+                            return False
+                        if _plain(key)[1] != key and not _native_types(key):
+                            return False
+                        _bounded_put(keys_ok, key)
             values = node.values()
         else:
             values = node
+        count += len(values)
         for value in values:
-            count += 1
             cls = value.__class__
             if cls is str:
                 if value not in values_ok:
@@ -726,7 +728,10 @@ def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | Non
     if _native_refused(text):
         return None
     agrees = _NATIVE_TOKENS.get
-    for token in set(_NUMBERISH.findall("\n" + text)):
+    tokens = set(_NUMBERISH.findall("\n" + text))
+    if len(tokens) > _NATIVE_MAX_TOKENS:  # each new one costs a parse of its own
+        return None
+    for token in tokens:
         token = token[1:]
         if not (agrees(token) or _token_agrees(token)):
             return None

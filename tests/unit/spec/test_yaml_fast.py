@@ -237,8 +237,9 @@ def test_native_parser_reads_plain_manifests() -> None:
 def test_native_parser_leaves_doubtful_text_to_libyaml() -> None:
     # 'yes' quoted is the same string to it as yes plain: which one was it?
     doubtful = ("a: yes\n", "a: 'yes'\n", "a: 017\n", "a: .nAn\n", "a: *x\n", "a: 1\n...\n")
-    for text in doubtful:
-        assert yamlsafe._native_documents(text) is None, text
+    many = "".join(f"- {i}\n" for i in range(yamlsafe._NATIVE_MAX_TOKENS + 1))
+    for text in (*doubtful, "a:\n" + many.replace("- ", "  - ")):
+        assert yamlsafe._native_documents(text) is None, text[:20]
     for text in ("a: 'true'\n", "a: '017'\n", "a: 17\n", "s: 0 6 * * *\n", "---\na: 1\n"):
         assert yamlsafe._native_documents(text) is not None, text
 
