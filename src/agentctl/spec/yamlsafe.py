@@ -590,9 +590,10 @@ def _from_events(
 # is used only where its data are those the builder makes from YAML 1.1. Text it
 # never sees (_native_refused): tabs and the line breaks YAML 1.1 adds to \n,
 # directives, '...', a document marker with content after it, anchors, aliases,
-# tags, merge keys, and block nesting past _NATIVE_COLUMNS columns (its builder
-# recurses: deep enough nesting would exhaust the native stack). Where it types
-# scalars differently, checked once per distinct scalar: plain numbers (1e3, 0o7,
+# tags, merge keys, escaped surrogates (it joins a pair, libyaml refuses it), no
+# line break at the end (it adds one to a final block scalar), and block nesting
+# past _NATIVE_COLUMNS columns (its builder recurses: deep enough nesting would
+# exhaust the native stack). Where it types scalars differently, checked once per distinct scalar: plain numbers (1e3, 0o7,
 # 017, -.5, .nAn, _0 are numbers to it, strings or other numbers to YAML 1.1) are
 # found in the text before parsing (_token_agrees); words it leaves as strings
 # that YAML 1.1 types (yes, on, 12:30, 1_000, a timestamp key) are found in its
@@ -602,6 +603,7 @@ _NATIVE_COLUMNS = 200
 _NATIVE_MAX_TOKENS = 20_000  # distinct number-like scalars in one file
 _NATIVE_NEVER = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff", "<<", "\n%", "\n...")
 _PROPERTY = re.compile(r"[&*!]")
+_SURROGATE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
 _DEEP = re.compile(r"\n[ ?:-]{" + str(_NATIVE_COLUMNS) + "}")
 _MARKER_LINE = re.compile(r"---[ ]*(?:#[^\n]*)?(?:\n|\Z)")
 # Where a plain scalar that the native parser types can start: a digit, a sign, '.',
@@ -664,8 +666,10 @@ def _native_types(text: str) -> bool:
 
 def _native_refused(text: str) -> bool:
     """``text`` holds something the native parser is not trusted with (see above)."""
-    if text[:1] in ("%", "&", "*", "!") or text.startswith("..."):
-        return True
+    if text[:1] in ("%", "&", "*", "!") or text.startswith("...") or text[-1:] != "\n":
+        return True  # a block scalar that ends the file without a line break: it adds one
+    if ("\\u" in text or "\\U" in text) and _SURROGATE.search(text):
+        return True  # an escaped surrogate pair: one character to it, an error to libyaml
     if any(never in text for never in _NATIVE_NEVER):
         return True
     if "&" in text or "*" in text or "!" in text:
