@@ -587,22 +587,28 @@ def _from_events(
 
 
 # The native parser (yaml_rs: YAML 1.2, in Rust, building the Python data itself)
-# is used only where its data are those the builder makes from YAML 1.1. Text it
-# never sees (_native_refused): tabs and the line breaks YAML 1.1 adds to \n,
-# directives, '...', a document marker with content after it, anchors, aliases,
-# tags, merge keys, escaped surrogates (it joins a pair, libyaml refuses it), no
-# line break at the end (it adds one to a final block scalar), and block nesting
+# is used only where its data are those the builder makes from YAML 1.1.
+#
+# Text it never sees (_native_refused, _native_documents): tabs and the line
+# breaks YAML 1.1 adds to \n; directives, '...', a document marker with content
+# after it; anchors, aliases, tags, merge keys; escaped surrogates (it joins a
+# pair, libyaml refuses it); a file without a final line break, or a document
+# ending in an empty block scalar (it adds a line break to either); block nesting
 # past _NATIVE_COLUMNS columns (its builder recurses: deep enough nesting would
-# exhaust the native stack). Where it types scalars differently, checked once per distinct scalar: plain numbers (1e3, 0o7,
-# 017, -.5, .nAn, _0 are numbers to it, strings or other numbers to YAML 1.1) are
-# found in the text before parsing (_token_agrees); words it leaves as strings
-# that YAML 1.1 types (yes, on, 12:30, 1_000, a timestamp key) are found in its
-# data, unless it would type that word itself, in which case the string was
-# quoted (_native_data_agrees). Anything else goes the libyaml way.
+# exhaust the native stack).
+#
+# Where it types scalars differently, checked once per distinct scalar: plain
+# numbers (1e3, 0o7, 017, -.5, .nAn, _0 are numbers to it, strings or other
+# numbers to YAML 1.1) are found in the text before parsing (_token_agrees);
+# words it leaves as strings that YAML 1.1 types (yes, on, 12:30, 1_000, a
+# timestamp key) are found in its data, unless it would type that word itself,
+# in which case the string was quoted (_native_data_agrees). Anything else goes
+# the libyaml way.
 _NATIVE_COLUMNS = 200
 _NATIVE_MAX_TOKENS = 20_000  # distinct number-like scalars in one file
 _NATIVE_NEVER = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff", "<<", "\n%", "\n...")
 _PROPERTY = re.compile(r"[&*!]")
+_BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ ]*(?:#.*)?$")
 _SURROGATE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
 _DEEP = re.compile(r"\n[ ?:-]{" + str(_NATIVE_COLUMNS) + "}")
 _MARKER_LINE = re.compile(r"---[ ]*(?:#[^\n]*)?(?:\n|\Z)")
@@ -759,6 +765,9 @@ def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | Non
         start, end = bounds[n], bounds[n + 1]
         if n == 0 and _BLANK.fullmatch(text, start, end):
             continue  # nothing before the first '---'
+        last = text[start:end].rstrip()
+        if _BLOCK_HEADER.search(last, last.rfind("\n") + 1):
+            return None  # a block scalar left empty at the end: "\n" to it, "" to libyaml
         try:
             data: Any = yaml_rs.loads(text[start:end], parse_datetime=False)
         except Exception:  # the libyaml way reports the problem

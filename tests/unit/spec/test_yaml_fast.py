@@ -223,9 +223,18 @@ NATIVE_CASES = [
     'a: "x\\\n  y"\n',
     'a: "\\x80\\xff\\u0000\\uFFFE\\u0085\\U0001F600\\U00110000"\n',
     "a: '\\q'\nb: x\\q\n",
-    # a final block scalar with no line break after it: it adds one
+    # a final block scalar with no line break after it, or empty: it adds one
     "a: |\n  x",
     "a: >\n  x\n  y",
+    "k: >+  \n",
+    "k: |\n\n\n",
+    "k: > # c\n",
+    "k: >\n  \n---\nb: 1\n",
+    "- >\n",
+    "? >+\n",
+    "k: >\n# c\n",
+    "k: |+\n\n",
+    "k: |\n  x\n# c\n",
     # quoting, folding, chomping, comments, flow and block forms
     'a: "x\\N y\\_z\\L\\P\\e\\/\\t\\0\\a\\b\\v\\f\\ \\x41\\u00e9\\U0001F600"\n',
     'a: "\\ud83d\\ude00"\n',
@@ -439,3 +448,23 @@ def test_generated_documents_match_the_builder_natively(docs: list[Any], flow: b
     )
     if not yaml.reader.Reader.NON_PRINTABLE.search(text):
         assert_same(text, True, native=True)
+
+
+fragments = st.sampled_from(
+    [
+        *("a", "b", "x y", "1", "0", "-", "- ", ": ", ":", " ", "  ", "\n", "\n  ", "\n- "),
+        *('"', "'", "[", "]", "{", "}", ", ", "#", " #", "|", ">", "|-", ">+", "? ", "\\"),
+        *("\\n", "k: ", "key: v\n", "---\n", "- a\n", "  b: c\n", "e", ".", "+", "_", "~"),
+        *("null", "true", "yes", "%", "@", "`", "=", "é"),
+    ]
+)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(fragments, min_size=1, max_size=25))
+def test_generated_fragments_match_the_builder_natively(parts: list[str]) -> None:
+    # Text glued from YAML's punctuation, most of it invalid: the native parser must
+    # accept nothing libyaml refuses, and read the rest alike (this found empty
+    # block scalars at the end of a document).
+    text = "".join(parts).rstrip(" ") + "\n"
+    assert_same(text, True, native=True)
