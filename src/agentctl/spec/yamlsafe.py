@@ -378,23 +378,23 @@ def parse_documents(
 
 def _reparse(text: str, file: str, index: int, span: tuple[int, int, int]) -> _PositionScan:
     """Document ``index`` of ``text``, whose own text is ``span``: its positions, on demand."""
-    line, start, end = span
 
     def whole() -> Located:
         return _parse_located(text, file, True)[index]
 
-    return _PositionScan(text[start:end], line, whole)
+    return _PositionScan(text, span, whole)
 
 
 class _PositionScan:
-    """The positions :class:`_Builder` records, for one plain document that starts at
-    the beginning of 0-based line ``line`` of the file: read from libyaml's events,
-    nothing built, and only as far as a caller needs."""
+    """The positions :class:`_Builder` records, for one plain document of ``text``
+    (``span``: it starts at the beginning of 0-based line ``line``, at ``start``, and
+    ends at ``end``): read from libyaml's events, nothing built, and only as far as
+    a caller needs."""
 
-    def __init__(self, text: str, line: int, whole: Callable[[], Located]) -> None:
+    def __init__(self, text: str, span: tuple[int, int, int], whole: Callable[[], Located]) -> None:
         self.positions: dict[PathKey, tuple[int, int]] = {}
         self.key_positions: dict[PathKey, tuple[int, int]] = {}
-        self._text, self._line, self._whole = text, line, whole
+        self._text, self._span, self._whole = text, span, whole
         self._get: Callable[[], Any] | None = None
         self._paths: list[PathKey] = []  # the path of each open collection
         self._slots: list[Any] = []  # per open collection: the next list index, or the key read
@@ -418,13 +418,14 @@ class _PositionScan:
 
     def _read(self, target: PathKey | None) -> bool:
         """Record positions up to ``target``: True when it is resolved, False at the end."""
+        line, start, end = self._span
         get = self._get
         if get is None:
-            get = self._get = _LOADER(self._text).get_event
+            get = self._get = _LOADER(self._text[start:end]).get_event
             get()  # the stream's start
             get()  # the document's start
         positions, key_positions = self.positions, self.key_positions
-        paths, slots, line = self._paths, self._slots, self._line
+        paths, slots = self._paths, self._slots
         depth = -1 if target is None else len(target)
         while True:
             event = get()
