@@ -286,3 +286,39 @@ def test_credential_shapes_each_need_a_hint():
         assert match, what
         assert any(h in match.group() for h in _SHAPE_HINTS), what
         assert credential_shape(samples[what]) == what
+
+
+def test_network_coverage_is_the_union_of_the_policies_selecting_a_pod(tmp_path):
+    def deployment(name: str, app: str) -> str:
+        return (
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: a}}\n"
+            f"spec:\n  selector: {{matchLabels: {{app: {app}}}}}\n  template:\n"
+            f"    metadata: {{labels: {{app: {app}}}}}\n"
+            f"    spec: {{containers: [{{name: c, image: 'r/i:1'}}]}}\n"
+        )
+
+    def policy(name: str, selector: str, types: str) -> str:
+        return (
+            f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+            f"metadata: {{name: {name}, namespace: a}}\n"
+            f"spec: {{podSelector: {selector}, policyTypes: [{types}]}}\n"
+        )
+
+    docs = [
+        deployment("w1", "w"),
+        deployment("w2", "w"),  # the same labels: the answer is shared
+        deployment("z", "z"),
+        policy("in-w", "{matchLabels: {app: w}}", "Ingress"),
+        policy("out-all", "{}", "Egress"),
+    ]
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("---\n".join(docs))
+    report = gate.run(
+        paths=[],
+        manifests=[str(manifest)],
+        platform_file=POLICY_FIXTURES / "platform.yaml",
+        include=["NET-001"],
+    )
+    assert [(f.name, f.message) for f in report.active] == [
+        ("z", "no NetworkPolicy restricts Ingress for these pods")
+    ]
