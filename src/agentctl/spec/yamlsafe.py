@@ -175,9 +175,10 @@ class _Builder:
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         try:
             value = self.constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
             line, col = self._pos(node)
-            self.problems.append(Problem(self.file, line, col, dotted_path(path), _short(exc)))
+            message = _scalar_problem(node, exc)
+            self.problems.append(Problem(self.file, line, col, dotted_path(path), message))
             return None
         # Timestamps and binary become strings: the spec has no such types, and
         # a date like 2027-03-31 is validated by the field that expects it.
@@ -245,9 +246,10 @@ class _Builder:
         if isinstance(key_node, yaml.ScalarNode):
             try:
                 key = self.constructor.construct_object(key_node, deep=True)
-            except yaml.YAMLError as exc:
+            except (yaml.YAMLError, ValueError, OverflowError) as exc:
                 line, col = self._pos(key_node)
-                self.problems.append(Problem(self.file, line, col, dotted_path(path), _short(exc)))
+                message = _scalar_problem(key_node, exc)
+                self.problems.append(Problem(self.file, line, col, dotted_path(path), message))
                 return None
             if isinstance(key, str | int | float | bool) and key is not None:
                 return key if isinstance(key, str) else str(key_node.value)
@@ -256,6 +258,22 @@ class _Builder:
             Problem(self.file, line, col, dotted_path(path), "mapping keys must be plain strings")
         )
         return None
+
+
+_SCALAR_KINDS = {
+    "tag:yaml.org,2002:int": "integer",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:timestamp": "date",
+}
+
+
+def _scalar_problem(node: yaml.Node, exc: Exception) -> str:
+    """Why a scalar cannot be read: PyYAML's own words, or (where PyYAML's constructor
+    fails outright, as on 0b_ or 2001-13-45) what it looked like."""
+    if isinstance(exc, yaml.YAMLError):
+        return _short(exc)
+    what = _SCALAR_KINDS.get(str(node.tag), "value")
+    return f"{node.value!r} reads as a YAML {what} but is not a valid one; quote it for a string"
 
 
 def _short(exc: yaml.YAMLError) -> str:
@@ -493,10 +511,11 @@ def _plain(text: str) -> tuple[Any, Any]:
     if tag in _FAST_TAGS:
         try:
             value = _CONSTRUCTOR.construct_object(yaml.ScalarNode(tag, text), deep=True)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, OverflowError):  # the builder reports it
             value = _FALLBACK
         finally:
             _CONSTRUCTOR.constructed_objects.clear()
+            _CONSTRUCTOR.recursive_objects.clear()
         if isinstance(value, str):
             key = value
         elif isinstance(value, int | float | bool):
@@ -743,7 +762,10 @@ def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | Non
     if len(tokens) > _NATIVE_MAX_TOKENS:  # each new one costs a parse of its own
         return None
     for token in tokens:
-        token = token[1:]
+        # Without what ends it: a ':' followed by a space or a line break is the
+        # mapping's, and a scalar cut short at '#', ',', a bracket or a brace holds
+        # that character, so it is a string to both.
+        token = token[1:-1] if token.endswith(":") else token[1:]
         if not (agrees(token) or _token_agrees(token)):
             return None
     markers = [0] if text.startswith("---") else []

@@ -93,6 +93,11 @@ CASES = [
     "a: 1\n...\nb: 2\n",
     "%YAML 1.1\n---\na: 1\n---\nb: 2\n",
     "a:\n" + "".join(f"  - {i}\n" for i in range(yamlsafe.MAX_NODES + 1)),  # too many values
+    # scalars YAML 1.1 resolves that PyYAML's constructor cannot build
+    "a: 0b_\nb: 0x_\n",
+    "a: 2001-13-45\n",
+    "0b_: 1\n",
+    "a: [1, 2001-02-30 10:00:00]\n",
 ]
 
 
@@ -177,6 +182,16 @@ NATIVE_CASES = [
     "null: a\n",
     "1: a\n'1': b\n",
     "? a\n: b\n",
+    # number-like keys: the ':' that ends them is the mapping's
+    "_k0: 1\n-x: 2\n0.5x: 3\n",
+    "8080: x\n",
+    "a:\n  017: x\n",
+    "a: 017:\n",
+    "1e3: x\n",
+    "a: 12::\n",
+    "a: [017:, 1]\n",
+    "{017: 1}\n",
+    "a: 017#x\n",
     # anchors, aliases, tags, merges: only "* " is content
     "schedule: 0 6 * * *\nb: '*x'\nc: a *b\n",
     "a: *x\n",
@@ -326,7 +341,14 @@ def test_native_parser_leaves_doubtful_text_to_libyaml() -> None:
     many = "".join(f"- {i}\n" for i in range(yamlsafe._NATIVE_MAX_TOKENS + 1))
     for text in (*doubtful, "a:\n" + many.replace("- ", "  - ")):
         assert yamlsafe._native_documents(text) is None, text[:20]
-    for text in ("a: 'true'\n", "a: '017'\n", "a: 17\n", "s: 0 6 * * *\n", "---\na: 1\n"):
+    for text in (
+        "_k: 1\n",
+        "a: 'true'\n",
+        "a: '017'\n",
+        "a: 17\n",
+        "s: 0 6 * * *\n",
+        "---\na: 1\n",
+    ):
         assert yamlsafe._native_documents(text) is not None, text
 
 
@@ -468,3 +490,14 @@ def test_generated_fragments_match_the_builder_natively(parts: list[str]) -> Non
     # block scalars at the end of a document).
     text = "".join(parts).rstrip(" ") + "\n"
     assert_same(text, True, native=True)
+
+
+def test_scalars_pyyaml_cannot_build_are_located_problems() -> None:
+    # PyYAML's own safe_load raises ValueError on these: a located problem here.
+    for text, what in (("a: 0b_\n", "integer"), ("a: 2001-13-45\n", "date")):
+        for native in (False, True):
+            with pytest.raises(SpecError) as err:
+                yamlsafe.parse_documents(text, "f.yaml", allow_multi=True, native=native)
+            (problem,) = err.value.problems
+            assert (problem.line, problem.column, problem.path) == (1, 4, "a")
+            assert f"reads as a YAML {what} but is not a valid one" in problem.message
