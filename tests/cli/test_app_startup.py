@@ -30,6 +30,7 @@ HEAVY = {
     "croniter",
     "ahocorasick_rs",
     "orjson",
+    "yaml_rs",
 }
 # The root help and --version are plain text: not even rich.
 NOT_FOR_HELP = HEAVY | {"rich", "markdown_it", "yaml"}

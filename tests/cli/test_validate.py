@@ -250,17 +250,19 @@ def test_allowed_kinds_from_the_platform_and_the_flag(tmp_path):
 def test_validate_f_on_a_build_output_skips_the_kustomization(examples, tmp_path):
     # `build` writes kustomization.yaml next to the manifests: kustomize's
     # configuration, not an object for the cluster, so no schema or label finding.
+    # A service, a scheduled job and an Argo workflow agent, built side by side.
     dist = tmp_path / "dist"
-    built = run_cli(
-        "build",
-        str(examples / "currency-converter"),
-        "--platform",
-        str(examples / "platform.yaml"),
-        "--out",
-        str(dist),
-    )
-    assert built.exit_code == 0, built.stdout
-    assert list(dist.glob("*/kustomization.yaml"))
+    for example in ("currency-converter", "daily-report", "deep-research"):
+        built = run_cli(
+            "build",
+            str(examples / example),
+            "--platform",
+            str(examples / "platform.yaml"),
+            "--out",
+            str(dist),
+        )
+        assert built.exit_code == 0, built.stdout
+    assert len(list(dist.glob("*/kustomization.yaml"))) == 3
     result = run_cli(
         "validate", "-f", str(dist), "--platform", str(examples / "platform.yaml"), "-o", "json"
     )

@@ -111,7 +111,9 @@ def load_manifests(targets: Iterable[str | Path]) -> list[Obj]:
             try:
                 if text is None and source is not None:
                     text = read_text(source, shown, max_bytes=MAX_MANIFEST_BYTES)
-                for i, doc in enumerate(parse_documents(text or "", shown, allow_multi=True)):
+                for i, doc in enumerate(
+                    parse_documents(text or "", shown, allow_multi=True, native=True)
+                ):
                     if doc.data is None or _is_kustomize_config(doc.data):
                         continue
                     objects.extend(_doc_objects(doc, i))

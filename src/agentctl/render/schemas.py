@@ -174,6 +174,9 @@ def _short(message: str) -> str:
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
 
 
+_BUNDLED_VALIDATORS: dict[tuple[str, str, str], Any] = {}  # (Kubernetes version, apiVersion, kind)
+
+
 class SchemaValidator:
     """Validate objects against strict schemas; compile each schema once.
 
@@ -204,10 +207,9 @@ class SchemaValidator:
             return None  # e.g. apps.example.com/v1 Deployment is not apps/v1
         return self_contained(schema, self.kube_version)
 
-    def _schema_for(self, api_version: str, kind: str) -> dict[str, Any] | None:
-        schema = self._kube_schema(api_version, kind)
-        if schema is None:
-            schema = self.crds.schema(api_version, kind)
+    def _custom_schema(self, api_version: str, kind: str) -> dict[str, Any] | None:
+        """The schema of a kind Kubernetes does not bundle: its CRD, else a built-in one."""
+        schema = self.crds.schema(api_version, kind)
         if schema is None:
             from agentctl.render.builtin_schemas import builtin_schema
 
@@ -219,13 +221,23 @@ class SchemaValidator:
         found = self._validators.get(key)
         if found is not None or key in self._unknown:
             return found
-        schema = self._schema_for(api_version, kind)
-        if schema is None:
-            self._unknown.add(key)
-            return None
-        import jsonschema_rs
+        # A bundled Kubernetes schema comes first whatever the CRDs say, and never
+        # changes: compiled once per process, not once per run.
+        bundled = (self.kube_version, api_version, kind)
+        validator = _BUNDLED_VALIDATORS.get(bundled)
+        if validator is None:
+            schema = self._kube_schema(api_version, kind)
+            shared = schema is not None
+            if schema is None:
+                schema = self._custom_schema(api_version, kind)
+            if schema is None:
+                self._unknown.add(key)
+                return None
+            import jsonschema_rs
 
-        validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+            validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+            if shared:
+                _BUNDLED_VALIDATORS[bundled] = validator
         self._validators[key] = validator
         return validator
 

@@ -42,7 +42,8 @@ class Located:
     """Parsed YAML data with a source position for every path in it.
 
     Documents parsed on the fast path (see :func:`parse_documents`) get their
-    positions on first use, by parsing that document again with positions.
+    positions on first use, by reading that document's events again, only as
+    far as the path asked for (:class:`_PositionScan`).
     """
 
     def __init__(
@@ -52,7 +53,7 @@ class Located:
         positions: dict[PathKey, tuple[int, int]] | None = None,
         key_positions: dict[PathKey, tuple[int, int]] | None = None,
         *,
-        source: Callable[[], Located] | None = None,
+        source: _PositionScan | None = None,
     ) -> None:
         self.file = file
         self.data = data
@@ -60,10 +61,13 @@ class Located:
         self._key_positions = key_positions if key_positions is not None else {}
         self._source = source
 
-    def _located(self) -> None:
-        if self._source is not None:
-            full, self._source = self._source(), None
-            self._positions, self._key_positions = full.positions, full.key_positions
+    def _located(self, path: PathKey | None = None) -> None:
+        """Positions known for ``path`` and its ancestors (None: for every path)."""
+        scan = self._source
+        if scan is not None and scan.until(path):
+            self._source = None
+        if scan is not None:
+            self._positions, self._key_positions = scan.positions, scan.key_positions
 
     @property
     def positions(self) -> dict[PathKey, tuple[int, int]]:
@@ -77,9 +81,10 @@ class Located:
 
     def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
         """The closest known position of ``path`` (walking up to the document)."""
-        positions = self.positions
-        table = self.key_positions if key else positions
         p = tuple(path)
+        self._located(p)
+        positions = self._positions
+        table = self._key_positions if key else positions
         while p:
             if p in table:
                 return table[p]
@@ -170,9 +175,10 @@ class _Builder:
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         try:
             value = self.constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
             line, col = self._pos(node)
-            self.problems.append(Problem(self.file, line, col, dotted_path(path), _short(exc)))
+            message = _scalar_problem(node, exc)
+            self.problems.append(Problem(self.file, line, col, dotted_path(path), message))
             return None
         # Timestamps and binary become strings: the spec has no such types, and
         # a date like 2027-03-31 is validated by the field that expects it.
@@ -240,9 +246,10 @@ class _Builder:
         if isinstance(key_node, yaml.ScalarNode):
             try:
                 key = self.constructor.construct_object(key_node, deep=True)
-            except yaml.YAMLError as exc:
+            except (yaml.YAMLError, ValueError, OverflowError) as exc:
                 line, col = self._pos(key_node)
-                self.problems.append(Problem(self.file, line, col, dotted_path(path), _short(exc)))
+                message = _scalar_problem(key_node, exc)
+                self.problems.append(Problem(self.file, line, col, dotted_path(path), message))
                 return None
             if isinstance(key, str | int | float | bool) and key is not None:
                 return key if isinstance(key, str) else str(key_node.value)
@@ -251,6 +258,22 @@ class _Builder:
             Problem(self.file, line, col, dotted_path(path), "mapping keys must be plain strings")
         )
         return None
+
+
+_SCALAR_KINDS = {
+    "tag:yaml.org,2002:int": "integer",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:timestamp": "date",
+}
+
+
+def _scalar_problem(node: yaml.Node, exc: Exception) -> str:
+    """Why a scalar cannot be read: PyYAML's own words, or (where PyYAML's constructor
+    fails outright, as on 0b_ or 2001-13-45) what it looked like."""
+    if isinstance(exc, yaml.YAMLError):
+        return _short(exc)
+    what = _SCALAR_KINDS.get(str(node.tag), "value")
+    return f"{node.value!r} reads as a YAML {what} but is not a valid one; quote it for a string"
 
 
 def _short(exc: yaml.YAMLError) -> str:
@@ -339,7 +362,9 @@ def decode(raw: bytes, name: str) -> str:
     return text.removeprefix("\ufeff")
 
 
-def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[Located]:
+def parse_documents(
+    text: str, file: str, *, allow_multi: bool = False, native: bool = False
+) -> list[Located]:
     """Parse YAML text into located documents. Empty documents are skipped.
 
     Most documents are plain (no aliases, tags, merge keys or duplicate keys):
@@ -347,6 +372,10 @@ def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[
     from a second, position-tracking parse of that document only when
     something asks where a field is (a finding, an error). Anything else goes
     through the position-tracking builder, which reports every problem.
+
+    ``native`` (``validate -f``) first tries a parser that builds the data in
+    native code (:func:`_native_documents`), kept only where its data are
+    provably what the builder makes.
     """
     bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
     if bad:
@@ -354,7 +383,9 @@ def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[
         col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         message = f"invalid YAML: control character U+{ord(bad.group()):04X} is not allowed"
         raise SpecError([Problem(file, line, col, "", message)])
-    fast = _fast_documents(text, allow_multi)
+    fast = _native_documents(text) if native and allow_multi else None
+    if fast is None:
+        fast = _fast_documents(text, allow_multi)
     if fast is None:
         return _parse_located(text, file, allow_multi)
     return [
@@ -363,44 +394,74 @@ def parse_documents(text: str, file: str, *, allow_multi: bool = False) -> list[
     ]
 
 
-def _reparse(text: str, file: str, index: int, span: tuple[int, int, int]) -> Callable[[], Located]:
-    """Document ``index`` of ``text`` with the positions of its values and keys."""
+def _reparse(text: str, file: str, index: int, span: tuple[int, int, int]) -> _PositionScan:
+    """Document ``index`` of ``text``, whose own text is ``span``: its positions, on demand."""
 
-    def located() -> Located:
-        line, start, end = span
-        found = _event_positions(text[start:end], line)
-        if found is None:  # not expected of a document the fast path read: parse it all
-            return _parse_located(text, file, True)[index]
-        return Located(file, None, *found)
+    def whole() -> Located:
+        return _parse_located(text, file, True)[index]
 
-    return located
+    return _PositionScan(text, span, whole)
 
 
-def _event_positions(
-    text: str, line: int
-) -> tuple[dict[PathKey, tuple[int, int]], dict[PathKey, tuple[int, int]]] | None:
-    """The positions :class:`_Builder` records, for one plain document that starts
-    at the beginning of 0-based line ``line``: from libyaml's events, nothing built."""
-    positions: dict[PathKey, tuple[int, int]] = {}
-    key_positions: dict[PathKey, tuple[int, int]] = {}
-    paths: list[PathKey] = []  # the path of each open collection
-    slots: list[Any] = []  # per open collection: the next list index, or the key read (None)
-    loader = _LOADER(text)
-    try:
-        get = loader.get_event
-        get()  # the stream's start
-        get()  # the document's start
+class _PositionScan:
+    """The positions :class:`_Builder` records, for one plain document of ``text``
+    (``span``: it starts at the beginning of 0-based line ``line``, at ``start``, and
+    ends at ``end``): read from libyaml's events, nothing built, and only as far as
+    a caller needs."""
+
+    def __init__(self, text: str, span: tuple[int, int, int], whole: Callable[[], Located]) -> None:
+        self.positions: dict[PathKey, tuple[int, int]] = {}
+        self.key_positions: dict[PathKey, tuple[int, int]] = {}
+        self._text, self._span, self._whole = text, span, whole
+        self._get: Callable[[], Any] | None = None
+        self._paths: list[PathKey] = []  # the path of each open collection
+        self._slots: list[Any] = []  # per open collection: the next list index, or the key read
+        self._done = False
+
+    def until(self, path: PathKey | None) -> bool:
+        """Read until the position of ``path`` is known, or known to be absent (the
+        collection that would hold it has ended); None reads it all. True when done."""
+        if self._done:
+            return True
+        if path is not None and path in self.positions:
+            return False
+        try:
+            if self._read(path):
+                return False
+        except (_NotPlain, yaml.YAMLError):  # not expected of a document the fast path read
+            full = self._whole()
+            self.positions, self.key_positions = full.positions, full.key_positions
+        self._done, self._get = True, None
+        return True
+
+    def _read(self, target: PathKey | None) -> bool:
+        """Record positions up to ``target``: True when it is resolved, False at the end."""
+        line, start, end = self._span
+        get = self._get
+        if get is None:
+            get = self._get = _LOADER(self._text[start:end]).get_event
+            get()  # the stream's start
+            get()  # the document's start
+        positions, key_positions = self.positions, self.key_positions
+        paths, slots = self._paths, self._slots
+        depth = -1 if target is None else len(target)
         while True:
             event = get()
             cls = event.__class__
             if cls is MappingEndEvent or cls is SequenceEndEvent:
-                paths.pop()
                 slots.pop()
+                ended = paths.pop()
+                if len(ended) < depth and target[: len(ended)] == ended:  # type: ignore[index]
+                    return True  # the collection that would hold it
                 continue
             if cls is DocumentEndEvent:
-                break
-            if cls not in (ScalarEvent, MappingStartEvent, SequenceStartEvent):
-                return None  # an alias: not a document the fast path reads
+                return False
+            if (
+                cls is not ScalarEvent
+                and cls is not MappingStartEvent
+                and cls is not SequenceStartEvent
+            ):
+                raise _NotPlain  # an alias
             mark = event.start_mark
             here = (mark.line + line + 1, mark.column + 1)
             if not paths:
@@ -422,11 +483,12 @@ def _event_positions(
                 positions.setdefault(path, key_positions.get(path, here))
                 paths.append(path)
                 slots.append(None if cls is MappingStartEvent else 0)
-    except yaml.YAMLError:
-        return None
-    finally:
-        loader.dispose()
-    return positions, key_positions
+            if path == target:
+                return True
+
+
+class _NotPlain(Exception):
+    """A document the position scan cannot read (the whole file is parsed instead)."""
 
 
 _FALLBACK: Any = object()  # this scalar (or key) needs the position-tracking builder
@@ -449,10 +511,11 @@ def _plain(text: str) -> tuple[Any, Any]:
     if tag in _FAST_TAGS:
         try:
             value = _CONSTRUCTOR.construct_object(yaml.ScalarNode(tag, text), deep=True)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, OverflowError):  # the builder reports it
             value = _FALLBACK
         finally:
             _CONSTRUCTOR.constructed_objects.clear()
+            _CONSTRUCTOR.recursive_objects.clear()
         if isinstance(value, str):
             key = value
         elif isinstance(value, int | float | bool):
@@ -541,6 +604,203 @@ def _from_events(
                 stack.append(value)
                 keys.append(no_key)
         docs.append((root, (mark.line, mark.index - mark.column, event.end_mark.index)))
+
+
+# The native parser (yaml_rs: YAML 1.2, in Rust, building the Python data itself)
+# is used only where its data are those the builder makes from YAML 1.1.
+#
+# Text it never sees (_native_refused, _native_documents): tabs and the line
+# breaks YAML 1.1 adds to \n; directives, '...', a document marker with content
+# after it; anchors, aliases, tags, merge keys; escaped surrogates (it joins a
+# pair, libyaml refuses it); a file without a final line break, or a document
+# ending in an empty block scalar (it adds a line break to either); block nesting
+# past _NATIVE_COLUMNS columns (its builder recurses: deep enough nesting would
+# exhaust the native stack).
+#
+# Where it types scalars differently, checked once per distinct scalar: plain
+# numbers (1e3, 0o7, 017, -.5, .nAn, _0 are numbers to it, strings or other
+# numbers to YAML 1.1) are found in the text before parsing (_token_agrees);
+# words it leaves as strings that YAML 1.1 types (yes, on, 12:30, 1_000, a
+# timestamp key) are found in its data, unless it would type that word itself,
+# in which case the string was quoted (_native_data_agrees). Anything else goes
+# the libyaml way.
+_NATIVE_COLUMNS = 200
+_NATIVE_MAX_TOKENS = 20_000  # distinct number-like scalars in one file
+_NATIVE_NEVER = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff", "<<", "\n%", "\n...")
+_PROPERTY = re.compile(r"[&*!]")
+_BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ ]*(?:#.*)?$")
+_SURROGATE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
+_DEEP = re.compile(r"\n[ ?:-]{" + str(_NATIVE_COLUMNS) + "}")
+_MARKER_LINE = re.compile(r"---[ ]*(?:#[^\n]*)?(?:\n|\Z)")
+# Where a plain scalar that the native parser types can start: a digit, a sign, '.',
+# '_' (it reads _0 as 0) or '~' (words it types, true/false/null, read as YAML 1.1 does).
+_NUMBERISH = re.compile(r"[ \n\[{,:](?:[-+._~][^\s,\[\]{}#]|[0-9])[^\s,\[\]{}#]*")
+_BLANK = re.compile(r"(?:[ ]*(?:#[^\n]*)?\n)*[ ]*(?:#[^\n]*)?")
+_NATIVE_TOKENS: dict[str, bool] = {}  # number-like token -> typed alike by both
+_NATIVE_TYPED: dict[str, bool] = {}  # string -> the native parser types it when plain
+_NATIVE_VALUES: set[str] = set()  # strings known to be the builder's, as values
+_NATIVE_KEYS: set[str] = set()  # and as keys
+
+
+def _bounded_put(table: Any, key: str, value: Any = None) -> None:
+    if len(table) >= 50_000:
+        table.clear()
+    if isinstance(table, set):
+        table.add(key)
+    else:
+        table[key] = value
+
+
+def _native_value(text: str) -> tuple[bool, Any]:
+    """How the native parser reads ``text`` as a plain mapping value: (parsed, value)."""
+    import yaml_rs
+
+    try:
+        data: Any = yaml_rs.loads(f"k: {text}\n", parse_datetime=False)
+        return True, data["k"]
+    except Exception:  # anything it refuses is "not the same"
+        return False, None
+
+
+def _token_agrees(token: str) -> bool:
+    """A number-like plain scalar is read alike by the native parser and YAML 1.1."""
+    known = _NATIVE_TOKENS.get(token)
+    if known is None:
+        parsed, native = _native_value(token)
+        mine = _plain(token)[0]
+        if not parsed:
+            known = False
+        elif native.__class__ is str:
+            known = True  # a string to it: _native_data_agrees sees it
+        elif isinstance(native, float) and isinstance(mine, float) and native != native:
+            known = mine != mine  # both NaN
+        else:
+            known = native.__class__ is mine.__class__ and native == mine
+        _bounded_put(_NATIVE_TOKENS, token, known)
+    return known
+
+
+def _native_types(text: str) -> bool:
+    """The native parser reads plain ``text`` as something other than a string."""
+    known = _NATIVE_TYPED.get(text)
+    if known is None:
+        parsed, native = _native_value(text)
+        known = parsed and native.__class__ is not str
+        _bounded_put(_NATIVE_TYPED, text, known)
+    return known
+
+
+def _native_refused(text: str) -> bool:
+    """``text`` holds something the native parser is not trusted with (see above)."""
+    if text[:1] in ("%", "&", "*", "!") or text.startswith("...") or text[-1:] != "\n":
+        return True  # a block scalar that ends the file without a line break: it adds one
+    if ("\\u" in text or "\\U" in text) and _SURROGATE.search(text):
+        return True  # an escaped surrogate pair: one character to it, an error to libyaml
+    if any(never in text for never in _NATIVE_NEVER):
+        return True
+    if "&" in text or "*" in text or "!" in text:
+        for found in _PROPERTY.finditer(text):
+            i = found.start()
+            if text[i] != "!" and text[i + 1 : i + 2] in ("", " ", "\n", "[", "]", "{", "}", ","):
+                continue  # '* ' is content ("0 6 * * *"), not an alias
+            j = i - 1
+            while j >= 0 and text[j] == " ":
+                j -= 1
+            if j < 0 or text[j] in "\n-:?,[{":  # where a node, and so its properties, starts
+                return True
+    return _DEEP.search("\n" + text) is not None
+
+
+def _native_data_agrees(root: dict[str, Any]) -> bool:
+    """Every string and key of one natively parsed document is what the builder makes,
+    and the document is inside the builder's size and depth limits."""
+    values_ok, keys_ok = _NATIVE_VALUES, _NATIVE_KEYS
+    count = 0
+    stack: list[Any] = [root]
+    depths = [0]
+    while stack:
+        node = stack.pop()
+        depth = depths.pop() + 1
+        if depth >= MAX_DEPTH:
+            return False
+        if node.__class__ is dict:
+            if not keys_ok.issuperset(node):  # most keys were seen before
+                for key in node:
+                    if key not in keys_ok:
+                        if key.__class__ is not str:
+                            return False
+                        if _plain(key)[1] != key and not _native_types(key):
+                            return False
+                        _bounded_put(keys_ok, key)
+            values = node.values()
+        else:
+            values = node
+        count += len(values)
+        for value in values:
+            cls = value.__class__
+            if cls is str:
+                if value not in values_ok:
+                    if _plain(value)[0] != value and not _native_types(value):
+                        return False
+                    _bounded_put(values_ok, value)
+            elif cls is dict or cls is list:
+                stack.append(value)
+                depths.append(depth)
+        if count >= MAX_NODES:
+            return False
+    return True
+
+
+def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | None:
+    """Each document's data and (line, start, end) in ``text``, parsed by the native
+    parser; None unless every document is a mapping whose data provably match the
+    builder's."""
+    if _native_refused(text):
+        return None
+    agrees = _NATIVE_TOKENS.get
+    tokens = set(_NUMBERISH.findall("\n" + text))
+    if len(tokens) > _NATIVE_MAX_TOKENS:  # each new one costs a parse of its own
+        return None
+    for token in tokens:
+        # Without what ends it: a ':' followed by a space or a line break is the
+        # mapping's, and a scalar cut short at '#', ',', a bracket or a brace holds
+        # that character, so it is a string to both.
+        token = token[1:-1] if token.endswith(":") else token[1:]
+        if not (agrees(token) or _token_agrees(token)):
+            return None
+    markers = [0] if text.startswith("---") else []
+    at = text.find("\n---")
+    while at != -1:
+        markers.append(at + 1)
+        at = text.find("\n---", at + 1)
+    bounds = [0]  # start, end of each stretch between document markers
+    for at in markers:
+        marker = _MARKER_LINE.match(text, at)
+        if marker is None:  # '---x' or '--- content': the libyaml way
+            return None
+        bounds += [at, marker.end()]
+    bounds.append(len(text))
+    import yaml_rs
+
+    docs: list[tuple[Any, tuple[int, int, int]]] = []
+    line, counted = 0, 0
+    for n in range(0, len(bounds), 2):
+        start, end = bounds[n], bounds[n + 1]
+        if n == 0 and _BLANK.fullmatch(text, start, end):
+            continue  # nothing before the first '---'
+        last = text[start:end].rstrip()
+        if _BLOCK_HEADER.search(last, last.rfind("\n") + 1):
+            return None  # a block scalar left empty at the end: "\n" to it, "" to libyaml
+        try:
+            data: Any = yaml_rs.loads(text[start:end], parse_datetime=False)
+        except Exception:  # the libyaml way reports the problem
+            return None
+        if data.__class__ is not dict or not _native_data_agrees(data):
+            return None
+        line += text.count("\n", counted, start)
+        counted = start
+        docs.append((data, (line, start, end)))
+    return docs
 
 
 def _parse_located(text: str, file: str, allow_multi: bool) -> list[Located]:

@@ -241,3 +241,94 @@ def test_daily_budget_not_shared_is_reported(tmp_path, body, why, fix):
 )
 def test_daily_budget_shared_or_unset_is_not_reported(tmp_path, body, budget):
     assert _daily_findings(tmp_path, body, budget) == []
+
+
+def _pod_and_accounts(tmp_path, accounts: str):
+    fixture = (POLICY_FIXTURES / "checks" / "SA-003" / "fail.yaml").read_text()
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        fixture.replace("      automountServiceAccountToken: false\n", "") + accounts
+    )
+    report = gate.run(
+        paths=[],
+        manifests=[str(manifest)],
+        platform_file=POLICY_FIXTURES / "platform.yaml",
+        include=["SA-002", "SA-003"],
+    )
+    return sorted(f.check for f in report.active)
+
+
+def test_service_account_lookup_honours_namespaces(tmp_path):
+    # The pod runs as "web" in namespace "agents" and leaves the token to its account.
+    sa = "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {{name: web{ns}}}\n{mount}"
+    off = "automountServiceAccountToken: false\n"
+    assert _pod_and_accounts(tmp_path, "") == ["SA-002", "SA-003"]
+    # an account of that name in another namespace is not the pod's
+    assert _pod_and_accounts(tmp_path, sa.format(ns=", namespace: other", mount=off)) == [
+        "SA-002",
+        "SA-003",
+    ]
+    # the pod's own namespace, or none (applied with -n), is; its automount setting counts
+    assert _pod_and_accounts(tmp_path, sa.format(ns=", namespace: agents", mount=off)) == []
+    assert _pod_and_accounts(tmp_path, sa.format(ns="", mount=off)) == []
+    assert _pod_and_accounts(tmp_path, sa.format(ns="", mount="")) == ["SA-002"]
+    # the first account that matches decides, as before the lookup was indexed
+    both = sa.format(ns=", namespace: other", mount="") + sa.format(ns="", mount=off)
+    assert _pod_and_accounts(tmp_path, both) == []
+
+
+def test_credential_shapes_each_need_a_hint():
+    # credential_shape skips the regular expression when a value holds none of the
+    # literals the shapes need: every shape must contain one of them.
+    samples = {
+        "an Anthropic API key": "sk-ant-" + "a" * 20,
+        "an OpenAI-style API key": "sk-proj-" + "a" * 24,
+        "a Google API key": "AIza" + "a" * 35,
+        "a Hugging Face token": "hf_" + "a" * 34,
+        "a GitHub token": "github_pat_" + "a" * 45,
+        "an AWS access key id": "ASIA" + "A" * 16,
+        "a private key": "-----BEGIN RSA PRIVATE KEY-----",
+        "a password in a connection string": "redis://u:pw@host",
+    }
+    assert set(samples) == {what for what, _ in CREDENTIAL_SHAPES}
+    for what, pattern in CREDENTIAL_SHAPES:
+        match = pattern.search(f"x {samples[what]} y")
+        assert match, what
+        assert SHAPE_NEEDLES.search(match.group()), what
+        assert credential_shape(samples[what]) == what
+
+
+def test_network_coverage_is_the_union_of_the_policies_selecting_a_pod(tmp_path):
+    def deployment(name: str, app: str) -> str:
+        return (
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: {name}, namespace: a}}\n"
+            f"spec:\n  selector: {{matchLabels: {{app: {app}}}}}\n  template:\n"
+            f"    metadata: {{labels: {{app: {app}}}}}\n"
+            f"    spec: {{containers: [{{name: c, image: 'r/i:1'}}]}}\n"
+        )
+
+    def policy(name: str, selector: str, types: str) -> str:
+        return (
+            f"apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+            f"metadata: {{name: {name}, namespace: a}}\n"
+            f"spec: {{podSelector: {selector}, policyTypes: [{types}]}}\n"
+        )
+
+    docs = [
+        deployment("w1", "w"),
+        deployment("w2", "w"),  # the same labels: the answer is shared
+        deployment("z", "z"),
+        policy("in-w", "{matchLabels: {app: w}}", "Ingress"),
+        policy("out-all", "{}", "Egress"),
+    ]
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text("---\n".join(docs))
+    report = gate.run(
+        paths=[],
+        manifests=[str(manifest)],
+        platform_file=POLICY_FIXTURES / "platform.yaml",
+        include=["NET-001"],
+    )
+    assert [(f.name, f.message) for f in report.active] == [
+        ("z", "no NetworkPolicy restricts Ingress for these pods")
+    ]

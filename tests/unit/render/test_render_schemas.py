@@ -141,8 +141,9 @@ def test_crd_schemas_are_strict(crd_validator):
     assert [i.path for i in crd_validator.validate(wt3)] == ["metadata"], "metadata is ObjectMeta"
 
 
-def test_crd_from_a_directory(tmp_path):
-    crd = {
+def _widget_crd(schema: dict) -> dict:
+    """A CRD for example.com/v1 Widget with ``schema`` as its openAPIV3Schema."""
+    return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
         "metadata": {"name": "widgets.example.com"},
@@ -155,29 +156,33 @@ def test_crd_from_a_directory(tmp_path):
                     "name": "v1",
                     "served": True,
                     "storage": True,
-                    "schema": {
-                        "openAPIV3Schema": {
-                            "type": "object",
-                            "properties": {
-                                "spec": {
-                                    "type": "object",
-                                    "properties": {
-                                        "size": {"x-kubernetes-int-or-string": True},
-                                        "note": {"type": "string", "nullable": True},
-                                        "extra": {
-                                            "type": "object",
-                                            "x-kubernetes-preserve-unknown-fields": True,
-                                            "properties": {"a": {"type": "string"}},
-                                        },
-                                    },
-                                }
-                            },
-                        }
-                    },
+                    "schema": {"openAPIV3Schema": schema},
                 }
             ],
         },
     }
+
+
+def test_crd_from_a_directory(tmp_path):
+    crd = _widget_crd(
+        {
+            "type": "object",
+            "properties": {
+                "spec": {
+                    "type": "object",
+                    "properties": {
+                        "size": {"x-kubernetes-int-or-string": True},
+                        "note": {"type": "string", "nullable": True},
+                        "extra": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                            "properties": {"a": {"type": "string"}},
+                        },
+                    },
+                }
+            },
+        }
+    )
     (tmp_path / "example.com_widgets.yaml").write_text(yaml.safe_dump(crd))
     v = SchemaValidator(crd_dirs=[tmp_path])
     ok = {
@@ -262,3 +267,31 @@ def test_parsed_crds_are_cached_on_disk(tmp_path, monkeypatch):
     cached[0].write_text("not json")  # a broken cache is ignored, never an error
     crds._crd_versions.cache_clear()
     assert SchemaValidator(crd_dirs=[local]).knows("external-secrets.io/v1", "ExternalSecret")
+
+
+def test_bundled_schemas_compile_once_per_process(tmp_path):
+    # A run of validate makes its own SchemaValidator; the bundled Kubernetes
+    # schemas (which come first whatever the CRDs say) are compiled once per process.
+    first, second = SchemaValidator(), SchemaValidator()
+    assert first._validator("apps/v1", "Deployment") is second._validator("apps/v1", "Deployment")
+    older = _bundled_versions()[0]
+    if older != default_kube_version():
+        other = SchemaValidator(kube_version=older)
+        assert other._validator("apps/v1", "Deployment") is not first._validator(
+            "apps/v1", "Deployment"
+        )
+    # A custom kind is its CRD's, which another run may define otherwise.
+    widgets = []
+    for n, size in enumerate(({"type": "string"}, {"type": "integer"})):
+        crds = tmp_path / f"crds{n}"
+        crds.mkdir()
+        schema = {
+            "type": "object",
+            "properties": {"spec": {"type": "object", "properties": {"size": size}}},
+        }
+        crd = _widget_crd(schema)
+        (crds / "example.com_widgets.yaml").write_text(yaml.safe_dump(crd))
+        widgets.append(SchemaValidator(crd_dirs=[crds]))
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    assert widgets[0].validate({**widget, "spec": {"size": "1"}}) == []
+    assert widgets[1].validate({**widget, "spec": {"size": "1"}}) != []

@@ -38,10 +38,10 @@ def _outcome(parse: Any, text: str, multi: bool) -> tuple[Any, Any]:
     return docs, None
 
 
-def assert_same(text: str, multi: bool = True) -> None:
+def assert_same(text: str, multi: bool = True, native: bool = False) -> None:
     slow, slow_err = _outcome(yamlsafe._parse_located, text, multi)
     fast, fast_err = _outcome(
-        lambda t, f, m: yamlsafe.parse_documents(t, f, allow_multi=m), text, multi
+        lambda t, f, m: yamlsafe.parse_documents(t, f, allow_multi=m, native=native), text, multi
     )
     assert fast_err == slow_err
     if slow is None:
@@ -49,6 +49,16 @@ def assert_same(text: str, multi: bool = True) -> None:
     assert len(fast) == len(slow)
     for f, s in zip(fast, slow, strict=True):
         assert _same(f.data, s.data)
+    # Positions asked one path at a time (read only as far as each needs), in an
+    # order that jumps back and forth, and for paths that are not there.
+    asked = yamlsafe.parse_documents(text, "f.yaml", allow_multi=multi, native=native)
+    for f, s in zip(asked, slow, strict=True):
+        paths = sorted(s.positions, key=lambda p: (len(p) % 3, repr(p)))
+        for path in paths[:40]:
+            for probe in (path, (*path, "absent"), (*path, 0, "x")):
+                assert f.position(probe) == s.position(probe), probe
+                assert f.position(probe, key=True) == s.position(probe, key=True), probe
+    for f, s in zip(fast, slow, strict=True):
         assert f.positions == s.positions
         assert f.key_positions == s.key_positions
 
@@ -83,6 +93,11 @@ CASES = [
     "a: 1\n...\nb: 2\n",
     "%YAML 1.1\n---\na: 1\n---\nb: 2\n",
     "a:\n" + "".join(f"  - {i}\n" for i in range(yamlsafe.MAX_NODES + 1)),  # too many values
+    # scalars YAML 1.1 resolves that PyYAML's constructor cannot build
+    "a: 0b_\nb: 0x_\n",
+    "a: 2001-13-45\n",
+    "0b_: 1\n",
+    "a: [1, 2001-02-30 10:00:00]\n",
 ]
 
 
@@ -110,9 +125,14 @@ def test_positions_are_read_only_when_asked() -> None:
     docs = yamlsafe.parse_documents(text, "f.yaml", allow_multi=True)
     assert docs[1].data == {"kind": "Pod", "metadata": {"name": "x", "labels": {"app": "y"}}}
     assert docs[1]._source is not None  # nothing located yet
-    assert docs[1].position(("metadata", "labels", "app")) == (6, 17)
+    assert docs[1]._positions == {}
     assert docs[1].position(("metadata", "name"), key=True) == (5, 3)
-    assert docs[1]._source is None
+    assert ("metadata", "labels") not in docs[1]._positions  # read only as far as asked
+    assert docs[1].position(("metadata", "labels", "app")) == (6, 17)
+    assert docs[1].position(("metadata", "labels", "tier")) == (6, 3)  # absent: its mapping
+    assert docs[1]._source is not None
+    assert docs[1].positions[("kind",)] == (3, 7)
+    assert docs[1]._source is None  # read to the end
 
 
 scalars = st.one_of(
@@ -137,3 +157,347 @@ def test_generated_documents_match_the_builder(docs: list[Any], flow: bool, mult
     text = yaml.safe_dump_all(docs, default_flow_style=flow, allow_unicode=True)
     if not yaml.reader.Reader.NON_PRINTABLE.search(text):
         assert_same(text, multi)
+
+
+# The native parser (validate -f): the same data, positions and errors as the
+# builder, whatever the text; it is trusted only where that is provable.
+NATIVE_CASES = [
+    *CASES,
+    # numbers it reads as YAML 1.2 (and its own way) where YAML 1.1 differs
+    "a: [017, 0o17, 0O17, 0X1F, 0x1f, 0b101, -0b1, 1_000, 1e3, 1E3, 1e+3, 1.5e3, 1.5e+3]\n",
+    "a: [-.5, +.5, .5, 5., .nAn, .NaN, .Inf, -.inf, +.inf, 1e400, -1e400, 0e0, 00, 00.5]\n",
+    "a: [99999999999999999999999, -0, +12, 12:30, 1:30.5, 190:20:30, 0x_1F, 1__0]\n",
+    "- 017\n- 1e3\n- .nAn\n",
+    "k: 017\n",
+    "k:\n  017\n",
+    "k: \"017\"\nj: '1e3'\n",
+    # words YAML 1.1 types and it does not, plain and quoted
+    "a: yes\nb: 'yes'\nc: \"on\"\nd: Off\ne: NO\nf: y\ng: n\n",
+    "on: push\n'yes': 1\n",
+    "a: [yes, no, on, off, True, tRue, Null, nUll, ~, '']\n",
+    "2001-12-14 : x\n",  # a timestamp key: refused by the builder
+    "'2001-12-14': x\n",
+    "'~': a\n\"null\": b\n",
+    "~: a\n",
+    "null: a\n",
+    "1: a\n'1': b\n",
+    "? a\n: b\n",
+    # number-like keys: the ':' that ends them is the mapping's
+    "_k0: 1\n-x: 2\n0.5x: 3\n",
+    "8080: x\n",
+    "a:\n  017: x\n",
+    "a: 017:\n",
+    "1e3: x\n",
+    "a: 12::\n",
+    "a: [017:, 1]\n",
+    "{017: 1}\n",
+    "a: 017#x\n",
+    # anchors, aliases, tags, merges: only "* " is content
+    "schedule: 0 6 * * *\nb: '*x'\nc: a *b\n",
+    "a: *x\n",
+    "a: &x 1\n",
+    "a: [&x 1, *x]\n",
+    "{a: &x 1, b: *x}\n",
+    "a: !!int '1'\n",
+    "a: ! x\n",
+    "a: b!c\n",
+    "a: {<<: {b: 1}}\n",
+    # document markers, directives, line breaks
+    "---\na: 1\n",
+    "# c\n---\na: 1\n---\nb: 2\n",
+    "a: 1\n---\n",
+    "a: 1\n--- # c\nb: 2\n",
+    "---\n---\na: 1\n",
+    "a: 1\n---x: 2\n",
+    "a: 1\n--- {b: 2}\n",
+    "a: 1\n...\n---\nb: 2\n",
+    "---\n~\n---\na: 1\n",
+    "---\n- a\n- b\n",
+    "%TAG ! tag:example.com,2000:\n---\na: 1\n",
+    "a: 1\r\nb: 2\r\n",
+    "a: x\x85y\n",
+    "a: x\u2028y\n",
+    "a:\n\tb: 1\n",
+    "a: 'x\n\n  y'\nb: \"\\x41\\u00e9\"\nc: |\n  l1\n\n  l2\nd: >\n  f\n   g\n",
+    "a: 1\na: 2\n",
+    "a: {b: 1, b: 2}\n",
+    "a: [b, c]]\n",
+    "a: b: c\n",
+    "'a':1\n",
+    '{"a":1, "b":017}\n',
+    "a: - b\n",
+    "a: 'x" + "y" * 100_000 + "'\n",  # a huge scalar
+    "".join(" " * i + f"k{i}:\n" for i in range(300)) + " " * 300 + "v\n",  # deep block nesting
+    "".join(" " * i + "k:\n" for i in range(20_000)),  # would exhaust the native stack
+    "- " * 20_000 + "x\n",
+    "{a: " * 2_000 + "1" + "}" * 2_000 + "\n",
+    # escapes: an escaped surrogate pair is one character to it, an error to libyaml
+    'a: "\\ud83d\\ude00"\n',
+    'a: "\\uDC00"\n',
+    'a: "x\\q\\%"\n',
+    'a: "x\\\n  y"\n',
+    'a: "\\x80\\xff\\u0000\\uFFFE\\u0085\\U0001F600\\U00110000"\n',
+    "a: '\\q'\nb: x\\q\n",
+    # a final block scalar with no line break after it, or empty: it adds one
+    "a: |\n  x",
+    "a: >\n  x\n  y",
+    "k: >+  \n",
+    "k: |\n\n\n",
+    "k: > # c\n",
+    "k: >\n  \n---\nb: 1\n",
+    "- >\n",
+    "? >+\n",
+    "k: >\n# c\n",
+    "k: |+\n\n",
+    "k: |\n  x\n# c\n",
+    # quoting, folding, chomping, comments, flow and block forms
+    'a: "x\\N y\\_z\\L\\P\\e\\/\\t\\0\\a\\b\\v\\f\\ \\x41\\u00e9\\U0001F600"\n',
+    'a: "\\ud83d\\ude00"\n',
+    "a: 'it''s'\n",
+    'a: "multi\n  line\n\n  folded"\n',
+    "a: plain\n  multi\n  # not a comment? \n  line\n",
+    "a: x # comment\nb: 'y' # c\n",
+    "a: |+\n  x\n\n\n---\nb: 1\n",
+    "a: |+\n  x\n\n",
+    "a: |-\n  x\n",
+    "a: |2\n   x\n  y\n",
+    "a: >+\n  x\n\n---\nb: 2\n",
+    "a: |\n  x",
+    "url: http://a:b@c/d?e=f&g=h\n",
+    "a: {b: c, d: [e, f: g]}\n",
+    "a: [b: c]\n",
+    "a: [b, {c: d}, [e]]\n",
+    "'a:b': 1\n\"c d\": 2\n",
+    "a:\n- 1\n- 2\nb: 3\n",
+    "- a: 1\n  b: 2\n- c\n",
+    "a: b\n\n\n# trailing comment\n",
+    "---\n# only comment\n---\na: 1\n",
+    "a: ''\nb: \"\"\nc:\nd: ~\n",
+    "a: -1\nb: +1\nc: 1.0\nd: -1.5\ne: 0\nf: 0.0\ng: -0.0\n",
+    "a: 1.0e+3\nb: 1.0E-3\nc: 6.8523015e+5\n",
+    "a: 0x1F\nb: 0xff\n",
+    "a: 685230\nb: 1000000000000\nc: 9223372036854775807\nd: 9223372036854775808\n",
+    "a: true\nb: False\nc: TRUE\nd: null\ne: NULL\n",
+    "a: 2001-12-14t21:59:43.10-05:00\nb: 2001-12-14 21:59:43.10 -5\nc: 2002-12-14\n",
+    "a: 'x'\n---\n\n---\nb: 1\n",
+    "a: 1\n--- \nb: 2\n",
+    "a: 1\n---   # c\nb: 2\n",
+    'a: é\nb: 中文\nc: "\\u4e2d"\n',
+    "a: \xa0b\n",
+    "a:    b   \n",
+    "a: b:c\n",
+    "a: :b\n",
+    "a: -b\n",
+    "a: ?b\n",
+    "a: b - c\n",
+    "a: [a, b, ]\n",
+    "a: {b: 1, }\n",
+    "? - a\n: b\n",
+    "a: !!binary aGVsbG8=\n",
+    "a: %x\n",
+    "a: @x\n",
+    "a: `x\n",
+    "a: b\n c: d\n",
+    "a:\n  b: 1\n c: 2\n",
+    "a: 'unterminated\n",
+    "a: [1, 2\n",
+    "a: 1\n  b: 2\n",
+    "key with spaces: v\n",
+    "a: 1 # c\n#c\nb: [1, # c\n 2]\n",
+    'a: "x" y\n',
+    "a: 'x' 'y'\n",
+    "- - - a\n",
+    "a: - b\n",
+    "[a, b]: c\n",
+    "{a: b}: c\n",
+    "a: *\n",
+    "a: & x\n",
+    "a: x&y\n",
+    "a: x*y\n",
+    "a: 'x&y *z !w'\n",
+    "a: <<x\n",
+    "a: x<<\n",
+]
+
+
+@pytest.mark.parametrize("text", NATIVE_CASES)
+def test_native_edge_cases_match_the_builder(text: str) -> None:
+    assert_same(text, True, native=True)
+
+
+def test_native_parser_reads_plain_manifests() -> None:
+    # Not a vacuous comparison: the build output of the examples is what it reads.
+    files = sorted((REPO / "tests" / "golden" / "expected").rglob("0*.yaml"))
+    assert len(files) > 20
+    read = [f for f in files if yamlsafe._native_documents(f.read_text()) is not None]
+    assert len(read) >= 0.9 * len(files)
+    for path in read:
+        assert_same(path.read_text(), True, native=True)
+
+
+def test_native_parser_leaves_doubtful_text_to_libyaml() -> None:
+    # 'yes' quoted is the same string to it as yes plain: which one was it?
+    doubtful = ("a: yes\n", "a: 'yes'\n", "a: 017\n", "a: .nAn\n", "a: *x\n", "a: 1\n...\n")
+    many = "".join(f"- {i}\n" for i in range(yamlsafe._NATIVE_MAX_TOKENS + 1))
+    for text in (*doubtful, "a:\n" + many.replace("- ", "  - ")):
+        assert yamlsafe._native_documents(text) is None, text[:20]
+    for text in (
+        "_k: 1\n",
+        "a: 'true'\n",
+        "a: '017'\n",
+        "a: 17\n",
+        "s: 0 6 * * *\n",
+        "---\na: 1\n",
+    ):
+        assert yamlsafe._native_documents(text) is not None, text
+
+
+def test_repository_yaml_matches_the_builder_natively() -> None:
+    files = [
+        p
+        for top in ("examples", "scaffolds", "tests/golden", "tests/fixtures", "tests/policy")
+        for p in sorted((REPO / top).rglob("*.y*ml"))
+    ]
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if not yaml.reader.Reader.NON_PRINTABLE.search(text):
+            assert_same(text, True, native=True)
+
+
+tricky = st.sampled_from(
+    [
+        "yes",
+        "On",
+        "NO",
+        "y",
+        "~",
+        "null",
+        "Null",
+        "",
+        "017",
+        "0o7",
+        "0O7",
+        "0x1F",
+        "0X1F",
+        "0b11",
+        "1_0",
+        "1e3",
+        "1.5e3",
+        "1.5e+3",
+        "-.5",
+        "+.5",
+        ".5",
+        ".nAn",
+        ".NaN",
+        ".inf",
+        "-.Inf",
+        "1e400",
+        "12:30",
+        "2001-12-14",
+        "2001-12-14 21:59:43.10 -5",
+        "=",
+        "<<",
+        "* *",
+        "a *b",
+        "x!y",
+        "---",
+        "...",
+        "- x",
+        "a: b",
+        "#c",
+        "'q'",
+        '"d"',
+        "0",
+        "-0",
+        "+1",
+        "1.",
+        "99999999999999999999",
+        "true",
+        "TRUE",
+        "tRue",
+        "0.5",
+        "00.5",
+    ]
+)
+tricky_text = st.one_of(
+    tricky, st.text(alphabet="ab01789.-+:eE_oOxXbB~nNaAiIfF*&!'\" #", max_size=6)
+)
+hostile = st.recursive(
+    tricky_text,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.one_of(tricky_text, keys), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+def _emit(value: Any, indent: int, style: int) -> str:
+    """Hand-written YAML of ``value`` with scalars left plain (hostile on purpose)."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        return "\n" + "".join(
+            f"{pad}{k}:{' ' if not isinstance(v, dict | list) or not v else ''}"
+            f"{_emit(v, indent + 2, style)}\n".replace(":\n\n", ":\n")
+            for k, v in value.items()
+        ).rstrip("\n")
+    if isinstance(value, list):
+        if not value or style:
+            return "[" + ", ".join(_emit(v, indent, 1) for v in value) + "]"
+        return "\n" + "\n".join(f"{pad}- {_emit(v, indent + 2, style)}" for v in value)
+    return str(value)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(hostile, min_size=1, max_size=3), st.integers(0, 1), st.booleans())
+def test_generated_hostile_text_matches_the_builder_natively(
+    docs: list[Any], style: int, marker: bool
+) -> None:
+    text = ("---\n" if marker else "") + "\n---\n".join(
+        f"root:{_emit(d, 2, style)}\n" for d in docs
+    )
+    if not yaml.reader.Reader.NON_PRINTABLE.search(text):  # refused before any parser
+        assert_same(text, True, native=True)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(values, min_size=1, max_size=3), st.booleans())
+def test_generated_documents_match_the_builder_natively(docs: list[Any], flow: bool) -> None:
+    text = yaml.safe_dump_all(
+        [{"root": d} for d in docs], default_flow_style=flow, allow_unicode=True
+    )
+    if not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        assert_same(text, True, native=True)
+
+
+fragments = st.sampled_from(
+    [
+        *("a", "b", "x y", "1", "0", "-", "- ", ": ", ":", " ", "  ", "\n", "\n  ", "\n- "),
+        *('"', "'", "[", "]", "{", "}", ", ", "#", " #", "|", ">", "|-", ">+", "? ", "\\"),
+        *("\\n", "k: ", "key: v\n", "---\n", "- a\n", "  b: c\n", "e", ".", "+", "_", "~"),
+        *("null", "true", "yes", "%", "@", "`", "=", "é"),
+    ]
+)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(fragments, min_size=1, max_size=25))
+def test_generated_fragments_match_the_builder_natively(parts: list[str]) -> None:
+    # Text glued from YAML's punctuation, most of it invalid: the native parser must
+    # accept nothing libyaml refuses, and read the rest alike (this found empty
+    # block scalars at the end of a document).
+    text = "".join(parts).rstrip(" ") + "\n"
+    assert_same(text, True, native=True)
+
+
+def test_scalars_pyyaml_cannot_build_are_located_problems() -> None:
+    # PyYAML's own safe_load raises ValueError on these: a located problem here.
+    for text, what in (("a: 0b_\n", "integer"), ("a: 2001-13-45\n", "date")):
+        for native in (False, True):
+            with pytest.raises(SpecError) as err:
+                yamlsafe.parse_documents(text, "f.yaml", allow_multi=True, native=native)
+            (problem,) = err.value.problems
+            assert (problem.line, problem.column, problem.path) == (1, 4, "a")
+            assert f"reads as a YAML {what} but is not a valid one" in problem.message

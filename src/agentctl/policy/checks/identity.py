@@ -69,13 +69,20 @@ def bound_service_accounts(objects: list[Obj]) -> set[tuple[str, str]]:
     return out
 
 
-def _find_sa(objects: list[Obj], namespace: str, name: str) -> Obj | None:
-    for obj in objects:
-        if (
-            obj.kind == "ServiceAccount"
-            and obj.name == name
-            and same_namespace(obj.namespace, namespace)
-        ):
+def _find_sa(unit: Unit, namespace: str, name: str) -> Obj | None:
+    """The first ServiceAccount ``name`` in ``namespace`` (an unset namespace matches any).
+
+    Indexed by name once per unit: every pod asks, and a large manifest set has
+    thousands of objects.
+    """
+    by_name: dict[str, list[Obj]] | None = unit.cache.get("service-accounts-by-name")
+    if by_name is None:
+        by_name = unit.cache["service-accounts-by-name"] = {}
+        for obj in unit.objects:
+            if obj.kind == "ServiceAccount":
+                by_name.setdefault(obj.name, []).append(obj)
+    for obj in by_name.get(name, ()):
+        if same_namespace(obj.namespace, namespace):
             return obj
     return None
 
@@ -105,7 +112,7 @@ def token_automount(unit: Unit) -> Iterator[Hit]:
         if any(n == name and same_namespace(bns, ns) for bns, n in bound):
             continue
         if value is None:
-            sa = _find_sa(unit.objects, ns, name)
+            sa = _find_sa(unit, ns, name)
             if sa is not None and sa.data.get("automountServiceAccountToken") is False:
                 continue
         if value is not False:
@@ -144,5 +151,5 @@ def account_exists(unit: Unit) -> Iterator[Hit]:
             if name == "default" or key in seen:
                 continue
             seen.add(key)
-            if _find_sa(unit.objects, view.obj.namespace, name) is None:
+            if _find_sa(unit, view.obj.namespace, name) is None:
                 yield Hit(f"ServiceAccount {name!r} is not defined in the bundle", view.obj, path)

@@ -68,12 +68,26 @@ class _Selection:
         ]
         self.known: dict[Any, list[Obj]] = {}
         self.types: dict[int, set[str]] = {}
+        self.unions: dict[int, tuple[list[Obj], set[str]]] = {}
 
     def types_of(self, policy: Obj) -> set[str]:
         """``policy_types(policy)``, worked out once per policy."""
         types = self.types.get(id(policy))
         if types is None:
             types = self.types[id(policy)] = policy_types(policy)
+        return types
+
+    def types_for(self, view: PodView) -> set[str]:
+        """The policy types of every policy that selects ``view``, together (worked out
+        once per list of policies; the list is kept with it, so its id stays its own)."""
+        policies = self.policies_for(view)
+        cached = self.unions.get(id(policies))
+        if cached is not None and cached[0] is policies:
+            return cached[1]
+        types: set[str] = set()
+        for p in policies:
+            types |= self.types_of(p)
+        self.unions[id(policies)] = (policies, types)
         return types
 
     @classmethod
@@ -126,11 +140,9 @@ spec:
 """,
 )
 def covered(unit: Unit) -> Iterator[Hit]:
+    selection = _Selection.of(unit)
     for view in all_pods(unit.objects):
-        types: set[str] = set()
-        selection = _Selection.of(unit)
-        for p in selection.policies_for(view):
-            types |= selection.types_of(p)
+        types = selection.types_for(view)
         missing = [t for t in ("Ingress", "Egress") if t not in types]
         if missing:
             what = " and ".join(missing)
