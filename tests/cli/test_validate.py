@@ -164,6 +164,10 @@ def test_unusable_manifests_exit_2_with_location(tmp_path, content, message):
     result = run_cli("validate", "-f", str(bad))
     assert result.exit_code == 2
     assert "bad.yaml:" in result.stderr and message in result.stderr
+    # the summary does not call an unread input a pass
+    assert (
+        "passed" not in result.stdout and "INCOMPLETE: an input could not be read" in result.stdout
+    )
 
 
 def test_missing_inputs_exit_2(tmp_path):

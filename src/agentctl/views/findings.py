@@ -68,11 +68,13 @@ def render_report(report: Report, out: Console) -> None:
     line = f"{len(report.active)} finding{'s' if len(report.active) != 1 else ''} ({parts})"
     if report.suppressed:
         line += f", {len(report.suppressed)} suppressed"
-    verdict = (
-        f"[bold red]FAILED[/]: {len(report.failing)} at or above {report.fail_on.name}"
-        if report.failed
-        else f"[green]passed[/] (nothing at or above {report.fail_on.name})"
-    )
+    if report.errors:
+        # not "passed": what could not be read was not checked (the errors follow on stderr)
+        verdict = "[bold red]INCOMPLETE[/]: an input could not be read (see the errors)"
+    elif report.failed:
+        verdict = f"[bold red]FAILED[/]: {len(report.failing)} at or above {report.fail_on.name}"
+    else:
+        verdict = f"[green]passed[/] (nothing at or above {report.fail_on.name})"
     out.print(f"{line}; {scope}; {verdict}")
 
 
