@@ -757,6 +757,10 @@ def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | Non
     builder's."""
     if _native_refused(text):
         return None
+    try:
+        import yaml_rs
+    except ImportError:  # installed without its dependencies: the libyaml way, only slower
+        return None
     agrees = _NATIVE_TOKENS.get
     tokens = set(_NUMBERISH.findall("\n" + text))
     if len(tokens) > _NATIVE_MAX_TOKENS:  # each new one costs a parse of its own
@@ -780,8 +784,6 @@ def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | Non
             return None
         bounds += [at, marker.end()]
     bounds.append(len(text))
-    import yaml_rs
-
     docs: list[tuple[Any, tuple[int, int, int]]] = []
     line, counted = 0, 0
     for n in range(0, len(bounds), 2):

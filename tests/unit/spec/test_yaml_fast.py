@@ -335,6 +335,17 @@ def test_native_parser_reads_plain_manifests() -> None:
         assert_same(path.read_text(), True, native=True)
 
 
+def test_without_the_native_parser_manifests_take_the_libyaml_way(monkeypatch) -> None:
+    """An install without yaml-rs (pip --no-deps) reads manifests the libyaml way: no traceback."""
+    import sys
+
+    text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  n: '1'\n"
+    assert yamlsafe._native_documents(text) is not None
+    monkeypatch.setitem(sys.modules, "yaml_rs", None)  # import raises ImportError
+    assert yamlsafe._native_documents(text) is None
+    assert_same(text, True, native=True)
+
+
 def test_native_parser_leaves_doubtful_text_to_libyaml() -> None:
     # 'yes' quoted is the same string to it as yes plain: which one was it?
     doubtful = ("a: yes\n", "a: 'yes'\n", "a: 017\n", "a: .nAn\n", "a: *x\n", "a: 1\n...\n")
