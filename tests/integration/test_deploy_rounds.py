@@ -74,6 +74,23 @@ def test_every_connection_is_opened_in_the_first_round(
         assert max(proxy.accepted) < events.started[0]
 
 
+def test_a_failure_to_open_a_connection_early_does_not_fail_the_deploy(
+    kube: FakeKube, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening connections ahead reaches into urllib3's pool: if that breaks (an urllib3
+    without those internals), the requests open their own and the deploy goes on."""
+    from agentctl.deploy import client as client_mod
+
+    def broken(self: object, timeout: float) -> None:
+        raise AttributeError("'HTTPSConnectionPool' object has no attribute '_get_conn'")
+
+    monkeypatch.setattr(client_mod._Direct, "open_connection", broken)
+    with client_for(kube.kubeconfig) as client:
+        result = deploy(client, from_spec(project(tmp_path)), NO_WAIT)
+    assert result.counts()["failed"] == 0
+    assert result.counts()["created"] == len(result.objects)
+
+
 def test_the_connections_opened_early_are_bounded_by_the_pool(
     kube: FakeKube, tmp_path: Path
 ) -> None:

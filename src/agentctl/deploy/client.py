@@ -21,6 +21,7 @@ this module costs nothing at CLI start-up.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -475,9 +476,14 @@ class KubeClient(ObjectOps):
     # -- concurrency ----------------------------------------------------------
 
     def open_connection(self) -> None:
-        """One more idle connection to the server, for a later round (see ``_Direct``)."""
+        """One more idle connection to the server, for a later round (see ``_Direct``).
+
+        Only a head start: it reaches into urllib3's pool, so whatever goes wrong here
+        (an urllib3 that changed those internals included) is left for the requests,
+        which open their own connections and report what they meet."""
         if isinstance(self.transport, _Direct):
-            self.transport.open_connection(self.opts.connect_timeout)
+            with contextlib.suppress(Exception):
+                self.transport.open_connection(self.opts.connect_timeout)
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Run ``fn`` over ``items`` on the bounded pool; report every failure, not just the first."""
