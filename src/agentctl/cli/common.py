@@ -252,7 +252,7 @@ def _rich_error(lines: list[str], hint: str | None) -> None:
 
 
 def _escape(text: str) -> str:
-    from rich.markup import escape
+    from agentctl.views.plain import escape  # rich.markup.escape, without importing rich
 
     return escape(text)
 
