@@ -42,29 +42,13 @@ def cost(
     since: options.SinceOpt = "7d",
     until: options.UntilOpt = None,
     agent: options.AgentFilterOpt = None,
-    top: Annotated[
-        int, typer.Option("--top", min=0, help="How many of the most expensive runs to list.")
-    ] = 10,
-    budget_check: Annotated[
-        bool,
-        typer.Option(
-            "--budget-check",
-            help="Compare spend with agent.yaml budgets and platform limits; exit 1 on a breach.",
-        ),
-    ] = False,
-    estimate: Annotated[
-        bool,
-        typer.Option(
-            "--estimate",
-            help="Projected monthly cost of the agents in scope from their spec (nothing deployed).",
-        ),
-    ] = False,
+    top: Annotated[int, typer.Option("--top", min=0, help="How many of the most expensive runs to list.")] = 10,
+    budget_check: Annotated[bool, typer.Option("--budget-check", help="Compare spend with agent.yaml budgets and platform limits; exit 1 on a breach.")] = False,
+    estimate: Annotated[bool, typer.Option("--estimate", help="Projected monthly cost of the agents in scope from their spec (nothing deployed).")] = False,
     env: options.EnvEachOpt = None,
     platform_file: options.PlatformOpt = None,
-    output: Annotated[
-        CostFormat, options.output_choice("text, json/yaml (envelope) or csv.")
-    ] = CostFormat.text,
-) -> None:
+    output: Annotated[CostFormat, options.output_choice("text, json/yaml (envelope) or csv.")] = CostFormat.text,
+) -> None:  # fmt: skip
     """Report LLM and compute spend by agent, model, team, run and day."""
     agents = load_agents(paths, env)
     platform = load_platform_for(

@@ -29,33 +29,15 @@ _VERBS = {
 
 @app.command()
 def upgrade(
-    path: Annotated[
-        Path, typer.Argument(help="The project (holds .agentctl-template.json).")
-    ] = Path("."),
-    to: Annotated[
-        str | None,
-        typer.Option(
-            "--to",
-            help="Template branch, tag or commit to upgrade to (default: the newest; the installed version for built-ins).",
-        ),
-    ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="List what would change; write nothing.")
-    ] = False,
-    diff: Annotated[
-        bool, typer.Option("--diff", help="Print the changes as a unified diff; write nothing.")
-    ] = False,
-    mark_resolved: Annotated[
-        bool,
-        typer.Option(
-            "--mark-resolved",
-            help="After resolving the conflicts of an upgrade: record the new template version.",
-        ),
-    ] = False,
+    path: Annotated[Path, typer.Argument(help="The project (holds .agentctl-template.json).")] = Path("."),
+    to: Annotated[str | None, typer.Option("--to", help="Template branch, tag or commit to upgrade to (default: the newest; the installed version for built-ins).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would change; write nothing.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Print the changes as a unified diff; write nothing.")] = False,
+    mark_resolved: Annotated[bool, typer.Option("--mark-resolved", help="After resolving the conflicts of an upgrade: record the new template version.")] = False,
     trust: options.TrustOpt = False,
     platform: options.PlatformOpt = None,
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Upgrade a project to a newer version of its template (a three-way merge).
 
     Exit 0 when the changes applied cleanly (or there were none), 1 when files
