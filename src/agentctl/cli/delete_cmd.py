@@ -18,24 +18,12 @@ app = typer.Typer()
 @cluster.command(app)
 def delete(
     name: Annotated[str, typer.Argument(help="The agent to remove.")],
-    delete_data: Annotated[
-        bool,
-        typer.Option(
-            "--delete-data", help="Also delete the agent's memory (PersistentVolumeClaims)."
-        ),
-    ] = False,
-    yes: Annotated[
-        bool,
-        typer.Option(
-            "--yes", "-y", help="Do not ask for confirmation (required when not on a terminal)."
-        ),
-    ] = False,
-    ignore_not_found: Annotated[
-        bool, typer.Option("--ignore-not-found", help="Exit 0 when the agent is not deployed.")
-    ] = False,
+    delete_data: Annotated[bool, typer.Option("--delete-data", help="Also delete the agent's memory (PersistentVolumeClaims).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (required when not on a terminal).")] = False,
+    ignore_not_found: Annotated[bool, typer.Option("--ignore-not-found", help="Exit 0 when the agent is not deployed.")] = False,
     target: cluster.Target = cluster.TARGET,
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Delete an agent's objects and runs; the shared namespace stays, and so does memory unless --delete-data."""
     from agentctl.deploy import delete as kdelete
     from agentctl.deploy.errors import NotDeployed

@@ -53,29 +53,15 @@ def _show(result: Any, output: OutputFormat) -> None:
 def build(
     path: options.PathArg = None,
     builder: BuilderOpt = None,
-    push: Annotated[
-        bool, typer.Option("--push", help="Push every tag and record the digest.")
-    ] = False,
-    build_arg: Annotated[
-        list[str] | None,
-        typer.Option("--build-arg", help="KEY=VALUE passed to the Dockerfile (repeatable)."),
-    ] = None,
-    platforms: Annotated[
-        str | None,
-        typer.Option(
-            "--target-platform",
-            help="Target platforms, comma-separated (linux/amd64,linux/arm64), the builders' --platform; several need a builder that supports them. (--platform names platform.yaml, as in every command.)",
-        ),
-    ] = None,
+    push: Annotated[bool, typer.Option("--push", help="Push every tag and record the digest.")] = False,
+    build_arg: Annotated[list[str] | None, typer.Option("--build-arg", help="KEY=VALUE passed to the Dockerfile (repeatable).")] = None,
+    platforms: Annotated[str | None, typer.Option("--target-platform", help="Target platforms, comma-separated (linux/amd64,linux/arm64), the builders' --platform; several need a builder that supports them. (--platform names platform.yaml, as in every command.)")] = None,
     insecure: InsecureOpt = False,
-    file: Annotated[
-        Path | None,
-        typer.Option("--file", "-f", metavar="FILE", help="Dockerfile (default: PATH/Dockerfile)."),
-    ] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", metavar="FILE", help="Dockerfile (default: PATH/Dockerfile).")] = None,
     platform_file: options.PlatformOpt = None,
     env: options.EnvOpt = None,
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Build the project's image from its Dockerfile, tagged with spec.image, the version and the git commit.
 
     With --push, push it and write the pushed digest to image.lock.json beside

@@ -39,21 +39,13 @@ def _task(text: str | None, file: Path | None) -> str:
 @cluster.command(app)
 def invoke(
     name: Annotated[str, typer.Argument(help="The deployed agent.")],
-    input_text: Annotated[
-        str | None, typer.Option("--input", "-i", help="The task (the request's input).")
-    ] = None,
-    file: Annotated[
-        Path | None,
-        typer.Option("-f", "--file", metavar="FILE", help="Read the task from FILE (- for stdin)."),
-    ] = None,
+    input_text: Annotated[str | None, typer.Option("--input", "-i", help="The task (the request's input).")] = None,
+    file: Annotated[Path | None, typer.Option("-f", "--file", metavar="FILE", help="Read the task from FILE (- for stdin).")] = None,
     param: options.ParamOpt = None,
-    conversation: Annotated[
-        str | None,
-        typer.Option("--conversation-id", help="Continue this conversation (stateful agents)."),
-    ] = None,
+    conversation: Annotated[str | None, typer.Option("--conversation-id", help="Continue this conversation (stateful agents).")] = None,
     target: cluster.Target = cluster.Target(request_timeout="300s"),
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Send a task to a deployed service or stateful agent and print its answer and trace id.
 
     The request goes through the API server's service proxy (the runtime

@@ -19,10 +19,8 @@ class Which(StrEnum):
 
 @app.command()
 def schema(
-    which: Annotated[
-        Which, typer.Argument(help="Which file's schema: agent or platform.")
-    ] = Which.agent,
-) -> None:
+    which: Annotated[Which, typer.Argument(help="Which file's schema: agent or platform.")] = Which.agent,
+) -> None:  # fmt: skip
     """Print the JSON Schema (Draft 2020-12) of agent.yaml or platform.yaml.
 
     Save it and point your editor at it for completion and inline errors:
