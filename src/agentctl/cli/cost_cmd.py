@@ -18,11 +18,7 @@ from agentctl.settings import OutputFormat
 app = typer.Typer()
 
 
-class CostFormat(StrEnum):
-    text = "text"
-    json = "json"
-    yaml = "yaml"
-    csv = "csv"
+CostFormat = StrEnum("CostFormat", "text json yaml csv")
 
 
 OpenCostOpt = Annotated[

@@ -12,9 +12,7 @@ import typer
 app = typer.Typer()
 
 
-class Which(StrEnum):
-    agent = "agent"
-    platform = "platform"
+Which = StrEnum("Which", "agent platform")
 
 
 @app.command()

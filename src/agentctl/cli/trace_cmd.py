@@ -23,16 +23,8 @@ app = typer.Typer()
 POLL_INTERVAL_S = 0.05  # a new span shows within ~50 ms; one indexed query per poll
 
 
-class TraceFormat(StrEnum):
-    text = "text"
-    wide = "wide"
-    json = "json"
-    yaml = "yaml"
-
-
-class Status(StrEnum):
-    ok = "ok"
-    error = "error"
+TraceFormat = StrEnum("TraceFormat", "text wide json yaml")
+Status = StrEnum("Status", "ok error")
 
 
 @app.command()

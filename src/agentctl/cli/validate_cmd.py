@@ -21,20 +21,8 @@ from agentctl.views.words import counted
 app = typer.Typer(add_completion=False)
 
 
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-    yaml = "yaml"
-    sarif = "sarif"
-    junit = "junit"
-    github = "github"
-
-
-class Level(StrEnum):
-    low = "low"
-    medium = "medium"
-    high = "high"
-    critical = "critical"
+Format = StrEnum("Format", "text json yaml sarif junit github")
+Level = StrEnum("Level", "low medium high critical")
 
 
 class _OrderedCommand(TyperCommand):
