@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from agentctl.cli import common, options
-from agentctl.cli.inputs import load_agents, load_platform_for, parse_when
+from agentctl.cli.inputs import load_agents, load_platform_for, window
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
@@ -54,13 +53,7 @@ def cost(
         _estimate(agents, platform, output)
         return
     common.set_kind("BudgetCheck" if budget_check else "CostReport")
-    now = time.time_ns()
-    since_ns = parse_when(since, "--since", now)
-    until_ns = parse_when(until, "--until", now) if until else now
-    if since_ns >= until_ns:
-        from agentctl.errors import UsageError
-
-        raise UsageError(f"--since {since} is not before --until {until or 'now'}")
+    since_ns, until_ns = window(since, until)
     cost_source = platform.platform.telemetry.cost_source if platform is not None else None
     report = _report(store, source or cost_source, since_ns, until_ns, agent, top, agents, platform)
     if budget_check:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -92,18 +91,14 @@ def eval_(
 
     `agentctl eval run` runs the project's eval set instead (see `agentctl eval run --help`).
     """
-    from agentctl.cli.inputs import load_agents, load_platform_for, parse_when
+    from agentctl.cli.inputs import load_agents, load_platform_for, window
     from agentctl.errors import GateFailed, UsageError
     from agentctl.eval.gates import check_gates
     from agentctl.eval.metrics import apply_limits, compute_metrics, facts_from_spans
     from agentctl.usecases import evaluate
 
     common.set_kind("EvalReport")
-    now = time.time_ns()
-    since_ns = parse_when(since, "--since", now)
-    until_ns = parse_when(until, "--until", now) if until else now
-    if since_ns >= until_ns:
-        raise UsageError(f"--since {since} is not before --until {until or 'now'}")
+    since_ns, until_ns = window(since, until)
     if store is not None and source is not None:
         raise UsageError("--store and --source do not go together")
     loaded = load_agents(paths, env)
