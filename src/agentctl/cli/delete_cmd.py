@@ -27,7 +27,6 @@ def delete(
     """Delete an agent's objects and runs; the shared namespace stays, and so does memory unless --delete-data."""
     from agentctl.deploy import delete as kdelete
     from agentctl.deploy.errors import NotDeployed
-    from agentctl.deploy.locate import find_agent
     from agentctl.errors import UsageError
     from agentctl.views.deploy_delete import preview
 
@@ -35,10 +34,8 @@ def delete(
     text = output is OutputFormat.text
     err = common.console(stderr=True)
     with target.connect() as client:
-        ns = target.namespace_of(client, name)
-        client.discover()
         try:
-            deployed = find_agent(client, name, ns)
+            deployed = target.find_agent(client, name)
         except NotDeployed as exc:
             if not ignore_not_found:
                 raise

@@ -270,7 +270,6 @@ def _run_deployed(
 ) -> list[Any]:
     """Each case ``repeat`` times against the deployed agent, through `agentctl invoke`'s path;
     each run's trace copied into the store and judged like a local run."""
-    from agentctl.deploy.locate import find_agent
     from agentctl.errors import Problem, SpecError, UsageError
     from agentctl.eval.cases import judge
     from agentctl.spec.models import AgentType
@@ -296,9 +295,7 @@ def _run_deployed(
         target.cluster.connect() as client,
     ):
         source = _trace_source(loaded, target, store, stack)
-        ns = target.cluster.namespace_of(client, agent.metadata.name, loaded.project_dir)
-        client.discover()
-        found = find_agent(client, agent.metadata.name, ns)
+        found = target.cluster.find_agent(client, agent.metadata.name, loaded.project_dir)
         for c in cases:
             for attempt in range(1, repeat + 1):
                 obs = _observe(client, found, c.case.input, source, store, target.trace_wait)

@@ -57,7 +57,6 @@ def invoke(
     parameter when it declares one).
     """
     from agentctl.deploy import invoke as deploy_invoke
-    from agentctl.deploy.locate import find_agent
 
     common.set_kind("Invocation")
     params = common.parse_params(param)
@@ -65,9 +64,7 @@ def invoke(
     text = output is OutputFormat.text
     err = common.console(stderr=True)
     with target.connect() as client:
-        ns = target.namespace_of(client, name)
-        client.discover()
-        deployed = find_agent(client, name, ns)
+        deployed = target.find_agent(client, name)
         kinds = {r.kind for r in deployed.inventory.refs()}
         if kinds & {"WorkflowTemplate", "CronWorkflow", "CronJob", "Job"}:
             _start_run(client, deployed, task, params, output)

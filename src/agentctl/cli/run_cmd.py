@@ -30,7 +30,6 @@ def run(
     With --watch: exit 0 when the run succeeds, 4 when it fails (naming the failing step).
     """
     from agentctl.deploy import runs
-    from agentctl.deploy.locate import find_agent
     from agentctl.views.deploy_run import RunWatcher
 
     common.set_kind("Run")
@@ -42,9 +41,7 @@ def run(
 
         raise UsageError("--log follows the run's logs while watching it: add --watch")
     with target.connect() as client:
-        ns = target.namespace_of(client, name)
-        client.discover()
-        deployed = find_agent(client, name, ns)
+        deployed = target.find_agent(client, name)
         state = runs.start(client, deployed, params)
         err = common.console(stderr=True)
         if text:
