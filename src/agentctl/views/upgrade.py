@@ -9,15 +9,23 @@ from agentctl.views.plain import escape
 if TYPE_CHECKING:
     from agentctl.scaffold.upgrade import UpgradeResult
 
+# action -> (style, verb); the verbs stand in one column, VERB_WIDTH wide
 VERBS = {
-    "added": "[green]added[/]",
-    "updated": "[green]updated[/]",
-    "merged": "[green]merged[/]",
-    "removed": "[yellow]removed[/]",
-    "conflict": "[red]conflict[/]",
-    "kept-deleted": "[dim]kept deleted[/]",
-    "kept-modified": "[red]kept[/]",
+    "added": ("green", "added"),
+    "updated": ("green", "updated"),
+    "merged": ("green", "merged"),
+    "removed": ("yellow", "removed"),
+    "conflict": ("red", "conflict"),
+    "kept-deleted": ("dim", "kept deleted"),
+    "kept-modified": ("red", "kept"),
 }
+VERB_WIDTH = 14
+
+
+def _verb(action: str) -> str:
+    style, verb = VERBS.get(action, ("", action))
+    pad = " " * (VERB_WIDTH - len(verb))
+    return f"[{style}]{escape(verb)}[/]{pad}" if style else f"{escape(verb)}{pad}"
 
 
 def render(result: UpgradeResult, out: Any, *, dry_run: bool, mark_resolved: bool) -> None:
@@ -38,8 +46,7 @@ def render(result: UpgradeResult, out: Any, *, dry_run: bool, mark_resolved: boo
     )
     for change in result.changes:
         detail = f"  ({escape(change.detail)})" if change.detail else ""
-        verb = VERBS.get(change.action, escape(change.action))
-        out.print(f"  {verb:<14} {escape(change.path)}{detail}")
+        out.print(f"  {_verb(change.action)} {escape(change.path)}{detail}")
     if result.conflicts:
         what = "would conflict" if dry_run else "need your attention"
         out.print(

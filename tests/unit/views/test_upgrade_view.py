@@ -30,8 +30,8 @@ def test_each_change_reads_with_its_verb() -> None:
         )
     )
     assert text.splitlines()[0] == "Upgraded svc from 1.0.0 to 1.1.0"
-    assert "  added added.txt" in text
-    assert "  kept deleted gone.txt  (deleted here, changed in the template)" in text
+    assert "  added          added.txt" in text  # the verbs stand in one column
+    assert "  kept deleted   gone.txt  (deleted here, changed in the template)" in text
     assert "attention" not in text
 
 
@@ -48,7 +48,7 @@ def test_conflicts_are_counted_and_the_way_out_named_unless_dry_run() -> None:
 def test_a_file_name_that_looks_like_markup_is_printed_as_it_is() -> None:
     text = _text(_result(Change("notes[/x].md", "merged", "[bold]x"), Change("a[b]", "odd[/]")))
     assert "notes[/x].md  ([bold]x)" in text
-    assert "odd[/]" in text and "a[b]" in text
+    assert "  odd[/]         a[b]" in text
 
 
 def test_up_to_date_and_mark_resolved_are_one_line() -> None:
