@@ -28,13 +28,20 @@ BuilderOpt = Annotated[
 ]
 
 
-def _load(path: Path | None, platform_file: Path | None, env: str | None) -> tuple[Any, Any]:
+def _prepare(builder: str | None, insecure: bool, path: Path | None, platform_file: Path | None,
+             env: str | None) -> tuple[Any, Any, Any]:  # fmt: skip
+    """(the builder, the agent, its platform): the builder first, so that a machine without
+    one says so before any spec is read."""
+    from agentctl.image import builders
     from agentctl.spec.loader import find_agent_file, load_agent, load_platform
 
+    common.set_kind("ImageResult")
+    chosen = builders.find(builder)
+    chosen.insecure = insecure
     agent_file = find_agent_file(path or Path("."))
     loaded = load_agent(agent_file, env=env)
     platform = load_platform(common.platform_path(platform_file), agent_file.resolve().parent)
-    return loaded, platform
+    return chosen, loaded, platform
 
 
 def _show(result: Any, output: OutputFormat) -> None:
@@ -67,13 +74,9 @@ def build(
     With --push, push it and write the pushed digest to image.lock.json beside
     agent.yaml; build and deploy then run image@sha256:... .
     """
-    from agentctl.image import builders
     from agentctl.image import project as image_project
 
-    common.set_kind("ImageResult")
-    chosen = builders.find(builder)
-    chosen.insecure = insecure
-    loaded, platform = _load(path, platform_file, env)
+    chosen, loaded, platform = _prepare(builder, insecure, path, platform_file, env)
     wanted = [p.strip() for p in (platforms or "").split(",") if p.strip()]
     plan = image_project.plan(
         loaded,
@@ -98,12 +101,8 @@ def push(
     output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Push an image built by `agentctl image build` and record its digest in image.lock.json."""
-    from agentctl.image import builders
     from agentctl.image import project as image_project
 
-    common.set_kind("ImageResult")
-    chosen = builders.find(builder)
-    chosen.insecure = insecure
-    loaded, platform = _load(path, platform_file, env)
+    chosen, loaded, platform = _prepare(builder, insecure, path, platform_file, env)
     plan = image_project.plan(loaded, platform)
     _show(image_project.push(plan, chosen), output)
