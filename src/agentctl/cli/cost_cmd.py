@@ -20,20 +20,11 @@ app = typer.Typer()
 CostFormat = StrEnum("CostFormat", "text json yaml csv")
 
 
-OpenCostOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--source",
-        help="OpenCost API base URL for compute cost (default: platform telemetry.costSource; else runs x requests).",
-    ),
-]
-
-
 @app.command()
 def cost(
     paths: options.AgentPathsArg = None,
     store: options.StoreOpt = None,
-    source: OpenCostOpt = None,
+    source: Annotated[str | None, typer.Option("--source", help="OpenCost API base URL for compute cost (default: platform telemetry.costSource; else runs x requests).")] = None,
     since: options.SinceOpt = "7d",
     until: options.UntilOpt = None,
     agent: options.AgentFilterOpt = None,

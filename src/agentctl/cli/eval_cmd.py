@@ -57,21 +57,12 @@ class EvalCommand(TyperCommand):
             return command.invoke(sub_ctx)
 
 
-TraceSourceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--source",
-        help="A Jaeger or Tempo URL (jaeger+http://..., tempo+http://... or probed) instead of the store.",
-    ),
-]
-
-
 @app.command("eval", cls=EvalCommand)
 @options.expand
 def eval_(
     paths: options.AgentPathsArg = None,
     store: options.StoreOpt = None,
-    source: TraceSourceOpt = None,
+    source: Annotated[str | None, typer.Option("--source", help="A Jaeger or Tempo URL (jaeger+http://..., tempo+http://... or probed) instead of the store.")] = None,
     agent: options.AgentFilterOpt = None,
     since: options.SinceOpt = "7d",
     until: options.UntilOpt = None,
