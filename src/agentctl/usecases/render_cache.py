@@ -245,7 +245,8 @@ def lookup(name: str) -> dict[str, Any] | None:
     """The entry ``name`` when it is whole and every input it records is unchanged, else None."""
     path = _entry_path(name)
     try:
-        if path.stat().st_size > MAX_ENTRY_BYTES:
+        st = path.stat()
+        if st.st_size > MAX_ENTRY_BYTES or not _owned(st):
             return None
         entry = json.loads(path.read_bytes())
         if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("key") != name:
@@ -262,6 +263,13 @@ def lookup(name: str) -> dict[str, Any] | None:
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
     return entry
+
+
+def _owned(st: os.stat_result) -> bool:
+    """Written by this user and writable by no one else: an entry others could write
+    would let them choose what deploy applies."""
+    getuid = getattr(os, "getuid", None)
+    return (getuid is None or st.st_uid == getuid()) and not st.st_mode & 0o022
 
 
 def _source_fields(data: dict[str, Any]) -> tuple[str, str, str]:

@@ -301,6 +301,15 @@ def _corrupt(entry: Path, how: str) -> None:
     entry.write_text(json.dumps(data))
 
 
+def test_an_entry_others_may_write_is_a_miss(tmp_path: Path, gates: list[str]) -> None:
+    proj = project(tmp_path, "currency-converter")
+    deploy(proj)
+    [entry] = entries()
+    entry.chmod(0o666)
+    deploy(proj)
+    assert len(gates) == 2 and entry.stat().st_mode & 0o077 == 0  # replaced, the owner's only
+
+
 @pytest.mark.parametrize("how", sorted(CORRUPT))
 def test_a_corrupt_entry_is_a_miss(tmp_path: Path, gates: list[str], how: str) -> None:
     proj = project(tmp_path, "currency-converter")
