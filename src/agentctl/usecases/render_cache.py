@@ -16,9 +16,9 @@ everything they were made from:
   find, such as ``image.lock.json``, appearing);
 - **the inputs** (kept in the entry, all checked on every hit): every file
   opened and every directory listed while loading, gating and rendering,
-  recorded as it happens (an audit hook): a file by the SHA-256 of its bytes
-  (or its absence), a Python module by its source's size and modification
-  time, a directory by its names.
+  recorded as it happens (an audit hook) and fingerprinted as it is opened: a
+  file by the SHA-256 of its bytes (or its absence), a Python module by its
+  source's size and modification time, a directory by its names.
 
 A hit needs the key and every input to match. Anything else is a miss, never
 an error: no entry, an unreadable, truncated or foreign one, a changed input.
@@ -41,6 +41,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -66,12 +67,14 @@ def cache_dir() -> Path:
 
 _recorders: list[Recorder] = []
 _hooked = False
+_busy = threading.local()  # a fingerprint being taken opens files too
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
     """The process's audit hook: feeds the active recorders, never raises."""
-    if not _recorders:
+    if not _recorders or getattr(_busy, "on", False):
         return
+    _busy.on = True
     try:
         if event == "open":
             path, mode, flags = args
@@ -81,25 +84,33 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
                 return
             if mode is None and flags & _WRITE_FLAGS:
                 return
+            file = os.path.abspath(os.fsdecode(path))
             for rec in _recorders:
-                rec.files.add(os.path.abspath(os.fsdecode(path)))
+                rec.saw(_kind(file), file)
         elif event in ("os.listdir", "os.scandir"):
             path = args[0]
             if isinstance(path, int):
                 return
-            shown = os.path.abspath(os.fsdecode(path if path is not None else "."))
+            directory = os.path.abspath(os.fsdecode(path if path is not None else "."))
             for rec in _recorders:
-                rec.dirs.add(shown)
+                rec.saw("dir", directory)
     except Exception:  # an audit hook's exception would fail the open it watched
         return
+    finally:
+        _busy.on = False
 
 
 class Recorder:
-    """The files and directories read while it is active (in any thread)."""
+    """The files and directories read while it is active (in any thread), each
+    fingerprinted as it is opened: an edit after the read misses next time."""
 
-    def __init__(self) -> None:
-        self.files: set[str] = set()
-        self.dirs: set[str] = set()
+    def __init__(self, skip: Path | None = None) -> None:
+        self.seen: dict[tuple[str, str], str] = {}
+        self._skip = str(skip if skip is not None else cache_dir().parent) + os.sep
+
+    def saw(self, kind: str, path: str) -> None:
+        if (kind, path) not in self.seen and not path.startswith(self._skip):
+            self.seen[(kind, path)] = _fingerprint(kind, path)
 
     def __enter__(self) -> Recorder:
         global _hooked
@@ -112,16 +123,9 @@ class Recorder:
     def __exit__(self, *exc: object) -> None:
         _recorders.remove(self)
 
-    def inputs(self, skip: Path) -> list[list[str]]:
-        """[kind, path, digest] of everything read, the cache's own files left out."""
-        inside = str(skip) + os.sep
-        out = [
-            [_kind(f), f, _fingerprint(_kind(f), f)]
-            for f in sorted(self.files)
-            if not f.startswith(inside)
-        ]
-        out += [["dir", d, _fingerprint("dir", d)] for d in sorted(self.dirs)]
-        return out
+    def inputs(self) -> list[list[str]]:
+        """[kind, path, digest] of everything read, in the order it was first read."""
+        return [[kind, path, digest] for (kind, path), digest in list(self.seen.items())]
 
 
 def _kind(path: str) -> str:
@@ -300,7 +304,7 @@ def store(
     entry = {
         "format": FORMAT,
         "key": name,
-        "inputs": recorder.inputs(skip=root.parent),
+        "inputs": recorder.inputs(),
         "source": {"agent": source.agent, "namespace": source.namespace, "origin": source.origin},
         "renders": renders,
     }
