@@ -106,6 +106,7 @@ class Recorder:
 
     def __init__(self, skip: Path | None = None) -> None:
         self.seen: dict[tuple[str, str], str] = {}
+        self.plugins: bool | None = None  # whether a check plug-in is installed, once asked
         self._skip = str(skip if skip is not None else cache_dir().parent) + os.sep
 
     def saw(self, kind: str, path: str) -> None:
@@ -124,8 +125,15 @@ class Recorder:
         _recorders.remove(self)
 
     def inputs(self) -> list[list[str]]:
-        """[kind, path, digest] of everything read, in the order it was first read."""
-        return [[kind, path, digest] for (kind, path), digest in list(self.seen.items())]
+        """[kind, path, digest] of everything read: files, directories, then modules (what
+        is edited most is checked first), each in the order it was first read."""
+        seen = list(self.seen.items())
+        return [
+            [kind, path, digest]
+            for order in ("file", "dir", "code")
+            for (kind, path), digest in seen
+            if kind == order
+        ]
 
 
 def _kind(path: str) -> str:
@@ -296,9 +304,11 @@ def store(
     name: str, recorder: Recorder, source: AgentSource, renders: dict[str, dict[str, Any]]
 ) -> None:
     """Write (or replace) the entry; a cache that cannot be written is only slower."""
-    from agentctl.policy.catalogue import ENTRY_POINT_GROUP, declared
+    if recorder.plugins is None:
+        from agentctl.policy.catalogue import ENTRY_POINT_GROUP, declared
 
-    if declared(ENTRY_POINT_GROUP):
+        recorder.plugins = declared(ENTRY_POINT_GROUP)
+    if recorder.plugins:
         return
     root = cache_dir()
     entry = {

@@ -219,8 +219,8 @@ def test_a_recorded_input_changed_is_a_miss(tmp_path: Path) -> None:
     listed = tmp_path / "listed"
     listed.mkdir()
     with render_cache.Recorder(skip=tmp_path / "cache") as rec:
-        data.read_text()
         os.listdir(listed)
+        data.read_text()
         (tmp_path / "absent.txt").exists()  # a stat: not a read
         (tmp_path / "written.txt").write_text("x")  # written, not read
     (listed / "new").touch()
