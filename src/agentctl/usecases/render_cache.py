@@ -42,6 +42,7 @@ import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -334,13 +335,19 @@ def store(
 
 
 def _prune(root: Path) -> None:
-    """Keep the MAX_ENTRIES most recently written entries."""
+    """Keep the MAX_ENTRIES most recently written entries; drop what an interrupted write
+    left behind (a temporary file older than an hour)."""
     entries = []
-    for p in root.glob("*.json"):
+    stale = time.time_ns() - 3600 * 10**9
+    for p in root.iterdir():
         try:
-            entries.append((p.stat().st_mtime_ns, p))
+            mtime = p.stat().st_mtime_ns
         except OSError:
             continue
+        if p.suffix == ".json" and not p.name.startswith("."):
+            entries.append((mtime, p))
+        elif p.name.endswith(".tmp") and mtime < stale:
+            p.unlink(missing_ok=True)
     for _, p in sorted(entries, reverse=True)[MAX_ENTRIES:]:
         p.unlink(missing_ok=True)
 

@@ -330,6 +330,14 @@ def test_the_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     for example in EXAMPLES[:3]:
         deploy(project(tmp_path, example))
     assert len(entries()) == 2
+    # what an interrupted write left: removed once it is old, never while a write may be on
+    root = render_cache.cache_dir()
+    old, recent = root / ".old.1.tmp", root / ".recent.2.tmp"
+    old.write_text("{")
+    recent.write_text("{")
+    os.utime(old, (0, 0))
+    deploy(project(tmp_path, EXAMPLES[3]))
+    assert not old.exists() and recent.exists() and len(entries()) == 2
     monkeypatch.setattr(render_cache, "MAX_ENTRY_BYTES", 100)
     for entry in entries():
         entry.unlink()
