@@ -40,6 +40,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 import sys
 import threading
 import time
@@ -142,8 +143,13 @@ def _kind(path: str) -> str:
 
 
 def _file_digest(path: str) -> str:
+    """SHA-256 of a regular file's bytes; a FIFO or device is named, never read (a read
+    could block, or take what its reader was to get)."""
     h = hashlib.sha256()
     try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return "directory" if stat.S_ISDIR(st.st_mode) else f"special {st.st_mode:o}"
         with open(path, "rb") as fh:
             while chunk := fh.read(1 << 20):
                 h.update(chunk)

@@ -233,6 +233,13 @@ def test_a_recorded_input_changed_is_a_miss(tmp_path: Path) -> None:
     assert render_cache._fingerprint("file", str(data)) == "absent"
 
 
+def test_a_fifo_read_is_named_never_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert render_cache._fingerprint("file", str(fifo)).startswith("special ")  # did not block
+    assert render_cache._fingerprint("file", str(tmp_path)) == "directory"
+
+
 def test_the_package_fingerprint_follows_every_file(tmp_path: Path) -> None:
     (tmp_path / "pkg" / "sub").mkdir(parents=True)
     module = tmp_path / "pkg" / "sub" / "mod.py"
