@@ -225,3 +225,6 @@ class Grid:
     def rich(self) -> Any:
         """The same table as a rich renderable."""
         return self.build_rich(self)
+
+    def __rich__(self) -> Any:  # a rich console prints the grid as this table
+        return self.build_rich(self)
