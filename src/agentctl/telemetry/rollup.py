@@ -261,11 +261,14 @@ class CostRollup:
         h0, h1 = self._edges(since_ns, until_ns)
         acc: dict[tuple[Any, ...], list[int]] = {}
         af, ap = (" AND agent = ?", (agent,)) if agent is not None else ("", ())
+        # The day bounds let SQLite read the rows in day-group order from the covering
+        # index cost_usage_day (no sort), where the rollups have it.
         rows = self.conn.execute(
             f"""SELECT hour / 24, agent, version, team, provider, model, sum(calls), sum(input), sum(output),
               sum(cache_read), sum(cache_write), sum(reasoning), min(min_input), max(max_input)
-            FROM {self.schema}.cost_usage WHERE hour >= ? AND hour < ?{af} GROUP BY 1, 2, 3, 4, 5, 6""",
-            (h0, h1, *ap),
+            FROM {self.schema}.cost_usage WHERE hour / 24 >= ? AND hour / 24 <= ? AND hour >= ? AND hour < ?{af}
+            GROUP BY 1, 2, 3, 4, 5, 6""",
+            (_sql_day(h0), _sql_day(h1 - 1), h0, h1, *ap),
         ).fetchall()
         for r in rows:
             _merge(acc, r[:6], r[6:])
@@ -444,6 +447,11 @@ class CostRollup:
             return 1.0 if since_ns <= lo < until_ns else 0.0
         covered = min(until_ns, hi + 1) - max(since_ns, lo)
         return max(0, covered) / (hi + 1 - lo)
+
+
+def _sql_day(hour: int) -> int:
+    """``hour / 24`` as SQLite computes it (integer division truncates towards zero)."""
+    return hour // 24 if hour >= 0 else -(-hour // 24)
 
 
 def _merge(acc: dict[tuple[Any, ...], list[int]], key: tuple[Any, ...], values: Any) -> None:
