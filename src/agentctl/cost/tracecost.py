@@ -7,15 +7,18 @@ a list of traces whose costs are cached in the store imports neither them nor
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 
+@functools.cache
 def genai_prices_release() -> str | None:
     """The installed genai-prices release (None when it is not installed), found
     without importing it or ``importlib.metadata``: from the name of its
-    ``.dist-info`` directory next to the package."""
+    ``.dist-info`` directory next to the package (listing site-packages takes
+    milliseconds: once per process)."""
     import importlib.util
     from pathlib import Path
 
