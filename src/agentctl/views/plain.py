@@ -202,8 +202,8 @@ class Grid:
         """The table as rich writes it off a terminal in ``width`` columns, or None when rich must."""
         rows = self.cells()
         texts = [self.title, *self.headers, *(c for row in self.rows for c in row)]
-        if any("[" in t or not _one_cell_each(t) for t in texts):
-            return None
+        if any("[" in t or t != t.strip(" ") or not _one_cell_each(t) for t in texts):
+            return None  # markup-like, wide, or padded (rich trims a cell before justifying it)
         n = len(self.headers)
         widths = [max(len(row[i]) for row in [self.headers, *rows]) for i in range(n)]
         total = sum(widths) + 2 * (n - 1)

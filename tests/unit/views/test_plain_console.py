@@ -193,7 +193,7 @@ def test_trace_list_plain_is_rich_s(
     grid = trace_list.render(summaries, prices, wide=wide)
     text = grid.plain(common.WIDE_COLUMNS)
     names = [s.agent or "-" for s in summaries]
-    if all(n.isascii() and "[" not in n and "\\" not in n for n in names):
+    if all(n.isascii() and "[" not in n and "\\" not in n and n == n.strip() for n in names):
         assert text is not None, "plain text for plain cells"
     if text is not None:
         assert text == _rich(grid.rich())
@@ -222,3 +222,35 @@ def test_the_plain_console_hands_rich_what_plain_text_cannot_say() -> None:
     console = PlainConsole(out, common.WIDE_COLUMNS, lambda: common.console(file=out))
     console.print(grid)
     assert out.getvalue() == _rich(grid.rich())
+
+
+CELL = st.text(alphabet="abz09$,.+ -/@[]é█", max_size=14)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 5).flatmap(
+        lambda n: st.tuples(
+            st.lists(CELL, min_size=n, max_size=n),
+            st.lists(st.lists(CELL, min_size=n, max_size=n), max_size=5),
+            st.integers(0, n),
+            st.sampled_from(["", "By agent", "A title longer than most tables here"]),
+        )
+    )
+)
+def test_titled_grid_plain_is_rich_s(table: tuple[list[str], list[list[str]], int, str]) -> None:
+    from agentctl.views.tables import titled_grid
+
+    headers, rows, left, title = table
+    grid = titled_grid(title, headers, rows, left=left)
+    text = grid.plain(common.WIDE_COLUMNS)
+    if text is not None:
+        assert text == _rich(grid)  # a rich console draws the grid as its rich table
+
+
+def test_titled_grid_without_rows_is_rich_s() -> None:
+    from agentctl.views.tables import titled_grid
+
+    grid = titled_grid("By model", ["model", "calls", "LLM"], [])
+    text = grid.plain(common.WIDE_COLUMNS)
+    assert text == "By model\nmodel  calls  LLM\n" == _rich(grid)
