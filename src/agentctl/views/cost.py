@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
 from typing import TYPE_CHECKING, Any
 
 from agentctl.cost.rates import fmt_usd
@@ -141,6 +139,9 @@ def render(report: Any, console: Console | PlainConsole) -> None:
 
 def to_csv(report: Any) -> str:
     """Every breakdown as rows of one CSV (column ``breakdown`` says which)."""
+    import csv
+    import io
+
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     w.writeheader()
