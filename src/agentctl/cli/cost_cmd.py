@@ -59,7 +59,7 @@ def cost(
     else:
         from agentctl.views.cost import render
 
-        render(report, common.console())
+        render(report, common.plain_console())
 
 
 def _report(store: Path | None, source: str | None, since_ns: int, until_ns: int, agent: str | None, top: int,

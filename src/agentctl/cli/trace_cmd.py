@@ -165,11 +165,11 @@ def _show_list(
         common.emit("TraceList", list_data(summaries, prices, src.description), output)
         return
     if not summaries:
-        common.console(stderr=True).print(f"no traces match in {src.description}")
+        common.plain_console(stderr=True).print(f"no traces match in {src.description}")
         return
     from agentctl.views import trace_list
 
-    _out().print(trace_list.render(summaries, prices, wide=wide))
+    common.plain_console().print(trace_list.render(summaries, prices, wide=wide))
 
 
 def _show_trace(src: TraceSource, trace_id: str, output: OutputFormat, no_cost: bool) -> None:

@@ -20,7 +20,6 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Protocol
 
 from agentctl.cost.llm import (
@@ -41,18 +40,12 @@ _ZERO = Decimal(0)
 
 def data_version() -> str:
     """The genai-prices release whose bundled price data we use (found without importing it)."""
-    import importlib.util
+    from agentctl.cost.tracecost import genai_prices_release
 
-    spec = importlib.util.find_spec("genai_prices")
-    if spec is not None and spec.origin:
-        for info in Path(spec.origin).parent.parent.glob("genai_prices-*.dist-info"):
-            return f"genai-prices {info.name[len('genai_prices-') : -len('.dist-info')]} (bundled data)"
-    from importlib import metadata
-
-    try:
-        return f"genai-prices {metadata.version('genai-prices')} (bundled data)"
-    except metadata.PackageNotFoundError:  # pragma: no cover - a declared dependency
+    release = genai_prices_release()
+    if release is None:  # pragma: no cover - a declared dependency
         return "genai-prices (unknown version)"
+    return f"genai-prices {release} (bundled data)"
 
 
 @dataclass(frozen=True, slots=True)
