@@ -369,7 +369,7 @@ def build_record(
     version = get("gen_ai.agent.version")
     team = get("agentctl.team")
     conv, req, resp = f[_F_CONV], f[_F_REQ], f[_F_RESP]
-    tokens = [None if x is None else _int(x) for x in f[_F_IN : _F_RS + 1]]
+    i, o, cr, cw, rs = f[_F_IN : _F_RS + 1]
     return SpanRecord(
         trace_id, span_id, parent_span_id or None, name, kind, start, end, status,
         status_message, resource.service_name, agent,
@@ -380,5 +380,7 @@ def build_record(
         None if f[_F_PROVIDER] is None else provider_name(f[_F_PROVIDER]),
         req if req.__class__ is str else _str(req),
         resp if resp.__class__ is str else _str(resp),
-        *tokens, tool, error_type, a, resource.attributes, events,
+        None if i is None else _int(i), None if o is None else _int(o),
+        None if cr is None else _int(cr), None if cw is None else _int(cw),
+        None if rs is None else _int(rs), tool, error_type, a, resource.attributes, events,
     )  # fmt: skip
