@@ -316,7 +316,28 @@ def build_record(
     resource: ResourceInfo,
     events: list[SpanEvent],
 ) -> SpanRecord:
-    """One normalised record; ``attributes`` and ``resource`` are already redacted.
+    """One normalised record; ``attributes`` and ``resource`` are already redacted."""
+    return record(
+        trace_id, span_id, parent_span_id, name, kind, start, end, status_code,
+        status_message, attributes, resource, events,
+    )  # fmt: skip
+
+
+def record(
+    trace_id: str,
+    span_id: str,
+    parent_span_id: str | None,
+    name: str,
+    kind: int,
+    start: int,
+    end: int,
+    status_code: int,
+    status_message: str,
+    attributes: dict[str, Any],
+    resource: ResourceInfo,
+    events: list[SpanEvent],
+) -> SpanRecord:
+    """:func:`build_record` with its arguments by position (the receiver's calls).
 
     Every span of every request passes here, so the table's lookups are written out:
     ``x if x.__class__ is str else _str(x)`` is ``_str(x)`` without a call for the usual

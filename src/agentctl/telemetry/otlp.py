@@ -29,7 +29,7 @@ from typing import Any
 from agentctl.errors import TelemetryError
 from agentctl.spans import SpanEvent, SpanRecord
 from agentctl.telemetry import redact
-from agentctl.telemetry.normalise import READ_KEYS, ResourceInfo, build_record
+from agentctl.telemetry.normalise import READ_KEYS, ResourceInfo, build_record, record
 from agentctl.telemetry.redact import (
     REDACTED,
     redact_attributes,
@@ -160,6 +160,8 @@ def _len_fields(buf: memoryview, i: int, end: int, wanted: int) -> Iterable[tupl
 def _pb_request(request: Any) -> ParseResult:
     result = ParseResult()
     later: list[tuple[dict[str, Any], str, str]] = []  # long values redacted together
+    append = result.spans.append
+    names = redact.text_cache  # span names repeat: their verdicts are cached
     for rs in request.resource_spans:
         resource = ResourceInfo(_pb_redacted(rs.resource.attributes))
         for ss in rs.scope_spans:
@@ -172,23 +174,32 @@ def _pb_request(request: Any) -> ParseResult:
                 if len(span_id) != 16 or span_id == _ZERO_SPAN:
                     result.reject(f"span {sp.name!r}: invalid span id")
                     continue
-                parent = sp.parent_span_id.hex() if sp.parent_span_id else None
-                events = sp.events
+                parent = sp.parent_span_id
+                if parent:
+                    parent = parent.hex()
+                    if parent == _ZERO_SPAN:
+                        parent = None
+                else:
+                    parent = None
+                name = sp.name
+                hit = names.get(name)
                 status = sp.status
-                result.spans.append(
-                    build_record(
-                        trace_id=trace_id,
-                        span_id=span_id,
-                        parent_span_id=parent if parent and parent != _ZERO_SPAN else None,
-                        name=redact_text(sp.name),
-                        kind=sp.kind,
-                        start=sp.start_time_unix_nano,
-                        end=sp.end_time_unix_nano,
-                        status_code=status.code,
-                        status_message=redact_text(status.message) if status.message else "",
-                        attributes=_pb_redacted(sp.attributes, later),
-                        resource=resource,
-                        events=[
+                message = status.message
+                events = sp.events
+                append(
+                    record(
+                        trace_id,
+                        span_id,
+                        parent,
+                        redact_text(name) if hit is None else hit,
+                        sp.kind,
+                        sp.start_time_unix_nano,
+                        sp.end_time_unix_nano,
+                        status.code,
+                        redact_text(message) if message else "",
+                        _pb_redacted(sp.attributes, later),
+                        resource,
+                        [
                             SpanEvent(
                                 ev.name, ev.time_unix_nano, _pb_redacted(ev.attributes, later)
                             )
