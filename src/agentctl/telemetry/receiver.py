@@ -307,14 +307,20 @@ class OtlpReceiver:
         if job.result is not None:  # made in this process: nothing to decode
             return len(job.result.spans), 0
         try:
-            parse = parse_json if job.as_json else parse_protobuf
-            job.result = parse(job.body, max_spans=self.max_spans_per_request)
+            if job.as_json:
+                job.result = parse_json(job.body, max_spans=self.max_spans_per_request)
+            else:  # content is dropped while decoding, never redacted first
+                job.result = parse_protobuf(
+                    job.body,
+                    max_spans=self.max_spans_per_request,
+                    keep_content=self.capture_content,
+                )
         except (OtlpDecodeError, RecursionError, ValueError) as exc:
             job.error = exc if isinstance(exc, OtlpDecodeError) else OtlpDecodeError(str(exc))
             return 0, size
         finally:
             job.body = b""
-        if not self.capture_content:
+        if not self.capture_content and job.as_json:
             for span in job.result.spans:
                 drop_content(span)
         return len(job.result.spans), size
