@@ -385,11 +385,15 @@ class OtlpReceiver:
         load with the first model call) out of the garbage collector's sight, once after the
         first commit and once more after the price data arrived: every request allocates
         thousands of objects, and each full collection would otherwise walk that heap again
-        (about a tenth of the CPU per span). Freed objects are still freed; cycles are
-        collected first so none is kept."""
+        (about a tenth of the CPU per span). Cycles are collected first, and the freeze waits
+        for a moment when no request body is held or queued, so that nothing a request holds
+        (a body, a refused request's exception) is frozen: what is frozen is never collected
+        as a cycle again."""
         import gc
         import sys
 
+        if self.budget.used or not self._queue.empty():
+            return
         priced = "genai_prices.data_snapshot" in sys.modules
         if self._unfrozen == 2 or priced:
             gc.collect()
