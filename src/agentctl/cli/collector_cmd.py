@@ -91,6 +91,7 @@ def collector(
         retention=policy,
         on_unstored_signal=unstored,
         capture_content=capture_content,
+        freeze_heap=True,
     )
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
