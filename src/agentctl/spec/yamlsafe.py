@@ -533,7 +533,7 @@ class _BlockLines:
         self.line0, start, end = span
         self.doc = text[start:end]
         self.lines: list[str] | None = None
-        self.unsafe: list[int] | None = None
+        self.going_on: tuple[list[int], list[int]] | None = None
 
     def locate(
         self,
@@ -679,8 +679,8 @@ class _BlockLines:
     def _skip(self, indent: int, entries: bool, offset: int) -> int | None:
         """Where the subtree starting at ``offset`` ends: the next line indented ``indent``
         or less that is not a comment (with ``entries``, nor a sequence entry at
-        ``indent``: a key's own block sequence). None when the subtree holds a quoted
-        scalar or flow collection that may go on to another line (its lines are read)."""
+        ``indent``: a key's own block sequence). None when a quoted scalar or flow
+        collection of the subtree may go on past that line (its lines are read)."""
         pattern = _BLOCK_SKIP.get((indent, entries))
         if pattern is None:  # the line break before that line: a literal, found fast
             fewer = f" {{0,{indent - 1}}}[^ \\n#]|" if indent else ""
@@ -688,14 +688,15 @@ class _BlockLines:
             pattern = re.compile(f"\\n(?:{fewer} {{{indent}}}{own})")
             _BLOCK_SKIP[(indent, entries)] = pattern
         doc = self.doc
-        unsafe = self.unsafe
-        if unsafe is None:
-            unsafe = self.unsafe = _going_on(doc)
+        if self.going_on is None:
+            self.going_on = _going_on(doc)
+        starts, ends = self.going_on
         found = pattern.search(doc, offset - 1)
         end = len(doc) if found is None else found.start() + 1
-        first = bisect.bisect_left(unsafe, offset)
-        if first < len(unsafe) and unsafe[first] < end:
-            return None
+        # The line found may be inside a quoted scalar that starts in the subtree.
+        for i in range(bisect.bisect_left(starts, offset), bisect.bisect_left(starts, end)):
+            if ends[i] >= end:
+                return None
         return end
 
 
@@ -708,25 +709,33 @@ _BLOCK_AT_LINE = re.compile(r"\n[ ]*(?:[-?][ ]+)*['\"\[{]")
 _BLOCK_AT_VALUE = re.compile(r":[ ]+['\"\[{]")
 
 
-def _going_on(doc: str) -> list[int]:
+def _going_on(doc: str) -> tuple[list[int], list[int]]:
     """Where the quoted scalars and flow collections of ``doc`` that may go on to
-    another line start (a flow collection with content, a quoted scalar that does not
-    close on its line), in order: YAML does not ask their lines to be indented, so
-    no subtree holding one is skipped."""
+    another line start, in order, and where each ends (a flow collection with
+    content, or a quote that never closes: the end of ``doc``). YAML does not ask
+    their lines to be indented, so no subtree one of them leaves is skipped."""
     text = "\n" + doc
-    out: list[int] = []
-    for pattern in (_BLOCK_AT_LINE, _BLOCK_AT_VALUE):
-        for found in pattern.finditer(text):
-            at = found.end() - 1
-            if text[at] in "[{":
-                if text[at + 1 : at + 2] not in ("]", "}"):
-                    out.append(at - 1)
-                continue
-            quoted = _BLOCK_QUOTED.match(text, at)
-            if quoted is None or text.find("\n", at, quoted.end()) != -1:
-                out.append(at - 1)
-    out.sort()
-    return out
+    spans: list[tuple[int, int]] = []
+    found = sorted(
+        m.end() - 1 for pattern in (_BLOCK_AT_LINE, _BLOCK_AT_VALUE) for m in pattern.finditer(text)
+    )
+    inside = 0  # the end of the last quoted scalar on one line: what is in it is content
+    for at in found:
+        if at < inside:
+            continue
+        if text[at] in "[{":
+            if text[at + 1 : at + 2] not in ("]", "}"):
+                spans.append((at - 1, len(doc)))
+            continue
+        quoted = _BLOCK_QUOTED.match(text, at)
+        if quoted is None:
+            spans.append((at - 1, len(doc)))
+        elif text.find("\n", at, quoted.end()) != -1:
+            spans.append((at - 1, quoted.end() - 1))
+        else:
+            inside = quoted.end()
+    spans.sort()
+    return [start for start, _ in spans], [end for _, end in spans]
 
 
 class _NotPlain(Exception):
