@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from agentctl.errors import RenderError
-from agentctl.render.bundle import Bundle, RenderedObject, SpecPath
+from agentctl.render.bundle import Bundle, RenderedObject, SpecPath, namespace_owned
 from agentctl.render.context import Ctx
 from agentctl.spec.yamlsafe import dotted_path
 
@@ -160,18 +160,6 @@ def check_objects(ctx: Ctx) -> None:
                 hint="rename the tool or secret",
             )
         seen[key] = obj
-
-
-# The namespace's own default deny: every pod of the namespace, not one agent's. It
-# belongs to the namespace (like the Namespace object): every agent of the namespace
-# renders the same one, and deploy applies it with team-level labels only and never
-# prunes or deletes it with one agent.
-NAMESPACE_DENY = "agentctl-namespace-default-deny"
-
-
-def namespace_owned(kind: str, name: str) -> bool:
-    """Objects a namespace's agents share: the Namespace and its default deny."""
-    return kind == "Namespace" or (kind == "NetworkPolicy" and name == NAMESPACE_DENY)
 
 
 def check_across(bundles: list[Bundle]) -> None:
