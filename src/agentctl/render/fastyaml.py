@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -192,9 +193,7 @@ def _sequence(items: list[Any], indent: str, out: list[str]) -> None:
             _value(item, nested, out)
 
 
-def dump(data: Any) -> str:
-    """One YAML document (without ``---``)."""
-    out: list[str] = []
+def _document(data: Any, out: list[str]) -> None:
     if isinstance(data, dict) and data:
         _mapping(data, "", out)
     elif isinstance(data, list) and data:
@@ -206,4 +205,19 @@ def dump(data: Any) -> str:
             else ("{}" if isinstance(data, dict) else "[]")
         )
         out.append("\n")
+
+
+def dump(data: Any) -> str:
+    """One YAML document (without ``---``)."""
+    out: list[str] = []
+    _document(data, out)
+    return "".join(out)
+
+
+def dump_all(documents: Iterable[Any]) -> str:
+    """A stream of documents, each after ``---``, written in one piece."""
+    out: list[str] = []
+    for data in documents:
+        out.append("---\n")
+        _document(data, out)
     return "".join(out)

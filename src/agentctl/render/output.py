@@ -25,7 +25,7 @@ def dump_yaml(doc: Any) -> str:
 
 
 def dump_documents(docs: list[dict[str, Any]]) -> str:
-    return "".join("---\n" + dump_yaml(d) for d in docs)
+    return fastyaml.dump_all(docs)
 
 
 def file_name(group: str) -> str:

@@ -6,7 +6,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentctl.render.fastyaml import dump
+from agentctl.render.fastyaml import dump, dump_all
 
 scalars = (
     st.none()
@@ -134,3 +134,10 @@ def test_keys_that_compare_equal_across_types_keep_their_own_spelling():
     assert dump({1: "a"}) == "1: a\n"
     assert dump({True: "a"}) == "true: a\n"
     assert dump([{"1": "a"}, {1: "b"}, {True: "c"}]) == "- '1': a\n- 1: b\n- true: c\n"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(documents, max_size=4))
+def test_a_stream_is_its_documents_each_after_a_separator(docs):
+    assert dump_all(docs) == "".join("---\n" + dump(d) for d in docs)
+    assert list(yaml.safe_load_all(dump_all(docs))) == docs
