@@ -21,7 +21,6 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Protocol
 
 from agentctl.cost.llm import (
@@ -46,18 +45,12 @@ def data_version() -> str:
 
     Looked up once per process: the collector's rollups ask on every batch, and the
     installed release does not change under a running process."""
-    import importlib.util
+    from agentctl.cost.tracecost import genai_prices_release
 
-    spec = importlib.util.find_spec("genai_prices")
-    if spec is not None and spec.origin:
-        for info in Path(spec.origin).parent.parent.glob("genai_prices-*.dist-info"):
-            return f"genai-prices {info.name[len('genai_prices-') : -len('.dist-info')]} (bundled data)"
-    from importlib import metadata
-
-    try:
-        return f"genai-prices {metadata.version('genai-prices')} (bundled data)"
-    except metadata.PackageNotFoundError:  # pragma: no cover - a declared dependency
+    release = genai_prices_release()
+    if release is None:  # pragma: no cover - a declared dependency
         return "genai-prices (unknown version)"
+    return f"genai-prices {release} (bundled data)"
 
 
 @dataclass(frozen=True, slots=True)

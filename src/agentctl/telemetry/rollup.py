@@ -393,11 +393,14 @@ class CostRollup:
         h0, h1 = self._edges(since_ns, until_ns)
         acc: dict[tuple[Any, ...], list[int]] = {}
         af, ap = (" AND agent = ?", (agent,)) if agent is not None else ("", ())
+        # The day bounds let SQLite read the rows in day-group order from the covering
+        # index cost_usage_day (no sort), where the rollups have it.
         rows = self.conn.execute(
             f"""SELECT hour / 24, agent, version, team, provider, model, sum(calls), sum(input), sum(output),
               sum(cache_read), sum(cache_write), sum(reasoning), min(min_input), max(max_input)
-            FROM {self.schema}.cost_usage WHERE hour >= ? AND hour < ?{af} GROUP BY 1, 2, 3, 4, 5, 6""",
-            (h0, h1, *ap),
+            FROM {self.schema}.cost_usage WHERE hour / 24 >= ? AND hour / 24 <= ? AND hour >= ? AND hour < ?{af}
+            GROUP BY 1, 2, 3, 4, 5, 6""",
+            (_sql_day(h0), _sql_day(h1 - 1), h0, h1, *ap),
         ).fetchall()
         for r in rows:
             _merge(acc, r[:6], r[6:])
@@ -562,16 +565,25 @@ class CostRollup:
         )
 
     def window_share(self, since_ns: int, until_ns: int) -> float:
-        """The share of all runs that started in the window."""
-        c = self.conn
-        total = c.execute(f"SELECT count(*) FROM {self.schema}.cost_runs").fetchone()[0]
-        if not total:
+        """About the share of all runs that started in the window: the share of the time
+        from the first run's start to the last one's that the window covers (two index
+        look-ups; counting the window's runs took longer than the top-K queries it picks
+        an index for, and the answer is exact whichever index they walk)."""
+        runs = f"{self.schema}.cost_runs"  # min and max apart: each one index look-up
+        lo, hi = self.conn.execute(
+            f"SELECT (SELECT min(start_ns) FROM {runs}), (SELECT max(start_ns) FROM {runs})"
+        ).fetchone()
+        if lo is None:
             return 0.0
-        inside = c.execute(
-            f"SELECT count(*) FROM {self.schema}.cost_runs WHERE start_ns >= ? AND start_ns < ?",
-            (since_ns, until_ns),
-        ).fetchone()[0]
-        return inside / total
+        if hi == lo:
+            return 1.0 if since_ns <= lo < until_ns else 0.0
+        covered = min(until_ns, hi + 1) - max(since_ns, lo)
+        return max(0, covered) / (hi + 1 - lo)
+
+
+def _sql_day(hour: int) -> int:
+    """``hour / 24`` as SQLite computes it (integer division truncates towards zero)."""
+    return hour // 24 if hour >= 0 else -(-hour // 24)
 
 
 def _merge(acc: dict[tuple[Any, ...], list[int]], key: tuple[Any, ...], values: Any) -> None:

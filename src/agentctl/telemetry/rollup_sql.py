@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS {s}.cost_runs (
 CREATE TABLE IF NOT EXISTS {s}.cost_prices (
   provider TEXT NOT NULL, model TEXT NOT NULL, day INTEGER NOT NULL, entry TEXT NOT NULL,
   PRIMARY KEY (provider, model, day)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS {s}.cost_usage_day ON cost_usage (hour / 24, agent, version, team, provider, model,
+  hour, calls, input, output, cache_read, cache_write, reasoning, min_input, max_input);
 CREATE INDEX IF NOT EXISTS {s}.cost_runs_start ON cost_runs (start_ns);
 CREATE INDEX IF NOT EXISTS {s}.cost_runs_llm ON cost_runs (llm_usd);
 CREATE INDEX IF NOT EXISTS {s}.cost_runs_dur ON cost_runs ((end_ns - start_ns));

@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import sqlite3
 import threading
@@ -75,7 +74,6 @@ from agentctl.telemetry.store_sql import (
 from agentctl.traces.summary import TraceSummary
 
 SCHEMA_VERSION = 3  # 2: trace_costs; 3: fewer span indexes (conversations are found through traces)
-log = logging.getLogger("agentctl.telemetry.store")
 
 
 def default_store_path() -> Path:
@@ -346,7 +344,9 @@ class TraceStore(RetentionMixin):
             c.execute("ROLLBACK TO after_insert")
             if not self._after_insert_failed:
                 self._after_insert_failed = True
-                log.warning(
+                import logging  # only here: readers of the store never log
+
+                logging.getLogger("agentctl.telemetry.store").warning(
                     "%s: cost rollups not updated (%s); `cost` will catch up", self.path, exc
                 )
         c.execute("RELEASE after_insert")

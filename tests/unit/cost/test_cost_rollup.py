@@ -324,6 +324,25 @@ def test_a_failing_rollup_never_costs_the_spans(
     _check(store, first + second, T0, T0 + 100 * HOUR, pricer)  # the report catches up
 
 
+@pytest.mark.parametrize(
+    ("lo_h", "hi_h"), [(0, 24), (24, 48), (23, 25), (0, 1), (47, 72), (71, 96), (1, 71)]
+)
+def test_windows_on_and_across_day_edges(
+    store: TraceStore, pricer: Pricer, lo_h: int, hi_h: int
+) -> None:
+    # Whole hours are read by day-group from the cost_usage_day index: its day bounds
+    # must keep every hour of the window, whichever day it starts or ends on.
+    spans = _runs(200, seed=3)
+    store.insert(spans)
+    _check(store, spans, T0 + lo_h * HOUR, T0 + hi_h * HOUR, pricer)
+    plan = store.connection.execute(
+        "EXPLAIN QUERY PLAN SELECT hour / 24, agent, count(*) FROM cost_usage"
+        " WHERE hour / 24 >= 0 AND hour / 24 <= 1 AND hour >= 0 AND hour < 48"
+        " GROUP BY 1, 2"
+    ).fetchall()
+    assert "cost_usage_day" in str(plan)
+
+
 def _odd_spans(seed: int) -> list[SpanRecord]:
     """Spans the rollups treat specially: token counts without an operation, an LLM call
     with no model, no agent but a service, an erroring child, a second root of a trace,
