@@ -39,7 +39,8 @@
   a bulk ingest reads them as they are.
 - Content is kept only when ``capture_content`` allows it: otherwise the
   attributes and events carrying prompts, outputs and tool arguments are
-  dropped before storage (:mod:`agentctl.telemetry.capture`).
+  dropped before storage (:mod:`agentctl.telemetry.capture`); from protobuf
+  bodies while they are decoded, so content is never built or redacted.
 - Threads are bounded: ``workers`` threads serve connections from a queue of
   ``backlog``; beyond that a connection is answered 503 and closed. A request
   must arrive within ``request_timeout_s`` and an idle keep-alive connection
