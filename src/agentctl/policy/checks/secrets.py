@@ -8,7 +8,13 @@ from typing import Any
 
 from agentctl.policy.model import Hit, Obj, PathKey, Unit
 from agentctl.policy.registry import check
-from agentctl.policy.workloads import WORKLOAD_KINDS, all_pods, as_dict, as_list, same_namespace
+from agentctl.policy.workloads import (
+    WORKLOAD_KINDS,
+    as_dict,
+    as_list,
+    same_namespace,
+    unit_pods,
+)
 
 CREDENTIAL_NAMES = re.compile(
     r"^(OPENAI_API_KEY|ANTHROPIC_API_KEY|GEMINI_API_KEY|GOOGLE_API_KEY|AZURE_OPENAI_API_KEY|HF_TOKEN|"
@@ -89,7 +95,7 @@ spec:
 """,
 )
 def literal_credentials(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             for i, env in enumerate(as_list(c.data.get("env"))):
                 e = as_dict(env)
@@ -120,7 +126,7 @@ def literal_credentials(unit: Unit) -> Iterator[Hit]:
 
 def _secret_refs(unit: Unit) -> Iterator[tuple[Obj, str, PathKey, str | None]]:
     """(object, secret name, path, container) for every reference to a Secret."""
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             for i, env in enumerate(as_list(c.data.get("env"))):
                 ref = as_dict(as_dict(as_dict(env).get("valueFrom")).get("secretKeyRef"))
@@ -194,7 +200,7 @@ def managed_secrets(unit: Unit) -> Iterator[Hit]:
     backed = _backed(unit)
     csi_pods = {
         v.obj.ref
-        for v in all_pods(unit.objects)
+        for v in unit_pods(unit)
         for _, vol in v.volumes()
         if as_dict(vol.get("csi")).get("driver") == "secrets-store.csi.k8s.io"
     }
@@ -225,7 +231,7 @@ secrets:
 """,
 )
 def secrets_as_files(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             for i, env in enumerate(as_list(c.data.get("env"))):
                 if as_dict(as_dict(env).get("valueFrom")).get("secretKeyRef"):
@@ -262,7 +268,7 @@ env:
 """,
 )
 def duplicate_env(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             first: dict[str, int] = {}
             for i, env in enumerate(as_list(c.data.get("env"))):
