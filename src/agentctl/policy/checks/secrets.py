@@ -61,11 +61,19 @@ def credential_shape(value: str) -> str | None:
     return CREDENTIAL_SHAPES[int(str(m.lastgroup)[1:])][0]
 
 
-def _literal(name: str, value: Any) -> str | None:
-    """Why ``name=value`` is a literal credential, or None."""
+def _literal(name: str, value: Any, seen: dict[tuple[str, str], str | None]) -> str | None:
+    """Why ``name=value`` is a literal credential, or None (``seen``: the answers of
+    this run so far; manifests repeat their names and values)."""
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         return None
     text = str(value)
+    key = (name, text)
+    if key not in seen:
+        seen[key] = _literal_text(name, text)
+    return seen[key]
+
+
+def _literal_text(name: str, text: str) -> str | None:
     shape = credential_shape(text)
     if shape:
         return f"looks like {shape}"
@@ -95,11 +103,13 @@ spec:
 """,
 )
 def literal_credentials(unit: Unit) -> Iterator[Hit]:
+    seen: dict[tuple[str, str], str | None] = {}
+    shapes: dict[str, str | None] = {}
     for view in unit_pods(unit):
         for c in view.containers:
             for i, env in enumerate(as_list(c.data.get("env"))):
                 e = as_dict(env)
-                why = _literal(str(e.get("name", "")), e.get("value"))
+                why = _literal(str(e.get("name", "")), e.get("value"), seen)
                 if why:
                     yield Hit(
                         f"env {e.get('name')} in container {c.name!r} {why}",
@@ -109,7 +119,10 @@ def literal_credentials(unit: Unit) -> Iterator[Hit]:
                     )
             for key in ("command", "args"):
                 for i, arg in enumerate(as_list(c.data.get(key))):
-                    shape = credential_shape(str(arg))
+                    text = str(arg)
+                    if text not in shapes:
+                        shapes[text] = credential_shape(text)
+                    shape = shapes[text]
                     if shape:
                         yield Hit(
                             f"{key}[{i}] of container {c.name!r} looks like {shape}",
@@ -119,7 +132,7 @@ def literal_credentials(unit: Unit) -> Iterator[Hit]:
                         )
     for obj in unit.of_kind("ConfigMap"):
         for key, value in as_dict(obj.data.get("data")).items():
-            why = _literal(str(key), value)
+            why = _literal(str(key), value, seen)
             if why:
                 yield Hit(f"ConfigMap key {key} {why}", obj, ("data", key))
 
