@@ -418,8 +418,9 @@ class _PositionScan:
         self._paths: list[PathKey] = []  # the path of each open collection
         self._slots: list[Any] = []  # per open collection: the next list index, or the key read
         self._done = False
-        self._lines: _BlockLines | None = _BlockLines(text, span)
-        self._asked = 0
+        self._lines: _BlockLines | None = None  # made on the first question
+        self._by_lines = True  # until the line reader meets what it does not read
+        self._asked: set[PathKey] = set()
 
     def until(self, path: PathKey | None) -> bool:
         """Read until the position of ``path`` is known, or known to be absent (the
@@ -428,11 +429,15 @@ class _PositionScan:
             return True
         if path is not None and path in self.positions:
             return False
-        if self._lines is not None:
-            self._asked += 1
+        if self._by_lines:
+            if path in self._asked:
+                return False  # answered already: absent, its ancestors recorded
+            self._asked.add(path)  # type: ignore[arg-type]
+            if self._lines is None:
+                self._lines = _BlockLines(self._text, self._span)
             # Each question reads from the top (what it does not need is skipped fast);
             # past a few, the whole document once, so many findings cost linear time.
-            whole = path is None or self._asked > _BLOCK_QUESTIONS
+            whole = path is None or len(self._asked) > _BLOCK_QUESTIONS
             try:  # a plain block document: from its lines, as far as asked
                 self._lines.locate(None if whole else path, self.positions, self.key_positions)
                 if not whole:
@@ -440,7 +445,7 @@ class _PositionScan:
                 self._done, self._lines = True, None
                 return True
             except _NotPlain:  # libyaml's events instead, from the start
-                self._lines = None
+                self._by_lines, self._lines = False, None
                 self.positions, self.key_positions = {}, {}
         try:
             if self._read(path):

@@ -529,9 +529,9 @@ def assert_each_question_alike(text: str) -> int:
                     assert fresh.position(probe, key=key) == s.position(probe, key=key), probe
         doc = yamlsafe.parse_documents(text, "f.yaml", allow_multi=True)[i]
         scan = doc._source
-        if scan is not None and scan._lines is not None:
+        if scan is not None:
             try:
-                scan._lines.locate(None, {}, {})
+                yamlsafe._BlockLines(scan._text, scan._span).locate(None, {}, {})
                 plain += 1
             except yamlsafe._NotPlain:
                 pass
