@@ -79,9 +79,15 @@ def no_debug_label(unit):
 
 CHECKS = [
     Check(
-        id="ACME-101", title="No debug labels", severity=Severity.high,
-        description="Objects never carry debug: true.", rationale="Debug builds log prompts.",
-        remediation="Remove the label.", example="labels: {}", fn=no_debug_label, kinds=("*",),
+        id="ACME-101",
+        title="No debug labels",
+        severity=Severity.high,
+        description="Objects never carry debug: true.",
+        rationale="Debug builds log prompts.",
+        remediation="Remove the label.",
+        example="labels: {}",
+        fn=no_debug_label,
+        kinds=("*",),
     )
 ]
 ```
