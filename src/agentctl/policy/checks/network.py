@@ -327,7 +327,11 @@ podSelector:
     tags=("reliability",),
 )
 def selects_something(unit: Unit) -> Iterator[Hit]:
-    selected = {id(p) for view in unit_pods(unit) for p in _policies_for(unit, view)}
+    lists = {}  # pods with the same namespace and labels share one list: each walked once
+    for view in unit_pods(unit):
+        found = _policies_for(unit, view)
+        lists[id(found)] = found
+    selected = {id(p) for found in lists.values() for p in found}
     for policy in unit.of_kind("NetworkPolicy"):
         if id(policy) not in selected:
             yield Hit(
