@@ -549,7 +549,7 @@ class _BlockLines:
     def __init__(self, text: str, span: tuple[int, int, int]) -> None:
         self.line0, start, end = span
         self.doc = text[start:end]
-        self.lines: list[str] | None = None
+        self.checked = False  # no tab or line break other than \n in it
         self.going_on: tuple[list[int], list[int]] | None = None
 
     def locate(
@@ -560,11 +560,11 @@ class _BlockLines:
     ) -> None:
         """Record the positions of ``target`` and its ancestors (None: of every path)."""
         doc = self.doc
-        lines = self.lines
-        if lines is None:
+        if not self.checked:
             if _BLOCK_UNSAFE.search(doc):
                 raise _NotPlain
-            lines = self.lines = doc.split("\n")
+            self.checked = True
+        size = len(doc)
         skippable = target is not None
         # open collections: [indent, is a sequence, path, next index]
         stack: list[list[Any]] = []
@@ -573,11 +573,13 @@ class _BlockLines:
         skip = -2  # lines indented more than this continue the last scalar
         plain = _plain
         n, offset = 0, 0  # the next line, where it starts in doc
-        while n < len(lines):
+        while offset <= size:  # line by line, each cut out only when it is read
             if target is not None and target in positions:
                 return
-            raw, number, at_line = lines[n], self.line0 + n + 1, offset
-            n, offset = n + 1, offset + len(raw) + 1
+            eol = doc.find("\n", offset)
+            eol = size if eol == -1 else eol
+            raw, number, at_line = doc[offset:eol], self.line0 + n + 1, offset
+            n, offset = n + 1, eol + 1
             stripped = raw.lstrip(" ")
             if not stripped:
                 continue
