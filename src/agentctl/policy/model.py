@@ -178,7 +178,21 @@ class Unit:
     cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def of_kind(self, *kinds: str) -> Iterable[Obj]:
-        return (o for o in self.objects if o.kind in kinds)
+        """The objects of these kinds, in input order (indexed by kind once per unit)."""
+        index = self._by_kind()
+        if len(kinds) == 1:
+            return [self.objects[i] for i in index.get(kinds[0], ())]
+        return [self.objects[i] for i in sorted(i for k in kinds for i in index.get(k, ()))]
+
+    def _by_kind(self) -> dict[str, list[int]]:
+        key = (id(self.objects), len(self.objects))  # a list replaced or grown: indexed again
+        cached = self.cache.get("by-kind")
+        if cached is None or cached[0] != key:
+            index: dict[str, list[int]] = {}
+            for i, o in enumerate(self.objects):
+                index.setdefault(o.kind, []).append(i)
+            cached = self.cache["by-kind"] = (key, index)
+        return cached[1]
 
 
 @dataclass

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from agentctl.policy.model import Obj, PathKey
+from agentctl.policy.model import Obj, PathKey, Unit
 
 POD_TEMPLATE_PATHS: dict[str, PathKey] = {
     "Pod": ("spec",),
@@ -188,6 +188,15 @@ def _pods(obj: Obj) -> list[PodView]:
 def all_pods(objects: Iterable[Obj]) -> Iterator[PodView]:
     for obj in objects:
         yield from pods(obj)
+
+
+def unit_pods(unit: Unit) -> list[PodView]:
+    """Every pod template of a unit's objects, in order; worked out once per unit."""
+    key = (id(unit.objects), len(unit.objects))
+    cached = unit.cache.get("pods")
+    if cached is None or cached[0] != key:
+        cached = unit.cache["pods"] = (key, list(all_pods(unit.objects)))
+    return cached[1]
 
 
 AGENT_LABELS = ("agentctl.dev/agent", "app.kubernetes.io/instance", "app.kubernetes.io/name", "app")

@@ -378,7 +378,7 @@ def parse_documents(
     native code (:func:`_native_documents`), kept only where its data are
     provably what the builder makes.
     """
-    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    bad = _non_printable(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
@@ -393,6 +393,18 @@ def parse_documents(
         Located(file, data, source=_reparse(text, file, i, span))
         for i, (data, span) in enumerate(fast)
     ]
+
+
+# What YAML allows of ASCII: tab, line feed, carriage return and the printable range.
+_PRINTABLE_ASCII = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])
+
+
+def _non_printable(text: str) -> re.Match[str] | None:
+    """The first character YAML does not allow (PyYAML's own test); ASCII text is
+    first checked by deleting what is allowed, many times faster than the expression."""
+    if text.isascii() and not text.encode("ascii").translate(None, _PRINTABLE_ASCII):
+        return None
+    return yaml.reader.Reader.NON_PRINTABLE.search(text)
 
 
 def _reparse(text: str, file: str, index: int, span: tuple[int, int, int]) -> _PositionScan:
@@ -418,8 +430,9 @@ class _PositionScan:
         self._paths: list[PathKey] = []  # the path of each open collection
         self._slots: list[Any] = []  # per open collection: the next list index, or the key read
         self._done = False
-        self._lines: _BlockLines | None = _BlockLines(text, span)
-        self._asked = 0
+        self._lines: _BlockLines | None = None  # made on the first question
+        self._by_lines = True  # until the line reader meets what it does not read
+        self._asked: set[PathKey] = set()
 
     def until(self, path: PathKey | None) -> bool:
         """Read until the position of ``path`` is known, or known to be absent (the
@@ -428,11 +441,15 @@ class _PositionScan:
             return True
         if path is not None and path in self.positions:
             return False
-        if self._lines is not None:
-            self._asked += 1
+        if self._by_lines:
+            if path in self._asked:
+                return False  # answered already: absent, its ancestors recorded
+            self._asked.add(path)  # type: ignore[arg-type]
+            if self._lines is None:
+                self._lines = _BlockLines(self._text, self._span)
             # Each question reads from the top (what it does not need is skipped fast);
             # past a few, the whole document once, so many findings cost linear time.
-            whole = path is None or self._asked > _BLOCK_QUESTIONS
+            whole = path is None or len(self._asked) > _BLOCK_QUESTIONS
             try:  # a plain block document: from its lines, as far as asked
                 self._lines.locate(None if whole else path, self.positions, self.key_positions)
                 if not whole:
@@ -440,7 +457,7 @@ class _PositionScan:
                 self._done, self._lines = True, None
                 return True
             except _NotPlain:  # libyaml's events instead, from the start
-                self._lines = None
+                self._by_lines, self._lines = False, None
                 self.positions, self.key_positions = {}, {}
         try:
             if self._read(path):
@@ -532,7 +549,7 @@ class _BlockLines:
     def __init__(self, text: str, span: tuple[int, int, int]) -> None:
         self.line0, start, end = span
         self.doc = text[start:end]
-        self.lines: list[str] | None = None
+        self.checked = False  # no tab or line break other than \n in it
         self.going_on: tuple[list[int], list[int]] | None = None
 
     def locate(
@@ -543,11 +560,11 @@ class _BlockLines:
     ) -> None:
         """Record the positions of ``target`` and its ancestors (None: of every path)."""
         doc = self.doc
-        lines = self.lines
-        if lines is None:
+        if not self.checked:
             if _BLOCK_UNSAFE.search(doc):
                 raise _NotPlain
-            lines = self.lines = doc.split("\n")
+            self.checked = True
+        size = len(doc)
         skippable = target is not None
         # open collections: [indent, is a sequence, path, next index]
         stack: list[list[Any]] = []
@@ -556,11 +573,13 @@ class _BlockLines:
         skip = -2  # lines indented more than this continue the last scalar
         plain = _plain
         n, offset = 0, 0  # the next line, where it starts in doc
-        while n < len(lines):
+        while offset <= size:  # line by line, each cut out only when it is read
             if target is not None and target in positions:
                 return
-            raw, number, at_line = lines[n], self.line0 + n + 1, offset
-            n, offset = n + 1, offset + len(raw) + 1
+            eol = doc.find("\n", offset)
+            eol = size if eol == -1 else eol
+            raw, number, at_line = doc[offset:eol], self.line0 + n + 1, offset
+            n, offset = n + 1, eol + 1
             stripped = raw.lstrip(" ")
             if not stripped:
                 continue
@@ -878,7 +897,6 @@ def _from_events(
 _NATIVE_COLUMNS = 200
 _NATIVE_MAX_TOKENS = 20_000  # distinct number-like scalars in one file
 _NATIVE_NEVER = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff", "<<", "\n%", "\n...")
-_PROPERTY = re.compile(r"[&*!]")
 _BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ ]*(?:#.*)?$")
 _SURROGATE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
 _DEEP = re.compile(r"\n[ ?:-]{" + str(_NATIVE_COLUMNS) + "}")
@@ -949,16 +967,16 @@ def _native_refused(text: str) -> bool:
         return True  # an escaped surrogate pair: one character to it, an error to libyaml
     if any(never in text for never in _NATIVE_NEVER):
         return True
-    if "&" in text or "*" in text or "!" in text:
-        for found in _PROPERTY.finditer(text):
-            i = found.start()
-            if text[i] != "!" and text[i + 1 : i + 2] in ("", " ", "\n", "[", "]", "{", "}", ","):
-                continue  # '* ' is content ("0 6 * * *"), not an alias
-            j = i - 1
-            while j >= 0 and text[j] == " ":
-                j -= 1
-            if j < 0 or text[j] in "\n-:?,[{":  # where a node, and so its properties, starts
-                return True
+    for char in "&*!":  # str.find: much faster than a regular expression over the text
+        i = text.find(char)
+        while i != -1:
+            if char == "!" or text[i + 1 : i + 2] not in ("", " ", "\n", "[", "]", "{", "}", ","):
+                j = i - 1  # ('* ' is content, "0 6 * * *", not an alias)
+                while j >= 0 and text[j] == " ":
+                    j -= 1
+                if j < 0 or text[j] in "\n-:?,[{":  # where a node, and so its properties, starts
+                    return True
+            i = text.find(char, i + 1)
     return _DEEP.search("\n" + text) is not None
 
 

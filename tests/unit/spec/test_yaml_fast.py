@@ -529,9 +529,9 @@ def assert_each_question_alike(text: str) -> int:
                     assert fresh.position(probe, key=key) == s.position(probe, key=key), probe
         doc = yamlsafe.parse_documents(text, "f.yaml", allow_multi=True)[i]
         scan = doc._source
-        if scan is not None and scan._lines is not None:
+        if scan is not None:
             try:
-                scan._lines.locate(None, {}, {})
+                yamlsafe._BlockLines(scan._text, scan._span).locate(None, {}, {})
                 plain += 1
             except yamlsafe._NotPlain:
                 pass
@@ -589,3 +589,12 @@ def test_generated_questions_match_the_builder(docs: list[Any], width: int) -> N
     )
     if not yaml.reader.Reader.NON_PRINTABLE.search(text):
         assert_each_question_alike(text)
+
+
+@pytest.mark.parametrize("char", [*map(chr, [*range(0x20), 0x7F, 0x80, 0x9F, 0xFFFE])])
+def test_non_printable_characters_are_found_as_pyyaml_finds_them(char: str) -> None:
+    text = f"a: x{char}y\n"
+    expected = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    found = yamlsafe._non_printable(text)
+    assert (found and found.start()) == (expected and expected.start()), repr(char)
+    assert yamlsafe._non_printable("a: é\n") is None

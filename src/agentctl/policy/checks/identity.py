@@ -11,11 +11,11 @@ from agentctl.policy.workloads import (
     WORKLOAD_KINDS,
     PodView,
     agent_of,
-    all_pods,
     as_dict,
     as_list,
     same_namespace,
     service_account,
+    unit_pods,
 )
 
 BINDING_KINDS = ("RoleBinding", "ClusterRoleBinding")
@@ -41,7 +41,7 @@ spec:
 def own_service_account(units: list[Unit]) -> Iterator[Hit]:
     users: dict[tuple[str, str], list[tuple[str, PodView, PathKey]]] = defaultdict(list)
     for unit in units:
-        for view in all_pods(unit.objects):
+        for view in unit_pods(unit):
             name, path = service_account(view)
             if name == "default":
                 yield Hit("runs as the namespace's default ServiceAccount", view.obj, path)
@@ -105,7 +105,7 @@ spec:
 )
 def token_automount(unit: Unit) -> Iterator[Hit]:
     bound = bound_service_accounts(unit.objects)
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         value, path = view.field("automountServiceAccountToken")
         name, _ = service_account(view)
         ns = view.obj.namespace
@@ -141,7 +141,7 @@ automountServiceAccountToken: false
 )
 def account_exists(unit: Unit) -> Iterator[Hit]:
     seen: set[tuple[str, str]] = set()
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         refs = [service_account(view)]
         executor, epath = view.field("executor")
         if as_dict(executor).get("serviceAccountName"):

@@ -6,14 +6,14 @@ from collections.abc import Iterator
 
 from agentctl.policy.model import Hit, Obj, PathKey, Unit
 from agentctl.policy.registry import check
-from agentctl.policy.workloads import WORKLOAD_KINDS, all_pods
+from agentctl.policy.workloads import WORKLOAD_KINDS, unit_pods
 from agentctl.spec import units
 
 MOVING_TAGS = frozenset({"latest", "main", "master", "nightly", "edge", "dev", "develop", "head"})
 
 
 def images(unit: Unit) -> Iterator[tuple[Obj, str, PathKey, str]]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             image = c.data.get("image")
             if isinstance(image, str) and image and "{{" not in image:

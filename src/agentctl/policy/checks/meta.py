@@ -7,7 +7,14 @@ from typing import Any
 
 from agentctl.policy.model import Hit, Obj, Unit
 from agentctl.policy.registry import check
-from agentctl.policy.workloads import WORKLOAD_KINDS, all_pods, as_dict, as_list, get, pods
+from agentctl.policy.workloads import (
+    WORKLOAD_KINDS,
+    as_dict,
+    as_list,
+    get,
+    pods,
+    unit_pods,
+)
 
 TEAM_LABELS = ("agentctl.dev/team", "team", "owner")
 AGENT_LABELS = ("agentctl.dev/agent", "app.kubernetes.io/name", "app")
@@ -102,7 +109,7 @@ env:
     tags=("observability",),
 )
 def tracing(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             if c.init:
                 continue
@@ -204,7 +211,7 @@ def _anchor(unit: Unit) -> dict[str, Any] | None:
     """Where the hit goes: spec.image, or a manifest set's first image (None: no images)."""
     if unit.agent is not None:
         return {"path": ("spec", "image")}
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             if get(c.data, ("image",)):
                 return {"obj": view.obj, "path": (*c.path, "image")}

@@ -11,10 +11,10 @@ from agentctl.policy.registry import check
 from agentctl.policy.workloads import (
     WORKLOAD_KINDS,
     PodView,
-    all_pods,
     as_dict,
     as_list,
     same_namespace,
+    unit_pods,
 )
 
 METADATA_V4 = ipaddress.ip_address("169.254.169.254")
@@ -141,7 +141,7 @@ spec:
 )
 def covered(unit: Unit) -> Iterator[Hit]:
     selection = _Selection.of(unit)
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         types = selection.types_for(view)
         missing = [t for t in ("Ingress", "Egress") if t not in types]
         if missing:
@@ -173,7 +173,7 @@ spec:
 """,
 )
 def default_deny(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         selection = _Selection.of(unit)
         policies = selection.policies_for(view)
         missing = [
@@ -327,7 +327,11 @@ podSelector:
     tags=("reliability",),
 )
 def selects_something(unit: Unit) -> Iterator[Hit]:
-    selected = {id(p) for view in all_pods(unit.objects) for p in _policies_for(unit, view)}
+    lists = {}  # pods with the same namespace and labels share one list: each walked once
+    for view in unit_pods(unit):
+        found = _policies_for(unit, view)
+        lists[id(found)] = found
+    selected = {id(p) for found in lists.values() for p in found}
     for policy in unit.of_kind("NetworkPolicy"):
         if id(policy) not in selected:
             yield Hit(

@@ -6,7 +6,14 @@ from collections.abc import Iterator
 
 from agentctl.policy.model import Hit, Obj, Unit
 from agentctl.policy.registry import check
-from agentctl.policy.workloads import WORKLOAD_KINDS, Container, PodView, all_pods, as_dict, as_list
+from agentctl.policy.workloads import (
+    WORKLOAD_KINDS,
+    Container,
+    PodView,
+    as_dict,
+    as_list,
+    unit_pods,
+)
 
 SAFE_SYSCTLS = frozenset(
     {
@@ -67,7 +74,7 @@ spec:
 """,
 )
 def non_root(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         pod_missing = False
         for c in view.containers:
             value, path, on_container = _effective(view, c, "runAsNonRoot")
@@ -107,7 +114,7 @@ containers:
 """,
 )
 def no_escalation(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             value = c.sc().get("allowPrivilegeEscalation")
             if value is not False:
@@ -136,7 +143,7 @@ securityContext:
 """,
 )
 def capabilities(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             caps = as_dict(c.sc().get("capabilities"))
             drop = [str(x).upper() for x in as_list(caps.get("drop"))]
@@ -176,7 +183,7 @@ spec:
 )
 def seccomp(unit: Unit) -> Iterator[Hit]:
     ok = ("RuntimeDefault", "Localhost")
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         pod_profile, pod_path = view.pod_sc("seccompProfile")
         pod_type = as_dict(pod_profile).get("type")
         missing = False
@@ -258,7 +265,7 @@ spec:
 """,
 )
 def host_access(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         obj = view.obj
         for name in ("hostNetwork", "hostPID", "hostIPC"):
             value, path = view.field(name)
@@ -358,7 +365,7 @@ volumes:
 """,
 )
 def volume_types(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for path, vol in view.volumes():
             for key in vol:
                 if key in ("name", "hostPath") or key in RESTRICTED_VOLUME_TYPES:
@@ -390,7 +397,7 @@ volumes:
 """,
 )
 def read_only_root(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             if c.sc().get("readOnlyRootFilesystem") is not True:
                 path = (*c.sc_path, "readOnlyRootFilesystem")

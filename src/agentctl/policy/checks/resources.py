@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 from agentctl.policy.model import Hit, Unit
 from agentctl.policy.registry import check
-from agentctl.policy.workloads import WORKLOAD_KINDS, all_pods, as_dict, get
+from agentctl.policy.workloads import WORKLOAD_KINDS, as_dict, get, unit_pods
 from agentctl.spec import units
 
 
@@ -29,7 +29,7 @@ resources:
     tags=("reliability", "cost"),
 )
 def requests_limits(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             res = as_dict(c.data.get("resources"))
             missing = [
@@ -75,7 +75,7 @@ resources:
 )
 def platform_maximums(unit: Unit) -> Iterator[Hit]:
     limits = unit.platform.platform.limits
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             lim = as_dict(as_dict(c.data.get("resources")).get("limits"))
             base = (*c.path, "resources", "limits")

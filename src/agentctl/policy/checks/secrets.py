@@ -8,7 +8,13 @@ from typing import Any
 
 from agentctl.policy.model import Hit, Obj, PathKey, Unit
 from agentctl.policy.registry import check
-from agentctl.policy.workloads import WORKLOAD_KINDS, all_pods, as_dict, as_list, same_namespace
+from agentctl.policy.workloads import (
+    WORKLOAD_KINDS,
+    as_dict,
+    as_list,
+    same_namespace,
+    unit_pods,
+)
 
 CREDENTIAL_NAMES = re.compile(
     r"^(OPENAI_API_KEY|ANTHROPIC_API_KEY|GEMINI_API_KEY|GOOGLE_API_KEY|AZURE_OPENAI_API_KEY|HF_TOKEN|"
@@ -55,11 +61,19 @@ def credential_shape(value: str) -> str | None:
     return CREDENTIAL_SHAPES[int(str(m.lastgroup)[1:])][0]
 
 
-def _literal(name: str, value: Any) -> str | None:
-    """Why ``name=value`` is a literal credential, or None."""
+def _literal(name: str, value: Any, seen: dict[tuple[str, str], str | None]) -> str | None:
+    """Why ``name=value`` is a literal credential, or None (``seen``: the answers of
+    this run so far; manifests repeat their names and values)."""
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         return None
     text = str(value)
+    key = (name, text)
+    if key not in seen:
+        seen[key] = _literal_text(name, text)
+    return seen[key]
+
+
+def _literal_text(name: str, text: str) -> str | None:
     shape = credential_shape(text)
     if shape:
         return f"looks like {shape}"
@@ -89,11 +103,13 @@ spec:
 """,
 )
 def literal_credentials(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    seen: dict[tuple[str, str], str | None] = {}
+    shapes: dict[str, str | None] = {}
+    for view in unit_pods(unit):
         for c in view.containers:
             for i, env in enumerate(as_list(c.data.get("env"))):
                 e = as_dict(env)
-                why = _literal(str(e.get("name", "")), e.get("value"))
+                why = _literal(str(e.get("name", "")), e.get("value"), seen)
                 if why:
                     yield Hit(
                         f"env {e.get('name')} in container {c.name!r} {why}",
@@ -103,7 +119,10 @@ def literal_credentials(unit: Unit) -> Iterator[Hit]:
                     )
             for key in ("command", "args"):
                 for i, arg in enumerate(as_list(c.data.get(key))):
-                    shape = credential_shape(str(arg))
+                    text = str(arg)
+                    if text not in shapes:
+                        shapes[text] = credential_shape(text)
+                    shape = shapes[text]
                     if shape:
                         yield Hit(
                             f"{key}[{i}] of container {c.name!r} looks like {shape}",
@@ -113,14 +132,14 @@ def literal_credentials(unit: Unit) -> Iterator[Hit]:
                         )
     for obj in unit.of_kind("ConfigMap"):
         for key, value in as_dict(obj.data.get("data")).items():
-            why = _literal(str(key), value)
+            why = _literal(str(key), value, seen)
             if why:
                 yield Hit(f"ConfigMap key {key} {why}", obj, ("data", key))
 
 
 def _secret_refs(unit: Unit) -> Iterator[tuple[Obj, str, PathKey, str | None]]:
     """(object, secret name, path, container) for every reference to a Secret."""
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             for i, env in enumerate(as_list(c.data.get("env"))):
                 ref = as_dict(as_dict(as_dict(env).get("valueFrom")).get("secretKeyRef"))
@@ -194,7 +213,7 @@ def managed_secrets(unit: Unit) -> Iterator[Hit]:
     backed = _backed(unit)
     csi_pods = {
         v.obj.ref
-        for v in all_pods(unit.objects)
+        for v in unit_pods(unit)
         for _, vol in v.volumes()
         if as_dict(vol.get("csi")).get("driver") == "secrets-store.csi.k8s.io"
     }
@@ -225,7 +244,7 @@ secrets:
 """,
 )
 def secrets_as_files(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             for i, env in enumerate(as_list(c.data.get("env"))):
                 if as_dict(as_dict(env).get("valueFrom")).get("secretKeyRef"):
@@ -262,7 +281,7 @@ env:
 """,
 )
 def duplicate_env(unit: Unit) -> Iterator[Hit]:
-    for view in all_pods(unit.objects):
+    for view in unit_pods(unit):
         for c in view.containers:
             first: dict[str, int] = {}
             for i, env in enumerate(as_list(c.data.get("env"))):
