@@ -3,8 +3,11 @@
 Builds (once, cached under $TMPDIR) a store of synthetic traces spread over
 the last 30 days: 100,000 runs of 10 spans each (an invoke_agent root, five
 model calls across four models and three providers with cached tokens, four
-tool calls), five agents in three teams. Then runs the real CLI in a fresh
-process several times and prints the median wall time against the 1 s target.
+tool calls), five agents in three teams. Then runs the real CLI in fresh
+processes: once (the first report after the ingest: target 1 s), then in
+rounds of `-o json`, the text report and a bare `python -c "import typer"`
+(the peer), interleaved so that all three see the same load; it prints median
+wall and CPU times against the 300 ms target, with the load average.
 
     python benchmarks/bench_b7_cost.py [--spans N] [--runs R] [--rebuild]
 """
@@ -22,7 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-TARGET_S = 1.0
+TARGET_S = 0.3  # a report
+FIRST_TARGET_S = 1.0  # the first report after a bulk ingest
 SPANS_PER_TRACE = 10
 AGENTS = [("research-assistant", "search"), ("deep-research", "search"), ("daily-report", "finance"),
           ("currency-converter", "payments"), ("support-bot", "payments")]  # fmt: skip
@@ -109,41 +113,50 @@ def main() -> int:
     cmd = [exe, "cost", "--store", str(path), "--since", "30d", "-o", "json"]
     env = {**os.environ, "NO_COLOR": "1"}
 
-    cpu: list[float] = []
+    cpu: dict[str, list[float]] = {}
 
-    def timed(argv: list[str]) -> float:
+    def timed(name: str, argv: list[str]) -> float:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run(argv, capture_output=True, env=env, check=False)
         elapsed = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        used = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        cpu.setdefault(name, []).append(used)
         if proc.returncode != 0:
             sys.stderr.write(proc.stderr.decode())
             raise SystemExit(1)
         return elapsed
 
-    first = timed(cmd)  # builds or catches up the rollups and the rate cache
-    first_cpu = cpu[-1]
-    cpu.clear()
-    times = [timed(cmd) for _ in range(args.runs)]
-    cpu_json, cpu[:] = list(cpu), []
-    t_text = [timed(cmd[:-2]) for _ in range(args.runs)]
+    first = timed("first", cmd)  # builds or catches up the rollups and the rate cache
+    walls: dict[str, list[float]] = {}
+    loads = [os.getloadavg()[0]]
+    for _ in range(args.runs):  # interleaved: each round sees about the same load
+        for name, argv in (
+            ("json", cmd),
+            ("text", cmd[:-2]),
+            ("peer", [sys.executable, "-c", "import typer"]),
+        ):
+            walls.setdefault(name, []).append(timed(name, argv))
+        loads.append(os.getloadavg()[0])
+    times, t_text, peer = walls["json"], walls["text"], walls["peer"]
     med, med_text = statistics.median(times), statistics.median(t_text)
     print(
-        f"nproc {os.cpu_count()}, Python {sys.version.split()[0]}, load average {os.getloadavg()[0]:.1f}"
+        f"nproc {os.cpu_count()}, Python {sys.version.split()[0]}, load average {min(loads):.1f}-{max(loads):.1f}"
     )
     print(f"B7 cost first run on {args.spans:,} spans after the ingest ({kind}): {first:.3f} s wall, "
-          f"{first_cpu:.3f} s CPU")  # fmt: skip
+          f"{cpu['first'][0]:.3f} s CPU; ratio to the {FIRST_TARGET_S:.0f} s target {first / FIRST_TARGET_S:.2f}")  # fmt: skip
     print(
         f"B7 cost --since 30d -o json on {args.spans:,} spans: median {med:.3f} s wall "
-        f"(min {min(times):.3f}, max {max(times):.3f}), median CPU {statistics.median(cpu_json):.3f} s; "
-        f"ratio to the 1 s target {med / TARGET_S:.2f}"
+        f"(min {min(times):.3f}, max {max(times):.3f}), median CPU {statistics.median(cpu['json']):.3f} s; "
+        f"ratio to the {TARGET_S:.1f} s target {med / TARGET_S:.2f}"
     )
     print(
         f"B7 cost --since 30d (text) on {args.spans:,} spans: median {med_text:.3f} s wall, "
-        f"median CPU {statistics.median(cpu):.3f} s; ratio to the 1 s target {med_text / TARGET_S:.2f}"
+        f"median CPU {statistics.median(cpu['text']):.3f} s; ratio to the {TARGET_S:.1f} s target {med_text / TARGET_S:.2f}"
     )
+    print(f"peer `python -c 'import typer'`: median {statistics.median(peer):.3f} s wall, "
+          f"median CPU {statistics.median(cpu['peer']):.3f} s")  # fmt: skip
     return 0
 
 

@@ -180,3 +180,23 @@ def test_checks_lists_the_same_catalogue_without_loading_the_built_in_platform()
     from agentctl.spec.platform_models import default_platform
 
     assert default_platform().policy.checks == []
+
+
+def test_trace_and_cost_reports_off_a_terminal_need_no_rich(tmp_path, monkeypatch):
+    # Once the trace costs and the price rates are kept in the store, a list of
+    # traces and a cost report load neither rich, nor genai-prices, nor
+    # importlib.metadata (email).
+    from agentctl.telemetry.store import TraceStore
+    from tests.cli.test_cost_cmd import HOUR, T0, _run
+
+    db = tmp_path / "traces.db"
+    with TraceStore(db) as st:
+        st.insert(_run("a1", "alpha", T0 + HOUR, 60, [("openai", "gpt-4o", 1000, 100)]))
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    for args in (
+        ("trace", "--store", str(db), "--since", "2025-02-01"),
+        ("cost", "--store", str(db), "--since", "2025-03-01", "--until", "2025-03-02"),
+    ):
+        imported_by(*args)  # the first run prices and keeps the prices
+        loaded = imported_by(*args)
+        assert not loaded & {"rich", "genai_prices", "email"}, f"{args[0]}: {sorted(loaded)}"

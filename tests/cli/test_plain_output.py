@@ -94,3 +94,49 @@ def test_plain_table_matches_rich(rows, monkeypatch):
 def test_plain_table_leaves_hard_cases_to_rich(cell, monkeypatch):
     monkeypatch.delenv("COLUMNS", raising=False)
     assert common.plain_table(["A", "B"], [[cell, "b"]]) is None
+
+
+@pytest.mark.parametrize("odd_agent", ["gamma", "a[b]/c"], ids=["plain", "markup-like"])
+def test_cost_report_is_rich_s_layout(monkeypatch, tmp_path, odd_agent):
+    from agentctl.telemetry.store import TraceStore
+    from tests.cli.test_cost_cmd import HOUR, T0, WINDOW, _run
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    db = tmp_path / "traces.db"
+    spans = [
+        *_run("a1", "alpha", T0 + HOUR, 3600, [("openai", "gpt-4o", 1000, 100)] * 3),
+        *_run("b1", "beta", T0 + 2 * HOUR, 120, [("openai", "my-finetune", 500, 50)]),
+        *_run("b2", "beta", T0 + 3 * HOUR, 10, [("offline-demo", "demo", 100, 100)]),
+        *_run(
+            "c1", odd_agent, T0 + 30 * HOUR, 60, [("anthropic", "claude-sonnet-4-20250514", 9, 1)]
+        ),
+    ]
+    spans[-1].agent_version = spans[-2].agent_version = "2.0.0"  # two versions of one agent
+    with TraceStore(db) as st:
+        st.insert(spans)
+    plain, rich = _both(monkeypatch, "cost", "--store", str(db), *WINDOW)
+    assert plain.exit_code == rich.exit_code == 0, plain.stderr
+    assert plain.stdout == rich.stdout
+    for title in ("By agent", "By model", "By team", "Daily", "Most expensive runs", "unpriced:"):
+        assert title in plain.stdout
+
+
+@pytest.mark.parametrize("output", ["text", "wide"])
+def test_trace_list_is_rich_s_layout(monkeypatch, tmp_path, output):
+    import time
+
+    from tests.cli.test_trace_cmd import fill
+    from tests.fakes import otlp_payloads as P
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    db = tmp_path / "traces.db"
+    now = time.time_ns()
+    fill(
+        db,
+        P.agent_run(agent="weather-bot", start=now - 10**9),
+        P.agent_run(agent="an-agent-with-a-rather-long-name-indeed", error=True, start=now),
+    )
+    plain, rich = _both(monkeypatch, "trace", "--store", str(db), "-o", output)
+    assert plain.exit_code == rich.exit_code == 0, plain.stderr
+    assert plain.stdout == rich.stdout
+    assert plain.stdout.startswith("TRACE ") and "weather-bot" in plain.stdout

@@ -97,5 +97,9 @@ def requests_for(
 
 def run_compute_usd(duration_ns: int, requests: Requests, card: RateCard) -> Decimal:
     """Requests x duration x rate card, per second (GKE Autopilot bills per second, no minimum)."""
-    hourly = card.hourly(requests.cpu, requests.memory_gib)
+    return compute_usd(duration_ns, card.hourly(requests.cpu, requests.memory_gib))
+
+
+def compute_usd(duration_ns: int, hourly: Decimal) -> Decimal:
+    """``hourly`` USD for ``duration_ns``, per second (:func:`run_compute_usd` with the rate known)."""
     return hourly * Decimal(max(0, duration_ns)) / Decimal(3600 * 10**9)

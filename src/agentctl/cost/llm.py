@@ -23,10 +23,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from agentctl.cost.tracecost import TraceCost
 from agentctl.spans import SpanRecord
 
 if TYPE_CHECKING:
     from agentctl.cost.prices import Pricer
+
+__all__ = ["TraceCost"]  # kept importable from here
 
 OFFLINE_DEMO = "offline-demo"
 
@@ -202,40 +205,6 @@ class SpanCost:
             "model": self.model,
             "usage": self.usage.to_dict() if self.usage else None,
             **self.price.to_dict(),
-        }
-
-
-@dataclass
-class TraceCost:
-    usd: Decimal = Decimal(0)  # priced calls only
-    calls: int = 0
-    unpriced_calls: int = 0
-    free_calls: int = 0
-    no_usage_calls: int = 0
-
-    @property
-    def label(self) -> str:
-        """``$0.0123``, ``$0.0123 + 2 unpriced``, ``unpriced`` or ``free``."""
-        from agentctl.cost.rates import fmt_usd
-
-        priced = self.calls - self.unpriced_calls - self.free_calls - self.no_usage_calls
-        if priced == 0 and self.unpriced_calls:
-            return "unpriced"
-        if priced == 0 and self.free_calls:
-            return "offline-demo (free)"
-        if priced == 0 and not self.unpriced_calls:
-            return "no usage"
-        text = fmt_usd(self.usd)
-        return f"{text} + {self.unpriced_calls} unpriced" if self.unpriced_calls else text
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "usd": float(self.usd),
-            "calls": self.calls,
-            "unpricedCalls": self.unpriced_calls,
-            "freeCalls": self.free_calls,
-            "noUsageCalls": self.no_usage_calls,
-            "label": self.label,
         }
 
 

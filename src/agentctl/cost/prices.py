@@ -15,12 +15,12 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Protocol
 
 from agentctl.cost.llm import (
@@ -39,20 +39,18 @@ from agentctl.cost.llm import (
 _ZERO = Decimal(0)
 
 
+@functools.cache
 def data_version() -> str:
-    """The genai-prices release whose bundled price data we use (found without importing it)."""
-    import importlib.util
+    """The genai-prices release whose bundled price data we use (found without importing it).
 
-    spec = importlib.util.find_spec("genai_prices")
-    if spec is not None and spec.origin:
-        for info in Path(spec.origin).parent.parent.glob("genai_prices-*.dist-info"):
-            return f"genai-prices {info.name[len('genai_prices-') : -len('.dist-info')]} (bundled data)"
-    from importlib import metadata
+    Looked up once per process: the collector's rollups ask on every batch, and the
+    installed release does not change under a running process."""
+    from agentctl.cost.tracecost import genai_prices_release
 
-    try:
-        return f"genai-prices {metadata.version('genai-prices')} (bundled data)"
-    except metadata.PackageNotFoundError:  # pragma: no cover - a declared dependency
+    release = genai_prices_release()
+    if release is None:  # pragma: no cover - a declared dependency
         return "genai-prices (unknown version)"
+    return f"genai-prices {release} (bundled data)"
 
 
 @dataclass(frozen=True, slots=True)

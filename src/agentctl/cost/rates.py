@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from agentctl.spec import units
-
 DAYS_PER_MONTH = 30
 HOURS_PER_MONTH = DAYS_PER_MONTH * 24
 GIB = Decimal(2**30)
@@ -56,10 +54,14 @@ class RateCard:
 
 
 def cpu(value: str | int | float) -> Decimal:
+    from agentctl.spec import units
+
     return units.parse_quantity(value)
 
 
 def gib(value: str | int | float) -> Decimal:
+    from agentctl.spec import units
+
     return units.parse_quantity(value) / GIB
 
 

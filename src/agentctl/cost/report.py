@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from agentctl.cost.compute import requests_for, run_compute_usd
+from agentctl.cost.compute import compute_usd, requests_for, run_compute_usd
 from agentctl.cost.llm import STATUS_FREE, STATUS_PRICED, STATUS_UNPRICED, Usage, UsageGroup
 from agentctl.cost.prices import Pricer
 from agentctl.cost.rates import RateCard, usd
@@ -224,29 +224,42 @@ def build_report(
         a, t = _k(agent), _k(team)
         if team:
             agent_team.setdefault(a, team)
-        out = [
-            total,
-            agents.setdefault(a, Line(a)),
-            teams.setdefault(t, Line(t)),
-            days.setdefault(day, Line(day_label(day), extra={"day": day_label(day)})),
-        ]
+        # Lines are made on first sight only: 600 day-groups reach a few dozen lines.
+        if (by_agent := agents.get(a)) is None:
+            by_agent = agents[a] = Line(a)
+        if (by_team := teams.get(t)) is None:
+            by_team = teams[t] = Line(t)
+        if (by_day := days.get(day)) is None:
+            label = day_label(day)
+            by_day = days[day] = Line(label, extra={"day": label})
+        out = [total, by_agent, by_team, by_day]
         if with_version:  # OpenCost allocations carry no version
             v = _k(version)
-            out.append(
-                versions.setdefault((a, v), Line(f"{a}@{v}", extra={"agent": a, "version": v}))
-            )
+            if (by_version := versions.get((a, v))) is None:
+                by_version = versions[(a, v)] = Line(f"{a}@{v}", extra={"agent": a, "version": v})
+            out.append(by_version)
         return out
 
+    # Token sums of the lines, added up as numbers and made Usage once at the end (a
+    # frozen Usage per line per day-group was a fifth of the report's Python time).
+    usage_sums: dict[int, tuple[Line, list[int]]] = {}
     for g in usage_groups:
         price = pricer.price_group(g, expand)
         prov, mod = _k(g.provider), _k(g.model)
-        model_line = models.setdefault(
-            (prov, mod), Line(f"{prov}/{mod}", extra={"provider": prov, "model": mod})
-        )
+        if (model_line := models.get((prov, mod))) is None:
+            model_line = models[(prov, mod)] = Line(
+                f"{prov}/{mod}", extra={"provider": prov, "model": mod}
+            )
         targets = [*lines_for(g.agent, g.version, g.team, g.day), model_line]
+        tokens = (g.usage.input, g.usage.output, g.usage.cache_read, g.usage.cache_write,
+                  g.usage.reasoning)  # fmt: skip
         for ln in targets:
             ln.calls += g.calls
-            ln.usage = ln.usage + g.usage
+            if (acc := usage_sums.get(id(ln))) is None:
+                usage_sums[id(ln)] = (ln, [*tokens])
+            else:
+                for i, n in enumerate(tokens):
+                    acc[1][i] += n
             if price.status == STATUS_PRICED and price.usd is not None:
                 ln.llm_usd += price.usd
             elif price.status == STATUS_UNPRICED:
@@ -274,13 +287,22 @@ def build_report(
             free.usage = free.usage + g.usage
             model_line.extra["status"] = "offline-demo (free)"
 
+    for ln, sums in usage_sums.values():
+        ln.usage = ln.usage + Usage(*sums)
     notes: list[str] = []
     allocs = list(allocations) if allocations is not None else None
+    # Hourly rates by (resource, agent): the day-groups of a run's shape share them. The
+    # resource is kept with its rate so that its id() is not reused while cached.
+    hourly: dict[tuple[int, str | None], tuple[Mapping[str, Any], Decimal]] = {}
     for c in compute_groups:
         targets = lines_for(c.agent, c.version, c.team, c.day)
         cost = Decimal(0)
         if allocs is None:
-            cost = run_compute_usd(c.run_ns, requests_for(c.resource, c.agent, specs), card)
+            key = (id(c.resource), c.agent)
+            if (known := hourly.get(key)) is None:
+                req = requests_for(c.resource, c.agent, specs)
+                known = hourly[key] = (c.resource, card.hourly(req.cpu, req.memory_gib))
+            cost = compute_usd(c.run_ns, known[1])
         for ln in targets:
             ln.runs += c.runs
             ln.compute_usd += cost

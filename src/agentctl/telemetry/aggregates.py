@@ -80,12 +80,19 @@ def cost_report(
     compute = rollup.compute_groups(since_ns, until_ns, agent)
 
     per_ns: dict[tuple[str | None, str], float] = {}
+    # The same resource dict comes back for every group and run of one resource row:
+    # known by id() (the dict kept alive next to its rate) before serialising it.
+    by_id: dict[tuple[int, str | None], tuple[Any, float]] = {}
 
     def rate(resource: Any, name: str | None) -> float:
+        known = by_id.get((id(resource), name))
+        if known is not None:
+            return known[1]
         key = (name, json.dumps(resource, sort_keys=True, default=str))
         if key not in per_ns:
             req = requests_for(resource, name, specs)
             per_ns[key] = float(req.usd_per_second(card) / Decimal(10**9))
+        by_id[(id(resource), name)] = (resource, per_ns[key])
         return per_ns[key]
 
     if allocations is None:

@@ -17,18 +17,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from agentctl.cost.tracecost import TraceCost, genai_prices_release
 from agentctl.telemetry.store import TraceStore
 from agentctl.traces.summary import TraceSummary
 
 
 def price_key() -> str | None:
     """What a cached price depends on: the genai-prices release (None when it is not installed)."""
-    import importlib.metadata
-
-    try:
-        return "genai-prices " + importlib.metadata.version("genai-prices")
-    except importlib.metadata.PackageNotFoundError:
-        return None
+    release = genai_prices_release()
+    return None if release is None else f"genai-prices {release}"
 
 
 class ListPrices:
@@ -39,8 +36,6 @@ class ListPrices:
         self.price_data = price_data
 
     def for_trace(self, trace_id: str) -> Any:
-        from agentctl.cost.llm import TraceCost
-
         return self.traces.get(trace_id, TraceCost())
 
     def for_span(self, span_id: str) -> None:
@@ -52,8 +47,6 @@ def list_prices(store: TraceStore, summaries: Sequence[TraceSummary]) -> ListPri
     key = price_key()
     if key is None:
         return None
-    from agentctl.cost.llm import TraceCost
-
     wanted = {s.trace_id: s.span_count for s in summaries if s.llm_calls}
     traces: dict[str, Any] = {}
     price_data = ""

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
-from typing import Any
-
-from rich.console import Console, Group
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from agentctl.cost.rates import fmt_usd
-from agentctl.views.tables import titled_table
+from agentctl.views.plain import Grid, escape
+from agentctl.views.tables import titled_grid
 from agentctl.views.words import counted
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from agentctl.views.plain import PlainConsole
 
 BAR_WIDTH = 40
 CSV_COLUMNS = (
@@ -41,23 +40,40 @@ def _llm_cell(line: Any) -> str:
     return f"{text} +{line.unpriced_calls} unpriced" if line.unpriced_calls else text
 
 
-def daily_chart(days: list[Any]) -> Table:
+def daily_chart(days: list[Any]) -> Grid:
     """One bar per UTC day, LLM then compute, scaled to the most expensive day."""
-    t = titled_table("Daily", "day", "", "total")
     top = max((d.total_usd for d in days), default=0)
+    bars: list[tuple[int, int]] = []
     for d in days:
-        bar = Text()
+        llm = comp = 0
         if top > 0:
             llm = round(float(d.llm_usd / top) * BAR_WIDTH)
-            comp = round(float(d.total_usd / top) * BAR_WIDTH) - llm
-            bar.append("█" * llm, style="cyan")
-            bar.append("█" * max(0, comp), style="magenta")
-        t.add_row(d.key, bar, fmt_usd(d.total_usd))
-    t.columns[1].justify = "left"
-    return t
+            comp = max(0, round(float(d.total_usd / top) * BAR_WIDTH) - llm)
+        bars.append((llm, comp))
+    rows = [
+        [d.key, "█" * (llm + comp), fmt_usd(d.total_usd)]
+        for d, (llm, comp) in zip(days, bars, strict=True)
+    ]
+
+    def rich(grid: Grid) -> Any:
+        from rich.text import Text
+
+        from agentctl.views.tables import titled_table
+
+        t = titled_table(grid.title, *grid.headers)
+        for row, (llm, comp) in zip(grid.rows, bars, strict=True):
+            bar = Text()
+            if top > 0:
+                bar.append("█" * llm, style="cyan")
+                bar.append("█" * comp, style="magenta")
+            t.add_row(row[0], bar, row[2])
+        t.columns[1].justify = "left"
+        return t
+
+    return Grid(["day", "", "total"], rows, rich, right=frozenset({2}), title="Daily")
 
 
-def render(report: Any, console: Console) -> None:
+def render(report: Any, console: Console | PlainConsole) -> None:
     tot = report.total
     console.print(
         f"[bold]Cost[/] {_when(report.since_ns)} .. {_when(report.until_ns)} UTC  "
@@ -83,58 +99,39 @@ def render(report: Any, console: Console) -> None:
     if not tot.calls and not tot.runs and not tot.compute_usd:
         console.print("no spend in this window")
         return
-    parts: list[Any] = []
-    t = titled_table("By agent", "agent", "team", "runs", "calls", "LLM", "compute", "total")
-    for a in report.by_agent:
-        t.add_row(escape(a.key), escape(a.extra.get("team") or "-"), _n(a.runs), _n(a.calls), _llm_cell(a),
-                  fmt_usd(a.compute_usd), fmt_usd(a.total_usd))  # fmt: skip
-    parts.append(t)
+    parts: list[Grid] = []
+    parts.append(titled_grid(
+        "By agent", ["agent", "team", "runs", "calls", "LLM", "compute", "total"],
+        [[a.key, a.extra.get("team") or "-", _n(a.runs), _n(a.calls), _llm_cell(a), fmt_usd(a.compute_usd),
+          fmt_usd(a.total_usd)] for a in report.by_agent],
+    ))  # fmt: skip
     if len({v.extra["agent"] for v in report.by_version}) < len(report.by_version):
-        t = titled_table("By version", "agent@version", "runs", "calls", "LLM", "compute", "total")
-        for v in report.by_version:
-            t.add_row(
-                escape(v.key),
-                _n(v.runs),
-                _n(v.calls),
-                _llm_cell(v),
-                fmt_usd(v.compute_usd),
-                fmt_usd(v.total_usd),
-            )
-        parts.append(t)
-    t = titled_table("By model", "model", "calls", "input", "cached", "output", "LLM")
-    for m in report.by_model:
-        t.add_row(
-            escape(m.key),
-            _n(m.calls),
-            _n(m.usage.input),
-            _n(m.usage.cache_read),
-            _n(m.usage.output),
-            _llm_cell(m),
-        )
-    parts.append(t)
-    t = titled_table("By team", "team", "runs", "calls", "LLM", "compute", "total")
-    for tm in report.by_team:
-        t.add_row(
-            escape(tm.key),
-            _n(tm.runs),
-            _n(tm.calls),
-            _llm_cell(tm),
-            fmt_usd(tm.compute_usd),
-            fmt_usd(tm.total_usd),
-        )
-    parts.append(t)
+        parts.append(titled_grid(
+            "By version", ["agent@version", "runs", "calls", "LLM", "compute", "total"],
+            [[v.key, _n(v.runs), _n(v.calls), _llm_cell(v), fmt_usd(v.compute_usd), fmt_usd(v.total_usd)]
+             for v in report.by_version],
+        ))  # fmt: skip
+    parts.append(titled_grid(
+        "By model", ["model", "calls", "input", "cached", "output", "LLM"],
+        [[m.key, _n(m.calls), _n(m.usage.input), _n(m.usage.cache_read), _n(m.usage.output), _llm_cell(m)]
+         for m in report.by_model],
+    ))  # fmt: skip
+    parts.append(titled_grid(
+        "By team", ["team", "runs", "calls", "LLM", "compute", "total"],
+        [[tm.key, _n(tm.runs), _n(tm.calls), _llm_cell(tm), fmt_usd(tm.compute_usd), fmt_usd(tm.total_usd)]
+         for tm in report.by_team],
+    ))  # fmt: skip
     parts.append(daily_chart(report.by_day))
     if report.top_runs:
-        t = titled_table(
-            "Most expensive runs", "trace", "agent", "start", "duration", "LLM", "compute", "total"
-        )
-        for r in report.top_runs:
-            llm = fmt_usd(r.llm_usd) + (
-                f" +{r.unpriced_calls} unpriced" if r.unpriced_calls else ""
-            )
-            t.add_row(r.trace_id, escape(r.agent or "-"), _when(r.start_ns), f"{r.duration_s:,.1f}s", llm,
-                      fmt_usd(r.compute_usd), fmt_usd(r.total_usd))  # fmt: skip
-        parts.append(t)
+        rows = [
+            [r.trace_id, r.agent or "-", _when(r.start_ns), f"{r.duration_s:,.1f}s",
+             fmt_usd(r.llm_usd) + (f" +{r.unpriced_calls} unpriced" if r.unpriced_calls else ""),
+             fmt_usd(r.compute_usd), fmt_usd(r.total_usd)]
+            for r in report.top_runs
+        ]  # fmt: skip
+        parts.append(titled_grid(
+            "Most expensive runs", ["trace", "agent", "start", "duration", "LLM", "compute", "total"], rows
+        ))  # fmt: skip
     for p in parts:
         console.print()
         console.print(p)
@@ -142,6 +139,9 @@ def render(report: Any, console: Console) -> None:
 
 def to_csv(report: Any) -> str:
     """Every breakdown as rows of one CSV (column ``breakdown`` says which)."""
+    import csv
+    import io
+
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
     w.writeheader()
@@ -193,6 +193,10 @@ def to_csv(report: Any) -> str:
 
 
 def render_budgets(result: Any, console: Console, err: Console) -> None:
+    from rich.console import Group
+
+    from agentctl.views.tables import titled_table
+
     t = titled_table("Budgets (LLM spend)", "agent", "per run", "daily", "runs over")
     for b in result.budgets:
         per = f"{fmt_usd(b.per_run.usd)} ({b.per_run.source})" if b.per_run else "-"

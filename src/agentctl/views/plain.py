@@ -134,8 +134,8 @@ class PlainConsole:
             self._rich = self._make_rich()
         return self._rich
 
-    def print(self, item: Any) -> None:
-        if isinstance(item, BoxTable):
+    def print(self, item: Any = "") -> None:
+        if isinstance(item, BoxTable | Grid):
             text = item.plain(self.width)
             if text is None:
                 self.rich().print(item.rich())
@@ -149,3 +149,82 @@ class PlainConsole:
             self._rich.file.flush()
         self.stream.write(text)
         self.stream.flush()
+
+
+# Characters besides printable ASCII that the views put into table cells, each one
+# terminal column wide as rich counts them.
+_ONE_CELL = frozenset("…µ█─·")
+
+
+def _one_cell_each(text: str) -> bool:
+    return (text.isascii() and text.isprintable()) or all(
+        (c.isascii() and c.isprintable()) or c in _ONE_CELL for c in text
+    )
+
+
+@dataclass
+class Grid:
+    """A table without borders as rich lays it out off a terminal, cells as plain text.
+
+    The layout of ``rich.table.Table(box=None or box.SIMPLE_HEAD, show_edge=False,
+    pad_edge=False)`` with one column of padding between cells (``padding=(0, 1)``,
+    or ``(0, 1, 0, 0)`` with SIMPLE_HEAD's space between columns): columns two
+    spaces apart, each as wide as its widest cell (at most ``max_width``, the
+    rest cut with an ellipsis), ``right`` columns justified right, headers
+    included; an optional title above, a rule under the headers with ``rule``.
+    ``build_rich`` makes the same table with rich, for a terminal or whatever
+    the plain layout cannot be sure of (markup-like or wide text, a table wider
+    than the width: rich would wrap or squeeze it).
+    """
+
+    headers: list[str]
+    rows: list[list[str]]
+    build_rich: Callable[[Grid], Any]
+    right: frozenset[int] = frozenset()
+    title: str = ""
+    rule: bool = False
+    max_width: dict[int, int] = field(default_factory=dict)
+
+    def cells(self) -> list[list[str]]:
+        """The rows as shown (cut to their column's ``max_width``)."""
+        if not self.max_width:
+            return self.rows
+        out = []
+        for row in self.rows:
+            row = list(row)
+            for i, limit in self.max_width.items():
+                if len(row[i]) > limit:
+                    row[i] = row[i][: limit - 1] + "…"
+            out.append(row)
+        return out
+
+    def plain(self, width: int) -> str | None:
+        """The table as rich writes it off a terminal in ``width`` columns, or None when rich must."""
+        rows = self.cells()
+        texts = [self.title, *self.headers, *(c for row in self.rows for c in row)]
+        if any("[" in t or t != t.strip(" ") or not _one_cell_each(t) for t in texts):
+            return None  # markup-like, wide, or padded (rich trims a cell before justifying it)
+        n = len(self.headers)
+        widths = [max(len(row[i]) for row in [self.headers, *rows]) for i in range(n)]
+        total = sum(widths) + 2 * (n - 1)
+        if total > width or len(self.title) > total:
+            return None
+
+        def line(row: list[str]) -> str:
+            return "  ".join(
+                c.rjust(w) if i in self.right else c.ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            ).rstrip(" ")
+
+        lines = [*([self.title] if self.title else []), line(self.headers)]
+        if self.rule:
+            lines.append("─" * total)
+        lines += [line(row) for row in rows]
+        return "".join(text + "\n" for text in lines)
+
+    def rich(self) -> Any:
+        """The same table as a rich renderable."""
+        return self.build_rich(self)
+
+    def __rich__(self) -> Any:  # a rich console prints the grid as this table
+        return self.build_rich(self)

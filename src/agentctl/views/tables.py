@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from rich.table import Table
+from typing import TYPE_CHECKING
+
+from agentctl.views.plain import Grid, escape
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 
 def titled_table(title: str, *columns: str, left: int = 1, no_wrap: bool = False) -> Table:
@@ -10,6 +15,8 @@ def titled_table(title: str, *columns: str, left: int = 1, no_wrap: bool = False
     (left-justified), the rest figures (right-justified). The first column never
     wraps; the others only when ``no_wrap`` is false.
     """
+    from rich.table import Table
+
     t = Table(
         title=title,
         title_justify="left",
@@ -21,3 +28,16 @@ def titled_table(title: str, *columns: str, left: int = 1, no_wrap: bool = False
     for i, c in enumerate(columns):
         t.add_column(c, justify="left" if i < left else "right", no_wrap=no_wrap or i == 0)
     return t
+
+
+def titled_grid(title: str, columns: list[str], rows: list[list[str]], *, left: int = 1) -> Grid:
+    """:func:`titled_table` with these rows of plain text, written without rich where
+    :class:`agentctl.views.plain.Grid` can (cells are text, not markup)."""
+
+    def rich(grid: Grid) -> Table:
+        t = titled_table(grid.title, *grid.headers, left=left)
+        for row in grid.rows:
+            t.add_row(*(escape(c) for c in row))
+        return t
+
+    return Grid(columns, rows, rich, right=frozenset(range(left, len(columns))), title=title)

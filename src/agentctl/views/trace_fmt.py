@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from typing import Any
-
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from agentctl.spans import SpanRecord
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 def duration(ns: int) -> str:
@@ -57,6 +58,8 @@ def error_reason(sp: SpanRecord, width: int = 100) -> str:
 
 
 def status_text(status: str) -> Text:
+    from rich.text import Text
+
     if status == "error":
         return Text("error", style="bold red")
     return Text(status, style="green" if status == "ok" else "dim")

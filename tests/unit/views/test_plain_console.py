@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -10,8 +11,11 @@ from hypothesis import strategies as st
 from rich.markup import escape as rich_escape
 
 from agentctl.cli import common
+from agentctl.cost.tracecost import TraceCost
+from agentctl.traces.summary import TraceSummary
+from agentctl.views import trace_list
 from agentctl.views.deploy import summary_box
-from agentctl.views.plain import BoxTable, PlainConsole, escape, plain_text
+from agentctl.views.plain import BoxTable, Grid, PlainConsole, escape, plain_text
 
 # text that looks like markup: brackets, tag names, backslashes, spaces, the odd non-ASCII
 TEXT = st.text(alphabet="ab/[]\\ #@=-:.é\t", max_size=24)
@@ -132,3 +136,121 @@ def test_what_plain_cannot_say_goes_to_rich_in_order() -> None:
     assert made == [1]
     assert out.getvalue().splitlines()[:2] == ["one", "two [x] three"]
     assert out.getvalue().splitlines()[-1] == "four"
+
+
+# ---- tables without borders (views.plain.Grid): the trace list, the cost report
+
+NAMES = st.one_of(
+    st.none(),
+    st.text(alphabet="abcxyz-_.0189", min_size=1, max_size=40),
+    st.text(alphabet="ab[]/é\\ ", min_size=1, max_size=12),  # markup-like or non-ASCII: rich's
+)
+
+
+class _Prices:
+    def __init__(self, costs: dict[str, TraceCost]) -> None:
+        self.costs = costs
+
+    def for_trace(self, trace_id: str) -> TraceCost:
+        return self.costs.get(trace_id, TraceCost())
+
+
+SUMMARY = st.builds(
+    TraceSummary,
+    trace_id=st.text(alphabet="0123456789abcdef", min_size=32, max_size=32),
+    start_unix_nano=st.integers(1_600_000_000 * 10**9, 1_900_000_000 * 10**9),
+    end_unix_nano=st.integers(1_600_000_000 * 10**9, 1_900_000_000 * 10**9 + 10**13),
+    agent_name=NAMES,
+    service_name=NAMES,
+    status=st.sampled_from(["ok", "error"]),
+    llm_calls=st.integers(0, 12_000),
+    tool_calls=st.integers(0, 300),
+    input_tokens=st.integers(0, 10**8),
+    output_tokens=st.integers(0, 10**7),
+)
+COST = st.builds(
+    TraceCost,
+    usd=st.decimals(0, 1000, places=6).map(Decimal),
+    calls=st.integers(0, 5),
+    unpriced_calls=st.integers(0, 2),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(SUMMARY, max_size=8, unique_by=lambda s: s.trace_id),
+    st.booleans(),
+    st.one_of(st.none(), st.lists(COST, min_size=8, max_size=8)),
+)
+def test_trace_list_plain_is_rich_s(
+    summaries: list[TraceSummary], wide: bool, costs: list[TraceCost] | None
+) -> None:
+    prices = (
+        None
+        if costs is None
+        else _Prices(dict(zip([s.trace_id for s in summaries], costs, strict=False)))
+    )
+    grid = trace_list.render(summaries, prices, wide=wide)
+    text = grid.plain(common.WIDE_COLUMNS)
+    names = [s.agent or "-" for s in summaries]
+    if all(n.isascii() and "[" not in n and "\\" not in n and n == n.strip() for n in names):
+        assert text is not None, "plain text for plain cells"
+    if text is not None:
+        assert text == _rich(grid.rich())
+
+
+def test_a_long_agent_name_is_cut_as_rich_cuts_it() -> None:
+    s = TraceSummary("ab" * 16, 1_700_000_000 * 10**9, 1_700_000_002 * 10**9, agent_name="x" * 40)
+    for wide, shown in ((False, "x" * 15 + "…"), (True, "x" * 27 + "…")):
+        grid = trace_list.render([s], None, wide=wide)
+        text = grid.plain(common.WIDE_COLUMNS)
+        assert text is not None and shown in text and "x" * 41 not in text
+        assert text == _rich(grid.rich())
+
+
+def test_a_table_wider_than_the_width_is_left_to_rich() -> None:
+    grid = Grid(["A", "B"], [["x" * 50, "y" * 50]], lambda g: None)
+    assert grid.plain(120) is not None
+    assert grid.plain(80) is None
+
+
+def test_the_plain_console_hands_rich_what_plain_text_cannot_say() -> None:
+    s = TraceSummary("cd" * 16, 1_700_000_000 * 10**9, 1_700_000_002 * 10**9, agent_name="[b]x")
+    grid = trace_list.render([s], None)
+    assert grid.plain(common.WIDE_COLUMNS) is None
+    out = io.StringIO()
+    console = PlainConsole(out, common.WIDE_COLUMNS, lambda: common.console(file=out))
+    console.print(grid)
+    assert out.getvalue() == _rich(grid.rich())
+
+
+CELL = st.text(alphabet="abz09$,.+ -/@[]é█", max_size=14)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 5).flatmap(
+        lambda n: st.tuples(
+            st.lists(CELL, min_size=n, max_size=n),
+            st.lists(st.lists(CELL, min_size=n, max_size=n), max_size=5),
+            st.integers(0, n),
+            st.sampled_from(["", "By agent", "A title longer than most tables here"]),
+        )
+    )
+)
+def test_titled_grid_plain_is_rich_s(table: tuple[list[str], list[list[str]], int, str]) -> None:
+    from agentctl.views.tables import titled_grid
+
+    headers, rows, left, title = table
+    grid = titled_grid(title, headers, rows, left=left)
+    text = grid.plain(common.WIDE_COLUMNS)
+    if text is not None:
+        assert text == _rich(grid)  # a rich console draws the grid as its rich table
+
+
+def test_titled_grid_without_rows_is_rich_s() -> None:
+    from agentctl.views.tables import titled_grid
+
+    grid = titled_grid("By model", ["model", "calls", "LLM"], [])
+    text = grid.plain(common.WIDE_COLUMNS)
+    assert text == "By model\nmodel  calls  LLM\n" == _rich(grid)
