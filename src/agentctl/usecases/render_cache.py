@@ -274,7 +274,9 @@ def lookup(name: str) -> dict[str, Any] | None:
         if not (isinstance(source, dict) and isinstance(renders, dict) and renders):
             return None
         for kind, file, digest in inputs:
-            if kind not in ("code", "file", "dir") or _fingerprint(kind, file) != digest:
+            if kind not in ("code", "file", "dir") or not isinstance(file, str):
+                return None  # a number would be taken for a file descriptor
+            if _fingerprint(kind, file) != digest:
                 return None
         _source_fields(source)
         for bundle in renders.values():
@@ -304,6 +306,8 @@ def _bundle(data: dict[str, Any]) -> AgentBundle:
     bundle = AgentBundle(**data)
     if not (isinstance(bundle.objects, list) and all(isinstance(o, dict) for o in bundle.objects)):
         raise TypeError("objects are a list of objects")
+    if not all(isinstance(v, str) for k, v in data.items() if k != "objects"):
+        raise TypeError("the other fields are strings")
     return bundle
 
 

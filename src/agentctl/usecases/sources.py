@@ -3,7 +3,9 @@
 With a gate (the command's name), the policy gate that ``agentctl validate``
 runs decides first: a spec is gated with its rendered objects, a build output
 as plain manifests (its spec is not at hand). A refusal raises GateRefused
-before anything reaches the cluster.
+before anything reaches the cluster. A gated spec's render is kept for a
+re-deploy of unchanged input (``render_cache``): any changed input is loaded,
+gated and rendered again.
 """
 
 from __future__ import annotations

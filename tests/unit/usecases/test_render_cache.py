@@ -285,7 +285,12 @@ CORRUPT = {
     "inputs of the wrong shape": None,
     "objects not a list": None,
     "a bundle field missing": None,
+    "a file descriptor for a path": None,
+    "a number for a name": None,
 }
+
+
+HELD: list[Any] = []
 
 
 def _corrupt(entry: Path, how: str) -> None:
@@ -306,6 +311,14 @@ def _corrupt(entry: Path, how: str) -> None:
         data["renders"][minor]["objects"] = {"kind": "ConfigMap"}
     elif how == "a bundle field missing":
         del data["renders"][minor]["namespace"]
+    elif how == "a file descriptor for a path":
+        held = entry.with_name("held")
+        held.write_bytes(b"held open by someone else")
+        HELD.append(held.open("rb"))
+        digest = render_cache._fingerprint("file", str(held))
+        data["inputs"].insert(0, ["file", HELD[-1].fileno(), digest])
+    elif how == "a number for a name":
+        data["renders"][minor]["agent"] = 5
     entry.write_text(json.dumps(data))
 
 
@@ -327,6 +340,9 @@ def test_a_corrupt_entry_is_a_miss(tmp_path: Path, gates: list[str], how: str) -
     bundle, report = deploy(proj)
     assert report is not None and len(gates) == 2
     assert as_json(bundle) == as_json(good)
+    while HELD:  # a number in the entry was not taken for a file descriptor to read and close
+        with HELD.pop() as held:
+            assert held.read() == b"held open by someone else"
     json.loads(entry.read_text())  # written again, whole
     deploy(proj)
     assert len(gates) == 2
