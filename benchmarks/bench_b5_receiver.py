@@ -4,8 +4,9 @@ Realistic GenAI agent spans (see ``genai_payloads.py``: usage attributes,
 content-bearing events, tool arguments and results, one message in twenty
 quoting a credential) are encoded before the clock starts and posted over
 ``--connections`` keep-alive connections to the collector running in its own
-process, with redaction on and content capture allowed (the most work per
-span). Reported: spans/s from the first post to the last acknowledgement, the
+process, with redaction on and content capture allowed (``--capture-content``,
+the most work per span; ``--drop-content`` measures the collector's default,
+which drops content while decoding). Reported: spans/s from the first post to the last acknowledgement, the
 collector's CPU-seconds (user + system, its children included) and spans per
 CPU-second, which load on a shared machine stretches far less than wall time,
 its peak RSS (VmHWM, summed over its processes), and whether every span was
@@ -17,6 +18,7 @@ semantics: the store's ``trace``) right after its acknowledgement.
 cost rollups) in this process.
 
     python benchmarks/bench_b5_receiver.py [--spans N] [--connections K] [--runs R] [--in-process]
+                                           [--drop-content]
 """
 
 from __future__ import annotations
@@ -66,10 +68,10 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-def start_collector(store: Path) -> tuple[subprocess.Popen[str], int]:
+def start_collector(store: Path, capture: bool) -> tuple[subprocess.Popen[str], int]:
     proc = subprocess.Popen(
         [sys.executable, "-m", "agentctl", "collector", "--listen", "127.0.0.1:0",
-         "--store", str(store)],
+         "--store", str(store), "--capture-content" if capture else "--no-capture-content"],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
         env={**os.environ, "NO_COLOR": "1"},
     )  # fmt: skip
@@ -117,14 +119,14 @@ def post_all(port: int, bodies: list[bytes], connections: int) -> tuple[float, f
     return t0, time.perf_counter(), failed[0]
 
 
-def run_collector(n: int, connections: int, seed: int) -> dict[str, float | bool]:
+def run_collector(n: int, connections: int, seed: int, capture: bool) -> dict[str, float | bool]:
     from agentctl.telemetry.store import TraceStore
 
     bodies = make_bodies(n, batch=BATCH, seed=seed)
     spans = (n // SPANS_PER_RUN) * SPANS_PER_RUN
     with tempfile.TemporaryDirectory() as tmp:
         store_path = Path(tmp) / "traces.db"
-        proc, port = start_collector(store_path)
+        proc, port = start_collector(store_path, capture)
         # One body first, off the clock: the collector's one-time work (importing the
         # price data for the cost rollups, about half a CPU-second) is not per span.
         post_all(port, make_bodies(BATCH, batch=BATCH, seed=seed + 1000), 1)
@@ -153,7 +155,7 @@ def run_collector(n: int, connections: int, seed: int) -> dict[str, float | bool
     }
 
 
-def in_process(n: int) -> None:
+def in_process(n: int, capture: bool) -> None:
     from agentctl.telemetry.otlp import parse_protobuf
     from agentctl.telemetry.receiver import OtlpReceiver
     from agentctl.telemetry.store import TraceStore
@@ -161,7 +163,7 @@ def in_process(n: int) -> None:
     bodies = make_bodies(n, batch=BATCH, seed=int(time.time()))
     with tempfile.TemporaryDirectory() as tmp:
         store = TraceStore(Path(tmp) / "traces.db")
-        rx = OtlpReceiver(store, port=0)
+        rx = OtlpReceiver(store, port=0, capture_content=capture)
         keep = getattr(rx, "_keep_rollups", None)  # what the collector's writer does first
         if keep is not None:
             keep()
@@ -170,7 +172,7 @@ def in_process(n: int) -> None:
         decode = write = 0.0
         for body in bodies:
             c0 = time.process_time()
-            result = parse_protobuf(body, max_spans=rx.max_spans_per_request)
+            result = parse_protobuf(body, max_spans=rx.max_spans_per_request, keep_content=capture)
             c1 = time.process_time()
             store.insert(result.spans)
             write += time.process_time() - c1
@@ -188,13 +190,18 @@ def main() -> int:
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--in-process", action="store_true")
+    ap.add_argument("--drop-content", action="store_true", help="the collector's default")
     args = ap.parse_args()
+    capture = not args.drop_content
     print(f"B5 receiver alone: {args.spans:,} GenAI spans per run in bodies of {BATCH}, "
           f"{args.connections} connections, nproc={os.cpu_count()}, Python {sys.version.split()[0]}, "
-          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+          f"load average {os.getloadavg()[0]:.1f}, content {'kept' if capture else 'dropped'}")  # fmt: skip
     if args.in_process:
-        in_process(args.spans)
-    runs = [run_collector(args.spans, args.connections, seed) for seed in range(1, args.runs + 1)]
+        in_process(args.spans, capture)
+    runs = [
+        run_collector(args.spans, args.connections, seed, capture)
+        for seed in range(1, args.runs + 1)
+    ]
     med = statistics.median(float(r["rate"]) for r in runs)
     per_cpu = statistics.median(float(r["per_cpu"]) for r in runs)
     rss = max(float(r["rss"]) for r in runs)

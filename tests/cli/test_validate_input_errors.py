@@ -8,6 +8,7 @@ checked and reported, and the exit code is 2.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import stat
 import xml.etree.ElementTree as ET
@@ -157,3 +158,82 @@ def test_a_clean_run_says_execution_succeeded(examples, monkeypatch):
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
     assert doc["runs"][0]["invocations"] == [{"executionSuccessful": True}]
+
+
+POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+spec:
+  containers:
+  - name: c
+    image: nginx:latest
+"""
+
+
+@pytest.fixture
+def manifests(tmp_path, monkeypatch) -> Path:
+    """Two good manifests (one in a directory) around a malformed one, one that is not
+    a Kubernetes object, and a directory with a file that cannot be read."""
+    (tmp_path / "a.yaml").write_text(POD.format(name="first"))
+    (tmp_path / "bad.yaml").write_text("kind: Pod\nmetadata: [\n")
+    (tmp_path / "plain.yaml").write_text("just text\n")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "b.yaml").write_text(POD.format(name="second"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("broken", "where"),
+    [
+        ("bad.yaml", "bad.yaml:3:1: invalid YAML"),
+        ("plain.yaml", "plain.yaml:1:1: a manifest must be a YAML mapping"),
+        ("missing.yaml", "missing.yaml:1:1: no such file or directory"),
+    ],
+)
+def test_a_broken_manifest_leaves_the_others_checked(manifests, broken, where):
+    result = run_cli("validate", "-f", "a.yaml", "-f", broken, "-f", "dir", "-o", "json")
+    assert result.exit_code == 2, result.stderr  # the input error wins over the findings
+    doc = json.loads(result.stdout)
+    errors = [
+        f"{e['file']}:{e['line']}:{e['column']}: {e['message']}" for e in doc["data"]["errors"]
+    ]
+    assert len(errors) == 1 and errors[0].startswith(where), errors
+    objects = {f["object"] for f in doc["data"]["findings"]}
+    assert objects >= {"Pod/first", "Pod/second"}  # both sides of the broken input
+    assert doc["data"]["manifests"] == ["a.yaml", "dir/b.yaml"]
+
+
+def test_every_broken_manifest_is_reported_and_the_text_says_incomplete(manifests):
+    result = run_cli("validate", "-f", "bad.yaml", "-f", "a.yaml", "-f", "plain.yaml")
+    assert result.exit_code == 2
+    assert "IMG-001" in result.stdout and "a.yaml:8" in result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2 and "bad.yaml:3:1" in errors[0] and "plain.yaml:1:1" in errors[1]
+    assert "INCOMPLETE" in result.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_file_that_cannot_be_read_in_a_directory_leaves_the_others_checked(manifests):
+    os.mkfifo(manifests / "dir" / "a-fifo.yaml")  # reading it would block: refused unread
+    result = run_cli("validate", "-f", "dir", "-o", "json")
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)
+    assert [(e["file"], e["message"]) for e in doc["data"]["errors"]] == [
+        ("dir/a-fifo.yaml", "not a regular file (a FIFO, socket or device); expected a YAML file")
+    ]
+    assert "Pod/second" in {f["object"] for f in doc["data"]["findings"]}
+
+
+def test_without_keep_going_a_missing_manifest_is_still_a_usage_error(manifests):
+    from agentctl.errors import UsageError
+    from agentctl.policy.sources import load_manifests, read_manifests
+
+    with pytest.raises(UsageError, match=r"missing\.yaml: no such file or directory"):
+        load_manifests(["a.yaml", "missing.yaml"])
+    objects, problems = read_manifests(["a.yaml", "missing.yaml", "dir"])
+    assert [o.name for o in objects] == ["first", "second"]
+    assert [(p.file, p.message) for p in problems] == [
+        ("missing.yaml", "no such file or directory")
+    ]

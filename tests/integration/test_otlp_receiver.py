@@ -445,3 +445,26 @@ def test_cost_rollups_are_current_when_an_export_is_acknowledged(
     )  # fmt: skip
     assert rep.total.runs == 7
     assert {"early", "weather-bot"} <= {a.key for a in rep.by_agent}
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_the_long_lived_heap_is_frozen_only_when_asked(
+    store: TraceStore, freeze: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``agentctl collector`` (freeze_heap) hides the heap it keeps for life from the garbage
+    collector once, after its first commit; an embedding process (``agentctl dev``, tests) is
+    left alone."""
+    import gc
+
+    calls: list[int] = []
+    real = gc.freeze
+    monkeypatch.setattr(gc, "freeze", lambda: (calls.append(1), real())[1])
+    try:
+        with OtlpReceiver(store, port=0, keep_rollups=False, freeze_heap=freeze) as rx:
+            for _ in range(3):
+                assert post(rx, P.protobuf(P.agent_run()))[0] == 200
+        assert len(calls) == (1 if freeze else 0)
+        assert (gc.get_freeze_count() > 0) is freeze
+        assert store.count() == 3 * len(P.agent_run())
+    finally:
+        gc.unfreeze()

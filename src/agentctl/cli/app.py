@@ -276,20 +276,9 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            help="Print the version and exit.",
-            callback=_version_callback,
-            is_eager=True,
-        ),
-    ] = False,
-    debug: Annotated[
-        bool,
-        typer.Option("--debug", help="Show tracebacks and debug detail (env: AGENTCTL_DEBUG)."),
-    ] = False,
-) -> None:
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", callback=_version_callback, is_eager=True)] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug detail (env: AGENTCTL_DEBUG).")] = False,
+) -> None:  # fmt: skip
     ctx.obj = Settings.resolve(debug=debug or None, stdout_isatty=sys.stdout.isatty())
 
 

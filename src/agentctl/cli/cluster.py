@@ -21,6 +21,7 @@ from agentctl.cli.inputs import duration
 
 if TYPE_CHECKING:
     from agentctl.deploy.client import ConnectOptions, KubeClient
+    from agentctl.deploy.locate import Deployed
     from agentctl.deploy.source import AgentSource
 
 __all__ = ["duration"]
@@ -68,6 +69,18 @@ class Target(options.Group):
 
         where = project_dir or Path.cwd()
         return resolve_namespace(client, self.namespace, agent, where, self.platform_file())
+
+    def find_agent(
+        self, client: KubeClient, agent: str, project_dir: Path | None = None
+    ) -> Deployed:
+        """The deployed agent called ``agent``, looked up in :meth:`namespace_of`'s namespace
+        (every namespace when that is None), with the cluster's API discovered for what the
+        command does with it next. Raises NotDeployed (exit 2) naming where it looked."""
+        from agentctl.deploy.locate import find_agent
+
+        ns = self.namespace_of(client, agent, project_dir)
+        client.discover()
+        return find_agent(client, agent, ns)
 
 
 TARGET = Target()

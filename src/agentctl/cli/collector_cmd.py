@@ -56,31 +56,12 @@ def parse_size(value: str) -> int:
 
 @app.command()
 def collector(
-    listen: Annotated[
-        str,
-        typer.Option(
-            "--listen", help="Address for OTLP/HTTP (POST /v1/traces); port 0 picks a free one."
-        ),
-    ] = "127.0.0.1:4318",
+    listen: Annotated[str, typer.Option("--listen", help="Address for OTLP/HTTP (POST /v1/traces); port 0 picks a free one.")] = "127.0.0.1:4318",
     store: options.StoreOpt = None,
-    retention: Annotated[
-        str, typer.Option("--retention", help="Delete traces older than this (e.g. 12h, 7d).")
-    ] = "7d",
-    max_size: Annotated[
-        str,
-        typer.Option(
-            "--max-size", help="Delete the oldest traces when the store exceeds this (e.g. 1Gi)."
-        ),
-    ] = "1Gi",
-    capture_content: Annotated[
-        bool,
-        typer.Option(
-            "--capture-content/--no-capture-content",
-            help="Keep prompts, outputs and tool arguments that exporters send (default: drop them "
-            "before storage; agents opt in with spec.observability.captureContent).",
-        ),
-    ] = False,
-) -> None:
+    retention: Annotated[str, typer.Option("--retention", help="Delete traces older than this (e.g. 12h, 7d).")] = "7d",
+    max_size: Annotated[str, typer.Option("--max-size", help="Delete the oldest traces when the store exceeds this (e.g. 1Gi).")] = "1Gi",
+    capture_content: Annotated[bool, typer.Option("--capture-content/--no-capture-content", help="Keep prompts, outputs and tool arguments that exporters send (default: drop them before storage; agents opt in with spec.observability.captureContent).")] = False,
+) -> None:  # fmt: skip
     """Receive OTLP traces on loopback and store them locally, in the foreground (Ctrl-C stops)."""
     from agentctl.telemetry import otlp_signals
     from agentctl.telemetry.receiver import OtlpReceiver, RetentionPolicy, is_loopback
@@ -110,6 +91,7 @@ def collector(
         retention=policy,
         on_unstored_signal=unstored,
         capture_content=capture_content,
+        freeze_heap=True,
     )
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())

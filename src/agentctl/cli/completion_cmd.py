@@ -13,11 +13,7 @@ PROG = "agentctl"
 COMPLETE_VAR = "_AGENTCTL_COMPLETE"
 
 
-class Shell(StrEnum):
-    bash = "bash"
-    zsh = "zsh"
-    fish = "fish"
-    powershell = "powershell"
+Shell = StrEnum("Shell", "bash zsh fish powershell")
 
 
 @app.command()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,60 +10,31 @@ from typing import Annotated, Any
 import typer
 
 from agentctl.cli import common, options
-from agentctl.cli.inputs import load_agents, load_platform_for, parse_when
+from agentctl.cli.inputs import load_agents, load_platform_for, window
 from agentctl.errors import EXIT_FINDINGS
 from agentctl.settings import OutputFormat
 
 app = typer.Typer()
 
 
-class CostFormat(StrEnum):
-    text = "text"
-    json = "json"
-    yaml = "yaml"
-    csv = "csv"
-
-
-OpenCostOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--source",
-        help="OpenCost API base URL for compute cost (default: platform telemetry.costSource; else runs x requests).",
-    ),
-]
+CostFormat = StrEnum("CostFormat", "text json yaml csv")
 
 
 @app.command()
 def cost(
     paths: options.AgentPathsArg = None,
     store: options.StoreOpt = None,
-    source: OpenCostOpt = None,
+    source: Annotated[str | None, typer.Option("--source", help="OpenCost API base URL for compute cost (default: platform telemetry.costSource; else runs x requests).")] = None,
     since: options.SinceOpt = "7d",
     until: options.UntilOpt = None,
     agent: options.AgentFilterOpt = None,
-    top: Annotated[
-        int, typer.Option("--top", min=0, help="How many of the most expensive runs to list.")
-    ] = 10,
-    budget_check: Annotated[
-        bool,
-        typer.Option(
-            "--budget-check",
-            help="Compare spend with agent.yaml budgets and platform limits; exit 1 on a breach.",
-        ),
-    ] = False,
-    estimate: Annotated[
-        bool,
-        typer.Option(
-            "--estimate",
-            help="Projected monthly cost of the agents in scope from their spec (nothing deployed).",
-        ),
-    ] = False,
+    top: Annotated[int, typer.Option("--top", min=0, help="How many of the most expensive runs to list.")] = 10,
+    budget_check: Annotated[bool, typer.Option("--budget-check", help="Compare spend with agent.yaml budgets and platform limits; exit 1 on a breach.")] = False,
+    estimate: Annotated[bool, typer.Option("--estimate", help="Projected monthly cost of the agents in scope from their spec (nothing deployed).")] = False,
     env: options.EnvEachOpt = None,
     platform_file: options.PlatformOpt = None,
-    output: Annotated[
-        CostFormat, options.output_choice("text, json/yaml (envelope) or csv.")
-    ] = CostFormat.text,
-) -> None:
+    output: Annotated[CostFormat, options.output_choice("text, json/yaml (envelope) or csv.")] = CostFormat.text,
+) -> None:  # fmt: skip
     """Report LLM and compute spend by agent, model, team, run and day."""
     agents = load_agents(paths, env)
     platform = load_platform_for(
@@ -74,13 +44,7 @@ def cost(
         _estimate(agents, platform, output)
         return
     common.set_kind("BudgetCheck" if budget_check else "CostReport")
-    now = time.time_ns()
-    since_ns = parse_when(since, "--since", now)
-    until_ns = parse_when(until, "--until", now) if until else now
-    if since_ns >= until_ns:
-        from agentctl.errors import UsageError
-
-        raise UsageError(f"--since {since} is not before --until {until or 'now'}")
+    since_ns, until_ns = window(since, until)
     cost_source = platform.platform.telemetry.cost_source if platform is not None else None
     report = _report(store, source or cost_source, since_ns, until_ns, agent, top, agents, platform)
     if budget_check:

@@ -18,28 +18,15 @@ app = typer.Typer()
 @cluster.command(app)
 def delete(
     name: Annotated[str, typer.Argument(help="The agent to remove.")],
-    delete_data: Annotated[
-        bool,
-        typer.Option(
-            "--delete-data", help="Also delete the agent's memory (PersistentVolumeClaims)."
-        ),
-    ] = False,
-    yes: Annotated[
-        bool,
-        typer.Option(
-            "--yes", "-y", help="Do not ask for confirmation (required when not on a terminal)."
-        ),
-    ] = False,
-    ignore_not_found: Annotated[
-        bool, typer.Option("--ignore-not-found", help="Exit 0 when the agent is not deployed.")
-    ] = False,
+    delete_data: Annotated[bool, typer.Option("--delete-data", help="Also delete the agent's memory (PersistentVolumeClaims).")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (required when not on a terminal).")] = False,
+    ignore_not_found: Annotated[bool, typer.Option("--ignore-not-found", help="Exit 0 when the agent is not deployed.")] = False,
     target: cluster.Target = cluster.TARGET,
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Delete an agent's objects and runs; the shared namespace stays, and so does memory unless --delete-data."""
     from agentctl.deploy import delete as kdelete
     from agentctl.deploy.errors import NotDeployed
-    from agentctl.deploy.locate import find_agent
     from agentctl.errors import UsageError
     from agentctl.views.deploy_delete import preview
 
@@ -47,10 +34,8 @@ def delete(
     text = output is OutputFormat.text
     err = common.console(stderr=True)
     with target.connect() as client:
-        ns = target.namespace_of(client, name)
-        client.discover()
         try:
-            deployed = find_agent(client, name, ns)
+            deployed = target.find_agent(client, name)
         except NotDeployed as exc:
             if not ignore_not_found:
                 raise

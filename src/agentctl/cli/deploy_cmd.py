@@ -34,35 +34,15 @@ def deploy(
     path: options.PathArg = None,
     from_dir: options.FromOpt = None,
     env: options.EnvOpt = None,
-    dry_run: Annotated[
-        str | None,
-        typer.Option(
-            "--dry-run",
-            help="server: the API server validates and merges everything, nothing is persisted.",
-        ),
-    ] = None,
+    dry_run: Annotated[str | None, typer.Option("--dry-run", help="server: the API server validates and merges everything, nothing is persisted.")] = None,
     force_conflicts: options.ForceOpt = False,
-    prune: Annotated[
-        bool,
-        typer.Option(
-            "--prune/--no-prune",
-            help="Delete what agentctl deployed before for this agent and no longer renders.",
-        ),
-    ] = True,
-    wait: Annotated[
-        bool,
-        typer.Option(
-            "--wait/--no-wait",
-            help="Wait for rollouts, jobs, claims and external secrets to be ready.",
-        ),
-    ] = True,
-    timeout: Annotated[
-        str, typer.Option("--timeout", help="How long to wait for readiness (e.g. 90s, 5m).")
-    ] = "5m",
+    prune: Annotated[bool, typer.Option("--prune/--no-prune", help="Delete what agentctl deployed before for this agent and no longer renders.")] = True,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help="Wait for rollouts, jobs, claims and external secrets to be ready.")] = True,
+    timeout: Annotated[str, typer.Option("--timeout", help="How long to wait for readiness (e.g. 90s, 5m).")] = "5m",
     target: cluster.Target = cluster.TARGET,
     no_gate: options.NoGateOpt = False,
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Apply an agent to the cluster with server-side apply: ordered, concurrent, pruned, waited for.
 
     The policy gate `agentctl validate` runs comes first: exit 1 (nothing

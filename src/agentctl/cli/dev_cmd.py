@@ -18,66 +18,19 @@ app = typer.Typer()
 @app.command()
 def dev(
     path: options.PathArg = None,
-    invoke: Annotated[
-        str | None,
-        typer.Option(
-            "--invoke",
-            "-i",
-            help="Send one task (service/stateful agents; to a running `agentctl dev` when there is one), "
-            "or run the job or workflow once with it; print the answer, the trace tree and the cost, then stop.",
-        ),
-    ] = None,
-    offline_model: Annotated[
-        bool,
-        typer.Option(
-            "--offline-model",
-            help="Use the deterministic offline demo model (AGENT_MODEL_PROVIDER=offline-demo): no API key, no network.",
-        ),
-    ] = False,
-    tool: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--tool",
-            help="Run service tool NAME from its own agentctl project: NAME=DIR (repeatable).",
-        ),
-    ] = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param",
-            "-p",
-            help="Workflow parameter (or, for a job, an entry of AGENT_PARAMS) KEY=VALUE (repeatable).",
-        ),
-    ] = None,
+    invoke: Annotated[str | None, typer.Option("--invoke", "-i", help="Send one task (service/stateful agents; to a running `agentctl dev` when there is one), or run the job or workflow once with it; print the answer, the trace tree and the cost, then stop.")] = None,
+    offline_model: Annotated[bool, typer.Option("--offline-model", help="Use the deterministic offline demo model (AGENT_MODEL_PROVIDER=offline-demo): no API key, no network.")] = False,
+    tool: Annotated[list[str] | None, typer.Option("--tool", help="Run service tool NAME from its own agentctl project: NAME=DIR (repeatable).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="Workflow parameter (or, for a job, an entry of AGENT_PARAMS) KEY=VALUE (repeatable).")] = None,
     env: options.EnvOpt = None,
     env_file: options.EnvFileOpt = None,
-    python: Annotated[
-        str | None,
-        typer.Option(
-            "--python",
-            help="Interpreter for the project's code (default: <project>/.venv, created from the "
-            "project's pyproject.toml on first use and reused after).",
-        ),
-    ] = None,
+    python: Annotated[str | None, typer.Option("--python", help="Interpreter for the project's code (default: <project>/.venv, created from the project's pyproject.toml on first use and reused after).")] = None,
     store: options.StoreOpt = None,
     platform_file: options.PlatformOpt = None,
-    otlp_port: Annotated[
-        int,
-        typer.Option(
-            "--otlp-port",
-            help="Port of the embedded OTLP/HTTP receiver (0: a free port).",
-            min=0,
-            max=65535,
-        ),
-    ] = 0,
-    ready_timeout: Annotated[
-        float,
-        typer.Option(
-            "--ready-timeout", help="Seconds to wait for the agent and tools to be ready.", min=1
-        ),
-    ] = 60.0,
+    otlp_port: Annotated[int, typer.Option("--otlp-port", help="Port of the embedded OTLP/HTTP receiver (0: a free port).", min=0, max=65535)] = 0,
+    ready_timeout: Annotated[float, typer.Option("--ready-timeout", help="Seconds to wait for the agent and tools to be ready.", min=1)] = 60.0,
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Run the agent and its service tools locally with the runtime-contract environment.
 
     Spans go to an embedded trace receiver and the local store. Service and

@@ -19,12 +19,10 @@ def diff(
     from_dir: options.FromOpt = None,
     env: options.EnvOpt = None,
     force_conflicts: options.ForceOpt = False,
-    prune: Annotated[
-        bool, typer.Option("--prune/--no-prune", help="Show what deploy would prune as removals.")
-    ] = True,
+    prune: Annotated[bool, typer.Option("--prune/--no-prune", help="Show what deploy would prune as removals.")] = True,
     target: cluster.Target = cluster.TARGET,
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Compare a server-side dry run of the agent with the live objects (managed fields stripped).
 
     Exit 0 when nothing would change, 1 when something would (like `kubectl diff`),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -58,95 +57,39 @@ class EvalCommand(TyperCommand):
             return command.invoke(sub_ctx)
 
 
-TraceSourceOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--source",
-        help="A Jaeger or Tempo URL (jaeger+http://..., tempo+http://... or probed) instead of the store.",
-    ),
-]
-
-
 @app.command("eval", cls=EvalCommand)
 @options.expand
 def eval_(
     paths: options.AgentPathsArg = None,
     store: options.StoreOpt = None,
-    source: TraceSourceOpt = None,
+    source: Annotated[str | None, typer.Option("--source", help="A Jaeger or Tempo URL (jaeger+http://..., tempo+http://... or probed) instead of the store.")] = None,
     agent: options.AgentFilterOpt = None,
     since: options.SinceOpt = "7d",
     until: options.UntilOpt = None,
-    version: Annotated[
-        str | None,
-        typer.Option(
-            "--version", help="Gate this agent version (default: metadata.version of the spec)."
-        ),
-    ] = None,
-    compare: Annotated[
-        tuple[str, str] | None,
-        typer.Option(
-            "--compare",
-            metavar="VERSION_A VERSION_B",
-            help="Metrics and cost per run of two versions side by side.",
-        ),
-    ] = None,
-    declared_tools: Annotated[
-        bool,
-        typer.Option(
-            "--declared-tools/--no-declared-tools",
-            help="Tool-use accuracy requires calls to name a tool the agent.yaml in scope declares "
-            "(spec.tools, or one a declared service tool serves); off: every successful call counts.",
-        ),
-    ] = True,
-    allow_insufficient: Annotated[
-        bool,
-        typer.Option(
-            "--allow-insufficient", help="Let gates with too few samples pass (reported as such)."
-        ),
-    ] = False,
-    groundedness: Annotated[
-        bool,
-        typer.Option(
-            "--groundedness/--no-groundedness",
-            help="Check the answers of stored runs that captured their content and carry no "
-            "groundedness verdict yet (the runtime's own check, offline), and store the verdict "
-            "on the run: it counts in the hallucination rate.",
-        ),
-    ] = True,
+    version: Annotated[str | None, typer.Option("--version", help="Gate this agent version (default: metadata.version of the spec).")] = None,
+    compare: Annotated[tuple[str, str] | None, typer.Option("--compare", metavar="VERSION_A VERSION_B", help="Metrics and cost per run of two versions side by side.")] = None,
+    declared_tools: Annotated[bool, typer.Option("--declared-tools/--no-declared-tools", help="Tool-use accuracy requires calls to name a tool the agent.yaml in scope declares (spec.tools, or one a declared service tool serves); off: every successful call counts.")] = True,
+    allow_insufficient: Annotated[bool, typer.Option("--allow-insufficient", help="Let gates with too few samples pass (reported as such).")] = False,
+    groundedness: Annotated[bool, typer.Option("--groundedness/--no-groundedness", help="Check the answers of stored runs that captured their content and carry no groundedness verdict yet (the runtime's own check, offline), and store the verdict on the run: it counts in the hallucination rate.")] = True,
     judge: options.FaithfulnessJudge = options.FaithfulnessJudge(),
-    judge_limit: Annotated[
-        int,
-        typer.Option(
-            "--judge-limit",
-            metavar="N",
-            min=1,
-            max=10000,
-            help="At most this many runs judged per call.",
-        ),
-    ] = 50,
-    limit: Annotated[
-        int, typer.Option("--limit", min=1, help="With --source: how many recent traces to read.")
-    ] = 500,
+    judge_limit: Annotated[int, typer.Option("--judge-limit", metavar="N", min=1, max=10000, help="At most this many runs judged per call.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="With --source: how many recent traces to read.")] = 500,
     env: options.EnvEachOpt = None,
     credentials: options.SourceCredentials = options.NO_CREDENTIALS,
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Task success, tool-use accuracy, guardrail adherence and hallucination rate, with gates.
 
     `agentctl eval run` runs the project's eval set instead (see `agentctl eval run --help`).
     """
-    from agentctl.cli.inputs import load_agents, load_platform_for, parse_when
+    from agentctl.cli.inputs import load_agents, load_platform_for, window
     from agentctl.errors import GateFailed, UsageError
     from agentctl.eval.gates import check_gates
     from agentctl.eval.metrics import apply_limits, compute_metrics, facts_from_spans
     from agentctl.usecases import evaluate
 
     common.set_kind("EvalReport")
-    now = time.time_ns()
-    since_ns = parse_when(since, "--since", now)
-    until_ns = parse_when(until, "--until", now) if until else now
-    if since_ns >= until_ns:
-        raise UsageError(f"--since {since} is not before --until {until or 'now'}")
+    since_ns, until_ns = window(since, until)
     if store is not None and source is not None:
         raise UsageError("--store and --source do not go together")
     loaded = load_agents(paths, env)

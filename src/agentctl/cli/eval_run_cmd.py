@@ -26,114 +26,26 @@ MIN_COMPARE_RUNS = 10
 @options.expand
 def eval_run(
     path: options.PathArg = None,
-    files: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--file",
-            "-f",
-            metavar="FILE",
-            help="Eval set file(s) (default: <project>/evals/*.yaml).",
-        ),
-    ] = None,
-    case: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--case", metavar="NAME", help="Only the cases with these names (repeatable)."
-        ),
-    ] = None,
-    repeat: Annotated[
-        int, typer.Option("--repeat", metavar="N", min=1, max=1000, help="Runs of each case.")
-    ] = 1,
-    parallel: Annotated[
-        int,
-        typer.Option(
-            "--parallel",
-            metavar="N",
-            min=1,
-            max=32,
-            help="Cases in flight at once (service and stateful agents).",
-        ),
-    ] = 4,
-    offline_model: Annotated[
-        bool,
-        typer.Option(
-            "--offline-model/--spec-model",
-            help="The deterministic offline demo model (default), or the model agent.yaml names "
-            "(its key from .env, as for `agentctl dev`).",
-        ),
-    ] = True,
-    compare: Annotated[
-        str | None,
-        typer.Option(
-            "--compare",
-            metavar="VERSION",
-            help="Regression gate against the last eval-set run of VERSION (one-sided Fisher exact "
-            f"test per case and overall, p < {SIGNIFICANCE}, at least {MIN_COMPARE_RUNS} runs a side).",
-        ),
-    ] = None,
-    junit: Annotated[
-        Path | None,
-        typer.Option("--junit", metavar="FILE", help="Also write a JUnit XML report to this file."),
-    ] = None,
-    allow_insufficient: Annotated[
-        bool,
-        typer.Option(
-            "--allow-insufficient/--require-samples",
-            help="spec.evaluation gates with fewer runs than their minSamples pass (labelled), "
-            "or fail.",
-        ),
-    ] = True,
-    deployed: Annotated[
-        bool,
-        typer.Option(
-            "--deployed",
-            help="Run the cases against the deployed agent (service or stateful) through the "
-            "invoke path, one at a time; each run's trace is read from the platform's trace "
-            "backend (telemetry.traces, or --source) into the store.",
-        ),
-    ] = False,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source",
-            metavar="URL",
-            help="With --deployed: the Jaeger or Tempo query URL the runs' traces are read from "
-            "(jaeger or tempo alone with --port-forward), or local: the store, fed by "
-            "`agentctl collector` (default: platform.yaml telemetry.traces).",
-        ),
-    ] = None,
-    port_forward: Annotated[
-        str | None,
-        typer.Option(
-            "--port-forward",
-            metavar="svc/NAME[:PORT]",
-            help="With --deployed: reach the in-cluster trace backend through the API server "
-            "(in platform.yaml telemetry.collectorNamespace).",
-        ),
-    ] = None,
-    trace_wait: Annotated[
-        str,
-        typer.Option(
-            "--trace-wait",
-            metavar="DURATION",
-            help="With --deployed: how long to wait for each run's trace to reach the backend.",
-        ),
-    ] = "60s",
+    files: Annotated[list[Path] | None, typer.Option("--file", "-f", metavar="FILE", help="Eval set file(s) (default: <project>/evals/*.yaml).")] = None,
+    case: Annotated[list[str] | None, typer.Option("--case", metavar="NAME", help="Only the cases with these names (repeatable).")] = None,
+    repeat: Annotated[int, typer.Option("--repeat", metavar="N", min=1, max=1000, help="Runs of each case.")] = 1,
+    parallel: Annotated[int, typer.Option("--parallel", metavar="N", min=1, max=32, help="Cases in flight at once (service and stateful agents).")] = 4,
+    offline_model: Annotated[bool, typer.Option("--offline-model/--spec-model", help="The deterministic offline demo model (default), or the model agent.yaml names (its key from .env, as for `agentctl dev`).")] = True,
+    compare: Annotated[str | None, typer.Option("--compare", metavar="VERSION", help=f"Regression gate against the last eval-set run of VERSION (one-sided Fisher exact test per case and overall, p < {SIGNIFICANCE}, at least {MIN_COMPARE_RUNS} runs a side).")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", metavar="FILE", help="Also write a JUnit XML report to this file.")] = None,
+    allow_insufficient: Annotated[bool, typer.Option("--allow-insufficient/--require-samples", help="spec.evaluation gates with fewer runs than their minSamples pass (labelled), or fail.")] = True,
+    deployed: Annotated[bool, typer.Option("--deployed", help="Run the cases against the deployed agent (service or stateful) through the invoke path, one at a time; each run's trace is read from the platform's trace backend (telemetry.traces, or --source) into the store.")] = False,
+    source: Annotated[str | None, typer.Option("--source", metavar="URL", help="With --deployed: the Jaeger or Tempo query URL the runs' traces are read from (jaeger or tempo alone with --port-forward), or local: the store, fed by `agentctl collector` (default: platform.yaml telemetry.traces).")] = None,
+    port_forward: Annotated[str | None, typer.Option("--port-forward", metavar="svc/NAME[:PORT]", help="With --deployed: reach the in-cluster trace backend through the API server (in platform.yaml telemetry.collectorNamespace).")] = None,
+    trace_wait: Annotated[str, typer.Option("--trace-wait", metavar="DURATION", help="With --deployed: how long to wait for each run's trace to reach the backend.")] = "60s",
     target: cluster.Target = cluster.Target(request_timeout="300s"),
     judge: options.RubricJudge = options.RubricJudge(),
     env: options.EnvOpt = None,
     env_file: options.EnvFileOpt = None,
-    python: Annotated[
-        str | None,
-        typer.Option(
-            "--python",
-            metavar="PYTHON",
-            help="Interpreter for the project's code (default: <project>/.venv, else this one).",
-        ),
-    ] = None,
+    python: Annotated[str | None, typer.Option("--python", metavar="PYTHON", help="Interpreter for the project's code (default: <project>/.venv, else this one).")] = None,
     store: options.StoreOpt = None,
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Run the eval set (evals/*.yaml) locally and judge every case; exit 1 when one fails.
 
     Each case runs --repeat times through the same runtime as `agentctl dev`
@@ -358,7 +270,6 @@ def _run_deployed(
 ) -> list[Any]:
     """Each case ``repeat`` times against the deployed agent, through `agentctl invoke`'s path;
     each run's trace copied into the store and judged like a local run."""
-    from agentctl.deploy.locate import find_agent
     from agentctl.errors import Problem, SpecError, UsageError
     from agentctl.eval.cases import judge
     from agentctl.spec.models import AgentType
@@ -384,9 +295,7 @@ def _run_deployed(
         target.cluster.connect() as client,
     ):
         source = _trace_source(loaded, target, store, stack)
-        ns = target.cluster.namespace_of(client, agent.metadata.name, loaded.project_dir)
-        client.discover()
-        found = find_agent(client, agent.metadata.name, ns)
+        found = target.cluster.find_agent(client, agent.metadata.name, loaded.project_dir)
         for c in cases:
             for attempt in range(1, repeat + 1):
                 obs = _observe(client, found, c.case.input, source, store, target.trace_wait)

@@ -28,13 +28,20 @@ BuilderOpt = Annotated[
 ]
 
 
-def _load(path: Path | None, platform_file: Path | None, env: str | None) -> tuple[Any, Any]:
+def _prepare(builder: str | None, insecure: bool, path: Path | None, platform_file: Path | None,
+             env: str | None) -> tuple[Any, Any, Any]:  # fmt: skip
+    """(the builder, the agent, its platform): the builder first, so that a machine without
+    one says so before any spec is read."""
+    from agentctl.image import builders
     from agentctl.spec.loader import find_agent_file, load_agent, load_platform
 
+    common.set_kind("ImageResult")
+    chosen = builders.find(builder)
+    chosen.insecure = insecure
     agent_file = find_agent_file(path or Path("."))
     loaded = load_agent(agent_file, env=env)
     platform = load_platform(common.platform_path(platform_file), agent_file.resolve().parent)
-    return loaded, platform
+    return chosen, loaded, platform
 
 
 def _show(result: Any, output: OutputFormat) -> None:
@@ -53,41 +60,23 @@ def _show(result: Any, output: OutputFormat) -> None:
 def build(
     path: options.PathArg = None,
     builder: BuilderOpt = None,
-    push: Annotated[
-        bool, typer.Option("--push", help="Push every tag and record the digest.")
-    ] = False,
-    build_arg: Annotated[
-        list[str] | None,
-        typer.Option("--build-arg", help="KEY=VALUE passed to the Dockerfile (repeatable)."),
-    ] = None,
-    platforms: Annotated[
-        str | None,
-        typer.Option(
-            "--target-platform",
-            help="Target platforms, comma-separated (linux/amd64,linux/arm64), the builders' --platform; several need a builder that supports them. (--platform names platform.yaml, as in every command.)",
-        ),
-    ] = None,
+    push: Annotated[bool, typer.Option("--push", help="Push every tag and record the digest.")] = False,
+    build_arg: Annotated[list[str] | None, typer.Option("--build-arg", help="KEY=VALUE passed to the Dockerfile (repeatable).")] = None,
+    platforms: Annotated[str | None, typer.Option("--target-platform", help="Target platforms, comma-separated (linux/amd64,linux/arm64), the builders' --platform; several need a builder that supports them. (--platform names platform.yaml, as in every command.)")] = None,
     insecure: InsecureOpt = False,
-    file: Annotated[
-        Path | None,
-        typer.Option("--file", "-f", metavar="FILE", help="Dockerfile (default: PATH/Dockerfile)."),
-    ] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", metavar="FILE", help="Dockerfile (default: PATH/Dockerfile).")] = None,
     platform_file: options.PlatformOpt = None,
     env: options.EnvOpt = None,
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Build the project's image from its Dockerfile, tagged with spec.image, the version and the git commit.
 
     With --push, push it and write the pushed digest to image.lock.json beside
     agent.yaml; build and deploy then run image@sha256:... .
     """
-    from agentctl.image import builders
     from agentctl.image import project as image_project
 
-    common.set_kind("ImageResult")
-    chosen = builders.find(builder)
-    chosen.insecure = insecure
-    loaded, platform = _load(path, platform_file, env)
+    chosen, loaded, platform = _prepare(builder, insecure, path, platform_file, env)
     wanted = [p.strip() for p in (platforms or "").split(",") if p.strip()]
     plan = image_project.plan(
         loaded,
@@ -112,12 +101,8 @@ def push(
     output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Push an image built by `agentctl image build` and record its digest in image.lock.json."""
-    from agentctl.image import builders
     from agentctl.image import project as image_project
 
-    common.set_kind("ImageResult")
-    chosen = builders.find(builder)
-    chosen.insecure = insecure
-    loaded, platform = _load(path, platform_file, env)
+    chosen, loaded, platform = _prepare(builder, insecure, path, platform_file, env)
     plan = image_project.plan(loaded, platform)
     _show(image_project.push(plan, chosen), output)

@@ -48,6 +48,21 @@ def parse_when(value: str, flag: str, now_ns: int) -> int:
     return int(when.timestamp()) * 10**9 + when.microsecond * 1000
 
 
+def window(since: str, until: str | None) -> tuple[int, int]:
+    """The time window ``--since``/``--until`` name (``--until`` defaults to now), in ns;
+    a window that ends before it starts is a usage error."""
+    import time
+
+    now = time.time_ns()
+    since_ns = parse_when(since, "--since", now)
+    until_ns = parse_when(until, "--until", now) if until else now
+    if since_ns >= until_ns:
+        from agentctl.errors import UsageError
+
+        raise UsageError(f"--since {since} is not before --until {until or 'now'}")
+    return since_ns, until_ns
+
+
 def load_agents(paths: list[Path] | None, env: str | None) -> list[Any]:
     """The agents in scope: those named, else the project the working directory is in (if any)."""
     from agentctl.spec.files import project_agent_file

@@ -39,21 +39,13 @@ def _task(text: str | None, file: Path | None) -> str:
 @cluster.command(app)
 def invoke(
     name: Annotated[str, typer.Argument(help="The deployed agent.")],
-    input_text: Annotated[
-        str | None, typer.Option("--input", "-i", help="The task (the request's input).")
-    ] = None,
-    file: Annotated[
-        Path | None,
-        typer.Option("-f", "--file", metavar="FILE", help="Read the task from FILE (- for stdin)."),
-    ] = None,
+    input_text: Annotated[str | None, typer.Option("--input", "-i", help="The task (the request's input).")] = None,
+    file: Annotated[Path | None, typer.Option("-f", "--file", metavar="FILE", help="Read the task from FILE (- for stdin).")] = None,
     param: options.ParamOpt = None,
-    conversation: Annotated[
-        str | None,
-        typer.Option("--conversation-id", help="Continue this conversation (stateful agents)."),
-    ] = None,
+    conversation: Annotated[str | None, typer.Option("--conversation-id", help="Continue this conversation (stateful agents).")] = None,
     target: cluster.Target = cluster.Target(request_timeout="300s"),
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Send a task to a deployed service or stateful agent and print its answer and trace id.
 
     The request goes through the API server's service proxy (the runtime
@@ -65,7 +57,6 @@ def invoke(
     parameter when it declares one).
     """
     from agentctl.deploy import invoke as deploy_invoke
-    from agentctl.deploy.locate import find_agent
 
     common.set_kind("Invocation")
     params = common.parse_params(param)
@@ -73,9 +64,7 @@ def invoke(
     text = output is OutputFormat.text
     err = common.console(stderr=True)
     with target.connect() as client:
-        ns = target.namespace_of(client, name)
-        client.discover()
-        deployed = find_agent(client, name, ns)
+        deployed = target.find_agent(client, name)
         kinds = {r.kind for r in deployed.inventory.refs()}
         if kinds & {"WorkflowTemplate", "CronWorkflow", "CronJob", "Job"}:
             _start_run(client, deployed, task, params, output)

@@ -15,30 +15,13 @@ app = typer.Typer()
 @cluster.command(app)
 def logs(
     name: Annotated[str, typer.Argument(help="The agent.")],
-    follow: Annotated[
-        bool,
-        typer.Option(
-            "--follow", "-f", help="Stream new lines (and new pods) until every pod has finished."
-        ),
-    ] = False,
-    since: Annotated[
-        str | None, typer.Option("--since", help="Only lines newer than this (e.g. 10m, 1h).")
-    ] = None,
-    tail: Annotated[
-        int | None, typer.Option("--tail", help="Only the last N lines of each container.")
-    ] = None,
-    container: Annotated[
-        str | None, typer.Option("-c", "--container", help="Only this container.")
-    ] = None,
-    run: Annotated[
-        str | None,
-        typer.Option(
-            "--run",
-            help="Only the pods of this run (a Workflow or Job name, or @latest), prefixed by step.",
-        ),
-    ] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Stream new lines (and new pods) until every pod has finished.")] = False,
+    since: Annotated[str | None, typer.Option("--since", help="Only lines newer than this (e.g. 10m, 1h).")] = None,
+    tail: Annotated[int | None, typer.Option("--tail", help="Only the last N lines of each container.")] = None,
+    container: Annotated[str | None, typer.Option("-c", "--container", help="Only this container.")] = None,
+    run: Annotated[str | None, typer.Option("--run", help="Only the pods of this run (a Workflow or Job name, or @latest), prefixed by step.")] = None,
     target: cluster.Target = cluster.TARGET,
-) -> None:
+) -> None:  # fmt: skip
     """Print the logs of every pod of an agent, each line prefixed with [pod/container]."""
     import threading
 

@@ -7,6 +7,9 @@ has) stay in its signature, beside the code that reads them, and so do the
 flags commands spell alike but mean differently (`--since` of `logs` is a
 duration, of `trace` a filter, of `cost` a window): tests/cli/test_options.py
 names each of those and why, and fails on any other repeated declaration.
+A command's own options are written one a line (the signature's header says
+``# fmt: skip``), so different options of different commands do not read as
+the same block of formatter layout.
 
 It imports typer and the settings only: every command module imports it, so
 what it costs is paid by every command's start-up.

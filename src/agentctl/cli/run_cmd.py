@@ -19,28 +19,17 @@ app = typer.Typer()
 def run(
     name: Annotated[str, typer.Argument(help="The agent to run (a job or workflow agent).")],
     param: options.ParamOpt = None,
-    watch: Annotated[
-        bool, typer.Option("--watch", "-w", help="Follow the run node by node until it ends.")
-    ] = False,
-    log: Annotated[
-        bool,
-        typer.Option(
-            "--log", help="With --watch: print the run's logs as they come, prefixed by step."
-        ),
-    ] = False,
-    timeout: Annotated[
-        str | None,
-        typer.Option("--timeout", help="With --watch: give up waiting after this long (e.g. 30m)."),
-    ] = None,
+    watch: Annotated[bool, typer.Option("--watch", "-w", help="Follow the run node by node until it ends.")] = False,
+    log: Annotated[bool, typer.Option("--log", help="With --watch: print the run's logs as they come, prefixed by step.")] = False,
+    timeout: Annotated[str | None, typer.Option("--timeout", help="With --watch: give up waiting after this long (e.g. 30m).")] = None,
     target: cluster.Target = cluster.TARGET,
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Start a Workflow from the agent's WorkflowTemplate, or a Job from its CronJob/Job template.
 
     With --watch: exit 0 when the run succeeds, 4 when it fails (naming the failing step).
     """
     from agentctl.deploy import runs
-    from agentctl.deploy.locate import find_agent
     from agentctl.views.deploy_run import RunWatcher
 
     common.set_kind("Run")
@@ -52,9 +41,7 @@ def run(
 
         raise UsageError("--log follows the run's logs while watching it: add --watch")
     with target.connect() as client:
-        ns = target.namespace_of(client, name)
-        client.discover()
-        deployed = find_agent(client, name, ns)
+        deployed = target.find_agent(client, name)
         state = runs.start(client, deployed, params)
         err = common.console(stderr=True)
         if text:

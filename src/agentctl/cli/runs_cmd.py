@@ -35,16 +35,13 @@ def list_runs(
     """Recent runs of an agent, newest first: phase, duration and compute cost."""
     from agentctl.cost.rates import RateCard, fmt_usd
     from agentctl.deploy import run_admin
-    from agentctl.deploy.locate import find_agent
     from agentctl.spec.units import format_duration
     from agentctl.views.tables import titled_table
 
     common.set_kind("RunList")
     card = RateCard()
     with target.connect() as client:
-        ns = target.namespace_of(client, name)
-        client.discover()
-        deployed = find_agent(client, name, ns)
+        deployed = target.find_agent(client, name)
         rows = run_admin.list_runs(client, deployed, card, limit)
     if output is not OutputFormat.text:
         common.emit("RunList", {"agent": name, "runs": [r.to_dict() for r in rows]}, output)

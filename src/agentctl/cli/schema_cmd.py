@@ -12,17 +12,13 @@ import typer
 app = typer.Typer()
 
 
-class Which(StrEnum):
-    agent = "agent"
-    platform = "platform"
+Which = StrEnum("Which", "agent platform")
 
 
 @app.command()
 def schema(
-    which: Annotated[
-        Which, typer.Argument(help="Which file's schema: agent or platform.")
-    ] = Which.agent,
-) -> None:
+    which: Annotated[Which, typer.Argument(help="Which file's schema: agent or platform.")] = Which.agent,
+) -> None:  # fmt: skip
     """Print the JSON Schema (Draft 2020-12) of agent.yaml or platform.yaml.
 
     Save it and point your editor at it for completion and inline errors:

@@ -14,15 +14,11 @@ app = typer.Typer()
 
 @cluster.command(app)
 def status(
-    name: Annotated[
-        str | None, typer.Argument(help="An agent (default: every agent in the namespace).")
-    ] = None,
-    all_namespaces: Annotated[
-        bool, typer.Option("-A", "--all-namespaces", help="Agents in every namespace.")
-    ] = False,
+    name: Annotated[str | None, typer.Argument(help="An agent (default: every agent in the namespace).")] = None,
+    all_namespaces: Annotated[bool, typer.Option("-A", "--all-namespaces", help="Agents in every namespace.")] = False,
     target: cluster.Target = cluster.TARGET,
     output: options.OutputOpt = OutputFormat.text,
-) -> None:
+) -> None:  # fmt: skip
     """Show agents agentctl deployed: type, version, ready/desired replicas, last run and result, age."""
     from agentctl.deploy.status import status as run_status
     from agentctl.errors import UsageError

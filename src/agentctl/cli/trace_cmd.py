@@ -23,92 +23,30 @@ app = typer.Typer()
 POLL_INTERVAL_S = 0.05  # a new span shows within ~50 ms; one indexed query per poll
 
 
-class TraceFormat(StrEnum):
-    text = "text"
-    wide = "wide"
-    json = "json"
-    yaml = "yaml"
-
-
-class Status(StrEnum):
-    ok = "ok"
-    error = "error"
+TraceFormat = StrEnum("TraceFormat", "text wide json yaml")
+Status = StrEnum("Status", "ok error")
 
 
 @app.command()
 @options.expand
 def trace(
-    trace_id: Annotated[
-        str | None,
-        typer.Option(
-            "--trace-id", "-t", help="Show one trace (full id, or a unique prefix locally)."
-        ),
-    ] = None,
-    follow: Annotated[
-        bool,
-        typer.Option(
-            "--follow",
-            "-f",
-            help="Print new spans as they arrive, grouped by trace (Ctrl-C stops).",
-        ),
-    ] = False,
-    agent: Annotated[
-        str | None, typer.Option("--agent", help="Only traces of this agent (or service).")
-    ] = None,
-    conversation: Annotated[
-        str | None, typer.Option("--conversation", help="Only traces of this conversation id.")
-    ] = None,
-    status: Annotated[
-        Status | None, typer.Option("--status", help="Only traces that ended ok or with an error.")
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since",
-            help="Only traces started within this long (30m, 6h, 7d) or since an ISO date/time.",
-        ),
-    ] = None,
-    limit: Annotated[
-        int, typer.Option("--limit", "--last", "-l", min=1, help="How many traces to list.")
-    ] = 20,
+    trace_id: Annotated[str | None, typer.Option("--trace-id", "-t", help="Show one trace (full id, or a unique prefix locally).")] = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Print new spans as they arrive, grouped by trace (Ctrl-C stops).")] = False,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only traces of this agent (or service).")] = None,
+    conversation: Annotated[str | None, typer.Option("--conversation", help="Only traces of this conversation id.")] = None,
+    status: Annotated[Status | None, typer.Option("--status", help="Only traces that ended ok or with an error.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only traces started within this long (30m, 6h, 7d) or since an ISO date/time.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "--last", "-l", min=1, help="How many traces to list.")] = 20,
     store: options.StoreOpt = None,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source",
-            help="local, a Jaeger/Tempo URL (jaeger+http://..., tempo+http://... or probed), or jaeger|tempo with "
-            "--port-forward (default: platform.yaml telemetry.traces, else local).",
-        ),
-    ] = None,
-    port_forward: Annotated[
-        str | None,
-        typer.Option(
-            "--port-forward",
-            help="Reach an in-cluster backend: svc/NAME[:PORT] or pod/NAME[:PORT].",
-        ),
-    ] = None,
-    namespace: Annotated[
-        str | None,
-        typer.Option(
-            "-n",
-            "--namespace",
-            help="Namespace for --port-forward (default: platform collectorNamespace).",
-        ),
-    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="local, a Jaeger/Tempo URL (jaeger+http://..., tempo+http://... or probed), or jaeger|tempo with --port-forward (default: platform.yaml telemetry.traces, else local).")] = None,
+    port_forward: Annotated[str | None, typer.Option("--port-forward", help="Reach an in-cluster backend: svc/NAME[:PORT] or pod/NAME[:PORT].")] = None,
+    namespace: Annotated[str | None, typer.Option("-n", "--namespace", help="Namespace for --port-forward (default: platform collectorNamespace).")] = None,
     kubeconfig: options.KubeconfigOpt = None,
     context: options.ContextOpt = None,
-    no_cost: Annotated[
-        bool, typer.Option("--no-cost", help="Skip pricing (shows tokens only).")
-    ] = False,
+    no_cost: Annotated[bool, typer.Option("--no-cost", help="Skip pricing (shows tokens only).")] = False,
     credentials: options.SourceCredentials = options.NO_CREDENTIALS,
-    output_choice: Annotated[
-        TraceFormat,
-        options.output_choice(
-            "text (fits 80 columns: short trace ids), wide (every column, full ids), "
-            "json/yaml (a versioned envelope)."
-        ),
-    ] = TraceFormat.text,
-) -> None:
+    output_choice: Annotated[TraceFormat, options.output_choice("text (fits 80 columns: short trace ids), wide (every column, full ids), json/yaml (a versioned envelope).")] = TraceFormat.text,
+) -> None:  # fmt: skip
     """Show agent traces from the local store or a Jaeger/Tempo backend."""
     from agentctl.cli.inputs import parse_when
     from agentctl.usecases import trace_source

@@ -21,20 +21,8 @@ from agentctl.views.words import counted
 app = typer.Typer(add_completion=False)
 
 
-class Format(StrEnum):
-    text = "text"
-    json = "json"
-    yaml = "yaml"
-    sarif = "sarif"
-    junit = "junit"
-    github = "github"
-
-
-class Level(StrEnum):
-    low = "low"
-    medium = "medium"
-    high = "high"
-    critical = "critical"
+Format = StrEnum("Format", "text json yaml sarif junit github")
+Level = StrEnum("Level", "low medium high critical")
 
 
 class _OrderedCommand(TyperCommand):
@@ -132,74 +120,21 @@ def render(report: Any, fmt: str, elapsed: float) -> str:
 @app.command(cls=_OrderedCommand)
 def validate(
     ctx: typer.Context,
-    paths: Annotated[
-        list[Path] | None,
-        typer.Argument(
-            help="Agent projects, agent.yaml files or directories holding many (default: the current directory)."
-        ),
-    ] = None,
-    filename: Annotated[
-        list[str] | None,
-        typer.Option(
-            "-f",
-            "--filename",
-            help="Plain Kubernetes manifests: a file, a directory (searched recursively) or - for stdin. Repeatable.",
-        ),
-    ] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Agent projects, agent.yaml files or directories holding many (default: the current directory).")] = None,
+    filename: Annotated[list[str] | None, typer.Option("-f", "--filename", help="Plain Kubernetes manifests: a file, a directory (searched recursively) or - for stdin. Repeatable.")] = None,
     platform_file: options.PlatformOpt = None,
     env: options.EnvOpt = None,
-    include: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--include",
-            help="Run only these checks (ids or globs such as NET-*; repeatable or comma-separated).",
-        ),
-    ] = None,
-    exclude: Annotated[
-        list[str] | None, typer.Option("--exclude", help="Skip these checks (ids or globs).")
-    ] = None,
-    fail_on: Annotated[
-        Level | None,
-        typer.Option(
-            "--fail-on",
-            help="Exit 1 on findings at or above this severity (default: platform policy.failOn, else high).",
-            case_sensitive=False,
-        ),
-    ] = None,
-    no_inline: Annotated[
-        bool,
-        typer.Option("--no-inline-suppressions", help="Ignore suppressions written in agent.yaml."),
-    ] = False,
-    formats: Annotated[
-        list[Format] | None,
-        typer.Option(
-            "--format",
-            help="Report format: text, json, yaml, sarif, junit, github. Repeatable.",
-            case_sensitive=False,
-        ),
-    ] = None,
-    output_files: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--output-file", help="Write the report of the --format before it to this file."
-        ),
-    ] = None,
-    output: Annotated[
-        OutputFormat | None,
-        typer.Option(
-            "-o", "--output", help="Same as --format (text, json or yaml).", case_sensitive=False
-        ),
-    ] = None,
+    include: Annotated[list[str] | None, typer.Option("--include", help="Run only these checks (ids or globs such as NET-*; repeatable or comma-separated).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Skip these checks (ids or globs).")] = None,
+    fail_on: Annotated[Level | None, typer.Option("--fail-on", help="Exit 1 on findings at or above this severity (default: platform policy.failOn, else high).", case_sensitive=False)] = None,
+    no_inline: Annotated[bool, typer.Option("--no-inline-suppressions", help="Ignore suppressions written in agent.yaml.")] = False,
+    formats: Annotated[list[Format] | None, typer.Option("--format", help="Report format: text, json, yaml, sarif, junit, github. Repeatable.", case_sensitive=False)] = None,
+    output_files: Annotated[list[Path] | None, typer.Option("--output-file", help="Write the report of the --format before it to this file.")] = None,
+    output: Annotated[OutputFormat | None, typer.Option("-o", "--output", help="Same as --format (text, json or yaml).", case_sensitive=False)] = None,
     kube_version: options.KubeVersionOpt = None,
     crd_dir: options.CrdDirOpt = None,
-    allow_kind: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--allow-kind",
-            help="Kind, group/Kind or apiVersion/Kind that SCH-001 accepts without a schema (repeatable; added to platform.yaml policy.allowKinds).",
-        ),
-    ] = None,
-) -> None:
+    allow_kind: Annotated[list[str] | None, typer.Option("--allow-kind", help="Kind, group/Kind or apiVersion/Kind that SCH-001 accepts without a schema (repeatable; added to platform.yaml policy.allowKinds).")] = None,
+) -> None:  # fmt: skip
     """Run the policy gate on agents (spec + rendered objects) and on plain manifests.
 
     Exit 0 when nothing is at or above --fail-on, 1 when something is, 2 when an

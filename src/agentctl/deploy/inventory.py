@@ -31,7 +31,7 @@ from agentctl.deploy.objects import (
     ObjectRef,
     split_gk,
 )
-from agentctl.render.names import namespace_owned
+from agentctl.render.bundle import namespace_owned
 
 PART_OF = "applyset.kubernetes.io/part-of"
 APPLYSET_ID = "applyset.kubernetes.io/id"

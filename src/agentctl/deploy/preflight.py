@@ -21,7 +21,7 @@ from agentctl.deploy.replace import Replacement, live_candidates
 from agentctl.deploy.replace import plan as plan_replacements
 from agentctl.deploy.source import AgentBundle, AgentSource
 from agentctl.errors import ConfigError, UsageError
-from agentctl.render.names import NAMESPACE_DENY
+from agentctl.render.bundle import NAMESPACE_DENY
 
 # Every kind agentctl renders (group, kind), listed when there is no inventory to say which.
 RENDERED_KINDS = [

@@ -106,7 +106,7 @@ def from_loaded(loaded: LoadedAgent, platform: LoadedPlatform) -> AgentSource:
     def render(kube_version: str | None) -> AgentBundle:
         from agentctl.render import render_agent
 
-        bundle = render_agent(loaded, platform, kube_version=_minor(kube_version))
+        bundle = render_agent(loaded, platform, kube_version=minor_version(kube_version))
         agent = loaded.agent
         objects = [ro.obj for ro in bundle.objects]
         return _finish(
@@ -123,7 +123,7 @@ def from_loaded(loaded: LoadedAgent, platform: LoadedPlatform) -> AgentSource:
     return AgentSource(loaded.name, namespace, loaded.file, render)
 
 
-def _minor(git_version: str | None) -> str | None:
+def minor_version(git_version: str | None) -> str | None:
     """'v1.31.2' -> '1.31' (what the renderer picks schemas by)."""
     if not git_version:
         return None

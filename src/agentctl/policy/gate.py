@@ -12,7 +12,7 @@ from agentctl.policy import engine
 from agentctl.policy.declarative import field_rule_checks
 from agentctl.policy.model import Check, Finding, RunOptions, Unit
 from agentctl.policy.registry import all_checks, select
-from agentctl.policy.sources import agent_unit, load_manifests, manifest_unit
+from agentctl.policy.sources import agent_unit, manifest_unit, read_manifests
 from agentctl.spec.files import AGENT_FILENAMES, display_path, find_agent_files
 
 if TYPE_CHECKING:
@@ -106,11 +106,8 @@ def run(
     checks = select(all_checks(field_rule_checks(platform), plugins=plugins), include, exclude)
 
     loaded, problems = load_agents(agent_files, env)
-    objects = []
-    try:
-        objects = load_manifests(manifest_targets) if manifest_targets else []
-    except SpecError as err:
-        problems.extend(err.problems)
+    objects, unread = read_manifests(manifest_targets, keep_going=keep_going)
+    problems.extend(unread)
     if problems and not keep_going:
         raise SpecError(problems)
     units: list[Unit] = []

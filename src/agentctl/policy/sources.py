@@ -85,12 +85,37 @@ def _label_agent(data: dict[str, Any]) -> str | None:
 
 
 def load_manifests(targets: Iterable[str | Path]) -> list[Obj]:
-    """Objects of every manifest file given (files, directories searched recursively, or ``-`` for stdin)."""
+    """Objects of every manifest file given (files, directories searched recursively, or ``-`` for stdin).
+
+    Raises UsageError for an input that does not exist or cannot be read, and
+    SpecError with every problem of every file that is not YAML or not a
+    Kubernetes object."""
+    objects, problems = read_manifests(targets, keep_going=False)
+    if problems:
+        raise SpecError(problems)
+    return objects
+
+
+def read_manifests(
+    targets: Iterable[str | Path], *, keep_going: bool = True
+) -> tuple[list[Obj], list[Problem]]:
+    """The objects of every manifest input that could be read, and the problems of the
+    others (as kubectl and kube-linter do, a broken input does not stop the rest).
+
+    With ``keep_going`` an input that is missing or cannot be read is one more
+    problem (at line 1 of that input); without it, it raises UsageError there."""
     from agentctl.spec.loader import display_path
     from agentctl.spec.yamlsafe import parse_documents, read_stdin, read_text
 
     objects: list[Obj] = []
     problems: list[Problem] = []
+
+    def unreadable(err: UsageError, shown: str) -> None:
+        if not keep_going:
+            raise err
+        message = err.message.removeprefix(f"{shown}: ")
+        problems.append(Problem(shown, 1, 1, "", message))
+
     for target in targets:
         sources: list[tuple[str, str | None, Path | None]] = []
         if str(target) == "-":
@@ -102,10 +127,13 @@ def load_manifests(targets: Iterable[str | Path]) -> list[Obj]:
         else:
             path = Path(target)
             if not path.exists():
-                raise UsageError(f"{target}: no such file or directory")
+                unreadable(UsageError(f"{target}: no such file or directory"), str(target))
+                continue
             files = _manifest_files(path)
             if path.is_dir() and not files:
-                raise UsageError(f"{display_path(path)}: no .yaml, .yml or .json files here")
+                shown = display_path(path)
+                unreadable(UsageError(f"{shown}: no .yaml, .yml or .json files here"), shown)
+                continue
             sources.extend((display_path(f), None, f) for f in files)
         for shown, text, source in sources:
             try:
@@ -119,9 +147,9 @@ def load_manifests(targets: Iterable[str | Path]) -> list[Obj]:
                     objects.extend(_doc_objects(doc, i))
             except SpecError as err:
                 problems.extend(err.problems)
-    if problems:
-        raise SpecError(problems)
-    return objects
+            except UsageError as err:  # a file of a directory that cannot be read
+                unreadable(err, shown)
+    return objects, problems
 
 
 class _RenderedLocator:

@@ -20,6 +20,18 @@ def clone(value: Any) -> Any:
     return value
 
 
+# The namespace's own default deny: every pod of the namespace, not one agent's. It
+# belongs to the namespace (like the Namespace object): every agent of the namespace
+# renders the same one, and deploy applies it with team-level labels only and never
+# prunes or deletes it with one agent.
+NAMESPACE_DENY = "agentctl-namespace-default-deny"
+
+
+def namespace_owned(kind: str, name: str) -> bool:
+    """Objects a namespace's agents share: the Namespace and its default deny."""
+    return kind == "Namespace" or (kind == "NetworkPolicy" and name == NAMESPACE_DENY)
+
+
 # Output file groups, in apply order: a policy exists before the pods it restricts.
 GROUPS: tuple[str, ...] = (
     "namespace",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from agentctl.errors import RenderError
@@ -30,21 +31,21 @@ class Ctx:
     kube_version: str
     objects: list[RenderedObject] = field(default_factory=list)
 
-    # -- shortcuts ------------------------------------------------------------
+    # -- shortcuts (read thousands of times per render: each looked up once) ----
 
-    @property
+    @cached_property
     def agent(self) -> Agent:
         return self.loaded.agent
 
-    @property
+    @cached_property
     def spec(self) -> AgentSpecBody:
         return self.loaded.agent.spec
 
-    @property
+    @cached_property
     def platform(self) -> Platform:
         return self.lplatform.platform
 
-    @property
+    @cached_property
     def name(self) -> str:
         return self.agent.metadata.name
 
@@ -53,7 +54,7 @@ class Ctx:
         digest = self.loaded.image_digests.get(ref)
         return ref if digest is None or "@" in ref else f"{ref}@{digest}"
 
-    @property
+    @cached_property
     def team(self) -> str:
         return self.agent.metadata.team
 
@@ -95,24 +96,30 @@ class Ctx:
     def labels(
         self, *, component: str = "agent", app: str | None = None, instance: str | None = None
     ) -> dict[str, str]:
+        name = self.name
         out = {
-            "app.kubernetes.io/name": app or self.name,
-            "app.kubernetes.io/instance": instance or self.name,
+            "app.kubernetes.io/name": app or name,
+            "app.kubernetes.io/instance": instance or name,
             "app.kubernetes.io/version": self.agent.metadata.version,
             "app.kubernetes.io/component": component,
-            "app.kubernetes.io/part-of": self.name,
+            "app.kubernetes.io/part-of": name,
             "app.kubernetes.io/managed-by": MANAGED_BY,
-            LABEL_AGENT: self.name,
+            LABEL_AGENT: name,
             LABEL_TEAM: self.team,
         }
-        for key, value in self.agent.metadata.labels.items():
+        out.update(self._own_labels)
+        return out
+
+    @cached_property
+    def _own_labels(self) -> dict[str, str]:
+        """``metadata.labels``, checked once: none may take a key agentctl sets."""
+        for key in self.agent.metadata.labels:
             if key.startswith(RESERVED_LABEL_PREFIXES):
                 raise self.error(
                     ("metadata", "labels", key),
                     f"label {key!r} is set by agentctl; choose another key",
                 )
-            out[key] = value
-        return out
+        return dict(self.agent.metadata.labels)
 
     def stable_labels(self) -> dict[str, str]:
         """Labels for immutable fields (StatefulSet volumeClaimTemplates): no version."""

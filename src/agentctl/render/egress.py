@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -166,6 +167,9 @@ def model_endpoint(model: ModelSpec) -> str | None:
     return MODEL_ENDPOINTS.get(model.provider)
 
 
+# The same few URLs and hosts (model endpoints, the collector, shared tools) recur in
+# every agent of a monorepo: their parses are pure, so each is made once.
+@lru_cache(maxsize=4096)
 def split_url(url: str) -> tuple[str, str, int]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -174,6 +178,7 @@ def split_url(url: str) -> tuple[str, str, int]:
     return scheme, host, port
 
 
+@lru_cache(maxsize=4096)
 def _ip_cidr(host: str) -> str | None:
     try:
         ip = ipaddress.ip_address(host.strip("[]"))
@@ -219,6 +224,7 @@ def url_destination(
     return destination(what, origin, host, port, scheme, own_namespace, cidrs)
 
 
+@lru_cache(maxsize=4096)
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True

@@ -130,30 +130,60 @@ def _key(key: Any) -> str:
     return _scalar_str(key) if type(key) is str else _scalar(key)
 
 
-def _mapping(data: dict[str, Any], indent: str, out: list[str]) -> None:
+# prefix ("    " or "  - ") -> {key: "<prefix><key>:"}: the heads of an object's lines
+# repeat in every object (``name:``, ``labels:``...), so each is made once per prefix.
+_HEADS: dict[str, dict[str, str]] = {}
+_HEADS_MAX = 65536
+
+
+def _heads(prefix: str) -> dict[str, str]:
+    heads = _HEADS.get(prefix)
+    if heads is None:
+        heads = _HEADS[prefix] = {}
+    return heads
+
+
+def _head(heads: dict[str, str], prefix: str, key: Any) -> str:
+    head = f"{prefix}{_key(key)}:"
+    if type(key) is str:  # 1 == True == 1.0: only str keys are cached
+        if len(heads) >= _HEADS_MAX:
+            heads.clear()
+        heads[key] = head
+    return head
+
+
+def _mapping(data: dict[str, Any], indent: str, out: list[str], lead: str | None = None) -> None:
+    """A mapping's lines at ``indent``; ``lead``: the first line's prefix instead (``- ``
+    of a sequence item)."""
+    own = _heads(indent)
+    prefix, heads = (indent, own) if lead is None else (lead, _heads(lead))
     inner = indent + "  "
+    append = out.append
     for key, value in data.items():
-        out.append(f"{indent}{_key(key)}:")
-        if isinstance(value, list) and value:
-            out.append("\n")
+        head = heads.get(key) if type(key) is str else None
+        if head is None:
+            head = _head(heads, prefix, key)
+        prefix, heads = indent, own
+        kind = type(value)
+        if kind is str:
+            line = _LINES.get(value) or _line(value)
+            append(head + line if line is not None else f"{head} {_block(value, inner)}")
+        elif kind is dict and value:
+            append(head + "\n")
+            _mapping(value, inner, out)
+        elif isinstance(value, list) and value:
+            append(head + "\n")
             _sequence(value, indent, out)
         else:
-            _value(value, inner, out)
+            append(head)
+            _value_any(value, inner, out)
 
 
 def _sequence(items: list[Any], indent: str, out: list[str]) -> None:
-    dash, rest, nested, deeper = f"{indent}- ", f"{indent}  ", indent + "  ", indent + "    "
+    dash, nested = f"{indent}- ", indent + "  "
     for item in items:
         if isinstance(item, dict) and item:
-            prefix = dash
-            for key, value in item.items():
-                out.append(f"{prefix}{_key(key)}:")
-                prefix = rest
-                if isinstance(value, list) and value:
-                    out.append("\n")
-                    _sequence(value, nested, out)
-                else:
-                    _value(value, deeper, out)
+            _mapping(item, nested, out, dash)
         elif isinstance(item, list) and item:
             out.append(f"{indent}-\n")
             _sequence(item, nested, out)

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from agentctl.errors import RenderError
-from agentctl.render.bundle import Bundle, RenderedObject, SpecPath
+from agentctl.render.bundle import Bundle, RenderedObject, SpecPath, namespace_owned
 from agentctl.render.context import Ctx
 from agentctl.spec.yamlsafe import dotted_path
 
@@ -53,8 +53,7 @@ def _blame_item(ctx: Ctx, obj: RenderedObject, name: str) -> SpecPath:
     return _blame(obj)
 
 
-def _check_name(ctx: Ctx, obj: RenderedObject) -> None:
-    name, kind = obj.name, obj.kind
+def _check_name(ctx: Ctx, obj: RenderedObject, kind: str, name: str) -> None:
     max_len, pattern, what = _NAME_RULES.get(kind, (253, _SUBDOMAIN, "a DNS-1123 subdomain"))
     if kind in ("ClusterRole", "ClusterRoleBinding"):
         pattern = _CLUSTER_ROLE_NAME
@@ -66,10 +65,18 @@ def _check_name(ctx: Ctx, obj: RenderedObject) -> None:
         )
 
 
-@lru_cache(maxsize=4096)
+# Valid label values seen so far: the same few recur on every object of an agent.
+_GOOD_LABEL_VALUES: set[str] = set()
+
+
 def _label_value_ok(value: str) -> bool:
-    """A valid label value (the same few values recur on every object of an agent)."""
-    return len(value) <= 63 and _LABEL_VALUE.fullmatch(value) is not None
+    """A valid label value."""
+    if len(value) > 63 or _LABEL_VALUE.fullmatch(value) is None:
+        return False
+    if len(_GOOD_LABEL_VALUES) >= 65536:
+        _GOOD_LABEL_VALUES.clear()
+    _GOOD_LABEL_VALUES.add(value)
+    return True
 
 
 @lru_cache(maxsize=4096)
@@ -79,6 +86,8 @@ def _dns_label_ok(name: str) -> bool:
 
 def _check_labels(ctx: Ctx, obj: RenderedObject, labels: dict[str, Any], where: str) -> None:
     for key, value in labels.items():
+        if type(value) is str and value in _GOOD_LABEL_VALUES:
+            continue
         if not isinstance(value, str) or not _label_value_ok(value):
             raise ctx.error(
                 _blame(obj),
@@ -114,30 +123,33 @@ def _pod_parts(obj: dict[str, Any]) -> list[dict[str, Any]]:
 def _check_pod_names(ctx: Ctx, obj: RenderedObject) -> None:
     """Container, volume and mount names are DNS-1123 labels (63 characters)."""
     for part in _pod_parts(obj.obj):
-        items = [("container", c) for c in part.get("containers", [])]
-        items += [("volume", v) for v in part.get("volumes", [])]
-        items += [
-            ("volumeMount", m)
-            for c in part.get("containers", [part])
-            for m in c.get("volumeMounts", [])
-        ]
-        for what, item in items:
-            name = item.get("name")
-            if isinstance(name, str) and not _dns_label_ok(name):
-                raise ctx.error(
-                    _blame_item(ctx, obj, name),
-                    f"derived {what} name {name!r} must be a DNS-1123 label of at most 63 characters",
-                )
+        mounted = part.get("containers", [part])  # an Argo template is its own container
+        for what, items in (
+            ("container", part.get("containers", [])),
+            ("volume", part.get("volumes", [])),
+            ("volumeMount", [m for c in mounted for m in c.get("volumeMounts", [])]),
+        ):
+            for item in items:
+                name = item.get("name")
+                if isinstance(name, str) and not _dns_label_ok(name):
+                    raise ctx.error(
+                        _blame_item(ctx, obj, name),
+                        f"derived {what} name {name!r} must be a DNS-1123 label of at most 63 characters",
+                    )
 
 
 def check_objects(ctx: Ctx) -> None:
     seen: dict[tuple[str, str, str | None, str], RenderedObject] = {}
     for obj in ctx.objects:
-        _check_name(ctx, obj)
-        _check_labels(ctx, obj, obj.obj["metadata"].get("labels", {}), "labels")
+        data = obj.obj
+        meta = data["metadata"]
+        kind, name = str(data.get("kind", "")), str(meta.get("name", ""))
+        _check_name(ctx, obj, kind, name)
+        _check_labels(ctx, obj, meta.get("labels", {}), "labels")
         _check_pod_names(ctx, obj)
-        group = obj.obj["apiVersion"].rsplit("/", 1)[0] if "/" in obj.obj["apiVersion"] else ""
-        key = (group, obj.kind, obj.namespace, obj.name)
+        api_version = data["apiVersion"]
+        group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+        key = (group, kind, meta.get("namespace"), name)
         other = seen.get(key)
         if other is not None:
             blame = _blame(obj) if _blame(obj) != ("metadata", "name") else _blame(other)
@@ -148,18 +160,6 @@ def check_objects(ctx: Ctx) -> None:
                 hint="rename the tool or secret",
             )
         seen[key] = obj
-
-
-# The namespace's own default deny: every pod of the namespace, not one agent's. It
-# belongs to the namespace (like the Namespace object): every agent of the namespace
-# renders the same one, and deploy applies it with team-level labels only and never
-# prunes or deletes it with one agent.
-NAMESPACE_DENY = "agentctl-namespace-default-deny"
-
-
-def namespace_owned(kind: str, name: str) -> bool:
-    """Objects a namespace's agents share: the Namespace and its default deny."""
-    return kind == "Namespace" or (kind == "NetworkPolicy" and name == NAMESPACE_DENY)
 
 
 def check_across(bundles: list[Bundle]) -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agentctl.render.bundle import SpecPath
+from agentctl.render.bundle import NAMESPACE_DENY, SpecPath
 from agentctl.render.context import Ctx
 from agentctl.render.egress import (
     INTERNET_EXCEPT,
@@ -43,7 +43,6 @@ from agentctl.render.egress import (
     url_destination,
 )
 from agentctl.render.env import mcp_url, otlp_endpoint, service_tool_name
-from agentctl.render.names import NAMESPACE_DENY
 
 NS_LABEL = "kubernetes.io/metadata.name"
 API_PORTS = (443, 6443)

@@ -47,6 +47,24 @@ def bundle_files(bundle: Bundle) -> dict[str, str]:
     return files
 
 
+_NEW_FILE = (
+    os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Create ``path`` (in the fresh staging directory) holding ``data``: one open, write
+    and close, without the buffered text file Path.write_text builds around them (a
+    build writes thousands of small files)."""
+    fd = os.open(path, _NEW_FILE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
 def write_tree(out: Path, trees: dict[str, dict[str, str]]) -> list[Path]:
     """Write ``{agent: {file: content}}`` under ``out`` atomically per agent directory.
 
@@ -67,7 +85,7 @@ def write_tree(out: Path, trees: dict[str, dict[str, str]]) -> list[Path]:
             target = staging / agent
             target.mkdir()
             for name, content in files.items():
-                (target / name).write_text(content, encoding="utf-8")
+                _write_new(f"{target}/{name}", content.encode("utf-8"))
         for agent in trees:
             final = out / agent
             old = None

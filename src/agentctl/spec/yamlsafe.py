@@ -8,6 +8,7 @@ bounded, rejecting duplicate keys, and recording ``path -> (line, column)``.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -417,6 +418,8 @@ class _PositionScan:
         self._paths: list[PathKey] = []  # the path of each open collection
         self._slots: list[Any] = []  # per open collection: the next list index, or the key read
         self._done = False
+        self._lines: _BlockLines | None = _BlockLines(text, span)
+        self._asked = 0
 
     def until(self, path: PathKey | None) -> bool:
         """Read until the position of ``path`` is known, or known to be absent (the
@@ -425,6 +428,20 @@ class _PositionScan:
             return True
         if path is not None and path in self.positions:
             return False
+        if self._lines is not None:
+            self._asked += 1
+            # Each question reads from the top (what it does not need is skipped fast);
+            # past a few, the whole document once, so many findings cost linear time.
+            whole = path is None or self._asked > _BLOCK_QUESTIONS
+            try:  # a plain block document: from its lines, as far as asked
+                self._lines.locate(None if whole else path, self.positions, self.key_positions)
+                if not whole:
+                    return False
+                self._done, self._lines = True, None
+                return True
+            except _NotPlain:  # libyaml's events instead, from the start
+                self._lines = None
+                self.positions, self.key_positions = {}, {}
         try:
             if self._read(path):
                 return False
@@ -485,6 +502,240 @@ class _PositionScan:
                 slots.append(None if cls is MappingStartEvent else 0)
             if path == target:
                 return True
+
+
+# Lines of the block documents tools write (kubectl, helm, `build`, yaml.safe_dump):
+# an indentation, "- " for each sequence entry it opens, then a key or a scalar.
+_BLOCK_UNSAFE = re.compile("[\t\r\x85\u2028\u2029\ufeff]")
+_BLOCK_KEY = re.compile(r"([A-Za-z0-9_./][A-Za-z0-9_./-]*):(?: +|$)")
+_BLOCK_DASH = re.compile(r"-(?: +|$)")
+_BLOCK_END = re.compile(r" *(?:#.*)?")  # what may follow a scalar on its line
+_BLOCK_EMPTY_FLOW = re.compile(r"(?:\[\]|\{\}) *(?:#.*)?")
+_BLOCK_SCALAR_HEADER = re.compile(r"[|>][-+1-9]{0,2} *(?:#.*)?")
+_BLOCK_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"\\]|\\.)*\"", re.DOTALL)
+_BLOCK_MARKER = re.compile(r"--- *(?:#.*)?")
+
+
+class _BlockLines:
+    """The positions of one plain block document (as tools write them: kubectl, helm,
+    `build`, yaml.safe_dump) read from its lines instead of libyaml's events: keys of
+    letters, digits and ``_./-``, scalars plain, quoted or block, no flow collection
+    but ``{}`` and ``[]``, no empty value. :meth:`locate` raises :class:`_NotPlain` at
+    anything else (the events are read instead); the differential tests compare both
+    on every document they parse.
+
+    A subtree that cannot hold the path asked for is skipped in one search for the
+    next line indented as little as its key, where the document allows it: no
+    quoted scalar or flow collection going on to another line, whose lines YAML
+    does not ask to be indented."""
+
+    def __init__(self, text: str, span: tuple[int, int, int]) -> None:
+        self.line0, start, end = span
+        self.doc = text[start:end]
+        self.lines: list[str] | None = None
+        self.going_on: tuple[list[int], list[int]] | None = None
+
+    def locate(
+        self,
+        target: PathKey | None,
+        positions: dict[PathKey, tuple[int, int]],
+        key_positions: dict[PathKey, tuple[int, int]],
+    ) -> None:
+        """Record the positions of ``target`` and its ancestors (None: of every path)."""
+        doc = self.doc
+        lines = self.lines
+        if lines is None:
+            if _BLOCK_UNSAFE.search(doc):
+                raise _NotPlain
+            lines = self.lines = doc.split("\n")
+        skippable = target is not None
+        # open collections: [indent, is a sequence, path, next index]
+        stack: list[list[Any]] = []
+        # a key waiting for its block collection: (path, key position, the mapping's indent)
+        pending: tuple[PathKey, tuple[int, int] | None, int] | None = ((), None, -1)
+        skip = -2  # lines indented more than this continue the last scalar
+        plain = _plain
+        n, offset = 0, 0  # the next line, where it starts in doc
+        while n < len(lines):
+            if target is not None and target in positions:
+                return
+            raw, number, at_line = lines[n], self.line0 + n + 1, offset
+            n, offset = n + 1, offset + len(raw) + 1
+            stripped = raw.lstrip(" ")
+            if not stripped:
+                continue
+            col = len(raw) - len(stripped)
+            if col > skip >= -1:
+                continue
+            skip = -2
+            if stripped[0] == "#":
+                continue
+            if col == 0 and stripped.startswith(("---", "...", "%")):
+                if stack or not _BLOCK_MARKER.fullmatch(stripped):
+                    raise _NotPlain
+                continue
+            dash = _BLOCK_DASH.match(raw, col) is not None
+            if pending is not None:
+                path, at, parent = pending
+                pending = None
+                if dash and col >= parent:
+                    stack.append([col, True, path, 0])
+                elif not dash and col > parent:
+                    stack.append([col, False, path, 0])
+                else:
+                    raise _NotPlain  # an empty value
+                positions.setdefault(path, at or (number, col + 1))
+            else:
+                while stack and (
+                    stack[-1][0] > col or (stack[-1][0] == col and stack[-1][1] and not dash)
+                ):
+                    stack.pop()
+                if not stack:
+                    raise _NotPlain
+            value: str | None
+            while True:
+                top = stack[-1]
+                if top[0] != col or top[1] is not dash:
+                    raise _NotPlain
+                if dash:
+                    path = (*top[2], top[3])
+                    top[3] += 1
+                    at_col = _BLOCK_DASH.match(raw, col).end()  # type: ignore[union-attr]
+                    if at_col >= len(raw):
+                        raise _NotPlain  # an empty entry, or one that opens on the next line
+                    here = (number, at_col + 1)
+                    nested = _BLOCK_DASH.match(raw, at_col) is not None
+                    if nested or _BLOCK_KEY.match(raw, at_col):
+                        if skippable and target[: len(path)] != path:  # type: ignore[index]
+                            after = self._skip(col, False, offset)
+                            if after is not None:
+                                n, offset = n + doc.count("\n", offset, after), after
+                                value = None  # a subtree skipped
+                                break
+                        col, dash = at_col, nested
+                        stack.append([col, dash, path, 0])
+                        positions.setdefault(path, here)
+                        continue
+                    value, parent, key_at = raw[at_col:], top[0], None
+                else:
+                    found = _BLOCK_KEY.match(raw, col)
+                    if found is None:
+                        raise _NotPlain
+                    key = plain(found.group(1))[1]
+                    if key is _FALLBACK:
+                        raise _NotPlain
+                    path = (*top[2], key)
+                    key_at = key_positions[path] = (number, col + 1)
+                    value, parent = raw[found.end() :], col
+                    here = (number, found.end() + 1)
+                break
+            if value is None:
+                continue
+            first = value[:1]
+            if not first or first == "#":
+                if key_at is None:
+                    raise _NotPlain
+                after = (
+                    self._skip(parent, True, offset)
+                    if skippable and target[: len(path)] != path  # type: ignore[index]
+                    else None
+                )
+                if after is None:
+                    pending = (path, key_at, parent)
+                else:
+                    n, offset = n + doc.count("\n", offset, after), after
+                continue
+            if first in "[{":
+                if not _BLOCK_EMPTY_FLOW.fullmatch(value):
+                    raise _NotPlain
+                positions.setdefault(path, key_at or here)
+                continue
+            if first in "|>":
+                if not _BLOCK_SCALAR_HEADER.fullmatch(value):
+                    raise _NotPlain
+            elif first in "'\"":
+                # Its closing quote, maybe lines later (libyaml does not ask quoted
+                # scalars' continuation lines to be indented).
+                quoted = _BLOCK_QUOTED.match(doc, at_line + len(raw) - len(value))
+                if quoted is None:
+                    raise _NotPlain
+                close = quoted.end()
+                eol = doc.find("\n", close)
+                eol = len(doc) if eol == -1 else eol
+                if not _BLOCK_END.fullmatch(doc, close, eol):
+                    raise _NotPlain  # a quoted key
+                if eol >= offset:
+                    n += doc.count("\n", offset - 1, eol)
+                    offset = eol + 1
+            elif first in "&*!%@`" or (first in "?:-" and value[1:2] in ("", " ")):
+                raise _NotPlain
+            elif key_at is None and (": " in value or value.rstrip().endswith(":")):
+                raise _NotPlain  # an entry that is a mapping with an unusual key
+            positions.setdefault(path, here)
+            skip = parent
+        if pending is not None or not positions:
+            raise _NotPlain
+
+    def _skip(self, indent: int, entries: bool, offset: int) -> int | None:
+        """Where the subtree starting at ``offset`` ends: the next line indented ``indent``
+        or less that is not a comment (with ``entries``, nor a sequence entry at
+        ``indent``: a key's own block sequence). None when a quoted scalar or flow
+        collection of the subtree may go on past that line (its lines are read)."""
+        pattern = _BLOCK_SKIP.get((indent, entries))
+        if pattern is None:  # the line break before that line: a literal, found fast
+            fewer = f" {{0,{indent - 1}}}[^ \\n#]|" if indent else ""
+            own = "(?:[^ \\n#-]|-[^ \\n])" if entries else "[^ \\n#]"
+            pattern = re.compile(f"\\n(?:{fewer} {{{indent}}}{own})")
+            _BLOCK_SKIP[(indent, entries)] = pattern
+        doc = self.doc
+        if self.going_on is None:
+            self.going_on = _going_on(doc)
+        starts, ends = self.going_on
+        found = pattern.search(doc, offset - 1)
+        end = len(doc) if found is None else found.start() + 1
+        # The line found may be inside a quoted scalar that starts in the subtree.
+        for i in range(bisect.bisect_left(starts, offset), bisect.bisect_left(starts, end)):
+            if ends[i] >= end:
+                return None
+        return end
+
+
+_BLOCK_QUESTIONS = 8  # positions asked of one document before it is read whole
+_BLOCK_SKIP: dict[tuple[int, bool], re.Pattern[str]] = {}
+# Where a quoted scalar or a flow collection can start: at the beginning of a line,
+# after "- " or "? ", or after a key (a quote or bracket inside a quoted scalar may count too).
+# Each pattern starts with a literal, which the regular expression engine finds fast.
+_BLOCK_AT_LINE = re.compile(r"\n[ ]*(?:[-?][ ]+)*['\"\[{]")
+_BLOCK_AT_VALUE = re.compile(r":[ ]+['\"\[{]")
+
+
+def _going_on(doc: str) -> tuple[list[int], list[int]]:
+    """Where the quoted scalars and flow collections of ``doc`` that may go on to
+    another line start, in order, and where each ends (a flow collection with
+    content, or a quote that never closes: the end of ``doc``). YAML does not ask
+    their lines to be indented, so no subtree one of them leaves is skipped."""
+    text = "\n" + doc
+    spans: list[tuple[int, int]] = []
+    found = sorted(
+        m.end() - 1 for pattern in (_BLOCK_AT_LINE, _BLOCK_AT_VALUE) for m in pattern.finditer(text)
+    )
+    inside = 0  # the end of the last quoted scalar on one line: what is in it is content
+    for at in found:
+        if at < inside:
+            continue
+        if text[at] in "[{":
+            if text[at + 1 : at + 2] not in ("]", "}"):
+                spans.append((at - 1, len(doc)))
+            continue
+        quoted = _BLOCK_QUOTED.match(text, at)
+        if quoted is None:
+            spans.append((at - 1, len(doc)))
+        elif text.find("\n", at, quoted.end()) != -1:
+            spans.append((at - 1, quoted.end() - 1))
+        else:
+            inside = quoted.end()
+    spans.sort()
+    return [start for start, _ in spans], [end for _, end in spans]
 
 
 class _NotPlain(Exception):

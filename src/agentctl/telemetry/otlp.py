@@ -29,7 +29,8 @@ from typing import Any
 from agentctl.errors import TelemetryError
 from agentctl.spans import SpanEvent, SpanRecord
 from agentctl.telemetry import redact
-from agentctl.telemetry.normalise import READ_KEYS, ResourceInfo, build_record
+from agentctl.telemetry.capture import CONTENT_EVENTS, DROPPED, is_content_key
+from agentctl.telemetry.normalise import READ_KEYS, ResourceInfo, build_record, record
 from agentctl.telemetry.redact import (
     REDACTED,
     redact_attributes,
@@ -81,12 +82,16 @@ class ParseResult:
 # --------------------------------------------------------------------------- protobuf
 
 
-def parse_protobuf(body: bytes, *, max_spans: int | None = None) -> ParseResult:
+def parse_protobuf(
+    body: bytes, *, max_spans: int | None = None, keep_content: bool = True
+) -> ParseResult:
     """Decode an ``ExportTraceServiceRequest``.
 
     With ``max_spans``, a body that may hold more spans is counted on the wire
     first and refused with :class:`OtlpTooLarge` before anything is decoded, so
-    memory follows the span limit rather than the body size.
+    memory follows the span limit rather than the body size. Without
+    ``keep_content``, each span comes out as :func:`agentctl.telemetry.capture.drop_content`
+    leaves it, its content attributes and events never read or redacted.
     """
     from google.protobuf.message import DecodeError
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -100,7 +105,7 @@ def parse_protobuf(body: bytes, *, max_spans: int | None = None) -> ParseResult:
     except (DecodeError, ValueError, RuntimeError, RecursionError) as exc:
         raise OtlpDecodeError(f"undecodable OTLP protobuf payload: {exc}") from None
     try:
-        return _pb_request(request)
+        return _pb_request(request, None if keep_content else _content_keys)
     except RecursionError:
         raise OtlpDecodeError("OTLP payload nested too deeply") from None
 
@@ -157,9 +162,17 @@ def _len_fields(buf: memoryview, i: int, end: int, wanted: int) -> Iterable[tupl
         raise OtlpDecodeError("undecodable OTLP protobuf payload: truncated message")
 
 
-def _pb_request(request: Any) -> ParseResult:
+# Attribute key -> whether it carries content (capture.is_content_key), for dropping
+# content while decoding; bounded like the redaction caches.
+_content_keys: dict[str, bool] = {}
+
+
+def _pb_request(request: Any, content: dict[str, bool] | None = None) -> ParseResult:
+    """The records of a request; with ``content`` (the verdict cache), without content."""
     result = ParseResult()
     later: list[tuple[dict[str, Any], str, str]] = []  # long values redacted together
+    append = result.spans.append
+    names = redact.text_cache  # span names repeat: their verdicts are cached
     for rs in request.resource_spans:
         resource = ResourceInfo(_pb_redacted(rs.resource.attributes))
         for ss in rs.scope_spans:
@@ -172,30 +185,48 @@ def _pb_request(request: Any) -> ParseResult:
                 if len(span_id) != 16 or span_id == _ZERO_SPAN:
                     result.reject(f"span {sp.name!r}: invalid span id")
                     continue
-                parent = sp.parent_span_id.hex() if sp.parent_span_id else None
-                events = sp.events
+                parent = sp.parent_span_id
+                if parent:
+                    parent = parent.hex()
+                    if parent == _ZERO_SPAN:
+                        parent = None
+                else:
+                    parent = None
+                name = sp.name
+                hit = names.get(name)
                 status = sp.status
-                result.spans.append(
-                    build_record(
-                        trace_id=trace_id,
-                        span_id=span_id,
-                        parent_span_id=parent if parent and parent != _ZERO_SPAN else None,
-                        name=redact_text(sp.name),
-                        kind=sp.kind,
-                        start=sp.start_time_unix_nano,
-                        end=sp.end_time_unix_nano,
-                        status_code=status.code,
-                        status_message=redact_text(status.message) if status.message else "",
-                        attributes=_pb_redacted(sp.attributes, later),
-                        resource=resource,
-                        events=[
-                            SpanEvent(
-                                ev.name, ev.time_unix_nano, _pb_redacted(ev.attributes, later)
-                            )
-                            for ev in events
-                        ]
-                        if events
-                        else [],
+                message = status.message
+                events = sp.events
+                attributes = _pb_redacted(sp.attributes, later, content)
+                if not events:
+                    kept = []
+                elif content is None:
+                    kept = [
+                        SpanEvent(ev.name, ev.time_unix_nano, _pb_redacted(ev.attributes, later))
+                        for ev in events
+                    ]
+                else:
+                    kept = [
+                        SpanEvent(ev.name, ev.time_unix_nano, _pb_redacted(ev.attributes, later))
+                        for ev in events
+                        if ev.name not in CONTENT_EVENTS
+                    ]
+                    if len(kept) < len(events):
+                        attributes[DROPPED] = True
+                append(
+                    record(
+                        trace_id,
+                        span_id,
+                        parent,
+                        redact_text(name) if hit is None else hit,
+                        sp.kind,
+                        sp.start_time_unix_nano,
+                        sp.end_time_unix_nano,
+                        status.code,
+                        redact_text(message) if message else "",
+                        attributes,
+                        resource,
+                        kept,
                     )
                 )
     if later:
@@ -207,10 +238,13 @@ def _pb_request(request: Any) -> ParseResult:
 
 
 _SCALARS = frozenset({"string_value", "int_value", "double_value", "bool_value"})
+_CONTENT_CACHE_LIMIT = 8192
 
 
 def _pb_redacted(
-    kvs: Iterable[Any], later: list[tuple[dict[str, Any], str, str]] | None = None
+    kvs: Iterable[Any],
+    later: list[tuple[dict[str, Any], str, str]] | None = None,
+    content: dict[str, bool] | None = None,
 ) -> dict[str, Any]:
     """``redact_attributes(_pb_attrs(kvs))`` in one pass (the attributes of every span and event).
 
@@ -218,15 +252,27 @@ def _pb_redacted(
     read here directly: a call per attribute costs more than the lookup. With ``later``,
     long string values that normalisation does not read (prompts, messages, tool arguments)
     are left as they are and appended as (attributes, key, value), for the caller to redact
-    together before the result is returned."""
+    together before the result is returned. With ``content`` (a cache of
+    :func:`~agentctl.telemetry.capture.is_content_key`), content attributes are skipped
+    unread and the result says so as ``drop_content`` does."""
     out: dict[str, Any] = {}
     names = redact.name_cache
     texts = redact.text_cache
     short = redact.SHORT
+    dropped = False
     for kv in kvs:
+        key = kv.key
+        if content is not None:
+            skip = content.get(key)
+            if skip is None:
+                if len(content) >= _CONTENT_CACHE_LIMIT:
+                    content.clear()
+                skip = content[key] = is_content_key(key)
+            if skip:
+                dropped = True
+                continue
         v = kv.value
         which = v.WhichOneof("value")
-        key = kv.key
         if which == "string_value":
             text = v.string_value
             secret = names.get(key)
@@ -246,6 +292,8 @@ def _pb_redacted(
             out[key] = getattr(v, which)
         else:
             out[key] = redact_value(key, _pb_value(v, which))
+    if dropped:
+        out[DROPPED] = True
     return out
 
 

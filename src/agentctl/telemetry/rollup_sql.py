@@ -78,6 +78,23 @@ ON CONFLICT DO UPDATE SET has_root = 1, start_ns = excluded.start_ns, end_ns = e
   agent = excluded.agent, version = excluded.version, team = excluded.team,
   status = CASE WHEN cost_runs.status = 'error' THEN 'error' ELSE excluded.status END,
   resource_id = excluded.resource_id"""
+# One row per trace of a batch the receiver adds from memory (rollup.CostRollup._add): what
+# UPSERT_ROOTS, UPSERT_ERRORS and UPSERT_RUN_COST do to it, in one statement. has_root and
+# the root's columns come from the batch's last root span, if it has one; status is
+# 'error' when any span of the batch errored, else 'ok' with a root, else NULL.
+UPSERT_RUN = """INSERT INTO main.cost_runs (trace_id, has_root, start_ns, end_ns, agent, version, team, status,
+  resource_id, llm_usd, llm_calls, unpriced_calls, tokens) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+ON CONFLICT DO UPDATE SET has_root = max(has_root, excluded.has_root),
+  start_ns = CASE WHEN excluded.has_root THEN excluded.start_ns ELSE start_ns END,
+  end_ns = CASE WHEN excluded.has_root THEN excluded.end_ns ELSE end_ns END,
+  agent = CASE WHEN excluded.has_root THEN excluded.agent ELSE agent END,
+  version = CASE WHEN excluded.has_root THEN excluded.version ELSE version END,
+  team = CASE WHEN excluded.has_root THEN excluded.team ELSE team END,
+  resource_id = CASE WHEN excluded.has_root THEN excluded.resource_id ELSE resource_id END,
+  status = CASE WHEN cost_runs.status = 'error' OR excluded.status = 'error' THEN 'error'
+    WHEN excluded.has_root THEN excluded.status ELSE cost_runs.status END,
+  llm_usd = llm_usd + excluded.llm_usd, llm_calls = llm_calls + excluded.llm_calls,
+  unpriced_calls = unpriced_calls + excluded.unpriced_calls, tokens = tokens + excluded.tokens"""
 UPSERT_ERRORS = """INSERT INTO {s}.cost_runs (trace_id, status)
 SELECT DISTINCT trace_id, 'error' FROM spans WHERE {where} AND status = 'error'
 ON CONFLICT DO UPDATE SET status = 'error'"""

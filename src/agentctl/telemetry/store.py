@@ -57,7 +57,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from agentctl.errors import TelemetryError
 from agentctl.spans import SpanEvent, SpanRecord
@@ -140,6 +140,15 @@ def _prepare(path: Path) -> None:
     os.close(fd)
 
 
+class InsertedBatch(NamedTuple):
+    """The spans one :meth:`TraceStore.insert` added: the new ones (re-sent spans left out),
+    the resource id of each, and the largest span id before them (theirs follow it)."""
+
+    spans: Sequence[SpanRecord]
+    resource_ids: Sequence[int]
+    after_id: int
+
+
 class _Damaged(Exception):
     """A stored row that does not have the shape this module writes."""
 
@@ -178,10 +187,10 @@ class TraceStore(RetentionMixin):
         self._lock = threading.RLock()
         self._resource_ids: dict[str, int] = {}
         self._resources: dict[int, dict[str, Any]] = {}
-        # Called inside each insert's transaction once its spans are written (the receiver
-        # keeps the cost rollups current this way); a failure there is logged and undone
-        # alone, never costing the spans.
-        self.after_insert: Callable[[], None] | None = None
+        # Called inside each insert's transaction once its spans are written, with what was
+        # written (the receiver keeps the cost rollups current this way); a failure there is
+        # logged and undone alone, never costing the spans.
+        self.after_insert: Callable[[InsertedBatch], None] | None = None
         self._after_insert_failed = False
         try:
             _prepare(self.path)
@@ -282,11 +291,13 @@ class TraceStore(RetentionMixin):
             c.execute("BEGIN IMMEDIATE")
             cur = c.cursor()
             rows = []
+            rids = []
             for sp in spans:
                 key = id(sp.resource)
                 rid = by_resource.get(key)
                 if rid is None:
                     rid = by_resource[key] = self._resource_id(cur, sp.resource)
+                rids.append(rid)
                 events = (
                     dumps([[e.name, e.time_unix_nano, e.attributes] for e in sp.events])
                     if sp.events
@@ -301,31 +312,34 @@ class TraceStore(RetentionMixin):
                     sp.reasoning_tokens, sp.tool_name, sp.error_type, rid,
                     dumps(sp.attributes) if sp.attributes else None, events,
                 ))  # fmt: skip
+            after_id = cur.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0]
             before = c.total_changes
             cur.executemany(INSERT_SPAN, rows)
             if c.total_changes - before == len(rows):  # the usual case: every span is new
-                new = list(spans)
+                new, new_rids = list(spans), rids
             else:  # some were re-sent: find out which, row by row
                 c.execute("ROLLBACK")
                 c.execute("BEGIN IMMEDIATE")
-                new = []
-                for sp, row in zip(spans, rows, strict=True):
+                after_id = cur.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0]
+                new, new_rids = [], []
+                for sp, row, rid in zip(spans, rows, rids, strict=True):
                     cur.execute(INSERT_SPAN, row)
                     if cur.rowcount == 1:
                         new.append(sp)
+                        new_rids.append(rid)
             for sp in new:
                 accumulate(deltas, sp)
             cur.executemany(UPSERT_TRACE, deltas.values())
             if new and self.after_insert is not None:
-                self._after_insert(c)
+                self._after_insert(c, InsertedBatch(new, new_rids, after_id))
             c.execute("COMMIT")
         return len(new)
 
-    def _after_insert(self, c: sqlite3.Connection) -> None:
+    def _after_insert(self, c: sqlite3.Connection, batch: InsertedBatch) -> None:
         assert self.after_insert is not None
         c.execute("SAVEPOINT after_insert")
         try:
-            self.after_insert()
+            self.after_insert(batch)
         except Exception as exc:  # the spans matter more than what is derived from them
             c.execute("ROLLBACK TO after_insert")
             if not self._after_insert_failed:

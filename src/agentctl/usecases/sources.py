@@ -27,7 +27,7 @@ def sources(
     crd_dirs: Sequence[str] = (),
 ) -> tuple[list[AgentSource], Any]:
     """(what to apply, the gate's report or None when no gate ran)."""
-    from agentctl.deploy.source import from_build, from_loaded, from_spec
+    from agentctl.deploy.source import AgentSource, from_build, from_spec
     from agentctl.errors import UsageError
 
     if from_dir is not None:
@@ -42,14 +42,57 @@ def sources(
         return found, report
     if gate is None:
         return [from_spec(path or Path.cwd(), env=env, platform_file=platform_file)], None
+    target = path or Path.cwd()
+    if no_gate:
+        return _gated(target, env, platform_file, gate, crd_dirs, no_gate=True)
+    from agentctl.usecases import render_cache
+
+    name = _cache_key(target, env, platform_file, gate, crd_dirs)
+    entry = render_cache.lookup(name) if name is not None else None
+
+    def fresh() -> tuple[AgentSource, render_cache.Recorder]:
+        with render_cache.Recorder() as recorder:
+            found, _ = _gated(target, env, platform_file, gate, crd_dirs)
+        return found[0], recorder
+
+    if name is not None and entry is not None:
+        return [render_cache.cached_source(name, entry, fresh)], None
+    recorder = render_cache.Recorder()
+    with recorder:
+        found, report = _gated(target, env, platform_file, gate, crd_dirs)
+    if name is None:
+        return found, report
+    src = found[0]
+    render = render_cache.recording(name, src, recorder)
+    return [AgentSource(src.agent, src.namespace, src.origin, render)], report
+
+
+def _gated(target: Path, env: str | None, platform_file: str | None, gate: str,
+           crd_dirs: Sequence[str], *, no_gate: bool = False) -> tuple[list[AgentSource], Any]:  # fmt: skip
+    """The agent loaded once (what the gate passed is what is applied), then gated."""
+    from agentctl.deploy.source import from_loaded
     from agentctl.policy.gate import enforce
     from agentctl.spec.loader import load_agent, load_platform
 
-    # loaded once: what the gate passed is what is applied
-    loaded = load_agent(path or Path.cwd(), env=env)
+    loaded = load_agent(target, env=env)
     lp = load_platform(Path(platform_file) if platform_file else None, loaded.project_dir)
     report = enforce(gate, [loaded], lp, crd_dirs=list(crd_dirs), no_gate=no_gate)
     return [from_loaded(loaded, lp)], report
+
+
+def _cache_key(target: Path, env: str | None, platform_file: str | None, gate: str,
+               crd_dirs: Sequence[str]) -> str | None:  # fmt: skip
+    """The render cache's key, None when the files cannot be found (the loaders say why)."""
+    from agentctl.errors import AgentctlError
+    from agentctl.spec.files import find_agent_file, find_platform_file
+    from agentctl.usecases import render_cache
+
+    try:
+        agent_file = find_agent_file(target)
+        platform = find_platform_file(platform_file, agent_file.parent)
+        return render_cache.key(gate, agent_file, platform, env, crd_dirs)
+    except (AgentctlError, OSError):
+        return None
 
 
 def _gate_build(command: str, from_dir: Path, platform_file: str | None, no_gate: bool,

@@ -311,7 +311,7 @@ def test_a_failing_rollup_never_costs_the_spans(
     store.insert(first)
     kept = _last_id(store)
 
-    def broken() -> None:
+    def broken(*_: object) -> None:
         store.connection.execute("DELETE FROM cost_usage")  # undone with the failure
         raise RuntimeError("disk quota")
 
@@ -341,3 +341,86 @@ def test_windows_on_and_across_day_edges(
         " GROUP BY 1, 2"
     ).fetchall()
     assert "cost_usage_day" in str(plan)
+
+
+def _odd_spans(seed: int) -> list[SpanRecord]:
+    """Spans the rollups treat specially: token counts without an operation, an LLM call
+    with no model, no agent but a service, an erroring child, a second root of a trace,
+    a call that reports zero tokens, and traces with only such children."""
+    rng = random.Random(seed)
+    out: list[SpanRecord] = []
+    for i in range(60):
+        trace = f"{seed:04x}f{i:05x}"
+        t = T0 + rng.randrange(48 * HOUR)
+        common: dict[str, object] = rng.choice(
+            [
+                {"agent_name": "a1", "team": "t1"},
+                {"service_name": "svc-only"},
+                {"agent_name": "", "agent_version": "2"},
+                {},
+            ]
+        )
+        pick = i % 6
+        if pick == 0:
+            out.append(span(trace=trace, op=None, model=None, start=t, input_tokens=rng.randrange(1, 900),
+                            output_tokens=rng.randrange(0, 50), **common))  # fmt: skip
+        elif pick == 1:
+            out.append(span(trace=trace, op="chat", provider="openai", model=None, start=t,
+                            input_tokens=500, output_tokens=20, **common))  # fmt: skip
+        elif pick == 2:
+            out.append(span(trace=trace, start=t, status="error", input_tokens=0, output_tokens=0,
+                            **common))  # fmt: skip
+        elif pick == 3:
+            for k, status in enumerate(("error", "ok")):
+                out.append(span(trace=trace, parent=None, op="invoke_agent", provider=None,
+                                model=None, start=t + k, status=status, **common))  # fmt: skip
+        elif pick == 4:
+            out.append(span(trace=trace, parent=None, op="invoke_agent", provider=None, model=None,
+                            start=t, **common))  # fmt: skip
+            out.append(span(trace=trace, op="chat", start=t + 5, input_tokens=10, output_tokens=0,
+                            reasoning_tokens=30, cache_write_tokens=40, **common))  # fmt: skip
+        else:
+            out.append(span(trace=trace, op="execute_tool", provider=None, model=None, start=t,
+                            status="error", **common))  # fmt: skip
+    return out
+
+
+def test_rollups_from_memory_equal_the_sql_build(tmp_path: Path, pricer: Pricer) -> None:
+    """The receiver adds each stored batch to the rollups from memory (CostRollup._add);
+    ``cost`` reading spans stored by other means groups them with SQL (_build). Both,
+    batch after batch, leave the same rows (costs equal to the last bits of a double)."""
+    from agentctl.telemetry.rollup import CostRollup
+
+    spans = _runs(200, seed=21) + _odd_spans(22)
+    random.Random(23).shuffle(spans)
+    batches = [spans[i : i + 97] for i in range(0, len(spans), 97)]
+    batches.insert(3, batches[1][:40])  # re-sent spans: only the new ones count
+    batches[4] = batches[4] + _runs(5, seed=24)
+    memory, sql = TraceStore(tmp_path / "memory.db"), TraceStore(tmp_path / "sql.db")
+    by_memory, by_sql = CostRollup(memory.connection, pricer), CostRollup(sql.connection, pricer)
+    built: list[int] = []
+    real_build = by_memory._build
+    by_memory._build = lambda *a: (built.append(1), real_build(*a))[1]  # type: ignore[method-assign]
+    memory.after_insert = by_memory.catch_up
+    sql.after_insert = lambda _batch: by_sql.catch_up()
+    for batch in batches:
+        assert memory.insert(batch) == sql.insert(batch)
+    assert len(built) == 1  # the first batch creates the rollups; every other one from memory
+    for table, order in (
+        ("cost_usage", "hour, agent, version, team, provider, model"),
+        ("cost_compute", "hour, agent, version, team, resource_id"),
+        ("cost_runs", "trace_id"),
+        ("cost_state", "key"),
+    ):
+        a = memory.connection.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+        b = sql.connection.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+        assert len(a) == len(b) > 0, table
+        for ra, rb in zip(a, b, strict=True):
+            if table == "cost_runs":
+                assert ra[9] == pytest.approx(rb[9], rel=1e-12, abs=1e-15)
+                ra, rb = ra[:9] + ra[10:], rb[:9] + rb[10:]
+            assert ra == rb, table
+    statuses = {r[0] for r in memory.connection.execute("SELECT status FROM cost_runs")}
+    assert statuses == {"ok", "error", None}
+    memory.close()
+    sql.close()

@@ -112,3 +112,25 @@ def _subclassed(doc):
 def test_the_fast_path_for_plain_types_writes_what_the_general_path_writes(doc):
     assert dump(doc) == dump(_subclassed(doc))
     assert dump(doc) == dump(doc)  # the second time from the line cache
+
+
+def test_nested_sequences_of_mappings_are_indented_as_pyyaml_does():
+    doc = {
+        "spec": {
+            "containers": [
+                {"name": "a", "env": [{"name": "X", "value": "1"}], "ports": [{"port": 1}]},
+                {"name": "b", "args": ["x", "y"], "sel": {"k": {"v": None}}, "e": {}},
+            ]
+        }
+    }
+    expected = yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
+    assert dump(doc) == expected
+    assert dump(doc) == expected  # again, from the cached line heads
+
+
+def test_keys_that_compare_equal_across_types_keep_their_own_spelling():
+    # 1 == True == 1.0 as dict keys: a head cached for one must not be written for another
+    assert dump({"1": "a"}) == "'1': a\n"
+    assert dump({1: "a"}) == "1: a\n"
+    assert dump({True: "a"}) == "true: a\n"
+    assert dump([{"1": "a"}, {1: "b"}, {True: "c"}]) == "- '1': a\n- 1: b\n- true: c\n"

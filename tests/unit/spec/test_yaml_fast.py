@@ -512,3 +512,80 @@ def test_scalars_pyyaml_cannot_build_are_located_problems() -> None:
             (problem,) = err.value.problems
             assert (problem.line, problem.column, problem.path) == (1, 4, "a")
             assert f"reads as a YAML {what} but is not a valid one" in problem.message
+
+
+def assert_each_question_alike(text: str) -> int:
+    """Each position asked on its own, of a freshly parsed document (the line reader
+    skipping what the question does not need), against the builder's; the number of
+    documents the line reader read without falling back to libyaml's events."""
+    slow = yamlsafe._parse_located(text, "f.yaml", True)
+    plain = 0
+    for i, s in enumerate(slow):
+        paths = list(s.positions)
+        for path in paths[:: max(1, len(paths) // 30)]:
+            for probe in (path, (*path, "absent"), (*path, 0, "x"), path[:-1]):
+                for key in (False, True):
+                    fresh = yamlsafe.parse_documents(text, "f.yaml", allow_multi=True)[i]
+                    assert fresh.position(probe, key=key) == s.position(probe, key=key), probe
+        doc = yamlsafe.parse_documents(text, "f.yaml", allow_multi=True)[i]
+        scan = doc._source
+        if scan is not None and scan._lines is not None:
+            try:
+                scan._lines.locate(None, {}, {})
+                plain += 1
+            except yamlsafe._NotPlain:
+                pass
+    return plain
+
+
+def test_built_manifests_are_located_from_their_lines() -> None:
+    # What `build` writes (and kubectl, helm, yaml.safe_dump) is read by the line
+    # reader, not libyaml's events; every answer is the builder's.
+    files = sorted((REPO / "tests/golden/expected").rglob("*.yaml"))
+    docs = plain = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        docs += len(yamlsafe._parse_located(text, "f.yaml", True))
+        plain += assert_each_question_alike(text)
+    assert docs > 100 and plain >= docs - 2, (plain, docs)
+
+
+LINE_CASES = [
+    # quoted scalars going on to other lines, at any indentation (a subtree holding
+    # one is read, not skipped)
+    'a:\n  b: "x\ny: 1"\n  c: 2\nd:\n  e: 3\n',
+    "a:\n  b: 'x\n\n  z: 1'\n  c:\n  - 'p\nq'\n  - r\nd: {}\n",
+    'a:\n- "x\\\n  y"\n- b: "1\\"\n  c: 2"\n  d: 3\n',
+    # flow collections going on to other lines
+    "a:\n  b: [1,\n2]\n  c: 3\nd:\n  e: {x: 1,\n y: 2}\n",
+    "a:\n  ? 'p\nq'\n  : [1,\n2]\n  ? r\n  : 'x\ny'\nb:\n  c: 1\n",
+    # block scalars, comments, blank lines, plain scalars going on
+    "a: |\n  k: v\n  - x\n\n  # not a comment\nb:\n  # c\n  c: >-\n    x\n\n    y\n  d: p\n    q\n",
+    "a:\n- - x\n  - - y\n    - z\n- - - w\n-   k: v\n    l:\n    - 1\n",
+    "k:\n  - a: 1\n    b:\n      c: 2\n  - a: 3\nl: x # c\nm: 'q' # c\n",
+    # what the line reader leaves to the events
+    "a:\n  b:\n  c: 1\n",
+    "a:\n  'b': 1\n  c d: 2\n  ? e\n  : 3\n",
+    "- a: 1\n  b: 2\n- c\n-\n  d: 4\n",
+    "a: &x 1\nb: !!str 2\n",
+    "--- # c\na:\n  b: 1\n...\n",
+]
+
+
+@pytest.mark.parametrize("text", LINE_CASES)
+def test_line_reader_edge_cases_match_the_builder(text: str) -> None:
+    assert_same(text)
+    assert_each_question_alike(text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(values, min_size=1, max_size=3), st.integers(0, 2))
+def test_generated_questions_match_the_builder(docs: list[Any], width: int) -> None:
+    text = yaml.safe_dump_all(
+        [{"root": d, "after": {"k": d}} for d in docs],
+        default_flow_style=False,
+        allow_unicode=True,
+        width=(10, 40, 200)[width],  # narrow: scalars folded onto several lines
+    )
+    if not yaml.reader.Reader.NON_PRINTABLE.search(text):
+        assert_each_question_alike(text)

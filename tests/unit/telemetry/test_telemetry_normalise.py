@@ -197,3 +197,13 @@ def test_every_key_normalisation_reads_is_redacted_before_it_is_read() -> None:
     aliases = normalise._PROVIDER_ALIASES
     named -= {*aliases, *aliases.values()}  # provider names: values, not keys
     assert named and named <= normalise.READ_KEYS, sorted(named - normalise.READ_KEYS)
+
+
+def test_records_are_built_in_the_order_of_their_fields() -> None:
+    """build_record passes SpanRecord's fields by position: the two orders are one."""
+    import dataclasses
+
+    from agentctl.spans import SpanRecord
+    from agentctl.telemetry.normalise import RECORD_FIELDS
+
+    assert tuple(f.name for f in dataclasses.fields(SpanRecord)) == RECORD_FIELDS

@@ -192,7 +192,9 @@ def test_long_values_redacted_together_store_what_one_by_one_stores(
     body, secrets = _long_value_request()
     together = parse_protobuf(body).spans
     plain = otlp._pb_redacted
-    monkeypatch.setattr(otlp, "_pb_redacted", lambda kvs, later=None: plain(kvs))
+    monkeypatch.setattr(
+        otlp, "_pb_redacted", lambda kvs, later=None, content=None: plain(kvs, None, content)
+    )
     one_by_one = parse_protobuf(body).spans
     assert together == one_by_one
     assert together[0].attributes["dup"] == "short"  # the last duplicate wins, as before
@@ -251,3 +253,49 @@ def test_redact_texts_searches_in_bounded_pieces(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(redact, "_JOINED_CHARS", 1000)
     assert redact.redact_texts(texts) == expected
     assert len(calls) > 10 and max(calls) < 1000 + 600
+
+
+def test_content_dropped_while_decoding_as_drop_content_drops_it() -> None:
+    """Without capture, the receiver skips content while decoding (never redacting it first);
+    the records are those drop_content makes of fully decoded ones."""
+    from opentelemetry.proto.common.v1 import common_pb2
+
+    from agentctl.telemetry.capture import DROPPED, drop_content
+
+    body, _ = _long_value_request()
+    tid = os.urandom(16)
+    extra = [
+        P.span("plain", trace_id=tid, attrs={"gen_ai.operation.name": "chat", "n": 3}),
+        P.span(
+            "events only",
+            trace_id=tid,
+            events=[("gen_ai.choice", {"x": "y"}), ("exception", {"exception.type": "E"})],
+            status=2,
+        ),
+        P.span(
+            "prefixed",
+            trace_id=tid,
+            attrs={"gen_ai.prompt.0.content": "hi", DROPPED: False, "llm.input_messages.0": "x"},
+        ),
+        P.span(
+            "openinference",
+            trace_id=tid,
+            attrs={"input.value": "q", "output.value": "a", "openinference.span.kind": "LLM"},
+        ),
+        P.span("no content", trace_id=tid, attrs={"k": "v"}, events=[("exception", {})]),
+    ]
+    req = P.request(extra, resource={"service.name": "svc", "gen_ai.input.messages": "kept"})
+    dup = req.resource_spans[0].scope_spans[0].spans[0]
+    for text in ("first", "second"):
+        dup.attributes.append(
+            common_pb2.KeyValue(
+                key="gen_ai.input.messages", value=common_pb2.AnyValue(string_value=text)
+            )
+        )
+    for payload in (body, req.SerializeToString()):
+        expected = parse_protobuf(payload).spans
+        changed = [drop_content(sp) for sp in expected]
+        got = parse_protobuf(payload, keep_content=False).spans
+        assert got == expected
+        assert any(changed)
+    assert changed == [True, True, True, True, False]  # the second payload
