@@ -111,6 +111,7 @@ class Runner:
     def __init__(self, kubeconfig: Path, tmp: Path) -> None:
         self.kubeconfig, self.tmp = kubeconfig, tmp
         self.env = {**os.environ, "KUBECONFIG": str(kubeconfig), "NO_COLOR": "1"}
+        self.env.pop("PYTHONDONTWRITEBYTECODE", None)  # measured as installed: bytecode cached
         self.env.pop("AGENTCTL_PLATFORM", None)
         self.warm_cache = tmp / "kubectl-cache-warm"
         self.n = 0

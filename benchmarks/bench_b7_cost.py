@@ -112,6 +112,7 @@ def main() -> int:
     exe = str(Path(sys.executable).with_name("agentctl"))
     cmd = [exe, "cost", "--store", str(path), "--since", "30d", "-o", "json"]
     env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measured as installed: bytecode cached
 
     cpu: dict[str, list[float]] = {}
 

@@ -67,6 +67,7 @@ def main() -> int:
         make_store(shared, args.spans)
         print(f"built {shared} ({args.spans:,} spans) in {time.perf_counter() - t0:.1f} s")
     env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measured as installed: bytecode cached
     exe = str(Path(sys.executable).with_name("agentctl"))
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "traces.db"
