@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -26,3 +28,31 @@ def run_cli(*args: str) -> Result:
         finally:
             sys.stdin = saved
     return Result(code, out.getvalue(), err.getvalue())
+
+
+_FRESH = """
+import sys
+from agentctl.cli.app import main
+watched = sys.argv.pop(1).split(",")
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+print("loaded:", sorted(m for m in watched if m in sys.modules), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def run_cli_fresh(*args: str, watch: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    """``agentctl ARGS`` in a fresh interpreter, as an installed command runs (exit 0 asserted);
+    its stderr ends with ``loaded: [...]``: the modules of ``watch`` it had imported."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _FRESH, ",".join(watch), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc

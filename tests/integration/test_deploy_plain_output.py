@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.cli.helpers import run_cli
+from tests.cli.helpers import run_cli, run_cli_fresh
 from tests.fakes.kube_api import FakeKube
 from tests.fakes.kube_fixtures import project, running_fake
 
@@ -47,29 +44,8 @@ def test_deploy_output_is_what_rich_writes(
     assert "┏" in plain.stdout and "Checking (server dry run)" in plain.stderr
 
 
-SCRIPT = """
-import sys
-from agentctl.cli.app import main
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code
-heavy = sorted(m for m in ("rich", "kubernetes") if m in sys.modules)
-print("loaded:", heavy, file=sys.stderr)
-sys.exit(code)
-"""
-
-
 def test_a_deploy_into_a_pipe_loads_no_rich_or_kubernetes(kube: FakeKube, tmp_path: Path) -> None:
     proj = project(tmp_path, "deep-research")
-    proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT, "deploy", str(proj)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    proc = run_cli_fresh("deploy", str(proj), watch=("rich", "kubernetes"))
     assert "loaded: []" in proc.stderr
     assert "deep-research in " in proc.stdout

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.cli.helpers import run_cli_fresh
 from tests.fakes.kube_api import FakeKube
 from tests.fakes.kube_fixtures import project, running_fake
 
 from agentctl.usecases import render_cache
 
+WATCHED = ("pydantic", "agentctl.spec.models", "agentctl.policy.engine")
 LOADED = "loaded: ['agentctl.policy.engine', 'agentctl.spec.models', 'pydantic']"
-
-SCRIPT = """
-import sys
-from agentctl.cli.app import main
-try:
-    main()
-except SystemExit as exc:
-    code = exc.code
-heavy = sorted(m for m in ("pydantic", "agentctl.spec.models", "agentctl.policy.engine") if m in sys.modules)
-print("loaded:", heavy, file=sys.stderr)
-sys.exit(code)
-"""
 
 
 @pytest.fixture
@@ -39,16 +27,7 @@ def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
 
 
 def _deploy(proj: Path) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-c", SCRIPT, "deploy", str(proj)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1"},
-        timeout=120,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc
+    return run_cli_fresh("deploy", str(proj), watch=WATCHED)
 
 
 def _timeless(text: str) -> str:
