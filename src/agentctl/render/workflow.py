@@ -41,8 +41,8 @@ from typing import Any
 from agentctl.render import pod
 from agentctl.render.bundle import SpecPath, clone
 from agentctl.render.context import Ctx
-from agentctl.render.env import downward_env, secret_env, secret_volumes
-from agentctl.render.workloads import MEMORY_VOLUME, memory_claim_name
+from agentctl.render.env import downward_env, secret_env
+from agentctl.render.workloads import agent_mounts, agent_volumes
 from agentctl.spec import units
 from agentctl.spec.models import Retry, Step
 
@@ -167,27 +167,6 @@ def _step_env(ctx: Ctx, index: int, step: Step) -> list[dict[str, Any]]:
     return env
 
 
-def workflow_volumes(ctx: Ctx) -> list[dict[str, Any]]:
-    """The volumes of every step's pod: scratch space, secret files, the API token, memory."""
-    volumes = [pod.tmp_volume(ctx.spec.resources), *secret_volumes(ctx)[0]]
-    if ctx.needs_api:
-        volumes.append(pod.api_token_volume())
-    if ctx.spec.memory is not None:
-        volumes.append(
-            {"name": MEMORY_VOLUME, "persistentVolumeClaim": {"claimName": memory_claim_name(ctx)}}
-        )
-    return volumes
-
-
-def step_mounts(ctx: Ctx) -> list[dict[str, Any]]:
-    mounts = [pod.tmp_mount(), *secret_volumes(ctx)[1]]
-    if ctx.needs_api:
-        mounts.append(pod.api_token_mount())
-    if ctx.spec.memory is not None:
-        mounts.append({"name": MEMORY_VOLUME, "mountPath": ctx.spec.memory.mount_path})
-    return mounts
-
-
 def _container_template(ctx: Ctx, index: int, step: Step) -> dict[str, Any]:
     """``step-<name>``: the step's container, its parameters and its retries."""
     spec = ctx.spec
@@ -210,7 +189,7 @@ def _container_template(ctx: Ctx, index: int, step: Step) -> dict[str, Any]:
         pod.resources(step.resources or spec.resources, ctx.platform.limits)
     )
     container["securityContext"] = _model(pod.container_security_context())
-    container["volumeMounts"] = _model(step_mounts(ctx))
+    container["volumeMounts"] = _model(agent_mounts(ctx))
     template: dict[str, Any] = {}
     if step.timeout:
         template["activeDeadlineSeconds"] = units.parse_duration(step.timeout)
@@ -304,7 +283,7 @@ def _workflow_spec(ctx: Ctx, cfg_hash: str) -> dict[str, Any]:
         *(_container_template(ctx, i, step) for i, step in enumerate(wf.steps)),
     ]
     spec["ttlStrategy"] = {"secondsAfterCompletion": units.parse_duration(wf.ttl_after_finished)}
-    spec["volumes"] = _model(workflow_volumes(ctx))
+    spec["volumes"] = _model(agent_volumes(ctx, claim=True))
     return spec
 
 

@@ -63,20 +63,25 @@ def agent_container(
     c["resources"] = pod.resources(spec.resources, ctx.platform.limits)
     origins["resources"] = ("spec", "resources")
     c["securityContext"] = pod.container_security_context()
-    _, secret_mounts = secret_volumes(ctx)
-    mounts = [pod.tmp_mount(), *secret_mounts]
-    if ctx.needs_api:
-        mounts.append(pod.api_token_mount())
+    c["volumeMounts"] = agent_mounts(ctx)
     if spec.memory is not None:
-        mounts.append({"name": MEMORY_VOLUME, "mountPath": spec.memory.mount_path})
         origins["volumeMounts"] = ("spec", "memory")
-    c["volumeMounts"] = mounts
     if "ports" in c:
         c.update(pod.http_probes(PORT_NAME, spec.health_path, spec.ready_path))
         origins["livenessProbe"] = ("spec", "healthPath")
         origins["startupProbe"] = ("spec", "healthPath")
         origins["readinessProbe"] = ("spec", "readyPath")
     return c, origins
+
+
+def agent_mounts(ctx: Ctx) -> list[dict[str, Any]]:
+    """The agent container's mounts (a Deployment's, a Job's, every workflow step's)."""
+    mounts = [pod.tmp_mount(), *secret_volumes(ctx)[1]]
+    if ctx.needs_api:
+        mounts.append(pod.api_token_mount())
+    if ctx.spec.memory is not None:
+        mounts.append({"name": MEMORY_VOLUME, "mountPath": ctx.spec.memory.mount_path})
+    return mounts
 
 
 def agent_volumes(ctx: Ctx, *, claim: bool) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import Any
 from agentctl.render import pod
 from agentctl.render import workflow as wfr
 from agentctl.render.context import Ctx
+from agentctl.render.workloads import agent_mounts, agent_volumes
 from agentctl.spec import units
 from agentctl.spec.models import Retry, Step
 
@@ -32,7 +33,7 @@ def _retry(m: Any, retry: Retry) -> Any:
 
 def _container(ctx: Ctx, index: int, step: Step, m: Any, Container: Any, Parameter: Any) -> Any:
     spec = ctx.spec
-    mounts = wfr.step_mounts(ctx)
+    mounts = agent_mounts(ctx)
     inputs = [Parameter(name="inputs")]
     if step.for_each is not None:
         inputs.append(Parameter(name="item"))
@@ -74,7 +75,7 @@ def _build(ctx: Ctx, cfg_hash: str) -> Any:
 
     wf = ctx.spec.workflow
     assert wf is not None
-    volumes = wfr.workflow_volumes(ctx)
+    volumes = agent_volumes(ctx, claim=True)
     annotations = {**ctx.agent.metadata.annotations, "agentctl.dev/config-hash": cfg_hash}
     sandbox = ctx.sandbox
     patch = json.dumps({"runtimeClassName": sandbox[0]}) if sandbox else None
