@@ -195,21 +195,6 @@ READ_KEYS = frozenset(
 )
 
 
-def _fields(attrs: dict[str, Any]) -> list[Any]:
-    found: list[Any] = [None] * 10
-    ranks = [99] * 10
-    get = _FIELD_OF.get
-    for key, value in attrs.items():
-        hit = get(key)
-        if hit is None or value is None or value == "":
-            continue
-        field, rank = hit
-        if rank < ranks[field]:
-            found[field] = value
-            ranks[field] = rank
-    return found
-
-
 def _first(attrs: dict[str, Any], keys: tuple[str, ...]) -> Any:
     for k in keys:
         v = attrs.get(k)
@@ -319,7 +304,7 @@ def record(
 
     Every span of every request passes here, so the table's lookups are written out:
     ``x if x.__class__ is str else _str(x)`` is ``_str(x)`` without a call for the usual
-    string, and only the keys the table names are visited (:func:`_fields`)."""
+    string, and only the keys the table names are visited (``_FIELD_KEYS``)."""
     a = attributes
     get = a.get
     f: list[Any] = [None] * 10
