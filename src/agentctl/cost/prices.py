@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import json
 import sys
 from collections.abc import Callable, Iterable
@@ -39,12 +38,9 @@ from agentctl.cost.llm import (
 _ZERO = Decimal(0)
 
 
-@functools.cache
 def data_version() -> str:
-    """The genai-prices release whose bundled price data we use (found without importing it).
-
-    Looked up once per process: the collector's rollups ask on every batch, and the
-    installed release does not change under a running process."""
+    """The genai-prices release whose bundled price data we use (found without importing it,
+    once per process: see ``genai_prices_release``)."""
     from agentctl.cost.tracecost import genai_prices_release
 
     release = genai_prices_release()
