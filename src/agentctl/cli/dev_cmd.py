@@ -45,7 +45,7 @@ def dev(
     # run from a subdirectory of a project, the project's agent.yaml (as validate, build)
     loaded = load_agent(path or project_agent_file(Path.cwd()) or Path.cwd(), env=env)
     platform = common.platform_path(platform_file)
-    options = DevOptions(
+    run_options = DevOptions(
         offline_model=offline_model,
         python=python,
         store_path=common.store_path(store),
@@ -56,10 +56,10 @@ def dev(
         platform_file=platform,
         tool_dirs={k: Path(v) for k, v in common.parse_params(tool, "--tool").items()},
     )
-    run_dev(loaded, options, invoke, output)
+    run_dev(loaded, run_options, invoke, output)
 
 
-def run_dev(loaded: Any, options: Any, task: str | None, output: OutputFormat) -> None:
+def run_dev(loaded: Any, run_options: Any, task: str | None, output: OutputFormat) -> None:
     from agentctl.local import invoke as invokemod
     from agentctl.local.session import DevSession
     from agentctl.local.signals import interrupt_on_sigterm
@@ -69,7 +69,7 @@ def run_dev(loaded: Any, options: Any, task: str | None, output: OutputFormat) -
 
     agent = loaded.agent
     serves = agent.spec.type in (AgentType.service, AgentType.stateful)
-    if serves and options.parameters:
+    if serves and run_options.parameters:
         from agentctl.errors import UsageError
 
         raise UsageError(
@@ -87,12 +87,14 @@ def run_dev(loaded: Any, options: Any, task: str | None, output: OutputFormat) -
     err = common.console(stderr=True)
     from agentctl.cli import envsetup
 
-    options.pythons = envsetup.prepare(
-        [loaded.project_dir, *envsetup.tool_project_dirs(options.tool_dirs)], options.python, err
+    run_options.pythons = envsetup.prepare(
+        [loaded.project_dir, *envsetup.tool_project_dirs(run_options.tool_dirs)],
+        run_options.python,
+        err,
     )
     view = DevView(err, live=err.is_terminal and output is OutputFormat.text)
     view.title = f"agentctl dev {agent.metadata.name} ({agent.spec.type.value})"
-    session = DevSession(loaded, options, on_event=view.handle)
+    session = DevSession(loaded, run_options, on_event=view.handle)
     report = None
     with interrupt_on_sigterm():
         try:
