@@ -271,6 +271,5 @@ def failure_line(result: DeployResult) -> str:
 def print_result(console: Console | PlainConsole, result: DeployResult, *, table: bool) -> None:
     """The summary on stdout: the table when something changed or failed, then one line."""
     if table and (result.changed or result.failed_at is not None) and result.objects:
-        summary = summary_table(result)
-        console.print(summary if isinstance(console, PlainConsole) else summary.rich())
+        console.print(summary_table(result))
     console.print(escape(summary_line(result)))

@@ -92,6 +92,9 @@ class BoxTable:
         ]
         return "".join(text.rstrip(" ") + "\n" for text in lines)
 
+    def __rich__(self) -> Any:  # a rich console prints the box table as this table
+        return self.rich()
+
     def rich(self) -> Any:
         """The same table as a rich renderable."""
         from rich.table import Table
