@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from child_env import installed_env
+
 TARGET = 1.3
 TRIVIAL_TARGET = 1.5
 
@@ -78,12 +80,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     work = tempfile.mkdtemp(prefix="agentctl-b1-")
     os.mkdir(os.path.join(work, ".git"))  # the search for platform.yaml stops here
-    env = {
-        **os.environ,
-        "NO_COLOR": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "AGENTCTL_TRACE_STORE": os.path.join(work, "traces.db"),  # empty: never created
-    }
+    # the trace store is empty: never created
+    env = installed_env(AGENTCTL_TRACE_STORE=os.path.join(work, "traces.db"))
     env.pop("AGENTCTL_PLATFORM", None)
     base = [sys.executable, "-c", "import typer"]
     cases = {

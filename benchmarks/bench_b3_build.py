@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import yaml
+from child_env import installed_env
 
 TARGET_1000_S = 5.0  # build + validate of 1,000 agents
 PLATFORM = {
@@ -134,10 +135,8 @@ CPU: dict[str, list[float]] = {}  # command -> CPU seconds (user + system) of ea
 
 
 def timed(args: list[str], cwd: Path) -> float:
-    env = {**os.environ, "NO_COLOR": "1"}
+    env = installed_env()
     env.pop("AGENTCTL_CRD_DIR", None)
-    # measured as installed: with the bytecode cache written once and read after
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run([*_agentctl(), *args], cwd=cwd, env=env, capture_output=True, text=True)

@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_b4_deploy_latency import ROOT, fake_server
+from child_env import installed_env
 
 TARGET_CPU_S = 0.3
 
@@ -35,11 +36,7 @@ TARGET_CPU_S = 0.3
 def cpu_of(argv: list[str], cache: str | None = None) -> float:
     """CPU seconds (user + system) of one child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    env = {**os.environ, "NO_COLOR": "1"}
-    if cache is not None:
-        env["XDG_CACHE_HOME"] = cache
-    # measured as installed: with the bytecode cache written once and read after
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = installed_env(**({"XDG_CACHE_HOME": cache} if cache is not None else {}))
     proc = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=ROOT)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:

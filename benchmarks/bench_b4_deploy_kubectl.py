@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
+from child_env import installed_env  # noqa: E402
 from tests.cluster import controllers, harness  # noqa: E402
 from tests.cluster.latency_proxy import LatencyProxy  # noqa: E402
 from tests.fakes.kube_resources import CRD_DIR  # noqa: E402
@@ -110,8 +111,7 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[Run, subprocess.Complete
 class Runner:
     def __init__(self, kubeconfig: Path, tmp: Path) -> None:
         self.kubeconfig, self.tmp = kubeconfig, tmp
-        self.env = {**os.environ, "KUBECONFIG": str(kubeconfig), "NO_COLOR": "1"}
-        self.env.pop("PYTHONDONTWRITEBYTECODE", None)  # measured as installed: bytecode cached
+        self.env = installed_env(KUBECONFIG=str(kubeconfig))
         self.env.pop("AGENTCTL_PLATFORM", None)
         self.warm_cache = tmp / "kubectl-cache-warm"
         self.n = 0

@@ -27,6 +27,8 @@ import threading
 import time
 from pathlib import Path
 
+from child_env import installed_env
+
 TARGET_S = 0.5
 TARGET_P90_S = 0.1
 
@@ -40,8 +42,7 @@ def main() -> int:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measured as installed: bytecode cached
+    env = installed_env(PYTHONUNBUFFERED="1")
     with tempfile.TemporaryDirectory() as tmp:
         store = str(Path(tmp) / "traces.db")
         collector = subprocess.Popen(

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from child_env import installed_env
+
 TARGET_S = 0.3  # a report
 FIRST_TARGET_S = 1.0  # the first report after a bulk ingest
 SPANS_PER_TRACE = 10
@@ -111,8 +113,7 @@ def main() -> int:
               f"wall, {time.process_time() - c0:.1f} s CPU")  # fmt: skip
     exe = str(Path(sys.executable).with_name("agentctl"))
     cmd = [exe, "cost", "--store", str(path), "--since", "30d", "-o", "json"]
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measured as installed: bytecode cached
+    env = installed_env()
 
     cpu: dict[str, list[float]] = {}
 

@@ -28,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_b7_cost import make_store
+from child_env import installed_env
 
 TARGET_S = 0.15
 
@@ -66,8 +67,7 @@ def main() -> int:
         t0 = time.perf_counter()
         make_store(shared, args.spans)
         print(f"built {shared} ({args.spans:,} spans) in {time.perf_counter() - t0:.1f} s")
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measured as installed: bytecode cached
+    env = installed_env()
     exe = str(Path(sys.executable).with_name("agentctl"))
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "traces.db"
