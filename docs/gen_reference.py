@@ -9,7 +9,8 @@ command's ``--help`` (rendered plain, without colour, at a fixed width, in a
 clean environment); prose written around the block is kept, and a missing
 page is created. Also ``docs/reference/cli/index.md`` and
 ``docs/reference/agent-yaml.md`` / ``platform-yaml.md`` (from the spec models),
-and ``src/agentctl/policy/catalogue.json`` (the built-in checks' summaries that
+``docs/reference/checks.md`` (from the check registry), and
+``src/agentctl/policy/catalogue.json`` (the built-in checks' summaries that
 ``agentctl checks`` lists without importing every check module).
 ``tests/cli/test_docs.py`` fails when any of them is out of date.
 """
@@ -437,6 +438,15 @@ def spec_pages() -> dict[Path, str]:
     }
 
 
+def checks_page() -> dict[Path, str]:
+    """The policy checks reference: every built-in check, from the check registry."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from agentctl.policy.docs import catalogue_markdown
+    from agentctl.policy.registry import builtin_checks
+
+    return {REFERENCE / "checks.md": catalogue_markdown(builtin_checks())}
+
+
 def check_catalogue() -> dict[Path, str]:
     """The built-in checks' summaries ``agentctl checks`` lists without importing them."""
     sys.path.insert(0, str(ROOT / "src"))
@@ -447,9 +457,9 @@ def check_catalogue() -> dict[Path, str]:
     }
 
 
-def generate() -> dict[Path, str]:
-    """Every generated page: path -> content."""
-    return {**cli_pages(), **spec_pages(), **check_catalogue()}
+def generate(helps: dict[str, Any] | None = None) -> dict[Path, str]:
+    """Every generated page: path -> content (``helps``: the CLI help, when already taken)."""
+    return {**cli_pages(helps), **spec_pages(), **checks_page(), **check_catalogue()}
 
 
 def stale(pages: dict[Path, str]) -> tuple[list[Path], list[Path]]:
