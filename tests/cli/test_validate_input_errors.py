@@ -237,3 +237,49 @@ def test_without_keep_going_a_missing_manifest_is_still_a_usage_error(manifests)
     assert [(p.file, p.message) for p in problems] == [
         ("missing.yaml", "no such file or directory")
     ]
+
+
+@pytest.mark.parametrize("missing", ["agent.yaml", "gone/agent.yml"])
+def test_a_missing_agent_file_given_with_f_leaves_the_others_checked(manifests, missing):
+    """-f agent.yaml is loaded as an agent; missing, it is reported like any other -f input."""
+    result = run_cli("validate", "-f", "a.yaml", "-f", missing, "-f", "dir", "-o", "json")
+    assert result.exit_code == 2, result.stderr
+    doc = json.loads(result.stdout)
+    assert [(e["file"], e["line"], e["message"]) for e in doc["data"]["errors"]] == [
+        (missing, 1, "no such file or directory")
+    ]
+    assert {f["object"] for f in doc["data"]["findings"]} >= {"Pod/first", "Pod/second"}
+    assert doc["data"]["manifests"] == ["a.yaml", "dir/b.yaml"]
+
+
+def test_a_missing_agent_file_given_with_f_leaves_the_agents_checked(
+    examples, tmp_path, monkeypatch
+):
+    shutil.copytree(examples / "currency-converter", tmp_path / "cc")
+    monkeypatch.chdir(tmp_path)
+    result = run_cli("validate", "cc", "-f", "gone/agent.yaml", "--format", "github")
+    assert result.exit_code == 2, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(
+        ln.startswith("::error ") and "file=gone/agent.yaml,line=1," in ln for ln in lines
+    ), lines
+    assert any("file=cc/agent.yaml," in ln for ln in lines), lines
+    assert "error: gone/agent.yaml:1:1: no such file or directory" in result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_an_unreadable_agent_file_given_with_f_leaves_the_others_checked(manifests):
+    os.mkfifo(manifests / "agent.yaml")  # reading it would block: refused unread
+    result = run_cli("validate", "-f", "agent.yaml", "-f", "a.yaml", "-o", "json")
+    assert result.exit_code == 2, result.stderr
+    doc = json.loads(result.stdout)
+    assert [(e["file"], e["line"]) for e in doc["data"]["errors"]] == [("agent.yaml", 1)]
+    assert "Pod/first" in {f["object"] for f in doc["data"]["findings"]}
+
+
+def test_without_keep_going_a_missing_agent_file_is_still_a_usage_error(manifests):
+    from agentctl.errors import UsageError
+    from agentctl.policy import gate
+
+    with pytest.raises(UsageError, match=r"agent\.yaml: no such file or directory"):
+        gate.run(paths=[], manifests=["a.yaml", "agent.yaml"], plugins=False)
