@@ -378,3 +378,60 @@ def test_run_status_is_the_trace_status(tmp_path: Path) -> None:
     r = run_cli("cost", "--store", str(path), *WINDOW, "-o", "csv")
     rows = [row for row in csv.DictReader(io.StringIO(r.stdout)) if row["breakdown"] == "run"]
     assert {row["trace_id"][:2]: row["status"] for row in rows} == said
+
+
+PLATFORM_RATES = """apiVersion: agentctl.dev/v1alpha1
+kind: Platform
+registries: [ghcr.io/acme/]
+pricing:
+  compute: {cpuHourUSD: 0.05, memoryGiBHourUSD: 0.01, name: on-prem}
+"""
+
+
+def test_a_report_reads_platform_yaml_without_the_spec_models(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without agents in scope, cost reads pricing.compute (and costSource) in plain code."""
+    from tests.cli.helpers import run_cli_fresh
+
+    (tmp_path / "platform.yaml").write_text(PLATFORM_RATES)
+    monkeypatch.chdir(tmp_path)
+    args = ("cost", "--store", str(store), *WINDOW, "-o", "json")
+    warm = run_cli(*args)  # prices the store's models once (genai-prices)
+    assert warm.exit_code == 0, warm.stderr
+    watch = ("pydantic", "agentctl.spec.loader", "agentctl.spec.platform_models")
+    proc = run_cli_fresh(*args, watch=watch)
+    assert "loaded: []" in proc.stderr
+    card = json.loads(proc.stdout)["data"]["rateCard"]
+    assert card == {
+        "name": "on-prem",
+        "cpuHourUSD": 0.05,
+        "memoryGiBHourUSD": 0.01,
+        "storageGiBMonthUSD": 0.04,
+    }
+    assert json.loads(proc.stdout)["data"] == json.loads(warm.stdout)["data"]
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        PLATFORM_RATES.replace("0.05", "-1"),
+        PLATFORM_RATES.replace("name: on-prem", "nmae: on-prem"),
+        PLATFORM_RATES.replace("registries: [ghcr.io/acme/]", "telemetry: {costSource: nope}"),
+    ],
+    ids=["negative", "typo", "cost-source"],
+)
+def test_a_broken_pricing_section_is_the_loaders_located_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    from agentctl.errors import SpecError
+    from agentctl.spec.loader import load_platform
+
+    (tmp_path / "platform.yaml").write_text(broken)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SpecError) as err:
+        load_platform(Path("platform.yaml"))
+    want = "".join(f"error: {line}\n" for line in err.value.lines())
+    assert want.startswith("error: platform.yaml:")
+    res = run_cli("cost", *WINDOW)
+    assert (res.exit_code, res.stdout, res.stderr) == (2, "", want)

@@ -346,3 +346,57 @@ def test_list_fits_80_columns_with_short_ids_that_t_accepts(
     monkeypatch.setenv("COLUMNS", "200")  # wide output is as wide as it needs
     wide = run_cli("trace", "--store", str(db), "-o", "wide").stdout.splitlines()
     assert len(wide[2].split()[0]) == 32 and "TOKENS" in wide[0]
+
+
+PLATFORM_LOCAL = """apiVersion: agentctl.dev/v1alpha1
+kind: Platform
+registries: [ghcr.io/acme/]
+telemetry:
+  collectorNamespace: obs
+  traces: {source: local}
+"""
+
+
+def test_trace_reads_platform_yaml_without_the_spec_models(
+    tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a directory with a platform.yaml, trace reads telemetry.traces in plain code."""
+    from tests.cli.helpers import run_cli_fresh
+
+    fill(db, P.agent_run(agent="weather-bot", start=time.time_ns()))
+    (tmp_path / "platform.yaml").write_text(PLATFORM_LOCAL)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(db))
+    assert run_cli("trace", "--last", "20").exit_code == 0  # prices the list once (genai-prices)
+    watch = ("pydantic", "agentctl.spec.loader", "agentctl.spec.platform_models")
+    proc = run_cli_fresh("trace", "--last", "20", watch=watch)
+    assert "loaded: []" in proc.stderr
+    assert "weather-bot" in proc.stdout
+
+
+BROKEN_TELEMETRY = {
+    "source": PLATFORM_LOCAL.replace("{source: local}", "{source: zipkin}"),
+    "url": PLATFORM_LOCAL.replace("{source: local}", "{source: tempo, url: ftp://x}"),
+    "typo": PLATFORM_LOCAL.replace("collectorNamespace", "collectorNamespaces"),
+    "null": PLATFORM_LOCAL.replace("collectorNamespace: obs", "collectorNamespace:"),
+    "yaml": PLATFORM_LOCAL.replace("telemetry:", "telemetry: ["),
+    "kind": PLATFORM_LOCAL.replace("kind: Platform", "kind: Agent"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_TELEMETRY))
+def test_a_broken_telemetry_section_is_the_loaders_located_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    """The error the full loader gives (file, line, field), one line each, exit 2."""
+    from agentctl.errors import SpecError
+    from agentctl.spec.loader import load_platform
+
+    (tmp_path / "platform.yaml").write_text(BROKEN_TELEMETRY[case])
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SpecError) as err:
+        load_platform(Path("platform.yaml"))
+    want = "".join(f"error: {line}\n" for line in err.value.lines())
+    assert want.startswith("error: platform.yaml:")
+    res = run_cli("trace", "--last", "20")
+    assert (res.exit_code, res.stdout, res.stderr) == (2, "", want)

@@ -37,16 +37,18 @@ def cost(
 ) -> None:  # fmt: skip
     """Report LLM and compute spend by agent, model, team, run and day."""
     agents = load_agents(paths, env)
-    platform = load_platform_for(
-        platform_file, agents, need_model=bool(agents) or budget_check or estimate
-    )
+    if agents or budget_check or estimate:  # the spec models are needed anyway
+        platform = load_platform_for(platform_file, agents, need_model=True)
+        fields = _fields_of(platform)
+    else:  # a report alone reads a few platform.yaml fields, without the spec models
+        platform, fields = None, _read_fields(platform_file)
     if estimate:
         _estimate(agents, platform, output)
         return
     common.set_kind("BudgetCheck" if budget_check else "CostReport")
     since_ns, until_ns = window(since, until)
-    cost_source = platform.platform.telemetry.cost_source if platform is not None else None
-    report = _report(store, source or cost_source, since_ns, until_ns, agent, top, agents, platform)
+    cost_source = fields.cost_source if fields is not None else None
+    report = _report(store, source or cost_source, since_ns, until_ns, agent, top, agents, fields)
     if budget_check:
         _budget(report, store, agents, platform, agent, output)
         return
@@ -62,12 +64,31 @@ def cost(
         render(report, common.plain_console())
 
 
+def _fields_of(platform: Any) -> Any:
+    """The fields a report reads, from the loaded platform."""
+    from agentctl.spec.platform_fields import from_platform
+
+    return from_platform(platform.platform, platform.path)
+
+
+def _read_fields(platform_file: Path | None) -> Any:
+    """The fields a report reads from the platform.yaml in use (None when there is none)."""
+    from agentctl.spec.files import find_platform_file
+
+    path = find_platform_file(common.platform_path(platform_file), Path.cwd())
+    if path is None:
+        return None
+    from agentctl.spec.platform_fields import read_platform_fields
+
+    return read_platform_fields(path)
+
+
 def _report(store: Path | None, source: str | None, since_ns: int, until_ns: int, agent: str | None, top: int,
-            agents: list[Any], platform: Any) -> Any:  # fmt: skip
+            agents: list[Any], fields: Any) -> Any:  # fmt: skip
     from agentctl.cost.rates import RateCard
     from agentctl.telemetry.store import TraceStore
 
-    card = RateCard.from_platform(platform.platform if platform is not None else None)
+    card = RateCard.from_compute(fields.compute) if fields is not None else RateCard()
     specs = {a.agent.metadata.name: a.agent.spec.resources for a in agents}
     allocations = None
     compute_source = "runs x requests"

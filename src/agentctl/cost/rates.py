@@ -32,7 +32,11 @@ class RateCard:
         """The card of a ``Platform`` (``pricing.compute``), or the default card."""
         if platform is None:
             return cls()
-        c = platform.pricing.compute
+        return cls.from_compute(platform.pricing.compute)
+
+    @classmethod
+    def from_compute(cls, c: Any) -> RateCard:
+        """The card of a ``pricing.compute`` (the model's, or platform_fields' ComputeRates)."""
         return cls(
             name=c.name,
             cpu_hour=Decimal(str(c.cpu_hour_usd)),

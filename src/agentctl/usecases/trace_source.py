@@ -32,10 +32,10 @@ def platform_traces(platform_file: Path | None) -> tuple[str, str | None, str] |
     path = find_platform_file(platform_file)
     if path is None:
         return None
-    from agentctl.spec.loader import load_platform
+    from agentctl.spec.platform_fields import read_platform_fields
 
-    tel = load_platform(path).platform.telemetry
-    return tel.traces.source, tel.traces.url, tel.collector_namespace
+    fields = read_platform_fields(path)  # no spec models: these few fields only
+    return fields.traces_source, fields.traces_url, fields.collector_namespace
 
 
 def resolve(
