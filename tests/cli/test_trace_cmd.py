@@ -400,3 +400,55 @@ def test_a_broken_telemetry_section_is_the_loaders_located_error(
     assert want.startswith("error: platform.yaml:")
     res = run_cli("trace", "--last", "20")
     assert (res.exit_code, res.stdout, res.stderr) == (2, "", want)
+
+
+def test_trace_id_prices_from_the_stores_rates_without_genai_prices(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the rates the cost rollups keep, showing a trace imports no genai-prices, and
+    says what pricing it with genai-prices says (text and json)."""
+    import shutil
+
+    from tests.cli.helpers import run_cli_fresh
+
+    rolled, plain = tmp_path / "rolled.db", tmp_path / "plain.db"
+    now = time.time_ns()
+    fill(rolled, P.agent_run(agent="a", start=now, model="gpt-4o-mini"))
+    fill(rolled, P.agent_run(agent="b", start=now, model="my-finetune"))
+    shutil.copyfile(rolled, plain)  # no rollups: priced with genai-prices
+    assert run_cli("cost", "--store", str(rolled)).exit_code == 0  # the rollups keep the rates
+    listing = json.loads(run_cli("trace", "--store", str(plain), "-o", "json").stdout)
+    ids = [t["traceId"] for t in listing["data"]["traces"]]
+    assert len(ids) == 2
+    monkeypatch.setenv("NO_COLOR", "1")
+    for trace_id in ids:
+        for fmt in ("text", "json"):
+            args = ("trace", "--trace-id", trace_id, "-o", fmt)
+            fast = run_cli_fresh(*args, "--store", str(rolled), watch=("genai_prices",))
+            slow = run_cli_fresh(*args, "--store", str(plain), watch=("genai_prices",))
+            assert "loaded: []" in fast.stderr
+            assert "loaded: ['genai_prices']" in slow.stderr
+            assert fast.stdout.replace(str(rolled), "S") == slow.stdout.replace(str(plain), "S")
+    priced = json.loads(
+        run_cli("trace", "--store", str(rolled), "--trace-id", ids[-1], "-o", "json").stdout
+    )
+    assert priced["data"]["trace"]["cost"]["usd"] > 0
+
+
+def test_trace_id_imports_genai_prices_for_a_model_the_store_has_no_rate_for(
+    tmp_path: Path,
+) -> None:
+    from tests.cli.helpers import run_cli_fresh
+
+    db = tmp_path / "traces.db"
+    now = time.time_ns()
+    fill(db, P.agent_run(agent="a", start=now, model="gpt-4o-mini"))
+    assert run_cli("cost", "--store", str(db)).exit_code == 0
+    fill(db, P.agent_run(agent="b", start=now, model="gpt-4o"))  # after the rollups
+    listing = json.loads(run_cli("trace", "--store", str(db), "-o", "json").stdout)
+    newest = next(t["traceId"] for t in listing["data"]["traces"] if t["agent"] == "b")
+    proc = run_cli_fresh(
+        "trace", "--store", str(db), "--trace-id", newest, "-o", "json", watch=("genai_prices",)
+    )
+    assert "loaded: ['genai_prices']" in proc.stderr
+    assert json.loads(proc.stdout)["data"]["trace"]["cost"]["usd"] > 0

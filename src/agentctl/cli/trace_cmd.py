@@ -172,8 +172,20 @@ def _show_list(
     common.plain_console().print(trace_list.render(summaries, prices, wide=wide))
 
 
-def _show_trace(src: TraceSource, trace_id: str, output: OutputFormat, no_cost: bool) -> None:
+def _price_trace(src: TraceSource, spans: list[Any]) -> Any:
+    """The trace's prices; from a local store's rate entries where it has them (no genai-prices)."""
     from agentctl.cost.llm import price_spans
+    from agentctl.cost.prices import Pricer
+    from agentctl.telemetry.sources import LocalSource
+
+    if isinstance(src, LocalSource):
+        from agentctl.telemetry.pricecache import StoredRates
+
+        return price_spans(spans, Pricer(StoredRates(src.store)))
+    return price_spans(spans)
+
+
+def _show_trace(src: TraceSource, trace_id: str, output: OutputFormat, no_cost: bool) -> None:
     from agentctl.errors import TelemetryError, UsageError
     from agentctl.telemetry.sources import LocalSource
     from agentctl.traces.report import detail_data
@@ -189,7 +201,7 @@ def _show_trace(src: TraceSource, trace_id: str, output: OutputFormat, no_cost: 
     spans = src.trace(wanted)
     if not spans:
         raise TelemetryError(f"trace {trace_id} not found in {src.description}")
-    prices = None if no_cost else price_spans(spans)
+    prices = None if no_cost else _price_trace(src, spans)
     if output is not OutputFormat.text:
         common.emit("Trace", detail_data(wanted, spans, prices, src.description), output)
         return

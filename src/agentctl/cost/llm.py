@@ -241,6 +241,8 @@ def price_spans(spans: Iterable[SpanRecord], pricer: Pricer | None = None) -> Pr
     Each model-call span gets a :class:`SpanCost` whose ``price.status`` is
     ``priced`` (``usd`` set), ``unpriced`` (unknown model: ``usd`` None, tokens
     kept), ``free`` (offline-demo) or ``no-usage``. Other spans are skipped.
+    A ``pricer`` with a rate cache prices from it what it can (genai-prices is
+    then imported only for a model and day the cache does not hold).
     """
     if pricer is None:
         from agentctl.cost.prices import Pricer
@@ -251,7 +253,14 @@ def price_spans(spans: Iterable[SpanRecord], pricer: Pricer | None = None) -> Pr
         if not is_model_call(s):
             continue
         usage = usage_of(s)
-        price = pricer.price(s.provider, s.model, usage, span_time(s.start_unix_nano))
+        when = span_time(s.start_unix_nano)
+        price = (
+            pricer.cached_price(s.provider, s.model, usage, when)
+            if pricer.cache is not None
+            else None
+        )
+        if price is None:
+            price = pricer.price(s.provider, s.model, usage, when)
         out.spans[s.span_id] = SpanCost(s.span_id, s.trace_id, s.provider, s.model, usage, price)
         t = out.traces.setdefault(s.trace_id, TraceCost())
         t.calls += 1

@@ -215,12 +215,10 @@ class Pricer:
         self, provider: str | None, model: str | None, usage: Usage | None, when: _dt.datetime
     ) -> Price:
         """Price one model call with ``calc_price`` at ``when``."""
-        if provider and provider.strip().lower() == OFFLINE_DEMO:
-            return Price(STATUS_FREE, _ZERO, reason="offline demo model (free)")
-        if usage is None or usage.empty:
-            return Price(STATUS_NO_USAGE, None, reason="no token usage reported")
-        if not model:
-            return Price(STATUS_UNPRICED, None, reason="no model name on the span")
+        plain = _unpriceable(provider, model, usage)
+        if plain is not None:
+            return plain
+        assert model is not None and usage is not None
         r = self.resolve(provider, model)
         if isinstance(r, str):
             return Price(STATUS_UNPRICED, None, reason=r)
@@ -229,6 +227,26 @@ class Pricer:
         except (LookupError, ValueError) as exc:
             return Price(STATUS_UNPRICED, None, reason=str(exc))
         return Price(STATUS_PRICED, calc.total_price, r.provider.id, r.model.id)
+
+    def cached_price(
+        self, provider: str | None, model: str | None, usage: Usage | None, when: _dt.datetime
+    ) -> Price | None:
+        """What :meth:`price` gives, from the rate cache alone (no genai-prices import), or
+        None when the cache cannot say: no entry for the model's day, prices that change
+        within the day, or rates that could not be measured (price may still find one)."""
+        plain = _unpriceable(provider, model, usage)
+        if plain is not None:
+            return plain
+        assert model is not None and usage is not None
+        day = int(when.timestamp() // 86400)
+        e = self.cache.get((provider or "", model, day)) if self.cache is not None else None
+        if e is None or e.time_of_day:
+            return None
+        if e.rates is None:
+            unknown = f"genai-prices has no price for {provider or '?'}/{model}"
+            return Price(STATUS_UNPRICED, None, reason=e.reason) if e.reason == unknown else None
+        band = e.rates.band(usage.input)
+        return Price(STATUS_PRICED, e.rates.cost_sum(usage, 1, band), e.provider_id, e.model_id)
 
     def _unit_rates(self, r: _Resolved, when: _dt.datetime) -> UnitRates | None:
         model_price = r.model.get_prices(when)
@@ -336,6 +354,17 @@ class Pricer:
         return Price(
             STATUS_PRICED, rates.cost_sum(group.usage, group.calls, band), e.provider_id, e.model_id
         )
+
+
+def _unpriceable(provider: str | None, model: str | None, usage: Usage | None) -> Price | None:
+    """The price of a call that needs no price data (free, no usage, no model), else None."""
+    if provider and provider.strip().lower() == OFFLINE_DEMO:
+        return Price(STATUS_FREE, _ZERO, reason="offline demo model (free)")
+    if usage is None or usage.empty:
+        return Price(STATUS_NO_USAGE, None, reason="no token usage reported")
+    if not model:
+        return Price(STATUS_UNPRICED, None, reason="no model name on the span")
+    return None
 
 
 def _tier_starts(model_price: Any) -> list[int]:

@@ -72,6 +72,39 @@ def list_prices(store: TraceStore, summaries: Sequence[TraceSummary]) -> ListPri
     return ListPrices(traces, price_data)
 
 
+class StoredRates:
+    """The rate entries the cost rollups keep in the store (``cost_prices``), read-only:
+    what ``agentctl trace --trace-id`` prices a trace's calls from, so that genai-prices
+    is imported only for a model and day the store does not hold yet. Entries count only
+    while the rollups were built with the installed genai-prices data."""
+
+    def __init__(self, store: TraceStore) -> None:
+        from agentctl.cost.prices import data_version
+        from agentctl.telemetry.rollup_sql import ROLLUP_VERSION
+
+        self.conn = store.connection
+        try:
+            state = dict(self.conn.execute("SELECT key, value FROM cost_state").fetchall())
+        except sqlite3.OperationalError:  # no rollups in this store
+            state = {}
+        self.current = state.get("version") == ROLLUP_VERSION and state.get("prices") == (
+            data_version()
+        )
+
+    def get(self, key: tuple[str, str, int]) -> Any:
+        if not self.current:
+            return None
+        from agentctl.cost.prices import RateEntry
+
+        row = self.conn.execute(
+            "SELECT entry FROM cost_prices WHERE provider = ? AND model = ? AND day = ?", key
+        ).fetchone()
+        return RateEntry.from_json(row[0]) if row is not None else None
+
+    def put(self, key: tuple[str, str, int], entry: Any) -> None:
+        """Nothing: showing a trace does not write the store."""
+
+
 def _remember(
     store: TraceStore, key: str, price_data: str, costs: dict[str, Any], counts: dict[str, int]
 ) -> None:
