@@ -12,13 +12,24 @@ and called with the official MCP Python SDK; only the tools agent.yaml allows
 (``tools:``, all when empty) are offered to the model, and each call is an
 ``execute_tool <mcp tool name>`` span with ``agentctl.tool.mcp_server``. The
 declared ``auth`` secret, when there is one, is sent as a bearer token.
+
+Each MCP server gets one session for the life of the process
+(:class:`McpSession`): the listing and every tool call share it, instead of
+an ``initialize`` and a teardown around each call. A session that is gone (the
+server restarted and forgot it, the connection closed) is opened again once
+and the call sent again; a call that timed out or that the server answered
+with an error is not (the tool may have run).
+Sessions are closed at exit (:func:`close_mcp_sessions`). The trace context
+of each call travels in the request's ``_meta`` (the SDK puts it there).
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
@@ -87,25 +98,189 @@ def _bearer(settings: Settings, secret: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if token else {}
 
 
-def _mcp(url: str, headers: dict[str, str], timeout: float, operation: Callable[[Any], Awaitable[Any]]) -> Any:
-    """One MCP session (Streamable HTTP) running ``operation(client)``; the trace context goes along."""
-    import asyncio
+class McpSession:
+    """One MCP session (Streamable HTTP) with one server, kept open for the life of the process.
 
-    import httpx2
-    from mcp import Client
-    from mcp.client.streamable_http import streamable_http_client
-    from opentelemetry.propagate import inject
+    The session lives on an event loop of its own, in a daemon thread, held by one
+    task from ``initialize`` to close (the SDK's task groups want their opener to
+    close them); tool calls from any thread run on that loop with the caller's
+    OpenTelemetry context. Opened on first use; reopened once when a call finds it
+    broken; closed by :meth:`close` (at exit for every session).
+    """
 
-    sent = dict(headers)
-    inject(sent)
+    def __init__(self, url: str, headers: dict[str, str], timeout: float) -> None:
+        self.url, self.headers, self.timeout = url, dict(headers), timeout
+        self.opened = 0  # sessions opened so far (1 unless one broke)
+        self._lock = threading.Lock()
+        self._loop: Any = None
+        self._thread: threading.Thread | None = None
+        self._client: Any = None
+        self._stop: Any = None  # asyncio.Event: set to close the session
+        self._held: Any = None  # the future of the task holding the session
 
-    async def run() -> Any:
-        async with httpx2.AsyncClient(headers=sent, timeout=timeout) as http:
-            transport = streamable_http_client(url, http_client=http)
-            async with Client(transport, read_timeout_seconds=timeout) as client:
+    def run(self, operation: Callable[[Any], Awaitable[Any]]) -> Any:
+        """``operation(client)`` on this server's session; a broken session is reopened once."""
+        client = self._session()
+        try:
+            return self._call(client, operation)
+        except Exception as exc:
+            if not _session_lost(exc):
+                raise
+            log.info("MCP server %s: session lost (%s: %s); reconnecting", self.url, type(exc).__name__, exc)
+        return self._call(self._session(replace=client), operation)
+
+    def close(self) -> None:
+        """End the session (the server hears it) and stop its loop."""
+        with self._lock:
+            loop, thread = self._loop, self._thread
+            if loop is None:
+                return
+            self._end_session()
+            loop.call_soon_threadsafe(loop.stop)
+            self._loop = self._thread = None
+        if thread is not None:
+            thread.join(self.timeout)
+        if not loop.is_running():
+            loop.close()
+
+    # -- inside -------------------------------------------------------------
+
+    def _call(self, client: Any, operation: Callable[[Any], Awaitable[Any]]) -> Any:
+        import asyncio
+
+        from opentelemetry import context as otel_context
+
+        caller = otel_context.get_current()  # the SDK puts it in _meta.traceparent
+
+        async def with_context() -> Any:
+            token = otel_context.attach(caller)
+            try:
                 return await operation(client)
+            finally:
+                otel_context.detach(token)
 
-    return asyncio.run(run())
+        future = asyncio.run_coroutine_threadsafe(with_context(), self._loop)
+        try:
+            return future.result(self.timeout + 5)  # the SDK's own read timeout comes first
+        except BaseException:
+            future.cancel()
+            raise
+
+    def _session(self, replace: Any = None) -> Any:
+        """The open session's client; a new session when there is none or ``replace`` is it."""
+        import asyncio
+
+        with self._lock:
+            if self._client is not None and self._client is not replace:
+                return self._client
+            if self._client is not None:
+                self._end_session()
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                self._thread = threading.Thread(
+                    target=self._loop.run_forever, name=f"mcp-session {self.url}", daemon=True
+                )
+                self._thread.start()
+            opened: Any = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
+            self._client, self._stop, self._held = opened.result(self.timeout + 5)
+            self.opened += 1
+            return self._client
+
+    async def _open(self) -> tuple[Any, Any, Any]:
+        import asyncio
+
+        ready: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        stop = asyncio.Event()
+        held = asyncio.ensure_future(self._hold(ready, stop))
+        client = await ready
+        return client, stop, held
+
+    async def _hold(self, ready: Any, stop: Any) -> None:
+        import httpx2
+        from mcp import Client
+        from mcp.client.streamable_http import streamable_http_client
+
+        try:
+            async with httpx2.AsyncClient(headers=self.headers, timeout=self.timeout) as http:
+                transport = streamable_http_client(self.url, http_client=http)
+                async with Client(transport, read_timeout_seconds=self.timeout) as client:
+                    ready.set_result(client)
+                    await stop.wait()
+        except BaseException as exc:  # noqa: BLE001 - the opener hears it; a closing error is moot
+            if not ready.done():
+                ready.set_exception(exc)
+            elif not isinstance(exc, Exception):
+                raise
+
+    def _end_session(self) -> None:
+        """Ask the holding task to close the session and wait for it (the lock is held)."""
+        import asyncio
+        import concurrent.futures
+
+        stop, held, loop = self._stop, self._held, self._loop
+        self._client = self._stop = self._held = None
+        if stop is None or loop is None:
+            return
+
+        async def end() -> None:
+            stop.set()
+            await asyncio.wait([held], timeout=self.timeout)
+
+        try:
+            asyncio.run_coroutine_threadsafe(end(), loop).result(self.timeout + 5)
+        except (concurrent.futures.TimeoutError, RuntimeError):
+            log.info("MCP server %s: the session did not close in time", self.url)
+
+
+def _session_lost(exc: BaseException) -> bool:
+    """Whether a call failed because the session or its connection is gone (the server
+    restarted and forgot it, the connection closed): the call did not run, and a new
+    session may carry it. Other failures (a timeout, an error the server answered)
+    are the caller's: the call is not sent again."""
+    import anyio
+    import httpx2
+    from mcp.shared.exceptions import MCPError
+    from mcp.types import CONNECTION_CLOSED, INVALID_REQUEST, METHOD_NOT_FOUND
+
+    if isinstance(exc, MCPError):
+        # the SDK's words for a closed connection, and for the 404 of a server without the session
+        return exc.code == CONNECTION_CLOSED or (
+            (exc.code, exc.error.message) in ((INVALID_REQUEST, "Session terminated"), (METHOD_NOT_FOUND, "Not Found"))
+        )
+    return isinstance(exc, httpx2.ConnectError | anyio.ClosedResourceError | anyio.BrokenResourceError)
+
+
+_SESSIONS_LOCK = threading.Lock()
+_BY_SERVER: dict[tuple[str, tuple[tuple[str, str], ...]], McpSession] = {}
+
+
+def mcp_session(url: str, headers: dict[str, str], timeout: float) -> McpSession:
+    """The process's session with the MCP server at ``url`` (with these headers)."""
+    key = (url, tuple(sorted(headers.items())))
+    with _SESSIONS_LOCK:
+        found = _BY_SERVER.get(key)
+        if found is None:
+            if not _BY_SERVER:
+                atexit.register(close_mcp_sessions)
+            found = _BY_SERVER[key] = McpSession(url, headers, timeout)
+        return found
+
+
+def close_mcp_sessions() -> None:
+    """Close every MCP session of the process (at exit, or when the agent stops)."""
+    with _SESSIONS_LOCK:
+        sessions = list(_BY_SERVER.values())
+        _BY_SERVER.clear()
+    for session in sessions:
+        try:
+            session.close()
+        except Exception as exc:  # noqa: BLE001 - shutting down: say it, go on
+            log.info("MCP server %s: closing the session failed (%s)", session.url, exc)
+
+
+def _mcp(url: str, headers: dict[str, str], timeout: float, operation: Callable[[Any], Awaitable[Any]]) -> Any:
+    """``operation(client)`` on the process's session with the MCP server at ``url``."""
+    return mcp_session(url, headers, timeout).run(operation)
 
 
 def _mcp_text(result: Any) -> str:

@@ -1,0 +1,59 @@
+"""The generated runtime keeps one MCP session per server (run with this interpreter).
+
+Against a loopback MCP server (the official SDK) that counts the requests
+opening a session: listing the tools and N calls open one session, not one
+per call; after a restart of the server the calls go on, and a server that
+lost the session (404) is met with exactly one new session.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.scaffolds.test_templates import _clean_env, _generate
+
+HERE = Path(__file__).resolve().parent
+CALLS = 7
+
+
+def _run(tmp_path: Path, *flags: str) -> dict[str, Any]:
+    project = _generate("tool-service", tmp_path / "project")
+    env = {**_clean_env(), "PYTHONPATH": str(project / "src")}
+    done = subprocess.run(
+        [sys.executable, str(HERE / "mcp_loopback.py"), "currency_converter", str(CALLS), *flags],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _opening(methods: dict[str, int]) -> int:
+    return methods.get("initialize", 0) + methods.get("server/discover", 0)
+
+
+def test_tool_calls_share_one_session_and_survive_a_restart(tmp_path: Path) -> None:
+    got = _run(tmp_path)
+    assert got["tools"] == ["add"]
+    assert got["answers"] == [i + 1 for i in range(CALLS)]
+    assert got["before"]["tools/call"] == CALLS
+    assert _opening(got["before"]) == 1  # listing + CALLS calls: one session
+    assert got["afterRestart"] == [i + 2 for i in range(CALLS)]
+    assert got["after"]["tools/call"] == CALLS
+    assert _opening(got["after"]) == 0 and got["opened"] == 1  # nothing was lost
+
+
+def test_a_server_that_lost_the_session_gets_one_new_one(tmp_path: Path) -> None:
+    got = _run(tmp_path, "--forgetful")
+    assert got["answers"] == [i + 1 for i in range(CALLS)]
+    assert _opening(got["before"]) == 1
+    assert got["afterRestart"] == [i + 2 for i in range(CALLS)]  # no call lost
+    assert _opening(got["after"]) == 1 and got["opened"] == 2  # one reconnect
+    assert got["after"]["tools/call"] == CALLS + 1  # the refused call, sent again once
