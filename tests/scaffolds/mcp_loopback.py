@@ -16,6 +16,7 @@ import threading
 import time
 from typing import Any
 
+FAILING = 99  # add(a=99) fails with an HTTP 500
 
 # The requests that open a session: initialize, or server/discover in later protocol revisions.
 OPENING = ("initialize", "server/discover")
@@ -76,13 +77,19 @@ class CountingServer:
                 body += message.get("body", b"")
                 more = message.get("more_body", False)
             try:
-                method = json.loads(body).get("method")
+                request = json.loads(body)
+                method = request.get("method")
+                arguments = (request.get("params") or {}).get("arguments") or {}
             except (ValueError, AttributeError):
-                method = None
+                method, arguments = None, {}
             if method:
                 self.methods[method] = self.methods.get(method, 0) + 1
             if method in OPENING:
                 self.greeted = True
+            elif arguments.get("a") == FAILING:  # a server error: the session is fine
+                await send({"type": "http.response.start", "status": 500, "headers": []})
+                await send({"type": "http.response.body", "body": b"boom"})
+                return None
             elif self.forgetful and not self.greeted:
                 await send(
                     {
@@ -157,6 +164,7 @@ def main(package: str, calls: int, forgetful: bool) -> None:
         result = toolbox.execute("add", {"a": i, "b": 2})
         after_restart.append(json.loads(result.content)["sum"] if result.ok else result.content)
     after = dict(server.methods)
+    failed = toolbox.execute("add", {"a": FAILING, "b": 0})
     session = remote.mcp_session(url, {}, 5.0)
     opened = session.opened
     remote.close_mcp_sessions()
@@ -171,6 +179,10 @@ def main(package: str, calls: int, forgetful: bool) -> None:
                 "answers": answers,
                 "after": after,
                 "afterRestart": after_restart,
+                "failed": {
+                    "ok": failed.ok,
+                    "calls": server.methods["tools/call"] - after["tools/call"],
+                },
                 "opened": opened,
                 "deletes": deletes,
             }

@@ -48,6 +48,8 @@ def test_tool_calls_share_one_session_and_survive_a_restart(tmp_path: Path) -> N
     assert got["afterRestart"] == [i + 2 for i in range(CALLS)]
     assert got["after"]["tools/call"] == CALLS
     assert _opening(got["after"]) == 0 and got["opened"] == 1  # nothing was lost
+    # an error the server answers (HTTP 500) is the tool's failure: not sent again
+    assert got["failed"] == {"ok": False, "calls": 1}
 
 
 def test_a_server_that_lost_the_session_gets_one_new_one(tmp_path: Path) -> None:
