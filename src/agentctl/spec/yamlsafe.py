@@ -896,14 +896,18 @@ def _from_events(
 # the libyaml way.
 _NATIVE_COLUMNS = 200
 _NATIVE_MAX_TOKENS = 20_000  # distinct number-like scalars in one file
-_NATIVE_NEVER = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff", "<<", "\n%", "\n...")
+_NATIVE_NEVER = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")  # and <<, \n%, \n...
 _BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ ]*(?:#.*)?$")
 _SURROGATE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
 _DEEP = re.compile(r"\n[ ?:-]{" + str(_NATIVE_COLUMNS) + "}")
 _MARKER_LINE = re.compile(r"---[ ]*(?:#[^\n]*)?(?:\n|\Z)")
 # Where a plain scalar that the native parser types can start: a digit, a sign, '.',
-# '_' (it reads _0 as 0) or '~' (words it types, true/false/null, read as YAML 1.1 does).
-_NUMBERISH = re.compile(r"[ \n\[{,:](?:[-+._~][^\s,\[\]{}#]|[0-9])[^\s,\[\]{}#]*")
+# '_' (it reads _0 as 0) or '~' (words it types, true/false/null, read as YAML 1.1 does),
+# after a space, a line break, '[', '{', ',' or ':'. The expression starts with the
+# scalar's first character, which the regular expression engine finds fast (the
+# characters before it are mostly spaces of indentation), and looks back for what
+# precedes it; a sign, '.', '_' or '~' alone is dropped after (see _numberish).
+_NUMBERISH = re.compile(r"[-+._~0-9](?<=[ \n\[{,:].)[^\s,\[\]{}#]*")
 _BLANK = re.compile(r"(?:[ ]*(?:#[^\n]*)?\n)*[ ]*(?:#[^\n]*)?")
 _NATIVE_TOKENS: dict[str, bool] = {}  # number-like token -> typed alike by both
 _NATIVE_TYPED: dict[str, bool] = {}  # string -> the native parser types it when plain
@@ -959,13 +963,30 @@ def _native_types(text: str) -> bool:
     return known
 
 
+def _holds(text: str, needle: str, at: int) -> bool:
+    """``needle in text``, found by its character at ``at``, a rare one: a search for
+    one character is many times faster than one for a string (where the character
+    turns out to be common, the string is searched for)."""
+    char = needle[at]
+    i = text.find(char, at)
+    for _ in range(64):
+        if i == -1:
+            return False
+        if text.startswith(needle, i - at):
+            return True
+        i = text.find(char, i + 1)
+    return needle in text
+
+
 def _native_refused(text: str) -> bool:
     """``text`` holds something the native parser is not trusted with (see above)."""
     if text[:1] in ("%", "&", "*", "!") or text.startswith("...") or text[-1:] != "\n":
         return True  # a block scalar that ends the file without a line break: it adds one
-    if ("\\u" in text or "\\U" in text) and _SURROGATE.search(text):
+    if _SURROGATE.search(text):
         return True  # an escaped surrogate pair: one character to it, an error to libyaml
-    if any(never in text for never in _NATIVE_NEVER):
+    if any(never in text for never in _NATIVE_NEVER) or "\n..." in text:
+        return True
+    if _holds(text, "<<", 0) or _holds(text, "\n%", 1):
         return True
     for char in "&*!":  # str.find: much faster than a regular expression over the text
         i = text.find(char)
@@ -1020,6 +1041,23 @@ def _native_data_agrees(root: dict[str, Any]) -> bool:
     return True
 
 
+def _numberish(text: str) -> set[str]:
+    """The distinct number-like plain scalars of ``text`` (and words the native parser
+    types), each without what ends it: a ':' followed by a space or a line break is the
+    mapping's, and a scalar cut short at '#', ',', a bracket or a brace holds that
+    character, so it is a string to both."""
+    out = set()
+    for token in set(_NUMBERISH.findall("\n" + text)):
+        if len(token) > 1:
+            out.add(token[:-1] if token[-1] == ":" else token)
+        elif token in _DIGITS:  # a sign, '.', '_' or '~' alone starts no scalar it types
+            out.add(token)
+    return out
+
+
+_DIGITS = frozenset("0123456789")
+
+
 def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | None:
     """Each document's data and (line, start, end) in ``text``, parsed by the native
     parser; None unless every document is a mapping whose data provably match the
@@ -1031,14 +1069,10 @@ def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | Non
     except ImportError:  # installed without its dependencies: the libyaml way, only slower
         return None
     agrees = _NATIVE_TOKENS.get
-    tokens = set(_NUMBERISH.findall("\n" + text))
+    tokens = _numberish(text)
     if len(tokens) > _NATIVE_MAX_TOKENS:  # each new one costs a parse of its own
         return None
     for token in tokens:
-        # Without what ends it: a ':' followed by a space or a line break is the
-        # mapping's, and a scalar cut short at '#', ',', a bracket or a brace holds
-        # that character, so it is a string to both.
-        token = token[1:-1] if token.endswith(":") else token[1:]
         if not (agrees(token) or _token_agrees(token)):
             return None
     markers = [0] if text.startswith("---") else []

@@ -4,6 +4,7 @@ position-tracking builder: the same data, the same positions, the same errors.""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -598,3 +599,42 @@ def test_non_printable_characters_are_found_as_pyyaml_finds_them(char: str) -> N
     found = yamlsafe._non_printable(text)
     assert (found and found.start()) == (expected and expected.start()), repr(char)
     assert yamlsafe._non_printable("a: é\n") is None
+
+
+# The expression that found number-like scalars before it started at their first
+# character: the oracle for the faster one.
+_NUMBERISH_BEFORE = re.compile(r"[ \n\[{,:](?:[-+._~][^\s,\[\]{}#]|[0-9])[^\s,\[\]{}#]*")
+
+
+def _numberish_before(text: str) -> set[str]:
+    return {t[1:-1] if t.endswith(":") else t[1:] for t in _NUMBERISH_BEFORE.findall("\n" + text)}
+
+
+def test_number_like_scalars_are_found_as_before_in_the_repository() -> None:
+    for top in ("examples", "scaffolds", "tests/golden", "tests/fixtures", "tests/policy"):
+        for path in sorted((REPO / top).rglob("*.y*ml")):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert yamlsafe._numberish(text) == _numberish_before(text), path
+    for text in CASES:
+        assert yamlsafe._numberish(text) == _numberish_before(text), text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=" \n[]{},:#-+._~0123456789aeEx'\"\t", max_size=40))
+def test_number_like_scalars_are_found_as_before(text: str) -> None:
+    assert yamlsafe._numberish(text) == _numberish_before(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="<%\n. ab", max_size=200), st.sampled_from(["<<", "\n%", "\n...", "a<"]))
+def test_a_string_found_by_a_rare_character_is_found_as_str_finds_it(
+    text: str, needle: str
+) -> None:
+    for at in range(len(needle)):
+        assert yamlsafe._holds(text, needle, at) == (needle in text)
+
+
+def test_a_string_found_by_a_common_character_is_found_as_str_finds_it() -> None:
+    text = "<" * 100 + " <<"  # more than the character searches it tries
+    assert yamlsafe._holds(text, " <<", 1)
+    assert not yamlsafe._holds(text, " <<<", 1)
