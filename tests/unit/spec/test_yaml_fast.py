@@ -59,6 +59,17 @@ def assert_same(text: str, multi: bool = True, native: bool = False) -> None:
             for probe in (path, (*path, "absent"), (*path, 0, "x")):
                 assert f.position(probe) == s.position(probe), probe
                 assert f.position(probe, key=True) == s.position(probe, key=True), probe
+    # The same paths asked together first, a few at a time (as the gate asks the
+    # findings of one document), then one by one.
+    together = yamlsafe.parse_documents(text, "f.yaml", allow_multi=multi, native=native)
+    for f, s in zip(together, slow, strict=True):
+        paths = sorted(s.positions, key=lambda p: (len(p) % 3, repr(p)))[:40]
+        probes = [q for p in paths for q in (p, (*p, "absent"), (*p, 0, "x"))]
+        for n in range(0, len(probes), 4):
+            f.locate_all(probes[n : n + 4])
+        for probe in probes:
+            assert f.position(probe) == s.position(probe), probe
+            assert f.position(probe, key=True) == s.position(probe, key=True), probe
     for f, s in zip(fast, slow, strict=True):
         assert f.positions == s.positions
         assert f.key_positions == s.key_positions
@@ -528,6 +539,19 @@ def assert_each_question_alike(text: str) -> int:
                 for key in (False, True):
                     fresh = yamlsafe.parse_documents(text, "f.yaml", allow_multi=True)[i]
                     assert fresh.position(probe, key=key) == s.position(probe, key=key), probe
+        # A few asked together, in one pass over the lines (as the gate asks the
+        # findings of one document).
+        probes = [
+            probe
+            for path in paths[:: max(1, len(paths) // 30)]
+            for probe in (path, (*path, "absent"), (*path, 0, "x"), path[:-1])
+        ]
+        for n in range(0, len(probes), 5):
+            together = yamlsafe.parse_documents(text, "f.yaml", allow_multi=True)[i]
+            together.locate_all(probes[n : n + 5])
+            for probe in probes[n : n + 5]:
+                for key in (False, True):
+                    assert together.position(probe, key=key) == s.position(probe, key=key), probe
         doc = yamlsafe.parse_documents(text, "f.yaml", allow_multi=True)[i]
         scan = doc._source
         if scan is not None:
