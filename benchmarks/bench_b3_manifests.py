@@ -1,12 +1,19 @@
 """B3 (validate -f): the policy gate on plain manifests, documents/s in one process.
 
 Builds the examples once, copies their manifests (kustomization.yaml aside)
-into one directory under fresh names until there are N documents, then times
+into one directory until there are N documents, then times
 `agentctl validate -f DIR` in process (imports and schema compilation warmed
 by a first run), split into reading/parsing the YAML and the rest of the gate.
 Target: >= 10,000 documents/s.
 
-    python benchmarks/bench_b3_manifests.py [--docs 3000] [--rounds 3]
+Each copy is the examples deployed once more, into namespaces of its own (as
+one application is installed per tenant): the references between its objects
+still hold, so, like the examples, it has no findings (the last copy, cut
+short, a few). ``--renamed`` instead renames every object of a copy but not
+the references to it (how earlier rounds built the corpus): a finding in one
+document of nine, the gate locating each of them.
+
+    python benchmarks/bench_b3_manifests.py [--docs 3000] [--rounds 3] [--renamed]
 """
 
 from __future__ import annotations
@@ -18,13 +25,36 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 TARGET = 10_000
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 
 
-def corpus(root: Path, docs: int) -> int:
+def _renamed(obj: dict[str, Any], copy: int) -> dict[str, Any]:
+    """``obj`` under a fresh name; what refers to it still names the original."""
+    return {**obj, "metadata": {**obj["metadata"], "name": f"{obj['metadata']['name']}-{copy}"}}
+
+
+def _namespaced(obj: dict[str, Any], copy: int) -> dict[str, Any]:
+    """``obj`` in copy ``copy``'s namespaces: each namespace N becomes N-copy, in the
+    object's metadata, a Namespace's name and a binding's subjects."""
+    meta = dict(obj["metadata"])
+    if obj["kind"] == "Namespace":
+        meta["name"] = f"{meta['name']}-{copy}"
+    elif meta.get("namespace"):
+        meta["namespace"] = f"{meta['namespace']}-{copy}"
+    obj = {**obj, "metadata": meta}
+    if isinstance(obj.get("subjects"), list):
+        obj["subjects"] = [
+            {**s, "namespace": f"{s['namespace']}-{copy}"} if s.get("namespace") else s
+            for s in obj["subjects"]
+        ]
+    return obj
+
+
+def corpus(root: Path, docs: int, *, renamed: bool = False) -> int:
     import yaml
 
     from agentctl.cli.app import run
@@ -58,11 +88,7 @@ def corpus(root: Path, docs: int) -> int:
         for obj in objects:
             if written + len(batch) >= docs:
                 break
-            obj = {
-                **obj,
-                "metadata": {**obj["metadata"], "name": f"{obj['metadata']['name']}-{copy}"},
-            }
-            batch.append(obj)
+            batch.append(_renamed(obj, copy) if renamed else _namespaced(obj, copy))
         (out / f"m{copy:04d}.yaml").write_text(yaml.safe_dump_all(batch, sort_keys=False))
         written += len(batch)
         copy += 1
@@ -73,6 +99,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--renamed",
+        action="store_true",
+        help="copies renamed, references not: a finding in one document of nine",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("NO_COLOR", "1")
     from agentctl.policy import gate
@@ -83,12 +114,12 @@ def main(argv: list[str]) -> int:
         with open(os.devnull, "w") as sink:
             stdout, sys.stdout = sys.stdout, sink
             try:
-                docs = corpus(root, args.docs)
+                docs = corpus(root, args.docs, renamed=args.renamed)
             finally:
                 sys.stdout = stdout
         target = root / "manifests"
         platform = EXAMPLES / "platform.yaml"
-        gate.run(
+        report = gate.run(
             paths=[], manifests=[str(target)], platform_file=platform
         )  # warm imports and schemas
         parse, total, cpu = [], [], []
@@ -102,7 +133,11 @@ def main(argv: list[str]) -> int:
             cpu.append(time.process_time() - c0)
     p, t, c = statistics.median(parse), statistics.median(total), statistics.median(cpu)
     rate = docs / t
-    print(f"B3 validate -f: {docs} documents, {args.rounds} rounds, {os.cpu_count()} CPUs")
+    copies = "renamed" if args.renamed else "namespaced"
+    print(
+        f"B3 validate -f: {docs} documents ({copies} copies, {len(report.findings)} findings), "
+        f"{args.rounds} rounds, {os.cpu_count()} CPUs"
+    )
     print(f"  whole gate      {t:7.2f}s  {rate:8.0f} documents/s")
     print(f"  whole gate, CPU {c:7.2f}s  {docs / c:8.0f} documents per CPU-second")
     print(f"  read + parse    {p:7.2f}s  ({p / t:.0%} of the gate)")

@@ -144,6 +144,24 @@ def _call(check: Check, arg: Any) -> list[Hit]:
         ) from exc
 
 
+def _locate_together(hits: list[tuple[Check, Hit, Unit]]) -> None:
+    """Let each object whose locator can (a parsed manifest's) work out the positions
+    of all its findings together: one pass over its document instead of one each."""
+    asked: dict[int, tuple[Any, list[Any]]] = {}
+    for _, hit, unit in hits:
+        obj = hit.obj
+        if obj is None or hit.location is not None:
+            continue
+        if hit.spec_path is not None and unit.agent is not None:
+            continue
+        together = getattr(obj.locator, "locate_all", None)
+        if together is not None:
+            asked.setdefault(id(obj), (together, []))[1].append(hit.path)
+    for together, paths in asked.values():
+        if len(paths) > 1:
+            together(paths)
+
+
 def _unit_of(hit: Hit, units: list[Unit]) -> Unit:
     if hit.obj is not None:
         for unit in units:
@@ -171,16 +189,17 @@ def run(
     allow_inline = policy.allow_inline_suppressions if inline_allowed is None else inline_allowed
     overrides = {k: Severity.parse(v) for k, v in policy.severity.items()}
 
-    findings: list[Finding] = []
+    hits: list[tuple[Check, Hit, Unit]] = []
     for check in checks:
         if check.id in suppress.META_CHECKS:
             continue
         if check.scope == "run":
-            for hit in _call(check, units):
-                findings.append(to_finding(check, hit, _unit_of(hit, units)))
+            hits.extend((check, hit, _unit_of(hit, units)) for hit in _call(check, units))
         else:
             for unit in units:
-                findings.extend(to_finding(check, hit, unit) for hit in _call(check, unit))
+                hits.extend((check, hit, unit) for hit in _call(check, unit))
+    _locate_together(hits)
+    findings = [to_finding(check, hit, unit) for check, hit, unit in hits]
     findings = _overlay_findings(findings, units)
 
     entries = suppress.platform_entries(units)

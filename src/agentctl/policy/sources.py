@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,15 +40,26 @@ def _manifest_files(target: Path) -> list[Path]:
     return [target]
 
 
+class _DocLocator:
+    """Where a field of an object in a parsed document is (``base``: the object's path
+    in the document); ``locate_all`` works out many fields' positions together."""
+
+    __slots__ = ("base", "doc")
+
+    def __init__(self, doc: Located, base: PathKey) -> None:
+        self.doc, self.base = doc, base
+
+    def __call__(self, path: PathKey) -> tuple[str, int, int]:
+        line, col = self.doc.position((*self.base, *path))
+        return self.doc.file, line, col
+
+    def locate_all(self, paths: Iterable[PathKey]) -> None:
+        self.doc.locate_all([(*self.base, *path) for path in paths])
+
+
 def _doc_objects(doc: Located, index: int) -> list[Obj]:
     data = doc.data
-
-    def locator(base: PathKey) -> Any:
-        def locate(path: PathKey) -> tuple[str, int, int]:
-            line, col = doc.position((*base, *path))
-            return doc.file, line, col
-
-        return locate
+    locator = partial(_DocLocator, doc)
 
     if not isinstance(data, dict):
         raise SpecError(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from agentctl.policy.model import Obj, PathKey, Unit
+
+T = TypeVar("T")
 
 POD_TEMPLATE_PATHS: dict[str, PathKey] = {
     "Pod": ("spec",),
@@ -226,3 +228,45 @@ def service_account(view: PodView) -> tuple[str, PathKey]:
 def same_namespace(a: str, b: str) -> bool:
     """Namespaces match; an unset namespace (a manifest applied with -n) matches any."""
     return not a or not b or a == b
+
+
+class ByNamespace(Generic[T]):
+    """Items filed under a namespace and a name, found as :func:`same_namespace` matches
+    (in the namespace asked, or in none; asked with none, in any), in the order they
+    were added: a look-up per reference instead of a pass over every item, which is
+    quadratic in a manifest set of many namespaces."""
+
+    def __init__(self, items: Iterable[tuple[str, str, T]] = ()) -> None:
+        self._names: dict[str, dict[str, list[tuple[int, T]]]] = {}
+        self._count = 0
+        for namespace, name, item in items:
+            self.add(namespace, name, item)
+
+    def add(self, namespace: str, name: str, item: T) -> None:
+        self._names.setdefault(name, {}).setdefault(namespace, []).append((self._count, item))
+        self._count += 1
+
+    def find(self, namespace: str, name: str) -> list[T]:
+        """Every item named ``name`` in a namespace matching ``namespace``, in order."""
+        spaces = self._names.get(name)
+        if not spaces:
+            return []
+        if namespace:
+            parts = [p for p in (spaces.get(namespace), spaces.get("")) if p]
+        else:
+            parts = list(spaces.values())
+        if len(parts) == 1:
+            return [item for _, item in parts[0]]
+        return [item for _, item in sorted((e for p in parts for e in p), key=_first)]
+
+    def __contains__(self, where: tuple[str, str]) -> bool:
+        """``(namespace, name)``: an item matches."""
+        namespace, name = where
+        spaces = self._names.get(name)
+        if not spaces:
+            return False
+        return not namespace or namespace in spaces or "" in spaces
+
+
+def _first(entry: tuple[int, Any]) -> int:
+    return entry[0]

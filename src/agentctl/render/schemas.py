@@ -175,6 +175,7 @@ def _short(message: str) -> str:
 
 
 _BUNDLED_VALIDATORS: dict[tuple[str, str, str], Any] = {}  # (Kubernetes version, apiVersion, kind)
+_BUILTIN_VALIDATORS: dict[tuple[str, str, str], Any] = {}  # the same, of builtin_schemas
 
 
 class SchemaValidator:
@@ -207,15 +208,6 @@ class SchemaValidator:
             return None  # e.g. apps.example.com/v1 Deployment is not apps/v1
         return self_contained(schema, self.kube_version)
 
-    def _custom_schema(self, api_version: str, kind: str) -> dict[str, Any] | None:
-        """The schema of a kind Kubernetes does not bundle: its CRD, else a built-in one."""
-        schema = self.crds.schema(api_version, kind)
-        if schema is None:
-            from agentctl.render.builtin_schemas import builtin_schema
-
-            schema = builtin_schema(api_version, kind, self.kube_version)
-        return schema
-
     def _validator(self, api_version: str, kind: str) -> Any | None:
         key = (api_version, kind)
         found = self._validators.get(key)
@@ -227,17 +219,25 @@ class SchemaValidator:
         validator = _BUNDLED_VALIDATORS.get(bundled)
         if validator is None:
             schema = self._kube_schema(api_version, kind)
-            shared = schema is not None
+            table = _BUNDLED_VALIDATORS if schema is not None else None
             if schema is None:
-                schema = self._custom_schema(api_version, kind)
-            if schema is None:
-                self._unknown.add(key)
-                return None
-            import jsonschema_rs
+                schema = self.crds.schema(api_version, kind)
+            if schema is None:  # agentctl's own schema of the kind, as fixed as the bundled ones
+                table = _BUILTIN_VALIDATORS
+                validator = table.get(bundled)
+                if validator is None:
+                    from agentctl.render.builtin_schemas import builtin_schema
 
-            validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
-            if shared:
-                _BUNDLED_VALIDATORS[bundled] = validator
+                    schema = builtin_schema(api_version, kind, self.kube_version)
+            if validator is None:
+                if schema is None:
+                    self._unknown.add(key)
+                    return None
+                import jsonschema_rs
+
+                validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+                if table is not None:
+                    table[bundled] = validator
         self._validators[key] = validator
         return validator
 

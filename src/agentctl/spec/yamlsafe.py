@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +62,10 @@ class Located:
         self._key_positions = key_positions if key_positions is not None else {}
         self._source = source
 
-    def _located(self, path: PathKey | None = None) -> None:
-        """Positions known for ``path`` and its ancestors (None: for every path)."""
+    def _located(self, paths: Collection[PathKey] | None = None) -> None:
+        """Positions known for ``paths`` and their ancestors (None: for every path)."""
         scan = self._source
-        if scan is not None and scan.until(path):
+        if scan is not None and scan.until(paths):
             self._source = None
         if scan is not None:
             self._positions, self._key_positions = scan.positions, scan.key_positions
@@ -83,7 +83,7 @@ class Located:
     def position(self, path: PathKey, *, key: bool = False) -> tuple[int, int]:
         """The closest known position of ``path`` (walking up to the document)."""
         p = tuple(path)
-        self._located(p)
+        self._located((p,))
         positions = self._positions
         table = self._key_positions if key else positions
         while p:
@@ -93,6 +93,11 @@ class Located:
                 return positions[p]
             p = p[:-1]
         return positions.get((), (1, 1))
+
+    def locate_all(self, paths: Iterable[PathKey]) -> None:
+        """Work out the positions of ``paths`` together (one pass over the document's
+        lines where it can), before they are asked one by one."""
+        self._located([tuple(p) for p in paths])
 
     def problem(
         self, path: PathKey, message: str, *, key: bool = False, dotted: str | None = None
@@ -434,24 +439,29 @@ class _PositionScan:
         self._by_lines = True  # until the line reader meets what it does not read
         self._asked: set[PathKey] = set()
 
-    def until(self, path: PathKey | None) -> bool:
-        """Read until the position of ``path`` is known, or known to be absent (the
-        collection that would hold it has ended); None reads it all. True when done."""
+    def until(self, paths: Collection[PathKey] | None) -> bool:
+        """Read until the positions of ``paths`` are known, or known to be absent (the
+        collection that would hold one has ended); None reads it all. True when done."""
         if self._done:
             return True
-        if path is not None and path in self.positions:
-            return False
+        if paths is not None:
+            paths = [p for p in paths if p not in self.positions]
+            if not paths:
+                return False
         if self._by_lines:
-            if path in self._asked:
-                return False  # answered already: absent, its ancestors recorded
-            self._asked.add(path)  # type: ignore[arg-type]
+            if paths is not None:
+                paths = {p for p in paths if p not in self._asked}
+                if not paths:
+                    return False  # answered already: absent, their ancestors recorded
+                self._asked |= paths
             if self._lines is None:
                 self._lines = _BlockLines(self._text, self._span)
-            # Each question reads from the top (what it does not need is skipped fast);
-            # past a few, the whole document once, so many findings cost linear time.
-            whole = path is None or len(self._asked) > _BLOCK_QUESTIONS
+            # Each question reads from the top (what it does not need is skipped fast),
+            # the paths asked together in one pass; past a few questions, the whole
+            # document once, so many findings cost linear time.
+            whole = paths is None or len(self._asked) > _BLOCK_QUESTIONS
             try:  # a plain block document: from its lines, as far as asked
-                self._lines.locate(None if whole else path, self.positions, self.key_positions)
+                self._lines.locate(None if whole else paths, self.positions, self.key_positions)
                 if not whole:
                     return False
                 self._done, self._lines = True, None
@@ -460,7 +470,7 @@ class _PositionScan:
                 self._by_lines, self._lines = False, None
                 self.positions, self.key_positions = {}, {}
         try:
-            if self._read(path):
+            if all(self._read(path) for path in (paths or (None,))):
                 return False
         except (_NotPlain, yaml.YAMLError):  # not expected of a document the fast path read
             full = self._whole()
@@ -554,18 +564,21 @@ class _BlockLines:
 
     def locate(
         self,
-        target: PathKey | None,
+        targets: Collection[PathKey] | None,
         positions: dict[PathKey, tuple[int, int]],
         key_positions: dict[PathKey, tuple[int, int]],
     ) -> None:
-        """Record the positions of ``target`` and its ancestors (None: of every path)."""
+        """Record the positions of ``targets`` and their ancestors (None: of every path),
+        in one pass over the lines, skipping what holds none of them."""
         doc = self.doc
         if not self.checked:
             if _BLOCK_UNSAFE.search(doc):
                 raise _NotPlain
             self.checked = True
         size = len(doc)
-        skippable = target is not None
+        skippable = targets is not None
+        wanted = {t[:i] for t in targets for i in range(len(t) + 1)} if targets else set()
+        asked = positions.keys()
         # open collections: [indent, is a sequence, path, next index]
         stack: list[list[Any]] = []
         # a key waiting for its block collection: (path, key position, the mapping's indent)
@@ -574,7 +587,7 @@ class _BlockLines:
         plain = _plain
         n, offset = 0, 0  # the next line, where it starts in doc
         while offset <= size:  # line by line, each cut out only when it is read
-            if target is not None and target in positions:
+            if targets is not None and asked >= targets:
                 return
             eol = doc.find("\n", offset)
             eol = size if eol == -1 else eol
@@ -625,7 +638,7 @@ class _BlockLines:
                     here = (number, at_col + 1)
                     nested = _BLOCK_DASH.match(raw, at_col) is not None
                     if nested or _BLOCK_KEY.match(raw, at_col):
-                        if skippable and target[: len(path)] != path:  # type: ignore[index]
+                        if skippable and path not in wanted:
                             after = self._skip(col, False, offset)
                             if after is not None:
                                 n, offset = n + doc.count("\n", offset, after), after
@@ -655,9 +668,7 @@ class _BlockLines:
                 if key_at is None:
                     raise _NotPlain
                 after = (
-                    self._skip(parent, True, offset)
-                    if skippable and target[: len(path)] != path  # type: ignore[index]
-                    else None
+                    self._skip(parent, True, offset) if skippable and path not in wanted else None
                 )
                 if after is None:
                     pending = (path, key_at, parent)
@@ -896,14 +907,18 @@ def _from_events(
 # the libyaml way.
 _NATIVE_COLUMNS = 200
 _NATIVE_MAX_TOKENS = 20_000  # distinct number-like scalars in one file
-_NATIVE_NEVER = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff", "<<", "\n%", "\n...")
+_NATIVE_NEVER = ("\t", "\r", "\x85", "\u2028", "\u2029", "\ufeff")  # and <<, \n%, \n...
 _BLOCK_HEADER = re.compile(r"[|>][-+0-9]*[ ]*(?:#.*)?$")
 _SURROGATE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
 _DEEP = re.compile(r"\n[ ?:-]{" + str(_NATIVE_COLUMNS) + "}")
 _MARKER_LINE = re.compile(r"---[ ]*(?:#[^\n]*)?(?:\n|\Z)")
 # Where a plain scalar that the native parser types can start: a digit, a sign, '.',
-# '_' (it reads _0 as 0) or '~' (words it types, true/false/null, read as YAML 1.1 does).
-_NUMBERISH = re.compile(r"[ \n\[{,:](?:[-+._~][^\s,\[\]{}#]|[0-9])[^\s,\[\]{}#]*")
+# '_' (it reads _0 as 0) or '~' (words it types, true/false/null, read as YAML 1.1 does),
+# after a space, a line break, '[', '{', ',' or ':'. The expression starts with the
+# scalar's first character, which the regular expression engine finds fast (the
+# characters before it are mostly spaces of indentation), and looks back for what
+# precedes it; a sign, '.', '_' or '~' alone is dropped after (see _numberish).
+_NUMBERISH = re.compile(r"[-+._~0-9](?<=[ \n\[{,:].)[^\s,\[\]{}#]*")
 _BLANK = re.compile(r"(?:[ ]*(?:#[^\n]*)?\n)*[ ]*(?:#[^\n]*)?")
 _NATIVE_TOKENS: dict[str, bool] = {}  # number-like token -> typed alike by both
 _NATIVE_TYPED: dict[str, bool] = {}  # string -> the native parser types it when plain
@@ -959,13 +974,30 @@ def _native_types(text: str) -> bool:
     return known
 
 
+def _holds(text: str, needle: str, at: int) -> bool:
+    """``needle in text``, found by its character at ``at``, a rare one: a search for
+    one character is many times faster than one for a string (where the character
+    turns out to be common, the string is searched for)."""
+    char = needle[at]
+    i = text.find(char, at)
+    for _ in range(64):
+        if i == -1:
+            return False
+        if text.startswith(needle, i - at):
+            return True
+        i = text.find(char, i + 1)
+    return needle in text
+
+
 def _native_refused(text: str) -> bool:
     """``text`` holds something the native parser is not trusted with (see above)."""
     if text[:1] in ("%", "&", "*", "!") or text.startswith("...") or text[-1:] != "\n":
         return True  # a block scalar that ends the file without a line break: it adds one
-    if ("\\u" in text or "\\U" in text) and _SURROGATE.search(text):
+    if _SURROGATE.search(text):
         return True  # an escaped surrogate pair: one character to it, an error to libyaml
-    if any(never in text for never in _NATIVE_NEVER):
+    if any(never in text for never in _NATIVE_NEVER) or "\n..." in text:
+        return True
+    if _holds(text, "<<", 0) or _holds(text, "\n%", 1):
         return True
     for char in "&*!":  # str.find: much faster than a regular expression over the text
         i = text.find(char)
@@ -1020,6 +1052,23 @@ def _native_data_agrees(root: dict[str, Any]) -> bool:
     return True
 
 
+def _numberish(text: str) -> set[str]:
+    """The distinct number-like plain scalars of ``text`` (and words the native parser
+    types), each without what ends it: a ':' followed by a space or a line break is the
+    mapping's, and a scalar cut short at '#', ',', a bracket or a brace holds that
+    character, so it is a string to both."""
+    out = set()
+    for token in set(_NUMBERISH.findall("\n" + text)):
+        if len(token) > 1:
+            out.add(token[:-1] if token[-1] == ":" else token)
+        elif token in _DIGITS:  # a sign, '.', '_' or '~' alone starts no scalar it types
+            out.add(token)
+    return out
+
+
+_DIGITS = frozenset("0123456789")
+
+
 def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | None:
     """Each document's data and (line, start, end) in ``text``, parsed by the native
     parser; None unless every document is a mapping whose data provably match the
@@ -1031,14 +1080,10 @@ def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | Non
     except ImportError:  # installed without its dependencies: the libyaml way, only slower
         return None
     agrees = _NATIVE_TOKENS.get
-    tokens = set(_NUMBERISH.findall("\n" + text))
+    tokens = _numberish(text)
     if len(tokens) > _NATIVE_MAX_TOKENS:  # each new one costs a parse of its own
         return None
     for token in tokens:
-        # Without what ends it: a ':' followed by a space or a line break is the
-        # mapping's, and a scalar cut short at '#', ',', a bracket or a brace holds
-        # that character, so it is a string to both.
-        token = token[1:-1] if token.endswith(":") else token[1:]
         if not (agrees(token) or _token_agrees(token)):
             return None
     markers = [0] if text.startswith("---") else []

@@ -295,3 +295,15 @@ def test_bundled_schemas_compile_once_per_process(tmp_path):
     widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
     assert widgets[0].validate({**widget, "spec": {"size": "1"}}) == []
     assert widgets[1].validate({**widget, "spec": {"size": "1"}}) != []
+
+
+def test_builtin_schemas_compile_once_per_process_unless_a_crd_defines_the_kind():
+    # agentctl's own schema of a custom kind (no CRD given) is as fixed as the
+    # bundled ones; a run given the kind's CRD validates against the CRD.
+    kind = ("external-secrets.io/v1", "ExternalSecret")
+    first, second = SchemaValidator(), SchemaValidator()
+    assert first._validator(*kind) is second._validator(*kind)
+    with_crd = SchemaValidator(crd_dirs=[CRD_DIR])
+    assert with_crd.source(*kind).startswith("crd:")
+    assert with_crd._validator(*kind) is not first._validator(*kind)
+    assert SchemaValidator()._validator(*kind) is first._validator(*kind)

@@ -4,6 +4,7 @@ position-tracking builder: the same data, the same positions, the same errors.""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,17 @@ def assert_same(text: str, multi: bool = True, native: bool = False) -> None:
             for probe in (path, (*path, "absent"), (*path, 0, "x")):
                 assert f.position(probe) == s.position(probe), probe
                 assert f.position(probe, key=True) == s.position(probe, key=True), probe
+    # The same paths asked together first, a few at a time (as the gate asks the
+    # findings of one document), then one by one.
+    together = yamlsafe.parse_documents(text, "f.yaml", allow_multi=multi, native=native)
+    for f, s in zip(together, slow, strict=True):
+        paths = sorted(s.positions, key=lambda p: (len(p) % 3, repr(p)))[:40]
+        probes = [q for p in paths for q in (p, (*p, "absent"), (*p, 0, "x"))]
+        for n in range(0, len(probes), 4):
+            f.locate_all(probes[n : n + 4])
+        for probe in probes:
+            assert f.position(probe) == s.position(probe), probe
+            assert f.position(probe, key=True) == s.position(probe, key=True), probe
     for f, s in zip(fast, slow, strict=True):
         assert f.positions == s.positions
         assert f.key_positions == s.key_positions
@@ -527,6 +539,19 @@ def assert_each_question_alike(text: str) -> int:
                 for key in (False, True):
                     fresh = yamlsafe.parse_documents(text, "f.yaml", allow_multi=True)[i]
                     assert fresh.position(probe, key=key) == s.position(probe, key=key), probe
+        # A few asked together, in one pass over the lines (as the gate asks the
+        # findings of one document).
+        probes = [
+            probe
+            for path in paths[:: max(1, len(paths) // 30)]
+            for probe in (path, (*path, "absent"), (*path, 0, "x"), path[:-1])
+        ]
+        for n in range(0, len(probes), 5):
+            together = yamlsafe.parse_documents(text, "f.yaml", allow_multi=True)[i]
+            together.locate_all(probes[n : n + 5])
+            for probe in probes[n : n + 5]:
+                for key in (False, True):
+                    assert together.position(probe, key=key) == s.position(probe, key=key), probe
         doc = yamlsafe.parse_documents(text, "f.yaml", allow_multi=True)[i]
         scan = doc._source
         if scan is not None:
@@ -598,3 +623,42 @@ def test_non_printable_characters_are_found_as_pyyaml_finds_them(char: str) -> N
     found = yamlsafe._non_printable(text)
     assert (found and found.start()) == (expected and expected.start()), repr(char)
     assert yamlsafe._non_printable("a: é\n") is None
+
+
+# The expression that found number-like scalars before it started at their first
+# character: the oracle for the faster one.
+_NUMBERISH_BEFORE = re.compile(r"[ \n\[{,:](?:[-+._~][^\s,\[\]{}#]|[0-9])[^\s,\[\]{}#]*")
+
+
+def _numberish_before(text: str) -> set[str]:
+    return {t[1:-1] if t.endswith(":") else t[1:] for t in _NUMBERISH_BEFORE.findall("\n" + text)}
+
+
+def test_number_like_scalars_are_found_as_before_in_the_repository() -> None:
+    for top in ("examples", "scaffolds", "tests/golden", "tests/fixtures", "tests/policy"):
+        for path in sorted((REPO / top).rglob("*.y*ml")):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            assert yamlsafe._numberish(text) == _numberish_before(text), path
+    for text in CASES:
+        assert yamlsafe._numberish(text) == _numberish_before(text), text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=" \n[]{},:#-+._~0123456789aeEx'\"\t", max_size=40))
+def test_number_like_scalars_are_found_as_before(text: str) -> None:
+    assert yamlsafe._numberish(text) == _numberish_before(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="<%\n. ab", max_size=200), st.sampled_from(["<<", "\n%", "\n...", "a<"]))
+def test_a_string_found_by_a_rare_character_is_found_as_str_finds_it(
+    text: str, needle: str
+) -> None:
+    for at in range(len(needle)):
+        assert yamlsafe._holds(text, needle, at) == (needle in text)
+
+
+def test_a_string_found_by_a_common_character_is_found_as_str_finds_it() -> None:
+    text = "<" * 100 + " <<"  # more than the character searches it tries
+    assert yamlsafe._holds(text, " <<", 1)
+    assert not yamlsafe._holds(text, " <<<", 1)

@@ -9,11 +9,11 @@ from agentctl.policy.model import Hit, Obj, PathKey, Unit
 from agentctl.policy.registry import check
 from agentctl.policy.workloads import (
     WORKLOAD_KINDS,
+    ByNamespace,
     PodView,
     agent_of,
     as_dict,
     as_list,
-    same_namespace,
     service_account,
     unit_pods,
 )
@@ -72,19 +72,16 @@ def bound_service_accounts(objects: list[Obj]) -> set[tuple[str, str]]:
 def _find_sa(unit: Unit, namespace: str, name: str) -> Obj | None:
     """The first ServiceAccount ``name`` in ``namespace`` (an unset namespace matches any).
 
-    Indexed by name once per unit: every pod asks, and a large manifest set has
-    thousands of objects.
+    Indexed by namespace and name once per unit: every pod asks, and a large
+    manifest set has thousands of objects in many namespaces.
     """
-    by_name: dict[str, list[Obj]] | None = unit.cache.get("service-accounts-by-name")
-    if by_name is None:
-        by_name = unit.cache["service-accounts-by-name"] = {}
-        for obj in unit.objects:
-            if obj.kind == "ServiceAccount":
-                by_name.setdefault(obj.name, []).append(obj)
-    for obj in by_name.get(name, ()):
-        if same_namespace(obj.namespace, namespace):
-            return obj
-    return None
+    index: ByNamespace[Obj] | None = unit.cache.get("service-accounts-by-name")
+    if index is None:
+        index = unit.cache["service-accounts-by-name"] = ByNamespace(
+            (obj.namespace, obj.name, obj) for obj in unit.objects if obj.kind == "ServiceAccount"
+        )
+    found = index.find(namespace, name)
+    return found[0] if found else None
 
 
 @check(
@@ -104,12 +101,12 @@ spec:
 """,
 )
 def token_automount(unit: Unit) -> Iterator[Hit]:
-    bound = bound_service_accounts(unit.objects)
+    bound = ByNamespace((ns, n, None) for ns, n in bound_service_accounts(unit.objects))
     for view in unit_pods(unit):
         value, path = view.field("automountServiceAccountToken")
         name, _ = service_account(view)
         ns = view.obj.namespace
-        if any(n == name and same_namespace(bns, ns) for bns, n in bound):
+        if (ns, name) in bound:
             continue
         if value is None:
             sa = _find_sa(unit, ns, name)

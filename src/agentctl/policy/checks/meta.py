@@ -9,6 +9,7 @@ from agentctl.policy.model import Hit, Obj, Unit
 from agentctl.policy.registry import check
 from agentctl.policy.workloads import (
     WORKLOAD_KINDS,
+    ByNamespace,
     as_dict,
     as_list,
     get,
@@ -73,19 +74,16 @@ def labels(unit: Unit) -> Iterator[Hit]:
 def _config_env(unit: Unit, obj: Obj, container: dict[str, Any]) -> dict[str, str]:
     """Variables a container gets from ConfigMaps in the bundle (envFrom)."""
     out: dict[str, str] = {}
-    by_name = unit.cache.get("config-maps-by-name")
-    if by_name is None:  # indexed once per unit: every container of every workload asks
-        by_name = unit.cache["config-maps-by-name"] = {}
-        for cm in unit.of_kind("ConfigMap"):
-            by_name.setdefault(cm.name, []).append(cm)
+    index = unit.cache.get("config-maps-by-name")
+    if index is None:  # indexed once per unit: every container of every workload asks
+        index = unit.cache["config-maps-by-name"] = ByNamespace(
+            (cm.namespace, cm.name, cm) for cm in unit.of_kind("ConfigMap")
+        )
     for src in as_list(container.get("envFrom")):
         name = as_dict(as_dict(src).get("configMapRef")).get("name")
         prefix = str(as_dict(src).get("prefix") or "")
-        for cm in by_name.get(name, []) if isinstance(name, str) else []:
-            if not cm.namespace or not obj.namespace or cm.namespace == obj.namespace:
-                out.update(
-                    {prefix + str(k): str(v) for k, v in as_dict(cm.data.get("data")).items()}
-                )
+        for cm in index.find(obj.namespace, name) if isinstance(name, str) else []:
+            out.update({prefix + str(k): str(v) for k, v in as_dict(cm.data.get("data")).items()})
     return out
 
 

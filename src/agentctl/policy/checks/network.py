@@ -13,7 +13,6 @@ from agentctl.policy.workloads import (
     PodView,
     as_dict,
     as_list,
-    same_namespace,
     unit_pods,
 )
 
@@ -62,10 +61,11 @@ class _Selection:
     set of labels (copies of one workload share the answer) and kept on the unit."""
 
     def __init__(self, unit: Unit) -> None:
-        self.policies = [
-            (p, p.namespace, as_dict(p.data.get("spec")).get("podSelector"))
-            for p in unit.of_kind("NetworkPolicy")
-        ]
+        # by namespace: a pod is matched against its own namespace's policies only
+        self.policies: dict[str, list[tuple[int, Obj, Any]]] = {}
+        for i, p in enumerate(unit.of_kind("NetworkPolicy")):
+            selector = as_dict(p.data.get("spec")).get("podSelector")
+            self.policies.setdefault(p.namespace, []).append((i, p, selector))
         self.known: dict[Any, list[Obj]] = {}
         self.types: dict[int, set[str]] = {}
         self.unions: dict[int, tuple[list[Obj], set[str]]] = {}
@@ -106,14 +106,21 @@ class _Selection:
         except TypeError:  # a label value that is a list or a mapping
             key, known = None, None
         if known is None:
-            known = [
-                p
-                for p, ns, selector in self.policies
-                if same_namespace(ns, namespace) and selector_matches(selector, labels)
-            ]
+            spaces = self.policies
+            if not namespace:  # any namespace (same_namespace)
+                candidates = [e for entries in spaces.values() for e in entries]
+            else:
+                candidates = spaces.get(namespace, []) + spaces.get("", [])
+            if len(candidates) > 1:
+                candidates.sort(key=_order)  # the order of the unit's objects
+            known = [p for _, p, selector in candidates if selector_matches(selector, labels)]
             if key is not None:
                 self.known[key] = known
         return known
+
+
+def _order(entry: tuple[int, Obj, Any]) -> int:
+    return entry[0]
 
 
 def _policies_for(unit: Unit, view: PodView) -> list[Obj]:

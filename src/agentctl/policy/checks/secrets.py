@@ -10,9 +10,9 @@ from agentctl.policy.model import Hit, Obj, PathKey, Unit
 from agentctl.policy.registry import check
 from agentctl.policy.workloads import (
     WORKLOAD_KINDS,
+    ByNamespace,
     as_dict,
     as_list,
-    same_namespace,
     unit_pods,
 )
 
@@ -210,7 +210,7 @@ def managed_secrets(unit: Unit) -> Iterator[Hit]:
         for key in ("data", "stringData"):
             if as_dict(obj.data.get(key)):
                 yield Hit(f"Secret carries {key} in the manifest", obj, (key,))
-    backed = _backed(unit)
+    backed = ByNamespace((ns, n, None) for ns, n in _backed(unit))
     csi_pods = {
         v.obj.ref
         for v in unit_pods(unit)
@@ -218,7 +218,7 @@ def managed_secrets(unit: Unit) -> Iterator[Hit]:
         if as_dict(vol.get("csi")).get("driver") == "secrets-store.csi.k8s.io"
     }
     for obj, name, path, container in _secret_refs(unit):
-        if any(n == name and same_namespace(ns, obj.namespace) for ns, n in backed):
+        if (obj.namespace, name) in backed:
             continue
         if obj.ref in csi_pods and any(s.name == name for s in unit.of_kind("SecretProviderClass")):
             continue
