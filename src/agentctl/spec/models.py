@@ -36,6 +36,8 @@ from agentctl.spec.types import (
     Severity,
     TypeDoc,
     Url,
+    new_dict,
+    new_list,
 )
 
 _LABEL_RE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
@@ -66,11 +68,11 @@ class Metadata(Model):
     )
     description: str | None = Field(None, description="One line about what the agent does.")
     labels: dict[str, str] = Field(
-        default_factory=dict,
+        default_factory=new_dict,
         description="Extra labels on every rendered object (e.g. cost-center); values must be valid label values.",
     )
     annotations: dict[str, str] = Field(
-        default_factory=dict, description="Extra annotations on every rendered object."
+        default_factory=new_dict, description="Extra annotations on every rendered object."
     )
 
     @field_validator("labels")
@@ -206,7 +208,9 @@ class ServiceTool(ToolBase):
         None, description="Requests/limits; default: the Resources defaults."
     )
     scaling: Scaling | None = Field(None, description="Autoscaling; default: one replica.")
-    env: dict[str, str] = Field(default_factory=dict, description="Plain environment variables.")
+    env: dict[str, str] = Field(
+        default_factory=new_dict, description="Plain environment variables."
+    )
     health_path: str = Field(
         "/healthz", pattern=r"^/", description="HTTP path of the liveness and readiness probes."
     )
@@ -218,7 +222,7 @@ class HttpTool(ToolBase):
     kind: Literal["http"] = Field(description="http")
     url: Url = Field(description="Base URL of the API.")
     cidrs: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )
 
@@ -230,7 +234,7 @@ class TcpTool(ToolBase):
     host: str = Field(min_length=1, description="Host name or IP address.")
     port: Port = Field(description="TCP port.")
     cidrs: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )
 
@@ -255,7 +259,7 @@ class McpTool(ToolBase):
         None, description="Or: an in-cluster Service serving MCP (exactly one of url and service)."
     )
     tools: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="The server's tools the model may call (an allowlist); empty: every tool it lists.",
     )
     auth_secret: str | None = Field(
@@ -263,7 +267,7 @@ class McpTool(ToolBase):
         description="A secret in spec.secrets whose value is sent as a bearer token (Authorization header).",
     )
     cidrs: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )
 
@@ -376,13 +380,13 @@ class Step(Model):
 
     name: DnsLabel = Field(description="Step name, unique in the workflow.")
     args: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Arguments; may use {{workflow.parameters.NAME}} and {{item}} (in forEach steps).",
     )
     command: list[str] | None = Field(None, description="Entrypoint override.")
     image: Image | None = Field(None, description="Image; default: the agent's image.")
     depends_on: list[DnsLabel] = Field(
-        default_factory=list, description="Steps that must succeed before this one starts."
+        default_factory=new_list, description="Steps that must succeed before this one starts."
     )
     for_each: ForEach | None = Field(
         None, description="Fan out over an upstream step's output (sub-agents)."
@@ -396,7 +400,7 @@ class Step(Model):
         None, description="Requests/limits; default: spec.resources."
     )
     env: dict[str, str] = Field(
-        default_factory=dict, description="Extra plain environment variables."
+        default_factory=new_dict, description="Extra plain environment variables."
     )
 
 
@@ -405,7 +409,7 @@ class Workflow(Model):
 
     steps: list[Step] = Field(min_length=1, description="The steps; dependsOn forms a DAG.")
     parameters: dict[str, str] = Field(
-        default_factory=dict, description="Workflow parameters and their default values."
+        default_factory=new_dict, description="Workflow parameters and their default values."
     )
     deadline: Duration = Field("6h", description="Deadline of a whole run.")
     parallelism: int = Field(10, ge=1, le=1000, description="Most pods of one run at once.")
@@ -540,7 +544,7 @@ class AgentSpecBody(Model):
         None, description="Long-term memory volume (required for stateful)."
     )
     tools: list[Tool] = Field(
-        default_factory=list, description="Tools the agent may use; nothing else is reachable."
+        default_factory=new_list, description="Tools the agent may use; nothing else is reachable."
     )
     cloud_identity: str | None = Field(
         None,
@@ -548,12 +552,14 @@ class AgentSpecBody(Model):
         description="The cloud identity of the agent's ServiceAccount (GCP service account email, AWS role ARN or Azure client id); default: derived from platform.yaml workloadIdentity.",
     )
     callers: list[Caller] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Namespaces (or agents in them) allowed to call a service or stateful agent, besides its own namespace and the platform's network.ingressNamespaces.",
     )
-    secrets: list[Secret] = Field(default_factory=list, description="Secrets from external stores.")
+    secrets: list[Secret] = Field(
+        default_factory=new_list, description="Secrets from external stores."
+    )
     env: dict[str, str] = Field(
-        default_factory=dict, description="Plain, non-secret environment variables."
+        default_factory=new_dict, description="Plain, non-secret environment variables."
     )
     resources: Resources = Field(
         default_factory=lambda: Resources.model_validate({}),
@@ -578,10 +584,10 @@ class AgentSpecBody(Model):
         description="Tracing settings.",
     )
     suppressions: list[Suppression] = Field(
-        default_factory=list, description="Accepted policy findings, each with a reason."
+        default_factory=new_list, description="Accepted policy findings, each with a reason."
     )
     environments: dict[DnsLabel, dict[str, Any]] = Field(
-        default_factory=dict,
+        default_factory=new_dict,
         description="Overlays merged over spec with --env NAME: any spec keys except environments; mappings merge, lists and values replace. Every overlay is validated.",
     )
 

@@ -36,6 +36,18 @@ class Model(BaseModel):
     )
 
 
+def new_dict() -> dict[Any, Any]:
+    """A default factory for an empty mapping. pydantic inspects every default factory's
+    signature as it builds a model; a builtin's (``dict``, ``list``) is parsed from its
+    text signature with the tokenizer, about 0.4 ms each, a function's is not."""
+    return {}
+
+
+def new_list() -> list[Any]:
+    """A default factory for an empty list (see ``new_dict``)."""
+    return []
+
+
 @dataclass(frozen=True)
 class TypeDoc:
     """How a constrained type is named and explained in the reference docs."""
