@@ -6,12 +6,10 @@ Every field has a description: docs/reference/agent-yaml.md is generated from
 these models by docs/gen_reference.py.
 """
 
-from __future__ import annotations
-
 import datetime as _dt
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -147,7 +145,7 @@ class Resources(Model):
     ephemeral_storage: Quantity = Field("1Gi", description="Ephemeral storage request.")
 
     @model_validator(mode="after")
-    def _limits(self) -> Resources:
+    def _limits(self) -> Self:
         if self.cpu_limit is not None and units.cpu_cores(self.cpu_limit) < units.cpu_cores(
             self.cpu
         ):
@@ -173,7 +171,7 @@ class Scaling(Model):
     )
 
     @model_validator(mode="after")
-    def _range(self) -> Scaling:
+    def _range(self) -> Self:
         if self.max_replicas < self.min_replicas:
             raise FieldValueError(
                 f"maxReplicas ({self.max_replicas}) is below minReplicas ({self.min_replicas})",
@@ -272,7 +270,7 @@ class McpTool(ToolBase):
     )
 
     @model_validator(mode="after")
-    def _one_target(self) -> McpTool:
+    def _one_target(self) -> Self:
         if (self.url is None) == (self.service is None):
             raise FieldValueError("an mcp tool needs exactly one of url and service", "url")
         return self
@@ -474,7 +472,7 @@ class Gate(Model):
     min_samples: int = Field(20, ge=1, description="Runs needed before the gate is decided.")
 
     @model_validator(mode="after")
-    def _one(self) -> Gate:
+    def _one(self) -> Self:
         if self.min is None and self.max is None:
             raise ValueError("a gate needs min or max")
         return self
@@ -592,7 +590,7 @@ class AgentSpecBody(Model):
     )
 
     @model_validator(mode="after")
-    def _consistency(self) -> AgentSpecBody:
+    def _consistency(self) -> Self:
         t = self.type
         if t in (AgentType.service, AgentType.stateful) and self.port is None:
             raise FieldValueError(f"type {t.value} serves requests: set spec.port", "type")

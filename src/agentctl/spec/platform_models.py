@@ -3,12 +3,10 @@
 docs/reference/platform-yaml.md is generated from these models.
 """
 
-from __future__ import annotations
-
 import datetime as _dt
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic.json_schema import WithJsonSchema
@@ -118,7 +116,7 @@ class WorkloadIdentity(Model):
     )
 
     @model_validator(mode="after")
-    def _needs(self) -> WorkloadIdentity:
+    def _needs(self) -> Self:
         need = {"gke": "project_id", "eks": "role_arn", "azure": "client_id"}[self.provider]
         if getattr(self, need) is None:
             alias = {"project_id": "projectId", "role_arn": "roleArn", "client_id": "clientId"}[
@@ -165,7 +163,7 @@ class Egress(Model):
     )
 
     @model_validator(mode="after")
-    def _proxy(self) -> Egress:
+    def _proxy(self) -> Self:
         if self.mode == "proxy" and self.proxy is None:
             raise FieldValueError(
                 "mode proxy needs egress.proxy (service, namespace, port)", "mode"
@@ -400,7 +398,7 @@ class Platform(Model):
             raise ValueError("agents never go to the 'default' namespace")
         return value
 
-    def namespace_for(self, agent: Agent) -> str:
+    def namespace_for(self, agent: "Agent") -> str:
         return self.namespace.replace("{team}", agent.metadata.team).replace(
             "{agent}", agent.metadata.name
         )

@@ -4,8 +4,6 @@ Each constrained string type carries a ``TypeDoc`` in its metadata: the name
 the reference docs and error messages use for it ("quantity", "duration").
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 from decimal import Decimal
