@@ -14,6 +14,9 @@ from pydantic.alias_generators import to_camel
 from pydantic.json_schema import WithJsonSchema
 
 from agentctl.spec import units
+from agentctl.spec.entry_points import skip_empty_pydantic_plugin_search
+
+skip_empty_pydantic_plugin_search()  # before the first model class below is built
 
 API_VERSION = "agentctl.dev/v1alpha1"
 
