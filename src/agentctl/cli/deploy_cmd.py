@@ -50,30 +50,38 @@ def deploy(
     input, 3 when the cluster refuses or cannot be reached, 4 when a rollout
     fails or times out.
     """
-    from agentctl.deploy.engine import DeployOptions
-    from agentctl.deploy.engine import deploy as run_deploy
+    from agentctl.bulk import paused
     from agentctl.errors import UsageError
-    from agentctl.views.deploy import DeployProgress, print_result
 
     common.set_kind("DeployResult")
     if dry_run not in (None, "server", "none"):
         raise UsageError(
             f"--dry-run {dry_run!r}: only 'server' is supported (the API server checks, nothing is persisted)"
         )
-    opts = DeployOptions(
-        dry_run=dry_run == "server",
-        force_conflicts=force_conflicts,
-        prune=prune,
-        wait=wait,
-        timeout=cluster.duration(timeout, "--timeout"),
-    )
-    srcs = cluster.sources(path, from_dir, env, target.platform, gate="deploy", no_gate=no_gate)
-    for src in srcs:
-        cluster.check_namespace(target.namespace, src)
+    # Importing the engine, the spec models, the gate, the renderer and the HTTP client,
+    # loading, gating and rendering the agent and reading the kubeconfig build objects that
+    # live until the command ends: the cyclic garbage collector would walk them over and
+    # over and free nothing. It runs again for the requests and the wait.
+    with paused():
+        from agentctl.deploy.engine import DeployOptions
+        from agentctl.deploy.engine import deploy as run_deploy
+        from agentctl.views.deploy import DeployProgress, print_result
+
+        opts = DeployOptions(
+            dry_run=dry_run == "server",
+            force_conflicts=force_conflicts,
+            prune=prune,
+            wait=wait,
+            timeout=cluster.duration(timeout, "--timeout"),
+        )
+        srcs = cluster.sources(path, from_dir, env, target.platform, gate="deploy", no_gate=no_gate)
+        for src in srcs:
+            cluster.check_namespace(target.namespace, src)
+        client = target.connect()
     text = output is OutputFormat.text
     err = common.plain_console(stderr=True)
     results: list[Any] = []
-    with target.connect() as client:
+    with client:
         for src in srcs:
             progress = DeployProgress(err, live=text and sys.stderr.isatty())
             if text:

@@ -12,10 +12,12 @@ model nor the registry unless a plug-in is declared.
 from __future__ import annotations
 
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Any
+
+from agentctl.spec.entry_points import declared
+
+__all__ = ["CATALOGUE_FILE", "ENTRY_POINT_GROUP", "catalogue", "declared"]
 
 ENTRY_POINT_GROUP = "agentctl.checks"
 CATALOGUE_FILE = "catalogue.json"
@@ -30,32 +32,3 @@ def catalogue() -> list[dict[str, Any]]:
     text = (Path(__file__).parent / CATALOGUE_FILE).read_text(encoding="utf-8")
     summaries: list[dict[str, Any]] = json.loads(text)
     return summaries
-
-
-def declared(group: str) -> bool:
-    """Whether a distribution on ``sys.path`` may declare entry points in ``group``.
-
-    Reading the ``entry_points.txt`` files takes a few milliseconds; importing
-    ``importlib.metadata`` (and the email package under it) costs more than
-    listing the whole catalogue, so it is imported only when one names the
-    group. A path entry that is not a directory (a zip) is left to it.
-    """
-    needle = f"[{group}]"
-    for entry in sys.path:
-        try:
-            with os.scandir(entry or ".") as found:
-                dists = [d.path for d in found if d.name.endswith((".dist-info", ".egg-info"))]
-        except NotADirectoryError:
-            return True
-        except OSError:
-            continue
-        for dist in dists:
-            try:
-                with open(os.path.join(dist, "entry_points.txt"), encoding="utf-8") as f:
-                    if needle in f.read():
-                        return True
-            except UnicodeDecodeError:
-                return True  # importlib.metadata reports what is wrong with it
-            except OSError:
-                continue
-    return False

@@ -6,12 +6,10 @@ Every field has a description: docs/reference/agent-yaml.md is generated from
 these models by docs/gen_reference.py.
 """
 
-from __future__ import annotations
-
 import datetime as _dt
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -36,6 +34,8 @@ from agentctl.spec.types import (
     Severity,
     TypeDoc,
     Url,
+    new_dict,
+    new_list,
 )
 
 _LABEL_RE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
@@ -66,11 +66,11 @@ class Metadata(Model):
     )
     description: str | None = Field(None, description="One line about what the agent does.")
     labels: dict[str, str] = Field(
-        default_factory=dict,
+        default_factory=new_dict,
         description="Extra labels on every rendered object (e.g. cost-center); values must be valid label values.",
     )
     annotations: dict[str, str] = Field(
-        default_factory=dict, description="Extra annotations on every rendered object."
+        default_factory=new_dict, description="Extra annotations on every rendered object."
     )
 
     @field_validator("labels")
@@ -145,7 +145,7 @@ class Resources(Model):
     ephemeral_storage: Quantity = Field("1Gi", description="Ephemeral storage request.")
 
     @model_validator(mode="after")
-    def _limits(self) -> Resources:
+    def _limits(self) -> Self:
         if self.cpu_limit is not None and units.cpu_cores(self.cpu_limit) < units.cpu_cores(
             self.cpu
         ):
@@ -171,7 +171,7 @@ class Scaling(Model):
     )
 
     @model_validator(mode="after")
-    def _range(self) -> Scaling:
+    def _range(self) -> Self:
         if self.max_replicas < self.min_replicas:
             raise FieldValueError(
                 f"maxReplicas ({self.max_replicas}) is below minReplicas ({self.min_replicas})",
@@ -206,7 +206,9 @@ class ServiceTool(ToolBase):
         None, description="Requests/limits; default: the Resources defaults."
     )
     scaling: Scaling | None = Field(None, description="Autoscaling; default: one replica.")
-    env: dict[str, str] = Field(default_factory=dict, description="Plain environment variables.")
+    env: dict[str, str] = Field(
+        default_factory=new_dict, description="Plain environment variables."
+    )
     health_path: str = Field(
         "/healthz", pattern=r"^/", description="HTTP path of the liveness and readiness probes."
     )
@@ -218,7 +220,7 @@ class HttpTool(ToolBase):
     kind: Literal["http"] = Field(description="http")
     url: Url = Field(description="Base URL of the API.")
     cidrs: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )
 
@@ -230,7 +232,7 @@ class TcpTool(ToolBase):
     host: str = Field(min_length=1, description="Host name or IP address.")
     port: Port = Field(description="TCP port.")
     cidrs: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )
 
@@ -255,7 +257,7 @@ class McpTool(ToolBase):
         None, description="Or: an in-cluster Service serving MCP (exactly one of url and service)."
     )
     tools: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="The server's tools the model may call (an allowlist); empty: every tool it lists.",
     )
     auth_secret: str | None = Field(
@@ -263,12 +265,12 @@ class McpTool(ToolBase):
         description="A secret in spec.secrets whose value is sent as a bearer token (Authorization header).",
     )
     cidrs: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )
 
     @model_validator(mode="after")
-    def _one_target(self) -> McpTool:
+    def _one_target(self) -> Self:
         if (self.url is None) == (self.service is None):
             raise FieldValueError("an mcp tool needs exactly one of url and service", "url")
         return self
@@ -376,13 +378,13 @@ class Step(Model):
 
     name: DnsLabel = Field(description="Step name, unique in the workflow.")
     args: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Arguments; may use {{workflow.parameters.NAME}} and {{item}} (in forEach steps).",
     )
     command: list[str] | None = Field(None, description="Entrypoint override.")
     image: Image | None = Field(None, description="Image; default: the agent's image.")
     depends_on: list[DnsLabel] = Field(
-        default_factory=list, description="Steps that must succeed before this one starts."
+        default_factory=new_list, description="Steps that must succeed before this one starts."
     )
     for_each: ForEach | None = Field(
         None, description="Fan out over an upstream step's output (sub-agents)."
@@ -396,7 +398,7 @@ class Step(Model):
         None, description="Requests/limits; default: spec.resources."
     )
     env: dict[str, str] = Field(
-        default_factory=dict, description="Extra plain environment variables."
+        default_factory=new_dict, description="Extra plain environment variables."
     )
 
 
@@ -405,7 +407,7 @@ class Workflow(Model):
 
     steps: list[Step] = Field(min_length=1, description="The steps; dependsOn forms a DAG.")
     parameters: dict[str, str] = Field(
-        default_factory=dict, description="Workflow parameters and their default values."
+        default_factory=new_dict, description="Workflow parameters and their default values."
     )
     deadline: Duration = Field("6h", description="Deadline of a whole run.")
     parallelism: int = Field(10, ge=1, le=1000, description="Most pods of one run at once.")
@@ -470,7 +472,7 @@ class Gate(Model):
     min_samples: int = Field(20, ge=1, description="Runs needed before the gate is decided.")
 
     @model_validator(mode="after")
-    def _one(self) -> Gate:
+    def _one(self) -> Self:
         if self.min is None and self.max is None:
             raise ValueError("a gate needs min or max")
         return self
@@ -540,7 +542,7 @@ class AgentSpecBody(Model):
         None, description="Long-term memory volume (required for stateful)."
     )
     tools: list[Tool] = Field(
-        default_factory=list, description="Tools the agent may use; nothing else is reachable."
+        default_factory=new_list, description="Tools the agent may use; nothing else is reachable."
     )
     cloud_identity: str | None = Field(
         None,
@@ -548,12 +550,14 @@ class AgentSpecBody(Model):
         description="The cloud identity of the agent's ServiceAccount (GCP service account email, AWS role ARN or Azure client id); default: derived from platform.yaml workloadIdentity.",
     )
     callers: list[Caller] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Namespaces (or agents in them) allowed to call a service or stateful agent, besides its own namespace and the platform's network.ingressNamespaces.",
     )
-    secrets: list[Secret] = Field(default_factory=list, description="Secrets from external stores.")
+    secrets: list[Secret] = Field(
+        default_factory=new_list, description="Secrets from external stores."
+    )
     env: dict[str, str] = Field(
-        default_factory=dict, description="Plain, non-secret environment variables."
+        default_factory=new_dict, description="Plain, non-secret environment variables."
     )
     resources: Resources = Field(
         default_factory=lambda: Resources.model_validate({}),
@@ -578,15 +582,15 @@ class AgentSpecBody(Model):
         description="Tracing settings.",
     )
     suppressions: list[Suppression] = Field(
-        default_factory=list, description="Accepted policy findings, each with a reason."
+        default_factory=new_list, description="Accepted policy findings, each with a reason."
     )
     environments: dict[DnsLabel, dict[str, Any]] = Field(
-        default_factory=dict,
+        default_factory=new_dict,
         description="Overlays merged over spec with --env NAME: any spec keys except environments; mappings merge, lists and values replace. Every overlay is validated.",
     )
 
     @model_validator(mode="after")
-    def _consistency(self) -> AgentSpecBody:
+    def _consistency(self) -> Self:
         t = self.type
         if t in (AgentType.service, AgentType.stateful) and self.port is None:
             raise FieldValueError(f"type {t.value} serves requests: set spec.port", "type")

@@ -3,12 +3,10 @@
 docs/reference/platform-yaml.md is generated from these models.
 """
 
-from __future__ import annotations
-
 import datetime as _dt
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic.json_schema import WithJsonSchema
@@ -27,6 +25,8 @@ from agentctl.spec.types import (
     Severity,
     TypeDoc,
     Url,
+    new_dict,
+    new_list,
 )
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ class WorkloadIdentity(Model):
     )
 
     @model_validator(mode="after")
-    def _needs(self) -> WorkloadIdentity:
+    def _needs(self) -> Self:
         need = {"gke": "project_id", "eks": "role_arn", "azure": "client_id"}[self.provider]
         if getattr(self, need) is None:
             alias = {"project_id": "projectId", "role_arn": "roleArn", "client_id": "clientId"}[
@@ -163,7 +163,7 @@ class Egress(Model):
     )
 
     @model_validator(mode="after")
-    def _proxy(self) -> Egress:
+    def _proxy(self) -> Self:
         if self.mode == "proxy" and self.proxy is None:
             raise FieldValueError(
                 "mode proxy needs egress.proxy (service, namespace, port)", "mode"
@@ -175,15 +175,15 @@ class NetworkSettings(Model):
     """Who may reach agents, and which in-cluster addresses their egress may name exactly."""
 
     ingress_namespaces: list[DnsLabel] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Namespaces allowed to call every service and stateful agent (e.g. the ingress gateway's); default: none besides the agent's own namespace and its spec.callers.",
     )
     allowed_cidrs: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Private CIDRs tcp and http tools may name in cidrs (e.g. a database subnet); a private destination outside them is NET-005.",
     )
     api_server_cidrs: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="The Kubernetes API server's addresses (e.g. [172.16.0.2/32]) for kubernetes tools' egress; default: unknown, so the private ranges on 443/6443 (NET-005).",
     )
 
@@ -307,23 +307,23 @@ class PolicySettings(Model):
 
     fail_on: Severity = Field("high", description="Default --fail-on severity.")
     severity: dict[str, Severity] = Field(
-        default_factory=dict, description="Severity overrides per check id."
+        default_factory=new_dict, description="Severity overrides per check id."
     )
     exceptions: list[Exception_] = Field(
-        default_factory=list, description="Granted exceptions, each with a reason."
+        default_factory=new_list, description="Granted exceptions, each with a reason."
     )
     allow_inline_suppressions: bool = Field(
         True, description="Whether suppressions in agent.yaml are honoured."
     )
     checks: list[FieldRule] = Field(
-        default_factory=list, description="Declarative organisation checks."
+        default_factory=new_list, description="Declarative organisation checks."
     )
     allow_no_gate: bool = Field(
         False,
         description="Whether build and deploy accept --no-gate (the gate's findings are then printed, not enforced; literal credentials are refused regardless).",
     )
     allow_kinds: list[KindRef] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Kinds SCH-001 accepts without a schema (as --allow-kind does), e.g. custom resources whose CRD is not at hand.",
     )
 
@@ -340,11 +340,12 @@ class Platform(Model):
         description="Target namespace; {team} and {agent} are substituted. Never default.",
     )
     registries: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Allowed image registry prefixes; empty: any (reported as a low finding).",
     )
     models: list[ModelAllow] = Field(
-        default_factory=list, description="Allowed models; empty: any (reported as a low finding)."
+        default_factory=new_list,
+        description="Allowed models; empty: any (reported as a low finding).",
     )
     secret_stores: dict[DnsSubdomain, SecretStoreRef] = Field(
         default_factory=_default_stores,
@@ -370,17 +371,17 @@ class Platform(Model):
         default_factory=lambda: Limits.model_validate({}), description="Maximums for every agent."
     )
     required_labels: list[str] = Field(
-        default_factory=list, description="Labels every agent must set in metadata.labels."
+        default_factory=new_list, description="Labels every agent must set in metadata.labels."
     )
     pricing: Pricing = Field(
         default_factory=lambda: Pricing.model_validate({}), description="Rate cards."
     )
     mcp_servers: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="MCP servers agents may use: endpoint URLs (http://rates.tools.svc.cluster.local:80/mcp) or globs (https://mcp.example.com/*). An mcp tool elsewhere is a GRD-006 finding.",
     )
     trusted_templates: list[str] = Field(
-        default_factory=list,
+        default_factory=new_list,
         description="Templates (git URL or directory, or a prefix ending in /) whose cookiecutter hooks run without asking; others need --trust.",
     )
     policy: PolicySettings = Field(
@@ -397,7 +398,7 @@ class Platform(Model):
             raise ValueError("agents never go to the 'default' namespace")
         return value
 
-    def namespace_for(self, agent: Agent) -> str:
+    def namespace_for(self, agent: "Agent") -> str:
         return self.namespace.replace("{team}", agent.metadata.team).replace(
             "{agent}", agent.metadata.name
         )

@@ -4,8 +4,6 @@ Each constrained string type carries a ``TypeDoc`` in its metadata: the name
 the reference docs and error messages use for it ("quantity", "duration").
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,6 +14,9 @@ from pydantic.alias_generators import to_camel
 from pydantic.json_schema import WithJsonSchema
 
 from agentctl.spec import units
+from agentctl.spec.entry_points import skip_empty_pydantic_plugin_search
+
+skip_empty_pydantic_plugin_search()  # before the first model class below is built
 
 API_VERSION = "agentctl.dev/v1alpha1"
 
@@ -34,6 +35,18 @@ class Model(BaseModel):
         validate_default=True,
         use_enum_values=False,
     )
+
+
+def new_dict() -> dict[Any, Any]:
+    """A default factory for an empty mapping. pydantic inspects every default factory's
+    signature as it builds a model; a builtin's (``dict``, ``list``) is parsed from its
+    text signature with the tokenizer, about 0.4 ms each, a function's is not."""
+    return {}
+
+
+def new_list() -> list[Any]:
+    """A default factory for an empty list (see ``new_dict``)."""
+    return []
 
 
 @dataclass(frozen=True)
