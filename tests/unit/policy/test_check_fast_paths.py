@@ -1,0 +1,135 @@
+"""Checks that answer from a per-process or per-run memo find what the plain walk finds.
+
+Each test runs the check on generated objects and compares it with a plain
+reading of the rule written out here (the check as it was before the memo).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from agentctl.policy.checks.network import BROAD_PRIVATE, EXACT_PREFIX, exact_private_egress
+from agentctl.policy.model import Obj, RunOptions, Unit
+from agentctl.spec.loader import LoadedPlatform
+from agentctl.spec.models import Platform
+
+
+def _platform(allowed: list[str], api: list[str]) -> LoadedPlatform:
+    doc = {
+        "apiVersion": "agentctl.dev/v1alpha1",
+        "kind": "Platform",
+        "network": {"allowedCidrs": allowed, "apiServerCidrs": api},
+    }
+    return LoadedPlatform(Platform.model_validate(doc), None)
+
+
+def _oracle_net005(unit: Unit) -> list[tuple[str, tuple[Any, ...], Any, Any]]:
+    """NET-005 read plainly: every peer's cidr parsed, every rule checked."""
+    net_cfg = unit.platform.platform.network
+    allowed = [
+        n
+        for n in (
+            ipaddress.ip_network(c) for c in (*net_cfg.allowed_cidrs, *net_cfg.api_server_cidrs)
+        )
+        if isinstance(n, ipaddress.IPv4Network)
+    ]
+    out = []
+    for policy in unit.of_kind("NetworkPolicy"):
+        spec = policy.data.get("spec") if isinstance(policy.data.get("spec"), dict) else {}
+        rules = spec.get("egress") if isinstance(spec.get("egress"), list) else []
+        for i, rule in enumerate(rules):
+            rule = rule if isinstance(rule, dict) else {}
+            raw_ports = rule.get("ports") if isinstance(rule.get("ports"), list) else []
+            ports = sorted(str(p.get("port") if isinstance(p, dict) else None) for p in raw_ports)
+            broad = []
+            for peer in rule.get("to") if isinstance(rule.get("to"), list) else []:
+                block = peer.get("ipBlock") if isinstance(peer, dict) else None
+                cidr = block.get("cidr") if isinstance(block, dict) else None
+                try:
+                    net = ipaddress.ip_network(str(cidr), strict=False)
+                except ValueError:
+                    continue
+                if not isinstance(net, ipaddress.IPv4Network) or not any(
+                    net.subnet_of(b) for b in BROAD_PRIVATE
+                ):
+                    continue
+                if net.prefixlen >= EXACT_PREFIX:
+                    continue
+                if not any(net.subnet_of(a) for a in allowed):
+                    broad.append(str(net))
+            if broad:
+                api = bool(ports) and set(ports) <= {"443", "6443"}
+                out.append(
+                    (
+                        f"egress on port(s) {', '.join(ports) or 'all'} to private range(s) {', '.join(broad)}: not an exact destination",
+                        ("spec", "egress", i),
+                        "medium" if api else None,
+                        "api" if api else None,
+                    )
+                )
+    return out
+
+
+_EDGES = [
+            "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3/32", "10.1.2.3", "172.16.0.0/12",
+            "172.20.0.0/14", "192.168.0.0/16", "192.168.1.0/23", "100.64.0.0/10", "100.64.0.0/11",
+            "0.0.0.0/0", "8.8.8.0/24", "8.0.0.0/7", "fc00::/7", "::/0", "10.0.0.1/8", "not-a-cidr",
+            "", "None", "300.1.1.1/8", 167772160, None,
+]  # fmt: skip
+_CIDRS = st.one_of(st.sampled_from(_EDGES), st.integers(0, 2**32))
+_PEER = st.one_of(
+    st.builds(lambda c: {"ipBlock": {"cidr": c}}, _CIDRS),
+    st.just({"ipBlock": {}}),
+    st.just({"podSelector": {"matchLabels": {"app": "db"}}}),
+    st.just({"namespaceSelector": {}}),
+    st.just("not a mapping"),
+)
+_RULE = st.fixed_dictionaries(
+    {"to": st.lists(_PEER, max_size=4)},
+    optional={"ports": st.lists(st.sampled_from([{"port": 443}, {"port": 6443}, {"port": 5432}, {}]), max_size=2)},
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rules=st.lists(_RULE, max_size=4),
+    allowed=st.lists(st.sampled_from(["10.1.0.0/16", "172.16.0.0/12", "192.168.1.0/24", "fc00::/7"]), max_size=2),
+    api=st.lists(st.sampled_from(["10.0.0.0/8", "172.20.0.1/32"]), max_size=1),
+)  # fmt: skip
+@example(
+    rules=[{"to": [{"ipBlock": {"cidr": c}} for c in _EDGES], "ports": [{"port": 443}]}],
+    allowed=[],
+    api=[],
+)
+@example(
+    rules=[{"to": [{"ipBlock": {"cidr": c}}]} for c in _EDGES],
+    allowed=["10.1.0.0/16"],
+    api=["10.0.0.0/8"],
+)
+def test_net005_with_parsed_blocks_remembered_finds_what_a_plain_walk_finds(rules, allowed, api):
+    policy = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "p", "namespace": "ns"},
+        "spec": {"podSelector": {}, "policyTypes": ["Egress"], "egress": rules},
+    }
+    unit = Unit(
+        [Obj(policy, "f.yaml", lambda p: ("f.yaml", 1, 1))],
+        _platform(allowed, api),
+        options=RunOptions(),
+    )
+    got = [
+        (h.message, h.path, h.severity.name if h.severity else None, h.fix)
+        for h in exact_private_egress(unit)
+    ]
+    assert got == _oracle_net005(unit)
+    # asked again (the blocks now remembered), the same answer
+    again = [
+        (h.message, h.path, h.severity.name if h.severity else None, h.fix)
+        for h in exact_private_egress(unit)
+    ]
+    assert again == got
