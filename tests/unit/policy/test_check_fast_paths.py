@@ -133,3 +133,76 @@ def test_net005_with_parsed_blocks_remembered_finds_what_a_plain_walk_finds(rule
         for h in exact_private_egress(unit)
     ]
     assert again == got
+
+
+_NAMES = st.sampled_from(
+    ["OPENAI_API_KEY", "DB_PASSWORD", "LOG_LEVEL", "URL", "my_token", "", "GH_TOKEN"]
+)
+_VALUES = st.one_of(
+    st.sampled_from(
+        [
+            "sk-" + "a" * 24, "sk-ant-" + "b" * 20, "AKIA" + "A" * 16, "postgres://u:pw@db:5432/x",
+            "http://egress-proxy.platform:3128", "$(SECRET)", "/var/run/secret", "hunter2", "info",
+            "ghp_" + "c" * 36, "", " ", "hf_" + "d" * 30,
+        ]
+    ),
+    st.integers(-5, 5),
+    st.booleans(),
+    st.none(),
+)  # fmt: skip
+
+
+def _pod(
+    name: str, env: list[tuple[str, Any]], args: list[Any], config: dict[str, Any]
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "c",
+                        "image": "i",
+                        "env": [{"name": n, "value": v} for n, v in env],
+                        "args": args,
+                    }
+                ]
+            },
+        },
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": config},
+    ]
+
+
+def _hits(unit: Unit) -> list[tuple[str, tuple[Any, ...]]]:
+    from agentctl.policy.checks.secrets import literal_credentials
+
+    return [(h.message, h.path) for h in literal_credentials(unit)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    agents=st.lists(
+        st.tuples(
+            st.lists(st.tuples(_NAMES, _VALUES), max_size=5),
+            st.lists(_VALUES, max_size=3),
+            st.dictionaries(_NAMES, _VALUES, max_size=3),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_sec001_answers_shared_by_the_units_of_a_run_are_each_units_own(agents):
+    platform = _platform([], [])
+    shared = RunOptions()
+
+    def unit(i: int, options: RunOptions) -> Unit:
+        env, args, config = agents[i]
+        objs = [
+            Obj(o, "f.yaml", lambda p: ("f.yaml", 1, 1)) for o in _pod(f"a{i}", env, args, config)
+        ]
+        return Unit(objs, platform, options=options)
+
+    for i in range(len(agents)):
+        assert _hits(unit(i, shared)) == _hits(unit(i, RunOptions()))
