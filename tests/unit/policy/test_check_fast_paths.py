@@ -7,6 +7,7 @@ reading of the rule written out here (the check as it was before the memo).
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
@@ -206,3 +207,123 @@ def test_sec001_answers_shared_by_the_units_of_a_run_are_each_units_own(agents):
 
     for i in range(len(agents)):
         assert _hits(unit(i, shared)) == _hits(unit(i, RunOptions()))
+
+
+def _every_hit(units: list[Unit]) -> list[tuple[Any, ...]]:
+    from agentctl.policy.registry import all_checks
+
+    out: list[tuple[Any, ...]] = []
+    for check in all_checks(plugins=False):
+        for unit in units:
+            hits = check.fn(units) if check.scope == "run" else check.fn(unit)
+            for h in hits:
+                where = None if h.obj is None else (h.obj.file, h.obj.index, h.obj.kind)
+                out.append((check.id, h.message, h.path, where, h.severity, h.container, h.fix))
+            if check.scope == "run":
+                break
+    return out
+
+
+_FIXTURE_OBJECTS: list[list[Obj]] = []
+
+
+def _manifest_units(shared: RunOptions | None) -> list[Unit]:
+    """A unit per fixture file of the catalogue, each object new (no memo of an earlier unit)."""
+    from agentctl.policy.sources import load_manifests
+
+    if not _FIXTURE_OBJECTS:
+        fixtures = sorted(
+            (Path(__file__).resolve().parents[2] / "policy" / "checks").rglob("*.yaml")
+        )
+        assert len(fixtures) > 60
+        _FIXTURE_OBJECTS.extend(load_manifests([f]) for f in fixtures)
+    platform = LoadedPlatform(
+        Platform.model_validate({"apiVersion": "agentctl.dev/v1alpha1", "kind": "Platform"}), None
+    )
+    return [
+        Unit(
+            [Obj(o.data, o.file, o.locator, o.agent, o.index) for o in objects],
+            platform,
+            options=shared or RunOptions(),
+        )
+        for objects in _FIXTURE_OBJECTS
+    ]
+
+
+def test_checks_answer_alike_with_their_memos_shared_across_a_run_or_fresh_for_each_unit():
+    # Per-unit and per-run memos (pod labels, ConfigMap variables, SEC-001's answers,
+    # parsed blocks): every check over the fixtures of the catalogue, all units of one
+    # run sharing them and asked twice, finds what fresh units find one check at a time.
+    from agentctl.policy.registry import all_checks
+
+    shared_units = _manifest_units(RunOptions())
+    warm = _every_hit(shared_units)
+    assert warm == _every_hit(shared_units)
+    fresh = []
+    for check in all_checks(plugins=False):
+        units = _manifest_units(None)
+        for unit in units:
+            hits = check.fn(units) if check.scope == "run" else check.fn(unit)
+            for h in hits:
+                where = None if h.obj is None else (h.obj.file, h.obj.index, h.obj.kind)
+                fresh.append((check.id, h.message, h.path, where, h.severity, h.container, h.fix))
+            if check.scope == "run":
+                break
+    assert len(warm) > 50
+    assert warm == fresh
+
+
+_OTEL = {
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
+    "OTEL_SERVICE_NAME": "a",
+    "OTEL_RESOURCE_ATTRIBUTES": "gen_ai.agent.name=a",
+}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    refs=st.lists(
+        st.lists(st.tuples(st.sampled_from(["full", "partial", "none", "absent"]), st.sampled_from(["", "X_"])), max_size=3),
+        min_size=1,
+        max_size=5,
+    )
+)  # fmt: skip
+def test_obs001_config_map_variables_made_once_per_unit_are_each_containers_own(refs):
+    from agentctl.policy.checks.meta import tracing
+
+    maps = {
+        "full": _OTEL,
+        "partial": {"OTEL_SERVICE_NAME": "a"},
+        "none": {"LOG_LEVEL": "info"},
+    }
+    config_maps = [
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": n}, "data": d}
+        for n, d in maps.items()
+    ]
+    pods = [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": f"p{i}"},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "c",
+                        "image": "i",
+                        "envFrom": [
+                            {"configMapRef": {"name": n}, "prefix": p} for n, p in pod_refs
+                        ],
+                    }
+                ]
+            },
+        }
+        for i, pod_refs in enumerate(refs)
+    ]
+    platform = _platform([], [])
+
+    def unit(objs: list[dict[str, Any]]) -> Unit:
+        return Unit([Obj(o, "f.yaml", lambda p: ("f.yaml", 1, 1)) for o in objs], platform)
+
+    together = [(h.obj.name, h.message) for h in tracing(unit([*config_maps, *pods]))]
+    alone = [(h.obj.name, h.message) for pod in pods for h in tracing(unit([*config_maps, pod]))]
+    assert together == alone

@@ -78,14 +78,20 @@ def _config_env(unit: Unit, obj: Obj, container: dict[str, Any]) -> dict[str, st
         by_name = unit.cache["config-maps-by-name"] = {}
         for cm in unit.of_kind("ConfigMap"):
             by_name.setdefault(cm.name, []).append(cm)
+    # a ConfigMap's variables under a prefix, as text: made once per unit (every
+    # container of the agent reads the same ConfigMap)
+    converted = unit.cache.setdefault("config-map-env", {})
     for src in as_list(container.get("envFrom")):
         name = as_dict(as_dict(src).get("configMapRef")).get("name")
         prefix = str(as_dict(src).get("prefix") or "")
         for cm in by_name.get(name, []) if isinstance(name, str) else []:
             if not cm.namespace or not obj.namespace or cm.namespace == obj.namespace:
-                out.update(
-                    {prefix + str(k): str(v) for k, v in as_dict(cm.data.get("data")).items()}
-                )
+                variables = converted.get((id(cm), prefix))
+                if variables is None:
+                    variables = converted[(id(cm), prefix)] = {
+                        prefix + str(k): str(v) for k, v in as_dict(cm.data.get("data")).items()
+                    }
+                out.update(variables)
     return out
 
 
