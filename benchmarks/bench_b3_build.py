@@ -4,8 +4,10 @@ Generates monorepos of 10, 100 and 1,000 agents of mixed types (service,
 stateful, job, workflow; tools, secrets, schedules), then runs the real CLI in
 a fresh process: `agentctl build <repo> --out <dist>` (render + strict schema
 validation + atomic write) and `agentctl validate <repo>` (render + every
-policy check). Prints the median wall time of each size, the time per agent
-and the growth ratio between sizes (linear growth: 10x agents ~ 10x time).
+policy check). Prints the median wall time and CPU time (user + system, and
+each part) of each size, the time per agent and the growth ratio between sizes
+(linear growth: 10x agents ~ 10x time). The 1,000-agent verdict is on CPU time:
+wall time on a shared machine mostly measures the other work.
 
     python benchmarks/bench_b3_build.py [--sizes 10,100,1000] [--repeat 3] [--no-validate]
 """
@@ -131,7 +133,23 @@ def _agentctl() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "agentctl"]
 
 
-CPU: dict[str, list[float]] = {}  # command -> CPU seconds (user + system) of each run
+CPU: dict[str, list[tuple[float, float]]] = {}  # command -> (user, system) CPU seconds of each run
+
+
+CPU_SEEN: dict[tuple[str, int], list[tuple[float, float]]] = {}  # (command, agents) -> runs
+
+
+def cpu_median(runs: list[tuple[float, float]]) -> float:
+    return statistics.median(u + s for u, s in runs) if runs else 0.0
+
+
+def cpu_text(runs: list[tuple[float, float]]) -> str:
+    """Median CPU (user + system), and each part's median: system time is mostly the
+    kernel creating files, and moves with the file system's other work."""
+    total = statistics.median(u + s for u, s in runs)
+    user = statistics.median(u for u, _ in runs)
+    system = statistics.median(s for _, s in runs)
+    return f"CPU {total:.2f} s (user {user:.2f}, sys {system:.2f})"
 
 
 def timed(args: list[str], cwd: Path) -> float:
@@ -142,8 +160,8 @@ def timed(args: list[str], cwd: Path) -> float:
     proc = subprocess.run([*_agentctl(), *args], cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    CPU.setdefault(args[0], []).append(cpu)
+    user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+    CPU.setdefault(args[0], []).append((user, system))
     if proc.returncode not in (0, 1):
         raise SystemExit(
             f"agentctl {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}"
@@ -215,13 +233,13 @@ def main() -> None:
             objects = sum(
                 1 for p in dist.rglob("*.yaml") if p.name != "kustomization.yaml" for _ in [0]
             )
-            line = f"  {n:>5} agents  build {results['build'][n]:7.2f} s, CPU {statistics.median(CPU.pop('build')):.2f} s  ({results['build'][n] / n * 1000:6.1f} ms/agent, {objects} files)"
+            line = f"  {n:>5} agents  build {results['build'][n]:7.2f} s, {cpu_text(CPU_SEEN.setdefault(('build', n), CPU.pop('build')))}  ({results['build'][n] / n * 1000:6.1f} ms/agent, {objects} files)"
             if not args.no_validate:
                 runs = [
                     timed(["validate", "agents", "-o", "json"], repo) for _ in range(args.repeat)
                 ]
                 results["validate"][n] = statistics.median(runs)
-                line += f"  validate {results['validate'][n]:7.2f} s, CPU {statistics.median(CPU.pop('validate')):.2f} s ({results['validate'][n] / n * 1000:6.1f} ms/agent)"
+                line += f"  validate {results['validate'][n]:7.2f} s, {cpu_text(CPU_SEEN.setdefault(('validate', n), CPU.pop('validate')))} ({results['validate'][n] / n * 1000:6.1f} ms/agent)"
             print(line, flush=True)
         if args.phases:
             n = max(sizes)
@@ -238,9 +256,12 @@ def main() -> None:
             print(f"  {what}: {a} -> {b} agents: time x{ratio:.2f} for agents x{b / a:.0f}")
     if 1000 in results["build"]:
         total = results["build"][1000] + results["validate"].get(1000, 0.0)
-        verdict = "meets" if total <= TARGET_1000_S else "misses"
+        cpu = cpu_median(CPU_SEEN[("build", 1000)]) + cpu_median(
+            CPU_SEEN.get(("validate", 1000), [])
+        )
+        verdict = "meets" if cpu <= TARGET_1000_S else "misses"
         print(
-            f"  1000 agents build+validate {total:.2f} s: {verdict} the {TARGET_1000_S:.0f} s target"
+            f"  1000 agents build+validate: CPU {cpu:.2f} s (wall {total:.2f} s): {verdict} the {TARGET_1000_S:.0f} s target (CPU)"
         )
 
 

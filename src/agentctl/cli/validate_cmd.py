@@ -170,9 +170,17 @@ def validate(
         keep_going=True,
     )
     elapsed = time.perf_counter() - started
-    err = common.console(stderr=True)
+    stderr: list[Any] = []
+
+    def err() -> Any:
+        """The stderr console, made when something goes there (rich's import is not
+        free, and a machine report on stdout usually writes nothing else)."""
+        if not stderr:
+            stderr.append(common.console(stderr=True))
+        return stderr[0]
+
     for note in report.notes:
-        err.print(f"[yellow]note:[/] {note}")
+        err().print(f"[yellow]note:[/] {note}")
     with paused():  # a report of every agent's findings is bulk work too
         for fmt, path in pairs:
             if fmt == "text" and path is None:
@@ -186,10 +194,10 @@ def validate(
                 sys.stdout.flush()
             else:
                 write_text_atomic(path, text)
-                err.print(f"wrote {fmt} report to {path}")
+                err().print(f"wrote {fmt} report to {path}")
     if stdout_fmt is None:
         verdict = "FAILED" if report.failed or report.errors else "passed"
-        err.print(
+        err().print(
             f"{counted(len(report.active), 'finding')}, {len(report.suppressed)} suppressed; gate {verdict} (fail-on {report.fail_on.name})"
         )
     if report.errors:
@@ -197,7 +205,7 @@ def validate(
         from agentctl.errors import EXIT_USAGE, SpecError
 
         for line in SpecError(report.errors).lines():
-            err.print(f"[bold red]error:[/] {common._escape(line)}")
+            err().print(f"[bold red]error:[/] {common._escape(line)}")
         raise typer.Exit(EXIT_USAGE)
     if report.failed:
         raise typer.Exit(EXIT_FINDINGS)

@@ -7,6 +7,7 @@ template first and the workflow spec second, as Argo merges them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -72,6 +73,7 @@ class PodView:
     layers: list[tuple[PathKey, dict[str, Any]]]  # most specific first; the last is where fixes go
     containers: list[Container]
     labels_paths: tuple[PathKey, ...] = ()  # pod template labels, merged in order (for selectors)
+    merged: dict[str, str] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def path(self) -> PathKey:
@@ -99,11 +101,16 @@ class PodView:
                     yield (*path, "volumes", i), vol
 
     def labels(self) -> dict[str, str]:
+        """The pod's labels (the template's, merged in order); worked out once per view,
+        as the selector and label checks each ask (not to be changed by the caller)."""
         if not self.labels_paths:
             return self.obj.labels
-        out: dict[str, str] = {}
-        for path in self.labels_paths:
-            out.update({str(k): str(v) for k, v in as_dict(get(self.obj.data, path)).items()})
+        out = self.merged
+        if out is None:
+            out = {}
+            for path in self.labels_paths:
+                out.update({str(k): str(v) for k, v in as_dict(get(self.obj.data, path)).items()})
+            self.merged = out
         return out
 
 

@@ -281,11 +281,14 @@ class SchemaValidator:
                     "or the CRDs given (--crd-dir / AGENTCTL_CRD_DIR)",
                 )
             ]
+        meta = obj.get("metadata")
+        named = isinstance(meta, dict) and bool(meta.get("name") or meta.get("generateName"))
+        if named and validator.is_valid(obj):
+            return []  # nearly every object: no error iterator to build
         issues = [
             SchemaIssue(format_path(list(e.instance_path)), _short(e.message))
             for e in validator.iter_errors(obj)
         ]
-        meta = obj.get("metadata")
-        if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
+        if not named:
             issues.append(SchemaIssue("metadata.name", "metadata.name is required"))
         return sorted(set(issues), key=lambda i: (i.path, i.message))

@@ -209,9 +209,10 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
         raise SpecError([Problem(shown, 1, 1, "", "invalid agent spec")])
     from agentctl.spec import imagelock
 
-    lock_shown = display_path(imagelock.lock_path(path.parent))
-    locked = imagelock.read(path.parent, lock_shown)
-    result.image_digests = {ref: entry.digest for ref, entry in locked.items()}
+    lock = imagelock.lock_path(path.parent)
+    if lock.is_file():  # most projects have none: no display path to work out
+        locked = imagelock.read(path.parent, display_path(lock))
+        result.image_digests = {ref: entry.digest for ref, entry in locked.items()}
     return result
 
 
@@ -225,9 +226,10 @@ def load_agents(
     problems: list[Problem] = []
     seen: set[Path] = set()
     for f in files:
-        if f.resolve() in seen:
+        real = f.resolve()
+        if real in seen:
             continue
-        seen.add(f.resolve())
+        seen.add(real)
         try:
             loaded.append(load_agent(f, env=env))
         except SpecError as err:

@@ -379,9 +379,9 @@ def parse_documents(
     something asks where a field is (a finding, an error). Anything else goes
     through the position-tracking builder, which reports every problem.
 
-    ``native`` (``validate -f``) first tries a parser that builds the data in
-    native code (:func:`_native_documents`), kept only where its data are
-    provably what the builder makes.
+    ``native`` (``validate -f``, agent.yaml and platform.yaml) first tries a
+    parser that builds the data in native code (:func:`_native_documents`),
+    kept only where its data are provably what the builder makes.
     """
     bad = _non_printable(text)
     if bad:
@@ -389,7 +389,9 @@ def parse_documents(
         col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         message = f"invalid YAML: control character U+{ord(bad.group()):04X} is not allowed"
         raise SpecError([Problem(file, line, col, "", message)])
-    fast = _native_documents(text) if native and allow_multi else None
+    fast = _native_documents(text) if native else None
+    if fast is not None and not allow_multi and len(fast) > 1:
+        fast = None  # the builder reports the second document
     if fast is None:
         fast = _fast_documents(text, allow_multi)
     if fast is None:
@@ -1177,7 +1179,7 @@ def _separator_line(text: str, line0: int) -> int:
 def load_one(path: Path, display: str | None = None) -> Located:
     """Load a single-document YAML file that must be a mapping."""
     name = display or str(path)
-    docs = parse_documents(read_text(path, name), name)
+    docs = parse_documents(read_text(path, name), name, native=True)
     if not docs or docs[0].data is None:
         raise SpecError([Problem(name, 1, 1, "", "file is empty; expected a YAML mapping")])
     doc = docs[0]

@@ -307,3 +307,40 @@ def test_builtin_schemas_compile_once_per_process_unless_a_crd_defines_the_kind(
     assert with_crd.source(*kind).startswith("crd:")
     assert with_crd._validator(*kind) is not first._validator(*kind)
     assert SchemaValidator()._validator(*kind) is first._validator(*kind)
+
+
+def _issues_by_errors(validator: SchemaValidator, obj: dict) -> list[SchemaIssue]:
+    """What validate() answers, read from the full list of schema errors every time."""
+    from agentctl.render.schemas import _short, format_path
+
+    compiled = validator._validator(obj["apiVersion"], obj["kind"])
+    issues = [
+        SchemaIssue(format_path(list(e.instance_path)), _short(e.message))
+        for e in compiled.iter_errors(obj)
+    ]
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or not (meta.get("name") or meta.get("generateName")):
+        issues.append(SchemaIssue("metadata.name", "metadata.name is required"))
+    return sorted(set(issues), key=lambda i: (i.path, i.message))
+
+
+_BREAKS = [
+    lambda o: None,
+    lambda o: o["metadata"].pop("name"),
+    lambda o: o["metadata"].update(name="", generateName="web-"),
+    lambda o: o["metadata"].update(name=""),
+    lambda o: o.update(metadata="not a mapping"),
+    lambda o: o["spec"].update(replicas="three"),
+    lambda o: o["spec"].update(unknownField=1),
+    lambda o: o["spec"].pop("selector"),
+    lambda o: o["spec"]["template"]["spec"]["containers"][0].pop("name"),
+    lambda o: o["spec"]["template"]["spec"]["containers"][0].update(ports=[{"containerPort": "x"}]),
+    lambda o: (o["metadata"].pop("name"), o["spec"].update(replicas=-1.5)),
+]
+
+
+@pytest.mark.parametrize("index", range(len(_BREAKS)))
+def test_a_valid_object_answered_without_the_error_list_is_answered_as_with_it(validator, index):
+    obj = copy.deepcopy(DEPLOYMENT)
+    _BREAKS[index](obj)
+    assert validator.validate(obj) == _issues_by_errors(validator, obj)

@@ -332,9 +332,10 @@ NATIVE_CASES = [
 ]
 
 
+@pytest.mark.parametrize("multi", [True, False])
 @pytest.mark.parametrize("text", NATIVE_CASES)
-def test_native_edge_cases_match_the_builder(text: str) -> None:
-    assert_same(text, True, native=True)
+def test_native_edge_cases_match_the_builder(text: str, multi: bool) -> None:
+    assert_same(text, multi, native=True)
 
 
 def test_native_parser_reads_plain_manifests() -> None:
@@ -345,6 +346,20 @@ def test_native_parser_reads_plain_manifests() -> None:
     assert len(read) >= 0.9 * len(files)
     for path in read:
         assert_same(path.read_text(), True, native=True)
+
+
+def test_native_parser_reads_agent_and_platform_files() -> None:
+    # agent.yaml and platform.yaml are read natively (load_one): one document each.
+    files = sorted(
+        p
+        for pattern in ("agent.yaml", "platform.yaml")
+        for p in (*(REPO / "examples").rglob(pattern), *(REPO / "tests").rglob(pattern))
+    )
+    assert len(files) > 20
+    read = [f for f in files if yamlsafe._native_documents(f.read_text()) is not None]
+    assert len(read) >= 0.8 * len(files)
+    for path in files:
+        assert_same(path.read_text(), False, native=True)
 
 
 def test_without_the_native_parser_manifests_take_the_libyaml_way(monkeypatch) -> None:
@@ -513,6 +528,7 @@ def test_generated_fragments_match_the_builder_natively(parts: list[str]) -> Non
     # block scalars at the end of a document).
     text = "".join(parts).rstrip(" ") + "\n"
     assert_same(text, True, native=True)
+    assert_same(text, False, native=True)  # agent.yaml and platform.yaml: one document
 
 
 def test_scalars_pyyaml_cannot_build_are_located_problems() -> None:

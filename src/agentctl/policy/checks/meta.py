@@ -79,11 +79,19 @@ def _config_env(unit: Unit, obj: Obj, container: dict[str, Any]) -> dict[str, st
         index = unit.cache["config-maps-by-name"] = ByNamespace(
             (cm.namespace, cm.name, cm) for cm in unit.of_kind("ConfigMap")
         )
+    # a ConfigMap's variables under a prefix, as text: made once per unit (every
+    # container of the agent reads the same ConfigMap; the unit keeps it alive)
+    converted = unit.cache.setdefault("config-map-env", {})
     for src in as_list(container.get("envFrom")):
         name = as_dict(as_dict(src).get("configMapRef")).get("name")
         prefix = str(as_dict(src).get("prefix") or "")
         for cm in index.find(obj.namespace, name) if isinstance(name, str) else []:
-            out.update({prefix + str(k): str(v) for k, v in as_dict(cm.data.get("data")).items()})
+            variables = converted.get((id(cm), prefix))
+            if variables is None:
+                variables = converted[(id(cm), prefix)] = {
+                    prefix + str(k): str(v) for k, v in as_dict(cm.data.get("data")).items()
+                }
+            out.update(variables)
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterator
 from typing import Any
@@ -357,8 +358,30 @@ EXACT_PREFIX = 24
 
 def _allowed_networks(unit: Unit) -> list[ipaddress.IPv4Network]:
     net = unit.platform.platform.network
-    out = [ipaddress.ip_network(c) for c in (*net.allowed_cidrs, *net.api_server_cidrs)]
+    return _ipv4_networks((*net.allowed_cidrs, *net.api_server_cidrs))
+
+
+@functools.lru_cache(maxsize=64)
+def _ipv4_networks(cidrs: tuple[str, ...]) -> list[ipaddress.IPv4Network]:
+    out = [ipaddress.ip_network(c) for c in cidrs]
     return [n for n in out if isinstance(n, ipaddress.IPv4Network)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _broad_private(cidr: str) -> ipaddress.IPv4Network | None:
+    """``cidr`` as a network when it is a private range wider than an exact destination
+    (inside BROAD_PRIVATE, shorter than /EXACT_PREFIX), else None (also when not a network).
+    Every agent's policies name the same few blocks: each is parsed once."""
+    try:
+        net = ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return None
+    # wider than a private range (0.0.0.0/0...) is open egress: NET-003's finding
+    if not isinstance(net, ipaddress.IPv4Network) or not any(
+        net.subnet_of(b) for b in BROAD_PRIVATE
+    ):
+        return None
+    return net if net.prefixlen < EXACT_PREFIX else None
 
 
 @check(
@@ -401,16 +424,10 @@ def exact_private_egress(unit: Unit) -> Iterator[Hit]:
             broad = []
             for peer in as_list(as_dict(rule).get("to")):
                 cidr = as_dict(as_dict(peer).get("ipBlock")).get("cidr")
-                try:
-                    net = ipaddress.ip_network(str(cidr), strict=False)
-                except ValueError:
+                if cidr is None:  # a selector peer, no ipBlock ("None" is not a network)
                     continue
-                # wider than a private range (0.0.0.0/0...) is open egress: NET-003's finding
-                if not isinstance(net, ipaddress.IPv4Network) or not any(
-                    net.subnet_of(b) for b in BROAD_PRIVATE
-                ):
-                    continue
-                if net.prefixlen >= EXACT_PREFIX:
+                net = _broad_private(str(cidr))
+                if net is None:
                     continue
                 if not any(net.subnet_of(a) for a in allowed):
                     broad.append(str(net))

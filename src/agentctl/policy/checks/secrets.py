@@ -82,6 +82,24 @@ def _literal_text(name: str, text: str) -> str | None:
     return None
 
 
+_ANSWERS = "sec-001-answers"
+_MAX_ANSWERS = 200_000
+
+
+def _answers(
+    unit: Unit,
+) -> tuple[dict[tuple[str, str], str | None], dict[str, str | None]]:
+    """The answers of SEC-001 so far in this run: (name, value) -> why it is a literal
+    credential, and command or argument -> its credential shape. Shared by every unit
+    of the run: the agents of a monorepo repeat most names and values (a proxy URL,
+    a collector endpoint); the answer depends on the text alone."""
+    cache = unit.options.cache
+    answers = cache.get(_ANSWERS)
+    if answers is None or len(answers[0]) + len(answers[1]) > _MAX_ANSWERS:
+        answers = cache[_ANSWERS] = ({}, {})
+    return answers
+
+
 @check(
     "SEC-001",
     "No literal credentials",
@@ -103,8 +121,7 @@ spec:
 """,
 )
 def literal_credentials(unit: Unit) -> Iterator[Hit]:
-    seen: dict[tuple[str, str], str | None] = {}
-    shapes: dict[str, str | None] = {}
+    seen, shapes = _answers(unit)
     for view in unit_pods(unit):
         for c in view.containers:
             for i, env in enumerate(as_list(c.data.get("env"))):
