@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 FAILING = 99  # add(a=99) fails with an HTTP 500
+CUT = 98  # add(a=98) runs, then the connection drops before the answer is complete
 
 # The requests that open a session: initialize, or server/discover in later protocol revisions.
 OPENING = ("initialize", "server/discover")
@@ -33,6 +34,7 @@ class CountingServer:
         self.greeted = False
         self.methods: dict[str, int] = {}
         self.deletes = 0
+        self.ran: list[int] = []  # the ``a`` of every call the tool ran
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -52,6 +54,7 @@ class CountingServer:
 
         async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
             args = params.arguments or {}
+            self.ran.append(int(args["a"]))
             total = {"sum": int(args["a"]) + int(args["b"])}
             return types.CallToolResult(
                 content=[types.TextContent(type="text", text=json.dumps(total))],
@@ -104,6 +107,8 @@ class CountingServer:
             async def replay() -> Any:
                 return messages.pop(0) if messages else await receive()
 
+            if arguments.get("a") == CUT:  # the tool runs; its answer is cut short
+                return await app(scope, replay, _cut(send))
             return await app(scope, replay, send)
 
         return counting
@@ -129,6 +134,20 @@ class CountingServer:
         self._server.should_exit = True
         assert self._thread is not None
         self._thread.join(10)
+
+
+def _cut(send: Any) -> Any:
+    """A send that starts the response, sends a little of it and drops the connection."""
+
+    async def cut(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            headers = [(b"content-type", b"application/json"), (b"content-length", b"5000")]
+            await send({**message, "headers": headers})
+            return
+        await send({"type": "http.response.body", "body": b"{", "more_body": True})
+        raise ConnectionResetError("the connection dropped")
+
+    return cut
 
 
 def free_port() -> int:
@@ -165,8 +184,11 @@ def main(package: str, calls: int, forgetful: bool) -> None:
         after_restart.append(json.loads(result.content)["sum"] if result.ok else result.content)
     after = dict(server.methods)
     failed = toolbox.execute("add", {"a": FAILING, "b": 0})
+    failed_calls = server.methods["tools/call"] - after["tools/call"]
     session = remote.mcp_session(url, {}, 5.0)
     opened = session.opened
+    cut = toolbox.execute("add", {"a": CUT, "b": 0})
+    cut_then = toolbox.execute("add", {"a": 1, "b": 5})
     remote.close_mcp_sessions()
     time.sleep(0.2)
     deletes = server.deletes
@@ -181,9 +203,14 @@ def main(package: str, calls: int, forgetful: bool) -> None:
                 "afterRestart": after_restart,
                 "failed": {
                     "ok": failed.ok,
-                    "calls": server.methods["tools/call"] - after["tools/call"],
+                    "calls": failed_calls,
                 },
                 "opened": opened,
+                "cut": {
+                    "ok": cut.ok,
+                    "ran": server.ran.count(CUT),
+                    "then": json.loads(cut_then.content)["sum"] if cut_then.ok else None,
+                },
                 "deletes": deletes,
             }
         )

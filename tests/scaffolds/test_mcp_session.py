@@ -50,6 +50,9 @@ def test_tool_calls_share_one_session_and_survive_a_restart(tmp_path: Path) -> N
     assert _opening(got["after"]) == 0 and got["opened"] == 1  # nothing was lost
     # an error the server answers (HTTP 500) is the tool's failure: not sent again
     assert got["failed"] == {"ok": False, "calls": 1}
+    # a call whose answer was cut short may have run (it did): it fails, it is not sent
+    # again on a new session; the next call gets a new session
+    assert got["cut"] == {"ok": False, "ran": 1, "then": 6}
 
 
 def test_a_server_that_lost_the_session_gets_one_new_one(tmp_path: Path) -> None:

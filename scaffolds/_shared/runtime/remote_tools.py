@@ -15,10 +15,12 @@ declared ``auth`` secret, when there is one, is sent as a bearer token.
 
 Each MCP server gets one session for the life of the process
 (:class:`McpSession`): the listing and every tool call share it, instead of
-an ``initialize`` and a teardown around each call. A session that is gone (the
-server restarted and forgot it, the connection closed) is opened again once
-and the call sent again; a call that timed out or that the server answered
-with an error is not (the tool may have run).
+an ``initialize`` and a teardown around each call. A session that has ended
+(its connection closed) is opened again before the next call; a call the
+server refused because it forgot the session (it restarted) is sent again
+once on a new session. A call that may have run is never sent again: one that
+timed out, that the server answered with an error, or whose connection closed
+while it was on its way (the next call gets a new session).
 Sessions are closed at exit (:func:`close_mcp_sessions`). The trace context
 of each call travels in the request's ``_meta`` (the SDK puts it there).
 """
@@ -119,11 +121,15 @@ class McpSession:
         self._held: Any = None  # the future of the task holding the session
 
     def run(self, operation: Callable[[Any], Awaitable[Any]]) -> Any:
-        """``operation(client)`` on this server's session; a broken session is reopened once."""
+        """``operation(client)`` on this server's session; a call refused for a lost session
+        is sent once more on a new one, a call that may have run is not."""
         client = self._session()
         try:
             return self._call(client, operation)
         except Exception as exc:
+            if _connection_closed(exc):  # it may have reached the server: not sent again
+                self._forget(client)  # the next call opens a new session
+                raise
             if not _session_lost(exc):
                 raise
             log.info("MCP server %s: session lost (%s: %s); reconnecting", self.url, type(exc).__name__, exc)
@@ -171,7 +177,8 @@ class McpSession:
         import asyncio
 
         with self._lock:
-            if self._client is not None and self._client is not replace:
+            ended = self._held is not None and self._held.done()  # the connection closed
+            if self._client is not None and self._client is not replace and not ended:
                 return self._client
             if self._client is not None:
                 self._end_session()
@@ -212,6 +219,12 @@ class McpSession:
             elif not isinstance(exc, Exception):
                 raise
 
+    def _forget(self, client: Any) -> None:
+        """End the session of ``client`` if it is still the open one."""
+        with self._lock:
+            if self._client is client:
+                self._end_session()
+
     def _end_session(self) -> None:
         """Ask the holding task to close the session and wait for it (the lock is held)."""
         import asyncio
@@ -233,21 +246,30 @@ class McpSession:
 
 
 def _session_lost(exc: BaseException) -> bool:
-    """Whether a call failed because the session or its connection is gone (the server
-    restarted and forgot it, the connection closed): the call did not run, and a new
-    session may carry it. Other failures (a timeout, an error the server answered)
-    are the caller's: the call is not sent again."""
+    """Whether a call failed before it could run because the session is gone (the
+    server restarted and forgot it: a 404; no connection could be made): a new
+    session may carry it. Other failures (a timeout, an error the server answered,
+    a connection that closed while the call was on its way) are the caller's: the
+    tool may have run, and the call is not sent again."""
     import anyio
     import httpx2
     from mcp.shared.exceptions import MCPError
-    from mcp.types import CONNECTION_CLOSED, INVALID_REQUEST, METHOD_NOT_FOUND
+    from mcp.types import INVALID_REQUEST, METHOD_NOT_FOUND
 
     if isinstance(exc, MCPError):
-        # the SDK's words for a closed connection, and for the 404 of a server without the session
-        return exc.code == CONNECTION_CLOSED or (
-            (exc.code, exc.error.message) in ((INVALID_REQUEST, "Session terminated"), (METHOD_NOT_FOUND, "Not Found"))
-        )
+        # the SDK's words for the 404 of a server without the session
+        refused = ((INVALID_REQUEST, "Session terminated"), (METHOD_NOT_FOUND, "Not Found"))
+        return (exc.code, exc.error.message) in refused
     return isinstance(exc, httpx2.ConnectError | anyio.ClosedResourceError | anyio.BrokenResourceError)
+
+
+def _connection_closed(exc: BaseException) -> bool:
+    """Whether the session's connection closed under a call (the SDK cannot say whether
+    the server had it)."""
+    from mcp.shared.exceptions import MCPError
+    from mcp.types import CONNECTION_CLOSED
+
+    return isinstance(exc, MCPError) and exc.code == CONNECTION_CLOSED
 
 
 _SESSIONS_LOCK = threading.Lock()
