@@ -122,16 +122,18 @@ def main(argv: list[str]) -> int:
         report = gate.run(
             paths=[], manifests=[str(target)], platform_file=platform
         )  # warm imports and schemas
-        parse, total, cpu = [], [], []
+        parse, parse_cpu, total, cpu = [], [], [], []
         for _ in range(args.rounds):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             load_manifests([str(target)])
             parse.append(time.perf_counter() - t0)
+            parse_cpu.append(time.process_time() - c0)
             t0, c0 = time.perf_counter(), time.process_time()
             gate.run(paths=[], manifests=[str(target)], platform_file=platform)
             total.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
     p, t, c = statistics.median(parse), statistics.median(total), statistics.median(cpu)
+    pc = statistics.median(parse_cpu)
     rate = docs / t
     copies = "renamed" if args.renamed else "namespaced"
     print(
@@ -140,7 +142,7 @@ def main(argv: list[str]) -> int:
     )
     print(f"  whole gate      {t:7.2f}s  {rate:8.0f} documents/s")
     print(f"  whole gate, CPU {c:7.2f}s  {docs / c:8.0f} documents per CPU-second")
-    print(f"  read + parse    {p:7.2f}s  ({p / t:.0%} of the gate)")
+    print(f"  read + parse    {p:7.2f}s  CPU {pc:.2f}s ({pc / c:.0%} of the gate's CPU)")
     verdict = "meets" if rate >= TARGET else "MISSES"
     print(f"{verdict} the target of >= {TARGET} documents/s")
     return 0

@@ -579,7 +579,8 @@ class _BlockLines:
             self.checked = True
         size = len(doc)
         skippable = targets is not None
-        wanted = {t[:i] for t in targets for i in range(len(t) + 1)} if targets else set()
+        goal = frozenset(targets or ())
+        wanted = {t[:i] for t in goal for i in range(len(t) + 1)}
         asked = positions.keys()
         # open collections: [indent, is a sequence, path, next index]
         stack: list[list[Any]] = []
@@ -589,7 +590,7 @@ class _BlockLines:
         plain = _plain
         n, offset = 0, 0  # the next line, where it starts in doc
         while offset <= size:  # line by line, each cut out only when it is read
-            if targets is not None and asked >= targets:
+            if skippable and asked >= goal:
                 return
             eol = doc.find("\n", offset)
             eol = size if eol == -1 else eol
