@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from render_helpers import agent_doc, one
 
 PROXY = {
@@ -384,3 +386,31 @@ def test_an_external_mcp_server_is_an_external_destination(render):
     egress = _egress(render(doc))
     assert [r for r in egress if _ports(r) == [443]]
     assert not [r for r in egress if 80 in _ports(r)]
+
+
+_HOST = st.fixed_dictionaries({"host": st.text(), "port": st.integers(-(2**70), 2**70)})
+_ODD_HOST = st.one_of(
+    _HOST,
+    st.fixed_dictionaries(
+        {"host": st.text(), "port": st.one_of(st.booleans(), st.text(), st.none())}
+    ),
+    st.fixed_dictionaries({"port": st.integers(), "host": st.text()}),  # keys in another order
+    st.fixed_dictionaries({"host": st.text(), "port": st.integers(), "note": st.text()}),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    agent=st.text(),
+    namespace=st.one_of(st.text(), st.integers()),
+    hosts=st.one_of(st.lists(_HOST, max_size=4), st.lists(_ODD_HOST, max_size=3)),
+)
+def test_allowlist_json_is_the_standard_librarys_indented_text(agent, namespace, hosts):
+    import json
+
+    from agentctl.render.network import allowlist_json
+
+    doc = {"agent": agent, "namespace": namespace, "hosts": hosts}
+    assert allowlist_json(doc) == json.dumps(doc, indent=2)
+    other = {"namespace": namespace, "agent": agent, "hosts": hosts}
+    assert allowlist_json(other) == json.dumps(other, indent=2)
