@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,17 +10,10 @@ import pytest
 import yaml
 from tests.cli.helpers import run_cli
 from tests.fakes.kube_api import DEFAULT_TOKEN, FakeKube
-from tests.fakes.kube_fixtures import project, running_fake
+from tests.fakes.kube_fixtures import project
 from tests.fakes.ports import refused_port
 
 NS = "agents-search"
-
-
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
-    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    with running_fake(tmp_path, monkeypatch) as fake:
-        yield fake
 
 
 @pytest.fixture

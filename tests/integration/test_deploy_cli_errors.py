@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +11,9 @@ import pytest
 import yaml
 from tests.cli.helpers import run_cli
 from tests.fakes.kube_api import FakeKube
-from tests.fakes.kube_fixtures import project, running_fake
+from tests.fakes.kube_fixtures import project
 
 NS = "agents-search"
-
-
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
-    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    with running_fake(tmp_path, monkeypatch) as fake:
-        yield fake
 
 
 @pytest.fixture

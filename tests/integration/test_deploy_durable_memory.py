@@ -5,7 +5,6 @@ anything is sent. Against the API fake, which refuses what kube-apiserver refuse
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +12,11 @@ import pytest
 import yaml
 from tests.cli.helpers import run_cli
 from tests.fakes.kube_api import FakeKube
-from tests.fakes.kube_fixtures import project, running_fake
+from tests.fakes.kube_fixtures import project
 
 NS = "agents-search"
 AGENT = "research-assistant"
 SELECTOR = {"app.kubernetes.io/name": AGENT, "app.kubernetes.io/instance": AGENT}
-
-
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
-    with running_fake(tmp_path, monkeypatch) as fake:
-        yield fake
 
 
 def storage_class(kube: FakeKube, *, expandable: bool) -> None:

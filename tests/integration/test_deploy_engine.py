@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from tests.fakes.kube_api import FakeKube
-from tests.fakes.kube_fixtures import client_for, project, running_fake
+from tests.fakes.kube_fixtures import client_for, project
 
 from agentctl.deploy import errors as kerr
 from agentctl.deploy.engine import DeployOptions, Events, deploy
@@ -19,12 +18,6 @@ from agentctl.deploy.retry import RetryPolicy
 from agentctl.deploy.source import from_spec
 
 NS = "agents-search"
-
-
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
-    with running_fake(tmp_path, monkeypatch) as fake:
-        yield fake
 
 
 NO_WAIT = DeployOptions(wait=False)

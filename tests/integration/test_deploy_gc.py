@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.cli.helpers import run_cli
 from tests.fakes.kube_api import FakeKube
-from tests.fakes.kube_fixtures import project, running_fake
+from tests.fakes.kube_fixtures import project
 
 from agentctl.deploy import engine
 from agentctl.spec import loader
-
-
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
-    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    with running_fake(tmp_path, monkeypatch) as fake:
-        yield fake
 
 
 @pytest.fixture

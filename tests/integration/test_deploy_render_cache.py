@@ -5,25 +5,16 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from tests.cli.helpers import run_cli_fresh
 from tests.fakes.kube_api import FakeKube
-from tests.fakes.kube_fixtures import project, running_fake
+from tests.fakes.kube_fixtures import project
 
 from agentctl.usecases import render_cache
 
 WATCHED = ("pydantic", "agentctl.spec.models", "agentctl.policy.engine")
 LOADED = "loaded: ['agentctl.policy.engine', 'agentctl.spec.models', 'pydantic']"
-
-
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
-    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    with running_fake(tmp_path, monkeypatch) as fake:
-        yield fake
 
 
 def _deploy(proj: Path) -> subprocess.CompletedProcess[str]:

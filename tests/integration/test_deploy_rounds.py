@@ -8,7 +8,6 @@ import ssl
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 import yaml
 from tests.cluster.latency_proxy import LatencyProxy
 from tests.fakes.kube_api import FakeKube
-from tests.fakes.kube_fixtures import client_for, project, running_fake
+from tests.fakes.kube_fixtures import client_for, project
 
 from agentctl.deploy import errors as kerr
 from agentctl.deploy.engine import DeployOptions, Events, deploy
@@ -27,12 +26,6 @@ from agentctl.deploy.source import from_spec
 
 NS = "agents-search"
 NO_WAIT = DeployOptions(wait=False)
-
-
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
-    with running_fake(tmp_path, monkeypatch) as fake:
-        yield fake
 
 
 class LevelStarts(Events):

@@ -22,17 +22,9 @@ from tests.cli.helpers import run_cli
 from tests.conftest import EXAMPLES
 from tests.fakes.agent_process import start_agent
 from tests.fakes.kube_api import FakeKube
-from tests.fakes.kube_fixtures import running_fake
 
 # The deployed agent behind the proxy is the scaffold's real runtime, run with this interpreter.
 pytestmark = pytest.mark.agent_runtime
-
-
-@pytest.fixture
-def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
-    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    with running_fake(tmp_path, monkeypatch) as fake:
-        yield fake
 
 
 def _scaffold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, template: str, name: str) -> Path:

@@ -209,11 +209,12 @@ def test_sec001_answers_shared_by_the_units_of_a_run_are_each_units_own(agents):
         assert _hits(unit(i, shared)) == _hits(unit(i, RunOptions()))
 
 
-def _every_hit(units: list[Unit]) -> list[tuple[Any, ...]]:
+def _every_hit(units: list[Unit], checks: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    """What each check (all built-in ones by default) finds in ``units``, in order."""
     from agentctl.policy.registry import all_checks
 
     out: list[tuple[Any, ...]] = []
-    for check in all_checks(plugins=False):
+    for check in all_checks(plugins=False) if checks is None else checks:
         for unit in units:
             hits = check.fn(units) if check.scope == "run" else check.fn(unit)
             for h in hits:
@@ -261,14 +262,7 @@ def test_checks_answer_alike_with_their_memos_shared_across_a_run_or_fresh_for_e
     assert warm == _every_hit(shared_units)
     fresh = []
     for check in all_checks(plugins=False):
-        units = _manifest_units(None)
-        for unit in units:
-            hits = check.fn(units) if check.scope == "run" else check.fn(unit)
-            for h in hits:
-                where = None if h.obj is None else (h.obj.file, h.obj.index, h.obj.kind)
-                fresh.append((check.id, h.message, h.path, where, h.severity, h.container, h.fix))
-            if check.scope == "run":
-                break
+        fresh.extend(_every_hit(_manifest_units(None), [check]))
     assert len(warm) > 50
     assert warm == fresh
 
