@@ -60,9 +60,12 @@ def skip_empty_pydantic_plugin_search() -> None:
     CPU). When no ``entry_points.txt`` names the ``pydantic`` group, that search
     finds nothing, and its result (no plug-in) is recorded here instead. With a
     plug-in declared, or once pydantic has searched, nothing changes: users'
-    plug-ins see agentctl's models as before.
+    plug-ins see agentctl's models as before. A pydantic without this private
+    loader state searches as it always does.
     """
-    from pydantic.plugin import _loader
-
+    try:
+        from pydantic.plugin import _loader
+    except ImportError:  # the loader moved: pydantic's own search runs
+        return
     if getattr(_loader, "_plugins", False) is None and not declared(PYDANTIC_GROUP):
         _loader._plugins = {}

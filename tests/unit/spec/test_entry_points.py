@@ -124,3 +124,14 @@ def test_a_pydantic_plug_in_still_sees_the_spec_models(tmp_path: Path) -> None:
     searches, plugins, found, seen = _probe([tmp_path])
     assert (searches, plugins, found) == ("1", "1", "1")
     assert "'Agent'" in seen and "'Platform'" in seen
+
+
+def test_a_pydantic_without_its_plug_in_loader_module_is_left_to_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The hand-over uses pydantic's private loader; a pydantic that moved it must not
+    # stop the spec models from importing.
+    from agentctl.spec.entry_points import skip_empty_pydantic_plugin_search
+
+    monkeypatch.setitem(sys.modules, "pydantic.plugin._loader", None)  # import raises ImportError
+    skip_empty_pydantic_plugin_search()
