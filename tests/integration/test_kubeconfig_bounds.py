@@ -9,9 +9,9 @@ from pathlib import Path
 import yaml
 from tests.cli.helpers import run_cli
 from tests.fakes.kube_api import FakeKube
-from tests.integration.test_deploy_cli_errors import error_lines, kube, proj
+from tests.integration.test_deploy_cli_errors import error_lines, proj
 
-__all__ = ["kube", "proj"]  # fixtures shared with the other cluster error tests
+__all__ = ["proj"]  # a fixture shared with the other cluster error tests (kube: conftest)
 
 
 def test_a_hanging_exec_plugin_is_bounded_and_named(kube: FakeKube, proj: Path) -> None:
