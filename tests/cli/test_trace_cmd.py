@@ -452,3 +452,58 @@ def test_trace_id_imports_genai_prices_for_a_model_the_store_has_no_rate_for(
     )
     assert "loaded: ['genai_prices']" in proc.stderr
     assert json.loads(proc.stdout)["data"]["trace"]["cost"]["usd"] > 0
+
+
+def _rolled_and_plain(tmp_path: Path, name: str, models: tuple[str, ...]) -> tuple[Path, Path]:
+    """Two copies of one store of traces (one per model): the first with the cost rollups
+    (and so their rate entries), the second without (priced with genai-prices)."""
+    import shutil
+
+    rolled, plain = tmp_path / f"{name}-rolled.db", tmp_path / f"{name}-plain.db"
+    now = time.time_ns()
+    fill(rolled, *(P.agent_run(agent=f"a{i}", start=now, model=m) for i, m in enumerate(models)))
+    shutil.copyfile(rolled, plain)
+    assert run_cli("cost", "--store", str(rolled)).exit_code == 0  # the rollups keep the rates
+    return rolled, plain
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_first_list_after_ingest_prices_from_the_stores_rates_without_genai_prices(
+    tmp_path: Path, fmt: str
+) -> None:
+    """The first `trace --last N` of a store with rollups (nothing in its list's price cache
+    yet) imports no genai-prices and prints what pricing with genai-prices prints; the
+    costs it caches are those too."""
+    from tests.cli.helpers import run_cli_fresh
+
+    rolled, plain = _rolled_and_plain(tmp_path, fmt, ("gpt-4o-mini", "my-finetune", "gpt-4o"))
+    args = ("trace", "--last", "20", "-o", fmt)
+    fast = run_cli_fresh(*args, "--store", str(rolled), watch=("genai_prices",))
+    slow = run_cli_fresh(*args, "--store", str(plain), watch=("genai_prices",))
+    assert "loaded: []" in fast.stderr
+    assert "loaded: ['genai_prices']" in slow.stderr
+    assert fast.stdout.replace(str(rolled), "S") == slow.stdout.replace(str(plain), "S")
+    again = run_cli_fresh(*args, "--store", str(rolled), watch=("genai_prices",))  # cached
+    assert again.stdout == fast.stdout
+    if fmt == "json":
+        costs = [t["cost"] for t in json.loads(fast.stdout)["data"]["traces"]]
+        assert sorted(c["label"] == "unpriced" for c in costs) == [False, False, True]
+        assert all(c["usd"] > 0 for c in costs if c["label"] != "unpriced")
+
+
+def test_the_list_imports_genai_prices_for_a_model_the_store_has_no_rate_for(
+    tmp_path: Path,
+) -> None:
+    from tests.cli.helpers import run_cli_fresh
+
+    rolled, plain = _rolled_and_plain(tmp_path, "late", ("gpt-4o-mini",))
+    late_run = P.agent_run(agent="b", start=time.time_ns(), model="gpt-4o")
+    for db in (rolled, plain):  # after the rollups: the store holds no rate for it
+        fill(db, late_run)
+    args = ("trace", "--last", "20", "-o", "json")
+    fast = run_cli_fresh(*args, "--store", str(rolled), watch=("genai_prices",))
+    slow = run_cli_fresh(*args, "--store", str(plain), watch=("genai_prices",))
+    assert "loaded: ['genai_prices']" in fast.stderr
+    assert fast.stdout.replace(str(rolled), "S") == slow.stdout.replace(str(plain), "S")
+    late = next(t for t in json.loads(fast.stdout)["data"]["traces"] if t["agent"] == "b")
+    assert late["cost"]["usd"] > 0

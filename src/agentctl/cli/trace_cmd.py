@@ -175,13 +175,12 @@ def _show_list(
 def _price_trace(src: TraceSource, spans: list[Any]) -> Any:
     """The trace's prices; from a local store's rate entries where it has them (no genai-prices)."""
     from agentctl.cost.llm import price_spans
-    from agentctl.cost.prices import Pricer
     from agentctl.telemetry.sources import LocalSource
 
     if isinstance(src, LocalSource):
-        from agentctl.telemetry.pricecache import StoredRates
+        from agentctl.telemetry.pricecache import stored_rate_pricer
 
-        return price_spans(spans, Pricer(StoredRates(src.store)))
+        return price_spans(spans, stored_rate_pricer(src.store))
     return price_spans(spans)
 
 

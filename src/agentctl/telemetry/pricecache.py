@@ -5,7 +5,9 @@ second; a list of recent traces is asked for again and again. So the list
 view keeps each trace's cost in the ``trace_costs`` table, keyed by the
 trace's span count (a trace that grew is priced again) and by the installed
 genai-prices version (new price data prices again). Only traces missing from
-the cache are priced, through :func:`agentctl.cost.llm.price_spans`.
+the cache are priced, through :func:`agentctl.cost.llm.price_spans`, from the
+rates the cost rollups keep in the store (:func:`stored_rate_pricer`) where it
+has them: genai-prices is then imported only for a model and day it does not.
 
 A store that cannot be written (read-only file) is simply not cached into.
 """
@@ -64,7 +66,7 @@ def list_prices(store: TraceStore, summaries: Sequence[TraceSummary]) -> ListPri
     if missing:
         from agentctl.cost.llm import price_spans
 
-        result = price_spans(store.model_calls(missing))
+        result = price_spans(store.model_calls(missing), stored_rate_pricer(store))
         price_data = result.price_data
         fresh = {tid: result.for_trace(tid) for tid in missing}
         traces.update(fresh)
@@ -72,9 +74,17 @@ def list_prices(store: TraceStore, summaries: Sequence[TraceSummary]) -> ListPri
     return ListPrices(traces, price_data)
 
 
+def stored_rate_pricer(store: TraceStore) -> Any:
+    """A :class:`agentctl.cost.prices.Pricer` that prices from the store's rate entries
+    (:class:`StoredRates`) what it can: what ``agentctl trace`` prices calls with."""
+    from agentctl.cost.prices import Pricer
+
+    return Pricer(StoredRates(store))
+
+
 class StoredRates:
     """The rate entries the cost rollups keep in the store (``cost_prices``), read-only:
-    what ``agentctl trace --trace-id`` prices a trace's calls from, so that genai-prices
+    what ``agentctl trace`` prices a trace's calls from, so that genai-prices
     is imported only for a model and day the store does not hold yet. Entries count only
     while the rollups were built with the installed genai-prices data."""
 
