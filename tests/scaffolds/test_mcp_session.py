@@ -14,7 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.scaffolds.test_templates import _clean_env, _generate
+
+# the generated runtime imports the OTel SDK and the MCP SDK (dev extras, not the floors)
+pytestmark = pytest.mark.agent_runtime
 
 HERE = Path(__file__).resolve().parent
 CALLS = 7

@@ -79,11 +79,17 @@ def test_another_distribution_finder_counts_as_declared(monkeypatch: pytest.Monk
 
 
 _PROBE = """
-import importlib.metadata, sys
+import importlib.metadata, sys, types
 from pydantic.plugin import _loader
 searches = []
-search = _loader.entry_points
-_loader.entry_points = lambda **kw: searches.append(kw) or search(**kw)
+if hasattr(_loader, "entry_points"):  # pydantic asks for the group's entry points
+    search = _loader.entry_points
+    _loader.entry_points = lambda **kw: searches.append(kw) or search(**kw)
+else:  # older pydantic walks every distribution
+    walk = _loader.importlib_metadata.distributions
+    _loader.importlib_metadata = types.SimpleNamespace(
+        distributions=lambda: searches.append(1) or walk()
+    )
 import agentctl.spec.models
 plugins = list(_loader.get_plugins())
 found = list(importlib.metadata.entry_points(group="pydantic"))
