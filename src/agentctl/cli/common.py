@@ -207,7 +207,7 @@ def _to_plain(value: Any) -> Any:
 def dump_machine(doc: Any, fmt: OutputFormat) -> str:
     doc = _to_plain(doc)
     if fmt is OutputFormat.json:
-        from agentctl.views.jsontext import dumps  # json.dumps(indent=2)'s text, faster
+        from agentctl.jsontext import dumps  # json.dumps(indent=2)'s text, faster
 
         return dumps(doc) + "\n"
     import yaml

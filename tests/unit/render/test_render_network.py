@@ -408,9 +408,9 @@ _ODD_HOST = st.one_of(
 def test_allowlist_json_is_the_standard_librarys_indented_text(agent, namespace, hosts):
     import json
 
-    from agentctl.render.network import allowlist_json
+    from agentctl.jsontext import dumps
 
     doc = {"agent": agent, "namespace": namespace, "hosts": hosts}
-    assert allowlist_json(doc) == json.dumps(doc, indent=2)
+    assert dumps(doc, ensure_ascii=True) == json.dumps(doc, indent=2)
     other = {"namespace": namespace, "agent": agent, "hosts": hosts}
-    assert allowlist_json(other) == json.dumps(other, indent=2)
+    assert dumps(other, ensure_ascii=True) == json.dumps(other, indent=2)

@@ -1,4 +1,4 @@
-"""The pretty JSON writer writes exactly what json.dumps(indent=2, ensure_ascii=False) writes."""
+"""The pretty JSON writer writes exactly what json.dumps(indent=2, ensure_ascii=...) writes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from agentctl.views.jsontext import dumps
+from agentctl.jsontext import dumps
 
 scalars = (
     st.none()
@@ -34,6 +34,7 @@ documents = st.recursive(
 
 def _same(value: object) -> None:
     assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+    assert dumps(value, ensure_ascii=True) == json.dumps(value, indent=2)
 
 
 @settings(max_examples=300, deadline=None)
