@@ -40,36 +40,6 @@ def _is_agent_file(path: Path) -> bool:
     return isinstance(first, dict) and first.get("kind") == "Agent"
 
 
-def _load_agents(
-    files: list[Path], given: set[Path], env: str | None, keep_going: bool
-) -> tuple[list[LoadedAgent], list[Problem]]:
-    """Every agent file loaded, its problems collected; with ``keep_going`` an agent
-    file given with -f (``given``) that cannot be read at all (missing, a FIFO) is one
-    more problem at line 1, as an unreadable manifest is, so the other inputs are still
-    checked. An unreadable PATH argument stays a usage error."""
-    from agentctl.spec.loader import load_agents
-
-    if not keep_going or not given:
-        return load_agents(files, env)
-    loaded: list[LoadedAgent] = []
-    problems: list[Problem] = []
-    unique: dict[Path, Path] = {}
-    for f in files:
-        unique.setdefault(f.resolve(), f)  # each file once, as load_agents does
-    for f in unique.values():
-        try:
-            one, found = load_agents([f], env)
-        except UsageError as err:
-            if f not in given:
-                raise
-            shown = display_path(f)
-            problems.append(Problem(shown, 1, 1, "", err.message.removeprefix(f"{shown}: ")))
-            continue
-        loaded.extend(one)
-        problems.extend(found)
-    return loaded, problems
-
-
 @gc_paused
 def run(
     *,
@@ -94,7 +64,7 @@ def run(
     input is still checked and the problems are returned in ``Report.errors``
     (the caller reports both and exits 2).
     """
-    from agentctl.spec.loader import load_platform
+    from agentctl.spec.loader import load_agents, load_platform
 
     agent_files: list[Path] = []
     manifest_targets: list[str] = []
@@ -136,7 +106,7 @@ def run(
     )
     checks = select(all_checks(field_rule_checks(platform), plugins=plugins), include, exclude)
 
-    loaded, problems = _load_agents(agent_files, given, env, keep_going)
+    loaded, problems = load_agents(agent_files, env, unreadable=given if keep_going else ())
     objects, unread = read_manifests(manifest_targets, keep_going=keep_going)
     problems.extend(unread)
     if problems and not keep_going:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,10 +218,12 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
 
 @gc_paused
 def load_agents(
-    files: list[Path], env: str | None = None
+    files: list[Path], env: str | None = None, *, unreadable: Collection[Path] = ()
 ) -> tuple[list[LoadedAgent], list[Problem]]:
     """Load every agent.yaml (each file once), collecting every problem of every
-    file instead of stopping at the first bad one."""
+    file instead of stopping at the first bad one. A file in ``unreadable`` that
+    cannot be read at all (missing, a FIFO) is one more problem at its line 1, as an
+    unreadable manifest is; any other such file is a UsageError."""
     loaded: list[LoadedAgent] = []
     problems: list[Problem] = []
     seen: set[Path] = set()
@@ -234,6 +236,11 @@ def load_agents(
             loaded.append(load_agent(f, env=env))
         except SpecError as err:
             problems.extend(err.problems)
+        except UsageError as err:
+            if f not in unreadable:
+                raise
+            shown = display_path(f)
+            problems.append(Problem(shown, 1, 1, "", err.message.removeprefix(f"{shown}: ")))
     return loaded, problems
 
 
