@@ -113,3 +113,29 @@ def test_the_audit_hook_records_reads_beside_the_repository(tmp_path: Path):
     assert (tmp_path / "inside").read_text() == "x"
     assert (REPO_ROOT / "README.md").read_text()
     assert conftest.take_outside_reads() == []
+
+
+# The prose speaks of the project alone: a doc that names the machine's checkout or the directory
+# beside it points a reader at a path they do not have.
+PROSE_OUTSIDE = re.compile(r"/wo" + r"rk/|\.\./" + re.escape(SIBLING) + r"/")
+
+
+def test_no_doc_names_a_path_outside_the_repository():
+    docs = [
+        REPO_ROOT / "README.md",
+        *REPO_ROOT.glob("docs/**/*.md"),
+        *REPO_ROOT.glob("src/**/*.py"),
+    ]
+    offenders = {
+        p.relative_to(REPO_ROOT).as_posix(): PROSE_OUTSIDE.findall(p.read_text(errors="replace"))
+        for p in docs
+        if PROSE_OUTSIDE.search(p.read_text(errors="replace"))
+    }
+    assert offenders == {}
+
+
+@pytest.mark.parametrize(
+    "text", ["the old tree (`/wo" + "rk/main`)", f"CRDs from `../{SIBLING}/fixtures`"]
+)
+def test_the_prose_scan_sees_an_outside_path(text: str):
+    assert PROSE_OUTSIDE.search(text)
