@@ -57,6 +57,24 @@ class Target(options.Group):
     def connect(self) -> KubeClient:
         return connect_client(self.kubeconfig, self.context, self.request_timeout)
 
+    def connect_ahead(self) -> KubeClient | None:
+        """The client :meth:`connect` builds, with preflight's reads of the server already
+        sent (see ``preflight.read_ahead``), when it can be built without a word: a valid
+        ``--request-timeout`` and a kubeconfig the direct transport carries. None otherwise;
+        :meth:`connect`, called after the command's own checks, then says what is wrong."""
+        from agentctl.deploy.client import connect_quietly
+        from agentctl.deploy.preflight import read_ahead
+        from agentctl.errors import AgentctlError
+
+        try:
+            opts = connect_options(self.kubeconfig, self.context, self.request_timeout)
+        except AgentctlError:
+            return None
+        client = connect_quietly(opts)
+        if client is not None:
+            read_ahead(client)
+        return client
+
     def platform_file(self) -> str | None:
         return platform_file(self.platform)
 

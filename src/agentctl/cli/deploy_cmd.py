@@ -74,10 +74,20 @@ def deploy(
             wait=wait,
             timeout=cluster.duration(timeout, "--timeout"),
         )
-        srcs = cluster.sources(path, from_dir, env, target.platform, gate="deploy", no_gate=no_gate)
-        for src in srcs:
-            cluster.check_namespace(target.namespace, src)
-        client = target.connect()
+        # the server's version and discovery are read while the spec is loaded, gated and
+        # rendered; what goes wrong there is reported by preflight, after the spec's own errors
+        early = target.connect_ahead()
+        try:
+            srcs = cluster.sources(
+                path, from_dir, env, target.platform, gate="deploy", no_gate=no_gate
+            )
+            for src in srcs:
+                cluster.check_namespace(target.namespace, src)
+        except BaseException:
+            if early is not None:
+                early.close()  # its reads go on, on daemon threads: nothing waits for them
+            raise
+        client = early if early is not None else target.connect()
     text = output is OutputFormat.text
     err = common.plain_console(stderr=True)
     results: list[Any] = []

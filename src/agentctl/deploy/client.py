@@ -28,7 +28,7 @@ import math
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -41,6 +41,7 @@ from agentctl.deploy.retry import RetryPolicy
 from agentctl.errors import ClusterError
 
 SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
+AHEAD_THREAD = "agentctl-kube-ahead"  # the threads of KubeClient.ahead
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -101,15 +102,42 @@ def connect(opts: ConnectOptions) -> KubeClient:
     paths, source = _kubeconfig_paths(opts.kubeconfig)
     existing = [p for p in paths if Path(os.path.expanduser(p)).is_file()]
     merged = kubeconfig.read([os.path.expanduser(p) for p in existing])
-    if merged is not None:
-        ctx = merged.context(opts.context)
-        direct = _Direct.of(merged, ctx, opts)
-        if direct is not None:
-            target = Target(direct.host, ctx.name, ctx.body.get("user"), ctx.body.get("namespace"))
-            official = lambda: _official(opts, merged, existing, paths, source)[0]  # noqa: E731
-            return KubeClient(direct, target, opts, official=official)
+    client = _direct_client(opts, merged, existing, paths, source)
+    if client is not None:
+        return client
     api, target = _official(opts, merged, existing, paths, source)
     return KubeClient(_Official(api), target, opts)
+
+
+def connect_quietly(opts: ConnectOptions) -> KubeClient | None:
+    """The client :func:`connect` builds, when the direct transport carries the kubeconfig;
+    None otherwise and on any problem, without a word: :func:`connect` says what it is.
+
+    Nothing here runs a credential plugin or imports the official client, so it can be
+    done before a command knows it will go to the cluster at all."""
+    from agentctl.deploy import kubeconfig
+
+    try:
+        paths, source = _kubeconfig_paths(opts.kubeconfig)
+        existing = [p for p in paths if Path(os.path.expanduser(p)).is_file()]
+        merged = kubeconfig.read([os.path.expanduser(p) for p in existing])
+        return _direct_client(opts, merged, existing, paths, source)
+    except Exception:  # a bad kubeconfig: connect() reports it, in its turn
+        return None
+
+
+def _direct_client(
+    opts: ConnectOptions, merged: Any, existing: list[str], paths: list[str], source: str
+) -> KubeClient | None:
+    if merged is None:
+        return None
+    ctx = merged.context(opts.context)
+    direct = _Direct.of(merged, ctx, opts)
+    if direct is None:
+        return None
+    target = Target(direct.host, ctx.name, ctx.body.get("user"), ctx.body.get("namespace"))
+    official = lambda: _official(opts, merged, existing, paths, source)[0]  # noqa: E731
+    return KubeClient(direct, target, opts, official=official)
 
 
 def _official(
@@ -450,6 +478,10 @@ class KubeClient(ObjectOps):
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, opts.max_workers), thread_name_prefix="agentctl-kube"
         )
+        self._ahead: dict[Any, Future[Any]] = {}
+        self.requests_ahead_from: int | None = None  # request_count when reads went ahead
+        self.opened_ahead = 0  # connections opened (or being opened) ahead of preflight
+        self._held_retries: list[tuple[kerr.ApiFailure, int, float]] = []
 
     @property
     def api(self) -> Any:
@@ -484,6 +516,39 @@ class KubeClient(ObjectOps):
         if isinstance(self.transport, _Direct):
             with contextlib.suppress(Exception):
                 self.transport.open_connection(self.opts.connect_timeout)
+
+    def ahead(self, key: Any, fn: Callable[[], Any]) -> None:
+        """Start ``fn`` now, on a thread of its own; :meth:`take_ahead` (``key``, unless None)
+        has its outcome.
+
+        For reads sent before the command knows it needs them (preflight's, while the
+        policy gate runs). A daemon thread rather than the pool: the interpreter waits
+        for the pool's threads at exit, and a command that ends early (the gate refused)
+        must not wait for an answer nobody needs, nor print anything about it."""
+        done: Future[Any] = Future()
+
+        def run() -> None:
+            try:
+                done.set_result(fn())
+            except BaseException as exc:  # kept for take_ahead's caller, never printed here
+                done.set_exception(exc)
+
+        if self.requests_ahead_from is None:
+            self.requests_ahead_from = self.request_count
+        if key is not None:
+            self._ahead[key] = done
+        threading.Thread(target=run, name=AHEAD_THREAD, daemon=True).start()
+
+    def listen_for_retries(self, hook: RetryHook) -> None:
+        """Tell ``hook`` of every retry from now on, and of those reads sent ahead made before."""
+        with self._lock:
+            self.on_retry, held, self._held_retries = hook, self._held_retries, []
+        for err, attempt, delay in held:
+            hook(err, attempt, delay)
+
+    def take_ahead(self, key: Any) -> Future[Any] | None:
+        """The outcome of what :meth:`ahead` started under ``key`` (once), or None."""
+        return self._ahead.pop(key, None)
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """Run ``fn`` over ``items`` on the bounded pool; report every failure, not just the first."""
@@ -589,8 +654,12 @@ class KubeClient(ObjectOps):
                             waits=err.retry_after if out_of_time else None,
                         )
                     raise
-                if self.on_retry is not None:
-                    self.on_retry(err, attempt + 1, delay)
+                with self._lock:  # a read sent ahead retries before anyone listens: held
+                    hook = self.on_retry
+                    if hook is None and threading.current_thread().name == AHEAD_THREAD:
+                        self._held_retries.append((err, attempt + 1, delay))
+                if hook is not None:
+                    hook(err, attempt + 1, delay)
                 self.retry.sleep(delay)
                 attempt += 1
 

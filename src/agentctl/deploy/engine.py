@@ -6,7 +6,9 @@ Round trips, not objects, are what a deploy costs. The sequence:
    server unless its version needs other schemas), then concurrently: server
    version, aggregated discovery (``/api``, ``/apis``), the agent's inventory
    and its namespace, and as many more connections as the widest later round
-   needs, so their handshakes overlap this round;
+   needs, so their handshakes overlap this round (``agentctl deploy`` sends
+   the version and discovery reads, and opens this round's connections, while
+   the policy gate runs: ``preflight.read_ahead``);
 2. check every kind is served (one clear error naming what to install otherwise);
 3. concurrently: apply the namespace, list the current members of the
    agent's ApplySet (before-state and prune candidates) and, when the
@@ -149,7 +151,11 @@ def deploy(
     """
     ev = events or Events()
     t0, requests0 = time.monotonic(), client.request_count
-    client.on_retry = lambda err, n, delay: ev.on_retry(f"{err.message}: retry {n} in {delay:.1f}s")
+    if client.requests_ahead_from is not None:  # preflight's reads sent ahead are this deploy's
+        requests0, client.requests_ahead_from = client.requests_ahead_from, None
+    client.listen_for_retries(
+        lambda err, n, delay: ev.on_retry(f"{err.message}: retry {n} in {delay:.1f}s")
+    )
     run = _Deployment(client, preflight(client, source), opts, ev)
     try:
         run.run()

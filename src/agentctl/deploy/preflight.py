@@ -7,6 +7,7 @@ for that version and every apiVersion/kind is checked against discovery.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,11 +180,38 @@ def check_namespaces(bundle: AgentBundle, rmap: ResourceMap) -> None:
             raise UsageError(f"{ref.display} is cluster-scoped but names namespace {ref.namespace}")
 
 
+# The first round's reads that need nothing of the agent: :func:`read_ahead` can send them early.
+AHEAD = (("version", ""), ("discovery", "/api"), ("discovery", "/apis"))
+
+
+def read_ahead(client: KubeClient) -> None:
+    """Send preflight's reads of the server (its version, discovery) now, each on a thread
+    of its own, and open as many connections as preflight's first round takes.
+
+    For deploy, while the spec is loaded, gated and rendered: the connections' handshakes
+    and the answers then overlap CPU the command spends anyway. Read-only; nothing is
+    printed or raised here: :func:`preflight` takes the answers (or the errors) in their
+    place in its first round."""
+    client.ahead(AHEAD[0], client.version)
+    for task in AHEAD[1:]:
+        client.ahead(task, functools.partial(client.discovery_root, task[1]))
+    # the first round's width, the same for every agent: these reads, the inventory, the
+    # namespace, its default deny and the live candidates (two, named after the agent).
+    # Wider later rounds open the rest in the first round, once the render says how many.
+    width = min(client.opts.max_workers, len(AHEAD) + 3 + len(live_candidates("")))
+    for _ in range(width - len(AHEAD)):
+        client.ahead(None, client.open_connection)
+    client.opened_ahead = width
+
+
 def preflight(client: KubeClient, source: AgentSource) -> Preflight:
     cm_res, ns_res = well_known("", "ConfigMap"), well_known("", "Namespace")
     np_res = well_known("networking.k8s.io", "NetworkPolicy")
 
     def first(task: tuple[str, str]) -> Any:
+        early = client.take_ahead(task)  # sent by read_ahead
+        if early is not None:
+            return early.result()
         what, arg = task
         if what == "version":
             return client.version()
@@ -210,16 +238,14 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
     early = source.render(None)
     candidates = live_candidates(source.agent)
     tasks = [
-        ("version", ""),
-        ("discovery", "/api"),
-        ("discovery", "/apis"),
+        *AHEAD,
         ("inventory", ""),
         ("namespace", source.namespace),
         ("deny", ""),
         *(("live", str(i)) for i in range(len(candidates))),
     ]
     widest = min(client.opts.max_workers, max(round_sizes(early.objects)))
-    tasks += [("connect", "")] * max(0, widest - len(tasks))
+    tasks += [("connect", "")] * max(0, widest - max(len(tasks), client.opened_ahead))
     version, api_doc, apis_doc, inv_cm, ns_obj, deny, *live_objs = client.map(first, tasks)
     live_objs = live_objs[: len(candidates)]
     rmap = resource_map(client, version, api_doc, apis_doc)

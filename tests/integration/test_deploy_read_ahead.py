@@ -1,0 +1,288 @@
+"""deploy reads the server's version and discovery while the policy gate runs.
+
+The reads go out before the spec is loaded; what they meet is reported in
+preflight's place, after the spec's own errors: a spec the gate refuses is
+reported as it always was, at once, whatever the cluster does, and a cluster
+error is reported as it always was when the spec is fine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from tests.cli.helpers import Result, run_cli
+from tests.fakes.kube_api import DEFAULT_TOKEN, FakeKube
+from tests.fakes.kube_fixtures import project
+from tests.fakes.ports import refused_port
+
+import agentctl
+from agentctl.cli import cluster
+
+AHEAD = {"/version", "/api", "/apis"}
+
+
+def write_kubeconfig(path: Path, server: str) -> Path:
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": server}}],
+        "users": [{"name": "u", "user": {"token": DEFAULT_TOKEN}}],
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "x",
+    }
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return path
+
+
+class Blackhole:
+    """A loopback server that takes connections (the kernel completes the handshakes)
+    and never answers, nor closes them, until the block ends."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0), backlog=64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def waiting(self) -> int:
+        """Connections made to it so far (taken off the backlog, still unanswered)."""
+        self.sock.setblocking(False)
+        taken = 0
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except BlockingIOError:
+                return taken
+            self._held.append(conn)
+            taken += 1
+
+    def __enter__(self) -> Blackhole:
+        self._held: list[socket.socket] = []
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for conn in self._held:
+            conn.close()
+        self.sock.close()
+
+
+@pytest.fixture
+def refused_by_gate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    proj = project(tmp_path)
+    agent = proj / "agent.yaml"
+    text = agent.read_text()
+    agent.write_text(text.replace("ghcr.io/acme/research-assistant:1.4.2", "docker.io/x/y:latest"))
+    monkeypatch.chdir(proj)
+    return proj
+
+
+@pytest.fixture
+def invalid_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    proj = project(tmp_path)
+    with (proj / "agent.yaml").open("a") as fh:
+        fh.write("name: [\n")
+    monkeypatch.chdir(proj)
+    return proj
+
+
+@pytest.fixture
+def without_read_ahead(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Switch the reads ahead off: the command then connects after the gate, as it used to."""
+
+    def off() -> None:
+        monkeypatch.setattr(cluster.Target, "connect_ahead", lambda self: None)
+
+    return off
+
+
+def same(a: Result, b: Result) -> None:
+    assert (a.exit_code, a.stdout, a.stderr) == (b.exit_code, b.stdout, b.stderr)
+
+
+# -- (1) a spec error comes first, at once, whatever the cluster does ---------------------------
+
+
+@pytest.mark.parametrize("spec", ["refused_by_gate", "invalid_spec"])
+def test_a_spec_error_is_reported_as_without_a_cluster_while_the_cluster_never_answers(
+    spec: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    request.getfixturevalue(spec)
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-such-kubeconfig"))
+    alone = run_cli("deploy")
+    assert alone.exit_code in (1, 2) and "Traceback" not in alone.stderr
+    with Blackhole() as hole:
+        monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "kc", hole.url)))
+        # the command returns while the server still holds every connection unanswered
+        res = run_cli("deploy", "--request-timeout", "10m")
+        assert hole.waiting() > 0  # the reads went out
+    same(res, alone)
+
+
+def test_a_spec_error_ends_the_process_without_waiting_for_the_reads(
+    refused_by_gate: Path, tmp_path: Path
+) -> None:
+    """In a fresh interpreter, as installed: nothing joins the threads that wait on the
+    server at exit (the reads would wait ten minutes for an answer here)."""
+    with Blackhole() as hole:
+        env = {
+            **os.environ,
+            "NO_COLOR": "1",
+            "PYTHONPATH": str(Path(agentctl.__file__).parents[1]),  # this tree, from any cwd
+            "KUBECONFIG": str(write_kubeconfig(tmp_path / "kc", hole.url)),
+        }
+        proc = subprocess.run(
+            [sys.executable, "-m", "agentctl", "deploy", "--request-timeout", "10m"],
+            cwd=refused_by_gate,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert hole.waiting() > 0
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("error: deploy refused: 1 policy finding(s) block it")
+    assert "IMG-002" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_bad_request_timeout_is_still_reported_after_the_spec(
+    refused_by_gate: Path, kube: FakeKube
+) -> None:
+    res = run_cli("deploy", "--request-timeout", "soon")
+    assert res.exit_code == 1 and "IMG-002" in res.stderr
+    assert kube.api_requests() == []  # nothing to send with: no reads ahead either
+
+
+# -- (2) a cluster error is reported as it was, a slow cluster deployed as it was --------------
+
+
+@pytest.fixture
+def proj(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    p = project(tmp_path)
+    monkeypatch.chdir(p)
+    return p
+
+
+Fault = Callable[[FakeKube], None]
+FAULTS: dict[str, Fault] = {
+    "expired credentials": lambda kube: kube.expired.add(DEFAULT_TOKEN),
+    "no Kubernetes API there": lambda kube: kube.answer_raw(200, b"<html>hello</html>"),
+    "discovery forbidden": lambda kube: kube.answer_raw(
+        403, b'{"kind":"Status","reason":"Forbidden","code":403}', path_prefix="/apis"
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize("latency", [0.0, 0.3])
+def test_a_cluster_error_met_ahead_is_reported_as_before(
+    fault: str,
+    latency: float,
+    proj: Path,
+    kube: FakeKube,
+    without_read_ahead: Callable[[], None],
+) -> None:
+    FAULTS[fault](kube)
+    kube.latency = latency  # 0.3: the reads are still out when the gate has passed
+    ahead = run_cli("deploy")
+    assert ahead.exit_code == 3 and "Traceback" not in ahead.stderr
+    assert {r.path for r in kube.api_requests("GET")} >= AHEAD
+    without_read_ahead()
+    same(run_cli("deploy"), ahead)
+
+
+def test_an_unreachable_cluster_is_reported_as_before(
+    proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, without_read_ahead: Any
+) -> None:
+    with refused_port() as port:
+        kc = write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("KUBECONFIG", str(kc))
+        ahead = run_cli("deploy")
+        without_read_ahead()
+        before = run_cli("deploy")
+    assert ahead.exit_code == 3
+    assert f"cannot reach the cluster at http://127.0.0.1:{port} (context x)" in ahead.stderr
+    same(ahead, before)
+
+
+def test_a_slow_cluster_is_deployed_with_every_request_counted(proj: Path, kube: FakeKube) -> None:
+    kube.latency = 0.3  # the reads ahead are answered after the gate has passed
+    res = run_cli("deploy", "--no-wait", "-o", "json")
+    assert res.exit_code == 0, res.stderr
+    data = json.loads(res.stdout)["data"]
+    assert data["counts"]["failed"] == 0
+    assert data["counts"]["created"] == data["planned"] == len(data["objects"])
+    assert data["requests"] == len(kube.api_requests())  # the reads ahead are the deploy's
+    again = json.loads(run_cli("deploy", "--no-wait", "-o", "json").stdout)["data"]
+    assert not again["changed"]
+
+
+def retries(stderr: str) -> list[str]:
+    return [
+        re.sub(r" in [0-9.]+s$", "", ln.strip()) for ln in stderr.splitlines() if ": retry " in ln
+    ]
+
+
+@pytest.mark.parametrize("read_ahead", [True, False])
+def test_a_retry_of_a_read_sent_ahead_is_told_as_before(
+    read_ahead: bool, proj: Path, kube: FakeKube, without_read_ahead: Callable[[], None]
+) -> None:
+    """Retried while the gate runs, when nothing may be printed: told once the deploy starts."""
+    if not read_ahead:
+        without_read_ahead()
+    kube.fail_next(503, 1, path_contains="/version", retry_after=None)
+    res = run_cli("deploy", "--no-wait")
+    assert res.exit_code == 0, res.stderr
+    assert retries(res.stderr) == [
+        "the API server failed version (503 ServiceUnavailable): "
+        "the server is currently unable to handle the request: retry 1"
+    ]
+
+
+# -- (3) the reads go out before the gate has decided -------------------------------------------
+
+
+@pytest.fixture
+def gate_watch(monkeypatch: pytest.MonkeyPatch, kube: FakeKube) -> dict[str, set[str]]:
+    """The gate, kept from returning (for up to a minute) until the server has the reads
+    ahead; ``decided``: the paths the server had received when the gate returned."""
+    from agentctl.policy import gate
+
+    seen: dict[str, set[str]] = {}
+    real = gate.enforce
+
+    def paths() -> set[str]:
+        return {r.path for r in kube.api_requests()}
+
+    def enforce(*args: Any, **kw: Any) -> Any:
+        report = real(*args, **kw)
+        for _ in range(600):
+            if paths() >= AHEAD:
+                break
+            time.sleep(0.1)
+        seen["decided"] = paths()
+        return report
+
+    monkeypatch.setattr(gate, "enforce", enforce)
+    return seen
+
+
+def test_the_version_and_discovery_reads_arrive_before_the_gate_decides(
+    proj: Path, kube: FakeKube, gate_watch: dict[str, set[str]]
+) -> None:
+    res = run_cli("deploy", "--no-wait")
+    assert res.exit_code == 0, res.stderr
+    # those reads, and nothing about the agent (its namespace, its inventory), before the gate
+    # passed it; all of them reads
+    assert gate_watch["decided"] == AHEAD
+    assert all(r.method == "GET" for r in kube.api_requests()[:3])
