@@ -6,7 +6,9 @@ prints one JSON line of what the servers saw and what the runtime answered:
 
 - ``restart`` / ``restart-forgetful``: CALLS calls, a restart of the server, CALLS calls more;
 - ``close-together``: sessions with several servers whose DELETE is only answered once
-  every server has one waiting, then ``close_mcp_sessions``.
+  every server has one waiting, then ``close_mcp_sessions``;
+- ``slow-open``: a server that answers the first session's ``initialize`` after the
+  client stopped waiting for it, then a call on a fresh session.
 
 Used by tests/scaffolds/test_mcp_session.py.
 """
@@ -65,6 +67,7 @@ class CountingServer:
         forgetful: bool = False,
         legacy: bool = False,
         deletes_wait_for: Gathering | None = None,
+        slow_open: float = 0.0,
     ) -> None:
         self.port = port
         # forgetful: after a restart, refuse calls (404, as a server that lost the session
@@ -76,6 +79,11 @@ class CountingServer:
         # a DELETE is answered once every server of the gathering has one waiting
         self.deletes_wait_for = deletes_wait_for
         self.delete_outcomes: list[str] = []  # "answered", or "abandoned" by the client first
+        # slow_open: the first initialize is answered after this many seconds (unless the
+        # client hung up first: "dropped")
+        self.slow_open = slow_open
+        self.slow_open_outcome = ""  # "dropped" or "answered"
+        self.slow_open_done = threading.Event()
         self.greeted = False
         self.methods: dict[str, int] = {}
         self.deletes = 0
@@ -141,6 +149,14 @@ class CountingServer:
                 return await _json(
                     send, {"jsonrpc": "2.0", "id": request.get("id"), "error": _NOT_FOUND}
                 )
+            if method == "initialize" and self.slow_open and not self.slow_open_done.is_set():
+                try:
+                    hung_up = await _until(receive, lambda: False, self.slow_open)
+                    self.slow_open_outcome = "dropped" if hung_up else "answered"
+                    if hung_up:
+                        return None
+                finally:
+                    self.slow_open_done.set()
             if method in OPENING:
                 self.greeted = True
                 send = self._recording_session(send)
@@ -356,11 +372,39 @@ def close_together(package: str, servers: int) -> dict[str, Any]:
     }
 
 
+def slow_open(package: str) -> dict[str, Any]:
+    """A server that answers the first ``initialize`` after the client stopped waiting for
+    it (the SDK itself would wait longer), then a call on a fresh session."""
+    remote = _runtime(package)[2]
+    server = CountingServer(free_port(), legacy=True, slow_open=2.0)
+    server.start()
+    session = remote.mcp_session(f"http://127.0.0.1:{server.port}/mcp", {}, 5.0)
+    session.open_timeout = 0.5
+    try:
+        session.run(_listed)
+        first = "opened"
+    except Exception as exc:  # what the caller is told is the result
+        first = f"{type(exc).__name__}: {exc}"
+    server.slow_open_done.wait(10)  # the server answered, or saw the client hang up
+    then = [tool.name for tool in session.run(_listed).tools]
+    remote.close_mcp_sessions()
+    time.sleep(0.2)
+    server.stop()
+    return {
+        "first": first,
+        "slowOpen": server.slow_open_outcome,
+        "then": then,
+        "sessions": server.sessions,
+        "deleted": server.deleted,
+    }
+
+
 def main(package: str, scenario: str, calls: int) -> None:
     scenarios: dict[str, Callable[[], dict[str, Any]]] = {
         "restart": lambda: restart(package, calls, forgetful=False),
         "restart-forgetful": lambda: restart(package, calls, forgetful=True),
         "close-together": lambda: close_together(package, servers=3),
+        "slow-open": lambda: slow_open(package),
     }
     print(json.dumps(scenarios[scenario]()))
 

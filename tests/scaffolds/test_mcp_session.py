@@ -4,7 +4,8 @@ Against a loopback MCP server (the official SDK) that counts the requests
 opening a session: listing the tools and N calls open one session, not one
 per call; after a restart of the server the calls go on, and a server that
 lost the session (404) is met with exactly one new session. Closing the sessions
-of several servers ends them all at once.
+of several servers ends them all at once, and a session the client stopped
+waiting for is ended rather than left open.
 """
 
 from __future__ import annotations
@@ -76,3 +77,14 @@ def test_sessions_with_several_servers_are_closed_together(tmp_path: Path) -> No
     got = _run(tmp_path, "close-together")
     assert got["sessions"] == [1, 1, 1]
     assert got["deletes"] == [["answered"]] * 3  # and close_mcp_sessions returned
+
+
+def test_a_session_opened_after_the_client_gave_up_is_ended(tmp_path: Path) -> None:
+    got = _run(tmp_path, "slow-open")
+    assert got["first"].startswith("TimeoutError: MCP server http://127.0.0.1:")
+    assert "no session" in got["first"]
+    assert got["then"] == ["add"]  # a fresh session works
+    # the abandoned opening: its connection closed before the answer, or its session
+    # was ended; every session the server gave out has been ended by exit
+    assert got["slowOpen"] in ("dropped", "answered")
+    assert sorted(got["deleted"]) == sorted(got["sessions"]) and len(got["sessions"]) >= 1

@@ -110,10 +110,15 @@ class McpSession:
     close them); tool calls from any thread run on that loop with the caller's
     OpenTelemetry context. Opened on first use; reopened once when a call finds it
     broken; closed by :meth:`close` (at exit for every session).
+
+    A caller waits ``open_timeout`` seconds for a session to open (the SDK may make
+    more than one round trip: a probe, then the handshake); an opening it stopped
+    waiting for is abandoned, and its session ended if the server completes it.
     """
 
     def __init__(self, url: str, headers: dict[str, str], timeout: float) -> None:
         self.url, self.headers, self.timeout = url, dict(headers), timeout
+        self.open_timeout = timeout + 5  # the SDK's own read timeout comes first, mostly
         self.opened = 0  # sessions opened so far (1 unless one broke)
         self._lock = threading.Lock()
         self._loop: Any = None
@@ -199,6 +204,7 @@ class McpSession:
     def _session(self, replace: Any = None) -> Any:
         """The open session's client; a new session when there is none or ``replace`` is it."""
         import asyncio
+        import concurrent.futures
 
         with self._lock:
             ended = self._held is not None and self._held.done()  # the connection closed
@@ -212,19 +218,32 @@ class McpSession:
                     target=self._loop.run_forever, name=f"mcp-session {self.url}", daemon=True
                 )
                 self._thread.start()
-            opened: Any = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
-            self._client, self._stop, self._held = opened.result(self.timeout + 5)
+            stop = asyncio.Event()
+            opened: Any = asyncio.run_coroutine_threadsafe(self._open(stop), self._loop)
+            try:
+                self._client, self._held = opened.result(self.open_timeout)
+            except concurrent.futures.TimeoutError:
+                # abandon the opening: cancelled while under way, or ended should it have
+                # completed since (nobody else holds it: it would stay open until exit)
+                opened.cancel()
+                self._loop.call_soon_threadsafe(stop.set)
+                raise TimeoutError(f"MCP server {self.url}: no session within {self.open_timeout:g}s") from None
+            self._stop = stop
             self.opened += 1
             return self._client
 
-    async def _open(self) -> tuple[Any, Any, Any]:
+    async def _open(self, stop: Any) -> tuple[Any, Any]:
         import asyncio
 
         ready: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        stop = asyncio.Event()
         held = asyncio.ensure_future(self._hold(ready, stop))
-        client = await ready
-        return client, stop, held
+        try:
+            client = await ready
+        except asyncio.CancelledError:  # the caller stopped waiting
+            if not ready.done() or ready.cancelled():
+                held.cancel()  # the handshake is under way: drop its connection
+            raise
+        return client, held
 
     async def _hold(self, ready: Any, stop: Any) -> None:
         import httpx2
@@ -235,6 +254,8 @@ class McpSession:
             async with httpx2.AsyncClient(headers=self.headers, timeout=self.timeout) as http:
                 transport = streamable_http_client(self.url, http_client=http)
                 async with Client(transport, read_timeout_seconds=self.timeout) as client:
+                    if ready.cancelled() or stop.is_set():
+                        return  # the opener stopped waiting: end the session now
                     ready.set_result(client)
                     await stop.wait()
         except BaseException as exc:  # noqa: BLE001 - the opener hears it; a closing error is moot
