@@ -386,6 +386,7 @@ def slow_open(package: str) -> dict[str, Any]:
     except Exception as exc:  # what the caller is told is the result
         first = f"{type(exc).__name__}: {exc}"
     server.slow_open_done.wait(10)  # the server answered, or saw the client hang up
+    session.open_timeout = 10.0  # the later call waits as long as it takes
     then = [tool.name for tool in session.run(_listed).tools]
     remote.close_mcp_sessions()
     time.sleep(0.2)
