@@ -3,7 +3,9 @@
 Against a loopback MCP server (the official SDK) that counts the requests
 opening a session: listing the tools and N calls open one session, not one
 per call; after a restart of the server the calls go on, and a server that
-lost the session (404) is met with exactly one new session.
+lost the session (404) is met with exactly one new session. Closing the sessions
+of several servers ends them all at once, and a session the client stopped
+waiting for is ended rather than left open.
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ HERE = Path(__file__).resolve().parent
 CALLS = 7
 
 
-def _run(tmp_path: Path, *flags: str) -> dict[str, Any]:
+def _run(tmp_path: Path, scenario: str) -> dict[str, Any]:
     project = _generate("tool-service", tmp_path / "project")
     env = {**_clean_env(), "PYTHONPATH": str(project / "src")}
     done = subprocess.run(
-        [sys.executable, str(HERE / "mcp_loopback.py"), "currency_converter", str(CALLS), *flags],
+        [sys.executable, str(HERE / "mcp_loopback.py"), "currency_converter", scenario, str(CALLS)],
         env=env,
         capture_output=True,
         text=True,
@@ -45,7 +47,7 @@ def _opening(methods: dict[str, int]) -> int:
 
 
 def test_tool_calls_share_one_session_and_survive_a_restart(tmp_path: Path) -> None:
-    got = _run(tmp_path)
+    got = _run(tmp_path, "restart")
     assert got["tools"] == ["add"]
     assert got["answers"] == [i + 1 for i in range(CALLS)]
     assert got["before"]["tools/call"] == CALLS
@@ -61,9 +63,28 @@ def test_tool_calls_share_one_session_and_survive_a_restart(tmp_path: Path) -> N
 
 
 def test_a_server_that_lost_the_session_gets_one_new_one(tmp_path: Path) -> None:
-    got = _run(tmp_path, "--forgetful")
+    got = _run(tmp_path, "restart-forgetful")
     assert got["answers"] == [i + 1 for i in range(CALLS)]
     assert _opening(got["before"]) == 1
     assert got["afterRestart"] == [i + 2 for i in range(CALLS)]  # no call lost
     assert _opening(got["after"]) == 1 and got["opened"] == 2  # one reconnect
     assert got["after"]["tools/call"] == CALLS + 1  # the refused call, sent again once
+
+
+def test_sessions_with_several_servers_are_closed_together(tmp_path: Path) -> None:
+    # each server answers its DELETE only once the DELETEs of all three are waiting:
+    # closed one after another, each session would wait out its timeout and hang up
+    got = _run(tmp_path, "close-together")
+    assert got["sessions"] == [1, 1, 1]
+    assert got["deletes"] == [["answered"]] * 3  # and close_mcp_sessions returned
+
+
+def test_a_session_opened_after_the_client_gave_up_is_ended(tmp_path: Path) -> None:
+    got = _run(tmp_path, "slow-open")
+    assert got["first"].startswith("TimeoutError: MCP server http://127.0.0.1:")
+    assert "no session" in got["first"]
+    assert got["then"] == ["add"]  # a fresh session works
+    # the abandoned opening: its connection closed before the answer, or its session
+    # was ended; every session the server gave out has been ended by exit
+    assert got["slowOpen"] in ("dropped", "answered")
+    assert sorted(got["deleted"]) == sorted(got["sessions"]) and len(got["sessions"]) >= 1

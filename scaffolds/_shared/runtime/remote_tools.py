@@ -21,7 +21,8 @@ server refused because it forgot the session (it restarted) is sent again
 once on a new session. A call that may have run is never sent again: one that
 timed out, that the server answered with an error, or whose connection closed
 while it was on its way (the next call gets a new session).
-Sessions are closed at exit (:func:`close_mcp_sessions`). The trace context
+Sessions are closed at exit (:func:`close_mcp_sessions`), all at once: exit
+waits about one timeout however many servers do not answer. The trace context
 of each call travels in the request's ``_meta`` (the SDK puts it there).
 """
 
@@ -32,6 +33,7 @@ import json
 import logging
 import os
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
@@ -108,10 +110,15 @@ class McpSession:
     close them); tool calls from any thread run on that loop with the caller's
     OpenTelemetry context. Opened on first use; reopened once when a call finds it
     broken; closed by :meth:`close` (at exit for every session).
+
+    A caller waits ``open_timeout`` seconds for a session to open (the SDK may make
+    more than one round trip: a probe, then the handshake); an opening it stopped
+    waiting for is abandoned, and its session ended if the server completes it.
     """
 
     def __init__(self, url: str, headers: dict[str, str], timeout: float) -> None:
         self.url, self.headers, self.timeout = url, dict(headers), timeout
+        self.open_timeout = timeout + 5  # the SDK's own read timeout comes first, mostly
         self.opened = 0  # sessions opened so far (1 unless one broke)
         self._lock = threading.Lock()
         self._loop: Any = None
@@ -137,17 +144,39 @@ class McpSession:
 
     def close(self) -> None:
         """End the session (the server hears it) and stop its loop."""
-        with self._lock:
+        _close_together([self])
+
+    def _start_closing(self, deadline: float) -> Callable[[], bool]:
+        """Ask the session to end without waiting for it: the call returned waits for it
+        until ``deadline``, stops the loop and tells whether the session ended in time."""
+        if not self._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return lambda: False  # busy opening a session until past the deadline
+        try:
             loop, thread = self._loop, self._thread
             if loop is None:
-                return
-            self._end_session()
-            loop.call_soon_threadsafe(loop.stop)
+                return lambda: True
+            ending = self._ask_end()
             self._loop = self._thread = None
-        if thread is not None:
-            thread.join(self.timeout)
-        if not loop.is_running():
-            loop.close()
+        finally:
+            self._lock.release()
+
+        def finish() -> bool:
+            import concurrent.futures
+
+            ended = True
+            if ending is not None:
+                try:
+                    ended = ending.result(max(0.0, deadline - time.monotonic()))
+                except (concurrent.futures.TimeoutError, concurrent.futures.CancelledError, RuntimeError):
+                    ended = False
+            loop.call_soon_threadsafe(loop.stop)
+            if thread is not None:
+                thread.join(max(0.0, deadline - time.monotonic()))
+            if not loop.is_running():
+                loop.close()
+            return bool(ended)
+
+        return finish
 
     # -- inside -------------------------------------------------------------
 
@@ -175,6 +204,7 @@ class McpSession:
     def _session(self, replace: Any = None) -> Any:
         """The open session's client; a new session when there is none or ``replace`` is it."""
         import asyncio
+        import concurrent.futures
 
         with self._lock:
             ended = self._held is not None and self._held.done()  # the connection closed
@@ -188,19 +218,32 @@ class McpSession:
                     target=self._loop.run_forever, name=f"mcp-session {self.url}", daemon=True
                 )
                 self._thread.start()
-            opened: Any = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
-            self._client, self._stop, self._held = opened.result(self.timeout + 5)
+            stop = asyncio.Event()
+            opened: Any = asyncio.run_coroutine_threadsafe(self._open(stop), self._loop)
+            try:
+                self._client, self._held = opened.result(self.open_timeout)
+            except concurrent.futures.TimeoutError:
+                # abandon the opening: cancelled while under way, or ended should it have
+                # completed since (nobody else holds it: it would stay open until exit)
+                opened.cancel()
+                self._loop.call_soon_threadsafe(stop.set)
+                raise TimeoutError(f"MCP server {self.url}: no session within {self.open_timeout:g}s") from None
+            self._stop = stop
             self.opened += 1
             return self._client
 
-    async def _open(self) -> tuple[Any, Any, Any]:
+    async def _open(self, stop: Any) -> tuple[Any, Any]:
         import asyncio
 
         ready: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        stop = asyncio.Event()
         held = asyncio.ensure_future(self._hold(ready, stop))
-        client = await ready
-        return client, stop, held
+        try:
+            client = await ready
+        except asyncio.CancelledError:  # the caller stopped waiting
+            if not ready.done() or ready.cancelled():
+                held.cancel()  # the handshake is under way: drop its connection
+            raise
+        return client, held
 
     async def _hold(self, ready: Any, stop: Any) -> None:
         import httpx2
@@ -211,6 +254,8 @@ class McpSession:
             async with httpx2.AsyncClient(headers=self.headers, timeout=self.timeout) as http:
                 transport = streamable_http_client(self.url, http_client=http)
                 async with Client(transport, read_timeout_seconds=self.timeout) as client:
+                    if ready.cancelled() or stop.is_set():
+                        return  # the opener stopped waiting: end the session now
                     ready.set_result(client)
                     await stop.wait()
         except BaseException as exc:  # noqa: BLE001 - the opener hears it; a closing error is moot
@@ -227,22 +272,32 @@ class McpSession:
 
     def _end_session(self) -> None:
         """Ask the holding task to close the session and wait for it (the lock is held)."""
-        import asyncio
         import concurrent.futures
+
+        ending = self._ask_end()
+        try:
+            ended = ending is None or ending.result(self.timeout + 5)
+        except (concurrent.futures.TimeoutError, RuntimeError):
+            ended = False
+        if not ended:
+            log.info("MCP server %s: the session did not close in time", self.url)
+
+    def _ask_end(self) -> Any:
+        """Ask the holding task to close the session (the lock is held): a future of whether
+        it closed within the timeout, or None when there is no session."""
+        import asyncio
 
         stop, held, loop = self._stop, self._held, self._loop
         self._client = self._stop = self._held = None
         if stop is None or loop is None:
-            return
+            return None
 
-        async def end() -> None:
+        async def end() -> bool:
             stop.set()
-            await asyncio.wait([held], timeout=self.timeout)
+            done, _ = await asyncio.wait([held], timeout=self.timeout)
+            return bool(done)
 
-        try:
-            asyncio.run_coroutine_threadsafe(end(), loop).result(self.timeout + 5)
-        except (concurrent.futures.TimeoutError, RuntimeError):
-            log.info("MCP server %s: the session did not close in time", self.url)
+        return asyncio.run_coroutine_threadsafe(end(), loop)
 
 
 def _session_lost(exc: BaseException) -> bool:
@@ -293,11 +348,32 @@ def close_mcp_sessions() -> None:
     with _SESSIONS_LOCK:
         sessions = list(_BY_SERVER.values())
         _BY_SERVER.clear()
-    for session in sessions:
+    _close_together(sessions)
+
+
+_CLOSE_MARGIN = 1.0  # seconds past the longest timeout for the sessions' loops to stop
+
+
+def _close_together(sessions: list[McpSession]) -> None:
+    """End the sessions all at once and wait for them until one deadline (about the longest
+    timeout): an unanswered server costs that once, not once per server. Never raises."""
+    if not sessions:
+        return
+    deadline = time.monotonic() + max(session.timeout for session in sessions) + _CLOSE_MARGIN
+    finishing = []
+    for session in sessions:  # every server is asked before any is waited for
         try:
-            session.close()
+            finishing.append((session, session._start_closing(deadline)))
         except Exception as exc:  # noqa: BLE001 - shutting down: say it, go on
             log.info("MCP server %s: closing the session failed (%s)", session.url, exc)
+    for session, finish in finishing:
+        try:
+            ended = finish()
+        except Exception as exc:  # noqa: BLE001 - shutting down: say it, go on
+            log.info("MCP server %s: closing the session failed (%s)", session.url, exc)
+            continue
+        if not ended:
+            log.info("MCP server %s: the session did not close in time", session.url)
 
 
 def _mcp(url: str, headers: dict[str, str], timeout: float, operation: Callable[[Any], Awaitable[Any]]) -> Any:
