@@ -25,6 +25,7 @@
 # Env: AGENTCTL_K8S_VERSION (v1.37.2), AGENTCTL_ETCD_VERSION (v3.6.17), AGENTCTL_KWOK_VERSION (v0.8.0),
 #      AGENTCTL_CLUSTER_CACHE (the cache root), GO (go on PATH).
 set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)  # absolute: the build cd's into its modules
 K8S_VERSION=${AGENTCTL_K8S_VERSION:-v1.37.2}
 ETCD_VERSION=${AGENTCTL_ETCD_VERSION:-v3.6.17}
 KWOK_VERSION=${AGENTCTL_KWOK_VERSION:-v0.8.0}
@@ -58,7 +59,7 @@ if [ "$check" = 1 ]; then
 fi
 controllers() {  # the optional controllers, after a full build; their stdout is not ours
   [ "$full" = 1 ] && [ "${AGENTCTL_CLUSTER_CONTROLLERS:-1}" != 0 ] || return 0
-  bash "$(dirname "${BASH_SOURCE[0]}")/build-controllers.sh" >&2 \
+  bash "$HERE/build-controllers.sh" >&2 \
     || echo "build.sh: the controllers did not build (their tests will skip); see above" >&2
 }
 [ ${#missing[@]} -eq 0 ] && { controllers; echo "$OUT"; exit 0; }
