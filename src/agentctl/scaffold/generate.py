@@ -333,9 +333,36 @@ def _modified(target: Path, project: Path, files: list[str]) -> list[str]:
         if rel == versions.RECORD_FILE:
             continue
         existing = target / rel
-        if existing.is_file() and existing.read_bytes() != (project / rel).read_bytes():
+        if _link_on_path(target, rel):  # the link is replaced, whatever it points at
+            changed.append(rel)
+        elif existing.is_file() and existing.read_bytes() != (project / rel).read_bytes():
             changed.append(rel)
     return changed
+
+
+def _link_on_path(root: Path, rel: str) -> bool:
+    """Whether ``root/rel`` or a directory on the way to it is a symbolic link."""
+    path = root
+    for part in Path(rel).parts:
+        path = path / part
+        if path.is_symlink():
+            return True
+    return False
+
+
+def _unlink_shadowing_links(project: Path, merged: Path) -> None:
+    """Remove the links in ``merged`` where the project puts a file or directory.
+
+    The merge then replaces the link itself, as ``build --out`` does, and never
+    writes through it into the file or directory it points at (which may be
+    anywhere on the machine).
+    """
+    for dirpath, dirnames, filenames in os.walk(project):
+        rel = Path(dirpath).relative_to(project)
+        for entry in (*dirnames, *filenames):
+            existing = merged / rel / entry
+            if existing.is_symlink():
+                existing.unlink()
 
 
 def _generate_in(
@@ -405,6 +432,7 @@ def _move_into_place(project: Path, target: Path, staging: Path) -> None:
     # files win, the user's other files stay), then swap whole directories.
     merged = staging / "merged"
     shutil.copytree(target, merged, symlinks=True)
+    _unlink_shadowing_links(project, merged)
     shutil.copytree(project, merged, symlinks=True, dirs_exist_ok=True)
     previous = staging / "previous"
     os.rename(target, previous)

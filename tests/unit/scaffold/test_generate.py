@@ -80,6 +80,31 @@ def test_refuses_a_non_empty_target_unless_forced(simple, tmp_path):
     assert entries(tmp_path / "out") == ["svc"]
 
 
+def test_force_replaces_links_in_the_target_never_what_they_point_at(tmp_path):
+    template = make_template(
+        tmp_path / "tpl", {"name": "demo"}, {"agent.yaml": "name: x\n", "src/pkg.py": "x = 1\n"}
+    )
+    outside = tmp_path / "outside"
+    (outside / "elsewhere").mkdir(parents=True)
+    (outside / "victim.txt").write_text("VICTIM")
+    (outside / "elsewhere" / "keep.txt").write_text("keep")
+    target = tmp_path / "out" / "svc"
+    target.mkdir(parents=True)
+    (target / "agent.yaml").symlink_to(outside / "victim.txt")
+    (target / "src").symlink_to(outside / "elsewhere", target_is_directory=True)
+
+    with pytest.raises(UsageError, match="differ from the template: agent.yaml, src/pkg.py"):
+        generate(InitRequest(str(template), "svc", tmp_path / "out", force=True))
+    result = generate(InitRequest(str(template), "svc", tmp_path / "out", force=True, overwrite=True))
+
+    assert result.replaced == ["agent.yaml", "src/pkg.py"]
+    assert (outside / "victim.txt").read_text() == "VICTIM"
+    assert sorted(p.name for p in (outside / "elsewhere").iterdir()) == ["keep.txt"]
+    assert not (target / "agent.yaml").is_symlink() and not (target / "src").is_symlink()
+    assert (target / "agent.yaml").read_text() == "name: x\n"
+    assert (target / "src" / "pkg.py").read_text() == "x = 1\n"
+
+
 def test_an_empty_target_is_fine(simple, tmp_path):
     (tmp_path / "out" / "svc").mkdir(parents=True)
     assert "README.md" in generate(InitRequest(str(simple), "svc", tmp_path / "out")).files
