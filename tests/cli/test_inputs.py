@@ -52,3 +52,45 @@ def test_cost_and_eval_refuse_the_same_empty_window(
     assert r.exit_code == EXIT_USAGE
     assert "--since 1h is not before --until 2h" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "flag", "value"),
+    [
+        ("trace", "--since", "0001-01-01"),
+        ("trace", "--since", "1677-01-01"),
+        ("cost", "--since", "9999-12-31T23:59:59-05:00"),
+        ("cost", "--until", "2500-01-01"),
+        ("eval", "--since", "0001-01-01T00:00:00+05:00"),
+        ("eval", "--until", "9999-12-31"),
+    ],
+)
+def test_a_time_a_store_cannot_hold_is_a_usage_error(
+    command: str, flag: str, value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
+    r = run_cli(command, flag, value)
+    assert r.exit_code == EXIT_USAGE
+    assert f"{flag} {value!r}: out of range; times go from 1677-09-22 to 2262-04-11" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_times_at_the_edges_of_the_range_are_exact() -> None:
+    since_ns, until_ns = window("1677-09-22", "2262-04-11")
+    assert since_ns == -9_223_286_400 * 10**9 and until_ns == 9_223_286_400 * 10**9
+    assert window("1969-12-31T23:59:59.5Z", "1970-01-01")[0] == -500_000_000
+
+
+@pytest.mark.parametrize(
+    ("command", "flag"), [("trace", "--limit"), ("cost", "--top"), ("eval", "--limit")]
+)
+def test_a_limit_beyond_the_maximum_is_a_usage_error(
+    command: str, flag: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
+    r = run_cli(command, flag, "99999999999999999999")
+    assert r.exit_code == EXIT_USAGE
+    assert flag in r.stderr and "less than or equal to 1000000" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -28,7 +28,7 @@ def cost(
     since: options.SinceOpt = "7d",
     until: options.UntilOpt = None,
     agent: options.AgentFilterOpt = None,
-    top: Annotated[int, typer.Option("--top", min=0, help="How many of the most expensive runs to list.")] = 10,
+    top: Annotated[int, typer.Option("--top", min=0, max=options.MAX_LISTED, help="How many of the most expensive runs to list.")] = 10,
     budget_check: Annotated[bool, typer.Option("--budget-check", help="Compare spend with agent.yaml budgets and platform limits; exit 1 on a breach.")] = False,
     estimate: Annotated[bool, typer.Option("--estimate", help="Projected monthly cost of the agents in scope from their spec (nothing deployed).")] = False,
     env: options.EnvEachOpt = None,

@@ -73,7 +73,7 @@ def eval_(
     groundedness: Annotated[bool, typer.Option("--groundedness/--no-groundedness", help="Check the answers of stored runs that captured their content and carry no groundedness verdict yet (the runtime's own check, offline), and store the verdict on the run: it counts in the hallucination rate.")] = True,
     judge: options.FaithfulnessJudge = options.FaithfulnessJudge(),
     judge_limit: Annotated[int, typer.Option("--judge-limit", metavar="N", min=1, max=10000, help="At most this many runs judged per call.")] = 50,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="With --source: how many recent traces to read.")] = 500,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=options.MAX_LISTED, help="With --source: how many recent traces to read.")] = 500,
     env: options.EnvEachOpt = None,
     credentials: options.SourceCredentials = options.NO_CREDENTIALS,
     output: options.OutputOpt = OutputFormat.text,

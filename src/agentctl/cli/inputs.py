@@ -21,9 +21,23 @@ def duration(value: str, flag: str) -> float:
         raise UsageError(f"{flag} {value!r}: {exc}") from None
 
 
+# Times are kept as nanoseconds since 1970 in a signed 64-bit integer (the trace
+# store's column type): about 1677-09-21 to 2262-04-11.
+_NS_MIN, _NS_MAX = -(2**63), 2**63 - 1
+_NS_RANGE = "1677-09-22 to 2262-04-11 (UTC)"
+
+
+def _in_range(ns: int, value: str, flag: str) -> int:
+    if not _NS_MIN <= ns <= _NS_MAX:
+        from agentctl.errors import UsageError
+
+        raise UsageError(f"{flag} {value!r}: out of range; times go from {_NS_RANGE}")
+    return ns
+
+
 def parse_age(value: str, flag: str) -> int:
     """A duration (``30m``, ``6h``, ``7d``) in nanoseconds."""
-    return int(duration(value, flag)) * 1_000_000_000
+    return _in_range(int(duration(value, flag)) * 1_000_000_000, value, flag)
 
 
 def parse_when(value: str, flag: str, now_ns: int) -> int:
@@ -34,7 +48,7 @@ def parse_when(value: str, flag: str, now_ns: int) -> int:
     from agentctl.spec.units import parse_duration
 
     try:
-        return now_ns - parse_duration(value) * 10**9
+        return _in_range(now_ns - parse_duration(value) * 10**9, value, flag)
     except ValueError:
         pass
     try:
@@ -45,7 +59,8 @@ def parse_when(value: str, flag: str, now_ns: int) -> int:
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return int(when.timestamp()) * 10**9 + when.microsecond * 1000
+    since_epoch = when - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # exact, and never overflows
+    return _in_range(since_epoch // dt.timedelta(microseconds=1) * 1000, value, flag)
 
 
 def window(since: str, until: str | None) -> tuple[int, int]:

@@ -263,6 +263,9 @@ UntilOpt = Annotated[
     typer.Option("--until", help="Window end (default: now); same forms as --since."),
 ]
 AgentFilterOpt = Annotated[str | None, typer.Option("--agent", help="Only this agent.")]
+# The most traces or runs a --limit/--top lists (the store counts in 64-bit integers;
+# a larger number is an error, not a silent cap).
+MAX_LISTED = 1_000_000
 
 
 def _credential(flag: str, envvar: str, help: str) -> Any:

@@ -36,7 +36,7 @@ def trace(
     conversation: Annotated[str | None, typer.Option("--conversation", help="Only traces of this conversation id.")] = None,
     status: Annotated[Status | None, typer.Option("--status", help="Only traces that ended ok or with an error.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only traces started within this long (30m, 6h, 7d) or since an ISO date/time.")] = None,
-    limit: Annotated[int, typer.Option("--limit", "--last", "-l", min=1, help="How many traces to list.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "--last", "-l", min=1, max=options.MAX_LISTED, help="How many traces to list.")] = 20,
     store: options.StoreOpt = None,
     source: Annotated[str | None, typer.Option("--source", help="local, a Jaeger/Tempo URL (jaeger+http://..., tempo+http://... or probed), or jaeger|tempo with --port-forward (default: platform.yaml telemetry.traces, else local).")] = None,
     port_forward: Annotated[str | None, typer.Option("--port-forward", help="Reach an in-cluster backend: svc/NAME[:PORT] or pod/NAME[:PORT].")] = None,
