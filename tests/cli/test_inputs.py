@@ -94,3 +94,30 @@ def test_a_limit_beyond_the_maximum_is_a_usage_error(
     assert r.exit_code == EXIT_USAGE
     assert flag in r.stderr and "less than or equal to 1000000" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "daily-report"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", str(EXAMPLE)],
+        ["cost"],
+        ["eval"],
+        ["build", str(EXAMPLE), "--out", "{tmp}/dist"],
+        ["init", "--no-input", "-t", "batch-job", "{tmp}/new"],
+    ],
+    ids=lambda args: args[0],
+)
+def test_a_removed_working_directory_is_one_usage_error(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
+    r = run_cli(*(a.replace("{tmp}", str(tmp_path)) for a in args))
+    assert r.exit_code == EXIT_USAGE
+    assert r.stderr.strip() == "error: the current directory no longer exists"

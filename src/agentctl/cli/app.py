@@ -22,7 +22,7 @@ from agentctl import __version__
 from agentctl.cli import _coerce
 from agentctl.cli._click import Context, HelpFormatter
 from agentctl.cli.output import OutputState, output_scope
-from agentctl.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, AgentctlError
+from agentctl.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, AgentctlError, UsageError
 from agentctl.settings import Settings, debug_requested
 
 # name -> (module exposing ``app: typer.Typer``, one-line help, help panel).
@@ -316,6 +316,14 @@ def _run(args: list[str], output: OutputState, debug: bool) -> int:
     except KeyboardInterrupt:
         typer.echo("Interrupted.", err=True)
         return EXIT_INTERRUPTED
+    except FileNotFoundError:
+        from agentctl.cli import common, inputs
+
+        if not inputs.working_directory_gone():
+            raise
+        err = UsageError("the current directory no longer exists")
+        common.report_error(err, output, debug=debug)
+        return err.exit_code
     except BrokenPipeError:
         # Output piped into `head` and the reader went away: not an error.
         with contextlib.suppress(Exception):

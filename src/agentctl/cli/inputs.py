@@ -78,6 +78,18 @@ def window(since: str, until: str | None) -> tuple[int, int]:
     return since_ns, until_ns
 
 
+def working_directory_gone() -> bool:
+    """Whether the directory the command was started in has been removed since
+    (every relative path, and the project found from it, then names nothing)."""
+    import os
+
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        return True
+    return False
+
+
 def load_agents(paths: list[Path] | None, env: str | None) -> list[Any]:
     """The agents in scope: those named, else the project the working directory is in (if any)."""
     from agentctl.spec.files import project_agent_file
