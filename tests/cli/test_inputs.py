@@ -121,3 +121,27 @@ def test_a_removed_working_directory_is_one_usage_error(
     r = run_cli(*(a.replace("{tmp}", str(tmp_path)) for a in args))
     assert r.exit_code == EXIT_USAGE
     assert r.stderr.strip() == "error: the current directory no longer exists"
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["trace", "--agent", "surro\udced\udcbf\udcbf"], "'--agent'"),
+        (["cost", "--agent", "surro\udced\udcbf\udcbf"], "'--agent'"),
+        (["validate", "surro\udced\udcbf\udcbf"], "'PATHS'"),
+        (["init", "--no-input", "--set", "team=surro\udced\udcbf\udcbf", "ok"], "'--set'"),
+    ],
+    ids=lambda v: v[0] if isinstance(v, list) else None,
+)
+def test_a_value_that_is_not_utf8_is_one_usage_error_naming_its_flag(
+    args: list[str], flag: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
+    r = run_cli(*args)
+    assert r.exit_code == EXIT_USAGE
+    assert (
+        f"Invalid value for {flag}: " in r.stderr
+        and "surro\\xed\\xbf\\xbf is not valid UTF-8" in r.stderr
+    )
+    assert "Traceback" not in r.stderr

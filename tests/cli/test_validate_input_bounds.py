@@ -70,3 +70,29 @@ def test_a_fifo_named_agent_yaml_is_refused_not_waited_on(tmp_path: Path, how: s
     # -f inputs that cannot be read are located problems; the others are checked on
     where = "agent.yaml:1:1" if how == "manifest" else "agent.yaml"
     assert f"{where}: not a regular file" in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["validate", "-f", "-"], "<stdin>: standard input is closed"),
+        (["init", "-t", "batch-job", "new"], "Created new/"),
+    ],
+    ids=["validate", "init"],
+)
+def test_a_closed_standard_input_is_reported_not_a_traceback(
+    args: list[str], line: str, tmp_path: Path
+) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "agentctl", *args],
+        stdin=subprocess.DEVNULL,
+        preexec_fn=lambda: os.close(0),  # started with `<&-`: Python's sys.stdin is None
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+    )
+    assert "Traceback" not in proc.stderr
+    assert line in proc.stdout + proc.stderr
+    assert proc.returncode == (2 if args[0] == "validate" else 0)

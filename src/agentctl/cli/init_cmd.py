@@ -51,7 +51,7 @@ def init(
         name=name,
         output_dir=output_dir,
         sets=variables.parse_sets(set_ or []),
-        interactive=not no_input and sys.stdin.isatty() and output is OutputFormat.text,
+        interactive=not no_input and bool(sys.stdin and sys.stdin.isatty()) and output is OutputFormat.text,
         force=force,
         checkout=checkout,
         directory=directory,

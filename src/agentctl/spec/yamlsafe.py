@@ -344,6 +344,8 @@ def read_stdin(max_bytes: int, name: str = "<stdin>") -> str:
     """Standard input, with the same size bound and decoding as a file."""
     import sys
 
+    if sys.stdin is None:  # started with standard input closed (`<&-`)
+        raise UsageError(f"{name}: standard input is closed")
     buffer = getattr(sys.stdin, "buffer", None)
     if buffer is not None:
         raw = buffer.read(max_bytes + 1)
