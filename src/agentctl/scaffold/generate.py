@@ -217,6 +217,7 @@ def render(
     interactive: bool,
     accept_hooks: bool,
     strict_sets: bool = True,
+    new_project: bool = True,
 ) -> Rendered:
     """Render one template version into ``out`` through cookiecutter's public entry point.
 
@@ -224,6 +225,8 @@ def render(
     default context < ``sets``, then prompts on a TTY) and checked, so a bad value
     never reaches a file name; cookiecutter then renders with them, running the
     template's hooks when ``accept_hooks`` and writing its replay file.
+    ``new_project`` also holds the name to what a new project needs
+    (:func:`variables.check_project_name`); an upgrade re-renders an existing one.
     """
     from cookiecutter.config import get_user_config
     from cookiecutter.generate import generate_context
@@ -262,6 +265,8 @@ def render(
                 path_vars.update(_PATH_VAR.findall(entry["to"]))
         variables.check_context(values, patterns, path_vars)
         variables.check_name(name or str(values.get("name", "")))
+        if new_project:  # an existing project keeps the name it has
+            variables.check_project_name(values, meta)
         out.mkdir(parents=True, exist_ok=True)
         project = Path(
             cookiecutter(

@@ -235,6 +235,7 @@ def _render(
         interactive=False,
         accept_hooks=accept_hooks,
         strict_sets=False,
+        new_project=False,
     )
 
 

@@ -10,7 +10,9 @@ declare patterns for its own variables in ``_agentctl.variables``.
 
 from __future__ import annotations
 
+import keyword
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -63,6 +65,37 @@ def check_name(name: str) -> str:
             hint="lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. my-agent)",
         )
     return name
+
+
+# Agent types whose NAME also names a Kubernetes Service (a DNS-1035 label: starts with a letter).
+_SERVICE_TYPES = ("service", "stateful")
+
+
+def check_project_name(values: Mapping[str, Any], meta: Mapping[str, Any]) -> None:
+    """A new project's NAME must make a working project: a Service name for agents that
+    serve, and an importable Python package (``__package``) that hides no standard
+    library module (``json``, ``abc``: the project's own imports would break)."""
+    name = str(values.get("name", ""))
+    if meta.get("type") in _SERVICE_TYPES and not name[:1].isalpha():
+        raise UsageError(
+            f"NAME {name!r} must start with a letter: a {meta['type']} agent's Service is named after it (a DNS-1035 label)"
+        )
+    package = values.get("__package")
+    if not isinstance(package, str):
+        return
+    if not package.isidentifier():
+        raise UsageError(
+            f"NAME {name!r} must start with a letter: the project's Python package is named after it ({package})"
+        )
+    if keyword.iskeyword(package):
+        raise UsageError(
+            f"NAME {name!r} is a Python keyword, and the project's Python package is named after it"
+        )
+    if package in sys.stdlib_module_names:
+        raise UsageError(
+            f"NAME {name!r} would name the project's Python package {package!r}, hiding the standard library module of that name",
+            hint=f"choose another NAME (e.g. {name}-agent)",
+        )
 
 
 def parse_sets(pairs: Iterable[str]) -> dict[str, str]:

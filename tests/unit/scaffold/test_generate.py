@@ -269,3 +269,22 @@ def test_templates_command():
         "workflow",
         "job",
     }
+
+
+@pytest.mark.parametrize(
+    ("template", "name", "message"),
+    [
+        ("tool-service", "1abc", "must start with a letter: a service agent's Service"),
+        ("stateful-agent", "2x", "must start with a letter: a stateful agent's Service"),
+        ("batch-job", "1abc", "must start with a letter: the project's Python package"),
+        ("batch-job", "json", "hiding the standard library module"),
+        ("workflow-agent", "abc", "hiding the standard library module"),
+        ("batch-job", "class", "is a Python keyword"),
+    ],
+)
+def test_a_name_that_would_give_a_broken_project_is_refused(template, name, message, tmp_path):
+    r = run_cli("init", "--no-input", "-t", template, name, "--output-dir", str(tmp_path / "out"))
+    assert r.exit_code == 2
+    assert f"NAME {name!r}" in r.stderr and message in r.stderr
+    assert not (tmp_path / "out").exists()  # nothing left behind
+
