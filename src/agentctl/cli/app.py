@@ -321,9 +321,9 @@ def _run(args: list[str], output: OutputState, debug: bool) -> int:
 
         if not inputs.working_directory_gone():
             raise
-        err = UsageError("the current directory no longer exists")
-        common.report_error(err, output, debug=debug)
-        return err.exit_code
+        gone = UsageError("the current directory no longer exists")
+        common.report_error(gone, output, debug=debug)
+        return gone.exit_code
     except BrokenPipeError:
         # Output piped into `head` and the reader went away: not an error.
         with contextlib.suppress(Exception):

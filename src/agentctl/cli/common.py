@@ -285,7 +285,11 @@ def hook_trust(
             err=True,
         )
 
-    interactive = bool(sys.stdin and sys.stdin.isatty()) and sys.stderr.isatty() and output is OutputFormat.text
+    interactive = (
+        bool(sys.stdin and sys.stdin.isatty())
+        and sys.stderr.isatty()
+        and output is OutputFormat.text
+    )
     platform_file = platform_path(platform)
     return HookTrust(
         trust=trust,

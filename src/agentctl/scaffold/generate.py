@@ -338,9 +338,9 @@ def _modified(target: Path, project: Path, files: list[str]) -> list[str]:
         if rel == versions.RECORD_FILE:
             continue
         existing = target / rel
-        if _link_on_path(target, rel):  # the link is replaced, whatever it points at
-            changed.append(rel)
-        elif existing.is_file() and existing.read_bytes() != (project / rel).read_bytes():
+        if _link_on_path(target, rel) or (  # a link is replaced, whatever it points at
+            existing.is_file() and existing.read_bytes() != (project / rel).read_bytes()
+        ):
             changed.append(rel)
     return changed
 

@@ -93,9 +93,11 @@ def test_force_replaces_links_in_the_target_never_what_they_point_at(tmp_path):
     (target / "agent.yaml").symlink_to(outside / "victim.txt")
     (target / "src").symlink_to(outside / "elsewhere", target_is_directory=True)
 
-    with pytest.raises(UsageError, match="differ from the template: agent.yaml, src/pkg.py"):
+    with pytest.raises(UsageError, match=r"differ from the template: agent\.yaml, src/pkg\.py"):
         generate(InitRequest(str(template), "svc", tmp_path / "out", force=True))
-    result = generate(InitRequest(str(template), "svc", tmp_path / "out", force=True, overwrite=True))
+    result = generate(
+        InitRequest(str(template), "svc", tmp_path / "out", force=True, overwrite=True)
+    )
 
     assert result.replaced == ["agent.yaml", "src/pkg.py"]
     assert (outside / "victim.txt").read_text() == "VICTIM"
@@ -287,4 +289,3 @@ def test_a_name_that_would_give_a_broken_project_is_refused(template, name, mess
     assert r.exit_code == 2
     assert f"NAME {name!r}" in r.stderr and message in r.stderr
     assert not (tmp_path / "out").exists()  # nothing left behind
-
