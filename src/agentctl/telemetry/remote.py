@@ -23,7 +23,9 @@ Authentication (:class:`SourceAuth`): a bearer token, or basic auth, and
 Tempo's ``X-Scope-OrgID`` tenant header, from ``--source-token``,
 ``--source-user``/``--source-password`` and ``--source-org`` or their
 environment variables (``AGENTCTL_SOURCE_TOKEN`` and so on). Credentials are sent as headers
-only; they never appear in messages (user info in a URL is masked too).
+only; they never appear in messages (user info in a URL is masked too), and
+a redirect is never followed (:mod:`agentctl.telemetry.outbound`), so they never
+reach another host.
 """
 
 from __future__ import annotations
