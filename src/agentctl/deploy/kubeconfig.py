@@ -23,6 +23,12 @@ from agentctl.deploy.errors import KubeconfigError
 
 MAX_BYTES = 4 * 1024 * 1024  # kubectl-written files are kilobytes, with embedded certificates tens
 MAX_NODES = 100_000  # YAML nodes after expanding aliases
+MAX_FILE_BYTES = 1024 * 1024  # a token, certificate, key or CA bundle a kubeconfig names
+# The fields naming files the client reads, per entry kind.
+_FILES = {
+    "cluster": ("certificate-authority",),
+    "user": ("client-certificate", "client-key", "tokenFile"),
+}
 
 # The three lists of a kubeconfig and the key of each entry's body.
 SECTIONS = {"clusters": "cluster", "contexts": "context", "users": "user"}
@@ -108,7 +114,54 @@ class Kubeconfig:
             raise KubeconfigError(
                 f"kubeconfig {cluster.where}: cluster {cluster.name!r} has no server"
             )
+        _check_files("cluster", cluster)
+        if ctx.body.get("user"):
+            _check_files("user", self.users[ctx.body["user"]])
         return ctx
+
+
+def file_path(entry: Entry, name: str) -> str:
+    """Where the file field ``name`` of ``entry`` points (relative: to its kubeconfig's directory)."""
+    import os
+
+    return os.path.join(
+        os.path.dirname(os.path.abspath(entry.file)), os.path.expanduser(entry.body[name])
+    )
+
+
+def _check_files(kind: str, entry: Entry) -> None:
+    """Every file ``entry`` names is a regular file of at most :data:`MAX_FILE_BYTES`.
+
+    The client reads them whole and without a limit: ``tokenFile: /dev/zero`` would
+    fill memory and a FIFO would block forever; a directory would be "does not exist".
+    A missing file is left to the loader, which names it.
+    """
+    import os
+    import stat
+
+    for name in _FILES[kind]:
+        data = "token" if name == "tokenFile" else f"{name}-data"  # the loader prefers it
+        if not entry.body.get(name) or entry.body.get(data):
+            continue
+        path = file_path(entry, name)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            continue  # the loader says so, naming it
+        except OSError as exc:
+            problem = f"cannot be read ({exc.strerror})"
+        else:
+            if stat.S_ISDIR(st.st_mode):
+                problem = "is a directory"
+            elif not stat.S_ISREG(st.st_mode):
+                problem = "is not a regular file (a device, FIFO or socket); not read"
+            elif st.st_size > MAX_FILE_BYTES:
+                problem = f"is larger than {MAX_FILE_BYTES // 1024} KiB; not read"
+            else:
+                continue
+        raise KubeconfigError(
+            f"kubeconfig {entry.where}: {kind} {entry.name!r} {name} {path} {problem}"
+        )
 
 
 def read(paths: list[str]) -> Kubeconfig | None:
