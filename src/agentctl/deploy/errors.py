@@ -307,6 +307,25 @@ def from_response(
     )
 
 
+def without_userinfo(url: str) -> str:
+    """``url`` as messages show it: ``https://user:pass@host`` loses ``user:pass@``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
+
+
+def too_large(server: str, context: str | None, path: str, limit: int) -> ApiFailure:
+    """An answer past ``limit`` bytes: not read on (an endless body would fill memory)."""
+    ctx = f" (context {context})" if context else ""
+    return ApiFailure(
+        f"{server.rstrip('/')}{path}{ctx} answered more than {limit // 2**20} MiB; not read further",
+        hint="a Kubernetes API server answers far less; check the cluster's server URL "
+        "in the kubeconfig and any proxy on the way",
+    )
+
+
 def unreachable(server: str, context: str | None, what: str) -> Unreachable:
     ctx = f" (context {context})" if context else ""
     return Unreachable(

@@ -58,11 +58,12 @@ def test_a_server_and_a_token_go_direct(tmp_path: Path) -> None:
     "user",
     [
         {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": "true"}},
-        {"tokenFile": "/dev/null"},
+        {"tokenFile": "token"},  # next to the kubeconfig
         {"username": "a", "password": "b"},
     ],
 )
 def test_other_credentials_go_through_the_client(tmp_path: Path, user: dict[str, Any]) -> None:
+    (tmp_path / "token").write_text("fake-token\n", encoding="utf-8")
     with client_for(tmp_path, with_user(**user)) as kube:
         assert isinstance(kube.transport, kc._Official)
 
@@ -115,3 +116,28 @@ def test_a_direct_connection_does_not_import_the_kubernetes_client(tmp_path: Pat
         "assert not [m for m in sys.modules if m.split('.')[0] == 'kubernetes'], 'kubernetes imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_an_endless_answer_without_a_length_is_read_only_up_to_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agentctl.deploy import client
+
+    class Endless:
+        status, reason, headers = 200, "OK", {"Transfer-Encoding": "chunked"}
+        asked: list[int | None] = []
+        closed = False
+
+        def read(self, amt: int | None = None) -> bytes:
+            self.asked.append(amt)
+            assert amt is not None, "read without a bound"
+            return b"[" * amt
+
+        def close(self) -> None:
+            self.closed = True
+
+    monkeypatch.setattr(client, "MAX_ANSWER_BYTES", 1000)
+    resp = Endless()
+    with pytest.raises(client._TooLarge):
+        client._Answer(resp).read()
+    assert resp.asked == [1001] and resp.closed
