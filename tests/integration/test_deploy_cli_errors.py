@@ -383,3 +383,16 @@ def test_a_server_url_with_a_password_is_never_shown(
     assert res.exit_code == 3, res.stderr
     assert "hunter2" not in res.stderr + res.stdout and "admin" not in res.stderr
     assert f"cannot reach the cluster at http://127.0.0.1:{port}" in res.stderr
+
+
+@pytest.mark.parametrize("prefix", ["/", "/api"])
+def test_a_redirect_from_the_api_server_is_one_line_and_not_followed(
+    kube: FakeKube, proj: Path, prefix: str
+) -> None:
+    kube.answer_raw(302, b"", content_type="text/plain", path_prefix=prefix)
+    res = run_cli("diff")
+    assert res.exit_code == 3, res.stderr
+    assert "Traceback" not in res.stderr
+    assert error_lines(res.stderr) == [
+        f"error: {kube.url} (context fake) answered 302; agentctl does not follow redirects"
+    ]

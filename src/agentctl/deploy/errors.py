@@ -202,6 +202,8 @@ def from_response(
     context: str | None = None,
 ) -> ApiFailure:
     """Turn an error response into one explained error."""
+    if 300 <= status < 400:
+        return redirected(server, context, status, (headers or {}).get("Location"))
     doc = status_body(body)
     message = str(doc.get("message") or doc.get("reason") or f"HTTP {status}")
     reason = str(doc.get("reason") or "")
@@ -314,6 +316,18 @@ def without_userinfo(url: str) -> str:
         return url
     authority, slash, path = rest.partition("/")
     return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
+
+
+def redirected(server: str, context: str | None, status: int, location: str | None) -> ApiFailure:
+    """A redirect from the API server: not followed (credentials would go with it)."""
+    ctx = f" (context {context})" if context else ""
+    where = without_userinfo(location.split("?", 1)[0].strip()) if location else ""
+    to = f" (redirect to {where})" if where else ""
+    return ApiFailure(
+        f"{server.rstrip('/')}{ctx} answered {status}{to}; agentctl does not follow redirects",
+        status=status,
+        hint="put the final URL in the cluster's server field of the kubeconfig",
+    )
 
 
 def too_large(server: str, context: str | None, path: str, limit: int) -> ApiFailure:
