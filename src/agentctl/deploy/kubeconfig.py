@@ -314,7 +314,7 @@ def _report_exec_failures() -> None:
             EXEC_TIMEOUTS.append(what)
         return ConfigException(what)
 
-    class Reporting(ExecProvider):  # type: ignore[misc]
+    class Reporting(ExecProvider):
         agentctl_reports = True
 
         def __init__(self, exec_config: Any, *args: Any, **kwargs: Any) -> None:
