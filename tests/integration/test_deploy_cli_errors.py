@@ -349,3 +349,50 @@ def test_not_deployed_is_still_a_cluster_error_when_the_cluster_fails(
     res = run_cli("logs", "nope")
     assert res.exit_code == 3  # could not look: the cluster refused, so no verdict on "nope"
     assert "forbidden" in res.stderr
+
+
+@pytest.mark.parametrize("command", [["diff"], ["deploy", "--dry-run=server"]])
+def test_an_answer_past_the_size_bound_is_a_cluster_error_not_read_on(
+    kube: FakeKube, proj: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    from agentctl.deploy import client
+
+    monkeypatch.setattr(client, "MAX_ANSWER_BYTES", 2**20)
+    kube.answer_raw(200, b"[" * (2 * 2**20), content_type="application/json", path_prefix="/api")
+    res = run_cli(*command)
+    assert res.exit_code == 3, res.stderr
+    assert "Traceback" not in res.stderr
+    lines = error_lines(res.stderr)  # the requests sent together fail together
+    assert lines
+    for line in lines:
+        assert line.startswith(f"error: {kube.url}/api"), line
+        assert line.endswith("(context fake) answered more than 1 MiB; not read further"), line
+
+
+def test_a_server_url_with_a_password_is_never_shown(
+    kube: FakeKube, proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes.ports import refused_port
+
+    assert kube.kubeconfig is not None
+    doc = yaml.safe_load(kube.kubeconfig.read_text(encoding="utf-8"))
+    with refused_port() as port:
+        doc["clusters"][0]["cluster"]["server"] = f"http://admin:hunter2@127.0.0.1:{port}"
+        kube.kubeconfig.write_text(yaml.safe_dump(doc), encoding="utf-8")
+        res = run_cli("status", "--request-timeout", "2s")
+    assert res.exit_code == 3, res.stderr
+    assert "hunter2" not in res.stderr + res.stdout and "admin" not in res.stderr
+    assert f"cannot reach the cluster at http://127.0.0.1:{port}" in res.stderr
+
+
+@pytest.mark.parametrize("prefix", ["/", "/api"])
+def test_a_redirect_from_the_api_server_is_one_line_and_not_followed(
+    kube: FakeKube, proj: Path, prefix: str
+) -> None:
+    kube.answer_raw(302, b"", content_type="text/plain", path_prefix=prefix)
+    res = run_cli("diff")
+    assert res.exit_code == 3, res.stderr
+    assert "Traceback" not in res.stderr
+    assert error_lines(res.stderr) == [
+        f"error: {kube.url} (context fake) answered 302; agentctl does not follow redirects"
+    ]

@@ -42,6 +42,8 @@ from agentctl.errors import ClusterError
 
 SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 AHEAD_THREAD = "agentctl-kube-ahead"  # the threads of KubeClient.ahead
+# Bytes read of one answer (not a stream): lists of thousands of objects are tens of MiB
+MAX_ANSWER_BYTES = 256 * 1024 * 1024
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -66,6 +68,9 @@ class Target:
     user: str | None
     namespace: str | None  # the context's namespace, if any
     in_cluster: bool = False
+
+    def __post_init__(self) -> None:  # messages never show a password in the server URL
+        object.__setattr__(self, "server", kerr.without_userinfo(self.server))
 
 
 @dataclass(frozen=True)
@@ -402,7 +407,21 @@ class _Answer:
         self.headers = resp.headers
 
     def read(self) -> bytes:
-        return bytes(self.response.data)
+        """The body, at most :data:`MAX_ANSWER_BYTES` of it (:class:`_TooLarge` past that)."""
+        resp = self.response
+        length = resp.headers.get("Content-Length")
+        if length and length.strip().isdigit() and int(length) > MAX_ANSWER_BYTES:
+            resp.close()
+            raise _TooLarge
+        body = bytes(resp.read(MAX_ANSWER_BYTES + 1))
+        if len(body) > MAX_ANSWER_BYTES:
+            resp.close()
+            raise _TooLarge
+        return body
+
+
+class _TooLarge(Exception):
+    """An answer longer than :data:`MAX_ANSWER_BYTES`."""
 
 
 def _tls_context(cluster: Any, user: Any) -> Any:
@@ -713,6 +732,9 @@ class KubeClient(ObjectOps):
             body = resp.read()
         except _Status0 as exc:
             raise answers.status0(self.target, exc.reason) from None
+        except _TooLarge:
+            t = self.target
+            raise kerr.too_large(t.server, t.context, path, MAX_ANSWER_BYTES) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise self._transport(exc) from None
         self._reached = True

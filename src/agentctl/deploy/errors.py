@@ -202,6 +202,8 @@ def from_response(
     context: str | None = None,
 ) -> ApiFailure:
     """Turn an error response into one explained error."""
+    if 300 <= status < 400:
+        return redirected(server, context, status, (headers or {}).get("Location"))
     doc = status_body(body)
     message = str(doc.get("message") or doc.get("reason") or f"HTTP {status}")
     reason = str(doc.get("reason") or "")
@@ -304,6 +306,37 @@ def from_response(
         f"{req.target}: {status} {reason}: {message}".replace(":  ", ": "),
         status=status,
         reason=reason,
+    )
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` as messages show it: ``https://user:pass@host`` loses ``user:pass@``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
+
+
+def redirected(server: str, context: str | None, status: int, location: str | None) -> ApiFailure:
+    """A redirect from the API server: not followed (credentials would go with it)."""
+    ctx = f" (context {context})" if context else ""
+    where = without_userinfo(location.split("?", 1)[0].strip()) if location else ""
+    to = f" (redirect to {where})" if where else ""
+    return ApiFailure(
+        f"{server.rstrip('/')}{ctx} answered {status}{to}; agentctl does not follow redirects",
+        status=status,
+        hint="put the final URL in the cluster's server field of the kubeconfig",
+    )
+
+
+def too_large(server: str, context: str | None, path: str, limit: int) -> ApiFailure:
+    """An answer past ``limit`` bytes: not read on (an endless body would fill memory)."""
+    ctx = f" (context {context})" if context else ""
+    return ApiFailure(
+        f"{server.rstrip('/')}{path}{ctx} answered more than {limit // 2**20} MiB; not read further",
+        hint="a Kubernetes API server answers far less; check the cluster's server URL "
+        "in the kubeconfig and any proxy on the way",
     )
 
 

@@ -23,6 +23,12 @@ from agentctl.deploy.errors import KubeconfigError
 
 MAX_BYTES = 4 * 1024 * 1024  # kubectl-written files are kilobytes, with embedded certificates tens
 MAX_NODES = 100_000  # YAML nodes after expanding aliases
+MAX_FILE_BYTES = 1024 * 1024  # a token, certificate, key or CA bundle a kubeconfig names
+# The fields naming files the client reads, per entry kind.
+_FILES = {
+    "cluster": ("certificate-authority",),
+    "user": ("client-certificate", "client-key", "tokenFile"),
+}
 
 # The three lists of a kubeconfig and the key of each entry's body.
 SECTIONS = {"clusters": "cluster", "contexts": "context", "users": "user"}
@@ -41,6 +47,9 @@ _STRINGS = {
     ),
 }
 _MAPPINGS = {"user": ("exec", "auth-provider")}
+_PROVIDER = "auth-provider.name"  # kept in a user's body: the loader lacks what some need
+# Auth providers the loader cannot use (kubectl dropped them too): exec plugins replace them.
+_UNSUPPORTED_PROVIDERS = {"gcp": "gke-gcloud-auth-plugin", "azure": "kubelogin"}
 NULL, STR = "tag:yaml.org,2002:null", "tag:yaml.org,2002:str"
 
 
@@ -108,7 +117,62 @@ class Kubeconfig:
             raise KubeconfigError(
                 f"kubeconfig {cluster.where}: cluster {cluster.name!r} has no server"
             )
+        _check_files("cluster", cluster)
+        if ctx.body.get("user"):
+            user = self.users[ctx.body["user"]]
+            _check_files("user", user)
+            provider = user.body.get(_PROVIDER)
+            if provider in _UNSUPPORTED_PROVIDERS:
+                raise KubeconfigError(
+                    f"kubeconfig {user.where}: user {user.name!r}: auth-provider {provider!r} "
+                    "is not supported; use an exec credential plugin instead "
+                    f"({_UNSUPPORTED_PROVIDERS[provider]})"
+                )
         return ctx
+
+
+def file_path(entry: Entry, name: str) -> str:
+    """Where the file field ``name`` of ``entry`` points (relative: to its kubeconfig's directory)."""
+    import os
+
+    return os.path.join(
+        os.path.dirname(os.path.abspath(entry.file)), os.path.expanduser(entry.body[name])
+    )
+
+
+def _check_files(kind: str, entry: Entry) -> None:
+    """Every file ``entry`` names is a regular file of at most :data:`MAX_FILE_BYTES`.
+
+    The client reads them whole and without a limit: ``tokenFile: /dev/zero`` would
+    fill memory and a FIFO would block forever; a directory would be "does not exist".
+    A missing file is left to the loader, which names it.
+    """
+    import os
+    import stat
+
+    for name in _FILES[kind]:
+        data = "token" if name == "tokenFile" else f"{name}-data"  # the loader prefers it
+        if not entry.body.get(name) or entry.body.get(data):
+            continue
+        path = file_path(entry, name)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            continue  # the loader says so, naming it
+        except OSError as exc:
+            problem = f"cannot be read ({exc.strerror})"
+        else:
+            if stat.S_ISDIR(st.st_mode):
+                problem = "is a directory"
+            elif not stat.S_ISREG(st.st_mode):
+                problem = "is not a regular file (a device, FIFO or socket); not read"
+            elif st.st_size > MAX_FILE_BYTES:
+                problem = f"is larger than {MAX_FILE_BYTES // 1024} KiB; not read"
+            else:
+                continue
+        raise KubeconfigError(
+            f"kubeconfig {entry.where}: {kind} {entry.name!r} {name} {path} {problem}"
+        )
 
 
 def read(paths: list[str]) -> Kubeconfig | None:
@@ -225,6 +289,61 @@ def bound_exec_plugins(bound: float) -> None:
     shim = types.SimpleNamespace(**{k: getattr(subprocess, k) for k in subprocess.__all__})
     shim.Popen = BoundedPopen
     exec_provider.subprocess = shim  # type: ignore[assignment]
+    _report_exec_failures()
+
+
+def _report_exec_failures() -> None:
+    """Keep every failure of an ``exec`` plugin in :data:`EXEC_TIMEOUTS`, naming the plugin.
+
+    The loader logs a failing plugin (``ERROR:root:exec: process returned 1``) and
+    carries on without credentials, so the command went on to fail for another
+    reason. Each failure is kept for the caller to report instead, in one line, and
+    the loader's log record of it is dropped."""
+    import logging
+
+    from kubernetes.config import kube_config
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.exec_provider import ExecProvider
+
+    if getattr(kube_config.ExecProvider, "agentctl_reports", False):
+        return
+
+    def failed(command: Any, what: str) -> ConfigException:
+        if what not in EXEC_TIMEOUTS:  # a timeout already says it all
+            what = f"exec credential plugin {command!r} failed: {' '.join(what.split())[:300]}"
+            EXEC_TIMEOUTS.append(what)
+        return ConfigException(what)
+
+    class Reporting(ExecProvider):
+        agentctl_reports = True
+
+        def __init__(self, exec_config: Any, *args: Any, **kwargs: Any) -> None:
+            self.command = (
+                exec_config.safe_get("command") if hasattr(exec_config, "safe_get") else None
+            )
+            try:
+                super().__init__(exec_config, *args, **kwargs)
+            except Exception as exc:
+                raise failed(self.command, str(exc)) from None
+
+        def run(self, previous_response: Any = None) -> Any:
+            try:
+                status = super().run(previous_response)
+            except Exception as exc:  # ConfigException, or OSError for a missing command
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise failed(self.command, reason) from None
+            if not isinstance(status, dict) or not (
+                "token" in status or "clientCertificateData" in status
+            ):
+                raise failed(self.command, "it answered no token and no clientCertificateData")
+            return status
+
+    class DropReported(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return record.getMessage() not in EXEC_TIMEOUTS
+
+    kube_config.ExecProvider = Reporting  # type: ignore[misc]
+    logging.getLogger().addFilter(DropReported())
 
 
 def _describe(node: Any) -> str:
@@ -326,6 +445,10 @@ def _merge_section(into: Kubeconfig, path: str, section: str, node: Any) -> None
                 body[key] = _scalar(path, value, label)
             elif key in _MAPPINGS.get(body_key, ()) and not isinstance(value, yaml.MappingNode):
                 raise _fail(path, value, f"{label}: expected a mapping, found {_describe(value)}")
+            elif key == "auth-provider":
+                provider = {k: v for k, _, v in _items(value)}.get("name")
+                if provider is not None:
+                    body[_PROVIDER] = _scalar(path, provider, f"{label}.name")
         if name not in table:
             m = item.start_mark
             keys = frozenset(k for k, _k, _v in _items(body_node)) if body_node else frozenset()

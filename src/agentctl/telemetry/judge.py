@@ -32,6 +32,7 @@ from typing import Any
 from agentctl.errors import TelemetryError, UsageError
 from agentctl.spans import OP_INVOKE_AGENT, SpanEvent, SpanRecord
 from agentctl.telemetry.grounding import EVAL_EVENT, agent_span, run_context
+from agentctl.telemetry.outbound import is_redirect, mask_url, redirected, urlopen
 from agentctl.telemetry.store import TraceStore
 from agentctl.traces import content
 
@@ -99,26 +100,29 @@ class JudgeResult:
 
 def _chat(base_url: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:
     url = base_url.rstrip("/") + "/chat/completions"
+    shown = mask_url(url)
     headers = {"Content-Type": "application/json"}
     if key:
         headers["Authorization"] = f"Bearer {key}"
     request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+        with urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             raw = response.read(MAX_RESPONSE_BYTES + 1)
     except urllib.error.HTTPError as err:
-        raise TelemetryError(f"{url}: the judge endpoint answered HTTP {err.code}") from None
+        if is_redirect(err):
+            raise TelemetryError(redirected(shown, err)) from None
+        raise TelemetryError(f"{shown}: the judge endpoint answered HTTP {err.code}") from None
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         reason = getattr(err, "reason", err)
-        raise TelemetryError(f"{url}: the judge endpoint is unreachable ({reason})") from None
+        raise TelemetryError(f"{shown}: the judge endpoint is unreachable ({reason})") from None
     if len(raw) > MAX_RESPONSE_BYTES:
-        raise TelemetryError(f"{url}: the judge's response is larger than 1 MiB")
+        raise TelemetryError(f"{shown}: the judge's response is larger than 1 MiB")
     try:
         data = json.loads(raw)
     except ValueError:
-        raise TelemetryError(f"{url}: the judge's response is not JSON") from None
+        raise TelemetryError(f"{shown}: the judge's response is not JSON") from None
     if not isinstance(data, dict):
-        raise TelemetryError(f"{url}: the judge's response is not a JSON object")
+        raise TelemetryError(f"{shown}: the judge's response is not a JSON object")
     return data
 
 

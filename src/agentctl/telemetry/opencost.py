@@ -22,9 +22,11 @@ from typing import Any
 
 from agentctl.cost.report import Allocation
 from agentctl.errors import TelemetryError
+from agentctl.telemetry.outbound import is_redirect, read_capped, redirected, urlopen
 
 AGENT_LABEL = "agentctl.dev/agent"
 TIMEOUT_S = 15.0
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # as for trace backends: a month of daily steps is far less
 
 
 def prometheus_label(name: str) -> str:
@@ -115,12 +117,15 @@ def fetch_allocations(
 ) -> list[Allocation]:
     """Query OpenCost; raise TelemetryError naming the endpoint on any failure."""
     url = allocation_url(base, since_ns, until_ns)
-    shown = urllib.parse.urlsplit(url)._replace(query="").geturl()
+    parts = urllib.parse.urlsplit(url)
+    shown = parts._replace(netloc=parts.netloc.rpartition("@")[2], query="").geturl()
     req = urllib.request.Request(url, headers={"Accept": "application/json"})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            body = resp.read()
+        with urlopen(req, timeout=timeout) as resp:
+            body = read_capped(resp, MAX_RESPONSE_BYTES)
     except urllib.error.HTTPError as exc:
+        if is_redirect(exc):
+            raise TelemetryError(redirected(shown, exc), hint="check --source") from None
         raise TelemetryError(f"{shown}: OpenCost answered HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
@@ -128,6 +133,11 @@ def fetch_allocations(
             f"{shown}: cannot reach OpenCost: {reason}",
             hint="check --source or platform telemetry.costSource",
         ) from None
+    if body is None:
+        raise TelemetryError(
+            f"{shown}: OpenCost answered more than {MAX_RESPONSE_BYTES} bytes",
+            hint="narrow the window (--since)",
+        )
     try:
         doc = json.loads(body)
     except ValueError:

@@ -23,7 +23,9 @@ Authentication (:class:`SourceAuth`): a bearer token, or basic auth, and
 Tempo's ``X-Scope-OrgID`` tenant header, from ``--source-token``,
 ``--source-user``/``--source-password`` and ``--source-org`` or their
 environment variables (``AGENTCTL_SOURCE_TOKEN`` and so on). Credentials are sent as headers
-only; they never appear in messages (user info in a URL is masked too).
+only; they never appear in messages (user info in a URL is masked too), and
+a redirect is never followed (:mod:`agentctl.telemetry.outbound`), so they never
+reach another host.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import json
-import re
 import time
 import urllib.error
 import urllib.parse
@@ -43,6 +44,7 @@ from typing import Any
 from agentctl.errors import TelemetryError
 from agentctl.spans import SpanRecord
 from agentctl.telemetry.otlp import MAX_JSON_DEPTH, OtlpDecodeError, json_depth, parse_json
+from agentctl.telemetry.outbound import is_redirect, mask_url, read_capped, redirected, urlopen
 from agentctl.telemetry.redact import redact_text
 from agentctl.telemetry.sources import Query
 from agentctl.traces.summary import TraceSummary, summarise
@@ -50,12 +52,6 @@ from agentctl.traces.summary import TraceSummary, summarise
 DEFAULT_WINDOW_NS = 24 * 3600 * 1_000_000_000  # remote searches look back one day by default
 _MAX_SERVICES = 50
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
-_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
-
-
-def mask_url(url: str) -> str:
-    """``url`` without user info (``http://user:pass@host`` -> ``http://***@host``)."""
-    return _USERINFO.sub("***@", url)
 
 
 class SourceAuth:
@@ -131,15 +127,11 @@ class _Http:
         headers = {"Accept": "application/json", **self.auth.headers()}
         req = urllib.request.Request(url, headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                length = resp.headers.get("Content-Length")
-                if length and length.isdigit() and int(length) > MAX_RESPONSE_BYTES:
-                    raise _too_large(shown)
-                body = bytes(resp.read(MAX_RESPONSE_BYTES + 1))
-                if len(body) > MAX_RESPONSE_BYTES:
-                    raise _too_large(shown)
-                return body
+            with urlopen(req, timeout=self.timeout) as resp:
+                body = read_capped(resp, MAX_RESPONSE_BYTES)
         except urllib.error.HTTPError as exc:
+            if is_redirect(exc):
+                raise TelemetryError(redirected(shown, exc), hint="check --source") from None
             if missing_ok and exc.code == 404:
                 return None
             detail = self._clean(exc.read(300).decode("utf-8", "replace").strip())
@@ -157,6 +149,9 @@ class _Http:
                 f"{self.shown}: cannot reach the trace backend: {reason}",
                 hint="check --source, or reach an in-cluster backend with --port-forward svc/NAME",
             ) from None
+        if body is None:
+            raise _too_large(shown)
+        return body
 
     def documents(
         self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False

@@ -155,3 +155,17 @@ def test_many_failures_keep_every_line_and_the_worst_exit_code() -> None:
     assert many.message == "forbidden: a (and 1 more)"
     assert many.lines() == ["forbidden: a", "invalid: b", "more about b"]
     assert many.exit_code == 3 and len(many.to_dict()["failures"]) == 2
+
+
+def test_endpoints_are_shown_without_user_info_or_query() -> None:
+    from agentctl.deploy.errors import redirected, without_userinfo
+
+    assert without_userinfo("https://user:pass@127.0.0.1:1/p") == "https://127.0.0.1:1/p"
+    assert without_userinfo("https://127.0.0.1:1") == "https://127.0.0.1:1"
+    assert without_userinfo("not a url") == "not a url"
+    err = redirected("https://k:6443", "x", 307, "http://u:pw@other:8/stolen?sig=s3cr3t")
+    assert err.message == (
+        "https://k:6443 (context x) answered 307 (redirect to http://other:8/stolen); "
+        "agentctl does not follow redirects"
+    )
+    assert err.exit_code == 3

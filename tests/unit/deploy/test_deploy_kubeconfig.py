@@ -181,3 +181,40 @@ def test_any_shape_is_a_client_or_one_cluster_error(tmp_path: Path, doc: dict) -
     except ClusterError as err:
         assert str(path) in err.message and "\n" not in err.message
         assert err.exit_code == 3
+
+
+@pytest.mark.parametrize(
+    ("field", "target", "problem"),
+    [
+        ("tokenFile", "/dev/zero", "is not a regular file"),
+        ("tokenFile", "fifo", "is not a regular file"),
+        ("tokenFile", "huge", "is larger than 1024 KiB"),
+        ("client-certificate", "dir", "is a directory"),
+        ("certificate-authority", "dir", "is a directory"),
+    ],
+)
+def test_files_a_kubeconfig_names_are_regular_and_bounded(
+    tmp_path: Path, field: str, target: str, problem: str
+) -> None:
+    """Read whole by the client: /dev/zero would fill memory, a FIFO block forever."""
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "dir").mkdir()
+    with open(tmp_path / "huge", "wb") as f:
+        f.truncate(3 * 1024**3)  # sparse
+    doc = yaml.safe_load(yaml.safe_dump(GOOD))
+    entry = (
+        doc["clusters"][0]["cluster"]
+        if field == "certificate-authority"
+        else doc["users"][0]["user"]
+    )
+    if field == "tokenFile":
+        del entry["token"]
+    elif field == "client-certificate":
+        entry["client-key"] = "dir"
+    entry[field] = target
+    path, err = broken(tmp_path, yaml.safe_dump(doc))
+    kind = "cluster 'c'" if field == "certificate-authority" else "user 'u'"
+    shown = target if target.startswith("/") else str(tmp_path / target)
+    assert err.message.startswith(f"kubeconfig {path}:"), err.message
+    assert f"{kind} {field} {shown} {problem}" in err.message, err.message
+    assert err.exit_code == 3

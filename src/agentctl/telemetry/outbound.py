@@ -1,0 +1,70 @@
+"""The HTTP requests of remote sources (Jaeger, Tempo, OpenCost) and of the judge.
+
+Two rules, kept here so every client follows them:
+
+- Redirects are never followed. A client sends credentials as headers
+  (``Authorization``, ``X-Scope-OrgID``); following a ``3xx`` to another origin
+  would hand them to it. A redirect is reported instead (:func:`redirected`),
+  naming where it pointed, so the user can pass the final URL.
+- Answers are read up to a limit (:func:`read_capped`): an endless or huge body
+  is refused, never held in memory.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
+
+
+def mask_url(url: str) -> str:
+    """``url`` without user info (``http://user:pass@host`` -> ``http://***@host``)."""
+    return _USERINFO.sub("***@", url)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Hand every 3xx back as an :class:`urllib.error.HTTPError` instead of following it."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def urlopen(request: urllib.request.Request, timeout: float) -> Any:
+    """``urllib.request.urlopen`` that never follows a redirect (a 3xx raises ``HTTPError``)."""
+    return _OPENER.open(request, timeout=timeout)
+
+
+def is_redirect(exc: urllib.error.HTTPError) -> bool:
+    return 300 <= exc.code < 400
+
+
+def redirected(shown: str, exc: urllib.error.HTTPError) -> str:
+    """One line for a redirect answer: where it pointed (without user info or query)."""
+    location = (exc.headers.get("Location") or "").strip() if exc.headers else ""
+    if location:
+        parts = urllib.parse.urlsplit(location)
+        netloc = parts.netloc.rpartition("@")[2]
+        where = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        target = f" (redirect to {where})"
+    else:
+        target = " (a redirect without a Location)"
+    return (
+        f"{shown} answered {exc.code}{target}; agentctl does not follow redirects: "
+        "pass the final URL"
+    )
+
+
+def read_capped(resp: Any, limit: int) -> bytes | None:
+    """At most ``limit`` bytes of ``resp``'s body, or None when it says or has more."""
+    length = resp.headers.get("Content-Length")
+    if length and length.strip().isdigit() and int(length) > limit:
+        return None
+    body = bytes(resp.read(limit + 1))
+    return None if len(body) > limit else body
