@@ -227,8 +227,7 @@ def read_ahead(client: KubeClient) -> None:
     # loaded). Wider later rounds open the rest in the first round, once the render says
     # how many.
     width = min(client.opts.max_workers, len(AHEAD) + len(agent_tasks("", "")))
-    for _ in range(width - len(AHEAD)):
-        client.ahead(None, client.open_connection)
+    client.open_connections(width - len(AHEAD))
     client.opened_ahead = width
 
 
@@ -268,7 +267,11 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
     candidates = live_candidates(agent)
     tasks = [*AHEAD, *agent_tasks(agent, namespace)]
     widest = min(client.opts.max_workers, max(round_sizes(early.objects)))
-    tasks += [("connect", "")] * max(0, widest - max(len(tasks), client.opened_ahead))
+    more = max(0, widest - max(len(tasks), client.opened_ahead))
+    if client.opened_ahead:  # this round's reads went ahead: it may take no round trip at
+        client.open_connections(more)  # all, a handshake two; the next rounds meet them
+    else:
+        tasks += [("connect", "")] * more
     version, api_doc, apis_doc, inv_cm, ns_obj, deny, *live_objs = client.map(first, tasks)
     live_objs = live_objs[: len(candidates)]
     rmap = resource_map(client, version, api_doc, apis_doc)
