@@ -345,14 +345,18 @@ def test_a_redeploy_from_the_render_cache_reads_ahead_too_and_every_read_once(
 # -- (4) the agent's reads: the gate's answer first, preflight's as before ----------------------
 
 
+def without_a_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """``agentctl deploy`` with no kubeconfig to read: what the spec alone gives."""
+    with monkeypatch.context() as m:
+        m.setenv("KUBECONFIG", str(tmp_path / "no-such-kubeconfig"))
+        return run_cli("deploy")
+
+
 def test_a_gate_refusal_comes_first_when_the_agents_reads_fail(
     refused_by_gate: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kube: FakeKube
 ) -> None:
-    kubeconfig = os.environ["KUBECONFIG"]
-    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-such-kubeconfig"))
-    alone = run_cli("deploy")
+    alone = without_a_cluster(tmp_path, monkeypatch)
     assert alone.exit_code == 1 and "IMG-002" in alone.stderr
-    monkeypatch.setenv("KUBECONFIG", kubeconfig)
     for prefix in ("/api/v1/namespaces/", "/apis/"):  # every read of the agent: forbidden
         kube.answer_raw(
             403, b'{"kind":"Status","reason":"Forbidden","code":403}', path_prefix=prefix
@@ -373,10 +377,7 @@ def test_a_gate_refusal_comes_first_while_the_agents_reads_hang(
 ) -> None:
     import threading
 
-    kubeconfig = os.environ["KUBECONFIG"]
-    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "no-such-kubeconfig"))
-    alone = run_cli("deploy")
-    monkeypatch.setenv("KUBECONFIG", kubeconfig)
+    alone = without_a_cluster(tmp_path, monkeypatch)
     release, started = threading.Event(), threading.Semaphore(0)
     real = preflight.read
 
