@@ -437,3 +437,21 @@ def test_a_403_or_404_on_an_agent_read_is_reported_as_before(
             Result(res.exit_code, re.sub(r" in [0-9.]+s ", " in Xs ", res.stdout), res.stderr)
         )
     same(*outcomes)
+
+
+def test_only_the_first_agent_of_a_build_output_is_read_ahead(
+    tmp_path: Path, kube: FakeKube, agent_reads_sent: list[tuple[str, str]]
+) -> None:
+    """Two agents in one namespace: the second one's reads wait for its turn, after the
+    first one's deploy created the namespace they share."""
+    dist = tmp_path / "dist"
+    for example in ("deep-research", "research-assistant"):
+        proj = project(tmp_path, example)
+        built = run_cli("build", str(proj), "--out", str(dist), "--kube-version", "1.31")
+        assert built.exit_code == 0, built.stderr
+    res = run_cli("deploy", "--from", str(dist), "--no-wait", "-o", "json")
+    assert res.exit_code == 0, res.stderr
+    agents = [a["agent"] for a in json.loads(res.stdout)["data"]["agents"]]
+    assert agent_reads_sent == [(agents[0], "agents-search")]
+    namespace_reads = [r.status for r in kube.api_requests("GET") if r.path == NS]
+    assert namespace_reads == [404, 200]  # the second agent's, once the first created it
