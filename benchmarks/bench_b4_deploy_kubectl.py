@@ -21,7 +21,11 @@ medians are printed, and each tool's requests (kubectl ``-v=6``, agentctl's
 own count) from one extra run. Skips, saying so, when kubectl or the control
 plane is not built (``hack/cluster/build.sh --only kubectl``).
 
-    python benchmarks/bench_b4_deploy_kubectl.py [--runs 5] [--one-way 0.025]
+Given source trees (``--tree DIR``, each with ``src/agentctl``), the entry point
+runs each tree's code (``PYTHONPATH``), the trees interleaved with kubectl, one
+deploy pair of each per run, each compared with kubectl.
+
+    python benchmarks/bench_b4_deploy_kubectl.py [--runs 5] [--one-way 0.025] [--tree DIR ...]
 """
 
 from __future__ import annotations
@@ -139,16 +143,19 @@ class Runner:
                 shutil.rmtree(cache)
         return runs[0], runs[1]
 
-    def agentctl(self, proj: Path) -> tuple[Run, dict[str, Any]]:
+    def agentctl(self, proj: Path, tree: Path | None = None) -> tuple[Run, dict[str, Any]]:
         cmd = [str(AGENTCTL), "deploy", str(proj), "--no-wait", "-o", "json"]
         cmd += ["--kubeconfig", str(self.kubeconfig)]
-        run, proc = timed(cmd, self.env)
+        env = self.env if tree is None else {**self.env, "PYTHONPATH": str(tree / "src")}
+        run, proc = timed(cmd, env)
         return run, json.loads(proc.stdout)["data"]
 
-    def agentctl_pair(self, agent: str) -> tuple[tuple[Run, Run], tuple[dict[str, Any], ...]]:
+    def agentctl_pair(
+        self, agent: str, tree: Path | None = None
+    ) -> tuple[tuple[Run, Run], tuple[dict[str, Any], ...]]:
         proj = project(self.tmp, agent, self.name(agent, "a"))
-        first, d1 = self.agentctl(proj)
-        again, d2 = self.agentctl(proj)
+        first, d1 = self.agentctl(proj, tree)
+        again, d2 = self.agentctl(proj, tree)
         if d2["changed"]:
             raise SystemExit(f"{agent}: the re-deploy changed something: {d2['counts']}")
         return (first, again), (d1, d2)
@@ -189,7 +196,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--one-way", type=float, default=0.025, help="seconds added each way")
+    ap.add_argument("--tree", type=Path, action="append", help="a source tree (repeatable)")
     args = ap.parse_args()
+    trees: list[Path | None] = [t.resolve() for t in args.tree] if args.tree else [None]
     if not harness.built() or not os.access(kubectl_path(), os.X_OK):
         print(
             f"B4 vs kubectl: skipped, the control plane or kubectl is not built in "
@@ -224,16 +233,19 @@ def main() -> int:
             for agent in AGENTS:
                 file, n_obj = rendered(tmp, agent, runner.name(agent, "warmup"))
                 runner.kubectl(file, runner.warm_cache)  # fills the warm cache
-                runner.agentctl(project(tmp, agent, runner.name(agent, "warmup")))  # bytecode
-                rows: dict[str, list[tuple[Run, Run]]] = {"cold": [], "warm": [], "agentctl": []}
-                engine: list[tuple[float, float]] = []
+                for tree in trees:  # bytecode
+                    runner.agentctl(project(tmp, agent, runner.name(agent, "warmup")), tree)
+                rows: dict[str, list[tuple[Run, Run]]] = {"cold": [], "warm": []}
+                engine: dict[Path | None, list[tuple[float, float]]] = {t: [] for t in trees}
+                a_req: dict[Path | None, tuple[int, int]] = {}
                 for _ in range(args.runs):
                     rows["cold"].append(runner.kubectl_pair(agent, warm=False))
                     rows["warm"].append(runner.kubectl_pair(agent, warm=True))
-                    runs, data = runner.agentctl_pair(agent)
-                    rows["agentctl"].append(runs)
-                    engine.append((data[0]["seconds"], data[1]["seconds"]))
-                a_req = (data[0]["requests"], data[1]["requests"])
+                    for tree in trees:
+                        runs, data = runner.agentctl_pair(agent, tree)
+                        rows.setdefault(str(tree), []).append(runs)
+                        engine[tree].append((data[0]["seconds"], data[1]["seconds"]))
+                        a_req[tree] = (data[0]["requests"], data[1]["requests"])
                 k_req = {
                     "cold": runner.kubectl_requests(agent, warm=False),
                     "warm": runner.kubectl_requests(agent, warm=True),
@@ -242,23 +254,27 @@ def main() -> int:
                 for i, case in enumerate(("first deploy", "re-deploy, unchanged")):
                     wall = {k: statistics.median(r[i][0] for r in v) for k, v in rows.items()}
                     cpu = {k: statistics.median(r[i][1] for r in v) for k, v in rows.items()}
-                    eng = statistics.median(e[i] for e in engine)
-                    print(
-                        f"    {case}: agentctl {wall['agentctl'] * 1000:.0f} ms "
-                        f"(CPU {cpu['agentctl'] * 1000:.0f} ms; the engine {eng * 1000:.0f} ms, "
-                        f"{a_req[i]} requests)"
-                    )
+                    print(f"    {case}:")
                     for cache in ("cold", "warm"):
-                        ratio = wall["agentctl"] / wall[cache]
-                        if cache == "warm":
-                            worst = max(worst, ratio)
                         print(
                             f"      kubectl, {cache} cache: {wall[cache] * 1000:.0f} ms "
-                            f"(CPU {cpu[cache] * 1000:.0f} ms, {k_req[cache][i]} requests); "
-                            f"agentctl / kubectl {ratio:.2f}x "
-                            f"({'met' if ratio <= 0.8 else 'not met'}, target <= 0.8x)"
+                            f"(CPU {cpu[cache] * 1000:.0f} ms, {k_req[cache][i]} requests)"
                         )
-            print(f"  worst agentctl / kubectl (warm cache): {worst:.2f}x; "
+                    for tree in trees:
+                        a = str(tree)
+                        eng = statistics.median(e[i] for e in engine[tree])
+                        ratios = {c: wall[a] / wall[c] for c in ("cold", "warm")}
+                        if tree == trees[-1]:
+                            worst = max(worst, ratios["warm"])
+                        print(
+                            f"      agentctl{'' if tree is None else f' ({tree})'}: "
+                            f"{wall[a] * 1000:.0f} ms (CPU {cpu[a] * 1000:.0f} ms; the engine "
+                            f"{eng * 1000:.0f} ms, {a_req[tree][i]} requests); / kubectl warm "
+                            f"{ratios['warm']:.2f}x "
+                            f"({'met' if ratios['warm'] <= 0.8 else 'not met'}, target <= 0.8x), "
+                            f"cold {ratios['cold']:.2f}x"
+                        )
+            print(f"  worst agentctl (the last tree) / kubectl (warm cache): {worst:.2f}x; "
                   f"connections through the proxy: {proxy.connections}; "
                   f"load average at the end {os.getloadavg()[0]:.1f}")  # fmt: skip
     return 0

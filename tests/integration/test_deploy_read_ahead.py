@@ -1,9 +1,11 @@
-"""deploy reads the server's version and discovery while the policy gate runs.
+"""deploy sends preflight's first reads while the policy gate runs.
 
-The reads go out before the spec is loaded; what they meet is reported in
-preflight's place, after the spec's own errors: a spec the gate refuses is
-reported as it always was, at once, whatever the cluster does, and a cluster
-error is reported as it always was when the spec is fine.
+The server's version and discovery go out before the spec is loaded, the
+agent's inventory, namespace, default deny and live objects once it is loaded
+(before the gate decides); what they meet is reported in preflight's place,
+after the spec's own errors: a spec the gate refuses is reported as it always
+was, at once, whatever the cluster does, and a cluster error is reported as it
+always was when the spec is fine.
 """
 
 from __future__ import annotations
@@ -28,8 +30,19 @@ from tests.fakes.ports import refused_port
 
 import agentctl
 from agentctl.cli import cluster
+from agentctl.deploy import preflight
 
 AHEAD = {"/version", "/api", "/apis"}
+# the first round's reads of the test project's agent (research-assistant in agents-search)
+NS = "/api/v1/namespaces/agents-search"
+AGENT_READS = {
+    "inventory": f"{NS}/configmaps/agentctl-inventory-research-assistant",
+    "namespace": NS,
+    "deny": "/apis/networking.k8s.io/v1/namespaces/agents-search/networkpolicies/"
+    "agentctl-namespace-default-deny",
+    "statefulset": "/apis/apps/v1/namespaces/agents-search/statefulsets/research-assistant",
+    "claim": f"{NS}/persistentvolumeclaims/research-assistant-memory",
+}
 
 
 def write_kubeconfig(path: Path, server: str) -> Path:
@@ -267,7 +280,7 @@ def gate_watch(monkeypatch: pytest.MonkeyPatch, kube: FakeKube) -> dict[str, set
     def enforce(*args: Any, **kw: Any) -> Any:
         report = real(*args, **kw)
         for _ in range(600):
-            if paths() >= AHEAD:
+            if paths() >= AHEAD | set(AGENT_READS.values()):
                 break
             time.sleep(0.1)
         seen["decided"] = paths()
@@ -277,12 +290,168 @@ def gate_watch(monkeypatch: pytest.MonkeyPatch, kube: FakeKube) -> dict[str, set
     return seen
 
 
-def test_the_version_and_discovery_reads_arrive_before_the_gate_decides(
+def test_the_first_rounds_reads_arrive_before_the_gate_decides(
     proj: Path, kube: FakeKube, gate_watch: dict[str, set[str]]
 ) -> None:
     res = run_cli("deploy", "--no-wait")
     assert res.exit_code == 0, res.stderr
-    # those reads, and nothing about the agent (its namespace, its inventory), before the gate
-    # passed it; all of them reads
-    assert gate_watch["decided"] == AHEAD
-    assert all(r.method == "GET" for r in kube.api_requests()[:3])
+    # the server's version and discovery, and the agent's inventory, namespace, default deny
+    # and live objects, before the gate passed it; nothing else, all of them reads
+    assert gate_watch["decided"] == AHEAD | set(AGENT_READS.values())
+    first = kube.api_requests()[: len(gate_watch["decided"])]
+    assert all(r.method == "GET" for r in first)
+
+
+@pytest.fixture
+def agent_reads_sent(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """(agent, namespace) of every call sending the agent's reads ahead."""
+    calls: list[tuple[str, str]] = []
+    real = preflight.read_agent_ahead
+
+    def spy(client: Any, agent: str, namespace: str) -> None:
+        calls.append((agent, namespace))
+        real(client, agent, namespace)
+
+    monkeypatch.setattr(preflight, "read_agent_ahead", spy)
+    return calls
+
+
+def test_a_redeploy_from_the_render_cache_reads_ahead_too_and_every_read_once(
+    proj: Path,
+    kube: FakeKube,
+    monkeypatch: pytest.MonkeyPatch,
+    agent_reads_sent: list[tuple[str, str]],
+) -> None:
+    """The second deploy of unchanged input skips the gate (the render cache): the agent's
+    reads go out as soon as the cache names it. Either way each read is sent once."""
+    from agentctl.policy import gate
+
+    def no_gate(*args: Any, **kw: Any) -> Any:
+        raise AssertionError("the gate ran on a render cache hit")
+
+    for n in (1, 2):
+        before = len(kube.api_requests())
+        res = run_cli("deploy", "--no-wait", "-o", "json")
+        assert res.exit_code == 0, res.stderr
+        assert res.stderr.splitlines() == ["  plan: 19 objects in 4 steps, Kubernetes v1.31.2"]
+        assert agent_reads_sent == [("research-assistant", "agents-search")] * n
+        sent = [r.path for r in kube.api_requests()[before:] if r.method == "GET"]
+        for path in AHEAD | set(AGENT_READS.values()):
+            assert sent.count(path) == 1, path
+        assert json.loads(res.stdout)["data"]["requests"] == len(kube.api_requests()) - before
+        monkeypatch.setattr(gate, "enforce", no_gate)  # the second comes from the cache
+
+
+# -- (4) the agent's reads: the gate's answer first, preflight's as before ----------------------
+
+
+def without_a_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Result:
+    """``agentctl deploy`` with no kubeconfig to read: what the spec alone gives."""
+    with monkeypatch.context() as m:
+        m.setenv("KUBECONFIG", str(tmp_path / "no-such-kubeconfig"))
+        return run_cli("deploy")
+
+
+def test_a_gate_refusal_comes_first_when_the_agents_reads_fail(
+    refused_by_gate: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kube: FakeKube
+) -> None:
+    alone = without_a_cluster(tmp_path, monkeypatch)
+    assert alone.exit_code == 1 and "IMG-002" in alone.stderr
+    for prefix in ("/api/v1/namespaces/", "/apis/"):  # every read of the agent: forbidden
+        kube.answer_raw(
+            403, b'{"kind":"Status","reason":"Forbidden","code":403}', path_prefix=prefix
+        )
+    res = run_cli("deploy")
+    same(res, alone)
+    for _ in range(100):  # they went out (the command does not wait for them)
+        answered = [r for r in kube.api_requests() if r.path in AGENT_READS.values()]
+        if len(answered) == len(AGENT_READS):
+            break
+        time.sleep(0.1)
+    assert {r.path for r in answered} == set(AGENT_READS.values())
+    assert {r.status for r in answered} == {403}
+
+
+def test_a_gate_refusal_comes_first_while_the_agents_reads_hang(
+    refused_by_gate: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kube: FakeKube
+) -> None:
+    import threading
+
+    alone = without_a_cluster(tmp_path, monkeypatch)
+    release, started = threading.Event(), threading.Semaphore(0)
+    real = preflight.read
+
+    def hanging(client: Any, agent: str, namespace: str, task: tuple[str, str]) -> Any:
+        if task not in preflight.AHEAD:
+            started.release()
+            release.wait(60)
+        return real(client, agent, namespace, task)
+
+    monkeypatch.setattr(preflight, "read", hanging)
+    try:
+        res = run_cli("deploy")
+        for _ in AGENT_READS:  # every read of the agent was sent, none has an answer
+            assert started.acquire(timeout=10)
+    finally:
+        release.set()
+    same(res, alone)
+
+
+def fail_once(kube: FakeKube, monkeypatch: pytest.MonkeyPatch, path: str, code: int) -> None:
+    """The next GET of exactly ``path`` answered ``code`` (a Status the server would send)."""
+    from tests.fakes.kube_store import ApiError
+
+    armed = [True]
+    real = kube._inject
+
+    def inject(method: str, at: str) -> Any:
+        if armed[0] and method == "GET" and at.split("?")[0] == path:
+            armed[0] = False
+            reason = {403: "Forbidden", 404: "NotFound"}[code]
+            return ApiError(code, reason, f"{reason.lower()} by the test")
+        return real(method, at)
+
+    monkeypatch.setattr(kube, "_inject", inject)
+
+
+@pytest.mark.parametrize("code", [403, 404])
+@pytest.mark.parametrize("read", sorted(AGENT_READS))
+def test_a_403_or_404_on_an_agent_read_is_reported_as_before(
+    read: str,
+    code: int,
+    proj: Path,
+    kube: FakeKube,
+    monkeypatch: pytest.MonkeyPatch,
+    without_read_ahead: Callable[[], None],
+) -> None:
+    """On a deployed agent (so a 404 says something): a server dry run, read ahead and not."""
+    assert run_cli("deploy", "--no-wait").exit_code == 0
+    outcomes = []
+    for ahead in (True, False):
+        if not ahead:
+            without_read_ahead()
+        fail_once(kube, monkeypatch, AGENT_READS[read], code)
+        res = run_cli("deploy", "--no-wait", "--dry-run", "server")
+        assert "Traceback" not in res.stderr
+        outcomes.append(
+            Result(res.exit_code, re.sub(r" in [0-9.]+s ", " in Xs ", res.stdout), res.stderr)
+        )
+    same(*outcomes)
+
+
+def test_only_the_first_agent_of_a_build_output_is_read_ahead(
+    tmp_path: Path, kube: FakeKube, agent_reads_sent: list[tuple[str, str]]
+) -> None:
+    """Two agents in one namespace: the second one's reads wait for its turn, after the
+    first one's deploy created the namespace they share."""
+    dist = tmp_path / "dist"
+    for example in ("deep-research", "research-assistant"):
+        proj = project(tmp_path, example)
+        built = run_cli("build", str(proj), "--out", str(dist), "--kube-version", "1.31")
+        assert built.exit_code == 0, built.stderr
+    res = run_cli("deploy", "--from", str(dist), "--no-wait", "-o", "json")
+    assert res.exit_code == 0, res.stderr
+    agents = [a["agent"] for a in json.loads(res.stdout)["data"]["agents"]]
+    assert agent_reads_sent == [(agents[0], "agents-search")]
+    namespace_reads = [r.status for r in kube.api_requests("GET") if r.path == NS]
+    assert namespace_reads == [404, 200]  # the second agent's, once the first created it

@@ -75,6 +75,24 @@ class Target(options.Group):
             read_ahead(client)
         return client
 
+    @staticmethod
+    def read_agent_ahead(client: KubeClient | None) -> Callable[[str, str], None] | None:
+        """What :func:`sources` tells of the agents it finds, for ``client`` (from
+        :meth:`connect_ahead`) to send preflight's reads of the first (see
+        ``preflight.read_agent_ahead``) while it is gated and rendered."""
+        from agentctl.deploy.preflight import read_agent_ahead
+
+        if client is None:
+            return None
+        first: list[str] = []
+
+        def found(agent: str, namespace: str) -> None:
+            if not first:
+                first.append(agent)
+                read_agent_ahead(client, agent, namespace)
+
+        return found
+
     def platform_file(self) -> str | None:
         return platform_file(self.platform)
 
@@ -144,8 +162,10 @@ def sources(
     *,
     gate: str | None = None,
     no_gate: bool = False,
+    on_found: Callable[[str, str], None] | None = None,
 ) -> list[AgentSource]:
-    """What to apply; with ``gate`` (the command's name), only after the policy gate passed it."""
+    """What to apply; with ``gate`` (the command's name), only after the policy gate passed it.
+    ``on_found`` (agent, namespace): told of each agent before the gate decides."""
     from agentctl.usecases.sources import sources as find
 
     found, report = find(
@@ -156,6 +176,7 @@ def sources(
         gate=gate,
         no_gate=no_gate,
         crd_dirs=common.crd_dirs(None),
+        on_found=on_found,
     )
     if no_gate and report is not None:
         common.warn_gate_skipped(report)

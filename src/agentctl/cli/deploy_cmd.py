@@ -74,12 +74,19 @@ def deploy(
             wait=wait,
             timeout=cluster.duration(timeout, "--timeout"),
         )
-        # the server's version and discovery are read while the spec is loaded, gated and
+        # the server's version and discovery are read while the spec is loaded, the agent's
+        # namespace, inventory and live objects once it is loaded, while it is gated and
         # rendered; what goes wrong there is reported by preflight, after the spec's own errors
         early = target.connect_ahead()
         try:
             srcs = cluster.sources(
-                path, from_dir, env, target.platform, gate="deploy", no_gate=no_gate
+                path,
+                from_dir,
+                env,
+                target.platform,
+                gate="deploy",
+                no_gate=no_gate,
+                on_found=target.read_agent_ahead(early),
             )
             for src in srcs:
                 cluster.check_namespace(target.namespace, src)

@@ -283,7 +283,9 @@ class _Direct:
         host = server.rstrip("/")
         import urllib3
 
-        pool_args: dict[str, Any] = {"retries": False, "maxsize": opts.max_workers + 4}
+        # room for a round's requests opening their own connections beside those still
+        # being opened for it (KubeClient.open_connections): none is dropped on return
+        pool_args: dict[str, Any] = {"retries": False, "maxsize": 2 * opts.max_workers + 4}
         if host.startswith("https"):
             context = _tls_context(cluster, user)
             if context is None:
@@ -535,6 +537,12 @@ class KubeClient(ObjectOps):
         if isinstance(self.transport, _Direct):
             with contextlib.suppress(Exception):
                 self.transport.open_connection(self.opts.connect_timeout)
+
+    def open_connections(self, n: int) -> None:
+        """Start opening ``n`` more connections (:meth:`open_connection`), each on a daemon
+        thread nothing waits for: a round that starts before they are open opens its own."""
+        for _ in range(n):
+            threading.Thread(target=self.open_connection, name=AHEAD_THREAD, daemon=True).start()
 
     def ahead(self, key: Any, fn: Callable[[], Any]) -> None:
         """Start ``fn`` now, on a thread of its own; :meth:`take_ahead` (``key``, unless None)

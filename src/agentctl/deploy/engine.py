@@ -7,8 +7,9 @@ Round trips, not objects, are what a deploy costs. The sequence:
    version, aggregated discovery (``/api``, ``/apis``), the agent's inventory
    and its namespace, and as many more connections as the widest later round
    needs, so their handshakes overlap this round (``agentctl deploy`` sends
-   the version and discovery reads, and opens this round's connections, while
-   the policy gate runs: ``preflight.read_ahead``);
+   the version and discovery reads, and opens this round's connections, before
+   the spec is loaded, and the agent's reads once it is loaded, while the
+   policy gate runs: ``preflight.read_ahead`` and ``read_agent_ahead``);
 2. check every kind is served (one clear error naming what to install otherwise);
 3. concurrently: apply the namespace, list the current members of the
    agent's ApplySet (before-state and prune candidates) and, when the

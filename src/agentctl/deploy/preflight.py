@@ -184,6 +184,34 @@ def check_namespaces(bundle: AgentBundle, rmap: ResourceMap) -> None:
 AHEAD = (("version", ""), ("discovery", "/api"), ("discovery", "/apis"))
 
 
+def agent_tasks(agent: str, namespace: str) -> list[tuple[str, str]]:
+    """The first round's reads of the agent: its inventory, its namespace, the namespace's
+    default deny and the live candidates (:func:`read_agent_ahead` can send them early)."""
+    live = (("live", str(i)) for i in range(len(live_candidates(agent))))
+    return [("inventory", ""), ("namespace", namespace), ("deny", ""), *live]
+
+
+def read(client: KubeClient, agent: str, namespace: str, task: tuple[str, str]) -> Any:
+    """The answer to one of the first round's reads (``AHEAD`` or :func:`agent_tasks`)."""
+    what, arg = task
+    if what == "version":
+        return client.version()
+    if what == "discovery":
+        return client.discovery_root(arg)
+    if what == "inventory":
+        return client.get(well_known("", "ConfigMap"), namespace, inv.parent_name(agent))
+    if what == "deny":
+        np_res = well_known("networking.k8s.io", "NetworkPolicy")
+        return client.get(np_res, namespace, NAMESPACE_DENY)
+    if what == "live":
+        res, name = live_candidates(agent)[int(arg)]
+        try:
+            return client.get(res, namespace, name)
+        except kerr.Forbidden:
+            return None  # not allowed to read it: the server judges the apply
+    return client.get(well_known("", "Namespace"), None, arg)
+
+
 def read_ahead(client: KubeClient) -> None:
     """Send preflight's reads of the server (its version, discovery) now, each on a thread
     of its own, and open as many connections as preflight's first round takes.
@@ -192,16 +220,29 @@ def read_ahead(client: KubeClient) -> None:
     and the answers then overlap CPU the command spends anyway. Read-only; nothing is
     printed or raised here: :func:`preflight` takes the answers (or the errors) in their
     place in its first round."""
-    client.ahead(AHEAD[0], client.version)
-    for task in AHEAD[1:]:
-        client.ahead(task, functools.partial(client.discovery_root, task[1]))
-    # the first round's width, the same for every agent: these reads, the inventory, the
-    # namespace, its default deny and the live candidates (two, named after the agent).
-    # Wider later rounds open the rest in the first round, once the render says how many.
-    width = min(client.opts.max_workers, len(AHEAD) + 3 + len(live_candidates("")))
-    for _ in range(width - len(AHEAD)):
-        client.ahead(None, client.open_connection)
+    for task in AHEAD:
+        client.ahead(task, functools.partial(read, client, "", "", task))
+    # the first round's width, the same for every agent: these reads and the agent's
+    # (read_agent_ahead sends those on the connections opened here, once the spec is
+    # loaded). Wider later rounds open the rest in the first round, once the render says
+    # how many.
+    width = min(client.opts.max_workers, len(AHEAD) + len(agent_tasks("", "")))
+    client.open_connections(width - len(AHEAD))
     client.opened_ahead = width
+
+
+def read_agent_ahead(client: KubeClient, agent: str, namespace: str) -> None:
+    """Send preflight's reads of ``agent`` in ``namespace`` now (:func:`agent_tasks`), each
+    on a thread of its own, for :func:`preflight` to take in their place.
+
+    For deploy, once the spec is loaded (its name and namespace known) and while it is
+    gated and rendered. Read-only, as :func:`read_ahead`: a spec the gate refuses has had
+    its namespace, inventory and live objects read, never anything written. Only for the
+    first agent a command deploys: a later one's could change before its turn."""
+    for task in agent_tasks(agent, namespace):
+        client.ahead(
+            (agent, namespace, task), functools.partial(read, client, agent, namespace, task)
+        )
 
 
 def preflight(client: KubeClient, source: AgentSource) -> Preflight:
@@ -209,43 +250,28 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
     np_res = well_known("networking.k8s.io", "NetworkPolicy")
 
     def first(task: tuple[str, str]) -> Any:
-        early = client.take_ahead(task)  # sent by read_ahead
-        if early is not None:
-            return early.result()
-        what, arg = task
-        if what == "version":
-            return client.version()
-        if what == "discovery":
-            return client.discovery_root(arg)
-        if what == "inventory":
-            return client.get(cm_res, source.namespace, inv.parent_name(source.agent))
-        if what == "deny":
-            return client.get(np_res, source.namespace, NAMESPACE_DENY)
-        if what == "live":
-            res, name = candidates[int(arg)]
-            try:
-                return client.get(res, source.namespace, name)
-            except kerr.Forbidden:
-                return None  # not allowed to read it: the server judges the apply
-        if what == "connect":
+        if task[0] == "connect":
             client.open_connection()
             return None
-        return client.get(ns_res, None, arg)
+        # sent by read_ahead or read_agent_ahead
+        early = client.take_ahead(task if task in AHEAD else (agent, namespace, task))
+        if early is not None:
+            return early.result()
+        return read(client, agent, namespace, task)
 
     # rendered before the server's version is known (rendering does not depend on it unless
     # the bundled schemas differ, see render_for), so the first round can open as many
     # connections as the widest later round needs: their handshakes overlap this round
     early = source.render(None)
-    candidates = live_candidates(source.agent)
-    tasks = [
-        *AHEAD,
-        ("inventory", ""),
-        ("namespace", source.namespace),
-        ("deny", ""),
-        *(("live", str(i)) for i in range(len(candidates))),
-    ]
+    agent, namespace = source.agent, source.namespace
+    candidates = live_candidates(agent)
+    tasks = [*AHEAD, *agent_tasks(agent, namespace)]
     widest = min(client.opts.max_workers, max(round_sizes(early.objects)))
-    tasks += [("connect", "")] * max(0, widest - max(len(tasks), client.opened_ahead))
+    more = max(0, widest - max(len(tasks), client.opened_ahead))
+    if client.opened_ahead:  # this round's reads went ahead: it may take no round trip at
+        client.open_connections(more)  # all, a handshake two; the next rounds meet them
+    else:
+        tasks += [("connect", "")] * more
     version, api_doc, apis_doc, inv_cm, ns_obj, deny, *live_objs = client.map(first, tasks)
     live_objs = live_objs[: len(candidates)]
     rmap = resource_map(client, version, api_doc, apis_doc)

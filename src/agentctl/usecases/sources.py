@@ -6,16 +6,22 @@ as plain manifests (its spec is not at hand). A refusal raises GateRefused
 before anything reaches the cluster. A gated spec's render is kept for a
 re-deploy of unchanged input (``render_cache``): any changed input is loaded,
 gated and rendered again.
+
+``on_found`` (agent, namespace) is told of each agent as soon as its name and
+namespace are known: after loading, before the gate decides (deploy sends its
+first reads of the agent then). It must not raise, nor print.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from agentctl.deploy.source import AgentSource
+
+OnFound = Callable[[str, str], None]  # (agent, namespace)
 
 
 def sources(
@@ -27,6 +33,7 @@ def sources(
     gate: str | None = None,
     no_gate: bool = False,
     crd_dirs: Sequence[str] = (),
+    on_found: OnFound | None = None,
 ) -> tuple[list[AgentSource], Any]:
     """(what to apply, the gate's report or None when no gate ran)."""
     from agentctl.deploy.source import AgentSource, from_build, from_spec
@@ -36,6 +43,9 @@ def sources(
         if path is not None or env is not None:
             raise UsageError("--from applies a build output: do not pass PATH or --env with it")
         found = from_build(from_dir)
+        if on_found is not None:
+            for src in found:
+                on_found(src.agent, src.namespace)
         report = (
             _gate_build(gate, from_dir, platform_file, no_gate, crd_dirs)
             if gate is not None
@@ -46,7 +56,7 @@ def sources(
         return [from_spec(path or Path.cwd(), env=env, platform_file=platform_file)], None
     target = path or Path.cwd()
     if no_gate:
-        return _gated(target, env, platform_file, gate, crd_dirs, no_gate=True)
+        return _gated(target, env, platform_file, gate, crd_dirs, on_found, no_gate=True)
     from agentctl.usecases import render_cache
 
     name = _cache_key(target, env, platform_file, gate, crd_dirs)
@@ -58,10 +68,13 @@ def sources(
         return found[0], recorder
 
     if name is not None and entry is not None:
-        return [render_cache.cached_source(name, entry, fresh)], None
+        cached = render_cache.cached_source(name, entry, fresh)
+        if on_found is not None:
+            on_found(cached.agent, cached.namespace)
+        return [cached], None
     recorder = render_cache.Recorder()
     with recorder:
-        found, report = _gated(target, env, platform_file, gate, crd_dirs)
+        found, report = _gated(target, env, platform_file, gate, crd_dirs, on_found)
     if name is None:
         return found, report
     src = found[0]
@@ -70,7 +83,8 @@ def sources(
 
 
 def _gated(target: Path, env: str | None, platform_file: str | None, gate: str,
-           crd_dirs: Sequence[str], *, no_gate: bool = False) -> tuple[list[AgentSource], Any]:  # fmt: skip
+           crd_dirs: Sequence[str], on_found: OnFound | None = None, *,
+           no_gate: bool = False) -> tuple[list[AgentSource], Any]:  # fmt: skip
     """The agent loaded once (what the gate passed is what is applied), then gated."""
     from agentctl.deploy.source import from_loaded
     from agentctl.policy.gate import enforce
@@ -78,8 +92,20 @@ def _gated(target: Path, env: str | None, platform_file: str | None, gate: str,
 
     loaded = load_agent(target, env=env)
     lp = load_platform(Path(platform_file) if platform_file else None, loaded.project_dir)
+    if on_found is not None:
+        _tell(on_found, loaded, lp)
     report = enforce(gate, [loaded], lp, crd_dirs=list(crd_dirs), no_gate=no_gate)
     return [from_loaded(loaded, lp)], report
+
+
+def _tell(on_found: OnFound, loaded: Any, lp: Any) -> None:
+    """``on_found`` of a loaded agent; nothing when its namespace cannot be named yet (the
+    gate, then the renderer, say why in their turn)."""
+    try:
+        namespace = lp.platform.namespace_for(loaded.agent)
+    except Exception:  # an input the gate reports, after this
+        return
+    on_found(loaded.name, namespace)
 
 
 def _cache_key(target: Path, env: str | None, platform_file: str | None, gate: str,
