@@ -257,13 +257,25 @@ class ComputePricing(Model):
     """Rate card for compute cost estimates (each price at most 1,000,000 USD per unit)."""
 
     cpu_hour_usd: float = Field(
-        0.0445, ge=0, le=MAX_UNIT_PRICE_USD, alias="cpuHourUSD", description="Price of one vCPU-hour."
+        0.0445,
+        ge=0,
+        le=MAX_UNIT_PRICE_USD,
+        alias="cpuHourUSD",
+        description="Price of one vCPU-hour.",
     )
     memory_gib_hour_usd: float = Field(
-        0.0049225, ge=0, le=MAX_UNIT_PRICE_USD, alias="memoryGiBHourUSD", description="Price of one GiB-hour of memory."
+        0.0049225,
+        ge=0,
+        le=MAX_UNIT_PRICE_USD,
+        alias="memoryGiBHourUSD",
+        description="Price of one GiB-hour of memory.",
     )
     storage_gib_month_usd: float = Field(
-        0.04, ge=0, le=MAX_UNIT_PRICE_USD, alias="storageGiBMonthUSD", description="Price of one GiB-month of storage."
+        0.04,
+        ge=0,
+        le=MAX_UNIT_PRICE_USD,
+        alias="storageGiBMonthUSD",
+        description="Price of one GiB-month of storage.",
     )
     name: str = Field(
         "GKE Autopilot general-purpose, us-central1 (on-demand)",
