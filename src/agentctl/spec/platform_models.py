@@ -324,10 +324,12 @@ class PolicySettings(Model):
 
     fail_on: Severity = Field("high", description="Default --fail-on severity.")
     severity: dict[str, Severity] = Field(
-        default_factory=new_dict, description="Severity overrides per check id."
+        default_factory=new_dict,
+        description="Severity overrides per check id (validate reports an id no check has).",
     )
     exceptions: list[Exception_] = Field(
-        default_factory=new_list, description="Granted exceptions, each with a reason."
+        default_factory=new_list,
+        description="Granted exceptions, each with a reason (validate reports a check id no check has).",
     )
     allow_inline_suppressions: bool = Field(
         True, description="Whether suppressions in agent.yaml are honoured."
@@ -356,9 +358,9 @@ class Platform(Model):
         "agents-{team}",
         description="Target namespace; {team} and {agent} are substituted. Never default.",
     )
-    registries: list[str] = Field(
+    registries: list[Annotated[str, Field(min_length=1)]] = Field(
         default_factory=new_list,
-        description="Allowed image registry prefixes; empty: any (reported as a low finding).",
+        description="Allowed image registry prefixes (each non-empty: an empty prefix would match every image); empty list: any (reported as a low finding).",
     )
     models: list[ModelAllow] = Field(
         default_factory=new_list,
