@@ -13,6 +13,7 @@ from pydantic.json_schema import WithJsonSchema
 
 from agentctl.spec import units
 from agentctl.spec.errors_map import FieldValueError
+from agentctl.spec.platform_fields import MAX_UNIT_PRICE_USD
 from agentctl.spec.types import (
     API_VERSION,
     USD,
@@ -246,11 +247,6 @@ class Limits(Model):
     max_cpu: Quantity = Field("4", alias="maxCPU", description="Highest CPU request or limit.")
     max_memory: Quantity = Field("8Gi", description="Highest memory request or limit.")
     max_replicas: int = Field(20, ge=1, description="Highest scaling.maxReplicas.")
-
-
-# The highest price a rate card may name per unit: far above any real rate, low
-# enough that every cost estimate stays a printable, JSON-encodable amount.
-MAX_UNIT_PRICE_USD = 1_000_000
 
 
 class ComputePricing(Model):
