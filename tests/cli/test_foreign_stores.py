@@ -99,3 +99,41 @@ def test_a_tampered_row_is_one_line_not_a_traceback(
         res = run_cli(*args, "--store", str(path))
         assert res.exit_code == 2, res.stderr
         assert "is damaged" in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("sql", "command", "message"),
+    [
+        ("UPDATE resources SET attributes = '[1'", ["cost"], "attributes are not a JSON object"),
+        ("DROP TABLE trace_costs", ["trace"], "no such table: trace_costs"),
+    ],
+)
+def test_a_tampered_table_is_one_line_naming_the_store(
+    tmp_path: Path, sql: str, command: list[str], message: str
+) -> None:
+    path = tmp_path / "traces.db"
+    s = TraceStore(path)
+    s.insert(parse_protobuf(P.protobuf(P.agent_run())).spans)
+    s.close()
+    c = sqlite3.connect(path)
+    c.execute(sql)
+    c.commit()
+    c.close()
+    res = run_cli(*command, "--since", "3650d", "--store", str(path))
+    assert res.exit_code == 2, res.stdout + res.stderr
+    assert "traces.db" in res.stderr and message in res.stderr, res.stderr
+    assert "Traceback" not in res.stderr
+
+
+def test_a_damaged_cached_trace_cost_is_priced_again(tmp_path: Path) -> None:
+    path = tmp_path / "traces.db"
+    s = TraceStore(path)
+    s.insert(parse_protobuf(P.protobuf(P.agent_run())).spans)
+    s.close()
+    assert run_cli("trace", "--since", "3650d", "--store", str(path)).exit_code == 0
+    c = sqlite3.connect(path)
+    c.execute("UPDATE trace_costs SET usd = 'abc'")
+    c.commit()
+    c.close()
+    res = run_cli("trace", "--since", "3650d", "--store", str(path))
+    assert res.exit_code == 0, res.stderr

@@ -178,6 +178,9 @@ def manifests(tmp_path, monkeypatch) -> Path:
     (tmp_path / "a.yaml").write_text(POD.format(name="first"))
     (tmp_path / "bad.yaml").write_text("kind: Pod\nmetadata: [\n")
     (tmp_path / "plain.yaml").write_text("just text\n")
+    (tmp_path / "types.yaml").write_text("apiVersion: 5\nkind: [Pod]\nmetadata: {name: x}\n")
+    (tmp_path / "list.yaml").write_text("apiVersion: v1\nkind: List\nitems: 5\n")
+    (tmp_path / "list2.yaml").write_text("apiVersion: v1\nkind: List\nitems: [5]\n")
     (tmp_path / "dir").mkdir()
     (tmp_path / "dir" / "b.yaml").write_text(POD.format(name="second"))
     monkeypatch.chdir(tmp_path)
@@ -190,6 +193,9 @@ def manifests(tmp_path, monkeypatch) -> Path:
         ("bad.yaml", "bad.yaml:3:1: invalid YAML"),
         ("plain.yaml", "plain.yaml:1:1: a manifest must be a YAML mapping"),
         ("missing.yaml", "missing.yaml:1:1: no such file or directory"),
+        ("types.yaml", "types.yaml:1:13: not a Kubernetes object: not a string"),
+        ("list.yaml", "list.yaml:3:8: List: items is not a list"),
+        ("list2.yaml", "list2.yaml:3:9: List item is not a mapping"),
     ],
 )
 def test_a_broken_manifest_leaves_the_others_checked(manifests, broken, where):

@@ -104,9 +104,12 @@ def run(
         crd_dirs=tuple(crd_dirs or ()),
         allow_kinds=tuple(allow_kinds or ()),
     )
-    checks = select(all_checks(field_rule_checks(platform), plugins=plugins), include, exclude)
+    catalogue = all_checks(field_rule_checks(platform), plugins=plugins)
+    checks = select(catalogue, include, exclude)
 
     loaded, problems = load_agents(agent_files, env, unreadable=given if keep_going else ())
+    if plugins:  # without plug-ins, their ids are legitimately absent
+        problems[:0] = unknown_check_ids(platform, catalogue)
     objects, unread = read_manifests(manifest_targets, keep_going=keep_going)
     problems.extend(unread)
     if problems and not keep_going:
@@ -207,6 +210,9 @@ def enforce(
 
         share_validator(options, schemas)
     checks = all_checks(field_rule_checks(platform))
+    unknown = unknown_check_ids(platform, checks)
+    if unknown:
+        raise SpecError(unknown)
     rendered: Sequence[Bundle | None] = bundles if bundles is not None else [None] * len(loaded)
     units = [agent_unit(a, platform, options, b) for a, b in zip(loaded, rendered, strict=True)]
     return verdict(command, engine.run(units, checks), no_gate=no_gate)
@@ -227,6 +233,29 @@ def no_gate_refused(command: str) -> UsageError:
         f"{command} --no-gate: this platform does not allow skipping the policy gate",
         hint="platform.yaml policy.allowNoGate: true allows it (the platform team decides)",
     )
+
+
+def unknown_check_ids(platform: LoadedPlatform, catalogue: list[Check]) -> list[Problem]:
+    """platform.yaml policy entries naming a check no catalogue has: a typo there would
+    silently leave the check's severity (or its finding) as it was."""
+    known = {c.id for c in catalogue}
+    policy = platform.platform.policy
+    named: list[tuple[tuple[str | int, ...], str, str]] = [
+        (("policy", "severity", check_id), "policy.severity", check_id)
+        for check_id in policy.severity
+    ]
+    named += [
+        (("policy", "exceptions", i, "check"), f"policy.exceptions[{i}].check", e.check)
+        for i, e in enumerate(policy.exceptions)
+    ]
+    out = []
+    for path, where, check_id in named:
+        if check_id not in known:
+            file, line, col = platform.locate(path)
+            out.append(
+                Problem(file, line, col, where, f"unknown check {check_id!r} (see agentctl checks)")
+            )
+    return out
 
 
 def _unchecked(problems: list[Problem], checks: list[Check], fail_on: str | None) -> engine.Report:

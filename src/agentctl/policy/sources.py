@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import Problem, SpecError, UsageError
 from agentctl.policy.model import Obj, PathKey, RunOptions, Unit, parse_dotted
+from agentctl.spec.yamlsafe import dotted_path
 
 if TYPE_CHECKING:
     from agentctl.render.bundle import Bundle
@@ -65,26 +66,29 @@ def _doc_objects(doc: Located, index: int) -> list[Obj]:
         raise SpecError(
             [Problem(doc.file, doc.position(())[0], 1, "", "a manifest must be a YAML mapping")]
         )
-    if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
+
+    def problem(path: tuple[str | int, ...], message: str) -> SpecError:
+        line, col = doc.position(path)
+        return SpecError([Problem(doc.file, line, col, dotted_path(path), message)])
+
+    for key in ("apiVersion", "kind"):
+        if data.get(key) and not isinstance(data[key], str):
+            raise problem((key,), "not a Kubernetes object: not a string")
+    if str(data.get("kind") or "").endswith("List") and "items" in data:
+        items = data["items"]
+        if items is None:
+            return []
+        if not isinstance(items, list):
+            raise problem(("items",), f"{data['kind']}: items is not a list")
         out = []
-        for i, item in enumerate(data["items"]):
-            if isinstance(item, dict):
-                out.append(Obj(item, doc.file, locator(("items", i)), _label_agent(item), index))
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise problem(("items", i), f"{data['kind']} item is not a mapping")
+            out.append(Obj(item, doc.file, locator(("items", i)), _label_agent(item), index))
         return out
     missing = [k for k in ("apiVersion", "kind") if not data.get(k)]
     if missing:
-        line, col = doc.position(())
-        raise SpecError(
-            [
-                Problem(
-                    doc.file,
-                    line,
-                    col,
-                    "",
-                    f"not a Kubernetes object: no {' and no '.join(missing)}",
-                )
-            ]
-        )
+        raise problem((), f"not a Kubernetes object: no {' and no '.join(missing)}")
     return [Obj(data, doc.file, locator(()), _label_agent(data), index)]
 
 

@@ -142,13 +142,35 @@ def _parse_crd_versions(path_str: str) -> tuple[tuple[str, str, str], ...]:
     for doc in _load_docs(Path(path_str)):
         if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
             continue
-        spec = doc.get("spec") or {}
-        group, kind = spec.get("group"), (spec.get("names") or {}).get("kind")
-        for version in spec.get("versions") or []:
-            schema = ((version or {}).get("schema") or {}).get("openAPIV3Schema")
+        spec = _mapping(doc.get("spec"), path_str, "spec")
+        names = _mapping(spec.get("names"), path_str, "spec.names")
+        group, kind = spec.get("group"), names.get("kind")
+        versions = spec.get("versions") or []
+        if not isinstance(versions, list):
+            raise ConfigError(f"{path_str}: CustomResourceDefinition spec.versions is not a list")
+        for i, version in enumerate(versions):
+            where = f"spec.versions[{i}]"
+            version = _mapping(version, path_str, where)
+            schema = _mapping(version.get("schema"), path_str, f"{where}.schema").get(
+                "openAPIV3Schema"
+            )
             if group and kind and isinstance(schema, dict):
-                out.append((f"{group}/{version['name']}", kind, json.dumps(schema)))
+                name = version.get("name")
+                if not isinstance(name, str) or not name:
+                    raise ConfigError(
+                        f"{path_str}: CustomResourceDefinition {where}.name is not a string"
+                    )
+                out.append((f"{group}/{name}", str(kind), json.dumps(schema)))
     return tuple(out)
+
+
+def _mapping(value: Any, path_str: str, where: str) -> dict[str, Any]:
+    """A CRD field that must be a mapping (absent is empty), or a ConfigError naming the file."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path_str}: CustomResourceDefinition {where} is not a mapping")
+    return value
 
 
 class CrdIndex:
@@ -158,8 +180,10 @@ class CrdIndex:
         self.kube_version = kube_version
         self.files: list[Path] = []
         for d in dirs:
-            if d.is_file():
-                self.files.append(d)
+            if d.is_file() and d.suffix in _SUFFIXES:
+                self.files.append(d)  # one CRD file named directly
+            elif d.is_file():
+                raise ConfigError(f"CRD directory {d} is not a directory")
             elif d.is_dir():
                 self.files.extend(
                     sorted(p for p in d.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
@@ -206,6 +230,11 @@ class CrdIndex:
         found = self._lookup(api_version, kind)
         if found is None:
             return None
-        schema = crd_json_schema(json.loads(found[1]), api_version, kind, self.kube_version)
+        try:
+            schema = crd_json_schema(json.loads(found[1]), api_version, kind, self.kube_version)
+        except (TypeError, AttributeError, ValueError) as exc:  # e.g. properties: 5
+            raise ConfigError(
+                f"{found[0]}: the openAPIV3Schema of {api_version} {kind} is malformed ({exc})"
+            ) from None
         self._schemas[key] = schema
         return schema

@@ -171,11 +171,19 @@ def model_endpoint(model: ModelSpec) -> str | None:
 # every agent of a monorepo: their parses are pure, so each is made once.
 @lru_cache(maxsize=4096)
 def split_url(url: str) -> tuple[str, str, int]:
-    parts = urlsplit(url)
+    # The spec's URL type rejects what urlsplit cannot parse; a URL that slips past it
+    # (a bad port, an unclosed IPv6 bracket) falls back to the scheme's default port.
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.partition(":")[0].lower(), "", 443
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
-    port = parts.port or _DEFAULT_PORTS.get(scheme, 443)
-    return scheme, host, port
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, host, port or _DEFAULT_PORTS.get(scheme, 443)
 
 
 @lru_cache(maxsize=4096)

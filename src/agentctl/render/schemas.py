@@ -233,13 +233,26 @@ class SchemaValidator:
                 if schema is None:
                     self._unknown.add(key)
                     return None
-                import jsonschema_rs
-
-                validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+                validator = self._compile(schema, table is None, api_version, kind)
                 if table is not None:
                     table[bundled] = validator
         self._validators[key] = validator
         return validator
+
+    def _compile(self, schema: dict[str, Any], from_crd: bool, api_version: str, kind: str) -> Any:
+        import jsonschema_rs
+
+        if not from_crd:
+            return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+        try:
+            return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+        except (jsonschema_rs.ValidationError, ValueError) as exc:
+            # A CRD's schema is the user's input: a bad regex, an infinite maximum.
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ConfigError(
+                f"{self.crds.file_for(api_version, kind)}: the schema of {api_version} {kind} "
+                f"is not a valid JSON Schema: {_short(message)}"
+            ) from None
 
     def knows(self, api_version: str, kind: str) -> bool:
         return self._validator(api_version, kind) is not None

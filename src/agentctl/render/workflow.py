@@ -82,20 +82,34 @@ def _budgeted(ctx: Ctx) -> bool:
     return ctx.spec.guardrails.budget.per_run_usd is not None
 
 
-def _budget_json(ctx: Ctx, step: Step) -> str:
+def _sharers(steps: list[Step]) -> dict[str | None, int]:
+    """How many steps depend on each step (``None``: how many depend on none)."""
+    counts: dict[str | None, int] = {None: 0}
+    for s in steps:
+        if not s.depends_on:
+            counts[None] += 1
+        for d in set(s.depends_on):
+            counts[d] = counts.get(d, 0) + 1
+    return counts
+
+
+def _budget_json(ctx: Ctx, step: Step, sharers: dict[str | None, int] | None = None) -> str:
     """A step's ``AGENT_RUN_BUDGET``: what its dependencies hand on and how many steps share each.
 
     Only simple tags: Argo substitutes each dependency's ``spend`` report as
-    it was written, and the runtime adds it up.
+    it was written, and the runtime adds it up. ``sharers`` (of ``_sharers``) is
+    counted once per workflow by the caller: per step, a long chain would be quadratic.
     """
-    wf = ctx.spec.workflow
-    assert wf is not None
+    if sharers is None:
+        assert ctx.spec.workflow is not None
+        sharers = _sharers(ctx.spec.workflow.steps)
     if step.depends_on:
-        sharers = {d: sum(d in s.depends_on for s in wf.steps) for d in step.depends_on}
-        parts = [f"[{{{{tasks.{d}.outputs.parameters.spend}}}}, {n}]" for d, n in sharers.items()]
+        parts = [
+            f"[{{{{tasks.{d}.outputs.parameters.spend}}}}, {sharers[d]}]"
+            for d in dict.fromkeys(step.depends_on)
+        ]
     else:
-        roots = sum(not s.depends_on for s in wf.steps)
-        parts = [f"[{ctx.spec.guardrails.budget.per_run_usd}, {roots}]"]
+        parts = [f"[{ctx.spec.guardrails.budget.per_run_usd}, {sharers[None]}]"]
     attempts = (step.retry or Retry.model_validate({})).limit + 1
     items = ""
     if step.for_each is not None:
@@ -206,10 +220,11 @@ def _dag_templates(ctx: Ctx) -> list[dict[str, Any]]:
     wf = ctx.spec.workflow
     assert wf is not None
     budgeted = _budgeted(ctx)
+    sharers = _sharers(wf.steps)  # counted once: per step, a long chain would be quadratic
 
     def task(step: Step, template: str, **args: str) -> dict[str, Any]:
         if budgeted:
-            args["budget"] = _budget_json(ctx, step)
+            args["budget"] = _budget_json(ctx, step, sharers)
         out: dict[str, Any] = {"arguments": _params(**args)}
         if step.depends_on:
             out["dependencies"] = list(step.depends_on)

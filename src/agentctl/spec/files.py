@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from agentctl.errors import UsageError
+from agentctl.errors import ConfigError, UsageError
 
 AGENT_FILENAMES = ("agent.yaml", "agent.yml")
 PLATFORM_FILENAMES = ("platform.yaml", "platform.yml")
@@ -104,6 +104,23 @@ def find_platform_file(explicit: str | Path | None, search_from: Path | None = N
             candidate = directory / name
             if candidate.is_file():
                 return candidate
+            if os.path.lexists(candidate):
+                # The nearest platform.yaml is there but unusable: falling back to a
+                # parent's would silently apply another team's rules.
+                raise ConfigError(
+                    f"{display_path(candidate)}: cannot be read as the platform file "
+                    f"({_unreadable(candidate)}); fix or remove it, or pass --platform"
+                )
         if (directory / ".git").exists():
             break
     return None
+
+
+def _unreadable(path: Path) -> str:
+    try:
+        if path.is_dir():
+            return "a directory"
+        path.stat()
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return "not a regular file"

@@ -102,7 +102,7 @@ def check_steps(steps: list[Step]) -> Iterator[tuple[PathKey, str]]:
                 (*base, i, "forEach", "from"),
                 f"unknown step {src!r} (steps: {', '.join(index)})",
             )
-        elif src not in ancestors(steps, step.name):
+        elif src not in ancestors(steps, step.name, stop_at=src):
             yield (
                 (*base, i, "forEach", "from"),
                 f"{src!r} must run before {step.name!r}: add it (or a step after it) to dependsOn",
@@ -110,55 +110,100 @@ def check_steps(steps: list[Step]) -> Iterator[tuple[PathKey, str]]:
 
 
 def find_cycles(steps: list[Step]) -> list[list[str]]:
-    """One cycle in each group of steps that depend on each other, in step order."""
-    upstream = {s.name: ancestors(steps, s.name) for s in steps}
-    out: list[list[str]] = []
-    seen: set[str] = set()
-    for name, above in upstream.items():
-        if name in seen:
+    """One cycle in each group of steps that depend on each other, in step order.
+
+    The groups are the strongly connected components of two or more steps
+    (Tarjan's algorithm, iterative: linear in steps and edges, however long a
+    chain); a step depending on itself is reported apart.
+    """
+    deps = _deps(steps)
+    order = {name: i for i, name in enumerate(deps)}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    groups: list[set[str]] = []
+    for root in deps:
+        if root in index:
             continue
-        group = {n for n in above if n != name and name in upstream[n]}
-        if not group:
-            continue
-        group.add(name)
-        seen |= group
+        work: list[tuple[str, int]] = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            nexts = deps[node]
+            while i < len(nexts):
+                nxt = nexts[i]
+                i += 1
+                if nxt not in index:
+                    work.append((node, i))
+                    work.append((nxt, 0))
+                    break
+                if nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+            else:
+                if low[node] == index[node]:
+                    group = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        group.add(member)
+                        if member == node:
+                            break
+                    if len(group) > 1:
+                        groups.append(group)
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+    groups.sort(key=lambda g: min(order[n] for n in g))
+    out = []
+    for group in groups:
         cycle = find_cycle([s for s in steps if s.name in group])
         if cycle:
             out.append(cycle)
     return out
 
 
+def _deps(steps: list[Step]) -> dict[str, list[str]]:
+    """Each step's known dependencies other than itself (the last of duplicate names wins)."""
+    names = {s.name: s for s in steps}
+    return {n: [d for d in s.depends_on if d != n and d in names] for n, s in names.items()}
+
+
 def find_cycle(steps: list[Step]) -> list[str] | None:
-    deps = {s.name: [d for d in s.depends_on if d != s.name] for s in steps}
+    """A cycle among the steps (by depth-first search, iterative), or None."""
+    deps = _deps(steps)
     white, grey, black = 0, 1, 2
     color = dict.fromkeys(deps, white)
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        color[node] = grey
-        stack.append(node)
-        for nxt in deps.get(node, []):
-            if nxt not in color:
+    for root in deps:
+        if color[root] != white:
+            continue
+        path: list[str] = [root]
+        color[root] = grey
+        work: list[int] = [0]
+        while path:
+            node, i = path[-1], work[-1]
+            nexts = deps[node]
+            if i == len(nexts):
+                color[node] = black
+                path.pop()
+                work.pop()
                 continue
+            work[-1] = i + 1
+            nxt = nexts[i]
             if color[nxt] == grey:
-                return stack[stack.index(nxt) :]
+                return path[path.index(nxt) :]
             if color[nxt] == white:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        color[node] = black
-        return None
-
-    for name in deps:
-        if color[name] == white:
-            found = visit(name)
-            if found:
-                return found
+                color[nxt] = grey
+                path.append(nxt)
+                work.append(0)
     return None
 
 
-def ancestors(steps: list[Step], name: str) -> set[str]:
+def ancestors(steps: list[Step], name: str, stop_at: str | None = None) -> set[str]:
+    """The steps ``name`` depends on, directly or not (the search ends early once it meets ``stop_at``)."""
     deps = {s.name: s.depends_on for s in steps}
     seen: set[str] = set()
     todo = list(deps.get(name, []))
@@ -167,6 +212,8 @@ def ancestors(steps: list[Step], name: str) -> set[str]:
         if cur in seen or cur not in deps:
             continue
         seen.add(cur)
+        if cur == stop_at:
+            break
         todo.extend(deps[cur])
     return seen
 
@@ -174,14 +221,24 @@ def ancestors(steps: list[Step], name: str) -> set[str]:
 def topological_order(steps: list[Step]) -> list[list[str]]:
     """Steps grouped in levels: every step's dependencies are in earlier levels."""
     remaining = {s.name: set(s.depends_on) for s in steps}
+    dependents: dict[str, list[str]] = {}
+    for name, deps in remaining.items():
+        for dep in deps:
+            dependents.setdefault(dep, []).append(name)
+    waiting = {name: len(deps) for name, deps in remaining.items()}
+    level = sorted(n for n, count in waiting.items() if count == 0)
     levels: list[list[str]] = []
-    done: set[str] = set()
-    while remaining:
-        level = sorted(n for n, d in remaining.items() if d <= done)
-        if not level:
-            raise ValueError("dependency cycle")
+    placed = 0
+    while level:
         levels.append(level)
-        done.update(level)
-        for n in level:
-            del remaining[n]
+        placed += len(level)
+        ready = []
+        for done in level:
+            for n in dependents.get(done, []):
+                waiting[n] -= 1
+                if waiting[n] == 0:
+                    ready.append(n)
+        level = sorted(ready)
+    if placed < len(remaining):
+        raise ValueError("dependency cycle")
     return levels

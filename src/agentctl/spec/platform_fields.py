@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 API_VERSION = "agentctl.dev/v1alpha1"
 
@@ -65,8 +66,12 @@ TRACE_SOURCES = ("jaeger", "tempo", "local")
 PRICING_KEYS = frozenset({"compute"})
 COMPUTE_KEYS = frozenset({"cpuHourUSD", "memoryGiBHourUSD", "storageGiBMonthUSD", "name"})
 
-# The Url type's check (agentctl.spec.types._url), applied the same way (re.match).
+# The Url type's check (agentctl.spec.types._url), applied the same way (re.match);
+# a URL whose port or host urlsplit rejects goes to the full loader for its message.
 _URL = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:_]+(/\S*)?$")
+# The highest compute price per unit (ComputePricing's bound): far above any real rate,
+# low enough that every cost estimate stays a printable, JSON-encodable amount.
+MAX_UNIT_PRICE_USD = 1_000_000
 
 
 class _NotPlain(Exception):
@@ -193,6 +198,11 @@ def _mapping(value: Any, keys: frozenset[str]) -> dict[str, Any]:
 
 def _url(value: Any) -> str:
     _need(_is_str(value) and _URL.match(value) is not None)
+    try:
+        parts = urlsplit(value)
+        _need(bool(parts.hostname) and parts.port != 0)
+    except ValueError:
+        raise _NotPlain from None
     return value
 
 
@@ -203,5 +213,5 @@ def _price(value: Any) -> float:
         number = float(value)
     except OverflowError:
         raise _NotPlain from None
-    _need(math.isfinite(number) and number >= 0)
+    _need(math.isfinite(number) and 0 <= number <= MAX_UNIT_PRICE_USD)
     return number

@@ -13,6 +13,7 @@ from pydantic.json_schema import WithJsonSchema
 
 from agentctl.spec import units
 from agentctl.spec.errors_map import FieldValueError
+from agentctl.spec.platform_fields import MAX_UNIT_PRICE_USD
 from agentctl.spec.types import (
     API_VERSION,
     USD,
@@ -249,16 +250,28 @@ class Limits(Model):
 
 
 class ComputePricing(Model):
-    """Rate card for compute cost estimates."""
+    """Rate card for compute cost estimates (each price at most 1,000,000 USD per unit)."""
 
     cpu_hour_usd: float = Field(
-        0.0445, ge=0, alias="cpuHourUSD", description="Price of one vCPU-hour."
+        0.0445,
+        ge=0,
+        le=MAX_UNIT_PRICE_USD,
+        alias="cpuHourUSD",
+        description="Price of one vCPU-hour.",
     )
     memory_gib_hour_usd: float = Field(
-        0.0049225, ge=0, alias="memoryGiBHourUSD", description="Price of one GiB-hour of memory."
+        0.0049225,
+        ge=0,
+        le=MAX_UNIT_PRICE_USD,
+        alias="memoryGiBHourUSD",
+        description="Price of one GiB-hour of memory.",
     )
     storage_gib_month_usd: float = Field(
-        0.04, ge=0, alias="storageGiBMonthUSD", description="Price of one GiB-month of storage."
+        0.04,
+        ge=0,
+        le=MAX_UNIT_PRICE_USD,
+        alias="storageGiBMonthUSD",
+        description="Price of one GiB-month of storage.",
     )
     name: str = Field(
         "GKE Autopilot general-purpose, us-central1 (on-demand)",
@@ -307,10 +320,12 @@ class PolicySettings(Model):
 
     fail_on: Severity = Field("high", description="Default --fail-on severity.")
     severity: dict[str, Severity] = Field(
-        default_factory=new_dict, description="Severity overrides per check id."
+        default_factory=new_dict,
+        description="Severity overrides per check id (validate reports an id no check has).",
     )
     exceptions: list[Exception_] = Field(
-        default_factory=new_list, description="Granted exceptions, each with a reason."
+        default_factory=new_list,
+        description="Granted exceptions, each with a reason (validate reports a check id no check has).",
     )
     allow_inline_suppressions: bool = Field(
         True, description="Whether suppressions in agent.yaml are honoured."
@@ -339,9 +354,9 @@ class Platform(Model):
         "agents-{team}",
         description="Target namespace; {team} and {agent} are substituted. Never default.",
     )
-    registries: list[str] = Field(
+    registries: list[Annotated[str, Field(min_length=1)]] = Field(
         default_factory=new_list,
-        description="Allowed image registry prefixes; empty: any (reported as a low finding).",
+        description="Allowed image registry prefixes (each non-empty: an empty prefix would match every image); empty list: any (reported as a low finding).",
     )
     models: list[ModelAllow] = Field(
         default_factory=new_list,

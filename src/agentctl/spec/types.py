@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -100,6 +101,15 @@ def _cron(value: str) -> str:
 def _url(value: str) -> str:
     if not re.match(r"^https?://[A-Za-z0-9.\-\[\]:_]+(/\S*)?$", value):
         raise ValueError(f"{value!r} is not an http(s) URL")
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises on a port outside 0-65535 or a non-numeric one
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an http(s) URL: {exc}") from None
+    if not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL: no host")
+    if port == 0:
+        raise ValueError(f"{value!r} is not an http(s) URL: port 0")
     return value
 
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from agentctl.cost.tracecost import TraceCost, genai_prices_release
-from agentctl.telemetry.store import TraceStore
+from agentctl.telemetry.store import TraceStore, damaged_store
 from agentctl.traces.summary import TraceSummary
 
 
@@ -53,14 +53,21 @@ def list_prices(store: TraceStore, summaries: Sequence[TraceSummary]) -> ListPri
     traces: dict[str, Any] = {}
     price_data = ""
     conn = store.connection
-    rows = conn.execute(
-        f"SELECT trace_id, span_count, price_data, usd, calls, unpriced, free, no_usage FROM trace_costs"
-        f" WHERE price_key = ? AND trace_id IN ({', '.join('?' * len(wanted))})",
-        (key, *wanted),
-    ).fetchall()
+    try:
+        rows = conn.execute(
+            f"SELECT trace_id, span_count, price_data, usd, calls, unpriced, free, no_usage FROM trace_costs"
+            f" WHERE price_key = ? AND trace_id IN ({', '.join('?' * len(wanted))})",
+            (key, *wanted),
+        ).fetchall()
+    except sqlite3.OperationalError as exc:  # e.g. the table was dropped
+        raise damaged_store(store.path, f"trace_costs: {exc}") from None
     for tid, count, data, usd, calls, unpriced, free, no_usage in rows:
-        if wanted.get(tid) == count:
-            traces[tid] = TraceCost(Decimal(usd), calls, unpriced, free, no_usage)
+        try:
+            cost = Decimal(usd)
+        except (InvalidOperation, TypeError, ValueError):
+            continue  # a damaged cache row is priced again below, like a missing one
+        if wanted.get(tid) == count and cost.is_finite():
+            traces[tid] = TraceCost(cost, calls, unpriced, free, no_usage)
             price_data = data
     missing = [tid for tid in wanted if tid not in traces]
     if missing:

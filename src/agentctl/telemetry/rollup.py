@@ -492,7 +492,15 @@ class CostRollup:
             row = self.conn.execute(
                 "SELECT attributes FROM resources WHERE id = ?", (rid,)
             ).fetchone()
-            out[rid] = json.loads(row[0]) if row and row[0] else {}
+            try:
+                attributes = json.loads(row[0]) if row and row[0] else {}
+            except ValueError:
+                attributes = None
+            if not isinstance(attributes, dict):
+                from agentctl.telemetry.store import damaged_store
+
+                raise damaged_store(self.conn, f"resource {rid}: attributes are not a JSON object")
+            out[rid] = attributes
         return out
 
     def runs(

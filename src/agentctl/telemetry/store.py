@@ -149,6 +149,22 @@ class InsertedBatch(NamedTuple):
     after_id: int
 
 
+def damaged_store(where: Path | str | sqlite3.Connection, what: str) -> TelemetryError:
+    """The error for a store whose rows or tables are not what agentctl writes."""
+    if isinstance(where, sqlite3.Connection):
+        try:
+            where = next(
+                (r[2] for r in where.execute("PRAGMA database_list") if r[1] == "main"), ""
+            )
+        except sqlite3.Error:
+            where = ""
+    return TelemetryError(
+        f"{where or 'the trace store'}: {what}",
+        hint="the file was changed by something other than agentctl; "
+        "delete the damaged rows with sqlite3, or use another --store",
+    )
+
+
 class _Damaged(Exception):
     """A stored row that does not have the shape this module writes."""
 
@@ -394,10 +410,8 @@ class TraceStore(RetentionMixin):
         try:
             return self._decode_row(row)
         except (_Damaged, ValueError, TypeError, IndexError, KeyError) as exc:
-            raise TelemetryError(
-                f"{self.path}: span {row[1]!r} of trace {row[0]!r} is damaged: {exc}",
-                hint="the file was changed by something other than agentctl; "
-                "delete the trace with sqlite3, or use another --store",
+            raise damaged_store(
+                self.path, f"span {row[1]!r} of trace {row[0]!r} is damaged: {exc}"
             ) from None
 
     def _decode_row(self, row: Sequence[Any]) -> SpanRecord:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from render_helpers import agent_doc, one
@@ -414,3 +415,17 @@ def test_allowlist_json_is_the_standard_librarys_indented_text(agent, namespace,
     assert dumps(doc, ensure_ascii=True) == json.dumps(doc, indent=2)
     other = {"namespace": namespace, "agent": agent, "hosts": hosts}
     assert dumps(other, ensure_ascii=True) == json.dumps(other, indent=2)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://example.com:99999/", ("https", "example.com", 443)),
+        ("https://[::1", ("https", "", 443)),
+        ("http://example.com:8080/x", ("http", "example.com", 8080)),
+    ],
+)
+def test_split_url_never_raises_on_a_url_urlsplit_rejects(url, expected):
+    from agentctl.render.egress import split_url
+
+    assert split_url(url) == expected

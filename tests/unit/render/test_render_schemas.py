@@ -344,3 +344,60 @@ def test_a_valid_object_answered_without_the_error_list_is_answered_as_with_it(v
     obj = copy.deepcopy(DEPLOYMENT)
     _BREAKS[index](obj)
     assert validator.validate(obj) == _issues_by_errors(validator, obj)
+
+
+_FOO = {"apiVersion": "x.io/v1", "kind": "Foo", "metadata": {"name": "f"}, "spec": {"a": "b"}}
+
+
+def _foo_crd(spec_props: object) -> str:
+    return yaml.safe_dump(
+        {
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": "foos.x.io"},
+            "spec": {
+                "group": "x.io",
+                "names": {"kind": "Foo", "plural": "foos"},
+                "versions": [
+                    {
+                        "name": "v1",
+                        "schema": {
+                            "openAPIV3Schema": {
+                                "type": "object",
+                                "properties": {
+                                    "spec": {"type": "object", "properties": spec_props}
+                                },
+                            }
+                        },
+                    }
+                ],
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nspec: 5\n",
+            "spec is not a mapping",
+        ),
+        (_foo_crd({"a": {"type": "string", "pattern": "(unclosed"}}), "not a valid JSON Schema"),
+        (_foo_crd({"a": {"type": "integer", "maximum": float("inf")}}), "not a valid JSON Schema"),
+    ],
+)
+def test_a_malformed_crd_is_a_config_error_naming_its_file(tmp_path, text, message):
+    from agentctl.errors import ConfigError
+
+    (tmp_path / "foo.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=rf"foo\.yaml: .*{message}"):
+        SchemaValidator(crd_dirs=[tmp_path]).validate(_FOO)
+
+
+def test_a_crd_dir_that_is_a_plain_file_is_a_config_error(tmp_path):
+    from agentctl.errors import ConfigError
+
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(ConfigError, match="is not a directory"):
+        SchemaValidator(crd_dirs=[tmp_path / "afile"])

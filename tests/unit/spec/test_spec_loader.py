@@ -66,6 +66,23 @@ def test_platform_file_is_found_in_a_parent_up_to_the_repo_root(tmp_path: Path):
     assert find_platform_file(None, deep) == tmp_path / "platform.yaml"
 
 
+@pytest.mark.parametrize("kind", ["directory", "symlink loop", "dangling symlink"])
+def test_an_unreadable_nearest_platform_file_is_an_error_not_a_fallback_to_a_parent(
+    tmp_path: Path, kind: str
+):
+    from agentctl.errors import ConfigError
+
+    (tmp_path / "platform.yaml").write_text("apiVersion: agentctl.dev/v1alpha1\nkind: Platform\n")
+    own = tmp_path / "agent" / "platform.yaml"
+    own.parent.mkdir()
+    if kind == "directory":
+        own.mkdir()
+    else:
+        own.symlink_to(own.name if kind == "symlink loop" else "nowhere.yaml")
+    with pytest.raises(ConfigError, match=r"agent/platform\.yaml: cannot be read"):
+        find_platform_file(None, own.parent)
+
+
 def test_platform_search_stops_at_the_repo_root(tmp_path: Path):
     (tmp_path / "platform.yaml").write_text("apiVersion: agentctl.dev/v1alpha1\nkind: Platform\n")
     repo = tmp_path / "repo"

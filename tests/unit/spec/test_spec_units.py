@@ -210,3 +210,30 @@ def test_a_cycle_does_not_hide_for_each_problems():
         ),
     ]
     assert [sorted(c) for c in graph.find_cycles(s)] == [["a", "b"], ["c", "d"]]
+
+
+def _chain(n: int, *, close: bool = False) -> list[Step]:
+    deps = [[f"s{n - 1}"] if close else []] + [[f"s{i - 1}"] for i in range(1, n)]
+    return [
+        Step.model_validate(
+            {"name": f"s{i}", "dependsOn": d, **({"forEach": {"from": "s0"}} if i == n - 1 else {})}
+        )
+        for i, d in enumerate(deps)
+    ]
+
+
+def test_a_long_chain_is_checked_and_ordered_without_recursion_or_quadratic_work():
+    n = 5000
+    chain = _chain(n)
+    assert list(graph.check_steps(chain)) == []
+    assert graph.topological_order(chain) == [[f"s{i}"] for i in range(n)]
+    assert graph.ancestors(chain, f"s{n - 1}") == {f"s{i}" for i in range(n - 1)}
+
+
+def test_a_long_cycle_is_reported_once_with_every_step():
+    n = 5000
+    ring = _chain(n, close=True)
+    cycles = graph.find_cycles(ring)
+    assert len(cycles) == 1 and sorted(cycles[0]) == sorted(f"s{i}" for i in range(n))
+    problems = list(graph.check_steps(ring))
+    assert [p for p, _ in problems] == [("spec", "workflow", "steps", 0, "dependsOn")]
