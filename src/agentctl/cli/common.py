@@ -293,3 +293,27 @@ def hook_trust(
         search_from=search_from.expanduser().absolute(),
         confirm=confirm if interactive else None,
     )
+
+
+def check_output_file(flag: str, path: Path) -> None:
+    """A usage error naming ``flag`` and ``path`` when no report can ever be written there;
+    called before the work, so nothing is done (or written) for a bad name."""
+    from agentctl.errors import UsageError
+    from agentctl.files import OutputPathError, check_output_path
+
+    try:
+        check_output_path(path)
+    except OutputPathError as exc:
+        raise UsageError(f"{flag} {path}: {exc}") from None
+
+
+def write_output_file(flag: str, path: Path, text: str) -> None:
+    """Write a report to a file the user named (a device or pipe written through, a
+    symlink followed); a usage error naming ``flag`` and ``path`` when it cannot be."""
+    from agentctl.errors import UsageError
+    from agentctl.files import OutputPathError, write_output
+
+    try:
+        write_output(path, text)
+    except OutputPathError as exc:
+        raise UsageError(f"{flag} {path}: cannot write ({exc})") from None
