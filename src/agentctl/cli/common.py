@@ -137,13 +137,13 @@ def console(
     """A console for stdout (or stderr, or ``file``): colour on a TTY when
     NO_COLOR/TERM allow it, or anywhere FORCE_COLOR asks for it; off a TTY,
     wide, soft-wrapped and without trailing padding."""
-    from rich.console import Console
+    from agentctl.views.console import SafeConsole
 
     stream = file if file is not None else sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
     current = settings(ctx)
     color = current.color and (tty or current.force_color)
-    return Console(
+    return SafeConsole(
         file=stream if tty else _TrimmedLines(stream),  # type: ignore[arg-type]
         width=text_width(stream),
         no_color=not color,
