@@ -3,13 +3,11 @@ stderr and exit 2, never a traceback."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.helpers import run_cli_process
 from tests.conftest import REPO_ROOT
 from tests.unit.policy.helpers import POLICY_FIXTURES
 
@@ -29,18 +27,10 @@ GOOD = str(POLICY_FIXTURES / "good" / "bundle.yaml")
     ],
     ids=["json", "text", "sarif", "templates", "checks"],
 )
-def test_a_full_stdout_is_one_line_and_exit_2(args):
+def test_a_full_stdout_is_one_line_and_exit_2(args, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
     with open("/dev/full", "w") as full:
-        proc = subprocess.run(
-            [sys.executable, "-m", "agentctl", *args],
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=REPO_ROOT,
-            env={**os.environ, "NO_COLOR": "1"},
-            timeout=120,
-            check=False,
-        )
+        proc = run_cli_process("-m", "agentctl", *args, stdout=full)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
     assert "error: cannot write to standard output: No space left on device" in proc.stderr
