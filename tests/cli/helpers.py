@@ -8,6 +8,7 @@ import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -46,13 +47,20 @@ sys.exit(code)
 def run_cli_fresh(*args: str, watch: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
     """``agentctl ARGS`` in a fresh interpreter, as an installed command runs (exit 0 asserted);
     its stderr ends with ``loaded: [...]``: the modules of ``watch`` it had imported."""
-    proc = subprocess.run(
-        [sys.executable, "-c", _FRESH, ",".join(watch), *args],
-        capture_output=True,
+    proc = run_cli_process("-c", _FRESH, ",".join(watch), *args)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def run_cli_process(*args: str, stdout: Any = subprocess.PIPE) -> subprocess.CompletedProcess[str]:
+    """The Python interpreter with ``args`` (``-m agentctl ...``) in a child process, output captured
+    (or ``stdout`` where given), without colour."""
+    return subprocess.run(
+        [sys.executable, *args],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "NO_COLOR": "1"},
         timeout=120,
         check=False,
     )
-    assert proc.returncode == 0, proc.stderr
-    return proc

@@ -205,3 +205,17 @@ def test_format_usage_errors_exit_2(args, message, tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / "x.sarif").exists() and not (tmp_path / "a").exists()
+
+
+def test_junit_parses_whatever_a_manifest_is_named(tmp_path):
+    manifest = tmp_path / "cm.yaml"
+    manifest.write_text(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "a\\x01b\\uFFFE\\x1b"\ndata: {}\n'
+    )
+    out = tmp_path / "junit.xml"
+    result = run_cli(
+        "validate", "-f", str(manifest), "--format", "junit", "--output-file", str(out)
+    )
+    assert result.exit_code == 0, result.stderr
+    names = {c.get("classname") for c in ET.parse(out).getroot().iter("testcase")}
+    assert names == {"ConfigMap/a\ufffdb\ufffd\ufffd"}

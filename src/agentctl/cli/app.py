@@ -9,6 +9,7 @@ or pydantic. Listing commands in ``--help`` uses the one-line help kept in
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import importlib
 import os
@@ -300,6 +301,7 @@ def _run(args: list[str], output: OutputState, debug: bool) -> int:
 
     try:
         rv = app(args=args, prog_name="agentctl", standalone_mode=False)
+        sys.stdout.flush()  # a full disk shows here, not as a message at interpreter exit
     except AgentctlError as err:
         from agentctl.cli import common
 
@@ -326,12 +328,34 @@ def _run(args: list[str], output: OutputState, debug: bool) -> int:
         return gone.exit_code
     except BrokenPipeError:
         # Output piped into `head` and the reader went away: not an error.
-        with contextlib.suppress(Exception):
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+        _drop_stdout()
         return EXIT_OK
+    except OSError as exc:
+        if not _stdout_failed(exc):
+            raise
+        # Standard output on a full disk or /dev/full: one line, like any unwritable output.
+        _drop_stdout()
+        typer.echo(f"error: cannot write to standard output: {exc.strerror}", err=True)
+        return EXIT_USAGE
     if rv == EXIT_INTERRUPTED:  # typer turns Ctrl-C inside a command into exit code 130
         typer.echo("Interrupted.", err=True)
     return rv if type(rv) is int else EXIT_OK  # a command may return any value; only ints are codes
+
+
+# What a write to a stream (no file name) fails with when the output itself cannot take it.
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _stdout_failed(exc: OSError) -> bool:
+    """Whether ``exc`` is a failed write to standard output rather than to a file
+    (errors on named files carry the name; the stream's own writes do not)."""
+    return exc.filename is None and exc.errno in _WRITE_ERRNOS
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush stays quiet."""
+    with contextlib.suppress(Exception):
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
 
 
 def main() -> None:

@@ -137,13 +137,13 @@ def console(
     """A console for stdout (or stderr, or ``file``): colour on a TTY when
     NO_COLOR/TERM allow it, or anywhere FORCE_COLOR asks for it; off a TTY,
     wide, soft-wrapped and without trailing padding."""
-    from rich.console import Console
+    from agentctl.views.console import SafeConsole
 
     stream = file if file is not None else sys.stderr if stderr else sys.stdout
     tty = stream.isatty()
     current = settings(ctx)
     color = current.color and (tty or current.force_color)
-    return Console(
+    return SafeConsole(
         file=stream if tty else _TrimmedLines(stream),  # type: ignore[arg-type]
         width=text_width(stream),
         no_color=not color,
@@ -297,3 +297,27 @@ def hook_trust(
         search_from=search_from.expanduser().absolute(),
         confirm=confirm if interactive else None,
     )
+
+
+def check_output_file(flag: str, path: Path) -> None:
+    """A usage error naming ``flag`` and ``path`` when no report can ever be written there;
+    called before the work, so nothing is done (or written) for a bad name."""
+    from agentctl.errors import UsageError
+    from agentctl.files import OutputPathError, check_output_path
+
+    try:
+        check_output_path(path)
+    except OutputPathError as exc:
+        raise UsageError(f"{flag} {path}: {exc}") from None
+
+
+def write_output_file(flag: str, path: Path, text: str) -> None:
+    """Write a report to a file the user named (a device or pipe written through, a
+    symlink followed); a usage error naming ``flag`` and ``path`` when it cannot be."""
+    from agentctl.errors import UsageError
+    from agentctl.files import OutputPathError, write_output
+
+    try:
+        write_output(path, text)
+    except OutputPathError as exc:
+        raise UsageError(f"{flag} {path}: cannot write ({exc})") from None

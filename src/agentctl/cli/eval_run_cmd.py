@@ -82,8 +82,8 @@ def eval_run(
         from agentctl.local.evalrun import load_last_run
 
         baseline = load_last_run(loaded.project_dir, compare)
-    if junit is not None and not junit.parent.is_dir():
-        raise UsageError(f"{junit}: cannot write the JUnit report (no directory {junit.parent})")
+    if junit is not None:
+        common.check_output_file("--junit", junit)
     err = common.console(stderr=True)
     started = time.monotonic()
     quiet = output is not OutputFormat.text
@@ -119,10 +119,7 @@ def eval_run(
         data["judge"] = judged
     save_last_run(loaded.project_dir, loaded.agent.metadata.version, report.record())
     if junit is not None:
-        try:
-            junit.write_text(rep.to_junit(report, elapsed), encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"{junit}: cannot write the JUnit report ({exc.strerror})") from None
+        common.write_output_file("--junit", junit, rep.to_junit(report, elapsed))
     if output is not OutputFormat.text:
         common.emit("EvalRunReport", data, output, ok=report.ok)
         if not report.ok:

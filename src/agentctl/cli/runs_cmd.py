@@ -33,6 +33,8 @@ def list_runs(
     output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Recent runs of an agent, newest first: phase, duration and compute cost."""
+    from rich.text import Text
+
     from agentctl.cost.rates import RateCard, fmt_usd
     from agentctl.deploy import run_admin
     from agentctl.spec.units import format_duration
@@ -53,10 +55,10 @@ def list_runs(
         return
     table = titled_table(f"runs of {name}", "RUN", "KIND", "PHASE", "STARTED", "DURATION", "COST")
     for r in rows:
-        table.add_row(
-            r.name,
-            r.kind,
-            r.phase,
+        table.add_row(  # names and phases from the cluster: shown as sent, never markup
+            Text(r.name),
+            Text(r.kind),
+            Text(r.phase),
             r.started or "-",
             format_duration(int(r.seconds)) if r.seconds is not None else "-",
             fmt_usd(r.cost_usd) if r.cost_usd is not None else "-",

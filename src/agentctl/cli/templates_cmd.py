@@ -31,13 +31,14 @@ def templates(output: options.OutputOpt = OutputFormat.text) -> None:
             stream.write(text + footer + "\n")
             return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False, show_edge=False)
     table.add_column("TEMPLATE", style="bold")
     table.add_column("TYPE")
     table.add_column("DESCRIPTION", overflow="fold")
     for item in found:
-        table.add_row(item.name, item.type, item.description)
+        table.add_row(Text(item.name), Text(item.type), Text(item.description))
     out = common.console()
     out.print(table)
     out.print(footer)

@@ -14,7 +14,6 @@ from typer.core import TyperCommand
 from agentctl.bulk import paused
 from agentctl.cli import common, options
 from agentctl.errors import EXIT_FINDINGS
-from agentctl.files import write_text_atomic
 from agentctl.settings import OutputFormat
 from agentctl.views.words import counted
 
@@ -153,6 +152,9 @@ def validate(
     stdout_fmt = next((f for f, p in pairs if p is None), None)
     if stdout_fmt in ("json", "yaml"):
         common.remember_output(OutputFormat(stdout_fmt))
+    for _, path in pairs:
+        if path is not None:
+            common.check_output_file("--output-file", path)
 
     started = time.perf_counter()
     report = gate.run(
@@ -193,7 +195,7 @@ def validate(
                 sys.stdout.write(text)
                 sys.stdout.flush()
             else:
-                write_text_atomic(path, text)
+                common.write_output_file("--output-file", path, text)
                 err().print(f"wrote {fmt} report to {path}")
     if stdout_fmt is None:
         verdict = "FAILED" if report.failed or report.errors else "passed"

@@ -36,6 +36,7 @@ from agentctl.eval.metrics import (
     wilson,
 )
 from agentctl.spans import OP_INVOKE_AGENT, OP_INVOKE_WORKFLOW
+from agentctl.xmltext import document
 
 
 @dataclass
@@ -266,6 +267,4 @@ def to_junit(report: EvalSetReport, elapsed: float = 0.0) -> str:
         ET.SubElement(tc, "failure", message=str(report.compare["regression"]))
     suites = ET.Element("testsuites")
     suites.append(suite)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
-    )
+    return document(suites, indent=False)

@@ -8,6 +8,7 @@ from collections import defaultdict
 from agentctl.errors import Problem
 from agentctl.policy.engine import Report
 from agentctl.policy.model import Check, Finding, Obj, Severity
+from agentctl.xmltext import document
 
 GITHUB_LEVEL = {
     Severity.critical: "error",
@@ -118,8 +119,7 @@ def to_junit(report: Report, elapsed: float = 0.0) -> str:
         root.set(key, str(value))
     root.set("errors", "0")
     root.set("time", f"{elapsed:.6f}")
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    return document(root)
 
 
 def _line(f: Finding) -> str:

@@ -174,7 +174,7 @@ class DevView:
             rows = list(self.rows.values())
         for row in rows:
             style = STATUS_STYLE.get(row.status, "")
-            table.add_row(row.name, Text(row.status, style=style), row.detail)
+            table.add_row(Text(row.name), Text(row.status, style=style), Text(row.detail))
         return table
 
     def render(self) -> RenderableType:

@@ -36,12 +36,12 @@ def steps_table(workflow: Any) -> Table:
             f"{s.ended - s.started:.1f}" if s.started is not None and s.ended is not None else "-"
         )
         table.add_row(
-            name,
+            Text(name),
             Text(s.status, style=STEP_STYLE.get(s.status, "")),
             "-" if s.items is None else str(s.items),
             str(s.attempts),
             secs,
-            s.reason,
+            Text(s.reason),  # from the cluster: shown as sent, never markup
         )
     return table
 
@@ -94,7 +94,9 @@ def cost_table(spans: Sequence[SpanRecord], prices: Any) -> Table:
         else:
             label = _money(row["usd"])
             total += row["usd"]
-        table.add_row(provider, model, str(row["calls"]), str(row["in"]), str(row["out"]), label)
+        table.add_row(
+            Text(provider), Text(model), str(row["calls"]), str(row["in"]), str(row["out"]), label
+        )
     if not rows:
         table.add_row("-", "no model calls", "0", "0", "0", "$0")
     table.add_section()

@@ -24,6 +24,23 @@ _TAG = re.compile(r"\[([a-z#/@][^[]*?)]")
 _ESCAPE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
 
 
+# What a terminal acts on instead of showing: C0 controls but tab and newline, DEL,
+# C1 controls (ESC [ and OSC sequences, 8-bit CSI) and the bidirectional overrides
+# and isolates that reorder what follows them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character written as its escape (``\\x1b``, ``\\u202e``),
+    so a span, agent or tool name cannot clear the screen, hide a link or reverse a line."""
+    return _CONTROL.sub(_shown, text) if _CONTROL.search(text) else text
+
+
 def escape(text: str) -> str:
     """``rich.markup.escape``: ``text`` as markup that renders as ``text``."""
     out = _ESCAPE.sub(lambda m: f"{m.group(1)}{m.group(1)}\\{m.group(2)}", text)

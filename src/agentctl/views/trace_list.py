@@ -88,7 +88,7 @@ def _rich_table(grid: Grid, unnamed: set[int]) -> Any:
         else:
             table.add_column(header, justify="right" if i in grid.right else "left", no_wrap=True)
     for i, row in enumerate(grid.rows):
-        cells: list[Any] = list(row)
+        cells: list[Any] = [Text(cell) for cell in row]  # names as sent, never markup
         if i in unnamed:
             cells[1] = Text("-", style="dim")
         cells[4] = status_text(row[4])
