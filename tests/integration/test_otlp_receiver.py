@@ -468,3 +468,39 @@ def test_the_long_lived_heap_is_frozen_only_when_asked(
         assert store.count() == 3 * len(P.agent_run())
     finally:
         gc.unfreeze()
+
+
+@pytest.mark.parametrize(
+    "where",
+    ["startTimeUnixNano", "kind", "intValue"],
+)
+def test_an_infinite_number_is_refused_and_the_writer_keeps_writing(
+    receiver: OtlpReceiver, store: TraceStore, where: str
+) -> None:
+    """JSON's 1e400 is an infinite float; turning it into an integer raised an error the
+    writer did not expect, which stopped it for good (every later export timed out)."""
+    doc = P.json_doc([P.span("x", trace_id=os.urandom(16))])
+    sp = doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    if where == "intValue":
+        sp["attributes"].append({"key": "n", "value": {"intValue": "__INF__"}})
+    else:
+        sp[where] = "__INF__"
+    body = json.dumps(doc).replace('"__INF__"', "1e400").encode()
+    status, _, resp = post(receiver, body, "application/json")
+    assert status == 400 and json.loads(resp)["message"]
+    assert_still_serving(receiver, store)
+
+
+def test_an_event_time_beyond_the_store_range_is_kept_within_it(
+    receiver: OtlpReceiver, store: TraceStore
+) -> None:
+    from agentctl.traces.report import span_dict
+
+    tid = os.urandom(16)
+    doc = P.json_doc([P.span("x", trace_id=tid)])
+    sp = doc["resourceSpans"][0]["scopeSpans"][0]["spans"][0]
+    sp["events"] = [{"name": "e", "timeUnixNano": str(2**70), "attributes": []}]
+    assert post(receiver, json.dumps(doc).encode(), "application/json")[0] == 200
+    (got,) = store.trace(tid.hex())
+    assert got.events[0].time_unix_nano == 2**63 - 1
+    assert "2262-04-11" in json.dumps(span_dict(got))  # what trace -t -o json shows

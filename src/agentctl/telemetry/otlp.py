@@ -457,7 +457,9 @@ def _json_resource_spans(rs: dict[str, Any], result: ParseResult) -> None:
             events = [
                 SpanEvent(
                     str(ev.get("name") or ""),
-                    _json_int(_get(ev, "timeUnixNano", "time_unix_nano")),
+                    min(
+                        max(_json_int(_get(ev, "timeUnixNano", "time_unix_nano")), 0), _MAX_TIME_NS
+                    ),
                     redact_attributes(_json_attrs(_list(ev, "attributes", "attributes"))),
                 )
                 for ev in _list(sp, "events", "events")
@@ -499,7 +501,20 @@ def _json_id(value: Any, size: int) -> str | None:
 def _json_int(value: Any) -> int:
     if value is None or value == "":
         return 0
-    return int(value)
+    return _integer(value)
+
+
+def _integer(value: Any) -> int:
+    """``int(value)``; an infinite number (JSON's 1e400) is a ValueError like NaN, not an
+    OverflowError the request's decoding would not expect."""
+    try:
+        return int(value)
+    except OverflowError:
+        raise ValueError(f"{value!r} is not a whole number") from None
+
+
+# Event times are kept as the span times are: within SQLite's signed 64-bit integers.
+_MAX_TIME_NS = 2**63 - 1
 
 
 def _enum(value: Any, names: dict[str, int]) -> int:
@@ -507,7 +522,7 @@ def _enum(value: Any, names: dict[str, int]) -> int:
         return 0
     if isinstance(value, str) and not value.lstrip("-").isdigit():
         return names.get(value, 0)
-    return int(value)
+    return _integer(value)
 
 
 def _json_attrs(kvs: list[Any]) -> dict[str, Any]:
@@ -527,7 +542,7 @@ def _json_value(v: Any) -> Any:
             return v[key]
     for key in ("intValue", "int_value"):
         if key in v:
-            return int(v[key])
+            return _integer(v[key])
     for key in ("doubleValue", "double_value"):
         if key in v:
             return float(v[key])

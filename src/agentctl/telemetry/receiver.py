@@ -316,14 +316,20 @@ class OtlpReceiver:
                     max_spans=self.max_spans_per_request,
                     keep_content=self.capture_content,
                 )
-        except (OtlpDecodeError, RecursionError, ValueError) as exc:
+            if not self.capture_content and job.as_json:
+                for span in job.result.spans:
+                    drop_content(span)
+        except (OtlpDecodeError, RecursionError, ValueError, OverflowError) as exc:
+            job.result = None
             job.error = exc if isinstance(exc, OtlpDecodeError) else OtlpDecodeError(str(exc))
+            return 0, size
+        except Exception as exc:  # one request's body must never stop the writer
+            log.warning("a request could not be decoded (%s: %s)", type(exc).__name__, exc)
+            job.result = None
+            job.error = OtlpDecodeError(f"could not be decoded ({type(exc).__name__})")
             return 0, size
         finally:
             job.body = b""
-        if not self.capture_content and job.as_json:
-            for span in job.result.spans:
-                drop_content(span)
         return len(job.result.spans), size
 
     def _keep_rollups(self) -> None:

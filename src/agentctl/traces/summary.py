@@ -85,6 +85,9 @@ def iso_time(unix_nano: int) -> str:
     """UTC ISO-8601 with milliseconds, e.g. ``2025-01-31T12:00:00.123Z``."""
     import datetime as _dt
 
+    unix_nano = min(
+        max(unix_nano, 0), 2**63 - 1
+    )  # what the store holds; a stray value must not raise
     t = _dt.datetime.fromtimestamp(unix_nano / 1e9, tz=_dt.UTC)
     return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
 
