@@ -92,7 +92,7 @@ def test_a_limit_beyond_the_maximum_is_a_usage_error(
     monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
     r = run_cli(command, flag, "99999999999999999999")
     assert r.exit_code == EXIT_USAGE
-    assert flag in r.stderr and "less than or equal to 1000000" in r.stderr
+    assert flag in r.stderr and "1000000" in r.stderr  # click's wording differs by version
     assert "Traceback" not in r.stderr
 
 
@@ -128,7 +128,8 @@ def test_a_removed_working_directory_is_one_usage_error(
     [
         (["trace", "--agent", "surro\udced\udcbf\udcbf"], "'--agent'"),
         (["cost", "--agent", "surro\udced\udcbf\udcbf"], "'--agent'"),
-        (["validate", "surro\udced\udcbf\udcbf"], "'PATHS'"),
+        (["validate", "surro\udced\udcbf\udcbf"], ""),
+        (["trace", "--agent=surro\udced\udcbf\udcbf"], "'--agent'"),
         (["init", "--no-input", "--set", "team=surro\udced\udcbf\udcbf", "ok"], "'--set'"),
     ],
     ids=lambda v: v[0] if isinstance(v, list) else None,
@@ -140,8 +141,8 @@ def test_a_value_that_is_not_utf8_is_one_usage_error_naming_its_flag(
     monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
     r = run_cli(*args)
     assert r.exit_code == EXIT_USAGE
-    assert (
-        f"Invalid value for {flag}: " in r.stderr
-        and "surro\\xed\\xbf\\xbf is not valid UTF-8" in r.stderr
-    )
+    what = f"value for {flag}" if flag else "argument"
+    assert r.stderr.startswith(f"error: invalid {what}: ")
+    assert r.stderr.endswith("surro\\xed\\xbf\\xbf is not valid UTF-8\n")
+    assert len(r.stderr.splitlines()) == 1
     assert "Traceback" not in r.stderr

@@ -140,26 +140,6 @@ def _leaf(annotation: Any, info: Any) -> Any:
     return None
 
 
-def _check_text(value: Any, param: Any, ctx: Any) -> None:
-    """Refuse a value with bytes that are not UTF-8 (the shell passed them through as
-    surrogates): no file, label or query can hold it, and printing it would fail."""
-    for text in value if isinstance(value, list | tuple) else (value,):
-        if isinstance(text, str) and not text.isascii():
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                from agentctl.cli._click import exceptions
-
-                try:  # the bytes as given: surro\xed\xbf\xbf
-                    raw = text.encode("utf-8", "surrogateescape")
-                except UnicodeEncodeError:
-                    raw = text.encode("utf-8", "backslashreplace")
-                shown = raw.decode("utf-8", "backslashreplace")
-                raise exceptions.BadParameter(
-                    f"{shown} is not valid UTF-8", ctx=ctx, param=param
-                ) from None
-
-
 _CLASS: list[type] = []
 
 
@@ -177,7 +157,6 @@ def _runtime_param_class() -> type:
         direct: Any
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
-            _check_text(value, param, ctx)
             rv = self.direct(value, ctx, param)
             if rv is not _MISS:
                 return rv

@@ -291,9 +291,33 @@ def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; never raises for user errors."""
     # A bare `agentctl` prints the help and exits 0.
     args = list(sys.argv[1:] if argv is None else argv) or ["--help"]
+    undecodable = _not_utf8(args)
+    if undecodable:
+        typer.echo(f"error: {undecodable}", err=True)
+        return EXIT_USAGE
     debug = _debug_requested(args)
     with output_scope() as output:
         return _run(args, output, debug)
+
+
+def _not_utf8(args: list[str]) -> str | None:
+    """Why a command-line value with bytes that are not UTF-8 (passed through as surrogates)
+    is refused, naming its option, or None: no file, label or query can hold such a value,
+    and printing it fails. Checked before parsing, so every option and argument is covered."""
+    for i, arg in enumerate(args):
+        if arg.isascii():
+            continue
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            option, eq, value = arg.partition("=")
+            if not (arg.startswith("--") and eq):
+                value = arg
+                option = args[i - 1] if i and args[i - 1].startswith("-") else ""
+            shown = value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            what = f"value for '{option}'" if option else "argument"
+            return f"invalid {what}: {shown} is not valid UTF-8"
+    return None
 
 
 def _run(args: list[str], output: OutputState, debug: bool) -> int:
