@@ -146,3 +146,14 @@ def test_a_value_that_is_not_utf8_is_one_usage_error_naming_its_flag(
     assert r.stderr.endswith("surro\\xed\\xbf\\xbf is not valid UTF-8\n")
     assert len(r.stderr.splitlines()) == 1
     assert "Traceback" not in r.stderr
+
+
+def test_invoke_from_a_closed_standard_input_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agentctl.cli import invoke_cmd
+    from agentctl.errors import UsageError
+
+    monkeypatch.setattr("sys.stdin", None)
+    with pytest.raises(UsageError, match="standard input is closed"):
+        invoke_cmd._task(None, Path("-"))

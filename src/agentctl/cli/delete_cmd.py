@@ -52,7 +52,7 @@ def delete(
         if text:
             err.print(preview(plan))
         if not yes:
-            if not sys.stdin.isatty():
+            if not (sys.stdin and sys.stdin.isatty()):  # closed (`<&-`) counts as no terminal
                 raise UsageError(
                     "refusing to delete without confirmation when not on a terminal",
                     hint="pass --yes",

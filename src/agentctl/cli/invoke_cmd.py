@@ -23,6 +23,8 @@ def _task(text: str | None, file: Path | None) -> str:
         raise UsageError("give the task once: --input TEXT or -f FILE, not both")
     if file is not None:
         if str(file) == "-":
+            if sys.stdin is None:  # started with standard input closed (`<&-`)
+                raise UsageError("<stdin>: standard input is closed")
             return sys.stdin.read(MAX_INPUT_BYTES)
         try:
             if file.stat().st_size > MAX_INPUT_BYTES:
