@@ -317,3 +317,25 @@ def test_port_forward_broken_kubeconfig_is_one_line_exit_3(
     assert res.exit_code == 3
     assert "Traceback" not in res.stderr
     assert f"kubeconfig {broken}:" in res.stderr and "not valid YAML" in res.stderr
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "ftp://reader:pa@ss-w0rd@example.invalid",  # a raw @ in the password
+        "reader:pa@ss-w0rd@example.invalid:16686",  # no scheme
+    ],
+)
+def test_a_bad_source_value_is_shown_without_its_user_info(source: str) -> None:
+    res = run_cli("trace", "--source", source)
+    assert res.exit_code == 2 and "expected an http(s) URL" in res.stderr
+    assert "example.invalid" in res.stderr
+    assert "reader" not in res.stderr and "w0rd" not in res.stderr
+
+
+def test_an_unreachable_backend_is_named_without_its_user_info() -> None:
+    with refused_port() as port:
+        res = run_cli("trace", "--source", f"tempo+http://reader:pa@ss-w0rd@127.0.0.1:{port}")
+    assert res.exit_code == 2, res.stderr
+    assert f"http://127.0.0.1:{port}: cannot reach the trace backend" in res.stderr
+    assert "reader" not in res.stderr and "w0rd" not in res.stderr

@@ -39,6 +39,7 @@ from agentctl.deploy.discovery import ResourceMap
 from agentctl.deploy.ops import APPLY_PATCH, ObjectOps
 from agentctl.deploy.retry import RetryPolicy
 from agentctl.errors import ClusterError
+from agentctl.urls import without_userinfo
 
 SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 AHEAD_THREAD = "agentctl-kube-ahead"  # the threads of KubeClient.ahead
@@ -70,7 +71,7 @@ class Target:
     in_cluster: bool = False
 
     def __post_init__(self) -> None:  # messages never show a password in the server URL
-        object.__setattr__(self, "server", kerr.without_userinfo(self.server))
+        object.__setattr__(self, "server", without_userinfo(self.server))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from agentctl.deploy.retry import RETRIABLE_STATUS, parse_retry_after
 from agentctl.errors import ClusterError, UsageError
+from agentctl.urls import without_userinfo
 
 
 @dataclass(frozen=True)
@@ -307,15 +308,6 @@ def from_response(
         status=status,
         reason=reason,
     )
-
-
-def without_userinfo(url: str) -> str:
-    """``url`` as messages show it: ``https://user:pass@host`` loses ``user:pass@``."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    authority, slash, path = rest.partition("/")
-    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{path}"
 
 
 def redirected(server: str, context: str | None, status: int, location: str | None) -> ApiFailure:

@@ -32,9 +32,10 @@ from typing import Any
 from agentctl.errors import TelemetryError, UsageError
 from agentctl.spans import OP_INVOKE_AGENT, SpanEvent, SpanRecord
 from agentctl.telemetry.grounding import EVAL_EVENT, agent_span, run_context
-from agentctl.telemetry.outbound import is_redirect, mask_url, redirected, urlopen
+from agentctl.telemetry.outbound import is_redirect, redirected, urlopen
 from agentctl.telemetry.store import TraceStore
 from agentctl.traces import content
+from agentctl.urls import without_userinfo
 
 EVALUATION_NAME = "faithfulness"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -100,7 +101,7 @@ class JudgeResult:
 
 def _chat(base_url: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:
     url = base_url.rstrip("/") + "/chat/completions"
-    shown = mask_url(url)
+    shown = without_userinfo(url)
     headers = {"Content-Type": "application/json"}
     if key:
         headers["Authorization"] = f"Bearer {key}"

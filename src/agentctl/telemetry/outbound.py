@@ -12,18 +12,10 @@ Two rules, kept here so every client follows them:
 
 from __future__ import annotations
 
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
-
-_USERINFO = re.compile(r"(?<=://)[^/@\s]*@")
-
-
-def mask_url(url: str) -> str:
-    """``url`` without user info (``http://user:pass@host`` -> ``http://***@host``)."""
-    return _USERINFO.sub("***@", url)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

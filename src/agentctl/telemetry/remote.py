@@ -44,10 +44,11 @@ from typing import Any
 from agentctl.errors import TelemetryError
 from agentctl.spans import SpanRecord
 from agentctl.telemetry.otlp import MAX_JSON_DEPTH, OtlpDecodeError, json_depth, parse_json
-from agentctl.telemetry.outbound import is_redirect, mask_url, read_capped, redirected, urlopen
+from agentctl.telemetry.outbound import is_redirect, read_capped, redirected, urlopen
 from agentctl.telemetry.redact import redact_text
 from agentctl.telemetry.sources import Query
 from agentctl.traces.summary import TraceSummary, summarise
+from agentctl.urls import without_userinfo
 
 DEFAULT_WINDOW_NS = 24 * 3600 * 1_000_000_000  # remote searches look back one day by default
 _MAX_SERVICES = 50
@@ -108,7 +109,7 @@ class _Remembering:
 class _Http:
     def __init__(self, base_url: str, timeout: float, auth: SourceAuth | None = None) -> None:
         self.base = base_url.rstrip("/")
-        self.shown = mask_url(self.base)
+        self.shown = without_userinfo(self.base)
         self.timeout = timeout
         self.auth = auth or SourceAuth()
 

@@ -19,6 +19,7 @@ from agentctl.errors import TelemetryError
 from agentctl.spans import SpanRecord
 from agentctl.telemetry.store import TraceStore
 from agentctl.traces.summary import TraceSummary
+from agentctl.urls import without_userinfo
 
 if TYPE_CHECKING:
     from agentctl.telemetry.remote import JaegerSource, SourceAuth, TempoSource
@@ -68,14 +69,14 @@ def remote_source(
     url: str, kind: str | None = None, *, timeout: float = 15.0, auth: SourceAuth | None = None
 ) -> JaegerSource | TempoSource:
     """A Jaeger or Tempo source for ``url`` (``jaeger+http://...``, ``tempo+http://...`` or probed)."""
-    from agentctl.telemetry.remote import JaegerSource, TempoSource, mask_url, probe_is_tempo
+    from agentctl.telemetry.remote import JaegerSource, TempoSource, probe_is_tempo
 
     scheme, sep, rest = url.partition("+")
     if sep and scheme in ("jaeger", "tempo") and rest.startswith(("http://", "https://")):
         kind, url = scheme, rest
     if not url.startswith(("http://", "https://")):
         raise TelemetryError(
-            f"--source {mask_url(url)!r}: expected an http(s) URL, e.g. http://127.0.0.1:16686"
+            f"--source {without_userinfo(url)!r}: expected an http(s) URL, e.g. http://127.0.0.1:16686"
         )
     if kind is None:
         kind = "tempo" if probe_is_tempo(url, min(timeout, 5.0), auth) else "jaeger"

@@ -158,7 +158,8 @@ def test_many_failures_keep_every_line_and_the_worst_exit_code() -> None:
 
 
 def test_endpoints_are_shown_without_user_info_or_query() -> None:
-    from agentctl.deploy.errors import redirected, without_userinfo
+    from agentctl.deploy.errors import redirected
+    from agentctl.urls import without_userinfo
 
     assert without_userinfo("https://user:pass@127.0.0.1:1/p") == "https://127.0.0.1:1/p"
     assert without_userinfo("https://127.0.0.1:1") == "https://127.0.0.1:1"

@@ -1,0 +1,34 @@
+"""URLs as messages show them.
+
+A URL given by the user (a kubeconfig's server, ``--source``, a judge endpoint)
+or by a server (a redirect's ``Location``) may carry credentials in its user
+info (``https://user:password@host``). Every message that names such a URL
+shows it through :func:`without_userinfo`, so a password never reaches a
+terminal or a log.
+"""
+
+from __future__ import annotations
+
+# Where the authority of a URL ends (RFC 3986, and urllib.parse.urlsplit alike).
+_AUTHORITY_ENDS = "/?#"
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` without the user info of its authority.
+
+    ``https://user:pass@host:8443/p`` -> ``https://host:8443/p``. The authority
+    ends at the first ``/``, ``?`` or ``#``, and the user info at its last ``@``,
+    as ``urllib`` reads it: an ``@`` in the path, query or fragment stays, and a
+    password holding a raw ``@`` is dropped whole. Without ``scheme://`` the text
+    is read as starting with the authority (``user:pass@host/p`` -> ``host/p``).
+    The query is kept: a caller that shows a server's URL drops it when it may
+    hold a token.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    end = next((i for i, ch in enumerate(rest) if ch in _AUTHORITY_ENDS), len(rest))
+    authority = rest[:end]
+    if "@" not in authority:
+        return url
+    return f"{scheme}{sep}{authority.rpartition('@')[2]}{rest[end:]}"
