@@ -157,3 +157,70 @@ def test_invoke_from_a_closed_standard_input_is_a_usage_error(
     monkeypatch.setattr("sys.stdin", None)
     with pytest.raises(UsageError, match="standard input is closed"):
         invoke_cmd._task(None, Path("-"))
+
+
+def _stdin_of(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data), encoding="utf-8"))
+
+
+def test_invoke_refuses_a_task_on_standard_input_past_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agentctl.cli.invoke_cmd import MAX_INPUT_BYTES
+
+    _stdin_of(monkeypatch, b"a" * (MAX_INPUT_BYTES + 1))
+    r = run_cli("invoke", "x", "-f", "-")
+    assert r.exit_code == EXIT_USAGE
+    assert (
+        r.stderr
+        == f"error: <stdin>:1:1: input is larger than the limit of {MAX_INPUT_BYTES} bytes\n"
+    )
+
+
+def test_invoke_reads_a_task_of_the_limit_from_standard_input_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agentctl.cli import invoke_cmd
+
+    _stdin_of(monkeypatch, "é".encode() * (invoke_cmd.MAX_INPUT_BYTES // 2))
+    assert invoke_cmd._task(None, Path("-")) == "é" * (invoke_cmd.MAX_INPUT_BYTES // 2)
+
+
+def test_invoke_refuses_a_task_file_past_the_limit(tmp_path: Path) -> None:
+    from agentctl.cli.invoke_cmd import MAX_INPUT_BYTES
+
+    task = tmp_path / "task.txt"
+    task.write_bytes(b"a" * (MAX_INPUT_BYTES + 1))
+    r = run_cli("invoke", "x", "-f", str(task))
+    assert r.exit_code == EXIT_USAGE
+    assert r.stderr == (
+        f"error: {task}:1:1: file is {MAX_INPUT_BYTES + 1} bytes; "
+        f"the limit is {MAX_INPUT_BYTES} bytes\n"
+    )
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_invoke_refuses_a_task_file_that_is_not_a_regular_file(kind: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    if kind == "fifo":
+        path = tmp_path / "task"
+        os.mkfifo(path)  # read, it would wait for a writer for ever
+    elif kind == "device":
+        path = Path(os.devnull)
+    else:
+        path = tmp_path
+    proc = subprocess.run(
+        [sys.executable, "-m", "agentctl", "invoke", "x", "-f", str(path)],
+        capture_output=True, text=True, timeout=60, check=False, stdin=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert proc.returncode == EXIT_USAGE, proc.stderr
+    first = proc.stderr.splitlines()[0]
+    what = "is a directory" if kind == "directory" else "not a regular file"
+    assert first.startswith(f"error: {path}: {what}"), proc.stderr
+    assert first.endswith("expected a text file with the task"), proc.stderr

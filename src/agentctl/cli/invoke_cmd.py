@@ -18,21 +18,14 @@ MAX_INPUT_BYTES = 1024 * 1024
 
 def _task(text: str | None, file: Path | None) -> str:
     from agentctl.errors import UsageError
+    from agentctl.spec.yamlsafe import read_stdin, read_text
 
     if text is not None and file is not None:
         raise UsageError("give the task once: --input TEXT or -f FILE, not both")
     if file is not None:
         if str(file) == "-":
-            if sys.stdin is None:  # started with standard input closed (`<&-`)
-                raise UsageError("<stdin>: standard input is closed")
-            return sys.stdin.read(MAX_INPUT_BYTES)
-        try:
-            if file.stat().st_size > MAX_INPUT_BYTES:
-                raise UsageError(f"{file}: larger than {MAX_INPUT_BYTES} bytes")
-            return file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise UsageError(f"{file}: {reason}") from None
+            return read_stdin(MAX_INPUT_BYTES)
+        return read_text(file, max_bytes=MAX_INPUT_BYTES, expected="a text file with the task")
     if text is None:
         raise UsageError("no task: give --input TEXT or -f FILE (- for stdin)")
     return text
@@ -42,7 +35,7 @@ def _task(text: str | None, file: Path | None) -> str:
 def invoke(
     name: Annotated[str, typer.Argument(help="The deployed agent.")],
     input_text: Annotated[str | None, typer.Option("--input", "-i", help="The task (the request's input).")] = None,
-    file: Annotated[Path | None, typer.Option("-f", "--file", metavar="FILE", help="Read the task from FILE (- for stdin).")] = None,
+    file: Annotated[Path | None, typer.Option("-f", "--file", metavar="FILE", help="Read the task from FILE (- for stdin), UTF-8, at most 1 MiB.")] = None,
     param: options.ParamOpt = None,
     conversation: Annotated[str | None, typer.Option("--conversation-id", help="Continue this conversation (stateful agents).")] = None,
     target: cluster.Target = cluster.Target(request_timeout="300s"),

@@ -305,11 +305,21 @@ def _mark_problem(file: str, exc: yaml.YAMLError, text: str) -> Problem:
     return Problem(file, line, col, "", f"invalid YAML: {message}")
 
 
-def read_text(path: Path, display: str | None = None, *, max_bytes: int = MAX_FILE_BYTES) -> str:
+_YAML_FILE = "a YAML file"
+
+
+def read_text(
+    path: Path,
+    display: str | None = None,
+    *,
+    max_bytes: int = MAX_FILE_BYTES,
+    expected: str = _YAML_FILE,
+) -> str:
     """Read a UTF-8 text file with a size bound.
 
-    A file that cannot be read at all is a UsageError; one that is too big or
-    not UTF-8 is a located SpecError.
+    A file that cannot be read at all, a directory, a FIFO or a device is a
+    UsageError (``expected`` says what should have been there); one that is too
+    big or not UTF-8 is a located SpecError.
     """
     name = display or str(path)
     try:
@@ -319,14 +329,15 @@ def read_text(path: Path, display: str | None = None, *, max_bytes: int = MAX_FI
     except OSError as exc:
         raise UsageError(f"{name}: cannot read: {exc.strerror}") from None
     if path.is_dir():
-        raise UsageError(f"{name}: is a directory, expected a YAML file")
+        raise UsageError(f"{name}: is a directory, expected {expected}")
     if not path.is_file():  # a FIFO would block the read until something writes to it
         raise UsageError(
-            f"{name}: not a regular file (a FIFO, socket or device); expected a YAML file",
+            f"{name}: not a regular file (a FIFO, socket or device); expected {expected}",
             hint="to read standard input, pass - where the command accepts it",
         )
     if size > max_bytes:
-        message = f"file is {size} bytes; the limit is {max_bytes} bytes (is this really a spec?)"
+        message = f"file is {size} bytes; the limit is {max_bytes} bytes"
+        message += " (is this really a spec?)" if expected == _YAML_FILE else ""
         raise SpecError([Problem(name, 1, 1, "", message)])
     try:
         with path.open("rb") as fh:
