@@ -285,6 +285,29 @@ def test_delete_needs_yes_off_a_terminal_and_keeps_memory(kube: FakeKube, tmp_pa
     assert run_cli("delete", "research-assistant", "--yes", "--ignore-not-found").exit_code == 0
 
 
+def test_delete_with_standard_input_closed_is_refused_as_off_a_terminal(
+    kube: FakeKube, tmp_path: Path
+) -> None:
+    """The installed command started with `<&-`: Python has no sys.stdin at all."""
+    import os
+    import subprocess
+    import sys
+
+    deployed(tmp_path, "research-assistant")
+    proc = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m agentctl delete research-assistant <&-', sys.executable],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.splitlines()[-2:] == [
+        "error: refusing to delete without confirmation when not on a terminal",
+        "hint: pass --yes",
+    ]
+    assert kube.get("StatefulSet", NS, "research-assistant") is not None
+
+
 def test_run_hands_each_agent_run_its_per_run_budget(kube: FakeKube, tmp_path: Path) -> None:
     """perRunUSD on a cluster run: a job's pod is one agent run and reads perRunUSD from the
     agent's config; a workflow run is the template's, whose steps hand the budget forward."""
