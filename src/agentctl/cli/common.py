@@ -253,7 +253,7 @@ def _rich_error(lines: list[str], hint: str | None) -> None:
 
 
 def _escape(text: str) -> str:
-    from agentctl.views.plain import escape  # rich.markup.escape, without importing rich
+    from agentctl.views.plain import escape  # markup escaping, without importing rich
 
     return escape(text)
 

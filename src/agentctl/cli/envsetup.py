@@ -32,7 +32,7 @@ class _Progress:
                 self.status = self.console.status("pip")
                 self.status.start()
         if self.status is not None:
-            from rich.markup import escape
+            from agentctl.views.plain import escape
 
             self.status.update(f"[dim]{escape(line[: max(20, self.console.width - 4)])}[/]")
 

@@ -247,7 +247,7 @@ def _next_steps(out: Any, project: Path, store: Path | None, seconds: float) -> 
         ),
         ("Ship it to a cluster:", f"agentctl deploy {shown}   (manifests are in {shown}/dist/)"),
     ]
-    from rich.markup import escape
+    from agentctl.views.plain import escape
 
     for label, command in lines:
         out.print(f"  {label:<40} [bold]{escape(command)}[/]", highlight=False)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from rich.table import Table
 
+from agentctl.views.plain import escape
 from agentctl.views.words import counted
 
 if TYPE_CHECKING:

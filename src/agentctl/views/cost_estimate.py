@@ -6,11 +6,11 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from agentctl.cost.rates import fmt_usd
 from agentctl.spec.units import format_duration
+from agentctl.views.plain import escape
 
 
 def _q(value: Decimal) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.table import Table
+
+from agentctl.views.plain import escape
 
 if TYPE_CHECKING:
     from agentctl.deploy.delete import DeletePlan

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.text import Text
+
+from agentctl.views.plain import escape
 
 if TYPE_CHECKING:
     from rich.console import Console

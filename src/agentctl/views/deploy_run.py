@@ -9,10 +9,10 @@ import threading
 from typing import TYPE_CHECKING
 
 from rich.live import Live
-from rich.markup import escape
 from rich.tree import Tree
 
 from agentctl.views.phases import styled_phase
+from agentctl.views.plain import escape
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.table import Table
 
 from agentctl.views.phases import styled_phase
+from agentctl.views.plain import escape
 
 if TYPE_CHECKING:
     from agentctl.deploy.status import AgentStatus

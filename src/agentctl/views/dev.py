@@ -17,11 +17,11 @@ from typing import Any
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from agentctl.spans import STATUS_ERROR, SpanRecord
+from agentctl.views.plain import escape
 from agentctl.views.words import counted
 
 STATUS_STYLE = {

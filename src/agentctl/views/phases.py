@@ -6,7 +6,7 @@ unstyled, and phase text is always escaped (a phase is server data, never markup
 
 from __future__ import annotations
 
-from rich.markup import escape
+from agentctl.views.plain import escape
 
 PHASE_STYLE = {
     "Succeeded": "green",

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from rich.console import Console
 
-# rich.markup's tag pattern, and its escape() (kept here so that markup can be
-# written without importing rich: rich.markup loads rich.text and its styles)
+# rich.markup's tag pattern, and the escapes its parser reads (kept here so that markup
+# can be written without importing rich: rich.markup loads rich.text and its styles)
 _TAG = re.compile(r"\[([a-z#/@][^[]*?)]")
 _ESCAPE = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
 
@@ -41,12 +41,31 @@ def visible(text: str) -> str:
     return _CONTROL.sub(_shown, text) if _CONTROL.search(text) else text
 
 
+# Backslashes before a "[" that opens no tag: rich drops the last of them.
+_BRACKET = re.compile(r"(\\+)(?=\[(?![a-z#/@][^[]*?]))")
+# An empty span: what follows trailing backslashes so that they stand before a tag.
+_EMPTY_SPAN = "[none][/none]"
+
+
 def escape(text: str) -> str:
-    """``rich.markup.escape``: ``text`` as markup that renders as ``text``."""
+    """``text`` as markup that renders as ``text`` wherever it is put: alone, before
+    more text, or before a tag (``f"[bold]{escape(name)}[/]"``).
+
+    rich reads backslashes in three ways: before a tag they are escapes in pairs
+    (``\\\\[b]`` is one backslash and a tag, ``\\[b]`` the text ``[b]``); before
+    any other ``[`` the last one is dropped; elsewhere they are text. So
+    ``rich.markup.escape`` doubling a trailing backslash is right only when a
+    tag follows (alone, ``a\\`` showed as ``a\\\\``), and ``\\[`` lost its
+    backslash. Here trailing backslashes are doubled and an empty span follows
+    them, so that they always stand before a tag, and a backslash is added
+    before a ``[`` that opens no tag.
+    """
     out = _ESCAPE.sub(lambda m: f"{m.group(1)}{m.group(1)}\\{m.group(2)}", text)
-    if out.endswith("\\") and not out.endswith("\\\\"):
-        return out + "\\"
-    return out
+    if "\\" not in out:
+        return out
+    out = _BRACKET.sub(lambda m: m.group(1) + "\\", out)
+    trailing = len(out) - len(out.rstrip("\\"))
+    return out + "\\" * trailing + _EMPTY_SPAN if trailing else out
 
 
 def _safe(text: str) -> bool:

@@ -37,9 +37,40 @@ def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FORCE_COLOR", raising=False)
 
 
-@given(TEXT)
-def test_escape_is_rich_s(text: str) -> None:
+# Where escaped text goes in markup, and what rich should then show.
+PLACES = [
+    ("{}", "{}"),
+    ("{} and more", "{} and more"),
+    ("[bold]{}[/]", "{}"),
+    ("[red]{}[/red] x", "{} x"),
+    ("{}[dim]y[/]", "{}y"),
+    ("{}\\[1]", "{}[1]"),
+]
+
+
+@settings(max_examples=500)
+@given(TEXT, st.sampled_from(PLACES))
+def test_escaped_text_renders_as_itself_wherever_it_is_put(
+    text: str, place: tuple[str, str]
+) -> None:
+    from rich.markup import render
+
+    markup, shown = place
+    assert render(markup.format(escape(text))).plain == shown.format(text)
+
+
+@given(TEXT.filter(lambda t: "\\" not in t))
+def test_escape_is_rich_s_without_backslashes(text: str) -> None:
     assert escape(text) == rich_escape(text)
+
+
+@pytest.mark.parametrize("text", ["a\\", "a\\\\", "[b]\\", "\\[1] \\[", "\\[[b]"])
+def test_backslashes_show_as_typed_alone_and_before_a_tag(text: str) -> None:
+    assert _rich(escape(text)) == text + "\n"
+    assert _rich(f"[bold]{escape(text)}[/] z") == text + " z\n"
+    table = BoxTable("t", ["object", "action"], [[text, "caf\u00e9"]])
+    assert table.plain(200) is None  # laid out by rich, from escaped cells
+    assert f"│ {text} " in _rich(table)
 
 
 @settings(max_examples=300)
