@@ -344,3 +344,35 @@ def test_retry_of_a_workflow_changed_meanwhile_is_a_conflict_not_an_overwrite(
     after = kube.get("Workflow", NS, wf)
     assert after is not None and after["status"]["phase"] == "Failed"
     assert after["status"]["message"] == "changed by the controller"
+
+
+MARKUP_NAMES = ["[bold]x[/bold]", "[link=http://x]y", "a\\"]
+
+
+@pytest.mark.parametrize("colour", [False, True], ids=["plain", "colour"])
+def test_list_shows_run_names_that_look_like_markup_as_sent(kube, tmp_path, monkeypatch, colour):
+    if colour:
+        monkeypatch.setenv("FORCE_COLOR", "1")
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    _deploy(tmp_path, "deep-research")
+    for name in MARKUP_NAMES:
+        kube.apply_as(
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Workflow",
+                "metadata": {
+                    "name": name,
+                    "namespace": NS,
+                    "labels": {"agentctl.dev/agent": "deep-research"},
+                },
+                "spec": {},
+            },
+            "argo",
+        )
+    res = run_cli("runs", "list", "deep-research", "-n", NS)
+    assert res.exit_code == 0, res.stderr
+    cells = [line.split()[0] for line in res.stdout.splitlines()[2:]]
+    if colour:
+        cells = [c.replace("\x1b[1m", "").replace("\x1b[0m", "") for c in cells]
+    assert sorted(cells) == sorted(name.split()[0] for name in MARKUP_NAMES)
+    assert "\x1b]8" not in res.stdout  # no hyperlink
