@@ -339,3 +339,13 @@ def test_an_unreachable_backend_is_named_without_its_user_info() -> None:
     assert res.exit_code == 2, res.stderr
     assert f"http://127.0.0.1:{port}: cannot reach the trace backend" in res.stderr
     assert "reader" not in res.stderr and "w0rd" not in res.stderr
+
+
+def test_a_token_in_the_query_of_a_source_is_not_shown() -> None:
+    with refused_port() as port:
+        res = run_cli("trace", "--source", f"tempo+http://127.0.0.1:{port}/?token=s3cr3t-t0k3n")
+    assert res.exit_code == 2, res.stderr
+    assert f"http://127.0.0.1:{port}/?token=[REDACTED]" in res.stderr
+    assert "s3cr3t-t0k3n" not in res.stderr
+    bad = run_cli("trace", "--source", "ftp://example.invalid/?access_token=s3cr3t-t0k3n")
+    assert bad.exit_code == 2 and "s3cr3t-t0k3n" not in bad.stderr

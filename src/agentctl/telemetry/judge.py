@@ -33,6 +33,7 @@ from agentctl.errors import TelemetryError, UsageError
 from agentctl.spans import OP_INVOKE_AGENT, SpanEvent, SpanRecord
 from agentctl.telemetry.grounding import EVAL_EVENT, agent_span, run_context
 from agentctl.telemetry.outbound import is_redirect, redirected, urlopen
+from agentctl.telemetry.redact import redact_text
 from agentctl.telemetry.store import TraceStore
 from agentctl.traces import content
 from agentctl.urls import without_userinfo
@@ -101,7 +102,7 @@ class JudgeResult:
 
 def _chat(base_url: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:
     url = base_url.rstrip("/") + "/chat/completions"
-    shown = without_userinfo(url)
+    shown = redact_text(without_userinfo(url))  # no password, no ?api_key=
     headers = {"Content-Type": "application/json"}
     if key:
         headers["Authorization"] = f"Bearer {key}"

@@ -109,7 +109,7 @@ class _Remembering:
 class _Http:
     def __init__(self, base_url: str, timeout: float, auth: SourceAuth | None = None) -> None:
         self.base = base_url.rstrip("/")
-        self.shown = without_userinfo(self.base)
+        self.shown = redact_text(without_userinfo(self.base))  # no password, no ?token=
         self.timeout = timeout
         self.auth = auth or SourceAuth()
 

@@ -75,8 +75,11 @@ def remote_source(
     if sep and scheme in ("jaeger", "tempo") and rest.startswith(("http://", "https://")):
         kind, url = scheme, rest
     if not url.startswith(("http://", "https://")):
+        from agentctl.telemetry.redact import redact_text
+
+        shown = redact_text(without_userinfo(url))
         raise TelemetryError(
-            f"--source {without_userinfo(url)!r}: expected an http(s) URL, e.g. http://127.0.0.1:16686"
+            f"--source {shown!r}: expected an http(s) URL, e.g. http://127.0.0.1:16686"
         )
     if kind is None:
         kind = "tempo" if probe_is_tempo(url, min(timeout, 5.0), auth) else "jaeger"
