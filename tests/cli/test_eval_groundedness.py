@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agentctl.spans import SpanEvent, SpanRecord
 from agentctl.telemetry.store import TraceStore
 from tests.cli.helpers import run_cli
@@ -137,14 +139,26 @@ def test_an_llm_judge_scores_faithfulness_with_its_cost_and_never_shows_its_key(
     assert key not in stored and "invents a temperature" in stored
 
 
-def test_an_unreachable_judge_is_one_line_naming_the_endpoint(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        ("http://127.0.0.1:{port}/v1", "http://127.0.0.1:{port}/v1/chat/completions"),
+        # neither a password (a raw @ in it) nor a key in the query is shown
+        ("http://u:pa@ss-w0rd@127.0.0.1:{port}/v1?api_key=s3cr3t", "http://127.0.0.1:{port}/v1?api_key=[REDACTED]"),
+    ],
+    ids=["plain", "credentials"],
+)  # fmt: skip
+def test_an_unreachable_judge_is_one_line_naming_the_endpoint(
+    tmp_path: Path, given: str, shown: str
+) -> None:
     from tests.fakes.ports import refused_port
 
     store = tmp_path / "traces.db"
     with TraceStore(store) as st:
         st.insert(_run(1, "It is 4.5 °C in Oslo."))
     with refused_port() as port:
-        url = f"http://127.0.0.1:{port}/v1"
+        url = given.format(port=port)
         result = run_cli("eval", "--store", str(store), *WINDOW, "--judge", "m", "--judge-url", url)
     assert result.exit_code != 0 and "Traceback" not in result.stderr
-    assert f"{url}/chat/completions: the judge endpoint is unreachable" in result.stderr
+    assert f"{shown.format(port=port)}: the judge endpoint is unreachable" in result.stderr
+    assert "w0rd" not in result.stderr and "s3cr3t" not in result.stderr
