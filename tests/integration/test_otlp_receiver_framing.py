@@ -156,6 +156,8 @@ BAD_FRAMING = {
     "no-host": (b"POST /v1/traces HTTP/1.1\r\nContent-Length: 0\r\n\r\n", 400),
     "two-hosts": (HEAD + b"Host: other\r\nContent-Length: 0\r\n\r\n", 400),
     "headers-never-end": (HEAD + b"Content-Length: 0\r\n", 400),
+    "header-section-too-large": (HEAD + b"X-A: %s\r\n\r\n" % (b"a" * 70_000), 431),
+    "too-many-fields": (HEAD + b"X-A: a\r\n" * 101 + b"Content-Length: 0\r\n\r\n", 431),
     # request lines
     "method-not-token": (b"P@ST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 400),
     "method-nul": (b"PO\x00ST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 400),
@@ -172,6 +174,7 @@ BAD_FRAMING = {
         400,
     ),
     "http-2": (b"POST /v1/traces HTTP/2.0\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 505),
+    "request-line-too-long": (b"GET /%s HTTP/1.1\r\nHost: x\r\n\r\n" % (b"a" * 70_000), 414),
     "no-version": (b"POST /v1/traces\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 400),
     "request-line-lf-only": (
         b"POST /v1/traces HTTP/1.1\nHost: x\r\nContent-Length: 0\r\n\r\n",

@@ -182,6 +182,11 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "agentctl-otlp"
     server: ServerBase
     raw_requestline: bytes
+    # the body's framing, set for each request once its headers are checked
+    _length: int | None = None  # a sound Content-Length
+    _chunked = False
+    _body_read = False  # or unreadable: a refusal then closes the connection
+    _reserved = 0
 
     def setup(self) -> None:
         super().setup()
@@ -208,7 +213,7 @@ class Handler(BaseHTTPRequestHandler):
         self.requestline = self.raw_requestline.decode("latin-1").rstrip("\r\n")
         self.headers = http.client.HTTPMessage()
         self.close_connection = True
-        self._length: int | None = None  # the Content-Length, once it is known to be sound
+        self._length = None
         self._chunked = False
         self._body_read = False
         self._reserved = 0
@@ -528,7 +533,7 @@ class Handler(BaseHTTPRequestHandler):
         then a trailer section; anything else is a 400 and the connection's end."""
         self._body_read = True  # from here on, a refusal closes the connection
         limit = rcv.max_body_bytes
-        parts: list[bytes] = []
+        body = bytearray()  # one buffer, however many chunks the body is cut into
         total = 0
         while True:
             line = self.rfile.readline(_MAX_CHUNK_LINE + 1)
@@ -539,7 +544,7 @@ class Handler(BaseHTTPRequestHandler):
             size = int(m[1], 16)
             if size == 0:
                 self._read_fields("trailer")  # checked as headers are, then dropped
-                return b"".join(parts)
+                return bytes(body)
             total += size
             if total > limit:
                 raise HttpError(413, f"body exceeds {limit} bytes", close=True)
@@ -547,7 +552,7 @@ class Handler(BaseHTTPRequestHandler):
             chunk = self.rfile.read(size)
             if len(chunk) != size:
                 raise HttpError(400, "a truncated chunked body", close=True)
-            parts.append(chunk)
+            body += chunk
             if self.rfile.read(2) != b"\r\n":
                 raise HttpError(400, "a chunk not followed by CRLF", close=True)
 
