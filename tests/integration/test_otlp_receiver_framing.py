@@ -196,7 +196,13 @@ def test_ambiguous_framing_is_refused_and_the_connection_closed(
     data, status = BAD_FRAMING[case]
     got, body = exchange(receiver, data, end=case in INCOMPLETE)
     assert got == status
-    assert Status.FromString(body).message  # a reason, in the OTLP error body
+    answer = Status.FromString(body)  # the OTLP error body, with a reason
+    assert answer.message
+    # google.rpc.Code: UNIMPLEMENTED, RESOURCE_EXHAUSTED or INVALID_ARGUMENT; never the
+    # UNAVAILABLE an exporter would retry
+    assert answer.code == {501: 12, 505: 12, 413: 8}.get(status, 3)
+    refused = [r for r in caplog.records if "refused OTLP request" in r.getMessage()]
+    assert len(refused) == 1 and str(status) in refused[0].getMessage()
     assert store.count() == 0  # nothing after the refusal was taken as another request
     assert receiver.budget.used == 0
     assert "Traceback" not in capfd.readouterr().err

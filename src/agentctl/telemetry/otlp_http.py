@@ -48,7 +48,8 @@ TRACES_PATH = "/v1/traces"
 _PROTOBUF = frozenset({"application/x-protobuf", "application/protobuf"})
 _JSON = "application/json"
 # google.rpc.Code values for error bodies
-_INVALID_ARGUMENT, _RESOURCE_EXHAUSTED, _UNAVAILABLE, _INTERNAL = 3, 8, 14, 13
+_INVALID_ARGUMENT, _RESOURCE_EXHAUSTED, _UNIMPLEMENTED, _UNAVAILABLE, _INTERNAL = 3, 8, 12, 14, 13
+_NOT_SUPPORTED = (501, 505)  # what the request asks cannot be done: the sender's to change
 _INFLATE_STEP = 1 << 20
 # RFC 9112 framing: a token (method, field name, transfer coding), a request target of
 # visible ASCII, a field value without control characters other than tab
@@ -408,7 +409,7 @@ class Handler(BaseHTTPRequestHandler):
     def _refuse(self, rcv: OtlpReceiver, err: HttpError, as_json: bool) -> None:
         if err.status == 429:
             rcv.stats.throttled += 1
-        elif err.status < 500:
+        elif err.status < 500 or err.status in _NOT_SUPPORTED:
             rcv.stats.refused += 1
             log.info(
                 "refused OTLP request from %s: %d %s",
@@ -417,7 +418,9 @@ class Handler(BaseHTTPRequestHandler):
                 err.message,
             )
         code = _RESOURCE_EXHAUSTED if err.status in (413, 429) else _INVALID_ARGUMENT
-        if err.status >= 500:
+        if err.status in _NOT_SUPPORTED:
+            code = _UNIMPLEMENTED
+        elif err.status >= 500:
             code = _INTERNAL if err.status == 500 else _UNAVAILABLE
         if err.close and not self._drain(rcv):
             self.close_connection = True
