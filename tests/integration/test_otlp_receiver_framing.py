@@ -27,21 +27,17 @@ HEAD = b"POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: applicatio
 SMUGGLED = HEAD + b"Content-Length: %d\r\n\r\n" % len(SPANS) + SPANS
 
 
+@pytest.fixture
+def rx(tmp_path: Path) -> Iterator[OtlpReceiver]:
+    """A receiver with its own store (``rx.store``)."""
+    store = TraceStore(tmp_path / "traces.db")
+    with OtlpReceiver(store, port=0) as receiver:
+        yield receiver
+    store.close()
+
+
 def chunked(body: bytes) -> bytes:
     return b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[TraceStore]:
-    s = TraceStore(tmp_path / "traces.db")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def receiver(store: TraceStore) -> Iterator[OtlpReceiver]:
-    with OtlpReceiver(store, port=0) as rx:
-        yield rx
 
 
 def read_answer(s: socket.socket) -> tuple[int, dict[str, str], bytes]:
@@ -186,15 +182,14 @@ INCOMPLETE = {"headers-never-end"}  # sent, then the sending side ended
 
 @pytest.mark.parametrize("case", BAD_FRAMING)
 def test_ambiguous_framing_is_refused_and_the_connection_closed(
-    receiver: OtlpReceiver,
-    store: TraceStore,
+    rx: OtlpReceiver,
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
     case: str,
 ) -> None:
     caplog.set_level(logging.INFO, logger="agentctl.telemetry.receiver")
     data, status = BAD_FRAMING[case]
-    got, body = exchange(receiver, data, end=case in INCOMPLETE)
+    got, body = exchange(rx, data, end=case in INCOMPLETE)
     assert got == status
     answer = Status.FromString(body)  # the OTLP error body, with a reason
     assert answer.message
@@ -203,35 +198,39 @@ def test_ambiguous_framing_is_refused_and_the_connection_closed(
     assert answer.code == {501: 12, 505: 12, 413: 8}.get(status, 3)
     refused = [r for r in caplog.records if "refused OTLP request" in r.getMessage()]
     assert len(refused) == 1 and str(status) in refused[0].getMessage()
-    assert store.count() == 0  # nothing after the refusal was taken as another request
-    assert receiver.budget.used == 0
+    assert rx.store.count() == 0  # nothing after the refusal was taken as another request
+    assert rx.budget.used == 0
     assert "Traceback" not in capfd.readouterr().err
     assert all(r.exc_info is None for r in caplog.records)
-    assert_still_serving(receiver, store)
+    assert_still_serving(rx, rx.store)
 
 
-def test_a_truncated_chunk_is_refused(receiver: OtlpReceiver, store: TraceStore) -> None:
+def test_a_truncated_chunk_is_refused(
+    rx: OtlpReceiver,
+) -> None:
     data = HEAD + b"Transfer-Encoding: chunked\r\n\r\n%x\r\n" % len(SPANS) + SPANS[:-5]
-    assert exchange(receiver, data, end=True)[0] == 400
-    assert store.count() == 0 and receiver.budget.used == 0
+    assert exchange(rx, data, end=True)[0] == 400
+    assert rx.store.count() == 0 and rx.budget.used == 0
 
 
-def test_a_get_with_a_body_ends_its_connection(receiver: OtlpReceiver, store: TraceStore) -> None:
+def test_a_get_with_a_body_ends_its_connection(
+    rx: OtlpReceiver,
+) -> None:
     """GET reads no body, so the bytes after its headers are never taken as a request."""
     body = SMUGGLED
     data = b"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body) + body
-    assert exchange(receiver, data) == (200, b"ok\n")
+    assert exchange(rx, data) == (200, b"ok\n")
     data = b"GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-    assert exchange(receiver, data + chunked(body))[0] == 200
-    assert store.count() == 0
+    assert exchange(rx, data + chunked(body))[0] == 200
+    assert rx.store.count() == 0
 
 
 def test_well_formed_requests_keep_their_connection(
-    receiver: OtlpReceiver, store: TraceStore
+    rx: OtlpReceiver,
 ) -> None:
     runs = [P.agent_run() for _ in range(4)]
     bodies = [P.protobuf(run) for run in runs]
-    with socket.create_connection(("127.0.0.1", receiver.port), timeout=10) as s:
+    with socket.create_connection(("127.0.0.1", rx.port), timeout=10) as s:
         # a plain Content-Length, with optional whitespace and leading zeros
         s.sendall(HEAD + b"Content-Length:  %08d \r\n\r\n" % len(bodies[0]) + bodies[0])
         status, headers, _ = read_answer(s)
@@ -263,13 +262,15 @@ def test_well_formed_requests_keep_their_connection(
         assert status == 200 and headers["connection"] == "close"
         assert_closed(s)
     for run in runs:
-        assert len(store.trace(run[0]["trace_id"].hex())) == 4
+        assert len(rx.store.trace(run[0]["trace_id"].hex())) == 4
 
 
-def test_http_1_0_needs_no_host_and_closes(receiver: OtlpReceiver, store: TraceStore) -> None:
+def test_http_1_0_needs_no_host_and_closes(
+    rx: OtlpReceiver,
+) -> None:
     data = (
         b"POST /v1/traces HTTP/1.0\r\nContent-Type: application/x-protobuf\r\n"
         b"Content-Length: %d\r\n\r\n" % len(SPANS) + SPANS
     )
-    assert exchange(receiver, data)[0] == 200
-    assert store.count() == 4
+    assert exchange(rx, data)[0] == 200
+    assert rx.store.count() == 4
