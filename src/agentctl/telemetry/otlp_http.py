@@ -11,14 +11,26 @@ cost sockets, not threads. Every request must arrive whole (request line,
 headers and body) within ``request_timeout_s`` of its first byte, and an idle
 keep-alive connection is closed after ``idle_timeout_s`` (sooner when other
 connections wait), so slow senders cannot hold workers.
+
+Requests are framed strictly (RFC 9112), since a proxy in front may frame
+them differently: the request line, every header line and every chunk line
+must end in CRLF; a header line that is folded, has a space before its colon
+or holds a control character, a ``Content-Length`` that is not one plain
+decimal number, both ``Content-Length`` and ``Transfer-Encoding``, a
+``Transfer-Encoding`` other than ``chunked``, and a malformed or oversized
+chunk size are answered 400 (501 for a transfer coding before ``chunked``)
+and the connection is closed, so no byte of such a request is ever read as
+the start of another.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import io
 import logging
 import queue
+import re
 import socket
 import threading
 import time
@@ -36,8 +48,21 @@ TRACES_PATH = "/v1/traces"
 _PROTOBUF = frozenset({"application/x-protobuf", "application/protobuf"})
 _JSON = "application/json"
 # google.rpc.Code values for error bodies
-_INVALID_ARGUMENT, _RESOURCE_EXHAUSTED, _UNAVAILABLE, _INTERNAL = 3, 8, 14, 13
+_INVALID_ARGUMENT, _RESOURCE_EXHAUSTED, _UNIMPLEMENTED, _UNAVAILABLE, _INTERNAL = 3, 8, 12, 14, 13
+_NOT_SUPPORTED = (501, 505)  # what the request asks cannot be done: the sender's to change
 _INFLATE_STEP = 1 << 20
+# RFC 9112 framing: a token (method, field name, transfer coding), a request target of
+# visible ASCII, a field value without control characters other than tab
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_TARGET = re.compile(rb"[\x21-\x7e]+")
+_VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])")
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+_DECIMAL = re.compile(r"[0-9]+")
+# a chunk size of at most 16 hex digits, optional extensions, CRLF
+_CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:[ \t]*;[^\x00-\x08\x0a-\x1f\x7f]*)?\r\n")
+_MAX_FIELD_BYTES = 64 * 1024  # the whole header (or trailer) section
+_MAX_FIELDS = 100
+_MAX_CHUNK_LINE = 1024
 
 log = logging.getLogger("agentctl.telemetry.receiver")
 
@@ -157,6 +182,12 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "agentctl-otlp"
     server: ServerBase
+    raw_requestline: bytes
+    # the body's framing, set for each request once its headers are checked
+    _length: int | None = None  # a sound Content-Length
+    _chunked = False
+    _body_read = False  # or unreadable: a refusal then closes the connection
+    _reserved = 0
 
     def setup(self) -> None:
         super().setup()
@@ -178,7 +209,146 @@ class Handler(BaseHTTPRequestHandler):
         # the request line has arrived: headers and body must follow in time
         self.server.set_idle(self.connection, False)
         self._reader.deadline = time.monotonic() + self.server.receiver.request_timeout_s
-        return super().parse_request()
+        self.command = None  # type: ignore[assignment]
+        self.request_version = "HTTP/1.1"  # errors are answered with a status line
+        self.requestline = self.raw_requestline.decode("latin-1").rstrip("\r\n")
+        self.headers = http.client.HTTPMessage()
+        self.close_connection = True
+        self._length = None
+        self._chunked = False
+        self._body_read = False
+        self._reserved = 0
+        if self.raw_requestline == b"\r\n":
+            return False  # nothing but an empty line: closed without an answer, as before
+        try:
+            version = self._parse_request_line()
+            self.headers = self._read_fields("header")
+            self._check_framing(version)
+        except HttpError as err:
+            self._body_read = True  # the framing is unknown: never read on, never keep
+            self._refuse(self.server.receiver, err, self._wants_json())
+            return False
+        tokens = {
+            t.strip(" \t").lower()
+            for v in self.headers.get_all("Connection") or []
+            for t in v.split(",")
+        }
+        self.close_connection = "close" in tokens or (
+            version < (1, 1) and "keep-alive" not in tokens
+        )
+        if (self.headers.get("Expect") or "").lower() == "100-continue" and version >= (1, 1):
+            return self.handle_expect_100()
+        return True
+
+    def _parse_request_line(self) -> tuple[int, int]:
+        """Method, target and version, one space apart and ended by CRLF (RFC 9112 §3)."""
+        raw = self.raw_requestline
+        if not raw.endswith(b"\r\n"):
+            raise HttpError(400, "the request line does not end in CRLF", close=True)
+        parts = raw[:-2].split(b" ")
+        if len(parts) != 3:
+            raise HttpError(400, "the request line is not: method, target, version", close=True)
+        method, target, version = parts
+        if not _TOKEN.fullmatch(method):
+            raise HttpError(400, "invalid request method", close=True)
+        if not _TARGET.fullmatch(target):
+            raise HttpError(400, "invalid request target", close=True)
+        m = _VERSION.fullmatch(version)
+        if m is None:
+            raise HttpError(400, "invalid HTTP version", close=True)
+        major, minor = int(m[1]), int(m[2])
+        if major != 1:
+            raise HttpError(505, f"HTTP/{major}.{minor} is not supported", close=True)
+        self.command = method.decode("ascii")
+        self.path = target.decode("ascii")
+        if self.path.startswith("//"):
+            self.path = "/" + self.path.lstrip("/")
+        self.request_version = version.decode("ascii")
+        return major, minor
+
+    def _read_fields(self, section: str) -> http.client.HTTPMessage:
+        """A header or trailer section, up to its empty line, every line checked
+        (RFC 9112 §5): no folding, no space before the colon, no control character."""
+        fields = http.client.HTTPMessage()
+        size = 0
+        while True:
+            line = self.rfile.readline(_MAX_FIELD_BYTES + 1)
+            size += len(line)
+            if size > _MAX_FIELD_BYTES:
+                raise HttpError(
+                    431, f"the {section} section exceeds {_MAX_FIELD_BYTES} bytes", close=True
+                )
+            if line == b"\r\n":
+                return fields
+            if not line.endswith(b"\r\n"):
+                what = (
+                    "ends before its empty line"
+                    if not line.endswith(b"\n")
+                    else "has a line not ended by CRLF"
+                )
+                raise HttpError(400, f"the {section} section {what}", close=True)
+            if len(fields) >= _MAX_FIELDS:
+                raise HttpError(431, f"more than {_MAX_FIELDS} {section} fields", close=True)
+            if line[:1] in (b" ", b"\t"):
+                raise HttpError(400, f"a folded {section} line", close=True)
+            name, colon, value = line[:-2].partition(b":")
+            if not colon or not _TOKEN.fullmatch(name):
+                raise HttpError(400, f"a malformed {section} line", close=True)
+            value = value.strip(b" \t")
+            if _CONTROL.search(value):
+                raise HttpError(
+                    400, f"{section} {name.decode('ascii')} holds a control character", close=True
+                )
+            fields[name.decode("ascii")] = value.decode("latin-1")
+
+    def _check_framing(self, version: tuple[int, int]) -> None:
+        """How the body is framed: one plain Content-Length, or Transfer-Encoding
+        chunked alone, never both (RFC 9112 §6)."""
+        hosts = self.headers.get_all("Host") or []
+        if len(hosts) > 1 or (not hosts and version >= (1, 1)):
+            raise HttpError(400, "an HTTP/1.1 request needs exactly one Host", close=True)
+        lengths = self.headers.get_all("Content-Length") or []
+        encodings = self.headers.get_all("Transfer-Encoding")
+        if encodings is not None:
+            if lengths:
+                raise HttpError(400, "both Content-Length and Transfer-Encoding", close=True)
+            if version < (1, 1):
+                raise HttpError(400, "Transfer-Encoding in an HTTP/1.0 request", close=True)
+            codings = [c.strip(" \t").lower() for v in encodings for c in v.split(",")]
+            codings = [c for c in codings if c]
+            named = ", ".join(codings) or "(empty)"
+            if not codings or codings[-1] != "chunked" or "chunked" in codings[:-1]:
+                raise HttpError(400, f"Transfer-Encoding {named} is not chunked", close=True)
+            if len(codings) > 1:
+                raise HttpError(
+                    501,
+                    f"Transfer-Encoding {named} is not supported; use chunked alone "
+                    "and Content-Encoding for compression",
+                    close=True,
+                )
+            self._chunked = True
+            return
+        if not lengths:
+            return
+        if len(lengths) > 1:
+            raise HttpError(400, "more than one Content-Length", close=True)
+        if not _DECIMAL.fullmatch(lengths[0]):
+            raise HttpError(400, "Content-Length is not a decimal number", close=True)
+        digits = lengths[0].lstrip("0")
+        self._length = int(digits or "0") if len(digits) <= 18 else 10**18
+
+    def _wants_json(self) -> bool:
+        headers = getattr(self, "headers", None)
+        ctype = (headers.get("Content-Type") or "") if headers is not None else ""
+        ctype = ctype.split(";", 1)[0].strip().lower()
+        return ctype == _JSON
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The standard library's errors (an unknown method, a request line too long),
+        answered as every other refusal and closing the connection."""
+        self._body_read = True
+        reason = message or self.responses.get(code, ("error",))[0]
+        self._refuse(self.server.receiver, HttpError(code, reason, close=True), self._wants_json())
 
     def log_message(self, format: str, *args: Any) -> None:
         return
@@ -187,6 +357,8 @@ class Handler(BaseHTTPRequestHandler):
         log.info("OTLP request from %s: %s", self.client_address[0], format % args)
 
     def do_GET(self) -> None:
+        if self._chunked or self._length:  # a body is not read here: end the connection
+            self.close_connection = True
         if self.path in ("/", "/healthz", "/readyz"):
             self._send(200, b"ok\n", "text/plain")
         else:
@@ -194,8 +366,6 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         rcv = self.server.receiver
-        self._body_read = False
-        self._reserved = 0
         rcv.stats.requests += 1
         ctype = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
         as_json = ctype == _JSON
@@ -239,7 +409,7 @@ class Handler(BaseHTTPRequestHandler):
     def _refuse(self, rcv: OtlpReceiver, err: HttpError, as_json: bool) -> None:
         if err.status == 429:
             rcv.stats.throttled += 1
-        elif err.status < 500:
+        elif err.status < 500 or err.status in _NOT_SUPPORTED:
             rcv.stats.refused += 1
             log.info(
                 "refused OTLP request from %s: %d %s",
@@ -248,7 +418,9 @@ class Handler(BaseHTTPRequestHandler):
                 err.message,
             )
         code = _RESOURCE_EXHAUSTED if err.status in (413, 429) else _INVALID_ARGUMENT
-        if err.status >= 500:
+        if err.status in _NOT_SUPPORTED:
+            code = _UNIMPLEMENTED
+        elif err.status >= 500:
             code = _INTERNAL if err.status == 500 else _UNAVAILABLE
         if err.close and not self._drain(rcv):
             self.close_connection = True
@@ -327,17 +499,11 @@ class Handler(BaseHTTPRequestHandler):
         return bytes(out)
 
     def _read_raw(self, rcv: OtlpReceiver) -> bytes:
-        length_header = self.headers.get("Content-Length")
-        if length_header is None:
-            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-                return self._read_chunked(rcv)
+        if self._chunked:
+            return self._read_chunked(rcv)
+        length = self._length
+        if length is None:
             raise HttpError(411, "a Content-Length is required", close=True)
-        try:
-            length = int(length_header)
-        except ValueError:
-            raise HttpError(400, "invalid Content-Length", close=True) from None
-        if length < 0:
-            raise HttpError(400, "invalid Content-Length", close=True)
         if length > rcv.max_body_bytes:
             raise HttpError(413, f"body of {length} bytes exceeds {rcv.max_body_bytes}", close=True)
         self._reserve(rcv, length, f"a body of {length} bytes")
@@ -349,13 +515,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _drain(self, rcv: OtlpReceiver) -> bool:
         """Read and drop an unread body so the connection can be kept; False if unsafe."""
-        if self._body_read:
+        length = self._length
+        if self._body_read or length is None:
             return False
-        try:
-            length = int(self.headers.get("Content-Length") or "-1")
-        except ValueError:
-            return False
-        if length < 0 or length > 4 * rcv.max_body_bytes:  # read and dropped in small pieces
+        if length > 4 * rcv.max_body_bytes:  # read and dropped in small pieces
             return False
         try:
             while length > 0:
@@ -369,25 +532,32 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
     def _read_chunked(self, rcv: OtlpReceiver) -> bytes:
+        """A chunked body (RFC 9112 §7.1): each chunk a hex size line, its bytes and CRLF,
+        then a trailer section; anything else is a 400 and the connection's end."""
+        self._body_read = True  # from here on, a refusal closes the connection
         limit = rcv.max_body_bytes
-        parts: list[bytes] = []
+        body = bytearray()  # one buffer, however many chunks the body is cut into
         total = 0
         while True:
-            line = self.rfile.readline(1024)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise HttpError(400, "malformed chunked body", close=True) from None
+            line = self.rfile.readline(_MAX_CHUNK_LINE + 1)
+            m = _CHUNK_LINE.fullmatch(line)
+            if m is None:
+                what = "a malformed chunk size line" if line else "a truncated chunked body"
+                raise HttpError(400, what, close=True)
+            size = int(m[1], 16)
             if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(parts)
+                self._read_fields("trailer")  # checked as headers are, then dropped
+                return bytes(body)
             total += size
-            if size < 0 or total > limit:
+            if total > limit:
                 raise HttpError(413, f"body exceeds {limit} bytes", close=True)
             self._reserve(rcv, size, f"a body of more than {total - size} bytes")
-            parts.append(self.rfile.read(size))
-            self.rfile.readline(1024)
+            chunk = self.rfile.read(size)
+            if len(chunk) != size:
+                raise HttpError(400, "a truncated chunked body", close=True)
+            body += chunk
+            if self.rfile.read(2) != b"\r\n":
+                raise HttpError(400, "a chunk not followed by CRLF", close=True)
 
     def _send(
         self, status: int, body: bytes, ctype: str, *, retry_after: int | None = None

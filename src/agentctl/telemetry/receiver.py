@@ -44,7 +44,11 @@
 - Threads are bounded: ``workers`` threads serve connections from a queue of
   ``backlog``; beyond that a connection is answered 503 and closed. A request
   must arrive within ``request_timeout_s`` and an idle keep-alive connection
-  is closed after ``idle_timeout_s``. Refusals are logged one line each on
+  is closed after ``idle_timeout_s``. Requests are framed strictly (RFC 9112:
+  one decimal ``Content-Length`` or ``Transfer-Encoding: chunked`` alone, no
+  folded or malformed header lines); anything a proxy could frame differently
+  is answered 400 (or 501/505) and its connection closed, see
+  :mod:`agentctl.telemetry.otlp_http`. Refusals are logged one line each on
   the ``agentctl.telemetry.receiver`` logger; no input prints a traceback.
 
 OTLP/gRPC is not served (it would need grpcio; the reasons are in
