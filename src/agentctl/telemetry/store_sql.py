@@ -49,6 +49,89 @@ CREATE TABLE IF NOT EXISTS trace_costs (
 );
 """
 
+# What each column holds as agentctl writes it; a row holding anything else was changed by
+# something other than agentctl and is reported as damaged (telemetry.store.damaged_store)
+# by whichever reader meets it: the decoding of span rows in Python (row_damage) and the SQL
+# aggregates over spans (damage_sql), from this one table.
+TEXT, TEXT_OR_NULL, INTEGER, COUNT, COUNT_OR_NULL, INTEGER_OR_NULL, JSON_OR_NULL = range(7)
+_TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+           "reasoning_tokens")  # fmt: skip
+SPAN_KINDS: dict[str, int] = {
+    "trace_id": TEXT, "span_id": TEXT, "parent_span_id": TEXT_OR_NULL, "name": TEXT,
+    "kind": INTEGER, "start_ns": INTEGER, "end_ns": INTEGER, "status": TEXT,
+    **dict.fromkeys(("status_message", "service_name", "agent_name", "agent_version", "team",
+                     "conversation_id", "operation", "provider", "request_model",
+                     "response_model"), TEXT_OR_NULL),
+    **dict.fromkeys(_TOKENS, COUNT_OR_NULL),
+    "tool_name": TEXT_OR_NULL, "error_type": TEXT_OR_NULL, "resource_id": INTEGER_OR_NULL,
+    "attributes": JSON_OR_NULL, "events": JSON_OR_NULL,
+}  # fmt: skip
+TRACE_KINDS: dict[str, int] = {
+    "trace_id": TEXT, "start_ns": INTEGER, "end_ns": INTEGER,
+    **dict.fromkeys(("root_span_id", "root_name", "agent_name", "service_name",
+                     "conversation_id"), TEXT_OR_NULL),
+    **dict.fromkeys(("span_count", "llm_calls", "tool_calls", "error_count",
+                     *_TOKENS), COUNT),
+}  # fmt: skip
+_MAX_INT = 2**63 - 1
+_NONE = type(None)
+_TYPES: dict[int, tuple[type, ...]] = {
+    TEXT: (str,), TEXT_OR_NULL: (str, _NONE), INTEGER: (int,), COUNT: (int,),
+    COUNT_OR_NULL: (int, _NONE), INTEGER_OR_NULL: (int, _NONE), JSON_OR_NULL: (str, _NONE),
+}  # fmt: skip
+_WANTED = {
+    TEXT: "text", TEXT_OR_NULL: "text", INTEGER: "an integer", COUNT: "a count",
+    COUNT_OR_NULL: "a count", INTEGER_OR_NULL: "an integer", JSON_OR_NULL: "JSON text",
+}  # fmt: skip
+
+
+def shown_value(value: Any) -> str:
+    """A stored value as a damage message names it (one line, bounded)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bytes):
+        return f"a blob of {len(value)} bytes"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}{'...' if len(value) > 40 else ''}"
+    if isinstance(value, float):
+        return f"the real number {value!r}"
+    return repr(value)
+
+
+def _bad(kind: int, value: Any) -> bool:
+    if not isinstance(value, _TYPES[kind]):
+        return True
+    return kind in (COUNT, COUNT_OR_NULL) and isinstance(value, int) and not 0 <= value <= _MAX_INT
+
+
+def row_damage(kinds: dict[str, int], columns: Sequence[str], row: Sequence[Any]) -> str | None:
+    """What is wrong with a row read as ``columns`` (kinds from :data:`SPAN_KINDS` or
+    :data:`TRACE_KINDS`), or None when each value is of the kind agentctl writes."""
+    for column, value in zip(columns, row, strict=False):
+        kind = kinds[column]
+        if _bad(kind, value):
+            return f"{column} holds {shown_value(value)}, not {_WANTED[kind]}"
+    return None
+
+
+def damage_sql(columns: Sequence[str]) -> str:
+    """An SQL expression over a ``spans`` row: the first of ``columns`` whose value is not of
+    the kind agentctl writes (:data:`SPAN_KINDS`), or NULL."""
+    tests = []
+    for c in columns:
+        kind = SPAN_KINDS[c]
+        if kind in (TEXT, INTEGER):
+            test = f"typeof({c}) != '{'text' if kind == TEXT else 'integer'}'"
+        elif kind == COUNT_OR_NULL:
+            test = f"{c} IS NOT NULL AND (typeof({c}) != 'integer' OR {c} < 0)"
+        elif kind == JSON_OR_NULL:
+            test = f"{c} IS NOT NULL AND (typeof({c}) != 'text' OR NOT json_valid({c}))"
+        else:
+            test = f"typeof({c}) NOT IN ('{'text' if kind == TEXT_OR_NULL else 'integer'}', 'null')"
+        tests.append(f"WHEN {test} THEN '{c}'")
+    return f"CASE {' '.join(tests)} END"
+
+
 SPAN_COLUMNS = (
     "trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status, status_message, "
     "service_name, agent_name, agent_version, team, conversation_id, operation, provider, "
@@ -117,7 +200,14 @@ def accumulate(deltas: dict[str, list[Any]], sp: SpanRecord) -> None:
         d[11] += 1
 
 
+SUMMARY_NAMES = tuple(c.strip() for c in TRACE_COLUMNS.split(","))
+
+
 def summary_row(r: Sequence[Any]) -> TraceSummary:
+    """A ``traces`` row as a summary; ValueError naming what is wrong with a damaged one."""
+    damage = row_damage(TRACE_KINDS, SUMMARY_NAMES, r)
+    if damage is not None:
+        raise ValueError(damage)
     return TraceSummary(
         trace_id=r[0], start_unix_nano=r[1], end_unix_nano=r[2], root_name=r[4], agent_name=r[5],
         service_name=r[6], conversation_id=r[7], status="error" if r[11] else "ok", span_count=r[8],
