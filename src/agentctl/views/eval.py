@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from agentctl.eval.gates import FAIL, INSUFFICIENT, PASS
 from agentctl.eval.metrics import ALL_VERSIONS, LABELS, METRICS
+from agentctl.views.tables import line_markup as escape
 from agentctl.views.tables import titled_table
 from agentctl.views.words import counted
 

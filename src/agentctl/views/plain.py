@@ -41,6 +41,18 @@ def visible(text: str) -> str:
     return _CONTROL.sub(_shown, text) if _CONTROL.search(text) else text
 
 
+_LINE_BREAKS = str.maketrans(
+    {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def one_line(text: str) -> str:
+    """:func:`visible`, with line breaks and tabs written as escapes too (``\\n``, ``\\r``,
+    ``\\t``): for a name in a table cell, a tree label or a report line, which a name sent
+    with a newline must not break into several lines (JSON output keeps the true value)."""
+    return text if text.isprintable() else visible(text.translate(_LINE_BREAKS))
+
+
 def escape(text: str) -> str:
     """``rich.markup.escape``: ``text`` as markup that renders as ``text``."""
     out = _ESCAPE.sub(lambda m: f"{m.group(1)}{m.group(1)}\\{m.group(2)}", text)
