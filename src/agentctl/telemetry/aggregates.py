@@ -153,9 +153,9 @@ def runs_over_budget(
 _EVAL_SQL = """SELECT trace_id, span_id, parent_span_id, name, start_ns, end_ns, status, agent_name,
   agent_version, operation, tool_name, error_type, events,
   CASE WHEN operation = 'execute_tool' AND attributes LIKE '%agentctl.tool.service%'
-       AND json_valid(attributes) THEN json_extract(attributes, '$."agentctl.tool.service"') END,
+       THEN json_extract(attributes, '$."agentctl.tool.service"') END,
   CASE WHEN operation IN ('invoke_agent', 'invoke_workflow') AND attributes LIKE '%agentctl.run.outcome%'
-       AND json_valid(attributes) THEN json_extract(attributes, '$."agentctl.run.outcome"') END,
+       THEN json_extract(attributes, '$."agentctl.run.outcome"') END,
   {damaged}
 FROM spans WHERE start_ns >= ? AND start_ns < ?{agent}
   AND (operation IN ('invoke_agent', 'invoke_workflow', 'execute_tool', 'chat', 'text_completion',
@@ -198,21 +198,31 @@ def eval_spans(
     if agent is not None:
         where = " AND trace_id IN (SELECT trace_id FROM spans WHERE start_ns >= ? AND start_ns < ? AND coalesce(agent_name, service_name) = ?)"
         params += [since_ns, until_ns, agent]
-    damaged = (
-        f"coalesce({damage_sql(_EVAL_READS)}, CASE WHEN attributes LIKE '%agentctl.%' "
-        f"THEN {damage_sql(('attributes',))} END)"
-    )
-    for r in conn.execute(_EVAL_SQL.format(agent=where, damaged=damaged), params):
-        if r[15] is not None:
-            from agentctl.telemetry.store import check_spans
+    try:
+        rows = conn.execute(_EVAL_SQL.format(agent=where, damaged=damage_sql(_EVAL_READS)), params)
+        for r in rows:
+            if r[15]:
+                from agentctl.telemetry.store import check_spans
 
-            reads = (*_EVAL_READS, "attributes")
-            check_spans(conn, reads, "trace_id = ? AND span_id = ?", (r[0], r[1]))
-        events = _eval_events(conn, r)
-        yield SpanRecord(
-            trace_id=r[0], span_id=r[1], parent_span_id=r[2], name=r[3], kind=0, start_unix_nano=r[4],
-            end_unix_nano=r[5], status=r[6], agent_name=r[7], agent_version=r[8], operation=r[9],
-            tool_name=r[10], error_type=r[11], events=events,
-            attributes={k: v for k, v in (("agentctl.tool.service", r[13]), ("agentctl.run.outcome", r[14]))
-                        if v is not None},
-        )  # fmt: skip
+                check_spans(conn, _EVAL_READS, "trace_id = ? AND span_id = ?", (r[0], r[1]))
+            yield _eval_record(conn, r)
+    except sqlite3.OperationalError as exc:
+        if "JSON" not in str(exc):
+            raise
+        from agentctl.telemetry.store import check_spans, damaged_store
+
+        # the attributes json_extract read: name the span whose attributes are not JSON
+        check_spans(conn, ("attributes",), "start_ns >= ? AND start_ns < ? AND attributes LIKE "
+                    "'%agentctl.%'", (since_ns, until_ns))  # fmt: skip
+        raise damaged_store(conn, f"spans: {exc}") from None
+
+
+def _eval_record(conn: sqlite3.Connection, r: Any) -> SpanRecord:
+    events = _eval_events(conn, r)
+    return SpanRecord(
+        trace_id=r[0], span_id=r[1], parent_span_id=r[2], name=r[3], kind=0, start_unix_nano=r[4],
+        end_unix_nano=r[5], status=r[6], agent_name=r[7], agent_version=r[8], operation=r[9],
+        tool_name=r[10], error_type=r[11], events=events,
+        attributes={k: v for k, v in (("agentctl.tool.service", r[13]), ("agentctl.run.outcome", r[14]))
+                    if v is not None},
+    )  # fmt: skip

@@ -64,11 +64,13 @@ from agentctl.spans import SpanEvent, SpanRecord
 from agentctl.telemetry.retention import RetentionMixin
 from agentctl.telemetry.store_sql import (
     INSERT_SPAN,
+    JSON_OR_NULL,
     SCHEMA,
     SPAN_COLUMNS,
     SPAN_KINDS,
     SUMMARY_SELECT,
     UPSERT_TRACE,
+    RowCheck,
     accumulate,
     damage_sql,
     row_damage,
@@ -175,16 +177,20 @@ def check_spans(
     whose ``columns`` do not hold what agentctl writes: for the SQL aggregates, which would
     otherwise read text as 0 or carry it into the cost rollups."""
     found = conn.execute(
-        f"SELECT id, trace_id, span_id, {damage_sql(columns)} AS damaged FROM spans"
-        f" WHERE ({where}) AND damaged IS NOT NULL LIMIT 1",
+        f"SELECT trace_id, span_id, {', '.join(columns)} FROM spans"
+        f" WHERE ({where}) AND ({damage_sql(columns)}) LIMIT 1",
         params,
     ).fetchone()
     if found is None:
         return
-    rowid, trace_id, span_id, column = found
-    value = conn.execute(f"SELECT {column} FROM spans WHERE id = ?", (rowid,)).fetchone()[0]
-    what = row_damage(SPAN_KINDS, (column,), (value,)) or f"{column} is not JSON"
-    raise damaged_store(conn, span_damage(trace_id, span_id, what))
+    what = row_damage(SPAN_KINDS, columns, found[2:])
+    for column, value in zip(columns, found[2:], strict=True):
+        if what is None and SPAN_KINDS[column] == JSON_OR_NULL and value is not None:
+            with contextlib.suppress(_Damaged):
+                _json(value, column)
+                continue
+            what = f"{column} is not JSON"
+    raise damaged_store(conn, span_damage(found[0], found[1], what or "unreadable"))
 
 
 def check_span_starts(conn: sqlite3.Connection) -> None:
@@ -199,7 +205,7 @@ def span_damage(trace_id: Any, span_id: Any, what: str) -> str:
     return f"span {span_id!r} of trace {trace_id!r} is damaged: {what}"
 
 
-_SPAN_NAMES = tuple(c.strip() for c in SPAN_COLUMNS.split(","))
+_SPAN_ROWS = RowCheck(SPAN_KINDS, tuple(c.strip() for c in SPAN_COLUMNS.split(",")))
 
 
 class _Damaged(Exception):
@@ -457,7 +463,7 @@ class TraceStore(RetentionMixin):
             raise damaged_store(self.path, span_damage(row[0], row[1], str(exc))) from None
 
     def _decode_row(self, row: Sequence[Any]) -> SpanRecord:
-        damage = row_damage(SPAN_KINDS, _SPAN_NAMES, row)
+        damage = _SPAN_ROWS.damage(row)
         if damage is not None:
             raise _Damaged(damage)
         events = _events(row[27]) if row[27] else []
