@@ -172,3 +172,80 @@ def test_the_workflow_step_tables_show_step_names_that_look_like_markup_as_sent(
         *([n, "failed"] for n in MARKUP_NAMES),
     ]
     assert "\x1b]8" not in buf.getvalue()
+
+
+BREAKS = "we\nird\tbot\rx\u2028y"
+BREAKS_SHOWN = "we\\nird\\tbot\\rx\\u2028y"
+
+
+@pytest.fixture
+def broken_names(tmp_path: Path) -> tuple[Path, str]:
+    """A run whose span, agent, service, model, tool names and status message hold line breaks."""
+    path = tmp_path / "traces.db"
+    run = P.agent_run(agent=BREAKS, model=f"gpt{BREAKS}", error=True)
+    run[0]["name"] = f"invoke {BREAKS}"
+    for sp in run:
+        if sp["attrs"].get("gen_ai.operation.name") == "execute_tool":
+            sp["attrs"]["gen_ai.tool.name"] = f"fetch {BREAKS}"
+            sp["name"] = f"execute_tool {BREAKS}"
+        if sp["status"] == 2:
+            sp["message"] = f"failed {BREAKS}"
+    st = TraceStore(path)
+    st.insert(parse_protobuf(P.protobuf(run, resource={"service.name": f"svc {BREAKS}"})).spans)
+    st.close()
+    return path, run[0]["trace_id"].hex()
+
+
+def _lines(res) -> list[str]:
+    assert res.exit_code == 0 and "Traceback" not in res.stderr, res.stderr
+    out = res.stdout + res.stderr
+    assert not any(c in out for c in "\t\r\u2028")
+    return out.splitlines()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["trace", "--since", "1d"],
+        ["trace", "--since", "1d", "-o", "wide"],
+        ["trace", "-t", "{tid}"],
+        ["cost", "--since", "1d"],
+        ["eval", "--since", "1d"],
+    ],
+    ids=["trace", "trace-wide", "trace-t", "cost", "eval"],
+)
+def test_names_with_line_breaks_stay_on_their_line(broken_names, args):
+    path, tid = broken_names
+    lines = _lines(run_cli(*(a.format(tid=tid) for a in args), "--store", str(path)))
+    assert any("we\\nird" in line for line in lines), lines  # narrow tables cut the rest
+    assert not any(line.startswith(("ird", "y")) for line in lines), lines
+
+
+def test_a_trace_tree_shows_every_name_with_line_breaks_escaped(broken_names):
+    path, tid = broken_names
+    out = "\n".join(_lines(run_cli("trace", "-t", tid, "--store", str(path))))
+    for name in (f"invoke {BREAKS_SHOWN}", f"gpt{BREAKS_SHOWN}", f"fetch {BREAKS_SHOWN}",
+                 f"execute_tool {BREAKS_SHOWN}", f"failed {BREAKS_SHOWN}"):  # fmt: skip
+        assert name in out, out
+
+
+def test_json_keeps_the_names_as_sent(broken_names):
+    import json
+
+    path, tid = broken_names
+    res = run_cli("trace", "-t", tid, "-o", "json", "--store", str(path))
+    assert res.exit_code == 0, res.stderr
+    names = [sp["name"] for sp in json.loads(res.stdout)["data"]["spans"]]
+    assert f"invoke {BREAKS}" in names and f"execute_tool {BREAKS}" in names
+
+
+def test_follow_writes_one_line_per_span_with_line_breaks_escaped(broken_names):
+    from agentctl.views.trace_follow import FollowFormatter
+
+    path, tid = broken_names
+    st = TraceStore(path)
+    fmt = FollowFormatter()
+    lines = [line.plain for sp in st.trace(tid) for line in fmt.lines(sp)]
+    st.close()
+    assert all("\n" not in line and "\t" not in line for line in lines), lines
+    assert any(f"invoke {BREAKS_SHOWN}" in line for line in lines), lines

@@ -15,6 +15,7 @@ from agentctl.cost.prices import Pricer
 from agentctl.cost.report import RunRow
 from agentctl.spans import SpanEvent, SpanRecord
 from agentctl.telemetry.rollup import CostRollup
+from agentctl.telemetry.store_sql import damage_sql
 
 
 def top_runs(
@@ -154,11 +155,28 @@ _EVAL_SQL = """SELECT trace_id, span_id, parent_span_id, name, start_ns, end_ns,
   CASE WHEN operation = 'execute_tool' AND attributes LIKE '%agentctl.tool.service%'
        THEN json_extract(attributes, '$."agentctl.tool.service"') END,
   CASE WHEN operation IN ('invoke_agent', 'invoke_workflow') AND attributes LIKE '%agentctl.run.outcome%'
-       THEN json_extract(attributes, '$."agentctl.run.outcome"') END
+       THEN json_extract(attributes, '$."agentctl.run.outcome"') END,
+  {damaged}
 FROM spans WHERE start_ns >= ? AND start_ns < ?{agent}
   AND (operation IN ('invoke_agent', 'invoke_workflow', 'execute_tool', 'chat', 'text_completion',
                      'generate_content') OR error_type LIKE 'guardrail.%'
        OR (events IS NOT NULL AND (events LIKE '%gen_ai.evaluation.result%' OR events LIKE '%gen_ai.guardrail.result%')))"""
+
+
+# The columns of a span evaluation reads, checked for damage (attributes where it reads them)
+_EVAL_READS = ("trace_id", "span_id", "parent_span_id", "name", "start_ns", "end_ns", "status",
+               "agent_name", "agent_version", "operation", "tool_name", "error_type", "events")  # fmt: skip
+
+
+def _eval_events(conn: sqlite3.Connection, r: Any) -> list[SpanEvent]:
+    if not r[12]:
+        return []
+    try:
+        return [SpanEvent(e[0], e[1], e[2] or {}) for e in json.loads(r[12])]
+    except (ValueError, TypeError, IndexError, KeyError) as exc:
+        from agentctl.telemetry.store import damaged_store, span_damage
+
+        raise damaged_store(conn, span_damage(r[0], r[1], f"events: {exc}")) from None
 
 
 def eval_spans(
@@ -172,17 +190,39 @@ def eval_spans(
     ``agentctl.tool.service`` (the declared service tool that served a tool call) and
     ``agentctl.run.outcome`` (the outcome an agent reported for its run).
     """
+    from agentctl.telemetry.store import check_span_starts
+
+    check_span_starts(conn)
     params: list[Any] = [since_ns, until_ns]
     where = ""
     if agent is not None:
         where = " AND trace_id IN (SELECT trace_id FROM spans WHERE start_ns >= ? AND start_ns < ? AND coalesce(agent_name, service_name) = ?)"
         params += [since_ns, until_ns, agent]
-    for r in conn.execute(_EVAL_SQL.format(agent=where), params):
-        events = [SpanEvent(e[0], e[1], e[2] or {}) for e in json.loads(r[12])] if r[12] else []
-        yield SpanRecord(
-            trace_id=r[0], span_id=r[1], parent_span_id=r[2], name=r[3], kind=0, start_unix_nano=r[4],
-            end_unix_nano=r[5], status=r[6], agent_name=r[7], agent_version=r[8], operation=r[9],
-            tool_name=r[10], error_type=r[11], events=events,
-            attributes={k: v for k, v in (("agentctl.tool.service", r[13]), ("agentctl.run.outcome", r[14]))
-                        if v is not None},
-        )  # fmt: skip
+    try:
+        rows = conn.execute(_EVAL_SQL.format(agent=where, damaged=damage_sql(_EVAL_READS)), params)
+        for r in rows:
+            if r[15]:
+                from agentctl.telemetry.store import check_spans
+
+                check_spans(conn, _EVAL_READS, "trace_id = ? AND span_id = ?", (r[0], r[1]))
+            yield _eval_record(conn, r)
+    except sqlite3.OperationalError as exc:
+        if "JSON" not in str(exc):
+            raise
+        from agentctl.telemetry.store import check_spans, damaged_store
+
+        # the attributes json_extract read: name the span whose attributes are not JSON
+        check_spans(conn, ("attributes",), "start_ns >= ? AND start_ns < ? AND attributes LIKE "
+                    "'%agentctl.%'", (since_ns, until_ns))  # fmt: skip
+        raise damaged_store(conn, f"spans: {exc}") from None
+
+
+def _eval_record(conn: sqlite3.Connection, r: Any) -> SpanRecord:
+    events = _eval_events(conn, r)
+    return SpanRecord(
+        trace_id=r[0], span_id=r[1], parent_span_id=r[2], name=r[3], kind=0, start_unix_nano=r[4],
+        end_unix_nano=r[5], status=r[6], agent_name=r[7], agent_version=r[8], operation=r[9],
+        tool_name=r[10], error_type=r[11], events=events,
+        attributes={k: v for k, v in (("agentctl.tool.service", r[13]), ("agentctl.run.outcome", r[14]))
+                    if v is not None},
+    )  # fmt: skip

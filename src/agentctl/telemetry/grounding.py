@@ -31,8 +31,10 @@ MAX_RUNS = 2000
 _CANDIDATES = """
 SELECT trace_id, span_id FROM spans
 WHERE operation = ? AND start_ns >= ? AND start_ns < ? {agent}
-  AND coalesce(json_extract(attributes, '$."gen_ai.output.messages"'),
-               json_extract(attributes, '$."output.value"')) IS NOT NULL
+  AND attributes IS NOT NULL
+  AND (NOT json_valid(attributes)  -- damaged: reading the run's spans says so
+       OR coalesce(json_extract(attributes, '$."gen_ai.output.messages"'),
+                   json_extract(attributes, '$."output.value"')) IS NOT NULL)
   AND (events IS NULL OR events NOT LIKE '%"gen_ai.evaluation.name":"groundedness"%')
 ORDER BY start_ns DESC LIMIT ?
 """

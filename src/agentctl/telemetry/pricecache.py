@@ -66,6 +66,9 @@ def list_prices(store: TraceStore, summaries: Sequence[TraceSummary]) -> ListPri
             cost = Decimal(usd)
         except (InvalidOperation, TypeError, ValueError):
             continue  # a damaged cache row is priced again below, like a missing one
+        counts = (calls, unpriced, free, no_usage)
+        if not (isinstance(data, str) and all(type(n) is int and n >= 0 for n in counts)):
+            continue
         if wanted.get(tid) == count and cost.is_finite():
             traces[tid] = TraceCost(cost, calls, unpriced, free, no_usage)
             price_data = data
@@ -111,12 +114,12 @@ class StoredRates:
     def get(self, key: tuple[str, str, int]) -> Any:
         if not self.current:
             return None
-        from agentctl.cost.prices import RateEntry
+        from agentctl.telemetry.rollup import stored_entry
 
         row = self.conn.execute(
             "SELECT entry FROM cost_prices WHERE provider = ? AND model = ? AND day = ?", key
         ).fetchone()
-        return RateEntry.from_json(row[0]) if row is not None else None
+        return stored_entry(row[0]) if row is not None else None
 
     def put(self, key: tuple[str, str, int], entry: Any) -> None:
         """Nothing: showing a trace does not write the store."""

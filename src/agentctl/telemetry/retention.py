@@ -1,7 +1,11 @@
 """Retention for the trace store: drop whole traces by age, then by size.
 
-Traces (never single spans) are deleted oldest first, in small transactions
-so a reader or the receiver's writer is never blocked for long. Freed pages
+A trace's age counts from its last span (``traces.end_ns``): a trace is old once
+every span of it ended longer ago than the retention, so neither one span stamped
+at the epoch (a broken clock) nor a run longer than the retention takes the
+trace's recent spans with it. Traces (never single spans) are deleted oldest
+first, in small transactions so a reader or the receiver's writer is never
+blocked for long. Freed pages
 are reused by SQLite; the file does not shrink (run ``VACUUM`` by hand for that).
 """
 
@@ -54,10 +58,11 @@ class RetentionMixin:
                         ids = c.execute(
                             "SELECT trace_id FROM traces ORDER BY start_ns LIMIT ?", (n,)
                         ).fetchall()
-                    else:
+                    else:  # ended before: started before too (the start index finds them)
                         ids = c.execute(
-                            "SELECT trace_id FROM traces WHERE start_ns < ? ORDER BY start_ns LIMIT ?",
-                            (before_ns, n),
+                            "SELECT trace_id FROM traces WHERE start_ns < ? AND end_ns < ?"
+                            " ORDER BY start_ns LIMIT ?",
+                            (before_ns, before_ns, n),
                         ).fetchall()
                     for (trace_id,) in ids:
                         spans += c.execute(
@@ -104,8 +109,8 @@ class RetentionMixin:
         max_bytes: int | None = None,
         now_ns: int | None = None,
     ) -> RetentionResult:
-        """Delete traces that started more than ``max_age_ns`` ago, then the oldest
-        traces until the store uses at most ``max_bytes`` (with 10% headroom)."""
+        """Delete traces whose last span ended more than ``max_age_ns`` ago, then the
+        earliest started traces until the store uses at most ``max_bytes`` (with 10% headroom)."""
         traces = spans = 0
         if max_age_ns is not None:
             now = time.time_ns() if now_ns is None else now_ns

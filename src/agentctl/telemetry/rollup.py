@@ -35,12 +35,38 @@ from agentctl.cost.prices import Pricer, RateEntry
 from agentctl.cost.report import ComputeGroup, RunRow
 from agentctl.spans import LLM_OPERATIONS, STATUS_OK
 from agentctl.telemetry import rollup_sql as Q
+from agentctl.telemetry.store_sql import SPAN_KINDS, row_damage, shown_value
 
 if TYPE_CHECKING:
+    from agentctl.errors import TelemetryError
     from agentctl.telemetry.store import InsertedBatch
 
 # A cost_runs row's columns after has_root, for a trace whose root is not in the batch
 _NO_ROOT = (None, None, None, None, None, None, None)
+
+# What a rollup row read back holds (a value of another type: a table changed by something
+# other than agentctl, reported as damaged rather than summed as 0 or compared with text)
+_INT, _TEXT, _TEXT_OR_NULL, _INT_OR_NULL, _NUMBER = (
+    (int,),
+    (str,),
+    (str, type(None)),
+    (int, type(None)),
+    (int, float),
+)
+_GROUP = (_INT, _TEXT, _TEXT, _TEXT)  # day, agent, version, team
+_USAGE_ROW = (*_GROUP, _TEXT, _TEXT, *(_INT,) * 8)
+_COMPUTE_ROW = (*_GROUP, _INT, _INT, _INT)
+_RUN_ROW = (_TEXT, _TEXT_OR_NULL, _TEXT_OR_NULL, _TEXT_OR_NULL, _INT, _INT, _TEXT_OR_NULL,
+            _INT_OR_NULL, _NUMBER, _INT, _INT, _INT)  # fmt: skip
+
+
+def stored_entry(text: Any) -> RateEntry | None:
+    """A rate entry of ``cost_prices``, or None for a damaged one: the call is priced again
+    and the entry written anew, as for a missing one."""
+    try:
+        return RateEntry.from_json(text)
+    except (ValueError, TypeError, AttributeError, LookupError, ArithmeticError):
+        return None
 
 
 class SqlRateCache:
@@ -61,8 +87,9 @@ class SqlRateCache:
                 ).fetchone()
             except sqlite3.OperationalError:  # no rollup tables (read-only store never rolled up)
                 row = None
-            if row is not None:
-                hit = self._entries[key] = RateEntry.from_json(row[0])
+            entry = stored_entry(row[0]) if row is not None else None
+            if entry is not None:
+                hit = self._entries[key] = entry
         return hit
 
     def put(self, key: tuple[str, str, int], entry: RateEntry) -> None:
@@ -114,12 +141,17 @@ class CostRollup:
 
     def refresh(self, *, since_ns: int | None = None, until_ns: int | None = None) -> None:
         """Bring the rollups up to date (or, read-only, build them for the window in temp)."""
+        from agentctl.telemetry.store import check_span_starts
+
+        check_span_starts(self.conn)
         try:
             if self._current():
                 return
             with self._tx(immediate=True):
                 self.catch_up()
         except sqlite3.OperationalError as exc:
+            if "integer overflow" in str(exc):
+                raise self._overflow() from None
             if "readonly" not in str(exc) and "read-only" not in str(exc):
                 raise
             self.schema = "temp"
@@ -217,7 +249,10 @@ class CostRollup:
         )
 
     def _build(self, schema: str, where: str, params: tuple[Any, ...]) -> None:
+        from agentctl.telemetry.store import check_spans
+
         c = self.conn
+        check_spans(c, Q.SPANS_READ, where, params)
         c.execute("DROP TABLE IF EXISTS temp.cost_usage_delta")
         c.execute(
             f"CREATE TEMP TABLE cost_usage_delta AS {Q.USAGE_SELECT.format(where=where)}", params
@@ -395,13 +430,15 @@ class CostRollup:
         af, ap = (" AND agent = ?", (agent,)) if agent is not None else ("", ())
         # The day bounds let SQLite read the rows in day-group order from the covering
         # index cost_usage_day (no sort), where the rollups have it.
-        rows = self.conn.execute(
+        rows = self._rows(
+            "cost_usage",
+            _USAGE_ROW,
             f"""SELECT hour / 24, agent, version, team, provider, model, sum(calls), sum(input), sum(output),
               sum(cache_read), sum(cache_write), sum(reasoning), min(min_input), max(max_input)
             FROM {self.schema}.cost_usage WHERE hour / 24 >= ? AND hour / 24 <= ? AND hour >= ? AND hour < ?{af}
             GROUP BY 1, 2, 3, 4, 5, 6""",
             (_sql_day(h0), _sql_day(h1 - 1), h0, h1, *ap),
-        ).fetchall()
+        )
         for r in rows:
             _merge(acc, r[:6], r[6:])
         for lo, hi in (
@@ -411,7 +448,7 @@ class CostRollup:
             if lo >= hi:
                 continue
             where = f"start_ns >= ? AND start_ns < ?{af.replace('agent', Q.AGENT_SQL)}"
-            for hour, *rest in self.conn.execute(Q.USAGE_SELECT.format(where=where), (lo, hi, *ap)):
+            for hour, *rest in self._spans_rows(Q.USAGE_SELECT, where, (lo, hi, *ap)):
                 _merge(acc, (hour // 24, *rest[:5]), rest[5:])
         return [
             UsageGroup(
@@ -438,15 +475,20 @@ class CostRollup:
         """
         since, until = self._window
         lo, hi = max(group.day * Q.NS_DAY, since), min((group.day + 1) * Q.NS_DAY, until)
-        sql = f"""SELECT start_ns, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
-              reasoning_tokens FROM spans
+        sql = f"""SELECT {", ".join(_EXPAND)} FROM spans
             WHERE start_ns >= ? AND start_ns < ? AND {Q.AGENT_SQL} = ? AND coalesce(agent_version, '') = ?
               AND coalesce(team, '') = ? AND coalesce(provider, '') = ?
               AND coalesce(response_model, request_model, '') = ? AND {Q.LLM_SQL}"""
         params = (lo, hi, group.agent or "", group.version or "", group.team or "",
                   group.provider or "", group.model or "")  # fmt: skip
-        for start, inp, out, cr, cw, rs in self.conn.execute(sql, params):
-            i, o, c_r, c_w, r_s = (max(0, int(x or 0)) for x in (inp, out, cr, cw, rs))
+        for row in self.conn.execute(sql, params):
+            damage = row_damage(SPAN_KINDS, _EXPAND, row)
+            if damage is not None:
+                from agentctl.telemetry.store import span_damage
+
+                raise self._damaged(span_damage(row[-2], row[-1], damage))
+            start, *counts = row[:6]
+            i, o, c_r, c_w, r_s = (x or 0 for x in counts)
             if c_r + c_w > i:
                 i += c_r + c_w
             yield Usage(i, max(o, r_s), c_r, c_w, r_s), span_time(start)
@@ -458,11 +500,13 @@ class CostRollup:
         h0, h1 = self._edges(since_ns, until_ns)
         af, ap = (" AND agent = ?", (agent,)) if agent is not None else ("", ())
         acc: dict[tuple[Any, ...], list[int]] = {}
-        rows = self.conn.execute(
+        rows = self._rows(
+            "cost_compute",
+            _COMPUTE_ROW,
             f"""SELECT hour / 24, agent, version, team, resource_id, sum(runs), sum(run_ns)
             FROM {self.schema}.cost_compute WHERE hour >= ? AND hour < ?{af} GROUP BY 1, 2, 3, 4, 5""",
             (h0, h1, *ap),
-        ).fetchall()
+        )
         for r in rows:
             _merge(acc, r[:5], r[5:])
         for lo, hi in (
@@ -470,7 +514,9 @@ class CostRollup:
             (max(since_ns, h1 * Q.NS_HOUR), until_ns),
         ):
             if lo < hi:
-                for r in self.conn.execute(
+                for r in self._rows(
+                    "cost_runs",
+                    _COMPUTE_ROW,
                     f"""SELECT start_ns / {Q.NS_DAY}, agent, version, team, resource_id, count(*),
                       sum(max(0, end_ns - start_ns))
                     FROM {self.schema}.cost_runs WHERE has_root AND start_ns >= ? AND start_ns < ?{af}
@@ -497,9 +543,7 @@ class CostRollup:
             except ValueError:
                 attributes = None
             if not isinstance(attributes, dict):
-                from agentctl.telemetry.store import damaged_store
-
-                raise damaged_store(self.conn, f"resource {rid}: attributes are not a JSON object")
+                raise self._damaged(f"resource {rid}: attributes are not a JSON object")
             out[rid] = attributes
         return out
 
@@ -532,12 +576,14 @@ class CostRollup:
             where += " AND llm_usd > ?"
             params.append(min_llm_usd)
         hint = f" INDEXED BY {index}" if by_order_index else ""
-        rows = self.conn.execute(
+        rows = self._rows(
+            "cost_runs",
+            _RUN_ROW,
             f"""SELECT trace_id, agent, version, team, start_ns, end_ns, status, resource_id, llm_usd,
               llm_calls, unpriced_calls, tokens FROM {self.schema}.cost_runs{hint} WHERE {where}
             ORDER BY {order_sql} DESC LIMIT ?""",
             (*params, limit),
-        ).fetchall()
+        )
         res = self.resources({r[7] for r in rows})
         return [
             RunRow(
@@ -578,15 +624,66 @@ class CostRollup:
         look-ups; counting the window's runs took longer than the top-K queries it picks
         an index for, and the answer is exact whichever index they walk)."""
         runs = f"{self.schema}.cost_runs"  # min and max apart: each one index look-up
-        lo, hi = self.conn.execute(
-            f"SELECT (SELECT min(start_ns) FROM {runs}), (SELECT max(start_ns) FROM {runs})"
-        ).fetchone()
-        if lo is None:
+        ((lo, hi),) = self._rows(
+            "cost_runs",
+            (_INT_OR_NULL, _INT_OR_NULL),
+            f"SELECT (SELECT min(start_ns) FROM {runs}), (SELECT max(start_ns) FROM {runs})",
+            (),
+        )
+        if lo is None or hi is None:
             return 0.0
         if hi == lo:
             return 1.0 if since_ns <= lo < until_ns else 0.0
         covered = min(until_ns, hi + 1) - max(since_ns, lo)
         return max(0, covered) / (hi + 1 - lo)
+
+    # -------------------------------------------------------------- damage
+
+    def _rows(
+        self, table: str, kinds: tuple[tuple[type, ...], ...], sql: str, params: tuple[Any, ...]
+    ) -> list[Any]:
+        """The rows of a query over the rollup ``table``, each value checked against ``kinds``."""
+        rows = self._sums(sql, params)
+        for row in rows:
+            for value, kind in zip(row, kinds, strict=True):
+                if not isinstance(value, kind):
+                    raise self._damaged(
+                        f"the cost rollups are damaged: {table} holds {shown_value(value)} where "
+                        f"{'a number' if int in kind else 'text'} belongs"
+                    )
+        return rows
+
+    def _spans_rows(self, select: str, where: str, params: tuple[Any, ...]) -> list[Any]:
+        """The rows of a rollup ``select`` over the spans matching ``where``, read directly
+        (the partial hours at either end of a window), once those spans are checked."""
+        from agentctl.telemetry.store import check_spans
+
+        check_spans(self.conn, Q.SPANS_READ, where, params)
+        return self._sums(select.format(where=where), params)
+
+    def _sums(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "integer overflow" not in str(exc):
+                raise
+            raise self._overflow() from None
+
+    def _overflow(self) -> TelemetryError:
+        return self._damaged(
+            "token counts or durations add up beyond 64-bit integers: some stored values "
+            "are far too large"
+        )
+
+    def _damaged(self, what: str) -> TelemetryError:
+        from agentctl.telemetry.store import damaged_store
+
+        return damaged_store(self.conn, what)
+
+
+# The columns of a span expand() reads; the rollups read SPANS_READ
+_EXPAND = ("start_ns", "input_tokens", "output_tokens", "cache_read_tokens",
+           "cache_write_tokens", "reasoning_tokens", "trace_id", "span_id")  # fmt: skip
 
 
 def _sql_day(hour: int) -> int:

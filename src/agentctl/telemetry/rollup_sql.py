@@ -13,6 +13,13 @@ LLM_SQL = (
     "OR (operation IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL)))"
 )
 AGENT_SQL = "coalesce(agent_name, service_name, '')"
+# The columns of spans the rollups read (checked for damage before they are summed)
+SPANS_READ = (
+    "trace_id", "parent_span_id", "start_ns", "end_ns", "status", "agent_name", "service_name",
+    "agent_version", "team", "operation", "provider", "request_model", "response_model",
+    "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+    "reasoning_tokens", "resource_id",
+)  # fmt: skip
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS {s}.cost_state (key TEXT PRIMARY KEY, value TEXT);

@@ -64,11 +64,16 @@ from agentctl.spans import SpanEvent, SpanRecord
 from agentctl.telemetry.retention import RetentionMixin
 from agentctl.telemetry.store_sql import (
     INSERT_SPAN,
+    JSON_OR_NULL,
     SCHEMA,
     SPAN_COLUMNS,
+    SPAN_KINDS,
     SUMMARY_SELECT,
     UPSERT_TRACE,
+    RowCheck,
     accumulate,
+    damage_sql,
+    row_damage,
     summary_row,
 )
 from agentctl.traces.summary import TraceSummary
@@ -165,12 +170,57 @@ def damaged_store(where: Path | str | sqlite3.Connection, what: str) -> Telemetr
     )
 
 
+def check_spans(
+    conn: sqlite3.Connection, columns: Sequence[str], where: str, params: Sequence[Any]
+) -> None:
+    """Raise :func:`damaged_store` for the first span matching ``where`` (SQL over ``spans``)
+    whose ``columns`` do not hold what agentctl writes: for the SQL aggregates, which would
+    otherwise read text as 0 or carry it into the cost rollups."""
+    found = conn.execute(
+        f"SELECT trace_id, span_id, {', '.join(columns)} FROM spans"
+        f" WHERE ({where}) AND ({damage_sql(columns)}) LIMIT 1",
+        params,
+    ).fetchone()
+    if found is None:
+        return
+    what = row_damage(SPAN_KINDS, columns, found[2:])
+    for column, value in zip(columns, found[2:], strict=True):
+        if what is None and SPAN_KINDS[column] == JSON_OR_NULL and value is not None:
+            with contextlib.suppress(_Damaged):
+                _json(value, column)
+                continue
+            what = f"{column} is not JSON"
+    raise damaged_store(conn, span_damage(found[0], found[1], what or "unreadable"))
+
+
+def check_span_starts(conn: sqlite3.Connection) -> None:
+    """Raise :func:`damaged_store` for a span whose start is text or a blob: such a span falls
+    in no time window, so the readers of a window would never meet it. One index look-up
+    (SQLite sorts text and blobs after every number)."""
+    check_spans(conn, ("start_ns",), f"start_ns > {2**63 - 1}", ())
+
+
+def span_damage(trace_id: Any, span_id: Any, what: str) -> str:
+    """How a damaged span is named: ``span 'ab12' of trace 'cd34' is damaged: ...``."""
+    return f"span {span_id!r} of trace {trace_id!r} is damaged: {what}"
+
+
+_SPAN_ROWS = RowCheck(SPAN_KINDS, tuple(c.strip() for c in SPAN_COLUMNS.split(",")))
+
+
 class _Damaged(Exception):
     """A stored row that does not have the shape this module writes."""
 
 
+def _json(text: Any, column: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise _Damaged(f"{column} is not JSON") from None
+
+
 def _object(text: Any, column: str) -> dict[str, Any]:
-    value = json.loads(text)
+    value = _json(text, column)
     if not isinstance(value, dict):
         raise _Damaged(f"{column} is not a JSON object")
     return value
@@ -178,7 +228,7 @@ def _object(text: Any, column: str) -> dict[str, Any]:
 
 def _events(text: Any) -> list[SpanEvent]:
     """The events column: ``[[name, time_ns, {attributes}], ...]``."""
-    value = json.loads(text)
+    value = _json(text, "events")
     if not isinstance(value, list):
         raise _Damaged("events is not a JSON array")
     out = []
@@ -410,15 +460,14 @@ class TraceStore(RetentionMixin):
         try:
             return self._decode_row(row)
         except (_Damaged, ValueError, TypeError, IndexError, KeyError) as exc:
-            raise damaged_store(
-                self.path, f"span {row[1]!r} of trace {row[0]!r} is damaged: {exc}"
-            ) from None
+            raise damaged_store(self.path, span_damage(row[0], row[1], str(exc))) from None
 
     def _decode_row(self, row: Sequence[Any]) -> SpanRecord:
+        damage = _SPAN_ROWS.damage(row)
+        if damage is not None:
+            raise _Damaged(damage)
         events = _events(row[27]) if row[27] else []
         attributes = _object(row[26], "attributes") if row[26] else {}
-        if not isinstance(row[0], str) or not isinstance(row[1], str):
-            raise _Damaged("trace or span id is not text")
         return SpanRecord(
             trace_id=row[0], span_id=row[1], parent_span_id=row[2], name=row[3], kind=row[4],
             start_unix_nano=row[5], end_unix_nano=row[6], status=row[7], status_message=row[8] or "",
@@ -518,7 +567,15 @@ class TraceStore(RetentionMixin):
             rows = self._conn.execute(
                 f"{SUMMARY_SELECT}{clause} ORDER BY start_ns DESC LIMIT ?", params
             ).fetchall()
-        return [summary_row(r) for r in rows]
+        return [self._summary(r) for r in rows]
+
+    def _summary(self, row: Sequence[Any]) -> TraceSummary:
+        try:
+            return summary_row(row)
+        except ValueError as exc:
+            raise damaged_store(
+                self.path, f"trace {row[0]!r} of the traces table is damaged: {exc}"
+            ) from None
 
     def model_calls(self, trace_ids: Sequence[str]) -> list[SpanRecord]:
         """The spans of these traces that may be model calls (what pricing needs)."""
@@ -553,4 +610,4 @@ class TraceStore(RetentionMixin):
             row = self._conn.execute(
                 f"{SUMMARY_SELECT} WHERE trace_id = ?", (trace_id.lower(),)
             ).fetchone()
-        return summary_row(row) if row else None
+        return self._summary(row) if row else None

@@ -49,6 +49,120 @@ CREATE TABLE IF NOT EXISTS trace_costs (
 );
 """
 
+# What each column holds as agentctl writes it; a row holding anything else was changed by
+# something other than agentctl and is reported as damaged (telemetry.store.damaged_store)
+# by whichever reader meets it: the decoding of span rows in Python (row_damage) and the SQL
+# aggregates over spans (damage_sql), from this one table.
+TEXT, TEXT_OR_NULL, INTEGER, COUNT, COUNT_OR_NULL, INTEGER_OR_NULL, JSON_OR_NULL = range(7)
+_TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+           "reasoning_tokens")  # fmt: skip
+SPAN_KINDS: dict[str, int] = {
+    "trace_id": TEXT, "span_id": TEXT, "parent_span_id": TEXT_OR_NULL, "name": TEXT,
+    "kind": INTEGER, "start_ns": INTEGER, "end_ns": INTEGER, "status": TEXT,
+    **dict.fromkeys(("status_message", "service_name", "agent_name", "agent_version", "team",
+                     "conversation_id", "operation", "provider", "request_model",
+                     "response_model"), TEXT_OR_NULL),
+    **dict.fromkeys(_TOKENS, COUNT_OR_NULL),
+    "tool_name": TEXT_OR_NULL, "error_type": TEXT_OR_NULL, "resource_id": INTEGER_OR_NULL,
+    "attributes": JSON_OR_NULL, "events": JSON_OR_NULL,
+}  # fmt: skip
+TRACE_KINDS: dict[str, int] = {
+    "trace_id": TEXT, "start_ns": INTEGER, "end_ns": INTEGER,
+    **dict.fromkeys(("root_span_id", "root_name", "agent_name", "service_name",
+                     "conversation_id"), TEXT_OR_NULL),
+    **dict.fromkeys(("span_count", "llm_calls", "tool_calls", "error_count",
+                     *_TOKENS), COUNT),
+}  # fmt: skip
+_MAX_INT = 2**63 - 1
+_NONE = type(None)
+_TYPES: dict[int, tuple[type, ...]] = {
+    TEXT: (str,), TEXT_OR_NULL: (str, _NONE), INTEGER: (int,), COUNT: (int,),
+    COUNT_OR_NULL: (int, _NONE), INTEGER_OR_NULL: (int, _NONE), JSON_OR_NULL: (str, _NONE),
+}  # fmt: skip
+_WANTED = {
+    TEXT: "text", TEXT_OR_NULL: "text", INTEGER: "an integer", COUNT: "a count",
+    COUNT_OR_NULL: "a count", INTEGER_OR_NULL: "an integer", JSON_OR_NULL: "JSON text",
+}  # fmt: skip
+
+
+def shown_value(value: Any) -> str:
+    """A stored value as a damage message names it (one line, bounded)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bytes):
+        return f"a blob of {len(value)} bytes"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}{'...' if len(value) > 40 else ''}"
+    if isinstance(value, float):
+        return f"the real number {value!r}"
+    return repr(value)
+
+
+def _bad(kind: int, value: Any) -> bool:
+    if not isinstance(value, _TYPES[kind]):
+        return True
+    return kind in (COUNT, COUNT_OR_NULL) and isinstance(value, int) and not 0 <= value <= _MAX_INT
+
+
+def row_damage(kinds: dict[str, int], columns: Sequence[str], row: Sequence[Any]) -> str | None:
+    """What is wrong with a row read as ``columns`` (kinds from :data:`SPAN_KINDS` or
+    :data:`TRACE_KINDS`), or None when each value is of the kind agentctl writes."""
+    for column, value in zip(columns, row, strict=False):
+        kind = kinds[column]
+        if _bad(kind, value):
+            return f"{column} holds {shown_value(value)}, not {_WANTED[kind]}"
+    return None
+
+
+class RowCheck:
+    """:func:`row_damage` for many rows read as the same ``columns``: the pattern of value
+    types of each good row is remembered, so a row like one seen costs a set look-up (and
+    the sign of its counts) instead of a test per column."""
+
+    def __init__(self, kinds: dict[str, int], columns: Sequence[str]) -> None:
+        self.kinds = kinds
+        self.columns = tuple(columns)
+        self._n = len(self.columns)
+        self._counts = tuple(
+            i for i, c in enumerate(self.columns) if kinds[c] in (COUNT, COUNT_OR_NULL)
+        )
+        self._good: set[tuple[type, ...]] = set()
+
+    def damage(self, row: Sequence[Any]) -> str | None:
+        types = tuple(map(type, row[: self._n]))
+        if types in self._good:
+            for i in self._counts:
+                value = row[i]
+                if value is not None and value < 0:
+                    return row_damage(self.kinds, self.columns, row)
+            return None
+        found = row_damage(self.kinds, self.columns, row)
+        if found is None and len(self._good) < 1024:
+            self._good.add(types)
+        return found
+
+
+def damage_sql(columns: Sequence[str]) -> str:
+    """An SQL condition over a ``spans`` row: true when one of ``columns`` does not hold what
+    agentctl writes (:data:`SPAN_KINDS`). Comparisons only (no function calls but for JSON),
+    cheap enough for a scan of every span: SQLite sorts numbers before text and text before
+    blobs, so text and blobs in an integer column are above every integer, and a blob in a
+    text column (the only value that stays unconverted there) is at or above ``x''``. A real
+    with a fraction in an integer column passes (the Python readers name it)."""
+    tests = []
+    for c in columns:
+        kind = SPAN_KINDS[c]
+        if kind in (TEXT, TEXT_OR_NULL):
+            tests.append(f"{c} >= x''")
+        elif kind in (COUNT, COUNT_OR_NULL):
+            tests.append(f"{c} > {_MAX_INT} OR {c} < 0")
+        elif kind == JSON_OR_NULL:
+            tests.append(f"{c} >= x'' OR ({c} IS NOT NULL AND NOT json_valid({c}))")
+        else:
+            tests.append(f"{c} > {_MAX_INT} OR {c} < {-_MAX_INT - 1}")
+    return " OR ".join(tests)
+
+
 SPAN_COLUMNS = (
     "trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, status, status_message, "
     "service_name, agent_name, agent_version, team, conversation_id, operation, provider, "
@@ -117,7 +231,14 @@ def accumulate(deltas: dict[str, list[Any]], sp: SpanRecord) -> None:
         d[11] += 1
 
 
+SUMMARY_NAMES = tuple(c.strip() for c in TRACE_COLUMNS.split(","))
+
+
 def summary_row(r: Sequence[Any]) -> TraceSummary:
+    """A ``traces`` row as a summary; ValueError naming what is wrong with a damaged one."""
+    damage = row_damage(TRACE_KINDS, SUMMARY_NAMES, r)
+    if damage is not None:
+        raise ValueError(damage)
     return TraceSummary(
         trace_id=r[0], start_unix_nano=r[1], end_unix_nano=r[2], root_name=r[4], agent_name=r[5],
         service_name=r[6], conversation_id=r[7], status="error" if r[11] else "ok", span_count=r[8],

@@ -6,7 +6,8 @@ import datetime as _dt
 from typing import TYPE_CHECKING, Any
 
 from agentctl.cost.rates import fmt_usd
-from agentctl.views.plain import Grid, escape
+from agentctl.views.plain import Grid
+from agentctl.views.tables import line_markup as escape
 from agentctl.views.tables import titled_grid
 from agentctl.views.words import counted
 

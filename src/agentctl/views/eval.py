@@ -9,7 +9,7 @@ from rich.table import Table
 
 from agentctl.eval.gates import FAIL, INSUFFICIENT, PASS
 from agentctl.eval.metrics import ALL_VERSIONS, LABELS, METRICS
-from agentctl.views.plain import escape
+from agentctl.views.tables import line_markup as escape
 from agentctl.views.tables import titled_table
 from agentctl.views.words import counted
 

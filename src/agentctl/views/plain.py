@@ -47,6 +47,18 @@ _BRACKET = re.compile(r"(\\+)(?=\[(?![a-z#/@][^[]*?]))")
 _EMPTY_SPAN = "[none][/none]"
 
 
+_LINE_BREAKS = str.maketrans(
+    {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def one_line(text: str) -> str:
+    """:func:`visible`, with line breaks and tabs written as escapes too (``\\n``, ``\\r``,
+    ``\\t``): for a name in a table cell, a tree label or a report line, which a name sent
+    with a newline must not break into several lines (JSON output keeps the true value)."""
+    return text if text.isprintable() else visible(text.translate(_LINE_BREAKS))
+
+
 def escape(text: str) -> str:
     """``text`` as markup that renders as ``text`` wherever it is put: alone, before
     more text, or before a tag (``f"[bold]{escape(name)}[/]"``).

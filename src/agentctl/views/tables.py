@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agentctl.views.plain import Grid, escape
+from agentctl.views.plain import Grid, escape, one_line
 
 if TYPE_CHECKING:
     from rich.table import Table
+
+
+def line_markup(text: str) -> str:
+    """A name for console markup: on one line (:func:`agentctl.views.plain.one_line`), escaped."""
+    return escape(one_line(text))
 
 
 def titled_table(title: str, *columns: str, left: int = 1, no_wrap: bool = False) -> Table:
@@ -32,7 +37,8 @@ def titled_table(title: str, *columns: str, left: int = 1, no_wrap: bool = False
 
 def titled_grid(title: str, columns: list[str], rows: list[list[str]], *, left: int = 1) -> Grid:
     """:func:`titled_table` with these rows of plain text, written without rich where
-    :class:`agentctl.views.plain.Grid` can (cells are text, not markup)."""
+    :class:`agentctl.views.plain.Grid` can (cells are text, not markup; each one line)."""
+    rows = [[one_line(c) for c in row] for row in rows]
 
     def rich(grid: Grid) -> Table:
         t = titled_table(grid.title, *grid.headers, left=left)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,23 @@ from agentctl.spans import SpanRecord
 
 if TYPE_CHECKING:
     from rich.text import Text
+
+
+_SHOWN_TEXT = ("name", "service_name", "agent_name", "agent_version", "team", "status_message",
+               "provider", "request_model", "response_model", "tool_name", "error_type")  # fmt: skip
+
+
+def displayed(sp: SpanRecord) -> SpanRecord:
+    """The span as the trace views show it: its names and messages on one line
+    (:func:`agentctl.views.plain.one_line`); the span itself when they already are."""
+    from agentctl.views.plain import one_line
+
+    changed: dict[str, Any] = {}
+    for field in _SHOWN_TEXT:
+        value = getattr(sp, field)
+        if value and not value.isprintable():
+            changed[field] = one_line(value)
+    return dataclasses.replace(sp, **changed) if changed else sp
 
 
 def duration(ns: int) -> str:

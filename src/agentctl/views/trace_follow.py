@@ -11,6 +11,7 @@ from rich.text import Text
 
 from agentctl.spans import SpanRecord
 from agentctl.views.trace_fmt import (
+    displayed,
     duration,
     error_reason,
     local_time,
@@ -25,6 +26,7 @@ class FollowFormatter:
         self._seen: set[str] = set()
 
     def lines(self, sp: SpanRecord) -> list[Text]:
+        sp = displayed(sp)
         out: list[Text] = []
         if sp.trace_id != self._current:
             self._current = sp.trace_id

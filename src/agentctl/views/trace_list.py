@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from agentctl.traces.summary import TraceSummary
-from agentctl.views.plain import Grid
+from agentctl.views.plain import Grid, one_line
 from agentctl.views.trace_fmt import count, duration, local_time
 
 
@@ -50,7 +50,7 @@ def render(summaries: Sequence[TraceSummary], prices: Any | None, *, wide: bool 
         start = local_time(s.start_unix_nano)
         row = [
             ids[s.trace_id],
-            s.agent or "-",
+            one_line(s.agent or "-"),
             start if wide else start[5:16],
             duration(s.duration_ns),
             s.status,

@@ -18,6 +18,7 @@ from agentctl.traces.report import Node, build_tree, final_output, walk
 from agentctl.traces.summary import summarise
 from agentctl.views.trace_fmt import (
     count,
+    displayed,
     duration,
     error_reason,
     local_time,
@@ -165,4 +166,5 @@ def render_waterfall(spans: Sequence[SpanRecord], width: int = BAR_WIDTH) -> Tab
 
 
 def render(trace_id: str, spans: Sequence[SpanRecord], prices: Any | None) -> RenderableType:
+    spans = [displayed(sp) for sp in spans]
     return Group(render_tree(trace_id, spans, prices), Text(""), render_waterfall(spans))

@@ -156,6 +156,31 @@ def test_retention_by_age_drops_whole_traces(store: TraceStore) -> None:
     assert store.count() == 4
 
 
+def test_retention_by_age_keeps_a_trace_with_recent_spans(store: TraceStore) -> None:
+    """Age counts from a trace's last span: one span stamped at the epoch (a broken clock)
+    or a run longer than the retention does not take the trace's recent spans with it."""
+    now = time.time_ns()
+    day = 86400 * 10**9
+    epoch = P.agent_run(start=now - 3600 * 10**9)
+    epoch.append(
+        P.span("clock at zero", trace_id=epoch[0]["trace_id"], parent=epoch[0]["span_id"], start=0)
+    )
+    store.insert(records(epoch))
+    long_run = P.agent_run(start=now - 10 * day)
+    store.insert(records(long_run))
+    late = P.span("late step", trace_id=long_run[0]["trace_id"], parent=long_run[0]["span_id"],
+                  start=now - 60 * 10**9)  # fmt: skip
+    store.insert(records([late]))
+    old = P.agent_run(start=now - 10 * day)
+    store.insert(records(old))
+    assert store.summary(epoch[0]["trace_id"].hex()).start_unix_nano == 0
+    result = store.apply_retention(max_age_ns=7 * day, now_ns=now)
+    assert (result.traces_deleted, result.spans_deleted) == (1, 4)
+    kept = {s.trace_id for s in store.recent_traces()}
+    assert kept == {epoch[0]["trace_id"].hex(), long_run[0]["trace_id"].hex()}
+    assert store.count() == 5 + 5
+
+
 def test_retention_by_size_keeps_the_newest(store: TraceStore) -> None:
     now = time.time_ns()
     runs = [P.agent_run(start=now - (500 - i) * 10**9) for i in range(400)]
