@@ -13,8 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
     from agentctl.spec.loader import LoadedAgent, LoadedPlatform
@@ -101,6 +100,22 @@ class Check:
 Locator = Callable[[PathKey], tuple[str, int, int]]
 
 
+class _Kind:
+    """``Obj.kind``: worked out on first use and kept, as ``functools.cached_property``
+    does, without the lock Python 3.11's takes on each first use (one per object of
+    the input: the checks index every object by kind)."""
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _Kind: ...
+    @overload
+    def __get__(self, obj: Obj, owner: type | None = None) -> str: ...
+    def __get__(self, obj: Obj | None, owner: type | None = None) -> str | _Kind:
+        if obj is None:
+            return self
+        kind = obj.__dict__["kind"] = str(obj.data.get("kind") or "")
+        return kind
+
+
 @dataclass
 class Obj:
     """A Kubernetes object under check, with a way to place a field path in a source file."""
@@ -114,9 +129,7 @@ class Obj:
         default_factory=dict, repr=False, compare=False
     )  # derived views (pods)
 
-    @cached_property
-    def kind(self) -> str:
-        return str(self.data.get("kind") or "")
+    kind = _Kind()
 
     @property
     def api_version(self) -> str:
