@@ -13,12 +13,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
     from agentctl.spec.loader import LoadedAgent, LoadedPlatform
 
 PathKey = tuple[str | int, ...]
+T = TypeVar("T")
 CHECK_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}$")
 
 
@@ -100,20 +101,24 @@ class Check:
 Locator = Callable[[PathKey], tuple[str, int, int]]
 
 
-class _Kind:
-    """``Obj.kind``: worked out on first use and kept, as ``functools.cached_property``
-    does, without the lock Python 3.11's takes on each first use (one per object of
-    the input: the checks index every object by kind)."""
+class _Kept(Generic[T]):
+    """A value of an object worked out on first use and kept, as
+    ``functools.cached_property`` does, without the lock Python 3.11's takes on each
+    first use: the checks ask every object of the input its kind and namespace, and
+    an object's data do not change while it is checked."""
+
+    def __init__(self, fn: Callable[[Any], T]) -> None:
+        self.fn, self.name = fn, fn.__name__
 
     @overload
-    def __get__(self, obj: None, owner: type | None = None) -> _Kind: ...
+    def __get__(self, obj: None, owner: type | None = None) -> _Kept[T]: ...
     @overload
-    def __get__(self, obj: Obj, owner: type | None = None) -> str: ...
-    def __get__(self, obj: Obj | None, owner: type | None = None) -> str | _Kind:
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> T | _Kept[T]:
         if obj is None:
             return self
-        kind = obj.__dict__["kind"] = str(obj.data.get("kind") or "")
-        return kind
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
 
 
 @dataclass
@@ -129,7 +134,9 @@ class Obj:
         default_factory=dict, repr=False, compare=False
     )  # derived views (pods)
 
-    kind = _Kind()
+    @_Kept
+    def kind(self) -> str:
+        return str(self.data.get("kind") or "")
 
     @property
     def api_version(self) -> str:
@@ -144,11 +151,11 @@ class Obj:
     def name(self) -> str:
         return str(self.meta.get("name") or self.meta.get("generateName") or "")
 
-    @property
+    @_Kept
     def namespace(self) -> str:
         return str(self.meta.get("namespace") or "")
 
-    @property
+    @_Kept
     def labels(self) -> dict[str, str]:
         labels = self.meta.get("labels")
         return labels if isinstance(labels, dict) else {}
