@@ -54,19 +54,29 @@ class Located:
         positions: dict[PathKey, tuple[int, int]] | None = None,
         key_positions: dict[PathKey, tuple[int, int]] | None = None,
         *,
-        source: _PositionScan | None = None,
+        source: _PositionScan | tuple[str, int, tuple[int, int, int]] | None = None,
     ) -> None:
         self.file = file
         self.data = data
         self._positions = positions if positions is not None else {}
         self._key_positions = key_positions if key_positions is not None else {}
-        self._source = source
+        # a scan, or what makes one when first asked: (text, index, span) of _reparse
+        # (most documents of a manifest set are never asked where a field is)
+        self._scan = source
+
+    @property
+    def _source(self) -> _PositionScan | None:
+        scan = self._scan
+        if isinstance(scan, tuple):
+            text, index, span = scan
+            scan = self._scan = _reparse(text, self.file, index, span)
+        return scan
 
     def _located(self, paths: Collection[PathKey] | None = None) -> None:
         """Positions known for ``paths`` and their ancestors (None: for every path)."""
         scan = self._source
         if scan is not None and scan.until(paths):
-            self._source = None
+            self._scan = None
         if scan is not None:
             self._positions, self._key_positions = scan.positions, scan.key_positions
 
@@ -398,10 +408,7 @@ def parse_documents(
         fast = _fast_documents(text, allow_multi)
     if fast is None:
         return _parse_located(text, file, allow_multi)
-    return [
-        Located(file, data, source=_reparse(text, file, i, span))
-        for i, (data, span) in enumerate(fast)
-    ]
+    return [Located(file, data, source=(text, i, span)) for i, (data, span) in enumerate(fast)]
 
 
 # What YAML allows of ASCII: tab, line feed, carriage return and the printable range.
