@@ -1116,11 +1116,12 @@ def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | Non
         start, end = bounds[n], bounds[n + 1]
         if n == 0 and _BLANK.fullmatch(text, start, end):
             continue  # nothing before the first '---'
-        last = text[start:end].rstrip()
+        doc = text[start:end]
+        last = doc.rstrip()
         if _BLOCK_HEADER.search(last, last.rfind("\n") + 1):
             return None  # a block scalar left empty at the end: "\n" to it, "" to libyaml
         try:
-            data: Any = yaml_rs.loads(text[start:end], parse_datetime=False)
+            data: Any = yaml_rs.loads(doc, parse_datetime=False)
         except Exception:  # the libyaml way reports the problem
             return None
         if data.__class__ is not dict or not _native_data_agrees(data):
