@@ -340,7 +340,11 @@ def read_text(path: Path, display: str | None = None, *, max_bytes: int = MAX_FI
         raise SpecError([Problem(name, 1, 1, "", message)])
     try:
         with path.open("rb") as fh:
-            raw = fh.read(max_bytes + 1)
+            # the size stat gave and a byte more, then on up to the bound if there is more
+            # (it grew, or /proc): a read of the bound at once allocates all of it first
+            raw = fh.read(size + 1)
+            if len(raw) > size:
+                raw += fh.read(max_bytes + 1 - len(raw))
     except OSError as exc:
         raise UsageError(f"{name}: cannot read: {exc.strerror}") from None
     if len(raw) > max_bytes:  # grew since stat, or a device/pipe reporting size 0
