@@ -1033,38 +1033,41 @@ def _native_data_agrees(root: dict[str, Any]) -> bool:
     and the document is inside the builder's size and depth limits."""
     values_ok, keys_ok = _NATIVE_VALUES, _NATIVE_KEYS
     count = 0
-    stack: list[Any] = [root]
-    depths = [0]
-    while stack:
-        node = stack.pop()
-        depth = depths.pop() + 1
+    # Level by level: the depth is the level's, not kept for every collection (a
+    # fifth less time than a stack of collections and their depths).
+    level: list[Any] = [root]
+    depth = 0
+    while level:
+        depth += 1
         if depth >= MAX_DEPTH:
             return False
-        if node.__class__ is dict:
-            if not keys_ok.issuperset(node):  # most keys were seen before
-                for key in node:
-                    if key not in keys_ok:
-                        if key.__class__ is not str:
+        inner: list[Any] = []
+        for node in level:
+            if node.__class__ is dict:
+                if not keys_ok.issuperset(node):  # most keys were seen before
+                    for key in node:
+                        if key not in keys_ok:
+                            if key.__class__ is not str:
+                                return False
+                            if _plain(key)[1] != key and not _native_types(key):
+                                return False
+                            _bounded_put(keys_ok, key)
+                values = node.values()
+            else:
+                values = node
+            count += len(values)
+            for value in values:
+                cls = value.__class__
+                if cls is str:
+                    if value not in values_ok:
+                        if _plain(value)[0] != value and not _native_types(value):
                             return False
-                        if _plain(key)[1] != key and not _native_types(key):
-                            return False
-                        _bounded_put(keys_ok, key)
-            values = node.values()
-        else:
-            values = node
-        count += len(values)
-        for value in values:
-            cls = value.__class__
-            if cls is str:
-                if value not in values_ok:
-                    if _plain(value)[0] != value and not _native_types(value):
-                        return False
-                    _bounded_put(values_ok, value)
-            elif cls is dict or cls is list:
-                stack.append(value)
-                depths.append(depth)
-        if count >= MAX_NODES:
-            return False
+                        _bounded_put(values_ok, value)
+                elif cls is dict or cls is list:
+                    inner.append(value)
+            if count >= MAX_NODES:
+                return False
+        level = inner
     return True
 
 
