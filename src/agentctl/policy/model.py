@@ -13,13 +13,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 if TYPE_CHECKING:
     from agentctl.spec.loader import LoadedAgent, LoadedPlatform
 
 PathKey = tuple[str | int, ...]
+T = TypeVar("T")
 CHECK_ID_RE = re.compile(r"^[A-Z][A-Z0-9]*-[0-9]{3}$")
 
 
@@ -101,6 +101,26 @@ class Check:
 Locator = Callable[[PathKey], tuple[str, int, int]]
 
 
+class _Kept(Generic[T]):
+    """A value of an object worked out on first use and kept, as
+    ``functools.cached_property`` does, without the lock Python 3.11's takes on each
+    first use: the checks ask every object of the input its kind and namespace, and
+    an object's data do not change while it is checked."""
+
+    def __init__(self, fn: Callable[[Any], T]) -> None:
+        self.fn, self.name = fn, fn.__name__
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _Kept[T]: ...
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> T: ...
+    def __get__(self, obj: object | None, owner: type | None = None) -> T | _Kept[T]:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.fn(obj)
+        return value
+
+
 @dataclass
 class Obj:
     """A Kubernetes object under check, with a way to place a field path in a source file."""
@@ -114,7 +134,7 @@ class Obj:
         default_factory=dict, repr=False, compare=False
     )  # derived views (pods)
 
-    @cached_property
+    @_Kept
     def kind(self) -> str:
         return str(self.data.get("kind") or "")
 
@@ -131,11 +151,11 @@ class Obj:
     def name(self) -> str:
         return str(self.meta.get("name") or self.meta.get("generateName") or "")
 
-    @property
+    @_Kept
     def namespace(self) -> str:
         return str(self.meta.get("namespace") or "")
 
-    @property
+    @_Kept
     def labels(self) -> dict[str, str]:
         labels = self.meta.get("labels")
         return labels if isinstance(labels, dict) else {}

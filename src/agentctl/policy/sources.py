@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,38 +57,42 @@ class _DocLocator:
         self.doc.locate_all([(*self.base, *path) for path in paths])
 
 
+def _problem(doc: Located, path: tuple[str | int, ...], message: str) -> SpecError:
+    line, col = doc.position(path)
+    return SpecError([Problem(doc.file, line, col, dotted_path(path), message)])
+
+
 def _doc_objects(doc: Located, index: int) -> list[Obj]:
     data = doc.data
-    locator = partial(_DocLocator, doc)
 
     if not isinstance(data, dict):
         raise SpecError(
             [Problem(doc.file, doc.position(())[0], 1, "", "a manifest must be a YAML mapping")]
         )
 
-    def problem(path: tuple[str | int, ...], message: str) -> SpecError:
-        line, col = doc.position(path)
-        return SpecError([Problem(doc.file, line, col, dotted_path(path), message)])
-
-    for key in ("apiVersion", "kind"):
-        if data.get(key) and not isinstance(data[key], str):
-            raise problem((key,), "not a Kubernetes object: not a string")
-    if str(data.get("kind") or "").endswith("List") and "items" in data:
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if api_version and not isinstance(api_version, str):
+        raise _problem(doc, ("apiVersion",), "not a Kubernetes object: not a string")
+    if kind and not isinstance(kind, str):
+        raise _problem(doc, ("kind",), "not a Kubernetes object: not a string")
+    if kind and kind.endswith("List") and "items" in data:
         items = data["items"]
         if items is None:
             return []
         if not isinstance(items, list):
-            raise problem(("items",), f"{data['kind']}: items is not a list")
+            raise _problem(doc, ("items",), f"{kind}: items is not a list")
         out = []
         for i, item in enumerate(items):
             if not isinstance(item, dict):
-                raise problem(("items", i), f"{data['kind']} item is not a mapping")
-            out.append(Obj(item, doc.file, locator(("items", i)), _label_agent(item), index))
+                raise _problem(doc, ("items", i), f"{kind} item is not a mapping")
+            out.append(
+                Obj(item, doc.file, _DocLocator(doc, ("items", i)), _label_agent(item), index)
+            )
         return out
-    missing = [k for k in ("apiVersion", "kind") if not data.get(k)]
-    if missing:
-        raise problem((), f"not a Kubernetes object: no {' and no '.join(missing)}")
-    return [Obj(data, doc.file, locator(()), _label_agent(data), index)]
+    if not api_version or not kind:
+        missing = [k for k, v in (("apiVersion", api_version), ("kind", kind)) if not v]
+        raise _problem(doc, (), f"not a Kubernetes object: no {' and no '.join(missing)}")
+    return [Obj(data, doc.file, _DocLocator(doc, ()), _label_agent(data), index)]
 
 
 def _label_agent(data: dict[str, Any]) -> str | None:

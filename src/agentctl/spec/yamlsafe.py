@@ -54,19 +54,29 @@ class Located:
         positions: dict[PathKey, tuple[int, int]] | None = None,
         key_positions: dict[PathKey, tuple[int, int]] | None = None,
         *,
-        source: _PositionScan | None = None,
+        source: _PositionScan | tuple[str, int, tuple[int, int, int]] | None = None,
     ) -> None:
         self.file = file
         self.data = data
         self._positions = positions if positions is not None else {}
         self._key_positions = key_positions if key_positions is not None else {}
-        self._source = source
+        # a scan, or what makes one when first asked: (text, index, span) of _reparse
+        # (most documents of a manifest set are never asked where a field is)
+        self._scan = source
+
+    @property
+    def _source(self) -> _PositionScan | None:
+        scan = self._scan
+        if isinstance(scan, tuple):
+            text, index, span = scan
+            scan = self._scan = _reparse(text, self.file, index, span)
+        return scan
 
     def _located(self, paths: Collection[PathKey] | None = None) -> None:
         """Positions known for ``paths`` and their ancestors (None: for every path)."""
         scan = self._source
         if scan is not None and scan.until(paths):
-            self._source = None
+            self._scan = None
         if scan is not None:
             self._positions, self._key_positions = scan.positions, scan.key_positions
 
@@ -341,7 +351,11 @@ def read_text(
         raise SpecError([Problem(name, 1, 1, "", message)])
     try:
         with path.open("rb") as fh:
-            raw = fh.read(max_bytes + 1)
+            # the size stat gave and a byte more, then on up to the bound if there is more
+            # (it grew, or /proc): a read of the bound at once allocates all of it first
+            raw = fh.read(size + 1)
+            if len(raw) > size:
+                raw += fh.read(max_bytes + 1 - len(raw))
     except OSError as exc:
         raise UsageError(f"{name}: cannot read: {exc.strerror}") from None
     if len(raw) > max_bytes:  # grew since stat, or a device/pipe reporting size 0
@@ -409,10 +423,7 @@ def parse_documents(
         fast = _fast_documents(text, allow_multi)
     if fast is None:
         return _parse_located(text, file, allow_multi)
-    return [
-        Located(file, data, source=_reparse(text, file, i, span))
-        for i, (data, span) in enumerate(fast)
-    ]
+    return [Located(file, data, source=(text, i, span)) for i, (data, span) in enumerate(fast)]
 
 
 # What YAML allows of ASCII: tab, line feed, carriage return and the printable range.
@@ -1033,38 +1044,41 @@ def _native_data_agrees(root: dict[str, Any]) -> bool:
     and the document is inside the builder's size and depth limits."""
     values_ok, keys_ok = _NATIVE_VALUES, _NATIVE_KEYS
     count = 0
-    stack: list[Any] = [root]
-    depths = [0]
-    while stack:
-        node = stack.pop()
-        depth = depths.pop() + 1
+    # Level by level: the depth is the level's, not kept for every collection (a
+    # fifth less time than a stack of collections and their depths).
+    level: list[Any] = [root]
+    depth = 0
+    while level:
+        depth += 1
         if depth >= MAX_DEPTH:
             return False
-        if node.__class__ is dict:
-            if not keys_ok.issuperset(node):  # most keys were seen before
-                for key in node:
-                    if key not in keys_ok:
-                        if key.__class__ is not str:
+        inner: list[Any] = []
+        for node in level:
+            if node.__class__ is dict:
+                if not keys_ok.issuperset(node):  # most keys were seen before
+                    for key in node:
+                        if key not in keys_ok:
+                            if key.__class__ is not str:
+                                return False
+                            if _plain(key)[1] != key and not _native_types(key):
+                                return False
+                            _bounded_put(keys_ok, key)
+                values = node.values()
+            else:
+                values = node
+            count += len(values)
+            for value in values:
+                cls = value.__class__
+                if cls is str:
+                    if value not in values_ok:
+                        if _plain(value)[0] != value and not _native_types(value):
                             return False
-                        if _plain(key)[1] != key and not _native_types(key):
-                            return False
-                        _bounded_put(keys_ok, key)
-            values = node.values()
-        else:
-            values = node
-        count += len(values)
-        for value in values:
-            cls = value.__class__
-            if cls is str:
-                if value not in values_ok:
-                    if _plain(value)[0] != value and not _native_types(value):
-                        return False
-                    _bounded_put(values_ok, value)
-            elif cls is dict or cls is list:
-                stack.append(value)
-                depths.append(depth)
-        if count >= MAX_NODES:
-            return False
+                        _bounded_put(values_ok, value)
+                elif cls is dict or cls is list:
+                    inner.append(value)
+            if count >= MAX_NODES:
+                return False
+        level = inner
     return True
 
 
@@ -1120,11 +1134,12 @@ def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | Non
         start, end = bounds[n], bounds[n + 1]
         if n == 0 and _BLANK.fullmatch(text, start, end):
             continue  # nothing before the first '---'
-        last = text[start:end].rstrip()
+        doc = text[start:end]
+        last = doc.rstrip()
         if _BLOCK_HEADER.search(last, last.rfind("\n") + 1):
             return None  # a block scalar left empty at the end: "\n" to it, "" to libyaml
         try:
-            data: Any = yaml_rs.loads(text[start:end], parse_datetime=False)
+            data: Any = yaml_rs.loads(doc, parse_datetime=False)
         except Exception:  # the libyaml way reports the problem
             return None
         if data.__class__ is not dict or not _native_data_agrees(data):

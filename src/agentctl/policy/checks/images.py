@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from agentctl.policy.model import Hit, Obj, PathKey, Unit
@@ -21,6 +22,16 @@ def images(unit: Unit) -> Iterator[tuple[Obj, str, PathKey, str]]:
 
 
 def parse(image: str) -> dict[str, str | None] | None:
+    """The parts of ``image`` (None: not a reference); not to be changed by the caller."""
+    if len(image) > 256:  # longer than a reference: not kept
+        return _parse.__wrapped__(image)
+    return _parse(image)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse(image: str) -> dict[str, str | None] | None:
+    """Worked out once per image: IMG-001 and IMG-002 ask of every container, and the
+    containers of a manifest set repeat their images."""
     try:
         return units.parse_image(image)
     except ValueError:

@@ -52,14 +52,22 @@ def labels(unit: Unit) -> Iterator[Hit]:
                 path=("metadata", "labels"),
             )
             required = [k for k in required if k in spec_labels]
-    for obj in unit.objects:
+    for obj in unit.objects:  # plain loops: this runs for every object of the input
         present = obj.labels
         missing = []
-        if not any(present.get(k) for k in TEAM_LABELS):
+        for k in TEAM_LABELS:
+            if present.get(k):
+                break
+        else:
             missing.append("a team label")
-        if not any(present.get(k) for k in AGENT_LABELS):
+        for k in AGENT_LABELS:
+            if present.get(k):
+                break
+        else:
             missing.append("an agent label")
-        missing.extend(k for k in required if not present.get(k))
+        for k in required:
+            if not present.get(k):
+                missing.append(k)
         if missing:
             yield Hit(f"missing {', '.join(missing)}", obj, ("metadata", "labels"))
         for view in pods(obj):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
 from agentctl.policy.model import Hit, Unit
@@ -50,8 +51,17 @@ def requests_limits(unit: Unit) -> Iterator[Hit]:
 
 
 def _over(value: object, maximum: str, convert: Callable[[str], float | int]) -> bool:
+    text = str(value)
+    if len(text) > 64:  # no quantity: not kept
+        return _over_text.__wrapped__(text, maximum, convert)
+    return _over_text(text, maximum, convert)
+
+
+@functools.lru_cache(maxsize=4096)
+def _over_text(text: str, maximum: str, convert: Callable[[str], float | int]) -> bool:
+    """Worked out once per value: the containers of a manifest set repeat their limits."""
     try:
-        return convert(str(value)) > convert(maximum)
+        return convert(text) > convert(maximum)
     except (ValueError, TypeError):
         return False
 

@@ -79,13 +79,14 @@ def schema_valid(unit: Unit) -> Iterator[Hit]:
     v = validator(unit.options)
     allowed = {*unit.options.allow_kinds, *unit.platform.platform.policy.allow_kinds}
     for obj in unit.objects:
-        if not obj.kind or not obj.api_version:
+        kind, api_version = obj.kind, obj.api_version
+        if not kind or not api_version:
             continue  # reported by the loader
-        if not v.knows(obj.api_version, obj.kind):
-            if kind_allowed(obj.api_version, obj.kind, allowed):
+        if not v.knows(api_version, kind):
+            if kind_allowed(api_version, kind, allowed):
                 continue
             yield Hit(
-                f"unknown kind {obj.kind} ({obj.api_version}): no schema to validate it against",
+                f"unknown kind {kind} ({api_version}): no schema to validate it against",
                 obj,
                 ("kind",),
             )
