@@ -44,6 +44,9 @@ SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 AHEAD_THREAD = "agentctl-kube-ahead"  # the threads of KubeClient.ahead
 # Bytes read of one answer (not a stream): lists of thousands of objects are tens of MiB
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
+# Bytes of one line of a streamed answer (a watch event, a log line, a server-sent event's
+# line): a stream may go on for ever, a line may not (an object is at most 1.5 MiB in etcd)
+MAX_LINE_BYTES = 16 * 1024 * 1024
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -237,7 +240,8 @@ class _Official:
                 body=req.body,
                 auth_settings=["BearerToken"],
             )
-            return self.api.call_api(*serialized, _request_timeout=req.timeout)
+            # the client's answer reads its whole body at once: read as the direct one is
+            return _Answer(self.api.call_api(*serialized, _request_timeout=req.timeout).response)
         except ApiException as exc:
             if not exc.status:  # the client's way of saying the TLS handshake failed
                 raise _Status0(exc.reason) from None
@@ -736,7 +740,7 @@ class KubeClient(ObjectOps):
             )
             if stream and 200 <= resp.status < 300:
                 self._reached = True
-                return Response(resp.status, resp.response)
+                return Response(resp.status, _Stream(resp.response, path))
             body = resp.read()
         except _Status0 as exc:
             raise answers.status0(self.target, exc.reason) from None
@@ -786,7 +790,27 @@ class KubeClient(ObjectOps):
         return err
 
     def stream_lines(self, resp: Any, *, keep_blank: bool = False) -> Iterator[bytes]:
-        return _lines(resp, keep_blank=keep_blank)
+        """Lines of a streamed answer (``request(..., stream=True)``), each at most
+        :data:`MAX_LINE_BYTES`: a longer one closes the stream and is an error naming it."""
+        t = self.target
+
+        def too_long() -> kerr.ApiFailure:
+            path = getattr(resp, "path", "")
+            return kerr.too_large(t.server, t.context, path, MAX_LINE_BYTES, line=True)
+
+        return _lines(resp, keep_blank=keep_blank, too_long=too_long)
+
+
+class _Stream:
+    """A streamed answer: the urllib3 response (whose attributes it passes on), and the
+    path it answers, for messages."""
+
+    def __init__(self, response: Any, path: str) -> None:
+        self.response = response
+        self.path = path
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.response, name)
 
 
 def _arriving(resp: Any) -> Iterator[bytes]:
@@ -802,23 +826,44 @@ def _arriving(resp: Any) -> Iterator[bytes]:
         yield chunk
 
 
-def _lines(resp: Any, *, keep_blank: bool = False) -> Iterator[bytes]:
+def _lines(
+    resp: Any, *, too_long: Callable[[], Exception], keep_blank: bool = False
+) -> Iterator[bytes]:
     """Lines of a streamed (usually chunked) response, as they arrive.
 
     Blank lines are dropped unless ``keep_blank`` (Server-Sent Events end each
-    event with one)."""
+    event with one). A line longer than :data:`MAX_LINE_BYTES` closes the response
+    and raises ``too_long()``: one without an end would fill memory."""
     import urllib3
 
-    buf = b""
+    limit = MAX_LINE_BYTES
+    buf = bytearray()  # the line arriving; appended to in place, never copied whole
+
+    def over() -> Exception:
+        resp.close()
+        return too_long()
+
     try:
         for chunk in _arriving(resp):
-            buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
+            if b"\n" not in chunk:
+                buf += chunk
+                if len(buf) > limit:
+                    raise over()
+                continue
+            lines = chunk.split(b"\n")
+            if buf:
+                buf += lines[0]
+                lines[0] = bytes(buf)
+            buf = bytearray(lines.pop())
+            for line in lines:
+                if len(line) > limit:
+                    raise over()
                 if keep_blank or line.strip():
                     yield line
+            if len(buf) > limit:
+                raise over()
         if buf.strip():
-            yield buf
+            yield bytes(buf)
     except (urllib3.exceptions.HTTPError, OSError):
         return  # the server ended the stream (or it was dropped): callers re-list and resume
     finally:

@@ -330,11 +330,15 @@ def redirected(server: str, context: str | None, status: int, location: str | No
     )
 
 
-def too_large(server: str, context: str | None, path: str, limit: int) -> ApiFailure:
-    """An answer past ``limit`` bytes: not read on (an endless body would fill memory)."""
+def too_large(
+    server: str, context: str | None, path: str, limit: int, *, line: bool = False
+) -> ApiFailure:
+    """An answer (``line``: one line of a streamed answer) past ``limit`` bytes: not read
+    on (an endless body would fill memory)."""
     ctx = f" (context {context})" if context else ""
+    what = "a line longer than" if line else "more than"
     return ApiFailure(
-        f"{server.rstrip('/')}{path}{ctx} answered more than {limit // 2**20} MiB; not read further",
+        f"{server.rstrip('/')}{path}{ctx} answered {what} {limit // 2**20} MiB; not read further",
         hint="a Kubernetes API server answers far less; check the cluster's server URL "
         "in the kubeconfig and any proxy on the way",
     )

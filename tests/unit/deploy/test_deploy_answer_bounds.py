@@ -1,0 +1,156 @@
+"""Answers are read within bounds whichever transport carries them: a server answering
+without end (one endless body, or a stream whose line never ends) is one error naming
+the endpoint, not memory filling up."""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from agentctl.deploy import client as kc
+from agentctl.deploy.client import ConnectOptions, connect
+from agentctl.deploy.discovery import well_known
+from agentctl.deploy.errors import ApiFailure
+
+TOKEN = "fake-" + "t" * 8
+
+
+class _Endless(BaseHTTPRequestHandler):
+    """Answers every GET with a chunked body of ``x`` that never ends (no newline either),
+    until the client goes away or ``limit`` bytes were sent (so a test that fails ends)."""
+
+    protocol_version = "HTTP/1.1"
+    limit = 64 * 2**20
+    sent: list[int]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"x" * 65536
+        total = 0
+        try:
+            while total < self.limit:
+                self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                total += len(chunk)
+            self.wfile.write(b"0\r\n\r\n")
+        except OSError:
+            pass
+        finally:
+            self.sent.append(total)
+            self.close_connection = True
+
+
+@pytest.fixture
+def endless() -> Iterator[tuple[str, list[int]]]:
+    sent: list[int] = []
+    handler = type("Handler", (_Endless,), {"sent": sent})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", sent
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+@pytest.fixture(autouse=True)
+def _no_proxy_no_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+def kubeconfig(tmp_path: Path, server: str, transport: str) -> str:
+    """A kubeconfig for ``server`` that the direct transport carries, or the official client
+    (a token file is the client's to read)."""
+    (tmp_path / "token").write_text(TOKEN, encoding="utf-8")
+    user = {"token": TOKEN} if transport == "direct" else {"tokenFile": "token"}
+    doc: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": server}}],
+        "users": [{"name": "u", "user": copy.deepcopy(user)}],
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+        "current-context": "x",
+    }
+    path = tmp_path / "kubeconfig"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return str(path)
+
+
+TRANSPORTS = {"direct": kc._Direct, "official": kc._Official}
+
+
+@pytest.mark.parametrize("transport", list(TRANSPORTS))
+def test_an_endless_answer_is_read_up_to_the_bound_on_either_transport(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    endless: tuple[str, list[int]],
+    transport: str,
+) -> None:
+    url, sent = endless
+    monkeypatch.setattr(kc, "MAX_ANSWER_BYTES", 2**20)
+    opts = ConnectOptions(kubeconfig=kubeconfig(tmp_path, url, transport), request_timeout=20)
+    with connect(opts) as kube:
+        assert isinstance(kube.transport, TRANSPORTS[transport])
+        with pytest.raises(ApiFailure) as info:
+            kube.request("GET", "/api/v1/namespaces/team/pods")
+    assert info.value.message == (
+        f"{url}/api/v1/namespaces/team/pods (context x) answered more than 1 MiB; not read further"
+    )
+    assert info.value.exit_code == 3
+    assert_closed_early(sent)
+
+
+@pytest.mark.parametrize("transport", list(TRANSPORTS))
+@pytest.mark.parametrize("what", ["logs", "watch"])
+def test_a_stream_whose_line_never_ends_is_read_up_to_the_bound(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    endless: tuple[str, list[int]],
+    transport: str,
+    what: str,
+) -> None:
+    """Followed logs and watches go on for as long as the server likes, line by line;
+    one line without an end is an error naming the endpoint, and the stream is closed."""
+    url, sent = endless
+    monkeypatch.setattr(kc, "MAX_LINE_BYTES", 2**20)
+    opts = ConnectOptions(kubeconfig=kubeconfig(tmp_path, url, transport), request_timeout=20)
+    with connect(opts) as kube, pytest.raises(ApiFailure) as info:
+        if what == "logs":
+            path = "/api/v1/namespaces/team/pods/p/log"
+            list(kube.pod_logs("team", "p", follow=True))
+        else:
+            path = "/api/v1/namespaces/team/pods"
+            list(kube.watch(well_known("", "Pod"), "team", timeout_seconds=5))
+    assert info.value.message == (
+        f"{url}{path} (context x) answered a line longer than 1 MiB; not read further"
+    )
+    assert info.value.exit_code == 3
+    assert_closed_early(sent)
+
+
+def assert_closed_early(sent: list[int]) -> None:
+    """The server saw the connection closed, well before the end of what it would send."""
+    for _ in range(100):
+        if sent:
+            break
+        time.sleep(0.05)
+    assert sent and sent[0] < _Endless.limit
