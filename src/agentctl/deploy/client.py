@@ -157,9 +157,10 @@ def _official(
 
     from agentctl.deploy import kubeconfig
 
-    cfg = k8s.Configuration()
+    cfg = _configuration_class()()
     if merged is not None:
         ctx = merged.context(opts.context)
+        cfg.renewing = f"kubeconfig {merged.joined} (context {ctx.name})"
         kubeconfig.bound_exec_plugins(opts.request_timeout if opts.request_timeout > 0 else 60.0)
         kubeconfig.EXEC_TIMEOUTS.clear()
         try:
@@ -200,6 +201,56 @@ def _official(
     cfg.retries = False  # retries are ours: urllib3 must surface every failure
     cfg.connection_pool_maxsize = opts.max_workers + 4
     return k8s.ApiClient(cfg), target
+
+
+@functools.cache
+def _configuration_class() -> type:
+    """The client's ``Configuration``, whose credential renewal reports a failure.
+
+    The loader gives an ``exec`` plugin's credential a hook that runs the plugin again
+    once the credential expires, before a request goes out. A failure there (or a
+    plugin past its time bound) is only logged by the loader, and the request went out
+    with the expired credential. Here the hook (whatever the loader sets, each time it
+    sets it) is run one request at a time, and a failure is a ``KubeconfigError``
+    naming the plugin; later requests of the client fail with it at once rather than
+    each running the plugin again."""
+    from kubernetes import client as k8s
+
+    from agentctl.deploy import kubeconfig
+
+    lock = threading.Lock()  # one renewal at a time (they are rare)
+
+    class Configuration(k8s.Configuration):
+        renewing = "kubeconfig"  # what the error names
+        _renew: Any = None
+        _renew_failed = ""
+
+        @property
+        def refresh_api_key_hook(self) -> Any:
+            return None if self._renew is None else self._reported_renewal
+
+        @refresh_api_key_hook.setter
+        def refresh_api_key_hook(self, hook: Any) -> None:
+            self.__dict__["_renew"] = hook
+
+        def _reported_renewal(self, cfg: Any) -> None:
+            with lock:
+                if not self._renew_failed:
+                    before = len(kubeconfig.EXEC_TIMEOUTS)
+                    try:
+                        self._renew(cfg)
+                        failed = kubeconfig.EXEC_TIMEOUTS[before:]
+                    except Exception as exc:  # the loader's own (an auth-provider's refresh)
+                        failed = [_short_config(exc)]
+                    if failed:
+                        self._renew_failed = (
+                            f"cannot use {self.renewing}: renewing the expired credential: "
+                            f"{failed[-1]}"
+                        )
+                if self._renew_failed:
+                    raise kerr.KubeconfigError(self._renew_failed)
+
+    return Configuration
 
 
 @dataclass(frozen=True)
