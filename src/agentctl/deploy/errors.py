@@ -187,6 +187,19 @@ def status_body(body: str | bytes | None) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
+MAX_CAUSES = 50  # causes of one error shown (each is a line)
+MAX_SAID = 500  # characters of one thing the server said that a message shows
+
+
+def said(value: Any, limit: int = MAX_SAID) -> str:
+    """Something the server said, as a message shows it: one line of printable
+    characters, at most ``limit`` of them (a Status may hold anything)."""
+    text = " ".join(str(value).split())
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 _MANAGER = re.compile(r'conflict with "([^"]+)"(?: with subresource "([^"]+)")?(?: using (\S+))?')
 _USER = re.compile(r'User "([^"]*)"')
 
@@ -205,14 +218,18 @@ def from_response(
     if 300 <= status < 400:
         return redirected(server, context, status, (headers or {}).get("Location"))
     doc = status_body(body)
-    message = str(doc.get("message") or doc.get("reason") or f"HTTP {status}")
-    reason = str(doc.get("reason") or "")
+    message = said(doc.get("message") or doc.get("reason") or f"HTTP {status}")
+    reason = said(doc.get("reason") or "", 80)
     raw_details = doc.get("details")
     details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
-    causes = [c for c in (details.get("causes") or []) if isinstance(c, dict)]
+    raw_causes = details.get("causes")
+    causes = [c for c in raw_causes if isinstance(c, dict)] if isinstance(raw_causes, list) else []
+    if len(causes) > MAX_CAUSES:  # each is a line of the message
+        causes = causes[:MAX_CAUSES]
     retry_after = parse_retry_after((headers or {}).get("Retry-After"))
-    if retry_after is None and isinstance(details.get("retryAfterSeconds"), int):
-        retry_after = float(details["retryAfterSeconds"])
+    seconds = details.get("retryAfterSeconds")
+    if retry_after is None and isinstance(seconds, int) and not isinstance(seconds, bool):
+        retry_after = float(max(0, min(seconds, 86400)))
 
     if status == 401:
         who = f"user {identity}" if identity else "the current user"
@@ -244,12 +261,12 @@ def from_response(
             lines = []
             managers = []
             for c in conflicts:
-                mm = _MANAGER.search(str(c.get("message") or ""))
+                mm = _MANAGER.search(said(c.get("message") or ""))
                 manager = mm.group(1) if mm else "another manager"
                 sub = f' (subresource "{mm.group(2)}")' if mm and mm.group(2) else ""
                 managers.append(manager)
                 lines.append(
-                    f'{req.target}: field {c.get("field", "?")} is managed by "{manager}"{sub}'
+                    f'{req.target}: field {said(c.get("field", "?"))} is managed by "{manager}"{sub}'
                 )
             n = len(conflicts)
             who = ", ".join(f'"{m}"' for m in dict.fromkeys(managers))
@@ -267,7 +284,7 @@ def from_response(
         return Conflict(f"{req.target}: conflict: {message}", status=status, reason=reason)
     if status == 422:
         lines = [
-            f"{req.target}: {c.get('field', '?')}: {c.get('message', '')}".rstrip(": ")
+            f"{req.target}: {said(c.get('field', '?'))}: {said(c.get('message', ''))}".rstrip(": ")
             for c in causes
         ]
         first = lines[0] if lines else f"{req.target}: {message}"
@@ -281,7 +298,7 @@ def from_response(
     if status == 404:
         if details.get("kind") == "namespaces" and req.name != details.get("name"):
             return NotFound(
-                f"{req.target}: namespace {details.get('name')} does not exist",
+                f"{req.target}: namespace {said(details.get('name'), 80)} does not exist",
                 status=status,
                 reason=reason,
             )
