@@ -396,3 +396,57 @@ def test_a_redirect_from_the_api_server_is_one_line_and_not_followed(
     assert error_lines(res.stderr) == [
         f"error: {kube.url} (context fake) answered 302; agentctl does not follow redirects"
     ]
+
+
+@pytest.mark.parametrize(
+    ("item", "says"),
+    [
+        (5, "whose items[0] is a number, not an object"),
+        ({"metadata": ["x"]}, "whose items[0] has metadata a list, not an object"),
+        ({"metadata": {"name": 5}}, "whose items[0] has metadata.name a number, not a string"),
+        (
+            {"metadata": {"name": "a", "labels": {"x": 1}}},
+            "whose items[0] has metadata.labels an object, not an object of strings",
+        ),
+        (
+            {"kind": "ConfigMap", "metadata": {"name": "a"}, "data": ["x"]},
+            "whose items[0] has data a list, not an object of strings",
+        ),
+    ],
+)
+def test_a_list_of_objects_of_another_shape_names_the_endpoint(
+    kube: FakeKube, proj: Path, item: Any, says: str
+) -> None:
+    path = f"/api/v1/namespaces/{NS}/configmaps"
+    doc = {"kind": "ConfigMapList", "metadata": {}, "items": [item]}
+    kube.answer_raw(
+        200, json.dumps(doc).encode(), content_type="application/json", path_prefix=path
+    )
+    res = run_cli("status")
+    assert res.exit_code == 3, res.stderr
+    assert "Traceback" not in res.stderr
+    assert error_lines(res.stderr) == [
+        f"error: {kube.url}{path} (context fake) answered 200 with a list of configmaps {says}: "
+        "this does not look like a Kubernetes API server"
+    ]
+
+
+@pytest.mark.parametrize("command", [["diff"], ["deploy", "--dry-run=server"]])
+def test_an_applied_object_answered_in_another_shape_names_the_endpoint(
+    kube: FakeKube, proj: Path, command: list[str]
+) -> None:
+    assert run_cli("deploy", "--no-wait").exit_code == 0
+    path = f"/api/v1/namespaces/{NS}/serviceaccounts/"
+    doc = {"kind": "ServiceAccount", "metadata": "research-assistant"}
+    kube.answer_raw(
+        200, json.dumps(doc).encode(), content_type="application/json", path_prefix=path
+    )
+    res = run_cli(*command)
+    assert res.exit_code == 3, res.stderr
+    assert "Traceback" not in res.stderr
+    lines = error_lines(res.stderr)
+    assert lines and all(
+        line.startswith(f"error: {kube.url}{path}")
+        and "answered 200 with a ServiceAccount that has metadata a string, not an object" in line
+        for line in lines
+    ), lines

@@ -154,3 +154,56 @@ def assert_closed_early(sent: list[int]) -> None:
             break
         time.sleep(0.05)
     assert sent and sent[0] < _Endless.limit
+
+
+class _Garbage(BaseHTTPRequestHandler):
+    """Answers a watch with one line that is no watch event (``line``)."""
+
+    protocol_version = "HTTP/1.1"
+    line = b""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.line)))
+        self.end_headers()
+        self.wfile.write(self.line)
+
+
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        (b"<html>garbage</html>\n", "is not JSON"),
+        (b"[1, 2]\n", "is a list, not an object"),
+        (b'{"object": {}}\n', "has no type"),
+        (b'{"type": "ADDED", "object": 5}\n', "has an object that is a number, not an object"),
+        (
+            b'{"type": "MODIFIED", "object": {"metadata": {"resourceVersion": 7}}}\n',
+            "has an object that has metadata.resourceVersion a number, not a string",
+        ),
+    ],
+)
+def test_a_watch_line_that_is_no_event_names_the_endpoint(
+    tmp_path: Path, line: bytes, says: str
+) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (_Garbage,), {"line": line}))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        opts = ConnectOptions(kubeconfig=kubeconfig(tmp_path, url, "direct"), request_timeout=20)
+        with connect(opts) as kube, pytest.raises(ApiFailure) as info:
+            list(kube.watch(well_known("", "Pod"), "team", timeout_seconds=5))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+    assert info.value.message == (
+        f"{url}/api/v1/namespaces/team/pods (context x) answered 200 with a watch event "
+        f"that {says}: this does not look like a Kubernetes API server"
+    )
+    assert info.value.exit_code == 3
