@@ -450,3 +450,50 @@ def test_an_applied_object_answered_in_another_shape_names_the_endpoint(
         and "answered 200 with a ServiceAccount that has metadata a string, not an object" in line
         for line in lines
     ), lines
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"accessModes": [{"mode": "ReadWriteOnce"}], "resources": "5Gi"},
+        {"accessModes": "ReadWriteOnce", "resources": {"requests": ["5Gi"]}},
+        {"resources": {"requests": {"storage": "five gigabytes"}}},
+        {"resources": {"requests": {"storage": 5}}},
+    ],
+)
+def test_a_live_claim_of_another_shape_is_no_traceback(
+    kube: FakeKube, proj: Path, spec: dict[str, Any]
+) -> None:
+    """What a live claim's spec holds is read with care: the plan compares what it can."""
+    assert run_cli("deploy", "--no-wait").exit_code == 0
+    path = f"/api/v1/namespaces/{NS}/persistentvolumeclaims/research-assistant-memory"
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "research-assistant-memory", "namespace": NS},
+        "spec": spec,
+    }
+    kube.answer_raw(
+        200, json.dumps(claim).encode(), content_type="application/json", path_prefix=path
+    )
+    res = run_cli("deploy", "--dry-run=server")
+    assert "Traceback" not in res.stderr
+    assert res.exit_code == 0, res.stderr
+
+
+@pytest.mark.parametrize("templates", [{"name": "memory"}, [5, "memory"], [{"metadata": 5}]])
+def test_a_live_statefulset_of_another_shape_is_no_traceback(
+    kube: FakeKube, proj: Path, templates: Any
+) -> None:
+    assert run_cli("deploy", "--no-wait").exit_code == 0
+    live = kube.get("StatefulSet", NS, "research-assistant")
+    assert live is not None
+    live["spec"]["volumeClaimTemplates"] = templates
+    live["spec"]["selector"] = {"matchLabels": ["x"]}
+    path = f"/apis/apps/v1/namespaces/{NS}/statefulsets/research-assistant"
+    kube.answer_raw(
+        200, json.dumps(live).encode(), content_type="application/json", path_prefix=path
+    )
+    res = run_cli("diff")
+    assert "Traceback" not in res.stderr
+    assert res.exit_code == 1, res.stderr  # differences: the templates are not as rendered
