@@ -408,9 +408,13 @@ def test_a_redirect_from_the_api_server_is_one_line_and_not_followed(
             {"metadata": {"name": "a", "labels": {"x": 1}}},
             "whose items[0] has metadata.labels an object, not an object of strings",
         ),
+        (  # items of a list do not say their kind
+            {"metadata": {"name": "a"}, "data": {"objects": {"a": 1}}},
+            "whose items[0] has data an object, not an object of strings",
+        ),
         (
-            {"kind": "ConfigMap", "metadata": {"name": "a"}, "data": ["x"]},
-            "whose items[0] has data a list, not an object of strings",
+            {"metadata": {"name": "a", "creationTimestamp": ["2026"]}},
+            "whose items[0] has metadata.creationTimestamp a list, not a string",
         ),
     ],
 )

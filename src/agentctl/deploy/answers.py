@@ -39,13 +39,21 @@ def interpret(
 
 
 # ObjectMeta's fields read as strings, and its maps of strings.
-_META_STRINGS = ("name", "namespace", "generateName", "uid", "resourceVersion")
+_META_STRINGS = (
+    "name",
+    "namespace",
+    "generateName",
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "deletionTimestamp",
+)
 _META_MAPS = ("labels", "annotations")
 # Fields that are objects in every kind that has them.
 _OBJECTS = ("metadata", "spec", "status")
 
 
-def object_problem(obj: Any) -> str | None:
+def object_problem(obj: Any, kind: str = "") -> str | None:
     """What makes ``obj`` no Kubernetes object ("has metadata a list, not an object"),
     or None when it is one.
 
@@ -53,7 +61,8 @@ def object_problem(obj: Any) -> str | None:
     strings, whose metadata, spec and status (those it has) are objects and whose
     metadata has names, a resourceVersion, labels and annotations of the right types
     (a ConfigMap's data too). Checked where answers come in, so the code reading
-    objects can rely on it; deeper fields are that code's to read with care."""
+    objects can rely on it; deeper fields are that code's to read with care. ``kind``:
+    the kind of an object that does not say (an item of a list)."""
     if not isinstance(obj, dict):
         return f"is {_json_type(obj)}, not an object"
     for key in ("apiVersion", "kind"):
@@ -67,7 +76,7 @@ def object_problem(obj: Any) -> str | None:
         if not isinstance(md.get(key, ""), str | None):
             return f"has metadata.{key} {_json_type(md[key])}, not a string"
     maps = [f"metadata.{key}" for key in _META_MAPS]
-    if obj.get("kind") == "ConfigMap":
+    if (obj.get("kind") or kind) == "ConfigMap":
         maps.append("data")
     for where in maps:
         holder, _, key = where.rpartition(".")
@@ -79,14 +88,14 @@ def object_problem(obj: Any) -> str | None:
     return None
 
 
-def event_problem(event: Any) -> str | None:
+def event_problem(event: Any, kind: str = "") -> str | None:
     """What makes ``event`` (one line of a watch, decoded; None when it is no JSON) no
     watch event ({type, object}), or None when it is one."""
     if not isinstance(event, dict):
         return "is not JSON" if event is None else f"is {_json_type(event)}, not an object"
     if not isinstance(event.get("type"), str):
         return "has no type"
-    problem = object_problem(event.get("object"))
+    problem = object_problem(event.get("object"), kind)
     return f"has an object that {problem}" if problem else None
 
 

@@ -204,7 +204,7 @@ class ObjectOps:
             raise self._not_kubernetes(path, f"a JSON object that is not a list of {res.plural}")
         items = []
         for i, item in enumerate(data.get("items") or []):
-            problem = answers.object_problem(item)
+            problem = answers.object_problem(item, res.kind)
             if problem:
                 raise self._not_kubernetes(
                     path, f"a list of {res.plural} whose items[{i}] {problem}"
@@ -290,7 +290,7 @@ class ObjectOps:
         answer, too unless ``required``); NotKubernetes naming what it is otherwise."""
         if data is None and not required:
             return data
-        problem = answers.object_problem(data) if data is not None else "is empty"
+        problem = answers.object_problem(data, res.kind) if data is not None else "is empty"
         if problem:
             raise self._not_kubernetes(path, f"a {res.kind} that {problem}")
         return data
@@ -351,7 +351,7 @@ class ObjectOps:
                 event = json.loads(line)
             except ValueError:
                 event = None
-            problem = answers.event_problem(event)
+            problem = answers.event_problem(event, res.kind)
             if problem:
                 raise self._not_kubernetes(path, f"a watch event that {problem}")
             obj = event["object"]
