@@ -688,6 +688,10 @@ class KubeClient(ObjectOps):
         ``retry=False``: one attempt, whatever the answer (a request through the
         service proxy, where a 429 is the agent's own answer, not the API server's).
 
+        ``read_timeout``: seconds each read may wait, True for until the request's
+        deadline; False (a stream followed for as long as it lasts): the answer's
+        status and headers still come within the deadline, its body may wait for ever.
+
         Bounded twice: at most ``retry.attempts`` attempts, and no retry starts
         (and no attempt reads) past ``opts.request_timeout`` seconds after the
         first attempt began. Giving up says so, with the attempts and the time.
@@ -696,6 +700,7 @@ class KubeClient(ObjectOps):
         clock, budget = self.retry.clock, self.opts.request_timeout
         start = clock()
         deadline = start + budget if budget > 0 else math.inf
+        endless = stream and read_timeout is False
         attempt = 0
         while True:
             try:
@@ -709,7 +714,8 @@ class KubeClient(ObjectOps):
                     info,
                     raw,
                     stream,
-                    self._read_timeout(read_timeout, deadline),
+                    self._read_timeout(True if endless else read_timeout, deadline),
+                    endless,
                 )
             except kerr.ApiFailure as err:
                 safe = (
@@ -765,6 +771,7 @@ class KubeClient(ObjectOps):
         raw: bool,
         stream: bool,
         read: float | None,
+        endless: bool = False,
     ) -> Response:
         import urllib3
 
@@ -791,6 +798,8 @@ class KubeClient(ObjectOps):
             )
             if stream and 200 <= resp.status < 300:
                 self._reached = True
+                if endless:  # the headers came in time; the body is followed without a limit
+                    _wait_for_ever(resp.response)
                 return Response(resp.status, _Stream(resp.response, path))
             body = resp.read()
         except _Status0 as exc:
@@ -850,6 +859,13 @@ class KubeClient(ObjectOps):
             return kerr.too_large(t.server, t.context, path, MAX_LINE_BYTES, line=True)
 
         return _lines(resp, keep_blank=keep_blank, too_long=too_long)
+
+
+def _wait_for_ever(response: Any) -> None:
+    """Let reads of ``response``'s body wait as long as it takes (its socket's timeout off)."""
+    sock = getattr(getattr(response, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(None)
 
 
 class _Stream:

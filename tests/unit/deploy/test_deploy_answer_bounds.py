@@ -4,6 +4,7 @@ the endpoint, not memory filling up."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import time
@@ -207,3 +208,70 @@ def test_a_watch_line_that_is_no_event_names_the_endpoint(
         f"that {says}: this does not look like a Kubernetes API server"
     )
     assert info.value.exit_code == 3
+
+
+class _Slow(BaseHTTPRequestHandler):
+    """Waits ``before`` seconds before the status line, then ``between`` seconds before
+    the one line of its chunked body."""
+
+    protocol_version = "HTTP/1.1"
+    before = 0.0
+    between = 0.0
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        time.sleep(self.before)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.flush()
+            time.sleep(self.between)
+            self.wfile.write(b"6\r\nhello\n\r\n0\r\n\r\n")
+        except OSError:
+            pass
+        self.close_connection = True
+
+
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+@pytest.mark.parametrize("transport", list(TRANSPORTS))
+def test_followed_logs_wait_for_the_answer_within_the_request_timeout(
+    tmp_path: Path, transport: str
+) -> None:
+    """Following logs waits for lines without a limit, but not for the answer itself."""
+    slow = type("H", (_Slow,), {"before": 30.0})
+    with serving(slow) as url:
+        opts = ConnectOptions(kubeconfig=kubeconfig(tmp_path, url, transport), request_timeout=1.0)
+        start = time.monotonic()
+        with connect(opts) as kube, pytest.raises(ApiFailure) as info:
+            list(kube.pod_logs("team", "p", follow=True))
+        assert time.monotonic() - start < 10
+    assert "no answer in time" in info.value.message
+    assert info.value.exit_code == 3
+
+
+@pytest.mark.parametrize("transport", list(TRANSPORTS))
+def test_followed_logs_wait_for_lines_past_the_request_timeout(
+    tmp_path: Path, transport: str
+) -> None:
+    slow = type("H", (_Slow,), {"between": 2.0})
+    with serving(slow) as url:
+        opts = ConnectOptions(kubeconfig=kubeconfig(tmp_path, url, transport), request_timeout=0.5)
+        with connect(opts) as kube:
+            assert list(kube.pod_logs("team", "p", follow=True)) == ["hello"]
