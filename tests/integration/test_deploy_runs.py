@@ -315,3 +315,39 @@ def test_run_hands_each_agent_run_its_per_run_budget(kube: FakeKube, tmp_path: P
     }
     assert budgets["plan"].startswith('{"from": [[5, 1]]')  # the run's perRunUSD, at the root
     assert "{{tasks.plan.outputs.parameters.spend}}" in budgets["research"]
+
+
+def test_run_watch_times_out_on_a_watch_that_never_ends(
+    kube: FakeKube, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that keeps the watch going past its timeoutSeconds (bookmarks only) does
+    not keep `run --watch --timeout` going."""
+    import time
+
+    from tests.fakes import kube_http
+
+    def bookmarks(self: Any, r: Any, ns: str | None, query: dict[str, str]) -> None:
+        self._record(200)
+        self._start_chunked("application/json")
+        self.fake._lock.release()
+        try:
+            event = {"type": "BOOKMARK", "object": {"metadata": {"resourceVersion": "1"}}}
+            for _ in range(600):  # a minute at most, so that a failing test ends
+                if not self._chunk(json.dumps(event).encode() + b"\n"):
+                    return
+                time.sleep(0.1)
+        finally:
+            self.fake._lock.acquire()
+
+    deployed(tmp_path, "deep-research")
+    monkeypatch.setattr(kube_http.Handler, "_watch", bookmarks)
+    done: list[Any] = []
+    thread = threading.Thread(
+        target=lambda: done.append(run_cli("run", "deep-research", "--watch", "--timeout", "2s")),
+        daemon=True,
+    )
+    thread.start()
+    thread.join(30)
+    assert done, "run --watch --timeout 2s still watching after 30s"
+    assert done[0].exit_code == 4, done[0].stderr
+    assert "after 2s" in done[0].stderr

@@ -363,6 +363,8 @@ def watch(
                 resource_version=rv,
                 timeout_seconds=max(1, window),
             ):
+                if deadline is not None and clock() >= deadline:
+                    break  # a server that keeps the watch going past timeoutSeconds
                 obj = event.get("object") or {}
                 if event.get("type") == "ERROR":  # e.g. 410 Gone: our resourceVersion is too old
                     rv = None
