@@ -351,3 +351,49 @@ def test_run_watch_times_out_on_a_watch_that_never_ends(
     assert done, "run --watch --timeout 2s still watching after 30s"
     assert done[0].exit_code == 4, done[0].stderr
     assert "after 2s" in done[0].stderr
+
+
+@pytest.mark.parametrize(
+    "job_template",
+    ["x", {"spec": 5.0}, {"spec": {"template": "x"}, "metadata": []}],
+)
+def test_run_reads_a_cronjob_of_another_shape_without_a_traceback(
+    kube: FakeKube, tmp_path: Path, job_template: Any
+) -> None:
+    deployed(tmp_path, "daily-report")
+    ns = "agents-finance"
+    cronjob = kube.get("CronJob", ns, "daily-report")
+    assert cronjob is not None
+    cronjob["spec"]["jobTemplate"] = job_template
+    kube.answer_raw(
+        200,
+        json.dumps(cronjob).encode(),
+        content_type="application/json",
+        path_prefix=f"/apis/batch/v1/namespaces/{ns}/cronjobs/daily-report",
+    )
+    res = run_cli("run", "daily-report", "-p", "day=monday")
+    assert "Traceback" not in res.stderr
+    assert res.exit_code in (0, 3), res.stderr  # what the server makes of the Job it is sent
+
+
+def test_run_watch_reads_workflow_nodes_of_another_shape(kube: FakeKube, tmp_path: Path) -> None:
+    deployed(tmp_path, "deep-research")
+
+    def progress(wf: dict[str, Any]) -> None:
+        name = wf["metadata"]["name"]
+
+        def play() -> None:
+            for status in (
+                {"phase": "Running", "nodes": [name]},
+                {"phase": "Running", "nodes": {name: 5, "x": {"children": 7}}},
+                {"phase": "Succeeded", "nodes": {name: {"children": [3, {"a": 1}]}}},
+            ):
+                threading.Event().wait(0.1)
+                kube.set_status("Workflow", NS, name, status)
+
+        threading.Thread(target=play, daemon=True).start()
+
+    kube.on_create["Workflow"] = lambda _fake, wf: progress(wf)
+    res = run_cli("run", "deep-research", "--watch", "--timeout", "20s")
+    assert "Traceback" not in res.stderr
+    assert res.exit_code == 0, res.stderr

@@ -99,6 +99,17 @@ def event_problem(event: Any, kind: str = "") -> str | None:
     return f"has an object that {problem}" if problem else None
 
 
+def objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list in an answer (nothing for what is no list): for fields
+    below those :func:`object_problem` checks, which may hold anything."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """An object in an answer ({} for what is none)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"

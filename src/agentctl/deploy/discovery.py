@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from agentctl.deploy import answers
 from agentctl.deploy.errors import NotServed
 from agentctl.deploy.objects import ObjectRef
 
@@ -110,14 +111,14 @@ class ResourceMap:
     # the bundle needs then fails the check by name.
 
     def add_aggregated(self, doc: dict[str, Any]) -> None:
-        for item in _objects(doc.get("items")):
-            group = _text(_object(item.get("metadata")).get("name"))
-            for ver in _objects(item.get("versions")):
+        for item in answers.objects(doc.get("items")):
+            group = _text(answers.mapping(item.get("metadata")).get("name"))
+            for ver in answers.objects(item.get("versions")):
                 version = _text(ver.get("version"))
                 self._versions.setdefault(group, []).append(version)
                 self.complete.add(f"{group}/{version}" if group else version)
-                for res in _objects(ver.get("resources")):
-                    kind = _text(_object(res.get("responseKind")).get("kind"))
+                for res in answers.objects(ver.get("resources")):
+                    kind = _text(answers.mapping(res.get("responseKind")).get("kind"))
                     info = ResourceInfo(
                         group,
                         version,
@@ -133,10 +134,10 @@ class ResourceMap:
     ) -> None:
         for version in _texts((api_versions or {}).get("versions")):
             self._versions.setdefault("", []).append(version)
-        for g in _objects((group_list or {}).get("groups")):
+        for g in answers.objects((group_list or {}).get("groups")):
             name = _text(g.get("name"))
-            preferred = _text(_object(g.get("preferredVersion")).get("version"))
-            versions = [_text(v.get("version")) for v in _objects(g.get("versions"))]
+            preferred = _text(answers.mapping(g.get("preferredVersion")).get("version"))
+            versions = [_text(v.get("version")) for v in answers.objects(g.get("versions"))]
             versions = [v for v in versions if v]
             if preferred in versions:
                 versions.remove(preferred)
@@ -147,7 +148,7 @@ class ResourceMap:
         gv = _text(doc.get("groupVersion"))
         group, _, version = gv.rpartition("/")
         self.complete.add(gv)
-        for res in _objects(doc.get("resources")):
+        for res in answers.objects(doc.get("resources")):
             name = _text(res.get("name"))
             if "/" in name:
                 continue  # subresource
@@ -250,15 +251,6 @@ class ResourceMap:
             problems,
             hint=hint or "upgrade the cluster or render for its version",
         )
-
-
-def _objects(value: Any) -> list[dict[str, Any]]:
-    """The objects of a list (nothing for what is no list)."""
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
 
 
 def _text(value: Any) -> str:

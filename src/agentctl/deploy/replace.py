@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentctl.deploy import answers
 from agentctl.deploy import errors as kerr
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import ResourceInfo, well_known
@@ -81,25 +82,20 @@ def _size(claim_spec: dict[str, Any]) -> str:
 
 def _templates(sts_spec: dict[str, Any]) -> list[dict[str, Any]]:
     """A StatefulSet spec's claim templates (those that are objects: a live one may hold anything)."""
-    found = sts_spec.get("volumeClaimTemplates")
-    return [t for t in found if isinstance(t, dict)] if isinstance(found, list) else []
+    return answers.objects(sts_spec.get("volumeClaimTemplates"))
 
 
 def _name(obj: dict[str, Any]) -> str:
-    name = _object(obj.get("metadata")).get("name")
+    name = answers.mapping(obj.get("metadata")).get("name")
     return name if isinstance(name, str) else ""
 
 
 def _spec(obj: dict[str, Any]) -> dict[str, Any]:
-    return _object(obj.get("spec"))
-
-
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
+    return answers.mapping(obj.get("spec"))
 
 
 def _labels(value: Any) -> dict[str, str]:
-    return {k: v for k, v in _object(value).items() if isinstance(v, str)}
+    return {k: v for k, v in answers.mapping(value).items() if isinstance(v, str)}
 
 
 def _modes(claim_spec: dict[str, Any]) -> list[str]:
@@ -262,7 +258,9 @@ def _claims_of(
     """The claims a StatefulSet made from one template: <template>-<statefulset>-<ordinal>."""
     labels = ",".join(
         f"{k}={v}"
-        for k, v in sorted(_labels(_object(lspec.get("selector")).get("matchLabels")).items())
+        for k, v in sorted(
+            _labels(answers.mapping(lspec.get("selector")).get("matchLabels")).items()
+        )
     )
     items, _ = client.list(
         well_known("", "PersistentVolumeClaim"), ref.namespace, labels=labels or None
