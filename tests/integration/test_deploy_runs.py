@@ -397,3 +397,35 @@ def test_run_watch_reads_workflow_nodes_of_another_shape(kube: FakeKube, tmp_pat
     res = run_cli("run", "deep-research", "--watch", "--timeout", "20s")
     assert "Traceback" not in res.stderr
     assert res.exit_code == 0, res.stderr
+
+
+def test_logs_read_pods_of_another_shape_without_a_traceback(
+    kube: FakeKube, tmp_path: Path
+) -> None:
+    """Pods without a name are passed over, containers that are no objects or have no
+    name too; a phase or container states of other types are read as what they say."""
+    from agentctl.deploy.logs import _started
+
+    deployed(tmp_path, "research-assistant")
+    add_agent_pod(kube, "research-assistant-0", ["ready on :8080"])
+    good = kube.list("Pod", NS)[0]
+    odd = [
+        {"metadata": {"labels": good["metadata"]["labels"]}, "spec": good["spec"]},
+        {
+            "metadata": {"name": "odd-1"},
+            "spec": {"containers": [5, {"name": ["x"]}], "initContainers": "x"},
+            "status": {"phase": ["Running"], "containerStatuses": [{"state": 5}, 7]},
+        },
+    ]
+    doc = {"kind": "PodList", "metadata": {}, "items": [good, *odd]}
+    kube.answer_raw(
+        200,
+        json.dumps(doc).encode(),
+        content_type="application/json",
+        path_prefix=f"/api/v1/namespaces/{NS}/pods?",
+    )
+    res = run_cli("logs", "research-assistant")
+    assert "Traceback" not in res.stderr
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.splitlines() == ["[research-assistant-0/agent] ready on :8080"]
+    assert _started(odd[1]) is False  # what --follow asks of a pod before reading it
