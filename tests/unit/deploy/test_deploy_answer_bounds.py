@@ -70,14 +70,6 @@ def endless() -> Iterator[tuple[str, list[int]]]:
         thread.join(10)
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy_no_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-
-
 def kubeconfig(tmp_path: Path, server: str, transport: str) -> str:
     """A kubeconfig for ``server`` that the direct transport carries, or the official client
     (a token file is the client's to read)."""
@@ -250,18 +242,25 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         thread.join(10)
 
 
+def follow_logs(
+    tmp_path: Path, transport: str, request_timeout: float, **timing: float
+) -> list[str]:
+    """The lines of followed logs from a server answering with ``_Slow``'s ``timing``."""
+    with serving(type("H", (_Slow,), timing)) as url:
+        path = kubeconfig(tmp_path, url, transport)
+        with connect(ConnectOptions(kubeconfig=path, request_timeout=request_timeout)) as kube:
+            return list(kube.pod_logs("team", "p", follow=True))
+
+
 @pytest.mark.parametrize("transport", list(TRANSPORTS))
 def test_followed_logs_wait_for_the_answer_within_the_request_timeout(
     tmp_path: Path, transport: str
 ) -> None:
     """Following logs waits for lines without a limit, but not for the answer itself."""
-    slow = type("H", (_Slow,), {"before": 30.0})
-    with serving(slow) as url:
-        opts = ConnectOptions(kubeconfig=kubeconfig(tmp_path, url, transport), request_timeout=1.0)
-        start = time.monotonic()
-        with connect(opts) as kube, pytest.raises(ApiFailure) as info:
-            list(kube.pod_logs("team", "p", follow=True))
-        assert time.monotonic() - start < 10
+    start = time.monotonic()
+    with pytest.raises(ApiFailure) as info:
+        follow_logs(tmp_path, transport, 1.0, before=30.0)
+    assert time.monotonic() - start < 10
     assert "no answer in time" in info.value.message
     assert info.value.exit_code == 3
 
@@ -270,8 +269,4 @@ def test_followed_logs_wait_for_the_answer_within_the_request_timeout(
 def test_followed_logs_wait_for_lines_past_the_request_timeout(
     tmp_path: Path, transport: str
 ) -> None:
-    slow = type("H", (_Slow,), {"between": 2.0})
-    with serving(slow) as url:
-        opts = ConnectOptions(kubeconfig=kubeconfig(tmp_path, url, transport), request_timeout=0.5)
-        with connect(opts) as kube:
-            assert list(kube.pod_logs("team", "p", follow=True)) == ["hello"]
+    assert follow_logs(tmp_path, transport, 0.5, between=2.0) == ["hello"]
