@@ -69,6 +69,8 @@ def object_problem(obj: Any, kind: str = "") -> str | None:
         if not isinstance(obj.get(key, ""), str):
             return f"has {key} {_json_type(obj[key])}, not a string"
     for key in _OBJECTS:
+        if key == "status" and obj.get("kind") == "Status":
+            continue  # a Status's status is "Success" or "Failure"
         if not isinstance(obj.get(key, {}), dict | None):
             return f"has {key} {_json_type(obj[key])}, not an object"
     md = obj.get("metadata") or {}
@@ -95,6 +97,9 @@ def event_problem(event: Any, kind: str = "") -> str | None:
         return "is not JSON" if event is None else f"is {_json_type(event)}, not an object"
     if not isinstance(event.get("type"), str):
         return "has no type"
+    if event["type"] == "ERROR":  # its object is a Status
+        obj = event.get("object")
+        return None if isinstance(obj, dict) else f"has an object that is {_json_type(obj)}"
     problem = object_problem(event.get("object"), kind)
     return f"has an object that {problem}" if problem else None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -54,20 +55,25 @@ class _Endless(BaseHTTPRequestHandler):
             self.close_connection = True
 
 
-@pytest.fixture
-def endless() -> Iterator[tuple[str, list[int]]]:
-    sent: list[int] = []
-    handler = type("Handler", (_Endless,), {"sent": sent})
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", sent
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
         thread.join(10)
+
+
+@pytest.fixture
+def endless() -> Iterator[tuple[str, list[int]]]:
+    sent: list[int] = []
+    with serving(type("Handler", (_Endless,), {"sent": sent})) as url:
+        yield url, sent
 
 
 def kubeconfig(tmp_path: Path, server: str, transport: str) -> str:
@@ -182,19 +188,10 @@ class _Garbage(BaseHTTPRequestHandler):
 def test_a_watch_line_that_is_no_event_names_the_endpoint(
     tmp_path: Path, line: bytes, says: str
 ) -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), type("H", (_Garbage,), {"line": line}))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serving(type("H", (_Garbage,), {"line": line})) as url:
         opts = ConnectOptions(kubeconfig=kubeconfig(tmp_path, url, "direct"), request_timeout=20)
         with connect(opts) as kube, pytest.raises(ApiFailure) as info:
             list(kube.watch(well_known("", "Pod"), "team", timeout_seconds=5))
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
     assert info.value.message == (
         f"{url}/api/v1/namespaces/team/pods (context x) answered 200 with a watch event "
         f"that {says}: this does not look like a Kubernetes API server"
@@ -228,20 +225,6 @@ class _Slow(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-@contextlib.contextmanager
-def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
-
-
 def follow_logs(
     tmp_path: Path, transport: str, request_timeout: float, **timing: float
 ) -> list[str]:
@@ -270,3 +253,21 @@ def test_followed_logs_wait_for_lines_past_the_request_timeout(
     tmp_path: Path, transport: str
 ) -> None:
     assert follow_logs(tmp_path, transport, 0.5, between=2.0) == ["hello"]
+
+
+def test_a_watch_error_event_carries_a_status(tmp_path: Path) -> None:
+    status = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "too old resource version: 1 (2)",
+        "reason": "Expired",
+        "code": 410,
+    }
+    line = json.dumps({"type": "ERROR", "object": status}).encode() + b"\n"
+    with serving(type("H", (_Garbage,), {"line": line})) as url:
+        opts = ConnectOptions(kubeconfig=kubeconfig(tmp_path, url, "direct"), request_timeout=20)
+        with connect(opts) as kube:
+            events = list(kube.watch(well_known("", "Pod"), "team", timeout_seconds=5))
+    assert events == [{"type": "ERROR", "object": status}]
