@@ -91,7 +91,7 @@ def test_a_failing_plugin_is_exit_3_in_one_line(kube, proj, monkeypatch):
 RENEWING_PLUGIN = """\
 import datetime, json, os, sys, time
 state = sys.argv[1]
-if os.path.exists(state):
+if os.path.exists(state) and sys.argv[2] != "renew":
     if sys.argv[2] == "hang":
         time.sleep(60)
     sys.exit("the session ended; log in again")
@@ -144,3 +144,18 @@ def test_a_plugin_failing_to_renew_an_expired_credential_is_one_line_naming_it(
     assert "renewing the expired credential: exec credential plugin " in line, line
     assert says in line, line
     assert kube.api_requests() == [], "a request went out with the expired credential"
+
+
+def test_a_plugin_renewing_an_expired_credential_is_used_again(
+    kube: FakeKube, proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTCTL_ID_TOKEN", DEFAULT_TOKEN)
+    plugin = tmp_path / "renewing-plugin.py"
+    plugin.write_text(RENEWING_PLUGIN)
+    assert kube.kubeconfig is not None
+    config = yaml.safe_load(kube.kubeconfig.read_text())
+    config["users"][0]["user"]["exec"]["args"] = [str(plugin), str(tmp_path / "state"), "renew"]
+    kube.kubeconfig.write_text(yaml.safe_dump(config))
+    result = run_cli("deploy", "--dry-run=server")
+    assert result.exit_code == 0, result.stderr
+    assert kube.api_requests()
