@@ -193,11 +193,15 @@ MAX_SAID = 500  # characters of one thing the server said that a message shows
 
 def said(value: Any, limit: int = MAX_SAID) -> str:
     """Something the server said, as a message shows it: one line of printable
-    characters, at most ``limit`` of them (a Status may hold anything)."""
+    characters, at most about ``limit`` of them (a Status may hold anything). A longer
+    one keeps its start and its end, where the server says why ("...: field is
+    immutable" after a whole object)."""
     text = " ".join(str(value).split())
     if not text.isprintable():
         text = "".join(c if c.isprintable() else "?" for c in text)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit // 2]} ... {text[-(limit // 2) :]}"
 
 
 _MANAGER = re.compile(r'conflict with "([^"]+)"(?: with subresource "([^"]+)")?(?: using (\S+))?')

@@ -199,14 +199,14 @@ def test_a_status_of_another_shape_is_still_one_explained_error(
 
 
 def test_what_the_server_said_is_one_short_printable_line() -> None:
-    body = status(500, "Internal\nError", "line one\nline two\x1b[31m red" + "m" * 10_000)
+    body = status(500, "Internal\nError", "line one\nline two\x1b[31m red" + "m" * 10_000 + " why")
     err = kerr.from_response(500, body, {}, GET_CM, server="https://h")
     (line,) = err.lines()
     assert line.startswith(
         "the API server failed ConfigMap/a in namespace ns (500 Internal Error): "
         "line one line two?[31m red"
     )
-    assert line.endswith("...") and len(line) < 700
+    assert " ... " in line and line.endswith("m why") and len(line) < 700
 
 
 def test_causes_shown_are_bounded() -> None:
