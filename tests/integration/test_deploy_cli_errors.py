@@ -396,3 +396,108 @@ def test_a_redirect_from_the_api_server_is_one_line_and_not_followed(
     assert error_lines(res.stderr) == [
         f"error: {kube.url} (context fake) answered 302; agentctl does not follow redirects"
     ]
+
+
+@pytest.mark.parametrize(
+    ("item", "says"),
+    [
+        (5, "whose items[0] is a number, not an object"),
+        ({"metadata": ["x"]}, "whose items[0] has metadata a list, not an object"),
+        ({"metadata": {"name": 5}}, "whose items[0] has metadata.name a number, not a string"),
+        (
+            {"metadata": {"name": "a", "labels": {"x": 1}}},
+            "whose items[0] has metadata.labels an object, not an object of strings",
+        ),
+        (  # items of a list do not say their kind
+            {"metadata": {"name": "a"}, "data": {"objects": {"a": 1}}},
+            "whose items[0] has data an object, not an object of strings",
+        ),
+        (
+            {"metadata": {"name": "a", "creationTimestamp": ["2026"]}},
+            "whose items[0] has metadata.creationTimestamp a list, not a string",
+        ),
+    ],
+)
+def test_a_list_of_objects_of_another_shape_names_the_endpoint(
+    kube: FakeKube, proj: Path, item: Any, says: str
+) -> None:
+    path = f"/api/v1/namespaces/{NS}/configmaps"
+    doc = {"kind": "ConfigMapList", "metadata": {}, "items": [item]}
+    kube.answer_raw(
+        200, json.dumps(doc).encode(), content_type="application/json", path_prefix=path
+    )
+    res = run_cli("status")
+    assert res.exit_code == 3, res.stderr
+    assert "Traceback" not in res.stderr
+    assert error_lines(res.stderr) == [
+        f"error: {kube.url}{path} (context fake) answered 200 with a list of configmaps {says}: "
+        "this does not look like a Kubernetes API server"
+    ]
+
+
+@pytest.mark.parametrize("command", [["diff"], ["deploy", "--dry-run=server"]])
+def test_an_applied_object_answered_in_another_shape_names_the_endpoint(
+    kube: FakeKube, proj: Path, command: list[str]
+) -> None:
+    assert run_cli("deploy", "--no-wait").exit_code == 0
+    path = f"/api/v1/namespaces/{NS}/serviceaccounts/"
+    doc = {"kind": "ServiceAccount", "metadata": "research-assistant"}
+    kube.answer_raw(
+        200, json.dumps(doc).encode(), content_type="application/json", path_prefix=path
+    )
+    res = run_cli(*command)
+    assert res.exit_code == 3, res.stderr
+    assert "Traceback" not in res.stderr
+    lines = error_lines(res.stderr)
+    assert lines and all(
+        line.startswith(f"error: {kube.url}{path}")
+        and "answered 200 with a ServiceAccount that has metadata a string, not an object" in line
+        for line in lines
+    ), lines
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"accessModes": [{"mode": "ReadWriteOnce"}], "resources": "5Gi"},
+        {"accessModes": "ReadWriteOnce", "resources": {"requests": ["5Gi"]}},
+        {"resources": {"requests": {"storage": "five gigabytes"}}},
+        {"resources": {"requests": {"storage": 5}}},
+    ],
+)
+def test_a_live_claim_of_another_shape_is_no_traceback(
+    kube: FakeKube, proj: Path, spec: dict[str, Any]
+) -> None:
+    """What a live claim's spec holds is read with care: the plan compares what it can."""
+    assert run_cli("deploy", "--no-wait").exit_code == 0
+    path = f"/api/v1/namespaces/{NS}/persistentvolumeclaims/research-assistant-memory"
+    claim = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "research-assistant-memory", "namespace": NS},
+        "spec": spec,
+    }
+    kube.answer_raw(
+        200, json.dumps(claim).encode(), content_type="application/json", path_prefix=path
+    )
+    res = run_cli("deploy", "--dry-run=server")
+    assert "Traceback" not in res.stderr
+    assert res.exit_code == 0, res.stderr
+
+
+@pytest.mark.parametrize("templates", [{"name": "memory"}, [5, "memory"], [{"metadata": 5}]])
+def test_a_live_statefulset_of_another_shape_is_no_traceback(
+    kube: FakeKube, proj: Path, templates: Any
+) -> None:
+    assert run_cli("deploy", "--no-wait").exit_code == 0
+    live = kube.get("StatefulSet", NS, "research-assistant")
+    assert live is not None
+    live["spec"]["volumeClaimTemplates"] = templates
+    live["spec"]["selector"] = {"matchLabels": ["x"]}
+    path = f"/apis/apps/v1/namespaces/{NS}/statefulsets/research-assistant"
+    kube.answer_raw(
+        200, json.dumps(live).encode(), content_type="application/json", path_prefix=path
+    )
+    res = run_cli("diff")
+    assert "Traceback" not in res.stderr
+    assert res.exit_code == 1, res.stderr  # differences: the templates are not as rendered

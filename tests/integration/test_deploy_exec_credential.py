@@ -84,3 +84,78 @@ def test_a_failing_plugin_is_exit_3_in_one_line(kube, proj, monkeypatch):
     assert line.startswith("error: cannot use kubeconfig "), line
     assert "exec credential plugin " in line and "failed: exec: process returned 1" in line
     assert "no AGENTCTL_ID_TOKEN in the environment" in line and "ERROR:root" not in line
+
+
+# Succeeds once with a credential about to expire (the client renews it ahead of its
+# expiry, so before the next request), then fails or hangs: a session that ended.
+RENEWING_PLUGIN = """\
+import datetime, json, os, sys, time
+state = sys.argv[1]
+if os.path.exists(state) and sys.argv[2] != "renew":
+    if sys.argv[2] == "hang":
+        time.sleep(60)
+    sys.exit("the session ended; log in again")
+open(state, "w").close()
+expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=60)
+print(json.dumps({
+    "apiVersion": "client.authentication.k8s.io/v1beta1",
+    "kind": "ExecCredential",
+    "status": {"token": os.environ["AGENTCTL_ID_TOKEN"],
+               "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ")},
+}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("then", "says"),
+    [
+        ("fail", "failed: exec: process returned 1. the session ended; log in again"),
+        ("hang", "did not answer within 3 s (the request timeout)"),
+    ],
+)
+@pytest.mark.parametrize("command", [["deploy", "--dry-run=server"], ["status"]])
+def test_a_plugin_failing_to_renew_an_expired_credential_is_one_line_naming_it(
+    kube: FakeKube,
+    proj: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    then: str,
+    says: str,
+    command: list[str],
+) -> None:
+    """Not requests going out with the expired credential (a 401 that does not say why),
+    nor a wait on a plugin that never answers."""
+    import time
+
+    monkeypatch.setenv("AGENTCTL_ID_TOKEN", DEFAULT_TOKEN)
+    plugin = tmp_path / "renewing-plugin.py"
+    plugin.write_text(RENEWING_PLUGIN)
+    assert kube.kubeconfig is not None
+    config = yaml.safe_load(kube.kubeconfig.read_text())
+    config["users"][0]["user"]["exec"]["args"] = [str(plugin), str(tmp_path / "state"), then]
+    kube.kubeconfig.write_text(yaml.safe_dump(config))
+    start = time.monotonic()
+    result = run_cli(*command, "--request-timeout", "3s")
+    assert time.monotonic() - start < 30
+    assert result.exit_code == 3, result.stderr
+    assert "Traceback" not in result.stderr and "ERROR:root" not in result.stderr
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+    assert line.startswith(f"error: cannot use kubeconfig {kube.kubeconfig} (context fake): "), line
+    assert "renewing the expired credential: exec credential plugin " in line, line
+    assert says in line, line
+    assert kube.api_requests() == [], "a request went out with the expired credential"
+
+
+def test_a_plugin_renewing_an_expired_credential_is_used_again(
+    kube: FakeKube, proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTCTL_ID_TOKEN", DEFAULT_TOKEN)
+    plugin = tmp_path / "renewing-plugin.py"
+    plugin.write_text(RENEWING_PLUGIN)
+    assert kube.kubeconfig is not None
+    config = yaml.safe_load(kube.kubeconfig.read_text())
+    config["users"][0]["user"]["exec"]["args"] = [str(plugin), str(tmp_path / "state"), "renew"]
+    kube.kubeconfig.write_text(yaml.safe_dump(config))
+    result = run_cli("deploy", "--dry-run=server")
+    assert result.exit_code == 0, result.stderr
+    assert kube.api_requests()

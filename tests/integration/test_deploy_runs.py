@@ -338,3 +338,117 @@ def test_run_hands_each_agent_run_its_per_run_budget(kube: FakeKube, tmp_path: P
     }
     assert budgets["plan"].startswith('{"from": [[5, 1]]')  # the run's perRunUSD, at the root
     assert "{{tasks.plan.outputs.parameters.spend}}" in budgets["research"]
+
+
+def test_run_watch_times_out_on_a_watch_that_never_ends(
+    kube: FakeKube, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server that keeps the watch going past its timeoutSeconds (bookmarks only) does
+    not keep `run --watch --timeout` going."""
+    import time
+
+    from tests.fakes import kube_http
+
+    def bookmarks(self: Any, r: Any, ns: str | None, query: dict[str, str]) -> None:
+        self._record(200)
+        self._start_chunked("application/json")
+        self.fake._lock.release()
+        try:
+            event = {"type": "BOOKMARK", "object": {"metadata": {"resourceVersion": "1"}}}
+            for _ in range(600):  # a minute at most, so that a failing test ends
+                if not self._chunk(json.dumps(event).encode() + b"\n"):
+                    return
+                time.sleep(0.1)
+        finally:
+            self.fake._lock.acquire()
+
+    deployed(tmp_path, "deep-research")
+    monkeypatch.setattr(kube_http.Handler, "_watch", bookmarks)
+    done: list[Any] = []
+    thread = threading.Thread(
+        target=lambda: done.append(run_cli("run", "deep-research", "--watch", "--timeout", "2s")),
+        daemon=True,
+    )
+    thread.start()
+    thread.join(30)
+    assert done, "run --watch --timeout 2s still watching after 30s"
+    assert done[0].exit_code == 4, done[0].stderr
+    assert "after 2s" in done[0].stderr
+
+
+@pytest.mark.parametrize(
+    "job_template",
+    ["x", {"spec": 5.0}, {"spec": {"template": "x"}, "metadata": []}],
+)
+def test_run_reads_a_cronjob_of_another_shape_without_a_traceback(
+    kube: FakeKube, tmp_path: Path, job_template: Any
+) -> None:
+    deployed(tmp_path, "daily-report")
+    ns = "agents-finance"
+    cronjob = kube.get("CronJob", ns, "daily-report")
+    assert cronjob is not None
+    cronjob["spec"]["jobTemplate"] = job_template
+    kube.answer_raw(
+        200,
+        json.dumps(cronjob).encode(),
+        content_type="application/json",
+        path_prefix=f"/apis/batch/v1/namespaces/{ns}/cronjobs/daily-report",
+    )
+    res = run_cli("run", "daily-report", "-p", "day=monday")
+    assert "Traceback" not in res.stderr
+    assert res.exit_code in (0, 3), res.stderr  # what the server makes of the Job it is sent
+
+
+def test_run_watch_reads_workflow_nodes_of_another_shape(kube: FakeKube, tmp_path: Path) -> None:
+    deployed(tmp_path, "deep-research")
+
+    def progress(wf: dict[str, Any]) -> None:
+        name = wf["metadata"]["name"]
+
+        def play() -> None:
+            for status in (
+                {"phase": "Running", "nodes": [name]},
+                {"phase": "Running", "nodes": {name: 5, "x": {"children": 7}}},
+                {"phase": "Succeeded", "nodes": {name: {"children": [3, {"a": 1}]}}},
+            ):
+                threading.Event().wait(0.1)
+                kube.set_status("Workflow", NS, name, status)
+
+        threading.Thread(target=play, daemon=True).start()
+
+    kube.on_create["Workflow"] = lambda _fake, wf: progress(wf)
+    res = run_cli("run", "deep-research", "--watch", "--timeout", "20s")
+    assert "Traceback" not in res.stderr
+    assert res.exit_code == 0, res.stderr
+
+
+def test_logs_read_pods_of_another_shape_without_a_traceback(
+    kube: FakeKube, tmp_path: Path
+) -> None:
+    """Pods without a name are passed over, containers that are no objects or have no
+    name too; a phase or container states of other types are read as what they say."""
+    from agentctl.deploy.logs import _started
+
+    deployed(tmp_path, "research-assistant")
+    add_agent_pod(kube, "research-assistant-0", ["ready on :8080"])
+    good = kube.list("Pod", NS)[0]
+    odd = [
+        {"metadata": {"labels": good["metadata"]["labels"]}, "spec": good["spec"]},
+        {
+            "metadata": {"name": "odd-1"},
+            "spec": {"containers": [5, {"name": ["x"]}], "initContainers": "x"},
+            "status": {"phase": ["Running"], "containerStatuses": [{"state": 5}, 7]},
+        },
+    ]
+    doc = {"kind": "PodList", "metadata": {}, "items": [good, *odd]}
+    kube.answer_raw(
+        200,
+        json.dumps(doc).encode(),
+        content_type="application/json",
+        path_prefix=f"/api/v1/namespaces/{NS}/pods?",
+    )
+    res = run_cli("logs", "research-assistant")
+    assert "Traceback" not in res.stderr
+    assert res.exit_code == 0, res.stderr
+    assert res.stdout.splitlines() == ["[research-assistant-0/agent] ready on :8080"]
+    assert _started(odd[1]) is False  # what --follow asks of a pod before reading it

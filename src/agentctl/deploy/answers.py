@@ -38,6 +38,95 @@ def interpret(
     return data
 
 
+# ObjectMeta's fields read as strings, and its maps of strings.
+_META_STRINGS = (
+    "name",
+    "namespace",
+    "generateName",
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "deletionTimestamp",
+)
+_META_MAPS = ("labels", "annotations")
+# Fields that are objects in every kind that has them.
+_OBJECTS = ("metadata", "spec", "status")
+
+
+def object_problem(obj: Any, kind: str = "") -> str | None:
+    """What makes ``obj`` no Kubernetes object ("has metadata a list, not an object"),
+    or None when it is one.
+
+    Every object an API server answers is a JSON object whose apiVersion and kind are
+    strings, whose metadata, spec and status (those it has) are objects and whose
+    metadata has names, a resourceVersion, labels and annotations of the right types
+    (a ConfigMap's data too). Checked where answers come in, so the code reading
+    objects can rely on it; deeper fields are that code's to read with care. ``kind``:
+    the kind of an object that does not say (an item of a list)."""
+    if not isinstance(obj, dict):
+        return f"is {_json_type(obj)}, not an object"
+    for key in ("apiVersion", "kind"):
+        if not isinstance(obj.get(key, ""), str):
+            return f"has {key} {_json_type(obj[key])}, not a string"
+    for key in _OBJECTS:
+        if key == "status" and obj.get("kind") == "Status":
+            continue  # a Status's status is "Success" or "Failure"
+        if not isinstance(obj.get(key, {}), dict | None):
+            return f"has {key} {_json_type(obj[key])}, not an object"
+    md = obj.get("metadata") or {}
+    for key in _META_STRINGS:
+        if not isinstance(md.get(key, ""), str | None):
+            return f"has metadata.{key} {_json_type(md[key])}, not a string"
+    maps = [f"metadata.{key}" for key in _META_MAPS]
+    if (obj.get("kind") or kind) == "ConfigMap":
+        maps.append("data")
+    for where in maps:
+        holder, _, key = where.rpartition(".")
+        value = (md if holder else obj).get(key)
+        if value is not None and not (
+            isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+        ):
+            return f"has {where} {_json_type(value)}, not an object of strings"
+    return None
+
+
+def event_problem(event: Any, kind: str = "") -> str | None:
+    """What makes ``event`` (one line of a watch, decoded; None when it is no JSON) no
+    watch event ({type, object}), or None when it is one."""
+    if not isinstance(event, dict):
+        return "is not JSON" if event is None else f"is {_json_type(event)}, not an object"
+    if not isinstance(event.get("type"), str):
+        return "has no type"
+    if event["type"] == "ERROR":  # its object is a Status
+        obj = event.get("object")
+        return None if isinstance(obj, dict) else f"has an object that is {_json_type(obj)}"
+    problem = object_problem(event.get("object"), kind)
+    return f"has an object that {problem}" if problem else None
+
+
+def objects(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list in an answer (nothing for what is no list): for fields
+    below those :func:`object_problem` checks, which may hold anything."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """An object in an answer ({} for what is none)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
 def error(
     target: Target,
     path: str,

@@ -45,6 +45,9 @@ SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 AHEAD_THREAD = "agentctl-kube-ahead"  # the threads of KubeClient.ahead
 # Bytes read of one answer (not a stream): lists of thousands of objects are tens of MiB
 MAX_ANSWER_BYTES = 256 * 1024 * 1024
+# Bytes of one line of a streamed answer (a watch event, a log line, a server-sent event's
+# line): a stream may go on for ever, a line may not (an object is at most 1.5 MiB in etcd)
+MAX_LINE_BYTES = 16 * 1024 * 1024
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -155,9 +158,10 @@ def _official(
 
     from agentctl.deploy import kubeconfig
 
-    cfg = k8s.Configuration()
+    cfg = _configuration_class()()
     if merged is not None:
         ctx = merged.context(opts.context)
+        cfg.renewing = f"kubeconfig {merged.joined} (context {ctx.name})"
         kubeconfig.bound_exec_plugins(opts.request_timeout if opts.request_timeout > 0 else 60.0)
         kubeconfig.EXEC_TIMEOUTS.clear()
         try:
@@ -200,6 +204,56 @@ def _official(
     return k8s.ApiClient(cfg), target
 
 
+@functools.cache
+def _configuration_class() -> type:
+    """The client's ``Configuration``, whose credential renewal reports a failure.
+
+    The loader gives an ``exec`` plugin's credential a hook that runs the plugin again
+    once the credential expires, before a request goes out. A failure there (or a
+    plugin past its time bound) is only logged by the loader, and the request went out
+    with the expired credential. Here the hook (whatever the loader sets, each time it
+    sets it) is run one request at a time, and a failure is a ``KubeconfigError``
+    naming the plugin; later requests of the client fail with it at once rather than
+    each running the plugin again."""
+    from kubernetes import client as k8s
+
+    from agentctl.deploy import kubeconfig
+
+    lock = threading.Lock()  # one renewal at a time (they are rare)
+
+    class Configuration(k8s.Configuration):
+        renewing = "kubeconfig"  # what the error names
+        _renew: Any = None
+        _renew_failed = ""
+
+        @property
+        def refresh_api_key_hook(self) -> Any:
+            return None if self._renew is None else self._reported_renewal
+
+        @refresh_api_key_hook.setter
+        def refresh_api_key_hook(self, hook: Any) -> None:
+            self.__dict__["_renew"] = hook
+
+        def _reported_renewal(self, cfg: Any) -> None:
+            with lock:
+                if not self._renew_failed:
+                    before = len(kubeconfig.EXEC_TIMEOUTS)
+                    try:
+                        self._renew(cfg)
+                        failed = kubeconfig.EXEC_TIMEOUTS[before:]
+                    except Exception as exc:  # the loader's own (an auth-provider's refresh)
+                        failed = [_short_config(exc)]
+                    if failed:
+                        self._renew_failed = (
+                            f"cannot use {self.renewing}: renewing the expired credential: "
+                            f"{failed[-1]}"
+                        )
+                if self._renew_failed:
+                    raise kerr.KubeconfigError(self._renew_failed)
+
+    return Configuration
+
+
 @dataclass(frozen=True)
 class _Request:
     """One HTTP request as a transport sends it."""
@@ -238,7 +292,8 @@ class _Official:
                 body=req.body,
                 auth_settings=["BearerToken"],
             )
-            return self.api.call_api(*serialized, _request_timeout=req.timeout)
+            # the client's answer reads its whole body at once: read as the direct one is
+            return _Answer(self.api.call_api(*serialized, _request_timeout=req.timeout).response)
         except ApiException as exc:
             if not exc.status:  # the client's way of saying the TLS handshake failed
                 raise _Status0(exc.reason) from None
@@ -634,6 +689,10 @@ class KubeClient(ObjectOps):
         ``retry=False``: one attempt, whatever the answer (a request through the
         service proxy, where a 429 is the agent's own answer, not the API server's).
 
+        ``read_timeout``: seconds each read may wait, True for until the request's
+        deadline; False (a stream followed for as long as it lasts): the answer's
+        status and headers still come within the deadline, its body may wait for ever.
+
         Bounded twice: at most ``retry.attempts`` attempts, and no retry starts
         (and no attempt reads) past ``opts.request_timeout`` seconds after the
         first attempt began. Giving up says so, with the attempts and the time.
@@ -642,6 +701,7 @@ class KubeClient(ObjectOps):
         clock, budget = self.retry.clock, self.opts.request_timeout
         start = clock()
         deadline = start + budget if budget > 0 else math.inf
+        endless = stream and read_timeout is False
         attempt = 0
         while True:
             try:
@@ -655,7 +715,8 @@ class KubeClient(ObjectOps):
                     info,
                     raw,
                     stream,
-                    self._read_timeout(read_timeout, deadline),
+                    self._read_timeout(True if endless else read_timeout, deadline),
+                    endless,
                 )
             except kerr.ApiFailure as err:
                 safe = (
@@ -711,6 +772,7 @@ class KubeClient(ObjectOps):
         raw: bool,
         stream: bool,
         read: float | None,
+        endless: bool = False,
     ) -> Response:
         import urllib3
 
@@ -737,7 +799,9 @@ class KubeClient(ObjectOps):
             )
             if stream and 200 <= resp.status < 300:
                 self._reached = True
-                return Response(resp.status, resp.response)
+                if endless:  # the headers came in time; the body is followed without a limit
+                    _wait_for_ever(resp.response)
+                return Response(resp.status, _Stream(resp.response, path))
             body = resp.read()
         except _Status0 as exc:
             raise answers.status0(self.target, exc.reason) from None
@@ -787,7 +851,34 @@ class KubeClient(ObjectOps):
         return err
 
     def stream_lines(self, resp: Any, *, keep_blank: bool = False) -> Iterator[bytes]:
-        return _lines(resp, keep_blank=keep_blank)
+        """Lines of a streamed answer (``request(..., stream=True)``), each at most
+        :data:`MAX_LINE_BYTES`: a longer one closes the stream and is an error naming it."""
+        t = self.target
+
+        def too_long() -> kerr.ApiFailure:
+            path = getattr(resp, "path", "")
+            return kerr.too_large(t.server, t.context, path, MAX_LINE_BYTES, line=True)
+
+        return _lines(resp, keep_blank=keep_blank, too_long=too_long)
+
+
+def _wait_for_ever(response: Any) -> None:
+    """Let reads of ``response``'s body wait as long as it takes (its socket's timeout off)."""
+    sock = getattr(getattr(response, "connection", None), "sock", None)
+    if sock is not None:
+        sock.settimeout(None)
+
+
+class _Stream:
+    """A streamed answer: the urllib3 response (whose attributes it passes on), and the
+    path it answers, for messages."""
+
+    def __init__(self, response: Any, path: str) -> None:
+        self.response = response
+        self.path = path
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.response, name)
 
 
 def _arriving(resp: Any) -> Iterator[bytes]:
@@ -803,23 +894,44 @@ def _arriving(resp: Any) -> Iterator[bytes]:
         yield chunk
 
 
-def _lines(resp: Any, *, keep_blank: bool = False) -> Iterator[bytes]:
+def _lines(
+    resp: Any, *, too_long: Callable[[], Exception], keep_blank: bool = False
+) -> Iterator[bytes]:
     """Lines of a streamed (usually chunked) response, as they arrive.
 
     Blank lines are dropped unless ``keep_blank`` (Server-Sent Events end each
-    event with one)."""
+    event with one). A line longer than :data:`MAX_LINE_BYTES` closes the response
+    and raises ``too_long()``: one without an end would fill memory."""
     import urllib3
 
-    buf = b""
+    limit = MAX_LINE_BYTES
+    buf = bytearray()  # the line arriving; appended to in place, never copied whole
+
+    def over() -> Exception:
+        resp.close()
+        return too_long()
+
     try:
         for chunk in _arriving(resp):
-            buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
+            if b"\n" not in chunk:
+                buf += chunk
+                if len(buf) > limit:
+                    raise over()
+                continue
+            lines = chunk.split(b"\n")
+            if buf:
+                buf += lines[0]
+                lines[0] = bytes(buf)
+            buf = bytearray(lines.pop())
+            for line in lines:
+                if len(line) > limit:
+                    raise over()
                 if keep_blank or line.strip():
                     yield line
+            if len(buf) > limit:
+                raise over()
         if buf.strip():
-            yield buf
+            yield bytes(buf)
     except (urllib3.exceptions.HTTPError, OSError):
         return  # the server ended the stream (or it was dropped): callers re-list and resume
     finally:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from agentctl.deploy import answers
 from agentctl.deploy.errors import NotServed
 from agentctl.deploy.objects import ObjectRef
 
@@ -105,55 +106,59 @@ class ResourceMap:
 
     # -- building -----------------------------------------------------------
 
+    # A discovery document of another shape (an entry that is no object, a name that is no
+    # string) is read for what it holds: what is not readable is not served, and a kind
+    # the bundle needs then fails the check by name.
+
     def add_aggregated(self, doc: dict[str, Any]) -> None:
-        for item in doc.get("items") or []:
-            group = (item.get("metadata") or {}).get("name") or ""
-            for ver in item.get("versions") or []:
-                version = ver.get("version") or ""
+        for item in answers.objects(doc.get("items")):
+            group = _text(answers.mapping(item.get("metadata")).get("name"))
+            for ver in answers.objects(item.get("versions")):
+                version = _text(ver.get("version"))
                 self._versions.setdefault(group, []).append(version)
                 self.complete.add(f"{group}/{version}" if group else version)
-                for res in ver.get("resources") or []:
-                    rk = res.get("responseKind") or {}
-                    kind = rk.get("kind") or ""
+                for res in answers.objects(ver.get("resources")):
+                    kind = _text(answers.mapping(res.get("responseKind")).get("kind"))
                     info = ResourceInfo(
                         group,
                         version,
                         kind,
-                        res.get("resource") or "",
+                        _text(res.get("resource")),
                         res.get("scope") == "Namespaced",
-                        frozenset(res.get("verbs") or []),
+                        frozenset(_texts(res.get("verbs"))),
                     )
                     self._by_gvk.setdefault((group, version, kind), info)
 
     def add_group_list(
         self, api_versions: dict[str, Any] | None, group_list: dict[str, Any] | None
     ) -> None:
-        for version in (api_versions or {}).get("versions") or []:
+        for version in _texts((api_versions or {}).get("versions")):
             self._versions.setdefault("", []).append(version)
-        for g in (group_list or {}).get("groups") or []:
-            name = g.get("name") or ""
-            preferred = (g.get("preferredVersion") or {}).get("version")
-            versions = [v.get("version") for v in g.get("versions") or [] if v.get("version")]
+        for g in answers.objects((group_list or {}).get("groups")):
+            name = _text(g.get("name"))
+            preferred = _text(answers.mapping(g.get("preferredVersion")).get("version"))
+            versions = [_text(v.get("version")) for v in answers.objects(g.get("versions"))]
+            versions = [v for v in versions if v]
             if preferred in versions:
                 versions.remove(preferred)
                 versions.insert(0, preferred)
             self._versions.setdefault(name, []).extend(versions)
 
     def add_resource_list(self, doc: dict[str, Any]) -> None:
-        gv = doc.get("groupVersion") or ""
+        gv = _text(doc.get("groupVersion"))
         group, _, version = gv.rpartition("/")
         self.complete.add(gv)
-        for res in doc.get("resources") or []:
-            name = res.get("name") or ""
+        for res in answers.objects(doc.get("resources")):
+            name = _text(res.get("name"))
             if "/" in name:
                 continue  # subresource
             info = ResourceInfo(
                 group,
                 version,
-                res.get("kind") or "",
+                _text(res.get("kind")),
                 name,
-                bool(res.get("namespaced")),
-                frozenset(res.get("verbs") or []),
+                res.get("namespaced") is True,
+                frozenset(_texts(res.get("verbs"))),
             )
             self._by_gvk.setdefault((group, version, info.kind), info)
 
@@ -246,3 +251,12 @@ class ResourceMap:
             problems,
             hint=hint or "upgrade the cluster or render for its version",
         )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _texts(value: Any) -> list[str]:
+    """The strings of a list (nothing for what is no list)."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

@@ -188,6 +188,23 @@ def status_body(body: str | bytes | None) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
+MAX_CAUSES = 50  # causes of one error shown (each is a line)
+MAX_SAID = 500  # characters of one thing the server said that a message shows
+
+
+def said(value: Any, limit: int = MAX_SAID) -> str:
+    """Something the server said, as a message shows it: one line of printable
+    characters, at most about ``limit`` of them (a Status may hold anything). A longer
+    one keeps its start and its end, where the server says why ("...: field is
+    immutable" after a whole object)."""
+    text = " ".join(str(value).split())
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else "?" for c in text)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit // 2]} ... {text[-(limit // 2) :]}"
+
+
 _MANAGER = re.compile(r'conflict with "([^"]+)"(?: with subresource "([^"]+)")?(?: using (\S+))?')
 _USER = re.compile(r'User "([^"]*)"')
 
@@ -206,14 +223,18 @@ def from_response(
     if 300 <= status < 400:
         return redirected(server, context, status, (headers or {}).get("Location"))
     doc = status_body(body)
-    message = str(doc.get("message") or doc.get("reason") or f"HTTP {status}")
-    reason = str(doc.get("reason") or "")
+    message = said(doc.get("message") or doc.get("reason") or f"HTTP {status}")
+    reason = said(doc.get("reason") or "", 80)
     raw_details = doc.get("details")
     details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
-    causes = [c for c in (details.get("causes") or []) if isinstance(c, dict)]
+    raw_causes = details.get("causes")
+    causes = [c for c in raw_causes if isinstance(c, dict)] if isinstance(raw_causes, list) else []
+    if len(causes) > MAX_CAUSES:  # each is a line of the message
+        causes = causes[:MAX_CAUSES]
     retry_after = parse_retry_after((headers or {}).get("Retry-After"))
-    if retry_after is None and isinstance(details.get("retryAfterSeconds"), int):
-        retry_after = float(details["retryAfterSeconds"])
+    seconds = details.get("retryAfterSeconds")
+    if retry_after is None and isinstance(seconds, int) and not isinstance(seconds, bool):
+        retry_after = float(max(0, min(seconds, 86400)))
 
     if status == 401:
         who = f"user {identity}" if identity else "the current user"
@@ -245,12 +266,12 @@ def from_response(
             lines = []
             managers = []
             for c in conflicts:
-                mm = _MANAGER.search(str(c.get("message") or ""))
+                mm = _MANAGER.search(said(c.get("message") or ""))
                 manager = mm.group(1) if mm else "another manager"
                 sub = f' (subresource "{mm.group(2)}")' if mm and mm.group(2) else ""
                 managers.append(manager)
                 lines.append(
-                    f'{req.target}: field {c.get("field", "?")} is managed by "{manager}"{sub}'
+                    f'{req.target}: field {said(c.get("field", "?"))} is managed by "{manager}"{sub}'
                 )
             n = len(conflicts)
             who = ", ".join(f'"{m}"' for m in dict.fromkeys(managers))
@@ -268,7 +289,7 @@ def from_response(
         return Conflict(f"{req.target}: conflict: {message}", status=status, reason=reason)
     if status == 422:
         lines = [
-            f"{req.target}: {c.get('field', '?')}: {c.get('message', '')}".rstrip(": ")
+            f"{req.target}: {said(c.get('field', '?'))}: {said(c.get('message', ''))}".rstrip(": ")
             for c in causes
         ]
         first = lines[0] if lines else f"{req.target}: {message}"
@@ -282,7 +303,7 @@ def from_response(
     if status == 404:
         if details.get("kind") == "namespaces" and req.name != details.get("name"):
             return NotFound(
-                f"{req.target}: namespace {details.get('name')} does not exist",
+                f"{req.target}: namespace {said(details.get('name'), 80)} does not exist",
                 status=status,
                 reason=reason,
             )
@@ -322,11 +343,15 @@ def redirected(server: str, context: str | None, status: int, location: str | No
     )
 
 
-def too_large(server: str, context: str | None, path: str, limit: int) -> ApiFailure:
-    """An answer past ``limit`` bytes: not read on (an endless body would fill memory)."""
+def too_large(
+    server: str, context: str | None, path: str, limit: int, *, line: bool = False
+) -> ApiFailure:
+    """An answer (``line``: one line of a streamed answer) past ``limit`` bytes: not read
+    on (an endless body would fill memory)."""
     ctx = f" (context {context})" if context else ""
+    what = "a line longer than" if line else "more than"
     return ApiFailure(
-        f"{server.rstrip('/')}{path}{ctx} answered more than {limit // 2**20} MiB; not read further",
+        f"{server.rstrip('/')}{path}{ctx} answered {what} {limit // 2**20} MiB; not read further",
         hint="a Kubernetes API server answers far less; check the cluster's server URL "
         "in the kubeconfig and any proxy on the way",
     )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from agentctl.deploy import answers
 from agentctl.deploy import errors as kerr
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import well_known
@@ -43,8 +44,9 @@ def agent_pods(
     """The agent's pods; with ``run`` (a label selector of one run), only that run's."""
     selector = f"{AGENT_LABEL}={agent}" + (f",{run}" if run else "")
     pods, _ = client.list(well_known("", "Pod"), namespace, labels=selector)
+    named = [p for p in pods if (p.get("metadata") or {}).get("name")]  # no name: no logs
     return sorted(
-        pods,
+        named,
         key=lambda p: (
             str((p.get("metadata") or {}).get("creationTimestamp") or ""),
             str(p["metadata"]["name"]),
@@ -55,19 +57,22 @@ def agent_pods(
 def streams_of(
     pod: dict[str, Any], container: str | None = None, *, by_step: bool = False
 ) -> list[Stream]:
-    spec = pod.get("spec") or {}
+    spec = answers.mapping(pod.get("spec"))
     label = ""
     if by_step:  # an Argo pod's node name is <workflow>.<step>[(<item>)]
         node = str(((pod.get("metadata") or {}).get("annotations") or {}).get(NODE_NAME) or "")
         label = node.partition(".")[2] or node
     names = [
         c.get("name")
-        for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+        for c in [
+            *answers.objects(spec.get("initContainers")),
+            *answers.objects(spec.get("containers")),
+        ]
     ]
     return [
-        Stream(pod["metadata"]["name"], str(n), label)
+        Stream(pod["metadata"]["name"], n, label)
         for n in names
-        if n and (container is None or n == container)
+        if n and isinstance(n, str) and (container is None or n == container)
     ]
 
 
@@ -154,7 +159,7 @@ def follow(
         pods = agent_pods(client, namespace, agent, run)
         alive = False
         for p in pods:
-            phase = (p.get("status") or {}).get("phase") or "Pending"
+            phase = str((p.get("status") or {}).get("phase") or "Pending")
             waiting = phase == "Pending" and not _started(p)
             alive = alive or phase not in FINISHED
             if waiting:
@@ -191,11 +196,12 @@ def follow(
 
 
 def _started(pod: dict[str, Any]) -> bool:
+    status = pod.get("status") or {}
     for cs in [
-        *((pod.get("status") or {}).get("initContainerStatuses") or []),
-        *((pod.get("status") or {}).get("containerStatuses") or []),
+        *answers.objects(status.get("initContainerStatuses")),
+        *answers.objects(status.get("containerStatuses")),
     ]:
-        state = cs.get("state") or {}
+        state = answers.mapping(cs.get("state"))
         if "running" in state or "terminated" in state:
             return True
     return False

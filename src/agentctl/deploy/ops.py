@@ -177,7 +177,7 @@ class ObjectOps:
             or data.get("kind", res.kind) != res.kind
         ):
             raise self._not_kubernetes(path, f"a JSON object that is not a {res.kind}")
-        return data
+        return dict(self._answered_object(res, path, data))
 
     def list(
         self,
@@ -198,10 +198,17 @@ class ObjectOps:
             ).data
             or {}
         )
-        if not isinstance(data.get("items", []), list | None) or "metadata" not in data:
+        if not isinstance(data.get("items", []), list | None) or not isinstance(
+            data.get("metadata"), dict
+        ):
             raise self._not_kubernetes(path, f"a JSON object that is not a list of {res.plural}")
         items = []
-        for item in data.get("items") or []:
+        for i, item in enumerate(data.get("items") or []):
+            problem = answers.object_problem(item, res.kind)
+            if problem:
+                raise self._not_kubernetes(
+                    path, f"a list of {res.plural} whose items[{i}] {problem}"
+                )
             item.setdefault("apiVersion", res.api_version)
             item.setdefault("kind", res.kind)
             items.append(item)
@@ -224,7 +231,7 @@ class ObjectOps:
             "force": "true" if force else None,
             "dryRun": "All" if dry_run else None,
         }
-        return self.request(
+        resp = self.request(
             "PATCH",
             path,
             query=query,
@@ -232,6 +239,8 @@ class ObjectOps:
             content_type=APPLY_PATCH,
             info=self._info(res, "patch", "PATCH", path, ns, name),
         )
+        self._answered_object(res, path, resp.data)
+        return resp
 
     def merge_patch(
         self,
@@ -245,17 +254,16 @@ class ObjectOps:
         """A JSON merge patch (null removes a key); a ``metadata.resourceVersion`` in
         the patch makes it conditional (409 Conflict when the object has changed)."""
         path = res.path(namespace, name)
-        return dict(
-            self.request(
-                "PATCH",
-                path,
-                query={"fieldManager": manager},
-                body=patch,
-                content_type="application/merge-patch+json",
-                info=self._info(res, "patch", "PATCH", path, namespace, name),
-                idempotent=False,
-            ).data
-        )
+        data = self.request(
+            "PATCH",
+            path,
+            query={"fieldManager": manager},
+            body=patch,
+            content_type="application/merge-patch+json",
+            info=self._info(res, "patch", "PATCH", path, namespace, name),
+            idempotent=False,
+        ).data
+        return dict(self._answered_object(res, path, data, required=True))
 
     def create(
         self, res: ResourceInfo, namespace: str | None, obj: dict[str, Any]
@@ -265,16 +273,27 @@ class ObjectOps:
             "generateName"
         )
         info = self._info(res, "create", "POST", path, namespace, name)
-        return dict(
-            self.request(
-                "POST",
-                path,
-                query={"fieldManager": FIELD_MANAGER},
-                body=obj,
-                info=info,
-                idempotent=False,
-            ).data
-        )
+        data = self.request(
+            "POST",
+            path,
+            query={"fieldManager": FIELD_MANAGER},
+            body=obj,
+            info=info,
+            idempotent=False,
+        ).data
+        return dict(self._answered_object(res, path, data, required=True))
+
+    def _answered_object(
+        self, res: ResourceInfo, path: str, data: Any, *, required: bool = False
+    ) -> Any:
+        """``data``, the object the server answered, when it is one (None, an empty
+        answer, too unless ``required``); NotKubernetes naming what it is otherwise."""
+        if data is None and not required:
+            return data
+        problem = answers.object_problem(data, res.kind) if data is not None else "is empty"
+        if problem:
+            raise self._not_kubernetes(path, f"a {res.kind} that {problem}")
+        return data
 
     def delete(
         self,
@@ -328,9 +347,15 @@ class ObjectOps:
             "GET", path, query=query, info=info, stream=True, read_timeout=timeout_seconds + 15
         ).data
         for line in self.stream_lines(resp):
-            event = json.loads(line)
-            obj = event.get("object")
-            if isinstance(obj, dict) and event.get("type") != "ERROR":
+            try:
+                event = json.loads(line)
+            except ValueError:
+                event = None
+            problem = answers.event_problem(event, res.kind)
+            if problem:
+                raise self._not_kubernetes(path, f"a watch event that {problem}")
+            obj = event["object"]
+            if event["type"] != "ERROR":
                 obj.setdefault("apiVersion", res.api_version)
                 obj.setdefault("kind", res.kind)
             yield event

@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentctl.deploy import answers
 from agentctl.deploy import errors as kerr
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import ResourceInfo, well_known
@@ -69,7 +70,37 @@ class Refused(UsageError):
 
 
 def _size(claim_spec: dict[str, Any]) -> str:
-    return str(((claim_spec.get("resources") or {}).get("requests") or {}).get("storage") or "")
+    """The storage a claim spec requests; "" for none, or for what is no quantity."""
+    resources = claim_spec.get("resources")
+    requests = resources.get("requests") if isinstance(resources, dict) else None
+    size = requests.get("storage") if isinstance(requests, dict) else None
+    try:
+        return size if isinstance(size, str) and memory_bytes(size) >= 0 else ""
+    except (ValueError, ArithmeticError):
+        return ""
+
+
+def _templates(sts_spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """A StatefulSet spec's claim templates (those that are objects: a live one may hold anything)."""
+    return answers.objects(sts_spec.get("volumeClaimTemplates"))
+
+
+def _name(obj: dict[str, Any]) -> str:
+    name = answers.mapping(obj.get("metadata")).get("name")
+    return name if isinstance(name, str) else ""
+
+
+def _spec(obj: dict[str, Any]) -> dict[str, Any]:
+    return answers.mapping(obj.get("spec"))
+
+
+def _labels(value: Any) -> dict[str, str]:
+    return {k: v for k, v in answers.mapping(value).items() if isinstance(v, str)}
+
+
+def _modes(claim_spec: dict[str, Any]) -> list[str]:
+    modes = claim_spec.get("accessModes")
+    return [m for m in modes if isinstance(m, str)] if isinstance(modes, list) else []
 
 
 def _bytes(q: str) -> int:
@@ -78,7 +109,7 @@ def _bytes(q: str) -> int:
 
 def _claim_refusal(what: str, live: dict[str, Any], new: dict[str, Any]) -> str | None:
     """Why the live claim spec cannot become the new one (None when it can)."""
-    live_modes, new_modes = live.get("accessModes") or [], new.get("accessModes") or []
+    live_modes, new_modes = _modes(live), _modes(new)
     if new_modes and live_modes and sorted(live_modes) != sorted(new_modes):
         return (
             f"{what}: the access mode cannot change ({', '.join(live_modes)} -> "
@@ -159,39 +190,35 @@ def _plan_statefulset(
     changed = []
     for f in STS_IMMUTABLE:
         if f == "volumeClaimTemplates":
-            if _templates_differ(lspec.get(f) or [], nspec.get(f) or []):
+            if _templates_differ(_templates(lspec), _templates(nspec)):
                 changed.append(f"spec.{f}")
         elif f in nspec and nspec[f] != lspec.get(f):
             changed.append(f"spec.{f}")
     if not changed:
         return None
     rep = Replacement(ref, changed)
-    live_templates = {
-        (t.get("metadata") or {}).get("name"): t for t in lspec.get("volumeClaimTemplates") or []
-    }
+    live_templates = {_name(t): t for t in _templates(lspec)}
     claims: list[dict[str, Any]] = []
-    for tmpl in nspec.get("volumeClaimTemplates") or []:
-        name = str((tmpl.get("metadata") or {}).get("name") or "")
+    for tmpl in _templates(nspec):
+        name = _name(tmpl)
         old = live_templates.get(name)
         if old is None:
             continue  # a new template: the new StatefulSet creates its claims
         why = _claim_refusal(
-            f"StatefulSet {ref.name} volume {name}", old.get("spec") or {}, tmpl.get("spec") or {}
+            f"StatefulSet {ref.name} volume {name}", _spec(old), tmpl.get("spec") or {}
         )
         if why:
             raise Refused(why, hint=REMEDY)
         wanted = _size(tmpl.get("spec") or {})
         for claim in _claims_of(client, ref, lspec, name):
             why = _claim_refusal(
-                f"PersistentVolumeClaim {claim['metadata']['name']}",
-                claim.get("spec") or {},
-                tmpl.get("spec") or {},
+                f"PersistentVolumeClaim {_name(claim)}", _spec(claim), tmpl.get("spec") or {}
             )
             if why:
                 raise Refused(why, hint=REMEDY)
             cur = _size(claim.get("spec") or {})
             if cur and wanted and _bytes(wanted) > _bytes(cur):
-                rep.expand.append(Expansion(claim["metadata"]["name"], cur, wanted))
+                rep.expand.append(Expansion(_name(claim), cur, wanted))
                 claims.append(claim)
     if claims:
         _check_expandable(client, claims)
@@ -203,11 +230,12 @@ def _templates_differ(live: list[dict[str, Any]], new: list[dict[str, Any]]) -> 
     (the server adds defaults such as volumeMode, which are no change)."""
 
     def key(t: dict[str, Any]) -> tuple[Any, ...]:
-        spec = t.get("spec") or {}
+        spec = _spec(t)
+        sc = spec.get("storageClassName")
         return (
-            (t.get("metadata") or {}).get("name"),
-            tuple(sorted(spec.get("accessModes") or [])),
-            spec.get("storageClassName"),
+            _name(t),
+            tuple(sorted(_modes(spec))),
+            sc if isinstance(sc, str) else None,
             _bytes(_size(spec)),
         )
 
@@ -230,18 +258,15 @@ def _claims_of(
     """The claims a StatefulSet made from one template: <template>-<statefulset>-<ordinal>."""
     labels = ",".join(
         f"{k}={v}"
-        for k, v in sorted(((lspec.get("selector") or {}).get("matchLabels") or {}).items())
+        for k, v in sorted(
+            _labels(answers.mapping(lspec.get("selector")).get("matchLabels")).items()
+        )
     )
     items, _ = client.list(
         well_known("", "PersistentVolumeClaim"), ref.namespace, labels=labels or None
     )
     prefix = f"{template}-{ref.name}-"
-    return [
-        c
-        for c in items
-        if c["metadata"]["name"].startswith(prefix)
-        and c["metadata"]["name"][len(prefix) :].isdigit()
-    ]
+    return [c for c in items if _name(c).startswith(prefix) and _name(c)[len(prefix) :].isdigit()]
 
 
 STORAGE_CLASS = ResourceInfo(
@@ -254,10 +279,10 @@ def _check_expandable(client: KubeClient, claims: list[dict[str, Any]]) -> None:
     """Refuse (exit 2) when a claim's StorageClass does not allow expansion."""
     classes: dict[str, dict[str, Any] | None] = {}
     for claim in claims:
-        name = (claim.get("spec") or {}).get("storageClassName")
-        if not name:
+        name = _spec(claim).get("storageClassName")
+        if not name or not isinstance(name, str):
             raise Refused(
-                f"PersistentVolumeClaim {claim['metadata']['name']} has no storage class: "
+                f"PersistentVolumeClaim {_name(claim)} has no storage class: "
                 "only a claim provisioned by a StorageClass can grow",
                 hint=REMEDY,
             )
@@ -270,7 +295,7 @@ def _check_expandable(client: KubeClient, claims: list[dict[str, Any]]) -> None:
         if sc is None or not sc.get("allowVolumeExpansion"):
             state = "does not exist" if sc is None else "does not allow volume expansion"
             raise Refused(
-                f"PersistentVolumeClaim {claim['metadata']['name']}: memory cannot grow: "
+                f"PersistentVolumeClaim {_name(claim)}: memory cannot grow: "
                 f"StorageClass {name} {state}",
                 hint="ask the cluster admin to set allowVolumeExpansion: true on the StorageClass, "
                 "or " + REMEDY,

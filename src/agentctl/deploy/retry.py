@@ -42,7 +42,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if not value:
         return None
     try:
-        return max(0.0, float(int(value)))
+        return max(0.0, float(min(int(value), 86400)))  # a day: longer than any budget
     except ValueError:
         pass
     try:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentctl.deploy import answers
 from agentctl.deploy import errors as kerr
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.diagnose import diagnose
@@ -152,7 +153,9 @@ def from_workflow(obj: dict[str, Any], agent: str) -> RunState:
     state.message = str(st.get("message") or "")
     state.started, state.finished = st.get("startedAt"), st.get("finishedAt")
     state.resource_version = md.get("resourceVersion")
-    for nid, n in (st.get("nodes") or {}).items():
+    for nid, n in answers.mapping(st.get("nodes")).items():
+        if not isinstance(n, dict):
+            continue
         state.nodes[nid] = RunNode(
             nid,
             str(n.get("displayName") or n.get("name") or nid),
@@ -161,7 +164,9 @@ def from_workflow(obj: dict[str, Any], agent: str) -> RunState:
             n.get("startedAt"),
             n.get("finishedAt"),
             str(n.get("message") or ""),
-            list(n.get("children") or []),
+            [c for c in n.get("children") or [] if isinstance(c, str)]
+            if isinstance(n.get("children"), list)
+            else [],
         )
     state.root = state.name if state.name in state.nodes else next(iter(state.nodes), None)
     return state
@@ -175,7 +180,7 @@ def from_job(job: dict[str, Any], pods: list[dict[str, Any]], agent: str) -> Run
     failed = next(
         (
             c
-            for c in st.get("conditions") or []
+            for c in answers.objects(st.get("conditions"))
             if c.get("type") == "Failed" and c.get("status") == "True"
         ),
         None,
@@ -192,15 +197,15 @@ def from_job(job: dict[str, Any], pods: list[dict[str, Any]], agent: str) -> Run
     ):
         pmd, pst = p.get("metadata") or {}, p.get("status") or {}
         name = str(pmd.get("name"))
-        ends = [
-            (cs.get("state") or {}).get("terminated", {}).get("finishedAt")
-            for cs in pst.get("containerStatuses") or []
-            if (cs.get("state") or {}).get("terminated")
+        statuses = answers.objects(pst.get("containerStatuses"))
+        terminated = [
+            answers.mapping(answers.mapping(cs.get("state")).get("terminated")) for cs in statuses
         ]
+        ends = [t["finishedAt"] for t in terminated if isinstance(t.get("finishedAt"), str)]
         msg = ""
-        for cs in pst.get("containerStatuses") or []:
-            waiting = (cs.get("state") or {}).get("waiting") or {}
-            term = (cs.get("state") or {}).get("terminated") or {}
+        for cs in statuses:
+            waiting = answers.mapping(answers.mapping(cs.get("state")).get("waiting"))
+            term = answers.mapping(answers.mapping(cs.get("state")).get("terminated"))
             if waiting.get("reason"):
                 msg = str(waiting["reason"])
             elif term and term.get("exitCode") not in (0, None):
@@ -294,9 +299,12 @@ def start(
     meta: dict[str, Any] = {"generateName": f"{inv.agent}-run-", "namespace": ns, "labels": labels}
     if cron is not None:
         cj = _template_of(client, rmap.for_kind("batch", "CronJob"), ns, cron.name)
-        jt = (cj.get("spec") or {}).get("jobTemplate") or {}
-        spec = copy.deepcopy(jt.get("spec") or {})
-        meta["labels"] = {**((jt.get("metadata") or {}).get("labels") or {}), **labels}
+        jt = answers.mapping(answers.mapping(cj.get("spec")).get("jobTemplate"))
+        spec = copy.deepcopy(answers.mapping(jt.get("spec")))
+        meta["labels"] = {
+            **answers.mapping(answers.mapping(jt.get("metadata")).get("labels")),
+            **labels,
+        }
         meta["annotations"] = {"cronjob.kubernetes.io/instantiate": "manual"}
         cmd = cj.get("metadata") or {}
         meta["ownerReferences"] = [
@@ -309,10 +317,13 @@ def start(
             }
         ]
     elif job is not None:
-        spec = copy.deepcopy(_template_of(client, job_res, ns, job.name).get("spec") or {})
+        spec = copy.deepcopy(
+            answers.mapping(_template_of(client, job_res, ns, job.name).get("spec"))
+        )
         spec.pop("selector", None)
         spec.pop("manualSelector", None)
-        tlabels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+        tmeta = answers.mapping(answers.mapping(spec.get("template")).get("metadata"))
+        tlabels = answers.mapping(tmeta.get("labels"))
         for key in _CONTROLLER_LABELS:
             tlabels.pop(key, None)
     else:
@@ -323,9 +334,11 @@ def start(
     extra = {PARAMS_ENV: json.dumps(params, sort_keys=True)} if params else {}
     if task is not None:
         extra[TASK_ENV] = task
-    for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []:
+    for c in answers.objects(
+        answers.mapping(answers.mapping(spec.get("template")).get("spec")).get("containers")
+    ):
         if extra:
-            c["env"] = [e for e in c.get("env") or [] if e.get("name") not in extra] + [
+            c["env"] = [e for e in answers.objects(c.get("env")) if e.get("name") not in extra] + [
                 {"name": k, "value": v} for k, v in extra.items()
             ]
     body = {"apiVersion": "batch/v1", "kind": "Job", "metadata": meta, "spec": spec}
@@ -363,6 +376,8 @@ def watch(
                 resource_version=rv,
                 timeout_seconds=max(1, window),
             ):
+                if deadline is not None and clock() >= deadline:
+                    break  # a server that keeps the watch going past timeoutSeconds
                 obj = event.get("object") or {}
                 if event.get("type") == "ERROR":  # e.g. 410 Gone: our resourceVersion is too old
                     rv = None

@@ -116,3 +116,35 @@ def test_group_lists_without_aggregation_need_resource_lists() -> None:
     )
     assert m.lookup("apps", "v1", "Deployment").plural == "deployments"
     assert m.missing_group_versions(refs) == ["v1"]
+
+
+@pytest.mark.parametrize("wrong", [5, "x", None, [1], {"a": 1}, True, ["x"]])
+def test_discovery_of_another_shape_serves_only_what_it_says(wrong: object) -> None:
+    """Whatever a field of a discovery document is, the map holds what can be read and
+    the check names the rest as not served, as for any server that lacks a kind."""
+    good = aggregated("apps", "v1", ("Deployment", "deployments", True))
+    for where in range(8):
+        doc = aggregated("", "v1", ("ConfigMap", "configmaps", True))
+        item = doc["items"][0]
+        ver = item["versions"][0]
+        res = ver["resources"][0]
+        holder, key = [
+            (doc, "items"),
+            (item, "metadata"),
+            (item, "versions"),
+            (ver, "version"),
+            (ver, "resources"),
+            (res, "responseKind"),
+            (res, "verbs"),
+            (res, "resource"),
+        ][where]
+        holder[key] = wrong
+        rmap = ResourceMap("v1.31.0")
+        rmap.add_aggregated(doc)
+        rmap.add_aggregated(good)
+        rmap.add_group_list({"versions": wrong}, {"groups": [wrong, {"name": wrong}]})
+        rmap.add_resource_list({"groupVersion": wrong, "resources": wrong})
+        rmap.add_resource_list({"groupVersion": "v1", "resources": [wrong, {"name": wrong}]})
+        assert rmap.lookup("apps", "v1", "Deployment") is not None
+        with pytest.raises(NotServed):
+            rmap.check([{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}}])

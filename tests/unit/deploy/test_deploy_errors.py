@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from agentctl.deploy import errors as kerr
 from agentctl.deploy.errors import RequestInfo, from_response
 
@@ -170,3 +172,52 @@ def test_endpoints_are_shown_without_user_info_or_query() -> None:
         "agentctl does not follow redirects"
     )
     assert err.exit_code == 3
+
+
+GET_CM = RequestInfo(
+    "GET", "/api/v1/namespaces/ns/configmaps/a", "get", "configmaps", "ns", "a", "ConfigMap"
+)
+
+
+@pytest.mark.parametrize("code", [400, 403, 404, 409, 410, 422, 429, 500, 503])
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"kind": "Status", "message": "m", "details": {"causes": 5}},
+        {"kind": "Status", "message": "m", "details": {"causes": True}},
+        {"kind": "Status", "message": "m", "details": {"causes": [{"field": {"a": 1}}]}},
+        {"kind": "Status", "message": ["m"], "reason": {"r": 1}, "details": [1]},
+        {"kind": "Status", "message": "m", "details": {"retryAfterSeconds": 10**400}},
+        {"kind": "Status", "details": {"kind": "namespaces", "name": ["x"]}},
+    ],
+)
+def test_a_status_of_another_shape_is_still_one_explained_error(
+    code: int, doc: dict[str, object]
+) -> None:
+    err = kerr.from_response(code, json.dumps(doc), {}, GET_CM, server="https://h")
+    assert err.status == code and err.exit_code == 3
+    assert all("\n" not in line for line in err.lines())
+
+
+def test_what_the_server_said_is_one_short_printable_line() -> None:
+    body = status(500, "Internal\nError", "line one\nline two\x1b[31m red" + "m" * 10_000 + " why")
+    err = kerr.from_response(500, body, {}, GET_CM, server="https://h")
+    (line,) = err.lines()
+    assert line.startswith(
+        "the API server failed ConfigMap/a in namespace ns (500 Internal Error): "
+        "line one line two?[31m red"
+    )
+    assert " ... " in line and line.endswith("m why") and len(line) < 700
+
+
+def test_causes_shown_are_bounded() -> None:
+    causes = [{"field": f"spec.f{i}", "message": "bad"} for i in range(10_000)]
+    err = kerr.from_response(422, status(422, "Invalid", "m", causes=causes), {}, GET_CM)
+    assert len(err.lines()) <= kerr.MAX_CAUSES + 2
+
+
+@pytest.mark.parametrize("value", ["1" + "0" * 400, str(10**20)])
+def test_a_retry_after_past_any_budget_is_a_day(value: str) -> None:
+    from agentctl.deploy.retry import parse_retry_after
+
+    assert parse_retry_after(value) == 86400.0

@@ -26,14 +26,6 @@ BASE: dict[str, Any] = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _no_proxy_no_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-
-
 def client_for(tmp_path: Path, doc: dict[str, Any]) -> kc.KubeClient:
     path = tmp_path / "kc"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
