@@ -36,6 +36,7 @@ class InitRequest:
     directory: str | None = None
     overwrite: bool = False  # with force: replace files that differ from the template
     hooks: HookTrust | None = None
+    output_option: str = "--output-dir"  # how errors name output_dir
 
 
 @dataclass(frozen=True)
@@ -267,6 +268,8 @@ def render(
         variables.check_name(name or str(values.get("name", "")))
         if new_project:  # an existing project keeps the name it has
             variables.check_project_name(values, meta)
+            if repo_dir.parent == catalog.builtin_root():
+                variables.check_yaml_text(values)
         out.mkdir(parents=True, exist_ok=True)
         project = Path(
             cookiecutter(
@@ -298,13 +301,20 @@ def generate(request: InitRequest) -> InitResult:
         )
     output_dir = request.output_dir.expanduser().absolute()
     if output_dir.exists() and not output_dir.is_dir():
-        raise UsageError(f"--output-dir {request.output_dir}: not a directory")
+        raise UsageError(f"{request.output_option} {request.output_dir}: not a directory")
     if request.name is not None:
         _check_target(output_dir / request.name, request.force)
     created_output = not output_dir.exists()
-    output_dir.mkdir(parents=True, exist_ok=True)
     try:
-        with tempfile.TemporaryDirectory(dir=output_dir, prefix=".agentctl-init-") as tmp:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        staging = tempfile.TemporaryDirectory(dir=output_dir, prefix=".agentctl-init-")
+    except OSError as exc:
+        raise UsageError(
+            f"{request.output_option} {request.output_dir}: cannot create the project there: "
+            f"{exc.strerror or exc}"
+        ) from None
+    try:
+        with staging as tmp:
             return _generate_in(request, source, output_dir, Path(tmp))
     except BaseException:
         if created_output:
