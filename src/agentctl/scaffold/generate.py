@@ -81,7 +81,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def _cookiecutter_errors(template: str) -> Iterator[None]:
+def cookiecutter_errors(template: str) -> Iterator[None]:
     import logging
     import subprocess
 
@@ -234,7 +234,7 @@ def render(
     from cookiecutter.main import cookiecutter
     from cookiecutter.prompt import prompt_for_config
 
-    with _cookiecutter_errors(template):
+    with cookiecutter_errors(template):
         repo_dir = fetched.template_dir
         _check_template_links(repo_dir)
         raw = catalog.read_context(repo_dir)
@@ -383,7 +383,7 @@ def _unlink_shadowing_links(project: Path, merged: Path) -> None:
 def _generate_in(
     request: InitRequest, source: catalog.TemplateSource, output_dir: Path, staging: Path
 ) -> InitResult:
-    with _cookiecutter_errors(request.template):
+    with cookiecutter_errors(request.template):
         fetched = versions.fetch_current(source, request.checkout, request.directory, staging)
     trust = request.hooks or HookTrust(search_from=output_dir)
     accept = trust.accept(request.template, source, template_hooks(fetched.template_dir))

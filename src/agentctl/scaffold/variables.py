@@ -161,7 +161,7 @@ def check_yaml_text(values: Mapping[str, Any]) -> None:
 def _check_yaml_text(key: str, value: str) -> None:
     import yaml
 
-    tag = yaml.SafeLoader.resolve(yaml.SafeLoader, yaml.ScalarNode, value, (True, False))
+    tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
     if tag != "tag:yaml.org,2002:str":
         kind = _YAML_KINDS.get(tag.rsplit(":", 1)[-1], "something other than text")
         what, better = (
