@@ -293,3 +293,16 @@ def test_a_judge_trickling_its_answer_is_given_up_on_in_time(
     assert "Traceback" not in res.stderr
     line = res.stderr.strip().splitlines()[0]
     assert f"{judge.url}/chat/completions: the judge endpoint did not answer within 1s" in line
+
+
+@pytest.mark.parametrize("key", [f"{TOKEN}\nX-Injected: 1", f"{TOKEN}\t", f"{TOKEN}é"])
+def test_a_judge_key_no_header_can_carry_is_refused_without_echoing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv("AGENTCTL_JUDGE_API_KEY", key)
+    with _Judge(_judge_answer('{"score": 1}')) as judge:
+        res = _eval_with_judge(tmp_path, judge.url)
+    assert res.exit_code == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    assert res.stderr.startswith("error: the judge's API key holds a line break"), res.stderr
+    assert TOKEN not in res.stderr + res.stdout

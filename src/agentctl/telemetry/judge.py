@@ -100,6 +100,16 @@ class JudgeResult:
         }
 
 
+def _check_key(key: str | None) -> None:
+    """A key no HTTP header can carry is refused up front, and never echoed, not even in an
+    error (``http.client`` would name the whole header value)."""
+    if key and not (key.isascii() and key.isprintable()):
+        raise UsageError(
+            "the judge's API key holds a line break or another character no HTTP header can carry",
+            hint="check the value of the variable --judge-key-env names",
+        )
+
+
 def _chat(
     base_url: str, key: str | None, body: dict[str, Any]
 ) -> tuple[dict[str, Any], tuple[int, int]]:
@@ -108,6 +118,7 @@ def _chat(
     shown = mask_url(url)
     headers = {"Content-Type": "application/json"}
     if key:
+        _check_key(key)
         headers["Authorization"] = f"Bearer {key}"
     request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
     deadline = time.monotonic() + TIMEOUT_SECONDS
@@ -123,7 +134,9 @@ def _chat(
             f"{shown}: the judge endpoint did not answer within {TIMEOUT_SECONDS:g}s"
         ) from None
     except (urllib.error.URLError, OSError, ValueError) as err:
-        reason = getattr(err, "reason", err)
+        reason = str(getattr(err, "reason", err))
+        if key:
+            reason = reason.replace(key, "[REDACTED]")
         raise TelemetryError(f"{shown}: the judge endpoint is unreachable ({reason})") from None
     if raw is None:
         raise TelemetryError(f"{shown}: the judge's response is larger than 1 MiB")
@@ -213,6 +226,7 @@ class RubricScorer:
     def __init__(self, model: str, base_url: str, key: str | None) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise UsageError(f"--judge-url {base_url}: not an http(s) URL")
+        _check_key(key)
         self.model = model
         self.base_url = base_url.rstrip("/")
         self._key = key
@@ -290,6 +304,7 @@ def judge_runs(
 
     if not base_url.startswith(("http://", "https://")):
         raise UsageError(f"--judge-url {base_url}: not an http(s) URL")
+    _check_key(key)
     result = JudgeResult(model, base_url.rstrip("/"))
     params: list[Any] = [OP_INVOKE_AGENT, since_ns, until_ns]
     where = ""
