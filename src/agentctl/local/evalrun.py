@@ -180,6 +180,8 @@ def load_last_run(project_dir: Path, version: str) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise UsageError(f"{path}: unreadable baseline ({err})") from None
+    except RecursionError:
+        raise UsageError(f"{path}: unreadable baseline (JSON nested too deeply)") from None
     if not isinstance(data, dict) or not isinstance(data.get("cases"), dict):
         raise UsageError(f"{path}: not an eval-set run record")
     return data
