@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from tests.cli.helpers import run_cli
 from tests.cli.test_eval_groundedness import WINDOW, _run
+from tests.fakes.loopback import serve
 
 from agentctl.telemetry.store import TraceStore
 
@@ -50,12 +51,8 @@ class _Server:
 
             do_POST = do_GET
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.httpd.daemon_threads = True
+        self.httpd = serve(H)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
 
     def close(self) -> None:
         self.httpd.shutdown()
@@ -204,12 +201,8 @@ class _Judge:
                 except OSError:
                     pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.httpd.daemon_threads = True
+        self.httpd = serve(H)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
 
     def __enter__(self) -> _Judge:
         return self

@@ -395,9 +395,10 @@ def test_a_git_record_naming_no_repository_is_one_line(tmp_path):
 
 
 def test_a_git_server_trickling_its_answer_is_given_up_on(tmp_path, monkeypatch):
-    import threading
     import time
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
+
+    from tests.fakes.loopback import serve
 
     class Trickle(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.0"
@@ -418,11 +419,7 @@ def test_a_git_server_trickling_its_answer_is_given_up_on(tmp_path, monkeypatch)
             except OSError:
                 pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
-    httpd.daemon_threads = True
-    threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    ).start()
+    httpd = serve(Trickle)
     monkeypatch.setattr(versions, "GIT_LOW_SPEED_SECONDS", 2)
     url = f"http://127.0.0.1:{httpd.server_address[1]}/t.git"
     started = time.monotonic()
