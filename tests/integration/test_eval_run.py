@@ -129,3 +129,35 @@ def test_bad_eval_sets_are_reported_with_file_line_and_field(tmp_path: Path) -> 
     assert result.exit_code == 2
     assert f"{bad}:5:7: cases[0].expect.toolz" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.agent_runtime
+def test_sigterm_stops_the_run_and_leaves_no_agent_running(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from agentctl.local.process import processes_under
+
+    project = scaffold(tmp_path, "tool-service", "agent-x")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentctl", "eval", "run", str(project), "--repeat", "1000",
+         "--store", str(tmp_path / "traces.db"), "--python", sys.executable],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # the agent is up once the first case has run
+            if " #1 " in line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 130
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while processes_under(project) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert processes_under(project) == []

@@ -98,3 +98,13 @@ def test_quickstart_refuses_a_used_directory(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "already exists and is not empty" in result.stderr
     assert (used / "keep.txt").read_text() == "mine"
+
+
+def test_quickstart_refuses_a_directory_it_cannot_create(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a directory")
+    result = quickstart(tmp_path, "--dir", str(tmp_path / "a-file" / "demo"))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"error: --dir {tmp_path / 'a-file' / 'demo'}: cannot create it: Not a directory" in (
+        result.stderr
+    )

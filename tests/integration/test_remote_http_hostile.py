@@ -6,7 +6,9 @@ carry them there. The answer is one line naming the endpoint and where it pointe
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 import pytest
 from tests.cli.helpers import run_cli
 from tests.cli.test_eval_groundedness import WINDOW, _run
+from tests.fakes.loopback import serve
 
 from agentctl.telemetry.store import TraceStore
 
@@ -48,12 +51,8 @@ class _Server:
 
             do_POST = do_GET
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
-        self.httpd.daemon_threads = True
+        self.httpd = serve(H)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
 
     def close(self) -> None:
         self.httpd.shutdown()
@@ -172,3 +171,131 @@ def test_an_endless_opencost_answer_is_cut_off(
     assert "Traceback" not in res.stderr
     line = res.stderr.strip().splitlines()[0]
     assert f"{url}/allocation: OpenCost answered more than 10000 bytes" in line, line
+
+
+class _Judge:
+    """Loopback chat-completions endpoint answering every POST with ``body`` (bytes), or,
+    with ``trickle``, a body it sends one byte at a time."""
+
+    def __init__(self, body: bytes, *, trickle: bool = False) -> None:
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    if not trickle:
+                        self.wfile.write(body)
+                        return
+                    for i in range(len(body)):
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                except OSError:
+                    pass
+
+        self.httpd = serve(H)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> _Judge:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _judge_answer(
+    content: str, usage: str = '{"prompt_tokens": 10, "completion_tokens": 5}'
+) -> bytes:
+    reply = json.dumps({"choices": [{"message": {"content": content}}], "model": "m"})
+    return (reply[:-1] + f', "usage": {usage}}}').encode()
+
+
+def _eval_with_judge(tmp_path: Path, url: str) -> Any:
+    store = tmp_path / "traces.db"
+    with TraceStore(store) as st:
+        st.insert(_run(1, "It is 4.5 °C in Oslo."))
+    return run_cli(
+        "eval", "--store", str(store), *WINDOW, "--agent", "bot", "--no-groundedness",
+        "--judge", "m", "--judge-url", url, "-o", "json",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "not JSON (JSON nested more than 128 levels deep)"),
+        (_judge_answer('{"score": 1}', '{"prompt_tokens": 1e400}'), "usage.prompt_tokens 'inf'"),
+        (_judge_answer('{"score": 1}', '{"prompt_tokens": [1]}'), "usage.prompt_tokens '[1]'"),
+        (
+            _judge_answer('{"score": 1}', '{"completion_tokens": -5}'),
+            "usage.completion_tokens '-5'",
+        ),
+        (
+            _judge_answer('{"score": 1}', '{"prompt_tokens": 1180591620717411303424}'),
+            "prompt_tokens",
+        ),
+    ],
+    ids=["deep-json", "infinite-tokens", "list-tokens", "negative-tokens", "2**70-tokens"],
+)
+def test_a_judge_answering_nonsense_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: bytes, said: str
+) -> None:
+    monkeypatch.setenv("AGENTCTL_JUDGE_API_KEY", TOKEN)
+    with _Judge(body) as judge:
+        res = _eval_with_judge(tmp_path, judge.url)
+    assert res.exit_code == 2, res.stderr + res.stdout
+    assert "Traceback" not in res.stderr
+    line = res.stderr.strip().splitlines()[0]
+    assert line.startswith(f"error: {judge.url}/chat/completions: the judge's response"), line
+    assert said in line, line
+    assert TOKEN not in res.stderr + res.stdout
+
+
+def test_a_judge_verdict_nested_too_deeply_is_an_unusable_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reply = '{"score": 0.5, "x": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    with _Judge(_judge_answer(reply)) as judge:
+        res = _eval_with_judge(tmp_path, judge.url)
+    assert "Traceback" not in res.stderr
+    judged = json.loads(res.stdout)["data"]["judge"]
+    assert judged["judged"] == 0
+    assert "nested more than 128 levels deep" in judged["errors"][0], judged
+
+
+def test_a_judge_trickling_its_answer_is_given_up_on_in_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentctl.telemetry import judge as judge_mod
+
+    monkeypatch.setattr(judge_mod, "TIMEOUT_SECONDS", 1.0)
+    started = time.monotonic()
+    with _Judge(_judge_answer('{"score": 1}'), trickle=True) as judge:
+        res = _eval_with_judge(tmp_path, judge.url)
+    assert time.monotonic() - started < 10  # the body alone takes over 20 s to trickle in
+    assert res.exit_code == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    line = res.stderr.strip().splitlines()[0]
+    assert f"{judge.url}/chat/completions: the judge endpoint did not answer within 1s" in line
+
+
+@pytest.mark.parametrize("key", [f"{TOKEN}\nX-Injected: 1", f"{TOKEN}\t", f"{TOKEN}é"])
+def test_a_judge_key_no_header_can_carry_is_refused_without_echoing_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv("AGENTCTL_JUDGE_API_KEY", key)
+    with _Judge(_judge_answer('{"score": 1}')) as judge:
+        res = _eval_with_judge(tmp_path, judge.url)
+    assert res.exit_code == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    assert res.stderr.startswith("error: the judge's API key holds a line break"), res.stderr
+    assert TOKEN not in res.stderr + res.stdout

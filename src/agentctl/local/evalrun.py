@@ -96,6 +96,7 @@ def run_cases(
     (``rubric_judge`` scores the answers of cases with ``expect.answer.judge``)."""
     from agentctl.local import invoke as invokemod
     from agentctl.local.session import DevSession
+    from agentctl.local.signals import interrupt_on_sigterm
     from agentctl.spec.models import AgentType
 
     loaded = _capture_on(loaded)
@@ -135,12 +136,19 @@ def run_cases(
             on_result(result)
         return result
 
-    with session:
+    # SIGTERM stops the run as Ctrl-C does: the session's processes are stopped on the way
+    # out, never left running (each is in a process group of its own).
+    with interrupt_on_sigterm(), session:
         session.prepare()
         session.start_services()
         if serves and parallel > 1:
-            with ThreadPoolExecutor(max_workers=parallel) as pool:
+            pool = ThreadPoolExecutor(max_workers=parallel)
+            try:
                 results = list(pool.map(one, work))
+            except BaseException:  # interrupted: the cases not started yet are not run
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
         else:
             results = [one(item) for item in work]
     return results
@@ -180,6 +188,8 @@ def load_last_run(project_dir: Path, version: str) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as err:
         raise UsageError(f"{path}: unreadable baseline ({err})") from None
+    except RecursionError:
+        raise UsageError(f"{path}: unreadable baseline (JSON nested too deeply)") from None
     if not isinstance(data, dict) or not isinstance(data.get("cases"), dict):
         raise UsageError(f"{path}: not an eval-set run record")
     return data

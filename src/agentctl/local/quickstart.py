@@ -62,7 +62,10 @@ def workspace(explicit: Path | None, cwd: Path) -> Path:
             f"--dir {explicit}: {project} already exists and is not empty",
             hint="pick another --dir (or remove the old demo project)",
         )
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--dir {explicit}: cannot create it: {exc.strerror or exc}") from None
     return target
 
 
@@ -77,6 +80,7 @@ def scaffold(workspace_dir: Path) -> Path:
             output_dir=workspace_dir,
             sets=dict(TEMPLATE_VALUES),
             interactive=False,
+            output_option="--dir",
         )
     )
     return result.path

@@ -140,7 +140,8 @@ class DevSession:
         )
         env_file = self.options.env_file or self.project_dir / ".env"
         if self.options.env_file is not None and not env_file.is_file():
-            raise UsageError(f"{env_file}: no such env file")
+            what = "not a regular file" if env_file.exists() else "no such file"
+            raise UsageError(f"--env-file {env_file}: {what}")
         dotenv = load_dotenv(env_file)
         sources = {**dotenv, **self.shell_env}
         self.secrets = resolve_secrets(self.agent, sources)

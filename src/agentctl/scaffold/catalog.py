@@ -37,16 +37,33 @@ class TemplateInfo:
         return {"name": self.name, "type": self.type, "description": self.description}
 
 
+MAX_JSON_BYTES = 1 << 20  # a template's cookiecutter.json, a project's template record
+
+
 def read_json_object(path: Path, missing: str, hint: str | None = None) -> dict[str, Any]:
-    """A JSON object from ``path``; every failure is one line naming the file (and line)."""
+    """A JSON object from ``path``; every failure is one line naming the file (and line).
+
+    Only a regular file of at most MAX_JSON_BYTES is read (a FIFO would block, a device
+    never end); JSON nested too deeply is refused like any other invalid JSON."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        if not path.is_file() and path.exists() and not path.is_dir():
+            raise UsageError(f"{path}: not a regular file (a FIFO, socket or device)")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_JSON_BYTES + 1)
     except FileNotFoundError:
         raise UsageError(f"{path}: {missing}", hint=hint) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_JSON_BYTES:
+        raise UsageError(f"{path}: larger than {MAX_JSON_BYTES} bytes")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not valid UTF-8 (byte {raw[exc.start]:#04x})") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise UsageError(f"{path}: invalid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise UsageError(f"{path}: must be a JSON object")
     return data

@@ -36,6 +36,7 @@ class InitRequest:
     directory: str | None = None
     overwrite: bool = False  # with force: replace files that differ from the template
     hooks: HookTrust | None = None
+    output_option: str = "--output-dir"  # how errors name output_dir
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def _cookiecutter_errors(template: str) -> Iterator[None]:
+def cookiecutter_errors(template: str) -> Iterator[None]:
     import logging
     import subprocess
 
@@ -233,7 +234,7 @@ def render(
     from cookiecutter.main import cookiecutter
     from cookiecutter.prompt import prompt_for_config
 
-    with _cookiecutter_errors(template):
+    with cookiecutter_errors(template):
         repo_dir = fetched.template_dir
         _check_template_links(repo_dir)
         raw = catalog.read_context(repo_dir)
@@ -267,6 +268,8 @@ def render(
         variables.check_name(name or str(values.get("name", "")))
         if new_project:  # an existing project keeps the name it has
             variables.check_project_name(values, meta)
+            if repo_dir.parent == catalog.builtin_root():
+                variables.check_yaml_text(values)
         out.mkdir(parents=True, exist_ok=True)
         project = Path(
             cookiecutter(
@@ -298,13 +301,20 @@ def generate(request: InitRequest) -> InitResult:
         )
     output_dir = request.output_dir.expanduser().absolute()
     if output_dir.exists() and not output_dir.is_dir():
-        raise UsageError(f"--output-dir {request.output_dir}: not a directory")
+        raise UsageError(f"{request.output_option} {request.output_dir}: not a directory")
     if request.name is not None:
         _check_target(output_dir / request.name, request.force)
     created_output = not output_dir.exists()
-    output_dir.mkdir(parents=True, exist_ok=True)
     try:
-        with tempfile.TemporaryDirectory(dir=output_dir, prefix=".agentctl-init-") as tmp:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        staging = tempfile.TemporaryDirectory(dir=output_dir, prefix=".agentctl-init-")
+    except OSError as exc:
+        raise UsageError(
+            f"{request.output_option} {request.output_dir}: cannot create the project there: "
+            f"{exc.strerror or exc}"
+        ) from None
+    try:
+        with staging as tmp:
             return _generate_in(request, source, output_dir, Path(tmp))
     except BaseException:
         if created_output:
@@ -373,7 +383,7 @@ def _unlink_shadowing_links(project: Path, merged: Path) -> None:
 def _generate_in(
     request: InitRequest, source: catalog.TemplateSource, output_dir: Path, staging: Path
 ) -> InitResult:
-    with _cookiecutter_errors(request.template):
+    with cookiecutter_errors(request.template):
         fetched = versions.fetch_current(source, request.checkout, request.directory, staging)
     trust = request.hooks or HookTrust(search_from=output_dir)
     accept = trust.accept(request.template, source, template_hooks(fetched.template_dir))

@@ -27,7 +27,13 @@ from typing import Any
 
 from agentctl.errors import UsageError
 from agentctl.scaffold import catalog, versions
-from agentctl.scaffold.generate import HookTrust, Rendered, render, template_hooks
+from agentctl.scaffold.generate import (
+    HookTrust,
+    Rendered,
+    cookiecutter_errors,
+    render,
+    template_hooks,
+)
 
 MARKER = "<<<<<<< project"
 _GIT_TIMEOUT = 60.0
@@ -270,7 +276,8 @@ def upgrade(
 
     with tempfile.TemporaryDirectory(prefix="agentctl-upgrade-") as tmp:
         work = Path(tmp)
-        new = versions.fetch_new(record, to, work / "new", repository)
+        with cookiecutter_errors(record.template):
+            new = versions.fetch_new(record, to, work / "new", repository)
         new_label = _label(new, record, f"agentctl {__version__}")
         accept = _accept(trust, record, source, new)
         rendered_new = _render(record, new, work / "render-new", accept)
@@ -289,7 +296,8 @@ def upgrade(
             return result
         if _same_version(record, new, to, __version__):
             return result
-        old = versions.fetch_recorded(record, work / "old", repository)
+        with cookiecutter_errors(record.template):
+            old = versions.fetch_recorded(record, work / "old", repository)
         old_label = _label(old, record, f"agentctl {record.agentctl}")
         result.from_version = old_label
         rendered_old = _render(

@@ -58,7 +58,7 @@ def check_name(name: str) -> str:
             hint="use --output-dir to choose where it goes",
         )
     if len(name) > MAX_NAME:
-        raise UsageError(f"NAME {name!r} is longer than {MAX_NAME} characters")
+        raise UsageError(f"NAME {name[:MAX_NAME]!r}... is longer than {MAX_NAME} characters")
     if not _DNS1123.match(name):
         raise UsageError(
             f"NAME {name!r} is not a DNS-1123 label",
@@ -146,6 +146,35 @@ def check_value(key: str, value: Any, patterns: Mapping[str, str], path_vars: se
     pattern = patterns.get(key.lstrip("_"))
     if pattern and not re.fullmatch(pattern, value):
         raise UsageError(f"{where}: does not match {pattern}")
+
+
+def check_yaml_text(values: Mapping[str, Any]) -> None:
+    """The built-in templates write the known variables into YAML unquoted
+    (``version: {{ ... }}``), so a value YAML reads as something other than text (``yes``,
+    ``null``, ``1.10``, a date) would make an agent.yaml that does not validate; it is
+    refused before anything is written."""
+    for key, value in values.items():
+        if key in KNOWN_PATTERNS and isinstance(value, str) and value:
+            _check_yaml_text(key, value)
+
+
+def _check_yaml_text(key: str, value: str) -> None:
+    import yaml
+
+    tag = yaml.resolver.Resolver().resolve(yaml.ScalarNode, value, (True, False))
+    if tag != "tag:yaml.org,2002:str":
+        kind = _YAML_KINDS.get(tag.rsplit(":", 1)[-1], "something other than text")
+        what, better = (
+            ("NAME ", f"{value}-agent") if key == "name" else (f"variable {key}=", f"v{value}")
+        )
+        raise UsageError(
+            f"{what}{value!r}: YAML reads it as {kind}, not text, so agent.yaml would not be valid",
+            hint=f"choose another value (e.g. {better})",
+        )
+
+
+_YAML_KINDS = {"bool": "a boolean", "null": "null", "int": "a number", "float": "a number",
+               "timestamp": "a date"}  # fmt: skip
 
 
 def patterns_for(meta: Mapping[str, Any]) -> dict[str, str]:

@@ -19,12 +19,14 @@ A template version is fetched from one of three places:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import re
 import subprocess
 import tarfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -212,15 +214,46 @@ def clone(url: str, ref: str | None, dest: Path, directory: str | None = None) -
 
     dest.mkdir(parents=True, exist_ok=True)
     config = get_user_config()
-    repo_dir, _ = determine_repo_dir(
-        template=url,
-        abbreviations=config["abbreviations"],
-        clone_to_dir=str(dest),
-        checkout=ref,
-        no_input=True,
-        directory=directory,
-    )
+    with _bounded_git():
+        repo_dir, _ = determine_repo_dir(
+            template=url,
+            abbreviations=config["abbreviations"],
+            clone_to_dir=str(dest),
+            checkout=ref,
+            no_input=True,
+            directory=directory,
+        )
     return Path(repo_dir)
+
+
+# A clone slower than this many bytes a second for this many seconds is given up on (git
+# gives no overall timeout, and cookiecutter runs it without one): a server trickling its
+# answer would otherwise keep init and upgrade waiting for good.
+GIT_LOW_SPEED_LIMIT = 1000
+GIT_LOW_SPEED_SECONDS = 30
+
+
+@contextlib.contextmanager
+def _bounded_git() -> Iterator[None]:
+    """The environment of the git commands cookiecutter runs: no credential prompt, a slow
+    transfer given up on (http), a connection attempt bounded (ssh, unless configured)."""
+    bounds = {
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_HTTP_LOW_SPEED_LIMIT": str(GIT_LOW_SPEED_LIMIT),
+        "GIT_HTTP_LOW_SPEED_TIME": str(GIT_LOW_SPEED_SECONDS),
+    }
+    if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
+        bounds["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=15"
+    saved = {key: os.environ.get(key) for key in bounds}
+    os.environ.update(bounds)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @dataclass(frozen=True)

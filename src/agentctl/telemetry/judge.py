@@ -32,7 +32,8 @@ from typing import Any
 from agentctl.errors import TelemetryError, UsageError
 from agentctl.spans import OP_INVOKE_AGENT, SpanEvent, SpanRecord
 from agentctl.telemetry.grounding import EVAL_EVENT, agent_span, run_context
-from agentctl.telemetry.outbound import is_redirect, redirected, urlopen
+from agentctl.telemetry.otlp import OtlpDecodeError, load_json
+from agentctl.telemetry.outbound import is_redirect, read_capped, redirected, urlopen
 from agentctl.telemetry.redact import redact_text
 from agentctl.telemetry.store import TraceStore
 from agentctl.traces import content
@@ -43,7 +44,8 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 KEY_ENV = "AGENTCTL_JUDGE_API_KEY"
 MAX_CONTEXT_CHARS = 24_000  # sent to the judge per run
 MAX_RESPONSE_BYTES = 1 << 20
-TIMEOUT_SECONDS = 60.0
+TIMEOUT_SECONDS = 60.0  # per call, the whole answer included
+MAX_TOKENS = 10**9  # a usage count above this is not one call's
 
 RUBRIC = """You judge the FAITHFULNESS of an AI agent's answer to the context the agent saw
 (its instructions, the user's request and the results of the tools it called).
@@ -100,32 +102,54 @@ class JudgeResult:
         }
 
 
-def _chat(base_url: str, key: str | None, body: dict[str, Any]) -> dict[str, Any]:
+def _check_key(key: str | None) -> None:
+    """A key no HTTP header can carry is refused up front, and never echoed, not even in an
+    error (``http.client`` would name the whole header value)."""
+    if key and not (key.isascii() and key.isprintable()):
+        raise UsageError(
+            "the judge's API key holds a line break or another character no HTTP header can carry",
+            hint="check the value of the variable --judge-key-env names",
+        )
+
+
+def _chat(
+    base_url: str, key: str | None, body: dict[str, Any]
+) -> tuple[dict[str, Any], tuple[int, int]]:
+    """The endpoint's response and its (prompt, completion) token counts."""
     url = base_url.rstrip("/") + "/chat/completions"
     shown = redact_text(without_userinfo(url))  # no password, no ?api_key=
     headers = {"Content-Type": "application/json"}
     if key:
+        _check_key(key)
         headers["Authorization"] = f"Bearer {key}"
     request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
+    deadline = time.monotonic() + TIMEOUT_SECONDS
     try:
         with urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            raw = response.read(MAX_RESPONSE_BYTES + 1)
+            raw = read_capped(response, MAX_RESPONSE_BYTES, deadline)
     except urllib.error.HTTPError as err:
         if is_redirect(err):
             raise TelemetryError(redirected(shown, err)) from None
         raise TelemetryError(f"{shown}: the judge endpoint answered HTTP {err.code}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as err:
-        reason = getattr(err, "reason", err)
+    except TimeoutError:
+        raise TelemetryError(
+            f"{shown}: the judge endpoint did not answer within {TIMEOUT_SECONDS:g}s"
+        ) from None
+    except (urllib.error.URLError, OSError, ValueError) as err:
+        reason = str(getattr(err, "reason", err))
+        if key:
+            reason = reason.replace(key, "[REDACTED]")
         raise TelemetryError(f"{shown}: the judge endpoint is unreachable ({reason})") from None
-    if len(raw) > MAX_RESPONSE_BYTES:
+    if raw is None:
         raise TelemetryError(f"{shown}: the judge's response is larger than 1 MiB")
     try:
-        data = json.loads(raw)
-    except ValueError:
-        raise TelemetryError(f"{shown}: the judge's response is not JSON") from None
+        data = load_json(raw, "JSON")
+    except OtlpDecodeError as err:
+        detail = err.message.removeprefix("undecodable JSON: ")[:200]
+        raise TelemetryError(f"{shown}: the judge's response is not JSON ({detail})") from None
     if not isinstance(data, dict):
         raise TelemetryError(f"{shown}: the judge's response is not a JSON object")
-    return data
+    return data, _usage(data, shown)
 
 
 def _json_object(text: str) -> Any:
@@ -136,7 +160,10 @@ def _json_object(text: str) -> Any:
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end < start:
         raise ValueError("no JSON object in the judge's reply")
-    return json.loads(text[start : end + 1])
+    try:
+        return load_json(text[start : end + 1], "JSON")
+    except OtlpDecodeError as err:
+        raise ValueError(err.message.removeprefix("undecodable JSON: ")) from None
 
 
 def parse_verdict(text: str) -> tuple[float, str, str]:
@@ -165,10 +192,25 @@ def parse_score(text: str) -> tuple[float, str]:
     return score, str(doc.get("reason") or "")[:500]
 
 
-def _usage(data: dict[str, Any]) -> tuple[int, int]:
+def _usage(data: dict[str, Any], shown: str) -> tuple[int, int]:
+    """(prompt, completion) tokens of a response; absent counts are 0, anything but a
+    whole number from 0 to MAX_TOKENS is an error naming the endpoint and the field."""
     raw = data.get("usage")
     usage: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+    counts = []
+    for name in ("prompt_tokens", "completion_tokens"):
+        value = usage.get(name)
+        if value is None:
+            value = 0
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOKENS:
+            raise TelemetryError(
+                f"{shown}: the judge's response has usage.{name} {str(value)[:40]!r}, "
+                f"not a token count (0 to {MAX_TOKENS})"
+            )
+        counts.append(value)
+    return counts[0], counts[1]
 
 
 def _call_record(n: int, model: str, data: dict[str, Any], tokens: tuple[int, int]) -> SpanRecord:
@@ -186,6 +228,7 @@ class RubricScorer:
     def __init__(self, model: str, base_url: str, key: str | None) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise UsageError(f"--judge-url {base_url}: not an http(s) URL")
+        _check_key(key)
         self.model = model
         self.base_url = base_url.rstrip("/")
         self._key = key
@@ -204,9 +247,9 @@ class RubricScorer:
                 },
             ],
         }
-        data = _chat(self.base_url, self._key, body)
+        data, tokens = _chat(self.base_url, self._key, body)
         with self._lock:
-            self._calls.append(_call_record(len(self._calls) + 1, self.model, data, _usage(data)))
+            self._calls.append(_call_record(len(self._calls) + 1, self.model, data, tokens))
         try:
             reply = data["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError):
@@ -263,6 +306,7 @@ def judge_runs(
 
     if not base_url.startswith(("http://", "https://")):
         raise UsageError(f"--judge-url {base_url}: not an http(s) URL")
+    _check_key(key)
     result = JudgeResult(model, base_url.rstrip("/"))
     params: list[Any] = [OP_INVOKE_AGENT, since_ns, until_ns]
     where = ""
@@ -296,8 +340,7 @@ def judge_runs(
                 },
             ],
         }  # fmt: skip
-        data = _chat(base_url, key, body)
-        tokens = _usage(data)
+        data, tokens = _chat(base_url, key, body)
         result.input_tokens += tokens[0]
         result.output_tokens += tokens[1]
         calls.append(_call_record(len(calls) + 1, model, data, tokens))

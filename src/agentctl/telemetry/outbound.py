@@ -12,6 +12,7 @@ Two rules, kept here so every client follows them:
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -53,10 +54,27 @@ def redirected(shown: str, exc: urllib.error.HTTPError) -> str:
     )
 
 
-def read_capped(resp: Any, limit: int) -> bytes | None:
-    """At most ``limit`` bytes of ``resp``'s body, or None when it says or has more."""
+def read_capped(resp: Any, limit: int, deadline: float | None = None) -> bytes | None:
+    """At most ``limit`` bytes of ``resp``'s body, or None when it says or has more.
+
+    With ``deadline`` (a :func:`time.monotonic` time) the body is read piece by
+    piece and a server still sending it then raises :class:`TimeoutError`: the
+    socket timeout bounds each read, not a body trickled a byte at a time.
+    """
     length = resp.headers.get("Content-Length")
     if length and length.strip().isdigit() and int(length) > limit:
         return None
-    body = bytes(resp.read(limit + 1))
-    return None if len(body) > limit else body
+    if deadline is None:
+        body = bytes(resp.read(limit + 1))
+        return None if len(body) > limit else body
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the answer did not arrive in time")
+        chunk = resp.read1(min(1 << 16, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(bytes(chunk))
+        size += len(chunk)
+    return None if size > limit else b"".join(chunks)

@@ -289,3 +289,34 @@ def test_a_name_that_would_give_a_broken_project_is_refused(template, name, mess
     assert r.exit_code == 2
     assert f"NAME {name!r}" in r.stderr and message in r.stderr
     assert not (tmp_path / "out").exists()  # nothing left behind
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["yes"], "NAME 'yes': YAML reads it as a boolean, not text"),
+        (["null"], "NAME 'null': YAML reads it as null, not text"),
+        (["svc", "--set", "version=1.10"], "variable version='1.10': YAML reads it as a number"),
+        (
+            ["svc", "--set", "version=2025-01-01"],
+            "variable version='2025-01-01': YAML reads it as a date",
+        ),
+        (["svc", "--set", "team=off"], "variable team='off': YAML reads it as a boolean"),
+    ],
+)
+def test_a_value_yaml_reads_as_no_text_is_refused_for_a_built_in(args, message, tmp_path):
+    r = run_cli("init", "--no-input", "-t", "tool-service", *args, "-d", str(tmp_path / "out"))
+    assert r.exit_code == 2, r.stderr
+    assert r.stderr.startswith(f"error: {message}"), r.stderr
+    assert not (tmp_path / "out").exists()  # nothing left behind
+
+
+def test_an_output_dir_that_cannot_be_created_is_one_line(tmp_path):
+    (tmp_path / "a-file").write_text("x")
+    out = tmp_path / "a-file" / "sub"
+    r = run_cli("init", "svc", "--no-input", "-t", "tool-service", "-d", str(out))
+    assert r.exit_code == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    assert r.stderr.splitlines()[0] == (
+        f"error: --output-dir {out}: cannot create the project there: Not a directory"
+    )

@@ -8,6 +8,7 @@ second with a three-way merge.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -349,6 +350,91 @@ def test_bad_records_are_one_line_errors(tmp_path):
     result = run_cli("upgrade", str(project))
     assert result.exit_code == 2 and "not a git commit id" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+def _device(path: Path) -> None:
+    path.symlink_to("/dev/zero")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (_fifo, "not a regular file (a FIFO, socket or device)"),
+        (_device, "not a regular file (a FIFO, socket or device)"),
+        (lambda p: p.write_text("[" * 100_000), "invalid JSON: nested too deeply"),
+        (lambda p: p.write_bytes(b'{"a": "\xff"}'), "not valid UTF-8 (byte 0xff)"),
+        (lambda p: p.write_text(" " * (2 << 20)), "larger than 1048576 bytes"),
+    ],
+    ids=["fifo", "device", "deep", "not-utf8", "huge"],
+)
+def test_a_record_that_is_no_file_of_json_is_one_line_in_bounded_time(tmp_path, make, message):
+    project = tmp_path / "p"
+    project.mkdir()
+    make(project / versions.RECORD_FILE)
+    result = run_cli("upgrade", str(project))  # a FIFO read would block, /dev/zero never end
+    assert result.exit_code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == (
+        f"error: {project.absolute() / versions.RECORD_FILE}: {message}"
+    )
+
+
+def test_a_git_record_naming_no_repository_is_one_line(tmp_path):
+    project = tmp_path / "p"
+    project.mkdir()
+    record = {"source": "git", "template": "tool-service", "answers": {"name": "p"}}
+    (project / versions.RECORD_FILE).write_text(json.dumps(record))
+    result = run_cli("upgrade", str(project))
+    assert result.exit_code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: template 'tool-service' not found: "), result.stderr
+
+
+def test_a_git_server_trickling_its_answer_is_given_up_on(tmp_path, monkeypatch):
+    import time
+    from http.server import BaseHTTPRequestHandler
+
+    from tests.fakes.loopback import serve
+
+    class Trickle(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"
+
+        def log_message(self, format, *args):
+            return
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-git-upload-pack-advertisement")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            try:
+                for _ in range(60):  # a minute at most, far past the bound below
+                    self.wfile.write(b"0")
+                    self.wfile.flush()
+                    time.sleep(1)
+            except OSError:
+                pass
+
+    httpd = serve(Trickle)
+    monkeypatch.setattr(versions, "GIT_LOW_SPEED_SECONDS", 2)
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/t.git"
+    started = time.monotonic()
+    try:
+        result = run_cli("init", "svc", "-t", url, "-d", str(tmp_path / "out"), "--no-input")
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert time.monotonic() - started < 30
+    assert result.exit_code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: template {url!r} not found: git clone failed"), (
+        result.stderr
+    )
+    assert not (tmp_path / "out").exists()
 
 
 def test_local_template_outside_git_cannot_be_upgraded(tmp_path, monkeypatch):
