@@ -299,3 +299,84 @@ def test_a_judge_key_no_header_can_carry_is_refused_without_echoing_it(
     assert "Traceback" not in res.stderr
     assert res.stderr.startswith("error: the judge's API key holds a line break"), res.stderr
     assert TOKEN not in res.stderr + res.stdout
+
+
+class _Trickling(BaseHTTPRequestHandler):
+    """Answers every GET with a JSON body it sends one byte every 0.2 s (about 20 s in all)."""
+
+    protocol_version = "HTTP/1.0"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_GET(self) -> None:
+        body = b'{"data": [' + b" " * 100 + b"]}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for i in range(len(body)):
+                self.wfile.write(body[i : i + 1])
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def trickling() -> Iterator[str]:
+    httpd = serve(_Trickling)
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.parametrize("kind", ["jaeger", "tempo"])
+def test_a_trace_backend_trickling_its_answer_is_given_up_on_in_time(
+    trickling: str, kind: str
+) -> None:
+    from agentctl.errors import TelemetryError
+    from agentctl.telemetry.sources import Query, remote_source
+
+    source = remote_source(trickling, kind, timeout=1.0)
+    started = time.monotonic()
+    with pytest.raises(TelemetryError) as err:
+        source.recent_traces(Query(limit=5))
+    assert time.monotonic() - started < 10  # the body alone takes over 20 s to trickle in
+    assert f"{trickling}" in str(err.value)
+    assert "did not arrive in time" in str(err.value)
+
+
+def test_an_opencost_trickling_its_answer_is_given_up_on_in_time(trickling: str) -> None:
+    from agentctl.errors import TelemetryError
+    from agentctl.telemetry.opencost import fetch_allocations
+
+    started = time.monotonic()
+    with pytest.raises(TelemetryError) as err:
+        fetch_allocations(trickling + "/opencost", 0, 3_600_000_000_000, timeout=1.0)
+    assert time.monotonic() - started < 10
+    assert "cannot reach OpenCost: the answer did not arrive in time" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--source-token", f"{TOKEN}\nX-Injected: 1"),
+        ("--source-token", f"{TOKEN}é"),
+        ("--source-org", f"tenant\r\nAuthorization: Bearer {TOKEN}"),
+    ],
+    ids=["token-line-break", "token-non-ascii", "org-line-break"],
+)
+def test_a_source_credential_no_header_can_carry_is_refused_without_echoing_it(
+    servers: tuple[_Server, _Server], flag: str, value: str
+) -> None:
+    first, _ = servers
+    res = run_cli("trace", "--source", "jaeger+" + first.url, flag, value)
+    assert res.exit_code == 2, res.stderr
+    assert "Traceback" not in res.stderr
+    assert res.stderr.startswith(f"error: {flag} holds a line break"), res.stderr
+    assert TOKEN not in res.stderr + res.stdout
+    assert first.headers == [], "a request went out"

@@ -33,7 +33,13 @@ from agentctl.errors import TelemetryError, UsageError
 from agentctl.spans import OP_INVOKE_AGENT, SpanEvent, SpanRecord
 from agentctl.telemetry.grounding import EVAL_EVENT, agent_span, run_context
 from agentctl.telemetry.otlp import OtlpDecodeError, load_json
-from agentctl.telemetry.outbound import is_redirect, read_capped, redirected, urlopen
+from agentctl.telemetry.outbound import (
+    header_safe,
+    is_redirect,
+    read_capped,
+    redirected,
+    urlopen,
+)
 from agentctl.telemetry.redact import redact_text
 from agentctl.telemetry.store import TraceStore
 from agentctl.traces import content
@@ -105,7 +111,7 @@ class JudgeResult:
 def _check_key(key: str | None) -> None:
     """A key no HTTP header can carry is refused up front, and never echoed, not even in an
     error (``http.client`` would name the whole header value)."""
-    if key and not (key.isascii() and key.isprintable()):
+    if key and not header_safe(key):
         raise UsageError(
             "the judge's API key holds a line break or another character no HTTP header can carry",
             hint="check the value of the variable --judge-key-env names",

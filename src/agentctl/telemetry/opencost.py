@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -120,9 +121,10 @@ def fetch_allocations(
     parts = urllib.parse.urlsplit(url)
     shown = parts._replace(netloc=parts.netloc.rpartition("@")[2], query="").geturl()
     req = urllib.request.Request(url, headers={"Accept": "application/json"})
+    deadline = time.monotonic() + timeout  # for the whole answer, not each read
     try:
         with urlopen(req, timeout=timeout) as resp:
-            body = read_capped(resp, MAX_RESPONSE_BYTES)
+            body = read_capped(resp, MAX_RESPONSE_BYTES, deadline)
     except urllib.error.HTTPError as exc:
         if is_redirect(exc):
             raise TelemetryError(redirected(shown, exc), hint="check --source") from None

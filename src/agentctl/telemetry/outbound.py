@@ -54,6 +54,13 @@ def redirected(shown: str, exc: urllib.error.HTTPError) -> str:
     )
 
 
+def header_safe(value: str) -> bool:
+    """Whether an HTTP header can carry ``value`` as it is (printable ASCII): a credential
+    that cannot is refused before anything is sent, and never echoed, since ``http.client``
+    names the whole header value when it refuses one."""
+    return value.isascii() and value.isprintable()
+
+
 def read_capped(resp: Any, limit: int, deadline: float | None = None) -> bytes | None:
     """At most ``limit`` bytes of ``resp``'s body, or None when it says or has more.
 

@@ -44,7 +44,13 @@ from typing import Any
 from agentctl.errors import TelemetryError
 from agentctl.spans import SpanRecord
 from agentctl.telemetry.otlp import MAX_JSON_DEPTH, OtlpDecodeError, json_depth, parse_json
-from agentctl.telemetry.outbound import is_redirect, read_capped, redirected, urlopen
+from agentctl.telemetry.outbound import (
+    header_safe,
+    is_redirect,
+    read_capped,
+    redirected,
+    urlopen,
+)
 from agentctl.telemetry.redact import redact_text
 from agentctl.telemetry.sources import Query
 from agentctl.traces.summary import TraceSummary, summarise
@@ -71,6 +77,12 @@ class SourceAuth:
             )
         if password and not user:
             raise TelemetryError("--source-password needs --source-user")
+        for flag, value in (("--source-token", token), ("--source-org", org_id)):
+            if value and not header_safe(value):
+                raise TelemetryError(
+                    f"{flag} holds a line break or another character no HTTP header can carry",
+                    hint=f"check the value of {flag} (or of the variable it was read from)",
+                )
         self._token, self._user, self._password, self.org_id = token, user, password, org_id
 
     def __repr__(self) -> str:
@@ -127,9 +139,10 @@ class _Http:
         shown = self.shown + path
         headers = {"Accept": "application/json", **self.auth.headers()}
         req = urllib.request.Request(url, headers=headers)
+        deadline = time.monotonic() + self.timeout  # for the whole answer, not each read
         try:
             with urlopen(req, timeout=self.timeout) as resp:
-                body = read_capped(resp, MAX_RESPONSE_BYTES)
+                body = read_capped(resp, MAX_RESPONSE_BYTES, deadline)
         except urllib.error.HTTPError as exc:
             if is_redirect(exc):
                 raise TelemetryError(redirected(shown, exc), hint="check --source") from None
