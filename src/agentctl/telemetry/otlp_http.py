@@ -181,6 +181,10 @@ class _DeadlineReader(io.RawIOBase):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "agentctl-otlp"
+    # An answer goes out as its header block and then its body: with Nagle's algorithm the
+    # body waits for the client's delayed ACK of the headers, about 40 ms on a kept-alive
+    # connection (a health probe, an exporter whose request fits one segment).
+    disable_nagle_algorithm = True
     server: ServerBase
     raw_requestline: bytes
     # the body's framing, set for each request once its headers are checked
