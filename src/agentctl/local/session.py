@@ -183,6 +183,7 @@ class DevSession:
             "127.0.0.1",
             self.options.receiver_port,
             capture_content=spec.observability.capture_content,
+            port_option="--otlp-port PORT",
         )
         self.receiver.start()
         self.places = envmod.LocalPlaces(

@@ -175,13 +175,16 @@ class OtlpReceiver:
         freeze_heap: bool = False,
         retention: RetentionPolicy | None = None,
         on_unstored_signal: Callable[[str], None] | None = None,
+        port_option: str = "--listen HOST:PORT",
     ) -> None:
         """``on_unstored_signal(signal)`` is called once per signal ("metrics",
         "logs") the first time an export of it arrives (on a server thread).
         ``freeze_heap`` (for a process that does nothing else, as ``agentctl collector``)
         hides the heap that lives as long as the process from the garbage collector
-        (:meth:`_freeze_heap`)."""
+        (:meth:`_freeze_heap`). ``port_option`` is the option that picks the port, for the
+        hint when it is taken."""
         self.store = store
+        self.port_option = port_option
         self.host = host
         self.port = port
         self.max_body_bytes = max_body_bytes
@@ -234,7 +237,7 @@ class OtlpReceiver:
             server.server_close()
             raise TelemetryError(
                 f"cannot listen on {self.host}:{self.port}: {exc.strerror or exc}",
-                hint="pick another port with --listen HOST:PORT (port 0 picks a free one)",
+                hint=f"pick another port with {self.port_option} (port 0 picks a free one)",
             ) from None
         self._server = server
         self.port = server.server_address[1]
