@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from agentctl.errors import SpecError
 from agentctl.spans import (
@@ -71,6 +71,13 @@ class AnswerExpect(_Model):
     regex: str | None = None
     json_schema: dict[str, Any] | None = Field(default=None, alias="jsonSchema")
     judge: JudgeExpect | None = None
+
+    @field_validator("json_schema")
+    @classmethod
+    def _compiles(cls, schema: dict[str, Any] | None) -> dict[str, Any] | None:
+        if schema is not None:
+            _compile_schema(schema)  # an invalid schema is the evalset's error, found at load
+        return schema
 
 
 # (rubric, the case's input, the answer) -> (score 0..1, the judge's reason); ValueError when
@@ -342,9 +349,24 @@ def judge(
     )
 
 
-def _schema_failures(schema: dict[str, Any], answer: Any) -> list[str]:
+def _refuse_remote(uri: str) -> Any:
+    raise ValueError(f"{uri} is not fetched: an evalset's schema is whole in the file")
+
+
+def _compile_schema(schema: dict[str, Any]) -> Any:
+    """A validator for ``schema``; ValueError (its first line) when it is not a valid schema or
+    refers to anything outside itself: a ``$ref`` to a URL or a file is never fetched, so an
+    evalset cannot make a CI runner send requests or read local files."""
     import jsonschema_rs
 
+    try:
+        return jsonschema_rs.validator_for(schema, retriever=_refuse_remote)
+    except Exception as exc:  # the binding raises its ValidationError, or others for odd input
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ValueError(f"not a valid JSON schema: {first}") from None
+
+
+def _schema_failures(schema: dict[str, Any], answer: Any) -> list[str]:
     value = answer
     if isinstance(answer, str):
         try:
@@ -352,9 +374,9 @@ def _schema_failures(schema: dict[str, Any], answer: Any) -> list[str]:
         except ValueError:
             return ["answer is not JSON (expect.answer.jsonSchema)"]
     try:
-        validator = jsonschema_rs.validator_for(schema)
-    except Exception as exc:
-        return [f"expect.answer.jsonSchema is not a valid schema: {exc}"]
+        validator = _compile_schema(schema)
+    except ValueError as exc:
+        return [f"expect.answer.jsonSchema is {exc}"]
     errors = [e.message for e in validator.iter_errors(value)]
     return [f"answer does not match its JSON schema: {errors[0]}"] if errors else []
 

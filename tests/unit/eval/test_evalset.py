@@ -71,3 +71,48 @@ def test_a_planted_regression_is_significant_and_noise_is_not() -> None:
     # Fisher's exact p for 10/10 vs 0/10 is 1/C(20,10)
     assert fisher_one_sided(10, 10, 0, 10) == pytest.approx(1 / 184756)
     assert fisher_one_sided(5, 10, 10, 10) == pytest.approx(1.0)
+
+
+def test_an_invalid_answer_schema_is_the_evalset_s_error_at_load() -> None:
+    with pytest.raises(SpecError) as err:
+        _cases("cases:\n  - name: a\n    expect:\n      answer:\n        jsonSchema: {type: 5}\n")
+    line = err.value.problems[0].format()
+    assert line.startswith("evals/x.yaml:5:"), line
+    assert "jsonSchema" in line and "not a valid JSON schema: 5 is not valid" in line, line
+    assert "\n" not in line
+
+
+def test_an_answer_schema_referring_elsewhere_is_refused_without_fetching_it() -> None:
+    from http.server import BaseHTTPRequestHandler
+
+    from tests.fakes.loopback import serve
+
+    asked: list[str] = []
+
+    class Recording(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            body = b'{"type": "object"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = serve(Recording)
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/x.json"
+    try:
+        for ref in (url, "file:///etc/hostname"):
+            with pytest.raises(SpecError) as err:
+                _cases(
+                    "cases:\n  - name: a\n    expect:\n      answer:\n"
+                    f"        jsonSchema: {{$ref: '{ref}'}}\n"
+                )
+            line = err.value.problems[0].format()
+            assert f"{ref} is not fetched" in line, line
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert asked == []
