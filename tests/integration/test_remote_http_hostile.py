@@ -173,6 +173,24 @@ def test_an_endless_opencost_answer_is_cut_off(
     assert f"{url}/allocation: OpenCost answered more than 10000 bytes" in line, line
 
 
+def _answer_json(handler: BaseHTTPRequestHandler, body: bytes, *, trickle: bool) -> None:
+    """200 with ``body``, or with ``trickle`` the body one byte every 0.2 s."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    try:
+        if not trickle:
+            handler.wfile.write(body)
+            return
+        for i in range(len(body)):
+            handler.wfile.write(body[i : i + 1])
+            handler.wfile.flush()
+            time.sleep(0.2)
+    except OSError:
+        pass
+
+
 class _Judge:
     """Loopback chat-completions endpoint answering every POST with ``body`` (bytes), or,
     with ``trickle``, a body it sends one byte at a time."""
@@ -186,20 +204,7 @@ class _Judge:
 
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    if not trickle:
-                        self.wfile.write(body)
-                        return
-                    for i in range(len(body)):
-                        self.wfile.write(body[i : i + 1])
-                        self.wfile.flush()
-                        time.sleep(0.2)
-                except OSError:
-                    pass
+                _answer_json(self, body, trickle=trickle)
 
         self.httpd = serve(H)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
@@ -310,18 +315,7 @@ class _Trickling(BaseHTTPRequestHandler):
         return
 
     def do_GET(self) -> None:
-        body = b'{"data": [' + b" " * 100 + b"]}"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            for i in range(len(body)):
-                self.wfile.write(body[i : i + 1])
-                self.wfile.flush()
-                time.sleep(0.2)
-        except OSError:
-            pass
+        _answer_json(self, b'{"data": [' + b" " * 100 + b"]}", trickle=True)
 
 
 @pytest.fixture
