@@ -216,3 +216,106 @@ def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for name in ("TOKEN", "USER", "PASSWORD", "ORG_ID"):
         monkeypatch.delenv(f"AGENTCTL_SOURCE_{name}", raising=False)
     yield
+
+
+SEARCH_ONE = {"/api/search": (200, b'{"traces": [{"traceID": "%s"}]}' % TID.encode())}
+SERVICES = {"/api/v3/services": (200, b'{"services": ["agent"]}')}
+WRONG_SHAPES: list[tuple[str, dict[str, tuple[int, bytes]], str, str]] = [
+    ("jaeger", {"/api/v3/services": (200, b'{"x": 1}')}, "/api/v3/services",
+     "expected the list of services under \"services\", got a JSON object with keys 'x'"),
+    ("jaeger", {"/api/v3/services": (200, b'{"services": [1, null]}')}, "/api/v3/services",
+     "expected each of \"services\" to be a string, got JSON int '1'"),
+    ("jaeger", {**SERVICES, "/api/v3/traces": (200, b'{"data": {"x": 1}}')}, "/api/v3/traces",
+     "expected a trace document (\"result\" holding \"resourceSpans\"), "
+     "got a JSON object with keys 'data'"),
+    ("jaeger", {**SERVICES, "/api/v3/traces": (200, b'{"data": [1, "a", null]}')},
+     "/api/v3/traces", "got a JSON object with keys 'data'"),
+    ("jaeger", {**SERVICES, "/api/v3/traces": (200, b'{"result": {"spans": []}}')},
+     "/api/v3/traces", "got a JSON object with keys 'spans'"),
+    ("jaeger", {**SERVICES, "/api/v3/traces": (200, b'{"result": {"resourceSpans": [{'
+     b'"scopeSpans": [{"spans": [{"traceId": "%s", "spanId": "cdcdcdcdcdcdcdcd", '
+     b'"startTimeUnixNano": "soon"}]}]}]}}' % TID.encode())},
+     "/api/v3/traces", "malformed OTLP/JSON payload"),
+    ("jaeger", {**SERVICES, "/api/v3/traces": (200, b'{"result": {"resourceSpans": [{'
+     b'"scopeSpans": [{"spans": [{"traceId": "%s", "spanId": "cdcdcdcdcdcdcdcd", '
+     b'"startTimeUnixNano": 1e400}]}]}]}}' % TID.encode())},
+     "/api/v3/traces", "inf is not a whole number"),
+    ("tempo", {"/api/search": (200, b'{"traces": 5}')}, "/api/search",
+     "expected \"traces\" (a JSON array), got JSON int '5'"),
+    ("tempo", {"/api/search": (200, b'{"data": []}')}, "/api/search",
+     "expected search results under \"traces\", got a JSON object with keys 'data'"),
+    ("tempo", {"/api/search": (200, b'{"traces": [1, "a", null]}')}, "/api/search",
+     "expected each of \"traces\" to be an object with a \"traceID\", got JSON int '1'"),
+    ("tempo", {"/api/search": (200, b'{"traces": [{"traceID": 5}]}')}, "/api/search",
+     "with a \"traceID\", got \"traceID\" JSON int '5'"),
+    ("tempo", {**SEARCH_ONE, f"/api/v2/traces/{TID}": (200, b'{"data": {"x": 1}}')},
+     f"/api/v2/traces/{TID}", "got a JSON object with keys 'data'"),
+    ("tempo", {**SEARCH_ONE, f"/api/v2/traces/{TID}": (200, b'{"trace": {"batches": 5}}')},
+     f"/api/v2/traces/{TID}", "resourceSpans must be a list"),
+    ("tempo", {**SEARCH_ONE, f"/api/v2/traces/{TID}": (200, b'{"batches": [5]}')},
+     f"/api/v2/traces/{TID}", "malformed OTLP/JSON payload"),
+    ("tempo", {**SEARCH_ONE, f"/api/v2/traces/{TID}": (
+        200, b'{"trace": {"resourceSpans": [{"scopeSpans": {"spans": []}}]}}')},
+     f"/api/v2/traces/{TID}", "scopeSpans must be a list"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["trace", "eval"])
+@pytest.mark.parametrize(
+    ("kind", "answers", "path", "expected"),
+    WRONG_SHAPES,
+    ids=[
+        "services-elsewhere",
+        "services-not-strings",
+        "jaeger-data-object",
+        "jaeger-data-array",
+        "result-without-resource-spans",
+        "start-time-a-string",
+        "start-time-infinite",
+        "traces-a-number",
+        "search-elsewhere",
+        "traces-not-objects",
+        "trace-id-a-number",
+        "tempo-trace-elsewhere",
+        "batches-a-number",
+        "batches-of-numbers",
+        "scope-spans-object",
+    ],
+)
+def test_answers_of_another_shape_are_never_read_as_no_traces(
+    command: str, kind: str, answers: dict[str, tuple[int, bytes]], path: str, expected: str
+) -> None:
+    with Scripted(answers) as backend:
+        res = run_cli(command, "--source", f"{kind}+{backend.url}")
+    check_error(res, backend.url + path, expected)
+
+
+@pytest.mark.parametrize(
+    ("kind", "answers"),
+    [
+        ("jaeger", {"/api/v3/services": (200, b"{}")}),
+        ("jaeger", {**SERVICES, "/api/v3/traces": (200, b'{"result": {"resourceSpans": []}}')}),
+        ("jaeger", {**SERVICES, "/api/v3/traces": (200, b'{"result": {}}')}),
+        ("tempo", {"/api/search": (200, b'{"traces": [], "metrics": {}}')}),
+        ("tempo", {"/api/search": (200, b'{"metrics": {"inspectedTraces": 0}}')}),
+        ("tempo", {**SEARCH_ONE, f"/api/v2/traces/{TID}": (200, b'{"trace": {}}')}),
+        ("tempo", {**SEARCH_ONE, f"/api/v2/traces/{TID}": (200, b'{"batches": []}')}),
+    ],
+    ids=[
+        "no-services",
+        "no-spans",
+        "empty-result",
+        "no-traces",
+        "metrics-only",
+        "empty-trace",
+        "no-batches",
+    ],
+)
+def test_well_formed_empty_answers_are_no_traces(
+    kind: str, answers: dict[str, tuple[int, bytes]]
+) -> None:
+    with Scripted(answers) as backend:
+        res = run_cli("trace", "--source", f"{kind}+{backend.url}", "-o", "json")
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["ok"] and out["data"]["traces"] == [], out

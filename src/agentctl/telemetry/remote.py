@@ -228,11 +228,38 @@ def _array(value: Any, where: str, what: str) -> list[Any]:
     return value
 
 
-def _spans_of(doc: Any, where: str, *keys: str) -> list[SpanRecord]:
+def _keys(doc: dict[str, Any]) -> str:
+    names = sorted(doc)
+    shown = ", ".join(repr(str(k)[:40]) for k in names[:5])
+    return f"a JSON object with keys {shown}" + (", ..." if len(names) > 5 else "")
+
+
+def _field(
+    doc: dict[str, Any], key: str, where: str, what: str, *, also: Iterable[str] = ()
+) -> Any:
+    """``doc[key]``; a document without it stands for nothing found only when it holds
+    nothing else (but the ``also`` keys): an answer of another shape is an error, never
+    read as no traces."""
+    if key in doc:
+        return doc[key]
+    if set(doc) - set(also):
+        raise TelemetryError(f'{where}: expected {what} under "{key}", got {_keys(doc)}')
+    return None
+
+
+# The keys of an OTLP/JSON trace document; Tempo before 2.0 says "batches".
+_OTLP_KEYS = frozenset({"resourceSpans", "resource_spans", "batches"})
+
+
+def _spans_of(doc: Any, where: str, key: str) -> list[SpanRecord]:
     doc = _object(doc, where, "a trace document")
-    for key in keys:
-        if key in doc:
-            doc = _object(doc[key], where, f'"{key}"')
+    if key in doc:
+        doc = _object(doc[key], where, f'"{key}"')
+    if doc and not doc.keys() & _OTLP_KEYS:
+        raise TelemetryError(
+            f'{where}: expected a trace document ("{key}" holding "resourceSpans"), '
+            f"got {_keys(doc)}"
+        )
     if "batches" in doc and "resourceSpans" not in doc:
         doc = {"resourceSpans": doc["batches"]}
     try:
@@ -289,7 +316,13 @@ class JaegerSource(_Remembering):
         where = self.http.shown + "/api/v3/services"
         docs = self.http.documents("/api/v3/services") or [{}]
         doc = _object(docs[0], where, "the list of services")
-        return [str(s) for s in _array(doc.get("services"), where, '"services"')][:_MAX_SERVICES]
+        names = _array(_field(doc, "services", where, "the list of services"), where, '"services"')
+        for name in names:
+            if not isinstance(name, str):
+                raise TelemetryError(
+                    f'{where}: expected each of "services" to be a string, got {_describe(name)}'
+                )
+        return names[:_MAX_SERVICES]
 
     def recent_traces(self, query: Query) -> list[TraceSummary]:
         now = time.time_ns()
@@ -354,12 +387,8 @@ class TempoSource(_Remembering):
         )
         where = self.http.shown + "/api/search"
         doc = _object(docs[0] if docs else {}, where, "search results")
-        ids = [
-            str(t.get("traceID") or "")
-            for t in _array(doc.get("traces"), where, '"traces"')
-            if isinstance(t, dict)
-        ]
-        ids = [i for i in ids if i]
+        found = _field(doc, "traces", where, "search results", also=("metrics",))
+        ids = [_trace_id(t, where) for t in _array(found, where, '"traces"')]
         with ThreadPoolExecutor(max_workers=8) as pool:
             traces = list(pool.map(self.trace, ids))
         groups = {spans[0].trace_id: spans for spans in traces if spans}
@@ -367,6 +396,17 @@ class TempoSource(_Remembering):
 
     def trace(self, trace_id: str) -> list[SpanRecord]:
         return _one_trace(self.http, f"/api/v2/traces/{urllib.parse.quote(trace_id)}", "trace")
+
+
+def _trace_id(found: Any, where: str) -> str:
+    """The ``traceID`` of one search result, which must be an object naming one."""
+    tid = found.get("traceID") if isinstance(found, dict) else None
+    if not isinstance(tid, str) or not tid:
+        what = _describe(found) if tid is None else f'"traceID" {_describe(tid)}'
+        raise TelemetryError(
+            f'{where}: expected each of "traces" to be an object with a "traceID", got {what}'
+        )
+    return tid
 
 
 def probe_is_tempo(url: str, timeout: float, auth: SourceAuth | None = None) -> bool:
