@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import http.client
 import json
 import logging
 import os
@@ -272,3 +274,48 @@ def test_stop_does_not_wait_for_idle_kept_alive_connections(store: TraceStore) -
     assert store.count() == 16
     for c in conns:
         c.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a connection holds a worker while its request head trickles in (up to "
+    "request_timeout_s), so N slow connections delay an exporter by about "
+    "N / workers x request_timeout_s; the head is not yet read before a worker is given",
+)
+def test_an_exporter_is_served_while_many_slow_connections_trickle(store: TraceStore) -> None:
+    with OtlpReceiver(store, port=0, workers=2, request_timeout_s=1.0, idle_timeout_s=1.0) as rx:
+        slow: list[socket.socket] = []
+        done = threading.Event()
+
+        def trickle() -> None:  # one header byte per connection every 0.5 s, for at most 20 s
+            for _ in range(40):
+                for s in slow:
+                    with contextlib.suppress(OSError):
+                        s.send(b"X")
+                if done.wait(0.5):
+                    return
+
+        try:
+            for _ in range(50):
+                s = socket.create_connection(("127.0.0.1", rx.port), timeout=5)
+                s.sendall(b"POST /v1/traces HTTP/1.1\r\n")
+                slow.append(s)
+            threading.Thread(target=trickle, daemon=True).start()
+            run = P.agent_run()
+            u = rx.url.split("//", 1)[1].rsplit(":", 1)
+            deadline = time.monotonic() + 5
+            status = 0
+            while time.monotonic() < deadline:  # as an exporter would: retry a 503
+                conn = http.client.HTTPConnection(u[0], int(u[1]), timeout=5)
+                try:
+                    status = post(rx, P.protobuf(run), conn=conn)[0]
+                except TimeoutError:
+                    break
+                if status != 503:
+                    break
+                time.sleep(0.2)
+            assert status == 200
+        finally:
+            done.set()
+            for s in slow:
+                s.close()
