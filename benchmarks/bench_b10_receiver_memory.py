@@ -10,7 +10,9 @@ decompressed); 8 MiB plain bodies of 260k minimal spans; gzip bodies of 7,000
 GenAI spans with 900-byte messages (8 MiB decompressed, the most one request
 may carry); a 4 MiB OTLP/JSON body of numbers (the most Python objects the JSON
 limits admit); JSON nested 1,000 levels deep; 3,000 connections that
-send nothing; then 32 senders of ordinary 512-span batches.
+send nothing; then 32 senders of ordinary 512-span batches. Last, in a fresh
+collector, 4 senders of 8 MiB plain bodies of 8,192 named spans (both caps at
+once: admitted and decoded).
 
     python benchmarks/bench_b10_receiver_memory.py [--senders K]
 """
@@ -48,6 +50,25 @@ def minimal(n: int) -> bytes:
         sp = ss.spans.add()
         sp.trace_id = tid
         sp.span_id = (i + 1).to_bytes(8, "big")
+    return req.SerializeToString()
+
+
+def named(n: int, size: int) -> bytes:
+    """n spans carrying their ids and a name: with n at the cap of spans per request,
+    the names pad the body to ``size`` bytes (the most one plain body may carry)."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+
+    req = ExportTraceServiceRequest()
+    ss = req.resource_spans.add().scope_spans.add()
+    tid = os.urandom(16)
+    name = "s" * ((size - 1024) // n - 40)
+    for i in range(n):
+        sp = ss.spans.add()
+        sp.trace_id = tid
+        sp.span_id = (i + 1).to_bytes(8, "big")
+        sp.name = name
     return req.SerializeToString()
 
 
@@ -200,6 +221,19 @@ def main() -> int:
         n = stored(store)
         print(f"stored {n} spans; peak RSS {peak:.0f} MB (goal <= {TARGET_RSS_MB} MB)")
         failed = peak > TARGET_RSS_MB
+        # admitted bodies at both caps, in a fresh collector so the peak is their own
+        proc, url = start_collector(Path(tmp) / "caps.db")
+        try:
+            body = named(8192, 8 * 1024 * 1024)
+            answers = phase(url, "at the caps", body, 4, repeat=2)
+            peak = peak_rss_mb(proc.pid)
+            print(
+                f"fresh collector, 8 MiB plain bodies of 8,192 named spans (the caps) x4 senders x2 ({len(body) / 1e6:.1f} MB each): {dict(answers)}; peak RSS {peak:.0f} MB",
+                flush=True,
+            )
+        finally:
+            stop(proc)
+        failed = failed or peak > TARGET_RSS_MB
     return 1 if failed else 0
 
 
