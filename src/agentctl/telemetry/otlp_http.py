@@ -10,7 +10,12 @@ answered ``503`` with ``Retry-After`` and closed, so thousands of connections
 cost sockets, not threads. Every request must arrive whole (request line,
 headers and body) within ``request_timeout_s`` of its first byte, and an idle
 keep-alive connection is closed after ``idle_timeout_s`` (sooner when other
-connections wait), so slow senders cannot hold workers.
+connections wait), so slow senders cannot hold workers. While connections
+wait, a worker does not take one whose request head (request line and headers)
+has not all arrived: it goes to the back of the queue, so connections trickling
+their headers do not keep an exporter waiting behind them (a body trickled in
+still holds its worker up to ``request_timeout_s``, and slow heads still take
+places in the queue, beyond which connections are answered ``503``).
 
 Requests are framed strictly (RFC 9112), since a proxy in front may frame
 them differently: the request line, every header line and every chunk line
@@ -97,7 +102,9 @@ class ServerBase(HTTPServer):
         super().server_activate()
         self.idle: set[socket.socket] = set()  # kept-alive connections waiting for a request
         self._idle_lock = threading.Lock()
-        self._pending: queue.Queue[tuple[socket.socket, Any] | None] = queue.Queue(self.backlog)
+        self._pending: queue.Queue[tuple[socket.socket, Any, float] | None] = queue.Queue(
+            self.backlog
+        )
         self._pool = [
             threading.Thread(target=self._work, name=f"otlp-worker-{i}", daemon=True)
             for i in range(self.workers)
@@ -111,7 +118,7 @@ class ServerBase(HTTPServer):
 
     def process_request(self, request: Any, client_address: Any) -> None:
         try:
-            self._pending.put_nowait((request, client_address))
+            self._pending.put_nowait((request, client_address, time.monotonic()))
         except queue.Full:
             self.receiver.stats.connections_refused += 1
             try:
@@ -126,7 +133,23 @@ class ServerBase(HTTPServer):
             item = self._pending.get()
             if item is None:
                 return
-            request, address = item
+            request, address, since = item
+            head = _head(request) if not self._pending.empty() else True
+            if not head:
+                # others wait: a connection whose request head has not all arrived goes to
+                # the back of the queue instead of holding this worker; one that sent
+                # nothing is given the idle time of a busy receiver, a head the request's
+                rcv = self.receiver
+                wait = rcv.request_timeout_s if head is False else min(rcv.idle_timeout_s, 1.0)
+                if time.monotonic() - since > wait:
+                    if head is False:
+                        log.info("OTLP request from %s timed out", address[0])
+                    self.shutdown_request(request)
+                    continue
+                with contextlib.suppress(queue.Full):
+                    self._pending.put_nowait((request, address, since))
+                    time.sleep(0.005)  # a queue of slow heads alone is not spun on
+                    continue
             try:
                 self.finish_request(request, address)
             except Exception as exc:
@@ -158,6 +181,22 @@ class ServerBase(HTTPServer):
         deadline = time.monotonic() + 5
         for t in self._pool:
             t.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
+def _head(conn: socket.socket) -> bool | None:
+    """True once a connection's request line and headers have all arrived (or it was
+    closed, or sent more than a header block may hold): a worker reads it at once;
+    False while they trickle in; None while nothing has arrived."""
+    try:
+        seen = conn.recv(_HEAD_PEEK, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return True
+    return not seen or b"\r\n\r\n" in seen or len(seen) >= _HEAD_PEEK
+
+
+_HEAD_PEEK = 64 * 1024
 
 
 class _DeadlineReader(io.RawIOBase):
