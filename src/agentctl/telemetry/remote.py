@@ -16,8 +16,11 @@ redaction applies to remote spans too.
 Answers are bounded: at most :data:`MAX_RESPONSE_BYTES` are read from one
 response and JSON nested deeper than :data:`agentctl.telemetry.otlp.MAX_JSON_DEPTH`
 is refused before parsing; an answer of the wrong shape (an array where an
-object belongs, a non-object span list) is a :class:`TelemetryError` (exit 2)
-naming the endpoint and what it answered.
+object belongs, a non-object span list, a document without the key its API
+answers under, a search result without a ``traceID`` string) is a
+:class:`TelemetryError` (exit 2) naming the endpoint and what it answered, never
+read as no traces. Only a well-formed empty answer (``{}``, ``{"traces": []}``,
+``{"result": {"resourceSpans": []}}`` and the like) is no traces.
 
 Authentication (:class:`SourceAuth`): a bearer token, or basic auth, and
 Tempo's ``X-Scope-OrgID`` tenant header, from ``--source-token``,
