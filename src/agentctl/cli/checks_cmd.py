@@ -84,7 +84,8 @@ def explain(
 
         close = difflib.get_close_matches(wanted, [c.id for c in catalogue], n=1)
         hint = f"did you mean {close[0]}?" if close else "list the catalogue with `agentctl checks`"
-        raise UsageError(f"no check {check_id!r}", hint=hint)
+        shown = check_id if len(check_id) <= 40 else f"{check_id[:40]}..."
+        raise UsageError(f"no check {shown!r}", hint=hint)
     if output is not OutputFormat.text:
         common.emit("Check", match.summary(), output)
         return
