@@ -103,9 +103,29 @@ def _load_docs(path: Path) -> list[Any]:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return list(yaml.load_all(text, Loader=loader))
+        docs = list(yaml.load_all(text, Loader=loader))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if _shares_nodes(docs):
+        raise ConfigError(
+            f"{path}: uses YAML anchors and aliases, which generated CRDs never do "
+            "(an alias bomb would expand without end); refused"
+        )
+    return docs
+
+
+def _shares_nodes(root: Any) -> bool:
+    """Whether a mapping or list is reached twice: what a YAML alias loads as."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                return True
+            seen.add(id(node))
+            stack.extend(node.values() if isinstance(node, dict) else node)
+    return False
 
 
 def _cache_file(path_str: str, mtime_ns: int, size: int) -> Path | None:

@@ -440,3 +440,14 @@ def test_a_crd_dir_that_is_a_device_or_a_link_loop_is_a_config_error(tmp_path, k
         target.symlink_to("loop")
     with pytest.raises(ConfigError, match=r"cannot be read \("):
         SchemaValidator(crd_dirs=[target])
+
+
+def test_a_crd_with_yaml_aliases_is_refused_before_it_can_expand(tmp_path):
+    from agentctl.errors import ConfigError
+
+    shared = {"type": "string"}
+    text = _foo_crd({"a": shared, "b": shared})
+    assert "*id001" in text  # the dump wrote an alias
+    (tmp_path / "foo.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=r"foo\.yaml: uses YAML anchors and aliases"):
+        SchemaValidator(crd_dirs=[tmp_path]).validate(_FOO)
