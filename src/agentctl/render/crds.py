@@ -99,6 +99,8 @@ def _load_docs(path: Path) -> list[Any]:
             return [json.loads(text)]
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: not valid JSON (nested too deeply)") from None
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -451,3 +451,11 @@ def test_a_crd_with_yaml_aliases_is_refused_before_it_can_expand(tmp_path):
     (tmp_path / "foo.yaml").write_text(text)
     with pytest.raises(ConfigError, match=r"foo\.yaml: uses YAML anchors and aliases"):
         SchemaValidator(crd_dirs=[tmp_path]).validate(_FOO)
+
+
+def test_a_json_crd_nested_too_deeply_is_a_config_error(tmp_path):
+    from agentctl.errors import ConfigError
+
+    (tmp_path / "foo.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ConfigError, match=r"foo\.json: not valid JSON \(nested too deeply\)"):
+        SchemaValidator(crd_dirs=[tmp_path]).validate(_FOO)
