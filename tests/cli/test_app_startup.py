@@ -200,3 +200,33 @@ def test_trace_and_cost_reports_off_a_terminal_need_no_rich(tmp_path, monkeypatc
         imported_by(*args)  # the first run prices and keeps the prices
         loaded = imported_by(*args)
         assert not loaded & {"rich", "genai_prices", "email"}, f"{args[0]}: {sorted(loaded)}"
+
+
+_CTRL_C_WHILE_IMPORTING = """
+import importlib, importlib.abc, sys, tomllib
+class CtrlC(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "agentctl.cli.app":
+            raise KeyboardInterrupt
+sys.meta_path.insert(0, CtrlC())
+with open(sys.argv[1], "rb") as fh:
+    target = tomllib.load(fh)["project"]["scripts"]["agentctl"]
+module, _, function = target.partition(":")
+getattr(importlib.import_module(module), function)()
+"""
+
+
+def test_ctrl_c_while_the_cli_is_still_importing_is_exit_130_without_a_traceback() -> None:
+    """The installed `agentctl` script goes through an entry point that catches a
+    Ctrl-C arriving while the CLI modules are still being imported."""
+    from pathlib import Path
+
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_WHILE_IMPORTING, str(pyproject)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "Interrupted.\n"

@@ -276,3 +276,14 @@ def test_validate_build_and_dev_find_agent_yaml_upwards(
     # dev finds the project too (and stops at its first error here: no such env overlay)
     dev = run_cli("dev", "--env", "no-such-env")
     assert dev.exit_code == 2 and "no environment 'no-such-env'" in dev.stderr, dev.stderr
+
+
+@pytest.mark.parametrize("command", ["build", "validate", "cost"])
+def test_agent_yaml_that_is_a_symlink_loop_is_one_error_line(project: Path, command: str) -> None:
+    spec = project / "daily-report" / "agent.yaml"
+    spec.unlink()
+    spec.symlink_to("agent.yaml")
+    result = run_cli(command, str(project / "daily-report"))
+    assert result.exit_code == 2
+    assert "daily-report/agent.yaml: cannot be read (a symbolic link loop)" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr

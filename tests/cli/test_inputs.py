@@ -224,3 +224,11 @@ def test_invoke_refuses_a_task_file_that_is_not_a_regular_file(kind: str, tmp_pa
     what = "is a directory" if kind == "directory" else "not a regular file"
     assert first.startswith(f"error: {path}: {what}"), proc.stderr
     assert first.endswith("expected a text file with the task"), proc.stderr
+
+
+@pytest.mark.parametrize("value", ["9" * 5000, "x" * 5000, "0001-01-01" + " " * 5000])
+def test_a_huge_since_is_echoed_as_a_bounded_line(value: str) -> None:
+    result = run_cli("cost", "--since", value)
+    assert result.exit_code == EXIT_USAGE
+    line = next(text for text in result.stderr.splitlines() if text.startswith("error:"))
+    assert line.startswith("error: --since '") and len(line) < 200

@@ -10,6 +10,12 @@ from typing import Any
 from agentctl.cli import common
 
 
+def echoed(value: str, limit: int = 40) -> str:
+    """A command-line value as an error line quotes it: repr'd, and cut after
+    ``limit`` characters (a 10,000-character argument is not echoed whole)."""
+    return repr(value if len(value) <= limit else f"{value[:limit]}...")
+
+
 def duration(value: str, flag: str) -> float:
     """A duration (``30s``, ``5m``, ``6h``, ``7d``) in seconds."""
     from agentctl.errors import UsageError
@@ -18,7 +24,7 @@ def duration(value: str, flag: str) -> float:
     try:
         return float(parse_duration(value.strip()))
     except ValueError as exc:
-        raise UsageError(f"{flag} {value!r}: {exc}") from None
+        raise UsageError(f"{flag} {echoed(value)}: {exc}") from None
 
 
 # Times are kept as nanoseconds since 1970 in a signed 64-bit integer (the trace
@@ -31,7 +37,7 @@ def _in_range(ns: int, value: str, flag: str) -> int:
     if not _NS_MIN <= ns <= _NS_MAX:
         from agentctl.errors import UsageError
 
-        raise UsageError(f"{flag} {value!r}: out of range; times go from {_NS_RANGE}")
+        raise UsageError(f"{flag} {echoed(value)}: out of range; times go from {_NS_RANGE}")
     return ns
 
 
@@ -55,7 +61,8 @@ def parse_when(value: str, flag: str, now_ns: int) -> int:
         when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(
-            f"{flag} {value!r}: expected a duration (7d, 36h) or an ISO date/time (2025-03-01)"
+            f"{flag} {echoed(value)}: expected a duration (7d, 36h) or an ISO date/time "
+            "(2025-03-01)"
         ) from None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)

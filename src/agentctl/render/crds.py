@@ -86,19 +86,48 @@ def crd_json_schema(
 
 
 def _load_docs(path: Path) -> list[Any]:
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the CRD file ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
+        ) from None
     if path.suffix == ".json":
         try:
             return [json.loads(text)]
         except json.JSONDecodeError as exc:
             raise ConfigError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: not valid JSON (nested too deeply)") from None
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return list(yaml.load_all(text, Loader=loader))
+        docs = list(yaml.load_all(text, Loader=loader))
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if _shares_nodes(docs):
+        raise ConfigError(
+            f"{path}: uses YAML anchors and aliases, which generated CRDs never do "
+            "(an alias bomb would expand without end); refused"
+        )
+    return docs
+
+
+def _shares_nodes(root: Any) -> bool:
+    """Whether a mapping or list is reached twice: what a YAML alias loads as."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict | list):
+            if id(node) in seen:
+                return True
+            seen.add(id(node))
+            stack.extend(node.values() if isinstance(node, dict) else node)
+    return False
 
 
 def _cache_file(path_str: str, mtime_ns: int, size: int) -> Path | None:
@@ -173,6 +202,33 @@ def _mapping(value: Any, path_str: str, where: str) -> dict[str, Any]:
     return value
 
 
+def _crd_files(directory: Path) -> list[Path]:
+    """The CRD files below ``directory`` (symbolic links to directories not followed);
+    a subdirectory that cannot be listed is a ConfigError naming it."""
+
+    def refuse(exc: OSError) -> None:
+        raise ConfigError(
+            f"CRD directory {directory}: cannot read {exc.filename} ({exc.strerror})"
+        ) from None
+
+    found: list[Path] = []
+    for root, dirs, files in os.walk(directory, onerror=refuse):
+        dirs.sort()
+        for name in files:
+            path = Path(root, name)
+            if path.suffix in _SUFFIXES and path.is_file():
+                found.append(path)
+    return sorted(found)
+
+
+def _not_a_directory(path: Path) -> str:
+    try:
+        path.stat()
+    except OSError as exc:
+        return exc.strerror or type(exc).__name__
+    return "not a directory or a regular file"
+
+
 class CrdIndex:
     """CRDs found in a list of directories (or files), parsed on demand."""
 
@@ -185,9 +241,9 @@ class CrdIndex:
             elif d.is_file():
                 raise ConfigError(f"CRD directory {d} is not a directory")
             elif d.is_dir():
-                self.files.extend(
-                    sorted(p for p in d.rglob("*") if p.is_file() and p.suffix in _SUFFIXES)
-                )
+                self.files.extend(_crd_files(d))
+            elif os.path.lexists(d):
+                raise ConfigError(f"CRD directory {d} cannot be read ({_not_a_directory(d)})")
             else:
                 raise ConfigError(f"CRD directory {d} does not exist")
         self._found: dict[tuple[str, str], tuple[Path, str]] = {}

@@ -6,6 +6,7 @@ file exists do not pay for the spec models.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def _own_agent_file(directory: Path) -> Path | None:
         candidate = directory / name
         if candidate.is_file():
             return candidate
+        _refuse_link_loop(candidate)
     return None
 
 
@@ -90,7 +92,21 @@ def find_agent_files(target: Path, *, hint: str, upwards: bool = False) -> list[
             return [above]
     if not found:
         raise UsageError(f"{display_path(target) or '.'}: no agent.yaml here or below", hint=hint)
+    for f in found:
+        _refuse_link_loop(f)
     return found
+
+
+def _refuse_link_loop(path: Path) -> None:
+    """A symbolic link that leads back to itself: every later ``resolve()`` of the
+    path would fail (RuntimeError before Python 3.13)."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UsageError(
+                f"{display_path(path)}: cannot be read (a symbolic link loop); expected a YAML file"
+            ) from None
 
 
 def find_platform_file(explicit: str | Path | None, search_from: Path | None = None) -> Path | None:

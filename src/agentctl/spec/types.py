@@ -212,7 +212,14 @@ Url = Annotated[
     TypeDoc("URL", "http:// or https:// URL"),
 ]
 Port = Annotated[int, Field(ge=1, le=65535), TypeDoc("port", "1-65535")]
-USD = Annotated[Decimal, Field(ge=0, decimal_places=6), TypeDoc("USD", "amount in US dollars")]
+# A budget above a billion dollars is a typo; unbounded, 1e999999999 overflowed the
+# decimal context when the budget was written out for the agent.
+MAX_USD = 1_000_000_000
+USD = Annotated[
+    Decimal,
+    Field(ge=0, le=MAX_USD, decimal_places=6),
+    TypeDoc("USD", "amount in US dollars, at most 1,000,000,000"),
+]
 Ratio = Annotated[float, Field(ge=0, le=1), TypeDoc("ratio", "0.0-1.0")]
 CheckId = Annotated[
     str,

@@ -133,3 +133,10 @@ def test_explain_lists_the_fix_of_each_case(cid: str) -> None:
         assert f"  {case}: {text}" in res.stdout
     res = run_cli("checks", "explain", cid, "-o", "json")
     assert json.loads(res.stdout)["data"]["fixes"] == dict(check.fixes)
+
+
+def test_explain_of_an_unknown_huge_id_echoes_a_bounded_line() -> None:
+    res = run_cli("checks", "explain", "A" * 10_000)
+    assert res.exit_code == 2
+    line = next(text for text in res.stderr.splitlines() if text.startswith("error:"))
+    assert "no check 'AAAA" in line and len(line) < 120

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
@@ -401,3 +402,60 @@ def test_a_crd_dir_that_is_a_plain_file_is_a_config_error(tmp_path):
     (tmp_path / "afile").write_text("")
     with pytest.raises(ConfigError, match="is not a directory"):
         SchemaValidator(crd_dirs=[tmp_path / "afile"])
+
+
+def test_a_crd_file_that_is_not_utf8_is_a_config_error_naming_it(tmp_path):
+    from agentctl.errors import ConfigError
+
+    (tmp_path / "foo.yaml").write_bytes(b"kind: CustomResourceDefinition\nx: '\xff'\n")
+    with pytest.raises(ConfigError, match=r"foo\.yaml: not valid UTF-8 \(byte 0xff"):
+        SchemaValidator(crd_dirs=[tmp_path]).validate(_FOO)
+
+
+def test_a_crd_dir_with_a_subdirectory_that_cannot_be_listed_is_a_config_error(
+    tmp_path, monkeypatch
+):
+    from agentctl.errors import ConfigError
+
+    (tmp_path / "sub").mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path).endswith("sub"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    with pytest.raises(ConfigError, match=r"cannot read .*sub \(Permission denied\)"):
+        SchemaValidator(crd_dirs=[tmp_path])
+
+
+@pytest.mark.parametrize("kind", ["device", "loop"])
+def test_a_crd_dir_that_is_a_device_or_a_link_loop_is_a_config_error(tmp_path, kind):
+    from agentctl.errors import ConfigError
+
+    target = Path("/dev/null")
+    if kind == "loop":
+        target = tmp_path / "loop"
+        target.symlink_to("loop")
+    with pytest.raises(ConfigError, match=r"cannot be read \("):
+        SchemaValidator(crd_dirs=[target])
+
+
+def test_a_crd_with_yaml_aliases_is_refused_before_it_can_expand(tmp_path):
+    from agentctl.errors import ConfigError
+
+    shared = {"type": "string"}
+    text = _foo_crd({"a": shared, "b": shared})
+    assert "*id001" in text  # the dump wrote an alias
+    (tmp_path / "foo.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=r"foo\.yaml: uses YAML anchors and aliases"):
+        SchemaValidator(crd_dirs=[tmp_path]).validate(_FOO)
+
+
+def test_a_json_crd_nested_too_deeply_is_a_config_error(tmp_path):
+    from agentctl.errors import ConfigError
+
+    (tmp_path / "foo.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ConfigError, match=r"foo\.json: not valid JSON \(nested too deeply\)"):
+        SchemaValidator(crd_dirs=[tmp_path]).validate(_FOO)
