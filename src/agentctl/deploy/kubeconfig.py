@@ -337,7 +337,7 @@ def _read_capped(process: Any, limit: float) -> tuple[Any, Any]:
                 if len(buffer) > MAX_EXEC_OUTPUT:
                     raise _TooLong(label)
     process.wait(max(deadline - time.monotonic(), 0.001))
-    texts = []
+    texts: list[Any] = []
     for stream in (process.stdout, process.stderr):
         if stream is None:
             texts.append(None)
