@@ -115,6 +115,16 @@ def mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def count(value: Any) -> int:
+    """A count in an answer (a replica or restart count): 0 for what is no whole
+    number (the API server answers integers; a string of digits is taken)."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 19 else 0
+
+
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"

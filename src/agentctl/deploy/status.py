@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentctl.deploy import errors as kerr
+from agentctl.deploy.answers import count, objects
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.locate import Deployed, find_agent, find_inventories
 from agentctl.deploy.objects import AGENT_LABEL
@@ -60,14 +61,22 @@ class AgentStatus:
         }
 
 
-def _age(ts: str | None, now: dt.datetime | None = None) -> float | None:
-    if not ts:
+def _age(ts: Any, now: dt.datetime | None = None) -> float | None:
+    """Seconds since an RFC 3339 timestamp of an answer (None for what is none)."""
+    if not isinstance(ts, str) or not ts:
         return None
     try:
         when = dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
     except ValueError:
         return None
+    if when.tzinfo is None:  # no offset: not RFC 3339; taken as UTC, as kubectl's
+        when = when.replace(tzinfo=dt.UTC)
     return ((now or dt.datetime.now(dt.UTC)) - when).total_seconds()
+
+
+def _stamp(value: Any) -> str | None:
+    """A timestamp of an answer as it was written (None for what is no string)."""
+    return value if isinstance(value, str) and value else None
 
 
 def _latest(items: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -100,8 +109,8 @@ def _one(client: KubeClient, d: Deployed) -> AgentStatus:
         obj = client.get(res, main.namespace, main.name) if res else None
         if obj is not None:
             state = assess(obj, main)
-            st.desired = int((obj.get("spec") or {}).get("replicas", 1) or 0)
-            st.ready = int((obj.get("status") or {}).get("readyReplicas") or 0)
+            st.desired = count((obj.get("spec") or {}).get("replicas", 1))
+            st.ready = count((obj.get("status") or {}).get("readyReplicas"))
             st.rollout, st.healthy = state.message, state.ready
         else:
             st.rollout, st.healthy = "missing", False
@@ -126,7 +135,7 @@ def _one(client: KubeClient, d: Deployed) -> AgentStatus:
     if last is not None:
         st.last_run = str((last.get("metadata") or {}).get("name"))
         st.last_result = run_phase(last)
-        st.last_run_at = (
+        st.last_run_at = _stamp(
             (last.get("status") or {}).get("startedAt")
             or (last.get("status") or {}).get("startTime")
             or (last.get("metadata") or {}).get("creationTimestamp")
@@ -141,7 +150,7 @@ def run_phase(obj: dict[str, Any]) -> str:
     status = obj.get("status") or {}
     if obj.get("kind") == "Workflow":
         return str(status.get("phase") or "Pending")
-    for cond in status.get("conditions") or []:
+    for cond in objects(status.get("conditions")):
         if cond.get("status") == "True" and cond.get("type") in ("Complete", "Failed"):
             return "Succeeded" if cond["type"] == "Complete" else "Failed"
     return "Running" if status.get("active") else "Pending"
