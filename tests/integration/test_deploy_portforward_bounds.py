@@ -101,3 +101,51 @@ def test_a_hostile_port_forward_stream_is_one_line_naming_it(
         ), line
         assert says in line, line
         assert [t.name for t in threading.enumerate() if t.name.startswith("port-forward")] == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ({"selector": {"app": "tempo"}, "ports": ["x", {"port": 3200, "targetPort": ["odd"]}]},
+         "cannot tell which port to forward"),
+        ({"selector": ["app"], "ports": [{"port": 3200}]}, "has no selector"),
+        ({"selector": {"app": "tempo"}, "ports": {"port": 3200}},
+         "cannot tell which port to forward"),
+        ({"selector": {"app": "tempo"}, "ports": [{"port": 3200, "targetPort": "http"}]},
+         "its targetPort 'http' names no port of the running pod behind it"),
+    ],
+    ids=["target-port-list", "selector-list", "ports-object", "named-port-odd-containers"],
+)  # fmt: skip
+def test_a_service_of_odd_shape_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: dict[str, Any], says: str
+) -> None:
+    with FakeKube() as kube:
+        kube.apply_as(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "observability"}}, "test"
+        )
+        kube.apply_as(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "tempo", "namespace": "observability"},
+                "spec": spec,
+            },
+            "test",
+        )
+        kube.apply_as(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "tempo-0", "namespace": "observability",
+                             "labels": {"app": "tempo"}},
+                "spec": {"containers": ["odd", {"ports": [{"name": "http", "containerPort": "x"}]}]},
+            },
+            "test",
+        )  # fmt: skip
+        kube.set_status("Pod", "observability", "tempo-0", {"phase": "Running"})
+        monkeypatch.setenv("KUBECONFIG", str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
+        res = run_cli("trace", "--source", "tempo", "--port-forward", "svc/tempo")
+        assert res.exit_code == 3, res.stderr
+        assert "Traceback" not in res.stderr
+        (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+        assert line.startswith("error: svc/tempo") and says in line, line

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from agentctl.deploy import errors as kerr
+from agentctl.deploy.answers import count, mapping, objects
 from agentctl.deploy.client import ConnectOptions, KubeClient, connect
 from agentctl.errors import ClusterError, UsageError
 
@@ -127,22 +128,22 @@ class PortForward:
         if self.target.kind == "pod":
             pod = self._get(kube, f"pods/{quote(self.target.name)}")
             port = port or self.default_port or _first_container_port(pod)
-            if not port:
+            if not port or not 0 < port < 65536:
                 raise ClusterError(
                     f"pod/{self.target.name}: no port given and none declared; use pod/NAME:PORT"
                 )
             return self.target.name, port
         svc = self._get(kube, f"services/{quote(self.target.name)}")
-        spec = svc.get("spec") or {}
-        selector = spec.get("selector") or {}
+        spec = mapping(svc.get("spec"))
+        selector = {k: v for k, v in mapping(spec.get("selector")).items() if isinstance(v, str)}
         if not selector:
             raise ClusterError(
                 f"svc/{self.target.name} has no selector; port-forward to a pod instead"
             )
         svc_port = _service_port(spec, port or self.default_port)
         label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-        pods = self._get(kube, "pods", labelSelector=label_selector).get("items") or []
-        running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
+        pods = objects(self._get(kube, "pods", labelSelector=label_selector).get("items"))
+        running = [p for p in pods if mapping(p.get("status")).get("phase") == "Running"]
         if not running:
             raise ClusterError(
                 f"svc/{self.target.name}: no running pod behind it ({label_selector})"
@@ -150,13 +151,21 @@ class PortForward:
         pod = running[0]
         target = svc_port.get("targetPort") if svc_port is not None else None
         if isinstance(target, str) and not target.isdigit():
-            target = _named_port(pod, target)
-        remote = int(target) if target else (svc_port.get("port") if svc_port is not None else port)
-        if not remote:
+            named = _named_port(pod, target)
+            if named is None:
+                raise ClusterError(
+                    f"svc/{self.target.name}: its targetPort {target!r} names no port of the "
+                    "running pod behind it; use svc/NAME:PORT"
+                )
+            target = named
+        if isinstance(target, str):
+            target = count(target)
+        remote = count(target or (svc_port.get("port") if svc_port is not None else port))
+        if not 0 < remote < 65536:
             raise ClusterError(
                 f"svc/{self.target.name}: cannot tell which port to forward; use svc/NAME:PORT"
             )
-        return str((pod.get("metadata") or {}).get("name", "")), int(remote)
+        return str(mapping(pod.get("metadata")).get("name", "")), remote
 
     def _accept_loop(self, listener: socket.socket) -> None:
         # The listener is passed in, never read from self: stop() may clear that at any moment.
@@ -267,7 +276,7 @@ class PortForward:
 
 
 def _service_port(spec: dict[str, Any], wanted: int | None) -> dict[str, Any] | None:
-    ports = list(spec.get("ports") or [])
+    ports = objects(spec.get("ports"))
     if not ports:
         return None
     if wanted:
@@ -276,21 +285,21 @@ def _service_port(spec: dict[str, Any], wanted: int | None) -> dict[str, Any] | 
 
 
 def _containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
-    return list((pod.get("spec") or {}).get("containers") or [])
+    return objects(mapping(pod.get("spec")).get("containers"))
 
 
 def _named_port(pod: dict[str, Any], name: str) -> int | None:
     for c in _containers(pod):
-        for p in c.get("ports") or []:
+        for p in objects(c.get("ports")):
             if p.get("name") == name:
-                return int(p["containerPort"])
+                return count(p.get("containerPort")) or None
     return None
 
 
 def _first_container_port(pod: dict[str, Any]) -> int | None:
     for c in _containers(pod):
-        for p in c.get("ports") or []:
-            return int(p["containerPort"])
+        for p in objects(c.get("ports")):
+            return count(p.get("containerPort")) or None
     return None
 
 
