@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentctl.deploy import answers
 from agentctl.deploy.answers import count, mapping, objects
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import well_known
@@ -102,7 +103,7 @@ def view_pod(pod: dict[str, Any]) -> PodView:
         name = cs.get("name")
         state = mapping(cs.get("state"))
         waiting = mapping(state.get("waiting"))
-        reason = _text(waiting.get("reason"))
+        reason = answers.text(waiting.get("reason"))
         restarts = count(cs.get("restartCount"))
         if reason in BAD_WAITING:
             msg = f"container {name}: {reason}"
@@ -149,7 +150,7 @@ def recent_warnings(
     )
     for e in reversed(ordered):
         inv = mapping(e.get("involvedObject") or e.get("regarding"))
-        name, reason = _text(inv.get("name")), _text(e.get("reason"))
+        name, reason = answers.text(inv.get("name")), answers.text(e.get("reason"))
         if name not in names or (e.get("type") != "Warning" and reason not in EVENT_REASONS):
             continue
         lines = out.setdefault(str(name), [])
@@ -202,11 +203,6 @@ def diagnose(
         for text in warnings.get(name, []):
             lines.append(f"{name}: {text}")
     return lines
-
-
-def _text(value: Any) -> str | None:
-    """A name or reason in an answer (None for what is no string)."""
-    return value if isinstance(value, str) else None
 
 
 def _last_logs(client: KubeClient, namespace: str, pod: str, container: str) -> list[str]:

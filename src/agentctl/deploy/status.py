@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentctl.deploy import errors as kerr
-from agentctl.deploy.answers import count, objects
+from agentctl.deploy.answers import count, objects, text, timestamp
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.locate import Deployed, find_agent, find_inventories
 from agentctl.deploy.objects import AGENT_LABEL
@@ -63,20 +63,10 @@ class AgentStatus:
 
 def _age(ts: Any, now: dt.datetime | None = None) -> float | None:
     """Seconds since an RFC 3339 timestamp of an answer (None for what is none)."""
-    if not isinstance(ts, str) or not ts:
+    when = timestamp(ts)
+    if when is None:
         return None
-    try:
-        when = dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if when.tzinfo is None:  # no offset: not RFC 3339; taken as UTC, as kubectl's
-        when = when.replace(tzinfo=dt.UTC)
     return ((now or dt.datetime.now(dt.UTC)) - when).total_seconds()
-
-
-def _stamp(value: Any) -> str | None:
-    """A timestamp of an answer as it was written (None for what is no string)."""
-    return value if isinstance(value, str) and value else None
 
 
 def _latest(items: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -135,7 +125,7 @@ def _one(client: KubeClient, d: Deployed) -> AgentStatus:
     if last is not None:
         st.last_run = str((last.get("metadata") or {}).get("name"))
         st.last_result = run_phase(last)
-        st.last_run_at = _stamp(
+        st.last_run_at = text(
             (last.get("status") or {}).get("startedAt")
             or (last.get("status") or {}).get("startTime")
             or (last.get("metadata") or {}).get("creationTimestamp")

@@ -121,3 +121,30 @@ def test_timestamps_that_are_not_rfc3339(stamp: Any) -> None:
     assert age is None or age > 0
     st = AgentStatus("a", "n", "t", "service", "1", created=stamp)
     st.to_dict()
+
+
+@pytest.mark.parametrize("stamp", ["2024-01-01T00:00:00", "yesterday", 5, ["2024"], {"a": 1}])
+def test_runs_with_odd_timestamps(stamp: Any) -> None:
+    from agentctl.deploy.runs import from_job, from_workflow
+
+    workflow = {
+        "kind": "Workflow",
+        "metadata": {"name": "w", "namespace": "n"},
+        "status": {
+            "phase": "Running",
+            "startedAt": stamp,
+            "finishedAt": "2024-01-02T00:00:00Z",
+            "nodes": {"w": {"startedAt": stamp, "finishedAt": stamp, "children": stamp}},
+        },
+    }
+    job = {
+        "kind": "Job",
+        "metadata": {"name": "j", "namespace": "n"},
+        "status": {"startTime": stamp, "completionTime": stamp, "conditions": stamp},
+    }
+    pod = {"metadata": {"name": "p", "creationTimestamp": "x"}, "status": {"startTime": stamp}}
+    for state in (from_workflow(workflow, "a"), from_job(job, [pod], "a")):
+        assert state.started is None or isinstance(state.started, str)
+        state.to_dict()
+        for node in state.nodes.values():
+            node.to_dict()
