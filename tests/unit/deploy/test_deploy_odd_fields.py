@@ -148,3 +148,12 @@ def test_runs_with_odd_timestamps(stamp: Any) -> None:
         state.to_dict()
         for node in state.nodes.values():
             node.to_dict()
+
+
+@pytest.mark.parametrize("odd", ODD, ids=repr)
+def test_managed_fields_of_odd_shape_are_not_agentctl_s(odd: Any) -> None:
+    from agentctl.deploy.inventory import FIELD_MANAGER, applied_by_agentctl
+
+    assert not applied_by_agentctl({"metadata": {"managedFields": odd}})
+    obj = {"metadata": {"managedFields": [odd, {"manager": FIELD_MANAGER}]}}
+    assert applied_by_agentctl(obj)
