@@ -51,6 +51,15 @@ def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
         yield fake
 
 
+def use_plugin(kube: FakeKube, path: Path, source: str, *args: str) -> None:
+    """The kubeconfig's exec plugin runs ``source`` (written to ``path``) with ``args``."""
+    path.write_text(source)
+    assert kube.kubeconfig is not None
+    config = yaml.safe_load(kube.kubeconfig.read_text())
+    config["users"][0]["user"]["exec"]["args"] = [str(path), *args]
+    kube.kubeconfig.write_text(yaml.safe_dump(config))
+
+
 @pytest.fixture
 def proj(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     p = project(tmp_path)
@@ -128,12 +137,9 @@ def test_a_plugin_failing_to_renew_an_expired_credential_is_one_line_naming_it(
     import time
 
     monkeypatch.setenv("AGENTCTL_ID_TOKEN", DEFAULT_TOKEN)
-    plugin = tmp_path / "renewing-plugin.py"
-    plugin.write_text(RENEWING_PLUGIN)
-    assert kube.kubeconfig is not None
-    config = yaml.safe_load(kube.kubeconfig.read_text())
-    config["users"][0]["user"]["exec"]["args"] = [str(plugin), str(tmp_path / "state"), then]
-    kube.kubeconfig.write_text(yaml.safe_dump(config))
+    use_plugin(
+        kube, tmp_path / "renewing-plugin.py", RENEWING_PLUGIN, str(tmp_path / "state"), then
+    )
     start = time.monotonic()
     result = run_cli(*command, "--request-timeout", "3s")
     assert time.monotonic() - start < 30
@@ -150,12 +156,9 @@ def test_a_plugin_renewing_an_expired_credential_is_used_again(
     kube: FakeKube, proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AGENTCTL_ID_TOKEN", DEFAULT_TOKEN)
-    plugin = tmp_path / "renewing-plugin.py"
-    plugin.write_text(RENEWING_PLUGIN)
-    assert kube.kubeconfig is not None
-    config = yaml.safe_load(kube.kubeconfig.read_text())
-    config["users"][0]["user"]["exec"]["args"] = [str(plugin), str(tmp_path / "state"), "renew"]
-    kube.kubeconfig.write_text(yaml.safe_dump(config))
+    use_plugin(
+        kube, tmp_path / "renewing-plugin.py", RENEWING_PLUGIN, str(tmp_path / "state"), "renew"
+    )
     result = run_cli("deploy", "--dry-run=server")
     assert result.exit_code == 0, result.stderr
     assert kube.api_requests()
@@ -171,15 +174,7 @@ if when == "first" or os.path.exists(state):
     chunk = "y" * 65536
     while True:
         out.write(chunk)
-open(state, "w").close()
-expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=60)
-print(json.dumps({
-    "apiVersion": "client.authentication.k8s.io/v1beta1",
-    "kind": "ExecCredential",
-    "status": {"token": os.environ["AGENTCTL_ID_TOKEN"],
-               "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ")},
-}))
-"""
+""" + RENEWING_PLUGIN[RENEWING_PLUGIN.index('open(state, "w")') :]
 
 
 @pytest.mark.parametrize("stream", ["stdout", "stderr"])
@@ -196,17 +191,8 @@ def test_a_plugin_writing_without_end_is_stopped_and_named(
     import time
 
     monkeypatch.setenv("AGENTCTL_ID_TOKEN", DEFAULT_TOKEN)
-    plugin = tmp_path / "flooding-plugin.py"
-    plugin.write_text(FLOODING_PLUGIN)
-    assert kube.kubeconfig is not None
-    config = yaml.safe_load(kube.kubeconfig.read_text())
-    config["users"][0]["user"]["exec"]["args"] = [
-        str(plugin),
-        str(tmp_path / "state"),
-        when,
-        stream,
-    ]
-    kube.kubeconfig.write_text(yaml.safe_dump(config))
+    state = str(tmp_path / "state")
+    use_plugin(kube, tmp_path / "flooding-plugin.py", FLOODING_PLUGIN, state, when, stream)
     start = time.monotonic()
     result = run_cli("status", "--request-timeout", "20s")
     assert time.monotonic() - start < 20

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from tests.cli.helpers import run_cli
 from tests.fakes.kube_api import FakeKube
+from tests.fakes.kube_fixtures import tempo_service
 
 MAX_FRAME = 16 * 1024 * 1024
 
@@ -74,18 +75,7 @@ def test_a_hostile_port_forward_stream_is_one_line_naming_it(
     says: str,
 ) -> None:
     with FakeKube() as kube:
-        kube.apply_as(
-            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "observability"}}, "test"
-        )
-        kube.apply_as(
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {"name": "tempo", "namespace": "observability"},
-                "spec": {"selector": {"app": "tempo"}, "ports": [{"port": 3200}]},
-            },
-            "test",
-        )
+        tempo_service(kube, {"selector": {"app": "tempo"}, "ports": [{"port": 3200}]})
         kube.add_pod("observability", "tempo-0", {"app": "tempo"})
         kube.forward_port("observability", "tempo-0", 3200, stream)
         monkeypatch.setenv("KUBECONFIG", str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
@@ -120,18 +110,7 @@ def test_a_service_of_odd_shape_is_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: dict[str, Any], says: str
 ) -> None:
     with FakeKube() as kube:
-        kube.apply_as(
-            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "observability"}}, "test"
-        )
-        kube.apply_as(
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {"name": "tempo", "namespace": "observability"},
-                "spec": spec,
-            },
-            "test",
-        )
+        tempo_service(kube, spec)
         kube.apply_as(
             {
                 "apiVersion": "v1",
