@@ -384,3 +384,19 @@ def _bound_websocket_frames() -> None:
             return ""
 
     ws_client.WebSocket = Bounded  # type: ignore[misc]
+    proxy = ws_client.PortForward._proxy
+
+    def quiet_proxy(self: Any) -> None:
+        """The client's forwarding thread, ended as a closed stream when a send fails (a
+        broken pipe when the API server or the local end went away first): it printed a
+        traceback."""
+        try:
+            proxy(self)
+        except (OSError, WebSocketConnectionClosedException):
+            for port in self.local_ports.values():
+                with contextlib.suppress(OSError):
+                    port.python.close()
+            with contextlib.suppress(Exception):
+                self.websocket.close()
+
+    ws_client.PortForward._proxy = quiet_proxy  # type: ignore[method-assign]
