@@ -113,7 +113,7 @@ class FakeKube(StoreMixin):
         self._stopping = False
         self._server: ThreadingHTTPServer | None = None
         self.kubeconfig: Path | None = None
-        self.port_backends: dict[tuple[str, str, int], int] = {}  # (ns, pod, port) -> local port
+        self.port_backends: dict[tuple[str, str, int], Any] = {}  # (ns, pod, port) -> local port
         self.forwards: list[tuple[str, str, int]] = []  # port-forward streams opened
         self.in_flight = 0
         self.max_in_flight = 0
@@ -424,8 +424,9 @@ class FakeKube(StoreMixin):
             )
             return obj
 
-    def forward_port(self, namespace: str, pod: str, port: int, local_port: int) -> None:
-        """Port-forwards to ``pod``'s ``port`` reach ``127.0.0.1:local_port``."""
+    def forward_port(self, namespace: str, pod: str, port: int, local_port: Any) -> None:
+        """Port-forwards to ``pod``'s ``port`` reach ``127.0.0.1:local_port``; or, when
+        ``local_port`` is a callable, it writes the stream after its two opening frames."""
         self.port_backends[(namespace, pod, port)] = local_port
 
     def add_event(

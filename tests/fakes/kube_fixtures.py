@@ -56,3 +56,19 @@ def running_fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> 
         yield fake
     finally:
         fake.stop()
+
+
+def tempo_service(kube: FakeKube, spec: dict[str, Any]) -> None:
+    """Namespace observability and its Service tempo of ``spec``."""
+    kube.apply_as(
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "observability"}}, "test"
+    )
+    kube.apply_as(
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "tempo", "namespace": "observability"},
+            "spec": spec,
+        },
+        "test",
+    )

@@ -612,6 +612,10 @@ class Handler(BaseHTTPRequestHandler):
         port_le = struct.pack("<H", port)
         send(2, b"\x00" + port_le)
         send(2, b"\x01" + port_le)
+        if callable(backend):  # a hostile API server: it writes what it likes to the stream
+            with contextlib.suppress(OSError):
+                backend(self.wfile)
+            return
         upstream = socket.create_connection(("127.0.0.1", backend))
 
         def pump() -> None:

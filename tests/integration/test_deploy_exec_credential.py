@@ -51,6 +51,15 @@ def kube(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeKube]:
         yield fake
 
 
+def use_plugin(kube: FakeKube, path: Path, source: str, *args: str) -> None:
+    """The kubeconfig's exec plugin runs ``source`` (written to ``path``) with ``args``."""
+    path.write_text(source)
+    assert kube.kubeconfig is not None
+    config = yaml.safe_load(kube.kubeconfig.read_text())
+    config["users"][0]["user"]["exec"]["args"] = [str(path), *args]
+    kube.kubeconfig.write_text(yaml.safe_dump(config))
+
+
 @pytest.fixture
 def proj(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     p = project(tmp_path)
@@ -128,12 +137,9 @@ def test_a_plugin_failing_to_renew_an_expired_credential_is_one_line_naming_it(
     import time
 
     monkeypatch.setenv("AGENTCTL_ID_TOKEN", DEFAULT_TOKEN)
-    plugin = tmp_path / "renewing-plugin.py"
-    plugin.write_text(RENEWING_PLUGIN)
-    assert kube.kubeconfig is not None
-    config = yaml.safe_load(kube.kubeconfig.read_text())
-    config["users"][0]["user"]["exec"]["args"] = [str(plugin), str(tmp_path / "state"), then]
-    kube.kubeconfig.write_text(yaml.safe_dump(config))
+    use_plugin(
+        kube, tmp_path / "renewing-plugin.py", RENEWING_PLUGIN, str(tmp_path / "state"), then
+    )
     start = time.monotonic()
     result = run_cli(*command, "--request-timeout", "3s")
     assert time.monotonic() - start < 30
@@ -150,12 +156,51 @@ def test_a_plugin_renewing_an_expired_credential_is_used_again(
     kube: FakeKube, proj: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AGENTCTL_ID_TOKEN", DEFAULT_TOKEN)
-    plugin = tmp_path / "renewing-plugin.py"
-    plugin.write_text(RENEWING_PLUGIN)
-    assert kube.kubeconfig is not None
-    config = yaml.safe_load(kube.kubeconfig.read_text())
-    config["users"][0]["user"]["exec"]["args"] = [str(plugin), str(tmp_path / "state"), "renew"]
-    kube.kubeconfig.write_text(yaml.safe_dump(config))
+    use_plugin(
+        kube, tmp_path / "renewing-plugin.py", RENEWING_PLUGIN, str(tmp_path / "state"), "renew"
+    )
     result = run_cli("deploy", "--dry-run=server")
     assert result.exit_code == 0, result.stderr
     assert kube.api_requests()
+
+
+# Answers once (a credential about to expire), then writes without end: the first run
+# or the renewal, as the argument says.
+FLOODING_PLUGIN = """\
+import datetime, json, os, sys
+state, when, stream = sys.argv[1], sys.argv[2], sys.argv[3]
+if when == "first" or os.path.exists(state):
+    out = sys.stdout if stream == "stdout" else sys.stderr
+    chunk = "y" * 65536
+    while True:
+        out.write(chunk)
+""" + RENEWING_PLUGIN[RENEWING_PLUGIN.index('open(state, "w")') :]
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+@pytest.mark.parametrize("when", ["first", "renewal"])
+def test_a_plugin_writing_without_end_is_stopped_and_named(
+    kube: FakeKube,
+    proj: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    when: str,
+    stream: str,
+) -> None:
+    """Its output was read whole: memory grew as long as the plugin wrote."""
+    import time
+
+    monkeypatch.setenv("AGENTCTL_ID_TOKEN", DEFAULT_TOKEN)
+    state = str(tmp_path / "state")
+    use_plugin(kube, tmp_path / "flooding-plugin.py", FLOODING_PLUGIN, state, when, stream)
+    start = time.monotonic()
+    result = run_cli("status", "--request-timeout", "20s")
+    assert time.monotonic() - start < 20
+    assert result.exit_code == 3, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "yyyy" not in result.stderr
+    (line,) = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
+    assert "exec credential plugin " in line, line
+    name = "standard output" if stream == "stdout" else "standard error"
+    assert f"wrote more than 1048576 bytes to its {name}" in line, line
+    if when == "renewal":
+        assert "renewing the expired credential" in line, line

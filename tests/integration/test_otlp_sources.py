@@ -13,8 +13,11 @@ import yaml
 from tests.cli.helpers import run_cli
 from tests.fakes import otlp_payloads as P
 from tests.fakes.kube_api import FakeKube
+from tests.fakes.kube_fixtures import tempo_service
 from tests.fakes.ports import refused_port
 from tests.fakes.trace_backends import FakeJaeger, FakeTempo
+
+HTTP_PORT = {"name": "http", "port": 3200, "targetPort": 3200}
 
 
 def runs() -> list[list[dict]]:
@@ -203,21 +206,7 @@ def test_port_forward_cluster_errors_exit_3(
         )
         assert res.exit_code == 3
         assert "svc/tempo in namespace observability: not found" in res.stderr
-        kube.apply_as(
-            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "observability"}}, "test"
-        )
-        kube.apply_as(
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {"name": "tempo", "namespace": "observability"},
-                "spec": {
-                    "selector": {"app": "tempo"},
-                    "ports": [{"name": "http", "port": 3200, "targetPort": 3200}],
-                },
-            },
-            "test",
-        )
+        tempo_service(kube, {"selector": {"app": "tempo"}, "ports": [HTTP_PORT]})
         res = run_cli(
             "trace",
             "--source",
@@ -265,21 +254,7 @@ def test_port_forward_reaches_an_in_cluster_tempo(
     backend_port = int(fake.url.rsplit(":", 1)[1])
     # the same Kubernetes fake as the deploy commands: services, pods and port-forward streams
     with FakeKube() as kube:
-        kube.apply_as(
-            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "observability"}}, "test"
-        )
-        kube.apply_as(
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {"name": "tempo", "namespace": "observability"},
-                "spec": {
-                    "selector": {"app": "tempo"},
-                    "ports": [{"name": "http", "port": 3200, "targetPort": 3200}],
-                },
-            },
-            "test",
-        )
+        tempo_service(kube, {"selector": {"app": "tempo"}, "ports": [HTTP_PORT]})
         kube.add_pod("observability", "tempo-0", {"app": "tempo"})
         kube.forward_port("observability", "tempo-0", 3200, backend_port)
         monkeypatch.setenv("KUBECONFIG", str(kube.write_kubeconfig(tmp_path / "kubeconfig")))

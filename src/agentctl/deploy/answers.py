@@ -115,6 +115,35 @@ def mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def count(value: Any) -> int:
+    """A count in an answer (a replica or restart count): 0 for what is no whole
+    number (the API server answers integers; a string of digits is taken)."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 19 else 0
+
+
+def text(value: Any) -> str | None:
+    """A string of an answer (a name, a reason, a timestamp): None for what is none."""
+    return value if isinstance(value, str) else None
+
+
+def timestamp(value: Any) -> Any:
+    """An RFC 3339 timestamp of an answer as an aware ``datetime`` (None for what is
+    none; one without an offset is taken as UTC)."""
+    import datetime as dt
+
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"

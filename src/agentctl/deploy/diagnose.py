@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentctl.deploy import answers
+from agentctl.deploy.answers import count, mapping, objects
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import well_known
 from agentctl.deploy.errors import ApiFailure
@@ -55,7 +57,7 @@ class PodView:
 
 
 def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
-    match = (selector or {}).get("matchLabels") or {}
+    match = mapping(mapping(selector).get("matchLabels"))
     if not match:
         return False
     return all(labels.get(k) == v for k, v in match.items())
@@ -63,14 +65,15 @@ def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) ->
 
 def pods_of(workload: dict[str, Any], pods: list[dict[str, Any]]) -> list[dict[str, Any]]:
     kind = workload.get("kind")
-    spec = workload.get("spec") or {}
+    spec = mapping(workload.get("spec"))
     if kind == "Job":
         uid = (workload.get("metadata") or {}).get("uid")
         return [
             p
             for p in pods
             if any(
-                r.get("uid") == uid for r in (p.get("metadata") or {}).get("ownerReferences") or []
+                r.get("uid") == uid
+                for r in objects(mapping(p.get("metadata")).get("ownerReferences"))
             )
             or ((p.get("metadata") or {}).get("labels") or {}).get("job-name")
             == (workload.get("metadata") or {}).get("name")
@@ -85,9 +88,10 @@ def pods_of(workload: dict[str, Any], pods: list[dict[str, Any]]) -> list[dict[s
 def view_pod(pod: dict[str, Any]) -> PodView:
     md, st = pod.get("metadata") or {}, pod.get("status") or {}
     phase = str(st.get("phase") or "Pending")
-    conds = {c.get("type"): c for c in st.get("conditions") or []}
+    conds = {str(c.get("type")): c for c in objects(st.get("conditions"))}
+    statuses = objects(st.get("containerStatuses"))
     ready = (conds.get("Ready") or {}).get("status") == "True" or (
-        phase == "Running" and all(cs.get("ready") for cs in st.get("containerStatuses") or [{}])
+        phase == "Running" and all(cs.get("ready") for cs in statuses or [{}])
     )
     view = PodView(str(md.get("name")), phase, ready)
     sched = conds.get("PodScheduled") or {}
@@ -95,18 +99,19 @@ def view_pod(pod: dict[str, Any]) -> PodView:
         view.problems.append(
             f"unschedulable: {sched.get('message') or sched.get('reason') or 'no node fits'}"
         )
-    for cs in [*(st.get("initContainerStatuses") or []), *(st.get("containerStatuses") or [])]:
+    for cs in [*objects(st.get("initContainerStatuses")), *statuses]:
         name = cs.get("name")
-        waiting = (cs.get("state") or {}).get("waiting") or {}
-        reason = waiting.get("reason")
-        restarts = int(cs.get("restartCount") or 0)
+        state = mapping(cs.get("state"))
+        waiting = mapping(state.get("waiting"))
+        reason = answers.text(waiting.get("reason"))
+        restarts = count(cs.get("restartCount"))
         if reason in BAD_WAITING:
             msg = f"container {name}: {reason}"
             if waiting.get("message"):
                 msg += f": {waiting['message']}"
             if restarts:
                 msg += f" (restarted {restarts} times)"
-            last = (cs.get("lastState") or {}).get("terminated") or {}
+            last = mapping(mapping(cs.get("lastState")).get("terminated"))
             if last:
                 msg += f"; last exit code {last.get('exitCode')}" + (
                     f" ({last['reason']})" if last.get("reason") else ""
@@ -118,7 +123,7 @@ def view_pod(pod: dict[str, Any]) -> PodView:
                 view.hopeless = True
             if reason == "CrashLoopBackOff":
                 view.crashing.append(str(name))
-        terminated = (cs.get("state") or {}).get("terminated") or {}
+        terminated = mapping(state.get("terminated"))
         if terminated and terminated.get("exitCode") not in (0, None):
             view.problems.append(
                 f"container {name}: exited with code {terminated.get('exitCode')}"
@@ -144,9 +149,8 @@ def recent_warnings(
         ),
     )
     for e in reversed(ordered):
-        inv = e.get("involvedObject") or e.get("regarding") or {}
-        name = inv.get("name")
-        reason = e.get("reason")
+        inv = mapping(e.get("involvedObject") or e.get("regarding"))
+        name, reason = answers.text(inv.get("name")), answers.text(e.get("reason"))
         if name not in names or (e.get("type") != "Warning" and reason not in EVENT_REASONS):
             continue
         lines = out.setdefault(str(name), [])

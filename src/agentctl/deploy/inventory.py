@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentctl import __version__
+from agentctl.deploy import answers
 from agentctl.deploy.objects import (
     AGENT_LABEL,
     FIELD_MANAGER,
@@ -202,7 +203,7 @@ def agent_type_of(kinds: set[str]) -> str:
 def applied_by_agentctl(obj: dict[str, Any]) -> bool:
     return any(
         mf.get("manager") == FIELD_MANAGER
-        for mf in (obj.get("metadata") or {}).get("managedFields") or []
+        for mf in answers.objects((obj.get("metadata") or {}).get("managedFields"))
     )
 
 

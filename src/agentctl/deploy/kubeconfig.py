@@ -24,6 +24,7 @@ from agentctl.deploy.errors import KubeconfigError
 MAX_BYTES = 4 * 1024 * 1024  # kubectl-written files are kilobytes, with embedded certificates tens
 MAX_NODES = 100_000  # YAML nodes after expanding aliases
 MAX_FILE_BYTES = 1024 * 1024  # a token, certificate, key or CA bundle a kubeconfig names
+MAX_EXEC_OUTPUT = 1024 * 1024  # what an exec plugin may write to each stream (a credential: ~KB)
 # The fields naming files the client reads, per entry kind.
 _FILES = {
     "cluster": ("certificate-authority",),
@@ -273,23 +274,78 @@ def bound_exec_plugins(bound: float) -> None:
 
     class BoundedPopen(subprocess.Popen):
         def communicate(self, input: Any = None, timeout: float | None = None) -> Any:
+            limit = timeout if timeout is not None else bound
+            name = self.args[0] if isinstance(self.args, list | tuple) else self.args
             try:
-                return super().communicate(input, timeout if timeout is not None else bound)
+                return _read_capped(self, limit)
             except subprocess.TimeoutExpired:
-                self.kill()
-                super().communicate()
-                name = self.args[0] if isinstance(self.args, list | tuple) else self.args
                 message = (
-                    f"exec credential plugin {name!r} did not answer within {bound:g} s "
+                    f"exec credential plugin {name!r} did not answer within {limit:g} s "
                     "(the request timeout); was it waiting for a login?"
                 )
-                EXEC_TIMEOUTS.append(message)
-                raise ConfigException(message) from None
+            except _TooLong as exc:
+                message = (
+                    f"exec credential plugin {name!r} wrote more than {MAX_EXEC_OUTPUT} bytes "
+                    f"to its {exc}; an ExecCredential is a few kilobytes"
+                )
+            finally:
+                if self.returncode is None:
+                    self.kill()
+                    self.wait()
+            EXEC_TIMEOUTS.append(message)
+            raise ConfigException(message) from None
 
     shim = types.SimpleNamespace(**{k: getattr(subprocess, k) for k in subprocess.__all__})
     shim.Popen = BoundedPopen
     exec_provider.subprocess = shim  # type: ignore[assignment]
     _report_exec_failures()
+
+
+class _TooLong(Exception):
+    """A plugin's stream went past :data:`MAX_EXEC_OUTPUT`; the message names the stream."""
+
+
+def _read_capped(process: Any, limit: float) -> tuple[Any, Any]:
+    """A plugin's (standard output, standard error), each at most :data:`MAX_EXEC_OUTPUT`
+    bytes, read within ``limit`` seconds (``communicate`` reads them whole, without end)."""
+    import os
+    import selectors
+    import subprocess
+    import time
+
+    deadline = time.monotonic() + limit
+    buffers: dict[int, tuple[str, bytearray]] = {}
+    with selectors.DefaultSelector() as selector:
+        for label, stream in (
+            ("standard output", process.stdout),
+            ("standard error", process.stderr),
+        ):
+            if stream is not None:
+                buffers[stream.fileno()] = (label, bytearray())
+                selector.register(stream.fileno(), selectors.EVENT_READ)
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise subprocess.TimeoutExpired(process.args, limit)
+            for key, _ in selector.select(remaining):
+                chunk = os.read(key.fd, 65536)
+                label, buffer = buffers[key.fd]
+                if not chunk:
+                    selector.unregister(key.fd)
+                    continue
+                buffer += chunk
+                if len(buffer) > MAX_EXEC_OUTPUT:
+                    raise _TooLong(label)
+    process.wait(max(deadline - time.monotonic(), 0.001))
+    texts: list[Any] = []
+    for stream in (process.stdout, process.stderr):
+        if stream is None:
+            texts.append(None)
+            continue
+        data = bytes(buffers[stream.fileno()][1])
+        stream.close()
+        texts.append(data.decode("utf-8", "replace") if process.text_mode else data)
+    return texts[0], texts[1]
 
 
 def _report_exec_failures() -> None:

@@ -18,10 +18,17 @@ from typing import Any
 from urllib.parse import quote
 
 from agentctl.deploy import errors as kerr
+from agentctl.deploy.answers import count, mapping, objects
 from agentctl.deploy.client import ConnectOptions, KubeClient, connect
 from agentctl.errors import ClusterError, UsageError
 
 DEFAULT_PORTS = {"tempo": 3200, "jaeger": 16686}
+# Bytes of one WebSocket frame, and of one message of several frames, read from the API
+# server (it sends the pod's bytes in frames of tens of kilobytes); the client's library
+# reads whatever length a frame announces.
+MAX_FRAME = 16 * 1024 * 1024
+MAX_ERROR_TEXT = 64 * 1024  # what the error channel of a stream may say in all
+_OWNER = threading.local()  # the forward whose stream the WebSocket being built carries
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class PortForward:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._conns: set[socket.socket] = set()
+        self.failure = ""  # why the API server's stream was given up, if it was
 
     @property
     def url(self) -> str:
@@ -120,22 +128,22 @@ class PortForward:
         if self.target.kind == "pod":
             pod = self._get(kube, f"pods/{quote(self.target.name)}")
             port = port or self.default_port or _first_container_port(pod)
-            if not port:
+            if not port or not 0 < port < 65536:
                 raise ClusterError(
                     f"pod/{self.target.name}: no port given and none declared; use pod/NAME:PORT"
                 )
             return self.target.name, port
         svc = self._get(kube, f"services/{quote(self.target.name)}")
-        spec = svc.get("spec") or {}
-        selector = spec.get("selector") or {}
+        spec = mapping(svc.get("spec"))
+        selector = {k: v for k, v in mapping(spec.get("selector")).items() if isinstance(v, str)}
         if not selector:
             raise ClusterError(
                 f"svc/{self.target.name} has no selector; port-forward to a pod instead"
             )
         svc_port = _service_port(spec, port or self.default_port)
         label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-        pods = self._get(kube, "pods", labelSelector=label_selector).get("items") or []
-        running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
+        pods = objects(self._get(kube, "pods", labelSelector=label_selector).get("items"))
+        running = [p for p in pods if mapping(p.get("status")).get("phase") == "Running"]
         if not running:
             raise ClusterError(
                 f"svc/{self.target.name}: no running pod behind it ({label_selector})"
@@ -143,13 +151,21 @@ class PortForward:
         pod = running[0]
         target = svc_port.get("targetPort") if svc_port is not None else None
         if isinstance(target, str) and not target.isdigit():
-            target = _named_port(pod, target)
-        remote = int(target) if target else (svc_port.get("port") if svc_port is not None else port)
-        if not remote:
+            named = _named_port(pod, target)
+            if named is None:
+                raise ClusterError(
+                    f"svc/{self.target.name}: its targetPort {target!r} names no port of the "
+                    "running pod behind it; use svc/NAME:PORT"
+                )
+            target = named
+        if isinstance(target, str):
+            target = count(target)
+        remote = count(target or (svc_port.get("port") if svc_port is not None else port))
+        if not 0 < remote < 65536:
             raise ClusterError(
                 f"svc/{self.target.name}: cannot tell which port to forward; use svc/NAME:PORT"
             )
-        return str((pod.get("metadata") or {}).get("name", "")), int(remote)
+        return str(mapping(pod.get("metadata")).get("name", "")), remote
 
     def _accept_loop(self, listener: socket.socket) -> None:
         # The listener is passed in, never read from self: stop() may clear that at any moment.
@@ -179,6 +195,8 @@ class PortForward:
     def _forward(self, conn: socket.socket) -> None:
         from kubernetes.stream import portforward
 
+        _bound_websocket_frames()
+        _OWNER.forward = self
         try:
             pf = portforward(
                 self._api.connect_get_namespaced_pod_portforward,
@@ -189,6 +207,8 @@ class PortForward:
             remote = pf.socket(self.remote_port)
         except Exception:
             return  # the client sees its connection closed
+        finally:
+            _OWNER.forward = None
         done = threading.Event()
 
         def copy(src: Any, dst: Any) -> None:
@@ -234,6 +254,18 @@ class PortForward:
         kube, self._kube = self._kube, None
         if kube is not None:
             kube.close()
+        if self.failure:
+            raise ClusterError(self.failure)
+
+    def give_up(self, why: str) -> None:
+        """Keep why a stream from the API server was given up (the first reason), for stop()."""
+        server = self._kube.target.server if self._kube is not None else "the API server"
+        with self._lock:
+            if not self.failure:
+                self.failure = (
+                    f"port-forward to pod/{self.pod} port {self.remote_port} in namespace "
+                    f"{self.namespace} through {server}: {why}"
+                )
 
     def __enter__(self) -> PortForward:
         self.start()
@@ -244,7 +276,7 @@ class PortForward:
 
 
 def _service_port(spec: dict[str, Any], wanted: int | None) -> dict[str, Any] | None:
-    ports = list(spec.get("ports") or [])
+    ports = objects(spec.get("ports"))
     if not ports:
         return None
     if wanted:
@@ -253,19 +285,118 @@ def _service_port(spec: dict[str, Any], wanted: int | None) -> dict[str, Any] | 
 
 
 def _containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
-    return list((pod.get("spec") or {}).get("containers") or [])
+    return objects(mapping(pod.get("spec")).get("containers"))
 
 
 def _named_port(pod: dict[str, Any], name: str) -> int | None:
     for c in _containers(pod):
-        for p in c.get("ports") or []:
+        for p in objects(c.get("ports")):
             if p.get("name") == name:
-                return int(p["containerPort"])
+                return count(p.get("containerPort")) or None
     return None
 
 
 def _first_container_port(pod: dict[str, Any]) -> int | None:
     for c in _containers(pod):
-        for p in c.get("ports") or []:
-            return int(p["containerPort"])
+        for p in objects(c.get("ports")):
+            return count(p.get("containerPort")) or None
     return None
+
+
+def _bound_websocket_frames() -> None:
+    """Make the port-forward streams' WebSocket refuse what its reader would choke on.
+
+    The ``kubernetes`` client builds a ``websocket.WebSocket``, which reads a frame of
+    any announced length and joins the frames of a message without limit, and its
+    port-forward thread raises (a traceback on stderr) on a frame not of the
+    ``v4.channel.k8s.io`` shape. The WebSocket it builds is replaced by one that
+    checks each frame first: one too long, or not of that shape, ends the stream (as
+    a closed connection does) and is kept by the forward, which reports it.
+    """
+    from kubernetes.stream import ws_client
+    from websocket import ABNF, WebSocket, WebSocketConnectionClosedException
+
+    if getattr(ws_client.WebSocket, "agentctl_bounded", False):
+        return
+
+    class Bounded(WebSocket):
+        agentctl_bounded = True
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.forward: PortForward | None = getattr(_OWNER, "forward", None)
+            self.pending = 0  # bytes of the message being received in several frames
+            self.opened: set[int] = set()  # channels whose first frame (the port) came
+            self.error_text = 0
+
+        def give_up(self, why: str) -> Exception:
+            if self.forward is not None:
+                self.forward.give_up(why)
+            with contextlib.suppress(Exception):
+                self.shutdown()
+            return WebSocketConnectionClosedException(why)
+
+        def recv_frame(self) -> Any:
+            buffer = self.frame_buffer
+            with buffer.lock:
+                if buffer.needs_header():
+                    buffer.recv_header()
+                if buffer.header is not None and buffer.needs_length():
+                    buffer.recv_length()
+                length = buffer.length or 0
+            if length > MAX_FRAME or self.pending + length > MAX_FRAME:
+                raise self.give_up(
+                    f"the API server sent a WebSocket message of more than {MAX_FRAME} bytes "
+                    f"(a frame of {length}); at most {MAX_FRAME} are read"
+                )
+            frame = super().recv_frame()
+            self.pending = 0 if frame.fin else self.pending + len(frame.data)
+            return frame
+
+        def recv_data_frame(self, control_frame: bool = False) -> Any:
+            opcode, frame = super().recv_data_frame(control_frame)
+            if opcode in (ABNF.OPCODE_PING, ABNF.OPCODE_PONG, ABNF.OPCODE_CLOSE):
+                return opcode, frame
+            why = self.malformed(opcode, frame.data)
+            if why:
+                raise self.give_up(f"the API server sent {why}, not a v4.channel.k8s.io frame")
+            return opcode, frame
+
+        def malformed(self, opcode: int, data: Any) -> str:
+            if opcode != ABNF.OPCODE_BINARY:
+                return f"a WebSocket frame of opcode {opcode}"
+            if not isinstance(data, bytes) or not data or data[0] > 1:
+                return f"a frame for channel {data[0] if data else 'none'} (one port: 0 and 1)"
+            channel = data[0]
+            if channel not in self.opened:
+                want = self.forward.remote_port if self.forward is not None else None
+                if len(data) != 3 or (want is not None and data[1] + data[2] * 256 != want):
+                    return f"a first frame on channel {channel} not naming port {want}"
+                self.opened.add(channel)
+            elif channel == 1:  # the error channel: text, read whole by the client
+                self.error_text += len(data) - 1
+                if self.error_text > MAX_ERROR_TEXT:
+                    return f"more than {MAX_ERROR_TEXT} bytes of error text"
+                try:
+                    data[1:].decode()
+                except UnicodeDecodeError:
+                    return "error text that is not UTF-8"
+            return ""
+
+    ws_client.WebSocket = Bounded  # type: ignore[misc]
+    proxy = ws_client.PortForward._proxy
+
+    def quiet_proxy(self: Any) -> None:
+        """The client's forwarding thread, ended as a closed stream when a send fails (a
+        broken pipe when the API server or the local end went away first): it printed a
+        traceback."""
+        try:
+            proxy(self)
+        except (OSError, WebSocketConnectionClosedException):
+            for port in self.local_ports.values():
+                with contextlib.suppress(OSError):
+                    port.python.close()
+            with contextlib.suppress(Exception):
+                self.websocket.close()
+
+    ws_client.PortForward._proxy = quiet_proxy  # type: ignore[method-assign]

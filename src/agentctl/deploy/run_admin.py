@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from agentctl.deploy import answers
 from agentctl.deploy.objects import AGENT_LABEL, MANAGED_BY, RUN_LABEL
 from agentctl.deploy.runs import RunState, _span, from_job, from_workflow
 from agentctl.deploy.status import run_phase
@@ -94,10 +95,9 @@ def run_objects(client: KubeClient, deployed: Deployed) -> list[dict[str, Any]]:
 def _times(obj: dict[str, Any]) -> tuple[str | None, str | None]:
     st = obj.get("status") or {}
     if obj.get("kind") == "Workflow":
-        return st.get("startedAt"), st.get("finishedAt")
-    return st.get("startTime") or (obj.get("metadata") or {}).get("creationTimestamp"), st.get(
-        "completionTime"
-    )
+        return answers.text(st.get("startedAt")), answers.text(st.get("finishedAt"))
+    started = st.get("startTime") or (obj.get("metadata") or {}).get("creationTimestamp")
+    return answers.text(started), answers.text(st.get("completionTime"))
 
 
 def _cost(obj: dict[str, Any], card: RateCard) -> Decimal | None:

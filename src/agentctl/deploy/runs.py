@@ -124,19 +124,12 @@ class RunFailed(WaitError):
         return out
 
 
-def _span(start: str | None, end: str | None) -> float | None:
+def _span(start: Any, end: Any) -> float | None:
     import datetime as dt
 
-    if not start:
-        return None
-    try:
-        a = dt.datetime.fromisoformat(start.replace("Z", "+00:00"))
-        b = (
-            dt.datetime.fromisoformat(end.replace("Z", "+00:00"))
-            if end
-            else dt.datetime.now(dt.UTC)
-        )
-    except ValueError:
+    a = answers.timestamp(start)
+    b = answers.timestamp(end) if end else dt.datetime.now(dt.UTC)
+    if a is None or b is None:
         return None
     return max(0.0, (b - a).total_seconds())
 
@@ -151,7 +144,10 @@ def from_workflow(obj: dict[str, Any], agent: str) -> RunState:
         str(st.get("phase") or "Pending"),
     )
     state.message = str(st.get("message") or "")
-    state.started, state.finished = st.get("startedAt"), st.get("finishedAt")
+    state.started, state.finished = (
+        answers.text(st.get("startedAt")),
+        answers.text(st.get("finishedAt")),
+    )
     state.resource_version = md.get("resourceVersion")
     for nid, n in answers.mapping(st.get("nodes")).items():
         if not isinstance(n, dict):
@@ -161,8 +157,8 @@ def from_workflow(obj: dict[str, Any], agent: str) -> RunState:
             str(n.get("displayName") or n.get("name") or nid),
             str(n.get("type") or ""),
             str(n.get("phase") or "Pending"),
-            n.get("startedAt"),
-            n.get("finishedAt"),
+            answers.text(n.get("startedAt")),
+            answers.text(n.get("finishedAt")),
             str(n.get("message") or ""),
             [c for c in n.get("children") or [] if isinstance(c, str)]
             if isinstance(n.get("children"), list)
@@ -175,7 +171,8 @@ def from_workflow(obj: dict[str, Any], agent: str) -> RunState:
 def from_job(job: dict[str, Any], pods: list[dict[str, Any]], agent: str) -> RunState:
     md, st = job.get("metadata") or {}, job.get("status") or {}
     state = RunState("Job", str(md.get("name")), str(md.get("namespace")), agent, run_phase(job))
-    state.started, state.finished = st.get("startTime"), st.get("completionTime")
+    state.started = answers.text(st.get("startTime"))
+    state.finished = answers.text(st.get("completionTime"))
     state.resource_version = md.get("resourceVersion")
     failed = next(
         (
@@ -187,7 +184,7 @@ def from_job(job: dict[str, Any], pods: list[dict[str, Any]], agent: str) -> Run
     )
     if failed:
         state.message = f"{failed.get('reason', '')}: {failed.get('message', '')}".strip(": ")
-        state.finished = state.finished or failed.get("lastTransitionTime")
+        state.finished = state.finished or answers.text(failed.get("lastTransitionTime"))
     root = RunNode(
         state.name, state.name, "Job", state.phase, state.started, state.finished, state.message
     )
@@ -216,7 +213,7 @@ def from_job(job: dict[str, Any], pods: list[dict[str, Any]], agent: str) -> Run
             name,
             "Pod",
             "Failed" if phase == "Failed" else phase,
-            pst.get("startTime"),
+            answers.text(pst.get("startTime")),
             max(ends) if ends else None,
             msg,
         )

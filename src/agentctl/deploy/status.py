@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agentctl.deploy import errors as kerr
+from agentctl.deploy.answers import count, objects, text, timestamp
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.locate import Deployed, find_agent, find_inventories
 from agentctl.deploy.objects import AGENT_LABEL
@@ -60,12 +61,10 @@ class AgentStatus:
         }
 
 
-def _age(ts: str | None, now: dt.datetime | None = None) -> float | None:
-    if not ts:
-        return None
-    try:
-        when = dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
-    except ValueError:
+def _age(ts: Any, now: dt.datetime | None = None) -> float | None:
+    """Seconds since an RFC 3339 timestamp of an answer (None for what is none)."""
+    when = timestamp(ts)
+    if when is None:
         return None
     return ((now or dt.datetime.now(dt.UTC)) - when).total_seconds()
 
@@ -100,8 +99,8 @@ def _one(client: KubeClient, d: Deployed) -> AgentStatus:
         obj = client.get(res, main.namespace, main.name) if res else None
         if obj is not None:
             state = assess(obj, main)
-            st.desired = int((obj.get("spec") or {}).get("replicas", 1) or 0)
-            st.ready = int((obj.get("status") or {}).get("readyReplicas") or 0)
+            st.desired = count((obj.get("spec") or {}).get("replicas", 1))
+            st.ready = count((obj.get("status") or {}).get("readyReplicas"))
             st.rollout, st.healthy = state.message, state.ready
         else:
             st.rollout, st.healthy = "missing", False
@@ -126,7 +125,7 @@ def _one(client: KubeClient, d: Deployed) -> AgentStatus:
     if last is not None:
         st.last_run = str((last.get("metadata") or {}).get("name"))
         st.last_result = run_phase(last)
-        st.last_run_at = (
+        st.last_run_at = text(
             (last.get("status") or {}).get("startedAt")
             or (last.get("status") or {}).get("startTime")
             or (last.get("metadata") or {}).get("creationTimestamp")
@@ -141,7 +140,7 @@ def run_phase(obj: dict[str, Any]) -> str:
     status = obj.get("status") or {}
     if obj.get("kind") == "Workflow":
         return str(status.get("phase") or "Pending")
-    for cond in status.get("conditions") or []:
+    for cond in objects(status.get("conditions")):
         if cond.get("status") == "True" and cond.get("type") in ("Complete", "Failed"):
             return "Succeeded" if cond["type"] == "Complete" else "Failed"
     return "Running" if status.get("active") else "Pending"

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentctl.deploy.answers import count, mapping, objects
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.diagnose import diagnose, pods_of, view_pod
 from agentctl.deploy.discovery import ResourceMap, well_known
@@ -77,7 +78,7 @@ class WaitFailed(WaitError):
 
 
 def _cond(obj: dict[str, Any], type_: str) -> dict[str, Any]:
-    for c in (obj.get("status") or {}).get("conditions") or []:
+    for c in objects((obj.get("status") or {}).get("conditions")):
         if c.get("type") == type_:
             return dict(c)
     return {}
@@ -91,9 +92,9 @@ def assess(obj: dict[str, Any] | None, ref: ObjectRef) -> WaitState:
         return state
     kind = ref.kind
     md, spec, st = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
-    gen, observed = int(md.get("generation") or 0), int(st.get("observedGeneration") or 0)
+    gen, observed = count(md.get("generation")), count(st.get("observedGeneration"))
     if kind == "PersistentVolumeClaim":
-        phase = st.get("phase") or "Pending"
+        phase = str(st.get("phase") or "Pending")
         state.ready, state.failed = phase == "Bound", phase == "Lost"
         state.message = "bound" if state.ready else f"claim {phase.lower()}"
         return state
@@ -111,15 +112,15 @@ def assess(obj: dict[str, Any] | None, ref: ObjectRef) -> WaitState:
         else:
             state.message = f"{st.get('active', 0)} running, {st.get('succeeded', 0)} succeeded, {st.get('failed', 0)} failed"
         return state
-    replicas = int(spec.get("replicas", 1) if spec.get("replicas") is not None else 1)
-    ready_n = int(st.get("readyReplicas") or 0)
-    updated = int(st.get("updatedReplicas") or 0)
+    replicas = count(spec["replicas"]) if spec.get("replicas") is not None else 1
+    ready_n = count(st.get("readyReplicas"))
+    updated = count(st.get("updatedReplicas"))
     if kind == "DaemonSet":
-        want = int(st.get("desiredNumberScheduled") or 0)
+        want = count(st.get("desiredNumberScheduled"))
         done = (
             observed >= gen
-            and int(st.get("updatedNumberScheduled") or 0) >= want
-            and int(st.get("numberAvailable") or 0) >= want
+            and count(st.get("updatedNumberScheduled")) >= want
+            and count(st.get("numberAvailable")) >= want
         )
         state.ready, state.message = done, f"{st.get('numberAvailable') or 0}/{want} available"
         return state
@@ -134,25 +135,25 @@ def assess(obj: dict[str, Any] | None, ref: ObjectRef) -> WaitState:
                 f"progress deadline exceeded: {progressing.get('message', '')}".rstrip(": "),
             )
             return state
-        available = int(st.get("availableReplicas") or 0)
+        available = count(st.get("availableReplicas"))
         if updated < replicas:
             state.message = f"{updated}/{replicas} updated"
-        elif int(st.get("replicas") or 0) > updated:
-            state.message = f"{int(st.get('replicas') or 0) - updated} old replicas terminating"
+        elif count(st.get("replicas")) > updated:
+            state.message = f"{count(st.get('replicas')) - updated} old replicas terminating"
         elif available < updated:
             state.message = f"{available}/{replicas} available"
         else:
             state.ready, state.message = True, f"{available}/{replicas} available"
         return state
     # StatefulSet
-    strategy = spec.get("updateStrategy") or {}
+    strategy = mapping(spec.get("updateStrategy"))
     if strategy.get("type") == "OnDelete":
         state.ready, state.message = True, "OnDelete strategy: not waited for"
         return state
     if ready_n < replicas:
         state.message = f"{ready_n}/{replicas} ready"
         return state
-    partition = int(((strategy.get("rollingUpdate") or {}).get("partition")) or 0)
+    partition = count(mapping(strategy.get("rollingUpdate")).get("partition"))
     if partition:
         if updated < replicas - partition:
             state.message = f"{updated}/{replicas - partition} updated"
@@ -174,7 +175,7 @@ def _external_secret(obj: dict[str, Any], state: WaitState, gen: int) -> WaitSta
     if not ready:
         state.message = "not synced yet (is the External Secrets operator running?)"
     elif ready.get("status") != "True":
-        why = ": ".join(x for x in (ready.get("reason"), ready.get("message")) if x)
+        why = ": ".join(str(x) for x in (ready.get("reason"), ready.get("message")) if x)
         state.message = f"not synced: {why}" if why else "not synced"
     elif gen and synced and synced.split("-", 1)[0] != str(gen):
         state.message = "waiting for the operator to sync the new spec"
@@ -269,10 +270,10 @@ def _first_consumer(client: KubeClient, namespace: str, claims: list[WaitState])
     """Mark pending claims of a WaitForFirstConsumer storage class as done (they bind with their pod)."""
     events, _ = client.list(well_known("", "Event"), namespace)
     waiting = {
-        (e.get("involvedObject") or {}).get("name")
+        str(mapping(e.get("involvedObject")).get("name"))
         for e in events
         if e.get("reason") == "WaitForFirstConsumer"
-        and (e.get("involvedObject") or {}).get("kind") == "PersistentVolumeClaim"
+        and mapping(e.get("involvedObject")).get("kind") == "PersistentVolumeClaim"
     }
     changed = False
     for s in claims:

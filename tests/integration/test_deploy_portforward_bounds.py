@@ -1,0 +1,130 @@
+"""`trace --port-forward` against an API server whose port-forward stream is hostile.
+
+The stream is a WebSocket; its library reads a frame of any announced length and
+joins a message's frames without limit, and the client's forwarding thread raised
+(a traceback on stderr) on a frame not of the v4.channel.k8s.io shape.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.cli.helpers import run_cli
+from tests.fakes.kube_api import FakeKube
+from tests.fakes.kube_fixtures import tempo_service
+
+MAX_FRAME = 16 * 1024 * 1024
+
+
+def frame(data: bytes, *, opcode: int = 2, fin: bool = True, length: int | None = None) -> bytes:
+    n = len(data) if length is None else length
+    first = (0x80 if fin else 0) | opcode
+    if n < 126:
+        return struct.pack(">BB", first, n) + data
+    if n < 1 << 16:
+        return struct.pack(">BBH", first, 126, n) + data
+    return struct.pack(">BBQ", first, 127, n) + data
+
+
+def huge_frame(out: Any) -> None:
+    """Announces a terabyte, then sends zeros (for at most a few seconds)."""
+    out.write(frame(b"\x00", length=1 << 40))
+    zeros, deadline = bytes(1 << 20), time.monotonic() + 5
+    while time.monotonic() < deadline:
+        out.write(zeros)
+
+
+def endless_message(out: Any) -> None:
+    """A message of 1 MiB frames that never ends (for at most a few seconds)."""
+    chunk, deadline = b"\x00" + bytes(1 << 20), time.monotonic() + 5
+    out.write(frame(chunk, fin=False))
+    while time.monotonic() < deadline:
+        out.write(frame(chunk, opcode=0, fin=False))
+
+
+def writes(data: bytes) -> Callable[[Any], None]:
+    def write(out: Any) -> None:
+        out.write(data)
+        out.flush()
+        time.sleep(3)  # the stream stays open: the client is the one to end it
+
+    return write
+
+
+@pytest.mark.parametrize(
+    ("stream", "says"),
+    [
+        (huge_frame, f"more than {MAX_FRAME} bytes (a frame of {1 << 40})"),
+        (endless_message, f"more than {MAX_FRAME} bytes"),
+        (writes(frame(b"\x07data")), "a frame for channel 7 (one port: 0 and 1)"),
+        (writes(frame(b"\x01\xff\xfe")), "error text that is not UTF-8"),
+        (writes(frame(b"\x00text", opcode=1)), "a WebSocket frame of opcode 1"),
+    ],
+    ids=["huge-frame", "endless-message", "bad-channel", "error-not-utf8", "text-frame"],
+)
+def test_a_hostile_port_forward_stream_is_one_line_naming_it(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    stream: Callable[[Any], None],
+    says: str,
+) -> None:
+    with FakeKube() as kube:
+        tempo_service(kube, {"selector": {"app": "tempo"}, "ports": [{"port": 3200}]})
+        kube.add_pod("observability", "tempo-0", {"app": "tempo"})
+        kube.forward_port("observability", "tempo-0", 3200, stream)
+        monkeypatch.setenv("KUBECONFIG", str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
+        start = time.monotonic()
+        res = run_cli("trace", "--source", "tempo", "--port-forward", "svc/tempo")
+        assert time.monotonic() - start < 60
+        assert res.exit_code == 3, res.stderr
+        assert "Traceback" not in res.stderr and "Exception in thread" not in res.stderr
+        (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+        assert line.startswith(
+            "error: port-forward to pod/tempo-0 port 3200 in namespace observability "
+            "through http://127.0.0.1:"
+        ), line
+        assert says in line, line
+        assert [t.name for t in threading.enumerate() if t.name.startswith("port-forward")] == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ({"selector": {"app": "tempo"}, "ports": ["x", {"port": 3200, "targetPort": ["odd"]}]},
+         "cannot tell which port to forward"),
+        ({"selector": ["app"], "ports": [{"port": 3200}]}, "has no selector"),
+        ({"selector": {"app": "tempo"}, "ports": {"port": 3200}},
+         "cannot tell which port to forward"),
+        ({"selector": {"app": "tempo"}, "ports": [{"port": 3200, "targetPort": "http"}]},
+         "its targetPort 'http' names no port of the running pod behind it"),
+    ],
+    ids=["target-port-list", "selector-list", "ports-object", "named-port-odd-containers"],
+)  # fmt: skip
+def test_a_service_of_odd_shape_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: dict[str, Any], says: str
+) -> None:
+    with FakeKube() as kube:
+        tempo_service(kube, spec)
+        kube.apply_as(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "tempo-0", "namespace": "observability",
+                             "labels": {"app": "tempo"}},
+                "spec": {"containers": ["odd", {"ports": [{"name": "http", "containerPort": "x"}]}]},
+            },
+            "test",
+        )  # fmt: skip
+        kube.set_status("Pod", "observability", "tempo-0", {"phase": "Running"})
+        monkeypatch.setenv("KUBECONFIG", str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
+        res = run_cli("trace", "--source", "tempo", "--port-forward", "svc/tempo")
+        assert res.exit_code == 3, res.stderr
+        assert "Traceback" not in res.stderr
+        (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+        assert line.startswith("error: svc/tempo") and says in line, line
