@@ -3,7 +3,8 @@
 A URL given by the user (a kubeconfig's server, ``--source``, a judge endpoint)
 or by a server (a redirect's ``Location``) may carry credentials in its user
 info (``https://user:password@host``). Every message that names such a URL
-shows it through :func:`without_userinfo`, so a password never reaches a
+shows it through :func:`without_userinfo` (or :func:`without_credentials`, which
+drops the query too), so a password never reaches a
 terminal or a log.
 """
 
@@ -32,3 +33,9 @@ def without_userinfo(url: str) -> str:
     if "@" not in authority:
         return url
     return f"{scheme}{sep}{authority.rpartition('@')[2]}{rest[end:]}"
+
+
+def without_credentials(url: str) -> str:
+    """``url`` without its user info, query or fragment, where a token may ride: a server's
+    URL as a message shows it (``https://u:p@host/p?token=t`` -> ``https://host/p``)."""
+    return without_userinfo(url).partition("?")[0].partition("#")[0]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from agentctl.urls import without_userinfo
+from agentctl.urls import without_credentials, without_userinfo
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,16 @@ def test_what_is_shown_is_the_host_urllib_requests(user: str, host: str, tail: s
     got = urllib.parse.urlsplit(shown)
     assert got.username is None and got.password is None
     assert (got.hostname, got.port, got.path) == (wanted.hostname, wanted.port, wanted.path)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://u:p@host:8443/p?token=t#frag", "https://host:8443/p"),
+        ("http://host/stolen?sig=s3cr3t", "http://host/stolen"),
+        ("http://h", "http://h"),
+        ("http://u:p@ss@h/x#y", "http://h/x"),
+    ],
+)
+def test_a_server_url_is_shown_without_credentials_query_or_fragment(url: str, shown: str) -> None:
+    assert without_credentials(url) == shown

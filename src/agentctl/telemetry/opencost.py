@@ -24,6 +24,7 @@ from typing import Any
 from agentctl.cost.report import Allocation
 from agentctl.errors import TelemetryError
 from agentctl.telemetry.outbound import is_redirect, read_capped, redirected, urlopen
+from agentctl.urls import without_credentials
 
 AGENT_LABEL = "agentctl.dev/agent"
 TIMEOUT_S = 15.0
@@ -118,8 +119,7 @@ def fetch_allocations(
 ) -> list[Allocation]:
     """Query OpenCost; raise TelemetryError naming the endpoint on any failure."""
     url = allocation_url(base, since_ns, until_ns)
-    parts = urllib.parse.urlsplit(url)
-    shown = parts._replace(netloc=parts.netloc.rpartition("@")[2], query="").geturl()
+    shown = without_credentials(url)
     req = urllib.request.Request(url, headers={"Accept": "application/json"})
     deadline = time.monotonic() + timeout  # for the whole answer, not each read
     try:

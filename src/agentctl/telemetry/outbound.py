@@ -18,6 +18,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from agentctl.urls import without_credentials
+
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     """Hand every 3xx back as an :class:`urllib.error.HTTPError` instead of following it."""
@@ -42,10 +44,7 @@ def redirected(shown: str, exc: urllib.error.HTTPError) -> str:
     """One line for a redirect answer: where it pointed (without user info or query)."""
     location = (exc.headers.get("Location") or "").strip() if exc.headers else ""
     if location:
-        parts = urllib.parse.urlsplit(location)
-        netloc = parts.netloc.rpartition("@")[2]
-        where = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-        target = f" (redirect to {where})"
+        target = f" (redirect to {without_credentials(location)})"
     else:
         target = " (a redirect without a Location)"
     return (
