@@ -35,7 +35,7 @@ from agentctl.cost.prices import Pricer, RateEntry
 from agentctl.cost.report import ComputeGroup, RunRow
 from agentctl.spans import LLM_OPERATIONS, STATUS_OK
 from agentctl.telemetry import rollup_sql as Q
-from agentctl.telemetry.store_sql import SPAN_KINDS, row_damage, shown_value
+from agentctl.telemetry.store_sql import SPAN_KINDS, RowCheck, shown_value
 
 if TYPE_CHECKING:
     from agentctl.errors import TelemetryError
@@ -482,7 +482,7 @@ class CostRollup:
         params = (lo, hi, group.agent or "", group.version or "", group.team or "",
                   group.provider or "", group.model or "")  # fmt: skip
         for row in self.conn.execute(sql, params):
-            damage = row_damage(SPAN_KINDS, _EXPAND, row)
+            damage = _EXPAND_ROWS.damage(row)
             if damage is not None:
                 from agentctl.telemetry.store import span_damage
 
@@ -684,6 +684,7 @@ class CostRollup:
 # The columns of a span expand() reads; the rollups read SPANS_READ
 _EXPAND = ("start_ns", "input_tokens", "output_tokens", "cache_read_tokens",
            "cache_write_tokens", "reasoning_tokens", "trace_id", "span_id")  # fmt: skip
+_EXPAND_ROWS = RowCheck(SPAN_KINDS, _EXPAND)
 
 
 def _sql_day(hour: int) -> int:

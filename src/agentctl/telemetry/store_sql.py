@@ -232,11 +232,12 @@ def accumulate(deltas: dict[str, list[Any]], sp: SpanRecord) -> None:
 
 
 SUMMARY_NAMES = tuple(c.strip() for c in TRACE_COLUMNS.split(","))
+_SUMMARY_ROWS = RowCheck(TRACE_KINDS, SUMMARY_NAMES)
 
 
 def summary_row(r: Sequence[Any]) -> TraceSummary:
     """A ``traces`` row as a summary; ValueError naming what is wrong with a damaged one."""
-    damage = row_damage(TRACE_KINDS, SUMMARY_NAMES, r)
+    damage = _SUMMARY_ROWS.damage(r)
     if damage is not None:
         raise ValueError(damage)
     return TraceSummary(
