@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agentctl.deploy.retry import RETRIABLE_STATUS, parse_retry_after
+from agentctl.deploy.retry import MAX_RETRY_AFTER, RETRIABLE_STATUS, parse_retry_after
 from agentctl.errors import ClusterError, UsageError
 from agentctl.urls import without_userinfo
 
@@ -229,12 +229,11 @@ def from_response(
     details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
     raw_causes = details.get("causes")
     causes = [c for c in raw_causes if isinstance(c, dict)] if isinstance(raw_causes, list) else []
-    if len(causes) > MAX_CAUSES:  # each is a line of the message
-        causes = causes[:MAX_CAUSES]
+    causes = causes[:MAX_CAUSES]  # each is a line of the message
     retry_after = parse_retry_after((headers or {}).get("Retry-After"))
     seconds = details.get("retryAfterSeconds")
     if retry_after is None and isinstance(seconds, int) and not isinstance(seconds, bool):
-        retry_after = float(max(0, min(seconds, 86400)))
+        retry_after = float(max(0, min(seconds, MAX_RETRY_AFTER)))
 
     if status == 401:
         who = f"user {identity}" if identity else "the current user"

@@ -34,6 +34,9 @@ class RetryPolicy:
         return max(min(retry_after, self.max_retry_after), backoff)
 
 
+MAX_RETRY_AFTER = 86400  # seconds, a day: longer than any budget
+
+
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110)."""
     if value is None:
@@ -42,7 +45,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if not value:
         return None
     try:
-        return max(0.0, float(min(int(value), 86400)))  # a day: longer than any budget
+        return max(0.0, float(min(int(value), MAX_RETRY_AFTER)))
     except ValueError:
         pass
     try:
