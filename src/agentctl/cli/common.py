@@ -38,6 +38,12 @@ def warn_gate_skipped(report: Any) -> None:
         )
 
 
+def stdin_is_tty() -> bool:
+    """Whether standard input is a terminal to prompt on: closed (``<&-``, no ``sys.stdin``)
+    counts as none."""
+    return bool(sys.stdin and sys.stdin.isatty())
+
+
 def platform_path(explicit: Path | None) -> Path | None:
     """--platform, else AGENTCTL_PLATFORM; None leaves the search upwards to the loader."""
     if explicit is not None:
@@ -285,11 +291,7 @@ def hook_trust(
             err=True,
         )
 
-    interactive = (
-        bool(sys.stdin and sys.stdin.isatty())
-        and sys.stderr.isatty()
-        and output is OutputFormat.text
-    )
+    interactive = stdin_is_tty() and sys.stderr.isatty() and output is OutputFormat.text
     platform_file = platform_path(platform)
     return HookTrust(
         trust=trust,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
@@ -52,7 +51,7 @@ def delete(
         if text:
             err.print(preview(plan))
         if not yes:
-            if not (sys.stdin and sys.stdin.isatty()):  # closed (`<&-`) counts as no terminal
+            if not common.stdin_is_tty():
                 raise UsageError(
                     "refusing to delete without confirmation when not on a terminal",
                     hint="pass --yes",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -51,9 +50,7 @@ def init(
         name=name,
         output_dir=output_dir,
         sets=variables.parse_sets(set_ or []),
-        interactive=not no_input
-        and bool(sys.stdin and sys.stdin.isatty())
-        and output is OutputFormat.text,
+        interactive=not no_input and common.stdin_is_tty() and output is OutputFormat.text,
         force=force,
         checkout=checkout,
         directory=directory,
