@@ -34,7 +34,7 @@ from agentctl.spans import OP_INVOKE_AGENT, SpanEvent, SpanRecord
 from agentctl.telemetry.grounding import EVAL_EVENT, agent_span, run_context
 from agentctl.telemetry.otlp import OtlpDecodeError, load_json
 from agentctl.telemetry.outbound import (
-    header_safe,
+    check_header_value,
     is_redirect,
     read_capped,
     redirected,
@@ -111,11 +111,10 @@ class JudgeResult:
 def _check_key(key: str | None) -> None:
     """A key no HTTP header can carry is refused up front, and never echoed, not even in an
     error (``http.client`` would name the whole header value)."""
-    if key and not header_safe(key):
-        raise UsageError(
-            "the judge's API key holds a line break or another character no HTTP header can carry",
-            hint="check the value of the variable --judge-key-env names",
-        )
+    check_header_value(
+        key, "the judge's API key", "check the value of the variable --judge-key-env names",
+        UsageError,
+    )  # fmt: skip
 
 
 def _chat(

@@ -18,6 +18,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from agentctl.errors import AgentctlError, TelemetryError
 from agentctl.urls import without_credentials
 
 
@@ -53,11 +54,16 @@ def redirected(shown: str, exc: urllib.error.HTTPError) -> str:
     )
 
 
-def header_safe(value: str) -> bool:
-    """Whether an HTTP header can carry ``value`` as it is (printable ASCII): a credential
-    that cannot is refused before anything is sent, and never echoed, since ``http.client``
-    names the whole header value when it refuses one."""
-    return value.isascii() and value.isprintable()
+def check_header_value(
+    value: str | None, what: str, hint: str, error: type[AgentctlError] = TelemetryError
+) -> None:
+    """Refuse a credential no HTTP header can carry as it is (anything but printable ASCII)
+    before anything is sent, naming ``what`` and never echoing it: ``http.client`` names
+    the whole header value when it refuses one."""
+    if value and not (value.isascii() and value.isprintable()):
+        raise error(
+            f"{what} holds a line break or another character no HTTP header can carry", hint=hint
+        )
 
 
 def read_capped(resp: Any, limit: int, deadline: float | None = None) -> bytes | None:

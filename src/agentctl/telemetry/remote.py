@@ -48,7 +48,7 @@ from agentctl.errors import TelemetryError
 from agentctl.spans import SpanRecord
 from agentctl.telemetry.otlp import MAX_JSON_DEPTH, OtlpDecodeError, json_depth, parse_json
 from agentctl.telemetry.outbound import (
-    header_safe,
+    check_header_value,
     is_redirect,
     read_capped,
     redirected,
@@ -81,11 +81,9 @@ class SourceAuth:
         if password and not user:
             raise TelemetryError("--source-password needs --source-user")
         for flag, value in (("--source-token", token), ("--source-org", org_id)):
-            if value and not header_safe(value):
-                raise TelemetryError(
-                    f"{flag} holds a line break or another character no HTTP header can carry",
-                    hint=f"check the value of {flag} (or of the variable it was read from)",
-                )
+            check_header_value(
+                value, flag, f"check the value of {flag} (or of the variable it was read from)"
+            )
         self._token, self._user, self._password, self.org_id = token, user, password, org_id
 
     def __repr__(self) -> str:
