@@ -110,6 +110,11 @@ def objects(value: Any) -> list[dict[str, Any]]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
+def texts(value: Any) -> list[str]:
+    """The strings of a list in an answer (nothing for what is no list)."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def mapping(value: Any) -> dict[str, Any]:
     """An object in an answer ({} for what is none)."""
     return value if isinstance(value, dict) else {}

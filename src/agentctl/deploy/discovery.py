@@ -125,14 +125,14 @@ class ResourceMap:
                         kind,
                         _text(res.get("resource")),
                         res.get("scope") == "Namespaced",
-                        frozenset(_texts(res.get("verbs"))),
+                        frozenset(answers.texts(res.get("verbs"))),
                     )
                     self._by_gvk.setdefault((group, version, kind), info)
 
     def add_group_list(
         self, api_versions: dict[str, Any] | None, group_list: dict[str, Any] | None
     ) -> None:
-        for version in _texts((api_versions or {}).get("versions")):
+        for version in answers.texts((api_versions or {}).get("versions")):
             self._versions.setdefault("", []).append(version)
         for g in answers.objects((group_list or {}).get("groups")):
             name = _text(g.get("name"))
@@ -158,7 +158,7 @@ class ResourceMap:
                 _text(res.get("kind")),
                 name,
                 res.get("namespaced") is True,
-                frozenset(_texts(res.get("verbs"))),
+                frozenset(answers.texts(res.get("verbs"))),
             )
             self._by_gvk.setdefault((group, version, info.kind), info)
 
@@ -255,8 +255,3 @@ class ResourceMap:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _texts(value: Any) -> list[str]:
-    """The strings of a list (nothing for what is no list)."""
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

@@ -98,18 +98,14 @@ def _labels(value: Any) -> dict[str, str]:
     return {k: v for k, v in answers.mapping(value).items() if isinstance(v, str)}
 
 
-def _modes(claim_spec: dict[str, Any]) -> list[str]:
-    modes = claim_spec.get("accessModes")
-    return [m for m in modes if isinstance(m, str)] if isinstance(modes, list) else []
-
-
 def _bytes(q: str) -> int:
     return memory_bytes(q) if q else 0
 
 
 def _claim_refusal(what: str, live: dict[str, Any], new: dict[str, Any]) -> str | None:
     """Why the live claim spec cannot become the new one (None when it can)."""
-    live_modes, new_modes = _modes(live), _modes(new)
+    live_modes = answers.texts(live.get("accessModes"))
+    new_modes = answers.texts(new.get("accessModes"))
     if new_modes and live_modes and sorted(live_modes) != sorted(new_modes):
         return (
             f"{what}: the access mode cannot change ({', '.join(live_modes)} -> "
@@ -234,7 +230,7 @@ def _templates_differ(live: list[dict[str, Any]], new: list[dict[str, Any]]) -> 
         sc = spec.get("storageClassName")
         return (
             _name(t),
-            tuple(sorted(_modes(spec))),
+            tuple(sorted(answers.texts(spec.get("accessModes")))),
             sc if isinstance(sc, str) else None,
             _bytes(_size(spec)),
         )

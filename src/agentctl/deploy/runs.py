@@ -160,9 +160,7 @@ def from_workflow(obj: dict[str, Any], agent: str) -> RunState:
             answers.text(n.get("startedAt")),
             answers.text(n.get("finishedAt")),
             str(n.get("message") or ""),
-            [c for c in n.get("children") or [] if isinstance(c, str)]
-            if isinstance(n.get("children"), list)
-            else [],
+            answers.texts(n.get("children")),
         )
     state.root = state.name if state.name in state.nodes else next(iter(state.nodes), None)
     return state
