@@ -18,6 +18,12 @@ EXIT_FAILED = 4  # wait timed out, rollout or run failed
 EXIT_INTERRUPTED = 130
 
 
+def echoed(value: str, limit: int = 40) -> str:
+    """A value given by the user as an error line quotes it: repr'd, and cut after
+    ``limit`` characters (a 10,000-character argument is not echoed whole)."""
+    return repr(value if len(value) <= limit else f"{value[:limit]}...")
+
+
 class AgentctlError(Exception):
     """Root of every error agentctl reports to a user."""
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agentctl.cli import common, inputs, options
+from agentctl.cli import common, options
 from agentctl.settings import OutputFormat
 
 app = typer.Typer(invoke_without_command=True, no_args_is_help=False, add_completion=False)
@@ -73,7 +73,7 @@ def explain(
     output: options.OutputOpt = OutputFormat.text,
 ) -> None:
     """Print a check's rationale, remediation and an example fix."""
-    from agentctl.errors import UsageError
+    from agentctl.errors import UsageError, echoed
 
     common.set_kind("Check")
     catalogue = _catalogue(platform_file)
@@ -84,7 +84,7 @@ def explain(
 
         close = difflib.get_close_matches(wanted, [c.id for c in catalogue], n=1)
         hint = f"did you mean {close[0]}?" if close else "list the catalogue with `agentctl checks`"
-        raise UsageError(f"no check {inputs.echoed(check_id)}", hint=hint)
+        raise UsageError(f"no check {echoed(check_id)}", hint=hint)
     if output is not OutputFormat.text:
         common.emit("Check", match.summary(), output)
         return

@@ -8,12 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from agentctl.cli import common
-
-
-def echoed(value: str, limit: int = 40) -> str:
-    """A command-line value as an error line quotes it: repr'd, and cut after
-    ``limit`` characters (a 10,000-character argument is not echoed whole)."""
-    return repr(value if len(value) <= limit else f"{value[:limit]}...")
+from agentctl.errors import echoed
 
 
 def duration(value: str, flag: str) -> float:

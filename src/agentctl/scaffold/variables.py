@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from agentctl.errors import UsageError
+from agentctl.errors import UsageError, echoed
 
 MAX_NAME = 40  # agent names leave room for derived object names (see agent.yaml reference)
 MAX_VALUE = 200
@@ -58,7 +58,7 @@ def check_name(name: str) -> str:
             hint="use --output-dir to choose where it goes",
         )
     if len(name) > MAX_NAME:
-        raise UsageError(f"NAME {name[:MAX_NAME]!r}... is longer than {MAX_NAME} characters")
+        raise UsageError(f"NAME {echoed(name, MAX_NAME)} is longer than {MAX_NAME} characters")
     if not _DNS1123.match(name):
         raise UsageError(
             f"NAME {name!r} is not a DNS-1123 label",
