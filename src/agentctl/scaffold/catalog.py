@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agentctl.errors import UsageError
+from agentctl.errors import SpecError, UsageError
+from agentctl.spec.textfile import read_text
 
 SHARED_DIR = "_shared"
 _GIT_RE = re.compile(r"^(?:gh:|gl:|bb:|git\+|git@|https?://|ssh://)|\.git/?$")
@@ -41,25 +42,20 @@ MAX_JSON_BYTES = 1 << 20  # a template's cookiecutter.json, a project's template
 
 
 def read_json_object(path: Path, missing: str, hint: str | None = None) -> dict[str, Any]:
-    """A JSON object from ``path``; every failure is one line naming the file (and line).
+    """A JSON object from ``path``; every failure is one usage error naming the file (and line).
 
-    Only a regular file of at most MAX_JSON_BYTES is read (a FIFO would block, a device
-    never end); JSON nested too deeply is refused like any other invalid JSON."""
+    Read as every input file is (:func:`agentctl.spec.textfile.read_text`): only a regular
+    file of at most MAX_JSON_BYTES of UTF-8 (a FIFO would block, a device never end); JSON
+    nested too deeply is refused like any other invalid JSON."""
+    if not path.exists():
+        raise UsageError(f"{path}: {missing}", hint=hint)
     try:
-        if not path.is_file() and path.exists() and not path.is_dir():
-            raise UsageError(f"{path}: not a regular file (a FIFO, socket or device)")
-        with path.open("rb") as fh:
-            raw = fh.read(MAX_JSON_BYTES + 1)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: {missing}", hint=hint) from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_JSON_BYTES:
-        raise UsageError(f"{path}: larger than {MAX_JSON_BYTES} bytes")
+        text = read_text(path, max_bytes=MAX_JSON_BYTES, expected="a JSON file")
+    except (UsageError, SpecError) as exc:
+        # agentctl reads this file, the user did not name it: no hint about standard input
+        raise UsageError(exc.message) from None
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not valid UTF-8 (byte {raw[exc.start]:#04x})") from None
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     except RecursionError:

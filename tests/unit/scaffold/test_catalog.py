@@ -76,3 +76,18 @@ def test_resolve_file_url_refusals_name_the_path(tmp_path):
     with pytest.raises(UsageError, match="not a template directory") as err:
         catalog.resolve(bare.as_uri())
     assert err.value.hint == f"for a git repository use git+{bare.as_uri()}"
+
+
+def test_a_json_file_starting_with_a_byte_order_mark_is_read(tmp_path):
+    # read as every input file is (an editor on Windows may write the mark)
+    (tmp_path / "cookiecutter.json").write_bytes(b'\xef\xbb\xbf{"name": "x"}')
+    assert catalog.read_context(tmp_path) == {"name": "x"}
+
+
+def test_a_missing_json_file_is_the_callers_message(tmp_path):
+    with pytest.raises(UsageError, match=r"cookiecutter\.json: not a template") as err:
+        catalog.read_context(tmp_path)
+    assert err.value.hint is None
+    with pytest.raises(UsageError, match="nothing here") as err:
+        catalog.read_json_object(tmp_path / "record.json", "nothing here", hint="make one")
+    assert err.value.hint == "make one"

@@ -363,13 +363,17 @@ def _device(path: Path) -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (_fifo, "not a regular file (a FIFO, socket or device)"),
-        (_device, "not a regular file (a FIFO, socket or device)"),
-        (lambda p: p.write_text("[" * 100_000), "invalid JSON: nested too deeply"),
-        (lambda p: p.write_bytes(b'{"a": "\xff"}'), "not valid UTF-8 (byte 0xff)"),
-        (lambda p: p.write_text(" " * (2 << 20)), "larger than 1048576 bytes"),
+        (_fifo, ": not a regular file (a FIFO, socket or device); expected a JSON file"),
+        (_device, ": not a regular file (a FIFO, socket or device); expected a JSON file"),
+        (lambda p: p.mkdir(), ": is a directory, expected a JSON file"),
+        (lambda p: p.write_text("[" * 100_000), ": invalid JSON: nested too deeply"),
+        (lambda p: p.write_bytes(b'{"a": "\xff"}'), ":1:8: not valid UTF-8 (byte 0xff)"),
+        (
+            lambda p: p.write_text(" " * (2 << 20)),
+            ":1:1: file is 2097152 bytes; the limit is 1048576 bytes",
+        ),
     ],
-    ids=["fifo", "device", "deep", "not-utf8", "huge"],
+    ids=["fifo", "device", "directory", "deep", "not-utf8", "huge"],
 )
 def test_a_record_that_is_no_file_of_json_is_one_line_in_bounded_time(tmp_path, make, message):
     project = tmp_path / "p"
@@ -378,9 +382,10 @@ def test_a_record_that_is_no_file_of_json_is_one_line_in_bounded_time(tmp_path, 
     result = run_cli("upgrade", str(project))  # a FIFO read would block, /dev/zero never end
     assert result.exit_code == 2, result.stderr
     assert "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[0] == (
-        f"error: {project.absolute() / versions.RECORD_FILE}: {message}"
-    )
+    # one line, without the hint about standard input an input named on the command line gets
+    assert result.stderr.splitlines() == [
+        f"error: {project.absolute() / versions.RECORD_FILE}{message}"
+    ]
 
 
 def test_a_git_record_naming_no_repository_is_one_line(tmp_path):
