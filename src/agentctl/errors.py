@@ -18,10 +18,20 @@ EXIT_FAILED = 4  # wait timed out, rollout or run failed
 EXIT_INTERRUPTED = 130
 
 
-def echoed(value: str, limit: int = 40) -> str:
-    """A value given by the user as an error line quotes it: repr'd, and cut after
-    ``limit`` characters (a 10,000-character argument is not echoed whole)."""
-    return repr(value if len(value) <= limit else f"{value[:limit]}...")
+def echoed(value: object, limit: int = 40, *, quote: bool = True) -> str:
+    """How an error line shows a value the user gave: cut after ``limit`` characters (a
+    10,000-character argument is not echoed whole) and repr'd, so a string is quoted with
+    its control characters escaped, and any other value is shown unquoted (5 is not '5',
+    a list keeps its brackets).
+
+    ``quote=False`` leaves the quotes off a string of printable characters (a YAML scalar
+    that reads as a number, shown as written); one with a control character is quoted
+    all the same, so an error stays one line."""
+    text = value if isinstance(value, str) else repr(value)
+    cut = text if len(text) <= limit else f"{text[:limit]}..."
+    if isinstance(value, str) and (quote or not cut.isprintable()):
+        return repr(cut)
+    return cut
 
 
 class AgentctlError(Exception):

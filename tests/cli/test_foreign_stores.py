@@ -50,6 +50,21 @@ def test_an_unrelated_sqlite_file_is_refused_and_left_untouched(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
 
 
+def test_the_tables_of_an_unrelated_database_are_named_on_one_line(tmp_path: Path) -> None:
+    other = tmp_path / "other.db"
+    name = "two\nlines" + "x" * 100
+    c = sqlite3.connect(other)
+    c.execute(f'CREATE TABLE "{name}" (x)')
+    c.close()
+    res = run_cli("trace", "--store", str(other))
+    assert res.exit_code == 2, res.stderr
+    shown = repr(name[:40] + "...")  # quoted, escaped and cut, as every echoed value
+    assert res.stderr.splitlines()[0] == (
+        f"error: {other}: not an agentctl trace store (an SQLite database with tables "
+        f"{shown}, user_version 0); it was left untouched"
+    )
+
+
 def test_a_versioned_database_without_spans_is_refused(tmp_path: Path) -> None:
     other = tmp_path / "app.db"
     c = sqlite3.connect(other)
@@ -209,6 +224,11 @@ def test_a_span_time_that_is_not_an_integer_is_named_by_every_reader(
         ("agent_name", "x'00'", "agent_name holds a blob of 1 bytes, not text"),
         ("name", "x'0102'", "name holds a blob of 2 bytes, not text"),
         ("end_ns", "'later'", "end_ns holds text 'later', not an integer"),
+        (  # cut after 40 characters, the ellipsis inside the quotes as every echoed value
+            "end_ns",
+            "'" + "n" * 39 + "' || char(10) || 'more'",
+            "end_ns holds text '" + "n" * 39 + "\\n...', not an integer",
+        ),
     ],
 )
 def test_a_damaged_span_column_stops_eval_with_one_line(

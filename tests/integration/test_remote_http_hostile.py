@@ -238,18 +238,31 @@ def _eval_with_judge(tmp_path: Path, url: str) -> Any:
     ("body", "said"),
     [
         (b"[" * 100_000 + b"]" * 100_000, "not JSON (JSON nested more than 128 levels deep)"),
-        (_judge_answer('{"score": 1}', '{"prompt_tokens": 1e400}'), "usage.prompt_tokens 'inf'"),
-        (_judge_answer('{"score": 1}', '{"prompt_tokens": [1]}'), "usage.prompt_tokens '[1]'"),
+        (_judge_answer('{"score": 1}', '{"prompt_tokens": 1e400}'), "usage.prompt_tokens inf,"),
+        (_judge_answer('{"score": 1}', '{"prompt_tokens": [1]}'), "usage.prompt_tokens [1],"),
+        (_judge_answer('{"score": 1}', '{"prompt_tokens": "12"}'), "usage.prompt_tokens '12',"),
+        (
+            _judge_answer('{"score": 1}', '{"prompt_tokens": "' + "9" * 50 + '"}'),
+            "usage.prompt_tokens '" + "9" * 40 + "...',",
+        ),
         (
             _judge_answer('{"score": 1}', '{"completion_tokens": -5}'),
-            "usage.completion_tokens '-5'",
+            "usage.completion_tokens -5,",
         ),
         (
             _judge_answer('{"score": 1}', '{"prompt_tokens": 1180591620717411303424}'),
             "prompt_tokens",
         ),
     ],
-    ids=["deep-json", "infinite-tokens", "list-tokens", "negative-tokens", "2**70-tokens"],
+    ids=[
+        "deep-json",
+        "infinite-tokens",
+        "list-tokens",
+        "text-tokens",
+        "long-text-tokens",
+        "negative-tokens",
+        "2**70-tokens",
+    ],
 )
 def test_a_judge_answering_nonsense_is_one_line_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: bytes, said: str

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentctl.deploy.errors import KubeconfigError
+from agentctl.errors import echoed
 
 MAX_BYTES = 4 * 1024 * 1024  # kubectl-written files are kilobytes, with embedded certificates tens
 MAX_NODES = 100_000  # YAML nodes after expanding aliases
@@ -411,8 +412,7 @@ def _describe(node: Any) -> str:
         return "a list"
     if node.tag == NULL:
         return "nothing"
-    value = node.value if len(node.value) <= 40 else node.value[:37] + "..."
-    return repr(value) if node.tag == STR else value
+    return echoed(node.value, quote=node.tag == STR)  # a number or a boolean as written
 
 
 def _fail(path: str, node: Any, message: str) -> KubeconfigError:

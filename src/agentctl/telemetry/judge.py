@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from agentctl.errors import TelemetryError, UsageError
+from agentctl.errors import TelemetryError, UsageError, echoed
 from agentctl.spans import OP_INVOKE_AGENT, SpanEvent, SpanRecord
 from agentctl.telemetry.grounding import EVAL_EVENT, agent_span, run_context
 from agentctl.telemetry.otlp import OtlpDecodeError, load_json
@@ -211,7 +211,7 @@ def _usage(data: dict[str, Any], shown: str) -> tuple[int, int]:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TOKENS:
             raise TelemetryError(
-                f"{shown}: the judge's response has usage.{name} {str(value)[:40]!r}, "
+                f"{shown}: the judge's response has usage.{name} {echoed(value)}, "
                 f"not a token count (0 to {MAX_TOKENS})"
             )
         counts.append(value)

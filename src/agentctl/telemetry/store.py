@@ -59,7 +59,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from agentctl.errors import TelemetryError
+from agentctl.errors import TelemetryError, echoed
 from agentctl.spans import SpanEvent, SpanRecord
 from agentctl.telemetry.retention import RetentionMixin
 from agentctl.telemetry.store_sql import (
@@ -279,7 +279,8 @@ class TraceStore(RetentionMixin):
         version = c.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if (version == 0 and tables) or (version > 0 and "spans" not in tables):
-            shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+            names = sorted(tables)
+            shown = ", ".join(map(echoed, names[:5])) + (", ..." if len(names) > 5 else "")
             raise TelemetryError(
                 f"{self.path}: not an agentctl trace store (an SQLite database with tables "
                 f"{shown or '(none)'}, user_version {version}); it was left untouched",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from agentctl.errors import echoed
 from agentctl.spans import SpanRecord
 from agentctl.traces.summary import TraceSummary
 
@@ -92,10 +93,10 @@ def shown_value(value: Any) -> str:
     if isinstance(value, bytes):
         return f"a blob of {len(value)} bytes"
     if isinstance(value, str):
-        return f"text {value[:40]!r}{'...' if len(value) > 40 else ''}"
+        return f"text {echoed(value)}"
     if isinstance(value, float):
         return f"the real number {value!r}"
-    return repr(value)
+    return echoed(value)
 
 
 def _bad(kind: int, value: Any) -> bool:

@@ -48,6 +48,8 @@ def broken(tmp_path: Path, text: str) -> tuple[str, KubeconfigError]:
         ),
         ("- a\n- b\n", ":1:1:", "expected a kubeconfig (a mapping"),
         ("just a string\n", ":1:1:", "found 'just a string'"),
+        ("x" * 60 + "\n", ":1:1:", "found '" + "x" * 40 + "...'"),  # cut as every echoed value
+        ("clusters: " + "1" * 50 + "\n", ":1:11:", "found " + "1" * 40 + "..."),  # as written
         ("contexts:\n- 7\n", ":2:3:", "contexts[0]: expected a mapping with name and context"),
         ("users:\n- user: {}\n", ":2:3:", "users[0]: no name"),
         ("clusters:\n- name: c\n", ":2:3:", "clusters[0] (c): no cluster"),
