@@ -225,9 +225,37 @@ def _parse(path: str) -> Any:
         raise KubeconfigError(f"kubeconfig {where}: not valid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise KubeconfigError(f"kubeconfig {path}: not valid YAML: {exc}") from None
+    except (ValueError, OverflowError):  # a scalar its tag cannot read: !!int "x"
+        raise _unreadable_scalar(path, node) from None
     if node is None or (isinstance(node, yaml.ScalarNode) and node.value.strip() in ("", "~")):
         return None
     return node
+
+
+def _unreadable_scalar(path: str, root: Any) -> KubeconfigError:
+    """The error naming the first scalar of ``root`` that PyYAML's constructor fails on
+    outright (not with a YAMLError): a value written with a tag it does not fit."""
+    import yaml
+
+    constructor = yaml.constructor.SafeConstructor()
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                constructor.construct_object(node, deep=True)
+            except (yaml.YAMLError, ValueError, OverflowError):
+                tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+                message = f"not valid YAML: {echoed(node.value)} does not read as {tag}"
+                return _fail(path, node, message)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(reversed([part for pair in node.value for part in pair]))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return KubeconfigError(f"kubeconfig {path}: not valid YAML: a value does not fit its tag")
 
 
 def _expanded_size(root: Any) -> int:

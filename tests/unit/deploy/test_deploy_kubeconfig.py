@@ -69,6 +69,12 @@ def broken(tmp_path: Path, text: str) -> tuple[str, KubeconfigError]:
             "users[0].user.exec (u): expected a mapping",
         ),
         ("a: !!python/object:os.system x\n", ":1:4:", "could not determine a constructor"),
+        (  # PyYAML's constructor raises ValueError, not a YAML error, for these
+            'clusters:\n- name: c\n  cluster: {server: !!int "1\\n2"}\n',
+            ":3:21:",
+            "not valid YAML: '1\\n2' does not read as !!int",
+        ),
+        ("a: [1, !!float x]\n", ":1:8:", "not valid YAML: 'x' does not read as !!float"),
         ("a: 1\n---\nb: 2\n", ":2:1:", "expected a single document"),
     ],
 )
