@@ -264,18 +264,18 @@ def test_counts_too_large_to_add_up_are_one_line_not_an_overflow(tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    "sql",
+    ("sql", "shown"),
     [
-        "UPDATE cost_runs SET start_ns = 'abc'",
-        "UPDATE cost_runs SET llm_usd = x'00'",
-        "UPDATE cost_usage SET calls = 'many'",
-        "UPDATE cost_compute SET run_ns = 'long'",
+        ("UPDATE cost_runs SET start_ns = 'abc'", "cost_runs: min(start_ns) holds text 'abc', "),
+        ("UPDATE cost_runs SET llm_usd = x'00'", "cost_runs: llm_usd holds a blob of 1 bytes, "),
+        ("UPDATE cost_usage SET calls = 'many'", "cost_usage: calls holds "),  # summed as 0.0
+        ("UPDATE cost_compute SET run_ns = 'long'", "cost_compute: run_ns holds "),
     ],
 )
-def test_damaged_cost_rollups_are_one_line(tmp_path: Path, sql: str) -> None:
+def test_damaged_cost_rollups_are_one_line(tmp_path: Path, sql: str, shown: str) -> None:
     path, _ = _tampered_store(tmp_path, sql, rolled_up=True)
     res = run_cli("cost", "--since", "30d", "--store", str(path))
-    _one_line_error(res, path, "the cost rollups are damaged")
+    _one_line_error(res, path, "the cost rollups are damaged: " + shown)
 
 
 @pytest.mark.parametrize(

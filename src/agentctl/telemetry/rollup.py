@@ -28,36 +28,58 @@ import datetime as _dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agentctl.cost.llm import Usage, UsageGroup, day_time, span_time
 from agentctl.cost.prices import Pricer, RateEntry
 from agentctl.cost.report import ComputeGroup, RunRow
+from agentctl.errors import TelemetryError
 from agentctl.spans import LLM_OPERATIONS, STATUS_OK
 from agentctl.telemetry import rollup_sql as Q
-from agentctl.telemetry.store_sql import SPAN_KINDS, RowCheck, shown_value
-
-if TYPE_CHECKING:
-    from agentctl.errors import TelemetryError
-    from agentctl.telemetry.store import InsertedBatch
+from agentctl.telemetry.store import (
+    InsertedBatch,
+    check_span_starts,
+    check_spans,
+    damaged_store,
+    span_damage,
+)
+from agentctl.telemetry.store_sql import (
+    INTEGER,
+    INTEGER_OR_NULL,
+    NUMBER,
+    SPAN_KINDS,
+    TEXT,
+    TEXT_OR_NULL,
+    RowCheck,
+)
 
 # A cost_runs row's columns after has_root, for a trace whose root is not in the batch
 _NO_ROOT = (None, None, None, None, None, None, None)
 
-# What a rollup row read back holds (a value of another type: a table changed by something
-# other than agentctl, reported as damaged rather than summed as 0 or compared with text)
-_INT, _TEXT, _TEXT_OR_NULL, _INT_OR_NULL, _NUMBER = (
-    (int,),
-    (str,),
-    (str, type(None)),
-    (int, type(None)),
-    (int, float),
-)
-_GROUP = (_INT, _TEXT, _TEXT, _TEXT)  # day, agent, version, team
-_USAGE_ROW = (*_GROUP, _TEXT, _TEXT, *(_INT,) * 8)
-_COMPUTE_ROW = (*_GROUP, _INT, _INT, _INT)
-_RUN_ROW = (_TEXT, _TEXT_OR_NULL, _TEXT_OR_NULL, _TEXT_OR_NULL, _INT, _INT, _TEXT_OR_NULL,
-            _INT_OR_NULL, _NUMBER, _INT, _INT, _INT)  # fmt: skip
+
+def _columns(*kinds: tuple[str, int]) -> RowCheck:
+    return RowCheck(dict(kinds), [column for column, _ in kinds])
+
+
+# What a rollup row read back holds, in the kinds of the store's columns (a value of another
+# type: a table changed by something other than agentctl, reported as damaged rather than
+# summed as 0 or compared with text)
+_GROUP = (("day", INTEGER), ("agent", TEXT), ("version", TEXT), ("team", TEXT))
+_USAGE_ROWS = _columns(
+    *_GROUP,
+    ("provider", TEXT),
+    ("model", TEXT),
+    *((c, INTEGER) for c in ("calls", "input", "output", "cache_read", "cache_write",
+                             "reasoning", "min_input", "max_input")),
+)  # fmt: skip
+_COMPUTE_ROWS = _columns(*_GROUP, ("resource_id", INTEGER), ("runs", INTEGER), ("run_ns", INTEGER))
+_RUN_ROWS = _columns(
+    ("trace_id", TEXT), ("agent", TEXT_OR_NULL), ("version", TEXT_OR_NULL),
+    ("team", TEXT_OR_NULL), ("start_ns", INTEGER), ("end_ns", INTEGER), ("status", TEXT_OR_NULL),
+    ("resource_id", INTEGER_OR_NULL), ("llm_usd", NUMBER), ("llm_calls", INTEGER),
+    ("unpriced_calls", INTEGER), ("tokens", INTEGER),
+)  # fmt: skip
+_RUN_STARTS = _columns(("min(start_ns)", INTEGER_OR_NULL), ("max(start_ns)", INTEGER_OR_NULL))
 
 
 def stored_entry(text: Any) -> RateEntry | None:
@@ -141,8 +163,6 @@ class CostRollup:
 
     def refresh(self, *, since_ns: int | None = None, until_ns: int | None = None) -> None:
         """Bring the rollups up to date (or, read-only, build them for the window in temp)."""
-        from agentctl.telemetry.store import check_span_starts
-
         check_span_starts(self.conn)
         try:
             if self._current():
@@ -249,8 +269,6 @@ class CostRollup:
         )
 
     def _build(self, schema: str, where: str, params: tuple[Any, ...]) -> None:
-        from agentctl.telemetry.store import check_spans
-
         c = self.conn
         check_spans(c, Q.SPANS_READ, where, params)
         c.execute("DROP TABLE IF EXISTS temp.cost_usage_delta")
@@ -432,7 +450,7 @@ class CostRollup:
         # index cost_usage_day (no sort), where the rollups have it.
         rows = self._rows(
             "cost_usage",
-            _USAGE_ROW,
+            _USAGE_ROWS,
             f"""SELECT hour / 24, agent, version, team, provider, model, sum(calls), sum(input), sum(output),
               sum(cache_read), sum(cache_write), sum(reasoning), min(min_input), max(max_input)
             FROM {self.schema}.cost_usage WHERE hour / 24 >= ? AND hour / 24 <= ? AND hour >= ? AND hour < ?{af}
@@ -484,8 +502,6 @@ class CostRollup:
         for row in self.conn.execute(sql, params):
             damage = _EXPAND_ROWS.damage(row)
             if damage is not None:
-                from agentctl.telemetry.store import span_damage
-
                 raise self._damaged(span_damage(row[-2], row[-1], damage))
             start, *counts = row[:6]
             i, o, c_r, c_w, r_s = (x or 0 for x in counts)
@@ -502,7 +518,7 @@ class CostRollup:
         acc: dict[tuple[Any, ...], list[int]] = {}
         rows = self._rows(
             "cost_compute",
-            _COMPUTE_ROW,
+            _COMPUTE_ROWS,
             f"""SELECT hour / 24, agent, version, team, resource_id, sum(runs), sum(run_ns)
             FROM {self.schema}.cost_compute WHERE hour >= ? AND hour < ?{af} GROUP BY 1, 2, 3, 4, 5""",
             (h0, h1, *ap),
@@ -516,7 +532,7 @@ class CostRollup:
             if lo < hi:
                 for r in self._rows(
                     "cost_runs",
-                    _COMPUTE_ROW,
+                    _COMPUTE_ROWS,
                     f"""SELECT start_ns / {Q.NS_DAY}, agent, version, team, resource_id, count(*),
                       sum(max(0, end_ns - start_ns))
                     FROM {self.schema}.cost_runs WHERE has_root AND start_ns >= ? AND start_ns < ?{af}
@@ -578,7 +594,7 @@ class CostRollup:
         hint = f" INDEXED BY {index}" if by_order_index else ""
         rows = self._rows(
             "cost_runs",
-            _RUN_ROW,
+            _RUN_ROWS,
             f"""SELECT trace_id, agent, version, team, start_ns, end_ns, status, resource_id, llm_usd,
               llm_calls, unpriced_calls, tokens FROM {self.schema}.cost_runs{hint} WHERE {where}
             ORDER BY {order_sql} DESC LIMIT ?""",
@@ -626,7 +642,7 @@ class CostRollup:
         runs = f"{self.schema}.cost_runs"  # min and max apart: each one index look-up
         ((lo, hi),) = self._rows(
             "cost_runs",
-            (_INT_OR_NULL, _INT_OR_NULL),
+            _RUN_STARTS,
             f"SELECT (SELECT min(start_ns) FROM {runs}), (SELECT max(start_ns) FROM {runs})",
             (),
         )
@@ -639,25 +655,18 @@ class CostRollup:
 
     # -------------------------------------------------------------- damage
 
-    def _rows(
-        self, table: str, kinds: tuple[tuple[type, ...], ...], sql: str, params: tuple[Any, ...]
-    ) -> list[Any]:
-        """The rows of a query over the rollup ``table``, each value checked against ``kinds``."""
+    def _rows(self, table: str, check: RowCheck, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """The rows of a query over the rollup ``table``, each one checked by ``check``."""
         rows = self._sums(sql, params)
         for row in rows:
-            for value, kind in zip(row, kinds, strict=True):
-                if not isinstance(value, kind):
-                    raise self._damaged(
-                        f"the cost rollups are damaged: {table} holds {shown_value(value)} where "
-                        f"{'a number' if int in kind else 'text'} belongs"
-                    )
+            damage = check.damage(row)
+            if damage is not None:
+                raise self._damaged(f"the cost rollups are damaged: {table}: {damage}")
         return rows
 
     def _spans_rows(self, select: str, where: str, params: tuple[Any, ...]) -> list[Any]:
         """The rows of a rollup ``select`` over the spans matching ``where``, read directly
         (the partial hours at either end of a window), once those spans are checked."""
-        from agentctl.telemetry.store import check_spans
-
         check_spans(self.conn, Q.SPANS_READ, where, params)
         return self._sums(select.format(where=where), params)
 
@@ -676,8 +685,6 @@ class CostRollup:
         )
 
     def _damaged(self, what: str) -> TelemetryError:
-        from agentctl.telemetry.store import damaged_store
-
         return damaged_store(self.conn, what)
 
 

@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS trace_costs (
 # something other than agentctl and is reported as damaged (telemetry.store.damaged_store)
 # by whichever reader meets it: the decoding of span rows in Python (row_damage) and the SQL
 # aggregates over spans (damage_sql), from this one table.
-TEXT, TEXT_OR_NULL, INTEGER, COUNT, COUNT_OR_NULL, INTEGER_OR_NULL, JSON_OR_NULL = range(7)
+# NUMBER (an integer or a real) is for the cost rollups' sums of money (telemetry.rollup).
+TEXT, TEXT_OR_NULL, INTEGER, COUNT, COUNT_OR_NULL, INTEGER_OR_NULL, JSON_OR_NULL, NUMBER = range(8)
 _TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
            "reasoning_tokens")  # fmt: skip
 SPAN_KINDS: dict[str, int] = {
@@ -79,10 +80,12 @@ _NONE = type(None)
 _TYPES: dict[int, tuple[type, ...]] = {
     TEXT: (str,), TEXT_OR_NULL: (str, _NONE), INTEGER: (int,), COUNT: (int,),
     COUNT_OR_NULL: (int, _NONE), INTEGER_OR_NULL: (int, _NONE), JSON_OR_NULL: (str, _NONE),
+    NUMBER: (int, float),
 }  # fmt: skip
 _WANTED = {
     TEXT: "text", TEXT_OR_NULL: "text", INTEGER: "an integer", COUNT: "a count",
     COUNT_OR_NULL: "a count", INTEGER_OR_NULL: "an integer", JSON_OR_NULL: "JSON text",
+    NUMBER: "a number",
 }  # fmt: skip
 
 
