@@ -66,8 +66,6 @@ TRACE_SOURCES = ("jaeger", "tempo", "local")
 PRICING_KEYS = frozenset({"compute"})
 COMPUTE_KEYS = frozenset({"cpuHourUSD", "memoryGiBHourUSD", "storageGiBMonthUSD", "name"})
 
-# The Url type's check (agentctl.spec.types._url), applied the same way (re.match);
-# a URL whose port or host urlsplit rejects goes to the full loader for its message.
 _URL = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:_]+(/\S*)?$")
 # The highest compute price per unit (ComputePricing's bound): far above any real rate,
 # low enough that every cost estimate stays a printable, JSON-encodable amount.
@@ -196,14 +194,31 @@ def _mapping(value: Any, keys: frozenset[str]) -> dict[str, Any]:
     return value
 
 
-def _url(value: Any) -> str:
-    _need(_is_str(value) and _URL.match(value) is not None)
+def http_url(value: str) -> str:
+    """``value`` when it is an http(s) URL with a host and a port from 1 to 65535, else a
+    ValueError saying why: the check of the spec's Url type (agentctl.spec.types), kept
+    here, where the plain check of these fields uses it without Pydantic."""
+    if not _URL.match(value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
     try:
         parts = urlsplit(value)
-        _need(bool(parts.hostname) and parts.port != 0)
+        port = parts.port  # raises on a port outside 0-65535 or a non-numeric one
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an http(s) URL: {exc}") from None
+    if not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL: no host")
+    if port == 0:
+        raise ValueError(f"{value!r} is not an http(s) URL: port 0")
+    return value
+
+
+def _url(value: Any) -> str:
+    """An http(s) URL; anything else goes to the full loader for its message."""
+    _need(_is_str(value))
+    try:
+        return http_url(value)
     except ValueError:
         raise _NotPlain from None
-    return value
 
 
 def _price(value: Any) -> float:

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -16,6 +15,7 @@ from pydantic.json_schema import WithJsonSchema
 
 from agentctl.spec import units
 from agentctl.spec.entry_points import skip_empty_pydantic_plugin_search
+from agentctl.spec.platform_fields import http_url
 
 skip_empty_pydantic_plugin_search()  # before the first model class below is built
 
@@ -96,21 +96,6 @@ def _image(value: str) -> str:
 
 def _cron(value: str) -> str:
     return units.check_cron(value)
-
-
-def _url(value: str) -> str:
-    if not re.match(r"^https?://[A-Za-z0-9.\-\[\]:_]+(/\S*)?$", value):
-        raise ValueError(f"{value!r} is not an http(s) URL")
-    try:
-        parts = urlsplit(value)
-        port = parts.port  # raises on a port outside 0-65535 or a non-numeric one
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not an http(s) URL: {exc}") from None
-    if not parts.hostname:
-        raise ValueError(f"{value!r} is not an http(s) URL: no host")
-    if port == 0:
-        raise ValueError(f"{value!r} is not an http(s) URL: port 0")
-    return value
 
 
 def _coerce_quantity(value: Any) -> Any:
@@ -207,7 +192,7 @@ Cron = Annotated[
 ]
 Url = Annotated[
     str,
-    AfterValidator(_url),
+    AfterValidator(http_url),
     WithJsonSchema({"type": "string", "pattern": "^https?://"}),
     TypeDoc("URL", "http:// or https:// URL"),
 ]

@@ -156,6 +156,10 @@ ODD: list[Any] = [
     "http://",
     "http://x\n",
     "http://bad host",
+    "http://x:0",  # the URL check's refusals after the pattern: port 0, a port out of range,
+    "http://x:99999",  # no host, a host urlsplit cannot read
+    "http://:80/p",
+    "http://[::1/p",
     [],
     ["http://x"],
     {},
