@@ -124,18 +124,14 @@ class SqlRateCache:
             return
         rows = [(*k, e.to_json()) for k, e in self._pending.items()]
         conn = self.rollup.conn
+        own = not conn.in_transaction  # else written in the caller's transaction
         try:
-            if conn.in_transaction:
-                conn.executemany(
-                    f"INSERT OR REPLACE INTO {self.rollup.schema}.cost_prices VALUES (?,?,?,?)",
-                    rows,
-                )
-            else:
+            if own:
                 conn.execute("BEGIN IMMEDIATE")
-                conn.executemany(
-                    f"INSERT OR REPLACE INTO {self.rollup.schema}.cost_prices VALUES (?,?,?,?)",
-                    rows,
-                )
+            conn.executemany(
+                f"INSERT OR REPLACE INTO {self.rollup.schema}.cost_prices VALUES (?,?,?,?)", rows
+            )
+            if own:
                 conn.execute("COMMIT")
             self._pending.clear()
         except sqlite3.OperationalError:
@@ -289,6 +285,11 @@ class CostRollup:
         self._rates(keys)
         c.execute(Q.UPSERT_RUN_COST.format(s=schema, where=where.replace("id", "spans.id")), params)
         c.execute("DROP TABLE temp.cost_usage_delta")
+        self._flush_rates()
+
+    def _flush_rates(self) -> None:
+        """Write the rate entries priced by a build, in its transaction (which a failure to
+        write them must not roll back: ``building`` tells the cache so)."""
         self.building = True
         try:
             self.cache.flush()
@@ -422,11 +423,7 @@ class CostRollup:
             [(*k, *v) for k, v in compute.items()],
         )
         c.executemany(Q.UPSERT_RUN, runs.values())
-        self.building = True
-        try:
-            self.cache.flush()
-        finally:
-            self.building = False
+        self._flush_rates()
         self._state("main", top)
         return True
 
