@@ -241,6 +241,23 @@ def test_a_damaged_span_column_stops_eval_with_one_line(
     _one_line_error(res, path, "is damaged", shown)
 
 
+@pytest.mark.parametrize(
+    "checks",
+    [[], ["--no-groundedness", "--judge", "m", "--judge-url", "http://127.0.0.1:9"]],
+    ids=["groundedness", "judge"],
+)
+def test_a_run_whose_attributes_are_not_json_stops_eval_with_one_line(
+    tmp_path: Path, monkeypatch: Any, checks: list[str]
+) -> None:
+    # the judge's query read them as JSON (a traceback); both checks read the run instead
+    monkeypatch.setenv("AGENTCTL_JUDGE_API_KEY", "k")  # never sent: nothing is judged
+    path, _ = _tampered_store(
+        tmp_path, "UPDATE spans SET attributes = 'not json' WHERE operation = 'invoke_agent'"
+    )
+    res = run_cli("eval", "--since", "30d", "--store", str(path), *checks)
+    _one_line_error(res, path, "is damaged: attributes is not JSON")
+
+
 @pytest.mark.parametrize("reader", ["trace-t", "trace-t-json", "cost", "cost-json"])
 @pytest.mark.parametrize(
     ("value", "shown"),

@@ -35,9 +35,31 @@ WHERE operation = ? AND start_ns >= ? AND start_ns < ? {agent}
   AND (NOT json_valid(attributes)  -- damaged: reading the run's spans says so
        OR coalesce(json_extract(attributes, '$."gen_ai.output.messages"'),
                    json_extract(attributes, '$."output.value"')) IS NOT NULL)
-  AND (events IS NULL OR events NOT LIKE '%"gen_ai.evaluation.name":"groundedness"%')
+  AND (events IS NULL OR events NOT LIKE ?)
 ORDER BY start_ns DESC LIMIT ?
 """
+
+
+def unevaluated_runs(
+    store: TraceStore,
+    evaluation: str,
+    *,
+    since_ns: int,
+    until_ns: int,
+    agent: str | None,
+    limit: int,
+) -> list[tuple[str, str]]:
+    """(trace id, span id) of the agent spans started in the window that captured their
+    answer and carry no ``evaluation`` verdict yet, newest first, at most ``limit``. A span
+    whose attributes are not JSON is among them: reading its run reports the damage."""
+    params: list[Any] = [OP_INVOKE_AGENT, since_ns, until_ns]
+    where = ""
+    if agent is not None:
+        where = "AND coalesce(agent_name, service_name) = ?"
+        params.append(agent)
+    params += [f'%"gen_ai.evaluation.name":"{evaluation}"%', limit]
+    rows = store.connection.execute(_CANDIDATES.format(agent=where), params).fetchall()
+    return [(trace_id, span_id) for trace_id, span_id in rows]
 
 
 @dataclass
@@ -109,13 +131,9 @@ def ground_runs(
     verdict yet; attach one ``gen_ai.evaluation.result`` event to each run's agent span."""
     from agentctl.scaffold.runtime import runtime_module
 
-    params: list[Any] = [OP_INVOKE_AGENT, since_ns, until_ns]
-    where = ""
-    if agent is not None:
-        where = "AND coalesce(agent_name, service_name) = ?"
-        params.append(agent)
-    params.append(MAX_RUNS)
-    rows = store.connection.execute(_CANDIDATES.format(agent=where), params).fetchall()
+    rows = unevaluated_runs(
+        store, "groundedness", since_ns=since_ns, until_ns=until_ns, agent=agent, limit=MAX_RUNS
+    )
     result = GroundingResult()
     if not rows:
         return result

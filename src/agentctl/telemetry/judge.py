@@ -30,8 +30,8 @@ from decimal import Decimal
 from typing import Any
 
 from agentctl.errors import TelemetryError, UsageError, echoed
-from agentctl.spans import OP_INVOKE_AGENT, SpanEvent, SpanRecord
-from agentctl.telemetry.grounding import EVAL_EVENT, agent_span, run_context
+from agentctl.spans import SpanEvent, SpanRecord
+from agentctl.telemetry.grounding import EVAL_EVENT, agent_span, run_context, unevaluated_runs
 from agentctl.telemetry.otlp import OtlpDecodeError, load_json
 from agentctl.telemetry.outbound import (
     check_header_value,
@@ -71,15 +71,6 @@ developers. Score how fully the answer meets the rubric: 1.0 when it meets every
 0.0 when it meets none, in between in proportion. Judge only against the rubric.
 Reply with one JSON object and nothing else:
 {"score": <number 0..1>, "reason": "<one sentence>"}"""
-
-_CANDIDATES = """
-SELECT trace_id, span_id FROM spans
-WHERE operation = ? AND start_ns >= ? AND start_ns < ? {agent}
-  AND coalesce(json_extract(attributes, '$."gen_ai.output.messages"'),
-               json_extract(attributes, '$."output.value"')) IS NOT NULL
-  AND (events IS NULL OR events NOT LIKE '%"gen_ai.evaluation.name":"faithfulness"%')
-ORDER BY start_ns DESC LIMIT ?
-"""
 
 
 @dataclass
@@ -313,13 +304,9 @@ def judge_runs(
         raise UsageError(f"--judge-url {base_url}: not an http(s) URL")
     _check_key(key)
     result = JudgeResult(model, base_url.rstrip("/"))
-    params: list[Any] = [OP_INVOKE_AGENT, since_ns, until_ns]
-    where = ""
-    if agent is not None:
-        where = "AND coalesce(agent_name, service_name) = ?"
-        params.append(agent)
-    params.append(limit)
-    rows = store.connection.execute(_CANDIDATES.format(agent=where), params).fetchall()
+    rows = unevaluated_runs(
+        store, "faithfulness", since_ns=since_ns, until_ns=until_ns, agent=agent, limit=limit
+    )
     if not rows:
         return result
     checker = runtime_module("groundedness")
