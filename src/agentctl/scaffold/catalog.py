@@ -47,8 +47,12 @@ def read_json_object(path: Path, missing: str, hint: str | None = None) -> dict[
     Read as every input file is (:func:`agentctl.spec.textfile.read_text`): only a regular
     file of at most MAX_JSON_BYTES of UTF-8 (a FIFO would block, a device never end); JSON
     nested too deeply is refused like any other invalid JSON."""
-    if not path.exists():
-        raise UsageError(f"{path}: {missing}", hint=hint)
+    try:
+        path.stat()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: {missing}", hint=hint) from None
+    except OSError:
+        pass  # a link loop, no permission: read_text says so
     try:
         text = read_text(path, max_bytes=MAX_JSON_BYTES, expected="a JSON file")
     except (UsageError, SpecError) as exc:

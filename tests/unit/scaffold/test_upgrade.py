@@ -366,6 +366,7 @@ def _device(path: Path) -> None:
         (_fifo, ": not a regular file (a FIFO, socket or device); expected a JSON file"),
         (_device, ": not a regular file (a FIFO, socket or device); expected a JSON file"),
         (lambda p: p.mkdir(), ": is a directory, expected a JSON file"),
+        (lambda p: p.symlink_to(p), ": cannot read: Too many levels of symbolic links"),
         (lambda p: p.write_text("[" * 100_000), ": invalid JSON: nested too deeply"),
         (lambda p: p.write_bytes(b'{"a": "\xff"}'), ":1:8: not valid UTF-8 (byte 0xff)"),
         (
@@ -373,7 +374,7 @@ def _device(path: Path) -> None:
             ":1:1: file is 2097152 bytes; the limit is 1048576 bytes",
         ),
     ],
-    ids=["fifo", "device", "directory", "deep", "not-utf8", "huge"],
+    ids=["fifo", "device", "directory", "link-loop", "deep", "not-utf8", "huge"],
 )
 def test_a_record_that_is_no_file_of_json_is_one_line_in_bounded_time(tmp_path, make, message):
     project = tmp_path / "p"
