@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from agentctl.errors import echoed
+
 API_VERSION = "agentctl.dev/v1alpha1"
 
 # The top-level keys of a Platform (its fields' aliases); tests/unit/spec/test_platform_fields.py
@@ -198,17 +200,18 @@ def http_url(value: str) -> str:
     """``value`` when it is an http(s) URL with a host and a port from 1 to 65535, else a
     ValueError saying why: the check of the spec's Url type (agentctl.spec.types), kept
     here, where the plain check of these fields uses it without Pydantic."""
+    shown = echoed(value)
     if not _URL.match(value):
-        raise ValueError(f"{value!r} is not an http(s) URL")
+        raise ValueError(f"{shown} is not an http(s) URL")
     try:
         parts = urlsplit(value)
         port = parts.port  # raises on a port outside 0-65535 or a non-numeric one
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not an http(s) URL: {exc}") from None
+        raise ValueError(f"{shown} is not an http(s) URL: {exc}") from None
     if not parts.hostname:
-        raise ValueError(f"{value!r} is not an http(s) URL: no host")
+        raise ValueError(f"{shown} is not an http(s) URL: no host")
     if port == 0:
-        raise ValueError(f"{value!r} is not an http(s) URL: port 0")
+        raise ValueError(f"{shown} is not an http(s) URL: port 0")
     return value
 
 

@@ -230,3 +230,13 @@ def test_generated_variants_read_as_the_full_loader_reads_them(tmp_path, label, 
     path = tmp_path / "platform.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
     assert_same(path)
+
+
+def test_the_url_check_says_why_and_echoes_a_long_value_cut():
+    assert pf.http_url("https://a.b:1/p?q=1") == "https://a.b:1/p?q=1"
+    with pytest.raises(ValueError, match=r"^'http://x:0' is not an http\(s\) URL: port 0$"):
+        pf.http_url("http://x:0")
+    long = "ftp://" + "x" * 100
+    with pytest.raises(ValueError) as err:
+        pf.http_url(long)
+    assert str(err.value) == f"{long[:40] + '...'!r} is not an http(s) URL"
