@@ -28,6 +28,8 @@ from yaml.events import (
 from agentctl.errors import Problem, SpecError, UsageError
 
 MAX_FILE_BYTES = 1024 * 1024  # 1 MiB: an agent.yaml is a few KB
+# A Kubernetes manifest or CRD file (`validate -f`, `--crd-dir`): generated CRDs run to a few MB.
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 MAX_NODES = 100_000  # materialised nodes, aliases counted at every use
 MAX_DEPTH = 64
 
