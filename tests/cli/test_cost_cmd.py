@@ -296,6 +296,8 @@ def test_estimate_of_what_is_not_an_agent_file_is_one_line(
     never end; a directory holding a FIFO agent.yaml is not one without an agent.yaml."""
     import os
 
+    from agentctl.spec.files import display_path
+
     target = Path("/dev/zero") if make == "device" else tmp_path / "target"
     if make == "fifo":
         os.mkfifo(target)
@@ -305,7 +307,8 @@ def test_estimate_of_what_is_not_an_agent_file_is_one_line(
             os.mkfifo(target / "agent.yaml")
     r = run_cli("cost", "--estimate", str(target))
     assert r.exit_code == 2
-    assert r.stderr.splitlines()[0] == "error: " + expected.format(p=target)
+    shown = display_path(target)  # relative when under the working directory
+    assert r.stderr.splitlines()[0] == "error: " + expected.format(p=shown)
     assert "-f FILE" not in r.stderr and "standard input" not in r.stderr  # cost has neither
 
 
