@@ -40,8 +40,6 @@ class OutputPathError(ValueError):
 def _output_mode(path: Path) -> int:
     """The mode of what ``path`` names (symlinks followed), 0 when nothing is there yet;
     OutputPathError when it can never take a report."""
-    if str(path) in ("", "."):
-        raise OutputPathError("is a directory (an empty name is the current directory)")
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -58,7 +56,7 @@ def check_output_path(path: Path) -> None:
     """Raise OutputPathError when ``path`` can never take a report.
 
     Checked before any work is done, so a bad name leaves nothing half written:
-    an empty name, a directory, a name under a regular file or a name too long.
+    a directory (``.`` too), a name under a regular file or a name too long.
     """
     _output_mode(path)
 

@@ -277,6 +277,41 @@ def test_estimate_without_agent_is_a_usage_error(
     assert "needs an agent" in r.stderr
 
 
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        ("fifo", "{p}: not a regular file (a FIFO, socket or device); "
+         "expected an agent.yaml or a directory"),
+        ("device", "{p}: not a regular file (a FIFO, socket or device); "
+         "expected an agent.yaml or a directory"),
+        ("fifo-in-project", "{p}/agent.yaml: not a regular file (a FIFO, socket or device); "
+         "expected a YAML file"),
+        ("empty-directory", "{p}: no agent.yaml in this directory"),
+    ],
+)  # fmt: skip
+def test_estimate_of_what_is_not_an_agent_file_is_one_line(
+    tmp_path: Path, make: str, expected: str
+) -> None:
+    """Named, never read: a FIFO without a writer would block the read for ever, /dev/zero
+    never end; a directory holding a FIFO agent.yaml is not one without an agent.yaml."""
+    import os
+
+    from agentctl.spec.files import display_path
+
+    target = Path("/dev/zero") if make == "device" else tmp_path / "target"
+    if make == "fifo":
+        os.mkfifo(target)
+    elif make != "device":
+        target.mkdir()
+        if make == "fifo-in-project":
+            os.mkfifo(target / "agent.yaml")
+    r = run_cli("cost", "--estimate", str(target))
+    assert r.exit_code == 2
+    shown = display_path(target)  # relative when under the working directory
+    assert r.stderr.splitlines()[0] == "error: " + expected.format(p=shown)
+    assert "-f FILE" not in r.stderr and "standard input" not in r.stderr  # cost has neither
+
+
 def test_bad_window_and_missing_store(tmp_path: Path) -> None:
     assert run_cli("cost", "--since", "yesterday-ish").exit_code == 2
     assert run_cli("cost", "--since", "2025-03-02", "--until", "2025-03-01").exit_code == 2

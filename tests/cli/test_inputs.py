@@ -232,3 +232,25 @@ def test_a_huge_since_is_echoed_as_a_bounded_line(value: str) -> None:
     assert result.exit_code == EXIT_USAGE
     line = next(text for text in result.stderr.splitlines() if text.startswith("error:"))
     assert line.startswith("error: --since '") and len(line) < 200
+
+
+@pytest.mark.parametrize("command", ["trace", "cost", "eval"])
+def test_a_missing_store_given_with_store_is_an_error_and_a_missing_default_is_nothing_yet(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-only commands agree. ``--store PATH`` names a file to read: missing, it is
+    one line, exit 2. AGENTCTL_TRACE_STORE sets the default location, the one `collector`
+    and `dev` create on their first span (as the user data directory's store without it):
+    missing, nothing was recorded yet, which each says, naming the path and how to record."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()  # no agent.yaml or platform.yaml found upwards
+    missing = tmp_path / "nope" / "traces.db"
+    named = run_cli(command, "--store", str(missing))
+    assert named.exit_code == EXIT_USAGE
+    assert named.stderr.splitlines()[0] == f"error: {missing}: no trace store there"
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(missing))
+    default = run_cli(command)
+    assert default.exit_code == 0, default.stderr
+    said = default.stdout + default.stderr
+    assert str(missing) in said and "agentctl collector" in said
+    assert not missing.parent.exists()  # a read opens nothing, creates nothing

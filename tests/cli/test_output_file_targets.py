@@ -1,5 +1,6 @@
 """--output-file and --junit name what the user says: a device or pipe is written
-through, a symlink followed, and a name that can never take a report is a usage error."""
+through, a symlink followed, and a name that can never take a report is a usage error;
+an empty path is refused alike by every option naming a path to write."""
 
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def test_a_dangling_symlink_creates_the_file_it_names(tmp_path):
     [
         ("adir", "is a directory"),
         ("afile/x.sarif", "not a directory"),
-        ("", "is a directory"),
+        (".", "is a directory"),
         ("x" * 300, "too long"),
         ("loop", "symbolic links"),
     ],
@@ -93,3 +94,31 @@ def test_a_name_that_cannot_take_a_report_is_one_usage_error(tmp_path, monkeypat
     assert reason in lines[0].lower()
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert (tmp_path / "afile").read_text() == "keep"
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["build", "--out", ""], "--out"),
+        (["validate", "--format", "sarif", "--output-file", ""], "--output-file"),
+        (["validate", "--format", "sarif", "--output-file", "a.sarif", "--output-file", ""],
+         "--output-file"),
+        (["eval", "run", "--junit", ""], "--junit"),
+        (["init", "demo", "--output-dir", ""], "--output-dir"),
+        (["init", "demo", "-d", ""], "--output-dir"),
+        (["quickstart", "--dir", ""], "--dir"),
+    ],
+)  # fmt: skip
+def test_an_empty_output_path_is_refused_alike(tmp_path, monkeypatch, args, flag):
+    """Read as a path, "" would be the current directory: `build --out "$UNSET"` would
+    write there, `init` fill it, `validate` complain of a directory nobody named."""
+    project = tmp_path / "proj"
+    assert run_cli("init", "proj", "--output-dir", str(project)).exit_code == 0
+    monkeypatch.chdir(project)
+    before = sorted(str(p.relative_to(project)) for p in project.rglob("*"))
+    result = run_cli(*args)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"error: {flag}: the path is empty (give a file or directory name)"
+    ]
+    assert sorted(str(p.relative_to(project)) for p in project.rglob("*")) == before

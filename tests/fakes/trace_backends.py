@@ -16,7 +16,10 @@ answer the documented endpoints:
   agentctl); ``GET /api/v2/traces/{id}`` -> ``{"trace": {"resourceSpans": [...]},
   "status": "COMPLETE"}`` with upper-case hex ids, as Tempo writes them, or 404.
 
-Every request is recorded in ``requests`` as (path, query dict).
+Every request is recorded in ``requests`` as (path, query dict), and its
+``Authorization`` header in ``authorizations``. A backend made with
+``authorization="Basic ..."`` answers 401 to every request that does not send
+exactly that header, as one behind a reverse proxy with basic auth does.
 """
 
 from __future__ import annotations
@@ -49,9 +52,11 @@ def _service(rs: dict[str, Any]) -> str:
 
 
 class _Backend:
-    def __init__(self) -> None:
+    def __init__(self, *, authorization: str | None = None) -> None:
         self.traces: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.authorizations: list[str | None] = []
+        self.authorization = authorization
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -103,6 +108,11 @@ class _Backend:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 backend.requests.append((parts.path, query))
+                sent = self.headers.get("Authorization")
+                backend.authorizations.append(sent)
+                if backend.authorization is not None and sent != backend.authorization:
+                    self.send(401, b"Unauthorized", "text/plain")
+                    return
                 status, body, ctype = backend.answer(parts.path, query)
                 self.send(status, body, ctype)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -326,3 +327,86 @@ def test_an_unreachable_backend_is_named_without_credentials(source: str, shown:
     assert res.exit_code == 2, res.stderr
     assert f"{shown.format(port=port)}: cannot reach the trace backend" in res.stderr
     assert "reader" not in res.stderr and "w0rd" not in res.stderr and "t0k3n" not in res.stderr
+
+
+# User info in a --source URL is basic auth (as curl and requests read it), never shown.
+PASSWORD = "p@ss-w0rd"
+BASIC = "Basic " + base64.b64encode(f"reader:{PASSWORD}".encode()).decode()
+
+
+def with_user_info(url: str, password: str = "p%40ss-w0rd") -> str:
+    return url.replace("http://", f"http://reader:{password}@")
+
+
+@pytest.fixture
+def no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("TOKEN", "USER", "PASSWORD", "ORG_ID"):
+        monkeypatch.delenv(f"AGENTCTL_SOURCE_{name}", raising=False)
+
+
+@pytest.mark.usefixtures("no_ambient_credentials")
+@pytest.mark.parametrize("kind", ["jaeger", "tempo"])
+@pytest.mark.parametrize("prefix", [True, False], ids=["kind+url", "probed"])
+def test_user_info_in_the_source_url_is_sent_as_basic_auth(kind: str, prefix: bool) -> None:
+    fake_type = FakeJaeger if kind == "jaeger" else FakeTempo
+    with fake_type(authorization=BASIC) as fake:
+        traces = runs()
+        load(fake, traces)
+        source = (f"{kind}+" if prefix else "") + with_user_info(fake.url) + "/"
+        listed = run_cli("trace", "--source", source, "-o", "json")
+        evaluated = run_cli("eval", "--source", source, "-o", "json")
+        url = fake.url
+    assert sorted(ids(listed)) == sorted(hexid(run) for run in traces)
+    assert json.loads(listed.stdout)["data"]["source"].endswith(f" {url}")
+    assert evaluated.exit_code == 0, evaluated.stderr
+    assert fake.authorizations and set(fake.authorizations) == {BASIC}
+    for res in (listed, evaluated):
+        assert "w0rd" not in res.stdout + res.stderr and "reader" not in res.stdout
+
+
+@pytest.mark.usefixtures("no_ambient_credentials")
+def test_a_refused_user_info_password_is_named_without_it() -> None:
+    with FakeTempo(authorization=BASIC) as fake:
+        res = run_cli("trace", "--source", "tempo+" + with_user_info(fake.url, "wrong-w0rd"))
+        line = f"error: {fake.url}/api/search: HTTP 401 Unauthorized"
+    assert res.exit_code == 2
+    assert res.stderr.splitlines()[0] == line
+    assert "w0rd" not in res.stderr and "reader" not in res.stderr
+
+
+@pytest.mark.usefixtures("no_ambient_credentials")
+@pytest.mark.parametrize(
+    ("args", "env", "named"),
+    [
+        (["--source-user", "other"], {}, "--source-user"),
+        ([], {"AGENTCTL_SOURCE_PASSWORD": "env-w0rd"}, "--source-password"),
+        (["--source-token", "t0ken-w0rd"], {}, "--source-token"),
+    ],
+    ids=["flag", "variable", "token"],
+)
+def test_user_info_and_credential_options_together_are_refused(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], env: dict[str, str], named: str
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with FakeTempo() as fake:
+        source = "tempo+" + with_user_info(fake.url)
+        for command in ("trace", "eval"):
+            res = run_cli(command, "--source", source, *args)
+            assert res.exit_code == 2, res.stderr
+            assert res.stderr.strip().splitlines() == [
+                f"error: --source {fake.url}: user info in the URL and {named} "
+                "(or its environment variable) both give credentials; give them one way"
+            ]
+            assert "w0rd" not in res.stderr
+        assert fake.requests == []  # refused before anything is sent
+
+
+@pytest.mark.usefixtures("no_ambient_credentials")
+def test_user_info_goes_with_a_tempo_tenant() -> None:
+    with FakeTempo(authorization=BASIC) as fake:
+        res = run_cli(
+            "trace", "--source", with_user_info(fake.url), "--source-org", "team-a", "-o", "json"
+        )
+    assert res.exit_code == 0, res.stderr
+    assert set(fake.authorizations) == {BASIC}

@@ -47,7 +47,7 @@ def _default_out(paths: list[Path], files: list[Path]) -> Path:
 @app.command()
 def build(
     paths: Annotated[list[Path] | None, typer.Argument(help="Agent project directories, agent.yaml files, or a monorepo root (default: .).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Output directory: <out>/<agent>/NN-<group>.yaml + kustomization.yaml (default: dist/ in the project built, as PATH/dist; with -o yaml, nothing is written unless given).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", parser=options.output_path("--out"), help="Output directory: <out>/<agent>/NN-<group>.yaml + kustomization.yaml (default: dist/ in the project built, as PATH/dist; with -o yaml, nothing is written unless given).")] = None,
     env: options.EnvEachOpt = None,
     kube_version: options.KubeVersionOpt = None,
     platform_file: options.PlatformOpt = None,

@@ -147,6 +147,8 @@ def eval_(
 
     out = common.console()
     out.print(f"[bold]Evaluation[/] {_iso(since_ns)} .. {_iso(until_ns)}  [dim]{described}[/]")
+    if local is not None and not local.exists():  # said as `trace` and `cost` say it
+        out.print("note: nothing recorded yet: run `agentctl dev` or `agentctl collector` first")
     view.render_metrics(metrics, out)
     if comparison is not None:
         view.render_compare(comparison, out)

@@ -32,7 +32,7 @@ def eval_run(
     parallel: Annotated[int, typer.Option("--parallel", metavar="N", min=1, max=32, help="Cases in flight at once (service and stateful agents).")] = 4,
     offline_model: Annotated[bool, typer.Option("--offline-model/--spec-model", help="The deterministic offline demo model (default), or the model agent.yaml names (its key from .env, as for `agentctl dev`).")] = True,
     compare: Annotated[str | None, typer.Option("--compare", metavar="VERSION", help=f"Regression gate against the last eval-set run of VERSION (one-sided Fisher exact test per case and overall, p < {SIGNIFICANCE}, at least {MIN_COMPARE_RUNS} runs a side).")] = None,
-    junit: Annotated[Path | None, typer.Option("--junit", metavar="FILE", help="Also write a JUnit XML report to this file.")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", metavar="FILE", parser=options.output_path("--junit"), help="Also write a JUnit XML report to this file.")] = None,
     allow_insufficient: Annotated[bool, typer.Option("--allow-insufficient/--require-samples", help="spec.evaluation gates with fewer runs than their minSamples pass (labelled), or fail.")] = True,
     deployed: Annotated[bool, typer.Option("--deployed", help="Run the cases against the deployed agent (service or stateful) through the invoke path, one at a time; each run's trace is read from the platform's trace backend (telemetry.traces, or --source) into the store.")] = False,
     source: Annotated[str | None, typer.Option("--source", metavar="URL", help="With --deployed: the Jaeger or Tempo query URL the runs' traces are read from (jaeger or tempo alone with --port-forward), or local: the store, fed by `agentctl collector` (default: platform.yaml telemetry.traces).")] = None,

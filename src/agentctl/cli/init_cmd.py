@@ -26,7 +26,7 @@ _NEXT_STEPS = {
 def init(
     name: Annotated[str | None, typer.Argument(help="Project and agent name (DNS-1123 label, at most 40 characters, starting with a letter for a service or stateful agent); it also names the Python package, so not a keyword or standard-library module (json, abc); prompted on a TTY.")] = None,
     template: Annotated[str, typer.Option("-t", "--template", help="Built-in template name (see `agentctl templates`), a local directory or file:// URL, or a git URL.")] = "stateful-agent",
-    output_dir: Annotated[Path, typer.Option("--output-dir", "-d", help="Directory to create the project in.")] = Path("."),
+    output_dir: Annotated[Path, typer.Option("--output-dir", "-d", parser=options.output_path("--output-dir"), help="Directory to create the project in.")] = Path("."),
     set_: Annotated[list[str] | None, typer.Option("--set", help="Template variable as key=value (repeatable), e.g. --set team=search.")] = None,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt; use defaults and --set values (implied without a TTY).")] = False,
     force: Annotated[bool, typer.Option("--force", help="Write into an existing non-empty directory; refuses to replace files that differ from the template (see --overwrite, `agentctl upgrade`); a link in the way is replaced, never written through.")] = False,

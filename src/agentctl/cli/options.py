@@ -124,6 +124,26 @@ def output_choice(help: str) -> Any:
     return typer.Option("-o", "--output", help=help, case_sensitive=False, callback=remember_choice)
 
 
+# Paths a command writes to.
+
+
+def output_path(flag: str) -> Callable[[Any], Path]:
+    """The parser of ``flag``, an option naming a file or directory to write (``build --out``,
+    ``validate --output-file``, ``eval run --junit``, ``init --output-dir``): the path, but
+    an empty value (often an unset shell variable, ``--out "$DIR"``) is refused in one line
+    naming the flag. Read as a path it would be ``.``, the current directory, and either
+    write there or fail later with a message about a directory nobody named."""
+
+    def parse(value: Any) -> Path:
+        if isinstance(value, str) and not value:
+            from agentctl.errors import UsageError
+
+            raise UsageError(f"{flag}: the path is empty (give a file or directory name)")
+        return Path(value)
+
+    return parse
+
+
 # Where the agents are: the project, the platform file, the environment overlay.
 
 PathArg = Annotated[

@@ -29,7 +29,7 @@ def _shown(path: Path) -> str:
 
 @app.command()
 def quickstart(
-    dir_: Annotated[Path | None, typer.Option("--dir", help="Directory to create the demo project in (default: a fresh ./agentctl-quickstart[-N]).")] = None,
+    dir_: Annotated[Path | None, typer.Option("--dir", parser=options.output_path("--dir"), help="Directory to create the demo project in (default: a fresh ./agentctl-quickstart[-N]).")] = None,
     store: options.StoreOpt = None,
     python: Annotated[str | None, typer.Option("--python", help="Interpreter for the demo project's code (default: <project>/.venv, created from its pyproject.toml).")] = None,
     output: options.OutputOpt = OutputFormat.text,

@@ -128,7 +128,7 @@ def validate(
     fail_on: Annotated[Level | None, typer.Option("--fail-on", help="Exit 1 on findings at or above this severity (default: platform policy.failOn, else high).", case_sensitive=False)] = None,
     no_inline: Annotated[bool, typer.Option("--no-inline-suppressions", help="Ignore suppressions written in agent.yaml.")] = False,
     formats: Annotated[list[Format] | None, typer.Option("--format", help="Report format: text, json, yaml, sarif, junit, github. Repeatable.", case_sensitive=False)] = None,
-    output_files: Annotated[list[Path] | None, typer.Option("--output-file", help="Write the report of the --format before it to this file.")] = None,
+    output_files: Annotated[list[Path] | None, typer.Option("--output-file", parser=options.output_path("--output-file"), help="Write the report of the --format before it to this file.")] = None,
     output: Annotated[OutputFormat | None, typer.Option("-o", "--output", help="Same as --format (text, json or yaml).", case_sensitive=False)] = None,
     kube_version: options.KubeVersionOpt = None,
     crd_dir: options.CrdDirOpt = None,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import Problem, SpecError, UsageError
 from agentctl.policy.model import Obj, PathKey, RunOptions, Unit, parse_dotted
-from agentctl.spec.yamlsafe import dotted_path
+from agentctl.spec.yamlsafe import MAX_MANIFEST_BYTES, dotted_path
 
 if TYPE_CHECKING:
     from agentctl.render.bundle import Bundle
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 SKIP_DIRS = {".git", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox"}
-MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 # kustomize's own configuration (the kustomization.yaml that `build` writes next to
 # the manifests, a Component): read by kustomize, never sent to a cluster.
 KUSTOMIZE_API_GROUP = "kustomize.config.k8s.io/"

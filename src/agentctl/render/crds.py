@@ -23,11 +23,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agentctl.errors import ConfigError
+from agentctl.errors import AgentctlError, ConfigError
 
 _OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 _SUFFIXES = (".yaml", ".yml", ".json")
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: files over the manifest bound are refused, even when cached before
 
 
 def _convert(node: Any) -> Any:
@@ -86,14 +86,16 @@ def crd_json_schema(
 
 
 def _load_docs(path: Path) -> list[Any]:
+    """The documents of one CRD file, read as any manifest is: at most
+    :data:`~agentctl.spec.yamlsafe.MAX_MANIFEST_BYTES`, UTF-8 (the file, line and column
+    of a bad byte named). A ConfigError: the configuration is at fault, not the inputs
+    being checked against it."""
+    from agentctl.spec.yamlsafe import MAX_MANIFEST_BYTES, read_text
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the CRD file ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})"
-        ) from None
+        text = read_text(path, str(path), max_bytes=MAX_MANIFEST_BYTES, expected="a CRD file")
+    except AgentctlError as exc:
+        raise ConfigError(exc.message) from None
     if path.suffix == ".json":
         try:
             return [json.loads(text)]

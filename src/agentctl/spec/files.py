@@ -57,13 +57,25 @@ def find_agent_file(target: Path, *, upwards: bool = False) -> Path:
         found = _own_agent_file(target) or (project_agent_file(target) if upwards else None)
         if found is not None:
             return found
+        for name in AGENT_FILENAMES:  # there, but a FIFO or device: named, never read
+            if (target / name).exists():
+                raise _not_regular(target / name, "expected a YAML file")
         raise UsageError(
             f"{display_path(target) or '.'}: no agent.yaml in this directory",
-            hint="run in an agent project, pass PATH or -f FILE, or create one with `agentctl init`",
+            hint="run in an agent project, pass its directory or agent.yaml, "
+            "or create one with `agentctl init`",
         )
     if not target.exists():
         raise UsageError(f"{display_path(target)}: no such file or directory")
+    if not target.is_file():  # a FIFO would block the read until something writes to it
+        raise _not_regular(target, "expected an agent.yaml or a directory")
     return target
+
+
+def _not_regular(path: Path, expected: str) -> UsageError:
+    return UsageError(
+        f"{display_path(path)}: not a regular file (a FIFO, socket or device); {expected}"
+    )
 
 
 def find_agent_files(target: Path, *, hint: str, upwards: bool = False) -> list[Path]:
@@ -75,10 +87,7 @@ def find_agent_files(target: Path, *, hint: str, upwards: bool = False) -> list[
     if target.is_file():
         return [target]
     if not target.is_dir():  # a FIFO would block the read until something writes to it
-        raise UsageError(
-            f"{display_path(target)}: not a regular file (a FIFO, socket or device); "
-            "expected an agent.yaml or a directory"
-        )
+        raise _not_regular(target, "expected an agent.yaml or a directory")
     own = _own_agent_file(target)
     if own is not None:
         return [own]

@@ -34,6 +34,8 @@ from agentctl.spec.textfile import decode as decode
 from agentctl.spec.textfile import read_stdin as read_stdin
 from agentctl.spec.textfile import read_text
 
+# A Kubernetes manifest or CRD file (`validate -f`, `--crd-dir`): generated CRDs run to a few MB.
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 MAX_NODES = 100_000  # materialised nodes, aliases counted at every use
 MAX_DEPTH = 64
 

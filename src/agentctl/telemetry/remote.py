@@ -25,7 +25,8 @@ read as no traces. Only a well-formed empty answer (``{}``, ``{"traces": []}``,
 Authentication (:class:`SourceAuth`): a bearer token, or basic auth, and
 Tempo's ``X-Scope-OrgID`` tenant header, from ``--source-token``,
 ``--source-user``/``--source-password`` and ``--source-org`` or their
-environment variables (``AGENTCTL_SOURCE_TOKEN`` and so on). Credentials are sent as headers
+environment variables (``AGENTCTL_SOURCE_TOKEN`` and so on), or basic auth from
+the user info of the source URL (:meth:`SourceAuth.for_url`). Credentials are sent as headers
 only; they never appear in messages (user info in a URL is masked too), and
 a redirect is never followed (:mod:`agentctl.telemetry.outbound`), so they never
 reach another host.
@@ -44,7 +45,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from agentctl.errors import TelemetryError
+from agentctl.errors import TelemetryError, UsageError
 from agentctl.spans import SpanRecord
 from agentctl.telemetry.otlp import MAX_JSON_DEPTH, OtlpDecodeError, json_depth, parse_json
 from agentctl.telemetry.outbound import (
@@ -78,8 +79,6 @@ class SourceAuth:
             raise TelemetryError(
                 "--source-token and --source-user do not go together (bearer or basic auth)"
             )
-        if password and not user:
-            raise TelemetryError("--source-password needs --source-user")
         for flag, value in (("--source-token", token), ("--source-org", org_id)):
             check_header_value(
                 value, flag, f"check the value of {flag} (or of the variable it was read from)"
@@ -103,6 +102,41 @@ class SourceAuth:
 
     def secrets(self) -> list[str]:
         return [s for s in (self._token, self._password) if s]
+
+    def for_url(self, url: str) -> tuple[str, SourceAuth]:
+        """``url`` without its user info, and the credentials to send there.
+
+        User info in a source URL (``http://user:password@host``, percent-encoded
+        as in any URL) is basic auth, as curl and requests read it. Given
+        together with credentials of the flags or their variables
+        (``--source-user``, ``--source-password``, ``--source-token``), it is
+        refused rather than one silently winning: which of two passwords reaches
+        the backend would not show until it answers 401. ``--source-org`` goes
+        with either.
+        """
+        parts = urllib.parse.urlsplit(url)
+        if parts.username is None:
+            if self._password and not self._user:
+                raise TelemetryError("--source-password needs --source-user")
+            return url, self
+        given = [
+            flag
+            for flag, value in (
+                ("--source-token", self._token),
+                ("--source-user", self._user),
+                ("--source-password", self._password),
+            )
+            if value
+        ]
+        if given:
+            raise UsageError(
+                f"--source {redact_text(without_userinfo(url))}: user info in the URL "
+                f"and {given[0]} (or its environment variable) both give credentials; "
+                "give them one way"
+            )
+        user = urllib.parse.unquote(parts.username)
+        password = urllib.parse.unquote(parts.password) if parts.password is not None else None
+        return without_userinfo(url), SourceAuth(user=user, password=password, org_id=self.org_id)
 
 
 class _Remembering:

@@ -69,7 +69,7 @@ def remote_source(
     url: str, kind: str | None = None, *, timeout: float = 15.0, auth: SourceAuth | None = None
 ) -> JaegerSource | TempoSource:
     """A Jaeger or Tempo source for ``url`` (``jaeger+http://...``, ``tempo+http://...`` or probed)."""
-    from agentctl.telemetry.remote import JaegerSource, TempoSource, probe_is_tempo
+    from agentctl.telemetry.remote import JaegerSource, SourceAuth, TempoSource, probe_is_tempo
 
     scheme, sep, rest = url.partition("+")
     if sep and scheme in ("jaeger", "tempo") and rest.startswith(("http://", "https://")):
@@ -81,6 +81,7 @@ def remote_source(
         raise TelemetryError(
             f"--source {shown!r}: expected an http(s) URL, e.g. http://127.0.0.1:16686"
         )
+    url, auth = (auth or SourceAuth()).for_url(url)
     if kind is None:
         kind = "tempo" if probe_is_tempo(url, min(timeout, 5.0), auth) else "jaeger"
     if kind == "tempo":

@@ -408,8 +408,25 @@ def test_a_crd_file_that_is_not_utf8_is_a_config_error_naming_it(tmp_path):
     from agentctl.errors import ConfigError
 
     (tmp_path / "foo.yaml").write_bytes(b"kind: CustomResourceDefinition\nx: '\xff'\n")
-    with pytest.raises(ConfigError, match=r"foo\.yaml: not valid UTF-8 \(byte 0xff"):
+    with pytest.raises(ConfigError, match=r"foo\.yaml:2:5: not valid UTF-8 \(byte 0xff"):
         SchemaValidator(crd_dirs=[tmp_path]).validate(_FOO)
+
+
+def test_a_crd_file_over_the_manifest_bound_is_refused_unread(tmp_path):
+    """The bound of every manifest (16 MiB), checked before reading: a sparse file
+    that says it is larger is refused without its bytes being read or cached."""
+    from agentctl.errors import ConfigError
+    from agentctl.spec.yamlsafe import MAX_MANIFEST_BYTES
+
+    big = tmp_path / "foo.yaml"
+    big.write_text(_foo_crd({"a": {"type": "string"}}))
+    with big.open("r+b") as fh:
+        fh.truncate(MAX_MANIFEST_BYTES + 1)
+    message = f"{big}:1:1: file is {MAX_MANIFEST_BYTES + 1} bytes; the limit is {MAX_MANIFEST_BYTES} bytes"
+    for _ in range(2):  # and again: nothing was cached
+        with pytest.raises(ConfigError) as refused:
+            SchemaValidator(crd_dirs=[tmp_path]).validate(_FOO)
+        assert refused.value.message == message
 
 
 def test_a_crd_dir_with_a_subdirectory_that_cannot_be_listed_is_a_config_error(
