@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from agentctl.errors import echoed
 from agentctl.spec import units
 from agentctl.spec.errors_map import FieldValueError
 from agentctl.spec.types import (
@@ -21,6 +22,7 @@ from agentctl.spec.types import (
     USD,
     AgentName,
     CheckId,
+    Cidr,
     Cron,
     DnsLabel,
     DnsSubdomain,
@@ -78,10 +80,10 @@ class Metadata(Model):
     def _labels(cls, value: dict[str, str]) -> dict[str, str]:
         for key, val in value.items():
             if not _LABEL_RE.match(key.rsplit("/", 1)[-1]):
-                raise ValueError(f"label key {key!r} is not a valid Kubernetes label name")
+                raise ValueError(f"label key {echoed(key)} is not a valid Kubernetes label name")
             if val and not _LABEL_RE.match(val):
                 raise ValueError(
-                    f"label value {val!r} (key {key!r}) is not a valid Kubernetes label value"
+                    f"label value {echoed(val)} (key {echoed(key)}) is not a valid Kubernetes label value"
                 )
         return value
 
@@ -219,7 +221,7 @@ class HttpTool(ToolBase):
 
     kind: Literal["http"] = Field(description="http")
     url: Url = Field(description="Base URL of the API.")
-    cidrs: list[str] = Field(
+    cidrs: list[Cidr] = Field(
         default_factory=new_list,
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )
@@ -231,7 +233,7 @@ class TcpTool(ToolBase):
     kind: Literal["tcp"] = Field(description="tcp")
     host: str = Field(min_length=1, description="Host name or IP address.")
     port: Port = Field(description="TCP port.")
-    cidrs: list[str] = Field(
+    cidrs: list[Cidr] = Field(
         default_factory=new_list,
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )
@@ -264,7 +266,7 @@ class McpTool(ToolBase):
         None,
         description="A secret in spec.secrets whose value is sent as a bearer token (Authorization header).",
     )
-    cidrs: list[str] = Field(
+    cidrs: list[Cidr] = Field(
         default_factory=new_list,
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )

@@ -227,3 +227,8 @@ CheckId = Annotated[
     TypeDoc("check id", "a policy check id such as NET-003"),
 ]
 Severity = Literal["low", "medium", "high", "critical"]
+Cidr = Annotated[
+    str,
+    AfterValidator(units.check_cidr),
+    TypeDoc("CIDR", "an IP address and a prefix length, no host bits set, e.g. 10.20.0.0/24"),
+]
