@@ -232,3 +232,35 @@ def test_a_huge_since_is_echoed_as_a_bounded_line(value: str) -> None:
     assert result.exit_code == EXIT_USAGE
     line = next(text for text in result.stderr.splitlines() if text.startswith("error:"))
     assert line.startswith("error: --since '") and len(line) < 200
+
+
+LONG_NAME = "n" * 300  # longer than any file system's 255-byte name
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", LONG_NAME],
+        ["validate", "-f", LONG_NAME],
+        ["build", LONG_NAME],
+        ["diff", LONG_NAME],
+        ["trace", "--store", LONG_NAME],
+        ["cost", "--store", LONG_NAME],
+        ["cost", "--estimate", LONG_NAME],
+        ["eval", LONG_NAME],
+        ["init", "x", "--no-input", "--template", LONG_NAME],
+        ["validate", str(EXAMPLE), "--crd-dir", LONG_NAME],
+    ],
+    ids=lambda args: " ".join(a if len(a) < 20 else "LONG" for a in args[:3]),
+)
+def test_a_path_with_a_name_too_long_is_one_usage_error(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pathlib's exists(), is_file() and is_dir() answer False for a missing file but
+    raise for a name longer than the file system allows: that was a traceback."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
+    r = run_cli(*args)
+    assert r.exit_code == EXIT_USAGE, r.stderr
+    assert r.stderr.strip() == f"error: '{'n' * 80}...': file name too long"
+    assert not (tmp_path / "x").exists()
