@@ -264,3 +264,26 @@ def test_a_path_with_a_name_too_long_is_one_usage_error(
     assert r.exit_code == EXIT_USAGE, r.stderr
     assert r.stderr.strip() == f"error: '{'n' * 80}...': file name too long"
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["validate", str(EXAMPLE), "--env", "e" * 3000], "no environment 'eee"),
+        (["validate", str(EXAMPLE), "--include", "e" * 3000], "no check matches 'eee"),
+        (
+            ["build", str(EXAMPLE), "--kube-version", "e" * 3000, "--out", "{tmp}/d"],
+            "--kube-version 'eee",
+        ),
+        (["trace", "-t", "e" * 3000], "--trace-id 'eee"),
+    ],
+    ids=["env", "include", "kube-version", "trace-id"],
+)
+def test_a_long_flag_value_is_echoed_cut(
+    args: list[str], flag: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
+    r = run_cli(*(a.replace("{tmp}", str(tmp_path)) for a in args))
+    assert r.exit_code == EXIT_USAGE, r.stderr
+    assert flag in r.stderr and "e" * 41 not in r.stderr, r.stderr[:300]
+    assert "e" * 40 + "...'" in r.stderr
