@@ -287,3 +287,22 @@ def test_a_long_flag_value_is_echoed_cut(
     assert r.exit_code == EXIT_USAGE, r.stderr
     assert flag in r.stderr and "e" * 41 not in r.stderr, r.stderr[:300]
     assert "e" * 40 + "...'" in r.stderr
+
+
+def test_a_line_break_in_a_file_name_stays_on_the_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A directory named with a newline split the error line in two: the part after
+    it read as a line of its own. The line break is written as an escape (-o json,
+    SARIF and the other reports keep the true name)."""
+    monkeypatch.chdir(tmp_path)
+    project = tmp_path / "nl\nx"
+    project.mkdir()
+    spec = (EXAMPLE / "agent.yaml").read_text()
+    (project / "agent.yaml").write_text(spec.replace("apiVersion:", "apiVersion: x\nbad:", 1))
+    r = run_cli("validate", "nl\nx")
+    assert r.exit_code == EXIT_USAGE
+    errors = [line for line in r.stderr.splitlines() if not line.startswith(("0 findings", "hint"))]
+    assert errors and all(line.startswith("error: nl\\nx/agent.yaml:") for line in errors), errors
+    r = run_cli("validate", "gone\nx\t\x1b[31m")
+    assert r.stderr.splitlines() == ["error: gone\\nx\\t\\x1b[31m: no such file or directory"]
