@@ -306,3 +306,18 @@ def test_a_line_break_in_a_file_name_stays_on_the_error_line(
     assert errors and all(line.startswith("error: nl\\nx/agent.yaml:") for line in errors), errors
     r = run_cli("validate", "gone\nx\t\x1b[31m")
     assert r.stderr.splitlines() == ["error: gone\\nx\\t\\x1b[31m: no such file or directory"]
+
+
+def test_a_line_break_in_a_file_name_stays_on_its_line_in_the_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    project = tmp_path / "nl\nx"
+    project.mkdir()
+    (project / "agent.yaml").write_text((EXAMPLE / "agent.yaml").read_text())
+    r = run_cli("validate", "nl\nx", "--fail-on", "critical")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("nl\\nx/agent.yaml: "), lines
+    assert not any(line.startswith("x/agent.yaml") for line in lines), lines
+    assert any("nl\\nx/agent.yaml:" in line for line in lines[2:]), lines
