@@ -27,6 +27,7 @@ from agentctl.spec.types import (
     DnsLabel,
     DnsSubdomain,
     Duration,
+    EnvName,
     FunctionName,
     Image,
     Model,
@@ -208,7 +209,7 @@ class ServiceTool(ToolBase):
         None, description="Requests/limits; default: the Resources defaults."
     )
     scaling: Scaling | None = Field(None, description="Autoscaling; default: one replica.")
-    env: dict[str, str] = Field(
+    env: dict[EnvName, str] = Field(
         default_factory=new_dict, description="Plain environment variables."
     )
     health_path: str = Field(
@@ -399,7 +400,7 @@ class Step(Model):
     resources: Resources | None = Field(
         None, description="Requests/limits; default: spec.resources."
     )
-    env: dict[str, str] = Field(
+    env: dict[EnvName, str] = Field(
         default_factory=new_dict, description="Extra plain environment variables."
     )
 
@@ -558,7 +559,7 @@ class AgentSpecBody(Model):
     secrets: list[Secret] = Field(
         default_factory=new_list, description="Secrets from external stores."
     )
-    env: dict[str, str] = Field(
+    env: dict[EnvName, str] = Field(
         default_factory=new_dict, description="Plain, non-secret environment variables."
     )
     resources: Resources = Field(

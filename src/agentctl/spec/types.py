@@ -232,3 +232,8 @@ Cidr = Annotated[
     AfterValidator(units.check_cidr),
     TypeDoc("CIDR", "an IP address and a prefix length, no host bits set, e.g. 10.20.0.0/24"),
 ]
+EnvName = Annotated[
+    str,
+    AfterValidator(units.check_env_name),
+    TypeDoc("variable name", "letters, digits, '_', '-' and '.', not starting with a digit"),
+]

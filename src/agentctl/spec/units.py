@@ -211,6 +211,21 @@ def check_cidr(value: str) -> str:
     return value
 
 
+# What Kubernetes takes as an environment variable's name (IsEnvVarName before 1.34
+# relaxed it), and so as a key of the ConfigMap the variables are published in.
+ENV_NAME_RE = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+
+
+def check_env_name(value: str) -> str:
+    """``value`` if Kubernetes takes it as an environment variable's name."""
+    if not ENV_NAME_RE.match(value) or len(value) > 253:
+        raise ValueError(
+            f"{echoed(value)} is not an environment variable name Kubernetes accepts: "
+            "letters, digits, '_', '-' and '.', not starting with a digit, at most 253"
+        )
+    return value
+
+
 def check_cron(value: str) -> str:
     """Accept a schedule exactly as Kubernetes' CronJob (robfig/cron v3 ParseStandard) does."""
     from agentctl.spec import cron

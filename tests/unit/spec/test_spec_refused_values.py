@@ -120,3 +120,33 @@ def test_the_platform_cidr_lists_are_checked_alike(tmp_path):
     (problem,) = info.value.problems
     assert problem.path == "network.allowedCidrs[0]"
     assert problem.message == "'10.20.0.1/24' has host bits set: the network is 10.20.0.0/24"
+
+
+@pytest.mark.parametrize("name", ["a=b", "", "1abc", "sp ace", "é", "x" * 254])
+@pytest.mark.parametrize(
+    "where",
+    [
+        ("spec", "env"),
+        ("spec", "tools", 0, "env"),
+    ],
+    ids=["spec.env", "service-tool.env"],
+)
+def test_an_env_name_kubernetes_refuses_is_a_spec_error(tmp_path, name, where):
+    """Before, such names were written into the ConfigMap and the container's env,
+    which the API server refuses at deploy."""
+
+    def edit(doc: dict[str, Any]) -> None:
+        tool = {"name": "t1", "kind": "service", "image": "ghcr.io/acme/t:1"}
+        doc["spec"]["tools"] = [tool]
+        (tool if where[1] == "tools" else doc["spec"])["env"] = {name: "v"}
+
+    (message,) = problems(tmp_path, edit)
+    assert "is not an environment variable name Kubernetes accepts" in message
+
+
+@pytest.mark.parametrize("name", ["LOG_LEVEL", "_x", "a.b-c", "Z9"])
+def test_an_env_name_kubernetes_takes_is_accepted(tmp_path, name):
+    doc = copy.deepcopy(BASE)
+    doc["spec"]["env"] = {name: "v"}
+    (tmp_path / "agent.yaml").write_text(yaml.safe_dump(doc))
+    assert load_agent(tmp_path).agent.spec.env == {name: "v"}
