@@ -80,13 +80,41 @@ class Metadata(Model):
     @classmethod
     def _labels(cls, value: dict[str, str]) -> dict[str, str]:
         for key, val in value.items():
-            if not _LABEL_RE.match(key.rsplit("/", 1)[-1]):
+            if not _qualified_name(key):
                 raise ValueError(f"label key {echoed(key)} is not a valid Kubernetes label name")
             if val and not _LABEL_RE.match(val):
                 raise ValueError(
                     f"label value {echoed(val)} (key {echoed(key)}) is not a valid Kubernetes label value"
                 )
         return value
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotations(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not _qualified_name(key):
+                raise ValueError(
+                    f"annotation key {echoed(key)} is not a valid Kubernetes annotation name"
+                )
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in value.items())
+        if size > MAX_ANNOTATIONS_BYTES:
+            raise ValueError(
+                f"annotations are {size} bytes; Kubernetes takes at most {MAX_ANNOTATIONS_BYTES}"
+            )
+        return value
+
+
+# What the API server takes in one object's annotations, keys and values together.
+MAX_ANNOTATIONS_BYTES = 256 * 1024
+
+
+def _qualified_name(key: str) -> bool:
+    """Whether ``key`` is a label or annotation key the API server takes: a name of at
+    most 63 characters, optionally behind a DNS-1123 subdomain prefix and '/'."""
+    prefix, slash, name = key.rpartition("/")
+    if slash and (len(prefix) > 253 or not units.DNS1123_SUBDOMAIN_RE.match(prefix)):
+        return False
+    return _LABEL_RE.match(name) is not None
 
 
 class ModelSpec(Model):

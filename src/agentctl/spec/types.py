@@ -235,5 +235,5 @@ Cidr = Annotated[
 EnvName = Annotated[
     str,
     AfterValidator(units.check_env_name),
-    TypeDoc("variable name", "letters, digits, '_', '-' and '.', not starting with a digit"),
+    TypeDoc("variable name", "letters, digits, '_', '-' and '.'"),
 ]

@@ -211,9 +211,10 @@ def check_cidr(value: str) -> str:
     return value
 
 
-# What Kubernetes takes as an environment variable's name (IsEnvVarName before 1.34
-# relaxed it), and so as a key of the ConfigMap the variables are published in.
-ENV_NAME_RE = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
+# What Kubernetes takes as an environment variable's name and as a ConfigMap key (the
+# variables are published in one): letters, digits, '-', '_' and '.'. A server before
+# 1.34 also refuses a name that starts with a digit.
+ENV_NAME_RE = re.compile(r"^[-._a-zA-Z0-9]+$")
 
 
 def check_env_name(value: str) -> str:
@@ -221,7 +222,7 @@ def check_env_name(value: str) -> str:
     if not ENV_NAME_RE.match(value) or len(value) > 253:
         raise ValueError(
             f"{echoed(value)} is not an environment variable name Kubernetes accepts: "
-            "letters, digits, '_', '-' and '.', not starting with a digit, at most 253"
+            "letters, digits, '_', '-' and '.', at most 253"
         )
     return value
 
