@@ -146,7 +146,7 @@ class Memory(Model):
     ReadWriteMany volume shared by every replica or parallel step."""
 
     size: Quantity = Field(description="Volume size, e.g. 5Gi.")
-    storage_class: str | None = Field(
+    storage_class: DnsSubdomain | None = Field(
         None, description="StorageClass of the volume; default: the cluster's default class."
     )
     mount_path: str = Field(
@@ -217,7 +217,7 @@ class ToolBase(Model):
     executes_code: bool = Field(
         False, description="The tool runs shell commands or code: needs sandbox and reason."
     )
-    sandbox: str | None = Field(
+    sandbox: DnsSubdomain | None = Field(
         None, description="RuntimeClass (e.g. gvisor) that isolates a code-executing tool."
     )
     reason: str | None = Field(

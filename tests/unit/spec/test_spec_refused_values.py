@@ -196,3 +196,31 @@ def test_metadata_keys_the_api_server_takes_are_accepted(tmp_path, key):
     (tmp_path / "agent.yaml").write_text(yaml.safe_dump(doc))
     meta = load_agent(tmp_path).agent.metadata
     assert meta.labels == {key: "v"} and meta.annotations == {key: "any value: at all"}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Bad_Class", "is not a Kubernetes object name"),
+        ("-x", "is not a Kubernetes object name"),
+        ("a" * 254, "must be at most 253 characters"),
+    ],
+)
+def test_a_storage_class_or_sandbox_that_is_no_object_name_is_a_spec_error(
+    tmp_path, value, expected
+):
+    """Both are object names the pod or claim refers to (storageClassName,
+    runtimeClassName): the API server refused 'Bad_Class' and 'Bad_Sandbox'."""
+    (message,) = problems(
+        tmp_path, _set("spec", "memory", value={"size": "1Gi", "storageClass": value})
+    )
+    assert expected in message
+    tool = {
+        "name": "calc",
+        "kind": "function",
+        "executesCode": True,
+        "reason": "x",
+        "sandbox": value,
+    }
+    (message,) = problems(tmp_path, _set("spec", "tools", value=[tool]))
+    assert expected in message
