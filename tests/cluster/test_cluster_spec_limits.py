@@ -36,6 +36,13 @@ EDGES: dict[str, dict[str, Any]] = {
     "env names of every allowed character": {
         "spec": {"env": {"1abc": "x", "a.b-c": "y", "_X": "z", "Z" * 253: "w"}},
     },
+    "memory under agentctl's /tmp mount, a named storage class": {
+        "spec": {
+            "type": "stateful",
+            "memory": {"size": "1Gi", "mountPath": "/tmp/memory", "storageClass": "fixed"},
+            "scaling": {"minReplicas": 1, "maxReplicas": 1},
+        },
+    },
     "cidrs in cidr egress mode": {
         "spec": {
             "tools": [
@@ -93,3 +100,23 @@ def test_what_validate_passes_the_api_server_takes(agent: Path, case: str) -> No
     dry = run_cli("diff")
     assert dry.exit_code == 1, dry.stderr  # changes to apply, none refused
     assert "not validated by the server" not in dry.stdout + dry.stderr
+
+
+def test_a_service_agent_turned_stateful_is_deployed_with_a_headless_service(
+    agent: Path, namespace: str
+) -> None:
+    """kube-apiserver refuses to change an allocated cluster IP to None in place
+    ('may not change once set'); deploy replaces the Service."""
+    doc = yaml.safe_load((agent / "agent.yaml").read_text())
+    doc["spec"].update(
+        type="stateful", memory={"size": "1Gi"}, scaling={"minReplicas": 1, "maxReplicas": 1}
+    )
+    (agent / "agent.yaml").write_text(yaml.safe_dump(doc))
+    result = run_cli("deploy", "--no-wait", "-o", "json")
+    assert result.exit_code == 0, result.stderr
+    objects = {
+        f"{o['kind']}/{o['name']}": o for o in yaml.safe_load(result.stdout)["data"]["objects"]
+    }
+    assert "cluster IP" in objects["Service/currency-converter"]["note"]
+    status = run_cli("status", "-n", namespace, "-o", "json")
+    assert status.exit_code == 0, status.stderr
