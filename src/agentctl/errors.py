@@ -122,10 +122,29 @@ class SpecError(AgentctlError):
 
 
 class RenderError(AgentctlError):
-    """The spec is valid but cannot be rendered (name clash, name too long...)."""
+    """The spec is valid but cannot be rendered (name clash, name too long...).
+
+    ``problem`` locates it in the spec when it can be (``RenderError.at``), so a
+    command that collects every problem reports it where it is, as it reports a
+    SpecError's.
+    """
 
     exit_code = EXIT_USAGE
     code = "render"
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, problem: Problem | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.problem = problem
+
+    @classmethod
+    def at(
+        cls, file: str, line: int, column: int, path: str, message: str, *, hint: str | None = None
+    ) -> RenderError:
+        """The error located at ``file:line:column``, field ``path`` (dotted)."""
+        problem = Problem(file, line, column, path, message)
+        return cls(problem.format(), hint=hint, problem=problem)
 
 
 class ClusterError(AgentctlError):

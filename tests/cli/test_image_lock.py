@@ -114,3 +114,39 @@ def test_a_lock_that_is_not_json_is_one_line(project):
     assert result.exit_code == 2
     assert result.stderr.startswith("error: daily-report/image.lock.json:")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("commit", {"sha": "abc"}, "expected a string (a git commit) or null"),
+        ("pushedAt", [2026], "expected a string (a time) or null"),
+        ("platforms", "linux/amd64", "expected a list of platform strings"),
+        ("platforms", [["linux/amd64"]], "expected a list of platform strings"),
+    ],
+)
+def test_a_lock_entry_field_of_the_wrong_type_is_refused_at_its_line(
+    project, field, value, expected
+):
+    """Before, a commit that was an object was written out as its Python text, and
+    platforms of the wrong shape were dropped without a word."""
+    entry = {"digest": DIGEST, field: value}
+    image = "ghcr.io/acme/daily-report:0.3.0"
+    (project / "daily-report" / "image.lock.json").write_text(
+        json.dumps({"kind": "ImageLock", "images": {image: entry}}, indent=2)
+    )
+    result = run_cli("build", "daily-report", "-o", "yaml")
+    assert result.exit_code == 2, result.stdout
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: daily-report/image.lock.json:"), line
+    assert f"images.{image}.{field}: {expected}" in line
+
+
+def test_a_long_kind_or_digest_is_quoted_cut(project):
+    lock = {"kind": "K" * 5000, "images": {"a": {"digest": "d" * 5000}}}
+    (project / "daily-report" / "image.lock.json").write_text(json.dumps(lock))
+    result = run_cli("build", "daily-report", "-o", "yaml")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2 and all(len(ln) < 300 for ln in lines), [ln[:200] for ln in lines]
+    assert "got 'KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKK...'" in lines[0]

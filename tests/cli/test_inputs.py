@@ -254,3 +254,92 @@ def test_a_missing_store_given_with_store_is_an_error_and_a_missing_default_is_n
     said = default.stdout + default.stderr
     assert str(missing) in said and "agentctl collector" in said
     assert not missing.parent.exists()  # a read opens nothing, creates nothing
+
+
+LONG_NAME = "n" * 300  # longer than any file system's 255-byte name
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", LONG_NAME],
+        ["validate", "-f", LONG_NAME],
+        ["build", LONG_NAME],
+        ["diff", LONG_NAME],
+        ["trace", "--store", LONG_NAME],
+        ["cost", "--store", LONG_NAME],
+        ["cost", "--estimate", LONG_NAME],
+        ["eval", LONG_NAME],
+        ["init", "x", "--no-input", "--template", LONG_NAME],
+        ["validate", str(EXAMPLE), "--crd-dir", LONG_NAME],
+    ],
+    ids=lambda args: " ".join(a if len(a) < 20 else "LONG" for a in args[:3]),
+)
+def test_a_path_with_a_name_too_long_is_one_usage_error(
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pathlib's exists(), is_file() and is_dir() answer False for a missing file but
+    raise for a name longer than the file system allows: that was a traceback."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
+    r = run_cli(*args)
+    assert r.exit_code == EXIT_USAGE, r.stderr
+    assert r.stderr.strip() == f"error: '{'n' * 80}...': file name too long"
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["validate", str(EXAMPLE), "--env", "e" * 3000], "no environment 'eee"),
+        (["validate", str(EXAMPLE), "--include", "e" * 3000], "no check matches 'eee"),
+        (
+            ["build", str(EXAMPLE), "--kube-version", "e" * 3000, "--out", "{tmp}/d"],
+            "--kube-version 'eee",
+        ),
+        (["trace", "-t", "e" * 3000], "--trace-id 'eee"),
+    ],
+    ids=["env", "include", "kube-version", "trace-id"],
+)
+def test_a_long_flag_value_is_echoed_cut(
+    args: list[str], flag: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AGENTCTL_TRACE_STORE", str(tmp_path / "traces.db"))
+    r = run_cli(*(a.replace("{tmp}", str(tmp_path)) for a in args))
+    assert r.exit_code == EXIT_USAGE, r.stderr
+    assert flag in r.stderr and "e" * 41 not in r.stderr, r.stderr[:300]
+    assert "e" * 40 + "...'" in r.stderr
+
+
+def test_a_line_break_in_a_file_name_stays_on_the_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A directory named with a newline split the error line in two: the part after
+    it read as a line of its own. The line break is written as an escape (-o json,
+    SARIF and the other reports keep the true name)."""
+    monkeypatch.chdir(tmp_path)
+    project = tmp_path / "nl\nx"
+    project.mkdir()
+    spec = (EXAMPLE / "agent.yaml").read_text()
+    (project / "agent.yaml").write_text(spec.replace("apiVersion:", "apiVersion: x\nbad:", 1))
+    r = run_cli("validate", "nl\nx")
+    assert r.exit_code == EXIT_USAGE
+    errors = [line for line in r.stderr.splitlines() if not line.startswith(("0 findings", "hint"))]
+    assert errors and all(line.startswith("error: nl\\nx/agent.yaml:") for line in errors), errors
+    r = run_cli("validate", "gone\nx\t\x1b[31m")
+    assert r.stderr.splitlines() == ["error: gone\\nx\\t\\x1b[31m: no such file or directory"]
+
+
+def test_a_line_break_in_a_file_name_stays_on_its_line_in_the_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    project = tmp_path / "nl\nx"
+    project.mkdir()
+    (project / "agent.yaml").write_text((EXAMPLE / "agent.yaml").read_text())
+    r = run_cli("validate", "nl\nx", "--fail-on", "critical")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("nl\\nx/agent.yaml: "), lines
+    assert not any(line.startswith("x/agent.yaml") for line in lines), lines
+    assert any("nl\\nx/agent.yaml:" in line for line in lines[2:]), lines

@@ -289,3 +289,23 @@ def test_without_keep_going_a_missing_agent_file_is_still_a_usage_error(manifest
 
     with pytest.raises(UsageError, match=r"agent\.yaml: no such file or directory"):
         gate.run(paths=[], manifests=["a.yaml", "agent.yaml"], plugins=False)
+
+
+def test_an_agent_that_cannot_render_is_reported_where_its_field_is(two_agents):
+    """A valid spec that cannot be rendered (a model provider without a default
+    endpoint) is one error at the field's line and column, not at 1:1 with the
+    location repeated inside the message, and the other agent is still checked."""
+    spec = two_agents / GOOD
+    text = spec.read_text()
+    spec.write_text(text + "  model: {provider: acme-ai, name: m1}\n")
+    line = len(text.splitlines()) + 1
+    (two_agents / BROKEN).write_text((two_agents / BROKEN).read_text().replace("memroy", "memory"))
+    result = run_cli("validate", "agents", "-o", "json")
+    assert result.exit_code == 2, result.stderr
+    errors = json.loads(result.stdout)["data"]["errors"]
+    assert [(e["file"], e["line"], e["column"], e["path"]) for e in errors] == [
+        (GOOD, line, 21, "spec.model.provider")
+    ], errors
+    assert errors[0]["message"].startswith("no default endpoint for provider 'acme-ai'")
+    assert f"{GOOD}:1:1" not in result.stderr
+    assert f"error: {GOOD}:{line}:21: spec.model.provider: no default endpoint" in result.stderr

@@ -669,6 +669,22 @@ def immutable_changes(r: Resource, name: str, old: dict[str, Any], new: dict[str
             else:
                 path, value = "spec.template", nspec.get("template")
             raise _invalid_all(r, name, [_immutable(path, value)])
+    elif r.kind == "Service":
+        # kube-apiserver (v1.37) once a cluster IP is allocated: ClusterIP to headless is refused
+        before, after = ospec.get("clusterIP"), nspec.get("clusterIP")
+        if before and after and before != after:
+            shown = json.dumps([after])
+            raise _invalid_all(
+                r,
+                name,
+                [
+                    (
+                        "spec.clusterIPs[0]",
+                        f"Invalid value: {shown}: may not change once set",
+                        "FieldValueInvalid",
+                    )
+                ],
+            )
     elif r.kind == "Deployment":
         if nspec.get("selector") != ospec.get("selector"):
             raise _invalid_all(r, name, [_immutable("spec.selector", nspec.get("selector"))])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from tests.cli.helpers import run_cli
 from tests.fakes.kube_api import FakeKube
 from tests.fakes.kube_fixtures import client_for, project
 
@@ -344,10 +346,48 @@ def test_a_changed_job_is_replaced(kube: FakeKube, tmp_path: Path) -> None:
     run(kube, proj)
     uid = kube.get("Job", "agents-finance", "daily-report")["metadata"]["uid"]
     edit(proj, lambda d: d["spec"].update(args=["--report", "weekly"]))
+    shown = run_cli("diff", str(proj), "-o", "json")
+    assert shown.exit_code == 1, shown.stderr
+    (plan,) = [o for o in json.loads(shown.stdout)["data"]["objects"] if o["kind"] == "Job"]
+    assert plan["note"] == "would be replaced: a Job's template is immutable"
     result = run(kube, proj)
     job = {o.ref.display: o for o in result.objects}["Job/daily-report"]
     assert job.action == "configured" and "replaced" in job.note
     assert kube.get("Job", "agents-finance", "daily-report")["metadata"]["uid"] != uid
+
+
+def test_a_service_agent_turned_stateful_gets_its_headless_service(
+    kube: FakeKube, tmp_path: Path
+) -> None:
+    """The API server refuses to change an allocated cluster IP to None (a headless
+    Service): the Service is replaced, as a changed Job is; a dry run says it would be."""
+    proj = project(tmp_path, "currency-converter")
+    run(kube, proj)
+    ns = kube.get("Service", "agents-payments", "currency-converter")
+    assert ns["spec"]["clusterIP"] != "None"
+
+    def stateful(d: dict[str, Any]) -> None:
+        d["spec"].update(
+            type="stateful",
+            memory={"size": "1Gi"},
+            scaling={"minReplicas": 1, "maxReplicas": 1},
+        )
+
+    edit(proj, stateful)
+    shown = run_cli("diff", str(proj), "-o", "json")
+    assert shown.exit_code == 1, shown.stderr
+    (plan,) = [o for o in json.loads(shown.stdout)["data"]["objects"] if o["kind"] == "Service"]
+    assert plan["note"].startswith("would be replaced: a Service's cluster IP")
+    assert '+  clusterIP: "None"' in plan["diff"] or "+  clusterIP: None" in plan["diff"]
+    dry = run(kube, proj, DeployOptions(wait=False, dry_run=True))
+    service = {o.ref.display: o for o in dry.objects}["Service/currency-converter"]
+    assert service.action == "configured" and service.note.startswith("would be replaced")
+    result = run(kube, proj)
+    service = {o.ref.display: o for o in result.objects}["Service/currency-converter"]
+    assert service.action == "configured" and "cluster IP" in service.note
+    assert (
+        kube.get("Service", "agents-payments", "currency-converter")["spec"]["clusterIP"] == "None"
+    )
 
 
 def test_what_no_prune_keeps_stays_recorded_and_is_pruned_later(

@@ -23,7 +23,14 @@ from agentctl import __version__
 from agentctl.cli import _coerce
 from agentctl.cli._click import Context, HelpFormatter
 from agentctl.cli.output import OutputState, output_scope
-from agentctl.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, AgentctlError, UsageError
+from agentctl.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    AgentctlError,
+    UsageError,
+    echoed,
+)
 from agentctl.settings import Settings, debug_requested
 
 # name -> (module exposing ``app: typer.Typer``, one-line help, help panel).
@@ -355,6 +362,15 @@ def _run(args: list[str], output: OutputState, debug: bool) -> int:
         _drop_stdout()
         return EXIT_OK
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG and exc.filename is not None:
+            # A path given with a name longer than the file system allows: Path.exists(),
+            # is_file() and is_dir() raise for it (they answer False only for a missing file).
+            from agentctl.cli import common
+
+            name = os.fsdecode(exc.filename)
+            too_long = UsageError(f"{echoed(name, 80)}: file name too long")
+            common.report_error(too_long, output, debug=debug)
+            return too_long.exit_code
         if not _stdout_failed(exc):
             raise
         # Standard output on a full disk or /dev/full: one line, like any unwritable output.

@@ -233,17 +233,21 @@ def report_error(
     """The error on stderr; with ``-o json|yaml`` also its envelope on stdout."""
     if output is not None and output.format is not OutputFormat.text:
         sys.stdout.write(dump_machine(error_envelope(output.kind, err.to_dict()), output.format))
-    lines = err.lines()
+    from agentctl.views.plain import one_line
+
+    # One line each, whatever a file name or a value in the message holds (a newline
+    # in a directory's name split the line); -o json keeps the true text.
+    lines = [one_line(line) for line in err.lines()]
+    hint = one_line(err.hint) if err.hint else None
     stream = plain_stream(stderr=True)
-    shown = [*lines, err.hint or ""]
-    if stream is not None and all(text.isprintable() for text in shown):
+    if stream is not None and all(text.isprintable() for text in [*lines, hint or ""]):
         # into a pipe or a file, as rich would write it, without loading rich
         stream.write("".join(f"error: {line.rstrip(' ')}\n" for line in lines))
-        if err.hint:
-            stream.write(f"hint: {err.hint.rstrip(' ')}\n")
+        if hint:
+            stream.write(f"hint: {hint.rstrip(' ')}\n")
         stream.flush()
     else:
-        _rich_error(lines, err.hint)
+        _rich_error(lines, hint)
     if debug:
         import traceback
 

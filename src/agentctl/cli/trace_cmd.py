@@ -120,11 +120,22 @@ def _open_store(path: Path | None) -> TraceStore:
     return TraceStore(common.store_path(path))
 
 
+def _wanted(trace_id: str) -> str:
+    """The trace id (or unique prefix) ``-t`` asks for, in lower case; UsageError unless hex."""
+    from agentctl.errors import UsageError, echoed
+
+    wanted = trace_id.strip().lower()
+    if not wanted or any(c not in "0123456789abcdef" for c in wanted) or len(wanted) > 32:
+        raise UsageError(f"--trace-id {echoed(trace_id)}: expected a hex trace id (32 characters)")
+    return wanted
+
+
 def _empty(trace_id: str | None, output: OutputFormat, store: Path | None) -> None:
     from agentctl.errors import TelemetryError
 
     where = str(common.store_path(store))
     if trace_id:
+        _wanted(trace_id)
         raise TelemetryError(f"trace {trace_id} not found: there is no trace store yet at {where}")
     if output is not OutputFormat.text:
         common.emit("TraceList", {"source": f"store {where}", "traces": []}, output)
@@ -189,9 +200,7 @@ def _show_trace(src: TraceSource, trace_id: str, output: OutputFormat, no_cost: 
     from agentctl.telemetry.sources import LocalSource
     from agentctl.traces.report import detail_data
 
-    wanted = trace_id.strip().lower()
-    if not wanted or any(c not in "0123456789abcdef" for c in wanted) or len(wanted) > 32:
-        raise UsageError(f"--trace-id {trace_id!r}: expected a hex trace id (32 characters)")
+    wanted = _wanted(trace_id)
     if isinstance(src, LocalSource) and len(wanted) < 32:
         matches = src.store.resolve_trace_id(wanted)
         if len(matches) > 1:

@@ -205,9 +205,10 @@ def validate(
     if report.errors:
         # Every report above already names these; the error lines and exit 2 say the run was incomplete.
         from agentctl.errors import EXIT_USAGE, SpecError
+        from agentctl.views.plain import one_line
 
         for line in SpecError(report.errors).lines():
-            err().print(f"[bold red]error:[/] {common._escape(line)}")
+            err().print(f"[bold red]error:[/] {common._escape(one_line(line))}")
         raise typer.Exit(EXIT_USAGE)
     if report.failed:
         raise typer.Exit(EXIT_FINDINGS)

@@ -12,10 +12,12 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from agentctl.deploy import errors as kerr
 from agentctl.deploy import inventory as inv
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.objects import ObjectRef, level_of, strip_server_fields
 from agentctl.deploy.preflight import preflight
+from agentctl.deploy.replace import replaced_because
 from agentctl.deploy.source import AgentSource
 
 
@@ -101,7 +103,15 @@ def diff(
         if rep is not None and rep.replace and live is not None:
             # the server refuses this change in place (immutable fields): show the plan
             return ObjectDiff(ref, "update", unified(ref, live, _as_live(live, arg)), rep.summary())
-        dry = client.apply(info, arg, dry_run=True, force=force_conflicts).data
+        try:
+            dry = client.apply(info, arg, dry_run=True, force=force_conflicts).data
+        except kerr.Invalid as err:
+            why = replaced_because(ref.kind, err.lines())
+            if why is None or live is None:
+                raise
+            # refused in place, replaced by deploy (a Job's template, a Service's cluster IP)
+            text = unified(ref, live, _as_live(live, arg))
+            return ObjectDiff(ref, "update", text, f"would be replaced: {why}")
         text = unified(ref, live, dry)
         action = "create" if live is None else ("update" if text else "unchanged")
         return ObjectDiff(ref, action, text, rep.summary() if rep is not None else "")

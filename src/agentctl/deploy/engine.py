@@ -342,18 +342,16 @@ class _Deployment:
         try:
             resp = client.apply(info, obj, dry_run=opts.dry_run, force=opts.force_conflicts)
         except kerr.Invalid as err:
-            # a Job's pod template is immutable: a changed Job is replaced, as a re-run
-            if ref.kind != "Job" or not any("immutable" in line for line in err.lines()):
+            why = replace.replaced_because(ref.kind, err.lines())
+            if why is None:
                 raise
             if opts.dry_run:
                 return self._done(
-                    ObjectResult(
-                        ref, "configured", level, "would be replaced: a Job's template is immutable"
-                    )
+                    ObjectResult(ref, "configured", level, f"would be replaced: {why}")
                 )
             client.delete(info, ref.namespace or None, ref.name, propagation="Background")
             resp = client.apply(info, obj, force=opts.force_conflicts)
-            note = "replaced: a Job's template is immutable"
+            note = f"replaced: {why}"
         prior = self.before.get(ref.key)
         if resp.status == 201 and not note:
             action = "created"

@@ -327,3 +327,18 @@ def orphan_delete(client: KubeClient, info: ResourceInfo, ref: ObjectRef) -> Non
                 "once it is gone",
             )
         time.sleep(0.2)
+
+
+def replaced_because(kind: str, refused: list[str]) -> str | None:
+    """Why an object the server refused to change in place is replaced instead (deleted
+    and applied again), or None when it is not: a Job's pod template is immutable (a
+    changed Job is a re-run), and a Service's cluster IP may not change once set (an
+    agent turned from service to stateful gets a headless Service, and back)."""
+    if kind == "Job" and any("immutable" in line for line in refused):
+        return "a Job's template is immutable"
+    if kind == "Service" and any(
+        "clusterIP" in line and ("may not change once set" in line or "immutable" in line)
+        for line in refused
+    ):
+        return "a Service's cluster IP may not change once set (headless or not)"
+    return None

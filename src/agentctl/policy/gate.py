@@ -122,7 +122,7 @@ def run(
             except RenderError as err:
                 if not keep_going:
                     raise
-                problems.append(Problem(a.file, 1, 1, "", err.message))
+                problems.append(err.problem or Problem(a.file, 1, 1, "", err.message))
     if objects:
         units.append(manifest_unit(objects, platform, options))
     if not units:

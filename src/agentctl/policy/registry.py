@@ -16,7 +16,7 @@ import importlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from agentctl.errors import ConfigError
+from agentctl.errors import ConfigError, echoed
 from agentctl.policy.catalogue import CATALOGUE_FILE, ENTRY_POINT_GROUP, declared
 from agentctl.policy.model import Check, Hit, Severity
 
@@ -156,7 +156,8 @@ def select(
     for pattern in [*(include or []), *(exclude or [])]:
         if not fnmatch.filter(ids, pattern.upper()):
             raise ConfigError(
-                f"no check matches {pattern!r}", hint="list the catalogue with `agentctl checks`"
+                f"no check matches {echoed(pattern)}",
+                hint="list the catalogue with `agentctl checks`",
             )
     out = checks
     if include:

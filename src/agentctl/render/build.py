@@ -48,8 +48,12 @@ def build_all(
                 origin = obj.origin_of(first.path)
                 file, line, col = bundle.loaded.locate(origin)
                 more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-                raise RenderError(
-                    f"{file}:{line}:{col}: {dotted_path(origin)}: rendered {obj.ref} is invalid at "
-                    f"{first.path or '(object)'}: {first.message}{more}"
+                raise RenderError.at(
+                    file,
+                    line,
+                    col,
+                    dotted_path(origin),
+                    f"rendered {obj.ref} is invalid at {first.path or '(object)'}: "
+                    f"{first.message}{more}",
                 )
     return bundles

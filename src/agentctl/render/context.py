@@ -89,7 +89,7 @@ class Ctx:
 
     def error(self, path: SpecPath, message: str, *, hint: str | None = None) -> RenderError:
         file, line, col = self.loaded.locate(path)
-        return RenderError(f"{file}:{line}:{col}: {dotted_path(path)}: {message}", hint=hint)
+        return RenderError.at(file, line, col, dotted_path(path), message, hint=hint)
 
     # -- labels and metadata ------------------------------------------------------
 

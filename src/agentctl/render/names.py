@@ -169,8 +169,12 @@ def check_across(bundles: list[Bundle]) -> None:
         first = by_name.setdefault(bundle.name, bundle)
         if first is not bundle:
             file, line, col = bundle.loaded.locate(("metadata", "name"))
-            raise RenderError(
-                f"{file}:{line}:{col}: metadata.name: agent {bundle.name!r} is also defined in {first.loaded.file}; "
+            raise RenderError.at(
+                file,
+                line,
+                col,
+                "metadata.name",
+                f"agent {bundle.name!r} is also defined in {first.loaded.file}; "
                 f"both would be written to <out>/{bundle.name}/",
                 hint="agent names must be unique in one build",
             )
@@ -183,8 +187,12 @@ def check_across(bundles: list[Bundle]) -> None:
             other = owners.get(key)
             if other is not None and other is not bundle:
                 file, line, col = bundle.loaded.locate(("metadata", "name"))
-                raise RenderError(
-                    f"{file}:{line}:{col}: metadata.name: {obj.kind} {obj.name!r} in namespace {obj.namespace} "
+                raise RenderError.at(
+                    file,
+                    line,
+                    col,
+                    "metadata.name",
+                    f"{obj.kind} {obj.name!r} in namespace {obj.namespace} "
                     f"is also rendered by {other.loaded.file}",
                     hint="agent names must be unique per namespace",
                 )

@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from agentctl.errors import ConfigError
+from agentctl.errors import ConfigError, echoed
 
 _REF_PREFIX = "/api/_definitions.json#/$defs/"
 _MAX_MESSAGE = 240
@@ -77,7 +77,7 @@ def resolve_kube_version(requested: str | None) -> str:
     m = re.match(r"^v?(\d+)\.(\d+)(\.\d+)?$", requested.strip())
     if not m:
         raise ConfigError(
-            f"--kube-version {requested!r}: expected a version such as 1.31 or v1.31.2"
+            f"--kube-version {echoed(requested)}: expected a version such as 1.31 or v1.31.2"
         )
     wanted = (int(m.group(1)), int(m.group(2)))
     usable = [v for v in versions if _version_key(v) <= wanted]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 from typing import Any
 
 from agentctl.render import pod
@@ -80,7 +81,25 @@ def agent_mounts(ctx: Ctx) -> list[dict[str, Any]]:
     if ctx.needs_api:
         mounts.append(pod.api_token_mount())
     if ctx.spec.memory is not None:
-        mounts.append({"name": MEMORY_VOLUME, "mountPath": ctx.spec.memory.mount_path})
+        path = ctx.spec.memory.mount_path
+        where = posixpath.normpath(path)
+        taken = {posixpath.normpath(m["mountPath"]): m["name"] for m in mounts}
+        if where == "/":
+            problem = f"{path} is the container's root file system, not a place for a volume"
+        elif where in taken:
+            problem = (
+                f"{path} is where agentctl mounts volume {taken[where]} (the API server "
+                "refuses two mounts at one path)"
+            )
+        else:
+            problem = None
+        if problem:
+            raise ctx.error(
+                ("spec", "memory", "mountPath"),
+                problem,
+                hint="mount the memory elsewhere, e.g. /data",
+            )
+        mounts.append({"name": MEMORY_VOLUME, "mountPath": path})
     return mounts
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agentctl.errors import echoed
+
 _STAR = -1  # robfig's starBit: the field was "*" or "?" (with no step above 1)
 
 
@@ -84,10 +86,10 @@ class Schedule:
 def _atoi(text: str) -> int:
     """Go's strconv.Atoi: optional sign, ASCII digits, int64 range."""
     if not re.fullmatch(r"[+-]?[0-9]+", text):
-        raise ValueError(f"failed to parse int from {text!r}")
+        raise ValueError(f"failed to parse int from {echoed(text)}")
     value = int(text)
     if not -(2**63) <= value <= _INT64_MAX:
-        raise ValueError(f"failed to parse int from {text!r}: value out of range")
+        raise ValueError(f"failed to parse int from {echoed(text)}: value out of range")
     return value
 
 
@@ -188,15 +190,15 @@ def go_duration_ns(text: str) -> int:
     if s == "0":
         return 0
     if not s:
-        raise ValueError(f"invalid duration {orig!r}")
+        raise ValueError(f"invalid duration {echoed(orig)}")
     total = 0
     while s:
         m = _GO_PART.match(s)
         number, unit = (m.group(1), m.group(2)) if m else ("", "")
         if number in ("", ".") or not unit:
-            raise ValueError(f"invalid duration {orig!r}")
+            raise ValueError(f"invalid duration {echoed(orig)}")
         if unit not in _GO_UNITS:
-            raise ValueError(f"unknown unit {unit!r} in duration {orig!r}")
+            raise ValueError(f"unknown unit {echoed(unit)} in duration {echoed(orig)}")
         whole, _, frac = number.partition(".")
         scale = _GO_UNITS[unit]
         value = int(whole or "0") * scale
@@ -204,7 +206,7 @@ def go_duration_ns(text: str) -> int:
             value += int(frac) * scale // 10 ** len(frac)
         total += value
         if total > 2**63 - (0 if neg else 1):
-            raise ValueError(f"invalid duration {orig!r}")
+            raise ValueError(f"invalid duration {echoed(orig)}")
         s = s[len(number) + len(unit) :]
     return -total if neg else total
 
@@ -224,7 +226,7 @@ def parse(value: str) -> Schedule:
             ns = go_duration_ns(value[len("@every ") :])
             return Schedule(every_seconds=max(ns / 1e9, 1.0))  # robfig rounds up to a second
         raise ValueError(
-            f"unrecognized descriptor {value!r} (known: {', '.join(DESCRIPTORS)}, @every DURATION)"
+            f"unrecognized descriptor {echoed(value)} (known: {', '.join(DESCRIPTORS)}, @every DURATION)"
         )
     fields = _go_fields(value)
     if len(fields) != 5:
@@ -236,5 +238,5 @@ def parse(value: str) -> Schedule:
         try:
             parsed.append(_field(text, b))
         except ValueError as exc:
-            raise ValueError(f"{b.name} field {text!r}: {exc}") from None
+            raise ValueError(f"{b.name} field {echoed(text)}: {exc}") from None
     return Schedule(tuple(parsed))

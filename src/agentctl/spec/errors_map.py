@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from agentctl.errors import Problem
+from agentctl.errors import Problem, echoed
 from agentctl.spec.yamlsafe import PathKey, dotted_path
 
 
@@ -153,7 +153,7 @@ def _message(
 ) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        text = f"unknown key {key!r}"
+        text = f"unknown key {_quoted(key)}"
         if model is not None and key is not None:
             hint = suggest(key, valid_keys(model))
             text += (
@@ -163,7 +163,7 @@ def _message(
             )
         return text
     if kind == "missing":
-        return f"missing required key {key!r}"
+        return f"missing required key {_quoted(key)}"
     if kind == "union_tag_invalid":
         ctx = err.get("ctx") or {}
         field = str(ctx.get("discriminator", "kind")).strip("'")
@@ -171,7 +171,7 @@ def _message(
         expected = re.findall(r"'([^']*)'", str(ctx.get("expected_tags", "")))
         hint = suggest(tag, expected)
         tail = f"did you mean {hint!r}?" if hint else f"expected one of {', '.join(expected)}"
-        return f"unknown {field} {tag!r}; {tail}"
+        return f"unknown {field} {echoed(tag)}; {tail}"
     if kind == "union_tag_not_found":
         field = str((err.get("ctx") or {}).get("discriminator", "kind")).strip("'")
         tags = [t for t in (_model_tag(c) for c in union) if t]
@@ -179,7 +179,7 @@ def _message(
     if kind in ("literal_error", "enum"):
         expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
         got = err.get("input")
-        text = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got!r}"
+        text = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {_quoted(got)}"
         hint = suggest(got, expected) if isinstance(got, str) and expected else None
         return f"{text}; did you mean {hint!r}?" if hint else text
     msg = str(err["msg"])
@@ -187,6 +187,19 @@ def _message(
         msg = msg.removeprefix(prefix)
     msg = re.sub(r" or instance of \w+$", "", msg)
     return msg[:1].lower() + msg[1:] if msg[:2] != msg[:2].upper() else msg
+
+
+def _quoted(value: Any) -> str:
+    """A value of the input as a message quotes it: a string cut as echoed values are."""
+    return echoed(value) if isinstance(value, str) else repr(value)
+
+
+def _cut_input(message: str, value: Any) -> str:
+    """``message`` with a long string input it quotes whole (as the validators of the
+    spec's types quote what they refuse) cut as every echoed value is."""
+    if isinstance(value, str) and len(value) > 40:
+        return message.replace(repr(value), echoed(value))
+    return message
 
 
 def problems_from_validation(
@@ -214,7 +227,7 @@ def problems_from_validation(
         key = str(path[-1]) if path and isinstance(path[-1], str) else None
         parent_model = model_at(root, loc[:-1]) if loc else root
         union = candidates_at(root, loc) if err["type"] == "union_tag_not_found" else []
-        message = _message(err, parent_model, key, union)
+        message = _cut_input(_message(err, parent_model, key, union), err.get("input"))
         is_key = err["type"] == "extra_forbidden"
         if is_key and parent_model is not None and key is not None:
             hint = suggest(key, valid_keys(parent_model))

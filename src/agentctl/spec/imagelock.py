@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentctl.errors import Problem, SpecError
+from agentctl.errors import Problem, SpecError, echoed
 from agentctl.files import write_text_atomic
 
 LOCK_FILENAME = "image.lock.json"
@@ -83,8 +83,10 @@ def read(project_dir: Path, display: str | None = None) -> dict[str, LockedImage
     if doc is None or not isinstance(data, dict):
         raise SpecError([Problem(name, 1, 1, "", "expected a JSON object (kind ImageLock)")])
     problems: list[Problem] = []
-    if data.get("kind") != KIND:
-        problems.append(doc.problem(("kind",), f"expected kind {KIND}, got {data.get('kind')!r}"))
+    kind = data.get("kind")
+    if kind != KIND:
+        got = echoed(kind) if isinstance(kind, str) else repr(kind)
+        problems.append(doc.problem(("kind",), f"expected kind {KIND}, got {got}"))
     images = data.get("images", {})
     if not isinstance(images, dict):
         problems.append(doc.problem(("images",), "expected an object of image -> entry"))
@@ -96,22 +98,34 @@ def read(project_dir: Path, display: str | None = None) -> dict[str, LockedImage
             continue
         digest = entry.get("digest")
         if not isinstance(digest, str) or not DIGEST_RE.match(digest):
+            got = echoed(digest) if isinstance(digest, str) else repr(digest)
             problems.append(
                 doc.problem(
                     ("images", image, "digest"),
-                    f"digest {digest!r} is not sha256:<64 lowercase hex digits>",
+                    f"digest {got} is not sha256:<64 lowercase hex digits>",
                 )
             )
             continue
         platforms = entry.get("platforms") or []
         commit = entry.get("commit")
         pushed = entry.get("pushedAt")
+        wrong = [
+            doc.problem(("images", image, key), f"expected {what}")
+            for key, value, what in (
+                ("commit", commit, "a string (a git commit) or null"),
+                ("pushedAt", pushed, "a string (a time) or null"),
+            )
+            if value is not None and not isinstance(value, str)
+        ]
+        if not isinstance(platforms, list) or not all(isinstance(p, str) for p in platforms):
+            wrong.append(
+                doc.problem(("images", image, "platforms"), "expected a list of platform strings")
+            )
+        if wrong:
+            problems.extend(wrong)
+            continue
         out[str(image)] = LockedImage(
-            str(image),
-            digest,
-            str(commit) if commit else None,
-            tuple(str(p) for p in platforms) if isinstance(platforms, list) else (),
-            str(pushed) if pushed else None,
+            str(image), digest, commit or None, tuple(platforms), pushed or None
         )
     if problems:
         raise SpecError(problems)

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from agentctl.bulk import gc_paused
-from agentctl.errors import Problem, SpecError, UsageError
+from agentctl.errors import Problem, SpecError, UsageError, echoed
 from agentctl.spec import graph
 from agentctl.spec.errors_map import problems_from_validation
 from agentctl.spec.files import AGENT_FILENAMES, display_path, find_agent_file, find_platform_file
@@ -166,7 +166,9 @@ def load_agent(target: Path | str, env: str | None = None) -> LoadedAgent:
     overlays: dict[str, Any] = raw_overlays if isinstance(raw_overlays, dict) else {}
     if env is not None and env not in overlays:
         known = ", ".join(sorted(overlays)) or "none defined"
-        raise UsageError(f"{shown}: no environment {env!r} in spec.environments (known: {known})")
+        raise UsageError(
+            f"{shown}: no environment {echoed(env)} in spec.environments (known: {known})"
+        )
 
     result: LoadedAgent | None = None
     if agent is not None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from agentctl.errors import echoed
 from agentctl.spec import units
 from agentctl.spec.errors_map import FieldValueError
 from agentctl.spec.types import (
@@ -21,10 +22,12 @@ from agentctl.spec.types import (
     USD,
     AgentName,
     CheckId,
+    Cidr,
     Cron,
     DnsLabel,
     DnsSubdomain,
     Duration,
+    EnvName,
     FunctionName,
     Image,
     Model,
@@ -77,13 +80,41 @@ class Metadata(Model):
     @classmethod
     def _labels(cls, value: dict[str, str]) -> dict[str, str]:
         for key, val in value.items():
-            if not _LABEL_RE.match(key.rsplit("/", 1)[-1]):
-                raise ValueError(f"label key {key!r} is not a valid Kubernetes label name")
+            if not _qualified_name(key):
+                raise ValueError(f"label key {echoed(key)} is not a valid Kubernetes label name")
             if val and not _LABEL_RE.match(val):
                 raise ValueError(
-                    f"label value {val!r} (key {key!r}) is not a valid Kubernetes label value"
+                    f"label value {echoed(val)} (key {echoed(key)}) is not a valid Kubernetes label value"
                 )
         return value
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotations(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not _qualified_name(key):
+                raise ValueError(
+                    f"annotation key {echoed(key)} is not a valid Kubernetes annotation name"
+                )
+        size = sum(len(k.encode()) + len(v.encode()) for k, v in value.items())
+        if size > MAX_ANNOTATIONS_BYTES:
+            raise ValueError(
+                f"annotations are {size} bytes; Kubernetes takes at most {MAX_ANNOTATIONS_BYTES}"
+            )
+        return value
+
+
+# What the API server takes in one object's annotations, keys and values together.
+MAX_ANNOTATIONS_BYTES = 256 * 1024
+
+
+def _qualified_name(key: str) -> bool:
+    """Whether ``key`` is a label or annotation key the API server takes: a name of at
+    most 63 characters, optionally behind a DNS-1123 subdomain prefix and '/'."""
+    prefix, slash, name = key.rpartition("/")
+    if slash and (len(prefix) > 253 or not units.DNS1123_SUBDOMAIN_RE.match(prefix)):
+        return False
+    return _LABEL_RE.match(name) is not None
 
 
 class ModelSpec(Model):
@@ -115,7 +146,7 @@ class Memory(Model):
     ReadWriteMany volume shared by every replica or parallel step."""
 
     size: Quantity = Field(description="Volume size, e.g. 5Gi.")
-    storage_class: str | None = Field(
+    storage_class: DnsSubdomain | None = Field(
         None, description="StorageClass of the volume; default: the cluster's default class."
     )
     mount_path: str = Field(
@@ -186,7 +217,7 @@ class ToolBase(Model):
     executes_code: bool = Field(
         False, description="The tool runs shell commands or code: needs sandbox and reason."
     )
-    sandbox: str | None = Field(
+    sandbox: DnsSubdomain | None = Field(
         None, description="RuntimeClass (e.g. gvisor) that isolates a code-executing tool."
     )
     reason: str | None = Field(
@@ -206,7 +237,7 @@ class ServiceTool(ToolBase):
         None, description="Requests/limits; default: the Resources defaults."
     )
     scaling: Scaling | None = Field(None, description="Autoscaling; default: one replica.")
-    env: dict[str, str] = Field(
+    env: dict[EnvName, str] = Field(
         default_factory=new_dict, description="Plain environment variables."
     )
     health_path: str = Field(
@@ -219,7 +250,7 @@ class HttpTool(ToolBase):
 
     kind: Literal["http"] = Field(description="http")
     url: Url = Field(description="Base URL of the API.")
-    cidrs: list[str] = Field(
+    cidrs: list[Cidr] = Field(
         default_factory=new_list,
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )
@@ -231,7 +262,7 @@ class TcpTool(ToolBase):
     kind: Literal["tcp"] = Field(description="tcp")
     host: str = Field(min_length=1, description="Host name or IP address.")
     port: Port = Field(description="TCP port.")
-    cidrs: list[str] = Field(
+    cidrs: list[Cidr] = Field(
         default_factory=new_list,
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )
@@ -264,7 +295,7 @@ class McpTool(ToolBase):
         None,
         description="A secret in spec.secrets whose value is sent as a bearer token (Authorization header).",
     )
-    cidrs: list[str] = Field(
+    cidrs: list[Cidr] = Field(
         default_factory=new_list,
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )
@@ -397,7 +428,7 @@ class Step(Model):
     resources: Resources | None = Field(
         None, description="Requests/limits; default: spec.resources."
     )
-    env: dict[str, str] = Field(
+    env: dict[EnvName, str] = Field(
         default_factory=new_dict, description="Extra plain environment variables."
     )
 
@@ -556,7 +587,7 @@ class AgentSpecBody(Model):
     secrets: list[Secret] = Field(
         default_factory=new_list, description="Secrets from external stores."
     )
-    env: dict[str, str] = Field(
+    env: dict[EnvName, str] = Field(
         default_factory=new_dict, description="Plain, non-secret environment variables."
     )
     resources: Resources = Field(

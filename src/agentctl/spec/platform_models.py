@@ -18,6 +18,7 @@ from agentctl.spec.types import (
     API_VERSION,
     USD,
     CheckId,
+    Cidr,
     DnsLabel,
     DnsSubdomain,
     Model,
@@ -179,26 +180,14 @@ class NetworkSettings(Model):
         default_factory=new_list,
         description="Namespaces allowed to call every service and stateful agent (e.g. the ingress gateway's); default: none besides the agent's own namespace and its spec.callers.",
     )
-    allowed_cidrs: list[str] = Field(
+    allowed_cidrs: list[Cidr] = Field(
         default_factory=new_list,
         description="Private CIDRs tcp and http tools may name in cidrs (e.g. a database subnet); a private destination outside them is NET-005.",
     )
-    api_server_cidrs: list[str] = Field(
+    api_server_cidrs: list[Cidr] = Field(
         default_factory=new_list,
         description="The Kubernetes API server's addresses (e.g. [172.16.0.2/32]) for kubernetes tools' egress; default: unknown, so the private ranges on 443/6443 (NET-005).",
     )
-
-    @field_validator("allowed_cidrs", "api_server_cidrs")
-    @classmethod
-    def _cidrs(cls, value: list[str]) -> list[str]:
-        import ipaddress
-
-        for cidr in value:
-            try:
-                ipaddress.ip_network(cidr, strict=True)
-            except ValueError as exc:
-                raise ValueError(f"{cidr!r} is not a CIDR: {exc}") from None
-        return value
 
 
 class TraceSource(Model):

@@ -212,3 +212,13 @@ CheckId = Annotated[
     TypeDoc("check id", "a policy check id such as NET-003"),
 ]
 Severity = Literal["low", "medium", "high", "critical"]
+Cidr = Annotated[
+    str,
+    AfterValidator(units.check_cidr),
+    TypeDoc("CIDR", "an IP address and a prefix length, no host bits set, e.g. 10.20.0.0/24"),
+]
+EnvName = Annotated[
+    str,
+    AfterValidator(units.check_env_name),
+    TypeDoc("variable name", "letters, digits, '_', '-' and '.'"),
+]

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from agentctl.errors import echoed
+
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {
     "n": Decimal("1e-9"),
@@ -26,6 +28,11 @@ _QUANTITY_RE = re.compile(
 )
 
 
+def _shown(value: object) -> str:
+    """A refused value as a message quotes it: a string cut as every echoed value is."""
+    return echoed(value) if isinstance(value, str) else repr(value)
+
+
 def parse_quantity(value: str | int | float) -> Decimal:
     """Parse a Kubernetes resource quantity (``500m``, ``2Gi``, ``1.5``) to a Decimal."""
     if isinstance(value, bool):
@@ -37,11 +44,13 @@ def parse_quantity(value: str | int | float) -> Decimal:
     text = str(value).strip()
     m = _QUANTITY_RE.match(text)
     if not m:
-        raise ValueError(f"{value!r} is not a Kubernetes quantity (examples: 500m, 1, 2Gi, 512Mi)")
+        raise ValueError(
+            f"{_shown(value)} is not a Kubernetes quantity (examples: 500m, 1, 2Gi, 512Mi)"
+        )
     try:
         number = Decimal(m.group(1))
     except InvalidOperation as exc:  # pragma: no cover - regex guarantees a number
-        raise ValueError(f"{value!r} is not a number") from exc
+        raise ValueError(f"{_shown(value)} is not a number") from exc
     suffix = m.group(2) or ""
     if suffix in _BINARY:
         return number * _BINARY[suffix]
@@ -57,11 +66,11 @@ def check_quantity_range(value: object, number: Decimal) -> Decimal:
     """A resource quantity must be above zero (0 means "no limit") and fit Kubernetes' int64."""
     if number <= 0:
         raise ValueError(
-            f"{value!r} is not above zero: a zero request or limit means none at all; "
+            f"{_shown(value)} is not above zero: a zero request or limit means none at all; "
             "give a positive quantity such as 250m or 512Mi"
         )
     if number > MAX_QUANTITY:
-        raise ValueError(f"{value!r} is larger than Kubernetes can hold (at most 8Ei)")
+        raise ValueError(f"{_shown(value)} is larger than Kubernetes can hold (at most 8Ei)")
     return number
 
 
@@ -87,7 +96,7 @@ def parse_duration(value: str | int) -> int:
     text = str(value).strip()
     m = _DURATION_RE.match(text)
     if not text or not m or not any(m.groups()):
-        raise ValueError(f"{value!r} is not a duration (examples: 30s, 20m, 6h, 1h30m, 2d)")
+        raise ValueError(f"{_shown(value)} is not a duration (examples: 30s, 20m, 6h, 1h30m, 2d)")
     d, h, mi, s = (int(g) if g else 0 for g in m.groups())
     total = d * 86400 + h * 3600 + mi * 60 + s
     if total <= 0:
@@ -103,7 +112,7 @@ MAX_DURATION_SECONDS = 2**31 - 1
 def _in_range(value: object, seconds: int) -> int:
     if seconds > MAX_DURATION_SECONDS:
         raise ValueError(
-            f"{value!r} is longer than Kubernetes accepts (at most {MAX_DURATION_SECONDS} seconds, about 68 years)"
+            f"{_shown(value)} is longer than Kubernetes accepts (at most {MAX_DURATION_SECONDS} seconds, about 68 years)"
         )
     return seconds
 
@@ -130,7 +139,7 @@ def check_dns1123_label(value: str, *, max_length: int = 63) -> str:
         raise ValueError(f"must be at most {max_length} characters (got {len(value)})")
     if not DNS1123_LABEL_RE.match(value):
         raise ValueError(
-            f"{value!r} is not a DNS-1123 label: lower-case letters, digits and '-', "
+            f"{echoed(value)} is not a DNS-1123 label: lower-case letters, digits and '-', "
             "starting and ending with a letter or digit"
         )
     return value
@@ -144,7 +153,7 @@ def check_dns1123_subdomain(value: str) -> str:
         raise ValueError(f"must be at most 253 characters (got {len(value)})")
     if not DNS1123_SUBDOMAIN_RE.match(value):
         raise ValueError(
-            f"{value!r} is not a Kubernetes object name (DNS-1123 subdomain): lower-case "
+            f"{echoed(value)} is not a Kubernetes object name (DNS-1123 subdomain): lower-case "
             "letters, digits, '-' and '.', starting and ending with a letter or digit"
         )
     return value
@@ -165,7 +174,7 @@ def parse_image(value: str) -> dict[str, str | None]:
     m = _IMAGE_RE.match(value or "")
     if not m:
         raise ValueError(
-            f"{value!r} is not a valid image reference (example: ghcr.io/acme/agent:1.2.0 or ...@sha256:<digest>)"
+            f"{echoed(value)} is not a valid image reference (example: ghcr.io/acme/agent:1.2.0 or ...@sha256:<digest>)"
         )
     parts = m.groupdict()
     registry = parts["registry"]
@@ -182,6 +191,42 @@ def parse_image(value: str) -> dict[str, str | None]:
     }
 
 
+def check_cidr(value: str) -> str:
+    """``value`` if it is a CIDR a NetworkPolicy's ipBlock takes: an address with its
+    prefix length and no host bits set (``10.20.0.0/24``, ``2001:db8::/64``)."""
+    import ipaddress
+
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        network = None
+    if network is None or "/" not in value:
+        raise ValueError(
+            f"{echoed(value)} is not a CIDR: an IP address and a prefix length, e.g. 10.20.0.0/24"
+        )
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError(f"{echoed(value)} has host bits set: the network is {network}") from None
+    return value
+
+
+# What Kubernetes takes as an environment variable's name and as a ConfigMap key (the
+# variables are published in one): letters, digits, '-', '_' and '.'. A server before
+# 1.34 also refuses a name that starts with a digit.
+ENV_NAME_RE = re.compile(r"^[-._a-zA-Z0-9]+$")
+
+
+def check_env_name(value: str) -> str:
+    """``value`` if Kubernetes takes it as an environment variable's name."""
+    if not ENV_NAME_RE.match(value) or len(value) > 253:
+        raise ValueError(
+            f"{echoed(value)} is not an environment variable name Kubernetes accepts: "
+            "letters, digits, '_', '-' and '.', at most 253"
+        )
+    return value
+
+
 def check_cron(value: str) -> str:
     """Accept a schedule exactly as Kubernetes' CronJob (robfig/cron v3 ParseStandard) does."""
     from agentctl.spec import cron
@@ -189,7 +234,7 @@ def check_cron(value: str) -> str:
     try:
         cron.parse(value)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a schedule Kubernetes accepts: {exc}") from None
+        raise ValueError(f"{echoed(value)} is not a schedule Kubernetes accepts: {exc}") from None
     return value
 
 

@@ -9,7 +9,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from agentctl.views.plain import escape
+from agentctl.views.plain import escape, one_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -30,9 +30,9 @@ def _findings_table(findings: list[Finding]) -> Table:
     table.add_column("check", no_wrap=True, min_width=8)
     table.add_column("finding", overflow="fold")
     for f in findings:
-        cell = Text(f"{f.file}:{f.line}", style="bold")
+        cell = Text(f"{one_line(f.file)}:{f.line}", style="bold")
         if f.field:
-            cell.append(f"  {f.field}", style="dim")
+            cell.append(f"  {one_line(f.field)}", style="dim")
         cell.append(f"\n{f.message}")
         cell.append(f"\nfix: {f.remediation}", style="dim")
         table.add_row(_sev(f.severity.name), f.check, cell)
@@ -47,14 +47,14 @@ def render_report(report: Report, out: Console) -> None:
     for file, objects in by_file.items():
         total = sum(len(v) for v in objects.values())
         out.print(
-            f"[bold]{escape(file)}[/]: {total} finding{'s' if total != 1 else ''} in {len(objects)} object{'s' if len(objects) != 1 else ''}"
+            f"[bold]{escape(one_line(file))}[/]: {total} finding{'s' if total != 1 else ''} in {len(objects)} object{'s' if len(objects) != 1 else ''}"
         )
         for obj, findings in objects.items():
             worst = max(f.severity for f in findings)
             out.print(
                 Text.assemble(
                     "  ",
-                    (obj, "bold"),
+                    (one_line(obj), "bold"),
                     f"  {len(findings)} finding{'s' if len(findings) != 1 else ''}, worst ",
                     _sev(worst.name),
                 )

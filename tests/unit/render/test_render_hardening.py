@@ -141,3 +141,30 @@ def test_user_labels_cannot_override_standard_labels(render):
         match=r"metadata\.labels\.app\.kubernetes\.io/name: label .* is set by agentctl",
     ):
         render(doc)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/tmp", r"spec\.memory\.mountPath: /tmp is where agentctl mounts volume tmp"),
+        ("/tmp/", r"spec\.memory\.mountPath: /tmp/ is where agentctl mounts volume tmp"),
+        ("/", r"spec\.memory\.mountPath: / is the container's root file system"),
+        ("/a/..", r"spec\.memory\.mountPath: /a/\.\. is the container's root file system"),
+    ],
+)
+def test_memory_cannot_be_mounted_where_agentctl_mounts_a_volume(render, path, expected):
+    """The API server answered a 500 for two mounts at /tmp (the volume list's key is
+    the path) and a volume at / replaces the root file system."""
+    from agentctl.errors import RenderError
+
+    doc = agent_doc(type="stateful", memory={"size": "1Gi", "mountPath": path})
+    doc["spec"]["scaling"] = {"minReplicas": 1, "maxReplicas": 1}
+    with pytest.raises(RenderError, match=expected):
+        render(doc)
+
+
+def test_memory_may_be_mounted_beside_or_under_agentctl_mounts(render):
+    doc = agent_doc(type="stateful", memory={"size": "1Gi", "mountPath": "/tmp/memory"})
+    doc["spec"]["scaling"] = {"minReplicas": 1, "maxReplicas": 1}
+    mounts = containers(one(render(doc), "StatefulSet"))[0]["volumeMounts"]
+    assert {"name": "memory", "mountPath": "/tmp/memory"} in mounts
