@@ -153,7 +153,7 @@ def _message(
 ) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        text = f"unknown key {_quoted(key)}"
+        text = f"unknown key {echoed(key)}"
         if model is not None and key is not None:
             hint = suggest(key, valid_keys(model))
             text += (
@@ -163,7 +163,7 @@ def _message(
             )
         return text
     if kind == "missing":
-        return f"missing required key {_quoted(key)}"
+        return f"missing required key {echoed(key)}"
     if kind == "union_tag_invalid":
         ctx = err.get("ctx") or {}
         field = str(ctx.get("discriminator", "kind")).strip("'")
@@ -179,7 +179,7 @@ def _message(
     if kind in ("literal_error", "enum"):
         expected = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
         got = err.get("input")
-        text = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {_quoted(got)}"
+        text = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {echoed(got)}"
         hint = suggest(got, expected) if isinstance(got, str) and expected else None
         return f"{text}; did you mean {hint!r}?" if hint else text
     msg = str(err["msg"])
@@ -187,11 +187,6 @@ def _message(
         msg = msg.removeprefix(prefix)
     msg = re.sub(r" or instance of \w+$", "", msg)
     return msg[:1].lower() + msg[1:] if msg[:2] != msg[:2].upper() else msg
-
-
-def _quoted(value: Any) -> str:
-    """A value of the input as a message quotes it: a string cut as echoed values are."""
-    return echoed(value) if isinstance(value, str) else repr(value)
 
 
 def _cut_input(message: str, value: Any) -> str:

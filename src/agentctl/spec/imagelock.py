@@ -85,8 +85,7 @@ def read(project_dir: Path, display: str | None = None) -> dict[str, LockedImage
     problems: list[Problem] = []
     kind = data.get("kind")
     if kind != KIND:
-        got = echoed(kind) if isinstance(kind, str) else repr(kind)
-        problems.append(doc.problem(("kind",), f"expected kind {KIND}, got {got}"))
+        problems.append(doc.problem(("kind",), f"expected kind {KIND}, got {echoed(kind)}"))
     images = data.get("images", {})
     if not isinstance(images, dict):
         problems.append(doc.problem(("images",), "expected an object of image -> entry"))
@@ -98,11 +97,10 @@ def read(project_dir: Path, display: str | None = None) -> dict[str, LockedImage
             continue
         digest = entry.get("digest")
         if not isinstance(digest, str) or not DIGEST_RE.match(digest):
-            got = echoed(digest) if isinstance(digest, str) else repr(digest)
             problems.append(
                 doc.problem(
                     ("images", image, "digest"),
-                    f"digest {got} is not sha256:<64 lowercase hex digits>",
+                    f"digest {echoed(digest)} is not sha256:<64 lowercase hex digits>",
                 )
             )
             continue

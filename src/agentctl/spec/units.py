@@ -28,11 +28,6 @@ _QUANTITY_RE = re.compile(
 )
 
 
-def _shown(value: object) -> str:
-    """A refused value as a message quotes it: a string cut as every echoed value is."""
-    return echoed(value) if isinstance(value, str) else repr(value)
-
-
 def parse_quantity(value: str | int | float) -> Decimal:
     """Parse a Kubernetes resource quantity (``500m``, ``2Gi``, ``1.5``) to a Decimal."""
     if isinstance(value, bool):
@@ -45,12 +40,12 @@ def parse_quantity(value: str | int | float) -> Decimal:
     m = _QUANTITY_RE.match(text)
     if not m:
         raise ValueError(
-            f"{_shown(value)} is not a Kubernetes quantity (examples: 500m, 1, 2Gi, 512Mi)"
+            f"{echoed(value)} is not a Kubernetes quantity (examples: 500m, 1, 2Gi, 512Mi)"
         )
     try:
         number = Decimal(m.group(1))
     except InvalidOperation as exc:  # pragma: no cover - regex guarantees a number
-        raise ValueError(f"{_shown(value)} is not a number") from exc
+        raise ValueError(f"{echoed(value)} is not a number") from exc
     suffix = m.group(2) or ""
     if suffix in _BINARY:
         return number * _BINARY[suffix]
@@ -66,11 +61,11 @@ def check_quantity_range(value: object, number: Decimal) -> Decimal:
     """A resource quantity must be above zero (0 means "no limit") and fit Kubernetes' int64."""
     if number <= 0:
         raise ValueError(
-            f"{_shown(value)} is not above zero: a zero request or limit means none at all; "
+            f"{echoed(value)} is not above zero: a zero request or limit means none at all; "
             "give a positive quantity such as 250m or 512Mi"
         )
     if number > MAX_QUANTITY:
-        raise ValueError(f"{_shown(value)} is larger than Kubernetes can hold (at most 8Ei)")
+        raise ValueError(f"{echoed(value)} is larger than Kubernetes can hold (at most 8Ei)")
     return number
 
 
@@ -96,7 +91,7 @@ def parse_duration(value: str | int) -> int:
     text = str(value).strip()
     m = _DURATION_RE.match(text)
     if not text or not m or not any(m.groups()):
-        raise ValueError(f"{_shown(value)} is not a duration (examples: 30s, 20m, 6h, 1h30m, 2d)")
+        raise ValueError(f"{echoed(value)} is not a duration (examples: 30s, 20m, 6h, 1h30m, 2d)")
     d, h, mi, s = (int(g) if g else 0 for g in m.groups())
     total = d * 86400 + h * 3600 + mi * 60 + s
     if total <= 0:
@@ -112,7 +107,7 @@ MAX_DURATION_SECONDS = 2**31 - 1
 def _in_range(value: object, seconds: int) -> int:
     if seconds > MAX_DURATION_SECONDS:
         raise ValueError(
-            f"{_shown(value)} is longer than Kubernetes accepts (at most {MAX_DURATION_SECONDS} seconds, about 68 years)"
+            f"{echoed(value)} is longer than Kubernetes accepts (at most {MAX_DURATION_SECONDS} seconds, about 68 years)"
         )
     return seconds
 

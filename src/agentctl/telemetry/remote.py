@@ -45,7 +45,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from agentctl.errors import TelemetryError, UsageError
+from agentctl.errors import TelemetryError, UsageError, echoed
 from agentctl.spans import SpanRecord
 from agentctl.telemetry.otlp import MAX_JSON_DEPTH, OtlpDecodeError, json_depth, parse_json
 from agentctl.telemetry.outbound import (
@@ -246,7 +246,7 @@ def _describe(value: Any) -> str:
         return "a JSON array"
     if isinstance(value, dict):
         return "a JSON object"
-    return f"JSON {type(value).__name__} {str(value)[:40]!r}" if value is not None else "null"
+    return f"JSON {type(value).__name__} {echoed(value)}" if value is not None else "null"
 
 
 def _object(doc: Any, where: str, what: str) -> dict[str, Any]:
@@ -265,7 +265,7 @@ def _array(value: Any, where: str, what: str) -> list[Any]:
 
 def _keys(doc: dict[str, Any]) -> str:
     names = sorted(doc)
-    shown = ", ".join(repr(str(k)[:40]) for k in names[:5])
+    shown = ", ".join(echoed(str(k)) for k in names[:5])
     return f"a JSON object with keys {shown}" + (", ..." if len(names) > 5 else "")
 
 
