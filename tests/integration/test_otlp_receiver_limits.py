@@ -417,3 +417,36 @@ def test_waiting_connections_are_bounded(
     assert rx.stats.connections_refused == 1
     lines = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert "OTLP connection from 127.0.0.1 refused: 3 connections already wait" in lines[0]
+
+
+def test_the_wait_for_a_free_worker_does_not_count_against_the_request_deadline(
+    store: TraceStore,
+) -> None:
+    """An export whose head has arrived waits for the only worker, held by an export the
+    store is slow to commit, for longer than the request deadline: its body is then read
+    and stored, not answered 408."""
+    import sqlite3
+
+    with OtlpReceiver(store, port=0, workers=1, request_timeout_s=1.0) as rx:
+        blocker = sqlite3.connect(store.path, timeout=1)
+        blocker.execute("BEGIN IMMEDIATE")  # the writer waits, and the worker with it
+        answers: dict[str, int] = {}
+        first = threading.Thread(target=lambda: answers.update(first=post(rx, minimal_spans(3))[0]))
+        # more than the head and body bytes read while waiting for a worker
+        queued = threading.Thread(
+            target=lambda: answers.update(queued=post(rx, minimal_spans(2000))[0])
+        )
+        try:
+            first.start()
+            deadline = time.monotonic() + 30  # until the first body waits for the store
+            while not rx.budget.used and time.monotonic() < deadline:
+                time.sleep(0.01)
+            queued.start()
+            time.sleep(2.5)  # the second waits in the queue past its 1 s deadline
+        finally:
+            blocker.execute("COMMIT")
+            blocker.close()
+            first.join(30)
+            queued.join(30)
+        assert answers == {"first": 200, "queued": 200}
+        assert store.count() == 2003

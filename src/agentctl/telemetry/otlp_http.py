@@ -19,8 +19,8 @@ whose head has arrived wait for a worker in a queue of ``backlog``; beyond it
 they are answered ``503`` too.
 
 Every request must arrive whole (request line, headers and body) within
-``request_timeout_s`` of its first byte: one deadline for the whole request,
-not a time per read, so a body trickled in holds its worker no longer than
+``request_timeout_s`` of its first byte, not counting its wait for a free
+worker: one deadline for the whole request, not a time per read, so a body trickled in holds its worker no longer than
 that. A late request is answered ``408`` with ``Connection: close`` (by the
 worker, or by the accepting thread for a head still arriving) and logged in
 one line naming the sender. A parked connection idle for ``idle_timeout_s``
@@ -146,9 +146,10 @@ class ServerBase(HTTPServer):
 
     def server_activate(self) -> None:
         super().server_activate()
-        # requests whose head has arrived: connection, address, head bytes read, first byte
-        self._pending: queue.Queue[tuple[socket.socket, Any, bytes, float] | None] = queue.Queue(
-            self.backlog
+        # requests whose head has arrived: connection, address, head bytes read, first byte,
+        # when queued
+        self._pending: queue.Queue[tuple[socket.socket, Any, bytes, float, float] | None] = (
+            queue.Queue(self.backlog)
         )
         self._parked: dict[socket.socket, _Parked] = {}  # in the order they were parked
         self._selector = selectors.DefaultSelector()
@@ -261,9 +262,9 @@ class ServerBase(HTTPServer):
         # the head has arrived, or the connection ended in it: a worker answers
         try:
             conn.setblocking(True)
-            self._pending.put_nowait(
-                (conn, parked.address, bytes(parked.head), parked.first or time.monotonic())
-            )
+            now = time.monotonic()
+            head = bytes(parked.head)
+            self._pending.put_nowait((conn, parked.address, head, parked.first or now, now))
         except queue.Full:
             self.receiver.stats.connections_refused += 1
             self._answer(conn, _BUSY)
@@ -320,7 +321,8 @@ class ServerBase(HTTPServer):
             item = self._pending.get()
             if item is None:
                 return
-            conn, address, head, first = item
+            conn, address, head, first, queued = item
+            first += time.monotonic() - queued  # the wait for a worker is the server's, not late
             kept = False
             try:
                 kept = Handler(conn, address, self, head, first).kept and not self._stopping
