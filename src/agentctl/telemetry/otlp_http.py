@@ -20,8 +20,8 @@ they are answered ``503`` too.
 
 Every request must arrive whole (request line, headers and body) within
 ``request_timeout_s`` of its first byte, not counting its wait for a free
-worker: one deadline for the whole request, not a time per read, so a body trickled in holds its worker no longer than
-that. A late request is answered ``408`` with ``Connection: close`` (by the
+worker: one deadline for the whole request, not a time per read, so a body
+trickled in holds its worker no longer than that. A late request is answered ``408`` with ``Connection: close`` (by the
 worker, or by the accepting thread for a head still arriving) and logged in
 one line naming the sender. A parked connection idle for ``idle_timeout_s``
 is closed.

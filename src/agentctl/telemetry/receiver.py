@@ -108,7 +108,7 @@ class ReceiverStats:
     spans_rejected: int = 0
     throttled: int = 0
     refused: int = 0  # 4xx other than 429
-    connections_refused: int = 0  # every worker busy and the connection queue full
+    connections_refused: int = 0  # 503: the request queue full, or the parked connections
     store_errors: int = 0
     not_stored: dict[str, int] = field(default_factory=dict)  # signal -> items refused
 
