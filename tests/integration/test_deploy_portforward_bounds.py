@@ -128,3 +128,45 @@ def test_a_service_of_odd_shape_is_one_line(
         assert "Traceback" not in res.stderr
         (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
         assert line.startswith("error: svc/tempo") and says in line, line
+
+
+def test_a_send_to_an_api_server_gone_away_ends_the_forwarding_thread_quietly() -> None:
+    """The client's forwarding thread may still hold bytes from the local end when the API
+    server has ended the stream (it closes it after the backend's end): the send fails
+    with a broken pipe, which ends the stream as a closed connection does instead of
+    raising in the thread (an unhandled exception with a traceback on stderr)."""
+    import socket
+    from types import SimpleNamespace
+
+    from kubernetes.stream import ws_client
+
+    from agentctl.deploy.portforward import _bound_websocket_frames
+
+    class GoneAway:  # what a socket whose peer closed answers a send
+        def send(self, data: bytes) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    _bound_websocket_frames()
+    ws_end, api_end = socket.socketpair()  # writable, never readable: the send is tried
+    local, client = socket.socketpair()
+    closed: list[bool] = []
+    websocket = SimpleNamespace(
+        connected=True,
+        sock=GoneAway(),
+        fileno=ws_end.fileno,
+        close=lambda: closed.append(True),
+    )
+    port = SimpleNamespace(python=local, data=b"", channel=b"\x00", error=None)
+    forward = SimpleNamespace(local_ports={3200: port}, websocket=websocket)
+    try:
+        client.sendall(b"GET /api/traces HTTP/1.1\r\n\r\n")  # bytes for the API server
+        client.settimeout(10)
+        ran = threading.Thread(target=ws_client.PortForward._proxy, args=(forward,))
+        ran.start()
+        ran.join(10)
+        assert not ran.is_alive()
+        assert client.recv(100) == b""  # the local end sees the stream closed
+        assert closed
+    finally:
+        for s in (ws_end, api_end, local, client):
+            s.close()

@@ -14,18 +14,21 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from google.rpc.status_pb2 import Status
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from tests.fakes import otlp_payloads as P
 from tests.integration.test_otlp_receiver import assert_still_serving, post
+from tests.integration.test_otlp_receiver_framing import assert_closed, read_answer
 
 from agentctl.telemetry.otlp import OtlpDecodeError, count_protobuf_spans
 from agentctl.telemetry.receiver import OtlpReceiver
 from agentctl.telemetry.store import TraceStore
 
 MiB = 1024 * 1024
+HEAD = b"POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-protobuf\r\n"
 
 
 @pytest.fixture
@@ -126,8 +129,9 @@ def test_threads_stay_fixed_and_busy_connections_are_refused(store: TraceStore) 
         before = workers()
         held = []
         try:
-            for _ in range(40):
+            for _ in range(40):  # each sends its head and holds back its body
                 s = socket.create_connection(("127.0.0.1", rx.port), timeout=30)
+                s.sendall(HEAD + b"Content-Length: 10\r\n\r\n")
                 held.append(s)
             # two are served and two wait (up to four more while the workers pick theirs
             # up); the rest are answered and closed
@@ -178,7 +182,11 @@ def test_slow_senders_are_cut_off(store: TraceStore, caplog: pytest.LogCaptureFi
         finally:
             idle.close()
         assert_still_serving(rx, store)  # the only worker is free again
-    assert any("timed out" in r.getMessage() for r in caplog.records)
+    (line,) = [r.getMessage() for r in caplog.records if "408" in r.getMessage()]
+    assert (
+        line
+        == "refused OTLP request from 127.0.0.1: 408 the request head did not arrive within 1 s"
+    )
 
 
 def test_json_that_would_build_too_many_objects_is_refused_before_parsing(
@@ -316,3 +324,129 @@ def test_an_exporter_is_served_while_many_slow_connections_trickle(store: TraceS
             done.set()
             for s in slow:
                 s.close()
+
+
+def test_a_body_trickled_past_the_request_deadline_is_answered_408(
+    store: TraceStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A sender whose body trickles in, each byte well within a read's time, holds its
+    worker no longer than the request deadline: answered 408 and the connection closed."""
+    caplog.set_level(logging.INFO, logger="agentctl.telemetry.receiver")
+    with OtlpReceiver(store, port=0, workers=1, request_timeout_s=1.0) as rx:
+        with socket.create_connection(("127.0.0.1", rx.port), timeout=10) as s:
+            s.sendall(HEAD + b"Content-Length: 1000\r\n\r\n")
+            for _ in range(50):  # one body byte every 0.2 s: 1,000 would take 200 s
+                with contextlib.suppress(OSError):  # closed once answered
+                    s.sendall(b"x")
+                if select.select([s], [], [], 0.2)[0]:
+                    break
+            status, headers, body = read_answer(s)
+            assert status == 408 and headers["connection"] == "close"
+            assert "did not arrive within 1 s" in Status.FromString(body).message
+            assert_closed(s)
+        assert_still_serving(rx, store)  # the only worker is free again
+    lines = [r.getMessage() for r in caplog.records if "408" in r.getMessage()]
+    assert lines == [
+        "refused OTLP request from 127.0.0.1: 408 the request did not arrive within 1 s"
+    ]
+
+
+def test_an_export_is_answered_while_more_connections_wait_idle_than_the_queue_holds(
+    store: TraceStore,
+) -> None:
+    """Connections that have sent nothing yet, or wait kept alive for their next request,
+    wait outside the workers and their queue: an exporter is answered at once."""
+    with OtlpReceiver(
+        store, port=0, workers=2, backlog=2, idle_timeout_s=60, request_timeout_s=60
+    ) as rx:
+        kept = [http.client.HTTPConnection("127.0.0.1", rx.port, timeout=10) for _ in range(10)]
+        idle: list[socket.socket] = []
+        try:
+            for conn in kept:  # one export each, then kept alive
+                assert post(rx, P.protobuf(P.agent_run()), conn=conn)[0] == 200
+            idle = [socket.create_connection(("127.0.0.1", rx.port), timeout=10) for _ in range(40)]
+            assert post(rx, P.protobuf(P.agent_run()))[0] == 200  # once, not retried
+            assert post(rx, P.protobuf(P.agent_run()), conn=kept[0])[0] == 200  # still kept
+            assert rx.stats.connections_refused == 0
+            assert sum(t.name.startswith("otlp-worker-") for t in threading.enumerate()) == 2
+        finally:
+            for s in idle:
+                s.close()
+            for conn in kept:
+                conn.close()
+        assert store.count() == 12 * 4
+
+
+def test_waiting_connections_are_bounded(
+    store: TraceStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Beyond ``max_parked`` waiting connections the one idle longest is closed for the
+    new one; when none is idle (every one is sending its head), the new one is refused."""
+    caplog.set_level(logging.INFO, logger="agentctl.telemetry.receiver")
+    with OtlpReceiver(store, port=0, max_parked=3, idle_timeout_s=60, request_timeout_s=60) as rx:
+        idle = [socket.create_connection(("127.0.0.1", rx.port), timeout=10) for _ in range(4)]
+        try:
+            assert idle[0].recv(100) == b""  # the oldest made room for the fourth
+            assert post(rx, P.protobuf(P.agent_run()))[0] == 200  # made room too
+            for s in idle[2:]:
+                s.settimeout(0.2)
+                with pytest.raises(TimeoutError):
+                    s.recv(100)  # still open
+        finally:
+            for s in idle:
+                s.close()
+        slow = [socket.create_connection(("127.0.0.1", rx.port), timeout=10) for _ in range(3)]
+        try:
+            for s in slow:
+                s.sendall(HEAD)  # a head that has not all arrived
+            server: Any = rx._server
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not (
+                len(server._parked) == 3 and all(p.first for p in server._parked.values())
+            ):
+                time.sleep(0.02)
+            with socket.create_connection(("127.0.0.1", rx.port), timeout=10) as refused:
+                status, headers, _ = read_answer(refused)
+                assert status == 503 and headers["retry-after"] == "1"
+            for s in slow:  # the heads still arriving keep their places
+                s.sendall(b"Content-Length: 0\r\n\r\n")
+                assert read_answer(s)[0] == 200  # an empty export
+        finally:
+            for s in slow:
+                s.close()
+    assert rx.stats.connections_refused == 1
+    lines = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert "OTLP connection from 127.0.0.1 refused: 3 connections already wait" in lines[0]
+
+
+def test_the_wait_for_a_free_worker_does_not_count_against_the_request_deadline(
+    store: TraceStore,
+) -> None:
+    """An export whose head has arrived waits for the only worker, held by an export the
+    store is slow to commit, for longer than the request deadline: its body is then read
+    and stored, not answered 408."""
+    import sqlite3
+
+    with OtlpReceiver(store, port=0, workers=1, request_timeout_s=1.0) as rx:
+        blocker = sqlite3.connect(store.path, timeout=1)
+        blocker.execute("BEGIN IMMEDIATE")  # the writer waits, and the worker with it
+        answers: dict[str, int] = {}
+        first = threading.Thread(target=lambda: answers.update(first=post(rx, minimal_spans(3))[0]))
+        # more than the head and body bytes read while waiting for a worker
+        queued = threading.Thread(
+            target=lambda: answers.update(queued=post(rx, minimal_spans(2000))[0])
+        )
+        try:
+            first.start()
+            deadline = time.monotonic() + 30  # until the first body waits for the store
+            while not rx.budget.used and time.monotonic() < deadline:
+                time.sleep(0.01)
+            queued.start()
+            time.sleep(2.5)  # the second waits in the queue past its 1 s deadline
+        finally:
+            blocker.execute("COMMIT")
+            blocker.close()
+            first.join(30)
+            queued.join(30)
+        assert answers == {"first": 200, "queued": 200}
+        assert store.count() == 2003

@@ -4,18 +4,27 @@ Content types, encodings, size limits, the connection pool and the status
 codes of :mod:`agentctl.telemetry.receiver` live here; the receiver owns the
 byte budget, the queue and the writer thread.
 
-Connections are served by a fixed pool of worker threads fed from a bounded
-queue: when every worker is busy and the queue is full, a new connection is
-answered ``503`` with ``Retry-After`` and closed, so thousands of connections
-cost sockets, not threads. Every request must arrive whole (request line,
-headers and body) within ``request_timeout_s`` of its first byte, and an idle
-keep-alive connection is closed after ``idle_timeout_s`` (sooner when other
-connections wait), so slow senders cannot hold workers. While connections
-wait, a worker does not take one whose request head (request line and headers)
-has not all arrived: it goes to the back of the queue, so connections trickling
-their headers do not keep an exporter waiting behind them (a body trickled in
-still holds its worker up to ``request_timeout_s``, and slow heads still take
-places in the queue, beyond which connections are answered ``503``).
+Requests are served by a fixed pool of worker threads, and a worker only takes
+a connection whose request head (request line and headers) has arrived. Until
+then a connection waits outside the pool ("parked"), watched by the accepting
+thread with a :mod:`selectors` selector, which reads what arrives of the head
+(up to ``_HEAD_BUFFER`` bytes, the rest is read by the worker); after each
+answer a kept-alive connection is parked again. So connections that have sent
+nothing yet, idle kept-alive ones and heads trickling in cost a socket, never
+a worker. At most ``max_parked`` connections wait so: beyond that the one idle
+longest (nothing of a request sent) is closed for the new one, as a web server
+short of connections closes its idle kept-alive ones, and when none is idle
+the new one is answered ``503`` with ``Retry-After`` and closed. Requests
+whose head has arrived wait for a worker in a queue of ``backlog``; beyond it
+they are answered ``503`` too.
+
+Every request must arrive whole (request line, headers and body) within
+``request_timeout_s`` of its first byte, not counting its wait for a free
+worker: one deadline for the whole request, not a time per read, so a body
+trickled in holds its worker no longer than that. A late request is answered ``408`` with ``Connection: close`` (by the
+worker, or by the accepting thread for a head still arriving) and logged in
+one line naming the sender. A parked connection idle for ``idle_timeout_s``
+is closed.
 
 Requests are framed strictly (RFC 9112), since a proxy in front may frame
 them differently: the request line, every header line and every chunk line
@@ -30,12 +39,14 @@ the start of another.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import http.client
 import io
 import logging
 import queue
 import re
+import selectors
 import socket
 import threading
 import time
@@ -85,26 +96,69 @@ class HttpError(Exception):
         )
 
 
-_BUSY = (
-    b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n"
-    b"Content-Length: 36\r\nConnection: close\r\n\r\ntoo many connections; retry later\r\n\r\n"
-)
+def _canned(status: str, text: bytes, *extra: bytes) -> bytes:
+    """An answer sent by the accepting thread without waiting, which ends its connection."""
+    fields = b"".join(f + b"\r\n" for f in extra)
+    return (
+        b"HTTP/1.1 "
+        + status.encode()
+        + b"\r\n"
+        + fields
+        + b"Content-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+        % (len(text) + 1)
+        + text
+        + b"\n"
+    )
+
+
+_BUSY = _canned("503 Service Unavailable", b"too many connections; retry later", b"Retry-After: 1")
+_TIMED_OUT = _canned("408 Request Timeout", b"the request head did not arrive in time")
+# bytes of a request head read while its connection waits outside the pool: an exporter's
+# head is a few hundred bytes; a longer one is read on by a worker, under its deadline
+_HEAD_BUFFER = 8 * 1024
+_LISTENER, _WAKE = object(), object()
+
+
+class _Parked:
+    """A connection waiting for its request outside the pool, and what has arrived of it."""
+
+    __slots__ = ("address", "first", "head", "since")
+
+    def __init__(self, address: Any, since: float) -> None:
+        self.address = address
+        self.since = since  # parked (accepted, or its last answer sent)
+        self.first: float | None = None  # when the first byte of a request arrived
+        self.head = bytearray()
+
+    def ready(self) -> bool:
+        """The request head has all arrived (or more of it than is read here)."""
+        return b"\n\r\n" in self.head or b"\n\n" in self.head or len(self.head) >= _HEAD_BUFFER
 
 
 class ServerBase(HTTPServer):
-    """An HTTP server with a fixed pool of workers and a bounded connection queue."""
+    """An HTTP server with a fixed pool of workers, a bounded queue of requests waiting
+    for one, and connections waiting for a request parked outside both."""
 
     receiver: OtlpReceiver
     workers = 16
     backlog = 64
+    max_parked = 512
 
     def server_activate(self) -> None:
         super().server_activate()
-        self.idle: set[socket.socket] = set()  # kept-alive connections waiting for a request
-        self._idle_lock = threading.Lock()
-        self._pending: queue.Queue[tuple[socket.socket, Any, float] | None] = queue.Queue(
-            self.backlog
+        # requests whose head has arrived: connection, address, head bytes read, first byte,
+        # when queued
+        self._pending: queue.Queue[tuple[socket.socket, Any, bytes, float, float] | None] = (
+            queue.Queue(self.backlog)
         )
+        self._parked: dict[socket.socket, _Parked] = {}  # in the order they were parked
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._returned: collections.deque[tuple[socket.socket, Any]] = collections.deque()
+        self._stopping = False
+        self._stopped = threading.Event()  # set when serve_forever returns
         self._pool = [
             threading.Thread(target=self._work, name=f"otlp-worker-{i}", daemon=True)
             for i in range(self.workers)
@@ -112,104 +166,224 @@ class ServerBase(HTTPServer):
         for t in self._pool:
             t.start()
 
-    def busy(self) -> bool:
-        """True when connections wait for a worker."""
-        return not self._pending.empty()
+    # ------------------------------------------------------------------ the accept thread
 
-    def process_request(self, request: Any, client_address: Any) -> None:
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """Accept connections and watch the parked ones; a connection goes to the pool
+        once its request head has arrived."""
+        sel = self._selector
+        sel.register(self.socket, selectors.EVENT_READ, _LISTENER)
+        sel.register(self._wake_r, selectors.EVENT_READ, _WAKE)
         try:
-            self._pending.put_nowait((request, client_address, time.monotonic()))
+            sweep = 0.0
+            while not self._stopping:
+                for key, _ in sel.select(poll_interval):
+                    if key.data is _LISTENER:
+                        self._accept()
+                    elif key.data is _WAKE:
+                        self._take_returned()
+                    elif key.fileobj in self._parked:
+                        self._arrived(key.fileobj, key.data)
+                now = time.monotonic()
+                if now >= sweep:
+                    self._expire(now)
+                    sweep = now + 0.1
+        finally:
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        self._stopping = True
+        self._wake()
+        self._stopped.wait()
+
+    def _accept(self) -> None:
+        try:
+            conn, address = self.get_request()
+        except OSError:
+            return
+        self._park(conn, address)
+
+    def _park(self, conn: socket.socket, address: Any) -> None:
+        """Wait for a request outside the pool; when ``max_parked`` connections already
+        wait, the one idle longest makes room (as a server short of connections closes
+        its idle kept-alive ones), or, none being idle, this one is answered 503."""
+        if len(self._parked) >= self.max_parked and not self._close_idlest():
+            self.receiver.stats.connections_refused += 1
+            log.info(
+                "OTLP connection from %s refused: %d connections already wait for their "
+                "request heads",
+                address[0],
+                len(self._parked),
+            )
+            self._answer(conn, _BUSY)
+            return
+        try:
+            conn.setblocking(False)
+            parked = _Parked(address, time.monotonic())
+            self._selector.register(conn, selectors.EVENT_READ, parked)
+        except (OSError, ValueError):  # closed meanwhile
+            self.shutdown_request(conn)
+            return
+        self._parked[conn] = parked
+
+    def _unpark(self, conn: socket.socket) -> None:
+        del self._parked[conn]
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self._selector.unregister(conn)
+
+    def _close_idlest(self) -> bool:
+        for conn, parked in self._parked.items():
+            if parked.first is None:
+                log.debug("idle OTLP connection from %s closed for a new one", parked.address[0])
+                self._unpark(conn)
+                self.shutdown_request(conn)
+                return True
+        return False
+
+    def _arrived(self, conn: socket.socket, parked: _Parked) -> None:
+        """Bytes (or the end) arrived on a parked connection."""
+        try:
+            data = conn.recv(_HEAD_BUFFER - len(parked.head))
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+            parked.head.clear()  # reset: nothing to answer
+        if data:
+            if parked.first is None:
+                parked.first = time.monotonic()
+            parked.head += data
+            if not parked.ready():
+                return
+        self._unpark(conn)
+        if not parked.head:  # closed before a request
+            self.shutdown_request(conn)
+            return
+        # the head has arrived, or the connection ended in it: a worker answers
+        try:
+            conn.setblocking(True)
+            now = time.monotonic()
+            head = bytes(parked.head)
+            self._pending.put_nowait((conn, parked.address, head, parked.first or now, now))
         except queue.Full:
             self.receiver.stats.connections_refused += 1
-            try:
-                request.setblocking(False)
-                request.send(_BUSY)
-            except OSError:
+            self._answer(conn, _BUSY)
+        except OSError:
+            self.shutdown_request(conn)
+
+    def _expire(self, now: float) -> None:
+        """Close parked connections idle for ``idle_timeout_s``, and answer 408 to those
+        whose request head has not arrived within ``request_timeout_s`` of its first byte."""
+        rcv = self.receiver
+        for conn, parked in list(self._parked.items()):
+            if parked.first is None:
+                if now - parked.since > rcv.idle_timeout_s:
+                    self._unpark(conn)
+                    self.shutdown_request(conn)
+            elif now - parked.first > rcv.request_timeout_s:
+                self._unpark(conn)
+                rcv.stats.refused += 1
+                log.info(
+                    "refused OTLP request from %s: 408 the request head did not arrive within %g s",
+                    parked.address[0],
+                    rcv.request_timeout_s,
+                )
+                self._answer(conn, _TIMED_OUT)
+
+    def _answer(self, conn: socket.socket, answer: bytes) -> None:
+        """A canned answer, sent without waiting, and the connection's end."""
+        try:
+            conn.setblocking(False)
+            conn.send(answer)
+        except OSError:
+            pass
+        self.shutdown_request(conn)
+
+    def _wake(self) -> None:
+        with contextlib.suppress(OSError):  # a full pipe is a wake-up already pending
+            self._wake_w.send(b"\0")
+
+    def _take_returned(self) -> None:
+        with contextlib.suppress(OSError):
+            while self._wake_r.recv(4096):
                 pass
-            self.shutdown_request(request)
+        while self._returned:
+            conn, address = self._returned.popleft()
+            if self._stopping:
+                self.shutdown_request(conn)
+            else:
+                self._park(conn, address)
+
+    # ------------------------------------------------------------------ the workers
 
     def _work(self) -> None:
         while True:
             item = self._pending.get()
             if item is None:
                 return
-            request, address, since = item
-            head = _head(request) if not self._pending.empty() else True
-            if not head:
-                # others wait: a connection whose request head has not all arrived goes to
-                # the back of the queue instead of holding this worker; one that sent
-                # nothing is given the idle time of a busy receiver, a head the request's
-                rcv = self.receiver
-                wait = rcv.request_timeout_s if head is False else min(rcv.idle_timeout_s, 1.0)
-                if time.monotonic() - since > wait:
-                    if head is False:
-                        log.info("OTLP request from %s timed out", address[0])
-                    self.shutdown_request(request)
-                    continue
-                with contextlib.suppress(queue.Full):
-                    self._pending.put_nowait((request, address, since))
-                    time.sleep(0.005)  # a queue of slow heads alone is not spun on
-                    continue
+            conn, address, head, first, queued = item
+            first += time.monotonic() - queued  # the wait for a worker is the server's, not late
+            kept = False
             try:
-                self.finish_request(request, address)
+                kept = Handler(conn, address, self, head, first).kept and not self._stopping
             except Exception as exc:
-                self.handle_error(request, address, exc)
-            finally:
-                self.shutdown_request(request)
+                self.handle_error(conn, address, exc)
+            if kept:  # its next request is waited for outside the pool
+                self._returned.append((conn, address))
+                self._wake()
+            else:
+                self.shutdown_request(conn)
 
     def handle_error(self, request: Any, client_address: Any, exc: Any = None) -> None:
         log.warning("OTLP connection from %s failed: %s", client_address[0], exc)
-
-    def set_idle(self, conn: socket.socket, idle: bool) -> None:
-        with self._idle_lock:
-            if idle:
-                self.idle.add(conn)
-            else:
-                self.idle.discard(conn)
 
     def server_close(self) -> None:
         super().server_close()
         pending = getattr(self, "_pending", None)
         if pending is None:
             return
-        with self._idle_lock:  # wake workers waiting on kept-alive connections
-            for conn in self.idle:
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RD)
+        self._stopping = True
+        for conn in list(self._parked):
+            self._unpark(conn)
+            self.shutdown_request(conn)
         for _ in self._pool:
             pending.put(None)
         deadline = time.monotonic() + 5
         for t in self._pool:
             t.join(timeout=max(0.0, deadline - time.monotonic()))
-
-
-def _head(conn: socket.socket) -> bool | None:
-    """True once a connection's request line and headers have all arrived (or it was
-    closed, or sent more than a header block may hold): a worker reads it at once;
-    False while they trickle in; None while nothing has arrived."""
-    try:
-        seen = conn.recv(_HEAD_PEEK, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-    except BlockingIOError:
-        return None
-    except OSError:
-        return True
-    return not seen or b"\r\n\r\n" in seen or len(seen) >= _HEAD_PEEK
-
-
-_HEAD_PEEK = 64 * 1024
+        self._take_returned()
+        self._selector.close()
+        self._wake_r.close()
+        self._wake_w.close()
 
 
 class _DeadlineReader(io.RawIOBase):
-    """A socket reader that fails with TimeoutError once its deadline has passed."""
+    """A socket reader that fails with TimeoutError once its deadline has passed, serving
+    first the bytes of the request head read before a worker took the connection."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, head: bytes) -> None:
         self.sock = sock
+        self.head = head
         self.deadline = time.monotonic() + 30.0
+        self.waiting = True  # False: answer None (nothing yet) rather than wait
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b: Any) -> int:
+    def readinto(self, b: Any) -> int | None:
+        if self.head:
+            n = min(len(b), len(self.head))
+            b[:n] = self.head[:n]
+            self.head = self.head[n:]
+            return n
+        if not self.waiting:
+            self.sock.settimeout(0.0)
+            try:
+                return self.sock.recv_into(b)
+            except BlockingIOError:
+                return None
+            except OSError:
+                return 0
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("the request did not arrive in time")
@@ -218,6 +392,9 @@ class _DeadlineReader(io.RawIOBase):
 
 
 class Handler(BaseHTTPRequestHandler):
+    """Serves the requests of one connection that have arrived, then leaves it to wait
+    for its next request outside the pool (``kept``) or ends it."""
+
     protocol_version = "HTTP/1.1"
     server_version = "agentctl-otlp"
     # An answer goes out as its header block and then its body: with Nagle's algorithm the
@@ -232,26 +409,57 @@ class Handler(BaseHTTPRequestHandler):
     _body_read = False  # or unreadable: a refusal then closes the connection
     _reserved = 0
 
+    def __init__(
+        self,
+        request: Any,
+        client_address: Any,
+        server: Any,
+        head: bytes = b"",
+        first: float | None = None,
+    ) -> None:
+        self._head, self._first = head, time.monotonic() if first is None else first
+        self.kept = False
+        super().__init__(request, client_address, server)
+
     def setup(self) -> None:
         super().setup()
-        self._reader = _DeadlineReader(self.connection)
-        self.rfile = io.BufferedReader(self._reader, 64 * 1024)
+        self.rfile.close()  # read through the deadline reader instead
+        self._reader = _DeadlineReader(self.connection, self._head)
+        self.rfile = self._buffered = io.BufferedReader(self._reader, 64 * 1024)
+
+    def handle(self) -> None:
+        self.close_connection = True
+        self.handle_one_request()
+        while not self.close_connection:
+            if not self._more():  # the next request is waited for outside the pool
+                self.kept = True
+                return
+            self._first = time.monotonic()
+            self.handle_one_request()
+
+    def _more(self) -> bool:
+        """Whether bytes of another request (or the connection's end) have arrived."""
+        self._reader.waiting = False
+        try:
+            return bool(self._buffered.peek(1))
+        finally:
+            self._reader.waiting = True
 
     def handle_one_request(self) -> None:
-        rcv = self.server.receiver
-        # waiting for the next request on a kept-alive connection
-        idle = rcv.idle_timeout_s if not self.server.busy() else min(rcv.idle_timeout_s, 1.0)
-        self._reader.deadline = time.monotonic() + idle
-        self.server.set_idle(self.connection, True)
-        try:
-            super().handle_one_request()
-        finally:
-            self.server.set_idle(self.connection, False)
+        # the whole request (line, headers and body) must arrive within the request
+        # timeout of its first byte
+        self._reader.deadline = self._first + self.server.receiver.request_timeout_s
+        super().handle_one_request()
+
+    def _late(self) -> HttpError:
+        """The request did not all arrive in time: answered 408, the connection closed."""
+        self._body_read = True
+        with contextlib.suppress(OSError):
+            self.connection.settimeout(1.0)  # for the answer
+        timeout = self.server.receiver.request_timeout_s
+        return HttpError(408, f"the request did not arrive within {timeout:g} s", close=True)
 
     def parse_request(self) -> bool:
-        # the request line has arrived: headers and body must follow in time
-        self.server.set_idle(self.connection, False)
-        self._reader.deadline = time.monotonic() + self.server.receiver.request_timeout_s
         self.command = None  # type: ignore[assignment]
         self.request_version = "HTTP/1.1"  # errors are answered with a status line
         self.requestline = self.raw_requestline.decode("latin-1").rstrip("\r\n")
@@ -270,6 +478,9 @@ class Handler(BaseHTTPRequestHandler):
         except HttpError as err:
             self._body_read = True  # the framing is unknown: never read on, never keep
             self._refuse(self.server.receiver, err, self._wants_json())
+            return False
+        except TimeoutError:
+            self._refuse(self.server.receiver, self._late(), self._wants_json())
             return False
         tokens = {
             t.strip(" \t").lower()
@@ -421,7 +632,7 @@ class Handler(BaseHTTPRequestHandler):
         except HttpError as err:
             self._refuse(rcv, err, as_json)
         except TimeoutError:
-            raise
+            self._refuse(rcv, self._late(), as_json)
         except Exception as exc:  # a bug must not print a traceback or kill the worker
             log.warning("OTLP request from %s failed: %r", self.client_address[0], exc)
             self._refuse(rcv, HttpError(500, "internal error", close=True), as_json)
@@ -605,8 +816,6 @@ class Handler(BaseHTTPRequestHandler):
     def _send(
         self, status: int, body: bytes, ctype: str, *, retry_after: int | None = None
     ) -> None:
-        if self.server.busy():  # free this worker for a waiting connection
-            self.close_connection = True
         try:
             self.send_response(status)
             self.send_header("Content-Type", ctype or "application/x-protobuf")

@@ -41,10 +41,13 @@
   attributes and events carrying prompts, outputs and tool arguments are
   dropped before storage (:mod:`agentctl.telemetry.capture`); from protobuf
   bodies while they are decoded, so content is never built or redacted.
-- Threads are bounded: ``workers`` threads serve connections from a queue of
-  ``backlog``; beyond that a connection is answered 503 and closed. A request
-  must arrive within ``request_timeout_s`` and an idle keep-alive connection
-  is closed after ``idle_timeout_s``. Requests are framed strictly (RFC 9112:
+- Threads are bounded: ``workers`` threads serve requests from a queue of
+  ``backlog``; beyond that a request is answered 503 and closed. Connections
+  waiting for a request (idle, kept alive, or sending their head) wait outside
+  the pool, at most ``max_parked`` of them (the one idle longest is closed for
+  a new one). A request must arrive whole within ``request_timeout_s`` of its
+  first byte (else 408) and an idle connection is closed after
+  ``idle_timeout_s``. Requests are framed strictly (RFC 9112:
   one decimal ``Content-Length`` or ``Transfer-Encoding: chunked`` alone, no
   folded or malformed header lines); anything a proxy could frame differently
   is answered 400 (or 501/505) and its connection closed, see
@@ -105,7 +108,7 @@ class ReceiverStats:
     spans_rejected: int = 0
     throttled: int = 0
     refused: int = 0  # 4xx other than 429
-    connections_refused: int = 0  # every worker busy and the connection queue full
+    connections_refused: int = 0  # 503: the request queue full, or the parked connections
     store_errors: int = 0
     not_stored: dict[str, int] = field(default_factory=dict)  # signal -> items refused
 
@@ -167,6 +170,7 @@ class OtlpReceiver:
         max_spans_per_request: int = 8192,
         workers: int = 16,
         backlog: int = 64,
+        max_parked: int = 512,
         request_timeout_s: float = 30.0,
         idle_timeout_s: float = 10.0,
         commit_timeout_s: float = 30.0,
@@ -194,6 +198,7 @@ class OtlpReceiver:
         self.max_spans_per_request = max_spans_per_request
         self.workers = workers
         self.backlog = backlog
+        self.max_parked = max_parked
         self.request_timeout_s = request_timeout_s
         self.idle_timeout_s = idle_timeout_s
         self.budget = ByteBudget(max_queue_bytes)
@@ -230,6 +235,7 @@ class OtlpReceiver:
         server = cls((self.host.strip("[]"), self.port), Handler, bind_and_activate=False)
         server.receiver = self
         server.workers, server.backlog = self.workers, self.backlog
+        server.max_parked = self.max_parked
         try:
             server.server_bind()
             server.server_activate()
