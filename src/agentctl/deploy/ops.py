@@ -171,6 +171,8 @@ class ObjectOps:
             ).data
         except kerr.NotFound:
             return None
+        if data is None:
+            raise self._not_kubernetes(path, f"nothing (an empty answer), not a {res.kind}")
         if (
             not isinstance(data, dict)
             or "metadata" not in data

@@ -15,11 +15,10 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
-from agentctl.deploy import errors as kerr
-from agentctl.deploy.answers import count, mapping, objects
+from agentctl.deploy.answers import count, mapping, objects, text
 from agentctl.deploy.client import ConnectOptions, KubeClient, connect
+from agentctl.deploy.discovery import well_known
 from agentctl.errors import ClusterError, UsageError
 
 DEFAULT_PORTS = {"tempo": 3200, "jaeger": 16686}
@@ -89,15 +88,9 @@ class PortForward:
     def start(self) -> str:
         from kubernetes import client
 
-        what = f"{self.target.kind}/{self.target.name} in namespace {self.namespace}"
         kube = connect(self.connect_options)
         try:
             self.pod, self.remote_port = self._resolve(kube)
-        except kerr.NotFound:
-            kube.close()
-            raise ClusterError(
-                f"{what}: not found", hint="check the name and --namespace"
-            ) from None
         except BaseException:
             kube.close()
             raise
@@ -117,23 +110,29 @@ class PortForward:
             self._threads.append(thread)
         thread.start()
 
-    def _get(self, kube: KubeClient, path: str, **query: Any) -> dict[str, Any]:
-        data = kube.request(
-            "GET", f"/api/v1/namespaces/{quote(self.namespace)}/{path}", query=query
-        ).data
-        return data if isinstance(data, dict) else {}
+    def _get(self, kube: KubeClient, kind: str) -> dict[str, Any]:
+        """The target (a Pod or a Service), read and checked as every answer is
+        (:meth:`KubeClient.get`: an answer that is no such object is an error naming
+        the endpoint)."""
+        obj = kube.get(well_known("", kind), self.namespace, self.target.name)
+        if obj is None:
+            raise ClusterError(
+                f"{self.target.kind}/{self.target.name} in namespace {self.namespace}: not found",
+                hint="check the name and --namespace",
+            )
+        return obj
 
     def _resolve(self, kube: KubeClient) -> tuple[str, int]:
         port = self.target.port
         if self.target.kind == "pod":
-            pod = self._get(kube, f"pods/{quote(self.target.name)}")
+            pod = self._get(kube, "Pod")
             port = port or self.default_port or _first_container_port(pod)
             if not port or not 0 < port < 65536:
                 raise ClusterError(
                     f"pod/{self.target.name}: no port given and none declared; use pod/NAME:PORT"
                 )
             return self.target.name, port
-        svc = self._get(kube, f"services/{quote(self.target.name)}")
+        svc = self._get(kube, "Service")
         spec = mapping(svc.get("spec"))
         selector = {k: v for k, v in mapping(spec.get("selector")).items() if isinstance(v, str)}
         if not selector:
@@ -142,8 +141,13 @@ class PortForward:
             )
         svc_port = _service_port(spec, port or self.default_port)
         label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-        pods = objects(self._get(kube, "pods", labelSelector=label_selector).get("items"))
-        running = [p for p in pods if mapping(p.get("status")).get("phase") == "Running"]
+        pods, _ = kube.list(well_known("", "Pod"), self.namespace, labels=label_selector)
+        running = [
+            p
+            for p in pods
+            if mapping(p.get("status")).get("phase") == "Running"
+            and _name(p)  # no name: no pod to reach
+        ]
         if not running:
             raise ClusterError(
                 f"svc/{self.target.name}: no running pod behind it ({label_selector})"
@@ -165,7 +169,7 @@ class PortForward:
             raise ClusterError(
                 f"svc/{self.target.name}: cannot tell which port to forward; use svc/NAME:PORT"
             )
-        return str(mapping(pod.get("metadata")).get("name", "")), remote
+        return _name(pod), remote
 
     def _accept_loop(self, listener: socket.socket) -> None:
         # The listener is passed in, never read from self: stop() may clear that at any moment.
@@ -282,6 +286,10 @@ def _service_port(spec: dict[str, Any], wanted: int | None) -> dict[str, Any] | 
     if wanted:
         return next((p for p in ports if p.get("port") == wanted), None)
     return dict(ports[0])
+
+
+def _name(obj: dict[str, Any]) -> str:
+    return text(mapping(obj.get("metadata")).get("name")) or ""
 
 
 def _containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
