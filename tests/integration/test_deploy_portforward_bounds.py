@@ -8,6 +8,7 @@ joins a message's frames without limit, and the client's forwarding thread raise
 from __future__ import annotations
 
 import json
+import socket
 import struct
 import threading
 import time
@@ -230,3 +231,64 @@ def test_a_pod_whose_ports_are_of_odd_shape_declares_none(
         assert err.value.message == (
             "pod/tempo-0: no port given and none declared; use pod/NAME:PORT"
         )
+
+
+BLOCK = 64 * 1024
+
+
+def expected(pos: int, n: int) -> bytes:
+    """The ``n`` bytes of the stream below from ``pos``: block i is 64 KiB of byte i % 256."""
+    out = bytearray()
+    while n:
+        block, offset = divmod(pos, BLOCK)
+        take = min(n, BLOCK - offset)
+        out += bytes([block % 256]) * take
+        pos, n = pos + take, n - take
+    return bytes(out)
+
+
+def test_a_local_reader_that_does_not_read_holds_the_api_server_back(tmp_path: Path) -> None:
+    """The forward holds a bounded amount for a local end that does not read: the API
+    server's writes wait (as TCP makes a sender wait) rather than the forward holding the
+    whole stream; once the reader reads, every byte comes, in order."""
+    from agentctl.deploy.client import ConnectOptions
+    from agentctl.deploy.portforward import PortForward, parse_target
+
+    blocks = 48 * 1024 * 1024 // BLOCK
+    sent = [0]
+    done = threading.Event()
+
+    def stream(out: Any) -> None:
+        for i in range(blocks):
+            out.write(frame(b"\x00" + bytes([i % 256]) * BLOCK))
+            sent[0] += BLOCK
+        out.flush()
+        done.set()
+
+    with FakeKube() as kube:
+        tempo_service(kube, {"selector": {"app": "tempo"}, "ports": [{"port": 3200}]})
+        kube.add_pod("observability", "tempo-0", {"app": "tempo"})
+        kube.forward_port("observability", "tempo-0", 3200, stream)
+        kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig")
+        fwd = PortForward(
+            parse_target("svc/tempo"),
+            "observability",
+            connect_options=ConnectOptions(kubeconfig=str(kubeconfig)),
+        )
+        fwd.start()
+        try:
+            with socket.create_connection(("127.0.0.1", fwd.local_port)) as conn:
+                # nothing read: wait until the server's writes stop going out (or all went)
+                last, still, deadline = -1, 0, time.monotonic() + 60
+                while not done.is_set() and still < 20 and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    still, last = (still + 1 if sent[0] == last else 0), sent[0]
+                assert not done.is_set() and sent[0] < blocks * BLOCK
+                conn.settimeout(30)
+                got = 0
+                while data := conn.recv(1 << 20):
+                    assert data == expected(got, len(data)), got
+                    got += len(data)
+                assert got == blocks * BLOCK
+        finally:
+            fwd.stop()
