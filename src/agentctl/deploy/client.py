@@ -597,11 +597,17 @@ class KubeClient(ObjectOps):
             with contextlib.suppress(Exception):
                 self.transport.open_connection(self.opts.connect_timeout)
 
-    def open_connections(self, n: int) -> None:
+    def open_connections(self, n: int) -> list[threading.Thread]:
         """Start opening ``n`` more connections (:meth:`open_connection`), each on a daemon
-        thread nothing waits for: a round that starts before they are open opens its own."""
-        for _ in range(n):
-            threading.Thread(target=self.open_connection, name=AHEAD_THREAD, daemon=True).start()
+        thread (returned, to wait for): a round that starts before they are open opens its
+        own."""
+        threads = [
+            threading.Thread(target=self.open_connection, name=AHEAD_THREAD, daemon=True)
+            for _ in range(n)
+        ]
+        for thread in threads:
+            thread.start()
+        return threads
 
     def ahead(self, key: Any, fn: Callable[[], Any]) -> None:
         """Start ``fn`` now, on a thread of its own; :meth:`take_ahead` (``key``, unless None)
