@@ -500,8 +500,8 @@ def _proxy(ws: Any, ports: list[Any]) -> None:
                     port.python.close()
         for sock in writable:
             if sock is ws:
-                sent = ws.sock.send(outgoing)
-                del outgoing[:sent]
+                if ws.connected:  # not given up while reading, a moment ago
+                    del outgoing[: ws.sock.send(outgoing)]
                 continue
             port = by_socket[sock]
             if port.python.fileno() != -1:
