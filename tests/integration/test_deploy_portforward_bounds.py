@@ -7,6 +7,8 @@ joins a message's frames without limit, and the client's forwarding thread raise
 
 from __future__ import annotations
 
+import json
+import socket
 import struct
 import threading
 import time
@@ -170,3 +172,165 @@ def test_a_send_to_an_api_server_gone_away_ends_the_forwarding_thread_quietly() 
     finally:
         for s in (ws_end, api_end, local, client):
             s.close()
+
+
+PODS = "/api/v1/namespaces/observability/pods"
+SERVICE = "/api/v1/namespaces/observability/services/tempo"
+NOT_KUBE = "this does not look like a Kubernetes API server"
+
+
+@pytest.mark.parametrize(
+    ("target", "path", "answer", "says"),
+    [
+        ("pod/tempo-0", f"{PODS}/tempo-0", [1], 'answered 200 OK (application/json: "[1]"), not a JSON object'),
+        ("pod/tempo-0", f"{PODS}/tempo-0", {"kind": "Pod", "metadata": [1]},
+         "answered 200 with a Pod that has metadata a list, not an object"),
+        ("pod/tempo-0", f"{PODS}/tempo-0", {"kind": "Service", "metadata": {"name": "tempo-0"}},
+         "answered 200 with a JSON object that is not a Pod"),
+        ("pod/tempo-0", f"{PODS}/tempo-0", None, "answered 200 with nothing (an empty answer), not a Pod"),
+        ("svc/tempo", SERVICE, {"kind": "Service", "metadata": {"name": "tempo"}, "spec": [1]},
+         "answered 200 with a Service that has spec a list, not an object"),
+        ("svc/tempo", SERVICE, None, "answered 200 with nothing (an empty answer), not a Service"),
+        ("svc/tempo", f"{PODS}?", {"kind": "PodList", "metadata": {}, "items": "x"},
+         "answered 200 with a JSON object that is not a list of pods"),
+        ("svc/tempo", f"{PODS}?", {"kind": "PodList", "metadata": {}, "items": [[1]]},
+         "answered 200 with a list of pods whose items[0] is a list, not an object"),
+        ("svc/tempo", f"{PODS}?", {"kind": "PodList", "metadata": {},
+                                   "items": [{"metadata": {"name": 5}, "status": {"phase": "Running"}}]},
+         "answered 200 with a list of pods whose items[0] has metadata.name a number, not a string"),
+    ],
+    ids=["pod-list", "pod-metadata-list", "pod-of-other-kind", "pod-empty", "service-spec-list",
+         "service-empty", "pods-items-string", "pods-item-list", "pods-item-name-number"],
+)  # fmt: skip
+def test_a_target_answered_in_no_kubernetes_shape_is_one_line_naming_the_endpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, path: str, answer: Any, says: str
+) -> None:
+    with FakeKube() as kube:
+        tempo_service(kube, {"selector": {"app": "tempo"}, "ports": [{"port": 3200}]})
+        kube.add_pod("observability", "tempo-0", {"app": "tempo"})
+        body = b"" if answer is None else json.dumps(answer).encode()
+        kube.answer_raw(200, body, content_type="application/json", path_prefix=path)
+        monkeypatch.setenv("KUBECONFIG", str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
+        res = run_cli("trace", "--source", "tempo", "--port-forward", target)
+        assert res.exit_code == 3, res.stderr
+        assert "Traceback" not in res.stderr
+        (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+        endpoint = f"error: {kube.url}{path.rstrip('?')} (context fake) {says}: {NOT_KUBE}"
+        assert line == endpoint, line
+        assert not kube.forwards  # nothing was forwarded on an answer that is no object
+
+
+def test_running_pods_without_a_name_are_none_to_forward_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeKube() as kube:
+        tempo_service(kube, {"selector": {"app": "tempo"}, "ports": [{"port": 3200}]})
+        pods = {"kind": "PodList", "metadata": {},
+                "items": [{"metadata": {"name": None}, "status": {"phase": "Running"}}]}  # fmt: skip
+        kube.answer_raw(200, json.dumps(pods).encode(), content_type="application/json",
+                        path_prefix=f"{PODS}?")  # fmt: skip
+        monkeypatch.setenv("KUBECONFIG", str(kube.write_kubeconfig(tmp_path / "kubeconfig")))
+        res = run_cli("trace", "--source", "tempo", "--port-forward", "svc/tempo")
+        assert res.exit_code == 3, res.stderr
+        (line,) = [ln for ln in res.stderr.splitlines() if ln.startswith("error:")]
+        assert line == "error: svc/tempo: no running pod behind it (app=tempo)", line
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {},
+        {"containers": "x"},
+        {"containers": [None, {"ports": "8080"}]},
+        {"containers": [{"ports": [{"containerPort": "80x"}]}]},
+        {"containers": [{"ports": [{"containerPort": 70000}]}]},
+        {"containers": [{"ports": [{"containerPort": [8080]}]}]},
+    ],
+    ids=["no-containers", "containers-string", "ports-string", "port-text", "port-too-big",
+         "port-list"],
+)  # fmt: skip
+def test_a_pod_whose_ports_are_of_odd_shape_declares_none(
+    tmp_path: Path, spec: dict[str, Any]
+) -> None:
+    from agentctl.deploy.client import ConnectOptions
+    from agentctl.deploy.portforward import PortForward, parse_target
+    from agentctl.errors import ClusterError
+
+    with FakeKube() as kube:
+        tempo_service(kube, {"selector": {"app": "tempo"}, "ports": [{"port": 3200}]})
+        pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {"name": "tempo-0", "namespace": "observability"}, "spec": spec}  # fmt: skip
+        kube.answer_raw(200, json.dumps(pod).encode(), content_type="application/json",
+                        path_prefix=f"{PODS}/tempo-0")  # fmt: skip
+        kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig")
+        fwd = PortForward(
+            parse_target("pod/tempo-0"),
+            "observability",
+            connect_options=ConnectOptions(kubeconfig=str(kubeconfig)),
+        )
+        with pytest.raises(ClusterError) as err:
+            fwd.start()
+        assert err.value.message == (
+            "pod/tempo-0: no port given and none declared; use pod/NAME:PORT"
+        )
+
+
+BLOCK = 64 * 1024
+
+
+def expected(pos: int, n: int) -> bytes:
+    """The ``n`` bytes of the stream below from ``pos``: block i is 64 KiB of byte i % 256."""
+    out = bytearray()
+    while n:
+        block, offset = divmod(pos, BLOCK)
+        take = min(n, BLOCK - offset)
+        out += bytes([block % 256]) * take
+        pos, n = pos + take, n - take
+    return bytes(out)
+
+
+def test_a_local_reader_that_does_not_read_holds_the_api_server_back(tmp_path: Path) -> None:
+    """The forward holds a bounded amount for a local end that does not read: the API
+    server's writes wait (as TCP makes a sender wait) rather than the forward holding the
+    whole stream; once the reader reads, every byte comes, in order."""
+    from agentctl.deploy.client import ConnectOptions
+    from agentctl.deploy.portforward import PortForward, parse_target
+
+    blocks = 48 * 1024 * 1024 // BLOCK
+    sent = [0]
+    done = threading.Event()
+
+    def stream(out: Any) -> None:
+        for i in range(blocks):
+            out.write(frame(b"\x00" + bytes([i % 256]) * BLOCK))
+            sent[0] += BLOCK
+        out.flush()
+        done.set()
+
+    with FakeKube() as kube:
+        tempo_service(kube, {"selector": {"app": "tempo"}, "ports": [{"port": 3200}]})
+        kube.add_pod("observability", "tempo-0", {"app": "tempo"})
+        kube.forward_port("observability", "tempo-0", 3200, stream)
+        kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig")
+        fwd = PortForward(
+            parse_target("svc/tempo"),
+            "observability",
+            connect_options=ConnectOptions(kubeconfig=str(kubeconfig)),
+        )
+        fwd.start()
+        try:
+            with socket.create_connection(("127.0.0.1", fwd.local_port)) as conn:
+                # nothing read: wait until the server's writes stop going out (or all went)
+                last, still, deadline = -1, 0, time.monotonic() + 60
+                while not done.is_set() and still < 20 and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    still, last = (still + 1 if sent[0] == last else 0), sent[0]
+                assert not done.is_set() and sent[0] < blocks * BLOCK
+                conn.settimeout(30)
+                got = 0
+                while data := conn.recv(1 << 20):
+                    assert data == expected(got, len(data)), got
+                    got += len(data)
+                assert got == blocks * BLOCK
+        finally:
+            fwd.stop()

@@ -28,14 +28,26 @@ def interpret(
     """The JSON object of a successful answer (None when empty); NotKubernetes when it is none."""
     if not body.strip():
         return None
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = None
+    data, deep = decoded(body)
     if not isinstance(data, dict):
         what = answered(status, reason or "", _ctype(headers), body)
-        raise not_kubernetes(target, path, f"{what}, not a JSON object", status=status)
+        why = TOO_DEEP if deep else "not a JSON object"
+        raise not_kubernetes(target, path, f"{what}, {why}", status=status)
     return data
+
+
+TOO_DEEP = "JSON nested too deeply to read"
+
+
+def decoded(body: bytes | str) -> tuple[Any, bool]:
+    """The JSON value of a body (None when it is no JSON), and whether it nests too
+    deeply for the parser to read (which raises RecursionError, not ValueError)."""
+    try:
+        return json.loads(body), False
+    except ValueError:
+        return None, False
+    except RecursionError:
+        return None, True
 
 
 # ObjectMeta's fields read as strings, and its maps of strings.

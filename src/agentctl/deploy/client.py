@@ -27,11 +27,11 @@ import json
 import math
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agentctl.deploy import answers
 from agentctl.deploy import errors as kerr
@@ -40,6 +40,9 @@ from agentctl.deploy.ops import APPLY_PATCH, ObjectOps
 from agentctl.deploy.retry import RetryPolicy
 from agentctl.errors import ClusterError
 from agentctl.urls import without_userinfo
+
+if TYPE_CHECKING:
+    from urllib3 import HTTPResponse
 
 SA_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 AHEAD_THREAD = "agentctl-kube-ahead"  # the threads of KubeClient.ahead
@@ -594,11 +597,17 @@ class KubeClient(ObjectOps):
             with contextlib.suppress(Exception):
                 self.transport.open_connection(self.opts.connect_timeout)
 
-    def open_connections(self, n: int) -> None:
+    def open_connections(self, n: int) -> list[threading.Thread]:
         """Start opening ``n`` more connections (:meth:`open_connection`), each on a daemon
-        thread nothing waits for: a round that starts before they are open opens its own."""
-        for _ in range(n):
-            threading.Thread(target=self.open_connection, name=AHEAD_THREAD, daemon=True).start()
+        thread (returned, to wait for): a round that starts before they are open opens its
+        own."""
+        threads = [
+            threading.Thread(target=self.open_connection, name=AHEAD_THREAD, daemon=True)
+            for _ in range(n)
+        ]
+        for thread in threads:
+            thread.start()
+        return threads
 
     def ahead(self, key: Any, fn: Callable[[], Any]) -> None:
         """Start ``fn`` now, on a thread of its own; :meth:`take_ahead` (``key``, unless None)
@@ -850,14 +859,13 @@ class KubeClient(ObjectOps):
         err.not_sent = not_sent  # type: ignore[attr-defined]
         return err
 
-    def stream_lines(self, resp: Any, *, keep_blank: bool = False) -> Iterator[bytes]:
+    def stream_lines(self, resp: _Stream, *, keep_blank: bool = False) -> Iterator[bytes]:
         """Lines of a streamed answer (``request(..., stream=True)``), each at most
         :data:`MAX_LINE_BYTES`: a longer one closes the stream and is an error naming it."""
         t = self.target
 
         def too_long() -> kerr.ApiFailure:
-            path = getattr(resp, "path", "")
-            return kerr.too_large(t.server, t.context, path, MAX_LINE_BYTES, line=True)
+            return kerr.too_large(t.server, t.context, resp.path, MAX_LINE_BYTES, line=True)
 
         return _lines(resp, keep_blank=keep_blank, too_long=too_long)
 
@@ -870,32 +878,42 @@ def _wait_for_ever(response: Any) -> None:
 
 
 class _Stream:
-    """A streamed answer: the urllib3 response (whose attributes it passes on), and the
-    path it answers, for messages."""
+    """A streamed answer (``request(..., stream=True)``): what its readers use of the
+    urllib3 response, and the path it answers, for messages."""
 
-    def __init__(self, response: Any, path: str) -> None:
-        self.response = response
+    def __init__(self, response: HTTPResponse, path: str) -> None:
+        self._response = response
         self.path = path
+        self.headers: Mapping[str, str] = response.headers
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.response, name)
+    def chunks(self) -> Iterator[bytes]:
+        """The body's bytes as they arrive: each chunk of a chunked body, or whatever
+        one read of the socket gives (``stream(n)`` would wait for n bytes)."""
+        resp = self._response
+        if resp.chunked:
+            yield from resp.read_chunked(decode_content=True)
+            return
+        if not hasattr(resp, "read1"):  # an urllib3 before 2
+            yield from resp.stream(4096)
+            return
+        while chunk := resp.read1(65536):
+            yield chunk
 
+    def read(self, amount: int) -> bytes:
+        """At most ``amount`` bytes of the body (all of them when it is shorter)."""
+        return bytes(self._response.read(amount))
 
-def _arriving(resp: Any) -> Iterator[bytes]:
-    """A response body's bytes as they arrive: each chunk of a chunked body, or
-    whatever one read of the socket gives (``stream(n)`` would wait for n bytes)."""
-    if getattr(resp, "chunked", False):
-        yield from resp.read_chunked(decode_content=True)
-        return
-    if not hasattr(resp, "read1"):
-        yield from resp.stream(4096)
-        return
-    while chunk := resp.read1(65536):
-        yield chunk
+    def close(self) -> None:
+        """Close the connection (a stream left unread never goes back to the pool)."""
+        self._response.close()
+
+    def release_conn(self) -> None:
+        """Give the connection back to the pool (a stream read to its end)."""
+        self._response.release_conn()
 
 
 def _lines(
-    resp: Any, *, too_long: Callable[[], Exception], keep_blank: bool = False
+    resp: _Stream, *, too_long: Callable[[], Exception], keep_blank: bool = False
 ) -> Iterator[bytes]:
     """Lines of a streamed (usually chunked) response, as they arrive.
 
@@ -912,7 +930,7 @@ def _lines(
         return too_long()
 
     try:
-        for chunk in _arriving(resp):
+        for chunk in resp.chunks():
             if b"\n" not in chunk:
                 buf += chunk
                 if len(buf) > limit:

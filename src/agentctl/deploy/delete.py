@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentctl.deploy import answers
 from agentctl.deploy import inventory as invmod
 from agentctl.deploy.client import KubeClient
 from agentctl.deploy.discovery import ResourceInfo, well_known
@@ -64,32 +65,30 @@ def plan(client: KubeClient, deployed: Deployed, *, delete_data: bool) -> Delete
 
     tasks = [("members", i) for i in infos] + [("runs", i) for i in runs] + [("claims", pvc)]
     found = client.map(fetch, tasks)
-    members = [
-        o for (what, _), objs in zip(tasks, found, strict=True) if what == "members" for o in objs
-    ]
-    ours = set(invmod.orphans(members, set(), inv))
-    refs: set[ObjectRef] = {ObjectRef(r.group, r.kind, r.namespace, r.name) for r in ours}
-    refs |= {
-        ObjectRef.of(o)
-        for (what, _), objs in zip(tasks, found, strict=True)
-        if what == "runs"
-        for o in objs
-    }
-    claims = {
-        ObjectRef.of(o)
-        for (what, _), objs in zip(tasks, found, strict=True)
-        if what == "claims"
-        for o in objs
-    }
+    refs: set[ObjectRef] = set()
+    claims: set[ObjectRef] = set()
+    for (what, info), objs in zip(tasks, found, strict=True):
+        if what == "members":
+            ours = set(invmod.orphans(objs, set(), inv))
+            objs = [o for o in objs if ObjectRef.of(o) in ours]
+        (claims if what == "claims" else refs).update(_listed(info, ns, objs))
     out = DeletePlan(inv.agent, ns, inventory=ObjectRef("", "ConfigMap", ns, inv.name))
     for ref in sorted(refs | claims, key=lambda r: (-level_of(r.kind), r.kind, r.name)):
-        ref = ObjectRef(ref.group, ref.kind, ref.namespace, ref.name)
         if ref.kind in DATA_KINDS and not delete_data:
             if ref not in out.keep:
                 out.keep.append(ref)
         elif ref not in out.delete:
             out.delete.append(ref)
     return out
+
+
+def _listed(info: ResourceInfo, namespace: str, objs: list[dict[str, Any]]) -> set[ObjectRef]:
+    """The objects of a list of ``info`` in ``namespace``, each as the object of that kind
+    at that place (whatever else it says of itself); one without a name is none to
+    delete: the path without a name is the whole collection's."""
+    where = namespace if info.namespaced else ""
+    names = (answers.text(answers.mapping(o.get("metadata")).get("name")) for o in objs)
+    return {ObjectRef(info.group, info.kind, where, name) for name in names if name}
 
 
 def execute(client: KubeClient, p: DeletePlan) -> list[ObjectRef]:

@@ -47,6 +47,7 @@ WELL_KNOWN: dict[tuple[str, str], tuple[str, str, bool]] = {
     ("", "Namespace"): ("v1", "namespaces", False),
     ("", "ConfigMap"): ("v1", "configmaps", True),
     ("", "Pod"): ("v1", "pods", True),
+    ("", "Service"): ("v1", "services", True),
     ("", "Event"): ("v1", "events", True),
     ("", "PersistentVolumeClaim"): ("v1", "persistentvolumeclaims", True),
     ("networking.k8s.io", "NetworkPolicy"): ("v1", "networkpolicies", True),

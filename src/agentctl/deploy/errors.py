@@ -179,7 +179,7 @@ def status_body(body: str | bytes | None) -> dict[str, Any]:
         return {}
     try:
         doc = json.loads(body)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: nested too deeply
         return {
             "message": (body.decode(errors="replace") if isinstance(body, bytes) else body).strip()[
                 :300

@@ -155,7 +155,7 @@ class Inventory:
         )
         try:
             objects = json.loads(data.get("objects") or "[]")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
             objects = []
         for o in objects if isinstance(objects, list) else []:
             if isinstance(o, dict) and o.get("kind") and o.get("name"):

@@ -6,7 +6,6 @@ error translation live in ``client.py``).
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -171,13 +170,19 @@ class ObjectOps:
             ).data
         except kerr.NotFound:
             return None
+        if data is None:
+            raise self._not_kubernetes(path, f"nothing (an empty answer), not a {res.kind}")
         if (
             not isinstance(data, dict)
             or "metadata" not in data
             or data.get("kind", res.kind) != res.kind
         ):
             raise self._not_kubernetes(path, f"a JSON object that is not a {res.kind}")
-        return dict(self._answered_object(res, path, data))
+        obj = self._answered_object(res, path, data)
+        problem = _misplaced(obj, res, namespace)
+        if problem:
+            raise self._not_kubernetes(path, f"a {res.kind} that {problem}")
+        return dict(obj)
 
     def list(
         self,
@@ -204,13 +209,13 @@ class ObjectOps:
             raise self._not_kubernetes(path, f"a JSON object that is not a list of {res.plural}")
         items = []
         for i, item in enumerate(data.get("items") or []):
-            problem = answers.object_problem(item, res.kind)
+            problem = answers.object_problem(item, res.kind) or _misplaced(item, res, namespace)
             if problem:
                 raise self._not_kubernetes(
                     path, f"a list of {res.plural} whose items[{i}] {problem}"
                 )
-            item.setdefault("apiVersion", res.api_version)
-            item.setdefault("kind", res.kind)
+            item["apiVersion"] = item.get("apiVersion") or res.api_version
+            item["kind"] = res.kind
             items.append(item)
         return items, str((data.get("metadata") or {}).get("resourceVersion") or "")
 
@@ -304,7 +309,9 @@ class ObjectOps:
         propagation: str = "Background",
         dry_run: bool = False,
     ) -> bool:
-        """Delete; False when it was already gone."""
+        """Delete; False when it was already gone (or is nothing: no name)."""
+        if not name:  # the path without a name is the whole collection's: never sent
+            return False
         path = res.path(namespace, name)
         body = {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": propagation}
         query = {"dryRun": "All" if dry_run else None}
@@ -347,17 +354,18 @@ class ObjectOps:
             "GET", path, query=query, info=info, stream=True, read_timeout=timeout_seconds + 15
         ).data
         for line in self.stream_lines(resp):
-            try:
-                event = json.loads(line)
-            except ValueError:
-                event = None
-            problem = answers.event_problem(event, res.kind)
+            event, deep = answers.decoded(line)
+            problem = f"is {answers.TOO_DEEP}" if deep else answers.event_problem(event, res.kind)
+            if not problem and event["type"] not in ("ERROR", "BOOKMARK"):
+                # (a bookmark's object says only its kind and a resourceVersion)
+                misplaced = _misplaced(event["object"], res, namespace)
+                problem = f"has an object that {misplaced}" if misplaced else None
             if problem:
                 raise self._not_kubernetes(path, f"a watch event that {problem}")
             obj = event["object"]
             if event["type"] != "ERROR":
-                obj.setdefault("apiVersion", res.api_version)
-                obj.setdefault("kind", res.kind)
+                obj["apiVersion"] = obj.get("apiVersion") or res.api_version
+                obj["kind"] = obj.get("kind") or res.kind
             yield event
 
     def pod_logs(
@@ -400,6 +408,30 @@ class ObjectOps:
         ).data
         for line in self.stream_lines(resp):
             yield line.decode("utf-8", errors="replace")
+
+
+def _misplaced(obj: dict[str, Any], res: ResourceInfo, namespace: str | None) -> str | None:
+    """What makes an answered object (checked by :func:`answers.object_problem`) not one
+    of those asked for: another kind, or another namespace than the one asked about.
+
+    One that does not say its namespace is in the one asked about, and is given it:
+    what is done to it next (logs read, a delete) goes there. Listed across namespaces,
+    an object of a namespaced kind must say which it is in."""
+    kind = obj.get("kind")
+    if kind and kind != res.kind:
+        return f"is a {kind}, not a {res.kind}"
+    if not res.namespaced:
+        return None
+    md = obj.get("metadata")
+    if md is None:
+        md = obj["metadata"] = {}
+    placed = md.get("namespace")
+    if namespace and placed and placed != namespace:
+        return f"is in namespace {placed}, not {namespace}"
+    if not namespace and not placed:
+        return "has no metadata.namespace"
+    md["namespace"] = placed or namespace
+    return None
 
 
 def not_served_yet(gv: str, waited: float) -> kerr.NotServed:

@@ -15,11 +15,10 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
-from agentctl.deploy import errors as kerr
-from agentctl.deploy.answers import count, mapping, objects
+from agentctl.deploy.answers import count, mapping, objects, text
 from agentctl.deploy.client import ConnectOptions, KubeClient, connect
+from agentctl.deploy.discovery import well_known
 from agentctl.errors import ClusterError, UsageError
 
 DEFAULT_PORTS = {"tempo": 3200, "jaeger": 16686}
@@ -28,6 +27,10 @@ DEFAULT_PORTS = {"tempo": 3200, "jaeger": 16686}
 # reads whatever length a frame announces.
 MAX_FRAME = 16 * 1024 * 1024
 MAX_ERROR_TEXT = 64 * 1024  # what the error channel of a stream may say in all
+# Bytes a forward holds for a side that does not take them (a local reader that reads
+# slowly, an API server that does): past that, it stops reading the other side.
+MAX_PENDING = 4 * 1024 * 1024
+CHUNK = 256 * 1024  # bytes read from, or handed to, a local end at a time
 _OWNER = threading.local()  # the forward whose stream the WebSocket being built carries
 
 
@@ -89,15 +92,9 @@ class PortForward:
     def start(self) -> str:
         from kubernetes import client
 
-        what = f"{self.target.kind}/{self.target.name} in namespace {self.namespace}"
         kube = connect(self.connect_options)
         try:
             self.pod, self.remote_port = self._resolve(kube)
-        except kerr.NotFound:
-            kube.close()
-            raise ClusterError(
-                f"{what}: not found", hint="check the name and --namespace"
-            ) from None
         except BaseException:
             kube.close()
             raise
@@ -117,23 +114,29 @@ class PortForward:
             self._threads.append(thread)
         thread.start()
 
-    def _get(self, kube: KubeClient, path: str, **query: Any) -> dict[str, Any]:
-        data = kube.request(
-            "GET", f"/api/v1/namespaces/{quote(self.namespace)}/{path}", query=query
-        ).data
-        return data if isinstance(data, dict) else {}
+    def _get(self, kube: KubeClient, kind: str) -> dict[str, Any]:
+        """The target (a Pod or a Service), read and checked as every answer is
+        (:meth:`KubeClient.get`: an answer that is no such object is an error naming
+        the endpoint)."""
+        obj = kube.get(well_known("", kind), self.namespace, self.target.name)
+        if obj is None:
+            raise ClusterError(
+                f"{self.target.kind}/{self.target.name} in namespace {self.namespace}: not found",
+                hint="check the name and --namespace",
+            )
+        return obj
 
     def _resolve(self, kube: KubeClient) -> tuple[str, int]:
         port = self.target.port
         if self.target.kind == "pod":
-            pod = self._get(kube, f"pods/{quote(self.target.name)}")
+            pod = self._get(kube, "Pod")
             port = port or self.default_port or _first_container_port(pod)
             if not port or not 0 < port < 65536:
                 raise ClusterError(
                     f"pod/{self.target.name}: no port given and none declared; use pod/NAME:PORT"
                 )
             return self.target.name, port
-        svc = self._get(kube, f"services/{quote(self.target.name)}")
+        svc = self._get(kube, "Service")
         spec = mapping(svc.get("spec"))
         selector = {k: v for k, v in mapping(spec.get("selector")).items() if isinstance(v, str)}
         if not selector:
@@ -142,8 +145,13 @@ class PortForward:
             )
         svc_port = _service_port(spec, port or self.default_port)
         label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-        pods = objects(self._get(kube, "pods", labelSelector=label_selector).get("items"))
-        running = [p for p in pods if mapping(p.get("status")).get("phase") == "Running"]
+        pods, _ = kube.list(well_known("", "Pod"), self.namespace, labels=label_selector)
+        running = [
+            p
+            for p in pods
+            if mapping(p.get("status")).get("phase") == "Running"
+            and _name(p)  # no name: no pod to reach
+        ]
         if not running:
             raise ClusterError(
                 f"svc/{self.target.name}: no running pod behind it ({label_selector})"
@@ -165,7 +173,7 @@ class PortForward:
             raise ClusterError(
                 f"svc/{self.target.name}: cannot tell which port to forward; use svc/NAME:PORT"
             )
-        return str(mapping(pod.get("metadata")).get("name", "")), remote
+        return _name(pod), remote
 
     def _accept_loop(self, listener: socket.socket) -> None:
         # The listener is passed in, never read from self: stop() may clear that at any moment.
@@ -284,6 +292,10 @@ def _service_port(spec: dict[str, Any], wanted: int | None) -> dict[str, Any] | 
     return dict(ports[0])
 
 
+def _name(obj: dict[str, Any]) -> str:
+    return text(mapping(obj.get("metadata")).get("name")) or ""
+
+
 def _containers(pod: dict[str, Any]) -> list[dict[str, Any]]:
     return objects(mapping(pod.get("spec")).get("containers"))
 
@@ -384,14 +396,13 @@ def _bound_websocket_frames() -> None:
             return ""
 
     ws_client.WebSocket = Bounded  # type: ignore[misc]
-    proxy = ws_client.PortForward._proxy
 
     def quiet_proxy(self: Any) -> None:
-        """The client's forwarding thread, ended as a closed stream when a send fails (a
-        broken pipe when the API server or the local end went away first): it printed a
-        traceback."""
+        """The client's forwarding thread, bounded (:func:`_proxy`) and ended as a closed
+        stream when a send fails (a broken pipe when the API server or the local end went
+        away first): it printed a traceback."""
         try:
-            proxy(self)
+            _proxy(self.websocket, list(self.local_ports.values()))
         except (OSError, WebSocketConnectionClosedException):
             for port in self.local_ports.values():
                 with contextlib.suppress(OSError):
@@ -400,3 +411,99 @@ def _bound_websocket_frames() -> None:
                 self.websocket.close()
 
     ws_client.PortForward._proxy = quiet_proxy  # type: ignore[method-assign]
+
+
+def _proxy(ws: Any, ports: list[Any]) -> None:
+    """Pipe the bytes of the client's ``PortForward`` ports (``python`` halves of socket
+    pairs) and its WebSocket, holding at most about :data:`MAX_PENDING` bytes each way.
+
+    The client's own thread read whatever the WebSocket brought and kept it until the
+    local end took it: a reader that reads slowly (or not at all) made it hold the whole
+    stream. Here the WebSocket is not read while a port holds that much for its local
+    end, nor a port while that much waits to go out: the API server then waits, as TCP
+    makes a sender wait."""
+    import select
+    import ssl
+
+    from websocket import ABNF, WebSocketConnectionClosedException
+
+    channels: dict[int, Any] = {}
+    for ix, port in enumerate(ports):
+        channels[2 * ix] = channels[2 * ix + 1] = port
+        port.data = bytearray()
+        port.python.setblocking(False)  # select says when; a send takes what fits
+    by_socket = {port.python: port for port in ports}
+    opened: set[int] = set()  # channels whose first frame (the port number) came
+    outgoing = bytearray()  # frames for the API server
+
+    def room() -> bool:
+        return all(len(port.data) < MAX_PENDING for port in ports)
+
+    while True:
+        live = [port for port in ports if port.python.fileno() != -1]
+        if not ws.connected:  # what the server sent is still handed on, then the port closes
+            for port in live:
+                if not port.data:
+                    port.python.close()
+            live = [port for port in live if port.python.fileno() != -1]
+        if not live and not (ws.connected and outgoing):
+            ws.close()
+            return
+        read_ws = ws.connected and room()
+        rlist = [ws] if read_ws else []
+        wlist = [ws] if ws.connected and outgoing else []
+        for port in live:
+            if ws.connected and len(outgoing) < MAX_PENDING:
+                rlist.append(port.python)
+            if port.data:
+                wlist.append(port.python)
+        # bytes TLS has already decrypted are no readable socket to select
+        buffered = read_ws and isinstance(ws.sock, ssl.SSLSocket) and ws.sock.pending() > 0
+        readable, writable, _ = select.select(rlist, wlist, [], 0 if buffered else None)
+        if buffered and ws not in readable:
+            readable.append(ws)
+        for sock in readable:
+            if sock is ws:
+                while True:
+                    try:
+                        opcode, frame = ws.recv_data_frame(True)
+                    except WebSocketConnectionClosedException:
+                        with contextlib.suppress(Exception):
+                            ws.shutdown()  # the loop hands on what came, then closes the ports
+                        break
+                    if opcode == ABNF.OPCODE_BINARY:  # of the checked shape (Bounded)
+                        channel = frame.data[0]
+                        port = channels.get(channel)
+                        if port is None:
+                            raise WebSocketConnectionClosedException(f"channel {channel}")
+                        if channel not in opened:
+                            opened.add(channel)
+                        elif channel % 2:  # the error channel: the port is done
+                            port.error = (port.error or "") + frame.data[1:].decode()
+                            port.python.close()
+                        else:
+                            port.data += frame.data[1:]
+                    tls = isinstance(ws.sock, ssl.SSLSocket)
+                    if not (tls and ws.sock.pending() and room()):
+                        break
+            else:
+                port = by_socket[sock]
+                if port.python.fileno() == -1:
+                    continue
+                try:
+                    data = port.python.recv(CHUNK)
+                except BlockingIOError:
+                    continue
+                if data:
+                    outgoing += ABNF.create_frame(port.channel + data, ABNF.OPCODE_BINARY).format()
+                else:
+                    port.python.close()
+        for sock in writable:
+            if sock is ws:
+                if ws.connected:  # not given up while reading, a moment ago
+                    del outgoing[: ws.sock.send(outgoing)]
+                continue
+            port = by_socket[sock]
+            if port.python.fileno() != -1:
+                with contextlib.suppress(BlockingIOError):
+                    del port.data[: port.python.send(port.data[:CHUNK])]

@@ -250,9 +250,8 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
     np_res = well_known("networking.k8s.io", "NetworkPolicy")
 
     def first(task: tuple[str, str]) -> Any:
-        if task[0] == "connect":
-            client.open_connection()
-            return None
+        if task[0] == "connect":  # started after this round's reads, on threads of their own
+            return client.open_connections(1)
         # sent by read_ahead or read_agent_ahead
         early = client.take_ahead(task if task in AHEAD else (agent, namespace, task))
         if early is not None:
@@ -267,13 +266,14 @@ def preflight(client: KubeClient, source: AgentSource) -> Preflight:
     candidates = live_candidates(agent)
     tasks = [*AHEAD, *agent_tasks(agent, namespace)]
     widest = min(client.opts.max_workers, max(round_sizes(early.objects)))
-    more = max(0, widest - max(len(tasks), client.opened_ahead))
-    if client.opened_ahead:  # this round's reads went ahead: it may take no round trip at
-        client.open_connections(more)  # all, a handshake two; the next rounds meet them
-    else:
-        tasks += [("connect", "")] * more
+    tasks += [("connect", "")] * max(0, widest - max(len(tasks), client.opened_ahead))
     version, api_doc, apis_doc, inv_cm, ns_obj, deny, *live_objs = client.map(first, tasks)
-    live_objs = live_objs[: len(candidates)]
+    live_objs, opening = live_objs[: len(candidates)], live_objs[len(candidates) :]
+    if not client.opened_ahead:
+        # this round took its round trips: the next rounds find the connections open (one
+        # whose reads went ahead may take none, a handshake two: the next rounds meet them)
+        for thread in (t for threads in opening for t in threads):
+            thread.join()
     rmap = resource_map(client, version, api_doc, apis_doc)
     bundle = render_for(source, early, version)
     if bundle.namespace != source.namespace:  # the renderer decided otherwise: look again

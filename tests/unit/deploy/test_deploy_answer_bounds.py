@@ -183,6 +183,11 @@ class _Garbage(BaseHTTPRequestHandler):
             b'{"type": "MODIFIED", "object": {"metadata": {"resourceVersion": 7}}}\n',
             "has an object that has metadata.resourceVersion a number, not a string",
         ),
+        (b"[" * 100_000 + b"]" * 100_000 + b"\n", "is JSON nested too deeply to read"),
+        (
+            b'{"type": "ADDED", "object": {"kind": "Namespace", "metadata": {}}}\n',
+            "has an object that is a Namespace, not a Pod",
+        ),
     ],
 )
 def test_a_watch_line_that_is_no_event_names_the_endpoint(
