@@ -7,7 +7,9 @@ thread. Built in:
 
 - ``GET /healthz`` (liveness) and ``GET /readyz`` (readiness: 503 while the
   project says it is not ready, and while draining);
-- request bodies above ``max_body`` bytes are refused with 413, requests that
+- request bodies above ``max_body`` bytes are refused with 413, bodies that do
+  not arrive within ``body_timeout`` seconds (``AGENT_BODY_TIMEOUT_SECONDS``)
+  with 408, JSON nested deeper than Python can parse with 400; requests that
   take longer than ``request_timeout`` seconds answer 504;
 - a route listed in ``streaming`` answers as server-sent events when the client
   asks for them (``Accept: text/event-stream``): one event for each thing the
@@ -98,6 +100,7 @@ class JsonServer:
         request_timeout: float | None = None,
         drain_seconds: float | None = None,
         shutdown_timeout: float | None = None,
+        body_timeout: float | None = None,
     ) -> None:
         self.host = host
         self.requested_port = port
@@ -109,6 +112,7 @@ class JsonServer:
         self._apps = list(apps or [])
         self.max_body = max_body
         self.request_timeout = request_timeout
+        self.body_timeout = _env_seconds("AGENT_BODY_TIMEOUT_SECONDS", 30.0) if body_timeout is None else body_timeout
         self.drain_seconds = _env_seconds("AGENT_DRAIN_SECONDS", 5.0) if drain_seconds is None else drain_seconds
         # runs in flight may take as long as a request may (the run timeout plus a margin)
         default_shutdown = max(30.0, request_timeout or 0.0)
@@ -193,19 +197,27 @@ class JsonServer:
                     raise HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {self.max_body} bytes")
             except ValueError:
                 raise HTTPError(400, "bad Content-Length") from None
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > self.max_body:
-                raise HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {self.max_body} bytes")
-            chunks.append(chunk)
-        raw = b"".join(chunks)
+        try:
+            raw = await asyncio.wait_for(self._read(request), self.body_timeout or None)
+        except TimeoutError:
+            raise HTTPError(HTTPStatus.REQUEST_TIMEOUT, f"body not received within {self.body_timeout:g}s") from None
         if not raw:
             return {}
         try:
             return json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise HTTPError(400, "body is not valid JSON") from None
+        except RecursionError:
+            raise HTTPError(400, "body is JSON nested too deeply") from None
+
+    async def _read(self, request: Any) -> bytes:
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                raise HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {self.max_body} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def _run(self, handler: Handler, req: Request) -> tuple[int, Any]:
         task = asyncio.ensure_future(_in_thread(handler, req))
