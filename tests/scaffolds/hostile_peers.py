@@ -8,7 +8,8 @@ the API key appears in them, the body or any span.
 
 ``python hostile_peers.py PACKAGE clients`` serves it (offline demo model) to
 hostile HTTP clients: JSON nested deeper than Python parses, a body that never
-completes, a client that drops a streamed run; then a plain request.
+completes, a head that never completes, a client that leaves mid-body, a client
+that drops a streamed run; then a plain request.
 
 Used by tests/scaffolds/test_hostile_peers.py.
 """
@@ -16,6 +17,7 @@ Used by tests/scaffolds/test_hostile_peers.py.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import importlib
 import json
 import logging
@@ -100,6 +102,9 @@ SCENARIOS: dict[str, tuple[int, str, Any]] = {
     "trickle": (200, "application/json", None),
     "silent": (200, "application/json", None),
     "401-echoing-the-key": (401, "application/json", None),
+    "429-retry-after-a-minute": (429, "application/json", {"error": {"message": "slow down"}}),
+    "gzip-bomb": (200, "application/json", None),
+    "gzip": (200, "application/json", None),
     "endless-tool-calls": (200, "application/json", None),
     "ok": (200, "application/json", _completion()),
 }
@@ -151,14 +156,27 @@ class HostileModel:
         elif name in ("too-large", "trickle", "silent"):
             return self._slow(handler, name)
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self._head(handler, status, ctype, len(data))
+        extra = {"Retry-After": "60"} if status == 429 else {}
+        if name.startswith("gzip"):  # a bomb: a few KiB on the wire, 4 MiB once decoded
+            padding = b" " * (4 * 1024 * 1024) if name == "gzip-bomb" else b""
+            data = gzip.compress(padding + json.dumps(_completion()).encode())
+            extra = {"Content-Encoding": "gzip"}
+        self._head(handler, status, ctype, len(data), extra)
         handler.wfile.write(data)
 
     @staticmethod
-    def _head(handler: BaseHTTPRequestHandler, status: int, ctype: str, length: int) -> None:
+    def _head(
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        ctype: str,
+        length: int,
+        extra: dict[str, str] | None = None,
+    ) -> None:
         handler.send_response(status)
         handler.send_header("Content-Type", ctype)
         handler.send_header("Content-Length", str(length))
+        for name, value in (extra or {}).items():
+            handler.send_header(name, value)
         handler.end_headers()
 
     def _slow(self, handler: BaseHTTPRequestHandler, name: str) -> None:
@@ -275,7 +293,7 @@ def _model(package: str, workdir: str) -> dict[str, Any]:
 def _clients(package: str, workdir: str) -> dict[str, Any]:
     lines = Lines()
     logging.getLogger().addHandler(lines)
-    env = {"AGENT_MEMORY_DIR": workdir, "AGENT_BODY_TIMEOUT_SECONDS": "1"}
+    env = {"AGENT_MEMORY_DIR": workdir, "AGENT_CLIENT_TIMEOUT_SECONDS": "1"}
     server = _serve(package, env)
     out: dict[str, Any] = {}
     try:
@@ -299,6 +317,20 @@ def _clients(package: str, workdir: str) -> dict[str, Any]:
             "body": json.loads(rest.partition(b"\r\n\r\n")[2] or b"null"),
             "log": lines.lines[mark:],
         }
+
+        mark = len(lines.lines)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=20) as sock:
+            sock.sendall(
+                b"POST /invoke HTTP/1.1\r\nHost: x\r\n"
+            )  # and the rest of the head never comes
+            out["headNeverEnds"] = {"closed": sock.recv(4096) == b"", "log": lines.lines[mark:]}
+
+        mark = len(lines.lines)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=20) as sock:
+            sock.sendall(b"POST /invoke HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            time.sleep(0.3)  # the body is being read: leave
+        time.sleep(0.3)
+        out["leftMidBody"] = {"log": lines.lines[mark:]}
 
         mark = len(lines.lines)
         with socket.create_connection(("127.0.0.1", server.port), timeout=20) as sock:

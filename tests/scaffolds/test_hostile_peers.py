@@ -70,6 +70,7 @@ def _failed_with(run: dict[str, Any], reason: str) -> None:
         ("html", "no choices"),
         ("html-said-json", "no chat completion"),
         ("too-large", "over 65536 bytes (AGENT_MODEL_MAX_RESPONSE_BYTES)"),
+        ("gzip-bomb", "over 65536 bytes (AGENT_MODEL_MAX_RESPONSE_BYTES)"),
         ("401-echoing-the-key", "answered HTTP 401"),
     ],
 )
@@ -83,6 +84,11 @@ def test_a_wrong_answer_fails_the_run_in_one_line_naming_the_endpoint(
 
 def test_a_negative_token_count_cannot_buy_budget_back(model_runs: dict[str, Any]) -> None:
     assert model_runs["usage-negative"]["status"] == 502  # not a run that "cost" minus $90,000
+
+
+def test_a_compressed_answer_is_read(model_runs: dict[str, Any]) -> None:
+    run = model_runs["gzip"]
+    assert run["status"] == 200 and run["body"]["output"] == "fine", run
 
 
 def test_content_parts_are_read_as_text(model_runs: dict[str, Any]) -> None:
@@ -102,7 +108,7 @@ def test_a_malformed_tool_call_is_answered_to_the_model(
     assert run["log"] == []
 
 
-@pytest.mark.parametrize("scenario", ["trickle", "silent"])
+@pytest.mark.parametrize("scenario", ["trickle", "silent", "429-retry-after-a-minute"])
 def test_a_slow_answer_is_stopped_by_the_run_timeout(
     model_runs: dict[str, Any], scenario: str
 ) -> None:
@@ -133,5 +139,7 @@ def test_hostile_clients_get_a_4xx_with_a_reason(tmp_path: Path) -> None:
     assert got["deep"]["log"] == []
     assert got["stalled"]["status"] == 408, got["stalled"]
     assert got["stalled"]["body"] == {"error": "body not received within 1s"}
+    assert got["headNeverEnds"]["closed"]  # within the client timeout, not never
+    assert not any("Traceback" in line for line in got["leftMidBody"]["log"]), got["leftMidBody"]
     assert got["afterDisconnect"]["status"] == 200  # a client that hung up mid-stream harms no one
     assert not any("Traceback" in line for line in got["afterDisconnect"]["log"])

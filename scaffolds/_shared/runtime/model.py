@@ -15,6 +15,7 @@ import contextvars
 import json
 import logging
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +93,7 @@ def bounded_transport(max_bytes: int, secret: str | None, inner: Any) -> Any:
                 left = run_ends - started  # no single read may wait past the deadline either
                 request.extensions["timeout"] = {k: (left if v is None else min(v, left)) for k, v in timeouts.items()}
             ends_at = min(ends) if ends else None
+            request.headers["accept-encoding"] = "gzip, deflate"  # what it can count the decoded size of
             response = self._inner.handle_request(request)
             limit = max_bytes if response.status_code < 400 else MAX_ERROR_BODY
             try:
@@ -100,23 +102,39 @@ def bounded_transport(max_bytes: int, secret: str | None, inner: Any) -> Any:
                 declared = 0
             if response.status_code < 400 and declared > limit:
                 response.close()
-                raise ResponseTooLarge(f"answer of {declared} bytes is over {limit} (AGENT_MODEL_MAX_RESPONSE_BYTES)")
+                raise UnreadableAnswer(f"answer of {declared} bytes is over {limit} (AGENT_MODEL_MAX_RESPONSE_BYTES)")
+            encoding = response.headers.get("content-encoding", "identity").strip().lower()
+            if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
+                response.close()
+                raise UnreadableAnswer(f"answer has a content-encoding it was not offered ({encoding[:40]})")
+            decoder = zlib.decompressobj(wbits=47) if encoding not in ("", "identity") else None  # gzip or zlib
             chunks, size = [], 0
             try:
-                for chunk in response.stream:  # type: ignore[union-attr]
+                for raw in response.stream:  # type: ignore[union-attr]
                     if ends_at is not None and time.monotonic() > ends_at:
                         raise httpx.ReadTimeout("the answer did not arrive in time", request=request)
+                    try:  # decoded within the limit: a small compressed answer may inflate to any size
+                        chunk = raw if decoder is None else decoder.decompress(raw, limit + 1 - size)
+                    except zlib.error:
+                        raise UnreadableAnswer(f"answer is not valid {encoding}") from None
                     size += len(chunk)
                     if size > limit:
                         if response.status_code >= 400:  # an error's message: its beginning is enough
                             chunks.append(chunk[: limit - (size - len(chunk))])
                             break
-                        raise ResponseTooLarge(f"answer is over {limit} bytes (AGENT_MODEL_MAX_RESPONSE_BYTES)")
+                        raise UnreadableAnswer(f"answer is over {limit} bytes (AGENT_MODEL_MAX_RESPONSE_BYTES)")
                     chunks.append(chunk)
+                if decoder is not None and size <= limit:
+                    chunks.append(decoder.flush()[: limit - size])
             finally:
                 response.close()
-            headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"]
-            headers = [(k, v) for k, v in headers if k.lower() not in ("content-encoding", "transfer-encoding")]
+            dropped = {"content-length", "content-encoding", "transfer-encoding"}
+            if run_ends is not None:  # the SDK waits as long as Retry-After says: never past the deadline
+                dropped |= {"retry-after", "retry-after-ms"}
+            headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in dropped]
+            asked = _retry_after(response.headers) if run_ends is not None else None
+            if run_ends is not None and asked is not None:
+                headers.append(("retry-after-ms", f"{min(asked, max(run_ends - time.monotonic(), 0.001)) * 1000:.0f}"))
             return httpx.Response(
                 response.status_code,
                 headers=headers,
@@ -131,8 +149,19 @@ def bounded_transport(max_bytes: int, secret: str | None, inner: Any) -> Any:
     return _Bounded()
 
 
-class ResponseTooLarge(Exception):
-    """The endpoint's answer is larger than ``AGENT_MODEL_MAX_RESPONSE_BYTES``."""
+def _retry_after(headers: Any) -> float | None:
+    """Seconds an answer asks the client to wait before trying again (``retry-after-ms``, ``retry-after``)."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        try:
+            return float(headers[name]) * scale
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+class UnreadableAnswer(Exception):
+    """The endpoint's answer cannot be read within the limits: too large (``AGENT_MODEL_MAX_RESPONSE_BYTES``),
+    or in an encoding it was not offered."""
 
 
 def make_client(settings: Settings) -> Any:
@@ -166,9 +195,9 @@ def call_failure(exc: Exception, endpoint: str) -> ModelCallError:
     """
     import openai
 
-    too_large = exc if isinstance(exc, ResponseTooLarge) else exc.__cause__
-    if isinstance(too_large, ResponseTooLarge):
-        return ModelCallError(endpoint, str(too_large))
+    unreadable = exc if isinstance(exc, UnreadableAnswer) else exc.__cause__
+    if isinstance(unreadable, UnreadableAnswer):
+        return ModelCallError(endpoint, str(unreadable))
     if isinstance(exc, openai.APIStatusError):
         return ModelCallError(endpoint, f"answered HTTP {exc.status_code} ({type(exc).__name__})")
     if isinstance(exc, openai.APITimeoutError):
