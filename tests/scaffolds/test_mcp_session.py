@@ -88,3 +88,19 @@ def test_a_session_opened_after_the_client_gave_up_is_ended(tmp_path: Path) -> N
     # was ended; every session the server gave out has been ended by exit
     assert got["slowOpen"] in ("dropped", "answered")
     assert sorted(got["deleted"]) == sorted(got["sessions"]) and len(got["sessions"]) >= 1
+
+
+def test_a_hostile_result_goes_back_to_the_model_as_one_line(tmp_path: Path) -> None:
+    got = _run(tmp_path, "hostile")
+    # an answer that is no tool result: the tool's error, one line (not the SDK's field by field)
+    assert not got["wrong"]["ok"]
+    assert got["wrong"]["error"].startswith(
+        "add: MCP server unreachable or failed (ValidationError: "
+    )
+    assert "\n" not in got["wrong"]["error"] and len(got["wrong"]["error"]) < 300
+    # a result larger than a model should be sent: refused, with the limit named
+    assert not got["huge"]["ok"] and got["huge"]["type"] == "ToolResultTooLarge"
+    assert got["huge"]["error"] == (
+        "add answered 1000000 characters, more than the 256000 a tool result may have (AGENT_TOOL_RESULT_MAX_CHARS)"
+    )
+    assert got["then"] == {"sum": 2}

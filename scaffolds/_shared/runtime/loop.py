@@ -247,7 +247,11 @@ class Agent:
                 guard.before_tool_call()
                 name = call["function"]["name"]
                 result = self.toolbox.execute(
-                    name, call["function"]["arguments"], call["id"], capture_content=self.settings.capture_content
+                    name,
+                    call["function"]["arguments"],
+                    call["id"],
+                    capture_content=self.settings.capture_content,
+                    max_result_chars=self.settings.tool_result_max_chars,
                 )
                 messages.append({"role": "tool", "tool_call_id": call["id"], "content": result.content})
                 progress("tool_call", {"name": name, "ok": result.ok})

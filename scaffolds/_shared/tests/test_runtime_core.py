@@ -314,6 +314,19 @@ def test_tool_failures_go_back_to_the_model(fake_openai, spans):
     ]
 
 
+def test_a_tool_result_over_the_limit_goes_back_as_an_error(fake_openai, spans):
+    fake_openai.reply({"tool_calls": [tool_call("echo", {"text": "x" * 100})]}, {"content": "recovered"})
+    settings = settings_for(fake_openai, tool_result_max_chars=50)
+
+    assert Agent(settings, Toolbox([echo])).run("go").output == "recovered"
+
+    sent = [json.loads(m["content"]) for m in fake_openai.requests[1]["messages"] if m["role"] == "tool"]
+    assert sent == [
+        {"error": "echo answered 112 characters, more than the 50 a tool result may have (AGENT_TOOL_RESULT_MAX_CHARS)"}
+    ]
+    assert spans.one("execute_tool").attributes["error.type"] == "ToolResultTooLarge"
+
+
 def test_own_chat_spans_when_the_instrumentation_is_off(fake_openai, spans):
     telemetry.uninstrument_openai()
     try:
