@@ -7,15 +7,12 @@ API key; the run stops within its limits and the agent serves the next request.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.scaffolds.test_templates import _clean_env, _generate
+from tests.scaffolds.test_templates import _run_in_project
 
 # the generated runtime imports the OTel SDK and the openai SDK (dev extras, not the floors)
 pytestmark = pytest.mark.agent_runtime
@@ -25,20 +22,12 @@ ENDPOINT = "model endpoint http://127.0.0.1:"
 
 
 def _run(tmp_path: Path, mode: str) -> dict[str, Any]:
-    project = _generate("stateful-agent", tmp_path / "project")
-    env = {**_clean_env(), "PYTHONPATH": str(project / "src")}
     memory = tmp_path / "memory"
     memory.mkdir()
-    done = subprocess.run(
-        [sys.executable, str(HERE / "hostile_peers.py"), "research_assistant", mode, str(memory)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+    script = HERE / "hostile_peers.py"
+    return _run_in_project(
+        "stateful-agent", tmp_path, script, "research_assistant", mode, str(memory), timeout=180
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,12 @@ waiting for is ended rather than left open.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.scaffolds.test_templates import _clean_env, _generate
+from tests.scaffolds.test_templates import _run_in_project
 
 # the generated runtime imports the OTel SDK and the MCP SDK (dev extras, not the floors)
 pytestmark = pytest.mark.agent_runtime
@@ -28,18 +25,10 @@ CALLS = 7
 
 
 def _run(tmp_path: Path, scenario: str) -> dict[str, Any]:
-    project = _generate("tool-service", tmp_path / "project")
-    env = {**_clean_env(), "PYTHONPATH": str(project / "src")}
-    done = subprocess.run(
-        [sys.executable, str(HERE / "mcp_loopback.py"), "currency_converter", scenario, str(CALLS)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    script = HERE / "mcp_loopback.py"
+    return _run_in_project(
+        "tool-service", tmp_path, script, "currency_converter", scenario, str(CALLS)
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _opening(methods: dict[str, int]) -> int:
