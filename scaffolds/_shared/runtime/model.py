@@ -82,7 +82,7 @@ def bounded_transport(max_bytes: int, secret: str | None, inner: Any) -> Any:
 
         def handle_request(self, request: Any) -> Any:
             started = time.monotonic()
-            timeouts = request.extensions.get("timeout") or {}
+            timeouts = request.extensions.get("timeout") or dict.fromkeys(("connect", "read", "write", "pool"))
             per_call = timeouts.get("read")
             ends = [started + per_call] if per_call is not None else []
             run_ends = _deadline.get()
