@@ -27,6 +27,8 @@ from typing import Any
 
 FAILING = 99  # add(a=99) fails with an HTTP 500
 CUT = 98  # add(a=98) runs, then the connection drops before the answer is complete
+HUGE = 97  # add(a=97) answers 1 MB of text
+WRONG = 96  # add(a=96) is answered with a result of the wrong shape (content a string)
 
 # The requests that open a session: initialize, or server/discover in later protocol revisions.
 OPENING = ("initialize", "server/discover")
@@ -110,6 +112,10 @@ class CountingServer:
         async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
             args = params.arguments or {}
             self.ran.append(int(args["a"]))
+            if args["a"] == HUGE:
+                return types.CallToolResult(
+                    content=[types.TextContent(type="text", text="x" * 1_000_000)]
+                )
             total = {"sum": int(args["a"]) + int(args["b"])}
             return types.CallToolResult(
                 content=[types.TextContent(type="text", text=json.dumps(total))],
@@ -160,6 +166,11 @@ class CountingServer:
             if method in OPENING:
                 self.greeted = True
                 send = self._recording_session(send)
+            elif arguments.get("a") == WRONG:  # an answer that is no tool result
+                result = {"content": "not a list", "isError": "maybe"}
+                return await _json(
+                    send, {"jsonrpc": "2.0", "id": request.get("id"), "result": result}
+                )
             elif arguments.get("a") == FAILING:  # a server error: the session is fine
                 await send({"type": "http.response.start", "status": 500, "headers": []})
                 await send({"type": "http.response.body", "body": b"boom"})
@@ -400,12 +411,40 @@ def slow_open(package: str) -> dict[str, Any]:
     }
 
 
+def hostile(package: str) -> dict[str, Any]:
+    """A result of the wrong shape and one far too large, then a plain call."""
+    runtime, config, remote, testing = _runtime(package)
+    server = CountingServer(free_port())
+    server.start()
+    try:
+        endpoint = config.ToolEndpoint("calc", "mcp", f"http://127.0.0.1:{server.port}/mcp")
+        settings = testing.settings_for(None, tools=(endpoint,), tools_declared=True)
+        toolbox = runtime.Toolbox(remote.discover(settings))
+        limit = settings.tool_result_max_chars
+        wrong = toolbox.execute("add", {"a": WRONG, "b": 0}, max_result_chars=limit)
+        huge = toolbox.execute("add", {"a": HUGE, "b": 0}, max_result_chars=limit)
+        then = toolbox.execute("add", {"a": 1, "b": 1}, max_result_chars=limit)
+        return {
+            "wrong": {"ok": wrong.ok, "error": json.loads(wrong.content)["error"]},
+            "huge": {
+                "ok": huge.ok,
+                "type": huge.error_type,
+                "error": json.loads(huge.content)["error"],
+            },
+            "then": json.loads(then.content),
+        }
+    finally:
+        server.stop()
+        remote.close_mcp_sessions()
+
+
 def main(package: str, scenario: str, calls: int) -> None:
     scenarios: dict[str, Callable[[], dict[str, Any]]] = {
         "restart": lambda: restart(package, calls, forgetful=False),
         "restart-forgetful": lambda: restart(package, calls, forgetful=True),
         "close-together": lambda: close_together(package, servers=3),
         "slow-open": lambda: slow_open(package),
+        "hostile": lambda: hostile(package),
     }
     print(json.dumps(scenarios[scenario]()))
 

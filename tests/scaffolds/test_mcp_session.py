@@ -10,15 +10,12 @@ waiting for is ended rather than left open.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.scaffolds.test_templates import _clean_env, _generate
+from tests.scaffolds.test_templates import _run_in_project
 
 # the generated runtime imports the OTel SDK and the MCP SDK (dev extras, not the floors)
 pytestmark = pytest.mark.agent_runtime
@@ -28,18 +25,10 @@ CALLS = 7
 
 
 def _run(tmp_path: Path, scenario: str) -> dict[str, Any]:
-    project = _generate("tool-service", tmp_path / "project")
-    env = {**_clean_env(), "PYTHONPATH": str(project / "src")}
-    done = subprocess.run(
-        [sys.executable, str(HERE / "mcp_loopback.py"), "currency_converter", scenario, str(CALLS)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    script = HERE / "mcp_loopback.py"
+    return _run_in_project(
+        "tool-service", tmp_path, script, "currency_converter", scenario, str(CALLS)
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def _opening(methods: dict[str, int]) -> int:
@@ -88,3 +77,19 @@ def test_a_session_opened_after_the_client_gave_up_is_ended(tmp_path: Path) -> N
     # was ended; every session the server gave out has been ended by exit
     assert got["slowOpen"] in ("dropped", "answered")
     assert sorted(got["deleted"]) == sorted(got["sessions"]) and len(got["sessions"]) >= 1
+
+
+def test_a_hostile_result_goes_back_to_the_model_as_one_line(tmp_path: Path) -> None:
+    got = _run(tmp_path, "hostile")
+    # an answer that is no tool result: the tool's error, one line (not the SDK's field by field)
+    assert not got["wrong"]["ok"]
+    assert got["wrong"]["error"].startswith(
+        "add: MCP server unreachable or failed (ValidationError: "
+    )
+    assert "\n" not in got["wrong"]["error"] and len(got["wrong"]["error"]) < 300
+    # a result larger than a model should be sent: refused, with the limit named
+    assert not got["huge"]["ok"] and got["huge"]["type"] == "ToolResultTooLarge"
+    assert got["huge"]["error"] == (
+        "add answered 1000000 characters, more than the 256000 a tool result may have (AGENT_TOOL_RESULT_MAX_CHARS)"
+    )
+    assert got["then"] == {"sum": 2}

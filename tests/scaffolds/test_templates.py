@@ -9,11 +9,13 @@ files carry a ``.golden`` suffix so linters and pytest leave them alone.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -249,6 +251,25 @@ def _clean_env() -> dict[str, str]:
     env["PIP_CACHE_DIR"] = PIP_CACHE
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     return env
+
+
+def _run_in_project(
+    template: str, tmp_path: Path, script: Path, *args: str, timeout: float = 120
+) -> dict[str, Any]:
+    """Generate ``template``, run ``script ARGS`` with its ``src`` on PYTHONPATH (this
+    interpreter), and return the JSON of the last line it prints."""
+    project = _generate(template, tmp_path / "project")
+    done = subprocess.run(
+        [sys.executable, str(script), *args],
+        env={**_clean_env(), "PYTHONPATH": str(project / "src")},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def _run(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:

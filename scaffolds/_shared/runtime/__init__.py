@@ -12,6 +12,7 @@ OpenTelemetry settings.
 from .config import OFFLINE_DEMO, ConfigError, Settings, UndeclaredToolError
 from .guardrails import GuardrailExceeded
 from .loop import Agent, RunResult, report_outcome
+from .model import ModelCallError
 from .tools import Tool, Toolbox, ToolError, tool
 
 __version__ = "0.1.0"
@@ -21,6 +22,7 @@ __all__ = [
     "Agent",
     "ConfigError",
     "GuardrailExceeded",
+    "ModelCallError",
     "RunResult",
     "Settings",
     "Tool",

@@ -22,6 +22,8 @@ log = logging.getLogger("agent_runtime")
 OFFLINE_DEMO = "offline-demo"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
+MAX_MODEL_RESPONSE = 16 * 1024 * 1024  # bytes of one model answer (AGENT_MODEL_MAX_RESPONSE_BYTES)
+MAX_TOOL_RESULT = 256_000  # characters of one tool result sent to the model (AGENT_TOOL_RESULT_MAX_CHARS)
 
 
 class ConfigError(ValueError):
@@ -166,6 +168,8 @@ class Settings:
     run_budget_handon_usd: float | None = None  # what the step hands on if it spends nothing (AGENT_RUN_BUDGET)
     price_input_per_mtok_usd: float | None = None
     price_output_per_mtok_usd: float | None = None
+    model_max_response_bytes: int = MAX_MODEL_RESPONSE  # AGENT_MODEL_MAX_RESPONSE_BYTES
+    tool_result_max_chars: int = MAX_TOOL_RESULT  # AGENT_TOOL_RESULT_MAX_CHARS
     memory_dir: Path | None = None
     tools: tuple[ToolEndpoint, ...] = ()
     tools_declared: bool = False  # AGENT_TOOLS is set: the model may be offered only the tools it lists
@@ -222,6 +226,10 @@ class Settings:
             run_budget_handon_usd=handon,
             price_input_per_mtok_usd=_number(env, "AGENT_PRICE_INPUT_PER_MTOK_USD"),
             price_output_per_mtok_usd=_number(env, "AGENT_PRICE_OUTPUT_PER_MTOK_USD"),
+            model_max_response_bytes=_int_or_none(_number(env, "AGENT_MODEL_MAX_RESPONSE_BYTES", integer=True))
+            or MAX_MODEL_RESPONSE,
+            tool_result_max_chars=_int_or_none(_number(env, "AGENT_TOOL_RESULT_MAX_CHARS", integer=True))
+            or MAX_TOOL_RESULT,
             memory_dir=Path(memory) if memory else None,
             tools=_tools(env),
             tools_declared=bool(env.get("AGENT_TOOLS", "").strip()),

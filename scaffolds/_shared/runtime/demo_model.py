@@ -219,7 +219,7 @@ def _pick_number(numbers: list[float], spec: dict[str, Any], *, integer: bool) -
     return fallback
 
 
-def _http_module() -> Any:
+def http_module() -> Any:
     """The HTTP library of the installed openai SDK (httpx, or httpx2 in newer releases)."""
     import openai
 
@@ -231,7 +231,7 @@ def _http_module() -> Any:
 
 def transport(model: OfflineDemoModel | None = None) -> Any:
     """An in-process HTTP transport that answers chat completions with ``model``."""
-    http = _http_module()
+    http = http_module()
     demo = model or OfflineDemoModel()
 
     def handle(request: Any) -> Any:

@@ -7,7 +7,10 @@ thread. Built in:
 
 - ``GET /healthz`` (liveness) and ``GET /readyz`` (readiness: 503 while the
   project says it is not ready, and while draining);
-- request bodies above ``max_body`` bytes are refused with 413, requests that
+- a client has ``client_timeout`` seconds (``AGENT_CLIENT_TIMEOUT_SECONDS``)
+  to send a request's head (else the connection is closed) and as long again
+  for its body (else 408); request bodies above ``max_body`` bytes are refused
+  with 413, JSON nested deeper than Python can parse with 400; requests that
   take longer than ``request_timeout`` seconds answer 504;
 - a route listed in ``streaming`` answers as server-sent events when the client
   asks for them (``Accept: text/event-stream``): one event for each thing the
@@ -98,6 +101,7 @@ class JsonServer:
         request_timeout: float | None = None,
         drain_seconds: float | None = None,
         shutdown_timeout: float | None = None,
+        client_timeout: float | None = None,
     ) -> None:
         self.host = host
         self.requested_port = port
@@ -109,6 +113,9 @@ class JsonServer:
         self._apps = list(apps or [])
         self.max_body = max_body
         self.request_timeout = request_timeout
+        self.client_timeout = (
+            _env_seconds("AGENT_CLIENT_TIMEOUT_SECONDS", 30.0) if client_timeout is None else client_timeout
+        )
         self.drain_seconds = _env_seconds("AGENT_DRAIN_SECONDS", 5.0) if drain_seconds is None else drain_seconds
         # runs in flight may take as long as a request may (the run timeout plus a margin)
         default_shutdown = max(30.0, request_timeout or 0.0)
@@ -193,19 +200,31 @@ class JsonServer:
                     raise HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {self.max_body} bytes")
             except ValueError:
                 raise HTTPError(400, "bad Content-Length") from None
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > self.max_body:
-                raise HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {self.max_body} bytes")
-            chunks.append(chunk)
-        raw = b"".join(chunks)
+        from starlette.requests import ClientDisconnect
+
+        try:
+            raw = await asyncio.wait_for(self._read(request), self.client_timeout or None)
+        except ClientDisconnect:  # nobody is left to answer
+            raise HTTPError(400, "the client left before its body was complete") from None
+        except TimeoutError:
+            raise HTTPError(HTTPStatus.REQUEST_TIMEOUT, f"body not received within {self.client_timeout:g}s") from None
         if not raw:
             return {}
         try:
             return json.loads(raw)
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise HTTPError(400, "body is not valid JSON") from None
+        except RecursionError:
+            raise HTTPError(400, "body is JSON nested too deeply") from None
+
+    async def _read(self, request: Any) -> bytes:
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                raise HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"body larger than {self.max_body} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def _run(self, handler: Handler, req: Request) -> tuple[int, Any]:
         task = asyncio.ensure_future(_in_thread(handler, req))
@@ -273,6 +292,7 @@ class JsonServer:
 
         config = uvicorn.Config(
             self.app,
+            http=_head_timeout_protocol(self.client_timeout) if self.client_timeout else "h11",
             host=self.host,
             port=self.requested_port,
             log_config=None,
@@ -319,6 +339,39 @@ class JsonServer:
         self._server = self._uvicorn()
         log.info("listening on %s:%s", self.host, self.requested_port)
         self._server.run()
+
+
+def _head_timeout_protocol(seconds: float) -> Any:
+    """uvicorn's h11 protocol, closing a connection that sends no complete request head within
+    ``seconds`` of opening or of its last answer (uvicorn alone waits for a head forever)."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class _HeadTimeout(H11Protocol):  # type: ignore[misc]
+        _head_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._head_timer is not None:
+                self._head_timer.cancel()
+            self._head_timer = self.loop.call_later(seconds, self._late)
+
+        def _late(self) -> None:
+            if self.cycle is None or self.cycle.response_complete:  # no request under way
+                self.transport.close()
+
+    return _HeadTimeout
 
 
 async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:

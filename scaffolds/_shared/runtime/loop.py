@@ -19,11 +19,11 @@ from typing import Any
 
 from opentelemetry import trace
 
-from . import groundedness, telemetry
+from . import groundedness, model, telemetry
 from .cluster_ledger import ClusterLedger
 from .config import Settings, UndeclaredToolError
 from .guardrails import DailyLedger, GuardrailExceeded, RunGuard
-from .model import make_client
+from .model import Reply, make_client
 from .tools import Toolbox
 
 log = logging.getLogger("agent_runtime")
@@ -48,20 +48,6 @@ class RunResult:
         data.pop("messages")
         data["cost_usd"] = round(self.cost_usd, 8)
         return data
-
-
-def _assistant_message(message: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"role": "assistant", "content": message.content}
-    if message.tool_calls:
-        out["tool_calls"] = [
-            {
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.function.name, "arguments": call.function.arguments},
-            }
-            for call in message.tool_calls
-        ]
-    return out
 
 
 def _no_progress(event: str, data: dict[str, Any]) -> None:
@@ -213,14 +199,22 @@ class Agent:
             messages=messages[1:],
         )
 
-    def _chat(self, request: dict[str, Any]) -> Any:
-        if telemetry.openai_instrumented():
-            return self.client.chat.completions.create(**request)
+    def _chat(self, request: dict[str, Any], step: int) -> Reply:
+        """One model call, its answer checked; any failure is one :class:`ModelCallError` naming the endpoint."""
         base_url = str(getattr(self.client, "base_url", "") or "")
+        endpoint = model.endpoint_name(base_url)
+        if telemetry.openai_instrumented():
+            return model.parse_reply(self._create(request, endpoint), endpoint, step)
         with telemetry.chat_span(self.settings.model_provider, self.settings.model_name, base_url) as span:
-            response = self.client.chat.completions.create(**request)
-            telemetry.record_chat_response(span, response)
-            return response
+            reply = model.parse_reply(self._create(request, endpoint), endpoint, step)
+            telemetry.record_chat_response(span, reply)
+            return reply
+
+    def _create(self, request: dict[str, Any], endpoint: str) -> Any:
+        try:
+            return self.client.chat.completions.create(**request)
+        except Exception as exc:
+            raise model.call_failure(exc, endpoint) from None
 
     def _loop(
         self, messages: list[dict[str, Any]], guard: RunGuard, progress: Callable[[str, dict[str, Any]], None]
@@ -236,27 +230,28 @@ class Agent:
             if remaining is not None:
                 request["timeout"] = max(remaining, 0.001)
             try:
-                response = self._chat(request)
+                with model.deadline(remaining):
+                    reply = self._chat(request, guard.steps)
             except Exception as exc:
                 # A model call cut short by the run's deadline is the timeout guardrail.
                 limit = self.settings.timeout_seconds
                 if limit is not None and guard.elapsed() >= limit:
                     raise GuardrailExceeded("timeout", f"run exceeded its timeout of {limit:g}s") from exc
                 raise
-            usage = getattr(response, "usage", None)
-            message = response.choices[0].message
-            messages.append(_assistant_message(message))
-            if usage is not None:
-                guard.record_usage(int(usage.prompt_tokens or 0), int(usage.completion_tokens or 0))
-            if not message.tool_calls:
-                return message.content or ""
-            for call in message.tool_calls:
+            messages.append(reply.message())
+            if reply.usage is not None:
+                guard.record_usage(*reply.usage)
+            if not reply.tool_calls:
+                return reply.content or ""
+            for call in reply.tool_calls:
                 guard.before_tool_call()
+                name = call["function"]["name"]
                 result = self.toolbox.execute(
-                    call.function.name,
-                    call.function.arguments,
-                    call.id,
+                    name,
+                    call["function"]["arguments"],
+                    call["id"],
                     capture_content=self.settings.capture_content,
+                    max_result_chars=self.settings.tool_result_max_chars,
                 )
-                messages.append({"role": "tool", "tool_call_id": call.id, "content": result.content})
-                progress("tool_call", {"name": call.function.name, "ok": result.ok})
+                messages.append({"role": "tool", "tool_call_id": call["id"], "content": result.content})
+                progress("tool_call", {"name": name, "ok": result.ok})

@@ -381,6 +381,14 @@ def _mcp(url: str, headers: dict[str, str], timeout: float, operation: Callable[
     return mcp_session(url, headers, timeout).run(operation)
 
 
+def _one_line(exc: Exception) -> str:
+    """An exception as one short line: its kind and its message's first line (a validation error
+    of an answer that is no tool result lists every field it missed)."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return f"{type(exc).__name__}: {first[:200]}" if first else type(exc).__name__
+
+
 def _mcp_text(result: Any) -> str:
     return "\n".join(getattr(block, "text", "") for block in (result.content or []) if getattr(block, "text", None))
 
@@ -392,7 +400,7 @@ def _mcp_tool(url: str, headers: dict[str, str], listing: Any, timeout: float, s
         try:
             result = _mcp(url, headers, timeout, lambda client: client.call_tool(name, arguments))
         except Exception as exc:  # the SDK raises transport and protocol errors of many kinds
-            raise ToolError(f"{name}: MCP server unreachable or failed ({type(exc).__name__}: {exc})") from None
+            raise ToolError(f"{name}: MCP server unreachable or failed ({_one_line(exc)})") from None
         if result.is_error:
             raise ToolError(f"{name}: {_mcp_text(result) or 'the MCP tool failed'}")
         if result.structured_content is not None:

@@ -211,18 +211,15 @@ def chat_span(provider: str, model: str, server_url: str | None) -> Iterator[tra
             raise
 
 
-def record_chat_response(span: trace.Span, response: Any) -> None:
-    usage = getattr(response, "usage", None)
-    attributes: dict[str, Any] = {}
-    if getattr(response, "model", None):
-        attributes["gen_ai.response.model"] = response.model
-    if getattr(response, "id", None):
-        attributes["gen_ai.response.id"] = response.id
-    choices = getattr(response, "choices", None) or []
-    attributes["gen_ai.response.finish_reasons"] = [c.finish_reason or "error" for c in choices]
-    if usage is not None:
-        attributes["gen_ai.usage.input_tokens"] = int(usage.prompt_tokens or 0)
-        attributes["gen_ai.usage.output_tokens"] = int(usage.completion_tokens or 0)
+def record_chat_response(span: trace.Span, reply: Any) -> None:
+    """A checked answer's model, id, finish reason and usage on its ``chat`` span (``model.Reply``)."""
+    attributes: dict[str, Any] = {"gen_ai.response.finish_reasons": [reply.finish_reason]}
+    if reply.model:
+        attributes["gen_ai.response.model"] = reply.model
+    if reply.id:
+        attributes["gen_ai.response.id"] = reply.id
+    if reply.usage is not None:
+        attributes["gen_ai.usage.input_tokens"], attributes["gen_ai.usage.output_tokens"] = reply.usage
     span.set_attributes(attributes)
 
 

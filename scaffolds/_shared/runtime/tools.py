@@ -173,7 +173,9 @@ class Toolbox:
         call_id: str | None = None,
         *,
         capture_content: bool = False,
+        max_result_chars: int | None = None,
     ) -> ToolResult:
+        """Run a tool; a failure, or a result longer than ``max_result_chars``, is an ``{"error"}`` result."""
         found = self._tools.get(name)
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": "execute_tool",
@@ -195,6 +197,12 @@ class Toolbox:
                     "gen_ai.tool.call.arguments", arguments if isinstance(arguments, str) else json.dumps(arguments)
                 )
             result = self._run(found, name, arguments)
+            if result.ok and max_result_chars is not None and len(result.content) > max_result_chars:
+                result = _failure(
+                    "ToolResultTooLarge",
+                    f"{name} answered {len(result.content)} characters, more than the {max_result_chars} "
+                    "a tool result may have (AGENT_TOOL_RESULT_MAX_CHARS)",
+                )
             if result.ok:
                 if capture_content:
                     span.set_attribute("gen_ai.tool.call.result", result.content)

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import sys
 
-from {{ cookiecutter.__package }}._runtime import ConfigError, GuardrailExceeded, Settings, telemetry
+from {{ cookiecutter.__package }}._runtime import ConfigError, GuardrailExceeded, ModelCallError, Settings, telemetry
 from {{ cookiecutter.__package }}.report import RunParams, write_report
 
 log = logging.getLogger("{{ cookiecutter.__package }}")
@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         outcome = write_report(settings, day, topic=params.topic)
     except GuardrailExceeded as exc:
         print(f"stopped by guardrail {exc.policy}: {exc}", file=sys.stderr)
+        return 1
+    except ModelCallError as exc:
+        print(exc, file=sys.stderr)
         return 1
     except ConfigError as exc:  # e.g. a tool agent.yaml does not declare
         print(f"configuration error: {exc}", file=sys.stderr)

@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 
-from {{ cookiecutter.__package }}._runtime import ConfigError, GuardrailExceeded, Settings, telemetry
+from {{ cookiecutter.__package }}._runtime import ConfigError, GuardrailExceeded, ModelCallError, Settings, telemetry
 from {{ cookiecutter.__package }}.agent import Assistant
 from {{ cookiecutter.__package }}.server import make_server
 
@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(assistant.ask(task), indent=2))
             except GuardrailExceeded as exc:
                 print(f"stopped by guardrail {exc.policy}: {exc}", file=sys.stderr)
+                return 1
+            except ModelCallError as exc:
+                print(exc, file=sys.stderr)
                 return 1
             return 0
         make_server(settings, assistant).serve()

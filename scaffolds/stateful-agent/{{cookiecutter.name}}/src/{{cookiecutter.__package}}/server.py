@@ -8,7 +8,7 @@ from typing import Any
 
 from opentelemetry import context as otel_context
 
-from {{ cookiecutter.__package }}._runtime import GuardrailExceeded, Settings
+from {{ cookiecutter.__package }}._runtime import GuardrailExceeded, ModelCallError, Settings
 from {{ cookiecutter.__package }}._runtime.httpserver import (
     HTTPError,
     JsonServer,
@@ -46,11 +46,9 @@ def make_server(
         except GuardrailExceeded as exc:
             status = 429 if exc.policy == "budget_daily" else 422
             return status, {"error": str(exc), "guardrail": exc.policy}
-        except Exception as exc:
-            if type(exc).__module__.startswith("openai"):
-                log.warning("model call failed: %s", exc)
-                return 502, {"error": f"model call failed: {type(exc).__name__}"}
-            raise
+        except ModelCallError as exc:
+            log.warning("%s", exc)
+            return 502, {"error": f"model call failed: {exc.reason}"}
         finally:
             otel_context.detach(token)
 

@@ -16,7 +16,7 @@ from typing import Any
 from opentelemetry import context as otel_context
 
 from {{ cookiecutter.__package }} import __version__
-from {{ cookiecutter.__package }}._runtime import Agent, GuardrailExceeded, Settings, Toolbox
+from {{ cookiecutter.__package }}._runtime import Agent, GuardrailExceeded, ModelCallError, Settings, Toolbox
 from {{ cookiecutter.__package }}._runtime.httpserver import (
     HTTPError,
     JsonServer,
@@ -69,11 +69,9 @@ def make_server(
             return 200, agent.run(text[:20_000], progress=request.emit).to_dict()
         except GuardrailExceeded as exc:
             return (429 if exc.policy == "budget_daily" else 422), {"error": str(exc), "guardrail": exc.policy}
-        except Exception as exc:
-            if type(exc).__module__.startswith("openai"):
-                log.warning("model call failed: %s", exc)
-                return 502, {"error": f"model call failed: {type(exc).__name__}"}
-            raise
+        except ModelCallError as exc:
+            log.warning("%s", exc)
+            return 502, {"error": f"model call failed: {exc.reason}"}
         finally:
             otel_context.detach(token)
 

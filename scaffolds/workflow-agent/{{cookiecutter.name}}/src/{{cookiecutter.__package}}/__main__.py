@@ -19,7 +19,7 @@ from typing import Any
 from opentelemetry import trace
 
 from {{ cookiecutter.__package }} import steps as workflow
-from {{ cookiecutter.__package }}._runtime import ConfigError, GuardrailExceeded, Settings, steps, telemetry
+from {{ cookiecutter.__package }}._runtime import ConfigError, GuardrailExceeded, ModelCallError, Settings, steps, telemetry
 
 log = logging.getLogger("{{ cookiecutter.__package }}")
 STEPS = ("plan", "research", "write", "run")
@@ -90,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             except GuardrailExceeded as exc:
                 telemetry.mark_error(span, exc.error_type, str(exc))
                 print(f"{step}: stopped by guardrail {exc.policy}: {exc}", file=sys.stderr)
+                return 1
+            except ModelCallError as exc:
+                telemetry.mark_error(span, "ModelCallError", str(exc))
+                print(f"{step}: {exc}", file=sys.stderr)
                 return 1
             except ConfigError as exc:
                 telemetry.mark_error(span, "ConfigError", str(exc))
