@@ -282,3 +282,30 @@ def test_a_run_the_agent_refuses_is_exit_4_with_the_reason(service, kube):
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _Deep(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = b'{"output": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_answer_nested_too_deeply_to_parse_is_shown_as_sent(service, kube):
+    """json.loads raised RecursionError on it: a traceback from invoke."""
+    server = _route_to(kube, _Deep)
+    try:
+        result = run_cli("invoke", "currency-converter", "--input", "hi")
+        assert "Traceback" not in result.stderr and "RecursionError" not in result.stderr
+        assert result.exit_code == 0, result.stderr[-500:]
+        assert result.stdout.startswith('{"output": [[[')
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -281,7 +281,9 @@ def _take(result: InvokeResult, payload: dict[str, Any]) -> None:
 
 
 def _json_or_text(text: str) -> Any:
+    """An agent's answer as JSON, or as the text it is (JSON nested too deeply to parse
+    included: shown as sent rather than a RecursionError)."""
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, ValueError):
+    except (ValueError, RecursionError):
         return text

@@ -964,7 +964,29 @@ def _native_refused(text: str) -> bool:
                 if j < 0 or text[j] in "\n-:?,[{":  # where a node, and so its properties, starts
                     return True
             i = text.find(char, i + 1)
+    if _flow_block_indicator(text):
+        return True
     return _DEEP.search("\n" + text) is not None
+
+
+def _flow_block_indicator(text: str) -> bool:
+    """``text`` may hold '|' or '>' starting a scalar inside a flow collection (``{a: |}``,
+    ``[x, >]``): libyaml refuses it (an indicator cannot start a plain scalar there), the
+    native parser reads a string. Any '|' or '>' after '[', '{' or ',', or after ':', '?'
+    or '-' once a '{' or '[' came before it, counts: a block scalar (``key: |``) in a
+    document without flow collections is the common case and stays native."""
+    flow = min((i for i in (text.find("{"), text.find("[")) if i != -1), default=-1)
+    for char in "|>":
+        i = text.find(char)
+        while i != -1:
+            j = i - 1
+            while j >= 0 and text[j] == " ":
+                j -= 1
+            before = text[j] if j >= 0 else "\n"
+            if before in "[{," or (before in ":?-" and flow != -1 and flow < i):
+                return True
+            i = text.find(char, i + 1)
+    return False
 
 
 def _native_data_agrees(root: dict[str, Any]) -> bool:

@@ -329,6 +329,17 @@ NATIVE_CASES = [
     "a: 'x&y *z !w'\n",
     "a: <<x\n",
     "a: x<<\n",
+    # '|' or '>' starting a scalar inside a flow collection: libyaml refuses it, the
+    # native parser read a string (found by the generated fragments: '{|}')
+    "{|}\n",
+    "{a: |}\n",
+    "a: [|x]\n",
+    "a: {b: >}\n",
+    "a: [x, |]\n",
+    "{? |}\n",
+    "a: {\n  b: |\n}\n",
+    "x: [1]\nb: |\n  t\n",
+    "a: x > y\nb: |\n  t\n",
 ]
 
 
