@@ -257,18 +257,25 @@ def test_a_streamed_run_that_fails_or_breaks_off_is_exit_4(service, kube, status
         server.server_close()
 
 
-class _Refuse(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        body = json.dumps({"error": "daily budget of 5.00 USD used up"}).encode()
-        self.send_response(429)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+def _answering(status: int, body: bytes) -> type[BaseHTTPRequestHandler]:
+    """A backend that answers every POST with ``status`` and the JSON ``body``."""
 
-    def log_message(self, *args: object) -> None:
-        pass
+    class Answer(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Answer
+
+
+_Refuse = _answering(429, json.dumps({"error": "daily budget of 5.00 USD used up"}).encode())
 
 
 def test_a_run_the_agent_refuses_is_exit_4_with_the_reason(service, kube):
@@ -284,18 +291,7 @@ def test_a_run_the_agent_refuses_is_exit_4_with_the_reason(service, kube):
         server.server_close()
 
 
-class _Deep(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        body = b'{"output": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+_Deep = _answering(200, b'{"output": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
 
 
 def test_an_answer_nested_too_deeply_to_parse_is_shown_as_sent(service, kube):
