@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -86,6 +87,21 @@ class Ctx:
         return None
 
     # -- errors -----------------------------------------------------------------
+
+    def check_env_name(self, path: SpecPath, name: str) -> None:
+        """An environment variable's name the target Kubernetes takes: before 1.34
+        (RelaxedEnvironmentVariableValidation) one may not start with a digit."""
+        if name[:1].isdigit() and self._kube_minor < (1, 34):
+            raise self.error(
+                path,
+                f"{name} starts with a digit, which Kubernetes takes in a variable's name "
+                f"from 1.34 on, not {self.kube_version}",
+                hint="rename the variable, or target Kubernetes 1.34 or later (--kube-version)",
+            )
+
+    @cached_property
+    def _kube_minor(self) -> tuple[int, ...]:
+        return tuple(int(p) for p in re.findall(r"\d+", self.kube_version)[:2])
 
     def error(self, path: SpecPath, message: str, *, hint: str | None = None) -> RenderError:
         file, line, col = self.loaded.locate(path)

@@ -206,6 +206,7 @@ def config_data(ctx: Ctx, proxy_env: dict[str, str]) -> dict[str, tuple[str, Spe
         data[key] = (value, ("metadata",))
     secret_names = set(secret_env_names(ctx))
     for key, value in spec.env.items():
+        ctx.check_env_name(("spec", "env", key), key)
         if key in data or key in {d for d, _ in DOWNWARD} or key == "OTEL_RESOURCE_ATTRIBUTES":
             raise ctx.error(
                 ("spec", "env", key),

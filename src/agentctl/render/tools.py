@@ -26,6 +26,7 @@ def render_service_tool(ctx: Ctx, index: int, tool: ServiceTool) -> None:
     name = service_tool_name(ctx, tool.name)
     base = ("spec", "tools", index)
     for key in tool.env:
+        ctx.check_env_name((*base, "env", key), key)
         if key.startswith("OTEL_") or key.startswith("K8S_"):
             raise ctx.error(
                 (*base, "env", key), f"{key} is set by agentctl for tool services; remove it"

@@ -172,8 +172,9 @@ def _step_env(ctx: Ctx, index: int, step: Step) -> list[dict[str, Any]]:
         env.append({"name": "AGENT_STEP_SPEND_OUTPUT", "value": STEP_SPEND})
     taken = {e["name"] for e in env}
     for key, value in step.env.items():
+        path = ("spec", "workflow", "steps", index, "env", key)
+        ctx.check_env_name(path, key)
         if key in taken or key in STEP_ENV:
-            path = ("spec", "workflow", "steps", index, "env", key)
             raise ctx.error(
                 path, f"{key} is set by agentctl (runtime contract); remove it from the step's env"
             )

@@ -168,3 +168,25 @@ def test_memory_may_be_mounted_beside_or_under_agentctl_mounts(render):
     doc["spec"]["scaling"] = {"minReplicas": 1, "maxReplicas": 1}
     mounts = containers(one(render(doc), "StatefulSet"))[0]["volumeMounts"]
     assert {"name": "memory", "mountPath": "/tmp/memory"} in mounts
+
+
+def _digit_env(where: str) -> dict:
+    if where == "spec.env":
+        return agent_doc(env={"1ST": "x"})
+    if where == "tool":
+        tool = {"name": "t1", "kind": "service", "image": "ghcr.io/acme/t:1", "env": {"1ST": "x"}}
+        return agent_doc(tools=[tool])
+    steps = [{**WORKFLOW["steps"][0], "env": {"1ST": "x"}}, *WORKFLOW["steps"][1:]]
+    return agent_doc(type="workflow", port=None, workflow={**WORKFLOW, "steps": steps})
+
+
+@pytest.mark.parametrize("where", ["spec.env", "tool", "step"])
+def test_an_env_name_starting_with_a_digit_needs_kubernetes_1_34(render, where):
+    """kube-apiserver 1.34 relaxed the names it takes (RelaxedEnvironmentVariableValidation):
+    before it, '1ST' is refused in a container's env, and skipped from a ConfigMap's."""
+    from agentctl.errors import RenderError
+
+    with pytest.raises(RenderError, match=r"1ST starts with a digit.* from 1\.34 on, not 1\.31"):
+        render(_digit_env(where), kube_version="1.31")
+    render(_digit_env(where), kube_version="1.34")
+    render(_digit_env(where))  # the newest bundled schemas
