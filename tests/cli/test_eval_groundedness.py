@@ -162,3 +162,15 @@ def test_an_unreachable_judge_is_one_line_naming_the_endpoint(
     assert result.exit_code != 0 and "Traceback" not in result.stderr
     assert f"{shown.format(port=port)}: the judge endpoint is unreachable" in result.stderr
     assert "w0rd" not in result.stderr and "s3cr3t" not in result.stderr
+
+
+def test_a_judge_url_that_is_not_http_is_one_line_with_the_value_cut(tmp_path: Path) -> None:
+    store = tmp_path / "traces.db"
+    with TraceStore(store) as st:
+        st.insert(_run(1, "It is 4.5 °C in Oslo."))
+    url = "ftp://" + "x" * 3000
+    result = run_cli("eval", "--store", str(store), *WINDOW, "--judge", "m", "--judge-url", url)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        f"error: --judge-url {(url[:40] + '...')!r}: not an http(s) URL"
+    ]

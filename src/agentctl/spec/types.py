@@ -15,11 +15,11 @@ from pydantic.json_schema import WithJsonSchema
 
 from agentctl.spec import units
 from agentctl.spec.entry_points import skip_empty_pydantic_plugin_search
+from agentctl.spec.platform_fields import API_VERSION as API_VERSION
 from agentctl.spec.platform_fields import http_url
 
 skip_empty_pydantic_plugin_search()  # before the first model class below is built
 
-API_VERSION = "agentctl.dev/v1alpha1"
 
 # Room for derived names: "<agent>-<tool>", "<agent>-memory-<agent>-<n>" (PVC),
 # and the 11-character suffix a CronJob adds to its Jobs.

@@ -99,6 +99,13 @@ class JudgeResult:
         }
 
 
+def _check_endpoint(base_url: str, key: str | None) -> None:
+    """The judge's endpoint and key as every judge call needs them (UsageError, exit 2)."""
+    if not base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--judge-url {echoed(base_url)}: not an http(s) URL")
+    _check_key(key)
+
+
 def _check_key(key: str | None) -> None:
     """A key no HTTP header can carry is refused up front, and never echoed, not even in an
     error (``http.client`` would name the whole header value)."""
@@ -222,9 +229,7 @@ class RubricScorer:
     own tokens and prices them. Safe to call from the threads that run cases in parallel."""
 
     def __init__(self, model: str, base_url: str, key: str | None) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise UsageError(f"--judge-url {base_url}: not an http(s) URL")
-        _check_key(key)
+        _check_endpoint(base_url, key)
         self.model = model
         self.base_url = base_url.rstrip("/")
         self._key = key
@@ -300,9 +305,7 @@ def judge_runs(
     """Judge up to ``limit`` runs in the window that have content and no faithfulness verdict."""
     from agentctl.scaffold.runtime import runtime_module
 
-    if not base_url.startswith(("http://", "https://")):
-        raise UsageError(f"--judge-url {base_url}: not an http(s) URL")
-    _check_key(key)
+    _check_endpoint(base_url, key)
     result = JudgeResult(model, base_url.rstrip("/"))
     rows = unevaluated_runs(
         store, "faithfulness", since_ns=since_ns, until_ns=until_ns, agent=agent, limit=limit
