@@ -41,22 +41,33 @@ def chunked(body: bytes) -> bytes:
 
 
 def read_answer(s: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """One HTTP answer read from the socket: status, headers (lower-case names), body."""
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        piece = s.recv(65536)
-        assert piece, f"the connection ended before an answer: {buf!r}"
-        buf += piece
-    head, _, body = buf.partition(b"\r\n\r\n")
-    status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
-    length = int(headers["content-length"])
-    while len(body) < length:
-        piece = s.recv(65536)
-        assert piece, "the connection ended inside an answer"
-        body += piece
-    assert len(body) == length, "more bytes than the answer: a second answer"
-    return int(status_line.split(" ")[1]), headers, body
+    """One HTTP answer read from the socket: status, headers (lower-case names), body;
+    no byte may follow it (a second answer would mean a request was smuggled)."""
+    (answer,) = read_answers(s, 1)
+    return answer
+
+
+def read_answers(s: socket.socket, n: int) -> list[tuple[int, dict[str, str], bytes]]:
+    """``n`` HTTP answers read from the socket, which may arrive in one piece (answers to
+    pipelined requests); no byte may follow the last."""
+    buf, out = b"", []
+    for _ in range(n):
+        while b"\r\n\r\n" not in buf:
+            piece = s.recv(65536)
+            assert piece, f"the connection ended before an answer: {buf!r}"
+            buf += piece
+        head, _, buf = buf.partition(b"\r\n\r\n")
+        status_line, *lines = head.decode("latin-1").split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+        length = int(headers["content-length"])
+        while len(buf) < length:
+            piece = s.recv(65536)
+            assert piece, "the connection ended inside an answer"
+            buf += piece
+        out.append((int(status_line.split(" ")[1]), headers, buf[:length]))
+        buf = buf[length:]
+    assert buf == b"", "more bytes than the answers: another answer"
+    return out
 
 
 def assert_closed(s: socket.socket) -> None:
@@ -255,8 +266,7 @@ def test_well_formed_requests_keep_their_connection(
             + b"Transfer-Encoding: chunked\r\n\r\n"
             + chunked(bodies[3])
         )
-        assert read_answer(s)[0] == 200
-        assert read_answer(s)[0] == 200
+        assert [answer[0] for answer in read_answers(s, 2)] == [200, 200]
         s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         status, headers, _ = read_answer(s)
         assert status == 200 and headers["connection"] == "close"
