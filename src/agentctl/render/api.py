@@ -32,6 +32,7 @@ def render_agent(
         platform,
         platform.platform.namespace_for(loaded.agent),
         resolve_kube_version(kube_version),
+        target_version=kube_version,
     )
     spec = ctx.spec
     if spec.memory is not None and spec.type is AgentType.service:

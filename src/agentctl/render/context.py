@@ -29,8 +29,11 @@ class Ctx:
     loaded: LoadedAgent
     lplatform: LoadedPlatform
     namespace: str
-    kube_version: str
+    kube_version: str  # the bundled schemas' version the render is checked against
     objects: list[RenderedObject] = field(default_factory=list)
+    # the Kubernetes version asked for (--kube-version, the server's), which may be newer
+    # than the newest bundled schemas; None: kube_version
+    target_version: str | None = None
 
     # -- shortcuts (read thousands of times per render: each looked up once) ----
 
@@ -92,16 +95,18 @@ class Ctx:
         """An environment variable's name the target Kubernetes takes: before 1.34
         (RelaxedEnvironmentVariableValidation) one may not start with a digit."""
         if name[:1].isdigit() and self._kube_minor < (1, 34):
+            target = ".".join(map(str, self._kube_minor))
             raise self.error(
                 path,
                 f"{name} starts with a digit, which Kubernetes takes in a variable's name "
-                f"from 1.34 on, not {self.kube_version}",
+                f"from 1.34 on, not {target}",
                 hint="rename the variable, or target Kubernetes 1.34 or later (--kube-version)",
             )
 
     @cached_property
     def _kube_minor(self) -> tuple[int, ...]:
-        return tuple(int(p) for p in re.findall(r"\d+", self.kube_version)[:2])
+        version = self.target_version or self.kube_version
+        return tuple(int(p) for p in re.findall(r"\d+", version)[:2])
 
     def error(self, path: SpecPath, message: str, *, hint: str | None = None) -> RenderError:
         file, line, col = self.loaded.locate(path)
