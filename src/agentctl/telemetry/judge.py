@@ -100,15 +100,11 @@ class JudgeResult:
 
 
 def _check_endpoint(base_url: str, key: str | None) -> None:
-    """The judge's endpoint and key as every judge call needs them (UsageError, exit 2)."""
+    """The judge's endpoint and key, checked once before any call (UsageError, exit 2). A
+    key no HTTP header can carry is refused up front, and never echoed, not even in an
+    error (``http.client`` would name the whole header value)."""
     if not base_url.startswith(("http://", "https://")):
         raise UsageError(f"--judge-url {echoed(base_url)}: not an http(s) URL")
-    _check_key(key)
-
-
-def _check_key(key: str | None) -> None:
-    """A key no HTTP header can carry is refused up front, and never echoed, not even in an
-    error (``http.client`` would name the whole header value)."""
     check_header_value(
         key, "the judge's API key", "check the value of the variable --judge-key-env names",
         UsageError,
@@ -122,8 +118,7 @@ def _chat(
     url = base_url.rstrip("/") + "/chat/completions"
     shown = redact_text(without_userinfo(url))  # no password, no ?api_key=
     headers = {"Content-Type": "application/json"}
-    if key:
-        _check_key(key)
+    if key:  # checked by _check_endpoint
         headers["Authorization"] = f"Bearer {key}"
     request = urllib.request.Request(url, json.dumps(body).encode(), headers, method="POST")
     deadline = time.monotonic() + TIMEOUT_SECONDS
