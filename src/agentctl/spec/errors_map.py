@@ -189,14 +189,6 @@ def _message(
     return msg[:1].lower() + msg[1:] if msg[:2] != msg[:2].upper() else msg
 
 
-def _cut_input(message: str, value: Any) -> str:
-    """``message`` with a long string input it quotes whole (as the validators of the
-    spec's types quote what they refuse) cut as every echoed value is."""
-    if isinstance(value, str) and len(value) > 40:
-        return message.replace(repr(value), echoed(value))
-    return message
-
-
 def problems_from_validation(
     exc: ValidationError,
     root: type[BaseModel],
@@ -222,7 +214,7 @@ def problems_from_validation(
         key = str(path[-1]) if path and isinstance(path[-1], str) else None
         parent_model = model_at(root, loc[:-1]) if loc else root
         union = candidates_at(root, loc) if err["type"] == "union_tag_not_found" else []
-        message = _cut_input(_message(err, parent_model, key, union), err.get("input"))
+        message = _message(err, parent_model, key, union)
         is_key = err["type"] == "extra_forbidden"
         if is_key and parent_model is not None and key is not None:
             hint = suggest(key, valid_keys(parent_model))

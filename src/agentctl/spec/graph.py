@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from agentctl.errors import echoed
 from agentctl.spec.models import Agent, AgentType, Step
 from agentctl.spec.yamlsafe import PathKey
 
@@ -45,13 +46,13 @@ def check_agent(agent: Agent) -> Iterator[tuple[PathKey, str]]:
             known = ", ".join(secret_names) or "none declared"
             yield (
                 ("spec", "tools", i, "authSecret"),
-                f"{tool.auth_secret!r} is not in spec.secrets (declared: {known})",
+                f"{echoed(tool.auth_secret)} is not in spec.secrets (declared: {known})",
             )
     if spec.model and spec.model.api_key_secret and spec.model.api_key_secret not in secret_names:
         known = ", ".join(secret_names) or "none declared"
         yield (
             ("spec", "model", "apiKeySecret"),
-            f"{spec.model.api_key_secret!r} is not in spec.secrets (declared: {known})",
+            f"{echoed(spec.model.api_key_secret)} is not in spec.secrets (declared: {known})",
         )
     if spec.type is AgentType.workflow and spec.workflow is not None:
         yield from check_steps(spec.workflow.steps)

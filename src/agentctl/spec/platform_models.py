@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic.json_schema import WithJsonSchema
 
+from agentctl.errors import echoed
 from agentctl.spec import units
 from agentctl.spec.errors_map import FieldValueError
 from agentctl.spec.platform_fields import MAX_UNIT_PRICE_USD
@@ -42,7 +43,7 @@ _KIND_REF_PATTERN = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/){0,2}[A-Z][A-Za-z0-9]*$"
 def _kind_ref(value: str) -> str:
     if not re.fullmatch(_KIND_REF_PATTERN, value):
         raise ValueError(
-            f"{value!r} is not a kind: write Kind, group/Kind or apiVersion/Kind "
+            f"{echoed(value)} is not a kind: write Kind, group/Kind or apiVersion/Kind "
             "(e.g. Widget, example.com/Widget, example.com/v1/Widget)"
         )
     return value

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import WithJsonSchema
 
+from agentctl.errors import echoed
 from agentctl.spec import units
 from agentctl.spec.entry_points import skip_empty_pydantic_plugin_search
 from agentctl.spec.platform_fields import API_VERSION as API_VERSION
@@ -65,7 +66,7 @@ def _dns_label(value: str) -> str:
 def _function_name(value: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]{0,63}", value):
         raise ValueError(
-            f"{value!r} is not a function name: a letter or '_' first, then letters, digits, "
+            f"{echoed(value)} is not a function name: a letter or '_' first, then letters, digits, "
             "'_' or '-', at most 64 characters"
         )
     return value
