@@ -148,8 +148,8 @@ class ServerBase(HTTPServer):
         super().server_activate()
         # requests whose head has arrived: connection, address, head bytes read, first byte,
         # when queued
-        self._pending: queue.Queue[tuple[socket.socket, Any, bytes, float, float] | None] = (
-            queue.Queue(self.backlog)
+        self._pending: queue.Queue[tuple[socket.socket, Any, bytes, float] | None] = queue.Queue(
+            self.backlog
         )
         self._parked: dict[socket.socket, _Parked] = {}  # in the order they were parked
         self._selector = selectors.DefaultSelector()
@@ -262,9 +262,9 @@ class ServerBase(HTTPServer):
         # the head has arrived, or the connection ended in it: a worker answers
         try:
             conn.setblocking(True)
-            now = time.monotonic()
-            head = bytes(parked.head)
-            self._pending.put_nowait((conn, parked.address, head, parked.first or now, now))
+            # how long the request has taken so far: the wait for a worker is the server's
+            waited = time.monotonic() - parked.first if parked.first is not None else 0.0
+            self._pending.put_nowait((conn, parked.address, bytes(parked.head), waited))
         except queue.Full:
             self.receiver.stats.connections_refused += 1
             self._answer(conn, _BUSY)
@@ -321,8 +321,8 @@ class ServerBase(HTTPServer):
             item = self._pending.get()
             if item is None:
                 return
-            conn, address, head, first, queued = item
-            first += time.monotonic() - queued  # the wait for a worker is the server's, not late
+            conn, address, head, waited = item
+            first = time.monotonic() - waited  # the request's clock, without the queue's wait
             kept = False
             try:
                 kept = Handler(conn, address, self, head, first).kept and not self._stopping
