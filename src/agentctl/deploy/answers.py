@@ -142,6 +142,16 @@ def count(value: Any) -> int:
     return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 19 else 0
 
 
+def name(obj: dict[str, Any]) -> str:
+    """An object's ``metadata.name`` in an answer ("" for what is none)."""
+    return text(mapping(obj.get("metadata")).get("name")) or ""
+
+
+def labels(value: Any) -> dict[str, str]:
+    """A map of labels in an answer (a selector, ``metadata.labels``): its string values."""
+    return {k: v for k, v in mapping(value).items() if isinstance(v, str)}
+
+
 def text(value: Any) -> str | None:
     """A string of an answer (a name, a reason, a timestamp): None for what is none."""
     return value if isinstance(value, str) else None

@@ -87,7 +87,7 @@ def _listed(info: ResourceInfo, namespace: str, objs: list[dict[str, Any]]) -> s
     at that place (whatever else it says of itself); one without a name is none to
     delete: the path without a name is the whole collection's."""
     where = namespace if info.namespaced else ""
-    names = (answers.text(answers.mapping(o.get("metadata")).get("name")) for o in objs)
+    names = (answers.name(o) for o in objs)
     return {ObjectRef(info.group, info.kind, where, name) for name in names if name}
 
 

@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from agentctl.deploy.answers import count, mapping, objects, text
+from agentctl.deploy import answers
+from agentctl.deploy.answers import count, mapping, objects
 from agentctl.deploy.client import ConnectOptions, KubeClient, connect
 from agentctl.deploy.discovery import well_known
 from agentctl.errors import ClusterError, UsageError
@@ -138,7 +139,7 @@ class PortForward:
             return self.target.name, port
         svc = self._get(kube, "Service")
         spec = mapping(svc.get("spec"))
-        selector = {k: v for k, v in mapping(spec.get("selector")).items() if isinstance(v, str)}
+        selector = answers.labels(spec.get("selector"))
         if not selector:
             raise ClusterError(
                 f"svc/{self.target.name} has no selector; port-forward to a pod instead"
@@ -150,7 +151,7 @@ class PortForward:
             p
             for p in pods
             if mapping(p.get("status")).get("phase") == "Running"
-            and _name(p)  # no name: no pod to reach
+            and answers.name(p)  # no name: no pod to reach
         ]
         if not running:
             raise ClusterError(
@@ -173,7 +174,7 @@ class PortForward:
             raise ClusterError(
                 f"svc/{self.target.name}: cannot tell which port to forward; use svc/NAME:PORT"
             )
-        return _name(pod), remote
+        return answers.name(pod), remote
 
     def _accept_loop(self, listener: socket.socket) -> None:
         # The listener is passed in, never read from self: stop() may clear that at any moment.
@@ -290,10 +291,6 @@ def _service_port(spec: dict[str, Any], wanted: int | None) -> dict[str, Any] | 
     if wanted:
         return next((p for p in ports if p.get("port") == wanted), None)
     return dict(ports[0])
-
-
-def _name(obj: dict[str, Any]) -> str:
-    return text(mapping(obj.get("metadata")).get("name")) or ""
 
 
 def _containers(pod: dict[str, Any]) -> list[dict[str, Any]]:

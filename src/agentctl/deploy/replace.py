@@ -85,17 +85,8 @@ def _templates(sts_spec: dict[str, Any]) -> list[dict[str, Any]]:
     return answers.objects(sts_spec.get("volumeClaimTemplates"))
 
 
-def _name(obj: dict[str, Any]) -> str:
-    name = answers.mapping(obj.get("metadata")).get("name")
-    return name if isinstance(name, str) else ""
-
-
 def _spec(obj: dict[str, Any]) -> dict[str, Any]:
     return answers.mapping(obj.get("spec"))
-
-
-def _labels(value: Any) -> dict[str, str]:
-    return {k: v for k, v in answers.mapping(value).items() if isinstance(v, str)}
 
 
 def _bytes(q: str) -> int:
@@ -193,10 +184,10 @@ def _plan_statefulset(
     if not changed:
         return None
     rep = Replacement(ref, changed)
-    live_templates = {_name(t): t for t in _templates(lspec)}
+    live_templates = {answers.name(t): t for t in _templates(lspec)}
     claims: list[dict[str, Any]] = []
     for tmpl in _templates(nspec):
-        name = _name(tmpl)
+        name = answers.name(tmpl)
         old = live_templates.get(name)
         if old is None:
             continue  # a new template: the new StatefulSet creates its claims
@@ -208,13 +199,13 @@ def _plan_statefulset(
         wanted = _size(tmpl.get("spec") or {})
         for claim in _claims_of(client, ref, lspec, name):
             why = _claim_refusal(
-                f"PersistentVolumeClaim {_name(claim)}", _spec(claim), tmpl.get("spec") or {}
+                f"PersistentVolumeClaim {answers.name(claim)}", _spec(claim), tmpl.get("spec") or {}
             )
             if why:
                 raise Refused(why, hint=REMEDY)
             cur = _size(claim.get("spec") or {})
             if cur and wanted and _bytes(wanted) > _bytes(cur):
-                rep.expand.append(Expansion(_name(claim), cur, wanted))
+                rep.expand.append(Expansion(answers.name(claim), cur, wanted))
                 claims.append(claim)
     if claims:
         _check_expandable(client, claims)
@@ -229,7 +220,7 @@ def _templates_differ(live: list[dict[str, Any]], new: list[dict[str, Any]]) -> 
         spec = _spec(t)
         sc = spec.get("storageClassName")
         return (
-            _name(t),
+            answers.name(t),
             tuple(sorted(answers.texts(spec.get("accessModes")))),
             sc if isinstance(sc, str) else None,
             _bytes(_size(spec)),
@@ -255,14 +246,18 @@ def _claims_of(
     labels = ",".join(
         f"{k}={v}"
         for k, v in sorted(
-            _labels(answers.mapping(lspec.get("selector")).get("matchLabels")).items()
+            answers.labels(answers.mapping(lspec.get("selector")).get("matchLabels")).items()
         )
     )
     items, _ = client.list(
         well_known("", "PersistentVolumeClaim"), ref.namespace, labels=labels or None
     )
     prefix = f"{template}-{ref.name}-"
-    return [c for c in items if _name(c).startswith(prefix) and _name(c)[len(prefix) :].isdigit()]
+    return [
+        c
+        for c in items
+        if answers.name(c).startswith(prefix) and answers.name(c)[len(prefix) :].isdigit()
+    ]
 
 
 STORAGE_CLASS = ResourceInfo(
@@ -278,7 +273,7 @@ def _check_expandable(client: KubeClient, claims: list[dict[str, Any]]) -> None:
         name = _spec(claim).get("storageClassName")
         if not name or not isinstance(name, str):
             raise Refused(
-                f"PersistentVolumeClaim {_name(claim)} has no storage class: "
+                f"PersistentVolumeClaim {answers.name(claim)} has no storage class: "
                 "only a claim provisioned by a StorageClass can grow",
                 hint=REMEDY,
             )
@@ -291,7 +286,7 @@ def _check_expandable(client: KubeClient, claims: list[dict[str, Any]]) -> None:
         if sc is None or not sc.get("allowVolumeExpansion"):
             state = "does not exist" if sc is None else "does not allow volume expansion"
             raise Refused(
-                f"PersistentVolumeClaim {_name(claim)}: memory cannot grow: "
+                f"PersistentVolumeClaim {answers.name(claim)}: memory cannot grow: "
                 f"StorageClass {name} {state}",
                 hint="ask the cluster admin to set allowVolumeExpansion: true on the StorageClass, "
                 "or " + REMEDY,
