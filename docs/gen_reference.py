@@ -337,7 +337,11 @@ class _SpecDoc:
         value = field.default_factory() if field.default_factory else field.default
         if value is None or value is PydanticUndefined:
             return "-"
-        if isinstance(value, BaseModel):
+        if isinstance(value, BaseModel) or (
+            value == {}
+            and isinstance(field.annotation, type)
+            and issubclass(field.annotation, BaseModel)
+        ):  # a nested model's defaults, validated from an empty mapping
             return "see below"
         if isinstance(value, Enum):
             value = value.value

@@ -1,4 +1,5 @@
-"""A re-deploy of unchanged input, in a fresh process: the kept render, no spec models loaded."""
+"""A re-deploy of unchanged input, in a fresh process: the kept render, no spec loaded.
+Any deploy loads the spec without pydantic or the spec models (spec/compiled.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from tests.fakes.kube_fixtures import project
 
 from agentctl.usecases import render_cache
 
-WATCHED = ("pydantic", "agentctl.spec.models", "agentctl.policy.engine")
-LOADED = "loaded: ['agentctl.policy.engine', 'agentctl.spec.models', 'pydantic']"
+WATCHED = ("pydantic", "agentctl.spec.models", "agentctl.spec.loader", "agentctl.policy.engine")
+LOADED = "loaded: ['agentctl.policy.engine', 'agentctl.spec.loader']"
 
 
 def _deploy(proj: Path) -> subprocess.CompletedProcess[str]:

@@ -89,7 +89,7 @@ def test_generated_agent_yaml_is_valid(template, tmp_path):
 def test_stateful_agent_runs_on_its_own_unless_a_tool_service_is_asked_for(tmp_path):
     """A service tool needs another project running, so the default declares none."""
     from agentctl.spec.loader import load_agent
-    from agentctl.spec.models import ServiceTool
+    from agentctl.spec.shapes import ServiceTool
 
     default = load_agent(_generate("stateful-agent", tmp_path / "a")).agent
     assert [t for t in default.spec.tools if isinstance(t, ServiceTool)] == []

@@ -247,9 +247,9 @@ def _hours(seconds: int) -> Decimal:
 
 def _replicas(scaling: Any | None) -> tuple[int, int]:
     if scaling is None:
-        from agentctl.spec.models import Scaling
+        from agentctl.spec import fast
 
-        scaling = Scaling.model_validate({})
+        scaling = fast.spec_object("Scaling", {})
     return scaling.min_replicas, scaling.max_replicas
 
 
@@ -320,9 +320,10 @@ def estimate_agent(
     ``runs`` overrides the runs per month of a job/workflow agent (default:
     from its schedule; none for an unscheduled one).
     """
-    from agentctl.spec.models import AgentType, ServiceTool, default_platform
+    from agentctl.spec import fast
+    from agentctl.spec.shapes import AgentType
 
-    platform = platform if platform is not None else default_platform()
+    platform = platform if platform is not None else fast.default_platform()
     card = RateCard.from_platform(platform)
     spec = agent.spec
     name = agent.metadata.name
@@ -365,10 +366,8 @@ def estimate_agent(
         )
 
     for tool in spec.tools:
-        if isinstance(tool, ServiceTool):
-            from agentctl.spec.models import Resources
-
-            res = tool.resources or Resources.model_validate({})
+        if tool.kind == "service":
+            res = tool.resources or fast.spec_object("Resources", {})
             lines.append(
                 _long_running(f"{name}-{tool.name}", "tool-deployment", res, tool.scaling, card)
             )

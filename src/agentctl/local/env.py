@@ -15,12 +15,16 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.local.localhttp import no_proxy_for_loopback
+from agentctl.spec import shapes
 from agentctl.spec.loader import LoadedAgent, LoadedPlatform
-from agentctl.spec.models import Agent, AgentType, HttpTool, McpTool, ServiceTool, TcpTool
+from agentctl.spec.shapes import AgentType
 from agentctl.spec.units import env_key
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Agent, McpTool, ServiceTool
 
 LOOPBACK = "127.0.0.1"  # local servers listen on loopback only
 OFFLINE_PROVIDER = "offline-demo"
@@ -94,13 +98,13 @@ def tools_list(
     out = []
     for tool in agent.spec.tools:
         entry: dict[str, Any] = {"name": tool.name, "kind": tool.kind}
-        if isinstance(tool, ServiceTool):
+        if isinstance(tool, shapes.ServiceTool):
             entry["url"] = places.tool_urls.get(tool.name, "")
-        elif isinstance(tool, HttpTool):
+        elif isinstance(tool, shapes.HttpTool):
             entry["url"] = tool.url
-        elif isinstance(tool, TcpTool):
+        elif isinstance(tool, shapes.TcpTool):
             entry["url"] = f"{tool.host}:{tool.port}"
-        elif isinstance(tool, McpTool):
+        elif isinstance(tool, shapes.McpTool):
             entry["url"] = local_mcp_url(tool, places, namespace)
             if tool.tools:
                 entry["tools"] = list(tool.tools)
@@ -204,7 +208,7 @@ def tool_env(
 ) -> dict[str, str]:
     """A ``service`` tool's process (or an ``mcp`` tool's project run with ``--tool``): its own
     settings, its port and OTel identity."""
-    env = dict(tool.env) if isinstance(tool, ServiceTool) else {}
+    env = dict(tool.env) if isinstance(tool, shapes.ServiceTool) else {}
     env.update(
         {
             "AGENT_NAME": agent.metadata.name,

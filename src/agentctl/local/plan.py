@@ -20,9 +20,13 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agentctl.errors import UsageError
-from agentctl.spec.models import Agent, ServiceTool
+from agentctl.spec import shapes
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Agent, ServiceTool
 
 PYTHON_WORDS = ("python", "python3")
 
@@ -102,6 +106,6 @@ def commands(agent: Agent, project_dir: Path, python_override: str | None = None
     tools = {
         t.name: tool_command(agent, t, project_dir, python)
         for t in agent.spec.tools
-        if isinstance(t, ServiceTool)
+        if isinstance(t, shapes.ServiceTool)
     }
     return Commands(python, agent_command(agent, project_dir, python), tools)

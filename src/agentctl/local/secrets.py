@@ -23,9 +23,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from agentctl.spec.models import Agent
 from agentctl.spec.units import env_key
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Agent
 
 
 @dataclass

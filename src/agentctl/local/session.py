@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import UsageError, WaitError
 from agentctl.local import env as envmod
@@ -38,8 +38,12 @@ from agentctl.local.process import (
 from agentctl.local.secrets import SecretDelivery, resolve_secrets
 from agentctl.local.signals import shielded
 from agentctl.local.state import remove_state, write_state
+from agentctl.spec import shapes
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import McpTool, ServiceTool
 from agentctl.spec.loader import LoadedAgent, LoadedPlatform, load_platform
-from agentctl.spec.models import AgentType, McpTool, ServiceTool
+from agentctl.spec.shapes import AgentType
 
 LOCAL_DIR = ".agentctl"
 __all__ = ["DevEvent", "DevOptions", "DevSession", "EventSink", "ProcessCrashed"]
@@ -161,11 +165,13 @@ class DevSession:
         self.base["PYTHONUNBUFFERED"] = "1"
 
         service_tools: list[ServiceTool | McpTool] = [
-            t for t in spec.tools if isinstance(t, ServiceTool)
+            t for t in spec.tools if isinstance(t, shapes.ServiceTool)
         ]
         # an mcp tool runs locally when --tool NAME=DIR names its project
         service_tools += [
-            t for t in spec.tools if isinstance(t, McpTool) and t.name in self.options.tool_dirs
+            t
+            for t in spec.tools
+            if isinstance(t, shapes.McpTool) and t.name in self.options.tool_dirs
         ]
         serves = spec.type in (AgentType.service, AgentType.stateful)
         ports = free_ports(len(service_tools) + (1 if serves else 0))
@@ -237,10 +243,10 @@ class DevSession:
         assert self.places is not None and self.commands is not None
         spec = self.agent.spec
         for tool in spec.tools:
-            if isinstance(tool, McpTool) and tool.name not in self.places.tool_urls:
+            if isinstance(tool, shapes.McpTool) and tool.name not in self.places.tool_urls:
                 self._mcp_not_local(tool)
                 continue
-            if not isinstance(tool, ServiceTool | McpTool):
+            if not isinstance(tool, shapes.ServiceTool | shapes.McpTool):
                 continue
             argv = self.commands.tools.get(tool.name)
             url = self.places.tool_urls[tool.name]
@@ -265,7 +271,7 @@ class DevSession:
             proc = self._spawn(
                 ProcSpec(tool.name, argv, env, cwd, kind="tool", url=url, pass_fds=())
             )
-            health = tool.health_path if isinstance(tool, ServiceTool) else "/healthz"
+            health = tool.health_path if isinstance(tool, shapes.ServiceTool) else "/healthz"
             self._wait_ready(proc, url + health)
         if spec.type in (AgentType.service, AgentType.stateful):
             url = f"http://127.0.0.1:{self.places.agent_port}"
@@ -307,7 +313,9 @@ class DevSession:
 
     def check_tool_dirs(self) -> None:
         service_tools = {
-            t.name for t in self.agent.spec.tools if isinstance(t, ServiceTool | McpTool)
+            t.name
+            for t in self.agent.spec.tools
+            if isinstance(t, shapes.ServiceTool | shapes.McpTool)
         }
         for name in self.options.tool_dirs:
             if name not in service_tools:

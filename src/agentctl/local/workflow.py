@@ -39,17 +39,19 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from agentctl.spec import units
-from agentctl.spec.models import Retry, Step, Workflow
+from agentctl.spec import fast, units
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Retry, Step, Workflow
 
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 SKIPPED = "skipped"
 CANCELLED = "cancelled"
 
-DEFAULT_RETRY = Retry.model_validate({})  # what the rendered template uses without ``retry``
+DEFAULT_RETRY = fast.spec_object("Retry", {})  # what the rendered template uses without ``retry``
 _PARAM = re.compile(r"\{\{\s*workflow\.parameters\.([A-Za-z0-9_.-]+)\s*\}\}")
 _ITEM = re.compile(r"\{\{\s*(?:item|inputs\.parameters\.item)\s*\}\}")
 

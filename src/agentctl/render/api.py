@@ -8,7 +8,7 @@ from agentctl.render.context import Ctx
 from agentctl.render.env import config_data, proxy_env, secret_env_names
 from agentctl.render.schemas import resolve_kube_version
 from agentctl.spec.loader import LoadedAgent, LoadedPlatform
-from agentctl.spec.models import AgentType
+from agentctl.spec.shapes import AgentType
 
 PSA_LABELS = {
     "pod-security.kubernetes.io/enforce": "restricted",

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.errors import RenderError
 from agentctl.render.bundle import RenderedObject, SpecPath
 from agentctl.spec.loader import LoadedAgent, LoadedPlatform
-from agentctl.spec.models import Agent, AgentSpecBody, AgentType, Platform
 from agentctl.spec.yamlsafe import dotted_path
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Agent, AgentSpecBody, AgentType, Platform
 
 MANAGED_BY = "agentctl"
 LABEL_AGENT = "agentctl.dev/agent"

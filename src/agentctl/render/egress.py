@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from agentctl.render.bundle import SpecPath
-from agentctl.spec.models import ModelSpec
 
 if TYPE_CHECKING:
     from agentctl.render.context import Ctx
+    from agentctl.spec.models import ModelSpec
 
 # OpenAI-compatible base URLs of providers when spec.model.endpoint is unset.
 MODEL_ENDPOINTS: dict[str, str] = {

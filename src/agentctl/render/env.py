@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.render.bundle import SpecPath
 from agentctl.render.context import SECRETS_DIR, Ctx
 from agentctl.render.egress import model_endpoint, split_url
 from agentctl.spec import units
-from agentctl.spec.models import AgentType, Secret
+from agentctl.spec.shapes import AgentType
 from agentctl.spec.units import env_key
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Secret
 
 OTLP_PROTOCOL = "http/protobuf"
 SAMPLER = "parentbased_traceidratio"

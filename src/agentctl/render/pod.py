@@ -15,11 +15,13 @@ requested and limited at ``ephemeralStorage``.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.render.context import RUN_AS, TMP_DIR
 from agentctl.spec import units
-from agentctl.spec.models import Limits, Resources
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Limits, Resources
 
 
 def pod_security_context() -> dict[str, Any]:

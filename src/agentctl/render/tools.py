@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.render import pod
 from agentctl.render.context import Ctx
 from agentctl.render.env import downward_env, otel_data, service_tool_name
 from agentctl.render.network import render_tool_policy
 from agentctl.render.rbac import service_account
-from agentctl.spec.models import Resources, ServiceTool
+from agentctl.spec import fast
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import ServiceTool
 
 TOOL_PORT_NAME = "http"
 
@@ -34,7 +37,7 @@ def render_service_tool(ctx: Ctx, index: int, tool: ServiceTool) -> None:
     service_account(
         ctx, name, automount=False, origin=base, component="tool", app=tool.name, instance=name
     )
-    res = tool.resources or Resources.model_validate({})
+    res = tool.resources or fast.spec_object("Resources", {})
     container: dict[str, Any] = {
         "name": tool.name,
         "image": tool.image,

@@ -36,15 +36,17 @@ among them: a test renders every variant with Hera too and compares).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.render import pod
 from agentctl.render.bundle import SpecPath, clone
 from agentctl.render.context import Ctx
 from agentctl.render.env import downward_env, secret_env
 from agentctl.render.workloads import agent_mounts, agent_volumes
-from agentctl.spec import units
-from agentctl.spec.models import Retry, Step
+from agentctl.spec import fast, units
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Retry, Step
 
 STEP_OUTPUT = "/tmp/outputs/result.json"
 POD_GC = "OnPodSuccess"
@@ -110,7 +112,7 @@ def _budget_json(ctx: Ctx, step: Step, sharers: dict[str | None, int] | None = N
         ]
     else:
         parts = [f"[{ctx.spec.guardrails.budget.per_run_usd}, {sharers[None]}]"]
-    attempts = (step.retry or Retry.model_validate({})).limit + 1
+    attempts = (step.retry or fast.spec_object("Retry", {})).limit + 1
     items = ""
     if step.for_each is not None:
         items = f', "items": {{{{tasks.{step.for_each.from_}.outputs.parameters.spend}}}}'
@@ -212,7 +214,7 @@ def _container_template(ctx: Ctx, index: int, step: Step) -> dict[str, Any]:
     template["inputs"] = _names(inputs)
     template["name"] = step_template(step)
     template["outputs"] = {"parameters": outputs}
-    template["retryStrategy"] = _retry(step.retry or Retry.model_validate({}))
+    template["retryStrategy"] = _retry(step.retry or fast.spec_object("Retry", {}))
     return template
 
 

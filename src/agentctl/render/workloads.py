@@ -12,14 +12,17 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agentctl.render import pod
 from agentctl.render.bundle import SpecPath
 from agentctl.render.context import Ctx
 from agentctl.render.env import downward_env, secret_env, secret_volumes
 from agentctl.spec import units
-from agentctl.spec.models import AgentType, Scaling
+from agentctl.spec.shapes import AgentType
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Scaling
 
 CONTAINER = "agent"
 PORT_NAME = "http"

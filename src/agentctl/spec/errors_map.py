@@ -18,17 +18,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from agentctl.errors import Problem, echoed
+from agentctl.spec.shapes import FieldValueError as FieldValueError
 from agentctl.spec.yamlsafe import PathKey, dotted_path
-
-
-class FieldValueError(ValueError):
-    """A model-level check that is about one field: ``field`` (YAML keys) is
-    appended to the model's location so the error points at that field."""
-
-    def __init__(self, message: str, *field: str | int) -> None:
-        super().__init__(message)
-        self.field: tuple[str | int, ...] = field
-
 
 _ABSENT = object()
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from agentctl.errors import echoed
-from agentctl.spec.models import Agent, AgentType, Step
+from agentctl.spec.shapes import AgentType
 from agentctl.spec.yamlsafe import PathKey
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Agent, Step
 
 
 def check_agent(agent: Agent) -> Iterator[tuple[PathKey, str]]:

@@ -7,17 +7,18 @@ import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from pydantic_core import ValidationError
 
 from agentctl.bulk import gc_paused
 from agentctl.errors import Problem, SpecError, UsageError, echoed
-from agentctl.spec import graph
-from agentctl.spec.errors_map import problems_from_validation
+from agentctl.spec import fast, graph
 from agentctl.spec.files import AGENT_FILENAMES, display_path, find_agent_file, find_platform_file
-from agentctl.spec.models import Agent, Platform, Workflow, default_platform
 from agentctl.spec.yamlsafe import Located, PathKey, dotted_path, load_one
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Agent, Platform
 
 __all__ = ["AGENT_FILENAMES", "display_path", "find_agent_file", "find_platform_file"]
 
@@ -117,8 +118,11 @@ def _validate(
 ) -> tuple[Agent | None, list[Problem], _Positions]:
     positions = _Positions(doc, env, overlay)
     try:
-        agent = Agent.model_validate(data)
+        agent = fast.spec_object("Agent", data)
     except ValidationError as exc:
+        from agentctl.spec.errors_map import problems_from_validation
+        from agentctl.spec.models import Agent
+
         problems = problems_from_validation(exc, Agent, data, positions.locate)
         problems.extend(_graph_problems_best_effort(doc, data, positions))
         return None, problems, positions
@@ -138,7 +142,7 @@ def _graph_problems_best_effort(
     if not isinstance(workflow, dict):
         return []
     try:
-        steps = Workflow.model_validate(workflow).steps
+        steps = fast.spec_object("Workflow", workflow).steps
     except ValidationError:
         return []
     out = []
@@ -279,12 +283,14 @@ def load_platform(
 ) -> LoadedPlatform:
     path = find_platform_file(explicit, search_from)
     if path is None:
-        return LoadedPlatform(default_platform(), None)
+        return LoadedPlatform(fast.default_platform(), None)
     shown = display_path(path)
     doc = load_one(path, shown)
     try:
-        platform = Platform.model_validate(doc.data)
+        platform = fast.spec_object("Platform", doc.data)
     except ValidationError as exc:
+        from agentctl.spec.errors_map import problems_from_validation
+        from agentctl.spec.models import Platform
 
         def locate(p: PathKey, is_key: bool = False) -> tuple[str, int, int, str]:
             line, col = doc.position(p, key=is_key)

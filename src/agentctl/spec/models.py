@@ -7,15 +7,11 @@ these models by docs/gen_reference.py.
 """
 
 import datetime as _dt
-import re
-from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from agentctl.errors import echoed
-from agentctl.spec import units
-from agentctl.spec.errors_map import FieldValueError
+from agentctl.spec import shapes
 from agentctl.spec.types import (
     API_VERSION,
     MAX_AGENT_NAME,
@@ -41,16 +37,8 @@ from agentctl.spec.types import (
     new_list,
 )
 
-_LABEL_RE = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
-
-
-class AgentType(StrEnum):
-    """What the agent becomes on the cluster."""
-
-    service = "service"
-    stateful = "stateful"
-    job = "job"
-    workflow = "workflow"
+AgentType = shapes.AgentType
+MAX_ANNOTATIONS_BYTES = shapes.MAX_ANNOTATIONS_BYTES
 
 
 class Metadata(Model):
@@ -76,45 +64,8 @@ class Metadata(Model):
         default_factory=new_dict, description="Extra annotations on every rendered object."
     )
 
-    @field_validator("labels")
-    @classmethod
-    def _labels(cls, value: dict[str, str]) -> dict[str, str]:
-        for key, val in value.items():
-            if not _qualified_name(key):
-                raise ValueError(f"label key {echoed(key)} is not a valid Kubernetes label name")
-            if val and not _LABEL_RE.match(val):
-                raise ValueError(
-                    f"label value {echoed(val)} (key {echoed(key)}) is not a valid Kubernetes label value"
-                )
-        return value
-
-    @field_validator("annotations")
-    @classmethod
-    def _annotations(cls, value: dict[str, str]) -> dict[str, str]:
-        for key in value:
-            if not _qualified_name(key):
-                raise ValueError(
-                    f"annotation key {echoed(key)} is not a valid Kubernetes annotation name"
-                )
-        size = sum(len(k.encode()) + len(v.encode()) for k, v in value.items())
-        if size > MAX_ANNOTATIONS_BYTES:
-            raise ValueError(
-                f"annotations are {size} bytes; Kubernetes takes at most {MAX_ANNOTATIONS_BYTES}"
-            )
-        return value
-
-
-# What the API server takes in one object's annotations, keys and values together.
-MAX_ANNOTATIONS_BYTES = 256 * 1024
-
-
-def _qualified_name(key: str) -> bool:
-    """Whether ``key`` is a label or annotation key the API server takes: a name of at
-    most 63 characters, optionally behind a DNS-1123 subdomain prefix and '/'."""
-    prefix, slash, name = key.rpartition("/")
-    if slash and (len(prefix) > 253 or not units.DNS1123_SUBDOMAIN_RE.match(prefix)):
-        return False
-    return _LABEL_RE.match(name) is not None
+    _labels = field_validator("labels")(staticmethod(shapes.check_labels))
+    _annotations = field_validator("annotations")(staticmethod(shapes.check_annotations))
 
 
 class ModelSpec(Model):
@@ -141,7 +92,7 @@ class ModelSpec(Model):
     )
 
 
-class Memory(Model):
+class Memory(shapes.Memory, Model):
     """Long-term memory: one persistent volume (stateful agents run one replica on it), or one
     ReadWriteMany volume shared by every replica or parallel step."""
 
@@ -159,12 +110,8 @@ class Memory(Model):
         "a StorageClass that supports it (NFS, CephFS, EFS, Filestore, Azure Files).",
     )
 
-    @property
-    def shared(self) -> bool:
-        return self.access_mode == "ReadWriteMany"
 
-
-class Resources(Model):
+class Resources(shapes.Resources, Model):
     """CPU and memory requests (and optional limits) of a container."""
 
     cpu: Quantity = Field("250m", description="CPU request.")
@@ -175,20 +122,10 @@ class Resources(Model):
     )
     ephemeral_storage: Quantity = Field("1Gi", description="Ephemeral storage request.")
 
-    @model_validator(mode="after")
-    def _limits(self) -> Self:
-        if self.cpu_limit is not None and units.cpu_cores(self.cpu_limit) < units.cpu_cores(
-            self.cpu
-        ):
-            raise FieldValueError("cpuLimit is below the cpu request", "cpuLimit")
-        if self.memory_limit is not None and units.memory_bytes(
-            self.memory_limit
-        ) < units.memory_bytes(self.memory):
-            raise FieldValueError("memoryLimit is below the memory request", "memoryLimit")
-        return self
+    _check = model_validator(mode="after")(shapes.Resources._limits)
 
 
-class Scaling(Model):
+class Scaling(shapes.Scaling, Model):
     """Horizontal autoscaling (service and stateful agents)."""
 
     min_replicas: int = Field(1, ge=0, le=1000, description="Fewest replicas.")
@@ -201,14 +138,7 @@ class Scaling(Model):
         description="Average CPU utilisation (% of the request) the autoscaler aims for.",
     )
 
-    @model_validator(mode="after")
-    def _range(self) -> Self:
-        if self.max_replicas < self.min_replicas:
-            raise FieldValueError(
-                f"maxReplicas ({self.max_replicas}) is below minReplicas ({self.min_replicas})",
-                "maxReplicas",
-            )
-        return self
+    _check = model_validator(mode="after")(shapes.Scaling._range)
 
 
 class ToolBase(Model):
@@ -225,7 +155,7 @@ class ToolBase(Model):
     )
 
 
-class ServiceTool(ToolBase):
+class ServiceTool(shapes.ServiceTool, ToolBase):
     """A stateless tool this project deploys: its own Deployment, Service and NetworkPolicy."""
 
     kind: Literal["service"] = Field(description="service")
@@ -245,7 +175,7 @@ class ServiceTool(ToolBase):
     )
 
 
-class HttpTool(ToolBase):
+class HttpTool(shapes.HttpTool, ToolBase):
     """An external HTTP API the agent may call (egress to its host and port)."""
 
     kind: Literal["http"] = Field(description="http")
@@ -256,7 +186,7 @@ class HttpTool(ToolBase):
     )
 
 
-class TcpTool(ToolBase):
+class TcpTool(shapes.TcpTool, ToolBase):
     """A database or other TCP endpoint the agent may reach."""
 
     kind: Literal["tcp"] = Field(description="tcp")
@@ -279,7 +209,7 @@ class McpService(Model):
     )
 
 
-class McpTool(ToolBase):
+class McpTool(shapes.McpTool, ToolBase):
     """A remote MCP server (Streamable HTTP) whose tools the model may call; egress to it only."""
 
     kind: Literal["mcp"] = Field(description="mcp")
@@ -300,11 +230,7 @@ class McpTool(ToolBase):
         description="Destination CIDRs (used when the platform's egress mode is cidr).",
     )
 
-    @model_validator(mode="after")
-    def _one_target(self) -> Self:
-        if (self.url is None) == (self.service is None):
-            raise FieldValueError("an mcp tool needs exactly one of url and service", "url")
-        return self
+    _check = model_validator(mode="after")(shapes.McpTool._one_target)
 
 
 class PolicyRule(Model):
@@ -318,7 +244,7 @@ class PolicyRule(Model):
     )
 
 
-class KubernetesTool(ToolBase):
+class KubernetesTool(shapes.KubernetesTool, ToolBase):
     """The agent acts on the Kubernetes API: a Role/RoleBinding with exactly these rules."""
 
     kind: Literal["kubernetes"] = Field(description="kubernetes")
@@ -328,7 +254,7 @@ class KubernetesTool(ToolBase):
     )
 
 
-class FunctionTool(ToolBase):
+class FunctionTool(shapes.FunctionTool, ToolBase):
     """A function in the agent's own code that the model may call: no network, renders no objects.
 
     Declaring it makes it visible to review and policy; the scaffolded runtime
@@ -446,19 +372,7 @@ class Workflow(Model):
         "1d", description="How long finished runs are kept on the cluster."
     )
 
-    @field_validator("parameters", mode="before")
-    @classmethod
-    def _params(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        out = {}
-        for k, v in value.items():
-            if isinstance(v, bool):
-                v = str(v).lower()
-            elif isinstance(v, int | float):
-                v = str(v)
-            out[k] = v
-        return out
+    _params = field_validator("parameters", mode="before")(staticmethod(shapes.workflow_parameters))
 
 
 class Budget(Model):
@@ -483,9 +397,7 @@ class Budget(Model):
 class Guardrails(Model):
     """Limits on one run of the agent (passed to the runtime, checked by policy)."""
 
-    budget: Budget = Field(
-        default_factory=lambda: Budget.model_validate({}), description="Spend limits."
-    )
+    budget: Budget = Field(default_factory=shapes.model_defaults, description="Spend limits.")
     max_steps: int | None = Field(
         None, ge=1, le=10_000, description="Most reasoning steps (model calls) per run."
     )
@@ -495,18 +407,14 @@ class Guardrails(Model):
     timeout: Duration | None = Field(None, description="Wall-clock limit of a run.")
 
 
-class Gate(Model):
+class Gate(shapes.Gate, Model):
     """A threshold over an evaluation metric computed from traces."""
 
     min: Ratio | None = Field(None, description="Fail when the metric is below this.")
     max: Ratio | None = Field(None, description="Fail when the metric is above this.")
     min_samples: int = Field(20, ge=1, description="Runs needed before the gate is decided.")
 
-    @model_validator(mode="after")
-    def _one(self) -> Self:
-        if self.min is None and self.max is None:
-            raise ValueError("a gate needs min or max")
-        return self
+    _check = model_validator(mode="after")(shapes.Gate._one)
 
 
 class Evaluation(Model):
@@ -550,7 +458,7 @@ class Suppression(Model):
     )
 
 
-class AgentSpecBody(Model):
+class AgentSpecBody(shapes.AgentSpecBody, Model):
     """What the agent is and needs: everything else is derived from it."""
 
     type: AgentType = Field(
@@ -591,7 +499,7 @@ class AgentSpecBody(Model):
         default_factory=new_dict, description="Plain, non-secret environment variables."
     )
     resources: Resources = Field(
-        default_factory=lambda: Resources.model_validate({}),
+        default_factory=shapes.model_defaults,
         description="Requests and limits of the agent's container.",
     )
     scaling: Scaling | None = Field(
@@ -602,14 +510,14 @@ class AgentSpecBody(Model):
     )
     workflow: Workflow | None = Field(None, description="The steps (required for workflow).")
     guardrails: Guardrails = Field(
-        default_factory=lambda: Guardrails.model_validate({}),
+        default_factory=shapes.model_defaults,
         description="Limits on one run: budget, steps, tool calls, time.",
     )
     evaluation: Evaluation | None = Field(
         None, description="Quality gates over traces (agentctl eval)."
     )
     observability: Observability = Field(
-        default_factory=lambda: Observability.model_validate({}),
+        default_factory=shapes.model_defaults,
         description="Tracing settings.",
     )
     suppressions: list[Suppression] = Field(
@@ -620,84 +528,7 @@ class AgentSpecBody(Model):
         description="Overlays merged over spec with --env NAME: any spec keys except environments; mappings merge, lists and values replace. Every overlay is validated.",
     )
 
-    @model_validator(mode="after")
-    def _consistency(self) -> Self:
-        t = self.type
-        if t in (AgentType.service, AgentType.stateful) and self.port is None:
-            raise FieldValueError(f"type {t.value} serves requests: set spec.port", "type")
-        if t is AgentType.stateful and self.memory is None:
-            raise FieldValueError(
-                "type stateful needs spec.memory (its long-term memory volume)", "type"
-            )
-        if t is AgentType.workflow and self.workflow is None:
-            raise FieldValueError("type workflow needs spec.workflow.steps", "type")
-        if t is not AgentType.workflow and self.workflow is not None:
-            raise FieldValueError(
-                f"only workflow agents have a workflow (this agent is {t.value})", "workflow"
-            )
-        if self.schedule is not None and t not in (AgentType.job, AgentType.workflow):
-            raise FieldValueError(
-                f"only job and workflow agents run on a schedule (this agent is {t.value})",
-                "schedule",
-            )
-        if self.scaling is not None and t in (AgentType.job, AgentType.workflow):
-            raise FieldValueError(
-                f"only service and stateful agents scale (this agent is {t.value})", "scaling"
-            )
-        if (
-            t is AgentType.stateful
-            and self.memory is not None
-            and not self.memory.shared
-            and self.scaling is not None
-            and self.scaling.max_replicas > 1
-        ):
-            raise FieldValueError(
-                f"maxReplicas {self.scaling.max_replicas} would split memory: each replica of a "
-                "stateful agent would remember only the conversations it served, on its own "
-                f"{self.memory.access_mode} volume; run one replica (scaling: {{minReplicas: 1, "
-                "maxReplicas: 1}) or share one volume between replicas (memory.accessMode: "
-                "ReadWriteMany)",
-                "scaling",
-                "maxReplicas",
-            )
-        if t is AgentType.workflow and self.memory is not None and not self.memory.shared:
-            parallel = _parallel_steps(self.workflow)
-            if parallel:
-                raise FieldValueError(
-                    f"memory ({self.memory.access_mode}) is mounted by every step, and "
-                    f"{parallel} runs pods in parallel: a {self.memory.access_mode} volume "
-                    "attaches to one node at a time, so parallel pods fail to start "
-                    "(Multi-Attach); set memory.accessMode: ReadWriteMany",
-                    "memory",
-                    "accessMode",
-                )
-        return self
-
-    def effective_scaling(self) -> Scaling:
-        """The replicas the agent runs with: ``scaling``, or its default (one replica for a
-        stateful agent on a volume of its own, else the Scaling defaults)."""
-        if self.scaling is not None:
-            return self.scaling
-        if self.type is AgentType.stateful and self.memory is not None and not self.memory.shared:
-            # one replica on one volume: more would split the agent's memory between them
-            return Scaling.model_validate({"minReplicas": 1, "maxReplicas": 1})
-        return Scaling.model_validate({})
-
-
-def _parallel_steps(workflow: Workflow | None) -> str:
-    """A description of the steps of a workflow that run pods at the same time ("" if none)."""
-    if workflow is None:
-        return ""
-    fan_out = [
-        s.name for s in workflow.steps if s.for_each is not None and s.for_each.parallelism > 1
-    ]
-    if fan_out:
-        return f"step {fan_out[0]} (forEach)"
-    by_deps: dict[tuple[str, ...], list[str]] = {}
-    for s in workflow.steps:
-        by_deps.setdefault(tuple(sorted(s.depends_on)), []).append(s.name)
-    siblings = next((names for names in by_deps.values() if len(names) > 1), None)
-    return f"steps {' and '.join(siblings[:2])} (same dependencies)" if siblings else ""
+    _check = model_validator(mode="after")(shapes.AgentSpecBody._consistency)
 
 
 class Agent(Model):

@@ -4,16 +4,13 @@ docs/reference/platform-yaml.md is generated from these models.
 """
 
 import datetime as _dt
-import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic.json_schema import WithJsonSchema
 
-from agentctl.errors import echoed
-from agentctl.spec import units
-from agentctl.spec.errors_map import FieldValueError
+from agentctl.spec import shapes
 from agentctl.spec.platform_fields import MAX_UNIT_PRICE_USD
 from agentctl.spec.types import (
     API_VERSION,
@@ -33,25 +30,14 @@ from agentctl.spec.types import (
 )
 
 if TYPE_CHECKING:
-    from agentctl.spec.models import Agent
+    pass
 
 
-# Kind, group/Kind or apiVersion/Kind (group/version/Kind; v1/Kind for the core group).
-_KIND_REF_PATTERN = r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/){0,2}[A-Z][A-Za-z0-9]*$"
-
-
-def _kind_ref(value: str) -> str:
-    if not re.fullmatch(_KIND_REF_PATTERN, value):
-        raise ValueError(
-            f"{echoed(value)} is not a kind: write Kind, group/Kind or apiVersion/Kind "
-            "(e.g. Widget, example.com/Widget, example.com/v1/Widget)"
-        )
-    return value
-
+_KIND_REF_PATTERN = shapes.KIND_REF_PATTERN
 
 KindRef = Annotated[
     str,
-    AfterValidator(_kind_ref),
+    AfterValidator(shapes.kind_ref),
     WithJsonSchema({"type": "string", "pattern": _KIND_REF_PATTERN}),
     TypeDoc(
         "kind",
@@ -67,15 +53,10 @@ class ModelAllow(Model):
     name: str = Field(min_length=1, description="Model id or glob, e.g. gpt-4.1-*.")
 
 
-DEFAULT_SECRET_STORE = "gcp-secret-manager"
+DEFAULT_SECRET_STORE = shapes.DEFAULT_SECRET_STORE
 
 
-def _default_stores() -> Any:
-    # a plain mapping (validated like a written one), so the generated docs can print it
-    return {DEFAULT_SECRET_STORE: {"kind": "ClusterSecretStore"}}
-
-
-class SecretStoreRef(Model):
+class SecretStoreRef(shapes.SecretStoreRef, Model):
     """An External Secrets Operator store agents may read from."""
 
     kind: Literal["SecretStore", "ClusterSecretStore"] = Field(
@@ -86,13 +67,8 @@ class SecretStoreRef(Model):
         description="Prefix every remoteRef.key read from this store must start with; {team} and {agent} are substituted (e.g. '{team}-'): an agent cannot name another team's key (SEC-006).",
     )
 
-    def prefix_for(self, team: str, agent: str) -> str | None:
-        if self.key_prefix is None:
-            return None
-        return self.key_prefix.replace("{team}", team).replace("{agent}", agent)
 
-
-class WorkloadIdentity(Model):
+class WorkloadIdentity(shapes.WorkloadIdentity, Model):
     """The cloud identity each agent's ServiceAccount acts as (annotated on it).
 
     gke: GKE Workload Identity (iam.gke.io/gcp-service-account); eks: IAM roles
@@ -118,30 +94,7 @@ class WorkloadIdentity(Model):
         description="azure: the client id of the user-assigned managed identity (or app registration).",
     )
 
-    @model_validator(mode="after")
-    def _needs(self) -> Self:
-        need = {"gke": "project_id", "eks": "role_arn", "azure": "client_id"}[self.provider]
-        if getattr(self, need) is None:
-            alias = {"project_id": "projectId", "role_arn": "roleArn", "client_id": "clientId"}[
-                need
-            ]
-            raise FieldValueError(f"provider {self.provider} needs {alias}", "provider")
-        return self
-
-    def annotation(self, team: str, agent: str, explicit: str | None) -> tuple[str, str]:
-        """(annotation key, value) for one agent's ServiceAccount."""
-        if self.provider == "gke":
-            return (
-                "iam.gke.io/gcp-service-account",
-                explicit or f"{agent}@{self.project_id}.iam.gserviceaccount.com",
-            )
-        if self.provider == "eks":
-            pattern = str(self.role_arn)
-            return (
-                "eks.amazonaws.com/role-arn",
-                explicit or pattern.replace("{team}", team).replace("{agent}", agent),
-            )
-        return ("azure.workload.identity/client-id", explicit or str(self.client_id))
+    _check = model_validator(mode="after")(shapes.WorkloadIdentity._needs)
 
 
 class EgressProxy(Model):
@@ -152,7 +105,7 @@ class EgressProxy(Model):
     port: Port = Field(3128, description="Proxy port.")
 
 
-class Egress(Model):
+class Egress(shapes.Egress, Model):
     """How egress to external hosts (model endpoint, http/tcp tools) is restricted."""
 
     mode: Literal["proxy", "fqdn", "cidr", "none"] = Field(
@@ -165,13 +118,7 @@ class Egress(Model):
         description="Hostname policy kind for mode fqdn: CiliumNetworkPolicy or GKE FQDNNetworkPolicy.",
     )
 
-    @model_validator(mode="after")
-    def _proxy(self) -> Self:
-        if self.mode == "proxy" and self.proxy is None:
-            raise FieldValueError(
-                "mode proxy needs egress.proxy (service, namespace, port)", "mode"
-            )
-        return self
+    _check = model_validator(mode="after")(shapes.Egress._proxy)
 
 
 class NetworkSettings(Model):
@@ -211,11 +158,11 @@ class Telemetry(Model):
         "observability", description="Namespace of the collector (for NetworkPolicy egress)."
     )
     collector_labels: dict[str, str] = Field(
-        default_factory=lambda: {"app.kubernetes.io/name": "opentelemetry-collector"},
+        default_factory=shapes.default_collector_labels,
         description="Pod labels of the collector (for NetworkPolicy egress).",
     )
     traces: TraceSource = Field(
-        default_factory=lambda: TraceSource.model_validate({}),
+        default_factory=shapes.model_defaults,
         description="Where agentctl trace reads.",
     )
     cost_source: Url | None = Field(None, description="OpenCost base URL for compute cost.")
@@ -273,7 +220,7 @@ class Pricing(Model):
     """Prices for cost estimates (LLM prices come from genai-prices)."""
 
     compute: ComputePricing = Field(
-        default_factory=lambda: ComputePricing.model_validate({}),
+        default_factory=shapes.model_defaults,
         description="Compute rate card.",
     )
 
@@ -333,7 +280,7 @@ class PolicySettings(Model):
     )
 
 
-class Platform(Model):
+class Platform(shapes.Platform, Model):
     """A platform.yaml file."""
 
     api_version: Literal["agentctl.dev/v1alpha1"] = Field(
@@ -353,11 +300,11 @@ class Platform(Model):
         description="Allowed models; empty: any (reported as a low finding).",
     )
     secret_stores: dict[DnsSubdomain, SecretStoreRef] = Field(
-        default_factory=_default_stores,
+        default_factory=shapes.default_stores,
         description=f"The only secret stores agents may name in spec.secrets (SEC-005); default: {DEFAULT_SECRET_STORE} (a ClusterSecretStore).",
     )
     egress: Egress = Field(
-        default_factory=lambda: Egress.model_validate({}),
+        default_factory=shapes.model_defaults,
         description="How external egress is restricted.",
     )
     workload_identity: WorkloadIdentity | None = Field(
@@ -365,22 +312,20 @@ class Platform(Model):
         description="The cloud identity agents' ServiceAccounts carry (gke, eks or azure); default: none.",
     )
     telemetry: Telemetry = Field(
-        default_factory=lambda: Telemetry.model_validate({}),
+        default_factory=shapes.model_defaults,
         description="Collector and trace source.",
     )
     network: NetworkSettings = Field(
-        default_factory=lambda: NetworkSettings.model_validate({}),
+        default_factory=shapes.model_defaults,
         description="Ingress to agents and exact in-cluster egress destinations.",
     )
     limits: Limits = Field(
-        default_factory=lambda: Limits.model_validate({}), description="Maximums for every agent."
+        default_factory=shapes.model_defaults, description="Maximums for every agent."
     )
     required_labels: list[str] = Field(
         default_factory=new_list, description="Labels every agent must set in metadata.labels."
     )
-    pricing: Pricing = Field(
-        default_factory=lambda: Pricing.model_validate({}), description="Rate cards."
-    )
+    pricing: Pricing = Field(default_factory=shapes.model_defaults, description="Rate cards.")
     mcp_servers: list[str] = Field(
         default_factory=new_list,
         description="MCP servers agents may use: endpoint URLs (http://rates.tools.svc.cluster.local:80/mcp) or globs (https://mcp.example.com/*). An mcp tool elsewhere is a GRD-006 finding.",
@@ -390,26 +335,14 @@ class Platform(Model):
         description="Templates (git URL or directory, or a prefix ending in /) whose cookiecutter hooks run without asking; others need --trust.",
     )
     policy: PolicySettings = Field(
-        default_factory=lambda: PolicySettings.model_validate({}),
+        default_factory=shapes.model_defaults,
         description="Policy gate settings.",
     )
 
-    @field_validator("namespace")
-    @classmethod
-    def _ns(cls, value: str) -> str:
-        probe = value.replace("{team}", "team").replace("{agent}", "agent")
-        units.check_dns1123_label(probe)
-        if probe == "default":
-            raise ValueError("agents never go to the 'default' namespace")
-        return value
-
-    def namespace_for(self, agent: "Agent") -> str:
-        return self.namespace.replace("{team}", agent.metadata.team).replace(
-            "{agent}", agent.metadata.name
-        )
+    _ns = field_validator("namespace")(staticmethod(shapes.platform_namespace))
 
 
-DEFAULT_PLATFORM_DOC: dict[str, Any] = {"apiVersion": API_VERSION, "kind": "Platform"}
+DEFAULT_PLATFORM_DOC = shapes.DEFAULT_PLATFORM_DOC
 
 
 def default_platform() -> Platform:

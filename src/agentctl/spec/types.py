@@ -4,7 +4,6 @@ Each constrained string type carries a ``TypeDoc`` in its metadata: the name
 the reference docs and error messages use for it ("quantity", "duration").
 """
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -13,8 +12,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import WithJsonSchema
 
-from agentctl.errors import echoed
-from agentctl.spec import units
+from agentctl.spec import shapes, units
 from agentctl.spec.entry_points import skip_empty_pydantic_plugin_search
 from agentctl.spec.platform_fields import API_VERSION as API_VERSION
 from agentctl.spec.platform_fields import http_url
@@ -22,9 +20,9 @@ from agentctl.spec.platform_fields import http_url
 skip_empty_pydantic_plugin_search()  # before the first model class below is built
 
 
-# Room for derived names: "<agent>-<tool>", "<agent>-memory-<agent>-<n>" (PVC),
-# and the 11-character suffix a CronJob adds to its Jobs.
-MAX_AGENT_NAME = 40
+MAX_AGENT_NAME = shapes.MAX_AGENT_NAME
+new_dict = shapes.new_dict
+new_list = shapes.new_list
 
 
 class Model(BaseModel):
@@ -38,17 +36,12 @@ class Model(BaseModel):
         use_enum_values=False,
     )
 
+    @classmethod
+    def spec_new(cls, name: str, data: dict[str, Any]) -> Any:
+        """A spec object of model ``name`` (as ``shapes`` methods make one): a model."""
+        from agentctl.spec import models
 
-def new_dict() -> dict[Any, Any]:
-    """A default factory for an empty mapping. pydantic inspects every default factory's
-    signature as it builds a model; a builtin's (``dict``, ``list``) is parsed from its
-    text signature with the tokenizer, about 0.4 ms each, a function's is not."""
-    return {}
-
-
-def new_list() -> list[Any]:
-    """A default factory for an empty list (see ``new_dict``)."""
-    return []
+        return getattr(models, name).model_validate(data)
 
 
 @dataclass(frozen=True)
@@ -59,59 +52,6 @@ class TypeDoc:
     doc: str
 
 
-def _dns_label(value: str) -> str:
-    return units.check_dns1123_label(value)
-
-
-def _function_name(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]{0,63}", value):
-        raise ValueError(
-            f"{echoed(value)} is not a function name: a letter or '_' first, then letters, digits, "
-            "'_' or '-', at most 64 characters"
-        )
-    return value
-
-
-def _agent_name(value: str) -> str:
-    return units.check_dns1123_label(value, max_length=MAX_AGENT_NAME)
-
-
-def _quantity(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError("expected a quantity such as 500m, 1 or 2Gi")
-    units.check_quantity_range(value, units.parse_quantity(value))
-    return str(value)
-
-
-def _duration(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ValueError("expected a duration such as 30s, 20m or 6h")
-    units.parse_duration(value)
-    return str(value) if isinstance(value, str) else f"{value}s"
-
-
-def _image(value: str) -> str:
-    units.parse_image(value)
-    return value
-
-
-def _cron(value: str) -> str:
-    return units.check_cron(value)
-
-
-def _coerce_quantity(value: Any) -> Any:
-    # Accept YAML numbers for quantities (cpu: 1, cpu: 0.5) as Kubernetes does.
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def _coerce_duration(value: Any) -> Any:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value}s"
-    return value
-
-
 _DNS_LABEL_PATTERN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 # What OpenAI-compatible APIs accept as a function (tool) name.
 _FUNCTION_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$"
@@ -120,7 +60,7 @@ _DURATION_PATTERN = r"^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
 
 DnsLabel = Annotated[
     str,
-    AfterValidator(_dns_label),
+    AfterValidator(shapes.dns_label),
     WithJsonSchema({"type": "string", "pattern": _DNS_LABEL_PATTERN, "maxLength": 63}),
     TypeDoc("name", "DNS-1123 label: lower-case letters, digits and '-', at most 63 characters"),
 ]
@@ -138,7 +78,7 @@ DnsSubdomain = Annotated[
 ]
 FunctionName = Annotated[
     str,
-    AfterValidator(_function_name),
+    AfterValidator(shapes.function_name),
     WithJsonSchema({"type": "string", "pattern": _FUNCTION_NAME_PATTERN}),
     TypeDoc(
         "function name",
@@ -147,14 +87,14 @@ FunctionName = Annotated[
 ]
 AgentName = Annotated[
     str,
-    AfterValidator(_agent_name),
+    AfterValidator(shapes.agent_name),
     WithJsonSchema({"type": "string", "pattern": _DNS_LABEL_PATTERN, "maxLength": MAX_AGENT_NAME}),
     TypeDoc("name", f"DNS-1123 label of at most {MAX_AGENT_NAME} characters"),
 ]
 Quantity = Annotated[
     str,
-    BeforeValidator(_coerce_quantity),
-    AfterValidator(_quantity),
+    BeforeValidator(shapes.coerce_quantity),
+    AfterValidator(shapes.quantity),
     WithJsonSchema(
         {
             "anyOf": [
@@ -167,8 +107,8 @@ Quantity = Annotated[
 ]
 Duration = Annotated[
     str,
-    BeforeValidator(_coerce_duration),
-    AfterValidator(_duration),
+    BeforeValidator(shapes.coerce_duration),
+    AfterValidator(shapes.duration),
     WithJsonSchema(
         {
             "anyOf": [
@@ -181,13 +121,13 @@ Duration = Annotated[
 ]
 Image = Annotated[
     str,
-    AfterValidator(_image),
+    AfterValidator(shapes.image),
     WithJsonSchema({"type": "string", "minLength": 1}),
     TypeDoc("image", "image reference: registry/path:tag or registry/path@sha256:digest"),
 ]
 Cron = Annotated[
     str,
-    AfterValidator(_cron),
+    AfterValidator(shapes.cron),
     WithJsonSchema({"type": "string", "minLength": 1}),
     TypeDoc("cron", "five-field cron expression (minute hour day month weekday) or @daily"),
 ]

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from agentctl.policy.model import Hit, Obj, PathKey, Severity, Unit
 from agentctl.policy.registry import check
 from agentctl.policy.workloads import as_dict, as_list, get
-from agentctl.spec.models import AgentSpecBody, AgentType
+from agentctl.spec.shapes import AgentType
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import AgentSpecBody
 
 CODE_TOOL_WORDS = (
     "shell",

@@ -1,0 +1,84 @@
+"""Validate a spec without importing pydantic or building the model classes.
+
+pydantic-core validates with the models' own core schemas (``compiled``, written from
+the models), making the light classes of ``shapes``: the same checks, defaults and
+refusals as the models, at a fraction of the start-up. Where these schemas cannot
+be used (pydantic-core refuses them: another pydantic than they were written with),
+``validate`` returns None and callers use the models.
+
+An invalid spec raises pydantic-core's ValidationError; callers validate it with the
+models again for the located error messages (``errors_map`` reads the models).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from pydantic_core import ValidationError
+
+if TYPE_CHECKING:
+    from agentctl.spec.models import Platform
+
+
+@functools.cache
+def _validator(name: str) -> Any:
+    from pydantic_core import SchemaError, SchemaValidator
+
+    from agentctl.spec import compiled
+
+    schema: dict[str, Any]
+    if name == "Agent":
+        schema = compiled.AGENT
+    elif name == "Platform":
+        schema = compiled.PLATFORM
+    else:
+        agent: dict[str, Any] = compiled.AGENT
+        definitions = agent.get("definitions", [])
+        schema = {
+            "type": "definitions",
+            "schema": compiled.MODELS[name],
+            "definitions": definitions,
+        }
+    try:
+        return SchemaValidator(schema)
+    except SchemaError:
+        return None
+
+
+def validate(name: str, data: Any) -> Any:
+    """``data`` validated as model ``name`` ("Agent", "Platform", "Scaling", ...) into a
+    light spec object; None when the compiled schemas cannot be used here. Raises
+    pydantic-core's ValidationError when ``data`` is invalid."""
+    validator = _validator(name)
+    if validator is None:
+        return None
+    return validator.validate_python(data)
+
+
+def available() -> bool:
+    """Whether pydantic-core takes the compiled schemas (it does with the pydantic they
+    were written with)."""
+    return _validator("Agent") is not None
+
+
+def spec_object(name: str, data: Any) -> Any:
+    """``data`` validated as spec model ``name``: a light spec object, or a model where
+    the compiled schemas cannot be used. Raises ValidationError; when ``data`` is
+    invalid, it is the models' (whose errors ``errors_map`` locates)."""
+    try:
+        obj = validate(name, data)
+    except ValidationError:
+        obj = None
+    if obj is None:
+        from agentctl.spec import models
+
+        obj = getattr(models, name).model_validate(data)
+    return obj
+
+
+def default_platform() -> Platform:
+    """Safe built-ins used when no platform.yaml is given (and reported as such)."""
+    from agentctl.spec.shapes import DEFAULT_PLATFORM_DOC
+
+    return spec_object("Platform", DEFAULT_PLATFORM_DOC)

@@ -1,0 +1,289 @@
+"""The compiled spec schemas (spec/compiled.py) against the models they are written from.
+
+A spec is loaded through pydantic-core with the models' own core schemas, into light
+objects (``spec.fast``), so deploy need not import pydantic. These tests hold the two
+together: the module is what the generator writes from today's models, and every
+document (the examples, the spec corpus, and thousands of mutations of them) is
+accepted by both with the same values, or refused by both with the same errors.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import decimal
+import enum
+import importlib.util
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import pytest
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from agentctl.spec import compiled, fast, models, platform_models, shapes
+from agentctl.spec.loader import load_agent, load_platform
+
+ROOT = Path(__file__).resolve().parents[3]
+CORPUS = ROOT / "tests" / "spec_corpus"
+GENERATOR = ROOT / "hack" / "gen_compiled_spec.py"
+
+
+def read(path: Path) -> Any:
+    return yaml.safe_load(path.read_text())
+
+
+def readable(paths: list[Path]) -> list[Path]:
+    """The documents that are YAML (the corpus holds unreadable ones too)."""
+    out = []
+    for path in paths:
+        try:
+            read(path)
+        except (yaml.YAMLError, UnicodeDecodeError):
+            continue
+        out.append(path)
+    return out
+
+
+AGENT_DOCS = readable(
+    sorted(
+        [*ROOT.glob("examples/*/agent.yaml"), *(CORPUS / "agent").glob("*.yaml")],
+        key=lambda p: str(p),
+    )
+)
+PLATFORM_DOCS = readable(
+    sorted([ROOT / "examples" / "platform.yaml", *(CORPUS / "platform").glob("*.yaml")])
+)
+EXAMPLES = sorted(ROOT.glob("examples/*/agent.yaml"))
+
+# Values a mutation puts where a field was: each type the YAML reader makes, edges of
+# the spec's own types (quantities, durations, names) and a long string.
+ODD_VALUES: list[Any] = [
+    None,
+    "",
+    "x",
+    "Bad_Name",
+    -1,
+    0,
+    1,
+    70000,
+    1.5,
+    True,
+    [],
+    {},
+    ["a"],
+    {"a": "b"},
+    "500m",
+    "1Gi",
+    "30s",
+    "a" * 300,
+    datetime.date(2026, 1, 1),
+]
+
+needs_compiled = pytest.mark.skipif(
+    not fast.available(),
+    reason=f"pydantic-core of pydantic {pydantic.VERSION} does not take the compiled schemas "
+    f"(written with {compiled.PYDANTIC_VERSION}); specs are loaded with the models",
+)
+
+
+def dump(value: Any) -> Any:
+    """A comparable picture of a spec object of either kind: class name and fields."""
+    if isinstance(value, BaseModel):
+        fields = {k: dump(getattr(value, k)) for k in type(value).model_fields}
+        return (type(value).__name__, fields, sorted(value.model_fields_set))
+    if isinstance(value, shapes.Twin):
+        fields = {k: dump(v) for k, v in value._fields().items()}
+        return (type(value).__name__, fields, sorted(value.model_fields_set))
+    if isinstance(value, dict):
+        return {k: dump(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [dump(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return (type(value).__name__, value.value)
+    assert value is None or isinstance(
+        value, str | int | float | decimal.Decimal | datetime.date
+    ), type(value)
+    return (type(value).__name__, value)
+
+
+def outcome(name: str, data: Any, *, light: bool) -> Any:
+    """What validating ``data`` as model ``name`` gives: its picture, or its errors."""
+    try:
+        obj = fast.validate(name, data) if light else model_class(name).model_validate(data)
+    except ValidationError as exc:
+        return ("refused", [(e["type"], e["loc"], e["msg"]) for e in exc.errors()])
+    return ("accepted", dump(obj))
+
+
+def model_class(name: str) -> Any:
+    return getattr(models, name, None) or getattr(platform_models, name)
+
+
+def agree(name: str, data: Any) -> None:
+    assert outcome(name, data, light=True) == outcome(name, data, light=False), data
+
+
+def paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield (*prefix, key)
+            yield from paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield (*prefix, i)
+            yield from paths(value, (*prefix, i))
+
+
+def mutations(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """``data`` with one place removed, or replaced by each of ODD_VALUES."""
+    for path in paths(data):
+        removed = copy.deepcopy(data)
+        parent = removed
+        for part in path[:-1]:
+            parent = parent[part]
+        del parent[path[-1]]
+        yield removed
+        for odd in ODD_VALUES:
+            changed = copy.deepcopy(data)
+            parent = changed
+            for part in path[:-1]:
+                parent = parent[part]
+            parent[path[-1]] = odd
+            yield changed
+
+
+def test_the_module_is_what_the_generator_writes_from_the_models() -> None:
+    if pydantic.VERSION != compiled.PYDANTIC_VERSION:
+        pytest.skip(f"written with pydantic {compiled.PYDANTIC_VERSION}, not {pydantic.VERSION}")
+    done = subprocess.run(
+        [sys.executable, str(GENERATOR), "--check"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_generator_refuses_a_check_pydantic_would_import(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spec = importlib.util.spec_from_file_location("gen_compiled_spec", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    writer = gen.Writer()
+    with pytest.raises(SystemExit, match=r"move it to agentctl\.spec\.shapes"):
+        writer.value({"type": "function-after", "function": models.Agent.model_validate}, 0)
+    with pytest.raises(SystemExit, match=r"move it to agentctl\.spec\.shapes"):
+        writer.value({"type": "no-info", "function": lambda v: v}, 0)
+
+
+@needs_compiled
+@pytest.mark.parametrize("path", AGENT_DOCS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_agent_document_gets_the_same_answer(path: Path) -> None:
+    agree("Agent", read(path))
+
+
+@needs_compiled
+@pytest.mark.parametrize("path", PLATFORM_DOCS, ids=lambda p: p.name)
+def test_every_platform_document_gets_the_same_answer(path: Path) -> None:
+    agree("Platform", read(path))
+
+
+@needs_compiled
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.parent.name)
+def test_every_mutation_of_an_example_gets_the_same_answer(path: Path) -> None:
+    data = read(path)
+    seen = 0
+    for changed in mutations(data):
+        agree("Agent", changed)
+        seen += 1
+    assert seen > 100
+
+
+@needs_compiled
+def test_every_mutation_of_the_example_platform_gets_the_same_answer() -> None:
+    for changed in mutations(read(ROOT / "examples" / "platform.yaml")):
+        agree("Platform", changed)
+
+
+@needs_compiled
+@pytest.mark.parametrize("name", sorted(compiled.MODELS))
+def test_each_model_alone_gets_the_same_answer(name: str) -> None:
+    # the defaults render and cost estimates ask for (Retry, Resources, Scaling), and
+    # every other model on an empty mapping and a wrong type
+    for data in ({}, [], None, {"unknown": 1}):
+        agree(name, data)
+
+
+@needs_compiled
+def test_an_example_loads_as_light_objects_that_behave_like_the_models() -> None:
+    loaded = load_agent(ROOT / "examples" / "deep-research")
+    agent = loaded.agent
+    assert isinstance(agent, shapes.Twin) and type(agent).__module__ == "agentctl.spec.compiled"
+    model = models.Agent.model_validate(read(ROOT / "examples" / "deep-research" / "agent.yaml"))
+    assert dump(agent) == dump(model)
+    # methods and properties come from the shared classes
+    assert dump(agent.spec.effective_scaling()) == dump(model.spec.effective_scaling())
+    assert agent.spec.memory.shared == model.spec.memory.shared
+    assert agent.spec.type is shapes.AgentType.workflow
+    # equality, copies and printing, as a model's
+    again = load_agent(ROOT / "examples" / "deep-research").agent
+    assert agent == again and agent is not again and agent != model
+    copied = agent.spec.observability.model_copy(update={"capture_content": True})
+    assert copied.capture_content is True and agent.spec.observability.capture_content is False
+    assert "capture_content" in copied.model_fields_set
+    assert repr(agent.metadata).startswith("Metadata(name='deep-research'")
+    with pytest.raises(TypeError):
+        hash(agent)
+
+
+@needs_compiled
+def test_tools_are_told_apart_by_their_shared_classes() -> None:
+    loaded = load_agent(ROOT / "examples" / "currency-converter").agent
+    model = models.Agent.model_validate(
+        read(ROOT / "examples" / "currency-converter" / "agent.yaml")
+    )
+    for light, pydantic_tool in zip(loaded.spec.tools, model.spec.tools, strict=True):
+        for kind in (shapes.ServiceTool, shapes.HttpTool, shapes.TcpTool, shapes.McpTool):
+            assert isinstance(light, kind) == isinstance(pydantic_tool, kind)
+
+
+@needs_compiled
+def test_an_invalid_spec_is_reported_from_the_models(tmp_path: Path) -> None:
+    # the light validator refuses it; the located messages are the models'
+    (tmp_path / "agent.yaml").write_text(
+        (ROOT / "examples" / "currency-converter" / "agent.yaml")
+        .read_text()
+        .replace("maxReplicas: 10", "maxReplicas: 0")
+    )
+    with pytest.raises(Exception) as caught:
+        load_agent(tmp_path)
+    assert "maxReplicas" in str(caught.value)
+    assert "agent.yaml:" in str(caught.value)
+
+
+def test_without_usable_compiled_schemas_specs_load_as_models(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # another pydantic-core than the schemas were written for refuses them (SchemaError)
+    import pydantic_core
+
+    def refuse(schema: Any, *args: Any, **kwargs: Any) -> Any:
+        raise pydantic_core.SchemaError("not this version")
+
+    fast._validator.cache_clear()
+    monkeypatch.setattr(pydantic_core, "SchemaValidator", refuse)
+    try:
+        assert fast.available() is False
+        assert fast.validate("Agent", {}) is None
+        agent = load_agent(ROOT / "examples" / "deep-research").agent
+        assert isinstance(agent, models.Agent)
+        assert isinstance(
+            load_platform(ROOT / "examples" / "platform.yaml").platform, models.Platform
+        )
+        assert isinstance(fast.default_platform(), models.Platform)
+    finally:
+        fast._validator.cache_clear()
