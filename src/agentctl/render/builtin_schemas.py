@@ -338,14 +338,26 @@ _BUILTIN: dict[tuple[str, str], dict[str, Any]] = {
 
 def builtin_schema(api_version: str, kind: str, kube_version: str) -> dict[str, Any] | None:
     """A self-contained built-in schema for a custom kind, or None."""
-    schema = _BUILTIN.get((api_version, kind))
-    if schema is None:
+    builtin = _BUILTIN.get((api_version, kind))
+    if builtin is None:
         return None
-    from agentctl.render.schemas import kube_definitions, self_contained
+    import json
 
-    schema = copy.deepcopy(schema)
-    # Argo's container is Kubernetes' Container without a required name.
-    container = copy.deepcopy(kube_definitions(kube_version)["io.k8s.api.core.v1.Container"])
-    container["required"] = [r for r in container.get("required", []) if r != "name"]
-    schema["$defs"] = {"argo.Container": container}
-    return self_contained(schema, kube_version)
+    from agentctl.render.schemas import (
+        kept_schema,
+        kube_definitions,
+        kube_definitions_file,
+        self_contained,
+    )
+
+    def build() -> dict[str, Any]:
+        schema = copy.deepcopy(builtin)
+        # Argo's container is Kubernetes' Container without a required name.
+        defs = kube_definitions(kube_version)
+        container = copy.deepcopy(defs["io.k8s.api.core.v1.Container"])
+        container["required"] = [r for r in container.get("required", []) if r != "name"]
+        schema["$defs"] = {"argo.Container": container}
+        return self_contained(schema, kube_version)
+
+    text = json.dumps(builtin, sort_keys=True)
+    return kept_schema(("builtin", kube_definitions_file(kube_version), text), build)

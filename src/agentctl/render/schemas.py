@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -107,6 +108,11 @@ def _schema_dir(version: str) -> Path:
     raise ConfigError(f"no strict schemas bundled for Kubernetes {version}")  # pragma: no cover
 
 
+def kube_definitions_file(version: str) -> str:
+    """The bundled definitions of one Kubernetes version, with their size and mtime."""
+    return _stamp(_schema_dir(version) / "_definitions.json")
+
+
 @lru_cache(maxsize=4)
 def kube_definitions(version: str) -> dict[str, Any]:
     """All ``$defs`` of one bundled Kubernetes version."""
@@ -151,6 +157,47 @@ def self_contained(
     root.pop("$id", None)
     root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return root
+
+
+# 1: the self-contained schemas of bundled and built-in kinds
+SCHEMA_CACHE_VERSION = 1
+
+
+def _stamp(path: Path) -> str:
+    st = path.stat()
+    return f"{path}:{st.st_mtime_ns}:{st.st_size}"
+
+
+def kept_schema(key: tuple[str, ...], build: Any) -> Any:
+    """``build()``: a self-contained schema (or None), kept on disk under ``key``.
+
+    Making one means reading every Kubernetes definition (a 1.8 MB JSON file, about
+    15 ms) and copying what the kind reaches, in every process that validates; a
+    kept one is read in well under a millisecond. ``key`` names what the schema is
+    made from (files with their size and mtime, the built-in schema's text). A
+    cache is an optimisation, never a failure: an unreadable entry is made again.
+    """
+    import hashlib
+
+    from platformdirs import user_cache_dir
+
+    digest = hashlib.sha256("\0".join((str(SCHEMA_CACHE_VERSION), *key)).encode()).hexdigest()
+    cache = Path(user_cache_dir("agentctl")) / "kube-schemas" / f"{digest[:32]}.json"
+    try:
+        kept = json.loads(cache.read_text(encoding="utf-8"))
+        if kept is None or isinstance(kept, dict):
+            return kept
+    except (OSError, ValueError, RecursionError):
+        pass
+    schema = build()
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(schema), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return schema
 
 
 def _kind_file(api_version: str, kind: str) -> str:
@@ -198,15 +245,21 @@ class SchemaValidator:
     # -- lookup ---------------------------------------------------------------
 
     def _kube_schema(self, api_version: str, kind: str) -> dict[str, Any] | None:
-        path = _schema_dir(self.kube_version) / _kind_file(api_version, kind)
+        folder = _schema_dir(self.kube_version)
+        path = folder / _kind_file(api_version, kind)
         if not path.is_file():
             return None
-        with open(path, encoding="utf-8") as fh:
-            schema = json.load(fh)
-        declared = schema.get("properties", {}).get("apiVersion", {}).get("enum")
-        if declared and api_version not in declared:
-            return None  # e.g. apps.example.com/v1 Deployment is not apps/v1
-        return self_contained(schema, self.kube_version)
+
+        def build() -> dict[str, Any] | None:
+            with open(path, encoding="utf-8") as fh:
+                schema = json.load(fh)
+            declared = schema.get("properties", {}).get("apiVersion", {}).get("enum")
+            if declared and api_version not in declared:
+                return None  # e.g. apps.example.com/v1 Deployment is not apps/v1
+            return self_contained(schema, self.kube_version)
+
+        key = ("kubernetes", api_version, _stamp(path), kube_definitions_file(self.kube_version))
+        return kept_schema(key, build)
 
     def _validator(self, api_version: str, kind: str) -> Any | None:
         key = (api_version, kind)

@@ -476,3 +476,85 @@ def test_a_json_crd_nested_too_deeply_is_a_config_error(tmp_path):
     (tmp_path / "foo.json").write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(ConfigError, match=r"foo\.json: not valid JSON \(nested too deeply\)"):
         SchemaValidator(crd_dirs=[tmp_path]).validate(_FOO)
+
+
+def _fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget what this process compiled and read, as a new process would."""
+    from agentctl.render import schemas
+
+    monkeypatch.setattr(schemas, "_BUNDLED_VALIDATORS", {})
+    monkeypatch.setattr(schemas, "_BUILTIN_VALIDATORS", {})
+    schemas.kube_definitions.cache_clear()
+
+
+def _kept_files() -> list[Path]:
+    return sorted((Path(os.environ["XDG_CACHE_HOME"]) / "agentctl" / "kube-schemas").glob("*.json"))
+
+
+WORKFLOW_TEMPLATE = {
+    "apiVersion": "argoproj.io/v1alpha1",
+    "kind": "WorkflowTemplate",
+    "metadata": {"name": "w", "namespace": "ns"},
+    "spec": {"templates": [{"name": "main", "container": {"image": "busybox", "bad": 1}}]},
+}
+
+
+def test_a_later_process_validates_with_the_kept_schemas_without_the_definitions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agentctl.render import schemas
+
+    _fresh_process(monkeypatch)
+    bad = copy.deepcopy(DEPLOYMENT)
+    bad["spec"]["replicas"] = "three"
+    first = SchemaValidator().validate(bad), SchemaValidator().validate(WORKFLOW_TEMPLATE)
+    assert first[0] and first[1]
+    assert len(_kept_files()) == 2
+
+    _fresh_process(monkeypatch)
+
+    def unread(version: str) -> None:
+        raise AssertionError("the definitions were read although the schemas were kept")
+
+    monkeypatch.setattr(schemas, "kube_definitions", unread)
+    again = SchemaValidator().validate(bad), SchemaValidator().validate(WORKFLOW_TEMPLATE)
+    assert again == first
+
+
+def test_a_damaged_kept_schema_is_made_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    _fresh_process(monkeypatch)
+    bad = copy.deepcopy(DEPLOYMENT)
+    bad["spec"]["replicas"] = "three"
+    expected = SchemaValidator().validate(bad)
+    for kept in _kept_files():
+        kept.write_text('{"truncat')
+    _fresh_process(monkeypatch)
+    assert SchemaValidator().validate(bad) == expected
+    for kept in _kept_files():
+        assert kept.read_text().startswith("{")
+        assert len(kept.read_text()) > 1000
+
+
+def test_schemas_are_made_where_none_can_be_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = Path(os.environ["XDG_CACHE_HOME"])
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text("a file where the cache directory would be")
+    _fresh_process(monkeypatch)
+    bad = copy.deepcopy(DEPLOYMENT)
+    bad["spec"]["replicas"] = "three"
+    assert SchemaValidator().validate(bad)
+    assert cache.read_text() == "a file where the cache directory would be"
+
+
+def test_a_kept_schema_is_not_used_for_other_definitions(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agentctl.render import schemas
+
+    _fresh_process(monkeypatch)
+    SchemaValidator().validate(DEPLOYMENT)
+    (kept,) = _kept_files()
+    # the same kind, made from definitions of another size or time: another entry
+    real = schemas.kube_definitions_file
+    monkeypatch.setattr(schemas, "kube_definitions_file", lambda v: real(v) + ":changed")
+    _fresh_process(monkeypatch)
+    SchemaValidator().validate(DEPLOYMENT)
+    assert len(_kept_files()) == 2 and kept in _kept_files()
