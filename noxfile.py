@@ -53,9 +53,11 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Fail on stale generated reference pages, then build the site strictly."""
+    """Fail on stale generated reference pages or compiled spec schemas, then build the site
+    strictly."""
     _install(session)
     session.run("python", "docs/gen_reference.py", "--check")
+    session.run("python", "hack/gen_compiled_spec.py", "--check")
     session.run("mkdocs", "build", "--strict", "--site-dir", str(session.create_tmp() + "/site"))
 
 
