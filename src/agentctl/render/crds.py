@@ -158,13 +158,9 @@ def _crd_versions(path_str: str, mtime_ns: int, size: int) -> tuple[tuple[str, s
             pass
     out = _parse_crd_versions(path_str)
     if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(out), encoding="utf-8")
-            os.replace(tmp, cache)
-        except OSError:
-            pass  # a cache is an optimisation, never a failure
+        from agentctl.render.schemas import keep
+
+        keep(cache, json.dumps(out))
     return out
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -190,14 +189,18 @@ def kept_schema(key: tuple[str, ...], build: Any) -> Any:
     except (OSError, ValueError, RecursionError):
         pass
     schema = build()
-    try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(schema), encoding="utf-8")
-        os.replace(tmp, cache)
-    except OSError:
-        pass
+    keep(cache, json.dumps(schema))
     return schema
+
+
+def keep(cache: Path, text: str) -> None:
+    """Write a cache entry whole or not at all; a cache that cannot be written is no failure."""
+    import contextlib
+
+    from agentctl.files import write_text_atomic
+
+    with contextlib.suppress(OSError):
+        write_text_atomic(cache, text)
 
 
 def _kind_file(api_version: str, kind: str) -> str:

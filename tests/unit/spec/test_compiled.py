@@ -142,19 +142,19 @@ def paths(node: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
 def mutations(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """``data`` with one place removed, or replaced by each of ODD_VALUES."""
     for path in paths(data):
-        removed = copy.deepcopy(data)
-        parent = removed
-        for part in path[:-1]:
-            parent = parent[part]
-        del parent[path[-1]]
-        yield removed
-        for odd in ODD_VALUES:
+        for odd in [REMOVED, *ODD_VALUES]:
             changed = copy.deepcopy(data)
             parent = changed
             for part in path[:-1]:
                 parent = parent[part]
-            parent[path[-1]] = odd
+            if odd is REMOVED:
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = odd
             yield changed
+
+
+REMOVED = object()
 
 
 def test_the_module_is_what_the_generator_writes_from_the_models() -> None:
