@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from rich.padding import Padding
@@ -39,6 +40,62 @@ def _findings_table(findings: list[Finding]) -> Table:
     return table
 
 
+def _cell_lines(f: Finding) -> list[str]:
+    """The finding column's lines before wrapping (what ``_findings_table`` puts in it)."""
+    head = f"{one_line(f.file)}:{f.line}" + (f"  {one_line(f.field)}" if f.field else "")
+    return [head, *f.message.split("\n"), *f"fix: {f.remediation}".split("\n")]
+
+
+def plain_findings_table(findings: list[Finding], width: int) -> list[str] | None:
+    """The lines rich writes for ``_findings_table(findings)``, indented by 4, in ``width``
+    columns off a terminal without colour; None when rich must lay it out.
+
+    Laying out a thousand small tables with rich is most of the CPU of ``validate``
+    on a large monorepo. The layout here is rich's for this table: the severity and
+    check columns as wide as their widest cell (at least 8) plus a space; the finding
+    column as wide as its longest line, narrowed to what is left of the width when the
+    table is too wide, its lines broken where rich breaks them (rich's own
+    ``divide_line``). Text that is not printable ASCII goes to rich.
+    """
+    try:
+        from rich._wrap import divide_line
+    except ImportError:  # pragma: no cover - rich moved it: rich lays the table out
+        return None
+    sev = [f.severity.name.upper() for f in findings]
+    cells = [_cell_lines(f) for f in findings]
+    texts = [*sev, *(f.check for f in findings), *(line for c in cells for line in c)]
+    if not all(t.isascii() and (t.isprintable() or not t) for t in texts):
+        return None
+    c0 = max(8, *map(len, sev)) + 1
+    c1 = max(8, *(len(f.check) for f in findings)) + 1
+    c2 = max(1, *(len(line) for c in cells for line in c))
+    room = width - 4
+    if c0 + c1 > room or (c0 + c1 + c2 > room and room - c0 - c1 < 8):
+        return None  # rich squeezes the fixed columns too
+    c2 = min(c2, room - c0 - c1)
+    out = []
+    for s, f, lines in zip(sev, findings, cells, strict=True):
+        wrapped = []
+        for line in lines:
+            cuts = [0, *divide_line(line, c2, fold=True), len(line)]
+            wrapped += [line[a:b] for a, b in pairwise(cuts)]
+        first = f"    {s.ljust(c0)}{f.check.ljust(c1)}"
+        out.append((first + wrapped[0]).rstrip(" "))
+        out += [(" " * len(first) + rest).rstrip(" ") for rest in wrapped[1:]]
+    return out
+
+
+def _plain_stream(out: Any) -> Any:
+    """Where plain text can be written for ``out`` (off a terminal, no colour), else None."""
+    from agentctl.views.plain import PlainConsole
+
+    if isinstance(out, PlainConsole):
+        return out.stream
+    if getattr(out, "no_color", False) and not getattr(out, "is_terminal", True):
+        return out.file
+    return None
+
+
 def render_report(report: Report, out: Console) -> None:
     """Findings grouped by file, then by object, each group with its counts; a summary last."""
     by_file: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
@@ -59,7 +116,12 @@ def render_report(report: Report, out: Console) -> None:
                     _sev(worst.name),
                 )
             )
-            out.print(Padding(_findings_table(findings), (0, 0, 0, 4), expand=False))
+            stream = _plain_stream(out)
+            lines = plain_findings_table(findings, out.width) if stream is not None else None
+            if lines is None:
+                out.print(Padding(_findings_table(findings), (0, 0, 0, 4), expand=False))
+            else:
+                stream.write("".join(line + "\n" for line in lines))
         out.print()
     counts = report.counts()
     parts = ", ".join(f"{n} {s}" for s, n in counts.items())
