@@ -42,6 +42,27 @@ class Writer:
         self.twins: dict[str, str] = {}  # class name -> its class statement
         self.refs: dict[str, str] = {}
         self.first: dict[str, str] = {}  # class name -> the variable of its first schema
+        self.counts: dict[Any, int] | None = None  # the first pass's literal counts
+        self.seen: dict[Any, int] = {}
+        self.shared_vars: dict[Any, str] = {}
+
+    def shared(self, node: Any, text: str) -> str:
+        """A literal of five lines or more written more than once (the same field in several
+        models): counted on the first pass, a module variable on the second."""
+        if text.count("\n") < 4:
+            return text
+        key = frozen(node)
+        if self.counts is None:
+            self.seen[key] = self.seen.get(key, 0) + 1
+            return text
+        if self.counts.get(key, 0) < 2:
+            return text
+        var = self.shared_vars.get(key)
+        if var is None:
+            var = self.shared_vars[key] = f"_shared_{len(self.shared_vars) + 1}"
+            self.models[var] = text
+            self.order.append(var)
+        return var
 
     def ref(self, ref: str) -> str:
         # "agentctl.spec.models.Step:94808114611216" -> "Step" (the id is an address)
@@ -59,9 +80,8 @@ class Writer:
             self.twins[name] = f"class {name}({bases}):\n    {(doc[0] if doc else name)!r}\n"
         return name
 
-    def value(self, x: Any, indent: int, inline: bool = False) -> str:
-        pad = "    " * (indent + 1)
-        end = "    " * indent
+    def value(self, x: Any, inline: bool = False) -> str:
+        """``x`` as a Python literal, at no indentation (``nested`` indents it where it goes)."""
         if isinstance(x, dict):
             cls = model_class(x)
             if cls is not None and not inline:
@@ -73,20 +93,20 @@ class Writer:
                 if k in DROPPED_KEYS and isinstance(x.get("type"), str):
                     continue
                 if k in ("ref", "schema_ref") and isinstance(v, str):
-                    items.append(f"{pad}{k!r}: {self.ref(v)!r},")
+                    items.append(f"    {k!r}: {self.ref(v)!r},")
                     continue
                 if k == "cls" and x.get("type") == "model":
-                    items.append(f"{pad}{k!r}: {v},")
+                    items.append(f"    {k!r}: {v},")
                     continue
                 inner = inline and k == "schema" and model_class(v) is not None
-                items.append(f"{pad}{k!r}: {self.value(v, indent + 1, inline=inner)},")
-            return "{\n" + "\n".join(items) + f"\n{end}}}" if items else "{}"
+                items.append(f"    {k!r}: {nested(self.value(v, inline=inner))},")
+            return self.shared(x, "{\n" + "\n".join(items) + "\n}" if items else "{}")
         if isinstance(x, list | tuple):
-            inner = [f"{pad}{self.value(v, indent + 1)}," for v in x]
-            body = "\n" + "\n".join(inner) + f"\n{end}" if inner else ""
-            return f"[{body}]" if isinstance(x, list) else f"({body})"
+            inner = [f"    {nested(self.value(v))}," for v in x]
+            body = "\n" + "\n".join(inner) + "\n" if inner else ""
+            return self.shared(x, f"[{body}]" if isinstance(x, list) else f"({body})")
         if isinstance(x, enum.Enum):
-            return f"{self.value(type(x), indent)}.{x.name}"
+            return f"{self.value(type(x))}.{x.name}"
         if isinstance(x, bool | int | str) or x is None:
             return repr(x)
         if isinstance(x, float):
@@ -116,7 +136,7 @@ class Writer:
         """A module variable holding ``node``: a model's schema, with the validators
         around it (a model-level check wraps the model), written once."""
         name = self.twin(cls)
-        text = self.value(node, 0, inline=True)
+        text = self.value(node, inline=True)
         var = f"_{name}"
         n = 1
         while var in self.models and self.models[var] != text:
@@ -127,6 +147,27 @@ class Writer:
             self.order.append(var)
             self.first.setdefault(name, var)
         return var
+
+
+def frozen(x: Any) -> Any:
+    """``x`` as a hashable value equal for equal schemas (what its literal shows)."""
+    if isinstance(x, dict):
+        keep = [
+            (k, v)
+            for k, v in x.items()
+            if not (k in DROPPED_KEYS and isinstance(x.get("type"), str))
+        ]
+        return ("dict", tuple((k, frozen(v)) for k, v in keep))
+    if isinstance(x, list | tuple):
+        return (type(x).__name__, tuple(frozen(v) for v in x))
+    if isinstance(x, type) or callable(x):
+        return ("ref", getattr(x, "__module__", ""), getattr(x, "__qualname__", repr(x)))
+    return (type(x).__name__, x)
+
+
+def nested(text: str) -> str:
+    """A literal placed one level in: its lines after the first indented."""
+    return text.replace("\n", "\n    ")
 
 
 def model_class(node: Any) -> type | None:
@@ -146,9 +187,13 @@ def render() -> str:
     from agentctl.spec.models import Agent
     from agentctl.spec.platform_models import Platform
 
+    schemas = (Agent.__pydantic_core_schema__, Platform.__pydantic_core_schema__)
+    first = Writer()
+    for schema in schemas:
+        first.value(schema)
     w = Writer()
-    agent = w.value(Agent.__pydantic_core_schema__, 0)
-    platform = w.value(Platform.__pydantic_core_schema__, 0)
+    w.counts = first.seen
+    agent, platform = (w.value(schema) for schema in schemas)
     out = [
         '"""The agent.yaml and platform.yaml core schemas, written from the models by',
         f"hack/gen_compiled_spec.py with pydantic {pydantic.VERSION}. Do not edit: change the",

@@ -185,6 +185,72 @@ class WorkloadIdentity(shapes.WorkloadIdentity, Twin):
     "The cloud identity each agent's ServiceAccount acts as (annotated on it)."
 
 
+_shared_1 = {
+    'type': 'literal',
+    'expected': [
+        'agentctl.dev/v1alpha1',
+    ],
+}
+
+_shared_2 = {
+    'type': 'model-field',
+    'schema': _shared_1,
+    'validation_alias': 'apiVersion',
+    'serialization_alias': 'apiVersion',
+}
+
+_shared_3 = {
+    'type': 'function-after',
+    'function': {
+        'type': 'no-info',
+        'function': shapes.agent_name,
+    },
+    'schema': {
+        'type': 'str',
+    },
+}
+
+_shared_4 = {
+    'type': 'function-after',
+    'function': {
+        'type': 'no-info',
+        'function': shapes.dns_label,
+    },
+    'schema': {
+        'type': 'str',
+    },
+}
+
+_shared_5 = {
+    'type': 'nullable',
+    'schema': {
+        'type': 'str',
+    },
+}
+
+_shared_6 = {
+    'type': 'default',
+    'schema': _shared_5,
+    'default': None,
+}
+
+_shared_7 = {
+    'type': 'model-field',
+    'schema': _shared_6,
+    'validation_alias': 'description',
+    'serialization_alias': 'description',
+}
+
+_shared_8 = {
+    'type': 'dict',
+    'keys_schema': {
+        'type': 'str',
+    },
+    'values_schema': {
+        'type': 'str',
+    },
+}
+
 _Metadata = {
     'cls': Metadata,
     'type': 'model',
@@ -193,31 +259,13 @@ _Metadata = {
         'fields': {
             'name': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.agent_name,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
+                'schema': _shared_3,
                 'validation_alias': 'name',
                 'serialization_alias': 'name',
             },
             'team': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.dns_label,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
+                'schema': _shared_4,
                 'validation_alias': 'team',
                 'serialization_alias': 'team',
             },
@@ -234,21 +282,7 @@ _Metadata = {
                 'validation_alias': 'version',
                 'serialization_alias': 'version',
             },
-            'description': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'description',
-                'serialization_alias': 'description',
-            },
+            'description': _shared_7,
             'labels': {
                 'type': 'model-field',
                 'schema': {
@@ -259,15 +293,7 @@ _Metadata = {
                             'type': 'no-info',
                             'function': shapes.check_labels,
                         },
-                        'schema': {
-                            'type': 'dict',
-                            'keys_schema': {
-                                'type': 'str',
-                            },
-                            'values_schema': {
-                                'type': 'str',
-                            },
-                        },
+                        'schema': _shared_8,
                     },
                     'default_factory': shapes.new_dict,
                     'default_factory_takes_data': False,
@@ -285,15 +311,7 @@ _Metadata = {
                             'type': 'no-info',
                             'function': shapes.check_annotations,
                         },
-                        'schema': {
-                            'type': 'dict',
-                            'keys_schema': {
-                                'type': 'str',
-                            },
-                            'values_schema': {
-                                'type': 'str',
-                            },
-                        },
+                        'schema': _shared_8,
                     },
                     'default_factory': shapes.new_dict,
                     'default_factory_takes_data': False,
@@ -317,64 +335,133 @@ _Metadata = {
     'ref': 'Metadata',
 }
 
+_shared_9 = {
+    'type': 'function-after',
+    'function': {
+        'type': 'no-info',
+        'function': shapes.image,
+    },
+    'schema': {
+        'type': 'str',
+    },
+}
+
+_shared_10 = {
+    'type': 'model-field',
+    'schema': _shared_9,
+    'validation_alias': 'image',
+    'serialization_alias': 'image',
+}
+
+_shared_11 = {
+    'type': 'list',
+    'items_schema': {
+        'type': 'str',
+    },
+}
+
+_shared_12 = {
+    'type': 'default',
+    'schema': {
+        'type': 'nullable',
+        'schema': _shared_11,
+    },
+    'default': None,
+}
+
+_shared_13 = {
+    'type': 'model-field',
+    'schema': _shared_12,
+    'validation_alias': 'command',
+    'serialization_alias': 'command',
+}
+
+_shared_14 = {
+    'type': 'model-field',
+    'schema': _shared_12,
+    'validation_alias': 'args',
+    'serialization_alias': 'args',
+}
+
+_shared_15 = {
+    'type': 'int',
+    'ge': 1,
+    'le': 65535,
+}
+
+_shared_16 = {
+    'type': 'default',
+    'schema': {
+        'type': 'str',
+        'pattern': '^/',
+    },
+    'default': '/healthz',
+}
+
+_shared_17 = {
+    'type': 'model-field',
+    'schema': _shared_16,
+    'validation_alias': 'healthPath',
+    'serialization_alias': 'healthPath',
+}
+
+_shared_18 = {
+    'type': 'model-field',
+    'schema': {
+        'type': 'str',
+        'min_length': 1,
+    },
+    'validation_alias': 'provider',
+    'serialization_alias': 'provider',
+}
+
+_shared_19 = {
+    'type': 'model-field',
+    'schema': {
+        'type': 'str',
+        'min_length': 1,
+    },
+    'validation_alias': 'name',
+    'serialization_alias': 'name',
+}
+
+_shared_20 = {
+    'type': 'function-after',
+    'function': {
+        'type': 'no-info',
+        'function': platform_fields.http_url,
+    },
+    'schema': {
+        'type': 'str',
+    },
+}
+
+_shared_21 = {
+    'type': 'default',
+    'schema': {
+        'type': 'nullable',
+        'schema': _shared_20,
+    },
+    'default': None,
+}
+
 _ModelSpec = {
     'cls': ModelSpec,
     'type': 'model',
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'provider': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'str',
-                    'min_length': 1,
-                },
-                'validation_alias': 'provider',
-                'serialization_alias': 'provider',
-            },
-            'name': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'str',
-                    'min_length': 1,
-                },
-                'validation_alias': 'name',
-                'serialization_alias': 'name',
-            },
+            'provider': _shared_18,
+            'name': _shared_19,
             'endpoint': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': platform_fields.http_url,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_21,
                 'validation_alias': 'endpoint',
                 'serialization_alias': 'endpoint',
             },
             'api_key_secret': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_6,
                 'validation_alias': 'apiKeySecret',
                 'serialization_alias': 'apiKeySecret',
             },
@@ -427,6 +514,46 @@ _ModelSpec = {
     'ref': 'ModelSpec',
 }
 
+_shared_22 = {
+    'type': 'function-before',
+    'function': {
+        'type': 'no-info',
+        'function': shapes.coerce_quantity,
+    },
+    'schema': {
+        'type': 'str',
+    },
+}
+
+_shared_23 = {
+    'type': 'function-after',
+    'function': {
+        'type': 'no-info',
+        'function': shapes.quantity,
+    },
+    'schema': _shared_22,
+}
+
+_shared_24 = {
+    'type': 'function-after',
+    'function': {
+        'type': 'no-info',
+        'function': units.check_dns1123_subdomain,
+    },
+    'schema': {
+        'type': 'str',
+    },
+}
+
+_shared_25 = {
+    'type': 'default',
+    'schema': {
+        'type': 'nullable',
+        'schema': _shared_24,
+    },
+    'default': None,
+}
+
 _Memory = {
     'cls': Memory,
     'type': 'model',
@@ -435,45 +562,13 @@ _Memory = {
         'fields': {
             'size': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.quantity,
-                    },
-                    'schema': {
-                        'type': 'function-before',
-                        'function': {
-                            'type': 'no-info',
-                            'function': shapes.coerce_quantity,
-                        },
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                },
+                'schema': _shared_23,
                 'validation_alias': 'size',
                 'serialization_alias': 'size',
             },
             'storage_class': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_dns1123_subdomain,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_25,
                 'validation_alias': 'storageClass',
                 'serialization_alias': 'storageClass',
             },
@@ -523,240 +618,310 @@ _Memory = {
     'ref': 'Memory',
 }
 
-_Resources = {
+_shared_26 = {
+    'type': 'model-field',
+    'schema': _shared_4,
+    'validation_alias': 'name',
+    'serialization_alias': 'name',
+}
+
+_shared_27 = {
+    'type': 'default',
+    'schema': {
+        'type': 'bool',
+    },
+    'default': False,
+}
+
+_shared_28 = {
+    'type': 'model-field',
+    'schema': _shared_27,
+    'validation_alias': 'executesCode',
+    'serialization_alias': 'executesCode',
+}
+
+_shared_29 = {
+    'type': 'model-field',
+    'schema': _shared_25,
+    'validation_alias': 'sandbox',
+    'serialization_alias': 'sandbox',
+}
+
+_shared_30 = {
+    'type': 'model-field',
+    'schema': _shared_6,
+    'validation_alias': 'reason',
+    'serialization_alias': 'reason',
+}
+
+_shared_31 = {
+    'type': 'default',
+    'schema': _shared_23,
+    'default': '250m',
+}
+
+_shared_32 = {
+    'type': 'model-field',
+    'schema': _shared_31,
+    'validation_alias': 'cpu',
+    'serialization_alias': 'cpu',
+}
+
+_shared_33 = {
+    'type': 'default',
+    'schema': _shared_23,
+    'default': '512Mi',
+}
+
+_shared_34 = {
+    'type': 'model-field',
+    'schema': _shared_33,
+    'validation_alias': 'memory',
+    'serialization_alias': 'memory',
+}
+
+_shared_35 = {
+    'type': 'default',
+    'schema': {
+        'type': 'nullable',
+        'schema': _shared_23,
+    },
+    'default': None,
+}
+
+_shared_36 = {
+    'type': 'model-field',
+    'schema': _shared_35,
+    'validation_alias': 'cpuLimit',
+    'serialization_alias': 'cpuLimit',
+}
+
+_shared_37 = {
+    'type': 'model-field',
+    'schema': _shared_35,
+    'validation_alias': 'memoryLimit',
+    'serialization_alias': 'memoryLimit',
+}
+
+_shared_38 = {
+    'type': 'default',
+    'schema': _shared_23,
+    'default': '1Gi',
+}
+
+_shared_39 = {
+    'type': 'model-field',
+    'schema': _shared_38,
+    'validation_alias': 'ephemeralStorage',
+    'serialization_alias': 'ephemeralStorage',
+}
+
+_shared_40 = {
+    'cpu': _shared_32,
+    'memory': _shared_34,
+    'cpu_limit': _shared_36,
+    'memory_limit': _shared_37,
+    'ephemeral_storage': _shared_39,
+}
+
+_shared_41 = {
+    'type': 'model-fields',
+    'fields': _shared_40,
+    'model_name': 'Resources',
+    'computed_fields': [],
+}
+
+_shared_42 = {
+    'extra_fields_behavior': 'forbid',
+    'validate_default': True,
+    'validate_by_alias': True,
+    'validate_by_name': True,
+    'title': 'Resources',
+}
+
+_shared_43 = {
+    'cls': Resources,
+    'type': 'model',
+    'schema': _shared_41,
+    'custom_init': False,
+    'root_model': False,
+    'config': _shared_42,
+}
+
+_shared_44 = {
     'type': 'function-after',
     'function': {
         'type': 'no-info',
         'function': shapes.Resources._limits,
     },
-    'schema': {
-        'cls': Resources,
-        'type': 'model',
-        'schema': {
-            'type': 'model-fields',
-            'fields': {
-                'cpu': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.quantity,
-                            },
-                            'schema': {
-                                'type': 'function-before',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': shapes.coerce_quantity,
-                                },
-                                'schema': {
-                                    'type': 'str',
-                                },
-                            },
-                        },
-                        'default': '250m',
-                    },
-                    'validation_alias': 'cpu',
-                    'serialization_alias': 'cpu',
-                },
-                'memory': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.quantity,
-                            },
-                            'schema': {
-                                'type': 'function-before',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': shapes.coerce_quantity,
-                                },
-                                'schema': {
-                                    'type': 'str',
-                                },
-                            },
-                        },
-                        'default': '512Mi',
-                    },
-                    'validation_alias': 'memory',
-                    'serialization_alias': 'memory',
-                },
-                'cpu_limit': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'nullable',
-                            'schema': {
-                                'type': 'function-after',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': shapes.quantity,
-                                },
-                                'schema': {
-                                    'type': 'function-before',
-                                    'function': {
-                                        'type': 'no-info',
-                                        'function': shapes.coerce_quantity,
-                                    },
-                                    'schema': {
-                                        'type': 'str',
-                                    },
-                                },
-                            },
-                        },
-                        'default': None,
-                    },
-                    'validation_alias': 'cpuLimit',
-                    'serialization_alias': 'cpuLimit',
-                },
-                'memory_limit': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'nullable',
-                            'schema': {
-                                'type': 'function-after',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': shapes.quantity,
-                                },
-                                'schema': {
-                                    'type': 'function-before',
-                                    'function': {
-                                        'type': 'no-info',
-                                        'function': shapes.coerce_quantity,
-                                    },
-                                    'schema': {
-                                        'type': 'str',
-                                    },
-                                },
-                            },
-                        },
-                        'default': None,
-                    },
-                    'validation_alias': 'memoryLimit',
-                    'serialization_alias': 'memoryLimit',
-                },
-                'ephemeral_storage': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.quantity,
-                            },
-                            'schema': {
-                                'type': 'function-before',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': shapes.coerce_quantity,
-                                },
-                                'schema': {
-                                    'type': 'str',
-                                },
-                            },
-                        },
-                        'default': '1Gi',
-                    },
-                    'validation_alias': 'ephemeralStorage',
-                    'serialization_alias': 'ephemeralStorage',
-                },
-            },
-            'model_name': 'Resources',
-            'computed_fields': [],
-        },
-        'custom_init': False,
-        'root_model': False,
-        'config': {
-            'extra_fields_behavior': 'forbid',
-            'validate_default': True,
-            'validate_by_alias': True,
-            'validate_by_name': True,
-            'title': 'Resources',
-        },
-    },
+    'schema': _shared_43,
     'ref': 'Resources',
 }
 
-_Scaling = {
+_Resources = _shared_44
+
+_shared_45 = {
+    'type': 'default',
+    'schema': {
+        'type': 'nullable',
+        'schema': _Resources,
+    },
+    'default': None,
+}
+
+_shared_46 = {
+    'type': 'model-field',
+    'schema': _shared_45,
+    'validation_alias': 'resources',
+    'serialization_alias': 'resources',
+}
+
+_shared_47 = {
+    'type': 'int',
+    'ge': 0,
+    'le': 1000,
+}
+
+_shared_48 = {
+    'type': 'default',
+    'schema': _shared_47,
+    'default': 1,
+}
+
+_shared_49 = {
+    'type': 'model-field',
+    'schema': _shared_48,
+    'validation_alias': 'minReplicas',
+    'serialization_alias': 'minReplicas',
+}
+
+_shared_50 = {
+    'type': 'int',
+    'ge': 1,
+    'le': 1000,
+}
+
+_shared_51 = {
+    'type': 'default',
+    'schema': _shared_50,
+    'default': 3,
+}
+
+_shared_52 = {
+    'type': 'model-field',
+    'schema': _shared_51,
+    'validation_alias': 'maxReplicas',
+    'serialization_alias': 'maxReplicas',
+}
+
+_shared_53 = {
+    'type': 'int',
+    'ge': 1,
+    'le': 100,
+}
+
+_shared_54 = {
+    'type': 'default',
+    'schema': _shared_53,
+    'default': 70,
+}
+
+_shared_55 = {
+    'type': 'model-field',
+    'schema': _shared_54,
+    'validation_alias': 'targetCPUUtilization',
+    'serialization_alias': 'targetCPUUtilization',
+}
+
+_shared_56 = {
+    'min_replicas': _shared_49,
+    'max_replicas': _shared_52,
+    'target_cpu_utilization': _shared_55,
+}
+
+_shared_57 = {
+    'type': 'model-fields',
+    'fields': _shared_56,
+    'model_name': 'Scaling',
+    'computed_fields': [],
+}
+
+_shared_58 = {
+    'extra_fields_behavior': 'forbid',
+    'validate_default': True,
+    'validate_by_alias': True,
+    'validate_by_name': True,
+    'title': 'Scaling',
+}
+
+_shared_59 = {
+    'cls': Scaling,
+    'type': 'model',
+    'schema': _shared_57,
+    'custom_init': False,
+    'root_model': False,
+    'config': _shared_58,
+}
+
+_shared_60 = {
     'type': 'function-after',
     'function': {
         'type': 'no-info',
         'function': shapes.Scaling._range,
     },
-    'schema': {
-        'cls': Scaling,
-        'type': 'model',
-        'schema': {
-            'type': 'model-fields',
-            'fields': {
-                'min_replicas': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'int',
-                            'ge': 0,
-                            'le': 1000,
-                        },
-                        'default': 1,
-                    },
-                    'validation_alias': 'minReplicas',
-                    'serialization_alias': 'minReplicas',
-                },
-                'max_replicas': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'int',
-                            'ge': 1,
-                            'le': 1000,
-                        },
-                        'default': 3,
-                    },
-                    'validation_alias': 'maxReplicas',
-                    'serialization_alias': 'maxReplicas',
-                },
-                'target_cpu_utilization': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'int',
-                            'ge': 1,
-                            'le': 100,
-                        },
-                        'default': 70,
-                    },
-                    'validation_alias': 'targetCPUUtilization',
-                    'serialization_alias': 'targetCPUUtilization',
-                },
-            },
-            'model_name': 'Scaling',
-            'computed_fields': [],
-        },
-        'custom_init': False,
-        'root_model': False,
-        'config': {
-            'extra_fields_behavior': 'forbid',
-            'validate_default': True,
-            'validate_by_alias': True,
-            'validate_by_name': True,
-            'title': 'Scaling',
-        },
-    },
+    'schema': _shared_59,
     'ref': 'Scaling',
+}
+
+_Scaling = _shared_60
+
+_shared_61 = {
+    'type': 'default',
+    'schema': {
+        'type': 'nullable',
+        'schema': _Scaling,
+    },
+    'default': None,
+}
+
+_shared_62 = {
+    'type': 'model-field',
+    'schema': _shared_61,
+    'validation_alias': 'scaling',
+    'serialization_alias': 'scaling',
+}
+
+_shared_63 = {
+    'type': 'function-after',
+    'function': {
+        'type': 'no-info',
+        'function': units.check_env_name,
+    },
+    'schema': {
+        'type': 'str',
+    },
+}
+
+_shared_64 = {
+    'type': 'dict',
+    'keys_schema': _shared_63,
+    'values_schema': {
+        'type': 'str',
+    },
+}
+
+_shared_65 = {
+    'type': 'default',
+    'schema': _shared_64,
+    'default_factory': shapes.new_dict,
+    'default_factory_takes_data': False,
+}
+
+_shared_66 = {
+    'type': 'model-field',
+    'schema': _shared_65,
+    'validation_alias': 'env',
+    'serialization_alias': 'env',
 }
 
 _ServiceTool = {
@@ -765,85 +930,11 @@ _ServiceTool = {
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'name': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.dns_label,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
-                'validation_alias': 'name',
-                'serialization_alias': 'name',
-            },
-            'description': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'description',
-                'serialization_alias': 'description',
-            },
-            'executes_code': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'bool',
-                    },
-                    'default': False,
-                },
-                'validation_alias': 'executesCode',
-                'serialization_alias': 'executesCode',
-            },
-            'sandbox': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_dns1123_subdomain,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'sandbox',
-                'serialization_alias': 'sandbox',
-            },
-            'reason': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'reason',
-                'serialization_alias': 'reason',
-            },
+            'name': _shared_26,
+            'description': _shared_7,
+            'executes_code': _shared_28,
+            'sandbox': _shared_29,
+            'reason': _shared_30,
             'kind': {
                 'type': 'model-field',
                 'schema': {
@@ -855,136 +946,23 @@ _ServiceTool = {
                 'validation_alias': 'kind',
                 'serialization_alias': 'kind',
             },
-            'image': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.image,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
-                'validation_alias': 'image',
-                'serialization_alias': 'image',
-            },
+            'image': _shared_10,
             'port': {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'int',
-                        'ge': 1,
-                        'le': 65535,
-                    },
+                    'schema': _shared_15,
                     'default': 8080,
                 },
                 'validation_alias': 'port',
                 'serialization_alias': 'port',
             },
-            'command': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'list',
-                            'items_schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'command',
-                'serialization_alias': 'command',
-            },
-            'args': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'list',
-                            'items_schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'args',
-                'serialization_alias': 'args',
-            },
-            'resources': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': _Resources,
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'resources',
-                'serialization_alias': 'resources',
-            },
-            'scaling': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': _Scaling,
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'scaling',
-                'serialization_alias': 'scaling',
-            },
-            'env': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'dict',
-                        'keys_schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_env_name,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                        'values_schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default_factory': shapes.new_dict,
-                    'default_factory_takes_data': False,
-                },
-                'validation_alias': 'env',
-                'serialization_alias': 'env',
-            },
-            'health_path': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'str',
-                        'pattern': '^/',
-                    },
-                    'default': '/healthz',
-                },
-                'validation_alias': 'healthPath',
-                'serialization_alias': 'healthPath',
-            },
+            'command': _shared_13,
+            'args': _shared_14,
+            'resources': _shared_46,
+            'scaling': _shared_62,
+            'env': _shared_66,
+            'health_path': _shared_17,
         },
         'model_name': 'ServiceTool',
         'computed_fields': [],
@@ -1001,91 +979,45 @@ _ServiceTool = {
     'ref': 'ServiceTool',
 }
 
+_shared_67 = {
+    'type': 'function-after',
+    'function': {
+        'type': 'no-info',
+        'function': units.check_cidr,
+    },
+    'schema': {
+        'type': 'str',
+    },
+}
+
+_shared_68 = {
+    'type': 'default',
+    'schema': {
+        'type': 'list',
+        'items_schema': _shared_67,
+    },
+    'default_factory': shapes.new_list,
+    'default_factory_takes_data': False,
+}
+
+_shared_69 = {
+    'type': 'model-field',
+    'schema': _shared_68,
+    'validation_alias': 'cidrs',
+    'serialization_alias': 'cidrs',
+}
+
 _HttpTool = {
     'cls': HttpTool,
     'type': 'model',
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'name': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.dns_label,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
-                'validation_alias': 'name',
-                'serialization_alias': 'name',
-            },
-            'description': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'description',
-                'serialization_alias': 'description',
-            },
-            'executes_code': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'bool',
-                    },
-                    'default': False,
-                },
-                'validation_alias': 'executesCode',
-                'serialization_alias': 'executesCode',
-            },
-            'sandbox': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_dns1123_subdomain,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'sandbox',
-                'serialization_alias': 'sandbox',
-            },
-            'reason': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'reason',
-                'serialization_alias': 'reason',
-            },
+            'name': _shared_26,
+            'description': _shared_7,
+            'executes_code': _shared_28,
+            'sandbox': _shared_29,
+            'reason': _shared_30,
             'kind': {
                 'type': 'model-field',
                 'schema': {
@@ -1099,42 +1031,11 @@ _HttpTool = {
             },
             'url': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': platform_fields.http_url,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
+                'schema': _shared_20,
                 'validation_alias': 'url',
                 'serialization_alias': 'url',
             },
-            'cidrs': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'list',
-                        'items_schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_cidr,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default_factory': shapes.new_list,
-                    'default_factory_takes_data': False,
-                },
-                'validation_alias': 'cidrs',
-                'serialization_alias': 'cidrs',
-            },
+            'cidrs': _shared_69,
         },
         'model_name': 'HttpTool',
         'computed_fields': [],
@@ -1157,85 +1058,11 @@ _TcpTool = {
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'name': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.dns_label,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
-                'validation_alias': 'name',
-                'serialization_alias': 'name',
-            },
-            'description': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'description',
-                'serialization_alias': 'description',
-            },
-            'executes_code': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'bool',
-                    },
-                    'default': False,
-                },
-                'validation_alias': 'executesCode',
-                'serialization_alias': 'executesCode',
-            },
-            'sandbox': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_dns1123_subdomain,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'sandbox',
-                'serialization_alias': 'sandbox',
-            },
-            'reason': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'reason',
-                'serialization_alias': 'reason',
-            },
+            'name': _shared_26,
+            'description': _shared_7,
+            'executes_code': _shared_28,
+            'sandbox': _shared_29,
+            'reason': _shared_30,
             'kind': {
                 'type': 'model-field',
                 'schema': {
@@ -1258,37 +1085,11 @@ _TcpTool = {
             },
             'port': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'int',
-                    'ge': 1,
-                    'le': 65535,
-                },
+                'schema': _shared_15,
                 'validation_alias': 'port',
                 'serialization_alias': 'port',
             },
-            'cidrs': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'list',
-                        'items_schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_cidr,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default_factory': shapes.new_list,
-                    'default_factory_takes_data': False,
-                },
-                'validation_alias': 'cidrs',
-                'serialization_alias': 'cidrs',
-            },
+            'cidrs': _shared_69,
         },
         'model_name': 'TcpTool',
         'computed_fields': [],
@@ -1305,6 +1106,14 @@ _TcpTool = {
     'ref': 'TcpTool',
 }
 
+_shared_70 = {
+    'type': 'list',
+    'items_schema': {
+        'type': 'str',
+    },
+    'min_length': 1,
+}
+
 _PolicyRule = {
     'cls': PolicyRule,
     'type': 'model',
@@ -1313,54 +1122,25 @@ _PolicyRule = {
         'fields': {
             'api_groups': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'list',
-                    'items_schema': {
-                        'type': 'str',
-                    },
-                },
+                'schema': _shared_11,
                 'validation_alias': 'apiGroups',
                 'serialization_alias': 'apiGroups',
             },
             'resources': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'list',
-                    'items_schema': {
-                        'type': 'str',
-                    },
-                    'min_length': 1,
-                },
+                'schema': _shared_70,
                 'validation_alias': 'resources',
                 'serialization_alias': 'resources',
             },
             'verbs': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'list',
-                    'items_schema': {
-                        'type': 'str',
-                    },
-                    'min_length': 1,
-                },
+                'schema': _shared_70,
                 'validation_alias': 'verbs',
                 'serialization_alias': 'verbs',
             },
             'resource_names': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'list',
-                            'items_schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_12,
                 'validation_alias': 'resourceNames',
                 'serialization_alias': 'resourceNames',
             },
@@ -1386,85 +1166,11 @@ _KubernetesTool = {
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'name': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.dns_label,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
-                'validation_alias': 'name',
-                'serialization_alias': 'name',
-            },
-            'description': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'description',
-                'serialization_alias': 'description',
-            },
-            'executes_code': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'bool',
-                    },
-                    'default': False,
-                },
-                'validation_alias': 'executesCode',
-                'serialization_alias': 'executesCode',
-            },
-            'sandbox': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_dns1123_subdomain,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'sandbox',
-                'serialization_alias': 'sandbox',
-            },
-            'reason': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'reason',
-                'serialization_alias': 'reason',
-            },
+            'name': _shared_26,
+            'description': _shared_7,
+            'executes_code': _shared_28,
+            'sandbox': _shared_29,
+            'reason': _shared_30,
             'kind': {
                 'type': 'model-field',
                 'schema': {
@@ -1488,13 +1194,7 @@ _KubernetesTool = {
             },
             'cluster_scoped': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'bool',
-                    },
-                    'default': False,
-                },
+                'schema': _shared_27,
                 'validation_alias': 'clusterScoped',
                 'serialization_alias': 'clusterScoped',
             },
@@ -1535,70 +1235,10 @@ _FunctionTool = {
                 'validation_alias': 'name',
                 'serialization_alias': 'name',
             },
-            'description': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'description',
-                'serialization_alias': 'description',
-            },
-            'executes_code': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'bool',
-                    },
-                    'default': False,
-                },
-                'validation_alias': 'executesCode',
-                'serialization_alias': 'executesCode',
-            },
-            'sandbox': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_dns1123_subdomain,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'sandbox',
-                'serialization_alias': 'sandbox',
-            },
-            'reason': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'reason',
-                'serialization_alias': 'reason',
-            },
+            'description': _shared_7,
+            'executes_code': _shared_28,
+            'sandbox': _shared_29,
+            'reason': _shared_30,
             'kind': {
                 'type': 'model-field',
                 'schema': {
@@ -1626,43 +1266,27 @@ _FunctionTool = {
     'ref': 'FunctionTool',
 }
 
+_shared_71 = {
+    'type': 'model-field',
+    'schema': _shared_21,
+    'validation_alias': 'url',
+    'serialization_alias': 'url',
+}
+
 _McpService = {
     'cls': McpService,
     'type': 'model',
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'name': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.dns_label,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
-                'validation_alias': 'name',
-                'serialization_alias': 'name',
-            },
+            'name': _shared_26,
             'namespace': {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
                     'schema': {
                         'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.dns_label,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
+                        'schema': _shared_4,
                     },
                     'default': None,
                 },
@@ -1673,11 +1297,7 @@ _McpService = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'int',
-                        'ge': 1,
-                        'le': 65535,
-                    },
+                    'schema': _shared_15,
                     'default': 80,
                 },
                 'validation_alias': 'port',
@@ -1712,6 +1332,13 @@ _McpService = {
     'ref': 'McpService',
 }
 
+_shared_72 = {
+    'type': 'default',
+    'schema': _shared_11,
+    'default_factory': shapes.new_list,
+    'default_factory_takes_data': False,
+}
+
 _McpTool = {
     'type': 'function-after',
     'function': {
@@ -1724,85 +1351,11 @@ _McpTool = {
         'schema': {
             'type': 'model-fields',
             'fields': {
-                'name': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'function-after',
-                        'function': {
-                            'type': 'no-info',
-                            'function': shapes.dns_label,
-                        },
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'validation_alias': 'name',
-                    'serialization_alias': 'name',
-                },
-                'description': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'nullable',
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                        'default': None,
-                    },
-                    'validation_alias': 'description',
-                    'serialization_alias': 'description',
-                },
-                'executes_code': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'bool',
-                        },
-                        'default': False,
-                    },
-                    'validation_alias': 'executesCode',
-                    'serialization_alias': 'executesCode',
-                },
-                'sandbox': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'nullable',
-                            'schema': {
-                                'type': 'function-after',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': units.check_dns1123_subdomain,
-                                },
-                                'schema': {
-                                    'type': 'str',
-                                },
-                            },
-                        },
-                        'default': None,
-                    },
-                    'validation_alias': 'sandbox',
-                    'serialization_alias': 'sandbox',
-                },
-                'reason': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'nullable',
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                        'default': None,
-                    },
-                    'validation_alias': 'reason',
-                    'serialization_alias': 'reason',
-                },
+                'name': _shared_26,
+                'description': _shared_7,
+                'executes_code': _shared_28,
+                'sandbox': _shared_29,
+                'reason': _shared_30,
                 'kind': {
                     'type': 'model-field',
                     'schema': {
@@ -1814,28 +1367,7 @@ _McpTool = {
                     'validation_alias': 'kind',
                     'serialization_alias': 'kind',
                 },
-                'url': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'nullable',
-                            'schema': {
-                                'type': 'function-after',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': platform_fields.http_url,
-                                },
-                                'schema': {
-                                    'type': 'str',
-                                },
-                            },
-                        },
-                        'default': None,
-                    },
-                    'validation_alias': 'url',
-                    'serialization_alias': 'url',
-                },
+                'url': _shared_71,
                 'service': {
                     'type': 'model-field',
                     'schema': {
@@ -1851,58 +1383,17 @@ _McpTool = {
                 },
                 'tools': {
                     'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'list',
-                            'items_schema': {
-                                'type': 'str',
-                            },
-                        },
-                        'default_factory': shapes.new_list,
-                        'default_factory_takes_data': False,
-                    },
+                    'schema': _shared_72,
                     'validation_alias': 'tools',
                     'serialization_alias': 'tools',
                 },
                 'auth_secret': {
                     'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'nullable',
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                        'default': None,
-                    },
+                    'schema': _shared_6,
                     'validation_alias': 'authSecret',
                     'serialization_alias': 'authSecret',
                 },
-                'cidrs': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'list',
-                            'items_schema': {
-                                'type': 'function-after',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': units.check_cidr,
-                                },
-                                'schema': {
-                                    'type': 'str',
-                                },
-                            },
-                        },
-                        'default_factory': shapes.new_list,
-                        'default_factory_takes_data': False,
-                    },
-                    'validation_alias': 'cidrs',
-                    'serialization_alias': 'cidrs',
-                },
+                'cidrs': _shared_69,
             },
             'model_name': 'McpTool',
             'computed_fields': [],
@@ -1920,43 +1411,27 @@ _McpTool = {
     'ref': 'McpTool',
 }
 
+_shared_73 = {
+    'type': 'model-field',
+    'schema': _shared_4,
+    'validation_alias': 'namespace',
+    'serialization_alias': 'namespace',
+}
+
 _Caller = {
     'cls': Caller,
     'type': 'model',
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'namespace': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.dns_label,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
-                'validation_alias': 'namespace',
-                'serialization_alias': 'namespace',
-            },
+            'namespace': _shared_73,
             'agent': {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
                     'schema': {
                         'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.agent_name,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
+                        'schema': _shared_3,
                     },
                     'default': None,
                 },
@@ -1996,31 +1471,13 @@ _RemoteRef = {
             },
             'version': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_6,
                 'validation_alias': 'version',
                 'serialization_alias': 'version',
             },
             'property': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_6,
                 'validation_alias': 'property',
                 'serialization_alias': 'property',
             },
@@ -2040,39 +1497,36 @@ _RemoteRef = {
     'ref': 'RemoteRef',
 }
 
+_shared_74 = {
+    'type': 'function-before',
+    'function': {
+        'type': 'no-info',
+        'function': shapes.coerce_duration,
+    },
+    'schema': {
+        'type': 'str',
+    },
+}
+
+_shared_75 = {
+    'type': 'function-after',
+    'function': {
+        'type': 'no-info',
+        'function': shapes.duration,
+    },
+    'schema': _shared_74,
+}
+
 _Secret = {
     'cls': Secret,
     'type': 'model',
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'name': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.dns_label,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
-                'validation_alias': 'name',
-                'serialization_alias': 'name',
-            },
+            'name': _shared_26,
             'store': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': units.check_dns1123_subdomain,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
+                'schema': _shared_24,
                 'validation_alias': 'store',
                 'serialization_alias': 'store',
             },
@@ -2118,23 +1572,7 @@ _Secret = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'function-after',
-                        'function': {
-                            'type': 'no-info',
-                            'function': shapes.duration,
-                        },
-                        'schema': {
-                            'type': 'function-before',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.coerce_duration,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
+                    'schema': _shared_75,
                     'default': '1h',
                 },
                 'validation_alias': 'refreshInterval',
@@ -2156,6 +1594,16 @@ _Secret = {
     'ref': 'Secret',
 }
 
+_shared_76 = {
+    'type': 'default',
+    'schema': {
+        'type': 'list',
+        'items_schema': _shared_4,
+    },
+    'default_factory': shapes.new_list,
+    'default_factory_takes_data': False,
+}
+
 _ForEach = {
     'cls': ForEach,
     'type': 'model',
@@ -2164,16 +1612,7 @@ _ForEach = {
         'fields': {
             'from_': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.dns_label,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
+                'schema': _shared_4,
                 'validation_alias': 'from',
                 'serialization_alias': 'from',
             },
@@ -2181,11 +1620,7 @@ _ForEach = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'int',
-                        'ge': 1,
-                        'le': 1000,
-                    },
+                    'schema': _shared_50,
                     'default': 5,
                 },
                 'validation_alias': 'parallelism',
@@ -2205,6 +1640,15 @@ _ForEach = {
         'title': 'ForEach',
     },
     'ref': 'ForEach',
+}
+
+_shared_77 = {
+    'type': 'default',
+    'schema': {
+        'type': 'nullable',
+        'schema': _shared_75,
+    },
+    'default': None,
 }
 
 _Retry = {
@@ -2231,23 +1675,7 @@ _Retry = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'function-after',
-                        'function': {
-                            'type': 'no-info',
-                            'function': shapes.duration,
-                        },
-                        'schema': {
-                            'type': 'function-before',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.coerce_duration,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
+                    'schema': _shared_75,
                     'default': '10s',
                 },
                 'validation_alias': 'backoff',
@@ -2269,30 +1697,7 @@ _Retry = {
             },
             'max_backoff': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.duration,
-                            },
-                            'schema': {
-                                'type': 'function-before',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': shapes.coerce_duration,
-                                },
-                                'schema': {
-                                    'type': 'str',
-                                },
-                            },
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_77,
                 'validation_alias': 'maxBackoff',
                 'serialization_alias': 'maxBackoff',
             },
@@ -2312,77 +1717,34 @@ _Retry = {
     'ref': 'Retry',
 }
 
+_shared_78 = {
+    'type': 'model-field',
+    'schema': _shared_77,
+    'validation_alias': 'timeout',
+    'serialization_alias': 'timeout',
+}
+
 _Step = {
     'cls': Step,
     'type': 'model',
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'name': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.dns_label,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
-                'validation_alias': 'name',
-                'serialization_alias': 'name',
-            },
+            'name': _shared_26,
             'args': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'list',
-                        'items_schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default_factory': shapes.new_list,
-                    'default_factory_takes_data': False,
-                },
+                'schema': _shared_72,
                 'validation_alias': 'args',
                 'serialization_alias': 'args',
             },
-            'command': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'list',
-                            'items_schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'command',
-                'serialization_alias': 'command',
-            },
+            'command': _shared_13,
             'image': {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
                     'schema': {
                         'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.image,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
+                        'schema': _shared_9,
                     },
                     'default': None,
                 },
@@ -2391,24 +1753,7 @@ _Step = {
             },
             'depends_on': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'list',
-                        'items_schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.dns_label,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default_factory': shapes.new_list,
-                    'default_factory_takes_data': False,
-                },
+                'schema': _shared_76,
                 'validation_alias': 'dependsOn',
                 'serialization_alias': 'dependsOn',
             },
@@ -2438,74 +1783,9 @@ _Step = {
                 'validation_alias': 'retry',
                 'serialization_alias': 'retry',
             },
-            'timeout': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.duration,
-                            },
-                            'schema': {
-                                'type': 'function-before',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': shapes.coerce_duration,
-                                },
-                                'schema': {
-                                    'type': 'str',
-                                },
-                            },
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'timeout',
-                'serialization_alias': 'timeout',
-            },
-            'resources': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': _Resources,
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'resources',
-                'serialization_alias': 'resources',
-            },
-            'env': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'dict',
-                        'keys_schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_env_name,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                        'values_schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default_factory': shapes.new_dict,
-                    'default_factory_takes_data': False,
-                },
-                'validation_alias': 'env',
-                'serialization_alias': 'env',
-            },
+            'timeout': _shared_78,
+            'resources': _shared_46,
+            'env': _shared_66,
         },
         'model_name': 'Step',
         'computed_fields': [],
@@ -2548,15 +1828,7 @@ _Workflow = {
                             'type': 'no-info',
                             'function': shapes.workflow_parameters,
                         },
-                        'schema': {
-                            'type': 'dict',
-                            'keys_schema': {
-                                'type': 'str',
-                            },
-                            'values_schema': {
-                                'type': 'str',
-                            },
-                        },
+                        'schema': _shared_8,
                     },
                     'default_factory': shapes.new_dict,
                     'default_factory_takes_data': False,
@@ -2568,23 +1840,7 @@ _Workflow = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'function-after',
-                        'function': {
-                            'type': 'no-info',
-                            'function': shapes.duration,
-                        },
-                        'schema': {
-                            'type': 'function-before',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.coerce_duration,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
+                    'schema': _shared_75,
                     'default': '6h',
                 },
                 'validation_alias': 'deadline',
@@ -2594,11 +1850,7 @@ _Workflow = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'int',
-                        'ge': 1,
-                        'le': 1000,
-                    },
+                    'schema': _shared_50,
                     'default': 10,
                 },
                 'validation_alias': 'parallelism',
@@ -2608,23 +1860,7 @@ _Workflow = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'function-after',
-                        'function': {
-                            'type': 'no-info',
-                            'function': shapes.duration,
-                        },
-                        'schema': {
-                            'type': 'function-before',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.coerce_duration,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
+                    'schema': _shared_75,
                     'default': '1d',
                 },
                 'validation_alias': 'ttlAfterFinished',
@@ -2646,6 +1882,22 @@ _Workflow = {
     'ref': 'Workflow',
 }
 
+_shared_79 = {
+    'type': 'decimal',
+    'ge': 0,
+    'le': 1000000000,
+    'decimal_places': 6,
+}
+
+_shared_80 = {
+    'type': 'default',
+    'schema': {
+        'type': 'nullable',
+        'schema': _shared_79,
+    },
+    'default': None,
+}
+
 _Budget = {
     'cls': Budget,
     'type': 'model',
@@ -2654,37 +1906,13 @@ _Budget = {
         'fields': {
             'per_run_usd': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'decimal',
-                            'ge': 0,
-                            'le': 1000000000,
-                            'decimal_places': 6,
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_80,
                 'validation_alias': 'perRunUSD',
                 'serialization_alias': 'perRunUSD',
             },
             'daily_usd': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'decimal',
-                            'ge': 0,
-                            'le': 1000000000,
-                            'decimal_places': 6,
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_80,
                 'validation_alias': 'dailyUSD',
                 'serialization_alias': 'dailyUSD',
             },
@@ -2771,35 +1999,7 @@ _Guardrails = {
                 'validation_alias': 'maxToolCalls',
                 'serialization_alias': 'maxToolCalls',
             },
-            'timeout': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.duration,
-                            },
-                            'schema': {
-                                'type': 'function-before',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': shapes.coerce_duration,
-                                },
-                                'schema': {
-                                    'type': 'str',
-                                },
-                            },
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'timeout',
-                'serialization_alias': 'timeout',
-            },
+            'timeout': _shared_78,
         },
         'model_name': 'Guardrails',
         'computed_fields': [],
@@ -2816,6 +2016,20 @@ _Guardrails = {
     'ref': 'Guardrails',
 }
 
+_shared_81 = {
+    'type': 'nullable',
+    'schema': {
+        'type': 'definition-ref',
+        'schema_ref': 'Gate',
+    },
+}
+
+_shared_82 = {
+    'type': 'default',
+    'schema': _shared_81,
+    'default': None,
+}
+
 _Evaluation = {
     'cls': Evaluation,
     'type': 'model',
@@ -2824,65 +2038,25 @@ _Evaluation = {
         'fields': {
             'task_success_rate': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'definition-ref',
-                            'schema_ref': 'Gate',
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_82,
                 'validation_alias': 'taskSuccessRate',
                 'serialization_alias': 'taskSuccessRate',
             },
             'tool_use_accuracy': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'definition-ref',
-                            'schema_ref': 'Gate',
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_82,
                 'validation_alias': 'toolUseAccuracy',
                 'serialization_alias': 'toolUseAccuracy',
             },
             'hallucination_rate': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'definition-ref',
-                            'schema_ref': 'Gate',
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_82,
                 'validation_alias': 'hallucinationRate',
                 'serialization_alias': 'hallucinationRate',
             },
             'guardrail_adherence': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'definition-ref',
-                            'schema_ref': 'Gate',
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_82,
                 'validation_alias': 'guardrailAdherence',
                 'serialization_alias': 'guardrailAdherence',
             },
@@ -2902,6 +2076,12 @@ _Evaluation = {
     'ref': 'Evaluation',
 }
 
+_shared_83 = {
+    'type': 'float',
+    'ge': 0,
+    'le': 1,
+}
+
 _Observability = {
     'cls': Observability,
     'type': 'model',
@@ -2912,11 +2092,7 @@ _Observability = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'float',
-                        'ge': 0,
-                        'le': 1,
-                    },
+                    'schema': _shared_83,
                     'default': 1.0,
                 },
                 'validation_alias': 'sampleRatio',
@@ -2924,35 +2100,13 @@ _Observability = {
             },
             'capture_content': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'bool',
-                    },
-                    'default': False,
-                },
+                'schema': _shared_27,
                 'validation_alias': 'captureContent',
                 'serialization_alias': 'captureContent',
             },
             'otlp_endpoint': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': platform_fields.http_url,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_21,
                 'validation_alias': 'otlpEndpoint',
                 'serialization_alias': 'otlpEndpoint',
             },
@@ -2972,75 +2126,71 @@ _Observability = {
     'ref': 'Observability',
 }
 
+_shared_84 = {
+    'type': 'model-field',
+    'schema': {
+        'type': 'str',
+        'pattern': '^[A-Z]+-[0-9]{3}$',
+    },
+    'validation_alias': 'check',
+    'serialization_alias': 'check',
+}
+
+_shared_85 = {
+    'type': 'model-field',
+    'schema': {
+        'type': 'str',
+        'min_length': 3,
+    },
+    'validation_alias': 'reason',
+    'serialization_alias': 'reason',
+}
+
+_shared_86 = {
+    'type': 'model-field',
+    'schema': _shared_6,
+    'validation_alias': 'object',
+    'serialization_alias': 'object',
+}
+
+_shared_87 = {
+    'type': 'model-field',
+    'schema': _shared_6,
+    'validation_alias': 'container',
+    'serialization_alias': 'container',
+}
+
+_shared_88 = {
+    'type': 'nullable',
+    'schema': {
+        'type': 'date',
+    },
+}
+
+_shared_89 = {
+    'type': 'default',
+    'schema': _shared_88,
+    'default': None,
+}
+
+_shared_90 = {
+    'type': 'model-field',
+    'schema': _shared_89,
+    'validation_alias': 'expires',
+    'serialization_alias': 'expires',
+}
+
 _Suppression = {
     'cls': Suppression,
     'type': 'model',
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'check': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'str',
-                    'pattern': '^[A-Z]+-[0-9]{3}$',
-                },
-                'validation_alias': 'check',
-                'serialization_alias': 'check',
-            },
-            'reason': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'str',
-                    'min_length': 3,
-                },
-                'validation_alias': 'reason',
-                'serialization_alias': 'reason',
-            },
-            'object': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'object',
-                'serialization_alias': 'object',
-            },
-            'container': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'container',
-                'serialization_alias': 'container',
-            },
-            'expires': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'date',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'expires',
-                'serialization_alias': 'expires',
-            },
+            'check': _shared_84,
+            'reason': _shared_85,
+            'object': _shared_86,
+            'container': _shared_87,
+            'expires': _shared_90,
         },
         'model_name': 'Suppression',
         'computed_fields': [],
@@ -3086,87 +2236,23 @@ _AgentSpecBody = {
                     'validation_alias': 'type',
                     'serialization_alias': 'type',
                 },
-                'image': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'function-after',
-                        'function': {
-                            'type': 'no-info',
-                            'function': shapes.image,
-                        },
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'validation_alias': 'image',
-                    'serialization_alias': 'image',
-                },
-                'command': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'nullable',
-                            'schema': {
-                                'type': 'list',
-                                'items_schema': {
-                                    'type': 'str',
-                                },
-                            },
-                        },
-                        'default': None,
-                    },
-                    'validation_alias': 'command',
-                    'serialization_alias': 'command',
-                },
-                'args': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'nullable',
-                            'schema': {
-                                'type': 'list',
-                                'items_schema': {
-                                    'type': 'str',
-                                },
-                            },
-                        },
-                        'default': None,
-                    },
-                    'validation_alias': 'args',
-                    'serialization_alias': 'args',
-                },
+                'image': _shared_10,
+                'command': _shared_13,
+                'args': _shared_14,
                 'port': {
                     'type': 'model-field',
                     'schema': {
                         'type': 'default',
                         'schema': {
                             'type': 'nullable',
-                            'schema': {
-                                'type': 'int',
-                                'ge': 1,
-                                'le': 65535,
-                            },
+                            'schema': _shared_15,
                         },
                         'default': None,
                     },
                     'validation_alias': 'port',
                     'serialization_alias': 'port',
                 },
-                'health_path': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'str',
-                            'pattern': '^/',
-                        },
-                        'default': '/healthz',
-                    },
-                    'validation_alias': 'healthPath',
-                    'serialization_alias': 'healthPath',
-                },
+                'health_path': _shared_17,
                 'ready_path': {
                     'type': 'model-field',
                     'schema': {
@@ -3277,32 +2363,7 @@ _AgentSpecBody = {
                     'validation_alias': 'secrets',
                     'serialization_alias': 'secrets',
                 },
-                'env': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'dict',
-                            'keys_schema': {
-                                'type': 'function-after',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': units.check_env_name,
-                                },
-                                'schema': {
-                                    'type': 'str',
-                                },
-                            },
-                            'values_schema': {
-                                'type': 'str',
-                            },
-                        },
-                        'default_factory': shapes.new_dict,
-                        'default_factory_takes_data': False,
-                    },
-                    'validation_alias': 'env',
-                    'serialization_alias': 'env',
-                },
+                'env': _shared_66,
                 'resources': {
                     'type': 'model-field',
                     'schema': {
@@ -3314,19 +2375,7 @@ _AgentSpecBody = {
                     'validation_alias': 'resources',
                     'serialization_alias': 'resources',
                 },
-                'scaling': {
-                    'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'nullable',
-                            'schema': _Scaling,
-                        },
-                        'default': None,
-                    },
-                    'validation_alias': 'scaling',
-                    'serialization_alias': 'scaling',
-                },
+                'scaling': _shared_62,
                 'schedule': {
                     'type': 'model-field',
                     'schema': {
@@ -3417,16 +2466,7 @@ _AgentSpecBody = {
                         'type': 'default',
                         'schema': {
                             'type': 'dict',
-                            'keys_schema': {
-                                'type': 'function-after',
-                                'function': {
-                                    'type': 'no-info',
-                                    'function': shapes.dns_label,
-                                },
-                                'schema': {
-                                    'type': 'str',
-                                },
-                            },
+                            'keys_schema': _shared_4,
                             'values_schema': {
                                 'type': 'dict',
                                 'keys_schema': {
@@ -3466,17 +2506,7 @@ _Agent = {
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'api_version': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'literal',
-                    'expected': [
-                        'agentctl.dev/v1alpha1',
-                    ],
-                },
-                'validation_alias': 'apiVersion',
-                'serialization_alias': 'apiVersion',
-            },
+            'api_version': _shared_2,
             'kind': {
                 'type': 'model-field',
                 'schema': {
@@ -3516,6 +2546,24 @@ _Agent = {
     'ref': 'Agent',
 }
 
+_shared_91 = {
+    'type': 'default',
+    'schema': {
+        'type': 'nullable',
+        'schema': _shared_83,
+    },
+    'default': None,
+}
+
+_shared_92 = {
+    'type': 'default',
+    'schema': {
+        'type': 'int',
+        'ge': 1,
+    },
+    'default': 20,
+}
+
 _Gate = {
     'type': 'function-after',
     'function': {
@@ -3530,48 +2578,19 @@ _Gate = {
             'fields': {
                 'min': {
                     'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'nullable',
-                            'schema': {
-                                'type': 'float',
-                                'ge': 0,
-                                'le': 1,
-                            },
-                        },
-                        'default': None,
-                    },
+                    'schema': _shared_91,
                     'validation_alias': 'min',
                     'serialization_alias': 'min',
                 },
                 'max': {
                     'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'nullable',
-                            'schema': {
-                                'type': 'float',
-                                'ge': 0,
-                                'le': 1,
-                            },
-                        },
-                        'default': None,
-                    },
+                    'schema': _shared_91,
                     'validation_alias': 'max',
                     'serialization_alias': 'max',
                 },
                 'min_samples': {
                     'type': 'model-field',
-                    'schema': {
-                        'type': 'default',
-                        'schema': {
-                            'type': 'int',
-                            'ge': 1,
-                        },
-                        'default': 20,
-                    },
+                    'schema': _shared_92,
                     'validation_alias': 'minSamples',
                     'serialization_alias': 'minSamples',
                 },
@@ -3598,24 +2617,8 @@ _ModelAllow = {
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'provider': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'str',
-                    'min_length': 1,
-                },
-                'validation_alias': 'provider',
-                'serialization_alias': 'provider',
-            },
-            'name': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'str',
-                    'min_length': 1,
-                },
-                'validation_alias': 'name',
-                'serialization_alias': 'name',
-            },
+            'provider': _shared_18,
+            'name': _shared_19,
         },
         'model_name': 'ModelAllow',
         'computed_fields': [],
@@ -3656,16 +2659,7 @@ _SecretStoreRef = {
             },
             'key_prefix': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_6,
                 'validation_alias': 'keyPrefix',
                 'serialization_alias': 'keyPrefix',
             },
@@ -3693,43 +2687,16 @@ _EgressProxy = {
         'fields': {
             'service': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.dns_label,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
+                'schema': _shared_4,
                 'validation_alias': 'service',
                 'serialization_alias': 'service',
             },
-            'namespace': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'function-after',
-                    'function': {
-                        'type': 'no-info',
-                        'function': shapes.dns_label,
-                    },
-                    'schema': {
-                        'type': 'str',
-                    },
-                },
-                'validation_alias': 'namespace',
-                'serialization_alias': 'namespace',
-            },
+            'namespace': _shared_73,
             'port': {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'int',
-                        'ge': 1,
-                        'le': 65535,
-                    },
+                    'schema': _shared_15,
                     'default': 3128,
                 },
                 'validation_alias': 'port',
@@ -3940,28 +2907,7 @@ _TraceSource = {
                 'validation_alias': 'source',
                 'serialization_alias': 'source',
             },
-            'url': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': platform_fields.http_url,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'url',
-                'serialization_alias': 'url',
-            },
+            'url': _shared_71,
         },
         'model_name': 'TraceSource',
         'computed_fields': [],
@@ -3988,16 +2934,7 @@ _Telemetry = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'function-after',
-                        'function': {
-                            'type': 'no-info',
-                            'function': platform_fields.http_url,
-                        },
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
+                    'schema': _shared_20,
                     'default': 'http://otel-collector.observability:4318',
                 },
                 'validation_alias': 'otlpEndpoint',
@@ -4019,15 +2956,7 @@ _Telemetry = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'dict',
-                        'keys_schema': {
-                            'type': 'str',
-                        },
-                        'values_schema': {
-                            'type': 'str',
-                        },
-                    },
+                    'schema': _shared_8,
                     'default_factory': shapes.default_collector_labels,
                     'default_factory_takes_data': False,
                 },
@@ -4047,35 +2976,13 @@ _Telemetry = {
             },
             'cost_source': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': platform_fields.http_url,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_21,
                 'validation_alias': 'costSource',
                 'serialization_alias': 'costSource',
             },
             'allow_capture_content': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'bool',
-                    },
-                    'default': False,
-                },
+                'schema': _shared_27,
                 'validation_alias': 'allowCaptureContent',
                 'serialization_alias': 'allowCaptureContent',
             },
@@ -4103,70 +3010,19 @@ _NetworkSettings = {
         'fields': {
             'ingress_namespaces': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'list',
-                        'items_schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.dns_label,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default_factory': shapes.new_list,
-                    'default_factory_takes_data': False,
-                },
+                'schema': _shared_76,
                 'validation_alias': 'ingressNamespaces',
                 'serialization_alias': 'ingressNamespaces',
             },
             'allowed_cidrs': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'list',
-                        'items_schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_cidr,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default_factory': shapes.new_list,
-                    'default_factory_takes_data': False,
-                },
+                'schema': _shared_68,
                 'validation_alias': 'allowedCidrs',
                 'serialization_alias': 'allowedCidrs',
             },
             'api_server_cidrs': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'list',
-                        'items_schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_cidr,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
-                    'default_factory': shapes.new_list,
-                    'default_factory_takes_data': False,
-                },
+                'schema': _shared_68,
                 'validation_alias': 'apiServerCidrs',
                 'serialization_alias': 'apiServerCidrs',
             },
@@ -4196,12 +3052,7 @@ _Limits = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'decimal',
-                        'ge': 0,
-                        'le': 1000000000,
-                        'decimal_places': 6,
-                    },
+                    'schema': _shared_79,
                     'default': Decimal('5'),
                 },
                 'validation_alias': 'maxBudgetPerRunUSD',
@@ -4211,12 +3062,7 @@ _Limits = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'decimal',
-                        'ge': 0,
-                        'le': 1000000000,
-                        'decimal_places': 6,
-                    },
+                    'schema': _shared_79,
                     'default': Decimal('100'),
                 },
                 'validation_alias': 'maxDailyBudgetUSD',
@@ -4226,23 +3072,7 @@ _Limits = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'function-after',
-                        'function': {
-                            'type': 'no-info',
-                            'function': shapes.quantity,
-                        },
-                        'schema': {
-                            'type': 'function-before',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.coerce_quantity,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
+                    'schema': _shared_23,
                     'default': '4',
                 },
                 'validation_alias': 'maxCPU',
@@ -4252,23 +3082,7 @@ _Limits = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'function-after',
-                        'function': {
-                            'type': 'no-info',
-                            'function': shapes.quantity,
-                        },
-                        'schema': {
-                            'type': 'function-before',
-                            'function': {
-                                'type': 'no-info',
-                                'function': shapes.coerce_quantity,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
-                    },
+                    'schema': _shared_23,
                     'default': '8Gi',
                 },
                 'validation_alias': 'maxMemory',
@@ -4276,14 +3090,7 @@ _Limits = {
             },
             'max_replicas': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'int',
-                        'ge': 1,
-                    },
-                    'default': 20,
-                },
+                'schema': _shared_92,
                 'validation_alias': 'maxReplicas',
                 'serialization_alias': 'maxReplicas',
             },
@@ -4303,6 +3110,12 @@ _Limits = {
     'ref': 'Limits',
 }
 
+_shared_93 = {
+    'type': 'float',
+    'ge': 0,
+    'le': 1000000,
+}
+
 _ComputePricing = {
     'cls': ComputePricing,
     'type': 'model',
@@ -4313,11 +3126,7 @@ _ComputePricing = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'float',
-                        'ge': 0,
-                        'le': 1000000,
-                    },
+                    'schema': _shared_93,
                     'default': 0.0445,
                 },
                 'validation_alias': 'cpuHourUSD',
@@ -4327,11 +3136,7 @@ _ComputePricing = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'float',
-                        'ge': 0,
-                        'le': 1000000,
-                    },
+                    'schema': _shared_93,
                     'default': 0.0049225,
                 },
                 'validation_alias': 'memoryGiBHourUSD',
@@ -4341,11 +3146,7 @@ _ComputePricing = {
                 'type': 'model-field',
                 'schema': {
                     'type': 'default',
-                    'schema': {
-                        'type': 'float',
-                        'ge': 0,
-                        'le': 1000000,
-                    },
+                    'schema': _shared_93,
                     'default': 0.04,
                 },
                 'validation_alias': 'storageGiBMonthUSD',
@@ -4412,90 +3213,30 @@ _Pricing = {
     'ref': 'Pricing',
 }
 
+_shared_94 = [
+    'low',
+    'medium',
+    'high',
+    'critical',
+]
+
 _Exception_ = {
     'cls': Exception_,
     'type': 'model',
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'check': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'str',
-                    'pattern': '^[A-Z]+-[0-9]{3}$',
-                },
-                'validation_alias': 'check',
-                'serialization_alias': 'check',
-            },
-            'reason': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'str',
-                    'min_length': 3,
-                },
-                'validation_alias': 'reason',
-                'serialization_alias': 'reason',
-            },
+            'check': _shared_84,
+            'reason': _shared_85,
             'agent': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_6,
                 'validation_alias': 'agent',
                 'serialization_alias': 'agent',
             },
-            'object': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'object',
-                'serialization_alias': 'object',
-            },
-            'container': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'container',
-                'serialization_alias': 'container',
-            },
-            'expires': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'date',
-                        },
-                    },
-                    'default': None,
-                },
-                'validation_alias': 'expires',
-                'serialization_alias': 'expires',
-            },
+            'object': _shared_86,
+            'container': _shared_87,
+            'expires': _shared_90,
         },
         'model_name': 'Exception_',
         'computed_fields': [],
@@ -4510,6 +3251,14 @@ _Exception_ = {
         'title': 'Exception_',
     },
     'ref': 'Exception_',
+}
+
+_shared_95 = {
+    'type': 'default',
+    'schema': {
+        'type': 'str',
+    },
+    'default': '',
 }
 
 _FieldRule = {
@@ -4529,13 +3278,7 @@ _FieldRule = {
             },
             'kinds': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'list',
-                    'items_schema': {
-                        'type': 'str',
-                    },
-                    'min_length': 1,
-                },
+                'schema': _shared_70,
                 'validation_alias': 'kinds',
                 'serialization_alias': 'kinds',
             },
@@ -4550,31 +3293,13 @@ _FieldRule = {
             },
             'match': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_6,
                 'validation_alias': 'match',
                 'serialization_alias': 'match',
             },
             'not_match': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'nullable',
-                        'schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default': None,
-                },
+                'schema': _shared_6,
                 'validation_alias': 'notMatch',
                 'serialization_alias': 'notMatch',
             },
@@ -4599,12 +3324,7 @@ _FieldRule = {
                     'type': 'default',
                     'schema': {
                         'type': 'literal',
-                        'expected': [
-                            'low',
-                            'medium',
-                            'high',
-                            'critical',
-                        ],
+                        'expected': _shared_94,
                     },
                     'default': 'medium',
                 },
@@ -4613,25 +3333,13 @@ _FieldRule = {
             },
             'message': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'str',
-                    },
-                    'default': '',
-                },
+                'schema': _shared_95,
                 'validation_alias': 'message',
                 'serialization_alias': 'message',
             },
             'remediation': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'str',
-                    },
-                    'default': '',
-                },
+                'schema': _shared_95,
                 'validation_alias': 'remediation',
                 'serialization_alias': 'remediation',
             },
@@ -4663,12 +3371,7 @@ _PolicySettings = {
                     'type': 'default',
                     'schema': {
                         'type': 'literal',
-                        'expected': [
-                            'low',
-                            'medium',
-                            'high',
-                            'critical',
-                        ],
+                        'expected': _shared_94,
                     },
                     'default': 'high',
                 },
@@ -4686,12 +3389,7 @@ _PolicySettings = {
                         },
                         'values_schema': {
                             'type': 'literal',
-                            'expected': [
-                                'low',
-                                'medium',
-                                'high',
-                                'critical',
-                            ],
+                            'expected': _shared_94,
                         },
                     },
                     'default_factory': shapes.new_dict,
@@ -4742,13 +3440,7 @@ _PolicySettings = {
             },
             'allow_no_gate': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'bool',
-                    },
-                    'default': False,
-                },
+                'schema': _shared_27,
                 'validation_alias': 'allowNoGate',
                 'serialization_alias': 'allowNoGate',
             },
@@ -4797,17 +3489,7 @@ _Platform = {
     'schema': {
         'type': 'model-fields',
         'fields': {
-            'api_version': {
-                'type': 'model-field',
-                'schema': {
-                    'type': 'literal',
-                    'expected': [
-                        'agentctl.dev/v1alpha1',
-                    ],
-                },
-                'validation_alias': 'apiVersion',
-                'serialization_alias': 'apiVersion',
-            },
+            'api_version': _shared_2,
             'kind': {
                 'type': 'model-field',
                 'schema': {
@@ -4875,16 +3557,7 @@ _Platform = {
                     'type': 'default',
                     'schema': {
                         'type': 'dict',
-                        'keys_schema': {
-                            'type': 'function-after',
-                            'function': {
-                                'type': 'no-info',
-                                'function': units.check_dns1123_subdomain,
-                            },
-                            'schema': {
-                                'type': 'str',
-                            },
-                        },
+                        'keys_schema': _shared_24,
                         'values_schema': _SecretStoreRef,
                     },
                     'default_factory': shapes.default_stores,
@@ -4952,17 +3625,7 @@ _Platform = {
             },
             'required_labels': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'list',
-                        'items_schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default_factory': shapes.new_list,
-                    'default_factory_takes_data': False,
-                },
+                'schema': _shared_72,
                 'validation_alias': 'requiredLabels',
                 'serialization_alias': 'requiredLabels',
             },
@@ -4979,33 +3642,13 @@ _Platform = {
             },
             'mcp_servers': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'list',
-                        'items_schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default_factory': shapes.new_list,
-                    'default_factory_takes_data': False,
-                },
+                'schema': _shared_72,
                 'validation_alias': 'mcpServers',
                 'serialization_alias': 'mcpServers',
             },
             'trusted_templates': {
                 'type': 'model-field',
-                'schema': {
-                    'type': 'default',
-                    'schema': {
-                        'type': 'list',
-                        'items_schema': {
-                            'type': 'str',
-                        },
-                    },
-                    'default_factory': shapes.new_list,
-                    'default_factory_takes_data': False,
-                },
+                'schema': _shared_72,
                 'validation_alias': 'trustedTemplates',
                 'serialization_alias': 'trustedTemplates',
             },
