@@ -481,15 +481,32 @@ class Twin:
         body = ", ".join(f"{k}={v!r}" for k, v in self._fields().items())
         return f"{type(self).__name__}({body})"
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # as a model without validate_assignment: a field takes any value and counts as
+        # set; any other name is refused
+        if name.startswith("__"):
+            self.__dict__[name] = value
+            return
+        if name not in self.__dict__:
+            raise ValueError(f'"{type(self).__name__}" object has no field "{name}"')
+        self.__dict__[name] = value
+        self.__pydantic_fields_set__.add(name)
+
     def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Any:
         import copy
 
         new = object.__new__(type(self))
         new.__dict__.update(copy.deepcopy(self.__dict__) if deep else self.__dict__)
+        # a copy's fields set is its own, as a model's
+        new.__dict__["__pydantic_fields_set__"] = set(self.__pydantic_fields_set__) | set(
+            update or ()
+        )
         if update:
             new.__dict__.update(update)
-            new.__pydantic_fields_set__ = set(self.__pydantic_fields_set__) | set(update)
         return new
+
+    def __copy__(self) -> Any:
+        return self.model_copy()
 
     @classmethod
     def spec_new(cls, name: str, data: dict[str, Any]) -> Any:

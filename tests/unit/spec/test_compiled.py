@@ -287,3 +287,46 @@ def test_without_usable_compiled_schemas_specs_load_as_models(
         assert isinstance(fast.default_platform(), models.Platform)
     finally:
         fast._validator.cache_clear()
+
+
+def _both(example: str) -> tuple[Any, Any]:
+    path = ROOT / "examples" / example
+    return load_agent(path).agent, models.Agent.model_validate(read(path / "agent.yaml"))
+
+
+@needs_compiled
+def test_copies_of_light_objects_keep_their_own_fields_set_as_models_do() -> None:
+    import copy as copymod
+
+    for agent in _both("deep-research"):
+        for copied in (
+            agent.metadata.model_copy(),
+            agent.metadata.model_copy(deep=True),
+            agent.metadata.model_copy(update={"team": "other"}),
+            copymod.copy(agent.metadata),
+        ):
+            assert copied.model_fields_set is not agent.metadata.model_fields_set
+            copied.model_fields_set.add("description")
+        assert "description" not in agent.metadata.model_fields_set, type(agent)
+
+
+@needs_compiled
+def test_assigning_to_a_light_object_is_what_it_is_on_a_model() -> None:
+    light, model = _both("deep-research")
+    for agent in (light, model):
+        agent.spec.port = 9000
+        assert agent.spec.port == 9000 and "port" in agent.spec.model_fields_set
+        with pytest.raises(ValueError, match=r'"Metadata" object has no field "nmae"'):
+            agent.metadata.nmae = "typo"
+
+
+@needs_compiled
+def test_light_objects_survive_pickle_and_deepcopy() -> None:
+    import copy as copymod
+    import pickle
+
+    light, _ = _both("deep-research")
+    for again in (pickle.loads(pickle.dumps(light)), copymod.deepcopy(light)):
+        assert again == light and again is not light
+        assert dump(again) == dump(light)
+        assert dump(again.spec.effective_scaling()) == dump(light.spec.effective_scaling())
