@@ -86,8 +86,9 @@ ODD_VALUES: list[Any] = [
 
 needs_compiled = pytest.mark.skipif(
     not fast.available(),
-    reason=f"pydantic-core of pydantic {pydantic.VERSION} does not take the compiled schemas "
-    f"(written with {compiled.PYDANTIC_VERSION}); specs are loaded with the models",
+    reason=f"the compiled schemas were written with pydantic {compiled.PYDANTIC_VERSION} "
+    f"(pydantic-core {compiled.PYDANTIC_CORE_VERSION}), not {pydantic.VERSION}; specs are "
+    "loaded with the models",
 )
 
 
@@ -169,15 +170,62 @@ def test_the_module_is_what_the_generator_writes_from_the_models() -> None:
 def test_the_generator_refuses_a_check_pydantic_would_import(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    spec = importlib.util.spec_from_file_location("gen_compiled_spec", GENERATOR)
-    assert spec is not None and spec.loader is not None
-    gen = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen)
-    writer = gen.Writer()
+    writer = _generator().Writer()
     with pytest.raises(SystemExit, match=r"move it to agentctl\.spec\.shapes"):
         writer.value({"type": "function-after", "function": models.Agent.model_validate}, 0)
     with pytest.raises(SystemExit, match=r"move it to agentctl\.spec\.shapes"):
         writer.value({"type": "no-info", "function": lambda v: v}, 0)
+
+
+def _generator() -> Any:
+    spec = importlib.util.spec_from_file_location("gen_compiled_spec", GENERATOR)
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    return gen
+
+
+def test_the_generator_writes_dates_and_times_as_literals_that_read_back() -> None:
+    writer = _generator().Writer()
+    for value in (
+        datetime.date(2026, 1, 1),
+        datetime.datetime(2026, 1, 1, 12, 30),
+        datetime.time(8, 0),
+        datetime.timedelta(seconds=30),
+    ):
+        text = writer.value({"type": "date", "le": value}, 0)
+        assert eval(text, {"datetime": datetime}) == {"type": "date", "le": value}
+
+
+def test_the_generator_refuses_two_models_of_one_name() -> None:
+    # a schema's ref and its light class are named by the model's class name alone
+    writer = _generator().Writer()
+
+    class Step(BaseModel):
+        pass
+
+    writer.value({"type": "model", "cls": models.Step, "schema": {"type": "any"}}, 0)
+    with pytest.raises(SystemExit, match="two models are named 'Step'"):
+        writer.value({"type": "model", "cls": Step, "schema": {"type": "any"}}, 0)
+    writer.ref("agentctl.spec.models.Step:1")
+    with pytest.raises(SystemExit, match="two schemas would be written as 'Step'"):
+        writer.ref("agentctl.other.Step:2")
+
+
+def test_another_pydantic_core_validates_with_the_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pydantic-core ignores a key it does not know rather than refusing the schema, so a
+    # version that renamed one would validate differently without a SchemaError
+    import pydantic_core
+
+    lenient = pydantic_core.SchemaValidator({"type": "int", "strictness_of_another_version": True})
+    assert lenient.validate_python("3") == 3
+    fast._validator.cache_clear()
+    monkeypatch.setattr(pydantic_core, "__version__", "0.0.0")
+    try:
+        assert fast.available() is False
+        assert isinstance(load_agent(ROOT / "examples" / "deep-research").agent, models.Agent)
+    finally:
+        fast._validator.cache_clear()
 
 
 @needs_compiled
