@@ -558,3 +558,81 @@ def test_a_kept_schema_is_not_used_for_other_definitions(monkeypatch: pytest.Mon
     _fresh_process(monkeypatch)
     SchemaValidator().validate(DEPLOYMENT)
     assert len(_kept_files()) == 2 and kept in _kept_files()
+
+
+def _replacing_kept(monkeypatch: pytest.MonkeyPatch, text: str) -> list[SchemaIssue]:
+    """What a new process finds in DEPLOYMENT with replicas "three" when every kept
+    schema has been replaced by ``text``."""
+    _fresh_process(monkeypatch)
+    bad = copy.deepcopy(DEPLOYMENT)
+    bad["spec"]["replicas"] = "three"
+    SchemaValidator().validate(bad), SchemaValidator().validate(WORKFLOW_TEMPLATE)
+    for kept in _kept_files():
+        kept.write_text(text)
+    _fresh_process(monkeypatch)
+    assert SchemaValidator().validate(WORKFLOW_TEMPLATE)  # a built-in kind's kept schema
+    return SchemaValidator().validate(bad)
+
+
+@pytest.mark.parametrize(
+    "text", ['{"type": 5}', '{"pattern": "("}', '{"$ref": "#/nowhere"}', '{"properties": []}']
+)
+def test_a_kept_entry_that_is_no_schema_is_made_again(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    issues = _replacing_kept(monkeypatch, text)
+    assert [i.path for i in issues] == ["spec.replicas"]
+    for kept in _kept_files():
+        assert kept.read_text() != text
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX file ownership")
+def test_a_kept_entry_others_may_write_is_not_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a cache under a directory others can write to: an entry they wrote, or one they
+    # may change, never weakens validation
+    _fresh_process(monkeypatch)
+    bad = copy.deepcopy(DEPLOYMENT)
+    bad["spec"]["replicas"] = "three"
+    SchemaValidator().validate(bad)
+    (kept,) = _kept_files()
+    kept.write_text("{}")
+    kept.chmod(0o666)
+    _fresh_process(monkeypatch)
+    assert [i.path for i in SchemaValidator().validate(bad)] == ["spec.replicas"]
+
+
+def test_a_kept_entry_that_is_a_symlink_is_not_followed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _fresh_process(monkeypatch)
+    bad = copy.deepcopy(DEPLOYMENT)
+    bad["spec"]["replicas"] = "three"
+    SchemaValidator().validate(bad)
+    (kept,) = _kept_files()
+    elsewhere = tmp_path / "anything.json"
+    elsewhere.write_text("{}")
+    kept.unlink()
+    kept.symlink_to(elsewhere)
+    _fresh_process(monkeypatch)
+    assert [i.path for i in SchemaValidator().validate(bad)] == ["spec.replicas"]
+    assert elsewhere.read_text() == "{}"
+
+
+def test_concurrent_processes_keep_whole_schemas(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    code = (
+        "from agentctl.render.schemas import SchemaValidator\n"
+        "v = SchemaValidator()\n"
+        "v.validate({'apiVersion': 'apps/v1', 'kind': 'Deployment', 'metadata': {'name': 'x'},"
+        " 'spec': {'replicas': 'three'}})\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env) for _ in range(4)]
+    assert all(p.wait() == 0 for p in procs)
+    kept = list((tmp_path / "cache" / "agentctl" / "kube-schemas").iterdir())
+    assert len(kept) == 1 and kept[0].suffix == ".json"
+    import json
+
+    assert isinstance(json.loads(kept[0].read_text()), dict)
