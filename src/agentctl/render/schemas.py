@@ -185,7 +185,7 @@ def kept_schema(key: tuple[str, ...], build: Any) -> Any:
     cache = Path(user_cache_dir("agentctl")) / "kube-schemas" / f"{digest[:32]}.json"
     if not _MAKE_AGAIN.get():
         try:
-            kept = json.loads(_read_own(cache))
+            kept = json.loads(read_kept(cache))
             if kept is None or isinstance(kept, dict):
                 return kept
         except (OSError, ValueError, RecursionError):
@@ -199,7 +199,7 @@ def kept_schema(key: tuple[str, ...], build: Any) -> Any:
 _MAKE_AGAIN = contextvars.ContextVar("make_kept_schemas_again", default=False)
 
 
-def _read_own(path: Path) -> str:
+def read_kept(path: Path) -> str:
     """The text of ``path`` if it is a file only this user may have written: not a
     symlink, owned by this user, not writable by others (a cache directory others can
     write to never weakens validation); OSError otherwise."""
@@ -247,7 +247,7 @@ def _short(message: str) -> str:
 
 
 class _UnusableSchema(Exception):
-    """A bundled or built-in schema jsonschema_rs does not compile (a kept one damaged)."""
+    """A bundled or built-in schema jsonschema_rs does not compile (a damaged kept one)."""
 
 
 _BUNDLED_VALIDATORS: dict[tuple[str, str, str], Any] = {}  # (Kubernetes version, apiVersion, kind)

@@ -636,3 +636,25 @@ def test_concurrent_processes_keep_whole_schemas(tmp_path: Path) -> None:
     import json
 
     assert isinstance(json.loads(kept[0].read_text()), dict)
+
+
+@pytest.mark.parametrize(
+    "text", ["[1]", '[["a", "b"]]', '{"a": 1}', '[["a", "b", 3]]', "7", "[[1, 2, 3]]"]
+)
+def test_a_parsed_crd_cache_of_the_wrong_shape_is_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    from agentctl.render import crds
+
+    src = CRD_DIR / "external-secrets" / "external-secrets.io_externalsecrets.yaml"
+    local = tmp_path / "crds"
+    local.mkdir()
+    (local / src.name).write_bytes(src.read_bytes())
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    crds._crd_versions.cache_clear()
+    assert SchemaValidator(crd_dirs=[local]).knows("external-secrets.io/v1", "ExternalSecret")
+    (cached,) = list((tmp_path / "cache").rglob("*.json"))
+    cached.write_text(text)
+    crds._crd_versions.cache_clear()
+    again = SchemaValidator(crd_dirs=[local])
+    assert again.source("external-secrets.io/v1", "ExternalSecret").startswith("crd:")
