@@ -160,7 +160,8 @@ def self_contained(
 
 
 # 1: the self-contained schemas of bundled and built-in kinds
-SCHEMA_CACHE_VERSION = 1
+# 2: each entry names its key ({"key": ..., "schema": ...})
+SCHEMA_CACHE_VERSION = 2
 
 
 def _stamp(path: Path) -> str:
@@ -186,12 +187,15 @@ def kept_schema(key: tuple[str, ...], build: Any) -> Any:
     if not _MAKE_AGAIN.get():
         try:
             kept = json.loads(read_kept(cache))
-            if kept is None or isinstance(kept, dict):
-                return kept
         except (OSError, ValueError, RecursionError):
-            pass
+            kept = None
+        # an entry names its key: one renamed from another name is not this one
+        if isinstance(kept, dict) and kept.get("key") == digest:
+            schema = kept.get("schema")
+            if schema is None or isinstance(schema, dict):
+                return schema
     schema = build()
-    keep(cache, json.dumps(schema))
+    keep(cache, json.dumps({"key": digest, "schema": schema}))
     return schema
 
 
@@ -201,8 +205,8 @@ _MAKE_AGAIN = contextvars.ContextVar("make_kept_schemas_again", default=False)
 
 def read_kept(path: Path) -> str:
     """The text of ``path`` if it is a file only this user may have written: not a
-    symlink, owned by this user, not writable by others (a cache directory others can
-    write to never weakens validation); OSError otherwise."""
+    symlink or a second hard link, owned by this user, not writable by others (a cache
+    directory others can write to never weakens validation); OSError otherwise."""
     import os
     import stat
 
@@ -210,7 +214,12 @@ def read_kept(path: Path) -> str:
     with open(fd, encoding="utf-8") as fh:
         st = os.fstat(fd)
         mine = not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
-        if not stat.S_ISREG(st.st_mode) or not mine or st.st_mode & stat.S_IWOTH:
+        if (
+            not stat.S_ISREG(st.st_mode)
+            or not mine
+            or st.st_mode & stat.S_IWOTH
+            or st.st_nlink != 1
+        ):
             raise OSError(f"{path}: not a file of this user's")
         return fh.read()
 

@@ -658,3 +658,29 @@ def test_a_parsed_crd_cache_of_the_wrong_shape_is_parsed_again(
     crds._crd_versions.cache_clear()
     again = SchemaValidator(crd_dirs=[local])
     assert again.source("external-secrets.io/v1", "ExternalSecret").startswith("crd:")
+
+
+def test_a_kept_entry_moved_or_linked_to_another_name_is_not_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # where others can write to the cache directory, they cannot write this user's
+    # files, but could rename or hard-link one kind's entry to another's name
+    _fresh_process(monkeypatch)
+    bad = copy.deepcopy(DEPLOYMENT)
+    bad["spec"]["replicas"] = "three"
+    SchemaValidator().validate(bad)
+    (deployment,) = _kept_files()
+    SchemaValidator().validate({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}})
+    (configmap,) = [f for f in _kept_files() if f != deployment]
+    for swap in ("rename", "link"):
+        deployment.unlink()
+        if swap == "rename":
+            configmap.rename(deployment)
+        else:
+            os.link(configmap, deployment)
+        _fresh_process(monkeypatch)
+        assert [i.path for i in SchemaValidator().validate(bad)] == ["spec.replicas"], swap
+        if swap == "rename":
+            SchemaValidator().validate(
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+            )
