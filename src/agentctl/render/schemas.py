@@ -204,13 +204,15 @@ _MAKE_AGAIN = contextvars.ContextVar("make_kept_schemas_again", default=False)
 
 
 def read_kept(path: Path) -> str:
-    """The text of ``path`` if it is a file only this user may have written: not a
-    symlink or a second hard link, owned by this user, not writable by others (a cache
+    """The text of ``path`` if it is a file only this user may have written: a regular
+    file, not a symlink or a second hard link, owned by this user, not writable by others (a cache
     directory others can write to never weakens validation); OSError otherwise."""
     import os
     import stat
 
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    # not blocking: a FIFO put where an entry would be is refused, not waited on
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
     with open(fd, encoding="utf-8") as fh:
         st = os.fstat(fd)
         mine = not hasattr(os, "geteuid") or st.st_uid == os.geteuid()

@@ -684,3 +684,24 @@ def test_a_kept_entry_moved_or_linked_to_another_name_is_not_used(
             SchemaValidator().validate(
                 {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
             )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_fifo_where_a_kept_entry_would_be_does_not_hang(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    code = (
+        "from agentctl.render.schemas import SchemaValidator\n"
+        "print(len(SchemaValidator().validate({'apiVersion': 'apps/v1', 'kind': 'Deployment',"
+        " 'metadata': {'name': 'x'}, 'spec': {'replicas': 'three'}})))\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    (kept,) = (tmp_path / "cache" / "agentctl" / "kube-schemas").glob("*.json")
+    kept.unlink()
+    os.mkfifo(kept)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and int(done.stdout) > 0, done.stderr
