@@ -88,3 +88,22 @@ def default_platform() -> Platform:
     from agentctl.spec.shapes import DEFAULT_PLATFORM_DOC
 
     return spec_object("Platform", DEFAULT_PLATFORM_DOC)
+
+
+def as_model(obj: Any) -> Any:
+    """A light spec object as the model it stands for, field for field (not validated
+    again), for what only a model does (``model_dump``, ``model_dump_json``): a policy
+    plug-in may ask for them. Imports pydantic and builds the models."""
+    from agentctl.spec import models, platform_models
+    from agentctl.spec.shapes import Twin
+
+    if isinstance(obj, Twin):
+        name = type(obj).__name__
+        cls = getattr(models, name, None) or getattr(platform_models, name)
+        fields = {k: as_model(v) for k, v in obj._fields().items()}
+        return cls.model_construct(set(obj.model_fields_set), **fields)
+    if isinstance(obj, list):
+        return [as_model(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: as_model(v) for k, v in obj.items()}
+    return obj

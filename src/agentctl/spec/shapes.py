@@ -508,6 +508,19 @@ class Twin:
     def __copy__(self) -> Any:
         return self.model_copy()
 
+    def model_dump(self, **kwargs: Any) -> Any:
+        """What the model's ``model_dump`` gives (through the model: imports pydantic)."""
+        from agentctl.spec import fast
+
+        return fast.as_model(self).model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        """What the model's ``model_dump_json`` gives (through the model: imports pydantic)."""
+        from agentctl.spec import fast
+
+        result: str = fast.as_model(self).model_dump_json(**kwargs)
+        return result
+
     @classmethod
     def spec_new(cls, name: str, data: dict[str, Any]) -> Any:
         """A spec object of model ``name`` (as the methods above make one), light too."""
