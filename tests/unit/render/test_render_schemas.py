@@ -562,13 +562,16 @@ def test_a_kept_schema_is_not_used_for_other_definitions(monkeypatch: pytest.Mon
 
 def _replacing_kept(monkeypatch: pytest.MonkeyPatch, text: str) -> list[SchemaIssue]:
     """What a new process finds in DEPLOYMENT with replicas "three" when every kept
-    schema has been replaced by ``text``."""
+    schema has been replaced by ``text`` (under the entry's own key)."""
+    import json
+
     _fresh_process(monkeypatch)
     bad = copy.deepcopy(DEPLOYMENT)
     bad["spec"]["replicas"] = "three"
     SchemaValidator().validate(bad), SchemaValidator().validate(WORKFLOW_TEMPLATE)
     for kept in _kept_files():
-        kept.write_text(text)
+        entry = json.loads(kept.read_text())
+        kept.write_text(json.dumps({**entry, "schema": json.loads(text)}))
     _fresh_process(monkeypatch)
     assert SchemaValidator().validate(WORKFLOW_TEMPLATE)  # a built-in kind's kept schema
     return SchemaValidator().validate(bad)
@@ -580,10 +583,12 @@ def _replacing_kept(monkeypatch: pytest.MonkeyPatch, text: str) -> list[SchemaIs
 def test_a_kept_entry_that_is_no_schema_is_made_again(
     monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
+    import json
+
     issues = _replacing_kept(monkeypatch, text)
     assert [i.path for i in issues] == ["spec.replicas"]
     for kept in _kept_files():
-        assert kept.read_text() != text
+        assert json.loads(kept.read_text())["schema"] != json.loads(text)
 
 
 @pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX file ownership")
