@@ -461,6 +461,13 @@ class Twin:
     without pydantic. Its fields are attributes, as on a model; it compares, copies and
     prints like one."""
 
+    # as on a model: the fields are the instance's __dict__ (vars()), the rest in slots
+    __slots__ = (
+        "__dict__",
+        "__pydantic_extra__",
+        "__pydantic_fields_set__",
+        "__pydantic_private__",
+    )
     __pydantic_fields_set__: set[str]
 
     @property
@@ -485,7 +492,7 @@ class Twin:
         # as a model without validate_assignment: a field takes any value and counts as
         # set; any other name is refused
         if name.startswith("__"):
-            self.__dict__[name] = value
+            object.__setattr__(self, name, value)
             return
         if name not in self.__dict__:
             raise ValueError(f'"{type(self).__name__}" object has no field "{name}"')
@@ -497,12 +504,14 @@ class Twin:
 
         new = object.__new__(type(self))
         new.__dict__.update(copy.deepcopy(self.__dict__) if deep else self.__dict__)
-        # a copy's fields set is its own, as a model's
-        new.__dict__["__pydantic_fields_set__"] = set(self.__pydantic_fields_set__) | set(
-            update or ()
-        )
         if update:
             new.__dict__.update(update)
+        # a copy's fields set is its own, as a model's
+        object.__setattr__(
+            new, "__pydantic_fields_set__", set(self.__pydantic_fields_set__) | set(update or ())
+        )
+        object.__setattr__(new, "__pydantic_extra__", None)
+        object.__setattr__(new, "__pydantic_private__", None)
         return new
 
     def __copy__(self) -> Any:

@@ -410,3 +410,14 @@ def test_a_plugin_telling_tools_apart_by_the_model_classes_sees_them() -> None:
         isinstance(t, models.ServiceTool) for t in model.spec.tools
     ]
     assert isinstance(light, models.Agent)
+
+
+@needs_compiled
+def test_vars_of_a_light_object_are_its_fields_as_a_models_are() -> None:
+    light, model = _both("deep-research")
+    assert list(vars(light.metadata)) == list(vars(model.metadata))
+    assert (
+        vars(light.spec.scaling or light.spec.resources).keys()
+        == vars(model.spec.scaling or model.spec.resources).keys()
+    )
+    assert light.metadata.__pydantic_extra__ is None and light.metadata.__pydantic_private__ is None
