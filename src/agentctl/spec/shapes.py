@@ -458,8 +458,10 @@ class Platform:
 
 class Twin:
     """Base of the light spec classes (``compiled``): a spec object pydantic-core made
-    without pydantic. Its fields are attributes, as on a model; it compares, copies and
-    prints like one."""
+    without pydantic. Its fields are attributes (its ``vars()``), as on a model; it
+    compares, copies, pickles, prints and takes assignments like one, and dumps through
+    one (``model_dump``). Only ``isinstance`` against the model classes tells it apart:
+    test against the classes here (``shapes.ServiceTool``)."""
 
     # as on a model: the fields are the instance's __dict__ (vars()), the rest in slots
     __slots__ = (
