@@ -41,6 +41,7 @@ class Writer:
         self.order: list[str] = []
         self.twins: dict[str, str] = {}  # class name -> its class statement
         self.refs: dict[str, str] = {}
+        self.classes: dict[str, type] = {}  # class name -> the class its twin stands for
         self.first: dict[str, str] = {}  # class name -> the variable of its first schema
         self.counts: dict[Any, int] | None = None  # the first pass's literal counts
         self.seen: dict[Any, int] = {}
@@ -66,12 +67,17 @@ class Writer:
 
     def ref(self, ref: str) -> str:
         # "agentctl.spec.models.Step:94808114611216" -> "Step" (the id is an address)
-        return self.refs.setdefault(ref, ref.split(":")[0].rsplit(".", 1)[-1])
+        name = ref.split(":")[0].rsplit(".", 1)[-1]
+        if ref not in self.refs and name in self.refs.values():
+            raise SystemExit(f"two schemas would be written as {name!r}: rename a model")
+        return self.refs.setdefault(ref, name)
 
     def twin(self, cls: type) -> str:
         import agentctl.spec.shapes as shapes
 
         name = cls.__name__
+        if self.classes.setdefault(name, cls) is not cls:
+            raise SystemExit(f"two models are named {name!r}: rename one")
         if name not in self.twins:
             bases = (
                 f"shapes.{name}, Twin" if isinstance(getattr(shapes, name, None), type) else "Twin"
@@ -115,8 +121,8 @@ class Writer:
             return repr(x)
         if isinstance(x, decimal.Decimal):
             return f"Decimal({str(x)!r})"
-        if isinstance(x, datetime.date):
-            return f"datetime.{x!r}"
+        if isinstance(x, datetime.date | datetime.time | datetime.timedelta):
+            return repr(x)  # "datetime.date(2026, 1, 1)", read with the module's import datetime
         if isinstance(x, type) and issubclass(x, enum.Enum):
             return self.callable_ref(x)
         if callable(x):
@@ -183,6 +189,7 @@ def model_class(node: Any) -> type | None:
 
 def render() -> str:
     import pydantic
+    import pydantic_core
 
     from agentctl.spec.models import Agent
     from agentctl.spec.platform_models import Platform
@@ -208,6 +215,9 @@ def render() -> str:
         "from agentctl.spec.shapes import Twin",
         "",
         f"PYDANTIC_VERSION = {pydantic.VERSION!r}",
+        "# pydantic-core ignores a key it does not know: another version may read these",
+        "# schemas differently without refusing them, so only this one uses them",
+        f"PYDANTIC_CORE_VERSION = {pydantic_core.__version__!r}",
         "",
     ]
     for name in sorted(w.twins):

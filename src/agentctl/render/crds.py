@@ -151,11 +151,18 @@ def _crd_versions(path_str: str, mtime_ns: int, size: int) -> tuple[tuple[str, s
     multi-megabyte CRD takes most of a second, reading the cache milliseconds.
     """
     cache = _cache_file(path_str, mtime_ns, size)
-    if cache is not None and cache.is_file():
+    if cache is not None:
+        from agentctl.render.schemas import read_kept
+
         try:
-            return tuple(tuple(entry) for entry in json.loads(cache.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            pass
+            kept = json.loads(read_kept(cache))
+        except (OSError, ValueError, RecursionError):
+            kept = None
+        # (apiVersion, kind, schema text) triples, or parsed again
+        if isinstance(kept, list) and all(
+            isinstance(e, list) and len(e) == 3 and all(isinstance(s, str) for s in e) for e in kept
+        ):
+            return tuple((a, k, s) for a, k, s in kept)
     out = _parse_crd_versions(path_str)
     if cache is not None:
         from agentctl.render.schemas import keep

@@ -15,6 +15,7 @@ validation fast (thousands of objects per second in one process).
 
 from __future__ import annotations
 
+import contextvars
 import importlib.util
 import json
 import re
@@ -159,7 +160,8 @@ def self_contained(
 
 
 # 1: the self-contained schemas of bundled and built-in kinds
-SCHEMA_CACHE_VERSION = 1
+# 2: each entry names its key ({"key": ..., "schema": ...})
+SCHEMA_CACHE_VERSION = 2
 
 
 def _stamp(path: Path) -> str:
@@ -182,15 +184,46 @@ def kept_schema(key: tuple[str, ...], build: Any) -> Any:
 
     digest = hashlib.sha256("\0".join((str(SCHEMA_CACHE_VERSION), *key)).encode()).hexdigest()
     cache = Path(user_cache_dir("agentctl")) / "kube-schemas" / f"{digest[:32]}.json"
-    try:
-        kept = json.loads(cache.read_text(encoding="utf-8"))
-        if kept is None or isinstance(kept, dict):
-            return kept
-    except (OSError, ValueError, RecursionError):
-        pass
+    if not _MAKE_AGAIN.get():
+        try:
+            kept = json.loads(read_kept(cache))
+        except (OSError, ValueError, RecursionError):
+            kept = None
+        # an entry names its key: one renamed from another name is not this one
+        if isinstance(kept, dict) and kept.get("key") == digest:
+            schema = kept.get("schema")
+            if schema is None or isinstance(schema, dict):
+                return schema
     schema = build()
-    keep(cache, json.dumps(schema))
+    keep(cache, json.dumps({"key": digest, "schema": schema}))
     return schema
+
+
+# True while a kept schema that does not compile is made again (``SchemaValidator``).
+_MAKE_AGAIN = contextvars.ContextVar("make_kept_schemas_again", default=False)
+
+
+def read_kept(path: Path) -> str:
+    """The text of ``path`` if it is a file only this user may have written: a regular
+    file, not a symlink or a second hard link, owned by this user, not writable by others (a cache
+    directory others can write to never weakens validation); OSError otherwise."""
+    import os
+    import stat
+
+    # not blocking: a FIFO put where an entry would be is refused, not waited on
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    with open(fd, encoding="utf-8") as fh:
+        st = os.fstat(fd)
+        mine = not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
+        if (
+            not stat.S_ISREG(st.st_mode)
+            or not mine
+            or st.st_mode & stat.S_IWOTH
+            or st.st_nlink != 1
+        ):
+            raise OSError(f"{path}: not a file of this user's")
+        return fh.read()
 
 
 def keep(cache: Path, text: str) -> None:
@@ -222,6 +255,10 @@ def format_path(parts: list[str | int] | tuple[str | int, ...]) -> str:
 def _short(message: str) -> str:
     message = " ".join(message.split())
     return message if len(message) <= _MAX_MESSAGE else message[: _MAX_MESSAGE - 3] + "..."
+
+
+class _UnusableSchema(Exception):
+    """A bundled or built-in schema jsonschema_rs does not compile (a damaged kept one)."""
 
 
 _BUNDLED_VALIDATORS: dict[tuple[str, str, str], Any] = {}  # (Kubernetes version, apiVersion, kind)
@@ -289,7 +326,18 @@ class SchemaValidator:
                 if schema is None:
                     self._unknown.add(key)
                     return None
-                validator = self._compile(schema, table is None, api_version, kind)
+                try:
+                    validator = self._compile(schema, table is None, api_version, kind)
+                except _UnusableSchema:
+                    if _MAKE_AGAIN.get():
+                        raise
+                    # a kept schema that is none (edited, or from a faulty release):
+                    # made again, and kept in its place
+                    token = _MAKE_AGAIN.set(True)
+                    try:
+                        return self._validator(api_version, kind)
+                    finally:
+                        _MAKE_AGAIN.reset(token)
                 if table is not None:
                     table[bundled] = validator
         self._validators[key] = validator
@@ -298,11 +346,11 @@ class SchemaValidator:
     def _compile(self, schema: dict[str, Any], from_crd: bool, api_version: str, kind: str) -> Any:
         import jsonschema_rs
 
-        if not from_crd:
-            return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
         try:
             return jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
         except (jsonschema_rs.ValidationError, ValueError) as exc:
+            if not from_crd:
+                raise _UnusableSchema(str(exc)) from None
             # A CRD's schema is the user's input: a bad regex, an infinite maximum.
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ConfigError(

@@ -11,6 +11,9 @@ from agentctl.spec import platform_fields, shapes, units  # noqa: F401
 from agentctl.spec.shapes import Twin
 
 PYDANTIC_VERSION = '2.14.4'
+# pydantic-core ignores a key it does not know: another version may read these
+# schemas differently without refusing them, so only this one uses them
+PYDANTIC_CORE_VERSION = '2.50.5'
 
 
 class Agent(Twin):

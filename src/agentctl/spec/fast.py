@@ -3,8 +3,9 @@
 pydantic-core validates with the models' own core schemas (``compiled``, written from
 the models), making the light classes of ``shapes``: the same checks, defaults and
 refusals as the models, at a fraction of the start-up. Where these schemas cannot
-be used (pydantic-core refuses them: another pydantic than they were written with),
-``validate`` returns None and callers use the models.
+be used (another pydantic-core than they were written with, which may read them
+differently without refusing them, or one that refuses them), ``validate`` returns
+None and callers use the models.
 
 An invalid spec raises pydantic-core's ValidationError; callers validate it with the
 models again for the located error messages (``errors_map`` reads the models).
@@ -23,10 +24,15 @@ if TYPE_CHECKING:
 
 @functools.cache
 def _validator(name: str) -> Any:
+    import pydantic_core
     from pydantic_core import SchemaError, SchemaValidator
 
     from agentctl.spec import compiled
 
+    if pydantic_core.__version__ != compiled.PYDANTIC_CORE_VERSION:
+        # another pydantic-core takes a schema it reads differently (a key it does not
+        # know is ignored, not refused): the models validate
+        return None
     schema: dict[str, Any]
     if name == "Agent":
         schema = compiled.AGENT
@@ -57,8 +63,8 @@ def validate(name: str, data: Any) -> Any:
 
 
 def available() -> bool:
-    """Whether pydantic-core takes the compiled schemas (it does with the pydantic they
-    were written with)."""
+    """Whether the compiled schemas are used: this is the pydantic-core they were
+    written with, and it takes them."""
     return _validator("Agent") is not None
 
 
@@ -82,3 +88,22 @@ def default_platform() -> Platform:
     from agentctl.spec.shapes import DEFAULT_PLATFORM_DOC
 
     return spec_object("Platform", DEFAULT_PLATFORM_DOC)
+
+
+def as_model(obj: Any) -> Any:
+    """A light spec object as the model it stands for, field for field (not validated
+    again), for what only a model does (``model_dump``, ``model_dump_json``): a policy
+    plug-in may ask for them. Imports pydantic and builds the models."""
+    from agentctl.spec import models, platform_models
+    from agentctl.spec.shapes import Twin
+
+    if isinstance(obj, Twin):
+        name = type(obj).__name__
+        cls = getattr(models, name, None) or getattr(platform_models, name)
+        fields = {k: as_model(v) for k, v in obj._fields().items()}
+        return cls.model_construct(set(obj.model_fields_set), **fields)
+    if isinstance(obj, list):
+        return [as_model(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: as_model(v) for k, v in obj.items()}
+    return obj

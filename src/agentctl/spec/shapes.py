@@ -458,9 +458,18 @@ class Platform:
 
 class Twin:
     """Base of the light spec classes (``compiled``): a spec object pydantic-core made
-    without pydantic. Its fields are attributes, as on a model; it compares, copies and
-    prints like one."""
+    without pydantic. Its fields are attributes (its ``vars()``), as on a model; it
+    compares, copies, pickles, prints and takes assignments like one, and dumps through
+    one (``model_dump``). Only ``isinstance`` against the model classes tells it apart:
+    test against the classes here (``shapes.ServiceTool``)."""
 
+    # as on a model: the fields are the instance's __dict__ (vars()), the rest in slots
+    __slots__ = (
+        "__dict__",
+        "__pydantic_extra__",
+        "__pydantic_fields_set__",
+        "__pydantic_private__",
+    )
     __pydantic_fields_set__: set[str]
 
     @property
@@ -481,6 +490,17 @@ class Twin:
         body = ", ".join(f"{k}={v!r}" for k, v in self._fields().items())
         return f"{type(self).__name__}({body})"
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # as a model without validate_assignment: a field takes any value and counts as
+        # set; any other name is refused
+        if name.startswith("__"):
+            object.__setattr__(self, name, value)
+            return
+        if name not in self.__dict__:
+            raise ValueError(f'"{type(self).__name__}" object has no field "{name}"')
+        self.__dict__[name] = value
+        self.__pydantic_fields_set__.add(name)
+
     def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Any:
         import copy
 
@@ -488,8 +508,29 @@ class Twin:
         new.__dict__.update(copy.deepcopy(self.__dict__) if deep else self.__dict__)
         if update:
             new.__dict__.update(update)
-            new.__pydantic_fields_set__ = set(self.__pydantic_fields_set__) | set(update)
+        # a copy's fields set is its own, as a model's
+        object.__setattr__(
+            new, "__pydantic_fields_set__", set(self.__pydantic_fields_set__) | set(update or ())
+        )
+        object.__setattr__(new, "__pydantic_extra__", None)
+        object.__setattr__(new, "__pydantic_private__", None)
         return new
+
+    def __copy__(self) -> Any:
+        return self.model_copy()
+
+    def model_dump(self, **kwargs: Any) -> Any:
+        """What the model's ``model_dump`` gives (through the model: imports pydantic)."""
+        from agentctl.spec import fast
+
+        return fast.as_model(self).model_dump(**kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        """What the model's ``model_dump_json`` gives (through the model: imports pydantic)."""
+        from agentctl.spec import fast
+
+        result: str = fast.as_model(self).model_dump_json(**kwargs)
+        return result
 
     @classmethod
     def spec_new(cls, name: str, data: dict[str, Any]) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -252,7 +253,11 @@ def test_fixture_crds_are_found(crd_validator):
         assert Path(crd_validator.source(api, kind)[4:]).parent.parent == CRD_DIR
 
 
-def test_parsed_crds_are_cached_on_disk(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "text",
+    ["not json", "[1]", '[["a", "b"]]', '{"a": 1}', '[["a", "b", 3]]', "7", "[[1, 2, 3]]"],
+)
+def test_parsed_crds_are_cached_on_disk(tmp_path, monkeypatch, text):
     from agentctl.render import crds
 
     src = CRD_DIR / "external-secrets" / "external-secrets.io_externalsecrets.yaml"
@@ -265,9 +270,11 @@ def test_parsed_crds_are_cached_on_disk(tmp_path, monkeypatch):
     assert first.knows("external-secrets.io/v1", "ExternalSecret")
     cached = list((tmp_path / "cache").rglob("*.json"))
     assert len(cached) == 1
-    cached[0].write_text("not json")  # a broken cache is ignored, never an error
+    # a broken cache, or one of another shape, is parsed again, never an error
+    cached[0].write_text(text)
     crds._crd_versions.cache_clear()
-    assert SchemaValidator(crd_dirs=[local]).knows("external-secrets.io/v1", "ExternalSecret")
+    again = SchemaValidator(crd_dirs=[local])
+    assert again.source("external-secrets.io/v1", "ExternalSecret").startswith("crd:")
 
 
 def test_bundled_schemas_compile_once_per_process(tmp_path):
@@ -558,3 +565,120 @@ def test_a_kept_schema_is_not_used_for_other_definitions(monkeypatch: pytest.Mon
     _fresh_process(monkeypatch)
     SchemaValidator().validate(DEPLOYMENT)
     assert len(_kept_files()) == 2 and kept in _kept_files()
+
+
+def _bad_deployment(monkeypatch: pytest.MonkeyPatch) -> dict:
+    """DEPLOYMENT with replicas "three", validated once in a fresh process (so its
+    schema is kept), then forgotten as by a new process."""
+    _fresh_process(monkeypatch)
+    bad = copy.deepcopy(DEPLOYMENT)
+    bad["spec"]["replicas"] = "three"
+    SchemaValidator().validate(bad)
+    return bad
+
+
+def _paths_found(monkeypatch: pytest.MonkeyPatch, bad: dict) -> list[str]:
+    _fresh_process(monkeypatch)
+    return [i.path for i in SchemaValidator().validate(bad)]
+
+
+@pytest.mark.parametrize(
+    "text", ['{"type": 5}', '{"pattern": "("}', '{"$ref": "#/nowhere"}', '{"properties": []}']
+)
+def test_a_kept_entry_that_is_no_schema_is_made_again(
+    monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    import json
+
+    bad = _bad_deployment(monkeypatch)
+    SchemaValidator().validate(WORKFLOW_TEMPLATE)
+    for kept in _kept_files():  # under the entry's own key
+        entry = json.loads(kept.read_text())
+        kept.write_text(json.dumps({**entry, "schema": json.loads(text)}))
+    _fresh_process(monkeypatch)
+    assert SchemaValidator().validate(WORKFLOW_TEMPLATE)  # a built-in kind's kept schema
+    assert _paths_found(monkeypatch, bad) == ["spec.replicas"]
+    for kept in _kept_files():
+        assert json.loads(kept.read_text())["schema"] != json.loads(text)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX file ownership")
+def test_a_kept_entry_others_may_write_is_not_trusted(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a cache under a directory others can write to: an entry they wrote, or one they
+    # may change, never weakens validation
+    bad = _bad_deployment(monkeypatch)
+    (kept,) = _kept_files()
+    kept.write_text("{}")
+    kept.chmod(0o666)
+    assert _paths_found(monkeypatch, bad) == ["spec.replicas"]
+
+
+def test_a_kept_entry_that_is_a_symlink_is_not_followed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bad = _bad_deployment(monkeypatch)
+    (kept,) = _kept_files()
+    elsewhere = tmp_path / "anything.json"
+    elsewhere.write_text("{}")
+    kept.unlink()
+    kept.symlink_to(elsewhere)
+    assert _paths_found(monkeypatch, bad) == ["spec.replicas"]
+    assert elsewhere.read_text() == "{}"
+
+
+def _validate_in_a_process(cache: Path, **kwargs: Any) -> Any:
+    """A new process validating a Deployment with replicas "three" (its issues printed)."""
+    import subprocess
+    import sys
+
+    code = (
+        "from agentctl.render.schemas import SchemaValidator\n"
+        "print(len(SchemaValidator().validate({'apiVersion': 'apps/v1', 'kind': 'Deployment',"
+        " 'metadata': {'name': 'x'}, 'spec': {'replicas': 'three'}})))\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    return subprocess.Popen([sys.executable, "-c", code], env=env, **kwargs)
+
+
+def test_concurrent_processes_keep_whole_schemas(tmp_path: Path) -> None:
+    import json
+    import subprocess
+
+    procs = [_validate_in_a_process(tmp_path, stdout=subprocess.DEVNULL) for _ in range(4)]
+    assert all(p.wait() == 0 for p in procs)
+    kept = list((tmp_path / "agentctl" / "kube-schemas").iterdir())
+    assert len(kept) == 1 and kept[0].suffix == ".json"
+    assert isinstance(json.loads(kept[0].read_text()), dict)
+
+
+def test_a_kept_entry_moved_or_linked_to_another_name_is_not_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # where others can write to the cache directory, they cannot write this user's
+    # files, but could rename or hard-link one kind's entry to another's name
+    config_map = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
+    bad = _bad_deployment(monkeypatch)
+    (deployment,) = _kept_files()
+    SchemaValidator().validate(config_map)
+    (other,) = [f for f in _kept_files() if f != deployment]
+    for swap in ("rename", "link"):
+        deployment.unlink()
+        if swap == "rename":
+            other.rename(deployment)
+        else:
+            os.link(other, deployment)
+        assert _paths_found(monkeypatch, bad) == ["spec.replicas"], swap
+        SchemaValidator().validate(config_map)  # kept again, for the next swap
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_a_fifo_where_a_kept_entry_would_be_does_not_hang(tmp_path: Path) -> None:
+    import subprocess
+
+    assert _validate_in_a_process(tmp_path).wait() == 0
+    (kept,) = (tmp_path / "agentctl" / "kube-schemas").glob("*.json")
+    kept.unlink()
+    os.mkfifo(kept)
+    done = _validate_in_a_process(tmp_path, stdout=subprocess.PIPE, text=True)
+    out, _ = done.communicate(timeout=60)
+    assert done.returncode == 0 and int(out) > 0
