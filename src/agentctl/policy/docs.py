@@ -71,7 +71,10 @@ from agentctl.policy import Check, Hit, Severity
 
 def no_debug_label(unit):
     # unit.objects: the objects under check (.data, .kind, .name, .labels);
-    # unit.agent: the loaded agent.yaml (None for -f manifests); unit.platform: platform.yaml
+    # unit.agent: the loaded agent.yaml (None for -f manifests); unit.platform: platform.yaml.
+    # Their fields are the spec models' attributes; tell tools apart by tool.kind or the
+    # classes of agentctl.spec.shapes (shapes.ServiceTool): they are not instances of the
+    # pydantic classes in agentctl.spec.models (see the architecture page).
     for obj in unit.objects:
         if obj.labels.get("debug") == "true":
             yield Hit("debug label on a production object", obj, ("metadata", "labels", "debug"))
