@@ -384,6 +384,7 @@ def test_without_the_native_parser_manifests_take_the_libyaml_way(monkeypatch) -
     assert_same(text, True, native=True)
 
 
+@pytest.mark.usefixtures("no_clean_lines")  # the scalars' lines not seen before
 def test_native_parser_leaves_doubtful_text_to_libyaml() -> None:
     # 'yes' quoted is the same string to it as yes plain: which one was it?
     doubtful = ("a: yes\n", "a: 'yes'\n", "a: 017\n", "a: .nAn\n", "a: *x\n", "a: 1\n...\n")
