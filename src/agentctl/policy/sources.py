@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agentctl.bulk import gc_paused
 from agentctl.errors import Problem, SpecError, UsageError
 from agentctl.policy.model import Obj, PathKey, RunOptions, Unit, parse_dotted
 from agentctl.spec.yamlsafe import MAX_MANIFEST_BYTES, dotted_path
@@ -62,8 +63,23 @@ def _problem(doc: Located, path: tuple[str | int, ...], message: str) -> SpecErr
 
 
 def _doc_objects(doc: Located, index: int) -> list[Obj]:
+    """The Kubernetes objects of one parsed document (none for kustomize's own
+    configuration, the items of a ``*List``)."""
     data = doc.data
-
+    if data.__class__ is dict:  # what the YAML readers make; anything else is checked below
+        api_version, kind = data.get("apiVersion"), data.get("kind")
+        if (
+            api_version.__class__ is str
+            and kind.__class__ is str
+            and api_version
+            and kind
+            and not kind.endswith("List")
+        ):  # one object, as nearly every document is
+            if api_version.startswith(KUSTOMIZE_API_GROUP):
+                return []
+            return [Obj(data, doc.file, _DocLocator(doc, ()), _label_agent(data), index)]
+    if _is_kustomize_config(data):
+        return []
     if not isinstance(data, dict):
         raise SpecError(
             [Problem(doc.file, doc.position(())[0], 1, "", "a manifest must be a YAML mapping")]
@@ -95,9 +111,8 @@ def _doc_objects(doc: Located, index: int) -> list[Obj]:
 
 
 def _label_agent(data: dict[str, Any]) -> str | None:
-    labels = (
-        data.get("metadata", {}).get("labels") if isinstance(data.get("metadata"), dict) else None
-    )
+    meta = data.get("metadata")
+    labels = meta.get("labels") if isinstance(meta, dict) else None
     value = labels.get("agentctl.dev/agent") if isinstance(labels, dict) else None
     return str(value) if value else None
 
@@ -114,6 +129,7 @@ def load_manifests(targets: Iterable[str | Path]) -> list[Obj]:
     return objects
 
 
+@gc_paused  # bulk work (see agentctl.bulk); the gate pauses the collector already
 def read_manifests(
     targets: Iterable[str | Path], *, keep_going: bool = True
 ) -> tuple[list[Obj], list[Problem]]:
@@ -160,9 +176,8 @@ def read_manifests(
                 for i, doc in enumerate(
                     parse_documents(text or "", shown, allow_multi=True, native=True)
                 ):
-                    if doc.data is None or _is_kustomize_config(doc.data):
-                        continue
-                    objects.extend(_doc_objects(doc, i))
+                    if doc.data is not None:
+                        objects.extend(_doc_objects(doc, i))
             except SpecError as err:
                 problems.extend(err.problems)
             except UsageError as err:  # a file of a directory that cannot be read

@@ -945,11 +945,10 @@ def _holds(text: str, needle: str, at: int) -> bool:
 
 
 def _native_refused(text: str) -> bool:
-    """``text`` holds something the native parser is not trusted with (see above)."""
+    """``text`` holds something the native parser is not trusted with (see above; what
+    can be judged line by line is left to :func:`_lines_agree`)."""
     if text[:1] in ("%", "&", "*", "!") or text.startswith("...") or text[-1:] != "\n":
         return True  # a block scalar that ends the file without a line break: it adds one
-    if _SURROGATE.search(text):
-        return True  # an escaped surrogate pair: one character to it, an error to libyaml
     if any(never in text for never in _NATIVE_NEVER) or "\n..." in text:
         return True
     if _holds(text, "<<", 0) or _holds(text, "\n%", 1):
@@ -964,9 +963,7 @@ def _native_refused(text: str) -> bool:
                 if j < 0 or text[j] in "\n-:?,[{":  # where a node, and so its properties, starts
                     return True
             i = text.find(char, i + 1)
-    if _flow_block_indicator(text):
-        return True
-    return _DEEP.search("\n" + text) is not None
+    return _flow_block_indicator(text)
 
 
 def _flow_block_indicator(text: str) -> bool:
@@ -1048,6 +1045,56 @@ def _numberish(text: str) -> set[str]:
 
 _DIGITS = frozenset("0123456789")
 
+# Lines already found free of what _lines_agree looks for. Every one of its three
+# searches is confined to one line: a number-like scalar ends at whitespace, so at a
+# line break, and what decides where one starts is the character before it, a line
+# break at the start of a line (_NUMBERISH finds in "\n" + text exactly the scalars
+# it finds in "\n" + each line); _SURROGATE's match holds no line break; _DEEP's is a
+# line break and the next _NATIVE_COLUMNS characters, none of them a line break. So
+# what they find in a text is what they find in its distinct lines, each searched on
+# its own, and a line they found nothing in stays so: it is searched once. (A token
+# agrees or not whatever file it is in: _token_agrees parses the token alone.)
+_CLEAN_LINES: set[str] = set()
+_CLEAN_LINES_MAX = 100_000  # lines kept; all are let go when either bound is passed
+_CLEAN_CHARS_MAX = 8 * 1024 * 1024  # and characters
+_clean_chars = 0
+
+
+def _lines_agree(text: str) -> bool:
+    """No line of ``text`` holds a number-like plain scalar the native parser reads
+    differently from YAML 1.1 (:func:`_token_agrees`), an escaped surrogate, or block
+    nesting past _NATIVE_COLUMNS columns; more than _NATIVE_MAX_TOKENS distinct
+    number-like scalars in lines not seen before count as a disagreement (each new
+    one costs a parse of its own). Manifests repeat their lines (labels, container
+    fields, copies of one application), so only the lines not found clean before,
+    joined, are searched."""
+    global _clean_chars
+    lines = set(text.split("\n"))
+    lines.difference_update(_CLEAN_LINES)
+    if not lines:
+        return True
+    new = "\n".join(lines)
+    if _SURROGATE.search(new):
+        return False  # an escaped surrogate pair: one character to it, an error to libyaml
+    if _DEEP.search("\n" + new):
+        return False
+    tokens = _numberish(new)
+    if len(tokens) > _NATIVE_MAX_TOKENS:
+        return False
+    agrees = _NATIVE_TOKENS.get
+    for token in tokens:
+        if not (agrees(token) or _token_agrees(token)):
+            return False
+    _clean_chars += len(new)
+    if len(_CLEAN_LINES) + len(lines) > _CLEAN_LINES_MAX or _clean_chars > _CLEAN_CHARS_MAX:
+        _CLEAN_LINES.clear()
+        _clean_chars = len(new)
+        if len(lines) > _CLEAN_LINES_MAX or _clean_chars > _CLEAN_CHARS_MAX:
+            _clean_chars = 0
+            return True  # more than the bounds alone: not kept
+    _CLEAN_LINES.update(lines)
+    return True
+
 
 def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | None:
     """Each document's data and (line, start, end) in ``text``, parsed by the native
@@ -1059,13 +1106,8 @@ def _native_documents(text: str) -> list[tuple[Any, tuple[int, int, int]]] | Non
         import yaml_rs
     except ImportError:  # installed without its dependencies: the libyaml way, only slower
         return None
-    agrees = _NATIVE_TOKENS.get
-    tokens = _numberish(text)
-    if len(tokens) > _NATIVE_MAX_TOKENS:  # each new one costs a parse of its own
+    if not _lines_agree(text):
         return None
-    for token in tokens:
-        if not (agrees(token) or _token_agrees(token)):
-            return None
     markers = [0] if text.startswith("---") else []
     at = text.find("\n---")
     while at != -1:

@@ -384,6 +384,7 @@ def test_without_the_native_parser_manifests_take_the_libyaml_way(monkeypatch) -
     assert_same(text, True, native=True)
 
 
+@pytest.mark.usefixtures("no_clean_lines")  # the scalars' lines not seen before
 def test_native_parser_leaves_doubtful_text_to_libyaml() -> None:
     # 'yes' quoted is the same string to it as yes plain: which one was it?
     doubtful = ("a: yes\n", "a: 'yes'\n", "a: 017\n", "a: .nAn\n", "a: *x\n", "a: 1\n...\n")
@@ -689,3 +690,120 @@ def test_a_string_found_by_a_common_character_is_found_as_str_finds_it() -> None
     text = "<" * 100 + " <<"  # more than the character searches it tries
     assert yamlsafe._holds(text, " <<", 1)
     assert not yamlsafe._holds(text, " <<<", 1)
+
+
+# What the native parser's text checks found in a whole file before they were made
+# line by line (with lines found clean kept): the oracle for _lines_agree.
+def _whole_text_agrees(text: str) -> bool:
+    if yamlsafe._SURROGATE.search(text) or yamlsafe._DEEP.search("\n" + text):
+        return False
+    tokens = yamlsafe._numberish(text)
+    if len(tokens) > yamlsafe._NATIVE_MAX_TOKENS:
+        return False
+    return all(yamlsafe._token_agrees(token) for token in tokens)
+
+
+DEEP_LINE = "- " * (yamlsafe._NATIVE_COLUMNS // 2) + "x"
+# Lines that each refuse a file, whatever clean lines around them were seen before.
+REFUSING_LINES = [
+    "a: 017",
+    "a: 1e3",
+    "  - 0o7",
+    "k: [1, .nAn]",
+    "_0: x",
+    'a: "\\ud83d\\ude00"',
+    'a: "x\\U0000D800"',
+    DEEP_LINE,
+    " " * yamlsafe._NATIVE_COLUMNS + "a: 1",
+]
+
+
+@pytest.fixture
+def no_clean_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlsafe, "_CLEAN_LINES", set())
+    monkeypatch.setattr(yamlsafe, "_clean_chars", 0)
+
+
+@pytest.mark.usefixtures("no_clean_lines")
+def test_a_refusing_line_refuses_among_lines_seen_clean() -> None:
+    manifests = sorted((REPO / "tests" / "golden" / "expected").rglob("0*.yaml"))
+    clean = [p.read_text() for p in manifests]
+    clean = [t for t in clean if yamlsafe._lines_agree(t)]
+    assert len(clean) > 20
+    assert yamlsafe._CLEAN_LINES
+    for text in clean[:5]:
+        assert yamlsafe._lines_agree(text)  # nothing new: nothing searched
+        assert _whole_text_agrees(text)
+        lines = text.splitlines(keepends=True)
+        for bad in REFUSING_LINES:
+            for at in (0, len(lines) // 2, len(lines)):
+                glued = "".join([*lines[:at], bad + "\n", *lines[at:]])
+                assert not _whole_text_agrees(glued), bad
+                assert not yamlsafe._lines_agree(glued), (bad, at)
+                assert yamlsafe._native_documents(glued) is None, (bad, at)
+    for bad in REFUSING_LINES:
+        assert bad not in yamlsafe._CLEAN_LINES
+
+
+@pytest.mark.usefixtures("no_clean_lines")
+def test_lines_are_judged_alone_across_line_breaks() -> None:
+    # A scalar (plain, quoted, folded) spread over lines is judged in its pieces: each
+    # piece on its own line is what the whole-text search found too.
+    for text in (
+        "a: 0\n  17\n",
+        "a: 1\n  e3\n",
+        'a: "\\ud83d\\\n  \\ude00"\n',
+        "a: >\n  017\n",
+        "a: '\n  0o7'\n",
+        "- a\n" + "  " * 120 + "b\n",
+        "a:\n" + DEEP_LINE.replace("x", "") + "\n",
+    ):
+        assert yamlsafe._lines_agree(text) == _whole_text_agrees(text), text
+        assert yamlsafe._lines_agree(text) == _whole_text_agrees(text), text  # lines kept
+        assert_same(text, True, native=True)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=" \n[]{},:#-+._~0123456789aeExou'\"\\dD8U", max_size=30),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_lines_kept_clean_change_no_answer(texts: list[str]) -> None:
+    saved = set(yamlsafe._CLEAN_LINES), yamlsafe._clean_chars
+    yamlsafe._CLEAN_LINES.clear()
+    try:
+        for text in texts:  # each one after the lines of the ones before were kept
+            assert yamlsafe._lines_agree(text) == _whole_text_agrees(text), text
+        whole = "\n".join(texts)
+        assert yamlsafe._lines_agree(whole) == _whole_text_agrees(whole), whole
+    finally:
+        yamlsafe._CLEAN_LINES.clear()
+        yamlsafe._CLEAN_LINES.update(saved[0])
+        yamlsafe._clean_chars = saved[1]
+
+
+@pytest.mark.usefixtures("no_clean_lines")
+def test_lines_kept_clean_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlsafe, "_CLEAN_LINES_MAX", 10)
+    monkeypatch.setattr(yamlsafe, "_CLEAN_CHARS_MAX", 200)
+    texts = [f"a{i}: {i}\nb: x{i % 3}\n" for i in range(50)]
+    texts.append("".join(f"k{i}: {i}\n" for i in range(30)))  # more than the bounds alone
+    texts.append("k: " + "x" * 300 + "\n")
+    for text in [*texts, *texts]:
+        assert yamlsafe._lines_agree(text)
+        assert len(yamlsafe._CLEAN_LINES) <= 10
+        assert yamlsafe._clean_chars <= 200
+    assert not yamlsafe._lines_agree("a0: 0\nb: x0\nc: 017\n")  # kept lines or not
+
+
+@pytest.mark.usefixtures("no_clean_lines")
+def test_too_many_new_number_like_scalars_still_refuse() -> None:
+    many = "".join(f"  - {i}\n" for i in range(yamlsafe._NATIVE_MAX_TOKENS + 1))
+    assert yamlsafe._native_documents("a:\n" + many) is None
+    half = "".join(f"  - {i}\n" for i in range(yamlsafe._NATIVE_MAX_TOKENS // 2))
+    assert yamlsafe._native_documents("a:\n" + half) is not None
+    # The same scalars seen before are not new: each has had its parse.
+    assert yamlsafe._native_documents("b:\n" + half + half.replace("- ", "- -")) is not None
