@@ -77,10 +77,15 @@ def spec_object(name: str, data: Any) -> Any:
     except ValidationError:
         obj = None
     if obj is None:
-        from agentctl.spec import models
-
-        obj = getattr(models, name).model_validate(data)
+        obj = model_class(name).model_validate(data)
     return obj
+
+
+def model_class(name: str) -> Any:
+    """The pydantic model named ``name`` (agent.yaml's or platform.yaml's): imports pydantic."""
+    from agentctl.spec import models, platform_models
+
+    return getattr(models, name, None) or getattr(platform_models, name)
 
 
 def default_platform() -> Platform:
@@ -94,12 +99,10 @@ def as_model(obj: Any) -> Any:
     """A light spec object as the model it stands for, field for field (not validated
     again), for what only a model does (``model_dump``, ``model_dump_json``): a policy
     plug-in may ask for them. Imports pydantic and builds the models."""
-    from agentctl.spec import models, platform_models
     from agentctl.spec.shapes import Twin
 
     if isinstance(obj, Twin):
-        name = type(obj).__name__
-        cls = getattr(models, name, None) or getattr(platform_models, name)
+        cls = model_class(type(obj).__name__)
         fields = {k: as_model(v) for k, v in obj._fields().items()}
         return cls.model_construct(set(obj.model_fields_set), **fields)
     if isinstance(obj, list):

@@ -39,9 +39,9 @@ class Model(BaseModel):
     @classmethod
     def spec_new(cls, name: str, data: dict[str, Any]) -> Any:
         """A spec object of model ``name`` (as ``shapes`` methods make one): a model."""
-        from agentctl.spec import models
+        from agentctl.spec.fast import model_class
 
-        return getattr(models, name).model_validate(data)
+        return model_class(name).model_validate(data)
 
 
 @dataclass(frozen=True)

@@ -115,14 +115,10 @@ def dump(value: Any) -> Any:
 def outcome(name: str, data: Any, *, light: bool) -> Any:
     """What validating ``data`` as model ``name`` gives: its picture, or its errors."""
     try:
-        obj = fast.validate(name, data) if light else model_class(name).model_validate(data)
+        obj = fast.validate(name, data) if light else fast.model_class(name).model_validate(data)
     except ValidationError as exc:
         return ("refused", [(e["type"], e["loc"], e["msg"]) for e in exc.errors()])
     return ("accepted", dump(obj))
-
-
-def model_class(name: str) -> Any:
-    return getattr(models, name, None) or getattr(platform_models, name)
 
 
 def agree(name: str, data: Any) -> None:
