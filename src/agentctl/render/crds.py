@@ -16,7 +16,6 @@ the user cache directory.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from functools import lru_cache
@@ -132,15 +131,10 @@ def _shares_nodes(root: Any) -> bool:
     return False
 
 
-def _cache_file(path_str: str, mtime_ns: int, size: int) -> Path | None:
-    try:
-        from platformdirs import user_cache_dir
-    except ImportError:  # pragma: no cover - a declared dependency
-        return None
-    key = hashlib.sha256(f"{CACHE_VERSION}\0{path_str}\0{mtime_ns}\0{size}".encode()).hexdigest()[
-        :32
-    ]
-    return Path(user_cache_dir("agentctl")) / "crd-schemas" / f"{key}.json"
+def _cache_file(path_str: str, mtime_ns: int, size: int) -> Path:
+    from agentctl.render.schemas import cache_entry
+
+    return cache_entry("crd-schemas", str(CACHE_VERSION), path_str, str(mtime_ns), str(size))[0]
 
 
 @lru_cache(maxsize=64)
@@ -151,23 +145,16 @@ def _crd_versions(path_str: str, mtime_ns: int, size: int) -> tuple[tuple[str, s
     multi-megabyte CRD takes most of a second, reading the cache milliseconds.
     """
     cache = _cache_file(path_str, mtime_ns, size)
-    if cache is not None:
-        from agentctl.render.schemas import read_kept
+    from agentctl.render.schemas import keep, kept_json
 
-        try:
-            kept = json.loads(read_kept(cache))
-        except (OSError, ValueError, RecursionError):
-            kept = None
-        # (apiVersion, kind, schema text) triples, or parsed again
-        if isinstance(kept, list) and all(
-            isinstance(e, list) and len(e) == 3 and all(isinstance(s, str) for s in e) for e in kept
-        ):
-            return tuple((a, k, s) for a, k, s in kept)
+    kept = kept_json(cache)
+    # (apiVersion, kind, schema text) triples, or parsed again
+    if isinstance(kept, list) and all(
+        isinstance(e, list) and len(e) == 3 and all(isinstance(s, str) for s in e) for e in kept
+    ):
+        return tuple((a, k, s) for a, k, s in kept)
     out = _parse_crd_versions(path_str)
-    if cache is not None:
-        from agentctl.render.schemas import keep
-
-        keep(cache, json.dumps(out))
+    keep(cache, json.dumps(out))
     return out
 
 

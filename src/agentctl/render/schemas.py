@@ -178,17 +178,9 @@ def kept_schema(key: tuple[str, ...], build: Any) -> Any:
     made from (files with their size and mtime, the built-in schema's text). A
     cache is an optimisation, never a failure: an unreadable entry is made again.
     """
-    import hashlib
-
-    from platformdirs import user_cache_dir
-
-    digest = hashlib.sha256("\0".join((str(SCHEMA_CACHE_VERSION), *key)).encode()).hexdigest()
-    cache = Path(user_cache_dir("agentctl")) / "kube-schemas" / f"{digest[:32]}.json"
+    cache, digest = cache_entry("kube-schemas", str(SCHEMA_CACHE_VERSION), *key)
     if not _MAKE_AGAIN.get():
-        try:
-            kept = json.loads(read_kept(cache))
-        except (OSError, ValueError, RecursionError):
-            kept = None
+        kept = kept_json(cache)
         # an entry names its key: one renamed from another name is not this one
         if isinstance(kept, dict) and kept.get("key") == digest:
             schema = kept.get("schema")
@@ -197,6 +189,17 @@ def kept_schema(key: tuple[str, ...], build: Any) -> Any:
     schema = build()
     keep(cache, json.dumps({"key": digest, "schema": schema}))
     return schema
+
+
+def cache_entry(folder: str, *key: str) -> tuple[Path, str]:
+    """Where the user cache keeps the entry made from ``key`` (under ``folder``), and the
+    key's digest."""
+    import hashlib
+
+    from platformdirs import user_cache_dir
+
+    digest = hashlib.sha256("\0".join(key).encode()).hexdigest()
+    return Path(user_cache_dir("agentctl")) / folder / f"{digest[:32]}.json", digest
 
 
 # True while a kept schema that does not compile is made again (``SchemaValidator``).
@@ -224,6 +227,14 @@ def read_kept(path: Path) -> str:
         ):
             raise OSError(f"{path}: not a file of this user's")
         return fh.read()
+
+
+def kept_json(path: Path) -> Any:
+    """A cache entry's JSON (``read_kept``), None when there is none that can be read."""
+    try:
+        return json.loads(read_kept(path))
+    except (OSError, ValueError, RecursionError):
+        return None
 
 
 def keep(cache: Path, text: str) -> None:
