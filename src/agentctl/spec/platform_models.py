@@ -5,7 +5,7 @@ docs/reference/platform-yaml.md is generated from these models.
 
 import datetime as _dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 from pydantic.json_schema import WithJsonSchema
@@ -28,10 +28,6 @@ from agentctl.spec.types import (
     new_dict,
     new_list,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 _KIND_REF_PATTERN = shapes.KIND_REF_PATTERN
 
