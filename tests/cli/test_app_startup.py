@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -230,3 +231,27 @@ def test_ctrl_c_while_the_cli_is_still_importing_is_exit_130_without_a_traceback
     )
     assert done.returncode == 130, done.stderr
     assert done.stderr == "Interrupted.\n"
+
+
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_output_path_options_need_no_type_adapter(command: str, tmp_path, monkeypatch):
+    # `build --out` and `validate --output-file` have a parser (an empty path is refused
+    # naming the flag); typer's own coercion of such an option builds a pydantic
+    # TypeAdapter, given or not: about 80 ms of imports in every build and validate.
+    import shutil
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(examples / "currency-converter", tmp_path / "cc")
+    platform = str(examples / "platform.yaml")
+    for given in (False, True):
+        if command == "build":
+            args = ["build", "cc", "--platform", platform]
+            args += ["--out", str(tmp_path / "dist")] if given else []
+        else:
+            args = ["validate", "cc", "--platform", platform]
+            args += ["--format", "json", "--output-file", str(tmp_path / "r.json")] if given else []
+        modules = _modules_by(*args)
+        assert "typer._adapters" not in modules, f"agentctl {' '.join(args)}"
+    written = tmp_path / ("dist" if command == "build" else "r.json")
+    assert written.exists()

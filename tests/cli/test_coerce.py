@@ -19,6 +19,14 @@ from typer.testing import CliRunner
 from agentctl.cli import _coerce
 
 
+def _parse_out(value):
+    if value == "":
+        raise typer.BadParameter("the path is empty")
+    if value == "boom":
+        raise RuntimeError("parser failed")
+    return Path(value)
+
+
 class Color(enum.StrEnum):
     red = "red"
     green = "green"
@@ -39,8 +47,10 @@ def _app() -> typer.Typer:
         out: Annotated[Path, typer.Option()] = Path("dist"),
         tag: Annotated[list[str] | None, typer.Option()] = None,
         flag: bool = False,
+        made: Annotated[Path | None, typer.Option(parser=_parse_out)] = None,
+        mades: Annotated[list[Path] | None, typer.Option(parser=_parse_out)] = None,
     ) -> None:
-        values = [count, ratio, clamped, color, mode, level, path, out, tag, flag]
+        values = [count, ratio, clamped, color, mode, level, path, out, tag, flag, made, mades]
         typer.echo(repr([(type(v).__name__, v) for v in values]))
 
     return app
@@ -84,6 +94,11 @@ CASES = [
     ["--out", ""],
     ["--tag", "a", "--tag", "b"],
     ["--flag"],
+    ["--made", "dist/x"],
+    ["--made", ""],
+    ["--made", "boom"],
+    ["--mades", "a", "--mades", "b/c"],
+    ["--mades", "a", "--mades", ""],
 ]
 
 
@@ -96,18 +111,27 @@ def test_direct_coercion_matches_typer(args: list[str], tmp_path, monkeypatch):
     _with_direct_coercion(monkeypatch)
     got = runner.invoke(_app(), args)
     assert (got.exit_code, got.output) == (want.exit_code, want.output)
+    assert type(got.exception) is type(want.exception)
 
 
 def test_plain_values_need_no_type_adapter(monkeypatch):
     # typer builds a pydantic TypeAdapter per parameter only from 0.2x on (typer._coercion);
     # older typers have nothing to bypass and _coerce leaves them alone.
-    _coercion = pytest.importorskip("typer._coercion")
+    pytest.importorskip("typer._coercion")
+    from typer import _adapters
 
-    def refuse(descriptor):
-        raise AssertionError(f"built a TypeAdapter for {descriptor.annotation}")
+    def refuse(annotation, parameter_info):
+        raise AssertionError(f"built a TypeAdapter for {annotation}")
 
-    monkeypatch.setattr(_coercion, "build_runtime_param", refuse)
+    # typer.core holds build_runtime_param under its own name; the adapter is looked up
+    # in typer._adapters at each call, by typer's coercion and by the fallback alike
+    monkeypatch.setattr(_adapters, "try_build_adapter", refuse)
     _with_direct_coercion(monkeypatch)
     result = CliRunner().invoke(_app(), ["--count", "3", "--color", "green", "--tag", "a"])
     assert result.exit_code == 0, result.output
     assert "('int', 3)" in result.output and "Color.green" in result.output
+    # a parameter with a parser: given or not (`build --out`, `validate --output-file`)
+    result = CliRunner().invoke(_app(), ["--made", "d", "--mades", "a", "--mades", "b"])
+    assert result.exit_code == 0, result.output
+    assert "('PosixPath', PosixPath('d'))" in result.output
+    assert "[PosixPath('a'), PosixPath('b')]" in result.output

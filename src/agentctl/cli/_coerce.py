@@ -4,8 +4,9 @@ typer (>= 0.2x) coerces every parameter that has a value, defaults included,
 through a pydantic ``TypeAdapter`` built on first use: importing pydantic and
 building the adapters costs more than the rest of a trivial command. The
 parameters agentctl declares are plain (str, int, float, Path, an Enum or
-Literal choice, lists of those), and their values are mostly defaults of the
-right type already, so :func:`install` gives each such parameter a coercion
+Literal choice, lists of those, or a value made by a ``parser``), and their
+values are mostly defaults of the right type already, so :func:`install` gives
+each such parameter a coercion
 that handles the plain cases directly and hands everything else (a value that
 needs conversion rules or fails) to typer's own pydantic-based coercion, which
 then produces exactly the value or error message it always did.
@@ -67,7 +68,7 @@ def _install_one(param: Any) -> None:
 def _direct(descriptor: Any) -> Any:
     """A function value -> coerced value (or ``_MISS``) for a plain parameter, else None."""
     info = descriptor.parameter_info
-    if descriptor.is_file or info.parser is not None or getattr(info, "click_type", None):
+    if descriptor.is_file or getattr(info, "click_type", None):
         return None
     annotation = descriptor.annotation
     if getattr(annotation, "__origin__", None) is list:
@@ -87,6 +88,19 @@ def _direct(descriptor: Any) -> Any:
 
 
 def _leaf(annotation: Any, info: Any) -> Any:
+    if info.parser is not None:
+        # typer's adapter for a parameter with a parser calls the parser and keeps what it
+        # returns, whatever the annotation; a parser that raises is left to typer (it is
+        # called again there, and its error reported or raised exactly as typer does).
+        parser = info.parser
+
+        def parsed(value: Any, ctx: Any, param: Any) -> Any:
+            try:
+                return parser(value)
+            except Exception:
+                return _MISS
+
+        return parsed
     if annotation is str or annotation is bool:
         return lambda value, ctx, param: value if type(value) is annotation else _MISS
     if annotation is int or annotation is float:
