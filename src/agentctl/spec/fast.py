@@ -14,22 +14,77 @@ models again for the located error messages (``errors_map`` reads the models).
 from __future__ import annotations
 
 import functools
+import sys
 from typing import TYPE_CHECKING, Any
 
-from pydantic_core import ValidationError
-
 if TYPE_CHECKING:
+    from types import ModuleType
+
+    from pydantic_core import ValidationError as ValidationError
+
     from agentctl.spec.models import Platform
+
+_CORE = "pydantic_core._pydantic_core"
+
+
+def _core() -> ModuleType:
+    """pydantic-core's compiled module, where its SchemaValidator and ValidationError are.
+
+    The package's ``__init__`` also imports ``core_schema`` (the TypedDicts for writing
+    schemas by hand) and typing_extensions, about 10 ms of a deploy's start-up that
+    validating with ready schemas never uses. Unless the package is imported already,
+    the compiled module is loaded on its own, under its own name, as the package loads
+    it: a later ``import pydantic_core`` (pydantic, for the models) finds it there and
+    uses it, so there is one ValidationError class either way. Anything unexpected in
+    the package's layout: it is imported the usual way."""
+    loaded = sys.modules.get(_CORE)
+    if loaded is not None:
+        return loaded
+    if "pydantic_core" not in sys.modules:
+        try:
+            return _load_alone()
+        except Exception:  # another layout: the usual import below
+            sys.modules.pop(_CORE, None)
+    import pydantic_core._pydantic_core as module
+
+    return module
+
+
+def _load_alone() -> ModuleType:
+    import importlib.machinery
+    import importlib.util
+    import os
+
+    package = importlib.util.find_spec("pydantic_core")  # finds, does not import, a package
+    if package is None or not package.submodule_search_locations:
+        raise ImportError("pydantic_core")
+    for folder in package.submodule_search_locations:
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = os.path.join(folder, "_pydantic_core" + suffix)
+            if os.path.isfile(path):
+                loader = importlib.machinery.ExtensionFileLoader(_CORE, path)
+                spec = importlib.util.spec_from_file_location(_CORE, path, loader=loader)
+                assert spec is not None
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[_CORE] = module
+                loader.exec_module(module)
+                return module
+    raise ImportError(_CORE)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ValidationError":  # what spec_object raises: pydantic-core's own class
+        return _core().ValidationError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.cache
 def _validator(name: str) -> Any:
-    import pydantic_core
-    from pydantic_core import SchemaError, SchemaValidator
-
     from agentctl.spec import compiled
 
-    if pydantic_core.__version__ != compiled.PYDANTIC_CORE_VERSION:
+    core = _core()
+    SchemaError, SchemaValidator = core.SchemaError, core.SchemaValidator
+    if core.__version__ != compiled.PYDANTIC_CORE_VERSION:
         # another pydantic-core takes a schema it reads differently (a key it does not
         # know is ignored, not refused): the models validate
         return None
@@ -74,7 +129,7 @@ def spec_object(name: str, data: Any) -> Any:
     invalid, it is the models' (whose errors ``errors_map`` locates)."""
     try:
         obj = validate(name, data)
-    except ValidationError:
+    except _core().ValidationError:
         obj = None
     if obj is None:
         obj = model_class(name).model_validate(data)

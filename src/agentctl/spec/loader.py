@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic_core import ValidationError
-
 from agentctl.bulk import gc_paused
 from agentctl.errors import Problem, SpecError, UsageError, echoed
 from agentctl.spec import fast, graph
@@ -119,7 +117,7 @@ def _validate(
     positions = _Positions(doc, env, overlay)
     try:
         agent = fast.spec_object("Agent", data)
-    except ValidationError as exc:
+    except fast.ValidationError as exc:
         from agentctl.spec.errors_map import problems_from_validation
         from agentctl.spec.models import Agent
 
@@ -143,7 +141,7 @@ def _graph_problems_best_effort(
         return []
     try:
         steps = fast.spec_object("Workflow", workflow).steps
-    except ValidationError:
+    except fast.ValidationError:
         return []
     out = []
     for p, msg in graph.check_steps(steps):
@@ -288,7 +286,7 @@ def load_platform(
     doc = load_one(path, shown)
     try:
         platform = fast.spec_object("Platform", doc.data)
-    except ValidationError as exc:
+    except fast.ValidationError as exc:
         from agentctl.spec.errors_map import problems_from_validation
         from agentctl.spec.models import Platform
 

@@ -216,7 +216,7 @@ def test_another_pydantic_core_validates_with_the_models(monkeypatch: pytest.Mon
     lenient = pydantic_core.SchemaValidator({"type": "int", "strictness_of_another_version": True})
     assert lenient.validate_python("3") == 3
     fast._validator.cache_clear()
-    monkeypatch.setattr(pydantic_core, "__version__", "0.0.0")
+    monkeypatch.setattr(fast._core(), "__version__", "0.0.0")
     try:
         assert fast.available() is False
         assert isinstance(load_agent(ROOT / "examples" / "deep-research").agent, models.Agent)
@@ -319,7 +319,7 @@ def test_without_usable_compiled_schemas_specs_load_as_models(
         raise pydantic_core.SchemaError("not this version")
 
     fast._validator.cache_clear()
-    monkeypatch.setattr(pydantic_core, "SchemaValidator", refuse)
+    monkeypatch.setattr(fast._core(), "SchemaValidator", refuse)
     try:
         assert fast.available() is False
         assert fast.validate("Agent", {}) is None
@@ -331,6 +331,60 @@ def test_without_usable_compiled_schemas_specs_load_as_models(
         assert isinstance(fast.default_platform(), models.Platform)
     finally:
         fast._validator.cache_clear()
+
+
+_ALONE = """
+import json, sys
+from agentctl.spec.loader import load_agent
+agent = load_agent(sys.argv[1]).agent
+seen = {
+    "light": type(agent).__module__,
+    "package": "pydantic_core" in sys.modules,
+    "core_schema": "pydantic_core.core_schema" in sys.modules,
+}
+import pydantic_core
+from pydantic import ValidationError
+from agentctl.spec import fast
+from agentctl.spec.models import Agent
+try:
+    Agent.model_validate({})
+except ValidationError as exc:
+    seen["same_class"] = type(exc) is fast.ValidationError is pydantic_core.ValidationError
+seen["one_module"] = pydantic_core.SchemaValidator is fast._core().SchemaValidator
+print(json.dumps(seen))
+"""
+
+
+@needs_compiled
+def test_pydantic_core_is_loaded_without_its_package_and_shared_with_pydantic() -> None:
+    # the package's __init__ imports core_schema (~10 ms) that validating never uses; the
+    # compiled module alone is loaded, and pydantic later finds and uses that same module
+    import json
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _ALONE, str(ROOT / "examples" / "deep-research")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = json.loads(proc.stdout)
+    assert seen == {
+        "light": "agentctl.spec.compiled",
+        "package": False,
+        "core_schema": False,
+        "same_class": True,
+        "one_module": True,
+    }
+
+
+def test_pydantic_core_is_imported_the_usual_way_once_its_package_is() -> None:
+    import pydantic_core
+
+    assert fast._core() is sys.modules["pydantic_core._pydantic_core"]
+    assert fast.ValidationError is pydantic_core.ValidationError
+    with pytest.raises(AttributeError):
+        _ = fast.NoSuchThing  # type: ignore[attr-defined]
 
 
 def _both(example: str) -> tuple[Any, Any]:
