@@ -226,3 +226,67 @@ def test_files_a_kubeconfig_names_are_regular_and_bounded(
     assert err.message.startswith(f"kubeconfig {path}:"), err.message
     assert f"{kind} {field} {shown} {problem}" in err.message, err.message
     assert err.exit_code == 3
+
+
+def _shape(node: yaml.Node | None) -> object:
+    """A node graph as plain data: tags, values and where each node starts."""
+    if node is None:
+        return None
+    where = (node.tag, node.start_mark.line, node.start_mark.column)
+    if isinstance(node, yaml.ScalarNode):
+        return (*where, node.value)
+    if isinstance(node, yaml.SequenceNode):
+        return (*where, [_shape(item) for item in node.value])
+    return (*where, [(_shape(k), _shape(v)) for k, v in node.value])
+
+
+NATIVE_CASES = [
+    yaml.safe_dump(GOOD),
+    yaml.safe_dump(GOOD, default_flow_style=True),
+    "# a comment\n" + yaml.safe_dump(GOOD, sort_keys=False).replace("\n", "\r\n"),
+    "\ufeff" + yaml.safe_dump(GOOD),
+    "a: &x {server: s}\nb: *x\nc: [*x, *x]\n",
+    "a: 'quoted'\nb: \"dq \\u00e9\"\nc: |\n  block\n  text\nd: >\n  folded\n",
+    "a: !!str 5\nb: !!int '7'\nc: ~\nd: null\ne: 0o17\nf: 1_000\ng: yes\n",
+    "a:\n\t- b\n",
+    "a: b\n\tc: d\n",
+    "a: \x01\n",
+    "a: 1\n...\n",
+    "--- \na: 1\n",
+    "%YAML 1.1\n---\na: 1\n",
+    "? complex\n: key\n",
+    "{a: 1, a: 2}\n",
+    "a: [1, 2\n",
+    "",
+    "~\n",
+    "  \n",
+]
+
+
+@pytest.mark.parametrize("text", NATIVE_CASES, ids=range(len(NATIVE_CASES)))
+def test_libyaml_composes_a_kubeconfig_as_the_pure_loader_does(text: str) -> None:
+    # the fast path: libyaml's nodes where it composes and constructs them, else None
+    # and the pure-Python loader (whose words every message uses) reads the file
+    from agentctl.deploy.kubeconfig import _compose_native
+
+    native = _compose_native(text)
+    try:
+        pure = yaml.compose(text, Loader=yaml.SafeLoader)
+        yaml.safe_load(text)
+    except Exception:
+        assert native is None, "libyaml took a file the pure-Python loader refuses"
+        return
+    if native is not None:
+        assert _shape(native) == _shape(pure)
+
+
+def test_a_kubeconfig_of_certificates_is_composed_by_libyaml() -> None:
+    from agentctl.deploy import kubeconfig
+
+    doc = {**GOOD, "users": [{"name": "u", "user": {"client-key-data": "LS0t" * 400}}]}
+    text = yaml.safe_dump(doc)
+    assert kubeconfig._compose_native(text) is not None
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(5)
+    )
+    assert kubeconfig._compose_native(bomb) is None  # past the alias bound: the pure loader says so
