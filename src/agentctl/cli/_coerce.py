@@ -127,8 +127,16 @@ def _leaf(annotation: Any, info: Any) -> Any:
                 return _param_types.coerce_cli_choice(
                     value, choices=choices, case_sensitive=case_sensitive, ctx=ctx
                 )
-            except ValueError:
-                return _MISS
+            except ValueError as exc:
+                if not isinstance(value, str):
+                    return _MISS
+                # typer's words ("'x' is not one of 'text', 'json'."), as click's Choice
+                # (typer < 0.2x) says them, without pydantic's "Value error, " before
+                # them, and the value cut as every error line cuts what it echoes
+                from agentctl.errors import echoed
+
+                message = str(exc).replace(repr(value), echoed(value), 1)
+                raise _coercion.BadParameter(message, ctx=ctx, param=param) from None
 
         return pick
     if _param_types.routes_to_path(annotation, info):
