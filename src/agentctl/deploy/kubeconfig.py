@@ -212,7 +212,13 @@ def _parse(path: str) -> Any:
         return node
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        expanded = _expanded_size(node)
+        try:
+            expanded = _expanded_size(node)
+        except _TooDeep:
+            raise KubeconfigError(
+                f"kubeconfig {path}: nested more than {MAX_DEPTH} levels deep; "
+                "not loaded (kubeconfigs nest a few levels)"
+            ) from None
         if expanded > MAX_NODES:
             raise KubeconfigError(
                 f"kubeconfig {path}: YAML aliases expand it to more than {MAX_NODES} nodes; "
@@ -230,6 +236,11 @@ def _parse(path: str) -> Any:
         raise KubeconfigError(f"kubeconfig {path}: not valid YAML: {exc}") from None
     except (ValueError, OverflowError):  # a scalar its tag cannot read: !!int "x"
         raise _unreadable_scalar(path, node) from None
+    except RecursionError:  # the pure-Python composer and constructor recurse per level
+        raise KubeconfigError(
+            f"kubeconfig {path}: nested more than {MAX_DEPTH} levels deep; "
+            "not loaded (kubeconfigs nest a few levels)"
+        ) from None
     if node is None or (isinstance(node, yaml.ScalarNode) and node.value.strip() in ("", "~")):
         return None
     return node
@@ -245,7 +256,10 @@ def _compose_native(text: str) -> Any:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", None)
-    if loader is None:
+    # what libyaml reads where PyYAML's own loader refuses it or reads it otherwise: a
+    # tab (after a colon, at a line's end, inside a plain scalar), '?' (inside a flow
+    # collection) and a byte order mark past the first character
+    if loader is None or "\t" in text or "?" in text or text.find("\ufeff", 1) != -1:
         return None
     try:
         from yaml import _yaml
@@ -289,16 +303,24 @@ def _unreadable_scalar(path: str, root: Any) -> KubeconfigError:
     return KubeconfigError(f"kubeconfig {path}: not valid YAML: a value does not fit its tag")
 
 
+MAX_DEPTH = 200  # levels of nesting (a kubeconfig has about six)
+
+
+class _TooDeep(Exception):
+    pass
+
+
 def _expanded_size(root: Any) -> int:
-    """Nodes in the document once every alias is copied out (stops early past MAX_NODES)."""
+    """Nodes in the document once every alias is copied out (stops early past MAX_NODES);
+    _TooDeep past MAX_DEPTH levels."""
     sizes: dict[int, int] = {}
 
     def size(node: Any, depth: int) -> int:
         known = sizes.get(id(node))
         if known is not None:
             return known
-        if depth > 200:
-            return MAX_NODES + 1
+        if depth > MAX_DEPTH:
+            raise _TooDeep
         total = 1
         children = node.value if isinstance(node.value, list) else []
         for child in children:

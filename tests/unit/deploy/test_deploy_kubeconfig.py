@@ -260,6 +260,16 @@ NATIVE_CASES = [
     "",
     "~\n",
     "  \n",
+    # what libyaml reads and PyYAML's own loader refuses or reads otherwise
+    "a:\t1\n",
+    "users:\n- name: u\n  user: {exec: {command:\techo}}\n",
+    "a: 1 \t\n",
+    "a: b\tc\n",
+    "clu\tsters: x\n",
+    "a: {co? mmand: x}\n",
+    "a: [x ? y]\n",
+    "\ufeff\ufeffclusters: x\n",
+    'clusters: [{name: "x\ufeff", cluster: 5}]\n',
 ]
 
 
@@ -278,6 +288,23 @@ def test_libyaml_composes_a_kubeconfig_as_the_pure_loader_does(text: str) -> Non
         return
     if native is not None:
         assert _shape(native) == _shape(pure)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 950 + "]" * 950 + "\n",  # past libyaml's bound and Python's recursion
+        "a:\n" + "".join(" " * (i + 1) + f"k{i}:\n" for i in range(300)) + " " * 302 + "v\n",
+        "a: " + "[" * 250 + "]" * 250 + "\n",
+    ],
+    ids=["flow-950", "block-300", "flow-250"],
+)
+def test_a_kubeconfig_nested_too_deeply_is_refused_in_one_line(tmp_path: Path, text: str) -> None:
+    path, err = broken(tmp_path, text)
+    assert err.message == (
+        f"kubeconfig {path}: nested more than 200 levels deep; not loaded "
+        "(kubeconfigs nest a few levels)"
+    )
 
 
 def test_a_kubeconfig_of_certificates_is_composed_by_libyaml() -> None:
