@@ -56,8 +56,10 @@ def _app() -> typer.Typer:
         flag: bool = False,
         made: Annotated[Path | None, typer.Option(parser=_parse_out)] = None,
         mades: Annotated[list[Path] | None, typer.Option(parser=_parse_out)] = None,
+        pair: Annotated[tuple[str, str] | None, typer.Option(parser=str)] = None,
     ) -> None:
         values = [count, ratio, clamped, color, mode, level, path, out, tag, flag, made, mades]
+        values.append(pair)
         typer.echo(repr([(type(v).__name__, v) for v in values]))
 
     return app
@@ -108,6 +110,7 @@ CASES = [
     ["--made", "boom"],
     ["--mades", "a", "--mades", "b/c"],
     ["--mades", "a", "--mades", ""],
+    ["--pair", "a", "b"],
 ]
 
 

@@ -89,6 +89,9 @@ def _direct(descriptor: Any) -> Any:
 
 def _leaf(annotation: Any, info: Any) -> Any:
     if info.parser is not None:
+        if getattr(annotation, "__origin__", None) is tuple:
+            # typer parses each of a tuple's values: a given one is left to it
+            return lambda value, ctx, param: _MISS
         # typer's adapter for a parameter with a parser calls the parser and keeps what it
         # returns, whatever the annotation; a parser that raises is left to typer (it is
         # called again there, and its error reported or raised exactly as typer does).
