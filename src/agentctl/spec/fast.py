@@ -68,8 +68,38 @@ def _load_alone() -> ModuleType:
                 module = importlib.util.module_from_spec(spec)
                 sys.modules[_CORE] = module
                 loader.exec_module(module)
+                sys.meta_path.insert(0, _BindWhenImported())
                 return module
     raise ImportError(_CORE)
+
+
+class _BindWhenImported:
+    """Once the package is imported (pydantic, a plug-in), the compiled module loaded
+    alone becomes its ``_pydantic_core`` attribute, as importing the submodule makes it:
+    the package's own ``from ._pydantic_core import ...`` finds the module in
+    ``sys.modules`` and so does not bind it. Asked once, for that package only."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != "pydantic_core":
+            return None
+        import importlib.machinery
+
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        loader = getattr(spec, "loader", None)
+        if spec is None or loader is None or not hasattr(loader, "exec_module"):
+            return None  # another finder's package: the usual import, unbound
+        run = loader.exec_module
+
+        def exec_module(package: ModuleType) -> None:
+            run(package)
+            core = sys.modules.get(_CORE)
+            if core is not None and not hasattr(package, "_pydantic_core"):
+                package._pydantic_core = core  # type: ignore[attr-defined]
+
+        loader.exec_module = exec_module
+        return spec
 
 
 def __getattr__(name: str) -> Any:
