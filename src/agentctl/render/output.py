@@ -72,6 +72,7 @@ def write_tree(out: Path, trees: dict[str, dict[str, str]]) -> list[Path]:
     when all of it is on disk are the agent directories swapped in (each
     replaced whole, so stale files of an earlier build never linger).
     """
+    made = _missing(out)  # the directories this build creates, outermost last
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -80,6 +81,7 @@ def write_tree(out: Path, trees: dict[str, dict[str, str]]) -> list[Path]:
         raise UsageError(f"--out {out}: not a directory")
     staging = Path(tempfile.mkdtemp(prefix=".agentctl-build-", dir=out))
     written: list[Path] = []
+    done = False
     try:
         for agent, files in trees.items():
             target = staging / agent
@@ -96,8 +98,29 @@ def write_tree(out: Path, trees: dict[str, dict[str, str]]) -> list[Path]:
             if old is not None:
                 shutil.rmtree(old, ignore_errors=True)
             written.append(final)
+        done = True
     except OSError as exc:
         raise UsageError(f"--out {out}: cannot write ({exc.strerror})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if not done:  # failed or interrupted: no empty --out left where there was none
+            for directory in made:
+                try:
+                    directory.rmdir()  # only when empty
+                except OSError:
+                    break
     return written
+
+
+def _missing(path: Path) -> list[Path]:
+    """``path`` and those of its parents that do not exist yet, innermost first."""
+    missing: list[Path] = []
+    try:
+        while not path.exists():
+            missing.append(path)
+            if path.parent == path:
+                break
+            path = path.parent
+    except OSError:  # a name too long to look up: mkdir says so
+        return []
+    return missing

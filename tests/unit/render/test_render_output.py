@@ -36,3 +36,30 @@ def test_a_failed_write_leaves_the_previous_build_whole(tmp_path: Path) -> None:
         write_tree(tmp_path, {"agent": {"f.yaml": "new\n"}, "other": {"n" * 300: "x"}})
     assert (tmp_path / "agent" / "f.yaml").read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["agent"]
+
+
+def test_a_failed_write_leaves_no_new_out_directory(tmp_path: Path) -> None:
+    out = tmp_path / "new" / "dist"
+    with pytest.raises(UsageError, match=r"--out .*: cannot write"):
+        write_tree(out, {"agent": {"f.yaml": "a\n"}, "other": {"n" * 300: "x"}})
+    assert not (tmp_path / "new").exists()  # both levels it made are gone
+
+
+def test_an_interrupted_write_leaves_no_new_out_directory(tmp_path: Path, monkeypatch) -> None:
+    from agentctl.render import output
+
+    def interrupted(path: str, data: bytes) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(output, "_write_new", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_tree(tmp_path / "dist", {"agent": {"f.yaml": "a\n"}})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_failed_write_keeps_an_out_directory_that_was_there(tmp_path: Path) -> None:
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "README").write_text("mine\n")
+    with pytest.raises(UsageError):
+        write_tree(tmp_path / "dist", {"other": {"n" * 300: "x"}})
+    assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == ["README"]
