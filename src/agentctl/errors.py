@@ -70,6 +70,27 @@ class ConfigError(AgentctlError):
     code = "config"
 
 
+def _shown_path(path: str, limit: int = 40) -> str:
+    """A field path as an error line shows it: each name in it cut after ``limit``
+    characters, as :func:`echoed` cuts a value (a 10,000-character key is not shown
+    whole in the path either). Machine-readable reports keep the whole path."""
+    if len(path) <= limit:
+        return path
+    out: list[str] = []
+    run = 0
+    for char in path:
+        if char in ".[]":
+            run = 0
+        else:
+            run += 1
+            if run == limit + 1:
+                out.append("...")
+            if run > limit:
+                continue
+        out.append(char)
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem in one input file, located as precisely as we can."""
@@ -82,7 +103,8 @@ class Problem:
 
     def format(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        path = _shown_path(self.path)
+        return f"{where}: {path}: {self.message}" if path else f"{where}: {self.message}"
 
     def to_dict(self) -> dict[str, object]:
         return {
