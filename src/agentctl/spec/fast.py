@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from agentctl.spec.models import Platform
 
 _CORE = "pydantic_core._pydantic_core"
+_ALONE: list[ModuleType] = []  # the compiled module, loaded on its own
 
 
 def _core() -> ModuleType:
@@ -33,21 +34,25 @@ def _core() -> ModuleType:
     The package's ``__init__`` also imports ``core_schema`` (the TypedDicts for writing
     schemas by hand) and typing_extensions, about 10 ms of a deploy's start-up that
     validating with ready schemas never uses. Unless the package is imported already,
-    the compiled module is loaded on its own, under its own name, as the package loads
-    it: a later ``import pydantic_core`` (pydantic, for the models) finds it there and
-    uses it, so there is one ValidationError class either way. Anything unexpected in
-    the package's layout: it is imported the usual way."""
-    loaded = sys.modules.get(_CORE)
-    if loaded is not None:
-        return loaded
+    the compiled module is loaded on its own, kept here and not in ``sys.modules``: a
+    later ``import pydantic_core`` (pydantic, for the models) imports it the usual way.
+    It is a single-phase extension module, so both are made from one initialisation
+    and share their classes: ValidationError is one class whichever raised it (a test
+    holds this). Anything unexpected in the package's layout: the usual import."""
+    module = sys.modules.get(_CORE)
+    if module is not None:
+        return module
+    if _ALONE:
+        return _ALONE[0]
     if "pydantic_core" not in sys.modules:
         try:
-            return _load_alone()
+            _ALONE.append(_load_alone())
+            return _ALONE[0]
         except Exception:  # another layout: the usual import below
-            sys.modules.pop(_CORE, None)
-    import pydantic_core._pydantic_core as module
+            pass
+    import pydantic_core._pydantic_core as imported
 
-    return module
+    return imported
 
 
 def _load_alone() -> ModuleType:
@@ -66,40 +71,9 @@ def _load_alone() -> ModuleType:
                 spec = importlib.util.spec_from_file_location(_CORE, path, loader=loader)
                 assert spec is not None
                 module = importlib.util.module_from_spec(spec)
-                sys.modules[_CORE] = module
                 loader.exec_module(module)
-                sys.meta_path.insert(0, _BindWhenImported())
                 return module
     raise ImportError(_CORE)
-
-
-class _BindWhenImported:
-    """Once the package is imported (pydantic, a plug-in), the compiled module loaded
-    alone becomes its ``_pydantic_core`` attribute, as importing the submodule makes it:
-    the package's own ``from ._pydantic_core import ...`` finds the module in
-    ``sys.modules`` and so does not bind it. Asked once, for that package only."""
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if name != "pydantic_core":
-            return None
-        import importlib.machinery
-
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-        spec = importlib.machinery.PathFinder.find_spec(name, path)
-        loader = getattr(spec, "loader", None)
-        if spec is None or loader is None or not hasattr(loader, "exec_module"):
-            return None  # another finder's package: the usual import, unbound
-        run = loader.exec_module
-
-        def exec_module(package: ModuleType) -> None:
-            run(package)
-            core = sys.modules.get(_CORE)
-            if core is not None and not hasattr(package, "_pydantic_core"):
-                package._pydantic_core = core  # type: ignore[attr-defined]
-
-        loader.exec_module = exec_module
-        return spec
 
 
 def __getattr__(name: str) -> Any:

@@ -342,6 +342,12 @@ seen = {
     "package": "pydantic_core" in sys.modules,
     "core_schema": "pydantic_core.core_schema" in sys.modules,
 }
+from agentctl.spec import fast
+alone = fast._core()
+try:
+    fast.validate("Agent", {})
+except Exception as exc:
+    raised_alone = type(exc)
 import pydantic_core
 from pydantic import ValidationError
 from agentctl.spec import fast
@@ -350,8 +356,9 @@ try:
     Agent.model_validate({})
 except ValidationError as exc:
     seen["same_class"] = type(exc) is fast.ValidationError is pydantic_core.ValidationError
-seen["one_module"] = pydantic_core.SchemaValidator is fast._core().SchemaValidator
-seen["bound"] = getattr(pydantic_core, "_pydantic_core", None) is fast._core()
+seen["one_module"] = pydantic_core.SchemaValidator is alone.SchemaValidator
+seen["alone_raises_pydantics"] = raised_alone is pydantic_core.ValidationError
+seen["bound"] = pydantic_core._pydantic_core.ValidationError is fast.ValidationError
 print(json.dumps(seen))
 """
 
@@ -376,7 +383,8 @@ def test_pydantic_core_is_loaded_without_its_package_and_shared_with_pydantic() 
         "core_schema": False,
         "same_class": True,
         "one_module": True,
-        "bound": True,  # as importing the submodule binds it on its package
+        "bound": True,  # imported the usual way, bound on its package
+        "alone_raises_pydantics": True,  # one class: what loader.py catches
     }
 
 
@@ -384,6 +392,7 @@ def test_pydantic_core_is_imported_the_usual_way_once_its_package_is() -> None:
     import pydantic_core
 
     assert fast._core() is sys.modules["pydantic_core._pydantic_core"]
+    assert fast._core() is pydantic_core._pydantic_core
     assert fast.ValidationError is pydantic_core.ValidationError
     with pytest.raises(AttributeError):
         _ = fast.NoSuchThing  # type: ignore[attr-defined]
