@@ -16,6 +16,7 @@ plugins are run with a time bound (:func:`bound_exec_plugins`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -246,6 +247,14 @@ def _parse(path: str) -> Any:
     return node
 
 
+# Where libyaml and PyYAML's own loader have been seen to differ (by mutating
+# kubeconfigs): a tab (after a colon, at a line's end, inside a plain scalar), '?', a
+# tag ('!!str,' in a flow collection), a flow collection that is not empty (an empty
+# value in one is placed a column apart); and a byte order mark past the first
+# character. kubectl writes block style, with '{}' and '[]' for empty collections.
+_LIBYAML_DIFFERS = re.compile(r"[\t?!]|\{(?!\})|\[(?!\])")
+
+
 def _compose_native(text: str) -> Any:
     """The file's nodes as libyaml composes them (a twentieth of the pure-Python
     loader's time: a kubeconfig with embedded certificates takes it milliseconds),
@@ -256,10 +265,7 @@ def _compose_native(text: str) -> Any:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", None)
-    # what libyaml reads where PyYAML's own loader refuses it or reads it otherwise: a
-    # tab (after a colon, at a line's end, inside a plain scalar), '?' (inside a flow
-    # collection) and a byte order mark past the first character
-    if loader is None or "\t" in text or "?" in text or text.find("\ufeff", 1) != -1:
+    if loader is None or _LIBYAML_DIFFERS.search(text) or text.find("\ufeff", 1) != -1:
         return None
     try:
         from yaml import _yaml

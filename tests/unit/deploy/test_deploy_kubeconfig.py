@@ -270,6 +270,12 @@ NATIVE_CASES = [
     "a: [x ? y]\n",
     "\ufeff\ufeffclusters: x\n",
     'clusters: [{name: "x\ufeff", cluster: 5}]\n',
+    "a: [!!str, b]\n",
+    "{a: !!str, b: c}\n",
+    "{name: , b: c}\n",
+    "a: [b: , c]\n",
+    "users:\n- name: u\n  user: {exec: , token: t}\n",
+    "preferences: {}\nextensions: []\n",
 ]
 
 
