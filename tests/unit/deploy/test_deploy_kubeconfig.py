@@ -323,3 +323,75 @@ def test_a_kubeconfig_of_certificates_is_composed_by_libyaml() -> None:
         f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(5)
     )
     assert kubeconfig._compose_native(bomb) is None  # past the alias bound: the pure loader says so
+
+
+_PIECES = [
+    "\t",
+    "?",
+    "? ",
+    "!!str ",
+    "!!str,",
+    "!foo ",
+    "&a ",
+    "*a",
+    "<<: ",
+    "#",
+    " #",
+    "'",
+    '"',
+    "\\t",
+    "\\u00e9",
+    "[",
+    "]",
+    "{",
+    "}",
+    "{}",
+    "[]",
+    ",",
+    ": ",
+    ":",
+    "- ",
+    "\n",
+    "\n  ",
+    "|",
+    ">-",
+    "---\n",
+    "...\n",
+    "%YAML 1.1\n",
+    "\ufeff",
+    "\u2028",
+    "\x85",
+    "\r\n",
+    "é",
+    "~",
+]
+
+
+def test_mutated_kubeconfigs_compose_the_same_both_ways() -> None:
+    import random
+
+    from agentctl.deploy.kubeconfig import _compose_native
+
+    rng = random.Random(20261208)
+    bases = [
+        yaml.safe_dump(GOOD, sort_keys=False),
+        yaml.safe_dump(GOOD, default_flow_style=True),
+        yaml.safe_dump({**GOOD, "preferences": {}}, sort_keys=False),
+    ]
+    for _ in range(1500):
+        text = rng.choice(bases)
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randint(0, len(text))
+            if rng.random() < 0.7:
+                text = text[:at] + rng.choice(_PIECES) + text[at:]
+            else:
+                text = text[:at] + text[at + rng.randint(1, 6) :]
+        native = _compose_native(text)
+        try:
+            pure = yaml.compose(text, Loader=yaml.SafeLoader)
+            yaml.safe_load(text)
+        except Exception:
+            assert native is None, repr(text)
+            continue
+        if native is not None:
+            assert _shape(native) == _shape(pure), repr(text)
