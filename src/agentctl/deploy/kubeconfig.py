@@ -523,6 +523,25 @@ def _scalar(path: str, node: Any, where: str) -> str:
     return str(node.value)
 
 
+def _unusable(key: str, value: str) -> str | None:
+    """Why a string the client would send or connect with cannot be used, without echoing
+    a credential; None when it can. The client fails on these deep inside its requests."""
+    if key == "token" and value and not (value.isascii() and value.isprintable()):
+        return "holds a line break or another character no HTTP header can carry"
+    if key in ("server", "proxy-url") and value:
+        if not value.isprintable() or any(c.isspace() for c in value):
+            return f"{echoed(value)} holds a space, a line break or another control character"
+        scheme = value.partition("://")[0].lower() if "://" in value else ""
+        if key == "proxy-url" and scheme.startswith("socks"):
+            import importlib.util
+
+            if importlib.util.find_spec("socks") is None:
+                return f"{echoed(value)}: a SOCKS proxy needs the PySocks package (pip install pysocks)"
+        elif key == "proxy-url" and scheme not in ("http", "https"):
+            return f"{echoed(value)}: expected an http://, https:// or socks5:// URL"
+    return None
+
+
 def _merge(into: Kubeconfig, path: str, root: Any) -> None:
     import yaml
 
@@ -586,6 +605,9 @@ def _merge_section(into: Kubeconfig, path: str, section: str, node: Any) -> None
             label = f"{where}.{body_key}.{key} ({name})"
             if key in _STRINGS[body_key]:
                 body[key] = _scalar(path, value, label)
+                problem = _unusable(key, body[key])
+                if problem:
+                    raise _fail(path, value, f"{label}: {problem}")
             elif key in _MAPPINGS.get(body_key, ()) and not isinstance(value, yaml.MappingNode):
                 raise _fail(path, value, f"{label}: expected a mapping, found {_describe(value)}")
             elif key == "auth-provider":

@@ -395,3 +395,53 @@ def test_mutated_kubeconfigs_compose_the_same_both_ways() -> None:
             continue
         if native is not None:
             assert _shape(native) == _shape(pure), repr(text)
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "says"),
+    [
+        ("users", "token", "fake\u20ac", "token (u): holds a line break or another character"),
+        ("users", "token", "fake\ud800", "token (u): holds a line break or another character"),
+        ("users", "token", "fake\n", "token (u): holds a line break or another character"),
+        (
+            "clusters",
+            "proxy-url",
+            "http://127.0.0.1:9\n",
+            "proxy-url (c): 'http://127.0.0.1:9\\n' holds",
+        ),
+        (
+            "clusters",
+            "proxy-url",
+            "ftp://127.0.0.1:9",
+            "expected an http://, https:// or socks5:// URL",
+        ),
+        (
+            "clusters",
+            "server",
+            "http://127.0.0.1 :9",
+            "server (c): 'http://127.0.0.1 :9' holds a space",
+        ),
+    ],
+)
+def test_values_the_client_cannot_send_are_refused_in_one_line(
+    tmp_path: Path, section: str, key: str, value: str, says: str
+) -> None:
+    # the client failed on these deep inside its first request, with a traceback
+    doc = {**GOOD, section: [dict(entry) for entry in GOOD[section]]}
+    body = "user" if section == "users" else "cluster"
+    doc[section][0][body] = {**doc[section][0][body], key: value}
+    path, err = broken(tmp_path, yaml.safe_dump(doc, allow_unicode=False))
+    assert says in err.message and err.message.startswith(f"kubeconfig {path}:")
+    assert "\n" not in err.message and "fake" not in err.message  # no credential echoed
+    assert err.exit_code == 3
+
+
+def test_a_socks_proxy_without_pysocks_is_refused_in_one_line(tmp_path: Path) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("socks") is not None:
+        pytest.skip("PySocks is installed: the client uses it")
+    doc = {**GOOD, "clusters": [{"name": "c", "cluster": {**GOOD["clusters"][0]["cluster"]}}]}
+    doc["clusters"][0]["cluster"]["proxy-url"] = "socks5://127.0.0.1:9"
+    _, err = broken(tmp_path, yaml.safe_dump(doc))
+    assert "a SOCKS proxy needs the PySocks package (pip install pysocks)" in err.message
