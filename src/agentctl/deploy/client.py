@@ -26,6 +26,7 @@ import functools
 import json
 import math
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -526,11 +527,34 @@ def _tls_context(cluster: Any, user: Any) -> Any:
     return context
 
 
+# A value in the repr of an entry the loader quotes: 'key': 'value' (or "value").
+_QUOTED_VALUE = re.compile(r"""'([\w.-]+)': (?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
+_SECRET_PARTS = ("token", "password", "secret", "key-data", "certificate-data", "value")
+
+
 def _short_config(exc: BaseException) -> str:
-    """The loader's message on one line, without its 'Invalid kube-config file.' preamble."""
+    """The loader's message on one line, without its 'Invalid kube-config file.' preamble,
+    and without the credentials of the entries it quotes whole: it names where a key is
+    missing by the repr of the list item holding it (``kc/{'name': 'u', 'user': {...}}``),
+    a user's token, an auth-provider's client secret and refresh token, an exec plugin's
+    environment values included. Those are redacted; file names and URLs stay (without
+    their user info), since they say what is missing."""
+    from agentctl.telemetry.redact import redact_text
+    from agentctl.urls import without_credentials
+
     text = " ".join(str(exc).split()) or type(exc).__name__
     for prefix in ("Invalid kube-config file.", "Invalid kube-config."):
         text = text.removeprefix(prefix).strip()
+
+    def shown(m: re.Match[str]) -> str:
+        key, value = m.group(1), m.group(2) if m.group(2) is not None else m.group(3)
+        if any(part in key.lower() for part in _SECRET_PARTS):
+            return f"'{key}': '[REDACTED]'"
+        if "://" in value:
+            return f"'{key}': '{without_credentials(value)}'"
+        return m.group(0)
+
+    text = redact_text(_QUOTED_VALUE.sub(shown, text))
     return text[:300] or type(exc).__name__
 
 

@@ -532,6 +532,8 @@ def _unusable(key: str, value: str) -> str | None:
         if not value.isprintable() or any(c.isspace() for c in value):
             return f"{echoed(value)} holds a space, a line break or another control character"
         scheme = value.partition("://")[0].lower() if "://" in value else ""
+        if key == "server" and scheme not in ("http", "https"):
+            return f"{echoed(value)}: expected an https:// (or http://) URL"
         if key == "proxy-url" and scheme.startswith("socks"):
             import importlib.util
 

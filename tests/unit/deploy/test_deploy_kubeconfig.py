@@ -421,6 +421,7 @@ def test_mutated_kubeconfigs_compose_the_same_both_ways() -> None:
             "http://127.0.0.1 :9",
             "server (c): 'http://127.0.0.1 :9' holds a space",
         ),
+        ("clusters", "server", "127.0.0.1:9", "expected an https:// (or http://) URL"),
     ],
 )
 def test_values_the_client_cannot_send_are_refused_in_one_line(
@@ -445,3 +446,21 @@ def test_a_socks_proxy_without_pysocks_is_refused_in_one_line(tmp_path: Path) ->
     doc["clusters"][0]["cluster"]["proxy-url"] = "socks5://127.0.0.1:9"
     _, err = broken(tmp_path, yaml.safe_dump(doc))
     assert "a SOCKS proxy needs the PySocks package (pip install pysocks)" in err.message
+
+
+def test_the_loaders_message_does_not_quote_a_users_credentials(tmp_path: Path) -> None:
+    # the client names where a key is missing by the repr of the whole list item
+    user = {
+        "auth-provider": {
+            "name": "oidc",
+            "config": {
+                "client-secret": "SECRET-one",
+                "refresh-token": "SECRET-two",
+                "idp-issuer-url": "https://who:SECRET-three@127.0.0.1:9",
+            },
+        }
+    }
+    doc = {**GOOD, "users": [{"name": "u", "user": user}]}
+    _, err = broken(tmp_path, yaml.safe_dump(doc))
+    assert "Expected key id-token" in err.message, err.message
+    assert "SECRET" not in err.message and "[REDACTED]" in err.message, err.message
