@@ -255,6 +255,24 @@ def _configuration_class() -> type:
                 if self._renew_failed:
                     raise kerr.KubeconfigError(self._renew_failed)
 
+        def auth_settings(self) -> Any:
+            """The credential as sent: a token read from a file written with ``echo``
+            ends in a line break, which kubectl trims and http.client refuses (with
+            the token in its message); one holding a character no header can carry
+            is refused here, without echoing it."""
+            settings: dict[str, dict[str, Any]] = super().auth_settings()
+            for entry in settings.values():
+                value = entry.get("value")
+                if isinstance(value, str):
+                    value = value.strip()
+                    if not (value.isascii() and value.isprintable()):
+                        raise kerr.KubeconfigError(
+                            f"cannot use {self.renewing}: the user's token holds a line break "
+                            "or another character no HTTP header can carry"
+                        )
+                    entry["value"] = value
+            return settings
+
     return Configuration
 
 
@@ -527,35 +545,56 @@ def _tls_context(cluster: Any, user: Any) -> Any:
     return context
 
 
-# A value in the repr of an entry the loader quotes: 'key': 'value' (or "value").
-_QUOTED_VALUE = re.compile(r"""'([\w.-]+)': (?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")""")
-_SECRET_PARTS = ("token", "password", "secret", "key-data", "certificate-data", "value")
+# A string literal in the repr of an entry the loader quotes, and what follows it.
+_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+# Values of these keys say what is missing or wrong and hold no credential; every other
+# string of a quoted entry (a token, a client secret, an exec plugin's args and env) is
+# redacted.
+_SHOWN_KEYS = frozenset(
+    {
+        "name", "cluster", "user", "namespace", "server", "proxy-url", "certificate-authority",
+        "client-certificate", "client-key", "tokenFile", "command", "apiVersion",
+        "interactiveMode", "idp-issuer-url", "tls-server-name", "kind",
+    }
+)  # fmt: skip
 
 
 def _short_config(exc: BaseException) -> str:
     """The loader's message on one line, without its 'Invalid kube-config file.' preamble,
     and without the credentials of the entries it quotes whole: it names where a key is
-    missing by the repr of the list item holding it (``kc/{'name': 'u', 'user': {...}}``),
-    a user's token, an auth-provider's client secret and refresh token, an exec plugin's
-    environment values included. Those are redacted; file names and URLs stay (without
-    their user info), since they say what is missing."""
+    missing by the repr of the list item holding it (``kc/{'name': 'u', 'user': {...}}``).
+    In such a repr only the values of a few keys (file names, URLs without their user
+    info, names) are shown; every other string is redacted, and a repr cut short ends
+    where its last complete string does."""
     from agentctl.telemetry.redact import redact_text
     from agentctl.urls import without_credentials
 
     text = " ".join(str(exc).split()) or type(exc).__name__
     for prefix in ("Invalid kube-config file.", "Invalid kube-config."):
         text = text.removeprefix(prefix).strip()
-
-    def shown(m: re.Match[str]) -> str:
-        key, value = m.group(1), m.group(2) if m.group(2) is not None else m.group(3)
-        if any(part in key.lower() for part in _SECRET_PARTS):
-            return f"'{key}': '[REDACTED]'"
-        if "://" in value:
-            return f"'{key}': '{without_credentials(value)}'"
-        return m.group(0)
-
-    text = redact_text(_QUOTED_VALUE.sub(shown, text))
-    return text[:300] or type(exc).__name__
+    first = text.find("{")
+    if first != -1:
+        out, at, key = [text[:first]], first, None
+        for m in _LITERAL.finditer(text, first):
+            between = text[at : m.start()]
+            literal = m.group(0)
+            is_key = text[m.end() : m.end() + 1] == ":"
+            if is_key:
+                out.append(between + literal)
+                key = literal[1:-1]
+            else:
+                shown = key in _SHOWN_KEYS and between.endswith(": ")
+                value = literal[1:-1]
+                out.append(
+                    between + (repr(without_credentials(value)) if shown else "'[REDACTED]'")
+                )
+                key = None
+            at = m.end()
+        rest = text[at:]
+        quote = min((i for i in (rest.find("'"), rest.find('"')) if i != -1), default=-1)
+        out.append(rest if quote == -1 else rest[:quote] + "...")  # a literal cut short
+        text = "".join(out)
+    return redact_text(text)[:300] or type(exc).__name__
 
 
 class KubeClient(ObjectOps):

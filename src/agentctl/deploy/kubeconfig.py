@@ -454,7 +454,8 @@ def _report_exec_failures() -> None:
 
     def failed(command: Any, what: str) -> ConfigException:
         if what not in EXEC_TIMEOUTS:  # a timeout already says it all
-            what = f"exec credential plugin {command!r} failed: {' '.join(what.split())[:300]}"
+            # whole: cut short, a quoted credential would escape the redaction of the message
+            what = f"exec credential plugin {command!r} failed: {' '.join(what.split())}"
             EXEC_TIMEOUTS.append(what)
         return ConfigException(what)
 
@@ -525,22 +526,36 @@ def _scalar(path: str, node: Any, where: str) -> str:
 
 def _unusable(key: str, value: str) -> str | None:
     """Why a string the client would send or connect with cannot be used, without echoing
-    a credential; None when it can. The client fails on these deep inside its requests."""
-    if key == "token" and value and not (value.isascii() and value.isprintable()):
+    a credential (a URL is shown without its user info); None when it can. The client
+    fails on these deep inside its requests."""
+    if key == "token" and value and not (value.strip().isascii() and value.strip().isprintable()):
         return "holds a line break or another character no HTTP header can carry"
     if key in ("server", "proxy-url") and value:
+        from agentctl.urls import without_credentials
+
+        shown = echoed(without_credentials(value))
         if not value.isprintable() or any(c.isspace() for c in value):
-            return f"{echoed(value)} holds a space, a line break or another control character"
+            return f"{shown} holds a space, a line break or another control character"
         scheme = value.partition("://")[0].lower() if "://" in value else ""
         if key == "server" and scheme not in ("http", "https"):
-            return f"{echoed(value)}: expected an https:// (or http://) URL"
-        if key == "proxy-url" and scheme.startswith("socks"):
-            import importlib.util
+            return f"{shown}: expected an https:// (or http://) URL"
+        if key == "proxy-url":
+            if scheme.startswith("socks"):
+                import importlib.util
 
-            if importlib.util.find_spec("socks") is None:
-                return f"{echoed(value)}: a SOCKS proxy needs the PySocks package (pip install pysocks)"
-        elif key == "proxy-url" and scheme not in ("http", "https"):
-            return f"{echoed(value)}: expected an http://, https:// or socks5:// URL"
+                if importlib.util.find_spec("socks") is None:
+                    return f"{shown}: a SOCKS proxy needs the PySocks package (pip install pysocks)"
+            elif scheme not in ("http", "https"):
+                return f"{shown}: expected an http://, https:// or socks5:// URL"
+            import urllib.parse
+
+            try:
+                parts = urllib.parse.urlsplit(value)
+                port = parts.port  # ValueError past 65535 or not a number
+            except ValueError:
+                return f"{shown}: not a URL with a host and a port from 1 to 65535"
+            if not parts.hostname or port == 0:
+                return f"{shown}: not a URL with a host and a port from 1 to 65535"
     return None
 
 

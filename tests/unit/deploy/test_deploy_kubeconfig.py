@@ -402,7 +402,7 @@ def test_mutated_kubeconfigs_compose_the_same_both_ways() -> None:
     [
         ("users", "token", "fake\u20ac", "token (u): holds a line break or another character"),
         ("users", "token", "fake\ud800", "token (u): holds a line break or another character"),
-        ("users", "token", "fake\n", "token (u): holds a line break or another character"),
+        ("users", "token", "fa\nke", "token (u): holds a line break or another character"),
         (
             "clusters",
             "proxy-url",
@@ -464,3 +464,58 @@ def test_the_loaders_message_does_not_quote_a_users_credentials(tmp_path: Path) 
     _, err = broken(tmp_path, yaml.safe_dump(doc))
     assert "Expected key id-token" in err.message, err.message
     assert "SECRET" not in err.message and "[REDACTED]" in err.message, err.message
+
+
+def test_a_proxy_or_server_password_is_not_echoed(tmp_path: Path) -> None:
+    for key, value in (
+        ("proxy-url", "socks5://alice:S3CRETPW@127.0.0.1:1080"),
+        ("proxy-url", "ftp://alice:S3CRETPW@127.0.0.1:3128"),
+        ("proxy-url", "http://alice:S3CRETPW@127.0.0.1:99999"),
+        ("server", "alice:S3CRETPW@127.0.0.1:9"),
+        ("server", "https://alice:S3CRETPW@127.0.0.1:9/ x"),
+    ):
+        if key == "proxy-url" and value.startswith("socks"):
+            import importlib.util
+
+            if importlib.util.find_spec("socks") is not None:
+                continue
+        doc = {**GOOD, "clusters": [{"name": "c", "cluster": {**GOOD["clusters"][0]["cluster"]}}]}
+        doc["clusters"][0]["cluster"][key] = value
+        _, err = broken(tmp_path, yaml.safe_dump(doc))
+        assert "S3CRETPW" not in err.message and "alice" not in err.message, err.message
+
+
+def test_a_token_file_is_trimmed_as_kubectl_trims_it(tmp_path: Path) -> None:
+    from agentctl.deploy.client import _official
+    from agentctl.deploy.kubeconfig import read
+
+    token = tmp_path / "token"
+    doc = {**GOOD, "users": [{"name": "u", "user": {"tokenFile": str(token)}}]}
+    (tmp_path / "kc").write_text(yaml.safe_dump(doc))
+    merged = read([str(tmp_path / "kc")])
+    opts = ConnectOptions(kubeconfig=str(tmp_path / "kc"))
+    token.write_text("abc\n")  # as `echo $TOKEN > file` writes it
+    api, _ = _official(opts, merged, [str(tmp_path / "kc")], [str(tmp_path / "kc")], "--kubeconfig")
+    assert api.configuration.auth_settings()["BearerToken"]["value"] == "Bearer abc"
+    token.write_text("SECRET\nX\n")
+    api, _ = _official(opts, merged, [str(tmp_path / "kc")], [str(tmp_path / "kc")], "--kubeconfig")
+    with pytest.raises(KubeconfigError) as info:
+        api.configuration.auth_settings()
+    assert "no HTTP header can carry" in info.value.message
+    assert "SECRET" not in info.value.message
+
+
+def test_the_loaders_quoted_entries_show_only_what_holds_no_credential() -> None:
+    from agentctl.deploy.client import _short_config
+
+    message = (
+        "Invalid kube-config file. Expected key value in kc/{'name': 'u', 'user': {'exec': "
+        "{'apiVersion': 'v1', 'args': ['get-token', '--oidc-client-secret', 'ARGSECRET'], "
+        "'command': 'kubectl', 'env': [{'name': 'X', 'value': 'ENVSECRET'}]}, "
+        "'token': \"TOK'SECRET\", 'client-certificate': '/home/me/cert.pem'}}/user/exec"
+    )
+    shown = _short_config(Exception(message))
+    assert "SECRET" not in shown, shown
+    assert "'command': 'kubectl'" in shown and "/home/me/cert.pem" in shown
+    cut = _short_config(Exception("Expected key x in kc/{'name': 'u', 'token': 'PARTIALSECRE"))
+    assert "PARTIAL" not in cut, cut
