@@ -72,10 +72,11 @@ def write_tree(out: Path, trees: dict[str, dict[str, str]]) -> list[Path]:
     when all of it is on disk are the agent directories swapped in (each
     replaced whole, so stale files of an earlier build never linger).
     """
-    made = _missing(out)  # the directories this build creates, outermost last
+    made: list[Path] = []  # the directories this build created, innermost first
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        _make(out, made)
     except OSError as exc:
+        _remove_empty(made)
         raise UsageError(f"--out {out}: cannot create directory ({exc.strerror})") from None
     if not out.is_dir():
         raise UsageError(f"--out {out}: not a directory")
@@ -104,23 +105,39 @@ def write_tree(out: Path, trees: dict[str, dict[str, str]]) -> list[Path]:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if not done:  # failed or interrupted: no empty --out left where there was none
-            for directory in made:
-                try:
-                    directory.rmdir()  # only when empty
-                except OSError:
-                    break
+            _remove_empty(made)
     return written
 
 
-def _missing(path: Path) -> list[Path]:
-    """``path`` and those of its parents that do not exist yet, innermost first."""
+def _make(path: Path, made: list[Path]) -> None:
+    """Create ``path`` and its missing parents (``mkdir -p``), adding to ``made`` each
+    directory this call created itself, innermost first: one that another process
+    creates meanwhile, or that a path with ``..`` reaches already, is not in it. Each
+    prefix of the path as written is created in turn, as the system walks it."""
     missing: list[Path] = []
-    try:
-        while not path.exists():
-            missing.append(path)
+    while True:
+        try:
+            path.mkdir()
+        except FileNotFoundError:  # a parent is missing: create it first
             if path.parent == path:
-                break
+                raise
+            missing.append(path)
             path = path.parent
-    except OSError:  # a name too long to look up: mkdir says so
-        return []
-    return missing
+            continue
+        except FileExistsError:
+            if not path.is_dir():
+                raise
+        else:
+            made.insert(0, path)
+        if not missing:
+            return
+        path = missing.pop()
+
+
+def _remove_empty(made: list[Path]) -> None:
+    """Remove the directories a build created, innermost first, while they are empty."""
+    for directory in made:
+        try:
+            directory.rmdir()
+        except OSError:
+            return

@@ -63,3 +63,38 @@ def test_a_failed_write_keeps_an_out_directory_that_was_there(tmp_path: Path) ->
     with pytest.raises(UsageError):
         write_tree(tmp_path / "dist", {"other": {"n" * 300: "x"}})
     assert sorted(p.name for p in (tmp_path / "dist").iterdir()) == ["README"]
+
+
+def test_a_failed_write_keeps_an_existing_out_reached_through_dot_dot(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dist").mkdir()  # empty, and not this build's
+    with pytest.raises(UsageError):
+        write_tree(Path("build/../dist"), {"other": {"n" * 300: "x"}})
+    assert (tmp_path / "dist").is_dir()
+    assert not (tmp_path / "build").exists()  # made on the way, removed
+
+
+def test_an_out_name_too_long_leaves_no_parent_behind(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="cannot create directory"):
+        write_tree(tmp_path / "new" / ("x" * 300), {"agent": {"f.yaml": "a\n"}})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_directory_another_process_made_meanwhile_is_not_removed(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from agentctl.render import output
+
+    made = output._make
+
+    def racing(path: Path, into: list[Path]) -> None:
+        (tmp_path / "shared").mkdir()  # made by someone else just before this build's mkdir
+        made(path, into)
+
+    monkeypatch.setattr(output, "_make", racing)
+    with pytest.raises(UsageError):
+        write_tree(tmp_path / "shared" / "dist", {"other": {"n" * 300: "x"}})
+    assert (tmp_path / "shared").is_dir()
+    assert not (tmp_path / "shared" / "dist").exists()
