@@ -73,9 +73,15 @@ class ConfigError(AgentctlError):
 def _shown_path(path: str, limit: int = 40) -> str:
     """A field path as an error line shows it: each name in it cut after ``limit``
     characters, as :func:`echoed` cuts a value (a 10,000-character key is not shown
-    whole in the path either). Machine-readable reports keep the whole path."""
+    whole in the path either), and the whole cut after 4 x ``limit`` (a key made of
+    dots and brackets is all separators). Machine-readable reports keep the whole path."""
     if len(path) <= limit:
         return path
+    shown = _names_cut(path, limit)
+    return shown if len(shown) <= 4 * limit else shown[: 4 * limit] + "..."
+
+
+def _names_cut(path: str, limit: int) -> str:
     out: list[str] = []
     run = 0
     for char in path:

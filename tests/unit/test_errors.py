@@ -78,3 +78,11 @@ def test_a_spec_with_a_long_unknown_key_is_one_short_line(tmp_path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert "k" * 41 not in proc.stdout + proc.stderr
     assert all(len(line) < 400 for line in (proc.stdout + proc.stderr).splitlines())
+
+
+def test_a_path_of_separators_is_cut_whole() -> None:
+    from agentctl.errors import Problem
+
+    for key in ("a." * 500 + "b", "[]" * 500 + "z"):
+        line = Problem("agent.yaml", 1, 1, f"spec.{key}", "unknown key").format()
+        assert len(line) < 200 and line.endswith("...: unknown key"), line
