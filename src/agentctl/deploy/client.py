@@ -260,7 +260,7 @@ def _configuration_class() -> type:
             ends in a line break, which kubectl trims and http.client refuses (with
             the token in its message); one holding a character no header can carry
             is refused here, without echoing it."""
-            settings: dict[str, dict[str, Any]] = super().auth_settings()
+            settings: Any = super().auth_settings()
             for entry in settings.values():
                 value = entry.get("value")
                 if isinstance(value, str):
