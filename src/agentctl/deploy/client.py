@@ -26,7 +26,6 @@ import functools
 import json
 import math
 import os
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -355,7 +354,7 @@ class _Direct:
         if not isinstance(server, str) or not server.startswith(("http://", "https://")):
             return None
         headers = {"User-Agent": "agentctl"}
-        token = user_body.get("token")
+        token = (user_body.get("token") or "").strip()  # as the official client's (below)
         if token:
             headers["authorization"] = f"Bearer {token}"
         host = server.rstrip("/")
@@ -545,11 +544,9 @@ def _tls_context(cluster: Any, user: Any) -> Any:
     return context
 
 
-# A string literal in the repr of an entry the loader quotes, and what follows it.
-_LITERAL = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 # Values of these keys say what is missing or wrong and hold no credential; every other
-# string of a quoted entry (a token, a client secret, an exec plugin's args and env) is
-# redacted.
+# value of an entry the loader quotes (a token, a client secret, an exec plugin's args
+# and env) is redacted.
 _SHOWN_KEYS = frozenset(
     {
         "name", "cluster", "user", "namespace", "server", "proxy-url", "certificate-authority",
@@ -563,38 +560,39 @@ def _short_config(exc: BaseException) -> str:
     """The loader's message on one line, without its 'Invalid kube-config file.' preamble,
     and without the credentials of the entries it quotes whole: it names where a key is
     missing by the repr of the list item holding it (``kc/{'name': 'u', 'user': {...}}``).
-    In such a repr only the values of a few keys (file names, URLs without their user
-    info, names) are shown; every other string is redacted, and a repr cut short ends
-    where its last complete string does."""
+    Such a repr is read back and shown with only the values of a few keys (names, file
+    names, URLs without their user info); every other value is redacted. A repr that
+    does not read back (cut short, or holding a date) is not shown at all."""
     from agentctl.telemetry.redact import redact_text
-    from agentctl.urls import without_credentials
 
     text = " ".join(str(exc).split()) or type(exc).__name__
     for prefix in ("Invalid kube-config file.", "Invalid kube-config."):
         text = text.removeprefix(prefix).strip()
-    first = text.find("{")
+    first, last = text.find("{"), text.rfind("}")
     if first != -1:
-        out, at, key = [text[:first]], first, None
-        for m in _LITERAL.finditer(text, first):
-            between = text[at : m.start()]
-            literal = m.group(0)
-            is_key = text[m.end() : m.end() + 1] == ":"
-            if is_key:
-                out.append(between + literal)
-                key = literal[1:-1]
-            else:
-                shown = key in _SHOWN_KEYS and between.endswith(": ")
-                value = literal[1:-1]
-                out.append(
-                    between + (repr(without_credentials(value)) if shown else "'[REDACTED]'")
-                )
-                key = None
-            at = m.end()
-        rest = text[at:]
-        quote = min((i for i in (rest.find("'"), rest.find('"')) if i != -1), default=-1)
-        out.append(rest if quote == -1 else rest[:quote] + "...")  # a literal cut short
-        text = "".join(out)
+        import ast
+
+        shown = "{...}"
+        if last > first:
+            unreadable = (ValueError, SyntaxError, TypeError, MemoryError, RecursionError)
+            with contextlib.suppress(*unreadable):
+                shown = repr(_redacted(ast.literal_eval(text[first : last + 1])))
+        text = text[:first] + shown + (text[last + 1 :] if last > first else "")
     return redact_text(text)[:300] or type(exc).__name__
+
+
+def _redacted(value: Any, key: Any = None) -> Any:
+    if isinstance(value, dict):
+        return {k: _redacted(v, k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in value]
+    if key in _SHOWN_KEYS and (value is None or isinstance(value, bool)):
+        return value
+    if key in _SHOWN_KEYS and isinstance(value, str):
+        from agentctl.urls import without_credentials
+
+        return without_credentials(value)
+    return "[REDACTED]"
 
 
 class KubeClient(ObjectOps):

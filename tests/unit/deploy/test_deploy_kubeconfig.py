@@ -519,3 +519,25 @@ def test_the_loaders_quoted_entries_show_only_what_holds_no_credential() -> None
     assert "'command': 'kubectl'" in shown and "/home/me/cert.pem" in shown
     cut = _short_config(Exception("Expected key x in kc/{'name': 'u', 'token': 'PARTIALSECRE"))
     assert "PARTIAL" not in cut, cut
+    numbers = _short_config(
+        Exception(
+            "Expected key id-token in kc/{'name': 'u', 'user': {'exec': {'args': "
+            "[4242424242], 'env': [{'name': 'PIN', 'value': 8675309}]}}}/user"
+        )
+    )
+    assert "4242424242" not in numbers and "8675309" not in numbers, numbers
+    assert "'name': 'PIN'" in numbers
+
+
+def test_an_inline_token_is_sent_trimmed_by_the_direct_transport(tmp_path: Path) -> None:
+    from agentctl.deploy.client import _Direct
+    from agentctl.deploy.kubeconfig import read
+
+    doc = {**GOOD, "users": [{"name": "u", "user": {"token": "abc\n"}}]}
+    doc["clusters"] = [{"name": "c", "cluster": {"server": "http://127.0.0.1:9"}}]
+    (tmp_path / "kc").write_text(yaml.safe_dump(doc))
+    merged = read([str(tmp_path / "kc")])
+    direct = _Direct.of(
+        merged, merged.context(None), ConnectOptions(kubeconfig=str(tmp_path / "kc"))
+    )
+    assert direct is not None and direct.headers["authorization"] == "Bearer abc"
