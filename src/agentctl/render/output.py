@@ -80,7 +80,11 @@ def write_tree(out: Path, trees: dict[str, dict[str, str]]) -> list[Path]:
         raise UsageError(f"--out {out}: cannot create directory ({exc.strerror})") from None
     if not out.is_dir():
         raise UsageError(f"--out {out}: not a directory")
-    staging = Path(tempfile.mkdtemp(prefix=".agentctl-build-", dir=out))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".agentctl-build-", dir=out))
+    except OSError as exc:  # a directory nothing can be created in
+        _remove_empty(made)
+        raise UsageError(f"--out {out}: cannot write ({exc.strerror})") from None
     written: list[Path] = []
     done = False
     try:
@@ -115,12 +119,13 @@ def _make(path: Path, made: list[Path]) -> None:
     creates meanwhile, or that a path with ``..`` reaches already, is not in it. Each
     prefix of the path as written is created in turn, as the system walks it."""
     missing: list[Path] = []
+    parent_there = False  # known once a parent was made or found
     while True:
         try:
             path.mkdir()
         except FileNotFoundError:  # a parent is missing: create it first
-            if path.parent == path:
-                raise
+            if parent_there or path.parent == path:
+                raise  # its parent is there, and still (/proc/sys/x): not creatable
             missing.append(path)
             path = path.parent
             continue
@@ -132,6 +137,7 @@ def _make(path: Path, made: list[Path]) -> None:
         if not missing:
             return
         path = missing.pop()
+        parent_there = True
 
 
 def _remove_empty(made: list[Path]) -> None:

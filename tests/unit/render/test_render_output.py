@@ -98,3 +98,32 @@ def test_a_directory_another_process_made_meanwhile_is_not_removed(
         write_tree(tmp_path / "shared" / "dist", {"other": {"n" * 300: "x"}})
     assert (tmp_path / "shared").is_dir()
     assert not (tmp_path / "shared" / "dist").exists()
+
+
+def test_a_directory_that_cannot_be_made_under_an_existing_parent_is_an_error(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # /proc/sys/x: its parent is there, and mkdir still answers ENOENT (this looped)
+    real = Path.mkdir
+
+    def refuse(self: Path, *args, **kwargs) -> None:
+        if self.name == "x":
+            raise FileNotFoundError(2, "No such file or directory")
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    with pytest.raises(UsageError, match="cannot create directory"):
+        write_tree(tmp_path / "new" / "x", {"agent": {"f.yaml": "a\n"}})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_out_nothing_can_be_created_in_is_an_error(tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    with pytest.raises(UsageError, match="cannot write \\(Operation not permitted\\)"):
+        write_tree(tmp_path / "new", {"agent": {"f.yaml": "a\n"}})
+    assert list(tmp_path.iterdir()) == []
