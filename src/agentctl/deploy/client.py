@@ -26,6 +26,7 @@ import functools
 import json
 import math
 import os
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -374,7 +375,6 @@ class _Direct:
 
     def send(self, req: _Request) -> Any:
         """As ``ApiClient`` sends it: values quoted, JSON bodies encoded, no redirects."""
-        import re
         from urllib.parse import quote
 
         import urllib3
@@ -550,8 +550,8 @@ def _tls_context(cluster: Any, user: Any) -> Any:
 _SHOWN_KEYS = frozenset(
     {
         "name", "cluster", "user", "namespace", "server", "proxy-url", "certificate-authority",
-        "client-certificate", "client-key", "tokenFile", "command", "apiVersion",
-        "interactiveMode", "idp-issuer-url", "tls-server-name", "kind",
+        "client-certificate", "client-key", "tokenFile", "interactiveMode", "idp-issuer-url",
+        "tls-server-name", "kind",
     }
 )  # fmt: skip
 
@@ -573,17 +573,38 @@ def _short_config(exc: BaseException) -> str:
         import ast
 
         shown = "{...}"
-        if last > first:
+        if first < last <= first + 65536:  # a kubeconfig entry is kilobytes
             unreadable = (ValueError, SyntaxError, TypeError, MemoryError, RecursionError)
             with contextlib.suppress(*unreadable):
                 shown = repr(_redacted(ast.literal_eval(text[first : last + 1])))
-        text = text[:first] + shown + (text[last + 1 :] if last > first else "")
+        after = text[last + 1 :] if last > first else ""
+        # what follows (an exec plugin's stderr, say) may quote anything: no quoted text
+        text = text[:first] + shown + _QUOTED.sub("'[REDACTED]'", after)
     return redact_text(text)[:300] or type(exc).__name__
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'?|\"(?:[^\"\\]|\\.)*\"?")
+# The keys a kubeconfig entry holds, shown as keys; any other key (a value that became a
+# key through a missing ':', say) is redacted like a value.
+_FIELD_KEYS = _SHOWN_KEYS | frozenset(
+    {
+        "context", "exec", "auth-provider", "config", "args", "env", "value", "token",
+        "command", "apiVersion",
+        "username", "password", "client-certificate-data", "client-key-data",
+        "certificate-authority-data", "insecure-skip-tls-verify", "extensions",
+        "installHint", "provideClusterInfo", "client-id", "client-secret", "refresh-token",
+        "id-token", "access-token", "idp-certificate-authority", "expiry", "cmd-path",
+        "cmd-args", "token-key", "expiry-key", "disable-compression", "as", "as-groups",
+        "as-uid", "as-user-extra", "preferences", "idp-certificate-authority-data",
+    }
+)  # fmt: skip
 
 
 def _redacted(value: Any, key: Any = None) -> Any:
     if isinstance(value, dict):
-        return {k: _redacted(v, k) for k, v in value.items()}
+        return {
+            (k if k in _FIELD_KEYS else "[REDACTED]"): _redacted(v, k) for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [_redacted(v) for v in value]
     if key in _SHOWN_KEYS and (value is None or isinstance(value, bool)):
@@ -591,7 +612,8 @@ def _redacted(value: Any, key: Any = None) -> Any:
     if key in _SHOWN_KEYS and isinstance(value, str):
         from agentctl.urls import without_credentials
 
-        return without_credentials(value)
+        shown = without_credentials(value)
+        return "[REDACTED]" if "@" in shown else shown  # user info it could not tell apart
     return "[REDACTED]"
 
 

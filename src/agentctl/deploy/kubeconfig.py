@@ -513,14 +513,21 @@ def _items(node: Any) -> list[tuple[str, Any, Any]]:
     return [(k.value if hasattr(k, "value") else "", k, v) for k, v in node.value]
 
 
-def _scalar(path: str, node: Any, where: str) -> str:
-    """A string value; null is the empty string (as kubectl reads it)."""
+_SECRET_FIELDS = frozenset({"token", "password", "client-key-data"})
+
+
+def _scalar(path: str, node: Any, where: str, *, secret: bool = False) -> str:
+    """A string value; null is the empty string (as kubectl reads it). A credential's
+    value (``secret``) is never echoed, whatever it is."""
     import yaml
 
     if isinstance(node, yaml.ScalarNode) and node.tag == NULL:
         return ""
     if not isinstance(node, yaml.ScalarNode) or node.tag != STR:
-        raise _fail(path, node, f"{where}: expected a string, found {_describe(node)}")
+        found = _describe(node)
+        if secret and isinstance(node, yaml.ScalarNode):
+            found = "a number or a boolean" if node.tag != STR else "a value of another type"
+        raise _fail(path, node, f"{where}: expected a string, found {found}")
     return str(node.value)
 
 
@@ -621,7 +628,7 @@ def _merge_section(into: Kubeconfig, path: str, section: str, node: Any) -> None
         for key, _k, value in _items(body_node) if body_node is not None else []:
             label = f"{where}.{body_key}.{key} ({name})"
             if key in _STRINGS[body_key]:
-                body[key] = _scalar(path, value, label)
+                body[key] = _scalar(path, value, label, secret=key in _SECRET_FIELDS)
                 problem = _unusable(key, body[key])
                 if problem:
                     raise _fail(path, value, f"{label}: {problem}")

@@ -516,7 +516,7 @@ def test_the_loaders_quoted_entries_show_only_what_holds_no_credential() -> None
     )
     shown = _short_config(Exception(message))
     assert "SECRET" not in shown, shown
-    assert "'command': 'kubectl'" in shown and "/home/me/cert.pem" in shown
+    assert "'command': '[REDACTED]'" in shown and "/home/me/cert.pem" in shown
     cut = _short_config(Exception("Expected key x in kc/{'name': 'u', 'token': 'PARTIALSECRE"))
     assert "PARTIAL" not in cut, cut
     numbers = _short_config(
@@ -541,3 +541,30 @@ def test_an_inline_token_is_sent_trimmed_by_the_direct_transport(tmp_path: Path)
         merged, merged.context(None), ConnectOptions(kubeconfig=str(tmp_path / "kc"))
     )
     assert direct is not None and direct.headers["authorization"] == "Bearer abc"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # an exec plugin's stderr after the entry: quoted text in it
+        'exec: process returned 1. error: {"error": "x"} refresh token \'SECRETa\' revoked',
+        'exec: process returned 1. {"error": true} login as "SECRETb" failed',
+        # a value that became a key through a missing ':'
+        "Expected key id-token in kc/{'name': 'u', 'config': {'client-secret SECRETc': None}}/u",
+        # user info a URL reader cannot tell apart
+        "Expected key x in kc/{'name': 'u', 'idp-issuer-url': '//who:SECRETd@h/x'}/user",
+        "Expected key x in kc/{'name': 'u', 'exec': {'command': 'get-token --password SECRETe'}}/x",
+    ],
+)
+def test_no_credential_survives_in_the_loaders_message(message: str) -> None:
+    from agentctl.deploy.client import _short_config
+
+    shown = _short_config(Exception(message))
+    assert "SECRET" not in shown, shown
+
+
+def test_a_credential_of_the_wrong_type_is_not_echoed(tmp_path: Path) -> None:
+    doc = {**GOOD, "users": [{"name": "u", "user": {"token": 86753091234}}]}
+    _, err = broken(tmp_path, yaml.safe_dump(doc))
+    assert "token (u): expected a string, found a number or a boolean" in err.message
+    assert "86753091234" not in err.message
