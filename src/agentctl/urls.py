@@ -1,11 +1,12 @@
-"""URLs as messages show them.
+"""URLs as messages show them, and credentials as HTTP headers carry them.
 
 A URL given by the user (a kubeconfig's server, ``--source``, a judge endpoint)
 or by a server (a redirect's ``Location``) may carry credentials in its user
 info (``https://user:password@host``). Every message that names such a URL
 shows it through :func:`without_userinfo` (or :func:`without_credentials`, which
 drops the query too), so a password never reaches a
-terminal or a log.
+terminal or a log. A token or key sent as a header is checked with
+:func:`header_safe` first: ``http.client`` names the whole value when it refuses one.
 """
 
 from __future__ import annotations
@@ -39,3 +40,12 @@ def without_credentials(url: str) -> str:
     """``url`` without its user info, query or fragment, where a token may ride: a server's
     URL as a message shows it (``https://u:p@host/p?token=t`` -> ``https://host/p``)."""
     return without_userinfo(url).partition("?")[0].partition("#")[0]
+
+
+# How a refusal of a credential that fails header_safe words it (the credential unnamed).
+NOT_HEADER_SAFE = "holds a line break or another character no HTTP header can carry"
+
+
+def header_safe(value: str) -> bool:
+    """Whether ``value`` can be sent as an HTTP header's value as it is: printable ASCII."""
+    return value.isascii() and value.isprintable()

@@ -260,15 +260,16 @@ def _configuration_class() -> type:
             ends in a line break, which kubectl trims and http.client refuses (with
             the token in its message); one holding a character no header can carry
             is refused here, without echoing it."""
+            from agentctl.urls import NOT_HEADER_SAFE, header_safe
+
             settings: Any = super().auth_settings()
             for entry in settings.values():
                 value = entry.get("value")
                 if isinstance(value, str):
                     value = value.strip()
-                    if not (value.isascii() and value.isprintable()):
+                    if not header_safe(value):
                         raise kerr.KubeconfigError(
-                            f"cannot use {self.renewing}: the user's token holds a line break "
-                            "or another character no HTTP header can carry"
+                            f"cannot use {self.renewing}: the user's token {NOT_HEADER_SAFE}"
                         )
                     entry["value"] = value
             return settings

@@ -19,7 +19,7 @@ import urllib.request
 from typing import Any
 
 from agentctl.errors import AgentctlError, TelemetryError
-from agentctl.urls import without_credentials
+from agentctl.urls import NOT_HEADER_SAFE, header_safe, without_credentials
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -60,10 +60,8 @@ def check_header_value(
     """Refuse a credential no HTTP header can carry as it is (anything but printable ASCII)
     before anything is sent, naming ``what`` and never echoing it: ``http.client`` names
     the whole header value when it refuses one."""
-    if value and not (value.isascii() and value.isprintable()):
-        raise error(
-            f"{what} holds a line break or another character no HTTP header can carry", hint=hint
-        )
+    if value and not header_safe(value):
+        raise error(f"{what} {NOT_HEADER_SAFE}", hint=hint)
 
 
 def read_capped(resp: Any, limit: int, deadline: float | None = None) -> bytes | None:
