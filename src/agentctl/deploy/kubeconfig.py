@@ -213,13 +213,7 @@ def _parse(path: str) -> Any:
         return node
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        try:
-            expanded = _expanded_size(node)
-        except _TooDeep:
-            raise KubeconfigError(
-                f"kubeconfig {path}: nested more than {MAX_DEPTH} levels deep; "
-                "not loaded (kubeconfigs nest a few levels)"
-            ) from None
+        expanded = _expanded_size(node)
         if expanded > MAX_NODES:
             raise KubeconfigError(
                 f"kubeconfig {path}: YAML aliases expand it to more than {MAX_NODES} nodes; "
@@ -237,7 +231,7 @@ def _parse(path: str) -> Any:
         raise KubeconfigError(f"kubeconfig {path}: not valid YAML: {exc}") from None
     except (ValueError, OverflowError):  # a scalar its tag cannot read: !!int "x"
         raise _unreadable_scalar(path, node) from None
-    except RecursionError:  # the pure-Python composer and constructor recurse per level
+    except (_TooDeep, RecursionError):  # the pure-Python composer recurses per level too
         raise KubeconfigError(
             f"kubeconfig {path}: nested more than {MAX_DEPTH} levels deep; "
             "not loaded (kubeconfigs nest a few levels)"
@@ -525,8 +519,9 @@ def _scalar(path: str, node: Any, where: str, *, secret: bool = False) -> str:
         return ""
     if not isinstance(node, yaml.ScalarNode) or node.tag != STR:
         found = _describe(node)
-        if secret and isinstance(node, yaml.ScalarNode):
-            found = "a number or a boolean" if node.tag != STR else "a value of another type"
+        if secret and isinstance(node, yaml.ScalarNode):  # not a string here: never echoed
+            plain = node.tag.rpartition(":")[2] in ("int", "float", "bool")
+            found = "a number or a boolean" if plain else "a value of another type"
         raise _fail(path, node, f"{where}: expected a string, found {found}")
     return str(node.value)
 
@@ -535,11 +530,11 @@ def _unusable(key: str, value: str) -> str | None:
     """Why a string the client would send or connect with cannot be used, without echoing
     a credential (a URL is shown without its user info); None when it can. The client
     fails on these deep inside its requests."""
-    if key == "token" and value and not (value.strip().isascii() and value.strip().isprintable()):
-        return "holds a line break or another character no HTTP header can carry"
-    if key in ("server", "proxy-url") and value:
-        from agentctl.urls import without_credentials
+    from agentctl.urls import NOT_HEADER_SAFE, header_safe, without_credentials
 
+    if key == "token" and value and not header_safe(value.strip()):  # sent trimmed
+        return NOT_HEADER_SAFE
+    if key in ("server", "proxy-url") and value:
         shown = echoed(without_credentials(value))
         if not value.isprintable() or any(c.isspace() for c in value):
             return f"{shown} holds a space, a line break or another control character"
