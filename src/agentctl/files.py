@@ -1,4 +1,5 @@
-"""Writing files the way a user expects: whole or not at all, with normal permissions."""
+"""Writing files the way a user expects (whole or not at all, with normal permissions),
+and where agentctl keeps its caches."""
 
 from __future__ import annotations
 
@@ -6,6 +7,13 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+
+
+def user_cache(*parts: str) -> Path:
+    """agentctl's directory under the user's cache directory, joined with ``parts``."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("agentctl"), *parts)
 
 
 def default_mode() -> int:

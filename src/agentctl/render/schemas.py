@@ -196,10 +196,10 @@ def cache_entry(folder: str, *key: str) -> tuple[Path, str]:
     key's digest."""
     import hashlib
 
-    from platformdirs import user_cache_dir
+    from agentctl.files import user_cache
 
     digest = hashlib.sha256("\0".join(key).encode()).hexdigest()
-    return Path(user_cache_dir("agentctl")) / folder / f"{digest[:32]}.json", digest
+    return user_cache(folder, f"{digest[:32]}.json"), digest
 
 
 # True while a kept schema that does not compile is made again (``SchemaValidator``).

@@ -60,9 +60,9 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
 def cache_dir() -> Path:
-    from platformdirs import user_cache_dir
+    from agentctl.files import user_cache
 
-    return Path(user_cache_dir("agentctl")) / "deploy-renders"
+    return user_cache("deploy-renders")
 
 
 # -- recording what is read ---------------------------------------------------------------
