@@ -266,12 +266,16 @@ def _compose_native(text: str) -> Any:
 
         if _yaml.get_version() < (0, 2, 5):
             return None
-        node = yaml.compose(text, Loader=loader)
-        if node is None or _expanded_size(node) > MAX_NODES:
-            return None
-        if isinstance(node, yaml.ScalarNode) and node.value.strip() in ("", "~"):
-            return None
-        yaml.load(text, Loader=loader)  # constructor errors too (bad tags, unhashable keys)
+        reader = loader(text)
+        try:
+            node = reader.get_single_node()
+            if node is None or _expanded_size(node) > MAX_NODES:
+                return None
+            if isinstance(node, yaml.ScalarNode) and node.value.strip() in ("", "~"):
+                return None
+            reader.construct_document(node)  # constructor errors too (bad tags, unhashable keys)
+        finally:
+            reader.dispose()
     except Exception:
         return None
     return node
